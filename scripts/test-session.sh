@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs inside test.sh's private D-Bus session: unlocks a throwaway GNOME Keyring, runs the
+# checks and tests, stops the keyring daemon.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+printf 'switchboard-tests' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+keyring_pid="$(pgrep -u "$(id -u)" -n -f gnome-keyring-daemon || true)"
+trap '[ -n "$keyring_pid" ] && kill "$keyring_pid" 2>/dev/null || true' EXIT
+
+echo "==> cargo fmt --check"
+cargo fmt --all --check
+echo "==> cargo clippy"
+cargo clippy --workspace --all-targets --locked -q -- -D warnings
+echo "==> cargo test"
+cargo test --workspace --locked "$@"

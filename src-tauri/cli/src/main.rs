@@ -1,0 +1,774 @@
+//! `switchboard-cli`: Switchboard from a terminal, over the same core, data directory and
+//! keychain as the desktop app.
+//!
+//! Exit codes: 0 ok, 1 storage or internal failure, 2 usage, 3 not configured (or no keychain),
+//! 4 auth, 5 network, 6 provider error, 130 cancelled. Errors go to stderr in plain sentences;
+//! `--json` makes standard output machine-readable.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use secrecy::SecretString;
+use switchboard_core::endpoint::is_loopback_url;
+use switchboard_core::engine::{ProfileSummary, TestReport};
+use switchboard_core::http::HttpConfig;
+use switchboard_core::model::ChatEvent;
+use switchboard_core::provider::{ApiType, KeyNeed, StatusReport};
+use switchboard_core::secrets::KeyringStore;
+use switchboard_core::store::Profile;
+use switchboard_core::{
+    CancelReason, ConnectionSpec, Engine, EngineConfig, Error, ErrorKind, GenParams,
+    GenerationRequest, ProviderKind, SOURCES,
+};
+
+#[derive(Parser)]
+#[command(
+    name = "switchboard-cli",
+    version,
+    about = "Chat with any LLM API from a terminal: profiles, keys, status checks, model lists and streamed replies."
+)]
+struct Cli {
+    /// Data directory (default: the app's, e.g. ~/.local/share/switchboard).
+    #[arg(long, global = true, env = "SWITCHBOARD_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Machine-readable output on standard output.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Longest silence from a server before giving up, in seconds.
+    #[arg(
+        long,
+        global = true,
+        env = "SWITCHBOARD_IDLE_TIMEOUT",
+        value_name = "SECS",
+        default_value_t = 180
+    )]
+    idle_timeout: u64,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the sources with their default URLs and capabilities.
+    Providers,
+    /// Manage saved connection profiles.
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+    /// Manage API keys in the system keychain.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Check that an endpoint answers and the key works.
+    Status(TargetArgs),
+    /// List the models an endpoint offers.
+    Models(TargetArgs),
+    /// Send a short test message.
+    Test(TestArgs),
+    /// Send a message and print the reply as it streams (Ctrl-C stops it and keeps what arrived).
+    Chat(ChatArgs),
+}
+
+#[derive(Subcommand)]
+enum ProfileCommand {
+    /// Save a new profile.
+    Add(ProfileAddArgs),
+    /// List the profiles.
+    List,
+    /// Show one profile (never its key).
+    Show {
+        /// Profile name.
+        name: String,
+    },
+    /// Delete a profile and its key.
+    Rm {
+        /// Profile name.
+        name: String,
+    },
+}
+
+#[derive(Args)]
+struct ProfileAddArgs {
+    /// Profile name.
+    name: String,
+    /// Source id (see `providers`).
+    #[arg(long)]
+    source: String,
+    /// Base URL (default: the source's).
+    #[arg(long)]
+    url: Option<String>,
+    /// Model id.
+    #[arg(long)]
+    model: Option<String>,
+    /// Skip the status check when connecting (servers without a model list).
+    #[arg(long)]
+    bypass_status_check: bool,
+    /// System prompt sent first in every chat.
+    #[arg(long)]
+    system: Option<String>,
+    /// Extra request header, `Name: value` (repeatable).
+    #[arg(long = "header", value_name = "NAME: VALUE")]
+    headers: Vec<String>,
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Save a profile's API key, read from standard input (never from an argument).
+    Set {
+        /// Profile name.
+        name: String,
+    },
+    /// Remove a profile's API key.
+    Clear {
+        /// Profile name.
+        name: String,
+    },
+}
+
+#[derive(Args)]
+struct AdHoc {
+    /// Ad-hoc connection instead of a profile: the source id.
+    #[arg(long, conflicts_with = "name")]
+    source: Option<String>,
+    /// Ad-hoc connection: base URL.
+    #[arg(long, requires = "source")]
+    url: Option<String>,
+    /// Ad-hoc connection: the environment variable holding the API key.
+    #[arg(long, value_name = "VAR", requires = "source")]
+    key_env: Option<String>,
+}
+
+#[derive(Args)]
+struct TargetArgs {
+    /// Profile name (or use --source for an ad-hoc connection).
+    #[arg(required_unless_present = "source")]
+    name: Option<String>,
+    #[command(flatten)]
+    adhoc: AdHoc,
+}
+
+#[derive(Args)]
+struct TestArgs {
+    #[command(flatten)]
+    target: TargetArgs,
+    /// Model id (default: the profile's).
+    #[arg(long)]
+    model: Option<String>,
+}
+
+#[derive(Args)]
+struct ChatArgs {
+    /// `NAME MESSAGE`, or just `MESSAGE` with --source.
+    #[arg(required = true, num_args = 1..=2, value_name = "NAME MESSAGE")]
+    words: Vec<String>,
+    /// Ad-hoc connection instead of a profile: the source id.
+    #[arg(long)]
+    source: Option<String>,
+    /// Ad-hoc connection: base URL.
+    #[arg(long, requires = "source")]
+    url: Option<String>,
+    /// Ad-hoc connection: the environment variable holding the API key.
+    #[arg(long, value_name = "VAR", requires = "source")]
+    key_env: Option<String>,
+    /// Model id (default: the profile's).
+    #[arg(long)]
+    model: Option<String>,
+    /// System prompt (default: the profile's).
+    #[arg(long)]
+    system: Option<String>,
+    /// Longest reply in tokens.
+    #[arg(long)]
+    max_tokens: Option<u32>,
+    /// Sampling temperature.
+    #[arg(long)]
+    temperature: Option<f32>,
+    /// Wait for the whole reply instead of streaming it.
+    #[arg(long)]
+    no_stream: bool,
+    /// Continue this chat (id) instead of starting a new one.
+    #[arg(long, value_name = "ID")]
+    chat: Option<String>,
+}
+
+/// A failure on the way out: a usage mistake (exit 2) or a core error.
+enum Failure {
+    Usage(String),
+    Core(Error),
+}
+
+impl From<Error> for Failure {
+    fn from(err: Error) -> Self {
+        Failure::Core(err)
+    }
+}
+
+type CliResult<T = ()> = Result<T, Failure>;
+
+fn exit_code(kind: ErrorKind) -> u8 {
+    match kind {
+        ErrorKind::NotConfigured | ErrorKind::SecretStore => 3,
+        ErrorKind::Auth => 4,
+        ErrorKind::Network => 5,
+        ErrorKind::RateLimited
+        | ErrorKind::ProviderUnavailable
+        | ErrorKind::InvalidRequest
+        | ErrorKind::ModelNotFound
+        | ErrorKind::Protocol => 6,
+        ErrorKind::Cancelled => 130,
+        _ => 1,
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: could not start: {err}.");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => ExitCode::from(code),
+        Err(Failure::Usage(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Core(err)) => {
+            eprintln!("error: {}", err.message);
+            ExitCode::from(exit_code(err.kind))
+        }
+    }
+}
+
+async fn run(cli: Cli) -> CliResult<u8> {
+    if let Command::Providers = cli.command {
+        // Needs no data directory or keychain.
+        providers(cli.json);
+        return Ok(0);
+    }
+    let data_dir = match cli
+        .data_dir
+        .clone()
+        .or_else(switchboard_core::default_data_dir)
+    {
+        Some(dir) => dir,
+        None => return Err(Failure::Usage("no data directory; pass --data-dir.".into())),
+    };
+    let engine = Engine::open(EngineConfig {
+        data_dir,
+        http: HttpConfig {
+            idle_timeout: Duration::from_secs(cli.idle_timeout.max(1)),
+            ..HttpConfig::default()
+        },
+        secret_store: Arc::new(KeyringStore::new()),
+        keychain_timeout: Duration::from_secs(20),
+    })?;
+    let json = cli.json;
+    match cli.command {
+        Command::Providers => {
+            providers(json);
+            Ok(0)
+        }
+        Command::Profile(command) => profile(&engine, command, json).await.map(|()| 0),
+        Command::Key(command) => key(&engine, command).await.map(|()| 0),
+        Command::Status(target) => {
+            let spec = spec(
+                &target.name,
+                &target.adhoc.source,
+                &target.adhoc.url,
+                &target.adhoc.key_env,
+                None,
+            )?;
+            let report = engine.status(&spec).await?;
+            print_status(&report, json);
+            Ok(0)
+        }
+        Command::Models(target) => {
+            let spec = spec(
+                &target.name,
+                &target.adhoc.source,
+                &target.adhoc.url,
+                &target.adhoc.key_env,
+                None,
+            )?;
+            let models = engine.models(&spec).await?;
+            if json {
+                print_json(&models);
+            } else if models.is_empty() {
+                eprintln!(
+                    "The server lists no models; type the model id into the profile (--model)."
+                );
+            } else {
+                for model in &models {
+                    match (&model.name, model.context_length) {
+                        (Some(name), Some(ctx)) => println!("{}\t{name}\t{ctx} tokens", model.id),
+                        (Some(name), None) => println!("{}\t{name}", model.id),
+                        (None, Some(ctx)) => println!("{}\t{ctx} tokens", model.id),
+                        (None, None) => println!("{}", model.id),
+                    }
+                }
+            }
+            Ok(0)
+        }
+        Command::Test(args) => {
+            let t = &args.target;
+            let spec = spec(
+                &t.name,
+                &t.adhoc.source,
+                &t.adhoc.url,
+                &t.adhoc.key_env,
+                args.model.clone(),
+            )?;
+            let report = engine.test_message(&spec, args.model).await?;
+            print_test(&report, json);
+            Ok(0)
+        }
+        Command::Chat(args) => chat(&engine, args, json).await,
+    }
+}
+
+/// Builds the connection spec from a profile name or the ad-hoc flags.
+fn spec(
+    name: &Option<String>,
+    source: &Option<String>,
+    url: &Option<String>,
+    key_env: &Option<String>,
+    model: Option<String>,
+) -> CliResult<ConnectionSpec> {
+    match (name, source) {
+        (Some(_), Some(_)) => Err(Failure::Usage(
+            "give either a profile NAME or --source for an ad-hoc connection, not both.".into(),
+        )),
+        (Some(name), None) => Ok(ConnectionSpec::Profile(name.clone())),
+        (None, Some(source)) => {
+            let source: ProviderKind = source
+                .parse()
+                .map_err(|err: Error| Failure::Usage(err.message))?;
+            let key = match key_env {
+                Some(var) => match std::env::var(var) {
+                    Ok(value) if !value.trim().is_empty() => {
+                        Some(SecretString::from(value.trim().to_string()))
+                    }
+                    _ => {
+                        return Err(Failure::Core(Error::not_configured(format!(
+                            "The environment variable {var} (--key-env) is not set."
+                        ))))
+                    }
+                },
+                None => None,
+            };
+            Ok(ConnectionSpec::AdHoc {
+                source,
+                url: url.clone(),
+                key,
+                model,
+            })
+        }
+        (None, None) => Err(Failure::Usage(
+            "name a profile, or give --source (and --url) for an ad-hoc connection.".into(),
+        )),
+    }
+}
+
+fn print_json<T: serde::Serialize + ?Sized>(value: &T) {
+    match serde_json::to_string_pretty(value) {
+        Ok(text) => println!("{text}"),
+        Err(err) => eprintln!("error: could not encode the output: {err}."),
+    }
+}
+
+fn providers(json: bool) {
+    if json {
+        print_json(SOURCES);
+        return;
+    }
+    println!(
+        "{:<11} {:<32} {:<16} {:<34} {:<9} {:<7} {:<7} SUPPORTED",
+        "SOURCE", "NAME", "API", "DEFAULT URL", "KEY", "STREAM", "MODELS"
+    );
+    for source in SOURCES {
+        let caps = source.capabilities;
+        println!(
+            "{:<11} {:<32} {:<16} {:<34} {:<9} {:<7} {:<7} {}",
+            source.id,
+            source.label,
+            match caps.api {
+                ApiType::ChatCompletion => "chat completion",
+                ApiType::TextCompletion => "text completion",
+            },
+            source.default_url,
+            match source.key {
+                KeyNeed::Required => "required",
+                KeyNeed::Optional => "optional",
+            },
+            yes_no(caps.streaming),
+            yes_no(caps.model_list),
+            if source.supported { "yes" } else { "not yet" },
+        );
+    }
+}
+
+fn yes_no(value: bool) -> &'static str {
+    if value {
+        "yes"
+    } else {
+        "no"
+    }
+}
+
+async fn profile(engine: &Engine, command: ProfileCommand, json: bool) -> CliResult {
+    match command {
+        ProfileCommand::Add(args) => {
+            let source: ProviderKind = args
+                .source
+                .parse()
+                .map_err(|err: Error| Failure::Usage(err.message))?;
+            let mut profile = Profile::new(
+                args.name,
+                source,
+                args.url
+                    .unwrap_or_else(|| source.info().default_url.to_string()),
+            );
+            profile.model = args.model;
+            profile.bypass_status_check = args.bypass_status_check;
+            profile.system_prompt = args.system;
+            for header in args.headers {
+                let Some((name, value)) = header.split_once(':') else {
+                    return Err(Failure::Usage(format!(
+                        "--header \"{header}\" is not \"Name: value\"."
+                    )));
+                };
+                profile
+                    .headers
+                    .push((name.trim().to_string(), value.trim().to_string()));
+            }
+            let (profile, changes) = engine.add_profile(profile).await?;
+            if json {
+                print_json(&profile);
+            } else {
+                println!(
+                    "Saved profile \"{}\" ({}) at {}.",
+                    profile.name,
+                    profile.source.label(),
+                    profile.url
+                );
+                if !changes.is_empty() {
+                    println!("URL: {}.", changes.join("; "));
+                }
+                if !source.info().supported {
+                    eprintln!(
+                        "Note: {} is not supported by this version yet.",
+                        source.label()
+                    );
+                }
+                if source.info().key == KeyNeed::Required {
+                    println!(
+                        "Save its API key with: switchboard-cli key set {}",
+                        profile.name
+                    );
+                }
+            }
+        }
+        ProfileCommand::List => {
+            let profiles = engine.profiles().await?;
+            if json {
+                print_json(&profiles);
+            } else if profiles.is_empty() {
+                eprintln!("No profiles yet. Add one with \"profile add NAME --source SOURCE\".");
+            } else {
+                println!(
+                    "{:<20} {:<11} {:<40} {:<24} KEY",
+                    "NAME", "SOURCE", "URL", "MODEL"
+                );
+                for ProfileSummary { profile, has_key } in &profiles {
+                    println!(
+                        "{:<20} {:<11} {:<40} {:<24} {}",
+                        profile.name,
+                        profile.source.id(),
+                        profile.url,
+                        profile.model.as_deref().unwrap_or("-"),
+                        if *has_key { "saved" } else { "-" }
+                    );
+                }
+            }
+        }
+        ProfileCommand::Show { name } => {
+            let profile = engine.profile(&name).await?;
+            let has_key = engine.has_key(&name).await?;
+            if json {
+                print_json(&ProfileSummary { profile, has_key });
+            } else {
+                println!("name:                {}", profile.name);
+                println!(
+                    "source:              {} ({})",
+                    profile.source.id(),
+                    profile.source.label()
+                );
+                println!("url:                 {}", profile.url);
+                println!(
+                    "model:               {}",
+                    profile.model.as_deref().unwrap_or("-")
+                );
+                println!(
+                    "key:                 {}",
+                    if has_key {
+                        "saved in the keychain"
+                    } else {
+                        "none"
+                    }
+                );
+                println!(
+                    "bypass status check: {}",
+                    yes_no(profile.bypass_status_check)
+                );
+                println!("post-processing:     {}", profile.post_processing.as_str());
+                if let Some(system) = &profile.system_prompt {
+                    println!("system prompt:       {system}");
+                }
+                for (header, value) in &profile.headers {
+                    println!("header:              {header}: {value}");
+                }
+                warn_plain_http(&profile, has_key);
+            }
+        }
+        ProfileCommand::Rm { name } => {
+            let profile = engine.remove_profile(&name).await?;
+            if !json {
+                println!("Deleted profile \"{}\" and its key.", profile.name);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn warn_plain_http(profile: &Profile, has_key: bool) {
+    if has_key && profile.url.starts_with("http://") && !is_loopback_url(&profile.url) {
+        eprintln!(
+            "Warning: \"{}\" sends its API key over plain http:// to another machine; anyone on the network can read it.",
+            profile.name
+        );
+    }
+}
+
+async fn key(engine: &Engine, command: KeyCommand) -> CliResult {
+    match command {
+        KeyCommand::Set { name } => {
+            let profile = engine.profile(&name).await?;
+            let key = read_key(&profile.name)?;
+            engine.set_key(&name, key).await?;
+            eprintln!(
+                "Saved the API key of \"{}\" in the system keychain.",
+                profile.name
+            );
+            warn_plain_http(&profile, true);
+        }
+        KeyCommand::Clear { name } => {
+            let profile = engine.clear_key(&name).await?;
+            eprintln!("Removed the API key of \"{}\".", profile.name);
+        }
+    }
+    Ok(())
+}
+
+/// Reads a key from standard input: a hidden prompt on a terminal, else the whole input.
+fn read_key(profile: &str) -> CliResult<SecretString> {
+    let stdin = std::io::stdin();
+    let text = if stdin.is_terminal() {
+        rpassword::prompt_password(format!("API key for \"{profile}\": "))
+            .map_err(|err| Failure::Usage(format!("could not read the key: {err}.")))?
+    } else {
+        let mut text = String::new();
+        stdin.lock().read_to_string(&mut text).map_err(|err| {
+            Failure::Usage(format!(
+                "could not read the key from standard input: {err}."
+            ))
+        })?;
+        text
+    };
+    let key = text.trim();
+    if key.is_empty() {
+        return Err(Failure::Usage("no key on standard input.".into()));
+    }
+    Ok(SecretString::from(key.to_string()))
+}
+
+fn print_status(report: &StatusReport, json: bool) {
+    if json {
+        print_json(report);
+        return;
+    }
+    println!("{}", report.message);
+    if report.url_changed {
+        println!("The profile now uses {}.", report.base_url);
+    }
+}
+
+fn print_test(report: &TestReport, json: bool) {
+    if json {
+        print_json(report);
+        return;
+    }
+    let reply = report.reply.trim();
+    if reply.is_empty() {
+        println!(
+            "OK in {} ms: {} answered with an empty reply ({}).",
+            report.elapsed_ms,
+            report.model,
+            report.stop_reason.as_str()
+        );
+    } else {
+        println!(
+            "OK in {} ms: {} replied: {reply}",
+            report.elapsed_ms, report.model
+        );
+    }
+}
+
+async fn chat(engine: &Engine, args: ChatArgs, json: bool) -> CliResult<u8> {
+    let (name, message) = match (args.words.as_slice(), &args.source) {
+        ([message], Some(_)) => (None, message.clone()),
+        ([name, message], None) => (Some(name.clone()), message.clone()),
+        ([_], None) => {
+            return Err(Failure::Usage(
+                "give a profile NAME and a MESSAGE, or --source with a MESSAGE.".into(),
+            ))
+        }
+        (_, Some(_)) => {
+            return Err(Failure::Usage(
+                "with --source give only the MESSAGE, not a profile name.".into(),
+            ))
+        }
+        _ => return Err(Failure::Usage("give a profile NAME and a MESSAGE.".into())),
+    };
+    if message.trim().is_empty() {
+        return Err(Failure::Usage("the message is empty.".into()));
+    }
+    let spec = spec(
+        &name,
+        &args.source,
+        &args.url,
+        &args.key_env,
+        args.model.clone(),
+    )?;
+    let generation = engine
+        .start_generation(GenerationRequest {
+            connection: spec,
+            chat_id: args.chat.map(|id| id.as_str().into()),
+            input: message,
+            model: args.model,
+            system_prompt: args.system,
+            params: GenParams {
+                max_tokens: args.max_tokens,
+                temperature: args.temperature,
+                ..GenParams::default()
+            },
+            stream: !args.no_stream,
+        })
+        .await?;
+
+    let mut events = generation.events;
+    let mut stdout = std::io::stdout().lock();
+    let mut wrote_text = false;
+    let mut in_reasoning = false;
+    let terminate = shutdown_signal();
+    tokio::pin!(terminate);
+    let mut interrupted = false;
+    loop {
+        let event = tokio::select! {
+            event = events.recv() => event,
+            _ = tokio::signal::ctrl_c(), if !interrupted => {
+                interrupted = true;
+                engine.cancel(&generation.id, CancelReason::User);
+                continue;
+            }
+            _ = &mut terminate, if !interrupted => {
+                interrupted = true;
+                engine.cancel(&generation.id, CancelReason::Shutdown);
+                continue;
+            }
+        };
+        let Some(event) = event else {
+            return Err(Failure::Core(Error::internal(
+                "The reply stream ended unexpectedly.",
+            )));
+        };
+        if json {
+            if let Ok(line) = serde_json::to_string(&event) {
+                let _ = writeln!(stdout, "{line}");
+                let _ = stdout.flush();
+            }
+        }
+        match event {
+            ChatEvent::Delta { text } if !json => {
+                if in_reasoning {
+                    eprintln!();
+                    in_reasoning = false;
+                }
+                let _ = stdout.write_all(text.as_bytes());
+                let _ = stdout.flush();
+                wrote_text = true;
+            }
+            ChatEvent::Reasoning { text } if !json => {
+                if !in_reasoning {
+                    eprint!("Thinking: ");
+                    in_reasoning = true;
+                }
+                eprint!("{text}");
+            }
+            ChatEvent::Queued {
+                position,
+                wait_secs,
+            } if !json => {
+                eprintln!(
+                    "Queued: position {position}, about {} s.",
+                    wait_secs.round()
+                );
+            }
+            ChatEvent::Finished { .. } => {
+                if wrote_text && !json {
+                    let _ = writeln!(stdout);
+                }
+                return Ok(0);
+            }
+            ChatEvent::Failed { error, .. } => {
+                if wrote_text && !json {
+                    let _ = writeln!(stdout);
+                }
+                return Err(Failure::Core(error));
+            }
+            ChatEvent::Cancelled { .. } => {
+                if wrote_text && !json {
+                    let _ = writeln!(stdout);
+                }
+                eprintln!("Stopped; the reply received so far is saved.");
+                return Ok(130);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Resolves on SIGTERM or SIGHUP (Unix); never elsewhere.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) {
+            (Ok(mut term), Ok(mut hup)) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = hup.recv() => {}
+                }
+            }
+            _ => std::future::pending().await,
+        }
+    }
+    #[cfg(not(unix))]
+    std::future::pending::<()>().await;
+}

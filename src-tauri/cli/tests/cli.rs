@@ -1,0 +1,551 @@
+//! The command line end to end: the real binary, a real fake server on loopback, a real SQLite
+//! database in a temp dir and the real system keychain (the test command runs these inside a
+//! private D-Bus session with an unlocked GNOME Keyring).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufReader, Read};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use assert_cmd::cargo::CommandCargoExt;
+use switchboard_fakes::{slow_reply_text, FakeOptions, FakeServer, Scenario, REPLY_TEXT};
+use tempfile::TempDir;
+
+/// A fake server running on its own runtime thread for the life of the test.
+struct Fake {
+    server: Option<FakeServer>,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Fake {
+    fn start(options: FakeOptions) -> Fake {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let server = runtime.block_on(FakeServer::start(options)).unwrap();
+        Fake {
+            server: Some(server),
+            runtime,
+        }
+    }
+
+    fn url(&self) -> String {
+        self.server.as_ref().unwrap().base_url()
+    }
+
+    fn server(&self) -> &FakeServer {
+        self.server.as_ref().unwrap()
+    }
+}
+
+impl Drop for Fake {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            self.runtime.block_on(server.shutdown());
+        }
+    }
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn cli(data: &Path) -> Command {
+    let mut command = Command::cargo_bin("switchboard-cli").unwrap();
+    command
+        .env("SWITCHBOARD_DATA_DIR", data)
+        .env_remove("SWITCHBOARD_IDLE_TIMEOUT");
+    command
+}
+
+fn run(data: &Path, args: &[&str]) -> Run {
+    run_with_stdin(data, args, "")
+}
+
+fn run_with_stdin(data: &Path, args: &[&str], stdin: &str) -> Run {
+    let mut child = cli(data)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut input = child.stdin.take().unwrap();
+        input.write_all(stdin.as_bytes()).unwrap();
+    }
+    let output = child.wait_with_output().unwrap();
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn ok(data: &Path, args: &[&str]) -> String {
+    let result = run(data, args);
+    assert_eq!(
+        result.code, 0,
+        "{args:?}\nstdout: {}\nstderr: {}",
+        result.stdout, result.stderr
+    );
+    result.stdout
+}
+
+fn dead_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+fn db(data: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(data.join("switchboard.db")).unwrap()
+}
+
+#[test]
+fn providers_lists_every_source() {
+    let data = TempDir::new().unwrap();
+    let out = ok(data.path(), &["providers"]);
+    for id in [
+        "openai",
+        "claude",
+        "mistral",
+        "openrouter",
+        "custom",
+        "ooba",
+        "tabby",
+        "mancer",
+        "kobold",
+        "koboldcpp",
+        "horde",
+        "novelai",
+    ] {
+        assert!(
+            out.lines().any(|l| l.starts_with(&format!("{id} "))),
+            "{id} missing:\n{out}"
+        );
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(data.path(), &["providers", "--json"])).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 12);
+    assert_eq!(json[0]["defaultUrl"], "https://api.openai.com/v1");
+}
+
+#[test]
+fn a_local_server_from_profile_to_streamed_chat() {
+    let fake = Fake::start(FakeOptions::default());
+    let data = TempDir::new().unwrap();
+    let data = data.path();
+    let added = ok(
+        data,
+        &[
+            "profile",
+            "add",
+            "local",
+            "--source",
+            "custom",
+            "--url",
+            &fake.url(),
+        ],
+    );
+    assert!(added.contains("Saved profile \"local\""), "{added}");
+    let models = ok(data, &["models", "local"]);
+    assert_eq!(models, "fake-model-1\nfake-model-2\n");
+    let test = ok(data, &["test", "local"]);
+    assert!(test.starts_with("OK in "), "{test}");
+    assert!(test.contains(REPLY_TEXT), "{test}");
+    let reply = ok(data, &["chat", "local", "hello"]);
+    assert_eq!(reply, format!("{REPLY_TEXT}\n"));
+    let seen = fake.server().requests();
+    let chat = seen
+        .iter()
+        .rev()
+        .find(|r| r.path.ends_with("/chat/completions"))
+        .unwrap();
+    assert_eq!(chat.json().unwrap()["stream"], true);
+    assert_eq!(chat.json().unwrap()["messages"][0]["content"], "hello");
+    // The reply is in the database, complete.
+    let (content, state): (String, String) = db(data)
+        .query_row(
+            "SELECT content, state FROM messages WHERE role = 'assistant'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((content.as_str(), state.as_str()), (REPLY_TEXT, "complete"));
+
+    let listed = ok(data, &["profile", "list", "--json"]);
+    let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    assert_eq!(listed[0]["name"], "local");
+    assert_eq!(listed[0]["hasKey"], false);
+    let events = ok(data, &["chat", "local", "--json", "--no-stream", "again"]);
+    let kinds: Vec<String> = events
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["type"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(kinds.first().map(String::as_str), Some("started"));
+    assert_eq!(kinds.last().map(String::as_str), Some("finished"));
+}
+
+#[test]
+fn ad_hoc_connections_work_without_a_profile() {
+    let fake = Fake::start(FakeOptions {
+        api_key: Some("sk-adhoc".into()),
+        ..FakeOptions::default()
+    });
+    let data = TempDir::new().unwrap();
+    let mut command = cli(data.path());
+    let output = command
+        .args([
+            "chat",
+            "--source",
+            "custom",
+            "--url",
+            &fake.url(),
+            "--key-env",
+            "ADHOC_KEY",
+            "--model",
+            "m",
+            "hi",
+        ])
+        .env("ADHOC_KEY", "sk-adhoc")
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        format!("{REPLY_TEXT}\n")
+    );
+    let status = run(
+        data.path(),
+        &["status", "--source", "custom", "--url", &fake.url()],
+    );
+    assert_eq!(status.code, 4, "no key: {}", status.stderr);
+}
+
+#[test]
+fn a_wrong_key_exits_4_naming_the_profile_and_a_dead_port_exits_5() {
+    let fake = Fake::start(FakeOptions {
+        api_key: Some("the-right-key".into()),
+        ..FakeOptions::default()
+    });
+    let data = TempDir::new().unwrap();
+    let data = data.path();
+    ok(
+        data,
+        &[
+            "profile",
+            "add",
+            "local",
+            "--source",
+            "custom",
+            "--url",
+            &fake.url(),
+            "--model",
+            "m",
+        ],
+    );
+    let set = run_with_stdin(data, &["key", "set", "local"], "a-wrong-key\n");
+    assert_eq!(set.code, 0, "{}", set.stderr);
+    for args in [
+        &["chat", "local", "hello"][..],
+        &["status", "local"],
+        &["test", "local"],
+        &["models", "local"],
+    ] {
+        let result = run(data, args);
+        assert_eq!(result.code, 4, "{args:?}: {}", result.stderr);
+        let lines: Vec<&str> = result.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{args:?}: {}", result.stderr);
+        assert!(lines[0].contains("Profile \"local\""), "{}", lines[0]);
+        assert!(lines[0].contains("API key"), "{}", lines[0]);
+        assert!(!result.stderr.contains("a-wrong-key"));
+    }
+
+    let port = dead_port();
+    ok(
+        data,
+        &[
+            "profile",
+            "add",
+            "dead",
+            "--source",
+            "custom",
+            "--url",
+            &format!("127.0.0.1:{port}"),
+            "--model",
+            "m",
+        ],
+    );
+    for args in [&["chat", "dead", "hello"][..], &["status", "dead"]] {
+        let result = run(data, args);
+        assert_eq!(result.code, 5, "{args:?}: {}", result.stderr);
+        assert!(
+            result.stderr.contains("Profile \"dead\""),
+            "{}",
+            result.stderr
+        );
+        assert!(
+            result.stderr.contains(&format!("127.0.0.1:{port}")),
+            "{}",
+            result.stderr
+        );
+        assert!(
+            result.stderr.contains("Is the server running"),
+            "{}",
+            result.stderr
+        );
+    }
+}
+
+#[test]
+fn usage_and_configuration_mistakes_have_their_exit_codes() {
+    let data = TempDir::new().unwrap();
+    let data = data.path();
+    assert_eq!(run(data, &["chat"]).code, 2);
+    assert_eq!(run(data, &["status"]).code, 2);
+    assert_eq!(run(data, &["status", "x", "--source", "custom"]).code, 2);
+    assert_eq!(
+        run(data, &["profile", "add", "x", "--source", "gpt"]).code,
+        2
+    );
+    let missing = run(data, &["status", "nobody"]);
+    assert_eq!(missing.code, 3);
+    assert!(
+        missing.stderr.contains("no profile named \"nobody\""),
+        "{}",
+        missing.stderr
+    );
+    ok(data, &["profile", "add", "cloud", "--source", "openai"]);
+    let no_key = run(data, &["chat", "cloud", "hi"]);
+    assert_eq!(no_key.code, 3);
+    assert!(no_key.stderr.contains("key set cloud"), "{}", no_key.stderr);
+    let empty_key = run_with_stdin(data, &["key", "set", "cloud"], "\n");
+    assert_eq!(empty_key.code, 2);
+}
+
+/// Every file under `dir`, recursively.
+fn files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(files(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
+}
+
+#[test]
+fn a_key_lives_in_the_os_keychain_and_nowhere_on_disk() {
+    let fake = Fake::start(FakeOptions {
+        api_key: Some("sk-live-5ecret-from-stdin-42".into()),
+        ..FakeOptions::default()
+    });
+    let data = TempDir::new().unwrap();
+    let data = data.path();
+    ok(
+        data,
+        &[
+            "profile",
+            "add",
+            "vault",
+            "--source",
+            "custom",
+            "--url",
+            &fake.url(),
+            "--model",
+            "m",
+        ],
+    );
+    let set = run_with_stdin(
+        data,
+        &["key", "set", "vault"],
+        "sk-live-5ecret-from-stdin-42\n",
+    );
+    assert_eq!(set.code, 0, "{}", set.stderr);
+    // It works, so it was stored and read back ...
+    assert_eq!(
+        ok(data, &["chat", "vault", "hi"]),
+        format!("{REPLY_TEXT}\n")
+    );
+    // ... from the Secret Service itself (asked directly, not through Switchboard).
+    let id: String = db(data)
+        .query_row("SELECT id FROM profiles WHERE name = 'vault'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let lookup = Command::new("secret-tool")
+        .args([
+            "lookup",
+            "service",
+            "switchboard",
+            "username",
+            &format!("profile:{id}:api-key"),
+        ])
+        .output()
+        .expect("secret-tool (libsecret-tools) is installed by the test command");
+    assert_eq!(
+        String::from_utf8_lossy(&lookup.stdout).trim(),
+        "sk-live-5ecret-from-stdin-42"
+    );
+    // Nothing under the data directory holds it: database, WAL, lock files.
+    let all = files(data);
+    assert!(all.iter().any(|p| p.ends_with("switchboard.db")));
+    for file in all {
+        let mut bytes = Vec::new();
+        std::fs::File::open(&file)
+            .unwrap()
+            .read_to_end(&mut bytes)
+            .unwrap();
+        let needle = b"5ecret-from-stdin";
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle),
+            "the key is in {}",
+            file.display()
+        );
+    }
+    let shown = ok(data, &["profile", "show", "vault", "--json"]);
+    assert!(
+        shown.contains("\"hasKey\": true") && !shown.contains("5ecret"),
+        "{shown}"
+    );
+    // Clearing removes it from the keychain.
+    assert_eq!(run(data, &["key", "clear", "vault"]).code, 0);
+    let lookup = Command::new("secret-tool")
+        .args([
+            "lookup",
+            "service",
+            "switchboard",
+            "username",
+            &format!("profile:{id}:api-key"),
+        ])
+        .output()
+        .unwrap();
+    assert!(lookup.stdout.is_empty());
+    assert_eq!(run(data, &["chat", "vault", "hi"]).code, 4);
+}
+
+/// Starts `chat` against a slow stream and returns once some reply text has been printed.
+fn chat_until_text(data: &Path) -> (std::process::Child, String) {
+    let mut child = cli(data)
+        .args(["chat", "slow", "tell me a long story"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut seen = String::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut byte = [0u8; 1];
+    // The reply has no newline until the end, so read bytes until a few have arrived.
+    while seen.len() < 20 && Instant::now() < deadline {
+        if stdout.read(&mut byte).unwrap() == 0 {
+            break;
+        }
+        seen.push(byte[0] as char);
+    }
+    // Give the engine time to save the text at least once (it saves every second).
+    std::thread::sleep(Duration::from_millis(1500));
+    (child, seen)
+}
+
+fn last_reply(data: &Path) -> (String, String) {
+    db(data)
+        .query_row(
+            "SELECT content, state FROM messages WHERE role = 'assistant' ORDER BY created_at DESC, seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+}
+
+#[test]
+fn killing_the_cli_mid_stream_leaves_the_partial_reply_marked_interrupted() {
+    let fake = Fake::start(FakeOptions {
+        scenario: Scenario::Slow,
+        slow_delay: Duration::from_millis(60),
+        ..FakeOptions::default()
+    });
+    let data = TempDir::new().unwrap();
+    let data = data.path();
+    ok(
+        data,
+        &[
+            "profile",
+            "add",
+            "slow",
+            "--source",
+            "custom",
+            "--url",
+            &fake.url(),
+            "--model",
+            "m",
+        ],
+    );
+
+    // SIGKILL: nothing runs in the process; the next opening of the store finds the reply
+    // orphaned (its writer's lock is gone) and marks it interrupted.
+    let (mut child, _) = chat_until_text(data);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    ok(data, &["profile", "list"]);
+    let (content, state) = last_reply(data);
+    assert_eq!(state, "interrupted");
+    assert!(
+        !content.is_empty() && slow_reply_text().starts_with(&content),
+        "{content:?}"
+    );
+    assert!(content.len() < slow_reply_text().len());
+
+    // SIGTERM: the CLI stops the reply itself, saves what arrived and exits 130.
+    let (child, _) = chat_until_text(data);
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let (content, state) = last_reply(data);
+    assert_eq!(state, "interrupted");
+    assert!(!content.is_empty() && slow_reply_text().starts_with(&content));
+
+    // Ctrl-C (SIGINT): a user stop.
+    let (child, _) = chat_until_text(data);
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("Stopped"));
+    let (content, state) = last_reply(data);
+    assert_eq!(state, "stopped");
+    assert!(!content.is_empty() && slow_reply_text().starts_with(&content));
+}

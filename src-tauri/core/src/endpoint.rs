@@ -1,0 +1,309 @@
+//! Base-URL normalisation: turns what a person pastes into the base URL an adapter appends its
+//! endpoint paths to, and says what it changed.
+//!
+//! The classic trap is the suffix: OpenAI-compatible servers want `…/v1`, people paste
+//! `…/v1/chat/completions` or the bare host. Here a pasted endpoint path is stripped, slashes and
+//! spaces are trimmed, `http://` is assumed for local addresses (`https://` otherwise), and a
+//! source with a fixed API root gets it added (`/v1`, OpenRouter's `/api/v1`, Mancer's `/oai/v1`).
+//! Custom endpoints keep the URL as given; their adapter discovers whether `/v1` is needed.
+
+use std::net::IpAddr;
+
+use url::Url;
+
+/// How a source's base URL is normalised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UrlRules {
+    /// The API root to add to a bare host (`"/v1"`); empty for "keep as given".
+    pub version_path: &'static str,
+    /// Endpoint paths people paste by mistake; removed from the end.
+    pub strip_suffixes: &'static [&'static str],
+}
+
+/// A normalised base URL and the changes made to reach it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NormalizedUrl {
+    /// The base URL, without a trailing slash.
+    pub url: String,
+    /// What was changed, in plain words (empty when the input was already normal).
+    pub changes: Vec<String>,
+}
+
+/// Normalises `input` by `rules`.
+pub fn normalize(input: &str, rules: &UrlRules) -> Result<NormalizedUrl, String> {
+    let mut changes = Vec::new();
+    let trimmed = input.trim();
+    if trimmed.len() != input.len() {
+        changes.push("removed spaces around the URL".to_string());
+    }
+    if trimmed.is_empty() {
+        return Err("The URL is empty.".to_string());
+    }
+    let with_scheme = if trimmed.contains("://") {
+        trimmed.to_string()
+    } else {
+        let host = host_part(trimmed);
+        let scheme = if is_local_host(host) { "http" } else { "https" };
+        changes.push(format!(
+            "added {scheme}:// ({})",
+            if scheme == "http" {
+                "local address"
+            } else {
+                "remote address"
+            }
+        ));
+        format!("{scheme}://{trimmed}")
+    };
+    let mut url = Url::parse(&with_scheme)
+        .map_err(|err| format!("\"{trimmed}\" is not a valid URL ({err})."))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("\"{trimmed}\" is not an http:// or https:// URL."));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("\"{trimmed}\" has no host name."));
+    }
+    if url.fragment().is_some() {
+        url.set_fragment(None);
+        changes.push("removed the #fragment".to_string());
+    }
+
+    // The URL parser turns an empty path into "/"; that is not a slash the person typed.
+    let typed_slash = trimmed
+        .split(['?', '#'])
+        .next()
+        .unwrap_or("")
+        .ends_with('/');
+    let mut path = match url.path() {
+        "/" if !typed_slash => String::new(),
+        other => other.to_string(),
+    };
+    loop {
+        let before = path.len();
+        if path.ends_with('/') {
+            path = path.trim_end_matches('/').to_string();
+            changes.push("removed the trailing /".to_string());
+        }
+        if let Some(suffix) = rules.strip_suffixes.iter().find(|suffix| {
+            path.to_ascii_lowercase()
+                .ends_with(&suffix.to_ascii_lowercase())
+        }) {
+            path.truncate(path.len() - suffix.len());
+            changes.push(format!(
+                "removed {suffix} (Switchboard adds endpoint paths itself)"
+            ));
+        }
+        if path.len() == before {
+            break;
+        }
+    }
+    let version = rules.version_path;
+    if !version.is_empty() && !path.ends_with(version) {
+        if path.is_empty() {
+            path = version.to_string();
+            changes.push(format!("added {version}"));
+        } else if version.starts_with(&path) && version[path.len()..].starts_with('/') {
+            let added = &version[path.len()..];
+            changes.push(format!("added {added}"));
+            path = version.to_string();
+        }
+    }
+    dedup_in_order(&mut changes);
+
+    let origin = &url[..url::Position::BeforePath];
+    let query = url.query().map(|q| format!("?{q}")).unwrap_or_default();
+    Ok(NormalizedUrl {
+        url: format!("{origin}{path}{query}"),
+        changes,
+    })
+}
+
+/// `base` + `path` (which starts with `/`), keeping a query string of `base` at the end.
+pub fn join(base: &str, path: &str) -> String {
+    match base.split_once('?') {
+        Some((head, query)) => format!("{}{path}?{query}", head.trim_end_matches('/')),
+        None => format!("{}{path}", base.trim_end_matches('/')),
+    }
+}
+
+/// Whether `url` points at this machine (loopback): plain HTTP there is fine.
+pub fn is_loopback_url(url: &str) -> bool {
+    Url::parse(url).ok().is_some_and(|u| match u.host() {
+        Some(url::Host::Domain(d)) => {
+            d.eq_ignore_ascii_case("localhost") || d.ends_with(".localhost")
+        }
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    })
+}
+
+fn host_part(text: &str) -> &str {
+    let authority = text.split(['/', '?', '#']).next().unwrap_or(text);
+    let authority = authority.rsplit('@').next().unwrap_or(authority);
+    if let Some(rest) = authority.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest);
+    }
+    authority.split(':').next().unwrap_or(authority)
+}
+
+/// Hosts that are very likely a server on this machine or the local network.
+fn is_local_host(host: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return match ip {
+            IpAddr::V4(v4) => {
+                v4.is_loopback() || v4.is_private() || v4.is_link_local() || v4.is_unspecified()
+            }
+            IpAddr::V6(v6) => v6.is_loopback() || v6.is_unspecified(),
+        };
+    }
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host.ends_with(".local")
+        || host.ends_with(".lan")
+        || host.ends_with(".internal")
+        || !host.contains('.')
+}
+
+fn dedup_in_order(items: &mut Vec<String>) {
+    let mut seen = std::collections::HashSet::new();
+    items.retain(|item| seen.insert(item.clone()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OPENAI_LIKE: UrlRules = UrlRules {
+        version_path: "/v1",
+        strip_suffixes: &["/chat/completions", "/completions", "/models"],
+    };
+    const KEEP: UrlRules = UrlRules {
+        version_path: "",
+        strip_suffixes: &["/chat/completions", "/completions", "/models"],
+    };
+    const OPENROUTER: UrlRules = UrlRules {
+        version_path: "/api/v1",
+        strip_suffixes: &["/chat/completions", "/completions", "/models"],
+    };
+
+    fn norm(input: &str, rules: &UrlRules) -> String {
+        normalize(input, rules).unwrap().url
+    }
+
+    #[test]
+    fn normalize_table() {
+        let table: &[(&str, &UrlRules, &str)] = &[
+            (
+                "https://api.openai.com/v1",
+                &OPENAI_LIKE,
+                "https://api.openai.com/v1",
+            ),
+            (
+                "https://api.openai.com",
+                &OPENAI_LIKE,
+                "https://api.openai.com/v1",
+            ),
+            (
+                "https://api.openai.com/",
+                &OPENAI_LIKE,
+                "https://api.openai.com/v1",
+            ),
+            (
+                "  https://api.openai.com/v1/chat/completions/ ",
+                &OPENAI_LIKE,
+                "https://api.openai.com/v1",
+            ),
+            (
+                "https://api.openai.com/v1/models",
+                &OPENAI_LIKE,
+                "https://api.openai.com/v1",
+            ),
+            ("localhost:5001", &KEEP, "http://localhost:5001"),
+            ("127.0.0.1:8080/v1/", &KEEP, "http://127.0.0.1:8080/v1"),
+            ("192.168.1.20:5000", &KEEP, "http://192.168.1.20:5000"),
+            ("[::1]:8080", &KEEP, "http://[::1]:8080"),
+            ("api.mistral.ai", &OPENAI_LIKE, "https://api.mistral.ai/v1"),
+            (
+                "http://127.0.0.1:8080/v1/chat/completions/chat/completions",
+                &KEEP,
+                "http://127.0.0.1:8080/v1",
+            ),
+            (
+                "https://openrouter.ai/api",
+                &OPENROUTER,
+                "https://openrouter.ai/api/v1",
+            ),
+            (
+                "https://openrouter.ai",
+                &OPENROUTER,
+                "https://openrouter.ai/api/v1",
+            ),
+            (
+                "https://proxy.example/openai",
+                &OPENAI_LIKE,
+                "https://proxy.example/openai",
+            ),
+            (
+                "HTTP://LOCALHOST:1234/V1/Chat/Completions",
+                &KEEP,
+                "http://localhost:1234/V1",
+            ),
+            ("http://host:1/base?x=1", &KEEP, "http://host:1/base?x=1"),
+            ("http://host:1/v1#frag", &KEEP, "http://host:1/v1"),
+        ];
+        for (input, rules, expected) in table {
+            assert_eq!(&norm(input, rules), expected, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn normalize_reports_what_changed() {
+        let result = normalize(" localhost:5001/v1/chat/completions/ ", &KEEP).unwrap();
+        assert_eq!(result.url, "http://localhost:5001/v1");
+        assert_eq!(
+            result.changes,
+            [
+                "removed spaces around the URL",
+                "added http:// (local address)",
+                "removed the trailing /",
+                "removed /chat/completions (Switchboard adds endpoint paths itself)",
+            ]
+        );
+        assert!(normalize("https://api.openai.com/v1", &OPENAI_LIKE)
+            .unwrap()
+            .changes
+            .is_empty());
+        assert_eq!(
+            normalize("https://api.openai.com", &OPENAI_LIKE)
+                .unwrap()
+                .changes,
+            ["added /v1"]
+        );
+    }
+
+    #[test]
+    fn normalize_rejects_garbage_with_a_reason() {
+        assert_eq!(normalize("   ", &KEEP).unwrap_err(), "The URL is empty.");
+        assert!(normalize("ftp://x.org", &KEEP)
+            .unwrap_err()
+            .contains("not an http"));
+        assert!(normalize("http://", &KEEP).is_err());
+        assert!(normalize("http://exa mple.com", &KEEP).is_err());
+    }
+
+    #[test]
+    fn join_appends_paths_before_the_query() {
+        assert_eq!(join("http://h/v1", "/models"), "http://h/v1/models");
+        assert_eq!(join("http://h/v1?k=1", "/models"), "http://h/v1/models?k=1");
+    }
+
+    #[test]
+    fn loopback_detection() {
+        assert!(is_loopback_url("http://127.0.0.1:5000"));
+        assert!(is_loopback_url("http://localhost/v1"));
+        assert!(is_loopback_url("http://[::1]:80"));
+        assert!(!is_loopback_url("http://192.168.1.2"));
+        assert!(!is_loopback_url("https://api.openai.com"));
+    }
+}

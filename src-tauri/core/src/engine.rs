@@ -1,0 +1,905 @@
+//! The engine: profile + key + history → request → provider stream → store, and the front
+//! ends' one door into the core.
+//!
+//! A generation is started with [`Engine::start_generation`], which saves the user message,
+//! registers a cancel token under a fresh [`GenerationId`], spawns the task and returns at once
+//! with a receiver of [`ChatEvent`]s. The task coalesces deltas (about one message per 16 ms
+//! or 2 KB), saves the reply as it grows (at most a second of text can be lost to a crash), and
+//! ends with exactly one terminal event, sent only after the final text is saved. Dropping the
+//! receiver cancels the generation.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use secrecy::SecretString;
+use serde::Serialize;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::http::{Http, HttpConfig};
+use crate::model::{
+    ChatEvent, ChatId, ChatMessage, ChatRequest, GenParams, GenerationId, MessageId, MessageState,
+    ModelInfo, Role, StopReason,
+};
+use crate::provider::{self, Connection, KeyNeed, ProviderKind, StatusReport, StreamEvent};
+use crate::secrets::{SecretStore, Secrets};
+use crate::store::{Chat, Profile, Store, StoredMessage};
+
+/// How long deltas are held back to be sent together.
+pub const COALESCE_WINDOW: Duration = Duration::from_millis(16);
+/// How much text is held back at most before it is sent.
+pub const COALESCE_BYTES: usize = 2048;
+/// How often a streaming reply is saved.
+pub const SAVE_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Everything the engine needs to start.
+pub struct EngineConfig {
+    /// Where the database lives.
+    pub data_dir: PathBuf,
+    /// HTTP timeouts and user agent.
+    pub http: HttpConfig,
+    /// Where keys live (the OS keychain in the app and the CLI).
+    pub secret_store: Arc<dyn SecretStore>,
+    /// Longest wait for the keychain.
+    pub keychain_timeout: Duration,
+}
+
+/// Which endpoint an operation is about: a saved profile, or an ad-hoc connection.
+#[derive(Clone)]
+pub enum ConnectionSpec {
+    /// A saved profile, by name or id.
+    Profile(String),
+    /// A connection given on the spot (CLI `--source --url --key-env`).
+    AdHoc {
+        /// The source.
+        source: ProviderKind,
+        /// Base URL; the source's default when absent.
+        url: Option<String>,
+        /// The key, if any.
+        key: Option<SecretString>,
+        /// The model, if any.
+        model: Option<String>,
+    },
+}
+
+/// A connection resolved for use: the provider's view plus the profile's defaults.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// What the provider gets.
+    pub connection: Connection,
+    /// The profile, when it is a saved one.
+    pub profile: Option<Profile>,
+    /// Model chosen by the profile or the ad-hoc spec.
+    pub model: Option<String>,
+    /// Sampler defaults of the profile.
+    pub params: GenParams,
+    /// System prompt of the profile.
+    pub system_prompt: Option<String>,
+    /// What URL normalisation changed (ad-hoc connections).
+    pub url_changes: Vec<String>,
+}
+
+/// A request to generate one reply.
+#[derive(Clone)]
+pub struct GenerationRequest {
+    /// Where to send it.
+    pub connection: ConnectionSpec,
+    /// Continue this chat; a new chat when `None`.
+    pub chat_id: Option<ChatId>,
+    /// The user's message.
+    pub input: String,
+    /// Overrides the profile's model.
+    pub model: Option<String>,
+    /// Overrides the profile's system prompt.
+    pub system_prompt: Option<String>,
+    /// Overrides of the profile's sampler settings.
+    pub params: GenParams,
+    /// Stream the reply (when the source can).
+    pub stream: bool,
+}
+
+/// A started generation.
+pub struct Generation {
+    /// Its id, for [`Engine::cancel`].
+    pub id: GenerationId,
+    /// The chat it belongs to.
+    pub chat_id: ChatId,
+    /// The user message that was saved.
+    pub user_message_id: MessageId,
+    /// Its events; exactly one terminal event, then the channel closes.
+    pub events: mpsc::Receiver<ChatEvent>,
+}
+
+/// Why a generation was cancelled; decides the state its reply is saved with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CancelReason {
+    /// The person pressed Stop: the reply is `stopped`.
+    User,
+    /// The front end went away (window closed, process terminating): the reply is `interrupted`.
+    Shutdown,
+}
+
+/// The running generations and their cancel tokens.
+#[derive(Default)]
+pub struct Generations {
+    running: Mutex<HashMap<GenerationId, (CancellationToken, CancelReason)>>,
+}
+
+impl Generations {
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<GenerationId, (CancellationToken, CancelReason)>> {
+        self.running
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn register(&self, id: &GenerationId) -> CancellationToken {
+        let token = CancellationToken::new();
+        self.lock()
+            .insert(id.clone(), (token.clone(), CancelReason::User));
+        token
+    }
+
+    /// Cancels `id`; a no-op for unknown or finished ids. Returns whether it was running.
+    pub fn cancel(&self, id: &GenerationId, reason: CancelReason) -> bool {
+        let mut running = self.lock();
+        match running.get_mut(id) {
+            Some((token, stored)) => {
+                if !token.is_cancelled() {
+                    *stored = reason;
+                }
+                token.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn reason(&self, id: &GenerationId) -> CancelReason {
+        self.lock()
+            .get(id)
+            .map_or(CancelReason::User, |(_, reason)| *reason)
+    }
+
+    fn remove(&self, id: &GenerationId) {
+        self.lock().remove(id);
+    }
+
+    /// Ids of the generations still running.
+    pub fn running(&self) -> Vec<GenerationId> {
+        self.lock().keys().cloned().collect()
+    }
+}
+
+/// The outcome of a "test message".
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TestReport {
+    /// The model that answered.
+    pub model: String,
+    /// The reply text.
+    pub reply: String,
+    /// Why it ended.
+    pub stop_reason: StopReason,
+    /// Round trip in milliseconds.
+    pub elapsed_ms: u32,
+}
+
+/// A profile as listed for people: never the key, only whether one is saved.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileSummary {
+    /// The profile.
+    #[serde(flatten)]
+    pub profile: Profile,
+    /// Whether a key is saved in the keychain.
+    pub has_key: bool,
+}
+
+/// The core's front door.
+pub struct Engine {
+    store: Store,
+    secrets: Secrets,
+    http: Http,
+    generations: Arc<Generations>,
+}
+
+impl Engine {
+    /// Opens the store and sets up HTTP.
+    pub fn open(config: EngineConfig) -> Result<Engine> {
+        Ok(Engine {
+            store: Store::open(&config.data_dir)?,
+            secrets: Secrets::new(config.secret_store, config.keychain_timeout),
+            http: Http::new(config.http)?,
+            generations: Arc::new(Generations::default()),
+        })
+    }
+
+    /// The store (for reads by front ends).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The running generations.
+    pub fn generations(&self) -> &Generations {
+        &self.generations
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        call: impl FnOnce(&Store) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || call(&store))
+            .await
+            .map_err(|err| Error::internal(format!("A database task failed ({err}).")))?
+    }
+
+    // ----- profiles -----
+
+    /// Saves a new profile after normalising its URL; returns it with what the URL
+    /// normalisation changed.
+    pub async fn add_profile(&self, mut profile: Profile) -> Result<(Profile, Vec<String>)> {
+        let name = profile.name.trim().to_string();
+        if name.is_empty() {
+            return Err(Error::new(
+                ErrorKind::InvalidRequest,
+                "A profile needs a name.",
+            ));
+        }
+        profile.name = name;
+        let normal = normalize(profile.source, &profile.url)?;
+        profile.url = normal.url;
+        let saved = profile.clone();
+        self.blocking(move |store| store.insert_profile(&saved))
+            .await?;
+        Ok((profile, normal.changes))
+    }
+
+    /// Saves changes to a profile (the URL is normalised again).
+    pub async fn update_profile(&self, mut profile: Profile) -> Result<Profile> {
+        profile.url = normalize(profile.source, &profile.url)?.url;
+        let saved = profile.clone();
+        self.blocking(move |store| store.update_profile(&saved))
+            .await?;
+        Ok(profile)
+    }
+
+    /// The profile with this name or id.
+    pub async fn profile(&self, name_or_id: &str) -> Result<Profile> {
+        let key = name_or_id.to_string();
+        self.blocking(move |store| store.find_profile(&key))
+            .await?
+            .ok_or_else(|| {
+                Error::not_configured(format!(
+                    "There is no profile named \"{name_or_id}\". Create it with \"profile add\" or list them with \"profile list\"."
+                ))
+            })
+    }
+
+    /// All profiles with whether each has a key (from the store's flag: no keychain round trip).
+    pub async fn profiles(&self) -> Result<Vec<ProfileSummary>> {
+        let profiles = self.blocking(Store::profiles_with_key_flags).await?;
+        Ok(profiles
+            .into_iter()
+            .map(|(profile, has_key)| ProfileSummary { profile, has_key })
+            .collect())
+    }
+
+    /// Whether a key is saved for the profile.
+    pub async fn has_key(&self, name_or_id: &str) -> Result<bool> {
+        let profile = self.profile(name_or_id).await?;
+        self.blocking(move |store| store.key_saved(&profile.id))
+            .await
+    }
+
+    /// Deletes a profile and its key.
+    pub async fn remove_profile(&self, name_or_id: &str) -> Result<Profile> {
+        let profile = self.profile(name_or_id).await?;
+        let id = profile.id.clone();
+        if self.blocking(move |store| store.key_saved(&id)).await? {
+            self.secrets.delete(&profile.id).await?;
+        }
+        let id = profile.id.clone();
+        self.blocking(move |store| store.delete_profile(&id))
+            .await?;
+        Ok(profile)
+    }
+
+    /// Saves the API key of a profile in the keychain.
+    pub async fn set_key(&self, name_or_id: &str, key: SecretString) -> Result<Profile> {
+        let profile = self.profile(name_or_id).await?;
+        self.secrets.set(&profile.id, key).await?;
+        let id = profile.id.clone();
+        self.blocking(move |store| store.set_key_saved(&id, true))
+            .await?;
+        Ok(profile)
+    }
+
+    /// Removes the API key of a profile from the keychain.
+    pub async fn clear_key(&self, name_or_id: &str) -> Result<Profile> {
+        let profile = self.profile(name_or_id).await?;
+        self.secrets.delete(&profile.id).await?;
+        let id = profile.id.clone();
+        self.blocking(move |store| store.set_key_saved(&id, false))
+            .await?;
+        Ok(profile)
+    }
+
+    // ----- connections -----
+
+    /// Resolves a spec into a connection with its key.
+    pub async fn resolve(&self, spec: &ConnectionSpec) -> Result<Resolved> {
+        match spec {
+            ConnectionSpec::Profile(name) => {
+                let profile = self.profile(name).await?;
+                let id = profile.id.clone();
+                let key = if self.blocking(move |store| store.key_saved(&id)).await? {
+                    self.secrets.get(&profile.id).await?
+                } else {
+                    None
+                };
+                if key.is_none() && profile.source.info().key == KeyNeed::Required {
+                    return Err(Error::not_configured(format!(
+                        "Profile \"{}\" has no API key, and {} needs one. Save it with \"key set {}\".",
+                        profile.name,
+                        profile.source.label(),
+                        profile.name
+                    ))
+                    .with_provider(profile.source.id()));
+                }
+                Ok(Resolved {
+                    connection: Connection {
+                        who: format!("Profile \"{}\"", profile.name),
+                        profile_id: Some(profile.id.clone()),
+                        kind: profile.source,
+                        base_url: profile.url.clone(),
+                        key,
+                        headers: profile.headers.clone(),
+                    },
+                    model: profile.model.clone(),
+                    params: profile.params.clone(),
+                    system_prompt: profile.system_prompt.clone(),
+                    profile: Some(profile),
+                    url_changes: Vec::new(),
+                })
+            }
+            ConnectionSpec::AdHoc {
+                source,
+                url,
+                key,
+                model,
+            } => {
+                let normal =
+                    normalize(*source, url.as_deref().unwrap_or(source.info().default_url))?;
+                if key.is_none() && source.info().key == KeyNeed::Required {
+                    return Err(Error::not_configured(format!(
+                        "{} needs an API key. Pass it in an environment variable with --key-env.",
+                        source.label()
+                    ))
+                    .with_provider(source.id()));
+                }
+                Ok(Resolved {
+                    connection: Connection {
+                        who: source.label().to_string(),
+                        profile_id: None,
+                        kind: *source,
+                        base_url: normal.url,
+                        key: key.clone(),
+                        headers: Vec::new(),
+                    },
+                    profile: None,
+                    model: model.clone(),
+                    params: GenParams::default(),
+                    system_prompt: None,
+                    url_changes: normal.changes,
+                })
+            }
+        }
+    }
+
+    /// Checks the endpoint (unless the profile bypasses the check). When the check discovered
+    /// a better base URL (`/v1` added), the profile is updated.
+    pub async fn status(&self, spec: &ConnectionSpec) -> Result<StatusReport> {
+        let resolved = self.resolve(spec).await?;
+        if resolved
+            .profile
+            .as_ref()
+            .is_some_and(|p| p.bypass_status_check)
+        {
+            return Ok(StatusReport {
+                base_url: resolved.connection.base_url.clone(),
+                url_changed: false,
+                models: None,
+                message: "Status check bypassed for this profile.".to_string(),
+            });
+        }
+        let provider = provider::build(resolved.connection.clone(), self.http.clone())?;
+        let report = provider.status().await?;
+        if report.url_changed {
+            if let Some(mut profile) = resolved.profile {
+                profile.url = report.base_url.clone();
+                self.blocking(move |store| store.update_profile(&profile))
+                    .await?;
+            }
+        }
+        Ok(report)
+    }
+
+    /// The models the endpoint lists (empty when it has no list).
+    pub async fn models(&self, spec: &ConnectionSpec) -> Result<Vec<ModelInfo>> {
+        let resolved = self.resolve(spec).await?;
+        let provider = provider::build(resolved.connection, self.http.clone())?;
+        provider.list_models().await
+    }
+
+    /// Sends a short test message (not saved in any chat).
+    pub async fn test_message(
+        &self,
+        spec: &ConnectionSpec,
+        model: Option<String>,
+    ) -> Result<TestReport> {
+        let resolved = self.resolve(spec).await?;
+        let model = self.choose_model(&resolved, model).await?;
+        let provider = provider::build(resolved.connection.clone(), self.http.clone())?;
+        let request = ChatRequest {
+            model: model.clone(),
+            messages: vec![ChatMessage::new(Role::User, "Hi")],
+            params: GenParams {
+                max_tokens: Some(resolved.params.max_tokens.unwrap_or(64).min(256)),
+                ..GenParams::default()
+            },
+            stream: false,
+        };
+        let started = Instant::now();
+        let mut events = provider.stream(request, CancellationToken::new());
+        let mut reply = String::new();
+        let mut served_by = model;
+        while let Some(event) = events.next().await {
+            match event? {
+                StreamEvent::Delta(text) => reply.push_str(&text),
+                StreamEvent::Model(name) => served_by = name,
+                StreamEvent::Done(stop_reason) => {
+                    return Ok(TestReport {
+                        model: served_by,
+                        reply,
+                        stop_reason,
+                        elapsed_ms: u32::try_from(started.elapsed().as_millis())
+                            .unwrap_or(u32::MAX),
+                    })
+                }
+                StreamEvent::Reasoning(_) | StreamEvent::Usage(_) | StreamEvent::Queued { .. } => {}
+            }
+        }
+        Err(Error::new(
+            ErrorKind::Protocol,
+            "The test message ended without a reply.",
+        ))
+    }
+
+    /// The model to use: the override, else the profile's, else — for local servers, which
+    /// usually serve one model — the first one the server lists.
+    async fn choose_model(&self, resolved: &Resolved, requested: Option<String>) -> Result<String> {
+        if let Some(model) = requested
+            .or_else(|| resolved.model.clone())
+            .filter(|m| !m.trim().is_empty())
+        {
+            return Ok(model);
+        }
+        let who = &resolved.connection.who;
+        let source = resolved.connection.kind;
+        if source.info().key == KeyNeed::Optional {
+            let provider = provider::build(resolved.connection.clone(), self.http.clone())?;
+            if let Some(first) = provider.list_models().await?.into_iter().next() {
+                return Ok(first.id);
+            }
+            return Err(Error::not_configured(format!(
+                "{who}: no model is set and the server lists none. Set the model id in the profile."
+            ))
+            .with_provider(source.id()));
+        }
+        Err(Error::not_configured(format!(
+            "{who}: no model is set. List the models with \"models\" and set one in the profile."
+        ))
+        .with_provider(source.id()))
+    }
+
+    // ----- chats -----
+
+    /// The chat with this id.
+    pub async fn chat(&self, id: &ChatId) -> Result<Option<Chat>> {
+        let id = id.clone();
+        self.blocking(move |store| store.chat(&id)).await
+    }
+
+    /// The messages of a chat, oldest first.
+    pub async fn messages(&self, id: &ChatId) -> Result<Vec<StoredMessage>> {
+        let id = id.clone();
+        self.blocking(move |store| store.messages(&id)).await
+    }
+
+    /// Starts a generation: resolves the connection, saves the user message, spawns the task
+    /// and returns at once.
+    pub async fn start_generation(&self, request: GenerationRequest) -> Result<Generation> {
+        let resolved = self.resolve(&request.connection).await?;
+        let model = self.choose_model(&resolved, request.model.clone()).await?;
+        let provider = provider::build(resolved.connection.clone(), self.http.clone())?;
+        let profile_id = resolved.connection.profile_id.clone();
+
+        let input = request.input.clone();
+        let chat_id = request.chat_id.clone();
+        let model_for_chat = model.clone();
+        let (chat, user_message, history) = self
+            .blocking(move |store| {
+                let chat = match chat_id {
+                    Some(id) => store.chat(&id)?.ok_or_else(|| {
+                        Error::not_configured(format!("There is no chat with id {id}."))
+                    })?,
+                    None => store.create_chat(
+                        &title_for(&input),
+                        profile_id.as_ref(),
+                        Some(&model_for_chat),
+                    )?,
+                };
+                store.touch_chat(&chat.id, profile_id.as_ref(), &model_for_chat)?;
+                let history = store.messages(&chat.id)?;
+                let user = store.append_message(&chat.id, Role::User, &input)?;
+                Ok((chat, user, history))
+            })
+            .await?;
+
+        let mut messages = Vec::with_capacity(history.len() + 2);
+        if let Some(system) = request
+            .system_prompt
+            .clone()
+            .or_else(|| resolved.system_prompt.clone())
+            .filter(|s| !s.trim().is_empty())
+        {
+            messages.push(ChatMessage::new(Role::System, system));
+        }
+        messages.extend(
+            history
+                .iter()
+                .filter(|m| !(m.role == Role::Assistant && m.content.is_empty()))
+                .map(|m| ChatMessage::new(m.role, m.content.clone())),
+        );
+        messages.push(ChatMessage::new(Role::User, request.input.clone()));
+        let chat_request = ChatRequest {
+            model: model.clone(),
+            messages,
+            params: resolved.params.overlay(&request.params),
+            stream: request.stream && provider.capabilities().streaming,
+        };
+
+        let id = GenerationId::new();
+        let token = self.generations.register(&id);
+        let (tx, rx) = mpsc::channel(256);
+        let task = GenerationTask {
+            id: id.clone(),
+            chat_id: chat.id.clone(),
+            model,
+            store: self.store.clone(),
+            generations: Arc::clone(&self.generations),
+            token,
+            tx,
+        };
+        tokio::spawn(task.run(provider, chat_request));
+        Ok(Generation {
+            id,
+            chat_id: chat.id,
+            user_message_id: user_message.id,
+            events: rx,
+        })
+    }
+
+    /// Cancels a generation; a no-op for unknown or finished ids.
+    pub fn cancel(&self, id: &GenerationId, reason: CancelReason) -> bool {
+        self.generations.cancel(id, reason)
+    }
+}
+
+fn normalize(source: ProviderKind, url: &str) -> Result<crate::endpoint::NormalizedUrl> {
+    source
+        .normalize_url(url)
+        .map_err(|why| Error::new(ErrorKind::InvalidRequest, why).with_provider(source.id()))
+}
+
+/// A chat title from the first message: its first line, at most 60 characters.
+fn title_for(input: &str) -> String {
+    let line = input
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("New chat");
+    let mut title: String = line.chars().take(60).collect();
+    if line.chars().count() > 60 {
+        title.push('…');
+    }
+    title
+}
+
+struct GenerationTask {
+    id: GenerationId,
+    chat_id: ChatId,
+    model: String,
+    store: Store,
+    generations: Arc<Generations>,
+    token: CancellationToken,
+    tx: mpsc::Sender<ChatEvent>,
+}
+
+/// Text held back for coalescing, per kind.
+#[derive(Default)]
+struct Pending {
+    text: String,
+    reasoning: String,
+    since: Option<Instant>,
+}
+
+impl Pending {
+    fn len(&self) -> usize {
+        self.text.len() + self.reasoning.len()
+    }
+
+    fn due(&self) -> Option<Instant> {
+        self.since.map(|since| since + COALESCE_WINDOW)
+    }
+
+    /// The events to send, reasoning first (it precedes the text it explains).
+    fn take(&mut self) -> Vec<ChatEvent> {
+        self.since = None;
+        let mut events = Vec::with_capacity(2);
+        if !self.reasoning.is_empty() {
+            events.push(ChatEvent::Reasoning {
+                text: std::mem::take(&mut self.reasoning),
+            });
+        }
+        if !self.text.is_empty() {
+            events.push(ChatEvent::Delta {
+                text: std::mem::take(&mut self.text),
+            });
+        }
+        events
+    }
+}
+
+/// How the provider stream ended.
+enum Ending {
+    Finished(StopReason),
+    Failed(Error),
+    Cancelled,
+}
+
+impl GenerationTask {
+    async fn blocking<T: Send + 'static>(
+        &self,
+        call: impl FnOnce(&Store) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || call(&store))
+            .await
+            .map_err(|err| Error::internal(format!("A database task failed ({err}).")))?
+    }
+
+    /// Sends an event; a closed receiver cancels the generation.
+    async fn send(&self, event: ChatEvent) {
+        if self.tx.send(event).await.is_err() {
+            self.generations.cancel(&self.id, CancelReason::Shutdown);
+        }
+    }
+
+    async fn run(self, provider: Box<dyn provider::Provider>, request: ChatRequest) {
+        let chat_id = self.chat_id.clone();
+        let model = self.model.clone();
+        let reply = match self
+            .blocking(move |store| store.begin_reply(&chat_id, &model))
+            .await
+        {
+            Ok(reply) => reply,
+            Err(error) => {
+                self.send(ChatEvent::Failed {
+                    error,
+                    message_id: None,
+                })
+                .await;
+                self.generations.remove(&self.id);
+                return;
+            }
+        };
+        self.send(ChatEvent::Started {
+            generation_id: self.id.clone(),
+            chat_id: self.chat_id.clone(),
+            message_id: reply.id.clone(),
+            model: self.model.clone(),
+        })
+        .await;
+
+        let mut stream = provider.stream(request, self.token.clone());
+        let mut text = String::new();
+        let mut reasoning = String::new();
+        let mut served_by: Option<String> = None;
+        let mut pending = Pending::default();
+        let mut last_save = Instant::now();
+        let mut saved_len = 0;
+
+        let ending = loop {
+            let due = pending.due();
+            let next = tokio::select! {
+                biased;
+                _ = self.token.cancelled() => break Ending::Cancelled,
+                _ = sleep_until(due), if due.is_some() => None,
+                next = stream.next() => Some(next),
+            };
+            match next {
+                None => {}
+                Some(None) if self.token.is_cancelled() => break Ending::Cancelled,
+                Some(None) => {
+                    break Ending::Failed(Error::new(
+                        ErrorKind::Protocol,
+                        "The reply ended without a finish marker.",
+                    ))
+                }
+                Some(Some(Err(error))) => break Ending::Failed(error),
+                Some(Some(Ok(event))) => match event {
+                    StreamEvent::Delta(delta) => {
+                        text.push_str(&delta);
+                        if !pending.reasoning.is_empty() {
+                            for event in pending.take() {
+                                self.send(event).await;
+                            }
+                        }
+                        pending.text.push_str(&delta);
+                        pending.since.get_or_insert_with(Instant::now);
+                    }
+                    StreamEvent::Reasoning(delta) => {
+                        reasoning.push_str(&delta);
+                        if !pending.text.is_empty() {
+                            for event in pending.take() {
+                                self.send(event).await;
+                            }
+                        }
+                        pending.reasoning.push_str(&delta);
+                        pending.since.get_or_insert_with(Instant::now);
+                    }
+                    StreamEvent::Model(name) => served_by = Some(name),
+                    StreamEvent::Usage(usage) => {
+                        for event in pending.take() {
+                            self.send(event).await;
+                        }
+                        self.send(ChatEvent::Usage { usage }).await;
+                    }
+                    StreamEvent::Queued {
+                        position,
+                        wait_secs,
+                    } => {
+                        self.send(ChatEvent::Queued {
+                            position,
+                            wait_secs,
+                        })
+                        .await;
+                    }
+                    StreamEvent::Done(reason) => break Ending::Finished(reason),
+                },
+            }
+            if pending.len() >= COALESCE_BYTES
+                || pending.due().is_some_and(|due| Instant::now() >= due)
+            {
+                for event in pending.take() {
+                    self.send(event).await;
+                }
+            }
+            if last_save.elapsed() >= SAVE_INTERVAL && text.len() + reasoning.len() != saved_len {
+                let (id, t, r) = (reply.id.clone(), text.clone(), non_empty(&reasoning));
+                saved_len = text.len() + reasoning.len();
+                if let Err(error) = self
+                    .blocking(move |store| store.save_reply_progress(&id, &t, r.as_deref()))
+                    .await
+                {
+                    break Ending::Failed(error);
+                }
+                last_save = Instant::now();
+            }
+        };
+        drop(stream);
+
+        let (state, error, terminal) = match ending {
+            Ending::Finished(stop_reason) => (
+                MessageState::Complete,
+                None,
+                ChatEvent::Finished {
+                    stop_reason,
+                    message_id: reply.id.clone(),
+                },
+            ),
+            Ending::Failed(error) => (
+                MessageState::Failed,
+                Some(error.clone()),
+                ChatEvent::Failed {
+                    error,
+                    message_id: Some(reply.id.clone()),
+                },
+            ),
+            Ending::Cancelled => (
+                match self.generations.reason(&self.id) {
+                    CancelReason::User => MessageState::Stopped,
+                    CancelReason::Shutdown => MessageState::Interrupted,
+                },
+                None,
+                ChatEvent::Cancelled {
+                    message_id: reply.id.clone(),
+                },
+            ),
+        };
+        // The pending text goes out before the terminal event, and the whole reply is saved
+        // before the terminal event is sent.
+        let flush = pending.take();
+        let id = reply.id.clone();
+        let saved = self
+            .blocking(move |store| {
+                store.finish_reply(
+                    &id,
+                    &text,
+                    non_empty(&reasoning).as_deref(),
+                    state,
+                    served_by.as_deref(),
+                    error.as_ref(),
+                )
+            })
+            .await;
+        for event in flush {
+            self.send(event).await;
+        }
+        let terminal = match saved {
+            Ok(()) => terminal,
+            Err(error) => ChatEvent::Failed {
+                error,
+                message_id: Some(reply.id.clone()),
+            },
+        };
+        self.generations.remove(&self.id);
+        let _ = self.tx.send(terminal).await;
+    }
+}
+
+async fn sleep_until(due: Option<Instant>) {
+    if let Some(due) = due {
+        tokio::time::sleep_until(tokio::time::Instant::from_std(due)).await;
+    }
+}
+
+fn non_empty(text: &str) -> Option<String> {
+    (!text.is_empty()).then(|| text.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_come_from_the_first_line() {
+        assert_eq!(title_for("\n  hello there\nsecond"), "hello there");
+        assert_eq!(title_for(""), "New chat");
+        let long = "x".repeat(80);
+        assert_eq!(title_for(&long).chars().count(), 61);
+    }
+
+    #[test]
+    fn cancelling_unknown_or_finished_generations_is_a_no_op() {
+        let generations = Generations::default();
+        let id = GenerationId::new();
+        assert!(!generations.cancel(&id, CancelReason::User));
+        let token = generations.register(&id);
+        assert!(generations.cancel(&id, CancelReason::Shutdown));
+        assert!(token.is_cancelled());
+        // A later cancel does not change why it was cancelled.
+        generations.cancel(&id, CancelReason::User);
+        assert_eq!(generations.reason(&id), CancelReason::Shutdown);
+        generations.remove(&id);
+        assert!(!generations.cancel(&id, CancelReason::User));
+    }
+}

@@ -1,0 +1,50 @@
+//! Switchboard's core: everything but the window.
+//!
+//! # Layout
+//! - [`error`]: the one [`Error`] type with an [`ErrorKind`] front ends switch on.
+//! - [`model`]: domain types — messages, requests, sampler settings, the [`ChatEvent`] stream.
+//! - [`endpoint`]: base-URL normalisation.
+//! - [`stream`]: vendor-neutral decoding of streamed bodies (Server-Sent Events).
+//! - [`provider`]: one folder per protocol family behind the [`provider::Provider`] trait.
+//! - [`secrets`]: API keys in the operating system's keychain.
+//! - [`store`]: the SQLite database of profiles, chats and messages.
+//! - [`http`]: the shared HTTP client and transport-error mapping.
+//! - [`engine`]: ties them together; the front ends' one door.
+//!
+//! Dependency direction: engine → provider, store, secrets; provider → stream, http.
+//! A provider never touches the store or the keychain; decoders know no vendor; nothing here
+//! knows about windows.
+
+pub mod endpoint;
+pub mod engine;
+pub mod error;
+pub mod http;
+pub mod model;
+pub mod provider;
+pub mod secrets;
+pub mod store;
+pub mod stream;
+
+use std::path::PathBuf;
+
+pub use engine::{
+    CancelReason, ConnectionSpec, Engine, EngineConfig, Generation, GenerationRequest,
+};
+pub use error::{Error, ErrorKind, Result};
+pub use model::{
+    ChatEvent, ChatId, GenParams, GenerationId, MessageId, MessageState, ProfileId, Role,
+    StopReason,
+};
+pub use provider::{ProviderKind, SOURCES};
+
+/// Name of the environment variable that overrides the data directory.
+pub const DATA_DIR_ENV: &str = "SWITCHBOARD_DATA_DIR";
+
+/// The data directory shared by the app and the CLI: `$SWITCHBOARD_DATA_DIR`, else the
+/// platform's data directory (`~/.local/share/switchboard` on Linux).
+pub fn default_data_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os(DATA_DIR_ENV).filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(dir));
+    }
+    dirs::data_dir().map(|dir| dir.join("switchboard"))
+}

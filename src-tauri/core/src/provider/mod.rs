@@ -1,0 +1,495 @@
+//! Provider adapters: one folder per protocol family, one small object-safe trait, one factory.
+//!
+//! - [`ProviderKind`] names the sources a person can pick; [`SOURCES`] describes them as data
+//!   (label, default URL, capabilities).
+//! - [`Provider`] is what the engine drives: status check, model list, and a stream of
+//!   [`StreamEvent`]s with cancellation as an argument.
+//! - [`build`] is the only `match` on the kind.
+//!
+//! A provider never touches the store or the keychain: the engine hands it a [`Connection`].
+
+pub mod openai_compat;
+
+use std::fmt;
+use std::str::FromStr;
+
+use futures::future::BoxFuture;
+use futures::stream::BoxStream;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+use crate::endpoint::{self, NormalizedUrl, UrlRules};
+use crate::error::{Error, Result};
+use crate::http::Http;
+use crate::model::{ChatRequest, ModelInfo, ProfileId, StopReason, Usage};
+
+/// A source a person can connect to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ProviderKind {
+    /// OpenAI's API.
+    #[serde(rename = "openai")]
+    OpenAi,
+    /// Anthropic's Messages API.
+    #[serde(rename = "claude")]
+    Claude,
+    /// Mistral AI's La Plateforme.
+    #[serde(rename = "mistral")]
+    Mistral,
+    /// OpenRouter.
+    #[serde(rename = "openrouter")]
+    OpenRouter,
+    /// Any OpenAI-compatible server (llama.cpp, vLLM, LM Studio, Ollama, Aphrodite, KoboldCpp's /v1…).
+    #[serde(rename = "custom")]
+    Custom,
+    /// Oobabooga text-generation-webui.
+    #[serde(rename = "ooba")]
+    Ooba,
+    /// TabbyAPI.
+    #[serde(rename = "tabby")]
+    Tabby,
+    /// Mancer.
+    #[serde(rename = "mancer")]
+    Mancer,
+    /// KoboldAI United.
+    #[serde(rename = "kobold")]
+    Kobold,
+    /// KoboldCpp's native API.
+    #[serde(rename = "koboldcpp")]
+    KoboldCpp,
+    /// AI Horde.
+    #[serde(rename = "horde")]
+    Horde,
+    /// NovelAI.
+    #[serde(rename = "novelai")]
+    NovelAi,
+}
+
+/// Chat completion (a list of messages) or text completion (one prompt string).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ApiType {
+    /// Takes messages.
+    ChatCompletion,
+    /// Takes a prompt string.
+    TextCompletion,
+}
+
+/// Whether a source needs an API key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum KeyNeed {
+    /// Requests fail without one.
+    Required,
+    /// Only when the server was started with one.
+    Optional,
+}
+
+/// What a source can do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Capabilities {
+    /// Chat or text completion.
+    pub api: ApiType,
+    /// Replies can stream.
+    pub streaming: bool,
+    /// The API lists its models.
+    pub model_list: bool,
+    /// Stop tells the server to abort (beyond closing the connection).
+    pub server_abort: bool,
+}
+
+/// The description of one source, as data.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceInfo {
+    /// The source.
+    pub kind: ProviderKind,
+    /// Stable id used in the CLI and the database.
+    pub id: &'static str,
+    /// Name shown to people.
+    pub label: &'static str,
+    /// The URL filled in by default.
+    pub default_url: &'static str,
+    /// Whether a key is needed.
+    pub key: KeyNeed,
+    /// What it can do.
+    pub capabilities: Capabilities,
+    /// Whether this version of Switchboard can talk to it yet.
+    pub supported: bool,
+    /// How its base URL is normalised.
+    #[serde(skip)]
+    pub url_rules: UrlRules,
+}
+
+const CHAT_SUFFIXES: &[&str] = &["/chat/completions", "/completions", "/models"];
+
+const fn chat(streaming: bool, server_abort: bool) -> Capabilities {
+    Capabilities {
+        api: ApiType::ChatCompletion,
+        streaming,
+        model_list: true,
+        server_abort,
+    }
+}
+
+const fn text(streaming: bool, model_list: bool, server_abort: bool) -> Capabilities {
+    Capabilities {
+        api: ApiType::TextCompletion,
+        streaming,
+        model_list,
+        server_abort,
+    }
+}
+
+const fn rules(version_path: &'static str) -> UrlRules {
+    UrlRules {
+        version_path,
+        strip_suffixes: CHAT_SUFFIXES,
+    }
+}
+
+/// Every source, chat-completion sources first.
+pub const SOURCES: &[SourceInfo] = &[
+    SourceInfo {
+        kind: ProviderKind::OpenAi,
+        id: "openai",
+        label: "OpenAI",
+        default_url: "https://api.openai.com/v1",
+        key: KeyNeed::Required,
+        capabilities: chat(true, false),
+        supported: true,
+        url_rules: rules("/v1"),
+    },
+    SourceInfo {
+        kind: ProviderKind::Claude,
+        id: "claude",
+        label: "Anthropic Claude",
+        default_url: "https://api.anthropic.com/v1",
+        key: KeyNeed::Required,
+        capabilities: chat(true, false),
+        supported: false,
+        url_rules: UrlRules {
+            version_path: "/v1",
+            strip_suffixes: &["/messages", "/models"],
+        },
+    },
+    SourceInfo {
+        kind: ProviderKind::Mistral,
+        id: "mistral",
+        label: "Mistral AI",
+        default_url: "https://api.mistral.ai/v1",
+        key: KeyNeed::Required,
+        capabilities: chat(true, false),
+        supported: true,
+        url_rules: rules("/v1"),
+    },
+    SourceInfo {
+        kind: ProviderKind::OpenRouter,
+        id: "openrouter",
+        label: "OpenRouter",
+        default_url: "https://openrouter.ai/api/v1",
+        key: KeyNeed::Required,
+        capabilities: chat(true, false),
+        supported: true,
+        url_rules: rules("/api/v1"),
+    },
+    SourceInfo {
+        kind: ProviderKind::Custom,
+        id: "custom",
+        label: "Custom (OpenAI-compatible)",
+        default_url: "http://127.0.0.1:8080/v1",
+        key: KeyNeed::Optional,
+        capabilities: chat(true, false),
+        supported: true,
+        url_rules: rules(""),
+    },
+    SourceInfo {
+        kind: ProviderKind::Ooba,
+        id: "ooba",
+        label: "Oobabooga text-generation-webui",
+        default_url: "http://127.0.0.1:5000/v1",
+        key: KeyNeed::Optional,
+        capabilities: chat(true, false),
+        supported: true,
+        url_rules: rules("/v1"),
+    },
+    SourceInfo {
+        kind: ProviderKind::Tabby,
+        id: "tabby",
+        label: "TabbyAPI",
+        default_url: "http://127.0.0.1:5000/v1",
+        key: KeyNeed::Optional,
+        capabilities: chat(true, false),
+        supported: true,
+        url_rules: rules("/v1"),
+    },
+    SourceInfo {
+        kind: ProviderKind::Mancer,
+        id: "mancer",
+        label: "Mancer",
+        default_url: "https://neuro.mancer.tech/oai/v1",
+        key: KeyNeed::Required,
+        capabilities: chat(true, false),
+        supported: true,
+        url_rules: rules("/oai/v1"),
+    },
+    SourceInfo {
+        kind: ProviderKind::Kobold,
+        id: "kobold",
+        label: "KoboldAI United",
+        default_url: "http://127.0.0.1:5000/api",
+        key: KeyNeed::Optional,
+        capabilities: text(false, true, false),
+        supported: false,
+        url_rules: UrlRules {
+            version_path: "/api",
+            strip_suffixes: &["/v1/generate", "/v1", "/latest"],
+        },
+    },
+    SourceInfo {
+        kind: ProviderKind::KoboldCpp,
+        id: "koboldcpp",
+        label: "KoboldCpp",
+        default_url: "http://127.0.0.1:5001",
+        key: KeyNeed::Optional,
+        capabilities: text(true, true, true),
+        supported: false,
+        url_rules: UrlRules {
+            version_path: "",
+            strip_suffixes: &[
+                "/api/v1/generate",
+                "/api/extra/generate/stream",
+                "/api/v1",
+                "/api",
+            ],
+        },
+    },
+    SourceInfo {
+        kind: ProviderKind::Horde,
+        id: "horde",
+        label: "AI Horde",
+        default_url: "https://aihorde.net/api/v2",
+        key: KeyNeed::Optional,
+        capabilities: text(false, true, true),
+        supported: false,
+        url_rules: UrlRules {
+            version_path: "/api/v2",
+            strip_suffixes: &["/generate/text/async"],
+        },
+    },
+    SourceInfo {
+        kind: ProviderKind::NovelAi,
+        id: "novelai",
+        label: "NovelAI",
+        default_url: "https://text.novelai.net",
+        key: KeyNeed::Required,
+        capabilities: text(true, true, false),
+        supported: false,
+        url_rules: UrlRules {
+            version_path: "",
+            strip_suffixes: &["/ai/generate-stream", "/ai/generate"],
+        },
+    },
+];
+
+impl ProviderKind {
+    /// The description of this source.
+    pub fn info(self) -> &'static SourceInfo {
+        SOURCES
+            .iter()
+            .find(|source| source.kind == self)
+            .unwrap_or(&SOURCES[0])
+    }
+
+    /// Stable id (`openai`, `custom`, …).
+    pub fn id(self) -> &'static str {
+        self.info().id
+    }
+
+    /// Name shown to people.
+    pub fn label(self) -> &'static str {
+        self.info().label
+    }
+
+    /// Normalises a base URL for this source.
+    pub fn normalize_url(self, input: &str) -> std::result::Result<NormalizedUrl, String> {
+        endpoint::normalize(input, &self.info().url_rules)
+    }
+
+    /// Every source id, for messages.
+    pub fn all_ids() -> String {
+        SOURCES.iter().map(|s| s.id).collect::<Vec<_>>().join(", ")
+    }
+}
+
+impl fmt::Display for ProviderKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl FromStr for ProviderKind {
+    type Err = Error;
+
+    fn from_str(text: &str) -> Result<Self> {
+        SOURCES
+            .iter()
+            .find(|source| source.id.eq_ignore_ascii_case(text.trim()))
+            .map(|source| source.kind)
+            .ok_or_else(|| {
+                Error::not_configured(format!(
+                    "Unknown source \"{text}\". Sources: {}.",
+                    ProviderKind::all_ids()
+                ))
+            })
+    }
+}
+
+/// Everything a provider needs to talk to one endpoint. Built by the engine from a profile (or
+/// from an ad-hoc connection) and the key from the keychain.
+#[derive(Clone)]
+pub struct Connection {
+    /// `Profile "name"`, or the source's label for an ad-hoc connection; used in messages.
+    pub who: String,
+    /// The saved profile, if any.
+    pub profile_id: Option<ProfileId>,
+    /// The source.
+    pub kind: ProviderKind,
+    /// The normalised base URL.
+    pub base_url: String,
+    /// The API key, if any.
+    pub key: Option<SecretString>,
+    /// Extra request headers set by the person (e.g. OpenRouter attribution).
+    pub headers: Vec<(String, String)>,
+}
+
+impl fmt::Debug for Connection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connection")
+            .field("who", &self.who)
+            .field("kind", &self.kind)
+            .field("base_url", &self.base_url)
+            .field("key", &self.key.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// What a status check found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusReport {
+    /// The base URL that answered; differs from the configured one when discovery added `/v1`.
+    pub base_url: String,
+    /// Whether `base_url` differs from the configured URL.
+    pub url_changed: bool,
+    /// The models, when the check listed them.
+    pub models: Option<Vec<ModelInfo>>,
+    /// One sentence for people.
+    pub message: String,
+}
+
+/// One event of a provider's stream. The stream yields these, then ends after
+/// [`StreamEvent::Done`] or after one `Err`; when cancelled it just ends.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StreamEvent {
+    /// The model the server says it used.
+    Model(String),
+    /// Waiting in a queue.
+    Queued {
+        /// Position in the queue.
+        position: u32,
+        /// Expected wait in seconds.
+        wait_secs: f64,
+    },
+    /// Reply text.
+    Delta(String),
+    /// Reasoning text.
+    Reasoning(String),
+    /// Token counts.
+    Usage(Usage),
+    /// The reply is complete.
+    Done(StopReason),
+}
+
+/// A configured adapter for one endpoint.
+pub trait Provider: Send + Sync {
+    /// What this source can do.
+    fn capabilities(&self) -> Capabilities;
+
+    /// The cheapest check that the endpoint is alive and the key works.
+    fn status(&self) -> BoxFuture<'_, Result<StatusReport>>;
+
+    /// The models the API lists; `Ok(empty)` when it has no list.
+    fn list_models(&self) -> BoxFuture<'_, Result<Vec<ModelInfo>>>;
+
+    /// Streams one reply. Honours `cancel` (sending the server's abort where it has one) by
+    /// ending the stream without `Done`.
+    fn stream(
+        &self,
+        request: ChatRequest,
+        cancel: CancellationToken,
+    ) -> BoxStream<'static, Result<StreamEvent>>;
+}
+
+/// Builds the adapter for `connection`. The one place that matches on [`ProviderKind`].
+pub fn build(connection: Connection, http: Http) -> Result<Box<dyn Provider>> {
+    use openai_compat::{flavor, OpenAiCompat};
+    let flavor = match connection.kind {
+        ProviderKind::OpenAi => &flavor::OPENAI,
+        ProviderKind::Mistral => &flavor::MISTRAL,
+        ProviderKind::OpenRouter => &flavor::OPENROUTER,
+        ProviderKind::Custom => &flavor::CUSTOM,
+        ProviderKind::Ooba => &flavor::OOBA,
+        ProviderKind::Tabby => &flavor::TABBY,
+        ProviderKind::Mancer => &flavor::MANCER,
+        ProviderKind::Claude
+        | ProviderKind::Kobold
+        | ProviderKind::KoboldCpp
+        | ProviderKind::Horde
+        | ProviderKind::NovelAi => {
+            return Err(Error::not_configured(format!(
+                "{} is not supported by this version of Switchboard yet.",
+                connection.kind.label()
+            ))
+            .with_provider(connection.kind.id()))
+        }
+    };
+    Ok(Box::new(OpenAiCompat::new(connection, flavor, http)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_ids_match_serde_names_and_parse_back() {
+        for source in SOURCES {
+            let json = serde_json::to_value(source.kind).unwrap();
+            assert_eq!(json, serde_json::Value::from(source.id));
+            assert_eq!(source.id.parse::<ProviderKind>().unwrap(), source.kind);
+            assert_eq!(source.kind.info().id, source.id);
+        }
+        assert_eq!(SOURCES.len(), 12);
+    }
+
+    #[test]
+    fn unknown_source_lists_the_known_ones() {
+        let err = "gpt".parse::<ProviderKind>().unwrap_err();
+        assert!(err.message.contains("openai, claude"), "{}", err.message);
+    }
+
+    #[test]
+    fn default_urls_are_already_normal() {
+        for source in SOURCES {
+            let normal = source.kind.normalize_url(source.default_url).unwrap();
+            assert_eq!(normal.url, source.default_url, "{}", source.id);
+            assert!(
+                normal.changes.is_empty(),
+                "{}: {:?}",
+                source.id,
+                normal.changes
+            );
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! The differences between OpenAI-compatible sources, as data.
+//!
+//! Everything vendor-specific about the OpenAI-compatible family lives in these constants: how
+//! the key is sent, which sampler fields the API accepts and under which names, how the status
+//! check works, and whether a missing `/v1` is discovered. The protocol code reads the flavor
+//! and never asks which vendor it is talking to.
+
+/// How the API key is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthStyle {
+    /// `Authorization: Bearer <key>`.
+    Bearer,
+    /// Bearer plus `x-api-key: <key>` (TabbyAPI, Mancer and Aphrodite read the latter).
+    BearerAndApiKeyHeader,
+}
+
+/// Which optional sampler fields the API accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParamSupport {
+    /// `top_k`.
+    pub top_k: bool,
+    /// `min_p`.
+    pub min_p: bool,
+    /// `repetition_penalty`.
+    pub repetition_penalty: bool,
+}
+
+/// Which request checks the status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusCheck {
+    /// `GET {base}/models`.
+    Models,
+    /// `GET {base}/key` (OpenRouter: its model list needs no key, so it would not test the key).
+    KeyInfo,
+}
+
+/// One OpenAI-compatible dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flavor {
+    /// How the key is sent.
+    pub auth: AuthStyle,
+    /// Headers sent on every request unless the profile sets its own value.
+    pub default_headers: &'static [(&'static str, &'static str)],
+    /// Accepted optional sampler fields.
+    pub params: ParamSupport,
+    /// Name of the reply-length field (`max_completion_tokens` for OpenAI, else `max_tokens`).
+    pub max_tokens_field: &'static str,
+    /// Name of the seed field (`random_seed` for Mistral, else `seed`).
+    pub seed_field: &'static str,
+    /// Ask for a usage chunk with `stream_options.include_usage`.
+    pub stream_usage: bool,
+    /// How the status check is done.
+    pub status: StatusCheck,
+    /// Try `{url}/v1` when the URL as given has no such endpoint (custom servers).
+    pub discover_v1: bool,
+}
+
+const ALL_PARAMS: ParamSupport = ParamSupport {
+    top_k: true,
+    min_p: true,
+    repetition_penalty: true,
+};
+
+const OPENAI_PARAMS: ParamSupport = ParamSupport {
+    top_k: false,
+    min_p: false,
+    repetition_penalty: false,
+};
+
+const LOCAL: Flavor = Flavor {
+    auth: AuthStyle::Bearer,
+    default_headers: &[],
+    params: ALL_PARAMS,
+    max_tokens_field: "max_tokens",
+    seed_field: "seed",
+    stream_usage: true,
+    status: StatusCheck::Models,
+    discover_v1: false,
+};
+
+/// OpenAI's API.
+pub const OPENAI: Flavor = Flavor {
+    params: OPENAI_PARAMS,
+    max_tokens_field: "max_completion_tokens",
+    ..LOCAL
+};
+
+/// Mistral AI: `random_seed`, no `stream_options` (it reports usage in the last chunk anyway).
+pub const MISTRAL: Flavor = Flavor {
+    params: OPENAI_PARAMS,
+    seed_field: "random_seed",
+    stream_usage: false,
+    ..LOCAL
+};
+
+/// OpenRouter: attribution header, key check for status, every sampler field.
+pub const OPENROUTER: Flavor = Flavor {
+    default_headers: &[("X-Title", "Switchboard")],
+    status: StatusCheck::KeyInfo,
+    ..LOCAL
+};
+
+/// Any OpenAI-compatible server: URL as given, `/v1` discovered.
+pub const CUSTOM: Flavor = Flavor {
+    discover_v1: true,
+    ..LOCAL
+};
+
+/// Oobabooga text-generation-webui's OpenAI API.
+pub const OOBA: Flavor = LOCAL;
+
+/// TabbyAPI: reads `x-api-key` as well as Bearer.
+pub const TABBY: Flavor = Flavor {
+    auth: AuthStyle::BearerAndApiKeyHeader,
+    ..LOCAL
+};
+
+/// Mancer: `/oai/v1`, key in `X-API-KEY` (and Bearer).
+pub const MANCER: Flavor = Flavor {
+    auth: AuthStyle::BearerAndApiKeyHeader,
+    ..LOCAL
+};

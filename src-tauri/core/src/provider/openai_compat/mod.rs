@@ -1,0 +1,449 @@
+//! The OpenAI-compatible protocol family: OpenAI, Mistral, OpenRouter, Oobabooga, TabbyAPI,
+//! Mancer and any custom server (llama.cpp, vLLM, LM Studio, Ollama, Aphrodite, KoboldCpp's
+//! `/v1`), one implementation with a [`Flavor`](flavor::Flavor) per source.
+//!
+//! API references: <https://platform.openai.com/docs/api-reference/chat>,
+//! <https://docs.mistral.ai/api/>, <https://openrouter.ai/docs/api-reference/overview>.
+//!
+//! - `GET {base}/models` is the status check and the model list (OpenRouter checks its key
+//!   with `GET {base}/key`); a server without the route has no list, which is not an error.
+//! - `POST {base}/chat/completions` streams Server-Sent Events ([`stream`]) or answers JSON.
+//! - Custom servers: when the URL as given has no such endpoint (404), `{url}/v1` is tried and,
+//!   if it answers, used from then on.
+//! - Stop closes the connection, which is how these servers are told to stop generating.
+
+pub mod flavor;
+pub mod stream;
+pub mod wire;
+
+use std::sync::{Arc, Mutex};
+
+use futures::future::BoxFuture;
+use futures::stream::BoxStream;
+use futures::FutureExt;
+use reqwest::{Method, Response};
+use secrecy::ExposeSecret;
+use tokio_util::sync::CancellationToken;
+
+use self::flavor::{AuthStyle, Flavor, StatusCheck};
+use self::stream::{ChunkMapper, Step, StreamFailure};
+use self::wire::{CompletionOutcome, ServerError};
+use crate::endpoint;
+use crate::error::{Error, ErrorKind, Result};
+use crate::http::{read_error_body, Http, Target};
+use crate::model::{ChatRequest, ModelInfo};
+use crate::provider::{Capabilities, Connection, Provider, StatusReport, StreamEvent};
+use crate::stream::{read_all, BodyError, ReadError, SseBody, SseItem};
+
+/// Largest JSON body read (model lists of big routers are a few MB).
+const MAX_JSON_BODY: usize = 32 * 1024 * 1024;
+
+/// An adapter for one OpenAI-compatible endpoint.
+pub struct OpenAiCompat {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    conn: Connection,
+    flavor: &'static Flavor,
+    http: Http,
+    /// The base URL in use; starts as configured, changes when `/v1` is discovered.
+    base: Mutex<String>,
+}
+
+/// A request to send, kept so it can be sent again at a discovered base.
+struct Outgoing<'a> {
+    method: Method,
+    path: &'a str,
+    body: Option<Vec<u8>>,
+}
+
+impl OpenAiCompat {
+    /// An adapter for `conn` speaking `flavor`'s dialect.
+    pub fn new(conn: Connection, flavor: &'static Flavor, http: Http) -> OpenAiCompat {
+        let base = conn.base_url.clone();
+        OpenAiCompat {
+            inner: Arc::new(Inner {
+                conn,
+                flavor,
+                http,
+                base: Mutex::new(base),
+            }),
+        }
+    }
+}
+
+impl Inner {
+    fn base(&self) -> String {
+        self.base
+            .lock()
+            .map(|b| b.clone())
+            .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+    }
+
+    fn set_base(&self, base: String) {
+        match self.base.lock() {
+            Ok(mut guard) => *guard = base,
+            Err(poisoned) => *poisoned.into_inner() = base,
+        }
+    }
+
+    fn target(&self, url: &str) -> Target {
+        Target::new(self.conn.who.clone(), url, self.conn.kind.id())
+    }
+
+    fn key(&self) -> Option<&str> {
+        self.conn
+            .key
+            .as_ref()
+            .map(|k| k.expose_secret())
+            .filter(|k| !k.is_empty())
+    }
+
+    fn request(&self, method: Method, url: &str) -> reqwest::RequestBuilder {
+        let mut builder = self.http.client().request(method, url);
+        let set_by_profile = |name: &str| {
+            self.conn
+                .headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(name))
+        };
+        for (name, value) in self.flavor.default_headers {
+            if !set_by_profile(name) {
+                builder = builder.header(*name, *value);
+            }
+        }
+        for (name, value) in &self.conn.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        if let Some(key) = self.key() {
+            builder = builder.bearer_auth(key);
+            if self.flavor.auth == AuthStyle::BearerAndApiKeyHeader {
+                builder = builder.header("x-api-key", key);
+            }
+        }
+        builder
+    }
+
+    /// Sends `out` at `base`; a non-success status becomes an [`Error`].
+    async fn send_at(&self, base: &str, out: &Outgoing<'_>) -> Result<Response> {
+        let url = endpoint::join(base, out.path);
+        let target = self.target(&url);
+        let mut request = self.request(out.method.clone(), &url);
+        if let Some(body) = &out.body {
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.clone());
+        }
+        let response = self.http.send(&target, request).await?;
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        Err(self.error_response(&target, response).await)
+    }
+
+    async fn error_response(&self, target: &Target, response: Response) -> Error {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = read_error_body(response, self.http.idle_timeout()).await;
+        let server = ServerError::from_body(&body);
+        let kind = server.kind_for_status(status.as_u16());
+        target.http_error(status, &headers, kind, &server.message)
+    }
+
+    /// Sends `out`; for custom servers a 404 at the URL as given is retried at `{url}/v1`,
+    /// which is then kept for later requests.
+    async fn send(&self, out: Outgoing<'_>) -> Result<(Response, String)> {
+        let base = self.base();
+        match self.send_at(&base, &out).await {
+            Ok(response) => Ok((response, base)),
+            Err(first) if self.may_discover(&base, &first) => {
+                let with_v1 = endpoint::join(&base, "/v1");
+                match self.send_at(&with_v1, &out).await {
+                    Ok(response) => {
+                        self.set_base(with_v1.clone());
+                        Ok((response, with_v1))
+                    }
+                    Err(second) if second.status == Some(404) => {
+                        let mut first = first;
+                        first.message.push_str(&format!(
+                            " {} answered 404 too.",
+                            endpoint::join(&with_v1, out.path)
+                        ));
+                        Err(first)
+                    }
+                    Err(second) => Err(second),
+                }
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    fn may_discover(&self, base: &str, err: &Error) -> bool {
+        self.flavor.discover_v1
+            && err.status == Some(404)
+            && err.kind != ErrorKind::ModelNotFound
+            && !base.split('?').next().unwrap_or(base).ends_with("/v1")
+    }
+
+    async fn json_body(&self, response: Response, url: &str) -> Result<Vec<u8>> {
+        read_all(response, self.http.idle_timeout(), MAX_JSON_BODY)
+            .await
+            .map_err(|err| self.read_error(&self.target(url), err, false))
+    }
+
+    fn read_error(&self, target: &Target, err: ReadError, mid_reply: bool) -> Error {
+        match err {
+            ReadError::Body(body) => self.body_error(target, body, mid_reply),
+            ReadError::TooLarge(limit) => target.protocol_error(format!(
+                "the answer is larger than {} MB",
+                limit / (1024 * 1024)
+            )),
+        }
+    }
+
+    fn body_error(&self, target: &Target, err: BodyError, mid_reply: bool) -> Error {
+        match err {
+            BodyError::Idle(idle) => target.idle_timeout_error(idle, mid_reply),
+            BodyError::Transport(err) => {
+                let mut error = target.transport_error(&err);
+                if mid_reply {
+                    error.message.push_str(" The text received so far is kept.");
+                }
+                error
+            }
+        }
+    }
+
+    async fn fetch_models(&self) -> Result<(Option<Vec<ModelInfo>>, String)> {
+        let out = Outgoing {
+            method: Method::GET,
+            path: "/models",
+            body: None,
+        };
+        let (response, base) = match self.send(out).await {
+            Ok(ok) => ok,
+            Err(err) if err.status == Some(404) => return Ok((None, self.base())),
+            Err(err) => return Err(err),
+        };
+        let url = endpoint::join(&base, "/models");
+        let body = self.json_body(response, &url).await?;
+        match wire::parse_models(&body) {
+            Some(models) => Ok((Some(models), base)),
+            None => Err(self
+                .target(&url)
+                .protocol_error("it did not return a model list")),
+        }
+    }
+
+    async fn status(&self) -> Result<StatusReport> {
+        let configured = self.conn.base_url.clone();
+        if self.flavor.status == StatusCheck::KeyInfo {
+            if self.key().is_none() {
+                return Err(Error::not_configured(format!(
+                    "{}: {} needs an API key. Save one for this profile first.",
+                    self.conn.who,
+                    self.conn.kind.label()
+                ))
+                .with_provider(self.conn.kind.id()));
+            }
+            let (_, base) = self
+                .send(Outgoing {
+                    method: Method::GET,
+                    path: "/key",
+                    body: None,
+                })
+                .await?;
+            return Ok(StatusReport {
+                url_changed: base != configured,
+                base_url: base,
+                models: None,
+                message: "Connected: the API key works.".to_string(),
+            });
+        }
+        let base_before = self.base();
+        let (response, base) = self
+            .send(Outgoing {
+                method: Method::GET,
+                path: "/models",
+                body: None,
+            })
+            .await
+            .map_err(|mut err| {
+                if err.status == Some(404) {
+                    err.message.push_str(
+                        " If this server has no model list, turn on \"bypass status check\" and type the model id.",
+                    );
+                }
+                err
+            })?;
+        let url = endpoint::join(&base, "/models");
+        let body = self.json_body(response, &url).await?;
+        let models = wire::parse_models(&body).ok_or_else(|| {
+            self.target(&url).protocol_error(
+                "it did not return a model list; is this an OpenAI-compatible server?",
+            )
+        })?;
+        let mut message = match models.len() {
+            0 => "Connected. The server lists no models; type a model id.".to_string(),
+            1 => "Connected: 1 model.".to_string(),
+            n => format!("Connected: {n} models."),
+        };
+        if base != base_before {
+            message.push_str(&format!(" Using {base} (added /v1)."));
+        }
+        Ok(StatusReport {
+            url_changed: base != configured,
+            base_url: base,
+            models: Some(models),
+            message,
+        })
+    }
+
+    fn failure(&self, target: &Target, failure: StreamFailure) -> Error {
+        match failure {
+            StreamFailure::Server(server) => target
+                .error(
+                    server.kind_in_stream(),
+                    format!(
+                        "the server reported an error in the middle of the reply: {}. The text received so far is kept.",
+                        if server.message.is_empty() { "no message" } else { &server.message }
+                    ),
+                )
+                .with_detail(server.message),
+            StreamFailure::Malformed(chunk) => target
+                .protocol_error("a chunk of the reply was not valid JSON")
+                .with_detail(chunk),
+            StreamFailure::Truncated => target.error(
+                ErrorKind::Network,
+                "the server closed the connection before the reply was complete. The text received so far is kept.",
+            ),
+        }
+    }
+}
+
+impl Provider for OpenAiCompat {
+    fn capabilities(&self) -> Capabilities {
+        self.inner.conn.kind.info().capabilities
+    }
+
+    fn status(&self) -> BoxFuture<'_, Result<StatusReport>> {
+        self.inner.status().boxed()
+    }
+
+    fn list_models(&self) -> BoxFuture<'_, Result<Vec<ModelInfo>>> {
+        async move { Ok(self.inner.fetch_models().await?.0.unwrap_or_default()) }.boxed()
+    }
+
+    fn stream(
+        &self,
+        request: ChatRequest,
+        cancel: CancellationToken,
+    ) -> BoxStream<'static, Result<StreamEvent>> {
+        let inner = Arc::clone(&self.inner);
+        Box::pin(async_stream::stream! {
+            let body = match serde_json::to_vec(&wire::chat_body(inner.flavor, &request)) {
+                Ok(body) => body,
+                Err(err) => {
+                    yield Err(Error::internal(format!("Could not encode the request: {err}.")));
+                    return;
+                }
+            };
+            let out = Outgoing { method: Method::POST, path: "/chat/completions", body: Some(body) };
+            let sent = tokio::select! {
+                biased;
+                _ = cancel.cancelled() => return,
+                sent = inner.send(out) => sent,
+            };
+            let (response, base) = match sent {
+                Ok(ok) => ok,
+                Err(err) => {
+                    yield Err(err);
+                    return;
+                }
+            };
+            let target = inner.target(&endpoint::join(&base, "/chat/completions"));
+            let is_sse = response
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.to_ascii_lowercase().starts_with("text/event-stream"));
+            if !is_sse {
+                // Not streamed (asked for, or the server ignored `stream: true`).
+                let read = tokio::select! {
+                    biased;
+                    _ = cancel.cancelled() => return,
+                    read = read_all(response, inner.http.idle_timeout(), MAX_JSON_BODY) => read,
+                };
+                let bytes = match read {
+                    Ok(bytes) => bytes,
+                    Err(err) => {
+                        yield Err(inner.read_error(&target, err, false));
+                        return;
+                    }
+                };
+                match wire::parse_completion(&bytes) {
+                    CompletionOutcome::Events(events) => {
+                        for event in events {
+                            yield Ok(event);
+                        }
+                    }
+                    CompletionOutcome::ServerError(server) => {
+                        let kind = server.kind_in_stream();
+                        yield Err(target
+                            .error(kind, format!("the server reported an error: {}.", server.message))
+                            .with_detail(server.message));
+                    }
+                    CompletionOutcome::Malformed => {
+                        yield Err(target
+                            .protocol_error("the reply was not a chat completion")
+                            .with_detail(String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).into_owned()));
+                    }
+                }
+                return;
+            }
+            let mut body = SseBody::new(response, inner.http.idle_timeout());
+            let mut mapper = ChunkMapper::new();
+            let mut out = Vec::new();
+            loop {
+                let item = tokio::select! {
+                    biased;
+                    _ = cancel.cancelled() => return,
+                    item = body.next() => item,
+                };
+                let result = match item {
+                    Ok(Some(SseItem::Event(event))) => {
+                        if event.event.as_deref() == Some("error") {
+                            Err(StreamFailure::Server(ServerError::from_body(&event.data)))
+                        } else {
+                            mapper.on_data(&event.data, &mut out)
+                        }
+                    }
+                    Ok(Some(SseItem::End(end))) => mapper.on_end(end, &mut out).map(Step::Done),
+                    Ok(None) => Err(StreamFailure::Truncated),
+                    Err(err) => {
+                        for event in out.drain(..) {
+                            yield Ok(event);
+                        }
+                        yield Err(inner.body_error(&target, err, true));
+                        return;
+                    }
+                };
+                for event in out.drain(..) {
+                    yield Ok(event);
+                }
+                match result {
+                    Ok(Step::Continue) => {}
+                    Ok(Step::Done(reason)) => {
+                        yield Ok(StreamEvent::Done(reason));
+                        return;
+                    }
+                    Err(failure) => {
+                        yield Err(inner.failure(&target, failure));
+                        return;
+                    }
+                }
+            }
+        })
+    }
+}

@@ -1,0 +1,884 @@
+//! The one SQLite database: profiles, chats and messages.
+//!
+//! - WAL journal, foreign keys on, versioned migrations (`user_version`).
+//! - A reply is saved while it streams (state `streaming`); stopping, failing or finishing
+//!   rewrites it once more with its final state. Every write is its own transaction.
+//! - Crash safety for streamed replies: each process that opens the store holds an exclusive
+//!   lock on `sessions/<id>.lock` for its lifetime, and stamps the replies it writes with that
+//!   id. The operating system drops the lock when the process dies, however it dies; on open,
+//!   replies still `streaming` whose writer holds no lock are marked `interrupted`, keeping
+//!   their text.
+//!
+//! Calls block: async callers run them on a blocking thread (see `Engine`). Never holds keys.
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite_migration::{Migrations, M};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::model::{ChatId, GenParams, MessageId, MessageState, ProfileId, Role};
+use crate::provider::ProviderKind;
+
+/// File name of the database inside the data directory.
+pub const DB_FILE: &str = "switchboard.db";
+
+const MIGRATIONS: &[M<'static>] = &[M::up(
+    "CREATE TABLE profiles (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        source TEXT NOT NULL,
+        url TEXT NOT NULL,
+        model TEXT,
+        params TEXT NOT NULL DEFAULT '{}',
+        system_prompt TEXT,
+        post_processing TEXT NOT NULL DEFAULT 'none',
+        bypass_status_check INTEGER NOT NULL DEFAULT 0,
+        headers TEXT NOT NULL DEFAULT '[]',
+        key_saved INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE TABLE chats (
+        id TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        profile_id TEXT REFERENCES profiles(id) ON DELETE SET NULL,
+        model TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE TABLE messages (
+        id TEXT PRIMARY KEY,
+        chat_id TEXT NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        role TEXT NOT NULL,
+        content TEXT NOT NULL,
+        reasoning TEXT,
+        state TEXT NOT NULL,
+        model TEXT,
+        error TEXT,
+        writer TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (chat_id, seq)
+    );
+    CREATE INDEX messages_streaming ON messages(state) WHERE state = 'streaming';
+    CREATE INDEX chats_updated ON chats(updated_at DESC);",
+)];
+
+/// How messages are rearranged before they are sent to a chat-completion API.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PostProcessing {
+    /// Sent as they are.
+    #[default]
+    None,
+    /// Consecutive messages of the same role merged.
+    Merge,
+    /// Merged, and only one system message.
+    SemiStrict,
+    /// Merged, one optional system message, and the first other message from the user.
+    Strict,
+}
+
+impl PostProcessing {
+    /// Stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PostProcessing::None => "none",
+            PostProcessing::Merge => "merge",
+            PostProcessing::SemiStrict => "semi-strict",
+            PostProcessing::Strict => "strict",
+        }
+    }
+
+    fn parse(text: &str) -> PostProcessing {
+        [
+            PostProcessing::Merge,
+            PostProcessing::SemiStrict,
+            PostProcessing::Strict,
+        ]
+        .into_iter()
+        .find(|mode| mode.as_str() == text)
+        .unwrap_or(PostProcessing::None)
+    }
+}
+
+/// A saved connection. The key is not here: it lives in the keychain under the profile's id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Profile {
+    /// Stable id.
+    pub id: ProfileId,
+    /// Unique name (case-insensitive).
+    pub name: String,
+    /// The source.
+    pub source: ProviderKind,
+    /// Normalised base URL.
+    pub url: String,
+    /// Model id, if chosen.
+    pub model: Option<String>,
+    /// Sampler settings.
+    pub params: GenParams,
+    /// System prompt sent first, if any.
+    pub system_prompt: Option<String>,
+    /// Prompt post-processing mode.
+    pub post_processing: PostProcessing,
+    /// Skip the status check when connecting (servers without a model list).
+    pub bypass_status_check: bool,
+    /// Extra request headers.
+    pub headers: Vec<(String, String)>,
+    /// Creation time, ms since the Unix epoch.
+    pub created_at: i64,
+    /// Last change, ms since the Unix epoch.
+    pub updated_at: i64,
+}
+
+impl Profile {
+    /// A new profile with defaults for everything but the essentials.
+    pub fn new(name: impl Into<String>, source: ProviderKind, url: impl Into<String>) -> Profile {
+        let now = now_ms();
+        Profile {
+            id: ProfileId::new(),
+            name: name.into(),
+            source,
+            url: url.into(),
+            model: None,
+            params: GenParams::default(),
+            system_prompt: None,
+            post_processing: PostProcessing::None,
+            bypass_status_check: false,
+            headers: Vec::new(),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
+/// A conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Chat {
+    /// Stable id.
+    pub id: ChatId,
+    /// Title shown in lists.
+    pub title: String,
+    /// The profile it last used.
+    pub profile_id: Option<ProfileId>,
+    /// The model it last used.
+    pub model: Option<String>,
+    /// Creation time, ms since the Unix epoch.
+    pub created_at: i64,
+    /// Last change, ms since the Unix epoch.
+    pub updated_at: i64,
+}
+
+/// A message as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredMessage {
+    /// Stable id.
+    pub id: MessageId,
+    /// The chat.
+    pub chat_id: ChatId,
+    /// Position in the chat (0-based, increasing).
+    pub seq: i64,
+    /// Author.
+    pub role: Role,
+    /// Text (partial for stopped, interrupted and failed replies).
+    pub content: String,
+    /// Reasoning text, if the model sent any.
+    pub reasoning: Option<String>,
+    /// Whether it is complete.
+    pub state: MessageState,
+    /// The model that wrote it (replies).
+    pub model: Option<String>,
+    /// The error that ended it (failed replies).
+    pub error: Option<Error>,
+    /// Creation time, ms since the Unix epoch.
+    pub created_at: i64,
+    /// Last change, ms since the Unix epoch.
+    pub updated_at: i64,
+}
+
+/// The database. Cheap to clone; all clones share one connection and one session.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    conn: Mutex<Connection>,
+    session: String,
+    lock_path: PathBuf,
+    /// Held for the life of the store: tells other processes this session is alive.
+    _lock: File,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database in `dir`, migrates it, and marks replies left
+    /// `streaming` by processes that are gone as `interrupted`.
+    pub fn open(dir: &Path) -> Result<Store> {
+        fs::create_dir_all(dir.join("sessions")).map_err(|err| {
+            Error::storage(format!(
+                "Could not create the data directory {}: {err}.",
+                dir.display()
+            ))
+        })?;
+        let session = uuid::Uuid::new_v4().to_string();
+        let lock_path = dir.join("sessions").join(format!("{session}.lock"));
+        let lock = File::create(&lock_path)?;
+        lock.lock()?;
+
+        let path = dir.join(DB_FILE);
+        let mut conn = Connection::open(&path).map_err(|err| {
+            Error::storage(format!(
+                "Could not open the database {}: {err}.",
+                path.display()
+            ))
+        })?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        Migrations::from_slice(MIGRATIONS)
+            .to_latest(&mut conn)
+            .map_err(|err| {
+                Error::storage(format!("Could not update the database schema: {err}."))
+            })?;
+
+        let store = Store {
+            inner: Arc::new(Inner {
+                conn: Mutex::new(conn),
+                session,
+                lock_path,
+                _lock: lock,
+            }),
+        };
+        store.recover(dir)?;
+        Ok(store)
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.inner
+            .conn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// This process's session id (stamped on the replies it streams).
+    pub fn session(&self) -> &str {
+        &self.inner.session
+    }
+
+    /// Marks replies of dead sessions as interrupted and removes their lock files. Returns how
+    /// many replies were marked.
+    fn recover(&self, dir: &Path) -> Result<usize> {
+        let sessions_dir = dir.join("sessions");
+        let conn = self.conn();
+        let writers: Vec<String> = conn
+            .prepare("SELECT DISTINCT writer FROM messages WHERE state = 'streaming' AND writer IS NOT NULL")?
+            .query_map([], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut marked = 0;
+        for writer in writers {
+            if writer == self.inner.session || session_alive(&sessions_dir, &writer) {
+                continue;
+            }
+            marked += conn.execute(
+                "UPDATE messages SET state = 'interrupted', updated_at = ?2
+                 WHERE writer = ?1 AND state = 'streaming'",
+                params![writer, now_ms()],
+            )?;
+        }
+        drop(conn);
+        // Lock files of dead sessions are litter; remove them.
+        if let Ok(entries) = fs::read_dir(&sessions_dir) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if let Some(id) = name.strip_suffix(".lock") {
+                    if id != self.inner.session && !session_alive(&sessions_dir, id) {
+                        let _ = fs::remove_file(entry.path());
+                    }
+                }
+            }
+        }
+        Ok(marked)
+    }
+
+    // ----- profiles -----
+
+    /// Saves a new profile. Fails with a clear message when the name is taken.
+    pub fn insert_profile(&self, profile: &Profile) -> Result<()> {
+        let conn = self.conn();
+        let taken: bool = conn
+            .query_row(
+                "SELECT 1 FROM profiles WHERE name = ?1",
+                [&profile.name],
+                |_| Ok(true),
+            )
+            .optional()?
+            .unwrap_or(false);
+        if taken {
+            return Err(Error::new(
+                crate::error::ErrorKind::InvalidRequest,
+                format!("A profile named \"{}\" already exists.", profile.name),
+            ));
+        }
+        conn.execute(
+            "INSERT INTO profiles (id, name, source, url, model, params, system_prompt, post_processing,
+                                   bypass_status_check, headers, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            params![
+                profile.id.as_str(),
+                profile.name,
+                profile.source.id(),
+                profile.url,
+                profile.model,
+                to_json(&profile.params)?,
+                profile.system_prompt,
+                profile.post_processing.as_str(),
+                profile.bypass_status_check,
+                to_json(&profile.headers)?,
+                profile.created_at,
+                profile.updated_at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Saves changes to an existing profile.
+    pub fn update_profile(&self, profile: &Profile) -> Result<()> {
+        let changed = self.conn().execute(
+            "UPDATE profiles SET name = ?2, source = ?3, url = ?4, model = ?5, params = ?6, system_prompt = ?7,
+                    post_processing = ?8, bypass_status_check = ?9, headers = ?10, updated_at = ?11
+             WHERE id = ?1",
+            params![
+                profile.id.as_str(),
+                profile.name,
+                profile.source.id(),
+                profile.url,
+                profile.model,
+                to_json(&profile.params)?,
+                profile.system_prompt,
+                profile.post_processing.as_str(),
+                profile.bypass_status_check,
+                to_json(&profile.headers)?,
+                now_ms(),
+            ],
+        )?;
+        if changed == 0 {
+            return Err(Error::not_configured(format!(
+                "The profile \"{}\" no longer exists.",
+                profile.name
+            )));
+        }
+        Ok(())
+    }
+
+    /// All profiles, by name.
+    pub fn profiles(&self) -> Result<Vec<Profile>> {
+        let conn = self.conn();
+        let mut statement =
+            conn.prepare(&format!("{PROFILE_SELECT} ORDER BY name COLLATE NOCASE"))?;
+        let rows = statement.query_map([], profile_from_row)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()?
+            .into_iter()
+            .collect()
+    }
+
+    /// The profile with this id or (case-insensitive) name.
+    pub fn find_profile(&self, name_or_id: &str) -> Result<Option<Profile>> {
+        let conn = self.conn();
+        let found = conn
+            .query_row(
+                &format!(
+                    "{PROFILE_SELECT} WHERE id = ?1 OR name = ?1 ORDER BY id = ?1 DESC LIMIT 1"
+                ),
+                [name_or_id],
+                profile_from_row,
+            )
+            .optional()?;
+        found.transpose()
+    }
+
+    /// Records whether the profile's key is in the keychain, so that listing profiles and
+    /// connecting to keyless ones never wait on the keychain. The key itself is never stored here.
+    pub fn set_key_saved(&self, id: &ProfileId, saved: bool) -> Result<()> {
+        self.conn().execute(
+            "UPDATE profiles SET key_saved = ?2 WHERE id = ?1",
+            params![id.as_str(), saved],
+        )?;
+        Ok(())
+    }
+
+    /// Whether a key was saved in the keychain for the profile.
+    pub fn key_saved(&self, id: &ProfileId) -> Result<bool> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT key_saved FROM profiles WHERE id = ?1",
+                [id.as_str()],
+                |row| row.get(0),
+            )
+            .optional()?
+            .unwrap_or(false))
+    }
+
+    /// All profiles by name, each with whether its key is saved.
+    pub fn profiles_with_key_flags(&self) -> Result<Vec<(Profile, bool)>> {
+        let profiles = self.profiles()?;
+        let conn = self.conn();
+        let mut statement = conn.prepare("SELECT key_saved FROM profiles WHERE id = ?1")?;
+        profiles
+            .into_iter()
+            .map(|profile| {
+                let saved = statement
+                    .query_row([profile.id.as_str()], |row| row.get(0))
+                    .optional()?
+                    .unwrap_or(false);
+                Ok((profile, saved))
+            })
+            .collect()
+    }
+
+    /// Deletes a profile; its chats stay, detached. Returns whether it existed.
+    pub fn delete_profile(&self, id: &ProfileId) -> Result<bool> {
+        Ok(self
+            .conn()
+            .execute("DELETE FROM profiles WHERE id = ?1", [id.as_str()])?
+            > 0)
+    }
+
+    // ----- chats and messages -----
+
+    /// Starts a new chat.
+    pub fn create_chat(
+        &self,
+        title: &str,
+        profile: Option<&ProfileId>,
+        model: Option<&str>,
+    ) -> Result<Chat> {
+        let now = now_ms();
+        let chat = Chat {
+            id: ChatId::new(),
+            title: title.to_string(),
+            profile_id: profile.cloned(),
+            model: model.map(str::to_string),
+            created_at: now,
+            updated_at: now,
+        };
+        self.conn().execute(
+            "INSERT INTO chats (id, title, profile_id, model, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+            params![chat.id.as_str(), chat.title, chat.profile_id.as_ref().map(ProfileId::as_str), chat.model, now],
+        )?;
+        Ok(chat)
+    }
+
+    /// The chat with this id.
+    pub fn chat(&self, id: &ChatId) -> Result<Option<Chat>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT id, title, profile_id, model, created_at, updated_at FROM chats WHERE id = ?1",
+                [id.as_str()],
+                chat_from_row,
+            )
+            .optional()?)
+    }
+
+    /// All chats, most recently changed first.
+    pub fn chats(&self) -> Result<Vec<Chat>> {
+        let conn = self.conn();
+        let mut statement = conn.prepare(
+            "SELECT id, title, profile_id, model, created_at, updated_at FROM chats ORDER BY updated_at DESC, id",
+        )?;
+        let rows = statement.query_map([], chat_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Remembers the profile and model a chat used last.
+    pub fn touch_chat(&self, id: &ChatId, profile: Option<&ProfileId>, model: &str) -> Result<()> {
+        self.conn().execute(
+            "UPDATE chats SET profile_id = ?2, model = ?3, updated_at = ?4 WHERE id = ?1",
+            params![id.as_str(), profile.map(ProfileId::as_str), model, now_ms()],
+        )?;
+        Ok(())
+    }
+
+    /// Appends a finished message (e.g. the user's) to a chat.
+    pub fn append_message(
+        &self,
+        chat: &ChatId,
+        role: Role,
+        content: &str,
+    ) -> Result<StoredMessage> {
+        self.insert_message(chat, role, content, MessageState::Complete, None, None)
+    }
+
+    /// Starts a streamed reply: an empty assistant message in state `streaming`, owned by this
+    /// session until it is finished.
+    pub fn begin_reply(&self, chat: &ChatId, model: &str) -> Result<StoredMessage> {
+        self.insert_message(
+            chat,
+            Role::Assistant,
+            "",
+            MessageState::Streaming,
+            Some(model),
+            Some(&self.inner.session),
+        )
+    }
+
+    fn insert_message(
+        &self,
+        chat: &ChatId,
+        role: Role,
+        content: &str,
+        state: MessageState,
+        model: Option<&str>,
+        writer: Option<&str>,
+    ) -> Result<StoredMessage> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let now = now_ms();
+        let seq: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(seq) + 1, 0) FROM messages WHERE chat_id = ?1",
+            [chat.as_str()],
+            |row| row.get(0),
+        )?;
+        let id = MessageId::new();
+        tx.execute(
+            "INSERT INTO messages (id, chat_id, seq, role, content, reasoning, state, model, error, writer, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7, NULL, ?8, ?9, ?9)",
+            params![id.as_str(), chat.as_str(), seq, role.as_str(), content, state.as_str(), model, writer, now],
+        )?;
+        tx.execute(
+            "UPDATE chats SET updated_at = ?2 WHERE id = ?1",
+            params![chat.as_str(), now],
+        )?;
+        tx.commit()?;
+        Ok(StoredMessage {
+            id,
+            chat_id: chat.clone(),
+            seq,
+            role,
+            content: content.to_string(),
+            reasoning: None,
+            state,
+            model: model.map(str::to_string),
+            error: None,
+            created_at: now,
+            updated_at: now,
+        })
+    }
+
+    /// Saves the text of a reply that is still streaming.
+    pub fn save_reply_progress(
+        &self,
+        id: &MessageId,
+        content: &str,
+        reasoning: Option<&str>,
+    ) -> Result<()> {
+        self.conn().execute(
+            "UPDATE messages SET content = ?2, reasoning = ?3, updated_at = ?4 WHERE id = ?1",
+            params![id.as_str(), content, reasoning, now_ms()],
+        )?;
+        Ok(())
+    }
+
+    /// Saves the final text and state of a reply and releases it from this session.
+    pub fn finish_reply(
+        &self,
+        id: &MessageId,
+        content: &str,
+        reasoning: Option<&str>,
+        state: MessageState,
+        model: Option<&str>,
+        error: Option<&Error>,
+    ) -> Result<()> {
+        let error = error.map(to_json).transpose()?;
+        self.conn().execute(
+            "UPDATE messages SET content = ?2, reasoning = ?3, state = ?4, model = COALESCE(?5, model),
+                    error = ?6, writer = NULL, updated_at = ?7
+             WHERE id = ?1",
+            params![id.as_str(), content, reasoning, state.as_str(), model, error, now_ms()],
+        )?;
+        Ok(())
+    }
+
+    /// The messages of a chat, oldest first.
+    pub fn messages(&self, chat: &ChatId) -> Result<Vec<StoredMessage>> {
+        let conn = self.conn();
+        let mut statement = conn.prepare(
+            "SELECT id, chat_id, seq, role, content, reasoning, state, model, error, created_at, updated_at
+             FROM messages WHERE chat_id = ?1 ORDER BY seq",
+        )?;
+        let rows = statement.query_map([chat.as_str()], message_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// One message.
+    pub fn message(&self, id: &MessageId) -> Result<Option<StoredMessage>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT id, chat_id, seq, role, content, reasoning, state, model, error, created_at, updated_at
+                 FROM messages WHERE id = ?1",
+                [id.as_str()],
+                message_from_row,
+            )
+            .optional()?)
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Replies this session never finished (a task torn down mid-stream) are interrupted.
+        if let Ok(conn) = self.conn.get_mut() {
+            let _ = conn.execute(
+                "UPDATE messages SET state = 'interrupted', writer = NULL WHERE writer = ?1 AND state = 'streaming'",
+                [&self.session],
+            );
+        }
+        let _ = fs::remove_file(&self.lock_path);
+    }
+}
+
+/// Whether the process that owns session `id` is still running: it holds its lock file.
+fn session_alive(sessions_dir: &Path, id: &str) -> bool {
+    let path = sessions_dir.join(format!("{id}.lock"));
+    match File::options().read(true).write(true).open(&path) {
+        Ok(file) => match file.try_lock() {
+            Ok(()) => {
+                let _ = file.unlock();
+                false
+            }
+            Err(_) => true,
+        },
+        Err(_) => false,
+    }
+}
+
+const PROFILE_SELECT: &str =
+    "SELECT id, name, source, url, model, params, system_prompt, post_processing,
+    bypass_status_check, headers, created_at, updated_at FROM profiles";
+
+fn profile_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Profile>> {
+    let source: String = row.get(2)?;
+    let params: String = row.get(5)?;
+    let headers: String = row.get(9)?;
+    let post: String = row.get(7)?;
+    let profile = (|| {
+        Ok(Profile {
+            id: ProfileId(row.get(0)?),
+            name: row.get(1)?,
+            source: source.parse()?,
+            url: row.get(3)?,
+            model: row.get(4)?,
+            params: from_json(&params)?,
+            system_prompt: row.get(6)?,
+            post_processing: PostProcessing::parse(&post),
+            bypass_status_check: row.get(8)?,
+            headers: from_json(&headers)?,
+            created_at: row.get(10)?,
+            updated_at: row.get(11)?,
+        })
+    })();
+    Ok(profile)
+}
+
+fn chat_from_row(row: &Row<'_>) -> rusqlite::Result<Chat> {
+    Ok(Chat {
+        id: ChatId(row.get(0)?),
+        title: row.get(1)?,
+        profile_id: row.get::<_, Option<String>>(2)?.map(ProfileId),
+        model: row.get(3)?,
+        created_at: row.get(4)?,
+        updated_at: row.get(5)?,
+    })
+}
+
+fn message_from_row(row: &Row<'_>) -> rusqlite::Result<StoredMessage> {
+    let role: String = row.get(3)?;
+    let state: String = row.get(6)?;
+    let error: Option<String> = row.get(8)?;
+    Ok(StoredMessage {
+        id: MessageId(row.get(0)?),
+        chat_id: ChatId(row.get(1)?),
+        seq: row.get(2)?,
+        role: Role::parse(&role).unwrap_or(Role::User),
+        content: row.get(4)?,
+        reasoning: row.get(5)?,
+        state: MessageState::parse(&state).unwrap_or(MessageState::Interrupted),
+        model: row.get(7)?,
+        error: error.and_then(|e| serde_json::from_str(&e).ok()),
+        created_at: row.get(9)?,
+        updated_at: row.get(10)?,
+    })
+}
+
+fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String> {
+    serde_json::to_string(value)
+        .map_err(|err| Error::internal(format!("Could not encode a value: {err}.")))
+}
+
+fn from_json<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T> {
+    serde_json::from_str(text)
+        .map_err(|err| Error::storage(format!("A stored value is damaged: {err}.")))
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn profiles_round_trip_and_names_are_unique_case_insensitively() {
+        let (_dir, store) = store();
+        let mut profile = Profile::new("Local", ProviderKind::Custom, "http://127.0.0.1:8080");
+        profile.params.temperature = Some(0.5);
+        profile.headers = vec![("X-Title".into(), "Mine".into())];
+        store.insert_profile(&profile).unwrap();
+        let err = store
+            .insert_profile(&Profile::new("local", ProviderKind::OpenAi, "https://x"))
+            .unwrap_err();
+        assert!(err.message.contains("already exists"));
+        let found = store.find_profile("LOCAL").unwrap().unwrap();
+        assert_eq!(found, profile);
+        assert_eq!(
+            store
+                .find_profile(profile.id.as_str())
+                .unwrap()
+                .unwrap()
+                .name,
+            "Local"
+        );
+        profile.model = Some("m".into());
+        store.update_profile(&profile).unwrap();
+        assert_eq!(store.profiles().unwrap()[0].model.as_deref(), Some("m"));
+        assert!(store.delete_profile(&profile.id).unwrap());
+        assert!(store.find_profile("Local").unwrap().is_none());
+    }
+
+    #[test]
+    fn replies_are_saved_while_streaming_and_finished_with_their_state() {
+        let (_dir, store) = store();
+        let chat = store.create_chat("t", None, Some("m")).unwrap();
+        let user = store.append_message(&chat.id, Role::User, "hello").unwrap();
+        let reply = store.begin_reply(&chat.id, "m").unwrap();
+        assert_eq!((user.seq, reply.seq), (0, 1));
+        store.save_reply_progress(&reply.id, "par", None).unwrap();
+        let saved = store.message(&reply.id).unwrap().unwrap();
+        assert_eq!(
+            (saved.content.as_str(), saved.state),
+            ("par", MessageState::Streaming)
+        );
+        let error = Error::internal("boom");
+        store
+            .finish_reply(
+                &reply.id,
+                "partial",
+                Some("why"),
+                MessageState::Failed,
+                None,
+                Some(&error),
+            )
+            .unwrap();
+        let done = &store.messages(&chat.id).unwrap()[1];
+        assert_eq!(done.content, "partial");
+        assert_eq!(done.reasoning.as_deref(), Some("why"));
+        assert_eq!(done.state, MessageState::Failed);
+        assert_eq!(done.error.as_ref().unwrap().message, "boom");
+        assert_eq!(done.model.as_deref(), Some("m"));
+    }
+
+    #[test]
+    fn replies_of_a_dead_session_become_interrupted_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let (dead, live, alive_lock) = {
+            let store = Store::open(dir.path()).unwrap();
+            let chat = store.create_chat("t", None, None).unwrap();
+            let dead = store.begin_reply(&chat.id, "m").unwrap();
+            store
+                .save_reply_progress(&dead.id, "half a rep", None)
+                .unwrap();
+            let live = store.begin_reply(&chat.id, "m").unwrap();
+            // Hand the replies to two other sessions: one whose process is gone (its lock file
+            // exists but nobody holds it) and one still running (its lock is held).
+            let sessions = dir.path().join("sessions");
+            File::create(sessions.join("gone.lock")).unwrap();
+            let alive_lock = File::create(sessions.join("running.lock")).unwrap();
+            alive_lock.lock().unwrap();
+            let conn = store.conn();
+            conn.execute(
+                "UPDATE messages SET writer = 'gone' WHERE id = ?1",
+                [dead.id.as_str()],
+            )
+            .unwrap();
+            conn.execute(
+                "UPDATE messages SET writer = 'running' WHERE id = ?1",
+                [live.id.as_str()],
+            )
+            .unwrap();
+            drop(conn);
+            (dead.id, live.id, alive_lock)
+        };
+        let store = Store::open(dir.path()).unwrap();
+        let dead = store.message(&dead).unwrap().unwrap();
+        assert_eq!(dead.state, MessageState::Interrupted);
+        assert_eq!(dead.content, "half a rep");
+        assert_eq!(
+            store.message(&live).unwrap().unwrap().state,
+            MessageState::Streaming
+        );
+        assert!(!dir.path().join("sessions/gone.lock").exists());
+        assert!(dir.path().join("sessions/running.lock").exists());
+        drop(alive_lock);
+    }
+
+    #[test]
+    fn dropping_the_store_interrupts_its_unfinished_replies() {
+        let dir = tempfile::tempdir().unwrap();
+        let reply = {
+            let store = Store::open(dir.path()).unwrap();
+            let chat = store.create_chat("t", None, None).unwrap();
+            store.begin_reply(&chat.id, "m").unwrap().id
+        };
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(
+            store.message(&reply).unwrap().unwrap().state,
+            MessageState::Interrupted
+        );
+    }
+
+    #[test]
+    fn session_liveness_follows_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let sessions = dir.path().join("sessions");
+        fs::create_dir_all(&sessions).unwrap();
+        let path = sessions.join("abc.lock");
+        let held = File::create(&path).unwrap();
+        held.lock().unwrap();
+        assert!(session_alive(&sessions, "abc"));
+        held.unlock().unwrap();
+        assert!(!session_alive(&sessions, "abc"));
+        assert!(!session_alive(&sessions, "missing"));
+    }
+}

@@ -1,0 +1,320 @@
+//! A sans-IO decoder for `text/event-stream` (Server-Sent Events).
+//!
+//! Follows the WHATWG "interpreting an event stream" rules: lines end with CRLF, LF or CR (a CRLF
+//! split across two reads is one line end); a blank line dispatches the event; lines starting
+//! with `:` are comments; `data:` lines join with `\n`; exactly one space after the colon is
+//! dropped; a leading UTF-8 BOM is skipped. Bytes are buffered and decoded only when an event is
+//! dispatched, so a character split across reads is never damaged.
+//!
+//! One deliberate extension: [`SseDecoder::finish`] dispatches an event that the server did not
+//! terminate with a blank line before closing the connection (KoboldCpp 1.76 ends its streams
+//! with `data: [DONE]` and no line end at all). The spec would drop it; the caller learns that it
+//! was unterminated and decides.
+//!
+//! Work is linear in the input whatever the chunking: the buffer is compacted only when the
+//! consumed part outweighs the rest, and the line scan uses `memchr`.
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// One dispatched event.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SseEvent {
+    /// The `event:` field, if the event had one (absent means "message").
+    pub event: Option<String>,
+    /// The joined `data:` lines.
+    pub data: String,
+    /// The last event id seen so far in the stream, if any.
+    pub id: Option<String>,
+}
+
+/// The incremental decoder. Feed bytes with [`push`](Self::push), drain events with
+/// [`next_event`](Self::next_event), call [`finish`](Self::finish) at end of input.
+#[derive(Debug, Default)]
+pub struct SseDecoder {
+    buf: Vec<u8>,
+    pos: usize,
+    /// The previous line ended in CR at the very end of the buffer; an LF that follows belongs to it.
+    skip_lf: bool,
+    bom_checked: bool,
+    data: Vec<u8>,
+    event: Option<Vec<u8>>,
+    last_id: Option<String>,
+    /// A field line of the current event has been seen (even one that added no data).
+    in_event: bool,
+}
+
+/// What [`SseDecoder::finish`] found at end of input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SseEnd {
+    /// An event that was still open at end of input (no blank line after it), dispatched anyway.
+    pub unterminated: Option<SseEvent>,
+    /// Whether the input ended exactly on an event boundary (nothing pending at all).
+    pub clean: bool,
+}
+
+impl SseDecoder {
+    /// A new decoder at the start of a stream.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends a chunk of the byte stream.
+    pub fn push(&mut self, chunk: &[u8]) {
+        if self.pos > 0 && self.pos * 2 >= self.buf.len() {
+            self.buf.drain(..self.pos);
+            self.pos = 0;
+        }
+        self.buf.extend_from_slice(chunk);
+    }
+
+    /// The next complete event in the bytes pushed so far, if there is one.
+    pub fn next_event(&mut self) -> Option<SseEvent> {
+        if !self.bom_checked {
+            let rest = &self.buf[self.pos..];
+            if rest.len() < BOM.len() && BOM.starts_with(rest) {
+                return None;
+            }
+            if rest.starts_with(BOM) {
+                self.pos += BOM.len();
+            }
+            self.bom_checked = true;
+        }
+        while let Some((start, end)) = self.next_line() {
+            if let Some(event) = self.process_line(start, end) {
+                return Some(event);
+            }
+        }
+        None
+    }
+
+    /// Ends the stream: treats bytes after the last line end as a final line and dispatches an
+    /// event left open. Call it after [`next_event`](Self::next_event) returned `None`. Resets the
+    /// decoder for reuse.
+    pub fn finish(&mut self) -> SseEnd {
+        let mut clean = true;
+        if self.pos < self.buf.len() {
+            clean = false;
+            let (start, end) = (self.pos, self.buf.len());
+            self.pos = end;
+            // The rest holds no line end (next_event consumed every complete line), so it is one
+            // non-blank line: it can add a field but never dispatch.
+            let dispatched = self.process_line(start, end);
+            debug_assert!(dispatched.is_none());
+        }
+        if self.in_event {
+            clean = false;
+        }
+        let unterminated = self.dispatch();
+        self.reset();
+        SseEnd {
+            unterminated,
+            clean,
+        }
+    }
+
+    fn reset(&mut self) {
+        *self = SseDecoder::default();
+    }
+
+    /// Finds the next complete line in the buffer and consumes it with its line end.
+    fn next_line(&mut self) -> Option<(usize, usize)> {
+        if self.skip_lf && self.pos < self.buf.len() {
+            if self.buf[self.pos] == b'\n' {
+                self.pos += 1;
+            }
+            self.skip_lf = false;
+        }
+        let rest = &self.buf[self.pos..];
+        let offset = memchr::memchr2(b'\n', b'\r', rest)?;
+        let start = self.pos;
+        let end = start + offset;
+        let mut next = end + 1;
+        if self.buf[end] == b'\r' {
+            match self.buf.get(next) {
+                Some(b'\n') => next += 1,
+                Some(_) => {}
+                None => self.skip_lf = true,
+            }
+        }
+        self.pos = next;
+        Some((start, end))
+    }
+
+    /// Applies one line; returns an event when the line was blank and completed one.
+    fn process_line(&mut self, start: usize, end: usize) -> Option<SseEvent> {
+        let line = &self.buf[start..end];
+        if line.is_empty() {
+            return self.dispatch();
+        }
+        if line[0] == b':' {
+            return None;
+        }
+        let (field, value) = match memchr::memchr(b':', line) {
+            Some(colon) => {
+                let value = &line[colon + 1..];
+                (&line[..colon], value.strip_prefix(b" ").unwrap_or(value))
+            }
+            None => (line, &line[..0]),
+        };
+        self.in_event = true;
+        match field {
+            b"data" => {
+                self.data.extend_from_slice(value);
+                self.data.push(b'\n');
+            }
+            b"event" => self.event = Some(value.to_vec()),
+            b"id" if !value.contains(&0) => {
+                self.last_id = Some(String::from_utf8_lossy(value).into_owned());
+            }
+            _ => {}
+        }
+        None
+    }
+
+    fn dispatch(&mut self) -> Option<SseEvent> {
+        self.in_event = false;
+        let event = self.event.take();
+        if self.data.is_empty() {
+            return None;
+        }
+        self.data.pop();
+        let data = match std::str::from_utf8(&self.data) {
+            Ok(text) => text.to_owned(),
+            Err(_) => String::from_utf8_lossy(&self.data).into_owned(),
+        };
+        self.data.clear();
+        Some(SseEvent {
+            event: event.map(|e| String::from_utf8_lossy(&e).into_owned()),
+            data,
+            id: self.last_id.clone(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode_chunks(chunks: &[&[u8]]) -> (Vec<SseEvent>, SseEnd) {
+        let mut decoder = SseDecoder::new();
+        let mut events = Vec::new();
+        for chunk in chunks {
+            decoder.push(chunk);
+            while let Some(event) = decoder.next_event() {
+                events.push(event);
+            }
+        }
+        let end = decoder.finish();
+        (events, end)
+    }
+
+    fn data_of(events: &[SseEvent]) -> Vec<&str> {
+        events.iter().map(|e| e.data.as_str()).collect()
+    }
+
+    #[test]
+    fn sse_decoder_spec_examples() {
+        let (events, end) = decode_chunks(&[
+            b"data: This is the first message.\n\ndata: This is the second message, it\ndata: has two lines.\n\ndata: This is the third message.\n\n",
+        ]);
+        assert_eq!(
+            data_of(&events),
+            [
+                "This is the first message.",
+                "This is the second message, it\nhas two lines.",
+                "This is the third message."
+            ]
+        );
+        assert!(end.clean);
+        assert_eq!(end.unterminated, None);
+    }
+
+    #[test]
+    fn sse_decoder_fields_comments_and_one_leading_space() {
+        let (events, _) = decode_chunks(&[
+            b": test stream\n\ndata: first event\nid: 1\n\ndata:second event\nid\n\ndata:  third event\n\nevent: add\ndata: x\n\n",
+        ]);
+        assert_eq!(events.len(), 4);
+        assert_eq!(events[0].data, "first event");
+        assert_eq!(events[0].id.as_deref(), Some("1"));
+        assert_eq!(events[1].data, "second event");
+        assert_eq!(events[1].id.as_deref(), Some(""));
+        assert_eq!(events[2].data, " third event");
+        assert_eq!(events[3].event.as_deref(), Some("add"));
+        assert_eq!(events[3].data, "x");
+    }
+
+    #[test]
+    fn sse_decoder_empty_data_lines() {
+        let (events, _) = decode_chunks(&[b"data\n\ndata\ndata\n\ndata:\n"]);
+        assert_eq!(data_of(&events), ["", "\n"]);
+    }
+
+    #[test]
+    fn sse_decoder_cr_lf_and_crlf_line_ends() {
+        let (events, end) = decode_chunks(&[b"data: a\r\rdata: b\r\n\r\ndata: c\n\n"]);
+        assert_eq!(data_of(&events), ["a", "b", "c"]);
+        assert!(end.clean);
+    }
+
+    #[test]
+    fn sse_decoder_split_inside_crlf_yields_one_event() {
+        let (events, end) = decode_chunks(&[b"data: a\r", b"\n\r", b"\ndata: b\r\n\r\n"]);
+        assert_eq!(data_of(&events), ["a", "b"]);
+        assert!(end.clean);
+    }
+
+    #[test]
+    fn sse_decoder_split_inside_utf8_keeps_the_character() {
+        let bytes = "data: h\u{e9}llo \u{1F44B}\n\n".as_bytes();
+        for cut in 0..bytes.len() {
+            let (events, _) = decode_chunks(&[&bytes[..cut], &bytes[cut..]]);
+            assert_eq!(data_of(&events), ["h\u{e9}llo \u{1F44B}"], "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn sse_decoder_skips_bom_even_when_split() {
+        let (events, _) = decode_chunks(&[b"\xEF", b"\xBB\xBFdata: x\n\n"]);
+        assert_eq!(data_of(&events), ["x"]);
+    }
+
+    #[test]
+    fn sse_decoder_finish_dispatches_done_without_line_end() {
+        let (events, end) = decode_chunks(&[b"data: {\"a\":1}\n\ndata: [DONE]"]);
+        assert_eq!(data_of(&events), ["{\"a\":1}"]);
+        assert_eq!(end.unterminated.map(|e| e.data), Some("[DONE]".to_string()));
+        assert!(!end.clean);
+    }
+
+    #[test]
+    fn sse_decoder_finish_dispatches_event_without_blank_line() {
+        let (events, end) = decode_chunks(&[b"data: x\n"]);
+        assert!(events.is_empty());
+        assert_eq!(end.unterminated.map(|e| e.data), Some("x".to_string()));
+        assert!(!end.clean);
+    }
+
+    #[test]
+    fn sse_decoder_finish_after_comment_only_is_clean_enough() {
+        let (events, end) = decode_chunks(&[b": keep-alive\n\n"]);
+        assert!(events.is_empty());
+        assert!(end.clean);
+        assert_eq!(end.unterminated, None);
+    }
+
+    #[test]
+    fn sse_decoder_invalid_utf8_is_replaced_not_fatal() {
+        let (events, _) = decode_chunks(&[b"data: \xFF\xFEok\n\n"]);
+        assert_eq!(data_of(&events), ["\u{FFFD}\u{FFFD}ok"]);
+    }
+
+    #[test]
+    fn sse_decoder_one_byte_at_a_time_matches_whole() {
+        let stream = b"event: a\r\ndata: 1\r\n\r\n: c\n\ndata: 2\rdata: 3\r\r".to_vec();
+        let whole = decode_chunks(&[&stream]);
+        let singles: Vec<&[u8]> = stream.chunks(1).collect();
+        assert_eq!(decode_chunks(&singles), whole);
+        assert_eq!(data_of(&whole.0), ["1", "2\n3"]);
+    }
+}

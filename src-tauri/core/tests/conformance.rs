@@ -1,0 +1,564 @@
+//! Adapter conformance: every OpenAI-compatible flavor driven through every fake scenario over
+//! real HTTP on loopback, asserting the events, the error kinds and messages, and the requests
+//! as the server saw them (paths, auth headers, bodies).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use secrecy::SecretString;
+use switchboard_core::http::{Http, HttpConfig};
+use switchboard_core::model::{ChatMessage, ChatRequest, GenParams, Role, StopReason, Usage};
+use switchboard_core::provider::{self, Connection, Provider, ProviderKind, StreamEvent};
+use switchboard_core::{Error, ErrorKind};
+use switchboard_fakes::{
+    slow_reply_text, FakeOptions, FakeServer, RecordedRequest, Scenario, MIDSTREAM_ERROR_MESSAGE,
+    PARTIAL_TEXT, REASONING_TEXT, REPLY_TEXT,
+};
+use tokio_util::sync::CancellationToken;
+
+const KEY: &str = "sk-test-key-123";
+
+/// The OpenAI-compatible sources and the path prefix each uses on the server.
+const FLAVORS: &[(ProviderKind, &str)] = &[
+    (ProviderKind::OpenAi, "/v1"),
+    (ProviderKind::Mistral, "/v1"),
+    (ProviderKind::OpenRouter, "/api/v1"),
+    (ProviderKind::Custom, "/v1"),
+    (ProviderKind::Ooba, "/v1"),
+    (ProviderKind::Tabby, "/v1"),
+    (ProviderKind::Mancer, "/oai/v1"),
+];
+
+fn http(idle: Duration) -> Http {
+    Http::new(HttpConfig {
+        idle_timeout: idle,
+        ..HttpConfig::default()
+    })
+    .unwrap()
+}
+
+async fn fake(scenario: Scenario) -> FakeServer {
+    FakeServer::start(FakeOptions {
+        scenario,
+        api_key: Some(KEY.to_string()),
+        slow_delay: Duration::from_millis(5),
+        ..FakeOptions::default()
+    })
+    .await
+    .unwrap()
+}
+
+fn provider_for(kind: ProviderKind, base: &str, idle: Duration) -> Box<dyn Provider> {
+    let base = kind.normalize_url(base).unwrap().url;
+    provider::build(
+        Connection {
+            who: "Profile \"conformance\"".to_string(),
+            profile_id: None,
+            kind,
+            base_url: base,
+            key: Some(SecretString::from(KEY)),
+            headers: Vec::new(),
+        },
+        http(idle),
+    )
+    .unwrap()
+}
+
+fn request(stream: bool) -> ChatRequest {
+    ChatRequest {
+        model: "fake-model-1".to_string(),
+        messages: vec![
+            ChatMessage::new(Role::System, "You are a test."),
+            ChatMessage::new(Role::User, "Say something."),
+        ],
+        params: GenParams {
+            max_tokens: Some(32),
+            temperature: Some(0.5),
+            top_k: Some(40),
+            ..GenParams::default()
+        },
+        stream,
+    }
+}
+
+/// What a stream produced.
+#[derive(Debug, Default)]
+struct Outcome {
+    text: String,
+    reasoning: String,
+    usage: Option<Usage>,
+    model: Option<String>,
+    done: Option<StopReason>,
+    error: Option<Error>,
+    events_after_end: usize,
+}
+
+async fn collect(provider: &dyn Provider, request: ChatRequest) -> Outcome {
+    let mut stream = provider.stream(request, CancellationToken::new());
+    let mut outcome = Outcome::default();
+    while let Some(item) = stream.next().await {
+        if outcome.done.is_some() || outcome.error.is_some() {
+            outcome.events_after_end += 1;
+        }
+        match item {
+            Ok(StreamEvent::Delta(text)) => outcome.text.push_str(&text),
+            Ok(StreamEvent::Reasoning(text)) => outcome.reasoning.push_str(&text),
+            Ok(StreamEvent::Usage(usage)) => outcome.usage = Some(usage),
+            Ok(StreamEvent::Model(model)) => outcome.model = Some(model),
+            Ok(StreamEvent::Done(reason)) => outcome.done = Some(reason),
+            Ok(StreamEvent::Queued { .. }) => {}
+            Err(error) => outcome.error = Some(error),
+        }
+    }
+    outcome
+}
+
+fn chat_request_seen(server: &FakeServer) -> RecordedRequest {
+    server
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.path.ends_with("/chat/completions"))
+        .expect("the server saw a chat request")
+}
+
+fn assert_error(outcome: &Outcome, kind: ErrorKind, contains: &str, label: &str) {
+    let error = outcome
+        .error
+        .as_ref()
+        .unwrap_or_else(|| panic!("{label}: expected an error, got {outcome:?}"));
+    assert_eq!(error.kind, kind, "{label}: {error:?}");
+    assert!(
+        error
+            .message
+            .starts_with("Profile \"conformance\" (http://127.0.0.1:"),
+        "{label}: {}",
+        error.message
+    );
+    assert!(
+        error.message.contains(contains),
+        "{label}: {:?} lacks {contains:?}",
+        error.message
+    );
+    assert!(outcome.done.is_none(), "{label}: an error and a finish");
+    assert_eq!(outcome.events_after_end, 0, "{label}: events after the end");
+}
+
+async fn run_scenario(kind: ProviderKind, prefix: &str, scenario: Scenario, stream: bool) {
+    let label = format!("{kind} {} stream={stream}", scenario.name());
+    let server = fake(scenario).await;
+    let idle = Duration::from_millis(700);
+    let provider = provider_for(kind, &format!("{}{prefix}", server.base_url()), idle);
+    let started = Instant::now();
+    let outcome = collect(provider.as_ref(), request(stream)).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{label}: took {:?}",
+        started.elapsed()
+    );
+    match scenario {
+        Scenario::Normal
+        | Scenario::Split
+        | Scenario::KeepAlive
+        | Scenario::NoModelsRoute
+        | Scenario::EmptyModels => {
+            assert_eq!(outcome.text, REPLY_TEXT, "{label}");
+            assert_eq!(outcome.done, Some(StopReason::Stop), "{label}");
+            assert!(outcome.error.is_none(), "{label}: {:?}", outcome.error);
+        }
+        Scenario::Usage | Scenario::UsageNullChoices => {
+            assert_eq!(outcome.text, REPLY_TEXT, "{label}");
+            assert_eq!(outcome.done, Some(StopReason::Stop), "{label}");
+            let usage = outcome.usage.unwrap_or_else(|| panic!("{label}: no usage"));
+            assert!(usage.total_tokens.is_some(), "{label}: {usage:?}");
+        }
+        Scenario::Slow => {
+            assert_eq!(outcome.text, slow_reply_text(), "{label}");
+            assert_eq!(outcome.done, Some(StopReason::Stop), "{label}");
+        }
+        Scenario::Reasoning | Scenario::ReasoningOpenRouter => {
+            assert_eq!(outcome.reasoning, REASONING_TEXT, "{label}");
+            assert_eq!(outcome.text, REPLY_TEXT, "{label}");
+            assert_eq!(outcome.done, Some(StopReason::Stop), "{label}");
+        }
+        Scenario::DoneNoBlankLine => {
+            assert_eq!(outcome.text, REPLY_TEXT, "{label}");
+            assert_eq!(outcome.done, Some(StopReason::Length), "{label}");
+        }
+        Scenario::MidStreamError if stream => {
+            assert_eq!(outcome.text, PARTIAL_TEXT, "{label}");
+            assert_error(
+                &outcome,
+                ErrorKind::ProviderUnavailable,
+                MIDSTREAM_ERROR_MESSAGE,
+                &label,
+            );
+        }
+        Scenario::MidStreamErrorOpenRouter if stream => {
+            assert_eq!(outcome.text, PARTIAL_TEXT, "{label}");
+            assert_error(
+                &outcome,
+                ErrorKind::ProviderUnavailable,
+                "Network connection lost.",
+                &label,
+            );
+        }
+        Scenario::Truncated | Scenario::EofNoDone if stream => {
+            assert_eq!(outcome.text, PARTIAL_TEXT, "{label}");
+            assert_error(
+                &outcome,
+                ErrorKind::Network,
+                "text received so far is kept",
+                &label,
+            );
+        }
+        Scenario::Stall if stream => {
+            assert_eq!(outcome.text, PARTIAL_TEXT, "{label}");
+            assert_error(&outcome, ErrorKind::Network, "sent nothing for", &label);
+        }
+        Scenario::MidStreamError
+        | Scenario::MidStreamErrorOpenRouter
+        | Scenario::Truncated
+        | Scenario::EofNoDone
+        | Scenario::Stall => {
+            // Without streaming these scenarios are a JSON answer; whatever it is, the
+            // outcome is exactly one of a reply or an error.
+            assert!(
+                outcome.done.is_some() != outcome.error.is_some(),
+                "{label}: {outcome:?}"
+            );
+        }
+        Scenario::StallBeforeHeaders => {
+            assert_error(
+                &outcome,
+                ErrorKind::Network,
+                "did not answer within",
+                &label,
+            );
+        }
+        Scenario::Unauthorized => {
+            assert_error(&outcome, ErrorKind::Auth, "rejected the API key", &label);
+            assert_eq!(outcome.error.as_ref().unwrap().status, Some(401));
+        }
+        Scenario::ModelNotFound => {
+            assert_error(&outcome, ErrorKind::ModelNotFound, "does not exist", &label);
+            assert_eq!(outcome.error.as_ref().unwrap().status, Some(404));
+        }
+        Scenario::RateLimited => {
+            assert_error(&outcome, ErrorKind::RateLimited, "Try again in 7 s", &label);
+            assert_eq!(outcome.error.as_ref().unwrap().retry_after_ms, Some(7000));
+        }
+        Scenario::RateLimitedNoRetryAfter => {
+            assert_error(
+                &outcome,
+                ErrorKind::RateLimited,
+                "Rate limit reached",
+                &label,
+            );
+            assert_eq!(outcome.error.as_ref().unwrap().retry_after_ms, None);
+        }
+        Scenario::ServerErrorHtml => {
+            assert_error(
+                &outcome,
+                ErrorKind::ProviderUnavailable,
+                "500 Internal Server Error",
+                &label,
+            );
+            let error = outcome.error.as_ref().unwrap();
+            assert_eq!(error.status, Some(500));
+            assert!(
+                !error.message.contains("<html"),
+                "{label}: raw HTML in {}",
+                error.message
+            );
+        }
+    }
+
+    if scenario != Scenario::StallBeforeHeaders || !stream {
+        let seen = chat_request_seen(&server);
+        assert_eq!(seen.method, "POST", "{label}");
+        assert_eq!(seen.path, format!("{prefix}/chat/completions"), "{label}");
+        assert_request_shape(kind, &seen, stream, &label);
+    }
+}
+
+/// What every flavor must send: its auth headers, its parameter names, nothing unset.
+fn assert_request_shape(kind: ProviderKind, seen: &RecordedRequest, stream: bool, label: &str) {
+    let bearer = format!("Bearer {KEY}");
+    assert_eq!(
+        seen.header("authorization"),
+        Some(bearer.as_str()),
+        "{label}"
+    );
+    let api_key_header = matches!(kind, ProviderKind::Tabby | ProviderKind::Mancer);
+    assert_eq!(
+        seen.header("x-api-key"),
+        api_key_header.then_some(KEY),
+        "{label}"
+    );
+    assert_eq!(
+        seen.header("x-title"),
+        (kind == ProviderKind::OpenRouter).then_some("Switchboard"),
+        "{label}"
+    );
+    assert_eq!(
+        seen.header("content-type"),
+        Some("application/json"),
+        "{label}"
+    );
+    let body = seen
+        .json()
+        .unwrap_or_else(|| panic!("{label}: body is not JSON"));
+    assert_eq!(body["model"], "fake-model-1", "{label}");
+    assert_eq!(body["messages"][0]["role"], "system", "{label}");
+    assert_eq!(body["messages"][1]["content"], "Say something.", "{label}");
+    assert_eq!(body["stream"], stream, "{label}");
+    let (limit_field, other) = if kind == ProviderKind::OpenAi {
+        ("max_completion_tokens", "max_tokens")
+    } else {
+        ("max_tokens", "max_completion_tokens")
+    };
+    assert_eq!(body[limit_field], 32, "{label}");
+    assert!(body.get(other).is_none(), "{label}");
+    let openai_like = matches!(kind, ProviderKind::OpenAi | ProviderKind::Mistral);
+    assert_eq!(body.get("top_k").is_some(), !openai_like, "{label}: top_k");
+    assert!(
+        body.get("seed").is_none() && body.get("stop").is_none() && body.get("min_p").is_none(),
+        "{label}"
+    );
+    let wants_usage = stream && kind != ProviderKind::Mistral;
+    assert_eq!(
+        body.get("stream_options").is_some(),
+        wants_usage,
+        "{label}: stream_options"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_flavor_through_every_scenario_streaming() {
+    for &(kind, prefix) in FLAVORS {
+        for &scenario in Scenario::ALL {
+            run_scenario(kind, prefix, scenario, true).await;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_flavor_through_every_scenario_without_streaming() {
+    for &(kind, prefix) in FLAVORS {
+        for &scenario in Scenario::ALL {
+            run_scenario(kind, prefix, scenario, false).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn status_and_models_for_every_flavor() {
+    for &(kind, prefix) in FLAVORS {
+        let server = fake(Scenario::Normal).await;
+        let provider = provider_for(
+            kind,
+            &format!("{}{prefix}", server.base_url()),
+            Duration::from_secs(5),
+        );
+        let report = provider
+            .status()
+            .await
+            .unwrap_or_else(|e| panic!("{kind}: {e:?}"));
+        assert!(
+            report.message.starts_with("Connected"),
+            "{kind}: {}",
+            report.message
+        );
+        let models = provider.list_models().await.unwrap();
+        let ids: Vec<&str> = models.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, ["fake-model-1", "fake-model-2"], "{kind}");
+        let paths: Vec<String> = server.requests().iter().map(|r| r.path.clone()).collect();
+        let status_path = if kind == ProviderKind::OpenRouter {
+            format!("{prefix}/key")
+        } else {
+            format!("{prefix}/models")
+        };
+        assert_eq!(paths[0], status_path, "{kind}");
+        assert_eq!(paths.last().unwrap(), &format!("{prefix}/models"), "{kind}");
+    }
+}
+
+#[tokio::test]
+async fn status_with_a_wrong_key_is_an_auth_error_for_every_flavor() {
+    for &(kind, prefix) in FLAVORS {
+        let server = FakeServer::start(FakeOptions {
+            api_key: Some("the-right-key".to_string()),
+            ..FakeOptions::default()
+        })
+        .await
+        .unwrap();
+        let provider = provider_for(
+            kind,
+            &format!("{}{prefix}", server.base_url()),
+            Duration::from_secs(5),
+        );
+        let error = provider.status().await.unwrap_err();
+        assert_eq!(error.kind, ErrorKind::Auth, "{kind}: {error:?}");
+        assert!(error.message.contains("Profile \"conformance\""), "{kind}");
+        assert!(
+            !error.message.contains(KEY),
+            "{kind}: the key leaked into the message"
+        );
+    }
+}
+
+#[tokio::test]
+async fn empty_or_missing_model_lists_are_not_errors() {
+    for scenario in [Scenario::EmptyModels, Scenario::NoModelsRoute] {
+        let server = fake(scenario).await;
+        let provider = provider_for(
+            ProviderKind::Custom,
+            &format!("{}/v1", server.base_url()),
+            Duration::from_secs(5),
+        );
+        assert_eq!(
+            provider.list_models().await.unwrap(),
+            vec![],
+            "{}",
+            scenario.name()
+        );
+    }
+    let server = fake(Scenario::NoModelsRoute).await;
+    let provider = provider_for(
+        ProviderKind::Custom,
+        &format!("{}/v1", server.base_url()),
+        Duration::from_secs(5),
+    );
+    let error = provider.status().await.unwrap_err();
+    assert!(
+        error.message.contains("bypass status check"),
+        "{}",
+        error.message
+    );
+}
+
+#[tokio::test]
+async fn custom_endpoint_discovers_the_missing_v1() {
+    // A server that only answers under /v1, like vLLM, LM Studio or Ollama.
+    let server = FakeServer::start(FakeOptions {
+        mount: Some("/v1".to_string()),
+        ..FakeOptions::default()
+    })
+    .await
+    .unwrap();
+    let bare = server.base_url();
+    let provider = provider_for(ProviderKind::Custom, &bare, Duration::from_secs(5));
+    let report = provider.status().await.unwrap();
+    assert!(report.url_changed);
+    assert_eq!(report.base_url, format!("{bare}/v1"));
+    assert!(report.message.contains("added /v1"), "{}", report.message);
+    // Later requests of the same adapter go straight to the discovered base.
+    server.clear_requests();
+    let outcome = collect(provider.as_ref(), request(true)).await;
+    assert_eq!(outcome.text, REPLY_TEXT);
+    let paths: Vec<String> = server.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(paths, ["/v1/chat/completions"]);
+
+    // A fresh adapter (e.g. the next CLI run) finds it for a chat too.
+    let provider = provider_for(ProviderKind::Custom, &bare, Duration::from_secs(5));
+    server.clear_requests();
+    let outcome = collect(provider.as_ref(), request(true)).await;
+    assert_eq!(outcome.text, REPLY_TEXT);
+    let paths: Vec<String> = server.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(paths, ["/chat/completions", "/v1/chat/completions"]);
+
+    // Fixed-version sources never guess.
+    let provider = provider_for(
+        ProviderKind::Ooba,
+        &format!("{bare}/v2"),
+        Duration::from_secs(5),
+    );
+    let error = provider.status().await.unwrap_err();
+    assert_eq!(error.status, Some(404));
+    assert!(
+        error.message.contains("many servers need /v1"),
+        "{}",
+        error.message
+    );
+}
+
+#[tokio::test]
+async fn connection_refused_and_dns_failures_are_network_errors() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let provider = provider_for(
+        ProviderKind::Custom,
+        &format!("http://127.0.0.1:{port}/v1"),
+        Duration::from_secs(5),
+    );
+    let outcome = collect(provider.as_ref(), request(true)).await;
+    let error = outcome.error.unwrap();
+    assert_eq!(error.kind, ErrorKind::Network);
+    assert!(
+        error.message.contains("connection refused"),
+        "{}",
+        error.message
+    );
+    assert!(
+        error.message.contains(&format!("127.0.0.1:{port}")),
+        "{}",
+        error.message
+    );
+
+    let provider = provider_for(
+        ProviderKind::Custom,
+        "http://no-such-host.invalid/v1",
+        Duration::from_secs(5),
+    );
+    let error = provider.status().await.unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Network);
+    assert!(
+        error.message.contains("could not resolve"),
+        "{}",
+        error.message
+    );
+}
+
+#[tokio::test]
+async fn cancelling_mid_stream_ends_the_stream_promptly() {
+    let server = FakeServer::start(FakeOptions {
+        scenario: Scenario::Slow,
+        slow_delay: Duration::from_millis(50),
+        ..FakeOptions::default()
+    })
+    .await
+    .unwrap();
+    let provider = provider_for(
+        ProviderKind::Custom,
+        &format!("{}/v1", server.base_url()),
+        Duration::from_secs(5),
+    );
+    let cancel = CancellationToken::new();
+    let mut stream = provider.stream(request(true), cancel.clone());
+    let mut text = String::new();
+    while let Some(item) = stream.next().await {
+        if let Ok(StreamEvent::Delta(delta)) = item {
+            text.push_str(&delta);
+            if text.len() > 3 {
+                break;
+            }
+        }
+    }
+    let cancelled_at = Instant::now();
+    cancel.cancel();
+    let mut after = Vec::new();
+    while let Some(item) = stream.next().await {
+        after.push(item);
+    }
+    assert!(cancelled_at.elapsed() < Duration::from_millis(500));
+    assert!(
+        after
+            .iter()
+            .all(|i| !matches!(i, Ok(StreamEvent::Done(_)) | Err(_))),
+        "a cancelled stream ends without a finish or an error: {after:?}"
+    );
+    assert!(slow_reply_text().starts_with(&text));
+}

@@ -1,0 +1,308 @@
+//! Fake LLM provider HTTP servers for Switchboard's tests.
+//!
+//! A [`FakeServer`] is a real HTTP/1.1 server on `127.0.0.1` that speaks a provider's wire format
+//! byte for byte (SSE framing, error bodies, mid-stream errors), answers according to a
+//! [`Scenario`], and records every request it receives. Tests start one in-process:
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use switchboard_fakes::{FakeOptions, FakeServer, Scenario};
+//! let server = FakeServer::start(FakeOptions { scenario: Scenario::Split, ..Default::default() }).await?;
+//! let chat_url = format!("{}/v1/chat/completions", server.base_url());
+//! // … point the client at `chat_url`, then inspect `server.requests()`.
+//! # Ok(()) }
+//! ```
+//!
+//! The `switchboard-fakes` binary serves the same fakes for manual and end-to-end use; a running
+//! server is driven through `POST /__fake/scenario` and inspected through `GET /__fake/requests`.
+//!
+//! Protocol families live in sibling modules (only [`Family::OpenAi`] so far: `openai.rs`); each
+//! turns a recorded request into a reply. Shared pieces: `json.rs` (ordered JSON in each server's
+//! formatting), `sse.rs` (hostile splitting), `reply.rs` (frames and HTTP plumbing) and
+//! `server.rs` (the server, recording and the `/__fake` control routes).
+
+mod json;
+mod openai;
+mod reply;
+mod server;
+mod sse;
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+pub use server::{FakeServer, RecordedRequest};
+
+/// A protocol family: which wire format the fake speaks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum Family {
+    /// The OpenAI-compatible API: `…/models`, `…/chat/completions`, `…/completions`, `…/key`.
+    #[default]
+    #[value(name = "openai", alias = "open-ai")]
+    OpenAi,
+}
+
+/// Which real server the OpenAI-compatible fake imitates, down to key order and spacing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum Dialect {
+    /// OpenAI itself: compact JSON, `text/event-stream; charset=utf-8`, `data: [DONE]\n\n`.
+    #[default]
+    #[value(name = "openai", alias = "open-ai")]
+    OpenAi,
+    /// llama-cpp-python's server: Python `json.dumps` spacing and `\uXXXX` escapes in streams,
+    /// a role-only first chunk, `"logprobs": null`, ignores `stream_options.include_usage`.
+    #[value(name = "llamacpp", alias = "llama-cpp")]
+    LlamaCpp,
+    /// KoboldCpp 1.76's `/v1` routes: id `"koboldcpp"`, role in every delta, `"finish_reason":
+    /// "null"` as a string, `data: [DONE]` without the trailing blank line.
+    #[value(name = "koboldcpp", alias = "kobold-cpp")]
+    KoboldCpp,
+}
+
+/// How the fake answers. Named in kebab case (`mid-stream-error`, …) on the command line, in
+/// `POST /__fake/scenario` and by [`Scenario::name`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum Scenario {
+    /// Role chunk, [`REPLY_TEXT`] in about five content deltas, a `stop` finish chunk, `[DONE]`.
+    #[default]
+    Normal,
+    /// [`SLOW_PIECES`] content deltas ([`slow_reply_text`]), `slow_delay` between frames.
+    Slow,
+    /// The normal stream with CRLF line endings, cut into frames at hostile offsets.
+    Split,
+    /// Comment lines (`: OPENROUTER PROCESSING`, `: ping - …`) and `event:`/`id:` fields.
+    KeepAlive,
+    /// A usage chunk (`"choices": []`) after the finish chunk, always.
+    Usage,
+    /// Like `Usage` but with `"choices": null`, plus an earlier chunk without `choices`.
+    UsageNullChoices,
+    /// [`REASONING_TEXT`] in `delta.reasoning_content`, then the reply.
+    Reasoning,
+    /// OpenRouter style: reasoning in `delta.reasoning` with `reasoning_details`.
+    #[value(alias = "reasoning-openrouter")]
+    ReasoningOpenRouter,
+    /// [`PARTIAL_TEXT`], then an OpenAI `{"error": …}` event; the body ends without `[DONE]`.
+    MidStreamError,
+    /// [`PARTIAL_TEXT`], then OpenRouter's error chunk with `finish_reason: "error"`.
+    #[value(alias = "mid-stream-error-openrouter")]
+    MidStreamErrorOpenRouter,
+    /// [`PARTIAL_TEXT`], half an event, then the connection is aborted.
+    Truncated,
+    /// [`PARTIAL_TEXT`] and a clean end of body: no finish chunk, no `[DONE]`.
+    EofNoDone,
+    /// KoboldCpp 1.76 stream: `data: [DONE]` with no trailing newline, then end of body.
+    DoneNoBlankLine,
+    /// [`PARTIAL_TEXT`], then silence with the connection open until the server stops.
+    Stall,
+    /// No response headers at all until the server stops.
+    StallBeforeHeaders,
+    /// 401 on every route, whatever the key.
+    Unauthorized,
+    /// 404 `model_not_found` on generation routes.
+    ModelNotFound,
+    /// 429 with `retry-after: 7` on generation routes.
+    RateLimited,
+    /// 429 without `retry-after` on generation routes.
+    RateLimitedNoRetryAfter,
+    /// 500 with nginx's HTML error page.
+    ServerErrorHtml,
+    /// `…/models` answers 404; generation is normal.
+    NoModelsRoute,
+    /// `…/models` lists nothing; generation is normal.
+    EmptyModels,
+}
+
+impl Scenario {
+    /// Every scenario, in declaration order.
+    pub const ALL: &'static [Scenario] = &[
+        Scenario::Normal,
+        Scenario::Slow,
+        Scenario::Split,
+        Scenario::KeepAlive,
+        Scenario::Usage,
+        Scenario::UsageNullChoices,
+        Scenario::Reasoning,
+        Scenario::ReasoningOpenRouter,
+        Scenario::MidStreamError,
+        Scenario::MidStreamErrorOpenRouter,
+        Scenario::Truncated,
+        Scenario::EofNoDone,
+        Scenario::DoneNoBlankLine,
+        Scenario::Stall,
+        Scenario::StallBeforeHeaders,
+        Scenario::Unauthorized,
+        Scenario::ModelNotFound,
+        Scenario::RateLimited,
+        Scenario::RateLimitedNoRetryAfter,
+        Scenario::ServerErrorHtml,
+        Scenario::NoModelsRoute,
+        Scenario::EmptyModels,
+    ];
+
+    /// The kebab-case name (`"usage-null-choices"`, `"reasoning-open-router"`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::Normal => "normal",
+            Scenario::Slow => "slow",
+            Scenario::Split => "split",
+            Scenario::KeepAlive => "keep-alive",
+            Scenario::Usage => "usage",
+            Scenario::UsageNullChoices => "usage-null-choices",
+            Scenario::Reasoning => "reasoning",
+            Scenario::ReasoningOpenRouter => "reasoning-open-router",
+            Scenario::MidStreamError => "mid-stream-error",
+            Scenario::MidStreamErrorOpenRouter => "mid-stream-error-open-router",
+            Scenario::Truncated => "truncated",
+            Scenario::EofNoDone => "eof-no-done",
+            Scenario::DoneNoBlankLine => "done-no-blank-line",
+            Scenario::Stall => "stall",
+            Scenario::StallBeforeHeaders => "stall-before-headers",
+            Scenario::Unauthorized => "unauthorized",
+            Scenario::ModelNotFound => "model-not-found",
+            Scenario::RateLimited => "rate-limited",
+            Scenario::RateLimitedNoRetryAfter => "rate-limited-no-retry-after",
+            Scenario::ServerErrorHtml => "server-error-html",
+            Scenario::NoModelsRoute => "no-models-route",
+            Scenario::EmptyModels => "empty-models",
+        }
+    }
+}
+
+impl fmt::Display for Scenario {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The error of parsing an unknown scenario name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownScenario(pub String);
+
+impl fmt::Display for UnknownScenario {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown scenario `{}` (expected one of:", self.0)?;
+        for s in Scenario::ALL {
+            write!(f, " {}", s.name())?;
+        }
+        f.write_str(")")
+    }
+}
+
+impl std::error::Error for UnknownScenario {}
+
+impl FromStr for Scenario {
+    type Err = UnknownScenario;
+
+    /// Parses a kebab-case name; `reasoning-openrouter` and `mid-stream-error-openrouter` are
+    /// accepted too.
+    fn from_str(name: &str) -> Result<Scenario, UnknownScenario> {
+        match name {
+            "reasoning-openrouter" => Ok(Scenario::ReasoningOpenRouter),
+            "mid-stream-error-openrouter" => Ok(Scenario::MidStreamErrorOpenRouter),
+            _ => Scenario::ALL
+                .iter()
+                .copied()
+                .find(|s| s.name() == name)
+                .ok_or_else(|| UnknownScenario(name.to_owned())),
+        }
+    }
+}
+
+/// How to start a [`FakeServer`].
+#[derive(Clone, Debug)]
+pub struct FakeOptions {
+    /// The wire format (default [`Family::OpenAi`]).
+    pub family: Family,
+    /// The initial scenario (default [`Scenario::Normal`]); change it with
+    /// [`FakeServer::set_scenario`].
+    pub scenario: Scenario,
+    /// The server imitated within the family (default [`Dialect::OpenAi`]).
+    pub dialect: Dialect,
+    /// `None`: no auth check. `Some(k)`: every API route requires `Authorization: Bearer k` or
+    /// `x-api-key: k`, else 401 with the dialect's body.
+    pub api_key: Option<String>,
+    /// The models `…/models` lists (default `fake-model-1`, `fake-model-2`); the first one is
+    /// the `model` of replies to requests that name none.
+    pub models: Vec<String>,
+    /// The delay between frames in [`Scenario::Slow`] (default 30 ms).
+    pub slow_delay: Duration,
+    /// `None` (default): the API answers under any path prefix (`/models`, `/v1/models`, …).
+    /// `Some("/v1")`: only paths under that prefix are served, the rest is 404, like vLLM,
+    /// LM Studio or Ollama, which answer only under `/v1`.
+    pub mount: Option<String>,
+}
+
+impl Default for FakeOptions {
+    fn default() -> FakeOptions {
+        FakeOptions {
+            family: Family::OpenAi,
+            scenario: Scenario::Normal,
+            dialect: Dialect::OpenAi,
+            api_key: None,
+            models: vec!["fake-model-1".into(), "fake-model-2".into()],
+            slow_delay: Duration::from_millis(30),
+            mount: None,
+        }
+    }
+}
+
+/// The reply of the normal scenarios; contains 2-, 3- and 4-byte UTF-8 characters.
+pub const REPLY_TEXT: &str = "Hello from the fake server — héllo wörld 👋 ✓ 日本語.";
+
+/// The reasoning of [`Scenario::Reasoning`] and [`Scenario::ReasoningOpenRouter`].
+pub const REASONING_TEXT: &str = "Thinking about it… 🤔 step one.";
+
+/// The number of content deltas in [`Scenario::Slow`].
+pub const SLOW_PIECES: usize = 100;
+
+/// The whole reply of [`Scenario::Slow`]: `"s1 s2 … s100 "` (one delta per word).
+pub fn slow_reply_text() -> String {
+    slow_pieces().concat()
+}
+
+pub(crate) fn slow_pieces() -> Vec<String> {
+    (1..=SLOW_PIECES).map(|i| format!("s{i} ")).collect()
+}
+
+/// The text sent before a mid-stream error, truncation, stall or end without `[DONE]`.
+pub const PARTIAL_TEXT: &str = "Partial answer: 日本";
+
+/// The message of [`Scenario::MidStreamError`]'s error event (OpenAI's own wording).
+pub const MIDSTREAM_ERROR_MESSAGE: &str =
+    "The server had an error while processing your request. Sorry about that!";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::ValueEnum;
+
+    #[test]
+    fn names_round_trip_and_match_clap() {
+        assert_eq!(Scenario::ALL.len(), Scenario::value_variants().len());
+        for &s in Scenario::ALL {
+            assert_eq!(s.name().parse::<Scenario>(), Ok(s));
+            assert_eq!(s.to_string(), s.name());
+            let clap_name = s.to_possible_value().map(|v| v.get_name().to_owned());
+            assert_eq!(clap_name.as_deref(), Some(s.name()));
+            assert_eq!(<Scenario as ValueEnum>::from_str(s.name(), false), Ok(s));
+        }
+        assert_eq!(
+            "reasoning-openrouter".parse(),
+            Ok(Scenario::ReasoningOpenRouter)
+        );
+        assert_eq!(
+            <Scenario as ValueEnum>::from_str("mid-stream-error-openrouter", false),
+            Ok(Scenario::MidStreamErrorOpenRouter)
+        );
+        assert!("nope".parse::<Scenario>().is_err());
+    }
+
+    #[test]
+    fn texts_are_as_documented() {
+        assert!(REPLY_TEXT.chars().any(|c| c.len_utf8() == 2));
+        assert!(REPLY_TEXT.chars().any(|c| c.len_utf8() == 3));
+        assert!(REPLY_TEXT.chars().any(|c| c.len_utf8() == 4));
+        assert_eq!(slow_pieces().len(), SLOW_PIECES);
+        assert!(slow_reply_text().starts_with("s1 s2 "));
+    }
+}

@@ -1,0 +1,92 @@
+//! `switchboard-fakes`: serves one fake provider on `127.0.0.1` until killed.
+//!
+//! Prints exactly one line, `listening on http://127.0.0.1:PORT`, once the server accepts
+//! connections. Drive it with `POST /__fake/scenario {"scenario": "<name>"}` and inspect what it
+//! received with `GET /__fake/requests`.
+
+use std::io::Write as _;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use switchboard_fakes::{Dialect, FakeOptions, FakeServer, Family, Scenario};
+
+/// Fake LLM provider server for Switchboard's tests.
+#[derive(Debug, Parser)]
+#[command(name = "switchboard-fakes", version)]
+struct Args {
+    /// Port on 127.0.0.1 (0 = any free port).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Initial scenario.
+    #[arg(long, value_enum, default_value_t = Scenario::Normal)]
+    scenario: Scenario,
+    /// Which real server to imitate.
+    #[arg(long, value_enum, default_value_t = Dialect::OpenAi)]
+    dialect: Dialect,
+    /// Require this key (`Authorization: Bearer KEY` or `x-api-key: KEY`).
+    #[arg(long, env = "SWITCHBOARD_FAKES_API_KEY")]
+    api_key: Option<String>,
+    /// Protocol family.
+    #[arg(long, value_enum, default_value_t = Family::OpenAi)]
+    family: Family,
+    /// Models listed by `…/models` (repeat or comma-separate; default: fake-model-1, fake-model-2).
+    #[arg(long = "model", value_delimiter = ',')]
+    models: Vec<String>,
+    /// Delay between frames in the `slow` scenario, in milliseconds.
+    #[arg(long, default_value_t = 30)]
+    slow_delay_ms: u64,
+    /// Serve the API only under this path prefix (e.g. `/v1`); anything else is 404.
+    #[arg(long)]
+    mount: Option<String>,
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let mut opts = FakeOptions {
+        family: args.family,
+        scenario: args.scenario,
+        dialect: args.dialect,
+        api_key: args.api_key,
+        slow_delay: Duration::from_millis(args.slow_delay_ms),
+        mount: args.mount,
+        ..FakeOptions::default()
+    };
+    if !args.models.is_empty() {
+        opts.models = args.models;
+    }
+    let server = match FakeServer::start_on(args.port, opts).await {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!(
+                "switchboard-fakes: cannot listen on 127.0.0.1:{}: {e}",
+                args.port
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "listening on {}", server.base_url());
+    let _ = stdout.flush();
+    drop(stdout);
+    wait_for_signal().await;
+    server.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+/// Waits for SIGINT, or SIGTERM on Unix.
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}

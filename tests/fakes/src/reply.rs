@@ -1,0 +1,165 @@
+//! What a fake sends back, as data: a status, headers and a body that is either whole, a list of
+//! frames written one HTTP chunk each, or nothing at all (the response never starts).
+
+use std::io;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::response::Response;
+use bytes::Bytes;
+
+/// One step of a streamed body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Frame {
+    /// Bytes written as their own HTTP chunk.
+    Data(Bytes),
+    /// Wait before the next frame (lets the previous frames reach the socket as separate reads).
+    Pause(Duration),
+    /// Abort the connection mid-body: the chunked body never terminates.
+    Abort,
+    /// Send nothing more and keep the connection open until the server stops.
+    Hang,
+}
+
+/// The body of a [`Reply`].
+#[derive(Clone, Debug)]
+pub(crate) enum ReplyBody {
+    /// The whole body at once (with `content-length`).
+    Full(Bytes),
+    /// A chunked body, frame by frame.
+    Frames(Vec<Frame>),
+    /// No response at all: the handler waits until the server stops.
+    NoResponse,
+}
+
+/// A complete answer to one request.
+#[derive(Clone, Debug)]
+pub(crate) struct Reply {
+    pub status: StatusCode,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: ReplyBody,
+}
+
+/// The pause put before [`Frame::Abort`] so that hyper flushes what came before it.
+const FLUSH_PAUSE: Duration = Duration::from_millis(5);
+
+impl Reply {
+    /// A whole body with the given content type.
+    pub(crate) fn full(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Reply {
+        Reply {
+            status,
+            headers: vec![("content-type", content_type.to_owned())],
+            body: ReplyBody::Full(body.into()),
+        }
+    }
+
+    /// A whole `application/json` body.
+    pub(crate) fn json(status: StatusCode, body: impl Into<Bytes>) -> Reply {
+        Reply::full(status, "application/json", body)
+    }
+
+    /// A 200 streamed body with the given content type (`cache-control: no-cache` added).
+    pub(crate) fn stream(content_type: &str, frames: Vec<Frame>) -> Reply {
+        Reply {
+            status: StatusCode::OK,
+            headers: vec![
+                ("content-type", content_type.to_owned()),
+                ("cache-control", "no-cache".to_owned()),
+            ],
+            body: ReplyBody::Frames(frames),
+        }
+    }
+
+    /// A reply that never sends its status line.
+    pub(crate) fn never() -> Reply {
+        Reply {
+            status: StatusCode::OK,
+            headers: Vec::new(),
+            body: ReplyBody::NoResponse,
+        }
+    }
+
+    /// Adds a header.
+    pub(crate) fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Reply {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// Replaces the body with frames (keeping status and headers).
+    pub(crate) fn with_frames(mut self, frames: Vec<Frame>) -> Reply {
+        self.body = ReplyBody::Frames(frames);
+        self
+    }
+
+    /// A reply with no body and no content type (`204 No Content`).
+    pub(crate) fn empty(status: StatusCode) -> Reply {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: ReplyBody::Full(Bytes::new()),
+        }
+    }
+
+    /// Turns the reply into an axum response; for [`ReplyBody::NoResponse`] this never returns.
+    pub(crate) async fn into_response(self) -> Response {
+        let body = match self.body {
+            ReplyBody::Full(bytes) => Body::from(bytes),
+            ReplyBody::Frames(frames) => Body::from_stream(frame_stream(frames)),
+            ReplyBody::NoResponse => return std::future::pending().await,
+        };
+        let mut response = Response::new(body);
+        *response.status_mut() = self.status;
+        for (name, value) in self.headers {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                response
+                    .headers_mut()
+                    .append(HeaderName::from_static(name), value);
+            }
+        }
+        response
+    }
+}
+
+/// Plays the frames: data is yielded, pauses are slept, `Abort` yields an error (hyper then drops
+/// the connection) and `Hang` never completes.
+fn frame_stream(frames: Vec<Frame>) -> impl futures::Stream<Item = Result<Bytes, io::Error>> {
+    futures::stream::unfold(frames.into_iter(), |mut frames| async move {
+        loop {
+            match frames.next()? {
+                Frame::Data(bytes) => return Some((Ok(bytes), frames)),
+                Frame::Pause(delay) => tokio::time::sleep(delay).await,
+                Frame::Abort => {
+                    let error = io::Error::new(io::ErrorKind::ConnectionAborted, "fake: truncated");
+                    return Some((Err(error), Vec::new().into_iter()));
+                }
+                Frame::Hang => std::future::pending::<()>().await,
+            }
+        }
+    })
+}
+
+/// Makes frames out of byte pieces, one frame each, with `gap` between frames (if any) and a
+/// short flush pause before an abort.
+pub(crate) fn frames(pieces: Vec<Piece>, gap: Option<Duration>) -> Vec<Frame> {
+    let mut out = Vec::with_capacity(pieces.len() * 2);
+    for piece in pieces {
+        if let (Some(gap), Some(Frame::Data(_))) = (gap, out.last()) {
+            out.push(Frame::Pause(gap));
+        }
+        match piece {
+            Piece::Bytes(bytes) => out.push(Frame::Data(bytes.into())),
+            Piece::Abort => out.extend([Frame::Pause(FLUSH_PAUSE), Frame::Abort]),
+            Piece::Hang => out.push(Frame::Hang),
+        }
+    }
+    out
+}
+
+/// A rendered part of a streamed body, before it is cut into frames.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Piece {
+    Bytes(Vec<u8>),
+    Abort,
+    Hang,
+}

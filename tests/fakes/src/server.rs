@@ -1,0 +1,261 @@
+//! The server: a thread with its own Tokio runtime serving axum on a loopback listener, the
+//! request log, and the `/__fake/…` control routes.
+//!
+//! Each server runs on a dedicated thread so it keeps answering whatever the test's runtime does,
+//! and so that stopping it (drop or [`FakeServer::shutdown`]) drops the runtime and with it every
+//! open connection, including stalled ones.
+
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener as StdTcpListener};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread;
+
+use axum::body::to_bytes;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Router;
+use serde::{Serialize, Serializer};
+use tokio::sync::oneshot;
+
+use crate::reply::Reply;
+use crate::{openai, FakeOptions, Family, Scenario};
+
+/// The largest request body the fake reads (bigger bodies are recorded empty).
+const BODY_LIMIT: usize = 64 * 1024 * 1024;
+
+/// One request as the fake received it.
+#[derive(Clone, Debug, Serialize)]
+pub struct RecordedRequest {
+    /// `GET`, `POST`, …
+    pub method: String,
+    /// The full path, prefix included (`/v1/chat/completions`), without the query.
+    pub path: String,
+    /// The query string without `?`, if any.
+    pub query: Option<String>,
+    /// Header names lowercased, values as sent (lossy UTF-8), in arrival order.
+    pub headers: Vec<(String, String)>,
+    /// The body bytes; serialised as a (lossy) UTF-8 string.
+    #[serde(serialize_with = "lossy_utf8")]
+    pub body: Vec<u8>,
+}
+
+fn lossy_utf8<S: Serializer>(body: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&String::from_utf8_lossy(body))
+}
+
+impl RecordedRequest {
+    /// The first value of a header, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body parsed as JSON, if it is JSON.
+    pub fn json(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+}
+
+/// What the handlers share with the [`FakeServer`] handle.
+#[derive(Debug)]
+struct Shared {
+    opts: FakeOptions,
+    scenario: Mutex<Scenario>,
+    requests: Mutex<Vec<RecordedRequest>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A running fake server on `127.0.0.1`. Dropping it stops it.
+#[derive(Debug)]
+pub struct FakeServer {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: Option<oneshot::Sender<()>>,
+    stopped: Option<oneshot::Receiver<()>>,
+}
+
+impl FakeServer {
+    /// Starts a server on `127.0.0.1` with a free port.
+    pub async fn start(opts: FakeOptions) -> io::Result<FakeServer> {
+        FakeServer::start_on(0, opts).await
+    }
+
+    /// Starts a server on `127.0.0.1:port` (0 = a free port).
+    pub async fn start_on(port: u16, opts: FakeOptions) -> io::Result<FakeServer> {
+        let listener = StdTcpListener::bind((Ipv4Addr::LOCALHOST, port))?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            scenario: Mutex::new(opts.scenario),
+            opts,
+            requests: Mutex::new(Vec::new()),
+        });
+        let (stop, stop_rx) = oneshot::channel::<()>();
+        let (ready_tx, ready_rx) = oneshot::channel::<io::Result<()>>();
+        let (stopped_tx, stopped) = oneshot::channel::<()>();
+        let app = Router::new()
+            .fallback(handle)
+            .with_state(Arc::clone(&shared));
+        thread::Builder::new()
+            .name(format!("fake-server-{}", addr.port()))
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    let listener = match tokio::net::TcpListener::from_std(listener) {
+                        Ok(listener) => listener,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                            return;
+                        }
+                    };
+                    let _ = ready_tx.send(Ok(()));
+                    // The stop sender is either used or dropped; both end the server.
+                    tokio::select! {
+                        _ = std::future::IntoFuture::into_future(axum::serve(listener, app)) => {}
+                        _ = stop_rx => {}
+                    }
+                });
+                // Dropping the runtime drops every connection task, so open streams end too.
+                drop(runtime);
+                let _ = stopped_tx.send(());
+            })?;
+        ready_rx
+            .await
+            .map_err(|_| io::Error::other("fake server thread died"))??;
+        Ok(FakeServer {
+            addr,
+            shared,
+            stop: Some(stop),
+            stopped: Some(stopped),
+        })
+    }
+
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The requests received so far, in arrival order (control routes excluded).
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.shared.requests).clone()
+    }
+
+    /// Forgets the requests received so far.
+    pub fn clear_requests(&self) {
+        lock(&self.shared.requests).clear();
+    }
+
+    /// Switches the scenario for the requests that arrive from now on.
+    pub fn set_scenario(&self, scenario: Scenario) {
+        *lock(&self.shared.scenario) = scenario;
+    }
+
+    /// Stops the server and waits until every connection is closed.
+    pub async fn shutdown(mut self) {
+        drop(self.stop.take());
+        if let Some(stopped) = self.stopped.take() {
+            let _ = stopped.await;
+        }
+    }
+}
+
+impl Drop for FakeServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// The single handler: reads and records the request, then lets the family answer.
+async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = to_bytes(body, BODY_LIMIT).await.unwrap_or_default();
+    let request = RecordedRequest {
+        method: parts.method.as_str().to_owned(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_owned(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body: body.to_vec(),
+    };
+    let reply = if request.path == "/__fake" || request.path.starts_with("/__fake/") {
+        control(&shared, &request)
+    } else {
+        lock(&shared.requests).push(request.clone());
+        let scenario = *lock(&shared.scenario);
+        match shared.opts.family {
+            Family::OpenAi => openai::respond(&shared.opts, scenario, &request),
+        }
+    };
+    reply.into_response().await
+}
+
+/// `GET /__fake/requests`, `DELETE /__fake/requests`, `POST /__fake/scenario {"scenario": …}`.
+fn control(shared: &Shared, request: &RecordedRequest) -> Reply {
+    let text = |status, message: &str| {
+        Reply::full(status, "text/plain; charset=utf-8", message.to_owned())
+    };
+    match (request.method.as_str(), request.path.as_str()) {
+        ("GET", "/__fake/requests") => match serde_json::to_vec(&*lock(&shared.requests)) {
+            Ok(body) => Reply::json(StatusCode::OK, body),
+            Err(e) => text(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        },
+        ("DELETE", "/__fake/requests") => {
+            lock(&shared.requests).clear();
+            Reply::empty(StatusCode::NO_CONTENT)
+        }
+        ("GET", "/__fake/scenario") => {
+            let name = lock(&shared.scenario).name();
+            Reply::json(
+                StatusCode::OK,
+                serde_json::json!({ "scenario": name }).to_string(),
+            )
+        }
+        ("POST", "/__fake/scenario") => {
+            let name = request
+                .json()
+                .and_then(|v| v.get("scenario")?.as_str().map(str::to_owned));
+            match name.as_deref().map(str::parse::<Scenario>) {
+                Some(Ok(scenario)) => {
+                    *lock(&shared.scenario) = scenario;
+                    Reply::empty(StatusCode::NO_CONTENT)
+                }
+                Some(Err(e)) => text(StatusCode::BAD_REQUEST, &e.to_string()),
+                None => text(
+                    StatusCode::BAD_REQUEST,
+                    "expected {\"scenario\": \"<kebab-case name>\"}",
+                ),
+            }
+        }
+        _ => text(StatusCode::NOT_FOUND, "unknown control route"),
+    }
+}
