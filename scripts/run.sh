@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
-# Installs what is missing and runs Switchboard. Until the desktop window lands, the product
-# is its command line: arguments are passed to switchboard-cli (default: --help).
+# Installs whatever is missing, builds Switchboard with its UI embedded and opens the window.
+# Arguments are passed to the app.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
-setup_all
-cargo build --locked --release -q -p switchboard-cli
-if [ $# -eq 0 ]; then set -- --help; fi
-exec target/release/switchboard-cli "$@"
+setup_app
+(cd ui && ./node_modules/.bin/tauri build --debug --no-bundle --ci >/dev/null)
+exec target/debug/switchboard "$@"

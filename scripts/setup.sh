@@ -6,12 +6,16 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-# Build: pkg-config + libdbus (the keychain client) + a C compiler (bundled SQLite).
-# Tests: a private D-Bus session and GNOME Keyring (the real Secret Service), secret-tool.
+# Build: pkg-config, libdbus (the keychain client), a C compiler (bundled SQLite), and the
+# WebKitGTK, tray and SVG libraries of the desktop window; Node.js for the UI.
+# Tests: a private D-Bus session and GNOME Keyring (the real Secret Service), secret-tool,
+# Xvfb and WebKitWebDriver for the end-to-end tests in a real window.
 SYSTEM_PACKAGES=(
-  build-essential pkg-config libdbus-1-dev
-  dbus dbus-bin gnome-keyring libsecret-tools
-  curl ca-certificates
+  build-essential pkg-config libdbus-1-dev libssl-dev
+  libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev
+  dbus dbus-bin dbus-x11 gnome-keyring libsecret-tools
+  xvfb xauth webkit2gtk-driver
+  nodejs npm python3 curl ca-certificates
 )
 
 as_root() {
@@ -51,8 +55,45 @@ ensure_crates() {
   (cd "$ROOT" && cargo fetch --locked -q)
 }
 
-setup_all() {
+ensure_node() {
+  local major
+  major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+  if [ "$major" -lt 20 ]; then
+    echo "Node.js $(node --version 2>/dev/null || echo '(none)') is older than 20, which the UI's build tools need." >&2
+    echo "Install Node.js 20 or newer (e.g. from NodeSource) and run this again." >&2
+    exit 1
+  fi
+}
+
+# npm packages of a folder, from its lock file, only when the lock file changed.
+ensure_npm() {
+  local dir="$ROOT/$1"
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] || ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.switchboard-lock"; then
+    echo "==> npm ci in $1"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.switchboard-lock)
+  fi
+}
+
+# tauri-driver bridges WebDriver clients to WebKitWebDriver for the end-to-end tests.
+ensure_tauri_driver() {
+  if ! command -v tauri-driver >/dev/null 2>&1; then
+    echo "==> Installing tauri-driver 2.1.0"
+    cargo install tauri-driver@2.1.0 --locked -q
+  fi
+}
+
+# What running the app needs.
+setup_app() {
   ensure_system_packages "${SYSTEM_PACKAGES[@]}"
   ensure_rust
+  ensure_node
   ensure_crates
+  ensure_npm ui
+}
+
+# What running every test needs.
+setup_all() {
+  setup_app
+  ensure_npm tests/e2e
+  ensure_tauri_driver
 }

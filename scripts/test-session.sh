@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs inside test.sh's private D-Bus session: unlocks a throwaway GNOME Keyring, runs the
-# checks and tests, stops the keyring daemon.
+# checks and every test — Rust, UI, and end to end in a real window — and stops the daemon.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,7 +10,11 @@ trap '[ -n "$keyring_pid" ] && kill "$keyring_pid" 2>/dev/null || true' EXIT
 
 echo "==> cargo fmt --check"
 cargo fmt --all --check
+echo "==> UI: type check, unit tests, build"
+(cd ui && npm run --silent typecheck && npm test --silent && npm run --silent build >/dev/null)
 echo "==> cargo clippy"
 cargo clippy --workspace --all-targets --locked -q -- -D warnings
 echo "==> cargo test"
 cargo test --workspace --locked "$@"
+echo "==> end to end"
+bash scripts/e2e.sh

@@ -21,7 +21,8 @@ pub struct UrlRules {
 }
 
 /// A normalised base URL and the changes made to reach it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct NormalizedUrl {
     /// The base URL, without a trailing slash.
     pub url: String,

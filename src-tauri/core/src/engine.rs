@@ -178,6 +178,7 @@ impl Generations {
 
 /// The outcome of a "test message".
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct TestReport {
     /// The model that answered.
@@ -192,6 +193,7 @@ pub struct TestReport {
 
 /// A profile as listed for people: never the key, only whether one is saved.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct ProfileSummary {
     /// The profile.
@@ -510,6 +512,11 @@ impl Engine {
     }
 
     // ----- chats -----
+
+    /// Every chat, most recently changed first.
+    pub async fn chats(&self) -> Result<Vec<Chat>> {
+        self.blocking(Store::chats).await
+    }
 
     /// The chat with this id.
     pub async fn chat(&self, id: &ChatId) -> Result<Option<Chat>> {

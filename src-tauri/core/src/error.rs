@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 /// What kind of failure this is; decides what a front end offers (design.md §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -81,7 +82,9 @@ impl fmt::Display for ErrorKind {
 
 /// A failure with enough context for a person to act on it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+// The name front ends see (`IpcError` in the generated TypeScript); JSON never shows it.
+#[serde(rename = "IpcError", rename_all = "camelCase")]
 #[error("{message}")]
 pub struct Error {
     /// What kind of failure.

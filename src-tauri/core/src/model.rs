@@ -13,6 +13,7 @@ macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "specta", derive(specta::Type))]
         #[serde(transparent)]
         pub struct $name(pub String);
 
@@ -67,6 +68,7 @@ id_type!(
 
 /// Who wrote a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Instructions for the model.
@@ -100,6 +102,7 @@ impl Role {
 
 /// One message of a conversation as sent to a model.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ChatMessage {
     /// Author role.
     pub role: Role,
@@ -124,6 +127,7 @@ impl ChatMessage {
 /// Sampler and length settings. `None` fields are never sent; each provider sends only the
 /// fields its API accepts.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase", default)]
 pub struct GenParams {
     /// Longest reply in tokens.
@@ -195,6 +199,7 @@ pub struct ChatRequest {
 
 /// Why a reply ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub enum StopReason {
     /// The model finished on its own (or hit a stop string).
@@ -235,6 +240,7 @@ impl StopReason {
 
 /// Token counts reported by the server.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct Usage {
     /// Tokens in the prompt.
@@ -250,6 +256,7 @@ pub struct Usage {
 
 /// A model the server offers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct ModelInfo {
     /// The id to send in requests.
@@ -264,6 +271,7 @@ pub struct ModelInfo {
 
 /// The state of a stored message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub enum MessageState {
     /// Written by the user or finished by the model.
@@ -310,6 +318,7 @@ impl MessageState {
 /// one** terminal event: `Finished`, `Failed` or `Cancelled`. The text received before the
 /// terminal event is already saved when it is sent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(
     tag = "type",
     rename_all = "camelCase",

@@ -72,6 +72,7 @@ const MIGRATIONS: &[M<'static>] = &[M::up(
 
 /// How messages are rearranged before they are sent to a chat-completion API.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "kebab-case")]
 pub enum PostProcessing {
     /// Sent as they are.
@@ -110,6 +111,7 @@ impl PostProcessing {
 
 /// A saved connection. The key is not here: it lives in the keychain under the profile's id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct Profile {
     /// Stable id.
@@ -133,8 +135,10 @@ pub struct Profile {
     /// Extra request headers.
     pub headers: Vec<(String, String)>,
     /// Creation time, ms since the Unix epoch.
+    #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
     pub created_at: i64,
     /// Last change, ms since the Unix epoch.
+    #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
     pub updated_at: i64,
 }
 
@@ -161,6 +165,7 @@ impl Profile {
 
 /// A conversation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct Chat {
     /// Stable id.
@@ -172,13 +177,16 @@ pub struct Chat {
     /// The model it last used.
     pub model: Option<String>,
     /// Creation time, ms since the Unix epoch.
+    #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
     pub created_at: i64,
     /// Last change, ms since the Unix epoch.
+    #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
     pub updated_at: i64,
 }
 
 /// A message as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct StoredMessage {
     /// Stable id.
@@ -186,6 +194,7 @@ pub struct StoredMessage {
     /// The chat.
     pub chat_id: ChatId,
     /// Position in the chat (0-based, increasing).
+    #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
     pub seq: i64,
     /// Author.
     pub role: Role,
@@ -200,8 +209,10 @@ pub struct StoredMessage {
     /// The error that ended it (failed replies).
     pub error: Option<Error>,
     /// Creation time, ms since the Unix epoch.
+    #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
     pub created_at: i64,
     /// Last change, ms since the Unix epoch.
+    #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
     pub updated_at: i64,
 }
 
@@ -213,6 +224,7 @@ pub struct Store {
 
 struct Inner {
     conn: Mutex<Connection>,
+    dir: PathBuf,
     session: String,
     lock_path: PathBuf,
     /// Held for the life of the store: tells other processes this session is alive.
@@ -254,6 +266,7 @@ impl Store {
         let store = Store {
             inner: Arc::new(Inner {
                 conn: Mutex::new(conn),
+                dir: dir.to_path_buf(),
                 session,
                 lock_path,
                 _lock: lock,
@@ -268,6 +281,11 @@ impl Store {
             .conn
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The data directory holding the database.
+    pub fn dir(&self) -> &Path {
+        &self.inner.dir
     }
 
     /// This process's session id (stamped on the replies it streams).

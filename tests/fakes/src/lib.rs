@@ -230,6 +230,8 @@ pub struct FakeOptions {
     /// `Some("/v1")`: only paths under that prefix are served, the rest is 404, like vLLM,
     /// LM Studio or Ollama, which answer only under `/v1`.
     pub mount: Option<String>,
+    /// The text of normal replies (default [`REPLY_TEXT`]); `POST /__fake/scenario` can change it.
+    pub reply: Option<String>,
 }
 
 impl Default for FakeOptions {
@@ -242,6 +244,7 @@ impl Default for FakeOptions {
             models: vec!["fake-model-1".into(), "fake-model-2".into()],
             slow_delay: Duration::from_millis(30),
             mount: None,
+            reply: None,
         }
     }
 }

@@ -39,6 +39,9 @@ struct Args {
     /// Serve the API only under this path prefix (e.g. `/v1`); anything else is 404.
     #[arg(long)]
     mount: Option<String>,
+    /// The text of normal replies, instead of the built-in one.
+    #[arg(long)]
+    reply: Option<String>,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -51,6 +54,7 @@ async fn main() -> ExitCode {
         api_key: args.api_key,
         slow_delay: Duration::from_millis(args.slow_delay_ms),
         mount: args.mount,
+        reply: args.reply,
         ..FakeOptions::default()
     };
     if !args.models.is_empty() {

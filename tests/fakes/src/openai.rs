@@ -35,7 +35,12 @@ const KOBOLD_NOT_FOUND: &str =
 const OPENAI_BAD_JSON: &str = "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)";
 
 /// Answers one request of the OpenAI-compatible family.
-pub(crate) fn respond(opts: &FakeOptions, scenario: Scenario, req: &RecordedRequest) -> Reply {
+pub(crate) fn respond(
+    opts: &FakeOptions,
+    scenario: Scenario,
+    reply: &str,
+    req: &RecordedRequest,
+) -> Reply {
     let dialect = opts.dialect;
     let mounted = match opts.mount.as_deref() {
         Some(prefix) => req
@@ -72,8 +77,8 @@ pub(crate) fn respond(opts: &FakeOptions, scenario: Scenario, req: &RecordedRequ
             ]);
             Reply::json(StatusCode::OK, obj([("data", data)]).render(Fmt::COMPACT))
         }
-        (_, Route::Chat) => generate(opts, scenario, req, Kind::Chat),
-        (_, Route::Text) => generate(opts, scenario, req, Kind::Text),
+        (_, Route::Chat) => generate(opts, scenario, reply, req, Kind::Chat),
+        (_, Route::Text) => generate(opts, scenario, reply, req, Kind::Text),
     }
 }
 
@@ -366,12 +371,12 @@ fn contents(text: &str, n: usize) -> impl Iterator<Item = Ev> {
 }
 
 /// The events of a scenario's generation.
-fn plan(scenario: Scenario) -> Vec<Ev> {
+fn plan(scenario: Scenario, reply: &str) -> Vec<Ev> {
     let partial = || [Ev::Role].into_iter().chain(contents(PARTIAL_TEXT, 2));
     let normal = |finish| {
         [Ev::Role]
             .into_iter()
-            .chain(contents(REPLY_TEXT, 5))
+            .chain(contents(reply, 5))
             .chain([Ev::Finish(finish), Ev::Done])
     };
     match scenario {
@@ -382,7 +387,7 @@ fn plan(scenario: Scenario) -> Vec<Ev> {
             .collect(),
         Scenario::KeepAlive => {
             let mut evs = vec![Ev::Comment(PROCESSING), Ev::Role];
-            for (i, ev) in contents(REPLY_TEXT, 5).enumerate() {
+            for (i, ev) in contents(reply, 5).enumerate() {
                 evs.push(match i {
                     1 => Ev::Lines(": keep-alive\n", Box::new(ev)),
                     3 => Ev::Lines("event: message\nid: 5\n", Box::new(ev)),
@@ -414,7 +419,7 @@ fn plan(scenario: Scenario) -> Vec<Ev> {
         Scenario::Reasoning | Scenario::ReasoningOpenRouter => [Ev::Role]
             .into_iter()
             .chain(pieces(REASONING_TEXT, 3).into_iter().map(Ev::Reasoning))
-            .chain(contents(REPLY_TEXT, 5))
+            .chain(contents(reply, 5))
             .chain([Ev::Finish("stop"), Ev::Done])
             .collect(),
         Scenario::MidStreamError => partial().chain([Ev::ErrorOpenAi]).collect(),
@@ -436,7 +441,13 @@ fn plan(scenario: Scenario) -> Vec<Ev> {
     }
 }
 
-fn generate(opts: &FakeOptions, scenario: Scenario, req: &RecordedRequest, kind: Kind) -> Reply {
+fn generate(
+    opts: &FakeOptions,
+    scenario: Scenario,
+    reply: &str,
+    req: &RecordedRequest,
+    kind: Kind,
+) -> Reply {
     let Some(body) = req.json() else {
         return bad_json(opts.dialect);
     };
@@ -480,7 +491,7 @@ fn generate(opts: &FakeOptions, scenario: Scenario, req: &RecordedRequest, kind:
         model,
         usage_null: usage_requested && style == Style::OpenAi,
     };
-    let mut evs = plan(scenario);
+    let mut evs = plan(scenario, reply);
     if usage_requested && !evs.iter().any(|e| matches!(e, Ev::Usage { .. })) {
         if let Some(done) = evs.iter().position(|e| *e == Ev::Done) {
             evs.insert(

@@ -19,7 +19,7 @@ use serde::{Serialize, Serializer};
 use tokio::sync::oneshot;
 
 use crate::reply::Reply;
-use crate::{openai, FakeOptions, Family, Scenario};
+use crate::{openai, FakeOptions, Family, Scenario, REPLY_TEXT};
 
 /// The largest request body the fake reads (bigger bodies are recorded empty).
 const BODY_LIMIT: usize = 64 * 1024 * 1024;
@@ -64,6 +64,7 @@ impl RecordedRequest {
 struct Shared {
     opts: FakeOptions,
     scenario: Mutex<Scenario>,
+    reply: Mutex<String>,
     requests: Mutex<Vec<RecordedRequest>>,
 }
 
@@ -93,6 +94,7 @@ impl FakeServer {
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             scenario: Mutex::new(opts.scenario),
+            reply: Mutex::new(opts.reply.clone().unwrap_or_else(|| REPLY_TEXT.to_string())),
             opts,
             requests: Mutex::new(Vec::new()),
         });
@@ -213,13 +215,17 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         lock(&shared.requests).push(request.clone());
         let scenario = *lock(&shared.scenario);
         match shared.opts.family {
-            Family::OpenAi => openai::respond(&shared.opts, scenario, &request),
+            Family::OpenAi => {
+                let reply = lock(&shared.reply).clone();
+                openai::respond(&shared.opts, scenario, &reply, &request)
+            }
         }
     };
     reply.into_response().await
 }
 
-/// `GET /__fake/requests`, `DELETE /__fake/requests`, `POST /__fake/scenario {"scenario": …}`.
+/// `GET /__fake/requests`, `DELETE /__fake/requests`, `POST /__fake/scenario {"scenario": …}`
+/// (with an optional `"reply"`: the text the normal scenarios send instead of [`REPLY_TEXT`]).
 fn control(shared: &Shared, request: &RecordedRequest) -> Reply {
     let text = |status, message: &str| {
         Reply::full(status, "text/plain; charset=utf-8", message.to_owned())
@@ -241,12 +247,17 @@ fn control(shared: &Shared, request: &RecordedRequest) -> Reply {
             )
         }
         ("POST", "/__fake/scenario") => {
-            let name = request
-                .json()
+            let body = request.json();
+            let name = body
+                .as_ref()
                 .and_then(|v| v.get("scenario")?.as_str().map(str::to_owned));
+            let reply = body
+                .as_ref()
+                .and_then(|v| v.get("reply")?.as_str().map(str::to_owned));
             match name.as_deref().map(str::parse::<Scenario>) {
                 Some(Ok(scenario)) => {
                     *lock(&shared.scenario) = scenario;
+                    *lock(&shared.reply) = reply.unwrap_or_else(|| REPLY_TEXT.to_string());
                     Reply::empty(StatusCode::NO_CONTENT)
                 }
                 Some(Err(e)) => text(StatusCode::BAD_REQUEST, &e.to_string()),

@@ -421,3 +421,41 @@ async fn binary_prints_its_url_and_serves() {
         .unwrap();
     assert_eq!(requests.as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn the_reply_text_can_be_replaced_and_mounts_restrict_the_routes() {
+    let server = FakeServer::start(FakeOptions {
+        reply: Some("<b>custom</b> reply".into()),
+        mount: Some("/v1".into()),
+        ..FakeOptions::default()
+    })
+    .await
+    .unwrap();
+    let first = chat(&server, false).await.json();
+    assert_eq!(
+        first["choices"][0]["message"]["content"],
+        "<b>custom</b> reply"
+    );
+    let set = json!({"scenario": "normal", "reply": "second **reply**"});
+    assert_eq!(post(&server, "/__fake/scenario", &set).await.status(), 204);
+    assert_eq!(
+        chat(&server, false).await.json()["choices"][0]["message"]["content"],
+        "second **reply**"
+    );
+    let streamed = chat(&server, true).await.text();
+    assert!(!streamed.contains("Hello"), "{streamed}");
+    // Setting a scenario without a reply restores the built-in text.
+    assert_eq!(
+        post(&server, "/__fake/scenario", &json!({"scenario": "normal"}))
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(
+        chat(&server, false).await.json()["choices"][0]["message"]["content"],
+        REPLY_TEXT
+    );
+    // Outside the mount, nothing answers.
+    assert_eq!(get(&server, "/models").await.status(), 404);
+    assert_eq!(get(&server, "/v1/models").await.status(), 200);
+}

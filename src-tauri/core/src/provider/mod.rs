@@ -26,6 +26,7 @@ use crate::model::{ChatRequest, ModelInfo, ProfileId, StopReason, Usage};
 
 /// A source a person can connect to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum ProviderKind {
     /// OpenAI's API.
     #[serde(rename = "openai")]
@@ -67,6 +68,7 @@ pub enum ProviderKind {
 
 /// Chat completion (a list of messages) or text completion (one prompt string).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub enum ApiType {
     /// Takes messages.
@@ -77,6 +79,7 @@ pub enum ApiType {
 
 /// Whether a source needs an API key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub enum KeyNeed {
     /// Requests fail without one.
@@ -87,6 +90,7 @@ pub enum KeyNeed {
 
 /// What a source can do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct Capabilities {
     /// Chat or text completion.
@@ -101,6 +105,7 @@ pub struct Capabilities {
 
 /// The description of one source, as data.
 #[derive(Debug, Clone, Copy, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct SourceInfo {
     /// The source.
@@ -377,6 +382,7 @@ impl fmt::Debug for Connection {
 
 /// What a status check found.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct StatusReport {
     /// The base URL that answered; differs from the configured one when discovery added `/v1`.

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Builds the installable package: an optimised build of the app in a .deb
+# (target/release/bundle/deb/). Install it with `sudo apt install ./target/release/bundle/deb/*.deb`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+setup_app
+(cd ui && ./node_modules/.bin/tauri build --bundles deb --ci)
+ls -l target/release/bundle/deb/*.deb

@@ -1,0 +1,69 @@
+//! The one tauri-specta builder: every command and event the window may use, and the export
+//! of their TypeScript bindings to `ui/src/bindings.ts` (committed; a test fails when stale).
+
+use specta_typescript::Typescript;
+use tauri_specta::{collect_commands, collect_events};
+
+use crate::commands::{chat, connect, profiles, secrets};
+use crate::shell::{ConnectionChanged, ProfilesChanged, TrayAction};
+
+/// Where the generated bindings live.
+pub const BINDINGS_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/src/bindings.ts");
+
+/// The commands and events of the app.
+pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
+    tauri_specta::Builder::<tauri::Wry>::new()
+        .commands(collect_commands![
+            profiles::list_sources,
+            profiles::list_profiles,
+            profiles::preview_url,
+            profiles::save_profile,
+            profiles::delete_profile,
+            secrets::set_api_key,
+            secrets::clear_api_key,
+            connect::connect,
+            connect::list_models,
+            connect::test_message,
+            connect::app_state,
+            chat::list_chats,
+            chat::load_chat,
+            chat::start_generation,
+            chat::cancel_generation,
+            chat::open_external,
+        ])
+        .events(collect_events![
+            ConnectionChanged,
+            ProfilesChanged,
+            TrayAction
+        ])
+}
+
+/// The TypeScript exporter with the file's header.
+pub fn typescript() -> Typescript {
+    Typescript::default().header(
+        "// Generated from the Rust commands by src-tauri/src/bindings.rs; do not edit.\n\
+         // Regenerate with `cargo test -p switchboard --lib bindings`.\n",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Exports the bindings and fails when the committed file differs (it is rewritten, so
+    /// committing the new file is all it takes).
+    #[test]
+    fn bindings_are_fresh() {
+        let dir = tempfile::tempdir().unwrap();
+        let fresh_path = dir.path().join("bindings.ts");
+        builder().export(typescript(), &fresh_path).unwrap();
+        let fresh = std::fs::read_to_string(&fresh_path).unwrap();
+        let committed = std::fs::read_to_string(BINDINGS_PATH).unwrap_or_default();
+        if fresh != committed {
+            std::fs::write(BINDINGS_PATH, &fresh).unwrap();
+            panic!("ui/src/bindings.ts was stale; it has been regenerated: review and commit it");
+        }
+        assert!(fresh.contains("startGeneration"));
+        assert!(fresh.contains("export type IpcError"));
+    }
+}

@@ -1,0 +1,159 @@
+//! Chats and generations. Replies stream over a per-generation channel; the command returns
+//! the generation id at once.
+
+use serde::{Deserialize, Serialize};
+use specta::Type;
+use switchboard_core::store::{Chat, StoredMessage};
+use switchboard_core::{
+    CancelReason, ChatEvent, ChatId, ConnectionSpec, GenParams, GenerationId, GenerationRequest,
+};
+use tauri::ipc::Channel;
+use tauri::State;
+
+use super::IpcError;
+use crate::shell::{invalid, Shell};
+
+/// A chat with its messages.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatView {
+    /// The chat.
+    pub chat: Chat,
+    /// Its messages, oldest first.
+    pub messages: Vec<StoredMessage>,
+}
+
+/// What to send.
+#[derive(Debug, Clone, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct StartGeneration {
+    /// The profile to send it with.
+    pub profile_id: String,
+    /// The chat to continue; `null` starts a new chat.
+    pub chat_id: Option<String>,
+    /// The user's message.
+    pub input: String,
+    /// Overrides the profile's model.
+    pub model: Option<String>,
+}
+
+/// A started generation.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct GenerationStarted {
+    /// For `cancelGeneration`.
+    pub generation_id: String,
+    /// The chat (new or continued).
+    pub chat_id: String,
+    /// The saved user message.
+    pub user_message_id: String,
+}
+
+/// Every chat, most recent first.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_chats(shell: State<'_, Shell>) -> Result<Vec<Chat>, IpcError> {
+    shell.engine().chats().await
+}
+
+/// One chat with its messages.
+#[tauri::command]
+#[specta::specta]
+pub async fn load_chat(shell: State<'_, Shell>, chat_id: String) -> Result<ChatView, IpcError> {
+    shell.load_chat(chat_id).await
+}
+
+/// Saves the user's message and starts the reply; its events arrive on `on_event`, ending with
+/// exactly one of `finished`, `failed` or `cancelled`.
+#[tauri::command]
+#[specta::specta]
+pub async fn start_generation(
+    shell: State<'_, Shell>,
+    request: StartGeneration,
+    on_event: Channel<ChatEvent>,
+) -> Result<GenerationStarted, IpcError> {
+    shell.start_generation(request, on_event).await
+}
+
+impl Shell {
+    /// One chat with its messages.
+    pub async fn load_chat(&self, chat_id: String) -> Result<ChatView, IpcError> {
+        let id = ChatId(chat_id);
+        let engine = self.engine();
+        let chat = engine
+            .chat(&id)
+            .await?
+            .ok_or_else(|| invalid("That chat no longer exists."))?;
+        let messages = engine.messages(&id).await?;
+        Ok(ChatView { chat, messages })
+    }
+
+    /// Saves the user's message and starts the reply, forwarding its events to `on_event`.
+    pub async fn start_generation(
+        &self,
+        request: StartGeneration,
+        on_event: Channel<ChatEvent>,
+    ) -> Result<GenerationStarted, IpcError> {
+        if request.input.trim().is_empty() {
+            return Err(invalid("Type a message first."));
+        }
+        let engine = self.engine().clone();
+        let generation = engine
+            .start_generation(GenerationRequest {
+                connection: ConnectionSpec::Profile(request.profile_id),
+                chat_id: request.chat_id.map(ChatId),
+                input: request.input,
+                model: request.model.filter(|m| !m.trim().is_empty()),
+                system_prompt: None,
+                params: GenParams::default(),
+                stream: true,
+            })
+            .await?;
+        let started = GenerationStarted {
+            generation_id: generation.id.0.clone(),
+            chat_id: generation.chat_id.0.clone(),
+            user_message_id: generation.user_message_id.0.clone(),
+        };
+        let id = generation.id;
+        let mut events = generation.events;
+        tauri::async_runtime::spawn(async move {
+            let mut window_gone = false;
+            while let Some(event) = events.recv().await {
+                if !window_gone && on_event.send(event).is_err() {
+                    // Nobody is listening any more: stop, and keep draining so the engine can save.
+                    window_gone = true;
+                    engine.cancel(&id, CancelReason::Shutdown);
+                }
+            }
+        });
+        Ok(started)
+    }
+}
+
+/// Stops a running generation; the text received so far is kept, marked "stopped".
+#[tauri::command]
+#[specta::specta]
+pub fn cancel_generation(shell: State<'_, Shell>, generation_id: String) -> bool {
+    shell
+        .engine()
+        .cancel(&GenerationId(generation_id), CancelReason::User)
+}
+
+/// Opens an `http`, `https` or `mailto` link from a reply in the system browser; the window
+/// itself never navigates away.
+#[tauri::command]
+#[specta::specta]
+pub fn open_external(app: tauri::AppHandle, url: String) -> Result<(), IpcError> {
+    use tauri_plugin_opener::OpenerExt;
+    let parsed =
+        url::Url::parse(url.trim()).map_err(|_| invalid(format!("\"{url}\" is not a link.")))?;
+    if !matches!(parsed.scheme(), "http" | "https" | "mailto") {
+        return Err(invalid(format!(
+            "Links of the kind \"{}:\" are not opened.",
+            parsed.scheme()
+        )));
+    }
+    app.opener()
+        .open_url(parsed.as_str(), None::<&str>)
+        .map_err(|err| invalid(format!("Could not open {parsed}: {err}.")))
+}

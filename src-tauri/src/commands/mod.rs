@@ -1,0 +1,13 @@
+//! The typed commands the window calls, one file per domain. Each is a thin wrapper over one
+//! core (or [`crate::shell::Shell`]) call; errors cross IPC as the core's error, named
+//! `IpcError` in TypeScript.
+
+pub mod chat;
+pub mod connect;
+pub mod profiles;
+pub mod secrets;
+
+use switchboard_core::Error;
+
+/// The error every command returns.
+pub type IpcError = Error;

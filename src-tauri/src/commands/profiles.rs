@@ -1,0 +1,148 @@
+//! Sources and saved profiles.
+
+use serde::{Deserialize, Serialize};
+use specta::Type;
+use switchboard_core::endpoint::NormalizedUrl;
+use switchboard_core::engine::ProfileSummary;
+use switchboard_core::provider::SourceInfo;
+use switchboard_core::store::{PostProcessing, Profile};
+use switchboard_core::{GenParams, ProviderKind, SOURCES};
+use tauri::State;
+
+use super::IpcError;
+use crate::shell::{invalid, Shell};
+
+/// A profile as the connection panel edits it. `id: null` creates a new profile.
+#[derive(Debug, Clone, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileDraft {
+    /// The profile to change; `null` for a new one.
+    pub id: Option<String>,
+    /// Unique name.
+    pub name: String,
+    /// The source.
+    pub source: ProviderKind,
+    /// Base URL as typed (normalised when saved).
+    pub url: String,
+    /// Model id; empty or `null` for none.
+    pub model: Option<String>,
+    /// System prompt; empty or `null` for none.
+    pub system_prompt: Option<String>,
+    /// Sampler settings.
+    pub params: GenParams,
+    /// Prompt post-processing mode.
+    pub post_processing: PostProcessing,
+    /// Skip the status check when connecting.
+    pub bypass_status_check: bool,
+}
+
+/// A saved profile and what URL normalisation changed.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SavedProfile {
+    /// The profile as saved.
+    pub profile: ProfileSummary,
+    /// What normalisation changed in the URL, in plain words.
+    pub url_changes: Vec<String>,
+}
+
+fn non_empty(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
+}
+
+/// Every source Switchboard knows, with its default URL and capabilities.
+#[tauri::command]
+#[specta::specta]
+pub fn list_sources() -> Vec<SourceInfo> {
+    SOURCES.to_vec()
+}
+
+/// The saved profiles, by name, each with whether its key is saved (never the key).
+#[tauri::command]
+#[specta::specta]
+pub async fn list_profiles(shell: State<'_, Shell>) -> Result<Vec<ProfileSummary>, IpcError> {
+    shell.engine().profiles().await
+}
+
+/// How a URL will be saved for a source: the normalised URL and what changed.
+#[tauri::command]
+#[specta::specta]
+pub fn preview_url(source: ProviderKind, url: String) -> Result<NormalizedUrl, IpcError> {
+    source.normalize_url(&url).map_err(invalid)
+}
+
+/// Creates (`id: null`) or updates a profile.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_profile(
+    shell: State<'_, Shell>,
+    draft: ProfileDraft,
+) -> Result<SavedProfile, IpcError> {
+    shell.save_profile(draft).await
+}
+
+/// Deletes a profile and its key; its chats stay.
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_profile(shell: State<'_, Shell>, profile_id: String) -> Result<(), IpcError> {
+    shell.delete_profile(&profile_id).await
+}
+
+impl Shell {
+    /// Creates (`id: null`) or updates a profile.
+    pub async fn save_profile(&self, draft: ProfileDraft) -> Result<SavedProfile, IpcError> {
+        let engine = self.engine();
+        let name = draft.name.trim().to_string();
+        if name.is_empty() {
+            return Err(invalid("Give the profile a name."));
+        }
+        if let Ok(same_name) = engine.profile(&name).await {
+            if draft.id.as_deref() != Some(same_name.id.as_str()) {
+                return Err(invalid(format!(
+                    "A profile named \"{name}\" already exists. Choose another name."
+                )));
+            }
+        }
+        let (saved, url_changes) = match draft.id.as_deref() {
+            None => {
+                let mut profile = Profile::new(name, draft.source, draft.url);
+                profile.model = non_empty(draft.model);
+                profile.system_prompt = non_empty(draft.system_prompt);
+                profile.params = draft.params;
+                profile.post_processing = draft.post_processing;
+                profile.bypass_status_check = draft.bypass_status_check;
+                engine.add_profile(profile).await?
+            }
+            Some(id) => {
+                let mut profile = engine.profile(id).await?;
+                let changes = draft
+                    .source
+                    .normalize_url(&draft.url)
+                    .map_err(invalid)?
+                    .changes;
+                profile.name = name;
+                profile.source = draft.source;
+                profile.url = draft.url;
+                profile.model = non_empty(draft.model);
+                profile.system_prompt = non_empty(draft.system_prompt);
+                profile.params = draft.params;
+                profile.post_processing = draft.post_processing;
+                profile.bypass_status_check = draft.bypass_status_check;
+                (engine.update_profile(profile).await?, changes)
+            }
+        };
+        let profile = self.summary(saved.id.as_str()).await?;
+        self.profiles_changed().await;
+        Ok(SavedProfile {
+            profile,
+            url_changes,
+        })
+    }
+
+    /// Deletes a profile and its key; its chats stay.
+    pub async fn delete_profile(&self, profile_id: &str) -> Result<(), IpcError> {
+        self.engine().remove_profile(profile_id).await?;
+        self.profiles_changed().await;
+        Ok(())
+    }
+}

@@ -1,0 +1,57 @@
+//! API keys. A key goes in and is never sent back: the window only learns `hasKey`.
+
+use secrecy::SecretString;
+use switchboard_core::engine::ProfileSummary;
+use tauri::State;
+
+use super::IpcError;
+use crate::shell::{invalid, Shell};
+
+/// Saves the profile's API key in the operating system's keychain.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_api_key(
+    shell: State<'_, Shell>,
+    profile_id: String,
+    key: String,
+) -> Result<ProfileSummary, IpcError> {
+    shell.set_api_key(&profile_id, key).await
+}
+
+/// Removes the profile's API key from the keychain.
+#[tauri::command]
+#[specta::specta]
+pub async fn clear_api_key(
+    shell: State<'_, Shell>,
+    profile_id: String,
+) -> Result<ProfileSummary, IpcError> {
+    shell.clear_api_key(&profile_id).await
+}
+
+impl Shell {
+    /// Saves the profile's API key in the keychain; returns the profile with `hasKey`.
+    pub async fn set_api_key(
+        &self,
+        profile_id: &str,
+        key: String,
+    ) -> Result<ProfileSummary, IpcError> {
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(invalid("The API key is empty."));
+        }
+        self.engine()
+            .set_key(profile_id, SecretString::from(key.to_string()))
+            .await?;
+        let summary = self.summary(profile_id).await?;
+        self.profiles_changed().await;
+        Ok(summary)
+    }
+
+    /// Removes the profile's API key from the keychain.
+    pub async fn clear_api_key(&self, profile_id: &str) -> Result<ProfileSummary, IpcError> {
+        self.engine().clear_key(profile_id).await?;
+        let summary = self.summary(profile_id).await?;
+        self.profiles_changed().await;
+        Ok(summary)
+    }
+}

@@ -1,0 +1,202 @@
+//! Switchboard's desktop app: a thin Tauri v2 shell over `switchboard-core`.
+//!
+//! - [`commands`]: the typed commands the window calls (one core call each).
+//! - [`shell`]: state shared by commands and tray: the engine and the active connection.
+//! - [`tray`]: the system-tray menu (quick connect, show/hide, new chat, quit).
+//! - [`bindings`]: the tauri-specta builder and the export of `ui/src/bindings.ts`.
+
+pub mod bindings;
+pub mod commands;
+pub mod shell;
+pub mod tray;
+
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use switchboard_core::http::HttpConfig;
+use switchboard_core::secrets::KeyringStore;
+use switchboard_core::{default_data_dir, Engine, EngineConfig};
+use tauri::tray::TrayIconBuilder;
+use tauri::{AppHandle, Manager, RunEvent, WindowEvent};
+use tauri_specta::Event as _;
+
+use shell::{Notice, ProfilesChanged, Shell, TrayAction};
+use tray::TrayCommand;
+
+/// The main window's label.
+pub const MAIN_WINDOW: &str = "main";
+
+/// Whether closing the window hides it to the tray (only when a tray can show the icon).
+struct CloseToTray(AtomicBool);
+
+/// Starts the app; returns when it quits.
+pub fn run() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SWITCHBOARD_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    let Some(data_dir) = default_data_dir() else {
+        eprintln!("Switchboard cannot find a data directory: set SWITCHBOARD_DATA_DIR.");
+        return ExitCode::FAILURE;
+    };
+    let engine = match Engine::open(EngineConfig {
+        data_dir,
+        http: HttpConfig::default(),
+        secret_store: Arc::new(KeyringStore::new()),
+        keychain_timeout: Duration::from_secs(30),
+    }) {
+        Ok(engine) => Arc::new(engine),
+        Err(error) => {
+            eprintln!("Switchboard cannot start: {}", error.message);
+            return ExitCode::FAILURE;
+        }
+    };
+
+    let specta = bindings::builder();
+    let invoke_handler = specta.invoke_handler();
+    let app = tauri::Builder::default()
+        .plugin(tauri_plugin_opener::init())
+        .invoke_handler(invoke_handler)
+        .setup(move |app| {
+            specta.mount_events(app);
+            setup(app.handle(), engine)?;
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                let app = window.app_handle();
+                let to_tray = app
+                    .try_state::<CloseToTray>()
+                    .is_some_and(|c| c.0.load(Ordering::Relaxed));
+                if window.label() == MAIN_WINDOW && to_tray {
+                    api.prevent_close();
+                    let _ = window.hide();
+                    refresh_tray(app);
+                }
+            }
+        })
+        .build(tauri::generate_context!());
+    let app = match app {
+        Ok(app) => app,
+        Err(error) => {
+            eprintln!("Switchboard cannot open its window: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    app.run(|app, event| {
+        if let RunEvent::Exit = event {
+            // Replies still streaming are saved as "interrupted" before the process ends.
+            if let Some(shell) = app.try_state::<Shell>() {
+                tauri::async_runtime::block_on(shell.shutdown(Duration::from_secs(2)));
+            }
+        }
+    });
+    ExitCode::SUCCESS
+}
+
+fn setup(app: &AppHandle, engine: Arc<Engine>) -> tauri::Result<()> {
+    let handle = app.clone();
+    app.manage(Shell::new(engine, move |notice| on_notice(&handle, notice)));
+    app.manage(CloseToTray(AtomicBool::new(tray::host_available())));
+
+    let mut tray = TrayIconBuilder::with_id(tray::TRAY_ID)
+        .tooltip("Switchboard")
+        .show_menu_on_left_click(true)
+        .on_menu_event(|app, event| on_menu(app, event.id().as_ref()));
+    if let Some(icon) = app.default_window_icon() {
+        tray = tray.icon(icon.clone());
+    }
+    // Without a tray host this still succeeds and shows nothing; the app works without it.
+    if let Err(error) = tray.build(app) {
+        tracing::warn!("no tray icon: {error}");
+    }
+    refresh_tray(app);
+    Ok(())
+}
+
+fn on_notice(app: &AppHandle, notice: Notice) {
+    let sent = match notice {
+        Notice::Connection(connection) => connection.emit(app),
+        Notice::ProfilesChanged => ProfilesChanged {}.emit(app),
+    };
+    if let Err(error) = sent {
+        tracing::warn!("could not notify the window: {error}");
+    }
+    refresh_tray(app);
+}
+
+fn main_window_visible(app: &AppHandle) -> bool {
+    app.get_webview_window(MAIN_WINDOW)
+        .and_then(|w| w.is_visible().ok())
+        .unwrap_or(false)
+}
+
+fn show_main_window(app: &AppHandle) {
+    if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+}
+
+/// Rebuilds the tray menu and tooltip from the saved profiles and the active connection.
+fn refresh_tray(app: &AppHandle) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let Some(shell) = app.try_state::<Shell>() else {
+            return;
+        };
+        let profiles = shell.engine().profiles().await.unwrap_or_default();
+        let model = tray::model(&profiles, &shell.connection(), main_window_visible(&app));
+        let Some(icon) = app.tray_by_id(tray::TRAY_ID) else {
+            return;
+        };
+        match tray::render(&app, &model) {
+            Ok(menu) => {
+                let _ = icon.set_menu(Some(menu));
+                let _ = icon.set_tooltip(Some(&model.tooltip));
+            }
+            Err(error) => tracing::warn!("could not build the tray menu: {error}"),
+        }
+    });
+}
+
+fn on_menu(app: &AppHandle, id: &str) {
+    let Some(command) = tray::command(id) else {
+        return;
+    };
+    let sent = match command {
+        TrayCommand::Connect(profile_id) => {
+            show_main_window(app);
+            TrayAction::Connect { profile_id }.emit(app)
+        }
+        TrayCommand::NewChat => {
+            show_main_window(app);
+            TrayAction::NewChat.emit(app)
+        }
+        TrayCommand::ToggleWindow => {
+            if main_window_visible(app) {
+                if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
+                    let _ = window.hide();
+                }
+            } else {
+                show_main_window(app);
+            }
+            refresh_tray(app);
+            Ok(())
+        }
+        TrayCommand::Quit => {
+            app.exit(0);
+            Ok(())
+        }
+    };
+    if let Err(error) = sent {
+        tracing::warn!("could not send the tray action: {error}");
+    }
+}

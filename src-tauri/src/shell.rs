@@ -1,0 +1,276 @@
+//! The shell's state: the core's engine plus what the window and the tray share — the active
+//! connection and the hooks that turn changes into app-wide notices.
+//!
+//! Everything here is runtime-agnostic (no `AppHandle`), so tests drive it with plain closures.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use specta::Type;
+use switchboard_core::engine::{ProfileSummary, TestReport};
+use switchboard_core::model::ModelInfo;
+use switchboard_core::provider::StatusReport;
+use switchboard_core::{CancelReason, ConnectionSpec, Engine, Error, ErrorKind, Result};
+
+/// How far a connection got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum ConnectionState {
+    /// Nothing connected yet.
+    Idle,
+    /// A status check is running.
+    Checking,
+    /// The last check succeeded.
+    Connected,
+    /// The last check failed; `message` says why.
+    Failed,
+}
+
+/// The active connection, as the window's status light and the tray show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionChanged {
+    /// The active profile.
+    pub profile_id: Option<String>,
+    /// Its name, for the tray's tooltip.
+    pub profile_name: Option<String>,
+    /// How far the connection got.
+    pub state: ConnectionState,
+    /// The model in use, when known.
+    pub model: Option<String>,
+    /// One sentence for people.
+    pub message: String,
+}
+
+impl ConnectionChanged {
+    /// No connection yet.
+    pub fn idle() -> ConnectionChanged {
+        ConnectionChanged {
+            profile_id: None,
+            profile_name: None,
+            state: ConnectionState::Idle,
+            model: None,
+            message: "Not connected.".to_string(),
+        }
+    }
+}
+
+/// Profiles were added, changed or removed (names, keys, models).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Type, tauri_specta::Event)]
+pub struct ProfilesChanged {}
+
+/// A tray menu action the window carries out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type, tauri_specta::Event)]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum TrayAction {
+    /// Switch to this profile and connect.
+    Connect {
+        /// The profile.
+        profile_id: String,
+    },
+    /// Start a new chat.
+    NewChat,
+}
+
+/// What the shell tells the rest of the app about.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Notice {
+    /// The active connection changed.
+    Connection(ConnectionChanged),
+    /// The saved profiles changed.
+    ProfilesChanged,
+}
+
+/// Result of connecting to a profile.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectResult {
+    /// The profile as saved after the check (its URL may have gained `/v1`).
+    pub profile: ProfileSummary,
+    /// What the status check found.
+    pub status: StatusReport,
+    /// The models to choose from; empty when the server has no list (type the id instead).
+    pub models: Vec<ModelInfo>,
+}
+
+type NoticeHook = Box<dyn Fn(Notice) + Send + Sync>;
+
+/// The state every command shares.
+pub struct Shell {
+    engine: Arc<Engine>,
+    connection: Mutex<ConnectionChanged>,
+    notify: NoticeHook,
+}
+
+impl Shell {
+    /// A shell over `engine` that reports changes to `notify`.
+    pub fn new(engine: Arc<Engine>, notify: impl Fn(Notice) + Send + Sync + 'static) -> Shell {
+        Shell {
+            engine,
+            connection: Mutex::new(ConnectionChanged::idle()),
+            notify: Box::new(notify),
+        }
+    }
+
+    /// The core.
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.engine
+    }
+
+    fn lock(&self) -> MutexGuard<'_, ConnectionChanged> {
+        self.connection
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The active connection.
+    pub fn connection(&self) -> ConnectionChanged {
+        self.lock().clone()
+    }
+
+    fn set_connection(&self, connection: ConnectionChanged) {
+        *self.lock() = connection.clone();
+        (self.notify)(Notice::Connection(connection));
+    }
+
+    /// Tells the app that profiles changed.
+    pub async fn profiles_changed(&self) {
+        (self.notify)(Notice::ProfilesChanged);
+        // The active profile may have been renamed or removed.
+        let current = self.connection();
+        if let Some(id) = current.profile_id.clone() {
+            match self.engine.profile(&id).await {
+                Ok(profile) if Some(&profile.name) != current.profile_name.as_ref() => {
+                    self.set_connection(ConnectionChanged {
+                        profile_name: Some(profile.name),
+                        ..current
+                    });
+                }
+                Ok(_) => {}
+                Err(_) => self.set_connection(ConnectionChanged::idle()),
+            }
+        }
+    }
+
+    /// One profile with whether its key is saved.
+    pub async fn summary(&self, profile_id: &str) -> Result<ProfileSummary> {
+        let profile = self.engine.profile(profile_id).await?;
+        let has_key = self.engine.has_key(profile.id.as_str()).await?;
+        Ok(ProfileSummary { profile, has_key })
+    }
+
+    /// Checks the profile's endpoint (unless it bypasses the check), lists its models and makes
+    /// it the active connection. The status light shows each step.
+    pub async fn connect(&self, profile_id: &str) -> Result<ConnectResult> {
+        let profile = self.engine.profile(profile_id).await?;
+        let name = profile.name.clone();
+        let id = profile.id.0.clone();
+        self.set_connection(ConnectionChanged {
+            profile_id: Some(id.clone()),
+            profile_name: Some(name.clone()),
+            state: ConnectionState::Checking,
+            model: profile.model.clone(),
+            message: format!("Checking {name}…"),
+        });
+        match self.check(&profile.id.0, profile.bypass_status_check).await {
+            Ok(result) => {
+                let model = result
+                    .profile
+                    .profile
+                    .model
+                    .clone()
+                    .or_else(|| result.models.first().map(|m| m.id.clone()));
+                let message = match &model {
+                    Some(model) => format!("Connected to {name} · {model}"),
+                    None => format!("Connected to {name}. Choose a model."),
+                };
+                self.set_connection(ConnectionChanged {
+                    profile_id: Some(id),
+                    profile_name: Some(name),
+                    state: ConnectionState::Connected,
+                    model,
+                    message,
+                });
+                Ok(result)
+            }
+            Err(error) => {
+                if error.kind != ErrorKind::Cancelled {
+                    self.set_connection(ConnectionChanged {
+                        profile_id: Some(id),
+                        profile_name: Some(name),
+                        state: ConnectionState::Failed,
+                        model: profile.model,
+                        message: error.message.clone(),
+                    });
+                }
+                Err(error)
+            }
+        }
+    }
+
+    async fn check(&self, profile_id: &str, bypass: bool) -> Result<ConnectResult> {
+        let spec = ConnectionSpec::Profile(profile_id.to_string());
+        let status = self.engine.status(&spec).await?;
+        let profile = self.summary(profile_id).await?;
+        let models = match (
+            &status.models,
+            profile.profile.source.info().capabilities.model_list,
+        ) {
+            (Some(models), _) => models.clone(),
+            (None, false) => Vec::new(),
+            (None, true) => match self.engine.models(&spec).await {
+                Ok(models) => models,
+                // A bypassed check means "this server may not answer the usual routes":
+                // fall back to a typed model id instead of failing.
+                Err(_) if bypass => Vec::new(),
+                Err(error) => return Err(error),
+            },
+        };
+        Ok(ConnectResult {
+            profile,
+            status,
+            models,
+        })
+    }
+
+    /// The models the profile's endpoint lists.
+    pub async fn models(&self, profile_id: &str) -> Result<Vec<ModelInfo>> {
+        self.engine
+            .models(&ConnectionSpec::Profile(profile_id.to_string()))
+            .await
+    }
+
+    /// Sends a short test message.
+    pub async fn test_message(
+        &self,
+        profile_id: &str,
+        model: Option<String>,
+    ) -> Result<TestReport> {
+        self.engine
+            .test_message(&ConnectionSpec::Profile(profile_id.to_string()), model)
+            .await
+    }
+
+    /// Stops every running generation as "interrupted" and waits (at most `limit`) until their
+    /// text is saved. Called when the app exits.
+    pub async fn shutdown(&self, limit: Duration) {
+        let generations = self.engine.generations();
+        for id in generations.running() {
+            generations.cancel(&id, CancelReason::Shutdown);
+        }
+        let deadline = Instant::now() + limit;
+        while !generations.running().is_empty() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// An error for input the shell rejects before it reaches the core.
+pub fn invalid(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::InvalidRequest, message)
+}

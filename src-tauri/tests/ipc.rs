@@ -1,0 +1,266 @@
+//! What crosses IPC: the shell's command results, app-wide events and generation channels,
+//! driven through a whole session against a fake server with the real keychain. The API key
+//! must never be in any of it; the session itself must work (so the check means something).
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Serialize;
+use switchboard_core::http::HttpConfig;
+use switchboard_core::secrets::KeyringStore;
+use switchboard_core::store::PostProcessing;
+use switchboard_core::{ChatEvent, Engine, EngineConfig, ErrorKind, GenParams, ProviderKind};
+use switchboard_fakes::{FakeOptions, FakeServer, Scenario, REPLY_TEXT};
+use switchboard_lib::commands::chat::StartGeneration;
+use switchboard_lib::commands::profiles::ProfileDraft;
+use switchboard_lib::shell::{ConnectionState, Notice, Shell};
+use tauri::ipc::{Channel, InvokeResponseBody};
+
+const KEY: &str = "sk-ipc-test-SECRET-4711";
+const WRONG_KEY: &str = "sk-ipc-test-WRONG-0815";
+
+/// Everything the window would have received, as JSON.
+#[derive(Default, Clone)]
+struct Wire(Arc<Mutex<Vec<String>>>);
+
+impl Wire {
+    fn push(&self, json: String) {
+        self.0.lock().unwrap().push(json);
+    }
+    fn record<T: Serialize>(&self, value: &T) {
+        self.push(serde_json::to_string(value).unwrap());
+    }
+    fn all(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+fn shell(dir: &tempfile::TempDir, wire: &Wire) -> Shell {
+    let engine = Engine::open(EngineConfig {
+        data_dir: dir.path().to_path_buf(),
+        http: HttpConfig::default(),
+        secret_store: Arc::new(KeyringStore::new()),
+        keychain_timeout: Duration::from_secs(20),
+    })
+    .unwrap();
+    let events = wire.clone();
+    Shell::new(Arc::new(engine), move |notice| match notice {
+        Notice::Connection(connection) => events.record(&connection),
+        Notice::ProfilesChanged => events.push("{}".into()),
+    })
+}
+
+fn draft(name: &str, url: String) -> ProfileDraft {
+    ProfileDraft {
+        id: None,
+        name: name.into(),
+        source: ProviderKind::Custom,
+        url,
+        model: None,
+        system_prompt: None,
+        params: GenParams::default(),
+        post_processing: PostProcessing::None,
+        bypass_status_check: false,
+    }
+}
+
+/// Sends one message and returns the channel's events, up to the terminal one.
+async fn generate(
+    shell: &Shell,
+    wire: &Wire,
+    profile_id: &str,
+    chat_id: Option<String>,
+    model: Option<&str>,
+) -> Vec<ChatEvent> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let channel_wire = wire.clone();
+    let channel = Channel::new(move |body| {
+        let InvokeResponseBody::Json(json) = body else {
+            panic!("generation events are JSON")
+        };
+        channel_wire.push(json.clone());
+        let event: ChatEvent = serde_json::from_str(&json).unwrap();
+        let _ = tx.send(event);
+        Ok(())
+    });
+    let started = shell
+        .start_generation(
+            StartGeneration {
+                profile_id: profile_id.into(),
+                chat_id,
+                input: "hello".into(),
+                model: model.map(str::to_string),
+            },
+            channel,
+        )
+        .await
+        .unwrap();
+    wire.record(&started);
+    let mut events = Vec::new();
+    while let Some(event) = tokio::time::timeout(Duration::from_secs(20), rx.recv())
+        .await
+        .unwrap()
+    {
+        let terminal = event.is_terminal();
+        events.push(event);
+        if terminal {
+            break;
+        }
+    }
+    events
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_command_result_or_event_carries_the_key() {
+    let server = FakeServer::start(FakeOptions {
+        scenario: Scenario::Normal,
+        api_key: Some(KEY.into()),
+        ..FakeOptions::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let wire = Wire::default();
+    let shell = shell(&dir, &wire);
+
+    // Set-up, as the connection panel does it: save, key, connect, pick a model, test.
+    let saved = shell
+        .save_profile(draft("IPC local", server.base_url()))
+        .await
+        .unwrap();
+    wire.record(&saved);
+    let id = saved.profile.profile.id.0.clone();
+    assert!(!saved.profile.has_key);
+    let with_key = shell.set_api_key(&id, format!("  {KEY}\n")).await.unwrap();
+    wire.record(&with_key);
+    assert!(with_key.has_key);
+    wire.record(&shell.engine().profiles().await.unwrap());
+
+    let connected = shell.connect(&id).await.unwrap();
+    wire.record(&connected);
+    assert_eq!(connected.models.len(), 2);
+    assert_eq!(shell.connection().state, ConnectionState::Connected);
+    wire.record(&shell.models(&id).await.unwrap());
+    let test = shell
+        .test_message(&id, Some("fake-model-2".into()))
+        .await
+        .unwrap();
+    wire.record(&test);
+    assert_eq!(test.reply, REPLY_TEXT);
+
+    // A streamed reply in a new chat, then the chat as the window reloads it.
+    let events = generate(&shell, &wire, &id, None, None).await;
+    let text: String = events
+        .iter()
+        .filter_map(|e| match e {
+            ChatEvent::Delta { text } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(text, REPLY_TEXT);
+    assert!(matches!(events.last(), Some(ChatEvent::Finished { .. })));
+    let chats = shell.engine().chats().await.unwrap();
+    wire.record(&chats);
+    let view = shell.load_chat(chats[0].id.0.clone()).await.unwrap();
+    wire.record(&view);
+    assert_eq!(view.messages.len(), 2);
+
+    // The key really went out on the wire — to the server, and nowhere else.
+    let seen = server.requests();
+    assert!(seen
+        .iter()
+        .all(|r| r.header("authorization") == Some(&format!("Bearer {KEY}"))));
+
+    // A wrong key: the auth error names the profile, and does not echo the key either.
+    shell.set_api_key(&id, WRONG_KEY.into()).await.unwrap();
+    let error = shell.connect(&id).await.unwrap_err();
+    wire.record(&error);
+    assert_eq!(error.kind, ErrorKind::Auth);
+    assert!(error.message.contains("IPC local"), "{}", error.message);
+    assert_eq!(shell.connection().state, ConnectionState::Failed);
+    let failed = generate(
+        &shell,
+        &wire,
+        &id,
+        Some(chats[0].id.0.clone()),
+        Some("fake-model-1"),
+    )
+    .await;
+    assert!(matches!(failed.last(), Some(ChatEvent::Failed { .. })));
+
+    let cleared = shell.clear_api_key(&id).await.unwrap();
+    wire.record(&cleared);
+    assert!(!cleared.has_key);
+
+    let everything = wire.all();
+    assert!(
+        everything.len() > 20,
+        "{} messages recorded",
+        everything.len()
+    );
+    for json in &everything {
+        assert!(!json.contains(KEY), "the key crossed IPC: {json}");
+        assert!(
+            !json.contains(WRONG_KEY),
+            "the wrong key crossed IPC: {json}"
+        );
+        assert!(
+            !json.contains("4711") && !json.contains("0815"),
+            "part of a key crossed IPC: {json}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn profiles_are_validated_and_renames_reach_the_connection() {
+    let server = FakeServer::start(FakeOptions::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let wire = Wire::default();
+    let shell = shell(&dir, &wire);
+
+    let blank = shell
+        .save_profile(draft("  ", server.base_url()))
+        .await
+        .unwrap_err();
+    assert_eq!(blank.kind, ErrorKind::InvalidRequest);
+    let first = shell
+        .save_profile(draft(
+            "Local",
+            format!(" {}/v1/chat/completions/ ", server.base_url()),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        first.profile.profile.url,
+        format!("{}/v1", server.base_url())
+    );
+    assert!(!first.url_changes.is_empty());
+    let duplicate = shell
+        .save_profile(draft("local", server.base_url()))
+        .await
+        .unwrap_err();
+    assert!(
+        duplicate.message.contains("already exists"),
+        "{}",
+        duplicate.message
+    );
+
+    let id = first.profile.profile.id.0.clone();
+    shell.connect(&id).await.unwrap();
+    let mut rename = draft("Workstation", first.profile.profile.url.clone());
+    rename.id = Some(id.clone());
+    rename.model = Some("fake-model-2".into());
+    let renamed = shell.save_profile(rename).await.unwrap();
+    assert_eq!(
+        renamed.profile.profile.model.as_deref(),
+        Some("fake-model-2")
+    );
+    assert_eq!(
+        shell.connection().profile_name.as_deref(),
+        Some("Workstation")
+    );
+
+    shell.delete_profile(&id).await.unwrap();
+    assert_eq!(shell.connection().state, ConnectionState::Idle);
+    assert!(shell.engine().profiles().await.unwrap().is_empty());
+}

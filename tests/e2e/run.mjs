@@ -1,0 +1,366 @@
+// End-to-end tests of the real app: the built binary in a WebKit window under Xvfb, driven
+// through tauri-driver + WebKitWebDriver, against switchboard-fakes on loopback and the real
+// keychain. Started by scripts/e2e.sh, which provides:
+//   SWITCHBOARD_APP      the app binary (built with `tauri build --debug --no-bundle`)
+//   SWITCHBOARD_FAKES    the switchboard-fakes binary
+//   E2E_ARTIFACTS        where screenshots go
+//   E2E_DRIVER_PORT      tauri-driver's port (light theme); E2E_DARK_DRIVER_PORT (dark theme)
+// Prints one line per test and a closing "N passed, N failed".
+
+import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { remote } from "webdriverio";
+
+const APP = required("SWITCHBOARD_APP");
+const FAKES = required("SWITCHBOARD_FAKES");
+const ARTIFACTS = required("E2E_ARTIFACTS");
+const DRIVER_PORT = Number(process.env.E2E_DRIVER_PORT ?? 4444);
+const DARK_DRIVER_PORT = Number(process.env.E2E_DARK_DRIVER_PORT ?? 0);
+mkdirSync(ARTIFACTS, { recursive: true });
+
+// Must match switchboard-fakes (tests/fakes/src/lib.rs).
+const REPLY_TEXT = "Hello from the fake server — héllo wörld 👋 ✓ 日本語.";
+const KEY = "sk-e2e-SECRET-key-31337";
+const WRONG_KEY = "sk-e2e-WRONG-key-00000";
+const TIMEOUT = 15_000;
+
+function required(name) {
+  const value = process.env[name];
+  if (!value) {
+    console.error(`${name} is not set; run the end-to-end tests through scripts/e2e.sh`);
+    process.exit(2);
+  }
+  return value;
+}
+
+// ----- fake provider servers -----
+
+const fakes = [];
+
+/** Starts switchboard-fakes and resolves to its base URL once it listens. */
+function startFake(args) {
+  const child = spawn(FAKES, ["--port", "0", ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  fakes.push(child);
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.once("line", (line) => {
+      const url = line.replace(/^listening on /, "").trim();
+      resolve({
+        url,
+        async scenario(name, reply) {
+          const body = reply === undefined ? { scenario: name } : { scenario: name, reply };
+          const res = await fetch(`${url}/__fake/scenario`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify(body),
+          });
+          if (res.status !== 204) throw new Error(`scenario ${name}: HTTP ${res.status}`);
+        },
+        async requests() {
+          return (await fetch(`${url}/__fake/requests`)).json();
+        },
+      });
+    });
+    child.once("exit", (code) => reject(new Error(`switchboard-fakes exited (${code})`)));
+  });
+}
+
+// ----- WebDriver helpers -----
+
+async function openApp(port = DRIVER_PORT) {
+  const browser = await remote({
+    hostname: "127.0.0.1",
+    port,
+    logLevel: "error",
+    connectionRetryCount: 1,
+    capabilities: { "tauri:options": { application: APP }, "wdio:enforceWebDriverClassic": true },
+  });
+  await browser.$("#composer").waitForExist({ timeout: TIMEOUT });
+  return browser;
+}
+
+async function closeApp(browser) {
+  try {
+    await browser.deleteSession();
+  } catch {
+    // The app may already be gone.
+  }
+}
+
+/** Waits until `check` returns a truthy value and returns it. */
+async function until(browser, what, check, timeout = TIMEOUT) {
+  let last;
+  await browser.waitUntil(
+    async () => {
+      last = await check();
+      return Boolean(last);
+    },
+    { timeout, interval: 50, timeoutMsg: `timed out waiting for ${what}` },
+  );
+  return last;
+}
+
+/** A screenshot after two animation frames (a WebDriver screenshot can lag a frame). */
+async function screenshot(browser, name) {
+  await browser.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())));
+  await browser.pause(250);
+  await browser.saveScreenshot(`${ARTIFACTS}/${name}.png`);
+}
+
+async function openDrawer(browser) {
+  const url = await browser.$("#url");
+  if (!(await url.isDisplayed())) {
+    await browser.$("#drawer-toggle").click();
+    await url.waitForDisplayed({ timeout: TIMEOUT });
+  }
+}
+
+async function setField(browser, selector, value) {
+  const field = await browser.$(selector);
+  await field.waitForDisplayed({ timeout: TIMEOUT });
+  await field.clearValue();
+  if (value !== "") await field.setValue(value);
+}
+
+async function connectionState(browser) {
+  return (await browser.$("#status-light")).getAttribute("data-state");
+}
+
+async function lastAssistant(browser) {
+  const messages = await browser.$$('#messages .message[data-role="assistant"]');
+  if (messages.length === 0) return null;
+  const last = messages[messages.length - 1];
+  return {
+    state: await last.getAttribute("data-state"),
+    text: await last.$(".message-content").getText(),
+    element: last,
+  };
+}
+
+async function send(browser, text) {
+  const composer = await browser.$("#composer");
+  await composer.click();
+  await composer.setValue(text);
+  await browser.keys("Enter");
+}
+
+async function pageHtml(browser) {
+  return browser.execute(() => document.documentElement.outerHTML);
+}
+
+function assert(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+// ----- the tests -----
+
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+let fake;
+
+test("connect with a key, pick a model from the dropdown, stream a reply", async () => {
+  const browser = await openApp();
+  try {
+    await openDrawer(browser);
+    await (await browser.$("#source")).selectByAttribute("value", "custom");
+    await setField(browser, "#url", `${fake.url}/v1/chat/completions`);
+    await until(browser, "the URL preview", async () =>
+      (await (await browser.$("#url-preview")).getText()).includes(fake.url),
+    );
+    await setField(browser, "#profile-name", "E2E local");
+    await setField(browser, "#api-key", KEY);
+    await (await browser.$("#connect")).click();
+    await until(browser, "connected", async () => (await connectionState(browser)) === "connected");
+
+    // The key went to the keychain: the field is empty and only "saved" is shown.
+    assert((await (await browser.$("#api-key")).getValue()) === "", "the key field was not cleared");
+    assert(/saved/i.test(await (await browser.$("#key-status")).getText()), "no 'key saved' status");
+
+    const select = await browser.$("#model-select");
+    await select.waitForDisplayed({ timeout: TIMEOUT });
+    const options = await browser.execute(() =>
+      Array.from(document.querySelectorAll("#model-select option")).map((o) => o.value),
+    );
+    assert(options.includes("fake-model-1") && options.includes("fake-model-2"), `models: ${options}`);
+    await select.selectByAttribute("value", "fake-model-2");
+
+    await send(browser, "hello");
+    const reply = await until(browser, "the streamed reply", async () => {
+      const last = await lastAssistant(browser);
+      return last && last.state === "complete" ? last : null;
+    });
+    assert(reply.text.trim() === REPLY_TEXT, `reply: ${JSON.stringify(reply.text)}`);
+
+    const chats = (await fake.requests()).filter((r) => r.path.endsWith("/chat/completions"));
+    const body = JSON.parse(chats[chats.length - 1].body);
+    assert(body.model === "fake-model-2", `model sent: ${body.model}`);
+    assert(body.stream === true, "the reply was not streamed");
+    assert(chats[chats.length - 1].headers.some(([k, v]) => k === "authorization" && v === `Bearer ${KEY}`), "key not sent");
+
+    const html = await pageHtml(browser);
+    assert(!html.includes(KEY) && !html.includes("31337"), "the key is in the page");
+    await screenshot(browser, "chat-light");
+    await browser.setWindowSize(800, 600);
+    await screenshot(browser, "chat-light-800x600");
+  } finally {
+    await closeApp(browser);
+  }
+});
+
+test("Stop (Esc) keeps the partial text of a slow stream", async () => {
+  await fake.scenario("slow");
+  const browser = await openApp();
+  try {
+    await until(browser, "reconnected to the saved profile", async () => {
+      const state = await connectionState(browser);
+      return state === "connected" || state === "idle" ? state : null;
+    });
+    if ((await connectionState(browser)) !== "connected") {
+      await openDrawer(browser);
+      await (await browser.$("#connect")).click();
+      await until(browser, "connected", async () => (await connectionState(browser)) === "connected");
+    }
+    await send(browser, "count slowly");
+    await until(browser, "some streamed text", async () => {
+      const last = await lastAssistant(browser);
+      return last && last.state === "streaming" && last.text.length > 12;
+    });
+    assert(await (await browser.$("#stop")).isDisplayed(), "Stop is not shown while streaming");
+    await browser.keys("Escape");
+    const stopped = await until(browser, "the stopped reply", async () => {
+      const last = await lastAssistant(browser);
+      return last && last.state === "stopped" ? last : null;
+    });
+    const full = Array.from({ length: 100 }, (_, i) => `s${i + 1} `).join("");
+    assert(stopped.text.length > 0 && stopped.text.length < full.trim().length, `partial: ${stopped.text.length}`);
+    assert(full.startsWith(stopped.text.trim()), `not a prefix: ${stopped.text}`);
+    await screenshot(browser, "stopped-light");
+  } finally {
+    await closeApp(browser);
+    await fake.scenario("normal");
+  }
+});
+
+test("a reply with an XSS payload renders inert", async () => {
+  const payload = [
+    "Safe **bold** and a [good link](https://example.com).",
+    "",
+    '<img src=x onerror="window.__xss=\'img\'">',
+    "<script>window.__xss='script'</script>",
+    "[click me](javascript:window.__xss='link')",
+    '<a href="javascript:window.__xss=\'a\'">anchor</a>',
+    '<iframe src="javascript:window.__xss=\'iframe\'"></iframe>',
+    '<svg onload="window.__xss=\'svg\'"></svg>',
+    "",
+    "```js",
+    "console.log('code');",
+    "```",
+  ].join("\n");
+  await fake.scenario("normal", payload);
+  const browser = await openApp();
+  try {
+    await until(browser, "connected", async () => (await connectionState(browser)) === "connected");
+    await send(browser, "show me html");
+    const reply = await until(browser, "the reply", async () => {
+      const last = await lastAssistant(browser);
+      return last && last.state === "complete" ? last : null;
+    });
+    const report = await browser.execute((el) => {
+      const content = el.querySelector(".message-content");
+      return {
+        xss: window.__xss ?? null,
+        dangerous: content.querySelectorAll("img, script, iframe, svg, object, embed, style, form").length,
+        hrefs: Array.from(content.querySelectorAll("a")).map((a) => a.getAttribute("href")),
+        handlers: Array.from(content.querySelectorAll("*")).flatMap((n) =>
+          Array.from(n.attributes).filter((a) => a.name.startsWith("on")).map((a) => a.name),
+        ),
+        bold: content.querySelectorAll("strong").length,
+        code: content.querySelectorAll("pre code").length,
+      };
+    }, reply.element);
+    assert(report.xss === null, `script ran: ${report.xss}`);
+    assert(report.dangerous === 0, `${report.dangerous} dangerous elements survived`);
+    assert(report.handlers.length === 0, `event handlers survived: ${report.handlers}`);
+    assert(report.hrefs.every((h) => h === null || /^(https?:|mailto:)/.test(h)), `hrefs: ${report.hrefs}`);
+    assert(report.bold === 1 && report.code === 1, "ordinary markdown did not render");
+    const link = await reply.element.$("a*=click me");
+    if (await link.isExisting()) await link.click();
+    await browser.pause(200);
+    assert((await browser.execute(() => window.__xss ?? null)) === null, "clicking the link ran script");
+  } finally {
+    await closeApp(browser);
+    await fake.scenario("normal");
+  }
+});
+
+test("a wrong key shows the auth error at the key field", async () => {
+  const browser = await openApp();
+  try {
+    await openDrawer(browser);
+    await setField(browser, "#api-key", WRONG_KEY);
+    await (await browser.$("#connect")).click();
+    await until(browser, "failed", async () => (await connectionState(browser)) === "failed");
+    const error = await browser.$("#key-error");
+    await error.waitForDisplayed({ timeout: TIMEOUT });
+    const text = await error.getText();
+    assert(/key/i.test(text) && text.includes("E2E local"), `key error: ${text}`);
+    const focused = await browser.execute(() => document.activeElement?.id ?? "");
+    assert(focused === "api-key", `focus is on #${focused}`);
+    const html = await pageHtml(browser);
+    assert(!html.includes(WRONG_KEY) && !html.includes(KEY), "a key is in the page");
+    await screenshot(browser, "auth-error-light");
+
+    // Put the right key back: the error goes away.
+    await setField(browser, "#api-key", KEY);
+    await (await browser.$("#connect")).click();
+    await until(browser, "connected", async () => (await connectionState(browser)) === "connected");
+  } finally {
+    await closeApp(browser);
+  }
+});
+
+test("the saved chat reopens with its stopped reply, in the dark theme", async () => {
+  if (!DARK_DRIVER_PORT) throw new Error("E2E_DARK_DRIVER_PORT is not set");
+  const browser = await openApp(DARK_DRIVER_PORT);
+  try {
+    const dark = await browser.execute(() => matchMedia("(prefers-color-scheme: dark)").matches);
+    assert(dark, "the window is not in the dark theme");
+    const items = await browser.$$("#chat-list [data-chat-id]");
+    assert(items.length >= 1, "no saved chats are listed");
+    await items[0].click();
+    await until(browser, "the chat's messages", async () => (await browser.$$("#messages .message")).length >= 2);
+    const states = await browser.execute(() =>
+      Array.from(document.querySelectorAll("#messages .message")).map((m) => m.getAttribute("data-state")),
+    );
+    assert(states.includes("stopped") || states.includes("complete"), `states: ${states}`);
+    await screenshot(browser, "chat-dark");
+    await openDrawer(browser);
+    await screenshot(browser, "connect-dark");
+  } finally {
+    await closeApp(browser);
+  }
+});
+
+// ----- runner -----
+
+let passed = 0;
+let failed = 0;
+try {
+  fake = await startFake(["--api-key", KEY, "--slow-delay-ms", "80"]);
+  for (const { name, fn } of tests) {
+    const started = Date.now();
+    try {
+      await fn();
+      passed += 1;
+      console.log(`ok - ${name} (${Date.now() - started} ms)`);
+    } catch (error) {
+      failed += 1;
+      console.log(`not ok - ${name}\n  ${String(error?.stack ?? error).split("\n").join("\n  ")}`);
+    }
+  }
+} finally {
+  for (const child of fakes) child.kill("SIGTERM");
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
