@@ -9,7 +9,7 @@ ROOT="$PWD"
 
 echo "==> building the app (debug, UI embedded) and the fake servers"
 cargo build --locked -q -p switchboard-fakes
-(cd ui && ./node_modules/.bin/tauri build --debug --no-bundle --ci >/dev/null)
+ui/node_modules/.bin/tauri build --debug --no-bundle --ci >/dev/null
 
 ARTIFACTS="$ROOT/target/e2e-artifacts"
 rm -rf "$ARTIFACTS"

@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 setup_app
-(cd ui && ./node_modules/.bin/tauri build --bundles deb --ci)
+ui/node_modules/.bin/tauri build --bundles deb --ci
 ls -l target/release/bundle/deb/*.deb

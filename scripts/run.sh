@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 setup_app
-(cd ui && ./node_modules/.bin/tauri build --debug --no-bundle --ci >/dev/null)
+ui/node_modules/.bin/tauri build --debug --no-bundle --ci >/dev/null
 exec target/debug/switchboard "$@"

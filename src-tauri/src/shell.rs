@@ -145,9 +145,21 @@ impl Shell {
         let current = self.connection();
         if let Some(id) = current.profile_id.clone() {
             match self.engine.profile(&id).await {
-                Ok(profile) if Some(&profile.name) != current.profile_name.as_ref() => {
+                Ok(profile)
+                    if Some(&profile.name) != current.profile_name.as_ref()
+                        || (profile.model.is_some() && profile.model != current.model) =>
+                {
+                    let model = profile.model.clone().or(current.model.clone());
+                    let message = match (current.state, &model) {
+                        (ConnectionState::Connected, Some(model)) => {
+                            format!("Connected to {} · {model}", profile.name)
+                        }
+                        _ => current.message.clone(),
+                    };
                     self.set_connection(ConnectionChanged {
                         profile_name: Some(profile.name),
+                        model,
+                        message,
                         ..current
                     });
                 }

@@ -1,6 +1,7 @@
 //! What crosses IPC: the shell's command results, app-wide events and generation channels,
 //! driven through a whole session against a fake server with the real keychain. The API key
 //! must never be in any of it; the session itself must work (so the check means something).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -258,6 +259,12 @@ async fn profiles_are_validated_and_renames_reach_the_connection() {
     assert_eq!(
         shell.connection().profile_name.as_deref(),
         Some("Workstation")
+    );
+    // Choosing another model for the active profile shows in the status light and the tray.
+    assert_eq!(shell.connection().model.as_deref(), Some("fake-model-2"));
+    assert_eq!(
+        shell.connection().message,
+        "Connected to Workstation · fake-model-2"
     );
 
     shell.delete_profile(&id).await.unwrap();

@@ -16,7 +16,7 @@ use crate::server::RecordedRequest;
 use crate::sse::{hostile_frames, to_crlf};
 use crate::{
     slow_pieces, Dialect, FakeOptions, Scenario, MIDSTREAM_ERROR_MESSAGE, PARTIAL_TEXT,
-    REASONING_TEXT, REPLY_TEXT,
+    REASONING_TEXT,
 };
 
 /// The `created` timestamp of every object.

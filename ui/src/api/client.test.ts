@@ -1,0 +1,68 @@
+// The api layer over the generated bindings, with Tauri's IPC mocked: results are unwrapped,
+// errors become AppError whatever shape they arrive in, and replies stream through a Channel.
+
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { afterEach, describe, expect, it } from "vitest";
+import { AppError } from "./error";
+import { tauriApi } from "./client";
+
+afterEach(() => clearMocks());
+
+describe("tauriApi", () => {
+  it("resolves with a command's data and passes camelCase arguments", async () => {
+    const seen: [string, unknown][] = [];
+    mockIPC((cmd, args) => {
+      seen.push([cmd, args]);
+      if (cmd === "set_api_key") return { id: "p1", name: "Local", hasKey: true };
+      return null;
+    });
+    const profile = await tauriApi.setApiKey("p1", "sk-secret");
+    expect(profile.hasKey).toBe(true);
+    expect(seen).toEqual([["set_api_key", { profileId: "p1", key: "sk-secret" }]]);
+  });
+
+  it("throws an IpcError from the backend as an AppError", async () => {
+    mockIPC(() => {
+      throw { kind: "auth", message: "Profile “Local”: the server rejected the API key (401).", status: 401 };
+    });
+    const error = await tauriApi.connect("p1").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).kind).toBe("auth");
+    expect((error as AppError).error.status).toBe(401);
+  });
+
+  it("turns anything else the IPC throws into an internal AppError", async () => {
+    mockIPC(() => {
+      throw "command list_chats not found";
+    });
+    const error = await tauriApi.listChats().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).error).toMatchObject({ kind: "internal", message: "command list_chats not found" });
+  });
+
+  it("wraps failures of commands that cannot fail in Rust too", async () => {
+    mockIPC(() => {
+      throw new Error("IPC is down");
+    });
+    await expect(tauriApi.listSources()).rejects.toBeInstanceOf(AppError);
+  });
+
+  it("starts a generation with a channel that delivers its events", async () => {
+    let request: unknown = null;
+    mockIPC((cmd, args) => {
+      if (cmd !== "start_generation") return null;
+      const payload = args as { request: unknown; onEvent: { onmessage?: (event: unknown) => void } };
+      request = payload.request;
+      payload.onEvent.onmessage?.({ type: "delta", text: "Hi" });
+      return { generationId: "g1", chatId: "c1", userMessageId: "m1" };
+    });
+    const events: unknown[] = [];
+    const started = await tauriApi.startGeneration(
+      { profileId: "p1", chatId: null, input: "Hello", model: null },
+      (event) => events.push(event),
+    );
+    expect(started).toEqual({ generationId: "g1", chatId: "c1", userMessageId: "m1" });
+    expect(request).toEqual({ profileId: "p1", chatId: null, input: "Hello", model: null });
+    expect(events).toEqual([{ type: "delta", text: "Hi" }]);
+  });
+});

@@ -1,0 +1,66 @@
+/**
+ * The data types the window works with, derived from the generated command signatures.
+ *
+ * Every type here is read off `commands` and `events` in `../bindings.ts` rather than imported by
+ * name, so a regenerated bindings file that renames or splits a type (specta emits
+ * `X_Serialize`/`X_Deserialize` pairs for some structs) only needs this folder to still compile.
+ * Nothing outside `api/` imports the bindings.
+ */
+
+import type { Channel } from "@tauri-apps/api/core";
+import type { commands, events } from "../bindings";
+
+type Commands = typeof commands;
+type Events = typeof events;
+
+/** What a command resolves to: `data` for `Result` commands, the value itself for plain ones. */
+type Resolved<K extends keyof Commands> = Awaited<ReturnType<Commands[K]>>;
+type Returned<K extends keyof Commands> =
+  Resolved<K> extends { status: "ok" | "error" }
+    ? Extract<Resolved<K>, { status: "ok" }>["data"]
+    : Resolved<K>;
+type Payload<K extends keyof Events> = Parameters<Parameters<Events[K]["listen"]>[0]>[0]["payload"];
+
+
+export type SourceInfo = Returned<"listSources">[number];
+export type ProviderKind = SourceInfo["kind"];
+export type KeyNeed = SourceInfo["key"];
+export type ApiType = SourceInfo["capabilities"]["api"];
+
+export type ProfileSummary = Returned<"listProfiles">[number];
+export type ProfileDraft = Parameters<Commands["saveProfile"]>[0];
+/** Generation settings in the (wider) shape the backend accepts: unset fields may be null. */
+export type GenParams = ProfileDraft["params"];
+export type PostProcessing = ProfileSummary["postProcessing"];
+export type SavedProfile = Returned<"saveProfile">;
+export type NormalizedUrl = Returned<"previewUrl">;
+
+export type ConnectResult = Returned<"connect">;
+export type StatusReport = ConnectResult["status"];
+export type ModelInfo = Returned<"listModels">[number];
+export type TestReport = Returned<"testMessage">;
+export type StopReason = TestReport["stopReason"];
+
+export type AppStatus = Returned<"appState">;
+export type ConnectionChanged = AppStatus["connection"];
+export type ConnectionState = ConnectionChanged["state"];
+
+export type Chat = Returned<"listChats">[number];
+export type ChatView = Returned<"loadChat">;
+export type StoredMessage = ChatView["messages"][number];
+export type MessageState = StoredMessage["state"];
+export type Role = StoredMessage["role"];
+
+export type StartGeneration = Parameters<Commands["startGeneration"]>[0];
+export type GenerationStarted = Returned<"startGeneration">;
+export type ChatEvent = Parameters<Commands["startGeneration"]>[1] extends Channel<infer E> ? E : never;
+export type Usage = Extract<ChatEvent, { type: "usage" }>["usage"];
+
+/**
+ * The error every fallible command can return, in its widest form (optional fields may be
+ * absent or null), so errors from commands, channel events and stored messages all fit it.
+ */
+export type IpcError = Extract<ChatEvent, { type: "failed" }>["error"];
+export type ErrorKind = IpcError["kind"];
+
+export type TrayAction = Payload<"trayAction">;

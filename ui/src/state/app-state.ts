@@ -1,0 +1,180 @@
+/**
+ * The window's whole state, and read-only selectors over it.
+ *
+ * Views draw from this and call the controller; only the controller writes it. Archived
+ * messages (`messages`) are kept apart from the in-flight reply (`generation`) so a streaming
+ * delta never touches the rest of the conversation.
+ */
+
+import type {
+  Chat,
+  ConnectionChanged,
+  ErrorKind,
+  ModelInfo,
+  ProfileSummary,
+  SourceInfo,
+  TestReport,
+} from "../api";
+import type { Generation } from "./generation";
+import type { UiMessage } from "./messages";
+
+/** A button on the banner. */
+export interface BannerAction {
+  label: string;
+  run: () => void;
+}
+
+/** The one-line notice at the top of the conversation. */
+export interface Banner {
+  /** Changes whenever a new banner replaces the old one. */
+  readonly id: number;
+  readonly tone: "error" | "info";
+  readonly kind: ErrorKind | null;
+  readonly text: string;
+  readonly hint: string | null;
+  readonly detail: string | null;
+  /** For rate limits: when (epoch ms) the action becomes available; the view counts down. */
+  readonly retryAt: number | null;
+  readonly action: BannerAction | null;
+}
+
+/** Elements the controller can ask the view to focus. */
+export type FocusTarget = "key" | "model" | "drawer" | "composer" | "search";
+
+/** The outcome of "Test message". */
+export type TestResult = { ok: true; report: TestReport } | { ok: false; text: string };
+
+/** Which slow operations are in flight (each shows a spinner on its own button). */
+export interface Busy {
+  readonly connect: boolean;
+  readonly test: boolean;
+  readonly models: boolean;
+}
+
+export interface AppState {
+  /** The first load finished. */
+  readonly ready: boolean;
+  readonly sources: readonly SourceInfo[];
+  readonly profiles: readonly ProfileSummary[];
+  /** The profile in the drawer and used for chatting; null while a new one is being filled in. */
+  readonly selectedProfileId: string | null;
+  /** The backend's connection state, as last reported (or set locally while connecting). */
+  readonly connection: ConnectionChanged;
+  /** Models of the selected profile's server; null when not (yet) known. */
+  readonly models: readonly ModelInfo[] | null;
+  readonly drawerOpen: boolean;
+  /** Narrow windows only: the chat list is shown instead of the conversation. */
+  readonly sidebarOpen: boolean;
+  readonly busy: Busy;
+  readonly testResult: TestResult | null;
+  /** Counts stored keys, so the drawer knows when to empty the key field. */
+  readonly keySaves: number;
+  /** An auth error, shown under the key field. */
+  readonly keyError: string | null;
+  /** What normalisation changed in the saved URL, shown under the URL field. */
+  readonly urlNotice: string | null;
+  readonly chats: readonly Chat[];
+  readonly chatFilter: string;
+  /** Bumped on every chat switch, so a reply streaming into an old chat stays out of view. */
+  readonly chatSession: number;
+  /** The chat on screen; null for a new chat not yet stored. */
+  readonly chatId: string | null;
+  readonly chatTitle: string | null;
+  readonly loadingChat: boolean;
+  /** The conversation's finished messages. */
+  readonly messages: readonly UiMessage[];
+  /** The reply being streamed, if any. */
+  readonly generation: Generation | null;
+  /** The chat session the generation belongs to. */
+  readonly generationSession: number | null;
+  readonly banner: Banner | null;
+  /** The latest focus request; `seq` makes repeated requests for one target distinct. */
+  readonly focus: { readonly target: FocusTarget; readonly seq: number } | null;
+}
+
+export const IDLE_CONNECTION: ConnectionChanged = {
+  profileId: null,
+  profileName: null,
+  state: "idle",
+  model: null,
+  message: "Not connected",
+};
+
+export function initialState(): AppState {
+  return {
+    ready: false,
+    sources: [],
+    profiles: [],
+    selectedProfileId: null,
+    connection: IDLE_CONNECTION,
+    models: null,
+    drawerOpen: false,
+    sidebarOpen: false,
+    busy: { connect: false, test: false, models: false },
+    testResult: null,
+    keySaves: 0,
+    keyError: null,
+    urlNotice: null,
+    chats: [],
+    chatFilter: "",
+    chatSession: 0,
+    chatId: null,
+    chatTitle: null,
+    loadingChat: false,
+    messages: [],
+    generation: null,
+    generationSession: null,
+    banner: null,
+    focus: null,
+  };
+}
+
+/** The profile in the drawer, if saved. */
+export function selectedProfile(state: AppState): ProfileSummary | null {
+  return state.profiles.find((p) => p.id === state.selectedProfileId) ?? null;
+}
+
+/** Source metadata by kind. */
+export function sourceOf(state: AppState, kind: string | null | undefined): SourceInfo | undefined {
+  return state.sources.find((s) => s.kind === kind);
+}
+
+/** The connection as the status light shows it: idle unless it is about the selected profile. */
+export function shownConnection(state: AppState): ConnectionChanged {
+  const { connection } = state;
+  if (state.selectedProfileId === null || connection.profileId !== state.selectedProfileId) {
+    return state.busy.connect ? connection : { ...IDLE_CONNECTION, profileId: state.selectedProfileId };
+  }
+  return connection;
+}
+
+/** The status line next to the light. */
+export function connectionText(connection: ConnectionChanged): string {
+  switch (connection.state) {
+    case "idle":
+      return "Not connected";
+    case "checking":
+      return "Checking…";
+    case "connected":
+      return connection.model ? `Connected · ${connection.model}` : "Connected · no model chosen";
+    case "failed":
+      return connection.message || "Connection failed";
+  }
+}
+
+/** Whether a reply is streaming (in any chat). */
+export function isGenerating(state: AppState): boolean {
+  return state.generation !== null && !state.generation.done;
+}
+
+/** The in-flight reply, if it belongs to the chat on screen. */
+export function visibleGeneration(state: AppState): Generation | null {
+  return state.generation && state.generationSession === state.chatSession ? state.generation : null;
+}
+
+/** Chats matching the search box, newest first. */
+export function filteredChats(state: AppState): Chat[] {
+  const needle = state.chatFilter.trim().toLowerCase();
+  const chats = needle ? state.chats.filter((c) => c.title.toLowerCase().includes(needle)) : [...state.chats];
+  return chats.sort((a, b) => b.updatedAt - a.updatedAt);
+}

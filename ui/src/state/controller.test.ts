@@ -1,0 +1,304 @@
+// The controller against the in-memory backend: the connect flow, error actions, streaming
+// replies (finish, stop, failure) and tray actions.
+
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createMockApi, type MockApi } from "../dev/mock-api";
+import type { ProviderKind } from "../api";
+import { selectedProfile } from "./app-state";
+import { Controller, type ProfileForm } from "./controller";
+
+const NOW = 1_000_000;
+
+async function started(options: Parameters<typeof createMockApi>[0] = {}): Promise<{ api: MockApi; controller: Controller }> {
+  const api = createMockApi({ tick: 0, latency: 0, ...options });
+  const controller = new Controller(api, { now: () => NOW });
+  await controller.start();
+  return { api, controller };
+}
+
+function newForm(source: ProviderKind, url: string, key = "", name = ""): ProfileForm {
+  return {
+    draft: {
+      id: null,
+      name,
+      source,
+      url,
+      model: null,
+      systemPrompt: null,
+      params: { stop: [] },
+      postProcessing: "none",
+      bypassStatusCheck: false,
+    },
+    key,
+  };
+}
+
+/** Waits until the streaming reply has ended. */
+async function replyEnded(controller: Controller): Promise<void> {
+  await vi.waitFor(() => expect(controller.store.get().generation).toBeNull(), { timeout: 2000 });
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("start-up", () => {
+  it("opens the drawer on first launch", async () => {
+    const { controller } = await started();
+    const state = controller.store.get();
+    expect(state.ready).toBe(true);
+    expect(state.drawerOpen).toBe(true);
+    expect(state.sources.length).toBe(12);
+    expect(state.profiles).toEqual([]);
+    expect(state.selectedProfileId).toBeNull();
+  });
+
+  it("selects the active profile and keeps the drawer shut once connected", async () => {
+    const { controller } = await started({ scenario: "chat" });
+    const state = controller.store.get();
+    expect(state.drawerOpen).toBe(false);
+    expect(state.selectedProfileId).toBe("profile-local");
+    expect(state.connection.state).toBe("connected");
+    await vi.waitFor(() => expect(controller.store.get().chats.length).toBe(5));
+  });
+
+  it("reconnects to the profile used last when the app starts unconnected", async () => {
+    const { api, controller } = await started({ scenario: "relaunch" });
+    expect(controller.store.get().selectedProfileId).toBe("profile-local");
+    await vi.waitFor(() => expect(controller.store.get().connection.state).toBe("connected"));
+    expect(api.calls.filter((call) => call.startsWith("connect"))).toHaveLength(1);
+  });
+});
+
+describe("connect", () => {
+  it("saves a new profile named after its source, then the key, then connects", async () => {
+    const { api, controller } = await started();
+    api.calls.length = 0;
+    const ok = await controller.connect(newForm("openai", "https://api.openai.com/v1", "sk-test"));
+    expect(ok).toBe(true);
+    expect(api.calls.slice(0, 3)).toEqual([
+      expect.stringMatching(/^saveProfile:new:OpenAI$/),
+      expect.stringMatching(/^setApiKey:/),
+      expect.stringMatching(/^connect:/),
+    ]);
+    const state = controller.store.get();
+    const profile = selectedProfile(state);
+    expect(profile?.name).toBe("OpenAI");
+    expect(profile?.hasKey).toBe(true);
+    expect(state.keySaves).toBe(1);
+    expect(state.connection).toMatchObject({ state: "connected", profileId: profile?.id, model: "gpt-4o-mini" });
+    expect(state.models?.map((m) => m.id)).toContain("gpt-4o");
+    // No model was chosen: the first one on the list is saved to the profile.
+    expect(profile?.model).toBe("gpt-4o-mini");
+    expect(state.busy.connect).toBe(false);
+  });
+
+  it("makes the default name unique", async () => {
+    const { controller } = await started();
+    await controller.connect(newForm("custom", "http://127.0.0.1:8080"));
+    await controller.selectProfile(null);
+    await controller.connect(newForm("custom", "http://127.0.0.1:8081"));
+    expect(controller.store.get().profiles.map((p) => p.name)).toEqual(["Custom (OpenAI-compatible)", "Custom (OpenAI-compatible) 2"]);
+  });
+
+  it("reports what URL normalisation changed", async () => {
+    const { controller } = await started();
+    await controller.connect(newForm("custom", "localhost:8080/"));
+    const state = controller.store.get();
+    expect(selectedProfile(state)?.url).toBe("http://localhost:8080/v1");
+    expect(state.urlNotice).toMatch(/added \/v1/);
+  });
+
+  it("shows a refused key at the key field and focuses it", async () => {
+    const { controller } = await started();
+    controller.store.update({ drawerOpen: false });
+    const ok = await controller.connect(newForm("openai", "https://api.openai.com/v1", "bad"));
+    expect(ok).toBe(false);
+    const state = controller.store.get();
+    expect(state.keyError).toMatch(/rejected the API key/);
+    expect(state.drawerOpen).toBe(true);
+    expect(state.focus?.target).toBe("key");
+    expect(state.banner).toMatchObject({ kind: "auth", tone: "error" });
+    expect(state.connection.state).toBe("failed");
+  });
+
+  it("asks whether the server is running when it cannot be reached, and offers a retry", async () => {
+    const { controller } = await started();
+    await controller.connect(newForm("custom", "http://127.0.0.1:9"));
+    const banner = controller.store.get().banner;
+    expect(banner?.kind).toBe("network");
+    expect(banner?.hint).toBe("Is the server running at http://127.0.0.1:9/v1?");
+    expect(banner?.action?.label).toBe("Retry");
+  });
+
+  it("clears an error banner once a connection succeeds", async () => {
+    const { controller } = await started();
+    await controller.connect(newForm("custom", "http://127.0.0.1:9"));
+    const form = newForm("custom", "http://127.0.0.1:8080");
+    form.draft.id = controller.store.get().selectedProfileId;
+    form.draft.name = "Custom (OpenAI-compatible)";
+    await controller.connect(form);
+    expect(controller.store.get().banner).toBeNull();
+    expect(controller.store.get().connection.state).toBe("connected");
+  });
+
+  it("shows a text field instead of a list when the server lists no models", async () => {
+    const { controller } = await started();
+    await controller.connect(newForm("tabby", "http://127.0.0.1:5000/v1"));
+    expect(controller.store.get().models).toEqual([]);
+    expect(selectedProfile(controller.store.get())?.model).toBeNull();
+  });
+});
+
+describe("errors", () => {
+  it("counts a rate limit down from retryAfterMs", async () => {
+    const { controller } = await started();
+    const retry = vi.fn();
+    controller.handleError({ kind: "rateLimited", message: "Too many requests.", retryAfterMs: 12_000 }, { retry });
+    const banner = controller.store.get().banner;
+    expect(banner?.retryAt).toBe(NOW + 12_000);
+    banner?.action?.run();
+    expect(retry).toHaveBeenCalledOnce();
+  });
+
+  it("opens the model picker for an unknown model", async () => {
+    const { controller } = await started();
+    controller.handleError({ kind: "modelNotFound", message: "No such model." });
+    expect(controller.store.get()).toMatchObject({ drawerOpen: true, focus: { target: "model" } });
+  });
+
+  it("opens the drawer when something is not configured", async () => {
+    const { controller } = await started();
+    controller.store.update({ drawerOpen: false });
+    controller.handleError({ kind: "notConfigured", message: "No profile." });
+    expect(controller.store.get()).toMatchObject({ drawerOpen: true, focus: { target: "drawer" } });
+  });
+
+  it("says nothing about a cancellation", async () => {
+    const { controller } = await started();
+    controller.handleError({ kind: "cancelled", message: "Stopped." });
+    expect(controller.store.get().banner).toBeNull();
+  });
+
+  it("turns a non-IpcError failure into an internal error banner", async () => {
+    const { controller } = await started();
+    controller.handleError(new TypeError("window.__TAURI_INTERNALS__ is undefined"));
+    expect(controller.store.get().banner).toMatchObject({ kind: "internal", text: "window.__TAURI_INTERNALS__ is undefined" });
+  });
+});
+
+describe("chat", () => {
+  it("refuses to send without a profile and opens the drawer", async () => {
+    const { controller } = await started();
+    controller.store.update({ drawerOpen: false });
+    expect(await controller.send("Hello")).toBe(false);
+    expect(controller.store.get()).toMatchObject({ drawerOpen: true, banner: { kind: "notConfigured" } });
+    expect(controller.store.get().messages).toEqual([]);
+  });
+
+  it("streams a reply into a new chat", async () => {
+    const { api, controller } = await started({ scenario: "chat" });
+    controller.newChat();
+    expect(await controller.send("Explain SSE")).toBe(true);
+    expect(api.calls).toContain("startGeneration:new");
+    await replyEnded(controller);
+    const state = controller.store.get();
+    expect(state.chatId).not.toBeNull();
+    expect(state.messages.map((m) => [m.role, m.state])).toEqual([
+      ["user", "complete"],
+      ["assistant", "complete"],
+    ]);
+    expect(state.messages[0]?.id).not.toBeNull();
+    expect(state.messages[1]?.content).toContain("Server-sent events");
+    await vi.waitFor(() => expect(controller.store.get().chats.some((c) => c.id === state.chatId)).toBe(true));
+  });
+
+  it("keeps the partial reply, marked stopped, when stopped", async () => {
+    const { controller } = await started({ scenario: "chat", tick: 2 });
+    controller.newChat();
+    await controller.send("Tell me something slow");
+    await vi.waitFor(() => expect(controller.store.get().generation?.content.length ?? 0).toBeGreaterThan(20));
+    await controller.stop();
+    await replyEnded(controller);
+    const reply = controller.store.get().messages.at(-1);
+    expect(reply?.state).toBe("stopped");
+    expect(reply?.content.length).toBeGreaterThan(20);
+    expect(reply?.content.length).toBeLessThan(1000);
+    expect(controller.store.get().banner).toBeNull();
+  });
+
+  it("stops a reply even when Stop comes before the backend answered", async () => {
+    const { controller } = await started({ scenario: "chat", tick: 2 });
+    controller.newChat();
+    const sending = controller.send("slow please");
+    await controller.stop();
+    await sending;
+    await replyEnded(controller);
+    expect(controller.store.get().messages.at(-1)?.state).toBe("stopped");
+  });
+
+  it("keeps the text received so far and the error when the reply fails", async () => {
+    const { controller } = await started({ scenario: "chat" });
+    controller.newChat();
+    await controller.send("please fail");
+    await replyEnded(controller);
+    const state = controller.store.get();
+    const reply = state.messages.at(-1);
+    expect(reply?.state).toBe("failed");
+    expect(reply?.content.length).toBeGreaterThan(0);
+    expect(reply?.error?.kind).toBe("network");
+    expect(state.banner?.kind).toBe("network");
+  });
+
+  it("gives the text back when the backend refuses to start", async () => {
+    const { controller } = await started();
+    await controller.connect(newForm("tabby", "http://127.0.0.1:5000/v1"));
+    controller.newChat();
+    expect(await controller.send("Hello")).toBe(false); // no model: notConfigured
+    const state = controller.store.get();
+    expect(state.messages).toEqual([]);
+    expect(state.generation).toBeNull();
+    expect(state.banner?.kind).toBe("notConfigured");
+  });
+
+  it("loads a stored chat", async () => {
+    const { controller } = await started({ scenario: "chat" });
+    await vi.waitFor(() => expect(controller.store.get().chats.length).toBe(5));
+    const first = controller.store.get().chats[0]!;
+    await controller.openChat(first.id);
+    const state = controller.store.get();
+    expect(state.chatTitle).toBe(first.title);
+    expect(state.messages.map((m) => m.state)).toEqual(["complete", "complete", "complete", "stopped"]);
+    expect(state.messages[1]?.reasoning).toMatch(/short explanation/);
+  });
+});
+
+describe("tray actions", () => {
+  it("connects to the profile the tray names", async () => {
+    const { api, controller } = await started();
+    await controller.connect(newForm("custom", "http://127.0.0.1:8080"));
+    const id = controller.store.get().selectedProfileId!;
+    await controller.selectProfile(null);
+    api.calls.length = 0;
+    api.emitTrayAction({ type: "connect", profileId: id });
+    await vi.waitFor(() => expect(api.calls).toContain(`connect:${id}`));
+    await vi.waitFor(() => expect(controller.store.get().busy.connect).toBe(false));
+    expect(controller.store.get().selectedProfileId).toBe(id);
+    expect(controller.store.get().connection.state).toBe("connected");
+  });
+
+  it("starts a new chat", async () => {
+    const { api, controller } = await started({ scenario: "chat" });
+    await vi.waitFor(() => expect(controller.store.get().chats.length).toBe(5));
+    await controller.openChat(controller.store.get().chats[0]!.id);
+    api.emitTrayAction({ type: "newChat" });
+    expect(controller.store.get()).toMatchObject({ chatId: null, messages: [], focus: { target: "composer" } });
+  });
+
+  it("re-reads profiles when they change elsewhere", async () => {
+    const { api, controller } = await started();
+    await api.saveProfile(newForm("openai", "https://api.openai.com/v1", "", "From the CLI").draft);
+    api.emitProfilesChanged();
+    await vi.waitFor(() => expect(controller.store.get().profiles.map((p) => p.name)).toEqual(["From the CLI"]));
+  });
+});

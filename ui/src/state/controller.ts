@@ -1,0 +1,684 @@
+/**
+ * Every action the window can take, and the only writer of the store.
+ *
+ * Views call these methods; the controller calls the backend through the `Api` interface and
+ * records the outcome in the store. Profile writes (save, key, connect) run one after another on
+ * a queue, so a save triggered by leaving a field cannot race the Connect that follows it.
+ * Errors all go through `handleError`, which applies the per-kind action from `errors.ts`.
+ */
+
+import type {
+  Api,
+  ChatEvent,
+  ConnectionChanged,
+  ErrorKind,
+  IpcError,
+  ModelInfo,
+  NormalizedUrl,
+  ProfileDraft,
+  ProfileSummary,
+  ProviderKind,
+  TrayAction,
+} from "../api";
+import { toIpcError } from "../api";
+import {
+  type AppState,
+  type Banner,
+  type BannerAction,
+  type FocusTarget,
+  initialState,
+  isGenerating,
+  selectedProfile,
+  sourceOf,
+} from "./app-state";
+import { assertNever, describeError } from "./errors";
+import {
+  acknowledge,
+  applyEvent,
+  createGeneration,
+  failToStart,
+  type Generation,
+  requestStop,
+} from "./generation";
+import { fromGeneration, fromStored, pendingUserMessage, type UiMessage } from "./messages";
+import { draftDiffers, draftFromProfile, uniqueName } from "./profile-form";
+import { Store } from "./store";
+
+/** What the drawer's form holds when an action needs it. */
+export interface ProfileForm {
+  /** The profile as edited; `id` is null for a profile not saved yet. */
+  draft: ProfileDraft;
+  /** A newly typed API key, or "" to leave the stored one alone. */
+  key: string;
+}
+
+export interface ControllerOptions {
+  /** Clock for rate-limit countdowns; tests pass a fixed one. */
+  now?: () => number;
+}
+
+export class Controller {
+  readonly store: Store<AppState>;
+  private readonly api: Api;
+  private readonly now: () => number;
+  private queue: Promise<unknown> = Promise.resolve();
+  private seq = 0;
+  private bannerSeq = 0;
+  private focusSeq = 0;
+
+  constructor(api: Api, options: ControllerOptions = {}, store = new Store(initialState())) {
+    this.api = api;
+    this.store = store;
+    this.now = options.now ?? Date.now;
+  }
+
+  private get state(): AppState {
+    return this.store.get();
+  }
+
+  // ---------------------------------------------------------------- start-up and app events
+
+  /** Loads everything the window shows and subscribes to the backend's app-wide events. */
+  async start(): Promise<void> {
+    await Promise.all([
+      this.api.onConnectionChanged((change) => this.onConnectionChanged(change)),
+      this.api.onProfilesChanged(() => void this.refreshProfiles()),
+      this.api.onTrayAction((action) => this.onTrayAction(action)),
+    ]).catch((error: unknown) => this.handleError(error));
+
+    try {
+      await this.load();
+    } finally {
+      // Whatever failed was reported in the banner; the window shows either way.
+      if (!this.state.ready) this.store.update({ ready: true });
+    }
+    this.requestFocus(this.state.drawerOpen ? "drawer" : "composer");
+  }
+
+  private async load(): Promise<void> {
+    const [sources, profiles, status] = await Promise.all([
+      this.api.listSources().catch((error: unknown) => (this.handleError(error), [])),
+      this.api.listProfiles().catch((error: unknown) => (this.handleError(error), [])),
+      this.api.appState().catch((error: unknown) => (this.handleError(error), null)),
+    ]);
+    const newest = [...profiles].sort((a, b) => b.updatedAt - a.updatedAt)[0];
+    const selected =
+      profiles.find((p) => p.id === status?.connection.profileId)?.id ?? newest?.id ?? null;
+    const connection = status?.connection ?? this.state.connection;
+    this.store.update({
+      ready: true,
+      sources,
+      profiles,
+      selectedProfileId: selected,
+      connection,
+      // First launch (or a broken connection) opens the drawer; once connected it stays shut.
+      drawerOpen: profiles.length === 0 || connection.state === "failed",
+    });
+    void this.refreshChats();
+    if (selected && connection.state === "idle") {
+      // Like reopening a chat site: reconnect to the profile used last, so the status light
+      // and the model list are live without a click.
+      void this.selectProfile(selected, { connect: true });
+    } else if (selected && connection.state === "connected" && connection.profileId === selected) {
+      // The model list costs a request to the server: only fetch it for a live connection.
+      void this.refreshModels({ quiet: true });
+    }
+  }
+
+  private onConnectionChanged(change: ConnectionChanged): void {
+    this.store.update({ connection: change });
+  }
+
+  private onTrayAction(action: TrayAction): void {
+    switch (action.type) {
+      case "connect":
+        void this.selectProfile(action.profileId, { connect: true });
+        return;
+      case "newChat":
+        this.newChat();
+        return;
+      default:
+        assertNever(action);
+    }
+  }
+
+  /** Re-reads the profile list (after `ProfilesChanged` or a local change). */
+  async refreshProfiles(): Promise<void> {
+    try {
+      const profiles = await this.api.listProfiles();
+      const stillThere = profiles.some((p) => p.id === this.state.selectedProfileId);
+      this.store.update({
+        profiles,
+        selectedProfileId: stillThere ? this.state.selectedProfileId : null,
+      });
+    } catch (error) {
+      this.handleError(error);
+    }
+  }
+
+  // ---------------------------------------------------------------- profiles and connection
+
+  /** Shows another profile in the drawer (null: a new one) and, if asked, connects to it. */
+  async selectProfile(profileId: string | null, options: { connect?: boolean } = {}): Promise<void> {
+    if (profileId !== this.state.selectedProfileId) {
+      this.store.update({
+        selectedProfileId: profileId,
+        models: null,
+        testResult: null,
+        keyError: null,
+        urlNotice: null,
+      });
+    }
+    if (profileId === null) return;
+    if (options.connect) {
+      const profile = selectedProfile(this.state);
+      if (profile) await this.connect({ draft: draftFromProfile(profile), key: "" });
+    } else {
+      await this.refreshModels({ quiet: true });
+    }
+  }
+
+  /**
+   * Connect: saves the profile first (creating it, named after its source, when it is new), then
+   * stores a typed key, then checks the server and lists its models.
+   */
+  async connect(form: ProfileForm): Promise<boolean> {
+    if (this.state.busy.connect) return false;
+    this.setBusy("connect", true);
+    this.store.update({ keyError: null, testResult: null });
+    let profile: ProfileSummary | null = null;
+    try {
+      profile = await this.saveForm(form);
+      this.setConnection(connectionOf(profile, "checking", profile.model, "Checking…"));
+      const id = profile.id;
+      const result = await this.serial(() => this.api.connect(id));
+      profile = result.profile;
+      this.upsertProfile(profile);
+      const models = result.models.length > 0 ? result.models : (result.status.models ?? []);
+      this.store.update({
+        models,
+        urlNotice: result.status.urlChanged ? `Using ${result.status.baseUrl}` : this.state.urlNotice,
+      });
+      if (!profile.model && models[0]) profile = await this.chooseModel(models[0].id);
+      this.setConnection(connectionOf(profile, "connected", profile.model, result.status.message));
+      this.dismissBannerOfKinds(["network", "auth", "notConfigured", "providerUnavailable", "rateLimited"]);
+      return true;
+    } catch (error) {
+      const ipc = toIpcError(error);
+      if (profile) this.setConnection(connectionOf(profile, "failed", null, ipc.message));
+      this.handleError(ipc, { profile, retry: () => void this.retryConnect() });
+      return false;
+    } finally {
+      this.setBusy("connect", false);
+    }
+  }
+
+  private async retryConnect(): Promise<void> {
+    const profile = selectedProfile(this.state);
+    if (profile) await this.connect({ draft: draftFromProfile(profile), key: "" });
+  }
+
+  /** Saves edits to the selected profile (called when a field loses focus or a select changes). */
+  async saveEdits(form: ProfileForm): Promise<void> {
+    if (form.draft.id === null) return; // a new profile is saved by Connect or "Save as new"
+    try {
+      await this.saveForm(form);
+    } catch (error) {
+      this.handleError(error, { profile: selectedProfile(this.state) });
+    }
+  }
+
+  /** Saves the form as a new profile (its name made unique) and selects it. */
+  async saveAsNew(form: ProfileForm): Promise<void> {
+    const source = sourceOf(this.state, form.draft.source);
+    const base = form.draft.name.trim() || source?.label || "Profile";
+    const draft: ProfileDraft = {
+      ...form.draft,
+      id: null,
+      name: uniqueName(base, this.state.profiles.map((p) => p.name)),
+    };
+    try {
+      const profile = await this.saveForm({ draft, key: form.key });
+      this.store.update({ selectedProfileId: profile.id });
+      this.showInfo(`Saved as “${profile.name}”.`);
+    } catch (error) {
+      this.handleError(error);
+    }
+  }
+
+  /** Deletes the selected profile. */
+  async deleteSelectedProfile(): Promise<void> {
+    const profile = selectedProfile(this.state);
+    if (!profile) return;
+    try {
+      await this.serial(() => this.api.deleteProfile(profile.id));
+      this.store.update({
+        profiles: this.state.profiles.filter((p) => p.id !== profile.id),
+        selectedProfileId: null,
+        models: null,
+        testResult: null,
+      });
+      this.showInfo(`Deleted “${profile.name}”.`);
+    } catch (error) {
+      this.handleError(error, { profile });
+    }
+  }
+
+  /** Stores a key for the selected profile (an existing one: a new profile keeps it for Connect). */
+  async saveKey(key: string): Promise<boolean> {
+    const profile = selectedProfile(this.state);
+    if (!profile || key === "") return false;
+    try {
+      const updated = await this.serial(() => this.api.setApiKey(profile.id, key));
+      this.upsertProfile(updated);
+      this.store.update((s) => ({ keyError: null, keySaves: s.keySaves + 1 }));
+      return true;
+    } catch (error) {
+      this.handleError(error, { profile });
+      return false;
+    }
+  }
+
+  /** Removes the selected profile's key from the keychain. */
+  async clearKey(): Promise<void> {
+    const profile = selectedProfile(this.state);
+    if (!profile) return;
+    try {
+      this.upsertProfile(await this.serial(() => this.api.clearApiKey(profile.id)));
+    } catch (error) {
+      this.handleError(error, { profile });
+    }
+  }
+
+  /** Makes `modelId` the selected profile's model. */
+  async chooseModel(modelId: string): Promise<ProfileSummary> {
+    const profile = selectedProfile(this.state);
+    if (!profile) throw new Error("no profile selected");
+    if (profile.model === modelId) return profile;
+    const saved = await this.serial(() => this.api.saveProfile({ ...draftFromProfile(profile), model: modelId }));
+    this.upsertProfile(saved.profile);
+    if (this.state.connection.profileId === profile.id && this.state.connection.state === "connected") {
+      this.setConnection({ ...this.state.connection, model: saved.profile.model });
+    }
+    return saved.profile;
+  }
+
+  /** Re-reads the model list of the selected profile. */
+  async refreshModels(options: { quiet?: boolean } = {}): Promise<ModelInfo[] | null> {
+    const profile = selectedProfile(this.state);
+    if (!profile) return null;
+    this.setBusy("models", true);
+    try {
+      const models = await this.api.listModels(profile.id);
+      if (this.state.selectedProfileId === profile.id) this.store.update({ models });
+      return models;
+    } catch (error) {
+      if (!options.quiet) this.handleError(error, { profile });
+      return null;
+    } finally {
+      this.setBusy("models", false);
+    }
+  }
+
+  /** Sends a short test message with the form's profile and model. */
+  async testMessage(form: ProfileForm): Promise<void> {
+    if (this.state.busy.test) return;
+    this.setBusy("test", true);
+    this.store.update({ testResult: null });
+    let profile: ProfileSummary | null = null;
+    try {
+      profile = await this.saveForm(form);
+      const model = profile.model;
+      const report = await this.api.testMessage(profile.id, model);
+      this.store.update({ testResult: { ok: true, report } });
+    } catch (error) {
+      const ipc = toIpcError(error);
+      this.store.update({ testResult: { ok: false, text: describeError(ipc).text } });
+      this.handleError(ipc, { profile });
+    } finally {
+      this.setBusy("test", false);
+    }
+  }
+
+  /** The normalised form of a URL, for the live preview under the URL field. */
+  previewUrl(source: ProviderKind, url: string): Promise<NormalizedUrl> {
+    return this.api.previewUrl(source, url);
+  }
+
+  /**
+   * Creates or updates the profile from the form and stores a typed key.
+   * Skips the save when nothing changed.
+   */
+  private async saveForm(form: ProfileForm): Promise<ProfileSummary> {
+    let profile: ProfileSummary | undefined;
+    const existing = this.state.profiles.find((p) => p.id === form.draft.id);
+    if (form.draft.id === null || !existing) {
+      const source = sourceOf(this.state, form.draft.source);
+      const name = form.draft.name.trim()
+        ? form.draft.name.trim()
+        : uniqueName(source?.label ?? "Profile", this.state.profiles.map((p) => p.name));
+      const saved = await this.serial(() => this.api.saveProfile({ ...form.draft, id: null, name }));
+      profile = saved.profile;
+      this.upsertProfile(profile);
+      this.store.update({ selectedProfileId: profile.id, urlNotice: changesNotice(saved.urlChanges) });
+    } else if (draftDiffers(form.draft, existing)) {
+      const saved = await this.serial(() => this.api.saveProfile(form.draft));
+      profile = saved.profile;
+      this.upsertProfile(profile);
+      this.store.update({ urlNotice: changesNotice(saved.urlChanges) ?? this.state.urlNotice });
+    } else {
+      profile = existing;
+    }
+    if (form.key !== "") {
+      const id = profile.id;
+      profile = await this.serial(() => this.api.setApiKey(id, form.key));
+      this.upsertProfile(profile);
+      this.store.update((s) => ({ keyError: null, keySaves: s.keySaves + 1 }));
+    }
+    return profile;
+  }
+
+  private upsertProfile(profile: ProfileSummary): void {
+    const profiles = this.state.profiles.some((p) => p.id === profile.id)
+      ? this.state.profiles.map((p) => (p.id === profile.id ? profile : p))
+      : [...this.state.profiles, profile];
+    this.store.update({ profiles });
+  }
+
+  private setConnection(connection: ConnectionChanged): void {
+    this.store.update({ connection });
+  }
+
+  private setBusy(key: keyof AppState["busy"], value: boolean): void {
+    this.store.update((s) => ({ busy: { ...s.busy, [key]: value } }));
+  }
+
+  /** Runs profile writes one at a time, in call order. */
+  private serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  // ---------------------------------------------------------------- chats
+
+  /** Reloads the chat list. */
+  async refreshChats(): Promise<void> {
+    try {
+      this.store.update({ chats: await this.api.listChats() });
+    } catch (error) {
+      this.handleError(error);
+    }
+  }
+
+  /** An empty conversation; the backend stores it with its first message. */
+  newChat(): void {
+    this.store.update((s) => ({
+      chatSession: s.chatSession + 1,
+      chatId: null,
+      chatTitle: null,
+      messages: [],
+      loadingChat: false,
+      sidebarOpen: false,
+    }));
+    this.requestFocus("composer");
+  }
+
+  /** Shows a stored chat. */
+  async openChat(chatId: string): Promise<void> {
+    const session = this.state.chatSession + 1;
+    const chat = this.state.chats.find((c) => c.id === chatId);
+    this.store.update({
+      chatSession: session,
+      chatId,
+      chatTitle: chat?.title ?? null,
+      messages: [],
+      loadingChat: true,
+      sidebarOpen: false,
+    });
+    try {
+      const view = await this.api.loadChat(chatId);
+      if (this.state.chatSession !== session) return; // another chat was opened meanwhile
+      const generation = this.state.generation;
+      const streamingHere = generation && !generation.done && generation.chatId === chatId;
+      // A reply still streaming into this chat is drawn from the generation, not from the store.
+      const messages = view.messages
+        .filter((m) => !(streamingHere && m.id === generation.messageId))
+        .map(fromStored);
+      this.store.update({
+        chatTitle: view.chat.title,
+        messages,
+        loadingChat: false,
+        generationSession: streamingHere ? session : this.state.generationSession,
+      });
+    } catch (error) {
+      if (this.state.chatSession === session) this.store.update({ loadingChat: false });
+      this.handleError(error);
+    }
+  }
+
+  setChatFilter(filter: string): void {
+    this.store.update({ chatFilter: filter });
+  }
+
+  /**
+   * Sends `text` as the next user message and streams the reply.
+   * Resolves false when nothing was sent (no profile, a reply already streaming, or the
+   * backend refused to start), so the composer can give the text back.
+   */
+  async send(text: string): Promise<boolean> {
+    const input = text.trim();
+    if (input === "" || isGenerating(this.state)) return false;
+    const profile = selectedProfile(this.state);
+    if (!profile) {
+      this.handleError({ kind: "notConfigured", message: "Connect to a model first." });
+      return false;
+    }
+    const n = ++this.seq;
+    const userKey = `local-user-${n}`;
+    const session = this.state.chatSession;
+    const generation = createGeneration(`local-reply-${n}`, profile.model, this.state.chatId);
+    this.store.update((s) => ({
+      messages: [...s.messages, pendingUserMessage(userKey, input)],
+      generation,
+      generationSession: session,
+    }));
+    try {
+      const started = await this.api.startGeneration(
+        { profileId: profile.id, chatId: this.state.chatId, input, model: profile.model },
+        (event) => this.onChatEvent(generation.localId, event),
+      );
+      this.updateGeneration(generation.localId, (g) => acknowledge(g, started));
+      this.store.update((s) => ({
+        chatId: s.chatSession === session && s.chatId === null ? started.chatId : s.chatId,
+        messages: s.messages.map((m) => (m.key === userKey ? { ...m, id: started.userMessageId } : m)),
+      }));
+      const current = this.state.generation;
+      if (current?.localId === generation.localId && current.stopRequested && !current.done) {
+        await this.api.cancelGeneration(started.generationId);
+      }
+      if (this.state.chatId === started.chatId && !this.state.chats.some((c) => c.id === started.chatId)) {
+        void this.refreshChats();
+      }
+      return true;
+    } catch (error) {
+      const ipc = toIpcError(error);
+      this.updateGeneration(generation.localId, (g) => failToStart(g, ipc));
+      // Nothing was streamed: take the message back so the composer can offer it again.
+      this.store.update((s) => ({
+        messages: s.messages.filter((m) => m.key !== userKey),
+        generation: s.generation?.localId === generation.localId ? null : s.generation,
+      }));
+      this.handleError(ipc, { profile });
+      return false;
+    }
+  }
+
+  /** Stops the streaming reply; its text so far stays, marked "stopped". */
+  async stop(): Promise<void> {
+    const generation = this.state.generation;
+    if (!generation || generation.done) return;
+    this.updateGeneration(generation.localId, requestStop);
+    if (generation.generationId) {
+      try {
+        await this.api.cancelGeneration(generation.generationId);
+      } catch (error) {
+        this.handleError(error);
+      }
+    }
+  }
+
+  private onChatEvent(localId: string, event: ChatEvent): void {
+    const before = this.state.generation;
+    if (!before || before.localId !== localId) return;
+    const after = applyEvent(before, event);
+    if (after === before) return;
+    this.store.update({ generation: after });
+    if (event.type === "started" && before.stopRequested) {
+      void this.api.cancelGeneration(event.generationId).catch(() => undefined);
+    }
+    if (event.type === "started" && this.state.generationSession === this.state.chatSession && this.state.chatId === null) {
+      this.store.update({ chatId: event.chatId });
+    }
+    if (after.done) this.finishGeneration(after.localId);
+  }
+
+  /** Moves an ended reply into the archived messages (of its chat, if still on screen). */
+  private finishGeneration(localId: string): void {
+    const generation = this.state.generation;
+    if (!generation || generation.localId !== localId) return;
+    const onScreen = this.state.generationSession === this.state.chatSession;
+    const message: UiMessage = fromGeneration(generation);
+    this.store.update((s) => ({
+      messages: onScreen ? [...s.messages, message] : s.messages,
+      generation: null,
+      generationSession: null,
+    }));
+    if (generation.error && generation.state === "failed") {
+      this.handleError(generation.error, { profile: selectedProfile(this.state) });
+    }
+    void this.refreshChats();
+  }
+
+  private updateGeneration(localId: string, change: (generation: Generation) => Generation): void {
+    const generation = this.state.generation;
+    if (generation && generation.localId === localId) this.store.update({ generation: change(generation) });
+  }
+
+  // ---------------------------------------------------------------- window chrome
+
+  toggleDrawer(open = !this.state.drawerOpen): void {
+    this.store.update({ drawerOpen: open });
+    this.requestFocus(open ? "drawer" : "composer");
+  }
+
+  toggleSidebar(open = !this.state.sidebarOpen): void {
+    this.store.update({ sidebarOpen: open });
+    if (open) this.requestFocus("search");
+  }
+
+  requestFocus(target: FocusTarget): void {
+    this.store.update({ focus: { target, seq: ++this.focusSeq } });
+  }
+
+  /** Opens a link from a reply in the system browser; only http(s) and mailto. */
+  async openLink(href: string): Promise<void> {
+    let url: URL;
+    try {
+      url = new URL(href);
+    } catch {
+      return;
+    }
+    if (!["http:", "https:", "mailto:"].includes(url.protocol)) return;
+    try {
+      await this.api.openExternal(url.href);
+    } catch (error) {
+      this.handleError(error);
+    }
+  }
+
+  dismissBanner(): void {
+    this.store.update({ banner: null });
+  }
+
+  private dismissBannerOfKinds(kinds: readonly ErrorKind[]): void {
+    const banner = this.state.banner;
+    if (banner && banner.kind && kinds.includes(banner.kind)) this.dismissBanner();
+  }
+
+  private showInfo(text: string): void {
+    this.store.update({
+      banner: { id: ++this.bannerSeq, tone: "info", kind: null, text, hint: null, detail: null, retryAt: null, action: null },
+    });
+  }
+
+  // ---------------------------------------------------------------- errors
+
+  /**
+   * Shows an error and does what its kind calls for: focus the key field, open the drawer or the
+   * model picker, count down a rate limit, or nothing for a cancellation.
+   */
+  handleError(
+    error: unknown,
+    context: { profile?: ProfileSummary | null; retry?: () => void } = {},
+  ): void {
+    const ipc: IpcError = toIpcError(error);
+    const profile = context.profile ?? selectedProfile(this.state);
+    const description = describeError(ipc, { profileName: profile?.name, url: profile?.url });
+    const action = description.action;
+    let retryAt: number | null = null;
+    let button: BannerAction | null = null;
+    switch (action.type) {
+      case "ignore":
+        return;
+      case "focusKey":
+        this.store.update({ drawerOpen: true, keyError: description.text });
+        this.requestFocus("key");
+        break;
+      case "openDrawer":
+        this.store.update({ drawerOpen: true });
+        this.requestFocus("drawer");
+        break;
+      case "focusModel":
+        this.store.update({ drawerOpen: true });
+        this.requestFocus("model");
+        break;
+      case "retryAfter":
+        retryAt = action.ms === null ? null : this.now() + action.ms;
+        if (context.retry) button = { label: "Retry", run: context.retry };
+        break;
+      case "checkServer":
+      case "retryLater":
+        if (context.retry) button = { label: "Retry", run: context.retry };
+        break;
+      case "showDetail":
+        break;
+      default:
+        assertNever(action);
+    }
+    const banner: Banner = {
+      id: ++this.bannerSeq,
+      tone: "error",
+      kind: ipc.kind,
+      text: description.text,
+      hint: description.hint,
+      detail: description.detail,
+      retryAt,
+      action: button,
+    };
+    this.store.update({ banner });
+  }
+}
+
+function connectionOf(
+  profile: ProfileSummary,
+  state: ConnectionChanged["state"],
+  model: string | null,
+  message: string,
+): ConnectionChanged {
+  return { profileId: profile.id, profileName: profile.name, state, model, message };
+}
+
+function changesNotice(changes: readonly string[]): string | null {
+  return changes.length > 0 ? `Normalised: ${changes.join("; ")}` : null;
+}

@@ -1,0 +1,135 @@
+// The streaming reducer: events → one reply's state, with exactly one terminal event.
+
+import { describe, expect, it } from "vitest";
+import type { ChatEvent, IpcError } from "../api";
+import {
+  acknowledge,
+  applyEvent,
+  createGeneration,
+  failToStart,
+  type Generation,
+  queueLabel,
+  requestStop,
+} from "./generation";
+import { fromGeneration, stateLabel } from "./messages";
+
+const started: ChatEvent = { type: "started", generationId: "g1", chatId: "c1", messageId: "m2", model: "llama" };
+const delta = (text: string): ChatEvent => ({ type: "delta", text });
+const networkError: IpcError = { kind: "network", message: "Profile “Local”: the connection was lost." };
+
+function run(events: ChatEvent[], from: Generation = createGeneration("local-1", null, null)): Generation {
+  return events.reduce(applyEvent, from);
+}
+
+describe("applyEvent", () => {
+  it("starts streaming with the backend's ids and model", () => {
+    const g = run([started]);
+    expect(g).toMatchObject({ generationId: "g1", chatId: "c1", messageId: "m2", model: "llama", state: "streaming", done: false });
+  });
+
+  it("appends deltas and reasoning in order", () => {
+    const g = run([started, { type: "reasoning", text: "Hmm. " }, delta("Hel"), delta("lo"), { type: "reasoning", text: "Done." }]);
+    expect(g.content).toBe("Hello");
+    expect(g.reasoning).toBe("Hmm. Done.");
+    expect(g.revision).toBe(4);
+  });
+
+  it("ignores empty deltas without creating a new state", () => {
+    const g = run([started, delta("a")]);
+    expect(applyEvent(g, delta(""))).toBe(g);
+  });
+
+  it("shows the queue position until text arrives", () => {
+    const queued = run([started, { type: "queued", position: 4, waitSecs: 19.6 }]);
+    expect(queued.queue).toEqual({ position: 4, waitSecs: 19.6 });
+    expect(queueLabel(queued.queue!)).toBe("queued: position 4, about 20 s");
+    expect(queueLabel({ position: 2, waitSecs: null })).toBe("queued: position 2");
+    expect(applyEvent(queued, delta("x")).queue).toBeNull();
+  });
+
+  it("records usage", () => {
+    const g = run([started, { type: "usage", usage: { promptTokens: 3, completionTokens: 5, totalTokens: 8 } }]);
+    expect(g.usage?.totalTokens).toBe(8);
+  });
+
+  it("finishes complete with the stop reason", () => {
+    const g = run([started, delta("Hi"), { type: "finished", stopReason: "length", messageId: "m2" }]);
+    expect(g).toMatchObject({ state: "complete", stopReason: "length", done: true, content: "Hi" });
+    expect(stateLabel(g.state, true, g.stopReason)).toBe("cut off at the length limit");
+  });
+
+  it("keeps the partial text when stopped", () => {
+    let g = run([started, delta("Partial ans")]);
+    g = requestStop(g);
+    expect(g.stopRequested).toBe(true);
+    expect(g.done).toBe(false);
+    g = applyEvent(g, { type: "cancelled", messageId: "m2" });
+    expect(g).toMatchObject({ state: "stopped", content: "Partial ans", done: true, error: null });
+    expect(stateLabel(g.state, true)).toBe("stopped");
+  });
+
+  it("keeps the partial text and the error when failed", () => {
+    const g = run([started, delta("Half a rep"), { type: "failed", error: networkError, messageId: "m2" }]);
+    expect(g).toMatchObject({ state: "failed", content: "Half a rep", error: networkError, done: true });
+    expect(stateLabel(g.state, g.content !== "")).toBe("interrupted");
+    expect(stateLabel("failed", false)).toBe("failed");
+  });
+
+  it("fails without a started event or message id", () => {
+    const g = run([{ type: "failed", error: networkError, messageId: null }]);
+    expect(g).toMatchObject({ state: "failed", messageId: null, done: true });
+  });
+
+  it("counts only the first terminal event and ignores everything after it", () => {
+    const finished = run([started, delta("Done"), { type: "finished", stopReason: "stop", messageId: "m2" }]);
+    for (const late of [
+      delta(" and more"),
+      { type: "reasoning", text: "late" },
+      { type: "failed", error: networkError, messageId: "m2" },
+      { type: "cancelled", messageId: "m2" },
+      { type: "finished", stopReason: "length", messageId: "m2" },
+      started,
+    ] as ChatEvent[]) {
+      expect(applyEvent(finished, late)).toBe(finished);
+    }
+    expect(finished).toMatchObject({ state: "complete", content: "Done", stopReason: "stop" });
+  });
+
+  it("does not let a stop request change a finished reply", () => {
+    const finished = run([started, { type: "finished", stopReason: "stop", messageId: "m2" }]);
+    expect(requestStop(finished)).toBe(finished);
+  });
+
+  it("never mutates its input", () => {
+    const before = run([started, delta("a")]);
+    const snapshot = JSON.stringify(before);
+    applyEvent(before, delta("b"));
+    applyEvent(before, { type: "cancelled", messageId: "m2" });
+    requestStop(before);
+    expect(JSON.stringify(before)).toBe(snapshot);
+  });
+});
+
+describe("acknowledge and failToStart", () => {
+  it("fills in ids from the command's answer without overwriting ones from events", () => {
+    const early = run([started]);
+    const acked = acknowledge(early, { generationId: "other", chatId: "other", userMessageId: "m1" });
+    expect(acked).toMatchObject({ generationId: "g1", chatId: "c1", userMessageId: "m1" });
+    const fresh = acknowledge(createGeneration("l", null, null), { generationId: "g9", chatId: "c9", userMessageId: "m8" });
+    expect(fresh).toMatchObject({ generationId: "g9", chatId: "c9", userMessageId: "m8" });
+  });
+
+  it("ends a generation the backend refused to start", () => {
+    const error: IpcError = { kind: "notConfigured", message: "No model." };
+    const g = failToStart(createGeneration("l", null, null), error);
+    expect(g).toMatchObject({ state: "failed", done: true, error });
+    expect(failToStart(g, networkError)).toBe(g);
+  });
+});
+
+describe("fromGeneration", () => {
+  it("keeps the local key so the streaming element can stay", () => {
+    const g = run([started, delta("Hi"), { type: "finished", stopReason: "stop", messageId: "m2" }], createGeneration("local-7", null, null));
+    expect(fromGeneration(g)).toMatchObject({ key: "local-7", id: "m2", role: "assistant", content: "Hi", state: "complete" });
+  });
+});

@@ -1,0 +1,168 @@
+/**
+ * The reply being streamed, as a pure reducer over `ChatEvent`s.
+ *
+ * A generation starts locally (`createGeneration`) before the backend has answered, because its
+ * channel can deliver events before `startGeneration` resolves. Events then fold into it with
+ * `applyEvent`. Invariants kept here rather than trusted:
+ * - exactly one terminal event counts (`finished`, `failed`, `cancelled`); anything after it is
+ *   ignored, so a late delta cannot change a finished reply;
+ * - a stop keeps the partial text and marks it `stopped`;
+ * - a failure keeps the partial text and the error, marked `failed`.
+ * Functions never mutate their input; they return the same object when nothing changed.
+ */
+
+import type {
+  ChatEvent,
+  GenerationStarted,
+  IpcError,
+  MessageState,
+  StopReason,
+  Usage,
+} from "../api";
+
+/** A place in a provider's queue (AI Horde). */
+export interface QueuePosition {
+  position: number;
+  /** Expected wait, when the provider estimates one. */
+  waitSecs: number | null;
+}
+
+/** The in-flight reply. */
+export interface Generation {
+  /** Key for the view until the backend names the message. */
+  readonly localId: string;
+  /** The backend's id, once known (from the command's answer or the `started` event). */
+  readonly generationId: string | null;
+  readonly chatId: string | null;
+  /** The stored user message this generation answers, once known. */
+  readonly userMessageId: string | null;
+  /** The stored reply, once known. */
+  readonly messageId: string | null;
+  readonly model: string | null;
+  /** Reply text received so far. */
+  readonly content: string;
+  /** Reasoning text received so far. */
+  readonly reasoning: string;
+  /** Set while waiting in a queue; cleared by the first text. */
+  readonly queue: QueuePosition | null;
+  readonly usage: Usage | null;
+  /** `streaming` until the terminal event, then `complete`, `stopped` or `failed`. */
+  readonly state: MessageState;
+  readonly stopReason: StopReason | null;
+  readonly error: IpcError | null;
+  /** The user asked to stop; the `cancelled` event has not come yet. */
+  readonly stopRequested: boolean;
+  /** A terminal event arrived (or the start failed); nothing changes it any more. */
+  readonly done: boolean;
+  /** How many text events were folded in: the view uses it to skip unchanged frames. */
+  readonly revision: number;
+}
+
+/** A new generation waiting for its first event. */
+export function createGeneration(localId: string, model: string | null, chatId: string | null): Generation {
+  return {
+    localId,
+    generationId: null,
+    chatId,
+    userMessageId: null,
+    messageId: null,
+    model,
+    content: "",
+    reasoning: "",
+    queue: null,
+    usage: null,
+    state: "streaming",
+    stopReason: null,
+    error: null,
+    stopRequested: false,
+    done: false,
+    revision: 0,
+  };
+}
+
+/** Folds one channel event into the generation. */
+export function applyEvent(generation: Generation, event: ChatEvent): Generation {
+  if (generation.done) return generation;
+  switch (event.type) {
+    case "started":
+      return {
+        ...generation,
+        generationId: event.generationId,
+        chatId: event.chatId,
+        messageId: event.messageId,
+        model: event.model || generation.model,
+      };
+    case "queued":
+      return { ...generation, queue: { position: event.position, waitSecs: event.waitSecs } };
+    case "delta":
+      if (event.text === "") return generation;
+      return {
+        ...generation,
+        content: generation.content + event.text,
+        queue: null,
+        revision: generation.revision + 1,
+      };
+    case "reasoning":
+      if (event.text === "") return generation;
+      return {
+        ...generation,
+        reasoning: generation.reasoning + event.text,
+        queue: null,
+        revision: generation.revision + 1,
+      };
+    case "usage":
+      return { ...generation, usage: event.usage };
+    case "finished":
+      return finish(generation, {
+        state: "complete",
+        stopReason: event.stopReason,
+        messageId: event.messageId,
+      });
+    case "failed":
+      return finish(generation, {
+        state: "failed",
+        error: event.error,
+        messageId: event.messageId ?? generation.messageId,
+      });
+    case "cancelled":
+      return finish(generation, { state: "stopped", messageId: event.messageId });
+  }
+}
+
+/** Records the command's answer; events may already have filled some of it in. */
+export function acknowledge(generation: Generation, started: GenerationStarted): Generation {
+  return {
+    ...generation,
+    generationId: generation.generationId ?? started.generationId,
+    chatId: generation.chatId ?? started.chatId,
+    userMessageId: started.userMessageId,
+  };
+}
+
+/** The user pressed Stop; the backend's `cancelled` event will end it. */
+export function requestStop(generation: Generation): Generation {
+  if (generation.done || generation.stopRequested) return generation;
+  return { ...generation, stopRequested: true };
+}
+
+/** `startGeneration` itself failed: no events will come. */
+export function failToStart(generation: Generation, error: IpcError): Generation {
+  if (generation.done) return generation;
+  return finish(generation, { state: error.kind === "cancelled" ? "stopped" : "failed", error });
+}
+
+function finish(generation: Generation, end: Partial<Generation>): Generation {
+  return { ...generation, ...end, queue: null, done: true, revision: generation.revision + 1 };
+}
+
+/** Whether the terminal event says the user stopped it. */
+export function isStopped(generation: Generation): boolean {
+  return generation.done && generation.state === "stopped";
+}
+
+/** "queued: position 4, about 20 s". */
+export function queueLabel(queue: QueuePosition): string {
+  if (queue.waitSecs === null) return `queued: position ${queue.position}`;
+  const secs = Math.max(0, Math.round(queue.waitSecs));
+  return `queued: position ${queue.position}, about ${secs} s`;
+}

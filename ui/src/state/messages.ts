@@ -1,0 +1,93 @@
+/**
+ * Messages as the chat view shows them: stored ones and the finished in-flight reply alike.
+ *
+ * `key` is stable for the life of a message in the view (the stored id when there is one), so
+ * rendered elements can be cached by it instead of by position.
+ */
+
+import type { IpcError, MessageState, Role, StopReason, StoredMessage, Usage } from "../api";
+import type { Generation } from "./generation";
+
+/** One message in the conversation view. */
+export interface UiMessage {
+  /** Stable cache key: the stored id, or a local id until the backend assigns one. */
+  readonly key: string;
+  readonly id: string | null;
+  readonly role: Role;
+  readonly content: string;
+  readonly reasoning: string | null;
+  readonly state: MessageState;
+  readonly model: string | null;
+  readonly error: IpcError | null;
+  readonly stopReason: StopReason | null;
+  readonly usage: Usage | null;
+}
+
+/** A message loaded from the store. */
+export function fromStored(message: StoredMessage): UiMessage {
+  return {
+    key: message.id,
+    id: message.id,
+    role: message.role,
+    content: message.content,
+    reasoning: message.reasoning || null,
+    state: message.state,
+    model: message.model,
+    error: message.error,
+    stopReason: null,
+    usage: null,
+  };
+}
+
+/** The user's own message, shown before the backend has stored it. */
+export function pendingUserMessage(localKey: string, content: string): UiMessage {
+  return {
+    key: localKey,
+    id: null,
+    role: "user",
+    content,
+    reasoning: null,
+    state: "complete",
+    model: null,
+    error: null,
+    stopReason: null,
+    usage: null,
+  };
+}
+
+/**
+ * The in-flight reply as a message. Its key stays the local one even after the backend names
+ * it, so the element that showed it streaming is the one that stays once it has ended.
+ */
+export function fromGeneration(generation: Generation): UiMessage {
+  return {
+    key: generation.localId,
+    id: generation.messageId,
+    role: "assistant",
+    content: generation.content,
+    reasoning: generation.reasoning || null,
+    state: generation.state,
+    model: generation.model,
+    error: generation.error,
+    stopReason: generation.stopReason,
+    usage: generation.usage,
+  };
+}
+
+/** The badge next to a message, or null for an ordinary finished one. */
+export function stateLabel(state: MessageState, hasText: boolean, stopReason: StopReason | null = null): string | null {
+  switch (state) {
+    case "complete":
+      if (stopReason === "length") return "cut off at the length limit";
+      if (stopReason === "contentFilter") return "stopped by the content filter";
+      return null;
+    case "streaming":
+      return "writing…";
+    case "stopped":
+      return "stopped";
+    case "interrupted":
+      return "interrupted";
+    case "failed":
+      return hasText ? "interrupted" : "failed";
+  }
+}

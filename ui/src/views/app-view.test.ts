@@ -1,0 +1,268 @@
+// The whole window in jsdom against the in-memory backend: the ids end-to-end tests use, the
+// connect drawer's behaviour, the composer and the keyboard.
+
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createMockApi, type MockApi } from "../dev/mock-api";
+import { Controller } from "../state/controller";
+import { mountApp } from "./app-view";
+
+const REQUIRED_IDS = [
+  "source", "url", "url-preview", "api-key", "key-status", "key-error", "clear-key", "connect", "bypass",
+  "model-select", "model-input", "test-message", "test-result", "status-light", "status-text", "profile-name",
+  "save-profile", "profile-switcher", "composer", "send", "stop", "messages", "new-chat", "chat-list",
+  "drawer-toggle", "banner",
+];
+
+let unmount: (() => void) | null = null;
+
+async function mount(scenario = "", tick = 0): Promise<{ api: MockApi; controller: Controller; root: HTMLElement }> {
+  const api = createMockApi({ scenario, tick, latency: 0 });
+  const controller = new Controller(api);
+  const root = document.createElement("div");
+  root.id = "app";
+  document.body.replaceChildren(root);
+  unmount = mountApp(root, controller);
+  await controller.start();
+  return { api, controller, root };
+}
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`#${id} missing`);
+  return element as T;
+};
+
+function type(input: HTMLInputElement | HTMLTextAreaElement, value: string): void {
+  input.focus();
+  input.value = value;
+  input.dispatchEvent(new Event("input", { bubbles: true }));
+}
+
+function choose(select: HTMLSelectElement, value: string): void {
+  select.value = value;
+  select.dispatchEvent(new Event("change", { bubbles: true }));
+}
+
+function press(target: EventTarget, key: string, init: KeyboardEventInit = {}): void {
+  target.dispatchEvent(new KeyboardEvent("keydown", { key, bubbles: true, cancelable: true, ...init }));
+}
+
+afterEach(() => {
+  unmount?.();
+  unmount = null;
+  document.body.replaceChildren();
+});
+
+describe("the window", () => {
+  it("has every id the end-to-end tests use, each once", async () => {
+    await mount();
+    for (const id of REQUIRED_IDS) expect(document.querySelectorAll(`#${id}`).length, id).toBe(1);
+    const log = $("messages");
+    expect(log.getAttribute("role")).toBe("log");
+    expect(log.getAttribute("aria-live")).toBe("polite");
+  });
+
+  it("labels every form control", async () => {
+    await mount();
+    const controls = [...document.querySelectorAll<HTMLElement>("input, select, textarea")];
+    for (const control of controls) {
+      const labelled =
+        control.getAttribute("aria-label") ||
+        control.getAttribute("aria-labelledby") ||
+        (control.id && document.querySelector(`label[for="${control.id}"]`)) ||
+        control.closest("label");
+      expect(labelled, `#${control.id} has no label`).toBeTruthy();
+    }
+  });
+
+  it("opens the drawer on first launch with sources grouped and unsupported ones disabled", async () => {
+    const { root } = await mount();
+    expect(root.dataset.drawer).toBe("open");
+    expect($("drawer").hidden).toBe(false);
+    const groups = [...$<HTMLSelectElement>("source").querySelectorAll("optgroup")].map((g) => g.label);
+    expect(groups).toEqual(["Chat completion", "Text completion"]);
+    const claude = $("source").querySelector<HTMLOptionElement>('option[value="claude"]');
+    expect(claude?.disabled).toBe(true);
+    expect(claude?.textContent).toBe("Anthropic Claude (coming soon)");
+    expect($<HTMLInputElement>("url").value).toBe("https://api.openai.com/v1");
+    expect($("api-key-need").textContent).toBe("(required)");
+  });
+
+  it("prefills the URL from the source unless the person typed one", async () => {
+    await mount();
+    const source = $<HTMLSelectElement>("source");
+    const url = $<HTMLInputElement>("url");
+    choose(source, "custom");
+    expect(url.value).toBe("http://127.0.0.1:8080/v1");
+    expect($("api-key-need").textContent).toBe("(optional)");
+    type(url, "http://gpu-box:8000");
+    choose(source, "ooba");
+    expect(url.value).toBe("http://gpu-box:8000");
+  });
+
+  it("previews the normalised URL", async () => {
+    await mount();
+    choose($<HTMLSelectElement>("source"), "custom");
+    type($<HTMLInputElement>("url"), "localhost:8080/");
+    await vi.waitFor(() => expect($("url-preview").textContent).toBe(
+      "normalised → http://localhost:8080/v1 (added http://; removed the trailing /; added /v1)",
+    ), { timeout: 2000 });
+  });
+
+  it("connects a new profile: key saved and cleared, light green, models listed", async () => {
+    const { controller } = await mount();
+    type($<HTMLInputElement>("api-key"), "sk-test");
+    $<HTMLFormElement>("connect-form").requestSubmit();
+    await vi.waitFor(() => expect($("status-light").dataset.state).toBe("connected"));
+    expect($("status-text").textContent).toBe("Connected · gpt-4o-mini");
+    expect($<HTMLInputElement>("api-key").value).toBe("");
+    expect($("key-status").textContent).toBe("key saved");
+    expect($("clear-key").hidden).toBe(false);
+    expect($("model-select").hidden).toBe(false);
+    expect($("model-input").hidden).toBe(true);
+    expect($<HTMLSelectElement>("model-select").value).toBe("gpt-4o-mini");
+    expect($<HTMLInputElement>("profile-name").value).toBe("OpenAI");
+    expect($<HTMLSelectElement>("profile-switcher").value).toBe(controller.store.get().selectedProfileId);
+    expect($("connect").getAttribute("aria-busy")).toBe("false");
+
+    $("clear-key").click();
+    await vi.waitFor(() => expect($("key-status").textContent).toBe(""));
+    expect($("clear-key").hidden).toBe(true);
+  });
+
+  it("shows a model id field when the server lists no models", async () => {
+    await mount();
+    choose($<HTMLSelectElement>("source"), "tabby");
+    $<HTMLFormElement>("connect-form").requestSubmit();
+    await vi.waitFor(() => expect($("status-light").dataset.state).toBe("connected"));
+    expect($("model-select").hidden).toBe(true);
+    expect($("model-input").hidden).toBe(false);
+    expect($<HTMLLabelElement>("model-label").htmlFor).toBe("model-input");
+  });
+
+  it("puts a refused key's message at the key field and focuses it", async () => {
+    await mount();
+    type($<HTMLInputElement>("api-key"), "bad");
+    $<HTMLFormElement>("connect-form").requestSubmit();
+    await vi.waitFor(() => expect($("status-light").dataset.state).toBe("failed"));
+    expect($("key-error").hidden).toBe(false);
+    expect($("key-error").textContent).toMatch(/rejected the API key/);
+    expect($("banner").hidden).toBe(false);
+    expect($("banner").dataset.kind).toBe("auth");
+    await vi.waitFor(() => expect(document.activeElement).toBe($("api-key")));
+  });
+
+  it("runs a test message and shows the reply and the time it took", async () => {
+    await mount();
+    choose($<HTMLSelectElement>("source"), "custom");
+    $("test-message").click();
+    await vi.waitFor(() => expect($("test-result").textContent).toBe("“Hello! I can hear you.” — llama-3.1-8b-instruct, 840 ms"));
+  });
+
+  it("saves a copy as a new profile with a unique name", async () => {
+    const { controller } = await mount();
+    choose($<HTMLSelectElement>("source"), "custom");
+    $<HTMLFormElement>("connect-form").requestSubmit();
+    await vi.waitFor(() => expect(controller.store.get().profiles.length).toBe(1));
+    $("save-profile").click();
+    await vi.waitFor(() => expect(controller.store.get().profiles.length).toBe(2));
+    expect(controller.store.get().profiles.map((p) => p.name)).toEqual([
+      "Custom (OpenAI-compatible)",
+      "Custom (OpenAI-compatible) 2",
+    ]);
+    expect($<HTMLSelectElement>("profile-switcher").options.length).toBe(3);
+  });
+
+  it("saves edits to an existing profile when a field is left", async () => {
+    const { controller } = await mount("chat");
+    $("drawer-toggle").click();
+    const temperature = $<HTMLInputElement>("param-temperature");
+    temperature.value = "0.2";
+    temperature.dispatchEvent(new Event("change", { bubbles: true }));
+    await vi.waitFor(() => expect(controller.store.get().profiles[0]?.params.temperature).toBe(0.2));
+  });
+
+  it("sends with Enter, streams the reply and turns Send into Stop meanwhile", async () => {
+    const { controller } = await mount("chat");
+    const composer = $<HTMLTextAreaElement>("composer");
+    type(composer, "Explain SSE");
+    expect($<HTMLButtonElement>("send").disabled).toBe(false);
+    press(composer, "Enter");
+    expect(composer.value).toBe("");
+    expect($("send").hidden).toBe(true);
+    expect($("stop").hidden).toBe(false);
+    await vi.waitFor(() => expect(controller.store.get().generation).toBeNull());
+    await vi.waitFor(() => expect($("send").hidden).toBe(false));
+    expect($("stop").hidden).toBe(true);
+    const messages = [...$("messages").querySelectorAll<HTMLElement>(".message")];
+    expect(messages.map((m) => `${m.dataset.role}:${m.dataset.state}`)).toEqual(["user:complete", "assistant:complete"]);
+    expect(messages[1]?.querySelector(".message-content")?.textContent).toContain("Server-sent events");
+    expect($("chat-title").textContent).toBe("Explain SSE");
+  });
+
+  it("adds a newline with Shift+Enter instead of sending", async () => {
+    const { api } = await mount("chat");
+    const composer = $<HTMLTextAreaElement>("composer");
+    type(composer, "line one");
+    press(composer, "Enter", { shiftKey: true });
+    expect(api.calls.some((c) => c.startsWith("startGeneration"))).toBe(false);
+  });
+
+  it("stops a streaming reply with Esc", async () => {
+    const { controller } = await mount("chat", 3);
+    const composer = $<HTMLTextAreaElement>("composer");
+    type(composer, "slow one");
+    press(composer, "Enter");
+    await vi.waitFor(() => expect(controller.store.get().generation?.content.length ?? 0).toBeGreaterThan(10));
+    press(document.body, "Escape");
+    await vi.waitFor(() => expect(controller.store.get().generation).toBeNull());
+    const reply = $("messages").querySelector<HTMLElement>('.message[data-role="assistant"]');
+    expect(reply?.dataset.state).toBe("stopped");
+  });
+
+  it("toggles the drawer with Ctrl+K and starts a new chat with Ctrl+N", async () => {
+    const { controller, root } = await mount("chat");
+    expect(root.dataset.drawer).toBe("closed");
+    expect($("drawer").hidden).toBe(true);
+    press(document.body, "k", { ctrlKey: true });
+    expect(root.dataset.drawer).toBe("open");
+    expect($("drawer-toggle").getAttribute("aria-expanded")).toBe("true");
+    press(document.body, "K", { metaKey: true });
+    expect(root.dataset.drawer).toBe("closed");
+
+    await vi.waitFor(() => expect($("chat-list").querySelectorAll(".chat-item").length).toBe(5));
+    $("chat-list").querySelector<HTMLButtonElement>(".chat-item")?.click();
+    await vi.waitFor(() => expect($("messages").querySelectorAll(".message").length).toBe(4));
+    press(document.body, "n", { ctrlKey: true });
+    expect(controller.store.get().chatId).toBeNull();
+    expect($("messages").querySelectorAll(".message").length).toBe(0);
+    expect($("empty-hint").hidden).toBe(false);
+  });
+
+  it("opens links from replies in the system browser, never in the window", async () => {
+    const { api, controller } = await mount("chat");
+    await vi.waitFor(() => expect(controller.store.get().chats.length).toBe(5));
+    await controller.openChat(controller.store.get().chats[0]!.id);
+    const link = $("messages").querySelector<HTMLAnchorElement>(".message-content a[href]");
+    expect(link).not.toBeNull();
+    const click = new MouseEvent("click", { bubbles: true, cancelable: true });
+    link!.dispatchEvent(click);
+    expect(click.defaultPrevented).toBe(true);
+    await vi.waitFor(() => expect(api.calls).toContain(`openExternal:${link!.href}`));
+  });
+
+  it("switches profile from the left column and connects", async () => {
+    const { api, controller } = await mount("chat");
+    await api.saveProfile({
+      id: null, name: "Cloud", source: "openrouter", url: "https://openrouter.ai/api/v1", model: null,
+      systemPrompt: null, params: {}, postProcessing: "none", bypassStatusCheck: true,
+    });
+    await controller.refreshProfiles();
+    const switcher = $<HTMLSelectElement>("sidebar-profile");
+    const cloud = [...switcher.options].find((o) => o.textContent === "Cloud");
+    choose(switcher, cloud!.value);
+    await vi.waitFor(() => expect($("status-light").dataset.state).toBe("connected"));
+    expect(controller.store.get().selectedProfileId).toBe(cloud!.value);
+    expect($<HTMLInputElement>("profile-name").value).toBe("Cloud");
+  });
+});

@@ -1,0 +1,152 @@
+/**
+ * The window: sidebar, conversation and connection drawer, plus the window-wide keyboard
+ * shortcuts and the guard that keeps links out of the webview.
+ *
+ * Layout state lives on the root as `data-drawer` and `data-sidebar`; CSS decides what that
+ * means at each width (≤ 900 px: one column at a time, the drawer overlays).
+ */
+
+import { connectionText, isGenerating, shownConnection, type AppState } from "../state/app-state";
+import type { Controller } from "../state/controller";
+import { createBanner, mountBanner } from "./banner";
+import { createChatElements, mountChatView } from "./chat-view";
+import { createComposer, mountComposer } from "./composer";
+import { createConnectPanel, mountConnectPanel } from "./connect-panel";
+import { h, isNarrow, setData, setText } from "./dom";
+import { isModKey, kbd, modKey } from "./keys";
+import { createSidebar, mountSidebar } from "./sidebar";
+
+/**
+ * Builds the whole window inside `root` and wires it to the controller. Returns a function that
+ * removes the window-wide listeners (tests mount the window many times).
+ */
+export function mountApp(root: HTMLElement, controller: Controller): () => void {
+  const lifetime = new AbortController();
+  const sidebar = createSidebar();
+  const chat = createChatElements();
+  const composer = createComposer();
+  const banner = createBanner();
+  const drawer = createConnectPanel();
+
+  const sidebarToggle = h("button", {
+    id: "sidebar-toggle",
+    type: "button",
+    class: "icon-button sidebar-toggle",
+    "aria-label": "Show chats",
+    "aria-controls": "sidebar",
+    "aria-expanded": "false",
+    text: "☰",
+  });
+  const title = h("h1", { id: "chat-title", class: "chat-title", text: "New chat" });
+  const model = h("span", { id: "chat-model", class: "chat-model" });
+  const drawerDot = h("span", { class: "status-dot", dataset: { state: "idle" }, "aria-hidden": "true" });
+  const drawerToggle = h("button", {
+    id: "drawer-toggle",
+    type: "button",
+    class: "button drawer-toggle",
+    "aria-controls": "drawer",
+    "aria-expanded": "false",
+    "aria-keyshortcuts": "Control+K",
+  }, drawerDot, h("span", { text: "Connection" }), kbd(modKey(), "K"));
+  const scrim = h("div", { class: "scrim", "aria-hidden": "true" });
+
+  const main = h("main", { class: "chat", id: "chat", "aria-labelledby": "chat-title" },
+    h("header", { class: "chat-header" }, sidebarToggle, h("div", { class: "chat-heading" }, title, model), drawerToggle),
+    banner,
+    chat.scroller,
+    chat.pill,
+    h("div", { class: "composer-wrap" }, composer.form),
+  );
+  root.classList.add("app");
+  root.replaceChildren(sidebar.root, main, drawer, scrim);
+
+  mountSidebar(sidebar, controller);
+  mountChatView(chat, controller);
+  mountComposer(composer, controller);
+  mountBanner(banner, controller);
+  mountConnectPanel(drawer, controller);
+
+  sidebarToggle.addEventListener("click", () => controller.toggleSidebar());
+  drawerToggle.addEventListener("click", () => controller.toggleDrawer());
+  scrim.addEventListener("click", () => {
+    controller.toggleDrawer(false);
+    controller.toggleSidebar(false);
+  });
+
+  const render = (state: AppState): void => {
+    setData(root, "drawer", state.drawerOpen ? "open" : "closed");
+    setData(root, "sidebar", state.sidebarOpen ? "open" : "closed");
+    setData(root, "ready", String(state.ready));
+    drawerToggle.setAttribute("aria-expanded", String(state.drawerOpen));
+    sidebarToggle.setAttribute("aria-expanded", String(state.sidebarOpen));
+    const connection = shownConnection(state);
+    setData(drawerDot, "state", connection.state);
+    drawerToggle.title = connectionText(connection);
+    const stored = state.chats.find((c) => c.id === state.chatId)?.title;
+    const chatTitle = stored || state.chatTitle || (state.chatId ? "Untitled chat" : "New chat");
+    setText(title, chatTitle);
+    const profile = state.profiles.find((p) => p.id === state.selectedProfileId);
+    setText(model, profile?.model ?? "");
+    const windowTitle = `${chatTitle} — Switchboard`;
+    if (document.title !== windowTitle) document.title = windowTitle;
+  };
+  const unsubscribe = controller.store.subscribe(render);
+  render(controller.store.get());
+
+  installShortcuts(controller, composer.textarea, lifetime.signal);
+  installLinkGuard(root, controller, lifetime.signal);
+  return () => {
+    unsubscribe();
+    lifetime.abort();
+  };
+}
+
+/** Ctrl/⌘+K drawer, Ctrl/⌘+N new chat, Ctrl/⌘+F search, Esc stop (or close an overlay). */
+function installShortcuts(controller: Controller, composer: HTMLTextAreaElement, signal: AbortSignal): void {
+  document.addEventListener("keydown", (event) => {
+    if (event.defaultPrevented) return;
+    const state = controller.store.get();
+    if (isModKey(event, "k")) {
+      event.preventDefault();
+      controller.toggleDrawer();
+    } else if (isModKey(event, "n")) {
+      event.preventDefault();
+      controller.newChat();
+    } else if (isModKey(event, "f")) {
+      event.preventDefault();
+      if (isNarrow()) controller.toggleSidebar(true);
+      else controller.requestFocus("search");
+    } else if (event.key === "Escape") {
+      if (isGenerating(state)) {
+        event.preventDefault();
+        void controller.stop();
+      } else if (state.drawerOpen && (isNarrow() || (event.target as Element | null)?.closest("#drawer"))) {
+        event.preventDefault();
+        controller.toggleDrawer(false);
+      } else if (state.sidebarOpen) {
+        event.preventDefault();
+        controller.toggleSidebar(false);
+        composer.focus();
+      }
+    }
+  }, { signal });
+}
+
+/**
+ * Links in replies open in the system browser; nothing ever navigates the webview. Covers
+ * left, middle and modified clicks, and keyboard activation (which fires `click`).
+ */
+function installLinkGuard(root: HTMLElement, controller: Controller, signal: AbortSignal): void {
+  const handle = (event: MouseEvent): void => {
+    const link = (event.target as Element | null)?.closest?.("a");
+    if (!link) return;
+    event.preventDefault();
+    const href = link.getAttribute("href");
+    if (href && (event.type === "click" || event.button === 1)) void controller.openLink(href);
+  };
+  root.addEventListener("click", handle, { signal });
+  root.addEventListener("auxclick", handle, { signal });
+  // Dropping a file or link on the window would navigate away from the app.
+  window.addEventListener("dragover", (event) => event.preventDefault(), { signal });
+  window.addEventListener("drop", (event) => event.preventDefault(), { signal });
+}

@@ -1,0 +1,107 @@
+/**
+ * The message box: Enter sends, Shift+Enter adds a line, and Send turns into Stop while a
+ * reply streams. The text is taken out of the box when sent and given back if the backend
+ * refused to start.
+ */
+
+import { isGenerating, type AppState } from "../state/app-state";
+import type { Controller } from "../state/controller";
+import { h, show } from "./dom";
+
+const MAX_HEIGHT_RATIO = 0.4;
+
+export interface ComposerElements {
+  form: HTMLFormElement;
+  textarea: HTMLTextAreaElement;
+  send: HTMLButtonElement;
+  stop: HTMLButtonElement;
+}
+
+export function createComposer(): ComposerElements {
+  const textarea = h("textarea", {
+    id: "composer",
+    class: "composer-input",
+    rows: 1,
+    placeholder: "Message…",
+    "aria-label": "Message",
+    "aria-keyshortcuts": "Enter",
+    autocomplete: "off",
+    spellcheck: true,
+  });
+  const send = h("button", { id: "send", type: "submit", class: "button primary", text: "Send", disabled: true });
+  const stop = h("button", {
+    id: "stop",
+    type: "button",
+    class: "button stop",
+    text: "Stop",
+    hidden: true,
+    "aria-keyshortcuts": "Escape",
+  });
+  const form = h("form", { class: "composer", id: "composer-form", "aria-label": "Write a message" },
+    h("label", { class: "sr-only", for: "composer", text: "Message" }),
+    textarea,
+    h("div", { class: "composer-actions" }, send, stop),
+  );
+  return { form, textarea, send, stop };
+}
+
+export function mountComposer(elements: ComposerElements, controller: Controller): void {
+  const { form, textarea, send, stop } = elements;
+
+  const resize = (): void => {
+    textarea.style.height = "auto";
+    const max = Math.round(window.innerHeight * MAX_HEIGHT_RATIO);
+    textarea.style.height = `${Math.min(textarea.scrollHeight, max)}px`;
+  };
+
+  const refresh = (state: AppState): void => {
+    const streaming = isGenerating(state);
+    show(send, !streaming);
+    show(stop, streaming);
+    send.disabled = textarea.value.trim() === "";
+  };
+
+  const submit = async (): Promise<void> => {
+    const text = textarea.value;
+    if (text.trim() === "" || isGenerating(controller.store.get())) return;
+    textarea.value = "";
+    resize();
+    refresh(controller.store.get());
+    const sent = await controller.send(text);
+    if (!sent && textarea.value === "") {
+      textarea.value = text;
+      resize();
+      refresh(controller.store.get());
+    }
+  };
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    void submit();
+  });
+  textarea.addEventListener("keydown", (event) => {
+    // isComposing: Enter that confirms an IME candidate must not send.
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
+      event.preventDefault();
+      void submit();
+    }
+  });
+  textarea.addEventListener("input", () => {
+    resize();
+    refresh(controller.store.get());
+  });
+  stop.addEventListener("click", () => {
+    void controller.stop();
+    textarea.focus();
+  });
+
+  controller.store.subscribe((state, previous) => {
+    if (isGenerating(state) !== isGenerating(previous)) {
+      const hadFocus = document.activeElement === stop || document.activeElement === send;
+      refresh(state);
+      if (hadFocus) (isGenerating(state) ? stop : textarea).focus();
+    }
+    if (state.focus !== previous.focus && state.focus?.target === "composer") textarea.focus();
+  });
+  refresh(controller.store.get());
+}
