@@ -15,7 +15,7 @@ SYSTEM_PACKAGES=(
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev
   dbus dbus-bin dbus-x11 gnome-keyring libsecret-tools
   xvfb xauth webkit2gtk-driver fonts-noto-color-emoji fonts-wqy-microhei
-  nodejs npm python3 curl ca-certificates
+  python3 curl ca-certificates
 )
 
 as_root() {
@@ -56,6 +56,9 @@ ensure_crates() {
 }
 
 ensure_node() {
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    ensure_system_packages nodejs npm
+  fi
   local major
   major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
   if [ "$major" -lt 20 ]; then
