@@ -10,9 +10,9 @@ use crate::shell::{ConnectionChanged, ProfilesChanged, TrayAction};
 /// Where the generated bindings live.
 pub const BINDINGS_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/src/bindings.ts");
 
-/// The commands and events of the app.
-pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
-    tauri_specta::Builder::<tauri::Wry>::new()
+/// The commands and events of the app, for any runtime (tests use tauri's mock runtime).
+pub fn builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
+    tauri_specta::Builder::<R>::new()
         .commands(collect_commands![
             profiles::list_sources,
             profiles::list_profiles,
@@ -56,7 +56,9 @@ mod tests {
     fn bindings_are_fresh() {
         let dir = tempfile::tempdir().unwrap();
         let fresh_path = dir.path().join("bindings.ts");
-        builder().export(typescript(), &fresh_path).unwrap();
+        builder::<tauri::Wry>()
+            .export(typescript(), &fresh_path)
+            .unwrap();
         let fresh = std::fs::read_to_string(&fresh_path).unwrap();
         let committed = std::fs::read_to_string(BINDINGS_PATH).unwrap_or_default();
         if fresh != committed {

@@ -58,9 +58,13 @@ pub fn run() -> ExitCode {
         }
     };
 
-    let specta = bindings::builder();
+    let specta = bindings::builder::<tauri::Wry>();
     let invoke_handler = specta.invoke_handler();
     let app = tauri::Builder::default()
+        // First: a second launch hands over to the running app, which shows its window.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            show_main_window(app);
+        }))
         .plugin(tauri_plugin_opener::init())
         .invoke_handler(invoke_handler)
         .setup(move |app| {
@@ -81,7 +85,7 @@ pub fn run() -> ExitCode {
                 }
             }
         })
-        .build(tauri::generate_context!());
+        .build(context());
     let app = match app {
         Ok(app) => app,
         Err(error) => {
@@ -98,6 +102,12 @@ pub fn run() -> ExitCode {
         }
     });
     ExitCode::SUCCESS
+}
+
+/// The app's configuration, assets and permissions, compiled in (tests build mock apps with it
+/// so commands go through the same access control as in the app).
+pub fn context<R: tauri::Runtime>() -> tauri::Context<R> {
+    tauri::generate_context!()
 }
 
 fn setup(app: &AppHandle, engine: Arc<Engine>) -> tauri::Result<()> {

@@ -10,7 +10,7 @@
 import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { remote } from "webdriverio";
+import { Key, remote } from "webdriverio";
 
 const APP = required("SWITCHBOARD_APP");
 const FAKES = required("SWITCHBOARD_FAKES");
@@ -318,6 +318,72 @@ test("a wrong key shows the auth error at the key field", async () => {
     await setField(browser, "#api-key", KEY);
     await (await browser.$("#connect")).click();
     await until(browser, "connected", async () => (await connectionState(browser)) === "connected");
+  } finally {
+    await closeApp(browser);
+  }
+});
+
+test("keyboard only: shortcuts, Tab to Connect, Enter to send, Shift+Enter for a new line", async () => {
+  const browser = await openApp();
+  const focused = () => browser.execute(() => document.activeElement?.id ?? "");
+  try {
+    await until(browser, "connected", async () => (await connectionState(browser)) === "connected");
+    await browser.keys([Key.Ctrl, "n"]);
+    await until(browser, "an empty new chat", async () => (await browser.$$("#messages .message")).length === 0);
+    assert((await focused()) === "composer", `after Ctrl+N focus is on #${await focused()}`);
+
+    await browser.keys([Key.Ctrl, "k"]);
+    await (await browser.$("#url")).waitForDisplayed({ timeout: TIMEOUT });
+    let tabs = 0;
+    while ((await focused()) !== "connect" && tabs < 40) {
+      await browser.keys(Key.Tab);
+      tabs += 1;
+    }
+    assert((await focused()) === "connect", "Tab never reached Connect");
+    const ring = await browser.execute(() => getComputedStyle(document.activeElement).outlineStyle);
+    assert(ring !== "none", "the focused button shows no focus ring");
+    await browser.keys(Key.Enter);
+    await until(browser, "connected again", async () => (await connectionState(browser)) === "connected");
+    await browser.keys([Key.Ctrl, "k"]);
+    await until(browser, "the composer focused", async () => (await focused()) === "composer");
+
+    await browser.keys("line one".split(""));
+    await browser.keys([Key.Shift, Key.Enter]);
+    await browser.keys("line two".split(""));
+    const draft = await (await browser.$("#composer")).getValue();
+    assert(draft === "line one\nline two", `composer: ${JSON.stringify(draft)}`);
+    await browser.keys(Key.Enter);
+    const reply = await until(browser, "the reply", async () => {
+      const last = await lastAssistant(browser);
+      return last && last.state === "complete" ? last : null;
+    });
+    assert(reply.text.trim() === REPLY_TEXT, `reply: ${reply.text}`);
+    const sent = await browser.execute(() =>
+      document.querySelector('#messages .message[data-role="user"] .message-content')?.textContent ?? "",
+    );
+    assert(sent.includes("line one") && sent.includes("line two"), `sent: ${sent}`);
+  } finally {
+    await closeApp(browser);
+  }
+});
+
+test("a second launch hands over to the running window and exits", async () => {
+  const browser = await openApp();
+  try {
+    const second = spawn(APP, [], { stdio: "ignore" });
+    const code = await new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        second.kill("SIGKILL");
+        resolve("still running after 15 s");
+      }, 15_000);
+      second.once("exit", (exitCode) => {
+        clearTimeout(timer);
+        resolve(exitCode);
+      });
+    });
+    assert(code === 0, `the second instance: ${code}`);
+    // The first one is still there and answering.
+    assert(await (await browser.$("#composer")).isExisting(), "the first window went away");
   } finally {
     await closeApp(browser);
   }

@@ -143,8 +143,7 @@ pub fn cancel_generation(shell: State<'_, Shell>, generation_id: String) -> bool
 /// itself never navigates away.
 #[tauri::command]
 #[specta::specta]
-pub fn open_external(app: tauri::AppHandle, url: String) -> Result<(), IpcError> {
-    use tauri_plugin_opener::OpenerExt;
+pub fn open_external(url: String) -> Result<(), IpcError> {
     let parsed =
         url::Url::parse(url.trim()).map_err(|_| invalid(format!("\"{url}\" is not a link.")))?;
     if !matches!(parsed.scheme(), "http" | "https" | "mailto") {
@@ -153,7 +152,6 @@ pub fn open_external(app: tauri::AppHandle, url: String) -> Result<(), IpcError>
             parsed.scheme()
         )));
     }
-    app.opener()
-        .open_url(parsed.as_str(), None::<&str>)
+    tauri_plugin_opener::open_url(parsed.as_str(), None::<&str>)
         .map_err(|err| invalid(format!("Could not open {parsed}: {err}.")))
 }

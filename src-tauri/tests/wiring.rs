@@ -1,0 +1,243 @@
+//! The shell as the window sees it, through tauri's mock runtime: every command of the
+//! generated bindings is registered and takes the arguments the bindings send, and errors
+//! cross IPC in the `IpcError` shape.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use switchboard_core::http::HttpConfig;
+use switchboard_core::secrets::KeyringStore;
+use switchboard_core::{Engine, EngineConfig};
+use switchboard_fakes::{FakeOptions, FakeServer};
+use switchboard_lib::bindings::{self, BINDINGS_PATH};
+use switchboard_lib::shell::Shell;
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+
+struct Window {
+    _app: App<MockRuntime>,
+    webview: WebviewWindow<MockRuntime>,
+    invoked: BTreeSet<String>,
+}
+
+impl Window {
+    fn open(dir: &tempfile::TempDir) -> Window {
+        let engine = Engine::open(EngineConfig {
+            data_dir: dir.path().to_path_buf(),
+            http: HttpConfig::default(),
+            secret_store: Arc::new(KeyringStore::new()),
+            keychain_timeout: Duration::from_secs(20),
+        })
+        .unwrap();
+        let specta = bindings::builder::<MockRuntime>();
+        let app = mock_builder()
+            .invoke_handler(specta.invoke_handler())
+            .manage(Shell::new(Arc::new(engine), |_| {}))
+            .setup(move |app| {
+                specta.mount_events(app);
+                Ok(())
+            })
+            .build(switchboard_lib::context())
+            .unwrap();
+        let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
+            .build()
+            .unwrap();
+        Window {
+            _app: app,
+            webview,
+            invoked: BTreeSet::new(),
+        }
+    }
+
+    /// Calls a command as the bindings do; `Ok` with its result or `Err` with the error.
+    fn invoke(&mut self, cmd: &str, args: Value) -> Result<Value, Value> {
+        self.invoked.insert(cmd.to_string());
+        let request = InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        };
+        get_ipc_response(&self.webview, request).map(|body| body.deserialize::<Value>().unwrap())
+    }
+}
+
+/// The command names the generated bindings call.
+fn bound_commands() -> BTreeSet<String> {
+    let bindings = std::fs::read_to_string(BINDINGS_PATH).unwrap();
+    bindings
+        .split("__TAURI_INVOKE")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').nth(1).map(str::to_string))
+        .filter(|name| name.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        .collect()
+}
+
+fn assert_ipc_error(error: &Value, kind: &str) {
+    let object = error
+        .as_object()
+        .unwrap_or_else(|| panic!("not an object: {error}"));
+    assert_eq!(object["kind"], kind, "{error}");
+    assert!(
+        object["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{error}"
+    );
+    let allowed = [
+        "kind",
+        "message",
+        "provider",
+        "status",
+        "retryAfterMs",
+        "detail",
+    ];
+    for key in object.keys() {
+        assert!(
+            allowed.contains(&key.as_str()),
+            "unexpected field {key} in {error}"
+        );
+    }
+}
+
+#[test]
+fn every_bound_command_is_wired_and_errors_have_the_ipc_shape() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime
+        .block_on(FakeServer::start(FakeOptions {
+            api_key: Some("sk-wiring-1".into()),
+            ..FakeOptions::default()
+        }))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut window = Window::open(&dir);
+
+    let sources = window.invoke("list_sources", json!({})).unwrap();
+    assert_eq!(sources.as_array().unwrap().len(), 12);
+    assert_eq!(
+        window.invoke("list_profiles", json!({})).unwrap(),
+        json!([])
+    );
+    let preview = window
+        .invoke(
+            "preview_url",
+            json!({"source": "custom", "url": " localhost:8080/v1/chat/completions "}),
+        )
+        .unwrap();
+    assert_eq!(preview["url"], "http://localhost:8080/v1");
+
+    let draft = json!({"id": null, "name": "Wired", "source": "custom", "url": server.base_url(),
+        "model": null, "systemPrompt": null, "params": {}, "postProcessing": "none",
+        "bypassStatusCheck": false});
+    let saved = window
+        .invoke("save_profile", json!({"draft": draft}))
+        .unwrap();
+    let id = saved["profile"]["id"].as_str().unwrap().to_string();
+    assert_eq!(saved["profile"]["hasKey"], false);
+
+    // Wrong key first: the error crosses IPC in the IpcError shape with the server's status.
+    window
+        .invoke("set_api_key", json!({"profileId": id, "key": "sk-wrong"}))
+        .unwrap();
+    let refused = window
+        .invoke("connect", json!({"profileId": id}))
+        .unwrap_err();
+    assert_ipc_error(&refused, "auth");
+    assert_eq!(refused["status"], 401);
+    assert_eq!(refused["provider"], "custom");
+
+    let keyed = window
+        .invoke(
+            "set_api_key",
+            json!({"profileId": id, "key": "sk-wiring-1"}),
+        )
+        .unwrap();
+    assert_eq!(keyed["hasKey"], true);
+    assert!(!keyed.to_string().contains("sk-wiring-1"));
+    let connected = window.invoke("connect", json!({"profileId": id})).unwrap();
+    assert_eq!(connected["models"].as_array().unwrap().len(), 2);
+    let models = window
+        .invoke("list_models", json!({"profileId": id}))
+        .unwrap();
+    assert_eq!(models[0]["id"], "fake-model-1");
+    let test = window
+        .invoke(
+            "test_message",
+            json!({"profileId": id, "model": "fake-model-2"}),
+        )
+        .unwrap();
+    assert_eq!(test["stopReason"], "stop");
+    let state = window.invoke("app_state", json!({})).unwrap();
+    assert_eq!(state["connection"]["state"], "connected");
+    assert_eq!(state["connection"]["profileId"], id);
+
+    assert_eq!(window.invoke("list_chats", json!({})).unwrap(), json!([]));
+    assert_ipc_error(
+        &window
+            .invoke("load_chat", json!({"chatId": "no-such-chat"}))
+            .unwrap_err(),
+        "invalidRequest",
+    );
+    let empty = json!({"profileId": id, "chatId": null, "input": "  ", "model": null});
+    assert_ipc_error(
+        &window
+            .invoke(
+                "start_generation",
+                json!({"request": empty, "onEvent": "__CHANNEL__:7"}),
+            )
+            .unwrap_err(),
+        "invalidRequest",
+    );
+    assert_eq!(
+        window
+            .invoke(
+                "cancel_generation",
+                json!({"generationId": "nothing-running"})
+            )
+            .unwrap(),
+        false
+    );
+    assert_ipc_error(
+        &window
+            .invoke("open_external", json!({"url": "javascript:alert(1)"}))
+            .unwrap_err(),
+        "invalidRequest",
+    );
+    // Arguments the bindings would never send are refused by tauri before the command runs
+    // (a plain string, which the window reports as an internal error).
+    let malformed = window
+        .invoke("save_profile", json!({"draft": {"name": "x"}}))
+        .unwrap_err();
+    assert!(
+        malformed
+            .as_str()
+            .unwrap()
+            .contains("missing field `source`"),
+        "{malformed}"
+    );
+
+    let cleared = window
+        .invoke("clear_api_key", json!({"profileId": id}))
+        .unwrap();
+    assert_eq!(cleared["hasKey"], false);
+    assert_eq!(
+        window
+            .invoke("delete_profile", json!({"profileId": id}))
+            .unwrap(),
+        Value::Null
+    );
+
+    let bound = bound_commands();
+    assert!(bound.len() >= 16, "{bound:?}");
+    let untested: Vec<_> = bound.difference(&window.invoked).collect();
+    assert!(
+        untested.is_empty(),
+        "commands in the bindings without a wiring check: {untested:?}"
+    );
+}
