@@ -3,14 +3,14 @@
 //! must never be in any of it; the session itself must work (so the check means something).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Serialize;
-use switchboard_core::http::HttpConfig;
-use switchboard_core::secrets::KeyringStore;
 use switchboard_core::store::PostProcessing;
-use switchboard_core::{ChatEvent, Engine, EngineConfig, ErrorKind, GenParams, ProviderKind};
+use switchboard_core::{ChatEvent, ErrorKind, GenParams, ProviderKind};
 use switchboard_fakes::{FakeOptions, FakeServer, Scenario, REPLY_TEXT};
 use switchboard_lib::commands::chat::StartGeneration;
 use switchboard_lib::commands::profiles::ProfileDraft;
@@ -37,15 +37,8 @@ impl Wire {
 }
 
 fn shell(dir: &tempfile::TempDir, wire: &Wire) -> Shell {
-    let engine = Engine::open(EngineConfig {
-        data_dir: dir.path().to_path_buf(),
-        http: HttpConfig::default(),
-        secret_store: Arc::new(KeyringStore::new()),
-        keychain_timeout: Duration::from_secs(20),
-    })
-    .unwrap();
     let events = wire.clone();
-    Shell::new(Arc::new(engine), move |notice| match notice {
+    Shell::new(common::engine(dir), move |notice| match notice {
         Notice::Connection(connection) => events.record(&connection),
         Notice::ProfilesChanged => events.push("{}".into()),
     })

@@ -3,14 +3,11 @@
 //! cross IPC in the `IpcError` shape.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::{json, Value};
-use switchboard_core::http::HttpConfig;
-use switchboard_core::secrets::KeyringStore;
-use switchboard_core::{Engine, EngineConfig};
 use switchboard_fakes::{FakeOptions, FakeServer};
 use switchboard_lib::bindings::{self, BINDINGS_PATH};
 use switchboard_lib::shell::Shell;
@@ -27,17 +24,11 @@ struct Window {
 
 impl Window {
     fn open(dir: &tempfile::TempDir) -> Window {
-        let engine = Engine::open(EngineConfig {
-            data_dir: dir.path().to_path_buf(),
-            http: HttpConfig::default(),
-            secret_store: Arc::new(KeyringStore::new()),
-            keychain_timeout: Duration::from_secs(20),
-        })
-        .unwrap();
+        let engine = common::engine(dir);
         let specta = bindings::builder::<MockRuntime>();
         let app = mock_builder()
             .invoke_handler(specta.invoke_handler())
-            .manage(Shell::new(Arc::new(engine), |_| {}))
+            .manage(Shell::new(engine, |_| {}))
             .setup(move |app| {
                 specta.mount_events(app);
                 Ok(())

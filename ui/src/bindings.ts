@@ -529,7 +529,7 @@ export type PostProcessing =
 "none" | 
 /**  Consecutive messages of the same role merged. */
 "merge" | 
-/**  Merged, and only one system message. */
+/**  Merged, and only one system message (at the start). */
 "semi-strict" | 
 /**  Merged, one optional system message, and the first other message from the user. */
 "strict";
@@ -695,7 +695,9 @@ export type Role =
 /**  The person. */
 "user" | 
 /**  The model. */
-"assistant";
+"assistant" | 
+/**  A tool's result (imported histories); post-processing turns it into user text. */
+"tool";
 
 /**  A saved profile and what URL normalisation changed. */
 export type SavedProfile = SavedProfile_Serialize | SavedProfile_Deserialize;

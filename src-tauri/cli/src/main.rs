@@ -16,7 +16,8 @@ use secrecy::SecretString;
 use switchboard_core::endpoint::is_loopback_url;
 use switchboard_core::engine::{ProfileSummary, TestReport};
 use switchboard_core::http::HttpConfig;
-use switchboard_core::model::ChatEvent;
+use switchboard_core::model::{ChatEvent, ChatMessage};
+use switchboard_core::prompt::{PostProcessing, PromptNames};
 use switchboard_core::provider::{ApiType, KeyNeed, StatusReport};
 use switchboard_core::secrets::KeyringStore;
 use switchboard_core::store::Profile;
@@ -69,6 +70,24 @@ enum Command {
     Test(TestArgs),
     /// Send a message and print the reply as it streams (Ctrl-C stops it and keeps what arrived).
     Chat(ChatArgs),
+    /// Post-process a JSON array of messages read from standard input and print the result.
+    Prompt(PromptArgs),
+}
+
+#[derive(Args)]
+struct PromptArgs {
+    /// none, merge, semi-strict or strict.
+    #[arg(long, value_name = "MODE")]
+    post_processing: PostProcessing,
+    /// The character's name, put before example replies.
+    #[arg(long, default_value = "")]
+    char_name: String,
+    /// The user's name, put before example user messages.
+    #[arg(long, default_value = "")]
+    user_name: String,
+    /// The user message strict mode inserts.
+    #[arg(long, default_value = switchboard_core::prompt::DEFAULT_PLACEHOLDER)]
+    placeholder: String,
 }
 
 #[derive(Subcommand)]
@@ -105,6 +124,9 @@ struct ProfileAddArgs {
     /// Skip the status check when connecting (servers without a model list).
     #[arg(long)]
     bypass_status_check: bool,
+    /// Prompt post-processing for strict endpoints: none, merge, semi-strict or strict.
+    #[arg(long, value_name = "MODE", default_value = "none")]
+    post_processing: PostProcessing,
     /// System prompt sent first in every chat.
     #[arg(long)]
     system: Option<String>,
@@ -206,6 +228,30 @@ impl From<Error> for Failure {
 
 type CliResult<T = ()> = Result<T, Failure>;
 
+/// `prompt`: standard input → post-processing → standard output, as JSON.
+fn prompt(args: &PromptArgs) -> CliResult<()> {
+    let mut input = String::new();
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .map_err(|err| Failure::Usage(format!("could not read standard input: {err}.")))?;
+    let messages: Vec<ChatMessage> = serde_json::from_str(&input).map_err(|err| {
+        Failure::Usage(format!(
+            "standard input must be a JSON array of messages ({{\"role\", \"content\", \"name\"?}}): {err}."
+        ))
+    })?;
+    let names = PromptNames {
+        char_name: args.char_name.clone(),
+        user_name: args.user_name.clone(),
+        group_names: Vec::new(),
+        placeholder: args.placeholder.clone(),
+    };
+    let out = switchboard_core::prompt::post_process(&messages, args.post_processing, &names);
+    let text = serde_json::to_string_pretty(&out)
+        .map_err(|err| Failure::Usage(format!("could not print the messages: {err}.")))?;
+    println!("{text}");
+    Ok(())
+}
+
 fn exit_code(kind: ErrorKind) -> u8 {
     match kind {
         ErrorKind::NotConfigured | ErrorKind::SecretStore => 3,
@@ -244,10 +290,14 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> CliResult<u8> {
-    if let Command::Providers = cli.command {
-        // Needs no data directory or keychain.
-        providers(cli.json);
-        return Ok(0);
+    // These need no data directory or keychain.
+    match &cli.command {
+        Command::Providers => {
+            providers(cli.json);
+            return Ok(0);
+        }
+        Command::Prompt(args) => return prompt(args).map(|()| 0),
+        _ => {}
     }
     let data_dir = match cli
         .data_dir
@@ -268,10 +318,7 @@ async fn run(cli: Cli) -> CliResult<u8> {
     })?;
     let json = cli.json;
     match cli.command {
-        Command::Providers => {
-            providers(json);
-            Ok(0)
-        }
+        Command::Providers | Command::Prompt(_) => Ok(0),
         Command::Profile(command) => profile(&engine, command, json).await.map(|()| 0),
         Command::Key(command) => key(&engine, command).await.map(|()| 0),
         Command::Status(target) => {
@@ -434,6 +481,7 @@ async fn profile(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
             );
             profile.model = args.model;
             profile.bypass_status_check = args.bypass_status_check;
+            profile.post_processing = args.post_processing;
             profile.system_prompt = args.system;
             for header in args.headers {
                 let Some((name, value)) = header.split_once(':') else {

@@ -549,3 +549,61 @@ fn killing_the_cli_mid_stream_leaves_the_partial_reply_marked_interrupted() {
     assert_eq!(state, "stopped");
     assert!(!content.is_empty() && slow_reply_text().starts_with(&content));
 }
+
+#[test]
+fn prompt_post_processes_standard_input() {
+    let data = tempfile::tempdir().unwrap();
+    let input = r#"[
+        {"role": "system", "content": "Main"},
+        {"role": "system", "content": "Hi", "name": "example_user"},
+        {"role": "system", "content": "Hello!", "name": "example_assistant"},
+        {"role": "assistant", "content": "Greetings."},
+        {"role": "user", "content": "Hey"},
+        {"role": "system", "content": "[note]"},
+        {"role": "tool", "content": "42"}
+    ]"#;
+    let args = |mode| {
+        vec![
+            "prompt",
+            "--post-processing",
+            mode,
+            "--char-name",
+            "Bob",
+            "--user-name",
+            "Alice",
+        ]
+    };
+    let strict = run_with_stdin(data.path(), &args("strict"), input);
+    assert_eq!(strict.code, 0, "{}", strict.stderr);
+    let strict: serde_json::Value = serde_json::from_str(&strict.stdout).unwrap();
+    assert_eq!(
+        strict,
+        serde_json::json!([
+            {"role": "system", "content": "Main\n\nAlice: Hi\n\nBob: Hello!"},
+            {"role": "user", "content": "[Start a new chat]"},
+            {"role": "assistant", "content": "Greetings."},
+            {"role": "user", "content": "Hey\n\n[note]\n\n42"},
+        ])
+    );
+    let none = run_with_stdin(data.path(), &args("none"), input);
+    let none: serde_json::Value = serde_json::from_str(&none.stdout).unwrap();
+    assert_eq!(none.as_array().unwrap().len(), 7);
+    assert_eq!(none[1]["name"], "example_user");
+
+    let bad_mode = run_with_stdin(data.path(), &args("semi"), input);
+    assert_eq!(bad_mode.code, 2);
+    assert!(
+        bad_mode.stderr.contains("semi-strict"),
+        "{}",
+        bad_mode.stderr
+    );
+    let bad_json = run_with_stdin(data.path(), &args("merge"), "{\"role\": \"user\"}");
+    assert_eq!(bad_json.code, 2);
+    assert!(
+        bad_json.stderr.contains("JSON array"),
+        "{}",
+        bad_json.stderr
+    );
+    // It needs no data directory: nothing was created.
+    assert!(std::fs::read_dir(data.path()).unwrap().next().is_none());
+}

@@ -25,7 +25,10 @@ use crate::model::{
     ChatEvent, ChatId, ChatMessage, ChatRequest, GenParams, GenerationId, MessageId, MessageState,
     ModelInfo, Role, StopReason,
 };
-use crate::provider::{self, Connection, KeyNeed, ProviderKind, StatusReport, StreamEvent};
+use crate::prompt::{self, PromptNames};
+use crate::provider::{
+    self, ApiType, Connection, KeyNeed, ProviderKind, StatusReport, StreamEvent,
+};
 use crate::secrets::{SecretStore, Secrets};
 use crate::store::{Chat, Profile, Store, StoredMessage};
 
@@ -576,6 +579,15 @@ impl Engine {
                 .map(|m| ChatMessage::new(m.role, m.content.clone())),
         );
         messages.push(ChatMessage::new(Role::User, request.input.clone()));
+        // Strict chat-completion endpoints get the profile's post-processing.
+        if provider.capabilities().api == ApiType::ChatCompletion {
+            let mode = resolved
+                .profile
+                .as_ref()
+                .map(|p| p.post_processing)
+                .unwrap_or_default();
+            messages = prompt::post_process(&messages, mode, &PromptNames::default());
+        }
         let chat_request = ChatRequest {
             model: model.clone(),
             messages,

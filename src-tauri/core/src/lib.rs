@@ -20,6 +20,7 @@ pub mod engine;
 pub mod error;
 pub mod http;
 pub mod model;
+pub mod prompt;
 pub mod provider;
 pub mod secrets;
 pub mod store;

@@ -77,6 +77,8 @@ pub enum Role {
     User,
     /// The model.
     Assistant,
+    /// A tool's result (imported histories); post-processing turns it into user text.
+    Tool,
 }
 
 impl Role {
@@ -86,6 +88,7 @@ impl Role {
             Role::System => "system",
             Role::User => "user",
             Role::Assistant => "assistant",
+            Role::Tool => "tool",
         }
     }
 
@@ -95,6 +98,7 @@ impl Role {
             "system" => Some(Role::System),
             "user" => Some(Role::User),
             "assistant" => Some(Role::Assistant),
+            "tool" => Some(Role::Tool),
             _ => None,
         }
     }

@@ -70,44 +70,7 @@ const MIGRATIONS: &[M<'static>] = &[M::up(
     CREATE INDEX chats_updated ON chats(updated_at DESC);",
 )];
 
-/// How messages are rearranged before they are sent to a chat-completion API.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "kebab-case")]
-pub enum PostProcessing {
-    /// Sent as they are.
-    #[default]
-    None,
-    /// Consecutive messages of the same role merged.
-    Merge,
-    /// Merged, and only one system message.
-    SemiStrict,
-    /// Merged, one optional system message, and the first other message from the user.
-    Strict,
-}
-
-impl PostProcessing {
-    /// Stable name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PostProcessing::None => "none",
-            PostProcessing::Merge => "merge",
-            PostProcessing::SemiStrict => "semi-strict",
-            PostProcessing::Strict => "strict",
-        }
-    }
-
-    fn parse(text: &str) -> PostProcessing {
-        [
-            PostProcessing::Merge,
-            PostProcessing::SemiStrict,
-            PostProcessing::Strict,
-        ]
-        .into_iter()
-        .find(|mode| mode.as_str() == text)
-        .unwrap_or(PostProcessing::None)
-    }
-}
+pub use crate::prompt::PostProcessing;
 
 /// A saved connection. The key is not here: it lives in the keychain under the profile's id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -699,7 +662,7 @@ fn profile_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Profile>> {
             model: row.get(4)?,
             params: from_json(&params)?,
             system_prompt: row.get(6)?,
-            post_processing: PostProcessing::parse(&post),
+            post_processing: PostProcessing::parse(&post).unwrap_or_default(),
             bypass_status_check: row.get(8)?,
             headers: from_json(&headers)?,
             created_at: row.get(10)?,

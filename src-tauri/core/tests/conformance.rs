@@ -258,6 +258,15 @@ async fn run_scenario(kind: ProviderKind, prefix: &str, scenario: Scenario, stre
             );
             assert_eq!(outcome.error.as_ref().unwrap().retry_after_ms, None);
         }
+        Scenario::Overloaded => {
+            assert_error(
+                &outcome,
+                ErrorKind::ProviderUnavailable,
+                "currently overloaded",
+                &label,
+            );
+            assert_eq!(outcome.error.as_ref().unwrap().status, Some(503));
+        }
         Scenario::ServerErrorHtml => {
             assert_error(
                 &outcome,

@@ -13,7 +13,7 @@ use switchboard_core::engine::{
 use switchboard_core::http::HttpConfig;
 use switchboard_core::model::{ChatEvent, GenParams, MessageState, Role, StopReason};
 use switchboard_core::secrets::MemoryStore;
-use switchboard_core::store::Profile;
+use switchboard_core::store::{PostProcessing, Profile};
 use switchboard_core::{ErrorKind, ProviderKind};
 use switchboard_fakes::{
     slow_reply_text, FakeOptions, FakeServer, Scenario, PARTIAL_TEXT, REASONING_TEXT, REPLY_TEXT,
@@ -412,4 +412,47 @@ async fn keys_reach_the_server_and_never_the_profile_listing() {
     assert!(!listing.contains("sk-secret-777"));
     engine.clear_key("local").await.unwrap();
     assert!(!engine.has_key("local").await.unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_profiles_post_processing_shapes_the_request_on_the_wire() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(&dir);
+    let server = fake(Scenario::Unauthorized).await;
+    add_local(&engine, &server).await;
+    let mut profile = engine.profile("local").await.unwrap();
+    profile.system_prompt = Some("Be brief.".into());
+    profile.post_processing = PostProcessing::Strict;
+    engine.update_profile(profile).await.unwrap();
+
+    // A first message that fails leaves two user turns in a row in the chat's history.
+    let failed = engine.start_generation(ask("first")).await.unwrap();
+    let chat_id = failed.chat_id.clone();
+    drain(failed.events).await;
+    server.set_scenario(Scenario::Normal);
+    let mut second = ask("second");
+    second.chat_id = Some(chat_id);
+    let generation = engine.start_generation(second).await.unwrap();
+    drain(generation.events).await;
+
+    let body = server.requests().last().unwrap().json().unwrap();
+    assert_eq!(
+        body["messages"],
+        serde_json::json!([
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": "first\n\nsecond"},
+        ])
+    );
+
+    // "none" sends the turns as they are.
+    let mut profile = engine.profile("local").await.unwrap();
+    profile.post_processing = PostProcessing::None;
+    engine.update_profile(profile).await.unwrap();
+    let generation = engine.start_generation(ask("third")).await.unwrap();
+    drain(generation.events).await;
+    let body = server.requests().last().unwrap().json().unwrap();
+    assert_eq!(
+        body["messages"][1],
+        serde_json::json!({"role": "user", "content": "third"})
+    );
 }

@@ -16,11 +16,13 @@
 //! The `switchboard-fakes` binary serves the same fakes for manual and end-to-end use; a running
 //! server is driven through `POST /__fake/scenario` and inspected through `GET /__fake/requests`.
 //!
-//! Protocol families live in sibling modules (only [`Family::OpenAi`] so far: `openai.rs`); each
-//! turns a recorded request into a reply. Shared pieces: `json.rs` (ordered JSON in each server's
+//! Protocol families live in sibling modules (`openai.rs` for [`Family::OpenAi`], `anthropic.rs`
+//! for [`Family::Anthropic`]); each turns a recorded request into a reply, and each gives every
+//! [`Scenario`] its own equivalent. Shared pieces: `json.rs` (ordered JSON in each server's
 //! formatting), `sse.rs` (hostile splitting), `reply.rs` (frames and HTTP plumbing) and
 //! `server.rs` (the server, recording and the `/__fake` control routes).
 
+mod anthropic;
 mod json;
 mod openai;
 mod reply;
@@ -40,6 +42,10 @@ pub enum Family {
     #[default]
     #[value(name = "openai", alias = "open-ai")]
     OpenAi,
+    /// Anthropic's Messages API: `…/v1/messages` (named SSE events when streaming) and the paged
+    /// `…/v1/models`; `x-api-key` auth and a required `anthropic-version` header.
+    #[value(name = "anthropic")]
+    Anthropic,
 }
 
 /// Which real server the OpenAI-compatible fake imitates, down to key order and spacing.
@@ -61,54 +67,81 @@ pub enum Dialect {
 
 /// How the fake answers. Named in kebab case (`mid-stream-error`, …) on the command line, in
 /// `POST /__fake/scenario` and by [`Scenario::name`].
+///
+/// The first sentence of each variant describes the OpenAI-compatible family; "Anthropic:" says
+/// what the same scenario does in [`Family::Anthropic`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum Scenario {
     /// Role chunk, [`REPLY_TEXT`] in about five content deltas, a `stop` finish chunk, `[DONE]`.
+    /// Anthropic: `message_start`, one text block (a `ping` after its start, five `text_delta`s),
+    /// `message_delta` with `end_turn` (`stop_sequence` when the request has `stop_sequences`),
+    /// `message_stop`.
     #[default]
     Normal,
     /// [`SLOW_PIECES`] content deltas ([`slow_reply_text`]), `slow_delay` between frames.
+    /// Anthropic: the same pieces as `text_delta`s.
     Slow,
-    /// The normal stream with CRLF line endings, cut into frames at hostile offsets.
+    /// The normal stream with CRLF line endings, cut into frames at hostile offsets (both families).
     Split,
     /// Comment lines (`: OPENROUTER PROCESSING`, `: ping - …`) and `event:`/`id:` fields.
+    /// Anthropic: a `ping` event between every two deltas.
     KeepAlive,
     /// A usage chunk (`"choices": []`) after the finish chunk, always.
+    /// Anthropic: the newer usage shape, cache counters in `message_start` and the cumulative
+    /// totals, input included, in `message_delta`.
     Usage,
     /// Like `Usage` but with `"choices": null`, plus an earlier chunk without `choices`.
+    /// Anthropic: as `Usage`.
     UsageNullChoices,
     /// [`REASONING_TEXT`] in `delta.reasoning_content`, then the reply.
+    /// Anthropic: a `thinking` block ([`REASONING_TEXT`] in `thinking_delta`s, then a
+    /// `signature_delta` with [`THINKING_SIGNATURE`]) before the text block.
     Reasoning,
     /// OpenRouter style: reasoning in `delta.reasoning` with `reasoning_details`.
+    /// Anthropic: as `Reasoning`.
     #[value(alias = "reasoning-openrouter")]
     ReasoningOpenRouter,
     /// [`PARTIAL_TEXT`], then an OpenAI `{"error": …}` event; the body ends without `[DONE]`.
+    /// Anthropic: [`PARTIAL_TEXT`], then `event: error` with an `overloaded_error`; no
+    /// `message_stop`. Not streamed: 529 `overloaded_error`.
     MidStreamError,
     /// [`PARTIAL_TEXT`], then OpenRouter's error chunk with `finish_reason: "error"`.
+    /// Anthropic: as `MidStreamError`.
     #[value(alias = "mid-stream-error-openrouter")]
     MidStreamErrorOpenRouter,
-    /// [`PARTIAL_TEXT`], half an event, then the connection is aborted.
+    /// [`PARTIAL_TEXT`], half an event, then the connection is aborted (both families).
     Truncated,
     /// [`PARTIAL_TEXT`] and a clean end of body: no finish chunk, no `[DONE]`.
+    /// Anthropic: no `content_block_stop`, `message_delta` nor `message_stop`.
     EofNoDone,
     /// KoboldCpp 1.76 stream: `data: [DONE]` with no trailing newline, then end of body.
+    /// Anthropic: stops with `max_tokens`, and the final `message_stop` event has no trailing
+    /// newline.
     DoneNoBlankLine,
-    /// [`PARTIAL_TEXT`], then silence with the connection open until the server stops.
+    /// [`PARTIAL_TEXT`], then silence with the connection open until the server stops (both
+    /// families).
     Stall,
-    /// No response headers at all until the server stops.
+    /// No response headers at all until the server stops (both families).
     StallBeforeHeaders,
-    /// 401 on every route, whatever the key.
+    /// 401 on every route, whatever the key. Anthropic: `authentication_error`.
     Unauthorized,
-    /// 404 `model_not_found` on generation routes.
+    /// 404 `model_not_found` on generation routes. Anthropic: 404 `not_found_error`
+    /// `model: <name>`.
     ModelNotFound,
-    /// 429 with `retry-after: 7` on generation routes.
+    /// 429 with `retry-after: 7` on generation routes. Anthropic: `rate_limit_error`, with the
+    /// `anthropic-ratelimit-*` headers too.
     RateLimited,
-    /// 429 without `retry-after` on generation routes.
+    /// 429 without `retry-after` on generation routes. Anthropic: without any
+    /// `anthropic-ratelimit-*` header either.
     RateLimitedNoRetryAfter,
-    /// 500 with nginx's HTML error page.
+    /// 503 with OpenAI's "overloaded" server error on generation routes.
+    /// Anthropic: 529 `overloaded_error` on `…/messages`.
+    Overloaded,
+    /// 500 with nginx's HTML error page (both families).
     ServerErrorHtml,
-    /// `…/models` answers 404; generation is normal.
+    /// `…/models` answers 404; generation is normal (both families).
     NoModelsRoute,
-    /// `…/models` lists nothing; generation is normal.
+    /// `…/models` lists nothing; generation is normal (both families).
     EmptyModels,
 }
 
@@ -134,6 +167,7 @@ impl Scenario {
         Scenario::ModelNotFound,
         Scenario::RateLimited,
         Scenario::RateLimitedNoRetryAfter,
+        Scenario::Overloaded,
         Scenario::ServerErrorHtml,
         Scenario::NoModelsRoute,
         Scenario::EmptyModels,
@@ -161,6 +195,7 @@ impl Scenario {
             Scenario::ModelNotFound => "model-not-found",
             Scenario::RateLimited => "rate-limited",
             Scenario::RateLimitedNoRetryAfter => "rate-limited-no-retry-after",
+            Scenario::Overloaded => "overloaded",
             Scenario::ServerErrorHtml => "server-error-html",
             Scenario::NoModelsRoute => "no-models-route",
             Scenario::EmptyModels => "empty-models",
@@ -216,13 +251,15 @@ pub struct FakeOptions {
     /// The initial scenario (default [`Scenario::Normal`]); change it with
     /// [`FakeServer::set_scenario`].
     pub scenario: Scenario,
-    /// The server imitated within the family (default [`Dialect::OpenAi`]).
+    /// The server imitated within the OpenAI-compatible family (default [`Dialect::OpenAi`]);
+    /// [`Family::Anthropic`] ignores it.
     pub dialect: Dialect,
     /// `None`: no auth check. `Some(k)`: every API route requires `Authorization: Bearer k` or
     /// `x-api-key: k`, else 401 with the dialect's body.
     pub api_key: Option<String>,
     /// The models `…/models` lists (default `fake-model-1`, `fake-model-2`); the first one is
-    /// the `model` of replies to requests that name none.
+    /// the `model` of OpenAI-compatible replies to requests that name none (Anthropic requires
+    /// a `model`).
     pub models: Vec<String>,
     /// The delay between frames in [`Scenario::Slow`] (default 30 ms).
     pub slow_delay: Duration,
@@ -266,6 +303,19 @@ pub fn slow_reply_text() -> String {
 pub(crate) fn slow_pieces() -> Vec<String> {
     (1..=SLOW_PIECES).map(|i| format!("s{i} ")).collect()
 }
+
+/// Splits `text` into `n` pieces of about the same number of characters.
+pub(crate) fn pieces(text: &str, n: usize) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    chars
+        .chunks(chars.len().div_ceil(n).max(1))
+        .map(|c| c.iter().collect())
+        .collect()
+}
+
+/// The `signature` of the Anthropic thinking block in [`Scenario::Reasoning`] (a client must send
+/// it back with the block).
+pub const THINKING_SIGNATURE: &str = "RmFrZSB0aGlua2luZyBzaWduYXR1cmUgZm9yIHRlc3RzLg==";
 
 /// The text sent before a mid-stream error, truncation, stall or end without `[DONE]`.
 pub const PARTIAL_TEXT: &str = "Partial answer: 日本";

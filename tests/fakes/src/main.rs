@@ -21,13 +21,13 @@ struct Args {
     /// Initial scenario.
     #[arg(long, value_enum, default_value_t = Scenario::Normal)]
     scenario: Scenario,
-    /// Which real server to imitate.
+    /// Which real server to imitate (OpenAI-compatible family only).
     #[arg(long, value_enum, default_value_t = Dialect::OpenAi)]
     dialect: Dialect,
     /// Require this key (`Authorization: Bearer KEY` or `x-api-key: KEY`).
     #[arg(long, env = "SWITCHBOARD_FAKES_API_KEY")]
     api_key: Option<String>,
-    /// Protocol family.
+    /// Protocol family: `openai` (OpenAI-compatible) or `anthropic` (Messages API).
     #[arg(long, value_enum, default_value_t = Family::OpenAi)]
     family: Family,
     /// Models listed by `…/models` (repeat or comma-separate; default: fake-model-1, fake-model-2).

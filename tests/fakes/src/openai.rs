@@ -11,11 +11,11 @@ use axum::http::StatusCode;
 use serde_json::Value;
 
 use crate::json::{obj, s, Fmt, J};
-use crate::reply::{frames, Frame, Piece, Reply};
-use crate::server::RecordedRequest;
-use crate::sse::{hostile_frames, to_crlf};
+use crate::reply::{frames, Frame, Piece, Reply, NGINX_500};
+use crate::server::{authorized, mounted, RecordedRequest};
+use crate::sse::stream_frames;
 use crate::{
-    slow_pieces, Dialect, FakeOptions, Scenario, MIDSTREAM_ERROR_MESSAGE, PARTIAL_TEXT,
+    pieces, slow_pieces, Dialect, FakeOptions, Scenario, MIDSTREAM_ERROR_MESSAGE, PARTIAL_TEXT,
     REASONING_TEXT,
 };
 
@@ -29,9 +29,9 @@ const PROCESSING: &str = "OPENROUTER PROCESSING";
 const PING: &str = "ping - 2026-11-24 10:00:00.000000+00:00";
 /// How many bytes of the next event `truncated` sends before aborting.
 const CUT_AT: usize = 34;
-const NGINX_500: &str = "<html>\r\n<head><title>500 Internal Server Error</title></head>\r\n<body>\r\n<center><h1>500 Internal Server Error</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
 const KOBOLD_NOT_FOUND: &str =
     "Error: HTTP Server is running, but this endpoint does not exist. Please check the URL.";
+const OPENAI_OVERLOADED: &str = "The engine is currently overloaded, please try again later";
 const OPENAI_BAD_JSON: &str = "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)";
 
 /// Answers one request of the OpenAI-compatible family.
@@ -42,14 +42,7 @@ pub(crate) fn respond(
     req: &RecordedRequest,
 ) -> Reply {
     let dialect = opts.dialect;
-    let mounted = match opts.mount.as_deref() {
-        Some(prefix) => req
-            .path
-            .strip_prefix(prefix.trim_end_matches('/'))
-            .is_some_and(|rest| rest.starts_with('/')),
-        None => true,
-    };
-    if !mounted {
+    if !mounted(opts, &req.path) {
         return not_found(dialect, req);
     }
     let Some(route) = Route::of(&req.path) else {
@@ -113,20 +106,6 @@ impl Route {
             Route::Chat | Route::Text => "POST",
         }
     }
-}
-
-/// `Authorization: Bearer <key>` or `x-api-key: <key>`, when a key is configured.
-fn authorized(opts: &FakeOptions, req: &RecordedRequest) -> bool {
-    let Some(key) = opts.api_key.as_deref() else {
-        return true;
-    };
-    let bearer = req.header("authorization").and_then(|value| {
-        let (scheme, token) = value.split_once(' ')?;
-        scheme
-            .eq_ignore_ascii_case("bearer")
-            .then_some(token.trim())
-    });
-    bearer == Some(key) || req.header("x-api-key") == Some(key)
 }
 
 /// `{"error":{"message","type","param","code"}}`, OpenAI's error shape.
@@ -357,15 +336,6 @@ enum Ev {
     Done,
 }
 
-/// Splits `text` into `n` pieces of about the same number of characters.
-fn pieces(text: &str, n: usize) -> Vec<String> {
-    let chars: Vec<char> = text.chars().collect();
-    chars
-        .chunks(chars.len().div_ceil(n).max(1))
-        .map(|c| c.iter().collect())
-        .collect()
-}
-
 fn contents(text: &str, n: usize) -> impl Iterator<Item = Ev> {
     pieces(text, n).into_iter().map(Ev::Content)
 }
@@ -435,6 +405,7 @@ fn plan(scenario: Scenario, reply: &str) -> Vec<Ev> {
         | Scenario::ModelNotFound
         | Scenario::RateLimited
         | Scenario::RateLimitedNoRetryAfter
+        | Scenario::Overloaded
         | Scenario::ServerErrorHtml
         | Scenario::NoModelsRoute
         | Scenario::EmptyModels => normal("stop").collect(),
@@ -479,6 +450,14 @@ fn generate(
         }
         Scenario::RateLimited => return rate_limit().with_header("retry-after", "7"),
         Scenario::RateLimitedNoRetryAfter => return rate_limit(),
+        Scenario::Overloaded => {
+            return openai_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                OPENAI_OVERLOADED,
+                "server_error",
+                J::Null,
+            )
+        }
         _ => {}
     }
     let stream = body.get("stream") == Some(&Value::Bool(true));
@@ -505,21 +484,7 @@ fn generate(
     if !stream {
         return gen.whole(&evs);
     }
-    let pieces = gen.render(&evs);
-    let frames = match scenario {
-        Scenario::Split => {
-            let bytes: Vec<u8> = pieces
-                .into_iter()
-                .flat_map(|p| match p {
-                    Piece::Bytes(b) => b,
-                    Piece::Abort | Piece::Hang => Vec::new(),
-                })
-                .collect();
-            hostile_frames(&to_crlf(&bytes))
-        }
-        Scenario::Slow => frames(pieces, Some(opts.slow_delay)),
-        _ => frames(pieces, None),
-    };
+    let frames = stream_frames(scenario, gen.render(&evs), opts.slow_delay);
     Reply::stream(style.sse_content_type(), frames)
 }
 

@@ -41,6 +41,9 @@ pub(crate) struct Reply {
     pub body: ReplyBody,
 }
 
+/// nginx's 500 page, as a reverse proxy in front of any provider sends it.
+pub(crate) const NGINX_500: &str = "<html>\r\n<head><title>500 Internal Server Error</title></head>\r\n<body>\r\n<center><h1>500 Internal Server Error</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+
 /// The pause put before [`Frame::Abort`] so that hyper flushes what came before it.
 const FLUSH_PAUSE: Duration = Duration::from_millis(5);
 

@@ -19,7 +19,7 @@ use serde::{Serialize, Serializer};
 use tokio::sync::oneshot;
 
 use crate::reply::Reply;
-use crate::{openai, FakeOptions, Family, Scenario, REPLY_TEXT};
+use crate::{anthropic, openai, FakeOptions, Family, Scenario, REPLY_TEXT};
 
 /// The largest request body the fake reads (bigger bodies are recorded empty).
 const BODY_LIMIT: usize = 64 * 1024 * 1024;
@@ -214,14 +214,37 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     } else {
         lock(&shared.requests).push(request.clone());
         let scenario = *lock(&shared.scenario);
+        let text = lock(&shared.reply).clone();
         match shared.opts.family {
-            Family::OpenAi => {
-                let reply = lock(&shared.reply).clone();
-                openai::respond(&shared.opts, scenario, &reply, &request)
-            }
+            Family::OpenAi => openai::respond(&shared.opts, scenario, &text, &request),
+            Family::Anthropic => anthropic::respond(&shared.opts, scenario, &text, &request),
         }
     };
     reply.into_response().await
+}
+
+/// Whether the path is under [`FakeOptions::mount`] (always, when there is no mount).
+pub(crate) fn mounted(opts: &FakeOptions, path: &str) -> bool {
+    match opts.mount.as_deref() {
+        Some(prefix) => path
+            .strip_prefix(prefix.trim_end_matches('/'))
+            .is_some_and(|rest| rest.starts_with('/')),
+        None => true,
+    }
+}
+
+/// `Authorization: Bearer <key>` or `x-api-key: <key>`, when a key is configured.
+pub(crate) fn authorized(opts: &FakeOptions, req: &RecordedRequest) -> bool {
+    let Some(key) = opts.api_key.as_deref() else {
+        return true;
+    };
+    let bearer = req.header("authorization").and_then(|value| {
+        let (scheme, token) = value.split_once(' ')?;
+        scheme
+            .eq_ignore_ascii_case("bearer")
+            .then_some(token.trim())
+    });
+    bearer == Some(key) || req.header("x-api-key") == Some(key)
 }
 
 /// `GET /__fake/requests`, `DELETE /__fake/requests`, `POST /__fake/scenario {"scenario": …}`

@@ -1,13 +1,38 @@
-//! Server-sent-events byte helpers shared by the families: line-ending conversion and cutting a
-//! stream into frames at the offsets that break naive decoders.
+//! Server-sent-events byte helpers shared by the families: how a scenario cuts a rendered stream
+//! into frames, line-ending conversion and cutting at the offsets that break naive decoders.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use crate::reply::Frame;
+use crate::reply::{frames, Frame, Piece};
+use crate::Scenario;
 
 /// The pause between frames of a hostile split, so they tend to arrive as separate reads.
 const SPLIT_GAP: Duration = Duration::from_millis(1);
+
+/// Frames a rendered stream as the scenario wants it: `split` sends it in CRLF cut at hostile
+/// offsets (aborts and hangs dropped), `slow` waits `slow_delay` between events, the others send
+/// one event per frame.
+pub(crate) fn stream_frames(
+    scenario: Scenario,
+    pieces: Vec<Piece>,
+    slow_delay: Duration,
+) -> Vec<Frame> {
+    match scenario {
+        Scenario::Split => {
+            let bytes: Vec<u8> = pieces
+                .into_iter()
+                .flat_map(|p| match p {
+                    Piece::Bytes(b) => b,
+                    Piece::Abort | Piece::Hang => Vec::new(),
+                })
+                .collect();
+            hostile_frames(&to_crlf(&bytes))
+        }
+        Scenario::Slow => frames(pieces, Some(slow_delay)),
+        _ => frames(pieces, None),
+    }
+}
 
 /// Replaces every `\n` with `\r\n` (JSON payloads never contain a raw newline).
 pub(crate) fn to_crlf(bytes: &[u8]) -> Vec<u8> {

@@ -477,6 +477,20 @@ async fn rate_limited_with_and_without_retry_after() {
 }
 
 #[tokio::test]
+async fn overloaded_is_a_503_server_error() {
+    let server = start(Scenario::Overloaded).await;
+    for stream in [true, false] {
+        let read = chat(&server, stream).await;
+        assert_eq!(read.status, 503);
+        assert_eq!(
+            read.json(),
+            json!({"error": {"message": "The engine is currently overloaded, please try again later", "type": "server_error", "param": null, "code": null}})
+        );
+    }
+    assert_eq!(get(&server, "/v1/models").await.status(), 200);
+}
+
+#[tokio::test]
 async fn server_error_html_is_nginx_500() {
     let server = start(Scenario::ServerErrorHtml).await;
     let page = "<html>\r\n<head><title>500 Internal Server Error</title></head>\r\n<body>\r\n<center><h1>500 Internal Server Error</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
@@ -570,6 +584,7 @@ async fn every_scenario_answers() {
                 Scenario::RateLimited | Scenario::RateLimitedNoRetryAfter => {
                     (429, "application/json")
                 }
+                Scenario::Overloaded => (503, "application/json"),
                 Scenario::ServerErrorHtml => (500, "text/html"),
                 Scenario::MidStreamError if !stream => (500, "application/json"),
                 Scenario::MidStreamErrorOpenRouter if !stream => (502, "application/json"),

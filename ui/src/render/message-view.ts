@@ -19,7 +19,7 @@ import { queueLabel } from "../state/generation";
 import { stateLabel, type UiMessage } from "../state/messages";
 import { append, h, setData, setText, show } from "../views/dom";
 
-const AUTHOR: Record<Role, string> = { user: "You", assistant: "Assistant", system: "System" };
+const AUTHOR: Record<Role, string> = { user: "You", assistant: "Assistant", system: "System", tool: "Tool" };
 
 /** Extra state only a streaming reply has. */
 export interface LiveState {
