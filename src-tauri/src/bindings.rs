@@ -28,6 +28,7 @@ pub fn builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
             chat::list_chats,
             chat::load_chat,
             chat::start_generation,
+            chat::preview_request,
             chat::cancel_generation,
             chat::open_external,
         ])

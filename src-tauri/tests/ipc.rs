@@ -52,6 +52,7 @@ fn draft(name: &str, url: String) -> ProfileDraft {
         url,
         model: None,
         system_prompt: None,
+        prefill: None,
         params: GenParams::default(),
         post_processing: PostProcessing::None,
         bypass_status_check: false,
@@ -141,6 +142,21 @@ async fn no_command_result_or_event_carries_the_key() {
         .unwrap();
     wire.record(&test);
     assert_eq!(test.reply, REPLY_TEXT);
+
+    let preview = shell
+        .preview_request(StartGeneration {
+            profile_id: id.clone(),
+            chat_id: None,
+            input: "hello".into(),
+            model: None,
+        })
+        .await
+        .unwrap();
+    wire.record(&preview);
+    assert!(preview
+        .headers
+        .iter()
+        .any(|(name, _)| name == "authorization"));
 
     // A streamed reply in a new chat, then the chat as the window reloads it.
     let events = generate(&shell, &wire, &id, None, None).await;

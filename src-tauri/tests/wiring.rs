@@ -124,7 +124,7 @@ fn every_bound_command_is_wired_and_errors_have_the_ipc_shape() {
     assert_eq!(preview["url"], "http://localhost:8080/v1");
 
     let draft = json!({"id": null, "name": "Wired", "source": "custom", "url": server.base_url(),
-        "model": null, "systemPrompt": null, "params": {}, "postProcessing": "none",
+        "model": null, "systemPrompt": null, "prefill": null, "params": {}, "postProcessing": "none",
         "bypassStatusCheck": false});
     let saved = window
         .invoke("save_profile", json!({"draft": draft}))
@@ -164,6 +164,23 @@ fn every_bound_command_is_wired_and_errors_have_the_ipc_shape() {
         )
         .unwrap();
     assert_eq!(test["stopReason"], "stop");
+    let next = json!({"profileId": id, "chatId": null, "input": "hi", "model": "fake-model-2"});
+    let preview = window
+        .invoke("preview_request", json!({"request": next}))
+        .unwrap();
+    assert_eq!(
+        preview["url"],
+        format!("{}/chat/completions", server.base_url())
+    );
+    assert!(preview["headers"]
+        .as_array()
+        .unwrap()
+        .contains(&json!(["authorization", "Bearer <redacted>"])));
+    assert!(preview["body"]
+        .as_str()
+        .unwrap()
+        .contains("\"fake-model-2\""));
+    assert!(!preview.to_string().contains("sk-wiring-1"));
     let state = window.invoke("app_state", json!({})).unwrap();
     assert_eq!(state["connection"]["state"], "connected");
     assert_eq!(state["connection"]["profileId"], id);

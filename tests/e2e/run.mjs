@@ -22,6 +22,8 @@ mkdirSync(ARTIFACTS, { recursive: true });
 // Must match switchboard-fakes (tests/fakes/src/lib.rs).
 const REPLY_TEXT = "Hello from the fake server — héllo wörld 👋 ✓ 日本語.";
 const KEY = "sk-e2e-SECRET-key-31337";
+const CLAUDE_KEY = "sk-ant-e2e-SECRET-4242";
+const REASONING_TEXT = "Thinking about it… 🤔 step one.";
 const WRONG_KEY = "sk-e2e-WRONG-key-00000";
 const TIMEOUT = 15_000;
 
@@ -158,6 +160,7 @@ function assert(condition, message) {
 const tests = [];
 const test = (name, fn) => tests.push({ name, fn });
 let fake;
+let claude;
 
 test("connect with a key, pick a model from the dropdown, stream a reply", async () => {
   const browser = await openApp();
@@ -389,6 +392,79 @@ test("a second launch hands over to the running window and exits", async () => {
   }
 });
 
+test("Claude: reasoning streams collapsed, Stop keeps the text, the request preview shows the conversion", async () => {
+  await claude.scenario("reasoning");
+  const browser = await openApp();
+  try {
+    await openDrawer(browser);
+    await (await browser.$("#profile-switcher")).selectByAttribute("value", "");
+    await (await browser.$("#source")).selectByAttribute("value", "claude");
+    await setField(browser, "#url", claude.url);
+    await setField(browser, "#profile-name", "E2E Claude");
+    await setField(browser, "#api-key", CLAUDE_KEY);
+    await (await browser.$("#connect")).click();
+    await until(browser, "connected to Claude", async () => (await connectionState(browser)) === "connected");
+    const options = await browser.execute(() =>
+      Array.from(document.querySelectorAll("#model-select option")).map((o) => o.value),
+    );
+    assert(options.includes("fake-model-1"), `models: ${options}`);
+    const modelSelect = await browser.$("#model-select");
+    await modelSelect.scrollIntoView();
+    await screenshot(browser, "claude-connected-light");
+    await modelSelect.selectByAttribute("value", "fake-model-1");
+    await browser.execute(() => {
+      const section = document.querySelector("#generation-settings");
+      if (section && !section.open) section.open = true;
+    });
+    const prefill = await browser.$("#prefill");
+    assert(await prefill.isDisplayed(), "no prefill field for Claude");
+
+    await browser.keys([Key.Ctrl, "n"]);
+    await send(browser, "think first");
+    const reply = await until(browser, "the Claude reply", async () => {
+      const last = await lastAssistant(browser);
+      return last && last.state === "complete" ? last : null;
+    });
+    assert(reply.text.trim().endsWith(REPLY_TEXT), `reply: ${reply.text}`);
+    const reasoning = await browser.execute((el) => {
+      const details = el.querySelector("details.reasoning");
+      return details ? { open: details.open, text: details.textContent } : null;
+    }, reply.element);
+    assert(reasoning && !reasoning.open && reasoning.text.includes(REASONING_TEXT), `reasoning: ${JSON.stringify(reasoning)}`);
+    const sent = (await claude.requests()).filter((r) => r.path.endsWith("/v1/messages")).pop();
+    assert(sent.headers.some(([k, v]) => k === "x-api-key" && v === CLAUDE_KEY), "x-api-key not sent");
+
+    // The request preview of the next message: the system prompt apart, alternating turns.
+    await (await browser.$("#composer")).setValue("and now?");
+    await (await browser.$("#preview-request")).click();
+    const panel = await browser.$("#request-preview");
+    await panel.waitForDisplayed({ timeout: TIMEOUT });
+    const shown = await panel.getText();
+    assert(shown.includes("/v1/messages") && shown.includes("x-api-key: <redacted>"), `preview: ${shown}`);
+    assert(shown.includes('"role": "assistant"') && shown.includes("and now?"), `preview body: ${shown}`);
+    assert(!shown.includes(CLAUDE_KEY), "the preview shows the key");
+    await screenshot(browser, "request-preview-light");
+    await browser.keys("Escape");
+    await panel.waitForDisplayed({ timeout: TIMEOUT, reverse: true });
+
+    // Stop mid-stream keeps the partial reply.
+    await claude.scenario("slow");
+    await send(browser, "count slowly");
+    await until(browser, "some streamed text", async () => {
+      const last = await lastAssistant(browser);
+      return last && last.state === "streaming" && last.text.length > 12;
+    });
+    await browser.keys("Escape");
+    const stopped = await until(browser, "the stopped reply", async () => {
+      const last = await lastAssistant(browser);
+      return last && last.state === "stopped" ? last : null;
+    });
+    assert(stopped.text.trim().length > 0, "the partial text is gone");
+  } finally {
+    await closeApp(browser);
+  }
+});
+
 test("the saved chat reopens with its stopped reply, in the dark theme", async () => {
   if (!DARK_DRIVER_PORT) throw new Error("E2E_DARK_DRIVER_PORT is not set");
   const browser = await openApp(DARK_DRIVER_PORT);
@@ -419,6 +495,8 @@ let passed = 0;
 let failed = 0;
 try {
   fake = await startFake(["--api-key", KEY, "--slow-delay-ms", "80"]);
+  claude = await startFake(["--family", "anthropic", "--api-key", CLAUDE_KEY, "--slow-delay-ms", "80"]);
+  claude.url = `${claude.url}/v1`;
   const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY) : null;
   for (const { name, fn } of tests) {
     if (only && !only.test(name)) continue;

@@ -42,6 +42,11 @@ export const commands = {
 	 *  exactly one of `finished`, `failed` or `cancelled`.
 	 */
 	startGeneration: (request: StartGeneration_Deserialize, onEvent: Channel<ChatEvent_Deserialize>) => typedError<GenerationStarted, IpcError_Serialize>(__TAURI_INVOKE("start_generation", { request, onEvent })),
+	/**
+	 *  What sending `request` would put on the wire, after post-processing. Sends and saves
+	 *  nothing.
+	 */
+	previewRequest: (request: StartGeneration_Deserialize) => typedError<RequestPreview, IpcError_Serialize>(__TAURI_INVOKE("preview_request", { request })),
 	/**  Stops a running generation; the text received so far is kept, marked "stopped". */
 	cancelGeneration: (generationId: string) => __TAURI_INVOKE<boolean>("cancel_generation", { generationId }),
 	/**
@@ -95,6 +100,8 @@ export type Capabilities = {
 	modelList: boolean,
 	/**  Stop tells the server to abort (beyond closing the connection). */
 	serverAbort: boolean,
+	/**  The reply can be started with a prefill the model continues (Claude). */
+	prefill: boolean,
 };
 
 /**  A conversation. */
@@ -554,6 +561,11 @@ export type ProfileDraft_Deserialize = {
 	model?: string | null,
 	/**  System prompt; empty or `null` for none. */
 	systemPrompt?: string | null,
+	/**
+	 *  Text replies start with, continued by the model (sources with `capabilities.prefill`);
+	 *  empty or `null` for none.
+	 */
+	prefill?: string | null,
 	/**  Sampler settings. */
 	params: GenParams_Deserialize,
 	/**  Prompt post-processing mode. */
@@ -576,6 +588,11 @@ export type ProfileDraft_Serialize = {
 	model: string | null,
 	/**  System prompt; empty or `null` for none. */
 	systemPrompt: string | null,
+	/**
+	 *  Text replies start with, continued by the model (sources with `capabilities.prefill`);
+	 *  empty or `null` for none.
+	 */
+	prefill: string | null,
 	/**  Sampler settings. */
 	params: GenParams_Serialize,
 	/**  Prompt post-processing mode. */
@@ -618,6 +635,8 @@ export type Profile_Deserialize = {
 	params: GenParams_Deserialize,
 	/**  System prompt sent first, if any. */
 	systemPrompt?: string | null,
+	/**  Text the reply starts with (Claude's assistant prefill); the model continues it. */
+	prefill?: string | null,
 	/**  Prompt post-processing mode. */
 	postProcessing: PostProcessing,
 	/**  Skip the status check when connecting (servers without a model list). */
@@ -646,6 +665,8 @@ export type Profile_Serialize = {
 	params: GenParams_Serialize,
 	/**  System prompt sent first, if any. */
 	systemPrompt: string | null,
+	/**  Text the reply starts with (Claude's assistant prefill); the model continues it. */
+	prefill: string | null,
 	/**  Prompt post-processing mode. */
 	postProcessing: PostProcessing,
 	/**  Skip the status check when connecting (servers without a model list). */
@@ -687,6 +708,18 @@ export type ProviderKind =
 "horde" | 
 /**  NovelAI. */
 "novelai";
+
+/**  The request the next message would send, as it goes on the wire (keys redacted). */
+export type RequestPreview = {
+	/**  HTTP method. */
+	method: string,
+	/**  Full URL. */
+	url: string,
+	/**  Headers in order; keys show as `<redacted>`. */
+	headers: ([string, string])[],
+	/**  The JSON body, pretty-printed. */
+	body: string,
+};
 
 /**  Who wrote a message. */
 export type Role = 

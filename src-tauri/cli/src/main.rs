@@ -130,6 +130,9 @@ struct ProfileAddArgs {
     /// System prompt sent first in every chat.
     #[arg(long)]
     system: Option<String>,
+    /// Text every reply starts with, continued by the model (Claude's assistant prefill).
+    #[arg(long)]
+    prefill: Option<String>,
     /// Extra request header, `Name: value` (repeatable).
     #[arg(long = "header", value_name = "NAME: VALUE")]
     headers: Vec<String>,
@@ -212,6 +215,10 @@ struct ChatArgs {
     /// Continue this chat (id) instead of starting a new one.
     #[arg(long, value_name = "ID")]
     chat: Option<String>,
+    /// Print the request as it would go on the wire (`{"url", "headers", "body"}`, keys
+    /// redacted) instead of sending it. Nothing is saved.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 /// A failure on the way out: a usage mistake (exit 2) or a core error.
@@ -483,6 +490,7 @@ async fn profile(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
             profile.bypass_status_check = args.bypass_status_check;
             profile.post_processing = args.post_processing;
             profile.system_prompt = args.system;
+            profile.prefill = args.prefill;
             for header in args.headers {
                 let Some((name, value)) = header.split_once(':') else {
                     return Err(Failure::Usage(format!(
@@ -575,6 +583,9 @@ async fn profile(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
                 println!("post-processing:     {}", profile.post_processing.as_str());
                 if let Some(system) = &profile.system_prompt {
                     println!("system prompt:       {system}");
+                }
+                if let Some(prefill) = &profile.prefill {
+                    println!("prefill:             {prefill}");
                 }
                 for (header, value) in &profile.headers {
                     println!("header:              {header}: {value}");
@@ -701,21 +712,33 @@ async fn chat(engine: &Engine, args: ChatArgs, json: bool) -> CliResult<u8> {
         &args.key_env,
         args.model.clone(),
     )?;
-    let generation = engine
-        .start_generation(GenerationRequest {
-            connection: spec,
-            chat_id: args.chat.map(|id| id.as_str().into()),
-            input: message,
-            model: args.model,
-            system_prompt: args.system,
-            params: GenParams {
-                max_tokens: args.max_tokens,
-                temperature: args.temperature,
-                ..GenParams::default()
-            },
-            stream: !args.no_stream,
-        })
-        .await?;
+    let request = GenerationRequest {
+        connection: spec,
+        chat_id: args.chat.map(|id| id.as_str().into()),
+        input: message,
+        model: args.model,
+        system_prompt: args.system,
+        params: GenParams {
+            max_tokens: args.max_tokens,
+            temperature: args.temperature,
+            ..GenParams::default()
+        },
+        stream: !args.no_stream,
+    };
+    if args.dry_run {
+        let wire = engine.dry_run(&request).await?;
+        let headers: serde_json::Map<String, serde_json::Value> = wire
+            .headers
+            .into_iter()
+            .map(|(name, value)| (name, serde_json::Value::String(value)))
+            .collect();
+        let shown = serde_json::json!({"url": wire.url, "headers": headers, "body": wire.body});
+        let text = serde_json::to_string_pretty(&shown)
+            .map_err(|err| Failure::Usage(format!("could not print the request: {err}.")))?;
+        println!("{text}");
+        return Ok(0);
+    }
+    let generation = engine.start_generation(request).await?;
 
     let mut events = generation.events;
     let mut stdout = std::io::stdout().lock();

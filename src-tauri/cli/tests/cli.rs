@@ -607,3 +607,59 @@ fn prompt_post_processes_standard_input() {
     // It needs no data directory: nothing was created.
     assert!(std::fs::read_dir(data.path()).unwrap().next().is_none());
 }
+
+#[test]
+fn chat_dry_run_prints_the_post_processed_request_and_sends_nothing() {
+    let fake = Fake::start(FakeOptions {
+        family: switchboard_fakes::Family::Anthropic,
+        api_key: Some("sk-ant-dry-77".into()),
+        ..FakeOptions::default()
+    });
+    let data = TempDir::new().unwrap();
+    let data = data.path();
+    ok(
+        data,
+        &[
+            "profile",
+            "add",
+            "claude",
+            "--source",
+            "claude",
+            "--url",
+            &format!("{}/v1/messages", fake.url()),
+            "--model",
+            "claude-fake-1",
+            "--system",
+            "Be brief.",
+        ],
+    );
+    let set = run_with_stdin(data, &["key", "set", "claude"], "sk-ant-dry-77\n");
+    assert_eq!(set.code, 0, "{}", set.stderr);
+    let shown = ok(
+        data,
+        &["chat", "claude", "--dry-run", "--max-tokens", "99", "hi"],
+    );
+    assert!(!shown.contains("sk-ant-dry-77"), "{shown}");
+    let shown: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(shown["url"], format!("{}/v1/messages", fake.url()));
+    assert_eq!(shown["headers"]["x-api-key"], "<redacted>");
+    assert_eq!(shown["headers"]["anthropic-version"], "2023-06-01");
+    assert_eq!(shown["body"]["system"], "Be brief.");
+    assert_eq!(shown["body"]["max_tokens"], 99);
+    assert_eq!(
+        shown["body"]["messages"],
+        serde_json::json!([{"role": "user", "content": "hi"}])
+    );
+    assert!(
+        fake.server().requests().is_empty(),
+        "the dry run sent a request"
+    );
+    let chats: i64 = db(data)
+        .query_row("SELECT COUNT(*) FROM chats", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(chats, 0, "the dry run saved a chat");
+
+    // Then for real, against the Claude-format server: it streams.
+    let reply = ok(data, &["chat", "claude", "hi"]);
+    assert_eq!(reply, format!("{REPLY_TEXT}\n"));
+}

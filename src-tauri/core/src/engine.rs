@@ -27,7 +27,8 @@ use crate::model::{
 };
 use crate::prompt::{self, PromptNames};
 use crate::provider::{
-    self, ApiType, Connection, KeyNeed, ProviderKind, StatusReport, StreamEvent,
+    self, ApiType, Capabilities, Connection, KeyNeed, ProviderKind, StatusReport, StreamEvent,
+    WireRequest,
 };
 use crate::secrets::{SecretStore, Secrets};
 use crate::store::{Chat, Profile, Store, StoredMessage};
@@ -533,6 +534,25 @@ impl Engine {
         self.blocking(move |store| store.messages(&id)).await
     }
 
+    /// The request [`start_generation`](Self::start_generation) would send for `request`, as it
+    /// would go on the wire (keys redacted). Nothing is saved and nothing is sent.
+    pub async fn dry_run(&self, request: &GenerationRequest) -> Result<WireRequest> {
+        let resolved = self.resolve(&request.connection).await?;
+        let model = self.choose_model(&resolved, request.model.clone()).await?;
+        let provider = provider::build(resolved.connection.clone(), self.http.clone())?;
+        let history = match request.chat_id.clone() {
+            Some(id) => self.blocking(move |store| store.messages(&id)).await?,
+            None => Vec::new(),
+        };
+        let chat_request = ChatRequest {
+            model,
+            messages: conversation(&resolved, request, &history, provider.capabilities()),
+            params: resolved.params.overlay(&request.params),
+            stream: request.stream && provider.capabilities().streaming,
+        };
+        provider.wire_request(&chat_request)
+    }
+
     /// Starts a generation: resolves the connection, saves the user message, spawns the task
     /// and returns at once.
     pub async fn start_generation(&self, request: GenerationRequest) -> Result<Generation> {
@@ -563,31 +583,7 @@ impl Engine {
             })
             .await?;
 
-        let mut messages = Vec::with_capacity(history.len() + 2);
-        if let Some(system) = request
-            .system_prompt
-            .clone()
-            .or_else(|| resolved.system_prompt.clone())
-            .filter(|s| !s.trim().is_empty())
-        {
-            messages.push(ChatMessage::new(Role::System, system));
-        }
-        messages.extend(
-            history
-                .iter()
-                .filter(|m| !(m.role == Role::Assistant && m.content.is_empty()))
-                .map(|m| ChatMessage::new(m.role, m.content.clone())),
-        );
-        messages.push(ChatMessage::new(Role::User, request.input.clone()));
-        // Strict chat-completion endpoints get the profile's post-processing.
-        if provider.capabilities().api == ApiType::ChatCompletion {
-            let mode = resolved
-                .profile
-                .as_ref()
-                .map(|p| p.post_processing)
-                .unwrap_or_default();
-            messages = prompt::post_process(&messages, mode, &PromptNames::default());
-        }
+        let messages = conversation(&resolved, &request, &history, provider.capabilities());
         let chat_request = ChatRequest {
             model: model.clone(),
             messages,
@@ -599,6 +595,7 @@ impl Engine {
         let token = self.generations.register(&id);
         let (tx, rx) = mpsc::channel(256);
         let task = GenerationTask {
+            prefill: prefill(&resolved, provider.capabilities()),
             id: id.clone(),
             chat_id: chat.id.clone(),
             model,
@@ -622,6 +619,56 @@ impl Engine {
     }
 }
 
+/// The messages of a request: the system prompt, the chat so far (replies that never got any
+/// text left out), the new user message — post-processed as the profile says for chat
+/// completion APIs.
+fn conversation(
+    resolved: &Resolved,
+    request: &GenerationRequest,
+    history: &[StoredMessage],
+    capabilities: Capabilities,
+) -> Vec<ChatMessage> {
+    let mut messages = Vec::with_capacity(history.len() + 2);
+    if let Some(system) = request
+        .system_prompt
+        .clone()
+        .or_else(|| resolved.system_prompt.clone())
+        .filter(|s| !s.trim().is_empty())
+    {
+        messages.push(ChatMessage::new(Role::System, system));
+    }
+    messages.extend(
+        history
+            .iter()
+            .filter(|m| !(m.role == Role::Assistant && m.content.is_empty()))
+            .map(|m| ChatMessage::new(m.role, m.content.clone())),
+    );
+    messages.push(ChatMessage::new(Role::User, request.input.clone()));
+    if capabilities.api == ApiType::ChatCompletion {
+        let mode = resolved
+            .profile
+            .as_ref()
+            .map(|p| p.post_processing)
+            .unwrap_or_default();
+        messages = prompt::post_process(&messages, mode, &PromptNames::default());
+    }
+    if let Some(prefill) = prefill(resolved, capabilities) {
+        messages.push(ChatMessage::new(Role::Assistant, prefill));
+    }
+    messages
+}
+
+/// The profile's prefill, where the source continues one.
+fn prefill(resolved: &Resolved, capabilities: Capabilities) -> Option<String> {
+    resolved
+        .profile
+        .as_ref()
+        .and_then(|p| p.prefill.as_deref())
+        // The API refuses a prefill ending in whitespace.
+        .map(|p| p.trim_end().to_string())
+        .filter(|p| capabilities.prefill && !p.is_empty())
+}
+
 fn normalize(source: ProviderKind, url: &str) -> Result<crate::endpoint::NormalizedUrl> {
     source
         .normalize_url(url)
@@ -643,6 +690,8 @@ fn title_for(input: &str) -> String {
 }
 
 struct GenerationTask {
+    /// Text the reply starts with (a Claude prefill), shown and saved as part of the reply.
+    prefill: Option<String>,
     id: GenerationId,
     chat_id: ChatId,
     model: String,
@@ -738,7 +787,10 @@ impl GenerationTask {
         })
         .await;
 
-        let mut stream = provider.stream(request, self.token.clone());
+        // The reply starts with the prefill the model continues, as a person reads it.
+        let prefill = self.prefill.clone().map(|p| Ok(StreamEvent::Delta(p)));
+        let mut stream =
+            futures::stream::iter(prefill).chain(provider.stream(request, self.token.clone()));
         let mut text = String::new();
         let mut reasoning = String::new();
         let mut served_by: Option<String> = None;

@@ -27,8 +27,9 @@ use crate::provider::ProviderKind;
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "switchboard.db";
 
-const MIGRATIONS: &[M<'static>] = &[M::up(
-    "CREATE TABLE profiles (
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(
+        "CREATE TABLE profiles (
         id TEXT PRIMARY KEY,
         name TEXT NOT NULL UNIQUE COLLATE NOCASE,
         source TEXT NOT NULL,
@@ -68,7 +69,10 @@ const MIGRATIONS: &[M<'static>] = &[M::up(
     );
     CREATE INDEX messages_streaming ON messages(state) WHERE state = 'streaming';
     CREATE INDEX chats_updated ON chats(updated_at DESC);",
-)];
+    ),
+    // 2: the assistant prefill of Claude profiles.
+    M::up("ALTER TABLE profiles ADD COLUMN prefill TEXT;"),
+];
 
 pub use crate::prompt::PostProcessing;
 
@@ -91,6 +95,8 @@ pub struct Profile {
     pub params: GenParams,
     /// System prompt sent first, if any.
     pub system_prompt: Option<String>,
+    /// Text the reply starts with (Claude's assistant prefill); the model continues it.
+    pub prefill: Option<String>,
     /// Prompt post-processing mode.
     pub post_processing: PostProcessing,
     /// Skip the status check when connecting (servers without a model list).
@@ -117,6 +123,7 @@ impl Profile {
             model: None,
             params: GenParams::default(),
             system_prompt: None,
+            prefill: None,
             post_processing: PostProcessing::None,
             bypass_status_check: false,
             headers: Vec::new(),
@@ -312,8 +319,8 @@ impl Store {
         }
         conn.execute(
             "INSERT INTO profiles (id, name, source, url, model, params, system_prompt, post_processing,
-                                   bypass_status_check, headers, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                                   bypass_status_check, headers, created_at, updated_at, prefill)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             params![
                 profile.id.as_str(),
                 profile.name,
@@ -327,6 +334,7 @@ impl Store {
                 to_json(&profile.headers)?,
                 profile.created_at,
                 profile.updated_at,
+                profile.prefill,
             ],
         )?;
         Ok(())
@@ -336,7 +344,8 @@ impl Store {
     pub fn update_profile(&self, profile: &Profile) -> Result<()> {
         let changed = self.conn().execute(
             "UPDATE profiles SET name = ?2, source = ?3, url = ?4, model = ?5, params = ?6, system_prompt = ?7,
-                    post_processing = ?8, bypass_status_check = ?9, headers = ?10, updated_at = ?11
+                    post_processing = ?8, bypass_status_check = ?9, headers = ?10, updated_at = ?11,
+                    prefill = ?12
              WHERE id = ?1",
             params![
                 profile.id.as_str(),
@@ -350,6 +359,7 @@ impl Store {
                 profile.bypass_status_check,
                 to_json(&profile.headers)?,
                 now_ms(),
+                profile.prefill,
             ],
         )?;
         if changed == 0 {
@@ -646,7 +656,7 @@ fn session_alive(sessions_dir: &Path, id: &str) -> bool {
 
 const PROFILE_SELECT: &str =
     "SELECT id, name, source, url, model, params, system_prompt, post_processing,
-    bypass_status_check, headers, created_at, updated_at FROM profiles";
+    bypass_status_check, headers, created_at, updated_at, prefill FROM profiles";
 
 fn profile_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Profile>> {
     let source: String = row.get(2)?;
@@ -667,6 +677,7 @@ fn profile_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Profile>> {
             headers: from_json(&headers)?,
             created_at: row.get(10)?,
             updated_at: row.get(11)?,
+            prefill: row.get(12)?,
         })
     })();
     Ok(profile)

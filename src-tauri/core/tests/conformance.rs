@@ -12,8 +12,8 @@ use switchboard_core::model::{ChatMessage, ChatRequest, GenParams, Role, StopRea
 use switchboard_core::provider::{self, Connection, Provider, ProviderKind, StreamEvent};
 use switchboard_core::{Error, ErrorKind};
 use switchboard_fakes::{
-    slow_reply_text, FakeOptions, FakeServer, RecordedRequest, Scenario, MIDSTREAM_ERROR_MESSAGE,
-    PARTIAL_TEXT, REASONING_TEXT, REPLY_TEXT,
+    slow_reply_text, FakeOptions, FakeServer, Family, RecordedRequest, Scenario,
+    MIDSTREAM_ERROR_MESSAGE, PARTIAL_TEXT, REASONING_TEXT, REPLY_TEXT,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -570,4 +570,263 @@ async fn cancelling_mid_stream_ends_the_stream_promptly() {
         "a cancelled stream ends without a finish or an error: {after:?}"
     );
     assert!(slow_reply_text().starts_with(&text));
+}
+
+// ----- Anthropic Claude -----
+
+async fn claude_fake(scenario: Scenario, models: usize) -> FakeServer {
+    let mut options = FakeOptions {
+        family: Family::Anthropic,
+        scenario,
+        api_key: Some(KEY.to_string()),
+        slow_delay: Duration::from_millis(5),
+        ..FakeOptions::default()
+    };
+    if models > 0 {
+        options.models = (1..=models)
+            .map(|i| format!("claude-fake-{i:03}"))
+            .collect();
+    }
+    FakeServer::start(options).await.unwrap()
+}
+
+/// A conversation that needs the conversion Claude requires: system prompt, a greeting from
+/// the assistant first, a later system note, two user turns in a row.
+fn claude_request(stream: bool) -> ChatRequest {
+    ChatRequest {
+        model: "claude-fake-1".to_string(),
+        messages: vec![
+            ChatMessage::new(Role::System, "You are a test."),
+            ChatMessage::new(Role::Assistant, "Hello there."),
+            ChatMessage::new(Role::System, "[note]"),
+            ChatMessage::new(Role::User, "Say something."),
+            ChatMessage::new(Role::User, "Briefly."),
+        ],
+        params: GenParams {
+            max_tokens: Some(64),
+            temperature: Some(0.5),
+            ..GenParams::default()
+        },
+        stream,
+    }
+}
+
+async fn run_claude_scenario(scenario: Scenario, stream: bool) {
+    let label = format!(
+        "claude/{}/{}",
+        scenario.name(),
+        if stream { "stream" } else { "json" }
+    );
+    let server = claude_fake(scenario, 0).await;
+    let idle = Duration::from_millis(700);
+    let provider = provider_for(
+        ProviderKind::Claude,
+        &format!("{}/v1", server.base_url()),
+        idle,
+    );
+    let outcome = collect(provider.as_ref(), claude_request(stream)).await;
+    let reply_ok = |outcome: &Outcome, text: &str, reason: StopReason| {
+        assert!(outcome.error.is_none(), "{label}: {:?}", outcome.error);
+        assert_eq!(outcome.text, text, "{label}");
+        assert_eq!(outcome.done, Some(reason), "{label}");
+        assert_eq!(outcome.events_after_end, 0, "{label}");
+    };
+    match scenario {
+        Scenario::Normal
+        | Scenario::Split
+        | Scenario::KeepAlive
+        | Scenario::NoModelsRoute
+        | Scenario::EmptyModels => reply_ok(&outcome, REPLY_TEXT, StopReason::Stop),
+        Scenario::Usage | Scenario::UsageNullChoices => {
+            reply_ok(&outcome, REPLY_TEXT, StopReason::Stop);
+            let usage = outcome.usage.unwrap_or_else(|| panic!("{label}: no usage"));
+            assert!(
+                usage.completion_tokens.is_some() && usage.prompt_tokens.is_some(),
+                "{label}: {usage:?}"
+            );
+        }
+        Scenario::Slow => reply_ok(&outcome, &slow_reply_text(), StopReason::Stop),
+        Scenario::Reasoning | Scenario::ReasoningOpenRouter => {
+            reply_ok(&outcome, REPLY_TEXT, StopReason::Stop);
+            assert_eq!(outcome.reasoning, REASONING_TEXT, "{label}");
+        }
+        Scenario::DoneNoBlankLine => reply_ok(&outcome, REPLY_TEXT, StopReason::Length),
+        Scenario::MidStreamError | Scenario::MidStreamErrorOpenRouter => {
+            assert_error(
+                &outcome,
+                ErrorKind::ProviderUnavailable,
+                "Overloaded",
+                &label,
+            );
+            if stream {
+                assert_eq!(outcome.text, PARTIAL_TEXT, "{label}");
+                assert!(outcome
+                    .error
+                    .as_ref()
+                    .unwrap()
+                    .message
+                    .contains("text received so far is kept"));
+            } else {
+                assert_eq!(outcome.error.as_ref().unwrap().status, Some(529), "{label}");
+            }
+        }
+        Scenario::Truncated | Scenario::EofNoDone | Scenario::Stall if stream => {
+            assert_error(
+                &outcome,
+                ErrorKind::Network,
+                "text received so far is kept",
+                &label,
+            );
+            assert_eq!(outcome.text, PARTIAL_TEXT, "{label}");
+        }
+        Scenario::Truncated | Scenario::EofNoDone | Scenario::Stall => {
+            assert!(
+                outcome.done.is_some() != outcome.error.is_some(),
+                "{label}: {outcome:?}"
+            );
+        }
+        Scenario::StallBeforeHeaders => {
+            assert_error(
+                &outcome,
+                ErrorKind::Network,
+                "did not answer within",
+                &label,
+            );
+        }
+        Scenario::Unauthorized => {
+            assert_error(&outcome, ErrorKind::Auth, "rejected the API key", &label);
+            assert_eq!(outcome.error.as_ref().unwrap().status, Some(401));
+        }
+        Scenario::ModelNotFound => {
+            assert_error(&outcome, ErrorKind::ModelNotFound, "model", &label);
+            assert_eq!(outcome.error.as_ref().unwrap().status, Some(404));
+        }
+        Scenario::RateLimited => {
+            assert_error(&outcome, ErrorKind::RateLimited, "Try again in 7 s", &label);
+            assert_eq!(outcome.error.as_ref().unwrap().retry_after_ms, Some(7000));
+        }
+        Scenario::RateLimitedNoRetryAfter => {
+            assert_error(&outcome, ErrorKind::RateLimited, "429", &label);
+            assert_eq!(outcome.error.as_ref().unwrap().retry_after_ms, None);
+        }
+        Scenario::Overloaded => {
+            assert_error(
+                &outcome,
+                ErrorKind::ProviderUnavailable,
+                "Overloaded",
+                &label,
+            );
+            assert_eq!(outcome.error.as_ref().unwrap().status, Some(529));
+        }
+        Scenario::ServerErrorHtml => {
+            assert_error(&outcome, ErrorKind::ProviderUnavailable, "500", &label);
+            assert!(
+                !outcome.error.as_ref().unwrap().message.contains("<html"),
+                "{label}"
+            );
+        }
+    }
+    if scenario == Scenario::StallBeforeHeaders {
+        return;
+    }
+    // The request on the wire: Claude's headers, system extracted, strict alternation.
+    let seen = server
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.path.ends_with("/v1/messages"))
+        .unwrap_or_else(|| panic!("{label}: no /v1/messages request"));
+    assert_eq!(seen.header("x-api-key"), Some(KEY), "{label}");
+    assert_eq!(
+        seen.header("anthropic-version"),
+        Some("2023-06-01"),
+        "{label}"
+    );
+    assert_eq!(seen.header("authorization"), None, "{label}");
+    let body = seen.json().unwrap();
+    assert_eq!(body["system"], "You are a test.", "{label}");
+    assert_eq!(body["max_tokens"], 64, "{label}");
+    assert_eq!(body["stream"], stream, "{label}");
+    assert_eq!(
+        body["messages"],
+        serde_json::json!([
+            {"role": "user", "content": "[Start a new chat]"},
+            {"role": "assistant", "content": "Hello there."},
+            {"role": "user", "content": "[note]\n\nSay something.\n\nBriefly."},
+        ]),
+        "{label}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claude_through_every_scenario_streaming() {
+    for &scenario in Scenario::ALL {
+        run_claude_scenario(scenario, true).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claude_through_every_scenario_without_streaming() {
+    for &scenario in Scenario::ALL {
+        run_claude_scenario(scenario, false).await;
+    }
+}
+
+#[tokio::test]
+async fn claude_models_are_read_page_by_page_and_status_checks_the_key() {
+    let server = claude_fake(Scenario::Normal, 150).await;
+    let base = format!("{}/v1", server.base_url());
+    let provider = provider_for(ProviderKind::Claude, &base, Duration::from_secs(5));
+    let models = provider.list_models().await.unwrap();
+    assert_eq!(models.len(), 150);
+    assert_eq!(models[0].id, "claude-fake-001");
+    assert!(models[0].name.is_some(), "display names are kept");
+    let pages: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/v1/models"))
+        .collect();
+    assert_eq!(pages.len(), 2);
+    assert!(
+        pages[1]
+            .query
+            .as_deref()
+            .unwrap_or("")
+            .contains("after_id="),
+        "{:?}",
+        pages[1].query
+    );
+    let report = provider.status().await.unwrap();
+    assert_eq!(report.models.map(|m| m.len()), Some(150));
+
+    let wrong = provider::build(
+        Connection {
+            who: "Profile \"conformance\"".to_string(),
+            profile_id: None,
+            kind: ProviderKind::Claude,
+            base_url: base.clone(),
+            key: Some(SecretString::from("sk-wrong")),
+            headers: Vec::new(),
+        },
+        http(Duration::from_secs(5)),
+    )
+    .unwrap();
+    let error = wrong.status().await.unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Auth);
+    let keyless = provider::build(
+        Connection {
+            who: "Profile \"conformance\"".to_string(),
+            profile_id: None,
+            kind: ProviderKind::Claude,
+            base_url: base,
+            key: None,
+            headers: Vec::new(),
+        },
+        http(Duration::from_secs(5)),
+    )
+    .unwrap();
+    assert_eq!(
+        keyless.status().await.unwrap_err().kind,
+        ErrorKind::NotConfigured
+    );
 }

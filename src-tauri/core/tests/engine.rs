@@ -16,7 +16,8 @@ use switchboard_core::secrets::MemoryStore;
 use switchboard_core::store::{PostProcessing, Profile};
 use switchboard_core::{ErrorKind, ProviderKind};
 use switchboard_fakes::{
-    slow_reply_text, FakeOptions, FakeServer, Scenario, PARTIAL_TEXT, REASONING_TEXT, REPLY_TEXT,
+    slow_reply_text, FakeOptions, FakeServer, Family, Scenario, PARTIAL_TEXT, REASONING_TEXT,
+    REPLY_TEXT,
 };
 use tempfile::TempDir;
 
@@ -455,4 +456,125 @@ async fn the_profiles_post_processing_shapes_the_request_on_the_wire() {
         body["messages"][1],
         serde_json::json!({"role": "user", "content": "third"})
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dry_run_shows_exactly_what_is_then_sent() {
+    for family in [Family::OpenAi, Family::Anthropic] {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = engine(&dir);
+        let server = FakeServer::start(FakeOptions {
+            family,
+            api_key: Some("sk-dry-run-42".into()),
+            ..FakeOptions::default()
+        })
+        .await
+        .unwrap();
+        let source = match family {
+            Family::OpenAi => ProviderKind::Custom,
+            Family::Anthropic => ProviderKind::Claude,
+        };
+        let mut profile = Profile::new("local", source, format!("{}/v1", server.base_url()));
+        profile.model = Some("fake-model-1".into());
+        profile.system_prompt = Some("Be brief.".into());
+        profile.post_processing = PostProcessing::Merge;
+        engine.add_profile(profile).await.unwrap();
+        engine
+            .set_key("local", SecretString::from("sk-dry-run-42"))
+            .await
+            .unwrap();
+
+        let wire = engine.dry_run(&ask("hello")).await.unwrap();
+        assert!(
+            server.requests().is_empty(),
+            "{family:?}: a dry run sent something"
+        );
+        assert!(
+            engine.chats().await.unwrap().is_empty(),
+            "{family:?}: a dry run saved a chat"
+        );
+        let shown = serde_json::to_string(&wire).unwrap();
+        assert!(
+            !shown.contains("sk-dry-run-42"),
+            "{family:?}: the key is shown"
+        );
+
+        let generation = engine.start_generation(ask("hello")).await.unwrap();
+        drain(generation.events).await;
+        let sent = server.requests().pop().unwrap();
+        assert_eq!(
+            wire.url,
+            format!("{}{}", server.base_url(), sent.path),
+            "{family:?}"
+        );
+        assert_eq!(sent.json().unwrap(), wire.body, "{family:?}");
+        for (name, value) in &wire.headers {
+            let on_wire = sent
+                .header(name)
+                .unwrap_or_else(|| panic!("{family:?}: {name} not sent"));
+            if value.contains("<redacted>") {
+                assert!(on_wire.contains("sk-dry-run-42"), "{family:?}: {name}");
+            } else {
+                assert_eq!(on_wire, value, "{family:?}: {name}");
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claude_prefill_is_continued_and_saved_as_the_start_of_the_reply() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(&dir);
+    let server = FakeServer::start(FakeOptions {
+        family: Family::Anthropic,
+        api_key: Some("sk-ant-1".into()),
+        ..FakeOptions::default()
+    })
+    .await
+    .unwrap();
+    let mut profile = Profile::new(
+        "local",
+        ProviderKind::Claude,
+        format!("{}/v1", server.base_url()),
+    );
+    profile.model = Some("claude-fake-1".into());
+    profile.prefill = Some("Certainly! ".into());
+    engine.add_profile(profile).await.unwrap();
+    engine
+        .set_key("local", SecretString::from("sk-ant-1"))
+        .await
+        .unwrap();
+
+    let generation = engine.start_generation(ask("hi")).await.unwrap();
+    let chat_id = generation.chat_id.clone();
+    let events = drain(generation.events).await;
+    assert_one_terminal_last(&events);
+    let body = server.requests().pop().unwrap().json().unwrap();
+    assert_eq!(
+        body["messages"],
+        serde_json::json!([
+            {"role": "user", "content": "hi"},
+            {"role": "assistant", "content": "Certainly!"},
+        ])
+    );
+    let messages = engine.messages(&chat_id).await.unwrap();
+    assert_eq!(messages[1].content, format!("Certainly!{REPLY_TEXT}"));
+    assert_eq!(messages[1].state, MessageState::Complete);
+
+    // A source that cannot continue a prefill ignores it.
+    let openai = FakeServer::start(FakeOptions::default()).await.unwrap();
+    let mut local = Profile::new(
+        "other",
+        ProviderKind::Custom,
+        format!("{}/v1", openai.base_url()),
+    );
+    local.model = Some("fake-model-1".into());
+    local.prefill = Some("Certainly!".into());
+    engine.add_profile(local).await.unwrap();
+    let mut request = ask("hi");
+    request.connection = ConnectionSpec::Profile("other".into());
+    let generation = engine.start_generation(request).await.unwrap();
+    drain(generation.events).await;
+    let body = openai.requests().pop().unwrap().json().unwrap();
+    assert_eq!(body["messages"].as_array().unwrap().len(), 1);
 }

@@ -37,6 +37,20 @@ pub struct StartGeneration {
     pub model: Option<String>,
 }
 
+/// The request the next message would send, as it goes on the wire (keys redacted).
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestPreview {
+    /// HTTP method.
+    pub method: String,
+    /// Full URL.
+    pub url: String,
+    /// Headers in order; keys show as `<redacted>`.
+    pub headers: Vec<(String, String)>,
+    /// The JSON body, pretty-printed.
+    pub body: String,
+}
+
 /// A started generation.
 #[derive(Debug, Clone, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
@@ -75,7 +89,33 @@ pub async fn start_generation(
     shell.start_generation(request, on_event).await
 }
 
+fn generation_request(request: StartGeneration) -> GenerationRequest {
+    GenerationRequest {
+        connection: ConnectionSpec::Profile(request.profile_id),
+        chat_id: request.chat_id.map(ChatId),
+        input: request.input,
+        model: request.model.filter(|m| !m.trim().is_empty()),
+        system_prompt: None,
+        params: GenParams::default(),
+        stream: true,
+    }
+}
+
 impl Shell {
+    /// What sending `request` would put on the wire.
+    pub async fn preview_request(
+        &self,
+        request: StartGeneration,
+    ) -> Result<RequestPreview, IpcError> {
+        let wire = self.engine().dry_run(&generation_request(request)).await?;
+        Ok(RequestPreview {
+            method: wire.method,
+            url: wire.url,
+            headers: wire.headers,
+            body: serde_json::to_string_pretty(&wire.body).unwrap_or_default(),
+        })
+    }
+
     /// One chat with its messages.
     pub async fn load_chat(&self, chat_id: String) -> Result<ChatView, IpcError> {
         let id = ChatId(chat_id);
@@ -98,17 +138,7 @@ impl Shell {
             return Err(invalid("Type a message first."));
         }
         let engine = self.engine().clone();
-        let generation = engine
-            .start_generation(GenerationRequest {
-                connection: ConnectionSpec::Profile(request.profile_id),
-                chat_id: request.chat_id.map(ChatId),
-                input: request.input,
-                model: request.model.filter(|m| !m.trim().is_empty()),
-                system_prompt: None,
-                params: GenParams::default(),
-                stream: true,
-            })
-            .await?;
+        let generation = engine.start_generation(generation_request(request)).await?;
         let started = GenerationStarted {
             generation_id: generation.id.0.clone(),
             chat_id: generation.chat_id.0.clone(),
@@ -128,6 +158,17 @@ impl Shell {
         });
         Ok(started)
     }
+}
+
+/// What sending `request` would put on the wire, after post-processing. Sends and saves
+/// nothing.
+#[tauri::command]
+#[specta::specta]
+pub async fn preview_request(
+    shell: State<'_, Shell>,
+    request: StartGeneration,
+) -> Result<RequestPreview, IpcError> {
+    shell.preview_request(request).await
 }
 
 /// Stops a running generation; the text received so far is kept, marked "stopped".

@@ -28,6 +28,9 @@ pub struct ProfileDraft {
     pub model: Option<String>,
     /// System prompt; empty or `null` for none.
     pub system_prompt: Option<String>,
+    /// Text replies start with, continued by the model (sources with `capabilities.prefill`);
+    /// empty or `null` for none.
+    pub prefill: Option<String>,
     /// Sampler settings.
     pub params: GenParams,
     /// Prompt post-processing mode.
@@ -108,6 +111,7 @@ impl Shell {
                 let mut profile = Profile::new(name, draft.source, draft.url);
                 profile.model = non_empty(draft.model);
                 profile.system_prompt = non_empty(draft.system_prompt);
+                profile.prefill = draft.prefill.clone().filter(|p| !p.trim().is_empty());
                 profile.params = draft.params;
                 profile.post_processing = draft.post_processing;
                 profile.bypass_status_check = draft.bypass_status_check;
@@ -125,6 +129,7 @@ impl Shell {
                 profile.url = draft.url;
                 profile.model = non_empty(draft.model);
                 profile.system_prompt = non_empty(draft.system_prompt);
+                profile.prefill = draft.prefill.clone().filter(|p| !p.trim().is_empty());
                 profile.params = draft.params;
                 profile.post_processing = draft.post_processing;
                 profile.bypass_status_check = draft.bypass_status_check;

@@ -65,4 +65,16 @@ describe("tauriApi", () => {
     expect(request).toEqual({ profileId: "p1", chatId: null, input: "Hello", model: null });
     expect(events).toEqual([{ type: "delta", text: "Hi" }]);
   });
+
+  it("previews a request through preview_request", async () => {
+    const seen: [string, unknown][] = [];
+    const preview = { method: "POST", url: "http://127.0.0.1:8080/v1/chat/completions", headers: [["authorization", "Bearer <redacted>"]], body: "{}" };
+    mockIPC((cmd, args) => {
+      seen.push([cmd, args]);
+      return preview;
+    });
+    const request = { profileId: "p1", chatId: "c1", input: "Hello", model: null };
+    await expect(tauriApi.previewRequest(request)).resolves.toEqual(preview);
+    expect(seen).toEqual([["preview_request", { request }]]);
+  });
 });

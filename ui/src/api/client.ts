@@ -23,6 +23,7 @@ import type {
   ProfileDraft,
   ProfileSummary,
   ProviderKind,
+  RequestPreview,
   SavedProfile,
   SourceInfo,
   StartGeneration,
@@ -56,6 +57,11 @@ export interface Api {
   loadChat(chatId: string): Promise<ChatView>;
   /** Returns as soon as the generation is registered; its events go to `onEvent`. */
   startGeneration(request: StartGeneration, onEvent: (event: ChatEvent) => void): Promise<GenerationStarted>;
+  /**
+   * The request `request` would send, after post-processing, with keys redacted. Sends and
+   * saves nothing; an empty `input` shows the conversation so far.
+   */
+  previewRequest(request: StartGeneration): Promise<RequestPreview>;
   /** True when a running generation was told to stop. */
   cancelGeneration(generationId: string): Promise<boolean>;
   /** Opens an http(s) link in the system browser. */
@@ -113,6 +119,7 @@ export const tauriApi: Api = {
     channel.onmessage = onEvent;
     return call(() => commands.startGeneration(request, channel));
   },
+  previewRequest: (request) => call(() => commands.previewRequest(request)),
   cancelGeneration: (generationId) => plain(() => commands.cancelGeneration(generationId)),
   openExternal: async (url) => {
     await call(() => commands.openExternal(url));

@@ -52,6 +52,8 @@ export type MessageState = StoredMessage["state"];
 export type Role = StoredMessage["role"];
 
 export type StartGeneration = Parameters<Commands["startGeneration"]>[0];
+/** The request a message would send, as it goes on the wire (keys redacted). */
+export type RequestPreview = Returned<"previewRequest">;
 export type GenerationStarted = Returned<"startGeneration">;
 export type ChatEvent = Parameters<Commands["startGeneration"]>[1] extends Channel<infer E> ? E : never;
 export type Usage = Extract<ChatEvent, { type: "usage" }>["usage"];

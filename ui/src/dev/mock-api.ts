@@ -9,6 +9,8 @@
  * - a URL on port 9 → `network`;
  * - a message containing `fail` → `failed` after some text; `429` → `rateLimited`;
  *   `think` → reasoning first; `slow` → a long reply.
+ * Claude profiles start every reply with their prefill, and `previewRequest` builds the request
+ * each source's API would get (Messages API for Claude, chat completions for the rest).
  * Scenarios (`?mock=NAME` in dev): "" first launch, `chat` a connected profile with chats.
  *
  * Never part of a production build: `main.ts` imports it only under `import.meta.env.DEV`.
@@ -24,6 +26,7 @@ import type {
   NormalizedUrl,
   ProfileSummary,
   ProviderKind,
+  RequestPreview,
   SourceInfo,
   StoredMessage,
   TrayAction,
@@ -47,14 +50,23 @@ export interface MockApi extends Api {
   emitProfilesChanged(): void;
 }
 
-const chat = (streaming = true) => ({ api: "chatCompletion" as const, streaming, modelList: true, serverAbort: false });
-const text = (streaming: boolean, modelList: boolean, serverAbort: boolean) => ({
-  api: "textCompletion" as const, streaming, modelList, serverAbort,
+const chat = (streaming = true, prefill = false) => ({
+  api: "chatCompletion" as const, streaming, modelList: true, serverAbort: false, prefill,
 });
+const text = (streaming: boolean, modelList: boolean, serverAbort: boolean) => ({
+  api: "textCompletion" as const, streaming, modelList, serverAbort, prefill: false,
+});
+
+/** How the backend shows a key in a request preview. */
+const REDACTED = "<redacted>";
+/** The Messages API version the backend sends. */
+const ANTHROPIC_VERSION = "2023-06-01";
+/** `max_tokens` is required by the Messages API; sent when the profile sets none. */
+const CLAUDE_MAX_TOKENS = 4096;
 
 export const MOCK_SOURCES: SourceInfo[] = [
   { kind: "openai", id: "openai", label: "OpenAI", defaultUrl: "https://api.openai.com/v1", key: "required", capabilities: chat(), supported: true },
-  { kind: "claude", id: "claude", label: "Anthropic Claude", defaultUrl: "https://api.anthropic.com/v1", key: "required", capabilities: chat(), supported: false },
+  { kind: "claude", id: "claude", label: "Anthropic Claude", defaultUrl: "https://api.anthropic.com/v1", key: "required", capabilities: chat(true, true), supported: true },
   { kind: "mistral", id: "mistral", label: "Mistral AI", defaultUrl: "https://api.mistral.ai/v1", key: "required", capabilities: chat(), supported: true },
   { kind: "openrouter", id: "openrouter", label: "OpenRouter", defaultUrl: "https://openrouter.ai/api/v1", key: "required", capabilities: chat(), supported: true },
   { kind: "custom", id: "custom", label: "Custom (OpenAI-compatible)", defaultUrl: "http://127.0.0.1:8080/v1", key: "optional", capabilities: chat(), supported: true },
@@ -69,6 +81,10 @@ export const MOCK_SOURCES: SourceInfo[] = [
 
 const MODELS: Partial<Record<ProviderKind, ModelInfo[]>> = {
   openai: [{ id: "gpt-4o-mini" }, { id: "gpt-4o" }, { id: "o3-mini" }],
+  claude: [
+    { id: "claude-sonnet-4-5", name: "Claude Sonnet 4.5", contextLength: 200000 },
+    { id: "claude-haiku-4-5", name: "Claude Haiku 4.5", contextLength: 200000 },
+  ],
   mistral: [{ id: "mistral-small-latest" }, { id: "mistral-large-latest" }],
   openrouter: [{ id: "openrouter/auto", name: "Auto router" }, { id: "meta-llama/llama-3.1-70b-instruct", contextLength: 131072 }],
   custom: [{ id: "llama-3.1-8b-instruct", contextLength: 8192 }, { id: "qwen2.5-7b-instruct", contextLength: 32768 }],
@@ -106,6 +122,72 @@ function withoutNulls<T extends object>(value: T): { [K in keyof T]: Exclude<T[K
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null)) as { [K in keyof T]: Exclude<T[K], null> };
 }
 
+/** The prefill a reply starts with: only for sources that continue one, without trailing space. */
+function prefillOf(profile: ProfileSummary): string | null {
+  const source = MOCK_SOURCES.find((s) => s.kind === profile.source);
+  const prefill = profile.prefill?.trimEnd() ?? "";
+  return source?.capabilities.prefill && prefill !== "" ? prefill : null;
+}
+
+type Turn = { role: string; content: string };
+
+/**
+ * The request a message would send, as the backend previews it: the system prompt, the chat so
+ * far (empty replies left out), the new message (if any) and, for Claude, the prefill.
+ */
+function previewOf(
+  profile: ProfileSummary, model: string, hasKey: boolean, history: readonly StoredMessage[], input: string,
+): RequestPreview {
+  const system = profile.systemPrompt?.trim() ? profile.systemPrompt : null;
+  const turns: Turn[] = history
+    .filter((m) => !(m.role === "assistant" && m.content === ""))
+    .map((m) => ({ role: m.role === "tool" ? "user" : m.role, content: m.content }));
+  if (input !== "") turns.push({ role: "user", content: input });
+  const params = profile.params;
+  const headers: [string, string][] = [["content-type", "application/json"]];
+  const put = (body: Record<string, unknown>, key: string, value: unknown) => {
+    if (value !== undefined && value !== null) body[key] = value;
+  };
+
+  if (profile.source === "claude") {
+    headers.push(["anthropic-version", ANTHROPIC_VERSION], ...profile.headers);
+    if (hasKey) headers.push(["x-api-key", REDACTED]);
+    // The Messages API wants alternating turns that start with the user.
+    const merged: Turn[] = [];
+    for (const turn of turns) {
+      const last = merged.at(-1);
+      if (last && last.role === turn.role) last.content = `${last.content}\n\n${turn.content}`;
+      else merged.push({ ...turn });
+    }
+    if (merged[0]?.role !== "user") merged.unshift({ role: "user", content: "[Start a new chat]" });
+    const prefill = prefillOf(profile);
+    if (prefill) merged.push({ role: "assistant", content: prefill });
+    const body: Record<string, unknown> = { model, max_tokens: params.maxTokens ?? CLAUDE_MAX_TOKENS };
+    put(body, "system", system);
+    body.messages = merged;
+    put(body, "temperature", params.temperature);
+    put(body, "top_p", params.topP);
+    put(body, "top_k", params.topK);
+    if (params.stop?.length) body.stop_sequences = params.stop;
+    body.stream = true;
+    return { method: "POST", url: `${profile.url}/messages`, headers, body: JSON.stringify(body, null, 2) };
+  }
+
+  headers.push(...profile.headers);
+  if (hasKey) headers.push(["authorization", `Bearer ${REDACTED}`]);
+  const messages: Turn[] = system ? [{ role: "system", content: system }, ...turns] : turns;
+  const body: Record<string, unknown> = { model, messages };
+  put(body, "max_tokens", params.maxTokens);
+  put(body, "temperature", params.temperature);
+  put(body, "top_p", params.topP);
+  put(body, "frequency_penalty", params.frequencyPenalty);
+  put(body, "presence_penalty", params.presencePenalty);
+  put(body, "seed", params.seed);
+  if (params.stop?.length) body.stop = params.stop;
+  body.stream = true;
+  return { method: "POST", url: `${profile.url}/chat/completions`, headers, body: JSON.stringify(body, null, 2) };
+}
+
 function ipcError(kind: IpcError["kind"], message: string, extra: Partial<IpcError> = {}): AppError {
   return new AppError({ kind, message, ...extra });
 }
@@ -122,7 +204,8 @@ function normalize(source: ProviderKind, raw: string): NormalizedUrl {
   } catch {
     throw ipcError("invalidRequest", `“${raw}” is not a URL.`);
   }
-  for (const suffix of ["/chat/completions", "/completions", "/models"]) {
+  const suffixes = source === "claude" ? ["/messages", "/models"] : ["/chat/completions", "/completions", "/models"];
+  for (const suffix of suffixes) {
     if (url.endsWith(suffix)) {
       url = url.slice(0, -suffix.length);
       changes.push(`removed ${suffix}`);
@@ -199,7 +282,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     const id = "profile-local";
     profiles.set(id, {
       id, name: "Local llama.cpp", source: "custom", url: "http://127.0.0.1:8080/v1", model: "llama-3.1-8b-instruct",
-      params: { temperature: 0.7, maxTokens: 512, stop: [] }, systemPrompt: null, postProcessing: "none",
+      params: { temperature: 0.7, maxTokens: 512, stop: [] }, systemPrompt: null, prefill: null, postProcessing: "none",
       bypassStatusCheck: false, headers: [], createdAt: now() - 86_400_000 * 3, updatedAt: now() - 3_600_000, hasKey: false,
     });
     activeProfileId = id;
@@ -247,6 +330,12 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     const save = (patch: Partial<StoredMessage>) => reply && Object.assign(reply, patch, { updatedAt: now() });
     send({ type: "started", generationId, chatId, messageId, model });
     const lower = input.toLowerCase();
+    // Like the backend: the reply starts with the prefill the model continues.
+    const prefill = prefillOf(profile);
+    if (prefill) {
+      send({ type: "delta", text: prefill });
+      save({ content: prefill });
+    }
     try {
       if (keys.get(profile.id) === "bad") {
         throw { kind: "auth", message: `Profile “${profile.name}”: the server rejected the API key (401).`, status: 401 } satisfies IpcError;
@@ -315,7 +404,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
       const before = profiles.get(id);
       const profile: ProfileSummary = {
         id, name: draft.name, source: draft.source, url: normalized.url, model: draft.model || null,
-        params: withoutNulls(draft.params), systemPrompt: draft.systemPrompt || null,
+        params: withoutNulls(draft.params), systemPrompt: draft.systemPrompt || null, prefill: draft.prefill || null,
         postProcessing: draft.postProcessing, bypassStatusCheck: draft.bypassStatusCheck,
         headers: before?.headers ?? [], createdAt: before?.createdAt ?? now(), updatedAt: now(), hasKey: keys.has(id),
       };
@@ -417,6 +506,18 @@ export function createMockApi(options: MockOptions = {}): MockApi {
       // Like the real channel: events start after the command has answered.
       setTimeout(() => void stream(generationId, id, reply.id, model, request.input, profile, onEvent), 0);
       return { generationId, chatId, userMessageId: user.id };
+    },
+    async previewRequest(request) {
+      calls.push(`previewRequest:${request.chatId ?? "new"}:${request.input}`);
+      const profile = profileOf(request.profileId);
+      const source = MOCK_SOURCES.find((s) => s.kind === profile.source);
+      if (source?.key === "required" && !keys.has(profile.id)) {
+        throw ipcError("notConfigured", `Profile “${profile.name}” has no API key, and ${source.label} needs one.`, { provider: profile.source });
+      }
+      const model = request.model ?? profile.model;
+      if (!model) throw ipcError("notConfigured", `Profile “${profile.name}” has no model: pick or type one.`);
+      const history = request.chatId ? (messages.get(request.chatId) ?? []) : [];
+      return previewOf(profile, model, keys.has(profile.id), history, request.input);
     },
     async cancelGeneration(generationId) {
       calls.push(`cancelGeneration:${generationId}`);

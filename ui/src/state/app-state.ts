@@ -12,6 +12,7 @@ import type {
   ErrorKind,
   ModelInfo,
   ProfileSummary,
+  RequestPreview,
   SourceInfo,
   TestReport,
 } from "../api";
@@ -38,8 +39,8 @@ export interface Banner {
   readonly action: BannerAction | null;
 }
 
-/** Elements the controller can ask the view to focus. */
-export type FocusTarget = "key" | "model" | "drawer" | "composer" | "search";
+/** Elements the controller can ask the view to focus ("preview": the "Show request" button). */
+export type FocusTarget = "key" | "model" | "drawer" | "composer" | "search" | "preview";
 
 /** The outcome of "Test message". */
 export type TestResult = { ok: true; report: TestReport } | { ok: false; text: string };
@@ -49,6 +50,7 @@ export interface Busy {
   readonly connect: boolean;
   readonly test: boolean;
   readonly models: boolean;
+  readonly preview: boolean;
 }
 
 export interface AppState {
@@ -88,6 +90,8 @@ export interface AppState {
   /** The chat session the generation belongs to. */
   readonly generationSession: number | null;
   readonly banner: Banner | null;
+  /** "What will be sent": the request the next message would make, while the panel is open. */
+  readonly requestPreview: RequestPreview | null;
   /** The latest focus request; `seq` makes repeated requests for one target distinct. */
   readonly focus: { readonly target: FocusTarget; readonly seq: number } | null;
 }
@@ -110,7 +114,7 @@ export function initialState(): AppState {
     models: null,
     drawerOpen: false,
     sidebarOpen: false,
-    busy: { connect: false, test: false, models: false },
+    busy: { connect: false, test: false, models: false, preview: false },
     testResult: null,
     keySaves: 0,
     keyError: null,
@@ -125,6 +129,7 @@ export function initialState(): AppState {
     generation: null,
     generationSession: null,
     banner: null,
+    requestPreview: null,
     focus: null,
   };
 }

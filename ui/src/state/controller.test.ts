@@ -25,6 +25,7 @@ function newForm(source: ProviderKind, url: string, key = "", name = ""): Profil
       url,
       model: null,
       systemPrompt: null,
+      prefill: null,
       params: { stop: [] },
       postProcessing: "none",
       bypassStatusCheck: false,
@@ -270,6 +271,97 @@ describe("chat", () => {
     expect(state.chatTitle).toBe(first.title);
     expect(state.messages.map((m) => m.state)).toEqual(["complete", "complete", "complete", "stopped"]);
     expect(state.messages[1]?.reasoning).toMatch(/short explanation/);
+  });
+});
+
+describe("what will be sent", () => {
+  it("asks for the request the composer's text would make in the current chat", async () => {
+    const { api, controller } = await started({ scenario: "chat" });
+    await vi.waitFor(() => expect(controller.store.get().chats.length).toBe(5));
+    const chat = controller.store.get().chats[0]!;
+    await controller.openChat(chat.id);
+    const preview = vi.spyOn(api, "previewRequest");
+    expect(await controller.previewRequest("  And how do I resume it?\n")).toBe(true);
+    expect(preview).toHaveBeenCalledExactlyOnceWith({
+      profileId: "profile-local",
+      chatId: chat.id,
+      input: "And how do I resume it?",
+      model: "llama-3.1-8b-instruct",
+    });
+    const state = controller.store.get();
+    expect(state.requestPreview).toMatchObject({ method: "POST", url: "http://127.0.0.1:8080/v1/chat/completions" });
+    const body = JSON.parse(state.requestPreview!.body) as { messages: { role: string; content: string }[] };
+    expect(body.messages.at(-1)).toEqual({ role: "user", content: "And how do I resume it?" });
+    expect(body.messages.length).toBe(5);
+    expect(state.busy.preview).toBe(false);
+    expect(api.calls.some((c) => c.startsWith("startGeneration"))).toBe(false);
+    expect(state.messages.length).toBe(4); // nothing was sent or saved
+  });
+
+  it("previews a new chat with no chat id, and the conversation so far for an empty box", async () => {
+    const { api, controller } = await started({ scenario: "chat" });
+    controller.newChat();
+    const preview = vi.spyOn(api, "previewRequest");
+    await controller.previewRequest("   ");
+    expect(preview).toHaveBeenCalledWith(expect.objectContaining({ chatId: null, input: "" }));
+    expect(JSON.parse(controller.store.get().requestPreview!.body).messages).toEqual([]);
+  });
+
+  it("closes, handing focus back to the button, and closes when another chat is opened", async () => {
+    const { controller } = await started({ scenario: "chat" });
+    await controller.previewRequest("hi");
+    controller.closeRequestPreview();
+    expect(controller.store.get()).toMatchObject({ requestPreview: null, focus: { target: "preview" } });
+    await controller.previewRequest("hi");
+    expect(controller.store.get().requestPreview).not.toBeNull();
+    controller.newChat();
+    expect(controller.store.get().requestPreview).toBeNull();
+  });
+
+  it("shows Claude's request: /messages, the version header, the key redacted, system apart, the prefill last", async () => {
+    const { controller } = await started();
+    const form = newForm("claude", "https://api.anthropic.com/v1", "sk-ant-secret");
+    form.draft.systemPrompt = "Be brief.";
+    form.draft.prefill = "Certainly! ";
+    expect(await controller.connect(form)).toBe(true);
+    await controller.previewRequest("Name a colour.");
+    const preview = controller.store.get().requestPreview!;
+    expect(preview.url).toBe("https://api.anthropic.com/v1/messages");
+    expect(preview.headers).toContainEqual(["x-api-key", "<redacted>"]);
+    expect(preview.headers).toContainEqual(["anthropic-version", "2023-06-01"]);
+    expect(JSON.stringify(preview)).not.toContain("sk-ant-secret");
+    const body = JSON.parse(preview.body);
+    expect(body.system).toBe("Be brief.");
+    expect(body.messages).toEqual([
+      { role: "user", content: "Name a colour." },
+      { role: "assistant", content: "Certainly!" },
+    ]);
+  });
+
+  it("starts a Claude reply with the prefill", async () => {
+    const { controller } = await started();
+    const form = newForm("claude", "https://api.anthropic.com/v1", "sk-ant-secret");
+    form.draft.prefill = "Certainly!";
+    await controller.connect(form);
+    await controller.send("Hello");
+    await replyEnded(controller);
+    expect(controller.store.get().messages.at(-1)?.content.startsWith("Certainly!Server-sent")).toBe(true);
+  });
+
+  it("reports a refused preview in the banner and opens nothing", async () => {
+    const { api, controller } = await started();
+    controller.store.update({ drawerOpen: false });
+    const preview = vi.spyOn(api, "previewRequest");
+    expect(await controller.previewRequest("Hello")).toBe(false);
+    expect(preview).not.toHaveBeenCalled();
+    expect(controller.store.get()).toMatchObject({ requestPreview: null, drawerOpen: true, banner: { kind: "notConfigured" } });
+
+    await controller.connect(newForm("tabby", "http://127.0.0.1:5000/v1")); // no model
+    controller.dismissBanner();
+    expect(await controller.previewRequest("Hello")).toBe(false);
+    expect(preview).toHaveBeenCalledOnce();
+    expect(controller.store.get()).toMatchObject({ requestPreview: null, banner: { kind: "notConfigured" } });
+    expect(controller.store.get().busy.preview).toBe(false);
   });
 });
 

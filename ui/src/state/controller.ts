@@ -167,6 +167,7 @@ export class Controller {
         testResult: null,
         keyError: null,
         urlNotice: null,
+        requestPreview: null,
       });
     }
     if (profileId === null) return;
@@ -420,6 +421,7 @@ export class Controller {
       messages: [],
       loadingChat: false,
       sidebarOpen: false,
+      requestPreview: null,
     }));
     this.requestFocus("composer");
   }
@@ -435,6 +437,7 @@ export class Controller {
       messages: [],
       loadingChat: true,
       sidebarOpen: false,
+      requestPreview: null,
     });
     try {
       const view = await this.api.loadChat(chatId);
@@ -512,6 +515,48 @@ export class Controller {
       this.handleError(ipc, { profile });
       return false;
     }
+  }
+
+  /**
+   * "What will be sent": asks the backend for the request that sending `text` next would make
+   * (the conversation so far when it is empty) and opens the panel with it. Runs after any
+   * pending profile save, so the preview reflects the drawer's latest edits.
+   */
+  async previewRequest(text: string): Promise<boolean> {
+    if (this.state.busy.preview) return false;
+    const chosen = selectedProfile(this.state);
+    if (!chosen) {
+      this.handleError({ kind: "notConfigured", message: "Connect to a model first." });
+      return false;
+    }
+    let profile = chosen;
+    const session = this.state.chatSession;
+    const chatId = this.state.chatId;
+    const input = text.trim();
+    this.setBusy("preview", true);
+    try {
+      const preview = await this.serial(() => {
+        // A save queued before this may have changed the profile (its model, say).
+        const current = selectedProfile(this.state) ?? chosen;
+        profile = current;
+        return this.api.previewRequest({ profileId: current.id, chatId, input, model: current.model });
+      });
+      if (this.state.chatSession !== session) return false; // another chat is on screen now
+      this.store.update({ requestPreview: preview });
+      return true;
+    } catch (error) {
+      this.handleError(error, { profile });
+      return false;
+    } finally {
+      this.setBusy("preview", false);
+    }
+  }
+
+  /** Closes "What will be sent" and gives focus back to the button that opened it. */
+  closeRequestPreview(): void {
+    if (this.state.requestPreview === null) return;
+    this.store.update({ requestPreview: null });
+    this.requestFocus("preview");
   }
 
   /** Stops the streaming reply; its text so far stays, marked "stopped". */

@@ -1,7 +1,7 @@
 // Form helpers: source groups, unique names, URL swapping and stop strings.
 
 import { describe, expect, it } from "vitest";
-import { MOCK_SOURCES } from "../dev/mock-api";
+import { createMockApi, MOCK_SOURCES } from "../dev/mock-api";
 import type { ProfileSummary } from "../api";
 import {
   draftDiffers,
@@ -22,8 +22,11 @@ describe("groupSources", () => {
     expect(groups.map((g) => g.label)).toEqual(["Chat completion", "Text completion"]);
     const chat = groups[0]!.sources;
     expect(chat.every((s) => s.capabilities.api === "chatCompletion")).toBe(true);
-    expect(chat.at(-1)?.kind).toBe("claude");
+    expect(chat.map((s) => s.kind).slice(0, 2)).toEqual(["openai", "claude"]);
     expect(groups[1]!.sources.map((s) => s.kind)).toEqual(["kobold", "koboldcpp", "horde", "novelai"]);
+
+    const comingSoon = MOCK_SOURCES.map((s) => (s.kind === "mistral" ? { ...s, supported: false } : s));
+    expect(groupSources(comingSoon)[0]!.sources.at(-1)?.kind).toBe("mistral");
   });
 
   it("leaves out empty groups", () => {
@@ -72,7 +75,7 @@ describe("stop strings", () => {
 describe("draftDiffers", () => {
   const profile: ProfileSummary = {
     id: "p1", name: "Local", source: "custom", url: "http://127.0.0.1:8080/v1", model: null,
-    params: { temperature: 0.7, stop: [] }, systemPrompt: null, postProcessing: "none",
+    params: { temperature: 0.7, stop: [] }, systemPrompt: null, prefill: null, postProcessing: "none",
     bypassStatusCheck: false, headers: [], createdAt: 0, updatedAt: 0, hasKey: false,
   };
 
@@ -84,5 +87,33 @@ describe("draftDiffers", () => {
     expect(draftDiffers({ ...draft, params: { temperature: 0.2 } }, profile)).toBe(true);
     expect(draftDiffers({ ...draft, params: { temperature: 0.7, stop: ["x"] } }, profile)).toBe(true);
     expect(draftDiffers({ ...draft, model: "m" }, profile)).toBe(true);
+    expect(draftDiffers({ ...draft, prefill: "Sure," }, profile)).toBe(true);
+    expect(draftDiffers({ ...draft, prefill: undefined }, profile)).toBe(false);
+  });
+});
+
+describe("draftFromProfile", () => {
+  it("carries the assistant prefill both ways", () => {
+    const claude: ProfileSummary = {
+      id: "p2", name: "Claude", source: "claude", url: "https://api.anthropic.com/v1", model: "claude-sonnet-4-5",
+      params: { stop: [] }, systemPrompt: "Be brief.", prefill: "Certainly! Here is", postProcessing: "none",
+      bypassStatusCheck: false, headers: [], createdAt: 0, updatedAt: 0, hasKey: true,
+    };
+    const draft = draftFromProfile(claude);
+    expect(draft.prefill).toBe("Certainly! Here is");
+    expect(draftDiffers(draft, claude)).toBe(false);
+    expect(draftDiffers({ ...draft, prefill: null }, claude)).toBe(true);
+    expect(draftFromProfile({ ...claude, prefill: null }).prefill).toBeNull();
+  });
+
+  it("survives a save through the backend", async () => {
+    const api = createMockApi({ tick: 0, latency: 0 });
+    const saved = await api.saveProfile({
+      id: null, name: "Claude", source: "claude", url: "https://api.anthropic.com/v1", model: null,
+      systemPrompt: null, prefill: "<thinking>", params: {}, postProcessing: "none", bypassStatusCheck: false,
+    });
+    expect(saved.profile.prefill).toBe("<thinking>");
+    const again = await api.saveProfile({ ...draftFromProfile(saved.profile), prefill: "" });
+    expect(again.profile.prefill).toBeNull();
   });
 });

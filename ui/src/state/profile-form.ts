@@ -95,6 +95,7 @@ export function draftFromProfile(profile: ProfileSummary): ProfileDraft {
     url: profile.url,
     model: profile.model,
     systemPrompt: profile.systemPrompt,
+    prefill: profile.prefill,
     params: profile.params,
     postProcessing: profile.postProcessing,
     bypassStatusCheck: profile.bypassStatusCheck,
@@ -110,6 +111,7 @@ export function draftDiffers(draft: ProfileDraft, profile: ProfileSummary): bool
     draft.url !== current.url ||
     (draft.model ?? null) !== (current.model ?? null) ||
     (draft.systemPrompt ?? null) !== (current.systemPrompt ?? null) ||
+    (draft.prefill ?? null) !== (current.prefill ?? null) ||
     draft.postProcessing !== current.postProcessing ||
     draft.bypassStatusCheck !== current.bypassStatusCheck ||
     !paramsEqual(draft.params, current.params)

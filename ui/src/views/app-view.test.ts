@@ -2,6 +2,7 @@
 // connect drawer's behaviour, the composer and the keyboard.
 
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { AppError, type RequestPreview } from "../api";
 import { createMockApi, type MockApi } from "../dev/mock-api";
 import { Controller } from "../state/controller";
 import { mountApp } from "./app-view";
@@ -10,7 +11,7 @@ const REQUIRED_IDS = [
   "source", "url", "url-preview", "api-key", "key-status", "key-error", "clear-key", "connect", "bypass",
   "model-select", "model-input", "test-message", "test-result", "status-light", "status-text", "profile-name",
   "save-profile", "profile-switcher", "composer", "send", "stop", "messages", "new-chat", "chat-list",
-  "drawer-toggle", "banner",
+  "drawer-toggle", "banner", "prefill", "preview-request", "request-preview", "request-preview-close",
 ];
 
 let unmount: (() => void) | null = null;
@@ -81,9 +82,12 @@ describe("the window", () => {
     expect($("drawer").hidden).toBe(false);
     const groups = [...$<HTMLSelectElement>("source").querySelectorAll("optgroup")].map((g) => g.label);
     expect(groups).toEqual(["Chat completion", "Text completion"]);
+    const kobold = $("source").querySelector<HTMLOptionElement>('option[value="kobold"]');
+    expect(kobold?.disabled).toBe(true);
+    expect(kobold?.textContent).toBe("KoboldAI United (coming soon)");
     const claude = $("source").querySelector<HTMLOptionElement>('option[value="claude"]');
-    expect(claude?.disabled).toBe(true);
-    expect(claude?.textContent).toBe("Anthropic Claude (coming soon)");
+    expect(claude?.disabled).toBe(false);
+    expect(claude?.textContent).toBe("Anthropic Claude");
     expect($<HTMLInputElement>("url").value).toBe("https://api.openai.com/v1");
     expect($("api-key-need").textContent).toBe("(required)");
   });
@@ -264,5 +268,135 @@ describe("the window", () => {
     await vi.waitFor(() => expect($("status-light").dataset.state).toBe("connected"));
     expect(controller.store.get().selectedProfileId).toBe(cloud!.value);
     expect($<HTMLInputElement>("profile-name").value).toBe("Cloud");
+  });
+});
+
+describe("the assistant prefill", () => {
+  it("shows only for sources whose replies can start with a prefill", async () => {
+    await mount();
+    const field = $("prefill-field");
+    const prefill = $<HTMLTextAreaElement>("prefill");
+    expect(field.closest("#generation-settings")).not.toBeNull();
+    expect(field.hidden).toBe(true);
+    choose($<HTMLSelectElement>("source"), "claude");
+    expect(field.hidden).toBe(false);
+    expect(document.querySelector('label[for="prefill"]')?.textContent).toBe("Assistant prefill");
+    expect(prefill.getAttribute("aria-describedby")).toBe("prefill-hint");
+    expect($("prefill-hint").textContent).toBe("The reply starts with this text; the model continues it.");
+    for (const kind of ["openai", "custom", "koboldcpp"]) {
+      choose($<HTMLSelectElement>("source"), kind);
+      expect(field.hidden, kind).toBe(true);
+    }
+  });
+
+  it("is saved with the profile and filled back in", async () => {
+    const { controller } = await mount();
+    choose($<HTMLSelectElement>("source"), "claude");
+    type($<HTMLInputElement>("api-key"), "sk-ant-test");
+    type($<HTMLTextAreaElement>("prefill"), "Certainly! Here is");
+    $<HTMLFormElement>("connect-form").requestSubmit();
+    await vi.waitFor(() => expect($("status-light").dataset.state).toBe("connected"));
+    const id = controller.store.get().selectedProfileId!;
+    expect(controller.store.get().profiles.find((p) => p.id === id)?.prefill).toBe("Certainly! Here is");
+
+    const prefill = $<HTMLTextAreaElement>("prefill");
+    prefill.value = "Sure:";
+    prefill.dispatchEvent(new Event("change", { bubbles: true }));
+    await vi.waitFor(() => expect(controller.store.get().profiles.find((p) => p.id === id)?.prefill).toBe("Sure:"));
+
+    prefill.blur();
+    await controller.selectProfile(null);
+    expect(prefill.value).toBe("");
+    await controller.selectProfile(id);
+    expect(prefill.value).toBe("Sure:");
+    expect($("prefill-field").hidden).toBe(false);
+  });
+});
+
+describe("what will be sent", () => {
+  const PREVIEW: RequestPreview = {
+    method: "POST",
+    url: "https://api.anthropic.com/v1/messages",
+    headers: [["content-type", "application/json"], ["anthropic-version", "2023-06-01"], ["x-api-key", "<redacted>"]],
+    body: '{\n  "system": "<script>alert(1)</script>",\n  "messages": [{ "role": "user", "content": "<b>hi</b>" }]\n}',
+  };
+
+  it("asks with the composer's text and the current chat, and leaves the text in the box", async () => {
+    const { api, controller } = await mount("chat");
+    await vi.waitFor(() => expect(controller.store.get().chats.length).toBe(5));
+    const chat = controller.store.get().chats[0]!;
+    await controller.openChat(chat.id);
+    const preview = vi.spyOn(api, "previewRequest");
+    const composer = $<HTMLTextAreaElement>("composer");
+    type(composer, "And now?");
+    $("preview-request").click();
+    await vi.waitFor(() => expect($("request-preview").hidden).toBe(false));
+    expect(preview).toHaveBeenCalledExactlyOnceWith({
+      profileId: "profile-local", chatId: chat.id, input: "And now?", model: "llama-3.1-8b-instruct",
+    });
+    expect(composer.value).toBe("And now?");
+    expect($("request-preview-line").textContent).toBe("POST http://127.0.0.1:8080/v1/chat/completions");
+    expect($("request-preview-body").textContent).toContain('"content": "And now?"');
+    expect($("preview-request").getAttribute("aria-expanded")).toBe("true");
+  });
+
+  it("shows method, URL, headers and body as text, never as markup", async () => {
+    const { api } = await mount("chat");
+    vi.spyOn(api, "previewRequest").mockResolvedValue(PREVIEW);
+    $("preview-request").click();
+    await vi.waitFor(() => expect($("request-preview").hidden).toBe(false));
+    const panel = $("request-preview");
+    expect(panel.getAttribute("role")).toBe("dialog");
+    expect(document.getElementById(panel.getAttribute("aria-labelledby")!)?.textContent).toBe("What will be sent");
+    expect($("request-preview-line").textContent).toBe("POST https://api.anthropic.com/v1/messages");
+    expect($("request-preview-headers").textContent).toBe(
+      "content-type: application/json\nanthropic-version: 2023-06-01\nx-api-key: <redacted>",
+    );
+    const body = $("request-preview-body");
+    expect(body.tagName).toBe("CODE");
+    expect(body.parentElement?.tagName).toBe("PRE");
+    expect(body.textContent).toBe(PREVIEW.body);
+    expect(panel.querySelector("script, b")).toBeNull();
+    expect(body.children.length).toBe(0);
+  });
+
+  it("closes with Esc and with Close, giving focus back to the button", async () => {
+    const { api } = await mount("chat");
+    vi.spyOn(api, "previewRequest").mockResolvedValue(PREVIEW);
+    const button = $<HTMLButtonElement>("preview-request");
+    button.focus();
+    button.click();
+    await vi.waitFor(() => expect($("request-preview").hidden).toBe(false));
+    expect(document.activeElement).toBe($("request-preview-close"));
+    press($("request-preview-close"), "Escape");
+    expect($("request-preview").hidden).toBe(true);
+    expect(document.activeElement).toBe(button);
+    expect(button.getAttribute("aria-expanded")).toBe("false");
+
+    button.click();
+    await vi.waitFor(() => expect($("request-preview").hidden).toBe(false));
+    $("request-preview-close").click();
+    expect($("request-preview").hidden).toBe(true);
+    expect(document.activeElement).toBe(button);
+
+    // Esc elsewhere in the window closes it too.
+    button.click();
+    await vi.waitFor(() => expect($("request-preview").hidden).toBe(false));
+    $<HTMLTextAreaElement>("composer").focus();
+    press($("composer"), "Escape");
+    expect($("request-preview").hidden).toBe(true);
+    expect(document.activeElement).toBe(button);
+  });
+
+  it("reports a failure in the banner and keeps the panel shut", async () => {
+    const { api } = await mount("chat");
+    vi.spyOn(api, "previewRequest").mockRejectedValue(
+      new AppError({ kind: "modelNotFound", message: "Profile “Local llama.cpp”: the server has no model “x”." }),
+    );
+    $("preview-request").click();
+    await vi.waitFor(() => expect($("banner").hidden).toBe(false));
+    expect($("banner").dataset.kind).toBe("modelNotFound");
+    expect($("request-preview").hidden).toBe(true);
+    expect($("preview-request").getAttribute("aria-busy")).toBe("false");
   });
 });

@@ -14,6 +14,7 @@ import { createComposer, mountComposer } from "./composer";
 import { createConnectPanel, mountConnectPanel } from "./connect-panel";
 import { h, isNarrow, setData, setText } from "./dom";
 import { isModKey, kbd, modKey } from "./keys";
+import { createRequestPreview, mountRequestPreview } from "./request-preview";
 import { createSidebar, mountSidebar } from "./sidebar";
 
 /**
@@ -27,6 +28,7 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
   const composer = createComposer();
   const banner = createBanner();
   const drawer = createConnectPanel();
+  const requestPreview = createRequestPreview();
 
   const sidebarToggle = h("button", {
     id: "sidebar-toggle",
@@ -55,7 +57,7 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
     banner,
     chat.scroller,
     chat.pill,
-    h("div", { class: "composer-wrap" }, composer.form),
+    h("div", { class: "composer-wrap" }, requestPreview.panel, composer.form),
   );
   root.classList.add("app");
   root.replaceChildren(sidebar.root, main, drawer, scrim);
@@ -65,6 +67,7 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
   mountComposer(composer, controller);
   mountBanner(banner, controller);
   mountConnectPanel(drawer, controller);
+  mountRequestPreview(requestPreview, controller);
 
   sidebarToggle.addEventListener("click", () => controller.toggleSidebar());
   drawerToggle.addEventListener("click", () => controller.toggleDrawer());
@@ -101,7 +104,7 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
   };
 }
 
-/** Ctrl/⌘+K drawer, Ctrl/⌘+N new chat, Ctrl/⌘+F search, Esc stop (or close an overlay). */
+/** Ctrl/⌘+K drawer, Ctrl/⌘+N new chat, Ctrl/⌘+F search, Esc stop (or close an overlay or panel). */
 function installShortcuts(controller: Controller, composer: HTMLTextAreaElement, signal: AbortSignal): void {
   document.addEventListener("keydown", (event) => {
     if (event.defaultPrevented) return;
@@ -123,6 +126,9 @@ function installShortcuts(controller: Controller, composer: HTMLTextAreaElement,
       } else if (state.drawerOpen && (isNarrow() || (event.target as Element | null)?.closest("#drawer"))) {
         event.preventDefault();
         controller.toggleDrawer(false);
+      } else if (state.requestPreview) {
+        event.preventDefault();
+        controller.closeRequestPreview();
       } else if (state.sidebarOpen) {
         event.preventDefault();
         controller.toggleSidebar(false);

@@ -1,7 +1,7 @@
 /**
  * The message box: Enter sends, Shift+Enter adds a line, and Send turns into Stop while a
  * reply streams. The text is taken out of the box when sent and given back if the backend
- * refused to start.
+ * refused to start. "Show request" previews what sending the box's text would put on the wire.
  */
 
 import { isGenerating, type AppState } from "../state/app-state";
@@ -15,6 +15,8 @@ export interface ComposerElements {
   textarea: HTMLTextAreaElement;
   send: HTMLButtonElement;
   stop: HTMLButtonElement;
+  /** "Show request": opens `#request-preview`. */
+  preview: HTMLButtonElement;
 }
 
 export function createComposer(): ComposerElements {
@@ -37,16 +39,28 @@ export function createComposer(): ComposerElements {
     hidden: true,
     "aria-keyshortcuts": "Escape",
   });
+  const preview = h("button", {
+    id: "preview-request",
+    type: "button",
+    class: "button quiet",
+    title: "Show the request this message would send",
+    "aria-controls": "request-preview",
+    "aria-expanded": "false",
+    "aria-busy": "false",
+  },
+    h("span", { class: "spinner", "aria-hidden": "true" }),
+    h("span", { class: "button-label", text: "Show request" }),
+  );
   const form = h("form", { class: "composer", id: "composer-form", "aria-label": "Write a message" },
     h("label", { class: "sr-only", for: "composer", text: "Message" }),
     textarea,
-    h("div", { class: "composer-actions" }, send, stop),
+    h("div", { class: "composer-actions" }, preview, send, stop),
   );
-  return { form, textarea, send, stop };
+  return { form, textarea, send, stop, preview };
 }
 
 export function mountComposer(elements: ComposerElements, controller: Controller): void {
-  const { form, textarea, send, stop } = elements;
+  const { form, textarea, send, stop, preview } = elements;
 
   const resize = (): void => {
     textarea.style.height = "auto";
@@ -94,6 +108,13 @@ export function mountComposer(elements: ComposerElements, controller: Controller
     void controller.stop();
     textarea.focus();
   });
+  // Not disabled while busy: a disabled button would drop the keyboard focus.
+  preview.addEventListener("click", () => void controller.previewRequest(textarea.value));
+
+  const renderPreview = (state: AppState): void => {
+    preview.setAttribute("aria-busy", String(state.busy.preview));
+    preview.setAttribute("aria-expanded", String(state.requestPreview !== null));
+  };
 
   controller.store.subscribe((state, previous) => {
     if (isGenerating(state) !== isGenerating(previous)) {
@@ -101,7 +122,12 @@ export function mountComposer(elements: ComposerElements, controller: Controller
       refresh(state);
       if (hadFocus) (isGenerating(state) ? stop : textarea).focus();
     }
+    if (state.busy.preview !== previous.busy.preview || state.requestPreview !== previous.requestPreview) {
+      renderPreview(state);
+    }
     if (state.focus !== previous.focus && state.focus?.target === "composer") textarea.focus();
+    if (state.focus !== previous.focus && state.focus?.target === "preview") preview.focus();
   });
   refresh(controller.store.get());
+  renderPreview(controller.store.get());
 }

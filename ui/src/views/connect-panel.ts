@@ -1,7 +1,7 @@
 /**
  * The connection drawer, in SillyTavern's shape: profile, source, URL (with a live
  * normalisation preview), API key, Connect with a status light, model picker, Test message, and
- * the generation settings.
+ * the generation settings (with an assistant prefill for sources that continue one).
  *
  * The form's fields are the source of truth while someone edits them; the drawer fills them from
  * the selected profile when the selection or the saved profile changes, skipping the field that
@@ -148,6 +148,11 @@ export function createConnectPanel(): HTMLElement {
         field("system-prompt", "System prompt",
           h("textarea", { id: "system-prompt", rows: 3 }),
         ),
+        h("div", { id: "prefill-field", class: "field", hidden: true },
+          h("label", { for: "prefill", class: "field-label", text: "Assistant prefill" }),
+          h("textarea", { id: "prefill", rows: 2, "aria-describedby": "prefill-hint" }),
+          h("p", { id: "prefill-hint", class: "field-note", text: "The reply starts with this text; the model continues it." }),
+        ),
       ),
       h("div", { class: "drawer-footer" },
         h("button", { id: "delete-profile", type: "button", class: "button danger-quiet", text: "Delete profile" }),
@@ -191,6 +196,8 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
   const stop = $<HTMLTextAreaElement>("param-stop");
   const postProcessing = $<HTMLSelectElement>("post-processing");
   const systemPrompt = $<HTMLTextAreaElement>("system-prompt");
+  const prefillField = $("prefill-field");
+  const prefill = $<HTMLTextAreaElement>("prefill");
   const remove = $<HTMLButtonElement>("delete-profile");
   const paramInputs = new Map(NUMERIC_PARAMS.map((n) => [n, $<HTMLInputElement>(paramId(n))] as const));
 
@@ -221,6 +228,8 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
       url: url.value.trim(),
       model: modelValue(),
       systemPrompt: systemPrompt.value.trim() === "" ? null : systemPrompt.value,
+      // Kept while another source is picked, so switching back does not lose it.
+      prefill: prefill.value.trim() === "" ? null : prefill.value,
       params,
       postProcessing: postProcessing.value as PostProcessing,
       bypassStatusCheck: bypass.checked,
@@ -266,6 +275,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
       setValue(stop, formatStopStrings(profile.params.stop));
       setValue(postProcessing, profile.postProcessing);
       setValue(systemPrompt, profile.systemPrompt ?? "");
+      setValue(prefill, profile.prefill ?? "");
     } else {
       const first = s.sources.find((x) => x.supported);
       const keep = sourceInfo(source.value)?.supported ? source.value : (first?.kind ?? "");
@@ -278,6 +288,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
       stop.value = "";
       postProcessing.value = "none";
       systemPrompt.value = "";
+      prefill.value = "";
       modelInput.value = "";
     }
     currentSource = source.value as ProviderKind;
@@ -288,6 +299,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
 
   const renderSourceDetails = (): void => {
     const info = sourceInfo(source.value);
+    show(prefillField, info?.capabilities.prefill ?? false);
     if (!info) {
       setText(sourceNote, "");
       return;
@@ -427,7 +439,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     if (id === null) name.focus();
   });
 
-  for (const input of [name, url, bypass, stop, postProcessing, systemPrompt, ...paramInputs.values()]) {
+  for (const input of [name, url, bypass, stop, postProcessing, systemPrompt, prefill, ...paramInputs.values()]) {
     input.addEventListener("change", saveEdits);
   }
 

@@ -8,6 +8,7 @@
 //!
 //! A provider never touches the store or the keychain: the engine hands it a [`Connection`].
 
+pub mod anthropic;
 pub mod openai_compat;
 
 use std::fmt;
@@ -101,6 +102,8 @@ pub struct Capabilities {
     pub model_list: bool,
     /// Stop tells the server to abort (beyond closing the connection).
     pub server_abort: bool,
+    /// The reply can be started with a prefill the model continues (Claude).
+    pub prefill: bool,
 }
 
 /// The description of one source, as data.
@@ -135,6 +138,7 @@ const fn chat(streaming: bool, server_abort: bool) -> Capabilities {
         streaming,
         model_list: true,
         server_abort,
+        prefill: false,
     }
 }
 
@@ -144,6 +148,7 @@ const fn text(streaming: bool, model_list: bool, server_abort: bool) -> Capabili
         streaming,
         model_list,
         server_abort,
+        prefill: false,
     }
 }
 
@@ -172,8 +177,11 @@ pub const SOURCES: &[SourceInfo] = &[
         label: "Anthropic Claude",
         default_url: "https://api.anthropic.com/v1",
         key: KeyNeed::Required,
-        capabilities: chat(true, false),
-        supported: false,
+        capabilities: Capabilities {
+            prefill: true,
+            ..chat(true, false)
+        },
+        supported: true,
         url_rules: UrlRules {
             version_path: "/v1",
             strip_suffixes: &["/messages", "/models"],
@@ -418,6 +426,22 @@ pub enum StreamEvent {
     Done(StopReason),
 }
 
+/// A request as it would go on the wire, for "show the request" views. Keys are redacted.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WireRequest {
+    /// HTTP method.
+    pub method: String,
+    /// Full URL.
+    pub url: String,
+    /// Headers in the order they are set; key values replaced by [`REDACTED`].
+    pub headers: Vec<(String, String)>,
+    /// The JSON body.
+    pub body: serde_json::Value,
+}
+
+/// What a key looks like in a [`WireRequest`].
+pub const REDACTED: &str = "<redacted>";
+
 /// A configured adapter for one endpoint.
 pub trait Provider: Send + Sync {
     /// What this source can do.
@@ -428,6 +452,9 @@ pub trait Provider: Send + Sync {
 
     /// The models the API lists; `Ok(empty)` when it has no list.
     fn list_models(&self) -> BoxFuture<'_, Result<Vec<ModelInfo>>>;
+
+    /// The request [`stream`](Self::stream) would send for `request` (keys redacted).
+    fn wire_request(&self, request: &ChatRequest) -> Result<WireRequest>;
 
     /// Streams one reply. Honours `cancel` (sending the server's abort where it has one) by
     /// ending the stream without `Done`.
@@ -449,8 +476,10 @@ pub fn build(connection: Connection, http: Http) -> Result<Box<dyn Provider>> {
         ProviderKind::Ooba => &flavor::OOBA,
         ProviderKind::Tabby => &flavor::TABBY,
         ProviderKind::Mancer => &flavor::MANCER,
-        ProviderKind::Claude
-        | ProviderKind::Kobold
+        ProviderKind::Claude => {
+            return Ok(Box::new(anthropic::Anthropic::new(connection, http)));
+        }
+        ProviderKind::Kobold
         | ProviderKind::KoboldCpp
         | ProviderKind::Horde
         | ProviderKind::NovelAi => {

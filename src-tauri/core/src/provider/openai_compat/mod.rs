@@ -32,7 +32,9 @@ use crate::endpoint;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{read_error_body, Http, Target};
 use crate::model::{ChatRequest, ModelInfo};
-use crate::provider::{Capabilities, Connection, Provider, StatusReport, StreamEvent};
+use crate::provider::{
+    Capabilities, Connection, Provider, StatusReport, StreamEvent, WireRequest, REDACTED,
+};
 use crate::stream::{read_all, BodyError, ReadError, SseBody, SseItem};
 
 /// Largest JSON body read (model lists of big routers are a few MB).
@@ -325,6 +327,36 @@ impl Inner {
 impl Provider for OpenAiCompat {
     fn capabilities(&self) -> Capabilities {
         self.inner.conn.kind.info().capabilities
+    }
+
+    fn wire_request(&self, request: &ChatRequest) -> Result<WireRequest> {
+        let inner = &self.inner;
+        let mut headers = vec![("content-type".to_string(), "application/json".to_string())];
+        let set_by_profile = |name: &str| {
+            inner
+                .conn
+                .headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(name))
+        };
+        for (name, value) in inner.flavor.default_headers {
+            if !set_by_profile(name) {
+                headers.push((name.to_string(), value.to_string()));
+            }
+        }
+        headers.extend(inner.conn.headers.iter().cloned());
+        if inner.key().is_some() {
+            headers.push(("authorization".into(), format!("Bearer {REDACTED}")));
+            if inner.flavor.auth == AuthStyle::BearerAndApiKeyHeader {
+                headers.push(("x-api-key".into(), REDACTED.into()));
+            }
+        }
+        Ok(WireRequest {
+            method: "POST".into(),
+            url: endpoint::join(&inner.base(), "/chat/completions"),
+            headers,
+            body: wire::chat_body(inner.flavor, request),
+        })
     }
 
     fn status(&self) -> BoxFuture<'_, Result<StatusReport>> {

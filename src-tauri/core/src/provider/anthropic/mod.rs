@@ -1,0 +1,372 @@
+//! Anthropic's Messages API (`claude`): `x-api-key` + `anthropic-version`, paged model list,
+//! named stream events, thinking as reasoning, errors inside a 200 stream.
+//!
+//! A reverse proxy works the same way: a different base URL and its own password as the key.
+
+pub mod wire;
+
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use futures::stream::BoxStream;
+use futures::FutureExt;
+use reqwest::{Method, Response};
+use secrecy::ExposeSecret;
+use tokio_util::sync::CancellationToken;
+
+use self::wire::{EventMapper, MessageOutcome, StreamFailure};
+use crate::endpoint;
+use crate::error::{Error, ErrorKind, Result};
+use crate::http::{read_error_body, Http, Target};
+use crate::model::{ChatRequest, ModelInfo};
+use crate::provider::openai_compat::wire::ServerError;
+use crate::provider::{
+    Capabilities, Connection, Provider, StatusReport, StreamEvent, WireRequest, REDACTED,
+};
+use crate::stream::{read_all, BodyError, ReadError, SseBody, SseItem};
+
+/// The API version every request names.
+pub const API_VERSION: &str = "2023-06-01";
+const MAX_JSON_BODY: usize = 32 * 1024 * 1024;
+/// Models asked for per page, and the most pages read.
+const PAGE_SIZE: u32 = 100;
+const MAX_PAGES: usize = 50;
+
+/// The Claude adapter.
+pub struct Anthropic {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    conn: Connection,
+    http: Http,
+}
+
+impl Anthropic {
+    /// An adapter for `conn`.
+    pub fn new(conn: Connection, http: Http) -> Anthropic {
+        Anthropic {
+            inner: Arc::new(Inner { conn, http }),
+        }
+    }
+}
+
+impl Inner {
+    fn url(&self, path: &str) -> String {
+        endpoint::join(&self.conn.base_url, path)
+    }
+
+    fn target(&self, url: &str) -> Target {
+        Target::new(self.conn.who.clone(), url, self.conn.kind.id())
+    }
+
+    fn require_key(&self) -> Result<()> {
+        let has_key = self
+            .conn
+            .key
+            .as_ref()
+            .is_some_and(|k| !k.expose_secret().is_empty());
+        if has_key {
+            return Ok(());
+        }
+        Err(Error::not_configured(format!(
+            "{}: {} needs an API key. Save one for this profile first.",
+            self.conn.who,
+            self.conn.kind.label()
+        ))
+        .with_provider(self.conn.kind.id()))
+    }
+
+    fn request(&self, method: Method, url: &str) -> reqwest::RequestBuilder {
+        let mut builder = self.http.client().request(method, url);
+        let set_by_profile = |name: &str| {
+            self.conn
+                .headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(name))
+        };
+        if !set_by_profile("anthropic-version") {
+            builder = builder.header("anthropic-version", API_VERSION);
+        }
+        for (name, value) in &self.conn.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        if let Some(key) = &self.conn.key {
+            builder = builder.header("x-api-key", key.expose_secret());
+        }
+        builder
+    }
+
+    async fn send(&self, method: Method, url: &str, body: Option<Vec<u8>>) -> Result<Response> {
+        let target = self.target(url);
+        let mut request = self.request(method, url);
+        if let Some(body) = body {
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body);
+        }
+        let response = self.http.send(&target, request).await?;
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = read_error_body(response, self.http.idle_timeout()).await;
+        let server = ServerError::from_body(&body);
+        let kind = match server.code.as_deref() {
+            Some("not_found_error") if server.message.starts_with("model") => {
+                ErrorKind::ModelNotFound
+            }
+            Some("overloaded_error") => ErrorKind::ProviderUnavailable,
+            _ => server.kind_for_status(status.as_u16()),
+        };
+        Err(target.http_error(status, &headers, kind, &server.message))
+    }
+
+    fn read_error(&self, target: &Target, err: ReadError, mid_reply: bool) -> Error {
+        match err {
+            ReadError::Body(body) => body_error(target, body, mid_reply),
+            ReadError::TooLarge(limit) => target.protocol_error(format!(
+                "the answer is larger than {} MB",
+                limit / (1024 * 1024)
+            )),
+        }
+    }
+
+    /// Every model, following `has_more`/`last_id` page by page.
+    async fn models(&self) -> Result<Vec<ModelInfo>> {
+        self.require_key()?;
+        let mut models = Vec::new();
+        let mut after: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let mut url = self.url(&format!("/models?limit={PAGE_SIZE}"));
+            if let Some(id) = &after {
+                url.push_str("&after_id=");
+                url.push_str(
+                    &url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>(),
+                );
+            }
+            let response = self.send(Method::GET, &url, None).await?;
+            let body = read_all(response, self.http.idle_timeout(), MAX_JSON_BODY)
+                .await
+                .map_err(|err| self.read_error(&self.target(&url), err, false))?;
+            let (page, next) = wire::parse_models_page(&body).ok_or_else(|| {
+                self.target(&url)
+                    .protocol_error("it did not return a model list; is this the Anthropic API?")
+            })?;
+            models.extend(page);
+            match next {
+                Some(id) if after.as_ref() != Some(&id) => after = Some(id),
+                _ => break,
+            }
+        }
+        Ok(models)
+    }
+
+    async fn status(&self) -> Result<StatusReport> {
+        let models = self.models().await?;
+        let message = match models.len() {
+            0 => "Connected: the API key works.".to_string(),
+            1 => "Connected: 1 model.".to_string(),
+            n => format!("Connected: {n} models."),
+        };
+        Ok(StatusReport {
+            base_url: self.conn.base_url.clone(),
+            url_changed: false,
+            models: Some(models),
+            message,
+        })
+    }
+
+    fn failure(&self, target: &Target, failure: StreamFailure) -> Error {
+        match failure {
+            StreamFailure::Server(server) => {
+                let kind = match server.code.as_deref() {
+                    Some("overloaded_error" | "api_error") => ErrorKind::ProviderUnavailable,
+                    _ => server.kind_in_stream(),
+                };
+                target
+                    .error(
+                        kind,
+                        format!(
+                            "the server reported an error in the middle of the reply: {}. The text received so far is kept.",
+                            if server.message.is_empty() { "no message" } else { &server.message }
+                        ),
+                    )
+                    .with_detail(server.message)
+            }
+            StreamFailure::Malformed(chunk) => target
+                .protocol_error("an event of the reply was not valid JSON")
+                .with_detail(chunk),
+            StreamFailure::Truncated => target.error(
+                ErrorKind::Network,
+                "the server closed the connection before the reply was complete. The text received so far is kept.",
+            ),
+        }
+    }
+}
+
+fn body_error(target: &Target, err: BodyError, mid_reply: bool) -> Error {
+    match err {
+        BodyError::Idle(idle) => target.idle_timeout_error(idle, mid_reply),
+        BodyError::Transport(err) => {
+            let mut error = target.transport_error(&err);
+            if mid_reply {
+                error.message.push_str(" The text received so far is kept.");
+            }
+            error
+        }
+    }
+}
+
+impl Provider for Anthropic {
+    fn capabilities(&self) -> Capabilities {
+        self.inner.conn.kind.info().capabilities
+    }
+
+    fn wire_request(&self, request: &ChatRequest) -> Result<WireRequest> {
+        let conn = &self.inner.conn;
+        let mut headers = vec![("content-type".to_string(), "application/json".to_string())];
+        if !conn
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("anthropic-version"))
+        {
+            headers.push(("anthropic-version".into(), API_VERSION.into()));
+        }
+        headers.extend(conn.headers.iter().cloned());
+        if conn.key.is_some() {
+            headers.push(("x-api-key".into(), REDACTED.into()));
+        }
+        Ok(WireRequest {
+            method: "POST".into(),
+            url: self.inner.url("/messages"),
+            headers,
+            body: wire::messages_body(request),
+        })
+    }
+
+    fn status(&self) -> BoxFuture<'_, Result<StatusReport>> {
+        self.inner.status().boxed()
+    }
+
+    fn list_models(&self) -> BoxFuture<'_, Result<Vec<ModelInfo>>> {
+        self.inner.models().boxed()
+    }
+
+    fn stream(
+        &self,
+        request: ChatRequest,
+        cancel: CancellationToken,
+    ) -> BoxStream<'static, Result<StreamEvent>> {
+        let inner = Arc::clone(&self.inner);
+        Box::pin(async_stream::stream! {
+            if let Err(err) = inner.require_key() {
+                yield Err(err);
+                return;
+            }
+            let body = match serde_json::to_vec(&wire::messages_body(&request)) {
+                Ok(body) => body,
+                Err(err) => {
+                    yield Err(Error::internal(format!("Could not encode the request: {err}.")));
+                    return;
+                }
+            };
+            let url = inner.url("/messages");
+            let target = inner.target(&url);
+            let sent = tokio::select! {
+                biased;
+                _ = cancel.cancelled() => return,
+                sent = inner.send(Method::POST, &url, Some(body)) => sent,
+            };
+            let response = match sent {
+                Ok(response) => response,
+                Err(err) => {
+                    yield Err(err);
+                    return;
+                }
+            };
+            let is_sse = response
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.to_ascii_lowercase().starts_with("text/event-stream"));
+            if !is_sse {
+                let read = tokio::select! {
+                    biased;
+                    _ = cancel.cancelled() => return,
+                    read = read_all(response, inner.http.idle_timeout(), MAX_JSON_BODY) => read,
+                };
+                let bytes = match read {
+                    Ok(bytes) => bytes,
+                    Err(err) => {
+                        yield Err(inner.read_error(&target, err, false));
+                        return;
+                    }
+                };
+                match wire::parse_message(&bytes) {
+                    MessageOutcome::Events(events) => {
+                        for event in events {
+                            yield Ok(event);
+                        }
+                    }
+                    MessageOutcome::ServerError(server) => {
+                        yield Err(inner.failure(&target, StreamFailure::Server(server)));
+                    }
+                    MessageOutcome::Malformed => {
+                        yield Err(target
+                            .protocol_error("the reply was not a message")
+                            .with_detail(String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).into_owned()));
+                    }
+                }
+                return;
+            }
+            let mut body = SseBody::new(response, inner.http.idle_timeout());
+            let mut mapper = EventMapper::new();
+            let mut out = Vec::new();
+            loop {
+                let item = tokio::select! {
+                    biased;
+                    _ = cancel.cancelled() => return,
+                    item = body.next() => item,
+                };
+                let result = match item {
+                    Ok(Some(SseItem::Event(event))) => {
+                        mapper.on_event(event.event.as_deref(), &event.data, &mut out)
+                    }
+                    Ok(Some(SseItem::End(end))) => match end.unterminated {
+                        // A last event without its blank line is fine when it is complete.
+                        Some(event) => match mapper.on_event(event.event.as_deref(), &event.data, &mut out) {
+                            Ok(Some(reason)) => Ok(Some(reason)),
+                            Ok(None) | Err(StreamFailure::Malformed(_)) => Err(StreamFailure::Truncated),
+                            Err(other) => Err(other),
+                        },
+                        None => Err(StreamFailure::Truncated),
+                    },
+                    Ok(None) => Err(StreamFailure::Truncated),
+                    Err(err) => {
+                        for event in out.drain(..) {
+                            yield Ok(event);
+                        }
+                        yield Err(body_error(&target, err, true));
+                        return;
+                    }
+                };
+                for event in out.drain(..) {
+                    yield Ok(event);
+                }
+                match result {
+                    Ok(None) => {}
+                    Ok(Some(reason)) => {
+                        yield Ok(StreamEvent::Done(reason));
+                        return;
+                    }
+                    Err(failure) => {
+                        yield Err(inner.failure(&target, failure));
+                        return;
+                    }
+                }
+            }
+        })
+    }
+}

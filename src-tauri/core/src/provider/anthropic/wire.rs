@@ -1,0 +1,420 @@
+//! The Anthropic Messages API on the wire: the request body, model pages, non-streamed
+//! messages, and the mapping of the named stream events to [`StreamEvent`]s.
+//!
+//! Sans-IO: bytes and JSON in, events out.
+
+use serde_json::{json, Map, Value};
+
+use crate::model::{ChatMessage, ChatRequest, ModelInfo, Role, StopReason, Usage};
+use crate::prompt::{self, PostProcessing, PromptNames};
+use crate::provider::openai_compat::wire::ServerError;
+use crate::provider::StreamEvent;
+
+/// `max_tokens` is required by the API; this is sent when the profile sets none.
+pub const DEFAULT_MAX_TOKENS: u32 = 4096;
+
+/// The API rejects empty text in all but the final message; SillyTavern sends a zero-width space.
+const EMPTY_TEXT: &str = "\u{200b}";
+
+/// The messages as the API accepts them: the leading system text apart, then alternating
+/// `user`/`assistant` turns starting with `user` (strict post-processing, whatever the profile
+/// says), names folded into the text.
+pub fn split_system(messages: &[ChatMessage]) -> (Option<String>, Vec<ChatMessage>) {
+    let strict = prompt::post_process(messages, PostProcessing::Strict, &PromptNames::default());
+    let mut turns = strict.into_iter().peekable();
+    let system = turns
+        .next_if(|m| m.role == Role::System)
+        .map(|m| m.content)
+        .filter(|s| !s.is_empty());
+    let mut turns: Vec<ChatMessage> = turns.collect();
+    if turns.is_empty() {
+        turns.push(ChatMessage::new(Role::User, prompt::DEFAULT_PLACEHOLDER));
+    }
+    (system, turns)
+}
+
+/// The JSON body of `POST /v1/messages`.
+pub fn messages_body(request: &ChatRequest) -> Value {
+    let (system, turns) = split_system(&request.messages);
+    let last = turns.len().saturating_sub(1);
+    let messages: Vec<Value> = turns
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let mut text = m.content.clone();
+            if i == last && m.role == Role::Assistant {
+                // A prefill must not end with whitespace.
+                text.truncate(text.trim_end().len());
+            }
+            if text.is_empty() && i != last {
+                text = EMPTY_TEXT.to_string();
+            }
+            json!({"role": m.role.as_str(), "content": text})
+        })
+        .collect();
+    let params = &request.params;
+    let mut body = Map::new();
+    body.insert("model".into(), json!(request.model));
+    body.insert(
+        "max_tokens".into(),
+        json!(params.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS)),
+    );
+    if let Some(system) = system {
+        body.insert("system".into(), json!(system));
+    }
+    body.insert("messages".into(), Value::Array(messages));
+    if let Some(t) = params.temperature {
+        body.insert("temperature".into(), json!(t.clamp(0.0, 1.0)));
+    }
+    if let Some(p) = params.top_p {
+        body.insert("top_p".into(), json!(p));
+    }
+    if let Some(k) = params.top_k {
+        body.insert("top_k".into(), json!(k));
+    }
+    if !params.stop.is_empty() {
+        body.insert("stop_sequences".into(), json!(params.stop));
+    }
+    body.insert("stream".into(), json!(request.stream));
+    Value::Object(body)
+}
+
+/// One page of `GET /v1/models`: the models and the id to continue after, when there is more.
+pub fn parse_models_page(body: &[u8]) -> Option<(Vec<ModelInfo>, Option<String>)> {
+    let value: Value = serde_json::from_slice(body).ok()?;
+    let data = value.get("data")?.as_array()?;
+    let models = data
+        .iter()
+        .filter_map(|m| {
+            Some(ModelInfo {
+                id: m.get("id")?.as_str()?.to_string(),
+                name: m
+                    .get("display_name")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                context_length: None,
+            })
+        })
+        .collect();
+    let more = value.get("has_more").and_then(Value::as_bool) == Some(true);
+    let last = value
+        .get("last_id")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    Some((models, if more { last } else { None }))
+}
+
+/// The stop reason of a `stop_reason` value.
+pub fn stop_reason(reason: &str) -> StopReason {
+    match reason {
+        "end_turn" | "stop_sequence" | "pause_turn" => StopReason::Stop,
+        "max_tokens" => StopReason::Length,
+        "tool_use" => StopReason::ToolCalls,
+        "refusal" => StopReason::ContentFilter,
+        _ => StopReason::Other,
+    }
+}
+
+fn usage(input: Option<u32>, output: Option<u32>) -> Usage {
+    Usage {
+        prompt_tokens: input,
+        completion_tokens: output,
+        total_tokens: input.zip(output).map(|(i, o)| i + o),
+    }
+}
+
+fn count(value: Option<&Value>) -> Option<u32> {
+    value
+        .and_then(Value::as_u64)
+        .and_then(|n| u32::try_from(n).ok())
+}
+
+/// What a non-streamed answer held.
+pub enum MessageOutcome {
+    /// The reply as events, ending with `Done`.
+    Events(Vec<StreamEvent>),
+    /// An error object in a 200 answer.
+    ServerError(ServerError),
+    /// Not a message.
+    Malformed,
+}
+
+/// Reads a non-streamed `message` (text blocks concatenated, thinking as reasoning).
+pub fn parse_message(body: &[u8]) -> MessageOutcome {
+    let Ok(value) = serde_json::from_slice::<Value>(body) else {
+        return MessageOutcome::Malformed;
+    };
+    if value.get("type").and_then(Value::as_str) == Some("error") {
+        return MessageOutcome::ServerError(ServerError::from_body(&String::from_utf8_lossy(body)));
+    }
+    let Some(content) = value.get("content").and_then(Value::as_array) else {
+        return MessageOutcome::Malformed;
+    };
+    let mut events = Vec::new();
+    if let Some(model) = value.get("model").and_then(Value::as_str) {
+        events.push(StreamEvent::Model(model.to_string()));
+    }
+    for block in content {
+        match block.get("type").and_then(Value::as_str) {
+            Some("thinking") => {
+                if let Some(text) = block.get("thinking").and_then(Value::as_str) {
+                    events.push(StreamEvent::Reasoning(text.to_string()));
+                }
+            }
+            Some("text") => {
+                if let Some(text) = block.get("text").and_then(Value::as_str) {
+                    events.push(StreamEvent::Delta(text.to_string()));
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(u) = value.get("usage") {
+        events.push(StreamEvent::Usage(usage(
+            count(u.get("input_tokens")),
+            count(u.get("output_tokens")),
+        )));
+    }
+    let reason = value
+        .get("stop_reason")
+        .and_then(Value::as_str)
+        .map_or(StopReason::Other, stop_reason);
+    events.push(StreamEvent::Done(reason));
+    MessageOutcome::Events(events)
+}
+
+/// Why a stream could not be read to its end.
+#[derive(Debug)]
+pub enum StreamFailure {
+    /// An `error` event inside the 200 stream.
+    Server(ServerError),
+    /// An event whose JSON could not be read.
+    Malformed(String),
+    /// The body ended before `message_stop`.
+    Truncated,
+}
+
+/// Maps the named events of one stream to [`StreamEvent`]s.
+#[derive(Debug, Default)]
+pub struct EventMapper {
+    input_tokens: Option<u32>,
+    stop: Option<StopReason>,
+}
+
+impl EventMapper {
+    /// A mapper at the start of a stream.
+    pub fn new() -> EventMapper {
+        EventMapper::default()
+    }
+
+    /// One event (`name` is the SSE `event:` field; the `type` inside the data wins when both
+    /// are present). Returns the stop reason at `message_stop`.
+    pub fn on_event(
+        &mut self,
+        name: Option<&str>,
+        data: &str,
+        out: &mut Vec<StreamEvent>,
+    ) -> Result<Option<StopReason>, StreamFailure> {
+        if data.trim().is_empty() {
+            return Ok(None);
+        }
+        let value: Value = serde_json::from_str(data)
+            .map_err(|_| StreamFailure::Malformed(crate::error::truncate(data, 512)))?;
+        let kind = value.get("type").and_then(Value::as_str).or(name);
+        match kind {
+            Some("message_start") => {
+                let message = value.get("message");
+                if let Some(model) = message.and_then(|m| m.get("model")).and_then(Value::as_str) {
+                    out.push(StreamEvent::Model(model.to_string()));
+                }
+                self.input_tokens =
+                    count(message.and_then(|m| m.get("usage")?.get("input_tokens")));
+            }
+            Some("content_block_delta") => {
+                let delta = value.get("delta");
+                let text = |field| {
+                    delta
+                        .and_then(|d| d.get(field))
+                        .and_then(Value::as_str)
+                        .filter(|t| !t.is_empty())
+                        .map(str::to_string)
+                };
+                match delta.and_then(|d| d.get("type")).and_then(Value::as_str) {
+                    Some("text_delta") => out.extend(text("text").map(StreamEvent::Delta)),
+                    Some("thinking_delta") => {
+                        out.extend(text("thinking").map(StreamEvent::Reasoning));
+                    }
+                    // Signatures, tool input and citations are not shown.
+                    _ => {}
+                }
+            }
+            Some("message_delta") => {
+                if let Some(reason) = value
+                    .get("delta")
+                    .and_then(|d| d.get("stop_reason"))
+                    .and_then(Value::as_str)
+                {
+                    self.stop = Some(stop_reason(reason));
+                }
+                if let Some(output) = count(value.get("usage").and_then(|u| u.get("output_tokens")))
+                {
+                    let input = count(value.get("usage").and_then(|u| u.get("input_tokens")))
+                        .or(self.input_tokens);
+                    out.push(StreamEvent::Usage(usage(input, Some(output))));
+                }
+            }
+            Some("message_stop") => return Ok(Some(self.stop.unwrap_or(StopReason::Stop))),
+            Some("error") => return Err(StreamFailure::Server(ServerError::from_body(data))),
+            // ping, content_block_start/stop and event types added later.
+            _ => {}
+        }
+        Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::GenParams;
+
+    fn msg(role: Role, text: &str) -> ChatMessage {
+        ChatMessage::new(role, text)
+    }
+
+    fn request(messages: Vec<ChatMessage>) -> ChatRequest {
+        ChatRequest {
+            model: "claude-x".into(),
+            messages,
+            params: GenParams::default(),
+            stream: true,
+        }
+    }
+
+    #[test]
+    fn system_goes_top_level_and_turns_alternate_from_user() {
+        let body = messages_body(&request(vec![
+            msg(Role::System, "Be brief."),
+            msg(Role::Assistant, "Hello!"),
+            msg(Role::System, "[note]"),
+            msg(Role::User, "Hi"),
+            msg(Role::User, "there"),
+        ]));
+        assert_eq!(body["system"], "Be brief.");
+        assert_eq!(body["max_tokens"], DEFAULT_MAX_TOKENS);
+        assert_eq!(
+            body["messages"],
+            json!([
+                {"role": "user", "content": "[Start a new chat]"},
+                {"role": "assistant", "content": "Hello!"},
+                {"role": "user", "content": "[note]\n\nHi\n\nthere"},
+            ])
+        );
+        assert!(body.get("stop_sequences").is_none());
+    }
+
+    #[test]
+    fn parameters_follow_the_api_rules() {
+        let mut req = request(vec![
+            msg(Role::User, "a"),
+            msg(Role::Assistant, ""),
+            msg(Role::User, "b"),
+            msg(Role::Assistant, "Prefill  \n"),
+        ]);
+        req.params.max_tokens = Some(300);
+        req.params.temperature = Some(1.7);
+        req.params.stop = vec!["\nUser:".into()];
+        let body = messages_body(&req);
+        assert_eq!(body["max_tokens"], 300);
+        assert_eq!(body["temperature"], 1.0);
+        assert_eq!(body["stop_sequences"], json!(["\nUser:"]));
+        assert!(body.get("system").is_none());
+        assert_eq!(body["messages"][1]["content"], EMPTY_TEXT);
+        assert_eq!(body["messages"][3]["content"], "Prefill");
+    }
+
+    #[test]
+    fn stream_events_map_to_text_reasoning_usage_and_one_stop() {
+        let mut mapper = EventMapper::new();
+        let mut out = Vec::new();
+        let events = [
+            (
+                "message_start",
+                r#"{"type":"message_start","message":{"model":"claude-x","usage":{"input_tokens":12,"output_tokens":1}}}"#,
+            ),
+            (
+                "content_block_start",
+                r#"{"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":""}}"#,
+            ),
+            (
+                "content_block_delta",
+                r#"{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"Hmm"}}"#,
+            ),
+            (
+                "content_block_delta",
+                r#"{"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"abc"}}"#,
+            ),
+            ("ping", r#"{"type": "ping"}"#),
+            (
+                "content_block_delta",
+                r#"{"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"Hi"}}"#,
+            ),
+            (
+                "message_delta",
+                r#"{"type":"message_delta","delta":{"stop_reason":"max_tokens","stop_sequence":null},"usage":{"output_tokens":9}}"#,
+            ),
+        ];
+        for (name, data) in events {
+            assert_eq!(mapper.on_event(Some(name), data, &mut out).unwrap(), None);
+        }
+        let stop = mapper
+            .on_event(Some("message_stop"), r#"{"type":"message_stop"}"#, &mut out)
+            .unwrap();
+        assert_eq!(stop, Some(StopReason::Length));
+        assert_eq!(
+            out,
+            vec![
+                StreamEvent::Model("claude-x".into()),
+                StreamEvent::Reasoning("Hmm".into()),
+                StreamEvent::Delta("Hi".into()),
+                StreamEvent::Usage(usage(Some(12), Some(9))),
+            ]
+        );
+        let error = mapper.on_event(
+            Some("error"),
+            r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#,
+            &mut out,
+        );
+        assert!(matches!(error, Err(StreamFailure::Server(e)) if e.message == "Overloaded"));
+        assert!(matches!(
+            mapper.on_event(None, "{\"type\":\"content_blo", &mut out),
+            Err(StreamFailure::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn model_pages_and_messages_parse() {
+        let page = br#"{"data":[{"type":"model","id":"claude-a","display_name":"Claude A","created_at":"2025-01-01T00:00:00Z"}],"has_more":true,"first_id":"claude-a","last_id":"claude-a"}"#;
+        let (models, next) = parse_models_page(page).unwrap();
+        assert_eq!(models[0].name.as_deref(), Some("Claude A"));
+        assert_eq!(next.as_deref(), Some("claude-a"));
+        let message = br#"{"id":"msg_1","type":"message","role":"assistant","model":"claude-x","content":[{"type":"thinking","thinking":"T","signature":"s"},{"type":"text","text":"A"},{"type":"text","text":"B"}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":3,"output_tokens":4}}"#;
+        let MessageOutcome::Events(events) = parse_message(message) else {
+            panic!("not parsed")
+        };
+        assert_eq!(
+            events,
+            vec![
+                StreamEvent::Model("claude-x".into()),
+                StreamEvent::Reasoning("T".into()),
+                StreamEvent::Delta("A".into()),
+                StreamEvent::Delta("B".into()),
+                StreamEvent::Usage(usage(Some(3), Some(4))),
+                StreamEvent::Done(StopReason::Stop),
+            ]
+        );
+        assert!(matches!(
+            parse_message(b"<html>"),
+            MessageOutcome::Malformed
+        ));
+    }
+}
