@@ -53,6 +53,7 @@ fn draft(name: &str, url: String) -> ProfileDraft {
         model: None,
         system_prompt: None,
         prefill: None,
+        placeholder: None,
         params: GenParams::default(),
         post_processing: PostProcessing::None,
         bypass_status_check: false,

@@ -124,7 +124,7 @@ fn every_bound_command_is_wired_and_errors_have_the_ipc_shape() {
     assert_eq!(preview["url"], "http://localhost:8080/v1");
 
     let draft = json!({"id": null, "name": "Wired", "source": "custom", "url": server.base_url(),
-        "model": null, "systemPrompt": null, "prefill": null, "params": {}, "postProcessing": "none",
+        "model": null, "systemPrompt": null, "prefill": null, "placeholder": null, "params": {}, "postProcessing": "none",
         "bypassStatusCheck": false});
     let saved = window
         .invoke("save_profile", json!({"draft": draft}))

@@ -566,6 +566,8 @@ export type ProfileDraft_Deserialize = {
 	 *  empty or `null` for none.
 	 */
 	prefill?: string | null,
+	/**  The user message strict post-processing inserts; empty or `null` for the default. */
+	placeholder?: string | null,
 	/**  Sampler settings. */
 	params: GenParams_Deserialize,
 	/**  Prompt post-processing mode. */
@@ -593,6 +595,8 @@ export type ProfileDraft_Serialize = {
 	 *  empty or `null` for none.
 	 */
 	prefill: string | null,
+	/**  The user message strict post-processing inserts; empty or `null` for the default. */
+	placeholder: string | null,
 	/**  Sampler settings. */
 	params: GenParams_Serialize,
 	/**  Prompt post-processing mode. */
@@ -637,6 +641,8 @@ export type Profile_Deserialize = {
 	systemPrompt?: string | null,
 	/**  Text the reply starts with (Claude's assistant prefill); the model continues it. */
 	prefill?: string | null,
+	/**  The user message strict post-processing inserts (default `[Start a new chat]`). */
+	placeholder?: string | null,
 	/**  Prompt post-processing mode. */
 	postProcessing: PostProcessing,
 	/**  Skip the status check when connecting (servers without a model list). */
@@ -667,6 +673,8 @@ export type Profile_Serialize = {
 	systemPrompt: string | null,
 	/**  Text the reply starts with (Claude's assistant prefill); the model continues it. */
 	prefill: string | null,
+	/**  The user message strict post-processing inserts (default `[Start a new chat]`). */
+	placeholder: string | null,
 	/**  Prompt post-processing mode. */
 	postProcessing: PostProcessing,
 	/**  Skip the status check when connecting (servers without a model list). */

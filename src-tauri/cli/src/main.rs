@@ -133,6 +133,9 @@ struct ProfileAddArgs {
     /// Text every reply starts with, continued by the model (Claude's assistant prefill).
     #[arg(long)]
     prefill: Option<String>,
+    /// The user message strict post-processing inserts (default "[Start a new chat]").
+    #[arg(long)]
+    placeholder: Option<String>,
     /// Extra request header, `Name: value` (repeatable).
     #[arg(long = "header", value_name = "NAME: VALUE")]
     headers: Vec<String>,
@@ -491,6 +494,7 @@ async fn profile(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
             profile.post_processing = args.post_processing;
             profile.system_prompt = args.system;
             profile.prefill = args.prefill;
+            profile.placeholder = args.placeholder;
             for header in args.headers {
                 let Some((name, value)) = header.split_once(':') else {
                     return Err(Failure::Usage(format!(
@@ -586,6 +590,9 @@ async fn profile(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
                 }
                 if let Some(prefill) = &profile.prefill {
                     println!("prefill:             {prefill}");
+                }
+                if let Some(placeholder) = &profile.placeholder {
+                    println!("placeholder:         {placeholder}");
                 }
                 for (header, value) in &profile.headers {
                     println!("header:              {header}: {value}");

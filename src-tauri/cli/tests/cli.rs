@@ -659,7 +659,14 @@ fn chat_dry_run_prints_the_post_processed_request_and_sends_nothing() {
         .unwrap();
     assert_eq!(chats, 0, "the dry run saved a chat");
 
-    // Then for real, against the Claude-format server: it streams.
+    // Then for real, against the Claude-format server: it streams, reasoning included.
     let reply = ok(data, &["chat", "claude", "hi"]);
     assert_eq!(reply, format!("{REPLY_TEXT}\n"));
+    fake.server()
+        .set_scenario(switchboard_fakes::Scenario::Reasoning);
+    let thought = run(data, &["chat", "claude", "think first"]);
+    assert_eq!(thought.code, 0, "{}", thought.stderr);
+    let all = format!("{}{}", thought.stdout, thought.stderr);
+    assert!(all.contains(switchboard_fakes::REASONING_TEXT), "{all}");
+    assert!(thought.stdout.contains(REPLY_TEXT), "{}", thought.stdout);
 }

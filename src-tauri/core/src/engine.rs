@@ -650,7 +650,16 @@ fn conversation(
             .as_ref()
             .map(|p| p.post_processing)
             .unwrap_or_default();
-        messages = prompt::post_process(&messages, mode, &PromptNames::default());
+        let mut names = PromptNames::default();
+        if let Some(placeholder) = resolved
+            .profile
+            .as_ref()
+            .and_then(|p| p.placeholder.clone())
+            .filter(|p| !p.trim().is_empty())
+        {
+            names.placeholder = placeholder;
+        }
+        messages = prompt::post_process(&messages, mode, &names);
     }
     if let Some(prefill) = prefill(resolved, capabilities) {
         messages.push(ChatMessage::new(Role::Assistant, prefill));

@@ -70,8 +70,11 @@ const MIGRATIONS: &[M<'static>] = &[
     CREATE INDEX messages_streaming ON messages(state) WHERE state = 'streaming';
     CREATE INDEX chats_updated ON chats(updated_at DESC);",
     ),
-    // 2: the assistant prefill of Claude profiles.
-    M::up("ALTER TABLE profiles ADD COLUMN prefill TEXT;"),
+    // 2: the assistant prefill of Claude profiles and the strict-mode placeholder.
+    M::up(
+        "ALTER TABLE profiles ADD COLUMN prefill TEXT;
+         ALTER TABLE profiles ADD COLUMN placeholder TEXT;",
+    ),
 ];
 
 pub use crate::prompt::PostProcessing;
@@ -97,6 +100,8 @@ pub struct Profile {
     pub system_prompt: Option<String>,
     /// Text the reply starts with (Claude's assistant prefill); the model continues it.
     pub prefill: Option<String>,
+    /// The user message strict post-processing inserts (default `[Start a new chat]`).
+    pub placeholder: Option<String>,
     /// Prompt post-processing mode.
     pub post_processing: PostProcessing,
     /// Skip the status check when connecting (servers without a model list).
@@ -124,6 +129,7 @@ impl Profile {
             params: GenParams::default(),
             system_prompt: None,
             prefill: None,
+            placeholder: None,
             post_processing: PostProcessing::None,
             bypass_status_check: false,
             headers: Vec::new(),
@@ -319,8 +325,9 @@ impl Store {
         }
         conn.execute(
             "INSERT INTO profiles (id, name, source, url, model, params, system_prompt, post_processing,
-                                   bypass_status_check, headers, created_at, updated_at, prefill)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                                   bypass_status_check, headers, created_at, updated_at, prefill,
+                                   placeholder)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             params![
                 profile.id.as_str(),
                 profile.name,
@@ -335,6 +342,7 @@ impl Store {
                 profile.created_at,
                 profile.updated_at,
                 profile.prefill,
+                profile.placeholder,
             ],
         )?;
         Ok(())
@@ -345,7 +353,7 @@ impl Store {
         let changed = self.conn().execute(
             "UPDATE profiles SET name = ?2, source = ?3, url = ?4, model = ?5, params = ?6, system_prompt = ?7,
                     post_processing = ?8, bypass_status_check = ?9, headers = ?10, updated_at = ?11,
-                    prefill = ?12
+                    prefill = ?12, placeholder = ?13
              WHERE id = ?1",
             params![
                 profile.id.as_str(),
@@ -360,6 +368,7 @@ impl Store {
                 to_json(&profile.headers)?,
                 now_ms(),
                 profile.prefill,
+                profile.placeholder,
             ],
         )?;
         if changed == 0 {
@@ -656,7 +665,7 @@ fn session_alive(sessions_dir: &Path, id: &str) -> bool {
 
 const PROFILE_SELECT: &str =
     "SELECT id, name, source, url, model, params, system_prompt, post_processing,
-    bypass_status_check, headers, created_at, updated_at, prefill FROM profiles";
+    bypass_status_check, headers, created_at, updated_at, prefill, placeholder FROM profiles";
 
 fn profile_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Profile>> {
     let source: String = row.get(2)?;
@@ -678,6 +687,7 @@ fn profile_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Profile>> {
             created_at: row.get(10)?,
             updated_at: row.get(11)?,
             prefill: row.get(12)?,
+            placeholder: row.get(13)?,
         })
     })();
     Ok(profile)

@@ -830,3 +830,47 @@ async fn claude_models_are_read_page_by_page_and_status_checks_the_key() {
         ErrorKind::NotConfigured
     );
 }
+
+#[tokio::test]
+async fn claude_prefill_and_reverse_proxies_with_their_own_password() {
+    // A reverse proxy: another base path, its own password taken as the key.
+    for (family, kind, mount) in [
+        (
+            Family::Anthropic,
+            ProviderKind::Claude,
+            "/proxy/anthropic/v1",
+        ),
+        (Family::OpenAi, ProviderKind::OpenAi, "/proxy/openai/v1"),
+    ] {
+        let server = FakeServer::start(FakeOptions {
+            family,
+            api_key: Some(KEY.to_string()),
+            mount: Some(mount.to_string()),
+            ..FakeOptions::default()
+        })
+        .await
+        .unwrap();
+        let base = format!("{}{mount}", server.base_url());
+        let provider = provider_for(kind, &base, Duration::from_secs(5));
+        assert_eq!(provider.list_models().await.unwrap().len(), 2, "{kind:?}");
+        let mut request = claude_request(true);
+        if kind == ProviderKind::Claude {
+            request
+                .messages
+                .push(ChatMessage::new(Role::Assistant, "Sure thing: "));
+        }
+        let outcome = collect(provider.as_ref(), request).await;
+        assert!(outcome.error.is_none(), "{kind:?}: {:?}", outcome.error);
+        assert_eq!(outcome.text, REPLY_TEXT, "{kind:?}");
+        let seen = server.requests().pop().unwrap();
+        assert!(seen.path.starts_with(mount), "{kind:?}: {}", seen.path);
+        if kind == ProviderKind::Claude {
+            let body = seen.json().unwrap();
+            let last = body["messages"].as_array().unwrap().last().unwrap().clone();
+            assert_eq!(
+                last,
+                serde_json::json!({"role": "assistant", "content": "Sure thing:"})
+            );
+        }
+    }
+}

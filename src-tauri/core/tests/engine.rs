@@ -578,3 +578,34 @@ async fn a_claude_prefill_is_continued_and_saved_as_the_start_of_the_reply() {
     let body = openai.requests().pop().unwrap().json().unwrap();
     assert_eq!(body["messages"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strict_mode_inserts_the_profiles_placeholder_before_an_assistant_greeting() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(&dir);
+    let server = fake(Scenario::Normal).await;
+    add_local(&engine, &server).await;
+    let mut profile = engine.profile("local").await.unwrap();
+    profile.post_processing = PostProcessing::Strict;
+    profile.placeholder = Some("Begin.".into());
+    engine.update_profile(profile).await.unwrap();
+    // A chat that opens with the character's greeting.
+    let chat = engine.store().create_chat("greeted", None, None).unwrap();
+    engine
+        .store()
+        .append_message(&chat.id, Role::Assistant, "Greetings, traveller.")
+        .unwrap();
+    let mut request = ask("hello");
+    request.chat_id = Some(chat.id.clone());
+    let generation = engine.start_generation(request).await.unwrap();
+    drain(generation.events).await;
+    let body = server.requests().pop().unwrap().json().unwrap();
+    assert_eq!(
+        body["messages"],
+        serde_json::json!([
+            {"role": "user", "content": "Begin."},
+            {"role": "assistant", "content": "Greetings, traveller."},
+            {"role": "user", "content": "hello"},
+        ])
+    );
+}

@@ -31,6 +31,8 @@ pub struct ProfileDraft {
     /// Text replies start with, continued by the model (sources with `capabilities.prefill`);
     /// empty or `null` for none.
     pub prefill: Option<String>,
+    /// The user message strict post-processing inserts; empty or `null` for the default.
+    pub placeholder: Option<String>,
     /// Sampler settings.
     pub params: GenParams,
     /// Prompt post-processing mode.
@@ -112,6 +114,7 @@ impl Shell {
                 profile.model = non_empty(draft.model);
                 profile.system_prompt = non_empty(draft.system_prompt);
                 profile.prefill = draft.prefill.clone().filter(|p| !p.trim().is_empty());
+                profile.placeholder = non_empty(draft.placeholder.clone());
                 profile.params = draft.params;
                 profile.post_processing = draft.post_processing;
                 profile.bypass_status_check = draft.bypass_status_check;
@@ -130,6 +133,7 @@ impl Shell {
                 profile.model = non_empty(draft.model);
                 profile.system_prompt = non_empty(draft.system_prompt);
                 profile.prefill = draft.prefill.clone().filter(|p| !p.trim().is_empty());
+                profile.placeholder = non_empty(draft.placeholder.clone());
                 profile.params = draft.params;
                 profile.post_processing = draft.post_processing;
                 profile.bypass_status_check = draft.bypass_status_check;

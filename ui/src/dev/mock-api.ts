@@ -282,7 +282,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     const id = "profile-local";
     profiles.set(id, {
       id, name: "Local llama.cpp", source: "custom", url: "http://127.0.0.1:8080/v1", model: "llama-3.1-8b-instruct",
-      params: { temperature: 0.7, maxTokens: 512, stop: [] }, systemPrompt: null, prefill: null, postProcessing: "none",
+      params: { temperature: 0.7, maxTokens: 512, stop: [] }, systemPrompt: null, prefill: null, placeholder: null, postProcessing: "none",
       bypassStatusCheck: false, headers: [], createdAt: now() - 86_400_000 * 3, updatedAt: now() - 3_600_000, hasKey: false,
     });
     activeProfileId = id;
@@ -404,7 +404,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
       const before = profiles.get(id);
       const profile: ProfileSummary = {
         id, name: draft.name, source: draft.source, url: normalized.url, model: draft.model || null,
-        params: withoutNulls(draft.params), systemPrompt: draft.systemPrompt || null, prefill: draft.prefill || null,
+        params: withoutNulls(draft.params), systemPrompt: draft.systemPrompt || null, prefill: draft.prefill || null, placeholder: draft.placeholder || null,
         postProcessing: draft.postProcessing, bypassStatusCheck: draft.bypassStatusCheck,
         headers: before?.headers ?? [], createdAt: before?.createdAt ?? now(), updatedAt: now(), hasKey: keys.has(id),
       };

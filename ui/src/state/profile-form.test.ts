@@ -75,7 +75,7 @@ describe("stop strings", () => {
 describe("draftDiffers", () => {
   const profile: ProfileSummary = {
     id: "p1", name: "Local", source: "custom", url: "http://127.0.0.1:8080/v1", model: null,
-    params: { temperature: 0.7, stop: [] }, systemPrompt: null, prefill: null, postProcessing: "none",
+    params: { temperature: 0.7, stop: [] }, systemPrompt: null, prefill: null, placeholder: null, postProcessing: "none",
     bypassStatusCheck: false, headers: [], createdAt: 0, updatedAt: 0, hasKey: false,
   };
 
@@ -96,7 +96,7 @@ describe("draftFromProfile", () => {
   it("carries the assistant prefill both ways", () => {
     const claude: ProfileSummary = {
       id: "p2", name: "Claude", source: "claude", url: "https://api.anthropic.com/v1", model: "claude-sonnet-4-5",
-      params: { stop: [] }, systemPrompt: "Be brief.", prefill: "Certainly! Here is", postProcessing: "none",
+      params: { stop: [] }, systemPrompt: "Be brief.", prefill: "Certainly! Here is", placeholder: null, postProcessing: "none",
       bypassStatusCheck: false, headers: [], createdAt: 0, updatedAt: 0, hasKey: true,
     };
     const draft = draftFromProfile(claude);

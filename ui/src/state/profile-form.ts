@@ -96,6 +96,7 @@ export function draftFromProfile(profile: ProfileSummary): ProfileDraft {
     model: profile.model,
     systemPrompt: profile.systemPrompt,
     prefill: profile.prefill,
+    placeholder: profile.placeholder,
     params: profile.params,
     postProcessing: profile.postProcessing,
     bypassStatusCheck: profile.bypassStatusCheck,
@@ -112,6 +113,7 @@ export function draftDiffers(draft: ProfileDraft, profile: ProfileSummary): bool
     (draft.model ?? null) !== (current.model ?? null) ||
     (draft.systemPrompt ?? null) !== (current.systemPrompt ?? null) ||
     (draft.prefill ?? null) !== (current.prefill ?? null) ||
+    (draft.placeholder ?? null) !== (current.placeholder ?? null) ||
     draft.postProcessing !== current.postProcessing ||
     draft.bypassStatusCheck !== current.bypassStatusCheck ||
     !paramsEqual(draft.params, current.params)

@@ -271,6 +271,27 @@ describe("the window", () => {
   });
 });
 
+describe("the strict-mode placeholder", () => {
+  it("shows with strict post-processing and is saved with the profile", async () => {
+    const { controller } = await mount();
+    const field = $("placeholder-field");
+    expect(field.hidden).toBe(true);
+    choose($<HTMLSelectElement>("source"), "custom");
+    choose($<HTMLSelectElement>("post-processing"), "strict");
+    expect(field.hidden).toBe(false);
+    expect(document.querySelector('label[for="placeholder"]')?.textContent).toBe("Placeholder user message");
+    type($<HTMLInputElement>("placeholder"), "Begin.");
+    $<HTMLFormElement>("connect-form").requestSubmit();
+    await vi.waitFor(() => expect($("status-light").dataset.state).toBe("connected"));
+    const id = controller.store.get().selectedProfileId!;
+    const saved = controller.store.get().profiles.find((p) => p.id === id);
+    expect(saved?.placeholder).toBe("Begin.");
+    expect(saved?.postProcessing).toBe("strict");
+    choose($<HTMLSelectElement>("post-processing"), "merge");
+    expect(field.hidden).toBe(true);
+  });
+});
+
 describe("the assistant prefill", () => {
   it("shows only for sources whose replies can start with a prefill", async () => {
     await mount();

@@ -145,6 +145,11 @@ export function createConnectPanel(): HTMLElement {
         field("post-processing", "Prompt post-processing",
           h("select", { id: "post-processing" }, ...POST_PROCESSING.map((p) => h("option", { value: p.value, text: p.label }))),
         ),
+        h("div", { id: "placeholder-field", class: "field", hidden: true },
+          h("label", { for: "placeholder", class: "field-label", text: "Placeholder user message" }),
+          h("input", { id: "placeholder", type: "text", placeholder: "[Start a new chat]", "aria-describedby": "placeholder-hint" }),
+          h("p", { id: "placeholder-hint", class: "field-note", text: "Strict mode puts this first when the chat does not start with you." }),
+        ),
         field("system-prompt", "System prompt",
           h("textarea", { id: "system-prompt", rows: 3 }),
         ),
@@ -196,6 +201,8 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
   const stop = $<HTMLTextAreaElement>("param-stop");
   const postProcessing = $<HTMLSelectElement>("post-processing");
   const systemPrompt = $<HTMLTextAreaElement>("system-prompt");
+  const placeholderField = $("placeholder-field");
+  const placeholder = $<HTMLInputElement>("placeholder");
   const prefillField = $("prefill-field");
   const prefill = $<HTMLTextAreaElement>("prefill");
   const remove = $<HTMLButtonElement>("delete-profile");
@@ -230,6 +237,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
       systemPrompt: systemPrompt.value.trim() === "" ? null : systemPrompt.value,
       // Kept while another source is picked, so switching back does not lose it.
       prefill: prefill.value.trim() === "" ? null : prefill.value,
+      placeholder: placeholder.value.trim() === "" ? null : placeholder.value,
       params,
       postProcessing: postProcessing.value as PostProcessing,
       bypassStatusCheck: bypass.checked,
@@ -276,6 +284,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
       setValue(postProcessing, profile.postProcessing);
       setValue(systemPrompt, profile.systemPrompt ?? "");
       setValue(prefill, profile.prefill ?? "");
+      setValue(placeholder, profile.placeholder ?? "");
     } else {
       const first = s.sources.find((x) => x.supported);
       const keep = sourceInfo(source.value)?.supported ? source.value : (first?.kind ?? "");
@@ -289,6 +298,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
       postProcessing.value = "none";
       systemPrompt.value = "";
       prefill.value = "";
+      placeholder.value = "";
       modelInput.value = "";
     }
     currentSource = source.value as ProviderKind;
@@ -300,6 +310,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
   const renderSourceDetails = (): void => {
     const info = sourceInfo(source.value);
     show(prefillField, info?.capabilities.prefill ?? false);
+    show(placeholderField, postProcessing.value === "strict");
     if (!info) {
       setText(sourceNote, "");
       return;
@@ -439,7 +450,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     if (id === null) name.focus();
   });
 
-  for (const input of [name, url, bypass, stop, postProcessing, systemPrompt, prefill, ...paramInputs.values()]) {
+  for (const input of [name, url, bypass, stop, postProcessing, systemPrompt, prefill, placeholder, ...paramInputs.values()]) {
     input.addEventListener("change", saveEdits);
   }
 
@@ -458,6 +469,8 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     schedulePreview();
     saveEdits();
   });
+
+  postProcessing.addEventListener("change", () => renderSourceDetails());
 
   key.addEventListener("change", () => {
     if (key.value !== "" && selectedProfile(state())) void controller.saveKey(key.value);
