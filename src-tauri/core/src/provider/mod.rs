@@ -10,6 +10,7 @@
 
 pub mod anthropic;
 pub mod openai_compat;
+mod relay;
 
 use std::fmt;
 use std::str::FromStr;
@@ -22,8 +23,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::endpoint::{self, NormalizedUrl, UrlRules};
 use crate::error::{Error, Result};
-use crate::http::Http;
+use crate::http::{Http, Target};
 use crate::model::{ChatRequest, ModelInfo, ProfileId, StopReason, Usage};
+use crate::stream::{BodyError, ReadError};
 
 /// A source a person can connect to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -463,6 +465,32 @@ pub trait Provider: Send + Sync {
         request: ChatRequest,
         cancel: CancellationToken,
     ) -> BoxStream<'static, Result<StreamEvent>>;
+}
+
+/// The error for a body that could not be read to its end (`mid_reply`: text already arrived
+/// and is kept).
+pub(crate) fn body_error(target: &Target, err: BodyError, mid_reply: bool) -> Error {
+    match err {
+        BodyError::Idle(idle) => target.idle_timeout_error(idle, mid_reply),
+        BodyError::Transport(err) => {
+            let mut error = target.transport_error(&err);
+            if mid_reply {
+                error.message.push_str(" The text received so far is kept.");
+            }
+            error
+        }
+    }
+}
+
+/// The error for a whole answer that could not be read.
+pub(crate) fn read_error(target: &Target, err: ReadError, mid_reply: bool) -> Error {
+    match err {
+        ReadError::Body(body) => body_error(target, body, mid_reply),
+        ReadError::TooLarge(limit) => target.protocol_error(format!(
+            "the answer is larger than {} MB",
+            limit / (1024 * 1024)
+        )),
+    }
 }
 
 /// Builds the adapter for `connection`. The one place that matches on [`ProviderKind`].

@@ -14,16 +14,19 @@ use reqwest::{Method, Response};
 use secrecy::ExposeSecret;
 use tokio_util::sync::CancellationToken;
 
-use self::wire::{EventMapper, MessageOutcome, StreamFailure};
+use self::wire::{EventMapper, MessageOutcome};
 use crate::endpoint;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{read_error_body, Http, Target};
-use crate::model::{ChatRequest, ModelInfo};
+use crate::model::{ChatRequest, ModelInfo, StopReason};
+use crate::provider::openai_compat::stream::StreamFailure;
 use crate::provider::openai_compat::wire::ServerError;
+use crate::provider::read_error;
+use crate::provider::relay::{failure_error, is_event_stream, read_answer, relay_sse, SseMapper};
 use crate::provider::{
     Capabilities, Connection, Provider, StatusReport, StreamEvent, WireRequest, REDACTED,
 };
-use crate::stream::{read_all, BodyError, ReadError, SseBody, SseItem};
+use crate::stream::{read_all, SseBody, SseEnd, SseEvent};
 
 /// The API version every request names.
 pub const API_VERSION: &str = "2023-06-01";
@@ -123,16 +126,6 @@ impl Inner {
         Err(target.http_error(status, &headers, kind, &server.message))
     }
 
-    fn read_error(&self, target: &Target, err: ReadError, mid_reply: bool) -> Error {
-        match err {
-            ReadError::Body(body) => body_error(target, body, mid_reply),
-            ReadError::TooLarge(limit) => target.protocol_error(format!(
-                "the answer is larger than {} MB",
-                limit / (1024 * 1024)
-            )),
-        }
-    }
-
     /// Every model, following `has_more`/`last_id` page by page.
     async fn models(&self) -> Result<Vec<ModelInfo>> {
         self.require_key()?;
@@ -149,7 +142,7 @@ impl Inner {
             let response = self.send(Method::GET, &url, None).await?;
             let body = read_all(response, self.http.idle_timeout(), MAX_JSON_BODY)
                 .await
-                .map_err(|err| self.read_error(&self.target(&url), err, false))?;
+                .map_err(|err| read_error(&self.target(&url), err, false))?;
             let (page, next) = wire::parse_models_page(&body).ok_or_else(|| {
                 self.target(&url)
                     .protocol_error("it did not return a model list; is this the Anthropic API?")
@@ -176,46 +169,6 @@ impl Inner {
             models: Some(models),
             message,
         })
-    }
-
-    fn failure(&self, target: &Target, failure: StreamFailure) -> Error {
-        match failure {
-            StreamFailure::Server(server) => {
-                let kind = match server.code.as_deref() {
-                    Some("overloaded_error" | "api_error") => ErrorKind::ProviderUnavailable,
-                    _ => server.kind_in_stream(),
-                };
-                target
-                    .error(
-                        kind,
-                        format!(
-                            "the server reported an error in the middle of the reply: {}. The text received so far is kept.",
-                            if server.message.is_empty() { "no message" } else { &server.message }
-                        ),
-                    )
-                    .with_detail(server.message)
-            }
-            StreamFailure::Malformed(chunk) => target
-                .protocol_error("an event of the reply was not valid JSON")
-                .with_detail(chunk),
-            StreamFailure::Truncated => target.error(
-                ErrorKind::Network,
-                "the server closed the connection before the reply was complete. The text received so far is kept.",
-            ),
-        }
-    }
-}
-
-fn body_error(target: &Target, err: BodyError, mid_reply: bool) -> Error {
-    match err {
-        BodyError::Idle(idle) => target.idle_timeout_error(idle, mid_reply),
-        BodyError::Transport(err) => {
-            let mut error = target.transport_error(&err);
-            if mid_reply {
-                error.message.push_str(" The text received so far is kept.");
-            }
-            error
-        }
     }
 }
 
@@ -286,21 +239,14 @@ impl Provider for Anthropic {
                     return;
                 }
             };
-            let is_sse = response
-                .headers()
-                .get(reqwest::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.to_ascii_lowercase().starts_with("text/event-stream"));
-            if !is_sse {
-                let read = tokio::select! {
-                    biased;
-                    _ = cancel.cancelled() => return,
-                    read = read_all(response, inner.http.idle_timeout(), MAX_JSON_BODY) => read,
-                };
-                let bytes = match read {
-                    Ok(bytes) => bytes,
-                    Err(err) => {
-                        yield Err(inner.read_error(&target, err, false));
+            if !is_event_stream(&response) {
+                // Not streamed (asked for, or the server ignored `stream: true`).
+                let idle = inner.http.idle_timeout();
+                let bytes = match read_answer(response, &target, &cancel, idle, MAX_JSON_BODY).await {
+                    None => return,
+                    Some(Ok(bytes)) => bytes,
+                    Some(Err(err)) => {
+                        yield Err(err);
                         return;
                     }
                 };
@@ -311,7 +257,7 @@ impl Provider for Anthropic {
                         }
                     }
                     MessageOutcome::ServerError(server) => {
-                        yield Err(inner.failure(&target, StreamFailure::Server(server)));
+                        yield Err(failure_error(&target, StreamFailure::Server(server)));
                     }
                     MessageOutcome::Malformed => {
                         yield Err(target
@@ -321,52 +267,38 @@ impl Provider for Anthropic {
                 }
                 return;
             }
-            let mut body = SseBody::new(response, inner.http.idle_timeout());
-            let mut mapper = EventMapper::new();
-            let mut out = Vec::new();
-            loop {
-                let item = tokio::select! {
-                    biased;
-                    _ = cancel.cancelled() => return,
-                    item = body.next() => item,
-                };
-                let result = match item {
-                    Ok(Some(SseItem::Event(event))) => {
-                        mapper.on_event(event.event.as_deref(), &event.data, &mut out)
-                    }
-                    Ok(Some(SseItem::End(end))) => match end.unterminated {
-                        // A last event without its blank line is fine when it is complete.
-                        Some(event) => match mapper.on_event(event.event.as_deref(), &event.data, &mut out) {
-                            Ok(Some(reason)) => Ok(Some(reason)),
-                            Ok(None) | Err(StreamFailure::Malformed(_)) => Err(StreamFailure::Truncated),
-                            Err(other) => Err(other),
-                        },
-                        None => Err(StreamFailure::Truncated),
-                    },
-                    Ok(None) => Err(StreamFailure::Truncated),
-                    Err(err) => {
-                        for event in out.drain(..) {
-                            yield Ok(event);
-                        }
-                        yield Err(body_error(&target, err, true));
-                        return;
-                    }
-                };
-                for event in out.drain(..) {
-                    yield Ok(event);
-                }
-                match result {
-                    Ok(None) => {}
-                    Ok(Some(reason)) => {
-                        yield Ok(StreamEvent::Done(reason));
-                        return;
-                    }
-                    Err(failure) => {
-                        yield Err(inner.failure(&target, failure));
-                        return;
-                    }
-                }
+            let body = SseBody::new(response, inner.http.idle_timeout());
+            for await item in relay_sse(body, target, cancel, EventMapper::new()) {
+                yield item;
             }
         })
+    }
+}
+
+impl SseMapper for EventMapper {
+    fn on_event(
+        &mut self,
+        event: SseEvent,
+        out: &mut Vec<StreamEvent>,
+    ) -> std::result::Result<Option<StopReason>, StreamFailure> {
+        EventMapper::on_event(self, event.event.as_deref(), &event.data, out)
+    }
+
+    fn on_end(
+        &mut self,
+        end: SseEnd,
+        out: &mut Vec<StreamEvent>,
+    ) -> std::result::Result<StopReason, StreamFailure> {
+        // A last event without its blank line is fine when it is complete (`message_stop`).
+        match end.unterminated {
+            Some(event) => {
+                match EventMapper::on_event(self, event.event.as_deref(), &event.data, out) {
+                    Ok(Some(reason)) => Ok(reason),
+                    Ok(None) | Err(StreamFailure::Malformed(_)) => Err(StreamFailure::Truncated),
+                    Err(other) => Err(other),
+                }
+            }
+            None => Err(StreamFailure::Truncated),
+        }
     }
 }

@@ -7,6 +7,7 @@ use serde_json::{json, Map, Value};
 
 use crate::model::{ChatMessage, ChatRequest, ModelInfo, Role, StopReason, Usage};
 use crate::prompt::{self, PostProcessing, PromptNames};
+use crate::provider::openai_compat::stream::StreamFailure;
 use crate::provider::openai_compat::wire::ServerError;
 use crate::provider::StreamEvent;
 
@@ -181,17 +182,6 @@ pub fn parse_message(body: &[u8]) -> MessageOutcome {
         .map_or(StopReason::Other, stop_reason);
     events.push(StreamEvent::Done(reason));
     MessageOutcome::Events(events)
-}
-
-/// Why a stream could not be read to its end.
-#[derive(Debug)]
-pub enum StreamFailure {
-    /// An `error` event inside the 200 stream.
-    Server(ServerError),
-    /// An event whose JSON could not be read.
-    Malformed(String),
-    /// The body ended before `message_stop`.
-    Truncated,
 }
 
 /// Maps the named events of one stream to [`StreamEvent`]s.

@@ -31,11 +31,14 @@ use self::wire::{CompletionOutcome, ServerError};
 use crate::endpoint;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{read_error_body, Http, Target};
+use crate::model::StopReason;
 use crate::model::{ChatRequest, ModelInfo};
+use crate::provider::read_error;
+use crate::provider::relay::{is_event_stream, read_answer, relay_sse, SseMapper};
 use crate::provider::{
     Capabilities, Connection, Provider, StatusReport, StreamEvent, WireRequest, REDACTED,
 };
-use crate::stream::{read_all, BodyError, ReadError, SseBody, SseItem};
+use crate::stream::{read_all, SseBody, SseEnd, SseEvent};
 
 /// Largest JSON body read (model lists of big routers are a few MB).
 const MAX_JSON_BODY: usize = 32 * 1024 * 1024;
@@ -191,30 +194,7 @@ impl Inner {
     async fn json_body(&self, response: Response, url: &str) -> Result<Vec<u8>> {
         read_all(response, self.http.idle_timeout(), MAX_JSON_BODY)
             .await
-            .map_err(|err| self.read_error(&self.target(url), err, false))
-    }
-
-    fn read_error(&self, target: &Target, err: ReadError, mid_reply: bool) -> Error {
-        match err {
-            ReadError::Body(body) => self.body_error(target, body, mid_reply),
-            ReadError::TooLarge(limit) => target.protocol_error(format!(
-                "the answer is larger than {} MB",
-                limit / (1024 * 1024)
-            )),
-        }
-    }
-
-    fn body_error(&self, target: &Target, err: BodyError, mid_reply: bool) -> Error {
-        match err {
-            BodyError::Idle(idle) => target.idle_timeout_error(idle, mid_reply),
-            BodyError::Transport(err) => {
-                let mut error = target.transport_error(&err);
-                if mid_reply {
-                    error.message.push_str(" The text received so far is kept.");
-                }
-                error
-            }
-        }
+            .map_err(|err| read_error(&self.target(url), err, false))
     }
 
     async fn fetch_models(&self) -> Result<(Option<Vec<ModelInfo>>, String)> {
@@ -301,26 +281,32 @@ impl Inner {
             message,
         })
     }
+}
 
-    fn failure(&self, target: &Target, failure: StreamFailure) -> Error {
-        match failure {
-            StreamFailure::Server(server) => target
-                .error(
-                    server.kind_in_stream(),
-                    format!(
-                        "the server reported an error in the middle of the reply: {}. The text received so far is kept.",
-                        if server.message.is_empty() { "no message" } else { &server.message }
-                    ),
-                )
-                .with_detail(server.message),
-            StreamFailure::Malformed(chunk) => target
-                .protocol_error("a chunk of the reply was not valid JSON")
-                .with_detail(chunk),
-            StreamFailure::Truncated => target.error(
-                ErrorKind::Network,
-                "the server closed the connection before the reply was complete. The text received so far is kept.",
-            ),
+/// The family's chunks through the shared relay; an `event: error` carries a server error.
+struct OpenAiEvents(ChunkMapper);
+
+impl SseMapper for OpenAiEvents {
+    fn on_event(
+        &mut self,
+        event: SseEvent,
+        out: &mut Vec<StreamEvent>,
+    ) -> std::result::Result<Option<StopReason>, StreamFailure> {
+        if event.event.as_deref() == Some("error") {
+            return Err(StreamFailure::Server(ServerError::from_body(&event.data)));
         }
+        Ok(match self.0.on_data(&event.data, out)? {
+            Step::Continue => None,
+            Step::Done(reason) => Some(reason),
+        })
+    }
+
+    fn on_end(
+        &mut self,
+        end: SseEnd,
+        out: &mut Vec<StreamEvent>,
+    ) -> std::result::Result<StopReason, StreamFailure> {
+        self.0.on_end(end, out)
     }
 }
 
@@ -395,22 +381,14 @@ impl Provider for OpenAiCompat {
                 }
             };
             let target = inner.target(&endpoint::join(&base, "/chat/completions"));
-            let is_sse = response
-                .headers()
-                .get(reqwest::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.to_ascii_lowercase().starts_with("text/event-stream"));
-            if !is_sse {
+            if !is_event_stream(&response) {
                 // Not streamed (asked for, or the server ignored `stream: true`).
-                let read = tokio::select! {
-                    biased;
-                    _ = cancel.cancelled() => return,
-                    read = read_all(response, inner.http.idle_timeout(), MAX_JSON_BODY) => read,
-                };
-                let bytes = match read {
-                    Ok(bytes) => bytes,
-                    Err(err) => {
-                        yield Err(inner.read_error(&target, err, false));
+                let idle = inner.http.idle_timeout();
+                let bytes = match read_answer(response, &target, &cancel, idle, MAX_JSON_BODY).await {
+                    None => return,
+                    Some(Ok(bytes)) => bytes,
+                    Some(Err(err)) => {
+                        yield Err(err);
                         return;
                     }
                 };
@@ -434,47 +412,10 @@ impl Provider for OpenAiCompat {
                 }
                 return;
             }
-            let mut body = SseBody::new(response, inner.http.idle_timeout());
-            let mut mapper = ChunkMapper::new();
-            let mut out = Vec::new();
-            loop {
-                let item = tokio::select! {
-                    biased;
-                    _ = cancel.cancelled() => return,
-                    item = body.next() => item,
-                };
-                let result = match item {
-                    Ok(Some(SseItem::Event(event))) => {
-                        if event.event.as_deref() == Some("error") {
-                            Err(StreamFailure::Server(ServerError::from_body(&event.data)))
-                        } else {
-                            mapper.on_data(&event.data, &mut out)
-                        }
-                    }
-                    Ok(Some(SseItem::End(end))) => mapper.on_end(end, &mut out).map(Step::Done),
-                    Ok(None) => Err(StreamFailure::Truncated),
-                    Err(err) => {
-                        for event in out.drain(..) {
-                            yield Ok(event);
-                        }
-                        yield Err(inner.body_error(&target, err, true));
-                        return;
-                    }
-                };
-                for event in out.drain(..) {
-                    yield Ok(event);
-                }
-                match result {
-                    Ok(Step::Continue) => {}
-                    Ok(Step::Done(reason)) => {
-                        yield Ok(StreamEvent::Done(reason));
-                        return;
-                    }
-                    Err(failure) => {
-                        yield Err(inner.failure(&target, failure));
-                        return;
-                    }
-                }
+            let body = SseBody::new(response, inner.http.idle_timeout());
+            let mapper = OpenAiEvents(ChunkMapper::new());
+            for await item in relay_sse(body, target, cancel, mapper) {
+                yield item;
             }
         })
     }

@@ -1,0 +1,124 @@
+//! The part of streaming every family shares: reading a Server-Sent-Events body, handing each
+//! event to the family's mapper, flushing what it produced, honouring cancellation, and turning
+//! failures into errors that keep the text received so far.
+
+use futures::stream::BoxStream;
+use tokio_util::sync::CancellationToken;
+
+use super::openai_compat::stream::StreamFailure;
+use super::{body_error, StreamEvent};
+use crate::error::{Error, ErrorKind, Result};
+use crate::http::Target;
+use crate::model::StopReason;
+use crate::stream::{read_all, SseBody, SseEnd, SseEvent, SseItem};
+
+/// A family's mapping of SSE events to [`StreamEvent`]s (sans IO).
+pub(crate) trait SseMapper: Send + 'static {
+    /// One event; `Ok(Some(reason))` when it ends the reply.
+    fn on_event(
+        &mut self,
+        event: SseEvent,
+        out: &mut Vec<StreamEvent>,
+    ) -> Result<Option<StopReason>, StreamFailure>;
+
+    /// The end of the body: the stop reason, or why the reply is incomplete.
+    fn on_end(
+        &mut self,
+        end: SseEnd,
+        out: &mut Vec<StreamEvent>,
+    ) -> Result<StopReason, StreamFailure>;
+}
+
+/// The error for a stream that failed after it began; the text so far is kept by the caller.
+pub(crate) fn failure_error(target: &Target, failure: StreamFailure) -> Error {
+    match failure {
+        StreamFailure::Server(server) => target
+            .error(
+                server.kind_in_stream(),
+                format!(
+                    "the server reported an error in the middle of the reply: {}. The text received so far is kept.",
+                    if server.message.is_empty() { "no message" } else { &server.message }
+                ),
+            )
+            .with_detail(server.message),
+        StreamFailure::Malformed(chunk) => target
+            .protocol_error("a chunk of the reply was not valid JSON")
+            .with_detail(chunk),
+        StreamFailure::Truncated => target.error(
+            ErrorKind::Network,
+            "the server closed the connection before the reply was complete. The text received so far is kept.",
+        ),
+    }
+}
+
+/// Relays `body` through `mapper` until the reply ends, fails or `cancel` fires (then the
+/// stream just ends).
+pub(crate) fn relay_sse<M: SseMapper>(
+    mut body: SseBody,
+    target: Target,
+    cancel: CancellationToken,
+    mut mapper: M,
+) -> BoxStream<'static, Result<StreamEvent>> {
+    Box::pin(async_stream::stream! {
+        let mut out = Vec::new();
+        loop {
+            let item = tokio::select! {
+                biased;
+                _ = cancel.cancelled() => return,
+                item = body.next() => item,
+            };
+            let result = match item {
+                Ok(Some(SseItem::Event(event))) => mapper.on_event(event, &mut out),
+                Ok(Some(SseItem::End(end))) => mapper.on_end(end, &mut out).map(Some),
+                Ok(None) => Err(StreamFailure::Truncated),
+                Err(err) => {
+                    for event in out.drain(..) {
+                        yield Ok(event);
+                    }
+                    yield Err(body_error(&target, err, true));
+                    return;
+                }
+            };
+            for event in out.drain(..) {
+                yield Ok(event);
+            }
+            match result {
+                Ok(None) => {}
+                Ok(Some(reason)) => {
+                    yield Ok(StreamEvent::Done(reason));
+                    return;
+                }
+                Err(failure) => {
+                    yield Err(failure_error(&target, failure));
+                    return;
+                }
+            }
+        }
+    })
+}
+
+/// Whether the answer is a stream of events (servers may ignore `stream: true`).
+pub(crate) fn is_event_stream(response: &reqwest::Response) -> bool {
+    response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("text/event-stream"))
+}
+
+/// Reads a whole (non-streamed) answer of at most `limit` bytes; `None` when `cancel` fired.
+pub(crate) async fn read_answer(
+    response: reqwest::Response,
+    target: &Target,
+    cancel: &CancellationToken,
+    idle: std::time::Duration,
+    limit: usize,
+) -> Option<Result<Vec<u8>>> {
+    tokio::select! {
+        biased;
+        _ = cancel.cancelled() => None,
+        read = read_all(response, idle, limit) => {
+            Some(read.map_err(|err| super::read_error(target, err, false)))
+        }
+    }
+}
