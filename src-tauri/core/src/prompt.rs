@@ -13,6 +13,8 @@
 //!
 //! [`PostProcessing::None`] leaves the messages exactly as they are.
 
+pub mod instruct;
+
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};

@@ -1,0 +1,365 @@
+//! Chat → one prompt string for text-completion backends (KoboldCpp, Horde, Oobabooga, …):
+//! instruct templates, and the trimming of stop strings from a streamed reply.
+//!
+//! A template wraps each message in its role's prefix and suffix and ends the prompt with the
+//! assistant prefix, so the model writes the reply. Its stop strings are sent to the backend and
+//! also cut from the output here, because backends differ in whether they include them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{ChatMessage, Role};
+
+/// A built-in instruct template.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "kebab-case")]
+pub enum TemplateKind {
+    /// `<|im_start|>role … <|im_end|>` (Qwen, many fine-tunes).
+    #[default]
+    ChatMl,
+    /// `### Instruction:` / `### Response:`.
+    Alpaca,
+    /// Llama 3's header tokens.
+    Llama3,
+    /// Mistral's `[INST] … [/INST]`.
+    Mistral,
+    /// `USER:` / `ASSISTANT:`.
+    Vicuna,
+    /// No template: `Name: text` lines.
+    None,
+}
+
+/// How messages are wrapped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct InstructTemplate {
+    /// Put once at the very start.
+    pub bos: String,
+    /// Before and after a system message.
+    pub system_prefix: String,
+    /// After a system message.
+    pub system_suffix: String,
+    /// Before a user message.
+    pub user_prefix: String,
+    /// After a user message.
+    pub user_suffix: String,
+    /// Before an assistant message (and at the end of the prompt).
+    pub assistant_prefix: String,
+    /// After an assistant message.
+    pub assistant_suffix: String,
+    /// Where the model's turn should end.
+    pub stop: Vec<String>,
+}
+
+impl TemplateKind {
+    /// Every built-in template.
+    pub const ALL: [TemplateKind; 6] = [
+        TemplateKind::ChatMl,
+        TemplateKind::Alpaca,
+        TemplateKind::Llama3,
+        TemplateKind::Mistral,
+        TemplateKind::Vicuna,
+        TemplateKind::None,
+    ];
+
+    /// The template's wrapping.
+    pub fn template(self) -> InstructTemplate {
+        let t = |bos: &str,
+                 system: (&str, &str),
+                 user: (&str, &str),
+                 assistant: (&str, &str),
+                 stop: &[&str]| InstructTemplate {
+            bos: bos.into(),
+            system_prefix: system.0.into(),
+            system_suffix: system.1.into(),
+            user_prefix: user.0.into(),
+            user_suffix: user.1.into(),
+            assistant_prefix: assistant.0.into(),
+            assistant_suffix: assistant.1.into(),
+            stop: stop.iter().map(|s| s.to_string()).collect(),
+        };
+        match self {
+            TemplateKind::ChatMl => t(
+                "",
+                ("<|im_start|>system\n", "<|im_end|>\n"),
+                ("<|im_start|>user\n", "<|im_end|>\n"),
+                ("<|im_start|>assistant\n", "<|im_end|>\n"),
+                &["<|im_end|>", "<|im_start|>"],
+            ),
+            TemplateKind::Alpaca => t(
+                "",
+                ("", "\n\n"),
+                ("### Instruction:\n", "\n\n"),
+                ("### Response:\n", "\n\n"),
+                &["### Instruction:", "### Response:"],
+            ),
+            TemplateKind::Llama3 => t(
+                "<|begin_of_text|>",
+                (
+                    "<|start_header_id|>system<|end_header_id|>\n\n",
+                    "<|eot_id|>",
+                ),
+                ("<|start_header_id|>user<|end_header_id|>\n\n", "<|eot_id|>"),
+                (
+                    "<|start_header_id|>assistant<|end_header_id|>\n\n",
+                    "<|eot_id|>",
+                ),
+                &["<|eot_id|>", "<|start_header_id|>"],
+            ),
+            TemplateKind::Mistral => t(
+                "",
+                ("[INST] ", " [/INST]</s>"),
+                ("[INST] ", " [/INST]"),
+                ("", "</s>"),
+                &["</s>", "[INST]"],
+            ),
+            TemplateKind::Vicuna => t(
+                "",
+                ("", "\n\n"),
+                ("USER: ", "\n"),
+                ("ASSISTANT: ", "</s>\n"),
+                &["</s>", "\nUSER:"],
+            ),
+            TemplateKind::None => t(
+                "",
+                ("", "\n"),
+                ("User: ", "\n"),
+                ("Assistant: ", "\n"),
+                &["\nUser:"],
+            ),
+        }
+    }
+}
+
+impl InstructTemplate {
+    /// The prompt for `messages`, ending with the assistant prefix, and the stop strings.
+    pub fn render(&self, messages: &[ChatMessage]) -> (String, Vec<String>) {
+        let mut prompt = self.bos.clone();
+        for message in messages {
+            let (prefix, suffix) = match message.role {
+                Role::System => (&self.system_prefix, &self.system_suffix),
+                Role::User | Role::Tool => (&self.user_prefix, &self.user_suffix),
+                Role::Assistant => (&self.assistant_prefix, &self.assistant_suffix),
+            };
+            prompt.push_str(prefix);
+            if let Some(name) = message.name.as_deref().filter(|n| !n.is_empty()) {
+                prompt.push_str(name);
+                prompt.push_str(": ");
+            }
+            prompt.push_str(&message.content);
+            prompt.push_str(suffix);
+        }
+        prompt.push_str(self.assistant_prefix.trim_end_matches(' '));
+        (prompt, self.stop.clone())
+    }
+}
+
+/// Cuts a streamed reply at the first stop string, never showing part of one: text that could
+/// be the start of a stop string is held back until the next chunk settles it.
+#[derive(Debug, Clone)]
+pub struct StopTrimmer {
+    stops: Vec<String>,
+    held: String,
+    stopped: bool,
+}
+
+impl StopTrimmer {
+    /// A trimmer for these stop strings (empty ones are ignored).
+    pub fn new(stops: &[String]) -> StopTrimmer {
+        StopTrimmer {
+            stops: stops.iter().filter(|s| !s.is_empty()).cloned().collect(),
+            held: String::new(),
+            stopped: false,
+        }
+    }
+
+    /// Whether a stop string was seen (everything after it is dropped).
+    pub fn stopped(&self) -> bool {
+        self.stopped
+    }
+
+    /// The next chunk; returns the text that is safe to show now.
+    pub fn push(&mut self, chunk: &str) -> String {
+        if self.stopped {
+            return String::new();
+        }
+        self.held.push_str(chunk);
+        if let Some(at) = self
+            .stops
+            .iter()
+            .filter_map(|stop| self.held.find(stop.as_str()))
+            .min()
+        {
+            self.stopped = true;
+            let shown = self.held[..at].to_string();
+            self.held.clear();
+            return shown;
+        }
+        // Hold back the longest tail that is a proper prefix of some stop string.
+        let keep = self
+            .stops
+            .iter()
+            .map(|stop| partial_tail(&self.held, stop))
+            .max()
+            .unwrap_or(0);
+        let cut = self.held.len() - keep;
+        let shown = self.held[..cut].to_string();
+        self.held.drain(..cut);
+        shown
+    }
+
+    /// The end of the reply: what was held back is shown after all.
+    pub fn finish(&mut self) -> String {
+        std::mem::take(&mut self.held)
+    }
+}
+
+/// The length of the longest suffix of `text` that is a proper prefix of `stop`, on a char
+/// boundary.
+fn partial_tail(text: &str, stop: &str) -> usize {
+    let longest = text.len().min(stop.len().saturating_sub(1));
+    (1..=longest)
+        .rev()
+        .find(|&n| {
+            let start = text.len() - n;
+            text.is_char_boundary(start) && stop.starts_with(&text[start..])
+        })
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn chat() -> Vec<ChatMessage> {
+        vec![
+            ChatMessage::new(Role::System, "Be brief."),
+            ChatMessage::new(Role::User, "Hi"),
+            ChatMessage::new(Role::Assistant, "Hello!"),
+            ChatMessage::new(Role::User, "Name a colour."),
+        ]
+    }
+
+    #[test]
+    fn every_built_in_template_renders_the_exact_prompt() {
+        let expected = [
+            (
+                TemplateKind::ChatMl,
+                "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello!<|im_end|>\n<|im_start|>user\nName a colour.<|im_end|>\n<|im_start|>assistant\n",
+            ),
+            (
+                TemplateKind::Alpaca,
+                "Be brief.\n\n### Instruction:\nHi\n\n### Response:\nHello!\n\n### Instruction:\nName a colour.\n\n### Response:\n",
+            ),
+            (
+                TemplateKind::Llama3,
+                "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nBe brief.<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\nHello!<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nName a colour.<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n",
+            ),
+            (
+                TemplateKind::Mistral,
+                "[INST] Be brief. [/INST]</s>[INST] Hi [/INST]Hello!</s>[INST] Name a colour. [/INST]",
+            ),
+            (
+                TemplateKind::Vicuna,
+                "Be brief.\n\nUSER: Hi\nASSISTANT: Hello!</s>\nUSER: Name a colour.\nASSISTANT:",
+            ),
+            (
+                TemplateKind::None,
+                "Be brief.\nUser: Hi\nAssistant: Hello!\nUser: Name a colour.\nAssistant:",
+            ),
+        ];
+        for (kind, prompt) in expected {
+            let (rendered, stops) = kind.template().render(&chat());
+            assert_eq!(rendered, prompt, "{kind:?}");
+            assert!(!stops.is_empty(), "{kind:?}");
+        }
+        assert_eq!(TemplateKind::ALL.len(), expected.len());
+    }
+
+    #[test]
+    fn names_are_put_before_the_text() {
+        let mut message = ChatMessage::new(Role::User, "hi");
+        message.name = Some("Alice".into());
+        let (prompt, _) = TemplateKind::None.template().render(&[message]);
+        assert_eq!(prompt, "User: Alice: hi\nAssistant:");
+    }
+
+    fn trim_all(stops: &[&str], chunks: &[&str]) -> (String, bool) {
+        let stops: Vec<String> = stops.iter().map(|s| s.to_string()).collect();
+        let mut trimmer = StopTrimmer::new(&stops);
+        let mut out = String::new();
+        for chunk in chunks {
+            let shown = trimmer.push(chunk);
+            // Nothing shown is ever the start of a stop string that later completes.
+            out.push_str(&shown);
+        }
+        out.push_str(&trimmer.finish());
+        (out, trimmer.stopped())
+    }
+
+    #[test]
+    fn stop_strings_are_cut_even_across_chunks() {
+        assert_eq!(
+            trim_all(&["<|im_end|>"], &["Red", "<|im", "_end|>", "more"]),
+            ("Red".into(), true)
+        );
+        assert_eq!(
+            trim_all(&["\nUser:"], &["Blue.\n", "Us", "er: next"]),
+            ("Blue.".into(), true)
+        );
+        // A held-back prefix that turns out not to be a stop string is shown after all.
+        assert_eq!(
+            trim_all(&["\nUser:"], &["a\nU", "sually"]),
+            ("a\nUsually".into(), false)
+        );
+        assert_eq!(
+            trim_all(&["</s>"], &["end <", "/"]),
+            ("end </".into(), false)
+        );
+        // The earliest of several stop strings wins.
+        assert_eq!(trim_all(&["B", "</s>"], &["a</s>B"]), ("a".into(), true));
+    }
+
+    #[test]
+    fn partial_stop_strings_are_never_shown() {
+        let stops = vec!["<|im_end|>".to_string()];
+        let mut trimmer = StopTrimmer::new(&stops);
+        assert_eq!(trimmer.push("Green<|im"), "Green");
+        assert_eq!(trimmer.push("_e"), "");
+        assert_eq!(trimmer.push("nd|>"), "");
+        assert!(trimmer.stopped());
+        assert_eq!(trimmer.push("ignored"), "");
+    }
+
+    proptest! {
+        #[test]
+        fn any_split_gives_the_text_before_the_first_stop(
+            text in "[a-zé日<|>/ \\n]{0,40}",
+            cuts in proptest::collection::vec(0usize..40, 0..8),
+        ) {
+            let stops = ["<|im_end|>", "\n日", "//"];
+            let expected = stops
+                .iter()
+                .filter_map(|s| text.find(s))
+                .min()
+                .map_or(text.clone(), |at| text[..at].to_string());
+            let mut bounds: Vec<usize> = cuts
+                .into_iter()
+                .map(|c| c.min(text.len()))
+                .filter(|&c| text.is_char_boundary(c))
+                .collect();
+            bounds.sort_unstable();
+            let mut chunks = Vec::new();
+            let mut last = 0;
+            for b in bounds {
+                chunks.push(&text[last..b]);
+                last = b;
+            }
+            chunks.push(&text[last..]);
+            let (out, _) = trim_all(&stops, &chunks);
+            prop_assert_eq!(out, expected);
+        }
+    }
+}
