@@ -460,7 +460,10 @@ async fn the_profiles_post_processing_shapes_the_request_on_the_wire() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dry_run_shows_exactly_what_is_then_sent() {
-    for family in [Family::OpenAi, Family::Anthropic] {
+    for (family, source) in [
+        (Family::OpenAi, ProviderKind::Custom),
+        (Family::Anthropic, ProviderKind::Claude),
+    ] {
         let dir = tempfile::tempdir().unwrap();
         let engine = engine(&dir);
         let server = FakeServer::start(FakeOptions {
@@ -470,10 +473,6 @@ async fn a_dry_run_shows_exactly_what_is_then_sent() {
         })
         .await
         .unwrap();
-        let source = match family {
-            Family::OpenAi => ProviderKind::Custom,
-            Family::Anthropic => ProviderKind::Claude,
-        };
         let mut profile = Profile::new("local", source, format!("{}/v1", server.base_url()));
         profile.model = Some("fake-model-1".into());
         profile.system_prompt = Some("Be brief.".into());

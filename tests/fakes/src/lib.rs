@@ -17,13 +17,14 @@
 //! server is driven through `POST /__fake/scenario` and inspected through `GET /__fake/requests`.
 //!
 //! Protocol families live in sibling modules (`openai.rs` for [`Family::OpenAi`], `anthropic.rs`
-//! for [`Family::Anthropic`]); each turns a recorded request into a reply, and each gives every
+//! for [`Family::Anthropic`], `kobold.rs` for [`Family::Kobold`]); each turns a recorded request into a reply, and each gives every
 //! [`Scenario`] its own equivalent. Shared pieces: `json.rs` (ordered JSON in each server's
 //! formatting), `sse.rs` (hostile splitting), `reply.rs` (frames and HTTP plumbing) and
 //! `server.rs` (the server, recording and the `/__fake` control routes).
 
 mod anthropic;
 mod json;
+mod kobold;
 mod openai;
 mod reply;
 mod server;
@@ -33,6 +34,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+pub use kobold::KoboldAbort;
 pub use server::{FakeServer, RecordedRequest};
 
 /// A protocol family: which wire format the fake speaks.
@@ -46,6 +48,27 @@ pub enum Family {
     /// `…/v1/models`; `x-api-key` auth and a required `anthropic-version` header.
     #[value(name = "anthropic")]
     Anthropic,
+    /// The KoboldAI native API: `…/api/v1/model`, `…/api/v1/generate`, and on KoboldCpp the
+    /// `…/api/extra/*` routes (SSE `…/generate/stream`, `…/abort`, `…/tokencount`, …) plus its
+    /// OpenAI-compatible `/v1` routes. Which server it imitates is [`FakeOptions::kobold`].
+    #[value(name = "kobold", alias = "koboldai")]
+    Kobold,
+}
+
+/// Which server [`Family::Kobold`] imitates.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum KoboldServer {
+    /// KoboldCpp 1.76: `json.dumps` bodies, CORS headers on every answer, the `/api/extra/*`
+    /// routes (SSE streaming, abort, tokencount, version, true context length), optional bearer
+    /// password, `finish_reason` in generate results, and its OpenAI-compatible `/v1` routes.
+    #[default]
+    #[value(name = "koboldcpp", alias = "kobold-cpp")]
+    KoboldCpp,
+    /// KoboldAI United (`aiserver.py`): only `/api/v1` and `/api/latest`, Flask's compact sorted
+    /// JSON, no streaming, no `/api/extra/*` (404), no `finish_reason`, errors as
+    /// `{"detail":{"msg","type":"generic.error_<code>"}}`, 503 when busy.
+    #[value(name = "united", alias = "koboldai-united")]
+    United,
 }
 
 /// Which real server the OpenAI-compatible fake imitates, down to key order and spacing.
@@ -69,7 +92,8 @@ pub enum Dialect {
 /// `POST /__fake/scenario` and by [`Scenario::name`].
 ///
 /// The first sentence of each variant describes the OpenAI-compatible family; "Anthropic:" says
-/// what the same scenario does in [`Family::Anthropic`].
+/// what the same scenario does in [`Family::Anthropic`]; `kobold.rs`'s module documentation has
+/// a table of what each one does in [`Family::Kobold`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum Scenario {
     /// Role chunk, [`REPLY_TEXT`] in about five content deltas, a `stop` finish chunk, `[DONE]`.
@@ -269,6 +293,13 @@ pub struct FakeOptions {
     pub mount: Option<String>,
     /// The text of normal replies (default [`REPLY_TEXT`]); `POST /__fake/scenario` can change it.
     pub reply: Option<String>,
+    /// The server [`Family::Kobold`] imitates (default [`KoboldServer::KoboldCpp`]); the other
+    /// families ignore it.
+    pub kobold: KoboldServer,
+    /// The context size [`Family::Kobold`] reports (`…/config/max_context_length`,
+    /// `…/extra/true_max_context_length`) and clamps `max_context_length` to (default
+    /// [`DEFAULT_CONTEXT_LENGTH`]).
+    pub context_length: u32,
 }
 
 impl Default for FakeOptions {
@@ -282,9 +313,14 @@ impl Default for FakeOptions {
             slow_delay: Duration::from_millis(30),
             mount: None,
             reply: None,
+            kobold: KoboldServer::KoboldCpp,
+            context_length: DEFAULT_CONTEXT_LENGTH,
         }
     }
 }
+
+/// The default of [`FakeOptions::context_length`].
+pub const DEFAULT_CONTEXT_LENGTH: u32 = 4096;
 
 /// The reply of the normal scenarios; contains 2-, 3- and 4-byte UTF-8 characters.
 pub const REPLY_TEXT: &str = "Hello from the fake server — héllo wörld 👋 ✓ 日本語.";

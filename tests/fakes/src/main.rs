@@ -9,7 +9,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use switchboard_fakes::{Dialect, FakeOptions, FakeServer, Family, Scenario};
+use switchboard_fakes::{
+    Dialect, FakeOptions, FakeServer, Family, KoboldServer, Scenario, DEFAULT_CONTEXT_LENGTH,
+};
 
 /// Fake LLM provider server for Switchboard's tests.
 #[derive(Debug, Parser)]
@@ -27,7 +29,8 @@ struct Args {
     /// Require this key (`Authorization: Bearer KEY` or `x-api-key: KEY`).
     #[arg(long, env = "SWITCHBOARD_FAKES_API_KEY")]
     api_key: Option<String>,
-    /// Protocol family: `openai` (OpenAI-compatible) or `anthropic` (Messages API).
+    /// Protocol family: `openai` (OpenAI-compatible), `anthropic` (Messages API) or `kobold`
+    /// (KoboldAI native API).
     #[arg(long, value_enum, default_value_t = Family::OpenAi)]
     family: Family,
     /// Models listed by `…/models` (repeat or comma-separate; default: fake-model-1, fake-model-2).
@@ -42,6 +45,12 @@ struct Args {
     /// The text of normal replies, instead of the built-in one.
     #[arg(long)]
     reply: Option<String>,
+    /// Which Kobold server to imitate (`kobold` family only): `koboldcpp` (1.76) or `united`.
+    #[arg(long, value_enum, default_value_t = KoboldServer::KoboldCpp)]
+    kobold_server: KoboldServer,
+    /// The context size the `kobold` family reports.
+    #[arg(long, default_value_t = DEFAULT_CONTEXT_LENGTH)]
+    context_length: u32,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -55,6 +64,8 @@ async fn main() -> ExitCode {
         slow_delay: Duration::from_millis(args.slow_delay_ms),
         mount: args.mount,
         reply: args.reply,
+        kobold: args.kobold_server,
+        context_length: args.context_length,
         ..FakeOptions::default()
     };
     if !args.models.is_empty() {

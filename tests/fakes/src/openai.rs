@@ -29,7 +29,8 @@ const PROCESSING: &str = "OPENROUTER PROCESSING";
 const PING: &str = "ping - 2026-11-24 10:00:00.000000+00:00";
 /// How many bytes of the next event `truncated` sends before aborting.
 const CUT_AT: usize = 34;
-const KOBOLD_NOT_FOUND: &str =
+/// KoboldCpp's 404 body (`text/html`), on every route it does not know.
+pub(crate) const KOBOLD_NOT_FOUND: &str =
     "Error: HTTP Server is running, but this endpoint does not exist. Please check the URL.";
 const OPENAI_OVERLOADED: &str = "The engine is currently overloaded, please try again later";
 const OPENAI_BAD_JSON: &str = "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)";

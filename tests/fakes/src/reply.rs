@@ -8,6 +8,20 @@ use axum::body::Body;
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use bytes::Bytes;
+use tokio::sync::watch;
+
+/// The receiving end of a stop request (`true` = stop): how an abort route reaches a running
+/// generation. The generation counts as running while its receiver lives.
+pub(crate) type StopSignal = watch::Receiver<bool>;
+
+/// One wait of a [`ReplyBody::Deferred`] answer.
+#[derive(Clone, Debug)]
+pub(crate) struct Step {
+    /// How long the step takes; `None`: until stopped.
+    pub wait: Option<Duration>,
+    /// The whole body sent if the stop comes during this step.
+    pub if_stopped: Bytes,
+}
 
 /// One step of a streamed body.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,6 +45,20 @@ pub(crate) enum ReplyBody {
     Frames(Vec<Frame>),
     /// No response at all: the handler waits until the server stops.
     NoResponse,
+    /// Frames as [`ReplyBody::Frames`], but when `stop` turns `true` the rest is replaced by
+    /// `tail` (at a frame boundary: during a pause, a hang, or before the next frame).
+    Stoppable {
+        frames: Vec<Frame>,
+        stop: StopSignal,
+        tail: Bytes,
+    },
+    /// A whole body that takes a while: the response starts only after every step has waited
+    /// (then with `done`), or as soon as `stop` turns `true` (with that step's `if_stopped`).
+    Deferred {
+        steps: Vec<Step>,
+        done: Bytes,
+        stop: StopSignal,
+    },
 }
 
 /// A complete answer to one request.
@@ -110,6 +138,14 @@ impl Reply {
             ReplyBody::Full(bytes) => Body::from(bytes),
             ReplyBody::Frames(frames) => Body::from_stream(frame_stream(frames)),
             ReplyBody::NoResponse => return std::future::pending().await,
+            ReplyBody::Stoppable { frames, stop, tail } => {
+                Body::from_stream(stoppable_stream(frames, stop, tail))
+            }
+            ReplyBody::Deferred {
+                steps,
+                done,
+                mut stop,
+            } => Body::from(deferred(steps, done, &mut stop).await),
         };
         let mut response = Response::new(body);
         *response.status_mut() = self.status;
@@ -137,6 +173,61 @@ fn frame_stream(frames: Vec<Frame>) -> impl futures::Stream<Item = Result<Bytes,
                     return Some((Err(error), Vec::new().into_iter()));
                 }
                 Frame::Hang => std::future::pending::<()>().await,
+            }
+        }
+    })
+}
+
+/// Waits until the signal says stop; never returns if it cannot any more.
+async fn stopped(stop: &mut StopSignal) {
+    if stop.wait_for(|stop| *stop).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// Waits through the steps of a deferred body; the body to send.
+async fn deferred(steps: Vec<Step>, done: Bytes, stop: &mut StopSignal) -> Bytes {
+    for step in steps {
+        let wait = async {
+            match step.wait {
+                Some(delay) => tokio::time::sleep(delay).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = wait => {}
+            _ = stopped(stop) => return step.if_stopped,
+        }
+    }
+    done
+}
+
+/// [`frame_stream`] that switches to `tail` when the signal says stop.
+fn stoppable_stream(
+    frames: Vec<Frame>,
+    stop: StopSignal,
+    tail: Bytes,
+) -> impl futures::Stream<Item = Result<Bytes, io::Error>> {
+    let state = (frames.into_iter(), stop, Some(tail));
+    futures::stream::unfold(state, |(mut frames, mut stop, mut tail)| async move {
+        loop {
+            if *stop.borrow() {
+                let tail = tail.take()?;
+                return Some((Ok(tail), (Vec::new().into_iter(), stop, None)));
+            }
+            match frames.next()? {
+                Frame::Data(bytes) => return Some((Ok(bytes), (frames, stop, tail))),
+                Frame::Pause(delay) => {
+                    tokio::select! {
+                        _ = tokio::time::sleep(delay) => {}
+                        _ = stopped(&mut stop) => {}
+                    }
+                }
+                Frame::Abort => {
+                    let error = io::Error::new(io::ErrorKind::ConnectionAborted, "fake: truncated");
+                    return Some((Err(error), (Vec::new().into_iter(), stop, None)));
+                }
+                Frame::Hang => stopped(&mut stop).await,
             }
         }
     })

@@ -18,6 +18,7 @@ use axum::Router;
 use serde::{Serialize, Serializer};
 use tokio::sync::oneshot;
 
+use crate::kobold::{self, KoboldAbort};
 use crate::reply::Reply;
 use crate::{anthropic, openai, FakeOptions, Family, Scenario, REPLY_TEXT};
 
@@ -66,9 +67,11 @@ struct Shared {
     scenario: Mutex<Scenario>,
     reply: Mutex<String>,
     requests: Mutex<Vec<RecordedRequest>>,
+    /// The running generations and the aborts of [`Family::Kobold`].
+    kobold: kobold::State,
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -97,6 +100,7 @@ impl FakeServer {
             reply: Mutex::new(opts.reply.clone().unwrap_or_else(|| REPLY_TEXT.to_string())),
             opts,
             requests: Mutex::new(Vec::new()),
+            kobold: kobold::State::default(),
         });
         let (stop, stop_rx) = oneshot::channel::<()>();
         let (ready_tx, ready_rx) = oneshot::channel::<io::Result<()>>();
@@ -167,6 +171,13 @@ impl FakeServer {
         lock(&self.shared.requests).clear();
     }
 
+    /// The `POST …/api/extra/abort` calls [`Family::Kobold`] received so far, in arrival order,
+    /// each with how many running generations it stopped (the requests themselves are in
+    /// [`FakeServer::requests`] too).
+    pub fn aborts(&self) -> Vec<KoboldAbort> {
+        self.shared.kobold.aborts()
+    }
+
     /// Switches the scenario for the requests that arrive from now on.
     pub fn set_scenario(&self, scenario: Scenario) {
         *lock(&self.shared.scenario) = scenario;
@@ -218,6 +229,9 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         match shared.opts.family {
             Family::OpenAi => openai::respond(&shared.opts, scenario, &text, &request),
             Family::Anthropic => anthropic::respond(&shared.opts, scenario, &text, &request),
+            Family::Kobold => {
+                kobold::respond(&shared.opts, scenario, &text, &request, &shared.kobold)
+            }
         }
     };
     reply.into_response().await
@@ -248,13 +262,18 @@ pub(crate) fn authorized(opts: &FakeOptions, req: &RecordedRequest) -> bool {
 }
 
 /// `GET /__fake/requests`, `DELETE /__fake/requests`, `POST /__fake/scenario {"scenario": …}`
-/// (with an optional `"reply"`: the text the normal scenarios send instead of [`REPLY_TEXT`]).
+/// (with an optional `"reply"`: the text the normal scenarios send instead of [`REPLY_TEXT`]),
+/// `GET /__fake/aborts` (the [`KoboldAbort`]s of [`Family::Kobold`]).
 fn control(shared: &Shared, request: &RecordedRequest) -> Reply {
     let text = |status, message: &str| {
         Reply::full(status, "text/plain; charset=utf-8", message.to_owned())
     };
     match (request.method.as_str(), request.path.as_str()) {
         ("GET", "/__fake/requests") => match serde_json::to_vec(&*lock(&shared.requests)) {
+            Ok(body) => Reply::json(StatusCode::OK, body),
+            Err(e) => text(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        },
+        ("GET", "/__fake/aborts") => match serde_json::to_vec(&shared.kobold.aborts()) {
             Ok(body) => Reply::json(StatusCode::OK, body),
             Err(e) => text(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
         },
