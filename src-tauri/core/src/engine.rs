@@ -537,28 +537,30 @@ impl Engine {
     /// The request [`start_generation`](Self::start_generation) would send for `request`, as it
     /// would go on the wire (keys redacted). Nothing is saved and nothing is sent.
     pub async fn dry_run(&self, request: &GenerationRequest) -> Result<WireRequest> {
-        let resolved = self.resolve(&request.connection).await?;
-        let model = self.choose_model(&resolved, request.model.clone()).await?;
-        let provider = provider::build(resolved.connection.clone(), self.http.clone())?;
+        let (resolved, model, provider) = self.prepare(request).await?;
         let history = match request.chat_id.clone() {
             Some(id) => self.blocking(move |store| store.messages(&id)).await?,
             None => Vec::new(),
         };
-        let chat_request = ChatRequest {
-            model,
-            messages: conversation(&resolved, request, &history, provider.capabilities()),
-            params: resolved.params.overlay(&request.params),
-            stream: request.stream && provider.capabilities().streaming,
-        };
+        let chat_request = chat_request(&resolved, request, model, &history, provider.as_ref());
         provider.wire_request(&chat_request)
+    }
+
+    /// The connection, model and adapter a generation request will use.
+    async fn prepare(
+        &self,
+        request: &GenerationRequest,
+    ) -> Result<(Resolved, String, Box<dyn provider::Provider>)> {
+        let resolved = self.resolve(&request.connection).await?;
+        let model = self.choose_model(&resolved, request.model.clone()).await?;
+        let provider = provider::build(resolved.connection.clone(), self.http.clone())?;
+        Ok((resolved, model, provider))
     }
 
     /// Starts a generation: resolves the connection, saves the user message, spawns the task
     /// and returns at once.
     pub async fn start_generation(&self, request: GenerationRequest) -> Result<Generation> {
-        let resolved = self.resolve(&request.connection).await?;
-        let model = self.choose_model(&resolved, request.model.clone()).await?;
-        let provider = provider::build(resolved.connection.clone(), self.http.clone())?;
+        let (resolved, model, provider) = self.prepare(&request).await?;
         let profile_id = resolved.connection.profile_id.clone();
 
         let input = request.input.clone();
@@ -583,13 +585,13 @@ impl Engine {
             })
             .await?;
 
-        let messages = conversation(&resolved, &request, &history, provider.capabilities());
-        let chat_request = ChatRequest {
-            model: model.clone(),
-            messages,
-            params: resolved.params.overlay(&request.params),
-            stream: request.stream && provider.capabilities().streaming,
-        };
+        let chat_request = chat_request(
+            &resolved,
+            &request,
+            model.clone(),
+            &history,
+            provider.as_ref(),
+        );
 
         let id = GenerationId::new();
         let token = self.generations.register(&id);
@@ -616,6 +618,24 @@ impl Engine {
     /// Cancels a generation; a no-op for unknown or finished ids.
     pub fn cancel(&self, id: &GenerationId, reason: CancelReason) -> bool {
         self.generations.cancel(id, reason)
+    }
+}
+
+/// The request for the adapter: the conversation, the sampler settings (profile overlaid by
+/// the request), streaming when the source can.
+fn chat_request(
+    resolved: &Resolved,
+    request: &GenerationRequest,
+    model: String,
+    history: &[StoredMessage],
+    provider: &dyn provider::Provider,
+) -> ChatRequest {
+    let capabilities = provider.capabilities();
+    ChatRequest {
+        model,
+        messages: conversation(resolved, request, history, capabilities),
+        params: resolved.params.overlay(&request.params),
+        stream: request.stream && capabilities.streaming,
     }
 }
 

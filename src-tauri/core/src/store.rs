@@ -431,18 +431,17 @@ impl Store {
 
     /// All profiles by name, each with whether its key is saved.
     pub fn profiles_with_key_flags(&self) -> Result<Vec<(Profile, bool)>> {
-        let profiles = self.profiles()?;
         let conn = self.conn();
-        let mut statement = conn.prepare("SELECT key_saved FROM profiles WHERE id = ?1")?;
-        profiles
+        let mut statement = conn.prepare(&format!(
+            "{} ORDER BY name COLLATE NOCASE",
+            PROFILE_SELECT.replace(" FROM profiles", ", key_saved FROM profiles")
+        ))?;
+        let rows = statement.query_map([], |row| {
+            let saved: bool = row.get(PROFILE_COLUMNS)?;
+            Ok(profile_from_row(row)?.map(|profile| (profile, saved)))
+        })?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()?
             .into_iter()
-            .map(|profile| {
-                let saved = statement
-                    .query_row([profile.id.as_str()], |row| row.get(0))
-                    .optional()?
-                    .unwrap_or(false);
-                Ok((profile, saved))
-            })
             .collect()
     }
 
@@ -662,6 +661,9 @@ fn session_alive(sessions_dir: &Path, id: &str) -> bool {
         Err(_) => false,
     }
 }
+
+/// How many columns [`PROFILE_SELECT`] reads.
+const PROFILE_COLUMNS: usize = 14;
 
 const PROFILE_SELECT: &str =
     "SELECT id, name, source, url, model, params, system_prompt, post_processing,

@@ -10,7 +10,8 @@
 
 pub mod anthropic;
 pub mod openai_compat;
-mod relay;
+pub mod relay;
+pub mod server_error;
 
 use std::fmt;
 use std::str::FromStr;

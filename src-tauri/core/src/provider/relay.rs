@@ -5,12 +5,23 @@
 use futures::stream::BoxStream;
 use tokio_util::sync::CancellationToken;
 
-use super::openai_compat::stream::StreamFailure;
+use super::server_error::ServerError;
 use super::{body_error, StreamEvent};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::Target;
 use crate::model::StopReason;
 use crate::stream::{read_all, SseBody, SseEnd, SseEvent, SseItem};
+
+/// Why a stream could not be mapped to a reply.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StreamFailure {
+    /// The server sent an error inside the stream.
+    Server(ServerError),
+    /// A chunk or event was not JSON of the expected shape.
+    Malformed(String),
+    /// The stream ended before the reply was complete.
+    Truncated,
+}
 
 /// A family's mapping of SSE events to [`StreamEvent`]s (sans IO).
 pub(crate) trait SseMapper: Send + 'static {

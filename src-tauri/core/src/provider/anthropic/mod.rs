@@ -19,10 +19,10 @@ use crate::endpoint;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{read_error_body, Http, Target};
 use crate::model::{ChatRequest, ModelInfo, StopReason};
-use crate::provider::openai_compat::stream::StreamFailure;
-use crate::provider::openai_compat::wire::ServerError;
 use crate::provider::read_error;
+use crate::provider::relay::StreamFailure;
 use crate::provider::relay::{failure_error, is_event_stream, read_answer, relay_sse, SseMapper};
+use crate::provider::server_error::ServerError;
 use crate::provider::{
     Capabilities, Connection, Provider, StatusReport, StreamEvent, WireRequest, REDACTED,
 };

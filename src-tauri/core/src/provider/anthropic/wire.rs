@@ -7,8 +7,8 @@ use serde_json::{json, Map, Value};
 
 use crate::model::{ChatMessage, ChatRequest, ModelInfo, Role, StopReason, Usage};
 use crate::prompt::{self, PostProcessing, PromptNames};
-use crate::provider::openai_compat::stream::StreamFailure;
-use crate::provider::openai_compat::wire::ServerError;
+use crate::provider::relay::StreamFailure;
+use crate::provider::server_error::ServerError;
 use crate::provider::StreamEvent;
 
 /// `max_tokens` is required by the API; this is sent when the profile sets none.

@@ -26,15 +26,17 @@ use secrecy::ExposeSecret;
 use tokio_util::sync::CancellationToken;
 
 use self::flavor::{AuthStyle, Flavor, StatusCheck};
-use self::stream::{ChunkMapper, Step, StreamFailure};
-use self::wire::{CompletionOutcome, ServerError};
+use self::stream::{ChunkMapper, Step};
+use self::wire::CompletionOutcome;
 use crate::endpoint;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{read_error_body, Http, Target};
 use crate::model::StopReason;
 use crate::model::{ChatRequest, ModelInfo};
 use crate::provider::read_error;
+use crate::provider::relay::StreamFailure;
 use crate::provider::relay::{is_event_stream, read_answer, relay_sse, SseMapper};
+use crate::provider::server_error::ServerError;
 use crate::provider::{
     Capabilities, Connection, Provider, StatusReport, StreamEvent, WireRequest, REDACTED,
 };

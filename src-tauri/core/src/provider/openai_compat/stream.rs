@@ -12,21 +12,12 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::wire::{ServerError, WireUsage};
+use super::wire::WireUsage;
 use crate::model::StopReason;
+use crate::provider::relay::StreamFailure;
+use crate::provider::server_error::ServerError;
 use crate::provider::StreamEvent;
 use crate::stream::SseEnd;
-
-/// Why a stream could not be mapped to a reply.
-#[derive(Debug, Clone, PartialEq)]
-pub enum StreamFailure {
-    /// The server sent an error inside the stream.
-    Server(ServerError),
-    /// A chunk was not JSON of the expected shape.
-    Malformed(String),
-    /// The stream ended before the reply was complete.
-    Truncated,
-}
 
 /// Whether the stream goes on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

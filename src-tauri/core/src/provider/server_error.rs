@@ -1,0 +1,302 @@
+//! What an HTTP error body said, whatever its shape — the error bodies every family's servers
+//! answer with — and the kind of failure it means.
+
+use serde_json::Value;
+
+use crate::error::ErrorKind;
+
+/// What an error body said, whatever its shape.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServerError {
+    /// The server's message (may be empty).
+    pub message: String,
+    /// `error.code` or `error.type`, when given.
+    pub code: Option<String>,
+    /// A numeric code inside the body (OpenRouter puts the HTTP status there).
+    pub numeric: Option<u16>,
+}
+
+impl ServerError {
+    /// Reads the error bodies of this family: OpenAI `{"error":{message,type,code}}`, OpenRouter
+    /// `{"error":{code,message,metadata}}`, Mistral `{"object":"error","message"}`, FastAPI
+    /// `{"detail": "…" | [{msg}] | {msg}}` (llama.cpp, Ooba, KoboldCpp), KoboldAI's field map,
+    /// HTML pages (their title) and plain text.
+    pub fn from_body(body: &str) -> ServerError {
+        let trimmed = body.trim();
+        if let Ok(value) = serde_json::from_str::<Value>(trimmed) {
+            if let Some(error) = value.get("error").filter(|e| !e.is_null()) {
+                return ServerError::from_error_value(error);
+            }
+            let code = value
+                .get("code")
+                .filter(|c| !c.is_null())
+                .or_else(|| value.get("type"))
+                .and_then(value_to_code);
+            if let Some(message) = value.get("message").and_then(Value::as_str) {
+                return ServerError {
+                    message: message.to_string(),
+                    code,
+                    numeric: None,
+                };
+            }
+            if let Some(detail) = value.get("detail") {
+                return ServerError {
+                    message: detail_text(detail),
+                    code: detail.get("type").and_then(value_to_code).or(code),
+                    numeric: None,
+                };
+            }
+            return ServerError {
+                message: crate::error::truncate(trimmed, 300),
+                code,
+                numeric: None,
+            };
+        }
+        if trimmed.starts_with('<') {
+            return ServerError {
+                message: html_summary(trimmed),
+                ..ServerError::default()
+            };
+        }
+        ServerError {
+            message: crate::error::truncate(trimmed.lines().next().unwrap_or(""), 300),
+            ..ServerError::default()
+        }
+    }
+
+    /// Reads an `error` value: an object with `message`/`code`/`type`/`metadata`, or a string.
+    pub fn from_error_value(error: &Value) -> ServerError {
+        if let Some(text) = error.as_str() {
+            return ServerError {
+                message: text.to_string(),
+                ..ServerError::default()
+            };
+        }
+        let mut message = error
+            .get("message")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        if let Some(meta) = error.get("metadata") {
+            let provider = meta.get("provider_name").and_then(Value::as_str);
+            let raw = meta.get("raw").and_then(|raw| match raw {
+                Value::String(s) => Some(s.clone()),
+                Value::Null => None,
+                other => Some(other.to_string()),
+            });
+            match (provider, raw) {
+                (Some(p), Some(r)) => {
+                    message = format!("{message} ({p}: {})", crate::error::truncate(&r, 300))
+                }
+                (None, Some(r)) => {
+                    message = format!("{message} ({})", crate::error::truncate(&r, 300))
+                }
+                _ => {}
+            }
+        }
+        let numeric = error
+            .get("code")
+            .and_then(Value::as_u64)
+            .and_then(|n| u16::try_from(n).ok());
+        let code = error
+            .get("code")
+            .filter(|c| c.is_string())
+            .or_else(|| error.get("type"))
+            .and_then(value_to_code);
+        ServerError {
+            message,
+            code,
+            numeric,
+        }
+    }
+
+    /// The kind of failure for an HTTP error response with this body.
+    pub fn kind_for_status(&self, status: u16) -> ErrorKind {
+        let code = self.code.as_deref().unwrap_or("");
+        let message = self.message.to_ascii_lowercase();
+        let about_model = message.contains("model")
+            && [
+                "not found",
+                "does not exist",
+                "not exist",
+                "unknown",
+                "no such",
+            ]
+            .iter()
+            .any(|phrase| message.contains(phrase));
+        if code == "model_not_found" || (matches!(status, 400 | 404) && about_model) {
+            return ErrorKind::ModelNotFound;
+        }
+        if code == "insufficient_quota" {
+            return ErrorKind::RateLimited;
+        }
+        ErrorKind::from_status(status)
+    }
+
+    /// The kind of failure for an error that arrived inside a 200 stream.
+    pub fn kind_in_stream(&self) -> ErrorKind {
+        if let Some(status) = self.numeric.filter(|n| (400..600).contains(n)) {
+            return self.kind_for_status(status);
+        }
+        match self.code.as_deref() {
+            Some("invalid_request_error") => ErrorKind::InvalidRequest,
+            Some("rate_limit_exceeded" | "rate_limit_error" | "insufficient_quota") => {
+                ErrorKind::RateLimited
+            }
+            Some("authentication_error" | "invalid_api_key") => ErrorKind::Auth,
+            _ => ErrorKind::ProviderUnavailable,
+        }
+    }
+}
+
+fn value_to_code(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// FastAPI/KoboldAI `detail`: a string, `{msg}`, `[{loc, msg}]`, or `{field: [msg]}`.
+fn detail_text(detail: &Value) -> String {
+    match detail {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items
+            .iter()
+            .map(|item| {
+                let msg = item.get("msg").and_then(Value::as_str).unwrap_or("");
+                match item.get("loc").and_then(Value::as_array) {
+                    Some(loc) => {
+                        let path: Vec<String> = loc
+                            .iter()
+                            .map(|p| p.as_str().map_or_else(|| p.to_string(), str::to_string))
+                            .collect();
+                        format!("{}: {msg}", path.join("."))
+                    }
+                    None => msg.to_string(),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        Value::Object(map) => {
+            if let Some(msg) = map.get("msg").and_then(Value::as_str) {
+                return msg.to_string();
+            }
+            map.iter()
+                .map(|(field, msgs)| match msgs {
+                    Value::Array(list) => format!(
+                        "{field}: {}",
+                        list.iter()
+                            .map(|m| m.as_str().map_or_else(|| m.to_string(), str::to_string))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    ),
+                    other => format!(
+                        "{field}: {}",
+                        other
+                            .as_str()
+                            .map_or_else(|| other.to_string(), str::to_string)
+                    ),
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The `<title>` (or first `<h1>`) of an HTML error page, else its text without tags.
+fn html_summary(html: &str) -> String {
+    let lower = html.to_ascii_lowercase();
+    for tag in ["title", "h1"] {
+        let open = format!("<{tag}>");
+        let close = format!("</{tag}>");
+        if let (Some(start), Some(end)) = (lower.find(&open), lower.find(&close)) {
+            let start = start + open.len();
+            if start <= end {
+                let text = html[start..end].trim();
+                if !text.is_empty() {
+                    return text.to_string();
+                }
+            }
+        }
+    }
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    crate::error::truncate(&text.split_whitespace().collect::<Vec<_>>().join(" "), 200)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn server_error_from_every_body_shape() {
+        let table: &[(&str, &str, Option<&str>)] = &[
+            (r#"{"error":{"message":"Incorrect API key provided","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}"#, "Incorrect API key provided", Some("invalid_api_key")),
+            (r#"{"error":{"code":402,"message":"Insufficient credits"}}"#, "Insufficient credits", None),
+            (r#"{"error":{"message":"Provider returned error","code":400,"metadata":{"raw":"bad role","provider_name":"Mistral"}}}"#, "Provider returned error (Mistral: bad role)", None),
+            (r#"{"object":"error","message":"Expected last role User","type":"invalid_request_error","param":null,"code":null}"#, "Expected last role User", Some("invalid_request_error")),
+            (r#"{"detail":"Invalid API key"}"#, "Invalid API key", None),
+            (r#"{"detail":{"error":"Unauthorized","msg":"Authentication key is missing or invalid.","type":"unauthorized"}}"#, "Authentication key is missing or invalid.", Some("unauthorized")),
+            (r#"{"detail":[{"loc":["body","messages"],"msg":"field required","type":"value_error.missing"}]}"#, "body.messages: field required", None),
+            (r#"{"detail":{"top_p":["Must be between 0 and 1."]}}"#, "top_p: Must be between 0 and 1.", None),
+            (r#"{"error":"plain string"}"#, "plain string", None),
+            ("<html>\r\n<head><title>500 Internal Server Error</title></head><body>x</body></html>", "500 Internal Server Error", None),
+            ("<html><body><h1>Bad Gateway</h1></body></html>", "Bad Gateway", None),
+            ("Internal Server Error", "Internal Server Error", None),
+            ("", "", None),
+        ];
+        for (body, message, code) in table {
+            let err = ServerError::from_body(body);
+            assert_eq!(err.message, *message, "body {body}");
+            assert_eq!(err.code.as_deref(), *code, "body {body}");
+        }
+    }
+
+    #[test]
+    fn error_kinds_from_status_and_body() {
+        let model = ServerError::from_body(
+            r#"{"error":{"message":"The model `x` does not exist or you do not have access to it.","type":"invalid_request_error","param":null,"code":"model_not_found"}}"#,
+        );
+        assert_eq!(model.kind_for_status(404), ErrorKind::ModelNotFound);
+        let route = ServerError::from_body(r#"{"detail":"Not Found"}"#);
+        assert_eq!(route.kind_for_status(404), ErrorKind::InvalidRequest);
+        let ollama = ServerError::from_body(
+            r#"{"error":{"message":"model \"llama9\" not found, try pulling it first","type":"api_error"}}"#,
+        );
+        assert_eq!(ollama.kind_for_status(404), ErrorKind::ModelNotFound);
+        let quota = ServerError::from_body(
+            r#"{"error":{"message":"You exceeded your current quota","type":"insufficient_quota","code":"insufficient_quota"}}"#,
+        );
+        assert_eq!(quota.kind_for_status(429), ErrorKind::RateLimited);
+        assert_eq!(ServerError::default().kind_for_status(401), ErrorKind::Auth);
+        assert_eq!(
+            ServerError::default().kind_for_status(503),
+            ErrorKind::ProviderUnavailable
+        );
+
+        let openrouter = ServerError::from_error_value(
+            &json!({"code":502,"message":"Network connection lost."}),
+        );
+        assert_eq!(openrouter.kind_in_stream(), ErrorKind::ProviderUnavailable);
+        let limited = ServerError::from_error_value(&json!({"code":429,"message":"slow"}));
+        assert_eq!(limited.kind_in_stream(), ErrorKind::RateLimited);
+        let openai = ServerError::from_error_value(
+            &json!({"message":"The server had an error","type":"server_error"}),
+        );
+        assert_eq!(openai.kind_in_stream(), ErrorKind::ProviderUnavailable);
+    }
+}
