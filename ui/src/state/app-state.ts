@@ -51,6 +51,8 @@ export interface Busy {
   readonly test: boolean;
   readonly models: boolean;
   readonly preview: boolean;
+  /** A key is being written to (or removed from) the keychain, which may wait for an unlock. */
+  readonly key: boolean;
 }
 
 export interface AppState {
@@ -114,7 +116,7 @@ export function initialState(): AppState {
     models: null,
     drawerOpen: false,
     sidebarOpen: false,
-    busy: { connect: false, test: false, models: false, preview: false },
+    busy: { connect: false, test: false, models: false, preview: false, key: false },
     testResult: null,
     keySaves: 0,
     keyError: null,

@@ -71,6 +71,17 @@ describe("start-up", () => {
   });
 });
 
+describe("keychain writes", () => {
+  it("show as busy while the keychain answers", async () => {
+    const { controller } = await started({ scenario: "chat" });
+    const saving = controller.saveKey("sk-test-busy");
+    expect(controller.store.get().busy.key).toBe(true);
+    expect(await saving).toBe(true);
+    expect(controller.store.get().busy.key).toBe(false);
+    expect(controller.store.get().profiles.find((p) => p.id === "profile-local")?.hasKey).toBe(true);
+  });
+});
+
 describe("connect", () => {
   it("saves a new profile named after its source, then the key, then connects", async () => {
     const { api, controller } = await started();

@@ -270,7 +270,7 @@ export class Controller {
     const profile = selectedProfile(this.state);
     if (!profile || key === "") return false;
     try {
-      const updated = await this.serial(() => this.api.setApiKey(profile.id, key));
+      const updated = await this.keychain(() => this.api.setApiKey(profile.id, key));
       this.upsertProfile(updated);
       this.store.update((s) => ({ keyError: null, keySaves: s.keySaves + 1 }));
       return true;
@@ -285,7 +285,7 @@ export class Controller {
     const profile = selectedProfile(this.state);
     if (!profile) return;
     try {
-      this.upsertProfile(await this.serial(() => this.api.clearApiKey(profile.id)));
+      this.upsertProfile(await this.keychain(() => this.api.clearApiKey(profile.id)));
     } catch (error) {
       this.handleError(error, { profile });
     }
@@ -372,7 +372,7 @@ export class Controller {
     }
     if (form.key !== "") {
       const id = profile.id;
-      profile = await this.serial(() => this.api.setApiKey(id, form.key));
+      profile = await this.keychain(() => this.api.setApiKey(id, form.key));
       this.upsertProfile(profile);
       this.store.update((s) => ({ keyError: null, keySaves: s.keySaves + 1 }));
     }
@@ -392,6 +392,16 @@ export class Controller {
 
   private setBusy(key: keyof AppState["busy"], value: boolean): void {
     this.store.update((s) => ({ busy: { ...s.busy, [key]: value } }));
+  }
+
+  /** A keychain write, in turn with the other profile writes, shown as busy while it waits. */
+  private async keychain<T>(task: () => Promise<T>): Promise<T> {
+    this.setBusy("key", true);
+    try {
+      return await this.serial(task);
+    } finally {
+      this.setBusy("key", false);
+    }
   }
 
   /** Runs profile writes one at a time, in call order. */

@@ -121,6 +121,11 @@ describe("the window", () => {
     expect($("status-text").textContent).toBe("Connected · gpt-4o-mini");
     expect($<HTMLInputElement>("api-key").value).toBe("");
     expect($("key-status").textContent).toBe("key saved");
+    // While a keychain write waits (a locked keychain asks to be unlocked), the field says so.
+    controller.store.update((s) => ({ busy: { ...s.busy, key: true } }));
+    expect($("key-status").textContent).toBe("saving to the keychain…");
+    controller.store.update((s) => ({ busy: { ...s.busy, key: false } }));
+    expect($("key-status").textContent).toBe("key saved");
     expect($("clear-key").hidden).toBe(false);
     expect($("model-select").hidden).toBe(false);
     expect($("model-input").hidden).toBe(true);

@@ -327,7 +327,9 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
   const renderKey = (s: AppState): void => {
     const profile = selectedProfile(s);
     const saved = profile?.hasKey ?? false;
-    setText(keyStatus, saved ? "key saved" : "");
+    // The keychain may be locked and wait for the person to unlock it: say so.
+    setText(keyStatus, s.busy.key ? "saving to the keychain…" : saved ? "key saved" : "");
+    setData(keyStatus, "busy", String(s.busy.key));
     setData(keyStatus, "saved", String(saved));
     show(clearKey, saved);
     key.placeholder = saved ? "saved — type to replace" : "";
@@ -526,7 +528,14 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     }
     // The key field empties when another profile is shown and once a key was stored.
     if (selectionChanged || s.keySaves !== previous.keySaves) key.value = "";
-    if (first || s.keyError !== previous.keyError || profile !== selectedProfile(previous)) renderKey(s);
+    if (
+      first ||
+      s.keyError !== previous.keyError ||
+      s.busy.key !== previous.busy.key ||
+      profile !== selectedProfile(previous)
+    ) {
+      renderKey(s);
+    }
     if (first || s.models !== previous.models || profile !== selectedProfile(previous)) {
       renderModels(s, first || s.models !== previous.models);
     }
