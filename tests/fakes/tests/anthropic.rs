@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -1048,48 +1046,17 @@ async fn the_reply_text_can_be_replaced() {
     assert_eq!(message(&server, false).await.status, 529);
 }
 
-/// Kills the child when the test ends, however it ends.
-struct Child(std::process::Child);
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[tokio::test]
 async fn binary_serves_the_anthropic_family() {
-    let mut child = Child(
-        Command::new(env!("CARGO_BIN_EXE_switchboard-fakes"))
-            .args([
-                "--family",
-                "anthropic",
-                "--api-key",
-                "k",
-                "--model",
-                "claude-a,claude-b",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let stdout = child.0.stdout.take().unwrap();
-    let line = tokio::task::spawn_blocking(move || {
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        line
-    });
-    let line = tokio::time::timeout(Duration::from_secs(20), line)
-        .await
-        .unwrap()
-        .unwrap();
-    let base = line
-        .strip_prefix("listening on ")
-        .unwrap()
-        .trim_end()
-        .to_owned();
+    let binary = Binary::start(&[
+        "--family",
+        "anthropic",
+        "--api-key",
+        "k",
+        "--model",
+        "claude-a,claude-b",
+    ]);
+    let base = binary.base.clone();
 
     let denied = client()
         .get(format!("{base}/v1/models"))

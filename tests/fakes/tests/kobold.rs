@@ -657,22 +657,8 @@ async fn requests_are_recorded() {
 
 #[test]
 fn the_binary_serves_the_kobold_family() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard-fakes"))
-        .args(["--family", "kobold", "--context-length", "2048"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_owned();
+    let binary = Binary::start(&["--family", "kobold", "--context-length", "2048"]);
+    let base = binary.base.clone();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -685,8 +671,7 @@ fn the_binary_serves_the_kobold_family() {
             .unwrap();
         r.text().await.unwrap()
     });
-    child.kill().unwrap();
-    child.wait().unwrap();
+    drop(binary);
     assert_eq!(body, r#"{"value": 2048}"#);
 }
 

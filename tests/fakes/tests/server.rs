@@ -4,9 +4,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::*;
@@ -335,48 +333,17 @@ async fn start_on_uses_the_given_port() {
     assert_eq!(chat(&server, true).await.status, 200);
 }
 
-/// Kills the child when the test ends, however it ends.
-struct Child(std::process::Child);
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[tokio::test]
 async fn binary_prints_its_url_and_serves() {
-    let mut child = Child(
-        Command::new(env!("CARGO_BIN_EXE_switchboard-fakes"))
-            .args([
-                "--scenario",
-                "eof-no-done",
-                "--dialect",
-                "llamacpp",
-                "--api-key",
-                "k",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let stdout = child.0.stdout.take().unwrap();
-    let line = tokio::task::spawn_blocking(move || {
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        line
-    });
-    let line = tokio::time::timeout(Duration::from_secs(20), line)
-        .await
-        .unwrap()
-        .unwrap();
-    let base = line
-        .strip_prefix("listening on ")
-        .unwrap()
-        .trim_end()
-        .to_owned();
+    let binary = Binary::start(&[
+        "--scenario",
+        "eof-no-done",
+        "--dialect",
+        "llamacpp",
+        "--api-key",
+        "k",
+    ]);
+    let (base, line) = (binary.base.clone(), binary.line.clone());
     assert!(
         base.starts_with("http://127.0.0.1:") && line.ends_with('\n'),
         "{line:?}"

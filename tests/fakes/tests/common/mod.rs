@@ -346,3 +346,49 @@ fn python_str(s: &str, out: &mut String) {
     }
     out.push('"');
 }
+
+/// The `switchboard-fakes` binary, started with some arguments and killed when dropped.
+pub struct Binary {
+    child: std::process::Child,
+    /// The first line it printed (`listening on URL\n`).
+    pub line: String,
+    /// The URL it serves.
+    pub base: String,
+}
+
+impl Binary {
+    /// Starts the binary and waits (at most 20 s) for the line with its URL.
+    pub fn start(args: &[&str]) -> Binary {
+        use std::io::{BufRead, BufReader};
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard-fakes"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the binary printed its URL");
+        let base = line
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .trim_end()
+            .to_owned();
+        Binary { child, line, base }
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
