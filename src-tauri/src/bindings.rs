@@ -15,6 +15,8 @@ pub fn builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
     tauri_specta::Builder::<R>::new()
         .commands(collect_commands![
             profiles::list_sources,
+            profiles::list_templates,
+            profiles::detect_servers,
             profiles::list_profiles,
             profiles::preview_url,
             profiles::save_profile,

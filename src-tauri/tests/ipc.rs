@@ -56,6 +56,8 @@ fn draft(name: &str, url: String) -> ProfileDraft {
         placeholder: None,
         params: GenParams::default(),
         post_processing: PostProcessing::None,
+        api: None,
+        instruct: Default::default(),
         bypass_status_check: false,
     }
 }

@@ -9,7 +9,11 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 /** Commands */
 export const commands = {
 	/**  Every source Switchboard knows, with its default URL and capabilities. */
-	listSources: () => __TAURI_INVOKE<SourceInfo[]>("list_sources"),
+	listSources: () => __TAURI_INVOKE<SourceInfo_Serialize[]>("list_sources"),
+	/**  The built-in instruct templates, in the order the picker shows them. */
+	listTemplates: () => __TAURI_INVOKE<BuiltInTemplate[]>("list_templates"),
+	/**  Local LLM servers answering on this machine's usual ports, each with a ready profile name. */
+	detectServers: () => typedError<Found_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("detect_servers")),
 	/**  The saved profiles, by name, each with whether its key is saved (never the key). */
 	listProfiles: () => typedError<ProfileSummary_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("list_profiles")),
 	/**  How a URL will be saved for a source: the normalised URL and what changed. */
@@ -90,10 +94,41 @@ export type AppState_Serialize = {
 	dataDir: string,
 };
 
+/**  A built-in instruct template, for the template picker and as the start of an edited one. */
+export type BuiltInTemplate = {
+	/**  Its id. */
+	kind: TemplateKind,
+	/**  Name shown to people. */
+	label: string,
+	/**  Its wrapping and stop strings. */
+	template: InstructTemplate,
+};
+
 /**  What a source can do. */
-export type Capabilities = {
-	/**  Chat or text completion. */
+export type Capabilities = Capabilities_Serialize | Capabilities_Deserialize;
+
+/**  What a source can do. */
+export type Capabilities_Deserialize = {
+	/**  Chat or text completion (the default, when the source has both). */
 	api: ApiType,
+	/**  The other API the source also serves, which a profile may choose instead. */
+	otherApi?: ApiType | null,
+	/**  Replies can stream. */
+	streaming: boolean,
+	/**  The API lists its models. */
+	modelList: boolean,
+	/**  Stop tells the server to abort (beyond closing the connection). */
+	serverAbort: boolean,
+	/**  The reply can be started with a prefill the model continues (Claude). */
+	prefill: boolean,
+};
+
+/**  What a source can do. */
+export type Capabilities_Serialize = {
+	/**  Chat or text completion (the default, when the source has both). */
+	api: ApiType,
+	/**  The other API the source also serves, which a profile may choose instead. */
+	otherApi: ApiType | null,
 	/**  Replies can stream. */
 	streaming: boolean,
 	/**  The API lists its models. */
@@ -134,6 +169,12 @@ chatId: ChatId;
 messageId: MessageId; 
 /**  The model requested. */
 model: string } | 
+/**  The oldest messages were left out of the prompt to fit the context (text completion). */
+{ type: "historyTrimmed"; 
+/**  How many messages were left out. */
+dropped: number; 
+/**  The context size in tokens. */
+contextSize: number } | 
 /**  Waiting in a queue (AI Horde). */
 { type: "queued"; 
 /**  Position in the queue. */
@@ -187,6 +228,12 @@ chatId: ChatId;
 messageId: MessageId; 
 /**  The model requested. */
 model: string } | 
+/**  The oldest messages were left out of the prompt to fit the context (text completion). */
+{ type: "historyTrimmed"; 
+/**  How many messages were left out. */
+dropped: number; 
+/**  The context size in tokens. */
+contextSize: number } | 
 /**  Waiting in a queue (AI Horde). */
 { type: "queued"; 
 /**  Position in the queue. */
@@ -368,6 +415,69 @@ export type ErrorKind =
 /**  A bug: something that should not happen. */
 "internal";
 
+/**  A server that answered, with a profile ready for it. */
+export type Found = Found_Serialize | Found_Deserialize;
+
+/**  A server that answered, with a profile ready for it. */
+export type Found_Deserialize = {
+	/**  The source a profile for this server uses. */
+	source: ProviderKind,
+	/**  The base URL as that source wants it (normalised by [`ProviderKind::normalize_url`]). */
+	url: string,
+	/**
+	 *  What answered: "KoboldCpp", "KoboldAI United", "Oobabooga text-generation-webui",
+	 *  "TabbyAPI", "llama.cpp", "Ollama", "LM Studio", "vLLM" or "OpenAI-compatible server".
+	 */
+	server: string,
+	/**
+	 *  The server's version, when it says (KoboldAI United: its API version; llama.cpp: its
+	 *  build).
+	 */
+	version?: string | null,
+	/**
+	 *  The models it serves (the loaded one first, where that is known); empty when none is
+	 *  loaded.
+	 */
+	models: string[],
+	/**  One line for people, e.g. "KoboldCpp 1.102 with model koboldcpp/Mistral-7B". */
+	summary: string,
+	/**
+	 *  A name for the profile, e.g. "KoboldCpp (5001)"; [`crate::Engine::detect`] makes it
+	 *  differ from every saved profile's name.
+	 */
+	profileName: string,
+};
+
+/**  A server that answered, with a profile ready for it. */
+export type Found_Serialize = {
+	/**  The source a profile for this server uses. */
+	source: ProviderKind,
+	/**  The base URL as that source wants it (normalised by [`ProviderKind::normalize_url`]). */
+	url: string,
+	/**
+	 *  What answered: "KoboldCpp", "KoboldAI United", "Oobabooga text-generation-webui",
+	 *  "TabbyAPI", "llama.cpp", "Ollama", "LM Studio", "vLLM" or "OpenAI-compatible server".
+	 */
+	server: string,
+	/**
+	 *  The server's version, when it says (KoboldAI United: its API version; llama.cpp: its
+	 *  build).
+	 */
+	version: string | null,
+	/**
+	 *  The models it serves (the loaded one first, where that is known); empty when none is
+	 *  loaded.
+	 */
+	models: string[],
+	/**  One line for people, e.g. "KoboldCpp 1.102 with model koboldcpp/Mistral-7B". */
+	summary: string,
+	/**
+	 *  A name for the profile, e.g. "KoboldCpp (5001)"; [`crate::Engine::detect`] makes it
+	 *  differ from every saved profile's name.
+	 */
+	profileName: string,
+};
+
 /**
  *  Sampler and length settings. `None` fields are never sent; each provider sends only the
  *  fields its API accepts.
@@ -395,6 +505,14 @@ export type GenParams_Deserialize = {
 	presencePenalty?: number | null,
 	/**  Multiplicative repetition penalty (local backends). */
 	repetitionPenalty?: number | null,
+	/**  Tokens the repetition penalty looks back over (local backends). */
+	repetitionPenaltyRange?: number | null,
+	/**  Typical sampling (local backends, NovelAI). */
+	typicalP?: number | null,
+	/**  Tail-free sampling (local backends, NovelAI). */
+	tfs?: number | null,
+	/**  Top-a sampling (local backends, NovelAI). */
+	topA?: number | null,
 	/**  Sampling seed. */
 	seed?: number | null,
 	/**  Stop strings. */
@@ -422,6 +540,14 @@ export type GenParams_Serialize = {
 	presencePenalty?: number | null,
 	/**  Multiplicative repetition penalty (local backends). */
 	repetitionPenalty?: number | null,
+	/**  Tokens the repetition penalty looks back over (local backends). */
+	repetitionPenaltyRange?: number,
+	/**  Typical sampling (local backends, NovelAI). */
+	typicalP?: number | null,
+	/**  Tail-free sampling (local backends, NovelAI). */
+	tfs?: number | null,
+	/**  Top-a sampling (local backends, NovelAI). */
+	topA?: number | null,
 	/**  Sampling seed. */
 	seed?: number,
 	/**  Stop strings. */
@@ -439,6 +565,55 @@ export type GenerationStarted = {
 	chatId: string,
 	/**  The saved user message. */
 	userMessageId: string,
+};
+
+/**  A profile's prompt format for text completion. */
+export type InstructSettings = InstructSettings_Serialize | InstructSettings_Deserialize;
+
+/**  A profile's prompt format for text completion. */
+export type InstructSettings_Deserialize = {
+	/**  The built-in template chosen. */
+	template?: TemplateKind,
+	/**  The template as edited by the person; used instead of `template` when set. */
+	custom?: InstructTemplate | null,
+	/**
+	 *  The context size in tokens; `None` uses what the backend reports, or
+	 *  [`DEFAULT_CONTEXT_SIZE`].
+	 */
+	contextSize?: number | null,
+};
+
+/**  A profile's prompt format for text completion. */
+export type InstructSettings_Serialize = {
+	/**  The built-in template chosen. */
+	template: TemplateKind,
+	/**  The template as edited by the person; used instead of `template` when set. */
+	custom: InstructTemplate | null,
+	/**
+	 *  The context size in tokens; `None` uses what the backend reports, or
+	 *  [`DEFAULT_CONTEXT_SIZE`].
+	 */
+	contextSize: number | null,
+};
+
+/**  How messages are wrapped. */
+export type InstructTemplate = {
+	/**  Put once at the very start. */
+	bos: string,
+	/**  Before and after a system message. */
+	systemPrefix: string,
+	/**  After a system message. */
+	systemSuffix: string,
+	/**  Before a user message. */
+	userPrefix: string,
+	/**  After a user message. */
+	userSuffix: string,
+	/**  Before an assistant message (and at the end of the prompt). */
+	assistantPrefix: string,
+	/**  After an assistant message. */
+	assistantSuffix: string,
+	/**  Where the model's turn should end. */
+	stop: string[],
 };
 
 /**  A failure with enough context for a person to act on it. */
@@ -572,6 +747,10 @@ export type ProfileDraft_Deserialize = {
 	params: GenParams_Deserialize,
 	/**  Prompt post-processing mode. */
 	postProcessing: PostProcessing,
+	/**  The API, for sources that serve both (`capabilities.otherApi`); `null` for the default. */
+	api?: ApiType | null,
+	/**  Instruct template and context size (text completion). */
+	instruct?: InstructSettings_Deserialize,
 	/**  Skip the status check when connecting. */
 	bypassStatusCheck: boolean,
 };
@@ -601,6 +780,10 @@ export type ProfileDraft_Serialize = {
 	params: GenParams_Serialize,
 	/**  Prompt post-processing mode. */
 	postProcessing: PostProcessing,
+	/**  The API, for sources that serve both (`capabilities.otherApi`); `null` for the default. */
+	api: ApiType | null,
+	/**  Instruct template and context size (text completion). */
+	instruct: InstructSettings_Serialize,
 	/**  Skip the status check when connecting. */
 	bypassStatusCheck: boolean,
 };
@@ -643,8 +826,12 @@ export type Profile_Deserialize = {
 	prefill?: string | null,
 	/**  The user message strict post-processing inserts (default `[Start a new chat]`). */
 	placeholder?: string | null,
-	/**  Prompt post-processing mode. */
+	/**  Prompt post-processing mode (chat completion). */
 	postProcessing: PostProcessing,
+	/**  The API to use when the source serves both; `None` is the source's default. */
+	api?: ApiType | null,
+	/**  How the chat becomes one prompt (text completion). */
+	instruct: InstructSettings_Deserialize,
 	/**  Skip the status check when connecting (servers without a model list). */
 	bypassStatusCheck: boolean,
 	/**  Extra request headers. */
@@ -675,8 +862,12 @@ export type Profile_Serialize = {
 	prefill: string | null,
 	/**  The user message strict post-processing inserts (default `[Start a new chat]`). */
 	placeholder: string | null,
-	/**  Prompt post-processing mode. */
+	/**  Prompt post-processing mode (chat completion). */
 	postProcessing: PostProcessing,
+	/**  The API to use when the source serves both; `None` is the source's default. */
+	api: ApiType | null,
+	/**  How the chat becomes one prompt (text completion). */
+	instruct: InstructSettings_Serialize,
 	/**  Skip the status check when connecting (servers without a model list). */
 	bypassStatusCheck: boolean,
 	/**  Extra request headers. */
@@ -740,6 +931,37 @@ export type Role =
 /**  A tool's result (imported histories); post-processing turns it into user text. */
 "tool";
 
+/**  A sampler setting a source may accept; the window shows the fields of the profile's source. */
+export type Sampler = 
+/**  `GenParams::max_tokens`. */
+"maxTokens" | 
+/**  `GenParams::temperature`. */
+"temperature" | 
+/**  `GenParams::top_p`. */
+"topP" | 
+/**  `GenParams::top_k`. */
+"topK" | 
+/**  `GenParams::min_p`. */
+"minP" | 
+/**  `GenParams::frequency_penalty`. */
+"frequencyPenalty" | 
+/**  `GenParams::presence_penalty`. */
+"presencePenalty" | 
+/**  `GenParams::repetition_penalty`. */
+"repetitionPenalty" | 
+/**  `GenParams::repetition_penalty_range`. */
+"repetitionPenaltyRange" | 
+/**  `GenParams::typical_p`. */
+"typicalP" | 
+/**  `GenParams::tfs`. */
+"tfs" | 
+/**  `GenParams::top_a`. */
+"topA" | 
+/**  `GenParams::seed`. */
+"seed" | 
+/**  `GenParams::stop`. */
+"stop";
+
 /**  A saved profile and what URL normalisation changed. */
 export type SavedProfile = SavedProfile_Serialize | SavedProfile_Deserialize;
 
@@ -760,7 +982,10 @@ export type SavedProfile_Serialize = {
 };
 
 /**  The description of one source, as data. */
-export type SourceInfo = {
+export type SourceInfo = SourceInfo_Serialize | SourceInfo_Deserialize;
+
+/**  The description of one source, as data. */
+export type SourceInfo_Deserialize = {
 	/**  The source. */
 	kind: ProviderKind,
 	/**  Stable id used in the CLI and the database. */
@@ -772,9 +997,31 @@ export type SourceInfo = {
 	/**  Whether a key is needed. */
 	key: KeyNeed,
 	/**  What it can do. */
-	capabilities: Capabilities,
+	capabilities: Capabilities_Deserialize,
 	/**  Whether this version of Switchboard can talk to it yet. */
 	supported: boolean,
+	/**  The sampler settings it accepts; others are never sent. */
+	samplers: Sampler[],
+};
+
+/**  The description of one source, as data. */
+export type SourceInfo_Serialize = {
+	/**  The source. */
+	kind: ProviderKind,
+	/**  Stable id used in the CLI and the database. */
+	id: string,
+	/**  Name shown to people. */
+	label: string,
+	/**  The URL filled in by default. */
+	defaultUrl: string,
+	/**  Whether a key is needed. */
+	key: KeyNeed,
+	/**  What it can do. */
+	capabilities: Capabilities_Serialize,
+	/**  Whether this version of Switchboard can talk to it yet. */
+	supported: boolean,
+	/**  The sampler settings it accepts; others are never sent. */
+	samplers: Sampler[],
 };
 
 /**  What to send. */
@@ -898,6 +1145,21 @@ export type StoredMessage_Serialize = {
 	/**  Last change, ms since the Unix epoch. */
 	updatedAt: number,
 };
+
+/**  A built-in instruct template. */
+export type TemplateKind = 
+/**  `<|im_start|>role … <|im_end|>` (Qwen, many fine-tunes). */
+"chat-ml" | 
+/**  `### Instruction:` / `### Response:`. */
+"alpaca" | 
+/**  Llama 3's header tokens. */
+"llama3" | 
+/**  Mistral's `[INST] … [/INST]`. */
+"mistral" | 
+/**  `USER:` / `ASSISTANT:`. */
+"vicuna" | 
+/**  No template: `Name: text` lines. */
+"none";
 
 /**  The outcome of a "test message". */
 export type TestReport = {

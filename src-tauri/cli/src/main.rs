@@ -72,6 +72,19 @@ enum Command {
     Chat(ChatArgs),
     /// Post-process a JSON array of messages read from standard input and print the result.
     Prompt(PromptArgs),
+    /// Find the LLM servers running on this machine (KoboldCpp, Oobabooga, llama.cpp, Ollama,
+    /// LM Studio, TabbyAPI, vLLM): one line each with source, URL, version and models.
+    Detect(DetectArgs),
+}
+
+#[derive(Args)]
+struct DetectArgs {
+    /// Probe these loopback ports instead of the usual ones (for testing or unusual setups).
+    #[arg(long, value_delimiter = ',', value_name = "PORT,...")]
+    ports: Vec<u16>,
+    /// Save a profile for each server found (with its first model).
+    #[arg(long)]
+    save: bool,
 }
 
 #[derive(Args)]
@@ -384,7 +397,70 @@ async fn run(cli: Cli) -> CliResult<u8> {
             Ok(0)
         }
         Command::Chat(args) => chat(&engine, args, json).await,
+        Command::Detect(args) => detect(&engine, args, json).await.map(|()| 0),
     }
+}
+
+/// `detect`: one `source<TAB>url<TAB>version<TAB>models` line per server (`-` for unknown or
+/// none); with `--save`, one "Saved profile" line per profile saved instead.
+async fn detect(engine: &Engine, args: DetectArgs, json: bool) -> CliResult {
+    let ports = (!args.ports.is_empty()).then_some(args.ports);
+    let probed = ports
+        .clone()
+        .unwrap_or_else(|| switchboard_core::detect::LOCAL_PORTS.to_vec());
+    let found = engine.detect(ports).await;
+    if found.is_empty() {
+        if json {
+            print_json(&found);
+        }
+        let probed: Vec<String> = probed.iter().map(u16::to_string).collect();
+        eprintln!("No local servers found on ports {}.", probed.join(", "));
+        return Ok(());
+    }
+    if args.save {
+        for server in &found {
+            let mut profile = Profile::new(
+                server.profile_name.clone(),
+                server.source,
+                server.url.clone(),
+            );
+            profile.model = server.models.first().cloned();
+            let (profile, _) = engine.add_profile(profile).await?;
+            if !json {
+                println!(
+                    "Saved profile \"{}\" ({}) at {}: {}.",
+                    profile.name,
+                    profile.source.id(),
+                    profile.url,
+                    server.summary
+                );
+                if !server.source.info().supported {
+                    eprintln!(
+                        "Note: {} is not supported by this version yet.",
+                        server.source.label()
+                    );
+                }
+            }
+        }
+    }
+    if json {
+        print_json(&found);
+    } else if !args.save {
+        for server in &found {
+            println!(
+                "{}\t{}\t{}\t{}",
+                server.source.id(),
+                server.url,
+                server.version.as_deref().unwrap_or("-"),
+                if server.models.is_empty() {
+                    "-".to_string()
+                } else {
+                    server.models.join(",")
+                }
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Builds the connection spec from a profile name or the ad-hoc flags.

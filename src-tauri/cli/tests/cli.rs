@@ -670,3 +670,176 @@ fn chat_dry_run_prints_the_post_processed_request_and_sends_nothing() {
     assert!(all.contains(switchboard_fakes::REASONING_TEXT), "{all}");
     assert!(thought.stdout.contains(REPLY_TEXT), "{}", thought.stdout);
 }
+
+// ----- detect -----
+
+fn fake_koboldcpp() -> Fake {
+    Fake::start(FakeOptions {
+        family: switchboard_fakes::Family::Kobold,
+        kobold: switchboard_fakes::KoboldServer::KoboldCpp,
+        ..FakeOptions::default()
+    })
+}
+
+/// An OpenAI-compatible server that answers only under `/v1` (no fingerprint of its own).
+fn fake_openai_v1() -> Fake {
+    Fake::start(FakeOptions {
+        dialect: switchboard_fakes::Dialect::LlamaCpp,
+        mount: Some("/v1".into()),
+        ..FakeOptions::default()
+    })
+}
+
+fn port_of(fake: &Fake) -> u16 {
+    fake.server().addr().port()
+}
+
+#[test]
+fn detect_prints_one_line_per_server_in_port_order() {
+    let data = TempDir::new().unwrap();
+    let kobold = fake_koboldcpp();
+    let openai = fake_openai_v1();
+    let (k, o, dead) = (port_of(&kobold), port_of(&openai), dead_port());
+    let ports = format!("{o},{dead},{k}");
+
+    let out = ok(data.path(), &["detect", "--ports", &ports]);
+    assert_eq!(
+        out,
+        format!(
+            "custom\thttp://127.0.0.1:{o}/v1\t-\tfake-model-1,fake-model-2\n\
+             koboldcpp\thttp://127.0.0.1:{k}\t1.76\tkoboldcpp/fake-model-1\n"
+        )
+    );
+
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(data.path(), &["detect", "--ports", &ports, "--json"])).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!([
+            {
+                "source": "custom",
+                "url": format!("http://127.0.0.1:{o}/v1"),
+                "server": "OpenAI-compatible server",
+                "version": null,
+                "models": ["fake-model-1", "fake-model-2"],
+                "summary": "OpenAI-compatible server with models fake-model-1, fake-model-2",
+                "profileName": format!("OpenAI-compatible server ({o})"),
+            },
+            {
+                "source": "koboldcpp",
+                "url": format!("http://127.0.0.1:{k}"),
+                "server": "KoboldCpp",
+                "version": "1.76",
+                "models": ["koboldcpp/fake-model-1"],
+                "summary": "KoboldCpp 1.76 with model koboldcpp/fake-model-1",
+                "profileName": format!("KoboldCpp ({k})"),
+            },
+        ])
+    );
+    // Detection never sends a key.
+    for request in kobold
+        .server()
+        .requests()
+        .iter()
+        .chain(openai.server().requests().iter())
+    {
+        assert_eq!(request.method, "GET");
+        assert!(request.header("authorization").is_none(), "{request:?}");
+    }
+}
+
+#[test]
+fn detect_finding_nothing_says_so_on_stderr_and_exits_0() {
+    let data = TempDir::new().unwrap();
+    let dead = dead_port();
+    let ports = dead.to_string();
+    let none = run(data.path(), &["detect", "--ports", &ports]);
+    assert_eq!(none.code, 0, "{}", none.stderr);
+    assert_eq!(none.stdout, "");
+    assert!(
+        none.stderr
+            .contains(&format!("No local servers found on ports {dead}.")),
+        "{}",
+        none.stderr
+    );
+    let json = run(data.path(), &["detect", "--ports", &ports, "--json"]);
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&json.stdout).unwrap(),
+        serde_json::json!([])
+    );
+    let bad = run(data.path(), &["detect", "--ports", "5001,http"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+}
+
+#[test]
+fn detect_save_adds_a_profile_per_server_with_unique_names() {
+    let data = TempDir::new().unwrap();
+    let data = data.path();
+    let kobold = fake_koboldcpp();
+    let openai = fake_openai_v1();
+    let (k, o) = (port_of(&kobold), port_of(&openai));
+    let ports = format!("{k},{o}");
+
+    let saved = ok(data, &["detect", "--ports", &ports, "--save"]);
+    assert_eq!(
+        saved,
+        format!(
+            "Saved profile \"KoboldCpp ({k})\" (koboldcpp) at http://127.0.0.1:{k}: KoboldCpp 1.76 with model koboldcpp/fake-model-1.\n\
+             Saved profile \"OpenAI-compatible server ({o})\" (custom) at http://127.0.0.1:{o}/v1: OpenAI-compatible server with models fake-model-1, fake-model-2.\n"
+        )
+    );
+    let list: serde_json::Value =
+        serde_json::from_str(&ok(data, &["profile", "list", "--json"])).unwrap();
+    let profiles: Vec<(String, String, String, String)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_string(),
+                p["source"].as_str().unwrap().to_string(),
+                p["url"].as_str().unwrap().to_string(),
+                p["model"].as_str().unwrap_or("-").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        profiles,
+        vec![
+            (
+                format!("KoboldCpp ({k})"),
+                "koboldcpp".to_string(),
+                format!("http://127.0.0.1:{k}"),
+                "koboldcpp/fake-model-1".to_string(),
+            ),
+            (
+                format!("OpenAI-compatible server ({o})"),
+                "custom".to_string(),
+                format!("http://127.0.0.1:{o}/v1"),
+                "fake-model-1".to_string(),
+            ),
+        ]
+    );
+    // The saved OpenAI-compatible profile works as it is.
+    let models = ok(
+        data,
+        &["models", &format!("OpenAI-compatible server ({o})")],
+    );
+    assert_eq!(models, "fake-model-1\nfake-model-2\n");
+
+    // Found again, the suggestions no longer collide with the saved profiles.
+    let again: serde_json::Value = serde_json::from_str(&ok(
+        data,
+        &["detect", "--ports", &ports, "--json", "--save"],
+    ))
+    .unwrap();
+    assert_eq!(again[0]["profileName"], format!("KoboldCpp ({k}) 2"));
+    assert_eq!(
+        again[1]["profileName"],
+        format!("OpenAI-compatible server ({o}) 2")
+    );
+    let list: serde_json::Value =
+        serde_json::from_str(&ok(data, &["profile", "list", "--json"])).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 4);
+}

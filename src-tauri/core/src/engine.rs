@@ -23,8 +23,9 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Http, HttpConfig};
 use crate::model::{
     ChatEvent, ChatId, ChatMessage, ChatRequest, GenParams, GenerationId, MessageId, MessageState,
-    ModelInfo, Role, StopReason,
+    ModelInfo, Role, StopReason, TextPrompt,
 };
+use crate::prompt::instruct::{StopTrimmer, DEFAULT_CONTEXT_SIZE, DEFAULT_REPLY_TOKENS};
 use crate::prompt::{self, PromptNames};
 use crate::provider::{
     self, ApiType, Capabilities, Connection, KeyNeed, ProviderKind, StatusReport, StreamEvent,
@@ -364,6 +365,7 @@ impl Engine {
                         who: format!("Profile \"{}\"", profile.name),
                         profile_id: Some(profile.id.clone()),
                         kind: profile.source,
+                        api: profile.source.info().capabilities.with_api(profile.api).api,
                         base_url: profile.url.clone(),
                         key,
                         headers: profile.headers.clone(),
@@ -395,6 +397,7 @@ impl Engine {
                         who: source.label().to_string(),
                         profile_id: None,
                         kind: *source,
+                        api: source.info().capabilities.api,
                         base_url: normal.url,
                         key: key.clone(),
                         headers: Vec::new(),
@@ -453,7 +456,7 @@ impl Engine {
         let resolved = self.resolve(spec).await?;
         let model = self.choose_model(&resolved, model).await?;
         let provider = provider::build(resolved.connection.clone(), self.http.clone())?;
-        let request = ChatRequest {
+        let mut request = ChatRequest {
             model: model.clone(),
             messages: vec![ChatMessage::new(Role::User, "Hi")],
             params: GenParams {
@@ -461,14 +464,30 @@ impl Engine {
                 ..GenParams::default()
             },
             stream: false,
+            prompt: None,
         };
+        self.render_text_prompt(&resolved, provider.as_ref(), &mut request)
+            .await;
         let started = Instant::now();
+        let stops = request.params.stop.clone();
         let mut events = provider.stream(request, CancellationToken::new());
         let mut reply = String::new();
         let mut served_by = model;
         while let Some(event) = events.next().await {
             match event? {
-                StreamEvent::Delta(text) => reply.push_str(&text),
+                StreamEvent::Delta(text) => {
+                    reply.push_str(&text);
+                    if let Some(at) = first_stop(&reply, &stops) {
+                        reply.truncate(at);
+                        return Ok(TestReport {
+                            model: served_by,
+                            reply,
+                            stop_reason: StopReason::Stop,
+                            elapsed_ms: u32::try_from(started.elapsed().as_millis())
+                                .unwrap_or(u32::MAX),
+                        });
+                    }
+                }
                 StreamEvent::Model(name) => served_by = name,
                 StreamEvent::Done(stop_reason) => {
                     return Ok(TestReport {
@@ -542,7 +561,9 @@ impl Engine {
             Some(id) => self.blocking(move |store| store.messages(&id)).await?,
             None => Vec::new(),
         };
-        let chat_request = chat_request(&resolved, request, model, &history, provider.as_ref());
+        let (chat_request, _) = self
+            .chat_request(&resolved, request, model, &history, provider.as_ref())
+            .await;
         provider.wire_request(&chat_request)
     }
 
@@ -585,19 +606,27 @@ impl Engine {
             })
             .await?;
 
-        let chat_request = chat_request(
-            &resolved,
-            &request,
-            model.clone(),
-            &history,
-            provider.as_ref(),
-        );
+        let (chat_request, trimmed) = self
+            .chat_request(
+                &resolved,
+                &request,
+                model.clone(),
+                &history,
+                provider.as_ref(),
+            )
+            .await;
+        let stops = match chat_request.prompt {
+            Some(_) => chat_request.params.stop.clone(),
+            None => Vec::new(),
+        };
 
         let id = GenerationId::new();
         let token = self.generations.register(&id);
         let (tx, rx) = mpsc::channel(256);
         let task = GenerationTask {
             prefill: prefill(&resolved, provider.capabilities()),
+            trimmed,
+            stops,
             id: id.clone(),
             chat_id: chat.id.clone(),
             model,
@@ -619,24 +648,131 @@ impl Engine {
     pub fn cancel(&self, id: &GenerationId, reason: CancelReason) -> bool {
         self.generations.cancel(id, reason)
     }
+
+    // ----- auto-detect -----
+
+    /// Finds the local servers on `127.0.0.1` at `ports` (default
+    /// [`LOCAL_PORTS`](crate::detect::LOCAL_PORTS)); see [`crate::detect::detect`]. Each
+    /// suggested profile name differs (case-insensitively) from every saved profile's name and
+    /// from the others, with " 2", " 3", … appended where needed. Never fails.
+    pub async fn detect(&self, ports: Option<Vec<u16>>) -> Vec<crate::detect::Found> {
+        let ports = ports.unwrap_or_else(|| crate::detect::LOCAL_PORTS.to_vec());
+        let mut found = crate::detect::detect(&self.http, "127.0.0.1", &ports).await;
+        let mut taken: Vec<String> = match self.profiles().await {
+            Ok(profiles) => profiles
+                .into_iter()
+                .map(|p| p.profile.name.to_lowercase())
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        for server in &mut found {
+            let base = server.profile_name.clone();
+            let mut name = base.clone();
+            let mut n = 2;
+            while taken.contains(&name.to_lowercase()) {
+                name = format!("{base} {n}");
+                n += 1;
+            }
+            taken.push(name.to_lowercase());
+            server.profile_name = name;
+        }
+        found
+    }
 }
 
-/// The request for the adapter: the conversation, the sampler settings (profile overlaid by
-/// the request), streaming when the source can.
-fn chat_request(
-    resolved: &Resolved,
-    request: &GenerationRequest,
-    model: String,
-    history: &[StoredMessage],
-    provider: &dyn provider::Provider,
-) -> ChatRequest {
-    let capabilities = provider.capabilities();
-    ChatRequest {
-        model,
-        messages: conversation(resolved, request, history, capabilities),
-        params: resolved.params.overlay(&request.params),
-        stream: request.stream && capabilities.streaming,
+/// Building requests.
+impl Engine {
+    /// The request for the adapter: the conversation, the sampler settings (profile overlaid
+    /// by the request), streaming when the source can; for text completion also the prompt,
+    /// fitted to the context (with how much history was left out).
+    async fn chat_request(
+        &self,
+        resolved: &Resolved,
+        request: &GenerationRequest,
+        model: String,
+        history: &[StoredMessage],
+        provider: &dyn provider::Provider,
+    ) -> (ChatRequest, Option<Trimmed>) {
+        let capabilities = provider.capabilities();
+        let mut chat_request = ChatRequest {
+            model,
+            messages: conversation(resolved, request, history, capabilities),
+            params: resolved.params.overlay(&request.params),
+            stream: request.stream && capabilities.streaming,
+            prompt: None,
+        };
+        let trimmed = self
+            .render_text_prompt(resolved, provider, &mut chat_request)
+            .await;
+        (chat_request, trimmed)
     }
+
+    /// For a text-completion API: renders the messages with the profile's instruct template
+    /// into `request.prompt`, dropping the oldest messages that do not fit the context (the
+    /// profile's size, else the backend's, else [`DEFAULT_CONTEXT_SIZE`]) with room for the
+    /// reply, and adds the template's stop strings. `Some` when history was left out.
+    async fn render_text_prompt(
+        &self,
+        resolved: &Resolved,
+        provider: &dyn provider::Provider,
+        request: &mut ChatRequest,
+    ) -> Option<Trimmed> {
+        if provider.capabilities().api != ApiType::TextCompletion {
+            return None;
+        }
+        let settings = resolved
+            .profile
+            .as_ref()
+            .map(|p| p.instruct.clone())
+            .unwrap_or_default();
+        let context_size = match settings.context_size.filter(|&c| c > 0) {
+            Some(size) => size,
+            None => match provider.context_size(&request.model).await {
+                Ok(Some(size)) if size > 0 => size,
+                Ok(_) => DEFAULT_CONTEXT_SIZE,
+                Err(err) => {
+                    tracing::warn!(
+                        "{}: could not read the context size ({}); assuming {DEFAULT_CONTEXT_SIZE}",
+                        resolved.connection.who,
+                        err.message
+                    );
+                    DEFAULT_CONTEXT_SIZE
+                }
+            },
+        };
+        let reply = request.params.max_tokens.unwrap_or(DEFAULT_REPLY_TOKENS);
+        let budget = context_size.saturating_sub(reply).max(context_size / 4);
+        let fitted = settings.template().fit(&request.messages, budget);
+        for stop in fitted.stop {
+            if !request.params.stop.contains(&stop) {
+                request.params.stop.push(stop);
+            }
+        }
+        request.prompt = Some(TextPrompt {
+            text: fitted.prompt,
+            context_size,
+        });
+        (fitted.dropped > 0).then(|| Trimmed {
+            dropped: u32::try_from(fitted.dropped).unwrap_or(u32::MAX),
+            context_size,
+        })
+    }
+}
+
+/// History left out of a text-completion prompt.
+#[derive(Debug, Clone, Copy)]
+struct Trimmed {
+    dropped: u32,
+    context_size: u32,
+}
+
+/// Where the first of `stops` starts in `text`.
+fn first_stop(text: &str, stops: &[String]) -> Option<usize> {
+    stops
+        .iter()
+        .filter(|s| !s.is_empty())
+        .filter_map(|s| text.find(s.as_str()))
+        .min()
 }
 
 /// The messages of a request: the system prompt, the chat so far (replies that never got any
@@ -721,6 +857,10 @@ fn title_for(input: &str) -> String {
 struct GenerationTask {
     /// Text the reply starts with (a Claude prefill), shown and saved as part of the reply.
     prefill: Option<String>,
+    /// History left out of a text-completion prompt, told to the person.
+    trimmed: Option<Trimmed>,
+    /// Stop strings cut from the reply as it streams (text completion).
+    stops: Vec<String>,
     id: GenerationId,
     chat_id: ChatId,
     model: String,
@@ -815,6 +955,14 @@ impl GenerationTask {
             model: self.model.clone(),
         })
         .await;
+        if let Some(trimmed) = self.trimmed {
+            self.send(ChatEvent::HistoryTrimmed {
+                dropped: trimmed.dropped,
+                context_size: trimmed.context_size,
+            })
+            .await;
+        }
+        let mut trimmer = (!self.stops.is_empty()).then(|| StopTrimmer::new(&self.stops));
 
         // The reply starts with the prefill the model continues, as a person reads it.
         let prefill = self.prefill.clone().map(|p| Ok(StreamEvent::Delta(p)));
@@ -847,6 +995,17 @@ impl GenerationTask {
                 Some(Some(Err(error))) => break Ending::Failed(error),
                 Some(Some(Ok(event))) => match event {
                     StreamEvent::Delta(delta) => {
+                        // Text completion: cut at a stop string, holding back what may start one.
+                        let (delta, stopped) = match trimmer.as_mut() {
+                            Some(trimmer) => (trimmer.push(&delta), trimmer.stopped()),
+                            None => (delta, false),
+                        };
+                        if stopped {
+                            text.push_str(&delta);
+                            pending.text.push_str(&delta);
+                            // The rest of the reply is not wanted.
+                            break Ending::Finished(StopReason::Stop);
+                        }
                         text.push_str(&delta);
                         if !pending.reasoning.is_empty() {
                             for event in pending.take() {
@@ -883,7 +1042,14 @@ impl GenerationTask {
                         })
                         .await;
                     }
-                    StreamEvent::Done(reason) => break Ending::Finished(reason),
+                    StreamEvent::Done(reason) => {
+                        if let Some(trimmer) = trimmer.as_mut() {
+                            let held = trimmer.finish();
+                            text.push_str(&held);
+                            pending.text.push_str(&held);
+                        }
+                        break Ending::Finished(reason);
+                    }
                 },
             }
             if pending.len() >= COALESCE_BYTES
@@ -906,6 +1072,15 @@ impl GenerationTask {
             }
         };
         drop(stream);
+        if let Some(trimmer) = trimmer
+            .as_mut()
+            .filter(|_| !matches!(ending, Ending::Finished(_)))
+        {
+            // Held back in case it began a stop string; the reply did not get that far.
+            let held = trimmer.finish();
+            text.push_str(&held);
+            pending.text.push_str(&held);
+        }
 
         let (state, error, terminal) = match ending {
             Ending::Finished(stop_reason) => (

@@ -22,6 +22,9 @@ pub struct HttpConfig {
     pub idle_timeout: Duration,
     /// The `User-Agent` header.
     pub user_agent: String,
+    /// The first wait between polls of a queued request (AI Horde); later waits grow to five
+    /// times this.
+    pub poll_interval: Duration,
 }
 
 impl Default for HttpConfig {
@@ -30,6 +33,7 @@ impl Default for HttpConfig {
             connect_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(180),
             user_agent: format!("Switchboard/{}", env!("CARGO_PKG_VERSION")),
+            poll_interval: Duration::from_secs(1),
         }
     }
 }
@@ -39,6 +43,17 @@ impl Default for HttpConfig {
 pub struct Http {
     client: reqwest::Client,
     idle_timeout: Duration,
+    poll_interval: Duration,
+}
+
+/// A duration for people: `180 s`, or `0.7 s` below ten seconds.
+fn seconds(duration: Duration) -> String {
+    let secs = duration.as_secs_f64();
+    if secs < 10.0 && duration.subsec_millis() != 0 {
+        format!("{secs:.1} s")
+    } else {
+        format!("{} s", duration.as_secs())
+    }
 }
 
 /// Most redirects followed for one request.
@@ -69,6 +84,7 @@ impl Http {
         Ok(Http {
             client,
             idle_timeout: config.idle_timeout,
+            poll_interval: config.poll_interval,
         })
     }
 
@@ -80,6 +96,11 @@ impl Http {
     /// Longest silence allowed while waiting for the server.
     pub fn idle_timeout(&self) -> Duration {
         self.idle_timeout
+    }
+
+    /// The first wait between polls of a queued request.
+    pub fn poll_interval(&self) -> Duration {
+        self.poll_interval
     }
 
     /// Sends a request, waiting at most the idle timeout for the response headers.
@@ -151,13 +172,13 @@ impl Target {
     pub fn idle_timeout_error(&self, idle: Duration, mid_reply: bool) -> Error {
         let what = if mid_reply {
             format!(
-                "the server sent nothing for {} s, so the reply was cut off; the text received so far is kept.",
-                idle.as_secs()
+                "the server sent nothing for {}, so the reply was cut off; the text received so far is kept.",
+                seconds(idle)
             )
         } else {
             format!(
-                "the server did not answer within {} s. It may be overloaded or still loading a model.",
-                idle.as_secs()
+                "the server did not answer within {}. It may be overloaded or still loading a model.",
+                seconds(idle)
             )
         };
         self.error(ErrorKind::Network, what)

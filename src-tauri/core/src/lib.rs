@@ -15,6 +15,7 @@
 //! A provider never touches the store or the keychain; decoders know no vendor; nothing here
 //! knows about windows.
 
+pub mod detect;
 pub mod endpoint;
 pub mod engine;
 pub mod error;

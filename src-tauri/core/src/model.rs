@@ -158,6 +158,18 @@ pub struct GenParams {
     /// Multiplicative repetition penalty (local backends).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub repetition_penalty: Option<f32>,
+    /// Tokens the repetition penalty looks back over (local backends).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repetition_penalty_range: Option<u32>,
+    /// Typical sampling (local backends, NovelAI).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub typical_p: Option<f32>,
+    /// Tail-free sampling (local backends, NovelAI).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tfs: Option<f32>,
+    /// Top-a sampling (local backends, NovelAI).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub top_a: Option<f32>,
     /// Sampling seed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seed: Option<u32>,
@@ -178,6 +190,12 @@ impl GenParams {
             frequency_penalty: over.frequency_penalty.or(self.frequency_penalty),
             presence_penalty: over.presence_penalty.or(self.presence_penalty),
             repetition_penalty: over.repetition_penalty.or(self.repetition_penalty),
+            repetition_penalty_range: over
+                .repetition_penalty_range
+                .or(self.repetition_penalty_range),
+            typical_p: over.typical_p.or(self.typical_p),
+            tfs: over.tfs.or(self.tfs),
+            top_a: over.top_a.or(self.top_a),
             seed: over.seed.or(self.seed),
             stop: if over.stop.is_empty() {
                 self.stop.clone()
@@ -189,16 +207,27 @@ impl GenParams {
 }
 
 /// A request for one reply.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatRequest {
     /// Model id as the server knows it.
     pub model: String,
     /// The conversation, oldest first; a system prompt, if any, comes first.
     pub messages: Vec<ChatMessage>,
-    /// Sampler settings.
+    /// Sampler settings. For text completion, `stop` already holds the template's stop strings.
     pub params: GenParams,
     /// Stream the reply when the API can.
     pub stream: bool,
+    /// For text-completion APIs: the conversation as one prompt string.
+    pub prompt: Option<TextPrompt>,
+}
+
+/// The conversation rendered for a text-completion API.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TextPrompt {
+    /// The prompt, ending where the model's reply starts.
+    pub text: String,
+    /// The context size (prompt + reply, in tokens) the prompt was fitted to.
+    pub context_size: u32,
 }
 
 /// Why a reply ended.
@@ -339,6 +368,13 @@ pub enum ChatEvent {
         message_id: MessageId,
         /// The model requested.
         model: String,
+    },
+    /// The oldest messages were left out of the prompt to fit the context (text completion).
+    HistoryTrimmed {
+        /// How many messages were left out.
+        dropped: u32,
+        /// The context size in tokens.
+        context_size: u32,
     },
     /// Waiting in a queue (AI Horde).
     Queued {

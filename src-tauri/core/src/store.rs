@@ -75,9 +75,18 @@ const MIGRATIONS: &[M<'static>] = &[
         "ALTER TABLE profiles ADD COLUMN prefill TEXT;
          ALTER TABLE profiles ADD COLUMN placeholder TEXT;",
     ),
+    // 3: text-completion settings, and the API of sources that serve both. Oobabooga and
+    // Mancer profiles made before they defaulted to text completion keep chat completion.
+    M::up(
+        "ALTER TABLE profiles ADD COLUMN api TEXT;
+         ALTER TABLE profiles ADD COLUMN instruct TEXT NOT NULL DEFAULT '{}';
+         UPDATE profiles SET api = 'chatCompletion' WHERE source IN ('ooba', 'mancer');",
+    ),
 ];
 
+pub use crate::prompt::instruct::InstructSettings;
 pub use crate::prompt::PostProcessing;
+use crate::provider::ApiType;
 
 /// A saved connection. The key is not here: it lives in the keychain under the profile's id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -102,8 +111,12 @@ pub struct Profile {
     pub prefill: Option<String>,
     /// The user message strict post-processing inserts (default `[Start a new chat]`).
     pub placeholder: Option<String>,
-    /// Prompt post-processing mode.
+    /// Prompt post-processing mode (chat completion).
     pub post_processing: PostProcessing,
+    /// The API to use when the source serves both; `None` is the source's default.
+    pub api: Option<ApiType>,
+    /// How the chat becomes one prompt (text completion).
+    pub instruct: InstructSettings,
     /// Skip the status check when connecting (servers without a model list).
     pub bypass_status_check: bool,
     /// Extra request headers.
@@ -131,6 +144,8 @@ impl Profile {
             prefill: None,
             placeholder: None,
             post_processing: PostProcessing::None,
+            api: None,
+            instruct: InstructSettings::default(),
             bypass_status_check: false,
             headers: Vec::new(),
             created_at: now,
@@ -326,8 +341,8 @@ impl Store {
         conn.execute(
             "INSERT INTO profiles (id, name, source, url, model, params, system_prompt, post_processing,
                                    bypass_status_check, headers, created_at, updated_at, prefill,
-                                   placeholder)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                                   placeholder, api, instruct)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
             params![
                 profile.id.as_str(),
                 profile.name,
@@ -343,6 +358,8 @@ impl Store {
                 profile.updated_at,
                 profile.prefill,
                 profile.placeholder,
+                api_str(profile.api),
+                to_json(&profile.instruct)?,
             ],
         )?;
         Ok(())
@@ -353,7 +370,7 @@ impl Store {
         let changed = self.conn().execute(
             "UPDATE profiles SET name = ?2, source = ?3, url = ?4, model = ?5, params = ?6, system_prompt = ?7,
                     post_processing = ?8, bypass_status_check = ?9, headers = ?10, updated_at = ?11,
-                    prefill = ?12, placeholder = ?13
+                    prefill = ?12, placeholder = ?13, api = ?14, instruct = ?15
              WHERE id = ?1",
             params![
                 profile.id.as_str(),
@@ -369,6 +386,8 @@ impl Store {
                 now_ms(),
                 profile.prefill,
                 profile.placeholder,
+                api_str(profile.api),
+                to_json(&profile.instruct)?,
             ],
         )?;
         if changed == 0 {
@@ -663,17 +682,35 @@ fn session_alive(sessions_dir: &Path, id: &str) -> bool {
 }
 
 /// How many columns [`PROFILE_SELECT`] reads.
-const PROFILE_COLUMNS: usize = 14;
+const PROFILE_COLUMNS: usize = 16;
 
 const PROFILE_SELECT: &str =
     "SELECT id, name, source, url, model, params, system_prompt, post_processing,
-    bypass_status_check, headers, created_at, updated_at, prefill, placeholder FROM profiles";
+    bypass_status_check, headers, created_at, updated_at, prefill, placeholder, api, instruct
+    FROM profiles";
+
+fn api_str(api: Option<ApiType>) -> Option<&'static str> {
+    api.map(|api| match api {
+        ApiType::ChatCompletion => "chatCompletion",
+        ApiType::TextCompletion => "textCompletion",
+    })
+}
+
+fn parse_api(text: Option<String>) -> Option<ApiType> {
+    match text.as_deref() {
+        Some("chatCompletion") => Some(ApiType::ChatCompletion),
+        Some("textCompletion") => Some(ApiType::TextCompletion),
+        _ => None,
+    }
+}
 
 fn profile_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Profile>> {
     let source: String = row.get(2)?;
     let params: String = row.get(5)?;
     let headers: String = row.get(9)?;
     let post: String = row.get(7)?;
+    let api: Option<String> = row.get(14)?;
+    let instruct: String = row.get(15)?;
     let profile = (|| {
         Ok(Profile {
             id: ProfileId(row.get(0)?),
@@ -690,6 +727,8 @@ fn profile_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Profile>> {
             updated_at: row.get(11)?,
             prefill: row.get(12)?,
             placeholder: row.get(13)?,
+            api: parse_api(api),
+            instruct: from_json(&instruct)?,
         })
     })();
     Ok(profile)

@@ -9,7 +9,7 @@ use futures::StreamExt;
 use secrecy::SecretString;
 use switchboard_core::http::{Http, HttpConfig};
 use switchboard_core::model::{ChatMessage, ChatRequest, GenParams, Role, StopReason, Usage};
-use switchboard_core::provider::{self, Connection, Provider, ProviderKind, StreamEvent};
+use switchboard_core::provider::{self, ApiType, Connection, Provider, ProviderKind, StreamEvent};
 use switchboard_core::{Error, ErrorKind};
 use switchboard_fakes::{
     slow_reply_text, FakeOptions, FakeServer, Family, RecordedRequest, Scenario,
@@ -56,6 +56,7 @@ fn provider_for(kind: ProviderKind, base: &str, idle: Duration) -> Box<dyn Provi
             who: "Profile \"conformance\"".to_string(),
             profile_id: None,
             kind,
+            api: ApiType::ChatCompletion,
             base_url: base,
             key: Some(SecretString::from(KEY)),
             headers: Vec::new(),
@@ -79,6 +80,7 @@ fn request(stream: bool) -> ChatRequest {
             ..GenParams::default()
         },
         stream,
+        prompt: None,
     }
 }
 
@@ -608,6 +610,7 @@ fn claude_request(stream: bool) -> ChatRequest {
             ..GenParams::default()
         },
         stream,
+        prompt: None,
     }
 }
 
@@ -804,6 +807,7 @@ async fn claude_models_are_read_page_by_page_and_status_checks_the_key() {
             who: "Profile \"conformance\"".to_string(),
             profile_id: None,
             kind: ProviderKind::Claude,
+            api: ApiType::ChatCompletion,
             base_url: base.clone(),
             key: Some(SecretString::from("sk-wrong")),
             headers: Vec::new(),
@@ -818,6 +822,7 @@ async fn claude_models_are_read_page_by_page_and_status_checks_the_key() {
             who: "Profile \"conformance\"".to_string(),
             profile_id: None,
             kind: ProviderKind::Claude,
+            api: ApiType::ChatCompletion,
             base_url: base,
             key: None,
             headers: Vec::new(),

@@ -2,9 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 use specta::Type;
+use switchboard_core::detect::Found;
 use switchboard_core::endpoint::NormalizedUrl;
 use switchboard_core::engine::ProfileSummary;
-use switchboard_core::provider::SourceInfo;
+use switchboard_core::prompt::instruct::{InstructSettings, InstructTemplate, TemplateKind};
+use switchboard_core::provider::{ApiType, SourceInfo};
 use switchboard_core::store::{PostProcessing, Profile};
 use switchboard_core::{GenParams, ProviderKind, SOURCES};
 use tauri::State;
@@ -37,8 +39,26 @@ pub struct ProfileDraft {
     pub params: GenParams,
     /// Prompt post-processing mode.
     pub post_processing: PostProcessing,
+    /// The API, for sources that serve both (`capabilities.otherApi`); `null` for the default.
+    #[serde(default)]
+    pub api: Option<ApiType>,
+    /// Instruct template and context size (text completion).
+    #[serde(default)]
+    pub instruct: InstructSettings,
     /// Skip the status check when connecting.
     pub bypass_status_check: bool,
+}
+
+/// A built-in instruct template, for the template picker and as the start of an edited one.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct BuiltInTemplate {
+    /// Its id.
+    pub kind: TemplateKind,
+    /// Name shown to people.
+    pub label: String,
+    /// Its wrapping and stop strings.
+    pub template: InstructTemplate,
 }
 
 /// A saved profile and what URL normalisation changed.
@@ -60,6 +80,27 @@ fn non_empty(text: Option<String>) -> Option<String> {
 #[specta::specta]
 pub fn list_sources() -> Vec<SourceInfo> {
     SOURCES.to_vec()
+}
+
+/// The built-in instruct templates, in the order the picker shows them.
+#[tauri::command]
+#[specta::specta]
+pub fn list_templates() -> Vec<BuiltInTemplate> {
+    TemplateKind::ALL
+        .iter()
+        .map(|&kind| BuiltInTemplate {
+            kind,
+            label: kind.label().to_string(),
+            template: kind.template(),
+        })
+        .collect()
+}
+
+/// Local LLM servers answering on this machine's usual ports, each with a ready profile name.
+#[tauri::command]
+#[specta::specta]
+pub async fn detect_servers(shell: State<'_, Shell>) -> Result<Vec<Found>, IpcError> {
+    Ok(shell.detect_servers().await)
 }
 
 /// The saved profiles, by name, each with whether its key is saved (never the key).
@@ -117,6 +158,8 @@ impl Shell {
                 profile.placeholder = non_empty(draft.placeholder.clone());
                 profile.params = draft.params;
                 profile.post_processing = draft.post_processing;
+                profile.api = draft.api;
+                profile.instruct = draft.instruct;
                 profile.bypass_status_check = draft.bypass_status_check;
                 engine.add_profile(profile).await?
             }
@@ -136,6 +179,8 @@ impl Shell {
                 profile.placeholder = non_empty(draft.placeholder.clone());
                 profile.params = draft.params;
                 profile.post_processing = draft.post_processing;
+                profile.api = draft.api;
+                profile.instruct = draft.instruct;
                 profile.bypass_status_check = draft.bypass_status_check;
                 (engine.update_profile(profile).await?, changes)
             }
@@ -146,6 +191,17 @@ impl Shell {
             profile,
             url_changes,
         })
+    }
+
+    /// Probes the usual local ports (or those in `SWITCHBOARD_DETECT_PORTS`, comma-separated,
+    /// for tests and unusual setups).
+    pub async fn detect_servers(&self) -> Vec<Found> {
+        let ports = std::env::var("SWITCHBOARD_DETECT_PORTS").ok().map(|list| {
+            list.split(',')
+                .filter_map(|p| p.trim().parse::<u16>().ok())
+                .collect::<Vec<_>>()
+        });
+        self.engine().detect(ports).await
     }
 
     /// Deletes a profile and its key; its chats stay.

@@ -13,9 +13,14 @@ pub(crate) enum J {
     Null,
     Bool(bool),
     Int(i64),
+    /// A float, written as Python's `repr` writes it (`10.0`, `0.5`): Flask-RESTX's
+    /// `fields.Float` always renders one.
+    Float(f64),
     Str(String),
     Arr(Vec<J>),
     Obj(Vec<(&'static str, J)>),
+    /// An object whose keys are only known at run time (in the order given).
+    Map(Vec<(String, J)>),
 }
 
 /// How to render: separators and string escaping.
@@ -64,12 +69,15 @@ impl J {
     }
 
     fn write(&self, fmt: Fmt, out: &mut String) {
-        let (comma, colon) = if fmt.spaced { (", ", ": ") } else { (",", ":") };
+        let comma = if fmt.spaced { ", " } else { "," };
         match self {
             J::Null => out.push_str("null"),
             J::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
             J::Int(n) => {
                 let _ = write!(out, "{n}");
+            }
+            J::Float(x) => {
+                let _ = write!(out, "{x:?}");
             }
             J::Str(text) => write_str(text, fmt.ascii, out),
             J::Arr(items) => {
@@ -83,19 +91,27 @@ impl J {
                 out.push(']');
             }
             J::Obj(pairs) => {
-                out.push('{');
-                for (i, (key, value)) in pairs.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(comma);
-                    }
-                    write_str(key, fmt.ascii, out);
-                    out.push_str(colon);
-                    value.write(fmt, out);
-                }
-                out.push('}');
+                write_obj(pairs.iter().map(|(k, v)| (*k, v)), fmt, out);
+            }
+            J::Map(pairs) => {
+                write_obj(pairs.iter().map(|(k, v)| (k.as_str(), v)), fmt, out);
             }
         }
     }
+}
+
+fn write_obj<'a>(pairs: impl Iterator<Item = (&'a str, &'a J)>, fmt: Fmt, out: &mut String) {
+    let (comma, colon) = if fmt.spaced { (", ", ": ") } else { (",", ":") };
+    out.push('{');
+    for (i, (key, value)) in pairs.enumerate() {
+        if i > 0 {
+            out.push_str(comma);
+        }
+        write_str(key, fmt.ascii, out);
+        out.push_str(colon);
+        value.write(fmt, out);
+    }
+    out.push('}');
 }
 
 fn write_str(text: &str, ascii: bool, out: &mut String) {
@@ -133,6 +149,8 @@ mod tests {
         ]);
         assert_eq!(v.render(Fmt::COMPACT), r#"{"b":1,"a":[null,true]}"#);
         assert_eq!(v.render(Fmt::PYTHON), r#"{"b": 1, "a": [null, true]}"#);
+        let floats = J::Arr(vec![J::Float(10.0), J::Float(0.5), J::Float(0.0)]);
+        assert_eq!(floats.render(Fmt::PYTHON), "[10.0, 0.5, 0.0]");
     }
 
     #[test]

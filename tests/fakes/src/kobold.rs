@@ -79,7 +79,7 @@ use tokio::sync::watch;
 use crate::json::{obj, s, Fmt, J};
 use crate::openai::{self, KOBOLD_NOT_FOUND};
 use crate::reply::{frames, Piece, Reply, ReplyBody, Step, StopSignal, NGINX_500};
-use crate::server::{lock, mounted, RecordedRequest};
+use crate::server::{lock, mounted, unmounted, RecordedRequest};
 use crate::sse::stream_frames;
 use crate::{
     pieces, slow_reply_text, Dialect, FakeOptions, KoboldServer, Scenario, PARTIAL_TEXT,
@@ -297,14 +297,6 @@ pub(crate) fn respond(
         }
         (_, Route::OpenAi) => not_found(server),
     }
-}
-
-/// The path without [`FakeOptions::mount`].
-fn unmounted<'a>(opts: &FakeOptions, path: &'a str) -> &'a str {
-    opts.mount
-        .as_deref()
-        .and_then(|prefix| path.strip_prefix(prefix.trim_end_matches('/')))
-        .unwrap_or(path)
 }
 
 /// KoboldCpp's check: exactly `Authorization: Bearer <password>` (no `x-api-key`, no other

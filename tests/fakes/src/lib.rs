@@ -17,14 +17,18 @@
 //! server is driven through `POST /__fake/scenario` and inspected through `GET /__fake/requests`.
 //!
 //! Protocol families live in sibling modules (`openai.rs` for [`Family::OpenAi`], `anthropic.rs`
-//! for [`Family::Anthropic`], `kobold.rs` for [`Family::Kobold`]); each turns a recorded request into a reply, and each gives every
-//! [`Scenario`] its own equivalent. Shared pieces: `json.rs` (ordered JSON in each server's
+//! for [`Family::Anthropic`], `kobold.rs` for [`Family::Kobold`], `horde.rs` for
+//! [`Family::Horde`], `novelai.rs` for [`Family::NovelAi`]); each turns a recorded request into a
+//! reply, and each gives every [`Scenario`] its own equivalent (the module documentation of the
+//! last three has a table). Shared pieces: `json.rs` (ordered JSON in each server's
 //! formatting), `sse.rs` (hostile splitting), `reply.rs` (frames and HTTP plumbing) and
 //! `server.rs` (the server, recording and the `/__fake` control routes).
 
 mod anthropic;
+mod horde;
 mod json;
 mod kobold;
+mod novelai;
 mod openai;
 mod reply;
 mod server;
@@ -34,7 +38,12 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+pub use horde::{
+    HordeWorker, HORDE_ANONYMOUS_KEY, HORDE_FIRST_MODEL_LIMITS, HORDE_OTHER_MODELS_LIMITS,
+    HORDE_QUEUE_POLLS, HORDE_SLOW_POLLS, HORDE_USERNAME, HORDE_USER_KUDOS, HORDE_WORKERS,
+};
 pub use kobold::KoboldAbort;
+pub use novelai::{NOVELAI_MAX_LENGTH, NOVELAI_MODELS};
 pub use server::{FakeServer, RecordedRequest};
 
 /// A protocol family: which wire format the fake speaks.
@@ -53,6 +62,16 @@ pub enum Family {
     /// OpenAI-compatible `/v1` routes. Which server it imitates is [`FakeOptions::kobold`].
     #[value(name = "kobold", alias = "koboldai")]
     Kobold,
+    /// AI Horde's text API (`…/api/v2`): `…/generate/text/async` answers 202 with an id, then
+    /// `…/generate/text/status/{id}` is polled through a queue until done, and `DELETE` on it
+    /// cancels; plus `…/status/heartbeat`, `…/status/models`, `…/workers`, `…/find_user`. Auth by
+    /// the `apikey` header (anonymous `0000000000`).
+    #[value(name = "horde", alias = "aihorde")]
+    Horde,
+    /// NovelAI's text API, both hosts in one server: `…/user/subscription` (api.novelai.net),
+    /// `…/ai/generate` and the SSE `…/ai/generate-stream` (text.novelai.net); bearer auth.
+    #[value(name = "novelai", alias = "novel-ai")]
+    NovelAi,
 }
 
 /// Which server [`Family::Kobold`] imitates.
@@ -92,8 +111,9 @@ pub enum Dialect {
 /// `POST /__fake/scenario` and by [`Scenario::name`].
 ///
 /// The first sentence of each variant describes the OpenAI-compatible family; "Anthropic:" says
-/// what the same scenario does in [`Family::Anthropic`]; `kobold.rs`'s module documentation has
-/// a table of what each one does in [`Family::Kobold`].
+/// what the same scenario does in [`Family::Anthropic`]; the module documentation of `kobold.rs`,
+/// `horde.rs` and `novelai.rs` has a table of what each one does in [`Family::Kobold`],
+/// [`Family::Horde`] and [`Family::NovelAi`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum Scenario {
     /// Role chunk, [`REPLY_TEXT`] in about five content deltas, a `stop` finish chunk, `[DONE]`.
@@ -279,13 +299,17 @@ pub struct FakeOptions {
     /// [`Family::Anthropic`] ignores it.
     pub dialect: Dialect,
     /// `None`: no auth check. `Some(k)`: every API route requires `Authorization: Bearer k` or
-    /// `x-api-key: k`, else 401 with the dialect's body.
+    /// `x-api-key: k`, else 401 with the dialect's body. [`Family::Horde`]: the `apikey` header
+    /// must be `k` or the anonymous `0000000000` (without a key any `apikey` is a registered
+    /// user); [`Family::NovelAi`]: `Authorization: Bearer k`.
     pub api_key: Option<String>,
     /// The models `…/models` lists (default `fake-model-1`, `fake-model-2`); the first one is
     /// the `model` of OpenAI-compatible replies to requests that name none (Anthropic requires
-    /// a `model`).
+    /// a `model`). [`Family::Horde`]: the text models and what its [`HORDE_WORKERS`] serve;
+    /// [`Family::NovelAi`] ignores it (its models are [`NOVELAI_MODELS`]).
     pub models: Vec<String>,
-    /// The delay between frames in [`Scenario::Slow`] (default 30 ms).
+    /// The delay between frames in [`Scenario::Slow`] (default 30 ms). [`Family::Horde`]: how
+    /// long each status answer is held back, and the unit of its `wait_time`.
     pub slow_delay: Duration,
     /// `None` (default): the API answers under any path prefix (`/models`, `/v1/models`, …).
     /// `Some("/v1")`: only paths under that prefix are served, the rest is 404, like vLLM,

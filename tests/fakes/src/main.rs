@@ -2,7 +2,8 @@
 //!
 //! Prints exactly one line, `listening on http://127.0.0.1:PORT`, once the server accepts
 //! connections. Drive it with `POST /__fake/scenario {"scenario": "<name>"}` and inspect what it
-//! received with `GET /__fake/requests`.
+//! received with `GET /__fake/requests` (Kobold aborts: `GET /__fake/aborts`; Horde cancels:
+//! `GET /__fake/cancels`).
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -26,11 +27,12 @@ struct Args {
     /// Which real server to imitate (OpenAI-compatible family only).
     #[arg(long, value_enum, default_value_t = Dialect::OpenAi)]
     dialect: Dialect,
-    /// Require this key (`Authorization: Bearer KEY` or `x-api-key: KEY`).
+    /// Require this key (`Authorization: Bearer KEY` or `x-api-key: KEY`; `horde`: the `apikey`
+    /// header, where the anonymous `0000000000` also passes).
     #[arg(long, env = "SWITCHBOARD_FAKES_API_KEY")]
     api_key: Option<String>,
-    /// Protocol family: `openai` (OpenAI-compatible), `anthropic` (Messages API) or `kobold`
-    /// (KoboldAI native API).
+    /// Protocol family: `openai` (OpenAI-compatible), `anthropic` (Messages API), `kobold`
+    /// (KoboldAI native API), `horde` (AI Horde text API) or `novelai` (NovelAI text API).
     #[arg(long, value_enum, default_value_t = Family::OpenAi)]
     family: Family,
     /// Models listed by `…/models` (repeat or comma-separate; default: fake-model-1, fake-model-2).

@@ -20,7 +20,7 @@ use tokio::sync::oneshot;
 
 use crate::kobold::{self, KoboldAbort};
 use crate::reply::Reply;
-use crate::{anthropic, openai, FakeOptions, Family, Scenario, REPLY_TEXT};
+use crate::{anthropic, horde, novelai, openai, FakeOptions, Family, Scenario, REPLY_TEXT};
 
 /// The largest request body the fake reads (bigger bodies are recorded empty).
 const BODY_LIMIT: usize = 64 * 1024 * 1024;
@@ -69,6 +69,8 @@ struct Shared {
     requests: Mutex<Vec<RecordedRequest>>,
     /// The running generations and the aborts of [`Family::Kobold`].
     kobold: kobold::State,
+    /// The submitted requests and the cancels of [`Family::Horde`].
+    horde: horde::State,
 }
 
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -101,6 +103,7 @@ impl FakeServer {
             opts,
             requests: Mutex::new(Vec::new()),
             kobold: kobold::State::default(),
+            horde: horde::State::default(),
         });
         let (stop, stop_rx) = oneshot::channel::<()>();
         let (ready_tx, ready_rx) = oneshot::channel::<io::Result<()>>();
@@ -178,6 +181,13 @@ impl FakeServer {
         self.shared.kobold.aborts()
     }
 
+    /// The ids of the requests [`Family::Horde`] cancelled (`DELETE …/generate/text/status/{id}`
+    /// on a known request) so far, in arrival order (the requests themselves are in
+    /// [`FakeServer::requests`] too).
+    pub fn horde_cancels(&self) -> Vec<String> {
+        self.shared.horde.cancels()
+    }
+
     /// Switches the scenario for the requests that arrive from now on.
     pub fn set_scenario(&self, scenario: Scenario) {
         *lock(&self.shared.scenario) = scenario;
@@ -232,6 +242,8 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             Family::Kobold => {
                 kobold::respond(&shared.opts, scenario, &text, &request, &shared.kobold)
             }
+            Family::Horde => horde::respond(&shared.opts, scenario, &text, &request, &shared.horde),
+            Family::NovelAi => novelai::respond(&shared.opts, scenario, &text, &request),
         }
     };
     reply.into_response().await
@@ -245,6 +257,14 @@ pub(crate) fn mounted(opts: &FakeOptions, path: &str) -> bool {
             .is_some_and(|rest| rest.starts_with('/')),
         None => true,
     }
+}
+
+/// The path without [`FakeOptions::mount`].
+pub(crate) fn unmounted<'a>(opts: &FakeOptions, path: &'a str) -> &'a str {
+    opts.mount
+        .as_deref()
+        .and_then(|prefix| path.strip_prefix(prefix.trim_end_matches('/')))
+        .unwrap_or(path)
 }
 
 /// `Authorization: Bearer <key>` or `x-api-key: <key>`, when a key is configured.
@@ -263,7 +283,8 @@ pub(crate) fn authorized(opts: &FakeOptions, req: &RecordedRequest) -> bool {
 
 /// `GET /__fake/requests`, `DELETE /__fake/requests`, `POST /__fake/scenario {"scenario": …}`
 /// (with an optional `"reply"`: the text the normal scenarios send instead of [`REPLY_TEXT`]),
-/// `GET /__fake/aborts` (the [`KoboldAbort`]s of [`Family::Kobold`]).
+/// `GET /__fake/aborts` (the [`KoboldAbort`]s of [`Family::Kobold`]), `GET /__fake/cancels` (the
+/// ids [`Family::Horde`] cancelled).
 fn control(shared: &Shared, request: &RecordedRequest) -> Reply {
     let text = |status, message: &str| {
         Reply::full(status, "text/plain; charset=utf-8", message.to_owned())
@@ -274,6 +295,10 @@ fn control(shared: &Shared, request: &RecordedRequest) -> Reply {
             Err(e) => text(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
         },
         ("GET", "/__fake/aborts") => match serde_json::to_vec(&shared.kobold.aborts()) {
+            Ok(body) => Reply::json(StatusCode::OK, body),
+            Err(e) => text(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        },
+        ("GET", "/__fake/cancels") => match serde_json::to_vec(&shared.horde.cancels()) {
             Ok(body) => Reply::json(StatusCode::OK, body),
             Err(e) => text(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
         },

@@ -65,6 +65,32 @@ pub(crate) fn hostile_frames(bytes: &[u8]) -> Vec<Frame> {
     frames
 }
 
+/// Cuts a whole (non-SSE) body into frames the way `split` does for bodies that are not event
+/// streams: before every UTF-8 continuation byte, every 7 bytes, and byte by byte through the
+/// last 16 bytes, with a short pause between frames.
+pub(crate) fn hostile_body_frames(bytes: &[u8]) -> Vec<Frame> {
+    let mut cuts: BTreeSet<usize> = (7..bytes.len()).step_by(7).collect();
+    cuts.extend(
+        bytes
+            .iter()
+            .enumerate()
+            .filter(|(_, &x)| x & 0xC0 == 0x80)
+            .map(|(i, _)| i),
+    );
+    cuts.extend(bytes.len().saturating_sub(16)..bytes.len());
+    cuts.retain(|&c| c > 0 && c < bytes.len());
+    let mut frames = Vec::with_capacity(cuts.len() * 2 + 1);
+    let mut start = 0;
+    for end in cuts.into_iter().chain([bytes.len()]) {
+        if !frames.is_empty() {
+            frames.push(Frame::Pause(SPLIT_GAP));
+        }
+        frames.push(Frame::Data(bytes[start..end].to_vec().into()));
+        start = end;
+    }
+    frames
+}
+
 fn hostile_cuts(b: &[u8]) -> BTreeSet<usize> {
     let mut cuts = BTreeSet::new();
     for (n, i) in find_all(b, b"\r\n").enumerate() {
@@ -117,6 +143,18 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn body_cuts_split_utf8_and_lose_nothing() {
+        let body = "{\"text\": \"日本語 and more text to cut\"}\n".as_bytes();
+        let parts = data(&hostile_body_frames(body));
+        assert_eq!(parts.concat(), body);
+        assert!(
+            parts.iter().skip(1).any(|p| p[0] & 0xC0 == 0x80),
+            "UTF-8 is split"
+        );
+        assert!(parts.iter().rev().take(16).all(|p| p.len() == 1));
     }
 
     #[test]

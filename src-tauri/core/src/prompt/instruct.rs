@@ -63,6 +63,18 @@ impl TemplateKind {
         TemplateKind::None,
     ];
 
+    /// Name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            TemplateKind::ChatMl => "ChatML",
+            TemplateKind::Alpaca => "Alpaca",
+            TemplateKind::Llama3 => "Llama 3",
+            TemplateKind::Mistral => "Mistral",
+            TemplateKind::Vicuna => "Vicuna",
+            TemplateKind::None => "None (plain “Name: text”)",
+        }
+    }
+
     /// The template's wrapping.
     pub fn template(self) -> InstructTemplate {
         let t = |bos: &str,
@@ -137,21 +149,120 @@ impl InstructTemplate {
     pub fn render(&self, messages: &[ChatMessage]) -> (String, Vec<String>) {
         let mut prompt = self.bos.clone();
         for message in messages {
-            let (prefix, suffix) = match message.role {
-                Role::System => (&self.system_prefix, &self.system_suffix),
-                Role::User | Role::Tool => (&self.user_prefix, &self.user_suffix),
-                Role::Assistant => (&self.assistant_prefix, &self.assistant_suffix),
-            };
-            prompt.push_str(prefix);
-            if let Some(name) = message.name.as_deref().filter(|n| !n.is_empty()) {
-                prompt.push_str(name);
-                prompt.push_str(": ");
-            }
-            prompt.push_str(&message.content);
-            prompt.push_str(suffix);
+            self.push_message(&mut prompt, message);
         }
-        prompt.push_str(self.assistant_prefix.trim_end_matches(' '));
+        prompt.push_str(self.generation_prefix());
         (prompt, self.stop.clone())
+    }
+
+    /// Where the model's turn starts, at the end of the prompt.
+    fn generation_prefix(&self) -> &str {
+        self.assistant_prefix.trim_end_matches(' ')
+    }
+
+    fn push_message(&self, prompt: &mut String, message: &ChatMessage) {
+        let (prefix, suffix) = match message.role {
+            Role::System => (&self.system_prefix, &self.system_suffix),
+            Role::User | Role::Tool => (&self.user_prefix, &self.user_suffix),
+            Role::Assistant => (&self.assistant_prefix, &self.assistant_suffix),
+        };
+        prompt.push_str(prefix);
+        if let Some(name) = message.name.as_deref().filter(|n| !n.is_empty()) {
+            prompt.push_str(name);
+            prompt.push_str(": ");
+        }
+        prompt.push_str(&message.content);
+        prompt.push_str(suffix);
+    }
+
+    /// The prompt for as many of the latest `messages` as fit in `budget` tokens (estimated):
+    /// the oldest are dropped first, but never a leading system prompt nor the last message.
+    pub fn fit(&self, messages: &[ChatMessage], budget: u32) -> Fitted {
+        let pinned_system = usize::from(messages.first().is_some_and(|m| m.role == Role::System));
+        let rendered: Vec<String> = messages
+            .iter()
+            .map(|message| {
+                let mut text = String::new();
+                self.push_message(&mut text, message);
+                text
+            })
+            .collect();
+        let cost: Vec<u32> = rendered.iter().map(|text| estimate_tokens(text)).collect();
+        let fixed = estimate_tokens(&self.bos) + estimate_tokens(self.generation_prefix());
+        let mut total: u32 = fixed.saturating_add(cost.iter().sum());
+        // Drop from the oldest droppable message while over budget.
+        let last = messages.len().saturating_sub(1);
+        let mut first_kept = pinned_system;
+        while total > budget && first_kept < last {
+            total -= cost[first_kept];
+            first_kept += 1;
+        }
+        let mut prompt = self.bos.clone();
+        for text in rendered[..pinned_system]
+            .iter()
+            .chain(&rendered[first_kept..])
+        {
+            prompt.push_str(text);
+        }
+        prompt.push_str(self.generation_prefix());
+        Fitted {
+            prompt,
+            stop: self.stop.clone(),
+            dropped: first_kept - pinned_system,
+            estimated_tokens: total,
+        }
+    }
+}
+
+/// A prompt fitted to a context size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fitted {
+    /// The prompt.
+    pub prompt: String,
+    /// The template's stop strings.
+    pub stop: Vec<String>,
+    /// How many of the oldest messages were left out.
+    pub dropped: usize,
+    /// The prompt's estimated size in tokens.
+    pub estimated_tokens: u32,
+}
+
+/// Characters per token assumed when the backend's tokenizer is not at hand (SillyTavern's
+/// fallback estimate); a little pessimistic for English, so prompts err on the short side.
+pub const CHARS_PER_TOKEN: f64 = 3.35;
+
+/// An estimate of how many tokens `text` is.
+pub fn estimate_tokens(text: &str) -> u32 {
+    let chars = text.chars().count() as f64;
+    (chars / CHARS_PER_TOKEN).ceil() as u32
+}
+
+/// The context size assumed when neither the profile nor the backend gives one.
+pub const DEFAULT_CONTEXT_SIZE: u32 = 4096;
+
+/// The reply length reserved in the context when the profile sets no maximum.
+pub const DEFAULT_REPLY_TOKENS: u32 = 300;
+
+/// A profile's prompt format for text completion.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase", default)]
+pub struct InstructSettings {
+    /// The built-in template chosen.
+    pub template: TemplateKind,
+    /// The template as edited by the person; used instead of `template` when set.
+    pub custom: Option<InstructTemplate>,
+    /// The context size in tokens; `None` uses what the backend reports, or
+    /// [`DEFAULT_CONTEXT_SIZE`].
+    pub context_size: Option<u32>,
+}
+
+impl InstructSettings {
+    /// The template in effect.
+    pub fn template(&self) -> InstructTemplate {
+        self.custom
+            .clone()
+            .unwrap_or_else(|| self.template.template())
     }
 }
 
@@ -276,6 +387,79 @@ mod tests {
             assert!(!stops.is_empty(), "{kind:?}");
         }
         assert_eq!(TemplateKind::ALL.len(), expected.len());
+    }
+
+    #[test]
+    fn fitting_drops_the_oldest_but_never_the_system_prompt_or_last_message() {
+        let template = TemplateKind::ChatMl.template();
+        let mut messages = vec![ChatMessage::new(Role::System, "Be brief.")];
+        for i in 0..20 {
+            let role = if i % 2 == 0 {
+                Role::User
+            } else {
+                Role::Assistant
+            };
+            messages.push(ChatMessage::new(
+                role,
+                format!("message number {i} {}", "x".repeat(40)),
+            ));
+        }
+        let all = template.fit(&messages, u32::MAX);
+        assert_eq!(all.dropped, 0);
+        assert_eq!(all.prompt, template.render(&messages).0);
+
+        let budget = all.estimated_tokens / 2;
+        let half = template.fit(&messages, budget);
+        assert!(half.dropped > 0 && half.dropped < 20, "{}", half.dropped);
+        assert!(half.estimated_tokens <= budget);
+        assert!(half
+            .prompt
+            .starts_with("<|im_start|>system\nBe brief.<|im_end|>\n"));
+        assert!(half.prompt.contains("message number 19"));
+        assert!(!half.prompt.contains("message number 0 "));
+        // Exactly the dropped ones are missing, oldest first.
+        let kept: Vec<ChatMessage> = std::iter::once(messages[0].clone())
+            .chain(messages[1 + half.dropped..].iter().cloned())
+            .collect();
+        assert_eq!(half.prompt, template.render(&kept).0);
+
+        // Nothing fits: the system prompt and the last message are still sent.
+        let tiny = template.fit(&messages, 1);
+        assert_eq!(tiny.dropped, 19);
+        assert!(tiny.prompt.contains("Be brief.") && tiny.prompt.contains("message number 19"));
+
+        // Without a system prompt the first message is droppable.
+        let tail = template.fit(&messages[1..], 1);
+        assert_eq!(tail.dropped, 19);
+    }
+
+    #[test]
+    fn token_estimate_counts_characters_not_bytes() {
+        assert_eq!(estimate_tokens(""), 0);
+        assert_eq!(estimate_tokens("abc"), 1);
+        assert_eq!(estimate_tokens("日本語日本語日"), 3);
+    }
+
+    #[test]
+    fn settings_use_the_edited_template_when_there_is_one() {
+        let mut settings = InstructSettings {
+            template: TemplateKind::Alpaca,
+            ..InstructSettings::default()
+        };
+        assert_eq!(settings.template(), TemplateKind::Alpaca.template());
+        let mut edited = TemplateKind::Alpaca.template();
+        edited.user_prefix = "### Input:\n".into();
+        settings.custom = Some(edited.clone());
+        assert_eq!(settings.template(), edited);
+        let json = serde_json::to_string(&settings).unwrap();
+        assert_eq!(
+            serde_json::from_str::<InstructSettings>(&json).unwrap(),
+            settings
+        );
+        assert_eq!(
+            serde_json::from_str::<InstructSettings>("{}").unwrap(),
+            InstructSettings::default()
+        );
     }
 
     #[test]

@@ -9,6 +9,9 @@
 //! A provider never touches the store or the keychain: the engine hands it a [`Connection`].
 
 pub mod anthropic;
+pub mod horde;
+pub mod kobold;
+pub mod novelai;
 pub mod openai_compat;
 pub mod relay;
 pub mod server_error;
@@ -25,7 +28,7 @@ use tokio_util::sync::CancellationToken;
 use crate::endpoint::{self, NormalizedUrl, UrlRules};
 use crate::error::{Error, Result};
 use crate::http::{Http, Target};
-use crate::model::{ChatRequest, ModelInfo, ProfileId, StopReason, Usage};
+use crate::model::{ChatRequest, GenParams, ModelInfo, ProfileId, StopReason, Usage};
 use crate::stream::{BodyError, ReadError};
 
 /// A source a person can connect to.
@@ -97,8 +100,10 @@ pub enum KeyNeed {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct Capabilities {
-    /// Chat or text completion.
+    /// Chat or text completion (the default, when the source has both).
     pub api: ApiType,
+    /// The other API the source also serves, which a profile may choose instead.
+    pub other_api: Option<ApiType>,
     /// Replies can stream.
     pub streaming: bool,
     /// The API lists its models.
@@ -108,6 +113,177 @@ pub struct Capabilities {
     /// The reply can be started with a prefill the model continues (Claude).
     pub prefill: bool,
 }
+
+impl Capabilities {
+    /// These capabilities with `api` chosen, when the source serves it.
+    pub fn with_api(self, api: Option<ApiType>) -> Capabilities {
+        match api {
+            Some(api) if self.other_api == Some(api) => Capabilities {
+                api,
+                other_api: Some(self.api),
+                ..self
+            },
+            _ => self,
+        }
+    }
+}
+
+/// A sampler setting a source may accept; the window shows the fields of the profile's source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub enum Sampler {
+    /// `GenParams::max_tokens`.
+    MaxTokens,
+    /// `GenParams::temperature`.
+    Temperature,
+    /// `GenParams::top_p`.
+    TopP,
+    /// `GenParams::top_k`.
+    TopK,
+    /// `GenParams::min_p`.
+    MinP,
+    /// `GenParams::frequency_penalty`.
+    FrequencyPenalty,
+    /// `GenParams::presence_penalty`.
+    PresencePenalty,
+    /// `GenParams::repetition_penalty`.
+    RepetitionPenalty,
+    /// `GenParams::repetition_penalty_range`.
+    RepetitionPenaltyRange,
+    /// `GenParams::typical_p`.
+    TypicalP,
+    /// `GenParams::tfs`.
+    Tfs,
+    /// `GenParams::top_a`.
+    TopA,
+    /// `GenParams::seed`.
+    Seed,
+    /// `GenParams::stop`.
+    Stop,
+}
+
+impl Sampler {
+    /// Whether `params` sets this field.
+    pub fn is_set(self, params: &GenParams) -> bool {
+        match self {
+            Sampler::MaxTokens => params.max_tokens.is_some(),
+            Sampler::Temperature => params.temperature.is_some(),
+            Sampler::TopP => params.top_p.is_some(),
+            Sampler::TopK => params.top_k.is_some(),
+            Sampler::MinP => params.min_p.is_some(),
+            Sampler::FrequencyPenalty => params.frequency_penalty.is_some(),
+            Sampler::PresencePenalty => params.presence_penalty.is_some(),
+            Sampler::RepetitionPenalty => params.repetition_penalty.is_some(),
+            Sampler::RepetitionPenaltyRange => params.repetition_penalty_range.is_some(),
+            Sampler::TypicalP => params.typical_p.is_some(),
+            Sampler::Tfs => params.tfs.is_some(),
+            Sampler::TopA => params.top_a.is_some(),
+            Sampler::Seed => params.seed.is_some(),
+            Sampler::Stop => !params.stop.is_empty(),
+        }
+    }
+}
+
+use Sampler as S;
+
+/// OpenAI and Mistral.
+const OPENAI_SAMPLERS: &[Sampler] = &[
+    S::MaxTokens,
+    S::Temperature,
+    S::TopP,
+    S::FrequencyPenalty,
+    S::PresencePenalty,
+    S::Seed,
+    S::Stop,
+];
+/// OpenRouter and OpenAI-compatible local servers.
+const LOCAL_SAMPLERS: &[Sampler] = &[
+    S::MaxTokens,
+    S::Temperature,
+    S::TopP,
+    S::TopK,
+    S::MinP,
+    S::FrequencyPenalty,
+    S::PresencePenalty,
+    S::RepetitionPenalty,
+    S::Seed,
+    S::Stop,
+];
+/// Oobabooga and Mancer (text-generation-webui's extra samplers).
+const OOBA_SAMPLERS: &[Sampler] = &[
+    S::MaxTokens,
+    S::Temperature,
+    S::TopP,
+    S::TopK,
+    S::MinP,
+    S::FrequencyPenalty,
+    S::PresencePenalty,
+    S::RepetitionPenalty,
+    S::RepetitionPenaltyRange,
+    S::TypicalP,
+    S::Tfs,
+    S::TopA,
+    S::Seed,
+    S::Stop,
+];
+const CLAUDE_SAMPLERS: &[Sampler] = &[S::MaxTokens, S::Temperature, S::TopP, S::TopK, S::Stop];
+/// KoboldAI's generate body (KoboldCpp adds `min_p`).
+const KOBOLD_SAMPLERS: &[Sampler] = &[
+    S::MaxTokens,
+    S::Temperature,
+    S::TopP,
+    S::TopK,
+    S::RepetitionPenalty,
+    S::RepetitionPenaltyRange,
+    S::TypicalP,
+    S::Tfs,
+    S::TopA,
+    S::Seed,
+    S::Stop,
+];
+const KOBOLDCPP_SAMPLERS: &[Sampler] = &[
+    S::MaxTokens,
+    S::Temperature,
+    S::TopP,
+    S::TopK,
+    S::MinP,
+    S::RepetitionPenalty,
+    S::RepetitionPenaltyRange,
+    S::TypicalP,
+    S::Tfs,
+    S::TopA,
+    S::Seed,
+    S::Stop,
+];
+/// AI Horde's `params` (no seed: workers choose).
+const HORDE_SAMPLERS: &[Sampler] = &[
+    S::MaxTokens,
+    S::Temperature,
+    S::TopP,
+    S::TopK,
+    S::MinP,
+    S::RepetitionPenalty,
+    S::RepetitionPenaltyRange,
+    S::TypicalP,
+    S::Tfs,
+    S::TopA,
+    S::Stop,
+];
+/// NovelAI's `parameters`; stop strings are cut on this side (the API wants token ids).
+const NOVELAI_SAMPLERS: &[Sampler] = &[
+    S::MaxTokens,
+    S::Temperature,
+    S::TopP,
+    S::TopK,
+    S::MinP,
+    S::RepetitionPenalty,
+    S::RepetitionPenaltyRange,
+    S::TypicalP,
+    S::Tfs,
+    S::TopA,
+    S::Stop,
+];
 
 /// The description of one source, as data.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -128,6 +304,8 @@ pub struct SourceInfo {
     pub capabilities: Capabilities,
     /// Whether this version of Switchboard can talk to it yet.
     pub supported: bool,
+    /// The sampler settings it accepts; others are never sent.
+    pub samplers: &'static [Sampler],
     /// How its base URL is normalised.
     #[serde(skip)]
     pub url_rules: UrlRules,
@@ -138,6 +316,7 @@ const CHAT_SUFFIXES: &[&str] = &["/chat/completions", "/completions", "/models"]
 const fn chat(streaming: bool, server_abort: bool) -> Capabilities {
     Capabilities {
         api: ApiType::ChatCompletion,
+        other_api: None,
         streaming,
         model_list: true,
         server_abort,
@@ -148,6 +327,7 @@ const fn chat(streaming: bool, server_abort: bool) -> Capabilities {
 const fn text(streaming: bool, model_list: bool, server_abort: bool) -> Capabilities {
     Capabilities {
         api: ApiType::TextCompletion,
+        other_api: None,
         streaming,
         model_list,
         server_abort,
@@ -172,6 +352,7 @@ pub const SOURCES: &[SourceInfo] = &[
         key: KeyNeed::Required,
         capabilities: chat(true, false),
         supported: true,
+        samplers: OPENAI_SAMPLERS,
         url_rules: rules("/v1"),
     },
     SourceInfo {
@@ -185,6 +366,7 @@ pub const SOURCES: &[SourceInfo] = &[
             ..chat(true, false)
         },
         supported: true,
+        samplers: CLAUDE_SAMPLERS,
         url_rules: UrlRules {
             version_path: "/v1",
             strip_suffixes: &["/messages", "/models"],
@@ -198,6 +380,7 @@ pub const SOURCES: &[SourceInfo] = &[
         key: KeyNeed::Required,
         capabilities: chat(true, false),
         supported: true,
+        samplers: OPENAI_SAMPLERS,
         url_rules: rules("/v1"),
     },
     SourceInfo {
@@ -208,6 +391,7 @@ pub const SOURCES: &[SourceInfo] = &[
         key: KeyNeed::Required,
         capabilities: chat(true, false),
         supported: true,
+        samplers: LOCAL_SAMPLERS,
         url_rules: rules("/api/v1"),
     },
     SourceInfo {
@@ -216,8 +400,12 @@ pub const SOURCES: &[SourceInfo] = &[
         label: "Custom (OpenAI-compatible)",
         default_url: "http://127.0.0.1:8080/v1",
         key: KeyNeed::Optional,
-        capabilities: chat(true, false),
+        capabilities: Capabilities {
+            other_api: Some(ApiType::TextCompletion),
+            ..chat(true, false)
+        },
         supported: true,
+        samplers: LOCAL_SAMPLERS,
         url_rules: rules(""),
     },
     SourceInfo {
@@ -226,8 +414,12 @@ pub const SOURCES: &[SourceInfo] = &[
         label: "Oobabooga text-generation-webui",
         default_url: "http://127.0.0.1:5000/v1",
         key: KeyNeed::Optional,
-        capabilities: chat(true, false),
+        capabilities: Capabilities {
+            other_api: Some(ApiType::ChatCompletion),
+            ..text(true, true, false)
+        },
         supported: true,
+        samplers: OOBA_SAMPLERS,
         url_rules: rules("/v1"),
     },
     SourceInfo {
@@ -236,8 +428,12 @@ pub const SOURCES: &[SourceInfo] = &[
         label: "TabbyAPI",
         default_url: "http://127.0.0.1:5000/v1",
         key: KeyNeed::Optional,
-        capabilities: chat(true, false),
+        capabilities: Capabilities {
+            other_api: Some(ApiType::TextCompletion),
+            ..chat(true, false)
+        },
         supported: true,
+        samplers: LOCAL_SAMPLERS,
         url_rules: rules("/v1"),
     },
     SourceInfo {
@@ -246,8 +442,12 @@ pub const SOURCES: &[SourceInfo] = &[
         label: "Mancer",
         default_url: "https://neuro.mancer.tech/oai/v1",
         key: KeyNeed::Required,
-        capabilities: chat(true, false),
+        capabilities: Capabilities {
+            other_api: Some(ApiType::ChatCompletion),
+            ..text(true, true, false)
+        },
         supported: true,
+        samplers: OOBA_SAMPLERS,
         url_rules: rules("/oai/v1"),
     },
     SourceInfo {
@@ -257,7 +457,8 @@ pub const SOURCES: &[SourceInfo] = &[
         default_url: "http://127.0.0.1:5000/api",
         key: KeyNeed::Optional,
         capabilities: text(false, true, false),
-        supported: false,
+        supported: true,
+        samplers: KOBOLD_SAMPLERS,
         url_rules: UrlRules {
             version_path: "/api",
             strip_suffixes: &["/v1/generate", "/v1", "/latest"],
@@ -270,7 +471,8 @@ pub const SOURCES: &[SourceInfo] = &[
         default_url: "http://127.0.0.1:5001",
         key: KeyNeed::Optional,
         capabilities: text(true, true, true),
-        supported: false,
+        supported: true,
+        samplers: KOBOLDCPP_SAMPLERS,
         url_rules: UrlRules {
             version_path: "",
             strip_suffixes: &[
@@ -288,7 +490,8 @@ pub const SOURCES: &[SourceInfo] = &[
         default_url: "https://aihorde.net/api/v2",
         key: KeyNeed::Optional,
         capabilities: text(false, true, true),
-        supported: false,
+        supported: true,
+        samplers: HORDE_SAMPLERS,
         url_rules: UrlRules {
             version_path: "/api/v2",
             strip_suffixes: &["/generate/text/async"],
@@ -301,7 +504,8 @@ pub const SOURCES: &[SourceInfo] = &[
         default_url: "https://text.novelai.net",
         key: KeyNeed::Required,
         capabilities: text(true, true, false),
-        supported: false,
+        supported: true,
+        samplers: NOVELAI_SAMPLERS,
         url_rules: UrlRules {
             version_path: "",
             strip_suffixes: &["/ai/generate-stream", "/ai/generate"],
@@ -372,6 +576,9 @@ pub struct Connection {
     pub profile_id: Option<ProfileId>,
     /// The source.
     pub kind: ProviderKind,
+    /// Chat or text completion: the source's default, or the other API it serves when the
+    /// profile chose it.
+    pub api: ApiType,
     /// The normalised base URL.
     pub base_url: String,
     /// The API key, if any.
@@ -385,6 +592,7 @@ impl fmt::Debug for Connection {
         f.debug_struct("Connection")
             .field("who", &self.who)
             .field("kind", &self.kind)
+            .field("api", &self.api)
             .field("base_url", &self.base_url)
             .field("key", &self.key.as_ref().map(|_| "<redacted>"))
             .finish()
@@ -456,6 +664,12 @@ pub trait Provider: Send + Sync {
     /// The models the API lists; `Ok(empty)` when it has no list.
     fn list_models(&self) -> BoxFuture<'_, Result<Vec<ModelInfo>>>;
 
+    /// The context size (prompt + reply, in tokens) the backend reports for `model`, when it
+    /// reports one.
+    fn context_size<'a>(&'a self, _model: &'a str) -> BoxFuture<'a, Result<Option<u32>>> {
+        Box::pin(async { Ok(None) })
+    }
+
     /// The request [`stream`](Self::stream) would send for `request` (keys redacted).
     fn wire_request(&self, request: &ChatRequest) -> Result<WireRequest>;
 
@@ -508,16 +722,11 @@ pub fn build(connection: Connection, http: Http) -> Result<Box<dyn Provider>> {
         ProviderKind::Claude => {
             return Ok(Box::new(anthropic::Anthropic::new(connection, http)));
         }
-        ProviderKind::Kobold
-        | ProviderKind::KoboldCpp
-        | ProviderKind::Horde
-        | ProviderKind::NovelAi => {
-            return Err(Error::not_configured(format!(
-                "{} is not supported by this version of Switchboard yet.",
-                connection.kind.label()
-            ))
-            .with_provider(connection.kind.id()))
+        ProviderKind::Kobold | ProviderKind::KoboldCpp => {
+            return Ok(Box::new(kobold::Kobold::new(connection, http)));
         }
+        ProviderKind::Horde => return Ok(Box::new(horde::Horde::new(connection, http))),
+        ProviderKind::NovelAi => return Ok(Box::new(novelai::NovelAi::new(connection, http))),
     };
     Ok(Box::new(OpenAiCompat::new(connection, flavor, http)))
 }

@@ -219,7 +219,8 @@ impl<'de> Deserialize<'de> for Ordered {
                 Ok(Ordered::Num(n.to_string()))
             }
             fn visit_f64<E>(self, n: f64) -> Result<Ordered, E> {
-                Ok(Ordered::Num(n.to_string()))
+                // Python's `repr`: `10.0`, not `10`.
+                Ok(Ordered::Num(format!("{n:?}")))
             }
             fn visit_str<E>(self, s: &str) -> Result<Ordered, E> {
                 Ok(Ordered::Str(s.to_owned()))

@@ -277,6 +277,7 @@ mod tests {
             messages,
             params: GenParams::default(),
             stream: true,
+            prompt: None,
         }
     }
 

@@ -23,6 +23,9 @@ pub struct ParamSupport {
     pub min_p: bool,
     /// `repetition_penalty`.
     pub repetition_penalty: bool,
+    /// text-generation-webui's extras: `repetition_penalty_range`, `typical_p`, `tfs`,
+    /// `top_a`, and `truncation_length` for text completion.
+    pub textgen: bool,
 }
 
 /// Which request checks the status.
@@ -59,12 +62,19 @@ const ALL_PARAMS: ParamSupport = ParamSupport {
     top_k: true,
     min_p: true,
     repetition_penalty: true,
+    textgen: false,
+};
+
+const TEXTGEN_PARAMS: ParamSupport = ParamSupport {
+    textgen: true,
+    ..ALL_PARAMS
 };
 
 const OPENAI_PARAMS: ParamSupport = ParamSupport {
     top_k: false,
     min_p: false,
     repetition_penalty: false,
+    textgen: false,
 };
 
 const LOCAL: Flavor = Flavor {
@@ -106,8 +116,11 @@ pub const CUSTOM: Flavor = Flavor {
     ..LOCAL
 };
 
-/// Oobabooga text-generation-webui's OpenAI API.
-pub const OOBA: Flavor = LOCAL;
+/// Oobabooga text-generation-webui's OpenAI API, with its extra samplers.
+pub const OOBA: Flavor = Flavor {
+    params: TEXTGEN_PARAMS,
+    ..LOCAL
+};
 
 /// TabbyAPI: reads `x-api-key` as well as Bearer.
 pub const TABBY: Flavor = Flavor {
@@ -118,5 +131,6 @@ pub const TABBY: Flavor = Flavor {
 /// Mancer: `/oai/v1`, key in `X-API-KEY` (and Bearer).
 pub const MANCER: Flavor = Flavor {
     auth: AuthStyle::BearerAndApiKeyHeader,
+    params: TEXTGEN_PARAMS,
     ..LOCAL
 };

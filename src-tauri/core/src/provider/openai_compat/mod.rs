@@ -314,7 +314,8 @@ impl SseMapper for OpenAiEvents {
 
 impl Provider for OpenAiCompat {
     fn capabilities(&self) -> Capabilities {
-        self.inner.conn.kind.info().capabilities
+        let conn = &self.inner.conn;
+        conn.kind.info().capabilities.with_api(Some(conn.api))
     }
 
     fn wire_request(&self, request: &ChatRequest) -> Result<WireRequest> {
@@ -339,11 +340,12 @@ impl Provider for OpenAiCompat {
                 headers.push(("x-api-key".into(), REDACTED.into()));
             }
         }
+        let (path, body) = wire::generation(inner.flavor, request);
         Ok(WireRequest {
             method: "POST".into(),
-            url: endpoint::join(&inner.base(), "/chat/completions"),
+            url: endpoint::join(&inner.base(), path),
             headers,
-            body: wire::chat_body(inner.flavor, request),
+            body,
         })
     }
 
@@ -362,14 +364,15 @@ impl Provider for OpenAiCompat {
     ) -> BoxStream<'static, Result<StreamEvent>> {
         let inner = Arc::clone(&self.inner);
         Box::pin(async_stream::stream! {
-            let body = match serde_json::to_vec(&wire::chat_body(inner.flavor, &request)) {
+            let (path, body) = wire::generation(inner.flavor, &request);
+            let body = match serde_json::to_vec(&body) {
                 Ok(body) => body,
                 Err(err) => {
                     yield Err(Error::internal(format!("Could not encode the request: {err}.")));
                     return;
                 }
             };
-            let out = Outgoing { method: Method::POST, path: "/chat/completions", body: Some(body) };
+            let out = Outgoing { method: Method::POST, path, body: Some(body) };
             let sent = tokio::select! {
                 biased;
                 _ = cancel.cancelled() => return,
@@ -382,7 +385,7 @@ impl Provider for OpenAiCompat {
                     return;
                 }
             };
-            let target = inner.target(&endpoint::join(&base, "/chat/completions"));
+            let target = inner.target(&endpoint::join(&base, path));
             if !is_event_stream(&response) {
                 // Not streamed (asked for, or the server ignored `stream: true`).
                 let idle = inner.http.idle_timeout();

@@ -8,12 +8,23 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::flavor::Flavor;
-use crate::model::{ChatRequest, ModelInfo, StopReason, Usage};
+use crate::model::{ChatRequest, ModelInfo, StopReason, TextPrompt, Usage};
+use crate::provider::kobold::wire::f32_value;
 use crate::provider::server_error::ServerError;
 use crate::provider::StreamEvent;
 
+/// The path and JSON body of a generation request for `request` in `flavor`'s dialect:
+/// `{base}/chat/completions` with the messages, or — when the request carries a text prompt —
+/// `{base}/completions` with the prompt. Unset sampler fields and fields the flavor does not
+/// accept are left out.
+pub fn generation(flavor: &Flavor, request: &ChatRequest) -> (&'static str, Value) {
+    match &request.prompt {
+        Some(prompt) => ("/completions", text_body(flavor, request, prompt)),
+        None => ("/chat/completions", chat_body(flavor, request)),
+    }
+}
+
 /// The JSON body of `POST {base}/chat/completions` for `request` in `flavor`'s dialect.
-/// Unset sampler fields and fields the flavor does not accept are left out.
 pub fn chat_body(flavor: &Flavor, request: &ChatRequest) -> Value {
     let messages: Vec<Value> = request
         .messages
@@ -29,6 +40,24 @@ pub fn chat_body(flavor: &Flavor, request: &ChatRequest) -> Value {
     let mut body = Map::new();
     body.insert("model".into(), Value::from(request.model.as_str()));
     body.insert("messages".into(), Value::from(messages));
+    put_samplers(&mut body, flavor, request);
+    Value::Object(body)
+}
+
+/// The JSON body of `POST {base}/completions` (text completion); text-generation-webui's
+/// dialect also gets its extra samplers and the context size as `truncation_length`.
+pub fn text_body(flavor: &Flavor, request: &ChatRequest, prompt: &TextPrompt) -> Value {
+    let mut body = Map::new();
+    body.insert("model".into(), Value::from(request.model.as_str()));
+    body.insert("prompt".into(), Value::from(prompt.text.as_str()));
+    put_samplers(&mut body, flavor, request);
+    if flavor.params.textgen && prompt.context_size > 0 {
+        body.insert("truncation_length".into(), prompt.context_size.into());
+    }
+    Value::Object(body)
+}
+
+fn put_samplers(body: &mut Map<String, Value>, flavor: &Flavor, request: &ChatRequest) {
     let p = &request.params;
     let mut put = |key: &str, value: Option<Value>| {
         if let Some(value) = value {
@@ -36,10 +65,10 @@ pub fn chat_body(flavor: &Flavor, request: &ChatRequest) -> Value {
         }
     };
     put(flavor.max_tokens_field, p.max_tokens.map(Value::from));
-    put("temperature", p.temperature.map(Value::from));
-    put("top_p", p.top_p.map(Value::from));
-    put("frequency_penalty", p.frequency_penalty.map(Value::from));
-    put("presence_penalty", p.presence_penalty.map(Value::from));
+    put("temperature", p.temperature.map(f32_value));
+    put("top_p", p.top_p.map(f32_value));
+    put("frequency_penalty", p.frequency_penalty.map(f32_value));
+    put("presence_penalty", p.presence_penalty.map(f32_value));
     put(flavor.seed_field, p.seed.map(Value::from));
     put(
         "top_k",
@@ -47,14 +76,24 @@ pub fn chat_body(flavor: &Flavor, request: &ChatRequest) -> Value {
     );
     put(
         "min_p",
-        p.min_p.filter(|_| flavor.params.min_p).map(Value::from),
+        p.min_p.filter(|_| flavor.params.min_p).map(f32_value),
     );
     put(
         "repetition_penalty",
         p.repetition_penalty
             .filter(|_| flavor.params.repetition_penalty)
+            .map(f32_value),
+    );
+    let textgen = flavor.params.textgen;
+    put(
+        "repetition_penalty_range",
+        p.repetition_penalty_range
+            .filter(|_| textgen)
             .map(Value::from),
     );
+    put("typical_p", p.typical_p.filter(|_| textgen).map(f32_value));
+    put("tfs", p.tfs.filter(|_| textgen).map(f32_value));
+    put("top_a", p.top_a.filter(|_| textgen).map(f32_value));
     put(
         "stop",
         (!p.stop.is_empty()).then(|| Value::from(p.stop.clone())),
@@ -64,7 +103,6 @@ pub fn chat_body(flavor: &Flavor, request: &ChatRequest) -> Value {
         "stream_options",
         (request.stream && flavor.stream_usage).then(|| json!({"include_usage": true})),
     );
-    Value::Object(body)
 }
 
 #[derive(Deserialize)]
@@ -225,6 +263,7 @@ mod tests {
             ],
             params,
             stream,
+            prompt: None,
         }
     }
 
@@ -238,9 +277,49 @@ mod tests {
             frequency_penalty: Some(0.1),
             presence_penalty: Some(0.2),
             repetition_penalty: Some(1.1),
+            repetition_penalty_range: Some(512),
+            typical_p: Some(0.95),
+            tfs: Some(0.9),
+            top_a: Some(0.1),
             seed: Some(7),
             stop: vec!["\nUser:".into()],
         }
+    }
+
+    #[test]
+    fn text_completion_sends_the_prompt_and_textgen_extras() {
+        let mut text = request(all_params(), true);
+        text.prompt = Some(TextPrompt {
+            text: "### Instruction:\nhi\n\n### Response:\n".into(),
+            context_size: 8192,
+        });
+        let (path, ooba) = generation(&flavor::OOBA, &text);
+        assert_eq!(path, "/completions");
+        assert_eq!(
+            ooba["prompt"],
+            json!("### Instruction:\nhi\n\n### Response:\n")
+        );
+        assert!(ooba.get("messages").is_none());
+        assert_eq!(ooba["truncation_length"], json!(8192));
+        assert_eq!(ooba["typical_p"], json!(0.95));
+        assert_eq!(ooba["tfs"], json!(0.9));
+        assert_eq!(ooba["top_a"], json!(0.1));
+        assert_eq!(ooba["repetition_penalty_range"], json!(512));
+        assert_eq!(ooba["repetition_penalty"], json!(1.1));
+
+        // Other local servers get no text-generation-webui extras.
+        let (_, custom) = generation(&flavor::CUSTOM, &text);
+        for extra in [
+            "truncation_length",
+            "typical_p",
+            "tfs",
+            "top_a",
+            "repetition_penalty_range",
+        ] {
+            assert!(custom.get(extra).is_none(), "{extra}");
+        }
+        let (path, _) = generation(&flavor::OOBA, &request(all_params(), true));
+        assert_eq!(path, "/chat/completions");
     }
 
     #[test]
@@ -271,7 +350,7 @@ mod tests {
 
         let custom = chat_body(&flavor::CUSTOM, &request(all_params(), false));
         assert_eq!(custom["top_k"], 40);
-        assert_eq!(custom["repetition_penalty"], json!(1.1f32));
+        assert_eq!(custom["repetition_penalty"], json!(1.1));
         assert!(
             custom.get("stream_options").is_none(),
             "only when streaming"

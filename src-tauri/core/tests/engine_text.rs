@@ -1,0 +1,261 @@
+//! The engine with text-completion backends: the profile's instruct template shapes the prompt,
+//! stop strings are cut from the streamed reply, history that does not fit the context is left
+//! out (oldest first, never the system prompt) and the person is told.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use switchboard_core::engine::{ConnectionSpec, Engine, EngineConfig, GenerationRequest};
+use switchboard_core::http::HttpConfig;
+use switchboard_core::model::{ChatEvent, ChatId, ChatMessage, GenParams, Role, StopReason};
+use switchboard_core::prompt::instruct::{InstructSettings, TemplateKind};
+use switchboard_core::provider::ApiType;
+use switchboard_core::secrets::MemoryStore;
+use switchboard_core::store::Profile;
+use switchboard_core::ProviderKind;
+use switchboard_fakes::{FakeOptions, FakeServer, Family, KoboldServer, RecordedRequest};
+use tempfile::TempDir;
+
+fn engine(dir: &TempDir) -> Engine {
+    Engine::open(EngineConfig {
+        data_dir: dir.path().to_path_buf(),
+        http: HttpConfig {
+            idle_timeout: Duration::from_secs(5),
+            ..HttpConfig::default()
+        },
+        secret_store: Arc::new(MemoryStore::new()),
+        keychain_timeout: Duration::from_secs(5),
+    })
+    .unwrap()
+}
+
+fn ask(profile: &str, chat: Option<ChatId>, input: &str) -> GenerationRequest {
+    GenerationRequest {
+        connection: ConnectionSpec::Profile(profile.into()),
+        chat_id: chat,
+        input: input.into(),
+        model: None,
+        system_prompt: None,
+        params: GenParams::default(),
+        stream: true,
+    }
+}
+
+async fn run(engine: &Engine, request: GenerationRequest) -> (ChatId, Vec<ChatEvent>) {
+    let generation = engine.start_generation(request).await.unwrap();
+    let mut events = Vec::new();
+    let mut rx = generation.events;
+    while let Some(event) = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .unwrap()
+    {
+        events.push(event);
+    }
+    (generation.chat_id, events)
+}
+
+fn deltas(events: &[ChatEvent]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            ChatEvent::Delta { text } => Some(text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn last_post(server: &FakeServer) -> RecordedRequest {
+    server
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.method == "POST")
+        .expect("a generation request")
+}
+
+const REPLY_WITH_STOP: &str = "Red is a colour.<|im_end|>\n<|im_start|>user\nand more";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_template_shapes_the_prompt_and_stop_strings_are_cut_while_streaming() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(&dir);
+    // An OpenAI-compatible text route that ignores `stop`, so the reply carries the stop
+    // string split over several chunks.
+    let server = FakeServer::start(FakeOptions {
+        reply: Some(REPLY_WITH_STOP.into()),
+        ..FakeOptions::default()
+    })
+    .await
+    .unwrap();
+    let mut profile = Profile::new(
+        "ooba",
+        ProviderKind::Ooba,
+        format!("{}/v1", server.base_url()),
+    );
+    profile.model = Some("fake-model-1".into());
+    profile.system_prompt = Some("Be brief.".into());
+    profile.instruct.template = TemplateKind::ChatMl;
+    engine.add_profile(profile).await.unwrap();
+
+    let (chat, first) = run(&engine, ask("ooba", None, "Name a colour.")).await;
+    // Never any part of the stop string on screen.
+    let shown = deltas(&first);
+    assert_eq!(shown.concat(), "Red is a colour.");
+    assert!(shown.iter().all(|d| !d.contains('<')), "{shown:?}");
+    assert!(matches!(
+        first.last(),
+        Some(ChatEvent::Finished {
+            stop_reason: StopReason::Stop,
+            ..
+        })
+    ));
+    let body = last_post(&server).json().unwrap();
+    assert_eq!(last_post(&server).path, "/v1/completions");
+    assert_eq!(
+        body["prompt"],
+        "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nName a colour.<|im_end|>\n<|im_start|>assistant\n"
+    );
+    assert_eq!(
+        body["stop"],
+        serde_json::json!(["<|im_end|>", "<|im_start|>"])
+    );
+    assert_eq!(body["truncation_length"], 4096, "the default context size");
+
+    // The saved reply is the cut one, and the next prompt carries it.
+    let messages = engine.messages(&chat).await.unwrap();
+    assert_eq!(messages[1].content, "Red is a colour.");
+    run(&engine, ask("ooba", Some(chat), "Another.")).await;
+    let expected = TemplateKind::ChatMl.template().render(&[
+        ChatMessage::new(Role::System, "Be brief."),
+        ChatMessage::new(Role::User, "Name a colour."),
+        ChatMessage::new(Role::Assistant, "Red is a colour."),
+        ChatMessage::new(Role::User, "Another."),
+    ]);
+    assert_eq!(last_post(&server).json().unwrap()["prompt"], expected.0);
+
+    // The same source can use its chat-completion route instead.
+    let mut chat_profile = engine.profile("ooba").await.unwrap();
+    chat_profile.api = Some(ApiType::ChatCompletion);
+    engine.update_profile(chat_profile).await.unwrap();
+    run(&engine, ask("ooba", None, "Hi")).await;
+    let seen = last_post(&server);
+    assert_eq!(seen.path, "/v1/chat/completions");
+    assert!(seen.json().unwrap().get("prompt").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_that_does_not_fit_is_left_out_and_the_person_is_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(&dir);
+    let server = FakeServer::start(FakeOptions {
+        family: Family::Kobold,
+        kobold: KoboldServer::KoboldCpp,
+        context_length: 6144,
+        ..FakeOptions::default()
+    })
+    .await
+    .unwrap();
+    let mut profile = Profile::new("kcpp", ProviderKind::KoboldCpp, server.base_url());
+    profile.system_prompt = Some("You are terse.".into());
+    profile.instruct.template = TemplateKind::Alpaca;
+    profile.params.max_tokens = Some(100);
+    engine.add_profile(profile).await.unwrap();
+
+    // The backend's context size is used when the profile sets none.
+    let (chat, events) = run(&engine, ask("kcpp", None, "first question")).await;
+    assert!(!events
+        .iter()
+        .any(|e| matches!(e, ChatEvent::HistoryTrimmed { .. })));
+    let body = last_post(&server).json().unwrap();
+    assert_eq!(body["max_context_length"], 6144);
+    assert_eq!(body["max_length"], 100);
+    assert_eq!(
+        body["stop_sequence"],
+        serde_json::json!(["### Instruction:", "### Response:"])
+    );
+    assert!(body["prompt"]
+        .as_str()
+        .unwrap()
+        .starts_with("You are terse.\n\n### Instruction:\nfirst question"));
+
+    // A small context set on the profile: 300 tokens, 100 of them for the reply.
+    let mut small = engine.profile("kcpp").await.unwrap();
+    small.instruct = InstructSettings {
+        template: TemplateKind::Alpaca,
+        custom: None,
+        context_size: Some(300),
+    };
+    engine.update_profile(small).await.unwrap();
+    let long = "x".repeat(300);
+    for i in 0..3 {
+        run(
+            &engine,
+            ask("kcpp", Some(chat.clone()), &format!("turn {i} {long}")),
+        )
+        .await;
+    }
+    let (_, events) = run(&engine, ask("kcpp", Some(chat.clone()), "last question")).await;
+    let trimmed = events
+        .iter()
+        .find_map(|e| match e {
+            ChatEvent::HistoryTrimmed {
+                dropped,
+                context_size,
+            } => Some((*dropped, *context_size)),
+            _ => None,
+        })
+        .expect("the person is told history was left out");
+    assert!(trimmed.0 >= 3, "{trimmed:?}");
+    assert_eq!(trimmed.1, 300);
+    assert!(matches!(events[0], ChatEvent::Started { .. }));
+    let body = last_post(&server).json().unwrap();
+    let prompt = body["prompt"].as_str().unwrap();
+    assert!(prompt.starts_with("You are terse.\n\n"), "{prompt}");
+    assert!(
+        prompt.ends_with("### Instruction:\nlast question\n\n### Response:\n"),
+        "{prompt}"
+    );
+    assert!(!prompt.contains("first question"), "{prompt}");
+    assert_eq!(body["max_context_length"], 300);
+    // Nothing was deleted: the chat still has every message.
+    assert_eq!(engine.messages(&chat).await.unwrap().len(), 10);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edited_template_is_used_as_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(&dir);
+    let server = FakeServer::start(FakeOptions {
+        family: Family::Kobold,
+        kobold: KoboldServer::United,
+        ..FakeOptions::default()
+    })
+    .await
+    .unwrap();
+    let mut profile = Profile::new(
+        "united",
+        ProviderKind::Kobold,
+        format!("{}/api", server.base_url()),
+    );
+    let mut edited = TemplateKind::Vicuna.template();
+    edited.user_prefix = "HUMAN: ".into();
+    edited.stop = vec!["\nHUMAN:".into()];
+    profile.instruct.custom = Some(edited);
+    engine.add_profile(profile.clone()).await.unwrap();
+    assert_eq!(
+        engine.profile("united").await.unwrap().instruct,
+        profile.instruct
+    );
+
+    let (_, events) = run(&engine, ask("united", None, "hello")).await;
+    assert!(
+        matches!(events.last(), Some(ChatEvent::Finished { .. })),
+        "{events:?}"
+    );
+    let seen = last_post(&server);
+    assert_eq!(seen.path, "/api/v1/generate");
+    let body = seen.json().unwrap();
+    assert_eq!(body["prompt"], "HUMAN: hello\nASSISTANT:");
+    assert_eq!(body["stop_sequence"], serde_json::json!(["\nHUMAN:"]));
+}
