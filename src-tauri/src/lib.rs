@@ -47,7 +47,7 @@ pub fn run() -> ExitCode {
     };
     let engine = match Engine::open(EngineConfig {
         data_dir,
-        http: HttpConfig::default(),
+        http: HttpConfig::default().with_env_overrides(),
         secret_store: Arc::new(KeyringStore::new()),
         keychain_timeout: Duration::from_secs(30),
     }) {

@@ -111,6 +111,22 @@ fn every_bound_command_is_wired_and_errors_have_the_ipc_shape() {
 
     let sources = window.invoke("list_sources", json!({})).unwrap();
     assert_eq!(sources.as_array().unwrap().len(), 12);
+    let templates = window.invoke("list_templates", json!({})).unwrap();
+    assert_eq!(templates[0]["kind"], "chat-ml");
+    assert_eq!(templates[0]["template"]["stop"][0], "<|im_end|>");
+    // Detection probes only the ports named here: a KoboldCpp fake's, and nothing else.
+    let kobold = runtime
+        .block_on(FakeServer::start(FakeOptions {
+            family: switchboard_fakes::Family::Kobold,
+            ..FakeOptions::default()
+        }))
+        .unwrap();
+    let port = kobold.base_url().rsplit(':').next().unwrap().to_string();
+    std::env::set_var("SWITCHBOARD_DETECT_PORTS", &port);
+    let found = window.invoke("detect_servers", json!({})).unwrap();
+    assert_eq!(found.as_array().unwrap().len(), 1, "{found}");
+    assert_eq!(found[0]["source"], "koboldcpp", "{found}");
+    assert_eq!(found[0]["url"], kobold.base_url(), "{found}");
     assert_eq!(
         window.invoke("list_profiles", json!({})).unwrap(),
         json!([])

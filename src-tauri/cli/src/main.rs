@@ -17,6 +17,7 @@ use switchboard_core::endpoint::is_loopback_url;
 use switchboard_core::engine::{ProfileSummary, TestReport};
 use switchboard_core::http::HttpConfig;
 use switchboard_core::model::{ChatEvent, ChatMessage};
+use switchboard_core::prompt::instruct::TemplateKind;
 use switchboard_core::prompt::{PostProcessing, PromptNames};
 use switchboard_core::provider::{ApiType, KeyNeed, StatusReport};
 use switchboard_core::secrets::KeyringStore;
@@ -106,7 +107,7 @@ struct PromptArgs {
 #[derive(Subcommand)]
 enum ProfileCommand {
     /// Save a new profile.
-    Add(ProfileAddArgs),
+    Add(Box<ProfileAddArgs>),
     /// List the profiles.
     List,
     /// Show one profile (never its key).
@@ -152,6 +153,105 @@ struct ProfileAddArgs {
     /// Extra request header, `Name: value` (repeatable).
     #[arg(long = "header", value_name = "NAME: VALUE")]
     headers: Vec<String>,
+    /// For sources that serve both: chat (messages) or text (one prompt string).
+    #[arg(long, value_name = "chat|text", value_parser = parse_api)]
+    api: Option<ApiType>,
+    /// Instruct template for text completion: chatml, alpaca, llama3, mistral, vicuna or none.
+    #[arg(long, value_name = "TEMPLATE", value_parser = parse_template)]
+    template: Option<TemplateKind>,
+    /// Context size in tokens for text completion (default: what the server reports, else
+    /// 4096); the oldest messages that do not fit are left out.
+    #[arg(long, value_name = "TOKENS")]
+    context_size: Option<u32>,
+    #[command(flatten)]
+    samplers: SamplerArgs,
+}
+
+/// Sampler settings saved with a profile; each is sent only to sources that accept it.
+#[derive(Args)]
+struct SamplerArgs {
+    /// Longest reply in tokens.
+    #[arg(long)]
+    max_tokens: Option<u32>,
+    /// Sampling temperature.
+    #[arg(long)]
+    temperature: Option<f32>,
+    /// Nucleus sampling.
+    #[arg(long)]
+    top_p: Option<f32>,
+    /// Top-k sampling.
+    #[arg(long)]
+    top_k: Option<u32>,
+    /// Min-p sampling.
+    #[arg(long)]
+    min_p: Option<f32>,
+    /// Repetition penalty (local backends).
+    #[arg(long)]
+    repetition_penalty: Option<f32>,
+    /// Tokens the repetition penalty looks back over.
+    #[arg(long)]
+    repetition_penalty_range: Option<u32>,
+    /// Typical sampling.
+    #[arg(long)]
+    typical_p: Option<f32>,
+    /// Tail-free sampling.
+    #[arg(long)]
+    tfs: Option<f32>,
+    /// Top-a sampling.
+    #[arg(long)]
+    top_a: Option<f32>,
+    /// Sampling seed.
+    #[arg(long)]
+    seed: Option<u32>,
+    /// Stop string (repeatable).
+    #[arg(long = "stop", value_name = "TEXT")]
+    stop: Vec<String>,
+}
+
+impl SamplerArgs {
+    fn params(self) -> GenParams {
+        GenParams {
+            max_tokens: self.max_tokens,
+            temperature: self.temperature,
+            top_p: self.top_p,
+            top_k: self.top_k,
+            min_p: self.min_p,
+            repetition_penalty: self.repetition_penalty,
+            repetition_penalty_range: self.repetition_penalty_range,
+            typical_p: self.typical_p,
+            tfs: self.tfs,
+            top_a: self.top_a,
+            seed: self.seed,
+            stop: self.stop,
+            ..GenParams::default()
+        }
+    }
+}
+
+fn parse_api(text: &str) -> std::result::Result<ApiType, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "chat" | "chat-completion" => Ok(ApiType::ChatCompletion),
+        "text" | "text-completion" => Ok(ApiType::TextCompletion),
+        other => Err(format!("\"{other}\" is not chat or text")),
+    }
+}
+
+fn parse_template(text: &str) -> std::result::Result<TemplateKind, String> {
+    let wanted = text.trim().to_ascii_lowercase().replace([' ', '_'], "-");
+    TemplateKind::ALL
+        .into_iter()
+        .find(|kind| {
+            serde_json::to_value(kind)
+                .ok()
+                .and_then(|v| {
+                    v.as_str()
+                        .map(|s| s == wanted || s.replace('-', "") == wanted)
+                })
+                .unwrap_or(false)
+        })
+        .ok_or_else(|| {
+            format!("\"{text}\" is not one of chatml, alpaca, llama3, mistral, vicuna, none")
+        })
 }
 
 #[derive(Subcommand)]
@@ -335,7 +435,8 @@ async fn run(cli: Cli) -> CliResult<u8> {
         http: HttpConfig {
             idle_timeout: Duration::from_secs(cli.idle_timeout.max(1)),
             ..HttpConfig::default()
-        },
+        }
+        .with_env_overrides(),
         secret_store: Arc::new(KeyringStore::new()),
         keychain_timeout: Duration::from_secs(20),
     })?;
@@ -544,6 +645,13 @@ fn providers(json: bool) {
     }
 }
 
+fn api_name(api: ApiType) -> &'static str {
+    match api {
+        ApiType::ChatCompletion => "chat completion",
+        ApiType::TextCompletion => "text completion",
+    }
+}
+
 fn yes_no(value: bool) -> &'static str {
     if value {
         "yes"
@@ -571,6 +679,22 @@ async fn profile(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
             profile.system_prompt = args.system;
             profile.prefill = args.prefill;
             profile.placeholder = args.placeholder;
+            profile.params = args.samplers.params();
+            if let Some(api) = args.api {
+                let capabilities = source.info().capabilities;
+                if capabilities.api != api && capabilities.other_api != Some(api) {
+                    return Err(Failure::Usage(format!(
+                        "{} does not serve the {} API.",
+                        source.label(),
+                        api_name(api)
+                    )));
+                }
+                profile.api = (capabilities.api != api).then_some(api);
+            }
+            if let Some(template) = args.template {
+                profile.instruct.template = template;
+            }
+            profile.instruct.context_size = args.context_size;
             for header in args.headers {
                 let Some((name, value)) = header.split_once(':') else {
                     return Err(Failure::Usage(format!(
@@ -660,7 +784,26 @@ async fn profile(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
                     "bypass status check: {}",
                     yes_no(profile.bypass_status_check)
                 );
-                println!("post-processing:     {}", profile.post_processing.as_str());
+                let capabilities = profile.source.info().capabilities.with_api(profile.api);
+                println!("api:                 {}", api_name(capabilities.api));
+                if capabilities.api == ApiType::TextCompletion {
+                    let template = match &profile.instruct.custom {
+                        Some(_) => "custom (edited)".to_string(),
+                        None => profile.instruct.template.label().to_string(),
+                    };
+                    println!("instruct template:   {template}");
+                    println!(
+                        "context size:        {}",
+                        profile
+                            .instruct
+                            .context_size
+                            .map_or("the server's (else 4096)".to_string(), |c| format!(
+                                "{c} tokens"
+                            ))
+                    );
+                } else {
+                    println!("post-processing:     {}", profile.post_processing.as_str());
+                }
                 if let Some(system) = &profile.system_prompt {
                     println!("system prompt:       {system}");
                 }
@@ -871,6 +1014,15 @@ async fn chat(engine: &Engine, args: ChatArgs, json: bool) -> CliResult<u8> {
                     in_reasoning = true;
                 }
                 eprint!("{text}");
+            }
+            ChatEvent::HistoryTrimmed {
+                dropped,
+                context_size,
+            } if !json => {
+                eprintln!(
+                    "Note: {dropped} older message{} left out to fit the {context_size}-token context.",
+                    if dropped == 1 { " was" } else { "s were" }
+                );
             }
             ChatEvent::Queued {
                 position,

@@ -59,6 +59,7 @@ fn cli(data: &Path) -> Command {
     let mut command = Command::cargo_bin("switchboard-cli").unwrap();
     command
         .env("SWITCHBOARD_DATA_DIR", data)
+        .env("SWITCHBOARD_POLL_INTERVAL_MS", "20")
         .env_remove("SWITCHBOARD_IDLE_TIMEOUT");
     command
 }
@@ -842,4 +843,222 @@ fn detect_save_adds_a_profile_per_server_with_unique_names() {
     let list: serde_json::Value =
         serde_json::from_str(&ok(data, &["profile", "list", "--json"])).unwrap();
     assert_eq!(list.as_array().unwrap().len(), 4);
+}
+
+/// Every text-completion source from the terminal: profile, status, models, a streamed (or
+/// polled, with queue progress) reply with the template's prompt, and Stop reaching the server.
+#[test]
+fn text_completion_sources_from_profile_to_reply() {
+    use switchboard_fakes::{Family, KoboldServer};
+    struct Case {
+        source: &'static str,
+        family: Family,
+        kobold: KoboldServer,
+        suffix: &'static str,
+        key: Option<&'static str>,
+        model: Option<&'static str>,
+        status: &'static str,
+        models: &'static str,
+        path: &'static str,
+    }
+    let cases = [
+        Case {
+            source: "koboldcpp",
+            family: Family::Kobold,
+            kobold: KoboldServer::KoboldCpp,
+            suffix: "",
+            key: None,
+            model: None,
+            status: "Connected: KoboldCpp 1.76 with koboldcpp/fake-model-1",
+            models: "koboldcpp/fake-model-1\n",
+            path: "/api/extra/generate/stream",
+        },
+        Case {
+            source: "kobold",
+            family: Family::Kobold,
+            kobold: KoboldServer::United,
+            suffix: "/api",
+            key: None,
+            model: None,
+            status: "Connected: KoboldAI United (API 1.2.6) with fake-model-1",
+            models: "fake-model-1\n",
+            path: "/api/v1/generate",
+        },
+        Case {
+            source: "horde",
+            family: Family::Horde,
+            kobold: KoboldServer::KoboldCpp,
+            suffix: "/api/v2",
+            key: None,
+            model: None,
+            status: "Connected to AI Horde anonymously",
+            models: "fake-model-1\nfake-model-2\n",
+            path: "/api/v2/generate/text/async",
+        },
+        Case {
+            source: "novelai",
+            family: Family::NovelAi,
+            kobold: KoboldServer::KoboldCpp,
+            suffix: "",
+            key: Some("pst-cli-test-token"),
+            model: Some("kayra-v1"),
+            status: "Connected to NovelAI: Opus subscription",
+            models: "llama-3-erato-v1\nkayra-v1\nclio-v1\n",
+            path: "/ai/generate-stream",
+        },
+        Case {
+            source: "ooba",
+            family: Family::OpenAi,
+            kobold: KoboldServer::KoboldCpp,
+            suffix: "/v1",
+            key: None,
+            model: None,
+            status: "Connected",
+            models: "fake-model-1\nfake-model-2\n",
+            path: "/v1/completions",
+        },
+    ];
+    for case in cases {
+        let fake = Fake::start(FakeOptions {
+            family: case.family,
+            kobold: case.kobold,
+            api_key: case.key.map(str::to_string),
+            ..FakeOptions::default()
+        });
+        let data = TempDir::new().unwrap();
+        let data = data.path();
+        let url = format!("{}{}", fake.url(), case.suffix);
+        let mut add = vec![
+            "profile",
+            "add",
+            "p",
+            "--source",
+            case.source,
+            "--url",
+            &url,
+            "--template",
+            "alpaca",
+            "--system",
+            "Be brief.",
+            "--max-tokens",
+            "100",
+        ];
+        if let Some(model) = case.model {
+            add.extend(["--model", model]);
+        }
+        ok(data, &add);
+        if let Some(key) = case.key {
+            let set = run_with_stdin(data, &["key", "set", "p"], key);
+            assert_eq!(set.code, 0, "{}: {}", case.source, set.stderr);
+        }
+        let shown = ok(data, &["profile", "show", "p"]);
+        assert!(
+            shown.contains("api:                 text completion"),
+            "{shown}"
+        );
+        assert!(shown.contains("instruct template:   Alpaca"), "{shown}");
+        let status = ok(data, &["status", "p"]);
+        assert!(status.contains(case.status), "{}: {status}", case.source);
+        let models: String = ok(data, &["models", "p"])
+            .lines()
+            .map(|line| format!("{}\n", line.split('\t').next().unwrap()))
+            .collect();
+        assert_eq!(models, case.models, "{}", case.source);
+
+        let chat = run(data, &["chat", "p", "hello"]);
+        assert_eq!(chat.code, 0, "{}: {}", case.source, chat.stderr);
+        assert_eq!(chat.stdout, format!("{REPLY_TEXT}\n"), "{}", case.source);
+        if case.source == "horde" {
+            assert!(
+                chat.stderr.contains("Queued: position 2"),
+                "{}",
+                chat.stderr
+            );
+        }
+        let sent = fake
+            .server()
+            .requests()
+            .into_iter()
+            .find(|r| r.method == "POST" && r.path == case.path)
+            .unwrap_or_else(|| panic!("{}: no request to {}", case.source, case.path));
+        let body = sent.json().unwrap();
+        let prompt = body
+            .get("prompt")
+            .or_else(|| body.get("input"))
+            .and_then(|p| p.as_str())
+            .unwrap();
+        assert_eq!(
+            prompt, "Be brief.\n\n### Instruction:\nhello\n\n### Response:\n",
+            "{}",
+            case.source
+        );
+    }
+}
+
+/// Ctrl-C during a KoboldCpp stream aborts the generation on the server; during a Horde wait
+/// it cancels the queued request. The partial reply is kept, marked stopped.
+#[test]
+fn stop_from_the_cli_reaches_koboldcpp_and_the_horde() {
+    use switchboard_fakes::Family;
+    for family in [Family::Kobold, Family::Horde] {
+        let fake = Fake::start(FakeOptions {
+            family,
+            scenario: Scenario::Slow,
+            slow_delay: Duration::from_millis(60),
+            ..FakeOptions::default()
+        });
+        let data = TempDir::new().unwrap();
+        let data = data.path();
+        let (source, url) = match family {
+            Family::Horde => ("horde", format!("{}/api/v2", fake.url())),
+            _ => ("koboldcpp", fake.url()),
+        };
+        ok(
+            data,
+            &["profile", "add", "slow", "--source", source, "--url", &url],
+        );
+        let mut child = cli(data)
+            .args(["chat", "slow", "tell me a long story"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Progress: reply text from KoboldCpp, a queue position from the Horde.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut seen = String::new();
+        let mut byte = [0u8; 1];
+        let mut progress: Box<dyn Read> = match family {
+            Family::Horde => Box::new(child.stderr.take().unwrap()),
+            _ => Box::new(child.stdout.take().unwrap()),
+        };
+        let wanted = if family == Family::Horde {
+            "Queued"
+        } else {
+            "s3 "
+        };
+        while !seen.contains(wanted) && Instant::now() < deadline {
+            if progress.read(&mut byte).unwrap() == 0 {
+                break;
+            }
+            seen.push(byte[0] as char);
+        }
+        assert!(seen.contains(wanted), "{family:?}: {seen:?}");
+        let pid = child.id().to_string();
+        assert!(Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success());
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(130), "{family:?}");
+        match family {
+            Family::Horde => assert_eq!(fake.server().horde_cancels().len(), 1),
+            _ => assert_eq!(fake.server().aborts().len(), 1),
+        }
+        let (content, state) = last_reply(data);
+        assert_eq!(state, "stopped", "{family:?}");
+        if family != Family::Horde {
+            assert!(slow_reply_text().starts_with(&content) && content.contains("s3 "));
+        }
+    }
 }

@@ -38,6 +38,8 @@ use crate::store::{Chat, Profile, Store, StoredMessage};
 pub const COALESCE_WINDOW: Duration = Duration::from_millis(16);
 /// How much text is held back at most before it is sent.
 pub const COALESCE_BYTES: usize = 2048;
+/// How long a stopped reply's provider may take to tell the server to stop.
+pub const ABORT_GRACE: Duration = Duration::from_secs(3);
 /// How often a streaming reply is saved.
 pub const SAVE_INTERVAL: Duration = Duration::from_secs(1);
 
@@ -1071,6 +1073,13 @@ impl GenerationTask {
                 last_save = Instant::now();
             }
         };
+        if matches!(ending, Ending::Cancelled) {
+            // Let the provider tell the server to stop (KoboldCpp's abort, the Horde's cancel).
+            let _ = tokio::time::timeout(ABORT_GRACE, async {
+                while stream.next().await.is_some() {}
+            })
+            .await;
+        }
         drop(stream);
         if let Some(trimmer) = trimmer
             .as_mut()

@@ -38,6 +38,21 @@ impl Default for HttpConfig {
     }
 }
 
+impl HttpConfig {
+    /// These settings with the overrides tests and unusual setups give in the environment:
+    /// `SWITCHBOARD_POLL_INTERVAL_MS` (the first wait between polls of a queued request).
+    pub fn with_env_overrides(mut self) -> HttpConfig {
+        if let Some(ms) = std::env::var("SWITCHBOARD_POLL_INTERVAL_MS")
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|&ms| ms > 0)
+        {
+            self.poll_interval = Duration::from_millis(ms);
+        }
+        self
+    }
+}
+
 /// The shared client. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Http {

@@ -259,3 +259,71 @@ async fn an_edited_template_is_used_as_saved() {
     assert_eq!(body["prompt"], "HUMAN: hello\nASSISTANT:");
     assert_eq!(body["stop_sequence"], serde_json::json!(["\nHUMAN:"]));
 }
+
+/// Stop through the engine reaches KoboldCpp (abort) and the Horde (cancel) before the
+/// `Cancelled` event, and the text so far is kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_reaches_the_server_before_the_reply_is_closed() {
+    use switchboard_core::engine::CancelReason;
+    use switchboard_fakes::Scenario;
+    for family in [Family::Kobold, Family::Horde] {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = Engine::open(EngineConfig {
+            data_dir: dir.path().to_path_buf(),
+            http: HttpConfig {
+                idle_timeout: Duration::from_secs(5),
+                poll_interval: Duration::from_millis(5),
+                ..HttpConfig::default()
+            },
+            secret_store: Arc::new(MemoryStore::new()),
+            keychain_timeout: Duration::from_secs(5),
+        })
+        .unwrap();
+        let server = FakeServer::start(FakeOptions {
+            family,
+            scenario: Scenario::Slow,
+            slow_delay: Duration::from_millis(30),
+            ..FakeOptions::default()
+        })
+        .await
+        .unwrap();
+        let (source, url) = match family {
+            Family::Horde => (ProviderKind::Horde, format!("{}/api/v2", server.base_url())),
+            _ => (ProviderKind::KoboldCpp, server.base_url()),
+        };
+        let mut profile = Profile::new("p", source, url);
+        profile.model = Some("fake-model-1".into());
+        engine.add_profile(profile).await.unwrap();
+        let generation = engine
+            .start_generation(ask("p", None, "tell a story"))
+            .await
+            .unwrap();
+        let mut rx = generation.events;
+        // Wait for progress: text from KoboldCpp, a queue position from the Horde.
+        loop {
+            let event = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+                .await
+                .unwrap()
+                .unwrap();
+            if matches!(event, ChatEvent::Delta { .. } | ChatEvent::Queued { .. }) {
+                break;
+            }
+        }
+        assert!(engine.cancel(&generation.id, CancelReason::User));
+        let mut last = None;
+        while let Some(event) = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .unwrap()
+        {
+            last = Some(event);
+        }
+        assert!(
+            matches!(last, Some(ChatEvent::Cancelled { .. })),
+            "{family:?}: {last:?}"
+        );
+        match family {
+            Family::Horde => assert_eq!(server.horde_cancels().len(), 1),
+            _ => assert_eq!(server.aborts().len(), 1),
+        }
+    }
+}

@@ -673,8 +673,9 @@ pub trait Provider: Send + Sync {
     /// The request [`stream`](Self::stream) would send for `request` (keys redacted).
     fn wire_request(&self, request: &ChatRequest) -> Result<WireRequest>;
 
-    /// Streams one reply. Honours `cancel` (sending the server's abort where it has one) by
-    /// ending the stream without `Done`.
+    /// Streams one reply. Honours `cancel` by ending the stream without `Done`; where the
+    /// server has an abort, the stream sends it before it ends, so a cancelled stream should
+    /// be polled to its end (the engine gives it a few seconds).
     fn stream(
         &self,
         request: ChatRequest,

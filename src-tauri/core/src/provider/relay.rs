@@ -3,7 +3,7 @@
 //! failures into errors that keep the text received so far.
 
 use futures::stream::BoxStream;
-use tokio_util::sync::{CancellationToken, DropGuard};
+use tokio_util::sync::CancellationToken;
 
 use super::server_error::ServerError;
 use super::{body_error, StreamEvent};
@@ -106,28 +106,6 @@ pub(crate) fn relay_sse<M: SseMapper>(
             }
         }
     })
-}
-
-/// Runs `abort` (telling the server to stop) when `cancel` fires before the returned guard is
-/// dropped. The guard lives as long as the reply's stream: a stream that ends by itself, or is
-/// dropped without a cancel, sends nothing.
-pub(crate) fn abort_on_cancel<F>(cancel: &CancellationToken, abort: F) -> DropGuard
-where
-    F: std::future::Future<Output = ()> + Send + 'static,
-{
-    let done = CancellationToken::new();
-    let guard = done.clone().drop_guard();
-    let cancel = cancel.clone();
-    tokio::spawn(async move {
-        tokio::select! {
-            // A cancel and the end of the stream arrive together when a Stop drops the stream:
-            // the cancel wins.
-            biased;
-            _ = cancel.cancelled() => abort.await,
-            _ = done.cancelled() => {}
-        }
-    });
-    guard
 }
 
 /// Whether the answer is a stream of events (servers may ignore `stream: true`).

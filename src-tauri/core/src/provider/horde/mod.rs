@@ -22,7 +22,6 @@ use crate::endpoint;
 use crate::error::{ErrorKind, Result};
 use crate::http::{read_error_body, Http, Target};
 use crate::model::{ChatRequest, ModelInfo, StopReason};
-use crate::provider::relay::abort_on_cancel;
 use crate::provider::{
     read_error, Capabilities, Connection, Provider, StatusReport, StreamEvent, WireRequest,
     REDACTED,
@@ -318,12 +317,6 @@ impl Provider for Horde {
                     return;
                 }
             };
-            // From here on, Stop cancels the request on the Horde.
-            let _cancel_on_horde = {
-                let inner = Arc::clone(&inner);
-                let id = id.clone();
-                abort_on_cancel(&cancel, async move { inner.cancel(id).await })
-            };
             let status_path = format!("/generate/text/status/{id}");
             let status_url = inner.url(&status_path);
             let status_target = inner.target(&status_url);
@@ -331,16 +324,24 @@ impl Provider for Horde {
             let mut wait = first_wait;
             let started = std::time::Instant::now();
             let mut last_queue: Option<(u32, u64)> = None;
+            // From here on, Stop cancels the request on the Horde (the engine polls a cancelled
+            // stream to its end for this).
             loop {
                 tokio::select! {
                     biased;
-                    _ = cancel.cancelled() => return,
+                    _ = cancel.cancelled() => {
+                        inner.cancel(id).await;
+                        return;
+                    }
                     _ = tokio::time::sleep(wait) => {}
                 }
                 wait = (wait.mul_f64(1.5)).min(first_wait * 5);
                 let polled = tokio::select! {
                     biased;
-                    _ = cancel.cancelled() => return,
+                    _ = cancel.cancelled() => {
+                        inner.cancel(id).await;
+                        return;
+                    }
                     polled = inner.get_json(&status_path) => polled,
                 };
                 let bytes = match polled {

@@ -22,9 +22,7 @@ use crate::endpoint;
 use crate::error::{ErrorKind, Result};
 use crate::http::{read_error_body, Http, Target};
 use crate::model::{ChatRequest, ModelInfo, StopReason};
-use crate::provider::relay::{
-    abort_on_cancel, is_event_stream, read_answer, relay_sse, SseMapper, StreamFailure,
-};
+use crate::provider::relay::{is_event_stream, read_answer, relay_sse, SseMapper, StreamFailure};
 use crate::provider::server_error::ServerError;
 use crate::provider::{
     read_error, Capabilities, Connection, Provider, ProviderKind, StatusReport, StreamEvent,
@@ -208,8 +206,9 @@ impl Inner {
         }
     }
 
-    /// Tells KoboldCpp to stop the generation named `genkey` (best effort).
-    async fn abort(&self, genkey: String) {
+    /// Tells KoboldCpp to stop the generation named `genkey` (best effort; United has none).
+    async fn abort(&self, genkey: Option<String>) {
+        let Some(genkey) = genkey else { return };
         let url = self.url("/extra/abort");
         let body = serde_json::json!({ "genkey": genkey });
         let request = self.request(Method::POST, &url).json(&body);
@@ -277,14 +276,14 @@ impl Provider for Kobold {
             let body = wire::generate_body(&request, inner.koboldcpp, genkey.as_deref());
             let url = inner.url(inner.generate_path(&request));
             let target = inner.target(&url);
-            // Stop reaches KoboldCpp through its abort route, not only by closing the connection.
-            let _abort = genkey.map(|genkey| {
-                let inner = Arc::clone(&inner);
-                abort_on_cancel(&cancel, async move { inner.abort(genkey).await })
-            });
+            // Stop reaches KoboldCpp through its abort route, not only by closing the
+            // connection (the engine polls a cancelled stream to its end for this).
             let sent = tokio::select! {
                 biased;
-                _ = cancel.cancelled() => return,
+                _ = cancel.cancelled() => {
+                    inner.abort(genkey).await;
+                    return;
+                }
                 sent = inner.send(Method::POST, &url, Some(&body)) => sent,
             };
             let response = match sent {
@@ -296,14 +295,20 @@ impl Provider for Kobold {
             };
             if is_event_stream(&response) {
                 let body = SseBody::new(response, inner.http.idle_timeout());
-                for await item in relay_sse(body, target, cancel, TokenMapper) {
+                for await item in relay_sse(body, target, cancel.clone(), TokenMapper) {
                     yield item;
+                }
+                if cancel.is_cancelled() {
+                    inner.abort(genkey).await;
                 }
                 return;
             }
             let idle = inner.http.idle_timeout();
             let bytes = match read_answer(response, &target, &cancel, idle, MAX_JSON_BODY).await {
-                None => return,
+                None => {
+                    inner.abort(genkey).await;
+                    return;
+                }
                 Some(Ok(bytes)) => bytes,
                 Some(Err(err)) => {
                     yield Err(err);
