@@ -892,3 +892,59 @@ async fn novelai_status_is_the_subscription() {
     );
     assert_eq!(provider.status().await.unwrap_err().kind, ErrorKind::Auth);
 }
+
+/// The OpenAI-compatible text route behaves like the chat route in every scenario: the same
+/// text, the same finish, the same kind of failure.
+#[tokio::test]
+async fn the_text_route_matches_the_chat_route_in_every_scenario() {
+    for stream in [true, false] {
+        for &scenario in Scenario::ALL {
+            let label = format!("{} stream={stream}", scenario.name());
+            let mut outcomes = Vec::new();
+            for text_route in [false, true] {
+                let server = FakeServer::start(FakeOptions {
+                    scenario,
+                    api_key: Some(KEY.into()),
+                    slow_delay: Duration::from_millis(5),
+                    ..FakeOptions::default()
+                })
+                .await
+                .unwrap();
+                let provider = provider_for(
+                    ProviderKind::Custom,
+                    &format!("{}/v1", server.base_url()),
+                    Duration::from_millis(700),
+                );
+                let mut req = request(stream);
+                if !text_route {
+                    req.prompt = None;
+                    req.messages = vec![switchboard_core::model::ChatMessage::new(
+                        switchboard_core::model::Role::User,
+                        "Say something.",
+                    )];
+                }
+                let outcome = collect(provider.as_ref(), req).await;
+                if scenario != Scenario::StallBeforeHeaders {
+                    let path = &server
+                        .requests()
+                        .into_iter()
+                        .find(|r| r.method == "POST")
+                        .unwrap()
+                        .path;
+                    let expected = if text_route {
+                        "/v1/completions"
+                    } else {
+                        "/v1/chat/completions"
+                    };
+                    assert_eq!(path, expected, "{label}");
+                }
+                outcomes.push((
+                    outcome.text,
+                    outcome.done,
+                    outcome.error.as_ref().map(|e| (e.kind, e.status)),
+                ));
+            }
+            assert_eq!(outcomes[0], outcomes[1], "{label}: chat vs text");
+        }
+    }
+}

@@ -747,6 +747,87 @@ mod tests {
         assert_eq!(SOURCES.len(), 12);
     }
 
+    fn sampler_of(key: &str) -> Option<Sampler> {
+        Some(match key {
+            "max_tokens" | "max_completion_tokens" | "max_length" => S::MaxTokens,
+            "temperature" => S::Temperature,
+            "top_p" => S::TopP,
+            "top_k" => S::TopK,
+            "min_p" => S::MinP,
+            "frequency_penalty" => S::FrequencyPenalty,
+            "presence_penalty" => S::PresencePenalty,
+            "repetition_penalty" | "rep_pen" => S::RepetitionPenalty,
+            "repetition_penalty_range" | "rep_pen_range" => S::RepetitionPenaltyRange,
+            "typical_p" | "typical" => S::TypicalP,
+            "tfs" | "tail_free_sampling" => S::Tfs,
+            "top_a" => S::TopA,
+            "seed" | "random_seed" | "sampler_seed" => S::Seed,
+            "stop" | "stop_sequence" | "stop_sequences" => S::Stop,
+            _ => return None,
+        })
+    }
+
+    /// What the window offers per source is exactly what each adapter sends: with every
+    /// sampler set, the body carries the source's samplers and no other (NovelAI's stop strings
+    /// are cut on this side: its API wants token ids).
+    #[test]
+    fn every_source_sends_exactly_its_samplers() {
+        let params = GenParams {
+            max_tokens: Some(100),
+            temperature: Some(0.7),
+            top_p: Some(0.9),
+            top_k: Some(40),
+            min_p: Some(0.05),
+            frequency_penalty: Some(0.1),
+            presence_penalty: Some(0.2),
+            repetition_penalty: Some(1.1),
+            repetition_penalty_range: Some(256),
+            typical_p: Some(0.95),
+            tfs: Some(0.9),
+            top_a: Some(0.1),
+            seed: Some(7),
+            stop: vec!["\nUser:".into()],
+        };
+        let http = Http::new(crate::http::HttpConfig::default()).unwrap();
+        for source in SOURCES {
+            let capabilities = source.capabilities;
+            let text = capabilities.api == ApiType::TextCompletion;
+            let connection = Connection {
+                who: "test".into(),
+                profile_id: None,
+                kind: source.kind,
+                api: capabilities.api,
+                base_url: source.default_url.into(),
+                key: Some(SecretString::from("k")),
+                headers: Vec::new(),
+            };
+            let provider = build(connection, http.clone()).unwrap();
+            let request = ChatRequest {
+                model: "m".into(),
+                messages: vec![crate::model::ChatMessage::new(crate::model::Role::User, "hi")],
+                params: params.clone(),
+                stream: true,
+                prompt: text.then(|| crate::model::TextPrompt {
+                    text: "hi".into(),
+                    context_size: 4096,
+                }),
+            };
+            let body = provider.wire_request(&request).unwrap().body;
+            let mut sent: Vec<Sampler> = [&body, &body["params"], &body["parameters"]]
+                .into_iter()
+                .filter_map(|v| v.as_object())
+                .flat_map(|o| o.keys().filter_map(|k| sampler_of(k)))
+                .collect();
+            sent.sort_by_key(|s| *s as u8);
+            let mut offered: Vec<Sampler> = source.samplers.to_vec();
+            if source.kind == ProviderKind::NovelAi {
+                offered.retain(|s| *s != S::Stop);
+            }
+            offered.sort_by_key(|s| *s as u8);
+            assert_eq!(sent, offered, "{}", source.id);
+        }
+    }
+
     #[test]
     fn unknown_source_lists_the_known_ones() {
         let err = "gpt".parse::<ProviderKind>().unwrap_err();

@@ -56,6 +56,9 @@ pub struct Flavor {
     pub status: StatusCheck,
     /// Try `{url}/v1` when the URL as given has no such endpoint (custom servers).
     pub discover_v1: bool,
+    /// The status names the loaded model from text-generation-webui's
+    /// `{base}/internal/model/info`, when the server answers it.
+    pub model_info: bool,
 }
 
 const ALL_PARAMS: ParamSupport = ParamSupport {
@@ -86,6 +89,7 @@ const LOCAL: Flavor = Flavor {
     stream_usage: true,
     status: StatusCheck::Models,
     discover_v1: false,
+    model_info: false,
 };
 
 /// OpenAI's API.
@@ -119,6 +123,7 @@ pub const CUSTOM: Flavor = Flavor {
 /// Oobabooga text-generation-webui's OpenAI API, with its extra samplers.
 pub const OOBA: Flavor = Flavor {
     params: TEXTGEN_PARAMS,
+    model_info: true,
     ..LOCAL
 };
 

@@ -220,6 +220,27 @@ impl Inner {
         }
     }
 
+    /// text-generation-webui's loaded model and loader, when it says (best effort).
+    async fn loaded_model(&self, base: &str) -> Option<String> {
+        let out = Outgoing {
+            method: Method::GET,
+            path: "/internal/model/info",
+            body: None,
+        };
+        let response = self.send_at(base, &out).await.ok()?;
+        let url = endpoint::join(base, out.path);
+        let body = self.json_body(response, &url).await.ok()?;
+        let info: serde_json::Value = serde_json::from_slice(&body).ok()?;
+        let name = info.get("model_name")?.as_str()?.trim();
+        if name.is_empty() || name == "None" {
+            return Some("no model".to_string());
+        }
+        Some(match info.get("loader").and_then(|l| l.as_str()) {
+            Some(loader) if !loader.is_empty() => format!("{name} ({loader})"),
+            _ => name.to_string(),
+        })
+    }
+
     async fn status(&self) -> Result<StatusReport> {
         let configured = self.conn.base_url.clone();
         if self.flavor.status == StatusCheck::KeyInfo {
@@ -275,6 +296,11 @@ impl Inner {
         };
         if base != base_before {
             message.push_str(&format!(" Using {base} (added /v1)."));
+        }
+        if self.flavor.model_info {
+            if let Some(loaded) = self.loaded_model(&base).await {
+                message.push_str(&format!(" Loaded: {loaded}."));
+            }
         }
         Ok(StatusReport {
             url_changed: base != configured,
@@ -355,6 +381,18 @@ impl Provider for OpenAiCompat {
 
     fn list_models(&self) -> BoxFuture<'_, Result<Vec<ModelInfo>>> {
         async move { Ok(self.inner.fetch_models().await?.0.unwrap_or_default()) }.boxed()
+    }
+
+    fn context_size<'a>(&'a self, model: &'a str) -> BoxFuture<'a, Result<Option<u32>>> {
+        // What the model list says (OpenRouter, Mancer, some local servers).
+        async move {
+            let models = self.inner.fetch_models().await?.0.unwrap_or_default();
+            Ok(models
+                .into_iter()
+                .find(|m| m.id == model)
+                .and_then(|m| m.context_length))
+        }
+        .boxed()
     }
 
     fn stream(

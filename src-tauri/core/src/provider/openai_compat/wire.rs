@@ -122,6 +122,15 @@ struct ModelEntry {
     name: Option<String>,
     #[serde(default)]
     context_length: Option<u64>,
+    /// Mancer: `{"limits": {"context": n, "completion": n}}`.
+    #[serde(default)]
+    limits: Option<ModelLimits>,
+}
+
+#[derive(Deserialize)]
+struct ModelLimits {
+    #[serde(default)]
+    context: Option<u64>,
 }
 
 /// Parses a model list (`{"data":[{"id":…}]}`). `None` when the body is not a model list.
@@ -136,7 +145,10 @@ pub fn parse_models(body: &[u8]) -> Option<Vec<ModelInfo>> {
             Some(ModelInfo {
                 id,
                 name,
-                context_length: entry.context_length.and_then(|n| u32::try_from(n).ok()),
+                context_length: entry
+                    .context_length
+                    .or_else(|| entry.limits.and_then(|l| l.context))
+                    .and_then(|n| u32::try_from(n).ok()),
             })
         })
         .collect();
@@ -368,6 +380,12 @@ mod tests {
             ["a", "b"]
         );
         assert_eq!(models[0].context_length, Some(8192));
+        let mancer = parse_models(
+            br#"{"data":[{"id":"mytholite","name":"MythoLite","limits":{"context":8192,"completion":512}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(mancer[0].context_length, Some(8192));
+        assert_eq!(mancer[0].name.as_deref(), Some("MythoLite"));
         assert_eq!(
             parse_models(br#"{"object":"list","data":[]}"#),
             Some(vec![])
