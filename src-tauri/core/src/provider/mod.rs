@@ -683,6 +683,21 @@ pub trait Provider: Send + Sync {
     ) -> BoxStream<'static, Result<StreamEvent>>;
 }
 
+/// The error for a non-success answer: its body is read (briefly) and `classify` turns the
+/// status and the body into the kind of failure and the server's words.
+pub(crate) async fn error_from_response(
+    http: &Http,
+    target: &Target,
+    response: reqwest::Response,
+    classify: impl FnOnce(u16, &str) -> (crate::error::ErrorKind, String),
+) -> Error {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = crate::http::read_error_body(response, http.idle_timeout()).await;
+    let (kind, message) = classify(status.as_u16(), &body);
+    target.http_error(status, &headers, kind, &message)
+}
+
 /// The error for a body that could not be read to its end (`mid_reply`: text already arrived
 /// and is kept).
 pub(crate) fn body_error(target: &Target, err: BodyError, mid_reply: bool) -> Error {
@@ -804,7 +819,10 @@ mod tests {
             let provider = build(connection, http.clone()).unwrap();
             let request = ChatRequest {
                 model: "m".into(),
-                messages: vec![crate::model::ChatMessage::new(crate::model::Role::User, "hi")],
+                messages: vec![crate::model::ChatMessage::new(
+                    crate::model::Role::User,
+                    "hi",
+                )],
                 params: params.clone(),
                 stream: true,
                 prompt: text.then(|| crate::model::TextPrompt {

@@ -32,12 +32,23 @@ pub(crate) trait SseMapper: Send + 'static {
         out: &mut Vec<StreamEvent>,
     ) -> Result<Option<StopReason>, StreamFailure>;
 
-    /// The end of the body: the stop reason, or why the reply is incomplete.
+    /// The end of the body: the stop reason, or why the reply is incomplete. By default a last
+    /// event without its blank line counts when it completes the reply (KoboldCpp's and
+    /// Anthropic's servers close right after it); otherwise the stream was cut short.
     fn on_end(
         &mut self,
         end: SseEnd,
         out: &mut Vec<StreamEvent>,
-    ) -> Result<StopReason, StreamFailure>;
+    ) -> Result<StopReason, StreamFailure> {
+        match end.unterminated {
+            Some(event) => match self.on_event(event, out) {
+                Ok(Some(reason)) => Ok(reason),
+                Ok(None) | Err(StreamFailure::Malformed(_)) => Err(StreamFailure::Truncated),
+                Err(other) => Err(other),
+            },
+            None => Err(StreamFailure::Truncated),
+        }
+    }
 }
 
 /// The error for a stream that failed after it began; the text so far is kept by the caller.

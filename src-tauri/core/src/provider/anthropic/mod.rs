@@ -17,16 +17,17 @@ use tokio_util::sync::CancellationToken;
 use self::wire::{EventMapper, MessageOutcome};
 use crate::endpoint;
 use crate::error::{Error, ErrorKind, Result};
-use crate::http::{read_error_body, Http, Target};
+use crate::http::{Http, Target};
 use crate::model::{ChatRequest, ModelInfo, StopReason};
 use crate::provider::read_error;
 use crate::provider::relay::StreamFailure;
 use crate::provider::relay::{failure_error, is_event_stream, read_answer, relay_sse, SseMapper};
 use crate::provider::server_error::ServerError;
 use crate::provider::{
-    Capabilities, Connection, Provider, StatusReport, StreamEvent, WireRequest, REDACTED,
+    error_from_response, Capabilities, Connection, Provider, StatusReport, StreamEvent,
+    WireRequest, REDACTED,
 };
-use crate::stream::{read_all, SseBody, SseEnd, SseEvent};
+use crate::stream::{read_all, SseBody, SseEvent};
 
 /// The API version every request names.
 pub const API_VERSION: &str = "2023-06-01";
@@ -112,18 +113,20 @@ impl Inner {
         if response.status().is_success() {
             return Ok(response);
         }
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = read_error_body(response, self.http.idle_timeout()).await;
-        let server = ServerError::from_body(&body);
-        let kind = match server.code.as_deref() {
-            Some("not_found_error") if server.message.starts_with("model") => {
-                ErrorKind::ModelNotFound
-            }
-            Some("overloaded_error") => ErrorKind::ProviderUnavailable,
-            _ => server.kind_for_status(status.as_u16()),
-        };
-        Err(target.http_error(status, &headers, kind, &server.message))
+        Err(
+            error_from_response(&self.http, &target, response, |status, body| {
+                let server = ServerError::from_body(body);
+                let kind = match server.code.as_deref() {
+                    Some("not_found_error") if server.message.starts_with("model") => {
+                        ErrorKind::ModelNotFound
+                    }
+                    Some("overloaded_error") => ErrorKind::ProviderUnavailable,
+                    _ => server.kind_for_status(status),
+                };
+                (kind, server.message)
+            })
+            .await,
+        )
     }
 
     /// Every model, following `has_more`/`last_id` page by page.
@@ -282,23 +285,5 @@ impl SseMapper for EventMapper {
         out: &mut Vec<StreamEvent>,
     ) -> std::result::Result<Option<StopReason>, StreamFailure> {
         EventMapper::on_event(self, event.event.as_deref(), &event.data, out)
-    }
-
-    fn on_end(
-        &mut self,
-        end: SseEnd,
-        out: &mut Vec<StreamEvent>,
-    ) -> std::result::Result<StopReason, StreamFailure> {
-        // A last event without its blank line is fine when it is complete (`message_stop`).
-        match end.unterminated {
-            Some(event) => {
-                match EventMapper::on_event(self, event.event.as_deref(), &event.data, out) {
-                    Ok(Some(reason)) => Ok(reason),
-                    Ok(None) | Err(StreamFailure::Malformed(_)) => Err(StreamFailure::Truncated),
-                    Err(other) => Err(other),
-                }
-            }
-            None => Err(StreamFailure::Truncated),
-        }
     }
 }

@@ -20,11 +20,12 @@ use tokio_util::sync::CancellationToken;
 use self::wire::{Limits, ANONYMOUS_KEY};
 use crate::endpoint;
 use crate::error::{ErrorKind, Result};
-use crate::http::{read_error_body, Http, Target};
+use crate::http::{Http, Target};
 use crate::model::{ChatRequest, ModelInfo, StopReason};
+use crate::provider::server_error::ServerError;
 use crate::provider::{
-    read_error, Capabilities, Connection, Provider, StatusReport, StreamEvent, WireRequest,
-    REDACTED,
+    error_from_response, read_error, Capabilities, Connection, Provider, StatusReport, StreamEvent,
+    WireRequest, REDACTED,
 };
 use crate::stream::read_all;
 
@@ -112,22 +113,21 @@ impl Inner {
         if response.status().is_success() {
             return Ok(response);
         }
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = read_error_body(response, self.http.idle_timeout()).await;
-        let (message, rc) = wire::parse_error(&body);
-        let (kind, hint) = rc.as_deref().and_then(wire::rc_kind).unwrap_or_else(|| {
-            (
-                crate::provider::server_error::ServerError::from_body(&body)
-                    .kind_for_status(status.as_u16()),
-                "",
-            )
-        });
-        let mut error = target.http_error(status, &headers, kind, &format!("{message}{hint}"));
-        if let Some(rc) = rc {
-            error = error.with_detail(format!("rc: {rc}"));
-        }
-        Err(error)
+        let mut return_code = None;
+        let error = error_from_response(&self.http, &target, response, |status, body| {
+            let (message, rc) = wire::parse_error(body);
+            let (kind, hint) = rc
+                .as_deref()
+                .and_then(wire::rc_kind)
+                .unwrap_or_else(|| (ServerError::from_body(body).kind_for_status(status), ""));
+            return_code = rc;
+            (kind, format!("{message}{hint}"))
+        })
+        .await;
+        Err(match return_code {
+            Some(rc) => error.with_detail(format!("rc: {rc}")),
+            None => error,
+        })
     }
 
     async fn get_json(&self, path: &str) -> Result<Vec<u8>> {

@@ -20,15 +20,15 @@ use tokio_util::sync::CancellationToken;
 use self::wire::TokenMapper;
 use crate::endpoint;
 use crate::error::{ErrorKind, Result};
-use crate::http::{read_error_body, Http, Target};
+use crate::http::{Http, Target};
 use crate::model::{ChatRequest, ModelInfo, StopReason};
 use crate::provider::relay::{is_event_stream, read_answer, relay_sse, SseMapper, StreamFailure};
 use crate::provider::server_error::ServerError;
 use crate::provider::{
-    read_error, Capabilities, Connection, Provider, ProviderKind, StatusReport, StreamEvent,
-    WireRequest, REDACTED,
+    error_from_response, read_error, Capabilities, Connection, Provider, ProviderKind,
+    StatusReport, StreamEvent, WireRequest, REDACTED,
 };
-use crate::stream::{read_all, SseBody, SseEnd, SseEvent};
+use crate::stream::{read_all, SseBody, SseEvent};
 
 const MAX_JSON_BODY: usize = 32 * 1024 * 1024;
 /// How long the abort request may take; Stop does not wait for it.
@@ -101,22 +101,22 @@ impl Inner {
         if response.status().is_success() {
             return Ok(response);
         }
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = read_error_body(response, self.http.idle_timeout()).await;
-        let server = ServerError::from_body(&body);
-        let kind = match status.as_u16() {
-            // KoboldAI's "busy" and read-only answers.
-            503 => ErrorKind::ProviderUnavailable,
-            501 => ErrorKind::NotConfigured,
-            422 => ErrorKind::InvalidRequest,
-            code => server.kind_for_status(code),
-        };
-        let mut message = server.message.clone();
-        if status.as_u16() == 422 {
-            message = format!("the server refused a setting: {message}");
-        }
-        Err(target.http_error(status, &headers, kind, &message))
+        Err(
+            error_from_response(&self.http, &target, response, |status, body| {
+                let server = ServerError::from_body(body);
+                match status {
+                    // KoboldAI's "busy" and read-only answers.
+                    503 => (ErrorKind::ProviderUnavailable, server.message),
+                    501 => (ErrorKind::NotConfigured, server.message),
+                    422 => (
+                        ErrorKind::InvalidRequest,
+                        format!("the server refused a setting: {}", server.message),
+                    ),
+                    code => (server.kind_for_status(code), server.message),
+                }
+            })
+            .await,
+        )
     }
 
     async fn get_json(&self, path: &str) -> Result<Vec<u8>> {
@@ -339,22 +339,5 @@ impl SseMapper for TokenMapper {
         out: &mut Vec<StreamEvent>,
     ) -> std::result::Result<Option<StopReason>, StreamFailure> {
         self.on_data(&event.data, out)
-    }
-
-    fn on_end(
-        &mut self,
-        end: SseEnd,
-        out: &mut Vec<StreamEvent>,
-    ) -> std::result::Result<StopReason, StreamFailure> {
-        // The server closes the connection after the event with the finish reason; a last event
-        // without its blank line still counts when it is complete.
-        match end.unterminated {
-            Some(event) => match self.on_data(&event.data, out) {
-                Ok(Some(reason)) => Ok(reason),
-                Ok(None) | Err(StreamFailure::Malformed(_)) => Err(StreamFailure::Truncated),
-                Err(other) => Err(other),
-            },
-            None => Err(StreamFailure::Truncated),
-        }
     }
 }

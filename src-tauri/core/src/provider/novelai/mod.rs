@@ -19,15 +19,15 @@ use tokio_util::sync::CancellationToken;
 use self::wire::TokenMapper;
 use crate::endpoint;
 use crate::error::{Error, ErrorKind, Result};
-use crate::http::{read_error_body, Http, Target};
+use crate::http::{Http, Target};
 use crate::model::{ChatRequest, ModelInfo, StopReason};
 use crate::provider::relay::{is_event_stream, read_answer, relay_sse, SseMapper, StreamFailure};
 use crate::provider::server_error::ServerError;
 use crate::provider::{
-    read_error, Capabilities, Connection, Provider, StatusReport, StreamEvent, WireRequest,
-    REDACTED,
+    error_from_response, read_error, Capabilities, Connection, Provider, StatusReport, StreamEvent,
+    WireRequest, REDACTED,
 };
-use crate::stream::{read_all, SseBody, SseEnd, SseEvent};
+use crate::stream::{read_all, SseBody, SseEvent};
 
 const MAX_JSON_BODY: usize = 8 * 1024 * 1024;
 const TEXT_HOST: &str = "https://text.novelai.net";
@@ -104,17 +104,19 @@ impl Inner {
         if response.status().is_success() {
             return Ok(response);
         }
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = read_error_body(response, self.http.idle_timeout()).await;
-        let server = ServerError::from_body(&body);
-        let kind = match status.as_u16() {
-            400 if server.message.to_ascii_lowercase().contains("model") => {
-                ErrorKind::ModelNotFound
-            }
-            code => server.kind_for_status(code),
-        };
-        Err(target.http_error(status, &headers, kind, &server.message))
+        Err(
+            error_from_response(&self.http, &target, response, |status, body| {
+                let server = ServerError::from_body(body);
+                let kind = match status {
+                    400 if server.message.to_ascii_lowercase().contains("model") => {
+                        ErrorKind::ModelNotFound
+                    }
+                    code => server.kind_for_status(code),
+                };
+                (kind, server.message)
+            })
+            .await,
+        )
     }
 
     async fn subscription(&self) -> Result<(u64, Option<u32>)> {
@@ -258,20 +260,5 @@ impl SseMapper for TokenMapper {
         out: &mut Vec<StreamEvent>,
     ) -> std::result::Result<Option<StopReason>, StreamFailure> {
         self.on_data(&event.data, out)
-    }
-
-    fn on_end(
-        &mut self,
-        end: SseEnd,
-        out: &mut Vec<StreamEvent>,
-    ) -> std::result::Result<StopReason, StreamFailure> {
-        match end.unterminated {
-            Some(event) => match self.on_data(&event.data, out) {
-                Ok(Some(reason)) => Ok(reason),
-                Ok(None) | Err(StreamFailure::Malformed(_)) => Err(StreamFailure::Truncated),
-                Err(other) => Err(other),
-            },
-            None => Err(StreamFailure::Truncated),
-        }
     }
 }

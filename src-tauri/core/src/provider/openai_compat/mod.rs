@@ -30,7 +30,7 @@ use self::stream::{ChunkMapper, Step};
 use self::wire::CompletionOutcome;
 use crate::endpoint;
 use crate::error::{Error, ErrorKind, Result};
-use crate::http::{read_error_body, Http, Target};
+use crate::http::{Http, Target};
 use crate::model::StopReason;
 use crate::model::{ChatRequest, ModelInfo};
 use crate::provider::read_error;
@@ -38,7 +38,8 @@ use crate::provider::relay::StreamFailure;
 use crate::provider::relay::{is_event_stream, read_answer, relay_sse, SseMapper};
 use crate::provider::server_error::ServerError;
 use crate::provider::{
-    Capabilities, Connection, Provider, StatusReport, StreamEvent, WireRequest, REDACTED,
+    error_from_response, Capabilities, Connection, Provider, StatusReport, StreamEvent,
+    WireRequest, REDACTED,
 };
 use crate::stream::{read_all, SseBody, SseEnd, SseEvent};
 
@@ -150,12 +151,11 @@ impl Inner {
     }
 
     async fn error_response(&self, target: &Target, response: Response) -> Error {
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = read_error_body(response, self.http.idle_timeout()).await;
-        let server = ServerError::from_body(&body);
-        let kind = server.kind_for_status(status.as_u16());
-        target.http_error(status, &headers, kind, &server.message)
+        error_from_response(&self.http, target, response, |status, body| {
+            let server = ServerError::from_body(body);
+            (server.kind_for_status(status), server.message)
+        })
+        .await
     }
 
     /// Sends `out`; for custom servers a 404 at the URL as given is retried at `{url}/v1`,
