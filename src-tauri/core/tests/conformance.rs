@@ -3,14 +3,17 @@
 //! as the server saw them (paths, auth headers, bodies).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::time::{Duration, Instant};
+
+use common::{collect, http, Outcome};
 
 use futures::StreamExt;
 use secrecy::SecretString;
-use switchboard_core::http::{Http, HttpConfig};
-use switchboard_core::model::{ChatMessage, ChatRequest, GenParams, Role, StopReason, Usage};
+use switchboard_core::model::{ChatMessage, ChatRequest, GenParams, Role, StopReason};
 use switchboard_core::provider::{self, ApiType, Connection, Provider, ProviderKind, StreamEvent};
-use switchboard_core::{Error, ErrorKind};
+use switchboard_core::ErrorKind;
 use switchboard_fakes::{
     slow_reply_text, FakeOptions, FakeServer, Family, RecordedRequest, Scenario,
     MIDSTREAM_ERROR_MESSAGE, PARTIAL_TEXT, REASONING_TEXT, REPLY_TEXT,
@@ -30,14 +33,6 @@ const FLAVORS: &[(ProviderKind, &str)] = &[
     (ProviderKind::Mancer, "/oai/v1"),
 ];
 
-fn http(idle: Duration) -> Http {
-    Http::new(HttpConfig {
-        idle_timeout: idle,
-        ..HttpConfig::default()
-    })
-    .unwrap()
-}
-
 async fn fake(scenario: Scenario) -> FakeServer {
     FakeServer::start(FakeOptions {
         scenario,
@@ -50,20 +45,7 @@ async fn fake(scenario: Scenario) -> FakeServer {
 }
 
 fn provider_for(kind: ProviderKind, base: &str, idle: Duration) -> Box<dyn Provider> {
-    let base = kind.normalize_url(base).unwrap().url;
-    provider::build(
-        Connection {
-            who: "Profile \"conformance\"".to_string(),
-            profile_id: None,
-            kind,
-            api: ApiType::ChatCompletion,
-            base_url: base,
-            key: Some(SecretString::from(KEY)),
-            headers: Vec::new(),
-        },
-        http(idle),
-    )
-    .unwrap()
+    common::provider(kind, "conformance", base, Some(KEY), idle)
 }
 
 fn request(stream: bool) -> ChatRequest {
@@ -84,38 +66,6 @@ fn request(stream: bool) -> ChatRequest {
     }
 }
 
-/// What a stream produced.
-#[derive(Debug, Default)]
-struct Outcome {
-    text: String,
-    reasoning: String,
-    usage: Option<Usage>,
-    model: Option<String>,
-    done: Option<StopReason>,
-    error: Option<Error>,
-    events_after_end: usize,
-}
-
-async fn collect(provider: &dyn Provider, request: ChatRequest) -> Outcome {
-    let mut stream = provider.stream(request, CancellationToken::new());
-    let mut outcome = Outcome::default();
-    while let Some(item) = stream.next().await {
-        if outcome.done.is_some() || outcome.error.is_some() {
-            outcome.events_after_end += 1;
-        }
-        match item {
-            Ok(StreamEvent::Delta(text)) => outcome.text.push_str(&text),
-            Ok(StreamEvent::Reasoning(text)) => outcome.reasoning.push_str(&text),
-            Ok(StreamEvent::Usage(usage)) => outcome.usage = Some(usage),
-            Ok(StreamEvent::Model(model)) => outcome.model = Some(model),
-            Ok(StreamEvent::Done(reason)) => outcome.done = Some(reason),
-            Ok(StreamEvent::Queued { .. }) => {}
-            Err(error) => outcome.error = Some(error),
-        }
-    }
-    outcome
-}
-
 fn chat_request_seen(server: &FakeServer) -> RecordedRequest {
     server
         .requests()
@@ -126,25 +76,7 @@ fn chat_request_seen(server: &FakeServer) -> RecordedRequest {
 }
 
 fn assert_error(outcome: &Outcome, kind: ErrorKind, contains: &str, label: &str) {
-    let error = outcome
-        .error
-        .as_ref()
-        .unwrap_or_else(|| panic!("{label}: expected an error, got {outcome:?}"));
-    assert_eq!(error.kind, kind, "{label}: {error:?}");
-    assert!(
-        error
-            .message
-            .starts_with("Profile \"conformance\" (http://127.0.0.1:"),
-        "{label}: {}",
-        error.message
-    );
-    assert!(
-        error.message.contains(contains),
-        "{label}: {:?} lacks {contains:?}",
-        error.message
-    );
-    assert!(outcome.done.is_none(), "{label}: an error and a finish");
-    assert_eq!(outcome.events_after_end, 0, "{label}: events after the end");
+    common::assert_error(outcome, "conformance", kind, contains, label);
 }
 
 async fn run_scenario(kind: ProviderKind, prefix: &str, scenario: Scenario, stream: bool) {

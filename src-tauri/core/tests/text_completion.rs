@@ -3,14 +3,16 @@
 //! Mancer), AI Horde (queue, poll, cancel) and NovelAI — through every scenario.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::time::{Duration, Instant};
 
+use common::{assert_reply, collect, Outcome};
+
 use futures::StreamExt;
-use secrecy::SecretString;
-use switchboard_core::error::{Error, ErrorKind};
-use switchboard_core::http::{Http, HttpConfig};
+use switchboard_core::error::ErrorKind;
 use switchboard_core::model::{ChatRequest, GenParams, StopReason, TextPrompt};
-use switchboard_core::provider::{self, Connection, Provider, ProviderKind, StreamEvent};
+use switchboard_core::provider::{Provider, ProviderKind, StreamEvent};
 use switchboard_fakes::{
     slow_reply_text, FakeOptions, FakeServer, Family, KoboldServer, Scenario, HORDE_ANONYMOUS_KEY,
     HORDE_FIRST_MODEL_LIMITS, PARTIAL_TEXT, REASONING_TEXT, REPLY_TEXT,
@@ -19,15 +21,6 @@ use tokio_util::sync::CancellationToken;
 
 const KEY: &str = "sk-text-completion-test";
 const PROMPT: &str = "<|im_start|>user\nSay something.<|im_end|>\n<|im_start|>assistant\n";
-
-fn http(idle: Duration) -> Http {
-    Http::new(HttpConfig {
-        idle_timeout: idle,
-        poll_interval: Duration::from_millis(5),
-        ..HttpConfig::default()
-    })
-    .unwrap()
-}
 
 async fn kobold_fake(server: KoboldServer, scenario: Scenario) -> FakeServer {
     FakeServer::start(FakeOptions {
@@ -44,20 +37,7 @@ async fn kobold_fake(server: KoboldServer, scenario: Scenario) -> FakeServer {
 }
 
 fn provider_for(kind: ProviderKind, base: &str, idle: Duration) -> Box<dyn Provider> {
-    let base = kind.normalize_url(base).unwrap().url;
-    provider::build(
-        Connection {
-            who: "Profile \"text\"".to_string(),
-            profile_id: None,
-            kind,
-            api: kind.info().capabilities.api,
-            base_url: base,
-            key: Some(SecretString::from(KEY)),
-            headers: Vec::new(),
-        },
-        http(idle),
-    )
-    .unwrap()
+    common::provider(kind, "text", base, Some(KEY), idle)
 }
 
 fn request(stream: bool) -> ChatRequest {
@@ -79,60 +59,8 @@ fn request(stream: bool) -> ChatRequest {
     }
 }
 
-#[derive(Debug, Default)]
-struct Outcome {
-    text: String,
-    done: Option<StopReason>,
-    error: Option<Error>,
-    queued: Vec<u32>,
-    events_after_end: usize,
-}
-
-async fn collect(provider: &dyn Provider, request: ChatRequest) -> Outcome {
-    let mut stream = provider.stream(request, CancellationToken::new());
-    let mut outcome = Outcome::default();
-    while let Some(item) = stream.next().await {
-        if outcome.done.is_some() || outcome.error.is_some() {
-            outcome.events_after_end += 1;
-        }
-        match item {
-            Ok(StreamEvent::Delta(text)) => outcome.text.push_str(&text),
-            Ok(StreamEvent::Done(reason)) => outcome.done = Some(reason),
-            Ok(StreamEvent::Queued { position, .. }) => outcome.queued.push(position),
-            Ok(_) => {}
-            Err(error) => outcome.error = Some(error),
-        }
-    }
-    outcome
-}
-
 fn assert_error(outcome: &Outcome, kind: ErrorKind, contains: &str, label: &str) {
-    let error = outcome
-        .error
-        .as_ref()
-        .unwrap_or_else(|| panic!("{label}: expected an error, got {outcome:?}"));
-    assert_eq!(error.kind, kind, "{label}: {error:?}");
-    assert!(
-        error
-            .message
-            .starts_with("Profile \"text\" (http://127.0.0.1:"),
-        "{label}: {}",
-        error.message
-    );
-    assert!(
-        error.message.contains(contains),
-        "{label}: {:?} lacks {contains:?}",
-        error.message
-    );
-    assert!(outcome.done.is_none(), "{label}: an error and a finish");
-    assert_eq!(outcome.events_after_end, 0, "{label}: events after the end");
-}
-
-fn assert_reply(outcome: &Outcome, text: &str, reason: StopReason, label: &str) {
-    assert!(outcome.error.is_none(), "{label}: {:?}", outcome.error);
-    assert_eq!(outcome.text, text, "{label}");
-    assert_eq!(outcome.done, Some(reason), "{label}");
-    assert_eq!(outcome.events_after_end, 0, "{label}: events after the end");
+    common::assert_error(outcome, "text", kind, contains, label);
 }
 
 /// Every scenario through KoboldCpp (streamed and blocking) and United (blocking).
@@ -369,19 +297,13 @@ async fn kobold_status_models_and_context() {
     assert_eq!(provider.context_size("x").await.unwrap(), Some(8192));
 
     // A wrong password is found by the status check even though the GET routes are open.
-    let wrong = provider::build(
-        Connection {
-            who: "Profile \"text\"".into(),
-            profile_id: None,
-            kind: ProviderKind::KoboldCpp,
-            api: ProviderKind::KoboldCpp.info().capabilities.api,
-            base_url: cpp.base_url(),
-            key: Some(SecretString::from("wrong")),
-            headers: Vec::new(),
-        },
-        http(Duration::from_secs(5)),
-    )
-    .unwrap();
+    let wrong = common::provider(
+        ProviderKind::KoboldCpp,
+        "text",
+        &cpp.base_url(),
+        Some("wrong"),
+        Duration::from_secs(5),
+    );
     let err = wrong.status().await.unwrap_err();
     assert_eq!(err.kind, ErrorKind::Auth, "{err:?}");
 
@@ -504,19 +426,8 @@ async fn openai_compatible_text_completion_route() {
 }
 
 fn horde_provider(server: &FakeServer, key: Option<&str>, idle: Duration) -> Box<dyn Provider> {
-    provider::build(
-        Connection {
-            who: "Profile \"text\"".to_string(),
-            profile_id: None,
-            kind: ProviderKind::Horde,
-            api: ProviderKind::Horde.info().capabilities.api,
-            base_url: format!("{}/api/v2", server.base_url()),
-            key: key.map(SecretString::from),
-            headers: Vec::new(),
-        },
-        http(idle),
-    )
-    .unwrap()
+    let base = format!("{}/api/v2", server.base_url());
+    common::provider(ProviderKind::Horde, "text", &base, key, idle)
 }
 
 async fn horde_fake(scenario: Scenario) -> FakeServer {

@@ -1,0 +1,113 @@
+//! What the adapter tests share: the client, a connection to a fake, the outcome of one stream
+//! and the checks of an error's kind and wording.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use secrecy::SecretString;
+use switchboard_core::http::{Http, HttpConfig};
+use switchboard_core::model::{ChatRequest, StopReason, Usage};
+use switchboard_core::provider::{self, Connection, Provider, ProviderKind, StreamEvent};
+use switchboard_core::{Error, ErrorKind};
+use tokio_util::sync::CancellationToken;
+
+/// The client, with a short idle timeout and fast polling for queued requests.
+pub fn http(idle: Duration) -> Http {
+    Http::new(HttpConfig {
+        idle_timeout: idle,
+        poll_interval: Duration::from_millis(5),
+        ..HttpConfig::default()
+    })
+    .unwrap()
+}
+
+/// An adapter for `kind` at `base` (normalised as a profile's URL would be), named `who` in
+/// messages, with `key`.
+pub fn provider(
+    kind: ProviderKind,
+    who: &str,
+    base: &str,
+    key: Option<&str>,
+    idle: Duration,
+) -> Box<dyn Provider> {
+    let base = kind.normalize_url(base).unwrap().url;
+    provider::build(
+        Connection {
+            who: format!("Profile \"{who}\""),
+            profile_id: None,
+            kind,
+            api: kind.info().capabilities.api,
+            base_url: base,
+            key: key.map(SecretString::from),
+            headers: Vec::new(),
+        },
+        http(idle),
+    )
+    .unwrap()
+}
+
+/// What a stream produced.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub text: String,
+    pub reasoning: String,
+    pub usage: Option<Usage>,
+    pub model: Option<String>,
+    pub queued: Vec<u32>,
+    pub done: Option<StopReason>,
+    pub error: Option<Error>,
+    pub events_after_end: usize,
+}
+
+/// Runs one request's stream to its end.
+pub async fn collect(provider: &dyn Provider, request: ChatRequest) -> Outcome {
+    let mut stream = provider.stream(request, CancellationToken::new());
+    let mut outcome = Outcome::default();
+    while let Some(item) = stream.next().await {
+        if outcome.done.is_some() || outcome.error.is_some() {
+            outcome.events_after_end += 1;
+        }
+        match item {
+            Ok(StreamEvent::Delta(text)) => outcome.text.push_str(&text),
+            Ok(StreamEvent::Reasoning(text)) => outcome.reasoning.push_str(&text),
+            Ok(StreamEvent::Usage(usage)) => outcome.usage = Some(usage),
+            Ok(StreamEvent::Model(model)) => outcome.model = Some(model),
+            Ok(StreamEvent::Queued { position, .. }) => outcome.queued.push(position),
+            Ok(StreamEvent::Done(reason)) => outcome.done = Some(reason),
+            Err(error) => outcome.error = Some(error),
+        }
+    }
+    outcome
+}
+
+/// The stream failed with `kind`, a message naming the profile `who` and the loopback URL and
+/// containing `contains`, and nothing after the failure.
+pub fn assert_error(outcome: &Outcome, who: &str, kind: ErrorKind, contains: &str, label: &str) {
+    let error = outcome
+        .error
+        .as_ref()
+        .unwrap_or_else(|| panic!("{label}: expected an error, got {outcome:?}"));
+    assert_eq!(error.kind, kind, "{label}: {error:?}");
+    let prefix = format!("Profile \"{who}\" (http://127.0.0.1:");
+    assert!(
+        error.message.starts_with(&prefix),
+        "{label}: {}",
+        error.message
+    );
+    assert!(
+        error.message.contains(contains),
+        "{label}: {:?} lacks {contains:?}",
+        error.message
+    );
+    assert!(outcome.done.is_none(), "{label}: an error and a finish");
+    assert_eq!(outcome.events_after_end, 0, "{label}: events after the end");
+}
+
+/// The stream finished with `reason` after exactly `text`.
+pub fn assert_reply(outcome: &Outcome, text: &str, reason: StopReason, label: &str) {
+    assert!(outcome.error.is_none(), "{label}: {:?}", outcome.error);
+    assert_eq!(outcome.text, text, "{label}");
+    assert_eq!(outcome.done, Some(reason), "{label}");
+    assert_eq!(outcome.events_after_end, 0, "{label}: events after the end");
+}
