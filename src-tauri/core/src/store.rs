@@ -820,6 +820,39 @@ mod tests {
         assert!(store.find_profile("Local").unwrap().is_none());
     }
 
+    /// Oobabooga and Mancer profiles saved before those sources defaulted to text completion
+    /// keep the chat-completion route they were made with; text settings round-trip.
+    #[test]
+    fn older_ooba_profiles_keep_chat_completion_after_the_upgrade() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let mut conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+            Migrations::from_slice(&MIGRATIONS[..2])
+                .to_latest(&mut conn)
+                .unwrap();
+            for (id, name, source) in [("a", "ooba", "ooba"), ("b", "kcpp", "koboldcpp")] {
+                conn.execute(
+                    "INSERT INTO profiles (id, name, source, url, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, 'http://127.0.0.1:5000/v1', 0, 0)",
+                    params![id, name, source],
+                )
+                .unwrap();
+            }
+        }
+        let store = Store::open(dir.path()).unwrap();
+        let ooba = store.find_profile("ooba").unwrap().unwrap();
+        assert_eq!(ooba.api, Some(ApiType::ChatCompletion));
+        let mut kcpp = store.find_profile("kcpp").unwrap().unwrap();
+        assert_eq!(kcpp.api, None);
+        assert_eq!(kcpp.instruct, InstructSettings::default());
+        kcpp.instruct.template = crate::prompt::instruct::TemplateKind::Llama3;
+        kcpp.instruct.context_size = Some(8192);
+        kcpp.api = Some(ApiType::TextCompletion);
+        store.update_profile(&kcpp).unwrap();
+        let again = store.find_profile("kcpp").unwrap().unwrap();
+        assert_eq!((again.api, &again.instruct), (kcpp.api, &kcpp.instruct));
+    }
+
     #[test]
     fn replies_are_saved_while_streaming_and_finished_with_their_state() {
         let (_dir, store) = store();
