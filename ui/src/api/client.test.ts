@@ -77,4 +77,35 @@ describe("tauriApi", () => {
     await expect(tauriApi.previewRequest(request)).resolves.toEqual(preview);
     expect(seen).toEqual([["preview_request", { request }]]);
   });
+
+  it("lists the built-in instruct templates through list_templates", async () => {
+    const chatMl = {
+      kind: "chat-ml", label: "ChatML",
+      template: {
+        bos: "", systemPrefix: "<|im_start|>system\n", systemSuffix: "<|im_end|>\n", userPrefix: "<|im_start|>user\n",
+        userSuffix: "<|im_end|>\n", assistantPrefix: "<|im_start|>assistant\n", assistantSuffix: "<|im_end|>\n", stop: ["<|im_end|>"],
+      },
+    };
+    const seen: string[] = [];
+    mockIPC((cmd) => {
+      seen.push(cmd);
+      return [chatMl];
+    });
+    await expect(tauriApi.listTemplates()).resolves.toEqual([chatMl]);
+    expect(seen).toEqual(["list_templates"]);
+  });
+
+  it("finds local servers through detect_servers, and maps its errors", async () => {
+    const found = {
+      source: "koboldcpp", url: "http://127.0.0.1:5001", server: "KoboldCpp", version: "1.102",
+      models: ["koboldcpp/Mistral-7B"], summary: "KoboldCpp 1.102 with model koboldcpp/Mistral-7B", profileName: "KoboldCpp (5001)",
+    };
+    mockIPC((cmd) => (cmd === "detect_servers" ? [found] : null));
+    await expect(tauriApi.detectServers()).resolves.toEqual([found]);
+    clearMocks();
+    mockIPC(() => {
+      throw { kind: "internal", message: "The probe could not start." };
+    });
+    await expect(tauriApi.detectServers()).rejects.toBeInstanceOf(AppError);
+  });
 });

@@ -12,11 +12,13 @@ import { commands, events } from "../bindings";
 import { AppError, toAppError, toIpcError } from "./error";
 import type {
   AppStatus,
+  BuiltInTemplate,
   Chat,
   ChatEvent,
   ChatView,
   ConnectionChanged,
   ConnectResult,
+  Found,
   GenerationStarted,
   ModelInfo,
   NormalizedUrl,
@@ -40,6 +42,10 @@ export type Unsubscribe = () => void;
 /** Everything the window asks of the backend. */
 export interface Api {
   listSources(): Promise<SourceInfo[]>;
+  /** The built-in instruct templates, in picker order. */
+  listTemplates(): Promise<BuiltInTemplate[]>;
+  /** Local servers answering on the usual ports (takes up to about 1.5 s). */
+  detectServers(): Promise<Found[]>;
   listProfiles(): Promise<ProfileSummary[]>;
   /** Creates the profile when `draft.id` is null, else updates it. */
   saveProfile(draft: ProfileDraft): Promise<SavedProfile>;
@@ -100,6 +106,8 @@ async function plain<T>(run: () => Promise<T>): Promise<T> {
 /** The backend over Tauri IPC. */
 export const tauriApi: Api = {
   listSources: () => plain(() => commands.listSources()),
+  listTemplates: () => plain(() => commands.listTemplates()),
+  detectServers: () => call(() => commands.detectServers()),
   listProfiles: () => call(() => commands.listProfiles()),
   saveProfile: (draft) => call(() => commands.saveProfile(draft)),
   deleteProfile: async (profileId) => {

@@ -26,6 +26,8 @@ export type SourceInfo = Returned<"listSources">[number];
 export type ProviderKind = SourceInfo["kind"];
 export type KeyNeed = SourceInfo["key"];
 export type ApiType = SourceInfo["capabilities"]["api"];
+/** A sampler setting a source accepts (`maxTokens`, `temperature`, …). */
+export type Sampler = SourceInfo["samplers"][number];
 
 export type ProfileSummary = Returned<"listProfiles">[number];
 export type ProfileDraft = Parameters<Commands["saveProfile"]>[0];
@@ -33,6 +35,16 @@ export type ProfileDraft = Parameters<Commands["saveProfile"]>[0];
 export type GenParams = ProfileDraft["params"];
 export type PostProcessing = ProfileSummary["postProcessing"];
 export type SavedProfile = Returned<"saveProfile">;
+/** How a profile's chat becomes one prompt (text completion): template and context size. */
+export type InstructSettings = ProfileSummary["instruct"];
+
+/** A built-in instruct template, for the template picker. */
+export type BuiltInTemplate = Returned<"listTemplates">[number];
+export type TemplateKind = BuiltInTemplate["kind"];
+export type InstructTemplate = BuiltInTemplate["template"];
+
+/** A local server that answered the probe, with a ready profile name. */
+export type Found = Returned<"detectServers">[number];
 export type NormalizedUrl = Returned<"previewUrl">;
 
 export type ConnectResult = Returned<"connect">;
@@ -57,6 +69,8 @@ export type RequestPreview = Returned<"previewRequest">;
 export type GenerationStarted = Returned<"startGeneration">;
 export type ChatEvent = Parameters<Commands["startGeneration"]>[1] extends Channel<infer E> ? E : never;
 export type Usage = Extract<ChatEvent, { type: "usage" }>["usage"];
+/** The oldest messages were left out of a text-completion prompt to fit the context. */
+export type HistoryTrimmed = Omit<Extract<ChatEvent, { type: "historyTrimmed" }>, "type">;
 
 /**
  * The error every fallible command can return, in its widest form (optional fields may be

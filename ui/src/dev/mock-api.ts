@@ -10,17 +10,26 @@
  * - a message containing `fail` → `failed` after some text; `429` → `rateLimited`;
  *   `think` → reasoning first; `slow` → a long reply.
  * Claude profiles start every reply with their prefill, and `previewRequest` builds the request
- * each source's API would get (Messages API for Claude, chat completions for the rest).
- * Scenarios (`?mock=NAME` in dev): "" first launch, `chat` a connected profile with chats.
+ * each source's API would get (Messages API for Claude, chat completions, or a text-completion
+ * prompt built with the profile's instruct template). Text-completion sources behave like theirs:
+ * KoboldAI United and the Horde answer all at once, the Horde after a few `queued` events, and
+ * `historyTrimmed` says when the oldest messages did not fit the context (or the message says
+ * `trim`). `detectServers` finds KoboldCpp and Ollama unless `localServers` says otherwise.
+ * Scenarios (`?mock=NAME` in dev): "" first launch, `chat` a connected profile with chats,
+ * `nolocal` a first launch with no local servers.
  *
  * Never part of a production build: `main.ts` imports it only under `import.meta.env.DEV`.
  */
 
 import type {
   Api,
+  BuiltInTemplate,
   Chat,
   ChatEvent,
   ConnectionChanged,
+  Found,
+  HistoryTrimmed,
+  InstructTemplate,
   IpcError,
   ModelInfo,
   NormalizedUrl,
@@ -33,6 +42,7 @@ import type {
   Unsubscribe,
 } from "../api";
 import { AppError } from "../api";
+import { builtInTemplate, DEFAULT_INSTRUCT, effectiveApi, parseModelList } from "../state/profile-form";
 
 export interface MockOptions {
   scenario?: string;
@@ -40,6 +50,8 @@ export interface MockOptions {
   tick?: number;
   /** Delay of slow operations such as Connect. */
   latency?: number;
+  /** What `detectServers` finds (default: KoboldCpp and Ollama; none for the `nolocal` scenario). */
+  localServers?: Found[];
 }
 
 /** The mock plus hooks tests use to inspect it and fire app events. */
@@ -50,12 +62,30 @@ export interface MockApi extends Api {
   emitProfilesChanged(): void;
 }
 
-const chat = (streaming = true, prefill = false) => ({
-  api: "chatCompletion" as const, streaming, modelList: true, serverAbort: false, prefill,
+type Capabilities = SourceInfo["capabilities"];
+type Sampler = SourceInfo["samplers"][number];
+
+const chat = (prefill = false, otherApi: Capabilities["otherApi"] = null): Capabilities => ({
+  api: "chatCompletion", otherApi, streaming: true, modelList: true, serverAbort: false, prefill,
 });
-const text = (streaming: boolean, modelList: boolean, serverAbort: boolean) => ({
-  api: "textCompletion" as const, streaming, modelList, serverAbort, prefill: false,
+const text = (streaming: boolean, serverAbort: boolean, otherApi: Capabilities["otherApi"] = null): Capabilities => ({
+  api: "textCompletion", otherApi, streaming, modelList: true, serverAbort, prefill: false,
 });
+
+// The sampler lists of the Rust core's sources (provider/mod.rs).
+const OPENAI_SAMPLERS: Sampler[] = ["maxTokens", "temperature", "topP", "frequencyPenalty", "presencePenalty", "seed", "stop"];
+const LOCAL_SAMPLERS: Sampler[] = ["maxTokens", "temperature", "topP", "topK", "minP", "frequencyPenalty", "presencePenalty", "repetitionPenalty", "seed", "stop"];
+const OOBA_SAMPLERS: Sampler[] = [
+  "maxTokens", "temperature", "topP", "topK", "minP", "frequencyPenalty", "presencePenalty", "repetitionPenalty",
+  "repetitionPenaltyRange", "typicalP", "tfs", "topA", "seed", "stop",
+];
+const CLAUDE_SAMPLERS: Sampler[] = ["maxTokens", "temperature", "topP", "topK", "stop"];
+const KOBOLD_SAMPLERS: Sampler[] = ["maxTokens", "temperature", "topP", "topK", "repetitionPenalty", "repetitionPenaltyRange", "typicalP", "tfs", "topA", "seed", "stop"];
+const KOBOLDCPP_SAMPLERS: Sampler[] = [
+  "maxTokens", "temperature", "topP", "topK", "minP", "repetitionPenalty", "repetitionPenaltyRange", "typicalP", "tfs", "topA", "seed", "stop",
+];
+const HORDE_SAMPLERS: Sampler[] = ["maxTokens", "temperature", "topP", "topK", "minP", "repetitionPenalty", "repetitionPenaltyRange", "typicalP", "tfs", "topA", "stop"];
+const NOVELAI_SAMPLERS = HORDE_SAMPLERS;
 
 /** How the backend shows a key in a request preview. */
 const REDACTED = "<redacted>";
@@ -63,20 +93,56 @@ const REDACTED = "<redacted>";
 const ANTHROPIC_VERSION = "2023-06-01";
 /** `max_tokens` is required by the Messages API; sent when the profile sets none. */
 const CLAUDE_MAX_TOKENS = 4096;
+/** The context size when neither the profile nor the model says one. */
+const DEFAULT_CONTEXT_SIZE = 4096;
+/** The reply length reserved in the context when the profile sets none. */
+const DEFAULT_REPLY_TOKENS = 512;
+/** The Horde's anonymous key. */
+const HORDE_ANONYMOUS_KEY = "0000000000";
 
 export const MOCK_SOURCES: SourceInfo[] = [
-  { kind: "openai", id: "openai", label: "OpenAI", defaultUrl: "https://api.openai.com/v1", key: "required", capabilities: chat(), supported: true },
-  { kind: "claude", id: "claude", label: "Anthropic Claude", defaultUrl: "https://api.anthropic.com/v1", key: "required", capabilities: chat(true, true), supported: true },
-  { kind: "mistral", id: "mistral", label: "Mistral AI", defaultUrl: "https://api.mistral.ai/v1", key: "required", capabilities: chat(), supported: true },
-  { kind: "openrouter", id: "openrouter", label: "OpenRouter", defaultUrl: "https://openrouter.ai/api/v1", key: "required", capabilities: chat(), supported: true },
-  { kind: "custom", id: "custom", label: "Custom (OpenAI-compatible)", defaultUrl: "http://127.0.0.1:8080/v1", key: "optional", capabilities: chat(), supported: true },
-  { kind: "ooba", id: "ooba", label: "Oobabooga text-generation-webui", defaultUrl: "http://127.0.0.1:5000/v1", key: "optional", capabilities: chat(), supported: true },
-  { kind: "tabby", id: "tabby", label: "TabbyAPI", defaultUrl: "http://127.0.0.1:5000/v1", key: "optional", capabilities: chat(), supported: true },
-  { kind: "mancer", id: "mancer", label: "Mancer", defaultUrl: "https://neuro.mancer.tech/oai/v1", key: "required", capabilities: chat(), supported: true },
-  { kind: "kobold", id: "kobold", label: "KoboldAI United", defaultUrl: "http://127.0.0.1:5000/api", key: "optional", capabilities: text(false, true, false), supported: false },
-  { kind: "koboldcpp", id: "koboldcpp", label: "KoboldCpp", defaultUrl: "http://127.0.0.1:5001", key: "optional", capabilities: text(true, true, true), supported: false },
-  { kind: "horde", id: "horde", label: "AI Horde", defaultUrl: "https://aihorde.net/api/v2", key: "optional", capabilities: text(false, true, true), supported: false },
-  { kind: "novelai", id: "novelai", label: "NovelAI", defaultUrl: "https://text.novelai.net", key: "required", capabilities: text(true, true, false), supported: false },
+  { kind: "openai", id: "openai", label: "OpenAI", defaultUrl: "https://api.openai.com/v1", key: "required", capabilities: chat(), supported: true, samplers: OPENAI_SAMPLERS },
+  { kind: "claude", id: "claude", label: "Anthropic Claude", defaultUrl: "https://api.anthropic.com/v1", key: "required", capabilities: chat(true), supported: true, samplers: CLAUDE_SAMPLERS },
+  { kind: "mistral", id: "mistral", label: "Mistral AI", defaultUrl: "https://api.mistral.ai/v1", key: "required", capabilities: chat(), supported: true, samplers: OPENAI_SAMPLERS },
+  { kind: "openrouter", id: "openrouter", label: "OpenRouter", defaultUrl: "https://openrouter.ai/api/v1", key: "required", capabilities: chat(), supported: true, samplers: LOCAL_SAMPLERS },
+  { kind: "custom", id: "custom", label: "Custom (OpenAI-compatible)", defaultUrl: "http://127.0.0.1:8080/v1", key: "optional", capabilities: chat(false, "textCompletion"), supported: true, samplers: LOCAL_SAMPLERS },
+  { kind: "ooba", id: "ooba", label: "Oobabooga text-generation-webui", defaultUrl: "http://127.0.0.1:5000/v1", key: "optional", capabilities: text(true, false, "chatCompletion"), supported: true, samplers: OOBA_SAMPLERS },
+  { kind: "tabby", id: "tabby", label: "TabbyAPI", defaultUrl: "http://127.0.0.1:5000/v1", key: "optional", capabilities: chat(false, "textCompletion"), supported: true, samplers: LOCAL_SAMPLERS },
+  { kind: "mancer", id: "mancer", label: "Mancer", defaultUrl: "https://neuro.mancer.tech/oai/v1", key: "required", capabilities: text(true, false, "chatCompletion"), supported: true, samplers: OOBA_SAMPLERS },
+  { kind: "kobold", id: "kobold", label: "KoboldAI United", defaultUrl: "http://127.0.0.1:5000/api", key: "optional", capabilities: text(false, false), supported: true, samplers: KOBOLD_SAMPLERS },
+  { kind: "koboldcpp", id: "koboldcpp", label: "KoboldCpp", defaultUrl: "http://127.0.0.1:5001", key: "optional", capabilities: text(true, true), supported: true, samplers: KOBOLDCPP_SAMPLERS },
+  { kind: "horde", id: "horde", label: "AI Horde", defaultUrl: "https://aihorde.net/api/v2", key: "optional", capabilities: text(false, true), supported: true, samplers: HORDE_SAMPLERS },
+  { kind: "novelai", id: "novelai", label: "NovelAI", defaultUrl: "https://text.novelai.net", key: "required", capabilities: text(true, false), supported: true, samplers: NOVELAI_SAMPLERS },
+];
+
+/** The core's built-in instruct templates (prompt/instruct.rs). */
+const template = (
+  bos: string, system: [string, string], user: [string, string], assistant: [string, string], stop: string[],
+): InstructTemplate => ({
+  bos, systemPrefix: system[0], systemSuffix: system[1], userPrefix: user[0], userSuffix: user[1],
+  assistantPrefix: assistant[0], assistantSuffix: assistant[1], stop,
+});
+
+export const MOCK_TEMPLATES: BuiltInTemplate[] = [
+  { kind: "chat-ml", label: "ChatML", template: template("", ["<|im_start|>system\n", "<|im_end|>\n"], ["<|im_start|>user\n", "<|im_end|>\n"], ["<|im_start|>assistant\n", "<|im_end|>\n"], ["<|im_end|>", "<|im_start|>"]) },
+  { kind: "alpaca", label: "Alpaca", template: template("", ["", "\n\n"], ["### Instruction:\n", "\n\n"], ["### Response:\n", "\n\n"], ["### Instruction:", "### Response:"]) },
+  { kind: "llama3", label: "Llama 3", template: template("<|begin_of_text|>", ["<|start_header_id|>system<|end_header_id|>\n\n", "<|eot_id|>"], ["<|start_header_id|>user<|end_header_id|>\n\n", "<|eot_id|>"], ["<|start_header_id|>assistant<|end_header_id|>\n\n", "<|eot_id|>"], ["<|eot_id|>", "<|start_header_id|>"]) },
+  { kind: "mistral", label: "Mistral", template: template("", ["[INST] ", " [/INST]</s>"], ["[INST] ", " [/INST]"], ["", "</s>"], ["</s>", "[INST]"]) },
+  { kind: "vicuna", label: "Vicuna", template: template("", ["", "\n\n"], ["USER: ", "\n"], ["ASSISTANT: ", "</s>\n"], ["</s>", "\nUSER:"]) },
+  { kind: "none", label: "None (plain “Name: text”)", template: template("", ["", "\n"], ["User: ", "\n"], ["Assistant: ", "\n"], ["\nUser:"]) },
+];
+
+/** What `detectServers` finds by default. */
+export const MOCK_LOCAL_SERVERS: Found[] = [
+  {
+    source: "koboldcpp", url: "http://127.0.0.1:5001", server: "KoboldCpp", version: "1.102",
+    models: ["koboldcpp/Mistral-7B-Instruct-v0.3.Q4_K_M"],
+    summary: "KoboldCpp 1.102 with model koboldcpp/Mistral-7B-Instruct-v0.3.Q4_K_M", profileName: "KoboldCpp (5001)",
+  },
+  {
+    source: "custom", url: "http://127.0.0.1:11434/v1", server: "Ollama", version: "0.5.7",
+    models: ["llama3.2:3b", "qwen2.5:7b"], summary: "Ollama 0.5.7 with models llama3.2:3b, qwen2.5:7b", profileName: "Ollama (11434)",
+  },
 ];
 
 const MODELS: Partial<Record<ProviderKind, ModelInfo[]>> = {
@@ -91,6 +157,18 @@ const MODELS: Partial<Record<ProviderKind, ModelInfo[]>> = {
   ooba: [{ id: "Mistral-7B-Instruct-v0.3" }],
   mancer: [{ id: "mytholite" }, { id: "goliath-120b" }],
   tabby: [],
+  kobold: [{ id: "KoboldAI/fairseq-dense-13B-Nerys-v2" }],
+  koboldcpp: [{ id: "koboldcpp/Mistral-7B-Instruct-v0.3.Q4_K_M", contextLength: 8192 }],
+  horde: [
+    { id: "koboldcpp/L3-8B-Stheno-v3.2", name: "koboldcpp/L3-8B-Stheno-v3.2 (12 workers, about 4 s)" },
+    { id: "aphrodite/Sao10K/L3-70B-Euryale-v2.1", name: "aphrodite/Sao10K/L3-70B-Euryale-v2.1 (5 workers, about 18 s)" },
+    { id: "koboldcpp/Fimbulvetr-11B-v2", name: "koboldcpp/Fimbulvetr-11B-v2 (1 worker)" },
+  ],
+  novelai: [
+    { id: "llama-3-erato-v1", name: "Llama 3 Erato", contextLength: 8192 },
+    { id: "kayra-v1", name: "Kayra", contextLength: 8192 },
+    { id: "clio-v1", name: "Clio", contextLength: 8192 },
+  ],
 };
 
 const REPLY = [
@@ -131,6 +209,137 @@ function prefillOf(profile: ProfileSummary): string | null {
 
 type Turn = { role: string; content: string };
 
+/** The source's description. */
+function sourceInfo(kind: ProviderKind): SourceInfo | undefined {
+  return MOCK_SOURCES.find((s) => s.kind === kind);
+}
+
+/** Whether the profile talks text completion (its chosen API, else its source's default). */
+function usesText(profile: ProfileSummary): boolean {
+  return effectiveApi(sourceInfo(profile.source), profile.api) === "textCompletion";
+}
+
+/** A rough token count, like the core's estimate (about 3.5 characters a token). */
+function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 3.5);
+}
+
+/** A text-completion prompt: the chat wrapped in the profile's template, fitted to its context. */
+interface TextPrompt {
+  prompt: string;
+  stop: string[];
+  /** Set when the oldest messages were left out. */
+  trimmed: HistoryTrimmed | null;
+}
+
+/**
+ * The prompt a text-completion profile sends: the system prompt, as many of the latest turns as
+ * fit in the context (less the reply's tokens), the new message, and the assistant prefix.
+ */
+function textPromptOf(profile: ProfileSummary, model: string, turns: readonly Turn[]): TextPrompt {
+  const instruct = { ...DEFAULT_INSTRUCT, ...profile.instruct };
+  const wrap = instruct.custom ?? builtInTemplate(MOCK_TEMPLATES, instruct.template) ?? MOCK_TEMPLATES[0]!.template;
+  const contextLength = MODELS[profile.source]?.find((m) => m.id === model)?.contextLength ?? null;
+  const contextSize = instruct.contextSize ?? contextLength ?? DEFAULT_CONTEXT_SIZE;
+  const budget = contextSize - (profile.params.maxTokens ?? DEFAULT_REPLY_TOKENS);
+  const render = (turn: Turn): string => {
+    const [prefix, suffix] =
+      turn.role === "system" ? [wrap.systemPrefix, wrap.systemSuffix]
+        : turn.role === "assistant" ? [wrap.assistantPrefix, wrap.assistantSuffix]
+          : [wrap.userPrefix, wrap.userSuffix];
+    return `${prefix}${turn.content}${suffix}`;
+  };
+  const system = profile.systemPrompt?.trim() ? render({ role: "system", content: profile.systemPrompt }) : "";
+  const end = wrap.assistantPrefix.replace(/ +$/, "");
+  const rendered = turns.map(render);
+  let total = estimateTokens(wrap.bos + system + end) + rendered.reduce((sum, text) => sum + estimateTokens(text), 0);
+  let first = 0;
+  while (total > budget && first < rendered.length - 1) {
+    total -= estimateTokens(rendered[first]!);
+    first += 1;
+  }
+  return {
+    prompt: wrap.bos + system + rendered.slice(first).join("") + end,
+    stop: [...wrap.stop, ...(profile.params.stop ?? [])],
+    trimmed: first > 0 ? { dropped: first, contextSize } : null,
+  };
+}
+
+/** The chat so far as turns (empty replies left out), with the new message (if any). */
+function turnsOf(history: readonly StoredMessage[], input: string): Turn[] {
+  const turns: Turn[] = history
+    .filter((m) => !(m.role === "assistant" && m.content === ""))
+    .map((m) => ({ role: m.role === "tool" ? "user" : m.role, content: m.content }));
+  if (input !== "") turns.push({ role: "user", content: input });
+  return turns;
+}
+
+/** The sampler fields of a KoboldAI-style body (KoboldAI, KoboldCpp, the Horde's `params`). */
+function koboldParams(profile: ProfileSummary, prompt: TextPrompt): Record<string, unknown> {
+  const p = profile.params;
+  const body: Record<string, unknown> = {};
+  const put = (key: string, value: unknown) => {
+    if (value !== undefined && value !== null) body[key] = value;
+  };
+  put("max_length", p.maxTokens);
+  put("max_context_length", prompt.trimmed?.contextSize);
+  put("temperature", p.temperature);
+  put("top_p", p.topP);
+  put("top_k", p.topK);
+  put("min_p", p.minP);
+  put("rep_pen", p.repetitionPenalty);
+  put("rep_pen_range", p.repetitionPenaltyRange);
+  put("typical", p.typicalP);
+  put("tfs", p.tfs);
+  put("top_a", p.topA);
+  put("sampler_seed", p.seed);
+  if (prompt.stop.length) body.stop_sequence = prompt.stop;
+  return body;
+}
+
+/** The request a text-completion profile's message would send. */
+function textPreviewOf(profile: ProfileSummary, model: string, hasKey: boolean, turns: readonly Turn[]): RequestPreview {
+  const prompt = textPromptOf(profile, model, turns);
+  const headers: [string, string][] = [["content-type", "application/json"], ...profile.headers];
+  const json = (body: unknown) => JSON.stringify(body, null, 2);
+  const p = profile.params;
+  switch (profile.source) {
+    case "koboldcpp":
+    case "kobold": {
+      if (hasKey) headers.push(["authorization", `Bearer ${REDACTED}`]);
+      const url = profile.source === "koboldcpp" ? `${profile.url}/api/extra/generate/stream` : `${profile.url}/v1/generate`;
+      return { method: "POST", url, headers, body: json({ prompt: prompt.prompt, ...koboldParams(profile, prompt) }) };
+    }
+    case "horde": {
+      headers.push(["client-agent", "Switchboard:0.1.0:https://github.com/switchboard"], ["apikey", hasKey ? REDACTED : HORDE_ANONYMOUS_KEY]);
+      const body = { prompt: prompt.prompt, params: { n: 1, ...koboldParams(profile, prompt) }, models: parseModelList(model) };
+      return { method: "POST", url: `${profile.url}/generate/text/async`, headers, body: json(body) };
+    }
+    case "novelai": {
+      headers.push(["authorization", `Bearer ${REDACTED}`]);
+      const parameters: Record<string, unknown> = { max_length: p.maxTokens ?? 150, temperature: p.temperature, top_p: p.topP, top_k: p.topK, min_p: p.minP };
+      return { method: "POST", url: `${profile.url}/ai/generate-stream`, headers, body: json(withoutNulls({ input: prompt.prompt, model, parameters: withoutNulls(parameters) })) };
+    }
+    default: {
+      if (hasKey) headers.push(["authorization", `Bearer ${REDACTED}`]);
+      const body: Record<string, unknown> = { model, prompt: prompt.prompt };
+      const put = (key: string, value: unknown) => {
+        if (value !== undefined && value !== null) body[key] = value;
+      };
+      put("max_tokens", p.maxTokens);
+      put("temperature", p.temperature);
+      put("top_p", p.topP);
+      put("top_k", p.topK);
+      put("min_p", p.minP);
+      put("repetition_penalty", p.repetitionPenalty);
+      put("seed", p.seed);
+      if (prompt.stop.length) body.stop = prompt.stop;
+      body.stream = true;
+      return { method: "POST", url: `${profile.url}/completions`, headers, body: json(body) };
+    }
+  }
+}
+
 /**
  * The request a message would send, as the backend previews it: the system prompt, the chat so
  * far (empty replies left out), the new message (if any) and, for Claude, the prefill.
@@ -139,10 +348,8 @@ function previewOf(
   profile: ProfileSummary, model: string, hasKey: boolean, history: readonly StoredMessage[], input: string,
 ): RequestPreview {
   const system = profile.systemPrompt?.trim() ? profile.systemPrompt : null;
-  const turns: Turn[] = history
-    .filter((m) => !(m.role === "assistant" && m.content === ""))
-    .map((m) => ({ role: m.role === "tool" ? "user" : m.role, content: m.content }));
-  if (input !== "") turns.push({ role: "user", content: input });
+  const turns = turnsOf(history, input);
+  if (usesText(profile)) return textPreviewOf(profile, model, hasKey, turns);
   const params = profile.params;
   const headers: [string, string][] = [["content-type", "application/json"]];
   const put = (body: Record<string, unknown>, key: string, value: unknown) => {
@@ -180,8 +387,11 @@ function previewOf(
   put(body, "max_tokens", params.maxTokens);
   put(body, "temperature", params.temperature);
   put(body, "top_p", params.topP);
+  put(body, "top_k", params.topK);
+  put(body, "min_p", params.minP);
   put(body, "frequency_penalty", params.frequencyPenalty);
   put(body, "presence_penalty", params.presencePenalty);
+  put(body, "repetition_penalty", params.repetitionPenalty);
   put(body, "seed", params.seed);
   if (params.stop?.length) body.stop = params.stop;
   body.stream = true;
@@ -191,6 +401,21 @@ function previewOf(
 function ipcError(kind: IpcError["kind"], message: string, extra: Partial<IpcError> = {}): AppError {
   return new AppError({ kind, message, ...extra });
 }
+
+/** The path each source's base URL ends with (the core's `version_path`, with /v1 for servers). */
+const VERSION_PATH: Record<ProviderKind, string> = {
+  openai: "/v1", claude: "/v1", mistral: "/v1", openrouter: "/api/v1", custom: "/v1", ooba: "/v1", tabby: "/v1",
+  mancer: "/oai/v1", kobold: "/api", koboldcpp: "", horde: "/api/v2", novelai: "",
+};
+
+/** Request paths people paste, removed from the base URL. */
+const SUFFIXES: Partial<Record<ProviderKind, string[]>> = {
+  claude: ["/messages", "/models"],
+  kobold: ["/v1/generate", "/v1", "/latest"],
+  koboldcpp: ["/api/v1/generate", "/api/extra/generate/stream", "/api/v1", "/api"],
+  horde: ["/generate/text/async"],
+  novelai: ["/ai/generate-stream", "/ai/generate"],
+};
 
 function normalize(source: ProviderKind, raw: string): NormalizedUrl {
   let url = raw.trim();
@@ -204,21 +429,21 @@ function normalize(source: ProviderKind, raw: string): NormalizedUrl {
   } catch {
     throw ipcError("invalidRequest", `“${raw}” is not a URL.`);
   }
-  const suffixes = source === "claude" ? ["/messages", "/models"] : ["/chat/completions", "/completions", "/models"];
-  for (const suffix of suffixes) {
+  if (url.endsWith("/")) {
+    url = url.replace(/\/+$/, "");
+    changes.push("removed the trailing /");
+  }
+  for (const suffix of SUFFIXES[source] ?? ["/chat/completions", "/completions", "/models"]) {
     if (url.endsWith(suffix)) {
       url = url.slice(0, -suffix.length);
       changes.push(`removed ${suffix}`);
     }
   }
-  if (url.endsWith("/")) {
-    url = url.replace(/\/+$/, "");
-    changes.push("removed the trailing /");
-  }
-  const chatSource = MOCK_SOURCES.find((s) => s.kind === source)?.capabilities.api === "chatCompletion";
-  if (chatSource && !/\/v\d+$/.test(url) && !url.includes("/api")) {
-    url = `${url}/v1`;
-    changes.push("added /v1");
+  const version = VERSION_PATH[source];
+  const hasVersion = version.endsWith("/v1") ? /\/v\d+$/.test(url) || url.includes("/api") : url.endsWith(version);
+  if (version !== "" && !hasVersion) {
+    url = `${url}${version}`;
+    changes.push(`added ${version}`);
   }
   return { url, changes };
 }
@@ -283,7 +508,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     profiles.set(id, {
       id, name: "Local llama.cpp", source: "custom", url: "http://127.0.0.1:8080/v1", model: "llama-3.1-8b-instruct",
       params: { temperature: 0.7, maxTokens: 512, stop: [] }, systemPrompt: null, prefill: null, placeholder: null, postProcessing: "none",
-      bypassStatusCheck: false, headers: [], createdAt: now() - 86_400_000 * 3, updatedAt: now() - 3_600_000, hasKey: false,
+      api: null, instruct: DEFAULT_INSTRUCT, bypassStatusCheck: false, headers: [], createdAt: now() - 86_400_000 * 3, updatedAt: now() - 3_600_000, hasKey: false,
     });
     activeProfileId = id;
     connection = { profileId: id, profileName: "Local llama.cpp", state: "connected", model: "llama-3.1-8b-instruct", message: "llama.cpp server is up" };
@@ -323,13 +548,14 @@ export function createMockApi(options: MockOptions = {}): MockApi {
 
   async function stream(
     generationId: string, chatId: string, messageId: string, model: string, input: string,
-    profile: ProfileSummary, send: (event: ChatEvent) => void,
+    profile: ProfileSummary, trimmed: HistoryTrimmed | null, send: (event: ChatEvent) => void,
   ): Promise<void> {
     const control = running.get(generationId) ?? { cancelled: false };
     const reply = messages.get(chatId)?.find((m) => m.id === messageId);
     const save = (patch: Partial<StoredMessage>) => reply && Object.assign(reply, patch, { updatedAt: now() });
     send({ type: "started", generationId, chatId, messageId, model });
     const lower = input.toLowerCase();
+    if (trimmed) send({ type: "historyTrimmed", ...trimmed });
     // Like the backend: the reply starts with the prefill the model continues.
     const prefill = prefillOf(profile);
     if (prefill) {
@@ -351,8 +577,18 @@ export function createMockApi(options: MockOptions = {}): MockApi {
           save({ reasoning: (reply?.reasoning ?? "") + piece });
         }
       }
+      if (profile.source === "horde") {
+        // The Horde: a few polls in its queue, then a worker picks the request up.
+        for (const [position, waitSecs] of [[3, 30], [2, 21], [1, 12], [0, 5]] as const) {
+          if (control.cancelled) break;
+          send({ type: "queued", position, waitSecs });
+          await wait(tick * 20);
+        }
+      }
       const body = lower.includes("slow") ? `${REPLY}\n\n${REPLY}\n\n${REPLY}` : lower.includes("fail") ? REPLY.slice(0, 160) : REPLY;
-      const pieces = body.match(/[\s\S]{1,6}/g) ?? [];
+      // Sources that do not stream answer all at once.
+      const streams = sourceInfo(profile.source)?.capabilities.streaming ?? true;
+      const pieces = streams ? (body.match(/[\s\S]{1,6}/g) ?? []) : [body];
       for (const piece of pieces) {
         if (control.cancelled) break;
         if (tick > 0) await wait(tick);
@@ -390,6 +626,16 @@ export function createMockApi(options: MockOptions = {}): MockApi {
       calls.push("listSources");
       return MOCK_SOURCES;
     },
+    async listTemplates() {
+      calls.push("listTemplates");
+      return MOCK_TEMPLATES;
+    },
+    async detectServers() {
+      calls.push("detectServers");
+      // The real probe waits up to 1.5 s for the ports that do not answer.
+      await wait(latency * 3);
+      return (options.localServers ?? (options.scenario === "nolocal" ? [] : MOCK_LOCAL_SERVERS)).map((f) => ({ ...f }));
+    },
     async listProfiles() {
       calls.push("listProfiles");
       return [...profiles.values()].map(summary);
@@ -405,7 +651,13 @@ export function createMockApi(options: MockOptions = {}): MockApi {
       const profile: ProfileSummary = {
         id, name: draft.name, source: draft.source, url: normalized.url, model: draft.model || null,
         params: withoutNulls(draft.params), systemPrompt: draft.systemPrompt || null, prefill: draft.prefill || null, placeholder: draft.placeholder || null,
-        postProcessing: draft.postProcessing, bypassStatusCheck: draft.bypassStatusCheck,
+        postProcessing: draft.postProcessing, api: draft.api ?? null,
+        instruct: {
+          template: draft.instruct?.template ?? DEFAULT_INSTRUCT.template,
+          custom: draft.instruct?.custom ?? null,
+          contextSize: draft.instruct?.contextSize ?? null,
+        },
+        bypassStatusCheck: draft.bypassStatusCheck,
         headers: before?.headers ?? [], createdAt: before?.createdAt ?? now(), updatedAt: now(), hasKey: keys.has(id),
       };
       profiles.set(id, profile);
@@ -457,7 +709,8 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     async listModels(profileId) {
       calls.push(`listModels:${profileId}`);
       const profile = profileOf(profileId);
-      checkServer(profile);
+      // NovelAI's list is fixed: it needs no request (nor key).
+      if (profile.source !== "novelai") checkServer(profile);
       return MODELS[profile.source] ?? [];
     },
     async testMessage(profileId, model) {
@@ -486,8 +739,9 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     async startGeneration(request, onEvent) {
       calls.push(`startGeneration:${request.chatId ?? "new"}`);
       const profile = profileOf(request.profileId);
-      const model = request.model ?? profile.model;
-      if (!model) throw ipcError("notConfigured", `Profile “${profile.name}” has no model: pick or type one.`);
+      // The Horde takes any worker's model when none is chosen.
+      const model = request.model ?? profile.model ?? (profile.source === "horde" ? "" : null);
+      if (model === null) throw ipcError("notConfigured", `Profile “${profile.name}” has no model: pick or type one.`);
       let chatId = request.chatId;
       if (!chatId) {
         chatId = nextId("chat");
@@ -496,6 +750,14 @@ export function createMockApi(options: MockOptions = {}): MockApi {
         messages.set(chatId, []);
       }
       const list = messages.get(chatId) ?? [];
+      let trimmed: HistoryTrimmed | null = null;
+      if (usesText(profile)) {
+        trimmed = textPromptOf(profile, model, turnsOf(list, request.input)).trimmed;
+        // `trim` in the message shows the notice without a long chat.
+        if (!trimmed && request.input.toLowerCase().includes("trim")) {
+          trimmed = { dropped: 7, contextSize: profile.instruct.contextSize ?? DEFAULT_CONTEXT_SIZE };
+        }
+      }
       const user = stored(chatId, list.length, "user", request.input, "complete", null, now());
       const reply = stored(chatId, list.length + 1, "assistant", "", "streaming", model, now());
       list.push(user, reply);
@@ -504,7 +766,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
       running.set(generationId, { cancelled: false });
       const id = chatId;
       // Like the real channel: events start after the command has answered.
-      setTimeout(() => void stream(generationId, id, reply.id, model, request.input, profile, onEvent), 0);
+      setTimeout(() => void stream(generationId, id, reply.id, model, request.input, profile, trimmed, onEvent), 0);
       return { generationId, chatId, userMessageId: user.id };
     },
     async previewRequest(request) {
@@ -514,8 +776,8 @@ export function createMockApi(options: MockOptions = {}): MockApi {
       if (source?.key === "required" && !keys.has(profile.id)) {
         throw ipcError("notConfigured", `Profile “${profile.name}” has no API key, and ${source.label} needs one.`, { provider: profile.source });
       }
-      const model = request.model ?? profile.model;
-      if (!model) throw ipcError("notConfigured", `Profile “${profile.name}” has no model: pick or type one.`);
+      const model = request.model ?? profile.model ?? (profile.source === "horde" ? "" : null);
+      if (model === null) throw ipcError("notConfigured", `Profile “${profile.name}” has no model: pick or type one.`);
       const history = request.chatId ? (messages.get(request.chatId) ?? []) : [];
       return previewOf(profile, model, keys.has(profile.id), history, request.input);
     },

@@ -8,14 +8,15 @@
  *
  * Element contract (end-to-end tests rely on it): `article.message` with `data-role`,
  * `data-state` and `data-message-id`; the text in `.message-content`; reasoning in a collapsed
- * `details.reasoning`; a `.copy-message` button; errors in `.message-error`.
+ * `details.reasoning`; a `.copy-message` button; errors in `.message-error`; the queue line in
+ * `[data-testid="queue-status"]`; the "older messages were left out" notice in
+ * `[data-testid="history-trimmed"]`.
  */
 
 import type { Role } from "../api";
 import { renderMarkdown } from "../markdown";
 import { describeError } from "../state/errors";
-import type { QueuePosition } from "../state/generation";
-import { queueLabel } from "../state/generation";
+import { historyTrimmedLabel } from "../state/generation";
 import { stateLabel, type UiMessage } from "../state/messages";
 import { append, h, setData, setText, show } from "../views/dom";
 
@@ -23,14 +24,18 @@ const AUTHOR: Record<Role, string> = { user: "You", assistant: "Assistant", syst
 
 /** Extra state only a streaming reply has. */
 export interface LiveState {
-  queue: QueuePosition | null;
+  /** A line about the wait (a queue position), or null. */
+  status: string | null;
 }
 
 export class MessageView {
   readonly element: HTMLElement;
   private readonly model: HTMLElement;
   private readonly badge: HTMLElement;
-  private readonly status: HTMLElement;
+  /** The queue line, created the first time the reply waits in a queue. */
+  private status: HTMLElement | null = null;
+  /** The "older messages were left out" note, present only while there is one. */
+  private notice: HTMLElement | null = null;
   private readonly content: HTMLElement;
   private readonly error: HTMLElement;
   private reasoning: HTMLDetailsElement | null = null;
@@ -44,7 +49,6 @@ export class MessageView {
   constructor(message: UiMessage) {
     this.model = h("span", { class: "message-model" });
     this.badge = h("span", { class: "message-badge" });
-    this.status = h("p", { class: "message-status", hidden: true });
     this.content = h("div", { class: message.role === "assistant" ? "message-content markdown" : "message-content" });
     this.error = h("div", { class: "message-error", role: "note", hidden: true });
     const copy = h("button", {
@@ -62,7 +66,6 @@ export class MessageView {
         this.badge,
         copy,
       ),
-      this.status,
       this.content,
       this.error,
     );
@@ -87,14 +90,44 @@ export class MessageView {
     setText(this.badge, label ?? "");
     show(this.badge, label !== null);
 
-    const queue = live?.queue ?? null;
-    setText(this.status, queue ? queueLabel(queue) : "");
-    show(this.status, queue !== null);
+    this.updateStatus(live?.status ?? null);
+    this.updateNotice(message.historyTrimmed ? historyTrimmedLabel(message.historyTrimmed) : null);
 
     this.updateReasoning(message.reasoning ?? "", streaming && message.content === "");
     this.updateContent(message);
     this.updateError(message);
     this.raw = message.content;
+  }
+
+  /** Puts a line just above the text (below the reasoning and any line placed before it). */
+  private placeAbove(element: HTMLElement): void {
+    this.element.insertBefore(element, this.content);
+  }
+
+  private updateStatus(text: string | null): void {
+    if (text === null) {
+      if (this.status) show(this.status, false);
+      return;
+    }
+    if (!this.status) {
+      this.status = h("p", { class: "message-status", "data-testid": "queue-status" });
+      this.placeAbove(this.status);
+    }
+    setText(this.status, text);
+    show(this.status, true);
+  }
+
+  private updateNotice(text: string | null): void {
+    if (text === null) {
+      this.notice?.remove();
+      this.notice = null;
+      return;
+    }
+    if (!this.notice) {
+      this.notice = h("p", { class: "message-notice", role: "note", "data-testid": "history-trimmed" });
+      this.placeAbove(this.notice);
+    }
+    setText(this.notice, text);
   }
 
   private updateContent(message: UiMessage): void {
@@ -119,7 +152,8 @@ export class MessageView {
     if (!this.reasoning || !this.reasoningText) {
       this.reasoningText = h("div", { class: "reasoning-content" });
       this.reasoning = h("details", { class: "reasoning" }, h("summary", { text: "Reasoning" }), this.reasoningText);
-      this.element.insertBefore(this.reasoning, this.status);
+      // Reasoning comes first, above a queue line or note already there.
+      this.element.insertBefore(this.reasoning, this.status ?? this.notice ?? this.content);
     }
     show(this.reasoning, true);
     setText(this.reasoning.querySelector("summary") as HTMLElement, thinking ? "Thinking…" : "Reasoning");

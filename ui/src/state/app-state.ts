@@ -7,9 +7,11 @@
  */
 
 import type {
+  BuiltInTemplate,
   Chat,
   ConnectionChanged,
   ErrorKind,
+  Found,
   ModelInfo,
   ProfileSummary,
   RequestPreview,
@@ -45,6 +47,16 @@ export type FocusTarget = "key" | "model" | "drawer" | "composer" | "search" | "
 /** The outcome of "Test message". */
 export type TestResult = { ok: true; report: TestReport } | { ok: false; text: string };
 
+/**
+ * "Find local servers": probing the usual local ports, and what answered. `auto` marks the
+ * search the first launch runs by itself.
+ */
+export interface LocalServers {
+  readonly status: "idle" | "searching" | "done" | "failed";
+  readonly found: readonly Found[];
+  readonly auto: boolean;
+}
+
 /** Which slow operations are in flight (each shows a spinner on its own button). */
 export interface Busy {
   readonly connect: boolean;
@@ -59,6 +71,8 @@ export interface AppState {
   /** The first load finished. */
   readonly ready: boolean;
   readonly sources: readonly SourceInfo[];
+  /** The built-in instruct templates (empty until loaded). */
+  readonly templates: readonly BuiltInTemplate[];
   readonly profiles: readonly ProfileSummary[];
   /** The profile in the drawer and used for chatting; null while a new one is being filled in. */
   readonly selectedProfileId: string | null;
@@ -77,6 +91,7 @@ export interface AppState {
   readonly keyError: string | null;
   /** What normalisation changed in the saved URL, shown under the URL field. */
   readonly urlNotice: string | null;
+  readonly localServers: LocalServers;
   readonly chats: readonly Chat[];
   readonly chatFilter: string;
   /** Bumped on every chat switch, so a reply streaming into an old chat stays out of view. */
@@ -110,6 +125,7 @@ export function initialState(): AppState {
   return {
     ready: false,
     sources: [],
+    templates: [],
     profiles: [],
     selectedProfileId: null,
     connection: IDLE_CONNECTION,
@@ -121,6 +137,7 @@ export function initialState(): AppState {
     keySaves: 0,
     keyError: null,
     urlNotice: null,
+    localServers: { status: "idle", found: [], auto: false },
     chats: [],
     chatFilter: "",
     chatSession: 0,

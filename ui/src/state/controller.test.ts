@@ -2,9 +2,11 @@
 // replies (finish, stop, failure) and tray actions.
 
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createMockApi, type MockApi } from "../dev/mock-api";
+import { createMockApi, MOCK_LOCAL_SERVERS, type MockApi } from "../dev/mock-api";
 import type { ProviderKind } from "../api";
 import { selectedProfile } from "./app-state";
+import { liveStatus } from "./generation";
+import { draftFromProfile } from "./profile-form";
 import { Controller, type ProfileForm } from "./controller";
 
 const NOW = 1_000_000;
@@ -68,6 +70,117 @@ describe("start-up", () => {
     expect(controller.store.get().selectedProfileId).toBe("profile-local");
     await vi.waitFor(() => expect(controller.store.get().connection.state).toBe("connected"));
     expect(api.calls.filter((call) => call.startsWith("connect"))).toHaveLength(1);
+  });
+});
+
+describe("text completion", () => {
+  it("loads the built-in instruct templates at start", async () => {
+    const { controller } = await started();
+    expect(controller.store.get().templates.map((t) => t.kind)).toEqual(["chat-ml", "alpaca", "llama3", "mistral", "vicuna", "none"]);
+  });
+
+  it("saves the API and instruct settings with the profile", async () => {
+    const { controller } = await started();
+    const form = newForm("custom", "http://127.0.0.1:8080/v1");
+    form.draft.api = "textCompletion";
+    form.draft.instruct = { template: "alpaca", custom: null, contextSize: 2048 };
+    expect(await controller.connect(form)).toBe(true);
+    const profile = selectedProfile(controller.store.get());
+    expect(profile?.api).toBe("textCompletion");
+    expect(profile?.instruct).toEqual({ template: "alpaca", custom: null, contextSize: 2048 });
+  });
+
+  it("keeps the history-trimmed notice on the finished reply", async () => {
+    const { controller } = await started();
+    await controller.connect(newForm("koboldcpp", "http://127.0.0.1:5001"));
+    await controller.send("Please trim the story");
+    await replyEnded(controller);
+    const reply = controller.store.get().messages.at(-1);
+    expect(reply?.state).toBe("complete");
+    expect(reply?.historyTrimmed).toEqual({ dropped: 7, contextSize: 4096 });
+  });
+
+  it("shows the Horde's queue position as it changes, then the whole reply", async () => {
+    const { controller } = await started();
+    await controller.connect(newForm("horde", "https://aihorde.net/api/v2"));
+    expect(selectedProfile(controller.store.get())?.model).toBe("koboldcpp/L3-8B-Stheno-v3.2");
+    const seen: string[] = [];
+    controller.store.subscribe((state) => {
+      const status = state.generation && liveStatus(state.generation);
+      if (status && seen.at(-1) !== status) seen.push(status);
+    });
+    await controller.send("Tell me a story");
+    await replyEnded(controller);
+    expect(seen).toEqual([
+      "In the Horde's queue: position 3, about 30 s",
+      "In the Horde's queue: position 2, about 21 s",
+      "In the Horde's queue: position 1, about 12 s",
+      "A Horde worker is writing the reply, about 5 s",
+    ]);
+    expect(controller.store.get().messages.at(-1)?.content).toContain("Server-sent events");
+  });
+});
+
+describe("profile edits", () => {
+  it("forget the model list when the source changes", async () => {
+    const { controller } = await started();
+    await controller.connect(newForm("custom", "http://127.0.0.1:8080/v1"));
+    expect(controller.store.get().models?.length).toBe(2);
+    const profile = selectedProfile(controller.store.get())!;
+    await controller.saveEdits({ draft: { ...draftFromProfile(profile), name: "Renamed" }, key: "" });
+    expect(controller.store.get().models?.length).toBe(2);
+    await controller.saveEdits({ draft: { ...draftFromProfile(selectedProfile(controller.store.get())!), source: "horde" }, key: "" });
+    expect(selectedProfile(controller.store.get())?.source).toBe("horde");
+    expect(controller.store.get().models).toBeNull();
+  });
+});
+
+describe("local servers", () => {
+  it("are looked for once, by themselves, on first launch", async () => {
+    const { api, controller } = await started();
+    await vi.waitFor(() => expect(controller.store.get().localServers.status).toBe("done"));
+    expect(controller.store.get().localServers).toEqual({ status: "done", found: MOCK_LOCAL_SERVERS, auto: true });
+    expect(api.calls.filter((c) => c === "detectServers")).toHaveLength(1);
+  });
+
+  it("are not looked for by themselves once there are profiles", async () => {
+    const { api, controller } = await started({ scenario: "chat" });
+    expect(controller.store.get().localServers.status).toBe("idle");
+    expect(api.calls).not.toContain("detectServers");
+  });
+
+  it("are looked for on request, showing the search while it runs", async () => {
+    const { controller } = await started({ scenario: "chat", localServers: [] });
+    const searching = controller.findLocalServers();
+    expect(controller.store.get().localServers).toEqual({ status: "searching", found: [], auto: false });
+    expect(await searching).toEqual([]);
+    expect(controller.store.get().localServers).toEqual({ status: "done", found: [], auto: false });
+  });
+
+  it("report a failed search in the banner, unless it ran by itself", async () => {
+    const { api, controller } = await started({ scenario: "chat" });
+    vi.spyOn(api, "detectServers").mockRejectedValue({ kind: "internal", message: "The probe could not start." });
+    await controller.findLocalServers();
+    expect(controller.store.get().localServers.status).toBe("failed");
+    expect(controller.store.get().banner?.text).toBe("The probe could not start.");
+    controller.dismissBanner();
+    await controller.findLocalServers({ auto: true });
+    expect(controller.store.get().banner).toBeNull();
+  });
+
+  it("become a selected, connected profile with Add", async () => {
+    const { api, controller } = await started();
+    await vi.waitFor(() => expect(controller.store.get().localServers.status).toBe("done"));
+    const save = vi.spyOn(api, "saveProfile");
+    expect(await controller.addFoundServer(MOCK_LOCAL_SERVERS[0]!)).toBe(true);
+    expect(save).toHaveBeenCalledWith(expect.objectContaining({
+      id: null, name: "KoboldCpp (5001)", source: "koboldcpp", url: "http://127.0.0.1:5001",
+      model: "koboldcpp/Mistral-7B-Instruct-v0.3.Q4_K_M", params: {}, api: null,
+    }));
+    const state = controller.store.get();
+    const profile = selectedProfile(state);
+    expect(profile?.name).toBe("KoboldCpp (5001)");
+    expect(state.connection).toMatchObject({ state: "connected", profileId: profile?.id });
   });
 });
 
@@ -357,6 +470,20 @@ describe("what will be sent", () => {
     await controller.send("Hello");
     await replyEnded(controller);
     expect(controller.store.get().messages.at(-1)?.content.startsWith("Certainly!Server-sent")).toBe(true);
+  });
+
+  it("shows a text-completion prompt written with the profile's instruct template", async () => {
+    const { controller } = await started();
+    const form = newForm("koboldcpp", "http://127.0.0.1:5001");
+    form.draft.instruct = { template: "alpaca", custom: null, contextSize: null };
+    form.draft.systemPrompt = "Be brief.";
+    await controller.connect(form);
+    await controller.previewRequest("Hello");
+    const preview = controller.store.get().requestPreview!;
+    expect(preview.url).toBe("http://127.0.0.1:5001/api/extra/generate/stream");
+    const body = JSON.parse(preview.body) as { prompt: string; stop_sequence: string[] };
+    expect(body.prompt).toBe("Be brief.\n\n### Instruction:\nHello\n\n### Response:\n");
+    expect(body.stop_sequence).toEqual(["### Instruction:", "### Response:"]);
   });
 
   it("reports a refused preview in the banner and opens nothing", async () => {

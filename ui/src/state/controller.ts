@@ -12,6 +12,7 @@ import type {
   ChatEvent,
   ConnectionChanged,
   ErrorKind,
+  Found,
   IpcError,
   ModelInfo,
   NormalizedUrl,
@@ -41,7 +42,7 @@ import {
   requestStop,
 } from "./generation";
 import { fromGeneration, fromStored, pendingUserMessage, type UiMessage } from "./messages";
-import { draftDiffers, draftFromProfile, uniqueName } from "./profile-form";
+import { draftDiffers, draftForFound, draftFromProfile, uniqueName } from "./profile-form";
 import { Store } from "./store";
 
 /** What the drawer's form holds when an action needs it. */
@@ -96,8 +97,9 @@ export class Controller {
   }
 
   private async load(): Promise<void> {
-    const [sources, profiles, status] = await Promise.all([
+    const [sources, templates, profiles, status] = await Promise.all([
       this.api.listSources().catch((error: unknown) => (this.handleError(error), [])),
+      this.api.listTemplates().catch((error: unknown) => (this.handleError(error), [])),
       this.api.listProfiles().catch((error: unknown) => (this.handleError(error), [])),
       this.api.appState().catch((error: unknown) => (this.handleError(error), null)),
     ]);
@@ -108,6 +110,7 @@ export class Controller {
     this.store.update({
       ready: true,
       sources,
+      templates,
       profiles,
       selectedProfileId: selected,
       connection,
@@ -115,6 +118,8 @@ export class Controller {
       drawerOpen: profiles.length === 0 || connection.state === "failed",
     });
     void this.refreshChats();
+    // First launch: look for servers on this computer once, and offer what answers.
+    if (profiles.length === 0 && this.state.localServers.status === "idle") void this.findLocalServers({ auto: true });
     if (selected && connection.state === "idle") {
       // Like reopening a chat site: reconnect to the profile used last, so the status light
       // and the model list are live without a click.
@@ -341,6 +346,43 @@ export class Controller {
     }
   }
 
+  /**
+   * "Find local servers": probes this computer's usual ports (about 1.5 s) and lists what
+   * answered. `auto` marks the search the first launch runs by itself.
+   */
+  async findLocalServers(options: { auto?: boolean } = {}): Promise<readonly Found[]> {
+    if (this.state.localServers.status === "searching") return this.state.localServers.found;
+    const auto = options.auto ?? false;
+    this.store.update({ localServers: { status: "searching", found: [], auto } });
+    try {
+      const found = await this.api.detectServers();
+      this.store.update({ localServers: { status: "done", found, auto } });
+      return found;
+    } catch (error) {
+      this.store.update({ localServers: { status: "failed", found: [], auto } });
+      // The automatic search is a convenience: its failure is not worth a banner.
+      if (!auto) this.handleError(error);
+      return [];
+    }
+  }
+
+  /** Saves a profile for a found server, selects it and connects. */
+  async addFoundServer(found: Found): Promise<boolean> {
+    const draft = draftForFound(found, this.state.profiles.map((p) => p.name));
+    let profile: ProfileSummary;
+    try {
+      const saved = await this.serial(() => this.api.saveProfile(draft));
+      profile = saved.profile;
+    } catch (error) {
+      this.handleError(error);
+      return false;
+    }
+    this.upsertProfile(profile);
+    await this.selectProfile(profile.id, { connect: true });
+    const { connection } = this.state;
+    return connection.profileId === profile.id && connection.state === "connected";
+  }
+
   /** The normalised form of a URL, for the live preview under the URL field. */
   previewUrl(source: ProviderKind, url: string): Promise<NormalizedUrl> {
     return this.api.previewUrl(source, url);
@@ -367,6 +409,12 @@ export class Controller {
       profile = saved.profile;
       this.upsertProfile(profile);
       this.store.update({ urlNotice: changesNotice(saved.urlChanges) ?? this.state.urlNotice });
+      const { connection } = this.state;
+      if (connection.profileId === profile.id && connection.state === "connected" && connection.model !== profile.model) {
+        this.setConnection({ ...connection, model: profile.model });
+      }
+      // Another source serves other models: the old list no longer applies.
+      if (profile.source !== existing.source && this.state.selectedProfileId === profile.id) this.store.update({ models: null });
     } else {
       profile = existing;
     }
@@ -490,7 +538,7 @@ export class Controller {
     const n = ++this.seq;
     const userKey = `local-user-${n}`;
     const session = this.state.chatSession;
-    const generation = createGeneration(`local-reply-${n}`, profile.model, this.state.chatId);
+    const generation = createGeneration(`local-reply-${n}`, profile.model, this.state.chatId, profile.source);
     this.store.update((s) => ({
       messages: [...s.messages, pendingUserMessage(userKey, input)],
       generation,

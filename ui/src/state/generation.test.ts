@@ -8,6 +8,8 @@ import {
   createGeneration,
   failToStart,
   type Generation,
+  historyTrimmedLabel,
+  liveStatus,
   queueLabel,
   requestStop,
 } from "./generation";
@@ -42,9 +44,42 @@ describe("applyEvent", () => {
   it("shows the queue position until text arrives", () => {
     const queued = run([started, { type: "queued", position: 4, waitSecs: 19.6 }]);
     expect(queued.queue).toEqual({ position: 4, waitSecs: 19.6 });
-    expect(queueLabel(queued.queue!)).toBe("queued: position 4, about 20 s");
-    expect(queueLabel({ position: 2, waitSecs: null })).toBe("queued: position 2");
+    expect(queueLabel(queued.queue!)).toBe("In the queue: position 4, about 20 s");
+    expect(queueLabel({ position: 2, waitSecs: null })).toBe("In the queue: position 2");
     expect(applyEvent(queued, delta("x")).queue).toBeNull();
+  });
+
+  it("names the Horde's queue, and says when a worker has the request", () => {
+    const horde = createGeneration("local-1", "m", null, "horde");
+    expect(horde.source).toBe("horde");
+    expect(liveStatus(run([started], horde))).toBeNull();
+    const queued = run([started, { type: "queued", position: 3, waitSecs: 30 }], horde);
+    expect(liveStatus(queued)).toBe("In the Horde's queue: position 3, about 30 s");
+    const later = applyEvent(queued, { type: "queued", position: 1, waitSecs: 9.6 });
+    expect(liveStatus(later)).toBe("In the Horde's queue: position 1, about 10 s");
+    expect(liveStatus(applyEvent(later, { type: "queued", position: 0, waitSecs: 4 }))).toBe("A Horde worker is writing the reply, about 4 s");
+    expect(queueLabel({ position: 0, waitSecs: 0 }, "horde")).toBe("A Horde worker is writing the reply");
+    expect(queueLabel({ position: 0, waitSecs: null })).toBe("The server is writing the reply");
+    expect(liveStatus(applyEvent(later, delta("Once upon")))).toBeNull();
+  });
+
+  it("keeps the history-trimmed notice through the end of the reply", () => {
+    const g = run([
+      started,
+      { type: "historyTrimmed", dropped: 7, contextSize: 4096 },
+      delta("Hi"),
+      { type: "finished", stopReason: "stop", messageId: "m2" },
+    ]);
+    expect(g.historyTrimmed).toEqual({ dropped: 7, contextSize: 4096 });
+    expect(fromGeneration(g).historyTrimmed).toEqual({ dropped: 7, contextSize: 4096 });
+    expect(run([started]).historyTrimmed).toBeNull();
+    const stopped = run([started, { type: "historyTrimmed", dropped: 1, contextSize: 2048 }, { type: "cancelled", messageId: "m2" }]);
+    expect(fromGeneration(stopped).historyTrimmed?.dropped).toBe(1);
+  });
+
+  it("says how many older messages were left out, and of what context", () => {
+    expect(historyTrimmedLabel({ dropped: 7, contextSize: 4096 })).toBe("7 older messages were left out to fit the 4096-token context.");
+    expect(historyTrimmedLabel({ dropped: 1, contextSize: 8192 })).toBe("1 older message was left out to fit the 8192-token context.");
   });
 
   it("records usage", () => {

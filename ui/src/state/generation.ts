@@ -7,15 +7,18 @@
  * - exactly one terminal event counts (`finished`, `failed`, `cancelled`); anything after it is
  *   ignored, so a late delta cannot change a finished reply;
  * - a stop keeps the partial text and marks it `stopped`;
- * - a failure keeps the partial text and the error, marked `failed`.
+ * - a failure keeps the partial text and the error, marked `failed`;
+ * - a `historyTrimmed` notice stays with the reply after it ends.
  * Functions never mutate their input; they return the same object when nothing changed.
  */
 
 import type {
   ChatEvent,
   GenerationStarted,
+  HistoryTrimmed,
   IpcError,
   MessageState,
+  ProviderKind,
   StopReason,
   Usage,
 } from "../api";
@@ -39,12 +42,16 @@ export interface Generation {
   /** The stored reply, once known. */
   readonly messageId: string | null;
   readonly model: string | null;
+  /** The source of the profile that sent it (names the queue, for one). */
+  readonly source: ProviderKind | null;
   /** Reply text received so far. */
   readonly content: string;
   /** Reasoning text received so far. */
   readonly reasoning: string;
   /** Set while waiting in a queue; cleared by the first text. */
   readonly queue: QueuePosition | null;
+  /** The oldest messages were left out of the prompt to fit the context (text completion). */
+  readonly historyTrimmed: HistoryTrimmed | null;
   readonly usage: Usage | null;
   /** `streaming` until the terminal event, then `complete`, `stopped` or `failed`. */
   readonly state: MessageState;
@@ -59,7 +66,12 @@ export interface Generation {
 }
 
 /** A new generation waiting for its first event. */
-export function createGeneration(localId: string, model: string | null, chatId: string | null): Generation {
+export function createGeneration(
+  localId: string,
+  model: string | null,
+  chatId: string | null,
+  source: ProviderKind | null = null,
+): Generation {
   return {
     localId,
     generationId: null,
@@ -67,9 +79,11 @@ export function createGeneration(localId: string, model: string | null, chatId: 
     userMessageId: null,
     messageId: null,
     model,
+    source,
     content: "",
     reasoning: "",
     queue: null,
+    historyTrimmed: null,
     usage: null,
     state: "streaming",
     stopReason: null,
@@ -92,6 +106,8 @@ export function applyEvent(generation: Generation, event: ChatEvent): Generation
         messageId: event.messageId,
         model: event.model || generation.model,
       };
+    case "historyTrimmed":
+      return { ...generation, historyTrimmed: { dropped: event.dropped, contextSize: event.contextSize } };
     case "queued":
       return { ...generation, queue: { position: event.position, waitSecs: event.waitSecs } };
     case "delta":
@@ -160,9 +176,28 @@ export function isStopped(generation: Generation): boolean {
   return generation.done && generation.state === "stopped";
 }
 
-/** "queued: position 4, about 20 s". */
-export function queueLabel(queue: QueuePosition): string {
-  if (queue.waitSecs === null) return `queued: position ${queue.position}`;
-  const secs = Math.max(0, Math.round(queue.waitSecs));
-  return `queued: position ${queue.position}, about ${secs} s`;
+/**
+ * Where a queued reply stands: "In the Horde's queue: position 3, about 30 s"; position 0 means a
+ * worker has picked it up ("A Horde worker is writing the reply, about 12 s").
+ */
+export function queueLabel(queue: QueuePosition, source: ProviderKind | null = null): string {
+  const horde = source === "horde";
+  const secs = queue.waitSecs === null ? 0 : Math.max(0, Math.round(queue.waitSecs));
+  const eta = secs > 0 ? `, about ${secs} s` : "";
+  if (queue.position <= 0) {
+    return `${horde ? "A Horde worker" : "The server"} is writing the reply${eta}`;
+  }
+  return `In ${horde ? "the Horde's" : "the"} queue: position ${queue.position}${eta}`;
+}
+
+/** The line shown above a streaming reply while it waits, or null. */
+export function liveStatus(generation: Generation): string | null {
+  return generation.queue ? queueLabel(generation.queue, generation.source) : null;
+}
+
+/** "7 older messages were left out to fit the 4096-token context." */
+export function historyTrimmedLabel(trimmed: HistoryTrimmed): string {
+  const n = trimmed.dropped;
+  const what = n === 1 ? "1 older message was" : `${n} older messages were`;
+  return `${what} left out to fit the ${trimmed.contextSize}-token context.`;
 }

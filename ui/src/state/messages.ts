@@ -5,7 +5,7 @@
  * rendered elements can be cached by it instead of by position.
  */
 
-import type { IpcError, MessageState, Role, StopReason, StoredMessage, Usage } from "../api";
+import type { HistoryTrimmed, IpcError, MessageState, Role, StopReason, StoredMessage, Usage } from "../api";
 import type { Generation } from "./generation";
 
 /** One message in the conversation view. */
@@ -21,6 +21,8 @@ export interface UiMessage {
   readonly error: IpcError | null;
   readonly stopReason: StopReason | null;
   readonly usage: Usage | null;
+  /** Older messages left out of this reply's prompt (known only for replies of this session). */
+  readonly historyTrimmed: HistoryTrimmed | null;
 }
 
 /** A message loaded from the store. */
@@ -36,6 +38,7 @@ export function fromStored(message: StoredMessage): UiMessage {
     error: message.error,
     stopReason: null,
     usage: null,
+    historyTrimmed: null,
   };
 }
 
@@ -52,6 +55,7 @@ export function pendingUserMessage(localKey: string, content: string): UiMessage
     error: null,
     stopReason: null,
     usage: null,
+    historyTrimmed: null,
   };
 }
 
@@ -71,6 +75,7 @@ export function fromGeneration(generation: Generation): UiMessage {
     error: generation.error,
     stopReason: generation.stopReason,
     usage: generation.usage,
+    historyTrimmed: generation.historyTrimmed,
   };
 }
 

@@ -3,21 +3,27 @@
 
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { AppError, type RequestPreview } from "../api";
-import { createMockApi, type MockApi } from "../dev/mock-api";
+import { createMockApi, MOCK_LOCAL_SERVERS, type MockApi, type MockOptions } from "../dev/mock-api";
+import { selectedProfile } from "../state/app-state";
 import { Controller } from "../state/controller";
 import { mountApp } from "./app-view";
+import { NO_LOCAL_SERVERS, SEARCHING_LOCAL_SERVERS } from "./connect-panel";
 
 const REQUIRED_IDS = [
   "source", "url", "url-preview", "api-key", "key-status", "key-error", "clear-key", "connect", "bypass",
   "model-select", "model-input", "test-message", "test-result", "status-light", "status-text", "profile-name",
   "save-profile", "profile-switcher", "composer", "send", "stop", "messages", "new-chat", "chat-list",
   "drawer-toggle", "banner", "prefill", "preview-request", "request-preview", "request-preview-close",
+  "find-servers", "find-servers-status", "found-servers", "api-choice", "api-chat-completion", "api-text-completion",
+  "instruct-template", "instruct-reset", "context-size", "model-multi",
 ];
 
 let unmount: (() => void) | null = null;
 
-async function mount(scenario = "", tick = 0): Promise<{ api: MockApi; controller: Controller; root: HTMLElement }> {
-  const api = createMockApi({ scenario, tick, latency: 0 });
+async function mount(
+  scenario = "", tick = 0, options: MockOptions = {},
+): Promise<{ api: MockApi; controller: Controller; root: HTMLElement }> {
+  const api = createMockApi({ scenario, tick, latency: 0, ...options });
   const controller = new Controller(api);
   const root = document.createElement("div");
   root.id = "app";
@@ -83,13 +89,22 @@ describe("the window", () => {
     const groups = [...$<HTMLSelectElement>("source").querySelectorAll("optgroup")].map((g) => g.label);
     expect(groups).toEqual(["Chat completion", "Text completion"]);
     const kobold = $("source").querySelector<HTMLOptionElement>('option[value="kobold"]');
-    expect(kobold?.disabled).toBe(true);
-    expect(kobold?.textContent).toBe("KoboldAI United (coming soon)");
+    expect(kobold?.disabled).toBe(false);
+    expect(kobold?.textContent).toBe("KoboldAI United");
+    expect(kobold?.parentElement?.getAttribute("label")).toBe("Text completion");
     const claude = $("source").querySelector<HTMLOptionElement>('option[value="claude"]');
     expect(claude?.disabled).toBe(false);
     expect(claude?.textContent).toBe("Anthropic Claude");
     expect($<HTMLInputElement>("url").value).toBe("https://api.openai.com/v1");
     expect($("api-key-need").textContent).toBe("(required)");
+  });
+
+  it("disables a source this version cannot talk to yet", async () => {
+    const { controller } = await mount();
+    controller.store.update((s) => ({ sources: s.sources.map((x) => (x.kind === "mistral" ? { ...x, supported: false } : x)) }));
+    const mistral = $("source").querySelector<HTMLOptionElement>('option[value="mistral"]');
+    expect(mistral?.disabled).toBe(true);
+    expect(mistral?.textContent).toBe("Mistral AI (coming soon)");
   });
 
   it("prefills the URL from the source unless the person typed one", async () => {
@@ -424,5 +439,308 @@ describe("what will be sent", () => {
     expect($("banner").dataset.kind).toBe("modelNotFound");
     expect($("request-preview").hidden).toBe(true);
     expect($("preview-request").getAttribute("aria-busy")).toBe("false");
+  });
+});
+
+/** The selected profile as saved. */
+function saved(controller: Controller) {
+  return selectedProfile(controller.store.get());
+}
+
+/** Sets a field's value and fires `change`, as leaving an edited field does. */
+function edit(input: HTMLInputElement | HTMLTextAreaElement, value: string): void {
+  type(input, value);
+  input.dispatchEvent(new Event("change", { bubbles: true }));
+}
+
+async function connected(): Promise<void> {
+  await vi.waitFor(() => expect($("status-light").dataset.state).toBe("connected"));
+}
+
+const visible = (id: string): boolean => !$(id).hidden;
+
+describe("find local servers", () => {
+  it("looks by itself on first launch and lists each server with its summary, URL and Add", async () => {
+    await mount();
+    await vi.waitFor(() => expect(document.querySelectorAll('[data-testid="found-server"]').length).toBe(2));
+    expect(document.querySelector('[data-testid="find-servers"]')).toBe($("find-servers"));
+    expect($("find-servers-status").textContent).toBe("Found 2 servers: add one to connect to it.");
+    const rows = [...document.querySelectorAll<HTMLElement>('[data-testid="found-server"]')];
+    expect(rows[0]?.textContent).toContain(MOCK_LOCAL_SERVERS[0]!.summary);
+    expect(rows[0]?.textContent).toContain("http://127.0.0.1:5001");
+    expect(rows[1]?.textContent).toContain("Ollama 0.5.7 with models llama3.2:3b, qwen2.5:7b");
+    expect(rows.every((row) => row.querySelector('[data-testid="found-server-add"]')?.textContent === "Add")).toBe(true);
+  });
+
+  it("adds a found server as a profile, selects it and connects", async () => {
+    const { controller } = await mount();
+    await vi.waitFor(() => expect(document.querySelectorAll('[data-testid="found-server-add"]').length).toBe(2));
+    const add = document.querySelector<HTMLButtonElement>('[data-testid="found-server-add"]')!;
+    add.focus();
+    add.click();
+    await connected();
+    expect(saved(controller)).toMatchObject({ name: "KoboldCpp (5001)", source: "koboldcpp", url: "http://127.0.0.1:5001", model: "koboldcpp/Mistral-7B-Instruct-v0.3.Q4_K_M" });
+    expect($<HTMLInputElement>("profile-name").value).toBe("KoboldCpp (5001)");
+    expect($<HTMLSelectElement>("source").value).toBe("koboldcpp");
+    expect($<HTMLSelectElement>("profile-switcher").value).toBe(saved(controller)?.id);
+    const first = document.querySelector<HTMLButtonElement>('[data-testid="found-server-add"]')!;
+    expect(first.textContent).toBe("Added");
+    expect(first.getAttribute("aria-disabled")).toBe("true");
+    expect(document.activeElement).toBe(first);
+    first.click();
+    expect(controller.store.get().profiles.length).toBe(1);
+  });
+
+  it("fills the added profile in even while the source list has focus", async () => {
+    const { controller } = await mount();
+    await vi.waitFor(() => expect(document.querySelectorAll('[data-testid="found-server-add"]').length).toBe(2));
+    $("source").focus();
+    document.querySelectorAll<HTMLButtonElement>('[data-testid="found-server-add"]')[1]!.click();
+    await connected();
+    expect($<HTMLSelectElement>("source").value).toBe("custom");
+    expect($<HTMLInputElement>("url").value).toBe("http://127.0.0.1:11434/v1");
+    expect(saved(controller)).toMatchObject({ name: "Ollama (11434)", source: "custom", model: "llama3.2:3b" });
+  });
+
+  it("shows that it is looking, then what it found, when asked", async () => {
+    const { api } = await mount("chat");
+    expect(visible("found-servers")).toBe(false);
+    expect($("find-servers-status").textContent).toBe("");
+    let answer: (found: typeof MOCK_LOCAL_SERVERS) => void = () => undefined;
+    vi.spyOn(api, "detectServers").mockReturnValue(new Promise((resolve) => (answer = resolve)));
+    $("find-servers").click();
+    expect($("find-servers-status").textContent).toBe(SEARCHING_LOCAL_SERVERS);
+    expect($("find-servers").getAttribute("aria-busy")).toBe("true");
+    answer([MOCK_LOCAL_SERVERS[1]!]);
+    await vi.waitFor(() => expect($("find-servers").getAttribute("aria-busy")).toBe("false"));
+    expect($("find-servers-status").textContent).toBe("Found a server: add one to connect to it.");
+    expect(document.querySelectorAll('[data-testid="found-server"]').length).toBe(1);
+  });
+
+  it("says which ports it tried when nothing answered", async () => {
+    await mount("nolocal");
+    await vi.waitFor(() => expect($("find-servers-status").textContent).toBe(NO_LOCAL_SERVERS));
+    expect(NO_LOCAL_SERVERS).toBe(
+      "No local servers found on the usual ports (KoboldCpp 5001, Oobabooga/TabbyAPI 5000, llama.cpp 8080, Ollama 11434, LM Studio 1234, vLLM 8000).",
+    );
+    expect(visible("found-servers")).toBe(false);
+    expect(document.querySelectorAll('[data-testid="found-server"]').length).toBe(0);
+  });
+});
+
+describe("the API choice", () => {
+  it("shows for sources that serve both APIs, the default marked and chosen", async () => {
+    await mount();
+    choose($<HTMLSelectElement>("source"), "openai");
+    expect(visible("api-choice")).toBe(false);
+    expect(visible("instruct-section")).toBe(false);
+    choose($<HTMLSelectElement>("source"), "custom");
+    expect(visible("api-choice")).toBe(true);
+    expect($("api-choice").querySelector("legend")?.textContent).toBe("API");
+    expect($("api-chat-completion-text").textContent).toBe("Chat completion (default)");
+    expect($("api-text-completion-text").textContent).toBe("Text completion");
+    expect($<HTMLInputElement>("api-chat-completion").checked).toBe(true);
+    choose($<HTMLSelectElement>("source"), "ooba");
+    expect($<HTMLInputElement>("api-text-completion").checked).toBe(true);
+    expect($("api-text-completion-text").textContent).toBe("Text completion (default)");
+    expect(visible("instruct-section")).toBe(true);
+    expect($("source-note").textContent).toMatch(/^Text completion/);
+  });
+
+  it("switches the form between chat and text completion and saves the choice (null for the default)", async () => {
+    const { controller } = await mount();
+    choose($<HTMLSelectElement>("source"), "custom");
+    expect(visible("post-processing-field")).toBe(true);
+    $<HTMLInputElement>("api-text-completion").click();
+    expect(visible("instruct-section")).toBe(true);
+    expect(visible("post-processing-field")).toBe(false);
+    expect(visible("placeholder-field")).toBe(false);
+    expect($("source-note").textContent).toMatch(/^Text completion/);
+    $<HTMLFormElement>("connect-form").requestSubmit();
+    await connected();
+    expect(saved(controller)?.api).toBe("textCompletion");
+    $<HTMLInputElement>("api-chat-completion").click();
+    await vi.waitFor(() => expect(saved(controller)?.api).toBeNull());
+    expect(visible("instruct-section")).toBe(false);
+    expect(visible("post-processing-field")).toBe(true);
+  });
+
+  it("keeps the radios reachable and labelled", async () => {
+    await mount();
+    choose($<HTMLSelectElement>("source"), "tabby");
+    for (const id of ["api-chat-completion", "api-text-completion"]) {
+      const radio = $<HTMLInputElement>(id);
+      expect(radio.name).toBe("api");
+      expect(radio.tabIndex).toBe(0);
+      expect(radio.closest("label")?.htmlFor).toBe(id);
+    }
+  });
+});
+
+describe("the instruct template", () => {
+  it("lists the built-in templates and shows the chosen one in the editor", async () => {
+    const { controller } = await mount();
+    choose($<HTMLSelectElement>("source"), "koboldcpp");
+    const select = $<HTMLSelectElement>("instruct-template");
+    expect([...select.options].map((o) => o.textContent)).toEqual(["ChatML", "Alpaca", "Llama 3", "Mistral", "Vicuna", "None (plain “Name: text”)"]);
+    expect(select.value).toBe("chat-ml");
+    expect($<HTMLTextAreaElement>("instruct-user-prefix").value).toBe("<|im_start|>user\n");
+    choose(select, "alpaca");
+    expect($<HTMLTextAreaElement>("instruct-user-prefix").value).toBe("### Instruction:\n");
+    expect($<HTMLTextAreaElement>("instruct-stop").value).toBe("### Instruction:\n### Response:");
+    expect(visible("instruct-reset")).toBe(false);
+    $<HTMLFormElement>("connect-form").requestSubmit();
+    await connected();
+    expect(saved(controller)?.instruct).toEqual({ template: "alpaca", custom: null, contextSize: null });
+  });
+
+  it("saves an edited template as custom, and Reset goes back to the built-in", async () => {
+    const { controller } = await mount();
+    choose($<HTMLSelectElement>("source"), "koboldcpp");
+    $<HTMLFormElement>("connect-form").requestSubmit();
+    await connected();
+    expect($("instruct-editor").querySelector("summary")?.textContent).toBe("Edit template");
+    edit($<HTMLTextAreaElement>("instruct-user-prefix"), "<|im_start|>human\n");
+    const select = $<HTMLSelectElement>("instruct-template");
+    expect(select.value).toBe("custom");
+    expect(select.selectedOptions[0]?.textContent).toBe("Custom (edited)");
+    expect(visible("instruct-reset")).toBe(true);
+    await vi.waitFor(() => expect(saved(controller)?.instruct.custom?.userPrefix).toBe("<|im_start|>human\n"));
+    expect(saved(controller)?.instruct.template).toBe("chat-ml");
+
+    edit($<HTMLTextAreaElement>("instruct-stop"), "<|im_end|>\n\\nUser:");
+    await vi.waitFor(() => expect(saved(controller)?.instruct.custom?.stop).toEqual(["<|im_end|>", "\nUser:"]));
+
+    $("instruct-reset").click();
+    expect(select.value).toBe("chat-ml");
+    expect([...select.options].some((o) => o.value === "custom")).toBe(false);
+    expect($<HTMLTextAreaElement>("instruct-user-prefix").value).toBe("<|im_start|>user\n");
+    expect(visible("instruct-reset")).toBe(false);
+    expect(document.activeElement).toBe(select);
+    await vi.waitFor(() => expect(saved(controller)?.instruct.custom).toBeNull());
+  });
+
+  it("saves the context size, empty for the server's", async () => {
+    const { controller } = await mount();
+    choose($<HTMLSelectElement>("source"), "koboldcpp");
+    $<HTMLFormElement>("connect-form").requestSubmit();
+    await connected();
+    const size = $<HTMLInputElement>("context-size");
+    expect(document.querySelector('label[for="context-size"]')?.textContent).toBe("Context size (tokens)");
+    expect(size.placeholder).toBe("the server's (or 4096)");
+    edit(size, "8192");
+    await vi.waitFor(() => expect(saved(controller)?.instruct.contextSize).toBe(8192));
+    edit(size, "");
+    await vi.waitFor(() => expect(saved(controller)?.instruct.contextSize).toBeNull());
+  });
+});
+
+describe("sampler fields", () => {
+  it("shows exactly the settings the source accepts", async () => {
+    const { controller } = await mount();
+    for (const kind of ["openai", "claude", "koboldcpp", "horde", "novelai", "ooba"]) {
+      choose($<HTMLSelectElement>("source"), kind);
+      const info = controller.store.get().sources.find((s) => s.kind === kind)!;
+      const shown = [...document.querySelectorAll<HTMLElement>('.param-grid > .field, #param-stop-field')]
+        .filter((f) => !f.hidden)
+        .map((f) => f.id);
+      const expected = info.samplers.map((s) => `param-${s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}-field`);
+      expect(shown.sort(), kind).toEqual(expected.sort());
+    }
+    choose($<HTMLSelectElement>("source"), "koboldcpp");
+    expect(document.querySelector('label[for="param-typical-p"]')?.textContent).toBe("Typical P");
+    expect(document.querySelector('label[for="param-repetition-penalty-range"]')?.textContent).toBe("Repetition range (tokens)");
+    const topP = $<HTMLInputElement>("param-top-p");
+    expect([topP.min, topP.max, topP.step]).toEqual(["0", "1", "0.01"]);
+  });
+
+  it("saves only what the new source supports after a source switch", async () => {
+    const { controller } = await mount();
+    choose($<HTMLSelectElement>("source"), "custom");
+    type($<HTMLInputElement>("param-presence-penalty"), "0.5");
+    type($<HTMLInputElement>("param-temperature"), "0.9");
+    $<HTMLFormElement>("connect-form").requestSubmit();
+    await connected();
+    expect(saved(controller)?.params).toMatchObject({ presencePenalty: 0.5, temperature: 0.9 });
+    choose($<HTMLSelectElement>("source"), "koboldcpp");
+    await vi.waitFor(() => expect(saved(controller)?.source).toBe("koboldcpp"));
+    expect(saved(controller)?.params.presencePenalty).toBeUndefined();
+    expect(saved(controller)?.params.temperature).toBe(0.9);
+  });
+
+  it("sends nothing for an empty field", async () => {
+    const { controller } = await mount("chat");
+    $("drawer-toggle").click();
+    edit($<HTMLInputElement>("param-max-tokens"), "");
+    await vi.waitFor(() => expect(saved(controller)?.params.maxTokens).toBeUndefined());
+    expect(saved(controller)?.params.temperature).toBe(0.7);
+  });
+});
+
+describe("AI Horde and NovelAI", () => {
+  it("says the Horde's key is optional and picks several models with checkboxes", async () => {
+    const { controller } = await mount();
+    choose($<HTMLSelectElement>("source"), "horde");
+    expect($("api-key-label").textContent).toBe("API key (optional)");
+    expect($("api-key-note").textContent).toMatch(/without a key the Horde is used anonymously/);
+    $<HTMLFormElement>("connect-form").requestSubmit();
+    await connected();
+    expect(visible("model-multi")).toBe(true);
+    expect(visible("model-select")).toBe(false);
+    expect(visible("model-input")).toBe(false);
+    const boxes = [...$("model-multi").querySelectorAll<HTMLInputElement>("input[type=checkbox]")];
+    expect(boxes.map((b) => b.closest("label")?.textContent)).toEqual([
+      "koboldcpp/L3-8B-Stheno-v3.2 (12 workers, about 4 s)",
+      "aphrodite/Sao10K/L3-70B-Euryale-v2.1 (5 workers, about 18 s)",
+      "koboldcpp/Fimbulvetr-11B-v2 (1 worker)",
+    ]);
+    expect(boxes.map((b) => b.checked)).toEqual([true, false, false]);
+    boxes[2]!.click();
+    await vi.waitFor(() => expect(saved(controller)?.model).toBe("koboldcpp/L3-8B-Stheno-v3.2, koboldcpp/Fimbulvetr-11B-v2"));
+    expect($("model-note").textContent).toBe("2 chosen: any worker serving one of them may answer.");
+    expect($("status-text").textContent).toBe("Connected · koboldcpp/L3-8B-Stheno-v3.2, koboldcpp/Fimbulvetr-11B-v2");
+  });
+
+  it("moves through the Horde's models with the arrow keys, one tab stop for the list", async () => {
+    await mount();
+    choose($<HTMLSelectElement>("source"), "horde");
+    $<HTMLFormElement>("connect-form").requestSubmit();
+    await connected();
+    const boxes = () => [...$("model-multi").querySelectorAll<HTMLInputElement>("input[type=checkbox]")];
+    expect(boxes().map((b) => b.tabIndex)).toEqual([0, -1, -1]);
+    boxes()[0]!.focus();
+    press(boxes()[0]!, "ArrowDown");
+    expect(document.activeElement).toBe(boxes()[1]);
+    expect(boxes().map((b) => b.tabIndex)).toEqual([-1, 0, -1]);
+    press(boxes()[1]!, "End");
+    expect(document.activeElement).toBe(boxes()[2]);
+    press(boxes()[2]!, "Home");
+    expect(document.activeElement).toBe(boxes()[0]);
+  });
+
+  it("lists the Horde's models the profile chose that no worker serves now", async () => {
+    const { controller } = await mount();
+    choose($<HTMLSelectElement>("source"), "horde");
+    $<HTMLFormElement>("connect-form").requestSubmit();
+    await connected();
+    await controller.chooseModel("gone/model, koboldcpp/Fimbulvetr-11B-v2");
+    const labels = [...$("model-multi").querySelectorAll("label")].map((l) => l.textContent);
+    expect(labels[0]).toBe("gone/model (no workers now)");
+    const checked = [...$("model-multi").querySelectorAll<HTMLInputElement>("input:checked")].map((b) => b.value);
+    expect(checked).toEqual(["gone/model", "koboldcpp/Fimbulvetr-11B-v2"]);
+  });
+
+  it("asks NovelAI for a persistent API token and offers its fixed models", async () => {
+    const { controller } = await mount();
+    choose($<HTMLSelectElement>("source"), "novelai");
+    expect($("api-key-label").textContent).toBe("Persistent API token (required)");
+    expect(document.querySelector('label[for="api-key"]')?.textContent).toBe("Persistent API token (required)");
+    type($<HTMLInputElement>("api-key"), "pst-secret");
+    $<HTMLFormElement>("connect-form").requestSubmit();
+    await connected();
+    const options = [...$<HTMLSelectElement>("model-select").options].map((o) => o.textContent);
+    expect(options).toEqual(["Llama 3 Erato (llama-3-erato-v1) · 8k context", "Kayra (kayra-v1) · 8k context", "Clio (clio-v1) · 8k context"]);
+    expect(saved(controller)?.model).toBe("llama-3-erato-v1");
+    expect(visible("model-multi")).toBe(false);
   });
 });

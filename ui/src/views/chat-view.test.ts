@@ -139,6 +139,48 @@ describe("chat view", () => {
     expect(error?.textContent).toContain("The connection was lost.");
   });
 
+  it("shows the queue position as it changes, until the text arrives", async () => {
+    const { controller, emit, clock, elements } = await setUp();
+    await controller.send("Hello");
+    emit({ type: "started", generationId: "g1", chatId: "c-new", messageId: "m-reply", model: "llama" });
+    emit({ type: "queued", position: 3, waitSecs: 30 });
+    clock.frame();
+    const status = elements.log.querySelector<HTMLElement>('[data-testid="queue-status"]');
+    expect(status?.closest<HTMLElement>(".message")?.dataset.role).toBe("assistant");
+    expect(status?.hidden).toBe(false);
+    expect(status?.textContent).toBe("In the queue: position 3, about 30 s");
+    emit({ type: "queued", position: 2, waitSecs: 20 });
+    clock.frame();
+    expect(status?.textContent).toBe("In the queue: position 2, about 20 s");
+    emit({ type: "delta", text: "Hi" });
+    clock.frame();
+    expect(status?.hidden).toBe(true);
+  });
+
+  it("notes older messages left out of the prompt, and keeps the note when the reply ends", async () => {
+    const { controller, emit, clock, elements } = await setUp();
+    await controller.send("Hello");
+    emit({ type: "started", generationId: "g1", chatId: "c-new", messageId: "m-reply", model: "llama" });
+    emit({ type: "historyTrimmed", dropped: 7, contextSize: 4096 });
+    clock.frame();
+    const reply = elements.log.querySelector<HTMLElement>('.message[data-role="assistant"]');
+    const notice = reply?.querySelector<HTMLElement>('[data-testid="history-trimmed"]');
+    expect(notice?.hidden).toBe(false);
+    expect(notice?.textContent).toBe("7 older messages were left out to fit the 4096-token context.");
+    expect(notice?.getAttribute("role")).toBe("note");
+    // It does not hold the reply up: text streams in below it.
+    emit({ type: "delta", text: "Still here." });
+    clock.frame();
+    expect(reply?.querySelector(".message-content")?.textContent?.trim()).toBe("Still here.");
+    emit({ type: "finished", stopReason: "stop", messageId: "m-reply" });
+    const finished = elements.log.querySelector<HTMLElement>('.message[data-role="assistant"]');
+    expect(finished).toBe(reply);
+    expect(finished?.dataset.state).toBe("complete");
+    expect(finished?.querySelector<HTMLElement>('[data-testid="history-trimmed"]')?.hidden).toBe(false);
+    // Only the reply that was trimmed carries the note.
+    expect(elements.log.querySelectorAll('[data-testid="history-trimmed"]').length).toBe(1);
+  });
+
   it("collapses reasoning in a details element", async () => {
     const { controller, emit, clock, elements } = await setUp();
     await controller.send("Hello");

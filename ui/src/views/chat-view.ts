@@ -13,7 +13,7 @@
 import type { AppState } from "../state/app-state";
 import { visibleGeneration } from "../state/app-state";
 import type { Controller } from "../state/controller";
-import type { Generation } from "../state/generation";
+import { type Generation, liveStatus } from "../state/generation";
 import { fromGeneration } from "../state/messages";
 import { createFrameScheduler, type FrameClock } from "../render/frame";
 import { MessageView } from "../render/message-view";
@@ -68,7 +68,7 @@ export function mountChatView(
   const paintStreaming = (): void => {
     const generation = visibleGeneration(controller.store.get());
     if (!generation) return;
-    viewFor(generation).update(fromGeneration(generation), { queue: generation.queue });
+    viewFor(generation).update(fromGeneration(generation), { status: liveStatus(generation) });
     afterContentChange();
   };
   const scheduler = createFrameScheduler(paintStreaming, clock);
