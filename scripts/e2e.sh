@@ -50,6 +50,11 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
+# "Find local servers" probes only the port of the KoboldCpp fake the tests start; queued
+# AI Horde requests are polled quickly.
+E2E_KOBOLD_PORT="$(free_port)"
+export SWITCHBOARD_DETECT_PORTS="$E2E_KOBOLD_PORT" SWITCHBOARD_POLL_INTERVAL_MS=100
+
 LIGHT_PORT="$(free_port)"
 tauri-driver --port "$LIGHT_PORT" --native-port "$(free_port)" >"$ARTIFACTS/tauri-driver.log" 2>&1 &
 pids+=($!)
@@ -63,4 +68,5 @@ echo "==> end-to-end tests (screenshots in target/e2e-artifacts)"
 SWITCHBOARD_APP="$ROOT/target/debug/switchboard" \
 SWITCHBOARD_FAKES="$ROOT/target/debug/switchboard-fakes" \
 E2E_ARTIFACTS="$ARTIFACTS" E2E_DRIVER_PORT="$LIGHT_PORT" E2E_DARK_DRIVER_PORT="$DARK_PORT" \
+E2E_KOBOLD_PORT="$E2E_KOBOLD_PORT" \
   node tests/e2e/run.mjs

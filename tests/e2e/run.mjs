@@ -5,6 +5,8 @@
 //   SWITCHBOARD_FAKES    the switchboard-fakes binary
 //   E2E_ARTIFACTS        where screenshots go
 //   E2E_DRIVER_PORT      tauri-driver's port (light theme); E2E_DARK_DRIVER_PORT (dark theme)
+//   E2E_KOBOLD_PORT      where the KoboldCpp fake listens (the only port "Find local servers"
+//                        probes: the app gets SWITCHBOARD_DETECT_PORTS)
 // Prints one line per test and a closing "N passed, N failed".
 
 import { spawn } from "node:child_process";
@@ -17,6 +19,7 @@ const FAKES = required("SWITCHBOARD_FAKES");
 const ARTIFACTS = required("E2E_ARTIFACTS");
 const DRIVER_PORT = Number(process.env.E2E_DRIVER_PORT ?? 4444);
 const DARK_DRIVER_PORT = Number(process.env.E2E_DARK_DRIVER_PORT ?? 0);
+const KOBOLD_PORT = required("E2E_KOBOLD_PORT");
 mkdirSync(ARTIFACTS, { recursive: true });
 
 // Must match switchboard-fakes (tests/fakes/src/lib.rs).
@@ -41,8 +44,8 @@ function required(name) {
 const fakes = [];
 
 /** Starts switchboard-fakes and resolves to its base URL once it listens. */
-function startFake(args) {
-  const child = spawn(FAKES, ["--port", "0", ...args], { stdio: ["ignore", "pipe", "inherit"] });
+function startFake(args, port = "0") {
+  const child = spawn(FAKES, ["--port", port, ...args], { stdio: ["ignore", "pipe", "inherit"] });
   fakes.push(child);
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
@@ -61,6 +64,10 @@ function startFake(args) {
         },
         async requests() {
           return (await fetch(`${url}/__fake/requests`)).json();
+        },
+        /** KoboldCpp aborts (`/__fake/aborts`) or AI Horde cancels (`/__fake/cancels`). */
+        async stops(kind) {
+          return (await fetch(`${url}/__fake/${kind}`)).json();
         },
       });
     });
@@ -161,11 +168,27 @@ const tests = [];
 const test = (name, fn) => tests.push({ name, fn });
 let fake;
 let claude;
+let kobold;
+let horde;
+
+/** The text of the found-server row of `source`, once it is listed. */
+async function foundServer(browser, source) {
+  return until(browser, `the ${source} server found`, () =>
+    browser.execute((source) => {
+      const row = document.querySelector(`[data-testid="found-server"][data-source="${source}"]`);
+      return row ? row.textContent : null;
+    }, source),
+  );
+}
 
 test("connect with a key, pick a model from the dropdown, stream a reply", async () => {
   const browser = await openApp();
   try {
     await openDrawer(browser);
+    // First launch: the panel has already looked for local servers and offers what it found.
+    const found = await foundServer(browser, "koboldcpp");
+    assert(found.includes("KoboldCpp 1.76"), `found: ${found}`);
+    await screenshot(browser, "first-launch-light");
     await (await browser.$("#source")).selectByAttribute("value", "custom");
     await setField(browser, "#url", `${fake.url}/v1/chat/completions`);
     await until(browser, "the URL preview", async () =>
@@ -465,6 +488,134 @@ test("Claude: reasoning streams collapsed, Stop keeps the text, the request prev
   }
 });
 
+test("Find local servers adds KoboldCpp: the template's prompt, history left out, Stop aborts on the server", async () => {
+  const browser = await openApp();
+  try {
+    await openDrawer(browser);
+    await browser.execute(() => document.querySelector('[data-testid="find-servers"]').click());
+    await foundServer(browser, "koboldcpp");
+    await browser.execute(() =>
+      document
+        .querySelector('[data-testid="found-server"][data-source="koboldcpp"] [data-testid="found-server-add"]')
+        .click(),
+    );
+    await until(browser, "connected", async () => (await connectionState(browser)) === "connected");
+
+    await send(browser, "hello kobold");
+    const reply = await until(browser, "the streamed reply", async () => {
+      const last = await lastAssistant(browser);
+      return last && last.state === "complete" ? last : null;
+    });
+    assert(reply.text.trim() === REPLY_TEXT, `reply: ${JSON.stringify(reply.text)}`);
+    const generations = (await kobold.requests()).filter((r) => r.path === "/api/extra/generate/stream");
+    const body = JSON.parse(generations[generations.length - 1].body);
+    assert(
+      body.prompt.endsWith("<|im_start|>user\nhello kobold<|im_end|>\n<|im_start|>assistant\n"),
+      `prompt: ${JSON.stringify(body.prompt)}`,
+    );
+    assert(body.stop_sequence.includes("<|im_end|>"), `stops: ${body.stop_sequence}`);
+
+    // A context too small for the history: the oldest messages are left out, and the reply says so.
+    await openDrawer(browser);
+    await setField(browser, "#context-size", "64");
+    await (await browser.$("#connect")).click();
+    await until(browser, "connected", async () => (await connectionState(browser)) === "connected");
+    await send(browser, "and again");
+    const trimmed = await until(browser, "the history-trimmed note", async () => {
+      const last = await lastAssistant(browser);
+      if (!last || last.state !== "complete") return null;
+      const note = await last.element.$('[data-testid="history-trimmed"]');
+      return (await note.isExisting()) ? note.getText() : null;
+    });
+    assert(/left out/.test(trimmed) && trimmed.includes("64"), `note: ${trimmed}`);
+    const last = (await kobold.requests()).filter((r) => r.path === "/api/extra/generate/stream").pop();
+    const trimmedBody = JSON.parse(last.body);
+    assert(!trimmedBody.prompt.includes("hello kobold"), "the oldest message was still sent");
+    assert(trimmedBody.max_context_length === 64, `context: ${trimmedBody.max_context_length}`);
+    await screenshot(browser, "kobold-trimmed-light");
+
+    // Stop: the generation is aborted on the server, the partial reply kept.
+    await kobold.scenario("slow");
+    await send(browser, "count slowly");
+    await until(browser, "some streamed text", async () => {
+      const last = await lastAssistant(browser);
+      return last && last.state === "streaming" && last.text.length > 12;
+    });
+    await browser.keys("Escape");
+    await until(browser, "the stopped reply", async () => {
+      const last = await lastAssistant(browser);
+      return last && last.state === "stopped" && last.text.trim().length > 0 ? last : null;
+    });
+    const aborts = await until(browser, "the abort at the server", async () => {
+      const list = await kobold.stops("aborts");
+      return list.length > 0 ? list : null;
+    });
+    assert(aborts.length === 1 && aborts[0].genkey?.startsWith("KCPP"), `aborts: ${JSON.stringify(aborts)}`);
+  } finally {
+    await closeApp(browser);
+    await kobold.scenario("normal");
+  }
+});
+
+test("AI Horde anonymously: queue progress while waiting, the reply, Stop cancels the request", async () => {
+  const browser = await openApp();
+  try {
+    await openDrawer(browser);
+    await (await browser.$("#profile-switcher")).selectByAttribute("value", "");
+    await (await browser.$("#source")).selectByAttribute("value", "horde");
+    await setField(browser, "#url", `${horde.url}/api/v2`);
+    await setField(browser, "#profile-name", "E2E Horde");
+    await (await browser.$("#connect")).click();
+    await until(browser, "connected", async () => (await connectionState(browser)) === "connected");
+    const options = await until(browser, "the Horde's models", () =>
+      browser.execute(() => {
+        const boxes = document.querySelectorAll('[data-testid="model-multi"] input[type=checkbox]');
+        return boxes.length > 0 ? Array.from(boxes).map((b) => b.value) : null;
+      }),
+    );
+    assert(options.includes("fake-model-1"), `models: ${options}`);
+
+    await send(browser, "hello horde");
+    const reply = await until(browser, "the Horde's reply", async () => {
+      const last = await lastAssistant(browser);
+      return last && ["complete", "failed", "stopped"].includes(last.state) ? last : null;
+    });
+    const error = await reply.element.$(".message-error").getText();
+    assert(reply.state === "complete" && reply.text.trim() === REPLY_TEXT, `reply (${reply.state}): ${reply.text} ${error}`);
+    const submit = (await horde.requests()).find((r) => r.path === "/api/v2/generate/text/async");
+    const header = (name) => submit.headers.find(([k]) => k === name)?.[1];
+    assert(header("apikey") === "0000000000", `apikey: ${header("apikey")}`);
+    assert(header("client-agent")?.startsWith("Switchboard:"), `client-agent: ${header("client-agent")}`);
+
+    // A long queue: its position shows and updates; Stop cancels the request on the Horde.
+    await horde.scenario("slow");
+    await send(browser, "wait in line");
+    const queue = await until(browser, "the queue position", () =>
+      browser.execute(() => {
+        const replies = document.querySelectorAll('#messages .message[data-role="assistant"]');
+        const last = replies[replies.length - 1];
+        const line = last?.querySelector('[data-testid="queue-status"]')?.textContent ?? "";
+        return /position \d+/.test(line) ? line : null;
+      }),
+    );
+    assert(/queue/i.test(queue) && /position \d+/.test(queue), `queue: ${queue}`);
+    await screenshot(browser, "horde-queue-light");
+    await browser.keys("Escape");
+    await until(browser, "the stopped reply", async () => {
+      const last = await lastAssistant(browser);
+      return last && last.state === "stopped" ? last : null;
+    });
+    const cancels = await until(browser, "the cancel at the Horde", async () => {
+      const list = await horde.stops("cancels");
+      return list.length > 0 ? list : null;
+    });
+    assert(cancels.length === 1, `cancels: ${JSON.stringify(cancels)}`);
+  } finally {
+    await closeApp(browser);
+    await horde.scenario("normal");
+  }
+});
+
 test("the saved chat reopens with its stopped reply, in the dark theme", async () => {
   if (!DARK_DRIVER_PORT) throw new Error("E2E_DARK_DRIVER_PORT is not set");
   const browser = await openApp(DARK_DRIVER_PORT);
@@ -497,6 +648,8 @@ try {
   fake = await startFake(["--api-key", KEY, "--slow-delay-ms", "80"]);
   claude = await startFake(["--family", "anthropic", "--api-key", CLAUDE_KEY, "--slow-delay-ms", "80"]);
   claude.url = `${claude.url}/v1`;
+  kobold = await startFake(["--family", "kobold", "--slow-delay-ms", "80"], KOBOLD_PORT);
+  horde = await startFake(["--family", "horde", "--slow-delay-ms", "80"]);
   const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY) : null;
   for (const { name, fn } of tests) {
     if (only && !only.test(name)) continue;

@@ -849,11 +849,12 @@ fn detect_save_adds_a_profile_per_server_with_unique_names() {
 /// polled, with queue progress) reply with the template's prompt, and Stop reaching the server.
 #[test]
 fn text_completion_sources_from_profile_to_reply() {
-    use switchboard_fakes::{Family, KoboldServer};
+    use switchboard_fakes::{Dialect, Family, KoboldServer};
     struct Case {
         source: &'static str,
         family: Family,
         kobold: KoboldServer,
+        dialect: Dialect,
         suffix: &'static str,
         key: Option<&'static str>,
         model: Option<&'static str>,
@@ -866,6 +867,7 @@ fn text_completion_sources_from_profile_to_reply() {
             source: "koboldcpp",
             family: Family::Kobold,
             kobold: KoboldServer::KoboldCpp,
+            dialect: Dialect::OpenAi,
             suffix: "",
             key: None,
             model: None,
@@ -877,6 +879,7 @@ fn text_completion_sources_from_profile_to_reply() {
             source: "kobold",
             family: Family::Kobold,
             kobold: KoboldServer::United,
+            dialect: Dialect::OpenAi,
             suffix: "/api",
             key: None,
             model: None,
@@ -888,6 +891,7 @@ fn text_completion_sources_from_profile_to_reply() {
             source: "horde",
             family: Family::Horde,
             kobold: KoboldServer::KoboldCpp,
+            dialect: Dialect::OpenAi,
             suffix: "/api/v2",
             key: None,
             model: None,
@@ -899,6 +903,7 @@ fn text_completion_sources_from_profile_to_reply() {
             source: "novelai",
             family: Family::NovelAi,
             kobold: KoboldServer::KoboldCpp,
+            dialect: Dialect::OpenAi,
             suffix: "",
             key: Some("pst-cli-test-token"),
             model: Some("kayra-v1"),
@@ -910,11 +915,12 @@ fn text_completion_sources_from_profile_to_reply() {
             source: "ooba",
             family: Family::OpenAi,
             kobold: KoboldServer::KoboldCpp,
+            dialect: Dialect::Ooba,
             suffix: "/v1",
             key: None,
             model: None,
-            status: "Connected",
-            models: "fake-model-1\nfake-model-2\n",
+            status: "Connected: 1 model. Loaded: fake-model-1 (llama.cpp).",
+            models: "fake-model-1\n",
             path: "/v1/completions",
         },
     ];
@@ -922,6 +928,7 @@ fn text_completion_sources_from_profile_to_reply() {
         let fake = Fake::start(FakeOptions {
             family: case.family,
             kobold: case.kobold,
+            dialect: case.dialect,
             api_key: case.key.map(str::to_string),
             ..FakeOptions::default()
         });

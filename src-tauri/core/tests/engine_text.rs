@@ -14,7 +14,7 @@ use switchboard_core::provider::ApiType;
 use switchboard_core::secrets::MemoryStore;
 use switchboard_core::store::Profile;
 use switchboard_core::ProviderKind;
-use switchboard_fakes::{FakeOptions, FakeServer, Family, KoboldServer, RecordedRequest};
+use switchboard_fakes::{Dialect, FakeOptions, FakeServer, Family, KoboldServer, RecordedRequest};
 use tempfile::TempDir;
 
 fn engine(dir: &TempDir) -> Engine {
@@ -83,6 +83,7 @@ async fn the_template_shapes_the_prompt_and_stop_strings_are_cut_while_streaming
     // An OpenAI-compatible text route that ignores `stop`, so the reply carries the stop
     // string split over several chunks.
     let server = FakeServer::start(FakeOptions {
+        dialect: Dialect::Ooba,
         reply: Some(REPLY_WITH_STOP.into()),
         ..FakeOptions::default()
     })

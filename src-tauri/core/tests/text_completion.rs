@@ -14,8 +14,8 @@ use switchboard_core::error::ErrorKind;
 use switchboard_core::model::{ChatRequest, GenParams, StopReason, TextPrompt};
 use switchboard_core::provider::{Provider, ProviderKind, StreamEvent};
 use switchboard_fakes::{
-    slow_reply_text, FakeOptions, FakeServer, Family, KoboldServer, Scenario, HORDE_ANONYMOUS_KEY,
-    HORDE_FIRST_MODEL_LIMITS, PARTIAL_TEXT, REASONING_TEXT, REPLY_TEXT,
+    slow_reply_text, Dialect, FakeOptions, FakeServer, Family, KoboldServer, Scenario,
+    HORDE_ANONYMOUS_KEY, HORDE_FIRST_MODEL_LIMITS, PARTIAL_TEXT, REASONING_TEXT, REPLY_TEXT,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -358,14 +358,15 @@ async fn kobold_validation_errors_name_the_field() {
 /// and not, through the scenarios that matter for the route.
 #[tokio::test]
 async fn openai_compatible_text_completion_route() {
-    for (kind, prefix) in [
-        (ProviderKind::Ooba, "/v1"),
-        (ProviderKind::Mancer, "/oai/v1"),
+    for (kind, prefix, dialect) in [
+        (ProviderKind::Ooba, "/v1", Dialect::Ooba),
+        (ProviderKind::Mancer, "/oai/v1", Dialect::Mancer),
     ] {
         for stream in [true, false] {
             for scenario in [
                 Scenario::Normal,
                 Scenario::Split,
+                Scenario::KeepAlive,
                 Scenario::Usage,
                 Scenario::MidStreamError,
                 Scenario::Unauthorized,
@@ -373,6 +374,7 @@ async fn openai_compatible_text_completion_route() {
                 let label = format!("{kind} {} stream={stream}", scenario.name());
                 let server = FakeServer::start(FakeOptions {
                     scenario,
+                    dialect,
                     api_key: Some(KEY.into()),
                     ..FakeOptions::default()
                 })
@@ -858,4 +860,50 @@ async fn the_text_route_matches_the_chat_route_in_every_scenario() {
             assert_eq!(outcomes[0], outcomes[1], "{label}: chat vs text");
         }
     }
+}
+
+/// Oobabooga's status names the loaded model; Mancer's model list gives the context size the
+/// prompt is fitted to.
+#[tokio::test]
+async fn ooba_loaded_model_and_mancer_context_sizes() {
+    let ooba = FakeServer::start(FakeOptions {
+        dialect: Dialect::Ooba,
+        ..FakeOptions::default()
+    })
+    .await
+    .unwrap();
+    let provider = common::provider(
+        ProviderKind::Ooba,
+        "text",
+        &format!("{}/v1", ooba.base_url()),
+        None,
+        Duration::from_secs(5),
+    );
+    let report = provider.status().await.unwrap();
+    assert_eq!(
+        report.message, "Connected: 1 model. Loaded: fake-model-1 (llama.cpp).",
+        "{report:?}"
+    );
+    assert!(ooba
+        .requests()
+        .iter()
+        .any(|r| r.path == "/v1/internal/model/info"));
+
+    let mancer = FakeServer::start(FakeOptions {
+        dialect: Dialect::Mancer,
+        api_key: Some(KEY.into()),
+        ..FakeOptions::default()
+    })
+    .await
+    .unwrap();
+    let provider = provider_for(
+        ProviderKind::Mancer,
+        &format!("{}/oai/v1", mancer.base_url()),
+        Duration::from_secs(5),
+    );
+    assert_eq!(
+        provider.context_size("fake-model-1").await.unwrap(),
+        Some(switchboard_fakes::MANCER_CONTEXT_LIMIT)
+    );
+    assert_eq!(provider.context_size("unknown").await.unwrap(), None);
 }

@@ -20,8 +20,12 @@
 //! for [`Family::Anthropic`], `kobold.rs` for [`Family::Kobold`], `horde.rs` for
 //! [`Family::Horde`], `novelai.rs` for [`Family::NovelAi`]); each turns a recorded request into a
 //! reply, and each gives every [`Scenario`] its own equivalent (the module documentation of the
-//! last three has a table). Shared pieces: `json.rs` (ordered JSON in each server's
-//! formatting), `sse.rs` (hostile splitting), `reply.rs` (frames and HTTP plumbing) and
+//! last three has a table, and that of `openai.rs` one for [`Dialect::Ooba`] and
+//! [`Dialect::Mancer`]). Within [`Family::OpenAi`], [`Dialect`] picks the server imitated:
+//! OpenAI, llama-cpp-python, KoboldCpp's `/v1`, text-generation-webui (`ooba.rs` holds its
+//! FastAPI validation, `Host` check and `…/internal/*` routes) or Mancer. Shared pieces:
+//! `json.rs` (ordered JSON in each server's formatting, and a reader that fails like Python's
+//! `json.loads`), `sse.rs` (hostile splitting), `reply.rs` (frames and HTTP plumbing) and
 //! `server.rs` (the server, recording and the `/__fake` control routes).
 
 mod anthropic;
@@ -29,6 +33,7 @@ mod horde;
 mod json;
 mod kobold;
 mod novelai;
+mod ooba;
 mod openai;
 mod reply;
 mod server;
@@ -105,6 +110,25 @@ pub enum Dialect {
     /// "null"` as a string, `data: [DONE]` without the trailing blank line.
     #[value(name = "koboldcpp", alias = "kobold-cpp")]
     KoboldCpp,
+    /// text-generation-webui ("Oobabooga", FastAPI 0.112 + sse-starlette 1.6.5): streams of
+    /// `json.dumps` chunks (`", "`, `": "`, `\uXXXX`) with `"system_fingerprint": null` and
+    /// `"logprobs": null`, a `{"role", "refusal": null, "content": ""}` first delta, an empty-text
+    /// first chunk for text completions, `: ping - <utc time>\r\n\r\n` comments, compact
+    /// UTF-8 whole bodies, `model` always the loaded (first) model; only `Authorization: Bearer
+    /// <key>` (exactly) authenticates, else 401 `{"detail":"Unauthorized"}`; FastAPI's 404, 405,
+    /// 307 (trailing slash) and 422 bodies; the `…/internal/health`, `…/internal/model/info`,
+    /// `…/internal/token-count` and `…/models/{id}` routes, no `…/key`; 400 `{"detail":"Invalid
+    /// host header"}` for a `Host` other than `localhost`/`127.0.0.1` unless
+    /// [`FakeOptions::listen`]. The module documentation of `openai.rs` has the details.
+    #[value(name = "ooba", alias = "oobabooga", alias = "text-generation-webui")]
+    Ooba,
+    /// Mancer's `/oai/v1` API: the OpenAI dialect's bytes, but the key may come in `X-API-KEY`
+    /// (or as a bearer token), `…/models` is open to requests that send no key at all, 401 is
+    /// `{"error":"Unauthorized"}` (unconfirmed), and models are listed as `{"id", "object":
+    /// "model", "name", "limits": {"context": MANCER_CONTEXT_LIMIT, "completion":
+    /// MANCER_COMPLETION_LIMIT}, "pricing": {"prompt", "completion"}}`.
+    #[value(name = "mancer")]
+    Mancer,
 }
 
 /// How the fake answers. Named in kebab case (`mid-stream-error`, …) on the command line, in
@@ -113,7 +137,10 @@ pub enum Dialect {
 /// The first sentence of each variant describes the OpenAI-compatible family; "Anthropic:" says
 /// what the same scenario does in [`Family::Anthropic`]; the module documentation of `kobold.rs`,
 /// `horde.rs` and `novelai.rs` has a table of what each one does in [`Family::Kobold`],
-/// [`Family::Horde`] and [`Family::NovelAi`].
+/// [`Family::Horde`] and [`Family::NovelAi`]. [`Dialect::Mancer`] behaves as the OpenAI
+/// dialect in every scenario; [`Dialect::Ooba`] reuses the family's events in its own bytes,
+/// with its own error bodies, sse-starlette pings for `keep-alive` and an aborted connection for
+/// `mid-stream-error` (the table is in the module documentation of `openai.rs`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum Scenario {
     /// Role chunk, [`REPLY_TEXT`] in about five content deltas, a `stop` finish chunk, `[DONE]`.
@@ -299,13 +326,16 @@ pub struct FakeOptions {
     /// [`Family::Anthropic`] ignores it.
     pub dialect: Dialect,
     /// `None`: no auth check. `Some(k)`: every API route requires `Authorization: Bearer k` or
-    /// `x-api-key: k`, else 401 with the dialect's body. [`Family::Horde`]: the `apikey` header
+    /// `x-api-key: k`, else 401 with the dialect's body. [`Dialect::Ooba`]: exactly
+    /// `Authorization: Bearer k`; [`Dialect::Mancer`]: `X-API-KEY: k` or the bearer token, and
+    /// `…/models` also answers requests that send neither. [`Family::Horde`]: the `apikey` header
     /// must be `k` or the anonymous `0000000000` (without a key any `apikey` is a registered
     /// user); [`Family::NovelAi`]: `Authorization: Bearer k`.
     pub api_key: Option<String>,
     /// The models `…/models` lists (default `fake-model-1`, `fake-model-2`); the first one is
     /// the `model` of OpenAI-compatible replies to requests that name none (Anthropic requires
-    /// a `model`). [`Family::Horde`]: the text models and what its [`HORDE_WORKERS`] serve;
+    /// a `model`). [`Dialect::Ooba`] has only the first one loaded: it lists just that one and
+    /// names it in every reply, whatever the request's `model`. [`Family::Horde`]: the text models and what its [`HORDE_WORKERS`] serve;
     /// [`Family::NovelAi`] ignores it (its models are [`NOVELAI_MODELS`]).
     pub models: Vec<String>,
     /// The delay between frames in [`Scenario::Slow`] (default 30 ms). [`Family::Horde`]: how
@@ -324,6 +354,11 @@ pub struct FakeOptions {
     /// `…/extra/true_max_context_length`) and clamps `max_context_length` to (default
     /// [`DEFAULT_CONTEXT_LENGTH`]).
     pub context_length: u32,
+    /// [`Dialect::Ooba`] started with `--listen`: accept any `Host` header. Without it (the
+    /// default) a `Host` other than `localhost` or `127.0.0.1` (any port) gets 400
+    /// `{"detail":"Invalid host header"}`, as text-generation-webui's `validate_host_header`
+    /// answers. The other dialects and families ignore it.
+    pub listen: bool,
 }
 
 impl Default for FakeOptions {
@@ -339,9 +374,33 @@ impl Default for FakeOptions {
             reply: None,
             kobold: KoboldServer::KoboldCpp,
             context_length: DEFAULT_CONTEXT_LENGTH,
+            listen: false,
         }
     }
 }
+
+/// The `loader` [`Dialect::Ooba`] reports in `…/internal/model/info`.
+pub const OOBA_LOADER: &str = "llama.cpp";
+
+/// The comments [`Dialect::Ooba`] sends in [`Scenario::KeepAlive`], in order: sse-starlette
+/// 1.6.5's pings (`datetime.utcnow()`, so no time zone), each sent as `: <comment>\r\n\r\n`
+/// because that version builds its ping without the response's `sep="\n"`.
+pub const OOBA_PING_COMMENTS: [&str; 2] = [
+    "ping - 2026-05-03 10:00:15.004121",
+    "ping - 2026-05-03 10:00:30.007342",
+];
+
+/// `limits.context` of every model [`Dialect::Mancer`] lists.
+pub const MANCER_CONTEXT_LIMIT: u32 = 8192;
+
+/// `limits.completion` of every model [`Dialect::Mancer`] lists.
+pub const MANCER_COMPLETION_LIMIT: u32 = 512;
+
+/// `pricing.prompt` (credits per prompt token) of every model [`Dialect::Mancer`] lists.
+pub const MANCER_PROMPT_PRICE: f64 = 0.5;
+
+/// `pricing.completion` (credits per generated token) of every model [`Dialect::Mancer`] lists.
+pub const MANCER_COMPLETION_PRICE: f64 = 0.75;
 
 /// The default of [`FakeOptions::context_length`].
 pub const DEFAULT_CONTEXT_LENGTH: u32 = 4096;
@@ -408,6 +467,23 @@ mod tests {
             Ok(Scenario::MidStreamErrorOpenRouter)
         );
         assert!("nope".parse::<Scenario>().is_err());
+    }
+
+    #[test]
+    fn dialect_names_match_clap() {
+        for (name, dialect) in [
+            ("ooba", Dialect::Ooba),
+            ("oobabooga", Dialect::Ooba),
+            ("text-generation-webui", Dialect::Ooba),
+            ("mancer", Dialect::Mancer),
+        ] {
+            assert_eq!(<Dialect as ValueEnum>::from_str(name, false), Ok(dialect));
+        }
+        let names: Vec<String> = Dialect::value_variants()
+            .iter()
+            .filter_map(|d| d.to_possible_value().map(|v| v.get_name().to_owned()))
+            .collect();
+        assert_eq!(names, ["openai", "llamacpp", "koboldcpp", "ooba", "mancer"]);
     }
 
     #[test]

@@ -24,11 +24,13 @@ struct Args {
     /// Initial scenario.
     #[arg(long, value_enum, default_value_t = Scenario::Normal)]
     scenario: Scenario,
-    /// Which real server to imitate (OpenAI-compatible family only).
+    /// Which real server to imitate (OpenAI-compatible family only): `openai`, `llamacpp`,
+    /// `koboldcpp`, `ooba` (text-generation-webui) or `mancer`.
     #[arg(long, value_enum, default_value_t = Dialect::OpenAi)]
     dialect: Dialect,
-    /// Require this key (`Authorization: Bearer KEY` or `x-api-key: KEY`; `horde`: the `apikey`
-    /// header, where the anonymous `0000000000` also passes).
+    /// Require this key (`Authorization: Bearer KEY` or `x-api-key: KEY`; `--dialect ooba`:
+    /// exactly `Authorization: Bearer KEY`; `horde`: the `apikey` header, where the anonymous
+    /// `0000000000` also passes).
     #[arg(long, env = "SWITCHBOARD_FAKES_API_KEY")]
     api_key: Option<String>,
     /// Protocol family: `openai` (OpenAI-compatible), `anthropic` (Messages API), `kobold`
@@ -53,6 +55,10 @@ struct Args {
     /// The context size the `kobold` family reports.
     #[arg(long, default_value_t = DEFAULT_CONTEXT_LENGTH)]
     context_length: u32,
+    /// `--dialect ooba` only: accept any `Host` header, like text-generation-webui started with
+    /// `--listen` (without it, a host other than `localhost`/`127.0.0.1` gets 400).
+    #[arg(long)]
+    listen: bool,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -68,6 +74,7 @@ async fn main() -> ExitCode {
         reply: args.reply,
         kobold: args.kobold_server,
         context_length: args.context_length,
+        listen: args.listen,
         ..FakeOptions::default()
     };
     if !args.models.is_empty() {

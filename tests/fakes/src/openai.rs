@@ -1,22 +1,101 @@
 //! The OpenAI-compatible family: `…/models`, `…/chat/completions`, `…/completions` and
-//! OpenRouter's `…/key`, in the dialects of OpenAI, llama-cpp-python and KoboldCpp 1.76.
+//! OpenRouter's `…/key`, in the dialects of OpenAI, llama-cpp-python, KoboldCpp 1.76,
+//! text-generation-webui ("Ooba") and Mancer.
 //!
 //! Routing matches on how the path ends (any prefix works, like KoboldCpp). A generation is
 //! planned as a list of [`Ev`]ents per scenario, then rendered either as an SSE stream (one
 //! event per frame, or cut at hostile offsets for `split`) or folded into one JSON body.
 //! Everything that differs between servers (key order, spacing, escapes, ids, the role chunk,
 //! `finish_reason` representation, the `[DONE]` line) is decided by the [`Style`].
+//!
+//! # text-generation-webui ([`Dialect::Ooba`])
+//!
+//! Imitates `modules/api/script.py` and `completions.py` (2026-05) on the versions its
+//! requirements pin: FastAPI 0.112.4, pydantic 2.11, sse-starlette 1.6.5; every body below was
+//! checked against those libraries. Every answer carries `server: uvicorn` (not the proxy page of
+//! `server-error-html`). The order of the checks is Ooba's: the `Host` check (400
+//! `{"detail":"Invalid host header"}` unless [`FakeOptions::listen`]), routing (404
+//! `{"detail":"Not Found"}`; a trailing slash is 307 to the path without it; the wrong method
+//! 405 `{"detail":"Method Not Allowed"}` with `allow`), reading the body (not UTF-8: 400
+//! `{"detail":"There was an error parsing the body"}`; not JSON: 422 `json_invalid` with
+//! CPython's message and character position), the key (exactly `Authorization: Bearer <key>`,
+//! else 401 `{"detail":"Unauthorized"}`), then validation (422 `{"detail":[{"type","loc","msg",
+//! "input","ctx"?}]}`: a missing/null body, a non-object body, `messages` missing, not a list,
+//! empty or with non-object items, `prompt` neither a string nor a list of strings, `text` not a
+//! string). Two of pydantic's errors cannot be serialised by Ooba's handler and so become
+//! Starlette's plain 500 `Internal Server Error`: a completion with neither `prompt` nor
+//! `messages` (the model validator's `ValueError`), and any body under a non-JSON content type
+//! (such as curl's default form type). Sampler fields (`truncation_length`, `typical_p`, `tfs`,
+//! `top_a`, `repetition_penalty_range`, …) and unknown keys are accepted unchecked; `stream` and
+//! `n` are read as pydantic's lax bool/int (`"yes"`, `"2"`). A streamed text completion with
+//! `n` > 1 is 400 `{"error":{"message":"n > 1 is not supported with streaming.","type":
+//! "invalid_request_error","param":"n","code":null}}`.
+//!
+//! | Route | Answer |
+//! | --- | --- |
+//! | `GET …/models` | `{"object":"list","data":[{"id":<first model>,"object":"model","created":0,"owned_by":"user"}]}` (only the loaded model) |
+//! | `GET …/models/{id}` | the same entry for any `{id}` |
+//! | `GET …/internal/health` | `{"status":"ok"}` |
+//! | `GET …/internal/model/info` | `{"model_name":<first model>,"lora_names":[],"loader":"llama.cpp"}` ([`OOBA_LOADER`](crate::OOBA_LOADER)) |
+//! | `POST …/internal/token-count` `{"text"}` | `{"length":n}` (n = words, as the Kobold fake counts tokens) |
+//! | `POST …/chat/completions`, `…/completions` | below |
+//! | `…/key` and anything else | 404 `{"detail":"Not Found"}` |
+//!
+//! Generations name the loaded model whatever `model` says. Streams are `text/event-stream;
+//! charset=utf-8` with sse-starlette's `cache-control: no-cache`, `connection: keep-alive` and
+//! `x-accel-buffering: no`; each event is `data: <json.dumps chunk>\n\n` (`", "`, `": "`,
+//! `\uXXXX`), keys `id` (`chatcmpl-1700000000000000000` / `cmpl-…`), `object`, `created`,
+//! `model`, `system_fingerprint: null`, `choices: [{index, finish_reason, delta|text,
+//! logprobs: null}]` (+ `usage: null` on every chunk when `stream_options.include_usage`, then
+//! a `"choices": []` usage chunk), ending `data: [DONE]\n\n`. The first chat delta is
+//! `{"role":"assistant","refusal":null,"content":""}`, a text completion starts with an
+//! empty-text chunk, reasoning comes as `{"reasoning_content": …}` deltas, the finish chunk has
+//! an empty delta (text `""`). Whole answers are compact UTF-8 with `system_fingerprint`,
+//! `message: {role, refusal: null, content, reasoning_content?}` and `usage`.
+//!
+//! # Mancer ([`Dialect::Mancer`])
+//!
+//! OpenAI's bytes for everything (legacy text completions answer and stream as OpenAI's do, with
+//! `usage` in whole answers; `…/chat/completions` is served too, as third-party clients use it),
+//! except: the key may come as `X-API-KEY` or a bearer token; `…/models` answers requests that
+//! send no key at all and checks one that is sent (as a 2026 probe of `neuro.mancer.tech` saw);
+//! 401 is `{"error":"Unauthorized"}` — no Mancer 401 body is on record, so this shape is a guess;
+//! models are listed as `{"id","object":"model","name":<id words capitalised>,"limits":
+//! {"context":8192,"completion":512},"pricing":{"prompt":0.5,"completion":0.75}}` (the fields
+//! SillyTavern reads; values are [`MANCER_CONTEXT_LIMIT`] and the other `MANCER_*` constants).
+//!
+//! # Scenarios in the two dialects
+//!
+//! Mancer does exactly what the OpenAI dialect does in every scenario (its own 401 body and
+//! model list aside). Ooba reuses the family's plan of events for every scenario, rendered in its
+//! bytes, except where the table says otherwise.
+//!
+//! | Scenario | Ooba |
+//! | --- | --- |
+//! | `normal`, `slow`, `split`, `usage`, `usage-null-choices`, `reasoning`, `truncated`, `eof-no-done`, `stall` | the family's events in Ooba's bytes (a stall stays silent: the real server would ping every 15 s) |
+//! | `keep-alive` | [`OOBA_PING_COMMENTS`] as `: ping - …\r\n\r\n` after the first and third content chunks (CRLF inside an LF stream, as sse-starlette 1.6.5 writes them); no other comments or fields |
+//! | `reasoning-open-router`, `mid-stream-error-open-router`, `done-no-blank-line` | as in every dialect: OpenRouter's and KoboldCpp's bytes |
+//! | `mid-stream-error` | [`PARTIAL_TEXT`], then the connection is aborted after a complete event (an exception in the generator); not streamed: 500 `text/plain` `Internal Server Error` |
+//! | `stall-before-headers`, `server-error-html` | as the family (after the `Host` check, routing, body reading and auth) |
+//! | `unauthorized` | 401 `{"detail":"Unauthorized"}` on every route (after reading the body) |
+//! | `model-not-found` | 404 `{"error":{"message":…,"type":"invalid_request_error","param":"model","code":null}}`, the message "The model \`X\` does not exist." (X: the requested model) |
+//! | `rate-limited` / `rate-limited-no-retry-after` | 429 in the same shape (`param: null`), with / without `retry-after: 7` |
+//! | `overloaded` | 503 in the same shape, `"type":"server_error"` |
+//! | `no-models-route` | `…/models` and `…/models/{id}` are 404 `{"detail":"Not Found"}` |
+//! | `empty-models` | the loaded model is `"None"`: `…/models` lists nothing, `…/internal/model/info` and the generations say `"None"` |
 
 use axum::http::StatusCode;
 use serde_json::Value;
 
 use crate::json::{obj, s, Fmt, J};
+use crate::ooba::{self, Body, Schema};
 use crate::reply::{frames, Frame, Piece, Reply, NGINX_500};
 use crate::server::{authorized, mounted, RecordedRequest};
 use crate::sse::stream_frames;
 use crate::{
-    pieces, slow_pieces, Dialect, FakeOptions, Scenario, MIDSTREAM_ERROR_MESSAGE, PARTIAL_TEXT,
-    REASONING_TEXT,
+    pieces, slow_pieces, Dialect, FakeOptions, Scenario, MANCER_COMPLETION_LIMIT,
+    MANCER_COMPLETION_PRICE, MANCER_CONTEXT_LIMIT, MANCER_PROMPT_PRICE, MIDSTREAM_ERROR_MESSAGE,
+    OOBA_PING_COMMENTS, PARTIAL_TEXT, REASONING_TEXT,
 };
 
 /// The `created` timestamp of every object.
@@ -33,6 +112,7 @@ const CUT_AT: usize = 34;
 pub(crate) const KOBOLD_NOT_FOUND: &str =
     "Error: HTTP Server is running, but this endpoint does not exist. Please check the URL.";
 const OPENAI_OVERLOADED: &str = "The engine is currently overloaded, please try again later";
+const RATE_LIMITED: &str = "Rate limit reached for requests. Please try again in 7s.";
 const OPENAI_BAD_JSON: &str = "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)";
 
 /// Answers one request of the OpenAI-compatible family.
@@ -42,17 +122,43 @@ pub(crate) fn respond(
     reply: &str,
     req: &RecordedRequest,
 ) -> Reply {
+    let answer = answer(opts, scenario, reply, req);
+    // uvicorn names itself on everything it answers (not the proxy's HTML page).
+    if opts.dialect == Dialect::Ooba && scenario != Scenario::ServerErrorHtml {
+        answer.with_header("server", "uvicorn")
+    } else {
+        answer
+    }
+}
+
+fn answer(opts: &FakeOptions, scenario: Scenario, reply: &str, req: &RecordedRequest) -> Reply {
     let dialect = opts.dialect;
+    let ooba = dialect == Dialect::Ooba;
+    if ooba && !ooba::host_allowed(opts, req) {
+        return ooba::invalid_host();
+    }
     if !mounted(opts, &req.path) {
         return not_found(dialect, req);
     }
-    let Some(route) = Route::of(&req.path) else {
+    let Some(route) = Route::of(&req.path).filter(|r| r.served_by(dialect)) else {
         return not_found(dialect, req);
     };
+    if let Some(without_slash) = req.path.strip_suffix('/').filter(|_| ooba) {
+        return ooba::redirect(req, without_slash);
+    }
     if req.method != route.method() {
         return wrong_method(dialect, route, req);
     }
-    if scenario == Scenario::Unauthorized || !authorized(opts, req) {
+    // FastAPI reads (and may reject) the body before the auth dependency runs.
+    let body = if ooba && route.method() == "POST" {
+        match ooba::read_body(req) {
+            Ok(body) => Some(body),
+            Err(rejected) => return rejected,
+        }
+    } else {
+        None
+    };
+    if scenario == Scenario::Unauthorized || !route_authorized(opts, route, req) {
         return unauthorized(dialect);
     }
     match (scenario, route) {
@@ -60,8 +166,15 @@ pub(crate) fn respond(
         (Scenario::ServerErrorHtml, _) => {
             Reply::full(StatusCode::INTERNAL_SERVER_ERROR, "text/html", NGINX_500)
         }
-        (Scenario::NoModelsRoute, Route::Models) => not_found(dialect, req),
-        (_, Route::Models) => models(dialect, scenario, &opts.models),
+        (Scenario::NoModelsRoute, Route::Models | Route::Model) => not_found(dialect, req),
+        (_, Route::Models) => models(opts, scenario),
+        (_, Route::Model) => {
+            let path = req.path.strip_suffix('/').unwrap_or(&req.path);
+            ooba::model(&ooba::percent_decode(model_id(path).unwrap_or_default()))
+        }
+        (_, Route::Health) => ooba::health(),
+        (_, Route::ModelInfo) => ooba::model_info(opts, scenario),
+        (_, Route::TokenCount) => ooba::token_count(body.as_ref().unwrap_or(&Body::Missing)),
         (_, Route::Key) => {
             let data = obj([
                 ("label", s("fake")),
@@ -71,8 +184,8 @@ pub(crate) fn respond(
             ]);
             Reply::json(StatusCode::OK, obj([("data", data)]).render(Fmt::COMPACT))
         }
-        (_, Route::Chat) => generate(opts, scenario, reply, req, Kind::Chat),
-        (_, Route::Text) => generate(opts, scenario, reply, req, Kind::Text),
+        (_, Route::Chat) => generate(opts, scenario, reply, req, Kind::Chat, body.as_ref()),
+        (_, Route::Text) => generate(opts, scenario, reply, req, Kind::Text, body.as_ref()),
     }
 }
 
@@ -80,9 +193,18 @@ pub(crate) fn respond(
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Route {
     Models,
+    /// `…/models/{id}` (Ooba).
+    Model,
     Chat,
     Text,
+    /// OpenRouter's `…/key` (not Ooba).
     Key,
+    /// `…/internal/health` (Ooba).
+    Health,
+    /// `…/internal/model/info` (Ooba).
+    ModelInfo,
+    /// `…/internal/token-count` (Ooba).
+    TokenCount,
 }
 
 impl Route {
@@ -96,6 +218,14 @@ impl Route {
             Some(Route::Models)
         } else if path.ends_with("/key") {
             Some(Route::Key)
+        } else if path.ends_with("/internal/health") {
+            Some(Route::Health)
+        } else if path.ends_with("/internal/model/info") {
+            Some(Route::ModelInfo)
+        } else if path.ends_with("/internal/token-count") {
+            Some(Route::TokenCount)
+        } else if model_id(path).is_some() {
+            Some(Route::Model)
         } else {
             None
         }
@@ -103,9 +233,43 @@ impl Route {
 
     fn method(self) -> &'static str {
         match self {
-            Route::Models | Route::Key => "GET",
-            Route::Chat | Route::Text => "POST",
+            Route::Models | Route::Model | Route::Key | Route::Health | Route::ModelInfo => "GET",
+            Route::Chat | Route::Text | Route::TokenCount => "POST",
         }
+    }
+
+    /// Whether the dialect has the route (the others answer it as an unknown path).
+    fn served_by(self, dialect: Dialect) -> bool {
+        match self {
+            Route::Models | Route::Chat | Route::Text => true,
+            Route::Key => dialect != Dialect::Ooba,
+            Route::Model | Route::Health | Route::ModelInfo | Route::TokenCount => {
+                dialect == Dialect::Ooba
+            }
+        }
+    }
+}
+
+/// The `{id}` of `…/models/{id}` (one non-empty path segment).
+fn model_id(path: &str) -> Option<&str> {
+    let (_, id) = path.rsplit_once("/models/")?;
+    (!id.is_empty() && !id.contains('/')).then_some(id)
+}
+
+/// The dialect's auth check: Ooba wants exactly `Bearer <key>`; Mancer lists its models to
+/// requests that send no key at all (but checks one that is sent); the rest take
+/// `Authorization: Bearer` or `x-api-key`.
+fn route_authorized(opts: &FakeOptions, route: Route, req: &RecordedRequest) -> bool {
+    match opts.dialect {
+        Dialect::Ooba => ooba::authorized(opts, req),
+        Dialect::Mancer
+            if route == Route::Models
+                && req.header("authorization").is_none()
+                && req.header("x-api-key").is_none() =>
+        {
+            true
+        }
+        _ => authorized(opts, req),
     }
 }
 
@@ -128,19 +292,20 @@ fn not_found(dialect: Dialect, req: &RecordedRequest) -> Reply {
             "invalid_request_error",
             J::Null,
         ),
-        Dialect::LlamaCpp => Reply::json(StatusCode::NOT_FOUND, r#"{"detail":"Not Found"}"#),
+        Dialect::LlamaCpp | Dialect::Ooba => ooba::not_found(),
         Dialect::KoboldCpp => Reply::full(StatusCode::NOT_FOUND, "text/html", KOBOLD_NOT_FOUND),
+        Dialect::Mancer => not_found(Dialect::OpenAi, req),
     }
 }
 
 fn wrong_method(dialect: Dialect, route: Route, req: &RecordedRequest) -> Reply {
     match dialect {
-        Dialect::LlamaCpp => Reply::json(
+        Dialect::LlamaCpp | Dialect::Ooba => Reply::json(
             StatusCode::METHOD_NOT_ALLOWED,
             r#"{"detail":"Method Not Allowed"}"#,
         )
         .with_header("allow", route.method()),
-        Dialect::OpenAi | Dialect::KoboldCpp => not_found(dialect, req),
+        Dialect::OpenAi | Dialect::KoboldCpp | Dialect::Mancer => not_found(dialect, req),
     }
 }
 
@@ -161,12 +326,16 @@ fn unauthorized(dialect: Dialect) -> Reply {
             ]);
             Reply::json(StatusCode::UNAUTHORIZED, obj([("detail", detail)]).render(Fmt::PYTHON))
         }
+        Dialect::Ooba => ooba::unauthorized(),
+        // Unconfirmed: no Mancer 401 body is on record.
+        Dialect::Mancer => Reply::json(StatusCode::UNAUTHORIZED, r#"{"error":"Unauthorized"}"#),
     }
 }
 
+/// A body that is not JSON (Ooba's answers come from `ooba::read_body` instead).
 fn bad_json(dialect: Dialect) -> Reply {
     match dialect {
-        Dialect::OpenAi => openai_error(
+        Dialect::OpenAi | Dialect::Mancer => openai_error(
             StatusCode::BAD_REQUEST,
             OPENAI_BAD_JSON,
             "invalid_request_error",
@@ -184,19 +353,39 @@ fn bad_json(dialect: Dialect) -> Reply {
                 obj([("detail", detail)]).render(Fmt::PYTHON),
             )
         }
+        Dialect::Ooba => ooba::internal_error(),
     }
 }
 
-fn models(dialect: Dialect, scenario: Scenario, models: &[String]) -> Reply {
+/// Mancer's display name for a model id: its `-`/`_`-separated words capitalised.
+fn mancer_name(id: &str) -> String {
+    id.split(['-', '_'])
+        .filter(|word| !word.is_empty())
+        .map(|word| {
+            let mut chars = word.chars();
+            chars
+                .next()
+                .map(|first| first.to_uppercase().chain(chars).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn models(opts: &FakeOptions, scenario: Scenario) -> Reply {
+    let dialect = opts.dialect;
+    if dialect == Dialect::Ooba {
+        return ooba::models(opts, scenario);
+    }
     let listed = if scenario == Scenario::EmptyModels {
         &[][..]
     } else {
-        models
+        &opts.models[..]
     };
     let data = listed
         .iter()
-        .map(|id| {
-            let id = ("id", s(id.as_str()));
+        .map(|model| {
+            let id = ("id", s(model.as_str()));
             let object = ("object", s("model"));
             match dialect {
                 Dialect::OpenAi => obj([
@@ -219,14 +408,37 @@ fn models(dialect: Dialect, scenario: Scenario, models: &[String]) -> Reply {
                     ("permission", J::Arr(vec![])),
                     ("root", s("koboldcpp")),
                 ]),
+                Dialect::Mancer => obj([
+                    id,
+                    object,
+                    ("name", s(mancer_name(model))),
+                    (
+                        "limits",
+                        obj([
+                            ("context", J::Int(i64::from(MANCER_CONTEXT_LIMIT))),
+                            ("completion", J::Int(i64::from(MANCER_COMPLETION_LIMIT))),
+                        ]),
+                    ),
+                    (
+                        "pricing",
+                        obj([
+                            ("prompt", J::Float(MANCER_PROMPT_PRICE)),
+                            ("completion", J::Float(MANCER_COMPLETION_PRICE)),
+                        ]),
+                    ),
+                ]),
+                // (Ooba's list, with only the loaded model, is `ooba::models`.)
+                Dialect::Ooba => ooba::model_entry(model),
             }
         })
         .collect();
     let list = obj([("object", s("list")), ("data", J::Arr(data))]);
-    Reply::json(
-        StatusCode::OK,
-        list.render(Style::of(dialect, scenario).body_fmt()),
-    )
+    let fmt = if dialect == Dialect::Mancer {
+        Fmt::COMPACT
+    } else {
+        Style::of(dialect, scenario).body_fmt()
+    };
+    Reply::json(StatusCode::OK, list.render(fmt))
 }
 
 /// Chat completion or legacy text completion.
@@ -236,14 +448,16 @@ enum Kind {
     Text,
 }
 
-/// The server whose bytes a generation imitates: the dialect, unless the scenario is one
-/// server's behaviour (OpenRouter's reasoning and errors, KoboldCpp's missing blank line).
+/// The server whose bytes a generation imitates: the dialect (Mancer's are OpenAI's), unless
+/// the scenario is one server's behaviour (OpenRouter's reasoning and errors, KoboldCpp's
+/// missing blank line).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Style {
     OpenAi,
     OpenRouter,
     LlamaCpp,
     KoboldCpp,
+    Ooba,
 }
 
 impl Style {
@@ -253,8 +467,9 @@ impl Style {
                 Style::OpenRouter
             }
             (Scenario::DoneNoBlankLine, _) | (_, Dialect::KoboldCpp) => Style::KoboldCpp,
-            (_, Dialect::OpenAi) => Style::OpenAi,
+            (_, Dialect::OpenAi | Dialect::Mancer) => Style::OpenAi,
             (_, Dialect::LlamaCpp) => Style::LlamaCpp,
+            (_, Dialect::Ooba) => Style::Ooba,
         }
     }
 
@@ -262,15 +477,16 @@ impl Style {
     fn stream_fmt(self) -> Fmt {
         match self {
             Style::OpenAi | Style::OpenRouter => Fmt::COMPACT,
-            Style::LlamaCpp | Style::KoboldCpp => Fmt::PYTHON,
+            Style::LlamaCpp | Style::KoboldCpp | Style::Ooba => Fmt::PYTHON,
         }
     }
 
-    /// Formatting of whole JSON bodies: llama-cpp-python answers through FastAPI (compact, UTF-8).
+    /// Formatting of whole JSON bodies: llama-cpp-python and Ooba answer through FastAPI's
+    /// `JSONResponse` (compact, UTF-8).
     fn body_fmt(self) -> Fmt {
         match self {
             Style::KoboldCpp => Fmt::PYTHON,
-            Style::OpenAi | Style::OpenRouter | Style::LlamaCpp => Fmt::COMPACT,
+            Style::OpenAi | Style::OpenRouter | Style::LlamaCpp | Style::Ooba => Fmt::COMPACT,
         }
     }
 
@@ -290,7 +506,7 @@ impl Style {
 
     /// llama-cpp-python and KoboldCpp 1.76 ignore `stream_options.include_usage`.
     fn honours_include_usage(self) -> bool {
-        matches!(self, Style::OpenAi | Style::OpenRouter)
+        matches!(self, Style::OpenAi | Style::OpenRouter | Style::Ooba)
     }
 
     fn usage(self) -> J {
@@ -328,6 +544,8 @@ enum Ev {
     ErrorOpenRouter,
     /// `: <text>` and a blank line.
     Comment(&'static str),
+    /// sse-starlette 1.6.5's ping: `: <OOBA_PING_COMMENTS[i]>\r\n\r\n`.
+    Ping(usize),
     /// Extra lines (each ending in `\n`) before the event's `data:` line.
     Lines(&'static str, Box<Ev>),
     /// The start of another event, then the connection is aborted.
@@ -342,7 +560,7 @@ fn contents(text: &str, n: usize) -> impl Iterator<Item = Ev> {
 }
 
 /// The events of a scenario's generation.
-fn plan(scenario: Scenario, reply: &str) -> Vec<Ev> {
+fn plan(scenario: Scenario, reply: &str, style: Style) -> Vec<Ev> {
     let partial = || [Ev::Role].into_iter().chain(contents(PARTIAL_TEXT, 2));
     let normal = |finish| {
         [Ev::Role]
@@ -356,6 +574,19 @@ fn plan(scenario: Scenario, reply: &str) -> Vec<Ev> {
             .chain(slow_pieces().into_iter().map(Ev::Content))
             .chain([Ev::Finish("stop"), Ev::Done])
             .collect(),
+        Scenario::KeepAlive if style == Style::Ooba => {
+            let mut evs = vec![Ev::Role];
+            for (i, ev) in contents(reply, 5).enumerate() {
+                evs.push(ev);
+                match i {
+                    0 => evs.push(Ev::Ping(0)),
+                    2 => evs.push(Ev::Ping(1)),
+                    _ => {}
+                }
+            }
+            evs.extend([Ev::Finish("stop"), Ev::Done]);
+            evs
+        }
         Scenario::KeepAlive => {
             let mut evs = vec![Ev::Comment(PROCESSING), Ev::Role];
             for (i, ev) in contents(reply, 5).enumerate() {
@@ -419,21 +650,81 @@ fn generate(
     reply: &str,
     req: &RecordedRequest,
     kind: Kind,
+    ooba_body: Option<&Body>,
 ) -> Reply {
-    let Some(body) = req.json() else {
-        return bad_json(opts.dialect);
+    let ooba = opts.dialect == Dialect::Ooba;
+    let body = match ooba_body {
+        Some(read) => {
+            let schema = match kind {
+                Kind::Chat => Schema::Chat,
+                Kind::Text => Schema::Completion,
+            };
+            match ooba::validate(schema, read) {
+                Ok(body) => body,
+                Err(rejected) => return rejected,
+            }
+        }
+        None => match req.json() {
+            Some(body) => body,
+            None => return bad_json(opts.dialect),
+        },
     };
-    let model = body
+    let (stream, include_usage) = if ooba {
+        let stream = ooba::lax_true(body.get("stream"));
+        if kind == Kind::Text && stream && ooba::lax_int(body.get("n")).unwrap_or(1) > 1 {
+            let message = "n > 1 is not supported with streaming.";
+            return ooba::openai_error(StatusCode::BAD_REQUEST, message, Some("n"));
+        }
+        let include_usage = ooba::lax_true(body.pointer("/stream_options/include_usage"));
+        (stream, include_usage)
+    } else {
+        (
+            body.get("stream") == Some(&Value::Bool(true)),
+            body.pointer("/stream_options/include_usage") == Some(&Value::Bool(true)),
+        )
+    };
+    let requested = body
         .get("model")
         .and_then(Value::as_str)
         .map(str::to_owned)
         .or_else(|| opts.models.first().cloned())
         .unwrap_or_else(|| "fake-model".to_owned());
+    if ooba {
+        let error = match scenario {
+            Scenario::ModelNotFound => Some((
+                StatusCode::NOT_FOUND,
+                format!("The model `{requested}` does not exist."),
+                Some("model"),
+            )),
+            Scenario::RateLimited | Scenario::RateLimitedNoRetryAfter => {
+                Some((StatusCode::TOO_MANY_REQUESTS, RATE_LIMITED.to_owned(), None))
+            }
+            Scenario::Overloaded => Some((
+                StatusCode::SERVICE_UNAVAILABLE,
+                ooba::OVERLOADED.to_owned(),
+                None,
+            )),
+            _ => None,
+        };
+        if let Some((status, message, param)) = error {
+            let answer = ooba::openai_error(status, &message, param);
+            return if scenario == Scenario::RateLimited {
+                answer.with_header("retry-after", "7")
+            } else {
+                answer
+            };
+        }
+    }
+    let model = if ooba {
+        // Ooba ignores `model` and names the loaded one.
+        ooba::loaded_model(opts, scenario)
+    } else {
+        requested
+    };
     let rate_limit = || {
-        let message = "Rate limit reached for requests. Please try again in 7s.";
         openai_error(
             StatusCode::TOO_MANY_REQUESTS,
-            message,
+            RATE_LIMITED,
             "requests",
             s("rate_limit_exceeded"),
         )
@@ -461,17 +752,15 @@ fn generate(
         }
         _ => {}
     }
-    let stream = body.get("stream") == Some(&Value::Bool(true));
-    let include_usage = body.pointer("/stream_options/include_usage") == Some(&Value::Bool(true));
     let style = Style::of(opts.dialect, scenario);
     let usage_requested = stream && include_usage && style.honours_include_usage();
     let gen = Gen {
         style,
         kind,
         model,
-        usage_null: usage_requested && style == Style::OpenAi,
+        usage_null: usage_requested && matches!(style, Style::OpenAi | Style::Ooba),
     };
-    let mut evs = plan(scenario, reply);
+    let mut evs = plan(scenario, reply, style);
     if usage_requested && !evs.iter().any(|e| matches!(e, Ev::Usage { .. })) {
         if let Some(done) = evs.iter().position(|e| *e == Ev::Done) {
             evs.insert(
@@ -486,7 +775,15 @@ fn generate(
         return gen.whole(&evs);
     }
     let frames = stream_frames(scenario, gen.render(&evs), opts.slow_delay);
-    Reply::stream(style.sse_content_type(), frames)
+    let answer = Reply::stream(style.sse_content_type(), frames);
+    if style == Style::Ooba {
+        // sse-starlette's own headers.
+        answer
+            .with_header("connection", "keep-alive")
+            .with_header("x-accel-buffering", "no")
+    } else {
+        answer
+    }
 }
 
 /// Renders events for one request.
@@ -513,6 +810,9 @@ impl Gen {
             (Style::KoboldCpp, Kind::Chat, false) => "chatcmpl-A1",
             (Style::KoboldCpp, Kind::Text, false) => "cmpl-A1",
             (Style::OpenRouter, _, _) => "gen-fake-1",
+            // `"chatcmpl-%d" % int(time.time() * 1000000000)` at CREATED.
+            (Style::Ooba, Kind::Chat, _) => "chatcmpl-1700000000000000000",
+            (Style::Ooba, Kind::Text, _) => "cmpl-1700000000000000000",
             (_, Kind::Chat, _) => "chatcmpl-fake-1",
             (_, Kind::Text, _) => "cmpl-fake-1",
         }
@@ -535,8 +835,10 @@ impl Gen {
         } else {
             vec![id, object, created, model]
         };
-        if self.style == Style::OpenRouter {
-            head.push(("provider", s(PROVIDER)));
+        match self.style {
+            Style::OpenRouter => head.push(("provider", s(PROVIDER))),
+            Style::Ooba => head.push(("system_fingerprint", J::Null)),
+            _ => {}
         }
         head
     }
@@ -574,6 +876,12 @@ impl Gen {
         };
         let choice = match (self.style, self.kind) {
             (Style::KoboldCpp, _) => obj([index, ("finish_reason", finish), (field, body)]),
+            (Style::Ooba, _) => obj([
+                index,
+                ("finish_reason", finish),
+                (field, body),
+                ("logprobs", J::Null),
+            ]),
             (Style::OpenRouter, Kind::Chat) => obj([
                 index,
                 (field, body),
@@ -606,6 +914,7 @@ impl Gen {
         let role = ("role", s("assistant"));
         match (delta, self.style) {
             (Delta::Role, Style::LlamaCpp) => obj([role]),
+            (Delta::Role, Style::Ooba) => obj([role, ("refusal", J::Null), ("content", s(""))]),
             (Delta::Role, _) => obj([role, ("content", s(""))]),
             (Delta::Content(text), Style::OpenRouter | Style::KoboldCpp) => {
                 obj([role, ("content", s(text))])
@@ -620,6 +929,7 @@ impl Gen {
             (Delta::Reasoning(text), Style::KoboldCpp) => {
                 obj([role, ("content", s("")), ("reasoning_content", s(text))])
             }
+            (Delta::Reasoning(text), Style::Ooba) => obj([("reasoning_content", s(text))]),
             (Delta::Reasoning(text), _) => {
                 obj([("content", J::Null), ("reasoning_content", s(text))])
             }
@@ -648,9 +958,12 @@ impl Gen {
     /// KoboldCpp puts on the last content chunk.
     fn event(&self, ev: &Ev, next_finish: Option<&'static str>, out: &mut Vec<Piece>) {
         let kobold = self.style == Style::KoboldCpp;
+        let ooba = self.style == Style::Ooba;
         let chat = self.kind == Kind::Chat;
         let text = match ev {
-            Ev::Role if kobold || !chat => return,
+            Ev::Role if kobold || (!chat && !ooba) => return,
+            // Ooba's text completions start with the (empty) echoed prompt.
+            Ev::Role if !chat => self.choice_event(s(""), None),
             Ev::Role => self.choice_event(self.delta(Delta::Role), None),
             Ev::Content(text) => {
                 let body = if chat {
@@ -681,6 +994,11 @@ impl Gen {
                 self.data(&self.chunk(Some(choices), None, Some(self.style.usage())))
             }
             Ev::NoChoices => self.data(&self.chunk(None, None, None)),
+            Ev::ErrorOpenAi if ooba => {
+                // An exception in the generator: uvicorn closes the connection mid-body.
+                out.push(Piece::Abort);
+                return;
+            }
             Ev::ErrorOpenAi => {
                 let error = obj([
                     ("message", s(MIDSTREAM_ERROR_MESSAGE)),
@@ -706,6 +1024,10 @@ impl Gen {
                 ))
             }
             Ev::Comment(comment) => format!(": {comment}\n\n"),
+            Ev::Ping(i) => format!(
+                ": {}\r\n\r\n",
+                OOBA_PING_COMMENTS[*i % OOBA_PING_COMMENTS.len()]
+            ),
             Ev::Lines(lines, inner) => {
                 let mut inner_out = Vec::new();
                 self.event(inner, next_finish, &mut inner_out);
@@ -749,6 +1071,7 @@ impl Gen {
                 Ev::Content(text) => content.push_str(text),
                 Ev::Reasoning(text) => reasoning.push_str(text),
                 Ev::Finish(reason) => finish = Some(*reason),
+                Ev::ErrorOpenAi if self.style == Style::Ooba => return ooba::internal_error(),
                 Ev::ErrorOpenAi => {
                     let code = J::Null;
                     return openai_error(
@@ -800,11 +1123,18 @@ impl Gen {
                 match self.style {
                     Style::OpenAi => message.push(("refusal", J::Null)),
                     Style::KoboldCpp => message.push(("tool_calls", J::Arr(vec![]))),
+                    Style::Ooba => message.insert(1, ("refusal", J::Null)),
                     Style::OpenRouter | Style::LlamaCpp => {}
                 }
                 let message = ("message", J::Obj(message));
                 match self.style {
                     Style::KoboldCpp => obj([index, message, ("finish_reason", finish)]),
+                    Style::Ooba => obj([
+                        index,
+                        ("finish_reason", finish),
+                        message,
+                        ("logprobs", J::Null),
+                    ]),
                     Style::OpenRouter => obj([
                         index,
                         message,
@@ -823,6 +1153,12 @@ impl Gen {
                 let text = ("text", s(content));
                 match self.style {
                     Style::KoboldCpp => obj([text, index, ("finish_reason", finish)]),
+                    Style::Ooba => obj([
+                        index,
+                        ("finish_reason", finish),
+                        text,
+                        ("logprobs", J::Null),
+                    ]),
                     Style::OpenRouter => obj([
                         text,
                         index,
