@@ -38,6 +38,8 @@ use crate::store::{Chat, Profile, Store, StoredMessage};
 pub const COALESCE_WINDOW: Duration = Duration::from_millis(16);
 /// How much text is held back at most before it is sent.
 pub const COALESCE_BYTES: usize = 2048;
+/// How often a text-completion prompt is fitted again after the backend counted its tokens.
+const MAX_REFITS: usize = 3;
 /// How long a stopped reply's provider may take to tell the server to stop.
 pub const ABORT_GRACE: Duration = Duration::from_secs(3);
 /// How often a streaming reply is saved.
@@ -744,7 +746,30 @@ impl Engine {
         };
         let reply = request.params.max_tokens.unwrap_or(DEFAULT_REPLY_TOKENS);
         let budget = context_size.saturating_sub(reply).max(context_size / 4);
-        let fitted = settings.template().fit(&request.messages, budget);
+        let template = settings.template();
+        let mut fitted = template.fit(&request.messages, budget);
+        // The fit used an estimate; where the backend counts tokens, a prompt it finds too
+        // long is fitted again to a budget scaled by how far the estimate was off.
+        let mut estimate_budget = budget;
+        for _ in 0..MAX_REFITS {
+            let Ok(Some(actual)) = provider.count_tokens(&fitted.prompt).await else {
+                break;
+            };
+            let droppable = request.messages.len().saturating_sub(
+                1 + usize::from(
+                    request
+                        .messages
+                        .first()
+                        .is_some_and(|m| m.role == Role::System),
+                ),
+            );
+            if actual <= budget || fitted.dropped >= droppable || fitted.estimated_tokens == 0 {
+                break;
+            }
+            let ratio = f64::from(actual) / f64::from(fitted.estimated_tokens);
+            estimate_budget = (f64::from(estimate_budget) / ratio).floor() as u32;
+            fitted = template.fit(&request.messages, estimate_budget);
+        }
         for stop in fitted.stop {
             if !request.params.stop.contains(&stop) {
                 request.params.stop.push(stop);

@@ -122,6 +122,13 @@ async fn the_template_shapes_the_prompt_and_stop_strings_are_cut_while_streaming
         serde_json::json!(["<|im_end|>", "<|im_start|>"])
     );
     assert_eq!(body["truncation_length"], 4096, "the default context size");
+    assert!(
+        server
+            .requests()
+            .iter()
+            .any(|r| r.path == "/v1/internal/token-count"),
+        "the prompt's tokens were counted by the server"
+    );
 
     // The saved reply is the cut one, and the next prompt carries it.
     let messages = engine.messages(&chat).await.unwrap();
@@ -327,4 +334,47 @@ async fn stop_reaches_the_server_before_the_reply_is_closed() {
             _ => assert_eq!(server.aborts().len(), 1),
         }
     }
+}
+
+/// Where the backend counts tokens (KoboldCpp), a prompt the estimate let through but the
+/// backend finds too long is fitted again: what is sent fits the context by the server's count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_backends_token_count_corrects_the_estimate() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(&dir);
+    let server = FakeServer::start(FakeOptions {
+        family: Family::Kobold,
+        ..FakeOptions::default()
+    })
+    .await
+    .unwrap();
+    let mut profile = Profile::new("kcpp", ProviderKind::KoboldCpp, server.base_url());
+    profile.instruct = InstructSettings {
+        template: TemplateKind::None,
+        custom: None,
+        context_size: Some(400),
+    };
+    profile.params.max_tokens = Some(100);
+    engine.add_profile(profile).await.unwrap();
+    // Short words: the fake counts a token per word, more than the characters suggest.
+    let words = "a ".repeat(150);
+    let (chat, _) = run(&engine, ask("kcpp", None, &words)).await;
+    for _ in 0..2 {
+        run(&engine, ask("kcpp", Some(chat.clone()), &words)).await;
+    }
+    let (_, events) = run(&engine, ask("kcpp", Some(chat.clone()), "last")).await;
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, ChatEvent::HistoryTrimmed { .. })));
+    let prompt = last_post(&server).json().unwrap()["prompt"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let tokens = prompt.split_whitespace().count();
+    assert!(tokens <= 300, "{tokens} tokens sent for a 300-token budget");
+    assert!(prompt.ends_with("User: last\nAssistant:"), "{prompt}");
+    assert!(server
+        .requests()
+        .iter()
+        .any(|r| r.path == "/api/extra/tokencount"));
 }

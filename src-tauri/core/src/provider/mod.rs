@@ -670,6 +670,12 @@ pub trait Provider: Send + Sync {
         Box::pin(async { Ok(None) })
     }
 
+    /// How many tokens `text` is for the backend's model, when the backend can count them
+    /// (KoboldCpp, Oobabooga); `Ok(None)` otherwise.
+    fn count_tokens<'a>(&'a self, _text: &'a str) -> BoxFuture<'a, Result<Option<u32>>> {
+        Box::pin(async { Ok(None) })
+    }
+
     /// The request [`stream`](Self::stream) would send for `request` (keys redacted).
     fn wire_request(&self, request: &ChatRequest) -> Result<WireRequest>;
 

@@ -206,6 +206,20 @@ impl Inner {
         }
     }
 
+    /// KoboldCpp's count of `text`'s tokens (United cannot count).
+    async fn count_tokens(&self, text: &str) -> Result<Option<u32>> {
+        if !self.koboldcpp {
+            return Ok(None);
+        }
+        let url = self.url("/extra/tokencount");
+        let body = serde_json::json!({ "prompt": text });
+        let response = self.send(Method::POST, &url, Some(&body)).await?;
+        let bytes = read_all(response, self.http.idle_timeout(), MAX_JSON_BODY)
+            .await
+            .map_err(|err| read_error(&self.target(&url), err, false))?;
+        Ok(wire::parse_value(&bytes).and_then(|v| u32::try_from(v).ok()))
+    }
+
     /// Tells KoboldCpp to stop the generation named `genkey` (best effort; United has none).
     async fn abort(&self, genkey: Option<String>) {
         let Some(genkey) = genkey else { return };
@@ -245,6 +259,10 @@ impl Provider for Kobold {
 
     fn context_size<'a>(&'a self, _model: &'a str) -> BoxFuture<'a, Result<Option<u32>>> {
         self.inner.context_size().boxed()
+    }
+
+    fn count_tokens<'a>(&'a self, text: &'a str) -> BoxFuture<'a, Result<Option<u32>>> {
+        self.inner.count_tokens(text).boxed()
     }
 
     fn wire_request(&self, request: &ChatRequest) -> Result<WireRequest> {

@@ -56,9 +56,9 @@ pub struct Flavor {
     pub status: StatusCheck,
     /// Try `{url}/v1` when the URL as given has no such endpoint (custom servers).
     pub discover_v1: bool,
-    /// The status names the loaded model from text-generation-webui's
-    /// `{base}/internal/model/info`, when the server answers it.
-    pub model_info: bool,
+    /// text-generation-webui's internal routes: the status names the loaded model from
+    /// `{base}/internal/model/info`, and `{base}/internal/token-count` counts prompt tokens.
+    pub textgen_internal: bool,
 }
 
 const ALL_PARAMS: ParamSupport = ParamSupport {
@@ -89,7 +89,7 @@ const LOCAL: Flavor = Flavor {
     stream_usage: true,
     status: StatusCheck::Models,
     discover_v1: false,
-    model_info: false,
+    textgen_internal: false,
 };
 
 /// OpenAI's API.
@@ -123,7 +123,7 @@ pub const CUSTOM: Flavor = Flavor {
 /// Oobabooga text-generation-webui's OpenAI API, with its extra samplers.
 pub const OOBA: Flavor = Flavor {
     params: TEXTGEN_PARAMS,
-    model_info: true,
+    textgen_internal: true,
     ..LOCAL
 };
 

@@ -220,6 +220,30 @@ impl Inner {
         }
     }
 
+    /// text-generation-webui's count of `text`'s tokens.
+    async fn count_tokens(&self, text: &str) -> Result<Option<u32>> {
+        if !self.flavor.textgen_internal {
+            return Ok(None);
+        }
+        let body = serde_json::to_vec(&serde_json::json!({ "text": text }))
+            .map_err(|err| Error::internal(format!("Could not encode the request: {err}.")))?;
+        let out = Outgoing {
+            method: Method::POST,
+            path: "/internal/token-count",
+            body: Some(body),
+        };
+        let base = self.base();
+        let response = self.send_at(&base, &out).await?;
+        let bytes = self
+            .json_body(response, &endpoint::join(&base, out.path))
+            .await?;
+        let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+        Ok(value
+            .get("length")
+            .and_then(serde_json::Value::as_u64)
+            .and_then(|n| u32::try_from(n).ok()))
+    }
+
     /// text-generation-webui's loaded model and loader, when it says (best effort).
     async fn loaded_model(&self, base: &str) -> Option<String> {
         let out = Outgoing {
@@ -297,7 +321,7 @@ impl Inner {
         if base != base_before {
             message.push_str(&format!(" Using {base} (added /v1)."));
         }
-        if self.flavor.model_info {
+        if self.flavor.textgen_internal {
             if let Some(loaded) = self.loaded_model(&base).await {
                 message.push_str(&format!(" Loaded: {loaded}."));
             }
@@ -381,6 +405,10 @@ impl Provider for OpenAiCompat {
 
     fn list_models(&self) -> BoxFuture<'_, Result<Vec<ModelInfo>>> {
         async move { Ok(self.inner.fetch_models().await?.0.unwrap_or_default()) }.boxed()
+    }
+
+    fn count_tokens<'a>(&'a self, text: &'a str) -> BoxFuture<'a, Result<Option<u32>>> {
+        self.inner.count_tokens(text).boxed()
     }
 
     fn context_size<'a>(&'a self, model: &'a str) -> BoxFuture<'a, Result<Option<u32>>> {
