@@ -27,6 +27,27 @@ use switchboard_core::{
     GenerationRequest, ProviderKind, SOURCES,
 };
 
+/// `println!`/`eprint!`/`eprintln!` that never panic: a closed standard output or
+/// error (a pipe into `head`, a closed terminal) must not abort a reply half-way.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+macro_rules! err {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 #[derive(Parser)]
 #[command(
     name = "switchboard-cli",
@@ -371,7 +392,7 @@ fn prompt(args: &PromptArgs) -> CliResult<()> {
     let out = switchboard_core::prompt::post_process(&messages, args.post_processing, &names);
     let text = serde_json::to_string_pretty(&out)
         .map_err(|err| Failure::Usage(format!("could not print the messages: {err}.")))?;
-    println!("{text}");
+    outln!("{text}");
     Ok(())
 }
 
@@ -395,18 +416,18 @@ fn main() -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(err) => {
-            eprintln!("error: could not start: {err}.");
+            errln!("error: could not start: {err}.");
             return ExitCode::from(1);
         }
     };
     match runtime.block_on(run(cli)) {
         Ok(code) => ExitCode::from(code),
         Err(Failure::Usage(message)) => {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             ExitCode::from(2)
         }
         Err(Failure::Core(err)) => {
-            eprintln!("error: {}", err.message);
+            errln!("error: {}", err.message);
             ExitCode::from(exit_code(err.kind))
         }
     }
@@ -469,16 +490,14 @@ async fn run(cli: Cli) -> CliResult<u8> {
             if json {
                 print_json(&models);
             } else if models.is_empty() {
-                eprintln!(
-                    "The server lists no models; type the model id into the profile (--model)."
-                );
+                errln!("The server lists no models; type the model id into the profile (--model).");
             } else {
                 for model in &models {
                     match (&model.name, model.context_length) {
-                        (Some(name), Some(ctx)) => println!("{}\t{name}\t{ctx} tokens", model.id),
-                        (Some(name), None) => println!("{}\t{name}", model.id),
-                        (None, Some(ctx)) => println!("{}\t{ctx} tokens", model.id),
-                        (None, None) => println!("{}", model.id),
+                        (Some(name), Some(ctx)) => outln!("{}\t{name}\t{ctx} tokens", model.id),
+                        (Some(name), None) => outln!("{}\t{name}", model.id),
+                        (None, Some(ctx)) => outln!("{}\t{ctx} tokens", model.id),
+                        (None, None) => outln!("{}", model.id),
                     }
                 }
             }
@@ -515,7 +534,7 @@ async fn detect(engine: &Engine, args: DetectArgs, json: bool) -> CliResult {
             print_json(&found);
         }
         let probed: Vec<String> = probed.iter().map(u16::to_string).collect();
-        eprintln!("No local servers found on ports {}.", probed.join(", "));
+        errln!("No local servers found on ports {}.", probed.join(", "));
         return Ok(());
     }
     if args.save {
@@ -528,7 +547,7 @@ async fn detect(engine: &Engine, args: DetectArgs, json: bool) -> CliResult {
             profile.model = server.models.first().cloned();
             let (profile, _) = engine.add_profile(profile).await?;
             if !json {
-                println!(
+                outln!(
                     "Saved profile \"{}\" ({}) at {}: {}.",
                     profile.name,
                     profile.source.id(),
@@ -536,7 +555,7 @@ async fn detect(engine: &Engine, args: DetectArgs, json: bool) -> CliResult {
                     server.summary
                 );
                 if !server.source.info().supported {
-                    eprintln!(
+                    errln!(
                         "Note: {} is not supported by this version yet.",
                         server.source.label()
                     );
@@ -548,7 +567,7 @@ async fn detect(engine: &Engine, args: DetectArgs, json: bool) -> CliResult {
         print_json(&found);
     } else if !args.save {
         for server in &found {
-            println!(
+            outln!(
                 "{}\t{}\t{}\t{}",
                 server.source.id(),
                 server.url,
@@ -609,8 +628,8 @@ fn spec(
 
 fn print_json<T: serde::Serialize + ?Sized>(value: &T) {
     match serde_json::to_string_pretty(value) {
-        Ok(text) => println!("{text}"),
-        Err(err) => eprintln!("error: could not encode the output: {err}."),
+        Ok(text) => outln!("{text}"),
+        Err(err) => errln!("error: could not encode the output: {err}."),
     }
 }
 
@@ -619,13 +638,19 @@ fn providers(json: bool) {
         print_json(SOURCES);
         return;
     }
-    println!(
+    outln!(
         "{:<11} {:<32} {:<16} {:<34} {:<9} {:<7} {:<7} SUPPORTED",
-        "SOURCE", "NAME", "API", "DEFAULT URL", "KEY", "STREAM", "MODELS"
+        "SOURCE",
+        "NAME",
+        "API",
+        "DEFAULT URL",
+        "KEY",
+        "STREAM",
+        "MODELS"
     );
     for source in SOURCES {
         let caps = source.capabilities;
-        println!(
+        outln!(
             "{:<11} {:<32} {:<16} {:<34} {:<9} {:<7} {:<7} {}",
             source.id,
             source.label,
@@ -709,23 +734,23 @@ async fn profile(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
             if json {
                 print_json(&profile);
             } else {
-                println!(
+                outln!(
                     "Saved profile \"{}\" ({}) at {}.",
                     profile.name,
                     profile.source.label(),
                     profile.url
                 );
                 if !changes.is_empty() {
-                    println!("URL: {}.", changes.join("; "));
+                    outln!("URL: {}.", changes.join("; "));
                 }
                 if !source.info().supported {
-                    eprintln!(
+                    errln!(
                         "Note: {} is not supported by this version yet.",
                         source.label()
                     );
                 }
                 if source.info().key == KeyNeed::Required {
-                    println!(
+                    outln!(
                         "Save its API key with: switchboard-cli key set {}",
                         profile.name
                     );
@@ -737,14 +762,17 @@ async fn profile(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
             if json {
                 print_json(&profiles);
             } else if profiles.is_empty() {
-                eprintln!("No profiles yet. Add one with \"profile add NAME --source SOURCE\".");
+                errln!("No profiles yet. Add one with \"profile add NAME --source SOURCE\".");
             } else {
-                println!(
+                outln!(
                     "{:<20} {:<11} {:<40} {:<24} KEY",
-                    "NAME", "SOURCE", "URL", "MODEL"
+                    "NAME",
+                    "SOURCE",
+                    "URL",
+                    "MODEL"
                 );
                 for ProfileSummary { profile, has_key } in &profiles {
-                    println!(
+                    outln!(
                         "{:<20} {:<11} {:<40} {:<24} {}",
                         profile.name,
                         profile.source.id(),
@@ -761,18 +789,18 @@ async fn profile(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
             if json {
                 print_json(&ProfileSummary { profile, has_key });
             } else {
-                println!("name:                {}", profile.name);
-                println!(
+                outln!("name:                {}", profile.name);
+                outln!(
                     "source:              {} ({})",
                     profile.source.id(),
                     profile.source.label()
                 );
-                println!("url:                 {}", profile.url);
-                println!(
+                outln!("url:                 {}", profile.url);
+                outln!(
                     "model:               {}",
                     profile.model.as_deref().unwrap_or("-")
                 );
-                println!(
+                outln!(
                     "key:                 {}",
                     if has_key {
                         "saved in the keychain"
@@ -780,19 +808,19 @@ async fn profile(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
                         "none"
                     }
                 );
-                println!(
+                outln!(
                     "bypass status check: {}",
                     yes_no(profile.bypass_status_check)
                 );
                 let capabilities = profile.source.info().capabilities.with_api(profile.api);
-                println!("api:                 {}", api_name(capabilities.api));
+                outln!("api:                 {}", api_name(capabilities.api));
                 if capabilities.api == ApiType::TextCompletion {
                     let template = match &profile.instruct.custom {
                         Some(_) => "custom (edited)".to_string(),
                         None => profile.instruct.template.label().to_string(),
                     };
-                    println!("instruct template:   {template}");
-                    println!(
+                    outln!("instruct template:   {template}");
+                    outln!(
                         "context size:        {}",
                         profile
                             .instruct
@@ -802,19 +830,19 @@ async fn profile(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
                             ))
                     );
                 } else {
-                    println!("post-processing:     {}", profile.post_processing.as_str());
+                    outln!("post-processing:     {}", profile.post_processing.as_str());
                 }
                 if let Some(system) = &profile.system_prompt {
-                    println!("system prompt:       {system}");
+                    outln!("system prompt:       {system}");
                 }
                 if let Some(prefill) = &profile.prefill {
-                    println!("prefill:             {prefill}");
+                    outln!("prefill:             {prefill}");
                 }
                 if let Some(placeholder) = &profile.placeholder {
-                    println!("placeholder:         {placeholder}");
+                    outln!("placeholder:         {placeholder}");
                 }
                 for (header, value) in &profile.headers {
-                    println!("header:              {header}: {value}");
+                    outln!("header:              {header}: {value}");
                 }
                 warn_plain_http(&profile, has_key);
             }
@@ -822,7 +850,7 @@ async fn profile(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
         ProfileCommand::Rm { name } => {
             let profile = engine.remove_profile(&name).await?;
             if !json {
-                println!("Deleted profile \"{}\" and its key.", profile.name);
+                outln!("Deleted profile \"{}\" and its key.", profile.name);
             }
         }
     }
@@ -831,7 +859,7 @@ async fn profile(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
 
 fn warn_plain_http(profile: &Profile, has_key: bool) {
     if has_key && profile.url.starts_with("http://") && !is_loopback_url(&profile.url) {
-        eprintln!(
+        errln!(
             "Warning: \"{}\" sends its API key over plain http:// to another machine; anyone on the network can read it.",
             profile.name
         );
@@ -844,7 +872,7 @@ async fn key(engine: &Engine, command: KeyCommand) -> CliResult {
             let profile = engine.profile(&name).await?;
             let key = read_key(&profile.name)?;
             engine.set_key(&name, key).await?;
-            eprintln!(
+            errln!(
                 "Saved the API key of \"{}\" in the system keychain.",
                 profile.name
             );
@@ -852,7 +880,7 @@ async fn key(engine: &Engine, command: KeyCommand) -> CliResult {
         }
         KeyCommand::Clear { name } => {
             let profile = engine.clear_key(&name).await?;
-            eprintln!("Removed the API key of \"{}\".", profile.name);
+            errln!("Removed the API key of \"{}\".", profile.name);
         }
     }
     Ok(())
@@ -885,9 +913,9 @@ fn print_status(report: &StatusReport, json: bool) {
         print_json(report);
         return;
     }
-    println!("{}", report.message);
+    outln!("{}", report.message);
     if report.url_changed {
-        println!("The profile now uses {}.", report.base_url);
+        outln!("The profile now uses {}.", report.base_url);
     }
 }
 
@@ -898,16 +926,17 @@ fn print_test(report: &TestReport, json: bool) {
     }
     let reply = report.reply.trim();
     if reply.is_empty() {
-        println!(
+        outln!(
             "OK in {} ms: {} answered with an empty reply ({}).",
             report.elapsed_ms,
             report.model,
             report.stop_reason.as_str()
         );
     } else {
-        println!(
+        outln!(
             "OK in {} ms: {} replied: {reply}",
-            report.elapsed_ms, report.model
+            report.elapsed_ms,
+            report.model
         );
     }
 }
@@ -961,7 +990,7 @@ async fn chat(engine: &Engine, args: ChatArgs, json: bool) -> CliResult<u8> {
         let shown = serde_json::json!({"url": wire.url, "headers": headers, "body": wire.body});
         let text = serde_json::to_string_pretty(&shown)
             .map_err(|err| Failure::Usage(format!("could not print the request: {err}.")))?;
-        println!("{text}");
+        outln!("{text}");
         return Ok(0);
     }
     let generation = engine.start_generation(request).await?;
@@ -1001,7 +1030,7 @@ async fn chat(engine: &Engine, args: ChatArgs, json: bool) -> CliResult<u8> {
         match event {
             ChatEvent::Delta { text } if !json => {
                 if in_reasoning {
-                    eprintln!();
+                    errln!();
                     in_reasoning = false;
                 }
                 let _ = stdout.write_all(text.as_bytes());
@@ -1010,16 +1039,16 @@ async fn chat(engine: &Engine, args: ChatArgs, json: bool) -> CliResult<u8> {
             }
             ChatEvent::Reasoning { text } if !json => {
                 if !in_reasoning {
-                    eprint!("Thinking: ");
+                    err!("Thinking: ");
                     in_reasoning = true;
                 }
-                eprint!("{text}");
+                err!("{text}");
             }
             ChatEvent::HistoryTrimmed {
                 dropped,
                 context_size,
             } if !json => {
-                eprintln!(
+                errln!(
                     "Note: {dropped} older message{} left out to fit the {context_size}-token context.",
                     if dropped == 1 { " was" } else { "s were" }
                 );
@@ -1028,7 +1057,7 @@ async fn chat(engine: &Engine, args: ChatArgs, json: bool) -> CliResult<u8> {
                 position,
                 wait_secs,
             } if !json => {
-                eprintln!(
+                errln!(
                     "Queued: position {position}, about {} s.",
                     wait_secs.round()
                 );
@@ -1049,7 +1078,7 @@ async fn chat(engine: &Engine, args: ChatArgs, json: bool) -> CliResult<u8> {
                 if wrote_text && !json {
                     let _ = writeln!(stdout);
                 }
-                eprintln!("Stopped; the reply received so far is saved.");
+                errln!("Stopped; the reply received so far is saved.");
                 return Ok(130);
             }
             _ => {}

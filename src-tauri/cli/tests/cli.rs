@@ -923,6 +923,18 @@ fn text_completion_sources_from_profile_to_reply() {
             models: "fake-model-1\n",
             path: "/v1/completions",
         },
+        Case {
+            source: "mancer",
+            family: Family::OpenAi,
+            kobold: KoboldServer::KoboldCpp,
+            dialect: Dialect::Mancer,
+            suffix: "/oai/v1",
+            key: Some("mcr-cli-test-key"),
+            model: Some("fake-model-1"),
+            status: "Connected: 2 models.",
+            models: "fake-model-1\nfake-model-2\n",
+            path: "/oai/v1/completions",
+        },
     ];
     for case in cases {
         let fake = Fake::start(FakeOptions {
@@ -1002,54 +1014,118 @@ fn text_completion_sources_from_profile_to_reply() {
     }
 }
 
-/// Ctrl-C during a KoboldCpp stream aborts the generation on the server; during a Horde wait
-/// it cancels the queued request. The partial reply is kept, marked stopped.
+/// Ctrl-C stops a reply from every text-completion source: KoboldCpp's generation is aborted
+/// on the server, a queued AI Horde request is cancelled there, and the others stop by closing
+/// the connection. The partial reply is kept, marked stopped.
 #[test]
-fn stop_from_the_cli_reaches_koboldcpp_and_the_horde() {
-    use switchboard_fakes::Family;
-    for family in [Family::Kobold, Family::Horde] {
+fn stop_from_the_cli_for_every_text_completion_source() {
+    use switchboard_fakes::{Dialect, Family, KoboldServer};
+    let cases = [
+        (
+            "koboldcpp",
+            Family::Kobold,
+            KoboldServer::KoboldCpp,
+            Dialect::OpenAi,
+            "",
+            None,
+        ),
+        (
+            "kobold",
+            Family::Kobold,
+            KoboldServer::United,
+            Dialect::OpenAi,
+            "/api",
+            None,
+        ),
+        (
+            "horde",
+            Family::Horde,
+            KoboldServer::KoboldCpp,
+            Dialect::OpenAi,
+            "/api/v2",
+            None,
+        ),
+        (
+            "novelai",
+            Family::NovelAi,
+            KoboldServer::KoboldCpp,
+            Dialect::OpenAi,
+            "",
+            Some("pst-stop"),
+        ),
+        (
+            "ooba",
+            Family::OpenAi,
+            KoboldServer::KoboldCpp,
+            Dialect::Ooba,
+            "/v1",
+            None,
+        ),
+        (
+            "mancer",
+            Family::OpenAi,
+            KoboldServer::KoboldCpp,
+            Dialect::Mancer,
+            "/oai/v1",
+            Some("mcr-stop"),
+        ),
+    ];
+    for (source, family, kobold, dialect, suffix, key) in cases {
         let fake = Fake::start(FakeOptions {
             family,
+            kobold,
+            dialect,
+            api_key: key.map(str::to_string),
             scenario: Scenario::Slow,
             slow_delay: Duration::from_millis(60),
             ..FakeOptions::default()
         });
         let data = TempDir::new().unwrap();
         let data = data.path();
-        let (source, url) = match family {
-            Family::Horde => ("horde", format!("{}/api/v2", fake.url())),
-            _ => ("koboldcpp", fake.url()),
+        let url = format!("{}{suffix}", fake.url());
+        let model = if source == "novelai" {
+            "kayra-v1"
+        } else {
+            "fake-model-1"
         };
         ok(
             data,
-            &["profile", "add", "slow", "--source", source, "--url", &url],
+            &[
+                "profile", "add", "slow", "--source", source, "--url", &url, "--model", model,
+            ],
         );
+        if let Some(key) = key {
+            assert_eq!(run_with_stdin(data, &["key", "set", "slow"], key).code, 0);
+        }
         let mut child = cli(data)
             .args(["chat", "slow", "tell me a long story"])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        // Progress: reply text from KoboldCpp, a queue position from the Horde.
+        // Progress: a queue position from the Horde, reply text from the streaming sources;
+        // United answers only at the end, so it is stopped while it works.
+        let streams = !matches!(source, "horde" | "kobold");
         let deadline = Instant::now() + Duration::from_secs(20);
         let mut seen = String::new();
         let mut byte = [0u8; 1];
-        let mut progress: Box<dyn Read> = match family {
-            Family::Horde => Box::new(child.stderr.take().unwrap()),
-            _ => Box::new(child.stdout.take().unwrap()),
-        };
-        let wanted = if family == Family::Horde {
-            "Queued"
+        if source == "kobold" {
+            std::thread::sleep(Duration::from_millis(500));
         } else {
-            "s3 "
-        };
-        while !seen.contains(wanted) && Instant::now() < deadline {
-            if progress.read(&mut byte).unwrap() == 0 {
-                break;
+            let mut progress: Box<dyn Read> = if streams {
+                Box::new(child.stdout.take().unwrap())
+            } else {
+                Box::new(child.stderr.take().unwrap())
+            };
+            let wanted = if streams { "s3 " } else { "Queued" };
+            while !seen.contains(wanted) && Instant::now() < deadline {
+                if progress.read(&mut byte).unwrap() == 0 {
+                    break;
+                }
+                seen.push(byte[0] as char);
             }
-            seen.push(byte[0] as char);
+            assert!(seen.contains(wanted), "{source}: {seen:?}");
         }
-        assert!(seen.contains(wanted), "{family:?}: {seen:?}");
         let pid = child.id().to_string();
         assert!(Command::new("kill")
             .args(["-INT", &pid])
@@ -1057,15 +1133,19 @@ fn stop_from_the_cli_reaches_koboldcpp_and_the_horde() {
             .unwrap()
             .success());
         let status = child.wait().unwrap();
-        assert_eq!(status.code(), Some(130), "{family:?}");
-        match family {
-            Family::Horde => assert_eq!(fake.server().horde_cancels().len(), 1),
-            _ => assert_eq!(fake.server().aborts().len(), 1),
+        assert_eq!(status.code(), Some(130), "{source}");
+        match source {
+            "horde" => assert_eq!(fake.server().horde_cancels().len(), 1),
+            "koboldcpp" => assert_eq!(fake.server().aborts().len(), 1),
+            _ => {}
         }
         let (content, state) = last_reply(data);
-        assert_eq!(state, "stopped", "{family:?}");
-        if family != Family::Horde {
-            assert!(slow_reply_text().starts_with(&content) && content.contains("s3 "));
+        assert_eq!(state, "stopped", "{source}");
+        if streams {
+            assert!(
+                slow_reply_text().starts_with(&content) && content.contains("s3 "),
+                "{source}: {content:?}"
+            );
         }
     }
 }
