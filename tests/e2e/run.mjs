@@ -28,6 +28,8 @@ const KEY = "sk-e2e-SECRET-key-31337";
 const CLAUDE_KEY = "sk-ant-e2e-SECRET-4242";
 const REASONING_TEXT = "Thinking about it… 🤔 step one.";
 const WRONG_KEY = "sk-e2e-WRONG-key-00000";
+const NOVELAI_KEY = "pst-e2e-SECRET-token-777";
+const MANCER_KEY = "mcr-e2e-SECRET-key-555";
 const TIMEOUT = 15_000;
 
 function required(name) {
@@ -170,6 +172,10 @@ let fake;
 let claude;
 let kobold;
 let horde;
+let united;
+let novelai;
+let ooba;
+let mancer;
 
 /** The text of the found-server row of `source`, once it is listed. */
 async function foundServer(browser, source) {
@@ -616,6 +622,86 @@ test("AI Horde anonymously: queue progress while waiting, the reply, Stop cancel
   }
 });
 
+test("KoboldAI United, NovelAI, Oobabooga and Mancer: connect, list models, reply, stop", async () => {
+  const cases = [
+    { source: "kobold", server: united, path: "/api", model: "fake-model-1", streams: false },
+    { source: "novelai", server: novelai, path: "", key: NOVELAI_KEY, model: "kayra-v1", streams: true },
+    { source: "ooba", server: ooba, path: "/v1", model: "fake-model-1", streams: true },
+    { source: "mancer", server: mancer, path: "/oai/v1", key: MANCER_KEY, model: "fake-model-2", streams: true },
+  ];
+  const browser = await openApp();
+  try {
+    for (const c of cases) {
+      await openDrawer(browser);
+      await (await browser.$("#profile-switcher")).selectByAttribute("value", "");
+      await (await browser.$("#source")).selectByAttribute("value", c.source);
+      await setField(browser, "#url", `${c.server.url}${c.path}`);
+      await setField(browser, "#profile-name", `E2E ${c.source}`);
+      if (c.key) await setField(browser, "#api-key", c.key);
+      await (await browser.$("#connect")).click();
+      await until(browser, `${c.source} connected`, async () => (await connectionState(browser)) === "connected");
+      let options = [];
+      try {
+        await until(browser, `${c.source}'s models`, async () => {
+          options = await browser.execute(() =>
+            Array.from(document.querySelectorAll("#model-select option")).map((o) => o.value),
+          );
+          return options.includes(c.model);
+        });
+      } catch (error) {
+        throw new Error(`${error.message}; models: ${options}`);
+      }
+      // Chosen from the page: a model that is already selected fires no change from WebDriver.
+      await browser.execute((model) => {
+        const select = document.querySelector("#model-select");
+        select.value = model;
+        select.dispatchEvent(new Event("change", { bubbles: true }));
+      }, c.model);
+      let status = "";
+      try {
+        await until(browser, `${c.source} model saved`, async () => {
+          status = await browser.execute(() => document.querySelector("#status-text")?.textContent ?? "");
+          return status.includes(c.model);
+        });
+      } catch (error) {
+        throw new Error(`${error.message}; status: ${status}`);
+      }
+
+      await send(browser, `hello ${c.source}`);
+      const reply = await until(browser, `${c.source}'s reply`, async () => {
+        const last = await lastAssistant(browser);
+        return last && ["complete", "failed"].includes(last.state) ? last : null;
+      });
+      const error = await reply.element.$(".message-error").getText();
+      assert(reply.state === "complete" && reply.text.trim() === REPLY_TEXT, `${c.source} (${reply.state}): ${reply.text} ${error}`);
+      const posts = (await c.server.requests()).filter((r) => r.method === "POST");
+      const body = JSON.parse(posts[posts.length - 1].body);
+      const prompt = body.prompt ?? body.input;
+      assert(typeof prompt === "string" && prompt.includes(`hello ${c.source}`), `${c.source} prompt: ${prompt}`);
+
+      await c.server.scenario("slow");
+      await send(browser, "count slowly");
+      if (c.streams) {
+        await until(browser, `${c.source} streaming`, async () => {
+          const last = await lastAssistant(browser);
+          return last && last.state === "streaming" && last.text.length > 12;
+        });
+      } else {
+        await until(browser, `${c.source} working`, async () => (await lastAssistant(browser))?.state === "streaming");
+        await browser.pause(300);
+      }
+      await browser.keys("Escape");
+      await until(browser, `${c.source} stopped`, async () => (await lastAssistant(browser))?.state === "stopped");
+      await c.server.scenario("normal");
+    }
+    const html = await pageHtml(browser);
+    assert(!html.includes(NOVELAI_KEY) && !html.includes(MANCER_KEY), "a key is in the page");
+    await screenshot(browser, "text-sources-light");
+  } finally {
+    await closeApp(browser);
+  }
+});
+
 test("the saved chat reopens with its stopped reply, in the dark theme", async () => {
   if (!DARK_DRIVER_PORT) throw new Error("E2E_DARK_DRIVER_PORT is not set");
   const browser = await openApp(DARK_DRIVER_PORT);
@@ -650,6 +736,10 @@ try {
   claude.url = `${claude.url}/v1`;
   kobold = await startFake(["--family", "kobold", "--slow-delay-ms", "80"], KOBOLD_PORT);
   horde = await startFake(["--family", "horde", "--slow-delay-ms", "80"]);
+  united = await startFake(["--family", "kobold", "--kobold-server", "united", "--slow-delay-ms", "80"]);
+  novelai = await startFake(["--family", "novelai", "--api-key", NOVELAI_KEY, "--slow-delay-ms", "80"]);
+  ooba = await startFake(["--dialect", "ooba", "--slow-delay-ms", "80"]);
+  mancer = await startFake(["--dialect", "mancer", "--api-key", MANCER_KEY, "--slow-delay-ms", "80"]);
   const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY) : null;
   for (const { name, fn } of tests) {
     if (only && !only.test(name)) continue;
