@@ -14,6 +14,8 @@ echo "==> UI: type check, unit tests, build"
 (cd ui && npm run --silent typecheck && npm test --silent && npm run --silent build >/dev/null)
 echo "==> cargo clippy"
 cargo clippy --workspace --all-targets --locked -q -- -D warnings
+echo "==> cargo doc (broken intra-doc links fail)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked -q
 echo "==> cargo test"
 cargo test --workspace --locked "$@"
 echo "==> end to end"

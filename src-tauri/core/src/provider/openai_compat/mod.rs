@@ -1,6 +1,6 @@
 //! The OpenAI-compatible protocol family: OpenAI, Mistral, OpenRouter, Oobabooga, TabbyAPI,
 //! Mancer and any custom server (llama.cpp, vLLM, LM Studio, Ollama, Aphrodite, KoboldCpp's
-//! `/v1`), one implementation with a [`Flavor`](flavor::Flavor) per source.
+//! `/v1`), one implementation with a [`Flavor`] per source.
 //!
 //! API references: <https://platform.openai.com/docs/api-reference/chat>,
 //! <https://docs.mistral.ai/api/>, <https://openrouter.ai/docs/api-reference/overview>.
