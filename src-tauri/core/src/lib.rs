@@ -26,6 +26,7 @@ pub mod provider;
 pub mod secrets;
 pub mod store;
 pub mod stream;
+pub mod transfer;
 
 use std::path::PathBuf;
 

@@ -67,13 +67,14 @@ id_type!(
 );
 
 /// Who wrote a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Instructions for the model.
     System,
     /// The person.
+    #[default]
     User,
     /// The model.
     Assistant,
