@@ -301,6 +301,10 @@ export type Chat_Deserialize = {
 	profileId?: ProfileId | null,
 	/**  The model it last used. */
 	model?: string | null,
+	/**  Listed first. */
+	pinned: boolean,
+	/**  How many messages it has. */
+	messageCount: number,
 	/**  Creation time, ms since the Unix epoch. */
 	createdAt: number,
 	/**  Last change, ms since the Unix epoch. */
@@ -317,6 +321,10 @@ export type Chat_Serialize = {
 	profileId: ProfileId | null,
 	/**  The model it last used. */
 	model: string | null,
+	/**  Listed first. */
+	pinned: boolean,
+	/**  How many messages it has. */
+	messageCount: number,
 	/**  Creation time, ms since the Unix epoch. */
 	createdAt: number,
 	/**  Last change, ms since the Unix epoch. */
@@ -1104,8 +1112,14 @@ export type StoredMessage_Deserialize = {
 	seq: number,
 	/**  Author. */
 	role: Role,
-	/**  Text (partial for stopped, interrupted and failed replies). */
+	/**  The speaker's name, when it has one (imported and group chats). */
+	name?: string | null,
+	/**  Text (partial for stopped, interrupted and failed replies): the version shown. */
 	content: string,
+	/**  Which version (swipe) is shown, from 0. */
+	swipeIndex: number,
+	/**  How many versions (swipes) it has; 1 when it was never regenerated. */
+	swipeCount: number,
 	/**  Reasoning text, if the model sent any. */
 	reasoning?: string | null,
 	/**  Whether it is complete. */
@@ -1130,8 +1144,14 @@ export type StoredMessage_Serialize = {
 	seq: number,
 	/**  Author. */
 	role: Role,
-	/**  Text (partial for stopped, interrupted and failed replies). */
+	/**  The speaker's name, when it has one (imported and group chats). */
+	name: string | null,
+	/**  Text (partial for stopped, interrupted and failed replies): the version shown. */
 	content: string,
+	/**  Which version (swipe) is shown, from 0. */
+	swipeIndex: number,
+	/**  How many versions (swipes) it has; 1 when it was never regenerated. */
+	swipeCount: number,
 	/**  Reasoning text, if the model sent any. */
 	reasoning: string | null,
 	/**  Whether it is complete. */

@@ -24,6 +24,10 @@ use crate::error::{Error, Result};
 use crate::model::{ChatId, GenParams, MessageId, MessageState, ProfileId, Role};
 use crate::provider::ProviderKind;
 
+mod chats;
+
+pub use chats::{SearchHit, PAGE_SIZE};
+
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "switchboard.db";
 
@@ -81,6 +85,46 @@ const MIGRATIONS: &[M<'static>] = &[
         "ALTER TABLE profiles ADD COLUMN api TEXT;
          ALTER TABLE profiles ADD COLUMN instruct TEXT NOT NULL DEFAULT '{}';
          UPDATE profiles SET api = 'chatCompletion' WHERE source IN ('ooba', 'mancer');",
+    ),
+    // 4: chats that last — pinned and deleted (kept for undo) chats, swipes (the versions of a
+    // message other than the one shown), speaker names and fields kept from imports, and
+    // full-text search over messages (trigram: substrings in any script).
+    M::up(
+        "ALTER TABLE chats ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
+         ALTER TABLE chats ADD COLUMN deleted_at INTEGER;
+         ALTER TABLE chats ADD COLUMN extra TEXT;
+         ALTER TABLE messages ADD COLUMN name TEXT;
+         ALTER TABLE messages ADD COLUMN swipe_index INTEGER NOT NULL DEFAULT 0;
+         ALTER TABLE messages ADD COLUMN swipe_count INTEGER NOT NULL DEFAULT 1;
+         ALTER TABLE messages ADD COLUMN extra TEXT;
+         CREATE TABLE swipes (
+             message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+             idx INTEGER NOT NULL,
+             content TEXT NOT NULL,
+             reasoning TEXT,
+             state TEXT NOT NULL,
+             model TEXT,
+             error TEXT,
+             created_at INTEGER NOT NULL,
+             PRIMARY KEY (message_id, idx)
+         );
+         CREATE INDEX chats_listed ON chats(deleted_at, pinned DESC, updated_at DESC);
+         CREATE VIRTUAL TABLE messages_fts USING fts5(
+             content, content = 'messages', content_rowid = 'rowid', tokenize = 'trigram'
+         );
+         CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+             INSERT INTO messages_fts(rowid, content) VALUES (new.rowid, new.content);
+         END;
+         CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+             INSERT INTO messages_fts(messages_fts, rowid, content)
+                 VALUES ('delete', old.rowid, old.content);
+         END;
+         CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
+             INSERT INTO messages_fts(messages_fts, rowid, content)
+                 VALUES ('delete', old.rowid, old.content);
+             INSERT INTO messages_fts(rowid, content) VALUES (new.rowid, new.content);
+         END;
+         INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');",
     ),
 ];
 
@@ -167,6 +211,11 @@ pub struct Chat {
     pub profile_id: Option<ProfileId>,
     /// The model it last used.
     pub model: Option<String>,
+    /// Listed first.
+    pub pinned: bool,
+    /// How many messages it has.
+    #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
+    pub message_count: i64,
     /// Creation time, ms since the Unix epoch.
     #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
     pub created_at: i64,
@@ -189,8 +238,14 @@ pub struct StoredMessage {
     pub seq: i64,
     /// Author.
     pub role: Role,
-    /// Text (partial for stopped, interrupted and failed replies).
+    /// The speaker's name, when it has one (imported and group chats).
+    pub name: Option<String>,
+    /// Text (partial for stopped, interrupted and failed replies): the version shown.
     pub content: String,
+    /// Which version (swipe) is shown, from 0.
+    pub swipe_index: u32,
+    /// How many versions (swipes) it has; 1 when it was never regenerated.
+    pub swipe_count: u32,
     /// Reasoning text, if the model sent any.
     pub reasoning: Option<String>,
     /// Whether it is complete.
@@ -223,8 +278,9 @@ struct Inner {
 }
 
 impl Store {
-    /// Opens (creating if needed) the database in `dir`, migrates it, and marks replies left
-    /// `streaming` by processes that are gone as `interrupted`.
+    /// Opens (creating if needed) the database in `dir`, migrates it, marks replies left
+    /// `streaming` by processes that are gone as `interrupted`, and removes for good the chats
+    /// deleted before.
     pub fn open(dir: &Path) -> Result<Store> {
         fs::create_dir_all(dir.join("sessions")).map_err(|err| {
             Error::storage(format!(
@@ -264,6 +320,8 @@ impl Store {
             }),
         };
         store.recover(dir)?;
+        // Deleting a chat can be undone while the app runs; earlier deletions are final.
+        store.purge_deleted(now_ms())?;
         Ok(store)
     }
 
@@ -471,186 +529,6 @@ impl Store {
             .execute("DELETE FROM profiles WHERE id = ?1", [id.as_str()])?
             > 0)
     }
-
-    // ----- chats and messages -----
-
-    /// Starts a new chat.
-    pub fn create_chat(
-        &self,
-        title: &str,
-        profile: Option<&ProfileId>,
-        model: Option<&str>,
-    ) -> Result<Chat> {
-        let now = now_ms();
-        let chat = Chat {
-            id: ChatId::new(),
-            title: title.to_string(),
-            profile_id: profile.cloned(),
-            model: model.map(str::to_string),
-            created_at: now,
-            updated_at: now,
-        };
-        self.conn().execute(
-            "INSERT INTO chats (id, title, profile_id, model, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-            params![chat.id.as_str(), chat.title, chat.profile_id.as_ref().map(ProfileId::as_str), chat.model, now],
-        )?;
-        Ok(chat)
-    }
-
-    /// The chat with this id.
-    pub fn chat(&self, id: &ChatId) -> Result<Option<Chat>> {
-        Ok(self
-            .conn()
-            .query_row(
-                "SELECT id, title, profile_id, model, created_at, updated_at FROM chats WHERE id = ?1",
-                [id.as_str()],
-                chat_from_row,
-            )
-            .optional()?)
-    }
-
-    /// All chats, most recently changed first.
-    pub fn chats(&self) -> Result<Vec<Chat>> {
-        let conn = self.conn();
-        let mut statement = conn.prepare(
-            "SELECT id, title, profile_id, model, created_at, updated_at FROM chats ORDER BY updated_at DESC, id",
-        )?;
-        let rows = statement.query_map([], chat_from_row)?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-    }
-
-    /// Remembers the profile and model a chat used last.
-    pub fn touch_chat(&self, id: &ChatId, profile: Option<&ProfileId>, model: &str) -> Result<()> {
-        self.conn().execute(
-            "UPDATE chats SET profile_id = ?2, model = ?3, updated_at = ?4 WHERE id = ?1",
-            params![id.as_str(), profile.map(ProfileId::as_str), model, now_ms()],
-        )?;
-        Ok(())
-    }
-
-    /// Appends a finished message (e.g. the user's) to a chat.
-    pub fn append_message(
-        &self,
-        chat: &ChatId,
-        role: Role,
-        content: &str,
-    ) -> Result<StoredMessage> {
-        self.insert_message(chat, role, content, MessageState::Complete, None, None)
-    }
-
-    /// Starts a streamed reply: an empty assistant message in state `streaming`, owned by this
-    /// session until it is finished.
-    pub fn begin_reply(&self, chat: &ChatId, model: &str) -> Result<StoredMessage> {
-        self.insert_message(
-            chat,
-            Role::Assistant,
-            "",
-            MessageState::Streaming,
-            Some(model),
-            Some(&self.inner.session),
-        )
-    }
-
-    fn insert_message(
-        &self,
-        chat: &ChatId,
-        role: Role,
-        content: &str,
-        state: MessageState,
-        model: Option<&str>,
-        writer: Option<&str>,
-    ) -> Result<StoredMessage> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let now = now_ms();
-        let seq: i64 = tx.query_row(
-            "SELECT COALESCE(MAX(seq) + 1, 0) FROM messages WHERE chat_id = ?1",
-            [chat.as_str()],
-            |row| row.get(0),
-        )?;
-        let id = MessageId::new();
-        tx.execute(
-            "INSERT INTO messages (id, chat_id, seq, role, content, reasoning, state, model, error, writer, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7, NULL, ?8, ?9, ?9)",
-            params![id.as_str(), chat.as_str(), seq, role.as_str(), content, state.as_str(), model, writer, now],
-        )?;
-        tx.execute(
-            "UPDATE chats SET updated_at = ?2 WHERE id = ?1",
-            params![chat.as_str(), now],
-        )?;
-        tx.commit()?;
-        Ok(StoredMessage {
-            id,
-            chat_id: chat.clone(),
-            seq,
-            role,
-            content: content.to_string(),
-            reasoning: None,
-            state,
-            model: model.map(str::to_string),
-            error: None,
-            created_at: now,
-            updated_at: now,
-        })
-    }
-
-    /// Saves the text of a reply that is still streaming.
-    pub fn save_reply_progress(
-        &self,
-        id: &MessageId,
-        content: &str,
-        reasoning: Option<&str>,
-    ) -> Result<()> {
-        self.conn().execute(
-            "UPDATE messages SET content = ?2, reasoning = ?3, updated_at = ?4 WHERE id = ?1",
-            params![id.as_str(), content, reasoning, now_ms()],
-        )?;
-        Ok(())
-    }
-
-    /// Saves the final text and state of a reply and releases it from this session.
-    pub fn finish_reply(
-        &self,
-        id: &MessageId,
-        content: &str,
-        reasoning: Option<&str>,
-        state: MessageState,
-        model: Option<&str>,
-        error: Option<&Error>,
-    ) -> Result<()> {
-        let error = error.map(to_json).transpose()?;
-        self.conn().execute(
-            "UPDATE messages SET content = ?2, reasoning = ?3, state = ?4, model = COALESCE(?5, model),
-                    error = ?6, writer = NULL, updated_at = ?7
-             WHERE id = ?1",
-            params![id.as_str(), content, reasoning, state.as_str(), model, error, now_ms()],
-        )?;
-        Ok(())
-    }
-
-    /// The messages of a chat, oldest first.
-    pub fn messages(&self, chat: &ChatId) -> Result<Vec<StoredMessage>> {
-        let conn = self.conn();
-        let mut statement = conn.prepare(
-            "SELECT id, chat_id, seq, role, content, reasoning, state, model, error, created_at, updated_at
-             FROM messages WHERE chat_id = ?1 ORDER BY seq",
-        )?;
-        let rows = statement.query_map([chat.as_str()], message_from_row)?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-    }
-
-    /// One message.
-    pub fn message(&self, id: &MessageId) -> Result<Option<StoredMessage>> {
-        Ok(self
-            .conn()
-            .query_row(
-                "SELECT id, chat_id, seq, role, content, reasoning, state, model, error, created_at, updated_at
-                 FROM messages WHERE id = ?1",
-                [id.as_str()],
-                message_from_row,
-            )
-            .optional()?)
-    }
 }
 
 impl Drop for Inner {
@@ -732,36 +610,6 @@ fn profile_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Profile>> {
         })
     })();
     Ok(profile)
-}
-
-fn chat_from_row(row: &Row<'_>) -> rusqlite::Result<Chat> {
-    Ok(Chat {
-        id: ChatId(row.get(0)?),
-        title: row.get(1)?,
-        profile_id: row.get::<_, Option<String>>(2)?.map(ProfileId),
-        model: row.get(3)?,
-        created_at: row.get(4)?,
-        updated_at: row.get(5)?,
-    })
-}
-
-fn message_from_row(row: &Row<'_>) -> rusqlite::Result<StoredMessage> {
-    let role: String = row.get(3)?;
-    let state: String = row.get(6)?;
-    let error: Option<String> = row.get(8)?;
-    Ok(StoredMessage {
-        id: MessageId(row.get(0)?),
-        chat_id: ChatId(row.get(1)?),
-        seq: row.get(2)?,
-        role: Role::parse(&role).unwrap_or(Role::User),
-        content: row.get(4)?,
-        reasoning: row.get(5)?,
-        state: MessageState::parse(&state).unwrap_or(MessageState::Interrupted),
-        model: row.get(7)?,
-        error: error.and_then(|e| serde_json::from_str(&e).ok()),
-        created_at: row.get(9)?,
-        updated_at: row.get(10)?,
-    })
 }
 
 fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String> {

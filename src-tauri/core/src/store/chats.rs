@@ -1,0 +1,827 @@
+//! Chats and their messages: listing (pinned first, then newest), renaming, pinning, deleting
+//! with undo, pages of history, swipes (the other versions of a message), edits, branches,
+//! full-text search, and whole chats as [`ChatArchive`]s for import and export.
+//!
+//! A message row holds the version shown; its other versions live in `swipes` under their
+//! index. Streaming only ever writes the message row, so a crash mid-reply leaves the swipes
+//! as they were.
+
+use rusqlite::{params, OptionalExtension, Row, Transaction};
+use serde::Serialize;
+
+use super::{from_json, now_ms, to_json, Chat, Store, StoredMessage};
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::{ChatId, MessageId, MessageState, ProfileId, Role};
+use crate::transfer::{ArchivedMessage, ChatArchive};
+
+/// How many messages a page of history holds by default.
+pub const PAGE_SIZE: usize = 100;
+
+const CHAT_COLUMNS: &str = "c.id, c.title, c.profile_id, c.model, c.pinned,
+    (SELECT COUNT(*) FROM messages m WHERE m.chat_id = c.id), c.created_at, c.updated_at";
+
+const MESSAGE_COLUMNS: &str = "id, chat_id, seq, role, name, content, swipe_index, swipe_count,
+    reasoning, state, model, error, created_at, updated_at";
+
+/// Where a search matched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct SearchHit {
+    /// The chat.
+    pub chat_id: ChatId,
+    /// Its title.
+    pub chat_title: String,
+    /// The message that matched; `None` when the title did.
+    pub message_id: Option<MessageId>,
+    /// The matching text with the match in `[` `]`, shortened around it.
+    pub snippet: String,
+}
+
+fn not_found(what: &str) -> Error {
+    Error::new(ErrorKind::InvalidRequest, format!("There is no {what}."))
+}
+
+impl Store {
+    /// Starts a new chat.
+    pub fn create_chat(
+        &self,
+        title: &str,
+        profile: Option<&ProfileId>,
+        model: Option<&str>,
+    ) -> Result<Chat> {
+        let now = now_ms();
+        let chat = Chat {
+            id: ChatId::new(),
+            title: title.to_string(),
+            profile_id: profile.cloned(),
+            model: model.map(str::to_string),
+            pinned: false,
+            message_count: 0,
+            created_at: now,
+            updated_at: now,
+        };
+        self.conn().execute(
+            "INSERT INTO chats (id, title, profile_id, model, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+            params![chat.id.as_str(), chat.title, chat.profile_id.as_ref().map(ProfileId::as_str), chat.model, now],
+        )?;
+        Ok(chat)
+    }
+
+    /// The chat with this id (not a deleted one).
+    pub fn chat(&self, id: &ChatId) -> Result<Option<Chat>> {
+        Ok(self
+            .conn()
+            .query_row(
+                &format!(
+                    "SELECT {CHAT_COLUMNS} FROM chats c WHERE c.id = ?1 AND c.deleted_at IS NULL"
+                ),
+                [id.as_str()],
+                chat_from_row,
+            )
+            .optional()?)
+    }
+
+    /// The chat with this id, or the most recent one titled `title` (case-insensitive).
+    pub fn find_chat(&self, id_or_title: &str) -> Result<Option<Chat>> {
+        if let Some(chat) = self.chat(&ChatId(id_or_title.to_string()))? {
+            return Ok(Some(chat));
+        }
+        Ok(self
+            .conn()
+            .query_row(
+                &format!(
+                    "SELECT {CHAT_COLUMNS} FROM chats c
+                     WHERE c.title = ?1 COLLATE NOCASE AND c.deleted_at IS NULL
+                     ORDER BY c.updated_at DESC LIMIT 1"
+                ),
+                [id_or_title],
+                chat_from_row,
+            )
+            .optional()?)
+    }
+
+    /// All chats: pinned first, then the most recently changed.
+    pub fn chats(&self) -> Result<Vec<Chat>> {
+        let conn = self.conn();
+        let mut statement = conn.prepare(&format!(
+            "SELECT {CHAT_COLUMNS} FROM chats c WHERE c.deleted_at IS NULL
+             ORDER BY c.pinned DESC, c.updated_at DESC, c.id"
+        ))?;
+        let rows = statement.query_map([], chat_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Remembers the profile and model a chat used last.
+    pub fn touch_chat(&self, id: &ChatId, profile: Option<&ProfileId>, model: &str) -> Result<()> {
+        self.conn().execute(
+            "UPDATE chats SET profile_id = ?2, model = ?3, updated_at = ?4 WHERE id = ?1",
+            params![id.as_str(), profile.map(ProfileId::as_str), model, now_ms()],
+        )?;
+        Ok(())
+    }
+
+    /// Renames a chat.
+    pub fn rename_chat(&self, id: &ChatId, title: &str) -> Result<()> {
+        let title = title.trim();
+        if title.is_empty() {
+            return Err(Error::new(
+                ErrorKind::InvalidRequest,
+                "A chat needs a title.",
+            ));
+        }
+        let changed = self.conn().execute(
+            "UPDATE chats SET title = ?2 WHERE id = ?1 AND deleted_at IS NULL",
+            params![id.as_str(), title],
+        )?;
+        if changed == 0 {
+            return Err(not_found("such chat"));
+        }
+        Ok(())
+    }
+
+    /// Pins a chat to the top of the list, or unpins it.
+    pub fn pin_chat(&self, id: &ChatId, pinned: bool) -> Result<()> {
+        let changed = self.conn().execute(
+            "UPDATE chats SET pinned = ?2 WHERE id = ?1 AND deleted_at IS NULL",
+            params![id.as_str(), pinned],
+        )?;
+        if changed == 0 {
+            return Err(not_found("such chat"));
+        }
+        Ok(())
+    }
+
+    /// Deletes a chat, keeping it for [`restore_chat`](Self::restore_chat) until
+    /// [`purge_deleted`](Self::purge_deleted) removes it. `false` when there was none.
+    pub fn delete_chat(&self, id: &ChatId) -> Result<bool> {
+        Ok(self.conn().execute(
+            "UPDATE chats SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL",
+            params![id.as_str(), now_ms()],
+        )? > 0)
+    }
+
+    /// Brings back a deleted chat. `false` when there was none to bring back.
+    pub fn restore_chat(&self, id: &ChatId) -> Result<bool> {
+        Ok(self.conn().execute(
+            "UPDATE chats SET deleted_at = NULL WHERE id = ?1 AND deleted_at IS NOT NULL",
+            [id.as_str()],
+        )? > 0)
+    }
+
+    /// Removes for good the chats deleted before `before` (ms since the Unix epoch).
+    pub fn purge_deleted(&self, before: i64) -> Result<usize> {
+        Ok(self.conn().execute(
+            "DELETE FROM chats WHERE deleted_at IS NOT NULL AND deleted_at < ?1",
+            [before],
+        )?)
+    }
+
+    /// Appends a finished message (e.g. the user's) to a chat.
+    pub fn append_message(
+        &self,
+        chat: &ChatId,
+        role: Role,
+        content: &str,
+    ) -> Result<StoredMessage> {
+        self.insert_message(chat, role, content, MessageState::Complete, None, None)
+    }
+
+    /// Starts a streamed reply: an empty assistant message in state `streaming`, owned by this
+    /// session until it is finished.
+    pub fn begin_reply(&self, chat: &ChatId, model: &str) -> Result<StoredMessage> {
+        self.insert_message(
+            chat,
+            Role::Assistant,
+            "",
+            MessageState::Streaming,
+            Some(model),
+            Some(&self.inner.session),
+        )
+    }
+
+    fn insert_message(
+        &self,
+        chat: &ChatId,
+        role: Role,
+        content: &str,
+        state: MessageState,
+        model: Option<&str>,
+        writer: Option<&str>,
+    ) -> Result<StoredMessage> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let now = now_ms();
+        let seq = next_seq(&tx, chat)?;
+        let id = MessageId::new();
+        tx.execute(
+            "INSERT INTO messages (id, chat_id, seq, role, content, reasoning, state, model, error, writer, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7, NULL, ?8, ?9, ?9)",
+            params![id.as_str(), chat.as_str(), seq, role.as_str(), content, state.as_str(), model, writer, now],
+        )?;
+        tx.execute(
+            "UPDATE chats SET updated_at = ?2 WHERE id = ?1",
+            params![chat.as_str(), now],
+        )?;
+        tx.commit()?;
+        Ok(StoredMessage {
+            id,
+            chat_id: chat.clone(),
+            seq,
+            role,
+            name: None,
+            content: content.to_string(),
+            swipe_index: 0,
+            swipe_count: 1,
+            reasoning: None,
+            state,
+            model: model.map(str::to_string),
+            error: None,
+            created_at: now,
+            updated_at: now,
+        })
+    }
+
+    /// Saves the text of a reply that is still streaming.
+    pub fn save_reply_progress(
+        &self,
+        id: &MessageId,
+        content: &str,
+        reasoning: Option<&str>,
+    ) -> Result<()> {
+        self.conn().execute(
+            "UPDATE messages SET content = ?2, reasoning = ?3, updated_at = ?4 WHERE id = ?1",
+            params![id.as_str(), content, reasoning, now_ms()],
+        )?;
+        Ok(())
+    }
+
+    /// Saves the final text and state of a reply and releases it from this session.
+    pub fn finish_reply(
+        &self,
+        id: &MessageId,
+        content: &str,
+        reasoning: Option<&str>,
+        state: MessageState,
+        model: Option<&str>,
+        error: Option<&Error>,
+    ) -> Result<()> {
+        let error = error.map(to_json).transpose()?;
+        self.conn().execute(
+            "UPDATE messages SET content = ?2, reasoning = ?3, state = ?4, model = COALESCE(?5, model),
+                    error = ?6, writer = NULL, updated_at = ?7
+             WHERE id = ?1",
+            params![id.as_str(), content, reasoning, state.as_str(), model, error, now_ms()],
+        )?;
+        Ok(())
+    }
+
+    /// The messages of a chat, oldest first.
+    pub fn messages(&self, chat: &ChatId) -> Result<Vec<StoredMessage>> {
+        let conn = self.conn();
+        let mut statement = conn.prepare(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = ?1 ORDER BY seq"
+        ))?;
+        let rows = statement.query_map([chat.as_str()], message_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// One page of a chat's history, oldest first: the `limit` messages before `before` (a
+    /// `seq`), or the latest ones when `before` is `None`.
+    pub fn messages_page(
+        &self,
+        chat: &ChatId,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<StoredMessage>> {
+        let conn = self.conn();
+        let mut statement = conn.prepare(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages
+             WHERE chat_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3"
+        ))?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = statement.query_map(
+            params![chat.as_str(), before.unwrap_or(i64::MAX), limit],
+            message_from_row,
+        )?;
+        let mut page = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+        page.reverse();
+        Ok(page)
+    }
+
+    /// One message.
+    pub fn message(&self, id: &MessageId) -> Result<Option<StoredMessage>> {
+        Ok(self
+            .conn()
+            .query_row(
+                &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?1"),
+                [id.as_str()],
+                message_from_row,
+            )
+            .optional()?)
+    }
+
+    /// Every version of a message, in order (the shown one at its index).
+    pub fn swipes(&self, id: &MessageId) -> Result<Vec<String>> {
+        let message = self.message(id)?.ok_or_else(|| not_found("such message"))?;
+        let conn = self.conn();
+        let mut statement =
+            conn.prepare("SELECT idx, content FROM swipes WHERE message_id = ?1 ORDER BY idx")?;
+        let others = statement
+            .query_map([id.as_str()], |row| {
+                Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut all: Vec<String> = Vec::with_capacity(others.len() + 1);
+        let mut others = others.into_iter().peekable();
+        for index in 0..i64::from(message.swipe_count) {
+            if index == i64::from(message.swipe_index) {
+                all.push(message.content.clone());
+            } else if let Some((_, text)) = others.next_if(|(idx, _)| *idx == index) {
+                all.push(text);
+            } else {
+                all.push(String::new());
+            }
+        }
+        Ok(all)
+    }
+
+    /// Starts a new version (swipe) of a reply: the version shown is kept among the swipes and
+    /// the message becomes an empty `streaming` reply owned by this session, shown last.
+    pub fn begin_swipe(&self, id: &MessageId, model: &str) -> Result<StoredMessage> {
+        {
+            let mut conn = self.conn();
+            let tx = conn.transaction()?;
+            let message = locked_message(&tx, id)?;
+            if message.role != Role::Assistant {
+                return Err(Error::new(
+                    ErrorKind::InvalidRequest,
+                    "Only a reply can be regenerated.",
+                ));
+            }
+            stash_shown(&tx, &message)?;
+            tx.execute(
+                "UPDATE messages SET content = '', reasoning = NULL, state = 'streaming', error = NULL,
+                        model = ?2, writer = ?3, swipe_index = swipe_count,
+                        swipe_count = swipe_count + 1, updated_at = ?4
+                 WHERE id = ?1",
+                params![id.as_str(), model, self.inner.session, now_ms()],
+            )?;
+            tx.commit()?;
+        }
+        self.message(id)?.ok_or_else(|| not_found("such message"))
+    }
+
+    /// Shows another version (swipe) of a message.
+    pub fn select_swipe(&self, id: &MessageId, index: u32) -> Result<StoredMessage> {
+        {
+            let mut conn = self.conn();
+            let tx = conn.transaction()?;
+            let message = locked_message(&tx, id)?;
+            if index >= message.swipe_count {
+                return Err(Error::new(
+                    ErrorKind::InvalidRequest,
+                    format!(
+                        "This message has {} versions; there is no version {}.",
+                        message.swipe_count,
+                        index + 1
+                    ),
+                ));
+            }
+            if index != message.swipe_index {
+                stash_shown(&tx, &message)?;
+                let (content, reasoning, state, model, error): (
+                    String,
+                    Option<String>,
+                    String,
+                    Option<String>,
+                    Option<String>,
+                ) = tx.query_row(
+                    "SELECT content, reasoning, state, model, error FROM swipes
+                     WHERE message_id = ?1 AND idx = ?2",
+                    params![id.as_str(), index],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                )?;
+                tx.execute(
+                    "UPDATE messages SET content = ?2, reasoning = ?3, state = ?4, model = ?5,
+                            error = ?6, swipe_index = ?7, updated_at = ?8
+                     WHERE id = ?1",
+                    params![
+                        id.as_str(),
+                        content,
+                        reasoning,
+                        state,
+                        model,
+                        error,
+                        index,
+                        now_ms()
+                    ],
+                )?;
+                tx.execute(
+                    "DELETE FROM swipes WHERE message_id = ?1 AND idx = ?2",
+                    params![id.as_str(), index],
+                )?;
+            }
+            tx.commit()?;
+        }
+        self.message(id)?.ok_or_else(|| not_found("such message"))
+    }
+
+    /// Takes up a reply again to continue it: `streaming`, owned by this session, its text
+    /// kept.
+    pub fn resume_reply(&self, id: &MessageId) -> Result<StoredMessage> {
+        let changed = self.conn().execute(
+            "UPDATE messages SET state = 'streaming', error = NULL, writer = ?2, updated_at = ?3
+             WHERE id = ?1 AND role = 'assistant' AND state != 'streaming'",
+            params![id.as_str(), self.inner.session, now_ms()],
+        )?;
+        if changed == 0 {
+            return Err(Error::new(
+                ErrorKind::InvalidRequest,
+                "Only a reply that is not being written can be continued.",
+            ));
+        }
+        self.message(id)?.ok_or_else(|| not_found("such message"))
+    }
+
+    /// Changes the text of a message (the version shown).
+    pub fn edit_message(&self, id: &MessageId, content: &str) -> Result<StoredMessage> {
+        {
+            let mut conn = self.conn();
+            let tx = conn.transaction()?;
+            let message = locked_message(&tx, id)?;
+            tx.execute(
+                "UPDATE messages SET content = ?2, updated_at = ?3 WHERE id = ?1",
+                params![id.as_str(), content, now_ms()],
+            )?;
+            tx.execute(
+                "UPDATE chats SET updated_at = ?2 WHERE id = ?1",
+                params![message.chat_id.as_str(), now_ms()],
+            )?;
+            tx.commit()?;
+        }
+        self.message(id)?.ok_or_else(|| not_found("such message"))
+    }
+
+    /// Deletes a message with all its versions. `false` when there was none.
+    pub fn delete_message(&self, id: &MessageId) -> Result<bool> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        match locked_message(&tx, id) {
+            Ok(_) => {}
+            Err(err) if err.message.starts_with("There is no") => return Ok(false),
+            Err(err) => return Err(err),
+        }
+        tx.execute("DELETE FROM messages WHERE id = ?1", [id.as_str()])?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// A new chat with the history of `chat` up to and including `through`, every version
+    /// of each message kept.
+    pub fn branch_chat(&self, chat: &ChatId, through: &MessageId, title: &str) -> Result<Chat> {
+        let source = self.chat(chat)?.ok_or_else(|| not_found("such chat"))?;
+        let last = self
+            .message(through)?
+            .filter(|m| m.chat_id == *chat)
+            .ok_or_else(|| not_found("such message in this chat"))?;
+        let branch =
+            self.create_chat(title, source.profile_id.as_ref(), source.model.as_deref())?;
+        {
+            let mut conn = self.conn();
+            let tx = conn.transaction()?;
+            let mut statement = tx
+                .prepare("SELECT id FROM messages WHERE chat_id = ?1 AND seq <= ?2 ORDER BY seq")?;
+            let ids = statement
+                .query_map(params![chat.as_str(), last.seq], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            drop(statement);
+            for old in ids {
+                let new = MessageId::new();
+                tx.execute(
+                    "INSERT INTO messages (id, chat_id, seq, role, name, content, swipe_index, swipe_count,
+                                           reasoning, state, model, error, writer, extra, created_at, updated_at)
+                     SELECT ?1, ?2, seq, role, name, content, swipe_index, swipe_count, reasoning,
+                            CASE state WHEN 'streaming' THEN 'interrupted' ELSE state END,
+                            model, error, NULL, extra, created_at, updated_at
+                     FROM messages WHERE id = ?3",
+                    params![new.as_str(), branch.id.as_str(), old],
+                )?;
+                tx.execute(
+                    "INSERT INTO swipes (message_id, idx, content, reasoning, state, model, error, created_at)
+                     SELECT ?1, idx, content, reasoning, state, model, error, created_at
+                     FROM swipes WHERE message_id = ?2",
+                    params![new.as_str(), old],
+                )?;
+            }
+            tx.commit()?;
+        }
+        self.chat(&branch.id)?.ok_or_else(|| not_found("such chat"))
+    }
+
+    /// Chats whose title or messages contain `query` (case-insensitive), most recent first;
+    /// at most `limit` hits.
+    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
+        let query = query.trim();
+        if query.is_empty() {
+            return Ok(Vec::new());
+        }
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let like = format!(
+            "%{}%",
+            query
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let conn = self.conn();
+        let mut hits = Vec::new();
+        let mut titles = conn.prepare(
+            "SELECT id, title FROM chats WHERE deleted_at IS NULL AND title LIKE ?1 ESCAPE '\\'
+             ORDER BY updated_at DESC LIMIT ?2",
+        )?;
+        for row in titles.query_map(params![like, limit], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })? {
+            let (id, title) = row?;
+            hits.push(SearchHit {
+                chat_id: ChatId(id),
+                snippet: title.clone(),
+                chat_title: title,
+                message_id: None,
+            });
+        }
+        // Trigrams need three characters; shorter queries scan.
+        let sql = if query.chars().count() >= 3 {
+            "SELECT m.chat_id, c.title, m.id,
+                    snippet(messages_fts, 0, '[', ']', '…', 16)
+             FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
+                  JOIN chats c ON c.id = m.chat_id
+             WHERE messages_fts MATCH ?1 AND c.deleted_at IS NULL
+             ORDER BY c.updated_at DESC, m.seq DESC LIMIT ?2"
+        } else {
+            "SELECT m.chat_id, c.title, m.id, m.content
+             FROM messages m JOIN chats c ON c.id = m.chat_id
+             WHERE m.content LIKE ?1 ESCAPE '\\' AND c.deleted_at IS NULL
+             ORDER BY c.updated_at DESC, m.seq DESC LIMIT ?2"
+        };
+        let pattern = if query.chars().count() >= 3 {
+            format!("\"{}\"", query.replace('"', "\"\""))
+        } else {
+            like
+        };
+        let mut messages = conn.prepare(sql)?;
+        for row in messages.query_map(params![pattern, limit], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })? {
+            let (chat, title, message, snippet) = row?;
+            hits.push(SearchHit {
+                chat_id: ChatId(chat),
+                chat_title: title,
+                message_id: Some(MessageId(message)),
+                snippet: crate::error::truncate(&snippet, 200),
+            });
+        }
+        hits.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(hits)
+    }
+
+    /// A whole chat with every version of its messages, for export.
+    pub fn archive(&self, id: &ChatId) -> Result<ChatArchive> {
+        let chat = self.chat(id)?.ok_or_else(|| not_found("such chat"))?;
+        let extra: Option<String> = self.conn().query_row(
+            "SELECT extra FROM chats WHERE id = ?1",
+            [id.as_str()],
+            |r| r.get(0),
+        )?;
+        let mut archive = ChatArchive {
+            title: chat.title.clone(),
+            created_at: chat.created_at,
+            model: chat.model.clone(),
+            ..ChatArchive::default()
+        };
+        if let Some(extra) = extra {
+            let kept: serde_json::Map<String, serde_json::Value> = from_json(&extra)?;
+            archive.user_name = kept
+                .get("user_name")
+                .and_then(|v| v.as_str())
+                .map(str::to_string);
+            archive.character_name = kept
+                .get("character_name")
+                .and_then(|v| v.as_str())
+                .map(str::to_string);
+            archive.extra = kept
+                .get("header")
+                .and_then(|v| v.as_object())
+                .cloned()
+                .unwrap_or_default();
+        }
+        for message in self.messages(id)? {
+            let extra: Option<String> = self.conn().query_row(
+                "SELECT extra FROM messages WHERE id = ?1",
+                [message.id.as_str()],
+                |r| r.get(0),
+            )?;
+            let swipes = if message.swipe_count > 1 {
+                self.swipes(&message.id)?
+            } else {
+                Vec::new()
+            };
+            archive.messages.push(ArchivedMessage {
+                role: message.role,
+                name: message.name.clone(),
+                content: message.content.clone(),
+                swipes,
+                swipe_index: message.swipe_index as usize,
+                sent_at: message.created_at,
+                model: message.model.clone(),
+                reasoning: message.reasoning.clone(),
+                extra: extra
+                    .map(|e| from_json(&e))
+                    .transpose()?
+                    .unwrap_or_default(),
+            });
+        }
+        Ok(archive)
+    }
+
+    /// Saves an imported chat (with every version of its messages) as a new chat.
+    pub fn import_archive(&self, archive: &ChatArchive) -> Result<Chat> {
+        let now = now_ms();
+        let id = ChatId::new();
+        let title = if archive.title.trim().is_empty() {
+            "Imported chat".to_string()
+        } else {
+            archive.title.trim().to_string()
+        };
+        let created = if archive.created_at > 0 {
+            archive.created_at
+        } else {
+            now
+        };
+        let extra = serde_json::json!({
+            "user_name": archive.user_name,
+            "character_name": archive.character_name,
+            "header": archive.extra,
+        });
+        {
+            let mut conn = self.conn();
+            let tx = conn.transaction()?;
+            tx.execute(
+                "INSERT INTO chats (id, title, model, extra, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    id.as_str(),
+                    title,
+                    archive.model,
+                    to_json(&extra)?,
+                    created,
+                    now
+                ],
+            )?;
+            for (seq, message) in archive.messages.iter().enumerate() {
+                let message_id = MessageId::new();
+                let versions: Vec<&str> = if message.swipes.len() > 1 {
+                    message.swipes.iter().map(String::as_str).collect()
+                } else {
+                    vec![message.content.as_str()]
+                };
+                let shown = message.swipe_index.min(versions.len() - 1);
+                let sent = if message.sent_at > 0 {
+                    message.sent_at
+                } else {
+                    created
+                };
+                let extra = if message.extra.is_empty() {
+                    None
+                } else {
+                    Some(to_json(&message.extra)?)
+                };
+                tx.execute(
+                    "INSERT INTO messages (id, chat_id, seq, role, name, content, swipe_index, swipe_count,
+                                           reasoning, state, model, extra, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'complete', ?10, ?11, ?12, ?12)",
+                    params![
+                        message_id.as_str(),
+                        id.as_str(),
+                        i64::try_from(seq).unwrap_or(i64::MAX),
+                        message.role.as_str(),
+                        message.name,
+                        message.content,
+                        i64::try_from(shown).unwrap_or(0),
+                        i64::try_from(versions.len()).unwrap_or(1),
+                        message.reasoning,
+                        message.model,
+                        extra,
+                        sent
+                    ],
+                )?;
+                for (index, text) in versions.iter().enumerate() {
+                    if index == shown {
+                        continue;
+                    }
+                    tx.execute(
+                        "INSERT INTO swipes (message_id, idx, content, state, created_at)
+                         VALUES (?1, ?2, ?3, 'complete', ?4)",
+                        params![
+                            message_id.as_str(),
+                            i64::try_from(index).unwrap_or(0),
+                            text,
+                            sent
+                        ],
+                    )?;
+                }
+            }
+            tx.commit()?;
+        }
+        self.chat(&id)?.ok_or_else(|| not_found("such chat"))
+    }
+}
+
+/// The next `seq` of a chat.
+fn next_seq(tx: &Transaction<'_>, chat: &ChatId) -> Result<i64> {
+    Ok(tx.query_row(
+        "SELECT COALESCE(MAX(seq) + 1, 0) FROM messages WHERE chat_id = ?1",
+        [chat.as_str()],
+        |row| row.get(0),
+    )?)
+}
+
+/// A message that is not being written (changing one that streams would lose text).
+fn locked_message(tx: &Transaction<'_>, id: &MessageId) -> Result<StoredMessage> {
+    let message = tx
+        .query_row(
+            &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?1"),
+            [id.as_str()],
+            message_from_row,
+        )
+        .optional()?
+        .ok_or_else(|| not_found("such message"))?;
+    if message.state == MessageState::Streaming {
+        return Err(Error::new(
+            ErrorKind::InvalidRequest,
+            "This reply is still being written; stop it first.",
+        ));
+    }
+    Ok(message)
+}
+
+/// Keeps the version shown among the swipes, under its index.
+fn stash_shown(tx: &Transaction<'_>, message: &StoredMessage) -> Result<()> {
+    let error = message.error.as_ref().map(to_json).transpose()?;
+    tx.execute(
+        "INSERT OR REPLACE INTO swipes (message_id, idx, content, reasoning, state, model, error, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            message.id.as_str(),
+            message.swipe_index,
+            message.content,
+            message.reasoning,
+            message.state.as_str(),
+            message.model,
+            error,
+            message.updated_at
+        ],
+    )?;
+    Ok(())
+}
+
+fn chat_from_row(row: &Row<'_>) -> rusqlite::Result<Chat> {
+    Ok(Chat {
+        id: ChatId(row.get(0)?),
+        title: row.get(1)?,
+        profile_id: row.get::<_, Option<String>>(2)?.map(ProfileId),
+        model: row.get(3)?,
+        pinned: row.get(4)?,
+        message_count: row.get(5)?,
+        created_at: row.get(6)?,
+        updated_at: row.get(7)?,
+    })
+}
+
+fn message_from_row(row: &Row<'_>) -> rusqlite::Result<StoredMessage> {
+    let role: String = row.get(3)?;
+    let state: String = row.get(9)?;
+    let error: Option<String> = row.get(11)?;
+    Ok(StoredMessage {
+        id: MessageId(row.get(0)?),
+        chat_id: ChatId(row.get(1)?),
+        seq: row.get(2)?,
+        role: Role::parse(&role).unwrap_or(Role::User),
+        name: row.get(4)?,
+        content: row.get(5)?,
+        swipe_index: row.get(6)?,
+        swipe_count: row.get(7)?,
+        reasoning: row.get(8)?,
+        state: MessageState::parse(&state).unwrap_or(MessageState::Interrupted),
+        model: row.get(10)?,
+        error: error.and_then(|e| serde_json::from_str(&e).ok()),
+        created_at: row.get(12)?,
+        updated_at: row.get(13)?,
+    })
+}

@@ -1,0 +1,347 @@
+//! The chat store on real SQLite: swipes, edits, deletes, branches, pages of history, the chat
+//! list (pinned, renamed, deleted with undo), full-text search, and chats as archives.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use switchboard_core::model::{ChatId, MessageState, Role};
+use switchboard_core::store::{Store, StoredMessage};
+use switchboard_core::transfer::{ArchivedMessage, ChatArchive};
+use tempfile::TempDir;
+
+fn store() -> (TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    (dir, store)
+}
+
+/// A chat with a question and a complete reply.
+fn chat_with_reply(store: &Store, question: &str, reply: &str) -> (ChatId, StoredMessage) {
+    let chat = store.create_chat(question, None, Some("m")).unwrap();
+    store
+        .append_message(&chat.id, Role::User, question)
+        .unwrap();
+    let message = store.begin_reply(&chat.id, "m").unwrap();
+    store
+        .finish_reply(&message.id, reply, None, MessageState::Complete, None, None)
+        .unwrap();
+    (chat.id, store.message(&message.id).unwrap().unwrap())
+}
+
+#[test]
+fn regenerating_keeps_earlier_replies_as_swipes_and_any_can_be_shown() {
+    let (_dir, store) = store();
+    let (chat, first) = chat_with_reply(&store, "Name a colour.", "Red.");
+    assert_eq!((first.swipe_index, first.swipe_count), (0, 1));
+
+    let second = store.begin_swipe(&first.id, "m2").unwrap();
+    assert_eq!((second.swipe_index, second.swipe_count), (1, 2));
+    assert_eq!(
+        (second.content.as_str(), second.state),
+        ("", MessageState::Streaming)
+    );
+    store.save_reply_progress(&second.id, "Bl", None).unwrap();
+    store
+        .finish_reply(
+            &second.id,
+            "Blue.",
+            None,
+            MessageState::Complete,
+            None,
+            None,
+        )
+        .unwrap();
+    let third = store.begin_swipe(&first.id, "m3").unwrap();
+    store
+        .finish_reply(&third.id, "Green.", None, MessageState::Stopped, None, None)
+        .unwrap();
+    assert_eq!(
+        store.swipes(&first.id).unwrap(),
+        ["Red.", "Blue.", "Green."]
+    );
+
+    // Back to the first: the text, state and model of that version come back.
+    let shown = store.select_swipe(&first.id, 0).unwrap();
+    assert_eq!((shown.content.as_str(), shown.swipe_index), ("Red.", 0));
+    assert_eq!(shown.model.as_deref(), Some("m"));
+    assert_eq!(
+        store.swipes(&first.id).unwrap(),
+        ["Red.", "Blue.", "Green."]
+    );
+    let shown = store.select_swipe(&first.id, 2).unwrap();
+    assert_eq!(
+        (shown.content.as_str(), shown.state),
+        ("Green.", MessageState::Stopped)
+    );
+    assert_eq!(shown.model.as_deref(), Some("m3"));
+    // The chat's history shows one reply: the version shown.
+    let history = store.messages(&chat).unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[1].content, "Green.");
+
+    let err = store.select_swipe(&first.id, 3).unwrap_err();
+    assert!(err.message.contains("3 versions"), "{}", err.message);
+    let question = &history[0];
+    assert!(
+        store.begin_swipe(&question.id, "m").is_err(),
+        "a question is not regenerated"
+    );
+}
+
+#[test]
+fn a_reply_being_written_cannot_be_changed_under_it() {
+    let (_dir, store) = store();
+    let chat = store.create_chat("t", None, None).unwrap();
+    let streaming = store.begin_reply(&chat.id, "m").unwrap();
+    for err in [
+        store.begin_swipe(&streaming.id, "m").unwrap_err(),
+        store.select_swipe(&streaming.id, 0).unwrap_err(),
+        store.edit_message(&streaming.id, "x").unwrap_err(),
+        store.delete_message(&streaming.id).unwrap_err(),
+        store.resume_reply(&streaming.id).unwrap_err(),
+    ] {
+        assert!(
+            err.message.contains("still being written")
+                || err.message.contains("not being written"),
+            "{}",
+            err.message
+        );
+    }
+}
+
+#[test]
+fn edits_deletes_and_continuing_a_reply() {
+    let (_dir, store) = store();
+    let (chat, reply) = chat_with_reply(&store, "Tell me a story.", "Once upon");
+    let edited = store.edit_message(&reply.id, "Once upon a time").unwrap();
+    assert_eq!(edited.content, "Once upon a time");
+    let resumed = store.resume_reply(&reply.id).unwrap();
+    assert_eq!(
+        (resumed.content.as_str(), resumed.state),
+        ("Once upon a time", MessageState::Streaming)
+    );
+    store
+        .finish_reply(
+            &reply.id,
+            "Once upon a time, there was a fox.",
+            None,
+            MessageState::Complete,
+            None,
+            None,
+        )
+        .unwrap();
+    assert!(store.delete_message(&reply.id).unwrap());
+    assert!(!store.delete_message(&reply.id).unwrap());
+    let left = store.messages(&chat).unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].role, Role::User);
+    // A message appended after a delete still goes last.
+    let next = store.append_message(&chat, Role::User, "again").unwrap();
+    assert!(next.seq > left[0].seq);
+}
+
+#[test]
+fn a_branch_copies_the_history_up_to_a_message_with_its_swipes() {
+    let (_dir, store) = store();
+    let (chat, reply) = chat_with_reply(&store, "Q1", "A1");
+    let swipe = store.begin_swipe(&reply.id, "m").unwrap();
+    store
+        .finish_reply(
+            &swipe.id,
+            "A1 again",
+            None,
+            MessageState::Complete,
+            None,
+            None,
+        )
+        .unwrap();
+    store.append_message(&chat, Role::User, "Q2").unwrap();
+
+    let branch = store.branch_chat(&chat, &reply.id, "Q1 (branch)").unwrap();
+    assert_ne!(branch.id, chat);
+    assert_eq!(branch.message_count, 2);
+    let copied = store.messages(&branch.id).unwrap();
+    assert_eq!(
+        copied
+            .iter()
+            .map(|m| m.content.as_str())
+            .collect::<Vec<_>>(),
+        ["Q1", "A1 again"]
+    );
+    assert_ne!(copied[1].id, reply.id);
+    assert_eq!(store.swipes(&copied[1].id).unwrap(), ["A1", "A1 again"]);
+    // The branch is its own chat: changing it leaves the original alone.
+    store.select_swipe(&copied[1].id, 0).unwrap();
+    assert_eq!(
+        store.message(&reply.id).unwrap().unwrap().content,
+        "A1 again"
+    );
+    assert_eq!(store.messages(&chat).unwrap().len(), 3);
+}
+
+#[test]
+fn history_comes_in_pages_oldest_first() {
+    let (_dir, store) = store();
+    let chat = store.create_chat("long", None, None).unwrap();
+    for i in 0..250 {
+        store
+            .append_message(&chat.id, Role::User, &format!("m{i}"))
+            .unwrap();
+    }
+    let last = store.messages_page(&chat.id, None, 100).unwrap();
+    assert_eq!(last.len(), 100);
+    assert_eq!(
+        (last[0].content.as_str(), last[99].content.as_str()),
+        ("m150", "m249")
+    );
+    let before = store
+        .messages_page(&chat.id, Some(last[0].seq), 100)
+        .unwrap();
+    assert_eq!(
+        (before[0].content.as_str(), before[99].content.as_str()),
+        ("m50", "m149")
+    );
+    let first = store
+        .messages_page(&chat.id, Some(before[0].seq), 100)
+        .unwrap();
+    assert_eq!(first.len(), 50);
+    assert_eq!(first[0].content, "m0");
+    assert!(store
+        .messages_page(&chat.id, Some(0), 100)
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn the_chat_list_pins_renames_and_deletes_with_undo() {
+    let (_dir, store) = store();
+    let a = store.create_chat("a", None, None).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let b = store.create_chat("b", None, None).unwrap();
+    let titles = |store: &Store| -> Vec<String> {
+        store
+            .chats()
+            .unwrap()
+            .into_iter()
+            .map(|c| c.title)
+            .collect()
+    };
+    assert_eq!(titles(&store), ["b", "a"]);
+    store.pin_chat(&a.id, true).unwrap();
+    assert_eq!(titles(&store), ["a", "b"]);
+    assert!(store.chats().unwrap()[0].pinned);
+    store.rename_chat(&b.id, "  Bee  ").unwrap();
+    assert_eq!(titles(&store), ["a", "Bee"]);
+    assert!(store.rename_chat(&b.id, " ").is_err());
+    assert_eq!(store.find_chat("bee").unwrap().unwrap().id, b.id);
+    assert_eq!(store.find_chat(a.id.as_str()).unwrap().unwrap().title, "a");
+
+    assert!(store.delete_chat(&a.id).unwrap());
+    assert_eq!(titles(&store), ["Bee"]);
+    assert!(store.chat(&a.id).unwrap().is_none());
+    assert!(store.restore_chat(&a.id).unwrap());
+    assert_eq!(titles(&store), ["a", "Bee"]);
+    store.append_message(&a.id, Role::User, "kept").unwrap();
+    store.delete_chat(&a.id).unwrap();
+    // Purging removes the deleted chat for good, with its messages.
+    assert_eq!(store.purge_deleted(i64::MAX).unwrap(), 1);
+    assert!(!store.restore_chat(&a.id).unwrap());
+    assert!(store.messages(&a.id).unwrap().is_empty());
+}
+
+#[test]
+fn deleting_is_undoable_until_the_store_is_opened_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = {
+        let store = Store::open(dir.path()).unwrap();
+        let chat = store.create_chat("bye", None, None).unwrap();
+        store.delete_chat(&chat.id).unwrap();
+        chat.id
+    };
+    let store = Store::open(dir.path()).unwrap();
+    assert!(!store.restore_chat(&id).unwrap());
+    assert!(store.chats().unwrap().is_empty());
+}
+
+#[test]
+fn search_finds_titles_and_text_in_any_script_but_not_deleted_chats() {
+    let (_dir, store) = store();
+    let (rust, _) = chat_with_reply(
+        &store,
+        "Rust lifetimes",
+        "Borrowing explained: 借用 and ownership.",
+    );
+    let (_, _) = chat_with_reply(&store, "Cooking", "A recipe with Crème fraîche.");
+    let (gone, _) = chat_with_reply(&store, "Secret plans", "ownership of the moon");
+
+    let hits = store.search("OWNER", 10).unwrap();
+    let chats: Vec<&str> = hits.iter().map(|h| h.chat_title.as_str()).collect();
+    assert!(
+        chats.contains(&"Rust lifetimes") && chats.contains(&"Secret plans"),
+        "{hits:?}"
+    );
+    let hit = hits.iter().find(|h| h.chat_id == rust).unwrap();
+    assert!(hit.message_id.is_some());
+    assert!(hit.snippet.contains("[owner]"), "{}", hit.snippet);
+
+    // Substrings, accents and CJK.
+    assert_eq!(store.search("fraîche", 10).unwrap().len(), 1);
+    assert_eq!(store.search("借用", 10).unwrap()[0].chat_id, rust);
+    // A title match.
+    let title = store.search("lifetimes", 10).unwrap();
+    assert!(title
+        .iter()
+        .any(|h| h.chat_id == rust && h.message_id.is_none()));
+    // Edits are searchable; deleted chats are not.
+    let reply = &store.messages(&rust).unwrap()[1];
+    store.edit_message(&reply.id, "Now about traits.").unwrap();
+    assert!(store.search("借用", 10).unwrap().is_empty());
+    assert_eq!(store.search("traits", 10).unwrap()[0].chat_id, rust);
+    store.delete_chat(&gone).unwrap();
+    assert!(store.search("moon", 10).unwrap().is_empty());
+    // Quotes and operators are text, not query syntax.
+    assert!(store.search("\"a OR b\" NEAR(", 10).unwrap().is_empty());
+    assert!(store.search("  ", 10).unwrap().is_empty());
+    assert!(store.search("%", 10).unwrap().is_empty());
+}
+
+#[test]
+fn a_chat_survives_archive_and_import_with_its_swipes_and_names() {
+    let (_dir, store) = store();
+    let archive = ChatArchive {
+        title: "Imported".into(),
+        created_at: 1_700_000_000_000,
+        user_name: Some("Alice".into()),
+        character_name: Some("Bob".into()),
+        model: Some("m".into()),
+        messages: vec![
+            ArchivedMessage {
+                role: Role::User,
+                name: Some("Alice".into()),
+                content: "Hi Bob".into(),
+                sent_at: 1_700_000_000_100,
+                ..ArchivedMessage::default()
+            },
+            ArchivedMessage {
+                role: Role::Assistant,
+                name: Some("Bob".into()),
+                content: "Hello!".into(),
+                swipes: vec!["Hey.".into(), "Hello!".into(), "Yo.".into()],
+                swipe_index: 1,
+                sent_at: 1_700_000_000_200,
+                model: Some("m".into()),
+                reasoning: Some("greet".into()),
+                extra: serde_json::from_str(r#"{"force_avatar":"bob.png"}"#).unwrap(),
+            },
+        ],
+        extra: serde_json::from_str(r#"{"chat_metadata":{"note":"kept"}}"#).unwrap(),
+    };
+    let chat = store.import_archive(&archive).unwrap();
+    assert_eq!((chat.title.as_str(), chat.message_count), ("Imported", 2));
+    let messages = store.messages(&chat.id).unwrap();
+    assert_eq!(messages[1].name.as_deref(), Some("Bob"));
+    assert_eq!((messages[1].swipe_index, messages[1].swipe_count), (1, 3));
+    assert_eq!(
+        store.swipes(&messages[1].id).unwrap(),
+        ["Hey.", "Hello!", "Yo."]
+    );
+    assert_eq!(store.archive(&chat.id).unwrap(), archive);
+}
