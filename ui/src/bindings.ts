@@ -168,7 +168,16 @@ chatId: ChatId;
 /**  The stored reply. */
 messageId: MessageId; 
 /**  The model requested. */
-model: string } | 
+model: string; 
+/**
+ *  The reply's text before this generation: empty for a new reply or a new version,
+ *  the text so far when a reply is continued (the deltas follow it).
+ */
+text: string; 
+/**  Which version (swipe) of the message this reply is, from 0. */
+swipeIndex: number; 
+/**  How many versions (swipes) the message has now. */
+swipeCount: number } | 
 /**  The oldest messages were left out of the prompt to fit the context (text completion). */
 { type: "historyTrimmed"; 
 /**  How many messages were left out. */
@@ -227,7 +236,16 @@ chatId: ChatId;
 /**  The stored reply. */
 messageId: MessageId; 
 /**  The model requested. */
-model: string } | 
+model: string; 
+/**
+ *  The reply's text before this generation: empty for a new reply or a new version,
+ *  the text so far when a reply is continued (the deltas follow it).
+ */
+text: string; 
+/**  Which version (swipe) of the message this reply is, from 0. */
+swipeIndex: number; 
+/**  How many versions (swipes) the message has now. */
+swipeCount: number } | 
 /**  The oldest messages were left out of the prompt to fit the context (text completion). */
 { type: "historyTrimmed"; 
 /**  How many messages were left out. */

@@ -979,6 +979,7 @@ async fn chat(engine: &Engine, args: ChatArgs, json: bool) -> CliResult<u8> {
             ..GenParams::default()
         },
         stream: !args.no_stream,
+        action: switchboard_core::engine::Action::Send,
     };
     if args.dry_run {
         let wire = engine.dry_run(&request).await?;

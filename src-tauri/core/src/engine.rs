@@ -32,7 +32,8 @@ use crate::provider::{
     WireRequest,
 };
 use crate::secrets::{SecretStore, Secrets};
-use crate::store::{Chat, Profile, Store, StoredMessage};
+use crate::store::{Chat, Profile, SearchHit, Store, StoredMessage};
+use crate::transfer::ChatArchive;
 
 /// How long deltas are held back to be sent together.
 pub const COALESCE_WINDOW: Duration = Duration::from_millis(16);
@@ -92,6 +93,19 @@ pub struct Resolved {
     pub url_changes: Vec<String>,
 }
 
+/// What a generation does in its chat.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Action {
+    /// Sends the request's `input` as a new user message and writes a new reply.
+    #[default]
+    Send,
+    /// Writes a new version (swipe) of this reply from the history before it; the earlier
+    /// versions are kept. `input` is not used.
+    Regenerate(MessageId),
+    /// Continues this reply (one that was cut off) where it ends. `input` is not used.
+    Continue(MessageId),
+}
+
 /// A request to generate one reply.
 #[derive(Clone)]
 pub struct GenerationRequest {
@@ -109,6 +123,8 @@ pub struct GenerationRequest {
     pub params: GenParams,
     /// Stream the reply (when the source can).
     pub stream: bool,
+    /// A new message, a new version of a reply, or more of a reply.
+    pub action: Action,
 }
 
 /// A started generation.
@@ -117,8 +133,8 @@ pub struct Generation {
     pub id: GenerationId,
     /// The chat it belongs to.
     pub chat_id: ChatId,
-    /// The user message that was saved.
-    pub user_message_id: MessageId,
+    /// The user message that was saved ([`Action::Send`]).
+    pub user_message_id: Option<MessageId>,
     /// Its events; exactly one terminal event, then the channel closes.
     pub events: mpsc::Receiver<ChatEvent>,
 }
@@ -557,6 +573,115 @@ impl Engine {
         self.blocking(move |store| store.messages(&id)).await
     }
 
+    /// One page of a chat's history, oldest first (see [`Store::messages_page`]).
+    pub async fn messages_page(
+        &self,
+        id: &ChatId,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<StoredMessage>> {
+        let id = id.clone();
+        self.blocking(move |store| store.messages_page(&id, before, limit))
+            .await
+    }
+
+    /// The chat with this id, or the most recent one with this title.
+    pub async fn find_chat(&self, id_or_title: &str) -> Result<Chat> {
+        let key = id_or_title.to_string();
+        self.blocking(move |store| {
+            store.find_chat(&key)?.ok_or_else(|| {
+                Error::new(
+                    ErrorKind::InvalidRequest,
+                    format!("There is no chat \"{key}\" (give its id or its title)."),
+                )
+            })
+        })
+        .await
+    }
+
+    /// Every version of a message, in order.
+    pub async fn swipes(&self, id: &MessageId) -> Result<Vec<String>> {
+        let id = id.clone();
+        self.blocking(move |store| store.swipes(&id)).await
+    }
+
+    /// Shows another version (swipe) of a message.
+    pub async fn select_swipe(&self, id: &MessageId, index: u32) -> Result<StoredMessage> {
+        let id = id.clone();
+        self.blocking(move |store| store.select_swipe(&id, index))
+            .await
+    }
+
+    /// Changes the text of a message.
+    pub async fn edit_message(&self, id: &MessageId, content: &str) -> Result<StoredMessage> {
+        let (id, content) = (id.clone(), content.to_string());
+        self.blocking(move |store| store.edit_message(&id, &content))
+            .await
+    }
+
+    /// Deletes a message with all its versions.
+    pub async fn delete_message(&self, id: &MessageId) -> Result<bool> {
+        let id = id.clone();
+        self.blocking(move |store| store.delete_message(&id)).await
+    }
+
+    /// A new chat with the history of `chat` up to and including `through`.
+    pub async fn branch_chat(&self, chat: &ChatId, through: &MessageId) -> Result<Chat> {
+        let (chat, through) = (chat.clone(), through.clone());
+        self.blocking(move |store| {
+            let title = store
+                .chat(&chat)?
+                .map(|c| format!("{} (branch)", c.title))
+                .unwrap_or_else(|| "Branch".to_string());
+            store.branch_chat(&chat, &through, &title)
+        })
+        .await
+    }
+
+    /// Renames a chat.
+    pub async fn rename_chat(&self, id: &ChatId, title: &str) -> Result<()> {
+        let (id, title) = (id.clone(), title.to_string());
+        self.blocking(move |store| store.rename_chat(&id, &title))
+            .await
+    }
+
+    /// Pins or unpins a chat.
+    pub async fn pin_chat(&self, id: &ChatId, pinned: bool) -> Result<()> {
+        let id = id.clone();
+        self.blocking(move |store| store.pin_chat(&id, pinned)).await
+    }
+
+    /// Deletes a chat (undoable with [`restore_chat`](Self::restore_chat) while this runs).
+    pub async fn delete_chat(&self, id: &ChatId) -> Result<bool> {
+        let id = id.clone();
+        self.blocking(move |store| store.delete_chat(&id)).await
+    }
+
+    /// Brings back a chat deleted since the store was opened.
+    pub async fn restore_chat(&self, id: &ChatId) -> Result<bool> {
+        let id = id.clone();
+        self.blocking(move |store| store.restore_chat(&id)).await
+    }
+
+    /// Chats whose title or messages contain `query`.
+    pub async fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
+        let query = query.to_string();
+        self.blocking(move |store| store.search(&query, limit))
+            .await
+    }
+
+    /// A whole chat, for export.
+    pub async fn archive(&self, id: &ChatId) -> Result<ChatArchive> {
+        let id = id.clone();
+        self.blocking(move |store| store.archive(&id)).await
+    }
+
+    /// Saves an imported chat as a new chat.
+    pub async fn import_archive(&self, archive: ChatArchive) -> Result<Chat> {
+        self.blocking(move |store| store.import_archive(&archive))
+            .await
+    }
+
     /// The request [`start_generation`](Self::start_generation) would send for `request`, as it
     /// would go on the wire (keys redacted). Nothing is saved and nothing is sent.
     pub async fn dry_run(&self, request: &GenerationRequest) -> Result<WireRequest> {
@@ -590,23 +715,70 @@ impl Engine {
 
         let input = request.input.clone();
         let chat_id = request.chat_id.clone();
+        let action = request.action.clone();
         let model_for_chat = model.clone();
-        let (chat, user_message, history) = self
+        let (chat, user_message, history, reply) = self
             .blocking(move |store| {
-                let chat = match chat_id {
-                    Some(id) => store.chat(&id)?.ok_or_else(|| {
-                        Error::not_configured(format!("There is no chat with id {id}."))
-                    })?,
-                    None => store.create_chat(
-                        &title_for(&input),
-                        profile_id.as_ref(),
-                        Some(&model_for_chat),
-                    )?,
+                let in_chat = |message: &MessageId| -> Result<(Chat, StoredMessage)> {
+                    let message = store.message(message)?.ok_or_else(|| {
+                        Error::not_configured(format!("There is no message with id {message}."))
+                    })?;
+                    let chat = store.chat(&message.chat_id)?.ok_or_else(|| {
+                        Error::not_configured(format!(
+                            "There is no chat with id {}.",
+                            message.chat_id
+                        ))
+                    })?;
+                    if message.role != Role::Assistant {
+                        return Err(Error::new(
+                            ErrorKind::InvalidRequest,
+                            "Only a reply can be regenerated or continued.",
+                        ));
+                    }
+                    Ok((chat, message))
                 };
-                store.touch_chat(&chat.id, profile_id.as_ref(), &model_for_chat)?;
-                let history = store.messages(&chat.id)?;
-                let user = store.append_message(&chat.id, Role::User, &input)?;
-                Ok((chat, user, history))
+                match action {
+                    Action::Send => {
+                        let chat = match chat_id {
+                            Some(id) => store.chat(&id)?.ok_or_else(|| {
+                                Error::not_configured(format!("There is no chat with id {id}."))
+                            })?,
+                            None => store.create_chat(
+                                &title_for(&input),
+                                profile_id.as_ref(),
+                                Some(&model_for_chat),
+                            )?,
+                        };
+                        store.touch_chat(&chat.id, profile_id.as_ref(), &model_for_chat)?;
+                        let history = store.messages(&chat.id)?;
+                        let user = store.append_message(&chat.id, Role::User, &input)?;
+                        let reply = store.begin_reply(&chat.id, &model_for_chat)?;
+                        Ok((chat, Some(user.id), history, reply))
+                    }
+                    Action::Regenerate(id) => {
+                        let (chat, message) = in_chat(&id)?;
+                        let history: Vec<StoredMessage> = store
+                            .messages(&chat.id)?
+                            .into_iter()
+                            .filter(|m| m.seq < message.seq)
+                            .collect();
+                        store.touch_chat(&chat.id, profile_id.as_ref(), &model_for_chat)?;
+                        let reply = store.begin_swipe(&id, &model_for_chat)?;
+                        Ok((chat, None, history, reply))
+                    }
+                    Action::Continue(id) => {
+                        let (chat, message) = in_chat(&id)?;
+                        // The reply so far ends the history: the model picks it up there.
+                        let history: Vec<StoredMessage> = store
+                            .messages(&chat.id)?
+                            .into_iter()
+                            .filter(|m| m.seq <= message.seq)
+                            .collect();
+                        store.touch_chat(&chat.id, profile_id.as_ref(), &model_for_chat)?;
+                        let reply = store.resume_reply(&id)?;
+                        Ok((chat, None, history, reply))
+                    }
+                }
             })
             .await?;
 
@@ -627,8 +799,10 @@ impl Engine {
         let id = GenerationId::new();
         let token = self.generations.register(&id);
         let (tx, rx) = mpsc::channel(256);
+        let continuing = matches!(request.action, Action::Continue(_));
         let task = GenerationTask {
-            prefill: prefill(&resolved, provider.capabilities()),
+            prefill: prefill(&resolved, provider.capabilities()).filter(|_| !continuing),
+            reply,
             trimmed,
             stops,
             id: id.clone(),
@@ -643,7 +817,7 @@ impl Engine {
         Ok(Generation {
             id,
             chat_id: chat.id,
-            user_message_id: user_message.id,
+            user_message_id: user_message,
             events: rx,
         })
     }
@@ -826,7 +1000,19 @@ fn conversation(
             .filter(|m| !(m.role == Role::Assistant && m.content.is_empty()))
             .map(|m| ChatMessage::new(m.role, m.content.clone())),
     );
-    messages.push(ChatMessage::new(Role::User, request.input.clone()));
+    match request.action {
+        Action::Send => messages.push(ChatMessage::new(Role::User, request.input.clone())),
+        Action::Regenerate(_) => {}
+        Action::Continue(_) => {
+            // The reply so far is last; an API that continues a prefill refuses one that ends
+            // in whitespace.
+            if let Some(last) = messages.last_mut().filter(|m| m.role == Role::Assistant) {
+                if capabilities.prefill {
+                    last.content = last.content.trim_end().to_string();
+                }
+            }
+        }
+    }
     if capabilities.api == ApiType::ChatCompletion {
         let mode = resolved
             .profile
@@ -845,7 +1031,9 @@ fn conversation(
         messages = prompt::post_process(&messages, mode, &names);
     }
     if let Some(prefill) = prefill(resolved, capabilities) {
-        messages.push(ChatMessage::new(Role::Assistant, prefill));
+        if !matches!(request.action, Action::Continue(_)) {
+            messages.push(ChatMessage::new(Role::Assistant, prefill));
+        }
     }
     messages
 }
@@ -884,6 +1072,8 @@ fn title_for(input: &str) -> String {
 struct GenerationTask {
     /// Text the reply starts with (a Claude prefill), shown and saved as part of the reply.
     prefill: Option<String>,
+    /// The reply being written (new, a new version, or one being continued), as it stands.
+    reply: StoredMessage,
     /// History left out of a text-completion prompt, told to the person.
     trimmed: Option<Trimmed>,
     /// Stop strings cut from the reply as it streams (text completion).
@@ -958,28 +1148,15 @@ impl GenerationTask {
     }
 
     async fn run(self, provider: Box<dyn provider::Provider>, request: ChatRequest) {
-        let chat_id = self.chat_id.clone();
-        let model = self.model.clone();
-        let reply = match self
-            .blocking(move |store| store.begin_reply(&chat_id, &model))
-            .await
-        {
-            Ok(reply) => reply,
-            Err(error) => {
-                self.send(ChatEvent::Failed {
-                    error,
-                    message_id: None,
-                })
-                .await;
-                self.generations.remove(&self.id);
-                return;
-            }
-        };
+        let reply = self.reply.clone();
         self.send(ChatEvent::Started {
             generation_id: self.id.clone(),
             chat_id: self.chat_id.clone(),
             message_id: reply.id.clone(),
             model: self.model.clone(),
+            text: reply.content.clone(),
+            swipe_index: reply.swipe_index,
+            swipe_count: reply.swipe_count,
         })
         .await;
         if let Some(trimmed) = self.trimmed {
@@ -995,12 +1172,13 @@ impl GenerationTask {
         let prefill = self.prefill.clone().map(|p| Ok(StreamEvent::Delta(p)));
         let mut stream =
             futures::stream::iter(prefill).chain(provider.stream(request, self.token.clone()));
-        let mut text = String::new();
-        let mut reasoning = String::new();
+        // A continued reply grows from what it had.
+        let mut text = reply.content.clone();
+        let mut reasoning = reply.reasoning.clone().unwrap_or_default();
         let mut served_by: Option<String> = None;
         let mut pending = Pending::default();
         let mut last_save = Instant::now();
-        let mut saved_len = 0;
+        let mut saved_len = text.len() + reasoning.len();
 
         let ending = loop {
             let due = pending.due();

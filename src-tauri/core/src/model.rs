@@ -369,6 +369,13 @@ pub enum ChatEvent {
         message_id: MessageId,
         /// The model requested.
         model: String,
+        /// The reply's text before this generation: empty for a new reply or a new version,
+        /// the text so far when a reply is continued (the deltas follow it).
+        text: String,
+        /// Which version (swipe) of the message this reply is, from 0.
+        swipe_index: u32,
+        /// How many versions (swipes) the message has now.
+        swipe_count: u32,
     },
     /// The oldest messages were left out of the prompt to fit the context (text completion).
     HistoryTrimmed {

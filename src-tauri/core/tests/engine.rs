@@ -63,6 +63,7 @@ fn ask(input: &str) -> GenerationRequest {
         system_prompt: None,
         params: GenParams::default(),
         stream: true,
+        action: switchboard_core::engine::Action::Send,
     }
 }
 

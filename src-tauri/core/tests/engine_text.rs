@@ -39,6 +39,7 @@ fn ask(profile: &str, chat: Option<ChatId>, input: &str) -> GenerationRequest {
         system_prompt: None,
         params: GenParams::default(),
         stream: true,
+        action: switchboard_core::engine::Action::Send,
     }
 }
 

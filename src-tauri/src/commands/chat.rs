@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use specta::Type;
+use switchboard_core::engine::Action;
 use switchboard_core::store::{Chat, StoredMessage};
 use switchboard_core::{
     CancelReason, ChatEvent, ChatId, ConnectionSpec, GenParams, GenerationId, GenerationRequest,
@@ -98,6 +99,7 @@ fn generation_request(request: StartGeneration) -> GenerationRequest {
         system_prompt: None,
         params: GenParams::default(),
         stream: true,
+        action: Action::Send,
     }
 }
 
@@ -142,7 +144,10 @@ impl Shell {
         let started = GenerationStarted {
             generation_id: generation.id.0.clone(),
             chat_id: generation.chat_id.0.clone(),
-            user_message_id: generation.user_message_id.0.clone(),
+            user_message_id: generation
+                .user_message_id
+                .map(|id| id.0)
+                .unwrap_or_default(),
         };
         let id = generation.id;
         let mut events = generation.events;

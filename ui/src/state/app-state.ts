@@ -42,7 +42,7 @@ export interface Banner {
 }
 
 /** Elements the controller can ask the view to focus ("preview": the "Show request" button). */
-export type FocusTarget = "key" | "model" | "drawer" | "composer" | "search" | "preview";
+export type FocusTarget = "key" | "url" | "model" | "drawer" | "composer" | "search" | "preview";
 
 /** The outcome of "Test message". */
 export type TestResult = { ok: true; report: TestReport } | { ok: false; text: string };
@@ -78,7 +78,10 @@ export interface AppState {
   readonly selectedProfileId: string | null;
   /** The backend's connection state, as last reported (or set locally while connecting). */
   readonly connection: ConnectionChanged;
-  /** Models of the selected profile's server; null when not (yet) known. */
+  /**
+   * Models of the selected profile's server; null when not (yet) known. Emptied whenever another
+   * profile (or a new one) is shown, and only ever filled with a list asked for the one shown.
+   */
   readonly models: readonly ModelInfo[] | null;
   readonly drawerOpen: boolean;
   /** Narrow windows only: the chat list is shown instead of the conversation. */
@@ -89,8 +92,13 @@ export interface AppState {
   readonly keySaves: number;
   /** An auth error, shown under the key field. */
   readonly keyError: string | null;
-  /** What normalisation changed in the saved URL, shown under the URL field. */
+  /**
+   * What normalisation changed in the shown profile's saved URL, shown under the URL field.
+   * Cleared when another profile is shown; replaced by each save that changes the URL.
+   */
   readonly urlNotice: string | null;
+  /** Why the URL in the form cannot be used (empty, unparsable), shown at the URL field. */
+  readonly urlError: string | null;
   readonly localServers: LocalServers;
   readonly chats: readonly Chat[];
   readonly chatFilter: string;
@@ -137,6 +145,7 @@ export function initialState(): AppState {
     keySaves: 0,
     keyError: null,
     urlNotice: null,
+    urlError: null,
     localServers: { status: "idle", found: [], auto: false },
     chats: [],
     chatFilter: "",

@@ -532,3 +532,173 @@ describe("tray actions", () => {
     await vi.waitFor(() => expect(controller.store.get().profiles.map((p) => p.name)).toEqual(["From the CLI"]));
   });
 });
+
+/** A promise and the function that settles it. */
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** Saves a profile behind the window's back and re-reads the list; returns its id. */
+async function addProfile(api: MockApi, controller: Controller, source: ProviderKind, url: string, name: string): Promise<string> {
+  const saved = await api.saveProfile({ ...newForm(source, url, "", name).draft, bypassStatusCheck: true });
+  await controller.refreshProfiles();
+  return saved.profile.id;
+}
+
+describe("the model list", () => {
+  it("is emptied when another profile or a new one is shown", async () => {
+    const { api, controller } = await started();
+    await controller.connect(newForm("custom", "http://127.0.0.1:8080/v1"));
+    expect(controller.store.get().models?.length).toBe(2);
+    const mancer = await addProfile(api, controller, "mancer", "https://neuro.mancer.tech/oai/v1", "Mancer");
+    const listed = deferred<Awaited<ReturnType<MockApi["listModels"]>>>();
+    vi.spyOn(api, "listModels").mockReturnValueOnce(listed.promise);
+    const selecting = controller.selectProfile(mancer);
+    expect(controller.store.get().models).toBeNull();
+    listed.resolve([{ id: "mytholite" }]);
+    await selecting;
+    expect(controller.store.get().models?.map((m) => m.id)).toEqual(["mytholite"]);
+    await controller.selectProfile(null);
+    expect(controller.store.get().models).toBeNull();
+  });
+
+  it("that Connect lists for a profile no longer shown is dropped", async () => {
+    const { api, controller } = await started();
+    const local = await addProfile(api, controller, "custom", "http://127.0.0.1:8080/v1", "Local");
+    const real = api.connect.bind(api);
+    const gate = deferred<void>();
+    vi.spyOn(api, "connect").mockImplementationOnce(async (id) => {
+      await gate.promise;
+      return real(id);
+    });
+    const connecting = controller.selectProfile(local, { connect: true });
+    await vi.waitFor(() => expect(api.connect).toHaveBeenCalled());
+    // "New profile…" is chosen while the server is asked.
+    await controller.selectProfile(null);
+    gate.resolve();
+    await connecting;
+    const state = controller.store.get();
+    expect(state.selectedProfileId).toBeNull();
+    expect(state.models).toBeNull();
+    // The list's first model is saved to the profile that connected, not to the one shown now.
+    expect(state.profiles.find((p) => p.id === local)?.model).toBe("llama-3.1-8b-instruct");
+  });
+
+  it("that an older request answers last is not shown", async () => {
+    const { api, controller } = await started();
+    const local = await addProfile(api, controller, "custom", "http://127.0.0.1:8080/v1", "Local");
+    const mancer = await addProfile(api, controller, "mancer", "https://neuro.mancer.tech/oai/v1", "Mancer");
+    await controller.selectProfile(local);
+    const slow = deferred<Awaited<ReturnType<MockApi["listModels"]>>>();
+    vi.spyOn(api, "listModels").mockReturnValueOnce(slow.promise);
+    const first = controller.refreshModels();
+    await controller.selectProfile(mancer);
+    await controller.selectProfile(local);
+    const fresh = controller.store.get().models;
+    slow.resolve([{ id: "stale-model" }]);
+    await first;
+    expect(controller.store.get().models).toBe(fresh);
+  });
+});
+
+describe("the URL notice", () => {
+  it("is not carried over from a save of a profile no longer shown", async () => {
+    const { api, controller } = await started();
+    const local = await addProfile(api, controller, "custom", "http://127.0.0.1:8080/v1", "Local");
+    const mancer = await addProfile(api, controller, "mancer", "https://neuro.mancer.tech/oai/v1", "Mancer");
+    await controller.selectProfile(local);
+    const profile = selectedProfile(controller.store.get())!;
+    // Leaving the URL field (a save) and picking another profile happen together.
+    const saving = controller.saveEdits({ draft: { ...draftFromProfile(profile), url: "localhost:8081/" }, key: "" });
+    const selecting = controller.selectProfile(mancer);
+    await Promise.all([saving, selecting]);
+    expect(controller.store.get().selectedProfileId).toBe(mancer);
+    expect(controller.store.get().urlNotice).toBeNull();
+  });
+
+  it("is replaced when a save changes the shown profile's URL, and kept by other saves", async () => {
+    const { controller } = await started();
+    await controller.connect(newForm("custom", "localhost:8080/"));
+    expect(controller.store.get().urlNotice).toMatch(/added \/v1/);
+    let profile = selectedProfile(controller.store.get())!;
+    await controller.saveEdits({ draft: { ...draftFromProfile(profile), name: "Renamed" }, key: "" });
+    expect(controller.store.get().urlNotice).toMatch(/added \/v1/);
+    profile = selectedProfile(controller.store.get())!;
+    await controller.saveEdits({ draft: { ...draftFromProfile(profile), url: "http://127.0.0.1:8081/v1" }, key: "" });
+    expect(selectedProfile(controller.store.get())?.url).toBe("http://127.0.0.1:8081/v1");
+    expect(controller.store.get().urlNotice).toBeNull();
+  });
+
+  it("is cleared when the shown profile is deleted", async () => {
+    const { controller } = await started();
+    await controller.connect(newForm("custom", "localhost:8080/"));
+    expect(controller.store.get().urlNotice).not.toBeNull();
+    await controller.deleteSelectedProfile();
+    expect(controller.store.get().urlNotice).toBeNull();
+    expect(controller.store.get().models).toBeNull();
+  });
+});
+
+describe("a URL problem", () => {
+  it("an empty URL is shown at the URL field, and the profile is not saved", async () => {
+    const { api, controller } = await started();
+    await controller.connect(newForm("custom", "http://127.0.0.1:8080/v1"));
+    const profile = selectedProfile(controller.store.get())!;
+    api.calls.length = 0;
+    await controller.saveEdits({ draft: { ...draftFromProfile(profile), url: "" }, key: "" });
+    const state = controller.store.get();
+    expect(state.urlError).toBe("The URL is empty.");
+    expect(state.banner).toBeNull();
+    expect(api.calls.filter((c) => c.startsWith("saveProfile"))).toEqual([]);
+    expect(selectedProfile(state)?.url).toBe("http://127.0.0.1:8080/v1");
+    // A good URL saves and clears the error.
+    await controller.saveEdits({ draft: { ...draftFromProfile(profile), url: "http://127.0.0.1:8081/v1" }, key: "" });
+    expect(controller.store.get().urlError).toBeNull();
+    expect(selectedProfile(controller.store.get())?.url).toBe("http://127.0.0.1:8081/v1");
+  });
+
+  it("an unparsable URL is shown at the URL field, not in the banner", async () => {
+    const { controller } = await started();
+    await controller.connect(newForm("custom", "http://127.0.0.1:8080/v1"));
+    const profile = selectedProfile(controller.store.get())!;
+    await controller.saveEdits({ draft: { ...draftFromProfile(profile), url: "http://exa mple/v1" }, key: "" });
+    const state = controller.store.get();
+    expect(state.urlError).toMatch(/not a URL/);
+    expect(state.banner).toBeNull();
+    expect(selectedProfile(state)?.url).toBe("http://127.0.0.1:8080/v1");
+  });
+
+  it("stops Connect at the URL field and focuses it", async () => {
+    const { api, controller } = await started();
+    api.calls.length = 0;
+    expect(await controller.connect(newForm("custom", "  "))).toBe(false);
+    const state = controller.store.get();
+    expect(state).toMatchObject({ urlError: "The URL is empty.", banner: null, profiles: [], focus: { target: "url" } });
+    expect(api.calls.filter((c) => c.startsWith("saveProfile") || c.startsWith("connect"))).toEqual([]);
+    expect(state.busy.connect).toBe(false);
+  });
+
+  it("is forgotten when another profile is shown", async () => {
+    const { api, controller } = await started();
+    await controller.connect(newForm("custom", "http://127.0.0.1:8080/v1"));
+    const profile = selectedProfile(controller.store.get())!;
+    const mancer = await addProfile(api, controller, "mancer", "https://neuro.mancer.tech/oai/v1", "Mancer");
+    await controller.saveEdits({ draft: { ...draftFromProfile(profile), url: "" }, key: "" });
+    expect(controller.store.get().urlError).not.toBeNull();
+    await controller.selectProfile(mancer);
+    expect(controller.store.get().urlError).toBeNull();
+  });
+
+  it("other save failures still go to the banner", async () => {
+    const { api, controller } = await started();
+    await addProfile(api, controller, "custom", "http://127.0.0.1:8080/v1", "Taken");
+    await controller.connect(newForm("custom", "http://127.0.0.1:8081/v1"));
+    const profile = selectedProfile(controller.store.get())!;
+    await controller.saveEdits({ draft: { ...draftFromProfile(profile), name: "Taken", url: "http://127.0.0.1:8082/v1" }, key: "" });
+    const state = controller.store.get();
+    expect(state.urlError).toBeNull();
+    expect(state.banner?.text).toMatch(/already exists/);
+  });
+});

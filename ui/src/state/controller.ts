@@ -4,7 +4,13 @@
  * Views call these methods; the controller calls the backend through the `Api` interface and
  * records the outcome in the store. Profile writes (save, key, connect) run one after another on
  * a queue, so a save triggered by leaving a field cannot race the Connect that follows it.
- * Errors all go through `handleError`, which applies the per-kind action from `errors.ts`.
+ * Errors all go through `handleError`, which applies the per-kind action from `errors.ts`, except
+ * a URL that cannot be used, which is said at the URL field (`urlError`) and never saved.
+ *
+ * What the drawer shows belongs to the profile shown: changing the selection (`showProfile`)
+ * forgets the model list, URL notice and messages of the one before, and a model list only
+ * lands if no other was asked for, nor another profile shown, since it was requested
+ * (`modelsSeq`).
  */
 
 import type {
@@ -19,6 +25,7 @@ import type {
   ProfileDraft,
   ProfileSummary,
   ProviderKind,
+  SavedProfile,
   TrayAction,
 } from "../api";
 import { toIpcError } from "../api";
@@ -66,6 +73,8 @@ export class Controller {
   private seq = 0;
   private bannerSeq = 0;
   private focusSeq = 0;
+  /** Bumped when another profile is shown and by each model-list request: only the latest lands. */
+  private modelsSeq = 0;
 
   constructor(api: Api, options: ControllerOptions = {}, store = new Store(initialState())) {
     this.api = api;
@@ -152,10 +161,7 @@ export class Controller {
     try {
       const profiles = await this.api.listProfiles();
       const stillThere = profiles.some((p) => p.id === this.state.selectedProfileId);
-      this.store.update({
-        profiles,
-        selectedProfileId: stillThere ? this.state.selectedProfileId : null,
-      });
+      this.showProfile(stillThere ? this.state.selectedProfileId : null, { profiles });
     } catch (error) {
       this.handleError(error);
     }
@@ -165,16 +171,7 @@ export class Controller {
 
   /** Shows another profile in the drawer (null: a new one) and, if asked, connects to it. */
   async selectProfile(profileId: string | null, options: { connect?: boolean } = {}): Promise<void> {
-    if (profileId !== this.state.selectedProfileId) {
-      this.store.update({
-        selectedProfileId: profileId,
-        models: null,
-        testResult: null,
-        keyError: null,
-        urlNotice: null,
-        requestPreview: null,
-      });
-    }
+    this.showProfile(profileId);
     if (profileId === null) return;
     if (options.connect) {
       const profile = selectedProfile(this.state);
@@ -185,6 +182,34 @@ export class Controller {
   }
 
   /**
+   * Makes `profileId` the profile shown (null: a new one) along with `patch`. When that changes
+   * the selection, what belonged to the profile shown before goes: its model list (and any list
+   * still on its way), test result, key and URL messages, request preview.
+   */
+  private showProfile(profileId: string | null, patch: Partial<AppState> = {}): void {
+    if (profileId === this.state.selectedProfileId) {
+      this.store.update(patch);
+      return;
+    }
+    this.modelsSeq++;
+    this.store.update({
+      selectedProfileId: profileId,
+      models: null,
+      testResult: null,
+      keyError: null,
+      urlNotice: null,
+      urlError: null,
+      requestPreview: null,
+      ...patch,
+    });
+  }
+
+  /** Whether the model list asked for as request `seq`, for `profileId`, may be shown. */
+  private modelsStillWanted(seq: number, profileId: string): boolean {
+    return seq === this.modelsSeq && this.state.selectedProfileId === profileId;
+  }
+
+  /**
    * Connect: saves the profile first (creating it, named after its source, when it is new), then
    * stores a typed key, then checks the server and lists its models.
    */
@@ -192,24 +217,28 @@ export class Controller {
     if (this.state.busy.connect) return false;
     this.setBusy("connect", true);
     this.store.update({ keyError: null, testResult: null });
+    const shown = this.state.selectedProfileId;
     let profile: ProfileSummary | null = null;
     try {
       profile = await this.saveForm(form);
       this.setConnection(connectionOf(profile, "checking", profile.model, "Checking…"));
       const id = profile.id;
+      const seq = ++this.modelsSeq;
       const result = await this.serial(() => this.api.connect(id));
       profile = result.profile;
       this.upsertProfile(profile);
       const models = result.models.length > 0 ? result.models : (result.status.models ?? []);
-      this.store.update({
-        models,
-        urlNotice: result.status.urlChanged ? `Using ${result.status.baseUrl}` : this.state.urlNotice,
-      });
-      if (!profile.model && models[0]) profile = await this.chooseModel(models[0].id);
+      // Another profile (or a new one) may be shown by now: its drawer keeps its own state.
+      if (this.modelsStillWanted(seq, id)) this.store.update({ models });
+      if (result.status.urlChanged && this.state.selectedProfileId === id) {
+        this.store.update({ urlNotice: `Using ${result.status.baseUrl}` });
+      }
+      if (!profile.model && models[0]) profile = await this.chooseModelOf(profile, models[0].id);
       this.setConnection(connectionOf(profile, "connected", profile.model, result.status.message));
       this.dismissBannerOfKinds(["network", "auth", "notConfigured", "providerUnavailable", "rateLimited"]);
       return true;
     } catch (error) {
+      if (this.showUrlProblem(error, shown, { focus: true })) return false;
       const ipc = toIpcError(error);
       if (profile) this.setConnection(connectionOf(profile, "failed", null, ipc.message));
       this.handleError(ipc, { profile, retry: () => void this.retryConnect() });
@@ -227,11 +256,19 @@ export class Controller {
   /** Saves edits to the selected profile (called when a field loses focus or a select changes). */
   async saveEdits(form: ProfileForm): Promise<void> {
     if (form.draft.id === null) return; // a new profile is saved by Connect or "Save as new"
+    const shown = this.state.selectedProfileId;
     try {
       await this.saveForm(form);
     } catch (error) {
+      // The person left the field: say what is wrong there, without pulling focus back.
+      if (this.showUrlProblem(error, shown, { focus: false })) return;
       this.handleError(error, { profile: selectedProfile(this.state) });
     }
+  }
+
+  /** The URL field is being edited: its error no longer applies (the live preview rechecks). */
+  clearUrlError(): void {
+    if (this.state.urlError !== null) this.store.update({ urlError: null });
   }
 
   /** Saves the form as a new profile (its name made unique) and selects it. */
@@ -243,11 +280,12 @@ export class Controller {
       id: null,
       name: uniqueName(base, this.state.profiles.map((p) => p.name)),
     };
+    const shown = this.state.selectedProfileId;
     try {
-      const profile = await this.saveForm({ draft, key: form.key });
-      this.store.update({ selectedProfileId: profile.id });
+      const profile = await this.saveForm({ draft, key: form.key }); // selects it
       this.showInfo(`Saved as “${profile.name}”.`);
     } catch (error) {
+      if (this.showUrlProblem(error, shown, { focus: true })) return;
       this.handleError(error);
     }
   }
@@ -258,12 +296,8 @@ export class Controller {
     if (!profile) return;
     try {
       await this.serial(() => this.api.deleteProfile(profile.id));
-      this.store.update({
-        profiles: this.state.profiles.filter((p) => p.id !== profile.id),
-        selectedProfileId: null,
-        models: null,
-        testResult: null,
-      });
+      const profiles = this.state.profiles.filter((p) => p.id !== profile.id);
+      this.showProfile(this.state.selectedProfileId === profile.id ? null : this.state.selectedProfileId, { profiles });
       this.showInfo(`Deleted “${profile.name}”.`);
     } catch (error) {
       this.handleError(error, { profile });
@@ -300,6 +334,11 @@ export class Controller {
   async chooseModel(modelId: string): Promise<ProfileSummary> {
     const profile = selectedProfile(this.state);
     if (!profile) throw new Error("no profile selected");
+    return this.chooseModelOf(profile, modelId);
+  }
+
+  /** Makes `modelId` the model of `profile` (shown or not). */
+  private async chooseModelOf(profile: ProfileSummary, modelId: string): Promise<ProfileSummary> {
     if (profile.model === modelId) return profile;
     const saved = await this.serial(() => this.api.saveProfile({ ...draftFromProfile(profile), model: modelId }));
     this.upsertProfile(saved.profile);
@@ -314,9 +353,10 @@ export class Controller {
     const profile = selectedProfile(this.state);
     if (!profile) return null;
     this.setBusy("models", true);
+    const seq = ++this.modelsSeq;
     try {
       const models = await this.api.listModels(profile.id);
-      if (this.state.selectedProfileId === profile.id) this.store.update({ models });
+      if (this.modelsStillWanted(seq, profile.id)) this.store.update({ models });
       return models;
     } catch (error) {
       if (!options.quiet) this.handleError(error, { profile });
@@ -331,6 +371,7 @@ export class Controller {
     if (this.state.busy.test) return;
     this.setBusy("test", true);
     this.store.update({ testResult: null });
+    const shown = this.state.selectedProfileId;
     let profile: ProfileSummary | null = null;
     try {
       profile = await this.saveForm(form);
@@ -338,6 +379,7 @@ export class Controller {
       const report = await this.api.testMessage(profile.id, model);
       this.store.update({ testResult: { ok: true, report } });
     } catch (error) {
+      if (this.showUrlProblem(error, shown, { focus: true })) return;
       const ipc = toIpcError(error);
       this.store.update({ testResult: { ok: false, text: describeError(ipc).text } });
       this.handleError(ipc, { profile });
@@ -400,15 +442,19 @@ export class Controller {
       const name = form.draft.name.trim()
         ? form.draft.name.trim()
         : uniqueName(source?.label ?? "Profile", this.state.profiles.map((p) => p.name));
-      const saved = await this.serial(() => this.api.saveProfile({ ...form.draft, id: null, name }));
+      const saved = await this.saveDraft({ ...form.draft, id: null, name }, null);
       profile = saved.profile;
       this.upsertProfile(profile);
-      this.store.update({ selectedProfileId: profile.id, urlNotice: changesNotice(saved.urlChanges) });
+      this.showProfile(profile.id, { urlNotice: changesNotice(saved.urlChanges) });
     } else if (draftDiffers(form.draft, existing)) {
-      const saved = await this.serial(() => this.api.saveProfile(form.draft));
+      const saved = await this.saveDraft(form.draft, existing);
       profile = saved.profile;
       this.upsertProfile(profile);
-      this.store.update({ urlNotice: changesNotice(saved.urlChanges) ?? this.state.urlNotice });
+      // A save that touches the URL says what normalising it changed, or nothing when nothing did.
+      const urlEdited = form.draft.url !== existing.url || profile.url !== existing.url;
+      if (urlEdited && this.state.selectedProfileId === profile.id) {
+        this.store.update({ urlNotice: changesNotice(saved.urlChanges) });
+      }
       const { connection } = this.state;
       if (connection.profileId === profile.id && connection.state === "connected" && connection.model !== profile.model) {
         this.setConnection({ ...connection, model: profile.model });
@@ -424,7 +470,42 @@ export class Controller {
       this.upsertProfile(profile);
       this.store.update((s) => ({ keyError: null, keySaves: s.keySaves + 1 }));
     }
+    // The URL as saved is a good one.
+    if (this.state.selectedProfileId === profile.id) this.clearUrlError();
     return profile;
+  }
+
+  /**
+   * Saves `draft` (`before`: the stored profile it edits). A URL that cannot be used is not
+   * sent: an empty one is refused here, and when the save fails as an invalid request, the
+   * backend's URL check tells whether the URL was the reason. Either way a `UrlProblem`.
+   */
+  private async saveDraft(draft: ProfileDraft, before: ProfileSummary | null): Promise<SavedProfile> {
+    if (draft.url.trim() === "") throw new UrlProblem(EMPTY_URL);
+    try {
+      return await this.serial(() => this.api.saveProfile(draft));
+    } catch (error) {
+      if (toIpcError(error).kind === "invalidRequest" && draft.url !== before?.url) {
+        const why = await this.api.previewUrl(draft.source, draft.url).then(
+          () => null,
+          (refusal: unknown) => toIpcError(refusal).message,
+        );
+        if (why !== null) throw new UrlProblem(why);
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Says a `UrlProblem` at the URL field (`focus`: and moves there), if the form it came from
+   * (the one of profile `shown`) is still shown. False for any other error.
+   */
+  private showUrlProblem(error: unknown, shown: string | null, options: { focus: boolean }): boolean {
+    if (!(error instanceof UrlProblem)) return false;
+    if (this.state.selectedProfileId !== shown) return true;
+    this.store.update(options.focus ? { urlError: error.message, drawerOpen: true } : { urlError: error.message });
+    if (options.focus) this.requestFocus("url");
+    return true;
   }
 
   private upsertProfile(profile: ProfileSummary): void {
@@ -725,6 +806,7 @@ export class Controller {
     error: unknown,
     context: { profile?: ProfileSummary | null; retry?: () => void } = {},
   ): void {
+    if (this.showUrlProblem(error, this.state.selectedProfileId, { focus: false })) return;
     const ipc: IpcError = toIpcError(error);
     const profile = context.profile ?? selectedProfile(this.state);
     const description = describeError(ipc, { profileName: profile?.name, url: profile?.url });
@@ -780,6 +862,17 @@ function connectionOf(
   message: string,
 ): ConnectionChanged {
   return { profileId: profile.id, profileName: profile.name, state, model, message };
+}
+
+/** The backend's own words for an empty URL (endpoint.rs). */
+const EMPTY_URL = "The URL is empty.";
+
+/** A URL that cannot be used: said at the URL field, not in the banner, and not saved. */
+class UrlProblem extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UrlProblem";
+  }
 }
 
 function changesNotice(changes: readonly string[]): string | null {

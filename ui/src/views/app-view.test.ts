@@ -744,3 +744,123 @@ describe("AI Horde and NovelAI", () => {
     expect(visible("model-multi")).toBe(false);
   });
 });
+
+describe("the drawer shows only the shown profile's", () => {
+  /** Adds a Mancer profile behind the window's back; returns its id. */
+  async function addMancer(api: MockApi, controller: Controller): Promise<string> {
+    const saved = await api.saveProfile({
+      id: null, name: "Mancer", source: "mancer", url: "https://neuro.mancer.tech/oai/v1", model: null,
+      systemPrompt: null, params: {}, postProcessing: "none", bypassStatusCheck: true,
+    });
+    await api.setApiKey(saved.profile.id, "mk-test");
+    await controller.refreshProfiles();
+    return saved.profile.id;
+  }
+
+  it("model list: none from the previous profile after New profile… or a switch", async () => {
+    const { api, controller } = await mount("chat");
+    $("drawer-toggle").click();
+    const select = $<HTMLSelectElement>("model-select");
+    await vi.waitFor(() => expect(select.options.length).toBe(2));
+    const mancer = await addMancer(api, controller);
+
+    choose($<HTMLSelectElement>("profile-switcher"), "");
+    expect(select.options.length).toBe(0);
+    expect($("model-input").hidden).toBe(false);
+
+    // Another profile: nothing listed until its own connection answers, then its models.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const real = api.connect.bind(api);
+    vi.spyOn(api, "connect").mockImplementationOnce(async (id) => {
+      await gate;
+      return real(id);
+    });
+    choose($<HTMLSelectElement>("profile-switcher"), mancer);
+    await vi.waitFor(() => expect(api.connect).toHaveBeenCalledWith(mancer));
+    expect(select.options.length).toBe(0);
+    expect($("model-note").textContent).toBe("Connect to list the server's models.");
+    release();
+    await vi.waitFor(() => expect([...select.options].map((o) => o.value)).toEqual(["mytholite", "goliath-120b"]));
+  });
+
+  it("URL notice: not one left from a save of the profile shown before", async () => {
+    const { api, controller } = await mount("chat");
+    $("drawer-toggle").click();
+    const mancer = await addMancer(api, controller);
+    const url = $<HTMLInputElement>("url");
+    // The URL is edited, then another profile picked: the save finishes after the switch.
+    type(url, "localhost:8080/");
+    url.dispatchEvent(new Event("change", { bubbles: true }));
+    $("profile-switcher").focus();
+    choose($<HTMLSelectElement>("profile-switcher"), mancer);
+    await vi.waitFor(() => expect(api.calls.filter((c) => c === "saveProfile:profile-local:Local llama.cpp")).toHaveLength(1));
+    await vi.waitFor(() => expect(controller.store.get().busy.connect).toBe(false));
+    expect(url.value).toBe("https://neuro.mancer.tech/oai/v1");
+    expect($("url-preview").textContent).toBe("");
+    api.calls.length = 0;
+    await vi.waitFor(() => expect(api.calls).toContain("previewUrl"), { timeout: 2000 });
+    await Promise.resolve();
+    expect($("url-preview").textContent).toBe("");
+  });
+
+  it("URL notice: emptied when a save changes the URL and nothing needed normalising", async () => {
+    const { controller } = await mount("chat");
+    $("drawer-toggle").click();
+    const url = $<HTMLInputElement>("url");
+    type(url, "localhost:8080/");
+    url.dispatchEvent(new Event("change", { bubbles: true }));
+    url.blur();
+    await vi.waitFor(() => expect($("url-preview").textContent).toMatch(/^Normalised: .*added \/v1/));
+    type(url, "http://127.0.0.1:8081/v1");
+    url.dispatchEvent(new Event("change", { bubbles: true }));
+    url.blur();
+    await vi.waitFor(() => expect(selectedProfile(controller.store.get())?.url).toBe("http://127.0.0.1:8081/v1"));
+    await vi.waitFor(() => expect($("url-preview").textContent).toBe(""));
+  });
+
+  it("URL problems: at the URL field, not in the banner, and an empty URL is not saved", async () => {
+    const { api, controller } = await mount("chat");
+    $("drawer-toggle").click();
+    const url = $<HTMLInputElement>("url");
+    const preview = $("url-preview");
+    api.calls.length = 0;
+    type(url, "");
+    url.dispatchEvent(new Event("change", { bubbles: true }));
+    await vi.waitFor(() => expect(preview.textContent).toBe("The URL is empty."));
+    expect(preview.dataset.tone).toBe("error");
+    expect(url.getAttribute("aria-invalid")).toBe("true");
+    expect(url.getAttribute("aria-describedby")).toContain("url-preview");
+    expect($("banner").hidden).toBe(true);
+    expect(api.calls.filter((c) => c.startsWith("saveProfile"))).toEqual([]);
+    expect(selectedProfile(controller.store.get())?.url).toBe("http://127.0.0.1:8080/v1");
+
+    // Typing again takes the error back; a good URL saves.
+    type(url, "http://127.0.0.1:8081/v1");
+    expect(url.getAttribute("aria-invalid")).toBe("false");
+    expect(preview.dataset.tone).toBe("note");
+    url.dispatchEvent(new Event("change", { bubbles: true }));
+    await vi.waitFor(() => expect(selectedProfile(controller.store.get())?.url).toBe("http://127.0.0.1:8081/v1"));
+
+    type(url, "http://exa mple/v1");
+    url.dispatchEvent(new Event("change", { bubbles: true }));
+    await vi.waitFor(() => expect(preview.textContent).toMatch(/not a URL/));
+    expect(preview.dataset.tone).toBe("error");
+    expect(url.getAttribute("aria-invalid")).toBe("true");
+    expect($("banner").hidden).toBe(true);
+    expect(selectedProfile(controller.store.get())?.url).toBe("http://127.0.0.1:8081/v1");
+  });
+
+  it("URL problems: Connect with an empty URL focuses the URL field", async () => {
+    await mount();
+    const url = $<HTMLInputElement>("url");
+    type(url, "");
+    $("connect").focus();
+    $<HTMLFormElement>("connect-form").requestSubmit();
+    await vi.waitFor(() => expect($("url-preview").textContent).toBe("The URL is empty."));
+    await vi.waitFor(() => expect(document.activeElement).toBe(url));
+    expect(url.getAttribute("aria-invalid")).toBe("true");
+    expect($("banner").hidden).toBe(true);
+    expect($("status-light").dataset.state).toBe("idle");
+  });
+});

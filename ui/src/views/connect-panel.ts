@@ -14,6 +14,10 @@
  * has focus. Leaving a field (or changing a select) saves an existing profile; a new profile is
  * saved by Connect or "Save as new profile". The API key is never shown: after it is saved the
  * field is emptied and "key saved" appears with a Clear button.
+ *
+ * The note under the URL says, in this order: why the URL cannot be used (the controller's
+ * `urlError`, or the live preview's refusal; the field is then marked invalid), what normalising
+ * the URL being typed would change, or what normalising the shown profile's saved URL changed.
  */
 
 import type {
@@ -346,6 +350,8 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
   let templateBase: TemplateKind = DEFAULT_INSTRUCT.template;
   let previewTimer: number | null = null;
   let previewSeq = 0;
+  /** What the live preview found in the URL as typed; null when it has nothing to add. */
+  let livePreview: { tone: "note" | "error"; text: string } | null = null;
   let deleteArmed: number | null = null;
 
   const state = (): AppState => controller.store.get();
@@ -463,6 +469,8 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
   };
 
   const fillFromProfile = (profile: ProfileSummary | null, s: AppState): void => {
+    const urlBefore = url.value;
+    const sourceBefore = source.value;
     if (profile) {
       setValue(name, profile.name);
       setValue(source, profile.source);
@@ -499,6 +507,12 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     currentSource = source.value as ProviderKind;
     name.placeholder = sourceInfo(source.value)?.label ?? "Profile name";
     renderSourceDetails();
+    // What the preview said about another URL (or source) no longer holds.
+    if (url.value !== urlBefore || source.value !== sourceBefore) {
+      previewSeq++;
+      livePreview = null;
+    }
+    renderUrlNote(s);
     schedulePreview();
   };
 
@@ -581,6 +595,14 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     for (const box of all) box.tabIndex = box === current ? 0 : -1;
   };
 
+  /** The note under the URL field, and whether the field is marked invalid. */
+  const renderUrlNote = (s: AppState): void => {
+    const error = s.urlError ?? (livePreview?.tone === "error" ? livePreview.text : null);
+    preview.dataset.tone = error === null ? "note" : "error";
+    setText(preview, error ?? livePreview?.text ?? s.urlNotice ?? "");
+    url.setAttribute("aria-invalid", String(error !== null));
+  };
+
   const renderModels = (s: AppState, modelsChanged: boolean): void => {
     const profile = selectedProfile(s);
     const info = sourceInfo(profile?.source ?? source.value);
@@ -589,6 +611,9 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     const useSelect = models.length > 0 && !many;
     show(modelMulti, many);
     show(modelSelect, useSelect);
+    // A hidden list keeps no options: they would be another profile's (or an old) list.
+    if (!useSelect && modelSelect.options.length > 0) modelSelect.replaceChildren();
+    if (!many && modelMulti.childElementCount > 0) modelMulti.replaceChildren();
     show(modelInput, !useSelect && !many);
     if (many) modelLabel.removeAttribute("for");
     else modelLabel.htmlFor = useSelect ? "model-select" : "model-input";
@@ -712,25 +737,24 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     const kind = source.value as ProviderKind;
     const text = url.value.trim();
     if (!kind || text === "") {
-      preview.dataset.tone = "note";
-      setText(preview, state().urlNotice ?? "");
+      livePreview = null;
+      renderUrlNote(state());
       return;
     }
     try {
       const normalized = await controller.previewUrl(kind, text);
       if (seq !== previewSeq) return;
-      preview.dataset.tone = "note";
       if (normalized.changes.length > 0 || normalized.url !== text) {
         const why = normalized.changes.length > 0 ? ` (${normalized.changes.join("; ")})` : "";
-        setText(preview, `normalised → ${normalized.url}${why}`);
+        livePreview = { tone: "note", text: `normalised → ${normalized.url}${why}` };
       } else {
-        setText(preview, state().urlNotice ?? "");
+        livePreview = null;
       }
     } catch (error) {
       if (seq !== previewSeq) return;
-      preview.dataset.tone = "error";
-      setText(preview, error instanceof Error ? error.message : "This URL cannot be used.");
+      livePreview = { tone: "error", text: error instanceof Error ? error.message : "This URL cannot be used." };
     }
+    renderUrlNote(state());
   };
 
   // ------------------------------------------------------------------ events
@@ -758,6 +782,8 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
 
   url.addEventListener("input", () => {
     urlTyped = true;
+    // The error of the last save was about the URL before this edit; the preview rechecks.
+    controller.clearUrlError();
     schedulePreview();
   });
 
@@ -898,10 +924,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     }
     renderStatus(s);
     if (first || s.testResult !== previous.testResult) renderTest(s);
-    if (!first && s.urlNotice !== previous.urlNotice && s.urlNotice) {
-      preview.dataset.tone = "note";
-      setText(preview, s.urlNotice);
-    }
+    if (!first && (s.urlNotice !== previous.urlNotice || s.urlError !== previous.urlError)) renderUrlNote(s);
     if (!first && s.focus !== previous.focus && s.focus) focus(s.focus.target, s);
   };
 
@@ -911,6 +934,9 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
       switch (target) {
         case "key":
           key.focus();
+          break;
+        case "url":
+          url.focus();
           break;
         case "model":
           if (multiShown()) modelMulti.querySelector<HTMLInputElement>('input[tabindex="0"]')?.focus();

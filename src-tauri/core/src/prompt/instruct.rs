@@ -145,14 +145,24 @@ impl TemplateKind {
 }
 
 impl InstructTemplate {
-    /// The prompt for `messages`, ending with the assistant prefix, and the stop strings.
+    /// The prompt for `messages`, ending with the assistant prefix, and the stop strings. When
+    /// the last message is the model's (a reply being continued), the prompt ends with its text
+    /// instead, so the model carries on from there.
     pub fn render(&self, messages: &[ChatMessage]) -> (String, Vec<String>) {
-        let mut prompt = self.bos.clone();
-        for message in messages {
-            self.push_message(&mut prompt, message);
+        let fitted = self.fit(messages, u32::MAX);
+        (fitted.prompt, fitted.stop)
+    }
+
+    /// The last message left open for the model to continue, when it is the model's.
+    fn open_tail<'m>(&self, messages: &'m [ChatMessage]) -> (&'m [ChatMessage], Option<String>) {
+        match messages.split_last() {
+            Some((last, rest)) if last.role == Role::Assistant => {
+                let mut open = self.assistant_prefix.clone();
+                open.push_str(&last.content);
+                (rest, Some(open))
+            }
+            _ => (messages, None),
         }
-        prompt.push_str(self.generation_prefix());
-        (prompt, self.stop.clone())
     }
 
     /// Where the model's turn starts, at the end of the prompt.
@@ -178,6 +188,16 @@ impl InstructTemplate {
     /// The prompt for as many of the latest `messages` as fit in `budget` tokens (estimated):
     /// the oldest are dropped first, but never a leading system prompt nor the last message.
     pub fn fit(&self, messages: &[ChatMessage], budget: u32) -> Fitted {
+        let (messages, open) = self.open_tail(messages);
+        let ending = open.as_deref().unwrap_or_else(|| self.generation_prefix());
+        if open.is_some() && messages.is_empty() {
+            return Fitted {
+                prompt: format!("{}{ending}", self.bos),
+                stop: self.stop.clone(),
+                dropped: 0,
+                estimated_tokens: estimate_tokens(&self.bos) + estimate_tokens(ending),
+            };
+        }
         let pinned_system = usize::from(messages.first().is_some_and(|m| m.role == Role::System));
         let rendered: Vec<String> = messages
             .iter()
@@ -188,10 +208,15 @@ impl InstructTemplate {
             })
             .collect();
         let cost: Vec<u32> = rendered.iter().map(|text| estimate_tokens(text)).collect();
-        let fixed = estimate_tokens(&self.bos) + estimate_tokens(self.generation_prefix());
+        let fixed = estimate_tokens(&self.bos) + estimate_tokens(ending);
         let mut total: u32 = fixed.saturating_add(cost.iter().sum());
-        // Drop from the oldest droppable message while over budget.
-        let last = messages.len().saturating_sub(1);
+        // Drop from the oldest droppable message while over budget (a continued reply's
+        // question is kept with it).
+        let last = if open.is_some() {
+            messages.len()
+        } else {
+            messages.len().saturating_sub(1)
+        };
         let mut first_kept = pinned_system;
         while total > budget && first_kept < last {
             total -= cost[first_kept];
@@ -204,7 +229,7 @@ impl InstructTemplate {
         {
             prompt.push_str(text);
         }
-        prompt.push_str(self.generation_prefix());
+        prompt.push_str(ending);
         Fitted {
             prompt,
             stop: self.stop.clone(),
