@@ -519,8 +519,9 @@ impl Store {
         self.chat(&branch.id)?.ok_or_else(|| not_found("such chat"))
     }
 
-    /// Chats whose title or messages contain `query` (case-insensitive), most recent first;
-    /// at most `limit` hits.
+    /// Chats whose title or messages contain `query` (case-insensitive): title matches, then
+    /// the newest matching messages; at most `limit` hits. Newest-first follows the full-text
+    /// index's own order, so a common word costs no more than a rare one.
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
         let query = query.trim();
         if query.is_empty() {
@@ -558,7 +559,7 @@ impl Store {
              FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
                   JOIN chats c ON c.id = m.chat_id
              WHERE messages_fts MATCH ?1 AND c.deleted_at IS NULL
-             ORDER BY c.updated_at DESC, m.seq DESC LIMIT ?2"
+             ORDER BY messages_fts.rowid DESC LIMIT ?2"
         } else {
             "SELECT m.chat_id, c.title, m.id, m.content
              FROM messages m JOIN chats c ON c.id = m.chat_id
