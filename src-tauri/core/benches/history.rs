@@ -6,6 +6,7 @@
 //! listing the chats, loading the latest page of 100 messages, loading a page from the middle,
 //! loading the whole history (what the engine sends a text-completion backend before fitting),
 //! and full-text searches for a rare word, a common word and a short (scanned) query.
+#![allow(clippy::expect_used, clippy::panic)]
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
