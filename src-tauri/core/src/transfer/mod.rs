@@ -3,6 +3,18 @@
 //!
 //! Everything here is pure (text in, text out) over [`ChatArchive`], a neutral form of one chat
 //! with its swipes; the store turns an archive into rows and back.
+//!
+//! - [`sillytavern`]: SillyTavern's JSONL chat files, both ways (a file read and written back
+//!   gives the same archive).
+//! - [`markdown`]: a readable export.
+//! - [`json`]: Switchboard's own chat file and backup (chats and profiles, never keys).
+//! - [`settings`]: SillyTavern's `settings.json` → profile drafts (never its keys).
+
+mod dates;
+pub mod json;
+pub mod markdown;
+pub mod settings;
+pub mod sillytavern;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

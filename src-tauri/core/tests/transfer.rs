@@ -1,0 +1,1116 @@
+//! Chats in and out: SillyTavern JSONL (fixtures in `tests/fixtures/sillytavern`, written from
+//! SillyTavern's format), the way back to SillyTavern (files and generated chats), Markdown,
+//! Switchboard's JSON chat and backup files, and SillyTavern settings → profile drafts.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+
+use proptest::prelude::*;
+use serde_json::{json, Map, Value};
+use switchboard_core::model::Role;
+use switchboard_core::prompt::PostProcessing;
+use switchboard_core::provider::ProviderKind;
+use switchboard_core::transfer::json::{self, Backup};
+use switchboard_core::transfer::settings::{
+    profiles_from_sillytavern_settings, sillytavern_secret_names, ProfileDraftLite,
+};
+use switchboard_core::transfer::{markdown, sillytavern, ArchivedMessage, ChatArchive, Skipped};
+use switchboard_core::ErrorKind;
+
+/// Latest date a file can carry: 9999-12-31T23:59:59.999Z.
+const MAX_MS: i64 = 253_402_300_799_999;
+
+fn fixture(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/sillytavern")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+}
+
+fn parse_fixture(name: &str) -> ChatArchive {
+    let imported = sillytavern::parse(&fixture(name)).unwrap();
+    assert!(
+        imported.skipped.is_empty(),
+        "{name}: {:?}",
+        imported.skipped
+    );
+    imported.chat
+}
+
+const CHAT_FIXTURES: [&str; 6] = [
+    "seraphina_swipes.jsonl",
+    "no_swipes.jsonl",
+    "group_chat.jsonl",
+    "extra_fields.jsonl",
+    "old_dates.jsonl",
+    "partly_bad.jsonl",
+];
+
+fn lines(text: &str) -> Vec<Map<String, Value>> {
+    text.lines()
+        .map(|line| match serde_json::from_str(line).unwrap() {
+            Value::Object(object) => object,
+            other => panic!("not an object: {other}"),
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// SillyTavern: reading
+
+#[test]
+fn parses_a_chat_with_swipes() {
+    let chat = parse_fixture("seraphina_swipes.jsonl");
+    assert_eq!(chat.title, "Seraphina — 2024-05-12");
+    assert_eq!(chat.user_name.as_deref(), Some("User"));
+    assert_eq!(chat.character_name.as_deref(), Some("Seraphina"));
+    assert_eq!(chat.created_at, 1_715_519_141_283);
+    assert_eq!(chat.model.as_deref(), Some("gpt-4o"));
+    assert_eq!(
+        chat.extra["chat_metadata"]["integrity"],
+        "0b6c2a51-6d6f-4f26-9a47-2c5d0b1f3e11"
+    );
+    assert_eq!(chat.messages.len(), 5);
+
+    let roles: Vec<Role> = chat.messages.iter().map(|m| m.role).collect();
+    use Role::{Assistant, User};
+    assert_eq!(roles, [Assistant, User, Assistant, User, Assistant]);
+
+    let greeting = &chat.messages[0];
+    assert_eq!(greeting.name.as_deref(), Some("Seraphina"));
+    assert_eq!(greeting.sent_at, 1_715_519_100_000); // May 12, 2024 1:05pm (read as UTC)
+    assert_eq!(greeting.swipes.len(), 1);
+    assert_eq!(greeting.swipe_index, 0);
+    assert_eq!(greeting.model, None);
+
+    let reply = &chat.messages[2];
+    assert_eq!(reply.swipes.len(), 3);
+    assert_eq!(reply.swipe_index, 1);
+    assert_eq!(reply.content, reply.swipes[1]);
+    assert_eq!(reply.model.as_deref(), Some("gpt-4o"));
+    assert_eq!(
+        reply.reasoning.as_deref(),
+        Some("The user is disoriented; reassure them and explain where they are.")
+    );
+    // What Switchboard does not use is kept for the way back.
+    assert_eq!(
+        reply.extra["extra"],
+        json!({"api": "openai", "reasoning_duration": 2150, "token_count": 31})
+    );
+    assert_eq!(reply.extra["swipe_info"].as_array().unwrap().len(), 3);
+    assert_eq!(reply.extra["force_avatar"], "characters/Seraphina.png");
+    assert_eq!(reply.extra["gen_started"], "2024-05-12T13:06:20.004Z");
+
+    let user = &chat.messages[3];
+    assert_eq!(
+        user.content,
+        "Thank you. *I sip the tea.*\nIt tastes like honey."
+    );
+    assert!(user.swipes.is_empty());
+    assert!(
+        !user.extra.contains_key("extra"),
+        "an empty extra is not kept"
+    );
+}
+
+#[test]
+fn parses_a_chat_without_swipes() {
+    let chat = parse_fixture("no_swipes.jsonl");
+    assert_eq!(chat.title, "Coding Helper — 2024-11-03");
+    assert_eq!(chat.user_name.as_deref(), Some("Alex"));
+    assert_eq!(chat.created_at, 1_730_625_242_000); // 2024-11-03@09h14m02s
+    assert_eq!(chat.extra.get("chat_metadata"), Some(&json!({})));
+    assert_eq!(chat.messages.len(), 4);
+    assert!(chat
+        .messages
+        .iter()
+        .all(|m| m.swipes.is_empty() && m.swipe_index == 0));
+    assert_eq!(chat.messages[0].sent_at, 1_730_625_250_512);
+    assert_eq!(
+        chat.messages[1].model.as_deref(),
+        Some("llama-3.1-8b-instruct")
+    );
+    assert_eq!(chat.messages[1].extra["extra"], json!({"api": "custom"}));
+    assert_eq!(chat.model.as_deref(), Some("llama-3.1-8b-instruct"));
+}
+
+#[test]
+fn parses_a_group_chat_with_three_speakers() {
+    let chat = parse_fixture("group_chat.jsonl");
+    assert_eq!(chat.title, "Aldric, Brenna, Cassius — 2024-06-05");
+    assert_eq!(chat.created_at, 1_717_599_410_682);
+    let speakers: Vec<(&str, Role)> = chat
+        .messages
+        .iter()
+        .map(|m| (m.name.as_deref().unwrap(), m.role))
+        .collect();
+    assert_eq!(
+        speakers,
+        [
+            ("Narrator", Role::System),
+            ("Robin", Role::User),
+            ("Aldric", Role::Assistant),
+            ("Brenna", Role::Assistant),
+            ("Cassius", Role::Assistant),
+            ("Robin", Role::User),
+            ("Cassius", Role::Assistant),
+        ]
+    );
+    assert_eq!(chat.messages[0].extra["extra"], json!({"type": "narrator"}));
+    assert_eq!(chat.messages[2].extra["original_avatar"], "Aldric.png");
+    assert_eq!(chat.model.as_deref(), Some("claude-3-haiku-20240307"));
+}
+
+#[test]
+fn keeps_extra_fields_and_odd_values() {
+    let chat = parse_fixture("extra_fields.jsonl");
+    assert_eq!(chat.created_at, 1_737_397_800_000);
+    assert_eq!(chat.extra["custom_header_flag"], "kept");
+    assert_eq!(chat.extra["branch_of"], "Archivist - 2025-01-19@10h00m00s");
+    assert_eq!(
+        chat.extra["chat_metadata"]["variables"],
+        json!({"chapter": 3})
+    );
+    assert!(!chat.extra.contains_key("user_name"));
+
+    let [ask, answer, hidden, odd, system] = &chat.messages[..] else {
+        panic!("{} messages", chat.messages.len());
+    };
+    assert_eq!(ask.extra["bookmark_link"], "Archivist - checkpoint 1");
+    assert_eq!(
+        ask.extra["extra"],
+        json!({"bias": "", "gen_id": 1_737_397_800_000_i64})
+    );
+
+    // An empty reasoning is not reasoning, but it is kept.
+    assert_eq!(answer.reasoning, None);
+    assert_eq!(answer.extra["extra"]["reasoning"], "");
+    assert_eq!(answer.extra["extra"]["bias"], Value::Null);
+    assert_eq!(answer.extra["title"], "Generated in 5.6s");
+
+    // A user message hidden from the prompt stays the user's.
+    assert_eq!(hidden.role, Role::User);
+    assert_eq!(hidden.extra["is_system"], true);
+
+    // Swipes that are not a list stay as they were, with their swipe_id.
+    assert!(odd.swipes.is_empty());
+    assert_eq!(odd.extra["swipes"], "not a list");
+    assert_eq!(odd.extra["swipe_id"], 3);
+    assert_eq!(odd.sent_at, 1_737_397_980_000);
+
+    assert_eq!(system.role, Role::System);
+    assert_eq!(system.name.as_deref(), Some("SillyTavern System"));
+    assert_eq!(system.extra["force_avatar"], "img/five.png");
+}
+
+#[test]
+fn reads_old_date_formats() {
+    let chat = parse_fixture("old_dates.jsonl");
+    assert_eq!(chat.created_at, 1_684_500_000_000);
+    let dates: Vec<i64> = chat.messages.iter().map(|m| m.sent_at).collect();
+    assert_eq!(
+        dates,
+        [
+            1_684_500_012_345, // epoch number
+            1_684_500_020_000, // epoch digits
+            1_684_500_065_009, // 2023-5-19 @12h 41m 05s 9ms
+            1_684_500_120_000, // 2023-05-19@12h42m00s
+            1_687_184_400_000, // June 19, 2023 2:20pm
+            1_687_184_460_000, // Jun 19, 2023 2:21 PM
+            1_687_177_350_500, // 2023-06-19T14:22:30.500+02:00
+            1_684_500_000_000, // unreadable: the header's
+            1_684_500_000_000, // missing: the header's
+        ]
+    );
+}
+
+#[test]
+fn header_date_falls_back_to_the_first_message_then_zero() {
+    let text = "{\"user_name\":\"U\",\"character_name\":\"C\",\"create_date\":\"soon\"}\n\
+                {\"name\":\"U\",\"is_user\":true,\"mes\":\"a\"}\n\
+                {\"name\":\"C\",\"is_user\":false,\"mes\":\"b\",\"send_date\":\"2024-05-12T13:05:41.283Z\"}";
+    let chat = sillytavern::parse(text).unwrap().chat;
+    assert_eq!(chat.created_at, 1_715_519_141_283);
+    assert_eq!(chat.messages[0].sent_at, 1_715_519_141_283);
+
+    let chat = sillytavern::parse("{\"character_name\":\"C\"}\n{\"mes\":\"x\"}")
+        .unwrap()
+        .chat;
+    assert_eq!(chat.created_at, 0);
+    assert_eq!(chat.messages[0].sent_at, 0);
+    assert_eq!(chat.title, "C");
+    assert_eq!(chat.messages[0].name.as_deref(), Some("C"));
+}
+
+#[test]
+fn skips_bad_lines_with_their_numbers_and_keeps_the_good_ones() {
+    let imported = sillytavern::parse(&fixture("partly_bad.jsonl")).unwrap();
+    let skipped: Vec<usize> = imported.skipped.iter().map(|s| s.line).collect();
+    assert_eq!(skipped, [4, 5, 7, 8, 10]);
+    let reason = |line: usize| -> &str {
+        &imported
+            .skipped
+            .iter()
+            .find(|s: &&Skipped| s.line == line)
+            .unwrap()
+            .reason
+    };
+    assert!(reason(4).contains("not valid JSON"), "{}", reason(4));
+    assert!(reason(5).contains("not a JSON object"), "{}", reason(5));
+    assert!(reason(7).contains("mes"), "{}", reason(7));
+    assert!(reason(8).contains("not a JSON object"), "{}", reason(8));
+    assert!(reason(10).contains("mes"), "{}", reason(10));
+
+    let texts: Vec<&str> = imported
+        .chat
+        .messages
+        .iter()
+        .map(|m| m.content.as_str())
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "Welcome, traveller.",
+            "Hello!",
+            "Still here.",
+            "Good to hear."
+        ]
+    );
+}
+
+#[test]
+fn refuses_a_file_without_a_header() {
+    for (text, line) in [
+        ("User: hello\n{\"mes\":\"x\"}", "Line 1"),
+        ("[\"header\"]\n", "Line 1"),
+        ("{\"user_name\":\"U\",\"chara", "Line 1"),
+        (
+            "{\"name\":\"U\",\"is_user\":true,\"mes\":\"hi\"}\n",
+            "Line 1",
+        ),
+        ("\n\n42\n", "Line 3"),
+    ] {
+        let err = sillytavern::parse(text).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+        assert!(err.message.contains(line), "{text:?}: {}", err.message);
+    }
+    assert!(sillytavern::parse("").is_err());
+}
+
+#[test]
+fn reads_crlf_and_a_byte_order_mark() {
+    let text = fixture("no_swipes.jsonl");
+    let crlf = format!("\u{feff}{}", text.replace('\n', "\r\n"));
+    assert_eq!(
+        sillytavern::parse(&crlf).unwrap().chat,
+        parse_fixture("no_swipes.jsonl")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// SillyTavern: writing
+
+#[test]
+fn writes_what_sillytavern_reads() {
+    let chat = parse_fixture("seraphina_swipes.jsonl");
+    let written = sillytavern::write(&chat);
+    assert!(!written.ends_with('\n'));
+    let lines = lines(&written);
+    assert_eq!(lines.len(), 1 + chat.messages.len());
+
+    let header = &lines[0];
+    assert_eq!(header["user_name"], "User");
+    assert_eq!(header["character_name"], "Seraphina");
+    assert_eq!(header["create_date"], "2024-5-12 @13h 5m 41s 283ms");
+    assert_eq!(
+        header["chat_metadata"]["integrity"],
+        "0b6c2a51-6d6f-4f26-9a47-2c5d0b1f3e11"
+    );
+    assert!(
+        !header.contains_key("switchboard_title"),
+        "the derived title is not written"
+    );
+
+    for line in &lines[1..] {
+        for key in ["name", "is_user", "is_system", "send_date", "mes", "extra"] {
+            assert!(line.contains_key(key), "{key} missing in {line:?}");
+        }
+    }
+    let reply = &lines[3];
+    assert_eq!(reply["is_user"], false);
+    assert_eq!(reply["send_date"], "2024-05-12T13:06:00.000Z");
+    assert_eq!(reply["swipe_id"], 1);
+    assert_eq!(reply["swipes"].as_array().unwrap().len(), 3);
+    assert_eq!(reply["extra"]["model"], "gpt-4o");
+    assert_eq!(reply["extra"]["api"], "openai");
+    assert_eq!(reply["swipe_info"].as_array().unwrap().len(), 3);
+    assert_eq!(reply["force_avatar"], "characters/Seraphina.png");
+    let user = &lines[2];
+    assert_eq!(user["is_user"], true);
+    assert!(!user.contains_key("swipes") && !user.contains_key("swipe_id"));
+    assert_eq!(user["extra"], json!({}));
+}
+
+#[test]
+fn writes_a_switchboard_chat_with_defaults() {
+    let chat = ChatArchive {
+        title: "Trip planning".into(),
+        created_at: 1_715_519_141_283,
+        model: Some("gpt-4o".into()),
+        messages: vec![
+            ArchivedMessage {
+                role: Role::System,
+                content: "Be brief.".into(),
+                sent_at: 1_715_519_141_283,
+                ..Default::default()
+            },
+            ArchivedMessage {
+                role: Role::User,
+                content: "Where to in May?".into(),
+                sent_at: 1_715_519_150_000,
+                ..Default::default()
+            },
+            ArchivedMessage {
+                role: Role::Assistant,
+                content: "Lisbon.".into(),
+                swipes: vec!["Porto.".into(), "Lisbon.".into()],
+                swipe_index: 1,
+                sent_at: 1_715_519_160_000,
+                model: Some("gpt-4o".into()),
+                reasoning: Some("Warm, cheap.".into()),
+                ..Default::default()
+            },
+        ],
+        ..Default::default()
+    };
+    let written = sillytavern::write(&chat);
+    let lines = lines(&written);
+    assert_eq!(lines[0]["user_name"], "User");
+    assert_eq!(lines[0]["character_name"], "Assistant");
+    assert_eq!(lines[0]["chat_metadata"], json!({}));
+    assert_eq!(lines[0]["switchboard_title"], "Trip planning");
+    assert_eq!(lines[1]["is_system"], true);
+    assert_eq!(lines[1]["name"], "System");
+    assert_eq!(lines[2]["name"], "User");
+    assert_eq!(lines[3]["name"], "Assistant");
+    assert_eq!(
+        lines[3]["extra"],
+        json!({"model": "gpt-4o", "reasoning": "Warm, cheap."})
+    );
+
+    let back = sillytavern::parse(&written).unwrap();
+    assert!(back.skipped.is_empty());
+    let back = back.chat;
+    assert_eq!(back.title, "Trip planning");
+    assert_eq!(back.created_at, chat.created_at);
+    assert_eq!(back.model, chat.model);
+    for (got, want) in back.messages.iter().zip(&chat.messages) {
+        assert_eq!(
+            (got.role, &got.content, &got.swipes, got.swipe_index),
+            (want.role, &want.content, &want.swipes, want.swipe_index)
+        );
+        assert_eq!(
+            (got.sent_at, &got.model, &got.reasoning),
+            (want.sent_at, &want.model, &want.reasoning)
+        );
+    }
+}
+
+#[test]
+fn fixtures_survive_the_way_back() {
+    for name in CHAT_FIXTURES {
+        let first = sillytavern::parse(&fixture(name)).unwrap().chat;
+        let written = sillytavern::write(&first);
+        let again = sillytavern::parse(&written).unwrap();
+        assert!(again.skipped.is_empty(), "{name}: {:?}", again.skipped);
+        assert_eq!(again.chat, first, "{name}");
+        // And the text is stable from then on.
+        assert_eq!(sillytavern::write(&again.chat), written, "{name}");
+    }
+}
+
+#[test]
+fn written_lines_keep_unknown_fields() {
+    let written = sillytavern::write(&parse_fixture("extra_fields.jsonl"));
+    let lines = lines(&written);
+    assert_eq!(lines[0]["custom_header_flag"], "kept");
+    assert_eq!(lines[0]["chat_metadata"]["tainted"], true);
+    assert_eq!(lines[1]["bookmark_link"], "Archivist - checkpoint 1");
+    assert_eq!(lines[2]["gen_finished"], "2025-01-20T18:31:03.777Z");
+    assert_eq!(
+        lines[2]["extra"]["display_text"],
+        "*The Archivist climbs a ladder.*"
+    );
+    assert_eq!(lines[3]["is_user"], true);
+    assert_eq!(lines[3]["is_system"], true);
+    assert_eq!(lines[4]["swipes"], "not a list");
+    assert_eq!(lines[4]["swipe_id"], 3);
+}
+
+// ---------------------------------------------------------------------------------------------
+// SillyTavern: generated chats
+
+fn text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[a-zA-Z0-9 *\"'.,!?\\n—é]{0,24}",
+        any::<String>().prop_map(|s| s.chars().take(24).collect()),
+    ]
+}
+
+fn key() -> impl Strategy<Value = String> {
+    "[a-z_]{1,10}"
+}
+
+/// JSON without floats that do not survive text exactly (serde_json reads floats best-effort).
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        (-4000i32..4000).prop_map(|n| Value::from(f64::from(n) / 8.0)),
+        text().prop_map(Value::String),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::btree_map(key(), inner, 0..4)
+                .prop_map(|map| Value::Object(map.into_iter().collect())),
+        ]
+    })
+}
+
+fn object(map: std::collections::BTreeMap<String, Value>, reserved: &[&str]) -> Map<String, Value> {
+    map.into_iter()
+        .filter(|(k, _)| !reserved.contains(&k.as_str()))
+        .collect()
+}
+
+fn non_empty(text: Option<String>) -> Option<String> {
+    text.filter(|t| !t.is_empty())
+}
+
+/// A message as reading a SillyTavern file gives it.
+fn read_message() -> impl Strategy<Value = ArchivedMessage> {
+    (
+        prop_oneof![Just(Role::User), Just(Role::Assistant), Just(Role::System)],
+        text(),
+        text(),
+        prop::collection::vec(text(), 0..4),
+        any::<prop::sample::Index>(),
+        0..=MAX_MS,
+        prop::option::of("[a-z0-9./-]{0,16}"),
+        prop::option::of(text()),
+        prop::collection::btree_map(key(), json_value(), 0..3),
+        prop::option::of(prop::collection::btree_map(key(), json_value(), 1..3)),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(
+                role,
+                name,
+                content,
+                swipes,
+                pick,
+                sent_at,
+                model,
+                reasoning,
+                extra,
+                line_extra,
+                hidden,
+            )| {
+                let reserved = [
+                    "name",
+                    "is_user",
+                    "is_system",
+                    "send_date",
+                    "mes",
+                    "extra",
+                    "swipes",
+                    "swipe_id",
+                ];
+                let mut extra = object(extra, &reserved);
+                if let Some(line_extra) = line_extra {
+                    let line_extra = object(line_extra, &["model", "reasoning"]);
+                    if !line_extra.is_empty() {
+                        extra.insert("extra".into(), Value::Object(line_extra));
+                    }
+                }
+                if role == Role::User && hidden {
+                    extra.insert("is_system".into(), Value::Bool(true));
+                }
+                let swipe_index = if swipes.is_empty() {
+                    0
+                } else {
+                    pick.index(swipes.len())
+                };
+                ArchivedMessage {
+                    role,
+                    name: Some(name),
+                    content,
+                    swipes,
+                    swipe_index,
+                    sent_at,
+                    model: non_empty(model),
+                    reasoning: non_empty(reasoning),
+                    extra,
+                }
+            },
+        )
+}
+
+/// A chat as reading a SillyTavern file gives it.
+fn read_chat() -> impl Strategy<Value = ChatArchive> {
+    (
+        text(),
+        0..=MAX_MS,
+        text(),
+        text(),
+        prop::collection::vec(read_message(), 0..6),
+        prop::collection::btree_map(key(), json_value(), 0..3),
+        json_value(),
+    )
+        .prop_map(
+            |(title, created_at, user, character, messages, extra, metadata)| {
+                let mut extra = object(
+                    extra,
+                    &[
+                        "user_name",
+                        "character_name",
+                        "create_date",
+                        "switchboard_title",
+                    ],
+                );
+                extra.insert("chat_metadata".into(), metadata);
+                let model = messages.iter().rev().find_map(|m| m.model.clone());
+                ChatArchive {
+                    title,
+                    created_at,
+                    user_name: Some(user),
+                    character_name: Some(character),
+                    model,
+                    messages,
+                    extra,
+                }
+            },
+        )
+}
+
+/// Any chat, as Switchboard might hold it (names unknown, tool messages, odd fields).
+fn any_chat() -> impl Strategy<Value = ChatArchive> {
+    let odd_key = prop_oneof![
+        Just("name".to_string()),
+        Just("is_system".to_string()),
+        Just("swipes".to_string()),
+        Just("swipe_id".to_string()),
+        Just("extra".to_string()),
+        Just("mes".to_string()),
+        Just("chat_metadata".to_string()),
+        Just("switchboard_title".to_string()),
+        Just("user_name".to_string()),
+        key(),
+    ];
+    let message = (
+        prop_oneof![
+            Just(Role::User),
+            Just(Role::Assistant),
+            Just(Role::System),
+            Just(Role::Tool)
+        ],
+        prop::option::of(text()),
+        text(),
+        prop::collection::vec(text(), 0..3),
+        0usize..5,
+        any::<i64>(),
+        prop::option::of(text()),
+        prop::option::of(text()),
+        prop::collection::btree_map(odd_key.clone(), json_value(), 0..4),
+    )
+        .prop_map(
+            |(role, name, content, swipes, swipe_index, sent_at, model, reasoning, extra)| {
+                ArchivedMessage {
+                    role,
+                    name,
+                    content,
+                    swipes,
+                    swipe_index,
+                    sent_at,
+                    model,
+                    reasoning,
+                    extra: extra.into_iter().collect(),
+                }
+            },
+        );
+    (
+        text(),
+        any::<i64>(),
+        prop::option::of(text()),
+        prop::option::of(text()),
+        prop::option::of(text()),
+        prop::collection::vec(message, 0..5),
+        prop::collection::btree_map(odd_key, json_value(), 0..4),
+    )
+        .prop_map(
+            |(title, created_at, user_name, character_name, model, messages, extra)| ChatArchive {
+                title,
+                created_at,
+                user_name,
+                character_name,
+                model,
+                messages,
+                extra: extra.into_iter().collect(),
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn read_chats_survive_the_way_back(chat in read_chat()) {
+        let written = sillytavern::write(&chat);
+        let back = sillytavern::parse(&written).unwrap();
+        prop_assert!(back.skipped.is_empty(), "{:?}", back.skipped);
+        prop_assert_eq!(back.chat, chat);
+    }
+
+    #[test]
+    fn any_chat_settles_after_one_way_back(chat in any_chat()) {
+        let once = sillytavern::parse(&sillytavern::write(&chat)).unwrap();
+        prop_assert!(once.skipped.is_empty(), "{:?}", once.skipped);
+        let once = once.chat;
+        // What is shown survives even the first time.
+        prop_assert_eq!(once.messages.len(), chat.messages.len());
+        for (got, want) in once.messages.iter().zip(&chat.messages) {
+            prop_assert_eq!(&got.content, &want.content);
+        }
+        prop_assert_eq!(&once.title, &chat.title);
+        let twice = sillytavern::parse(&sillytavern::write(&once)).unwrap().chat;
+        prop_assert_eq!(twice, once);
+    }
+
+    #[test]
+    fn parse_never_panics(
+        header in prop_oneof![Just("{}".to_string()), any::<String>()],
+        body in prop::collection::vec(
+            prop_oneof![
+                any::<String>(),
+                json_value().prop_map(|v| v.to_string()),
+                (text(), json_value()).prop_map(|(mes, extra)| {
+                    json!({"mes": mes, "swipes": extra, "swipe_id": 7, "send_date": "x"}).to_string()
+                }),
+            ],
+            0..6,
+        ),
+    ) {
+        let text = std::iter::once(header).chain(body).collect::<Vec<_>>().join("\n");
+        if let Ok(imported) = sillytavern::parse(&text) {
+            let again = sillytavern::parse(&sillytavern::write(&imported.chat)).unwrap();
+            prop_assert_eq!(again.chat, imported.chat);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Markdown
+
+#[test]
+fn markdown_export() {
+    let chat = parse_fixture("seraphina_swipes.jsonl");
+    let md = markdown::write(&chat);
+    assert!(md.starts_with("# Seraphina — 2024-05-12\n\n"), "{md}");
+    assert!(md.contains("*2024-05-12 13:05 · gpt-4o*"), "{md}");
+    assert!(md.contains("**User** (2024-05-12 13:06):\n\nWhere am I? What happened?"));
+    // The shown swipe only, with a note.
+    assert!(
+        md.contains("**Seraphina** (2024-05-12 13:06) (2 of 3):\n\n<details>"),
+        "{md}"
+    );
+    assert!(md.contains("\"The Eldoria forest."));
+    assert!(!md.contains("Rest first. Questions later."));
+    assert!(md.contains(
+        "<summary>Reasoning</summary>\n\nThe user is disoriented; reassure them and explain where they are.\n\n</details>"
+    ));
+    assert!(md.contains("**Seraphina** (2024-05-12 13:08) (1 of 2):"));
+    // A single swipe is no alternative.
+    assert!(md.contains("**Seraphina** (2024-05-12 13:05):\n\n*You wake"));
+    assert!(md.ends_with("*She winks.*\n"));
+}
+
+#[test]
+fn markdown_names_and_missing_times() {
+    let chat = ChatArchive {
+        title: String::new(),
+        user_name: Some("Kim".into()),
+        messages: vec![
+            ArchivedMessage {
+                role: Role::User,
+                content: "hi".into(),
+                ..Default::default()
+            },
+            ArchivedMessage {
+                role: Role::Assistant,
+                name: Some("R2*D2".into()),
+                content: "beep".into(),
+                ..Default::default()
+            },
+            ArchivedMessage {
+                role: Role::Assistant,
+                content: "boop".into(),
+                ..Default::default()
+            },
+        ],
+        ..Default::default()
+    };
+    let md = markdown::write(&chat);
+    assert_eq!(
+        md,
+        "# Chat\n\n**Kim**:\n\nhi\n\n**R2\\*D2**:\n\nbeep\n\n**Assistant**:\n\nboop\n"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Switchboard JSON
+
+#[test]
+fn json_chat_round_trip() {
+    for name in CHAT_FIXTURES {
+        let chat = sillytavern::parse(&fixture(name)).unwrap().chat;
+        let text = json::write_chat(&chat);
+        let value: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(value["format"], "switchboard-chat");
+        assert_eq!(value["version"], 1);
+        assert!(value["chat"]["messages"].is_array());
+        assert!(text.contains("\n  \"chat\": {"), "pretty: {text}");
+        assert_eq!(json::read_chat(&text).unwrap(), chat, "{name}");
+    }
+}
+
+#[test]
+fn json_chat_refuses_other_files() {
+    let chat = parse_fixture("no_swipes.jsonl");
+    let mut value: Value = serde_json::from_str(&json::write_chat(&chat)).unwrap();
+    value["version"] = json!(2);
+    let err = json::read_chat(&value.to_string()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+    assert!(err.message.contains("version 2"), "{}", err.message);
+
+    value["version"] = json!("one");
+    assert!(json::read_chat(&value.to_string())
+        .unwrap_err()
+        .message
+        .contains("version"));
+
+    let backup = json::write_backup(&Backup::default());
+    assert!(json::read_chat(&backup)
+        .unwrap_err()
+        .message
+        .contains("backup"));
+    assert!(json::read_backup(&json::write_chat(&chat))
+        .unwrap_err()
+        .message
+        .contains("single"));
+    assert!(json::read_chat("{\"chat\":{}}").is_err());
+    assert!(json::read_chat("not json").is_err());
+    assert!(json::read_chat(&fixture("no_swipes.jsonl")).is_err());
+}
+
+#[test]
+fn backup_round_trip_without_secrets() {
+    let profile = json!({
+        "id": "7d1c",
+        "name": "Local llama",
+        "source": "custom",
+        "url": "http://127.0.0.1:8080/v1",
+        "model": "llama3",
+        "apiKey": "sk-live-1",
+        "api_key": "sk-live-2",
+        "key": "sk-live-3",
+        "secret": "shh",
+        "token": "tok",
+        "password": "pw",
+        "params": {"maxTokens": 512, "temperature": 0.5, "accessToken": "tok-2"},
+        "headers": [["Authorization", "Bearer sk-live-4"], ["X-Title", "Switchboard"]]
+    });
+    let backup = Backup {
+        chats: vec![
+            parse_fixture("seraphina_swipes.jsonl"),
+            parse_fixture("group_chat.jsonl"),
+        ],
+        profiles: vec![profile, json!("not an object")],
+    };
+    let text = json::write_backup(&backup);
+    for secret in ["sk-live", "shh", "\"tok\"", "tok-2", "\"pw\"", "Bearer"] {
+        assert!(!text.contains(secret), "{secret} leaked");
+    }
+    let value: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(value["format"], "switchboard-backup");
+    assert_eq!(value["version"], 1);
+    fn no_secret_fields(value: &Value) {
+        match value {
+            Value::Object(fields) => {
+                for (name, inner) in fields {
+                    let lower = name.to_ascii_lowercase().replace(['_', '-'], "");
+                    assert!(
+                        ![
+                            "key",
+                            "apikey",
+                            "secret",
+                            "token",
+                            "password",
+                            "accesstoken"
+                        ]
+                        .contains(&lower.as_str()),
+                        "field {name}"
+                    );
+                    no_secret_fields(inner);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(no_secret_fields),
+            _ => {}
+        }
+    }
+    no_secret_fields(&value["profiles"]);
+
+    let back = json::read_backup(&text).unwrap();
+    assert_eq!(back.chats, backup.chats);
+    assert_eq!(
+        back.profiles,
+        [json!({
+            "id": "7d1c",
+            "name": "Local llama",
+            "source": "custom",
+            "url": "http://127.0.0.1:8080/v1",
+            "model": "llama3",
+            "params": {"maxTokens": 512, "temperature": 0.5},
+            "headers": [["X-Title", "Switchboard"]]
+        })]
+    );
+
+    // A hand-made backup with keys in it does not bring them in either.
+    let crafted = json!({
+        "format": "switchboard-backup", "version": 1,
+        "profiles": [{"name": "p", "apiKey": "sk-crafted"}]
+    });
+    let read = json::read_backup(&crafted.to_string()).unwrap();
+    assert_eq!(read.profiles, [json!({"name": "p"})]);
+    assert!(read.chats.is_empty());
+}
+
+#[test]
+fn backup_refuses_unknown_versions() {
+    let text = json!({"format": "switchboard-backup", "version": 7, "chats": [], "profiles": []});
+    let err = json::read_backup(&text.to_string()).unwrap_err();
+    assert!(err.message.contains("version 7"), "{}", err.message);
+    let no_version = json!({"format": "switchboard-backup", "chats": []});
+    assert!(json::read_backup(&no_version.to_string()).is_err());
+    let bad_profile = json!({"format": "switchboard-backup", "version": 1, "profiles": [1]});
+    assert!(json::read_backup(&bad_profile.to_string()).is_err());
+}
+
+// ---------------------------------------------------------------------------------------------
+// SillyTavern settings → profile drafts
+
+fn draft(
+    name: &str,
+    source: ProviderKind,
+    url: Option<&str>,
+    model: Option<&str>,
+    post_processing: Option<PostProcessing>,
+) -> ProfileDraftLite {
+    ProfileDraftLite {
+        name: name.into(),
+        source,
+        url: url.map(str::to_string),
+        model: model.map(str::to_string),
+        post_processing,
+    }
+}
+
+#[test]
+fn settings_become_profile_drafts() {
+    let drafts = profiles_from_sillytavern_settings(&fixture("settings.json")).unwrap();
+    assert_eq!(
+        drafts,
+        [
+            draft(
+                "Custom (SillyTavern)",
+                ProviderKind::Custom,
+                Some("http://127.0.0.1:8080/v1"),
+                Some("qwen2.5-14b-instruct"),
+                Some(PostProcessing::SemiStrict),
+            ),
+            draft(
+                "KoboldCpp (SillyTavern)",
+                ProviderKind::KoboldCpp,
+                Some("http://127.0.0.1:5001"),
+                None,
+                None,
+            ),
+            draft(
+                "llama.cpp (SillyTavern)",
+                ProviderKind::Custom,
+                Some("http://192.168.1.20:8080"),
+                None,
+                None,
+            ),
+            draft(
+                "Ollama (SillyTavern)",
+                ProviderKind::Custom,
+                Some("http://127.0.0.1:11434"),
+                Some("llama3.1:8b"),
+                None,
+            ),
+        ]
+    );
+    let debug = format!("{drafts:?}");
+    for secret in ["hunter2", "do-not-import"] {
+        assert!(!debug.contains(secret), "{secret} leaked");
+    }
+}
+
+#[test]
+fn settings_for_each_main_api() {
+    let cases = [
+        (
+            json!({"main_api": "openai", "oai_settings": {"chat_completion_source": "claude",
+                "claude_model": "claude-3-opus-20240229", "openai_model": "gpt-4o"}}),
+            draft(
+                "Claude (SillyTavern)",
+                ProviderKind::Claude,
+                None,
+                Some("claude-3-opus-20240229"),
+                None,
+            ),
+        ),
+        (
+            json!({"main_api": "openai", "oai_settings": {"chat_completion_source": "openai",
+                "openai_model": "gpt-4o", "reverse_proxy": "https://proxy.example.com/v1",
+                "proxy_password": "never"}}),
+            draft(
+                "OpenAI (SillyTavern)",
+                ProviderKind::OpenAi,
+                Some("https://proxy.example.com/v1"),
+                Some("gpt-4o"),
+                None,
+            ),
+        ),
+        (
+            json!({"main_api": "openai", "oai_settings": {"chat_completion_source": "mistralai",
+                "mistralai_model": "mistral-large-latest"}}),
+            draft(
+                "Mistral AI (SillyTavern)",
+                ProviderKind::Mistral,
+                None,
+                Some("mistral-large-latest"),
+                None,
+            ),
+        ),
+        (
+            json!({"main_api": "openai", "oai_settings": {"chat_completion_source": "openrouter",
+                "openrouter_model": "OR_Website"}}),
+            draft(
+                "OpenRouter (SillyTavern)",
+                ProviderKind::OpenRouter,
+                None,
+                None,
+                None,
+            ),
+        ),
+        (
+            json!({"main_api": "textgenerationwebui", "textgenerationwebui_settings": {"type": "ooba",
+                "server_urls": {"ooba": "http://127.0.0.1:5000"}}}),
+            draft(
+                "Oobabooga (SillyTavern)",
+                ProviderKind::Ooba,
+                Some("http://127.0.0.1:5000/v1"),
+                None,
+                None,
+            ),
+        ),
+        (
+            json!({"main_api": "textgenerationwebui", "textgenerationwebui_settings": {"type": "mancer",
+                "mancer_model": "mytholite"}}),
+            draft(
+                "Mancer (SillyTavern)",
+                ProviderKind::Mancer,
+                None,
+                Some("mytholite"),
+                None,
+            ),
+        ),
+        (
+            json!({"main_api": "textgenerationwebui", "textgenerationwebui_settings": {"type": "tabby",
+                "server_urls": {"tabby": "http://127.0.0.1:5000"}, "tabby_model": "exl2-model"}}),
+            draft(
+                "TabbyAPI (SillyTavern)",
+                ProviderKind::Tabby,
+                Some("http://127.0.0.1:5000/v1"),
+                Some("exl2-model"),
+                None,
+            ),
+        ),
+        (
+            json!({"main_api": "kobold", "api_server": "http://127.0.0.1:5000/api"}),
+            draft(
+                "KoboldAI (SillyTavern)",
+                ProviderKind::Kobold,
+                Some("http://127.0.0.1:5000/api"),
+                None,
+                None,
+            ),
+        ),
+        (
+            json!({"main_api": "koboldhorde", "horde_settings": {"models": ["koboldcpp/Fimbulvetr-11B-v2"]},
+                "api_server": "http://127.0.0.1:5000/api"}),
+            draft(
+                "AI Horde (SillyTavern)",
+                ProviderKind::Horde,
+                None,
+                Some("koboldcpp/Fimbulvetr-11B-v2"),
+                None,
+            ),
+        ),
+        (
+            json!({"main_api": "novel", "nai_settings": {"model_novel": "kayra-v1"}}),
+            draft(
+                "NovelAI (SillyTavern)",
+                ProviderKind::NovelAi,
+                None,
+                Some("kayra-v1"),
+                None,
+            ),
+        ),
+    ];
+    for (settings, want) in cases {
+        let drafts = profiles_from_sillytavern_settings(&settings.to_string()).unwrap();
+        assert_eq!(drafts, [want], "{settings}");
+    }
+}
+
+#[test]
+fn settings_refuse_other_files_and_never_read_secrets() {
+    let err = profiles_from_sillytavern_settings(&fixture("secrets.json")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+    assert!(!err.message.contains("not-a-real-key"), "{}", err.message);
+    assert!(profiles_from_sillytavern_settings("[]").is_err());
+    assert!(profiles_from_sillytavern_settings("{").is_err());
+    // An unknown source gives no draft rather than a wrong one.
+    let unknown = json!({"main_api": "openai", "oai_settings": {"chat_completion_source": "ai21"}});
+    assert!(profiles_from_sillytavern_settings(&unknown.to_string())
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn secret_names_without_values() {
+    let secrets = fixture("secrets.json");
+    let names = sillytavern_secret_names(&secrets);
+    assert_eq!(
+        names,
+        ["api_key_custom", "api_key_mancer", "api_key_openai"]
+    );
+    let listed = names.join(" ");
+    assert!(!listed.contains("not-a-real-key") && !listed.contains("not-real"));
+    assert!(sillytavern_secret_names("[1, 2]").is_empty());
+}
