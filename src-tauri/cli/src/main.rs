@@ -48,6 +48,8 @@ macro_rules! errln {
     }};
 }
 
+mod chats;
+
 #[derive(Parser)]
 #[command(
     name = "switchboard-cli",
@@ -97,6 +99,9 @@ enum Command {
     /// Find the LLM servers running on this machine (KoboldCpp, Oobabooga, llama.cpp, Ollama,
     /// LM Studio, TabbyAPI, vLLM): one line each with source, URL, version and models.
     Detect(DetectArgs),
+    /// The saved chats: list, show, search, import (SillyTavern, Switchboard) and export.
+    #[command(subcommand)]
+    Chats(chats::ChatsCommand),
 }
 
 #[derive(Args)]
@@ -465,6 +470,7 @@ async fn run(cli: Cli) -> CliResult<u8> {
     match cli.command {
         Command::Providers | Command::Prompt(_) => Ok(0),
         Command::Profile(command) => profile(&engine, command, json).await.map(|()| 0),
+        Command::Chats(command) => chats::run(&engine, command, json).await,
         Command::Key(command) => key(&engine, command).await.map(|()| 0),
         Command::Status(target) => {
             let spec = spec(

@@ -1149,3 +1149,263 @@ fn stop_from_the_cli_for_every_text_completion_source() {
         }
     }
 }
+
+fn fixtures() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/sillytavern")
+}
+
+/// `chats import` of SillyTavern files (one, and a folder), `list`, `show` with swipes,
+/// `search`, and the export → import round trip in every format.
+#[test]
+fn chats_import_list_show_search_and_export_round_trip() {
+    let data = TempDir::new().unwrap();
+    let data = data.path();
+    let one = fixtures().join("seraphina_swipes.jsonl");
+    let out = ok(data, &["chats", "import", one.to_str().unwrap()]);
+    assert!(
+        out.starts_with("Imported \"Seraphina — 2024-05-12\" (5 messages)"),
+        "{out}"
+    );
+
+    // A folder: every chat file, the partly bad one with its skipped lines named; the other
+    // JSON files there are not chats and are passed over.
+    let folder = run(data, &["chats", "import", fixtures().to_str().unwrap()]);
+    assert_eq!(folder.code, 0, "{}", folder.stderr);
+    assert!(
+        folder.stdout.contains("skipped line 4:"),
+        "{}",
+        folder.stdout
+    );
+    assert!(
+        folder.stdout.contains("skipped line 10:"),
+        "{}",
+        folder.stdout
+    );
+    assert!(
+        folder.stderr.contains("settings.json: not a chat file"),
+        "{}",
+        folder.stderr
+    );
+
+    let listed: serde_json::Value =
+        serde_json::from_str(&ok(data, &["chats", "list", "--json"])).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 7);
+    let group = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["title"].as_str().unwrap().starts_with("Aldric"))
+        .unwrap();
+    let id = group["id"].as_str().unwrap();
+    let text = ok(data, &["chats", "list"]);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with(id) && l.contains("\t7\t")),
+        "{text}"
+    );
+
+    // Show: by title; swipes listed.
+    let shown: serde_json::Value = serde_json::from_str(&ok(
+        data,
+        &["chats", "show", "Seraphina — 2024-05-12", "--json"],
+    ))
+    .unwrap();
+    let with_swipes = shown["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["swipeCount"] == 3)
+        .unwrap();
+    assert_eq!(with_swipes["swipes"].as_array().unwrap().len(), 3);
+    assert_eq!(with_swipes["swipeIndex"], 1);
+    let plain = ok(data, &["chats", "show", "Seraphina — 2024-05-12"]);
+    assert!(
+        plain.contains("version 2/3") && plain.contains("(version 1)"),
+        "{plain}"
+    );
+
+    // Search.
+    let hits = ok(data, &["chats", "search", "chamomile"]);
+    assert!(
+        hits.contains("[Chamomile]") || hits.contains("[chamomile]"),
+        "{hits}"
+    );
+    let none = run(data, &["chats", "search", "zzzz-not-there"]);
+    assert_eq!((none.code, none.stdout.as_str()), (0, ""));
+    assert!(none.stderr.contains("Nothing found"));
+
+    // Export in every format; the SillyTavern and JSON exports import back to the same chat.
+    let export_dir = TempDir::new().unwrap();
+    for (format, file) in [
+        ("sillytavern", "chat.jsonl"),
+        ("json", "chat.json"),
+        ("markdown", "chat.md"),
+    ] {
+        let path = export_dir.path().join(file);
+        ok(
+            data,
+            &[
+                "chats",
+                "export",
+                "Seraphina — 2024-05-12",
+                "--format",
+                format,
+                "--output",
+                path.to_str().unwrap(),
+            ],
+        );
+        let written = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            written.contains("Chamomile and a little magic."),
+            "{format}"
+        );
+        if format == "markdown" {
+            assert!(written.starts_with("# "), "{written}");
+            continue;
+        }
+        let again = TempDir::new().unwrap();
+        ok(again.path(), &["chats", "import", path.to_str().unwrap()]);
+        let back: serde_json::Value = serde_json::from_str(&ok(
+            again.path(),
+            &["chats", "show", "Seraphina — 2024-05-12", "--json"],
+        ))
+        .unwrap();
+        let strip = |v: &serde_json::Value| -> Vec<(String, String, serde_json::Value)> {
+            v["messages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| {
+                    (
+                        m["role"].as_str().unwrap().to_string(),
+                        m["content"].as_str().unwrap().to_string(),
+                        m["swipes"].clone(),
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(strip(&back), strip(&shown), "{format} round trip");
+    }
+    // To standard output by default.
+    let stdout = ok(data, &["chats", "export", id]);
+    assert!(
+        stdout.lines().next().unwrap().contains("\"user_name\""),
+        "{stdout}"
+    );
+}
+
+/// Bad input gets a clear error that names the file (and nothing is half-imported).
+#[test]
+fn chats_import_reports_files_it_cannot_read() {
+    let data = TempDir::new().unwrap();
+    let data = data.path();
+    let junk = data.join("junk.jsonl");
+    std::fs::write(&junk, "this is not json\n{\"mes\":\"x\"}\n").unwrap();
+    let binary = data.join("binary.jsonl");
+    std::fs::write(&binary, [0xff, 0xfe, 0x00, 0x41]).unwrap();
+    let missing = data.join("missing.jsonl");
+    let result = run(
+        data,
+        &[
+            "chats",
+            "import",
+            junk.to_str().unwrap(),
+            binary.to_str().unwrap(),
+            missing.to_str().unwrap(),
+        ],
+    );
+    assert_ne!(result.code, 0);
+    assert!(
+        result.stderr.contains("junk.jsonl: Line 1"),
+        "{}",
+        result.stderr
+    );
+    assert!(
+        result.stderr.contains("binary.jsonl: it is not UTF-8"),
+        "{}",
+        result.stderr
+    );
+    assert!(
+        result.stderr.contains("missing.jsonl: cannot read it"),
+        "{}",
+        result.stderr
+    );
+    assert!(
+        result.stderr.contains("Nothing was imported"),
+        "{}",
+        result.stderr
+    );
+    assert_eq!(ok(data, &["chats", "list", "--json"]).trim(), "[]");
+    let unknown = run(data, &["chats", "show", "no such chat"]);
+    assert_ne!(unknown.code, 0);
+    assert!(
+        unknown.stderr.contains("no chat \"no such chat\""),
+        "{}",
+        unknown.stderr
+    );
+}
+
+/// A backup holds every chat and profile but never a key; importing it restores both.
+#[test]
+fn a_backup_restores_chats_and_profiles_without_keys() {
+    let data = TempDir::new().unwrap();
+    let data = data.path();
+    ok(
+        data,
+        &[
+            "chats",
+            "import",
+            fixtures().join("group_chat.jsonl").to_str().unwrap(),
+        ],
+    );
+    ok(
+        data,
+        &[
+            "profile",
+            "add",
+            "cloud",
+            "--source",
+            "openai",
+            "--model",
+            "gpt-x",
+            "--temperature",
+            "0.3",
+        ],
+    );
+    let marker = "sk-backup-MARKER-9d8c7b";
+    assert_eq!(
+        run_with_stdin(data, &["key", "set", "cloud"], marker).code,
+        0
+    );
+    let backup = data.join("backup.json");
+    let made = run(
+        data,
+        &["chats", "backup", "--output", backup.to_str().unwrap()],
+    );
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    assert!(
+        made.stderr.contains("1 chats and 1 profiles"),
+        "{}",
+        made.stderr
+    );
+    let text = std::fs::read_to_string(&backup).unwrap();
+    assert!(!text.contains(marker), "the key is in the backup");
+    assert!(text.contains("gpt-x"));
+
+    let fresh = TempDir::new().unwrap();
+    let restored = ok(fresh.path(), &["chats", "import", backup.to_str().unwrap()]);
+    assert!(
+        restored.contains("Imported profile \"cloud\""),
+        "{restored}"
+    );
+    let shown: serde_json::Value =
+        serde_json::from_str(&ok(fresh.path(), &["profile", "show", "cloud", "--json"])).unwrap();
+    assert_eq!(shown["model"], "gpt-x");
+    assert_eq!(shown["hasKey"], false);
+    let chats: serde_json::Value =
+        serde_json::from_str(&ok(fresh.path(), &["chats", "list", "--json"])).unwrap();
+    assert_eq!(chats[0]["messageCount"], 7);
+    // Importing it again skips the profile that exists, with a reason.
+    let twice = ok(fresh.path(), &["chats", "import", backup.to_str().unwrap()]);
+    assert!(twice.contains("skipped profile \"cloud\""), "{twice}");
+}

@@ -665,6 +665,15 @@ impl Store {
         } else {
             now
         };
+        // Listed by when it was last written in, not when it was imported.
+        let updated = archive
+            .messages
+            .iter()
+            .map(|m| m.sent_at)
+            .max()
+            .filter(|&t| t > 0)
+            .unwrap_or(created)
+            .max(created);
         let extra = serde_json::json!({
             "user_name": archive.user_name,
             "character_name": archive.character_name,
@@ -682,7 +691,7 @@ impl Store {
                     archive.model,
                     to_json(&extra)?,
                     created,
-                    now
+                    updated
                 ],
             )?;
             for (seq, message) in archive.messages.iter().enumerate() {

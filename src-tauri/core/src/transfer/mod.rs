@@ -11,6 +11,11 @@
 //! - [`settings`]: SillyTavern's `settings.json` → profile drafts (never its keys).
 
 mod dates;
+
+/// `2024-05-12 13:06` (UTC) for ms since the Unix epoch, as lists and exports show times.
+pub fn minute_utc(ms: i64) -> String {
+    dates::minute(ms)
+}
 pub mod json;
 pub mod markdown;
 pub mod settings;

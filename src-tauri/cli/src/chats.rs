@@ -1,0 +1,386 @@
+//! `chats`: the saved conversations — list, show, search, import (SillyTavern JSONL,
+//! Switchboard's own chat and backup files, files or whole folders) and export.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Subcommand, ValueEnum};
+use serde::Serialize;
+use switchboard_core::store::{Profile, StoredMessage};
+use switchboard_core::transfer::{json, markdown, minute_utc, sillytavern, ChatArchive, Skipped};
+use switchboard_core::{Engine, Error, ErrorKind};
+
+use super::{print_json, CliResult, Failure};
+
+/// How many hits `chats search` prints at most.
+const SEARCH_LIMIT: usize = 50;
+
+#[derive(Subcommand)]
+pub enum ChatsCommand {
+    /// List the chats: id, message count, last update, title (pinned first, then newest).
+    List,
+    /// Print a chat's messages with their other versions (swipes). CHAT is an id or a title.
+    Show {
+        /// The chat's id or title.
+        chat: String,
+    },
+    /// Import SillyTavern chat files (.jsonl), Switchboard chat exports and backups (.json);
+    /// a folder is searched for them. Reports what was imported and which lines were skipped.
+    Import {
+        /// Files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Export a chat to standard output (or --output FILE).
+    Export {
+        /// The chat's id or title.
+        chat: String,
+        /// sillytavern (JSONL SillyTavern imports), markdown, or json (Switchboard's own).
+        #[arg(long, value_enum, default_value_t = Format::Sillytavern)]
+        format: Format,
+        /// Write to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Every chat and every profile (never a key) in one backup file, to standard output (or
+    /// --output FILE); `chats import` reads it back.
+    Backup {
+        /// Write to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Find chats whose title or messages contain TEXT.
+    Search {
+        /// The text to look for (any part of a word; case does not matter).
+        text: String,
+    },
+}
+
+/// The export formats.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// SillyTavern's JSONL chat file.
+    Sillytavern,
+    /// Readable Markdown.
+    Markdown,
+    /// Switchboard's own JSON.
+    Json,
+}
+
+/// A message with every version, for `chats show --json`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ShownMessage {
+    #[serde(flatten)]
+    message: StoredMessage,
+    swipes: Vec<String>,
+}
+
+pub async fn run(engine: &Engine, command: ChatsCommand, json_out: bool) -> CliResult<u8> {
+    match command {
+        ChatsCommand::List => {
+            let chats = engine.chats().await?;
+            if json_out {
+                print_json(&chats);
+            } else if chats.is_empty() {
+                errln!("No chats yet. Start one with \"chat PROFILE MESSAGE\" or import some.");
+            } else {
+                for chat in &chats {
+                    outln!(
+                        "{}\t{}\t{}\t{}{}",
+                        chat.id,
+                        chat.message_count,
+                        minute_utc(chat.updated_at),
+                        if chat.pinned { "📌 " } else { "" },
+                        chat.title
+                    );
+                }
+            }
+            Ok(0)
+        }
+        ChatsCommand::Show { chat } => {
+            let chat = engine.find_chat(&chat).await?;
+            let messages = engine.messages(&chat.id).await?;
+            let mut shown = Vec::with_capacity(messages.len());
+            for message in messages {
+                let swipes = if message.swipe_count > 1 {
+                    engine.swipes(&message.id).await?
+                } else {
+                    Vec::new()
+                };
+                shown.push(ShownMessage { message, swipes });
+            }
+            if json_out {
+                print_json(&serde_json::json!({ "chat": chat, "messages": shown }));
+                return Ok(0);
+            }
+            outln!("# {} ({})", chat.title, chat.id);
+            for ShownMessage { message, swipes } in &shown {
+                let who = message
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| message.role.as_str().to_string());
+                let version = if message.swipe_count > 1 {
+                    format!(
+                        " · version {}/{}",
+                        message.swipe_index + 1,
+                        message.swipe_count
+                    )
+                } else {
+                    String::new()
+                };
+                let state = match message.state.as_str() {
+                    "complete" => String::new(),
+                    other => format!(" · {other}"),
+                };
+                outln!("\n[{who}{version}{state}]\n{}", message.content);
+                for (index, text) in swipes.iter().enumerate() {
+                    if index != message.swipe_index as usize {
+                        outln!("  (version {}) {}", index + 1, one_line(text));
+                    }
+                }
+            }
+            Ok(0)
+        }
+        ChatsCommand::Import { paths } => import(engine, &paths).await,
+        ChatsCommand::Export {
+            chat,
+            format,
+            output,
+        } => {
+            let chat = engine.find_chat(&chat).await?;
+            let archive = engine.archive(&chat.id).await?;
+            let text = match format {
+                Format::Sillytavern => sillytavern::write(&archive),
+                Format::Markdown => markdown::write(&archive),
+                Format::Json => json::write_chat(&archive),
+            };
+            write_out(output.as_deref(), &text)?;
+            Ok(0)
+        }
+        ChatsCommand::Backup { output } => {
+            let mut backup = json::Backup::default();
+            for chat in engine.chats().await? {
+                backup.chats.push(engine.archive(&chat.id).await?);
+            }
+            for summary in engine.profiles().await? {
+                let profile = serde_json::to_value(&summary.profile)
+                    .map_err(|err| Error::internal(format!("Could not write a profile: {err}.")))?;
+                backup.profiles.push(profile);
+            }
+            write_out(output.as_deref(), &json::write_backup(&backup))?;
+            if let Some(path) = output {
+                errln!(
+                    "Saved {} chats and {} profiles (no keys) to {}.",
+                    backup.chats.len(),
+                    backup.profiles.len(),
+                    path.display()
+                );
+            }
+            Ok(0)
+        }
+        ChatsCommand::Search { text } => {
+            let hits = engine.search(&text, SEARCH_LIMIT).await?;
+            if json_out {
+                print_json(&hits);
+            } else if hits.is_empty() {
+                errln!("Nothing found for \"{text}\".");
+            } else {
+                for hit in &hits {
+                    outln!(
+                        "{}\t{}\t{}",
+                        hit.chat_id,
+                        hit.chat_title,
+                        one_line(&hit.snippet)
+                    );
+                }
+            }
+            Ok(0)
+        }
+    }
+}
+
+/// The files to import: the paths given, and the `.jsonl`/`.json` files in folders (sorted;
+/// `true` for those found in a folder).
+fn files(paths: &[PathBuf]) -> Vec<Result<(PathBuf, bool), (PathBuf, String)>> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut found: Vec<PathBuf> = match std::fs::read_dir(path) {
+                Ok(entries) => entries
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| {
+                        p.is_file()
+                            && p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                                e.eq_ignore_ascii_case("jsonl") || e.eq_ignore_ascii_case("json")
+                            })
+                    })
+                    .collect(),
+                Err(err) => {
+                    out.push(Err((
+                        path.clone(),
+                        format!("cannot read the folder: {err}"),
+                    )));
+                    continue;
+                }
+            };
+            found.sort();
+            if found.is_empty() {
+                out.push(Err((
+                    path.clone(),
+                    "the folder has no .jsonl or .json files".into(),
+                )));
+            }
+            out.extend(found.into_iter().map(|p| Ok((p, true))));
+        } else {
+            out.push(Ok((path.clone(), false)));
+        }
+    }
+    out
+}
+
+/// What one file held.
+enum Contents {
+    Chat(ChatArchive, Vec<Skipped>),
+    Backup(json::Backup),
+}
+
+fn read(path: &Path) -> Result<Contents, String> {
+    let bytes = std::fs::read(path).map_err(|err| format!("cannot read it: {err}"))?;
+    let text = String::from_utf8(bytes).map_err(|err| {
+        format!(
+            "it is not UTF-8 text (byte {})",
+            err.utf8_error().valid_up_to()
+        )
+    })?;
+    let head: String = text.chars().take(400).collect();
+    let fail = |err: Error| err.message;
+    if head.contains(json::BACKUP_FORMAT) {
+        return json::read_backup(&text).map(Contents::Backup).map_err(fail);
+    }
+    if head.contains(json::CHAT_FORMAT) {
+        return json::read_chat(&text)
+            .map(|chat| Contents::Chat(chat, Vec::new()))
+            .map_err(fail);
+    }
+    sillytavern::parse(&text)
+        .map(|imported| Contents::Chat(imported.chat, imported.skipped))
+        .map_err(fail)
+}
+
+async fn import(engine: &Engine, paths: &[PathBuf]) -> CliResult<u8> {
+    let mut failed = 0;
+    let mut chats = 0;
+    for file in files(paths) {
+        let (path, in_folder) = match file {
+            Ok(found) => found,
+            Err((path, why)) => {
+                errln!("Skipped {}: {why}.", path.display());
+                failed += 1;
+                continue;
+            }
+        };
+        match read(&path) {
+            Ok(Contents::Chat(chat, skipped)) => {
+                let saved = engine.import_archive(chat).await?;
+                chats += 1;
+                outln!(
+                    "Imported \"{}\" ({} messages) from {}.",
+                    saved.title,
+                    saved.message_count,
+                    path.display()
+                );
+                for line in &skipped {
+                    outln!("  skipped line {}: {}", line.line, line.reason);
+                }
+            }
+            Ok(Contents::Backup(backup)) => {
+                for chat in backup.chats {
+                    let saved = engine.import_archive(chat).await?;
+                    chats += 1;
+                    outln!(
+                        "Imported \"{}\" ({} messages) from {}.",
+                        saved.title,
+                        saved.message_count,
+                        path.display()
+                    );
+                }
+                for value in backup.profiles {
+                    let name = value
+                        .get("name")
+                        .and_then(|n| n.as_str())
+                        .unwrap_or("?")
+                        .to_string();
+                    match restored_profile(value) {
+                        Ok(profile) => match engine.add_profile(profile).await {
+                            Ok((profile, _)) => outln!(
+                                "Imported profile \"{}\" ({}); save its key with \"key set {}\" if it needs one.",
+                                profile.name,
+                                profile.source.label(),
+                                profile.name
+                            ),
+                            Err(err) => outln!("  skipped profile \"{name}\": {}", err.message),
+                        },
+                        Err(why) => outln!("  skipped profile \"{name}\": {why}"),
+                    }
+                }
+            }
+            // A folder's other JSON files (settings and the like) are not chats.
+            Err(_) if in_folder && is_plain_json(&path) => {
+                errln!("Skipped {}: not a chat file.", path.display());
+            }
+            Err(why) => {
+                errln!("Could not import {}: {why}", path.display());
+                failed += 1;
+            }
+        }
+    }
+    if chats == 0 && failed > 0 {
+        return Err(Failure::Core(Error::new(
+            ErrorKind::InvalidRequest,
+            "Nothing was imported.",
+        )));
+    }
+    Ok(if failed > 0 { 1 } else { 0 })
+}
+
+fn is_plain_json(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
+/// A profile from a backup, under a new id (the backup never holds its key).
+fn restored_profile(value: serde_json::Value) -> Result<Profile, String> {
+    let mut profile: Profile =
+        serde_json::from_value(value).map_err(|err| format!("not a profile ({err})"))?;
+    let fresh = Profile::new(profile.name.clone(), profile.source, profile.url.clone());
+    profile.id = fresh.id;
+    profile.created_at = fresh.created_at;
+    profile.updated_at = fresh.updated_at;
+    Ok(profile)
+}
+
+fn write_out(path: Option<&Path>, text: &str) -> CliResult {
+    match path {
+        Some(path) => std::fs::write(path, text).map_err(|err| {
+            Failure::Core(Error::storage(format!(
+                "Could not write {}: {err}.",
+                path.display()
+            )))
+        }),
+        None => {
+            outln!("{text}");
+            Ok(())
+        }
+    }
+}
+
+/// The first line of `text`, at most 100 characters.
+fn one_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("");
+    let mut short: String = line.chars().take(100).collect();
+    if line.chars().count() > 100 || text.lines().nth(1).is_some() {
+        short.push('…');
+    }
+    short
+}
