@@ -146,6 +146,18 @@ enum ProfileCommand {
         /// Profile name.
         name: String,
     },
+    /// Make profiles from SillyTavern's connection settings (its settings.json): sources,
+    /// URLs, models and post-processing. Keys are not read unless --with-keys is given.
+    ImportSillytavern {
+        /// SillyTavern's settings.json (data/default-user/settings.json).
+        settings: PathBuf,
+        /// SillyTavern's secrets.json: says which profiles it has a key for.
+        #[arg(long, value_name = "FILE")]
+        secrets: Option<PathBuf>,
+        /// Also move those keys (plain text in secrets.json) into the system keychain.
+        #[arg(long, requires = "secrets")]
+        with_keys: bool,
+    },
 }
 
 #[derive(Args)]
@@ -859,6 +871,80 @@ async fn profile(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
                 outln!("Deleted profile \"{}\" and its key.", profile.name);
             }
         }
+        ProfileCommand::ImportSillytavern {
+            settings,
+            secrets,
+            with_keys,
+        } => import_sillytavern(engine, &settings, secrets.as_deref(), with_keys).await?,
+    }
+    Ok(())
+}
+
+fn read_text(path: &std::path::Path) -> CliResult<String> {
+    std::fs::read_to_string(path)
+        .map_err(|err| Failure::Usage(format!("cannot read {}: {err}.", path.display())))
+}
+
+/// `profile import-sillytavern`: a profile per configured SillyTavern source; keys only with
+/// `--with-keys`, and then straight into the keychain.
+async fn import_sillytavern(
+    engine: &Engine,
+    settings: &std::path::Path,
+    secrets: Option<&std::path::Path>,
+    with_keys: bool,
+) -> CliResult {
+    use switchboard_core::transfer::settings as st;
+    let drafts = st::profiles_from_sillytavern_settings(&read_text(settings)?)?;
+    if drafts.is_empty() {
+        errln!(
+            "{} names no connection Switchboard can use.",
+            settings.display()
+        );
+        return Ok(());
+    }
+    let secrets = secrets.map(read_text).transpose()?;
+    let mut waiting_keys = Vec::new();
+    for draft in drafts {
+        let url = draft
+            .url
+            .clone()
+            .unwrap_or_else(|| draft.source.info().default_url.to_string());
+        let mut profile = Profile::new(draft.name.clone(), draft.source, url);
+        profile.model = draft.model.clone();
+        if let Some(mode) = draft.post_processing {
+            profile.post_processing = mode;
+        }
+        let saved = match engine.add_profile(profile).await {
+            Ok((saved, _)) => saved,
+            Err(err) => {
+                outln!("Skipped \"{}\": {}", draft.name, err.message);
+                continue;
+            }
+        };
+        outln!(
+            "Saved profile \"{}\" ({}) at {}.",
+            saved.name,
+            saved.source.label(),
+            saved.url
+        );
+        let Some(secrets) = secrets.as_deref() else {
+            continue;
+        };
+        let Some(key) = st::sillytavern_secret(secrets, &draft.secret_name) else {
+            continue;
+        };
+        if with_keys {
+            engine.set_key(saved.id.as_str(), key).await?;
+            outln!("  its key from secrets.json is now in the system keychain.");
+        } else {
+            waiting_keys.push(format!("{} ({})", saved.name, draft.secret_name));
+        }
+    }
+    if !waiting_keys.is_empty() {
+        outln!(
+            "secrets.json has keys for: {}. They were not read; run again with --with-keys to move them into the keychain, or save them with \"key set NAME\".",
+            waiting_keys.join(", ")
+        );
     }
     Ok(())
 }

@@ -1409,3 +1409,94 @@ fn a_backup_restores_chats_and_profiles_without_keys() {
     let twice = ok(fresh.path(), &["chats", "import", backup.to_str().unwrap()]);
     assert!(twice.contains("skipped profile \"cloud\""), "{twice}");
 }
+
+/// SillyTavern's connection settings become profiles; its plain-text keys are read only with
+/// --with-keys, and then go to the keychain and nowhere else.
+#[test]
+fn sillytavern_settings_become_profiles_and_keys_only_when_asked() {
+    let settings = fixtures().join("settings.json");
+    let secrets = fixtures().join("secrets.json");
+    let custom_key = "custom-fixture-key-not-real";
+
+    let data = TempDir::new().unwrap();
+    let data = data.path();
+    let asked_not = ok(
+        data,
+        &[
+            "profile",
+            "import-sillytavern",
+            settings.to_str().unwrap(),
+            "--secrets",
+            secrets.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        asked_not.contains("Saved profile \"Custom (SillyTavern)\""),
+        "{asked_not}"
+    );
+    assert!(
+        asked_not.contains("run again with --with-keys"),
+        "{asked_not}"
+    );
+    let shown: serde_json::Value = serde_json::from_str(&ok(
+        data,
+        &["profile", "show", "Custom (SillyTavern)", "--json"],
+    ))
+    .unwrap();
+    assert_eq!(shown["hasKey"], false);
+    assert_eq!(shown["postProcessing"], "semi-strict");
+
+    let data = TempDir::new().unwrap();
+    let data = data.path();
+    let with_keys = ok(
+        data,
+        &[
+            "profile",
+            "import-sillytavern",
+            settings.to_str().unwrap(),
+            "--secrets",
+            secrets.to_str().unwrap(),
+            "--with-keys",
+        ],
+    );
+    assert!(
+        with_keys.contains("now in the system keychain"),
+        "{with_keys}"
+    );
+    let shown: serde_json::Value = serde_json::from_str(&ok(
+        data,
+        &["profile", "show", "Custom (SillyTavern)", "--json"],
+    ))
+    .unwrap();
+    assert_eq!(shown["hasKey"], true);
+    // The key is in the keychain, not in any file Switchboard wrote.
+    for file in files(data) {
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(custom_key),
+            "the key is in {}",
+            file.display()
+        );
+    }
+    let lookup = Command::new("secret-tool")
+        .args(["search", "--all", "service", "switchboard"])
+        .output()
+        .unwrap();
+    let found = String::from_utf8_lossy(&lookup.stdout).to_string()
+        + &String::from_utf8_lossy(&lookup.stderr);
+    assert!(found.contains(custom_key), "not in the keychain: {found}");
+    // --with-keys needs --secrets.
+    assert_eq!(
+        run(
+            data,
+            &[
+                "profile",
+                "import-sillytavern",
+                settings.to_str().unwrap(),
+                "--with-keys"
+            ]
+        )
+        .code,
+        2
+    );
+}

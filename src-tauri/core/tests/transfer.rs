@@ -918,12 +918,30 @@ fn draft(
     model: Option<&str>,
     post_processing: Option<PostProcessing>,
 ) -> ProfileDraftLite {
+    // Where SillyTavern keeps each connection's key.
+    let secret = match name.trim_end_matches(" (SillyTavern)") {
+        "Custom" => "custom",
+        "KoboldCpp" | "KoboldAI" => "koboldcpp",
+        "llama.cpp" => "llamacpp",
+        "Ollama" => "ollama",
+        "Claude" => "claude",
+        "OpenAI" => "openai",
+        "Mistral AI" => "mistralai",
+        "OpenRouter" => "openrouter",
+        "Oobabooga" => "ooba",
+        "Mancer" => "mancer",
+        "TabbyAPI" => "tabby",
+        "AI Horde" => "horde",
+        "NovelAI" => "novel",
+        other => panic!("no secret name for {other}"),
+    };
     ProfileDraftLite {
         name: name.into(),
         source,
         url: url.map(str::to_string),
         model: model.map(str::to_string),
         post_processing,
+        secret_name: format!("api_key_{secret}"),
     }
 }
 

@@ -35,6 +35,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use secrecy::SecretString;
 use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
@@ -59,6 +60,8 @@ pub struct ProfileDraftLite {
     pub model: Option<String>,
     /// Prompt post-processing, when SillyTavern set one (custom chat completion only).
     pub post_processing: Option<PostProcessing>,
+    /// Where SillyTavern's `secrets.json` keeps this connection's key (`api_key_openai`, …).
+    pub secret_name: String,
 }
 
 /// SillyTavern's default KoboldAI address, present in every `settings.json`.
@@ -321,6 +324,7 @@ pub fn profiles_from_sillytavern_settings(
         Some("koboldhorde") => drafts.push(horde_draft(horde)),
         Some("novel") => drafts.push(draft(
             "NovelAI",
+            "novel",
             ProviderKind::NovelAi,
             None,
             text_at(novel, "model_novel"),
@@ -477,6 +481,7 @@ impl Drafts {
 
 fn draft(
     label: &str,
+    secret_id: &str,
     source: ProviderKind,
     url: Option<String>,
     model: Option<String>,
@@ -488,6 +493,7 @@ fn draft(
         url: url.and_then(|url| clean_url(source, &url)),
         model,
         post_processing,
+        secret_name: format!("api_key_{secret_id}"),
     }
 }
 
@@ -501,7 +507,14 @@ fn chat_draft(source: &ChatSource, oai: &Map<String, Value>) -> ProfileDraftLite
     let post_processing = (source.id == "custom")
         .then(|| post_processing(oai.get("custom_prompt_post_processing")))
         .flatten();
-    draft(source.label, source.source, url, model, post_processing)
+    draft(
+        source.label,
+        source.id,
+        source.source,
+        url,
+        model,
+        post_processing,
+    )
 }
 
 fn textgen_draft(
@@ -524,12 +537,13 @@ fn textgen_draft(
         Fixed(url) => url.map(str::to_string),
     };
     let model = kind.model_field.and_then(|field| text_at(textgen, field));
-    draft(kind.label, kind.source, url, model, None)
+    draft(kind.label, kind.id, kind.source, url, model, None)
 }
 
 fn kobold_draft(root: &Map<String, Value>) -> ProfileDraftLite {
     draft(
         "KoboldAI",
+        "koboldcpp",
         ProviderKind::Kobold,
         text_at(root, "api_server"),
         None,
@@ -545,7 +559,7 @@ fn horde_draft(horde: &Map<String, Value>) -> ProfileDraftLite {
         .map(str::trim)
         .filter(|m| !m.is_empty())
         .map(str::to_string);
-    draft("AI Horde", ProviderKind::Horde, None, model, None)
+    draft("AI Horde", "horde", ProviderKind::Horde, None, model, None)
 }
 
 fn post_processing(value: Option<&Value>) -> Option<PostProcessing> {
@@ -647,5 +661,61 @@ mod tests {
         );
         assert_eq!(names, ["api_key_mancer", "api_key_openai"]);
         assert!(sillytavern_secret_names("not json").is_empty());
+    }
+}
+
+/// The key SillyTavern's `secrets.json` holds under `name` (a draft's
+/// [`secret_name`](ProfileDraftLite::secret_name)), read only when the person asked for it:
+/// the plain value, or in the newer layout the active entry (else the first non-empty one). It
+/// goes straight to the keychain; nothing else keeps it.
+pub fn sillytavern_secret(secrets_json: &str, name: &str) -> Option<SecretString> {
+    let text = secrets_json
+        .strip_prefix('\u{feff}')
+        .unwrap_or(secrets_json);
+    let all: Map<String, Value> = serde_json::from_str(text).ok()?;
+    let value = all.get(name)?;
+    let text = match value {
+        Value::String(text) => Some(text.as_str()),
+        Value::Array(entries) => {
+            fn value_of(entry: &Value) -> Option<&str> {
+                entry
+                    .get("value")
+                    .and_then(Value::as_str)
+                    .filter(|v| !v.trim().is_empty())
+            }
+            entries
+                .iter()
+                .find(|e| e.get("active").and_then(Value::as_bool) == Some(true))
+                .and_then(value_of)
+                .or_else(|| entries.iter().find_map(value_of))
+        }
+        _ => None,
+    }?;
+    let text = text.trim();
+    (!text.is_empty()).then(|| SecretString::from(text.to_string()))
+}
+
+#[cfg(test)]
+mod secret_tests {
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    #[test]
+    fn keys_are_read_per_source_from_either_layout() {
+        let secrets = r#"{"api_key_openai": "sk-1", "api_key_claude": "",
+            "api_key_mancer": [{"value": "m-old", "active": false}, {"value": "m-new", "active": true}],
+            "api_key_novel": [{"value": "", "active": true}, {"value": "pst-2"}]}"#;
+        let key =
+            |source| sillytavern_secret(secrets, source).map(|k| k.expose_secret().to_string());
+        assert_eq!(key(ProviderKind::OpenAi).as_deref(), Some("sk-1"));
+        assert_eq!(key(ProviderKind::Claude), None);
+        assert_eq!(key(ProviderKind::Mancer).as_deref(), Some("m-new"));
+        assert_eq!(key(ProviderKind::NovelAi).as_deref(), Some("pst-2"));
+        assert_eq!(key(ProviderKind::Horde), None);
+        assert_eq!(
+            sillytavern_secret("not json", ProviderKind::OpenAi).map(|_| ()),
+            None
+        );
     }
 }
