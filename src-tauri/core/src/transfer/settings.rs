@@ -702,20 +702,16 @@ mod secret_tests {
     use super::*;
 
     #[test]
-    fn keys_are_read_per_source_from_either_layout() {
+    fn keys_are_read_by_name_from_either_layout() {
         let secrets = r#"{"api_key_openai": "sk-1", "api_key_claude": "",
             "api_key_mancer": [{"value": "m-old", "active": false}, {"value": "m-new", "active": true}],
             "api_key_novel": [{"value": "", "active": true}, {"value": "pst-2"}]}"#;
-        let key =
-            |source| sillytavern_secret(secrets, source).map(|k| k.expose_secret().to_string());
-        assert_eq!(key(ProviderKind::OpenAi).as_deref(), Some("sk-1"));
-        assert_eq!(key(ProviderKind::Claude), None);
-        assert_eq!(key(ProviderKind::Mancer).as_deref(), Some("m-new"));
-        assert_eq!(key(ProviderKind::NovelAi).as_deref(), Some("pst-2"));
-        assert_eq!(key(ProviderKind::Horde), None);
-        assert_eq!(
-            sillytavern_secret("not json", ProviderKind::OpenAi).map(|_| ()),
-            None
-        );
+        let key = |name| sillytavern_secret(secrets, name).map(|k| k.expose_secret().to_string());
+        assert_eq!(key("api_key_openai").as_deref(), Some("sk-1"));
+        assert_eq!(key("api_key_claude"), None);
+        assert_eq!(key("api_key_mancer").as_deref(), Some("m-new"));
+        assert_eq!(key("api_key_novel").as_deref(), Some("pst-2"));
+        assert_eq!(key("api_key_horde"), None);
+        assert!(sillytavern_secret("not json", "api_key_openai").is_none());
     }
 }
