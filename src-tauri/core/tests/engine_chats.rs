@@ -2,35 +2,18 @@
 //! real SQLite and the fakes: what is sent, what is saved, what the events say.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::Arc;
+mod common;
+
+use common::{last_post, run};
+
 use std::time::Duration;
 
-use switchboard_core::engine::{
-    Action, CancelReason, ConnectionSpec, Engine, EngineConfig, GenerationRequest,
-};
-use switchboard_core::http::HttpConfig;
+use switchboard_core::engine::{Action, CancelReason, ConnectionSpec, Engine, GenerationRequest};
 use switchboard_core::model::{ChatEvent, ChatId, GenParams, MessageId, MessageState, Role};
 use switchboard_core::prompt::instruct::TemplateKind;
-use switchboard_core::secrets::MemoryStore;
 use switchboard_core::store::Profile;
 use switchboard_core::ProviderKind;
-use switchboard_fakes::{
-    slow_reply_text, FakeOptions, FakeServer, Family, RecordedRequest, Scenario, REPLY_TEXT,
-};
-use tempfile::TempDir;
-
-fn engine(dir: &TempDir) -> Engine {
-    Engine::open(EngineConfig {
-        data_dir: dir.path().to_path_buf(),
-        http: HttpConfig {
-            idle_timeout: Duration::from_secs(5),
-            ..HttpConfig::default()
-        },
-        secret_store: Arc::new(MemoryStore::new()),
-        keychain_timeout: Duration::from_secs(5),
-    })
-    .unwrap()
-}
+use switchboard_fakes::{slow_reply_text, FakeOptions, FakeServer, Family, Scenario, REPLY_TEXT};
 
 fn request(chat: Option<ChatId>, input: &str, action: Action) -> GenerationRequest {
     GenerationRequest {
@@ -43,28 +26,6 @@ fn request(chat: Option<ChatId>, input: &str, action: Action) -> GenerationReque
         stream: true,
         action,
     }
-}
-
-async fn run(engine: &Engine, request: GenerationRequest) -> (ChatId, Vec<ChatEvent>) {
-    let generation = engine.start_generation(request).await.unwrap();
-    let mut rx = generation.events;
-    let mut events = Vec::new();
-    while let Some(event) = tokio::time::timeout(Duration::from_secs(10), rx.recv())
-        .await
-        .unwrap()
-    {
-        events.push(event);
-    }
-    (generation.chat_id, events)
-}
-
-fn last_post(server: &FakeServer) -> RecordedRequest {
-    server
-        .requests()
-        .into_iter()
-        .rev()
-        .find(|r| r.method == "POST")
-        .unwrap()
 }
 
 async fn local(engine: &Engine, server: &FakeServer) {
@@ -80,7 +41,7 @@ async fn local(engine: &Engine, server: &FakeServer) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn regenerating_adds_a_swipe_from_the_history_before_the_reply() {
     let dir = tempfile::tempdir().unwrap();
-    let engine = engine(&dir);
+    let engine = common::engine(&dir, Duration::from_secs(5));
     let server = FakeServer::start(FakeOptions {
         slow_delay: Duration::from_millis(1),
         ..FakeOptions::default()
@@ -120,7 +81,11 @@ async fn regenerating_adds_a_swipe_from_the_history_before_the_reply() {
     assert_eq!(messages[0]["content"], "Name a colour.");
 
     let messages = engine.messages(&chat).await.unwrap();
-    assert_eq!(messages.len(), 2, "no new message: a new version of the reply");
+    assert_eq!(
+        messages.len(),
+        2,
+        "no new message: a new version of the reply"
+    );
     assert_eq!(messages[1].content, slow_reply_text());
     assert_eq!(
         engine.swipes(&reply.id).await.unwrap(),
@@ -129,7 +94,11 @@ async fn regenerating_adds_a_swipe_from_the_history_before_the_reply() {
     // Going back to the first version, and on from there: the next question follows it.
     engine.select_swipe(&reply.id, 0).await.unwrap();
     server.set_scenario(Scenario::Normal);
-    run(&engine, request(Some(chat.clone()), "Another?", Action::Send)).await;
+    run(
+        &engine,
+        request(Some(chat.clone()), "Another?", Action::Send),
+    )
+    .await;
     let body = last_post(&server).json().unwrap();
     assert_eq!(body["messages"][1]["content"], REPLY_TEXT);
 
@@ -142,7 +111,11 @@ async fn regenerating_adds_a_swipe_from_the_history_before_the_reply() {
         .unwrap();
     assert!(err.message.contains("Only a reply"), "{}", err.message);
     let err = engine
-        .start_generation(request(None, "", Action::Regenerate(MessageId("nope".into()))))
+        .start_generation(request(
+            None,
+            "",
+            Action::Regenerate(MessageId("nope".into())),
+        ))
         .await
         .err()
         .unwrap();
@@ -152,7 +125,7 @@ async fn regenerating_adds_a_swipe_from_the_history_before_the_reply() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stopped_reply_is_continued_where_it_ends() {
     let dir = tempfile::tempdir().unwrap();
-    let engine = engine(&dir);
+    let engine = common::engine(&dir, Duration::from_secs(5));
     let server = FakeServer::start(FakeOptions {
         scenario: Scenario::Slow,
         slow_delay: Duration::from_millis(20),
@@ -188,7 +161,10 @@ async fn a_stopped_reply_is_continued_where_it_ends() {
     let ChatEvent::Started { text, .. } = &events[0] else {
         panic!("{events:?}")
     };
-    assert_eq!(text, &partial.content, "the window gets the text it continues");
+    assert_eq!(
+        text, &partial.content,
+        "the window gets the text it continues"
+    );
     let body = last_post(&server).json().unwrap();
     let sent = body["messages"].as_array().unwrap();
     assert_eq!(sent.last().unwrap()["role"], "assistant");
@@ -203,7 +179,7 @@ async fn a_stopped_reply_is_continued_where_it_ends() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn text_completion_continues_inside_the_open_reply() {
     let dir = tempfile::tempdir().unwrap();
-    let engine = engine(&dir);
+    let engine = common::engine(&dir, Duration::from_secs(5));
     let server = FakeServer::start(FakeOptions {
         family: Family::Kobold,
         ..FakeOptions::default()
@@ -216,7 +192,11 @@ async fn text_completion_continues_inside_the_open_reply() {
     let (chat, _) = run(&engine, request(None, "Hi", Action::Send)).await;
     let reply = engine.messages(&chat).await.unwrap()[1].clone();
     engine.edit_message(&reply.id, "Once upon").await.unwrap();
-    run(&engine, request(None, "", Action::Continue(reply.id.clone()))).await;
+    run(
+        &engine,
+        request(None, "", Action::Continue(reply.id.clone())),
+    )
+    .await;
     let prompt = last_post(&server).json().unwrap()["prompt"]
         .as_str()
         .unwrap()

@@ -3,32 +3,19 @@
 //! out (oldest first, never the system prompt) and the person is told.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::Arc;
+mod common;
+
+use common::{last_post, run};
+
 use std::time::Duration;
 
-use switchboard_core::engine::{ConnectionSpec, Engine, EngineConfig, GenerationRequest};
-use switchboard_core::http::HttpConfig;
+use switchboard_core::engine::{ConnectionSpec, GenerationRequest};
 use switchboard_core::model::{ChatEvent, ChatId, ChatMessage, GenParams, Role, StopReason};
 use switchboard_core::prompt::instruct::{InstructSettings, TemplateKind};
 use switchboard_core::provider::ApiType;
-use switchboard_core::secrets::MemoryStore;
 use switchboard_core::store::Profile;
 use switchboard_core::ProviderKind;
-use switchboard_fakes::{Dialect, FakeOptions, FakeServer, Family, KoboldServer, RecordedRequest};
-use tempfile::TempDir;
-
-fn engine(dir: &TempDir) -> Engine {
-    Engine::open(EngineConfig {
-        data_dir: dir.path().to_path_buf(),
-        http: HttpConfig {
-            idle_timeout: Duration::from_secs(5),
-            ..HttpConfig::default()
-        },
-        secret_store: Arc::new(MemoryStore::new()),
-        keychain_timeout: Duration::from_secs(5),
-    })
-    .unwrap()
-}
+use switchboard_fakes::{Dialect, FakeOptions, FakeServer, Family, KoboldServer};
 
 fn ask(profile: &str, chat: Option<ChatId>, input: &str) -> GenerationRequest {
     GenerationRequest {
@@ -43,19 +30,6 @@ fn ask(profile: &str, chat: Option<ChatId>, input: &str) -> GenerationRequest {
     }
 }
 
-async fn run(engine: &Engine, request: GenerationRequest) -> (ChatId, Vec<ChatEvent>) {
-    let generation = engine.start_generation(request).await.unwrap();
-    let mut events = Vec::new();
-    let mut rx = generation.events;
-    while let Some(event) = tokio::time::timeout(Duration::from_secs(10), rx.recv())
-        .await
-        .unwrap()
-    {
-        events.push(event);
-    }
-    (generation.chat_id, events)
-}
-
 fn deltas(events: &[ChatEvent]) -> Vec<String> {
     events
         .iter()
@@ -66,21 +40,12 @@ fn deltas(events: &[ChatEvent]) -> Vec<String> {
         .collect()
 }
 
-fn last_post(server: &FakeServer) -> RecordedRequest {
-    server
-        .requests()
-        .into_iter()
-        .rev()
-        .find(|r| r.method == "POST")
-        .expect("a generation request")
-}
-
 const REPLY_WITH_STOP: &str = "Red is a colour.<|im_end|>\n<|im_start|>user\nand more";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_template_shapes_the_prompt_and_stop_strings_are_cut_while_streaming() {
     let dir = tempfile::tempdir().unwrap();
-    let engine = engine(&dir);
+    let engine = common::engine(&dir, Duration::from_secs(5));
     // An OpenAI-compatible text route that ignores `stop`, so the reply carries the stop
     // string split over several chunks.
     let server = FakeServer::start(FakeOptions {
@@ -156,7 +121,7 @@ async fn the_template_shapes_the_prompt_and_stop_strings_are_cut_while_streaming
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn history_that_does_not_fit_is_left_out_and_the_person_is_told() {
     let dir = tempfile::tempdir().unwrap();
-    let engine = engine(&dir);
+    let engine = common::engine(&dir, Duration::from_secs(5));
     let server = FakeServer::start(FakeOptions {
         family: Family::Kobold,
         kobold: KoboldServer::KoboldCpp,
@@ -234,7 +199,7 @@ async fn history_that_does_not_fit_is_left_out_and_the_person_is_told() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edited_template_is_used_as_saved() {
     let dir = tempfile::tempdir().unwrap();
-    let engine = engine(&dir);
+    let engine = common::engine(&dir, Duration::from_secs(5));
     let server = FakeServer::start(FakeOptions {
         family: Family::Kobold,
         kobold: KoboldServer::United,
@@ -277,17 +242,7 @@ async fn stop_reaches_the_server_before_the_reply_is_closed() {
     use switchboard_fakes::Scenario;
     for family in [Family::Kobold, Family::Horde] {
         let dir = tempfile::tempdir().unwrap();
-        let engine = Engine::open(EngineConfig {
-            data_dir: dir.path().to_path_buf(),
-            http: HttpConfig {
-                idle_timeout: Duration::from_secs(5),
-                poll_interval: Duration::from_millis(5),
-                ..HttpConfig::default()
-            },
-            secret_store: Arc::new(MemoryStore::new()),
-            keychain_timeout: Duration::from_secs(5),
-        })
-        .unwrap();
+        let engine = common::engine(&dir, Duration::from_secs(5));
         let server = FakeServer::start(FakeOptions {
             family,
             scenario: Scenario::Slow,
@@ -342,7 +297,7 @@ async fn stop_reaches_the_server_before_the_reply_is_closed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_backends_token_count_corrects_the_estimate() {
     let dir = tempfile::tempdir().unwrap();
-    let engine = engine(&dir);
+    let engine = common::engine(&dir, Duration::from_secs(5));
     let server = FakeServer::start(FakeOptions {
         family: Family::Kobold,
         ..FakeOptions::default()

@@ -111,3 +111,48 @@ pub fn assert_reply(outcome: &Outcome, text: &str, reason: StopReason, label: &s
     assert_eq!(outcome.done, Some(reason), "{label}");
     assert_eq!(outcome.events_after_end, 0, "{label}: events after the end");
 }
+
+/// An engine over a fresh database in `dir`, keys in memory, fast polling.
+pub fn engine(dir: &tempfile::TempDir, idle: Duration) -> switchboard_core::Engine {
+    switchboard_core::Engine::open(switchboard_core::EngineConfig {
+        data_dir: dir.path().to_path_buf(),
+        http: HttpConfig {
+            idle_timeout: idle,
+            poll_interval: Duration::from_millis(5),
+            ..HttpConfig::default()
+        },
+        secret_store: std::sync::Arc::new(switchboard_core::secrets::MemoryStore::new()),
+        keychain_timeout: Duration::from_secs(5),
+    })
+    .unwrap()
+}
+
+/// Starts a generation and collects its events until the channel closes.
+pub async fn run(
+    engine: &switchboard_core::Engine,
+    request: switchboard_core::GenerationRequest,
+) -> (
+    switchboard_core::model::ChatId,
+    Vec<switchboard_core::model::ChatEvent>,
+) {
+    let generation = engine.start_generation(request).await.unwrap();
+    let mut rx = generation.events;
+    let mut events = Vec::new();
+    while let Some(event) = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .unwrap()
+    {
+        events.push(event);
+    }
+    (generation.chat_id, events)
+}
+
+/// The last POST the fake received.
+pub fn last_post(server: &switchboard_fakes::FakeServer) -> switchboard_fakes::RecordedRequest {
+    server
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.method == "POST")
+        .expect("a generation request")
+}
