@@ -32,7 +32,7 @@ use crate::provider::{
     WireRequest,
 };
 use crate::secrets::{SecretStore, Secrets};
-use crate::store::{Chat, Profile, SearchHit, Store, StoredMessage};
+use crate::store::{AppSettings, Chat, Profile, SearchHit, Store, StoredMessage};
 use crate::transfer::ChatArchive;
 
 /// How long deltas are held back to be sent together.
@@ -286,6 +286,55 @@ impl Engine {
         self.blocking(move |store| store.insert_profile(&saved))
             .await?;
         Ok((profile, normal.changes))
+    }
+
+    /// A copy of a profile (its key too) named "NAME copy" (or "NAME copy 2", …).
+    pub async fn duplicate_profile(&self, name_or_id: &str) -> Result<Profile> {
+        let original = self.profile(name_or_id).await?;
+        let taken: Vec<String> = self
+            .profiles()
+            .await?
+            .into_iter()
+            .map(|p| p.profile.name.to_lowercase())
+            .collect();
+        let base = format!("{} copy", original.name);
+        let mut name = base.clone();
+        let mut n = 2;
+        while taken.contains(&name.to_lowercase()) {
+            name = format!("{base} {n}");
+            n += 1;
+        }
+        let mut copy = Profile::new(name, original.source, original.url.clone());
+        let (id, created, updated) = (copy.id.clone(), copy.created_at, copy.updated_at);
+        copy = Profile {
+            id,
+            name: copy.name,
+            created_at: created,
+            updated_at: updated,
+            ..original.clone()
+        };
+        let (copy, _) = self.add_profile(copy).await?;
+        let original_id = original.id.clone();
+        if self
+            .blocking(move |store| store.key_saved(&original_id))
+            .await?
+        {
+            if let Some(key) = self.secrets.get(&original.id).await? {
+                self.set_key(copy.id.as_str(), key).await?;
+            }
+        }
+        Ok(copy)
+    }
+
+    /// The app's settings.
+    pub async fn settings(&self) -> Result<AppSettings> {
+        self.blocking(Store::settings).await
+    }
+
+    /// Saves the app's settings.
+    pub async fn save_settings(&self, settings: AppSettings) -> Result<()> {
+        self.blocking(move |store| store.save_settings(&settings))
+            .await
     }
 
     /// Saves changes to a profile (the URL is normalised again).
@@ -648,7 +697,8 @@ impl Engine {
     /// Pins or unpins a chat.
     pub async fn pin_chat(&self, id: &ChatId, pinned: bool) -> Result<()> {
         let id = id.clone();
-        self.blocking(move |store| store.pin_chat(&id, pinned)).await
+        self.blocking(move |store| store.pin_chat(&id, pinned))
+            .await
     }
 
     /// Deletes a chat (undoable with [`restore_chat`](Self::restore_chat) while this runs).

@@ -209,3 +209,50 @@ async fn text_completion_continues_inside_the_open_reply() {
     assert_eq!(messages[1].content, format!("Once upon{REPLY_TEXT}"));
     assert_eq!(messages[1].role, Role::Assistant);
 }
+
+/// A duplicated profile has every setting and the key of the original, under a new name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_duplicated_profile_keeps_its_settings_and_key() {
+    use secrecy::{ExposeSecret, SecretString};
+    use switchboard_core::store::AppSettings;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = common::engine(&dir, Duration::from_secs(5));
+    let mut profile = Profile::new("work", ProviderKind::OpenAi, "https://api.openai.com/v1");
+    profile.model = Some("gpt-x".into());
+    profile.params.temperature = Some(0.2);
+    profile.system_prompt = Some("Be brief.".into());
+    engine.add_profile(profile).await.unwrap();
+    engine
+        .set_key("work", SecretString::from("sk-dup-1"))
+        .await
+        .unwrap();
+    let copy = engine.duplicate_profile("work").await.unwrap();
+    assert_eq!(copy.name, "work copy");
+    assert_eq!(copy.model.as_deref(), Some("gpt-x"));
+    assert_eq!(copy.params.temperature, Some(0.2));
+    assert_eq!(copy.system_prompt.as_deref(), Some("Be brief."));
+    assert!(engine.has_key("work copy").await.unwrap());
+    let resolved = engine
+        .resolve(&ConnectionSpec::Profile("work copy".into()))
+        .await
+        .unwrap();
+    assert_eq!(resolved.connection.key.unwrap().expose_secret(), "sk-dup-1");
+    assert_eq!(
+        engine.duplicate_profile("work").await.unwrap().name,
+        "work copy 2"
+    );
+    assert_ne!(copy.id, engine.profile("work").await.unwrap().id);
+
+    // The app's settings: auto-connect on by default, saved when changed.
+    assert_eq!(engine.settings().await.unwrap(), AppSettings::default());
+    assert!(engine.settings().await.unwrap().auto_connect);
+    engine
+        .save_settings(AppSettings {
+            auto_connect: false,
+        })
+        .await
+        .unwrap();
+    drop(engine);
+    let again = common::engine(&dir, Duration::from_secs(5));
+    assert!(!again.settings().await.unwrap().auto_connect);
+}

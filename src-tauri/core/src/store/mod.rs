@@ -87,8 +87,8 @@ const MIGRATIONS: &[M<'static>] = &[
          UPDATE profiles SET api = 'chatCompletion' WHERE source IN ('ooba', 'mancer');",
     ),
     // 4: chats that last — pinned and deleted (kept for undo) chats, swipes (the versions of a
-    // message other than the one shown), speaker names and fields kept from imports, and
-    // full-text search over messages (trigram: substrings in any script).
+    // message other than the one shown), speaker names and fields kept from imports, full-text
+    // search over messages (trigram: substrings in any script), and the app's settings.
     M::up(
         "ALTER TABLE chats ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
          ALTER TABLE chats ADD COLUMN deleted_at INTEGER;
@@ -124,7 +124,8 @@ const MIGRATIONS: &[M<'static>] = &[
                  VALUES ('delete', old.rowid, old.content);
              INSERT INTO messages_fts(rowid, content) VALUES (new.rowid, new.content);
          END;
-         INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');",
+         INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');
+         CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
     ),
 ];
 
@@ -528,6 +529,47 @@ impl Store {
             .conn()
             .execute("DELETE FROM profiles WHERE id = ?1", [id.as_str()])?
             > 0)
+    }
+}
+
+/// The app's settings, kept with the data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase", default)]
+pub struct AppSettings {
+    /// Connect to the profile used last when the app starts.
+    pub auto_connect: bool,
+}
+
+impl Default for AppSettings {
+    fn default() -> Self {
+        AppSettings { auto_connect: true }
+    }
+}
+
+impl Store {
+    /// The app's settings (defaults for what was never set).
+    pub fn settings(&self) -> Result<AppSettings> {
+        let value: Option<String> = self
+            .conn()
+            .query_row("SELECT value FROM settings WHERE key = 'app'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        match value {
+            Some(text) => from_json(&text),
+            None => Ok(AppSettings::default()),
+        }
+    }
+
+    /// Saves the app's settings.
+    pub fn save_settings(&self, settings: &AppSettings) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO settings (key, value) VALUES ('app', ?1)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [to_json(settings)?],
+        )?;
+        Ok(())
     }
 }
 
