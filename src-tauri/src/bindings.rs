@@ -4,7 +4,7 @@
 use specta_typescript::Typescript;
 use tauri_specta::{collect_commands, collect_events};
 
-use crate::commands::{chat, connect, profiles, secrets};
+use crate::commands::{chat, chats, connect, messages, profiles, secrets};
 use crate::shell::{ConnectionChanged, ProfilesChanged, TrayAction};
 
 /// Where the generated bindings live.
@@ -29,10 +29,22 @@ pub fn builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
             connect::app_state,
             chat::list_chats,
             chat::load_chat,
+            chat::load_messages,
             chat::start_generation,
+            chat::regenerate,
+            chat::continue_reply,
             chat::preview_request,
             chat::cancel_generation,
             chat::open_external,
+            messages::select_swipe,
+            messages::edit_message,
+            messages::delete_message,
+            chats::rename_chat,
+            chats::pin_chat,
+            chats::delete_chat,
+            chats::restore_chat,
+            chats::branch_chat,
+            chats::search_chats,
         ])
         .events(collect_events![
             ConnectionChanged,

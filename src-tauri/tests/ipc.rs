@@ -283,3 +283,162 @@ async fn profiles_are_validated_and_renames_reach_the_connection() {
     assert_eq!(shell.connection().state, ConnectionState::Idle);
     assert!(shell.engine().profiles().await.unwrap().is_empty());
 }
+
+/// The events of one generation the shell forwards, up to the terminal one.
+async fn collect(
+    start: impl std::future::Future<
+        Output = switchboard_core::Result<switchboard_lib::commands::chat::GenerationStarted>,
+    >,
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<ChatEvent>,
+) -> (
+    switchboard_lib::commands::chat::GenerationStarted,
+    Vec<ChatEvent>,
+) {
+    let started = start.await.unwrap();
+    let mut events = Vec::new();
+    while let Some(event) = tokio::time::timeout(Duration::from_secs(20), rx.recv())
+        .await
+        .unwrap()
+    {
+        let terminal = event.is_terminal();
+        events.push(event);
+        if terminal {
+            break;
+        }
+    }
+    (started, events)
+}
+
+fn channel() -> (
+    Channel<ChatEvent>,
+    tokio::sync::mpsc::UnboundedReceiver<ChatEvent>,
+) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let channel = Channel::new(move |body| {
+        let InvokeResponseBody::Json(json) = body else {
+            panic!("generation events are JSON")
+        };
+        let _ = tx.send(serde_json::from_str(&json).unwrap());
+        Ok(())
+    });
+    (channel, rx)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_get_new_versions_and_more_text_and_long_chats_load_by_page() {
+    use switchboard_core::engine::Action;
+    use switchboard_core::store::PAGE_SIZE;
+    use switchboard_core::{MessageId, Role};
+
+    let server = FakeServer::start(FakeOptions::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let wire = Wire::default();
+    let shell = shell(&dir, &wire);
+    let saved = shell
+        .save_profile(draft("Versions", server.base_url()))
+        .await
+        .unwrap();
+    let id = saved.profile.profile.id.0.clone();
+    shell.connect(&id).await.unwrap();
+
+    let events = generate(&shell, &wire, &id, None, None).await;
+    let Some(ChatEvent::Started {
+        chat_id,
+        message_id,
+        text,
+        swipe_index: 0,
+        swipe_count: 1,
+        ..
+    }) = events.first().cloned()
+    else {
+        panic!("{events:?}")
+    };
+    assert_eq!(text, "");
+
+    // A new version: the `started` event says which one, and starts from nothing.
+    let (tx, mut rx) = channel();
+    let (started, events) = collect(
+        shell.start_action(id.clone(), Action::Regenerate(message_id.clone()), tx),
+        &mut rx,
+    )
+    .await;
+    assert_eq!(started.user_message_id, None);
+    assert_eq!(started.chat_id, chat_id.0);
+    assert!(
+        matches!(
+            &events[0],
+            ChatEvent::Started { text, swipe_index: 1, swipe_count: 2, message_id: m, .. }
+                if text.is_empty() && *m == message_id
+        ),
+        "{events:?}"
+    );
+    assert!(matches!(events.last(), Some(ChatEvent::Finished { .. })));
+
+    // More of it: the `started` event carries the text so far, the deltas follow it.
+    let (tx, mut rx) = channel();
+    let (_, events) = collect(
+        shell.start_action(id.clone(), Action::Continue(message_id.clone()), tx),
+        &mut rx,
+    )
+    .await;
+    assert!(
+        matches!(&events[0], ChatEvent::Started { text, swipe_index: 1, .. } if text == REPLY_TEXT),
+        "{events:?}"
+    );
+    let view = shell.load_chat(chat_id.0.clone()).await.unwrap();
+    assert_eq!(view.messages.len(), 2);
+    assert_eq!(
+        view.messages[1].content,
+        format!("{REPLY_TEXT}{REPLY_TEXT}")
+    );
+    assert!(!view.has_older);
+    let missing = shell
+        .start_action(
+            id.clone(),
+            Action::Continue(MessageId("no-such-message".into())),
+            channel().0,
+        )
+        .await
+        .unwrap_err();
+    assert!(!missing.message.is_empty());
+
+    // A long chat: the latest page first, then the pages before it, oldest first.
+    let store = shell.engine().store();
+    let long = store.create_chat("Long", None, None).unwrap();
+    let total = PAGE_SIZE * 2 + 30;
+    for n in 0..total {
+        let role = if n % 2 == 0 {
+            Role::User
+        } else {
+            Role::Assistant
+        };
+        store
+            .append_message(&long.id, role, &format!("message {n}"))
+            .unwrap();
+    }
+    let view = shell.load_chat(long.id.0.clone()).await.unwrap();
+    assert_eq!(view.chat.message_count, i64::try_from(total).unwrap());
+    assert_eq!(view.messages.len(), PAGE_SIZE);
+    assert!(view.has_older);
+    assert_eq!(
+        view.messages.last().unwrap().content,
+        format!("message {}", total - 1)
+    );
+    let mut before = u32::try_from(view.messages[0].seq).unwrap();
+    let mut seen = view.messages.len();
+    loop {
+        let page = shell
+            .load_messages(long.id.0.clone(), before)
+            .await
+            .unwrap();
+        if page.is_empty() {
+            break;
+        }
+        assert!(page.windows(2).all(|w| w[0].seq < w[1].seq));
+        assert!(i64::from(before) > page.last().unwrap().seq);
+        seen += page.len();
+        before = u32::try_from(page[0].seq).unwrap();
+    }
+    assert_eq!(seen, total);
+    assert_eq!(before, 0);
+}

@@ -72,6 +72,29 @@ fn bound_commands() -> BTreeSet<String> {
         .collect()
 }
 
+/// The chat once no reply in it is streaming any more.
+fn settled(window: &mut Window, chat_id: &str) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let view = window
+            .invoke("load_chat", json!({ "chatId": chat_id }))
+            .unwrap();
+        let streaming = view["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["state"] == "streaming");
+        if !streaming {
+            return view;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the reply never ended: {view}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 fn assert_ipc_error(error: &Value, kind: &str) {
     let object = error
         .as_object()
@@ -218,6 +241,7 @@ fn every_bound_command_is_wired_and_errors_have_the_ipc_shape() {
             .unwrap_err(),
         "invalidRequest",
     );
+    history_commands(&mut window, &id);
     assert_eq!(
         window
             .invoke(
@@ -258,10 +282,185 @@ fn every_bound_command_is_wired_and_errors_have_the_ipc_shape() {
     );
 
     let bound = bound_commands();
-    assert!(bound.len() >= 16, "{bound:?}");
+    assert!(bound.len() >= 28, "{bound:?}");
     let untested: Vec<_> = bound.difference(&window.invoked).collect();
     assert!(
         untested.is_empty(),
         "commands in the bindings without a wiring check: {untested:?}"
     );
+}
+
+/// A conversation as the window works on it: pages, new versions of a reply and more of one,
+/// swipes, edits, branches, the chat list's rename, pin, delete and restore, and search.
+fn history_commands(window: &mut Window, profile_id: &str) {
+    let first =
+        json!({"profileId": profile_id, "chatId": null, "input": "hello wiring", "model": null});
+    let started = window
+        .invoke(
+            "start_generation",
+            json!({"request": first, "onEvent": "__CHANNEL__:11"}),
+        )
+        .unwrap();
+    let chat_id = started["chatId"].as_str().unwrap().to_string();
+    let user_id = started["userMessageId"].as_str().unwrap().to_string();
+    let view = settled(window, &chat_id);
+    assert_eq!(view["hasOlder"], false, "{view}");
+    assert_eq!(view["chat"]["messageCount"], 2, "{view}");
+    let reply = view["messages"][1].clone();
+    let reply_id = reply["id"].as_str().unwrap().to_string();
+    assert_eq!(reply["state"], "complete", "{reply}");
+    assert_eq!(reply["swipeCount"], 1, "{reply}");
+
+    let older = window
+        .invoke(
+            "load_messages",
+            json!({"chatId": chat_id, "beforeSeq": reply["seq"]}),
+        )
+        .unwrap();
+    assert_eq!(older.as_array().unwrap().len(), 1, "{older}");
+    assert_eq!(older[0]["id"], user_id.as_str());
+    assert_ipc_error(
+        &window
+            .invoke(
+                "load_messages",
+                json!({"chatId": "no-such-chat", "beforeSeq": 5}),
+            )
+            .unwrap_err(),
+        "invalidRequest",
+    );
+
+    // A new version of the reply: nothing is sent, the first version stays as a swipe.
+    let again = window
+        .invoke(
+            "regenerate",
+            json!({"profileId": profile_id, "messageId": reply_id, "onEvent": "__CHANNEL__:12"}),
+        )
+        .unwrap();
+    assert_eq!(again["chatId"], chat_id.as_str());
+    assert_eq!(again["userMessageId"], Value::Null);
+    let view = settled(window, &chat_id);
+    assert_eq!(view["messages"].as_array().unwrap().len(), 2, "{view}");
+    assert_eq!(view["messages"][1]["swipeCount"], 2, "{view}");
+    assert_eq!(view["messages"][1]["swipeIndex"], 1, "{view}");
+    assert_ipc_error(
+        &window
+            .invoke(
+                "regenerate",
+                json!({"profileId": profile_id, "messageId": user_id, "onEvent": "__CHANNEL__:13"}),
+            )
+            .unwrap_err(),
+        "invalidRequest",
+    );
+    let shown = window
+        .invoke("select_swipe", json!({"messageId": reply_id, "index": 0}))
+        .unwrap();
+    assert_eq!(shown["swipeIndex"], 0, "{shown}");
+    assert_eq!(shown["content"], reply["content"], "{shown}");
+    assert_ipc_error(
+        &window
+            .invoke("select_swipe", json!({"messageId": reply_id, "index": 7}))
+            .unwrap_err(),
+        "invalidRequest",
+    );
+
+    // More of the reply: its text so far stays in front.
+    window
+        .invoke(
+            "continue_reply",
+            json!({"profileId": profile_id, "messageId": reply_id, "onEvent": "__CHANNEL__:14"}),
+        )
+        .unwrap();
+    let view = settled(window, &chat_id);
+    let continued = view["messages"][1]["content"].as_str().unwrap();
+    let before = reply["content"].as_str().unwrap();
+    assert!(
+        continued.starts_with(before) && continued.len() > before.len(),
+        "{view}"
+    );
+
+    let edited = window
+        .invoke(
+            "edit_message",
+            json!({"messageId": user_id, "content": "hello again, wiring"}),
+        )
+        .unwrap();
+    assert_eq!(edited["content"], "hello again, wiring");
+
+    let branch = window
+        .invoke(
+            "branch_chat",
+            json!({"chatId": chat_id, "messageId": user_id}),
+        )
+        .unwrap();
+    let branch_id = branch["id"].as_str().unwrap().to_string();
+    assert_ne!(branch_id, chat_id);
+    assert_eq!(branch["messageCount"], 1, "{branch}");
+    let renamed = window
+        .invoke(
+            "rename_chat",
+            json!({"chatId": branch_id, "title": "Branched off"}),
+        )
+        .unwrap();
+    assert_eq!(renamed["title"], "Branched off");
+    assert_ipc_error(
+        &window
+            .invoke("rename_chat", json!({"chatId": branch_id, "title": "  "}))
+            .unwrap_err(),
+        "invalidRequest",
+    );
+    let pinned = window
+        .invoke("pin_chat", json!({"chatId": branch_id, "pinned": true}))
+        .unwrap();
+    assert_eq!(pinned["pinned"], true);
+    let chats = window.invoke("list_chats", json!({})).unwrap();
+    assert_eq!(chats[0]["id"], branch_id.as_str(), "{chats}");
+
+    let hits = window
+        .invoke("search_chats", json!({"query": "AGAIN"}))
+        .unwrap();
+    let hits = hits.as_array().unwrap();
+    assert_eq!(hits.len(), 2, "{hits:?}");
+    assert!(hits
+        .iter()
+        .all(|h| h["snippet"].as_str().unwrap().contains("[again]")));
+    assert!(hits.iter().all(|h| h["messageId"].is_string()));
+
+    assert_eq!(
+        window
+            .invoke("delete_message", json!({"messageId": reply_id}))
+            .unwrap(),
+        true
+    );
+    assert_eq!(
+        window
+            .invoke("delete_message", json!({"messageId": reply_id}))
+            .unwrap(),
+        false
+    );
+    assert_eq!(
+        window
+            .invoke("delete_chat", json!({"chatId": branch_id}))
+            .unwrap(),
+        true
+    );
+    let chats = window.invoke("list_chats", json!({})).unwrap();
+    assert!(chats
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["id"] != branch_id.as_str()));
+    assert_eq!(
+        window
+            .invoke("restore_chat", json!({"chatId": branch_id}))
+            .unwrap(),
+        true
+    );
+    assert_eq!(
+        window
+            .invoke("restore_chat", json!({"chatId": branch_id}))
+            .unwrap(),
+        false
+    );
+    let chats = window.invoke("list_chats", json!({})).unwrap();
+    assert_eq!(chats.as_array().unwrap().len(), 2, "{chats}");
 }

@@ -39,13 +39,28 @@ export const commands = {
 	appState: () => __TAURI_INVOKE<AppState_Serialize>("app_state"),
 	/**  Every chat, most recent first. */
 	listChats: () => typedError<Chat_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("list_chats")),
-	/**  One chat with its messages. */
+	/**  One chat with its latest page of messages. */
 	loadChat: (chatId: string) => typedError<ChatView_Serialize, IpcError_Serialize>(__TAURI_INVOKE("load_chat", { chatId })),
+	/**
+	 *  The page of a chat's messages before `before_seq` (a message's `seq`), oldest first; empty
+	 *  when there are none.
+	 */
+	loadMessages: (chatId: string, beforeSeq: number) => typedError<StoredMessage_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("load_messages", { chatId, beforeSeq })),
 	/**
 	 *  Saves the user's message and starts the reply; its events arrive on `on_event`, ending with
 	 *  exactly one of `finished`, `failed` or `cancelled`.
 	 */
-	startGeneration: (request: StartGeneration_Deserialize, onEvent: Channel<ChatEvent_Deserialize>) => typedError<GenerationStarted, IpcError_Serialize>(__TAURI_INVOKE("start_generation", { request, onEvent })),
+	startGeneration: (request: StartGeneration_Deserialize, onEvent: Channel<ChatEvent_Deserialize>) => typedError<GenerationStarted_Serialize, IpcError_Serialize>(__TAURI_INVOKE("start_generation", { request, onEvent })),
+	/**
+	 *  Writes a new version (swipe) of the reply `message_id` from the history before it; the
+	 *  versions before stay. Its events arrive on `on_event` as for `start_generation`.
+	 */
+	regenerate: (profileId: string, messageId: string, onEvent: Channel<ChatEvent_Deserialize>) => typedError<GenerationStarted_Serialize, IpcError_Serialize>(__TAURI_INVOKE("regenerate", { profileId, messageId, onEvent })),
+	/**
+	 *  Continues the reply `message_id` where it ends (one that was stopped, interrupted or cut
+	 *  off). The `started` event carries its text so far; the deltas follow it.
+	 */
+	continueReply: (profileId: string, messageId: string, onEvent: Channel<ChatEvent_Deserialize>) => typedError<GenerationStarted_Serialize, IpcError_Serialize>(__TAURI_INVOKE("continue_reply", { profileId, messageId, onEvent })),
 	/**
 	 *  What sending `request` would put on the wire, after post-processing. Sends and saves
 	 *  nothing.
@@ -58,6 +73,33 @@ export const commands = {
 	 *  itself never navigates away.
 	 */
 	openExternal: (url: string) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("open_external", { url })),
+	/**  Shows version `index` (from 0) of a message; returns the message as it is now. */
+	selectSwipe: (messageId: string, index: number) => typedError<StoredMessage_Serialize, IpcError_Serialize>(__TAURI_INVOKE("select_swipe", { messageId, index })),
+	/**  Replaces the text of a message (the version shown); returns the message as saved. */
+	editMessage: (messageId: string, content: string) => typedError<StoredMessage_Serialize, IpcError_Serialize>(__TAURI_INVOKE("edit_message", { messageId, content })),
+	/**  Deletes a message with all its versions. False when there was no such message. */
+	deleteMessage: (messageId: string) => typedError<boolean, IpcError_Serialize>(__TAURI_INVOKE("delete_message", { messageId })),
+	/**  Renames a chat; returns it as saved. */
+	renameChat: (chatId: string, title: string) => typedError<Chat_Serialize, IpcError_Serialize>(__TAURI_INVOKE("rename_chat", { chatId, title })),
+	/**  Pins a chat to the top of the list, or unpins it; returns it as saved. */
+	pinChat: (chatId: string, pinned: boolean) => typedError<Chat_Serialize, IpcError_Serialize>(__TAURI_INVOKE("pin_chat", { chatId, pinned })),
+	/**
+	 *  Deletes a chat; `restore_chat` brings it back until the app quits. False when there was
+	 *  no such chat.
+	 */
+	deleteChat: (chatId: string) => typedError<boolean, IpcError_Serialize>(__TAURI_INVOKE("delete_chat", { chatId })),
+	/**  Brings back a deleted chat. False when there was none to bring back. */
+	restoreChat: (chatId: string) => typedError<boolean, IpcError_Serialize>(__TAURI_INVOKE("restore_chat", { chatId })),
+	/**
+	 *  A new chat with the history of `chat_id` up to and including `message_id`, every version
+	 *  of each message kept.
+	 */
+	branchChat: (chatId: string, messageId: string) => typedError<Chat_Serialize, IpcError_Serialize>(__TAURI_INVOKE("branch_chat", { chatId, messageId })),
+	/**
+	 *  Chats whose title or messages contain `query` (case-insensitive), most recent first. The
+	 *  snippet marks the match with `[` and `]`.
+	 */
+	searchChats: (query: string) => typedError<SearchHit_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("search_chats", { query })),
 };
 
 /** Events */
@@ -290,23 +332,27 @@ messageId: MessageId };
 /**  Identifies a chat. */
 export type ChatId = string;
 
-/**  A chat with its messages. */
+/**  A chat with its latest page of messages. */
 export type ChatView = ChatView_Serialize | ChatView_Deserialize;
 
-/**  A chat with its messages. */
+/**  A chat with its latest page of messages. */
 export type ChatView_Deserialize = {
 	/**  The chat. */
 	chat: Chat_Deserialize,
-	/**  Its messages, oldest first. */
+	/**  Its latest messages (at most a page), oldest first. */
 	messages: StoredMessage_Deserialize[],
+	/**  Older messages exist: `loadMessages` with the first message's `seq` fetches them. */
+	hasOlder: boolean,
 };
 
-/**  A chat with its messages. */
+/**  A chat with its latest page of messages. */
 export type ChatView_Serialize = {
 	/**  The chat. */
 	chat: Chat_Serialize,
-	/**  Its messages, oldest first. */
+	/**  Its latest messages (at most a page), oldest first. */
 	messages: StoredMessage_Serialize[],
+	/**  Older messages exist: `loadMessages` with the first message's `seq` fetches them. */
+	hasOlder: boolean,
 };
 
 /**  A conversation. */
@@ -584,13 +630,32 @@ export type GenParams_Serialize = {
 export type GenerationId = string;
 
 /**  A started generation. */
-export type GenerationStarted = {
+export type GenerationStarted = GenerationStarted_Serialize | GenerationStarted_Deserialize;
+
+/**  A started generation. */
+export type GenerationStarted_Deserialize = {
 	/**  For `cancelGeneration`. */
 	generationId: string,
 	/**  The chat (new or continued). */
 	chatId: string,
-	/**  The saved user message. */
-	userMessageId: string,
+	/**
+	 *  The saved user message; `null` when nothing was sent (a new version of a reply, or more
+	 *  of one).
+	 */
+	userMessageId?: string | null,
+};
+
+/**  A started generation. */
+export type GenerationStarted_Serialize = {
+	/**  For `cancelGeneration`. */
+	generationId: string,
+	/**  The chat (new or continued). */
+	chatId: string,
+	/**
+	 *  The saved user message; `null` when nothing was sent (a new version of a reply, or more
+	 *  of one).
+	 */
+	userMessageId: string | null,
 };
 
 /**  A profile's prompt format for text completion. */
@@ -1005,6 +1070,33 @@ export type SavedProfile_Serialize = {
 	profile: ProfileSummary_Serialize,
 	/**  What normalisation changed in the URL, in plain words. */
 	urlChanges: string[],
+};
+
+/**  Where a search matched. */
+export type SearchHit = SearchHit_Serialize | SearchHit_Deserialize;
+
+/**  Where a search matched. */
+export type SearchHit_Deserialize = {
+	/**  The chat. */
+	chatId: ChatId,
+	/**  Its title. */
+	chatTitle: string,
+	/**  The message that matched; `None` when the title did. */
+	messageId?: MessageId | null,
+	/**  The matching text with the match in `[` `]`, shortened around it. */
+	snippet: string,
+};
+
+/**  Where a search matched. */
+export type SearchHit_Serialize = {
+	/**  The chat. */
+	chatId: ChatId,
+	/**  Its title. */
+	chatTitle: string,
+	/**  The message that matched; `None` when the title did. */
+	messageId: MessageId | null,
+	/**  The matching text with the match in `[` `]`, shortened around it. */
+	snippet: string,
 };
 
 /**  The description of one source, as data. */

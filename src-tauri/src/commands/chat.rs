@@ -1,12 +1,15 @@
-//! Chats and generations. Replies stream over a per-generation channel; the command returns
-//! the generation id at once.
+//! Chats and generations: a chat's latest page of messages and the pages before it, and the
+//! three kinds of generation (a new message, a new version of a reply, more of a cut-off
+//! reply). Replies stream over a per-generation channel; the command returns the generation id
+//! at once.
 
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use switchboard_core::engine::Action;
-use switchboard_core::store::{Chat, StoredMessage};
+use switchboard_core::store::{Chat, StoredMessage, PAGE_SIZE};
 use switchboard_core::{
-    CancelReason, ChatEvent, ChatId, ConnectionSpec, GenParams, GenerationId, GenerationRequest,
+    CancelReason, ChatEvent, ChatId, ConnectionSpec, GenParams, Generation, GenerationId,
+    GenerationRequest, MessageId,
 };
 use tauri::ipc::Channel;
 use tauri::State;
@@ -14,14 +17,16 @@ use tauri::State;
 use super::IpcError;
 use crate::shell::{invalid, Shell};
 
-/// A chat with its messages.
+/// A chat with its latest page of messages.
 #[derive(Debug, Clone, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct ChatView {
     /// The chat.
     pub chat: Chat,
-    /// Its messages, oldest first.
+    /// Its latest messages (at most a page), oldest first.
     pub messages: Vec<StoredMessage>,
+    /// Older messages exist: `loadMessages` with the first message's `seq` fetches them.
+    pub has_older: bool,
 }
 
 /// What to send.
@@ -60,8 +65,9 @@ pub struct GenerationStarted {
     pub generation_id: String,
     /// The chat (new or continued).
     pub chat_id: String,
-    /// The saved user message.
-    pub user_message_id: String,
+    /// The saved user message; `null` when nothing was sent (a new version of a reply, or more
+    /// of one).
+    pub user_message_id: Option<String>,
 }
 
 /// Every chat, most recent first.
@@ -71,11 +77,23 @@ pub async fn list_chats(shell: State<'_, Shell>) -> Result<Vec<Chat>, IpcError> 
     shell.engine().chats().await
 }
 
-/// One chat with its messages.
+/// One chat with its latest page of messages.
 #[tauri::command]
 #[specta::specta]
 pub async fn load_chat(shell: State<'_, Shell>, chat_id: String) -> Result<ChatView, IpcError> {
     shell.load_chat(chat_id).await
+}
+
+/// The page of a chat's messages before `before_seq` (a message's `seq`), oldest first; empty
+/// when there are none.
+#[tauri::command]
+#[specta::specta]
+pub async fn load_messages(
+    shell: State<'_, Shell>,
+    chat_id: String,
+    before_seq: u32,
+) -> Result<Vec<StoredMessage>, IpcError> {
+    shell.load_messages(chat_id, before_seq).await
 }
 
 /// Saves the user's message and starts the reply; its events arrive on `on_event`, ending with
@@ -88,6 +106,44 @@ pub async fn start_generation(
     on_event: Channel<ChatEvent>,
 ) -> Result<GenerationStarted, IpcError> {
     shell.start_generation(request, on_event).await
+}
+
+/// Writes a new version (swipe) of the reply `message_id` from the history before it; the
+/// versions before stay. Its events arrive on `on_event` as for `start_generation`.
+#[tauri::command]
+#[specta::specta]
+pub async fn regenerate(
+    shell: State<'_, Shell>,
+    profile_id: String,
+    message_id: String,
+    on_event: Channel<ChatEvent>,
+) -> Result<GenerationStarted, IpcError> {
+    shell
+        .start_action(
+            profile_id,
+            Action::Regenerate(MessageId(message_id)),
+            on_event,
+        )
+        .await
+}
+
+/// Continues the reply `message_id` where it ends (one that was stopped, interrupted or cut
+/// off). The `started` event carries its text so far; the deltas follow it.
+#[tauri::command]
+#[specta::specta]
+pub async fn continue_reply(
+    shell: State<'_, Shell>,
+    profile_id: String,
+    message_id: String,
+    on_event: Channel<ChatEvent>,
+) -> Result<GenerationStarted, IpcError> {
+    shell
+        .start_action(
+            profile_id,
+            Action::Continue(MessageId(message_id)),
+            on_event,
+        )
+        .await
 }
 
 fn generation_request(request: StartGeneration) -> GenerationRequest {
@@ -118,16 +174,31 @@ impl Shell {
         })
     }
 
-    /// One chat with its messages.
+    /// One chat with its latest page of messages.
     pub async fn load_chat(&self, chat_id: String) -> Result<ChatView, IpcError> {
         let id = ChatId(chat_id);
         let engine = self.engine();
-        let chat = engine
-            .chat(&id)
-            .await?
-            .ok_or_else(|| invalid("That chat no longer exists."))?;
-        let messages = engine.messages(&id).await?;
-        Ok(ChatView { chat, messages })
+        let chat = existing_chat(self, &id).await?;
+        let messages = engine.messages_page(&id, None, PAGE_SIZE).await?;
+        let has_older = usize::try_from(chat.message_count).unwrap_or(0) > messages.len();
+        Ok(ChatView {
+            chat,
+            messages,
+            has_older,
+        })
+    }
+
+    /// The page of a chat's messages before `before_seq`, oldest first.
+    pub async fn load_messages(
+        &self,
+        chat_id: String,
+        before_seq: u32,
+    ) -> Result<Vec<StoredMessage>, IpcError> {
+        let id = ChatId(chat_id);
+        existing_chat(self, &id).await?;
+        self.engine()
+            .messages_page(&id, Some(i64::from(before_seq)), PAGE_SIZE)
+            .await
     }
 
     /// Saves the user's message and starts the reply, forwarding its events to `on_event`.
@@ -139,15 +210,42 @@ impl Shell {
         if request.input.trim().is_empty() {
             return Err(invalid("Type a message first."));
         }
+        let generation = self
+            .engine()
+            .start_generation(generation_request(request))
+            .await?;
+        Ok(self.forward(generation, on_event))
+    }
+
+    /// Starts a new version of a reply, or more of one, with `profile_id`'s connection and
+    /// model, forwarding its events to `on_event`.
+    pub async fn start_action(
+        &self,
+        profile_id: String,
+        action: Action,
+        on_event: Channel<ChatEvent>,
+    ) -> Result<GenerationStarted, IpcError> {
+        let request = GenerationRequest {
+            connection: ConnectionSpec::Profile(profile_id),
+            chat_id: None,
+            input: String::new(),
+            model: None,
+            system_prompt: None,
+            params: GenParams::default(),
+            stream: true,
+            action,
+        };
+        let generation = self.engine().start_generation(request).await?;
+        Ok(self.forward(generation, on_event))
+    }
+
+    /// Forwards a started generation's events to the window until the terminal one.
+    fn forward(&self, generation: Generation, on_event: Channel<ChatEvent>) -> GenerationStarted {
         let engine = self.engine().clone();
-        let generation = engine.start_generation(generation_request(request)).await?;
         let started = GenerationStarted {
             generation_id: generation.id.0.clone(),
             chat_id: generation.chat_id.0.clone(),
-            user_message_id: generation
-                .user_message_id
-                .map(|id| id.0)
-                .unwrap_or_default(),
+            user_message_id: generation.user_message_id.map(|id| id.0),
         };
         let id = generation.id;
         let mut events = generation.events;
@@ -161,8 +259,17 @@ impl Shell {
                 }
             }
         });
-        Ok(started)
+        started
     }
+}
+
+/// The chat `id`, or an error saying it is gone.
+pub(crate) async fn existing_chat(shell: &Shell, id: &ChatId) -> Result<Chat, IpcError> {
+    shell
+        .engine()
+        .chat(id)
+        .await?
+        .ok_or_else(|| invalid("That chat no longer exists."))
 }
 
 /// What sending `request` would put on the wire, after post-processing. Sends and saves

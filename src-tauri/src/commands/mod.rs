@@ -3,7 +3,9 @@
 //! `IpcError` in TypeScript.
 
 pub mod chat;
+pub mod chats;
 pub mod connect;
+pub mod messages;
 pub mod profiles;
 pub mod secrets;
 

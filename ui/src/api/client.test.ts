@@ -108,4 +108,62 @@ describe("tauriApi", () => {
     });
     await expect(tauriApi.detectServers()).rejects.toBeInstanceOf(AppError);
   });
+
+  it("writes a new version of a reply, or more of it, with a channel for its events", async () => {
+    const seen: [string, unknown][] = [];
+    mockIPC((cmd, args) => {
+      const { onEvent, ...rest } = args as { onEvent: { onmessage?: (event: unknown) => void } };
+      seen.push([cmd, rest]);
+      onEvent.onmessage?.({ type: "started", generationId: "g2", chatId: "c1", messageId: "m2", model: "x", text: "So far", swipeIndex: 1, swipeCount: 2 });
+      return { generationId: "g2", chatId: "c1", userMessageId: null };
+    });
+    const events: unknown[] = [];
+    const again = await tauriApi.regenerate("p1", "m2", (event) => events.push(event));
+    expect(again.userMessageId).toBeNull();
+    await tauriApi.continueReply("p1", "m2", (event) => events.push(event));
+    expect(seen).toEqual([
+      ["regenerate", { profileId: "p1", messageId: "m2" }],
+      ["continue_reply", { profileId: "p1", messageId: "m2" }],
+    ]);
+    expect(events).toHaveLength(2);
+  });
+
+  it("passes the arguments of the history commands as the shell names them", async () => {
+    const seen: [string, unknown][] = [];
+    mockIPC((cmd, args) => {
+      seen.push([cmd, args]);
+      return cmd === "search_chats" || cmd === "load_messages" ? [] : cmd.startsWith("delete") || cmd === "restore_chat" ? true : {};
+    });
+    await tauriApi.loadMessages("c1", 200);
+    await tauriApi.selectSwipe("m1", 2);
+    await tauriApi.editMessage("m1", "new text");
+    await tauriApi.deleteMessage("m1");
+    await tauriApi.branchChat("c1", "m1");
+    await tauriApi.renameChat("c1", "Title");
+    await tauriApi.pinChat("c1", true);
+    await tauriApi.deleteChat("c1");
+    await tauriApi.restoreChat("c1");
+    await tauriApi.searchChats("lantern");
+    expect(seen).toEqual([
+      ["load_messages", { chatId: "c1", beforeSeq: 200 }],
+      ["select_swipe", { messageId: "m1", index: 2 }],
+      ["edit_message", { messageId: "m1", content: "new text" }],
+      ["delete_message", { messageId: "m1" }],
+      ["branch_chat", { chatId: "c1", messageId: "m1" }],
+      ["rename_chat", { chatId: "c1", title: "Title" }],
+      ["pin_chat", { chatId: "c1", pinned: true }],
+      ["delete_chat", { chatId: "c1" }],
+      ["restore_chat", { chatId: "c1" }],
+      ["search_chats", { query: "lantern" }],
+    ]);
+  });
+
+  it("maps a refused swipe to an AppError", async () => {
+    mockIPC(() => {
+      throw { kind: "invalidRequest", message: "This message has 2 versions; there is no version 5." };
+    });
+    const error = await tauriApi.selectSwipe("m1", 4).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).kind).toBe("invalidRequest");
+  });
 });

@@ -27,8 +27,10 @@ import type {
   ProviderKind,
   RequestPreview,
   SavedProfile,
+  SearchHit,
   SourceInfo,
   StartGeneration,
+  StoredMessage,
   TestReport,
   TrayAction,
 } from "./types";
@@ -59,10 +61,33 @@ export interface Api {
   listModels(profileId: string): Promise<ModelInfo[]>;
   testMessage(profileId: string, model: string | null): Promise<TestReport>;
   appState(): Promise<AppStatus>;
+  /** Every chat: pinned ones first, then the most recently changed. */
   listChats(): Promise<Chat[]>;
+  /** A chat with its latest page of messages. */
   loadChat(chatId: string): Promise<ChatView>;
+  /** The page of messages before `beforeSeq` (a message's `seq`), oldest first; empty at the start. */
+  loadMessages(chatId: string, beforeSeq: number): Promise<StoredMessage[]>;
   /** Returns as soon as the generation is registered; its events go to `onEvent`. */
   startGeneration(request: StartGeneration, onEvent: (event: ChatEvent) => void): Promise<GenerationStarted>;
+  /** Writes a new version (swipe) of a reply; the earlier versions stay. Events as for `startGeneration`. */
+  regenerate(profileId: string, messageId: string, onEvent: (event: ChatEvent) => void): Promise<GenerationStarted>;
+  /** Continues a reply where it ends; its `started` event carries the text so far. */
+  continueReply(profileId: string, messageId: string, onEvent: (event: ChatEvent) => void): Promise<GenerationStarted>;
+  /** Shows version `index` (from 0) of a message. */
+  selectSwipe(messageId: string, index: number): Promise<StoredMessage>;
+  /** Replaces the text of the version shown. */
+  editMessage(messageId: string, content: string): Promise<StoredMessage>;
+  /** Deletes a message with all its versions; false when there was none. */
+  deleteMessage(messageId: string): Promise<boolean>;
+  /** A new chat with the history up to and including `messageId`. */
+  branchChat(chatId: string, messageId: string): Promise<Chat>;
+  renameChat(chatId: string, title: string): Promise<Chat>;
+  pinChat(chatId: string, pinned: boolean): Promise<Chat>;
+  /** Deletes a chat, undoably with `restoreChat`; false when there was none. */
+  deleteChat(chatId: string): Promise<boolean>;
+  restoreChat(chatId: string): Promise<boolean>;
+  /** Chats whose title or messages contain `query`, most recent first. */
+  searchChats(query: string): Promise<SearchHit[]>;
   /**
    * The request `request` would send, after post-processing, with keys redacted. Sends and
    * saves nothing; an empty `input` shows the conversation so far.
@@ -103,6 +128,13 @@ async function plain<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
+/** A channel that hands a generation's events to `onEvent`. */
+function channelOf(onEvent: (event: ChatEvent) => void): Channel<ChatEvent> {
+  const channel = new Channel<ChatEvent>();
+  channel.onmessage = onEvent;
+  return channel;
+}
+
 /** The backend over Tauri IPC. */
 export const tauriApi: Api = {
   listSources: () => plain(() => commands.listSources()),
@@ -122,11 +154,21 @@ export const tauriApi: Api = {
   appState: () => plain(() => commands.appState()),
   listChats: () => call(() => commands.listChats()),
   loadChat: (chatId) => call(() => commands.loadChat(chatId)),
-  startGeneration: (request, onEvent) => {
-    const channel = new Channel<ChatEvent>();
-    channel.onmessage = onEvent;
-    return call(() => commands.startGeneration(request, channel));
-  },
+  loadMessages: (chatId, beforeSeq) => call(() => commands.loadMessages(chatId, beforeSeq)),
+  startGeneration: (request, onEvent) => call(() => commands.startGeneration(request, channelOf(onEvent))),
+  regenerate: (profileId, messageId, onEvent) =>
+    call(() => commands.regenerate(profileId, messageId, channelOf(onEvent))),
+  continueReply: (profileId, messageId, onEvent) =>
+    call(() => commands.continueReply(profileId, messageId, channelOf(onEvent))),
+  selectSwipe: (messageId, index) => call(() => commands.selectSwipe(messageId, index)),
+  editMessage: (messageId, content) => call(() => commands.editMessage(messageId, content)),
+  deleteMessage: (messageId) => call(() => commands.deleteMessage(messageId)),
+  branchChat: (chatId, messageId) => call(() => commands.branchChat(chatId, messageId)),
+  renameChat: (chatId, title) => call(() => commands.renameChat(chatId, title)),
+  pinChat: (chatId, pinned) => call(() => commands.pinChat(chatId, pinned)),
+  deleteChat: (chatId) => call(() => commands.deleteChat(chatId)),
+  restoreChat: (chatId) => call(() => commands.restoreChat(chatId)),
+  searchChats: (query) => call(() => commands.searchChats(query)),
   previewRequest: (request) => call(() => commands.previewRequest(request)),
   cancelGeneration: (generationId) => plain(() => commands.cancelGeneration(generationId)),
   openExternal: async (url) => {

@@ -58,8 +58,11 @@ export type ConnectionChanged = AppStatus["connection"];
 export type ConnectionState = ConnectionChanged["state"];
 
 export type Chat = Returned<"listChats">[number];
+/** A chat with its latest page of messages, and whether older ones exist. */
 export type ChatView = Returned<"loadChat">;
 export type StoredMessage = ChatView["messages"][number];
+/** Where a chat search matched; `snippet` marks the match with `[` and `]`. */
+export type SearchHit = Returned<"searchChats">[number];
 export type MessageState = StoredMessage["state"];
 export type Role = StoredMessage["role"];
 

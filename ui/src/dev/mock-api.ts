@@ -16,7 +16,13 @@
  * `historyTrimmed` says when the oldest messages did not fit the context (or the message says
  * `trim`). `detectServers` finds KoboldCpp and Ollama unless `localServers` says otherwise.
  * Scenarios (`?mock=NAME` in dev): "" first launch, `chat` a connected profile with chats,
- * `nolocal` a first launch with no local servers.
+ * `nolocal` a first launch with no local servers, `long` the chats plus one of 10,000 messages
+ * (`LONG_CHAT_ID`), the newest, for paging and windowing.
+ *
+ * Chats work as the core's do: listed pinned first, then newest; opened on their latest page
+ * (`PAGE_SIZE`) with older pages on request; replies regenerated as new versions (swipes) or
+ * continued; messages edited and deleted; chats branched, renamed, pinned, deleted (undoable)
+ * and searched, the snippet marking the match with `[` `]`.
  *
  * Never part of a production build: `main.ts` imports it only under `import.meta.env.DEV`.
  */
@@ -36,13 +42,23 @@ import type {
   ProfileSummary,
   ProviderKind,
   RequestPreview,
+  SearchHit,
   SourceInfo,
   StoredMessage,
   TrayAction,
   Unsubscribe,
 } from "../api";
 import { AppError } from "../api";
+import { PAGE_SIZE } from "../state/history";
 import { builtInTemplate, DEFAULT_INSTRUCT, effectiveApi, parseModelList } from "../state/profile-form";
+
+/** The id of the 10,000-message chat of the `long` scenario. */
+export const LONG_CHAT_ID = "chat-long";
+/** How many messages it has. */
+export const LONG_CHAT_SIZE = 10_000;
+
+/** One version (swipe) of a message, as kept apart from the one shown. */
+type Version = Pick<StoredMessage, "content" | "reasoning" | "state" | "model" | "error">;
 
 export interface MockOptions {
   scenario?: string;
@@ -456,6 +472,9 @@ export function createMockApi(options: MockOptions = {}): MockApi {
   const keys = new Map<string, string>();
   const chats = new Map<string, Chat>();
   const messages = new Map<string, StoredMessage[]>();
+  /** Every version of each message that has more than one, by message id (the shown one stale). */
+  const versions = new Map<string, Version[]>();
+  const deleted = new Set<string>();
   const running = new Map<string, { cancelled: boolean }>();
   const listeners = {
     connection: new Set<(c: ConnectionChanged) => void>(),
@@ -496,7 +515,8 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     }
   };
 
-  if (options.scenario === "chat" || options.scenario === "relaunch") seedChat();
+  if (options.scenario === "chat" || options.scenario === "relaunch" || options.scenario === "long") seedChat();
+  if (options.scenario === "long") seedLongChat();
   if (options.scenario === "relaunch") {
     // The app was restarted: profiles and chats are there, nothing is connected yet.
     activeProfileId = null;
@@ -521,7 +541,10 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     ];
     for (const [title, age] of titles) {
       const chatId = nextId("chat");
-      chats.set(chatId, { id: chatId, title, profileId: id, model: "llama-3.1-8b-instruct", createdAt: now() - age, updatedAt: now() - age });
+      chats.set(chatId, {
+        id: chatId, title, profileId: id, model: "llama-3.1-8b-instruct", pinned: false, messageCount: 0,
+        createdAt: now() - age, updatedAt: now() - age,
+      });
       messages.set(chatId, []);
     }
     const first = [...chats.values()][0];
@@ -536,28 +559,115 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     }
   }
 
+  /** A chat of `LONG_CHAT_SIZE` messages, the newest, its last reply with three versions. */
+  function seedLongChat(): void {
+    const at = now() - LONG_CHAT_SIZE * 1000;
+    chats.set(LONG_CHAT_ID, {
+      id: LONG_CHAT_ID, title: "A very long story", profileId: activeProfileId, model: "llama-3.1-8b-instruct",
+      pinned: false, messageCount: 0, createdAt: at, updatedAt: now(),
+    });
+    const list: StoredMessage[] = [];
+    for (let seq = 0; seq < LONG_CHAT_SIZE; seq++) {
+      const user = seq % 2 === 0;
+      const turn = Math.floor(seq / 2) + 1;
+      const text = user
+        ? `Turn ${turn}: and then what happened?`
+        : `Part ${turn} of the story.${seq % 10 === 1 ? " The night was long, the road longer, and the lantern kept flickering as if it knew something the travellers did not." : ""}${seq % 14 === 3 ? `\n\n\`\`\`text\nlog entry ${turn}\n\`\`\`` : ""}`;
+      list.push(stored(LONG_CHAT_ID, seq, user ? "user" : "assistant", text, "complete", user ? null : "llama-3.1-8b-instruct", at + seq * 1000));
+    }
+    const last = list.at(-1)!;
+    versions.set(last.id, [
+      { ...versionOf(last), content: "An earlier ending: they turned back." },
+      { ...versionOf(last), content: "Another ending: they waited for dawn." },
+      versionOf(last),
+    ]);
+    Object.assign(last, { swipeIndex: 2, swipeCount: 3 });
+    messages.set(LONG_CHAT_ID, list);
+  }
+
   function stored(
     chatId: string, seq: number, role: StoredMessage["role"], content: string, state: StoredMessage["state"],
     model: string | null, at: number, reasoning: string | null = null, error: IpcError | null = null,
   ): StoredMessage {
     return {
-      id: nextId("msg"), chatId, seq, role, content, reasoning, state, model,
+      id: nextId("msg"), chatId, seq, role, name: null, content, swipeIndex: 0, swipeCount: 1, reasoning, state, model,
       error: error && withoutNulls(error), createdAt: at, updatedAt: at,
     };
   }
 
+  function versionOf(message: StoredMessage): Version {
+    return { content: message.content, reasoning: message.reasoning, state: message.state, model: message.model, error: message.error };
+  }
+
+  /** Every version of a message, the shown one up to date. */
+  function versionsOf(message: StoredMessage): Version[] {
+    const all = versions.get(message.id) ?? [versionOf(message)];
+    all[message.swipeIndex] = versionOf(message);
+    versions.set(message.id, all);
+    return all;
+  }
+
+  /** A chat as listed: its message count up to date. */
+  function listed(chat: Chat): Chat {
+    return { ...chat, messageCount: messages.get(chat.id)?.length ?? 0 };
+  }
+
+  function liveChat(chatId: string): Chat {
+    const chat = chats.get(chatId);
+    if (!chat || deleted.has(chatId)) throw ipcError("invalidRequest", "That chat no longer exists.");
+    return chat;
+  }
+
+  function findMessage(messageId: string): { list: StoredMessage[]; message: StoredMessage } {
+    for (const [chatId, list] of messages) {
+      if (deleted.has(chatId)) continue;
+      const message = list.find((m) => m.id === messageId);
+      if (message) return { list, message };
+    }
+    throw ipcError("invalidRequest", "There is no such message.");
+  }
+
+  /** The text the core's search shows: the match in `[` `]`, with some words around it. */
+  function snippetOf(content: string, query: string): string {
+    const at = content.toLowerCase().indexOf(query.toLowerCase());
+    if (query.length < 3) return content.length > 200 ? `${content.slice(0, 199)}…` : content;
+    const start = Math.max(0, at - 40);
+    const end = Math.min(content.length, at + query.length + 40);
+    return `${start > 0 ? "…" : ""}${content.slice(start, at)}[${content.slice(at, at + query.length)}]${content.slice(at + query.length, end)}${end < content.length ? "…" : ""}`;
+  }
+
+  /** Starts streaming into `reply` once the command has answered, like the real channel. */
+  function streamLater(
+    chatId: string, reply: StoredMessage, model: string, input: string, profile: ProfileSummary,
+    trimmed: HistoryTrimmed | null, onEvent: (event: ChatEvent) => void, continuing = false,
+  ): string {
+    const generationId = nextId("gen");
+    running.set(generationId, { cancelled: false });
+    setTimeout(() => void stream(generationId, chatId, reply.id, model, input, profile, trimmed, onEvent, continuing), 0);
+    return generationId;
+  }
+
+  /** The user message a reply answers: the last one before it. */
+  function promptOf(list: readonly StoredMessage[], reply: StoredMessage): string {
+    return [...list].reverse().find((m) => m.seq < reply.seq && m.role === "user")?.content ?? "";
+  }
+
   async function stream(
     generationId: string, chatId: string, messageId: string, model: string, input: string,
-    profile: ProfileSummary, trimmed: HistoryTrimmed | null, send: (event: ChatEvent) => void,
+    profile: ProfileSummary, trimmed: HistoryTrimmed | null, send: (event: ChatEvent) => void, continuing = false,
   ): Promise<void> {
     const control = running.get(generationId) ?? { cancelled: false };
     const reply = messages.get(chatId)?.find((m) => m.id === messageId);
     const save = (patch: Partial<StoredMessage>) => reply && Object.assign(reply, patch, { updatedAt: now() });
-    send({ type: "started", generationId, chatId, messageId, model });
+    send({
+      type: "started", generationId, chatId, messageId, model,
+      text: reply?.content ?? "", swipeIndex: reply?.swipeIndex ?? 0, swipeCount: reply?.swipeCount ?? 1,
+    });
     const lower = input.toLowerCase();
     if (trimmed) send({ type: "historyTrimmed", ...trimmed });
-    // Like the backend: the reply starts with the prefill the model continues.
-    const prefill = prefillOf(profile);
+    // Like the backend: the reply starts with the prefill the model continues (not when it is
+    // continued: its text is there already).
+    const prefill = continuing ? null : prefillOf(profile);
     if (prefill) {
       send({ type: "delta", text: prefill });
       save({ content: prefill });
@@ -728,13 +838,139 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     },
     async listChats() {
       calls.push("listChats");
-      return [...chats.values()].map((c) => ({ ...c }));
+      return [...chats.values()]
+        .filter((c) => !deleted.has(c.id))
+        .map(listed)
+        .sort((a, b) => Number(b.pinned) - Number(a.pinned) || b.updatedAt - a.updatedAt);
     },
     async loadChat(chatId) {
       calls.push(`loadChat:${chatId}`);
-      const chat = chats.get(chatId);
-      if (!chat) throw ipcError("storage", "That chat no longer exists.");
-      return { chat: { ...chat }, messages: (messages.get(chatId) ?? []).map((m) => ({ ...m })) };
+      const chat = liveChat(chatId);
+      const list = messages.get(chatId) ?? [];
+      const page = list.slice(-PAGE_SIZE);
+      return { chat: listed(chat), messages: page.map((m) => ({ ...m })), hasOlder: list.length > page.length };
+    },
+    async loadMessages(chatId, beforeSeq) {
+      calls.push(`loadMessages:${chatId}:${beforeSeq}`);
+      liveChat(chatId);
+      const before = (messages.get(chatId) ?? []).filter((m) => m.seq < beforeSeq);
+      return before.slice(-PAGE_SIZE).map((m) => ({ ...m }));
+    },
+    async regenerate(profileId, messageId, onEvent) {
+      calls.push(`regenerate:${messageId}`);
+      const profile = profileOf(profileId);
+      const { list, message } = findMessage(messageId);
+      if (message.role !== "assistant") throw ipcError("invalidRequest", "Only a reply can be regenerated or continued.");
+      if (message.state === "streaming") throw ipcError("invalidRequest", "That reply is still being written.");
+      const model = profile.model ?? (profile.source === "horde" ? "" : null);
+      if (model === null) throw ipcError("notConfigured", `Profile “${profile.name}” has no model: pick or type one.`);
+      const all = versionsOf(message);
+      all.push({ content: "", reasoning: null, state: "streaming", model, error: null });
+      Object.assign(message, { content: "", reasoning: null, state: "streaming", model, error: null, swipeIndex: all.length - 1, swipeCount: all.length });
+      const chat = liveChat(message.chatId);
+      chat.updatedAt = now();
+      const generationId = streamLater(chat.id, message, model, promptOf(list, message), profile, null, onEvent);
+      return { generationId, chatId: chat.id, userMessageId: null };
+    },
+    async continueReply(profileId, messageId, onEvent) {
+      calls.push(`continueReply:${messageId}`);
+      const profile = profileOf(profileId);
+      const { list, message } = findMessage(messageId);
+      if (message.role !== "assistant") throw ipcError("invalidRequest", "Only a reply can be regenerated or continued.");
+      if (message.state === "streaming") throw ipcError("invalidRequest", "Only a reply that is not being written can be continued.");
+      const model = profile.model ?? message.model ?? "";
+      Object.assign(message, { state: "streaming", error: null });
+      const chat = liveChat(message.chatId);
+      chat.updatedAt = now();
+      const generationId = streamLater(chat.id, message, model, promptOf(list, message), profile, null, onEvent, true);
+      return { generationId, chatId: chat.id, userMessageId: null };
+    },
+    async selectSwipe(messageId, index) {
+      calls.push(`selectSwipe:${messageId}:${index}`);
+      const { message } = findMessage(messageId);
+      if (index < 0 || index >= message.swipeCount) {
+        throw ipcError("invalidRequest", `This message has ${message.swipeCount} versions; there is no version ${index + 1}.`);
+      }
+      const all = versionsOf(message);
+      Object.assign(message, all[index], { swipeIndex: index, updatedAt: now() });
+      return { ...message };
+    },
+    async editMessage(messageId, content) {
+      calls.push(`editMessage:${messageId}`);
+      const { message } = findMessage(messageId);
+      Object.assign(message, { content, updatedAt: now() });
+      const chat = chats.get(message.chatId);
+      if (chat) chat.updatedAt = now();
+      return { ...message };
+    },
+    async deleteMessage(messageId) {
+      calls.push(`deleteMessage:${messageId}`);
+      for (const [chatId, list] of messages) {
+        const index = list.findIndex((m) => m.id === messageId);
+        if (index === -1 || deleted.has(chatId)) continue;
+        list.splice(index, 1);
+        versions.delete(messageId);
+        return true;
+      }
+      return false;
+    },
+    async branchChat(chatId, messageId) {
+      calls.push(`branchChat:${chatId}:${messageId}`);
+      const source = liveChat(chatId);
+      const list = messages.get(chatId) ?? [];
+      const through = list.find((m) => m.id === messageId);
+      if (!through) throw ipcError("invalidRequest", "There is no such message in this chat.");
+      const id = nextId("chat");
+      const branch: Chat = { ...source, id, title: `${source.title} (branch)`, pinned: false, createdAt: now(), updatedAt: now() };
+      chats.set(id, branch);
+      messages.set(id, list.filter((m) => m.seq <= through.seq).map((m) => {
+        const copy: StoredMessage = { ...m, id: nextId("msg"), chatId: id, state: m.state === "streaming" ? "interrupted" : m.state };
+        if (versions.has(m.id)) versions.set(copy.id, versionsOf(m).map((v) => ({ ...v })));
+        return copy;
+      }));
+      return listed(branch);
+    },
+    async renameChat(chatId, title) {
+      calls.push(`renameChat:${chatId}:${title}`);
+      if (!title.trim()) throw ipcError("invalidRequest", "Give the chat a title.");
+      const chat = liveChat(chatId);
+      chat.title = title.trim();
+      return listed(chat);
+    },
+    async pinChat(chatId, pinned) {
+      calls.push(`pinChat:${chatId}:${pinned}`);
+      const chat = liveChat(chatId);
+      chat.pinned = pinned;
+      return listed(chat);
+    },
+    async deleteChat(chatId) {
+      calls.push(`deleteChat:${chatId}`);
+      if (!chats.has(chatId) || deleted.has(chatId)) return false;
+      deleted.add(chatId);
+      return true;
+    },
+    async restoreChat(chatId) {
+      calls.push(`restoreChat:${chatId}`);
+      return deleted.delete(chatId);
+    },
+    async searchChats(query) {
+      calls.push(`searchChats:${query}`);
+      const needle = query.trim().toLowerCase();
+      if (needle === "") return [];
+      const live = [...chats.values()].filter((c) => !deleted.has(c.id)).sort((a, b) => b.updatedAt - a.updatedAt);
+      const hits: SearchHit[] = live
+        .filter((c) => c.title.toLowerCase().includes(needle))
+        .map((c) => ({ chatId: c.id, chatTitle: c.title, messageId: null, snippet: c.title }));
+      for (const chat of live) {
+        const list = messages.get(chat.id) ?? [];
+        for (let i = list.length - 1; i >= 0 && hits.length < 50; i--) {
+          const message = list[i]!;
+          if (message.content.toLowerCase().includes(needle)) {
+            hits.push({ chatId: chat.id, chatTitle: chat.title, messageId: message.id, snippet: snippetOf(message.content, query.trim()) });
+          }
+        }
+      }
+      return hits.slice(0, 50);
     },
     async startGeneration(request, onEvent) {
       calls.push(`startGeneration:${request.chatId ?? "new"}`);
@@ -746,8 +982,10 @@ export function createMockApi(options: MockOptions = {}): MockApi {
       if (!chatId) {
         chatId = nextId("chat");
         const title = request.input.length > 48 ? `${request.input.slice(0, 47)}…` : request.input;
-        chats.set(chatId, { id: chatId, title, profileId: profile.id, model, createdAt: now(), updatedAt: now() });
+        chats.set(chatId, { id: chatId, title, profileId: profile.id, model, pinned: false, messageCount: 0, createdAt: now(), updatedAt: now() });
         messages.set(chatId, []);
+      } else {
+        liveChat(chatId);
       }
       const list = messages.get(chatId) ?? [];
       let trimmed: HistoryTrimmed | null = null;
@@ -758,15 +996,13 @@ export function createMockApi(options: MockOptions = {}): MockApi {
           trimmed = { dropped: 7, contextSize: profile.instruct.contextSize ?? DEFAULT_CONTEXT_SIZE };
         }
       }
-      const user = stored(chatId, list.length, "user", request.input, "complete", null, now());
-      const reply = stored(chatId, list.length + 1, "assistant", "", "streaming", model, now());
+      const seq = (list.at(-1)?.seq ?? -1) + 1;
+      const user = stored(chatId, seq, "user", request.input, "complete", null, now());
+      const reply = stored(chatId, seq + 1, "assistant", "", "streaming", model, now());
       list.push(user, reply);
       messages.set(chatId, list);
-      const generationId = nextId("gen");
-      running.set(generationId, { cancelled: false });
-      const id = chatId;
       // Like the real channel: events start after the command has answered.
-      setTimeout(() => void stream(generationId, id, reply.id, model, request.input, profile, trimmed, onEvent), 0);
+      const generationId = streamLater(chatId, reply, model, request.input, profile, trimmed, onEvent);
       return { generationId, chatId, userMessageId: user.id };
     },
     async previewRequest(request) {

@@ -11,22 +11,66 @@
  * `details.reasoning`; a `.copy-message` button; errors in `.message-error`; the queue line in
  * `[data-testid="queue-status"]`; the "older messages were left out" notice in
  * `[data-testid="history-trimmed"]`.
+ *
+ * Actions (a toolbar shown on hover and keyboard focus, every button reachable with Tab): each
+ * button has `data-action` (the chat view handles the clicks) and a stable `data-testid`:
+ * `regenerate`, `continue-reply`, `edit-message`, `branch-chat`, `delete-message` (two clicks:
+ * the first arms it), and on replies with several versions `swipe-prev`, `swipe-counter`
+ * ("2/3") and `swipe-next`. The inline editor has `edit-save` and `edit-cancel`; after an edit of
+ * the last user message, `regenerate-from-here`. Buttons that cannot act now are
+ * `aria-disabled`, never `disabled`, so the keyboard focus stays on them.
  */
 
 import type { Role } from "../api";
 import { renderMarkdown } from "../markdown";
 import { describeError } from "../state/errors";
 import { historyTrimmedLabel } from "../state/generation";
+import { type MessageActions, NO_ACTIONS, swipeLabel, wasCutOff } from "../state/history";
 import { stateLabel, type UiMessage } from "../state/messages";
 import { append, h, setData, setText, show } from "../views/dom";
 
 const AUTHOR: Record<Role, string> = { user: "You", assistant: "Assistant", system: "System", tool: "Tool" };
+
+/** A toolbar button: `data-action` for the chat view, `data-testid` for end-to-end tests. */
+function actionButton(action: string, testId: string, text: string, label: string, className = "message-action"): HTMLButtonElement {
+  return h("button", {
+    type: "button",
+    class: className,
+    text,
+    title: label,
+    "aria-label": label,
+    dataset: { action },
+    "data-testid": testId,
+  });
+}
+
+/** Marks a button as unable to act now without taking the keyboard focus off it. */
+function setDisabled(button: HTMLButtonElement, disabled: boolean): void {
+  if (disabled) button.setAttribute("aria-disabled", "true");
+  else button.removeAttribute("aria-disabled");
+}
 
 /** Extra state only a streaming reply has. */
 export interface LiveState {
   /** A line about the wait (a queue position), or null. */
   status: string | null;
 }
+
+/** Where a message stands in its conversation: what it offers, and whether it is being edited. */
+export interface MessageContext {
+  readonly actions: MessageActions;
+  /** The inline editor is open on it. */
+  readonly editing: boolean;
+  /** "Regenerate from here" is offered under it (after an edit). */
+  readonly offerRegenerate: boolean;
+  /** A reply is being written: actions that would start or change one wait. */
+  readonly busy: boolean;
+}
+
+export const PLAIN_CONTEXT: MessageContext = { actions: NO_ACTIONS, editing: false, offerRegenerate: false, busy: false };
+
+/** How long the armed "Delete" waits for its second click. */
+const DELETE_ARMED_MS = 4000;
 
 export class MessageView {
   readonly element: HTMLElement;
@@ -45,31 +89,59 @@ export class MessageView {
   private errorKey: string | null = null;
   /** The raw text, for the copy button. */
   private raw = "";
+  private readonly swipes: HTMLElement;
+  private readonly swipePrev: HTMLButtonElement;
+  private readonly swipeNext: HTMLButtonElement;
+  private readonly swipeCounter: HTMLElement;
+  private readonly continueButton: HTMLButtonElement;
+  private readonly actionButtons: Record<"regenerate" | "edit" | "branch" | "delete", HTMLButtonElement>;
+  private readonly toolbar: HTMLElement;
+  private editor: { root: HTMLElement; input: HTMLTextAreaElement } | null = null;
+  private offer: HTMLElement | null = null;
+  private deleteTimer: number | null = null;
+  private context: MessageContext = PLAIN_CONTEXT;
 
-  constructor(message: UiMessage) {
+  constructor(message: UiMessage, context: MessageContext = PLAIN_CONTEXT) {
+    const own = message.role === "user" ? "your message" : "reply";
     this.model = h("span", { class: "message-model" });
     this.badge = h("span", { class: "message-badge" });
     this.content = h("div", { class: message.role === "assistant" ? "message-content markdown" : "message-content" });
     this.error = h("div", { class: "message-error", role: "note", hidden: true });
     const copy = h("button", {
       type: "button",
-      class: "copy-message",
+      class: "copy-message message-action",
       text: "Copy",
-      "aria-label": `Copy ${message.role === "user" ? "your message" : "reply"}`,
+      "aria-label": `Copy ${own}`,
     });
+    this.swipePrev = actionButton("swipe-prev", "swipe-prev", "‹", "Previous version", "swipe-arrow");
+    this.swipeNext = actionButton("swipe-next", "swipe-next", "›", "Next version", "swipe-arrow");
+    this.swipeCounter = h("span", { class: "swipe-counter", "data-testid": "swipe-counter" });
+    this.swipes = h("span", { class: "swipe-controls", role: "group", "aria-label": "Versions", hidden: true },
+      this.swipePrev, this.swipeCounter, this.swipeNext);
+    this.continueButton = actionButton("continue", "continue-reply", "Continue", "Continue this reply", "message-action continue-reply");
+    this.actionButtons = {
+      regenerate: actionButton("regenerate", "regenerate", "Regenerate", "Write a new version of this reply"),
+      edit: actionButton("edit", "edit-message", "Edit", `Edit ${own}`),
+      branch: actionButton("branch", "branch-chat", "Branch", "Start a new chat from here"),
+      delete: actionButton("delete", "delete-message", "Delete", `Delete ${own}`),
+    };
+    this.actionButtons.delete.addEventListener("blur", () => this.disarmDelete());
+    const { regenerate, edit, branch, delete: remove } = this.actionButtons;
+    this.toolbar = h("div", { class: "message-actions", role: "group", "aria-label": "Message actions" },
+      regenerate, edit, branch, remove, copy);
     this.element = h(
       "article",
-      { class: "message", dataset: { role: message.role, state: message.state, messageId: message.id ?? "" } },
+      { class: "message", dataset: { role: message.role, state: message.state, messageId: message.id ?? "", key: message.key } },
       h("header", { class: "message-meta" },
-        h("span", { class: "message-author", text: AUTHOR[message.role] }),
+        h("span", { class: "message-author", text: message.name || AUTHOR[message.role] }),
         this.model,
         this.badge,
-        copy,
       ),
       this.content,
       this.error,
+      h("footer", { class: "message-footer" }, this.swipes, this.continueButton, this.toolbar),
     );
-    this.update(message);
+    this.update(message, null, context);
   }
 
   /** The message's text as written (markdown source for replies). */
@@ -77,11 +149,18 @@ export class MessageView {
     return this.raw;
   }
 
-  /** Brings the element up to date; cheap when nothing changed. */
-  update(message: UiMessage, live: LiveState | null = null): void {
+  /** The text in the inline editor, while it is open. */
+  get draft(): string | null {
+    return this.editor?.input.value ?? null;
+  }
+
+  /** Brings the element up to date; cheap when nothing changed. `context`: as before when left out. */
+  update(message: UiMessage, live: LiveState | null = null, context: MessageContext = this.context): void {
+    this.context = context;
     const streaming = message.state === "streaming";
     setData(this.element, "state", message.state);
     setData(this.element, "messageId", message.id ?? "");
+    setData(this.element, "key", message.key);
     if (streaming) this.element.setAttribute("aria-busy", "true");
     else this.element.removeAttribute("aria-busy");
 
@@ -96,7 +175,128 @@ export class MessageView {
     this.updateReasoning(message.reasoning ?? "", streaming && message.content === "");
     this.updateContent(message);
     this.updateError(message);
+    this.updateActions(message, context);
+    this.updateEditor(message, context.editing);
+    this.updateOffer(context.offerRegenerate);
     this.raw = message.content;
+  }
+
+  /**
+   * The first click on "Delete" arms it (it asks for a second one); true when it was armed
+   * already, so the message should go.
+   */
+  armDelete(): boolean {
+    const button = this.actionButtons.delete;
+    if (button.dataset.armed === "true") {
+      this.disarmDelete();
+      return true;
+    }
+    button.dataset.armed = "true";
+    button.textContent = "Confirm delete";
+    button.setAttribute("aria-label", "Click again to delete this message");
+    this.deleteTimer = window.setTimeout(() => this.disarmDelete(), DELETE_ARMED_MS);
+    return false;
+  }
+
+  private disarmDelete(): void {
+    if (this.deleteTimer !== null) window.clearTimeout(this.deleteTimer);
+    this.deleteTimer = null;
+    const button = this.actionButtons.delete;
+    if (button.dataset.armed !== "true") return;
+    delete button.dataset.armed;
+    button.textContent = "Delete";
+    button.setAttribute("aria-label", button.title);
+  }
+
+  private updateActions(message: UiMessage, context: MessageContext): void {
+    const { actions, busy } = context;
+    const cutOff = message.role === "assistant" && wasCutOff(message);
+    if (cutOff) this.element.dataset.cutOff = "true";
+    else delete this.element.dataset.cutOff;
+    show(this.actionButtons.regenerate, actions.regenerate);
+    show(this.continueButton, actions.continue);
+    show(this.actionButtons.edit, actions.edit && !context.editing);
+    show(this.actionButtons.branch, actions.branch);
+    show(this.actionButtons.delete, actions.delete);
+    for (const button of [this.actionButtons.regenerate, this.continueButton, this.actionButtons.edit, this.actionButtons.delete]) {
+      setDisabled(button, busy);
+    }
+    show(this.swipes, actions.swipes);
+    if (actions.swipes) {
+      setText(this.swipeCounter, swipeLabel(message));
+      this.swipeCounter.setAttribute("aria-label", `Version ${message.swipeIndex + 1} of ${message.swipeCount}`);
+      const atEnd = message.swipeIndex >= message.swipeCount - 1;
+      setDisabled(this.swipePrev, busy || message.swipeIndex <= 0);
+      setDisabled(this.swipeNext, busy || (atEnd && !actions.swipeGenerates));
+      const nextLabel = atEnd ? "Write a new version" : "Next version";
+      if (this.swipeNext.title !== nextLabel) {
+        this.swipeNext.title = nextLabel;
+        this.swipeNext.setAttribute("aria-label", nextLabel);
+      }
+    }
+  }
+
+  private updateEditor(message: UiMessage, editing: boolean): void {
+    if (!editing) {
+      if (!this.editor) return;
+      const hadFocus = this.editor.root.contains(document.activeElement);
+      this.editor.root.remove();
+      this.editor = null;
+      show(this.content, true);
+      if (hadFocus && !this.actionButtons.edit.hidden) this.actionButtons.edit.focus();
+      return;
+    }
+    if (this.editor) return;
+    const input = h("textarea", {
+      class: "message-editor-input",
+      value: message.content,
+      rows: 3,
+      "aria-label": message.role === "user" ? "Edit your message" : "Edit the reply",
+      "aria-keyshortcuts": "Enter Escape",
+      spellcheck: true,
+    });
+    const root = h("div", { class: "message-editor" },
+      input,
+      h("div", { class: "message-editor-actions" },
+        h("span", { class: "message-editor-hint", text: "Enter saves · Shift+Enter new line · Esc cancels" }),
+        actionButton("edit-cancel", "edit-cancel", "Cancel", "Cancel the edit", "button"),
+        actionButton("edit-save", "edit-save", "Save", "Save the edit", "button primary"),
+      ),
+    );
+    this.editor = { root, input };
+    this.element.insertBefore(root, this.content);
+    show(this.content, false);
+    const fit = (): void => {
+      input.style.height = "auto";
+      input.style.height = `${Math.min(input.scrollHeight + 2, Math.round(window.innerHeight * 0.6))}px`;
+    };
+    input.addEventListener("input", fit);
+    if (this.element.isConnected) {
+      input.focus();
+      input.setSelectionRange(input.value.length, input.value.length);
+      fit();
+    }
+  }
+
+  /** Focuses the editor's text (once the element is in the document). */
+  focusEditor(): void {
+    if (!this.editor) return;
+    this.editor.input.focus();
+    const end = this.editor.input.value.length;
+    this.editor.input.setSelectionRange(end, end);
+  }
+
+  private updateOffer(offer: boolean): void {
+    if (!offer) {
+      this.offer?.remove();
+      this.offer = null;
+      return;
+    }
+    if (this.offer) return;
+    this.offer = h("div", { class: "message-offer" },
+      actionButton("regenerate-from-here", "regenerate-from-here", "Regenerate from here", "Write a new version of the reply to this message", "button"),
+    );
+    this.element.insertBefore(this.offer, this.element.querySelector(".message-footer"));
   }
 
   /** Puts a line just above the text (below the reasoning and any line placed before it). */

@@ -15,10 +15,12 @@ import type {
   ModelInfo,
   ProfileSummary,
   RequestPreview,
+  SearchHit,
   SourceInfo,
   TestReport,
 } from "../api";
 import type { Generation } from "./generation";
+import { sortChats } from "./history";
 import type { UiMessage } from "./messages";
 
 /** A button on the banner. */
@@ -41,8 +43,28 @@ export interface Banner {
   readonly action: BannerAction | null;
 }
 
-/** Elements the controller can ask the view to focus ("preview": the "Show request" button). */
-export type FocusTarget = "key" | "url" | "model" | "drawer" | "composer" | "search" | "preview";
+/**
+ * Elements the controller can ask the view to focus ("preview": the "Show request" button;
+ * "undo": the toast's Undo after a chat was deleted).
+ */
+export type FocusTarget = "key" | "url" | "model" | "drawer" | "composer" | "search" | "preview" | "undo";
+
+/** Searching chats: the hits for `query`, once the backend answered. */
+export interface ChatSearch {
+  readonly query: string;
+  readonly status: "idle" | "searching" | "done" | "failed";
+  readonly hits: readonly SearchHit[];
+}
+
+/** A chat just deleted, offered back with "Undo" for a few seconds. */
+export interface UndoDelete {
+  /** Changes with every deletion, so an old timer cannot dismiss a newer offer. */
+  readonly id: number;
+  readonly chatId: string;
+  readonly title: string;
+  /** It was the chat on screen: Undo opens it again. */
+  readonly wasOpen: boolean;
+}
 
 /** The outcome of "Test message". */
 export type TestResult = { ok: true; report: TestReport } | { ok: false; text: string };
@@ -108,8 +130,23 @@ export interface AppState {
   readonly chatId: string | null;
   readonly chatTitle: string | null;
   readonly loadingChat: boolean;
-  /** The conversation's finished messages. */
+  /** The conversation's finished messages (the pages loaded so far, oldest first). */
   readonly messages: readonly UiMessage[];
+  /** Older messages than the first loaded one exist. */
+  readonly hasOlder: boolean;
+  /** A page of older messages is on its way. */
+  readonly loadingOlder: boolean;
+  /** The message being edited in place (its key). */
+  readonly editing: string | null;
+  /** The user message just edited, after which "Regenerate from here" is offered (its key). */
+  readonly regenerateOffer: string | null;
+  /** A message to bring into view once shown (a search hit); `seq` makes requests distinct. */
+  readonly reveal: { readonly messageId: string; readonly seq: number } | null;
+  /** The chat being renamed in the list. */
+  readonly renaming: string | null;
+  readonly search: ChatSearch;
+  /** The chat just deleted, while its "Undo" is offered. */
+  readonly undo: UndoDelete | null;
   /** The reply being streamed, if any. */
   readonly generation: Generation | null;
   /** The chat session the generation belongs to. */
@@ -154,6 +191,14 @@ export function initialState(): AppState {
     chatTitle: null,
     loadingChat: false,
     messages: [],
+    hasOlder: false,
+    loadingOlder: false,
+    editing: null,
+    regenerateOffer: null,
+    reveal: null,
+    renaming: null,
+    search: { query: "", status: "idle", hits: [] },
+    undo: null,
     generation: null,
     generationSession: null,
     banner: null,
@@ -205,9 +250,15 @@ export function visibleGeneration(state: AppState): Generation | null {
   return state.generation && state.generationSession === state.chatSession ? state.generation : null;
 }
 
-/** Chats matching the search box, newest first. */
+/** Chats whose title matches the search box: pinned ones first, then the newest. */
 export function filteredChats(state: AppState): Chat[] {
   const needle = state.chatFilter.trim().toLowerCase();
-  const chats = needle ? state.chats.filter((c) => c.title.toLowerCase().includes(needle)) : [...state.chats];
-  return chats.sort((a, b) => b.updatedAt - a.updatedAt);
+  const chats = needle ? state.chats.filter((c) => c.title.toLowerCase().includes(needle)) : state.chats;
+  return sortChats(chats);
+}
+
+/** The search hits for what the search box says now (none until the backend answered it). */
+export function currentHits(state: AppState): readonly SearchHit[] | null {
+  const { search } = state;
+  return search.status === "done" && search.query === state.chatFilter.trim() ? search.hits : null;
 }

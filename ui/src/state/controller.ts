@@ -11,10 +11,16 @@
  * forgets the model list, URL notice and messages of the one before, and a model list only
  * lands if no other was asked for, nor another profile shown, since it was requested
  * (`modelsSeq`).
+ *
+ * A chat opens on its latest page of messages; `loadOlder` adds the page before. A generation
+ * either writes a new reply after the conversation (`send`) or works on a message already
+ * there (`regenerate`, `continueReply`): then it is shown in that message's place, and replaces
+ * it when it ends.
  */
 
 import type {
   Api,
+  Chat,
   ChatEvent,
   ConnectionChanged,
   ErrorKind,
@@ -26,6 +32,7 @@ import type {
   ProfileSummary,
   ProviderKind,
   SavedProfile,
+  StoredMessage,
   TrayAction,
 } from "../api";
 import { toIpcError } from "../api";
@@ -34,6 +41,7 @@ import {
   type Banner,
   type BannerAction,
   type FocusTarget,
+  type UndoDelete,
   initialState,
   isGenerating,
   selectedProfile,
@@ -46,9 +54,11 @@ import {
   createGeneration,
   failToStart,
   type Generation,
+  type GenerationTarget,
   requestStop,
 } from "./generation";
-import { fromGeneration, fromStored, pendingUserMessage, type UiMessage } from "./messages";
+import { lastMessage, lastReply, messageAfter, moreBefore } from "./history";
+import { fromGeneration, fromStored, pendingUserMessage, restored, type UiMessage } from "./messages";
 import { draftDiffers, draftForFound, draftFromProfile, uniqueName } from "./profile-form";
 import { Store } from "./store";
 
@@ -73,6 +83,10 @@ export class Controller {
   private seq = 0;
   private bannerSeq = 0;
   private focusSeq = 0;
+  private undoSeq = 0;
+  private revealSeq = 0;
+  /** Bumped by each search: only the latest one's hits land. */
+  private searchSeq = 0;
   /** Bumped when another profile is shown and by each model-list request: only the latest lands. */
   private modelsSeq = 0;
 
@@ -551,52 +565,97 @@ export class Controller {
     }
   }
 
+  /** What a chat switch resets: the messages and everything about them. */
+  private static readonly NO_CONVERSATION = {
+    messages: [] as readonly UiMessage[],
+    hasOlder: false,
+    loadingOlder: false,
+    editing: null,
+    regenerateOffer: null,
+    reveal: null,
+    requestPreview: null,
+  } satisfies Partial<AppState>;
+
   /** An empty conversation; the backend stores it with its first message. */
   newChat(): void {
     this.store.update((s) => ({
+      ...Controller.NO_CONVERSATION,
       chatSession: s.chatSession + 1,
       chatId: null,
       chatTitle: null,
-      messages: [],
       loadingChat: false,
       sidebarOpen: false,
-      requestPreview: null,
     }));
     this.requestFocus("composer");
   }
 
-  /** Shows a stored chat. */
-  async openChat(chatId: string): Promise<void> {
+  /** Shows a stored chat, on its latest page of messages (`reveal`: then brings this one into view). */
+  async openChat(chatId: string, options: { reveal?: string | null } = {}): Promise<void> {
     const session = this.state.chatSession + 1;
     const chat = this.state.chats.find((c) => c.id === chatId);
     this.store.update({
+      ...Controller.NO_CONVERSATION,
       chatSession: session,
       chatId,
       chatTitle: chat?.title ?? null,
-      messages: [],
       loadingChat: true,
       sidebarOpen: false,
-      requestPreview: null,
     });
     try {
       const view = await this.api.loadChat(chatId);
       if (this.state.chatSession !== session) return; // another chat was opened meanwhile
       const generation = this.state.generation;
       const streamingHere = generation && !generation.done && generation.chatId === chatId;
-      // A reply still streaming into this chat is drawn from the generation, not from the store.
+      // A new reply still streaming into this chat is drawn from the generation, not from the
+      // store; a message being rewritten or continued stays in place and is drawn from it.
       const messages = view.messages
-        .filter((m) => !(streamingHere && m.id === generation.messageId))
+        .filter((m) => !(streamingHere && generation.action === "send" && m.id === generation.messageId))
         .map(fromStored);
       this.store.update({
         chatTitle: view.chat.title,
         messages,
+        hasOlder: view.hasOlder,
         loadingChat: false,
         generationSession: streamingHere ? session : this.state.generationSession,
+        reveal: options.reveal ? { messageId: options.reveal, seq: ++this.revealSeq } : null,
       });
     } catch (error) {
       if (this.state.chatSession === session) this.store.update({ loadingChat: false });
       this.handleError(error);
     }
+  }
+
+  /**
+   * Adds the page of messages before the first one shown. Resolves with how many were added
+   * (0 when there are none, one is already on its way, or another chat was opened meanwhile).
+   */
+  async loadOlder(): Promise<number> {
+    const { chatId, hasOlder, loadingOlder, messages } = this.state;
+    const first = messages.find((m) => m.seq !== null);
+    if (!chatId || !hasOlder || loadingOlder || !first || first.seq === null) return 0;
+    const session = this.state.chatSession;
+    this.store.update({ loadingOlder: true });
+    try {
+      const page = await this.api.loadMessages(chatId, first.seq);
+      if (this.state.chatSession !== session) return 0;
+      const known = new Set(this.state.messages.map((m) => m.id));
+      const older = page.filter((m) => !known.has(m.id)).map(fromStored);
+      this.store.update((s) => ({
+        messages: older.length > 0 ? [...older, ...s.messages] : s.messages,
+        hasOlder: moreBefore(page),
+        loadingOlder: false,
+      }));
+      return older.length;
+    } catch (error) {
+      if (this.state.chatSession === session) this.store.update({ loadingOlder: false });
+      this.handleError(error);
+      return 0;
+    }
+  }
+
+  /** Opens a search hit's chat, bringing the message that matched into view when it is loaded. */
+  async openHit(chatId: string, messageId: string | null): Promise<void> {
+    await this.openChat(chatId, { reveal: messageId });
   }
 
   setChatFilter(filter: string): void {
@@ -624,6 +683,8 @@ export class Controller {
       messages: [...s.messages, pendingUserMessage(userKey, input)],
       generation,
       generationSession: session,
+      editing: null,
+      regenerateOffer: null,
     }));
     try {
       const started = await this.api.startGeneration(
@@ -633,7 +694,7 @@ export class Controller {
       this.updateGeneration(generation.localId, (g) => acknowledge(g, started));
       this.store.update((s) => ({
         chatId: s.chatSession === session && s.chatId === null ? started.chatId : s.chatId,
-        messages: s.messages.map((m) => (m.key === userKey ? { ...m, id: started.userMessageId } : m)),
+        messages: s.messages.map((m) => (m.key === userKey ? { ...m, id: started.userMessageId ?? null } : m)),
       }));
       const current = this.state.generation;
       if (current?.localId === generation.localId && current.stopRequested && !current.done) {
@@ -712,6 +773,328 @@ export class Controller {
     }
   }
 
+  // ---------------------------------------------------------------- working on messages
+
+  /** The message with this key in the chat on screen. */
+  private messageByKey(key: string): UiMessage | null {
+    return this.state.messages.find((m) => m.key === key) ?? null;
+  }
+
+  /** Whether the reply being written is this message (a new version of it, or more of it). */
+  private isBeingWritten(message: UiMessage): boolean {
+    const generation = this.state.generation;
+    return generation !== null && !generation.done && isTargetOf(generation, message);
+  }
+
+  /**
+   * Writes a new version (swipe) of a reply, by default the last one; the earlier versions stay.
+   * Resolves false when nothing started.
+   */
+  async regenerate(key: string | null = null): Promise<boolean> {
+    const message = key === null ? lastReply(this.state.messages) : this.messageByKey(key);
+    if (!message || message.role !== "assistant") return false;
+    return this.startOn(message, "regenerate");
+  }
+
+  /** Continues a reply where it ends (by default the last one). Resolves false when nothing started. */
+  async continueReply(key: string | null = null): Promise<boolean> {
+    const message = key === null ? lastReply(this.state.messages) : this.messageByKey(key);
+    if (!message || message.role !== "assistant" || message.content === "") return false;
+    return this.startOn(message, "continue");
+  }
+
+  /** "Regenerate from here", after editing the last user message: a new version of the reply after it. */
+  async regenerateFrom(userKey: string): Promise<boolean> {
+    const reply = messageAfter(this.state.messages, userKey);
+    this.store.update({ regenerateOffer: null });
+    if (!reply || reply.role !== "assistant") return false;
+    return this.regenerate(reply.key);
+  }
+
+  private async startOn(message: UiMessage, action: GenerationTarget["action"]): Promise<boolean> {
+    if (isGenerating(this.state) || message.id === null || message.state === "streaming") return false;
+    const profile = selectedProfile(this.state);
+    if (!profile) {
+      this.handleError({ kind: "notConfigured", message: "Connect to a model first." });
+      return false;
+    }
+    const target: GenerationTarget = {
+      action,
+      key: message.key,
+      id: message.id,
+      seq: message.seq,
+      content: message.content,
+      reasoning: message.reasoning,
+      swipeIndex: message.swipeIndex,
+      swipeCount: message.swipeCount,
+    };
+    const n = ++this.seq;
+    const generation = createGeneration(`local-${action}-${n}`, profile.model, this.state.chatId, profile.source, target);
+    this.store.update({
+      generation,
+      generationSession: this.state.chatSession,
+      editing: null,
+      regenerateOffer: null,
+    });
+    const onEvent = (event: ChatEvent): void => this.onChatEvent(generation.localId, event);
+    try {
+      const started = await (action === "regenerate"
+        ? this.api.regenerate(profile.id, target.id, onEvent)
+        : this.api.continueReply(profile.id, target.id, onEvent));
+      this.updateGeneration(generation.localId, (g) => acknowledge(g, started));
+      const current = this.state.generation;
+      if (current?.localId === generation.localId && current.stopRequested && !current.done) {
+        await this.api.cancelGeneration(started.generationId);
+      }
+      return true;
+    } catch (error) {
+      const ipc = toIpcError(error);
+      // Nothing was written: the message shows as it was.
+      this.store.update((s) => ({ generation: s.generation?.localId === generation.localId ? null : s.generation }));
+      this.handleError(ipc, { profile });
+      return false;
+    }
+  }
+
+  /** Shows version `index` of a message. */
+  async selectSwipe(key: string, index: number): Promise<boolean> {
+    const message = this.messageByKey(key);
+    if (!message || message.id === null || this.isBeingWritten(message)) return false;
+    if (index < 0 || index >= message.swipeCount || index === message.swipeIndex) return false;
+    const session = this.state.chatSession;
+    try {
+      const updated = await this.api.selectSwipe(message.id, index);
+      if (this.state.chatSession === session) this.replaceMessage(key, updated);
+      return true;
+    } catch (error) {
+      this.handleError(error);
+      return false;
+    }
+  }
+
+  /**
+   * ←/→ on the last reply: the version before or after the one shown. → on the last version
+   * writes a new one, as in SillyTavern.
+   */
+  async swipeLast(direction: -1 | 1): Promise<boolean> {
+    if (isGenerating(this.state)) return false;
+    const reply = lastReply(this.state.messages);
+    if (!reply || reply.id === null) return false;
+    const index = reply.swipeIndex + direction;
+    if (index < 0) return false;
+    if (index >= reply.swipeCount) return this.regenerate(reply.key);
+    return this.selectSwipe(reply.key, index);
+  }
+
+  /** Opens the inline editor on a message. */
+  startEdit(key: string): boolean {
+    const message = this.messageByKey(key);
+    if (!message || message.id === null || message.state === "streaming" || this.isBeingWritten(message)) return false;
+    this.store.update({ editing: key, regenerateOffer: null });
+    return true;
+  }
+
+  /** ↑ in an empty composer: edits the last message (`role`: the last one of that role). */
+  editLast(role: UiMessage["role"] | null = null): boolean {
+    const message = lastMessage(this.state.messages, role);
+    return message ? this.startEdit(message.key) : false;
+  }
+
+  /** Closes the inline editor without saving. */
+  cancelEdit(): void {
+    if (this.state.editing !== null) this.store.update({ editing: null });
+  }
+
+  /**
+   * Saves an edited message. After an edit of the last user message that a reply follows,
+   * "Regenerate from here" is offered. Resolves false (the editor stays open) when saving failed.
+   */
+  async saveEdit(key: string, content: string): Promise<boolean> {
+    const message = this.messageByKey(key);
+    if (!message || message.id === null) return false;
+    if (content === message.content) {
+      this.cancelEdit();
+      return true;
+    }
+    if (this.isBeingWritten(message)) return false;
+    const session = this.state.chatSession;
+    try {
+      const updated = await this.api.editMessage(message.id, content);
+      if (this.state.chatSession !== session) return true;
+      this.replaceMessage(key, updated);
+      const lastUser = lastMessage(this.state.messages, "user");
+      const reply = messageAfter(this.state.messages, key);
+      const offer = message.role === "user" && lastUser?.key === key && reply?.role === "assistant";
+      this.store.update((s) => ({
+        editing: s.editing === key ? null : s.editing,
+        regenerateOffer: offer ? key : null,
+      }));
+      return true;
+    } catch (error) {
+      this.handleError(error);
+      return false;
+    }
+  }
+
+  /** Deletes a message with all its versions (the view asks to confirm first). */
+  async deleteMessage(key: string): Promise<boolean> {
+    const message = this.messageByKey(key);
+    if (!message || message.id === null || this.isBeingWritten(message)) return false;
+    const session = this.state.chatSession;
+    try {
+      await this.api.deleteMessage(message.id);
+      if (this.state.chatSession === session) {
+        this.store.update((s) => ({
+          messages: s.messages.filter((m) => m.key !== key),
+          editing: s.editing === key ? null : s.editing,
+          regenerateOffer: null,
+        }));
+      }
+      void this.refreshChats();
+      return true;
+    } catch (error) {
+      this.handleError(error);
+      return false;
+    }
+  }
+
+  /** A new chat with the history up to and including this message; opens it. */
+  async branchFrom(key: string): Promise<Chat | null> {
+    const message = this.messageByKey(key);
+    const chatId = this.state.chatId;
+    if (!message || message.id === null || chatId === null) return null;
+    try {
+      const branch = await this.api.branchChat(chatId, message.id);
+      this.store.update((s) => ({ chats: [branch, ...s.chats.filter((c) => c.id !== branch.id)] }));
+      await this.openChat(branch.id);
+      this.requestFocus("composer");
+      void this.refreshChats();
+      return branch;
+    } catch (error) {
+      this.handleError(error);
+      return null;
+    }
+  }
+
+  private replaceMessage(key: string, message: StoredMessage): void {
+    this.store.update((s) => ({ messages: s.messages.map((m) => (m.key === key ? restored(message, key) : m)) }));
+  }
+
+  // ---------------------------------------------------------------- the chat list
+
+  /** Shows the title field of a chat in the list. */
+  startRename(chatId: string): void {
+    this.store.update({ renaming: chatId });
+  }
+
+  cancelRename(): void {
+    if (this.state.renaming !== null) this.store.update({ renaming: null });
+  }
+
+  /** Renames a chat (an empty or unchanged title just closes the field). */
+  async renameChat(chatId: string, title: string): Promise<boolean> {
+    const chat = this.state.chats.find((c) => c.id === chatId);
+    const trimmed = title.trim();
+    this.store.update((s) => ({ renaming: s.renaming === chatId ? null : s.renaming }));
+    if (trimmed === "" || trimmed === chat?.title) return false;
+    try {
+      const renamed = await this.api.renameChat(chatId, trimmed);
+      this.upsertChat(renamed);
+      if (this.state.chatId === chatId) this.store.update({ chatTitle: renamed.title });
+      return true;
+    } catch (error) {
+      this.handleError(error);
+      return false;
+    }
+  }
+
+  /** Pins a chat to the top of the list, or unpins it. */
+  async togglePin(chatId: string): Promise<boolean> {
+    const chat = this.state.chats.find((c) => c.id === chatId);
+    if (!chat) return false;
+    try {
+      this.upsertChat(await this.api.pinChat(chatId, !chat.pinned));
+      return true;
+    } catch (error) {
+      this.handleError(error);
+      return false;
+    }
+  }
+
+  /** Deletes a chat and offers "Undo" for a few seconds. */
+  async deleteChat(chatId: string): Promise<boolean> {
+    const chat = this.state.chats.find((c) => c.id === chatId);
+    try {
+      await this.api.deleteChat(chatId);
+    } catch (error) {
+      this.handleError(error);
+      return false;
+    }
+    const wasOpen = this.state.chatId === chatId;
+    const undo: UndoDelete = { id: ++this.undoSeq, chatId, title: chat?.title || "Untitled chat", wasOpen };
+    this.store.update((s) => ({
+      chats: s.chats.filter((c) => c.id !== chatId),
+      search: { ...s.search, hits: s.search.hits.filter((h) => h.chatId !== chatId) },
+      renaming: s.renaming === chatId ? null : s.renaming,
+      undo,
+    }));
+    if (wasOpen) this.newChat();
+    this.requestFocus("undo");
+    return true;
+  }
+
+  /** Brings the chat just deleted back (and opens it again if it was open). */
+  async undoDelete(): Promise<boolean> {
+    const undo = this.state.undo;
+    if (!undo) return false;
+    this.store.update({ undo: null });
+    try {
+      await this.api.restoreChat(undo.chatId);
+      await this.refreshChats();
+      if (undo.wasOpen && this.state.chatId === null && this.state.messages.length === 0) {
+        await this.openChat(undo.chatId);
+      }
+      return true;
+    } catch (error) {
+      this.handleError(error);
+      return false;
+    }
+  }
+
+  /** Stops offering "Undo" (`id`: only if that offer is still the one shown). */
+  dismissUndo(id: number | null = null): void {
+    const undo = this.state.undo;
+    if (undo && (id === null || undo.id === id)) this.store.update({ undo: null });
+  }
+
+  /**
+   * Searches titles and messages of every chat for `query`; the hits of the latest search land.
+   * An empty query clears them.
+   */
+  async searchChats(query: string): Promise<void> {
+    const trimmed = query.trim();
+    const seq = ++this.searchSeq;
+    if (trimmed === "") {
+      this.store.update({ search: { query: "", status: "idle", hits: [] } });
+      return;
+    }
+    this.store.update((s) => ({ search: { ...s.search, query: trimmed, status: "searching" } }));
+    try {
+      const hits = await this.api.searchChats(trimmed);
+      if (seq === this.searchSeq) this.store.update({ search: { query: trimmed, status: "done", hits } });
+    } catch (error) {
+      if (seq !== this.searchSeq) return;
+      this.store.update({ search: { query: trimmed, status: "failed", hits: [] } });
+      this.handleError(error);
+    }
+  }
+
+  private upsertChat(chat: Chat): void {
+    this.store.update((s) => ({
+      chats: s.chats.some((c) => c.id === chat.id) ? s.chats.map((c) => (c.id === chat.id ? chat : c)) : [chat, ...s.chats],
+    }));
+  }
+
   private onChatEvent(localId: string, event: ChatEvent): void {
     const before = this.state.generation;
     if (!before || before.localId !== localId) return;
@@ -733,8 +1116,14 @@ export class Controller {
     if (!generation || generation.localId !== localId) return;
     const onScreen = this.state.generationSession === this.state.chatSession;
     const message: UiMessage = fromGeneration(generation);
+    const place = (messages: readonly UiMessage[]): readonly UiMessage[] => {
+      if (!onScreen) return messages;
+      if (generation.action === "send") return [...messages, message];
+      // A new version or more of a message: it takes the place of the message it was written on.
+      return messages.map((m) => (isTargetOf(generation, m) ? { ...message, key: m.key, seq: m.seq } : m));
+    };
     this.store.update((s) => ({
-      messages: onScreen ? [...s.messages, message] : s.messages,
+      messages: place(s.messages),
       generation: null,
       generationSession: null,
     }));
@@ -853,6 +1242,12 @@ export class Controller {
     };
     this.store.update({ banner });
   }
+}
+
+/** Whether `generation` writes `message` (a new version of it, or more of it). */
+function isTargetOf(generation: Generation, message: UiMessage): boolean {
+  if (generation.action === "send") return false;
+  return message.key === generation.targetKey || (generation.messageId !== null && message.id === generation.messageId);
 }
 
 function connectionOf(

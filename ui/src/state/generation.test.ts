@@ -15,7 +15,9 @@ import {
 } from "./generation";
 import { fromGeneration, stateLabel } from "./messages";
 
-const started: ChatEvent = { type: "started", generationId: "g1", chatId: "c1", messageId: "m2", model: "llama" };
+const started: ChatEvent = {
+  type: "started", generationId: "g1", chatId: "c1", messageId: "m2", model: "llama", text: "", swipeIndex: 0, swipeCount: 1,
+};
 const delta = (text: string): ChatEvent => ({ type: "delta", text });
 const networkError: IpcError = { kind: "network", message: "Profile “Local”: the connection was lost." };
 
@@ -166,5 +168,36 @@ describe("fromGeneration", () => {
   it("keeps the local key so the streaming element can stay", () => {
     const g = run([started, delta("Hi"), { type: "finished", stopReason: "stop", messageId: "m2" }], createGeneration("local-7", null, null));
     expect(fromGeneration(g)).toMatchObject({ key: "local-7", id: "m2", role: "assistant", content: "Hi", state: "complete" });
+  });
+});
+
+describe("a new version of a reply, and more of one", () => {
+  const target = {
+    key: "m2", id: "m2", seq: 3, content: "Once upon", reasoning: "Plan.", swipeIndex: 0, swipeCount: 2,
+  };
+
+  it("a new version starts empty, as the version after the last", () => {
+    const g = createGeneration("local-regenerate-1", "llama", "c1", null, { ...target, action: "regenerate" });
+    expect(g).toMatchObject({ action: "regenerate", targetKey: "m2", messageId: "m2", seq: 3, content: "", reasoning: "", swipeIndex: 2, swipeCount: 3 });
+    const after = run([{ ...started, text: "", swipeIndex: 2, swipeCount: 3 }, delta("Twice")], g);
+    expect(fromGeneration(after)).toMatchObject({ id: "m2", content: "Twice", swipeIndex: 2, swipeCount: 3, seq: 3 });
+  });
+
+  it("more of a reply starts from its text so far; the deltas follow it", () => {
+    const g = createGeneration("local-continue-1", "llama", "c1", null, { ...target, action: "continue" });
+    expect(g).toMatchObject({ action: "continue", content: "Once upon", reasoning: "Plan.", swipeIndex: 0, swipeCount: 2 });
+    const after = run([{ ...started, text: "Once upon", swipeIndex: 0, swipeCount: 2 }, delta(" a time")], g);
+    expect(after.content).toBe("Once upon a time");
+  });
+
+  it("the started event's text is what the reply held before, whatever was assumed", () => {
+    const g = createGeneration("local-continue-2", "llama", "c1", null, { ...target, action: "continue" });
+    const after = run([{ ...started, text: "Once upon a", swipeIndex: 1, swipeCount: 2 }], g);
+    expect(after).toMatchObject({ content: "Once upon a", swipeIndex: 1, swipeCount: 2 });
+    expect(after.revision).toBe(g.revision + 1);
+  });
+
+  it("a new reply is version 1 of 1", () => {
+    expect(createGeneration("l", null, null)).toMatchObject({ action: "send", targetKey: null, swipeIndex: 0, swipeCount: 1 });
   });
 });

@@ -8,7 +8,10 @@
  *   ignored, so a late delta cannot change a finished reply;
  * - a stop keeps the partial text and marks it `stopped`;
  * - a failure keeps the partial text and the error, marked `failed`;
- * - a `historyTrimmed` notice stays with the reply after it ends.
+ * - a `historyTrimmed` notice stays with the reply after it ends;
+ * - the `started` event says what the reply's text is before this generation (empty for a new
+ *   reply or a new version, the text so far when a reply is continued) and which version it
+ *   is: the deltas that follow add to that text.
  * Functions never mutate their input; they return the same object when nothing changed.
  */
 
@@ -29,6 +32,9 @@ export interface QueuePosition {
   /** Expected wait, when the provider estimates one. */
   waitSecs: number | null;
 }
+
+/** What a generation does: a new reply, a new version (swipe) of one, or more of one. */
+export type GenerationAction = "send" | "regenerate" | "continue";
 
 /** The in-flight reply. */
 export interface Generation {
@@ -63,6 +69,27 @@ export interface Generation {
   readonly done: boolean;
   /** How many text events were folded in: the view uses it to skip unchanged frames. */
   readonly revision: number;
+  readonly action: GenerationAction;
+  /** The key of the message it rewrites or continues (shown in its place); null for a new reply. */
+  readonly targetKey: string | null;
+  /** The reply's position in its chat, when it is a stored message already. */
+  readonly seq: number | null;
+  /** Which version (swipe) of the message it writes, from 0. */
+  readonly swipeIndex: number;
+  /** How many versions the message has with this one. */
+  readonly swipeCount: number;
+}
+
+/** Where a new version of a reply, or more of one, starts from. */
+export interface GenerationTarget {
+  readonly action: Exclude<GenerationAction, "send">;
+  readonly key: string;
+  readonly id: string;
+  readonly seq: number | null;
+  readonly content: string;
+  readonly reasoning: string | null;
+  readonly swipeIndex: number;
+  readonly swipeCount: number;
 }
 
 /** A new generation waiting for its first event. */
@@ -71,17 +98,21 @@ export function createGeneration(
   model: string | null,
   chatId: string | null,
   source: ProviderKind | null = null,
+  target: GenerationTarget | null = null,
 ): Generation {
+  const continuing = target?.action === "continue";
   return {
     localId,
     generationId: null,
     chatId,
     userMessageId: null,
-    messageId: null,
+    messageId: target?.id ?? null,
     model,
     source,
-    content: "",
-    reasoning: "",
+    // A new version starts empty (the earlier ones stay as swipes); more of a reply starts
+    // from its text so far.
+    content: continuing ? target.content : "",
+    reasoning: continuing ? (target.reasoning ?? "") : "",
     queue: null,
     historyTrimmed: null,
     usage: null,
@@ -91,6 +122,11 @@ export function createGeneration(
     stopRequested: false,
     done: false,
     revision: 0,
+    action: target?.action ?? "send",
+    targetKey: target?.key ?? null,
+    seq: target?.seq ?? null,
+    swipeIndex: !target ? 0 : continuing ? target.swipeIndex : target.swipeCount,
+    swipeCount: !target ? 1 : continuing ? target.swipeCount : target.swipeCount + 1,
   };
 }
 
@@ -105,6 +141,10 @@ export function applyEvent(generation: Generation, event: ChatEvent): Generation
         chatId: event.chatId,
         messageId: event.messageId,
         model: event.model || generation.model,
+        content: event.text,
+        swipeIndex: event.swipeIndex,
+        swipeCount: Math.max(1, event.swipeCount),
+        revision: event.text === generation.content ? generation.revision : generation.revision + 1,
       };
     case "historyTrimmed":
       return { ...generation, historyTrimmed: { dropped: event.dropped, contextSize: event.contextSize } };

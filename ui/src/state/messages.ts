@@ -13,7 +13,11 @@ export interface UiMessage {
   /** Stable cache key: the stored id, or a local id until the backend assigns one. */
   readonly key: string;
   readonly id: string | null;
+  /** Position in the chat, once stored and loaded (pages of history start before the first). */
+  readonly seq: number | null;
   readonly role: Role;
+  /** The speaker's name, when it has one (imported and group chats). */
+  readonly name: string | null;
   readonly content: string;
   readonly reasoning: string | null;
   readonly state: MessageState;
@@ -23,6 +27,10 @@ export interface UiMessage {
   readonly usage: Usage | null;
   /** Older messages left out of this reply's prompt (known only for replies of this session). */
   readonly historyTrimmed: HistoryTrimmed | null;
+  /** Which version (swipe) is shown, from 0. */
+  readonly swipeIndex: number;
+  /** How many versions it has; 1 when it was never regenerated. */
+  readonly swipeCount: number;
 }
 
 /** A message loaded from the store. */
@@ -30,7 +38,9 @@ export function fromStored(message: StoredMessage): UiMessage {
   return {
     key: message.id,
     id: message.id,
+    seq: message.seq,
     role: message.role,
+    name: message.name ?? null,
     content: message.content,
     reasoning: message.reasoning || null,
     state: message.state,
@@ -39,7 +49,14 @@ export function fromStored(message: StoredMessage): UiMessage {
     stopReason: null,
     usage: null,
     historyTrimmed: null,
+    swipeIndex: message.swipeIndex,
+    swipeCount: Math.max(1, message.swipeCount),
   };
+}
+
+/** A message as the backend returned it after a change, under the key it is shown with. */
+export function restored(message: StoredMessage, key: string): UiMessage {
+  return { ...fromStored(message), key };
 }
 
 /** The user's own message, shown before the backend has stored it. */
@@ -47,7 +64,9 @@ export function pendingUserMessage(localKey: string, content: string): UiMessage
   return {
     key: localKey,
     id: null,
+    seq: null,
     role: "user",
+    name: null,
     content,
     reasoning: null,
     state: "complete",
@@ -56,18 +75,23 @@ export function pendingUserMessage(localKey: string, content: string): UiMessage
     stopReason: null,
     usage: null,
     historyTrimmed: null,
+    swipeIndex: 0,
+    swipeCount: 1,
   };
 }
 
 /**
  * The in-flight reply as a message. Its key stays the local one even after the backend names
- * it, so the element that showed it streaming is the one that stays once it has ended.
+ * it, so the element that showed it streaming is the one that stays once it has ended. (A new
+ * version of a reply, or more of one, uses the key of the message it writes.)
  */
 export function fromGeneration(generation: Generation): UiMessage {
   return {
     key: generation.localId,
     id: generation.messageId,
+    seq: generation.seq,
     role: "assistant",
+    name: null,
     content: generation.content,
     reasoning: generation.reasoning || null,
     state: generation.state,
@@ -76,6 +100,8 @@ export function fromGeneration(generation: Generation): UiMessage {
     stopReason: generation.stopReason,
     usage: generation.usage,
     historyTrimmed: generation.historyTrimmed,
+    swipeIndex: generation.swipeIndex,
+    swipeCount: generation.swipeCount,
   };
 }
 

@@ -16,6 +16,7 @@ import { h, isNarrow, setData, setText } from "./dom";
 import { isModKey, kbd, modKey } from "./keys";
 import { createRequestPreview, mountRequestPreview } from "./request-preview";
 import { createSidebar, mountSidebar } from "./sidebar";
+import { createToast, mountToast } from "./toast";
 
 /**
  * Builds the whole window inside `root` and wires it to the controller. Returns a function that
@@ -29,6 +30,7 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
   const banner = createBanner();
   const drawer = createConnectPanel();
   const requestPreview = createRequestPreview();
+  const toast = createToast();
 
   const sidebarToggle = h("button", {
     id: "sidebar-toggle",
@@ -60,7 +62,7 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
     h("div", { class: "composer-wrap" }, requestPreview.panel, composer.form),
   );
   root.classList.add("app");
-  root.replaceChildren(sidebar.root, main, drawer, scrim);
+  root.replaceChildren(sidebar.root, main, drawer, scrim, toast);
 
   mountSidebar(sidebar, controller);
   mountChatView(chat, controller);
@@ -68,6 +70,7 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
   mountBanner(banner, controller);
   mountConnectPanel(drawer, controller);
   mountRequestPreview(requestPreview, controller);
+  const unmountToast = mountToast(toast, controller);
 
   sidebarToggle.addEventListener("click", () => controller.toggleSidebar());
   drawerToggle.addEventListener("click", () => controller.toggleDrawer());
@@ -100,16 +103,44 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
   installLinkGuard(root, controller, lifetime.signal);
   return () => {
     unsubscribe();
+    unmountToast();
     lifetime.abort();
   };
 }
 
-/** Ctrl/⌘+K drawer, Ctrl/⌘+N new chat, Ctrl/⌘+F search, Esc stop (or close an overlay or panel). */
+/**
+ * Whether a key press is meant for the conversation: in the empty composer, or with nothing in
+ * particular focused (the page, or the conversation itself).
+ */
+function forConversation(event: KeyboardEvent, composer: HTMLTextAreaElement): boolean {
+  const target = event.target as HTMLElement | null;
+  if (target === composer) return composer.value === "";
+  return target === null || target === document.body || target.classList?.contains("conversation") === true;
+}
+
+/**
+ * Ctrl/⌘+K drawer, Ctrl/⌘+N new chat, Ctrl/⌘+F search, Ctrl/⌘+R regenerate the last reply,
+ * ←/→ the last reply's versions and ↑ (Ctrl+↑: your last message) edit the last message, both
+ * from the empty composer, and Esc stop (or close an overlay or panel).
+ */
 function installShortcuts(controller: Controller, composer: HTMLTextAreaElement, signal: AbortSignal): void {
   document.addEventListener("keydown", (event) => {
     if (event.defaultPrevented) return;
     const state = controller.store.get();
-    if (isModKey(event, "k")) {
+    const plain = !event.ctrlKey && !event.metaKey && !event.altKey && !event.shiftKey;
+    if (isModKey(event, "r")) {
+      // Never reload the window; regenerate the last reply instead.
+      event.preventDefault();
+      void controller.regenerate();
+    } else if ((event.key === "ArrowLeft" || event.key === "ArrowRight") && plain && forConversation(event, composer)) {
+      event.preventDefault();
+      void controller.swipeLast(event.key === "ArrowLeft" ? -1 : 1);
+    } else if (
+      event.key === "ArrowUp" && !event.altKey && !event.shiftKey && !event.metaKey &&
+      event.target === composer && composer.value === ""
+    ) {
+      if (controller.editLast(event.ctrlKey ? "user" : null)) event.preventDefault();
+    } else if (isModKey(event, "k")) {
       event.preventDefault();
       controller.toggleDrawer();
     } else if (isModKey(event, "n")) {

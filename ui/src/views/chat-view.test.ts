@@ -67,7 +67,7 @@ describe("chat view", () => {
   it("coalesces the deltas of one frame into a single render", async () => {
     const { controller, emit, clock, elements } = await setUp();
     await controller.send("Hello");
-    emit({ type: "started", generationId: "g1", chatId: "c-new", messageId: "m-reply", model: "llama" });
+    emit({ type: "started", generationId: "g1", chatId: "c-new", messageId: "m-reply", model: "llama", text: "", swipeIndex: 0, swipeCount: 1 });
     clock.frame();
     vi.mocked(renderMarkdown).mockClear();
 
@@ -90,7 +90,7 @@ describe("chat view", () => {
   it("paints the final text at once when the reply ends, and keeps the element", async () => {
     const { controller, emit, clock, elements } = await setUp();
     await controller.send("Hello");
-    emit({ type: "started", generationId: "g1", chatId: "c-new", messageId: "m-reply", model: "llama" });
+    emit({ type: "started", generationId: "g1", chatId: "c-new", messageId: "m-reply", model: "llama", text: "", swipeIndex: 0, swipeCount: 1 });
     emit({ type: "delta", text: "Use `x`." });
     clock.frame();
     const streaming = elements.log.querySelector<HTMLElement>('.message[data-role="assistant"]');
@@ -114,7 +114,7 @@ describe("chat view", () => {
   it("keeps a stopped reply's text, marked stopped", async () => {
     const { controller, emit, elements } = await setUp();
     await controller.send("Hello");
-    emit({ type: "started", generationId: "g1", chatId: "c-new", messageId: "m-reply", model: "llama" });
+    emit({ type: "started", generationId: "g1", chatId: "c-new", messageId: "m-reply", model: "llama", text: "", swipeIndex: 0, swipeCount: 1 });
     emit({ type: "delta", text: "Partial" });
     await controller.stop();
     emit({ type: "cancelled", messageId: "m-reply" });
@@ -127,7 +127,7 @@ describe("chat view", () => {
   it("shows the error under the text received so far", async () => {
     const { controller, emit, elements } = await setUp();
     await controller.send("Hello");
-    emit({ type: "started", generationId: "g1", chatId: "c-new", messageId: "m-reply", model: "llama" });
+    emit({ type: "started", generationId: "g1", chatId: "c-new", messageId: "m-reply", model: "llama", text: "", swipeIndex: 0, swipeCount: 1 });
     emit({ type: "delta", text: "Half" });
     emit({ type: "failed", error: { kind: "network", message: "The connection was lost." }, messageId: "m-reply" });
     const reply = elements.log.querySelector<HTMLElement>('.message[data-role="assistant"]');
@@ -142,7 +142,7 @@ describe("chat view", () => {
   it("shows the queue position as it changes, until the text arrives", async () => {
     const { controller, emit, clock, elements } = await setUp();
     await controller.send("Hello");
-    emit({ type: "started", generationId: "g1", chatId: "c-new", messageId: "m-reply", model: "llama" });
+    emit({ type: "started", generationId: "g1", chatId: "c-new", messageId: "m-reply", model: "llama", text: "", swipeIndex: 0, swipeCount: 1 });
     emit({ type: "queued", position: 3, waitSecs: 30 });
     clock.frame();
     const status = elements.log.querySelector<HTMLElement>('[data-testid="queue-status"]');
@@ -160,7 +160,7 @@ describe("chat view", () => {
   it("notes older messages left out of the prompt, and keeps the note when the reply ends", async () => {
     const { controller, emit, clock, elements } = await setUp();
     await controller.send("Hello");
-    emit({ type: "started", generationId: "g1", chatId: "c-new", messageId: "m-reply", model: "llama" });
+    emit({ type: "started", generationId: "g1", chatId: "c-new", messageId: "m-reply", model: "llama", text: "", swipeIndex: 0, swipeCount: 1 });
     emit({ type: "historyTrimmed", dropped: 7, contextSize: 4096 });
     clock.frame();
     const reply = elements.log.querySelector<HTMLElement>('.message[data-role="assistant"]');
@@ -184,7 +184,7 @@ describe("chat view", () => {
   it("collapses reasoning in a details element", async () => {
     const { controller, emit, clock, elements } = await setUp();
     await controller.send("Hello");
-    emit({ type: "started", generationId: "g1", chatId: "c-new", messageId: "m-reply", model: "llama" });
+    emit({ type: "started", generationId: "g1", chatId: "c-new", messageId: "m-reply", model: "llama", text: "", swipeIndex: 0, swipeCount: 1 });
     emit({ type: "reasoning", text: "Thinking hard." });
     clock.frame();
     const details = elements.log.querySelector<HTMLDetailsElement>("details.reasoning");

@@ -1,27 +1,48 @@
 /**
- * The conversation: the message log, the empty-chat hint and the "↓ new text" pill.
+ * The conversation: the message log, the empty-chat hint, "Load earlier messages" and the
+ * "↓ new text" pill.
  *
  * - Finished messages are `MessageView`s cached by their stable key; a chat switch or a new
  *   message only moves or adds elements.
  * - The streaming reply is painted by a frame scheduler: every delta updates the state, and the
  *   reply is re-rendered at most once per animation frame. Its view is cached under the reply's
- *   local key from the start, so when it ends it simply stays in place as a finished message.
+ *   key from the start, so when it ends it simply stays in place as a finished message. A new
+ *   version of a reply, or more of one, is painted in that reply's place.
  * - The view follows the bottom while the person is there; once they scroll up it stays put and
  *   shows the pill instead.
+ * - Long chats: the chat opens on its latest page; scrolling near the top (or "Load earlier
+ *   messages") adds the page before, and the messages on screen stay where they were. Past
+ *   `WINDOW_THRESHOLD` messages only those in or near view are in the document: spacers above
+ *   and below stand for the rest, at their measured heights (or an estimate until measured).
+ * - Message toolbars: clicks on `[data-action]` buttons and the editor's keys are handled here,
+ *   once for the whole log.
  */
 
 import type { AppState } from "../state/app-state";
-import { visibleGeneration } from "../state/app-state";
+import { isGenerating, visibleGeneration } from "../state/app-state";
 import type { Controller } from "../state/controller";
 import { type Generation, liveStatus } from "../state/generation";
-import { fromGeneration } from "../state/messages";
+import { actionsFor, NO_ACTIONS } from "../state/history";
+import { fromGeneration, type UiMessage } from "../state/messages";
 import { createFrameScheduler, type FrameClock } from "../render/frame";
-import { MessageView } from "../render/message-view";
+import { type MessageContext, MessageView } from "../render/message-view";
 import { copyWithFeedback, h, show } from "./dom";
 import { shortcutHint } from "./keys";
 
 /** Within this many pixels of the bottom counts as "at the bottom". */
 const STICK_DISTANCE = 48;
+/** Conversations longer than this render only the messages in or near view. */
+export const WINDOW_THRESHOLD = 60;
+/** How far beyond the visible area messages stay rendered, in pixels. */
+export const OVERSCAN = 800;
+/** The height assumed for a message not measured yet, in pixels. */
+export const ESTIMATED_HEIGHT = 120;
+/** Within this many pixels of the first loaded message, the page before is fetched. */
+const LOAD_OLDER_DISTANCE = 600;
+/** Views kept for messages out of view, so scrolling back does not render them again. */
+const CACHE_LIMIT = 300;
+/** How long a message found by search stays highlighted. */
+const REVEAL_MS = 2000;
 
 export interface ChatViewElements {
   /** The scrolling container. */
@@ -32,6 +53,11 @@ export interface ChatViewElements {
   pill: HTMLButtonElement;
   /** The hint shown in an empty chat. */
   empty: HTMLElement;
+  /** "Load earlier messages", above the log while older pages exist. */
+  older: HTMLButtonElement;
+  /** Stand-ins for the messages above and below the rendered ones. */
+  topSpacer: HTMLElement;
+  bottomSpacer: HTMLElement;
 }
 
 /** Builds the conversation's elements. */
@@ -49,9 +75,63 @@ export function createChatElements(): ChatViewElements {
     h("p", { text: "Type a message below. A few keys that help:" }),
     shortcutHint(),
   );
-  const scroller = h("div", { class: "conversation", tabindex: "-1" }, h("div", { class: "conversation-inner" }, empty, log));
+  const older = h("button", {
+    type: "button",
+    class: "button quiet load-older",
+    "data-testid": "load-older",
+    hidden: true,
+    "aria-busy": "false",
+  }, h("span", { class: "spinner", "aria-hidden": "true" }), h("span", { class: "button-label", text: "Load earlier messages" }));
+  const topSpacer = h("div", { class: "list-spacer", "aria-hidden": "true", "data-testid": "spacer-top" });
+  const bottomSpacer = h("div", { class: "list-spacer", "aria-hidden": "true", "data-testid": "spacer-bottom" });
+  const scroller = h("div", { class: "conversation", tabindex: "-1" },
+    h("div", { class: "conversation-inner" }, empty, older, topSpacer, log, bottomSpacer));
   const pill = h("button", { id: "new-text-pill", class: "new-text-pill", type: "button", hidden: true, text: "↓ new text" });
-  return { scroller, log, pill, empty };
+  return { scroller, log, pill, empty, older, topSpacer, bottomSpacer };
+}
+
+/** One entry of the conversation: a stored message, or the reply being written. */
+interface Item {
+  readonly key: string;
+  readonly message: UiMessage;
+  /** Drawn from the generation (its text changes every frame), not from `message`. */
+  readonly live: boolean;
+}
+
+/** Where the first visible message was, to keep it there when the list changes. */
+interface Anchor {
+  readonly key: string;
+  /** Its top, relative to the top of the scroller's viewport. */
+  readonly offset: number;
+}
+
+/** Whether the generation writes this stored message (a new version of it, or more of it). */
+function writes(generation: Generation, message: UiMessage): boolean {
+  if (generation.action === "send") return false;
+  return message.key === generation.targetKey || (generation.messageId !== null && message.id === generation.messageId);
+}
+
+/** The conversation as shown: the messages, with the reply being written in its place. */
+export function conversationItems(state: AppState): Item[] {
+  const generation = visibleGeneration(state);
+  const items: Item[] = [];
+  let placed = false;
+  for (const message of state.messages) {
+    if (generation && !placed && writes(generation, message)) {
+      items.push({ key: message.key, message: liveMessage(generation, message.key, message.seq), live: true });
+      placed = true;
+    } else {
+      items.push({ key: message.key, message, live: false });
+    }
+  }
+  if (generation && generation.action === "send") {
+    items.push({ key: generation.localId, message: fromGeneration(generation), live: true });
+  }
+  return items;
+}
+
+function liveMessage(generation: Generation, key: string, seq: number | null): UiMessage {
+  return { ...fromGeneration(generation), key, seq: seq ?? generation.seq };
 }
 
 /** Draws the conversation from the store; returns a function that stops it. */
@@ -60,57 +140,218 @@ export function mountChatView(
   controller: Controller,
   clock?: FrameClock,
 ): () => void {
-  const { scroller, log, pill, empty } = elements;
+  const { scroller, log, pill, empty, older, topSpacer, bottomSpacer } = elements;
   const cache = new Map<string, MessageView>();
+  /** Measured heights (with the gap below), by key. */
+  const heights = new Map<string, number>();
+  let items: Item[] = [];
+  /** The rendered items: `[start, end)`. */
+  let range: [number, number] = [0, 0];
   let follow = true;
   let shownSession = -1;
+  let gap: number | null = null;
+  /** The last item's key, to tell a new message at the end from older ones added above. */
+  let lastKey: string | null = null;
+  /** Where the last scroll event left the view: only scrolling up stops following the bottom. */
+  let lastScrollTop = 0;
 
   const paintStreaming = (): void => {
-    const generation = visibleGeneration(controller.store.get());
+    const state = controller.store.get();
+    const generation = visibleGeneration(state);
     if (!generation) return;
-    viewFor(generation).update(fromGeneration(generation), { status: liveStatus(generation) });
+    const index = items.findIndex((item) => item.live);
+    const item = items[index];
+    if (!item) return;
+    const view = cache.get(item.key);
+    if (view && index >= range[0] && index < range[1]) {
+      view.update(liveMessage(generation, item.key, item.message.seq), { status: liveStatus(generation) }, contextOf(item, index, state));
+      measure(index, index + 1);
+    }
     afterContentChange();
   };
   const scheduler = createFrameScheduler(paintStreaming, clock);
+  const relayout = createFrameScheduler(() => layout(controller.store.get()), clock);
 
-  function viewFor(generation: Generation): MessageView {
-    let view = cache.get(generation.localId);
-    if (!view) {
-      view = new MessageView(fromGeneration(generation));
-      cache.set(generation.localId, view);
+  /** What an item's toolbar offers now. */
+  function contextOf(item: Item, index: number, state: AppState): MessageContext {
+    return {
+      actions: item.live ? NO_ACTIONS : actionsFor(item.message, { isLast: index === items.length - 1, chatStored: state.chatId !== null }),
+      editing: state.editing === item.key && !item.live,
+      offerRegenerate: state.regenerateOffer === item.key,
+      busy: isGenerating(state),
+    };
+  }
+
+  function viewOf(item: Item, index: number, state: AppState): MessageView {
+    const generation = item.live ? visibleGeneration(state) : null;
+    const message = generation ? liveMessage(generation, item.key, item.message.seq) : item.message;
+    const live = generation ? { status: liveStatus(generation) } : null;
+    const context = contextOf(item, index, state);
+    let view = cache.get(item.key);
+    if (view) view.update(message, live, context);
+    else {
+      view = new MessageView(message, context);
+      if (live) view.update(message, live, context);
+      cache.set(item.key, view);
     }
     return view;
   }
 
-  /** Puts exactly the current messages (and the streaming reply) in the log, in order. */
+  // ---------------------------------------------------------------- geometry
+
+  /** Whether the browser lays the page out (jsdom does not: then the viewport is the window's). */
+  function laidOut(): boolean {
+    return scroller.getBoundingClientRect().height > 0;
+  }
+
+  function viewportHeight(): number {
+    return scroller.clientHeight || window.innerHeight || 800;
+  }
+
+  /** Where the first message starts, in the scroller's content. */
+  function listTop(): number {
+    if (!laidOut()) return 0;
+    return topSpacer.getBoundingClientRect().top - scroller.getBoundingClientRect().top + scroller.scrollTop;
+  }
+
+  function heightOf(key: string): number {
+    return heights.get(key) ?? ESTIMATED_HEIGHT;
+  }
+
+  /** `offsets[i]`: where item `i` starts, from the first item; `offsets[n]`: the total. */
+  function offsets(): Float64Array {
+    const result = new Float64Array(items.length + 1);
+    for (let i = 0; i < items.length; i++) result[i + 1] = result[i]! + heightOf(items[i]!.key);
+    return result;
+  }
+
+  /** Records the heights of the rendered items `[from, to)`. */
+  function measure(from: number, to: number): void {
+    if (gap === null) gap = parseFloat(getComputedStyle(log).rowGap) || 0;
+    for (let i = from; i < to; i++) {
+      const item = items[i];
+      const element = item && cache.get(item.key)?.element;
+      if (!item || !element?.isConnected) continue;
+      const height = element.offsetHeight;
+      if (height > 0) heights.set(item.key, height + gap);
+    }
+  }
+
+  /** The first rendered message at least partly in view, and where it is (read from the document). */
+  function captureAnchor(): Anchor | null {
+    if (!laidOut()) return null;
+    const top = scroller.getBoundingClientRect().top;
+    for (const element of log.children) {
+      const key = (element as HTMLElement).dataset.key;
+      if (!key) continue;
+      const rect = element.getBoundingClientRect();
+      if (rect.bottom > top + 1) return { key, offset: rect.top - top };
+    }
+    return null;
+  }
+
+  /** The items to render so the viewport (plus `OVERSCAN` each way) is covered. */
+  function windowFor(anchor: Anchor | null): [number, number] {
+    const n = items.length;
+    if (n <= WINDOW_THRESHOLD) return [0, n];
+    const viewport = viewportHeight();
+    if (follow) {
+      let start = n;
+      let covered = 0;
+      while (start > 0 && covered < viewport + OVERSCAN) covered += heightOf(items[--start]!.key);
+      return [start, n];
+    }
+    const at = offsets();
+    let top = scroller.scrollTop - listTop();
+    const anchored = anchor ? items.findIndex((item) => item.key === anchor.key) : -1;
+    if (anchored >= 0 && anchor) top = at[anchored]! - anchor.offset;
+    const from = top - OVERSCAN;
+    const to = top + viewport + OVERSCAN;
+    let start = 0;
+    while (start < n - 1 && at[start + 1]! <= from) start++;
+    let end = start;
+    while (end < n && at[end]! < to) end++;
+    return [start, Math.max(end, start + 1)];
+  }
+
+  // ---------------------------------------------------------------- drawing
+
+  /**
+   * Puts the items of the window in the log, spacers around them, and keeps the view steady:
+   * the message at the top of the view (`anchor`, read before the items changed) stays where
+   * it was.
+   */
+  function layout(state: AppState, anchor: Anchor | null = follow ? null : captureAnchor()): void {
+    relayout.cancel();
+    const [start, end] = windowFor(anchor);
+    const wanted: HTMLElement[] = [];
+    for (let i = start; i < end; i++) wanted.push(viewOf(items[i]!, i, state).element);
+    syncChildren(log, wanted);
+    range = [start, end];
+    measure(start, end);
+    const at = offsets();
+    const windowed = items.length > WINDOW_THRESHOLD;
+    setHeight(topSpacer, windowed ? at[start]! : 0);
+    setHeight(bottomSpacer, windowed ? at[items.length]! - at[end]! : 0);
+    evict(state);
+    if (follow) {
+      scroller.scrollTop = scroller.scrollHeight;
+    } else if (anchor) {
+      const element = cache.get(anchor.key)?.element;
+      if (element?.isConnected) {
+        const moved = element.getBoundingClientRect().top - scroller.getBoundingClientRect().top - anchor.offset;
+        if (Math.abs(moved) >= 1) scroller.scrollTop += moved;
+      }
+    }
+    // Near the top of what is loaded (or a first page too short to scroll): fetch the page before.
+    if (laidOut() && state.hasOlder && !state.loadingOlder && nearTop()) void controller.loadOlder();
+  }
+
+  function nearTop(): boolean {
+    return scroller.scrollHeight <= scroller.clientHeight || (!follow && scroller.scrollTop - listTop() < LOAD_OLDER_DISTANCE);
+  }
+
+  /** Drops views of messages gone from the conversation, and of far-away ones past the limit. */
+  function evict(state: AppState): void {
+    const present = new Set(items.map((item) => item.key));
+    for (const key of [...cache.keys()]) if (!present.has(key)) cache.delete(key);
+    for (const key of [...heights.keys()]) if (!present.has(key)) heights.delete(key);
+    if (cache.size <= CACHE_LIMIT) return;
+    const rendered = new Set(items.slice(range[0], range[1]).map((item) => item.key));
+    for (const key of [...cache.keys()]) {
+      if (cache.size <= CACHE_LIMIT) break;
+      if (!rendered.has(key) && key !== state.editing) cache.delete(key);
+    }
+  }
+
+  /** Rebuilds the conversation from the state and draws it. */
   function reconcile(state: AppState): void {
     if (state.chatSession !== shownSession) {
       shownSession = state.chatSession;
       follow = true;
+      heights.clear();
+      lastKey = null;
       show(pill, false);
     }
-    const wanted: HTMLElement[] = [];
-    const keep = new Set<string>();
-    for (const message of state.messages) {
-      let view = cache.get(message.key);
-      if (view) view.update(message);
-      else {
-        view = new MessageView(message);
-        cache.set(message.key, view);
-      }
-      keep.add(message.key);
-      wanted.push(view.element);
-    }
-    const generation = visibleGeneration(state);
-    if (generation) {
-      keep.add(generation.localId);
-      wanted.push(viewFor(generation).element);
-    }
-    for (const key of [...cache.keys()]) if (!keep.has(key)) cache.delete(key);
-    syncChildren(log, wanted);
-    show(empty, wanted.length === 0 && !state.loadingChat);
+    const anchor = follow ? null : captureAnchor();
+    items = conversationItems(state);
+    const newLast = items.at(-1)?.key ?? null;
+    const grew = newLast !== null && newLast !== lastKey && lastKey !== null;
+    lastKey = newLast;
+    // Everything that takes room goes in before the layout, so following ends at the bottom.
+    show(empty, items.length === 0 && !state.loadingChat);
     log.setAttribute("aria-busy", state.loadingChat ? "true" : "false");
-    afterContentChange();
+    renderOlder(state);
+    layout(state, anchor);
+    // Something new at the end while the person reads further up.
+    if (!follow && grew) show(pill, true);
+  }
+
+  function renderOlder(state: AppState): void {
+    show(older, state.hasOlder && !state.loadingChat);
+    older.setAttribute("aria-busy", String(state.loadingOlder));
+    const label = older.querySelector(".button-label");
+    if (label) label.textContent = state.loadingOlder ? "Loading earlier messages…" : "Load earlier messages";
   }
 
   function afterContentChange(): void {
@@ -118,38 +359,139 @@ export function mountChatView(
     else show(pill, true);
   }
 
-  // Heights settle after layout (code blocks, off-screen messages measured late): keep the
-  // bottom in view while following.
+  /** Scrolls item `index` into view (rendering it first); returns its element. */
+  function bringIntoView(index: number): HTMLElement | null {
+    const item = items[index];
+    if (!item) return null;
+    follow = index === items.length - 1 && follow;
+    if (!follow) {
+      const at = offsets();
+      scroller.scrollTop = Math.max(0, listTop() + at[index]! - viewportHeight() / 3);
+      layout(controller.store.get(), null);
+    }
+    const element = cache.get(item.key)?.element ?? null;
+    element?.scrollIntoView?.({ block: "nearest" });
+    return element;
+  }
+
+  /** Brings a message found by search into view and highlights it for a moment. */
+  function reveal(messageId: string): void {
+    const index = items.findIndex((item) => item.message.id === messageId);
+    if (index === -1) return;
+    follow = false;
+    const element = bringIntoView(index);
+    if (!element) return;
+    element.classList.add("is-revealed");
+    window.setTimeout(() => element.classList.remove("is-revealed"), REVEAL_MS);
+  }
+
+  // ---------------------------------------------------------------- events
+
+  // Heights settle after layout (code blocks, fonts): keep the bottom in view while following.
   const resizes = typeof ResizeObserver === "function"
     ? new ResizeObserver(() => {
         if (follow) scroller.scrollTop = scroller.scrollHeight;
       })
     : null;
-  resizes?.observe(log);
+  resizes?.observe(scroller.firstElementChild ?? log);
 
   scroller.addEventListener("scroll", () => {
     const distance = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight;
-    follow = distance <= STICK_DISTANCE;
+    // Content that grew between a scroll to the bottom and its event is no reason to stop
+    // following; the person scrolling up is.
+    if (distance <= STICK_DISTANCE) follow = true;
+    else if (scroller.scrollTop < lastScrollTop - 1) follow = false;
+    lastScrollTop = scroller.scrollTop;
     if (follow) show(pill, false);
+    if (items.length > WINDOW_THRESHOLD) relayout.schedule();
+    const state = controller.store.get();
+    if (state.hasOlder && !state.loadingOlder && scroller.scrollTop - listTop() < LOAD_OLDER_DISTANCE) {
+      void controller.loadOlder();
+    }
   });
 
   pill.addEventListener("click", () => {
     follow = true;
     show(pill, false);
+    layout(controller.store.get());
     scroller.scrollTop = scroller.scrollHeight;
+  });
+
+  older.addEventListener("click", () => {
+    follow = false;
+    void controller.loadOlder();
   });
 
   log.addEventListener("click", (event) => {
     const target = event.target as Element | null;
     const button = target?.closest("button");
     if (!button) return;
+    const article = button.closest<HTMLElement>("article.message");
+    const key = article?.dataset.key ?? "";
+    const view = cache.get(key);
     if (button.classList.contains("copy-message")) {
-      const article = button.closest("article.message");
-      const view = [...cache.values()].find((v) => v.element === article);
       if (view) void copyWithFeedback(button, view.text);
-    } else if (button.classList.contains("copy-code")) {
+      return;
+    }
+    if (button.classList.contains("copy-code")) {
       const code = button.closest(".code-block")?.querySelector("pre code, pre");
       if (code) void copyWithFeedback(button, code.textContent ?? "");
+      return;
+    }
+    const action = button.dataset.action;
+    if (!action || !key || button.getAttribute("aria-disabled") === "true") return;
+    const message = controller.store.get().messages.find((m) => m.key === key);
+    switch (action) {
+      case "regenerate":
+        void controller.regenerate(key);
+        break;
+      case "continue":
+        void controller.continueReply(key);
+        break;
+      case "swipe-prev":
+        if (message) void controller.selectSwipe(key, message.swipeIndex - 1);
+        break;
+      case "swipe-next":
+        if (!message) break;
+        if (message.swipeIndex >= message.swipeCount - 1) void controller.regenerate(key);
+        else void controller.selectSwipe(key, message.swipeIndex + 1);
+        break;
+      case "edit":
+        controller.startEdit(key);
+        view?.focusEditor();
+        break;
+      case "edit-save":
+        if (view?.draft !== null && view?.draft !== undefined) void controller.saveEdit(key, view.draft);
+        break;
+      case "edit-cancel":
+        controller.cancelEdit();
+        break;
+      case "delete":
+        if (view?.armDelete()) void controller.deleteMessage(key);
+        break;
+      case "branch":
+        void controller.branchFrom(key);
+        break;
+      case "regenerate-from-here":
+        void controller.regenerateFrom(key);
+        break;
+    }
+  });
+
+  // The inline editor: Enter (or Ctrl+Enter) saves, Shift+Enter adds a line, Esc cancels.
+  log.addEventListener("keydown", (event) => {
+    const input = event.target as HTMLElement | null;
+    if (!(input instanceof HTMLTextAreaElement) || !input.classList.contains("message-editor-input")) return;
+    const key = input.closest<HTMLElement>("article.message")?.dataset.key;
+    if (!key) return;
+    if (event.key === "Escape") {
+      event.preventDefault();
+      event.stopPropagation();
+      controller.cancelEdit();
+    } else if (event.key === "Enter" && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
+      event.preventDefault();
+      event.stopPropagation();
+      void controller.saveEdit(key, input.value);
     }
   });
 
@@ -158,22 +500,32 @@ export function mountChatView(
     const listChanged =
       state.messages !== previous.messages ||
       state.chatSession !== previous.chatSession ||
+      state.chatId !== previous.chatId ||
       state.loadingChat !== previous.loadingChat ||
+      state.editing !== previous.editing ||
+      state.regenerateOffer !== previous.regenerateOffer ||
+      isGenerating(state) !== isGenerating(previous) ||
       (generation === null) !== (visibleGeneration(previous) === null);
     if (listChanged) {
       // A reply that just ended: paint its final state now, not a frame later.
       scheduler.cancel();
       reconcile(state);
       if (generation) paintStreaming();
-      return;
-    }
-    if (generation && generation !== visibleGeneration(previous)) {
+    } else if (generation && generation !== visibleGeneration(previous)) {
       if (generation.done) {
         scheduler.cancel();
         paintStreaming();
       } else {
         scheduler.schedule();
       }
+    }
+    if (state.hasOlder !== previous.hasOlder || state.loadingOlder !== previous.loadingOlder) renderOlder(state);
+    if (state.reveal && state.reveal !== previous.reveal) reveal(state.reveal.messageId);
+    if (state.editing !== null && state.editing !== previous.editing) {
+      // The message to edit may be out of view (↑ while reading further up): bring it in first.
+      const editing = state.editing;
+      if (!cache.get(editing)?.element.isConnected) bringIntoView(items.findIndex((item) => item.key === editing));
+      cache.get(editing)?.focusEditor();
     }
   });
 
@@ -182,8 +534,15 @@ export function mountChatView(
   return () => {
     unsubscribe();
     scheduler.cancel();
+    relayout.cancel();
     resizes?.disconnect();
   };
+}
+
+function setHeight(element: HTMLElement, pixels: number): void {
+  const value = pixels > 0 ? `${Math.round(pixels)}px` : "";
+  // The CSP allows style properties set from script (not `style=` attributes).
+  if (element.style.height !== value) element.style.height = value;
 }
 
 /** Makes `parent`'s children exactly `wanted`, moving as few nodes as possible. */

@@ -43,6 +43,9 @@ export function shortcutHint(): HTMLElement {
     [kbd(mod, "K"), "connection settings"],
     [kbd(mod, "N"), "new chat"],
     [kbd(mod, "F"), "search chats"],
+    [kbd("↑"), "edit the last message"],
+    [h("span", { class: "kbd-pair" }, kbd("←"), " ", kbd("→")), "other versions of the last reply"],
+    [kbd(mod, "R"), "regenerate the last reply"],
   ];
   return h("dl", { class: "shortcut-list" }, ...rows.flatMap(([keys, what]) => [h("dt", {}, keys), h("dd", { text: what })]));
 }

@@ -1,13 +1,24 @@
 /**
  * The left column: status light and profile switcher, New chat, chat search and the chat list
- * grouped by day.
+ * (pinned chats first, then the others grouped by day).
+ *
+ * Each chat in the list opens with a click (`[data-chat-id]`, `data-testid="chat-item"`) and
+ * has Pin, Rename and Delete buttons (`chat-pin`, `chat-rename`, `chat-delete`), shown on hover
+ * and keyboard focus. Double-click or F2 renames in place (Enter saves, Esc cancels); the Delete
+ * key deletes (the toast offers Undo). Typing in the search box filters titles at once and,
+ * a moment later, searches every message: hits show the matching words as text with `<mark>`,
+ * never as HTML.
  */
 
-import type { Chat, ProfileSummary } from "../api";
-import { type AppState, connectionText, filteredChats, shownConnection } from "../state/app-state";
+import type { Chat, ProfileSummary, SearchHit } from "../api";
+import { type AppState, connectionText, currentHits, filteredChats, shownConnection } from "../state/app-state";
 import type { Controller } from "../state/controller";
-import { h, setData } from "./dom";
+import { snippetSegments } from "../state/history";
+import { h, setData, srOnly } from "./dom";
 import { kbd, modKey } from "./keys";
+
+/** How long typing pauses before the messages are searched. */
+export const SEARCH_DELAY_MS = 180;
 
 export interface SidebarElements {
   root: HTMLElement;
@@ -27,6 +38,8 @@ export function createSidebar(): SidebarElements {
     placeholder: "Search chats",
     autocomplete: "off",
     "aria-keyshortcuts": "Control+F",
+    "aria-controls": "chat-list",
+    "data-testid": "chat-search",
   });
   const list = h("nav", { id: "chat-list", class: "chat-list", "aria-label": "Chats" });
   const newChat = h("button", {
@@ -51,6 +64,11 @@ export function createSidebar(): SidebarElements {
 
 export function mountSidebar(elements: SidebarElements, controller: Controller): void {
   const { root, profileSelect, search, list, dot } = elements;
+  let searchTimer: number | null = null;
+  /** The title field of the chat being renamed; kept across renders so typing survives them. */
+  let rename: { chatId: string; input: HTMLInputElement; done: boolean } | null = null;
+  /** Set while the list is rebuilt: the title field may lose focus then without meaning it. */
+  let rendering = false;
 
   root.querySelector("#new-chat")?.addEventListener("click", () => controller.newChat());
   profileSelect.addEventListener("change", () => {
@@ -62,18 +80,110 @@ export function mountSidebar(elements: SidebarElements, controller: Controller):
       void controller.selectProfile(profileSelect.value, { connect: true });
     }
   });
-  search.addEventListener("input", () => controller.setChatFilter(search.value));
+
+  const searchSoon = (query: string): void => {
+    if (searchTimer !== null) window.clearTimeout(searchTimer);
+    searchTimer = window.setTimeout(() => {
+      searchTimer = null;
+      void controller.searchChats(query);
+    }, query.trim() === "" ? 0 : SEARCH_DELAY_MS);
+  };
+  search.addEventListener("input", () => {
+    controller.setChatFilter(search.value);
+    searchSoon(search.value);
+  });
   search.addEventListener("keydown", (event) => {
     if (event.key === "Escape" && search.value !== "") {
       event.stopPropagation();
       search.value = "";
       controller.setChatFilter("");
+      searchSoon("");
     }
   });
+
+  const rowOf = (element: Element | null): string | null =>
+    element?.closest<HTMLElement>("[data-row]")?.dataset.row ?? null;
+
   list.addEventListener("click", (event) => {
-    const item = (event.target as Element | null)?.closest<HTMLElement>("[data-chat-id]");
+    const target = event.target as Element | null;
+    const action = target?.closest<HTMLElement>("[data-chat-action]");
+    if (action) {
+      const chatId = rowOf(action);
+      if (!chatId) return;
+      switch (action.dataset.chatAction) {
+        case "pin":
+          void controller.togglePin(chatId);
+          break;
+        case "rename":
+          controller.startRename(chatId);
+          break;
+        case "delete":
+          void controller.deleteChat(chatId);
+          break;
+      }
+      return;
+    }
+    const hit = target?.closest<HTMLElement>(".chat-hit");
+    if (hit?.dataset.chatId) {
+      void controller.openHit(hit.dataset.chatId, hit.dataset.messageId || null);
+      return;
+    }
+    const item = target?.closest<HTMLElement>("[data-chat-id]");
     if (item?.dataset.chatId) void controller.openChat(item.dataset.chatId);
   });
+  list.addEventListener("dblclick", (event) => {
+    const item = (event.target as Element | null)?.closest<HTMLElement>(".chat-item:not(.chat-hit)");
+    if (item?.dataset.chatId) controller.startRename(item.dataset.chatId);
+  });
+  list.addEventListener("keydown", (event) => {
+    const item = (event.target as Element | null)?.closest<HTMLElement>(".chat-item:not(.chat-hit)");
+    if (!item?.dataset.chatId || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.key === "F2") {
+      event.preventDefault();
+      controller.startRename(item.dataset.chatId);
+    } else if (event.key === "Delete") {
+      event.preventDefault();
+      void controller.deleteChat(item.dataset.chatId);
+    }
+  });
+
+  /** Saves (or, with `save` false, drops) the rename in progress and puts focus back on the chat. */
+  const finishRename = (save: boolean): void => {
+    if (!rename || rename.done) return;
+    const { chatId, input } = rename;
+    rename.done = true;
+    const hadFocus = document.activeElement === input;
+    if (save) void controller.renameChat(chatId, input.value);
+    else controller.cancelRename();
+    if (hadFocus) restoreFocus(list, `${chatId}:open`);
+  };
+
+  const renameInput = (chat: Chat): HTMLInputElement => {
+    if (rename && rename.chatId === chat.id && !rename.done) return rename.input;
+    const input = h("input", {
+      type: "text",
+      class: "chat-rename-input",
+      value: chat.title,
+      "aria-label": `New title for “${chat.title || "Untitled chat"}”`,
+      "data-testid": "chat-rename-input",
+      autocomplete: "off",
+    });
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        finishRename(true);
+      } else if (event.key === "Escape") {
+        event.preventDefault();
+        event.stopPropagation();
+        finishRename(false);
+      }
+    });
+    input.addEventListener("blur", () => {
+      if (!rendering) finishRename(true);
+    });
+    rename = { chatId: chat.id, input, done: false };
+    return input;
+  };
 
   const render = (state: AppState, previous: AppState | null): void => {
     if (!previous || state.profiles !== previous.profiles || state.selectedProfileId !== previous.selectedProfileId) {
@@ -86,9 +196,32 @@ export function mountSidebar(elements: SidebarElements, controller: Controller):
       !previous ||
       state.chats !== previous.chats ||
       state.chatFilter !== previous.chatFilter ||
-      state.chatId !== previous.chatId
+      state.chatId !== previous.chatId ||
+      state.search !== previous.search ||
+      state.renaming !== previous.renaming
     ) {
-      renderChats(list, filteredChats(state), state.chatId, state.chatFilter !== "");
+      const focused = focusKeyOf(document.activeElement, list);
+      const typing = rename !== null && !rename.done && document.activeElement === rename.input;
+      if (state.renaming === null && rename && !rename.done) rename.done = true;
+      const renaming = state.renaming;
+      const hits = currentHits(state);
+      rendering = true;
+      try {
+        if (state.chatFilter.trim() !== "" && hits !== null) {
+          renderHits(list, hits, state.chatFilter.trim());
+        } else {
+          const chats = filteredChats(state);
+          renderChats(list, chats, state.chatId, state.chatFilter !== "", (chat) => (chat.id === renaming ? renameInput(chat) : null));
+        }
+      } finally {
+        rendering = false;
+      }
+      if (renaming !== null && rename?.chatId === renaming && !rename.done && (typing || previous?.renaming !== renaming)) {
+        if (document.activeElement !== rename.input) rename.input.focus();
+        if (!typing) rename.input.select();
+      } else if (focused) {
+        restoreFocus(list, focused);
+      }
     }
     if (previous && state.focus !== previous.focus && state.focus?.target === "search") {
       search.focus();
@@ -116,35 +249,137 @@ export function dayGroup(updatedAt: number, now = new Date()): string {
   return "Older";
 }
 
-function renderChats(list: HTMLElement, chats: readonly Chat[], current: string | null, filtering: boolean): void {
+/** Where focus was in the list, as "chat id:part", to put it back after a render. */
+function focusKeyOf(element: Element | null, list: HTMLElement): string | null {
+  if (!(element instanceof HTMLElement) || !list.contains(element)) return null;
+  const row = element.closest<HTMLElement>("[data-row]")?.dataset.row;
+  if (!row) return null;
+  return `${row}:${element.dataset.chatAction ?? "open"}`;
+}
+
+function restoreFocus(list: HTMLElement, key: string): void {
+  const split = key.lastIndexOf(":");
+  const row = key.slice(0, split);
+  const part = key.slice(split + 1);
+  const rowElement = [...list.querySelectorAll<HTMLElement>("[data-row]")].find((r) => r.dataset.row === row);
+  const target = part === "open"
+    ? rowElement?.querySelector<HTMLElement>(".chat-item")
+    : rowElement?.querySelector<HTMLElement>(`[data-chat-action="${part}"]`);
+  if (target && document.activeElement !== target) target.focus();
+}
+
+function renderChats(
+  list: HTMLElement,
+  chats: readonly Chat[],
+  current: string | null,
+  filtering: boolean,
+  renameField: (chat: Chat) => HTMLInputElement | null,
+): void {
   if (chats.length === 0) {
     list.replaceChildren(h("p", { class: "chat-list-empty", text: filtering ? "No chat matches." : "No chats yet." }));
     return;
   }
   const groups = new Map<string, Chat[]>();
   for (const chat of chats) {
-    const label = dayGroup(chat.updatedAt);
+    const label = chat.pinned ? "Pinned" : dayGroup(chat.updatedAt);
     groups.set(label, [...(groups.get(label) ?? []), chat]);
   }
   const sections = [...groups].map(([label, items], index) => {
     const headingId = `chat-group-${index}`;
     return h("section", { class: "chat-group", "aria-labelledby": headingId },
       h("h2", { class: "chat-group-label", id: headingId, text: label }),
-      h("ul", { class: "chat-group-items" },
-        ...items.map((chat) =>
-          h("li", {},
-            h("button", {
-              type: "button",
-              class: "chat-item",
-              dataset: { chatId: chat.id },
-              "aria-current": chat.id === current ? "page" : undefined,
-              title: chat.title,
-              text: chat.title || "Untitled chat",
-            }),
-          ),
-        ),
-      ),
+      h("ul", { class: "chat-group-items" }, ...items.map((chat) => chatRow(chat, chat.id === current, renameField(chat)))),
     );
   });
   list.replaceChildren(...sections);
+}
+
+function chatRow(chat: Chat, current: boolean, renaming: HTMLInputElement | null): HTMLElement {
+  const title = chat.title || "Untitled chat";
+  const row = h("li", { class: "chat-row", dataset: { row: chat.id, pinned: String(chat.pinned) } });
+  if (renaming) {
+    row.append(renaming);
+    return row;
+  }
+  row.append(
+    h("button", {
+      type: "button",
+      class: "chat-item",
+      dataset: { chatId: chat.id },
+      "data-testid": "chat-item",
+      "aria-current": current ? "page" : undefined,
+      title,
+    },
+      h("span", { class: "chat-item-title", text: title }),
+      chat.pinned ? h("span", { class: "chat-pin-mark", "aria-hidden": "true", text: "📌" }) : null,
+      chat.pinned ? srOnly(" (pinned)") : null,
+    ),
+    h("span", { class: "chat-item-actions", role: "group", "aria-label": `Actions for “${title}”` },
+      h("button", {
+        type: "button",
+        class: "chat-action",
+        dataset: { chatAction: "pin" },
+        "data-testid": "chat-pin",
+        "aria-pressed": String(chat.pinned),
+        "aria-label": chat.pinned ? `Unpin “${title}”` : `Pin “${title}”`,
+        title: chat.pinned ? "Unpin" : "Pin to the top",
+        text: "📌",
+      }),
+      h("button", {
+        type: "button",
+        class: "chat-action",
+        dataset: { chatAction: "rename" },
+        "data-testid": "chat-rename",
+        "aria-label": `Rename “${title}”`,
+        "aria-keyshortcuts": "F2",
+        title: "Rename (F2)",
+        text: "✎",
+      }),
+      h("button", {
+        type: "button",
+        class: "chat-action",
+        dataset: { chatAction: "delete" },
+        "data-testid": "chat-delete",
+        "aria-label": `Delete “${title}”`,
+        "aria-keyshortcuts": "Delete",
+        title: "Delete",
+        text: "✕",
+      }),
+    ),
+  );
+  return row;
+}
+
+/** Search hits: the chat's title, and the words around the match with the match marked. */
+function renderHits(list: HTMLElement, hits: readonly SearchHit[], query: string): void {
+  if (hits.length === 0) {
+    list.replaceChildren(h("p", { class: "chat-list-empty", text: "No chat matches." }));
+    return;
+  }
+  const items = hits.map((hit) =>
+    h("li", { class: "chat-row" },
+      h("button", {
+        type: "button",
+        class: "chat-item chat-hit",
+        dataset: { chatId: hit.chatId, messageId: hit.messageId ?? "" },
+        "data-testid": "search-hit",
+      },
+        h("span", { class: "chat-item-title" }, ...marked(hit.messageId === null ? hit.snippet : hit.chatTitle, hit.messageId === null ? query : "")),
+        hit.messageId !== null ? h("span", { class: "chat-hit-snippet" }, ...marked(hit.snippet, query)) : null,
+      ),
+    ),
+  );
+  list.replaceChildren(
+    h("section", { class: "chat-group", "aria-labelledby": "chat-hits-label" },
+      h("h2", { class: "chat-group-label", id: "chat-hits-label", text: hits.length === 1 ? "1 result" : `${hits.length} results` }),
+      h("ul", { class: "chat-group-items" }, ...items),
+    ),
+  );
+}
+
+/** Text with the query's matches in `<mark>`; built from text nodes, so nothing is ever parsed as HTML. */
+function marked(text: string, query: string): Node[] {
+  return snippetSegments(text, query).map((segment) =>
+    segment.match ? h("mark", { text: segment.text }) : document.createTextNode(segment.text),
+  );
 }

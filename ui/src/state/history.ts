@@ -1,0 +1,138 @@
+/**
+ * Conversations that last: pure helpers for the chat list (order, search snippets) and for what
+ * can be done with each message (new versions, more text, edits, branches).
+ */
+
+import type { Chat, StoredMessage } from "../api";
+import type { UiMessage } from "./messages";
+
+/** How many messages a page of history holds (the core's `store::PAGE_SIZE`). */
+export const PAGE_SIZE = 100;
+
+/** How long the "Undo" of a deleted chat stays offered. */
+export const UNDO_MS = 8000;
+
+/** Chats as the sidebar lists them: pinned ones first, then the most recently changed. */
+export function sortChats(chats: readonly Chat[]): Chat[] {
+  return [...chats].sort((a, b) => Number(b.pinned) - Number(a.pinned) || b.updatedAt - a.updatedAt);
+}
+
+/** Whether a page of history loaded before the first message leaves more before it. */
+export function moreBefore(page: readonly StoredMessage[]): boolean {
+  const first = page[0];
+  return page.length >= PAGE_SIZE && first !== undefined && first.seq > 0;
+}
+
+/** A run of a search snippet's text, and whether it is what matched. */
+export interface Segment {
+  readonly text: string;
+  readonly match: boolean;
+}
+
+/**
+ * A search snippet cut into plain and matching runs, for showing as text with `<mark>`s. The
+ * backend marks matches with `[` `]`; titles and short queries come unmarked, so occurrences of
+ * the query are marked here too. Brackets that do not enclose the query are text.
+ */
+export function snippetSegments(snippet: string, query: string): Segment[] {
+  const needle = query.trim().toLowerCase();
+  if (needle === "") return snippet === "" ? [] : [{ text: snippet, match: false }];
+  // Take the backend's markers out where they enclose the query.
+  let text = "";
+  for (let i = 0; i < snippet.length; ) {
+    const close = snippet[i] === "[" ? snippet.indexOf("]", i + 1) : -1;
+    if (close > i && snippet.slice(i + 1, close).toLowerCase() === needle) {
+      text += snippet.slice(i + 1, close);
+      i = close + 1;
+    } else {
+      text += snippet[i];
+      i += 1;
+    }
+  }
+  const segments: Segment[] = [];
+  const lower = text.toLowerCase();
+  let from = 0;
+  for (let at = lower.indexOf(needle); at !== -1; at = lower.indexOf(needle, at + needle.length)) {
+    if (at > from) segments.push({ text: text.slice(from, at), match: false });
+    segments.push({ text: text.slice(at, at + needle.length), match: true });
+    from = at + needle.length;
+  }
+  if (from < text.length) segments.push({ text: text.slice(from), match: false });
+  return segments;
+}
+
+/** The last message, if it is a reply. */
+export function lastReply(messages: readonly UiMessage[]): UiMessage | null {
+  const last = messages.at(-1);
+  return last && last.role === "assistant" ? last : null;
+}
+
+/** The last message (`role`: the last one of that role). */
+export function lastMessage(messages: readonly UiMessage[], role: UiMessage["role"] | null = null): UiMessage | null {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const message = messages[i]!;
+    if (role === null || message.role === role) return message;
+  }
+  return null;
+}
+
+/** The message after the one with `key`, if any. */
+export function messageAfter(messages: readonly UiMessage[], key: string): UiMessage | null {
+  const index = messages.findIndex((m) => m.key === key);
+  return index === -1 ? null : (messages[index + 1] ?? null);
+}
+
+/** Whether a reply ended before it was done: stopped, interrupted or failed. */
+export function wasCutOff(message: UiMessage): boolean {
+  return message.state === "stopped" || message.state === "interrupted" || message.state === "failed";
+}
+
+/** What a message's toolbar offers. */
+export interface MessageActions {
+  /** A new version of the last reply (the versions before stay as swipes). */
+  readonly regenerate: boolean;
+  /** More of a reply that was cut off, or of the last one. */
+  readonly continue: boolean;
+  /** ‹ n/m › between the versions of a reply. */
+  readonly swipes: boolean;
+  /** "›" on the last version writes a new one (the last reply only). */
+  readonly swipeGenerates: boolean;
+  readonly edit: boolean;
+  readonly delete: boolean;
+  /** A new chat with the history up to here. */
+  readonly branch: boolean;
+}
+
+export const NO_ACTIONS: MessageActions = {
+  regenerate: false,
+  continue: false,
+  swipes: false,
+  swipeGenerates: false,
+  edit: false,
+  delete: false,
+  branch: false,
+};
+
+/**
+ * What can be done with `message`. `isLast`: it ends the conversation (no reply streams after
+ * it); `chatStored`: the chat has been saved (it has an id). A message not stored yet, or one
+ * being written, offers nothing.
+ */
+export function actionsFor(message: UiMessage, context: { isLast: boolean; chatStored: boolean }): MessageActions {
+  if (message.id === null || message.state === "streaming" || !context.chatStored) return NO_ACTIONS;
+  const reply = message.role === "assistant";
+  return {
+    regenerate: reply && context.isLast,
+    continue: reply && message.content !== "" && (context.isLast || wasCutOff(message)),
+    swipes: reply && message.swipeCount > 1,
+    swipeGenerates: reply && context.isLast,
+    edit: true,
+    delete: true,
+    branch: true,
+  };
+}
+
+/** The counter between the swipe arrows: "2/3". */
+export function swipeLabel(message: Pick<UiMessage, "swipeIndex" | "swipeCount">): string {
+  return `${message.swipeIndex + 1}/${message.swipeCount}`;
+}
