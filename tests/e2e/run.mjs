@@ -702,6 +702,133 @@ test("KoboldAI United, NovelAI, Oobabooga and Mancer: connect, list models, repl
   }
 });
 
+/** Clicks the `testid` control inside `root` (or the page) from the page itself. */
+async function press(browser, testid, rootSelector = null) {
+  const ok = await browser.execute(
+    (testid, rootSelector) => {
+      const root = rootSelector ? document.querySelector(rootSelector) : document;
+      const all = root ? root.querySelectorAll(`[data-testid="${testid}"]`) : [];
+      const target = all[all.length - 1];
+      if (!target) return false;
+      target.click();
+      return true;
+    },
+    testid,
+    rootSelector,
+  );
+  assert(ok, `no ${testid} to press`);
+}
+
+async function lastReplyText(browser) {
+  return browser.execute(() => {
+    const replies = document.querySelectorAll('#messages .message[data-role="assistant"]');
+    const last = replies[replies.length - 1];
+    return last ? last.querySelector(".message-content").textContent.trim() : null;
+  });
+}
+
+async function swipeCounter(browser) {
+  return browser.execute(() => {
+    const replies = document.querySelectorAll('#messages .message[data-role="assistant"]');
+    return replies[replies.length - 1]?.querySelector('[data-testid="swipe-counter"]')?.textContent ?? null;
+  });
+}
+
+test("chats that last: two chats, swipes, an edit, a branch, all there after a restart", async () => {
+  const SLOW = Array.from({ length: 100 }, (_, i) => `s${i + 1} `).join("").trim();
+  let browser = await openApp();
+  try {
+    await openDrawer(browser);
+    await (await browser.$("#profile-switcher")).selectByAttribute("value", "");
+    await (await browser.$("#source")).selectByAttribute("value", "custom");
+    await setField(browser, "#url", `${fake.url}/v1`);
+    await setField(browser, "#profile-name", "E2E chats");
+    await setField(browser, "#api-key", KEY);
+    await (await browser.$("#connect")).click();
+    await until(browser, "connected", async () => (await connectionState(browser)) === "connected");
+    await browser.keys(["Control", "n"]);
+
+    // Chat one: a reply, then a regenerated one (slow), then back to the first version.
+    await send(browser, "first chat question");
+    await until(browser, "the first reply", async () => (await lastAssistant(browser))?.state === "complete");
+    await fake.scenario("slow");
+    await press(browser, "regenerate");
+    await until(browser, "the second version", async () => {
+      const last = await lastAssistant(browser);
+      return last && last.state === "complete" && (await lastReplyText(browser)) === SLOW;
+    });
+    assert((await swipeCounter(browser)) === "2/2", `counter: ${await swipeCounter(browser)}`);
+    await fake.scenario("normal");
+    await press(browser, "swipe-prev");
+    await until(browser, "back to the first version", async () => (await lastReplyText(browser)) === REPLY_TEXT);
+    assert((await swipeCounter(browser)) === "1/2", `counter: ${await swipeCounter(browser)}`);
+
+    // Edit the question.
+    await press(browser, "edit-message", '#messages .message[data-role="user"]');
+    const editor = await browser.$('#messages .message[data-role="user"] textarea');
+    await editor.waitForDisplayed({ timeout: TIMEOUT });
+    await editor.clearValue();
+    await editor.setValue("first chat question, edited");
+    await press(browser, "edit-save");
+    await until(browser, "the edited question", () =>
+      browser.execute(() =>
+        document.querySelector('#messages .message[data-role="user"] .message-content')?.textContent.includes("edited"),
+      ),
+    );
+
+    // Branch from the reply: a new chat with the history so far.
+    await press(browser, "branch-chat", '#messages .message[data-role="assistant"]');
+    await until(browser, "the branch opened", () =>
+      browser.execute(() => document.querySelector("#chat-title, .chat-title, h1")?.textContent?.includes("(branch)") ?? false),
+    );
+
+    // Chat two.
+    await browser.keys(["Control", "n"]);
+    await send(browser, "second chat question");
+    await until(browser, "the second chat's reply", async () => (await lastAssistant(browser))?.state === "complete");
+    await screenshot(browser, "chats-light");
+  } finally {
+    await closeApp(browser);
+  }
+
+  // After a restart everything is where it was.
+  browser = await openApp();
+  try {
+    const titles = await until(browser, "the chat list", () =>
+      browser.execute(() => {
+        const items = Array.from(document.querySelectorAll('[data-testid="chat-item"]')).map((i) => i.textContent);
+        return items.length >= 3 ? items : null;
+      }),
+    );
+    for (const want of ["first chat question", "(branch)", "second chat question"]) {
+      assert(titles.some((t) => t.includes(want)), `missing ${want} in ${JSON.stringify(titles)}`);
+    }
+    await browser.execute(() =>
+      Array.from(document.querySelectorAll('[data-testid="chat-item"]'))
+        .find((i) => i.textContent.includes("first chat question") && !i.textContent.includes("(branch)"))
+        .click(),
+    );
+    await until(browser, "the first chat reopened", () =>
+      browser.execute(() =>
+        document.querySelector('#messages .message[data-role="user"] .message-content')?.textContent.includes("edited"),
+      ),
+    );
+    assert((await swipeCounter(browser)) === "1/2", `counter after restart: ${await swipeCounter(browser)}`);
+    assert((await lastReplyText(browser)) === REPLY_TEXT, "the chosen version was not kept");
+    await press(browser, "swipe-next");
+    await until(browser, "the other version", async () => (await lastReplyText(browser)) === SLOW);
+    // Search finds the edited text.
+    const search = await browser.$('[data-testid="chat-search"]');
+    await search.setValue("edited");
+    await until(browser, "a search hit", () =>
+      browser.execute(() => document.querySelectorAll('[data-testid="search-hit"]').length > 0),
+    );
+    await screenshot(browser, "chats-after-restart-light");
+  } finally {
+    await closeApp(browser);
+  }
+});
+
 test("the saved chat reopens with its stopped reply, in the dark theme", async () => {
   if (!DARK_DRIVER_PORT) throw new Error("E2E_DARK_DRIVER_PORT is not set");
   const browser = await openApp(DARK_DRIVER_PORT);
