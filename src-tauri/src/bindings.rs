@@ -4,7 +4,7 @@
 use specta_typescript::Typescript;
 use tauri_specta::{collect_commands, collect_events};
 
-use crate::commands::{chat, chats, connect, messages, profiles, secrets};
+use crate::commands::{chat, chats, connect, messages, profiles, secrets, settings, transfer};
 use crate::shell::{ConnectionChanged, ProfilesChanged, TrayAction};
 
 /// Where the generated bindings live.
@@ -20,6 +20,7 @@ pub fn builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
             profiles::list_profiles,
             profiles::preview_url,
             profiles::save_profile,
+            profiles::duplicate_profile,
             profiles::delete_profile,
             secrets::set_api_key,
             secrets::clear_api_key,
@@ -45,6 +46,11 @@ pub fn builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
             chats::restore_chat,
             chats::branch_chat,
             chats::search_chats,
+            settings::get_settings,
+            settings::save_settings,
+            transfer::import_chat_file,
+            transfer::export_chat,
+            transfer::backup_all,
         ])
         .events(collect_events![
             ConnectionChanged,

@@ -112,7 +112,15 @@ pub fn context<R: tauri::Runtime>() -> tauri::Context<R> {
 
 fn setup(app: &AppHandle, engine: Arc<Engine>) -> tauri::Result<()> {
     let handle = app.clone();
-    app.manage(Shell::new(engine, move |notice| on_notice(&handle, notice)));
+    // Exports go to Downloads (the home folder when there is none).
+    let downloads = app
+        .path()
+        .download_dir()
+        .or_else(|_| app.path().home_dir())
+        .ok();
+    app.manage(
+        Shell::new(engine, move |notice| on_notice(&handle, notice)).with_downloads(downloads),
+    );
     app.manage(CloseToTray(AtomicBool::new(tray::host_available())));
 
     let mut tray = TrayIconBuilder::with_id(tray::TRAY_ID)

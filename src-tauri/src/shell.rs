@@ -3,6 +3,7 @@
 //!
 //! Everything here is runtime-agnostic (no `AppHandle`), so tests drive it with plain closures.
 
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -100,11 +101,16 @@ pub struct ConnectResult {
 
 type NoticeHook = Box<dyn Fn(Notice) + Send + Sync>;
 
+/// Names a folder exports are written to instead of the Downloads folder. Meant for tests (and
+/// scripted runs), so nothing lands in the person's own Downloads.
+pub const EXPORT_DIR_ENV: &str = "SWITCHBOARD_EXPORT_DIR";
+
 /// The state every command shares.
 pub struct Shell {
     engine: Arc<Engine>,
     connection: Mutex<ConnectionChanged>,
     notify: NoticeHook,
+    downloads: Option<PathBuf>,
 }
 
 impl Shell {
@@ -114,7 +120,26 @@ impl Shell {
             engine,
             connection: Mutex::new(ConnectionChanged::idle()),
             notify: Box::new(notify),
+            downloads: None,
         }
+    }
+
+    /// The same shell, saving exports into `dir` (the user's Downloads folder, else the home
+    /// folder; `None` when there is neither).
+    pub fn with_downloads(mut self, dir: Option<PathBuf>) -> Shell {
+        self.downloads = dir;
+        self
+    }
+
+    /// Where exports go: `SWITCHBOARD_EXPORT_DIR` when set (for tests), else the folder given
+    /// to [`with_downloads`](Self::with_downloads).
+    pub fn export_dir(&self) -> Result<PathBuf> {
+        if let Some(dir) = std::env::var_os(EXPORT_DIR_ENV).filter(|dir| !dir.is_empty()) {
+            return Ok(PathBuf::from(dir));
+        }
+        self.downloads.clone().ok_or_else(|| {
+            Error::storage("There is no Downloads or home folder to save the file in.")
+        })
     }
 
     /// The core.

@@ -6,11 +6,13 @@
 mod common;
 
 use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Value};
 use switchboard_fakes::{FakeOptions, FakeServer};
 use switchboard_lib::bindings::{self, BINDINGS_PATH};
-use switchboard_lib::shell::Shell;
+use switchboard_lib::shell::{Notice, Shell, EXPORT_DIR_ENV};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
@@ -20,15 +22,21 @@ struct Window {
     _app: App<MockRuntime>,
     webview: WebviewWindow<MockRuntime>,
     invoked: BTreeSet<String>,
+    /// What the shell told the app (the tray menu is rebuilt on `ProfilesChanged`).
+    notices: Arc<Mutex<Vec<Notice>>>,
 }
 
 impl Window {
     fn open(dir: &tempfile::TempDir) -> Window {
         let engine = common::engine(dir);
         let specta = bindings::builder::<MockRuntime>();
+        let notices = Arc::new(Mutex::new(Vec::new()));
+        let heard = notices.clone();
         let app = mock_builder()
             .invoke_handler(specta.invoke_handler())
-            .manage(Shell::new(engine, |_| {}))
+            .manage(Shell::new(engine, move |notice| {
+                heard.lock().unwrap().push(notice)
+            }))
             .setup(move |app| {
                 specta.mount_events(app);
                 Ok(())
@@ -42,7 +50,18 @@ impl Window {
             _app: app,
             webview,
             invoked: BTreeSet::new(),
+            notices,
         }
+    }
+
+    /// How many `ProfilesChanged` notices the shell has sent so far.
+    fn profile_notices(&self) -> usize {
+        self.notices
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|n| **n == Notice::ProfilesChanged)
+            .count()
     }
 
     /// Calls a command as the bindings do; `Ok` with its result or `Err` with the error.
@@ -130,6 +149,9 @@ fn every_bound_command_is_wired_and_errors_have_the_ipc_shape() {
         }))
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
+    // Exports go here, never into the Downloads folder of whoever runs the tests.
+    let downloads = tempfile::tempdir().unwrap();
+    std::env::set_var(EXPORT_DIR_ENV, downloads.path());
     let mut window = Window::open(&dir);
 
     let sources = window.invoke("list_sources", json!({})).unwrap();
@@ -190,6 +212,7 @@ fn every_bound_command_is_wired_and_errors_have_the_ipc_shape() {
         .unwrap();
     assert_eq!(keyed["hasKey"], true);
     assert!(!keyed.to_string().contains("sk-wiring-1"));
+    profile_commands(&mut window, &id);
     let connected = window.invoke("connect", json!({"profileId": id})).unwrap();
     assert_eq!(connected["models"].as_array().unwrap().len(), 2);
     let models = window
@@ -242,6 +265,7 @@ fn every_bound_command_is_wired_and_errors_have_the_ipc_shape() {
         "invalidRequest",
     );
     history_commands(&mut window, &id);
+    let backup = transfer_commands(&mut window, downloads.path());
     assert_eq!(
         window
             .invoke(
@@ -280,6 +304,20 @@ fn every_bound_command_is_wired_and_errors_have_the_ipc_shape() {
             .unwrap(),
         Value::Null
     );
+    // The backup brings the deleted profile back, without its key.
+    let restored = window
+        .invoke(
+            "import_chat_file",
+            json!({"fileName": "backup.json", "text": backup}),
+        )
+        .unwrap();
+    assert_eq!(restored["profiles"], json!(["Wired"]), "{restored}");
+    assert_eq!(restored["skippedProfiles"], json!([]), "{restored}");
+    let profiles = window.invoke("list_profiles", json!({})).unwrap();
+    assert_eq!(profiles[0]["name"], "Wired", "{profiles}");
+    assert_eq!(profiles[0]["hasKey"], false, "{profiles}");
+    assert_ne!(profiles[0]["id"], id.as_str(), "{profiles}");
+    settings_commands(&mut window);
 
     let bound = bound_commands();
     assert!(bound.len() >= 28, "{bound:?}");
@@ -463,4 +501,211 @@ fn history_commands(window: &mut Window, profile_id: &str) {
     );
     let chats = window.invoke("list_chats", json!({})).unwrap();
     assert_eq!(chats.as_array().unwrap().len(), 2, "{chats}");
+}
+
+/// Duplicating a profile copies its key under a free name, and the app (the tray) hears of it
+/// as it does of a deletion.
+fn profile_commands(window: &mut Window, profile_id: &str) {
+    let before = window.profile_notices();
+    let copy = window
+        .invoke("duplicate_profile", json!({"profileId": profile_id}))
+        .unwrap();
+    assert_eq!(copy["name"], "Wired copy", "{copy}");
+    assert_eq!(copy["hasKey"], true, "{copy}");
+    assert_ne!(copy["id"], profile_id, "{copy}");
+    assert!(!copy.to_string().contains("sk-wiring-1"));
+    assert_eq!(window.profile_notices(), before + 1);
+    let again = window
+        .invoke("duplicate_profile", json!({"profileId": profile_id}))
+        .unwrap();
+    assert_eq!(again["name"], "Wired copy 2", "{again}");
+    let names: Vec<Value> = window
+        .invoke("list_profiles", json!({}))
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].clone())
+        .collect();
+    assert_eq!(
+        names,
+        vec![json!("Wired"), json!("Wired copy"), json!("Wired copy 2")]
+    );
+    assert_ipc_error(
+        &window
+            .invoke("duplicate_profile", json!({"profileId": "no-such-profile"}))
+            .unwrap_err(),
+        "notConfigured",
+    );
+    for doomed in [&copy, &again] {
+        window
+            .invoke("delete_profile", json!({"profileId": doomed["id"]}))
+            .unwrap();
+    }
+    assert_eq!(window.profile_notices(), before + 4);
+}
+
+/// Auto-connect is on until turned off, and stays as saved.
+fn settings_commands(window: &mut Window) {
+    assert_eq!(
+        window.invoke("get_settings", json!({})).unwrap(),
+        json!({"autoConnect": true})
+    );
+    assert_eq!(
+        window
+            .invoke("save_settings", json!({"settings": {"autoConnect": false}}))
+            .unwrap(),
+        Value::Null
+    );
+    assert_eq!(
+        window.invoke("get_settings", json!({})).unwrap(),
+        json!({"autoConnect": false})
+    );
+}
+
+fn file_text(path: &Value) -> String {
+    std::fs::read_to_string(path.as_str().unwrap()).unwrap()
+}
+
+/// A chat exported in each format lands in the export folder under a new name each time; the
+/// files import again (a SillyTavern file's bad lines reported), and so does a backup of
+/// everything, whose text is returned.
+fn transfer_commands(window: &mut Window, downloads: &Path) -> String {
+    let chats = window.invoke("list_chats", json!({})).unwrap();
+    let chat = chats
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["title"] != "Branched off")
+        .unwrap()
+        .clone();
+    let chat_id = chat["id"].as_str().unwrap().to_string();
+    let title = chat["title"].as_str().unwrap().to_string();
+
+    let export = |window: &mut Window, format: &str| {
+        window
+            .invoke("export_chat", json!({"chatId": chat_id, "format": format}))
+            .unwrap()["path"]
+            .clone()
+    };
+    let tavern = export(window, "sillytavern");
+    assert_eq!(
+        Path::new(tavern.as_str().unwrap()),
+        downloads.join(format!("{title}.jsonl"))
+    );
+    let tavern_text = file_text(&tavern);
+    assert!(tavern_text.contains("hello again, wiring"), "{tavern_text}");
+    assert!(tavern_text.lines().count() >= 2, "{tavern_text}");
+    let again = export(window, "sillytavern");
+    assert_eq!(
+        Path::new(again.as_str().unwrap()),
+        downloads.join(format!("{title} (2).jsonl"))
+    );
+    assert_eq!(file_text(&tavern), tavern_text, "the first file was kept");
+    let markdown = export(window, "markdown");
+    assert!(markdown.as_str().unwrap().ends_with(".md"));
+    assert!(file_text(&markdown).contains("hello again, wiring"));
+    let own = export(window, "json");
+    assert!(own.as_str().unwrap().ends_with(".json"));
+    let own_text = file_text(&own);
+    assert!(own_text.contains("\"switchboard-chat\""), "{own_text}");
+    assert_ipc_error(
+        &window
+            .invoke(
+                "export_chat",
+                json!({"chatId": "no-such-chat", "format": "markdown"}),
+            )
+            .unwrap_err(),
+        "invalidRequest",
+    );
+
+    // A SillyTavern file with two bad lines: the chat comes in, the lines are named.
+    let lines = tavern_text.lines().count();
+    let damaged = format!("{tavern_text}\n{{not json\n[1, 2]");
+    let report = window
+        .invoke(
+            "import_chat_file",
+            json!({"fileName": "x.jsonl", "text": damaged}),
+        )
+        .unwrap();
+    assert_eq!(report["error"], Value::Null, "{report}");
+    assert_eq!(report["chats"].as_array().unwrap().len(), 1, "{report}");
+    assert_eq!(report["chats"][0]["title"], title.as_str(), "{report}");
+    assert_eq!(
+        report["chats"][0]["messageCount"], chat["messageCount"],
+        "{report}"
+    );
+    let skipped: Vec<Value> = report["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["line"].clone())
+        .collect();
+    assert_eq!(
+        skipped,
+        vec![json!(lines + 1), json!(lines + 2)],
+        "{report}"
+    );
+    assert!(report["skipped"][0]["reason"].as_str().unwrap().len() > 3);
+
+    let report = window
+        .invoke(
+            "import_chat_file",
+            json!({"fileName": "own.json", "text": own_text}),
+        )
+        .unwrap();
+    assert_eq!(report["error"], Value::Null, "{report}");
+    assert_eq!(report["chats"][0]["title"], title.as_str(), "{report}");
+    assert_eq!(report["skipped"], json!([]), "{report}");
+
+    // Not a chat file: said in the report, nothing imported, the command itself succeeds.
+    let report = window
+        .invoke(
+            "import_chat_file",
+            json!({"fileName": "notes.json", "text": "[1, 2, 3]"}),
+        )
+        .unwrap();
+    assert!(
+        report["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{report}"
+    );
+    assert_eq!(report["chats"], json!([]), "{report}");
+
+    // Everything, in one file; importing it while the profile exists skips the profile.
+    let count = window
+        .invoke("list_chats", json!({}))
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .len();
+    let backup = window.invoke("backup_all", json!({})).unwrap()["path"].clone();
+    let name = Path::new(backup.as_str().unwrap())
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .to_string();
+    assert!(
+        name.starts_with("switchboard-backup-") && name.ends_with(".json"),
+        "{name}"
+    );
+    assert_eq!(
+        Path::new(backup.as_str().unwrap()).parent(),
+        Some(downloads)
+    );
+    let backup_text = file_text(&backup);
+    assert!(backup_text.contains("\"switchboard-backup\""));
+    assert!(!backup_text.contains("sk-wiring-1"));
+    let report = window
+        .invoke(
+            "import_chat_file",
+            json!({"fileName": name, "text": backup_text}),
+        )
+        .unwrap();
+    assert_eq!(report["error"], Value::Null, "{report}");
+    assert_eq!(report["chats"].as_array().unwrap().len(), count, "{report}");
+    assert_eq!(report["profiles"], json!([]), "{report}");
+    assert_eq!(report["skippedProfiles"][0]["name"], "Wired", "{report}");
+    let after = window.invoke("list_chats", json!({})).unwrap();
+    assert_eq!(after.as_array().unwrap().len(), count * 2, "{after}");
+    backup_text
 }

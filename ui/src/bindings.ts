@@ -20,6 +20,11 @@ export const commands = {
 	previewUrl: (source: ProviderKind, url: string) => typedError<NormalizedUrl, IpcError_Serialize>(__TAURI_INVOKE("preview_url", { source, url })),
 	/**  Creates (`id: null`) or updates a profile. */
 	saveProfile: (draft: ProfileDraft_Deserialize) => typedError<SavedProfile_Serialize, IpcError_Serialize>(__TAURI_INVOKE("save_profile", { draft })),
+	/**
+	 *  Copies a profile, its key too, under the name "NAME copy" (or "NAME copy 2", …); returns
+	 *  the copy.
+	 */
+	duplicateProfile: (profileId: string) => typedError<ProfileSummary_Serialize, IpcError_Serialize>(__TAURI_INVOKE("duplicate_profile", { profileId })),
 	/**  Deletes a profile and its key; its chats stay. */
 	deleteProfile: (profileId: string) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("delete_profile", { profileId })),
 	/**  Saves the profile's API key in the operating system's keychain. */
@@ -100,6 +105,26 @@ export const commands = {
 	 *  snippet marks the match with `[` and `]`.
 	 */
 	searchChats: (query: string) => typedError<SearchHit_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("search_chats", { query })),
+	/**  The app's settings; defaults for what was never set. */
+	getSettings: () => typedError<AppSettings_Serialize, IpcError_Serialize>(__TAURI_INVOKE("get_settings")),
+	/**  Saves the app's settings. */
+	saveSettings: (settings: AppSettings_Deserialize) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("save_settings", { settings })),
+	/**
+	 *  Imports one file's text: a SillyTavern chat (`.jsonl`), a Switchboard chat export or a
+	 *  backup (`.json`; its profiles come back without keys, except names already taken). A file
+	 *  that cannot be read is reported in `error`, not as a failed command.
+	 */
+	importChatFile: (fileName: string, text: string) => typedError<ImportReport_Serialize, IpcError_Serialize>(__TAURI_INVOKE("import_chat_file", { fileName, text })),
+	/**
+	 *  Writes a chat as a file in the Downloads folder (the home folder when there is none), under
+	 *  a new name made from its title; returns where it went.
+	 */
+	exportChat: (chatId: string, format: ExportFormat) => typedError<ExportedFile, IpcError_Serialize>(__TAURI_INVOKE("export_chat", { chatId, format })),
+	/**
+	 *  Writes every chat and every profile (never a key) into one backup file in the Downloads
+	 *  folder; importing it brings them back.
+	 */
+	backupAll: () => typedError<ExportedFile, IpcError_Serialize>(__TAURI_INVOKE("backup_all")),
 };
 
 /** Events */
@@ -116,6 +141,21 @@ export type ApiType =
 "chatCompletion" | 
 /**  Takes a prompt string. */
 "textCompletion";
+
+/**  The app's settings, kept with the data. */
+export type AppSettings = AppSettings_Serialize | AppSettings_Deserialize;
+
+/**  The app's settings, kept with the data. */
+export type AppSettings_Deserialize = {
+	/**  Connect to the profile used last when the app starts. */
+	autoConnect?: boolean,
+};
+
+/**  The app's settings, kept with the data. */
+export type AppSettings_Serialize = {
+	/**  Connect to the profile used last when the app starts. */
+	autoConnect: boolean,
+};
 
 /**  What the window needs at start-up. */
 export type AppState = AppState_Serialize | AppState_Deserialize;
@@ -487,6 +527,21 @@ export type ErrorKind =
 /**  A bug: something that should not happen. */
 "internal";
 
+/**  The file formats a chat is exported in. */
+export type ExportFormat = 
+/**  SillyTavern's JSONL chat file (`.jsonl`), which SillyTavern imports. */
+"sillytavern" | 
+/**  Readable Markdown (`.md`). */
+"markdown" | 
+/**  Switchboard's own chat file (`.json`), which Switchboard imports. */
+"json";
+
+/**  A file written for the person. */
+export type ExportedFile = {
+	/**  Where it is, in full. */
+	path: string,
+};
+
 /**  A server that answered, with a profile ready for it. */
 export type Found = Found_Serialize | Found_Deserialize;
 
@@ -656,6 +711,37 @@ export type GenerationStarted_Serialize = {
 	 *  of one).
 	 */
 	userMessageId: string | null,
+};
+
+/**  What importing one file did. */
+export type ImportReport = ImportReport_Serialize | ImportReport_Deserialize;
+
+/**  What importing one file did. */
+export type ImportReport_Deserialize = {
+	/**  The chats saved from it, as listed. */
+	chats: Chat_Deserialize[],
+	/**  The lines left out of a SillyTavern file. */
+	skipped: SkippedLine[],
+	/**  Names of the profiles a backup brought back (without keys). */
+	profiles: string[],
+	/**  The profiles of a backup that were left out (a profile of that name exists, …). */
+	skippedProfiles: SkippedProfile[],
+	/**  Why the file (or the rest of it) could not be imported; `null` when all went well. */
+	error?: string | null,
+};
+
+/**  What importing one file did. */
+export type ImportReport_Serialize = {
+	/**  The chats saved from it, as listed. */
+	chats: Chat_Serialize[],
+	/**  The lines left out of a SillyTavern file. */
+	skipped: SkippedLine[],
+	/**  Names of the profiles a backup brought back (without keys). */
+	profiles: string[],
+	/**  The profiles of a backup that were left out (a profile of that name exists, …). */
+	skippedProfiles: SkippedProfile[],
+	/**  Why the file (or the rest of it) could not be imported; `null` when all went well. */
+	error: string | null,
 };
 
 /**  A profile's prompt format for text completion. */
@@ -1097,6 +1183,22 @@ export type SearchHit_Serialize = {
 	messageId: MessageId | null,
 	/**  The matching text with the match in `[` `]`, shortened around it. */
 	snippet: string,
+};
+
+/**  A line of an imported file that was left out, and why. */
+export type SkippedLine = {
+	/**  1-based line number in the file. */
+	line: number,
+	/**  What was wrong, for people. */
+	reason: string,
+};
+
+/**  A profile of a backup that was not restored, and why. */
+export type SkippedProfile = {
+	/**  Its name in the backup. */
+	name: string,
+	/**  Why it was left out, for people. */
+	reason: string,
 };
 
 /**  The description of one source, as data. */

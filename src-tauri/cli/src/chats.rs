@@ -5,8 +5,10 @@ use std::path::{Path, PathBuf};
 
 use clap::{Subcommand, ValueEnum};
 use serde::Serialize;
-use switchboard_core::store::{Profile, StoredMessage};
-use switchboard_core::transfer::{json, markdown, minute_utc, sillytavern, ChatArchive, Skipped};
+use switchboard_core::store::StoredMessage;
+use switchboard_core::transfer::{
+    json, markdown, minute_utc, read_file, restored_profile, sillytavern, FileContents,
+};
 use switchboard_core::{Engine, Error, ErrorKind};
 
 use super::{print_json, CliResult, Failure};
@@ -238,13 +240,7 @@ fn files(paths: &[PathBuf]) -> Vec<Result<(PathBuf, bool), (PathBuf, String)>> {
     out
 }
 
-/// What one file held.
-enum Contents {
-    Chat(ChatArchive, Vec<Skipped>),
-    Backup(json::Backup),
-}
-
-fn read(path: &Path) -> Result<Contents, String> {
+fn read(path: &Path) -> Result<FileContents, String> {
     let bytes = std::fs::read(path).map_err(|err| format!("cannot read it: {err}"))?;
     let text = String::from_utf8(bytes).map_err(|err| {
         format!(
@@ -252,19 +248,7 @@ fn read(path: &Path) -> Result<Contents, String> {
             err.utf8_error().valid_up_to()
         )
     })?;
-    let head: String = text.chars().take(400).collect();
-    let fail = |err: Error| err.message;
-    if head.contains(json::BACKUP_FORMAT) {
-        return json::read_backup(&text).map(Contents::Backup).map_err(fail);
-    }
-    if head.contains(json::CHAT_FORMAT) {
-        return json::read_chat(&text)
-            .map(|chat| Contents::Chat(chat, Vec::new()))
-            .map_err(fail);
-    }
-    sillytavern::parse(&text)
-        .map(|imported| Contents::Chat(imported.chat, imported.skipped))
-        .map_err(fail)
+    read_file(&text).map_err(|err| err.message)
 }
 
 async fn import(engine: &Engine, paths: &[PathBuf]) -> CliResult<u8> {
@@ -280,7 +264,7 @@ async fn import(engine: &Engine, paths: &[PathBuf]) -> CliResult<u8> {
             }
         };
         match read(&path) {
-            Ok(Contents::Chat(chat, skipped)) => {
+            Ok(FileContents::Chat(chat, skipped)) => {
                 let saved = engine.import_archive(chat).await?;
                 chats += 1;
                 outln!(
@@ -293,7 +277,7 @@ async fn import(engine: &Engine, paths: &[PathBuf]) -> CliResult<u8> {
                     outln!("  skipped line {}: {}", line.line, line.reason);
                 }
             }
-            Ok(Contents::Backup(backup)) => {
+            Ok(FileContents::Backup(backup)) => {
                 for chat in backup.chats {
                     let saved = engine.import_archive(chat).await?;
                     chats += 1;
@@ -347,17 +331,6 @@ fn is_plain_json(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("json"))
-}
-
-/// A profile from a backup, under a new id (the backup never holds its key).
-fn restored_profile(value: serde_json::Value) -> Result<Profile, String> {
-    let mut profile: Profile =
-        serde_json::from_value(value).map_err(|err| format!("not a profile ({err})"))?;
-    let fresh = Profile::new(profile.name.clone(), profile.source, profile.url.clone());
-    profile.id = fresh.id;
-    profile.created_at = fresh.created_at;
-    profile.updated_at = fresh.updated_at;
-    Ok(profile)
 }
 
 fn write_out(path: Option<&Path>, text: &str) -> CliResult {

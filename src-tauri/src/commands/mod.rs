@@ -8,6 +8,8 @@ pub mod connect;
 pub mod messages;
 pub mod profiles;
 pub mod secrets;
+pub mod settings;
+pub mod transfer;
 
 use switchboard_core::Error;
 

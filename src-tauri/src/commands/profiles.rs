@@ -127,6 +127,17 @@ pub async fn save_profile(
     shell.save_profile(draft).await
 }
 
+/// Copies a profile, its key too, under the name "NAME copy" (or "NAME copy 2", …); returns
+/// the copy.
+#[tauri::command]
+#[specta::specta]
+pub async fn duplicate_profile(
+    shell: State<'_, Shell>,
+    profile_id: String,
+) -> Result<ProfileSummary, IpcError> {
+    shell.duplicate_profile(&profile_id).await
+}
+
 /// Deletes a profile and its key; its chats stay.
 #[tauri::command]
 #[specta::specta]
@@ -202,6 +213,14 @@ impl Shell {
                 .collect::<Vec<_>>()
         });
         self.engine().detect(ports).await
+    }
+
+    /// Copies a profile with its key; the tray and the window hear that profiles changed.
+    pub async fn duplicate_profile(&self, profile_id: &str) -> Result<ProfileSummary, IpcError> {
+        let copy = self.engine().duplicate_profile(profile_id).await?;
+        let summary = self.summary(copy.id.as_str()).await?;
+        self.profiles_changed().await;
+        Ok(summary)
     }
 
     /// Deletes a profile and its key; its chats stay.

@@ -158,6 +158,32 @@ describe("tauriApi", () => {
     ]);
   });
 
+  it("passes the arguments of the profile, settings and file commands as the shell names them", async () => {
+    const seen: [string, unknown][] = [];
+    mockIPC((cmd, args) => {
+      seen.push([cmd, args]);
+      if (cmd === "get_settings") return { autoConnect: false };
+      if (cmd === "save_settings") return null;
+      if (cmd === "import_chat_file") return { chats: [], skipped: [{ line: 4, reason: "not a JSON object" }], profiles: [], skippedProfiles: [], error: null };
+      if (cmd === "export_chat" || cmd === "backup_all") return { path: "/home/you/Downloads/x.md" };
+      return { id: "p2", name: "Local copy", hasKey: true };
+    });
+    expect((await tauriApi.duplicateProfile("p1")).name).toBe("Local copy");
+    expect(await tauriApi.getSettings()).toEqual({ autoConnect: false });
+    expect(await tauriApi.saveSettings({ autoConnect: true })).toBeUndefined();
+    expect((await tauriApi.importChatFile("x.jsonl", "{}")).skipped[0]?.line).toBe(4);
+    expect((await tauriApi.exportChat("c1", "markdown")).path).toBe("/home/you/Downloads/x.md");
+    await tauriApi.backupAll();
+    expect(seen).toEqual([
+      ["duplicate_profile", { profileId: "p1" }],
+      ["get_settings", {}],
+      ["save_settings", { settings: { autoConnect: true } }],
+      ["import_chat_file", { fileName: "x.jsonl", text: "{}" }],
+      ["export_chat", { chatId: "c1", format: "markdown" }],
+      ["backup_all", {}],
+    ]);
+  });
+
   it("maps a refused swipe to an AppError", async () => {
     mockIPC(() => {
       throw { kind: "invalidRequest", message: "This message has 2 versions; there is no version 5." };

@@ -11,6 +11,7 @@ import { Channel } from "@tauri-apps/api/core";
 import { commands, events } from "../bindings";
 import { AppError, toAppError, toIpcError } from "./error";
 import type {
+  AppSettings,
   AppStatus,
   BuiltInTemplate,
   Chat,
@@ -18,8 +19,11 @@ import type {
   ChatView,
   ConnectionChanged,
   ConnectResult,
+  ExportedFile,
+  ExportFormat,
   Found,
   GenerationStarted,
+  ImportReport,
   ModelInfo,
   NormalizedUrl,
   ProfileDraft,
@@ -52,6 +56,8 @@ export interface Api {
   /** Creates the profile when `draft.id` is null, else updates it. */
   saveProfile(draft: ProfileDraft): Promise<SavedProfile>;
   deleteProfile(profileId: string): Promise<void>;
+  /** Copies a profile, its key too, as “NAME copy” (“NAME copy 2”, …); resolves with the copy. */
+  duplicateProfile(profileId: string): Promise<ProfileSummary>;
   previewUrl(source: ProviderKind, url: string): Promise<NormalizedUrl>;
   /** Stores the key in the OS keychain; the key never comes back, only `hasKey`. */
   setApiKey(profileId: string, key: string): Promise<ProfileSummary>;
@@ -93,6 +99,18 @@ export interface Api {
    * saves nothing; an empty `input` shows the conversation so far.
    */
   previewRequest(request: StartGeneration): Promise<RequestPreview>;
+  /** The app's settings (defaults for what was never set). */
+  getSettings(): Promise<AppSettings>;
+  saveSettings(settings: AppSettings): Promise<void>;
+  /**
+   * Imports one file's text (SillyTavern JSONL, a Switchboard chat export or backup). A file that
+   * cannot be read resolves with its `error` set; only IPC or the shell itself rejects.
+   */
+  importChatFile(fileName: string, text: string): Promise<ImportReport>;
+  /** Writes a chat into the Downloads folder under a new name; resolves with where it went. */
+  exportChat(chatId: string, format: ExportFormat): Promise<ExportedFile>;
+  /** Writes every chat and profile (no keys) into one backup file in the Downloads folder. */
+  backupAll(): Promise<ExportedFile>;
   /** True when a running generation was told to stop. */
   cancelGeneration(generationId: string): Promise<boolean>;
   /** Opens an http(s) link in the system browser. */
@@ -145,6 +163,7 @@ export const tauriApi: Api = {
   deleteProfile: async (profileId) => {
     await call(() => commands.deleteProfile(profileId));
   },
+  duplicateProfile: (profileId) => call(() => commands.duplicateProfile(profileId)),
   previewUrl: (source, url) => call(() => commands.previewUrl(source, url)),
   setApiKey: (profileId, key) => call(() => commands.setApiKey(profileId, key)),
   clearApiKey: (profileId) => call(() => commands.clearApiKey(profileId)),
@@ -170,6 +189,13 @@ export const tauriApi: Api = {
   restoreChat: (chatId) => call(() => commands.restoreChat(chatId)),
   searchChats: (query) => call(() => commands.searchChats(query)),
   previewRequest: (request) => call(() => commands.previewRequest(request)),
+  getSettings: () => call(() => commands.getSettings()),
+  saveSettings: async (settings) => {
+    await call(() => commands.saveSettings(settings));
+  },
+  importChatFile: (fileName, text) => call(() => commands.importChatFile(fileName, text)),
+  exportChat: (chatId, format) => call(() => commands.exportChat(chatId, format)),
+  backupAll: () => call(() => commands.backupAll()),
   cancelGeneration: (generationId) => plain(() => commands.cancelGeneration(generationId)),
   openExternal: async (url) => {
     await call(() => commands.openExternal(url));

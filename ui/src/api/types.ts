@@ -83,3 +83,15 @@ export type IpcError = Extract<ChatEvent, { type: "failed" }>["error"];
 export type ErrorKind = IpcError["kind"];
 
 export type TrayAction = Payload<"trayAction">;
+
+/** The app's settings (`autoConnect`: reconnect to the last profile on launch). */
+export type AppSettings = Returned<"getSettings">;
+
+/** What importing one file did: the chats saved, the lines left out, profiles a backup restored. */
+export type ImportReport = Returned<"importChatFile">;
+export type SkippedLine = ImportReport["skipped"][number];
+export type SkippedProfile = ImportReport["skippedProfiles"][number];
+/** `"sillytavern"` (.jsonl), `"markdown"` (.md) or `"json"` (Switchboard's own). */
+export type ExportFormat = Parameters<Commands["exportChat"]>[1];
+/** A file written into the Downloads folder. */
+export type ExportedFile = Returned<"exportChat">;

@@ -22,19 +22,29 @@
  * Chats work as the core's do: listed pinned first, then newest; opened on their latest page
  * (`PAGE_SIZE`) with older pages on request; replies regenerated as new versions (swipes) or
  * continued; messages edited and deleted; chats branched, renamed, pinned, deleted (undoable)
- * and searched, the snippet marking the match with `[` `]`.
+ * and searched, the snippet marking the match with `[` `]`. Sending in a chat records its
+ * profile and model, as the core does.
+ *
+ * Files: `importChatFile` reads SillyTavern JSONL (bad lines skipped and named), Switchboard chat
+ * exports and backups (profiles restored without keys, names already taken left out);
+ * `exportChat` and `backupAll` "write" into `~/Downloads` (kept in `files`, never
+ * overwriting: `Title (2).md`). Settings start with auto-connect on (`autoConnect: false` in
+ * the options turns it off).
  *
  * Never part of a production build: `main.ts` imports it only under `import.meta.env.DEV`.
  */
 
 import type {
   Api,
+  AppSettings,
   BuiltInTemplate,
   Chat,
   ChatEvent,
   ConnectionChanged,
+  ExportFormat,
   Found,
   HistoryTrimmed,
+  ImportReport,
   InstructTemplate,
   IpcError,
   ModelInfo,
@@ -68,12 +78,19 @@ export interface MockOptions {
   latency?: number;
   /** What `detectServers` finds (default: KoboldCpp and Ollama; none for the `nolocal` scenario). */
   localServers?: Found[];
+  /** The saved "connect on launch" setting (default on, as in the core). */
+  autoConnect?: boolean;
 }
+
+/** Where the mock's exports "go". */
+export const MOCK_DOWNLOADS = "/home/you/Downloads";
 
 /** The mock plus hooks tests use to inspect it and fire app events. */
 export interface MockApi extends Api {
   /** Every command called, in order, with its main argument. */
   readonly calls: string[];
+  /** The files `exportChat` and `backupAll` wrote, by path. */
+  readonly files: Map<string, string>;
   emitTrayAction(action: TrayAction): void;
   emitProfilesChanged(): void;
 }
@@ -481,6 +498,8 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     profiles: new Set<() => void>(),
     tray: new Set<(a: TrayAction) => void>(),
   };
+  const files = new Map<string, string>();
+  let settings: AppSettings = { autoConnect: options.autoConnect ?? true };
   let activeProfileId: string | null = null;
   let connection: ConnectionChanged = { profileId: null, profileName: null, state: "idle", model: null, message: "Not connected" };
   let ids = 0;
@@ -727,8 +746,103 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     }
   }
 
+  /** A new chat from imported messages. */
+  function importedChat(title: string, turns: readonly { role: StoredMessage["role"]; content: string; model?: string | null }[]): Chat {
+    const id = nextId("chat");
+    const at = now();
+    const model = [...turns].reverse().find((t) => t.model)?.model ?? null;
+    const chat: Chat = { id, title, profileId: null, model, pinned: false, messageCount: 0, createdAt: at, updatedAt: at };
+    chats.set(id, chat);
+    messages.set(id, turns.map((t, seq) => stored(id, seq, t.role, t.content, "complete", t.role === "assistant" ? (t.model ?? null) : null, at)));
+    return listed(chat);
+  }
+
+  /** A SillyTavern JSONL file: a header line, then one message a line (bad ones skipped). */
+  function importTavern(fileName: string, text: string, report: ImportReport): void {
+    const lines = text.replace(/^\uFEFF/, "").split("\n").map((line, i) => [i + 1, line] as const).filter(([, l]) => l.trim() !== "");
+    const [first, ...rest] = lines;
+    if (!first) throw new Error("The file is empty: a SillyTavern chat starts with a header line.");
+    let header: Record<string, unknown>;
+    try {
+      header = JSON.parse(first[1]) as Record<string, unknown>;
+    } catch {
+      throw new Error(`Line ${first[0]} is not a SillyTavern chat header: it is not valid JSON.`);
+    }
+    if (typeof header !== "object" || header === null || Array.isArray(header)) {
+      throw new Error(`Line ${first[0]} is not a SillyTavern chat header: expected a JSON object.`);
+    }
+    const turns: { role: StoredMessage["role"]; content: string; model: string | null }[] = [];
+    for (const [number, line] of rest) {
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        report.skipped.push({ line: number, reason: "not valid JSON" });
+        continue;
+      }
+      if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        report.skipped.push({ line: number, reason: `not a JSON object (found ${Array.isArray(value) ? "an array" : typeof value})` });
+        continue;
+      }
+      const message = value as { mes?: unknown; is_user?: unknown; is_system?: unknown; extra?: { model?: unknown } };
+      if (typeof message.mes !== "string") {
+        report.skipped.push({ line: number, reason: 'no "mes" field (the message text)' });
+        continue;
+      }
+      const model = typeof message.extra?.model === "string" ? message.extra.model : null;
+      turns.push({ role: message.is_system ? "system" : message.is_user ? "user" : "assistant", content: message.mes, model });
+    }
+    const title = typeof header.switchboard_title === "string" ? header.switchboard_title
+      : typeof header.character_name === "string" ? `${header.character_name} (imported)`
+        : fileName.replace(/\.[^.]*$/, "") || "Imported chat";
+    report.chats.push(importedChat(title, turns));
+  }
+
+  /** A chat as Switchboard's own file carries it. */
+  type ArchivedChat = { title?: string; messages?: { role?: StoredMessage["role"]; content?: string; model?: string | null }[] };
+
+  function importArchived(archive: ArchivedChat, report: ImportReport): void {
+    const turns = (archive.messages ?? []).map((m) => ({ role: m.role ?? "user", content: m.content ?? "", model: m.model ?? null }));
+    report.chats.push(importedChat(archive.title || "Imported chat", turns));
+  }
+
+  function archiveOf(chat: Chat): ArchivedChat {
+    return {
+      title: chat.title,
+      messages: (messages.get(chat.id) ?? []).map((m) => ({ role: m.role, content: m.content, model: m.model })),
+    };
+  }
+
+  /** Keeps `text` at a new path in the Downloads folder: `stem.ext`, else `stem (2).ext`, … */
+  function writeNew(stem: string, ext: string, text: string): string {
+    const safe = stem.replace(/[\/\\:*?"<>|\u0000-\u001f]+/g, " ").replace(/\s+/g, " ").trim().replace(/^\.+|\.+$/g, "").slice(0, 80) || "chat";
+    for (let n = 1; ; n++) {
+      const path = `${MOCK_DOWNLOADS}/${n === 1 ? safe : `${safe} (${n})`}.${ext}`;
+      if (!files.has(path)) {
+        files.set(path, text);
+        return path;
+      }
+    }
+  }
+
+  function exportText(chat: Chat, format: ExportFormat): string {
+    const list = messages.get(chat.id) ?? [];
+    switch (format) {
+      case "sillytavern":
+        return [
+          JSON.stringify({ user_name: "User", character_name: "Assistant", chat_metadata: {}, switchboard_title: chat.title }),
+          ...list.map((m) => JSON.stringify({ name: m.role === "user" ? "User" : "Assistant", is_user: m.role === "user", is_system: m.role === "system", mes: m.content, extra: m.model ? { model: m.model } : {} })),
+        ].join("\n");
+      case "markdown":
+        return [`# ${chat.title}`, ...list.map((m) => `**${m.role === "user" ? "User" : "Assistant"}:** ${m.content}`)].join("\n\n");
+      case "json":
+        return JSON.stringify({ format: "switchboard-chat", version: 1, chat: archiveOf(chat) }, null, 2);
+    }
+  }
+
   const api: MockApi = {
     calls,
+    files,
     emitTrayAction: (action) => listeners.tray.forEach((l) => l(action)),
     emitProfilesChanged: () => listeners.profiles.forEach((l) => l()),
 
@@ -777,6 +891,19 @@ export function createMockApi(options: MockOptions = {}): MockApi {
       calls.push(`deleteProfile:${profileId}`);
       profiles.delete(profileId);
       keys.delete(profileId);
+    },
+    async duplicateProfile(profileId) {
+      calls.push(`duplicateProfile:${profileId}`);
+      const original = profileOf(profileId);
+      const taken = new Set([...profiles.values()].map((p) => p.name.toLowerCase()));
+      const base = `${original.name} copy`;
+      let name = base;
+      for (let n = 2; taken.has(name.toLowerCase()); n++) name = `${base} ${n}`;
+      const id = nextId("profile");
+      profiles.set(id, { ...original, id, name, createdAt: now(), updatedAt: now() });
+      const key = keys.get(profileId);
+      if (key !== undefined) keys.set(id, key);
+      return summary(profileOf(id));
     },
     async previewUrl(source, url) {
       calls.push("previewUrl");
@@ -985,7 +1112,8 @@ export function createMockApi(options: MockOptions = {}): MockApi {
         chats.set(chatId, { id: chatId, title, profileId: profile.id, model, pinned: false, messageCount: 0, createdAt: now(), updatedAt: now() });
         messages.set(chatId, []);
       } else {
-        liveChat(chatId);
+        // Like the core: a chat remembers the profile and model it used last.
+        Object.assign(liveChat(chatId), { profileId: profile.id, model });
       }
       const list = messages.get(chatId) ?? [];
       let trimmed: HistoryTrimmed | null = null;
@@ -1016,6 +1144,60 @@ export function createMockApi(options: MockOptions = {}): MockApi {
       if (model === null) throw ipcError("notConfigured", `Profile “${profile.name}” has no model: pick or type one.`);
       const history = request.chatId ? (messages.get(request.chatId) ?? []) : [];
       return previewOf(profile, model, keys.has(profile.id), history, request.input);
+    },
+    async getSettings() {
+      calls.push("getSettings");
+      return { ...settings };
+    },
+    async saveSettings(next) {
+      calls.push(`saveSettings:${JSON.stringify(next)}`);
+      settings = { ...settings, ...next };
+    },
+    async importChatFile(fileName, text) {
+      calls.push(`importChatFile:${fileName}`);
+      const report: ImportReport = { chats: [], skipped: [], profiles: [], skippedProfiles: [], error: null };
+      try {
+        const head = text.slice(0, 400);
+        if (head.includes("switchboard-backup")) {
+          const backup = JSON.parse(text) as { chats?: ArchivedChat[]; profiles?: Partial<ProfileSummary>[] };
+          for (const archive of backup.chats ?? []) importArchived(archive, report);
+          for (const profile of backup.profiles ?? []) {
+            const name = profile.name ?? "(no name)";
+            if ([...profiles.values()].some((p) => p.name.toLowerCase() === name.toLowerCase())) {
+              report.skippedProfiles.push({ name, reason: "a profile with this name exists" });
+              continue;
+            }
+            const id = nextId("profile");
+            profiles.set(id, { ...(profile as ProfileSummary), id, name, hasKey: false, createdAt: now(), updatedAt: now() });
+            report.profiles.push(name);
+          }
+        } else if (head.includes("switchboard-chat")) {
+          importArchived((JSON.parse(text) as { chat: ArchivedChat }).chat, report);
+        } else {
+          importTavern(fileName, text, report);
+        }
+      } catch (error) {
+        report.error = error instanceof SyntaxError ? `This file is not valid JSON: ${error.message}.` : (error as Error).message;
+      }
+      return report;
+    },
+    async exportChat(chatId, format) {
+      calls.push(`exportChat:${chatId}:${format}`);
+      const chat = liveChat(chatId);
+      const ext = format === "sillytavern" ? "jsonl" : format === "markdown" ? "md" : "json";
+      return { path: writeNew(chat.title, ext, exportText(chat, format)) };
+    },
+    async backupAll() {
+      calls.push("backupAll");
+      const live = [...chats.values()].filter((c) => !deleted.has(c.id));
+      const body = {
+        format: "switchboard-backup",
+        version: 1,
+        chats: live.map(archiveOf),
+        profiles: [...profiles.values()].map(({ hasKey: _, ...profile }) => profile),
+      };
+      const day = new Date(now()).toISOString().slice(0, 10);
+      return { path: writeNew(`switchboard-backup-${day}`, "json", JSON.stringify(body, null, 2)) };
     },
     async cancelGeneration(generationId) {
       calls.push(`cancelGeneration:${generationId}`);

@@ -7,6 +7,7 @@
  */
 
 import type {
+  AppSettings,
   BuiltInTemplate,
   Chat,
   ConnectionChanged,
@@ -66,6 +67,21 @@ export interface UndoDelete {
   readonly wasOpen: boolean;
 }
 
+/**
+ * A short notice in the corner ("Imported 2 chats…", "Exported … to …"). `path`: a file it is
+ * about, offered for copying.
+ */
+export interface Notice {
+  /** Changes with every notice, so an old timer cannot dismiss a newer one. */
+  readonly id: number;
+  readonly tone: "info" | "error";
+  readonly text: string;
+  readonly path: string | null;
+}
+
+/** The settings until the backend says otherwise (the core's defaults). */
+export const DEFAULT_SETTINGS: AppSettings = { autoConnect: true };
+
 /** The outcome of "Test message". */
 export type TestResult = { ok: true; report: TestReport } | { ok: false; text: string };
 
@@ -87,6 +103,10 @@ export interface Busy {
   readonly preview: boolean;
   /** A key is being written to (or removed from) the keychain, which may wait for an unlock. */
   readonly key: boolean;
+  /** Chat files are being imported. */
+  readonly import: boolean;
+  /** A chat (or the backup) is being written to a file. */
+  readonly export: boolean;
 }
 
 export interface AppState {
@@ -96,6 +116,8 @@ export interface AppState {
   /** The built-in instruct templates (empty until loaded). */
   readonly templates: readonly BuiltInTemplate[];
   readonly profiles: readonly ProfileSummary[];
+  /** The app's settings; null until loaded. */
+  readonly settings: AppSettings | null;
   /** The profile in the drawer and used for chatting; null while a new one is being filled in. */
   readonly selectedProfileId: string | null;
   /** The backend's connection state, as last reported (or set locally while connecting). */
@@ -129,6 +151,8 @@ export interface AppState {
   /** The chat on screen; null for a new chat not yet stored. */
   readonly chatId: string | null;
   readonly chatTitle: string | null;
+  /** The model the chat on screen used last, as stored (null for a new chat). */
+  readonly chatModel: string | null;
   readonly loadingChat: boolean;
   /** The conversation's finished messages (the pages loaded so far, oldest first). */
   readonly messages: readonly UiMessage[];
@@ -147,6 +171,8 @@ export interface AppState {
   readonly search: ChatSearch;
   /** The chat just deleted, while its "Undo" is offered. */
   readonly undo: UndoDelete | null;
+  /** What an import, export or backup did, while shown. */
+  readonly notice: Notice | null;
   /** The reply being streamed, if any. */
   readonly generation: Generation | null;
   /** The chat session the generation belongs to. */
@@ -172,12 +198,13 @@ export function initialState(): AppState {
     sources: [],
     templates: [],
     profiles: [],
+    settings: null,
     selectedProfileId: null,
     connection: IDLE_CONNECTION,
     models: null,
     drawerOpen: false,
     sidebarOpen: false,
-    busy: { connect: false, test: false, models: false, preview: false, key: false },
+    busy: { connect: false, test: false, models: false, preview: false, key: false, import: false, export: false },
     testResult: null,
     keySaves: 0,
     keyError: null,
@@ -189,6 +216,7 @@ export function initialState(): AppState {
     chatSession: 0,
     chatId: null,
     chatTitle: null,
+    chatModel: null,
     loadingChat: false,
     messages: [],
     hasOlder: false,
@@ -199,6 +227,7 @@ export function initialState(): AppState {
     renaming: null,
     search: { query: "", status: "idle", hits: [] },
     undo: null,
+    notice: null,
     generation: null,
     generationSession: null,
     banner: null,

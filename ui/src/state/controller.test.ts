@@ -73,6 +73,220 @@ describe("start-up", () => {
   });
 });
 
+describe("connect on launch", () => {
+  it("is on by default: the profile used last is connected at start", async () => {
+    const { api, controller } = await started({ scenario: "relaunch" });
+    expect(controller.store.get().settings).toEqual({ autoConnect: true });
+    await vi.waitFor(() => expect(controller.store.get().connection.state).toBe("connected"));
+    expect(api.calls).toContain("connect:profile-local");
+  });
+
+  it("when off, selects the profile used last but connects to nothing", async () => {
+    const { api, controller } = await started({ scenario: "relaunch", autoConnect: false });
+    const state = controller.store.get();
+    expect(state.settings).toEqual({ autoConnect: false });
+    expect(state.selectedProfileId).toBe("profile-local");
+    expect(state.drawerOpen).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(controller.store.get().connection.state).toBe("idle");
+    expect(api.calls.filter((call) => call.startsWith("connect") || call.startsWith("listModels"))).toEqual([]);
+  });
+
+  it("is saved when changed, and the next start follows it", async () => {
+    const { api, controller } = await started({ scenario: "relaunch" });
+    expect(await controller.setAutoConnect(false)).toBe(true);
+    expect(controller.store.get().settings).toEqual({ autoConnect: false });
+    expect(api.calls).toContain('saveSettings:{"autoConnect":false}');
+    expect(await api.getSettings()).toEqual({ autoConnect: false });
+    // Another window over the same backend, as after a restart.
+    const next = new Controller(api, { now: () => NOW });
+    await next.start();
+    expect(next.store.get().settings?.autoConnect).toBe(false);
+  });
+
+  it("goes back to what it was when the save fails", async () => {
+    const { api, controller } = await started({ scenario: "chat" });
+    vi.spyOn(api, "saveSettings").mockRejectedValue({ kind: "storage", message: "The local database failed: disk full." });
+    expect(await controller.setAutoConnect(false)).toBe(false);
+    expect(controller.store.get().settings).toEqual({ autoConnect: true });
+    expect(controller.store.get().banner?.text).toContain("disk full");
+  });
+});
+
+describe("a chat's profile", () => {
+  /** The chat scenario plus a second profile, with a chat written through it (the active profile is Local again). */
+  async function twoProfiles(): Promise<{ api: MockApi; controller: Controller; otherId: string; chatId: string }> {
+    const { api, controller } = await started({ scenario: "chat" });
+    await vi.waitFor(() => expect(controller.store.get().chats.length).toBe(5));
+    const otherId = await addProfile(api, controller, "custom", "http://127.0.0.1:11434/v1", "Ollama");
+    await controller.selectProfile(otherId, { connect: true });
+    await controller.chooseModel("qwen2.5-7b-instruct");
+    controller.newChat();
+    await controller.send("Hello from Ollama");
+    await replyEnded(controller);
+    const chatId = controller.store.get().chatId!;
+    await controller.selectProfile("profile-local", { connect: true });
+    controller.newChat();
+    return { api, controller, otherId, chatId };
+  }
+
+  it("becomes the selected, connected one when the chat is opened, so the next message goes there", async () => {
+    const { api, controller, otherId, chatId } = await twoProfiles();
+    expect(controller.store.get().connection.profileId).toBe("profile-local");
+    api.calls.length = 0;
+    await controller.openChat(chatId);
+    const state = controller.store.get();
+    expect(state.selectedProfileId).toBe(otherId);
+    expect(state.connection).toMatchObject({ profileId: otherId, state: "connected" });
+    expect(state.chatModel).toBe("qwen2.5-7b-instruct");
+    expect(api.calls.filter((c) => c.startsWith("connect"))).toEqual([`connect:${otherId}`]);
+    await controller.send("And again");
+    await replyEnded(controller);
+    expect(api.calls).toContain(`startGeneration:${chatId}`);
+    const chat = (await api.listChats()).find((c) => c.id === chatId);
+    expect(chat).toMatchObject({ profileId: otherId, model: "qwen2.5-7b-instruct" });
+  });
+
+  it("is not connected again when it is the active connection", async () => {
+    const { api, controller } = await started({ scenario: "chat" });
+    await vi.waitFor(() => expect(controller.store.get().chats.length).toBe(5));
+    api.calls.length = 0;
+    await controller.openChat(controller.store.get().chats[0]!.id);
+    expect(controller.store.get().selectedProfileId).toBe("profile-local");
+    expect(api.calls.filter((c) => c.startsWith("connect"))).toEqual([]);
+  });
+
+  it("is shown again without reconnecting when it is connected but another profile is shown", async () => {
+    const { api, controller } = await started({ scenario: "chat" });
+    await vi.waitFor(() => expect(controller.store.get().chats.length).toBe(5));
+    await controller.selectProfile(null);
+    api.calls.length = 0;
+    await controller.openChat(controller.store.get().chats[0]!.id);
+    expect(controller.store.get().selectedProfileId).toBe("profile-local");
+    expect(api.calls.filter((c) => c.startsWith("connect"))).toEqual([]);
+  });
+
+  it("leaves the selection alone when the chat's profile was deleted", async () => {
+    const { api, controller, otherId, chatId } = await twoProfiles();
+    await api.deleteProfile(otherId);
+    await controller.refreshProfiles();
+    api.calls.length = 0;
+    await controller.openChat(chatId);
+    expect(controller.store.get().selectedProfileId).toBe("profile-local");
+    expect(api.calls.filter((c) => c.startsWith("connect"))).toEqual([]);
+  });
+});
+
+describe("duplicating a profile", () => {
+  it("shows the copy, key and model list included", async () => {
+    const { api, controller } = await started({ scenario: "chat" });
+    await controller.saveKey("sk-local");
+    await controller.refreshModels();
+    const models = controller.store.get().models;
+    expect(models?.length).toBe(2);
+    const copy = await controller.duplicateSelectedProfile();
+    expect(copy).toMatchObject({ name: "Local llama.cpp copy", hasKey: true, url: "http://127.0.0.1:8080/v1" });
+    const state = controller.store.get();
+    expect(state.selectedProfileId).toBe(copy?.id);
+    expect(state.profiles.map((p) => p.name)).toEqual(["Local llama.cpp", "Local llama.cpp copy"]);
+    expect(state.models).toBe(models);
+    expect(state.banner?.text).toBe("Duplicated “Local llama.cpp” as “Local llama.cpp copy”.");
+    await controller.selectProfile("profile-local");
+    expect((await controller.duplicateSelectedProfile())?.name).toBe("Local llama.cpp copy 2");
+    expect(api.calls.filter((c) => c.startsWith("duplicateProfile"))).toHaveLength(2);
+  });
+
+  it("does nothing for a profile not saved yet", async () => {
+    const { api, controller } = await started();
+    expect(await controller.duplicateSelectedProfile()).toBeNull();
+    expect(api.calls.filter((c) => c.startsWith("duplicateProfile"))).toEqual([]);
+  });
+});
+
+describe("chat files", () => {
+  const file = (name: string, text: string) => ({ name, text: async () => text });
+  const TAVERN = [
+    JSON.stringify({ user_name: "You", character_name: "Seraphina", create_date: "2024-05-12@13h06m" }),
+    JSON.stringify({ name: "You", is_user: true, mes: "Hello" }),
+    JSON.stringify({ name: "Seraphina", is_user: false, mes: "Welcome, traveller." }),
+    "{not json",
+    JSON.stringify({ name: "You", is_user: true, mes: "Where am I?" }),
+    JSON.stringify({ name: "You", is_user: true }),
+  ].join("\n");
+
+  it("imports SillyTavern files, naming the lines left out", async () => {
+    const { api, controller } = await started({ scenario: "chat" });
+    await vi.waitFor(() => expect(controller.store.get().chats.length).toBe(5));
+    const results = await controller.importFiles([file("x.jsonl", TAVERN), file("y.jsonl", TAVERN.split("\n").slice(0, 3).join("\n"))]);
+    expect(results.map((r) => r.report?.chats.length)).toEqual([1, 1]);
+    expect(api.calls.filter((c) => c.startsWith("importChatFile"))).toEqual(["importChatFile:x.jsonl", "importChatFile:y.jsonl"]);
+    const state = controller.store.get();
+    expect(state.chats.length).toBe(7);
+    expect(state.chats.filter((c) => c.title === "Seraphina (imported)")).toHaveLength(2);
+    expect(state.notice).toMatchObject({
+      tone: "info",
+      text: "Imported 2 chats; skipped lines 4 and 6 of x.jsonl: line 4 — not valid JSON; line 6 — no \"mes\" field (the message text).",
+      path: null,
+    });
+    expect(state.busy.import).toBe(false);
+  });
+
+  it("says which files could not be imported, and imports the others", async () => {
+    const { api, controller } = await started({ scenario: "chat" });
+    vi.spyOn(api, "importChatFile").mockImplementationOnce(async () => {
+      throw { kind: "internal", message: "IPC went away." };
+    });
+    await controller.importFiles([file("a.jsonl", TAVERN), file("notes.json", "[1, 2]"), file("b.jsonl", TAVERN)]);
+    const notice = controller.store.get().notice;
+    expect(notice?.tone).toBe("error");
+    expect(notice?.text).toMatch(/^Imported 1 chat; could not import a\.jsonl: IPC went away; could not import notes\.json: Line 1 is not a SillyTavern chat header/);
+    expect(notice?.text).toContain("skipped lines 4 and 6 of b.jsonl");
+  });
+
+  it("restores a backup's chats and the profiles whose names are free", async () => {
+    const { api, controller } = await started({ scenario: "chat" });
+    await vi.waitFor(() => expect(controller.store.get().chats.length).toBe(5));
+    await controller.duplicateSelectedProfile();
+    const backup = await controller.backupAll();
+    expect(backup?.path).toMatch(/^\/home\/you\/Downloads\/switchboard-backup-\d{4}-\d{2}-\d{2}\.json$/);
+    expect(controller.store.get().notice?.text).toBe(`Backed up 5 chats and 2 profiles (no keys) to ${backup?.path}`);
+    await controller.selectProfile(controller.store.get().profiles[1]!.id);
+    await controller.deleteSelectedProfile();
+    await controller.importFiles([file("backup.json", api.files.get(backup!.path)!)]);
+    const state = controller.store.get();
+    expect(state.chats.length).toBe(10);
+    expect(state.profiles.map((p) => p.name)).toEqual(["Local llama.cpp", "Local llama.cpp copy"]);
+    expect(state.notice?.text).toBe(
+      "Imported 5 chats and 1 profile (without keys: add them in the drawer); left out the profile “Local llama.cpp” of backup.json: a profile with this name exists.",
+    );
+  });
+
+  it("exports a chat into Downloads under a new name each time, saying where", async () => {
+    const { api, controller } = await started({ scenario: "chat" });
+    await vi.waitFor(() => expect(controller.store.get().chats.length).toBe(5));
+    const chat = controller.store.get().chats[0]!;
+    const first = await controller.exportChat(chat.id, "sillytavern");
+    expect(first?.path).toBe("/home/you/Downloads/Explain SSE in one paragraph.jsonl");
+    expect(controller.store.get().notice).toMatchObject({
+      tone: "info", text: `Exported “Explain SSE in one paragraph” to ${first?.path}`, path: first?.path,
+    });
+    const second = await controller.exportChat(chat.id, "sillytavern");
+    expect(second?.path).toBe("/home/you/Downloads/Explain SSE in one paragraph (2).jsonl");
+    expect((await controller.exportChat(chat.id, "markdown"))?.path).toMatch(/\.md$/);
+    expect(api.files.get(first!.path)?.split("\n")).toHaveLength(5);
+    // What was exported comes back in.
+    await controller.importFiles([file("again.jsonl", api.files.get(first!.path)!)]);
+    expect(controller.store.get().chats.filter((c) => c.title === chat.title)).toHaveLength(2);
+  });
+
+  it("reports a failed export in the banner", async () => {
+    const { controller } = await started({ scenario: "chat" });
+    expect(await controller.exportChat("no-such-chat", "json")).toBeNull();
+    expect(controller.store.get().banner?.text).toBe("That chat no longer exists.");
+    expect(controller.store.get().busy.export).toBe(false);
+  });
+});
+
 describe("text completion", () => {
   it("loads the built-in instruct templates at start", async () => {
     const { controller } = await started();

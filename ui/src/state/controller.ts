@@ -16,14 +16,22 @@
  * either writes a new reply after the conversation (`send`) or works on a message already
  * there (`regenerate`, `continueReply`): then it is shown in that message's place, and replaces
  * it when it ends.
+ *
+ * A chat goes on with the profile it used last: opening one selects that profile (if it still
+ * exists) and connects to it unless it is the active connection. At start the profile used last
+ * is reconnected only when the settings' `autoConnect` is on. Imports, exports and the backup
+ * report in `notice` (the corner toast), failures of the command itself in the banner.
  */
 
 import type {
   Api,
+  AppSettings,
   Chat,
   ChatEvent,
   ConnectionChanged,
   ErrorKind,
+  ExportedFile,
+  ExportFormat,
   Found,
   IpcError,
   ModelInfo,
@@ -40,6 +48,7 @@ import {
   type AppState,
   type Banner,
   type BannerAction,
+  DEFAULT_SETTINGS,
   type FocusTarget,
   type UndoDelete,
   initialState,
@@ -61,6 +70,13 @@ import { lastMessage, lastReply, messageAfter, moreBefore } from "./history";
 import { fromGeneration, fromStored, pendingUserMessage, restored, type UiMessage } from "./messages";
 import { draftDiffers, draftForFound, draftFromProfile, uniqueName } from "./profile-form";
 import { Store } from "./store";
+import { count, type FileImport, importSummary } from "./transfer";
+
+/** A file picked for import: its name and a way to read its text (a `File` is one). */
+export interface PickedFile {
+  readonly name: string;
+  text(): Promise<string>;
+}
 
 /** What the drawer's form holds when an action needs it. */
 export interface ProfileForm {
@@ -85,6 +101,7 @@ export class Controller {
   private focusSeq = 0;
   private undoSeq = 0;
   private revealSeq = 0;
+  private noticeSeq = 0;
   /** Bumped by each search: only the latest one's hits land. */
   private searchSeq = 0;
   /** Bumped when another profile is shown and by each model-list request: only the latest lands. */
@@ -120,12 +137,14 @@ export class Controller {
   }
 
   private async load(): Promise<void> {
-    const [sources, templates, profiles, status] = await Promise.all([
+    const [sources, templates, profiles, status, loadedSettings] = await Promise.all([
       this.api.listSources().catch((error: unknown) => (this.handleError(error), [])),
       this.api.listTemplates().catch((error: unknown) => (this.handleError(error), [])),
       this.api.listProfiles().catch((error: unknown) => (this.handleError(error), [])),
       this.api.appState().catch((error: unknown) => (this.handleError(error), null)),
+      this.api.getSettings().catch((error: unknown) => (this.handleError(error), null)),
     ]);
+    const settings = loadedSettings ?? DEFAULT_SETTINGS;
     const newest = [...profiles].sort((a, b) => b.updatedAt - a.updatedAt)[0];
     const selected =
       profiles.find((p) => p.id === status?.connection.profileId)?.id ?? newest?.id ?? null;
@@ -135,6 +154,7 @@ export class Controller {
       sources,
       templates,
       profiles,
+      settings,
       selectedProfileId: selected,
       connection,
       // First launch (or a broken connection) opens the drawer; once connected it stays shut.
@@ -143,9 +163,9 @@ export class Controller {
     void this.refreshChats();
     // First launch: look for servers on this computer once, and offer what answers.
     if (profiles.length === 0 && this.state.localServers.status === "idle") void this.findLocalServers({ auto: true });
-    if (selected && connection.state === "idle") {
+    if (selected && connection.state === "idle" && settings.autoConnect) {
       // Like reopening a chat site: reconnect to the profile used last, so the status light
-      // and the model list are live without a click.
+      // and the model list are live without a click (unless the settings say not to).
       void this.selectProfile(selected, { connect: true });
     } else if (selected && connection.state === "connected" && connection.profileId === selected) {
       // The model list costs a request to the server: only fetch it for a live connection.
@@ -315,6 +335,42 @@ export class Controller {
       this.showInfo(`Deleted “${profile.name}”.`);
     } catch (error) {
       this.handleError(error, { profile });
+    }
+  }
+
+  /**
+   * Copies the selected profile (its key too) as “NAME copy” and shows the copy. It has the
+   * same source and URL, so the model list shown stays.
+   */
+  async duplicateSelectedProfile(): Promise<ProfileSummary | null> {
+    const profile = selectedProfile(this.state);
+    if (!profile) return null;
+    try {
+      // In turn with the other profile writes: an edit saved on the way out of a field goes first.
+      const copy = await this.serial(() => this.api.duplicateProfile(profile.id));
+      this.upsertProfile(copy);
+      this.showProfile(copy.id, { models: this.state.selectedProfileId === profile.id ? this.state.models : null });
+      this.showInfo(`Duplicated “${profile.name}” as “${copy.name}”.`);
+      return copy;
+    } catch (error) {
+      this.handleError(error, { profile });
+      return null;
+    }
+  }
+
+  /** Turns "Connect to the last profile on launch" on or off. */
+  async setAutoConnect(on: boolean): Promise<boolean> {
+    const before: AppSettings = this.state.settings ?? DEFAULT_SETTINGS;
+    if (before.autoConnect === on && this.state.settings !== null) return true;
+    const next: AppSettings = { ...before, autoConnect: on };
+    this.store.update({ settings: next });
+    try {
+      await this.api.saveSettings(next);
+      return true;
+    } catch (error) {
+      this.store.update({ settings: before });
+      this.handleError(error);
+      return false;
     }
   }
 
@@ -583,6 +639,7 @@ export class Controller {
       chatSession: s.chatSession + 1,
       chatId: null,
       chatTitle: null,
+      chatModel: null,
       loadingChat: false,
       sidebarOpen: false,
     }));
@@ -598,6 +655,7 @@ export class Controller {
       chatSession: session,
       chatId,
       chatTitle: chat?.title ?? null,
+      chatModel: chat?.model ?? null,
       loadingChat: true,
       sidebarOpen: false,
     });
@@ -613,16 +671,34 @@ export class Controller {
         .map(fromStored);
       this.store.update({
         chatTitle: view.chat.title,
+        chatModel: view.chat.model,
         messages,
         hasOlder: view.hasOlder,
         loadingChat: false,
         generationSession: streamingHere ? session : this.state.generationSession,
         reveal: options.reveal ? { messageId: options.reveal, seq: ++this.revealSeq } : null,
       });
+      await this.useProfileOf(view.chat);
     } catch (error) {
       if (this.state.chatSession === session) this.store.update({ loadingChat: false });
       this.handleError(error);
     }
+  }
+
+  /**
+   * A chat goes on with the profile it used last: opening it makes that profile (when it still
+   * exists) the selected one, and connects to it unless it is the active connection already.
+   */
+  private async useProfileOf(chat: Chat): Promise<void> {
+    const id = chat.profileId;
+    if (!id || !this.state.profiles.some((p) => p.id === id)) return;
+    const { connection } = this.state;
+    const active = connection.profileId === id && connection.state !== "idle";
+    if (active) {
+      if (this.state.selectedProfileId !== id) await this.selectProfile(id);
+      return;
+    }
+    await this.selectProfile(id, { connect: true });
   }
 
   /**
@@ -1087,6 +1163,85 @@ export class Controller {
       this.store.update({ search: { query: trimmed, status: "failed", hits: [] } });
       this.handleError(error);
     }
+  }
+
+  // ---------------------------------------------------------------- files
+
+  /**
+   * "Import chats…": hands each file's text to the backend (SillyTavern JSONL, a Switchboard
+   * chat export or backup), then says in the toast what came in and what was left out.
+   */
+  async importFiles(files: readonly PickedFile[]): Promise<FileImport[]> {
+    if (files.length === 0 || this.state.busy.import) return [];
+    this.setBusy("import", true);
+    const results: FileImport[] = [];
+    try {
+      for (const file of files) {
+        try {
+          const text = await file.text();
+          const report = await this.api.importChatFile(file.name, text);
+          results.push({ fileName: file.name, report, failure: null });
+        } catch (error) {
+          results.push({ fileName: file.name, report: null, failure: toIpcError(error).message });
+        }
+      }
+    } finally {
+      this.setBusy("import", false);
+    }
+    if (results.some((r) => (r.report?.chats.length ?? 0) > 0)) await this.refreshChats();
+    // A backup's profiles: the backend says so too (ProfilesChanged), but the list must not wait.
+    if (results.some((r) => (r.report?.profiles.length ?? 0) > 0)) await this.refreshProfiles();
+    const summary = importSummary(results);
+    this.showNotice(summary.text, summary.ok ? "info" : "error");
+    return results;
+  }
+
+  /** Writes a chat into the Downloads folder as `format`; the toast says where. */
+  async exportChat(chatId: string, format: ExportFormat): Promise<ExportedFile | null> {
+    if (this.state.busy.export) return null;
+    const title = this.state.chats.find((c) => c.id === chatId)?.title || (this.state.chatId === chatId ? this.state.chatTitle : null);
+    this.setBusy("export", true);
+    try {
+      const file = await this.api.exportChat(chatId, format);
+      this.showNotice(`Exported “${title || "Untitled chat"}” to ${file.path}`, "info", file.path);
+      return file;
+    } catch (error) {
+      this.handleError(error);
+      return null;
+    } finally {
+      this.setBusy("export", false);
+    }
+  }
+
+  /** "Back up everything": every chat and profile (never a key) in one file in Downloads. */
+  async backupAll(): Promise<ExportedFile | null> {
+    if (this.state.busy.export) return null;
+    this.setBusy("export", true);
+    try {
+      const file = await this.api.backupAll();
+      const { chats, profiles } = this.state;
+      this.showNotice(
+        `Backed up ${count(chats.length, "chat")} and ${count(profiles.length, "profile")} (no keys) to ${file.path}`,
+        "info",
+        file.path,
+      );
+      return file;
+    } catch (error) {
+      this.handleError(error);
+      return null;
+    } finally {
+      this.setBusy("export", false);
+    }
+  }
+
+  /** Stops showing the notice (`id`: only if that one is still shown). */
+  dismissNotice(id: number | null = null): void {
+    const notice = this.state.notice;
+    if (notice && (id === null || notice.id === id)) this.store.update({ notice: null });
+  }
+
+  private showNotice(text: string, tone: "info" | "error", path: string | null = null): void {
+    this.store.update({ notice: { id: ++this.noticeSeq, tone, text, path } });
   }
 
   private upsertChat(chat: Chat): void {

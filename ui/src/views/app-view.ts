@@ -13,10 +13,11 @@ import { createChatElements, mountChatView } from "./chat-view";
 import { createComposer, mountComposer } from "./composer";
 import { createConnectPanel, mountConnectPanel } from "./connect-panel";
 import { h, isNarrow, setData, setText } from "./dom";
+import { createExportMenu, mountExportMenu } from "./export-menu";
 import { isModKey, kbd, modKey } from "./keys";
 import { createRequestPreview, mountRequestPreview } from "./request-preview";
 import { createSidebar, mountSidebar } from "./sidebar";
-import { createToast, mountToast } from "./toast";
+import { createNotice, createToast, mountNotice, mountToast } from "./toast";
 
 /**
  * Builds the whole window inside `root` and wires it to the controller. Returns a function that
@@ -31,6 +32,8 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
   const drawer = createConnectPanel();
   const requestPreview = createRequestPreview();
   const toast = createToast();
+  const notice = createNotice();
+  const exportMenu = createExportMenu();
 
   const sidebarToggle = h("button", {
     id: "sidebar-toggle",
@@ -55,14 +58,15 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
   const scrim = h("div", { class: "scrim", "aria-hidden": "true" });
 
   const main = h("main", { class: "chat", id: "chat", "aria-labelledby": "chat-title" },
-    h("header", { class: "chat-header" }, sidebarToggle, h("div", { class: "chat-heading" }, title, model), drawerToggle),
+    h("header", { class: "chat-header" }, sidebarToggle, h("div", { class: "chat-heading" }, title, model), exportMenu.root, drawerToggle),
     banner,
     chat.scroller,
     chat.pill,
     h("div", { class: "composer-wrap" }, requestPreview.panel, composer.form),
   );
   root.classList.add("app");
-  root.replaceChildren(sidebar.root, main, drawer, scrim, toast);
+  // The notice sits above the Undo toast when both show.
+  root.replaceChildren(sidebar.root, main, drawer, scrim, h("div", { class: "toasts" }, notice, toast));
 
   mountSidebar(sidebar, controller);
   mountChatView(chat, controller);
@@ -71,6 +75,8 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
   mountConnectPanel(drawer, controller);
   mountRequestPreview(requestPreview, controller);
   const unmountToast = mountToast(toast, controller);
+  const unmountNotice = mountNotice(notice, controller);
+  mountExportMenu(exportMenu, controller, lifetime.signal);
 
   sidebarToggle.addEventListener("click", () => controller.toggleSidebar());
   drawerToggle.addEventListener("click", () => controller.toggleDrawer());
@@ -91,8 +97,12 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
     const stored = state.chats.find((c) => c.id === state.chatId)?.title;
     const chatTitle = stored || state.chatTitle || (state.chatId ? "Untitled chat" : "New chat");
     setText(title, chatTitle);
+    // A stored chat shows the model it used last (the one its next message goes to, as opening
+    // it selects its profile); a new chat, the selected profile's.
     const profile = state.profiles.find((p) => p.id === state.selectedProfileId);
-    setText(model, profile?.model ?? "");
+    const chatModel = state.chatId ? (state.chats.find((c) => c.id === state.chatId)?.model ?? state.chatModel) : null;
+    setText(model, chatModel ?? profile?.model ?? "");
+    model.title = chatModel ? "The model this chat used last" : profile?.model ? `The model of “${profile.name}”` : "";
     const windowTitle = `${chatTitle} — Switchboard`;
     if (document.title !== windowTitle) document.title = windowTitle;
   };
@@ -104,6 +114,7 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
   return () => {
     unsubscribe();
     unmountToast();
+    unmountNotice();
     lifetime.abort();
   };
 }

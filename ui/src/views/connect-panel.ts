@@ -15,6 +15,10 @@
  * saved by Connect or "Save as new profile". The API key is never shown: after it is saved the
  * field is emptied and "key saved" appears with a Clear button.
  *
+ * Under the form: Duplicate (a copy of the shown profile, key included, which is then shown) and
+ * Delete profile (two clicks: the first arms it); then the app-wide "Connect to the last profile
+ * on launch" checkbox.
+ *
  * The note under the URL says, in this order: why the URL cannot be used (the controller's
  * `urlError`, or the live preview's refusal; the field is then marked invalid), what normalising
  * the URL being typed would change, or what normalising the shown profile's saved URL changed.
@@ -36,6 +40,7 @@ import type {
 import {
   type AppState,
   connectionText,
+  DEFAULT_SETTINGS,
   type FocusTarget,
   selectedProfile,
   shownConnection,
@@ -266,8 +271,20 @@ export function createConnectPanel(): HTMLElement {
         ),
       ),
       h("div", { class: "drawer-footer" },
-        h("button", { id: "delete-profile", type: "button", class: "button danger-quiet", text: "Delete profile" }),
+        h("button", {
+          id: "duplicate-profile", type: "button", class: "button", "data-testid": "duplicate-profile", text: "Duplicate",
+          title: "Save a copy of this profile, key included, and show it",
+        }),
+        h("button", { id: "delete-profile", type: "button", class: "button danger-quiet", "data-testid": "delete-profile", text: "Delete profile" }),
       ),
+    ),
+    h("section", { id: "app-settings", class: "app-settings", "aria-labelledby": "app-settings-title" },
+      h("h3", { id: "app-settings-title", class: "section-title", text: "When Switchboard starts" }),
+      h("label", { class: "check", for: "auto-connect" },
+        h("input", { id: "auto-connect", type: "checkbox", "data-testid": "auto-connect", "aria-describedby": "auto-connect-note" }),
+        " Connect to the last profile on launch",
+      ),
+      h("p", { id: "auto-connect-note", class: "field-note", text: "Off: the window opens unconnected; opening a chat or Connect connects." }),
     ),
   );
 }
@@ -335,6 +352,8 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
   const prefillField = $("prefill-field");
   const prefill = $<HTMLTextAreaElement>("prefill");
   const remove = $<HTMLButtonElement>("delete-profile");
+  const duplicate = $<HTMLButtonElement>("duplicate-profile");
+  const autoConnect = $<HTMLInputElement>("auto-connect");
   const paramInputs = new Map(NUMERIC_PARAMS.map((n) => [n, $<HTMLInputElement>(paramId(n))] as const));
   const paramFields = new Map(NUMERIC_PARAMS.map((n) => [n, $(`${paramId(n)}-field`)] as const));
 
@@ -866,6 +885,13 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
   saveNew.addEventListener("click", () => void controller.saveAsNew(readForm()));
   drawer.querySelector("#drawer-close")?.addEventListener("click", () => controller.toggleDrawer(false));
 
+  duplicate.addEventListener("click", () => {
+    disarmDelete();
+    void controller.duplicateSelectedProfile();
+  });
+
+  autoConnect.addEventListener("change", () => void controller.setAutoConnect(autoConnect.checked));
+
   remove.addEventListener("click", () => {
     if (deleteArmed === null) {
       // Two clicks: no modal dialog, and no accidental deletes.
@@ -904,6 +930,13 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     if (selectionChanged || profileChanged) {
       fillFromProfile(profile, s);
       show(remove, profile !== null);
+      show(duplicate, profile !== null);
+    }
+    // Another profile shown: an armed Delete was meant for the one before.
+    if (!first && s.selectedProfileId !== previous.selectedProfileId) disarmDelete();
+    if (first || s.settings !== previous.settings) {
+      autoConnect.checked = (s.settings ?? DEFAULT_SETTINGS).autoConnect;
+      autoConnect.disabled = s.settings === null;
     }
     // The key field empties when another profile is shown and once a key was stored.
     if (selectionChanged || s.keySaves !== previous.keySaves) key.value = "";

@@ -8,6 +8,11 @@
  * key deletes (the toast offers Undo). Typing in the search box filters titles at once and,
  * a moment later, searches every message: hits show the matching words as text with `<mark>`,
  * never as HTML.
+ *
+ * At the bottom: "Import chats…" (`import-chats`) opens the system's file picker through a
+ * hidden `<input type="file" multiple>` (`import-input`) for SillyTavern `.jsonl` files and
+ * Switchboard's `.json` exports and backups; "Back up everything" (`backup-all`) writes every
+ * chat and profile (no keys) into one file in Downloads. The toast says what either did.
  */
 
 import type { Chat, ProfileSummary, SearchHit } from "../api";
@@ -26,6 +31,9 @@ export interface SidebarElements {
   search: HTMLInputElement;
   list: HTMLElement;
   dot: HTMLElement;
+  importButton: HTMLButtonElement;
+  importInput: HTMLInputElement;
+  backupButton: HTMLButtonElement;
 }
 
 export function createSidebar(): SidebarElements {
@@ -48,6 +56,32 @@ export function createSidebar(): SidebarElements {
     class: "button new-chat",
     "aria-keyshortcuts": "Control+N",
   }, h("span", { text: "+ New chat" }), kbd(modKey(), "N"));
+  const importButton = h("button", {
+    id: "import-chats",
+    type: "button",
+    class: "button sidebar-file-button",
+    "data-testid": "import-chats",
+    "aria-busy": "false",
+    title: "SillyTavern chats (.jsonl), Switchboard exports and backups (.json)",
+  }, h("span", { class: "spinner", "aria-hidden": "true" }), h("span", { class: "button-label", text: "Import chats…" }));
+  const importInput = h("input", {
+    id: "import-input",
+    type: "file",
+    multiple: true,
+    accept: ".jsonl,.json",
+    hidden: true,
+    tabindex: "-1",
+    "aria-label": "Chat files to import",
+    "data-testid": "import-input",
+  });
+  const backupButton = h("button", {
+    id: "backup-all",
+    type: "button",
+    class: "button sidebar-file-button",
+    "data-testid": "backup-all",
+    "aria-busy": "false",
+    title: "Every chat and profile (never a key) in one file in Downloads",
+  }, h("span", { class: "spinner", "aria-hidden": "true" }), h("span", { class: "button-label", text: "Back up everything" }));
   const root = h("aside", { id: "sidebar", class: "sidebar", "aria-label": "Chats and profiles" },
     h("div", { class: "sidebar-profile" },
       dot,
@@ -58,12 +92,13 @@ export function createSidebar(): SidebarElements {
     h("label", { class: "sr-only", for: "chat-search", text: "Search chats" }),
     search,
     list,
+    h("div", { class: "sidebar-footer", role: "group", "aria-label": "Chat files" }, importButton, backupButton, importInput),
   );
-  return { root, profileSelect, search, list, dot };
+  return { root, profileSelect, search, list, dot, importButton, importInput, backupButton };
 }
 
 export function mountSidebar(elements: SidebarElements, controller: Controller): void {
-  const { root, profileSelect, search, list, dot } = elements;
+  const { root, profileSelect, search, list, dot, importButton, importInput, backupButton } = elements;
   let searchTimer: number | null = null;
   /** The title field of the chat being renamed; kept across renders so typing survives them. */
   let rename: { chatId: string; input: HTMLInputElement; done: boolean } | null = null;
@@ -79,6 +114,21 @@ export function mountSidebar(elements: SidebarElements, controller: Controller):
     } else {
       void controller.selectProfile(profileSelect.value, { connect: true });
     }
+  });
+
+  // Busy buttons stay focusable (aria-disabled), so the keyboard's place is not lost meanwhile.
+  const busy = (button: HTMLButtonElement): boolean => button.getAttribute("aria-disabled") === "true";
+  importButton.addEventListener("click", () => {
+    if (!busy(importButton)) importInput.click();
+  });
+  importInput.addEventListener("change", () => {
+    const files = [...(importInput.files ?? [])];
+    // Emptied, so picking the same file again is a change too.
+    importInput.value = "";
+    if (files.length > 0) void controller.importFiles(files);
+  });
+  backupButton.addEventListener("click", () => {
+    if (!busy(backupButton)) void controller.backupAll();
   });
 
   const searchSoon = (query: string): void => {
@@ -186,6 +236,12 @@ export function mountSidebar(elements: SidebarElements, controller: Controller):
   };
 
   const render = (state: AppState, previous: AppState | null): void => {
+    if (!previous || state.busy !== previous.busy) {
+      for (const [button, working] of [[importButton, state.busy.import], [backupButton, state.busy.export]] as const) {
+        button.setAttribute("aria-busy", String(working));
+        button.setAttribute("aria-disabled", String(working));
+      }
+    }
     if (!previous || state.profiles !== previous.profiles || state.selectedProfileId !== previous.selectedProfileId) {
       renderProfiles(profileSelect, state.profiles, state.selectedProfileId);
     }

@@ -4,10 +4,10 @@
  * focus when the deletion came from the keyboard's place in the list.
  */
 
-import type { AppState, UndoDelete } from "../state/app-state";
+import type { AppState, Notice, UndoDelete } from "../state/app-state";
 import type { Controller } from "../state/controller";
 import { UNDO_MS } from "../state/history";
-import { h, show } from "./dom";
+import { copyWithFeedback, h, show } from "./dom";
 
 export function createToast(): HTMLElement {
   return h("div", { id: "toast", class: "toast", role: "status", "aria-live": "polite", hidden: true });
@@ -45,6 +45,63 @@ export function mountToast(element: HTMLElement, controller: Controller, duratio
     }
   });
   render(controller.store.get().undo);
+  return () => {
+    unsubscribe();
+    if (timer !== null) window.clearTimeout(timer);
+  };
+}
+
+/** How long an informative notice stays (an error stays until dismissed). */
+export const NOTICE_MS = 10_000;
+
+/**
+ * `#notice`: what an import, export or backup did ("Imported 2 chats; skipped lines 4 and 7 of
+ * x.jsonl: …", "Exported “Chat” to ~/Downloads/Chat.md"), with "Copy path" for a file written.
+ * A polite live region; notices go by themselves after a while unless focus is in them, errors
+ * stay until dismissed.
+ */
+export function createNotice(): HTMLElement {
+  return h("div", { id: "notice", class: "toast notice", role: "status", "aria-live": "polite", "data-testid": "notice", hidden: true });
+}
+
+export function mountNotice(element: HTMLElement, controller: Controller, duration = NOTICE_MS): () => void {
+  let timer: number | null = null;
+
+  const render = (notice: Notice | null): void => {
+    if (timer !== null) window.clearTimeout(timer);
+    timer = null;
+    const hadFocus = element.contains(document.activeElement);
+    if (!notice) {
+      element.replaceChildren();
+      show(element, false);
+      if (hadFocus) controller.requestFocus("composer");
+      return;
+    }
+    element.dataset.tone = notice.tone;
+    const copy = notice.path
+      ? h("button", { type: "button", class: "button toast-action", "data-testid": "copy-path", text: "Copy path" })
+      : null;
+    const path = notice.path;
+    if (copy && path) copy.addEventListener("click", () => void copyWithFeedback(copy, path));
+    const close = h("button", { type: "button", class: "icon-button toast-close", "aria-label": "Dismiss", "data-testid": "notice-close", text: "×" });
+    close.addEventListener("click", () => controller.dismissNotice(notice.id));
+    element.replaceChildren(h("p", { class: "toast-text notice-text", text: notice.text }), copy ?? "", close);
+    show(element, true);
+    if (notice.tone === "info") {
+      const id = notice.id;
+      const expire = (): void => {
+        // Not while someone is on its buttons.
+        if (element.contains(document.activeElement)) timer = window.setTimeout(expire, duration);
+        else controller.dismissNotice(id);
+      };
+      timer = window.setTimeout(expire, duration);
+    }
+  };
+
+  const unsubscribe = controller.store.subscribe((state: AppState, previous: AppState) => {
+    if (state.notice !== previous.notice) render(state.notice);
+  });
+  render(controller.store.get().notice);
   return () => {
     unsubscribe();
     if (timer !== null) window.clearTimeout(timer);

@@ -90,3 +90,41 @@ pub struct Imported {
     /// The lines left out.
     pub skipped: Vec<Skipped>,
 }
+
+/// What a file to import holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FileContents {
+    /// One chat, and the lines left out of it.
+    Chat(ChatArchive, Vec<Skipped>),
+    /// A Switchboard backup: chats and profiles.
+    Backup(json::Backup),
+}
+
+/// How much of a file's start is looked at to tell Switchboard's JSON from SillyTavern's JSONL.
+const HEAD_CHARS: usize = 400;
+
+/// Reads a file to import: a Switchboard backup, a Switchboard chat export, or a SillyTavern
+/// chat file (told apart by the `format` near the start).
+pub fn read_file(text: &str) -> Result<FileContents, crate::error::Error> {
+    let head: String = text.chars().take(HEAD_CHARS).collect();
+    if head.contains(json::BACKUP_FORMAT) {
+        return json::read_backup(text).map(FileContents::Backup);
+    }
+    if head.contains(json::CHAT_FORMAT) {
+        return json::read_chat(text).map(|chat| FileContents::Chat(chat, Vec::new()));
+    }
+    sillytavern::parse(text).map(|imported| FileContents::Chat(imported.chat, imported.skipped))
+}
+
+/// A profile from a backup, under a new id and dates (a backup never holds its key); the
+/// reason when the value is not a profile.
+pub fn restored_profile(value: Value) -> Result<crate::store::Profile, String> {
+    let mut profile: crate::store::Profile =
+        serde_json::from_value(value).map_err(|err| format!("it is not a profile ({err})"))?;
+    let fresh =
+        crate::store::Profile::new(profile.name.clone(), profile.source, profile.url.clone());
+    profile.id = fresh.id;
+    profile.created_at = fresh.created_at;
+    profile.updated_at = fresh.updated_at;
+    Ok(profile)
+}

@@ -1,0 +1,298 @@
+// The window's file and profile actions in jsdom against the in-memory backend: import chats
+// through the file picker, export the chat on screen from the header's menu, back up
+// everything, duplicate and delete profiles in the drawer, connect on launch, and the header's
+// model for a chat of another profile. Stable test ids for the end-to-end suite.
+
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createMockApi, MOCK_DOWNLOADS, type MockApi, type MockOptions } from "../dev/mock-api";
+import { Controller } from "../state/controller";
+import { mountApp } from "./app-view";
+
+let unmount: (() => void) | null = null;
+
+async function mount(options: MockOptions = {}): Promise<{ api: MockApi; controller: Controller }> {
+  const api = createMockApi({ scenario: "chat", tick: 0, latency: 0, ...options });
+  const controller = new Controller(api);
+  const root = document.createElement("div");
+  root.id = "app";
+  document.body.replaceChildren(root);
+  unmount = mountApp(root, controller);
+  await controller.start();
+  await vi.waitFor(() => expect(controller.store.get().chats.length).toBeGreaterThan(0));
+  return { api, controller };
+}
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`#${id} missing`);
+  return element as T;
+};
+const byTestId = <T extends HTMLElement = HTMLButtonElement>(id: string): T => {
+  const all = document.querySelectorAll<T>(`[data-testid="${id}"]`);
+  if (all.length !== 1) throw new Error(`${all.length} elements with data-testid="${id}"`);
+  return all[0]!;
+};
+const chatItem = (title: string): HTMLButtonElement => {
+  const item = [...document.querySelectorAll<HTMLButtonElement>('[data-testid="chat-item"]')].find((b) => b.textContent?.startsWith(title));
+  if (!item) throw new Error(`no chat “${title}” in the list`);
+  return item;
+};
+
+function press(target: EventTarget, key: string, init: KeyboardEventInit = {}): KeyboardEvent {
+  const event = new KeyboardEvent("keydown", { key, bubbles: true, cancelable: true, ...init });
+  target.dispatchEvent(event);
+  return event;
+}
+
+/** Picks files in the hidden file input, as the system's dialog would. */
+function pick(input: HTMLInputElement, files: File[]): void {
+  Object.defineProperty(input, "files", { configurable: true, get: () => files });
+  input.dispatchEvent(new Event("change", { bubbles: true }));
+}
+
+const TAVERN = [
+  JSON.stringify({ user_name: "You", character_name: "Seraphina", create_date: "2024-05-12@13h06m" }),
+  JSON.stringify({ name: "You", is_user: true, mes: "Hello" }),
+  JSON.stringify({ name: "Seraphina", is_user: false, mes: "Welcome, traveller." }),
+  "{not json",
+  JSON.stringify({ name: "You", is_user: true, mes: "Where am I?" }),
+  "[1, 2]",
+].join("\n");
+
+afterEach(() => {
+  unmount?.();
+  unmount = null;
+  vi.useRealTimers();
+  document.body.replaceChildren();
+});
+
+describe("test ids", () => {
+  it("are there once each, on controls reachable with the keyboard", async () => {
+    const { controller } = await mount();
+    await controller.openChat(controller.store.get().chats[0]!.id);
+    for (const id of ["duplicate-profile", "import-chats", "export-chat", "backup-all"]) {
+      const button = byTestId(id);
+      expect(button.tagName, id).toBe("BUTTON");
+      expect(button.hidden, id).toBe(false);
+      expect(button.tabIndex, id).toBe(0);
+    }
+    expect(byTestId<HTMLInputElement>("auto-connect").type).toBe("checkbox");
+    const input = byTestId<HTMLInputElement>("import-input");
+    expect(input).toMatchObject({ type: "file", multiple: true, accept: ".jsonl,.json", hidden: true, tabIndex: -1 });
+    expect(input.getAttribute("aria-label")).toBeTruthy();
+    for (const format of ["sillytavern", "markdown", "json"]) {
+      expect(byTestId(`export-format-${format}`).getAttribute("role")).toBe("menuitem");
+    }
+  });
+});
+
+describe("Import chats…", () => {
+  it("opens the system's file picker", async () => {
+    await mount();
+    const input = byTestId<HTMLInputElement>("import-input");
+    const opened = vi.spyOn(input, "click").mockImplementation(() => undefined);
+    byTestId("import-chats").click();
+    expect(opened).toHaveBeenCalledTimes(1);
+  });
+
+  it("imports every file picked and says what came in and which lines were left out", async () => {
+    const { api, controller } = await mount();
+    const input = byTestId<HTMLInputElement>("import-input");
+    pick(input, [new File([TAVERN], "x.jsonl"), new File(["not a chat"], "notes.json")]);
+    await vi.waitFor(() => expect(controller.store.get().notice).not.toBeNull());
+    expect(api.calls.filter((c) => c.startsWith("importChatFile"))).toEqual(["importChatFile:x.jsonl", "importChatFile:notes.json"]);
+    const notice = byTestId("notice");
+    expect(notice.hidden).toBe(false);
+    expect(notice.dataset.tone).toBe("error");
+    expect(notice.textContent).toContain(
+      "Imported 1 chat; skipped lines 4 and 6 of x.jsonl: line 4 — not valid JSON; line 6 — not a JSON object (found an array); could not import notes.json:",
+    );
+    await vi.waitFor(() => expect(chatItem("Seraphina (imported)")).toBeTruthy());
+    expect(input.value).toBe("");
+    byTestId("notice-close").click();
+    expect(notice.hidden).toBe(true);
+  });
+
+  it("shows the button busy while the files go in", async () => {
+    const { api, controller } = await mount();
+    let finish: (() => void) | undefined;
+    vi.spyOn(api, "importChatFile").mockImplementation(
+      () => new Promise((resolve) => (finish = () => resolve({ chats: [], skipped: [], profiles: [], skippedProfiles: [], error: null }))),
+    );
+    pick(byTestId<HTMLInputElement>("import-input"), [new File([TAVERN], "x.jsonl")]);
+    const button = byTestId("import-chats");
+    await vi.waitFor(() => expect(button.getAttribute("aria-busy")).toBe("true"));
+    await vi.waitFor(() => expect(finish).toBeTypeOf("function"));
+    const opened = vi.spyOn(byTestId<HTMLInputElement>("import-input"), "click").mockImplementation(() => undefined);
+    button.click();
+    expect(opened).not.toHaveBeenCalled();
+    finish?.();
+    await vi.waitFor(() => expect(button.getAttribute("aria-busy")).toBe("false"));
+    expect(controller.store.get().notice?.text).toBe("Imported 0 chats.");
+  });
+});
+
+describe("Export", () => {
+  it("is offered for a stored chat only", async () => {
+    const { controller } = await mount();
+    expect(byTestId("export-chat").hidden).toBe(true);
+    chatItem("Explain SSE in one paragraph").click();
+    await vi.waitFor(() => expect(controller.store.get().chatId).not.toBeNull());
+    expect(byTestId("export-chat").hidden).toBe(false);
+    controller.newChat();
+    expect(byTestId("export-chat").hidden).toBe(true);
+  });
+
+  it("opens a menu of formats that the keyboard moves through and Esc closes", async () => {
+    const { controller } = await mount();
+    await controller.openChat(controller.store.get().chats[0]!.id);
+    const button = byTestId("export-chat");
+    const menu = $("export-menu");
+    button.focus();
+    button.click();
+    expect(menu.hidden).toBe(false);
+    expect(button.getAttribute("aria-expanded")).toBe("true");
+    expect(document.activeElement).toBe(byTestId("export-format-sillytavern"));
+    press(document.activeElement!, "ArrowDown");
+    expect(document.activeElement).toBe(byTestId("export-format-markdown"));
+    press(document.activeElement!, "End");
+    expect(document.activeElement).toBe(byTestId("export-format-json"));
+    press(document.activeElement!, "ArrowDown");
+    expect(document.activeElement).toBe(byTestId("export-format-sillytavern"));
+    const escape = press(document.activeElement!, "Escape");
+    expect(escape.defaultPrevented).toBe(true);
+    expect(menu.hidden).toBe(true);
+    expect(button.getAttribute("aria-expanded")).toBe("false");
+    expect(document.activeElement).toBe(button);
+    expect(controller.store.get().chatId).not.toBeNull();
+    press(button, "ArrowUp");
+    expect(document.activeElement).toBe(byTestId("export-format-json"));
+    document.body.dispatchEvent(new Event("pointerdown", { bubbles: true }));
+    expect(menu.hidden).toBe(true);
+  });
+
+  it("writes the chat into Downloads and says where, with the path to copy", async () => {
+    const { api, controller } = await mount();
+    await controller.openChat(controller.store.get().chats[0]!.id);
+    byTestId("export-chat").click();
+    byTestId("export-format-markdown").click();
+    const path = `${MOCK_DOWNLOADS}/Explain SSE in one paragraph.md`;
+    await vi.waitFor(() => expect(byTestId("notice").textContent).toContain(`Exported “Explain SSE in one paragraph” to ${path}`));
+    expect(api.calls).toContain(`exportChat:${controller.store.get().chatId}:markdown`);
+    expect(api.files.get(path)).toMatch(/^# Explain SSE in one paragraph/);
+    expect($("export-menu").hidden).toBe(true);
+    expect(document.activeElement).toBe(byTestId("export-chat"));
+    expect(byTestId("copy-path").textContent).toBe("Copy path");
+    byTestId("export-chat").click();
+    byTestId("export-format-markdown").click();
+    await vi.waitFor(() => expect(byTestId("notice").textContent).toContain("Explain SSE in one paragraph (2).md"));
+  });
+});
+
+describe("Back up everything", () => {
+  it("writes one file and says what is in it and where", async () => {
+    const { api } = await mount();
+    byTestId("backup-all").click();
+    await vi.waitFor(() => expect(byTestId("notice").hidden).toBe(false));
+    const [path] = [...api.files.keys()];
+    expect(path).toMatch(/switchboard-backup-\d{4}-\d{2}-\d{2}\.json$/);
+    expect(byTestId("notice").textContent).toContain(`Backed up 5 chats and 1 profile (no keys) to ${path}`);
+    expect(api.files.get(path!)).not.toContain("hasKey");
+  });
+});
+
+describe("the chat header", () => {
+  it("shows the model the chat used, and opening it switches to its profile", async () => {
+    const { api, controller } = await mount();
+    const saved = await api.saveProfile({
+      id: null, name: "Ollama", source: "custom", url: "http://127.0.0.1:11434/v1", model: "qwen2.5-7b-instruct",
+      systemPrompt: null, prefill: null, params: {}, postProcessing: "none", bypassStatusCheck: false,
+    });
+    await controller.refreshProfiles();
+    await controller.selectProfile(saved.profile.id, { connect: true });
+    await controller.send("A question for Ollama");
+    await vi.waitFor(() => expect(controller.store.get().generation).toBeNull());
+    await controller.selectProfile("profile-local", { connect: true });
+    controller.newChat();
+    expect($("chat-model").textContent).toBe("llama-3.1-8b-instruct");
+    chatItem("A question for Ollama").click();
+    await vi.waitFor(() => expect(controller.store.get().connection).toMatchObject({ profileId: saved.profile.id, state: "connected" }));
+    expect($("chat-model").textContent).toBe("qwen2.5-7b-instruct");
+    expect($("chat-model").title).toBe("The model this chat used last");
+    expect($<HTMLSelectElement>("sidebar-profile").value).toBe(saved.profile.id);
+    expect($<HTMLSelectElement>("profile-switcher").value).toBe(saved.profile.id);
+    // Back to a chat of the first profile.
+    chatItem("Explain SSE in one paragraph").click();
+    await vi.waitFor(() => expect(controller.store.get().connection).toMatchObject({ profileId: "profile-local", state: "connected" }));
+    expect($("chat-model").textContent).toBe("llama-3.1-8b-instruct");
+  });
+});
+
+describe("the drawer's profile actions", () => {
+  it("Duplicate saves a copy and shows it", async () => {
+    const { api, controller } = await mount();
+    controller.toggleDrawer(true);
+    // Opening the drawer moves focus into it on the next frame.
+    await new Promise((resolve) => window.requestAnimationFrame(resolve));
+    const duplicate = byTestId("duplicate-profile");
+    duplicate.focus();
+    duplicate.click();
+    await vi.waitFor(() => expect($<HTMLInputElement>("profile-name").value).toBe("Local llama.cpp copy"));
+    const copy = controller.store.get().profiles.find((p) => p.name === "Local llama.cpp copy")!;
+    expect($<HTMLSelectElement>("profile-switcher").value).toBe(copy.id);
+    expect([...$<HTMLSelectElement>("sidebar-profile").options].map((o) => o.text)).toContain("Local llama.cpp copy");
+    expect(api.calls).toContain("duplicateProfile:profile-local");
+    expect(document.activeElement).toBe(duplicate);
+    controller.store.update({ selectedProfileId: null });
+    expect(duplicate.hidden).toBe(true);
+  });
+
+  it("Delete asks first: one click arms it, the second deletes", async () => {
+    const { api, controller } = await mount();
+    controller.toggleDrawer(true);
+    const remove = byTestId("delete-profile");
+    remove.click();
+    expect(remove.textContent).toBe("Click again to delete");
+    expect(remove.dataset.armed).toBe("true");
+    expect(api.calls.some((c) => c.startsWith("deleteProfile"))).toBe(false);
+    remove.click();
+    await vi.waitFor(() => expect(controller.store.get().profiles).toEqual([]));
+    expect(api.calls).toContain("deleteProfile:profile-local");
+    expect(remove.textContent).toBe("Delete profile");
+  });
+
+  it("an armed Delete is disarmed when another profile is shown", async () => {
+    const { api, controller } = await mount();
+    controller.toggleDrawer(true);
+    const remove = byTestId("delete-profile");
+    remove.click();
+    await controller.duplicateSelectedProfile();
+    expect(remove.dataset.armed).toBeUndefined();
+    remove.click();
+    expect(api.calls.some((c) => c.startsWith("deleteProfile"))).toBe(false);
+  });
+});
+
+describe("Connect to the last profile on launch", () => {
+  it("is checked by default and saved when unchecked", async () => {
+    const { api, controller } = await mount({ scenario: "relaunch" });
+    const box = byTestId<HTMLInputElement>("auto-connect");
+    expect(box.checked).toBe(true);
+    expect(box.disabled).toBe(false);
+    box.click();
+    await vi.waitFor(() => expect(api.calls).toContain('saveSettings:{"autoConnect":false}'));
+    expect(controller.store.get().settings).toEqual({ autoConnect: false });
+    expect(box.checked).toBe(false);
+  });
+
+  it("shows the saved setting, and the window starts unconnected then", async () => {
+    const { api, controller } = await mount({ scenario: "relaunch", autoConnect: false });
+    expect(byTestId<HTMLInputElement>("auto-connect").checked).toBe(false);
+    expect(controller.store.get().connection.state).toBe("idle");
+    expect(api.calls.some((c) => c.startsWith("connect"))).toBe(false);
+    // Opening a chat connects to its profile.
+    chatItem("Explain SSE in one paragraph").click();
+    await vi.waitFor(() => expect(controller.store.get().connection.state).toBe("connected"));
+    expect($("status-light").dataset.state).toBe("connected");
+  });
+});
