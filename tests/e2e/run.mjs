@@ -211,10 +211,12 @@ test("connect with a key, pick a model from the dropdown, stream a reply", async
 
     const select = await browser.$("#model-select");
     await select.waitForDisplayed({ timeout: TIMEOUT });
-    const options = await browser.execute(() =>
-      Array.from(document.querySelectorAll("#model-select option")).map((o) => o.value),
+    await until(browser, "the model list", () =>
+      browser.execute(() => {
+        const values = Array.from(document.querySelectorAll("#model-select option")).map((o) => o.value);
+        return values.includes("fake-model-1") && values.includes("fake-model-2");
+      }),
     );
-    assert(options.includes("fake-model-1") && options.includes("fake-model-2"), `models: ${options}`);
     await select.selectByAttribute("value", "fake-model-2");
 
     await send(browser, "hello");
@@ -433,10 +435,12 @@ test("Claude: reasoning streams collapsed, Stop keeps the text, the request prev
     await setField(browser, "#api-key", CLAUDE_KEY);
     await (await browser.$("#connect")).click();
     await until(browser, "connected to Claude", async () => (await connectionState(browser)) === "connected");
-    const options = await browser.execute(() =>
-      Array.from(document.querySelectorAll("#model-select option")).map((o) => o.value),
+    // The list may fill in just after the light turns green.
+    await until(browser, "Claude's models", () =>
+      browser.execute(() =>
+        Array.from(document.querySelectorAll("#model-select option")).some((o) => o.value === "fake-model-1"),
+      ),
     );
-    assert(options.includes("fake-model-1"), `models: ${options}`);
     const modelSelect = await browser.$("#model-select");
     await modelSelect.scrollIntoView();
     await screenshot(browser, "claude-connected-light");
