@@ -498,7 +498,7 @@ impl Engine {
             });
         }
         let provider = provider::build(resolved.connection.clone(), self.http.clone())?;
-        let report = provider.status().await?;
+        let report = retrying(|| provider.status()).await?;
         if report.url_changed {
             if let Some(mut profile) = resolved.profile {
                 profile.url = report.base_url.clone();
@@ -513,7 +513,7 @@ impl Engine {
     pub async fn models(&self, spec: &ConnectionSpec) -> Result<Vec<ModelInfo>> {
         let resolved = self.resolve(spec).await?;
         let provider = provider::build(resolved.connection, self.http.clone())?;
-        provider.list_models().await
+        retrying(|| provider.list_models()).await
     }
 
     /// Sends a short test message (not saved in any chat).
@@ -1007,6 +1007,54 @@ impl Engine {
             dropped: u32::try_from(fitted.dropped).unwrap_or(u32::MAX),
             context_size,
         })
+    }
+}
+
+/// How often an idempotent call (status, model list) is tried at most.
+pub const MAX_ATTEMPTS: usize = 3;
+/// The waits before the second and third tries.
+pub const RETRY_DELAYS: [Duration; 2] = [Duration::from_millis(250), Duration::from_secs(1)];
+/// The longest `retry-after` a retry waits for; a server asking for longer gets the error shown.
+pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(5);
+
+/// Runs an idempotent call (one that reads, never one that generates), trying again after a
+/// short wait when the failure may pass: the server overloaded or failing (5xx), a rate limit
+/// that asks for at most [`MAX_RETRY_WAIT`], or — once — the network. A generation is never
+/// sent twice: replies do not go through here.
+async fn retrying<T, F, Fut>(mut call: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let mut attempt = 0;
+    loop {
+        let error = match call().await {
+            Ok(value) => return Ok(value),
+            Err(error) => error,
+        };
+        let wait = match error.kind {
+            ErrorKind::ProviderUnavailable => RETRY_DELAYS.get(attempt).copied(),
+            ErrorKind::Network if attempt == 0 => Some(RETRY_DELAYS[0]),
+            ErrorKind::RateLimited => match error.retry_after_ms {
+                Some(ms) if u64::from(ms) > MAX_RETRY_WAIT.as_millis() as u64 => None,
+                Some(ms) => Some(Duration::from_millis(u64::from(ms))),
+                None => RETRY_DELAYS.get(attempt).copied(),
+            },
+            _ => None,
+        };
+        attempt += 1;
+        match wait {
+            Some(wait) if attempt < MAX_ATTEMPTS => {
+                tracing::info!(
+                    "{}; trying again in {} ms (attempt {} of {MAX_ATTEMPTS})",
+                    error.message,
+                    wait.as_millis(),
+                    attempt + 1
+                );
+                tokio::time::sleep(wait).await;
+            }
+            _ => return Err(error),
+        }
     }
 }
 

@@ -1,0 +1,153 @@
+//! Retries: only idempotent calls (status, model list) are tried again, with back-off and a cap;
+//! a reply is never requested twice.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::io::Read;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use switchboard_core::engine::{Action, ConnectionSpec, GenerationRequest, MAX_ATTEMPTS};
+use switchboard_core::model::{ChatEvent, GenParams};
+use switchboard_core::store::Profile;
+use switchboard_core::{ErrorKind, ProviderKind};
+use switchboard_fakes::{FakeOptions, FakeServer, Scenario};
+
+fn profile() -> ConnectionSpec {
+    ConnectionSpec::Profile("p".into())
+}
+
+async fn with_fake(
+    scenario: Scenario,
+) -> (tempfile::TempDir, switchboard_core::Engine, FakeServer) {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = common::engine(&dir, Duration::from_secs(5));
+    let server = FakeServer::start(FakeOptions {
+        scenario,
+        ..FakeOptions::default()
+    })
+    .await
+    .unwrap();
+    let mut p = Profile::new(
+        "p",
+        ProviderKind::Custom,
+        format!("{}/v1", server.base_url()),
+    );
+    p.model = Some("fake-model-1".into());
+    engine.add_profile(p).await.unwrap();
+    (dir, engine, server)
+}
+
+fn gets(server: &FakeServer) -> usize {
+    server
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.ends_with("/models"))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_check_outlasts_a_server_that_recovers() {
+    let (_dir, engine, server) = with_fake(Scenario::ServerErrorHtml).await;
+    let server = Arc::new(server);
+    let watcher = Arc::clone(&server);
+    // The server recovers once it has failed the first check.
+    let recover = tokio::spawn(async move {
+        while gets(&watcher) == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        watcher.set_scenario(Scenario::Normal);
+    });
+    let report = engine.status(&profile()).await.unwrap();
+    recover.await.unwrap();
+    assert_eq!(report.models.unwrap().len(), 2);
+    assert_eq!(gets(&server), 2, "one failure, one success");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_server_is_tried_a_capped_number_of_times() {
+    let (_dir, engine, server) = with_fake(Scenario::ServerErrorHtml).await;
+    let err = engine.status(&profile()).await.unwrap_err();
+    assert_eq!(err.kind, ErrorKind::ProviderUnavailable);
+    assert_eq!(gets(&server), MAX_ATTEMPTS);
+    let err = engine.models(&profile()).await.unwrap_err();
+    assert_eq!(err.kind, ErrorKind::ProviderUnavailable);
+    assert_eq!(gets(&server), 2 * MAX_ATTEMPTS);
+    // A wrong key is not a passing failure: asked once.
+    let (_dir, engine, server) = with_fake(Scenario::Unauthorized).await;
+    assert_eq!(
+        engine.status(&profile()).await.unwrap_err().kind,
+        ErrorKind::Auth
+    );
+    assert_eq!(gets(&server), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_is_never_requested_twice() {
+    for scenario in [
+        Scenario::Overloaded,
+        Scenario::ServerErrorHtml,
+        Scenario::RateLimitedNoRetryAfter,
+    ] {
+        let (_dir, engine, server) = with_fake(scenario).await;
+        let (_, events) = common::run(
+            &engine,
+            GenerationRequest {
+                connection: profile(),
+                chat_id: None,
+                input: "hello".into(),
+                model: None,
+                system_prompt: None,
+                params: GenParams::default(),
+                stream: true,
+                action: Action::Send,
+            },
+        )
+        .await;
+        assert!(
+            matches!(events.last(), Some(ChatEvent::Failed { .. })),
+            "{scenario}: {events:?}"
+        );
+        let posts = server
+            .requests()
+            .iter()
+            .filter(|r| r.method == "POST")
+            .count();
+        assert_eq!(
+            posts, 1,
+            "{scenario}: the reply was asked for {posts} times"
+        );
+    }
+}
+
+/// A connection the network drops is tried once more, not more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_connection_is_tried_once_more() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&accepted);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let mut stream = stream;
+            let mut buf = [0u8; 1024];
+            let _ = stream.read(&mut buf);
+            drop(stream); // closes without an answer
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let engine = common::engine(&dir, Duration::from_secs(5));
+    let mut p = Profile::new(
+        "p",
+        ProviderKind::Custom,
+        format!("http://127.0.0.1:{port}/v1"),
+    );
+    p.model = Some("m".into());
+    engine.add_profile(p).await.unwrap();
+    let err = engine.status(&profile()).await.unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Network, "{err:?}");
+    assert_eq!(accepted.load(Ordering::SeqCst), 2);
+}
