@@ -151,3 +151,41 @@ async fn a_dropped_connection_is_tried_once_more() {
     assert_eq!(err.kind, ErrorKind::Network, "{err:?}");
     assert_eq!(accepted.load(Ordering::SeqCst), 2);
 }
+
+/// A redirect to another host is not followed: the key never reaches it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_to_another_host_does_not_carry_the_key() {
+    use std::io::Write;
+    let elsewhere = FakeServer::start(FakeOptions::default()).await.unwrap();
+    // `localhost` is another origin than `127.0.0.1`, though the same machine.
+    let target = elsewhere.base_url().replace("127.0.0.1", "localhost");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut stream = stream;
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let answer = format!(
+                "HTTP/1.1 307 Temporary Redirect\r\nlocation: {target}/v1/models\r\ncontent-length: 0\r\n\r\n"
+            );
+            let _ = stream.write_all(answer.as_bytes());
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let engine = common::engine(&dir, Duration::from_secs(5));
+    let mut p = Profile::new(
+        "p",
+        ProviderKind::OpenAi,
+        format!("http://127.0.0.1:{port}/v1"),
+    );
+    p.model = Some("m".into());
+    engine.add_profile(p).await.unwrap();
+    engine
+        .set_key("p", secrecy::SecretString::from("sk-redirect-SECRET"))
+        .await
+        .unwrap();
+    let err = engine.status(&profile()).await.unwrap_err();
+    assert_eq!(err.status, Some(307), "{err:?}");
+    assert!(elsewhere.requests().is_empty(), "the other host was asked");
+}
