@@ -43,6 +43,8 @@ pub const COALESCE_BYTES: usize = 2048;
 const MAX_REFITS: usize = 3;
 /// How long a stopped reply's provider may take to tell the server to stop.
 pub const ABORT_GRACE: Duration = Duration::from_secs(3);
+/// The longest reply (text and reasoning) kept; a stream that goes on past it is stopped.
+pub const MAX_REPLY_BYTES: usize = 32 * 1024 * 1024;
 /// How often a streaming reply is saved.
 pub const SAVE_INTERVAL: Duration = Duration::from_secs(1);
 
@@ -1361,6 +1363,15 @@ impl GenerationTask {
                 for event in pending.take() {
                     self.send(event).await;
                 }
+            }
+            if text.len() + reasoning.len() > MAX_REPLY_BYTES {
+                break Ending::Failed(Error::new(
+                    ErrorKind::Protocol,
+                    format!(
+                        "The reply grew past {} MB and was stopped; the text received so far is kept.",
+                        MAX_REPLY_BYTES / (1024 * 1024)
+                    ),
+                ));
             }
             if last_save.elapsed() >= SAVE_INTERVAL && text.len() + reasoning.len() != saved_len {
                 let (id, t, r) = (reply.id.clone(), text.clone(), non_empty(&reasoning));

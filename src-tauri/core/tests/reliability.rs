@@ -189,3 +189,105 @@ async fn a_redirect_to_another_host_does_not_carry_the_key() {
     assert_eq!(err.status, Some(307), "{err:?}");
     assert!(elsewhere.requests().is_empty(), "the other host was asked");
 }
+
+/// A loopback server that answers every request with `head` and then writes `body(i)` for
+/// i = 0, 1, 2, … until the client goes away.
+fn endless_server(head: &'static str, body: fn(usize) -> Vec<u8>) -> u16 {
+    use std::io::Write;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut stream = stream;
+                let mut buf = [0u8; 8192];
+                let _ = stream.read(&mut buf);
+                if stream.write_all(head.as_bytes()).is_err() {
+                    return;
+                }
+                for i in 0.. {
+                    if stream.write_all(&body(i)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+async fn reply_from(port: u16) -> (Vec<ChatEvent>, switchboard_core::store::StoredMessage) {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = common::engine(&dir, Duration::from_secs(5));
+    let mut p = Profile::new(
+        "p",
+        ProviderKind::Custom,
+        format!("http://127.0.0.1:{port}/v1"),
+    );
+    p.model = Some("m".into());
+    engine.add_profile(p).await.unwrap();
+    let (chat, events) = common::run(
+        &engine,
+        GenerationRequest {
+            connection: profile(),
+            chat_id: None,
+            input: "go on forever".into(),
+            model: None,
+            system_prompt: None,
+            params: GenParams::default(),
+            stream: true,
+            action: Action::Send,
+        },
+    )
+    .await;
+    let reply = engine.messages(&chat).await.unwrap().pop().unwrap();
+    (events, reply)
+}
+
+const SSE_HEAD: &str =
+    "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\n\r\n";
+
+/// A stream that never ends is stopped at the reply cap, its text kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endless_stream_is_stopped_at_the_cap() {
+    let port = endless_server(SSE_HEAD, |_| {
+        let piece = "x".repeat(64 * 1024);
+        format!("data: {{\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"{piece}\"}}}}]}}\n\n")
+            .into_bytes()
+    });
+    let (events, reply) = reply_from(port).await;
+    let Some(ChatEvent::Failed { error, .. }) = events.last() else {
+        panic!("{:?}", events.last())
+    };
+    assert_eq!(error.kind, ErrorKind::Protocol);
+    assert!(
+        error.message.contains("grew past 32 MB"),
+        "{}",
+        error.message
+    );
+    assert!(reply.content.len() > switchboard_core::engine::MAX_REPLY_BYTES - 128 * 1024);
+    assert!(reply.content.len() <= switchboard_core::engine::MAX_REPLY_BYTES + 128 * 1024);
+    assert!(reply.content.bytes().all(|b| b == b'x'));
+}
+
+/// One event that never ends (a single line of many megabytes) is refused at the event cap.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_line_without_end_is_refused_at_the_event_cap() {
+    let port = endless_server(SSE_HEAD, |i| {
+        if i == 0 {
+            b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"start".to_vec()
+        } else {
+            vec![b'y'; 256 * 1024]
+        }
+    });
+    let (events, _) = reply_from(port).await;
+    let Some(ChatEvent::Failed { error, .. }) = events.last() else {
+        panic!("{:?}", events.last())
+    };
+    assert_eq!(error.kind, ErrorKind::Protocol);
+    assert!(
+        error.message.contains("grew past 16 MB"),
+        "{}",
+        error.message
+    );
+}

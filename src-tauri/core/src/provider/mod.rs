@@ -716,6 +716,15 @@ pub(crate) fn body_error(target: &Target, err: BodyError, mid_reply: bool) -> Er
             }
             error
         }
+        BodyError::EventTooLarge(limit) => target.protocol_error(format!(
+            "one event of the stream grew past {} MB, so the reply was stopped{}",
+            limit / (1024 * 1024),
+            if mid_reply {
+                "; the text received so far is kept"
+            } else {
+                ""
+            }
+        )),
     }
 }
 

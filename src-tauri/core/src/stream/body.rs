@@ -25,7 +25,12 @@ pub enum BodyError {
     Idle(Duration),
     /// The connection failed (reset, closed inside a chunk, …).
     Transport(reqwest::Error),
+    /// One event grew past this many bytes without ending (a runaway or hostile server).
+    EventTooLarge(usize),
 }
+
+/// The largest single event a stream may send.
+pub const MAX_EVENT_BYTES: usize = 16 * 1024 * 1024;
 
 /// An SSE response body being read.
 #[derive(Debug)]
@@ -59,7 +64,18 @@ impl SseBody {
             match tokio::time::timeout(self.idle, self.response.chunk()).await {
                 Err(_) => return Err(BodyError::Idle(self.idle)),
                 Ok(Err(err)) => return Err(BodyError::Transport(err)),
-                Ok(Ok(Some(bytes))) => self.decoder.push(&bytes),
+                Ok(Ok(Some(bytes))) => {
+                    self.decoder.push(&bytes);
+                    if self.decoder.pending_len() > MAX_EVENT_BYTES {
+                        // Whatever complete events came first are still delivered.
+                        if let Some(event) = self.decoder.next_event() {
+                            return Ok(Some(SseItem::Event(event)));
+                        }
+                        if self.decoder.pending_len() > MAX_EVENT_BYTES {
+                            return Err(BodyError::EventTooLarge(MAX_EVENT_BYTES));
+                        }
+                    }
+                }
                 Ok(Ok(None)) => {
                     self.ended = true;
                     return Ok(Some(SseItem::End(self.decoder.finish())));

@@ -33,6 +33,9 @@ pub struct SseEvent {
 pub struct SseDecoder {
     buf: Vec<u8>,
     pos: usize,
+    /// Where the search for the next line end goes on (the bytes before it hold none), so a
+    /// long line arriving in many reads is scanned once.
+    scan_from: usize,
     /// The previous line ended in CR at the very end of the buffer; an LF that follows belongs to it.
     skip_lf: bool,
     bom_checked: bool,
@@ -62,9 +65,16 @@ impl SseDecoder {
     pub fn push(&mut self, chunk: &[u8]) {
         if self.pos > 0 && self.pos * 2 >= self.buf.len() {
             self.buf.drain(..self.pos);
+            self.scan_from = self.scan_from.saturating_sub(self.pos);
             self.pos = 0;
         }
         self.buf.extend_from_slice(chunk);
+    }
+
+    /// How many bytes are held for the event being read (its unread lines and joined data):
+    /// what a stream that never ends its event makes grow.
+    pub fn pending_len(&self) -> usize {
+        (self.buf.len() - self.pos) + self.data.len()
     }
 
     /// The next complete event in the bytes pushed so far, if there is one.
@@ -124,10 +134,13 @@ impl SseDecoder {
             }
             self.skip_lf = false;
         }
-        let rest = &self.buf[self.pos..];
-        let offset = memchr::memchr2(b'\n', b'\r', rest)?;
+        let from = self.scan_from.max(self.pos);
+        let Some(offset) = memchr::memchr2(b'\n', b'\r', &self.buf[from..]) else {
+            self.scan_from = self.buf.len();
+            return None;
+        };
         let start = self.pos;
-        let end = start + offset;
+        let end = from + offset;
         let mut next = end + 1;
         if self.buf[end] == b'\r' {
             match self.buf.get(next) {
@@ -137,6 +150,7 @@ impl SseDecoder {
             }
         }
         self.pos = next;
+        self.scan_from = next;
         Some((start, end))
     }
 
@@ -210,6 +224,21 @@ mod tests {
 
     fn data_of(events: &[SseEvent]) -> Vec<&str> {
         events.iter().map(|e| e.data.as_str()).collect()
+    }
+
+    #[test]
+    fn a_long_line_in_many_reads_is_held_until_it_ends() {
+        let mut decoder = SseDecoder::new();
+        decoder.push(b"data: ");
+        for _ in 0..1000 {
+            decoder.push(&[b'z'; 100]);
+            assert!(decoder.next_event().is_none());
+        }
+        assert_eq!(decoder.pending_len(), 6 + 100_000);
+        decoder.push(b"\n\n");
+        let event = decoder.next_event().unwrap();
+        assert_eq!(event.data.len(), 100_000);
+        assert_eq!(decoder.pending_len(), 0);
     }
 
     #[test]
