@@ -291,3 +291,93 @@ async fn a_line_without_end_is_refused_at_the_event_cap() {
         error.message
     );
 }
+
+/// Twenty replies streaming at once each get their own text, whole, in their own chat; stopping
+/// one leaves the others alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_streams_at_once_cross_no_wires() {
+    use switchboard_core::engine::CancelReason;
+    use switchboard_core::model::MessageState;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Arc::new(common::engine(&dir, Duration::from_secs(10)));
+    let server = FakeServer::start(FakeOptions {
+        scenario: Scenario::Slow,
+        slow_delay: Duration::from_millis(5),
+        ..FakeOptions::default()
+    })
+    .await
+    .unwrap();
+    let mut p = Profile::new(
+        "p",
+        ProviderKind::Custom,
+        format!("{}/v1", server.base_url()),
+    );
+    p.model = Some("fake-model-1".into());
+    engine.add_profile(p).await.unwrap();
+
+    let mut generations = Vec::new();
+    for i in 0..20 {
+        let generation = engine
+            .start_generation(GenerationRequest {
+                connection: profile(),
+                chat_id: None,
+                input: format!("question {i}"),
+                model: None,
+                system_prompt: None,
+                params: GenParams::default(),
+                stream: true,
+                action: Action::Send,
+            })
+            .await
+            .unwrap();
+        generations.push(generation);
+    }
+    let stopped_id = generations[7].id.clone();
+    let mut tasks = Vec::new();
+    for (i, generation) in generations.into_iter().enumerate() {
+        let engine = Arc::clone(&engine);
+        let stop = i == 7;
+        let stopped_id = stopped_id.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut rx = generation.events;
+            let mut text = String::new();
+            let mut last = None;
+            while let Some(event) = rx.recv().await {
+                if let ChatEvent::Started { chat_id, .. } = &event {
+                    assert_eq!(chat_id, &generation.chat_id, "events of another chat");
+                }
+                if let ChatEvent::Delta { text: delta } = &event {
+                    text.push_str(delta);
+                    if stop && text.len() > 20 {
+                        engine.cancel(&stopped_id, CancelReason::User);
+                    }
+                }
+                last = Some(event);
+            }
+            (generation.chat_id, text, last)
+        }));
+    }
+    let slow = switchboard_fakes::slow_reply_text();
+    for (i, task) in tasks.into_iter().enumerate() {
+        let (chat, text, last) = task.await.unwrap();
+        let messages = engine.messages(&chat).await.unwrap();
+        assert_eq!(messages[0].content, format!("question {i}"));
+        assert_eq!(messages[1].content, text, "chat {i}: saved ≠ shown");
+        if i == 7 {
+            assert!(
+                matches!(last, Some(ChatEvent::Cancelled { .. })),
+                "{last:?}"
+            );
+            assert_eq!(messages[1].state, MessageState::Stopped);
+            assert!(slow.starts_with(&text) && text.len() < slow.len());
+        } else {
+            assert!(
+                matches!(last, Some(ChatEvent::Finished { .. })),
+                "chat {i}: {last:?}"
+            );
+            assert_eq!(text, slow, "chat {i}");
+            assert_eq!(messages[1].state, MessageState::Complete);
+        }
+    }
+    assert!(engine.generations().running().is_empty());
+}
