@@ -191,8 +191,8 @@ async fn a_redirect_to_another_host_does_not_carry_the_key() {
 }
 
 /// A loopback server that answers every request with `head` and then writes `body(i)` for
-/// i = 0, 1, 2, … until the client goes away.
-fn endless_server(head: &'static str, body: fn(usize) -> Vec<u8>) -> u16 {
+/// i = 0, 1, 2, … until it gives `None` or the client goes away.
+fn endless_server(head: &'static str, body: fn(usize) -> Option<Vec<u8>>) -> u16 {
     use std::io::Write;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -206,7 +206,8 @@ fn endless_server(head: &'static str, body: fn(usize) -> Vec<u8>) -> u16 {
                     return;
                 }
                 for i in 0.. {
-                    if stream.write_all(&body(i)).is_err() {
+                    let Some(bytes) = body(i) else { return };
+                    if stream.write_all(&bytes).is_err() {
                         return;
                     }
                 }
@@ -252,8 +253,12 @@ const SSE_HEAD: &str =
 async fn an_endless_stream_is_stopped_at_the_cap() {
     let port = endless_server(SSE_HEAD, |_| {
         let piece = "x".repeat(64 * 1024);
-        format!("data: {{\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"{piece}\"}}}}]}}\n\n")
-            .into_bytes()
+        Some(
+            format!(
+                "data: {{\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"{piece}\"}}}}]}}\n\n"
+            )
+            .into_bytes(),
+        )
     });
     let (events, reply) = reply_from(port).await;
     let Some(ChatEvent::Failed { error, .. }) = events.last() else {
@@ -274,11 +279,11 @@ async fn an_endless_stream_is_stopped_at_the_cap() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_line_without_end_is_refused_at_the_event_cap() {
     let port = endless_server(SSE_HEAD, |i| {
-        if i == 0 {
+        Some(if i == 0 {
             b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"start".to_vec()
         } else {
             vec![b'y'; 256 * 1024]
-        }
+        })
     });
     let (events, _) = reply_from(port).await;
     let Some(ChatEvent::Failed { error, .. }) = events.last() else {
@@ -380,4 +385,30 @@ async fn twenty_streams_at_once_cross_no_wires() {
         }
     }
     assert!(engine.generations().running().is_empty());
+}
+
+/// A 200 answer of the wrong kind (a captive portal's HTML page) is a clear protocol error, not
+/// a reply.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_of_the_wrong_kind_is_not_taken_for_a_reply() {
+    let port = endless_server(
+        "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 47\r\nconnection: close\r\n\r\n<html><title>Wi-Fi login</title>Sign in</html>\n",
+        |_| None,
+    );
+    let (events, reply) = reply_from(port).await;
+    let Some(ChatEvent::Failed { error, .. }) = events.last() else {
+        panic!("{:?}", events.last())
+    };
+    assert_eq!(error.kind, ErrorKind::Protocol, "{error:?}");
+    assert!(
+        error.message.contains("not a chat completion"),
+        "{}",
+        error.message
+    );
+    assert!(error
+        .detail
+        .as_deref()
+        .unwrap_or("")
+        .contains("Wi-Fi login"));
+    assert!(reply.content.is_empty());
 }
