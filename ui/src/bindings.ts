@@ -203,6 +203,11 @@ export type Capabilities_Deserialize = {
 	serverAbort: boolean,
 	/**  The reply can be started with a prefill the model continues (Claude). */
 	prefill: boolean,
+	/**
+	 *  Several models can be asked at once, the model field holding them comma-separated (AI
+	 *  Horde: any worker serving one of them may answer).
+	 */
+	multiModel: boolean,
 };
 
 /**  What a source can do. */
@@ -219,6 +224,11 @@ export type Capabilities_Serialize = {
 	serverAbort: boolean,
 	/**  The reply can be started with a prefill the model continues (Claude). */
 	prefill: boolean,
+	/**
+	 *  Several models can be asked at once, the model field holding them comma-separated (AI
+	 *  Horde: any worker serving one of them may answer).
+	 */
+	multiModel: boolean,
 };
 
 /**  A conversation. */
@@ -1216,6 +1226,10 @@ export type SourceInfo_Deserialize = {
 	defaultUrl: string,
 	/**  Whether a key is needed. */
 	key: KeyNeed,
+	/**  What the key is called for this source. */
+	keyLabel: string,
+	/**  A sentence under the key field, or empty. */
+	keyNote: string,
 	/**  What it can do. */
 	capabilities: Capabilities_Deserialize,
 	/**  Whether this version of Switchboard can talk to it yet. */
@@ -1236,6 +1250,10 @@ export type SourceInfo_Serialize = {
 	defaultUrl: string,
 	/**  Whether a key is needed. */
 	key: KeyNeed,
+	/**  What the key is called for this source. */
+	keyLabel: string,
+	/**  A sentence under the key field, or empty. */
+	keyNote: string,
 	/**  What it can do. */
 	capabilities: Capabilities_Serialize,
 	/**  Whether this version of Switchboard can talk to it yet. */

@@ -99,10 +99,10 @@ type Capabilities = SourceInfo["capabilities"];
 type Sampler = SourceInfo["samplers"][number];
 
 const chat = (prefill = false, otherApi: Capabilities["otherApi"] = null): Capabilities => ({
-  api: "chatCompletion", otherApi, streaming: true, modelList: true, serverAbort: false, prefill,
+  api: "chatCompletion", otherApi, streaming: true, modelList: true, serverAbort: false, prefill, multiModel: false,
 });
 const text = (streaming: boolean, serverAbort: boolean, otherApi: Capabilities["otherApi"] = null): Capabilities => ({
-  api: "textCompletion", otherApi, streaming, modelList: true, serverAbort, prefill: false,
+  api: "textCompletion", otherApi, streaming, modelList: true, serverAbort, prefill: false, multiModel: false,
 });
 
 // The sampler lists of the Rust core's sources (provider/mod.rs).
@@ -134,18 +134,18 @@ const DEFAULT_REPLY_TOKENS = 512;
 const HORDE_ANONYMOUS_KEY = "0000000000";
 
 export const MOCK_SOURCES: SourceInfo[] = [
-  { kind: "openai", id: "openai", label: "OpenAI", defaultUrl: "https://api.openai.com/v1", key: "required", capabilities: chat(), supported: true, samplers: OPENAI_SAMPLERS },
-  { kind: "claude", id: "claude", label: "Anthropic Claude", defaultUrl: "https://api.anthropic.com/v1", key: "required", capabilities: chat(true), supported: true, samplers: CLAUDE_SAMPLERS },
-  { kind: "mistral", id: "mistral", label: "Mistral AI", defaultUrl: "https://api.mistral.ai/v1", key: "required", capabilities: chat(), supported: true, samplers: OPENAI_SAMPLERS },
-  { kind: "openrouter", id: "openrouter", label: "OpenRouter", defaultUrl: "https://openrouter.ai/api/v1", key: "required", capabilities: chat(), supported: true, samplers: LOCAL_SAMPLERS },
-  { kind: "custom", id: "custom", label: "Custom (OpenAI-compatible)", defaultUrl: "http://127.0.0.1:8080/v1", key: "optional", capabilities: chat(false, "textCompletion"), supported: true, samplers: LOCAL_SAMPLERS },
-  { kind: "ooba", id: "ooba", label: "Oobabooga text-generation-webui", defaultUrl: "http://127.0.0.1:5000/v1", key: "optional", capabilities: text(true, false, "chatCompletion"), supported: true, samplers: OOBA_SAMPLERS },
-  { kind: "tabby", id: "tabby", label: "TabbyAPI", defaultUrl: "http://127.0.0.1:5000/v1", key: "optional", capabilities: chat(false, "textCompletion"), supported: true, samplers: LOCAL_SAMPLERS },
-  { kind: "mancer", id: "mancer", label: "Mancer", defaultUrl: "https://neuro.mancer.tech/oai/v1", key: "required", capabilities: text(true, false, "chatCompletion"), supported: true, samplers: OOBA_SAMPLERS },
-  { kind: "kobold", id: "kobold", label: "KoboldAI United", defaultUrl: "http://127.0.0.1:5000/api", key: "optional", capabilities: text(false, false), supported: true, samplers: KOBOLD_SAMPLERS },
-  { kind: "koboldcpp", id: "koboldcpp", label: "KoboldCpp", defaultUrl: "http://127.0.0.1:5001", key: "optional", capabilities: text(true, true), supported: true, samplers: KOBOLDCPP_SAMPLERS },
-  { kind: "horde", id: "horde", label: "AI Horde", defaultUrl: "https://aihorde.net/api/v2", key: "optional", capabilities: text(false, true), supported: true, samplers: HORDE_SAMPLERS },
-  { kind: "novelai", id: "novelai", label: "NovelAI", defaultUrl: "https://text.novelai.net", key: "required", capabilities: text(true, false), supported: true, samplers: NOVELAI_SAMPLERS },
+  { kind: "openai", id: "openai", label: "OpenAI", defaultUrl: "https://api.openai.com/v1", key: "required", keyLabel: "API key", keyNote: "", capabilities: chat(), supported: true, samplers: OPENAI_SAMPLERS },
+  { kind: "claude", id: "claude", label: "Anthropic Claude", defaultUrl: "https://api.anthropic.com/v1", key: "required", keyLabel: "API key", keyNote: "", capabilities: chat(true), supported: true, samplers: CLAUDE_SAMPLERS },
+  { kind: "mistral", id: "mistral", label: "Mistral AI", defaultUrl: "https://api.mistral.ai/v1", key: "required", keyLabel: "API key", keyNote: "", capabilities: chat(), supported: true, samplers: OPENAI_SAMPLERS },
+  { kind: "openrouter", id: "openrouter", label: "OpenRouter", defaultUrl: "https://openrouter.ai/api/v1", key: "required", keyLabel: "API key", keyNote: "", capabilities: chat(), supported: true, samplers: LOCAL_SAMPLERS },
+  { kind: "custom", id: "custom", label: "Custom (OpenAI-compatible)", defaultUrl: "http://127.0.0.1:8080/v1", key: "optional", keyLabel: "API key", keyNote: "", capabilities: chat(false, "textCompletion"), supported: true, samplers: LOCAL_SAMPLERS },
+  { kind: "ooba", id: "ooba", label: "Oobabooga text-generation-webui", defaultUrl: "http://127.0.0.1:5000/v1", key: "optional", keyLabel: "API key", keyNote: "", capabilities: text(true, false, "chatCompletion"), supported: true, samplers: OOBA_SAMPLERS },
+  { kind: "tabby", id: "tabby", label: "TabbyAPI", defaultUrl: "http://127.0.0.1:5000/v1", key: "optional", keyLabel: "API key", keyNote: "", capabilities: chat(false, "textCompletion"), supported: true, samplers: LOCAL_SAMPLERS },
+  { kind: "mancer", id: "mancer", label: "Mancer", defaultUrl: "https://neuro.mancer.tech/oai/v1", key: "required", keyLabel: "API key", keyNote: "", capabilities: text(true, false, "chatCompletion"), supported: true, samplers: OOBA_SAMPLERS },
+  { kind: "kobold", id: "kobold", label: "KoboldAI United", defaultUrl: "http://127.0.0.1:5000/api", key: "optional", keyLabel: "API key", keyNote: "", capabilities: text(false, false), supported: true, samplers: KOBOLD_SAMPLERS },
+  { kind: "koboldcpp", id: "koboldcpp", label: "KoboldCpp", defaultUrl: "http://127.0.0.1:5001", key: "optional", keyLabel: "API key", keyNote: "", capabilities: text(true, true), supported: true, samplers: KOBOLDCPP_SAMPLERS },
+  { kind: "horde", id: "horde", label: "AI Horde", defaultUrl: "https://aihorde.net/api/v2", key: "optional", keyLabel: "API key", keyNote: "Optional: without a key the Horde is used anonymously, at the back of the queue.", capabilities: { ...text(false, true), multiModel: true }, supported: true, samplers: HORDE_SAMPLERS },
+  { kind: "novelai", id: "novelai", label: "NovelAI", defaultUrl: "https://text.novelai.net", key: "required", keyLabel: "Persistent API token", keyNote: "From NovelAI's Account settings: “Get Persistent API Token”.", capabilities: text(true, false), supported: true, samplers: NOVELAI_SAMPLERS },
 ];
 
 /** The core's built-in instruct templates (prompt/instruct.rs). */

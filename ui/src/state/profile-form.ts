@@ -328,10 +328,10 @@ export function instructFromForm(form: InstructForm, templates: readonly BuiltIn
 
 /** Whether the source takes several models at once (AI Horde: any of them may answer). */
 export function choosesManyModels(source: SourceInfo | undefined): boolean {
-  return source?.kind === "horde";
+  return source?.capabilities.multiModel ?? false;
 }
 
-/** AI Horde's model field: ids separated by commas. */
+/** The model field of a source that takes several models: ids separated by commas. */
 export function parseModelList(model: string | null | undefined): string[] {
   return (model ?? "").split(",").map((m) => m.trim()).filter((m) => m !== "");
 }
@@ -351,14 +351,7 @@ export function modelOptionLabel(model: ModelInfo): string {
 /** The key field's label, its "(required)"/"(optional)" note and a sentence under it. */
 export function keyFieldText(source: SourceInfo | undefined): { label: string; need: string; note: string } {
   const need = source?.key === "required" ? "(required)" : "(optional)";
-  switch (source?.kind) {
-    case "horde":
-      return { label: "API key", need, note: "Optional: without a key the Horde is used anonymously, at the back of the queue." };
-    case "novelai":
-      return { label: "Persistent API token", need, note: "From NovelAI's Account settings: “Get Persistent API Token”." };
-    default:
-      return { label: "API key", need, note: "" };
-  }
+  return { label: source?.keyLabel || "API key", need, note: source?.keyNote ?? "" };
 }
 
 // ---------------------------------------------------------------- servers found on this computer

@@ -112,6 +112,9 @@ pub struct Capabilities {
     pub server_abort: bool,
     /// The reply can be started with a prefill the model continues (Claude).
     pub prefill: bool,
+    /// Several models can be asked at once, the model field holding them comma-separated (AI
+    /// Horde: any worker serving one of them may answer).
+    pub multi_model: bool,
 }
 
 impl Capabilities {
@@ -300,6 +303,10 @@ pub struct SourceInfo {
     pub default_url: &'static str,
     /// Whether a key is needed.
     pub key: KeyNeed,
+    /// What the key is called for this source.
+    pub key_label: &'static str,
+    /// A sentence under the key field, or empty.
+    pub key_note: &'static str,
     /// What it can do.
     pub capabilities: Capabilities,
     /// Whether this version of Switchboard can talk to it yet.
@@ -321,6 +328,7 @@ const fn chat(streaming: bool, server_abort: bool) -> Capabilities {
         model_list: true,
         server_abort,
         prefill: false,
+        multi_model: false,
     }
 }
 
@@ -332,6 +340,7 @@ const fn text(streaming: bool, model_list: bool, server_abort: bool) -> Capabili
         model_list,
         server_abort,
         prefill: false,
+        multi_model: false,
     }
 }
 
@@ -350,6 +359,8 @@ pub const SOURCES: &[SourceInfo] = &[
         label: "OpenAI",
         default_url: "https://api.openai.com/v1",
         key: KeyNeed::Required,
+        key_label: "API key",
+        key_note: "",
         capabilities: chat(true, false),
         supported: true,
         samplers: OPENAI_SAMPLERS,
@@ -361,6 +372,8 @@ pub const SOURCES: &[SourceInfo] = &[
         label: "Anthropic Claude",
         default_url: "https://api.anthropic.com/v1",
         key: KeyNeed::Required,
+        key_label: "API key",
+        key_note: "",
         capabilities: Capabilities {
             prefill: true,
             ..chat(true, false)
@@ -378,6 +391,8 @@ pub const SOURCES: &[SourceInfo] = &[
         label: "Mistral AI",
         default_url: "https://api.mistral.ai/v1",
         key: KeyNeed::Required,
+        key_label: "API key",
+        key_note: "",
         capabilities: chat(true, false),
         supported: true,
         samplers: OPENAI_SAMPLERS,
@@ -389,6 +404,8 @@ pub const SOURCES: &[SourceInfo] = &[
         label: "OpenRouter",
         default_url: "https://openrouter.ai/api/v1",
         key: KeyNeed::Required,
+        key_label: "API key",
+        key_note: "",
         capabilities: chat(true, false),
         supported: true,
         samplers: LOCAL_SAMPLERS,
@@ -400,6 +417,8 @@ pub const SOURCES: &[SourceInfo] = &[
         label: "Custom (OpenAI-compatible)",
         default_url: "http://127.0.0.1:8080/v1",
         key: KeyNeed::Optional,
+        key_label: "API key",
+        key_note: "",
         capabilities: Capabilities {
             other_api: Some(ApiType::TextCompletion),
             ..chat(true, false)
@@ -414,6 +433,8 @@ pub const SOURCES: &[SourceInfo] = &[
         label: "Oobabooga text-generation-webui",
         default_url: "http://127.0.0.1:5000/v1",
         key: KeyNeed::Optional,
+        key_label: "API key",
+        key_note: "",
         capabilities: Capabilities {
             other_api: Some(ApiType::ChatCompletion),
             ..text(true, true, false)
@@ -428,6 +449,8 @@ pub const SOURCES: &[SourceInfo] = &[
         label: "TabbyAPI",
         default_url: "http://127.0.0.1:5000/v1",
         key: KeyNeed::Optional,
+        key_label: "API key",
+        key_note: "",
         capabilities: Capabilities {
             other_api: Some(ApiType::TextCompletion),
             ..chat(true, false)
@@ -442,6 +465,8 @@ pub const SOURCES: &[SourceInfo] = &[
         label: "Mancer",
         default_url: "https://neuro.mancer.tech/oai/v1",
         key: KeyNeed::Required,
+        key_label: "API key",
+        key_note: "",
         capabilities: Capabilities {
             other_api: Some(ApiType::ChatCompletion),
             ..text(true, true, false)
@@ -456,6 +481,8 @@ pub const SOURCES: &[SourceInfo] = &[
         label: "KoboldAI United",
         default_url: "http://127.0.0.1:5000/api",
         key: KeyNeed::Optional,
+        key_label: "API key",
+        key_note: "",
         capabilities: text(false, true, false),
         supported: true,
         samplers: KOBOLD_SAMPLERS,
@@ -470,6 +497,8 @@ pub const SOURCES: &[SourceInfo] = &[
         label: "KoboldCpp",
         default_url: "http://127.0.0.1:5001",
         key: KeyNeed::Optional,
+        key_label: "API key",
+        key_note: "",
         capabilities: text(true, true, true),
         supported: true,
         samplers: KOBOLDCPP_SAMPLERS,
@@ -489,7 +518,12 @@ pub const SOURCES: &[SourceInfo] = &[
         label: "AI Horde",
         default_url: "https://aihorde.net/api/v2",
         key: KeyNeed::Optional,
-        capabilities: text(false, true, true),
+        key_label: "API key",
+        key_note: "Optional: without a key the Horde is used anonymously, at the back of the queue.",
+        capabilities: Capabilities {
+            multi_model: true,
+            ..text(false, true, true)
+        },
         supported: true,
         samplers: HORDE_SAMPLERS,
         url_rules: UrlRules {
@@ -503,6 +537,8 @@ pub const SOURCES: &[SourceInfo] = &[
         label: "NovelAI",
         default_url: "https://text.novelai.net",
         key: KeyNeed::Required,
+        key_label: "Persistent API token",
+        key_note: "From NovelAI's Account settings: “Get Persistent API Token”.",
         capabilities: text(true, true, false),
         supported: true,
         samplers: NOVELAI_SAMPLERS,
@@ -859,6 +895,21 @@ mod tests {
             offered.sort_by_key(|s| *s as u8);
             assert_eq!(sent, offered, "{}", source.id);
         }
+    }
+
+    #[test]
+    fn what_the_window_shows_per_source_is_data() {
+        for source in SOURCES {
+            assert_eq!(
+                source.capabilities.multi_model,
+                source.kind == ProviderKind::Horde,
+                "{}",
+                source.id
+            );
+            assert!(!source.key_label.is_empty(), "{}", source.id);
+        }
+        assert_eq!(ProviderKind::NovelAi.info().key_label, "Persistent API token");
+        assert!(ProviderKind::Horde.info().key_note.contains("anonymously"));
     }
 
     #[test]
