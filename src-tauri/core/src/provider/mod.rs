@@ -519,7 +519,8 @@ pub const SOURCES: &[SourceInfo] = &[
         default_url: "https://aihorde.net/api/v2",
         key: KeyNeed::Optional,
         key_label: "API key",
-        key_note: "Optional: without a key the Horde is used anonymously, at the back of the queue.",
+        key_note:
+            "Optional: without a key the Horde is used anonymously, at the back of the queue.",
         capabilities: Capabilities {
             multi_model: true,
             ..text(false, true, true)
@@ -908,7 +909,10 @@ mod tests {
             );
             assert!(!source.key_label.is_empty(), "{}", source.id);
         }
-        assert_eq!(ProviderKind::NovelAi.info().key_label, "Persistent API token");
+        assert_eq!(
+            ProviderKind::NovelAi.info().key_label,
+            "Persistent API token"
+        );
         assert!(ProviderKind::Horde.info().key_note.contains("anonymously"));
     }
 
