@@ -174,7 +174,8 @@ impl Target {
     /// Maps a transport failure (DNS, refused, TLS, timeout, connection lost).
     pub fn transport_error(&self, err: &reqwest::Error) -> Error {
         let reason = transport_reason(err);
-        let what = if err.is_connect() || reason.starts_with("could not") {
+        let tls = reason.starts_with("the secure connection failed");
+        let what = if !tls && (err.is_connect() || reason.starts_with("could not")) {
             format!("{reason}. Is the server running, and is the URL right?")
         } else {
             format!("{reason}.")
@@ -343,8 +344,17 @@ fn transport_reason(err: &reqwest::Error) -> String {
         || chain.contains("connection refused")
     {
         "could not connect (connection refused)".to_string()
-    } else if chain.contains("certificate") || chain.contains("tls") || chain.contains("handshake")
-    {
+    } else if chain.contains("invalidcontenttype") || chain.contains("corrupt message") {
+        "the secure connection failed: the server did not answer in TLS. If it serves plain \
+         HTTP, use an http:// URL"
+            .to_string()
+    } else if chain.contains("certificate") {
+        format!(
+            "the secure connection failed ({}): the server's certificate is not one this \
+             computer trusts for this host",
+            innermost(err)
+        )
+    } else if chain.contains("tls") || chain.contains("handshake") {
         format!("the secure connection failed ({})", innermost(err))
     } else if err.is_timeout() {
         "the connection timed out".to_string()

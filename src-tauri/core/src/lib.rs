@@ -10,6 +10,7 @@
 //! - [`store`]: the SQLite database of profiles, chats and messages.
 //! - [`http`]: the shared HTTP client and transport-error mapping.
 //! - [`engine`]: ties them together; the front ends' one door.
+//! - [`fuzzing`]: properties over arbitrary input, for the fuzz targets and their corpus.
 //!
 //! Dependency direction: engine → provider, store, secrets; provider → stream, http.
 //! A provider never touches the store or the keychain; decoders know no vendor; nothing here
@@ -19,6 +20,7 @@ pub mod detect;
 pub mod endpoint;
 pub mod engine;
 pub mod error;
+pub mod fuzzing;
 pub mod http;
 pub mod model;
 pub mod prompt;

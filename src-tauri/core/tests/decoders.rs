@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
 use serde_json::Value;
-use switchboard_core::provider::openai_compat::stream::{ChunkMapper, Step};
+use switchboard_core::provider::openai_compat::stream::ChunkMapper;
 use switchboard_core::provider::openai_compat::wire::{parse_completion, parse_models};
-use switchboard_core::provider::relay::StreamFailure;
+use switchboard_core::provider::relay::{map_stream, StreamFailure, StreamFamily};
 use switchboard_core::provider::server_error::ServerError;
 use switchboard_core::provider::StreamEvent;
 use switchboard_core::stream::{SseDecoder, SseEvent};
@@ -133,32 +133,16 @@ fn oracle(body: &[u8]) -> (String, Option<String>) {
 }
 
 fn map_openai(chunks: &[&[u8]]) -> (String, Result<StopReason, StreamFailure>) {
-    let mut decoder = SseDecoder::new();
-    let mut mapper = ChunkMapper::new();
-    let mut out = Vec::new();
-    let mut text = String::new();
-    let collect = |out: &mut Vec<StreamEvent>, text: &mut String| {
-        for event in out.drain(..) {
-            if let StreamEvent::Delta(delta) = event {
-                text.push_str(&delta);
-            }
-        }
-    };
-    for chunk in chunks {
-        decoder.push(chunk);
-        while let Some(event) = decoder.next_event() {
-            let step = mapper.on_data(&event.data, &mut out);
-            collect(&mut out, &mut text);
-            match step {
-                Ok(Step::Continue) => {}
-                Ok(Step::Done(reason)) => return (text, Ok(reason)),
-                Err(failure) => return (text, Err(failure)),
-            }
-        }
-    }
-    let result = mapper.on_end(decoder.finish(), &mut out);
-    collect(&mut out, &mut text);
-    (text, result)
+    let mapped = map_stream(StreamFamily::OpenAi, chunks);
+    let text = mapped
+        .events
+        .iter()
+        .filter_map(|event| match event {
+            StreamEvent::Delta(delta) => Some(delta.as_str()),
+            _ => None,
+        })
+        .collect();
+    (text, mapped.end)
 }
 
 #[test]
@@ -185,6 +169,33 @@ fn recorded_openai_streams_map_to_the_same_reply_at_every_split() {
         checked += 1;
     }
     assert!(checked >= 8, "only {checked} OpenAI-style streams");
+}
+
+/// KoboldCpp's own `token` stream through the Kobold family's mapper: a finished reply with
+/// text, the same at every split.
+#[test]
+fn recorded_kobold_streams_map_to_the_same_reply_at_every_split() {
+    let mut checked = 0;
+    for (name, body, _) in sse_fixtures() {
+        if !name.starts_with("koboldcpp-kobold-api") {
+            continue;
+        }
+        let whole = map_stream(StreamFamily::Kobold, &[&body]);
+        assert!(whole.end.is_ok(), "{name}: {:?}", whole.end);
+        assert!(
+            whole
+                .events
+                .iter()
+                .any(|e| matches!(e, StreamEvent::Delta(t) if !t.is_empty())),
+            "{name}: no text"
+        );
+        for cut in 0..=body.len() {
+            let split = map_stream(StreamFamily::Kobold, &[&body[..cut], &body[cut..]]);
+            assert_eq!(split, whole, "{name}: split at {cut}");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 1, "no KoboldCpp token streams recorded");
 }
 
 #[test]

@@ -412,3 +412,140 @@ async fn a_page_of_the_wrong_kind_is_not_taken_for_a_reply() {
         .contains("Wi-Fi login"));
     assert!(reply.content.is_empty());
 }
+
+/// A TLS server on loopback with a self-signed certificate; returns its port and how many
+/// handshakes it completed (each one a client that trusted it). After a handshake it answers
+/// like a server that lists models, so a client that trusted it would see success.
+async fn self_signed_server() -> (u16, Arc<AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+
+    let certified =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
+    let cert = CertificateDer::from(certified.cert.der().to_vec());
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+        certified.signing_key.serialize_der(),
+    ));
+    let config = tokio_rustls::rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert], key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let trusted = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&trusted);
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            let counter = Arc::clone(&counter);
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                counter.fetch_add(1, Ordering::SeqCst);
+                let mut buf = [0u8; 4096];
+                let _ = tls.read(&mut buf).await;
+                let body = r#"{"object":"list","data":[{"id":"m","object":"model"}]}"#;
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = tls.write_all(answer.as_bytes()).await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    (port, trusted)
+}
+
+/// A request every family can send: chat messages and the same as a text prompt.
+fn any_family_request() -> switchboard_core::model::ChatRequest {
+    use switchboard_core::model::{ChatMessage, ChatRequest, Role, TextPrompt};
+    ChatRequest {
+        model: "m".into(),
+        messages: vec![ChatMessage::new(Role::User, "Hello")],
+        stream: true,
+        prompt: Some(TextPrompt {
+            text: "User: Hello\nAssistant:".into(),
+            context_size: 4096,
+        }),
+        ..ChatRequest::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_with_an_untrusted_certificate_is_refused_for_every_family() {
+    let (port, trusted) = self_signed_server().await;
+    let base = format!("https://127.0.0.1:{port}");
+    for kind in [
+        ProviderKind::Custom,
+        ProviderKind::Claude,
+        ProviderKind::KoboldCpp,
+        ProviderKind::Horde,
+        ProviderKind::NovelAi,
+    ] {
+        let provider = common::provider(
+            kind,
+            "tls",
+            &base,
+            Some("sk-tls-marker"),
+            Duration::from_secs(5),
+        );
+        let error = provider.status().await.unwrap_err();
+        assert_eq!(error.kind, ErrorKind::Network, "{kind:?}: {error:?}");
+        for part in [
+            "Profile \"tls\"",
+            &base,
+            "the secure connection failed",
+            "certificate",
+        ] {
+            assert!(
+                error.message.contains(part),
+                "{kind:?}: {:?} lacks {part:?}",
+                error.message
+            );
+        }
+        let outcome = common::collect(provider.as_ref(), any_family_request()).await;
+        let error = outcome
+            .error
+            .unwrap_or_else(|| panic!("{kind:?}: a reply over untrusted TLS"));
+        assert_eq!(error.kind, ErrorKind::Network, "{kind:?}: {error:?}");
+        assert!(
+            error.message.contains("the secure connection failed"),
+            "{}",
+            error.message
+        );
+    }
+    assert_eq!(
+        trusted.load(Ordering::SeqCst),
+        0,
+        "a handshake completed: the key could have gone"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_to_a_plain_http_server_says_what_is_wrong() {
+    let server = FakeServer::start(FakeOptions::default()).await.unwrap();
+    let base = format!("{}/v1", server.base_url()).replacen("http://", "https://", 1);
+    let provider = common::provider(
+        ProviderKind::Custom,
+        "tls",
+        &base,
+        None,
+        Duration::from_secs(5),
+    );
+    let error = provider.status().await.unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Network, "{error:?}");
+    assert!(
+        error.message.contains("the secure connection failed"),
+        "{}",
+        error.message
+    );
+    assert!(
+        error.message.contains("http://"),
+        "a hint to try http://: {}",
+        error.message
+    );
+    assert!(server.requests().is_empty());
+}

@@ -321,33 +321,48 @@ impl StopTrimmer {
             return String::new();
         }
         self.held.push_str(chunk);
-        if let Some(at) = self
+        self.settle(false)
+    }
+
+    /// The end of the reply: what was held back is shown after all, up to a stop string that
+    /// completed while a longer one was still possible.
+    pub fn finish(&mut self) -> String {
+        if self.stopped {
+            return String::new();
+        }
+        self.settle(true)
+    }
+
+    /// Shows what can no longer be part of a stop string; cuts at the first complete one once no
+    /// stop string starting earlier can still complete (never, at the `end`).
+    fn settle(&mut self, end: bool) -> String {
+        let found = self
             .stops
             .iter()
             .filter_map(|stop| self.held.find(stop.as_str()))
-            .min()
-        {
-            self.stopped = true;
-            let shown = self.held[..at].to_string();
-            self.held.clear();
-            return shown;
+            .min();
+        // Where the earliest stop string that the next chunk could still complete begins.
+        let open = if end {
+            None
+        } else {
+            let keep = self
+                .stops
+                .iter()
+                .map(|stop| partial_tail(&self.held, stop))
+                .max()
+                .unwrap_or(0);
+            (keep > 0).then(|| self.held.len() - keep)
+        };
+        match (found, open) {
+            (Some(at), open) if open.is_none_or(|open| at <= open) => {
+                self.stopped = true;
+                let shown = self.held[..at].to_string();
+                self.held.clear();
+                shown
+            }
+            (_, Some(open)) => self.held.drain(..open).collect(),
+            (_, None) => std::mem::take(&mut self.held),
         }
-        // Hold back the longest tail that is a proper prefix of some stop string.
-        let keep = self
-            .stops
-            .iter()
-            .map(|stop| partial_tail(&self.held, stop))
-            .max()
-            .unwrap_or(0);
-        let cut = self.held.len() - keep;
-        let shown = self.held[..cut].to_string();
-        self.held.drain(..cut);
-        shown
-    }
-
-    /// The end of the reply: what was held back is shown after all.
-    pub fn finish(&mut self) -> String {
-        std::mem::take(&mut self.held)
     }
 }
 
@@ -506,6 +521,24 @@ mod tests {
         }
         out.push_str(&trimmer.finish());
         (out, trimmer.stopped())
+    }
+
+    /// Found by fuzzing: a short stop string completing inside a longer one that began earlier
+    /// and had not completed yet was taken as the first, showing the longer one's start.
+    #[test]
+    fn a_longer_stop_string_that_began_first_wins() {
+        for split in 1..7 {
+            let reply = "ok amndk< tail";
+            let (a, b) = reply.split_at(split + 3);
+            assert_eq!(
+                trim_all(&["mn", "amndk<"], &[a, b]),
+                ("ok ".into(), true),
+                "split after {:?}",
+                a
+            );
+        }
+        // At the end of the reply a completed stop string counts though a longer one was open.
+        assert_eq!(trim_all(&["b", "abcd"], &["xab", "c"]), ("xa".into(), true));
     }
 
     #[test]

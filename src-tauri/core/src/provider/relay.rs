@@ -73,6 +73,80 @@ pub(crate) fn failure_error(target: &Target, failure: StreamFailure) -> Error {
     }
 }
 
+/// The families whose replies stream as Server-Sent Events, each with its own event mapper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamFamily {
+    /// OpenAI-compatible chunks (every chat and text flavor).
+    OpenAi,
+    /// Anthropic's typed events.
+    Anthropic,
+    /// KoboldCpp's `token` events.
+    Kobold,
+    /// NovelAI's `newToken` events.
+    NovelAi,
+}
+
+impl StreamFamily {
+    /// Every family, in a fixed order.
+    pub const ALL: [StreamFamily; 4] = [
+        StreamFamily::OpenAi,
+        StreamFamily::Anthropic,
+        StreamFamily::Kobold,
+        StreamFamily::NovelAi,
+    ];
+}
+
+/// What a streamed body comes to once mapped: the events, and how the reply ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MappedStream {
+    /// Every event the mapper produced, in order (no `Done`: that is `end`).
+    pub events: Vec<StreamEvent>,
+    /// The stop reason, or why the reply failed.
+    pub end: Result<StopReason, StreamFailure>,
+}
+
+/// A whole streamed body, read in `chunks`, through the SSE decoder and the family's mapper:
+/// what [`relay_sse`] does, without the network (for decoder tests and fuzzing).
+pub fn map_stream(family: StreamFamily, chunks: &[&[u8]]) -> MappedStream {
+    use super::{anthropic, kobold, novelai, openai_compat};
+    match family {
+        StreamFamily::OpenAi => drive(
+            openai_compat::OpenAiEvents(openai_compat::stream::ChunkMapper::new()),
+            chunks,
+        ),
+        StreamFamily::Anthropic => drive(anthropic::wire::EventMapper::new(), chunks),
+        StreamFamily::Kobold => drive(kobold::wire::TokenMapper, chunks),
+        StreamFamily::NovelAi => drive(novelai::wire::TokenMapper, chunks),
+    }
+}
+
+fn drive<M: SseMapper>(mut mapper: M, chunks: &[&[u8]]) -> MappedStream {
+    let mut decoder = crate::stream::SseDecoder::new();
+    let mut events = Vec::new();
+    for chunk in chunks {
+        decoder.push(chunk);
+        while let Some(event) = decoder.next_event() {
+            match mapper.on_event(event, &mut events) {
+                Ok(None) => {}
+                Ok(Some(reason)) => {
+                    return MappedStream {
+                        events,
+                        end: Ok(reason),
+                    }
+                }
+                Err(failure) => {
+                    return MappedStream {
+                        events,
+                        end: Err(failure),
+                    }
+                }
+            }
+        }
+    }
+    let end = mapper.on_end(decoder.finish(), &mut events);
+    MappedStream { events, end }
+}
+
 /// Relays `body` through `mapper` until the reply ends, fails or `cancel` fires (then the
 /// stream just ends).
 pub(crate) fn relay_sse<M: SseMapper>(

@@ -278,8 +278,69 @@ struct Inner {
     _lock: File,
 }
 
+/// The schema version of the database at `path`, after checking it is a Switchboard database
+/// this version can use: a damaged file or one written by a newer Switchboard is refused with
+/// the reason and left exactly as it is.
+fn check_readable(conn: &Connection, path: &Path) -> Result<usize> {
+    let damaged = |what: String| {
+        Error::storage(format!(
+            "The database {} is damaged and cannot be used ({what}). Switchboard has left the \
+             file as it is. To start afresh, move it (with any {DB_FILE}-wal file beside it) to \
+             another folder and start Switchboard again; to go back, put a backup in its place \
+             (Switchboard keeps one beside it, {DB_FILE}.v<N>.bak, before each upgrade).",
+            path.display()
+        ))
+    };
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .map_err(|err| damaged(err.to_string()))?;
+    let check: String = conn
+        .pragma_query_value(None, "quick_check", |row| row.get(0))
+        .map_err(|err| damaged(err.to_string()))?;
+    if check != "ok" {
+        return Err(damaged(format!("SQLite's check says: {check}")));
+    }
+    let version =
+        usize::try_from(version).map_err(|_| damaged(format!("schema version {version}")))?;
+    if version > MIGRATIONS.len() {
+        return Err(Error::storage(format!(
+            "The database {} was written by a newer version of Switchboard (schema {version}; \
+             this version knows up to {}). Switchboard has left it as it is: update Switchboard \
+             to open it.",
+            path.display(),
+            MIGRATIONS.len()
+        )));
+    }
+    Ok(version)
+}
+
+/// Copies the database to `switchboard.db.v<version>.bak` before its schema is upgraded (a new
+/// name when that one is taken: a backup is never overwritten).
+fn backup_before_upgrade(conn: &Connection, dir: &Path, version: usize) -> Result<PathBuf> {
+    let mut path = dir.join(format!("{DB_FILE}.v{version}.bak"));
+    let mut n = 1;
+    while path.exists() {
+        n += 1;
+        path = dir.join(format!("{DB_FILE}.v{version}-{n}.bak"));
+    }
+    let target = path.to_str().ok_or_else(|| {
+        Error::storage(format!(
+            "The data directory {} is not valid Unicode.",
+            dir.display()
+        ))
+    })?;
+    conn.execute("VACUUM INTO ?1", [target]).map_err(|err| {
+        Error::storage(format!(
+            "Could not back up the database to {} before upgrading it: {err}. Nothing was changed.",
+            path.display()
+        ))
+    })?;
+    Ok(path)
+}
+
 impl Store {
-    /// Opens (creating if needed) the database in `dir`, migrates it, marks replies left
+    /// Opens (creating if needed) the database in `dir`, refuses it when it is damaged or from a
+    /// newer version (leaving it untouched), backs it up before a schema upgrade, migrates it, marks replies left
     /// `streaming` by processes that are gone as `interrupted`, and removes for good the chats
     /// deleted before.
     pub fn open(dir: &Path) -> Result<Store> {
@@ -302,9 +363,13 @@ impl Store {
             ))
         })?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let version = check_readable(&conn, &path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        if version > 0 && version < MIGRATIONS.len() {
+            backup_before_upgrade(&conn, dir, version)?;
+        }
         Migrations::from_slice(MIGRATIONS)
             .to_latest(&mut conn)
             .map_err(|err| {
@@ -708,6 +773,137 @@ mod tests {
         assert_eq!(store.profiles().unwrap()[0].model.as_deref(), Some("m"));
         assert!(store.delete_profile(&profile.id).unwrap());
         assert!(store.find_profile("Local").unwrap().is_none());
+    }
+
+    #[test]
+    fn a_damaged_database_is_refused_and_left_as_it_is() {
+        // Not a database at all.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        let garbage: Vec<u8> = (0..8192u32).map(|i| (i * 7 % 251) as u8).collect();
+        fs::write(&path, &garbage).unwrap();
+        let Err(err) = Store::open(dir.path()) else {
+            panic!("a file of noise opened")
+        };
+        assert_eq!(err.kind, crate::error::ErrorKind::Storage);
+        assert!(err.message.contains("is damaged"), "{}", err.message);
+        assert!(err.message.contains(&path.display().to_string()));
+        assert!(err.message.contains("left the file as it is"));
+        assert_eq!(fs::read(&path).unwrap(), garbage);
+
+        // A real database whose pages were overwritten in the middle.
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            let chat = store.create_chat("t", None, None).unwrap();
+            for i in 0..400 {
+                store
+                    .append_message(
+                        &chat.id,
+                        Role::User,
+                        &format!("message {i} {}", "x".repeat(200)),
+                    )
+                    .unwrap();
+            }
+            store
+                .conn()
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                .unwrap();
+        }
+        let path = dir.path().join(DB_FILE);
+        let mut bytes = fs::read(&path).unwrap();
+        assert!(bytes.len() > 64 * 1024, "{}", bytes.len());
+        for byte in &mut bytes[16 * 1024..48 * 1024] {
+            *byte = 0xA5;
+        }
+        fs::write(&path, &bytes).unwrap();
+        let Err(err) = Store::open(dir.path()) else {
+            panic!("a database with overwritten pages opened")
+        };
+        assert!(err.message.contains("is damaged"), "{}", err.message);
+        assert_eq!(
+            fs::read(&path).unwrap(),
+            bytes,
+            "the damaged file was changed"
+        );
+    }
+
+    #[test]
+    fn a_database_from_a_newer_version_is_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        {
+            let store = Store::open(dir.path()).unwrap();
+            store.create_chat("kept", None, None).unwrap();
+            let conn = store.conn();
+            conn.pragma_update(None, "user_version", MIGRATIONS.len() as i64 + 1)
+                .unwrap();
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                .unwrap();
+        }
+        let before = fs::read(&path).unwrap();
+        let Err(err) = Store::open(dir.path()) else {
+            panic!("a newer database opened")
+        };
+        assert!(
+            err.message.contains("newer version of Switchboard"),
+            "{}",
+            err.message
+        );
+        assert!(err
+            .message
+            .contains(&format!("schema {}", MIGRATIONS.len() + 1)));
+        assert_eq!(fs::read(&path).unwrap(), before);
+        assert!(!dir
+            .path()
+            .join(format!("{DB_FILE}.v{}.bak", MIGRATIONS.len() + 1))
+            .exists());
+    }
+
+    #[test]
+    fn an_upgrade_keeps_a_backup_and_never_overwrites_one() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let mut conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+            Migrations::from_slice(&MIGRATIONS[..2])
+                .to_latest(&mut conn)
+                .unwrap();
+            conn.execute(
+                "INSERT INTO profiles (id, name, source, url, created_at, updated_at)
+                 VALUES ('a', 'before the upgrade', 'openai', 'https://api.openai.com/v1', 0, 0)",
+                [],
+            )
+            .unwrap();
+        }
+        let taken = dir.path().join(format!("{DB_FILE}.v2.bak"));
+        fs::write(&taken, "an older backup").unwrap();
+
+        let store = Store::open(dir.path()).unwrap();
+        assert!(store.find_profile("before the upgrade").unwrap().is_some());
+        drop(store);
+        assert_eq!(fs::read_to_string(&taken).unwrap(), "an older backup");
+        let backup = Connection::open(dir.path().join(format!("{DB_FILE}.v2-2.bak"))).unwrap();
+        let version: i64 = backup
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .unwrap();
+        let name: String = backup
+            .query_row("SELECT name FROM profiles", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!((version, name.as_str()), (2, "before the upgrade"));
+
+        // Opening the upgraded database again makes no new backup.
+        Store::open(dir.path()).unwrap();
+        let backups = fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .ends_with(".bak")
+            })
+            .count();
+        assert_eq!(backups, 2);
     }
 
     /// Oobabooga and Mancer profiles saved before those sources defaulted to text completion

@@ -336,7 +336,7 @@ impl Inner {
 }
 
 /// The family's chunks through the shared relay; an `event: error` carries a server error.
-struct OpenAiEvents(ChunkMapper);
+pub(crate) struct OpenAiEvents(pub(crate) ChunkMapper);
 
 impl SseMapper for OpenAiEvents {
     fn on_event(
