@@ -48,6 +48,7 @@ pub fn builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
             chats::search_chats,
             settings::get_settings,
             settings::save_settings,
+            settings::startup_problem,
             transfer::import_chat_file,
             transfer::export_chat,
             transfer::backup_all,

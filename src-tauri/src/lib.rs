@@ -22,6 +22,7 @@ use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, RunEvent, WindowEvent};
 use tauri_specta::Event as _;
 
+use commands::settings::StartupProblem;
 use shell::{Notice, ProfilesChanged, Shell, TrayAction};
 use tray::TrayCommand;
 
@@ -45,19 +46,21 @@ pub fn run() -> ExitCode {
         eprintln!("Switchboard cannot find a data directory: set SWITCHBOARD_DATA_DIR.");
         return ExitCode::FAILURE;
     };
-    let engine = match Engine::open(EngineConfig {
+    // Without its data the app still opens its window, to say why it cannot go on.
+    let (engine, problem) = match Engine::open(EngineConfig {
         data_dir,
         http: HttpConfig::default().with_env_overrides(),
         secret_store: Arc::new(KeyringStore::new()),
         keychain_timeout: Duration::from_secs(30),
     }) {
-        Ok(engine) => Arc::new(engine),
+        Ok(engine) => (Some(Arc::new(engine)), None),
         Err(error) => {
             eprintln!("Switchboard cannot start: {}", error.message);
-            return ExitCode::FAILURE;
+            (None, Some(error.message))
         }
     };
 
+    let started = problem.is_none();
     let specta = bindings::builder::<tauri::Wry>();
     let invoke_handler = specta.invoke_handler();
     let app = tauri::Builder::default()
@@ -67,9 +70,12 @@ pub fn run() -> ExitCode {
         }))
         .plugin(tauri_plugin_opener::init())
         .invoke_handler(invoke_handler)
+        .manage(StartupProblem(problem))
         .setup(move |app| {
             specta.mount_events(app);
-            setup(app.handle(), engine)?;
+            if let Some(engine) = engine {
+                setup(app.handle(), engine)?;
+            }
             Ok(())
         })
         .on_window_event(|window, event| {
@@ -101,7 +107,11 @@ pub fn run() -> ExitCode {
             }
         }
     });
-    ExitCode::SUCCESS
+    if started {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 /// The app's configuration, assets and permissions, compiled in (tests build mock apps with it

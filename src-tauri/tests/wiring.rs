@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::{json, Value};
 use switchboard_fakes::{FakeOptions, FakeServer};
 use switchboard_lib::bindings::{self, BINDINGS_PATH};
+use switchboard_lib::commands::settings::StartupProblem;
 use switchboard_lib::shell::{Notice, Shell, EXPORT_DIR_ENV};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
@@ -37,6 +38,7 @@ impl Window {
             .manage(Shell::new(engine, move |notice| {
                 heard.lock().unwrap().push(notice)
             }))
+            .manage(StartupProblem::default())
             .setup(move |app| {
                 specta.mount_events(app);
                 Ok(())
@@ -547,6 +549,10 @@ fn profile_commands(window: &mut Window, profile_id: &str) {
 
 /// Auto-connect is on until turned off, and stays as saved.
 fn settings_commands(window: &mut Window) {
+    assert_eq!(
+        window.invoke("startup_problem", json!({})).unwrap(),
+        Value::Null
+    );
     assert_eq!(
         window.invoke("get_settings", json!({})).unwrap(),
         json!({"autoConnect": true})

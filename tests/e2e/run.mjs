@@ -9,8 +9,10 @@
 //                        probes: the app gets SWITCHBOARD_DETECT_PORTS)
 // Prints one line per test and a closing "N passed, N failed".
 
-import { spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { Key, remote } from "webdriverio";
 
@@ -79,7 +81,7 @@ function startFake(args, port = "0") {
 
 // ----- WebDriver helpers -----
 
-async function openApp(port = DRIVER_PORT) {
+async function openApp(port = DRIVER_PORT, ready = "#composer") {
   const browser = await remote({
     hostname: "127.0.0.1",
     port,
@@ -87,7 +89,7 @@ async function openApp(port = DRIVER_PORT) {
     connectionRetryCount: 1,
     capabilities: { "tauri:options": { application: APP }, "wdio:enforceWebDriverClassic": true },
   });
-  await browser.$("#composer").waitForExist({ timeout: TIMEOUT });
+  await browser.$(ready).waitForExist({ timeout: TIMEOUT });
   return browser;
 }
 
@@ -272,6 +274,52 @@ test("Stop (Esc) keeps the partial text of a slow stream", async () => {
     await screenshot(browser, "stopped-light");
     await openDrawer(browser);
     await screenshot(browser, "connect-light");
+  } finally {
+    await closeApp(browser);
+    await fake.scenario("normal");
+  }
+});
+
+test("the app killed (SIGKILL) mid-reply: on the next start the partial reply is there, interrupted", async () => {
+  await fake.scenario("slow");
+  let browser = await openApp();
+  let seen = "";
+  try {
+    await until(browser, "reconnected to the saved profile", async () => {
+      const state = await connectionState(browser);
+      return state === "connected" || state === "idle" ? state : null;
+    });
+    if ((await connectionState(browser)) !== "connected") {
+      await openDrawer(browser);
+      await (await browser.$("#connect")).click();
+      await until(browser, "connected", async () => (await connectionState(browser)) === "connected");
+    }
+    await send(browser, "count until the crash");
+    await until(browser, "some streamed text", async () => {
+      const last = await lastAssistant(browser);
+      return last && last.state === "streaming" && last.text.length > 12;
+    });
+    // Past the reply's first save (once a second while streaming).
+    await browser.pause(1500);
+    seen = (await lastAssistant(browser)).text.trim();
+    const pids = execFileSync("pgrep", ["-f", "-x", APP], { encoding: "utf8" }).trim().split(/\s+/).map(Number);
+    assert(pids.length === 1, `app processes: ${pids}`);
+    process.kill(pids[0], "SIGKILL");
+  } finally {
+    await closeApp(browser);
+  }
+  browser = await openApp();
+  try {
+    await browser.execute(() => document.querySelector("#chat-list [data-chat-id]").click());
+    const last = await until(browser, "the interrupted reply", async () => {
+      const reply = await lastAssistant(browser);
+      return reply && reply.state === "interrupted" ? reply : null;
+    });
+    const full = Array.from({ length: 100 }, (_, i) => `s${i + 1}`).join(" ");
+    const text = last.text.trim();
+    assert(text.length >= 12 && full.startsWith(text), `kept: ${JSON.stringify(text)}`);
+    assert(text.length <= seen.length + 40, `kept more than was streamed: ${text.length} vs ${seen.length}`);
+    await screenshot(browser, "interrupted-light");
   } finally {
     await closeApp(browser);
     await fake.scenario("normal");
@@ -830,6 +878,35 @@ test("chats that last: two chats, swipes, an edit, a branch, all there after a r
     await screenshot(browser, "chats-after-restart-light");
   } finally {
     await closeApp(browser);
+  }
+});
+
+test("a damaged database: the window says why it cannot start, and the file is left as it is", async () => {
+  const data = required("SWITCHBOARD_DATA_DIR");
+  const aside = mkdtempSync(join(tmpdir(), "switchboard-db-aside-"));
+  const moved = readdirSync(data).filter((name) => name.startsWith("switchboard.db"));
+  for (const name of moved) renameSync(join(data, name), join(aside, name));
+  const damaged = Buffer.alloc(8192, "not a database, just noise. ");
+  writeFileSync(join(data, "switchboard.db"), damaged);
+  try {
+    const browser = await openApp(DRIVER_PORT, "#startup-problem-message");
+    try {
+      const title = await browser.execute(() => document.querySelector("h1")?.textContent);
+      assert(title === "Switchboard cannot start", `title: ${title}`);
+      const message = await browser.execute(() => document.getElementById("startup-problem-message")?.textContent);
+      for (const part of [join(data, "switchboard.db"), "is damaged", "left the file as it is", ".bak"]) {
+        assert(message.includes(part), `the message lacks ${part}: ${message}`);
+      }
+      assert(!(await (await browser.$("#composer")).isExisting()), "the chat opened over a damaged database");
+      await screenshot(browser, "startup-problem");
+    } finally {
+      await closeApp(browser);
+    }
+    assert(readFileSync(join(data, "switchboard.db")).equals(damaged), "the damaged file was changed");
+  } finally {
+    for (const name of readdirSync(data).filter((n) => n.startsWith("switchboard.db"))) rmSync(join(data, name));
+    for (const name of moved) renameSync(join(aside, name), join(data, name));
+    rmSync(aside, { recursive: true, force: true });
   }
 });
 

@@ -109,6 +109,8 @@ export const commands = {
 	getSettings: () => typedError<AppSettings_Serialize, IpcError_Serialize>(__TAURI_INVOKE("get_settings")),
 	/**  Saves the app's settings. */
 	saveSettings: (settings: AppSettings_Deserialize) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("save_settings", { settings })),
+	/**  Why the app could not start, or `None` when it did. */
+	startupProblem: () => __TAURI_INVOKE<string | null>("startup_problem"),
 	/**
 	 *  Imports one file's text: a SillyTavern chat (`.jsonl`), a Switchboard chat export or a
 	 *  backup (`.json`; its profiles come back without keys, except names already taken). A file
@@ -890,6 +892,8 @@ export type NormalizedUrl = {
 	url: string,
 	/**  What was changed, in plain words (empty when the input was already normal). */
 	changes: string[],
+	/**  Plain `http://` to another machine: a key sent there crosses the network unencrypted. */
+	unencrypted: boolean,
 };
 
 /**  How messages are rearranged before they are sent to a chat-completion API. */

@@ -12,8 +12,7 @@ import "./styles/chat.css";
 import "./styles/markdown.css";
 import "./styles/drawer.css";
 import { tauriApi, type Api } from "./api";
-import { Controller } from "./state/controller";
-import { mountApp } from "./views/app-view";
+import { start } from "./start";
 
 async function backend(): Promise<Api> {
   if (import.meta.env.DEV && new URLSearchParams(window.location.search).has("mock")) {
@@ -26,9 +25,7 @@ async function backend(): Promise<Api> {
 async function main(): Promise<void> {
   const root = document.getElementById("app");
   if (!root) throw new Error("#app is missing from index.html");
-  const controller = new Controller(await backend());
-  mountApp(root, controller);
-  await controller.start();
+  await start(root, await backend());
 }
 
 void main();

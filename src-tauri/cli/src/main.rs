@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
-use switchboard_core::endpoint::is_loopback_url;
+use switchboard_core::endpoint::is_unencrypted_remote;
 use switchboard_core::engine::{ProfileSummary, TestReport};
 use switchboard_core::http::HttpConfig;
 use switchboard_core::model::{ChatEvent, ChatMessage};
@@ -950,7 +950,7 @@ async fn import_sillytavern(
 }
 
 fn warn_plain_http(profile: &Profile, has_key: bool) {
-    if has_key && profile.url.starts_with("http://") && !is_loopback_url(&profile.url) {
+    if has_key && is_unencrypted_remote(&profile.url) {
         errln!(
             "Warning: \"{}\" sends its API key over plain http:// to another machine; anyone on the network can read it.",
             profile.name

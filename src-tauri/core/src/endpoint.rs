@@ -28,6 +28,8 @@ pub struct NormalizedUrl {
     pub url: String,
     /// What was changed, in plain words (empty when the input was already normal).
     pub changes: Vec<String>,
+    /// Plain `http://` to another machine: a key sent there crosses the network unencrypted.
+    pub unencrypted: bool,
 }
 
 /// Normalises `input` by `rules`.
@@ -112,8 +114,10 @@ pub fn normalize(input: &str, rules: &UrlRules) -> Result<NormalizedUrl, String>
 
     let origin = &url[..url::Position::BeforePath];
     let query = url.query().map(|q| format!("?{q}")).unwrap_or_default();
+    let url = format!("{origin}{path}{query}");
     Ok(NormalizedUrl {
-        url: format!("{origin}{path}{query}"),
+        unencrypted: is_unencrypted_remote(&url),
+        url,
         changes,
     })
 }
@@ -136,6 +140,14 @@ pub fn is_loopback_url(url: &str) -> bool {
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => false,
     })
+}
+
+/// Whether requests to `url` cross the network unencrypted: plain `http://` to a host that is
+/// not this machine.
+pub fn is_unencrypted_remote(url: &str) -> bool {
+    url.get(..7)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"))
+        && !is_loopback_url(url)
 }
 
 fn host_part(text: &str) -> &str {
@@ -305,6 +317,34 @@ mod tests {
         assert!(is_loopback_url("http://localhost/v1"));
         assert!(is_loopback_url("http://[::1]:80"));
         assert!(!is_loopback_url("http://192.168.1.2"));
+        for (url, unencrypted) in [
+            ("http://192.168.1.2:5000/v1", true),
+            ("HTTP://example.com", true),
+            ("https://example.com", false),
+            ("http://127.0.0.1:5001", false),
+            ("http://localhost:8080/v1", false),
+            ("http://[::1]:80", false),
+        ] {
+            assert_eq!(is_unencrypted_remote(url), unencrypted, "{url}");
+        }
+        let lan = normalize(
+            "192.168.1.2:5000",
+            &UrlRules {
+                version_path: "/v1",
+                strip_suffixes: &[],
+            },
+        )
+        .unwrap();
+        assert!(lan.unencrypted, "{lan:?}");
+        let local = normalize(
+            "localhost:5000",
+            &UrlRules {
+                version_path: "/v1",
+                strip_suffixes: &[],
+            },
+        )
+        .unwrap();
+        assert!(!local.unencrypted, "{local:?}");
         assert!(!is_loopback_url("https://api.openai.com"));
     }
 }

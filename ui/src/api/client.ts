@@ -99,6 +99,8 @@ export interface Api {
    * saves nothing; an empty `input` shows the conversation so far.
    */
   previewRequest(request: StartGeneration): Promise<RequestPreview>;
+  /** Why the app could not open its data (the window then shows only that), or null. */
+  startupProblem(): Promise<string | null>;
   /** The app's settings (defaults for what was never set). */
   getSettings(): Promise<AppSettings>;
   saveSettings(settings: AppSettings): Promise<void>;
@@ -189,6 +191,7 @@ export const tauriApi: Api = {
   restoreChat: (chatId) => call(() => commands.restoreChat(chatId)),
   searchChats: (query) => call(() => commands.searchChats(query)),
   previewRequest: (request) => call(() => commands.previewRequest(request)),
+  startupProblem: () => plain(() => commands.startupProblem()),
   getSettings: () => call(() => commands.getSettings()),
   saveSettings: async (settings) => {
     await call(() => commands.saveSettings(settings));

@@ -80,7 +80,16 @@ export interface MockOptions {
   localServers?: Found[];
   /** The saved "connect on launch" setting (default on, as in the core). */
   autoConnect?: boolean;
+  /** Why the app "could not start" (the `damaged` scenario sets one). */
+  startupProblem?: string;
 }
+
+/** The core's words for a damaged database, for the `damaged` scenario. */
+const DAMAGED_DATABASE =
+  "The database /home/you/.local/share/switchboard/switchboard.db is damaged and cannot be used (file is not a database). " +
+  "Switchboard has left the file as it is. To start afresh, move it (with any switchboard.db-wal file beside it) to another " +
+  "folder and start Switchboard again; to go back, put a backup in its place (Switchboard keeps one beside it, " +
+  "switchboard.db.v<N>.bak, before each upgrade).";
 
 /** Where the mock's exports "go". */
 export const MOCK_DOWNLOADS = "/home/you/Downloads";
@@ -478,7 +487,9 @@ function normalize(source: ProviderKind, raw: string): NormalizedUrl {
     url = `${url}${version}`;
     changes.push(`added ${version}`);
   }
-  return { url, changes };
+  const host = new URL(url).hostname;
+  const local = host === "localhost" || host.endsWith(".localhost") || host.startsWith("127.") || host === "[::1]";
+  return { url, changes, unencrypted: url.toLowerCase().startsWith("http://") && !local };
 }
 
 export function createMockApi(options: MockOptions = {}): MockApi {
@@ -1144,6 +1155,10 @@ export function createMockApi(options: MockOptions = {}): MockApi {
       if (model === null) throw ipcError("notConfigured", `Profile “${profile.name}” has no model: pick or type one.`);
       const history = request.chatId ? (messages.get(request.chatId) ?? []) : [];
       return previewOf(profile, model, keys.has(profile.id), history, request.input);
+    },
+    async startupProblem() {
+      calls.push("startupProblem");
+      return options.startupProblem ?? (options.scenario === "damaged" ? DAMAGED_DATABASE : null);
     },
     async getSettings() {
       calls.push("getSettings");

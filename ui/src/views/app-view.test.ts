@@ -7,7 +7,7 @@ import { createMockApi, MOCK_LOCAL_SERVERS, type MockApi, type MockOptions } fro
 import { selectedProfile } from "../state/app-state";
 import { Controller } from "../state/controller";
 import { mountApp } from "./app-view";
-import { NO_LOCAL_SERVERS, SEARCHING_LOCAL_SERVERS } from "./connect-panel";
+import { NO_LOCAL_SERVERS, SEARCHING_LOCAL_SERVERS, UNENCRYPTED_WARNING } from "./connect-panel";
 
 const REQUIRED_IDS = [
   "source", "url", "url-preview", "api-key", "key-status", "key-error", "clear-key", "connect", "bypass",
@@ -126,6 +126,30 @@ describe("the window", () => {
     await vi.waitFor(() => expect($("url-preview").textContent).toBe(
       "normalised → http://localhost:8080/v1 (added http://; removed the trailing /; added /v1)",
     ), { timeout: 2000 });
+  });
+
+  it("warns under the URL when a key would go over plain http:// to another machine", async () => {
+    const { api } = await mount();
+    choose($<HTMLSelectElement>("source"), "custom");
+    const warning = $("url-warning");
+    api.calls.length = 0;
+    type($<HTMLInputElement>("url"), "http://192.168.1.20:5000/v1");
+    await vi.waitFor(() => expect(api.calls).toContain("previewUrl"), { timeout: 2000 });
+    await Promise.resolve();
+    // No key typed or saved: nothing to leak.
+    expect(warning.hidden).toBe(true);
+    type($<HTMLInputElement>("api-key"), "sk-lan");
+    expect(warning.hidden).toBe(false);
+    expect(warning.textContent).toBe(UNENCRYPTED_WARNING);
+    // Loopback and https:// are fine.
+    for (const safe of ["http://127.0.0.1:5000/v1", "https://192.168.1.20/v1"]) {
+      type($<HTMLInputElement>("url"), safe);
+      await vi.waitFor(() => expect(warning.hidden).toBe(true), { timeout: 2000 });
+    }
+    type($<HTMLInputElement>("url"), "lan-box:5000");
+    await vi.waitFor(() => expect(warning.hidden).toBe(false), { timeout: 2000 });
+    type($<HTMLInputElement>("api-key"), "");
+    expect(warning.hidden).toBe(true);
   });
 
   it("connects a new profile: key saved and cleared, light green, models listed", async () => {

@@ -81,6 +81,10 @@ import { kbd, modKey } from "./keys";
 
 const PREVIEW_DELAY_MS = 250;
 
+/** Under the URL when a key would go over plain http:// to another machine. */
+export const UNENCRYPTED_WARNING =
+  "⚠ Plain http:// to another machine: the API key crosses the network unencrypted, readable by anyone on it. Use https:// unless the network is yours alone.";
+
 /** Said when "Find local servers" found nothing. */
 export const NO_LOCAL_SERVERS =
   "No local servers found on the usual ports (KoboldCpp 5001, Oobabooga/TabbyAPI 5000, llama.cpp 8080, Ollama 11434, LM Studio 1234, vLLM 8000).";
@@ -191,6 +195,7 @@ export function createConnectPanel(): HTMLElement {
       field("url", "URL",
         h("input", { id: "url", type: "text", inputmode: "url", spellcheck: false, autocomplete: "off", "aria-describedby": "url-preview" }),
         h("p", { id: "url-preview", class: "field-note", "aria-live": "polite" }),
+        h("p", { id: "url-warning", class: "field-warning", role: "note", hidden: true, text: UNENCRYPTED_WARNING }),
       ),
       field("api-key", h("span", { id: "api-key-label" }, h("span", { id: "api-key-text", text: "API key" }), " ", h("span", { id: "api-key-need", class: "label-note", text: "(optional)" })),
         h("div", { class: "field-row" },
@@ -317,6 +322,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
   };
   const url = $<HTMLInputElement>("url");
   const preview = $("url-preview");
+  const urlWarning = $("url-warning");
   const key = $<HTMLInputElement>("api-key");
   const keyText = $("api-key-text");
   const keyNeed = $("api-key-need");
@@ -371,6 +377,8 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
   let previewSeq = 0;
   /** What the live preview found in the URL as typed; null when it has nothing to add. */
   let livePreview: { tone: "note" | "error"; text: string } | null = null;
+  /** The URL in the field sends plain http:// to another machine (the core's preview says). */
+  let unencrypted = false;
   let deleteArmed: number | null = null;
 
   const state = (): AppState => controller.store.get();
@@ -620,6 +628,13 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     preview.dataset.tone = error === null ? "note" : "error";
     setText(preview, error ?? livePreview?.text ?? s.urlNotice ?? "");
     url.setAttribute("aria-invalid", String(error !== null));
+    renderUrlWarning(s);
+  };
+
+  /** The warning under the URL: a key (typed or saved) would cross the network unencrypted. */
+  const renderUrlWarning = (s: AppState): void => {
+    const withKey = key.value !== "" || (selectedProfile(s)?.hasKey ?? false);
+    show(urlWarning, unencrypted && withKey);
   };
 
   const renderModels = (s: AppState, modelsChanged: boolean): void => {
@@ -757,12 +772,14 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     const text = url.value.trim();
     if (!kind || text === "") {
       livePreview = null;
+      unencrypted = false;
       renderUrlNote(state());
       return;
     }
     try {
       const normalized = await controller.previewUrl(kind, text);
       if (seq !== previewSeq) return;
+      unencrypted = normalized.unencrypted;
       if (normalized.changes.length > 0 || normalized.url !== text) {
         const why = normalized.changes.length > 0 ? ` (${normalized.changes.join("; ")})` : "";
         livePreview = { tone: "note", text: `normalised → ${normalized.url}${why}` };
@@ -771,6 +788,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
       }
     } catch (error) {
       if (seq !== previewSeq) return;
+      unencrypted = false;
       livePreview = { tone: "error", text: error instanceof Error ? error.message : "This URL cannot be used." };
     }
     renderUrlNote(state());
@@ -852,6 +870,8 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     templateSelect.focus(); // the Reset button hides
     saveEdits();
   });
+
+  key.addEventListener("input", () => renderUrlWarning(state()));
 
   key.addEventListener("change", () => {
     if (key.value !== "" && selectedProfile(state())) void controller.saveKey(key.value);
@@ -947,6 +967,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
       profile !== selectedProfile(previous)
     ) {
       renderKey(s);
+      renderUrlWarning(s);
     }
     if (first || s.models !== previous.models || profile !== selectedProfile(previous)) {
       renderModels(s, first || s.models !== previous.models);
