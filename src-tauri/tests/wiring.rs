@@ -715,3 +715,216 @@ fn transfer_commands(window: &mut Window, downloads: &Path) -> String {
     assert_eq!(after.as_array().unwrap().len(), count * 2, "{after}");
     backup_text
 }
+
+/// Each bound command with the names of its arguments, read from the generated bindings.
+fn bound_commands_with_args() -> Vec<(String, Vec<String>)> {
+    let bindings = std::fs::read_to_string(BINDINGS_PATH).unwrap();
+    bindings
+        .split("__TAURI_INVOKE")
+        .skip(1)
+        .filter_map(|rest| {
+            let mut parts = rest.splitn(3, '"');
+            let name = parts.nth(1)?.to_string();
+            if !name.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+                return None;
+            }
+            let after = parts.next()?;
+            let args = match after.strip_prefix(", { ") {
+                Some(list) => list
+                    .split(" }")
+                    .next()?
+                    .split(", ")
+                    .map(str::to_string)
+                    .collect(),
+                None => Vec::new(),
+            };
+            Some((name, args))
+        })
+        .collect()
+}
+
+/// A command's answer to bad arguments: taken, or refused with words that say what was wrong
+/// (tauri's own refusal of an argument names it; the core's is an `IpcError`).
+fn assert_clear_answer(what: &str, command: &str, args: &[String], answer: &Result<Value, Value>) {
+    match answer {
+        Ok(_) => {}
+        Err(Value::String(text)) => assert!(
+            args.iter()
+                .any(|arg| text
+                    .starts_with(&format!("invalid args `{arg}` for command `{command}`: ")))
+                || (args.iter().any(|arg| arg == "onEvent")
+                    && text.starts_with("invalid channel value")),
+            "{what}: the refusal does not name an argument: {}",
+            switchboard_core::error::quoted(text)
+        ),
+        Err(error) => {
+            let kind = error["kind"].as_str().unwrap_or_default();
+            assert!(
+                [
+                    "invalidRequest",
+                    "notConfigured",
+                    "storage",
+                    "protocol",
+                    "network"
+                ]
+                .contains(&kind),
+                "{what}: {}",
+                switchboard_core::error::quoted(&error.to_string())
+            );
+            let message = error["message"].as_str().unwrap_or_default();
+            assert!(
+                !message.is_empty() && message.len() < 600,
+                "{what}: {}",
+                switchboard_core::error::quoted(message)
+            );
+        }
+    }
+}
+
+#[test]
+fn bad_arguments_to_every_command_get_a_clear_answer_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let downloads = tempfile::tempdir().unwrap();
+    std::env::set_var(EXPORT_DIR_ENV, downloads.path());
+    let mut window = Window::open(&dir);
+    let draft = |name: &str| {
+        json!({"id": null, "name": name, "source": "custom", "url": "http://127.0.0.1:9/v1",
+            "model": "m", "systemPrompt": null, "prefill": null, "placeholder": null, "params": {},
+            "postProcessing": "none", "bypassStatusCheck": false})
+    };
+    let saved = window
+        .invoke("save_profile", json!({"draft": draft("Kept")}))
+        .unwrap();
+    let profile_id = saved["profile"]["id"].as_str().unwrap().to_string();
+    let chat_file = "{\"user_name\":\"You\",\"character_name\":\"Bot\",\"create_date\":\"2024-01-01@10h00m00s\"}\n\
+                     {\"name\":\"You\",\"is_user\":true,\"mes\":\"kept text\",\"send_date\":\"2024-01-01@10h00m01s\"}";
+    let report = window
+        .invoke(
+            "import_chat_file",
+            json!({"fileName": "kept.jsonl", "text": chat_file}),
+        )
+        .unwrap();
+    let chat_id = report["chats"][0]["id"].as_str().unwrap().to_string();
+    let chat = window
+        .invoke("load_chat", json!({"chatId": chat_id}))
+        .unwrap();
+    let message_id = chat["messages"][0]["id"].as_str().unwrap().to_string();
+
+    // Every argument of every command, given each bad value while the others are plausible.
+    let huge = "x".repeat(10 * 1024 * 1024);
+    let bad: [(&str, Value); 8] = [
+        ("empty", json!("")),
+        ("huge", json!(huge)),
+        (
+            "control and path characters",
+            json!("../../\u{0}\u{7}\u{202e}"),
+        ),
+        ("lone surrogate replaced", json!("\u{fffd}")),
+        ("number", json!(-1)),
+        ("huge number", json!(1e300)),
+        ("list", json!([[[]]])),
+        ("object", json!({"a": {"b": null}})),
+    ];
+    let commands = bound_commands_with_args();
+    assert!(commands.len() >= 30, "{commands:?}");
+    let mut tried = 0;
+    for (command, args) in &commands {
+        if args.is_empty() {
+            continue;
+        }
+        let answer = window.invoke(command, json!({}));
+        assert_clear_answer(
+            &format!("{command} with no arguments"),
+            command,
+            args,
+            &answer,
+        );
+        for arg in args {
+            for (label, value) in &bad {
+                let mut body = serde_json::Map::new();
+                for other in args {
+                    let plausible = if other == "onEvent" {
+                        "__CHANNEL__:1"
+                    } else {
+                        "x"
+                    };
+                    body.insert(other.clone(), json!(plausible));
+                }
+                body.insert(arg.clone(), value.clone());
+                let answer = window.invoke(command, Value::Object(body));
+                assert_clear_answer(
+                    &format!("{command}({arg}: {label})"),
+                    command,
+                    args,
+                    &answer,
+                );
+                tried += 1;
+            }
+        }
+    }
+    assert!(tried >= 300, "only {tried} calls");
+
+    // Oversized values inside well-formed arguments: refused by the core, naming the limit.
+    let cases = [
+        (
+            "save_profile",
+            json!({"draft": draft(&"n".repeat(201))}),
+            "profile name is too long",
+        ),
+        (
+            "set_api_key",
+            json!({"profileId": profile_id, "key": "k".repeat(20_000)}),
+            "API key is too long",
+        ),
+        (
+            "set_api_key",
+            json!({"profileId": profile_id, "key": "sk-one\nsk-two"}),
+            "line break",
+        ),
+        (
+            "rename_chat",
+            json!({"chatId": chat_id, "title": "t".repeat(201)}),
+            "chat title is too long",
+        ),
+        (
+            "search_chats",
+            json!({"query": "q".repeat(501)}),
+            "search is too long",
+        ),
+        (
+            "edit_message",
+            json!({"messageId": message_id, "content": "c".repeat(5 * 1024 * 1024)}),
+            "message is too long",
+        ),
+        (
+            "preview_request",
+            json!({"request": {"profileId": profile_id, "chatId": null, "input": "i".repeat(5 * 1024 * 1024), "model": null}}),
+            "message is too long",
+        ),
+        (
+            "preview_url",
+            json!({"source": "custom", "url": format!("http://127.0.0.1/{}", "u".repeat(3000))}),
+            "URL is too long",
+        ),
+    ];
+    for (command, args, contains) in cases {
+        let error = window.invoke(command, args).unwrap_err();
+        assert_ipc_error(&error, "invalidRequest");
+        assert!(
+            error["message"].as_str().unwrap().contains(contains),
+            "{command}: {error}"
+        );
+    }
+
+    // Nothing was changed, and the window still answers.
+    let profiles = window.invoke("list_profiles", json!({})).unwrap();
+    assert_eq!(profiles.as_array().unwrap().len(), 1, "{profiles}");
+    assert_eq!(profiles[0]["name"], "Kept");
+    assert_eq!(profiles[0]["hasKey"], false);
+    let chats = window.invoke("list_chats", json!({})).unwrap();
+    assert_eq!(chats.as_array().unwrap().len(), 1, "{chats}");
+    let chat = window
+        .invoke("load_chat", json!({"chatId": chat_id}))
+        .unwrap();
+    assert_eq!(chat["messages"][0]["content"], "kept text");
+}

@@ -11,6 +11,8 @@ use std::net::IpAddr;
 
 use url::Url;
 
+use crate::error::quoted;
+
 /// How a source's base URL is normalised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UrlRules {
@@ -19,6 +21,9 @@ pub struct UrlRules {
     /// Endpoint paths people paste by mistake; removed from the end.
     pub strip_suffixes: &'static [&'static str],
 }
+
+/// The longest base URL accepted, in bytes.
+pub const MAX_URL_BYTES: usize = 2048;
 
 /// A normalised base URL and the changes made to reach it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -42,6 +47,12 @@ pub fn normalize(input: &str, rules: &UrlRules) -> Result<NormalizedUrl, String>
     if trimmed.is_empty() {
         return Err("The URL is empty.".to_string());
     }
+    if trimmed.len() > MAX_URL_BYTES {
+        return Err(format!(
+            "The URL is too long ({} characters; at most {MAX_URL_BYTES}).",
+            trimmed.chars().count()
+        ));
+    }
     let with_scheme = if trimmed.contains("://") {
         trimmed.to_string()
     } else {
@@ -58,12 +69,15 @@ pub fn normalize(input: &str, rules: &UrlRules) -> Result<NormalizedUrl, String>
         format!("{scheme}://{trimmed}")
     };
     let mut url = Url::parse(&with_scheme)
-        .map_err(|err| format!("\"{trimmed}\" is not a valid URL ({err})."))?;
+        .map_err(|err| format!("\"{}\" is not a valid URL ({err}).", quoted(trimmed)))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("\"{trimmed}\" is not an http:// or https:// URL."));
+        return Err(format!(
+            "\"{}\" is not an http:// or https:// URL.",
+            quoted(trimmed)
+        ));
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(format!("\"{trimmed}\" has no host name."));
+        return Err(format!("\"{}\" has no host name.", quoted(trimmed)));
     }
     if url.fragment().is_some() {
         url.set_fragment(None);

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -47,6 +47,115 @@ pub const ABORT_GRACE: Duration = Duration::from_secs(3);
 pub const MAX_REPLY_BYTES: usize = 32 * 1024 * 1024;
 /// How often a streaming reply is saved.
 pub const SAVE_INTERVAL: Duration = Duration::from_secs(1);
+
+/// The longest profile name or chat title, in characters.
+pub const MAX_NAME_CHARS: usize = 200;
+/// The longest model id (or list of AI Horde models), in characters.
+pub const MAX_MODEL_CHARS: usize = 4096;
+/// The longest text written in one piece (a message, an edit, a system prompt, a prefill, a
+/// template part), in bytes.
+pub const MAX_TEXT_BYTES: usize = 4 * 1024 * 1024;
+/// The longest API key, in bytes.
+pub const MAX_KEY_BYTES: usize = 16 * 1024;
+/// The longest search query, in characters.
+pub const MAX_QUERY_CHARS: usize = 500;
+/// The most stop strings a profile sends, and the longest one, in characters.
+pub const MAX_STOP_STRINGS: usize = 64;
+/// See [`MAX_STOP_STRINGS`].
+pub const MAX_STOP_CHARS: usize = 1000;
+
+/// Refuses `text` (called `what`) when it has more than `max` characters.
+fn check_chars(what: &str, text: &str, max: usize) -> Result<()> {
+    // Counting stops early: a huge text is not walked to its end.
+    if text.chars().nth(max).is_some() {
+        return Err(Error::new(
+            ErrorKind::InvalidRequest,
+            format!(
+                "The {what} is too long ({} characters; at most {max}).",
+                text.chars().count()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses `text` (called `what`) when it is longer than `max` bytes.
+fn check_bytes(what: &str, text: &str, max: usize) -> Result<()> {
+    if text.len() > max {
+        return Err(Error::new(
+            ErrorKind::InvalidRequest,
+            format!(
+                "The {what} is too long ({}; at most {}).",
+                human_size(text.len()),
+                human_size(max)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn human_size(bytes: usize) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    } else if bytes >= 1024 {
+        format!("{:.1} KB", bytes as f64 / 1024.0)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// What a profile may hold: a name, and nothing of a size no server or person means.
+fn check_profile(profile: &Profile) -> Result<()> {
+    if profile.name.trim().is_empty() {
+        return Err(Error::new(
+            ErrorKind::InvalidRequest,
+            "A profile needs a name.",
+        ));
+    }
+    check_chars("profile name", &profile.name, MAX_NAME_CHARS)?;
+    check_chars(
+        "model id",
+        profile.model.as_deref().unwrap_or(""),
+        MAX_MODEL_CHARS,
+    )?;
+    for (what, text) in [
+        ("system prompt", &profile.system_prompt),
+        ("prefill", &profile.prefill),
+        ("placeholder", &profile.placeholder),
+    ] {
+        check_bytes(what, text.as_deref().unwrap_or(""), MAX_TEXT_BYTES)?;
+    }
+    if profile.params.stop.len() > MAX_STOP_STRINGS {
+        return Err(Error::new(
+            ErrorKind::InvalidRequest,
+            format!(
+                "There are too many stop strings ({}; at most {MAX_STOP_STRINGS}).",
+                profile.params.stop.len()
+            ),
+        ));
+    }
+    for stop in &profile.params.stop {
+        check_chars("stop string", stop, MAX_STOP_CHARS)?;
+    }
+    if let Some(custom) = &profile.instruct.custom {
+        let size = serde_json::to_string(custom).map_or(0, |json| json.len());
+        if size > MAX_TEXT_BYTES {
+            return Err(Error::new(
+                ErrorKind::InvalidRequest,
+                format!(
+                    "The instruct template is too long ({}; at most {}).",
+                    human_size(size),
+                    human_size(MAX_TEXT_BYTES)
+                ),
+            ));
+        }
+    }
+    for (name, value) in &profile.headers {
+        check_chars("header name", name, MAX_NAME_CHARS)?;
+        check_bytes("header value", value, MAX_KEY_BYTES)?;
+    }
+    Ok(())
+}
 
 /// Everything the engine needs to start.
 pub struct EngineConfig {
@@ -274,14 +383,8 @@ impl Engine {
     /// Saves a new profile after normalising its URL; returns it with what the URL
     /// normalisation changed.
     pub async fn add_profile(&self, mut profile: Profile) -> Result<(Profile, Vec<String>)> {
-        let name = profile.name.trim().to_string();
-        if name.is_empty() {
-            return Err(Error::new(
-                ErrorKind::InvalidRequest,
-                "A profile needs a name.",
-            ));
-        }
-        profile.name = name;
+        check_profile(&profile)?;
+        profile.name = profile.name.trim().to_string();
         let normal = normalize(profile.source, &profile.url)?;
         profile.url = normal.url;
         let saved = profile.clone();
@@ -341,6 +444,8 @@ impl Engine {
 
     /// Saves changes to a profile (the URL is normalised again).
     pub async fn update_profile(&self, mut profile: Profile) -> Result<Profile> {
+        check_profile(&profile)?;
+        profile.name = profile.name.trim().to_string();
         profile.url = normalize(profile.source, &profile.url)?.url;
         let saved = profile.clone();
         self.blocking(move |store| store.update_profile(&saved))
@@ -355,7 +460,8 @@ impl Engine {
             .await?
             .ok_or_else(|| {
                 Error::not_configured(format!(
-                    "There is no profile named \"{name_or_id}\". Create it with \"profile add\" or list them with \"profile list\"."
+                    "There is no profile named \"{}\". Create it with \"profile add\" or list them with \"profile list\".",
+                    crate::error::quoted(name_or_id)
                 ))
             })
     }
@@ -391,6 +497,16 @@ impl Engine {
 
     /// Saves the API key of a profile in the keychain.
     pub async fn set_key(&self, name_or_id: &str, key: SecretString) -> Result<Profile> {
+        {
+            let text = key.expose_secret();
+            check_bytes("API key", text, MAX_KEY_BYTES)?;
+            if text.chars().any(char::is_control) {
+                return Err(Error::new(
+                    ErrorKind::InvalidRequest,
+                    "The API key contains a line break or another control character: paste only the key.",
+                ));
+            }
+        }
         let profile = self.profile(name_or_id).await?;
         self.secrets.set(&profile.id, key).await?;
         let id = profile.id.clone();
@@ -643,7 +759,10 @@ impl Engine {
             store.find_chat(&key)?.ok_or_else(|| {
                 Error::new(
                     ErrorKind::InvalidRequest,
-                    format!("There is no chat \"{key}\" (give its id or its title)."),
+                    format!(
+                        "There is no chat \"{}\" (give its id or its title).",
+                        crate::error::quoted(&key)
+                    ),
                 )
             })
         })
@@ -665,6 +784,7 @@ impl Engine {
 
     /// Changes the text of a message.
     pub async fn edit_message(&self, id: &MessageId, content: &str) -> Result<StoredMessage> {
+        check_bytes("message", content, MAX_TEXT_BYTES)?;
         let (id, content) = (id.clone(), content.to_string());
         self.blocking(move |store| store.edit_message(&id, &content))
             .await
@@ -691,6 +811,7 @@ impl Engine {
 
     /// Renames a chat.
     pub async fn rename_chat(&self, id: &ChatId, title: &str) -> Result<()> {
+        check_chars("chat title", title, MAX_NAME_CHARS)?;
         let (id, title) = (id.clone(), title.to_string());
         self.blocking(move |store| store.rename_chat(&id, &title))
             .await
@@ -717,6 +838,7 @@ impl Engine {
 
     /// Chats whose title or messages contain `query`.
     pub async fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
+        check_chars("search", query, MAX_QUERY_CHARS)?;
         let query = query.to_string();
         self.blocking(move |store| store.search(&query, limit))
             .await
@@ -753,6 +875,17 @@ impl Engine {
         &self,
         request: &GenerationRequest,
     ) -> Result<(Resolved, String, Box<dyn provider::Provider>)> {
+        check_bytes("message", &request.input, MAX_TEXT_BYTES)?;
+        check_bytes(
+            "system prompt",
+            request.system_prompt.as_deref().unwrap_or(""),
+            MAX_TEXT_BYTES,
+        )?;
+        check_chars(
+            "model id",
+            request.model.as_deref().unwrap_or(""),
+            MAX_MODEL_CHARS,
+        )?;
         let resolved = self.resolve(&request.connection).await?;
         let model = self.choose_model(&resolved, request.model.clone()).await?;
         let provider = provider::build(resolved.connection.clone(), self.http.clone())?;
@@ -773,7 +906,10 @@ impl Engine {
             .blocking(move |store| {
                 let in_chat = |message: &MessageId| -> Result<(Chat, StoredMessage)> {
                     let message = store.message(message)?.ok_or_else(|| {
-                        Error::not_configured(format!("There is no message with id {message}."))
+                        Error::not_configured(format!(
+                            "There is no message with id {}.",
+                            crate::error::quoted(message.as_str())
+                        ))
                     })?;
                     let chat = store.chat(&message.chat_id)?.ok_or_else(|| {
                         Error::not_configured(format!(
@@ -793,7 +929,10 @@ impl Engine {
                     Action::Send => {
                         let chat = match chat_id {
                             Some(id) => store.chat(&id)?.ok_or_else(|| {
-                                Error::not_configured(format!("There is no chat with id {id}."))
+                                Error::not_configured(format!(
+                                    "There is no chat with id {}.",
+                                    crate::error::quoted(id.as_str())
+                                ))
                             })?,
                             None => store.create_chat(
                                 &title_for(&input),

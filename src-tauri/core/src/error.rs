@@ -111,12 +111,31 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Longest server text kept in [`Error::detail`].
 pub const DETAIL_LIMIT: usize = 2048;
 
+/// Longest message kept: a message that would grow past it (echoing a huge input, say) is cut.
+pub const MESSAGE_LIMIT: usize = 2048;
+
+/// Longest piece of a person's input quoted back in a message, in characters.
+const QUOTE_CHARS: usize = 80;
+
+/// `text` as quoted back in a message: at most 80 characters, "…" when cut.
+pub fn quoted(text: &str) -> String {
+    match text.char_indices().nth(QUOTE_CHARS) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
 impl Error {
     /// A new error of `kind` with `message`.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        let message = message.into();
         Error {
             kind,
-            message: message.into(),
+            message: if message.len() > MESSAGE_LIMIT {
+                truncate(&message, MESSAGE_LIMIT)
+            } else {
+                message
+            },
             provider: None,
             status: None,
             retry_after_ms: None,

@@ -324,6 +324,23 @@ fn error_chain(err: &reqwest::Error) -> String {
     text
 }
 
+/// Adds a header that carries a key, marked sensitive so that no debug output or log of the
+/// request shows it (`bearer_auth` does the same for `Authorization`).
+pub(crate) fn key_header(
+    builder: reqwest::RequestBuilder,
+    name: &'static str,
+    key: &str,
+) -> reqwest::RequestBuilder {
+    match reqwest::header::HeaderValue::from_str(key) {
+        Ok(mut value) => {
+            value.set_sensitive(true);
+            builder.header(name, value)
+        }
+        // Not a valid header value: the request fails to build, with reqwest's error.
+        Err(_) => builder.header(name, key),
+    }
+}
+
 /// A short reason for a transport failure, e.g. "could not connect (connection refused)".
 fn transport_reason(err: &reqwest::Error) -> String {
     let chain = error_chain(err).to_lowercase();

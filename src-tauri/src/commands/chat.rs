@@ -297,8 +297,12 @@ pub fn cancel_generation(shell: State<'_, Shell>, generation_id: String) -> bool
 #[tauri::command]
 #[specta::specta]
 pub fn open_external(url: String) -> Result<(), IpcError> {
-    let parsed =
-        url::Url::parse(url.trim()).map_err(|_| invalid(format!("\"{url}\" is not a link.")))?;
+    let parsed = url::Url::parse(url.trim()).map_err(|_| {
+        invalid(format!(
+            "\"{}\" is not a link.",
+            switchboard_core::error::quoted(&url)
+        ))
+    })?;
     if !matches!(parsed.scheme(), "http" | "https" | "mailto") {
         return Err(invalid(format!(
             "Links of the kind \"{}:\" are not opened.",

@@ -156,7 +156,8 @@ impl Shell {
         if let Ok(same_name) = engine.profile(&name).await {
             if draft.id.as_deref() != Some(same_name.id.as_str()) {
                 return Err(invalid(format!(
-                    "A profile named \"{name}\" already exists. Choose another name."
+                    "A profile named \"{}\" already exists. Choose another name.",
+                    switchboard_core::error::quoted(&name)
                 )));
             }
         }

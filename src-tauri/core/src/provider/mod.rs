@@ -596,7 +596,8 @@ impl FromStr for ProviderKind {
             .map(|source| source.kind)
             .ok_or_else(|| {
                 Error::not_configured(format!(
-                    "Unknown source \"{text}\". Sources: {}.",
+                    "Unknown source \"{}\". Sources: {}.",
+                    crate::error::quoted(text),
                     ProviderKind::all_ids()
                 ))
             })

@@ -96,7 +96,7 @@ impl Inner {
             builder = builder.header(name.as_str(), value.as_str());
         }
         if let Some(key) = &self.conn.key {
-            builder = builder.header("x-api-key", key.expose_secret());
+            builder = crate::http::key_header(builder, "x-api-key", key.expose_secret());
         }
         builder
     }

@@ -95,7 +95,7 @@ impl Inner {
         for (name, value) in &self.conn.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
-        builder.header("apikey", self.key())
+        crate::http::key_header(builder, "apikey", self.key())
     }
 
     async fn send(

@@ -127,7 +127,7 @@ impl Inner {
         if let Some(key) = self.key() {
             builder = builder.bearer_auth(key);
             if self.flavor.auth == AuthStyle::BearerAndApiKeyHeader {
-                builder = builder.header("x-api-key", key);
+                builder = crate::http::key_header(builder, "x-api-key", key);
             }
         }
         builder
