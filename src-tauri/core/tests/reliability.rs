@@ -549,3 +549,81 @@ async fn https_to_a_plain_http_server_says_what_is_wrong() {
     );
     assert!(server.requests().is_empty());
 }
+
+/// What each streaming family's request for a reply looks like to `endless_server`, and the base
+/// URL its profile would have.
+const STREAMING_FAMILIES: [(ProviderKind, &str); 4] = [
+    (ProviderKind::Custom, "/v1"),
+    (ProviderKind::Claude, "/v1"),
+    (ProviderKind::KoboldCpp, ""),
+    (ProviderKind::NovelAi, ""),
+];
+
+/// One event that never ends is refused at the event cap by every family that streams.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_line_without_end_is_refused_in_every_streaming_family() {
+    let port = endless_server(SSE_HEAD, |i| {
+        Some(if i == 0 {
+            b"data: {\"token\":\"start".to_vec()
+        } else {
+            vec![b'y'; 256 * 1024]
+        })
+    });
+    for (kind, path) in STREAMING_FAMILIES {
+        let base = format!("http://127.0.0.1:{port}{path}");
+        let provider = common::provider(kind, "cap", &base, Some("k"), Duration::from_secs(5));
+        let outcome = common::collect(provider.as_ref(), any_family_request()).await;
+        let error = outcome
+            .error
+            .unwrap_or_else(|| panic!("{kind:?}: no error"));
+        assert_eq!(error.kind, ErrorKind::Protocol, "{kind:?}: {error:?}");
+        assert!(
+            error.message.contains("grew past 16 MB"),
+            "{kind:?}: {}",
+            error.message
+        );
+    }
+}
+
+/// A 200 answer of the wrong kind (a captive portal's page) is a protocol error in every family,
+/// with the page's start as the detail.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_of_the_wrong_kind_is_refused_by_every_family() {
+    let port = endless_server(
+        "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 47\r\nconnection: close\r\n\r\n<html><title>Wi-Fi login</title>Sign in</html>\n",
+        |_| None,
+    );
+    for (kind, path) in [
+        (ProviderKind::Custom, "/v1"),
+        (ProviderKind::Claude, "/v1"),
+        (ProviderKind::KoboldCpp, ""),
+        (ProviderKind::Kobold, ""),
+        (ProviderKind::Horde, "/api/v2"),
+        (ProviderKind::NovelAi, ""),
+    ] {
+        let base = format!("http://127.0.0.1:{port}{path}");
+        let provider = common::provider(kind, "portal", &base, Some("k"), Duration::from_secs(5));
+        for stream in [true, false] {
+            let mut request = any_family_request();
+            request.stream = stream;
+            let outcome = common::collect(provider.as_ref(), request).await;
+            let error = outcome
+                .error
+                .unwrap_or_else(|| panic!("{kind:?}: taken for a reply: {:?}", outcome.text));
+            assert_eq!(
+                error.kind,
+                ErrorKind::Protocol,
+                "{kind:?} {stream}: {error:?}"
+            );
+            assert!(
+                error
+                    .detail
+                    .as_deref()
+                    .unwrap_or("")
+                    .contains("Wi-Fi login"),
+                "{kind:?} {stream}: {error:?}"
+            );
+            assert!(outcome.text.is_empty(), "{kind:?}");
+        }
+    }
+}

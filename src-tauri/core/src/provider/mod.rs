@@ -742,6 +742,11 @@ pub(crate) async fn error_from_response(
     target.http_error(status, &headers, kind, &message)
 }
 
+/// The start of an answer's body, as the detail of an error about it.
+pub(crate) fn body_start(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).into_owned()
+}
+
 /// The error for a body that could not be read to its end (`mid_reply`: text already arrived
 /// and is kept).
 pub(crate) fn body_error(target: &Target, err: BodyError, mid_reply: bool) -> Error {

@@ -265,7 +265,7 @@ impl Provider for Anthropic {
                     MessageOutcome::Malformed => {
                         yield Err(target
                             .protocol_error("the reply was not a message")
-                            .with_detail(String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).into_owned()));
+                            .with_detail(super::body_start(&bytes)));
                     }
                 }
                 return;

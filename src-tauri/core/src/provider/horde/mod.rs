@@ -144,6 +144,7 @@ impl Inner {
         wire::parse_models(&body).ok_or_else(|| {
             self.target(&url)
                 .protocol_error("it did not return a model list; is this the AI Horde API?")
+                .with_detail(super::body_start(&body))
         })
     }
 
@@ -157,7 +158,11 @@ impl Inner {
             }
         }
         let body = self.get_json("/workers?type=text").await?;
-        let limits = wire::limits(&body, models);
+        let limits = wire::limits(&body, models).map_err(|_| {
+            self.target(&self.url("/workers?type=text"))
+                .protocol_error("it did not return a worker list; is this the AI Horde API?")
+                .with_detail(super::body_start(&body))
+        })?;
         if let Ok(mut guard) = self.limits.lock() {
             *guard = Some((models.to_vec(), limits));
         }
@@ -354,7 +359,7 @@ impl Provider for Horde {
                 let Some(status) = wire::parse_status(&bytes) else {
                     yield Err(status_target
                         .protocol_error("the request's status was not readable")
-                        .with_detail(String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).into_owned()));
+                        .with_detail(super::body_start(&bytes)));
                     return;
                 };
                 if status.faulted {

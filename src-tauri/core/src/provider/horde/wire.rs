@@ -46,10 +46,11 @@ fn yes() -> bool {
 }
 
 /// The smallest limits over the online workers that serve any of `models` (all workers when
-/// `models` is empty); `None` when no worker serves them.
-pub fn limits(workers_body: &[u8], models: &[String]) -> Option<Limits> {
-    let workers: Vec<Worker> = serde_json::from_slice(workers_body).ok()?;
-    workers
+/// `models` is empty); `Ok(None)` when no worker serves them, `Err` when the body is not a
+/// worker list.
+pub fn limits(workers_body: &[u8], models: &[String]) -> Result<Option<Limits>, serde_json::Error> {
+    let workers: Vec<Worker> = serde_json::from_slice(workers_body)?;
+    Ok(workers
         .iter()
         .filter(|w| w.online)
         .filter(|w| models.is_empty() || w.models.iter().any(|m| models.contains(m)))
@@ -65,7 +66,7 @@ pub fn limits(workers_body: &[u8], models: &[String]) -> Option<Limits> {
                     max_length: l.max_length.min(length),
                 },
             })
-        })
+        }))
 }
 
 #[derive(Deserialize)]
@@ -247,14 +248,15 @@ mod tests {
         ]"#;
         let m1 = vec!["m1".to_string()];
         assert_eq!(
-            limits(workers, &m1),
+            limits(workers, &m1).unwrap(),
             Some(Limits {
                 max_context_length: 4096,
                 max_length: 256
             })
         );
-        assert_eq!(limits(workers, &["m9".to_string()]), None);
-        assert_eq!(limits(workers, &[]).unwrap().max_length, 64);
+        assert_eq!(limits(workers, &["m9".to_string()]).unwrap(), None);
+        assert_eq!(limits(workers, &[]).unwrap().unwrap().max_length, 64);
+        assert!(limits(b"<html>Wi-Fi login</html>", &[]).is_err());
     }
 
     #[test]

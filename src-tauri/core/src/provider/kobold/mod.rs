@@ -343,7 +343,7 @@ impl Provider for Kobold {
                 None => {
                     yield Err(target
                         .protocol_error("the answer had no generated text")
-                        .with_detail(String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).into_owned()));
+                        .with_detail(super::body_start(&bytes)));
                 }
             }
         })

@@ -246,7 +246,7 @@ impl Provider for NovelAi {
                 None => {
                     yield Err(target
                         .protocol_error("the answer had no output")
-                        .with_detail(String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).into_owned()));
+                        .with_detail(super::body_start(&bytes)));
                 }
             }
         })

@@ -478,7 +478,7 @@ impl Provider for OpenAiCompat {
                     CompletionOutcome::Malformed => {
                         yield Err(target
                             .protocol_error("the reply was not a chat completion")
-                            .with_detail(String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).into_owned()));
+                            .with_detail(super::body_start(&bytes)));
                     }
                 }
                 return;
