@@ -29,6 +29,7 @@
 //! `server.rs` (the server, recording and the `/__fake` control routes).
 
 mod anthropic;
+mod flood;
 mod horde;
 mod json;
 mod kobold;
@@ -359,7 +360,25 @@ pub struct FakeOptions {
     /// `{"detail":"Invalid host header"}`, as text-generation-webui's `validate_host_header`
     /// answers. The other dialects and families ignore it.
     pub listen: bool,
+    /// A benchmark stream instead of the scenario's reply to every chat request
+    /// ([`Family::OpenAi`] only); `None` by default.
+    pub flood: Option<Flood>,
 }
+
+/// A benchmark stream: `chunks` content deltas (`"t1 "`, `"t2 "`, …, see [`flood_piece`]) in
+/// llama.cpp's chunk shape, as fast as the connection takes them (`rate` 0) or at `rate` deltas
+/// per second; with `stamp`, each delta carries the time it was sent, `"t7«1764252000123.456» "`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Flood {
+    /// How many content deltas.
+    pub chunks: usize,
+    /// Deltas per second; 0 for as fast as possible.
+    pub rate: u32,
+    /// Whether each delta carries its send time.
+    pub stamp: bool,
+}
+
+pub use flood::flood_piece;
 
 impl Default for FakeOptions {
     fn default() -> FakeOptions {
@@ -375,6 +394,7 @@ impl Default for FakeOptions {
             kobold: KoboldServer::KoboldCpp,
             context_length: DEFAULT_CONTEXT_LENGTH,
             listen: false,
+            flood: None,
         }
     }
 }

@@ -59,6 +59,16 @@ struct Args {
     /// `--listen` (without it, a host other than `localhost`/`127.0.0.1` gets 400).
     #[arg(long)]
     listen: bool,
+    /// Answer every chat request with a benchmark stream of this many small deltas (`openai`
+    /// family; 0: off).
+    #[arg(long, default_value_t = 0)]
+    flood_chunks: usize,
+    /// Deltas per second of the benchmark stream (0: as fast as the connection takes them).
+    #[arg(long, default_value_t = 0)]
+    flood_rate: u32,
+    /// Put the time each benchmark delta was sent into it (`t7«<ms since the epoch>» `).
+    #[arg(long)]
+    flood_stamp: bool,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -75,6 +85,11 @@ async fn main() -> ExitCode {
         kobold: args.kobold_server,
         context_length: args.context_length,
         listen: args.listen,
+        flood: (args.flood_chunks > 0).then_some(switchboard_fakes::Flood {
+            chunks: args.flood_chunks,
+            rate: args.flood_rate,
+            stamp: args.flood_stamp,
+        }),
         ..FakeOptions::default()
     };
     if !args.models.is_empty() {

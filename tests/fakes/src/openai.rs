@@ -161,6 +161,9 @@ fn answer(opts: &FakeOptions, scenario: Scenario, reply: &str, req: &RecordedReq
     if scenario == Scenario::Unauthorized || !route_authorized(opts, route, req) {
         return unauthorized(dialect);
     }
+    if let (Some(flood), Route::Chat) = (opts.flood, route) {
+        return crate::flood::reply(flood);
+    }
     match (scenario, route) {
         (Scenario::StallBeforeHeaders, _) => Reply::never(),
         (Scenario::ServerErrorHtml, _) => {

@@ -30,6 +30,9 @@ pub(crate) enum Frame {
     Data(Bytes),
     /// Wait before the next frame (lets the previous frames reach the socket as separate reads).
     Pause(Duration),
+    /// Bytes written as their own HTTP chunk, [`STAMP`] in them replaced by the time they are
+    /// sent (milliseconds since the Unix epoch, to the microsecond).
+    Stamped(Bytes),
     /// Abort the connection mid-body: the chunked body never terminates.
     Abort,
     /// Send nothing more and keep the connection open until the server stops.
@@ -160,6 +163,18 @@ impl Reply {
     }
 }
 
+/// Where a [`Frame::Stamped`] frame gets its send time.
+pub(crate) const STAMP: &str = "@@SENT@@";
+
+/// The frame's bytes with the send time put in.
+fn stamped(bytes: &Bytes) -> Bytes {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let ms = format!("{:.3}", now.as_secs_f64() * 1000.0);
+    Bytes::from(String::from_utf8_lossy(bytes).replace(STAMP, &ms))
+}
+
 /// Plays the frames: data is yielded, pauses are slept, `Abort` yields an error (hyper then drops
 /// the connection) and `Hang` never completes.
 fn frame_stream(frames: Vec<Frame>) -> impl futures::Stream<Item = Result<Bytes, io::Error>> {
@@ -167,6 +182,7 @@ fn frame_stream(frames: Vec<Frame>) -> impl futures::Stream<Item = Result<Bytes,
         loop {
             match frames.next()? {
                 Frame::Data(bytes) => return Some((Ok(bytes), frames)),
+                Frame::Stamped(bytes) => return Some((Ok(stamped(&bytes)), frames)),
                 Frame::Pause(delay) => tokio::time::sleep(delay).await,
                 Frame::Abort => {
                     let error = io::Error::new(io::ErrorKind::ConnectionAborted, "fake: truncated");
@@ -217,6 +233,7 @@ fn stoppable_stream(
             }
             match frames.next()? {
                 Frame::Data(bytes) => return Some((Ok(bytes), (frames, stop, tail))),
+                Frame::Stamped(bytes) => return Some((Ok(stamped(&bytes)), (frames, stop, tail))),
                 Frame::Pause(delay) => {
                     tokio::select! {
                         _ = tokio::time::sleep(delay) => {}

@@ -426,3 +426,65 @@ async fn the_reply_text_can_be_replaced_and_mounts_restrict_the_routes() {
     assert_eq!(get(&server, "/models").await.status(), 404);
     assert_eq!(get(&server, "/v1/models").await.status(), 200);
 }
+
+/// The benchmark stream: every delta in order, in llama.cpp's chunk shape, each stamped with a
+/// send time that grows and is close to now; at a set rate it takes about as long as it should.
+#[tokio::test]
+async fn the_flood_streams_its_deltas_stamped_and_paced() {
+    let flood = switchboard_fakes::Flood {
+        chunks: 600,
+        rate: 3000,
+        stamp: true,
+    };
+    let server = FakeServer::start(FakeOptions {
+        flood: Some(flood),
+        ..FakeOptions::default()
+    })
+    .await
+    .unwrap();
+    let started = std::time::Instant::now();
+    let now_ms = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs_f64()
+            * 1000.0
+    };
+    let before = now_ms();
+    let response = client()
+        .post(format!("{}/v1/chat/completions", server.base_url()))
+        .body(r#"{"model":"m","messages":[],"stream":true}"#)
+        .send()
+        .await
+        .unwrap();
+    let body = read(response).await.text();
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(150),
+        "{took:?} for 600 deltas at 3,000/s"
+    );
+    let mut stamps = Vec::new();
+    let mut n = 0;
+    for line in body.lines().filter_map(|l| l.strip_prefix("data: ")) {
+        if line == "[DONE]" {
+            continue;
+        }
+        let chunk: Value = serde_json::from_str(line).unwrap();
+        if let Some(content) = chunk["choices"][0]["delta"]["content"].as_str() {
+            n += 1;
+            let (name, rest) = content.split_once('«').unwrap();
+            assert_eq!(name, format!("t{n}"));
+            let stamp: f64 = rest.trim_end_matches("» ").parse().unwrap();
+            stamps.push(stamp);
+        }
+    }
+    assert_eq!(n, 600);
+    assert!(body.ends_with("data: [DONE]\n\n"));
+    assert!(stamps.windows(2).all(|w| w[0] <= w[1]), "stamps go back");
+    assert!(stamps[0] >= before - 1.0 && stamps[599] <= now_ms() + 1.0);
+    assert!(
+        stamps[599] - stamps[0] >= 150.0,
+        "not paced: {}",
+        stamps[599] - stamps[0]
+    );
+}

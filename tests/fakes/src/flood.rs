@@ -1,0 +1,64 @@
+//! The benchmark stream ([`Flood`]): many small OpenAI-style content deltas, as fast as the
+//! connection takes them or at a set rate, optionally each with the time it was sent.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::reply::{Frame, Reply, STAMP};
+use crate::Flood;
+
+/// One `chat.completion.chunk` event (llama.cpp's shape) carrying `content`.
+fn chunk(content: &str, finish: Option<&str>) -> String {
+    let delta = if finish.is_some() {
+        "{}".to_string()
+    } else {
+        format!("{{\"content\":{}}}", serde_json::Value::from(content))
+    };
+    let finish = finish.map_or("null".to_string(), |f| format!("\"{f}\""));
+    format!(
+        "data: {{\"id\":\"chatcmpl-flood\",\"object\":\"chat.completion.chunk\",\"created\":0,\"model\":\"fake-model-1\",\"choices\":[{{\"index\":0,\"delta\":{delta},\"finish_reason\":{finish}}}]}}\n\n"
+    )
+}
+
+/// The text of delta `i` (from 1): `"t<i> "`, or `"t<i>«<sent ms>» "` when stamped.
+pub fn flood_piece(i: usize, stamp: bool) -> String {
+    if stamp {
+        format!("t{i}«{STAMP}» ")
+    } else {
+        format!("t{i} ")
+    }
+}
+
+/// The streamed answer to a chat request under [`Flood`].
+pub(crate) fn reply(flood: Flood) -> Reply {
+    let mut frames = Vec::with_capacity(flood.chunks + flood.chunks / 8 + 4);
+    frames.push(Frame::Data(Bytes::from(
+        "data: {\"id\":\"chatcmpl-flood\",\"object\":\"chat.completion.chunk\",\"created\":0,\"model\":\"fake-model-1\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":null},\"finish_reason\":null}]}\n\n",
+    )));
+    // At a set rate, pauses come every `batch` deltas (timers are not finer than a millisecond).
+    let batch = if flood.rate == 0 {
+        0
+    } else {
+        (flood.rate as usize / 200).max(1)
+    };
+    let pause = if flood.rate == 0 {
+        Duration::ZERO
+    } else {
+        Duration::from_secs_f64(batch as f64 / f64::from(flood.rate))
+    };
+    for i in 1..=flood.chunks {
+        let bytes = Bytes::from(chunk(&flood_piece(i, flood.stamp), None));
+        frames.push(if flood.stamp {
+            Frame::Stamped(bytes)
+        } else {
+            Frame::Data(bytes)
+        });
+        if batch > 0 && i % batch == 0 {
+            frames.push(Frame::Pause(pause));
+        }
+    }
+    frames.push(Frame::Data(Bytes::from(chunk("", Some("stop")))));
+    frames.push(Frame::Data(Bytes::from_static(b"data: [DONE]\n\n")));
+    Reply::stream("text/event-stream", frames)
+}
