@@ -9,9 +9,9 @@ use switchboard_core::store::StoredMessage;
 use switchboard_core::transfer::{
     json, markdown, minute_utc, read_file, restored_profile, sillytavern, FileContents,
 };
-use switchboard_core::{Engine, Error, ErrorKind};
+use switchboard_core::{Engine, Error};
 
-use super::{print_json, CliResult, Failure};
+use super::{print_json, refused, short_path, CliResult, Failure};
 
 /// How many hits `chats search` prints at most.
 const SEARCH_LIMIT: usize = 50;
@@ -23,6 +23,7 @@ pub enum ChatsCommand {
     /// Print a chat's messages with their other versions (swipes). CHAT is an id or a title.
     Show {
         /// The chat's id or title.
+        #[arg(value_parser = super::non_empty())]
         chat: String,
     },
     /// Import SillyTavern chat files (.jsonl), Switchboard chat exports and backups (.json);
@@ -35,6 +36,7 @@ pub enum ChatsCommand {
     /// Export a chat to standard output (or --output FILE).
     Export {
         /// The chat's id or title.
+        #[arg(value_parser = super::non_empty())]
         chat: String,
         /// sillytavern (JSONL SillyTavern imports), markdown, or json (Switchboard's own).
         #[arg(long, value_enum, default_value_t = Format::Sillytavern)]
@@ -53,6 +55,7 @@ pub enum ChatsCommand {
     /// Find chats whose title or messages contain TEXT.
     Search {
         /// The text to look for (any part of a word; case does not matter).
+        #[arg(value_parser = super::non_empty())]
         text: String,
     },
 }
@@ -100,7 +103,7 @@ pub async fn run(engine: &Engine, command: ChatsCommand, json_out: bool) -> CliR
             Ok(0)
         }
         ChatsCommand::Show { chat } => {
-            let chat = engine.find_chat(&chat).await?;
+            let chat = engine.find_chat(&chat).await.map_err(refused)?;
             let messages = engine.messages(&chat.id).await?;
             let mut shown = Vec::with_capacity(messages.len());
             for message in messages {
@@ -149,7 +152,7 @@ pub async fn run(engine: &Engine, command: ChatsCommand, json_out: bool) -> CliR
             format,
             output,
         } => {
-            let chat = engine.find_chat(&chat).await?;
+            let chat = engine.find_chat(&chat).await.map_err(refused)?;
             let archive = engine.archive(&chat.id).await?;
             let text = match format {
                 Format::Sillytavern => sillytavern::write(&archive),
@@ -181,7 +184,12 @@ pub async fn run(engine: &Engine, command: ChatsCommand, json_out: bool) -> CliR
             Ok(0)
         }
         ChatsCommand::Search { text } => {
-            let hits = engine.search(&text, SEARCH_LIMIT).await?;
+            if text.trim().is_empty() {
+                return Err(Failure::Usage(
+                    "the search text is blank: give a word or part of one.".into(),
+                ));
+            }
+            let hits = engine.search(&text, SEARCH_LIMIT).await.map_err(refused)?;
             if json_out {
                 print_json(&hits);
             } else if hits.is_empty() {
@@ -258,7 +266,7 @@ async fn import(engine: &Engine, paths: &[PathBuf]) -> CliResult<u8> {
         let (path, in_folder) = match file {
             Ok(found) => found,
             Err((path, why)) => {
-                errln!("Skipped {}: {why}.", path.display());
+                errln!("Skipped {}: {why}.", short_path(&path));
                 failed += 1;
                 continue;
             }
@@ -310,19 +318,16 @@ async fn import(engine: &Engine, paths: &[PathBuf]) -> CliResult<u8> {
             }
             // A folder's other JSON files (settings and the like) are not chats.
             Err(_) if in_folder && is_plain_json(&path) => {
-                errln!("Skipped {}: not a chat file.", path.display());
+                errln!("Skipped {}: not a chat file.", short_path(&path));
             }
             Err(why) => {
-                errln!("Could not import {}: {why}", path.display());
+                errln!("Could not import {}: {why}", short_path(&path));
                 failed += 1;
             }
         }
     }
     if chats == 0 && failed > 0 {
-        return Err(Failure::Core(Error::new(
-            ErrorKind::InvalidRequest,
-            "Nothing was imported.",
-        )));
+        return Err(Failure::Usage("Nothing was imported.".into()));
     }
     Ok(if failed > 0 { 1 } else { 0 })
 }
@@ -333,14 +338,22 @@ fn is_plain_json(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("json"))
 }
 
+/// Writes `text` to the file `path` (a path that cannot be opened for writing is a usage
+/// mistake; a write that fails half-way is a storage failure), else to standard output.
 fn write_out(path: Option<&Path>, text: &str) -> CliResult {
+    use std::io::Write as _;
     match path {
-        Some(path) => std::fs::write(path, text).map_err(|err| {
-            Failure::Core(Error::storage(format!(
-                "Could not write {}: {err}.",
-                path.display()
-            )))
-        }),
+        Some(path) => {
+            let mut file = std::fs::File::create(path).map_err(|err| {
+                Failure::Usage(format!("Could not write {}: {err}.", short_path(path)))
+            })?;
+            file.write_all(text.as_bytes()).map_err(|err| {
+                Failure::Core(Error::storage(format!(
+                    "Could not write {}: {err}.",
+                    short_path(path)
+                )))
+            })
+        }
         None => {
             outln!("{text}");
             Ok(())

@@ -1,7 +1,8 @@
 //! `switchboard-cli`: Switchboard from a terminal, over the same core, data directory and
 //! keychain as the desktop app.
 //!
-//! Exit codes: 0 ok, 1 storage or internal failure, 2 usage, 3 not configured (or no keychain),
+//! Exit codes: 0 ok, 1 storage or internal failure, 2 usage (a bad argument or input file,
+//! including one the core refuses before anything is sent), 3 not configured (or no keychain),
 //! 4 auth, 5 network, 6 provider error, 130 cancelled. Errors go to stderr in plain sentences;
 //! `--json` makes standard output machine-readable.
 
@@ -12,9 +13,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use switchboard_core::endpoint::is_unencrypted_remote;
-use switchboard_core::engine::{ProfileSummary, TestReport};
+use switchboard_core::engine::{ProfileSummary, TestReport, MAX_KEY_BYTES, MAX_MODEL_CHARS};
+use switchboard_core::error::quoted;
 use switchboard_core::http::HttpConfig;
 use switchboard_core::model::{ChatEvent, ChatMessage};
 use switchboard_core::prompt::instruct::TemplateKind;
@@ -69,7 +71,9 @@ struct Cli {
         global = true,
         env = "SWITCHBOARD_IDLE_TIMEOUT",
         value_name = "SECS",
-        default_value_t = 180
+        default_value_t = 180,
+        allow_negative_numbers = true,
+        value_parser = clap::builder::RangedI64ValueParser::<u64>::new().range(0..)
     )]
     idle_timeout: u64,
     #[command(subcommand)]
@@ -107,7 +111,13 @@ enum Command {
 #[derive(Args)]
 struct DetectArgs {
     /// Probe these loopback ports instead of the usual ones (for testing or unusual setups).
-    #[arg(long, value_delimiter = ',', value_name = "PORT,...")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "PORT,...",
+        allow_negative_numbers = true,
+        value_parser = clap::value_parser!(u16).range(1..)
+    )]
     ports: Vec<u16>,
     /// Save a profile for each server found (with its first model).
     #[arg(long)]
@@ -126,7 +136,7 @@ struct PromptArgs {
     #[arg(long, default_value = "")]
     user_name: String,
     /// The user message strict mode inserts.
-    #[arg(long, default_value = switchboard_core::prompt::DEFAULT_PLACEHOLDER)]
+    #[arg(long, default_value = switchboard_core::prompt::DEFAULT_PLACEHOLDER, value_parser = non_empty())]
     placeholder: String,
 }
 
@@ -139,11 +149,13 @@ enum ProfileCommand {
     /// Show one profile (never its key).
     Show {
         /// Profile name.
+        #[arg(value_parser = non_empty())]
         name: String,
     },
     /// Delete a profile and its key.
     Rm {
         /// Profile name.
+        #[arg(value_parser = non_empty())]
         name: String,
     },
     /// Make profiles from SillyTavern's connection settings (its settings.json): sources,
@@ -163,15 +175,16 @@ enum ProfileCommand {
 #[derive(Args)]
 struct ProfileAddArgs {
     /// Profile name.
+    #[arg(value_parser = non_empty())]
     name: String,
     /// Source id (see `providers`).
-    #[arg(long)]
+    #[arg(long, value_parser = non_empty())]
     source: String,
     /// Base URL (default: the source's).
-    #[arg(long)]
+    #[arg(long, value_parser = non_empty())]
     url: Option<String>,
     /// Model id.
-    #[arg(long)]
+    #[arg(long, value_parser = non_empty())]
     model: Option<String>,
     /// Skip the status check when connecting (servers without a model list).
     #[arg(long)]
@@ -180,17 +193,17 @@ struct ProfileAddArgs {
     #[arg(long, value_name = "MODE", default_value = "none")]
     post_processing: PostProcessing,
     /// System prompt sent first in every chat.
-    #[arg(long)]
+    #[arg(long, value_parser = non_empty())]
     system: Option<String>,
     /// Text every reply starts with, continued by the model (Claude's assistant prefill).
-    #[arg(long)]
+    #[arg(long, value_parser = non_empty())]
     prefill: Option<String>,
     /// The user message strict post-processing inserts (default "[Start a new chat]").
-    #[arg(long)]
+    #[arg(long, value_parser = non_empty())]
     placeholder: Option<String>,
     /// Extra request header, `Name: value` (repeatable).
-    #[arg(long = "header", value_name = "NAME: VALUE")]
-    headers: Vec<String>,
+    #[arg(long = "header", value_name = "NAME: VALUE", value_parser = parse_header)]
+    headers: Vec<(String, String)>,
     /// For sources that serve both: chat (messages) or text (one prompt string).
     #[arg(long, value_name = "chat|text", value_parser = parse_api)]
     api: Option<ApiType>,
@@ -199,7 +212,7 @@ struct ProfileAddArgs {
     template: Option<TemplateKind>,
     /// Context size in tokens for text completion (default: what the server reports, else
     /// 4096); the oldest messages that do not fit are left out.
-    #[arg(long, value_name = "TOKENS")]
+    #[arg(long, value_name = "TOKENS", allow_negative_numbers = true, value_parser = tokens())]
     context_size: Option<u32>,
     #[command(flatten)]
     samplers: SamplerArgs,
@@ -209,40 +222,40 @@ struct ProfileAddArgs {
 #[derive(Args)]
 struct SamplerArgs {
     /// Longest reply in tokens.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = tokens())]
     max_tokens: Option<u32>,
     /// Sampling temperature.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_sampler)]
     temperature: Option<f32>,
     /// Nucleus sampling.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_fraction)]
     top_p: Option<f32>,
     /// Top-k sampling.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     top_k: Option<u32>,
     /// Min-p sampling.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_fraction)]
     min_p: Option<f32>,
     /// Repetition penalty (local backends).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_sampler)]
     repetition_penalty: Option<f32>,
     /// Tokens the repetition penalty looks back over.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     repetition_penalty_range: Option<u32>,
     /// Typical sampling.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_fraction)]
     typical_p: Option<f32>,
     /// Tail-free sampling.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_fraction)]
     tfs: Option<f32>,
     /// Top-a sampling.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_fraction)]
     top_a: Option<f32>,
     /// Sampling seed.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     seed: Option<u32>,
     /// Stop string (repeatable).
-    #[arg(long = "stop", value_name = "TEXT")]
+    #[arg(long = "stop", value_name = "TEXT", value_parser = non_empty())]
     stop: Vec<String>,
 }
 
@@ -292,16 +305,98 @@ fn parse_template(text: &str) -> std::result::Result<TemplateKind, String> {
         })
 }
 
+/// A text argument that may not be empty (clap: "a value is required for …").
+fn non_empty() -> clap::builder::NonEmptyStringValueParser {
+    clap::builder::NonEmptyStringValueParser::new()
+}
+
+/// A count of tokens: 1 or more.
+fn tokens() -> clap::builder::RangedI64ValueParser<u32> {
+    clap::builder::RangedI64ValueParser::new().range(1..=i64::from(u32::MAX))
+}
+
+/// A sampler setting: a finite number, zero or more (no source takes a negative one, and
+/// NaN or infinity cannot be sent as JSON).
+fn parse_sampler(text: &str) -> std::result::Result<f32, String> {
+    let value: f32 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("\"{}\" is not a number", quoted(text)))?;
+    if value.is_nan() {
+        return Err(format!("\"{}\" is not a number", quoted(text)));
+    }
+    if value.is_infinite() {
+        return Err(format!("\"{}\" is too large", quoted(text)));
+    }
+    if value < 0.0 {
+        return Err(format!("{value} is negative; give zero or more"));
+    }
+    // `-0` is zero.
+    Ok(if value == 0.0 { 0.0 } else { value })
+}
+
+/// A sampler setting that is a probability: from 0 to 1.
+fn parse_fraction(text: &str) -> std::result::Result<f32, String> {
+    let value = parse_sampler(text)?;
+    if value > 1.0 {
+        return Err(format!("{value} is more than 1; give a number from 0 to 1"));
+    }
+    Ok(value)
+}
+
+/// `--header "Name: value"`: a header name (letters, digits and ``!#$%&'*+-.^_`|~``) and a
+/// value without line breaks or other control characters.
+fn parse_header(text: &str) -> std::result::Result<(String, String), String> {
+    let Some((name, value)) = text.split_once(':') else {
+        return Err(format!("\"{}\" is not \"Name: value\"", quoted(text)));
+    };
+    let (name, value) = (name.trim(), value.trim());
+    if name.is_empty() {
+        return Err(format!(
+            "\"{}\" has no header name before the colon",
+            quoted(text)
+        ));
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(*c)))
+    {
+        return Err(format!(
+            "the header name \"{}\" contains {}, which a header name cannot",
+            quoted(name),
+            describe_char(bad)
+        ));
+    }
+    if value.chars().any(|c| c.is_control() && c != '\t') {
+        return Err(format!(
+            "the value of header \"{}\" contains a line break or another control character",
+            quoted(name)
+        ));
+    }
+    Ok((name.to_string(), value.to_string()))
+}
+
+/// A character as named in a message: `a space`, `"é"`, `U+0007`.
+fn describe_char(c: char) -> String {
+    match c {
+        ' ' => "a space".into(),
+        c if c.is_control() => format!("the control character U+{:04X}", u32::from(c)),
+        c => format!("\"{c}\""),
+    }
+}
+
 #[derive(Subcommand)]
 enum KeyCommand {
     /// Save a profile's API key, read from standard input (never from an argument).
     Set {
         /// Profile name.
+        #[arg(value_parser = non_empty())]
         name: String,
     },
     /// Remove a profile's API key.
     Clear {
         /// Profile name.
+        #[arg(value_parser = non_empty())]
         name: String,
     },
 }
@@ -309,20 +404,20 @@ enum KeyCommand {
 #[derive(Args)]
 struct AdHoc {
     /// Ad-hoc connection instead of a profile: the source id.
-    #[arg(long, conflicts_with = "name")]
+    #[arg(long, conflicts_with = "name", value_parser = non_empty())]
     source: Option<String>,
     /// Ad-hoc connection: base URL.
-    #[arg(long, requires = "source")]
+    #[arg(long, requires = "source", value_parser = non_empty())]
     url: Option<String>,
     /// Ad-hoc connection: the environment variable holding the API key.
-    #[arg(long, value_name = "VAR", requires = "source")]
+    #[arg(long, value_name = "VAR", requires = "source", value_parser = non_empty())]
     key_env: Option<String>,
 }
 
 #[derive(Args)]
 struct TargetArgs {
     /// Profile name (or use --source for an ad-hoc connection).
-    #[arg(required_unless_present = "source")]
+    #[arg(required_unless_present = "source", value_parser = non_empty())]
     name: Option<String>,
     #[command(flatten)]
     adhoc: AdHoc,
@@ -333,7 +428,7 @@ struct TestArgs {
     #[command(flatten)]
     target: TargetArgs,
     /// Model id (default: the profile's).
-    #[arg(long)]
+    #[arg(long, value_parser = non_empty())]
     model: Option<String>,
 }
 
@@ -343,31 +438,31 @@ struct ChatArgs {
     #[arg(required = true, num_args = 1..=2, value_name = "NAME MESSAGE")]
     words: Vec<String>,
     /// Ad-hoc connection instead of a profile: the source id.
-    #[arg(long)]
+    #[arg(long, value_parser = non_empty())]
     source: Option<String>,
     /// Ad-hoc connection: base URL.
-    #[arg(long, requires = "source")]
+    #[arg(long, requires = "source", value_parser = non_empty())]
     url: Option<String>,
     /// Ad-hoc connection: the environment variable holding the API key.
-    #[arg(long, value_name = "VAR", requires = "source")]
+    #[arg(long, value_name = "VAR", requires = "source", value_parser = non_empty())]
     key_env: Option<String>,
     /// Model id (default: the profile's).
-    #[arg(long)]
+    #[arg(long, value_parser = non_empty())]
     model: Option<String>,
-    /// System prompt (default: the profile's).
+    /// System prompt (default: the profile's; an empty one sends none).
     #[arg(long)]
     system: Option<String>,
     /// Longest reply in tokens.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = tokens())]
     max_tokens: Option<u32>,
     /// Sampling temperature.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_sampler)]
     temperature: Option<f32>,
     /// Wait for the whole reply instead of streaming it.
     #[arg(long)]
     no_stream: bool,
-    /// Continue this chat (id) instead of starting a new one.
-    #[arg(long, value_name = "ID")]
+    /// Continue this chat (its id or title) instead of starting a new one.
+    #[arg(long, value_name = "ID", value_parser = non_empty())]
     chat: Option<String>,
     /// Print the request as it would go on the wire (`{"url", "headers", "body"}`, keys
     /// redacted) instead of sending it. Nothing is saved.
@@ -388,6 +483,43 @@ impl From<Error> for Failure {
 }
 
 type CliResult<T = ()> = Result<T, Failure>;
+
+/// For a step that sends nothing anywhere: the core refusing the input itself
+/// (`InvalidRequest`: too long, empty, a name taken, no such chat) is a usage mistake, exit 2;
+/// exit 6 stays for a provider's refusal.
+fn refused(err: Error) -> Failure {
+    if err.kind == ErrorKind::InvalidRequest {
+        Failure::Usage(err.message)
+    } else {
+        Failure::Core(err)
+    }
+}
+
+/// An explicit `--model`: not longer than the core takes (`test` sends it as it is).
+fn check_model(model: Option<&str>) -> CliResult {
+    if let Some(model) = model {
+        let count = model.chars().count();
+        if count > MAX_MODEL_CHARS {
+            return Err(Failure::Usage(format!(
+                "The model id is too long ({count} characters; at most {MAX_MODEL_CHARS})."
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Why an API key cannot be used as it is, if it cannot (the core's rule for saved keys).
+fn key_problem(key: &str) -> Option<String> {
+    if key.len() > MAX_KEY_BYTES {
+        return Some(format!(
+            "is too long ({} bytes; at most {MAX_KEY_BYTES})",
+            key.len()
+        ));
+    }
+    key.chars()
+        .any(char::is_control)
+        .then(|| "contains a line break or another control character".to_string())
+}
 
 /// `prompt`: standard input → post-processing → standard output, as JSON.
 fn prompt(args: &PromptArgs) -> CliResult<()> {
@@ -428,8 +560,58 @@ fn exit_code(kind: ErrorKind) -> u8 {
     }
 }
 
+/// An argument longer than this is shortened where a message repeats it.
+const ECHO_CHARS: usize = 100;
+
+/// `text` with every argument longer than [`ECHO_CHARS`] cut to its start: a usage message
+/// that repeats a huge argument (a pasted file, say) stays readable.
+fn shorten(text: &str) -> String {
+    let mut text = text.to_string();
+    for arg in std::env::args_os()
+        .skip(1)
+        .filter_map(|arg| arg.into_string().ok())
+    {
+        let value = match arg.split_once('=') {
+            Some((_, value)) if arg.starts_with("--") => value,
+            _ => arg.as_str(),
+        };
+        for long in [arg.as_str(), value] {
+            if long.chars().nth(ECHO_CHARS).is_some() && text.contains(long) {
+                let count = long.chars().count();
+                text = text.replace(long, &format!("{} ({count} characters)", quoted(long)));
+            }
+        }
+    }
+    text
+}
+
+/// Parses the command line; usage mistakes are printed (shortened) with clap's exit code.
+fn parse() -> Result<Cli, ExitCode> {
+    let err = match Cli::try_parse() {
+        Ok(cli) => return Ok(cli),
+        Err(err) => err,
+    };
+    if !err.use_stderr() {
+        // --help and --version.
+        err.exit();
+    }
+    let rendered = err.render();
+    let plain = rendered.to_string();
+    let shortened = shorten(&plain);
+    if shortened == plain {
+        // Nothing to cut: clap's own printing, in colour on a terminal.
+        let _ = err.print();
+    } else {
+        err!("{shortened}");
+    }
+    Err(ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2)))
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match parse() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(err) => {
@@ -440,11 +622,11 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(code) => ExitCode::from(code),
         Err(Failure::Usage(message)) => {
-            errln!("error: {message}");
+            errln!("error: {}", shorten(&message));
             ExitCode::from(2)
         }
         Err(Failure::Core(err)) => {
-            errln!("error: {}", err.message);
+            errln!("error: {}", shorten(&err.message));
             ExitCode::from(exit_code(err.kind))
         }
     }
@@ -522,6 +704,7 @@ async fn run(cli: Cli) -> CliResult<u8> {
             Ok(0)
         }
         Command::Test(args) => {
+            check_model(args.model.as_deref())?;
             let t = &args.target;
             let spec = spec(
                 &t.name,
@@ -539,9 +722,20 @@ async fn run(cli: Cli) -> CliResult<u8> {
     }
 }
 
+/// The most ports `detect --ports` probes: each takes several requests.
+const MAX_PORTS: usize = 256;
+
 /// `detect`: one `source<TAB>url<TAB>version<TAB>models` line per server (`-` for unknown or
 /// none); with `--save`, one "Saved profile" line per profile saved instead.
-async fn detect(engine: &Engine, args: DetectArgs, json: bool) -> CliResult {
+async fn detect(engine: &Engine, mut args: DetectArgs, json: bool) -> CliResult {
+    let mut seen = std::collections::HashSet::new();
+    args.ports.retain(|port| seen.insert(*port));
+    if args.ports.len() > MAX_PORTS {
+        return Err(Failure::Usage(format!(
+            "--ports takes at most {MAX_PORTS} ports ({} given).",
+            args.ports.len()
+        )));
+    }
     let ports = (!args.ports.is_empty()).then_some(args.ports);
     let probed = ports
         .clone()
@@ -613,22 +807,22 @@ fn spec(
         (Some(_), Some(_)) => Err(Failure::Usage(
             "give either a profile NAME or --source for an ad-hoc connection, not both.".into(),
         )),
+        // clap does not hold `--url`/`--key-env` to their `requires = "source"` next to a
+        // profile NAME; used with one they would be ignored without a word.
+        (Some(_), None) if url.is_some() || key_env.is_some() => Err(Failure::Usage(
+            "--url and --key-env go with --source (an ad-hoc connection); a profile uses its own URL and key.".into(),
+        )),
         (Some(name), None) => Ok(ConnectionSpec::Profile(name.clone())),
         (None, Some(source)) => {
             let source: ProviderKind = source
                 .parse()
                 .map_err(|err: Error| Failure::Usage(err.message))?;
+            // A URL the core would refuse is the argument's fault, said before anything else.
+            if let Some(url) = url {
+                source.normalize_url(url).map_err(Failure::Usage)?;
+            }
             let key = match key_env {
-                Some(var) => match std::env::var(var) {
-                    Ok(value) if !value.trim().is_empty() => {
-                        Some(SecretString::from(value.trim().to_string()))
-                    }
-                    _ => {
-                        return Err(Failure::Core(Error::not_configured(format!(
-                            "The environment variable {var} (--key-env) is not set."
-                        ))))
-                    }
-                },
+                Some(var) => Some(key_from_env(var)?),
                 None => None,
             };
             Ok(ConnectionSpec::AdHoc {
@@ -642,6 +836,35 @@ fn spec(
             "name a profile, or give --source (and --url) for an ad-hoc connection.".into(),
         )),
     }
+}
+
+/// The API key in the environment variable `var` (`--key-env`), trimmed.
+fn key_from_env(var: &str) -> CliResult<SecretString> {
+    if var.contains('=') || var.contains('\0') {
+        return Err(Failure::Usage(format!(
+            "--key-env takes the name of an environment variable (like OPENAI_API_KEY), not \"{}\".",
+            quoted(var)
+        )));
+    }
+    let not_configured = |why: &str| {
+        Failure::Core(Error::not_configured(format!(
+            "The environment variable {} (--key-env) {why}.",
+            quoted(var)
+        )))
+    };
+    let value = match std::env::var(var) {
+        Ok(value) => value,
+        Err(std::env::VarError::NotPresent) => return Err(not_configured("is not set")),
+        Err(std::env::VarError::NotUnicode(_)) => return Err(not_configured("is not UTF-8 text")),
+    };
+    let key = value.trim();
+    if key.is_empty() {
+        return Err(not_configured("is empty"));
+    }
+    if let Some(why) = key_problem(key) {
+        return Err(not_configured(&why));
+    }
+    Ok(SecretString::from(key.to_string()))
 }
 
 fn print_json<T: serde::Serialize + ?Sized>(value: &T) {
@@ -738,17 +961,8 @@ async fn profile(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
                 profile.instruct.template = template;
             }
             profile.instruct.context_size = args.context_size;
-            for header in args.headers {
-                let Some((name, value)) = header.split_once(':') else {
-                    return Err(Failure::Usage(format!(
-                        "--header \"{header}\" is not \"Name: value\"."
-                    )));
-                };
-                profile
-                    .headers
-                    .push((name.trim().to_string(), value.trim().to_string()));
-            }
-            let (profile, changes) = engine.add_profile(profile).await?;
+            profile.headers = args.headers;
+            let (profile, changes) = engine.add_profile(profile).await.map_err(refused)?;
             if json {
                 print_json(&profile);
             } else {
@@ -882,7 +1096,17 @@ async fn profile(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
 
 fn read_text(path: &std::path::Path) -> CliResult<String> {
     std::fs::read_to_string(path)
-        .map_err(|err| Failure::Usage(format!("cannot read {}: {err}.", path.display())))
+        .map_err(|err| Failure::Usage(format!("cannot read {}: {err}.", short_path(path))))
+}
+
+/// A path as named in an error message: a path longer than any file system takes (a pasted
+/// text, say) is cut to its start.
+fn short_path(path: &std::path::Path) -> String {
+    let text = path.display().to_string();
+    match text.chars().nth(1024) {
+        Some(_) => format!("{} ({} characters)", quoted(&text), text.chars().count()),
+        None => text,
+    }
 }
 
 /// `profile import-sillytavern`: a profile per configured SillyTavern source; keys only with
@@ -894,7 +1118,10 @@ async fn import_sillytavern(
     with_keys: bool,
 ) -> CliResult {
     use switchboard_core::transfer::settings as st;
-    let drafts = st::profiles_from_sillytavern_settings(&read_text(settings)?)?;
+    let drafts = st::profiles_from_sillytavern_settings(&read_text(settings)?).map_err(refused)?;
+    let secrets = secrets
+        .map(|path| read_text(path).map(|text| (path, text)))
+        .transpose()?;
     if drafts.is_empty() {
         errln!(
             "{} names no connection Switchboard can use.",
@@ -902,7 +1129,21 @@ async fn import_sillytavern(
         );
         return Ok(());
     }
-    let secrets = secrets.map(read_text).transpose()?;
+    // Keys the keychain would refuse stop the import before any profile is saved.
+    if let (Some((path, secrets)), true) = (&secrets, with_keys) {
+        for draft in &drafts {
+            if let Some(key) = st::sillytavern_secret(secrets, &draft.secret_name) {
+                if let Some(why) = key_problem(key.expose_secret()) {
+                    return Err(Failure::Usage(format!(
+                        "the key \"{}\" in {} {why}; nothing was imported.",
+                        quoted(&draft.secret_name),
+                        path.display()
+                    )));
+                }
+            }
+        }
+    }
+    let secrets = secrets.map(|(_, text)| text);
     let mut waiting_keys = Vec::new();
     for draft in drafts {
         let url = draft
@@ -963,7 +1204,7 @@ async fn key(engine: &Engine, command: KeyCommand) -> CliResult {
         KeyCommand::Set { name } => {
             let profile = engine.profile(&name).await?;
             let key = read_key(&profile.name)?;
-            engine.set_key(&name, key).await?;
+            engine.set_key(&name, key).await.map_err(refused)?;
             errln!(
                 "Saved the API key of \"{}\" in the system keychain.",
                 profile.name
@@ -1049,9 +1290,18 @@ async fn chat(engine: &Engine, args: ChatArgs, json: bool) -> CliResult<u8> {
         }
         _ => return Err(Failure::Usage("give a profile NAME and a MESSAGE.".into())),
     };
+    if name.as_deref().is_some_and(|n| n.trim().is_empty()) {
+        return Err(Failure::Usage("the profile name is empty.".into()));
+    }
     if message.trim().is_empty() {
         return Err(Failure::Usage("the message is empty.".into()));
     }
+    check_model(args.model.as_deref())?;
+    // The chat to continue must exist (given by id or title), dry run or not.
+    let chat_id = match &args.chat {
+        Some(chat) => Some(engine.find_chat(chat).await.map_err(refused)?.id),
+        None => None,
+    };
     let spec = spec(
         &name,
         &args.source,
@@ -1061,7 +1311,7 @@ async fn chat(engine: &Engine, args: ChatArgs, json: bool) -> CliResult<u8> {
     )?;
     let request = GenerationRequest {
         connection: spec,
-        chat_id: args.chat.map(|id| id.as_str().into()),
+        chat_id,
         input: message,
         model: args.model,
         system_prompt: args.system,

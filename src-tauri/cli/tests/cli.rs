@@ -3,12 +3,14 @@
 //! private D-Bus session with an unlocked GNOME Keyring).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::io::{BufReader, Read};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use assert_cmd::cargo::CommandCargoExt;
+use common::{cli, dead_port, ok, run, run_with_stdin};
 use switchboard_fakes::{slow_reply_text, FakeOptions, FakeServer, Scenario, REPLY_TEXT};
 use tempfile::TempDir;
 
@@ -47,61 +49,6 @@ impl Drop for Fake {
             self.runtime.block_on(server.shutdown());
         }
     }
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn cli(data: &Path) -> Command {
-    let mut command = Command::cargo_bin("switchboard-cli").unwrap();
-    command
-        .env("SWITCHBOARD_DATA_DIR", data)
-        .env("SWITCHBOARD_POLL_INTERVAL_MS", "20")
-        .env_remove("SWITCHBOARD_IDLE_TIMEOUT");
-    command
-}
-
-fn run(data: &Path, args: &[&str]) -> Run {
-    run_with_stdin(data, args, "")
-}
-
-fn run_with_stdin(data: &Path, args: &[&str], stdin: &str) -> Run {
-    let mut child = cli(data)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write;
-        let mut input = child.stdin.take().unwrap();
-        input.write_all(stdin.as_bytes()).unwrap();
-    }
-    let output = child.wait_with_output().unwrap();
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-fn ok(data: &Path, args: &[&str]) -> String {
-    let result = run(data, args);
-    assert_eq!(
-        result.code, 0,
-        "{args:?}\nstdout: {}\nstderr: {}",
-        result.stdout, result.stderr
-    );
-    result.stdout
-}
-
-fn dead_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
 }
 
 fn db(data: &Path) -> rusqlite::Connection {

@@ -1,0 +1,75 @@
+//! Helpers shared by the command-line tests: the real binary with its own data directory,
+//! run to the end with standard input given and its output captured.
+// Each test file uses its own part of these.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use assert_cmd::cargo::CommandCargoExt;
+
+/// How a run ended.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// The binary with `data` as its data directory and a short poll interval.
+pub fn cli(data: &Path) -> Command {
+    let mut command = Command::cargo_bin("switchboard-cli").unwrap();
+    command
+        .env("SWITCHBOARD_DATA_DIR", data)
+        .env("SWITCHBOARD_POLL_INTERVAL_MS", "20")
+        .env_remove("SWITCHBOARD_IDLE_TIMEOUT");
+    command
+}
+
+pub fn run(data: &Path, args: &[&str]) -> Run {
+    run_with_stdin(data, args, "")
+}
+
+pub fn run_with_stdin(data: &Path, args: &[&str], stdin: &str) -> Run {
+    let mut command = cli(data);
+    command.args(args);
+    finish(command, stdin.as_bytes())
+}
+
+/// Runs `command` with `stdin` as its standard input until it exits.
+pub fn finish(mut command: Command, stdin: &[u8]) -> Run {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut input = child.stdin.take().unwrap();
+        // A command that refuses its arguments may exit before reading its input.
+        let _ = input.write_all(stdin);
+    }
+    let output = child.wait_with_output().unwrap();
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Runs `args` and returns standard output, failing the test unless the exit code is 0.
+pub fn ok(data: &Path, args: &[&str]) -> String {
+    let result = run(data, args);
+    assert_eq!(
+        result.code, 0,
+        "{args:?}\nstdout: {}\nstderr: {}",
+        result.stdout, result.stderr
+    );
+    result.stdout
+}
+
+/// A loopback port nothing listens on.
+pub fn dead_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
