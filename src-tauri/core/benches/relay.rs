@@ -12,6 +12,8 @@
 //! It prints the median of each, the median ratio to the raw read of the same pair, and the cost
 //! per delta above the raw read.
 
+#![allow(clippy::expect_used, clippy::panic)]
+
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
