@@ -49,8 +49,8 @@ pub fn normalize(input: &str, rules: &UrlRules) -> Result<NormalizedUrl, String>
     }
     if trimmed.len() > MAX_URL_BYTES {
         return Err(format!(
-            "The URL is too long ({} characters; at most {MAX_URL_BYTES}).",
-            trimmed.chars().count()
+            "The URL is too long ({} bytes; at most {MAX_URL_BYTES}).",
+            trimmed.len()
         ));
     }
     let with_scheme = if trimmed.contains("://") {

@@ -104,6 +104,70 @@ fn human_size(bytes: usize) -> String {
     }
 }
 
+/// Sampler settings a server can take: finite numbers, probabilities within 0–1, a reply of at
+/// least one token.
+fn check_params(params: &GenParams) -> Result<()> {
+    let refuse = |message: String| Err(Error::new(ErrorKind::InvalidRequest, message));
+    if params.max_tokens == Some(0) {
+        return refuse("The longest reply must be at least 1 token.".into());
+    }
+    let numbers = [
+        ("temperature", params.temperature, None),
+        ("top-p", params.top_p, Some(1.0)),
+        ("min-p", params.min_p, Some(1.0)),
+        ("typical-p", params.typical_p, Some(1.0)),
+        ("tail-free sampling", params.tfs, Some(1.0)),
+        ("top-a", params.top_a, Some(1.0)),
+        ("repetition penalty", params.repetition_penalty, None),
+    ];
+    for (name, value, max) in numbers {
+        let Some(value) = value else { continue };
+        if !value.is_finite() || value < 0.0 || max.is_some_and(|max| value > max) {
+            let range = max.map_or("0 or more".to_string(), |max| {
+                format!("between 0 and {max}")
+            });
+            return refuse(format!(
+                "The {name} must be a number {range} (it is {value})."
+            ));
+        }
+    }
+    for (name, value) in [
+        ("frequency penalty", params.frequency_penalty),
+        ("presence penalty", params.presence_penalty),
+    ] {
+        if value.is_some_and(|v| !v.is_finite()) {
+            return refuse(format!("The {name} must be a finite number."));
+        }
+    }
+    Ok(())
+}
+
+/// A header a request can carry: a valid name, and a value without line breaks or other control
+/// characters (which would fail every request later, reported as a network error).
+fn check_header(name: &str, value: &str) -> Result<()> {
+    check_chars("header name", name, MAX_NAME_CHARS)?;
+    check_bytes("header value", value, MAX_KEY_BYTES)?;
+    if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+        return Err(Error::new(
+            ErrorKind::InvalidRequest,
+            format!(
+                "\"{}\" is not a valid header name: use letters, digits and - only.",
+                crate::error::quoted(name)
+            ),
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(Error::new(
+            ErrorKind::InvalidRequest,
+            format!(
+                "The value of the header {} contains a line break or another control character.",
+                crate::error::quoted(name)
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// What a profile may hold: a name, and nothing of a size no server or person means.
 fn check_profile(profile: &Profile) -> Result<()> {
     if profile.name.trim().is_empty() {
@@ -151,10 +215,9 @@ fn check_profile(profile: &Profile) -> Result<()> {
         }
     }
     for (name, value) in &profile.headers {
-        check_chars("header name", name, MAX_NAME_CHARS)?;
-        check_bytes("header value", value, MAX_KEY_BYTES)?;
+        check_header(name, value)?;
     }
-    Ok(())
+    check_params(&profile.params)
 }
 
 /// Everything the engine needs to start.
@@ -640,6 +703,7 @@ impl Engine {
         spec: &ConnectionSpec,
         model: Option<String>,
     ) -> Result<TestReport> {
+        check_chars("model id", model.as_deref().unwrap_or(""), MAX_MODEL_CHARS)?;
         let resolved = self.resolve(spec).await?;
         let model = self.choose_model(&resolved, model).await?;
         let provider = provider::build(resolved.connection.clone(), self.http.clone())?;
@@ -861,7 +925,15 @@ impl Engine {
     pub async fn dry_run(&self, request: &GenerationRequest) -> Result<WireRequest> {
         let (resolved, model, provider) = self.prepare(request).await?;
         let history = match request.chat_id.clone() {
-            Some(id) => self.blocking(move |store| store.messages(&id)).await?,
+            Some(id) => {
+                if self.chat(&id).await?.is_none() {
+                    return Err(Error::not_configured(format!(
+                        "There is no chat with id {}.",
+                        crate::error::quoted(id.as_str())
+                    )));
+                }
+                self.blocking(move |store| store.messages(&id)).await?
+            }
             None => Vec::new(),
         };
         let (chat_request, _) = self
@@ -886,6 +958,7 @@ impl Engine {
             request.model.as_deref().unwrap_or(""),
             MAX_MODEL_CHARS,
         )?;
+        check_params(&request.params)?;
         let resolved = self.resolve(&request.connection).await?;
         let model = self.choose_model(&resolved, request.model.clone()).await?;
         let provider = provider::build(resolved.connection.clone(), self.http.clone())?;

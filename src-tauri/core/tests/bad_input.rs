@@ -93,6 +93,30 @@ async fn oversized_and_malformed_input_is_refused_with_the_limit() {
             Box::new(|p: &mut Profile| p.url = format!("http://127.0.0.1/{}", "a".repeat(3000))),
             "URL is too long",
         ),
+        (
+            Box::new(|p: &mut Profile| p.headers = vec![("X Bad".into(), "v".into())]),
+            "not a valid header name",
+        ),
+        (
+            Box::new(|p: &mut Profile| p.headers = vec![("X-Ok".into(), "a\r\nb".into())]),
+            "line break",
+        ),
+        (
+            Box::new(|p: &mut Profile| p.params.temperature = Some(f32::NAN)),
+            "temperature must be a number 0 or more",
+        ),
+        (
+            Box::new(|p: &mut Profile| p.params.top_p = Some(1.5)),
+            "top-p must be a number between 0 and 1",
+        ),
+        (
+            Box::new(|p: &mut Profile| p.params.max_tokens = Some(0)),
+            "at least 1 token",
+        ),
+        (
+            Box::new(|p: &mut Profile| p.params.frequency_penalty = Some(f32::INFINITY)),
+            "finite",
+        ),
     ] {
         let mut changed = profile.clone();
         change(&mut changed);
@@ -143,6 +167,22 @@ async fn oversized_and_malformed_input_is_refused_with_the_limit() {
     refused(
         engine.dry_run(&request).await.map(|w| w.url),
         "message is too long",
+    );
+    let mut unknown_chat = request.clone();
+    unknown_chat.input = "hi".into();
+    unknown_chat.chat_id = Some("no-such-chat".into());
+    let error = engine.dry_run(&unknown_chat).await.unwrap_err();
+    assert!(error.message.contains("There is no chat"), "{error:?}");
+    let mut nan = unknown_chat.clone();
+    nan.chat_id = None;
+    nan.params.temperature = Some(f32::NAN);
+    refused(engine.dry_run(&nan).await.map(|w| w.url), "temperature");
+    refused(
+        engine
+            .test_message(&ConnectionSpec::Profile("p".into()), Some("m".repeat(5000)))
+            .await
+            .map(|r| r.reply),
+        "model id is too long",
     );
     assert!(
         server.requests().is_empty(),
