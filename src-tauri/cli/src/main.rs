@@ -612,7 +612,13 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(code) => return code,
     };
-    let runtime = match tokio::runtime::Runtime::new() {
+    // One thread: a streamed reply's bytes, its decoding and its printing meet on the same
+    // thread instead of waking another for every chunk (the database and the keychain still
+    // get their own blocking threads).
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(err) => {
             errln!("error: could not start: {err}.");

@@ -2,8 +2,10 @@
 //!
 //! `cargo bench -p switchboard-core --bench decode` prints, for a 200,000-chunk (about 30 MB)
 //! OpenAI-style stream and an Anthropic-style one fed in 16 KiB reads: SSE framing alone, and
-//! framing plus mapping to reply events; then the stop-string trimmer on the same text. Each
-//! figure is the median of 7 runs.
+//! framing plus mapping to reply events; every streaming family's whole path (decoder and mapper,
+//! as the relay runs them) with its cost per event; the streams recorded from real llama.cpp and
+//! KoboldCpp servers; then the stop-string trimmer on the same text. Each figure is the median
+//! of 7 runs.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -11,6 +13,7 @@ use std::time::{Duration, Instant};
 use switchboard_core::prompt::instruct::StopTrimmer;
 use switchboard_core::provider::anthropic::wire::EventMapper;
 use switchboard_core::provider::openai_compat::stream::ChunkMapper;
+use switchboard_core::provider::relay::{map_stream, StreamFamily};
 use switchboard_core::stream::SseDecoder;
 
 const CHUNKS: usize = 200_000;
@@ -38,6 +41,74 @@ fn anthropic_stream() -> Vec<u8> {
     }
     body.push_str("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
     body.into_bytes()
+}
+
+fn kobold_stream() -> Vec<u8> {
+    let mut body = String::with_capacity(CHUNKS * 40);
+    for i in 0..CHUNKS {
+        body.push_str(&format!(
+            "event: message\ndata: {{\"token\": \"tok{i} héllo \"}}\n\n"
+        ));
+    }
+    body.push_str("event: message\ndata: {\"token\": \"\", \"finish_reason\": \"stop\"}\n\n");
+    body.into_bytes()
+}
+
+fn novelai_stream() -> Vec<u8> {
+    let mut body = String::with_capacity(CHUNKS * 70);
+    for i in 0..CHUNKS {
+        body.push_str(&format!(
+            "event: newToken\nid: {i}\ndata: {{\"token\":\"tok{i} héllo \",\"ptr\":{i},\"final\":{}}}\n\n",
+            i + 1 == CHUNKS
+        ));
+    }
+    body.into_bytes()
+}
+
+/// Every recorded SSE body (llama.cpp and KoboldCpp servers) with the family that reads it.
+fn recorded_streams() -> Vec<(String, StreamFamily, Vec<u8>)> {
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/recorded");
+    let mut found = Vec::new();
+    let Ok(dirs) = std::fs::read_dir(&root) else {
+        return found;
+    };
+    for dir in dirs.flatten().map(|d| d.path()).filter(|p| p.is_dir()) {
+        let Ok(files) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for head in files.flatten().map(|f| f.path()) {
+            let name = head
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            let Some(case) = name.strip_suffix(".response.head") else {
+                continue;
+            };
+            let is_sse = std::fs::read_to_string(&head)
+                .is_ok_and(|h| h.to_ascii_lowercase().contains("text/event-stream"));
+            if !is_sse {
+                continue;
+            }
+            let Ok(body) = std::fs::read(dir.join(format!("{case}.response.body"))) else {
+                continue;
+            };
+            let server = dir
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            let family = if server == "koboldcpp-kobold-api" {
+                StreamFamily::Kobold
+            } else {
+                StreamFamily::OpenAi
+            };
+            found.push((format!("{server}/{case}"), family, body));
+        }
+    }
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    found
 }
 
 fn median(mut runs: Vec<Duration>) -> Duration {
@@ -128,6 +199,61 @@ fn main() {
             text
         },
     );
+
+    println!();
+    println!("every streaming family's whole path (decoder + mapper, as the relay runs them):");
+    let kobold = kobold_stream();
+    let novelai = novelai_stream();
+    for (family, body) in [
+        (StreamFamily::OpenAi, &openai),
+        (StreamFamily::Anthropic, &anthropic),
+        (StreamFamily::Kobold, &kobold),
+        (StreamFamily::NovelAi, &novelai),
+    ] {
+        let reads: Vec<&[u8]> = body.chunks(READ).collect();
+        let mut runs = Vec::with_capacity(RUNS);
+        let mut events = 0;
+        for _ in 0..RUNS {
+            let start = Instant::now();
+            let mapped = black_box(map_stream(family, &reads));
+            runs.push(start.elapsed());
+            assert!(mapped.end.is_ok(), "{family:?}: {:?}", mapped.end);
+            events = mapped.events.len();
+        }
+        let time = median(runs);
+        println!(
+            "  {:<12} {:>6.1} MB {:>8.1} ms {:>8.1} MB/s {:>7.0} ns/event   budget ≥ 200 MB/s",
+            format!("{family:?}"),
+            body.len() as f64 / 1e6,
+            time.as_secs_f64() * 1e3,
+            body.len() as f64 / 1e6 / time.as_secs_f64(),
+            time.as_secs_f64() * 1e9 / events.max(1) as f64
+        );
+    }
+
+    println!();
+    println!("recorded streams (each decoded whole, repeated to about 20 MB):");
+    for (name, family, body) in recorded_streams() {
+        let repeat = (20_000_000 / body.len().max(1)).max(1);
+        let mut runs = Vec::with_capacity(RUNS);
+        let mut events = 0;
+        for _ in 0..RUNS {
+            let start = Instant::now();
+            for _ in 0..repeat {
+                let mapped = black_box(map_stream(family, &[&body]));
+                events = mapped.events.len();
+            }
+            runs.push(start.elapsed());
+        }
+        let time = median(runs);
+        let bytes = body.len() * repeat;
+        println!(
+            "  {name:<48} {:>8.1} MB/s {:>7.0} ns/event",
+            bytes as f64 / 1e6 / time.as_secs_f64(),
+            time.as_secs_f64() * 1e9 / (events.max(1) * repeat) as f64
+        );
+    }
+    println!();
 
     let pieces: Vec<String> = (0..CHUNKS).map(|i| format!("tok{i} héllo <|im")).collect();
     let bytes: usize = pieces.iter().map(String::len).sum();

@@ -157,10 +157,13 @@ pub(crate) fn relay_sse<M: SseMapper>(
 ) -> BoxStream<'static, Result<StreamEvent>> {
     Box::pin(async_stream::stream! {
         let mut out = Vec::new();
+        // Registered once, not again for every event.
+        let cancelled = cancel.cancelled();
+        tokio::pin!(cancelled);
         loop {
             let item = tokio::select! {
                 biased;
-                _ = cancel.cancelled() => return,
+                _ = &mut cancelled => return,
                 item = body.next() => item,
             };
             let result = match item {

@@ -127,6 +127,30 @@ const MIGRATIONS: &[M<'static>] = &[
          INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');
          CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
     ),
+    // 5: a reply is indexed for search once it stops streaming, not at every save while it
+    // streams (each save re-indexed the whole text so far: quadratic in a long reply).
+    M::up(
+        "DROP TRIGGER messages_fts_insert;
+         DROP TRIGGER messages_fts_delete;
+         DROP TRIGGER messages_fts_update;
+         INSERT INTO messages_fts(messages_fts, rowid, content)
+             SELECT 'delete', rowid, content FROM messages WHERE state = 'streaming';
+         CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages
+             WHEN new.state != 'streaming' BEGIN
+             INSERT INTO messages_fts(rowid, content) VALUES (new.rowid, new.content);
+         END;
+         CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+             WHEN old.state != 'streaming' BEGIN
+             INSERT INTO messages_fts(messages_fts, rowid, content)
+                 VALUES ('delete', old.rowid, old.content);
+         END;
+         CREATE TRIGGER messages_fts_update AFTER UPDATE OF content, state ON messages BEGIN
+             INSERT INTO messages_fts(messages_fts, rowid, content)
+                 SELECT 'delete', old.rowid, old.content WHERE old.state != 'streaming';
+             INSERT INTO messages_fts(rowid, content)
+                 SELECT new.rowid, new.content WHERE new.state != 'streaming';
+         END;",
+    ),
 ];
 
 pub use crate::prompt::instruct::InstructSettings;
@@ -937,6 +961,63 @@ mod tests {
         store.update_profile(&kcpp).unwrap();
         let again = store.find_profile("kcpp").unwrap().unwrap();
         assert_eq!((again.api, &again.instruct), (kcpp.api, &kcpp.instruct));
+    }
+
+    /// A streaming reply is saved every second; it is indexed for search once, when it stops,
+    /// and the index stays consistent through streaming, finishing, editing and deleting.
+    #[test]
+    fn a_reply_is_searchable_once_it_stops_streaming() {
+        let (_dir, store) = store();
+        let fts_ok = |store: &Store| {
+            store
+                .conn()
+                // The index's own consistency (its content table holds streaming rows that are
+                // deliberately not indexed, so it is not compared with them).
+                .execute(
+                    "INSERT INTO messages_fts(messages_fts) VALUES ('integrity-check')",
+                    [],
+                )
+                .map(|_| ())
+        };
+        let chat = store.create_chat("t", None, Some("m")).unwrap();
+        let reply = store.begin_reply(&chat.id, "m").unwrap();
+        for text in ["zebra", "zebracorn", "zebracorn rising"] {
+            store.save_reply_progress(&reply.id, text, None).unwrap();
+        }
+        assert!(store.search("zebracorn", 10).unwrap().is_empty());
+        fts_ok(&store).unwrap();
+        store
+            .finish_reply(
+                &reply.id,
+                "zebracorn rising high",
+                None,
+                MessageState::Complete,
+                None,
+                None,
+            )
+            .unwrap();
+        assert_eq!(store.search("zebracorn", 10).unwrap().len(), 1);
+        fts_ok(&store).unwrap();
+        store.edit_message(&reply.id, "unicorn now").unwrap();
+        assert!(store.search("zebracorn", 10).unwrap().is_empty());
+        assert_eq!(store.search("unicorn", 10).unwrap().len(), 1);
+        store.delete_message(&reply.id).unwrap();
+        assert!(store.search("unicorn", 10).unwrap().is_empty());
+        fts_ok(&store).unwrap();
+        // A reply left streaming by a process that died is indexed when marked interrupted.
+        let other = store.begin_reply(&chat.id, "m").unwrap();
+        store
+            .save_reply_progress(&other.id, "quasar partial", None)
+            .unwrap();
+        let dir = store.dir().to_path_buf();
+        drop(store);
+        let store = Store::open(&dir).unwrap();
+        assert_eq!(
+            store.message(&other.id).unwrap().unwrap().state,
+            MessageState::Interrupted
+        );
+        assert_eq!(store.search("quasar", 10).unwrap().len(), 1);
+        fts_ok(&store).unwrap();
     }
 
     #[test]

@@ -38,6 +38,8 @@ pub struct SseBody {
     response: Response,
     decoder: SseDecoder,
     idle: Duration,
+    /// The idle timer, moved forward before each read (one timer for the whole body).
+    timer: std::pin::Pin<Box<tokio::time::Sleep>>,
     ended: bool,
 }
 
@@ -48,6 +50,7 @@ impl SseBody {
             response,
             decoder: SseDecoder::new(),
             idle,
+            timer: Box::pin(tokio::time::sleep(idle)),
             ended: false,
         }
     }
@@ -61,8 +64,16 @@ impl SseBody {
             if self.ended {
                 return Ok(None);
             }
-            match tokio::time::timeout(self.idle, self.response.chunk()).await {
-                Err(_) => return Err(BodyError::Idle(self.idle)),
+            self.timer
+                .as_mut()
+                .reset(tokio::time::Instant::now() + self.idle);
+            let read = tokio::select! {
+                biased;
+                read = self.response.chunk() => Ok(read),
+                () = self.timer.as_mut() => Err(()),
+            };
+            match read {
+                Err(()) => return Err(BodyError::Idle(self.idle)),
                 Ok(Err(err)) => return Err(BodyError::Transport(err)),
                 Ok(Ok(Some(bytes))) => {
                     self.decoder.push(&bytes);
