@@ -151,6 +151,27 @@ async function lastAssistant(browser) {
   };
 }
 
+/** Waits for the launch's reconnection to the saved profile, connecting by hand if it did not. */
+async function connectSaved(browser) {
+  await until(browser, "reconnected to the saved profile", async () => {
+    const state = await connectionState(browser);
+    return state === "connected" || state === "idle" ? state : null;
+  });
+  if ((await connectionState(browser)) !== "connected") {
+    await openDrawer(browser);
+    await (await browser.$("#connect")).click();
+    await until(browser, "connected", async () => (await connectionState(browser)) === "connected");
+  }
+}
+
+/** Waits until the reply is streaming and has some text. */
+async function someStreamedText(browser) {
+  await until(browser, "some streamed text", async () => {
+    const last = await lastAssistant(browser);
+    return last && last.state === "streaming" && last.text.length > 12;
+  });
+}
+
 async function send(browser, text) {
   const composer = await browser.$("#composer");
   await composer.click();
@@ -248,20 +269,9 @@ test("Stop (Esc) keeps the partial text of a slow stream", async () => {
   await fake.scenario("slow");
   const browser = await openApp();
   try {
-    await until(browser, "reconnected to the saved profile", async () => {
-      const state = await connectionState(browser);
-      return state === "connected" || state === "idle" ? state : null;
-    });
-    if ((await connectionState(browser)) !== "connected") {
-      await openDrawer(browser);
-      await (await browser.$("#connect")).click();
-      await until(browser, "connected", async () => (await connectionState(browser)) === "connected");
-    }
+    await connectSaved(browser);
     await send(browser, "count slowly");
-    await until(browser, "some streamed text", async () => {
-      const last = await lastAssistant(browser);
-      return last && last.state === "streaming" && last.text.length > 12;
-    });
+    await someStreamedText(browser);
     assert(await (await browser.$("#stop")).isDisplayed(), "Stop is not shown while streaming");
     await browser.keys("Escape");
     const stopped = await until(browser, "the stopped reply", async () => {
@@ -285,20 +295,9 @@ test("the app killed (SIGKILL) mid-reply: on the next start the partial reply is
   let browser = await openApp();
   let seen = "";
   try {
-    await until(browser, "reconnected to the saved profile", async () => {
-      const state = await connectionState(browser);
-      return state === "connected" || state === "idle" ? state : null;
-    });
-    if ((await connectionState(browser)) !== "connected") {
-      await openDrawer(browser);
-      await (await browser.$("#connect")).click();
-      await until(browser, "connected", async () => (await connectionState(browser)) === "connected");
-    }
+    await connectSaved(browser);
     await send(browser, "count until the crash");
-    await until(browser, "some streamed text", async () => {
-      const last = await lastAssistant(browser);
-      return last && last.state === "streaming" && last.text.length > 12;
-    });
+    await someStreamedText(browser);
     // Past the reply's first save (once a second while streaming).
     await browser.pause(1500);
     seen = (await lastAssistant(browser)).text.trim();
@@ -604,10 +603,7 @@ test("Claude: reasoning streams collapsed, Stop keeps the text, the request prev
     // Stop mid-stream keeps the partial reply.
     await claude.scenario("slow");
     await send(browser, "count slowly");
-    await until(browser, "some streamed text", async () => {
-      const last = await lastAssistant(browser);
-      return last && last.state === "streaming" && last.text.length > 12;
-    });
+    await someStreamedText(browser);
     await browser.keys("Escape");
     const stopped = await until(browser, "the stopped reply", async () => {
       const last = await lastAssistant(browser);
@@ -668,10 +664,7 @@ test("Find local servers adds KoboldCpp: the template's prompt, history left out
     // Stop: the generation is aborted on the server, the partial reply kept.
     await kobold.scenario("slow");
     await send(browser, "count slowly");
-    await until(browser, "some streamed text", async () => {
-      const last = await lastAssistant(browser);
-      return last && last.state === "streaming" && last.text.length > 12;
-    });
+    await someStreamedText(browser);
     await browser.keys("Escape");
     await until(browser, "the stopped reply", async () => {
       const last = await lastAssistant(browser);

@@ -8,7 +8,6 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use switchboard_core::model::{ChatMessage, ChatRequest, Role, TextPrompt};
 use switchboard_core::ProviderKind;
 use switchboard_fakes::{FakeOptions, FakeServer, Family};
 
@@ -75,16 +74,7 @@ async fn the_finest_logs_of_every_family_never_show_the_key() {
             .status()
             .await
             .unwrap_or_else(|e| panic!("{kind:?}: {e:?}"));
-        let request = ChatRequest {
-            model: model.into(),
-            messages: vec![ChatMessage::new(Role::User, "Hello")],
-            stream: true,
-            prompt: Some(TextPrompt {
-                text: "User: Hello\nAssistant:".into(),
-                context_size: 4096,
-            }),
-            ..ChatRequest::default()
-        };
+        let request = common::any_family_request_for(model);
         let outcome = common::collect(provider.as_ref(), request).await;
         assert!(outcome.error.is_none(), "{kind:?}: {:?}", outcome.error);
         // The key did go to the server: the fake refuses requests without it.

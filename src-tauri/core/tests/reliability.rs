@@ -459,21 +459,6 @@ async fn self_signed_server() -> (u16, Arc<AtomicUsize>) {
     (port, trusted)
 }
 
-/// A request every family can send: chat messages and the same as a text prompt.
-fn any_family_request() -> switchboard_core::model::ChatRequest {
-    use switchboard_core::model::{ChatMessage, ChatRequest, Role, TextPrompt};
-    ChatRequest {
-        model: "m".into(),
-        messages: vec![ChatMessage::new(Role::User, "Hello")],
-        stream: true,
-        prompt: Some(TextPrompt {
-            text: "User: Hello\nAssistant:".into(),
-            context_size: 4096,
-        }),
-        ..ChatRequest::default()
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_with_an_untrusted_certificate_is_refused_for_every_family() {
     let (port, trusted) = self_signed_server().await;
@@ -506,7 +491,7 @@ async fn a_server_with_an_untrusted_certificate_is_refused_for_every_family() {
                 error.message
             );
         }
-        let outcome = common::collect(provider.as_ref(), any_family_request()).await;
+        let outcome = common::collect(provider.as_ref(), common::any_family_request()).await;
         let error = outcome
             .error
             .unwrap_or_else(|| panic!("{kind:?}: a reply over untrusted TLS"));
@@ -572,7 +557,7 @@ async fn a_line_without_end_is_refused_in_every_streaming_family() {
     for (kind, path) in STREAMING_FAMILIES {
         let base = format!("http://127.0.0.1:{port}{path}");
         let provider = common::provider(kind, "cap", &base, Some("k"), Duration::from_secs(5));
-        let outcome = common::collect(provider.as_ref(), any_family_request()).await;
+        let outcome = common::collect(provider.as_ref(), common::any_family_request()).await;
         let error = outcome
             .error
             .unwrap_or_else(|| panic!("{kind:?}: no error"));
@@ -604,7 +589,7 @@ async fn a_page_of_the_wrong_kind_is_refused_by_every_family() {
         let base = format!("http://127.0.0.1:{port}{path}");
         let provider = common::provider(kind, "portal", &base, Some("k"), Duration::from_secs(5));
         for stream in [true, false] {
-            let mut request = any_family_request();
+            let mut request = common::any_family_request();
             request.stream = stream;
             let outcome = common::collect(provider.as_ref(), request).await;
             let error = outcome

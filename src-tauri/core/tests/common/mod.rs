@@ -156,3 +156,23 @@ pub fn last_post(server: &switchboard_fakes::FakeServer) -> switchboard_fakes::R
         .find(|r| r.method == "POST")
         .expect("a generation request")
 }
+
+/// A request every family can send: chat messages and the same as a text prompt.
+pub fn any_family_request_for(model: &str) -> switchboard_core::model::ChatRequest {
+    use switchboard_core::model::{ChatMessage, ChatRequest, Role, TextPrompt};
+    ChatRequest {
+        model: model.into(),
+        messages: vec![ChatMessage::new(Role::User, "Hello")],
+        stream: true,
+        prompt: Some(TextPrompt {
+            text: "User: Hello\nAssistant:".into(),
+            context_size: 4096,
+        }),
+        ..ChatRequest::default()
+    }
+}
+
+/// [`any_family_request_for`] model `m`.
+pub fn any_family_request() -> switchboard_core::model::ChatRequest {
+    any_family_request_for("m")
+}
