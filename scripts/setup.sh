@@ -9,12 +9,15 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Build: pkg-config, libdbus (the keychain client), a C compiler (bundled SQLite), and the
 # WebKitGTK, tray and SVG libraries of the desktop window; Node.js for the UI.
 # Tests: a private D-Bus session and GNOME Keyring (the real Secret Service), secret-tool,
-# Xvfb, WebKitWebDriver and emoji/CJK fonts for the end-to-end tests in a real window.
+# Xvfb, WebKitWebDriver and emoji/CJK fonts for the end-to-end tests in a real window;
+# xdotool, xprop (x11-utils), xwd (x11-apps) and desktop-file-validate for the
+# installed-package test.
 SYSTEM_PACKAGES=(
   build-essential pkg-config libdbus-1-dev libssl-dev
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev
   dbus dbus-bin dbus-x11 gnome-keyring libsecret-tools
   xvfb xauth webkit2gtk-driver fonts-noto-color-emoji fonts-wqy-microhei
+  xdotool x11-utils x11-apps desktop-file-utils
   python3 curl ca-certificates
 )
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs inside test.sh's private D-Bus session: unlocks a throwaway GNOME Keyring, runs the
-# checks and every test — Rust, UI, and end to end in a real window — and stops the daemon.
+# checks and every test — Rust, UI, end to end in a real window, and the installed .deb — and
+# stops the daemon.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,3 +21,5 @@ echo "==> cargo test"
 cargo test --workspace --locked "$@"
 echo "==> end to end"
 bash scripts/e2e.sh
+echo "==> the .deb (of the debug build above): install, launch the installed app, remove"
+DEB_PROFILE=debug bash scripts/deb-test.sh
