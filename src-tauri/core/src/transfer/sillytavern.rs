@@ -112,13 +112,11 @@ pub fn parse(text: &str) -> Result<Imported, Error> {
     let create_date = header
         .remove("create_date")
         .and_then(|value| dates::parse_value(&value));
+    // Switchboard's own key: anything but a string under it is not a title, and is dropped (kept,
+    // it would collide with the title written back).
     let own_title = match header.remove(TITLE_FIELD) {
         Some(Value::String(title)) => Some(title),
-        Some(other) => {
-            header.insert(TITLE_FIELD.to_string(), other);
-            None
-        }
-        None => None,
+        _ => None,
     };
     header
         .entry("chat_metadata")
