@@ -106,7 +106,7 @@ pub struct MappedStream {
 }
 
 /// A whole streamed body, read in `chunks`, through the SSE decoder and the family's mapper:
-/// what [`relay_sse`] does, without the network (for decoder tests and fuzzing).
+/// what the relay does with a live body, without the network (for decoder tests and fuzzing).
 pub fn map_stream(family: StreamFamily, chunks: &[&[u8]]) -> MappedStream {
     use super::{anthropic, kobold, novelai, openai_compat};
     match family {
