@@ -2,7 +2,7 @@
 // (code blocks, lists, links, tables) must.
 
 import { describe, expect, it } from "vitest";
-import { ALLOWED_ATTR, ALLOWED_TAGS, renderMarkdown, renderMarkdownHtml, sanitizeHtml } from "./markdown";
+import { ALLOWED_ATTR, ALLOWED_TAGS, renderMarkdown, renderMarkdownHtml, sanitizeHtml, markdownBlocks } from "./markdown";
 
 /** Parses sanitised output and fails on anything that could run or load. */
 function assertInert(html: string): void {
@@ -198,5 +198,37 @@ describe("renderMarkdown: ordinary markdown survives", () => {
   it("renders an unfinished code fence while streaming", () => {
     const fragment = renderMarkdown("Here:\n\n```js\nconst a = 1;");
     expect(fragment.querySelector("pre code")?.textContent).toContain("const a = 1;");
+  });
+});
+
+describe("markdown blocks (a reply rendered block by block)", () => {
+  it("splits at blank lines outside code fences, keeping lists, quotes and indented code whole", () => {
+    expect(markdownBlocks("One.\n\nTwo.\n\n\nThree.")).toEqual(["One.\n", "Two.\n\n", "Three."]);
+    expect(markdownBlocks("```js\nlet a;\n\nlet b;\n```\n\nAfter.")).toEqual(["```js\nlet a;\n\nlet b;\n```\n", "After."]);
+    expect(markdownBlocks("~~~~\n```\n\nstill code\n~~~~\n\nOut.")).toEqual(["~~~~\n```\n\nstill code\n~~~~\n", "Out."]);
+    expect(markdownBlocks("- a\n\n- b\n\n  more of b\n\n1. c\n\n> q\n\n> q2\n\nAfter.")).toEqual(["- a\n\n- b\n\n  more of b\n\n1. c\n\n> q\n\n> q2\n", "After."]);
+    expect(markdownBlocks("    code\n\n    more code\n\nText")).toEqual(["    code\n\n    more code\n", "Text"]);
+    // An unclosed fence (a reply still streaming its code) keeps everything after it together.
+    expect(markdownBlocks("Intro.\n\n```\nopen\n\nstill open")).toEqual(["Intro.\n", "```\nopen\n\nstill open"]);
+    expect(markdownBlocks("")).toEqual([""]);
+    expect(markdownBlocks("a\n\nb").join("\n")).toBe("a\n\nb");
+  });
+
+  it("joined again, the blocks are the text, and rendered they read as the whole does", () => {
+    const samples = [
+      "# Title\n\nA *paragraph* with `code`.\n\n- one\n- two\n\n  continued\n\n```py\nx = 1\n\ny = 2\n```\n\n> quote\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nEnd.",
+      "Setext\n======\n\nText\nwith breaks\n\n***\n\n1. first\n\n2. second\n\nLast **bold**.",
+      "<script>alert(1)</script>\n\n[link](javascript:alert(1))\n\nplain",
+    ];
+    // Whitespace between block elements differs (marked's own newlines); the words do not.
+    const text = (fragment: DocumentFragment | HTMLElement) => (fragment.textContent ?? "").replace(/\s+/g, "");
+    for (const sample of samples) {
+      const blocks = markdownBlocks(sample);
+      expect(blocks.join("\n")).toBe(sample);
+      const whole = text(renderMarkdown(sample));
+      const root = document.createElement("div");
+      for (const block of blocks) root.append(renderMarkdown(block));
+      expect(text(root)).toBe(whole);
+    }
   });
 });

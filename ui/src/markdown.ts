@@ -150,3 +150,42 @@ export function languageOf(code: Element): string | null {
   }
   return null;
 }
+
+const FENCE_OPEN = /^ {0,3}(`{3,}|~{3,})/;
+/** A line that carries on the block above a blank line: indented, a list item, a quote. */
+const CONTINUES = /^(?:[ \t]|[-*+][ \t]|\d{1,9}[.)][ \t]|>)/;
+
+/**
+ * Splits markdown into blocks that render alone as they do together: at a blank line outside a
+ * code fence, unless the next line carries on a list, a quote or indented code. A reply growing
+ * at its end changes only its last block, so only that block is parsed again (marked is
+ * quadratic in the text's length in this webview's JavaScript engine; whole-reply re-parsing
+ * while streaming took most of each frame).
+ */
+export function markdownBlocks(text: string): string[] {
+  const lines = text.split("\n");
+  const blocks: string[] = [];
+  let start = 0;
+  let fence: { char: string; length: number } | null = null;
+  let previousBlank = false;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? "";
+    const blank = line.trim() === "";
+    if (fence === null && previousBlank && !blank && i > start && !CONTINUES.test(line)) {
+      blocks.push(lines.slice(start, i).join("\n"));
+      start = i;
+    }
+    const marker = FENCE_OPEN.exec(line)?.[1];
+    if (marker !== undefined) {
+      const char = marker.charAt(0);
+      if (fence === null) {
+        fence = { char, length: marker.length };
+      } else if (char === fence.char && marker.length >= fence.length && line.trim() === marker) {
+        fence = null;
+      }
+    }
+    previousBlank = fence === null && blank;
+  }
+  blocks.push(lines.slice(start).join("\n"));
+  return blocks;
+}

@@ -259,6 +259,13 @@ async fn a_vanished_front_end_interrupts_the_reply() {
     let reply = reply.expect("the reply left the streaming state");
     assert_eq!(reply.state, MessageState::Interrupted);
     assert!(!reply.content.is_empty());
+    // The generation leaves the registry just after its reply is saved.
+    for _ in 0..100 {
+        if engine.generations().running().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     assert!(engine.generations().running().is_empty());
 }
 

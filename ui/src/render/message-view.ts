@@ -22,7 +22,7 @@
  */
 
 import type { Role } from "../api";
-import { renderMarkdown } from "../markdown";
+import { MarkdownView } from "./markdown-view";
 import { describeError } from "../state/errors";
 import { historyTrimmedLabel } from "../state/generation";
 import { type MessageActions, NO_ACTIONS, swipeLabel, wasCutOff } from "../state/history";
@@ -85,6 +85,8 @@ export class MessageView {
   private reasoning: HTMLDetailsElement | null = null;
   private reasoningText: HTMLElement | null = null;
   private renderedContent: string | null = null;
+  /** The reply's rendered blocks (assistant messages). */
+  private markdown: MarkdownView | null = null;
   private renderedReasoning: string | null = null;
   private errorKey: string | null = null;
   /** The raw text, for the copy button. */
@@ -338,7 +340,8 @@ export class MessageView {
     if (text === this.renderedContent) return;
     this.renderedContent = text;
     if (message.role === "assistant") {
-      this.content.replaceChildren(renderMarkdown(text));
+      this.markdown ??= new MarkdownView(this.content);
+      this.markdown.set(text);
     } else {
       this.content.textContent = text;
     }

@@ -87,6 +87,25 @@ describe("chat view", () => {
     expect(renderMarkdown).toHaveBeenCalledTimes(1);
   });
 
+  it("while a reply streams, only its last block is rendered again", async () => {
+    const { controller, emit, clock, elements } = await setUp();
+    await controller.send("Hello");
+    emit({ type: "started", generationId: "g1", chatId: "c-new", messageId: "m-reply", model: "llama", text: "", swipeIndex: 0, swipeCount: 1 });
+    emit({ type: "delta", text: "First paragraph.\n\nSecond " });
+    clock.frame();
+    vi.mocked(renderMarkdown).mockClear();
+    for (const word of ["para", "graph ", "grows."]) {
+      emit({ type: "delta", text: word });
+      clock.frame();
+    }
+    const rendered = vi.mocked(renderMarkdown).mock.calls.map(([text]) => text);
+    expect(rendered).toEqual(["Second para", "Second paragraph ", "Second paragraph grows."]);
+    const content = elements.log.querySelector('.message[data-role="assistant"] .message-content');
+    expect(content?.querySelectorAll(".md-block")).toHaveLength(2);
+    expect(content?.textContent).toContain("First paragraph.");
+    expect(content?.textContent).toContain("Second paragraph grows.");
+  });
+
   it("paints the final text at once when the reply ends, and keeps the element", async () => {
     const { controller, emit, clock, elements } = await setUp();
     await controller.send("Hello");
