@@ -3,29 +3,76 @@
 import { markdownBlocks, renderMarkdown } from "../markdown";
 
 /**
+ * The longest open block re-rendered as markdown on every frame while a reply streams; past it
+ * the block shows as plain text, appended to, until it closes or the reply ends (a block of
+ * this size parses in about 15 ms in this webview, and the cost grows with its square).
+ */
+export const PLAIN_AFTER = 12 * 1024;
+
+type Mode = "markdown" | "plain";
+
+/**
  * Keeps `root` showing rendered markdown, one wrapper (`.md-block`, laid out as if absent) per
  * block of `markdownBlocks`: setting a longer text re-renders only the blocks that changed.
  */
 export class MarkdownView {
   private blocks: string[] = [];
+  private modes: Mode[] = [];
   private readonly wrappers: HTMLElement[] = [];
 
   constructor(private readonly root: HTMLElement) {}
 
-  /** Shows `text`. */
-  set(text: string): void {
+  /** Shows `text`; `streaming`: it may still grow at its end. */
+  set(text: string, streaming = false): void {
     const next = markdownBlocks(text);
+    const last = next.length - 1;
+    const modeOf = (i: number): Mode =>
+      streaming && i === last && (next[i] ?? "").length > PLAIN_AFTER ? "plain" : "markdown";
     let same = 0;
-    while (same < this.blocks.length && same < next.length && this.blocks[same] === next[same]) same++;
+    while (
+      same < this.blocks.length &&
+      same < next.length &&
+      this.blocks[same] === next[same] &&
+      this.modes[same] === modeOf(same)
+    ) {
+      same++;
+    }
+    // The open block, shown as plain text, only grew: append what is new.
+    const grown = next[same] ?? "";
+    const shown = this.blocks[same] ?? "";
+    const plainText = this.wrappers[same]?.firstElementChild?.firstChild;
+    if (
+      same === last &&
+      same === this.blocks.length - 1 &&
+      this.modes[same] === "plain" &&
+      modeOf(same) === "plain" &&
+      grown.startsWith(shown) &&
+      plainText instanceof Text
+    ) {
+      plainText.appendData(grown.slice(shown.length));
+      this.blocks[same] = grown;
+      return;
+    }
     for (const wrapper of this.wrappers.splice(same)) wrapper.remove();
     this.blocks = this.blocks.slice(0, same);
-    for (const block of next.slice(same)) {
+    this.modes = this.modes.slice(0, same);
+    for (let i = same; i < next.length; i++) {
+      const block = next[i] ?? "";
+      const mode = modeOf(i);
       const wrapper = document.createElement("div");
       wrapper.className = "md-block";
-      wrapper.append(renderMarkdown(block));
+      if (mode === "plain") {
+        const paragraph = document.createElement("p");
+        paragraph.className = "md-plain";
+        paragraph.append(document.createTextNode(block));
+        wrapper.append(paragraph);
+      } else {
+        wrapper.append(renderMarkdown(block));
+      }
       this.root.append(wrapper);
       this.wrappers.push(wrapper);
       this.blocks.push(block);
+      this.modes.push(mode);
     }
   }
 }

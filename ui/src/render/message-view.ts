@@ -85,6 +85,7 @@ export class MessageView {
   private reasoning: HTMLDetailsElement | null = null;
   private reasoningText: HTMLElement | null = null;
   private renderedContent: string | null = null;
+  private renderedStreaming = false;
   /** The reply's rendered blocks (assistant messages). */
   private markdown: MarkdownView | null = null;
   private renderedReasoning: string | null = null;
@@ -337,11 +338,13 @@ export class MessageView {
     const waiting = message.state === "streaming" && text === "";
     this.content.classList.toggle("is-streaming", message.state === "streaming");
     this.content.classList.toggle("is-waiting", waiting);
-    if (text === this.renderedContent) return;
+    const streaming = message.state === "streaming";
+    if (text === this.renderedContent && streaming === this.renderedStreaming) return;
     this.renderedContent = text;
+    this.renderedStreaming = streaming;
     if (message.role === "assistant") {
       this.markdown ??= new MarkdownView(this.content);
-      this.markdown.set(text);
+      this.markdown.set(text, streaming);
     } else {
       this.content.textContent = text;
     }

@@ -1,0 +1,60 @@
+// A reply's markdown kept up to date block by block: growing text re-renders only its last
+// block, and a long open block streams as plain text until it closes or the reply ends.
+
+import { describe, expect, it, vi } from "vitest";
+
+vi.mock("../markdown", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../markdown")>();
+  return { ...original, renderMarkdown: vi.fn(original.renderMarkdown) };
+});
+
+import { renderMarkdown } from "../markdown";
+import { MarkdownView, PLAIN_AFTER } from "./markdown-view";
+
+describe("MarkdownView", () => {
+  it("renders only the blocks that changed", () => {
+    const root = document.createElement("div");
+    const view = new MarkdownView(root);
+    view.set("**One.**\n\nTwo", true);
+    vi.mocked(renderMarkdown).mockClear();
+    view.set("**One.**\n\nTwo and three", true);
+    expect(vi.mocked(renderMarkdown).mock.calls.map(([text]) => text)).toEqual(["Two and three"]);
+    expect(root.querySelector("strong")?.textContent).toBe("One.");
+    view.set("Other", false);
+    expect(root.textContent?.trim()).toBe("Other");
+    expect(root.querySelectorAll(".md-block")).toHaveLength(1);
+  });
+
+  it("streams a long open block as plain text, appended to, then renders it once at the end", () => {
+    const root = document.createElement("div");
+    const view = new MarkdownView(root);
+    const intro = "Intro with *emphasis*.\n\n";
+    let body = "```\n" + "x".repeat(PLAIN_AFTER);
+    view.set(intro + body, true);
+    const plain = root.querySelector(".md-plain");
+    expect(plain?.textContent).toBe(body);
+    expect(root.querySelector("em")?.textContent).toBe("emphasis");
+    vi.mocked(renderMarkdown).mockClear();
+    for (let i = 0; i < 5; i++) {
+      body += " more";
+      view.set(intro + body, true);
+    }
+    expect(renderMarkdown).not.toHaveBeenCalled();
+    expect(root.querySelector(".md-plain")).toBe(plain);
+    expect(plain?.textContent).toBe(body);
+
+    body += "\n```";
+    view.set(intro + body, false);
+    expect(root.querySelector(".md-plain")).toBeNull();
+    expect(root.querySelector("pre code")?.textContent).toContain("x".repeat(100) + " more more");
+    expect(vi.mocked(renderMarkdown).mock.calls.map(([text]) => text)).toEqual([body]);
+  });
+
+  it("a short open block stays markdown while it streams", () => {
+    const root = document.createElement("div");
+    const view = new MarkdownView(root);
+    view.set("A *short* reply", true);
+    expect(root.querySelector(".md-plain")).toBeNull();
+    expect(root.querySelector("em")?.textContent).toBe("short");
+  });
+});
