@@ -36,16 +36,12 @@ pub(crate) fn reply(flood: Flood) -> Reply {
     frames.push(Frame::Data(Bytes::from(
         "data: {\"id\":\"chatcmpl-flood\",\"object\":\"chat.completion.chunk\",\"created\":0,\"model\":\"fake-model-1\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":null},\"finish_reason\":null}]}\n\n",
     )));
-    // At a set rate, pauses come every `batch` deltas (timers are not finer than a millisecond).
+    // At a set rate, delta `i` waits until `i / rate` after the start, checked every `batch`
+    // deltas (timers are not finer than a millisecond; a steady schedule does not drift).
     let batch = if flood.rate == 0 {
         0
     } else {
-        (flood.rate as usize / 200).max(1)
-    };
-    let pause = if flood.rate == 0 {
-        Duration::ZERO
-    } else {
-        Duration::from_secs_f64(batch as f64 / f64::from(flood.rate))
+        (flood.rate as usize / 500).max(1)
     };
     for i in 1..=flood.chunks {
         let bytes = Bytes::from(chunk(&flood_piece(i, flood.stamp), None));
@@ -55,7 +51,9 @@ pub(crate) fn reply(flood: Flood) -> Reply {
             Frame::Data(bytes)
         });
         if batch > 0 && i % batch == 0 {
-            frames.push(Frame::Pause(pause));
+            frames.push(Frame::Until(Duration::from_secs_f64(
+                i as f64 / f64::from(flood.rate),
+            )));
         }
     }
     frames.push(Frame::Data(Bytes::from(chunk("", Some("stop")))));

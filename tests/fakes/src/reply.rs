@@ -33,6 +33,8 @@ pub(crate) enum Frame {
     /// Bytes written as their own HTTP chunk, [`STAMP`] in them replaced by the time they are
     /// sent (milliseconds since the Unix epoch, to the microsecond).
     Stamped(Bytes),
+    /// Wait until this long after the body started (a steady pace whatever the timer's grain).
+    Until(Duration),
     /// Abort the connection mid-body: the chunked body never terminates.
     Abort,
     /// Send nothing more and keep the connection open until the server stops.
@@ -178,12 +180,14 @@ fn stamped(bytes: &Bytes) -> Bytes {
 /// Plays the frames: data is yielded, pauses are slept, `Abort` yields an error (hyper then drops
 /// the connection) and `Hang` never completes.
 fn frame_stream(frames: Vec<Frame>) -> impl futures::Stream<Item = Result<Bytes, io::Error>> {
-    futures::stream::unfold(frames.into_iter(), |mut frames| async move {
+    let start = tokio::time::Instant::now();
+    futures::stream::unfold(frames.into_iter(), move |mut frames| async move {
         loop {
             match frames.next()? {
                 Frame::Data(bytes) => return Some((Ok(bytes), frames)),
                 Frame::Stamped(bytes) => return Some((Ok(stamped(&bytes)), frames)),
                 Frame::Pause(delay) => tokio::time::sleep(delay).await,
+                Frame::Until(at) => tokio::time::sleep_until(start + at).await,
                 Frame::Abort => {
                     let error = io::Error::new(io::ErrorKind::ConnectionAborted, "fake: truncated");
                     return Some((Err(error), Vec::new().into_iter()));
@@ -225,7 +229,8 @@ fn stoppable_stream(
     tail: Bytes,
 ) -> impl futures::Stream<Item = Result<Bytes, io::Error>> {
     let state = (frames.into_iter(), stop, Some(tail));
-    futures::stream::unfold(state, |(mut frames, mut stop, mut tail)| async move {
+    let start = tokio::time::Instant::now();
+    futures::stream::unfold(state, move |(mut frames, mut stop, mut tail)| async move {
         loop {
             if *stop.borrow() {
                 let tail = tail.take()?;
@@ -237,6 +242,12 @@ fn stoppable_stream(
                 Frame::Pause(delay) => {
                     tokio::select! {
                         _ = tokio::time::sleep(delay) => {}
+                        _ = stopped(&mut stop) => {}
+                    }
+                }
+                Frame::Until(at) => {
+                    tokio::select! {
+                        _ = tokio::time::sleep_until(start + at) => {}
                         _ = stopped(&mut stop) => {}
                     }
                 }

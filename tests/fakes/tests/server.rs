@@ -487,4 +487,9 @@ async fn the_flood_streams_its_deltas_stamped_and_paced() {
         "not paced: {}",
         stamps[599] - stamps[0]
     );
+    // On schedule: 600 deltas at 3,000/s take 200 ms, not noticeably more.
+    assert!(
+        took < Duration::from_millis(400),
+        "{took:?}: the pace drifts"
+    );
 }
