@@ -19,24 +19,37 @@ fn profile() -> ConnectionSpec {
     ConnectionSpec::Profile("p".into())
 }
 
+/// An engine over a fresh database with one profile "p" of `kind` at `base` using `model`.
+async fn engine_with_profile(
+    kind: ProviderKind,
+    base: String,
+    model: &str,
+    idle: Duration,
+) -> (tempfile::TempDir, switchboard_core::Engine) {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = common::engine(&dir, idle);
+    let mut p = Profile::new("p", kind, base);
+    p.model = Some(model.into());
+    engine.add_profile(p).await.unwrap();
+    (dir, engine)
+}
+
 async fn with_fake(
     scenario: Scenario,
 ) -> (tempfile::TempDir, switchboard_core::Engine, FakeServer) {
-    let dir = tempfile::tempdir().unwrap();
-    let engine = common::engine(&dir, Duration::from_secs(5));
     let server = FakeServer::start(FakeOptions {
         scenario,
         ..FakeOptions::default()
     })
     .await
     .unwrap();
-    let mut p = Profile::new(
-        "p",
+    let (dir, engine) = engine_with_profile(
         ProviderKind::Custom,
         format!("{}/v1", server.base_url()),
-    );
-    p.model = Some("fake-model-1".into());
-    engine.add_profile(p).await.unwrap();
+        "fake-model-1",
+        Duration::from_secs(5),
+    )
+    .await;
     (dir, engine, server)
 }
 
@@ -138,15 +151,13 @@ async fn a_dropped_connection_is_tried_once_more() {
             drop(stream); // closes without an answer
         }
     });
-    let dir = tempfile::tempdir().unwrap();
-    let engine = common::engine(&dir, Duration::from_secs(5));
-    let mut p = Profile::new(
-        "p",
+    let (_dir, engine) = engine_with_profile(
         ProviderKind::Custom,
         format!("http://127.0.0.1:{port}/v1"),
-    );
-    p.model = Some("m".into());
-    engine.add_profile(p).await.unwrap();
+        "m",
+        Duration::from_secs(5),
+    )
+    .await;
     let err = engine.status(&profile()).await.unwrap_err();
     assert_eq!(err.kind, ErrorKind::Network, "{err:?}");
     assert_eq!(accepted.load(Ordering::SeqCst), 2);
@@ -172,15 +183,13 @@ async fn a_redirect_to_another_host_does_not_carry_the_key() {
             let _ = stream.write_all(answer.as_bytes());
         }
     });
-    let dir = tempfile::tempdir().unwrap();
-    let engine = common::engine(&dir, Duration::from_secs(5));
-    let mut p = Profile::new(
-        "p",
+    let (_dir, engine) = engine_with_profile(
         ProviderKind::OpenAi,
         format!("http://127.0.0.1:{port}/v1"),
-    );
-    p.model = Some("m".into());
-    engine.add_profile(p).await.unwrap();
+        "m",
+        Duration::from_secs(5),
+    )
+    .await;
     engine
         .set_key("p", secrecy::SecretString::from("sk-redirect-SECRET"))
         .await
@@ -218,15 +227,13 @@ fn endless_server(head: &'static str, body: fn(usize) -> Option<Vec<u8>>) -> u16
 }
 
 async fn reply_from(port: u16) -> (Vec<ChatEvent>, switchboard_core::store::StoredMessage) {
-    let dir = tempfile::tempdir().unwrap();
-    let engine = common::engine(&dir, Duration::from_secs(5));
-    let mut p = Profile::new(
-        "p",
+    let (_dir, engine) = engine_with_profile(
         ProviderKind::Custom,
         format!("http://127.0.0.1:{port}/v1"),
-    );
-    p.model = Some("m".into());
-    engine.add_profile(p).await.unwrap();
+        "m",
+        Duration::from_secs(5),
+    )
+    .await;
     let (chat, events) = common::run(
         &engine,
         GenerationRequest {
@@ -303,8 +310,6 @@ async fn a_line_without_end_is_refused_at_the_event_cap() {
 async fn twenty_streams_at_once_cross_no_wires() {
     use switchboard_core::engine::CancelReason;
     use switchboard_core::model::MessageState;
-    let dir = tempfile::tempdir().unwrap();
-    let engine = Arc::new(common::engine(&dir, Duration::from_secs(10)));
     let server = FakeServer::start(FakeOptions {
         scenario: Scenario::Slow,
         slow_delay: Duration::from_millis(5),
@@ -312,13 +317,14 @@ async fn twenty_streams_at_once_cross_no_wires() {
     })
     .await
     .unwrap();
-    let mut p = Profile::new(
-        "p",
+    let (_dir, engine) = engine_with_profile(
         ProviderKind::Custom,
         format!("{}/v1", server.base_url()),
-    );
-    p.model = Some("fake-model-1".into());
-    engine.add_profile(p).await.unwrap();
+        "fake-model-1",
+        Duration::from_secs(10),
+    )
+    .await;
+    let engine = Arc::new(engine);
 
     let mut generations = Vec::new();
     for i in 0..20 {

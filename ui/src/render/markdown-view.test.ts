@@ -58,3 +58,21 @@ describe("MarkdownView", () => {
     expect(root.querySelector("em")?.textContent).toBe("short");
   });
 });
+
+describe("MarkdownView splitting a growing text", () => {
+  it("splits only from the last block on, with the same blocks as a whole split", async () => {
+    const { markdownBlocks } = await import("../markdown");
+    const root = document.createElement("div");
+    const view = new MarkdownView(root);
+    const full = "# T\n\nOne.\n\n```\ncode\n\nmore\n```\n\n- a\n\n- b\n\nLast para.\n\nEnd";
+    for (let n = 1; n <= full.length; n += 3) {
+      view.set(full.slice(0, n), true);
+      const expected = markdownBlocks(full.slice(0, n));
+      expect(root.querySelectorAll(".md-block")).toHaveLength(expected.length);
+    }
+    view.set(full, false);
+    const whole = document.createElement("div");
+    for (const block of markdownBlocks(full)) whole.append(renderMarkdown(block));
+    expect(root.textContent?.replace(/\s+/g, "")).toBe(whole.textContent?.replace(/\s+/g, ""));
+  });
+});

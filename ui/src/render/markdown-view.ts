@@ -22,9 +22,22 @@ export class MarkdownView {
 
   constructor(private readonly root: HTMLElement) {}
 
+  /**
+   * `markdownBlocks(text)`; when `text` only grew, just its part from the next-to-last block on
+   * is split again. A block starts outside any code fence, and the boundary before a block is
+   * settled once that block's first line is complete, which it is when another block follows.
+   */
+  private blocksOf(text: string): string[] {
+    const settled = this.blocks.slice(0, -2);
+    const offset = settled.reduce((sum, block) => sum + block.length + 1, 0);
+    const previous = this.blocks.length > 0 ? this.blocks.join("\n") : null;
+    if (previous === null || settled.length === 0 || !text.startsWith(previous)) return markdownBlocks(text);
+    return [...settled, ...markdownBlocks(text.slice(offset))];
+  }
+
   /** Shows `text`; `streaming`: it may still grow at its end. */
   set(text: string, streaming = false): void {
-    const next = markdownBlocks(text);
+    const next = this.blocksOf(text);
     const last = next.length - 1;
     const modeOf = (i: number): Mode =>
       streaming && i === last && (next[i] ?? "").length > PLAIN_AFTER ? "plain" : "markdown";
