@@ -267,6 +267,8 @@ fn every_bound_command_is_wired_and_errors_have_the_ipc_shape() {
         "invalidRequest",
     );
     history_commands(&mut window, &id);
+    // Exports are private under the usual umask (checked as each is read).
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o022));
     let backup = transfer_commands(&mut window, downloads.path());
     assert_eq!(
         window
@@ -569,13 +571,18 @@ fn settings_commands(window: &mut Window) {
     );
 }
 
+/// The text of an exported file, after checking that only its owner may read it.
 fn file_text(path: &Value) -> String {
-    std::fs::read_to_string(path.as_str().unwrap()).unwrap()
+    use std::os::unix::fs::PermissionsExt;
+    let path = path.as_str().unwrap();
+    let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{path}");
+    std::fs::read_to_string(path).unwrap()
 }
 
-/// A chat exported in each format lands in the export folder under a new name each time; the
-/// files import again (a SillyTavern file's bad lines reported), and so does a backup of
-/// everything, whose text is returned.
+/// A chat exported in each format lands in the export folder under a new name each time,
+/// readable by its owner only; the files import again (a SillyTavern file's bad lines
+/// reported), and so does a backup of everything, whose text is returned.
 fn transfer_commands(window: &mut Window, downloads: &Path) -> String {
     let chats = window.invoke("list_chats", json!({})).unwrap();
     let chat = chats

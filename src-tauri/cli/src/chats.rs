@@ -338,13 +338,14 @@ fn is_plain_json(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("json"))
 }
 
-/// Writes `text` to the file `path` (a path that cannot be opened for writing is a usage
-/// mistake; a write that fails half-way is a storage failure), else to standard output.
+/// Writes `text` to the file `path`, readable by its owner only (a path that cannot be opened
+/// for writing is a usage mistake; a write that fails half-way is a storage failure), else to
+/// standard output.
 fn write_out(path: Option<&Path>, text: &str) -> CliResult {
     use std::io::Write as _;
     match path {
         Some(path) => {
-            let mut file = std::fs::File::create(path).map_err(|err| {
+            let mut file = switchboard_core::store::files::create_private(path).map_err(|err| {
                 Failure::Usage(format!("Could not write {}: {err}.", short_path(path)))
             })?;
             file.write_all(text.as_bytes()).map_err(|err| {

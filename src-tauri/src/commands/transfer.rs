@@ -6,14 +6,13 @@
 //! backup also brings back its profiles (never with keys), except those whose name is taken.
 //! An export never overwrites a file: `Title.jsonl` is followed by `Title (2).jsonl`, and so on.
 
-use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use specta::Type;
-use switchboard_core::store::Chat;
+use switchboard_core::store::{files, Chat};
 use switchboard_core::transfer::{
     json, markdown, minute_utc, read_file, restored_profile, sillytavern, FileContents,
 };
@@ -298,7 +297,8 @@ pub fn file_stem(title: &str) -> String {
 }
 
 /// Writes `text` to a new file `stem.ext` in `dir` (created when missing), or `stem (2).ext`,
-/// `stem (3).ext`, … when the name is taken: an existing file is never overwritten.
+/// `stem (3).ext`, … when the name is taken: an existing file is never overwritten. The file is
+/// readable by its owner only (`0600`), whatever the umask.
 pub fn write_new(dir: &Path, stem: &str, ext: &str, text: &str) -> Result<PathBuf> {
     std::fs::create_dir_all(dir).map_err(|err| {
         Error::storage(format!(
@@ -313,7 +313,7 @@ pub fn write_new(dir: &Path, stem: &str, ext: &str, text: &str) -> Result<PathBu
             format!("{stem} ({n}).{ext}")
         };
         let path = dir.join(name);
-        match OpenOptions::new().write(true).create_new(true).open(&path) {
+        match files::create_new_private(&path) {
             Ok(mut file) => {
                 return match file
                     .write_all(text.as_bytes())

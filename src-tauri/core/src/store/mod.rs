@@ -25,6 +25,7 @@ use crate::model::{ChatId, GenParams, MessageId, MessageState, ProfileId, Role};
 use crate::provider::ProviderKind;
 
 mod chats;
+pub mod files;
 
 pub use chats::{SearchHit, PAGE_SIZE};
 
@@ -341,24 +342,22 @@ fn check_readable(conn: &Connection, path: &Path) -> Result<usize> {
 /// Copies the database to `switchboard.db.v<version>.bak` before its schema is upgraded (a new
 /// name when that one is taken: a backup is never overwritten).
 fn backup_before_upgrade(conn: &Connection, dir: &Path, version: usize) -> Result<PathBuf> {
-    let mut path = dir.join(format!("{DB_FILE}.v{version}.bak"));
-    let mut n = 1;
-    while path.exists() {
-        n += 1;
-        path = dir.join(format!("{DB_FILE}.v{version}-{n}.bak"));
-    }
-    let target = path.to_str().ok_or_else(|| {
-        Error::storage(format!(
+    if dir.to_str().is_none() {
+        return Err(Error::storage(format!(
             "The data directory {} is not valid Unicode.",
             dir.display()
-        ))
-    })?;
+        )));
+    }
+    let path = files::reserve_backup(dir, version)?;
+    let target = path.to_string_lossy().into_owned();
     conn.execute("VACUUM INTO ?1", [target]).map_err(|err| {
+        let _ = fs::remove_file(&path);
         Error::storage(format!(
             "Could not back up the database to {} before upgrading it: {err}. Nothing was changed.",
             path.display()
         ))
     })?;
+    files::make_private(&path)?;
     Ok(path)
 }
 
@@ -368,15 +367,10 @@ impl Store {
     /// `streaming` by processes that are gone as `interrupted`, and removes for good the chats
     /// deleted before.
     pub fn open(dir: &Path) -> Result<Store> {
-        fs::create_dir_all(dir.join("sessions")).map_err(|err| {
-            Error::storage(format!(
-                "Could not create the data directory {}: {err}.",
-                dir.display()
-            ))
-        })?;
+        files::prepare_data_dir(dir)?;
         let session = uuid::Uuid::new_v4().to_string();
         let lock_path = dir.join("sessions").join(format!("{session}.lock"));
-        let lock = File::create(&lock_path)?;
+        let lock = files::create_private(&lock_path)?;
         lock.lock()?;
 
         let path = dir.join(DB_FILE);
