@@ -49,6 +49,7 @@ pub fn builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
             settings::get_settings,
             settings::save_settings,
             settings::startup_problem,
+            transfer::choose_import_files,
             transfer::import_chat_file,
             transfer::export_chat,
             transfer::backup_all,

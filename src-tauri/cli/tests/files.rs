@@ -86,3 +86,89 @@ fn the_data_folder_exports_and_backups_are_private_under_umask_022() {
         .unwrap()
         .contains("switchboard-backup"));
 }
+
+#[test]
+fn a_file_over_256_mib_is_refused_before_it_is_read() {
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    // Sparse: as large as it says, without taking the disk space.
+    let huge = root.path().join("huge.jsonl");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(256 * 1024 * 1024 + 1)
+        .unwrap();
+    let run = common::run(&data, &["chats", "import", huge.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("huge.jsonl: it is 256.0 MiB, larger than the 256 MiB"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("Nothing was imported."),
+        "{}",
+        run.stderr
+    );
+    let settings = root.path().join("settings.json");
+    std::fs::File::create(&settings)
+        .unwrap()
+        .set_len(300 * 1024 * 1024)
+        .unwrap();
+    let run = common::run(
+        &data,
+        &["profile", "import-sillytavern", settings.to_str().unwrap()],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("settings.json: it is 300.0 MiB, larger than the 256 MiB"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn links_inside_an_imported_folder_are_skipped_and_named() {
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    let folder = root.path().join("chats");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::copy(
+        format!("{FIXTURES}/no_swipes.jsonl"),
+        folder.join("mine.jsonl"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        format!("{FIXTURES}/seraphina_swipes.jsonl"),
+        folder.join("linked.jsonl"),
+    )
+    .unwrap();
+    let run = common::run(&data, &["chats", "import", folder.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("linked.jsonl: a symbolic link inside the folder (not followed)."),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.contains("mine.jsonl"), "{}", run.stdout);
+    assert_eq!(
+        run.stdout.matches("Imported \"").count(),
+        1,
+        "{}",
+        run.stdout
+    );
+    let list = common::ok(&data, &["chats", "list"]);
+    assert!(!list.contains("Seraphina"), "{list}");
+    // The same file named by the person is imported.
+    common::ok(
+        &data,
+        &[
+            "chats",
+            "import",
+            folder.join("linked.jsonl").to_str().unwrap(),
+        ],
+    );
+    assert!(common::ok(&data, &["chats", "list"]).contains("Seraphina"));
+}
