@@ -2,7 +2,8 @@
 //!
 //! - WAL journal, foreign keys on, versioned migrations (`user_version`).
 //! - A reply is saved while it streams (state `streaming`); stopping, failing or finishing
-//!   rewrites it once more with its final state. Every write is its own transaction.
+//!   rewrites it once more with its final state. Every write is its own transaction,
+//!   started `IMMEDIATE` so that another process writing makes it wait, not fail (see [`writers`]).
 //! - Crash safety for streamed replies: each process that opens the store holds an exclusive
 //!   lock on `sessions/<id>.lock` for its lifetime, and stamps the replies it writes with that
 //!   id. The operating system drops the lock when the process dies, however it dies; on open,
@@ -26,6 +27,7 @@ use crate::provider::ProviderKind;
 
 mod chats;
 pub mod files;
+pub mod writers;
 
 pub use chats::{SearchHit, PAGE_SIZE};
 
@@ -365,7 +367,7 @@ impl Store {
     /// Opens (creating if needed) the database in `dir`, refuses it when it is damaged or from a
     /// newer version (leaving it untouched), backs it up before a schema upgrade, migrates it, marks replies left
     /// `streaming` by processes that are gone as `interrupted`, and removes for good the chats
-    /// deleted before.
+    /// deleted before when no other process has the data open (see [`writers`]).
     pub fn open(dir: &Path) -> Result<Store> {
         files::prepare_data_dir(dir)?;
         let session = uuid::Uuid::new_v4().to_string();
@@ -381,6 +383,8 @@ impl Store {
             ))
         })?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        writers::immediate_transactions(&mut conn);
+        let migrating = writers::lock_migrations(dir)?;
         let version = check_readable(&conn, &path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -393,6 +397,7 @@ impl Store {
             .map_err(|err| {
                 Error::storage(format!("Could not update the database schema: {err}."))
             })?;
+        drop(migrating);
 
         let store = Store {
             inner: Arc::new(Inner {
@@ -404,8 +409,11 @@ impl Store {
             }),
         };
         store.recover(dir)?;
-        // Deleting a chat can be undone while the app runs; earlier deletions are final.
-        store.purge_deleted(now_ms())?;
+        // Deleting a chat can be undone while the app runs; earlier deletions are final, once no
+        // other process (the window) has the data open and may still offer to undo them.
+        if !writers::others_open(dir, store.session()) {
+            store.purge_deleted(now_ms())?;
+        }
         Ok(store)
     }
 
