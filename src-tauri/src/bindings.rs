@@ -51,6 +51,7 @@ pub fn builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
             settings::startup_problem,
             settings::delete_all_data,
             settings::quit_app,
+            transfer::choose_import_files,
             transfer::import_chat_file,
             transfer::export_chat,
             transfer::backup_all,

@@ -3,10 +3,12 @@
 //! - [`commands`]: the typed commands the window calls (one core call each).
 //! - [`shell`]: state shared by commands and tray: the engine and the active connection.
 //! - [`tray`]: the system-tray menu (quick connect, show/hide, new chat, quit).
+//! - [`picker`]: the system's file dialog for "Import chats…".
 //! - [`bindings`]: the tauri-specta builder and the export of `ui/src/bindings.ts`.
 
 pub mod bindings;
 pub mod commands;
+pub mod picker;
 pub mod shell;
 pub mod tray;
 
@@ -128,8 +130,11 @@ fn setup(app: &AppHandle, engine: Arc<Engine>) -> tauri::Result<()> {
         .download_dir()
         .or_else(|_| app.path().home_dir())
         .ok();
+    let picking = app.clone();
     app.manage(
-        Shell::new(engine, move |notice| on_notice(&handle, notice)).with_downloads(downloads),
+        Shell::new(engine, move |notice| on_notice(&handle, notice))
+            .with_downloads(downloads)
+            .with_picker(Arc::new(move || picker::choose_chat_files(&picking))),
     );
     app.manage(CloseToTray(AtomicBool::new(tray::host_available())));
 

@@ -107,12 +107,19 @@ type NoticeHook = Box<dyn Fn(Notice) + Send + Sync>;
 /// scripted runs), so nothing lands in the person's own Downloads.
 pub const EXPORT_DIR_ENV: &str = "SWITCHBOARD_EXPORT_DIR";
 
+/// Asks the person for chat files to import (the system's file dialog); the paths chosen,
+/// none when they cancel.
+pub type FilePicker = Arc<dyn Fn() -> Result<Vec<PathBuf>> + Send + Sync>;
+
 /// The state every command shares.
 pub struct Shell {
     engine: Arc<Engine>,
     connection: Mutex<ConnectionChanged>,
     notify: NoticeHook,
     downloads: Option<PathBuf>,
+    picker: Option<FilePicker>,
+    /// The files the person chose in the file dialog: the only ones the window may import.
+    picked: Mutex<std::collections::HashSet<PathBuf>>,
 }
 
 impl Shell {
@@ -123,7 +130,41 @@ impl Shell {
             connection: Mutex::new(ConnectionChanged::idle()),
             notify: Box::new(notify),
             downloads: None,
+            picker: None,
+            picked: Mutex::default(),
         }
+    }
+
+    /// The same shell, asking for files to import with `picker`.
+    pub fn with_picker(mut self, picker: FilePicker) -> Shell {
+        self.picker = Some(picker);
+        self
+    }
+
+    /// Asks the person for files to import; what they chose becomes importable.
+    pub async fn choose_import_files(&self) -> Result<Vec<PathBuf>> {
+        let picker = self.picker.clone().ok_or_else(|| {
+            Error::new(
+                ErrorKind::NotConfigured,
+                "There is no file dialog to choose files with.",
+            )
+        })?;
+        let chosen = tokio::task::spawn_blocking(move || picker())
+            .await
+            .map_err(|err| Error::internal(format!("The file dialog failed: {err}.")))??;
+        self.picked
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend(chosen.iter().cloned());
+        Ok(chosen)
+    }
+
+    /// Whether the person chose `path` in the file dialog.
+    pub fn was_picked(&self, path: &std::path::Path) -> bool {
+        self.picked
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains(path)
     }
 
     /// The same shell, saving exports into `dir` (the user's Downloads folder, else the home

@@ -6,7 +6,7 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Value};
@@ -25,6 +25,10 @@ struct Window {
     invoked: BTreeSet<String>,
     /// What the shell told the app (the tray menu is rebuilt on `ProfilesChanged`).
     notices: Arc<Mutex<Vec<Notice>>>,
+    /// What the stand-in for the system's file dialog answers next.
+    to_pick: Arc<Mutex<Vec<PathBuf>>>,
+    /// Where files to import are written.
+    files: tempfile::TempDir,
 }
 
 impl Window {
@@ -33,11 +37,17 @@ impl Window {
         let specta = bindings::builder::<MockRuntime>();
         let notices = Arc::new(Mutex::new(Vec::new()));
         let heard = notices.clone();
+        // The system's file dialog cannot be driven from here; this one answers what the test
+        // put in `to_pick`.
+        let to_pick = Arc::new(Mutex::new(Vec::new()));
+        let picks = to_pick.clone();
+        let shell = Shell::new(engine, move |notice| heard.lock().unwrap().push(notice))
+            .with_picker(Arc::new(move || {
+                Ok(std::mem::take(&mut *picks.lock().unwrap()))
+            }));
         let app = mock_builder()
             .invoke_handler(specta.invoke_handler())
-            .manage(Shell::new(engine, move |notice| {
-                heard.lock().unwrap().push(notice)
-            }))
+            .manage(shell)
             .manage(StartupProblem::default())
             .setup(move |app| {
                 specta.mount_events(app);
@@ -53,7 +63,26 @@ impl Window {
             webview,
             invoked: BTreeSet::new(),
             notices,
+            to_pick,
+            files: tempfile::tempdir().unwrap(),
         }
+    }
+
+    /// Imports `text` as the window does: saved as a file named `name`, chosen in the file
+    /// dialog, then imported by its path. The command's answer.
+    fn import_text(&mut self, name: &str, text: &str) -> Result<Value, Value> {
+        let folder = tempfile::tempdir_in(self.files.path()).unwrap().keep();
+        let path = folder.join(name);
+        std::fs::write(&path, text).unwrap();
+        self.import_path(&path)
+    }
+
+    /// Chooses `path` in the file dialog and imports it.
+    fn import_path(&mut self, path: &Path) -> Result<Value, Value> {
+        *self.to_pick.lock().unwrap() = vec![path.to_path_buf()];
+        let chosen = self.invoke("choose_import_files", json!({})).unwrap();
+        assert_eq!(chosen, json!([path.display().to_string()]));
+        self.invoke("import_chat_file", json!({"path": path}))
     }
 
     /// How many `ProfilesChanged` notices the shell has sent so far.
@@ -267,6 +296,8 @@ fn every_bound_command_is_wired_and_errors_have_the_ipc_shape() {
         "invalidRequest",
     );
     history_commands(&mut window, &id);
+    // Exports are private under the usual umask (checked as each is read).
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o022));
     let backup = transfer_commands(&mut window, downloads.path());
     assert_eq!(
         window
@@ -307,12 +338,7 @@ fn every_bound_command_is_wired_and_errors_have_the_ipc_shape() {
         Value::Null
     );
     // The backup brings the deleted profile back, without its key.
-    let restored = window
-        .invoke(
-            "import_chat_file",
-            json!({"fileName": "backup.json", "text": backup}),
-        )
-        .unwrap();
+    let restored = window.import_text("backup.json", &backup).unwrap();
     assert_eq!(restored["profiles"], json!(["Wired"]), "{restored}");
     assert_eq!(restored["skippedProfiles"], json!([]), "{restored}");
     let profiles = window.invoke("list_profiles", json!({})).unwrap();
@@ -583,13 +609,18 @@ fn settings_commands(window: &mut Window) {
     assert!(window.notices.lock().unwrap().contains(&Notice::Quit));
 }
 
+/// The text of an exported file, after checking that only its owner may read it.
 fn file_text(path: &Value) -> String {
-    std::fs::read_to_string(path.as_str().unwrap()).unwrap()
+    use std::os::unix::fs::PermissionsExt;
+    let path = path.as_str().unwrap();
+    let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{path}");
+    std::fs::read_to_string(path).unwrap()
 }
 
-/// A chat exported in each format lands in the export folder under a new name each time; the
-/// files import again (a SillyTavern file's bad lines reported), and so does a backup of
-/// everything, whose text is returned.
+/// A chat exported in each format lands in the export folder under a new name each time,
+/// readable by its owner only; the files import again (a SillyTavern file's bad lines
+/// reported), and so does a backup of everything, whose text is returned.
 fn transfer_commands(window: &mut Window, downloads: &Path) -> String {
     let chats = window.invoke("list_chats", json!({})).unwrap();
     let chat = chats
@@ -642,12 +673,7 @@ fn transfer_commands(window: &mut Window, downloads: &Path) -> String {
     // A SillyTavern file with two bad lines: the chat comes in, the lines are named.
     let lines = tavern_text.lines().count();
     let damaged = format!("{tavern_text}\n{{not json\n[1, 2]");
-    let report = window
-        .invoke(
-            "import_chat_file",
-            json!({"fileName": "x.jsonl", "text": damaged}),
-        )
-        .unwrap();
+    let report = window.import_text("x.jsonl", &damaged).unwrap();
     assert_eq!(report["error"], Value::Null, "{report}");
     assert_eq!(report["chats"].as_array().unwrap().len(), 1, "{report}");
     assert_eq!(report["chats"][0]["title"], title.as_str(), "{report}");
@@ -668,23 +694,13 @@ fn transfer_commands(window: &mut Window, downloads: &Path) -> String {
     );
     assert!(report["skipped"][0]["reason"].as_str().unwrap().len() > 3);
 
-    let report = window
-        .invoke(
-            "import_chat_file",
-            json!({"fileName": "own.json", "text": own_text}),
-        )
-        .unwrap();
+    let report = window.import_text("own.json", &own_text).unwrap();
     assert_eq!(report["error"], Value::Null, "{report}");
     assert_eq!(report["chats"][0]["title"], title.as_str(), "{report}");
     assert_eq!(report["skipped"], json!([]), "{report}");
 
     // Not a chat file: said in the report, nothing imported, the command itself succeeds.
-    let report = window
-        .invoke(
-            "import_chat_file",
-            json!({"fileName": "notes.json", "text": "[1, 2, 3]"}),
-        )
-        .unwrap();
+    let report = window.import_text("notes.json", "[1, 2, 3]").unwrap();
     assert!(
         report["error"].as_str().is_some_and(|e| !e.is_empty()),
         "{report}"
@@ -715,12 +731,7 @@ fn transfer_commands(window: &mut Window, downloads: &Path) -> String {
     let backup_text = file_text(&backup);
     assert!(backup_text.contains("\"switchboard-backup\""));
     assert!(!backup_text.contains("sk-wiring-1"));
-    let report = window
-        .invoke(
-            "import_chat_file",
-            json!({"fileName": name, "text": backup_text}),
-        )
-        .unwrap();
+    let report = window.import_text(&name, &backup_text).unwrap();
     assert_eq!(report["error"], Value::Null, "{report}");
     assert_eq!(report["chats"].as_array().unwrap().len(), count, "{report}");
     assert_eq!(report["profiles"], json!([]), "{report}");
@@ -812,12 +823,7 @@ fn bad_arguments_to_every_command_get_a_clear_answer_and_change_nothing() {
     let profile_id = saved["profile"]["id"].as_str().unwrap().to_string();
     let chat_file = "{\"user_name\":\"You\",\"character_name\":\"Bot\",\"create_date\":\"2024-01-01@10h00m00s\"}\n\
                      {\"name\":\"You\",\"is_user\":true,\"mes\":\"kept text\",\"send_date\":\"2024-01-01@10h00m01s\"}";
-    let report = window
-        .invoke(
-            "import_chat_file",
-            json!({"fileName": "kept.jsonl", "text": chat_file}),
-        )
-        .unwrap();
+    let report = window.import_text("kept.jsonl", chat_file).unwrap();
     let chat_id = report["chats"][0]["id"].as_str().unwrap().to_string();
     let chat = window
         .invoke("load_chat", json!({"chatId": chat_id}))
@@ -941,4 +947,65 @@ fn bad_arguments_to_every_command_get_a_clear_answer_and_change_nothing() {
         .invoke("load_chat", json!({"chatId": chat_id}))
         .unwrap();
     assert_eq!(chat["messages"][0]["content"], "kept text");
+}
+
+/// The window imports by path: the file is read by the core (its size checked first), and only
+/// a file the person chose in the file dialog can be imported.
+#[test]
+fn the_window_imports_files_by_path_and_only_those_chosen() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut window = Window::open(&dir);
+    let files = tempfile::tempdir().unwrap();
+
+    let chat = files.path().join("Night talk.jsonl");
+    std::fs::write(
+        &chat,
+        "{\"user_name\":\"You\",\"character_name\":\"Bot\"}\n\
+         {\"name\":\"You\",\"is_user\":true,\"mes\":\"read from the disk\"}",
+    )
+    .unwrap();
+    // Not chosen yet: refused, nothing read.
+    let refused = window
+        .invoke("import_chat_file", json!({"path": chat}))
+        .unwrap_err();
+    assert_ipc_error(&refused, "invalidRequest");
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("was not chosen in the file dialog"),
+        "{refused}"
+    );
+    assert_eq!(window.invoke("list_chats", json!({})).unwrap(), json!([]));
+
+    let report = window.import_path(&chat).unwrap();
+    assert_eq!(report["error"], Value::Null, "{report}");
+    assert_eq!(report["chats"][0]["title"], "Bot", "{report}");
+    assert_eq!(report["chats"][0]["messageCount"], 1, "{report}");
+
+    // Over 256 MiB (sparse: no disk space taken): refused in the report before it is read.
+    let huge = files.path().join("huge.jsonl");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(256 * 1024 * 1024 + 1)
+        .unwrap();
+    let report = window.import_path(&huge).unwrap();
+    let error = report["error"].as_str().unwrap();
+    assert!(error.contains("larger than the 256 MiB"), "{report}");
+    assert_eq!(report["chats"], json!([]), "{report}");
+
+    // Cancelling the dialog chooses nothing.
+    assert_eq!(
+        window.invoke("choose_import_files", json!({})).unwrap(),
+        json!([])
+    );
+    assert_eq!(
+        window
+            .invoke("list_chats", json!({}))
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 }

@@ -123,8 +123,17 @@ export const commands = {
 	 *  Imports one file's text: a SillyTavern chat (`.jsonl`), a Switchboard chat export or a
 	 *  backup (`.json`; its profiles come back without keys, except names already taken). A file
 	 *  that cannot be read is reported in `error`, not as a failed command.
+	 *  Opens the system's file dialog for chat files to import; returns the paths chosen (none
+	 *  when the person cancels). Only these paths can then be imported.
 	 */
-	importChatFile: (fileName: string, text: string) => typedError<ImportReport_Serialize, IpcError_Serialize>(__TAURI_INVOKE("import_chat_file", { fileName, text })),
+	chooseImportFiles: () => typedError<string[], IpcError_Serialize>(__TAURI_INVOKE("choose_import_files")),
+	/**
+	 *  Imports one file chosen with [`choose_import_files`]: a SillyTavern chat (`.jsonl`), a
+	 *  Switchboard chat export or a backup (`.json`; its profiles come back without keys, except
+	 *  names already taken). A file that cannot be read (too large, not a chat file, …) is
+	 *  reported in `error`, not as a failed command; a path that was not chosen is refused.
+	 */
+	importChatFile: (path: string) => typedError<ImportReport_Serialize, IpcError_Serialize>(__TAURI_INVOKE("import_chat_file", { path })),
 	/**
 	 *  Writes a chat as a file in the Downloads folder (the home folder when there is none), under
 	 *  a new name made from its title; returns where it went.

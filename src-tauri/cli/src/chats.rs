@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use clap::{Subcommand, ValueEnum};
 use serde::Serialize;
 use switchboard_core::store::StoredMessage;
+use switchboard_core::transfer::files::{import_files, read_import, Found, LINK_SKIPPED};
 use switchboard_core::transfer::{
-    json, markdown, minute_utc, read_file, restored_profile, sillytavern, FileContents,
+    json, markdown, minute_utc, restored_profile, sillytavern, FileContents,
 };
 use switchboard_core::{Engine, Error};
 
@@ -209,69 +210,23 @@ pub async fn run(engine: &Engine, command: ChatsCommand, json_out: bool) -> CliR
     }
 }
 
-/// The files to import: the paths given, and the `.jsonl`/`.json` files in folders (sorted;
-/// `true` for those found in a folder).
-fn files(paths: &[PathBuf]) -> Vec<Result<(PathBuf, bool), (PathBuf, String)>> {
-    let mut out = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            let mut found: Vec<PathBuf> = match std::fs::read_dir(path) {
-                Ok(entries) => entries
-                    .filter_map(|e| e.ok().map(|e| e.path()))
-                    .filter(|p| {
-                        p.is_file()
-                            && p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-                                e.eq_ignore_ascii_case("jsonl") || e.eq_ignore_ascii_case("json")
-                            })
-                    })
-                    .collect(),
-                Err(err) => {
-                    out.push(Err((
-                        path.clone(),
-                        format!("cannot read the folder: {err}"),
-                    )));
-                    continue;
-                }
-            };
-            found.sort();
-            if found.is_empty() {
-                out.push(Err((
-                    path.clone(),
-                    "the folder has no .jsonl or .json files".into(),
-                )));
-            }
-            out.extend(found.into_iter().map(|p| Ok((p, true))));
-        } else {
-            out.push(Ok((path.clone(), false)));
-        }
-    }
-    out
-}
-
-fn read(path: &Path) -> Result<FileContents, String> {
-    let bytes = std::fs::read(path).map_err(|err| format!("cannot read it: {err}"))?;
-    let text = String::from_utf8(bytes).map_err(|err| {
-        format!(
-            "it is not UTF-8 text (byte {})",
-            err.utf8_error().valid_up_to()
-        )
-    })?;
-    read_file(&text).map_err(|err| err.message)
-}
-
 async fn import(engine: &Engine, paths: &[PathBuf]) -> CliResult<u8> {
     let mut failed = 0;
     let mut chats = 0;
-    for file in files(paths) {
+    for file in import_files(paths) {
         let (path, in_folder) = match file {
-            Ok(found) => found,
-            Err((path, why)) => {
-                errln!("Skipped {}: {why}.", short_path(&path));
+            Found::File { path, in_folder } => (path, in_folder),
+            Found::Link { path } => {
+                errln!("Skipped {}: {LINK_SKIPPED}.", short_path(&path));
+                continue;
+            }
+            Found::Skipped { path, reason } => {
+                errln!("Skipped {}: {reason}.", short_path(&path));
                 failed += 1;
                 continue;
             }
         };
-        match read(&path) {
+        match read_import(&path).map_err(|err| err.message) {
             Ok(FileContents::Chat(chat, skipped)) => {
                 let saved = engine.import_archive(chat).await?;
                 chats += 1;
@@ -338,13 +293,14 @@ fn is_plain_json(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("json"))
 }
 
-/// Writes `text` to the file `path` (a path that cannot be opened for writing is a usage
-/// mistake; a write that fails half-way is a storage failure), else to standard output.
+/// Writes `text` to the file `path`, readable by its owner only (a path that cannot be opened
+/// for writing is a usage mistake; a write that fails half-way is a storage failure), else to
+/// standard output.
 fn write_out(path: Option<&Path>, text: &str) -> CliResult {
     use std::io::Write as _;
     match path {
         Some(path) => {
-            let mut file = std::fs::File::create(path).map_err(|err| {
+            let mut file = switchboard_core::store::files::create_private(path).map_err(|err| {
                 Failure::Usage(format!("Could not write {}: {err}.", short_path(path)))
             })?;
             file.write_all(text.as_bytes()).map_err(|err| {

@@ -1124,9 +1124,15 @@ async fn profile(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
     Ok(())
 }
 
+/// A file's text, refused before reading when it is over the import size limit.
 fn read_text(path: &std::path::Path) -> CliResult<String> {
-    std::fs::read_to_string(path)
-        .map_err(|err| Failure::Usage(format!("cannot read {}: {err}.", short_path(path))))
+    switchboard_core::transfer::files::read_text(path).map_err(|err| {
+        let why = err
+            .message
+            .strip_prefix("cannot read it: ")
+            .unwrap_or(&err.message);
+        Failure::Usage(format!("cannot read {}: {why}.", short_path(path)))
+    })
 }
 
 /// A path as named in an error message: a path longer than any file system takes (a pasted

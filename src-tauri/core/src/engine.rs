@@ -1630,12 +1630,20 @@ impl GenerationTask {
             }
             if last_save.elapsed() >= SAVE_INTERVAL && text.len() + reasoning.len() != saved_len {
                 let (id, t, r) = (reply.id.clone(), text.clone(), non_empty(&reasoning));
-                saved_len = text.len() + reasoning.len();
-                if let Err(error) = self
+                let len = text.len() + reasoning.len();
+                // A save that fails (the database busy past its timeout, a full disk) is tried
+                // again at the next interval; the reply goes on, and its final save decides.
+                match self
                     .blocking(move |store| store.save_reply_progress(&id, &t, r.as_deref()))
                     .await
                 {
-                    break Ending::Failed(error);
+                    Ok(()) => saved_len = len,
+                    Err(error) => tracing::warn!(
+                        "could not save reply {} while it streams; trying again in {} ms: {}",
+                        reply.id,
+                        SAVE_INTERVAL.as_millis(),
+                        error.message
+                    ),
                 }
                 last_save = Instant::now();
             }

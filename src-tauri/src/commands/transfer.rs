@@ -1,23 +1,27 @@
 //! Chats in and out of the window: import SillyTavern chat files and Switchboard's own chat
-//! files and backups (a file's text at a time, as the window reads it), and export one chat
-//! (SillyTavern JSONL, Markdown or Switchboard JSON) or everything to the Downloads folder.
+//! files and backups, and export one chat (SillyTavern JSONL, Markdown or Switchboard JSON) or
+//! everything to the Downloads folder.
 //!
-//! Files are told apart as `switchboard-cli chats import` does, with the same core readers; a
-//! backup also brings back its profiles (never with keys), except those whose name is taken.
+//! The window never sends a file's text: it asks for files with [`choose_import_files`] (the
+//! system's file dialog) and passes each chosen path to [`import_chat_file`], which reads it
+//! with the core, size limit included. A path the person did not choose is refused, so the
+//! page cannot make the app read other files. Files are told apart as
+//! `switchboard-cli chats import` does, with the same core readers; a backup also brings back
+//! its profiles (never with keys), except those whose name is taken.
 //! An export never overwrites a file: `Title.jsonl` is followed by `Title (2).jsonl`, and so on.
 
-use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use specta::Type;
-use switchboard_core::store::Chat;
+use switchboard_core::store::{files, Chat};
+use switchboard_core::transfer::files::read_import;
 use switchboard_core::transfer::{
-    json, markdown, minute_utc, read_file, restored_profile, sillytavern, FileContents,
+    json, markdown, minute_utc, restored_profile, sillytavern, FileContents,
 };
-use switchboard_core::{ChatId, Error, Result};
+use switchboard_core::{ChatId, Error, ErrorKind, Result};
 use tauri::State;
 
 use super::chat::existing_chat;
@@ -101,17 +105,36 @@ pub struct ExportedFile {
     pub path: String,
 }
 
-/// Imports one file's text: a SillyTavern chat (`.jsonl`), a Switchboard chat export or a
-/// backup (`.json`; its profiles come back without keys, except names already taken). A file
-/// that cannot be read is reported in `error`, not as a failed command.
+/// Opens the system's file dialog for chat files to import; returns the paths chosen (none
+/// when the person cancels). Only these paths can then be imported.
+#[tauri::command]
+#[specta::specta]
+pub async fn choose_import_files(shell: State<'_, Shell>) -> Result<Vec<String>, IpcError> {
+    let chosen = shell.choose_import_files().await?;
+    Ok(chosen.iter().map(|p| p.display().to_string()).collect())
+}
+
+/// Imports one file chosen with [`choose_import_files`]: a SillyTavern chat (`.jsonl`), a
+/// Switchboard chat export or a backup (`.json`; its profiles come back without keys, except
+/// names already taken). A file that cannot be read (too large, not a chat file, …) is
+/// reported in `error`, not as a failed command; a path that was not chosen is refused.
 #[tauri::command]
 #[specta::specta]
 pub async fn import_chat_file(
     shell: State<'_, Shell>,
-    file_name: String,
-    text: String,
+    path: String,
 ) -> Result<ImportReport, IpcError> {
-    Ok(shell.import_chat_file(&file_name, &text).await)
+    let path = PathBuf::from(path);
+    if !shell.was_picked(&path) {
+        return Err(Error::new(
+            ErrorKind::InvalidRequest,
+            format!(
+                "{} was not chosen in the file dialog; choose it with \"Import chats…\".",
+                switchboard_core::error::quoted(&path.display().to_string())
+            ),
+        ));
+    }
+    Ok(shell.import_chat_file(&path).await)
 }
 
 /// Writes a chat as a file in the Downloads folder (the home folder when there is none), under
@@ -135,10 +158,20 @@ pub async fn backup_all(shell: State<'_, Shell>) -> Result<ExportedFile, IpcErro
 }
 
 impl Shell {
-    /// Imports one file's text; see [`import_chat_file`].
-    pub async fn import_chat_file(&self, file_name: &str, text: &str) -> ImportReport {
+    /// Imports one file, read from the disk; see [`import_chat_file`].
+    pub async fn import_chat_file(&self, path: &Path) -> ImportReport {
         let mut report = ImportReport::default();
-        let outcome = match read_file(text) {
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let read = {
+            let path = path.to_path_buf();
+            tokio::task::spawn_blocking(move || read_import(&path))
+                .await
+                .unwrap_or_else(|err| Err(Error::internal(format!("Reading failed: {err}."))))
+        };
+        let outcome = match read {
             Ok(FileContents::Chat(mut archive, skipped)) => {
                 report.skipped = skipped
                     .into_iter()
@@ -148,7 +181,7 @@ impl Shell {
                     })
                     .collect();
                 if archive.title.trim().is_empty() {
-                    archive.title = title_from_file_name(file_name);
+                    archive.title = title_from_file_name(&file_name);
                 }
                 self.engine()
                     .import_archive(archive)
@@ -298,7 +331,8 @@ pub fn file_stem(title: &str) -> String {
 }
 
 /// Writes `text` to a new file `stem.ext` in `dir` (created when missing), or `stem (2).ext`,
-/// `stem (3).ext`, … when the name is taken: an existing file is never overwritten.
+/// `stem (3).ext`, … when the name is taken: an existing file is never overwritten. The file is
+/// readable by its owner only (`0600`), whatever the umask.
 pub fn write_new(dir: &Path, stem: &str, ext: &str, text: &str) -> Result<PathBuf> {
     std::fs::create_dir_all(dir).map_err(|err| {
         Error::storage(format!(
@@ -313,7 +347,7 @@ pub fn write_new(dir: &Path, stem: &str, ext: &str, text: &str) -> Result<PathBu
             format!("{stem} ({n}).{ext}")
         };
         let path = dir.join(name);
-        match OpenOptions::new().write(true).create_new(true).open(&path) {
+        match files::create_new_private(&path) {
             Ok(mut file) => {
                 return match file
                     .write_all(text.as_bytes())

@@ -164,6 +164,7 @@ describe("tauriApi", () => {
       seen.push([cmd, args]);
       if (cmd === "get_settings") return { autoConnect: false };
       if (cmd === "save_settings") return null;
+      if (cmd === "choose_import_files") return ["/home/you/x.jsonl"];
       if (cmd === "import_chat_file") return { chats: [], skipped: [{ line: 4, reason: "not a JSON object" }], profiles: [], skippedProfiles: [], error: null };
       if (cmd === "export_chat" || cmd === "backup_all") return { path: "/home/you/Downloads/x.md" };
       return { id: "p2", name: "Local copy", hasKey: true };
@@ -171,14 +172,16 @@ describe("tauriApi", () => {
     expect((await tauriApi.duplicateProfile("p1")).name).toBe("Local copy");
     expect(await tauriApi.getSettings()).toEqual({ autoConnect: false });
     expect(await tauriApi.saveSettings({ autoConnect: true })).toBeUndefined();
-    expect((await tauriApi.importChatFile("x.jsonl", "{}")).skipped[0]?.line).toBe(4);
+    expect(await tauriApi.chooseImportFiles()).toEqual(["/home/you/x.jsonl"]);
+    expect((await tauriApi.importChatFile("/home/you/x.jsonl")).skipped[0]?.line).toBe(4);
     expect((await tauriApi.exportChat("c1", "markdown")).path).toBe("/home/you/Downloads/x.md");
     await tauriApi.backupAll();
     expect(seen).toEqual([
       ["duplicate_profile", { profileId: "p1" }],
       ["get_settings", {}],
       ["save_settings", { settings: { autoConnect: true } }],
-      ["import_chat_file", { fileName: "x.jsonl", text: "{}" }],
+      ["choose_import_files", {}],
+      ["import_chat_file", { path: "/home/you/x.jsonl" }],
       ["export_chat", { chatId: "c1", format: "markdown" }],
       ["backup_all", {}],
     ]);

@@ -109,11 +109,14 @@ export interface Api {
   deleteAllData(): Promise<ResetReport>;
   /** Quits the app. */
   quitApp(): Promise<void>;
+  /** Opens the system's file dialog for chat files; resolves with the paths chosen (none on cancel). */
+  chooseImportFiles(): Promise<string[]>;
   /**
-   * Imports one file's text (SillyTavern JSONL, a Switchboard chat export or backup). A file that
-   * cannot be read resolves with its `error` set; only IPC or the shell itself rejects.
+   * Imports one file chosen with `chooseImportFiles`, by its path: the app reads it (SillyTavern
+   * JSONL, a Switchboard chat export or backup; a size limit applies). A file that cannot be read
+   * resolves with its `error` set; only IPC or the shell itself rejects.
    */
-  importChatFile(fileName: string, text: string): Promise<ImportReport>;
+  importChatFile(path: string): Promise<ImportReport>;
   /** Writes a chat into the Downloads folder under a new name; resolves with where it went. */
   exportChat(chatId: string, format: ExportFormat): Promise<ExportedFile>;
   /** Writes every chat and profile (no keys) into one backup file in the Downloads folder. */
@@ -205,7 +208,8 @@ export const tauriApi: Api = {
   saveSettings: async (settings) => {
     await call(() => commands.saveSettings(settings));
   },
-  importChatFile: (fileName, text) => call(() => commands.importChatFile(fileName, text)),
+  chooseImportFiles: () => call(() => commands.chooseImportFiles()),
+  importChatFile: (path) => call(() => commands.importChatFile(path)),
   exportChat: (chatId, format) => call(() => commands.exportChat(chatId, format)),
   backupAll: () => call(() => commands.backupAll()),
   cancelGeneration: (generationId) => plain(() => commands.cancelGeneration(generationId)),

@@ -25,8 +25,10 @@
  * and searched, the snippet marking the match with `[` `]`. Sending in a chat records its
  * profile and model, as the core does.
  *
- * Files: `importChatFile` reads SillyTavern JSONL (bad lines skipped and named), Switchboard chat
- * exports and backups (profiles restored without keys, names already taken left out);
+ * Files: `chooseImportFiles` answers the paths given to `willChoose` (none: the dialog was
+ * cancelled); `importChatFile` reads them from `files` as SillyTavern JSONL (bad lines skipped
+ * and named), Switchboard chat exports and backups (profiles restored without keys, names
+ * already taken left out);
  * `exportChat` and `backupAll` "write" into `~/Downloads` (kept in `files`, never
  * overwriting: `Title (2).md`). Settings start with auto-connect on (`autoConnect: false` in
  * the options turns it off).
@@ -98,8 +100,10 @@ export const MOCK_DOWNLOADS = "/home/you/Downloads";
 export interface MockApi extends Api {
   /** Every command called, in order, with its main argument. */
   readonly calls: string[];
-  /** The files `exportChat` and `backupAll` wrote, by path. */
+  /** The "disk": files to import, and those `exportChat` and `backupAll` wrote, by path. */
   readonly files: Map<string, string>;
+  /** What the next `chooseImportFiles` answers, as if the person chose these files. */
+  willChoose(paths: string[]): void;
   emitTrayAction(action: TrayAction): void;
   emitProfilesChanged(): void;
 }
@@ -856,9 +860,13 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     }
   }
 
+  let toChoose: string[] = [];
   const api: MockApi = {
     calls,
     files,
+    willChoose: (paths) => {
+      toChoose = [...paths];
+    },
     emitTrayAction: (action) => listeners.tray.forEach((l) => l(action)),
     emitProfilesChanged: () => listeners.profiles.forEach((l) => l()),
 
@@ -1182,9 +1190,21 @@ export function createMockApi(options: MockOptions = {}): MockApi {
       calls.push(`saveSettings:${JSON.stringify(next)}`);
       settings = { ...settings, ...next };
     },
-    async importChatFile(fileName, text) {
+    async chooseImportFiles() {
+      calls.push("chooseImportFiles");
+      const chosen = toChoose;
+      toChoose = [];
+      return chosen;
+    },
+    async importChatFile(path) {
+      const fileName = path.split("/").pop() ?? path;
       calls.push(`importChatFile:${fileName}`);
       const report: ImportReport = { chats: [], skipped: [], profiles: [], skippedProfiles: [], error: null };
+      const text = files.get(path);
+      if (text === undefined) {
+        report.error = "cannot read it: No such file or directory (os error 2)";
+        return report;
+      }
       try {
         const head = text.slice(0, 400);
         if (head.includes("switchboard-backup")) {

@@ -204,7 +204,12 @@ describe("duplicating a profile", () => {
 });
 
 describe("chat files", () => {
-  const file = (name: string, text: string) => ({ name, text: async () => text });
+  /** Puts a file on the mock's disk; its path, as the file dialog would give it. */
+  const file = (api: MockApi, name: string, text: string): string => {
+    const path = `/home/you/chats/${name}`;
+    api.files.set(path, text);
+    return path;
+  };
   const TAVERN = [
     JSON.stringify({ user_name: "You", character_name: "Seraphina", create_date: "2024-05-12@13h06m" }),
     JSON.stringify({ name: "You", is_user: true, mes: "Hello" }),
@@ -217,7 +222,7 @@ describe("chat files", () => {
   it("imports SillyTavern files, naming the lines left out", async () => {
     const { api, controller } = await started({ scenario: "chat" });
     await vi.waitFor(() => expect(controller.store.get().chats.length).toBe(5));
-    const results = await controller.importFiles([file("x.jsonl", TAVERN), file("y.jsonl", TAVERN.split("\n").slice(0, 3).join("\n"))]);
+    const results = await controller.importFiles([file(api, "x.jsonl", TAVERN), file(api, "y.jsonl", TAVERN.split("\n").slice(0, 3).join("\n"))]);
     expect(results.map((r) => r.report?.chats.length)).toEqual([1, 1]);
     expect(api.calls.filter((c) => c.startsWith("importChatFile"))).toEqual(["importChatFile:x.jsonl", "importChatFile:y.jsonl"]);
     const state = controller.store.get();
@@ -236,7 +241,7 @@ describe("chat files", () => {
     vi.spyOn(api, "importChatFile").mockImplementationOnce(async () => {
       throw { kind: "internal", message: "IPC went away." };
     });
-    await controller.importFiles([file("a.jsonl", TAVERN), file("notes.json", "[1, 2]"), file("b.jsonl", TAVERN)]);
+    await controller.importFiles([file(api, "a.jsonl", TAVERN), file(api, "notes.json", "[1, 2]"), file(api, "b.jsonl", TAVERN)]);
     const notice = controller.store.get().notice;
     expect(notice?.tone).toBe("error");
     expect(notice?.text).toMatch(/^Imported 1 chat; could not import a\.jsonl: IPC went away; could not import notes\.json: Line 1 is not a SillyTavern chat header/);
@@ -252,7 +257,7 @@ describe("chat files", () => {
     expect(controller.store.get().notice?.text).toBe(`Backed up 5 chats and 2 profiles (no keys) to ${backup?.path}`);
     await controller.selectProfile(controller.store.get().profiles[1]!.id);
     await controller.deleteSelectedProfile();
-    await controller.importFiles([file("backup.json", api.files.get(backup!.path)!)]);
+    await controller.importFiles([file(api, "backup.json", api.files.get(backup!.path)!)]);
     const state = controller.store.get();
     expect(state.chats.length).toBe(10);
     expect(state.profiles.map((p) => p.name)).toEqual(["Local llama.cpp", "Local llama.cpp copy"]);
@@ -275,7 +280,7 @@ describe("chat files", () => {
     expect((await controller.exportChat(chat.id, "markdown"))?.path).toMatch(/\.md$/);
     expect(api.files.get(first!.path)?.split("\n")).toHaveLength(5);
     // What was exported comes back in.
-    await controller.importFiles([file("again.jsonl", api.files.get(first!.path)!)]);
+    await controller.importFiles([file(api, "again.jsonl", api.files.get(first!.path)!)]);
     expect(controller.store.get().chats.filter((c) => c.title === chat.title)).toHaveLength(2);
   });
 

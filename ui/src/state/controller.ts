@@ -73,12 +73,6 @@ import { draftDiffers, draftForFound, draftFromProfile, uniqueName } from "./pro
 import { Store } from "./store";
 import { count, type FileImport, importSummary } from "./transfer";
 
-/** A file picked for import: its name and a way to read its text (a `File` is one). */
-export interface PickedFile {
-  readonly name: string;
-  text(): Promise<string>;
-}
-
 /** What the drawer's form holds when an action needs it. */
 export interface ProfileForm {
   /** The profile as edited; `id` is null for a profile not saved yet. */
@@ -1183,21 +1177,38 @@ export class Controller {
   // ---------------------------------------------------------------- files
 
   /**
-   * "Import chats…": hands each file's text to the backend (SillyTavern JSONL, a Switchboard
-   * chat export or backup), then says in the toast what came in and what was left out.
+   * "Import chats…": asks for files in the system's file dialog, then imports what was chosen
+   * (see `importFiles`). Nothing happens when the dialog is cancelled.
    */
-  async importFiles(files: readonly PickedFile[]): Promise<FileImport[]> {
-    if (files.length === 0 || this.state.busy.import) return [];
+  async chooseAndImport(): Promise<FileImport[]> {
+    if (this.state.busy.import) return [];
+    let paths: string[];
+    try {
+      paths = await this.api.chooseImportFiles();
+    } catch (error) {
+      this.handleError(error);
+      return [];
+    }
+    return this.importFiles(paths);
+  }
+
+  /**
+   * Hands each chosen file's path to the backend, which reads it (SillyTavern JSONL, a
+   * Switchboard chat export or backup; the text never crosses IPC), then says in the toast what
+   * came in and what was left out.
+   */
+  async importFiles(paths: readonly string[]): Promise<FileImport[]> {
+    if (paths.length === 0 || this.state.busy.import) return [];
     this.setBusy("import", true);
     const results: FileImport[] = [];
     try {
-      for (const file of files) {
+      for (const path of paths) {
+        const fileName = path.split(/[\\/]/).pop() || path;
         try {
-          const text = await file.text();
-          const report = await this.api.importChatFile(file.name, text);
-          results.push({ fileName: file.name, report, failure: null });
+          const report = await this.api.importChatFile(path);
+          results.push({ fileName, report, failure: null });
         } catch (error) {
-          results.push({ fileName: file.name, report: null, failure: toIpcError(error).message });
+          results.push({ fileName, report: null, failure: toIpcError(error).message });
         }
       }
     } finally {

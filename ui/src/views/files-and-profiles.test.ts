@@ -44,10 +44,16 @@ function press(target: EventTarget, key: string, init: KeyboardEventInit = {}): 
   return event;
 }
 
-/** Picks files in the hidden file input, as the system's dialog would. */
-function pick(input: HTMLInputElement, files: File[]): void {
-  Object.defineProperty(input, "files", { configurable: true, get: () => files });
-  input.dispatchEvent(new Event("change", { bubbles: true }));
+/** Puts files on the mock's disk and clicks "Import chats…", choosing them in the file dialog. */
+function pick(api: MockApi, files: [name: string, text: string][]): string[] {
+  const paths = files.map(([name, text]) => {
+    const path = `/home/you/chats/${name}`;
+    api.files.set(path, text);
+    return path;
+  });
+  api.willChoose(paths);
+  byTestId("import-chats").click();
+  return paths;
 }
 
 const TAVERN = [
@@ -77,9 +83,8 @@ describe("test ids", () => {
       expect(button.tabIndex, id).toBe(0);
     }
     expect(byTestId<HTMLInputElement>("auto-connect").type).toBe("checkbox");
-    const input = byTestId<HTMLInputElement>("import-input");
-    expect(input).toMatchObject({ type: "file", multiple: true, accept: ".jsonl,.json", hidden: true, tabIndex: -1 });
-    expect(input.getAttribute("aria-label")).toBeTruthy();
+    // No file input: the page never reads files; the app does, from the paths chosen.
+    expect(document.querySelector('input[type="file"]')).toBeNull();
     for (const format of ["sillytavern", "markdown", "json"]) {
       expect(byTestId(`export-format-${format}`).getAttribute("role")).toBe("menuitem");
     }
@@ -87,19 +92,21 @@ describe("test ids", () => {
 });
 
 describe("Import chats…", () => {
-  it("opens the system's file picker", async () => {
-    await mount();
-    const input = byTestId<HTMLInputElement>("import-input");
-    const opened = vi.spyOn(input, "click").mockImplementation(() => undefined);
+  it("opens the system's file dialog, and does nothing when it is cancelled", async () => {
+    const { api, controller } = await mount();
     byTestId("import-chats").click();
-    expect(opened).toHaveBeenCalledTimes(1);
+    await vi.waitFor(() => expect(api.calls).toContain("chooseImportFiles"));
+    expect(api.calls.filter((c) => c.startsWith("importChatFile"))).toEqual([]);
+    expect(controller.store.get().notice).toBeNull();
   });
 
-  it("imports every file picked and says what came in and which lines were left out", async () => {
+  it("imports every file picked by its path and says what came in and which lines were left out", async () => {
     const { api, controller } = await mount();
-    const input = byTestId<HTMLInputElement>("import-input");
-    pick(input, [new File([TAVERN], "x.jsonl"), new File(["not a chat"], "notes.json")]);
+    const chosen = pick(api, [["x.jsonl", TAVERN], ["notes.json", "not a chat"]]);
+    const sent = vi.spyOn(api, "importChatFile");
     await vi.waitFor(() => expect(controller.store.get().notice).not.toBeNull());
+    // Only the paths cross to the app, never the text.
+    expect(sent.mock.calls).toEqual(chosen.map((path) => [path]));
     expect(api.calls.filter((c) => c.startsWith("importChatFile"))).toEqual(["importChatFile:x.jsonl", "importChatFile:notes.json"]);
     const notice = byTestId("notice");
     expect(notice.hidden).toBe(false);
@@ -108,7 +115,6 @@ describe("Import chats…", () => {
       "Imported 1 chat; skipped lines 4 and 6 of x.jsonl: line 4 — not valid JSON; line 6 — not a JSON object (found an array); could not import notes.json:",
     );
     await vi.waitFor(() => expect(chatItem("Seraphina (imported)")).toBeTruthy());
-    expect(input.value).toBe("");
     byTestId("notice-close").click();
     expect(notice.hidden).toBe(true);
   });
@@ -119,13 +125,13 @@ describe("Import chats…", () => {
     vi.spyOn(api, "importChatFile").mockImplementation(
       () => new Promise((resolve) => (finish = () => resolve({ chats: [], skipped: [], profiles: [], skippedProfiles: [], error: null }))),
     );
-    pick(byTestId<HTMLInputElement>("import-input"), [new File([TAVERN], "x.jsonl")]);
+    pick(api, [["x.jsonl", TAVERN]]);
     const button = byTestId("import-chats");
     await vi.waitFor(() => expect(button.getAttribute("aria-busy")).toBe("true"));
     await vi.waitFor(() => expect(finish).toBeTypeOf("function"));
-    const opened = vi.spyOn(byTestId<HTMLInputElement>("import-input"), "click").mockImplementation(() => undefined);
+    const asked = vi.spyOn(api, "chooseImportFiles");
     button.click();
-    expect(opened).not.toHaveBeenCalled();
+    expect(asked).not.toHaveBeenCalled();
     finish?.();
     await vi.waitFor(() => expect(button.getAttribute("aria-busy")).toBe("false"));
     expect(controller.store.get().notice?.text).toBe("Imported 0 chats.");

@@ -9,9 +9,9 @@
  * a moment later, searches every message: hits show the matching words as text with `<mark>`,
  * never as HTML.
  *
- * At the bottom: "Import chats…" (`import-chats`) opens the system's file picker through a
- * hidden `<input type="file" multiple>` (`import-input`) for SillyTavern `.jsonl` files and
- * Switchboard's `.json` exports and backups; "Back up everything" (`backup-all`) writes every
+ * At the bottom: "Import chats…" (`import-chats`) opens the system's file dialog (through the
+ * app, which gets the paths chosen and reads the files itself) for SillyTavern `.jsonl` files
+ * and Switchboard's `.json` exports and backups; "Back up everything" (`backup-all`) writes every
  * chat and profile (no keys) into one file in Downloads. The toast says what either did.
  */
 
@@ -32,7 +32,6 @@ export interface SidebarElements {
   list: HTMLElement;
   dot: HTMLElement;
   importButton: HTMLButtonElement;
-  importInput: HTMLInputElement;
   backupButton: HTMLButtonElement;
 }
 
@@ -64,16 +63,6 @@ export function createSidebar(): SidebarElements {
     "aria-busy": "false",
     title: "SillyTavern chats (.jsonl), Switchboard exports and backups (.json)",
   }, h("span", { class: "spinner", "aria-hidden": "true" }), h("span", { class: "button-label", text: "Import chats…" }));
-  const importInput = h("input", {
-    id: "import-input",
-    type: "file",
-    multiple: true,
-    accept: ".jsonl,.json",
-    hidden: true,
-    tabindex: "-1",
-    "aria-label": "Chat files to import",
-    "data-testid": "import-input",
-  });
   const backupButton = h("button", {
     id: "backup-all",
     type: "button",
@@ -92,13 +81,13 @@ export function createSidebar(): SidebarElements {
     h("label", { class: "sr-only", for: "chat-search", text: "Search chats" }),
     search,
     list,
-    h("div", { class: "sidebar-footer", role: "group", "aria-label": "Chat files" }, importButton, backupButton, importInput),
+    h("div", { class: "sidebar-footer", role: "group", "aria-label": "Chat files" }, importButton, backupButton),
   );
-  return { root, profileSelect, search, list, dot, importButton, importInput, backupButton };
+  return { root, profileSelect, search, list, dot, importButton, backupButton };
 }
 
 export function mountSidebar(elements: SidebarElements, controller: Controller): void {
-  const { root, profileSelect, search, list, dot, importButton, importInput, backupButton } = elements;
+  const { root, profileSelect, search, list, dot, importButton, backupButton } = elements;
   let searchTimer: number | null = null;
   /** The title field of the chat being renamed; kept across renders so typing survives them. */
   let rename: { chatId: string; input: HTMLInputElement; done: boolean } | null = null;
@@ -119,13 +108,7 @@ export function mountSidebar(elements: SidebarElements, controller: Controller):
   // Busy buttons stay focusable (aria-disabled), so the keyboard's place is not lost meanwhile.
   const busy = (button: HTMLButtonElement): boolean => button.getAttribute("aria-disabled") === "true";
   importButton.addEventListener("click", () => {
-    if (!busy(importButton)) importInput.click();
-  });
-  importInput.addEventListener("change", () => {
-    const files = [...(importInput.files ?? [])];
-    // Emptied, so picking the same file again is a change too.
-    importInput.value = "";
-    if (files.length > 0) void controller.importFiles(files);
+    if (!busy(importButton)) void controller.chooseAndImport();
   });
   backupButton.addEventListener("click", () => {
     if (!busy(backupButton)) void controller.backupAll();

@@ -292,7 +292,8 @@ fn origin(url: &str) -> Option<String> {
         .map(|url| url.origin().ascii_serialization())
 }
 
-/// Removes Switchboard's files from `dir`; returns their names. Other files are left alone.
+/// Removes Switchboard's files from `dir` (the database and its journal files, backups, the
+/// migration lock, session locks); returns their names. Other files are left alone.
 pub fn remove_data_files(dir: &std::path::Path) -> Result<Vec<String>> {
     let mut removed = Vec::new();
     let mut remove = |path: PathBuf| -> Result<()> {
@@ -330,7 +331,7 @@ pub fn remove_data_files(dir: &std::path::Path) -> Result<Vec<String>> {
             .file_name()
             .and_then(|name| name.to_str())
             .unwrap_or("");
-        if name.starts_with(DB_FILE) {
+        if name.starts_with(DB_FILE) || name == crate::store::writers::MIGRATION_LOCK {
             remove(path)?;
         }
     }

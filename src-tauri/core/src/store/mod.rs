@@ -2,7 +2,8 @@
 //!
 //! - WAL journal, foreign keys on, versioned migrations (`user_version`).
 //! - A reply is saved while it streams (state `streaming`); stopping, failing or finishing
-//!   rewrites it once more with its final state. Every write is its own transaction.
+//!   rewrites it once more with its final state. Every write is its own transaction,
+//!   started `IMMEDIATE` so that another process writing makes it wait, not fail (see [`writers`]).
 //! - Crash safety for streamed replies: each process that opens the store holds an exclusive
 //!   lock on `sessions/<id>.lock` for its lifetime, and stamps the replies it writes with that
 //!   id. The operating system drops the lock when the process dies, however it dies; on open,
@@ -25,7 +26,9 @@ use crate::model::{ChatId, GenParams, MessageId, MessageState, ProfileId, Role};
 use crate::provider::ProviderKind;
 
 mod chats;
+pub mod files;
 pub mod legacy_secrets;
+pub mod writers;
 
 pub use chats::{SearchHit, PAGE_SIZE};
 
@@ -385,24 +388,22 @@ fn move_secrets_out(
 /// Copies the database to `switchboard.db.v<version>.bak` before its schema is upgraded (a new
 /// name when that one is taken: a backup is never overwritten).
 fn backup_before_upgrade(conn: &Connection, dir: &Path, version: usize) -> Result<PathBuf> {
-    let mut path = dir.join(format!("{DB_FILE}.v{version}.bak"));
-    let mut n = 1;
-    while path.exists() {
-        n += 1;
-        path = dir.join(format!("{DB_FILE}.v{version}-{n}.bak"));
-    }
-    let target = path.to_str().ok_or_else(|| {
-        Error::storage(format!(
+    if dir.to_str().is_none() {
+        return Err(Error::storage(format!(
             "The data directory {} is not valid Unicode.",
             dir.display()
-        ))
-    })?;
+        )));
+    }
+    let path = files::reserve_backup(dir, version)?;
+    let target = path.to_string_lossy().into_owned();
     conn.execute("VACUUM INTO ?1", [target]).map_err(|err| {
+        let _ = fs::remove_file(&path);
         Error::storage(format!(
             "Could not back up the database to {} before upgrading it: {err}. Nothing was changed.",
             path.display()
         ))
     })?;
+    files::make_private(&path)?;
     Ok(path)
 }
 
@@ -410,7 +411,7 @@ impl Store {
     /// Opens (creating if needed) the database in `dir`, refuses it when it is damaged or from a
     /// newer version (leaving it untouched), backs it up before a schema upgrade, migrates it, marks replies left
     /// `streaming` by processes that are gone as `interrupted`, and removes for good the chats
-    /// deleted before.
+    /// deleted before when no other process has the data open (see [`writers`]).
     pub fn open(dir: &Path) -> Result<Store> {
         Store::open_with(dir, None)
     }
@@ -419,15 +420,10 @@ impl Store {
     /// values, URL credentials) to the keychain through `mover` before the upgrade; without a
     /// mover such a database is refused, untouched.
     pub fn open_with(dir: &Path, mover: Option<legacy_secrets::SecretMover<'_>>) -> Result<Store> {
-        fs::create_dir_all(dir.join("sessions")).map_err(|err| {
-            Error::storage(format!(
-                "Could not create the data directory {}: {err}.",
-                dir.display()
-            ))
-        })?;
+        files::prepare_data_dir(dir)?;
         let session = uuid::Uuid::new_v4().to_string();
         let lock_path = dir.join("sessions").join(format!("{session}.lock"));
-        let lock = File::create(&lock_path)?;
+        let lock = files::create_private(&lock_path)?;
         lock.lock()?;
 
         let path = dir.join(DB_FILE);
@@ -438,6 +434,8 @@ impl Store {
             ))
         })?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        writers::immediate_transactions(&mut conn);
+        let migrating = writers::lock_migrations(dir)?;
         let version = check_readable(&conn, &path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -453,6 +451,7 @@ impl Store {
             .map_err(|err| {
                 Error::storage(format!("Could not update the database schema: {err}."))
             })?;
+        drop(migrating);
 
         let store = Store {
             inner: Arc::new(Inner {
@@ -464,8 +463,11 @@ impl Store {
             }),
         };
         store.recover(dir)?;
-        // Deleting a chat can be undone while the app runs; earlier deletions are final.
-        store.purge_deleted(now_ms())?;
+        // Deleting a chat can be undone while the app runs; earlier deletions are final, once no
+        // other process (the window) has the data open and may still offer to undo them.
+        if !writers::others_open(dir, store.session()) {
+            store.purge_deleted(now_ms())?;
+        }
         Ok(store)
     }
 

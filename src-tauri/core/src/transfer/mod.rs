@@ -1,14 +1,16 @@
 //! Chats in and out of Switchboard: SillyTavern's JSONL chat files, Markdown, and Switchboard's
 //! own JSON (one chat, or a whole backup of chats and profiles without keys).
 //!
-//! Everything here is pure (text in, text out) over [`ChatArchive`], a neutral form of one chat
-//! with its swipes; the store turns an archive into rows and back.
+//! Everything here but [`files`] is pure (text in, text out) over [`ChatArchive`], a neutral
+//! form of one chat with its swipes; the store turns an archive into rows and back.
 //!
 //! - [`sillytavern`]: SillyTavern's JSONL chat files, both ways (a file read and written back
 //!   gives the same archive).
 //! - [`markdown`]: a readable export.
 //! - [`json`]: Switchboard's own chat file and backup (chats and profiles, never keys).
 //! - [`settings`]: SillyTavern's `settings.json` → profile drafts (never its keys).
+//! - [`files`]: the files a list of paths names, and their text, size-checked before reading
+//!   (the one part that touches the disk).
 
 mod dates;
 
@@ -16,6 +18,7 @@ mod dates;
 pub fn minute_utc(ms: i64) -> String {
     dates::minute(ms)
 }
+pub mod files;
 pub mod json;
 pub mod markdown;
 pub mod settings;
