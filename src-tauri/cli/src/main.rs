@@ -18,7 +18,7 @@ use switchboard_core::endpoint::is_unencrypted_remote;
 use switchboard_core::engine::{ProfileSummary, TestReport, MAX_KEY_BYTES, MAX_MODEL_CHARS};
 use switchboard_core::error::quoted;
 use switchboard_core::http::HttpConfig;
-use switchboard_core::model::{ChatEvent, ChatMessage};
+use switchboard_core::model::ChatEvent;
 use switchboard_core::prompt::instruct::TemplateKind;
 use switchboard_core::prompt::{PostProcessing, PromptNames};
 use switchboard_core::provider::{ApiType, KeyNeed, StatusReport};
@@ -527,11 +527,18 @@ fn prompt(args: &PromptArgs) -> CliResult<()> {
     std::io::stdin()
         .read_to_string(&mut input)
         .map_err(|err| Failure::Usage(format!("could not read standard input: {err}.")))?;
-    let messages: Vec<ChatMessage> = serde_json::from_str(&input).map_err(|err| {
+    let must = |err: &dyn std::fmt::Display| {
         Failure::Usage(format!(
             "standard input must be a JSON array of messages ({{\"role\", \"content\", \"name\"?}}): {err}."
         ))
-    })?;
+    };
+    let value: serde_json::Value = serde_json::from_str(&input).map_err(|err| must(&err))?;
+    // As OpenAI-format clients write them: content null, missing or in parts, tool messages.
+    let read = switchboard_core::prompt::client::read_messages(&value).map_err(|err| must(&err))?;
+    for note in &read.notes {
+        errln!("note: {note}.");
+    }
+    let messages = read.messages;
     let names = PromptNames {
         char_name: args.char_name.clone(),
         user_name: args.user_name.clone(),

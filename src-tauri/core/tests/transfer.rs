@@ -786,6 +786,52 @@ fn json_chat_round_trip() {
     }
 }
 
+/// A chat file written by a client of the OpenAI format: an assistant turn that only called a
+/// tool (`content` null, then missing), a `tool` message, and text in parts with an image.
+#[test]
+fn json_chat_reads_messages_as_real_clients_write_them() {
+    let file = json!({
+        "format": "switchboard-chat",
+        "version": 1,
+        "chat": {
+            "title": "Weather",
+            "messages": [
+                {"role": "user", "content": "Weather in Paris?"},
+                {"role": "assistant", "content": null, "tool_calls": [{"id": "c1"}]},
+                {"role": "assistant"},
+                {"role": "tool", "name": "weather", "content": "18 C"},
+                {"role": "user", "content": [
+                    {"type": "text", "text": "And this?"},
+                    {"type": "image_url", "image_url": {"url": "data:image/png;base64,AA=="}},
+                    {"type": "text", "text": "Thanks"}
+                ]}
+            ]
+        }
+    });
+    let chat = json::read_chat(&file.to_string()).unwrap();
+    let got: Vec<(Role, &str)> = chat
+        .messages
+        .iter()
+        .map(|m| (m.role, m.content.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (Role::User, "Weather in Paris?"),
+            (Role::Assistant, ""),
+            (Role::Assistant, ""),
+            (Role::Tool, "18 C"),
+            (Role::User, "And this?\n\nThanks"),
+        ]
+    );
+    assert_eq!(chat.messages[3].name.as_deref(), Some("weather"));
+    // What cannot be text is refused, naming the part.
+    let mut bad = file.clone();
+    bad["chat"]["messages"][0]["content"] = json!([{"type": "text", "text": 5}]);
+    let err = json::read_chat(&bad.to_string()).unwrap_err();
+    assert!(err.message.contains("content part 1"), "{}", err.message);
+}
+
 #[test]
 fn json_chat_refuses_other_files() {
     let chat = parse_fixture("no_swipes.jsonl");
