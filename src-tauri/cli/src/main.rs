@@ -13,12 +13,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use switchboard_core::endpoint::is_unencrypted_remote;
 use switchboard_core::engine::{ProfileSummary, TestReport, MAX_KEY_BYTES, MAX_MODEL_CHARS};
 use switchboard_core::error::quoted;
 use switchboard_core::http::HttpConfig;
-use switchboard_core::model::{ChatEvent, ChatMessage};
+use switchboard_core::model::ChatEvent;
 use switchboard_core::prompt::instruct::TemplateKind;
 use switchboard_core::prompt::{PostProcessing, PromptNames};
 use switchboard_core::provider::{ApiType, KeyNeed, StatusReport};
@@ -52,6 +52,7 @@ macro_rules! errln {
 
 mod chats;
 mod reset;
+mod import_st;
 
 #[derive(Parser)]
 #[command(
@@ -170,7 +171,8 @@ enum ProfileCommand {
         /// SillyTavern's secrets.json: says which profiles it has a key for.
         #[arg(long, value_name = "FILE")]
         secrets: Option<PathBuf>,
-        /// Also move those keys (plain text in secrets.json) into the system keychain.
+        /// Also move those keys (plain text in secrets.json) into the system keychain; a reverse
+        /// proxy gets its password from settings.json instead, never the vendor's key.
         #[arg(long, requires = "secrets")]
         with_keys: bool,
     },
@@ -531,11 +533,18 @@ fn prompt(args: &PromptArgs) -> CliResult<()> {
     std::io::stdin()
         .read_to_string(&mut input)
         .map_err(|err| Failure::Usage(format!("could not read standard input: {err}.")))?;
-    let messages: Vec<ChatMessage> = serde_json::from_str(&input).map_err(|err| {
+    let must = |err: &dyn std::fmt::Display| {
         Failure::Usage(format!(
             "standard input must be a JSON array of messages ({{\"role\", \"content\", \"name\"?}}): {err}."
         ))
-    })?;
+    };
+    let value: serde_json::Value = serde_json::from_str(&input).map_err(|err| must(&err))?;
+    // As OpenAI-format clients write them: content null, missing or in parts, tool messages.
+    let read = switchboard_core::prompt::client::read_messages(&value).map_err(|err| must(&err))?;
+    for note in &read.notes {
+        errln!("note: {note}.");
+    }
+    let messages = read.messages;
     let names = PromptNames {
         char_name: args.char_name.clone(),
         user_name: args.user_name.clone(),
@@ -1119,7 +1128,9 @@ async fn profile(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
             settings,
             secrets,
             with_keys,
-        } => import_sillytavern(engine, &settings, secrets.as_deref(), with_keys).await?,
+        } => {
+            import_st::import_sillytavern(engine, &settings, secrets.as_deref(), with_keys).await?
+        }
     }
     Ok(())
 }
@@ -1143,87 +1154,6 @@ fn short_path(path: &std::path::Path) -> String {
         Some(_) => format!("{} ({} characters)", quoted(&text), text.chars().count()),
         None => text,
     }
-}
-
-/// `profile import-sillytavern`: a profile per configured SillyTavern source; keys only with
-/// `--with-keys`, and then straight into the keychain.
-async fn import_sillytavern(
-    engine: &Engine,
-    settings: &std::path::Path,
-    secrets: Option<&std::path::Path>,
-    with_keys: bool,
-) -> CliResult {
-    use switchboard_core::transfer::settings as st;
-    let drafts = st::profiles_from_sillytavern_settings(&read_text(settings)?).map_err(refused)?;
-    let secrets = secrets
-        .map(|path| read_text(path).map(|text| (path, text)))
-        .transpose()?;
-    if drafts.is_empty() {
-        errln!(
-            "{} names no connection Switchboard can use.",
-            settings.display()
-        );
-        return Ok(());
-    }
-    // Keys the keychain would refuse stop the import before any profile is saved.
-    if let (Some((path, secrets)), true) = (&secrets, with_keys) {
-        for draft in &drafts {
-            if let Some(key) = st::sillytavern_secret(secrets, &draft.secret_name) {
-                if let Some(why) = key_problem(key.expose_secret()) {
-                    return Err(Failure::Usage(format!(
-                        "the key \"{}\" in {} {why}; nothing was imported.",
-                        quoted(&draft.secret_name),
-                        path.display()
-                    )));
-                }
-            }
-        }
-    }
-    let secrets = secrets.map(|(_, text)| text);
-    let mut waiting_keys = Vec::new();
-    for draft in drafts {
-        let url = draft
-            .url
-            .clone()
-            .unwrap_or_else(|| draft.source.info().default_url.to_string());
-        let mut profile = Profile::new(draft.name.clone(), draft.source, url);
-        profile.model = draft.model.clone();
-        if let Some(mode) = draft.post_processing {
-            profile.post_processing = mode;
-        }
-        let saved = match engine.add_profile(profile).await {
-            Ok((saved, _)) => saved,
-            Err(err) => {
-                outln!("Skipped \"{}\": {}", draft.name, err.message);
-                continue;
-            }
-        };
-        outln!(
-            "Saved profile \"{}\" ({}) at {}.",
-            saved.name,
-            saved.source.label(),
-            saved.url
-        );
-        let Some(secrets) = secrets.as_deref() else {
-            continue;
-        };
-        let Some(key) = st::sillytavern_secret(secrets, &draft.secret_name) else {
-            continue;
-        };
-        if with_keys {
-            engine.set_key(saved.id.as_str(), key).await?;
-            outln!("  its key from secrets.json is now in the system keychain.");
-        } else {
-            waiting_keys.push(format!("{} ({})", saved.name, draft.secret_name));
-        }
-    }
-    if !waiting_keys.is_empty() {
-        outln!(
-            "secrets.json has keys for: {}. They were not read; run again with --with-keys to move them into the keychain, or save them with \"key set NAME\".",
-            waiting_keys.join(", ")
-        );
-    }
-    Ok(())
 }
 
 fn warn_plain_http(profile: &Profile, has_key: bool) {

@@ -1263,15 +1263,37 @@ fn prompt() {
         case(with(args!["--user-name", not_utf8()]), 2, &[NOT_UTF8]),
         // Standard input.
         case(strict.clone(), 2, &[must, "EOF while parsing"]),
-        case(strict.clone(), 2, &[must, "expected a sequence"]).stdin("{"),
+        case(strict.clone(), 2, &[must, "EOF while parsing"]).stdin("{"),
         case(strict.clone(), 2, &[must, "EOF while parsing"]).stdin("[{\"role\": \"user\""),
-        case(strict.clone(), 2, &[must, "expected a sequence"])
-            .stdin(r#"{"role": "user", "content": "hi"}"#),
-        case(strict.clone(), 2, &[must, "unknown variant `wizard`"])
-            .stdin(r#"[{"role": "wizard", "content": "hi"}]"#),
-        case(strict.clone(), 2, &[must, "missing field `content`"]).stdin(r#"[{"role": "user"}]"#),
-        case(strict.clone(), 2, &[must, "invalid type"])
-            .stdin(r#"[{"role": "user", "content": 5}]"#),
+        case(
+            strict.clone(),
+            2,
+            &[must, "expected a JSON array of messages, found an object"],
+        )
+        .stdin(r#"{"role": "user", "content": "hi"}"#),
+        case(
+            strict.clone(),
+            2,
+            &[must, "message 1: unknown role \"wizard\""],
+        )
+        .stdin(r#"[{"role": "wizard", "content": "hi"}]"#),
+        case(strict.clone(), 2, &[must, "message 2: no \"role\""])
+            .stdin(r#"[{"role": "user"}, {"content": "x"}]"#),
+        case(
+            strict.clone(),
+            2,
+            &[
+                must,
+                "message 1: \"content\" is neither text, null nor a list of parts (found a number)",
+            ],
+        )
+        .stdin(r#"[{"role": "user", "content": 5}]"#),
+        case(
+            strict.clone(),
+            2,
+            &[must, "message 1: content part 2 is not an object"],
+        )
+        .stdin(r#"[{"role": "user", "content": [{"type": "text", "text": "a"}, 7]}]"#),
         case(strict.clone(), 2, &[must, "trailing characters"]).stdin("[] []"),
         case(strict.clone(), 2, &[must, "line 1 column"]).stdin(deep),
         case(

@@ -142,9 +142,12 @@ pub fn settings_import(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     if let Ok(drafts) = transfer::settings::profiles_from_sillytavern_settings(&text) {
         for draft in drafts {
-            let _ = transfer::settings::sillytavern_secret(&text, &draft.secret_name);
+            if let Some(name) = draft.secret_name() {
+                let _ = transfer::settings::sillytavern_secret(&text, name);
+            }
         }
     }
+    let _ = transfer::settings::sillytavern_proxy_password(&text);
     for name in transfer::settings::sillytavern_secret_names(&text) {
         let _ = transfer::settings::sillytavern_secret(&text, &name);
     }

@@ -13,7 +13,7 @@ use switchboard_core::prompt::PostProcessing;
 use switchboard_core::provider::ProviderKind;
 use switchboard_core::transfer::json::{self, Backup};
 use switchboard_core::transfer::settings::{
-    profiles_from_sillytavern_settings, sillytavern_secret_names, ProfileDraftLite,
+    profiles_from_sillytavern_settings, sillytavern_secret_names, DraftKey, ProfileDraftLite,
 };
 use switchboard_core::transfer::{markdown, sillytavern, ArchivedMessage, ChatArchive, Skipped};
 use switchboard_core::ErrorKind;
@@ -786,6 +786,52 @@ fn json_chat_round_trip() {
     }
 }
 
+/// A chat file written by a client of the OpenAI format: an assistant turn that only called a
+/// tool (`content` null, then missing), a `tool` message, and text in parts with an image.
+#[test]
+fn json_chat_reads_messages_as_real_clients_write_them() {
+    let file = json!({
+        "format": "switchboard-chat",
+        "version": 1,
+        "chat": {
+            "title": "Weather",
+            "messages": [
+                {"role": "user", "content": "Weather in Paris?"},
+                {"role": "assistant", "content": null, "tool_calls": [{"id": "c1"}]},
+                {"role": "assistant"},
+                {"role": "tool", "name": "weather", "content": "18 C"},
+                {"role": "user", "content": [
+                    {"type": "text", "text": "And this?"},
+                    {"type": "image_url", "image_url": {"url": "data:image/png;base64,AA=="}},
+                    {"type": "text", "text": "Thanks"}
+                ]}
+            ]
+        }
+    });
+    let chat = json::read_chat(&file.to_string()).unwrap();
+    let got: Vec<(Role, &str)> = chat
+        .messages
+        .iter()
+        .map(|m| (m.role, m.content.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (Role::User, "Weather in Paris?"),
+            (Role::Assistant, ""),
+            (Role::Assistant, ""),
+            (Role::Tool, "18 C"),
+            (Role::User, "And this?\n\nThanks"),
+        ]
+    );
+    assert_eq!(chat.messages[3].name.as_deref(), Some("weather"));
+    // What cannot be text is refused, naming the part.
+    let mut bad = file.clone();
+    bad["chat"]["messages"][0]["content"] = json!([{"type": "text", "text": 5}]);
+    let err = json::read_chat(&bad.to_string()).unwrap_err();
+    assert!(err.message.contains("content part 1"), "{}", err.message);
+}
+
 #[test]
 fn json_chat_refuses_other_files() {
     let chat = parse_fixture("no_swipes.jsonl");
@@ -941,7 +987,27 @@ fn draft(
         url: url.map(str::to_string),
         model: model.map(str::to_string),
         post_processing,
-        secret_name: format!("api_key_{secret}"),
+        key: DraftKey::Secrets {
+            name: format!("api_key_{secret}"),
+        },
+    }
+}
+
+/// A draft for a reverse proxy: never the vendor's key.
+fn proxy_draft(
+    label: &str,
+    source: ProviderKind,
+    url: &str,
+    model: &str,
+    key: DraftKey,
+) -> ProfileDraftLite {
+    ProfileDraftLite {
+        name: format!("{label} via reverse proxy (SillyTavern)"),
+        source,
+        url: Some(url.into()),
+        model: Some(model.into()),
+        post_processing: None,
+        key,
     }
 }
 
@@ -1005,11 +1071,48 @@ fn settings_for_each_main_api() {
             json!({"main_api": "openai", "oai_settings": {"chat_completion_source": "openai",
                 "openai_model": "gpt-4o", "reverse_proxy": "https://proxy.example.com/v1",
                 "proxy_password": "never"}}),
-            draft(
-                "OpenAI (SillyTavern)",
+            proxy_draft(
+                "OpenAI",
                 ProviderKind::OpenAi,
-                Some("https://proxy.example.com/v1"),
-                Some("gpt-4o"),
+                "https://proxy.example.com/v1",
+                "gpt-4o",
+                DraftKey::ProxyPassword,
+            ),
+        ),
+        (
+            json!({"main_api": "openai", "oai_settings": {"chat_completion_source": "claude",
+                "claude_model": "claude-3-opus-20240229", "reverse_proxy": "https://proxy.example.com/anthropic/v1",
+                "proxy_password": ""}}),
+            proxy_draft(
+                "Claude",
+                ProviderKind::Claude,
+                "https://proxy.example.com/anthropic/v1",
+                "claude-3-opus-20240229",
+                DraftKey::NoKey,
+            ),
+        ),
+        (
+            json!({"main_api": "openai", "oai_settings": {"chat_completion_source": "mistralai",
+                "mistralai_model": "mistral-large-latest", "reverse_proxy": "http://10.0.0.5:8000/v1",
+                "proxy_password": "pw"}}),
+            proxy_draft(
+                "Mistral AI",
+                ProviderKind::Mistral,
+                "http://10.0.0.5:8000/v1",
+                "mistral-large-latest",
+                DraftKey::ProxyPassword,
+            ),
+        ),
+        // OpenRouter ignores reverse_proxy, as SillyTavern does: its own address and key.
+        (
+            json!({"main_api": "openai", "oai_settings": {"chat_completion_source": "openrouter",
+                "openrouter_model": "meta-llama/llama-3-70b-instruct",
+                "reverse_proxy": "https://proxy.example.com/v1", "proxy_password": "pw"}}),
+            draft(
+                "OpenRouter (SillyTavern)",
+                ProviderKind::OpenRouter,
+                None,
+                Some("meta-llama/llama-3-70b-instruct"),
                 None,
             ),
         ),
@@ -1103,6 +1206,8 @@ fn settings_for_each_main_api() {
     for (settings, want) in cases {
         let drafts = profiles_from_sillytavern_settings(&settings.to_string()).unwrap();
         assert_eq!(drafts, [want], "{settings}");
+        // A proxy's password is only looked at, never kept in a draft.
+        assert!(!format!("{drafts:?}").contains("never"), "{drafts:?}");
     }
 }
 

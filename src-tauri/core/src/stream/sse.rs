@@ -13,6 +13,12 @@
 //!
 //! Work is linear in the input whatever the chunking: the buffer is compacted only when the
 //! consumed part outweighs the rest, and the line scan uses `memchr`.
+//!
+//! Only the fields the mappers read are kept: `event` and `data`. The `id` field (the "last event
+//! id", only meaningful to a client that reconnects, which Switchboard never does), `retry` and
+//! unknown fields are skipped where they stand: nothing of them is copied or carried into later
+//! events, so a server cannot make every event cost the size of one huge `id:` line. This module
+//! must not grow per-event state that outlives the event.
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -23,8 +29,6 @@ pub struct SseEvent {
     pub event: Option<String>,
     /// The joined `data:` lines.
     pub data: String,
-    /// The last event id seen so far in the stream, if any.
-    pub id: Option<String>,
 }
 
 /// The incremental decoder. Feed bytes with [`push`](Self::push), drain events with
@@ -41,7 +45,6 @@ pub struct SseDecoder {
     bom_checked: bool,
     data: Vec<u8>,
     event: Option<Vec<u8>>,
-    last_id: Option<String>,
     /// A field line of the current event has been seen (even one that added no data).
     in_event: bool,
 }
@@ -177,9 +180,7 @@ impl SseDecoder {
                 self.data.push(b'\n');
             }
             b"event" => self.event = Some(value.to_vec()),
-            b"id" if !value.contains(&0) => {
-                self.last_id = Some(String::from_utf8_lossy(value).into_owned());
-            }
+            // `id`, `retry` and unknown fields: nothing here reconnects, so they are not kept.
             _ => {}
         }
         None
@@ -200,7 +201,6 @@ impl SseDecoder {
         Some(SseEvent {
             event: event.map(|e| String::from_utf8_lossy(&e).into_owned()),
             data,
-            id: self.last_id.clone(),
         })
     }
 }
@@ -265,9 +265,7 @@ mod tests {
         ]);
         assert_eq!(events.len(), 4);
         assert_eq!(events[0].data, "first event");
-        assert_eq!(events[0].id.as_deref(), Some("1"));
         assert_eq!(events[1].data, "second event");
-        assert_eq!(events[1].id.as_deref(), Some(""));
         assert_eq!(events[2].data, " third event");
         assert_eq!(events[3].event.as_deref(), Some("add"));
         assert_eq!(events[3].data, "x");

@@ -57,7 +57,10 @@ pub struct ArchivedMessage {
     pub role: Role,
     /// The speaker's name, when the file gives one.
     pub name: Option<String>,
-    /// The text shown (the chosen swipe).
+    /// The text shown (the chosen swipe). Read as OpenAI-format clients write it too: `null` is
+    /// empty, an array of parts is its text parts joined with a blank line (see
+    /// [`crate::prompt::client`]).
+    #[serde(deserialize_with = "client_content")]
     pub content: String,
     /// Every version of the message, the shown one included (empty or one entry when there
     /// are no alternatives).
@@ -72,6 +75,11 @@ pub struct ArchivedMessage {
     pub reasoning: Option<String>,
     /// Fields of the line Switchboard does not use, kept for the way back.
     pub extra: Map<String, Value>,
+}
+
+fn client_content<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    let value = Value::deserialize(deserializer)?;
+    crate::prompt::client::content_text(&value, &mut |_| {}).map_err(serde::de::Error::custom)
 }
 
 /// A line that could not be imported, and why.

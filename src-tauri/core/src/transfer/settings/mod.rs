@@ -1,10 +1,18 @@
 //! SillyTavern's connection settings (`settings.json`) → Switchboard profile drafts.
 //!
-//! SillyTavern keeps its API keys in a separate `secrets.json`. This module never reads key
-//! values: [`profiles_from_sillytavern_settings`] reads only `settings.json` (and no field of it
-//! that may hold a credential, such as `proxy_password` or custom headers), and
-//! [`sillytavern_secret_names`] lists which keys `secrets.json` holds, without their values, so
-//! the app can ask before importing any.
+//! SillyTavern keeps its API keys in a separate `secrets.json`. [`profiles_from_sillytavern_settings`]
+//! reads only `settings.json` and no credential value in it (of `proxy_password` it only looks
+//! whether one is set), and [`sillytavern_secret_names`] lists which keys `secrets.json` holds,
+//! without their values, so the app can ask before importing any. Values are read only by
+//! [`sillytavern_secret`] and [`sillytavern_proxy_password`], when the person asked for keys.
+//!
+//! # Reverse proxies
+//! SillyTavern sends the requests of OpenAI, Claude and Mistral AI to `oai_settings.reverse_proxy`
+//! when one is set, with `proxy_password` as the key and never the vendor's key from
+//! `secrets.json`; OpenRouter and the other sources ignore `reverse_proxy` (see
+//! `docs/providers.md`, "SillyTavern import"). A draft for such a proxy is named "… via reverse
+//! proxy", and its [`DraftKey`] is the proxy password, or no key when none is set: this module
+//! must never pair a vendor's key with a proxy's URL.
 //!
 //! # Which profiles
 //! One draft per configured source, the one in use first:
@@ -23,7 +31,8 @@
 //! and model are merged.
 //!
 //! # Fields
-//! - `url`: SillyTavern's URL (the reverse proxy for cloud sources, when one is set), normalised
+//! - `url`: SillyTavern's URL (the reverse proxy for OpenAI, Claude and Mistral AI, when one is
+//!   set), normalised
 //!   for the source, without user name, password or credential-like query parameters; `None`
 //!   means the source's default address.
 //! - `model`: the model chosen for that source, when set (`None` for OpenRouter's
@@ -31,19 +40,24 @@
 //! - `post_processing`: only for SillyTavern's custom chat-completion endpoint, from
 //!   `custom_prompt_post_processing` (`""` → none, `merge`, `semi` → semi-strict, `strict`; the
 //!   `_tools` variants map to the same mode).
+//! - `key`: where the key comes from ([`DraftKey`]): `secrets.json`'s entry for the source, or for
+//!   a reverse proxy its password (or none).
 
-use std::collections::BTreeMap;
-use std::fmt;
+mod secrets;
+mod sources;
 
-use secrecy::SecretString;
-use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::json::looks_secret;
 use crate::error::{Error, ErrorKind};
 use crate::prompt::PostProcessing;
 use crate::provider::ProviderKind;
+pub use secrets::{sillytavern_proxy_password, sillytavern_secret, sillytavern_secret_names};
+use sources::{
+    ChatSource, TextGenType, TextGenUrl, CHAT_SOURCES, DEFAULT_KOBOLD_URL, TEXT_GEN_TYPES,
+};
+use TextGenUrl::{Configured, Fixed};
 
 /// A profile to create, as read from SillyTavern's settings (no key).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,212 +74,37 @@ pub struct ProfileDraftLite {
     pub model: Option<String>,
     /// Prompt post-processing, when SillyTavern set one (custom chat completion only).
     pub post_processing: Option<PostProcessing>,
-    /// Where SillyTavern's `secrets.json` keeps this connection's key (`api_key_openai`, …).
-    pub secret_name: String,
+    /// Where this connection's key comes from.
+    pub key: DraftKey,
 }
 
-/// SillyTavern's default KoboldAI address, present in every `settings.json`.
-const DEFAULT_KOBOLD_URL: &str = "http://127.0.0.1:5000/api";
-
-/// A text-completion server type of SillyTavern (`textgenerationwebui_settings.type`).
-struct TextGenType {
-    id: &'static str,
-    label: &'static str,
-    source: ProviderKind,
-    /// Where its address is: SillyTavern's `server_urls`, or a fixed service address.
-    url: TextGenUrl,
-    /// Its model field in `textgenerationwebui_settings`.
-    model_field: Option<&'static str>,
-}
-
-enum TextGenUrl {
-    /// `server_urls[id]`.
-    Configured,
-    /// A fixed address (`None`: the source's default).
-    Fixed(Option<&'static str>),
-}
-
-const fn tg(
-    id: &'static str,
-    label: &'static str,
-    source: ProviderKind,
-    url: TextGenUrl,
-    model_field: Option<&'static str>,
-) -> TextGenType {
-    TextGenType {
-        id,
-        label,
-        source,
-        url,
-        model_field,
+impl ProfileDraftLite {
+    /// The name under which SillyTavern's `secrets.json` keeps this connection's key; `None`
+    /// for a reverse proxy, which never gets the vendor's key.
+    pub fn secret_name(&self) -> Option<&str> {
+        match &self.key {
+            DraftKey::Secrets { name } => Some(name),
+            DraftKey::ProxyPassword | DraftKey::NoKey => None,
+        }
     }
 }
 
-use TextGenUrl::{Configured, Fixed};
-
-const TEXT_GEN_TYPES: &[TextGenType] = &[
-    tg("ooba", "Oobabooga", ProviderKind::Ooba, Configured, None),
-    tg(
-        "mancer",
-        "Mancer",
-        ProviderKind::Mancer,
-        Fixed(None),
-        Some("mancer_model"),
-    ),
-    tg(
-        "tabby",
-        "TabbyAPI",
-        ProviderKind::Tabby,
-        Configured,
-        Some("tabby_model"),
-    ),
-    tg(
-        "koboldcpp",
-        "KoboldCpp",
-        ProviderKind::KoboldCpp,
-        Configured,
-        None,
-    ),
-    tg(
-        "llamacpp",
-        "llama.cpp",
-        ProviderKind::Custom,
-        Configured,
-        Some("llamacpp_model"),
-    ),
-    tg(
-        "ollama",
-        "Ollama",
-        ProviderKind::Custom,
-        Configured,
-        Some("ollama_model"),
-    ),
-    tg(
-        "vllm",
-        "vLLM",
-        ProviderKind::Custom,
-        Configured,
-        Some("vllm_model"),
-    ),
-    tg(
-        "aphrodite",
-        "Aphrodite",
-        ProviderKind::Custom,
-        Configured,
-        Some("aphrodite_model"),
-    ),
-    tg(
-        "huggingface",
-        "Hugging Face TGI",
-        ProviderKind::Custom,
-        Configured,
-        None,
-    ),
-    tg(
-        "generic",
-        "Generic OpenAI-compatible",
-        ProviderKind::Custom,
-        Configured,
-        Some("generic_model"),
-    ),
-    tg(
-        "togetherai",
-        "TogetherAI",
-        ProviderKind::Custom,
-        Fixed(Some("https://api.together.xyz/v1")),
-        Some("togetherai_model"),
-    ),
-    tg(
-        "infermaticai",
-        "InfermaticAI",
-        ProviderKind::Custom,
-        Fixed(Some("https://api.totalgpt.ai/v1")),
-        Some("infermaticai_model"),
-    ),
-    tg(
-        "featherless",
-        "Featherless",
-        ProviderKind::Custom,
-        Fixed(Some("https://api.featherless.ai/v1")),
-        Some("featherless_model"),
-    ),
-    tg(
-        "openrouter",
-        "OpenRouter",
-        ProviderKind::OpenRouter,
-        Fixed(None),
-        Some("openrouter_model"),
-    ),
-];
-
-/// A chat-completion source of SillyTavern (`oai_settings.chat_completion_source`).
-struct ChatSource {
-    id: &'static str,
-    label: &'static str,
-    source: ProviderKind,
-    /// A fixed address (`None`: the source's default, or the reverse proxy when set).
-    url: Option<&'static str>,
-    model_field: &'static str,
+/// Where a draft's key comes from, as SillyTavern decides it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase", tag = "from")]
+pub enum DraftKey {
+    /// The vendor's key, kept in `secrets.json` under `name` (`api_key_openai`, …).
+    Secrets {
+        /// The entry's name.
+        name: String,
+    },
+    /// The URL is a reverse proxy with a password: SillyTavern sends the proxy its
+    /// `proxy_password` (in `settings.json`) as the key, never the vendor's key.
+    ProxyPassword,
+    /// The URL is a reverse proxy without a password: no key is sent at all.
+    NoKey,
 }
-
-const CHAT_SOURCES: &[ChatSource] = &[
-    ChatSource {
-        id: "openai",
-        label: "OpenAI",
-        source: ProviderKind::OpenAi,
-        url: None,
-        model_field: "openai_model",
-    },
-    ChatSource {
-        id: "claude",
-        label: "Claude",
-        source: ProviderKind::Claude,
-        url: None,
-        model_field: "claude_model",
-    },
-    ChatSource {
-        id: "mistralai",
-        label: "Mistral AI",
-        source: ProviderKind::Mistral,
-        url: None,
-        model_field: "mistralai_model",
-    },
-    ChatSource {
-        id: "openrouter",
-        label: "OpenRouter",
-        source: ProviderKind::OpenRouter,
-        url: None,
-        model_field: "openrouter_model",
-    },
-    ChatSource {
-        id: "custom",
-        label: "Custom",
-        source: ProviderKind::Custom,
-        url: None,
-        model_field: "custom_model",
-    },
-    ChatSource {
-        id: "deepseek",
-        label: "DeepSeek",
-        source: ProviderKind::Custom,
-        url: Some("https://api.deepseek.com/v1"),
-        model_field: "deepseek_model",
-    },
-    ChatSource {
-        id: "groq",
-        label: "Groq",
-        source: ProviderKind::Custom,
-        url: Some("https://api.groq.com/openai/v1"),
-        model_field: "groq_model",
-    },
-    ChatSource {
-        id: "xai",
-        label: "xAI",
-        source: ProviderKind::Custom,
-        url: Some("https://api.x.ai/v1"),
-        model_field: "xai_model",
-    },
-];
 
 /// Reads SillyTavern's `settings.json` into profile drafts (see the module documentation).
 ///
@@ -362,90 +201,6 @@ pub fn profiles_from_sillytavern_settings(
     Ok(drafts.finish())
 }
 
-/// Names of the keys SillyTavern's `secrets.json` holds (non-empty ones), sorted, never their
-/// values. Handles both layouts: `{"api_key_openai": "sk-…"}` and the newer
-/// `{"api_key_openai": [{"id": …, "value": "sk-…", "label": …, "active": true}]}`.
-/// Text that is not a JSON object gives an empty list.
-pub fn sillytavern_secret_names(secrets_json: &str) -> Vec<String> {
-    let text = secrets_json
-        .strip_prefix('\u{feff}')
-        .unwrap_or(secrets_json);
-    // Each value is only looked at to see whether it is empty; none is kept.
-    let Ok(entries) = serde_json::from_str::<BTreeMap<String, Present>>(text) else {
-        return Vec::new();
-    };
-    entries
-        .into_iter()
-        .filter(|(_, present)| present.0)
-        .map(|(name, _)| name)
-        .collect()
-}
-
-/// Whether a `secrets.json` value holds a secret; reading it keeps nothing of the value.
-struct Present(bool);
-
-impl<'de> Deserialize<'de> for Present {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(PresentVisitor)
-    }
-}
-
-struct PresentVisitor;
-
-impl<'de> Visitor<'de> for PresentVisitor {
-    type Value = Present;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a secret")
-    }
-
-    fn visit_str<E: de::Error>(self, value: &str) -> Result<Present, E> {
-        Ok(Present(!value.trim().is_empty()))
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Present, E> {
-        Ok(Present(false))
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Present, E> {
-        Ok(Present(false))
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Present, E> {
-        Ok(Present(false))
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Present, E> {
-        Ok(Present(false))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Present, E> {
-        Ok(Present(false))
-    }
-
-    /// A list of saved keys: present when one of them is.
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Present, A::Error> {
-        let mut any = false;
-        while let Some(Present(present)) = seq.next_element()? {
-            any |= present;
-        }
-        Ok(Present(any))
-    }
-
-    /// One saved key: present when its `value` is.
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Present, A::Error> {
-        let mut any = false;
-        while let Some(field) = map.next_key::<String>()? {
-            if field == "value" {
-                any |= map.next_value::<Present>()?.0;
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-        Ok(Present(any))
-    }
-}
-
 /// Drafts in order, without repeats, with unique names.
 #[derive(Default)]
 struct Drafts(Vec<ProfileDraftLite>);
@@ -493,28 +248,45 @@ fn draft(
         url: url.and_then(|url| clean_url(source, &url)),
         model,
         post_processing,
-        secret_name: format!("api_key_{secret_id}"),
+        key: DraftKey::Secrets {
+            name: format!("api_key_{secret_id}"),
+        },
     }
 }
 
 fn chat_draft(source: &ChatSource, oai: &Map<String, Value>) -> ProfileDraftLite {
+    let proxy = source
+        .reverse_proxy
+        .then(|| text_at(oai, "reverse_proxy"))
+        .flatten();
     let url = match (source.id, source.url) {
         ("custom", _) => text_at(oai, "custom_url"),
         (_, Some(fixed)) => Some(fixed.to_string()),
-        (_, None) => text_at(oai, "reverse_proxy"),
+        (_, None) => proxy.clone(),
     };
     let model = text_at(oai, source.model_field).filter(|m| m != "OR_Website");
     let post_processing = (source.id == "custom")
         .then(|| post_processing(oai.get("custom_prompt_post_processing")))
         .flatten();
-    draft(
+    let mut draft = draft(
         source.label,
         source.id,
         source.source,
         url,
         model,
         post_processing,
-    )
+    );
+    if proxy.is_some() {
+        // Only whether a password is set is looked at here; its value is read only when the
+        // person asks for keys (`sillytavern_proxy_password`).
+        draft.key = if text_at(oai, "proxy_password").is_some() {
+            DraftKey::ProxyPassword
+        } else {
+            DraftKey::NoKey
+        };
+        draft.name = format!("{} via reverse proxy (SillyTavern)", source.label);
+    }
+    draft
 }
 
 fn textgen_draft(
@@ -661,57 +433,5 @@ mod tests {
         );
         assert_eq!(names, ["api_key_mancer", "api_key_openai"]);
         assert!(sillytavern_secret_names("not json").is_empty());
-    }
-}
-
-/// The key SillyTavern's `secrets.json` holds under `name` (a draft's
-/// [`secret_name`](ProfileDraftLite::secret_name)), read only when the person asked for it:
-/// the plain value, or in the newer layout the active entry (else the first non-empty one). It
-/// goes straight to the keychain; nothing else keeps it.
-pub fn sillytavern_secret(secrets_json: &str, name: &str) -> Option<SecretString> {
-    let text = secrets_json
-        .strip_prefix('\u{feff}')
-        .unwrap_or(secrets_json);
-    let all: Map<String, Value> = serde_json::from_str(text).ok()?;
-    let value = all.get(name)?;
-    let text = match value {
-        Value::String(text) => Some(text.as_str()),
-        Value::Array(entries) => {
-            fn value_of(entry: &Value) -> Option<&str> {
-                entry
-                    .get("value")
-                    .and_then(Value::as_str)
-                    .filter(|v| !v.trim().is_empty())
-            }
-            entries
-                .iter()
-                .find(|e| e.get("active").and_then(Value::as_bool) == Some(true))
-                .and_then(value_of)
-                .or_else(|| entries.iter().find_map(value_of))
-        }
-        _ => None,
-    }?;
-    let text = text.trim();
-    (!text.is_empty()).then(|| SecretString::from(text.to_string()))
-}
-
-#[cfg(test)]
-mod secret_tests {
-    use secrecy::ExposeSecret;
-
-    use super::*;
-
-    #[test]
-    fn keys_are_read_by_name_from_either_layout() {
-        let secrets = r#"{"api_key_openai": "sk-1", "api_key_claude": "",
-            "api_key_mancer": [{"value": "m-old", "active": false}, {"value": "m-new", "active": true}],
-            "api_key_novel": [{"value": "", "active": true}, {"value": "pst-2"}]}"#;
-        let key = |name| sillytavern_secret(secrets, name).map(|k| k.expose_secret().to_string());
-        assert_eq!(key("api_key_openai").as_deref(), Some("sk-1"));
-        assert_eq!(key("api_key_claude"), None);
-        assert_eq!(key("api_key_mancer").as_deref(), Some("m-new"));
-        assert_eq!(key("api_key_novel").as_deref(), Some("pst-2"));
-        assert_eq!(key("api_key_horde"), None);
-        assert!(sillytavern_secret("not json", "api_key_openai").is_none());
     }
 }

@@ -1,0 +1,416 @@
+//! The merge modes against SillyTavern's behaviour, case by case.
+
+use super::*;
+use crate::model::Role;
+
+fn names() -> PromptNames {
+    PromptNames {
+        char_name: "Bob".into(),
+        user_name: "Alice".into(),
+        group_names: vec!["Carol".into()],
+        placeholder: DEFAULT_PLACEHOLDER.into(),
+    }
+}
+
+/// `"s:text"`, `"u:text"`, `"a:text"`, `"t:text"`; a name after `@`: `"u@Alice:one"`.
+fn m(spec: &str) -> ChatMessage {
+    let (head, content) = spec.split_once(':').unwrap();
+    let (role, name) = match head.split_once('@') {
+        Some((role, name)) => (role, Some(name.to_string())),
+        None => (head, None),
+    };
+    let role = match role {
+        "s" => Role::System,
+        "u" => Role::User,
+        "a" => Role::Assistant,
+        "t" => Role::Tool,
+        other => panic!("bad role {other}"),
+    };
+    ChatMessage {
+        role,
+        content: content.to_string(),
+        name,
+    }
+}
+
+fn ms(specs: &[&str]) -> Vec<ChatMessage> {
+    specs.iter().map(|s| m(s)).collect()
+}
+
+const PH: &str = "[Start a new chat]";
+
+/// (case, input, merge, semi-strict, strict)
+type Case = (
+    &'static str,
+    Vec<&'static str>,
+    Vec<String>,
+    Vec<String>,
+    Vec<String>,
+);
+
+fn owned(specs: &[&str]) -> Vec<String> {
+    specs.iter().map(|s| s.to_string()).collect()
+}
+
+fn cases() -> Vec<Case> {
+    let ph = format!("u:{PH}");
+    let c =
+        |name, input: &[&'static str], merge: &[&str], semi: &[&str], strict: &[&str]| -> Case {
+            (
+                name,
+                input.to_vec(),
+                owned(merge),
+                owned(semi),
+                owned(strict),
+            )
+        };
+    vec![
+        // The worked example A of SillyTavern's behaviour.
+        c(
+            "A: card, examples, greeting, author's note",
+            &[
+                "s:Main prompt",
+                "s:Char card",
+                "s@example_user:Hi",
+                "s@example_assistant:Hello!",
+                "a:*waves* Greetings.",
+                "u:Hey",
+                "s:[Author's note]",
+                "u:What now?",
+            ],
+            &[
+                "s:Main prompt\n\nChar card\n\nAlice: Hi\n\nBob: Hello!",
+                "a:*waves* Greetings.",
+                "u:Hey",
+                "s:[Author's note]",
+                "u:What now?",
+            ],
+            &[
+                "s:Main prompt\n\nChar card\n\nAlice: Hi\n\nBob: Hello!",
+                "a:*waves* Greetings.",
+                "u:Hey\n\n[Author's note]\n\nWhat now?",
+            ],
+            &[
+                "s:Main prompt\n\nChar card\n\nAlice: Hi\n\nBob: Hello!",
+                &ph,
+                "a:*waves* Greetings.",
+                "u:Hey\n\n[Author's note]\n\nWhat now?",
+            ],
+        ),
+        c(
+            "B: chat starts with the assistant",
+            &["a:Greeting", "u:Hi"],
+            &["a:Greeting", "u:Hi"],
+            &["a:Greeting", "u:Hi"],
+            &[&ph, "a:Greeting", "u:Hi"],
+        ),
+        c(
+            "C: only a system message",
+            &["s:S"],
+            &["s:S"],
+            &["s:S"],
+            &["s:S", &ph],
+        ),
+        c(
+            "D: empty content is not merged",
+            &["u@Alice:one", "u:", "u:two"],
+            &["u:Alice: one", "u:\n\ntwo"],
+            &["u:Alice: one\n\n\n\ntwo"],
+            &["u:Alice: one\n\n\n\ntwo"],
+        ),
+        c(
+            "E: tool results become user text",
+            &["s:S", "u:call tool", "a:", "t:42", "t:43"],
+            &["s:S", "u:call tool", "a:", "u:42\n\n43"],
+            &["s:S", "u:call tool", "a:", "u:42\n\n43"],
+            &["s:S", "u:call tool", "a:", "u:42\n\n43"],
+        ),
+        c("empty conversation", &[], &[&ph], &[&ph], &[&ph]),
+        c(
+            "one user message",
+            &["u:Hi"],
+            &["u:Hi"],
+            &["u:Hi"],
+            &["u:Hi"],
+        ),
+        c(
+            "already alternating",
+            &["s:S", "u:a", "a:b", "u:c"],
+            &["s:S", "u:a", "a:b", "u:c"],
+            &["s:S", "u:a", "a:b", "u:c"],
+            &["s:S", "u:a", "a:b", "u:c"],
+        ),
+        c(
+            "two users in a row",
+            &["u:a", "u:b"],
+            &["u:a\n\nb"],
+            &["u:a\n\nb"],
+            &["u:a\n\nb"],
+        ),
+        c(
+            "three assistants in a row",
+            &["u:q", "a:1", "a:2", "a:3"],
+            &["u:q", "a:1\n\n2\n\n3"],
+            &["u:q", "a:1\n\n2\n\n3"],
+            &["u:q", "a:1\n\n2\n\n3"],
+        ),
+        c(
+            "two system messages at the start",
+            &["s:one", "s:two", "u:hi"],
+            &["s:one\n\ntwo", "u:hi"],
+            &["s:one\n\ntwo", "u:hi"],
+            &["s:one\n\ntwo", "u:hi"],
+        ),
+        c(
+            "system in the middle between users",
+            &["u:a", "s:note", "u:b"],
+            &["u:a", "s:note", "u:b"],
+            &["u:a\n\nnote\n\nb"],
+            &["u:a\n\nnote\n\nb"],
+        ),
+        c(
+            "system between assistant and user",
+            &["u:a", "a:b", "s:note", "u:c"],
+            &["u:a", "a:b", "s:note", "u:c"],
+            &["u:a", "a:b", "u:note\n\nc"],
+            &["u:a", "a:b", "u:note\n\nc"],
+        ),
+        c(
+            "system at the end",
+            &["u:a", "a:b", "s:jailbreak"],
+            &["u:a", "a:b", "s:jailbreak"],
+            &["u:a", "a:b", "u:jailbreak"],
+            &["u:a", "a:b", "u:jailbreak"],
+        ),
+        c(
+            "system then assistant greeting",
+            &["s:S", "a:Hello"],
+            &["s:S", "a:Hello"],
+            &["s:S", "a:Hello"],
+            &["s:S", &ph, "a:Hello"],
+        ),
+        c(
+            "system, assistant, user",
+            &["s:S", "a:Hello", "u:Hi"],
+            &["s:S", "a:Hello", "u:Hi"],
+            &["s:S", "a:Hello", "u:Hi"],
+            &["s:S", &ph, "a:Hello", "u:Hi"],
+        ),
+        c(
+            "user first, system after",
+            &["u:hi", "s:S"],
+            &["u:hi", "s:S"],
+            &["u:hi\n\nS"],
+            &["u:hi\n\nS"],
+        ),
+        c(
+            "assistant first then system",
+            &["a:hello", "s:S", "u:x"],
+            &["a:hello", "s:S", "u:x"],
+            &["a:hello", "u:S\n\nx"],
+            &[&ph, "a:hello", "u:S\n\nx"],
+        ),
+        c(
+            "named user",
+            &["u@Alice:hi"],
+            &["u:Alice: hi"],
+            &["u:Alice: hi"],
+            &["u:Alice: hi"],
+        ),
+        c(
+            "named user already prefixed",
+            &["u@Alice:Alice: hi"],
+            &["u:Alice: hi"],
+            &["u:Alice: hi"],
+            &["u:Alice: hi"],
+        ),
+        c(
+            "named assistant",
+            &["u:q", "a@Bob:answer"],
+            &["u:q", "a:Bob: answer"],
+            &["u:q", "a:Bob: answer"],
+            &["u:q", "a:Bob: answer"],
+        ),
+        c(
+            "group chat speakers merge with names",
+            &["u:q", "a@Bob:one", "a@Carol:two"],
+            &["u:q", "a:Bob: one\n\nCarol: two"],
+            &["u:q", "a:Bob: one\n\nCarol: two"],
+            &["u:q", "a:Bob: one\n\nCarol: two"],
+        ),
+        c(
+            "system names other than examples are dropped",
+            &["s@narrator:It rains.", "u:hi"],
+            &["s:It rains.", "u:hi"],
+            &["s:It rains.", "u:hi"],
+            &["s:It rains.", "u:hi"],
+        ),
+        c(
+            "example assistant already group-prefixed",
+            &["s@example_assistant:Carol: yo", "u:hi"],
+            &["s:Carol: yo", "u:hi"],
+            &["s:Carol: yo", "u:hi"],
+            &["s:Carol: yo", "u:hi"],
+        ),
+        c(
+            "example user already prefixed",
+            &["s@example_user:Alice: hey", "u:hi"],
+            &["s:Alice: hey", "u:hi"],
+            &["s:Alice: hey", "u:hi"],
+            &["s:Alice: hey", "u:hi"],
+        ),
+        c(
+            "empty first message of a run",
+            &["u:", "u:a"],
+            &["u:\n\na"],
+            &["u:\n\na"],
+            &["u:\n\na"],
+        ),
+        c(
+            "empty assistant between users",
+            &["u:a", "a:", "u:b"],
+            &["u:a", "a:", "u:b"],
+            &["u:a", "a:", "u:b"],
+            &["u:a", "a:", "u:b"],
+        ),
+        c(
+            "tool result right after a user",
+            &["u:a", "t:result"],
+            &["u:a\n\nresult"],
+            &["u:a\n\nresult"],
+            &["u:a\n\nresult"],
+        ),
+        c(
+            "leading tool result counts as user",
+            &["t:42", "a:ok"],
+            &["u:42", "a:ok"],
+            &["u:42", "a:ok"],
+            &["u:42", "a:ok"],
+        ),
+        c(
+            "system, tool, assistant",
+            &["s:S", "t:42", "a:ok"],
+            &["s:S", "u:42", "a:ok"],
+            &["s:S", "u:42", "a:ok"],
+            &["s:S", "u:42", "a:ok"],
+        ),
+        c(
+            "several systems scattered",
+            &["s:a", "u:x", "s:b", "s:c", "a:y", "s:d"],
+            &["s:a", "u:x", "s:b\n\nc", "a:y", "s:d"],
+            &["s:a", "u:x\n\nb\n\nc", "a:y", "u:d"],
+            &["s:a", "u:x\n\nb\n\nc", "a:y", "u:d"],
+        ),
+        c(
+            "only assistants",
+            &["a:one", "a:two"],
+            &["a:one\n\ntwo"],
+            &["a:one\n\ntwo"],
+            &[&ph, "a:one\n\ntwo"],
+        ),
+        c(
+            "system and an empty user",
+            &["s:S", "u:"],
+            &["s:S", "u:"],
+            &["s:S", "u:"],
+            &["s:S", "u:"],
+        ),
+        c(
+            "unicode and newlines survive",
+            &["u:héllo\n👋", "u:日本"],
+            &["u:héllo\n👋\n\n日本"],
+            &["u:héllo\n👋\n\n日本"],
+            &["u:héllo\n👋\n\n日本"],
+        ),
+    ]
+}
+
+fn render(messages: &[ChatMessage]) -> Vec<String> {
+    messages
+        .iter()
+        .map(|m| {
+            assert!(m.name.is_none(), "names are folded into the text");
+            let role = match m.role {
+                Role::System => "s",
+                Role::User => "u",
+                Role::Assistant => "a",
+                Role::Tool => "t",
+            };
+            format!("{role}:{}", m.content)
+        })
+        .collect()
+}
+
+#[test]
+fn the_modes_follow_sillytavern_on_every_case() {
+    let cases = cases();
+    assert!(cases.len() >= 30, "{} cases", cases.len());
+    for (name, input, merge, semi, strict) in cases {
+        let input = ms(&input);
+        for (mode, expected) in [
+            (PostProcessing::Merge, merge),
+            (PostProcessing::SemiStrict, semi),
+            (PostProcessing::Strict, strict),
+        ] {
+            let got = render(&post_process(&input, mode, &names()));
+            assert_eq!(got, expected, "{name}, {}", mode.as_str());
+        }
+        assert_eq!(
+            post_process(&input, PostProcessing::None, &names()),
+            input,
+            "{name}, none"
+        );
+    }
+}
+
+#[test]
+fn strict_guarantees_hold_for_every_case() {
+    for (name, input, ..) in cases() {
+        let input = ms(&input);
+        let semi = post_process(&input, PostProcessing::SemiStrict, &names());
+        assert!(
+            semi.iter().skip(1).all(|m| m.role != Role::System),
+            "{name}"
+        );
+        let strict = post_process(&input, PostProcessing::Strict, &names());
+        assert!(
+            strict.iter().skip(1).all(|m| m.role != Role::System),
+            "{name}"
+        );
+        let first_other = strict.iter().find(|m| m.role != Role::System);
+        assert_eq!(first_other.map(|m| m.role), Some(Role::User), "{name}");
+        for out in [&semi, &strict] {
+            for pair in out.windows(2) {
+                let merged_away = pair[0].role == pair[1].role && !pair[1].content.is_empty();
+                assert!(!merged_away, "{name}: same-role neighbours left: {pair:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn names_may_be_empty_and_the_placeholder_configurable() {
+    let names = PromptNames {
+        placeholder: "Begin.".into(),
+        ..PromptNames::default()
+    };
+    let input = ms(&[
+        "s@example_user:Hi",
+        "s@example_assistant:Hello",
+        "a:Greeting",
+    ]);
+    let out = render(&post_process(&input, PostProcessing::Strict, &names));
+    assert_eq!(out, vec!["s:Hi\n\nHello", "u:Begin.", "a:Greeting"]);
+}
+
+#[test]
+fn modes_parse_from_their_names() {
+    for mode in PostProcessing::ALL {
+        assert_eq!(mode.as_str().parse::<PostProcessing>(), Ok(mode));
+        assert_eq!(
+            serde_json::to_string(&mode).unwrap(),
+            format!("\"{}\"", mode.as_str())
+        );
+    }
+    assert!("semi".parse::<PostProcessing>().is_err());
+}
