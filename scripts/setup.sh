@@ -11,7 +11,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Tests: a private D-Bus session and GNOME Keyring (the real Secret Service), secret-tool,
 # Xvfb, WebKitWebDriver and emoji/CJK fonts for the end-to-end tests in a real window;
 # xdotool, xprop (x11-utils), xwd (x11-apps) and desktop-file-validate for the
-# installed-package test.
+# installed-package test (xdotool also answers the file dialog in the end-to-end tests).
 SYSTEM_PACKAGES=(
   build-essential pkg-config libdbus-1-dev libssl-dev
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev

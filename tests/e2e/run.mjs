@@ -1036,6 +1036,60 @@ test("no key in any file the app wrote: database, WebKit storage and caches, con
   console.log(`  scanned ${scanned.length} files for ${keys.length} keys`);
 });
 
+/** The id of the X window titled `title`, or null while there is none. */
+function xWindow(title) {
+  try {
+    return execFileSync("xdotool", ["search", "--name", `^${title}$`], { encoding: "utf8" }).trim().split("\n")[0] || null;
+  } catch {
+    return null;
+  }
+}
+
+test("Import chats…: the system's file dialog, a file chosen by its path, the chat imported", async () => {
+  const folder = mkdtempSync(join(tmpdir(), "switchboard-import-"));
+  const path = join(folder, "picked chat.jsonl");
+  writeFileSync(
+    path,
+    [
+      JSON.stringify({ user_name: "You", character_name: "Bot", switchboard_title: "Picked in the file dialog", chat_metadata: {} }),
+      JSON.stringify({ name: "You", is_user: true, mes: "chosen in GTK's own dialog" }),
+      JSON.stringify({ name: "Bot", is_user: false, mes: "and read by the app, not the page" }),
+    ].join("\n"),
+  );
+  const browser = await openApp();
+  try {
+    await press(browser, "import-chats");
+    // GTK's file chooser, a real window of its own: type the path into its location field.
+    const dialog = await until(browser, "the file dialog", async () => xWindow("Import chats"));
+    // No window manager under Xvfb: focus it directly; keys go in as real (XTEST) input.
+    execFileSync("xdotool", ["windowfocus", "--sync", dialog]);
+    execFileSync("xdotool", ["key", "ctrl+l"]);
+    execFileSync("xdotool", ["type", "--delay", "5", path]);
+    // Enter accepts once the field has taken in the whole path (GTK completes it as it comes;
+    // an Enter before that is ignored): pressed again until the dialog closes.
+    await until(browser, "the dialog to accept the file", async () => {
+      if (xWindow("Import chats") === null) return true;
+      execFileSync("xdotool", ["key", "Return"]);
+      await browser.pause(200);
+      return xWindow("Import chats") === null;
+    });
+    await until(browser, "the imported chat in the list", async () =>
+      browser.execute(() =>
+        Array.from(document.querySelectorAll('[data-testid="chat-item"]')).some((i) => i.textContent.includes("Picked in the file dialog")),
+      ),
+    );
+    const notice = await until(browser, "the import toast", async () =>
+      browser.execute(() => document.querySelector('[data-testid="notice"]')?.textContent ?? ""),
+    );
+    assert(notice.includes("Imported 1 chat"), notice);
+    assert(xWindow("Import chats") === null, "the dialog stayed open");
+    await screenshot(browser, "import-done");
+  } finally {
+    await closeApp(browser);
+    rmSync(folder, { recursive: true, force: true });
+  }
+});
+
 // ----- runner -----
 
 let passed = 0;
