@@ -120,9 +120,6 @@ export const commands = {
 	/**  Quits the app (after "Delete all my data"). */
 	quitApp: () => __TAURI_INVOKE<void>("quit_app"),
 	/**
-	 *  Imports one file's text: a SillyTavern chat (`.jsonl`), a Switchboard chat export or a
-	 *  backup (`.json`; its profiles come back without keys, except names already taken). A file
-	 *  that cannot be read is reported in `error`, not as a failed command.
 	 *  Opens the system's file dialog for chat files to import; returns the paths chosen (none
 	 *  when the person cancels). Only these paths can then be imported.
 	 */

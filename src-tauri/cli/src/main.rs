@@ -51,8 +51,8 @@ macro_rules! errln {
 }
 
 mod chats;
-mod reset;
 mod import_st;
+mod reset;
 
 #[derive(Parser)]
 #[command(
