@@ -48,6 +48,7 @@ import type {
   InstructTemplate,
   IpcError,
   ModelInfo,
+  NavigationRefused,
   NormalizedUrl,
   ProfileSummary,
   ProviderKind,
@@ -102,6 +103,7 @@ export interface MockApi extends Api {
   readonly files: Map<string, string>;
   emitTrayAction(action: TrayAction): void;
   emitProfilesChanged(): void;
+  emitNavigationRefused(refused: NavigationRefused): void;
 }
 
 type Capabilities = SourceInfo["capabilities"];
@@ -508,6 +510,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     connection: new Set<(c: ConnectionChanged) => void>(),
     profiles: new Set<() => void>(),
     tray: new Set<(a: TrayAction) => void>(),
+    navigation: new Set<(r: NavigationRefused) => void>(),
   };
   const files = new Map<string, string>();
   let settings: AppSettings = { autoConnect: options.autoConnect ?? true };
@@ -856,6 +859,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     files,
     emitTrayAction: (action) => listeners.tray.forEach((l) => l(action)),
     emitProfilesChanged: () => listeners.profiles.forEach((l) => l()),
+    emitNavigationRefused: (refused) => listeners.navigation.forEach((l) => l(refused)),
 
     async listSources() {
       calls.push("listSources");
@@ -1227,6 +1231,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     onConnectionChanged: (listener) => subscribe(listeners.connection, listener),
     onProfilesChanged: (listener) => subscribe(listeners.profiles, listener),
     onTrayAction: (listener) => subscribe(listeners.tray, listener),
+    onNavigationRefused: (listener) => subscribe(listeners.navigation, listener),
   };
   return api;
 }
