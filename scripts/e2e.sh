@@ -29,6 +29,17 @@ export SWITCHBOARD_DATA_DIR="$SCRATCH/data"
 mkdir -p "$HOME" "$XDG_CACHE_HOME" "$XDG_CONFIG_HOME"
 export WEBKIT_DISABLE_COMPOSITING_MODE=1 NO_AT_BRIDGE=1
 
+# Links the app opens in "the system browser" go to a recording xdg-open (the opener's first
+# choice on Linux) that only appends the address to E2E_OPENED_LOG: no browser ever starts.
+mkdir -p "$SCRATCH/bin"
+export E2E_OPENED_LOG="$SCRATCH/opened.log"
+cat >"$SCRATCH/bin/xdg-open" <<'FAKE'
+#!/bin/sh
+printf '%s\n' "$1" >>"$E2E_OPENED_LOG"
+FAKE
+chmod +x "$SCRATCH/bin/xdg-open"
+export PATH="$SCRATCH/bin:$PATH"
+
 if [ -z "${DISPLAY:-}" ]; then
   exec {displayfd}<> <(:)
   Xvfb -displayfd "$displayfd" -screen 0 1280x800x24 -nolisten tcp >"$SCRATCH/xvfb.log" 2>&1 &

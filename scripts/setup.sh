@@ -11,14 +11,16 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Tests: a private D-Bus session and GNOME Keyring (the real Secret Service), secret-tool,
 # Xvfb, WebKitWebDriver and emoji/CJK fonts for the end-to-end tests in a real window;
 # xdotool, xprop (x11-utils), xwd (x11-apps) and desktop-file-validate for the
-# installed-package test (xdotool also answers the file dialog in the end-to-end tests).
+# installed-package test (xdotool also answers the file dialog in the end-to-end tests); git for
+# the dependency check (cargo deny fetches its advisory database with it, and its test serves
+# one with `git daemon`).
 SYSTEM_PACKAGES=(
   build-essential pkg-config libdbus-1-dev libssl-dev
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev
   dbus dbus-bin dbus-x11 gnome-keyring libsecret-tools
   xvfb xauth webkit2gtk-driver fonts-noto-color-emoji fonts-wqy-microhei
   xdotool x11-utils x11-apps desktop-file-utils
-  python3 curl ca-certificates
+  python3 curl ca-certificates git
 )
 
 as_root() {
@@ -88,6 +90,16 @@ ensure_tauri_driver() {
   fi
 }
 
+# cargo-deny checks the crates' licences, sources and known vulnerabilities (deps-check.sh).
+# Pinned; installed (a few minutes of compiling) only when that version is missing.
+CARGO_DENY_VERSION="0.20.2"
+ensure_cargo_deny() {
+  if [ "$(cargo deny --version 2>/dev/null)" != "cargo-deny $CARGO_DENY_VERSION" ]; then
+    echo "==> Installing cargo-deny $CARGO_DENY_VERSION"
+    cargo install "cargo-deny@$CARGO_DENY_VERSION" --locked -q
+  fi
+}
+
 # What running the app needs.
 setup_app() {
   ensure_system_packages "${SYSTEM_PACKAGES[@]}"
@@ -102,4 +114,5 @@ setup_all() {
   setup_app
   ensure_npm tests/e2e
   ensure_tauri_driver
+  ensure_cargo_deny
 }

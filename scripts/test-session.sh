@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs inside test.sh's private D-Bus session: unlocks a throwaway GNOME Keyring, runs the
-# checks and every test — Rust, UI, end to end in a real window, and the installed .deb — and
-# stops the daemon.
+# checks (the dependencies first: scripts/deps-check.sh and its tests) and every test — Rust,
+# UI, end to end in a real window, and the installed .deb — and stops the daemon.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +9,9 @@ printf 'switchboard-tests' | gnome-keyring-daemon --unlock --components=secrets 
 keyring_pid="$(pgrep -u "$(id -u)" -n -f gnome-keyring-daemon || true)"
 trap '[ -n "$keyring_pid" ] && kill "$keyring_pid" 2>/dev/null || true' EXIT
 
+echo "==> dependencies: licences, bans, sources, known vulnerabilities"
+bash scripts/deps-check.sh
+node --test --test-reporter=spec tests/deps/
 echo "==> cargo fmt --check"
 cargo fmt --all --check
 echo "==> UI: type check, unit tests, build"

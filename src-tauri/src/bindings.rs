@@ -5,6 +5,7 @@ use specta_typescript::Typescript;
 use tauri_specta::{collect_commands, collect_events};
 
 use crate::commands::{chat, chats, connect, messages, profiles, secrets, settings, transfer};
+use crate::navigation::NavigationRefused;
 use crate::shell::{ConnectionChanged, ProfilesChanged, TrayAction};
 
 /// Where the generated bindings live.
@@ -59,7 +60,8 @@ pub fn builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
         .events(collect_events![
             ConnectionChanged,
             ProfilesChanged,
-            TrayAction
+            TrayAction,
+            NavigationRefused
         ])
 }
 

@@ -4,11 +4,13 @@
 //! - [`shell`]: state shared by commands and tray: the engine and the active connection.
 //! - [`tray`]: the system-tray menu (quick connect, show/hide, new chat, quit).
 //! - [`picker`]: the system's file dialog for "Import chats…".
+//! - [`navigation`]: keeps the window on the app's own pages (no navigation away, no new window).
 //! - [`bindings`]: the tauri-specta builder and the export of `ui/src/bindings.ts`.
 
 pub mod bindings;
 pub mod commands;
 pub mod picker;
+pub mod navigation;
 pub mod shell;
 pub mod tray;
 
@@ -21,7 +23,7 @@ use switchboard_core::http::HttpConfig;
 use switchboard_core::secrets::KeyringStore;
 use switchboard_core::{default_data_dir, Engine, EngineConfig};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Manager, RunEvent, WindowEvent};
+use tauri::{AppHandle, Manager, RunEvent, WebviewWindowBuilder, WindowEvent};
 use tauri_specta::Event as _;
 
 use commands::settings::StartupProblem;
@@ -75,6 +77,7 @@ pub fn run() -> ExitCode {
         .manage(StartupProblem(problem))
         .setup(move |app| {
             specta.mount_events(app);
+            open_main_window(app.handle())?;
             if let Some(engine) = engine {
                 setup(app.handle(), engine)?;
             }
@@ -120,6 +123,22 @@ pub fn run() -> ExitCode {
 /// so commands go through the same access control as in the app).
 pub fn context<R: tauri::Runtime>() -> tauri::Context<R> {
     tauri::generate_context!()
+}
+
+/// Opens the main window as `tauri.conf.json` describes it (with `"create": false`, so it is
+/// made only here), guarded by [`navigation::guard`].
+fn open_main_window(app: &AppHandle) -> tauri::Result<()> {
+    let config = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|window| window.label == MAIN_WINDOW)
+        .cloned()
+        .ok_or(tauri::Error::WindowNotFound)?;
+    let pages = navigation::OwnPages::of_this_build(app.config());
+    navigation::guard(WebviewWindowBuilder::from_config(app, &config)?, app, pages).build()?;
+    Ok(())
 }
 
 fn setup(app: &AppHandle, engine: Arc<Engine>) -> tauri::Result<()> {

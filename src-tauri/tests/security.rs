@@ -1,7 +1,8 @@
 //! What the window may do, as configured: the content security policy allows only the app's own
 //! scripts, styles and IPC (no inline or evaluated script, no network, no frames or plugins),
-//! and the one capability grants listening to the app's events and nothing else. The running
-//! window's refusals are checked end to end (`tests/e2e`, "the page's content policy…").
+//! and the one capability grants listening to the app's events and nothing else; the window is
+//! made by the app, with its navigation guard. The running window's refusals are checked end to
+//! end (`tests/e2e`, "the page's content policy…", "navigation away…").
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use serde_json::Value;
@@ -81,5 +82,24 @@ fn the_window_gets_no_permission_beyond_the_apps_events() {
     assert_eq!(
         capability["permissions"],
         serde_json::json!(["core:event:allow-listen", "core:event:allow-unlisten"])
+    );
+}
+
+/// The main window is made only by the app (`open_main_window`), where the navigation guard is
+/// attached: a window tauri made from the configuration by itself would have no guard. That the
+/// guard works in the running window is checked end to end (`tests/e2e`, "navigation away…").
+#[test]
+fn the_main_window_is_made_by_the_app_with_its_navigation_guard() {
+    let config = read("tauri.conf.json");
+    let windows = config["app"]["windows"].as_array().unwrap();
+    assert_eq!(windows.len(), 1, "{windows:?}");
+    assert_eq!(windows[0]["label"], "main");
+    assert_eq!(
+        windows[0]["create"], false,
+        "tauri would make the window unguarded"
+    );
+    assert!(
+        windows[0].get("url").is_none_or(|url| url == "index.html"),
+        "the window loads the app's own page"
     );
 }

@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { Key, remote } from "webdriverio";
+import { registerNavigationTests } from "./navigation.mjs";
 
 const APP = required("SWITCHBOARD_APP");
 const FAKES = required("SWITCHBOARD_FAKES");
@@ -449,6 +450,10 @@ test("the page's content policy and permissions refuse what it does not need", a
   } finally {
     await closeApp(browser);
   }
+});
+
+registerNavigationTests(test, {
+  openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, fake: () => fake,
 });
 
 test("a wrong key shows the auth error at the key field", async () => {

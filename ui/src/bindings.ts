@@ -146,6 +146,7 @@ export const commands = {
 /** Events */
 export const events = {
 	connectionChanged: makeEvent<ConnectionChanged_Serialize, ConnectionChanged_Deserialize>("connection-changed"),
+	navigationRefused: makeEvent<NavigationRefused, NavigationRefused>("navigation-refused"),
 	profilesChanged: makeEvent<ProfilesChanged, ProfilesChanged>("profiles-changed"),
 	trayAction: makeEvent<TrayAction, TrayAction>("tray-action"),
 };
@@ -898,6 +899,14 @@ export type ModelInfo_Serialize = {
 	name?: string,
 	/**  Context window in tokens, when the API says. */
 	contextLength?: number,
+};
+
+/**  The window was kept from leaving the app's own pages. */
+export type NavigationRefused = {
+	/**  Where the page tried to go. */
+	url: string,
+	/**  `true` for a new window (`window.open`, `target="_blank"`), `false` for the window itself. */
+	newWindow: boolean,
 };
 
 /**  A normalised base URL and the changes made to reach it. */

@@ -25,6 +25,7 @@ import type {
   GenerationStarted,
   ImportReport,
   ModelInfo,
+  NavigationRefused,
   NormalizedUrl,
   ProfileDraft,
   ProfileSummary,
@@ -123,11 +124,13 @@ export interface Api {
   backupAll(): Promise<ExportedFile>;
   /** True when a running generation was told to stop. */
   cancelGeneration(generationId: string): Promise<boolean>;
-  /** Opens an http(s) link in the system browser. */
+  /** Opens an http(s) or mailto link in the system browser (the backend refuses other kinds). */
   openExternal(url: string): Promise<void>;
   onConnectionChanged(listener: (change: ConnectionChanged) => void): Promise<Unsubscribe>;
   onProfilesChanged(listener: () => void): Promise<Unsubscribe>;
   onTrayAction(listener: (action: TrayAction) => void): Promise<Unsubscribe>;
+  /** The window was kept on the app's pages: `url` was not opened in it. */
+  onNavigationRefused(listener: (refused: NavigationRefused) => void): Promise<Unsubscribe>;
 }
 
 /** Resolves a generated `Result` into its data, or throws it as an `AppError`. */
@@ -220,4 +223,6 @@ export const tauriApi: Api = {
     plain(() => events.connectionChanged.listen((event) => listener(event.payload))),
   onProfilesChanged: (listener) => plain(() => events.profilesChanged.listen(() => listener())),
   onTrayAction: (listener) => plain(() => events.trayAction.listen((event) => listener(event.payload))),
+  onNavigationRefused: (listener) =>
+    plain(() => events.navigationRefused.listen((event) => listener(event.payload))),
 };

@@ -84,6 +84,9 @@ export type ErrorKind = IpcError["kind"];
 
 export type TrayAction = Payload<"trayAction">;
 
+/** The backend kept the window from leaving the app's own pages (a navigation or new window). */
+export type NavigationRefused = Payload<"navigationRefused">;
+
 /** The app's settings (`autoConnect`: reconnect to the last profile on launch). */
 export type AppSettings = Returned<"getSettings">;
 /** What "Delete all my data" removed: file names and keychain account names. */

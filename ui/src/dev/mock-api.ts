@@ -50,6 +50,7 @@ import type {
   InstructTemplate,
   IpcError,
   ModelInfo,
+  NavigationRefused,
   NormalizedUrl,
   ProfileSummary,
   ProviderKind,
@@ -106,6 +107,7 @@ export interface MockApi extends Api {
   willChoose(paths: string[]): void;
   emitTrayAction(action: TrayAction): void;
   emitProfilesChanged(): void;
+  emitNavigationRefused(refused: NavigationRefused): void;
 }
 
 type Capabilities = SourceInfo["capabilities"];
@@ -517,6 +519,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     connection: new Set<(c: ConnectionChanged) => void>(),
     profiles: new Set<() => void>(),
     tray: new Set<(a: TrayAction) => void>(),
+    navigation: new Set<(r: NavigationRefused) => void>(),
   };
   const files = new Map<string, string>();
   let settings: AppSettings = { autoConnect: options.autoConnect ?? true };
@@ -869,6 +872,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     },
     emitTrayAction: (action) => listeners.tray.forEach((l) => l(action)),
     emitProfilesChanged: () => listeners.profiles.forEach((l) => l()),
+    emitNavigationRefused: (refused) => listeners.navigation.forEach((l) => l(refused)),
 
     async listSources() {
       calls.push("listSources");
@@ -1261,6 +1265,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     onConnectionChanged: (listener) => subscribe(listeners.connection, listener),
     onProfilesChanged: (listener) => subscribe(listeners.profiles, listener),
     onTrayAction: (listener) => subscribe(listeners.tray, listener),
+    onNavigationRefused: (listener) => subscribe(listeners.navigation, listener),
   };
   return api;
 }

@@ -44,6 +44,13 @@ export interface Banner {
   readonly action: BannerAction | null;
 }
 
+/** A link shown to the person before it opens: where it goes, and the whole address. */
+export interface LinkPrompt {
+  readonly url: string;
+  /** Its host (the recipients of a mail link). */
+  readonly destination: string;
+}
+
 /**
  * Elements the controller can ask the view to focus ("preview": the "Show request" button;
  * "undo": the toast's Undo after a chat was deleted).
@@ -180,6 +187,8 @@ export interface AppState {
   readonly banner: Banner | null;
   /** "What will be sent": the request the next message would make, while the panel is open. */
   readonly requestPreview: RequestPreview | null;
+  /** A link from a reply whose text is not its address, waiting for "Open" or "Cancel". */
+  readonly linkPrompt: LinkPrompt | null;
   /** The latest focus request; `seq` makes repeated requests for one target distinct. */
   readonly focus: { readonly target: FocusTarget; readonly seq: number } | null;
 }
@@ -232,6 +241,7 @@ export function initialState(): AppState {
     generationSession: null,
     banner: null,
     requestPreview: null,
+    linkPrompt: null,
     focus: null,
   };
 }

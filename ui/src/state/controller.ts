@@ -36,6 +36,7 @@ import type {
   Found,
   IpcError,
   ModelInfo,
+  NavigationRefused,
   NormalizedUrl,
   ProfileDraft,
   ProfileSummary,
@@ -45,6 +46,7 @@ import type {
   TrayAction,
 } from "../api";
 import { toIpcError } from "../api";
+import { decideLink } from "../links";
 import {
   type AppState,
   type Banner,
@@ -120,6 +122,7 @@ export class Controller {
       this.api.onConnectionChanged((change) => this.onConnectionChanged(change)),
       this.api.onProfilesChanged(() => void this.refreshProfiles()),
       this.api.onTrayAction((action) => this.onTrayAction(action)),
+      this.api.onNavigationRefused((refused) => this.onNavigationRefused(refused)),
     ]).catch((error: unknown) => this.handleError(error));
 
     try {
@@ -1335,20 +1338,57 @@ export class Controller {
     this.store.update({ focus: { target, seq: ++this.focusSeq } });
   }
 
-  /** Opens a link from a reply in the system browser; only http(s) and mailto. */
-  async openLink(href: string): Promise<void> {
-    let url: URL;
-    try {
-      url = new URL(href);
-    } catch {
-      return;
+  /**
+   * A link from a reply with address `href` and visible `text` was clicked: only http(s) and
+   * mailto links open, in the system browser; one whose text is not its address first shows
+   * where it goes (`linkPrompt`) and opens on `confirmLink`.
+   */
+  async openLink(href: string, text: string = href): Promise<void> {
+    const decision = decideLink(href, text);
+    switch (decision.action) {
+      case "refuse":
+        this.showInfo(decision.reason);
+        return;
+      case "confirm":
+        this.store.update({ linkPrompt: { url: decision.url, destination: decision.destination } });
+        return;
+      case "open":
+        await this.openExternal(decision.url);
+        return;
+      default:
+        assertNever(decision);
     }
-    if (!["http:", "https:", "mailto:"].includes(url.protocol)) return;
+  }
+
+  /** Opens the link waiting in `linkPrompt`. */
+  async confirmLink(): Promise<void> {
+    const prompt = this.state.linkPrompt;
+    if (!prompt) return;
+    this.store.update({ linkPrompt: null });
+    await this.openExternal(prompt.url);
+  }
+
+  /** Drops the link waiting in `linkPrompt`. */
+  cancelLink(): void {
+    if (this.state.linkPrompt) this.store.update({ linkPrompt: null });
+  }
+
+  private async openExternal(url: string): Promise<void> {
     try {
-      await this.api.openExternal(url.href);
+      await this.api.openExternal(url);
     } catch (error) {
       this.handleError(error);
     }
+  }
+
+  /** The backend kept the window on the app's pages: say what was not opened. */
+  private onNavigationRefused(refused: NavigationRefused): void {
+    const url = refused.url.length > 200 ? `${refused.url.slice(0, 199)}…` : refused.url;
+    this.showInfo(
+      refused.newWindow
+        ? `Switchboard opens no other windows: ${url} was not opened.`
+        : `Switchboard's window shows only its own pages: ${url} was not opened.`,
+    );
   }
 
   dismissBanner(): void {

@@ -287,16 +287,69 @@ describe("the window", () => {
     expect($("empty-hint").hidden).toBe(false);
   });
 
-  it("opens links from replies in the system browser, never in the window", async () => {
+  it("opens links from replies in the system browser, never in the window, showing the host first when the text is not the address", async () => {
     const { api, controller } = await mount("chat");
     await vi.waitFor(() => expect(controller.store.get().chats.length).toBe(5));
     await controller.openChat(controller.store.get().chats[0]!.id);
     const link = $("messages").querySelector<HTMLAnchorElement>(".message-content a[href]");
-    expect(link).not.toBeNull();
+    expect(link?.textContent).toBe("HTML standard");
+    link!.focus();
     const click = new MouseEvent("click", { bubbles: true, cancelable: true });
     link!.dispatchEvent(click);
     expect(click.defaultPrevented).toBe(true);
+    // "HTML standard" is not an address: where it goes is shown, and nothing opens yet.
+    await vi.waitFor(() => expect($("link-prompt").hidden).toBe(false));
+    expect($("link-prompt-destination").textContent).toBe("html.spec.whatwg.org");
+    expect($("link-prompt-url").textContent).toBe(link!.href);
+    expect(document.activeElement).toBe($("link-prompt-cancel"));
+    expect(api.calls.filter((c) => c.startsWith("openExternal"))).toEqual([]);
+    $("link-prompt-open").click();
     await vi.waitFor(() => expect(api.calls).toContain(`openExternal:${link!.href}`));
+    expect($("link-prompt").hidden).toBe(true);
+    expect(document.activeElement).toBe(link);
+
+    // Esc (or Cancel) drops it.
+    link!.dispatchEvent(new MouseEvent("click", { bubbles: true, cancelable: true }));
+    await vi.waitFor(() => expect($("link-prompt").hidden).toBe(false));
+    press($("link-prompt-cancel"), "Escape");
+    expect($("link-prompt").hidden).toBe(true);
+    expect(controller.store.get().linkPrompt).toBeNull();
+    expect(api.calls.filter((c) => c.startsWith("openExternal"))).toHaveLength(1);
+
+    // A link whose text is its address opens at once; a middle click too.
+    const plain = document.createElement("a");
+    plain.href = "https://example.com/docs";
+    plain.textContent = "https://example.com/docs";
+    $("messages").append(plain);
+    const middle = new MouseEvent("auxclick", { bubbles: true, cancelable: true, button: 1 });
+    plain.dispatchEvent(middle);
+    expect(middle.defaultPrevented).toBe(true);
+    await vi.waitFor(() => expect(api.calls).toContain("openExternal:https://example.com/docs"));
+    expect($("link-prompt").hidden).toBe(true);
+  });
+
+  it("never opens other kinds of link, and says so", async () => {
+    const { api } = await mount("chat");
+    for (const href of ["javascript:alert(1)", "file:///etc/passwd", "data:text/html,hi", "tauri://localhost/"]) {
+      const link = document.createElement("a");
+      link.setAttribute("href", href);
+      link.textContent = href;
+      $("messages").append(link);
+      const click = new MouseEvent("click", { bubbles: true, cancelable: true });
+      link.dispatchEvent(click);
+      expect(click.defaultPrevented).toBe(true);
+      await vi.waitFor(() => expect($("banner").textContent).toContain("are not opened"));
+    }
+    expect($("link-prompt").hidden).toBe(true);
+    expect(api.calls.filter((c) => c.startsWith("openExternal"))).toEqual([]);
+  });
+
+  it("says what the backend kept the window from opening", async () => {
+    const { api } = await mount("chat");
+    api.emitNavigationRefused({ url: "https://example.com/away", newWindow: false });
+    await vi.waitFor(() => expect($("banner").textContent).toContain("shows only its own pages: https://example.com/away was not opened"));
+    api.emitNavigationRefused({ url: "https://example.com/popup", newWindow: true });
+    await vi.waitFor(() => expect($("banner").textContent).toContain("opens no other windows: https://example.com/popup was not opened"));
   });
 
   it("switches profile from the left column and connects", async () => {

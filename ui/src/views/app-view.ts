@@ -16,6 +16,7 @@ import { createDeleteData, mountDeleteData } from "./delete-data";
 import { h, isNarrow, setData, setText } from "./dom";
 import { createExportMenu, mountExportMenu } from "./export-menu";
 import { isModKey, kbd, modKey } from "./keys";
+import { createLinkPrompt, mountLinkPrompt } from "./link-prompt";
 import { createRequestPreview, mountRequestPreview } from "./request-preview";
 import { createSidebar, mountSidebar } from "./sidebar";
 import { createNotice, createToast, mountNotice, mountToast } from "./toast";
@@ -35,6 +36,7 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
   const toast = createToast();
   const notice = createNotice();
   const exportMenu = createExportMenu();
+  const linkPrompt = createLinkPrompt();
 
   const sidebarToggle = h("button", {
     id: "sidebar-toggle",
@@ -67,7 +69,7 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
   );
   root.classList.add("app");
   // The notice sits above the Undo toast when both show.
-  root.replaceChildren(sidebar.root, main, drawer, scrim, h("div", { class: "toasts" }, notice, toast));
+  root.replaceChildren(sidebar.root, main, drawer, scrim, h("div", { class: "toasts" }, notice, toast), linkPrompt.root);
 
   mountSidebar(sidebar, controller);
   mountChatView(chat, controller);
@@ -78,6 +80,7 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
   drawer.querySelector("#app-settings")?.append(deleteData.root);
   mountDeleteData(deleteData, controller);
   mountRequestPreview(requestPreview, controller);
+  mountLinkPrompt(linkPrompt, controller);
   const unmountToast = mountToast(toast, controller);
   const unmountNotice = mountNotice(notice, controller);
   mountExportMenu(exportMenu, controller, lifetime.signal);
@@ -166,7 +169,10 @@ function installShortcuts(controller: Controller, composer: HTMLTextAreaElement,
       if (isNarrow()) controller.toggleSidebar(true);
       else controller.requestFocus("search");
     } else if (event.key === "Escape") {
-      if (isGenerating(state)) {
+      if (state.linkPrompt) {
+        event.preventDefault();
+        controller.cancelLink();
+      } else if (isGenerating(state)) {
         event.preventDefault();
         void controller.stop();
       } else if (state.drawerOpen && (isNarrow() || (event.target as Element | null)?.closest("#drawer"))) {
@@ -185,8 +191,10 @@ function installShortcuts(controller: Controller, composer: HTMLTextAreaElement,
 }
 
 /**
- * Links in replies open in the system browser; nothing ever navigates the webview. Covers
- * left, middle and modified clicks, and keyboard activation (which fires `click`).
+ * Links in replies open in the system browser (`Controller.openLink` decides whether, and
+ * whether to show where a link goes first); nothing ever navigates the webview — the backend
+ * refuses it too. Covers left, middle and modified clicks, and keyboard activation (which fires
+ * `click`).
  */
 function installLinkGuard(root: HTMLElement, controller: Controller, signal: AbortSignal): void {
   const handle = (event: MouseEvent): void => {
@@ -194,7 +202,7 @@ function installLinkGuard(root: HTMLElement, controller: Controller, signal: Abo
     if (!link) return;
     event.preventDefault();
     const href = link.getAttribute("href");
-    if (href && (event.type === "click" || event.button === 1)) void controller.openLink(href);
+    if (href && (event.type === "click" || event.button === 1)) void controller.openLink(href, link.textContent ?? "");
   };
   root.addEventListener("click", handle, { signal });
   root.addEventListener("auxclick", handle, { signal });
