@@ -1,0 +1,521 @@
+//! Servers that echo secrets: whatever a server quotes back of the request's key (in a 401, an
+//! error event in the middle of a stream, a 200 page of the wrong kind), in whichever encoding,
+//! is scrubbed to `<redacted>` before it reaches the database, the logs or a front end. Every
+//! family goes through the real engine (temp data dir, keys in memory): status check, model list
+//! and a streamed reply against each `echo-*` scenario of the fakes.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use secrecy::SecretString;
+use switchboard_core::engine::{Action, ConnectionSpec, GenerationRequest};
+use switchboard_core::model::{ChatEvent, GenParams};
+use switchboard_core::store::Profile;
+use switchboard_core::{Engine, Error, ProviderKind};
+use switchboard_fakes::{
+    Dialect, FakeOptions, FakeServer, Family, KoboldServer, Scenario, ECHO_NOTHING, ECHO_PREFIX,
+};
+
+/// A key that is different in every encoding: `/`, `+`, `"`, `&` and `%` change in JSON, in
+/// percent-encoding and in base64 at every alignment.
+const KEY: &str = "sk-Echo/Key+\"Quoted\"&Amp%25Zq9Xw2LmN4pB8vT";
+
+/// A key too short to scrub (under 8 characters): shown where the server quoted it, never
+/// logged.
+const SHORT_KEY: &str = "k/+\"&%7";
+
+const REDACTED: &str = "<redacted>";
+
+/// How long a piece of a form may be before it counts as the key showing through.
+const PIECE: usize = 12;
+
+// ---------------------------------------------------------------------------------------------
+// Logs: one subscriber for this binary, at trace level, into memory.
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Everything logged so far by any test of this binary.
+fn logs() -> String {
+    static LOGS: OnceLock<Captured> = OnceLock::new();
+    let captured = LOGS.get_or_init(|| {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        tracing_subscriber::fmt()
+            .with_env_filter("trace")
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .try_init()
+            .unwrap();
+        captured
+    });
+    String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The forms of a key, computed here (not by the product) from what the fakes send.
+
+/// Every byte but `A-Z a-z 0-9 - . _ ~` as `%XX`.
+fn percent(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Standard base64 without padding.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for group in bytes.chunks(3) {
+        let n = group
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..=group.len() {
+            out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+        }
+    }
+    out
+}
+
+/// The base64 characters that only the key decides, when it starts `offset` bytes into the
+/// encoded text (0, 1 or 2): what shows of the key inside any longer base64 string, such as a
+/// Basic auth header's `user:key` or a quoted `Bearer key`.
+fn base64_core(key: &str, offset: usize) -> String {
+    let mut bytes = vec![0u8; offset];
+    bytes.extend_from_slice(key.as_bytes());
+    let encoded = base64(&bytes);
+    let start = (8 * offset).div_ceil(6);
+    let end = 8 * bytes.len() / 6;
+    encoded[start..end].to_owned()
+}
+
+/// `(name, form)` for every form of the key a server may echo.
+fn forms(key: &str) -> Vec<(&'static str, String)> {
+    let json = serde_json::to_string(key).unwrap();
+    let json = json[1..json.len() - 1].to_owned();
+    vec![
+        ("plain", key.to_owned()),
+        ("JSON-escaped", json),
+        ("percent-encoded", percent(key)),
+        ("base64", base64_core(key, 0)),
+        ("base64 after 1 byte", base64_core(key, 1)),
+        ("base64 after 2 bytes", base64_core(key, 2)),
+    ]
+}
+
+/// What of `key` shows in `text`: a whole form, or a piece of one `PIECE` long.
+fn leak(text: &[u8], key: &str) -> Option<String> {
+    let find = |needle: &[u8]| text.windows(needle.len()).any(|w| w == needle);
+    for (name, form) in forms(key) {
+        if find(form.as_bytes()) {
+            return Some(format!("the key, {name}"));
+        }
+        let bytes = form.as_bytes();
+        if let Some(piece) = bytes
+            .windows(PIECE.min(bytes.len()))
+            .find(|piece| find(piece))
+        {
+            return Some(format!(
+                "a piece of the key, {name}: {:?}",
+                String::from_utf8_lossy(piece)
+            ));
+        }
+    }
+    None
+}
+
+/// Notes in `problems` what of `key` shows in `text`.
+fn check_leak(problems: &mut Vec<String>, text: &[u8], key: &str, place: &str) {
+    if let Some(what) = leak(text, key) {
+        problems.push(format!("{what}, is in {place}"));
+    }
+}
+
+/// Fails with every problem found, one a line.
+fn assert_none(problems: &[String]) {
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+/// The bytes of every file under `dir` (database, WAL, shared memory, anything else).
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                out.push((path.display().to_string(), bytes));
+            }
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// The families.
+
+/// A family as a fake serves it and as a profile names it.
+struct Case {
+    label: &'static str,
+    family: Family,
+    dialect: Dialect,
+    kobold: KoboldServer,
+    kind: ProviderKind,
+    path: &'static str,
+    model: &'static str,
+}
+
+const fn case(
+    label: &'static str,
+    family: Family,
+    kind: ProviderKind,
+    path: &'static str,
+    model: &'static str,
+) -> Case {
+    Case {
+        label,
+        family,
+        dialect: Dialect::OpenAi,
+        kobold: KoboldServer::KoboldCpp,
+        kind,
+        path,
+        model,
+    }
+}
+
+/// The families of `logs.rs`, and the dialects and servers whose errors have shapes of their
+/// own (Ooba's `detail`, Mancer's `X-API-KEY` and bare `error`, United's `generic.error_*`).
+fn cases() -> Vec<Case> {
+    vec![
+        case(
+            "openrouter",
+            Family::OpenAi,
+            ProviderKind::OpenRouter,
+            "/v1",
+            "fake-model-1",
+        ),
+        case(
+            "custom",
+            Family::OpenAi,
+            ProviderKind::Custom,
+            "/v1",
+            "fake-model-1",
+        ),
+        Case {
+            dialect: Dialect::Ooba,
+            ..case(
+                "ooba",
+                Family::OpenAi,
+                ProviderKind::Ooba,
+                "/v1",
+                "fake-model-1",
+            )
+        },
+        Case {
+            dialect: Dialect::Mancer,
+            ..case(
+                "mancer",
+                Family::OpenAi,
+                ProviderKind::Mancer,
+                "/oai/v1",
+                "fake-model-1",
+            )
+        },
+        case(
+            "claude",
+            Family::Anthropic,
+            ProviderKind::Claude,
+            "/v1",
+            "fake-model-1",
+        ),
+        case(
+            "koboldcpp",
+            Family::Kobold,
+            ProviderKind::KoboldCpp,
+            "",
+            "fake-model-1",
+        ),
+        Case {
+            kobold: KoboldServer::United,
+            ..case(
+                "kobold united",
+                Family::Kobold,
+                ProviderKind::Kobold,
+                "",
+                "fake-model-1",
+            )
+        },
+        case(
+            "horde",
+            Family::Horde,
+            ProviderKind::Horde,
+            "/api/v2",
+            "fake-model-1",
+        ),
+        case(
+            "novelai",
+            Family::NovelAi,
+            ProviderKind::NovelAi,
+            "",
+            "kayra-v1",
+        ),
+    ]
+}
+
+/// What one operation against an echoing server left: its error (if it failed), and the JSON
+/// a front end would have received (the error, or the generation's events).
+struct Seen {
+    what: String,
+    error: Option<Error>,
+    ipc: String,
+}
+
+/// Status check, model list and a streamed reply against `scenario`, through a fresh engine with
+/// profile "p" holding `key`. Returns what each operation left; with `problems`, every file under
+/// the data dir is checked for `key`, while the engine is open and after it is dropped.
+async fn run_family(
+    case: &Case,
+    scenario: Scenario,
+    key: &str,
+    mut problems: Option<&mut Vec<String>>,
+) -> Vec<Seen> {
+    let server = FakeServer::start(FakeOptions {
+        family: case.family,
+        dialect: case.dialect,
+        kobold: case.kobold,
+        scenario,
+        api_key: Some(key.into()),
+        slow_delay: Duration::from_millis(1),
+        ..FakeOptions::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let engine = common::engine(&dir, Duration::from_secs(5));
+    let mut profile = Profile::new(
+        "p",
+        case.kind,
+        format!("{}{}", server.base_url(), case.path),
+    );
+    profile.model = Some(case.model.into());
+    engine.add_profile(profile).await.unwrap();
+    engine
+        .set_key("p", SecretString::from(key.to_owned()))
+        .await
+        .unwrap();
+    let spec = ConnectionSpec::Profile("p".into());
+    let label = format!("{} {scenario}", case.label);
+    let mut seen = Vec::new();
+
+    let status = engine.status(&spec).await;
+    seen.push(Seen {
+        what: format!("{label}: status"),
+        ipc: ipc(&status.as_ref().map(|_| ()).map_err(Clone::clone)),
+        error: status.err(),
+    });
+    let models = engine.models(&spec).await;
+    seen.push(Seen {
+        what: format!("{label}: models"),
+        ipc: ipc(&models.as_ref().map(|_| ()).map_err(Clone::clone)),
+        error: models.err(),
+    });
+    let (chat, events) = generate(&engine, &spec).await;
+    let failed = events.iter().rev().find_map(|event| match event {
+        ChatEvent::Failed { error, .. } => Some(error.clone()),
+        _ => None,
+    });
+    assert!(
+        failed.is_some(),
+        "{label}: the reply did not fail: {events:?}"
+    );
+    let stored = engine.messages(&chat).await.unwrap();
+    seen.push(Seen {
+        what: format!("{label}: reply"),
+        ipc: format!(
+            "{}\n{}",
+            serde_json::to_string(&events).unwrap(),
+            serde_json::to_string(&stored).unwrap()
+        ),
+        error: failed,
+    });
+
+    // The files while the engine has them open, then after it has closed them.
+    let mut check_files = |when: &str| {
+        let Some(problems) = problems.as_deref_mut() else {
+            return;
+        };
+        let found = files(dir.path());
+        assert!(
+            found.iter().any(|(path, _)| path.ends_with(".db")),
+            "{label}: no database"
+        );
+        for (path, bytes) in found {
+            check_leak(problems, &bytes, key, &format!("{label}: {path} ({when})"));
+        }
+    };
+    check_files("engine open");
+    drop(engine);
+    check_files("engine closed");
+    server.shutdown().await;
+    seen
+}
+
+fn ipc(result: &Result<(), Error>) -> String {
+    serde_json::to_string(result).unwrap()
+}
+
+async fn generate(
+    engine: &Engine,
+    spec: &ConnectionSpec,
+) -> (switchboard_core::model::ChatId, Vec<ChatEvent>) {
+    common::run(
+        engine,
+        GenerationRequest {
+            connection: spec.clone(),
+            chat_id: None,
+            input: "Hello".into(),
+            model: None,
+            system_prompt: None,
+            params: GenParams::default(),
+            stream: true,
+            action: Action::Send,
+        },
+    )
+    .await
+}
+
+/// The words of an error a person (or a front end) sees.
+fn words(error: &Error) -> String {
+    format!(
+        "{}\n{}",
+        error.message,
+        error.detail.as_deref().unwrap_or_default()
+    )
+}
+
+/// Whether the error carries the server's quote of a key that was sent.
+fn quotes_a_key(error: &Error) -> bool {
+    let words = words(error);
+    words.contains(ECHO_PREFIX) && !words.contains(ECHO_NOTHING)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_echoed_key_is_scrubbed_everywhere_in_every_family() {
+    logs();
+    let mut problems = Vec::new();
+    for case in cases() {
+        for &scenario in Scenario::ECHOES {
+            let seen = run_family(&case, scenario, KEY, Some(&mut problems)).await;
+            let mut quoted = 0;
+            for seen in &seen {
+                let place = format!("{} (IPC JSON)", seen.what);
+                check_leak(&mut problems, seen.ipc.as_bytes(), KEY, &place);
+                let Some(error) = &seen.error else { continue };
+                check_leak(&mut problems, words(error).as_bytes(), KEY, &seen.what);
+                if quotes_a_key(error) {
+                    quoted += 1;
+                    if !words(error).contains(REDACTED) {
+                        problems.push(format!(
+                            "{}: the quote is there but not scrubbed: {error:?}",
+                            seen.what
+                        ));
+                    }
+                }
+            }
+            // The scrubbing was seen: the server's words were kept, with the key taken out.
+            if quoted == 0 {
+                problems.push(format!(
+                    "{} {scenario}: no error kept the server's quote: {:?}",
+                    case.label,
+                    seen.iter().map(|s| &s.error).collect::<Vec<_>>()
+                ));
+            }
+        }
+    }
+    let logs = logs();
+    assert!(logs.contains("TRACE"), "nothing was logged at trace level");
+    check_leak(&mut problems, logs.as_bytes(), KEY, "the logs");
+    assert_none(&problems);
+}
+
+/// A key under 8 characters is too short to scrub without mangling ordinary text: the
+/// server's quote keeps it, but no log line shows it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_short_key_is_left_in_error_text_but_never_logged() {
+    logs();
+    for case in cases() {
+        let seen = run_family(&case, Scenario::EchoUnauthorized, SHORT_KEY, None).await;
+        let kept = seen
+            .iter()
+            .filter_map(|s| s.error.as_ref())
+            .any(|error| words(error).contains(SHORT_KEY));
+        assert!(
+            kept,
+            "{}: the short key was not left in the error text: {:?}",
+            case.label,
+            seen.iter().map(|s| &s.error).collect::<Vec<_>>()
+        );
+    }
+    let logs = logs();
+    for (name, form) in forms(SHORT_KEY).into_iter().take(3) {
+        assert!(
+            !logs.contains(&form),
+            "the short key, {name}, is in the logs"
+        );
+    }
+}
+
+/// The forms looked for are what the fakes write: each is inside the fake's encoding of a header
+/// that carries the key, whatever comes before the key.
+#[test]
+fn the_forms_looked_for_are_inside_what_the_fakes_send() {
+    for (value, offset) in [
+        (KEY.to_owned(), 0),
+        (format!("Bearer {KEY}"), 1),
+        (format!("u:{KEY}"), 2),
+    ] {
+        let [plain, json, url, b64] = switchboard_fakes::echo_forms(&value);
+        let forms = forms(KEY);
+        assert!(plain.contains(&forms[0].1), "{value}");
+        assert!(json.contains(&forms[1].1), "{value}");
+        assert!(url.contains(&forms[2].1), "{value}");
+        assert!(b64.contains(&forms[3 + offset].1), "{value}");
+        assert!(leak(b64.as_bytes(), KEY).is_some(), "{value}");
+    }
+    let all: Vec<String> = forms(KEY).into_iter().map(|(_, form)| form).collect();
+    for (i, form) in all.iter().enumerate() {
+        assert!(form.len() >= PIECE, "{form}");
+        for other in &all[i + 1..] {
+            assert_ne!(form, other, "every form differs");
+        }
+    }
+    assert_eq!(leak(b"nothing of it here <redacted>", KEY), None);
+}
