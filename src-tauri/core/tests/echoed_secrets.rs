@@ -2,7 +2,9 @@
 //! error event in the middle of a stream, a 200 page of the wrong kind), in whichever encoding,
 //! is scrubbed to `<redacted>` before it reaches the database, the logs or a front end. Every
 //! family goes through the real engine (temp data dir, keys in memory): status check, model list
-//! and a streamed reply against each `echo-*` scenario of the fakes.
+//! and a streamed reply against each `echo-*` scenario of the fakes. The forms looked for
+//! (`key_forms`: as is, JSON-escaped, percent-encoded, base64 at each alignment, and any
+//! 12-character piece of them) are the fakes' own, not the product's.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -18,7 +20,8 @@ use switchboard_core::model::{ChatEvent, GenParams};
 use switchboard_core::store::Profile;
 use switchboard_core::{Engine, Error, ProviderKind};
 use switchboard_fakes::{
-    Dialect, FakeOptions, FakeServer, Family, KoboldServer, Scenario, ECHO_NOTHING, ECHO_PREFIX,
+    echo_leak, key_forms, Dialect, FakeOptions, FakeServer, Family, KoboldServer, Scenario,
+    ECHO_NOTHING, ECHO_PREFIX,
 };
 
 /// A key that is different in every encoding: `/`, `+`, `"`, `&` and `%` change in JSON, in
@@ -30,9 +33,6 @@ const KEY: &str = "sk-Echo/Key+\"Quoted\"&Amp%25Zq9Xw2LmN4pB8vT";
 const SHORT_KEY: &str = "k/+\"&%7";
 
 const REDACTED: &str = "<redacted>";
-
-/// How long a piece of a form may be before it counts as the key showing through.
-const PIECE: usize = 12;
 
 // ---------------------------------------------------------------------------------------------
 // Logs: one subscriber for this binary, at trace level, into memory.
@@ -67,87 +67,9 @@ fn logs() -> String {
     String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned()
 }
 
-// ---------------------------------------------------------------------------------------------
-// The forms of a key, computed here (not by the product) from what the fakes send.
-
-/// Every byte but `A-Z a-z 0-9 - . _ ~` as `%XX`.
-fn percent(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// Standard base64 without padding.
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for group in bytes.chunks(3) {
-        let n = group
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
-        for i in 0..=group.len() {
-            out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
-        }
-    }
-    out
-}
-
-/// The base64 characters that only the key decides, when it starts `offset` bytes into the
-/// encoded text (0, 1 or 2): what shows of the key inside any longer base64 string, such as a
-/// Basic auth header's `user:key` or a quoted `Bearer key`.
-fn base64_core(key: &str, offset: usize) -> String {
-    let mut bytes = vec![0u8; offset];
-    bytes.extend_from_slice(key.as_bytes());
-    let encoded = base64(&bytes);
-    let start = (8 * offset).div_ceil(6);
-    let end = 8 * bytes.len() / 6;
-    encoded[start..end].to_owned()
-}
-
-/// `(name, form)` for every form of the key a server may echo.
-fn forms(key: &str) -> Vec<(&'static str, String)> {
-    let json = serde_json::to_string(key).unwrap();
-    let json = json[1..json.len() - 1].to_owned();
-    vec![
-        ("plain", key.to_owned()),
-        ("JSON-escaped", json),
-        ("percent-encoded", percent(key)),
-        ("base64", base64_core(key, 0)),
-        ("base64 after 1 byte", base64_core(key, 1)),
-        ("base64 after 2 bytes", base64_core(key, 2)),
-    ]
-}
-
-/// What of `key` shows in `text`: a whole form, or a piece of one `PIECE` long.
-fn leak(text: &[u8], key: &str) -> Option<String> {
-    let find = |needle: &[u8]| text.windows(needle.len()).any(|w| w == needle);
-    for (name, form) in forms(key) {
-        if find(form.as_bytes()) {
-            return Some(format!("the key, {name}"));
-        }
-        let bytes = form.as_bytes();
-        if let Some(piece) = bytes
-            .windows(PIECE.min(bytes.len()))
-            .find(|piece| find(piece))
-        {
-            return Some(format!(
-                "a piece of the key, {name}: {:?}",
-                String::from_utf8_lossy(piece)
-            ));
-        }
-    }
-    None
-}
-
 /// Notes in `problems` what of `key` shows in `text`.
 fn check_leak(problems: &mut Vec<String>, text: &[u8], key: &str, place: &str) {
-    if let Some(what) = leak(text, key) {
+    if let Some(what) = echo_leak(text, key) {
         problems.push(format!("{what}, is in {place}"));
     }
 }
@@ -485,37 +407,10 @@ async fn a_short_key_is_left_in_error_text_but_never_logged() {
         );
     }
     let logs = logs();
-    for (name, form) in forms(SHORT_KEY).into_iter().take(3) {
+    for (name, form) in key_forms(SHORT_KEY).into_iter().take(3) {
         assert!(
             !logs.contains(&form),
             "the short key, {name}, is in the logs"
         );
     }
-}
-
-/// The forms looked for are what the fakes write: each is inside the fake's encoding of a header
-/// that carries the key, whatever comes before the key.
-#[test]
-fn the_forms_looked_for_are_inside_what_the_fakes_send() {
-    for (value, offset) in [
-        (KEY.to_owned(), 0),
-        (format!("Bearer {KEY}"), 1),
-        (format!("u:{KEY}"), 2),
-    ] {
-        let [plain, json, url, b64] = switchboard_fakes::echo_forms(&value);
-        let forms = forms(KEY);
-        assert!(plain.contains(&forms[0].1), "{value}");
-        assert!(json.contains(&forms[1].1), "{value}");
-        assert!(url.contains(&forms[2].1), "{value}");
-        assert!(b64.contains(&forms[3 + offset].1), "{value}");
-        assert!(leak(b64.as_bytes(), KEY).is_some(), "{value}");
-    }
-    let all: Vec<String> = forms(KEY).into_iter().map(|(_, form)| form).collect();
-    for (i, form) in all.iter().enumerate() {
-        assert!(form.len() >= PIECE, "{form}");
-        for other in &all[i + 1..] {
-            assert_ne!(form, other, "every form differs");
-        }
-    }
-    assert_eq!(leak(b"nothing of it here <redacted>", KEY), None);
 }

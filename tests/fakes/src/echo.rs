@@ -98,6 +98,57 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
+/// How long a piece of a key's form may be before [`echo_leak`] counts it as the key showing
+/// through (a cut that kept part of it, say).
+pub const ECHO_PIECE: usize = 12;
+
+/// Every form of `key` an echo may carry, by name: as is, JSON-escaped, percent-encoded, and
+/// the base64 characters only the key decides when it starts 0, 1 or 2 bytes into the encoded
+/// text (what shows of it inside any longer base64, such as `Bearer <key>` or Basic auth's
+/// `user:<key>`).
+pub fn key_forms(key: &str) -> Vec<(&'static str, String)> {
+    let [plain, json, url, _] = echo_forms(key);
+    let core = |offset: usize| {
+        let mut bytes = vec![0u8; offset];
+        bytes.extend_from_slice(key.as_bytes());
+        let encoded = base64(&bytes);
+        let start = (8 * offset).div_ceil(6);
+        let end = 8 * bytes.len() / 6;
+        encoded.get(start..end).unwrap_or_default().to_owned()
+    };
+    vec![
+        ("plain", plain),
+        ("JSON-escaped", json),
+        ("percent-encoded", url),
+        ("base64", core(0)),
+        ("base64 after 1 byte", core(1)),
+        ("base64 after 2 bytes", core(2)),
+    ]
+}
+
+/// What of `key` shows in `text`, if anything: a whole form of [`key_forms`], or a piece of one
+/// [`ECHO_PIECE`] long.
+pub fn echo_leak(text: &[u8], key: &str) -> Option<String> {
+    let find =
+        |needle: &[u8]| !needle.is_empty() && text.windows(needle.len()).any(|w| w == needle);
+    for (name, form) in key_forms(key) {
+        if find(form.as_bytes()) {
+            return Some(format!("the key, {name}"));
+        }
+        let bytes = form.as_bytes();
+        if let Some(piece) = bytes
+            .windows(ECHO_PIECE.min(bytes.len()).max(1))
+            .find(|piece| find(piece))
+        {
+            return Some(format!(
+                "a piece of the key, {name}: {:?}",
+                String::from_utf8_lossy(piece)
+            ));
+        }
+    }
+    None
+}
+
 /// The quote of the request's credentials (and marked headers) in every form.
 pub(crate) fn quote(opts: &FakeOptions, req: &RecordedRequest) -> String {
     let quoted: Vec<String> = req
@@ -438,5 +489,33 @@ mod tests {
         assert_eq!(b64, "QmVhcmVyIGEvYisiYyZkJWU=");
         assert_eq!(base64(b"ab"), "YWI=");
         assert_eq!(base64(b"a"), "YQ==");
+    }
+
+    #[test]
+    fn key_forms_are_inside_what_the_echo_sends() {
+        let key = "sk-e/+\"&%25Zq9Xw2LmN4pB8vT";
+        for (value, offset) in [
+            (key.to_owned(), 0),
+            (format!("Bearer {key}"), 1),
+            (format!("u:{key}"), 2),
+        ] {
+            let [plain, json, url, b64] = echo_forms(&value);
+            let forms = key_forms(key);
+            assert!(plain.contains(&forms[0].1), "{value}");
+            assert!(json.contains(&forms[1].1), "{value}");
+            assert!(url.contains(&forms[2].1), "{value}");
+            assert!(b64.contains(&forms[3 + offset].1), "{value}");
+            assert!(echo_leak(b64.as_bytes(), key).is_some(), "{value}");
+        }
+        let forms: Vec<String> = key_forms(key).into_iter().map(|(_, f)| f).collect();
+        for (i, form) in forms.iter().enumerate() {
+            assert!(form.len() >= ECHO_PIECE, "{form}");
+            assert!(!forms[i + 1..].contains(form), "every form differs");
+        }
+        assert_eq!(echo_leak(b"nothing of it <redacted>", key), None);
+        let cut = format!("...{}", &key[..ECHO_PIECE]);
+        assert!(echo_leak(cut.as_bytes(), key)
+            .unwrap()
+            .starts_with("a piece"));
     }
 }

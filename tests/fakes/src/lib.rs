@@ -46,7 +46,10 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-pub use echo::{echo_forms, ECHO_CREDENTIAL_HEADERS, ECHO_NOTHING, ECHO_PREFIX};
+pub use echo::{
+    echo_forms, echo_leak, key_forms, ECHO_CREDENTIAL_HEADERS, ECHO_NOTHING, ECHO_PIECE,
+    ECHO_PREFIX,
+};
 pub use horde::{
     HordeWorker, HORDE_ANONYMOUS_KEY, HORDE_FIRST_MODEL_LIMITS, HORDE_OTHER_MODELS_LIMITS,
     HORDE_QUEUE_POLLS, HORDE_SLOW_POLLS, HORDE_USERNAME, HORDE_USER_KUDOS, HORDE_WORKERS,
