@@ -2,7 +2,7 @@
 //! error event in the middle of a stream, a 200 page of the wrong kind), in whichever encoding,
 //! is scrubbed to `<redacted>` before it reaches the database, the logs or a front end. Every
 //! family goes through the real engine (temp data dir, keys in memory): status check, model list
-//! and a streamed reply against each `echo-*` scenario of the fakes. The forms looked for
+//! and a reply, streamed and not, against each `echo-*` scenario of the fakes. The forms looked for
 //! (`key_forms`: as is, JSON-escaped, percent-encoded, base64 at each alignment, and any
 //! 12-character piece of them) are the fakes' own, not the product's.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -220,7 +220,7 @@ struct Seen {
     ipc: String,
 }
 
-/// Status check, model list and a streamed reply against `scenario`, through a fresh engine with
+/// Status check, model list and a reply, streamed and not, against `scenario`, through a fresh engine with
 /// profile "p" holding `key`. Returns what each operation left; with `problems`, every file under
 /// the data dir is checked for `key`, while the engine is open and after it is dropped.
 async fn run_family(
@@ -269,25 +269,27 @@ async fn run_family(
         ipc: ipc(&models.as_ref().map(|_| ()).map_err(Clone::clone)),
         error: models.err(),
     });
-    let (chat, events) = generate(&engine, &spec).await;
-    let failed = events.iter().rev().find_map(|event| match event {
-        ChatEvent::Failed { error, .. } => Some(error.clone()),
-        _ => None,
-    });
-    assert!(
-        failed.is_some(),
-        "{label}: the reply did not fail: {events:?}"
-    );
-    let stored = engine.messages(&chat).await.unwrap();
-    seen.push(Seen {
-        what: format!("{label}: reply"),
-        ipc: format!(
-            "{}\n{}",
-            serde_json::to_string(&events).unwrap(),
-            serde_json::to_string(&stored).unwrap()
-        ),
-        error: failed,
-    });
+    for stream in [true, false] {
+        let (chat, events) = generate(&engine, &spec, stream).await;
+        let failed = events.iter().rev().find_map(|event| match event {
+            ChatEvent::Failed { error, .. } => Some(error.clone()),
+            _ => None,
+        });
+        assert!(
+            failed.is_some(),
+            "{label} stream={stream}: the reply did not fail: {events:?}"
+        );
+        let stored = engine.messages(&chat).await.unwrap();
+        seen.push(Seen {
+            what: format!("{label}: reply (stream={stream})"),
+            ipc: format!(
+                "{}\n{}",
+                serde_json::to_string(&events).unwrap(),
+                serde_json::to_string(&stored).unwrap()
+            ),
+            error: failed,
+        });
+    }
 
     // The files while the engine has them open, then after it has closed them.
     let mut check_files = |when: &str| {
@@ -317,6 +319,7 @@ fn ipc(result: &Result<(), Error>) -> String {
 async fn generate(
     engine: &Engine,
     spec: &ConnectionSpec,
+    stream: bool,
 ) -> (switchboard_core::model::ChatId, Vec<ChatEvent>) {
     common::run(
         engine,
@@ -327,7 +330,7 @@ async fn generate(
             model: None,
             system_prompt: None,
             params: GenParams::default(),
-            stream: true,
+            stream,
             action: Action::Send,
         },
     )
