@@ -49,6 +49,8 @@ pub fn builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
             settings::get_settings,
             settings::save_settings,
             settings::startup_problem,
+            settings::delete_all_data,
+            settings::quit_app,
             transfer::import_chat_file,
             transfer::export_chat,
             transfer::backup_all,

@@ -152,6 +152,10 @@ fn on_notice(app: &AppHandle, notice: Notice) {
     let sent = match notice {
         Notice::Connection(connection) => connection.emit(app),
         Notice::ProfilesChanged => ProfilesChanged {}.emit(app),
+        Notice::Quit => {
+            app.exit(0);
+            return;
+        }
     };
     if let Err(error) = sent {
         tracing::warn!("could not notify the window: {error}");

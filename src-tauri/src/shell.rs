@@ -85,6 +85,8 @@ pub enum Notice {
     Connection(ConnectionChanged),
     /// The saved profiles changed.
     ProfilesChanged,
+    /// The person asked to quit (after deleting all data).
+    Quit,
 }
 
 /// Result of connecting to a profile.
@@ -140,6 +142,11 @@ impl Shell {
         self.downloads.clone().ok_or_else(|| {
             Error::storage("There is no Downloads or home folder to save the file in.")
         })
+    }
+
+    /// Asks the app to quit.
+    pub fn quit(&self) {
+        (self.notify)(Notice::Quit);
     }
 
     /// The core.

@@ -41,6 +41,7 @@ fn shell(dir: &tempfile::TempDir, wire: &Wire) -> Shell {
     Shell::new(common::engine(dir), move |notice| match notice {
         Notice::Connection(connection) => events.record(&connection),
         Notice::ProfilesChanged => events.push("{}".into()),
+        Notice::Quit => events.push("quit".into()),
     })
 }
 

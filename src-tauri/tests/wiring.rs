@@ -567,6 +567,20 @@ fn settings_commands(window: &mut Window) {
         window.invoke("get_settings", json!({})).unwrap(),
         json!({"autoConnect": false})
     );
+    // "Delete all my data" deletes nothing without its confirmation (tests/delete_all_data.rs
+    // has the real deletion, alone in its binary: it empties the keychain of Switchboard's).
+    assert_ipc_error(
+        &window
+            .invoke("delete_all_data", json!({"confirmation": "yes"}))
+            .unwrap_err(),
+        "invalidRequest",
+    );
+    assert_eq!(
+        window.invoke("get_settings", json!({})).unwrap(),
+        json!({"autoConnect": false})
+    );
+    assert_eq!(window.invoke("quit_app", json!({})).unwrap(), Value::Null);
+    assert!(window.notices.lock().unwrap().contains(&Notice::Quit));
 }
 
 fn file_text(path: &Value) -> String {

@@ -112,6 +112,14 @@ export const commands = {
 	/**  Why the app could not start, or `None` when it did. */
 	startupProblem: () => __TAURI_INVOKE<string | null>("startup_problem"),
 	/**
+	 *  "Delete all my data": removes the database, its backups and every keychain entry
+	 *  Switchboard made, and says what went. The window then offers only to quit: the data the
+	 *  running app holds is gone.
+	 */
+	deleteAllData: (confirmation: string) => typedError<ResetReport, IpcError_Serialize>(__TAURI_INVOKE("delete_all_data", { confirmation })),
+	/**  Quits the app (after "Delete all my data"). */
+	quitApp: () => __TAURI_INVOKE<void>("quit_app"),
+	/**
 	 *  Imports one file's text: a SillyTavern chat (`.jsonl`), a Switchboard chat export or a
 	 *  backup (`.json`; its profiles come back without keys, except names already taken). A file
 	 *  that cannot be read is reported in `error`, not as a failed command.
@@ -1025,8 +1033,8 @@ export type Profile_Deserialize = {
 	instruct: InstructSettings_Deserialize,
 	/**  Skip the status check when connecting (servers without a model list). */
 	bypassStatusCheck: boolean,
-	/**  Extra request headers. */
-	headers: ([string, string])[],
+	/**  The names of extra request headers; their values are secrets, kept in the keychain. */
+	headers: string[],
 	/**  Creation time, ms since the Unix epoch. */
 	createdAt: number,
 	/**  Last change, ms since the Unix epoch. */
@@ -1061,8 +1069,8 @@ export type Profile_Serialize = {
 	instruct: InstructSettings_Serialize,
 	/**  Skip the status check when connecting (servers without a model list). */
 	bypassStatusCheck: boolean,
-	/**  Extra request headers. */
-	headers: ([string, string])[],
+	/**  The names of extra request headers; their values are secrets, kept in the keychain. */
+	headers: string[],
 	/**  Creation time, ms since the Unix epoch. */
 	createdAt: number,
 	/**  Last change, ms since the Unix epoch. */
@@ -1109,6 +1117,16 @@ export type RequestPreview = {
 	headers: ([string, string])[],
 	/**  The JSON body, pretty-printed. */
 	body: string,
+};
+
+/**  What "delete all my data" removed. */
+export type ResetReport = {
+	/**  The data folder. */
+	dataDir: string,
+	/**  Files removed from it (database, its journal files, backups, session locks). */
+	files: string[],
+	/**  Keychain entries removed (their account names; never their values). */
+	keychainEntries: string[],
 };
 
 /**  Who wrote a message. */

@@ -51,6 +51,7 @@ macro_rules! errln {
 }
 
 mod chats;
+mod reset;
 
 #[derive(Parser)]
 #[command(
@@ -106,6 +107,9 @@ enum Command {
     /// The saved chats: list, show, search, import (SillyTavern, Switchboard) and export.
     #[command(subcommand)]
     Chats(chats::ChatsCommand),
+    /// Delete all of Switchboard's data: the database, its backups and every keychain entry
+    /// Switchboard made. Needs --yes.
+    Reset(reset::ResetArgs),
 }
 
 #[derive(Args)]
@@ -152,7 +156,7 @@ enum ProfileCommand {
         #[arg(value_parser = non_empty())]
         name: String,
     },
-    /// Delete a profile and its key.
+    /// Delete a profile and its keychain entries (key, header values, URL credentials).
     Rm {
         /// Profile name.
         #[arg(value_parser = non_empty())]
@@ -656,6 +660,9 @@ async fn run(cli: Cli) -> CliResult<u8> {
         Some(dir) => dir,
         None => return Err(Failure::Usage("no data directory; pass --data-dir.".into())),
     };
+    if let Command::Reset(args) = &cli.command {
+        return reset::run(&data_dir, args, cli.json).await.map(|()| 0);
+    }
     let engine = Engine::open(EngineConfig {
         data_dir,
         http: HttpConfig {
@@ -668,7 +675,7 @@ async fn run(cli: Cli) -> CliResult<u8> {
     })?;
     let json = cli.json;
     match cli.command {
-        Command::Providers | Command::Prompt(_) => Ok(0),
+        Command::Providers | Command::Prompt(_) | Command::Reset(_) => Ok(0),
         Command::Profile(command) => profile(&engine, command, json).await.map(|()| 0),
         Command::Chats(command) => chats::run(&engine, command, json).await,
         Command::Key(command) => key(&engine, command).await.map(|()| 0),
@@ -967,8 +974,22 @@ async fn profile(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
                 profile.instruct.template = template;
             }
             profile.instruct.context_size = args.context_size;
-            profile.headers = args.headers;
-            let (profile, changes) = engine.add_profile(profile).await.map_err(refused)?;
+            let (mut profile, changes) = engine.add_profile(profile).await.map_err(refused)?;
+            if !args.headers.is_empty() {
+                let headers = args
+                    .headers
+                    .into_iter()
+                    .map(|(name, value)| (name, SecretString::from(value)))
+                    .collect();
+                match engine.set_headers(profile.id.as_str(), headers).await {
+                    Ok(saved) => profile = saved,
+                    Err(err) => {
+                        // Nothing half-saved: the profile goes with the headers it could not keep.
+                        let _ = engine.remove_profile(profile.id.as_str()).await;
+                        return Err(refused(err));
+                    }
+                }
+            }
             if json {
                 print_json(&profile);
             } else {
@@ -1079,8 +1100,8 @@ async fn profile(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
                 if let Some(placeholder) = &profile.placeholder {
                     outln!("placeholder:         {placeholder}");
                 }
-                for (header, value) in &profile.headers {
-                    outln!("header:              {header}: {value}");
+                for header in &profile.headers {
+                    outln!("header:              {header}: <redacted> (in the keychain)");
                 }
                 warn_plain_http(&profile, has_key);
             }
@@ -1088,7 +1109,10 @@ async fn profile(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
         ProfileCommand::Rm { name } => {
             let profile = engine.remove_profile(&name).await?;
             if !json {
-                outln!("Deleted profile \"{}\" and its key.", profile.name);
+                outln!(
+                    "Deleted profile \"{}\" and its keychain entries.",
+                    profile.name
+                );
             }
         }
         ProfileCommand::ImportSillytavern {

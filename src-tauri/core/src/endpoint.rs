@@ -135,6 +135,35 @@ pub fn normalize(input: &str, rules: &UrlRules) -> Result<NormalizedUrl, String>
         changes,
     })
 }
+/// Splits the credentials off a URL: the URL without `user:password@`, and the credentials as
+/// `user:password` (percent-decoded), when it had any. A URL that does not parse is returned as
+/// it is, without credentials.
+pub fn split_credentials(url: &str) -> (String, Option<String>) {
+    let Ok(mut parsed) = url::Url::parse(url.trim()) else {
+        return (url.to_string(), None);
+    };
+    if parsed.username().is_empty() && parsed.password().is_none() {
+        return (url.to_string(), None);
+    }
+    let decode = |text: &str| {
+        percent_encoding::percent_decode_str(text)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let credentials = format!(
+        "{}:{}",
+        decode(parsed.username()),
+        decode(parsed.password().unwrap_or(""))
+    );
+    let _ = parsed.set_username("");
+    let _ = parsed.set_password(None);
+    let mut stripped = parsed.to_string();
+    // `Url` adds a slash to a bare host; keep the person's form otherwise.
+    if !url.trim().ends_with('/') && stripped.ends_with('/') && parsed.path() == "/" {
+        stripped.pop();
+    }
+    (stripped, Some(credentials))
+}
 
 /// `base` + `path` (which starts with `/`), keeping a query string of `base` at the end.
 pub fn join(base: &str, path: &str) -> String {
@@ -360,5 +389,28 @@ mod tests {
         .unwrap();
         assert!(!local.unencrypted, "{local:?}");
         assert!(!is_loopback_url("https://api.openai.com"));
+    }
+
+    #[test]
+    fn credentials_are_split_off_a_url() {
+        assert_eq!(
+            split_credentials("http://me:p%40ss@127.0.0.1:8080/v1"),
+            (
+                "http://127.0.0.1:8080/v1".to_string(),
+                Some("me:p@ss".to_string())
+            )
+        );
+        assert_eq!(
+            split_credentials("https://user@example.com"),
+            ("https://example.com".to_string(), Some("user:".to_string()))
+        );
+        assert_eq!(
+            split_credentials("http://127.0.0.1:5000"),
+            ("http://127.0.0.1:5000".to_string(), None)
+        );
+        assert_eq!(
+            split_credentials("not a url"),
+            ("not a url".to_string(), None)
+        );
     }
 }

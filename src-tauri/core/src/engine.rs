@@ -35,6 +35,9 @@ use crate::secrets::{SecretStore, Secrets};
 use crate::store::{AppSettings, Chat, Profile, SearchHit, Store, StoredMessage};
 use crate::transfer::ChatArchive;
 
+mod profile_secrets;
+pub use profile_secrets::{delete_all_data, remove_data_files, ResetReport, MAX_HEADERS};
+
 /// How long deltas are held back to be sent together.
 pub const COALESCE_WINDOW: Duration = Duration::from_millis(16);
 /// How much text is held back at most before it is sent.
@@ -214,8 +217,17 @@ fn check_profile(profile: &Profile) -> Result<()> {
             ));
         }
     }
-    for (name, value) in &profile.headers {
-        check_header(name, value)?;
+    if profile.headers.len() > MAX_HEADERS {
+        return Err(Error::new(
+            ErrorKind::InvalidRequest,
+            format!(
+                "There are too many headers ({}; at most {MAX_HEADERS}).",
+                profile.headers.len()
+            ),
+        ));
+    }
+    for name in &profile.headers {
+        check_header(name, "")?;
     }
     check_params(&profile.params)
 }
@@ -413,8 +425,12 @@ pub struct Engine {
 impl Engine {
     /// Opens the store and sets up HTTP.
     pub fn open(config: EngineConfig) -> Result<Engine> {
+        let keychain = Arc::clone(&config.secret_store);
+        let mover = move |moved: &[crate::store::legacy_secrets::MovedSecrets]| {
+            profile_secrets::keychain_mover(keychain.as_ref(), moved)
+        };
         Ok(Engine {
-            store: Store::open(&config.data_dir)?,
+            store: Store::open_with(&config.data_dir, Some(&mover))?,
             secrets: Secrets::new(config.secret_store, config.keychain_timeout),
             http: Http::new(config.http)?,
             generations: Arc::new(Generations::default()),
@@ -448,11 +464,17 @@ impl Engine {
     pub async fn add_profile(&self, mut profile: Profile) -> Result<(Profile, Vec<String>)> {
         check_profile(&profile)?;
         profile.name = profile.name.trim().to_string();
+        let credentials = Engine::split_url_credentials(&mut profile);
         let normal = normalize(profile.source, &profile.url)?;
         profile.url = normal.url;
         let saved = profile.clone();
         self.blocking(move |store| store.insert_profile(&saved))
             .await?;
+        if let Err(err) = self.save_url_credentials(&profile, credentials, None).await {
+            let id = profile.id.clone();
+            let _ = self.blocking(move |store| store.delete_profile(&id)).await;
+            return Err(err);
+        }
         Ok((profile, normal.changes))
     }
 
@@ -491,6 +513,7 @@ impl Engine {
                 self.set_key(copy.id.as_str(), key).await?;
             }
         }
+        self.copy_extras(&original.id, &copy.id).await?;
         Ok(copy)
     }
 
@@ -509,7 +532,11 @@ impl Engine {
     pub async fn update_profile(&self, mut profile: Profile) -> Result<Profile> {
         check_profile(&profile)?;
         profile.name = profile.name.trim().to_string();
+        let credentials = Engine::split_url_credentials(&mut profile);
         profile.url = normalize(profile.source, &profile.url)?.url;
+        let previous = self.profile(profile.id.as_str()).await?;
+        self.save_url_credentials(&profile, credentials, Some(&previous.url))
+            .await?;
         let saved = profile.clone();
         self.blocking(move |store| store.update_profile(&saved))
             .await?;
@@ -545,12 +572,18 @@ impl Engine {
             .await
     }
 
-    /// Deletes a profile and its key.
+    /// Deletes a profile and every keychain entry it has (key, header values, URL credentials).
     pub async fn remove_profile(&self, name_or_id: &str) -> Result<Profile> {
         let profile = self.profile(name_or_id).await?;
         let id = profile.id.clone();
-        if self.blocking(move |store| store.key_saved(&id)).await? {
-            self.secrets.delete(&profile.id).await?;
+        let has_secrets = self
+            .blocking(move |store| Ok(store.key_saved(&id)? || store.extras_saved(&id)?))
+            .await?;
+        match self.secrets.delete_profile(&profile.id).await {
+            Ok(()) => {}
+            // A profile that never had a secret can go without a keychain.
+            Err(_) if !has_secrets => {}
+            Err(err) => return Err(err),
         }
         let id = profile.id.clone();
         self.blocking(move |store| store.delete_profile(&id))
@@ -571,6 +604,7 @@ impl Engine {
             }
         }
         let profile = self.profile(name_or_id).await?;
+        self.check_key_fits(&profile).await?;
         self.secrets.set(&profile.id, key).await?;
         let id = profile.id.clone();
         self.blocking(move |store| store.set_key_saved(&id, true))
@@ -601,6 +635,7 @@ impl Engine {
                 } else {
                     None
                 };
+                let headers = self.connection_headers(&profile, key.is_some()).await?;
                 if key.is_none() && profile.source.info().key == KeyNeed::Required {
                     return Err(Error::not_configured(format!(
                         "Profile \"{}\" has no API key, and {} needs one. Save it with \"key set {}\".",
@@ -618,7 +653,7 @@ impl Engine {
                         api: profile.source.info().capabilities.with_api(profile.api).api,
                         base_url: profile.url.clone(),
                         key,
-                        headers: profile.headers.clone(),
+                        headers,
                     },
                     model: profile.model.clone(),
                     params: profile.params.clone(),
@@ -633,8 +668,16 @@ impl Engine {
                 key,
                 model,
             } => {
-                let normal =
-                    normalize(*source, url.as_deref().unwrap_or(source.info().default_url))?;
+                let (url, credentials) = crate::endpoint::split_credentials(
+                    url.as_deref().unwrap_or(source.info().default_url),
+                );
+                let normal = normalize(*source, &url)?;
+                let headers = profile_secrets::basic_auth_header(
+                    *source,
+                    source.label(),
+                    credentials,
+                    key.is_some(),
+                )?;
                 if key.is_none() && source.info().key == KeyNeed::Required {
                     return Err(Error::not_configured(format!(
                         "{} needs an API key. Pass it in an environment variable with --key-env.",
@@ -650,7 +693,7 @@ impl Engine {
                         api: source.info().capabilities.api,
                         base_url: normal.url,
                         key: key.clone(),
-                        headers: Vec::new(),
+                        headers,
                     },
                     profile: None,
                     model: model.clone(),

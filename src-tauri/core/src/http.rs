@@ -341,6 +341,26 @@ pub(crate) fn key_header(
     }
 }
 
+/// Adds a header whose value is a secret (an extra header the person set), marked sensitive.
+pub(crate) fn secret_header(
+    builder: reqwest::RequestBuilder,
+    name: &str,
+    value: &str,
+) -> reqwest::RequestBuilder {
+    let name = match reqwest::header::HeaderName::from_bytes(name.as_bytes()) {
+        Ok(name) => name,
+        // Not a valid header name: the request fails to build, with reqwest's error.
+        Err(_) => return builder.header(name, value),
+    };
+    match reqwest::header::HeaderValue::from_str(value) {
+        Ok(mut value) => {
+            value.set_sensitive(true);
+            builder.header(name, value)
+        }
+        Err(_) => builder.header(name, value),
+    }
+}
+
 /// A short reason for a transport failure, e.g. "could not connect (connection refused)".
 fn transport_reason(err: &reqwest::Error) -> String {
     let chain = error_chain(err).to_lowercase();

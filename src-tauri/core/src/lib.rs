@@ -7,6 +7,7 @@
 //! - [`stream`]: vendor-neutral decoding of streamed bodies (Server-Sent Events).
 //! - [`provider`]: one folder per protocol family behind the [`provider::Provider`] trait.
 //! - [`secrets`]: API keys in the operating system's keychain.
+//! - [`redact`]: scrubbing the secrets a request carried out of what servers send back.
 //! - [`store`]: the SQLite database of profiles, chats and messages.
 //! - [`http`]: the shared HTTP client and transport-error mapping.
 //! - [`engine`]: ties them together; the front ends' one door.
@@ -25,6 +26,7 @@ pub mod http;
 pub mod model;
 pub mod prompt;
 pub mod provider;
+pub mod redact;
 pub mod secrets;
 pub mod store;
 pub mod stream;

@@ -29,6 +29,11 @@ pub trait SecretStore: Send + Sync {
     fn set(&self, account: &str, secret: &SecretString) -> Result<()>;
     /// Removes the secret under `account`; succeeds when there was none.
     fn delete(&self, account: &str) -> Result<()>;
+    /// The accounts of every entry this store holds for Switchboard, where the store can list
+    /// them (the Secret Service can); `None` where it cannot.
+    fn accounts(&self) -> Result<Option<Vec<String>>> {
+        Ok(None)
+    }
 }
 
 /// The operating system's keychain.
@@ -65,6 +70,30 @@ impl Default for KeyringStore {
 }
 
 impl SecretStore for KeyringStore {
+    #[cfg(all(unix, not(target_os = "macos")))]
+    fn accounts(&self) -> Result<Option<Vec<String>>> {
+        use dbus_secret_service::{EncryptionType, SecretService};
+        let fail = |err: dbus_secret_service::Error| {
+            map_keyring_error(keyring::Error::PlatformFailure(Box::new(err)))
+        };
+        let service = SecretService::connect(EncryptionType::Plain).map_err(fail)?;
+        let found = service
+            .search_items(std::collections::HashMap::from([(
+                "service",
+                self.service.as_str(),
+            )]))
+            .map_err(fail)?;
+        let mut accounts = Vec::new();
+        for item in found.unlocked.iter().chain(found.locked.iter()) {
+            if let Some(user) = item.get_attributes().map_err(fail)?.remove("username") {
+                accounts.push(user);
+            }
+        }
+        accounts.sort();
+        accounts.dedup();
+        Ok(Some(accounts))
+    }
+
     fn get(&self, account: &str) -> Result<Option<SecretString>> {
         match self.entry(account)?.get_password() {
             Ok(secret) => Ok(Some(SecretString::from(secret))),
@@ -125,6 +154,12 @@ impl MemoryStore {
 }
 
 impl SecretStore for MemoryStore {
+    fn accounts(&self) -> Result<Option<Vec<String>>> {
+        let mut accounts: Vec<String> = self.entries().keys().cloned().collect();
+        accounts.sort();
+        Ok(Some(accounts))
+    }
+
     fn get(&self, account: &str) -> Result<Option<SecretString>> {
         Ok(self
             .entries()
@@ -144,6 +179,73 @@ impl SecretStore for MemoryStore {
     }
 }
 
+/// A profile's secrets besides its API key: the values of its extra request headers and the
+/// credentials of its URL (`user:password`, sent as `Authorization: Basic`). Kept in the keychain
+/// as one JSON entry; the store keeps only the header names.
+#[derive(Clone, Default)]
+pub struct ProfileExtras {
+    /// Header name and value, in the order they are sent.
+    pub headers: Vec<(String, SecretString)>,
+    /// `user:password` from the profile's URL.
+    pub url_credentials: Option<SecretString>,
+}
+
+impl std::fmt::Debug for ProfileExtras {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("ProfileExtras")
+            .field("headers", &names)
+            .field("url_credentials", &self.url_credentials.is_some())
+            .finish()
+    }
+}
+
+impl ProfileExtras {
+    /// Whether there is nothing to keep.
+    pub fn is_empty(&self) -> bool {
+        self.headers.is_empty() && self.url_credentials.is_none()
+    }
+
+    /// The keychain entry's text.
+    pub(crate) fn to_json(&self) -> SecretString {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.expose_secret()))
+            .collect();
+        let value = serde_json::json!({
+            "headers": headers,
+            "urlCredentials": self.url_credentials.as_ref().map(|c| c.expose_secret()),
+        });
+        SecretString::from(value.to_string())
+    }
+
+    fn from_json(text: &str) -> Result<ProfileExtras> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Saved {
+            #[serde(default)]
+            headers: Vec<(String, String)>,
+            #[serde(default)]
+            url_credentials: Option<String>,
+        }
+        let saved: Saved = serde_json::from_str(text).map_err(|_| {
+            Error::new(
+                ErrorKind::SecretStore,
+                "The keychain entry with this profile's header values is not in Switchboard's format; save the headers again.",
+            )
+        })?;
+        Ok(ProfileExtras {
+            headers: saved
+                .headers
+                .into_iter()
+                .map(|(name, value)| (name, SecretString::from(value)))
+                .collect(),
+            url_credentials: saved.url_credentials.map(SecretString::from),
+        })
+    }
+}
+
 /// Async access to a [`SecretStore`]: calls run on a blocking thread and give up after a timeout.
 #[derive(Clone)]
 pub struct Secrets {
@@ -160,6 +262,83 @@ impl Secrets {
     /// The keychain account name of a profile's API key.
     pub fn account(profile: &ProfileId) -> String {
         format!("profile:{profile}:api-key")
+    }
+
+    /// The keychain account name of a profile's other secrets ([`ProfileExtras`]).
+    pub fn extras_account(profile: &ProfileId) -> String {
+        format!("profile:{profile}:extras")
+    }
+
+    /// Every keychain account a profile may have.
+    pub fn accounts_of(profile: &ProfileId) -> [String; 2] {
+        [Self::account(profile), Self::extras_account(profile)]
+    }
+
+    /// The header values and URL credentials saved for `profile`.
+    pub async fn extras(&self, profile: &ProfileId) -> Result<ProfileExtras> {
+        let account = Self::extras_account(profile);
+        let saved = self.run(move |store| store.get(&account)).await?;
+        match saved {
+            None => Ok(ProfileExtras::default()),
+            Some(json) => ProfileExtras::from_json(json.expose_secret()),
+        }
+    }
+
+    /// Saves the header values and URL credentials of `profile` (removes the entry when there
+    /// are none).
+    pub async fn set_extras(&self, profile: &ProfileId, extras: ProfileExtras) -> Result<()> {
+        let account = Self::extras_account(profile);
+        if extras.is_empty() {
+            return self.run(move |store| store.delete(&account)).await;
+        }
+        let json = extras.to_json();
+        self.run(move |store| store.set(&account, &json)).await
+    }
+
+    /// Removes every keychain entry of `profile`.
+    pub async fn delete_profile(&self, profile: &ProfileId) -> Result<()> {
+        let accounts = Self::accounts_of(profile);
+        self.run(move |store| {
+            for account in &accounts {
+                store.delete(account)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Removes every entry Switchboard made: those of `known` profiles, and every other one
+    /// the keychain lists under Switchboard's name. Returns the accounts removed (or tried,
+    /// where the keychain cannot list its entries).
+    pub async fn delete_everything(&self, known: Vec<ProfileId>) -> Result<Vec<String>> {
+        self.run(move |store| {
+            let mut accounts: Vec<String> =
+                known.iter().flat_map(Secrets::accounts_of).collect();
+            let listed = store.accounts()?;
+            let can_list = listed.is_some();
+            if let Some(listed) = listed {
+                accounts.retain(|account| listed.contains(account));
+                accounts.extend(listed);
+            }
+            accounts.sort();
+            accounts.dedup();
+            for account in &accounts {
+                store.delete(account)?;
+            }
+            if can_list {
+                if let Some(left) = store.accounts()?.filter(|left| !left.is_empty()) {
+                    return Err(Error::new(
+                        ErrorKind::SecretStore,
+                        format!(
+                            "The keychain kept {} of Switchboard's entries; unlock it and try again.",
+                            left.len()
+                        ),
+                    ));
+                }
+            }
+            Ok(accounts)
+        })
+        .await
     }
 
     /// The API key saved for `profile`, if any.

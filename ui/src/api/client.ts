@@ -30,6 +30,7 @@ import type {
   ProfileSummary,
   ProviderKind,
   RequestPreview,
+  ResetReport,
   SavedProfile,
   SearchHit,
   SourceInfo,
@@ -104,6 +105,10 @@ export interface Api {
   /** The app's settings (defaults for what was never set). */
   getSettings(): Promise<AppSettings>;
   saveSettings(settings: AppSettings): Promise<void>;
+  /** Deletes the database, its backups and every keychain entry Switchboard made. */
+  deleteAllData(): Promise<ResetReport>;
+  /** Quits the app. */
+  quitApp(): Promise<void>;
   /**
    * Imports one file's text (SillyTavern JSONL, a Switchboard chat export or backup). A file that
    * cannot be read resolves with its `error` set; only IPC or the shell itself rejects.
@@ -193,6 +198,10 @@ export const tauriApi: Api = {
   previewRequest: (request) => call(() => commands.previewRequest(request)),
   startupProblem: () => plain(() => commands.startupProblem()),
   getSettings: () => call(() => commands.getSettings()),
+  deleteAllData: () => call(() => commands.deleteAllData("delete all my data")),
+  quitApp: async () => {
+    await commands.quitApp();
+  },
   saveSettings: async (settings) => {
     await call(() => commands.saveSettings(settings));
   },

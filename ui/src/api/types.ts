@@ -86,6 +86,8 @@ export type TrayAction = Payload<"trayAction">;
 
 /** The app's settings (`autoConnect`: reconnect to the last profile on launch). */
 export type AppSettings = Returned<"getSettings">;
+/** What "Delete all my data" removed: file names and keychain account names. */
+export type ResetReport = Returned<"deleteAllData">;
 
 /** What importing one file did: the chats saved, the lines left out, profiles a backup restored. */
 export type ImportReport = Returned<"importChatFile">;

@@ -340,9 +340,14 @@ function koboldParams(profile: ProfileSummary, prompt: TextPrompt): Record<strin
 }
 
 /** The request a text-completion profile's message would send. */
+/** A profile's extra headers as the preview shows them: names, values redacted (they are secrets). */
+function maskedHeaders(profile: ProfileSummary): [string, string][] {
+  return profile.headers.map((name) => [name, REDACTED]);
+}
+
 function textPreviewOf(profile: ProfileSummary, model: string, hasKey: boolean, turns: readonly Turn[]): RequestPreview {
   const prompt = textPromptOf(profile, model, turns);
-  const headers: [string, string][] = [["content-type", "application/json"], ...profile.headers];
+  const headers: [string, string][] = [["content-type", "application/json"], ...maskedHeaders(profile)];
   const json = (body: unknown) => JSON.stringify(body, null, 2);
   const p = profile.params;
   switch (profile.source) {
@@ -399,7 +404,7 @@ function previewOf(
   };
 
   if (profile.source === "claude") {
-    headers.push(["anthropic-version", ANTHROPIC_VERSION], ...profile.headers);
+    headers.push(["anthropic-version", ANTHROPIC_VERSION], ...maskedHeaders(profile));
     if (hasKey) headers.push(["x-api-key", REDACTED]);
     // The Messages API wants alternating turns that start with the user.
     const merged: Turn[] = [];
@@ -422,7 +427,7 @@ function previewOf(
     return { method: "POST", url: `${profile.url}/messages`, headers, body: JSON.stringify(body, null, 2) };
   }
 
-  headers.push(...profile.headers);
+  headers.push(...maskedHeaders(profile));
   if (hasKey) headers.push(["authorization", `Bearer ${REDACTED}`]);
   const messages: Turn[] = system ? [{ role: "system", content: system }, ...turns] : turns;
   const body: Record<string, unknown> = { model, messages };
@@ -1163,6 +1168,15 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     async getSettings() {
       calls.push("getSettings");
       return { ...settings };
+    },
+    async deleteAllData() {
+      calls.push("deleteAllData");
+      const keychainEntries = [...profiles.values()].flatMap((p) => (p.hasKey ? [`profile:${p.id}:api-key`] : []));
+      profiles.clear();
+      return { dataDir: "/home/me/.local/share/switchboard", files: ["switchboard.db", "switchboard.db-wal"], keychainEntries };
+    },
+    async quitApp() {
+      calls.push("quitApp");
     },
     async saveSettings(next) {
       calls.push(`saveSettings:${JSON.stringify(next)}`);

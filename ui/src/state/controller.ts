@@ -26,6 +26,7 @@
 import type {
   Api,
   AppSettings,
+  ResetReport,
   Chat,
   ChatEvent,
   ConnectionChanged,
@@ -356,6 +357,20 @@ export class Controller {
       this.handleError(error, { profile });
       return null;
     }
+  }
+
+  /**
+   * "Delete all my data": the database, backups and every keychain entry Switchboard made.
+   * Resolves with what was removed; rejects with the error (nothing is shown in the chat: the
+   * dialog that asked shows it).
+   */
+  async deleteAllData(): Promise<ResetReport> {
+    return this.api.deleteAllData();
+  }
+
+  /** Quits the app. */
+  async quitApp(): Promise<void> {
+    await this.api.quitApp();
   }
 
   /** Turns "Connect to the last profile on launch" on or off. */

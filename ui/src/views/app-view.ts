@@ -12,6 +12,7 @@ import { createBanner, mountBanner } from "./banner";
 import { createChatElements, mountChatView } from "./chat-view";
 import { createComposer, mountComposer } from "./composer";
 import { createConnectPanel, mountConnectPanel } from "./connect-panel";
+import { createDeleteData, mountDeleteData } from "./delete-data";
 import { h, isNarrow, setData, setText } from "./dom";
 import { createExportMenu, mountExportMenu } from "./export-menu";
 import { isModKey, kbd, modKey } from "./keys";
@@ -73,6 +74,9 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
   mountComposer(composer, controller);
   mountBanner(banner, controller);
   mountConnectPanel(drawer, controller);
+  const deleteData = createDeleteData();
+  drawer.querySelector("#app-settings")?.append(deleteData.root);
+  mountDeleteData(deleteData, controller);
   mountRequestPreview(requestPreview, controller);
   const unmountToast = mountToast(toast, controller);
   const unmountNotice = mountNotice(notice, controller);

@@ -13,6 +13,7 @@ pub mod horde;
 pub mod kobold;
 pub mod novelai;
 pub mod openai_compat;
+mod redacting;
 pub mod relay;
 pub mod server_error;
 
@@ -21,7 +22,7 @@ use std::str::FromStr;
 
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
@@ -29,6 +30,7 @@ use crate::endpoint::{self, NormalizedUrl, UrlRules};
 use crate::error::{Error, Result};
 use crate::http::{Http, Target};
 use crate::model::{ChatRequest, GenParams, ModelInfo, ProfileId, StopReason, Usage};
+use crate::redact::Redactor;
 use crate::stream::{BodyError, ReadError};
 
 /// A source a person can connect to.
@@ -307,6 +309,9 @@ pub struct SourceInfo {
     pub key_label: &'static str,
     /// A sentence under the key field, or empty.
     pub key_note: &'static str,
+    /// The request header the key travels in (lower case): `authorization` for bearer tokens.
+    #[serde(skip)]
+    pub key_header: &'static str,
     /// What it can do.
     pub capabilities: Capabilities,
     /// Whether this version of Switchboard can talk to it yet.
@@ -361,6 +366,7 @@ pub const SOURCES: &[SourceInfo] = &[
         key: KeyNeed::Required,
         key_label: "API key",
         key_note: "",
+        key_header: "authorization",
         capabilities: chat(true, false),
         supported: true,
         samplers: OPENAI_SAMPLERS,
@@ -374,6 +380,7 @@ pub const SOURCES: &[SourceInfo] = &[
         key: KeyNeed::Required,
         key_label: "API key",
         key_note: "",
+        key_header: "x-api-key",
         capabilities: Capabilities {
             prefill: true,
             ..chat(true, false)
@@ -393,6 +400,7 @@ pub const SOURCES: &[SourceInfo] = &[
         key: KeyNeed::Required,
         key_label: "API key",
         key_note: "",
+        key_header: "authorization",
         capabilities: chat(true, false),
         supported: true,
         samplers: OPENAI_SAMPLERS,
@@ -406,6 +414,7 @@ pub const SOURCES: &[SourceInfo] = &[
         key: KeyNeed::Required,
         key_label: "API key",
         key_note: "",
+        key_header: "authorization",
         capabilities: chat(true, false),
         supported: true,
         samplers: LOCAL_SAMPLERS,
@@ -419,6 +428,7 @@ pub const SOURCES: &[SourceInfo] = &[
         key: KeyNeed::Optional,
         key_label: "API key",
         key_note: "",
+        key_header: "authorization",
         capabilities: Capabilities {
             other_api: Some(ApiType::TextCompletion),
             ..chat(true, false)
@@ -435,6 +445,7 @@ pub const SOURCES: &[SourceInfo] = &[
         key: KeyNeed::Optional,
         key_label: "API key",
         key_note: "",
+        key_header: "authorization",
         capabilities: Capabilities {
             other_api: Some(ApiType::ChatCompletion),
             ..text(true, true, false)
@@ -451,6 +462,7 @@ pub const SOURCES: &[SourceInfo] = &[
         key: KeyNeed::Optional,
         key_label: "API key",
         key_note: "",
+        key_header: "authorization",
         capabilities: Capabilities {
             other_api: Some(ApiType::TextCompletion),
             ..chat(true, false)
@@ -467,6 +479,7 @@ pub const SOURCES: &[SourceInfo] = &[
         key: KeyNeed::Required,
         key_label: "API key",
         key_note: "",
+        key_header: "authorization",
         capabilities: Capabilities {
             other_api: Some(ApiType::ChatCompletion),
             ..text(true, true, false)
@@ -483,6 +496,7 @@ pub const SOURCES: &[SourceInfo] = &[
         key: KeyNeed::Optional,
         key_label: "API key",
         key_note: "",
+        key_header: "authorization",
         capabilities: text(false, true, false),
         supported: true,
         samplers: KOBOLD_SAMPLERS,
@@ -499,6 +513,7 @@ pub const SOURCES: &[SourceInfo] = &[
         key: KeyNeed::Optional,
         key_label: "API key",
         key_note: "",
+        key_header: "authorization",
         capabilities: text(true, true, true),
         supported: true,
         samplers: KOBOLDCPP_SAMPLERS,
@@ -521,6 +536,7 @@ pub const SOURCES: &[SourceInfo] = &[
         key_label: "API key",
         key_note:
             "Optional: without a key the Horde is used anonymously, at the back of the queue.",
+        key_header: "apikey",
         capabilities: Capabilities {
             multi_model: true,
             ..text(false, true, true)
@@ -540,6 +556,7 @@ pub const SOURCES: &[SourceInfo] = &[
         key: KeyNeed::Required,
         key_label: "Persistent API token",
         key_note: "From NovelAI's Account settings: “Get Persistent API Token”.",
+        key_header: "authorization",
         capabilities: text(true, true, false),
         supported: true,
         samplers: NOVELAI_SAMPLERS,
@@ -621,8 +638,69 @@ pub struct Connection {
     pub base_url: String,
     /// The API key, if any.
     pub key: Option<SecretString>,
-    /// Extra request headers set by the person (e.g. OpenRouter attribution).
-    pub headers: Vec<(String, String)>,
+    /// Extra request headers set by the person (e.g. OpenRouter attribution, a proxy's key,
+    /// `Authorization: Basic` from URL credentials). Their values are secrets.
+    pub headers: Vec<(String, SecretString)>,
+}
+
+impl Connection {
+    /// Every secret this connection's requests carry: the key, the extra header values and the
+    /// URL's credentials (`user:password` as one, for its Basic-auth form, and the password).
+    pub fn redactor(&self) -> Redactor {
+        let mut secrets: Vec<String> = Vec::new();
+        if let Some(key) = &self.key {
+            secrets.push(key.expose_secret().to_string());
+        }
+        secrets.extend(
+            self.headers
+                .iter()
+                .map(|(_, value)| value.expose_secret().to_string()),
+        );
+        // A Basic-auth header's credentials, decoded, in case a server shows them so.
+        for (_, value) in &self.headers {
+            if let Some(encoded) = value.expose_secret().strip_prefix("Basic ") {
+                if let Ok(decoded) = base64::Engine::decode(
+                    &base64::engine::general_purpose::STANDARD,
+                    encoded.trim(),
+                ) {
+                    secrets.push(String::from_utf8_lossy(&decoded).into_owned());
+                }
+            }
+        }
+        if let Ok(url) = url::Url::parse(&self.base_url) {
+            if let Some(password) = url.password() {
+                let decode = |text: &str| {
+                    percent_encoding::percent_decode_str(text)
+                        .decode_utf8_lossy()
+                        .into_owned()
+                };
+                let password = decode(password);
+                secrets.push(format!("{}:{password}", decode(url.username())));
+                secrets.push(password);
+            }
+        }
+        Redactor::new(secrets.iter().map(String::as_str))
+    }
+}
+
+impl Connection {
+    /// `builder` with the extra headers, marked sensitive so no log shows their values.
+    pub(crate) fn apply_headers(
+        &self,
+        mut builder: reqwest::RequestBuilder,
+    ) -> reqwest::RequestBuilder {
+        for (name, value) in &self.headers {
+            builder = crate::http::secret_header(builder, name, value.expose_secret());
+        }
+        builder
+    }
+
+    /// The extra headers as a request preview shows them: values redacted.
+    pub(crate) fn masked_headers(&self) -> impl Iterator<Item = (String, String)> + '_ {
+        self.headers
+            .iter()
+            .map(|(name, _)| (name.clone(), REDACTED.to_string()))
+    }
 }
 
 impl fmt::Debug for Connection {
@@ -632,7 +710,15 @@ impl fmt::Debug for Connection {
             .field("kind", &self.kind)
             .field("api", &self.api)
             .field("base_url", &self.base_url)
-            .field("key", &self.key.as_ref().map(|_| "<redacted>"))
+            .field("key", &self.key.as_ref().map(|_| REDACTED))
+            .field(
+                "headers",
+                &self
+                    .headers
+                    .iter()
+                    .map(|(name, _)| name)
+                    .collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -689,7 +775,7 @@ pub struct WireRequest {
 }
 
 /// What a key looks like in a [`WireRequest`].
-pub const REDACTED: &str = "<redacted>";
+pub use crate::redact::REDACTED;
 
 /// A configured adapter for one endpoint.
 pub trait Provider: Send + Sync {
@@ -782,8 +868,20 @@ pub(crate) fn read_error(target: &Target, err: ReadError, mid_reply: bool) -> Er
     }
 }
 
-/// Builds the adapter for `connection`. The one place that matches on [`ProviderKind`].
+/// Builds the adapter for `connection`, its errors scrubbed of the connection's secrets (see
+/// [`Redactor`]): whatever a server echoes of them never leaves the provider.
 pub fn build(connection: Connection, http: Http) -> Result<Box<dyn Provider>> {
+    let redactor = connection.redactor();
+    let inner = build_adapter(connection, http)?;
+    Ok(if redactor.is_empty() {
+        inner
+    } else {
+        Box::new(redacting::Redacting::new(inner, redactor))
+    })
+}
+
+/// The adapter for `connection`. The one place that matches on [`ProviderKind`].
+fn build_adapter(connection: Connection, http: Http) -> Result<Box<dyn Provider>> {
     use openai_compat::{flavor, OpenAiCompat};
     let flavor = match connection.kind {
         ProviderKind::OpenAi => &flavor::OPENAI,

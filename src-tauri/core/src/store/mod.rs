@@ -25,6 +25,7 @@ use crate::model::{ChatId, GenParams, MessageId, MessageState, ProfileId, Role};
 use crate::provider::ProviderKind;
 
 mod chats;
+pub mod legacy_secrets;
 
 pub use chats::{SearchHit, PAGE_SIZE};
 
@@ -151,6 +152,18 @@ const MIGRATIONS: &[M<'static>] = &[
                  SELECT new.rowid, new.content WHERE new.state != 'streaming';
          END;",
     ),
+    // 6: header values and URL credentials live in the keychain. `headers` keeps only the
+    // names; `extras_saved` says a profile has such secrets there. The values were moved and
+    // blanked before this runs (`legacy_secrets`), which lists the profiles in `moved_secrets`.
+    M::up(
+        "CREATE TABLE IF NOT EXISTS moved_secrets (profile_id TEXT PRIMARY KEY);
+         ALTER TABLE profiles ADD COLUMN extras_saved INTEGER NOT NULL DEFAULT 0;
+         UPDATE profiles SET extras_saved = 1 WHERE id IN (SELECT profile_id FROM moved_secrets);
+         UPDATE profiles SET headers = (
+             SELECT json_group_array(json_extract(value, '$[0]')) FROM json_each(profiles.headers)
+         );
+         DROP TABLE moved_secrets;",
+    ),
 ];
 
 pub use crate::prompt::instruct::InstructSettings;
@@ -188,8 +201,8 @@ pub struct Profile {
     pub instruct: InstructSettings,
     /// Skip the status check when connecting (servers without a model list).
     pub bypass_status_check: bool,
-    /// Extra request headers.
-    pub headers: Vec<(String, String)>,
+    /// The names of extra request headers; their values are secrets, kept in the keychain.
+    pub headers: Vec<String>,
     /// Creation time, ms since the Unix epoch.
     #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
     pub created_at: i64,
@@ -338,6 +351,37 @@ fn check_readable(conn: &Connection, path: &Path) -> Result<usize> {
     Ok(version)
 }
 
+/// The schema from which secrets are no longer kept in the database.
+const SECRETS_OUT_VERSION: usize = 6;
+
+/// Moves header values and URL credentials to the keychain and blanks them in the database and
+/// in every earlier backup (see [`legacy_secrets`]).
+fn move_secrets_out(
+    conn: &Connection,
+    dir: &Path,
+    mover: Option<legacy_secrets::SecretMover<'_>>,
+) -> Result<()> {
+    let found = legacy_secrets::find(conn)?;
+    if !found.is_empty() {
+        let Some(mover) = mover else {
+            return Err(Error::storage(
+                "This database keeps header values or URL credentials that must move to the system keychain before it can be upgraded; open it with Switchboard (the app or the command line), which does that.",
+            ));
+        };
+        mover(&found).map_err(|err| {
+            Error::storage(format!(
+                "Could not move the header values and URL credentials of {} profile(s) to the system keychain, so the database was not upgraded and is as it was: {}",
+                found.len(),
+                err.message
+            ))
+        })?;
+    }
+    let moved: Vec<ProfileId> = found.into_iter().map(|m| m.profile_id).collect();
+    legacy_secrets::blank(conn, &moved)?;
+    legacy_secrets::scrub_backups(dir)?;
+    Ok(())
+}
+
 /// Copies the database to `switchboard.db.v<version>.bak` before its schema is upgraded (a new
 /// name when that one is taken: a backup is never overwritten).
 fn backup_before_upgrade(conn: &Connection, dir: &Path, version: usize) -> Result<PathBuf> {
@@ -368,6 +412,13 @@ impl Store {
     /// `streaming` by processes that are gone as `interrupted`, and removes for good the chats
     /// deleted before.
     pub fn open(dir: &Path) -> Result<Store> {
+        Store::open_with(dir, None)
+    }
+
+    /// [`Store::open`], moving the secrets an older version kept in the database (header
+    /// values, URL credentials) to the keychain through `mover` before the upgrade; without a
+    /// mover such a database is refused, untouched.
+    pub fn open_with(dir: &Path, mover: Option<legacy_secrets::SecretMover<'_>>) -> Result<Store> {
         fs::create_dir_all(dir.join("sessions")).map_err(|err| {
             Error::storage(format!(
                 "Could not create the data directory {}: {err}.",
@@ -392,6 +443,9 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         if version > 0 && version < MIGRATIONS.len() {
+            if version < SECRETS_OUT_VERSION {
+                move_secrets_out(&conn, dir, mover)?;
+            }
             backup_before_upgrade(&conn, dir, version)?;
         }
         Migrations::from_slice(MIGRATIONS)
@@ -596,6 +650,28 @@ impl Store {
             .unwrap_or(false))
     }
 
+    /// Records whether the profile has header values or URL credentials in the keychain.
+    pub fn set_extras_saved(&self, id: &ProfileId, saved: bool) -> Result<()> {
+        self.conn().execute(
+            "UPDATE profiles SET extras_saved = ?2 WHERE id = ?1",
+            params![id.as_str(), saved],
+        )?;
+        Ok(())
+    }
+
+    /// Whether the profile has header values or URL credentials in the keychain.
+    pub fn extras_saved(&self, id: &ProfileId) -> Result<bool> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT extras_saved FROM profiles WHERE id = ?1",
+                [id.as_str()],
+                |row| row.get(0),
+            )
+            .optional()?
+            .unwrap_or(false))
+    }
+
     /// All profiles by name, each with whether its key is saved.
     pub fn profiles_with_key_flags(&self) -> Result<Vec<(Profile, bool)>> {
         let conn = self.conn();
@@ -776,7 +852,7 @@ mod tests {
         let (_dir, store) = store();
         let mut profile = Profile::new("Local", ProviderKind::Custom, "http://127.0.0.1:8080");
         profile.params.temperature = Some(0.5);
-        profile.headers = vec![("X-Title".into(), "Mine".into())];
+        profile.headers = vec!["X-Title".into()];
         store.insert_profile(&profile).unwrap();
         let err = store
             .insert_profile(&Profile::new("local", ProviderKind::OpenAi, "https://x"))

@@ -116,9 +116,13 @@ pub fn read_file(text: &str) -> Result<FileContents, crate::error::Error> {
     sillytavern::parse(text).map(|imported| FileContents::Chat(imported.chat, imported.skipped))
 }
 
-/// A profile from a backup, under a new id and dates (a backup never holds its key); the
+/// A profile from a backup, under a new id and dates, without extra headers (a backup never
+/// holds a key or a header value; older backups listed headers as name/value pairs); the
 /// reason when the value is not a profile.
-pub fn restored_profile(value: Value) -> Result<crate::store::Profile, String> {
+pub fn restored_profile(mut value: Value) -> Result<crate::store::Profile, String> {
+    if let Some(object) = value.as_object_mut() {
+        object.insert("headers".into(), Value::Array(Vec::new()));
+    }
     let mut profile: crate::store::Profile =
         serde_json::from_value(value).map_err(|err| format!("it is not a profile ({err})"))?;
     let fresh =
@@ -127,4 +131,26 @@ pub fn restored_profile(value: Value) -> Result<crate::store::Profile, String> {
     profile.created_at = fresh.created_at;
     profile.updated_at = fresh.updated_at;
     Ok(profile)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Backups written before header values moved to the keychain list headers as pairs; such
+    /// a profile is restored, without them.
+    #[test]
+    fn profiles_from_older_backups_are_restored_without_their_headers() {
+        let mut value = serde_json::to_value(crate::store::Profile::new(
+            "old",
+            crate::ProviderKind::Custom,
+            "http://127.0.0.1:8080/v1",
+        ))
+        .unwrap();
+        value["headers"] = serde_json::json!([["X-Title", "ok"]]);
+        let restored = restored_profile(value).unwrap();
+        assert_eq!(restored.name, "old");
+        assert!(restored.headers.is_empty());
+        assert!(restored_profile(serde_json::json!({"name": 1})).is_err());
+    }
 }

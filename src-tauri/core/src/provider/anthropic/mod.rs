@@ -92,9 +92,7 @@ impl Inner {
         if !set_by_profile("anthropic-version") {
             builder = builder.header("anthropic-version", API_VERSION);
         }
-        for (name, value) in &self.conn.headers {
-            builder = builder.header(name.as_str(), value.as_str());
-        }
+        builder = self.conn.apply_headers(builder);
         if let Some(key) = &self.conn.key {
             builder = crate::http::key_header(builder, "x-api-key", key.expose_secret());
         }
@@ -190,7 +188,7 @@ impl Provider for Anthropic {
         {
             headers.push(("anthropic-version".into(), API_VERSION.into()));
         }
-        headers.extend(conn.headers.iter().cloned());
+        headers.extend(conn.masked_headers());
         if conn.key.is_some() {
             headers.push(("x-api-key".into(), REDACTED.into()));
         }

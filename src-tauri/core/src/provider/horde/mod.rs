@@ -92,9 +92,7 @@ impl Inner {
             .client()
             .request(method, url)
             .header("Client-Agent", client_agent());
-        for (name, value) in &self.conn.headers {
-            builder = builder.header(name.as_str(), value.as_str());
-        }
+        builder = self.conn.apply_headers(builder);
         crate::http::key_header(builder, "apikey", self.key())
     }
 
@@ -242,7 +240,7 @@ impl Provider for Horde {
             ("content-type".to_string(), "application/json".to_string()),
             ("client-agent".to_string(), client_agent()),
         ];
-        headers.extend(inner.conn.headers.iter().cloned());
+        headers.extend(inner.conn.masked_headers());
         let key = if inner.anonymous() {
             ANONYMOUS_KEY
         } else {

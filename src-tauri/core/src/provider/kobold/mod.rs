@@ -75,9 +75,7 @@ impl Inner {
 
     fn request(&self, method: Method, url: &str) -> reqwest::RequestBuilder {
         let mut builder = self.http.client().request(method, url);
-        for (name, value) in &self.conn.headers {
-            builder = builder.header(name.as_str(), value.as_str());
-        }
+        builder = self.conn.apply_headers(builder);
         if let Some(key) = self.conn.key.as_ref().map(|k| k.expose_secret()) {
             if !key.is_empty() {
                 builder = builder.bearer_auth(key);
@@ -268,7 +266,7 @@ impl Provider for Kobold {
     fn wire_request(&self, request: &ChatRequest) -> Result<WireRequest> {
         let inner = &self.inner;
         let mut headers = vec![("content-type".to_string(), "application/json".to_string())];
-        headers.extend(inner.conn.headers.iter().cloned());
+        headers.extend(inner.conn.masked_headers());
         if inner.conn.key.is_some() {
             headers.push(("authorization".into(), format!("Bearer {REDACTED}")));
         }

@@ -92,10 +92,8 @@ impl Inner {
     ) -> Result<Response> {
         let key = self.require_key()?;
         let target = self.target(url);
-        let mut request = self.http.client().request(method, url);
-        for (name, value) in &self.conn.headers {
-            request = request.header(name.as_str(), value.as_str());
-        }
+        let request = self.http.client().request(method, url);
+        let mut request = self.conn.apply_headers(request);
         request = request.bearer_auth(key);
         if let Some(body) = body {
             request = request.json(body);
@@ -188,7 +186,7 @@ impl Provider for NovelAi {
     fn wire_request(&self, request: &ChatRequest) -> Result<WireRequest> {
         let inner = &self.inner;
         let mut headers = vec![("content-type".to_string(), "application/json".to_string())];
-        headers.extend(inner.conn.headers.iter().cloned());
+        headers.extend(inner.conn.masked_headers());
         headers.push(("authorization".into(), format!("Bearer {REDACTED}")));
         Ok(WireRequest {
             method: "POST".into(),

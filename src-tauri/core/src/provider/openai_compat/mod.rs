@@ -121,9 +121,7 @@ impl Inner {
                 builder = builder.header(*name, *value);
             }
         }
-        for (name, value) in &self.conn.headers {
-            builder = builder.header(name.as_str(), value.as_str());
-        }
+        builder = self.conn.apply_headers(builder);
         if let Some(key) = self.key() {
             builder = builder.bearer_auth(key);
             if self.flavor.auth == AuthStyle::BearerAndApiKeyHeader {
@@ -383,7 +381,7 @@ impl Provider for OpenAiCompat {
                 headers.push((name.to_string(), value.to_string()));
             }
         }
-        headers.extend(inner.conn.headers.iter().cloned());
+        headers.extend(inner.conn.masked_headers());
         if inner.key().is_some() {
             headers.push(("authorization".into(), format!("Bearer {REDACTED}")));
             if inner.flavor.auth == AuthStyle::BearerAndApiKeyHeader {
