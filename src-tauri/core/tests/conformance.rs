@@ -201,6 +201,11 @@ async fn run_scenario(kind: ProviderKind, prefix: &str, scenario: Scenario, stre
             );
             assert_eq!(outcome.error.as_ref().unwrap().status, Some(503));
         }
+        // What becomes of the quoted key is `echoed_secrets.rs`'s to check.
+        Scenario::EchoUnauthorized | Scenario::EchoMidStream | Scenario::EchoPage => {
+            assert!(outcome.error.is_some(), "{label}: {outcome:?}");
+            assert!(outcome.done.is_none(), "{label}: an error and a finish");
+        }
         Scenario::ServerErrorHtml => {
             assert_error(
                 &outcome,
@@ -631,6 +636,11 @@ async fn run_claude_scenario(scenario: Scenario, stream: bool) {
         Scenario::Unauthorized => {
             assert_error(&outcome, ErrorKind::Auth, "rejected the API key", &label);
             assert_eq!(outcome.error.as_ref().unwrap().status, Some(401));
+        }
+        // What becomes of the quoted key is `echoed_secrets.rs`'s to check.
+        Scenario::EchoUnauthorized | Scenario::EchoMidStream | Scenario::EchoPage => {
+            assert!(outcome.error.is_some(), "{label}: {outcome:?}");
+            assert!(outcome.done.is_none(), "{label}: an error and a finish");
         }
         Scenario::ModelNotFound => {
             assert_error(&outcome, ErrorKind::ModelNotFound, "model", &label);

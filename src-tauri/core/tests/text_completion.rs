@@ -173,6 +173,11 @@ fn check_kobold(scenario: Scenario, stream: bool, outcome: &Outcome, label: &str
         Scenario::StallBeforeHeaders => {
             assert_error(outcome, ErrorKind::Network, "did not answer within", label)
         }
+        // What becomes of the quoted key is `echoed_secrets.rs`'s to check.
+        Scenario::EchoUnauthorized | Scenario::EchoMidStream | Scenario::EchoPage => {
+            assert!(outcome.error.is_some(), "{label}: {outcome:?}");
+            assert!(outcome.done.is_none(), "{label}: an error and a finish");
+        }
         Scenario::Unauthorized => {
             assert_error(outcome, ErrorKind::Auth, "rejected", label);
             assert_eq!(outcome.error.as_ref().unwrap().status, Some(401));
@@ -504,6 +509,11 @@ async fn horde_through_every_scenario() {
                 "did not answer within 0.7 s",
                 &label,
             ),
+            // What becomes of the quoted key is `echoed_secrets.rs`'s to check.
+            Scenario::EchoUnauthorized | Scenario::EchoMidStream | Scenario::EchoPage => {
+                assert!(outcome.error.is_some(), "{label}: {outcome:?}");
+                assert!(outcome.done.is_none(), "{label}: an error and a finish");
+            }
             Scenario::Unauthorized => {
                 assert_error(&outcome, ErrorKind::Auth, "API Key", &label);
                 assert!(outcome
@@ -734,6 +744,11 @@ async fn novelai_through_every_scenario() {
                     "did not answer within",
                     &label,
                 ),
+                // What becomes of the quoted key is `echoed_secrets.rs`'s to check.
+                Scenario::EchoUnauthorized | Scenario::EchoMidStream | Scenario::EchoPage => {
+                    assert!(outcome.error.is_some(), "{label}: {outcome:?}");
+                    assert!(outcome.done.is_none(), "{label}: an error and a finish");
+                }
                 Scenario::Unauthorized => {
                     assert_error(&outcome, ErrorKind::Auth, "rejected", &label)
                 }

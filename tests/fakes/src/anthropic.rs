@@ -31,6 +31,9 @@
 //! | `overloaded` | 529 `overloaded_error` | same |
 //! | `server-error-html` | 500 nginx HTML page (every route) | same |
 //! | `no-models-route` / `empty-models` | normal (`…/models`: 404 / no models) | normal |
+//! | `echo-unauthorized` | 401 `authentication_error` quoting the request's credentials (every route; `echo.rs`) | same |
+//! | `echo-mid-stream` | `message_start`, partial text, `event: error` `api_error` quoting the credentials | 500 `api_error` quoting them |
+//! | `echo-page` | 200 HTML sign-in page quoting the credentials (every route) | same |
 //!
 //! A request with `stop_sequences` ends with `stop_reason: "stop_sequence"` and the first of them
 //! as `stop_sequence` (except in `done-no-blank-line`, which runs out of tokens).
@@ -596,7 +599,10 @@ fn plan(scenario: Scenario, reply: &str, stop: Stop) -> Vec<Ev> {
         | Scenario::Overloaded
         | Scenario::ServerErrorHtml
         | Scenario::NoModelsRoute
-        | Scenario::EmptyModels => open(Block::Text)
+        | Scenario::EmptyModels
+        | Scenario::EchoUnauthorized
+        | Scenario::EchoMidStream
+        | Scenario::EchoPage => open(Block::Text)
             .into_iter()
             .chain(texts(reply, 5))
             .chain(close(stop))

@@ -71,6 +71,9 @@
 //! | `server-error-html` | 500 nginx HTML page (every route) |
 //! | `no-models-route` | normal; `…/status/models` is 404 |
 //! | `empty-models` | `…/status/models` and `…/workers` list nothing, so every request is `is_possible: false` as in `model-not-found` |
+//! | `echo-unauthorized` | 401 `{"message": <quote>, "rc": "InvalidAPIKey"}` on every route, quoting the request's credentials (`echo.rs`) |
+//! | `echo-mid-stream` | submit and the first poll as in `normal`, then every poll 500 `{"message": <quote>, "rc": "InternalServerError"}` |
+//! | `echo-page` | 200 HTML sign-in page quoting the credentials (every route) |
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -61,6 +61,9 @@
 //! | `server-error-html` | 500 nginx HTML page (every route) | same |
 //! | `no-models-route` | normal; `…/api/v1/model` is 404 | normal |
 //! | `empty-models` | normal; `…/api/v1/model` is `{"result": ""}` (United: `"ReadOnly"`, its "no model loaded") | normal |
+//! | `echo-unauthorized` | 401 quoting the request's credentials on every route (KoboldCpp's `{"detail": {"error", "msg", "type"}}`, United's `generic.error_401`; `echo.rs`) | same |
+//! | `echo-mid-stream` | [`PARTIAL_TEXT`] in two events, then a `{"detail": {"msg": <quote>, …}}` event (United: no stream) | 500 `{"detail": {"msg": <quote>, …}}` |
+//! | `echo-page` | 200 HTML sign-in page quoting the credentials (every route) | same |
 //!
 //! **Abort.** Every generation (blocking or streamed) is registered under its `genkey` while it
 //! runs. `POST …/api/extra/abort` stops the one of its `genkey` (every running one without a
@@ -672,7 +675,10 @@ fn plan(scenario: Scenario, reply: &str, params: &Params) -> (Vec<String>, End) 
         | Scenario::Overloaded
         | Scenario::ServerErrorHtml
         | Scenario::NoModelsRoute
-        | Scenario::EmptyModels => {
+        | Scenario::EmptyModels
+        | Scenario::EchoUnauthorized
+        | Scenario::EchoMidStream
+        | Scenario::EchoPage => {
             let (text, finish) = params.limit(reply);
             (pieces(&text, 5), End::Finish(finish))
         }

@@ -25,10 +25,12 @@
 //! OpenAI, llama-cpp-python, KoboldCpp's `/v1`, text-generation-webui (`ooba.rs` holds its
 //! FastAPI validation, `Host` check and `…/internal/*` routes) or Mancer. Shared pieces:
 //! `json.rs` (ordered JSON in each server's formatting, and a reader that fails like Python's
-//! `json.loads`), `sse.rs` (hostile splitting), `reply.rs` (frames and HTTP plumbing) and
+//! `json.loads`), `echo.rs` (the `echo-*` scenarios of every family: answers that quote the
+//! request's credentials), `sse.rs` (hostile splitting), `reply.rs` (frames and HTTP plumbing) and
 //! `server.rs` (the server, recording and the `/__fake` control routes).
 
 mod anthropic;
+mod echo;
 mod flood;
 mod horde;
 mod json;
@@ -44,6 +46,10 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+pub use echo::{
+    echo_forms, echo_leak, key_forms, ECHO_CREDENTIAL_HEADERS, ECHO_NOTHING, ECHO_PIECE,
+    ECHO_PREFIX,
+};
 pub use horde::{
     HordeWorker, HORDE_ANONYMOUS_KEY, HORDE_FIRST_MODEL_LIMITS, HORDE_OTHER_MODELS_LIMITS,
     HORDE_QUEUE_POLLS, HORDE_SLOW_POLLS, HORDE_USERNAME, HORDE_USER_KUDOS, HORDE_WORKERS,
@@ -215,6 +221,15 @@ pub enum Scenario {
     NoModelsRoute,
     /// `…/models` lists nothing; generation is normal (both families).
     EmptyModels,
+    /// 401 on every route, the error body's message quoting the request's credential headers in
+    /// four encodings (see `echo.rs`; every family, in its own error shape).
+    EchoUnauthorized,
+    /// A stream that sends [`PARTIAL_TEXT`], then an error event quoting the credentials; not
+    /// streamed, the family's error answer quoting them (see `echo.rs`; every family).
+    EchoMidStream,
+    /// 200 with an HTML sign-in page quoting the credentials, on every route (see `echo.rs`;
+    /// every family).
+    EchoPage,
 }
 
 impl Scenario {
@@ -243,6 +258,16 @@ impl Scenario {
         Scenario::ServerErrorHtml,
         Scenario::NoModelsRoute,
         Scenario::EmptyModels,
+        Scenario::EchoUnauthorized,
+        Scenario::EchoMidStream,
+        Scenario::EchoPage,
+    ];
+
+    /// The scenarios whose answers quote the request's credentials.
+    pub const ECHOES: &'static [Scenario] = &[
+        Scenario::EchoUnauthorized,
+        Scenario::EchoMidStream,
+        Scenario::EchoPage,
     ];
 
     /// The kebab-case name (`"usage-null-choices"`, `"reasoning-open-router"`, …).
@@ -271,6 +296,9 @@ impl Scenario {
             Scenario::ServerErrorHtml => "server-error-html",
             Scenario::NoModelsRoute => "no-models-route",
             Scenario::EmptyModels => "empty-models",
+            Scenario::EchoUnauthorized => "echo-unauthorized",
+            Scenario::EchoMidStream => "echo-mid-stream",
+            Scenario::EchoPage => "echo-page",
         }
     }
 }
@@ -363,6 +391,9 @@ pub struct FakeOptions {
     /// A benchmark stream instead of the scenario's reply to every chat request
     /// ([`Family::OpenAi`] only); `None` by default.
     pub flood: Option<Flood>,
+    /// Request headers the `echo-*` scenarios quote besides [`ECHO_CREDENTIAL_HEADERS`], by
+    /// case-insensitive name; `"*"` quotes every header. Empty by default.
+    pub echo_headers: Vec<String>,
 }
 
 /// A benchmark stream: `chunks` content deltas (`"t1 "`, `"t2 "`, …, see [`flood_piece`]) in
@@ -395,6 +426,7 @@ impl Default for FakeOptions {
             context_length: DEFAULT_CONTEXT_LENGTH,
             listen: false,
             flood: None,
+            echo_headers: Vec::new(),
         }
     }
 }

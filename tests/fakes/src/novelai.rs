@@ -48,6 +48,9 @@
 //! | `overloaded` | 503 `{"statusCode":503,"message":"Service Unavailable"}` | same |
 //! | `server-error-html` | 500 nginx HTML page (every route) | same |
 //! | `no-models-route`, `empty-models` | normal (NovelAI has no model route) | normal |
+//! | `echo-unauthorized` | 401 `{"statusCode":401,"message":<quote>}` on every route, quoting the request's credentials (`echo.rs`) | same |
+//! | `echo-mid-stream` | [`PARTIAL_TEXT`] in two events, then `data: {"statusCode":500,"message":<quote>}` | 500 with the quote |
+//! | `echo-page` | 200 HTML sign-in page quoting the credentials (every route) | same |
 
 use axum::http::StatusCode;
 use bytes::Bytes;
@@ -306,7 +309,10 @@ fn plan(scenario: Scenario, reply: &str, max_length: Option<usize>) -> (Vec<Stri
         | Scenario::Overloaded
         | Scenario::ServerErrorHtml
         | Scenario::NoModelsRoute
-        | Scenario::EmptyModels => (limit(reply), End::Final),
+        | Scenario::EmptyModels
+        | Scenario::EchoUnauthorized
+        | Scenario::EchoMidStream
+        | Scenario::EchoPage => (limit(reply), End::Final),
     }
 }
 

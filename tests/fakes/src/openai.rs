@@ -83,6 +83,7 @@
 //! | `overloaded` | 503 in the same shape, `"type":"server_error"` |
 //! | `no-models-route` | `…/models` and `…/models/{id}` are 404 `{"detail":"Not Found"}` |
 //! | `empty-models` | the loaded model is `"None"`: `…/models` lists nothing, `…/internal/model/info` and the generations say `"None"` |
+//! | `echo-unauthorized`, `echo-mid-stream`, `echo-page` | the credentials quoted as in every dialect (`echo.rs`): 401 `{"detail":<quote>}`, the OpenAI error event after Ooba's partial chunks, the sign-in page |
 
 use axum::http::StatusCode;
 use serde_json::Value;
@@ -643,7 +644,10 @@ fn plan(scenario: Scenario, reply: &str, style: Style) -> Vec<Ev> {
         | Scenario::Overloaded
         | Scenario::ServerErrorHtml
         | Scenario::NoModelsRoute
-        | Scenario::EmptyModels => normal("stop").collect(),
+        | Scenario::EmptyModels
+        | Scenario::EchoUnauthorized
+        | Scenario::EchoMidStream
+        | Scenario::EchoPage => normal("stop").collect(),
     }
 }
 

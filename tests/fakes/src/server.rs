@@ -20,7 +20,7 @@ use tokio::sync::oneshot;
 
 use crate::kobold::{self, KoboldAbort};
 use crate::reply::Reply;
-use crate::{anthropic, horde, novelai, openai, FakeOptions, Family, Scenario, REPLY_TEXT};
+use crate::{anthropic, echo, horde, novelai, openai, FakeOptions, Family, Scenario, REPLY_TEXT};
 
 /// The largest request body the fake reads (bigger bodies are recorded empty).
 const BODY_LIMIT: usize = 64 * 1024 * 1024;
@@ -233,9 +233,25 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     let reply = if request.path == "/__fake" || request.path.starts_with("/__fake/") {
         control(&shared, &request)
     } else {
-        lock(&shared.requests).push(request.clone());
+        let seen = {
+            let mut requests = lock(&shared.requests);
+            requests.push(request.clone());
+            requests
+                .iter()
+                .filter(|r| r.method == request.method && r.path == request.path)
+                .count()
+        };
         let scenario = *lock(&shared.scenario);
         let text = lock(&shared.reply).clone();
+        if let Some(echo) = echo::respond(&shared.opts, scenario, &request, seen) {
+            return echo.into_response().await;
+        }
+        // Where an echo scenario has nothing to quote, the family answers as in `normal`.
+        let scenario = if Scenario::ECHOES.contains(&scenario) {
+            Scenario::Normal
+        } else {
+            scenario
+        };
         match shared.opts.family {
             Family::OpenAi => openai::respond(&shared.opts, scenario, &text, &request),
             Family::Anthropic => anthropic::respond(&shared.opts, scenario, &text, &request),

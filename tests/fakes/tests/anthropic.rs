@@ -671,6 +671,9 @@ async fn every_scenario_answers() {
                 }
                 Scenario::Overloaded => (529, "application/json"),
                 Scenario::ServerErrorHtml => (500, "text/html"),
+                Scenario::EchoUnauthorized => (401, "application/json"),
+                Scenario::EchoPage => (200, "text/html; charset=utf-8"),
+                Scenario::EchoMidStream if !stream => (500, "application/json"),
                 Scenario::MidStreamError | Scenario::MidStreamErrorOpenRouter if !stream => {
                     (529, "application/json")
                 }

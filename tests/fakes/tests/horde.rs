@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 use common::*;
 use serde_json::{json, Value};
 use switchboard_fakes::{
-    slow_reply_text, FakeOptions, FakeServer, Family, Scenario, HORDE_ANONYMOUS_KEY,
-    HORDE_FIRST_MODEL_LIMITS, HORDE_OTHER_MODELS_LIMITS, HORDE_QUEUE_POLLS, HORDE_SLOW_POLLS,
-    HORDE_USERNAME, HORDE_WORKERS, REASONING_TEXT, REPLY_TEXT,
+    slow_reply_text, FakeOptions, FakeServer, Family, Scenario, ECHO_NOTHING, ECHO_PREFIX,
+    HORDE_ANONYMOUS_KEY, HORDE_FIRST_MODEL_LIMITS, HORDE_OTHER_MODELS_LIMITS, HORDE_QUEUE_POLLS,
+    HORDE_SLOW_POLLS, HORDE_USERNAME, HORDE_WORKERS, REASONING_TEXT, REPLY_TEXT,
 };
 
 const API: &str = "/api/v2";
@@ -741,6 +741,38 @@ async fn every_scenario_has_a_horde_meaning() {
                     assert!(r.text().contains("<center>nginx</center>"));
                 }
             }
+            Scenario::EchoUnauthorized => {
+                for r in [&submitted, &models, &user] {
+                    assert_eq!(r.status, 401, "{name}");
+                    assert_eq!(flask(r)["rc"], "InvalidAPIKey");
+                }
+                let quote = format!("{ECHO_PREFIX}apikey: {HORDE_ANONYMOUS_KEY} (json: ");
+                assert!(flask(&user)["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&quote));
+            }
+            Scenario::EchoMidStream => {
+                let id = id.clone().unwrap();
+                assert_eq!(
+                    flask(&poll(&server, &id).await)["waiting"],
+                    1,
+                    "a normal start"
+                );
+                let failed = poll(&server, &id).await;
+                assert_eq!(failed.status, 500, "{name}");
+                assert_eq!(
+                    flask(&failed)["message"],
+                    ECHO_NOTHING,
+                    "polls carry no key"
+                );
+            }
+            Scenario::EchoPage => {
+                for r in [&submitted, &models, &user] {
+                    assert_eq!(r.status, 200, "{name}");
+                    assert!(r.text().contains("<title>Sign in: "), "{name}");
+                }
+            }
             Scenario::Stall | Scenario::StallBeforeHeaders => unreachable!(),
         }
         match scenario {
@@ -750,7 +782,11 @@ async fn every_scenario_has_a_horde_meaning() {
                 let workers = get_horde(&server, "/workers?type=text", None).await;
                 assert_eq!(workers.text(), "[]\n");
             }
-            Scenario::ServerErrorHtml | Scenario::Split | Scenario::DoneNoBlankLine => {}
+            Scenario::ServerErrorHtml
+            | Scenario::Split
+            | Scenario::DoneNoBlankLine
+            | Scenario::EchoUnauthorized
+            | Scenario::EchoPage => {}
             _ => assert_eq!(flask(&models).as_array().unwrap().len(), 2, "{name}"),
         }
     }

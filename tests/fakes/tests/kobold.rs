@@ -12,7 +12,7 @@ use futures::StreamExt;
 use serde_json::{json, Value};
 use switchboard_fakes::{
     slow_reply_text, FakeOptions, FakeServer, Family, KoboldAbort, KoboldServer, Scenario,
-    PARTIAL_TEXT, REASONING_TEXT, REPLY_TEXT, SLOW_PIECES,
+    ECHO_NOTHING, PARTIAL_TEXT, REASONING_TEXT, REPLY_TEXT, SLOW_PIECES,
 };
 
 const DIR: &str = "koboldcpp-kobold-api";
@@ -341,12 +341,40 @@ async fn every_scenario_has_a_kobold_meaning() {
                     assert!(r.text().contains("<center>nginx</center>"));
                 }
             }
+            Scenario::EchoUnauthorized => {
+                for r in [&blocking, &streamed, &model] {
+                    assert_eq!(r.status, 401, "{name}");
+                    assert_eq!(r.json()["detail"]["msg"], ECHO_NOTHING, "{name}");
+                }
+            }
+            Scenario::EchoMidStream => {
+                assert_eq!(blocking.status, 500, "{name}");
+                assert_eq!(blocking.json()["detail"]["msg"], ECHO_NOTHING);
+                let (evs, tail) = parse_sse(&streamed.text());
+                assert_eq!(evs.len(), 3, "{name}");
+                let text = events(&streamed.text()[..streamed.text().rfind("event:").unwrap()]);
+                assert_eq!(joined(&text), PARTIAL_TEXT);
+                let error: Value = serde_json::from_str(evs[2].data.as_deref().unwrap()).unwrap();
+                assert_eq!(error["detail"]["msg"], ECHO_NOTHING);
+                assert!(tail.is_empty() && streamed.error.is_none(), "{name}");
+            }
+            Scenario::EchoPage => {
+                for r in [&blocking, &streamed, &model] {
+                    assert_eq!(r.status, 200, "{name}");
+                    assert!(r
+                        .text()
+                        .contains(&format!("<title>Sign in: {ECHO_NOTHING}</title>")));
+                }
+            }
             Scenario::Stall | Scenario::StallBeforeHeaders => unreachable!(),
         }
         match scenario {
             Scenario::NoModelsRoute => assert_eq!(model.status, 404),
             Scenario::EmptyModels => assert_eq!(model.text(), r#"{"result": ""}"#),
-            Scenario::Unauthorized | Scenario::ServerErrorHtml => {}
+            Scenario::Unauthorized
+            | Scenario::ServerErrorHtml
+            | Scenario::EchoUnauthorized
+            | Scenario::EchoPage => {}
             _ => assert_eq!(model.text(), r#"{"result": "koboldcpp/fake-model-1"}"#),
         }
     }

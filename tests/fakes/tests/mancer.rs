@@ -9,8 +9,8 @@ use std::time::Duration;
 use common::*;
 use serde_json::json;
 use switchboard_fakes::{
-    Dialect, FakeOptions, FakeServer, Scenario, MANCER_COMPLETION_LIMIT, MANCER_COMPLETION_PRICE,
-    MANCER_CONTEXT_LIMIT, MANCER_PROMPT_PRICE, REPLY_TEXT,
+    Dialect, FakeOptions, FakeServer, Scenario, ECHO_NOTHING, MANCER_COMPLETION_LIMIT,
+    MANCER_COMPLETION_PRICE, MANCER_CONTEXT_LIMIT, MANCER_PROMPT_PRICE, REPLY_TEXT,
 };
 
 async fn mancer(api_key: Option<&str>) -> FakeServer {
@@ -185,6 +185,9 @@ async fn every_scenario_is_the_openai_dialects() {
             );
             if scenario == Scenario::Unauthorized {
                 assert_eq!(mine.text(), UNAUTHORIZED);
+            } else if scenario == Scenario::EchoUnauthorized {
+                let quote = format!(r#"{{"error":"{ECHO_NOTHING}"}}"#);
+                assert_eq!(mine.text(), quote);
             } else {
                 assert_eq!(mine.bytes(), theirs.bytes(), "{scenario} stream={stream}");
             }

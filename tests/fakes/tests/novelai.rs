@@ -10,8 +10,8 @@ use common::*;
 use futures::StreamExt;
 use serde_json::{json, Value};
 use switchboard_fakes::{
-    slow_reply_text, FakeOptions, FakeServer, Family, Scenario, NOVELAI_MAX_LENGTH, NOVELAI_MODELS,
-    PARTIAL_TEXT, REASONING_TEXT, REPLY_TEXT, SLOW_PIECES,
+    slow_reply_text, FakeOptions, FakeServer, Family, Scenario, ECHO_NOTHING, NOVELAI_MAX_LENGTH,
+    NOVELAI_MODELS, PARTIAL_TEXT, REASONING_TEXT, REPLY_TEXT, SLOW_PIECES,
 };
 
 const JSON: &str = "application/json; charset=utf-8";
@@ -401,9 +401,37 @@ async fn every_scenario_has_a_novelai_meaning() {
                     assert!(r.text().contains("<center>nginx</center>"));
                 }
             }
+            Scenario::EchoUnauthorized => {
+                for r in [&blocking, &streamed, &sub] {
+                    assert_eq!(r.status, 401, "{name}");
+                    assert_eq!(r.json()["message"], ECHO_NOTHING, "{name}");
+                }
+            }
+            Scenario::EchoMidStream => {
+                assert_eq!(blocking.status, 500, "{name}");
+                assert_eq!(blocking.json()["message"], ECHO_NOTHING);
+                let text = streamed.text();
+                let last = text.rfind("data:").unwrap();
+                assert_eq!(joined(&events(&text[..last])), PARTIAL_TEXT);
+                let (evs, _) = parse_sse(&text);
+                let error: Value = serde_json::from_str(evs[2].data.as_deref().unwrap()).unwrap();
+                assert_eq!(error, json!({"statusCode": 500, "message": ECHO_NOTHING}));
+            }
+            Scenario::EchoPage => {
+                for r in [&blocking, &streamed, &sub] {
+                    assert_eq!(r.status, 200, "{name}");
+                    assert!(r.text().contains("<title>Sign in: "), "{name}");
+                }
+            }
             Scenario::Stall | Scenario::StallBeforeHeaders => unreachable!(),
         }
-        if !matches!(scenario, Scenario::Unauthorized | Scenario::ServerErrorHtml) {
+        if !matches!(
+            scenario,
+            Scenario::Unauthorized
+                | Scenario::ServerErrorHtml
+                | Scenario::EchoUnauthorized
+                | Scenario::EchoPage
+        ) {
             assert_eq!(sub.status, 200, "{name}");
         }
     }

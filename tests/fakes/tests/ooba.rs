@@ -693,6 +693,8 @@ async fn every_scenario_answers() {
                 }
                 Scenario::Overloaded => (503, "application/json"),
                 Scenario::ServerErrorHtml => (500, "text/html"),
+                Scenario::EchoUnauthorized => (401, "application/json"),
+                Scenario::EchoPage => (200, "text/html; charset=utf-8"),
                 Scenario::MidStreamError if !stream => (500, "text/plain; charset=utf-8"),
                 Scenario::MidStreamErrorOpenRouter if !stream => (502, "application/json"),
                 Scenario::DoneNoBlankLine if stream => (200, "text/event-stream"),
