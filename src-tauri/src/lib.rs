@@ -9,8 +9,8 @@
 
 pub mod bindings;
 pub mod commands;
-pub mod picker;
 pub mod navigation;
+pub mod picker;
 pub mod shell;
 pub mod tray;
 

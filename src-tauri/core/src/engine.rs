@@ -1219,7 +1219,7 @@ impl Engine {
                     tracing::warn!(
                         "{}: could not read the context size ({}); assuming {DEFAULT_CONTEXT_SIZE}",
                         resolved.connection.who,
-                        err.message
+                        err.log_summary()
                     );
                     DEFAULT_CONTEXT_SIZE
                 }
@@ -1304,7 +1304,7 @@ where
             Some(wait) if attempt < MAX_ATTEMPTS => {
                 tracing::info!(
                     "{}; trying again in {} ms (attempt {} of {MAX_ATTEMPTS})",
-                    error.message,
+                    error.log_summary(),
                     wait.as_millis(),
                     attempt + 1
                 );

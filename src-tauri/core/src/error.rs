@@ -126,6 +126,19 @@ pub fn quoted(text: &str) -> String {
 }
 
 impl Error {
+    /// The error as logs show it: its kind, source and HTTP status, never the server's words
+    /// (which may quote a secret too short to scrub, see `redact`).
+    pub fn log_summary(&self) -> String {
+        let mut summary = format!("{:?}", self.kind);
+        if let Some(provider) = &self.provider {
+            summary.push_str(&format!(" from {provider}"));
+        }
+        if let Some(status) = self.status {
+            summary.push_str(&format!(", HTTP {status}"));
+        }
+        summary
+    }
+
     /// A new error of `kind` with `message`.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         let message = message.into();

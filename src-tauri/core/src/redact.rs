@@ -91,6 +91,7 @@ impl Redactor {
                 .replace("%20", "+"),
         );
         forms.push(utf8_percent_encode(secret, &COMPONENT).to_string());
+        forms.extend(shifted_base64(secret));
         let standard = base64::engine::general_purpose::STANDARD.encode(secret);
         forms.push(standard.trim_end_matches('=').to_string());
         forms.push(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret));
@@ -170,6 +171,29 @@ impl Redactor {
             })
             .max()
     }
+}
+
+/// The base64 characters that encode only `secret`'s bytes when it stands 1 or 2 bytes into a
+/// longer encoded text (`Basic base64(user:password)`, a quoted `Bearer <key>` header): each
+/// offset lines the bytes up differently, so each gives its own run of characters.
+fn shifted_base64(secret: &str) -> Vec<String> {
+    let mut forms = Vec::new();
+    for offset in 1..3usize {
+        let mut bytes = vec![0u8; offset];
+        bytes.extend_from_slice(secret.as_bytes());
+        for engine in [
+            &base64::engine::general_purpose::STANDARD_NO_PAD,
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        ] {
+            let encoded = engine.encode(&bytes);
+            let start = (8 * offset).div_ceil(6);
+            let end = (8 * bytes.len()) / 6;
+            if let Some(run) = encoded.get(start..end) {
+                forms.push(run.to_string());
+            }
+        }
+    }
+    forms
 }
 
 /// The characters a URL component keeps as they are: letters, digits and `-._~`.
@@ -253,6 +277,21 @@ mod tests {
         assert_eq!(redactor.scrub(&query), format!("key={REDACTED}"));
         let python = "bad key sk-echo\\/KEY+with\\\"quote&pct% \\u00fc-end";
         assert_eq!(redactor.scrub(python), format!("bad key {REDACTED}"));
+    }
+
+    #[test]
+    fn a_secret_inside_a_longer_base64_text_is_scrubbed() {
+        let key = "sk-0123456789abcdefXYZ";
+        let redactor = Redactor::new([key]);
+        for prefix in ["Bearer ", ":", "user:", "ab"] {
+            let encoded =
+                base64::engine::general_purpose::STANDARD.encode(format!("{prefix}{key}"));
+            let scrubbed = redactor.scrub(&encoded);
+            assert!(scrubbed.contains(REDACTED), "{prefix}: {scrubbed}");
+            // What is left decodes to no more than a few bytes of the key.
+            let left: String = scrubbed.replace(REDACTED, "");
+            assert!(left.len() <= encoded.len() - 24, "{prefix}: {scrubbed}");
+        }
     }
 
     #[test]
