@@ -1,9 +1,9 @@
 //! Moving secrets that older versions kept in the database out of it, leaving no copy behind.
 //!
 //! Before schema 6, a profile's extra header values and the `user:password@` of its URL were
-//! stored in the `profiles` table. When such a database is opened, [`find`] reads them, the
-//! caller saves them in the keychain, then [`blank`] removes them with `secure_delete` on,
-//! truncates the write-ahead log and rewrites the file (`VACUUM`), and [`scrub_backups`] does
+//! stored in the `profiles` table. When such a database is opened, `find` reads them, the
+//! caller saves them in the keychain, then `blank` removes them with `secure_delete` on,
+//! truncates the write-ahead log and rewrites the file (`VACUUM`), and `scrub_backups` does
 //! the same to every earlier upgrade backup. Only then is the pre-upgrade backup written.
 //!
 //! This module never holds a secret longer than the open: it must not log them or put them in

@@ -3,7 +3,7 @@
 //! [`MAX_IMPORT_BYTES`] before a byte of it is read.
 //!
 //! This module reads only what it is pointed at and never writes. It does not parse: what it
-//! reads goes to [`read_file`](super::read_file). Its messages speak of "the file" / "it";
+//! reads goes to [`super::read_file`]. Its messages speak of "the file" / "it";
 //! callers put the path in front.
 
 use std::fs;

@@ -95,7 +95,7 @@ impl<'de> Visitor<'de> for PresentVisitor {
 }
 
 /// The key SillyTavern's `secrets.json` holds under `name` (a draft's
-/// [`secret_name`](ProfileDraftLite::secret_name)), read only when the person asked for it:
+/// `DraftKey`), read only when the person asked for it:
 /// the plain value, or in the newer layout the active entry (else the first non-empty one). It
 /// goes straight to the keychain; nothing else keeps it.
 pub fn sillytavern_secret(secrets_json: &str, name: &str) -> Option<SecretString> {
