@@ -10,46 +10,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{cli, dead_port, ok, run, run_with_stdin};
-use switchboard_fakes::{slow_reply_text, FakeOptions, FakeServer, Scenario, REPLY_TEXT};
+use common::{cli, dead_port, files, ok, run, run_with_stdin, Fake};
+use switchboard_fakes::{slow_reply_text, FakeOptions, Scenario, REPLY_TEXT};
 use tempfile::TempDir;
-
-/// A fake server running on its own runtime thread for the life of the test.
-struct Fake {
-    server: Option<FakeServer>,
-    runtime: tokio::runtime::Runtime,
-}
-
-impl Fake {
-    fn start(options: FakeOptions) -> Fake {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let server = runtime.block_on(FakeServer::start(options)).unwrap();
-        Fake {
-            server: Some(server),
-            runtime,
-        }
-    }
-
-    fn url(&self) -> String {
-        self.server.as_ref().unwrap().base_url()
-    }
-
-    fn server(&self) -> &FakeServer {
-        self.server.as_ref().unwrap()
-    }
-}
-
-impl Drop for Fake {
-    fn drop(&mut self) {
-        if let Some(server) = self.server.take() {
-            self.runtime.block_on(server.shutdown());
-        }
-    }
-}
 
 fn db(data: &Path) -> rusqlite::Connection {
     rusqlite::Connection::open(data.join("switchboard.db")).unwrap()
@@ -285,20 +248,6 @@ fn usage_and_configuration_mistakes_have_their_exit_codes() {
     assert!(no_key.stderr.contains("key set cloud"), "{}", no_key.stderr);
     let empty_key = run_with_stdin(data, &["key", "set", "cloud"], "\n");
     assert_eq!(empty_key.code, 2);
-}
-
-/// Every file under `dir`, recursively.
-fn files(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            found.extend(files(&path));
-        } else {
-            found.push(path);
-        }
-    }
-    found
 }
 
 #[test]

@@ -8,43 +8,14 @@ mod common;
 
 use std::path::Path;
 
-use common::{cli, finish, Run};
+use common::{cli, finish, Fake, Run};
 use switchboard_fakes::{
-    echo_leak, Dialect, FakeOptions, FakeServer, Family, Scenario, ECHO_NOTHING, ECHO_PREFIX,
+    echo_leak, Dialect, FakeOptions, Family, Scenario, ECHO_NOTHING, ECHO_PREFIX,
 };
 use tempfile::TempDir;
 
 /// A key that is different in every encoding.
 const KEY: &str = "sk-Cli/Echo+\"Quoted\"&Amp%25Zq9Xw2LmN4pB8vT";
-
-/// A fake on its own runtime for the life of the test.
-struct Fake {
-    server: Option<FakeServer>,
-    runtime: tokio::runtime::Runtime,
-}
-
-impl Fake {
-    fn start(options: FakeOptions) -> Fake {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let server = runtime.block_on(FakeServer::start(options)).unwrap();
-        Fake {
-            server: Some(server),
-            runtime,
-        }
-    }
-}
-
-impl Drop for Fake {
-    fn drop(&mut self) {
-        if let Some(server) = self.server.take() {
-            self.runtime.block_on(server.shutdown());
-        }
-    }
-}
 
 /// Runs the CLI on an ad-hoc connection with the key in `ECHO_KEY`.
 fn run(data: &Path, args: &[&str]) -> Run {
@@ -97,7 +68,7 @@ fn an_echoed_key_is_never_printed() {
                 slow_delay: std::time::Duration::from_millis(1),
                 ..FakeOptions::default()
             });
-            let url = format!("{}{path}", fake.server.as_ref().unwrap().base_url());
+            let url = format!("{}{path}", fake.url());
             let data = TempDir::new().unwrap();
             let target = ["--source", source, "--url", &url, "--key-env", "ECHO_KEY"];
             let mut quoted = false;

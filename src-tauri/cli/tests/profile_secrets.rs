@@ -5,62 +5,15 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use common::{ok, run, run_with_stdin};
-use switchboard_fakes::{FakeOptions, FakeServer, REPLY_TEXT};
+use common::{files, ok, run, run_with_stdin, Fake};
+use switchboard_fakes::{FakeOptions, REPLY_TEXT};
 use tempfile::TempDir;
 
 const HEADER_VALUE: &str = "hv-SECRET-4f1d9a7c";
 const PASSWORD: &str = "pw-SECRET-83b2e6d0";
-
-struct Fake {
-    server: Option<FakeServer>,
-    runtime: tokio::runtime::Runtime,
-}
-
-impl Fake {
-    fn start() -> Fake {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let server = runtime
-            .block_on(FakeServer::start(FakeOptions::default()))
-            .unwrap();
-        Fake {
-            server: Some(server),
-            runtime,
-        }
-    }
-
-    fn server(&self) -> &FakeServer {
-        self.server.as_ref().unwrap()
-    }
-}
-
-impl Drop for Fake {
-    fn drop(&mut self) {
-        if let Some(server) = self.server.take() {
-            self.runtime.block_on(server.shutdown());
-        }
-    }
-}
-
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            found.extend(files(&path));
-        } else {
-            found.push(path);
-        }
-    }
-    found
-}
 
 /// Fails when any file under `dir` holds `needle`.
 fn assert_in_no_file(dir: &Path, needle: &str) {
@@ -93,7 +46,7 @@ fn keychain(account: &str) -> String {
 
 #[test]
 fn header_values_and_url_credentials_live_only_in_the_keychain() {
-    let fake = Fake::start();
+    let fake = Fake::start(FakeOptions::default());
     let data_dir = TempDir::new().unwrap();
     let data = data_dir.path();
     let url = fake

@@ -10,46 +10,13 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{ok, run};
-use switchboard_fakes::{FakeOptions, FakeServer, REPLY_TEXT};
+use common::{ok, run, Fake};
+use switchboard_fakes::{FakeOptions, REPLY_TEXT};
 use tempfile::TempDir;
 
 /// A vendor key that must never leave secrets.json for a proxy.
 const VENDOR_KEY: &str = "sk-vendor-key-MARK-5b1e";
 const PROXY_PASSWORD: &str = "proxy-password-MARK-9c2d";
-
-/// A fake server running on its own runtime for the life of the test.
-struct Fake {
-    server: Option<FakeServer>,
-    runtime: tokio::runtime::Runtime,
-}
-
-impl Fake {
-    fn start(options: FakeOptions) -> Fake {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let server = runtime.block_on(FakeServer::start(options)).unwrap();
-        Fake {
-            server: Some(server),
-            runtime,
-        }
-    }
-
-    fn server(&self) -> &FakeServer {
-        self.server.as_ref().unwrap()
-    }
-}
-
-impl Drop for Fake {
-    fn drop(&mut self) {
-        if let Some(server) = self.server.take() {
-            self.runtime.block_on(server.shutdown());
-        }
-    }
-}
 
 fn write(dir: &Path, name: &str, value: &serde_json::Value) -> String {
     let path = dir.join(name);

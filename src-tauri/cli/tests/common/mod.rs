@@ -73,3 +73,56 @@ pub fn dead_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
 }
+
+/// A fake server running on its own runtime thread for the life of the test.
+pub struct Fake {
+    server: Option<switchboard_fakes::FakeServer>,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Fake {
+    pub fn start(options: switchboard_fakes::FakeOptions) -> Fake {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let server = runtime
+            .block_on(switchboard_fakes::FakeServer::start(options))
+            .unwrap();
+        Fake {
+            server: Some(server),
+            runtime,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        self.server().base_url()
+    }
+
+    pub fn server(&self) -> &switchboard_fakes::FakeServer {
+        self.server.as_ref().unwrap()
+    }
+}
+
+impl Drop for Fake {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            self.runtime.block_on(server.shutdown());
+        }
+    }
+}
+
+/// Every file under `dir`, recursively.
+pub fn files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(files(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
+}
