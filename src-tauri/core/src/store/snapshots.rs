@@ -114,6 +114,11 @@ impl Store {
         list(self.dir())
     }
 
+    /// Chats (not deleted) and their messages now, to compare with a snapshot's.
+    pub fn counts(&self) -> Result<(i64, i64)> {
+        Ok(counts(&self.conn())?)
+    }
+
     /// Why a snapshot taken when the data was opened failed, if one did.
     pub fn snapshot_problem(&self) -> Option<&str> {
         self.inner.snapshot_problem.as_deref()
@@ -244,10 +249,12 @@ pub fn list(dir: &Path) -> Vec<SnapshotInfo> {
 pub(crate) fn find(dir: &Path, id: &str) -> Result<SnapshotInfo> {
     let folder = dir.join(SNAPSHOT_DIR);
     if !list_ids(&folder).iter().any(|known| known == id) {
+        let shown: String = id.chars().take(80).collect();
+        let more = if shown.len() < id.len() { "…" } else { "" };
         return Err(Error::new(
             crate::error::ErrorKind::InvalidRequest,
             format!(
-                "There is no snapshot \"{id}\" in {} (list them with `snapshots list`).",
+                "There is no snapshot \"{shown}{more}\" in {} (list them with `snapshots list`).",
                 folder.display()
             ),
         ));
