@@ -13,7 +13,7 @@ use switchboard_lib::shell::Shell;
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
-use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
 
 /// 2020-01-06 08:00 UTC: long before the day the test runs, so today's snapshot is another.
 const LONG_AGO: i64 = 1_578_297_600_000;
@@ -106,4 +106,54 @@ fn a_snapshot_that_could_not_be_taken_is_told_to_the_window() {
             .starts_with("Could not take the daily snapshot"),
         "{problem}"
     );
+}
+
+#[test]
+fn a_restore_is_refused_while_a_reply_is_being_written() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime
+        .block_on(switchboard_fakes::FakeServer::start(
+            switchboard_fakes::FakeOptions {
+                scenario: switchboard_fakes::Scenario::Stall,
+                ..switchboard_fakes::FakeOptions::default()
+            },
+        ))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    drop(Store::open_at(dir.path(), None, LONG_AGO).unwrap());
+    drop(Store::open_at(dir.path(), None, LONG_AGO + 60_000).unwrap());
+    let (_app, webview) = window(&dir);
+    let mut draft = switchboard_core::store::Profile::new(
+        "stalling",
+        switchboard_core::ProviderKind::Custom,
+        format!("{}/v1", server.base_url()),
+    );
+    draft.model = Some("fake-model-1".into());
+    let saved = runtime
+        .block_on(webview.state::<Shell>().engine().add_profile(draft.clone()))
+        .unwrap()
+        .0;
+    let request =
+        json!({"profileId": saved.id.as_str(), "chatId": null, "input": "hello", "model": null});
+    let started = invoke(
+        &webview,
+        "start_generation",
+        json!({"request": request, "onEvent": "__CHANNEL__:3"}),
+    )
+    .unwrap();
+    let id = invoke(&webview, "list_snapshots", json!({})).unwrap()["snapshots"][0]["id"].clone();
+    let refused = invoke(&webview, "restore_snapshot", json!({ "id": id })).unwrap_err();
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("A reply is being written"),
+        "{refused}"
+    );
+    invoke(
+        &webview,
+        "cancel_generation",
+        json!({"generationId": started["generationId"]}),
+    )
+    .unwrap();
 }

@@ -215,14 +215,24 @@ pub(crate) fn take(
     };
     files::private_dir(&folder).map_err(|err| failed("", err.to_string()))?;
     let (id, path) = reserve(&folder, kind, now).map_err(|err| failed("", err.to_string()))?;
-    let written = copy(conn, &path).and_then(|()| check(&path));
-    if let Err(why) = written {
-        remove(&path);
-        return Err(failed(&id, why));
-    }
+    let (chats, messages) = match copy(conn, &path).and_then(|()| inspect(&path)) {
+        Ok(counts) => counts,
+        Err(why) => {
+            remove(&path);
+            return Err(failed(&id, why));
+        }
+    };
     files::make_private(&path).map_err(|err| failed(&id, err.to_string()))?;
     prune(&folder, kind);
-    Ok(describe(&folder, &id))
+    Ok(SnapshotInfo {
+        taken_at: parse(&id).map_or(now, |(_, at)| at),
+        size: fs::metadata(&path).map(|m| m.len()).unwrap_or(0),
+        id,
+        kind,
+        chats: Some(chats),
+        messages: Some(messages),
+        problem: None,
+    })
 }
 
 /// Takes today's daily snapshot unless there is one already; `None` when there was.
@@ -286,11 +296,7 @@ fn copy(conn: &Connection, path: &Path) -> std::result::Result<(), String> {
     Ok(())
 }
 
-/// SQLite's quick check of the file at `path`, and its counts.
-fn check(path: &Path) -> std::result::Result<(), String> {
-    inspect(path).map(|_| ())
-}
-
+/// SQLite's quick check of the file at `path`, then its chats and messages.
 fn inspect(path: &Path) -> std::result::Result<(i64, i64), String> {
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|err| err.to_string())?;
