@@ -497,11 +497,10 @@ impl Store {
         self.chat(&branch.id)?.ok_or_else(|| not_found("such chat"))
     }
 
-    /// Copies the messages of `chat` up to `through` (a `seq`) into `branch`, every version
-    /// kept; all of them or none.
-    fn copy_messages(&self, chat: &ChatId, through: i64, branch: &Chat) -> Result<()> {
+    /// Copies the messages of `chat` up to `last_seq` into `branch`, every version kept; all
+    /// of them or none.
+    fn copy_messages(&self, chat: &ChatId, last_seq: i64, branch: &Chat) -> Result<()> {
         {
-            let last_seq = through;
             let mut conn = self.conn();
             let tx = conn.transaction()?;
             let expected: i64 = tx.query_row(

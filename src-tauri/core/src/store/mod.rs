@@ -9,6 +9,9 @@
 //!   id. The operating system drops the lock when the process dies, however it dies; on open,
 //!   replies still `streaming` whose writer holds no lock are marked `interrupted`, keeping
 //!   their text.
+//! - Rolling snapshots in `snapshots/`: one a day, one before each upgrade and each restore
+//!   (see [`snapshots`]); a branch or import never leaves a chat short of its messages (see
+//!   `guard`).
 //!
 //! Calls block: async callers run them on a blocking thread (see `Engine`). Never holds keys.
 
