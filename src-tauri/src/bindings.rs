@@ -4,7 +4,9 @@
 use specta_typescript::Typescript;
 use tauri_specta::{collect_commands, collect_events};
 
-use crate::commands::{chat, chats, connect, messages, profiles, secrets, settings, transfer};
+use crate::commands::{
+    chat, chats, connect, messages, profiles, secrets, settings, snapshots, transfer,
+};
 use crate::navigation::NavigationRefused;
 use crate::shell::{ConnectionChanged, ProfilesChanged, TrayAction};
 
@@ -52,6 +54,9 @@ pub fn builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
             settings::startup_problem,
             settings::delete_all_data,
             settings::quit_app,
+            snapshots::list_snapshots,
+            snapshots::restore_snapshot,
+            snapshots::snapshot_problem,
             transfer::choose_import_files,
             transfer::import_chat_file,
             transfer::export_chat,

@@ -605,6 +605,20 @@ fn settings_commands(window: &mut Window) {
         window.invoke("get_settings", json!({})).unwrap(),
         json!({"autoConnect": false})
     );
+    // Snapshots: a fresh database has none yet (tests/snapshots.rs restores one).
+    assert_eq!(
+        window.invoke("snapshot_problem", json!({})).unwrap(),
+        Value::Null
+    );
+    let listed = window.invoke("list_snapshots", json!({})).unwrap();
+    assert_eq!(listed["snapshots"], json!([]), "{listed}");
+    assert!(listed["chats"].as_i64().is_some(), "{listed}");
+    assert_ipc_error(
+        &window
+            .invoke("restore_snapshot", json!({"id": "2020-01-01-000000-daily"}))
+            .unwrap_err(),
+        "invalidRequest",
+    );
     assert_eq!(window.invoke("quit_app", json!({})).unwrap(), Value::Null);
     assert!(window.notices.lock().unwrap().contains(&Notice::Quit));
 }

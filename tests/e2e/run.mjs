@@ -1095,6 +1095,60 @@ test("Import chats…: the system's file dialog, a file chosen by its path, the 
   }
 });
 
+test("Restore from a snapshot…: a deleted chat comes back, what it replaced is kept, the window reloads", async () => {
+  const browser = await openApp();
+  const chatIds = () =>
+    browser.execute(() => Array.from(document.querySelectorAll('[data-testid="chat-item"]')).map((i) => i.getAttribute("data-chat-id")));
+  const openDialog = async () => {
+    await openDrawer(browser);
+    await press(browser, "restore-snapshot");
+    return until(browser, "the snapshots listed", () =>
+      browser.execute(() => {
+        const rows = Array.from(document.querySelectorAll('[data-testid="snapshot-row"]'));
+        return rows.length > 0 ? rows.map((r) => ({ kind: r.getAttribute("data-kind"), text: r.textContent })) : null;
+      }),
+    );
+  };
+  /** Restores the newest daily snapshot; resolves with the confirmation's text once the window has reloaded. */
+  const restoreDaily = async () => {
+    await browser.execute(() => {
+      window.__beforeRestore = true;
+      document.querySelector('[data-testid="snapshot-pick"][data-kind="daily"]:not([disabled])').click();
+    });
+    const summary = await browser.execute(() => document.getElementById("restore-snapshot-message").textContent);
+    await press(browser, "restore-snapshot-confirm");
+    await until(browser, "the window reloaded on the restored data", () =>
+      browser.execute(() => window.__beforeRestore === undefined && document.getElementById("app")?.dataset.ready === "true"),
+    );
+    return summary;
+  };
+  try {
+    const rows = await openDialog();
+    assert(rows.some((r) => r.kind === "daily" && /\d+ chats?, \d+ messages?/.test(r.text)), `rows: ${JSON.stringify(rows)}`);
+    await restoreDaily();
+    const before = await until(browser, "the restored chats", async () => {
+      const ids = await chatIds();
+      return ids.length > 0 ? ids : null;
+    });
+    const gone = before[0];
+    await press(browser, "chat-delete", `[data-row="${gone}"]`);
+    await until(browser, "the chat deleted", async () => !(await chatIds()).includes(gone));
+
+    await openDialog();
+    const summary = await restoreDaily();
+    const now = before.length - 1;
+    assert(summary.includes(`Now: ${now} chat${now === 1 ? "" : "s"}`), summary);
+    assert(summary.includes(`In the snapshot: ${before.length} chat`), summary);
+    await until(browser, "the deleted chat back in the list", async () => (await chatIds()).includes(gone));
+
+    const after = await openDialog();
+    assert(after.filter((r) => r.kind === "beforeRestore").length >= 2, `rows: ${JSON.stringify(after)}`);
+    await screenshot(browser, "restore-snapshot");
+  } finally {
+    await closeApp(browser);
+  }
+});
+
 // ----- runner -----
 
 let passed = 0;

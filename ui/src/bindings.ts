@@ -119,6 +119,12 @@ export const commands = {
 	deleteAllData: (confirmation: string) => typedError<ResetReport, IpcError_Serialize>(__TAURI_INVOKE("delete_all_data", { confirmation })),
 	/**  Quits the app (after "Delete all my data"). */
 	quitApp: () => __TAURI_INVOKE<void>("quit_app"),
+	/**  The snapshots and what there is now. */
+	listSnapshots: () => typedError<SnapshotList_Serialize, IpcError_Serialize>(__TAURI_INVOKE("list_snapshots")),
+	/**  Replaces the data with the snapshot `id` (after snapshotting the data it replaces). */
+	restoreSnapshot: (id: string) => typedError<RestoreReport_Serialize, IpcError_Serialize>(__TAURI_INVOKE("restore_snapshot", { id })),
+	/**  Why a snapshot could not be taken when the app opened its data, or `None`. */
+	snapshotProblem: () => __TAURI_INVOKE<string | null>("snapshot_problem"),
 	/**
 	 *  Opens the system's file dialog for chat files to import; returns the paths chosen (none
 	 *  when the person cancels). Only these paths can then be imported.
@@ -1144,6 +1150,25 @@ export type ResetReport = {
 	keychainEntries: string[],
 };
 
+/**  What a restore did. */
+export type RestoreReport = RestoreReport_Serialize | RestoreReport_Deserialize;
+
+/**  What a restore did. */
+export type RestoreReport_Deserialize = {
+	/**  The snapshot restored. */
+	restored: SnapshotInfo_Deserialize,
+	/**  The snapshot of the data it replaced (restore it to undo). */
+	replaced: SnapshotInfo_Deserialize,
+};
+
+/**  What a restore did. */
+export type RestoreReport_Serialize = {
+	/**  The snapshot restored. */
+	restored: SnapshotInfo_Serialize,
+	/**  The snapshot of the data it replaced (restore it to undo). */
+	replaced: SnapshotInfo_Serialize,
+};
+
 /**  Who wrote a message. */
 export type Role = 
 /**  Instructions for the model. */
@@ -1246,6 +1271,77 @@ export type SkippedProfile = {
 	name: string,
 	/**  Why it was left out, for people. */
 	reason: string,
+};
+
+/**  One snapshot, as listed. */
+export type SnapshotInfo = SnapshotInfo_Serialize | SnapshotInfo_Deserialize;
+
+/**  One snapshot, as listed. */
+export type SnapshotInfo_Deserialize = {
+	/**  Its id (the file name without `.db`), e.g. `2026-12-07-081500-daily`. */
+	id: string,
+	/**  Why it was taken. */
+	kind: SnapshotKind,
+	/**  When, ms since the Unix epoch. */
+	takenAt: number,
+	/**  Its size in bytes. */
+	size: number,
+	/**  Chats in it (not counting deleted ones); `None` when it cannot be read. */
+	chats?: number | null,
+	/**  Messages in those chats; `None` when it cannot be read. */
+	messages?: number | null,
+	/**  Why it cannot be restored (damaged, unreadable, from a newer version), if so. */
+	problem?: string | null,
+};
+
+/**  One snapshot, as listed. */
+export type SnapshotInfo_Serialize = {
+	/**  Its id (the file name without `.db`), e.g. `2026-12-07-081500-daily`. */
+	id: string,
+	/**  Why it was taken. */
+	kind: SnapshotKind,
+	/**  When, ms since the Unix epoch. */
+	takenAt: number,
+	/**  Its size in bytes. */
+	size: number,
+	/**  Chats in it (not counting deleted ones); `None` when it cannot be read. */
+	chats: number | null,
+	/**  Messages in those chats; `None` when it cannot be read. */
+	messages: number | null,
+	/**  Why it cannot be restored (damaged, unreadable, from a newer version), if so. */
+	problem: string | null,
+};
+
+/**  Why a snapshot was taken. */
+export type SnapshotKind = 
+/**  The first time the data was opened that day. */
+"daily" | 
+/**  Just before the schema was upgraded. */
+"beforeUpgrade" | 
+/**  Just before another snapshot was restored over the data. */
+"beforeRestore";
+
+/**  The snapshots, newest first, with what there is now. */
+export type SnapshotList = SnapshotList_Serialize | SnapshotList_Deserialize;
+
+/**  The snapshots, newest first, with what there is now. */
+export type SnapshotList_Deserialize = {
+	/**  Chats now (not counting deleted ones). */
+	chats: number,
+	/**  Messages in them now. */
+	messages: number,
+	/**  The snapshots, newest first, each checked. */
+	snapshots: SnapshotInfo_Deserialize[],
+};
+
+/**  The snapshots, newest first, with what there is now. */
+export type SnapshotList_Serialize = {
+	/**  Chats now (not counting deleted ones). */
+	chats: number,
+	/**  Messages in them now. */
+	messages: number,
+	/**  The snapshots, newest first, each checked. */
+	snapshots: SnapshotInfo_Serialize[],
 };
 
 /**  The description of one source, as data. */

@@ -53,6 +53,7 @@ macro_rules! errln {
 mod chats;
 mod import_st;
 mod reset;
+mod snapshots;
 
 #[derive(Parser)]
 #[command(
@@ -108,6 +109,10 @@ enum Command {
     /// The saved chats: list, show, search, import (SillyTavern, Switchboard) and export.
     #[command(subcommand)]
     Chats(chats::ChatsCommand),
+    /// The database's rolling snapshots (one a day, one before each upgrade or restore): list,
+    /// restore.
+    #[command(subcommand)]
+    Snapshots(snapshots::SnapshotsCommand),
     /// Delete all of Switchboard's data: the database, its backups and every keychain entry
     /// Switchboard made. Needs --yes.
     Reset(reset::ResetArgs),
@@ -682,11 +687,15 @@ async fn run(cli: Cli) -> CliResult<u8> {
         secret_store: Arc::new(KeyringStore::new()),
         keychain_timeout: Duration::from_secs(20),
     })?;
+    if let Some(problem) = engine.store().snapshot_problem() {
+        errln!("warning: {problem}");
+    }
     let json = cli.json;
     match cli.command {
         Command::Providers | Command::Prompt(_) | Command::Reset(_) => Ok(0),
         Command::Profile(command) => profile(&engine, command, json).await.map(|()| 0),
         Command::Chats(command) => chats::run(&engine, command, json).await,
+        Command::Snapshots(command) => snapshots::run(&engine, command, json).await,
         Command::Key(command) => key(&engine, command).await.map(|()| 0),
         Command::Status(target) => {
             let spec = spec(

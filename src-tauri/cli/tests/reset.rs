@@ -1,4 +1,4 @@
-//! `reset --yes` deletes the database, its backups and every keychain entry Switchboard made,
+//! `reset --yes` deletes the database, its backups and snapshots and every keychain entry Switchboard made,
 //! and says what it removed. Its own test binary: it empties Switchboard's part of the (test
 //! session's) keychain, which no other test may see happen.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -61,6 +61,12 @@ fn reset_removes_the_database_backups_and_every_keychain_entry() {
     std::fs::write(data.join("switchboard.db.v4.bak"), b"an old backup").unwrap();
     std::fs::write(data.join("notes.txt"), b"not Switchboard's").unwrap();
     assert!(switchboard_entries().contains("profile:gone:api-key"));
+    // Opened again the same day: the day's snapshot was taken.
+    let snapshots: Vec<String> = std::fs::read_dir(data.join("snapshots"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(snapshots.len(), 1, "{snapshots:?}");
 
     // Without --yes nothing happens.
     let refused = run(data, &["reset"]);
@@ -89,6 +95,11 @@ fn reset_removes_the_database_backups_and_every_keychain_entry() {
     );
     assert!(!data.join("switchboard.db").exists());
     assert!(!data.join("switchboard.db.v4.bak").exists());
+    assert!(
+        said.contains(&format!("snapshots/{}", snapshots[0])),
+        "{said}"
+    );
+    assert!(!data.join("snapshots").exists(), "the snapshots were kept");
     assert!(
         data.join("notes.txt").exists(),
         "a file not Switchboard's was removed"

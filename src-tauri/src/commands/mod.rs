@@ -9,6 +9,7 @@ pub mod messages;
 pub mod profiles;
 pub mod secrets;
 pub mod settings;
+pub mod snapshots;
 pub mod transfer;
 
 use switchboard_core::Error;

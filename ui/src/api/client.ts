@@ -32,6 +32,8 @@ import type {
   ProviderKind,
   RequestPreview,
   ResetReport,
+  RestoreReport,
+  SnapshotList,
   SavedProfile,
   SearchHit,
   SourceInfo,
@@ -110,6 +112,12 @@ export interface Api {
   deleteAllData(): Promise<ResetReport>;
   /** Quits the app. */
   quitApp(): Promise<void>;
+  /** The database's snapshots, newest first, each checked, with what there is now. */
+  listSnapshots(): Promise<SnapshotList>;
+  /** Replaces the data with a snapshot, after snapshotting the data it replaces. */
+  restoreSnapshot(id: string): Promise<RestoreReport>;
+  /** Why a snapshot could not be taken when the app opened its data, or null. */
+  snapshotProblem(): Promise<string | null>;
   /** Opens the system's file dialog for chat files; resolves with the paths chosen (none on cancel). */
   chooseImportFiles(): Promise<string[]>;
   /**
@@ -208,6 +216,9 @@ export const tauriApi: Api = {
   quitApp: async () => {
     await commands.quitApp();
   },
+  listSnapshots: () => call(() => commands.listSnapshots()),
+  restoreSnapshot: (id) => call(() => commands.restoreSnapshot(id)),
+  snapshotProblem: () => plain(() => commands.snapshotProblem()),
   saveSettings: async (settings) => {
     await call(() => commands.saveSettings(settings));
   },

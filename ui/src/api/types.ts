@@ -91,6 +91,11 @@ export type NavigationRefused = Payload<"navigationRefused">;
 export type AppSettings = Returned<"getSettings">;
 /** What "Delete all my data" removed: file names and keychain account names. */
 export type ResetReport = Returned<"deleteAllData">;
+/** The database's snapshots (newest first) with the chats and messages there are now. */
+export type SnapshotList = Returned<"listSnapshots">;
+export type SnapshotInfo = SnapshotList["snapshots"][number];
+/** What a restore did: the snapshot restored and the one that keeps the data it replaced. */
+export type RestoreReport = Returned<"restoreSnapshot">;
 
 /** What importing one file did: the chats saved, the lines left out, profiles a backup restored. */
 export type ImportReport = Returned<"importChatFile">;

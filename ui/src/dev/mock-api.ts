@@ -56,6 +56,7 @@ import type {
   ProviderKind,
   RequestPreview,
   SearchHit,
+  SnapshotInfo,
   SourceInfo,
   StoredMessage,
   TrayAction,
@@ -85,7 +86,18 @@ export interface MockOptions {
   autoConnect?: boolean;
   /** Why the app "could not start" (the `damaged` scenario sets one). */
   startupProblem?: string;
+  /** Why the snapshot of the day could not be taken, if it could not. */
+  snapshotProblem?: string;
 }
+
+/** The mock's snapshots: the day's, and one damaged. */
+const MOCK_SNAPSHOTS: SnapshotInfo[] = [
+  { id: "2026-12-07-080000-daily", kind: "daily", takenAt: Date.UTC(2026, 11, 7, 8), size: 98_304, chats: 3, messages: 12, problem: null },
+  {
+    id: "2026-12-06-080000-daily", kind: "daily", takenAt: Date.UTC(2026, 11, 6, 8), size: 4096, chats: null, messages: null,
+    problem: "The snapshot 2026-12-06-080000-daily cannot be used: it is damaged: SQLite's check says: database disk image is malformed.",
+  },
+];
 
 /** The core's words for a damaged database, for the `damaged` scenario. */
 const DAMAGED_DATABASE =
@@ -1189,6 +1201,24 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     },
     async quitApp() {
       calls.push("quitApp");
+    },
+    async listSnapshots() {
+      calls.push("listSnapshots");
+      const live = [...chats.keys()].filter((id) => !deleted.has(id));
+      const count = live.reduce((n, id) => n + (messages.get(id)?.length ?? 0), 0);
+      return { chats: live.length, messages: count, snapshots: MOCK_SNAPSHOTS.map((s) => ({ ...s })) };
+    },
+    async restoreSnapshot(id) {
+      calls.push(`restoreSnapshot:${id}`);
+      const restored = MOCK_SNAPSHOTS.find((s) => s.id === id);
+      if (!restored) throw ipcError("invalidRequest", `There is no snapshot "${id}".`);
+      if (restored.problem) throw ipcError("storage", `${restored.problem} Nothing was changed.`);
+      const replaced: SnapshotInfo = { ...restored, id: "2026-12-07-090000-before-restore", kind: "beforeRestore", takenAt: now() };
+      return { restored: { ...restored }, replaced };
+    },
+    async snapshotProblem() {
+      calls.push("snapshotProblem");
+      return options.snapshotProblem ?? null;
     },
     async saveSettings(next) {
       calls.push(`saveSettings:${JSON.stringify(next)}`);

@@ -27,6 +27,8 @@ import type {
   Api,
   AppSettings,
   ResetReport,
+  RestoreReport,
+  SnapshotList,
   Chat,
   ChatEvent,
   ConnectionChanged,
@@ -159,6 +161,13 @@ export class Controller {
       drawerOpen: profiles.length === 0 || connection.state === "failed",
     });
     void this.refreshChats();
+    // A snapshot that could not be taken when the data was opened is said, not skipped.
+    void this.api.snapshotProblem().then(
+      (problem) => {
+        if (problem) this.showNotice(problem, "error");
+      },
+      () => undefined,
+    );
     // First launch: look for servers on this computer once, and offer what answers.
     if (profiles.length === 0 && this.state.localServers.status === "idle") void this.findLocalServers({ auto: true });
     if (selected && connection.state === "idle" && settings.autoConnect) {
@@ -368,6 +377,19 @@ export class Controller {
   /** Quits the app. */
   async quitApp(): Promise<void> {
     await this.api.quitApp();
+  }
+
+  /** The database's snapshots, newest first, with what there is now. */
+  async listSnapshots(): Promise<SnapshotList> {
+    return this.api.listSnapshots();
+  }
+
+  /**
+   * Replaces the data with a snapshot (the data it replaces is snapshotted first). Rejects with
+   * the error, which the dialog that asked shows; on success the window must reload.
+   */
+  async restoreSnapshot(id: string): Promise<RestoreReport> {
+    return this.api.restoreSnapshot(id);
   }
 
   /** Turns "Connect to the last profile on launch" on or off. */

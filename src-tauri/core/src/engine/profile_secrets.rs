@@ -293,7 +293,7 @@ fn origin(url: &str) -> Option<String> {
 }
 
 /// Removes Switchboard's files from `dir` (the database and its journal files, backups, the
-/// migration lock, session locks); returns their names. Other files are left alone.
+/// snapshots, the migration lock, session locks); returns their names. Other files are left alone.
 pub fn remove_data_files(dir: &std::path::Path) -> Result<Vec<String>> {
     let mut removed = Vec::new();
     let mut remove = |path: PathBuf| -> Result<()> {
@@ -334,6 +334,17 @@ pub fn remove_data_files(dir: &std::path::Path) -> Result<Vec<String>> {
         if name.starts_with(DB_FILE) || name == crate::store::writers::MIGRATION_LOCK {
             remove(path)?;
         }
+    }
+    let snapshots = dir.join(crate::store::snapshots::SNAPSHOT_DIR);
+    if let Ok(entries) = std::fs::read_dir(&snapshots) {
+        let mut paths: Vec<PathBuf> = entries.flatten().map(|entry| entry.path()).collect();
+        paths.sort();
+        for path in paths {
+            if path.extension().is_some_and(|ext| ext == "db") {
+                remove(path)?;
+            }
+        }
+        let _ = std::fs::remove_dir(&snapshots);
     }
     let sessions = dir.join("sessions");
     if let Ok(entries) = std::fs::read_dir(&sessions) {

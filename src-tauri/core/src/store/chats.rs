@@ -9,7 +9,7 @@
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 use serde::Serialize;
 
-use super::{from_json, now_ms, to_json, Chat, Store, StoredMessage};
+use super::{from_json, guard, now_ms, to_json, Chat, Store, StoredMessage};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{ChatId, MessageId, MessageState, ProfileId, Role};
 use crate::transfer::{ArchivedMessage, ChatArchive};
@@ -487,13 +487,31 @@ impl Store {
             .ok_or_else(|| not_found("such message in this chat"))?;
         let branch =
             self.create_chat(title, source.profile_id.as_ref(), source.model.as_deref())?;
+        let copied = self.copy_messages(chat, last.seq, &branch);
+        if let Err(err) = copied {
+            let _ = self
+                .conn()
+                .execute("DELETE FROM chats WHERE id = ?1", [branch.id.as_str()]);
+            return Err(err);
+        }
+        self.chat(&branch.id)?.ok_or_else(|| not_found("such chat"))
+    }
+
+    /// Copies the messages of `chat` up to `last_seq` into `branch`, every version kept; all
+    /// of them or none.
+    fn copy_messages(&self, chat: &ChatId, last_seq: i64, branch: &Chat) -> Result<()> {
         {
             let mut conn = self.conn();
             let tx = conn.transaction()?;
+            let expected: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM main.messages WHERE chat_id = ?1 AND seq <= ?2",
+                params![chat.as_str(), last_seq],
+                |row| row.get(0),
+            )?;
             let mut statement = tx
                 .prepare("SELECT id FROM messages WHERE chat_id = ?1 AND seq <= ?2 ORDER BY seq")?;
             let ids = statement
-                .query_map(params![chat.as_str(), last.seq], |r| r.get::<_, String>(0))?
+                .query_map(params![chat.as_str(), last_seq], |r| r.get::<_, String>(0))?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             drop(statement);
             for old in ids {
@@ -514,9 +532,10 @@ impl Store {
                     params![new.as_str(), old],
                 )?;
             }
+            guard::all_written(&tx, &branch.id, &branch.title, expected)?;
             tx.commit()?;
         }
-        self.chat(&branch.id)?.ok_or_else(|| not_found("such chat"))
+        Ok(())
     }
 
     /// Chats whose title or messages contain `query` (case-insensitive): title matches, then
@@ -747,6 +766,8 @@ impl Store {
                     )?;
                 }
             }
+            let expected = i64::try_from(archive.messages.len()).unwrap_or(i64::MAX);
+            guard::all_written(&tx, &id, &title, expected)?;
             tx.commit()?;
         }
         self.chat(&id)?.ok_or_else(|| not_found("such chat"))

@@ -1,6 +1,7 @@
 //! Private files: the data folder is `0700`, and every file Switchboard writes into it (the
 //! database with its WAL and shared-memory files, the backups made before an upgrade, the
-//! session and migration lock files) or exports for the person is `0600`, whatever the umask.
+//! session and migration lock files, the snapshots in the `0700` folder `snapshots`) or exports
+//! for the person is `0600`, whatever the umask.
 //! The mode is set when a file is created and set again explicitly afterwards, since a umask
 //! such as `0277` would otherwise narrow it further.
 //!

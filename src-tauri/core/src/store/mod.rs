@@ -9,6 +9,9 @@
 //!   id. The operating system drops the lock when the process dies, however it dies; on open,
 //!   replies still `streaming` whose writer holds no lock are marked `interrupted`, keeping
 //!   their text.
+//! - Rolling snapshots in `snapshots/`: one a day, one before each upgrade and each restore
+//!   (see [`snapshots`]); a branch or import never leaves a chat short of its messages (see
+//!   `guard`).
 //!
 //! Calls block: async callers run them on a blocking thread (see `Engine`). Never holds keys.
 
@@ -27,7 +30,13 @@ use crate::provider::ProviderKind;
 
 mod chats;
 pub mod files;
+mod guard;
+#[cfg(test)]
+mod guard_tests;
 pub mod legacy_secrets;
+pub mod snapshots;
+#[cfg(test)]
+mod snapshots_tests;
 pub mod writers;
 
 pub use chats::{SearchHit, PAGE_SIZE};
@@ -316,6 +325,8 @@ struct Inner {
     lock_path: PathBuf,
     /// Held for the life of the store: tells other processes this session is alive.
     _lock: File,
+    /// Why a snapshot taken while opening failed, if one did (see [`snapshots`]).
+    snapshot_problem: Option<String>,
 }
 
 /// The schema version of the database at `path`, after checking it is a Switchboard database
@@ -420,6 +431,18 @@ impl Store {
     /// values, URL credentials) to the keychain through `mover` before the upgrade; without a
     /// mover such a database is refused, untouched.
     pub fn open_with(dir: &Path, mover: Option<legacy_secrets::SecretMover<'_>>) -> Result<Store> {
+        Store::open_at(dir, mover, now_ms())
+    }
+
+    /// [`Store::open_with`] as if it were `now` (ms since the Unix epoch), which decides
+    /// whether the day's snapshot is still to be taken (see [`snapshots`]). A snapshot that
+    /// fails does not stop the data opening: it is logged and kept in
+    /// [`Store::snapshot_problem`] for the front end to show.
+    pub fn open_at(
+        dir: &Path,
+        mover: Option<legacy_secrets::SecretMover<'_>>,
+        now: i64,
+    ) -> Result<Store> {
         files::prepare_data_dir(dir)?;
         let session = uuid::Uuid::new_v4().to_string();
         let lock_path = dir.join("sessions").join(format!("{session}.lock"));
@@ -440,18 +463,34 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut snapshot_problems = Vec::new();
         if version > 0 && version < MIGRATIONS.len() {
             if version < SECRETS_OUT_VERSION {
                 move_secrets_out(&conn, dir, mover)?;
             }
             backup_before_upgrade(&conn, dir, version)?;
+            // Only now: the secrets are out of the database.
+            if let Err(err) =
+                snapshots::take(&conn, dir, snapshots::SnapshotKind::BeforeUpgrade, now)
+            {
+                snapshot_problems.push(err.message);
+            }
         }
         Migrations::from_slice(MIGRATIONS)
             .to_latest(&mut conn)
             .map_err(|err| {
                 Error::storage(format!("Could not update the database schema: {err}."))
             })?;
+        // A database made just now has nothing to keep yet.
+        if version > 0 {
+            if let Err(err) = snapshots::daily(&conn, dir, now) {
+                snapshot_problems.push(err.message);
+            }
+        }
         drop(migrating);
+        for problem in &snapshot_problems {
+            tracing::warn!("{problem}");
+        }
 
         let store = Store {
             inner: Arc::new(Inner {
@@ -460,6 +499,8 @@ impl Store {
                 session,
                 lock_path,
                 _lock: lock,
+                snapshot_problem: (!snapshot_problems.is_empty())
+                    .then(|| snapshot_problems.join(" ")),
             }),
         };
         store.recover(dir)?;
