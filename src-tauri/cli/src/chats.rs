@@ -53,9 +53,9 @@ pub enum ChatsCommand {
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
-    /// Find chats whose title or messages contain TEXT.
+    /// Find chats whose title or messages contain every word of TEXT, in any order.
     Search {
-        /// The text to look for (any part of a word; case does not matter).
+        /// The words to look for (each may be part of a word; case does not matter).
         #[arg(value_parser = super::non_empty())]
         text: String,
     },

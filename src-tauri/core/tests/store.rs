@@ -261,6 +261,69 @@ fn deleting_is_undoable_until_the_store_is_opened_again() {
     assert!(store.chats().unwrap().is_empty());
 }
 
+/// The hits of `query`, as (chat title, whether a message matched).
+fn found(store: &Store, query: &str) -> Vec<(String, bool)> {
+    store
+        .search(query, 50)
+        .unwrap()
+        .into_iter()
+        .map(|h| (h.chat_title, h.message_id.is_some()))
+        .collect()
+}
+
+#[test]
+fn search_wants_every_word_in_any_order_across_punctuation_and_case() {
+    let (_dir, store) = store();
+    chat_with_reply(&store, "Arrivals", "Welcome, traveller! The inn is warm.");
+    chat_with_reply(&store, "Departures", "Farewell, traveller.");
+    let greeting = vec![("Arrivals".to_string(), true)];
+    assert_eq!(found(&store, "welcome traveller"), greeting);
+    assert_eq!(found(&store, "traveller welcome"), greeting);
+    assert_eq!(found(&store, "  TRAVELLER\tWelcome  "), greeting);
+    // Parts of words: every word still has to be there.
+    assert_eq!(found(&store, "come travel"), greeting);
+    assert!(found(&store, "welcome stranger").is_empty());
+    assert_eq!(found(&store, "traveller").len(), 2);
+    // The same word twice is asked once.
+    assert_eq!(found(&store, "welcome WELCOME"), greeting);
+}
+
+#[test]
+fn search_finds_short_words_and_cjk_with_long_ones_or_alone() {
+    let (_dir, store) = store();
+    chat_with_reply(&store, "Dates", "ISO 8601: 2024-05-01 is a date.");
+    chat_with_reply(&store, "Japanese", "日本語の文法について説明します。");
+    chat_with_reply(&store, "French", "Écoute: ça va très bien.");
+    // Short words (fewer than 3 characters) alone and beside long ones.
+    assert_eq!(found(&store, "is iso"), [("Dates".to_string(), true)]);
+    assert_eq!(found(&store, "05 date"), [("Dates".to_string(), true)]);
+    assert!(found(&store, "zz date").is_empty());
+    assert_eq!(found(&store, "is 8601 a"), [("Dates".to_string(), true)]);
+    // CJK: one- and two-character words, several words, a longer one.
+    assert_eq!(found(&store, "日本"), [("Japanese".to_string(), true)]);
+    assert_eq!(found(&store, "文法 日本"), [("Japanese".to_string(), true)]);
+    assert_eq!(
+        found(&store, "説明します 語"),
+        [("Japanese".to_string(), true)]
+    );
+    assert!(found(&store, "日本 中国").is_empty());
+    // Case beyond ASCII, in short and long words.
+    assert_eq!(found(&store, "ÇA"), [("French".to_string(), true)]);
+    assert_eq!(found(&store, "écoute TRÈS"), [("French".to_string(), true)]);
+    // Titles need every word too, in any order and case.
+    chat_with_reply(&store, "Trip to Kyōto, day 2", "Temples.");
+    let trip = "Trip to Kyōto, day 2".to_string();
+    assert_eq!(
+        found(&store, "KYŌTO trip"),
+        [(trip.clone(), false), (trip.clone(), true)]
+    );
+    assert_eq!(
+        found(&store, "2 DAY"),
+        [(trip.clone(), false), (trip, true)]
+    );
+    assert!(found(&store, "kyōto paris").is_empty());
+}
+
 #[test]
 fn search_finds_titles_and_text_in_any_script_but_not_deleted_chats() {
     let (_dir, store) = store();

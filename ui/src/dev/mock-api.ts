@@ -61,7 +61,7 @@ import type {
   Unsubscribe,
 } from "../api";
 import { AppError } from "../api";
-import { PAGE_SIZE } from "../state/history";
+import { hasEveryWord, PAGE_SIZE } from "../state/history";
 import { builtInTemplate, DEFAULT_INSTRUCT, effectiveApi, parseModelList } from "../state/profile-form";
 
 /** The id of the 10,000-message chat of the `long` scenario. */
@@ -1110,13 +1110,13 @@ export function createMockApi(options: MockOptions = {}): MockApi {
       if (needle === "") return [];
       const live = [...chats.values()].filter((c) => !deleted.has(c.id)).sort((a, b) => b.updatedAt - a.updatedAt);
       const hits: SearchHit[] = live
-        .filter((c) => c.title.toLowerCase().includes(needle))
+        .filter((c) => hasEveryWord(c.title, query))
         .map((c) => ({ chatId: c.id, chatTitle: c.title, messageId: null, snippet: c.title }));
       for (const chat of live) {
         const list = messages.get(chat.id) ?? [];
         for (let i = list.length - 1; i >= 0 && hits.length < 50; i--) {
           const message = list[i]!;
-          if (message.content.toLowerCase().includes(needle)) {
+          if (hasEveryWord(message.content, query)) {
             hits.push({ chatId: chat.id, chatTitle: chat.title, messageId: message.id, snippet: snippetOf(message.content, query.trim()) });
           }
         }

@@ -23,6 +23,23 @@ export function moreBefore(page: readonly StoredMessage[]): boolean {
   return page.length >= PAGE_SIZE && first !== undefined && first.seq > 0;
 }
 
+/** The words of a search: split at white space, each once whatever its case (as the core's search). */
+export function searchWords(query: string): string[] {
+  const seen = new Set<string>();
+  return query.split(/\s+/u).filter((word) => {
+    const key = word.toLowerCase();
+    if (word === "" || seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Whether `text` holds every word of `query`, in any order and case; an empty query fits all. */
+export function hasEveryWord(text: string, query: string): boolean {
+  const lower = text.toLowerCase();
+  return searchWords(query).every((word) => lower.includes(word.toLowerCase()));
+}
+
 /** A run of a search snippet's text, and whether it is what matched. */
 export interface Segment {
   readonly text: string;

@@ -176,6 +176,14 @@ describe("the chat list", () => {
     await vi.waitFor(() => expect(testIds("search-hit").length).toBeGreaterThan(0), { timeout: 2000 });
     expect(testIds("search-hit")[0]?.querySelector("mark")?.textContent).toBe("Rust");
   });
+
+  it("filters titles by every word typed, in any order and case", async () => {
+    await mount();
+    type($<HTMLInputElement>("chat-search"), "GENTLY  rust");
+    expect(titles()).toEqual(["Rust lifetimes, gently"]);
+    type($<HTMLInputElement>("chat-search"), "rust dates");
+    expect(titles()).toEqual([]);
+  });
 });
 
 describe("the Undo toast", () => {
