@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use switchboard_core::model::{ChatId, MessageState, Role};
+use switchboard_core::store::snippet::{bracketed, SnippetPart};
 use switchboard_core::store::{Store, StoredMessage};
 use switchboard_core::transfer::{ArchivedMessage, ChatArchive};
 use tempfile::TempDir;
@@ -324,6 +325,103 @@ fn search_finds_short_words_and_cjk_with_long_ones_or_alone() {
     assert!(found(&store, "kyōto paris").is_empty());
 }
 
+/// The snippet of the only message hit of `query`, with the matches in `[` `]`.
+fn snippet_of(store: &Store, query: &str) -> String {
+    let hits: Vec<_> = store
+        .search(query, 50)
+        .unwrap()
+        .into_iter()
+        .filter(|h| h.message_id.is_some())
+        .collect();
+    assert_eq!(hits.len(), 1, "{query}: {hits:?}");
+    bracketed(&hits[0].snippet)
+}
+
+#[test]
+fn snippets_show_whole_words_with_every_term_marked() {
+    let (_dir, store) = store();
+    let long = format!(
+        "{}The uniqueword-lanternfish glowed in the deep.\nLater, far below, {}the anglerfish WAITED.{}",
+        "Filler words before the match. ".repeat(10),
+        "and more words between them ".repeat(12),
+        " Trailing text after it.".repeat(10)
+    );
+    chat_with_reply(&store, "Deep sea", &long);
+
+    // The matched word whole, however the trigram index split it; case as written.
+    let shown = snippet_of(&store, "LANTERN");
+    assert!(shown.contains(" uniqueword-[lantern]fish "), "{shown}");
+    assert!(shown.starts_with('…') && shown.ends_with('…'), "{shown}");
+    // Every term marked, each in its own place when they are far apart; no cut words at the
+    // edges, line breaks shown as spaces.
+    let shown = snippet_of(&store, "waited lantern angler");
+    assert!(shown.contains("uniqueword-[lantern]fish glowed"), "{shown}");
+    assert!(shown.contains("the [angler]fish [WAITED]."), "{shown}");
+    assert!(!shown.contains('\n'), "{shown}");
+    for word in shown.split([' ', '…']).filter(|w| !w.is_empty()) {
+        let bare = word.replace(['[', ']'], "");
+        assert!(
+            long.contains(&format!("{bare} "))
+                || long.contains(&format!(" {bare}"))
+                || long.contains(&format!("{bare}\n")),
+            "cut word {word:?} in {shown}"
+        );
+    }
+    // The structure: runs of text, the matched ones flagged.
+    let hits = store.search("angler lantern", 5).unwrap();
+    let marked: Vec<&str> = hits[0]
+        .snippet
+        .iter()
+        .filter(|p| p.matched)
+        .map(|p| p.text.as_str())
+        .collect();
+    assert_eq!(marked, ["lantern", "angler"]);
+    assert!(hits[0]
+        .snippet
+        .windows(2)
+        .all(|w| w[0].matched != w[1].matched));
+
+    // CJK (no spaces) and short terms are marked too.
+    chat_with_reply(&store, "Grammar", "日本語の文法について説明します。");
+    assert_eq!(
+        snippet_of(&store, "文法 日本"),
+        "[日本]語の[文法]について説明します。"
+    );
+    chat_with_reply(&store, "Units", "It weighs 5 kg, roughly.");
+    assert_eq!(snippet_of(&store, "KG it"), "[It] weighs 5 [kg], roughly.");
+}
+
+#[test]
+fn title_hits_mark_every_term_in_the_whole_title() {
+    let (_dir, store) = store();
+    store
+        .create_chat("Welcome, traveller: notes", None, None)
+        .unwrap();
+    let hits = store.search("traveller WELCOME", 5).unwrap();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(
+        hits[0].snippet,
+        [
+            SnippetPart {
+                text: "Welcome".into(),
+                matched: true
+            },
+            SnippetPart {
+                text: ", ".into(),
+                matched: false
+            },
+            SnippetPart {
+                text: "traveller".into(),
+                matched: true
+            },
+            SnippetPart {
+                text: ": notes".into(),
+                matched: false
+            },
+        ]
+    );
+}
+
 #[test]
 fn search_finds_titles_and_text_in_any_script_but_not_deleted_chats() {
     let (_dir, store) = store();
@@ -343,7 +441,8 @@ fn search_finds_titles_and_text_in_any_script_but_not_deleted_chats() {
     );
     let hit = hits.iter().find(|h| h.chat_id == rust).unwrap();
     assert!(hit.message_id.is_some());
-    assert!(hit.snippet.contains("[owner]"), "{}", hit.snippet);
+    let shown = bracketed(&hit.snippet);
+    assert!(shown.contains("[owner]ship"), "{shown}");
 
     // Substrings, accents and CJK.
     assert_eq!(store.search("fraîche", 10).unwrap().len(), 1);

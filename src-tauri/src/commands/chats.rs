@@ -64,7 +64,7 @@ pub async fn branch_chat(
 }
 
 /// Chats whose title or messages contain every word of `query` (case-insensitive, in any
-/// order), most recent first. The snippet marks each word with `[` and `]`.
+/// order), most recent first. The snippet is text in runs, those where a word matched marked.
 #[tauri::command]
 #[specta::specta]
 pub async fn search_chats(

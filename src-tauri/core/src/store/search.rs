@@ -11,7 +11,7 @@ use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
 use super::chats::{chat_from_row, CHAT_COLUMNS};
-use super::snippet;
+use super::snippet::{self, SnippetPart};
 use super::{Chat, Store};
 use crate::error::{quoted, Error, ErrorKind, Result};
 use crate::model::{ChatId, MessageId};
@@ -32,9 +32,9 @@ pub struct SearchHit {
     pub chat_title: String,
     /// The message that matched; `None` when the title did.
     pub message_id: Option<MessageId>,
-    /// The matching text: the whole title, or the whole words around the terms in the
-    /// message, every term in `[` `]`.
-    pub snippet: String,
+    /// The matching text in runs, the terms' occurrences `matched`: the whole title, or the
+    /// whole words around the terms in the message.
+    pub snippet: Vec<SnippetPart>,
 }
 
 impl Store {
@@ -105,7 +105,7 @@ impl Store {
                 chat_id: ChatId(chat),
                 chat_title: title,
                 message_id: Some(MessageId(message)),
-                snippet: snippet::bracketed(&snippet::snippet(&content, &terms)),
+                snippet: snippet::snippet(&content, &terms),
             });
         }
         hits.truncate(limit);
@@ -127,7 +127,7 @@ impl Store {
             if hits.len() < limit && snippet::contains_all(&title, terms) {
                 hits.push(SearchHit {
                     chat_id: ChatId(id),
-                    snippet: snippet::bracketed(&snippet::marked(&title, terms)),
+                    snippet: snippet::marked(&title, terms),
                     chat_title: title,
                     message_id: None,
                 });
