@@ -351,3 +351,27 @@ fn one_line(text: &str) -> String {
     }
     short
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippets_mark_words_in_brackets_or_bold() {
+        let parts = [
+            SnippetPart {
+                text: "Welcome".into(),
+                matched: true,
+            },
+            SnippetPart {
+                text: ", traveller".into(),
+                matched: false,
+            },
+        ];
+        assert_eq!(shown_snippet(&parts, false), "[Welcome], traveller");
+        assert_eq!(
+            shown_snippet(&parts, true),
+            "\x1b[1mWelcome\x1b[22m, traveller"
+        );
+    }
+}

@@ -249,6 +249,37 @@ fn the_chat_list_pins_renames_and_deletes_with_undo() {
 }
 
 #[test]
+fn a_chat_is_named_by_its_id_its_title_or_the_start_of_its_id() {
+    let (_dir, store) = store();
+    let a = store.create_chat("Lantern notes", None, None).unwrap();
+    let start = &a.id.as_str()[..8];
+    assert_eq!(store.lookup_chat(start).unwrap().id, a.id);
+    assert_eq!(store.lookup_chat(&start.to_uppercase()).unwrap().id, a.id);
+    assert_eq!(store.lookup_chat(a.id.as_str()).unwrap().id, a.id);
+    assert_eq!(store.lookup_chat("lantern NOTES").unwrap().id, a.id);
+    // A title that looks like the start of another chat's id names the titled chat.
+    let b = store.create_chat(start, None, None).unwrap();
+    assert_eq!(store.lookup_chat(start).unwrap().id, b.id);
+    store.rename_chat(&b.id, "Other").unwrap();
+    // Fewer than 4 characters, other characters, a deleted chat: not a start of an id.
+    let long = "a".repeat(120_000);
+    for key in [&a.id.as_str()[..3], "zzzz", "%%%%", &long] {
+        let err = store.lookup_chat(key).unwrap_err();
+        assert_eq!(err.kind, switchboard_core::ErrorKind::InvalidRequest);
+        assert!(
+            err.message.starts_with("There is no chat"),
+            "{}",
+            err.message
+        );
+    }
+    store.delete_chat(&a.id).unwrap();
+    assert!(store.lookup_chat(start).is_err());
+    assert!(store.chats_by_id_prefix(start).unwrap().is_empty());
+    store.restore_chat(&a.id).unwrap();
+    assert_eq!(store.chats_by_id_prefix(start).unwrap().len(), 1);
+}
+
+#[test]
 fn deleting_is_undoable_until_the_store_is_opened_again() {
     let dir = tempfile::tempdir().unwrap();
     let id = {

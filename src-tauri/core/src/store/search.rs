@@ -197,10 +197,14 @@ impl Store {
     }
 }
 
+/// How long a chat's id (a UUID) is.
+const ID_LEN: usize = 36;
+
 /// Whether `text` can be the start of a chat's id (a UUID): hex digits and dashes, at least
-/// [`MIN_ID_PREFIX`] of them.
+/// [`MIN_ID_PREFIX`] of them and no more than an id has.
 fn is_id_prefix(text: &str) -> bool {
-    text.len() >= MIN_ID_PREFIX && text.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+    (MIN_ID_PREFIX..=ID_LEN).contains(&text.len())
+        && text.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
 }
 
 /// What to say when the start of an id fits several chats: each (the shortest start that
@@ -304,5 +308,7 @@ mod tests {
     fn only_hex_and_dashes_of_some_length_are_the_start_of_an_id() {
         assert!(is_id_prefix("3f2a") && is_id_prefix("3F2A-9") && !is_id_prefix("3f2"));
         assert!(!is_id_prefix("3f2a%") && !is_id_prefix("lantern"));
+        // Longer than an id: none can start so (and SQLite refuses very long patterns).
+        assert!(is_id_prefix(&"a".repeat(36)) && !is_id_prefix(&"a".repeat(37)));
     }
 }
