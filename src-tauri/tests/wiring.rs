@@ -486,9 +486,17 @@ fn history_commands(window: &mut Window, profile_id: &str) {
         .unwrap();
     let hits = hits.as_array().unwrap();
     assert_eq!(hits.len(), 2, "{hits:?}");
-    assert!(hits
-        .iter()
-        .all(|h| h["snippet"].as_str().unwrap().contains("[again]")));
+    // The snippet crosses as runs of text, the matched ones flagged.
+    for hit in hits {
+        let parts = hit["snippet"].as_array().unwrap();
+        let matched: Vec<&str> = parts
+            .iter()
+            .filter(|p| p["matched"] == true)
+            .map(|p| p["text"].as_str().unwrap())
+            .collect();
+        assert_eq!(matched, ["again"], "{hit}");
+        assert!(parts.iter().all(|p| p["text"].is_string()), "{hit}");
+    }
     assert!(hits.iter().all(|h| h["messageId"].is_string()));
 
     assert_eq!(

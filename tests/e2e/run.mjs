@@ -940,11 +940,15 @@ test("chats that last: two chats, swipes, an edit, a branch, all there after a r
     assert((await lastReplyText(browser)) === REPLY_TEXT, "the chosen version was not kept");
     await press(browser, "swipe-next");
     await until(browser, "the other version", async () => (await lastReplyText(browser)) === SLOW);
-    // Search finds the edited text.
+    // Search finds the edited text by its words, in any order and case, each word marked.
     const search = await browser.$('[data-testid="chat-search"]');
-    await search.setValue("edited");
-    await until(browser, "a search hit", () =>
-      browser.execute(() => document.querySelectorAll('[data-testid="search-hit"]').length > 0),
+    await search.setValue("EDITED question");
+    await until(browser, "a search hit with both words marked", () =>
+      browser.execute(() =>
+        Array.from(document.querySelectorAll('[data-testid="search-hit"] .chat-hit-snippet')).some(
+          (snippet) => Array.from(snippet.querySelectorAll("mark"), (m) => m.textContent).join("|") === "question|edited",
+        ),
+      ),
     );
     await screenshot(browser, "chats-after-restart-light");
   } finally {

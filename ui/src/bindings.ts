@@ -101,8 +101,8 @@ export const commands = {
 	 */
 	branchChat: (chatId: string, messageId: string) => typedError<Chat_Serialize, IpcError_Serialize>(__TAURI_INVOKE("branch_chat", { chatId, messageId })),
 	/**
-	 *  Chats whose title or messages contain `query` (case-insensitive), most recent first. The
-	 *  snippet marks the match with `[` and `]`.
+	 *  Chats whose title or messages contain every word of `query` (case-insensitive, in any
+	 *  order), most recent first. The snippet is text in runs, those where a word matched marked.
 	 */
 	searchChats: (query: string) => typedError<SearchHit_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("search_chats", { query })),
 	/**  The app's settings; defaults for what was never set. */
@@ -1241,8 +1241,11 @@ export type SearchHit_Deserialize = {
 	chatTitle: string,
 	/**  The message that matched; `None` when the title did. */
 	messageId?: MessageId | null,
-	/**  The matching text with the match in `[` `]`, shortened around it. */
-	snippet: string,
+	/**
+	 *  The matching text in runs, the terms' occurrences `matched`: the whole title, or the
+	 *  whole words around the terms in the message.
+	 */
+	snippet: SnippetPart[],
 };
 
 /**  Where a search matched. */
@@ -1253,8 +1256,11 @@ export type SearchHit_Serialize = {
 	chatTitle: string,
 	/**  The message that matched; `None` when the title did. */
 	messageId: MessageId | null,
-	/**  The matching text with the match in `[` `]`, shortened around it. */
-	snippet: string,
+	/**
+	 *  The matching text in runs, the terms' occurrences `matched`: the whole title, or the
+	 *  whole words around the terms in the message.
+	 */
+	snippet: SnippetPart[],
 };
 
 /**  A line of an imported file that was left out, and why. */
@@ -1342,6 +1348,15 @@ export type SnapshotList_Serialize = {
 	messages: number,
 	/**  The snapshots, newest first, each checked. */
 	snapshots: SnapshotInfo_Serialize[],
+/**
+ *  A run of a snippet's text, and whether a search term matched it. A snippet is a list of
+ *  these: joined, they are the text shown; the `matched` ones are the terms as they occur.
+ */
+export type SnippetPart = {
+	/**  The text, as written (runs of white space, line breaks included, are one space). */
+	text: string,
+	/**  Whether this is where a term occurs. */
+	matched: boolean,
 };
 
 /**  The description of one source, as data. */

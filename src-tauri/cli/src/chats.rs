@@ -1,10 +1,12 @@
 //! `chats`: the saved conversations — list, show, search, import (SillyTavern JSONL,
 //! Switchboard's own chat and backup files, files or whole folders) and export.
 
+use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 
 use clap::{Subcommand, ValueEnum};
 use serde::Serialize;
+use switchboard_core::store::snippet::{self, SnippetPart};
 use switchboard_core::store::StoredMessage;
 use switchboard_core::transfer::files::{import_files, read_import, Found, LINK_SKIPPED};
 use switchboard_core::transfer::{
@@ -21,9 +23,10 @@ const SEARCH_LIMIT: usize = 50;
 pub enum ChatsCommand {
     /// List the chats: id, message count, last update, title (pinned first, then newest).
     List,
-    /// Print a chat's messages with their other versions (swipes). CHAT is an id or a title.
+    /// Print a chat's messages with their other versions (swipes). CHAT is an id, the start of
+    /// one (at least 4 characters, matching one chat only) or a title.
     Show {
-        /// The chat's id or title.
+        /// The chat's id, the start of its id, or its title.
         #[arg(value_parser = super::non_empty())]
         chat: String,
     },
@@ -36,7 +39,7 @@ pub enum ChatsCommand {
     },
     /// Export a chat to standard output (or --output FILE).
     Export {
-        /// The chat's id or title.
+        /// The chat's id, the start of its id, or its title.
         #[arg(value_parser = super::non_empty())]
         chat: String,
         /// sillytavern (JSONL SillyTavern imports), markdown, or json (Switchboard's own).
@@ -53,9 +56,11 @@ pub enum ChatsCommand {
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
-    /// Find chats whose title or messages contain TEXT.
+    /// Find chats whose title or messages contain every word of TEXT, in any order. Prints
+    /// id, title and the words around the match, each word found in [ ] (bold on a terminal;
+    /// --json gives the snippet as runs of text with "matched" flags).
     Search {
-        /// The text to look for (any part of a word; case does not matter).
+        /// The words to look for (each may be part of a word; case does not matter).
         #[arg(value_parser = super::non_empty())]
         text: String,
     },
@@ -196,12 +201,14 @@ pub async fn run(engine: &Engine, command: ChatsCommand, json_out: bool) -> CliR
             } else if hits.is_empty() {
                 errln!("Nothing found for \"{text}\".");
             } else {
+                let bold = std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
                 for hit in &hits {
                     outln!(
                         "{}\t{}\t{}",
                         hit.chat_id,
                         hit.chat_title,
-                        one_line(&hit.snippet)
+                        shown_snippet(&hit.snippet, bold)
                     );
                 }
             }
@@ -317,6 +324,24 @@ fn write_out(path: Option<&Path>, text: &str) -> CliResult {
     }
 }
 
+/// A search snippet on one line, each matched word in bold on a terminal (`bold`), else in
+/// `[` `]`.
+fn shown_snippet(parts: &[SnippetPart], bold: bool) -> String {
+    if !bold {
+        return snippet::bracketed(parts);
+    }
+    parts
+        .iter()
+        .map(|part| {
+            if part.matched {
+                format!("\x1b[1m{}\x1b[22m", part.text)
+            } else {
+                part.text.clone()
+            }
+        })
+        .collect()
+}
+
 /// The first line of `text`, at most 100 characters.
 fn one_line(text: &str) -> String {
     let line = text.lines().next().unwrap_or("");
@@ -325,4 +350,28 @@ fn one_line(text: &str) -> String {
         short.push('…');
     }
     short
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippets_mark_words_in_brackets_or_bold() {
+        let parts = [
+            SnippetPart {
+                text: "Welcome".into(),
+                matched: true,
+            },
+            SnippetPart {
+                text: ", traveller".into(),
+                matched: false,
+            },
+        ];
+        assert_eq!(shown_snippet(&parts, false), "[Welcome], traveller");
+        assert_eq!(
+            shown_snippet(&parts, true),
+            "\x1b[1mWelcome\x1b[22m, traveller"
+        );
+    }
 }

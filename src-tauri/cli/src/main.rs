@@ -472,7 +472,7 @@ struct ChatArgs {
     /// Wait for the whole reply instead of streaming it.
     #[arg(long)]
     no_stream: bool,
-    /// Continue this chat (its id or title) instead of starting a new one.
+    /// Continue this chat (its id, the start of its id, or its title) instead of starting a new one.
     #[arg(long, value_name = "ID", value_parser = non_empty())]
     chat: Option<String>,
     /// Print the request as it would go on the wire (`{"url", "headers", "body"}`, keys

@@ -1110,7 +1110,7 @@ fn chat() {
         case(
             chat(args!["--chat", "no-such-chat"]),
             2,
-            &["There is no chat \"no-such-chat\" (give its id or its title)."],
+            &["There is no chat \"no-such-chat\": give its title, its id, or at least 4 characters from the start of its id"],
         ),
         case(
             chat(args!["--chat", "no-such-chat", "--dry-run"]),
@@ -1391,7 +1391,7 @@ fn chats() {
             case(
                 args!["chats", command, "no such chat"],
                 2,
-                &["There is no chat \"no such chat\" (give its id or its title)."],
+                &["There is no chat \"no such chat\": give its title, its id, or at least 4 characters from the start of its id"],
             ),
             case(
                 args!["chats", command, huge()],

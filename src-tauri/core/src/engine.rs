@@ -859,21 +859,11 @@ impl Engine {
             .await
     }
 
-    /// The chat with this id, or the most recent one with this title.
+    /// The chat with this id, the most recent one with this title, or the one whose id starts
+    /// so (see [`Store::lookup_chat`]: none or several is an `InvalidRequest` naming them).
     pub async fn find_chat(&self, id_or_title: &str) -> Result<Chat> {
         let key = id_or_title.to_string();
-        self.blocking(move |store| {
-            store.find_chat(&key)?.ok_or_else(|| {
-                Error::new(
-                    ErrorKind::InvalidRequest,
-                    format!(
-                        "There is no chat \"{}\" (give its id or its title).",
-                        crate::error::quoted(&key)
-                    ),
-                )
-            })
-        })
-        .await
+        self.blocking(move |store| store.lookup_chat(&key)).await
     }
 
     /// Every version of a message, in order.
@@ -943,7 +933,7 @@ impl Engine {
         self.blocking(move |store| store.restore_chat(&id)).await
     }
 
-    /// Chats whose title or messages contain `query`.
+    /// Chats whose title or messages contain every word of `query` (see [`Store::search`]).
     pub async fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
         check_chars("search", query, MAX_QUERY_CHARS)?;
         let query = query.to_string();

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use switchboard_core::model::{ChatId, MessageState, Role};
+use switchboard_core::store::snippet::{bracketed, SnippetPart};
 use switchboard_core::store::{Store, StoredMessage};
 use switchboard_core::transfer::{ArchivedMessage, ChatArchive};
 use tempfile::TempDir;
@@ -248,6 +249,37 @@ fn the_chat_list_pins_renames_and_deletes_with_undo() {
 }
 
 #[test]
+fn a_chat_is_named_by_its_id_its_title_or_the_start_of_its_id() {
+    let (_dir, store) = store();
+    let a = store.create_chat("Lantern notes", None, None).unwrap();
+    let start = &a.id.as_str()[..8];
+    assert_eq!(store.lookup_chat(start).unwrap().id, a.id);
+    assert_eq!(store.lookup_chat(&start.to_uppercase()).unwrap().id, a.id);
+    assert_eq!(store.lookup_chat(a.id.as_str()).unwrap().id, a.id);
+    assert_eq!(store.lookup_chat("lantern NOTES").unwrap().id, a.id);
+    // A title that looks like the start of another chat's id names the titled chat.
+    let b = store.create_chat(start, None, None).unwrap();
+    assert_eq!(store.lookup_chat(start).unwrap().id, b.id);
+    store.rename_chat(&b.id, "Other").unwrap();
+    // Fewer than 4 characters, other characters, a deleted chat: not a start of an id.
+    let long = "a".repeat(120_000);
+    for key in [&a.id.as_str()[..3], "zzzz", "%%%%", &long] {
+        let err = store.lookup_chat(key).unwrap_err();
+        assert_eq!(err.kind, switchboard_core::ErrorKind::InvalidRequest);
+        assert!(
+            err.message.starts_with("There is no chat"),
+            "{}",
+            err.message
+        );
+    }
+    store.delete_chat(&a.id).unwrap();
+    assert!(store.lookup_chat(start).is_err());
+    assert!(store.chats_by_id_prefix(start).unwrap().is_empty());
+    store.restore_chat(&a.id).unwrap();
+    assert_eq!(store.chats_by_id_prefix(start).unwrap().len(), 1);
+}
+
+#[test]
 fn deleting_is_undoable_until_the_store_is_opened_again() {
     let dir = tempfile::tempdir().unwrap();
     let id = {
@@ -259,6 +291,166 @@ fn deleting_is_undoable_until_the_store_is_opened_again() {
     let store = Store::open(dir.path()).unwrap();
     assert!(!store.restore_chat(&id).unwrap());
     assert!(store.chats().unwrap().is_empty());
+}
+
+/// The hits of `query`, as (chat title, whether a message matched).
+fn found(store: &Store, query: &str) -> Vec<(String, bool)> {
+    store
+        .search(query, 50)
+        .unwrap()
+        .into_iter()
+        .map(|h| (h.chat_title, h.message_id.is_some()))
+        .collect()
+}
+
+#[test]
+fn search_wants_every_word_in_any_order_across_punctuation_and_case() {
+    let (_dir, store) = store();
+    chat_with_reply(&store, "Arrivals", "Welcome, traveller! The inn is warm.");
+    chat_with_reply(&store, "Departures", "Farewell, traveller.");
+    let greeting = vec![("Arrivals".to_string(), true)];
+    assert_eq!(found(&store, "welcome traveller"), greeting);
+    assert_eq!(found(&store, "traveller welcome"), greeting);
+    assert_eq!(found(&store, "  TRAVELLER\tWelcome  "), greeting);
+    // Parts of words: every word still has to be there.
+    assert_eq!(found(&store, "come travel"), greeting);
+    assert!(found(&store, "welcome stranger").is_empty());
+    assert_eq!(found(&store, "traveller").len(), 2);
+    // The same word twice is asked once.
+    assert_eq!(found(&store, "welcome WELCOME"), greeting);
+}
+
+#[test]
+fn search_finds_short_words_and_cjk_with_long_ones_or_alone() {
+    let (_dir, store) = store();
+    chat_with_reply(&store, "Dates", "ISO 8601: 2024-05-01 is a date.");
+    chat_with_reply(&store, "Japanese", "日本語の文法について説明します。");
+    chat_with_reply(&store, "French", "Écoute: ça va très bien.");
+    // Short words (fewer than 3 characters) alone and beside long ones.
+    assert_eq!(found(&store, "is iso"), [("Dates".to_string(), true)]);
+    assert_eq!(found(&store, "05 date"), [("Dates".to_string(), true)]);
+    assert!(found(&store, "zz date").is_empty());
+    assert_eq!(found(&store, "is 8601 a"), [("Dates".to_string(), true)]);
+    // CJK: one- and two-character words, several words, a longer one.
+    assert_eq!(found(&store, "日本"), [("Japanese".to_string(), true)]);
+    assert_eq!(found(&store, "文法 日本"), [("Japanese".to_string(), true)]);
+    assert_eq!(
+        found(&store, "説明します 語"),
+        [("Japanese".to_string(), true)]
+    );
+    assert!(found(&store, "日本 中国").is_empty());
+    // Case beyond ASCII, in short and long words.
+    assert_eq!(found(&store, "ÇA"), [("French".to_string(), true)]);
+    assert_eq!(found(&store, "écoute TRÈS"), [("French".to_string(), true)]);
+    // Titles need every word too, in any order and case.
+    chat_with_reply(&store, "Trip to Kyōto, day 2", "Temples.");
+    let trip = "Trip to Kyōto, day 2".to_string();
+    assert_eq!(
+        found(&store, "KYŌTO trip"),
+        [(trip.clone(), false), (trip.clone(), true)]
+    );
+    assert_eq!(
+        found(&store, "2 DAY"),
+        [(trip.clone(), false), (trip, true)]
+    );
+    assert!(found(&store, "kyōto paris").is_empty());
+}
+
+/// The snippet of the only message hit of `query`, with the matches in `[` `]`.
+fn snippet_of(store: &Store, query: &str) -> String {
+    let hits: Vec<_> = store
+        .search(query, 50)
+        .unwrap()
+        .into_iter()
+        .filter(|h| h.message_id.is_some())
+        .collect();
+    assert_eq!(hits.len(), 1, "{query}: {hits:?}");
+    bracketed(&hits[0].snippet)
+}
+
+#[test]
+fn snippets_show_whole_words_with_every_term_marked() {
+    let (_dir, store) = store();
+    let long = format!(
+        "{}The uniqueword-lanternfish glowed in the deep.\nLater, far below, {}the anglerfish WAITED.{}",
+        "Filler words before the match. ".repeat(10),
+        "and more words between them ".repeat(12),
+        " Trailing text after it.".repeat(10)
+    );
+    chat_with_reply(&store, "Deep sea", &long);
+
+    // The matched word whole, however the trigram index split it; case as written.
+    let shown = snippet_of(&store, "LANTERN");
+    assert!(shown.contains(" uniqueword-[lantern]fish "), "{shown}");
+    assert!(shown.starts_with('…') && shown.ends_with('…'), "{shown}");
+    // Every term marked, each in its own place when they are far apart; no cut words at the
+    // edges, line breaks shown as spaces.
+    let shown = snippet_of(&store, "waited lantern angler");
+    assert!(shown.contains("uniqueword-[lantern]fish glowed"), "{shown}");
+    assert!(shown.contains("the [angler]fish [WAITED]."), "{shown}");
+    assert!(!shown.contains('\n'), "{shown}");
+    for word in shown.split([' ', '…']).filter(|w| !w.is_empty()) {
+        let bare = word.replace(['[', ']'], "");
+        assert!(
+            long.contains(&format!("{bare} "))
+                || long.contains(&format!(" {bare}"))
+                || long.contains(&format!("{bare}\n")),
+            "cut word {word:?} in {shown}"
+        );
+    }
+    // The structure: runs of text, the matched ones flagged.
+    let hits = store.search("angler lantern", 5).unwrap();
+    let marked: Vec<&str> = hits[0]
+        .snippet
+        .iter()
+        .filter(|p| p.matched)
+        .map(|p| p.text.as_str())
+        .collect();
+    assert_eq!(marked, ["lantern", "angler"]);
+    assert!(hits[0]
+        .snippet
+        .windows(2)
+        .all(|w| w[0].matched != w[1].matched));
+
+    // CJK (no spaces) and short terms are marked too.
+    chat_with_reply(&store, "Grammar", "日本語の文法について説明します。");
+    assert_eq!(
+        snippet_of(&store, "文法 日本"),
+        "[日本]語の[文法]について説明します。"
+    );
+    chat_with_reply(&store, "Units", "It weighs 5 kg, roughly.");
+    assert_eq!(snippet_of(&store, "KG it"), "[It] weighs 5 [kg], roughly.");
+}
+
+#[test]
+fn title_hits_mark_every_term_in_the_whole_title() {
+    let (_dir, store) = store();
+    store
+        .create_chat("Welcome, traveller: notes", None, None)
+        .unwrap();
+    let hits = store.search("traveller WELCOME", 5).unwrap();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(
+        hits[0].snippet,
+        [
+            SnippetPart {
+                text: "Welcome".into(),
+                matched: true
+            },
+            SnippetPart {
+                text: ", ".into(),
+                matched: false
+            },
+            SnippetPart {
+                text: "traveller".into(),
+                matched: true
+            },
+            SnippetPart {
+                text: ": notes".into(),
+                matched: false
+            },
+        ]
+    );
 }
 
 #[test]
@@ -280,7 +472,8 @@ fn search_finds_titles_and_text_in_any_script_but_not_deleted_chats() {
     );
     let hit = hits.iter().find(|h| h.chat_id == rust).unwrap();
     assert!(hit.message_id.is_some());
-    assert!(hit.snippet.contains("[owner]"), "{}", hit.snippet);
+    let shown = bracketed(&hit.snippet);
+    assert!(shown.contains("[owner]ship"), "{shown}");
 
     // Substrings, accents and CJK.
     assert_eq!(store.search("fraîche", 10).unwrap().len(), 1);

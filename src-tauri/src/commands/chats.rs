@@ -63,8 +63,8 @@ pub async fn branch_chat(
         .await
 }
 
-/// Chats whose title or messages contain `query` (case-insensitive), most recent first. The
-/// snippet marks the match with `[` and `]`.
+/// Chats whose title or messages contain every word of `query` (case-insensitive, in any
+/// order), most recent first. The snippet is text in runs, those where a word matched marked.
 #[tauri::command]
 #[specta::specta]
 pub async fn search_chats(

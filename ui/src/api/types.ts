@@ -61,8 +61,10 @@ export type Chat = Returned<"listChats">[number];
 /** A chat with its latest page of messages, and whether older ones exist. */
 export type ChatView = Returned<"loadChat">;
 export type StoredMessage = ChatView["messages"][number];
-/** Where a chat search matched; `snippet` marks the match with `[` and `]`. */
+/** Where a chat search matched; `snippet` is runs of text, those where a word matched flagged. */
 export type SearchHit = Returned<"searchChats">[number];
+/** A run of a search snippet's text, and whether a word of the search matched it. */
+export type SnippetPart = SearchHit["snippet"][number];
 export type MessageState = StoredMessage["state"];
 export type Role = StoredMessage["role"];
 

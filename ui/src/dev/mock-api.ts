@@ -22,7 +22,7 @@
  * Chats work as the core's do: listed pinned first, then newest; opened on their latest page
  * (`PAGE_SIZE`) with older pages on request; replies regenerated as new versions (swipes) or
  * continued; messages edited and deleted; chats branched, renamed, pinned, deleted (undoable)
- * and searched, the snippet marking the match with `[` `]`. Sending in a chat records its
+ * and searched by every word of the query, the snippet's runs marking each word. Sending in a chat records its
  * profile and model, as the core does.
  *
  * Files: `chooseImportFiles` answers the paths given to `willChoose` (none: the dialog was
@@ -57,13 +57,14 @@ import type {
   RequestPreview,
   SearchHit,
   SnapshotInfo,
+  SnippetPart,
   SourceInfo,
   StoredMessage,
   TrayAction,
   Unsubscribe,
 } from "../api";
 import { AppError } from "../api";
-import { PAGE_SIZE } from "../state/history";
+import { hasEveryWord, markWords, PAGE_SIZE, searchWords } from "../state/history";
 import { builtInTemplate, DEFAULT_INSTRUCT, effectiveApi, parseModelList } from "../state/profile-form";
 
 /** The id of the 10,000-message chat of the `long` scenario. */
@@ -681,14 +682,27 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     throw ipcError("invalidRequest", "There is no such message.");
   }
 
-  /** The text the core's search shows: the match in `[` `]`, with some words around it. */
-  function snippetOf(content: string, query: string): string {
-    const at = content.toLowerCase().indexOf(query.toLowerCase());
-    if (query.length < 3) return content.length > 200 ? `${content.slice(0, 199)}…` : content;
-    const start = Math.max(0, at - 40);
-    const end = Math.min(content.length, at + query.length + 40);
-    return `${start > 0 ? "…" : ""}${content.slice(start, at)}[${content.slice(at, at + query.length)}]${content.slice(at + query.length, end)}${end < content.length ? "…" : ""}`;
+  /**
+   * The snippet the core's search gives: the whole words around the first match (white space
+   * made single spaces), every word of the query marked.
+   */
+  function snippetOf(content: string, query: string): SnippetPart[] {
+    let text = content.replace(/\s+/gu, " ");
+    if (text.length > 160) {
+      const lower = text.toLowerCase();
+      const found = searchWords(query).map((w) => lower.indexOf(w.toLowerCase())).filter((at) => at >= 0);
+      const first = found.length ? Math.min(...found) : 0;
+      let start = Math.max(0, first - 60);
+      let end = Math.min(text.length, first + 100);
+      const space = text.indexOf(" ", start);
+      if (start > 0 && space !== -1 && space < first) start = space + 1;
+      const last = text.lastIndexOf(" ", end);
+      if (end < text.length && last > first) end = last;
+      text = `${start > 0 ? "…" : ""}${text.slice(start, end)}${end < text.length ? "…" : ""}`;
+    }
+    return markWords(text, query);
   }
+
 
   /** Starts streaming into `reply` once the command has answered, like the real channel. */
   function streamLater(
@@ -1126,13 +1140,13 @@ export function createMockApi(options: MockOptions = {}): MockApi {
       if (needle === "") return [];
       const live = [...chats.values()].filter((c) => !deleted.has(c.id)).sort((a, b) => b.updatedAt - a.updatedAt);
       const hits: SearchHit[] = live
-        .filter((c) => c.title.toLowerCase().includes(needle))
-        .map((c) => ({ chatId: c.id, chatTitle: c.title, messageId: null, snippet: c.title }));
+        .filter((c) => hasEveryWord(c.title, query))
+        .map((c) => ({ chatId: c.id, chatTitle: c.title, messageId: null, snippet: markWords(c.title, query) }));
       for (const chat of live) {
         const list = messages.get(chat.id) ?? [];
         for (let i = list.length - 1; i >= 0 && hits.length < 50; i--) {
           const message = list[i]!;
-          if (message.content.toLowerCase().includes(needle)) {
+          if (hasEveryWord(message.content, query)) {
             hits.push({ chatId: chat.id, chatTitle: chat.title, messageId: message.id, snippet: snippetOf(message.content, query.trim()) });
           }
         }

@@ -21,7 +21,7 @@ import type {
   TestReport,
 } from "../api";
 import type { Generation } from "./generation";
-import { sortChats } from "./history";
+import { hasEveryWord, sortChats } from "./history";
 import type { UiMessage } from "./messages";
 
 /** A button on the banner. */
@@ -291,8 +291,8 @@ export function visibleGeneration(state: AppState): Generation | null {
 
 /** Chats whose title matches the search box: pinned ones first, then the newest. */
 export function filteredChats(state: AppState): Chat[] {
-  const needle = state.chatFilter.trim().toLowerCase();
-  const chats = needle ? state.chats.filter((c) => c.title.toLowerCase().includes(needle)) : state.chats;
+  const query = state.chatFilter;
+  const chats = query.trim() ? state.chats.filter((c) => hasEveryWord(c.title, query)) : state.chats;
   return sortChats(chats);
 }
 

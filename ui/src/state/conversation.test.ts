@@ -289,7 +289,7 @@ describe("the chat list", () => {
     const hits = currentHits(controller.store.get());
     expect(hits?.length).toBe(1);
     expect(hits?.[0]).toMatchObject({ chatTitle: "Explain SSE in one paragraph" });
-    expect(hits?.[0]?.snippet).toContain("[close]");
+    expect(hits?.[0]?.snippet).toContainEqual({ text: "close", matched: true });
     expect(api.calls).toContain("searchChats:close");
 
     controller.setChatFilter("");

@@ -1,17 +1,19 @@
-// The pure parts of long conversations: the chat list's order, search snippets, pages of
+// The pure parts of long conversations: the chat list's order, search words, pages of
 // history, and what each message offers.
 
 import { describe, expect, it } from "vitest";
 import type { Chat, StoredMessage } from "../api";
 import {
   actionsFor,
+  hasEveryWord,
   lastMessage,
   lastReply,
+  markWords,
   messageAfter,
   moreBefore,
   NO_ACTIONS,
   PAGE_SIZE,
-  snippetSegments,
+  searchWords,
   sortChats,
   swipeLabel,
   wasCutOff,
@@ -39,45 +41,39 @@ describe("the chat list", () => {
   });
 });
 
-describe("search snippets", () => {
-  it("mark what the backend put in brackets", () => {
-    expect(snippetSegments("…and the [lantern] kept…", "lantern")).toEqual([
-      { text: "…and the ", match: false },
-      { text: "lantern", match: true },
-      { text: " kept…", match: false },
+describe("search words", () => {
+  it("are the query's words, each once whatever its case", () => {
+    expect(searchWords("  Welcome  traveller WELCOME\n")).toEqual(["Welcome", "traveller"]);
+    expect(searchWords("   ")).toEqual([]);
+  });
+
+  it("all have to be in a title, in any order and case", () => {
+    expect(hasEveryWord("Welcome, traveller!", "TRAVELLER welcome")).toBe(true);
+    expect(hasEveryWord("Welcome, traveller!", "welcome stranger")).toBe(false);
+    expect(hasEveryWord("日本語の文法", "文法 日本")).toBe(true);
+    expect(hasEveryWord("anything", "  ")).toBe(true);
+  });
+
+  it("are marked wherever they occur, overlaps joined, text kept as written", () => {
+    expect(markWords("Rust and rust, trusted", "RUST")).toEqual([
+      { text: "Rust", matched: true },
+      { text: " and ", matched: false },
+      { text: "rust", matched: true },
+      { text: ", t", matched: false },
+      { text: "rust", matched: true },
+      { text: "ed", matched: false },
     ]);
-  });
-
-  it("match without regard to case, keeping the text's own case", () => {
-    expect(snippetSegments("[Rust] and rust", "RUST")).toEqual([
-      { text: "Rust", match: true },
-      { text: " and ", match: false },
-      { text: "rust", match: true },
+    expect(markWords("lanternfish", "fish tern")).toEqual([
+      { text: "lan", matched: false },
+      { text: "ternfish", matched: true },
     ]);
-  });
-
-  it("mark the query in unmarked snippets (titles, short queries)", () => {
-    expect(snippetSegments("Regex for ISO dates", "iso")).toEqual([
-      { text: "Regex for ", match: false },
-      { text: "ISO", match: true },
-      { text: " dates", match: false },
+    expect(markWords('<b>x</b>', "b")).toEqual([
+      { text: "<", matched: false },
+      { text: "b", matched: true },
+      { text: ">x</", matched: false },
+      { text: "b", matched: true },
+      { text: ">", matched: false },
     ]);
-  });
-
-  it("keep brackets that are part of the text", () => {
-    expect(snippetSegments("see [1] and [note]", "note").map((s) => s.text)).toEqual(["see [1] and ", "note"]);
-    expect(snippetSegments("a[0] = [x]", "x").map((s) => [s.text, s.match])).toEqual([["a[0] = ", false], ["x", true]]);
-  });
-
-  it("are plain text, markup included", () => {
-    const segments = snippetSegments('<img src=x onerror="alert(1)"> [lantern]', "lantern");
-    expect(segments[0]).toEqual({ text: '<img src=x onerror="alert(1)"> ', match: false });
-    expect(segments[1]).toEqual({ text: "lantern", match: true });
-  });
-
-  it("with an empty query, are the snippet as it is", () => {
-    expect(snippetSegments("[x] y", "  ")).toEqual([{ text: "[x] y", match: false }]);
-    expect(snippetSegments("", "")).toEqual([]);
   });
 });
 

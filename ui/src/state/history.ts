@@ -1,9 +1,9 @@
 /**
- * Conversations that last: pure helpers for the chat list (order, search snippets) and for what
+ * Conversations that last: pure helpers for the chat list (order, search words) and for what
  * can be done with each message (new versions, more text, edits, branches).
  */
 
-import type { Chat, StoredMessage } from "../api";
+import type { Chat, SnippetPart, StoredMessage } from "../api";
 import type { UiMessage } from "./messages";
 
 /** How many messages a page of history holds (the core's `store::PAGE_SIZE`). */
@@ -23,42 +23,46 @@ export function moreBefore(page: readonly StoredMessage[]): boolean {
   return page.length >= PAGE_SIZE && first !== undefined && first.seq > 0;
 }
 
-/** A run of a search snippet's text, and whether it is what matched. */
-export interface Segment {
-  readonly text: string;
-  readonly match: boolean;
+/** The words of a search: split at white space, each once whatever its case (as the core's search). */
+export function searchWords(query: string): string[] {
+  const seen = new Set<string>();
+  return query.split(/\s+/u).filter((word) => {
+    const key = word.toLowerCase();
+    if (word === "" || seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Whether `text` holds every word of `query`, in any order and case; an empty query fits all. */
+export function hasEveryWord(text: string, query: string): boolean {
+  const lower = text.toLowerCase();
+  return searchWords(query).every((word) => lower.includes(word.toLowerCase()));
 }
 
 /**
- * A search snippet cut into plain and matching runs, for showing as text with `<mark>`s. The
- * backend marks matches with `[` `]`; titles and short queries come unmarked, so occurrences of
- * the query are marked here too. Brackets that do not enclose the query are text.
+ * `text` in runs with every occurrence of the query's words marked, as the core marks a
+ * snippet (any case; overlapping occurrences joined). For titles the window filters itself.
  */
-export function snippetSegments(snippet: string, query: string): Segment[] {
-  const needle = query.trim().toLowerCase();
-  if (needle === "") return snippet === "" ? [] : [{ text: snippet, match: false }];
-  // Take the backend's markers out where they enclose the query.
-  let text = "";
-  for (let i = 0; i < snippet.length; ) {
-    const close = snippet[i] === "[" ? snippet.indexOf("]", i + 1) : -1;
-    if (close > i && snippet.slice(i + 1, close).toLowerCase() === needle) {
-      text += snippet.slice(i + 1, close);
-      i = close + 1;
-    } else {
-      text += snippet[i];
-      i += 1;
+export function markWords(text: string, query: string): SnippetPart[] {
+  const lower = text.toLowerCase();
+  const marked = new Array<boolean>(text.length).fill(false);
+  // Lower case can change the length of a few characters; then only the exact case is found.
+  const haystack = lower.length === text.length ? lower : text;
+  for (const word of searchWords(query)) {
+    const needle = haystack === lower ? word.toLowerCase() : word;
+    for (let at = haystack.indexOf(needle); at !== -1 && needle !== ""; at = haystack.indexOf(needle, at + 1)) {
+      marked.fill(true, at, at + needle.length);
     }
   }
-  const segments: Segment[] = [];
-  const lower = text.toLowerCase();
-  let from = 0;
-  for (let at = lower.indexOf(needle); at !== -1; at = lower.indexOf(needle, at + needle.length)) {
-    if (at > from) segments.push({ text: text.slice(from, at), match: false });
-    segments.push({ text: text.slice(at, at + needle.length), match: true });
-    from = at + needle.length;
+  const parts: SnippetPart[] = [];
+  for (let i = 0; i < text.length; ) {
+    let j = i;
+    while (j < text.length && marked[j] === marked[i]) j++;
+    parts.push({ text: text.slice(i, j), matched: marked[i]! });
+    i = j;
   }
-  if (from < text.length) segments.push({ text: text.slice(from), match: false });
-  return segments;
+  return parts;
 }
 
 /** The last message, if it is a reply. */

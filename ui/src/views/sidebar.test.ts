@@ -169,12 +169,46 @@ describe("the chat list", () => {
     await vi.waitFor(() => expect(testIds("chat-item").length).toBe(6));
   });
 
+  it("highlights every word of the search, typed in any order, as text", async () => {
+    const { api } = await mount("long");
+    const view = await api.loadChat(LONG_CHAT_ID);
+    await api.editMessage(view.messages[10]!.id, 'Welcome, <b>weary</b> TRAVELLER: the <img src=x onerror="alert(1)"> lantern is lit.');
+    press(document.body, "f", { ctrlKey: true });
+    type($<HTMLInputElement>("chat-search"), "lantern traveller  welcome");
+    await vi.waitFor(() => expect(testIds("search-hit").length).toBeGreaterThan(0), { timeout: 2000 });
+    const hits = testIds("search-hit");
+    expect(hits).toHaveLength(1);
+    const snippet = hits[0]!.querySelector(".chat-hit-snippet")!;
+    expect([...snippet.querySelectorAll("mark")].map((m) => m.textContent)).toEqual(["Welcome", "TRAVELLER", "lantern"]);
+    expect(snippet.textContent).toBe('Welcome, <b>weary</b> TRAVELLER: the <img src=x onerror="alert(1)"> lantern is lit.');
+    expect(snippet.querySelector("img, b")).toBeNull();
+    expect([...snippet.childNodes].every((n) => n.nodeType === Node.TEXT_NODE || (n as Element).tagName === "MARK")).toBe(true);
+    expect(hits[0]!.querySelector(".chat-item-title mark")).toBeNull();
+  });
+
+  it("marks every word in a title hit", async () => {
+    await mount();
+    type($<HTMLInputElement>("chat-search"), "dates REGEX");
+    await vi.waitFor(() => expect(testIds("search-hit").length).toBeGreaterThan(0), { timeout: 2000 });
+    const title = testIds("search-hit")[0]!.querySelector(".chat-item-title")!;
+    expect(title.textContent).toBe("Regex for ISO dates");
+    expect([...title.querySelectorAll("mark")].map((m) => m.textContent)).toEqual(["Regex", "dates"]);
+  });
+
   it("filters titles at once while the search runs", async () => {
     await mount();
     type($<HTMLInputElement>("chat-search"), "rust");
     expect(titles()).toEqual(["Rust lifetimes, gently"]);
     await vi.waitFor(() => expect(testIds("search-hit").length).toBeGreaterThan(0), { timeout: 2000 });
     expect(testIds("search-hit")[0]?.querySelector("mark")?.textContent).toBe("Rust");
+  });
+
+  it("filters titles by every word typed, in any order and case", async () => {
+    await mount();
+    type($<HTMLInputElement>("chat-search"), "GENTLY  rust");
+    expect(titles()).toEqual(["Rust lifetimes, gently"]);
+    type($<HTMLInputElement>("chat-search"), "rust dates");
+    expect(titles()).toEqual([]);
   });
 });
 

@@ -6,8 +6,8 @@
  * has Pin, Rename and Delete buttons (`chat-pin`, `chat-rename`, `chat-delete`), shown on hover
  * and keyboard focus. Double-click or F2 renames in place (Enter saves, Esc cancels); the Delete
  * key deletes (the toast offers Undo). Typing in the search box filters titles at once and,
- * a moment later, searches every message: hits show the matching words as text with `<mark>`,
- * never as HTML.
+ * a moment later, searches every message for every word typed: hits show the words around the
+ * match, each word found in `<mark>`, built as text nodes, never as HTML.
  *
  * At the bottom: "Import chats…" (`import-chats`) opens the system's file dialog (through the
  * app, which gets the paths chosen and reads the files itself) for SillyTavern `.jsonl` files
@@ -15,10 +15,9 @@
  * chat and profile (no keys) into one file in Downloads. The toast says what either did.
  */
 
-import type { Chat, ProfileSummary, SearchHit } from "../api";
+import type { Chat, ProfileSummary, SearchHit, SnippetPart } from "../api";
 import { type AppState, connectionText, currentHits, filteredChats, shownConnection } from "../state/app-state";
 import type { Controller } from "../state/controller";
-import { snippetSegments } from "../state/history";
 import { h, setData, srOnly } from "./dom";
 import { kbd, modKey } from "./keys";
 
@@ -247,7 +246,7 @@ export function mountSidebar(elements: SidebarElements, controller: Controller):
       rendering = true;
       try {
         if (state.chatFilter.trim() !== "" && hits !== null) {
-          renderHits(list, hits, state.chatFilter.trim());
+          renderHits(list, hits);
         } else {
           const chats = filteredChats(state);
           renderChats(list, chats, state.chatId, state.chatFilter !== "", (chat) => (chat.id === renaming ? renameInput(chat) : null));
@@ -389,8 +388,8 @@ function chatRow(chat: Chat, current: boolean, renaming: HTMLInputElement | null
   return row;
 }
 
-/** Search hits: the chat's title, and the words around the match with the match marked. */
-function renderHits(list: HTMLElement, hits: readonly SearchHit[], query: string): void {
+/** Search hits: the chat's title, and the words around the match with every word found marked. */
+function renderHits(list: HTMLElement, hits: readonly SearchHit[]): void {
   if (hits.length === 0) {
     list.replaceChildren(h("p", { class: "chat-list-empty", text: "No chat matches." }));
     return;
@@ -403,8 +402,8 @@ function renderHits(list: HTMLElement, hits: readonly SearchHit[], query: string
         dataset: { chatId: hit.chatId, messageId: hit.messageId ?? "" },
         "data-testid": "search-hit",
       },
-        h("span", { class: "chat-item-title" }, ...marked(hit.messageId === null ? hit.snippet : hit.chatTitle, hit.messageId === null ? query : "")),
-        hit.messageId !== null ? h("span", { class: "chat-hit-snippet" }, ...marked(hit.snippet, query)) : null,
+        h("span", { class: "chat-item-title" }, ...(hit.messageId === null ? snippetNodes(hit.snippet) : [document.createTextNode(hit.chatTitle)])),
+        hit.messageId !== null ? h("span", { class: "chat-hit-snippet" }, ...snippetNodes(hit.snippet)) : null,
       ),
     ),
   );
@@ -416,9 +415,10 @@ function renderHits(list: HTMLElement, hits: readonly SearchHit[], query: string
   );
 }
 
-/** Text with the query's matches in `<mark>`; built from text nodes, so nothing is ever parsed as HTML. */
-function marked(text: string, query: string): Node[] {
-  return snippetSegments(text, query).map((segment) =>
-    segment.match ? h("mark", { text: segment.text }) : document.createTextNode(segment.text),
-  );
+/**
+ * A snippet as nodes: the runs the search matched in `<mark>`, the rest as text. Built from
+ * text nodes only, so nothing in a chat (or a title) is ever parsed as HTML.
+ */
+export function snippetNodes(parts: readonly SnippetPart[]): Node[] {
+  return parts.map((part) => (part.matched ? h("mark", { text: part.text }) : document.createTextNode(part.text)));
 }

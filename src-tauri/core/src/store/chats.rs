@@ -1,44 +1,27 @@
 //! Chats and their messages: listing (pinned first, then newest), renaming, pinning, deleting
-//! with undo, pages of history, swipes (the other versions of a message), edits, branches,
-//! full-text search, and whole chats as [`ChatArchive`]s for import and export.
+//! with undo, pages of history, swipes (the other versions of a message), edits and branches.
+//! Whole chats as archives are in `archive`, finding chats in `search`.
 //!
 //! A message row holds the version shown; its other versions live in `swipes` under their
 //! index. Streaming only ever writes the message row, so a crash mid-reply leaves the swipes
 //! as they were.
 
 use rusqlite::{params, OptionalExtension, Row, Transaction};
-use serde::Serialize;
 
-use super::{from_json, guard, now_ms, to_json, Chat, Store, StoredMessage};
+use super::{guard, now_ms, to_json, Chat, Store, StoredMessage};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{ChatId, MessageId, MessageState, ProfileId, Role};
-use crate::transfer::{ArchivedMessage, ChatArchive};
 
 /// How many messages a page of history holds by default.
 pub const PAGE_SIZE: usize = 100;
 
-const CHAT_COLUMNS: &str = "c.id, c.title, c.profile_id, c.model, c.pinned,
+pub(super) const CHAT_COLUMNS: &str = "c.id, c.title, c.profile_id, c.model, c.pinned,
     (SELECT COUNT(*) FROM messages m WHERE m.chat_id = c.id), c.created_at, c.updated_at";
 
 const MESSAGE_COLUMNS: &str = "id, chat_id, seq, role, name, content, swipe_index, swipe_count,
     reasoning, state, model, error, created_at, updated_at";
 
-/// Where a search matched.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "camelCase")]
-pub struct SearchHit {
-    /// The chat.
-    pub chat_id: ChatId,
-    /// Its title.
-    pub chat_title: String,
-    /// The message that matched; `None` when the title did.
-    pub message_id: Option<MessageId>,
-    /// The matching text with the match in `[` `]`, shortened around it.
-    pub snippet: String,
-}
-
-fn not_found(what: &str) -> Error {
+pub(super) fn not_found(what: &str) -> Error {
     Error::new(ErrorKind::InvalidRequest, format!("There is no {what}."))
 }
 
@@ -77,25 +60,6 @@ impl Store {
                     "SELECT {CHAT_COLUMNS} FROM chats c WHERE c.id = ?1 AND c.deleted_at IS NULL"
                 ),
                 [id.as_str()],
-                chat_from_row,
-            )
-            .optional()?)
-    }
-
-    /// The chat with this id, or the most recent one titled `title` (case-insensitive).
-    pub fn find_chat(&self, id_or_title: &str) -> Result<Option<Chat>> {
-        if let Some(chat) = self.chat(&ChatId(id_or_title.to_string()))? {
-            return Ok(Some(chat));
-        }
-        Ok(self
-            .conn()
-            .query_row(
-                &format!(
-                    "SELECT {CHAT_COLUMNS} FROM chats c
-                     WHERE c.title = ?1 COLLATE NOCASE AND c.deleted_at IS NULL
-                     ORDER BY c.updated_at DESC LIMIT 1"
-                ),
-                [id_or_title],
                 chat_from_row,
             )
             .optional()?)
@@ -537,241 +501,6 @@ impl Store {
         }
         Ok(())
     }
-
-    /// Chats whose title or messages contain `query` (case-insensitive): title matches, then
-    /// the newest matching messages; at most `limit` hits. Newest-first follows the full-text
-    /// index's own order, so a common word costs no more than a rare one.
-    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
-        let query = query.trim();
-        if query.is_empty() {
-            return Ok(Vec::new());
-        }
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let like = format!(
-            "%{}%",
-            query
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
-        let conn = self.conn();
-        let mut hits = Vec::new();
-        let mut titles = conn.prepare(
-            "SELECT id, title FROM chats WHERE deleted_at IS NULL AND title LIKE ?1 ESCAPE '\\'
-             ORDER BY updated_at DESC LIMIT ?2",
-        )?;
-        for row in titles.query_map(params![like, limit], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-        })? {
-            let (id, title) = row?;
-            hits.push(SearchHit {
-                chat_id: ChatId(id),
-                snippet: title.clone(),
-                chat_title: title,
-                message_id: None,
-            });
-        }
-        // Trigrams need three characters; shorter queries scan.
-        let sql = if query.chars().count() >= 3 {
-            "SELECT m.chat_id, c.title, m.id,
-                    snippet(messages_fts, 0, '[', ']', '…', 16)
-             FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
-                  JOIN chats c ON c.id = m.chat_id
-             WHERE messages_fts MATCH ?1 AND c.deleted_at IS NULL
-             ORDER BY messages_fts.rowid DESC LIMIT ?2"
-        } else {
-            "SELECT m.chat_id, c.title, m.id, m.content
-             FROM messages m JOIN chats c ON c.id = m.chat_id
-             WHERE m.content LIKE ?1 ESCAPE '\\' AND c.deleted_at IS NULL
-             ORDER BY c.updated_at DESC, m.seq DESC LIMIT ?2"
-        };
-        let pattern = if query.chars().count() >= 3 {
-            format!("\"{}\"", query.replace('"', "\"\""))
-        } else {
-            like
-        };
-        let mut messages = conn.prepare(sql)?;
-        for row in messages.query_map(params![pattern, limit], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-            ))
-        })? {
-            let (chat, title, message, snippet) = row?;
-            hits.push(SearchHit {
-                chat_id: ChatId(chat),
-                chat_title: title,
-                message_id: Some(MessageId(message)),
-                snippet: crate::error::truncate(&snippet, 200),
-            });
-        }
-        hits.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-        Ok(hits)
-    }
-
-    /// A whole chat with every version of its messages, for export.
-    pub fn archive(&self, id: &ChatId) -> Result<ChatArchive> {
-        let chat = self.chat(id)?.ok_or_else(|| not_found("such chat"))?;
-        let extra: Option<String> = self.conn().query_row(
-            "SELECT extra FROM chats WHERE id = ?1",
-            [id.as_str()],
-            |r| r.get(0),
-        )?;
-        let mut archive = ChatArchive {
-            title: chat.title.clone(),
-            created_at: chat.created_at,
-            model: chat.model.clone(),
-            ..ChatArchive::default()
-        };
-        if let Some(extra) = extra {
-            let kept: serde_json::Map<String, serde_json::Value> = from_json(&extra)?;
-            archive.user_name = kept
-                .get("user_name")
-                .and_then(|v| v.as_str())
-                .map(str::to_string);
-            archive.character_name = kept
-                .get("character_name")
-                .and_then(|v| v.as_str())
-                .map(str::to_string);
-            archive.extra = kept
-                .get("header")
-                .and_then(|v| v.as_object())
-                .cloned()
-                .unwrap_or_default();
-        }
-        for message in self.messages(id)? {
-            let extra: Option<String> = self.conn().query_row(
-                "SELECT extra FROM messages WHERE id = ?1",
-                [message.id.as_str()],
-                |r| r.get(0),
-            )?;
-            let swipes = if message.swipe_count > 1 {
-                self.swipes(&message.id)?
-            } else {
-                Vec::new()
-            };
-            archive.messages.push(ArchivedMessage {
-                role: message.role,
-                name: message.name.clone(),
-                content: message.content.clone(),
-                swipes,
-                swipe_index: message.swipe_index as usize,
-                sent_at: message.created_at,
-                model: message.model.clone(),
-                reasoning: message.reasoning.clone(),
-                extra: extra
-                    .map(|e| from_json(&e))
-                    .transpose()?
-                    .unwrap_or_default(),
-            });
-        }
-        Ok(archive)
-    }
-
-    /// Saves an imported chat (with every version of its messages) as a new chat.
-    pub fn import_archive(&self, archive: &ChatArchive) -> Result<Chat> {
-        let now = now_ms();
-        let id = ChatId::new();
-        let title = if archive.title.trim().is_empty() {
-            "Imported chat".to_string()
-        } else {
-            archive.title.trim().to_string()
-        };
-        let created = if archive.created_at > 0 {
-            archive.created_at
-        } else {
-            now
-        };
-        // Listed by when it was last written in, not when it was imported.
-        let updated = archive
-            .messages
-            .iter()
-            .map(|m| m.sent_at)
-            .max()
-            .filter(|&t| t > 0)
-            .unwrap_or(created)
-            .max(created);
-        let extra = serde_json::json!({
-            "user_name": archive.user_name,
-            "character_name": archive.character_name,
-            "header": archive.extra,
-        });
-        {
-            let mut conn = self.conn();
-            let tx = conn.transaction()?;
-            tx.execute(
-                "INSERT INTO chats (id, title, model, extra, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![
-                    id.as_str(),
-                    title,
-                    archive.model,
-                    to_json(&extra)?,
-                    created,
-                    updated
-                ],
-            )?;
-            for (seq, message) in archive.messages.iter().enumerate() {
-                let message_id = MessageId::new();
-                let versions: Vec<&str> = if message.swipes.len() > 1 {
-                    message.swipes.iter().map(String::as_str).collect()
-                } else {
-                    vec![message.content.as_str()]
-                };
-                let shown = message.swipe_index.min(versions.len() - 1);
-                let sent = if message.sent_at > 0 {
-                    message.sent_at
-                } else {
-                    created
-                };
-                let extra = if message.extra.is_empty() {
-                    None
-                } else {
-                    Some(to_json(&message.extra)?)
-                };
-                tx.execute(
-                    "INSERT INTO messages (id, chat_id, seq, role, name, content, swipe_index, swipe_count,
-                                           reasoning, state, model, extra, created_at, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'complete', ?10, ?11, ?12, ?12)",
-                    params![
-                        message_id.as_str(),
-                        id.as_str(),
-                        i64::try_from(seq).unwrap_or(i64::MAX),
-                        message.role.as_str(),
-                        message.name,
-                        message.content,
-                        i64::try_from(shown).unwrap_or(0),
-                        i64::try_from(versions.len()).unwrap_or(1),
-                        message.reasoning,
-                        message.model,
-                        extra,
-                        sent
-                    ],
-                )?;
-                for (index, text) in versions.iter().enumerate() {
-                    if index == shown {
-                        continue;
-                    }
-                    tx.execute(
-                        "INSERT INTO swipes (message_id, idx, content, state, created_at)
-                         VALUES (?1, ?2, ?3, 'complete', ?4)",
-                        params![
-                            message_id.as_str(),
-                            i64::try_from(index).unwrap_or(0),
-                            text,
-                            sent
-                        ],
-                    )?;
-                }
-            }
-            let expected = i64::try_from(archive.messages.len()).unwrap_or(i64::MAX);
-            guard::all_written(&tx, &id, &title, expected)?;
-            tx.commit()?;
-        }
-        self.chat(&id)?.ok_or_else(|| not_found("such chat"))
-    }
 }
 
 /// The next `seq` of a chat.
@@ -822,7 +551,7 @@ fn stash_shown(tx: &Transaction<'_>, message: &StoredMessage) -> Result<()> {
     Ok(())
 }
 
-fn chat_from_row(row: &Row<'_>) -> rusqlite::Result<Chat> {
+pub(super) fn chat_from_row(row: &Row<'_>) -> rusqlite::Result<Chat> {
     Ok(Chat {
         id: ChatId(row.get(0)?),
         title: row.get(1)?,

@@ -28,18 +28,22 @@ use crate::error::{Error, Result};
 use crate::model::{ChatId, GenParams, MessageId, MessageState, ProfileId, Role};
 use crate::provider::ProviderKind;
 
+mod archive;
 mod chats;
 pub mod files;
 mod guard;
 #[cfg(test)]
 mod guard_tests;
 pub mod legacy_secrets;
+mod search;
 pub mod snapshots;
 #[cfg(test)]
 mod snapshots_tests;
+pub mod snippet;
 pub mod writers;
 
-pub use chats::{SearchHit, PAGE_SIZE};
+pub use chats::PAGE_SIZE;
+pub use search::{SearchHit, MIN_ID_PREFIX};
 
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "switchboard.db";

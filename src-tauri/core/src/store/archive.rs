@@ -1,0 +1,175 @@
+//! Whole chats as [`ChatArchive`]s, with every version of their messages and the fields kept
+//! from imports: read for export, saved as a new chat on import. Must not change an existing
+//! chat.
+
+use rusqlite::params;
+
+use super::chats::not_found;
+use super::{from_json, guard, now_ms, to_json, Chat, Store};
+use crate::error::Result;
+use crate::model::{ChatId, MessageId};
+use crate::transfer::{ArchivedMessage, ChatArchive};
+
+impl Store {
+    /// A whole chat with every version of its messages, for export.
+    pub fn archive(&self, id: &ChatId) -> Result<ChatArchive> {
+        let chat = self.chat(id)?.ok_or_else(|| not_found("such chat"))?;
+        let extra: Option<String> = self.conn().query_row(
+            "SELECT extra FROM chats WHERE id = ?1",
+            [id.as_str()],
+            |r| r.get(0),
+        )?;
+        let mut archive = ChatArchive {
+            title: chat.title.clone(),
+            created_at: chat.created_at,
+            model: chat.model.clone(),
+            ..ChatArchive::default()
+        };
+        if let Some(extra) = extra {
+            let kept: serde_json::Map<String, serde_json::Value> = from_json(&extra)?;
+            archive.user_name = kept
+                .get("user_name")
+                .and_then(|v| v.as_str())
+                .map(str::to_string);
+            archive.character_name = kept
+                .get("character_name")
+                .and_then(|v| v.as_str())
+                .map(str::to_string);
+            archive.extra = kept
+                .get("header")
+                .and_then(|v| v.as_object())
+                .cloned()
+                .unwrap_or_default();
+        }
+        for message in self.messages(id)? {
+            let extra: Option<String> = self.conn().query_row(
+                "SELECT extra FROM messages WHERE id = ?1",
+                [message.id.as_str()],
+                |r| r.get(0),
+            )?;
+            let swipes = if message.swipe_count > 1 {
+                self.swipes(&message.id)?
+            } else {
+                Vec::new()
+            };
+            archive.messages.push(ArchivedMessage {
+                role: message.role,
+                name: message.name.clone(),
+                content: message.content.clone(),
+                swipes,
+                swipe_index: message.swipe_index as usize,
+                sent_at: message.created_at,
+                model: message.model.clone(),
+                reasoning: message.reasoning.clone(),
+                extra: extra
+                    .map(|e| from_json(&e))
+                    .transpose()?
+                    .unwrap_or_default(),
+            });
+        }
+        Ok(archive)
+    }
+
+    /// Saves an imported chat (with every version of its messages) as a new chat.
+    pub fn import_archive(&self, archive: &ChatArchive) -> Result<Chat> {
+        let now = now_ms();
+        let id = ChatId::new();
+        let title = if archive.title.trim().is_empty() {
+            "Imported chat".to_string()
+        } else {
+            archive.title.trim().to_string()
+        };
+        let created = if archive.created_at > 0 {
+            archive.created_at
+        } else {
+            now
+        };
+        // Listed by when it was last written in, not when it was imported.
+        let updated = archive
+            .messages
+            .iter()
+            .map(|m| m.sent_at)
+            .max()
+            .filter(|&t| t > 0)
+            .unwrap_or(created)
+            .max(created);
+        let extra = serde_json::json!({
+            "user_name": archive.user_name,
+            "character_name": archive.character_name,
+            "header": archive.extra,
+        });
+        {
+            let mut conn = self.conn();
+            let tx = conn.transaction()?;
+            tx.execute(
+                "INSERT INTO chats (id, title, model, extra, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    id.as_str(),
+                    title,
+                    archive.model,
+                    to_json(&extra)?,
+                    created,
+                    updated
+                ],
+            )?;
+            for (seq, message) in archive.messages.iter().enumerate() {
+                let message_id = MessageId::new();
+                let versions: Vec<&str> = if message.swipes.len() > 1 {
+                    message.swipes.iter().map(String::as_str).collect()
+                } else {
+                    vec![message.content.as_str()]
+                };
+                let shown = message.swipe_index.min(versions.len() - 1);
+                let sent = if message.sent_at > 0 {
+                    message.sent_at
+                } else {
+                    created
+                };
+                let extra = if message.extra.is_empty() {
+                    None
+                } else {
+                    Some(to_json(&message.extra)?)
+                };
+                tx.execute(
+                    "INSERT INTO messages (id, chat_id, seq, role, name, content, swipe_index, swipe_count,
+                                           reasoning, state, model, extra, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'complete', ?10, ?11, ?12, ?12)",
+                    params![
+                        message_id.as_str(),
+                        id.as_str(),
+                        i64::try_from(seq).unwrap_or(i64::MAX),
+                        message.role.as_str(),
+                        message.name,
+                        message.content,
+                        i64::try_from(shown).unwrap_or(0),
+                        i64::try_from(versions.len()).unwrap_or(1),
+                        message.reasoning,
+                        message.model,
+                        extra,
+                        sent
+                    ],
+                )?;
+                for (index, text) in versions.iter().enumerate() {
+                    if index == shown {
+                        continue;
+                    }
+                    tx.execute(
+                        "INSERT INTO swipes (message_id, idx, content, state, created_at)
+                         VALUES (?1, ?2, ?3, 'complete', ?4)",
+                        params![
+                            message_id.as_str(),
+                            i64::try_from(index).unwrap_or(0),
+                            text,
+                            sent
+                        ],
+                    )?;
+                }
+            }
+            let expected = i64::try_from(archive.messages.len()).unwrap_or(i64::MAX);
+            guard::all_written(&tx, &id, &title, expected)?;
+            tx.commit()?;
+        }
+        self.chat(&id)?.ok_or_else(|| not_found("such chat"))
+    }
+}
