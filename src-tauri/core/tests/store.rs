@@ -387,6 +387,10 @@ fn snippets_show_whole_words_with_every_term_marked() {
     // edges, line breaks shown as spaces.
     let shown = snippet_of(&store, "waited lantern angler");
     assert!(shown.contains("uniqueword-[lantern]fish glowed"), "{shown}");
+    assert!(
+        shown.contains(" … "),
+        "far-apart words in parts joined by an ellipsis: {shown}"
+    );
     assert!(shown.contains("the [angler]fish [WAITED]."), "{shown}");
     assert!(!shown.contains('\n'), "{shown}");
     for word in shown.split([' ', '…']).filter(|w| !w.is_empty()) {

@@ -222,12 +222,14 @@ fn next_len(text: &str, at: usize) -> usize {
     text[at..].chars().next().map_or(1, char::len_utf8)
 }
 
-/// The fragments of `text`, with `marks` (sorted, not overlapping) marked, `…` before, between
-/// and after them where text is left out, and white space runs made one space.
+/// The fragments of `text`, with `marks` (sorted, not overlapping) marked, `…` before and
+/// after them where text is left out (` … ` between them), and white space runs made one space.
 fn parts(text: &str, fragments: &[Range<usize>], marks: &[Range<usize>]) -> Vec<SnippetPart> {
     let mut out = Parts::default();
     for (index, fragment) in fragments.iter().enumerate() {
-        if fragment.start > 0 || index > 0 {
+        if index > 0 {
+            out.push(&format!(" {ELLIPSIS} "), false);
+        } else if fragment.start > 0 {
             out.push(ELLIPSIS, false);
         }
         let mut at = fragment.start;
