@@ -371,6 +371,30 @@ mod tests {
         assert_eq!(&text[folded.original(1, 2)], "İ");
     }
 
+    proptest::proptest! {
+        /// Whatever the text and the terms (letters whose lower case has another length
+        /// included), a snippet is built without panicking, and every term in the text is
+        /// inside a marked run.
+        #[test]
+        fn every_term_found_is_marked(
+            text in "[a-zA-Z İẞΣσς日本語\n,.-]{0,300}",
+            terms in proptest::collection::vec("[a-zA-Zİẞσς日本 ]{1,4}", 1..4),
+        ) {
+            let terms: Vec<String> = terms.iter().flat_map(|t| super::terms(t)).collect();
+            let parts = snippet(&text, &terms);
+            let matched: Vec<String> = parts.iter().filter(|p| p.matched).map(|p| fold(&p.text)).collect();
+            for term in &terms {
+                if fold(&text).contains(&fold(term)) {
+                    proptest::prop_assert!(
+                        matched.iter().any(|m| m.contains(&fold(term))),
+                        "{term:?} not marked in {parts:?}"
+                    );
+                }
+            }
+            let _ = marked(&text, &terms);
+        }
+    }
+
     #[test]
     fn snippets_keep_whole_words_and_mark_every_term() {
         let text = format!(
