@@ -342,6 +342,13 @@ fn search_finds_short_words_and_cjk_with_long_ones_or_alone() {
     // Case beyond ASCII, in short and long words.
     assert_eq!(found(&store, "ÇA"), [("French".to_string(), true)]);
     assert_eq!(found(&store, "écoute TRÈS"), [("French".to_string(), true)]);
+    // Wildcards and the escape character are text.
+    chat_with_reply(&store, "Paths", "snake_case at 100% in C:\\temp");
+    let paths = vec![("Paths".to_string(), true)];
+    assert_eq!(found(&store, "% _"), paths);
+    assert_eq!(found(&store, "\\ case"), paths);
+    assert_eq!(found(&store, "e_c 0%"), paths);
+    assert!(found(&store, "e%c").is_empty() && found(&store, "a_e").is_empty());
     // Titles need every word too, in any order and case.
     chat_with_reply(&store, "Trip to Kyōto, day 2", "Temples.");
     let trip = "Trip to Kyōto, day 2".to_string();
@@ -387,6 +394,10 @@ fn snippets_show_whole_words_with_every_term_marked() {
     // edges, line breaks shown as spaces.
     let shown = snippet_of(&store, "waited lantern angler");
     assert!(shown.contains("uniqueword-[lantern]fish glowed"), "{shown}");
+    assert!(
+        shown.contains(" … "),
+        "far-apart words in parts joined by an ellipsis: {shown}"
+    );
     assert!(shown.contains("the [angler]fish [WAITED]."), "{shown}");
     assert!(!shown.contains('\n'), "{shown}");
     for word in shown.split([' ', '…']).filter(|w| !w.is_empty()) {

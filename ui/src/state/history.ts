@@ -42,7 +42,7 @@ export function hasEveryWord(text: string, query: string): boolean {
 
 /**
  * `text` in runs with every occurrence of the query's words marked, as the core marks a
- * snippet (any case; overlapping occurrences joined). For titles the window filters itself.
+ * snippet (any case; overlapping occurrences joined): how the dev mock answers a search.
  */
 export function markWords(text: string, query: string): SnippetPart[] {
   const lower = text.toLowerCase();

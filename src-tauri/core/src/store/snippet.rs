@@ -222,12 +222,14 @@ fn next_len(text: &str, at: usize) -> usize {
     text[at..].chars().next().map_or(1, char::len_utf8)
 }
 
-/// The fragments of `text`, with `marks` (sorted, not overlapping) marked, `…` before, between
-/// and after them where text is left out, and white space runs made one space.
+/// The fragments of `text`, with `marks` (sorted, not overlapping) marked, `…` before and
+/// after them where text is left out (` … ` between them), and white space runs made one space.
 fn parts(text: &str, fragments: &[Range<usize>], marks: &[Range<usize>]) -> Vec<SnippetPart> {
     let mut out = Parts::default();
     for (index, fragment) in fragments.iter().enumerate() {
-        if fragment.start > 0 || index > 0 {
+        if index > 0 {
+            out.push(&format!(" {ELLIPSIS} "), false);
+        } else if fragment.start > 0 {
             out.push(ELLIPSIS, false);
         }
         let mut at = fragment.start;
@@ -367,6 +369,30 @@ mod tests {
         let at = folded.text.find('z').unwrap();
         assert_eq!(&text[folded.original(at, at + 1)], "z");
         assert_eq!(&text[folded.original(1, 2)], "İ");
+    }
+
+    proptest::proptest! {
+        /// Whatever the text and the terms (letters whose lower case has another length
+        /// included), a snippet is built without panicking, and every term in the text is
+        /// inside a marked run.
+        #[test]
+        fn every_term_found_is_marked(
+            text in "[a-zA-Z İẞΣσς日本語\n,.-]{0,300}",
+            terms in proptest::collection::vec("[a-zA-Zİẞσς日本 ]{1,4}", 1..4),
+        ) {
+            let terms: Vec<String> = terms.iter().flat_map(|t| super::terms(t)).collect();
+            let parts = snippet(&text, &terms);
+            let matched: Vec<String> = parts.iter().filter(|p| p.matched).map(|p| fold(&p.text)).collect();
+            for term in &terms {
+                if fold(&text).contains(&fold(term)) {
+                    proptest::prop_assert!(
+                        matched.iter().any(|m| m.contains(&fold(term))),
+                        "{term:?} not marked in {parts:?}"
+                    );
+                }
+            }
+            let _ = marked(&text, &terms);
+        }
     }
 
     #[test]
