@@ -1348,6 +1348,8 @@ export type SnapshotList_Serialize = {
 	messages: number,
 	/**  The snapshots, newest first, each checked. */
 	snapshots: SnapshotInfo_Serialize[],
+};
+
 /**
  *  A run of a snippet's text, and whether a search term matched it. A snippet is a list of
  *  these: joined, they are the text shown; the `matched` ones are the terms as they occur.
