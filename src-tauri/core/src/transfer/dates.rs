@@ -9,13 +9,16 @@
 //! SillyTavern writes the humanized and message forms in the local time of the machine, which
 //! the file does not record: they are read as UTC. Dates before 1970 or after 9999 are treated
 //! as unreadable, so every date read here can be written back in every form.
+//!
+//! The calendar itself (month lengths, leap years, days since the epoch) is jiff's; this module
+//! keeps only the parsing and writing of these formats.
 
+use jiff::civil::DateTime;
+use jiff::SignedDuration;
 use serde_json::Value;
 
 /// Latest readable date: 9999-12-31T23:59:59.999Z.
 pub(crate) const MAX_MS: i64 = 253_402_300_799_999;
-
-const MS_PER_DAY: i64 = 86_400_000;
 
 const MONTHS: [&str; 12] = [
     "january",
@@ -32,6 +35,10 @@ const MONTHS: [&str; 12] = [
     "december",
 ];
 
+/// 1970-01-01T00:00:00, the day the milliseconds count from (as a civil date and time: jiff's
+/// timestamps stop a day short of 9999-12-31, which these files may hold).
+const EPOCH: DateTime = jiff::civil::datetime(1970, 1, 1, 0, 0, 0, 0);
+
 /// A calendar date and time of day (UTC).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Civil {
@@ -47,18 +54,18 @@ struct Civil {
 impl Civil {
     fn from_ms(ms: i64) -> Civil {
         let ms = ms.clamp(0, MAX_MS);
-        let days = ms.div_euclid(MS_PER_DAY);
-        let rest = ms.rem_euclid(MS_PER_DAY);
-        let (year, month, day) = civil_from_days(days);
-        let rest = u32::try_from(rest).unwrap_or(0);
+        let dt = EPOCH
+            .checked_add(SignedDuration::from_millis(ms))
+            .unwrap_or(EPOCH);
+        let part = |value: i8| u32::try_from(value).unwrap_or(0);
         Civil {
-            year,
-            month,
-            day,
-            hour: rest / 3_600_000,
-            minute: rest / 60_000 % 60,
-            second: rest / 1000 % 60,
-            milli: rest % 1000,
+            year: i64::from(dt.year()),
+            month: part(dt.month()),
+            day: part(dt.day()),
+            hour: part(dt.hour()),
+            minute: part(dt.minute()),
+            second: part(dt.second()),
+            milli: u32::try_from(dt.millisecond()).unwrap_or(0),
         }
     }
 
@@ -67,80 +74,29 @@ impl Civil {
         self.to_wall_ms().and_then(in_range)
     }
 
-    /// Ms since the epoch without the range check, or `None` for an impossible date.
+    /// Ms since the epoch without the range check, or `None` for an impossible date (the
+    /// calendar's rules are jiff's; a leap second reads as the last second of its minute).
     fn to_wall_ms(self) -> Option<i64> {
-        if !(1..=12).contains(&self.month)
-            || self.day == 0
-            || self.day > days_in_month(self.year, self.month)
-            || self.hour > 23
-            || self.minute > 59
-            || self.second > 60
-            || self.milli > 999
-        {
+        if self.second > 60 || self.milli > 999 {
             return None;
         }
-        // A leap second reads as the last second of its minute.
-        let second = self.second.min(59);
-        let days = days_from_civil(self.year, self.month, self.day);
-        let time = i64::from(self.hour) * 3_600_000
-            + i64::from(self.minute) * 60_000
-            + i64::from(second) * 1000
-            + i64::from(self.milli);
-        days.checked_mul(MS_PER_DAY)?.checked_add(time)
+        let small = |value: u32| i8::try_from(value).ok();
+        let dt = DateTime::new(
+            i16::try_from(self.year).ok()?,
+            small(self.month)?,
+            small(self.day)?,
+            small(self.hour)?,
+            small(self.minute)?,
+            small(self.second.min(59))?,
+            i32::try_from(self.milli).ok()? * 1_000_000,
+        )
+        .ok()?;
+        i64::try_from(dt.duration_since(EPOCH).as_millis()).ok()
     }
 }
 
 fn in_range(ms: i64) -> Option<i64> {
     (0..=MAX_MS).contains(&ms).then_some(ms)
-}
-
-fn is_leap(year: i64) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-}
-
-fn days_in_month(year: i64, month: u32) -> u32 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if is_leap(year) => 29,
-        2 => 28,
-        _ => 0,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month = i64::from(month);
-    let shifted_month = if month > 2 { month - 3 } else { month + 9 };
-    let day_of_year = (153 * shifted_month + 2) / 5 + i64::from(day) - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// The date `days` after 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 {
-        shifted_month + 3
-    } else {
-        shifted_month - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (
-        year,
-        u32::try_from(month).unwrap_or(1),
-        u32::try_from(day).unwrap_or(1),
-    )
 }
 
 /// Reads a date from a JSON value (number or string); `None` when it is none of the known forms.
