@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{cli, dead_port, files, ok, run, run_with_stdin, Fake};
+use common::{cli, dead_port, files, ok, run, run_with_stdin, wait_until, Fake};
 use switchboard_fakes::{slow_reply_text, FakeOptions, Scenario, REPLY_TEXT};
 use tempfile::TempDir;
 
@@ -359,8 +359,20 @@ fn chat_until_text(data: &Path) -> (std::process::Child, String) {
         }
         seen.push(byte[0] as char);
     }
-    // Give the engine time to save the text at least once (it saves every second).
-    std::thread::sleep(Duration::from_millis(1500));
+    // The engine saves the reply as it grows (every second): wait until some of it is saved.
+    wait_until(
+        "the reply saved while it streams",
+        Duration::from_secs(20),
+        || {
+            db(data)
+            .query_row(
+                "SELECT count(*) FROM messages WHERE role = 'assistant' AND state = 'streaming' AND content != ''",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .is_ok_and(|n| n > 0)
+        },
+    );
     (child, seen)
 }
 
@@ -1084,7 +1096,13 @@ fn stop_from_the_cli_for_every_text_completion_source() {
         let mut seen = String::new();
         let mut byte = [0u8; 1];
         if source == "kobold" {
-            std::thread::sleep(Duration::from_millis(500));
+            // United answers only at the end: stop once the server has the request.
+            wait_until("the generate request", Duration::from_secs(20), || {
+                fake.server()
+                    .requests()
+                    .iter()
+                    .any(|r| r.path.ends_with("/generate"))
+            });
         } else {
             let mut progress: Box<dyn Read> = if streams {
                 Box::new(child.stdout.take().unwrap())

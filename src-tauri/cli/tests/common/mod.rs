@@ -126,3 +126,16 @@ pub fn files(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     found
 }
+
+/// Waits until `ready` holds, checking every 10 ms, and fails the test with `what` after
+/// `limit`: a state is polled for, never assumed after a fixed sleep.
+pub fn wait_until(what: &str, limit: std::time::Duration, mut ready: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + limit;
+    while !ready() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "gave up waiting: {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
