@@ -291,6 +291,17 @@ test("Stop (Esc) keeps the partial text of a slow stream", async () => {
   }
 });
 
+/** The text of the reply being streamed, as saved in the app's database so far ("" if none). */
+function savedStreamingText() {
+  const db = `${required("SWITCHBOARD_DATA_DIR")}/switchboard.db`;
+  const query =
+    "import sqlite3,sys\n" +
+    "c=sqlite3.connect('file:'+sys.argv[1]+'?mode=ro',uri=True)\n" +
+    "r=c.execute(\"SELECT content FROM messages WHERE role='assistant' AND state='streaming' ORDER BY created_at DESC LIMIT 1\").fetchone()\n" +
+    "print(r[0] if r else '',end='')";
+  return execFileSync("python3", ["-c", query, db], { encoding: "utf8" });
+}
+
 test("the app killed (SIGKILL) mid-reply: on the next start the partial reply is there, interrupted", async () => {
   await fake.scenario("slow");
   let browser = await openApp();
@@ -299,8 +310,8 @@ test("the app killed (SIGKILL) mid-reply: on the next start the partial reply is
     await connectSaved(browser);
     await send(browser, "count until the crash");
     await someStreamedText(browser);
-    // Past the reply's first save (once a second while streaming).
-    await browser.pause(1500);
+    // Past the reply's first save (once a second while streaming): read from the database.
+    await until(browser, "the streaming reply saved", async () => savedStreamingText().length >= 12, 20000);
     seen = (await lastAssistant(browser)).text.trim();
     const pids = execFileSync("pgrep", ["-f", "-x", APP], { encoding: "utf8" }).trim().split(/\s+/).map(Number);
     assert(pids.length === 1, `app processes: ${pids}`);
@@ -803,6 +814,7 @@ test("KoboldAI United, NovelAI, Oobabooga and Mancer: connect, list models, repl
       assert(typeof prompt === "string" && prompt.includes(`hello ${c.source}`), `${c.source} prompt: ${prompt}`);
 
       await c.server.scenario("slow");
+      const postsBefore = (await c.server.requests()).filter((r) => r.method === "POST").length;
       await send(browser, "count slowly");
       if (c.streams) {
         await until(browser, `${c.source} streaming`, async () => {
@@ -811,7 +823,9 @@ test("KoboldAI United, NovelAI, Oobabooga and Mancer: connect, list models, repl
         });
       } else {
         await until(browser, `${c.source} working`, async () => (await lastAssistant(browser))?.state === "streaming");
-        await browser.pause(300);
+        // Stopped once the server has the request (the reply comes only at the end).
+        await until(browser, `${c.source} has the request`, async () =>
+          (await c.server.requests()).filter((r) => r.method === "POST").length > postsBefore);
       }
       await browser.keys("Escape");
       await until(browser, `${c.source} stopped`, async () => (await lastAssistant(browser))?.state === "stopped");
