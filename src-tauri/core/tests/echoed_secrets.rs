@@ -9,9 +9,8 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::Path;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use secrecy::SecretString;
@@ -37,34 +36,11 @@ const REDACTED: &str = "<redacted>";
 // ---------------------------------------------------------------------------------------------
 // Logs: one subscriber for this binary, at trace level, into memory.
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Everything logged so far by any test of this binary.
 fn logs() -> String {
-    static LOGS: OnceLock<Captured> = OnceLock::new();
-    let captured = LOGS.get_or_init(|| {
-        let captured = Captured::default();
-        let writer = captured.clone();
-        tracing_subscriber::fmt()
-            .with_env_filter("trace")
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .try_init()
-            .unwrap();
-        captured
-    });
-    String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned()
+    static LOGS: OnceLock<common::CapturedLogs> = OnceLock::new();
+    let captured = LOGS.get_or_init(|| common::CapturedLogs::install("trace"));
+    captured.text()
 }
 
 /// Notes in `problems` what of `key` shows in `text`.

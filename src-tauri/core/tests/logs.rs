@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use switchboard_core::ProviderKind;
@@ -13,29 +11,9 @@ use switchboard_fakes::{FakeOptions, FakeServer, Family};
 
 const MARKER: &str = "sk-LOG-MARKER-9f3b2c";
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_finest_logs_of_every_family_never_show_the_key() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    tracing_subscriber::fmt()
-        .with_env_filter("trace")
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .try_init()
-        .unwrap();
+    let captured = common::CapturedLogs::install("trace");
 
     let cases = [
         (
@@ -81,7 +59,7 @@ async fn the_finest_logs_of_every_family_never_show_the_key() {
         assert!(!outcome.text.is_empty(), "{kind:?}");
     }
 
-    let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    let logs = captured.text();
     assert!(logs.contains("TRACE"), "nothing was logged at trace level");
     assert!(
         logs.contains("hyper") || logs.contains("reqwest"),

@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use switchboard_core::engine::{Action, ConnectionSpec, GenerationRequest};
@@ -15,29 +13,9 @@ use switchboard_core::store::{Profile, DB_FILE};
 use switchboard_core::ProviderKind;
 use switchboard_fakes::{slow_reply_text, FakeOptions, FakeServer, Scenario};
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_progress_save_is_logged_and_retried_and_the_reply_still_completes() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    tracing_subscriber::fmt()
-        .with_env_filter("switchboard_core=warn")
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .try_init()
-        .unwrap();
+    let captured = common::CapturedLogs::install("switchboard_core=warn");
 
     // About three seconds of reply: long enough for saves while it streams (one a second).
     let server = FakeServer::start(FakeOptions {
@@ -89,7 +67,7 @@ async fn a_failed_progress_save_is_logged_and_retried_and_the_reply_still_comple
     let reply = engine.messages(&chat).await.unwrap().pop().unwrap();
     assert_eq!(reply.state, MessageState::Complete);
     assert_eq!(reply.content, slow_reply_text());
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(
         logs.contains("could not save reply") && logs.contains("disk full (made to fail"),
         "{logs}"

@@ -176,3 +176,38 @@ pub fn any_family_request_for(model: &str) -> switchboard_core::model::ChatReque
 pub fn any_family_request() -> switchboard_core::model::ChatRequest {
     any_family_request_for("m")
 }
+
+/// Log lines captured in memory, for tests that check what is logged.
+#[derive(Clone, Default)]
+pub struct CapturedLogs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for CapturedLogs {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl CapturedLogs {
+    /// Installs the (process-wide) subscriber at `filter`, writing into the returned capture.
+    /// Once per test binary.
+    pub fn install(filter: &str) -> CapturedLogs {
+        let captured = CapturedLogs::default();
+        let writer = captured.clone();
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .try_init()
+            .unwrap();
+        captured
+    }
+
+    /// Everything logged so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
