@@ -1,5 +1,8 @@
 //! `chats`: the saved conversations — list, show, search, import (SillyTavern JSONL,
 //! Switchboard's own chat and backup files, files or whole folders) and export.
+//!
+//! Works on the database and files alone: it must not reach the network, and a backup or an
+//! export must never carry a key.
 
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
@@ -27,7 +30,7 @@ pub enum ChatsCommand {
     /// one (at least 4 characters, matching one chat only) or a title.
     Show {
         /// The chat's id, the start of its id, or its title.
-        #[arg(value_parser = super::non_empty())]
+        #[arg(value_parser = crate::args::non_empty())]
         chat: String,
     },
     /// Import SillyTavern chat files (.jsonl), Switchboard chat exports and backups (.json);
@@ -40,7 +43,7 @@ pub enum ChatsCommand {
     /// Export a chat to standard output (or --output FILE).
     Export {
         /// The chat's id, the start of its id, or its title.
-        #[arg(value_parser = super::non_empty())]
+        #[arg(value_parser = crate::args::non_empty())]
         chat: String,
         /// sillytavern (JSONL SillyTavern imports), markdown, or json (Switchboard's own).
         #[arg(long, value_enum, default_value_t = Format::Sillytavern)]
@@ -61,7 +64,7 @@ pub enum ChatsCommand {
     /// --json gives the snippet as runs of text with "matched" flags).
     Search {
         /// The words to look for (each may be part of a word; case does not matter).
-        #[arg(value_parser = super::non_empty())]
+        #[arg(value_parser = crate::args::non_empty())]
         text: String,
     },
 }

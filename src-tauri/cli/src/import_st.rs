@@ -9,7 +9,9 @@ use switchboard_core::store::Profile;
 use switchboard_core::transfer::settings::{self as st, DraftKey};
 use switchboard_core::Engine;
 
-use super::{key_problem, read_text, refused, warn_plain_http, CliResult, Failure};
+use crate::key::key_problem;
+use crate::profile::warn_plain_http;
+use crate::{read_text, refused, CliResult, Failure};
 
 /// `profile import-sillytavern`: a profile per configured SillyTavern source; keys only with
 /// `--with-keys`, and then straight into the keychain. A reverse proxy gets what SillyTavern

@@ -18,7 +18,7 @@ pub enum SnapshotsCommand {
     /// Replace the data with a snapshot (after snapshotting the data it replaces).
     Restore {
         /// The snapshot's id, as `snapshots list` shows it.
-        #[arg(value_parser = super::non_empty())]
+        #[arg(value_parser = crate::args::non_empty())]
         id: String,
     },
 }

@@ -1,0 +1,222 @@
+//! `status`, `models` and `test`: reach an endpoint through a profile or an ad-hoc connection
+//! (`--source`, `--url`, `--key-env`), and the connection spec `chat` shares.
+//!
+//! Reads an ad-hoc key only from the environment variable named; it must never print a key,
+//! and it saves nothing (a status check may update the profile's URL through the core).
+
+use clap::Args;
+use secrecy::SecretString;
+use switchboard_core::engine::{TestReport, MAX_MODEL_CHARS};
+use switchboard_core::error::quoted;
+use switchboard_core::provider::StatusReport;
+use switchboard_core::{ConnectionSpec, Engine, Error, ProviderKind};
+
+use crate::args::non_empty;
+use crate::key::key_problem;
+use crate::{print_json, CliResult, Failure};
+
+#[derive(Args)]
+struct AdHoc {
+    /// Ad-hoc connection instead of a profile: the source id.
+    #[arg(long, conflicts_with = "name", value_parser = non_empty())]
+    source: Option<String>,
+    /// Ad-hoc connection: base URL.
+    #[arg(long, requires = "source", value_parser = non_empty())]
+    url: Option<String>,
+    /// Ad-hoc connection: the environment variable holding the API key.
+    #[arg(long, value_name = "VAR", requires = "source", value_parser = non_empty())]
+    key_env: Option<String>,
+}
+
+#[derive(Args)]
+pub struct TargetArgs {
+    /// Profile name (or use --source for an ad-hoc connection).
+    #[arg(required_unless_present = "source", value_parser = non_empty())]
+    name: Option<String>,
+    #[command(flatten)]
+    adhoc: AdHoc,
+}
+
+#[derive(Args)]
+pub struct TestArgs {
+    #[command(flatten)]
+    target: TargetArgs,
+    /// Model id (default: the profile's).
+    #[arg(long, value_parser = non_empty())]
+    model: Option<String>,
+}
+
+/// `status`: checks that the endpoint answers and the key works.
+pub async fn status(engine: &Engine, target: TargetArgs, json: bool) -> CliResult<u8> {
+    let spec = spec(
+        &target.name,
+        &target.adhoc.source,
+        &target.adhoc.url,
+        &target.adhoc.key_env,
+        None,
+    )?;
+    let report = engine.status(&spec).await?;
+    print_status(&report, json);
+    Ok(0)
+}
+
+/// `models`: one line per model the endpoint lists.
+pub async fn models(engine: &Engine, target: TargetArgs, json: bool) -> CliResult<u8> {
+    let spec = spec(
+        &target.name,
+        &target.adhoc.source,
+        &target.adhoc.url,
+        &target.adhoc.key_env,
+        None,
+    )?;
+    let models = engine.models(&spec).await?;
+    if json {
+        print_json(&models);
+    } else if models.is_empty() {
+        errln!("The server lists no models; type the model id into the profile (--model).");
+    } else {
+        for model in &models {
+            match (&model.name, model.context_length) {
+                (Some(name), Some(ctx)) => outln!("{}\t{name}\t{ctx} tokens", model.id),
+                (Some(name), None) => outln!("{}\t{name}", model.id),
+                (None, Some(ctx)) => outln!("{}\t{ctx} tokens", model.id),
+                (None, None) => outln!("{}", model.id),
+            }
+        }
+    }
+    Ok(0)
+}
+
+/// `test`: sends a short test message.
+pub async fn test(engine: &Engine, args: TestArgs, json: bool) -> CliResult<u8> {
+    check_model(args.model.as_deref())?;
+    let t = &args.target;
+    let spec = spec(
+        &t.name,
+        &t.adhoc.source,
+        &t.adhoc.url,
+        &t.adhoc.key_env,
+        args.model.clone(),
+    )?;
+    let report = engine.test_message(&spec, args.model).await?;
+    print_test(&report, json);
+    Ok(0)
+}
+
+/// An explicit `--model`: not longer than the core takes (`test` sends it as it is).
+pub fn check_model(model: Option<&str>) -> CliResult {
+    if let Some(model) = model {
+        let count = model.chars().count();
+        if count > MAX_MODEL_CHARS {
+            return Err(Failure::Usage(format!(
+                "The model id is too long ({count} characters; at most {MAX_MODEL_CHARS})."
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Builds the connection spec from a profile name or the ad-hoc flags.
+pub fn spec(
+    name: &Option<String>,
+    source: &Option<String>,
+    url: &Option<String>,
+    key_env: &Option<String>,
+    model: Option<String>,
+) -> CliResult<ConnectionSpec> {
+    match (name, source) {
+        (Some(_), Some(_)) => Err(Failure::Usage(
+            "give either a profile NAME or --source for an ad-hoc connection, not both.".into(),
+        )),
+        // clap does not hold `--url`/`--key-env` to their `requires = "source"` next to a
+        // profile NAME; used with one they would be ignored without a word.
+        (Some(_), None) if url.is_some() || key_env.is_some() => Err(Failure::Usage(
+            "--url and --key-env go with --source (an ad-hoc connection); a profile uses its own URL and key.".into(),
+        )),
+        (Some(name), None) => Ok(ConnectionSpec::Profile(name.clone())),
+        (None, Some(source)) => {
+            let source: ProviderKind = source
+                .parse()
+                .map_err(|err: Error| Failure::Usage(err.message))?;
+            // A URL the core would refuse is the argument's fault, said before anything else.
+            if let Some(url) = url {
+                source.normalize_url(url).map_err(Failure::Usage)?;
+            }
+            let key = match key_env {
+                Some(var) => Some(key_from_env(var)?),
+                None => None,
+            };
+            Ok(ConnectionSpec::AdHoc {
+                source,
+                url: url.clone(),
+                key,
+                model,
+            })
+        }
+        (None, None) => Err(Failure::Usage(
+            "name a profile, or give --source (and --url) for an ad-hoc connection.".into(),
+        )),
+    }
+}
+
+/// The API key in the environment variable `var` (`--key-env`), trimmed.
+fn key_from_env(var: &str) -> CliResult<SecretString> {
+    if var.contains('=') || var.contains('\0') {
+        return Err(Failure::Usage(format!(
+            "--key-env takes the name of an environment variable (like OPENAI_API_KEY), not \"{}\".",
+            quoted(var)
+        )));
+    }
+    let not_configured = |why: &str| {
+        Failure::Core(Error::not_configured(format!(
+            "The environment variable {} (--key-env) {why}.",
+            quoted(var)
+        )))
+    };
+    let value = match std::env::var(var) {
+        Ok(value) => value,
+        Err(std::env::VarError::NotPresent) => return Err(not_configured("is not set")),
+        Err(std::env::VarError::NotUnicode(_)) => return Err(not_configured("is not UTF-8 text")),
+    };
+    let key = value.trim();
+    if key.is_empty() {
+        return Err(not_configured("is empty"));
+    }
+    if let Some(why) = key_problem(key) {
+        return Err(not_configured(&why));
+    }
+    Ok(SecretString::from(key.to_string()))
+}
+
+fn print_status(report: &StatusReport, json: bool) {
+    if json {
+        print_json(report);
+        return;
+    }
+    outln!("{}", report.message);
+    if report.url_changed {
+        outln!("The profile now uses {}.", report.base_url);
+    }
+}
+
+fn print_test(report: &TestReport, json: bool) {
+    if json {
+        print_json(report);
+        return;
+    }
+    let reply = report.reply.trim();
+    if reply.is_empty() {
+        outln!(
+            "OK in {} ms: {} answered with an empty reply ({}).",
+            report.elapsed_ms,
+            report.model,
+            report.stop_reason.as_str()
+        );
+    } else {
+        outln!(
+            "OK in {} ms: {} replied: {reply}",
+            report.elapsed_ms,
+            report.model
+        );
+    }
+}

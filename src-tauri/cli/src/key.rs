@@ -1,0 +1,88 @@
+//! `key`: save or remove a profile's API key in the system keychain, and the rule for which
+//! keys can be used at all.
+//!
+//! A key is read from standard input (a hidden prompt on a terminal), never from an argument,
+//! and must never be printed, logged or put into an error message.
+
+use std::io::{IsTerminal, Read};
+
+use clap::Subcommand;
+use secrecy::SecretString;
+use switchboard_core::engine::MAX_KEY_BYTES;
+use switchboard_core::Engine;
+
+use crate::args::non_empty;
+use crate::profile::warn_plain_http;
+use crate::{refused, CliResult, Failure};
+
+#[derive(Subcommand)]
+pub enum KeyCommand {
+    /// Save a profile's API key, read from standard input (never from an argument).
+    Set {
+        /// Profile name.
+        #[arg(value_parser = non_empty())]
+        name: String,
+    },
+    /// Remove a profile's API key.
+    Clear {
+        /// Profile name.
+        #[arg(value_parser = non_empty())]
+        name: String,
+    },
+}
+
+/// Runs one `key` subcommand; its messages go to standard error.
+pub async fn run(engine: &Engine, command: KeyCommand) -> CliResult {
+    match command {
+        KeyCommand::Set { name } => {
+            let profile = engine.profile(&name).await?;
+            let key = read_key(&profile.name)?;
+            engine.set_key(&name, key).await.map_err(refused)?;
+            errln!(
+                "Saved the API key of \"{}\" in the system keychain.",
+                profile.name
+            );
+            warn_plain_http(&profile, true);
+        }
+        KeyCommand::Clear { name } => {
+            let profile = engine.clear_key(&name).await?;
+            errln!("Removed the API key of \"{}\".", profile.name);
+        }
+    }
+    Ok(())
+}
+
+/// Reads a key from standard input: a hidden prompt on a terminal, else the whole input.
+fn read_key(profile: &str) -> CliResult<SecretString> {
+    let stdin = std::io::stdin();
+    let text = if stdin.is_terminal() {
+        rpassword::prompt_password(format!("API key for \"{profile}\": "))
+            .map_err(|err| Failure::Usage(format!("could not read the key: {err}.")))?
+    } else {
+        let mut text = String::new();
+        stdin.lock().read_to_string(&mut text).map_err(|err| {
+            Failure::Usage(format!(
+                "could not read the key from standard input: {err}."
+            ))
+        })?;
+        text
+    };
+    let key = text.trim();
+    if key.is_empty() {
+        return Err(Failure::Usage("no key on standard input.".into()));
+    }
+    Ok(SecretString::from(key.to_string()))
+}
+
+/// Why an API key cannot be used as it is, if it cannot (the core's rule for saved keys).
+pub fn key_problem(key: &str) -> Option<String> {
+    if key.len() > MAX_KEY_BYTES {
+        return Some(format!(
+            "is too long ({} bytes; at most {MAX_KEY_BYTES})",
+            key.len()
+        ));
+    }
+    key.chars()
+        .any(char::is_control)
+        .then(|| "contains a line break or another control character".to_string())
+}
