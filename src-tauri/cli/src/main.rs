@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
+use switchboard_core::catalogue::{ApiType, KeyNeed, ProviderKind, SOURCES};
 use switchboard_core::endpoint::is_unencrypted_remote;
 use switchboard_core::engine::{ProfileSummary, TestReport, MAX_KEY_BYTES, MAX_MODEL_CHARS};
 use switchboard_core::error::quoted;
@@ -21,12 +22,12 @@ use switchboard_core::http::HttpConfig;
 use switchboard_core::model::ChatEvent;
 use switchboard_core::prompt::instruct::TemplateKind;
 use switchboard_core::prompt::{PostProcessing, PromptNames};
-use switchboard_core::provider::{ApiType, KeyNeed, StatusReport};
+use switchboard_core::provider::StatusReport;
 use switchboard_core::secrets::KeyringStore;
 use switchboard_core::store::Profile;
 use switchboard_core::{
     CancelReason, ConnectionSpec, Engine, EngineConfig, Error, ErrorKind, GenParams,
-    GenerationRequest, ProviderKind, SOURCES,
+    GenerationRequest,
 };
 
 /// `println!`/`eprint!`/`eprintln!` that never panic: a closed standard output or
