@@ -199,8 +199,8 @@ pub fn host_available() -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use switchboard_core::catalogue::ProviderKind;
     use switchboard_core::store::Profile;
-    use switchboard_core::ProviderKind;
 
     fn summary(name: &str) -> ProfileSummary {
         ProfileSummary {

@@ -13,7 +13,7 @@ use switchboard_core::engine::ProfileSummary;
 use switchboard_core::error::quoted;
 use switchboard_core::prompt::instruct::TemplateKind;
 use switchboard_core::prompt::PostProcessing;
-use switchboard_core::provider::{ApiType, KeyNeed};
+use switchboard_core::catalogue::{ApiType, KeyNeed};
 use switchboard_core::store::Profile;
 use switchboard_core::{Engine, Error, GenParams, ProviderKind};
 

@@ -3,7 +3,7 @@
 //! Prints the built-in table only: it must not open the data directory, the keychain or the
 //! network.
 
-use switchboard_core::provider::{ApiType, KeyNeed};
+use switchboard_core::catalogue::{ApiType, KeyNeed};
 use switchboard_core::SOURCES;
 
 use crate::{print_json, yes_no};

@@ -18,10 +18,11 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use secrecy::SecretString;
+use switchboard_core::catalogue::ProviderKind;
 use switchboard_core::engine::{Action, ConnectionSpec, GenerationRequest};
 use switchboard_core::http::{Http, HttpConfig};
 use switchboard_core::model::{ChatEvent, ChatMessage, ChatRequest, GenParams, Role};
-use switchboard_core::provider::{self, Connection, ProviderKind, StreamEvent};
+use switchboard_core::provider::{self, Connection, StreamEvent};
 use switchboard_core::store::Profile;
 use switchboard_core::{Engine, EngineConfig};
 use switchboard_fakes::{FakeOptions, FakeServer, Flood};
@@ -59,7 +60,7 @@ async fn provider_only(base: &str) -> Duration {
             who: "Profile \"bench\"".into(),
             profile_id: None,
             kind: ProviderKind::Custom,
-            api: switchboard_core::provider::ApiType::ChatCompletion,
+            api: switchboard_core::catalogue::ApiType::ChatCompletion,
             base_url: base.to_string(),
             key: None::<SecretString>,
             headers: Vec::new(),

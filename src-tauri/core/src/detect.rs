@@ -27,8 +27,8 @@ use futures::future::join_all;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::catalogue::ProviderKind;
 use crate::http::Http;
-use crate::provider::ProviderKind;
 
 /// The loopback ports local servers use by default: KoboldCpp 5001; Oobabooga, TabbyAPI and
 /// KoboldAI United 5000; llama.cpp 8080; Ollama 11434; LM Studio 1234; vLLM 8000.

@@ -19,6 +19,7 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::catalogue::{ApiType, Capabilities, KeyNeed, ProviderKind};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Http, HttpConfig};
 use crate::model::{
@@ -27,10 +28,7 @@ use crate::model::{
 };
 use crate::prompt::instruct::{StopTrimmer, DEFAULT_CONTEXT_SIZE, DEFAULT_REPLY_TOKENS};
 use crate::prompt::{self, PromptNames};
-use crate::provider::{
-    self, ApiType, Capabilities, Connection, KeyNeed, ProviderKind, StatusReport, StreamEvent,
-    WireRequest,
-};
+use crate::provider::{self, Connection, StatusReport, StreamEvent, WireRequest};
 use crate::secrets::{SecretStore, Secrets};
 use crate::store::{AppSettings, Chat, Profile, SearchHit, Store, StoredMessage};
 use crate::transfer::ChatArchive;

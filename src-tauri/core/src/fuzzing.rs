@@ -9,9 +9,10 @@
 // A broken property is reported the way fuzzers see it: a panic.
 #![allow(clippy::panic)]
 
+use crate::catalogue::SOURCES;
 use crate::provider::relay::{map_stream, StreamFamily};
 use crate::provider::server_error::ServerError;
-use crate::provider::{anthropic, horde, kobold, novelai, openai_compat, SOURCES};
+use crate::provider::{anthropic, horde, kobold, novelai, openai_compat};
 use crate::stream::SseDecoder;
 use crate::transfer::{self, FileContents};
 

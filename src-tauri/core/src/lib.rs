@@ -4,6 +4,8 @@
 //! - [`error`]: the one [`Error`] type with an [`ErrorKind`] front ends switch on.
 //! - [`model`]: domain types — messages, requests, sampler settings, the [`ChatEvent`] stream.
 //! - [`endpoint`]: base-URL normalisation.
+//! - [`catalogue`]: the sources as data — ids, labels, default URLs, key needs, capabilities,
+//!   samplers, URL rules. No adapter, HTTP or store code.
 //! - [`stream`]: vendor-neutral decoding of streamed bodies (Server-Sent Events).
 //! - [`provider`]: one folder per protocol family behind the [`provider::Provider`] trait.
 //! - [`secrets`]: API keys in the operating system's keychain.
@@ -13,10 +15,12 @@
 //! - [`engine`]: ties them together; the front ends' one door.
 //! - [`fuzzing`]: properties over arbitrary input, for the fuzz targets and their corpus.
 //!
-//! Dependency direction: engine → provider, store, secrets; provider → stream, http.
+//! Dependency direction: engine → provider, store, secrets; provider → catalogue, stream, http;
+//! store → catalogue.
 //! A provider never touches the store or the keychain; decoders know no vendor; nothing here
 //! knows about windows.
 
+pub mod catalogue;
 pub mod detect;
 pub mod endpoint;
 pub mod engine;
@@ -34,6 +38,7 @@ pub mod transfer;
 
 use std::path::PathBuf;
 
+pub use catalogue::{ProviderKind, SOURCES};
 pub use engine::{
     CancelReason, ConnectionSpec, Engine, EngineConfig, Generation, GenerationRequest,
 };
@@ -42,7 +47,6 @@ pub use model::{
     ChatEvent, ChatId, GenParams, GenerationId, MessageId, MessageState, ProfileId, Role,
     StopReason,
 };
-pub use provider::{ProviderKind, SOURCES};
 
 /// Name of the environment variable that overrides the data directory.
 pub const DATA_DIR_ENV: &str = "SWITCHBOARD_DATA_DIR";

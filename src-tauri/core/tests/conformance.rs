@@ -11,8 +11,9 @@ use common::{collect, http, Outcome};
 
 use futures::StreamExt;
 use secrecy::SecretString;
+use switchboard_core::catalogue::{ApiType, ProviderKind};
 use switchboard_core::model::{ChatMessage, ChatRequest, GenParams, Role, StopReason};
-use switchboard_core::provider::{self, ApiType, Connection, Provider, ProviderKind, StreamEvent};
+use switchboard_core::provider::{self, Connection, Provider, StreamEvent};
 use switchboard_core::ErrorKind;
 use switchboard_fakes::{
     slow_reply_text, FakeOptions, FakeServer, Family, RecordedRequest, Scenario,

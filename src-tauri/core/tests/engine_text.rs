@@ -9,10 +9,10 @@ use common::{last_post, run};
 
 use std::time::Duration;
 
+use switchboard_core::catalogue::ApiType;
 use switchboard_core::engine::{ConnectionSpec, GenerationRequest};
 use switchboard_core::model::{ChatEvent, ChatId, ChatMessage, GenParams, Role, StopReason};
 use switchboard_core::prompt::instruct::{InstructSettings, TemplateKind};
-use switchboard_core::provider::ApiType;
 use switchboard_core::store::Profile;
 use switchboard_core::ProviderKind;
 use switchboard_fakes::{Dialect, FakeOptions, FakeServer, Family, KoboldServer};

@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 use common::{assert_reply, collect, Outcome};
 
 use futures::StreamExt;
+use switchboard_core::catalogue::ProviderKind;
 use switchboard_core::error::ErrorKind;
 use switchboard_core::model::{ChatRequest, GenParams, StopReason, TextPrompt};
-use switchboard_core::provider::{Provider, ProviderKind, StreamEvent};
+use switchboard_core::provider::{Provider, StreamEvent};
 use switchboard_fakes::{
     slow_reply_text, Dialect, FakeOptions, FakeServer, Family, KoboldServer, Scenario,
     HORDE_ANONYMOUS_KEY, HORDE_FIRST_MODEL_LIMITS, PARTIAL_TEXT, REASONING_TEXT, REPLY_TEXT,
@@ -392,7 +393,7 @@ async fn openai_compatible_text_completion_route() {
                 );
                 assert_eq!(
                     provider.capabilities().api,
-                    switchboard_core::provider::ApiType::TextCompletion
+                    switchboard_core::catalogue::ApiType::TextCompletion
                 );
                 let outcome = collect(provider.as_ref(), request(stream)).await;
                 match scenario {

@@ -8,9 +8,9 @@ use std::path::Path;
 
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
+use switchboard_core::catalogue::ProviderKind;
 use switchboard_core::model::Role;
 use switchboard_core::prompt::PostProcessing;
-use switchboard_core::provider::ProviderKind;
 use switchboard_core::transfer::json::{self, Backup};
 use switchboard_core::transfer::settings::{
     profiles_from_sillytavern_settings, sillytavern_secret_names, DraftKey, ProfileDraftLite,

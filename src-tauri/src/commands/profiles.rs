@@ -2,13 +2,13 @@
 
 use serde::{Deserialize, Serialize};
 use specta::Type;
+use switchboard_core::catalogue::{ApiType, ProviderKind, SourceInfo, SOURCES};
 use switchboard_core::detect::Found;
 use switchboard_core::endpoint::NormalizedUrl;
 use switchboard_core::engine::ProfileSummary;
 use switchboard_core::prompt::instruct::{InstructSettings, InstructTemplate, TemplateKind};
-use switchboard_core::provider::{ApiType, SourceInfo};
 use switchboard_core::store::{PostProcessing, Profile};
-use switchboard_core::{GenParams, ProviderKind, SOURCES};
+use switchboard_core::GenParams;
 use tauri::State;
 
 use super::IpcError;

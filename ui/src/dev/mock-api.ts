@@ -133,7 +133,7 @@ const text = (streaming: boolean, serverAbort: boolean, otherApi: Capabilities["
   api: "textCompletion", otherApi, streaming, modelList: true, serverAbort, prefill: false, multiModel: false,
 });
 
-// The sampler lists of the Rust core's sources (provider/mod.rs).
+// The sampler lists of the Rust core's sources (catalogue.rs).
 const OPENAI_SAMPLERS: Sampler[] = ["maxTokens", "temperature", "topP", "frequencyPenalty", "presencePenalty", "seed", "stop"];
 const LOCAL_SAMPLERS: Sampler[] = ["maxTokens", "temperature", "topP", "topK", "minP", "frequencyPenalty", "presencePenalty", "repetitionPenalty", "seed", "stop"];
 const OOBA_SAMPLERS: Sampler[] = [

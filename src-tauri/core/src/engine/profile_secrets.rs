@@ -15,10 +15,10 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
 use super::{check_header, Engine};
+use crate::catalogue::ProviderKind;
 use crate::endpoint::split_credentials;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::ProfileId;
-use crate::provider::ProviderKind;
 use crate::secrets::{ProfileExtras, SecretStore, Secrets};
 use crate::store::legacy_secrets::MovedSecrets;
 use crate::store::{Profile, DB_FILE};

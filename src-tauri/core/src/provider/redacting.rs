@@ -10,7 +10,8 @@ use futures::stream::BoxStream;
 use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
-use super::{Capabilities, Provider, StatusReport, StreamEvent, WireRequest};
+use super::{Provider, StatusReport, StreamEvent, WireRequest};
+use crate::catalogue::Capabilities;
 use crate::error::Result;
 use crate::model::{ChatRequest, ModelInfo};
 use crate::redact::Redactor;

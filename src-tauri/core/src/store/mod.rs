@@ -24,9 +24,9 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use rusqlite_migration::{Migrations, M};
 use serde::{Deserialize, Serialize};
 
+use crate::catalogue::ProviderKind;
 use crate::error::{Error, Result};
 use crate::model::{ChatId, GenParams, MessageId, MessageState, ProfileId, Role};
-use crate::provider::ProviderKind;
 
 mod archive;
 mod chats;
@@ -182,9 +182,9 @@ const MIGRATIONS: &[M<'static>] = &[
     ),
 ];
 
+use crate::catalogue::ApiType;
 pub use crate::prompt::instruct::InstructSettings;
 pub use crate::prompt::PostProcessing;
-use crate::provider::ApiType;
 
 /// A saved connection. The key is not here: it lives in the keychain under the profile's id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use secrecy::SecretString;
+use switchboard_core::catalogue::ProviderKind;
 use switchboard_core::http::{Http, HttpConfig};
 use switchboard_core::model::{ChatRequest, StopReason, Usage};
-use switchboard_core::provider::{self, Connection, Provider, ProviderKind, StreamEvent};
+use switchboard_core::provider::{self, Connection, Provider, StreamEvent};
 use switchboard_core::{Error, ErrorKind};
 use tokio_util::sync::CancellationToken;
 

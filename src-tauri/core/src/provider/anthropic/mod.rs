@@ -15,6 +15,7 @@ use secrecy::ExposeSecret;
 use tokio_util::sync::CancellationToken;
 
 use self::wire::{EventMapper, MessageOutcome};
+use crate::catalogue::Capabilities;
 use crate::endpoint;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Http, Target};
@@ -24,8 +25,7 @@ use crate::provider::relay::StreamFailure;
 use crate::provider::relay::{failure_error, is_event_stream, read_answer, relay_sse, SseMapper};
 use crate::provider::server_error::ServerError;
 use crate::provider::{
-    error_from_response, Capabilities, Connection, Provider, StatusReport, StreamEvent,
-    WireRequest, REDACTED,
+    error_from_response, Connection, Provider, StatusReport, StreamEvent, WireRequest, REDACTED,
 };
 use crate::stream::{read_all, SseBody, SseEvent};
 

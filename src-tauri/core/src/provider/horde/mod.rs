@@ -18,14 +18,15 @@ use secrecy::ExposeSecret;
 use tokio_util::sync::CancellationToken;
 
 use self::wire::{Limits, ANONYMOUS_KEY};
+use crate::catalogue::Capabilities;
 use crate::endpoint;
 use crate::error::{ErrorKind, Result};
 use crate::http::{Http, Target};
 use crate::model::{ChatRequest, ModelInfo, StopReason};
 use crate::provider::server_error::ServerError;
 use crate::provider::{
-    error_from_response, read_error, Capabilities, Connection, Provider, StatusReport, StreamEvent,
-    WireRequest, REDACTED,
+    error_from_response, read_error, Connection, Provider, StatusReport, StreamEvent, WireRequest,
+    REDACTED,
 };
 use crate::stream::read_all;
 

@@ -17,6 +17,7 @@ use secrecy::ExposeSecret;
 use tokio_util::sync::CancellationToken;
 
 use self::wire::TokenMapper;
+use crate::catalogue::Capabilities;
 use crate::endpoint;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Http, Target};
@@ -24,8 +25,8 @@ use crate::model::{ChatRequest, ModelInfo, StopReason};
 use crate::provider::relay::{is_event_stream, read_answer, relay_sse, SseMapper, StreamFailure};
 use crate::provider::server_error::ServerError;
 use crate::provider::{
-    error_from_response, read_error, Capabilities, Connection, Provider, StatusReport, StreamEvent,
-    WireRequest, REDACTED,
+    error_from_response, read_error, Connection, Provider, StatusReport, StreamEvent, WireRequest,
+    REDACTED,
 };
 use crate::stream::{read_all, SseBody, SseEvent};
 

@@ -28,6 +28,7 @@ use tokio_util::sync::CancellationToken;
 use self::flavor::{AuthStyle, Flavor, StatusCheck};
 use self::stream::{ChunkMapper, Step};
 use self::wire::CompletionOutcome;
+use crate::catalogue::Capabilities;
 use crate::endpoint;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Http, Target};
@@ -38,8 +39,7 @@ use crate::provider::relay::StreamFailure;
 use crate::provider::relay::{is_event_stream, read_answer, relay_sse, SseMapper};
 use crate::provider::server_error::ServerError;
 use crate::provider::{
-    error_from_response, Capabilities, Connection, Provider, StatusReport, StreamEvent,
-    WireRequest, REDACTED,
+    error_from_response, Connection, Provider, StatusReport, StreamEvent, WireRequest, REDACTED,
 };
 use crate::stream::{read_all, SseBody, SseEnd, SseEvent};
 

@@ -50,9 +50,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::json::looks_secret;
+use crate::catalogue::ProviderKind;
 use crate::error::{Error, ErrorKind};
 use crate::prompt::PostProcessing;
-use crate::provider::ProviderKind;
 pub use secrets::{sillytavern_proxy_password, sillytavern_secret, sillytavern_secret_names};
 use sources::{
     ChatSource, TextGenType, TextGenUrl, CHAT_SOURCES, DEFAULT_KOBOLD_URL, TEXT_GEN_TYPES,

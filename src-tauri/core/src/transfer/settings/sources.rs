@@ -1,7 +1,7 @@
 //! The sources SillyTavern can be set to, and what Switchboard makes of each: text-completion
 //! server types and chat-completion sources. Tables only: no reading of files here.
 
-use crate::provider::ProviderKind;
+use crate::catalogue::ProviderKind;
 
 /// SillyTavern's default KoboldAI address, present in every `settings.json`.
 pub(super) const DEFAULT_KOBOLD_URL: &str = "http://127.0.0.1:5000/api";
