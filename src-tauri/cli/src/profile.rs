@@ -8,12 +8,12 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use secrecy::SecretString;
+use switchboard_core::catalogue::{ApiType, KeyNeed};
 use switchboard_core::endpoint::is_unencrypted_remote;
 use switchboard_core::engine::ProfileSummary;
 use switchboard_core::error::quoted;
 use switchboard_core::prompt::instruct::TemplateKind;
 use switchboard_core::prompt::PostProcessing;
-use switchboard_core::catalogue::{ApiType, KeyNeed};
 use switchboard_core::store::Profile;
 use switchboard_core::{Engine, Error, GenParams, ProviderKind};
 
