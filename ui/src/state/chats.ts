@@ -1,0 +1,259 @@
+/**
+ * Chats: the list (rename, pin, delete with undo, search), opening one on its latest page of
+ * messages, older pages, and a new empty chat. A chat goes on with the profile it used last.
+ *
+ * Must not: generate or edit messages (that is `conversation.ts`), nor show errors itself (it
+ * hands them to `window.ts`).
+ */
+
+import type { Chat } from "../api";
+import type { AppState, UndoDelete } from "./app-state";
+import { Part } from "./context";
+import { moreBefore } from "./history";
+import { fromStored, type UiMessage } from "./messages";
+
+/** What a chat switch resets: the messages and everything about them. */
+const NO_CONVERSATION = {
+  messages: [] as readonly UiMessage[],
+  hasOlder: false,
+  loadingOlder: false,
+  editing: null,
+  regenerateOffer: null,
+  reveal: null,
+  requestPreview: null,
+} satisfies Partial<AppState>;
+
+export class Chats extends Part {
+  private undoSeq = 0;
+  private revealSeq = 0;
+  /** Bumped by each search: only the latest one's hits land. */
+  private searchSeq = 0;
+
+  /** Reloads the chat list. */
+  async refreshChats(): Promise<void> {
+    try {
+      this.store.update({ chats: await this.api.listChats() });
+    } catch (error) {
+      this.parts.window.handleError(error);
+    }
+  }
+
+  /** An empty conversation; the backend stores it with its first message. */
+  newChat(): void {
+    this.store.update((s) => ({
+      ...NO_CONVERSATION,
+      chatSession: s.chatSession + 1,
+      chatId: null,
+      chatTitle: null,
+      chatModel: null,
+      loadingChat: false,
+      sidebarOpen: false,
+    }));
+    this.parts.window.requestFocus("composer");
+  }
+
+  /** Shows a stored chat, on its latest page of messages (`reveal`: then brings this one into view). */
+  async openChat(chatId: string, options: { reveal?: string | null } = {}): Promise<void> {
+    const session = this.state.chatSession + 1;
+    const chat = this.state.chats.find((c) => c.id === chatId);
+    this.store.update({
+      ...NO_CONVERSATION,
+      chatSession: session,
+      chatId,
+      chatTitle: chat?.title ?? null,
+      chatModel: chat?.model ?? null,
+      loadingChat: true,
+      sidebarOpen: false,
+    });
+    try {
+      const view = await this.api.loadChat(chatId);
+      if (this.state.chatSession !== session) return; // another chat was opened meanwhile
+      const generation = this.state.generation;
+      const streamingHere = generation && !generation.done && generation.chatId === chatId;
+      // A new reply still streaming into this chat is drawn from the generation, not from the
+      // store; a message being rewritten or continued stays in place and is drawn from it.
+      const messages = view.messages
+        .filter((m) => !(streamingHere && generation.action === "send" && m.id === generation.messageId))
+        .map(fromStored);
+      this.store.update({
+        chatTitle: view.chat.title,
+        chatModel: view.chat.model,
+        messages,
+        hasOlder: view.hasOlder,
+        loadingChat: false,
+        generationSession: streamingHere ? session : this.state.generationSession,
+        reveal: options.reveal ? { messageId: options.reveal, seq: ++this.revealSeq } : null,
+      });
+      await this.useProfileOf(view.chat);
+    } catch (error) {
+      if (this.state.chatSession === session) this.store.update({ loadingChat: false });
+      this.parts.window.handleError(error);
+    }
+  }
+
+  /**
+   * A chat goes on with the profile it used last: opening it makes that profile (when it still
+   * exists) the selected one, and connects to it unless it is the active connection already.
+   */
+  private async useProfileOf(chat: Chat): Promise<void> {
+    const id = chat.profileId;
+    if (!id || !this.state.profiles.some((p) => p.id === id)) return;
+    const { connection } = this.state;
+    const active = connection.profileId === id && connection.state !== "idle";
+    if (active) {
+      if (this.state.selectedProfileId !== id) await this.parts.connection.selectProfile(id);
+      return;
+    }
+    await this.parts.connection.selectProfile(id, { connect: true });
+  }
+
+  /**
+   * Adds the page of messages before the first one shown. Resolves with how many were added
+   * (0 when there are none, one is already on its way, or another chat was opened meanwhile).
+   */
+  async loadOlder(): Promise<number> {
+    const { chatId, hasOlder, loadingOlder, messages } = this.state;
+    const first = messages.find((m) => m.seq !== null);
+    if (!chatId || !hasOlder || loadingOlder || !first || first.seq === null) return 0;
+    const session = this.state.chatSession;
+    this.store.update({ loadingOlder: true });
+    try {
+      const page = await this.api.loadMessages(chatId, first.seq);
+      if (this.state.chatSession !== session) return 0;
+      const known = new Set(this.state.messages.map((m) => m.id));
+      const older = page.filter((m) => !known.has(m.id)).map(fromStored);
+      this.store.update((s) => ({
+        messages: older.length > 0 ? [...older, ...s.messages] : s.messages,
+        hasOlder: moreBefore(page),
+        loadingOlder: false,
+      }));
+      return older.length;
+    } catch (error) {
+      if (this.state.chatSession === session) this.store.update({ loadingOlder: false });
+      this.parts.window.handleError(error);
+      return 0;
+    }
+  }
+
+  /** Opens a search hit's chat, bringing the message that matched into view when it is loaded. */
+  async openHit(chatId: string, messageId: string | null): Promise<void> {
+    await this.openChat(chatId, { reveal: messageId });
+  }
+
+  setChatFilter(filter: string): void {
+    this.store.update({ chatFilter: filter });
+  }
+
+  /** Shows the title field of a chat in the list. */
+  startRename(chatId: string): void {
+    this.store.update({ renaming: chatId });
+  }
+
+  cancelRename(): void {
+    if (this.state.renaming !== null) this.store.update({ renaming: null });
+  }
+
+  /** Renames a chat (an empty or unchanged title just closes the field). */
+  async renameChat(chatId: string, title: string): Promise<boolean> {
+    const chat = this.state.chats.find((c) => c.id === chatId);
+    const trimmed = title.trim();
+    this.store.update((s) => ({ renaming: s.renaming === chatId ? null : s.renaming }));
+    if (trimmed === "" || trimmed === chat?.title) return false;
+    try {
+      const renamed = await this.api.renameChat(chatId, trimmed);
+      this.upsertChat(renamed);
+      if (this.state.chatId === chatId) this.store.update({ chatTitle: renamed.title });
+      return true;
+    } catch (error) {
+      this.parts.window.handleError(error);
+      return false;
+    }
+  }
+
+  /** Pins a chat to the top of the list, or unpins it. */
+  async togglePin(chatId: string): Promise<boolean> {
+    const chat = this.state.chats.find((c) => c.id === chatId);
+    if (!chat) return false;
+    try {
+      this.upsertChat(await this.api.pinChat(chatId, !chat.pinned));
+      return true;
+    } catch (error) {
+      this.parts.window.handleError(error);
+      return false;
+    }
+  }
+
+  /** Deletes a chat and offers "Undo" for a few seconds. */
+  async deleteChat(chatId: string): Promise<boolean> {
+    const chat = this.state.chats.find((c) => c.id === chatId);
+    try {
+      await this.api.deleteChat(chatId);
+    } catch (error) {
+      this.parts.window.handleError(error);
+      return false;
+    }
+    const wasOpen = this.state.chatId === chatId;
+    const undo: UndoDelete = { id: ++this.undoSeq, chatId, title: chat?.title || "Untitled chat", wasOpen };
+    this.store.update((s) => ({
+      chats: s.chats.filter((c) => c.id !== chatId),
+      search: { ...s.search, hits: s.search.hits.filter((h) => h.chatId !== chatId) },
+      renaming: s.renaming === chatId ? null : s.renaming,
+      undo,
+    }));
+    if (wasOpen) this.newChat();
+    this.parts.window.requestFocus("undo");
+    return true;
+  }
+
+  /** Brings the chat just deleted back (and opens it again if it was open). */
+  async undoDelete(): Promise<boolean> {
+    const undo = this.state.undo;
+    if (!undo) return false;
+    this.store.update({ undo: null });
+    try {
+      await this.api.restoreChat(undo.chatId);
+      await this.refreshChats();
+      if (undo.wasOpen && this.state.chatId === null && this.state.messages.length === 0) {
+        await this.openChat(undo.chatId);
+      }
+      return true;
+    } catch (error) {
+      this.parts.window.handleError(error);
+      return false;
+    }
+  }
+
+  /** Stops offering "Undo" (`id`: only if that offer is still the one shown). */
+  dismissUndo(id: number | null = null): void {
+    const undo = this.state.undo;
+    if (undo && (id === null || undo.id === id)) this.store.update({ undo: null });
+  }
+
+  /**
+   * Searches titles and messages of every chat for `query`; the hits of the latest search land.
+   * An empty query clears them.
+   */
+  async searchChats(query: string): Promise<void> {
+    const trimmed = query.trim();
+    const seq = ++this.searchSeq;
+    if (trimmed === "") {
+      this.store.update({ search: { query: "", status: "idle", hits: [] } });
+      return;
+    }
+    this.store.update((s) => ({ search: { ...s.search, query: trimmed, status: "searching" } }));
+    try {
+      const hits = await this.api.searchChats(trimmed);
+      if (seq === this.searchSeq) this.store.update({ search: { query: trimmed, status: "done", hits } });
+    } catch (error) {
+      if (seq !== this.searchSeq) return;
+      this.store.update({ search: { query: trimmed, status: "failed", hits: [] } });
+      this.parts.window.handleError(error);
+    }
+  }
+
+  private upsertChat(chat: Chat): void {
+    this.store.update((s) => ({
+      chats: s.chats.some((c) => c.id === chat.id) ? s.chats.map((c) => (c.id === chat.id ? chat : c)) : [chat, ...s.chats],
+    }));
+  }
+}

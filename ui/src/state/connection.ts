@@ -1,0 +1,186 @@
+/**
+ * The connection: connecting to a profile (saving it first), the model list and the chosen
+ * model, the test message, and finding servers on this computer.
+ *
+ * Must not: save profiles or keys itself (it asks `profiles.ts`), nor show errors itself (it
+ * hands them to `window.ts`). A model list lands only if it is still wanted (see
+ * `Profiles.modelsStillWanted`).
+ */
+
+import type { ConnectionChanged, Found, ModelInfo, ProfileSummary } from "../api";
+import { toIpcError } from "../api";
+import { selectedProfile } from "./app-state";
+import { Part } from "./context";
+import { describeError } from "./errors";
+import { draftForFound, draftFromProfile } from "./profile-form";
+import type { ProfileForm } from "./profiles";
+
+export class Connection extends Part {
+  onConnectionChanged(change: ConnectionChanged): void {
+    this.store.update({ connection: change });
+  }
+
+  /** Shows another profile in the drawer (null: a new one) and, if asked, connects to it. */
+  async selectProfile(profileId: string | null, options: { connect?: boolean } = {}): Promise<void> {
+    this.parts.profiles.showProfile(profileId);
+    if (profileId === null) return;
+    if (options.connect) {
+      const profile = selectedProfile(this.state);
+      if (profile) await this.connect({ draft: draftFromProfile(profile), key: "" });
+    } else {
+      await this.refreshModels({ quiet: true });
+    }
+  }
+
+  /**
+   * Connect: saves the profile first (creating it, named after its source, when it is new), then
+   * stores a typed key, then checks the server and lists its models.
+   */
+  async connect(form: ProfileForm): Promise<boolean> {
+    if (this.state.busy.connect) return false;
+    this.setBusy("connect", true);
+    this.store.update({ keyError: null, testResult: null });
+    const shown = this.state.selectedProfileId;
+    let profile: ProfileSummary | null = null;
+    try {
+      profile = await this.parts.profiles.saveForm(form);
+      this.setConnection(connectionOf(profile, "checking", profile.model, "Checking…"));
+      const id = profile.id;
+      const seq = this.parts.profiles.newModelsRequest();
+      const result = await this.serial(() => this.api.connect(id));
+      profile = result.profile;
+      this.parts.profiles.upsertProfile(profile);
+      const models = result.models.length > 0 ? result.models : (result.status.models ?? []);
+      // Another profile (or a new one) may be shown by now: its drawer keeps its own state.
+      if (this.parts.profiles.modelsStillWanted(seq, id)) this.store.update({ models });
+      if (result.status.urlChanged && this.state.selectedProfileId === id) {
+        this.store.update({ urlNotice: `Using ${result.status.baseUrl}` });
+      }
+      if (!profile.model && models[0]) profile = await this.chooseModelOf(profile, models[0].id);
+      this.setConnection(connectionOf(profile, "connected", profile.model, result.status.message));
+      this.parts.window.dismissBannerOfKinds(["network", "auth", "notConfigured", "providerUnavailable", "rateLimited"]);
+      return true;
+    } catch (error) {
+      if (this.parts.window.showUrlProblem(error, shown, { focus: true })) return false;
+      const ipc = toIpcError(error);
+      if (profile) this.setConnection(connectionOf(profile, "failed", null, ipc.message));
+      this.parts.window.handleError(ipc, { profile, retry: () => void this.retryConnect() });
+      return false;
+    } finally {
+      this.setBusy("connect", false);
+    }
+  }
+
+  private async retryConnect(): Promise<void> {
+    const profile = selectedProfile(this.state);
+    if (profile) await this.connect({ draft: draftFromProfile(profile), key: "" });
+  }
+
+  /** Makes `modelId` the selected profile's model. */
+  async chooseModel(modelId: string): Promise<ProfileSummary> {
+    const profile = selectedProfile(this.state);
+    if (!profile) throw new Error("no profile selected");
+    return this.chooseModelOf(profile, modelId);
+  }
+
+  /** Makes `modelId` the model of `profile` (shown or not). */
+  private async chooseModelOf(profile: ProfileSummary, modelId: string): Promise<ProfileSummary> {
+    if (profile.model === modelId) return profile;
+    const saved = await this.serial(() => this.api.saveProfile({ ...draftFromProfile(profile), model: modelId }));
+    this.parts.profiles.upsertProfile(saved.profile);
+    if (this.state.connection.profileId === profile.id && this.state.connection.state === "connected") {
+      this.setConnection({ ...this.state.connection, model: saved.profile.model });
+    }
+    return saved.profile;
+  }
+
+  /** Re-reads the model list of the selected profile. */
+  async refreshModels(options: { quiet?: boolean } = {}): Promise<ModelInfo[] | null> {
+    const profile = selectedProfile(this.state);
+    if (!profile) return null;
+    this.setBusy("models", true);
+    const seq = this.parts.profiles.newModelsRequest();
+    try {
+      const models = await this.api.listModels(profile.id);
+      if (this.parts.profiles.modelsStillWanted(seq, profile.id)) this.store.update({ models });
+      return models;
+    } catch (error) {
+      if (!options.quiet) this.parts.window.handleError(error, { profile });
+      return null;
+    } finally {
+      this.setBusy("models", false);
+    }
+  }
+
+  /** Sends a short test message with the form's profile and model. */
+  async testMessage(form: ProfileForm): Promise<void> {
+    if (this.state.busy.test) return;
+    this.setBusy("test", true);
+    this.store.update({ testResult: null });
+    const shown = this.state.selectedProfileId;
+    let profile: ProfileSummary | null = null;
+    try {
+      profile = await this.parts.profiles.saveForm(form);
+      const model = profile.model;
+      const report = await this.api.testMessage(profile.id, model);
+      this.store.update({ testResult: { ok: true, report } });
+    } catch (error) {
+      if (this.parts.window.showUrlProblem(error, shown, { focus: true })) return;
+      const ipc = toIpcError(error);
+      this.store.update({ testResult: { ok: false, text: describeError(ipc).text } });
+      this.parts.window.handleError(ipc, { profile });
+    } finally {
+      this.setBusy("test", false);
+    }
+  }
+
+  /**
+   * "Find local servers": probes this computer's usual ports (about 1.5 s) and lists what
+   * answered. `auto` marks the search the first launch runs by itself.
+   */
+  async findLocalServers(options: { auto?: boolean } = {}): Promise<readonly Found[]> {
+    if (this.state.localServers.status === "searching") return this.state.localServers.found;
+    const auto = options.auto ?? false;
+    this.store.update({ localServers: { status: "searching", found: [], auto } });
+    try {
+      const found = await this.api.detectServers();
+      this.store.update({ localServers: { status: "done", found, auto } });
+      return found;
+    } catch (error) {
+      this.store.update({ localServers: { status: "failed", found: [], auto } });
+      // The automatic search is a convenience: its failure is not worth a banner.
+      if (!auto) this.parts.window.handleError(error);
+      return [];
+    }
+  }
+
+  /** Saves a profile for a found server, selects it and connects. */
+  async addFoundServer(found: Found): Promise<boolean> {
+    const draft = draftForFound(found, this.state.profiles.map((p) => p.name));
+    let profile: ProfileSummary;
+    try {
+      const saved = await this.serial(() => this.api.saveProfile(draft));
+      profile = saved.profile;
+    } catch (error) {
+      this.parts.window.handleError(error);
+      return false;
+    }
+    this.parts.profiles.upsertProfile(profile);
+    await this.selectProfile(profile.id, { connect: true });
+    const { connection } = this.state;
+    return connection.profileId === profile.id && connection.state === "connected";
+  }
+
+  setConnection(connection: ConnectionChanged): void {
+    this.store.update({ connection });
+  }
+}
+
+function connectionOf(
+  profile: ProfileSummary,
+  state: ConnectionChanged["state"],
+  model: string | null,
+  message: string,
+): ConnectionChanged {
+  return { profileId: profile.id, profileName: profile.name, state, model, message };
+}

@@ -1,0 +1,149 @@
+/**
+ * "Generation settings" in the connection drawer: the sampler fields the source accepts, stop
+ * strings, prompt post-processing (with the placeholder user message for strict mode), the
+ * system prompt and the assistant prefill (for sources that continue one). Empty fields are
+ * not sent.
+ *
+ * Must not: save anything or call the controller (the drawer saves the whole form), nor decide
+ * which source is shown; it is told the source and the API.
+ */
+
+import type { PostProcessing, ProfileDraft, ProfileSummary, SourceInfo } from "../api";
+import {
+  formatNumber,
+  formatStopStrings,
+  NUMERIC_PARAMS,
+  type NumericParam,
+  PARAM_SPECS,
+  readParams,
+  samplersOf,
+} from "../state/profile-form";
+import { field, type Find, paramId, setValue } from "./connect-fields";
+import { h, show } from "./dom";
+
+const POST_PROCESSING: { value: PostProcessing; label: string }[] = [
+  { value: "none", label: "None" },
+  { value: "merge", label: "Merge consecutive roles" },
+  { value: "semi-strict", label: "Semi-strict (one system message, alternating roles)" },
+  { value: "strict", label: "Strict (user first, alternating roles)" },
+];
+
+export function createGenerationSettings(): HTMLElement {
+  const params = NUMERIC_PARAMS.map((name) => {
+    const spec = PARAM_SPECS[name];
+    const wrapper = field(paramId(name), spec.label,
+      h("input", {
+        id: paramId(name), type: "number", step: String(spec.step), min: spec.min === undefined ? undefined : String(spec.min),
+        max: spec.max === undefined ? undefined : String(spec.max), inputmode: spec.integer ? "numeric" : "decimal",
+        placeholder: "not sent", title: spec.hint,
+      }),
+    );
+    wrapper.id = `${paramId(name)}-field`;
+    return wrapper;
+  });
+  const stopField = field("param-stop", h("span", {}, "Stop strings ", h("span", { class: "label-note", text: "(one per line; \\n for a newline)" })),
+    h("textarea", { id: "param-stop", rows: 2, spellcheck: false }),
+  );
+  stopField.id = "param-stop-field";
+  const postProcessingField = field("post-processing", "Prompt post-processing",
+    h("select", { id: "post-processing" }, ...POST_PROCESSING.map((p) => h("option", { value: p.value, text: p.label }))),
+  );
+  postProcessingField.id = "post-processing-field";
+
+  return h("details", { class: "generation-settings", id: "generation-settings" },
+    h("summary", { text: "Generation settings" }),
+    h("p", { class: "field-note settings-note", text: "Empty fields are not sent: the server uses its own default." }),
+    h("div", { class: "param-grid" }, ...params),
+    stopField,
+    postProcessingField,
+    h("div", { id: "placeholder-field", class: "field", hidden: true },
+      h("label", { for: "placeholder", class: "field-label", text: "Placeholder user message" }),
+      h("input", { id: "placeholder", type: "text", placeholder: "[Start a new chat]", "aria-describedby": "placeholder-hint" }),
+      h("p", { id: "placeholder-hint", class: "field-note", text: "Strict mode puts this first when the chat does not start with you." }),
+    ),
+    field("system-prompt", "System prompt",
+      h("textarea", { id: "system-prompt", rows: 3 }),
+    ),
+    h("div", { id: "prefill-field", class: "field", hidden: true },
+      h("label", { for: "prefill", class: "field-label", text: "Assistant prefill" }),
+      h("textarea", { id: "prefill", rows: 2, "aria-describedby": "prefill-hint" }),
+      h("p", { id: "prefill-hint", class: "field-note", text: "The reply starts with this text; the model continues it." }),
+    ),
+  );
+}
+
+/** The part of a profile draft these settings hold. */
+export type GenerationFields = Pick<ProfileDraft, "systemPrompt" | "prefill" | "placeholder" | "params" | "postProcessing">;
+
+export interface GenerationSettings {
+  /** The fields that save the form when they change. */
+  readonly inputs: readonly (HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement)[];
+  /** Fills the fields from `profile` (null: empties them for a new profile). */
+  fill(profile: ProfileSummary | null): void;
+  /** The settings as the form has them; only what source `info` accepts. */
+  read(info: SourceInfo | undefined): GenerationFields;
+  /** Shows the fields that apply to source `info` with the chat (`chat`) or text API. */
+  showFor(info: SourceInfo | undefined, chat: boolean): void;
+}
+
+/** `onPostProcessing`: the post-processing choice changed (the fields shown depend on it). */
+export function mountGenerationSettings($: Find, onPostProcessing: () => void): GenerationSettings {
+  const stop = $<HTMLTextAreaElement>("param-stop");
+  const stopField = $("param-stop-field");
+  const postProcessingField = $("post-processing-field");
+  const postProcessing = $<HTMLSelectElement>("post-processing");
+  const systemPrompt = $<HTMLTextAreaElement>("system-prompt");
+  const placeholderField = $("placeholder-field");
+  const placeholder = $<HTMLInputElement>("placeholder");
+  const prefillField = $("prefill-field");
+  const prefill = $<HTMLTextAreaElement>("prefill");
+  const paramInputs = new Map(NUMERIC_PARAMS.map((n) => [n, $<HTMLInputElement>(paramId(n))] as const));
+  const paramFields = new Map(NUMERIC_PARAMS.map((n) => [n, $(`${paramId(n)}-field`)] as const));
+
+  postProcessing.addEventListener("change", () => onPostProcessing());
+
+  return {
+    inputs: [stop, postProcessing, systemPrompt, prefill, placeholder, ...paramInputs.values()],
+
+    fill(profile) {
+      if (profile) {
+        for (const [param, input] of paramInputs) setValue(input, formatNumber(profile.params[param]));
+        setValue(stop, formatStopStrings(profile.params.stop));
+        setValue(postProcessing, profile.postProcessing);
+        setValue(systemPrompt, profile.systemPrompt ?? "");
+        setValue(prefill, profile.prefill ?? "");
+        setValue(placeholder, profile.placeholder ?? "");
+      } else {
+        for (const input of paramInputs.values()) input.value = "";
+        stop.value = "";
+        postProcessing.value = "none";
+        systemPrompt.value = "";
+        prefill.value = "";
+        placeholder.value = "";
+      }
+    },
+
+    read(info) {
+      const fields: Partial<Record<NumericParam, string>> = {};
+      for (const [param, input] of paramInputs) fields[param] = input.value;
+      return {
+        systemPrompt: systemPrompt.value.trim() === "" ? null : systemPrompt.value,
+        // Kept while another source is picked, so switching back does not lose it.
+        prefill: prefill.value.trim() === "" ? null : prefill.value,
+        placeholder: placeholder.value.trim() === "" ? null : placeholder.value,
+        // Only what this source accepts: a value for another source's field is not sent.
+        params: readParams(fields, stop.value, samplersOf(info)),
+        postProcessing: postProcessing.value as PostProcessing,
+      };
+    },
+
+    showFor(info, chat) {
+      show(postProcessingField, chat);
+      show(placeholderField, chat && postProcessing.value === "strict");
+      show(prefillField, chat && (info?.capabilities.prefill ?? false));
+      const samplers = samplersOf(info);
+      for (const [param, wrapper] of paramFields) show(wrapper, samplers.includes(param));
+      show(stopField, samplers.includes("stop"));
+    },
+  };
+}
