@@ -13,7 +13,14 @@
 //!   (see [`snapshots`]); a branch or import never leaves a chat short of its messages (see
 //!   `guard`).
 //!
-//! Calls block: async callers run them on a blocking thread (see `Engine`). Never holds keys.
+//! Where each job lives: `schema` (the migrations), `open` (opening, checks, backups, recovery
+//! of dead sessions), `profiles` (saved connections), `settings` (the app's settings), `chats`
+//! and `archive` (chats and messages, copies and imports), `search`, [`snapshots`],
+//! [`writers`], [`files`] and [`legacy_secrets`]. This module keeps the [`Store`] type, the row
+//! types shared by several of them and the small helpers they share.
+//!
+//! Calls block: async callers run them on a blocking thread (see `Engine`). Never holds keys,
+//! and knows no adapter (`provider`) type.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -56,11 +63,11 @@ use schema::MIGRATIONS;
 pub use search::{SearchHit, MIN_ID_PREFIX};
 pub use settings::AppSettings;
 
-/// File name of the database inside the data directory.
-pub const DB_FILE: &str = "switchboard.db";
-
 pub use crate::prompt::instruct::InstructSettings;
 pub use crate::prompt::PostProcessing;
+
+/// File name of the database inside the data directory.
+pub const DB_FILE: &str = "switchboard.db";
 
 /// A conversation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
