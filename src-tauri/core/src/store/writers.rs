@@ -18,7 +18,8 @@ use std::path::Path;
 
 use rusqlite::{Connection, TransactionBehavior};
 
-use super::{files, session_alive};
+use super::files;
+use super::open::session_alive;
 use crate::error::{Error, Result};
 
 /// File name of the lock held while the schema is checked and migrated.

@@ -1,0 +1,50 @@
+//! The app's own settings (not a profile's), kept as one JSON row in the `settings` table.
+//!
+//! Must not hold a key or any secret. Imports no adapter or transfer type.
+
+use rusqlite::OptionalExtension;
+use serde::{Deserialize, Serialize};
+
+use super::{from_json, to_json, Store};
+use crate::error::Result;
+
+/// The app's settings, kept with the data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase", default)]
+pub struct AppSettings {
+    /// Connect to the profile used last when the app starts.
+    pub auto_connect: bool,
+}
+
+impl Default for AppSettings {
+    fn default() -> Self {
+        AppSettings { auto_connect: true }
+    }
+}
+
+impl Store {
+    /// The app's settings (defaults for what was never set).
+    pub fn settings(&self) -> Result<AppSettings> {
+        let value: Option<String> = self
+            .conn()
+            .query_row("SELECT value FROM settings WHERE key = 'app'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        match value {
+            Some(text) => from_json(&text),
+            None => Ok(AppSettings::default()),
+        }
+    }
+
+    /// Saves the app's settings.
+    pub fn save_settings(&self, settings: &AppSettings) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO settings (key, value) VALUES ('app', ?1)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [to_json(settings)?],
+        )?;
+        Ok(())
+    }
+}
