@@ -2,7 +2,7 @@
 //! editing, deleting, branching, renaming, pinning, restoring, searching, export and import.
 //!
 //! Must not: talk to a provider or the keychain; write a title, message or query past the
-//! limits in [`super::limits`].
+//! limits in `limits.rs`.
 
 use super::limits::{check_bytes, check_chars, MAX_NAME_CHARS, MAX_QUERY_CHARS, MAX_TEXT_BYTES};
 use super::Engine;

@@ -2,8 +2,8 @@
 //! message saved, the reply begun, the task spawned), the dry run, the running generations
 //! ([`Generations`]) and cancelling them.
 //!
-//! Must not: wait for the reply (the task in [`super::reply`] writes it); send the same
-//! generation twice; leave a generation registered after its terminal event.
+//! Must not: wait for the reply (the task in `reply.rs` writes and saves it, and unregisters
+//! the generation at its end); start a generation whose input fails the limits in `limits.rs`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

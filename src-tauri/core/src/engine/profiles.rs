@@ -1,7 +1,7 @@
 //! Profiles and their API keys: adding (URL normalised, credentials moved to the keychain),
 //! duplicating, updating, finding, listing, removing, and saving or clearing the key.
 //!
-//! Must not: return or log a key; save a profile that fails the checks in [`super::limits`];
+//! Must not: return or log a key; save a profile that fails the checks in `limits.rs`;
 //! leave a keychain entry behind a removed profile.
 
 use secrecy::{ExposeSecret, SecretString};

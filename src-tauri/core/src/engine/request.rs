@@ -2,8 +2,8 @@
 //! message, post-processing, prefill), the sampler settings, and for text-completion APIs the
 //! prompt rendered with the instruct template and fitted to the context.
 //!
-//! Must not: save anything, send a generation, or drop the system prompt or the newest message
-//! to fit the context.
+//! Must not: save anything or send anything; it only builds what the adapter sends (the token
+//! counts it asks a text-completion backend for are the one exception).
 
 use super::connections::Resolved;
 use super::generation::{Action, GenerationRequest};
