@@ -14,7 +14,8 @@ use base64::Engine as _;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
-use super::{check_header, Engine};
+use super::limits::check_header;
+use super::Engine;
 use crate::catalogue::ProviderKind;
 use crate::endpoint::split_credentials;
 use crate::error::{Error, ErrorKind, Result};

@@ -1,0 +1,326 @@
+//! Connections: which endpoint an operation is about ([`ConnectionSpec`]), resolving it with
+//! its key and headers ([`Resolved`]), the status check, the model list, the test message, the
+//! choice of model, and naming the local servers found by auto-detect.
+//!
+//! Must not: save anything but a better base URL found by the status check; send a test
+//! message into a chat; retry a generation.
+
+use std::time::Instant;
+
+use futures::StreamExt;
+use secrecy::SecretString;
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+use super::limits::{check_chars, MAX_MODEL_CHARS};
+use super::profile_secrets;
+use super::retry::retrying;
+use super::Engine;
+use crate::catalogue::{KeyNeed, ProviderKind};
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::{ChatMessage, ChatRequest, GenParams, ModelInfo, Role, StopReason};
+use crate::provider::{self, Connection, StatusReport, StreamEvent};
+use crate::store::Profile;
+
+/// Which endpoint an operation is about: a saved profile, or an ad-hoc connection.
+#[derive(Clone)]
+pub enum ConnectionSpec {
+    /// A saved profile, by name or id.
+    Profile(String),
+    /// A connection given on the spot (CLI `--source --url --key-env`).
+    AdHoc {
+        /// The source.
+        source: ProviderKind,
+        /// Base URL; the source's default when absent.
+        url: Option<String>,
+        /// The key, if any.
+        key: Option<SecretString>,
+        /// The model, if any.
+        model: Option<String>,
+    },
+}
+
+/// A connection resolved for use: the provider's view plus the profile's defaults.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// What the provider gets.
+    pub connection: Connection,
+    /// The profile, when it is a saved one.
+    pub profile: Option<Profile>,
+    /// Model chosen by the profile or the ad-hoc spec.
+    pub model: Option<String>,
+    /// Sampler defaults of the profile.
+    pub params: GenParams,
+    /// System prompt of the profile.
+    pub system_prompt: Option<String>,
+    /// What URL normalisation changed (ad-hoc connections).
+    pub url_changes: Vec<String>,
+}
+
+/// The outcome of a "test message".
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct TestReport {
+    /// The model that answered.
+    pub model: String,
+    /// The reply text.
+    pub reply: String,
+    /// Why it ended.
+    pub stop_reason: StopReason,
+    /// Round trip in milliseconds.
+    pub elapsed_ms: u32,
+}
+
+impl Engine {
+    /// Resolves a spec into a connection with its key.
+    pub async fn resolve(&self, spec: &ConnectionSpec) -> Result<Resolved> {
+        match spec {
+            ConnectionSpec::Profile(name) => {
+                let profile = self.profile(name).await?;
+                let id = profile.id.clone();
+                let key = if self.blocking(move |store| store.key_saved(&id)).await? {
+                    self.secrets.get(&profile.id).await?
+                } else {
+                    None
+                };
+                let headers = self.connection_headers(&profile, key.is_some()).await?;
+                if key.is_none() && profile.source.info().key == KeyNeed::Required {
+                    return Err(Error::not_configured(format!(
+                        "Profile \"{}\" has no API key, and {} needs one. Save it with \"key set {}\".",
+                        profile.name,
+                        profile.source.label(),
+                        profile.name
+                    ))
+                    .with_provider(profile.source.id()));
+                }
+                Ok(Resolved {
+                    connection: Connection {
+                        who: format!("Profile \"{}\"", profile.name),
+                        profile_id: Some(profile.id.clone()),
+                        kind: profile.source,
+                        api: profile.source.info().capabilities.with_api(profile.api).api,
+                        base_url: profile.url.clone(),
+                        key,
+                        headers,
+                    },
+                    model: profile.model.clone(),
+                    params: profile.params.clone(),
+                    system_prompt: profile.system_prompt.clone(),
+                    profile: Some(profile),
+                    url_changes: Vec::new(),
+                })
+            }
+            ConnectionSpec::AdHoc {
+                source,
+                url,
+                key,
+                model,
+            } => {
+                let (url, credentials) = crate::endpoint::split_credentials(
+                    url.as_deref().unwrap_or(source.info().default_url),
+                );
+                let normal = normalize(*source, &url)?;
+                let headers = profile_secrets::basic_auth_header(
+                    *source,
+                    source.label(),
+                    credentials,
+                    key.is_some(),
+                )?;
+                if key.is_none() && source.info().key == KeyNeed::Required {
+                    return Err(Error::not_configured(format!(
+                        "{} needs an API key. Pass it in an environment variable with --key-env.",
+                        source.label()
+                    ))
+                    .with_provider(source.id()));
+                }
+                Ok(Resolved {
+                    connection: Connection {
+                        who: source.label().to_string(),
+                        profile_id: None,
+                        kind: *source,
+                        api: source.info().capabilities.api,
+                        base_url: normal.url,
+                        key: key.clone(),
+                        headers,
+                    },
+                    profile: None,
+                    model: model.clone(),
+                    params: GenParams::default(),
+                    system_prompt: None,
+                    url_changes: normal.changes,
+                })
+            }
+        }
+    }
+
+    /// Checks the endpoint (unless the profile bypasses the check). When the check discovered
+    /// a better base URL (`/v1` added), the profile is updated.
+    pub async fn status(&self, spec: &ConnectionSpec) -> Result<StatusReport> {
+        let resolved = self.resolve(spec).await?;
+        if resolved
+            .profile
+            .as_ref()
+            .is_some_and(|p| p.bypass_status_check)
+        {
+            return Ok(StatusReport {
+                base_url: resolved.connection.base_url.clone(),
+                url_changed: false,
+                models: None,
+                message: "Status check bypassed for this profile.".to_string(),
+            });
+        }
+        let provider = provider::build(resolved.connection.clone(), self.http.clone())?;
+        let report = retrying(|| provider.status()).await?;
+        if report.url_changed {
+            if let Some(mut profile) = resolved.profile {
+                profile.url = report.base_url.clone();
+                self.blocking(move |store| store.update_profile(&profile))
+                    .await?;
+            }
+        }
+        Ok(report)
+    }
+
+    /// The models the endpoint lists (empty when it has no list).
+    pub async fn models(&self, spec: &ConnectionSpec) -> Result<Vec<ModelInfo>> {
+        let resolved = self.resolve(spec).await?;
+        let provider = provider::build(resolved.connection, self.http.clone())?;
+        retrying(|| provider.list_models()).await
+    }
+
+    /// Sends a short test message (not saved in any chat).
+    pub async fn test_message(
+        &self,
+        spec: &ConnectionSpec,
+        model: Option<String>,
+    ) -> Result<TestReport> {
+        check_chars("model id", model.as_deref().unwrap_or(""), MAX_MODEL_CHARS)?;
+        let resolved = self.resolve(spec).await?;
+        let model = self.choose_model(&resolved, model).await?;
+        let provider = provider::build(resolved.connection.clone(), self.http.clone())?;
+        let mut request = ChatRequest {
+            model: model.clone(),
+            messages: vec![ChatMessage::new(Role::User, "Hi")],
+            params: GenParams {
+                max_tokens: Some(resolved.params.max_tokens.unwrap_or(64).min(256)),
+                ..GenParams::default()
+            },
+            stream: false,
+            prompt: None,
+        };
+        self.render_text_prompt(&resolved, provider.as_ref(), &mut request)
+            .await;
+        let started = Instant::now();
+        let stops = request.params.stop.clone();
+        let mut events = provider.stream(request, CancellationToken::new());
+        let mut reply = String::new();
+        let mut served_by = model;
+        while let Some(event) = events.next().await {
+            match event? {
+                StreamEvent::Delta(text) => {
+                    reply.push_str(&text);
+                    if let Some(at) = first_stop(&reply, &stops) {
+                        reply.truncate(at);
+                        return Ok(TestReport {
+                            model: served_by,
+                            reply,
+                            stop_reason: StopReason::Stop,
+                            elapsed_ms: u32::try_from(started.elapsed().as_millis())
+                                .unwrap_or(u32::MAX),
+                        });
+                    }
+                }
+                StreamEvent::Model(name) => served_by = name,
+                StreamEvent::Done(stop_reason) => {
+                    return Ok(TestReport {
+                        model: served_by,
+                        reply,
+                        stop_reason,
+                        elapsed_ms: u32::try_from(started.elapsed().as_millis())
+                            .unwrap_or(u32::MAX),
+                    })
+                }
+                StreamEvent::Reasoning(_) | StreamEvent::Usage(_) | StreamEvent::Queued { .. } => {}
+            }
+        }
+        Err(Error::new(
+            ErrorKind::Protocol,
+            "The test message ended without a reply.",
+        ))
+    }
+
+    /// The model to use: the override, else the profile's, else — for local servers, which
+    /// usually serve one model — the first one the server lists.
+    pub(super) async fn choose_model(
+        &self,
+        resolved: &Resolved,
+        requested: Option<String>,
+    ) -> Result<String> {
+        if let Some(model) = requested
+            .or_else(|| resolved.model.clone())
+            .filter(|m| !m.trim().is_empty())
+        {
+            return Ok(model);
+        }
+        let who = &resolved.connection.who;
+        let source = resolved.connection.kind;
+        if source.info().key == KeyNeed::Optional {
+            let provider = provider::build(resolved.connection.clone(), self.http.clone())?;
+            if let Some(first) = provider.list_models().await?.into_iter().next() {
+                return Ok(first.id);
+            }
+            return Err(Error::not_configured(format!(
+                "{who}: no model is set and the server lists none. Set the model id in the profile."
+            ))
+            .with_provider(source.id()));
+        }
+        Err(Error::not_configured(format!(
+            "{who}: no model is set. List the models with \"models\" and set one in the profile."
+        ))
+        .with_provider(source.id()))
+    }
+
+    /// Finds the local servers on `127.0.0.1` at `ports` (default
+    /// [`LOCAL_PORTS`](crate::detect::LOCAL_PORTS)); see [`crate::detect::detect`]. Each
+    /// suggested profile name differs (case-insensitively) from every saved profile's name and
+    /// from the others, with " 2", " 3", … appended where needed. Never fails.
+    pub async fn detect(&self, ports: Option<Vec<u16>>) -> Vec<crate::detect::Found> {
+        let ports = ports.unwrap_or_else(|| crate::detect::LOCAL_PORTS.to_vec());
+        let mut found = crate::detect::detect(&self.http, "127.0.0.1", &ports).await;
+        let mut taken: Vec<String> = match self.profiles().await {
+            Ok(profiles) => profiles
+                .into_iter()
+                .map(|p| p.profile.name.to_lowercase())
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        for server in &mut found {
+            let base = server.profile_name.clone();
+            let mut name = base.clone();
+            let mut n = 2;
+            while taken.contains(&name.to_lowercase()) {
+                name = format!("{base} {n}");
+                n += 1;
+            }
+            taken.push(name.to_lowercase());
+            server.profile_name = name;
+        }
+        found
+    }
+}
+
+/// Where the first of `stops` starts in `text`.
+fn first_stop(text: &str, stops: &[String]) -> Option<usize> {
+    stops
+        .iter()
+        .filter(|s| !s.is_empty())
+        .filter_map(|s| text.find(s.as_str()))
+        .min()
+}
+
+pub(super) fn normalize(source: ProviderKind, url: &str) -> Result<crate::endpoint::NormalizedUrl> {
+    source
+        .normalize_url(url)
+        .map_err(|why| Error::new(ErrorKind::InvalidRequest, why).with_provider(source.id()))
+}
