@@ -25,496 +25,40 @@
  * and searched by every word of the query, the snippet's runs marking each word. Sending in a chat records its
  * profile and model, as the core does.
  *
- * Files: `chooseImportFiles` answers the paths given to `willChoose` (none: the dialog was
- * cancelled); `importChatFile` reads them from `files` as SillyTavern JSONL (bad lines skipped
- * and named), Switchboard chat exports and backups (profiles restored without keys, names
- * already taken left out);
- * `exportChat` and `backupAll` "write" into `~/Downloads` (kept in `files`, never
- * overwriting: `Title (2).md`). Settings start with auto-connect on (`autoConnect: false` in
- * the options turns it off).
+ * Files work as `mock-files.ts` says. Settings start with auto-connect on (`autoConnect: false`
+ * in the options turns it off).
  *
  * Never part of a production build: `main.ts` imports it only under `import.meta.env.DEV`.
  */
 
 import type {
-  Api,
   AppSettings,
-  BuiltInTemplate,
   Chat,
   ChatEvent,
   ConnectionChanged,
   ExportFormat,
-  Found,
   HistoryTrimmed,
   ImportReport,
-  InstructTemplate,
   IpcError,
-  ModelInfo,
   NavigationRefused,
-  NormalizedUrl,
   ProfileSummary,
-  ProviderKind,
-  RequestPreview,
   SearchHit,
   SnapshotInfo,
-  SnippetPart,
-  SourceInfo,
   StoredMessage,
   TrayAction,
   Unsubscribe,
 } from "../api";
 import { AppError } from "../api";
-import { hasEveryWord, markWords, PAGE_SIZE, searchWords } from "../state/history";
-import { builtInTemplate, DEFAULT_INSTRUCT, effectiveApi, parseModelList } from "../state/profile-form";
+import { hasEveryWord, markWords, PAGE_SIZE } from "../state/history";
+import { DEFAULT_INSTRUCT } from "../state/profile-form";
+import { MOCK_SNAPSHOTS, DAMAGED_DATABASE, DEFAULT_CONTEXT_SIZE, MOCK_SOURCES, MOCK_TEMPLATES, MOCK_LOCAL_SERVERS, MODELS, REPLY } from "./mock-data";
+import { promptOf, seedChatFixture, seedLongChatFixture, type Seeding, type Version, versionOf } from "./mock-seed";
+import { archiveOfChat, archiveTurns, type ArchivedChat, exportChatText, readTavern, snippetOf, writeNewFile } from "./mock-files";
+import { checkServerOf, ipcError, withoutNulls, prefillOf, sourceInfo, usesText, textPromptOf, turnsOf, previewOf, normalize } from "./mock-wire";
 
-/** The id of the 10,000-message chat of the `long` scenario. */
-export const LONG_CHAT_ID = "chat-long";
-/** How many messages it has. */
-export const LONG_CHAT_SIZE = 10_000;
-
-/** One version (swipe) of a message, as kept apart from the one shown. */
-type Version = Pick<StoredMessage, "content" | "reasoning" | "state" | "model" | "error">;
-
-export interface MockOptions {
-  scenario?: string;
-  /** Milliseconds between streamed chunks (0 in tests). */
-  tick?: number;
-  /** Delay of slow operations such as Connect. */
-  latency?: number;
-  /** What `detectServers` finds (default: KoboldCpp and Ollama; none for the `nolocal` scenario). */
-  localServers?: Found[];
-  /** The saved "connect on launch" setting (default on, as in the core). */
-  autoConnect?: boolean;
-  /** Why the app "could not start" (the `damaged` scenario sets one). */
-  startupProblem?: string;
-  /** Why the snapshot of the day could not be taken, if it could not. */
-  snapshotProblem?: string;
-}
-
-/** The mock's snapshots: the day's, and one damaged. */
-const MOCK_SNAPSHOTS: SnapshotInfo[] = [
-  { id: "2026-12-07-080000-daily", kind: "daily", takenAt: Date.UTC(2026, 11, 7, 8), size: 98_304, chats: 3, messages: 12, problem: null },
-  {
-    id: "2026-12-06-080000-daily", kind: "daily", takenAt: Date.UTC(2026, 11, 6, 8), size: 4096, chats: null, messages: null,
-    problem: "The snapshot 2026-12-06-080000-daily cannot be used: it is damaged: SQLite's check says: database disk image is malformed.",
-  },
-];
-
-/** The core's words for a damaged database, for the `damaged` scenario. */
-const DAMAGED_DATABASE =
-  "The database /home/you/.local/share/switchboard/switchboard.db is damaged and cannot be used (file is not a database). " +
-  "Switchboard has left the file as it is. To start afresh, move it (with any switchboard.db-wal file beside it) to another " +
-  "folder and start Switchboard again; to go back, put a backup in its place (Switchboard keeps one beside it, " +
-  "switchboard.db.v<N>.bak, before each upgrade).";
-
-/** Where the mock's exports "go". */
-export const MOCK_DOWNLOADS = "/home/you/Downloads";
-
-/** The mock plus hooks tests use to inspect it and fire app events. */
-export interface MockApi extends Api {
-  /** Every command called, in order, with its main argument. */
-  readonly calls: string[];
-  /** The "disk": files to import, and those `exportChat` and `backupAll` wrote, by path. */
-  readonly files: Map<string, string>;
-  /** What the next `chooseImportFiles` answers, as if the person chose these files. */
-  willChoose(paths: string[]): void;
-  emitTrayAction(action: TrayAction): void;
-  emitProfilesChanged(): void;
-  emitNavigationRefused(refused: NavigationRefused): void;
-}
-
-type Capabilities = SourceInfo["capabilities"];
-type Sampler = SourceInfo["samplers"][number];
-
-const chat = (prefill = false, otherApi: Capabilities["otherApi"] = null): Capabilities => ({
-  api: "chatCompletion", otherApi, streaming: true, modelList: true, serverAbort: false, prefill, multiModel: false,
-});
-const text = (streaming: boolean, serverAbort: boolean, otherApi: Capabilities["otherApi"] = null): Capabilities => ({
-  api: "textCompletion", otherApi, streaming, modelList: true, serverAbort, prefill: false, multiModel: false,
-});
-
-// The sampler lists of the Rust core's sources (catalogue.rs).
-const OPENAI_SAMPLERS: Sampler[] = ["maxTokens", "temperature", "topP", "frequencyPenalty", "presencePenalty", "seed", "stop"];
-const LOCAL_SAMPLERS: Sampler[] = ["maxTokens", "temperature", "topP", "topK", "minP", "frequencyPenalty", "presencePenalty", "repetitionPenalty", "seed", "stop"];
-const OOBA_SAMPLERS: Sampler[] = [
-  "maxTokens", "temperature", "topP", "topK", "minP", "frequencyPenalty", "presencePenalty", "repetitionPenalty",
-  "repetitionPenaltyRange", "typicalP", "tfs", "topA", "seed", "stop",
-];
-const CLAUDE_SAMPLERS: Sampler[] = ["maxTokens", "temperature", "topP", "topK", "stop"];
-const KOBOLD_SAMPLERS: Sampler[] = ["maxTokens", "temperature", "topP", "topK", "repetitionPenalty", "repetitionPenaltyRange", "typicalP", "tfs", "topA", "seed", "stop"];
-const KOBOLDCPP_SAMPLERS: Sampler[] = [
-  "maxTokens", "temperature", "topP", "topK", "minP", "repetitionPenalty", "repetitionPenaltyRange", "typicalP", "tfs", "topA", "seed", "stop",
-];
-const HORDE_SAMPLERS: Sampler[] = ["maxTokens", "temperature", "topP", "topK", "minP", "repetitionPenalty", "repetitionPenaltyRange", "typicalP", "tfs", "topA", "stop"];
-const NOVELAI_SAMPLERS = HORDE_SAMPLERS;
-
-/** How the backend shows a key in a request preview. */
-const REDACTED = "<redacted>";
-/** The Messages API version the backend sends. */
-const ANTHROPIC_VERSION = "2023-06-01";
-/** `max_tokens` is required by the Messages API; sent when the profile sets none. */
-const CLAUDE_MAX_TOKENS = 4096;
-/** The context size when neither the profile nor the model says one. */
-const DEFAULT_CONTEXT_SIZE = 4096;
-/** The reply length reserved in the context when the profile sets none. */
-const DEFAULT_REPLY_TOKENS = 512;
-/** The Horde's anonymous key. */
-const HORDE_ANONYMOUS_KEY = "0000000000";
-
-export const MOCK_SOURCES: SourceInfo[] = [
-  { kind: "openai", id: "openai", label: "OpenAI", defaultUrl: "https://api.openai.com/v1", key: "required", keyLabel: "API key", keyNote: "", capabilities: chat(), supported: true, samplers: OPENAI_SAMPLERS },
-  { kind: "claude", id: "claude", label: "Anthropic Claude", defaultUrl: "https://api.anthropic.com/v1", key: "required", keyLabel: "API key", keyNote: "", capabilities: chat(true), supported: true, samplers: CLAUDE_SAMPLERS },
-  { kind: "mistral", id: "mistral", label: "Mistral AI", defaultUrl: "https://api.mistral.ai/v1", key: "required", keyLabel: "API key", keyNote: "", capabilities: chat(), supported: true, samplers: OPENAI_SAMPLERS },
-  { kind: "openrouter", id: "openrouter", label: "OpenRouter", defaultUrl: "https://openrouter.ai/api/v1", key: "required", keyLabel: "API key", keyNote: "", capabilities: chat(), supported: true, samplers: LOCAL_SAMPLERS },
-  { kind: "custom", id: "custom", label: "Custom (OpenAI-compatible)", defaultUrl: "http://127.0.0.1:8080/v1", key: "optional", keyLabel: "API key", keyNote: "", capabilities: chat(false, "textCompletion"), supported: true, samplers: LOCAL_SAMPLERS },
-  { kind: "ooba", id: "ooba", label: "Oobabooga text-generation-webui", defaultUrl: "http://127.0.0.1:5000/v1", key: "optional", keyLabel: "API key", keyNote: "", capabilities: text(true, false, "chatCompletion"), supported: true, samplers: OOBA_SAMPLERS },
-  { kind: "tabby", id: "tabby", label: "TabbyAPI", defaultUrl: "http://127.0.0.1:5000/v1", key: "optional", keyLabel: "API key", keyNote: "", capabilities: chat(false, "textCompletion"), supported: true, samplers: LOCAL_SAMPLERS },
-  { kind: "mancer", id: "mancer", label: "Mancer", defaultUrl: "https://neuro.mancer.tech/oai/v1", key: "required", keyLabel: "API key", keyNote: "", capabilities: text(true, false, "chatCompletion"), supported: true, samplers: OOBA_SAMPLERS },
-  { kind: "kobold", id: "kobold", label: "KoboldAI United", defaultUrl: "http://127.0.0.1:5000/api", key: "optional", keyLabel: "API key", keyNote: "", capabilities: text(false, false), supported: true, samplers: KOBOLD_SAMPLERS },
-  { kind: "koboldcpp", id: "koboldcpp", label: "KoboldCpp", defaultUrl: "http://127.0.0.1:5001", key: "optional", keyLabel: "API key", keyNote: "", capabilities: text(true, true), supported: true, samplers: KOBOLDCPP_SAMPLERS },
-  { kind: "horde", id: "horde", label: "AI Horde", defaultUrl: "https://aihorde.net/api/v2", key: "optional", keyLabel: "API key", keyNote: "Optional: without a key the Horde is used anonymously, at the back of the queue.", capabilities: { ...text(false, true), multiModel: true }, supported: true, samplers: HORDE_SAMPLERS },
-  { kind: "novelai", id: "novelai", label: "NovelAI", defaultUrl: "https://text.novelai.net", key: "required", keyLabel: "Persistent API token", keyNote: "From NovelAI's Account settings: “Get Persistent API Token”.", capabilities: text(true, false), supported: true, samplers: NOVELAI_SAMPLERS },
-];
-
-/** The core's built-in instruct templates (prompt/instruct.rs). */
-const template = (
-  bos: string, system: [string, string], user: [string, string], assistant: [string, string], stop: string[],
-): InstructTemplate => ({
-  bos, systemPrefix: system[0], systemSuffix: system[1], userPrefix: user[0], userSuffix: user[1],
-  assistantPrefix: assistant[0], assistantSuffix: assistant[1], stop,
-});
-
-export const MOCK_TEMPLATES: BuiltInTemplate[] = [
-  { kind: "chat-ml", label: "ChatML", template: template("", ["<|im_start|>system\n", "<|im_end|>\n"], ["<|im_start|>user\n", "<|im_end|>\n"], ["<|im_start|>assistant\n", "<|im_end|>\n"], ["<|im_end|>", "<|im_start|>"]) },
-  { kind: "alpaca", label: "Alpaca", template: template("", ["", "\n\n"], ["### Instruction:\n", "\n\n"], ["### Response:\n", "\n\n"], ["### Instruction:", "### Response:"]) },
-  { kind: "llama3", label: "Llama 3", template: template("<|begin_of_text|>", ["<|start_header_id|>system<|end_header_id|>\n\n", "<|eot_id|>"], ["<|start_header_id|>user<|end_header_id|>\n\n", "<|eot_id|>"], ["<|start_header_id|>assistant<|end_header_id|>\n\n", "<|eot_id|>"], ["<|eot_id|>", "<|start_header_id|>"]) },
-  { kind: "mistral", label: "Mistral", template: template("", ["[INST] ", " [/INST]</s>"], ["[INST] ", " [/INST]"], ["", "</s>"], ["</s>", "[INST]"]) },
-  { kind: "vicuna", label: "Vicuna", template: template("", ["", "\n\n"], ["USER: ", "\n"], ["ASSISTANT: ", "</s>\n"], ["</s>", "\nUSER:"]) },
-  { kind: "none", label: "None (plain “Name: text”)", template: template("", ["", "\n"], ["User: ", "\n"], ["Assistant: ", "\n"], ["\nUser:"]) },
-];
-
-/** What `detectServers` finds by default. */
-export const MOCK_LOCAL_SERVERS: Found[] = [
-  {
-    source: "koboldcpp", url: "http://127.0.0.1:5001", server: "KoboldCpp", version: "1.102",
-    models: ["koboldcpp/Mistral-7B-Instruct-v0.3.Q4_K_M"],
-    summary: "KoboldCpp 1.102 with model koboldcpp/Mistral-7B-Instruct-v0.3.Q4_K_M", profileName: "KoboldCpp (5001)",
-  },
-  {
-    source: "custom", url: "http://127.0.0.1:11434/v1", server: "Ollama", version: "0.5.7",
-    models: ["llama3.2:3b", "qwen2.5:7b"], summary: "Ollama 0.5.7 with models llama3.2:3b, qwen2.5:7b", profileName: "Ollama (11434)",
-  },
-];
-
-const MODELS: Partial<Record<ProviderKind, ModelInfo[]>> = {
-  openai: [{ id: "gpt-4o-mini" }, { id: "gpt-4o" }, { id: "o3-mini" }],
-  claude: [
-    { id: "claude-sonnet-4-5", name: "Claude Sonnet 4.5", contextLength: 200000 },
-    { id: "claude-haiku-4-5", name: "Claude Haiku 4.5", contextLength: 200000 },
-  ],
-  mistral: [{ id: "mistral-small-latest" }, { id: "mistral-large-latest" }],
-  openrouter: [{ id: "openrouter/auto", name: "Auto router" }, { id: "meta-llama/llama-3.1-70b-instruct", contextLength: 131072 }],
-  custom: [{ id: "llama-3.1-8b-instruct", contextLength: 8192 }, { id: "qwen2.5-7b-instruct", contextLength: 32768 }],
-  ooba: [{ id: "Mistral-7B-Instruct-v0.3" }],
-  mancer: [{ id: "mytholite" }, { id: "goliath-120b" }],
-  tabby: [],
-  kobold: [{ id: "KoboldAI/fairseq-dense-13B-Nerys-v2" }],
-  koboldcpp: [{ id: "koboldcpp/Mistral-7B-Instruct-v0.3.Q4_K_M", contextLength: 8192 }],
-  horde: [
-    { id: "koboldcpp/L3-8B-Stheno-v3.2", name: "koboldcpp/L3-8B-Stheno-v3.2 (12 workers, about 4 s)" },
-    { id: "aphrodite/Sao10K/L3-70B-Euryale-v2.1", name: "aphrodite/Sao10K/L3-70B-Euryale-v2.1 (5 workers, about 18 s)" },
-    { id: "koboldcpp/Fimbulvetr-11B-v2", name: "koboldcpp/Fimbulvetr-11B-v2 (1 worker)" },
-  ],
-  novelai: [
-    { id: "llama-3-erato-v1", name: "Llama 3 Erato", contextLength: 8192 },
-    { id: "kayra-v1", name: "Kayra", contextLength: 8192 },
-    { id: "clio-v1", name: "Clio", contextLength: 8192 },
-  ],
-};
-
-const REPLY = [
-  "Server-sent events (SSE) keep one HTTP response open and let the server **push** lines of text as they are ready.",
-  "",
-  "Each event is a few `field: value` lines followed by a blank line:",
-  "",
-  "```js",
-  "const source = new EventSource(\"/stream\");",
-  "source.onmessage = (event) => console.log(event.data);",
-  "```",
-  "",
-  "Why chat APIs like it:",
-  "",
-  "1. It works over plain HTTP, through proxies.",
-  "2. The browser reconnects on its own.",
-  "3. Tokens can be shown the moment they arrive.",
-  "",
-  "| | SSE | WebSocket |",
-  "|---|---|---|",
-  "| Direction | server → client | both |",
-  "| Protocol | HTTP | its own |",
-  "",
-  "More in the [HTML standard](https://html.spec.whatwg.org/multipage/server-sent-events.html).",
-].join("\n");
-
-/** Drops null fields: the backend omits unset optional fields rather than sending null. */
-function withoutNulls<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], null> } {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null)) as { [K in keyof T]: Exclude<T[K], null> };
-}
-
-/** The prefill a reply starts with: only for sources that continue one, without trailing space. */
-function prefillOf(profile: ProfileSummary): string | null {
-  const source = MOCK_SOURCES.find((s) => s.kind === profile.source);
-  const prefill = profile.prefill?.trimEnd() ?? "";
-  return source?.capabilities.prefill && prefill !== "" ? prefill : null;
-}
-
-type Turn = { role: string; content: string };
-
-/** The source's description. */
-function sourceInfo(kind: ProviderKind): SourceInfo | undefined {
-  return MOCK_SOURCES.find((s) => s.kind === kind);
-}
-
-/** Whether the profile talks text completion (its chosen API, else its source's default). */
-function usesText(profile: ProfileSummary): boolean {
-  return effectiveApi(sourceInfo(profile.source), profile.api) === "textCompletion";
-}
-
-/** A rough token count, like the core's estimate (about 3.5 characters a token). */
-function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 3.5);
-}
-
-/** A text-completion prompt: the chat wrapped in the profile's template, fitted to its context. */
-interface TextPrompt {
-  prompt: string;
-  stop: string[];
-  /** Set when the oldest messages were left out. */
-  trimmed: HistoryTrimmed | null;
-}
-
-/**
- * The prompt a text-completion profile sends: the system prompt, as many of the latest turns as
- * fit in the context (less the reply's tokens), the new message, and the assistant prefix.
- */
-function textPromptOf(profile: ProfileSummary, model: string, turns: readonly Turn[]): TextPrompt {
-  const instruct = { ...DEFAULT_INSTRUCT, ...profile.instruct };
-  const wrap = instruct.custom ?? builtInTemplate(MOCK_TEMPLATES, instruct.template) ?? MOCK_TEMPLATES[0]!.template;
-  const contextLength = MODELS[profile.source]?.find((m) => m.id === model)?.contextLength ?? null;
-  const contextSize = instruct.contextSize ?? contextLength ?? DEFAULT_CONTEXT_SIZE;
-  const budget = contextSize - (profile.params.maxTokens ?? DEFAULT_REPLY_TOKENS);
-  const render = (turn: Turn): string => {
-    const [prefix, suffix] =
-      turn.role === "system" ? [wrap.systemPrefix, wrap.systemSuffix]
-        : turn.role === "assistant" ? [wrap.assistantPrefix, wrap.assistantSuffix]
-          : [wrap.userPrefix, wrap.userSuffix];
-    return `${prefix}${turn.content}${suffix}`;
-  };
-  const system = profile.systemPrompt?.trim() ? render({ role: "system", content: profile.systemPrompt }) : "";
-  const end = wrap.assistantPrefix.replace(/ +$/, "");
-  const rendered = turns.map(render);
-  let total = estimateTokens(wrap.bos + system + end) + rendered.reduce((sum, text) => sum + estimateTokens(text), 0);
-  let first = 0;
-  while (total > budget && first < rendered.length - 1) {
-    total -= estimateTokens(rendered[first]!);
-    first += 1;
-  }
-  return {
-    prompt: wrap.bos + system + rendered.slice(first).join("") + end,
-    stop: [...wrap.stop, ...(profile.params.stop ?? [])],
-    trimmed: first > 0 ? { dropped: first, contextSize } : null,
-  };
-}
-
-/** The chat so far as turns (empty replies left out), with the new message (if any). */
-function turnsOf(history: readonly StoredMessage[], input: string): Turn[] {
-  const turns: Turn[] = history
-    .filter((m) => !(m.role === "assistant" && m.content === ""))
-    .map((m) => ({ role: m.role === "tool" ? "user" : m.role, content: m.content }));
-  if (input !== "") turns.push({ role: "user", content: input });
-  return turns;
-}
-
-/** The sampler fields of a KoboldAI-style body (KoboldAI, KoboldCpp, the Horde's `params`). */
-function koboldParams(profile: ProfileSummary, prompt: TextPrompt): Record<string, unknown> {
-  const p = profile.params;
-  const body: Record<string, unknown> = {};
-  const put = (key: string, value: unknown) => {
-    if (value !== undefined && value !== null) body[key] = value;
-  };
-  put("max_length", p.maxTokens);
-  put("max_context_length", prompt.trimmed?.contextSize);
-  put("temperature", p.temperature);
-  put("top_p", p.topP);
-  put("top_k", p.topK);
-  put("min_p", p.minP);
-  put("rep_pen", p.repetitionPenalty);
-  put("rep_pen_range", p.repetitionPenaltyRange);
-  put("typical", p.typicalP);
-  put("tfs", p.tfs);
-  put("top_a", p.topA);
-  put("sampler_seed", p.seed);
-  if (prompt.stop.length) body.stop_sequence = prompt.stop;
-  return body;
-}
-
-/** The request a text-completion profile's message would send. */
-/** A profile's extra headers as the preview shows them: names, values redacted (they are secrets). */
-function maskedHeaders(profile: ProfileSummary): [string, string][] {
-  return profile.headers.map((name) => [name, REDACTED]);
-}
-
-function textPreviewOf(profile: ProfileSummary, model: string, hasKey: boolean, turns: readonly Turn[]): RequestPreview {
-  const prompt = textPromptOf(profile, model, turns);
-  const headers: [string, string][] = [["content-type", "application/json"], ...maskedHeaders(profile)];
-  const json = (body: unknown) => JSON.stringify(body, null, 2);
-  const p = profile.params;
-  switch (profile.source) {
-    case "koboldcpp":
-    case "kobold": {
-      if (hasKey) headers.push(["authorization", `Bearer ${REDACTED}`]);
-      const url = profile.source === "koboldcpp" ? `${profile.url}/api/extra/generate/stream` : `${profile.url}/v1/generate`;
-      return { method: "POST", url, headers, body: json({ prompt: prompt.prompt, ...koboldParams(profile, prompt) }) };
-    }
-    case "horde": {
-      headers.push(["client-agent", "Switchboard:0.1.0:https://github.com/switchboard"], ["apikey", hasKey ? REDACTED : HORDE_ANONYMOUS_KEY]);
-      const body = { prompt: prompt.prompt, params: { n: 1, ...koboldParams(profile, prompt) }, models: parseModelList(model) };
-      return { method: "POST", url: `${profile.url}/generate/text/async`, headers, body: json(body) };
-    }
-    case "novelai": {
-      headers.push(["authorization", `Bearer ${REDACTED}`]);
-      const parameters: Record<string, unknown> = { max_length: p.maxTokens ?? 150, temperature: p.temperature, top_p: p.topP, top_k: p.topK, min_p: p.minP };
-      return { method: "POST", url: `${profile.url}/ai/generate-stream`, headers, body: json(withoutNulls({ input: prompt.prompt, model, parameters: withoutNulls(parameters) })) };
-    }
-    default: {
-      if (hasKey) headers.push(["authorization", `Bearer ${REDACTED}`]);
-      const body: Record<string, unknown> = { model, prompt: prompt.prompt };
-      const put = (key: string, value: unknown) => {
-        if (value !== undefined && value !== null) body[key] = value;
-      };
-      put("max_tokens", p.maxTokens);
-      put("temperature", p.temperature);
-      put("top_p", p.topP);
-      put("top_k", p.topK);
-      put("min_p", p.minP);
-      put("repetition_penalty", p.repetitionPenalty);
-      put("seed", p.seed);
-      if (prompt.stop.length) body.stop = prompt.stop;
-      body.stream = true;
-      return { method: "POST", url: `${profile.url}/completions`, headers, body: json(body) };
-    }
-  }
-}
-
-/**
- * The request a message would send, as the backend previews it: the system prompt, the chat so
- * far (empty replies left out), the new message (if any) and, for Claude, the prefill.
- */
-function previewOf(
-  profile: ProfileSummary, model: string, hasKey: boolean, history: readonly StoredMessage[], input: string,
-): RequestPreview {
-  const system = profile.systemPrompt?.trim() ? profile.systemPrompt : null;
-  const turns = turnsOf(history, input);
-  if (usesText(profile)) return textPreviewOf(profile, model, hasKey, turns);
-  const params = profile.params;
-  const headers: [string, string][] = [["content-type", "application/json"]];
-  const put = (body: Record<string, unknown>, key: string, value: unknown) => {
-    if (value !== undefined && value !== null) body[key] = value;
-  };
-
-  if (profile.source === "claude") {
-    headers.push(["anthropic-version", ANTHROPIC_VERSION], ...maskedHeaders(profile));
-    if (hasKey) headers.push(["x-api-key", REDACTED]);
-    // The Messages API wants alternating turns that start with the user.
-    const merged: Turn[] = [];
-    for (const turn of turns) {
-      const last = merged.at(-1);
-      if (last && last.role === turn.role) last.content = `${last.content}\n\n${turn.content}`;
-      else merged.push({ ...turn });
-    }
-    if (merged[0]?.role !== "user") merged.unshift({ role: "user", content: "[Start a new chat]" });
-    const prefill = prefillOf(profile);
-    if (prefill) merged.push({ role: "assistant", content: prefill });
-    const body: Record<string, unknown> = { model, max_tokens: params.maxTokens ?? CLAUDE_MAX_TOKENS };
-    put(body, "system", system);
-    body.messages = merged;
-    put(body, "temperature", params.temperature);
-    put(body, "top_p", params.topP);
-    put(body, "top_k", params.topK);
-    if (params.stop?.length) body.stop_sequences = params.stop;
-    body.stream = true;
-    return { method: "POST", url: `${profile.url}/messages`, headers, body: JSON.stringify(body, null, 2) };
-  }
-
-  headers.push(...maskedHeaders(profile));
-  if (hasKey) headers.push(["authorization", `Bearer ${REDACTED}`]);
-  const messages: Turn[] = system ? [{ role: "system", content: system }, ...turns] : turns;
-  const body: Record<string, unknown> = { model, messages };
-  put(body, "max_tokens", params.maxTokens);
-  put(body, "temperature", params.temperature);
-  put(body, "top_p", params.topP);
-  put(body, "top_k", params.topK);
-  put(body, "min_p", params.minP);
-  put(body, "frequency_penalty", params.frequencyPenalty);
-  put(body, "presence_penalty", params.presencePenalty);
-  put(body, "repetition_penalty", params.repetitionPenalty);
-  put(body, "seed", params.seed);
-  if (params.stop?.length) body.stop = params.stop;
-  body.stream = true;
-  return { method: "POST", url: `${profile.url}/chat/completions`, headers, body: JSON.stringify(body, null, 2) };
-}
-
-function ipcError(kind: IpcError["kind"], message: string, extra: Partial<IpcError> = {}): AppError {
-  return new AppError({ kind, message, ...extra });
-}
-
-/** The path each source's base URL ends with (the core's `version_path`, with /v1 for servers). */
-const VERSION_PATH: Record<ProviderKind, string> = {
-  openai: "/v1", claude: "/v1", mistral: "/v1", openrouter: "/api/v1", custom: "/v1", ooba: "/v1", tabby: "/v1",
-  mancer: "/oai/v1", kobold: "/api", koboldcpp: "", horde: "/api/v2", novelai: "",
-};
-
-/** Request paths people paste, removed from the base URL. */
-const SUFFIXES: Partial<Record<ProviderKind, string[]>> = {
-  claude: ["/messages", "/models"],
-  kobold: ["/v1/generate", "/v1", "/latest"],
-  koboldcpp: ["/api/v1/generate", "/api/extra/generate/stream", "/api/v1", "/api"],
-  horde: ["/generate/text/async"],
-  novelai: ["/ai/generate-stream", "/ai/generate"],
-};
-
-function normalize(source: ProviderKind, raw: string): NormalizedUrl {
-  let url = raw.trim();
-  const changes: string[] = [];
-  if (!/^https?:\/\//i.test(url)) {
-    url = `http://${url}`;
-    changes.push("added http://");
-  }
-  try {
-    new URL(url);
-  } catch {
-    throw ipcError("invalidRequest", `“${raw}” is not a URL.`);
-  }
-  if (url.endsWith("/")) {
-    url = url.replace(/\/+$/, "");
-    changes.push("removed the trailing /");
-  }
-  for (const suffix of SUFFIXES[source] ?? ["/chat/completions", "/completions", "/models"]) {
-    if (url.endsWith(suffix)) {
-      url = url.slice(0, -suffix.length);
-      changes.push(`removed ${suffix}`);
-    }
-  }
-  const version = VERSION_PATH[source];
-  const hasVersion = version.endsWith("/v1") ? /\/v\d+$/.test(url) || url.includes("/api") : url.endsWith(version);
-  if (version !== "" && !hasVersion) {
-    url = `${url}${version}`;
-    changes.push(`added ${version}`);
-  }
-  const host = new URL(url).hostname;
-  const local = host === "localhost" || host.endsWith(".localhost") || host.startsWith("127.") || host === "[::1]";
-  return { url, changes, unencrypted: url.toLowerCase().startsWith("http://") && !local };
-}
+import type { MockApi, MockOptions } from "./mock-types";
+export type { MockApi, MockOptions } from "./mock-types";
+export { LONG_CHAT_ID, LONG_CHAT_SIZE, MOCK_DOWNLOADS, MOCK_LOCAL_SERVERS, MOCK_SOURCES, MOCK_TEMPLATES } from "./mock-data";
 
 export function createMockApi(options: MockOptions = {}): MockApi {
   const tick = options.tick ?? 30;
@@ -557,18 +101,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     if (!profile) throw ipcError("notConfigured", "That profile no longer exists.");
     return profile;
   };
-  const checkServer = (profile: ProfileSummary) => {
-    const source = MOCK_SOURCES.find((s) => s.kind === profile.source);
-    if (/:9(\/|$)/.test(profile.url)) {
-      throw ipcError("network", `Profile “${profile.name}”: could not connect to ${profile.url} (connection refused).`, { provider: profile.source });
-    }
-    if (keys.get(profile.id) === "bad") {
-      throw ipcError("auth", `Profile “${profile.name}”: the server rejected the API key (401).`, { provider: profile.source, status: 401, detail: '{"error":{"message":"Incorrect API key provided: bad.","type":"invalid_request_error"}}' });
-    }
-    if (source?.key === "required" && !keys.has(profile.id)) {
-      throw ipcError("auth", `Profile “${profile.name}” needs an API key for ${source.label}.`, { provider: profile.source });
-    }
-  };
+  const checkServer = (profile: ProfileSummary) => checkServerOf(profile, keys.get(profile.id));
 
   if (options.scenario === "chat" || options.scenario === "relaunch" || options.scenario === "long") seedChat();
   if (options.scenario === "long") seedLongChat();
@@ -578,66 +111,15 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     connection = { profileId: null, profileName: null, state: "idle", model: null, message: "Not connected" };
   }
 
-  function seedChat(): void {
-    const id = "profile-local";
-    profiles.set(id, {
-      id, name: "Local llama.cpp", source: "custom", url: "http://127.0.0.1:8080/v1", model: "llama-3.1-8b-instruct",
-      params: { temperature: 0.7, maxTokens: 512, stop: [] }, systemPrompt: null, prefill: null, placeholder: null, postProcessing: "none",
-      api: null, instruct: DEFAULT_INSTRUCT, bypassStatusCheck: false, headers: [], createdAt: now() - 86_400_000 * 3, updatedAt: now() - 3_600_000, hasKey: false,
-    });
-    activeProfileId = id;
-    connection = { profileId: id, profileName: "Local llama.cpp", state: "connected", model: "llama-3.1-8b-instruct", message: "llama.cpp server is up" };
-    const titles: [string, number][] = [
-      ["Explain SSE in one paragraph", 60_000],
-      ["Regex for ISO dates", 3_600_000 * 5],
-      ["Rust lifetimes, gently", 86_400_000 * 1.2],
-      ["Packing list for a weekend hike", 86_400_000 * 4],
-      ["Summarise the Tauri security model", 86_400_000 * 20],
-    ];
-    for (const [title, age] of titles) {
-      const chatId = nextId("chat");
-      chats.set(chatId, {
-        id: chatId, title, profileId: id, model: "llama-3.1-8b-instruct", pinned: false, messageCount: 0,
-        createdAt: now() - age, updatedAt: now() - age,
-      });
-      messages.set(chatId, []);
-    }
-    const first = [...chats.values()][0];
-    if (first) {
-      const at = first.createdAt;
-      messages.set(first.id, [
-        stored(first.id, 0, "user", "Explain SSE in one paragraph, with a tiny example.", "complete", null, at),
-        stored(first.id, 1, "assistant", REPLY, "complete", "llama-3.1-8b-instruct", at + 4000, "The user wants a short explanation plus a code sample; keep it tight."),
-        stored(first.id, 2, "user", "And how do I stop a stream?", "complete", null, at + 9000),
-        stored(first.id, 3, "assistant", "Call `source.close()` on the client. On the server side, stop writing and end the", "stopped", "llama-3.1-8b-instruct", at + 12000),
-      ]);
-    }
+  /** The state the scenarios' seeding writes into. */
+  function seeding(): Seeding {
+    return { profiles, chats, messages, versions, nextId, now, stored, versionOf };
   }
-
-  /** A chat of `LONG_CHAT_SIZE` messages, the newest, its last reply with three versions. */
+  function seedChat(): void {
+    ({ activeProfileId, connection } = seedChatFixture(seeding()));
+  }
   function seedLongChat(): void {
-    const at = now() - LONG_CHAT_SIZE * 1000;
-    chats.set(LONG_CHAT_ID, {
-      id: LONG_CHAT_ID, title: "A very long story", profileId: activeProfileId, model: "llama-3.1-8b-instruct",
-      pinned: false, messageCount: 0, createdAt: at, updatedAt: now(),
-    });
-    const list: StoredMessage[] = [];
-    for (let seq = 0; seq < LONG_CHAT_SIZE; seq++) {
-      const user = seq % 2 === 0;
-      const turn = Math.floor(seq / 2) + 1;
-      const text = user
-        ? `Turn ${turn}: and then what happened?`
-        : `Part ${turn} of the story.${seq % 10 === 1 ? " The night was long, the road longer, and the lantern kept flickering as if it knew something the travellers did not." : ""}${seq % 14 === 3 ? `\n\n\`\`\`text\nlog entry ${turn}\n\`\`\`` : ""}`;
-      list.push(stored(LONG_CHAT_ID, seq, user ? "user" : "assistant", text, "complete", user ? null : "llama-3.1-8b-instruct", at + seq * 1000));
-    }
-    const last = list.at(-1)!;
-    versions.set(last.id, [
-      { ...versionOf(last), content: "An earlier ending: they turned back." },
-      { ...versionOf(last), content: "Another ending: they waited for dawn." },
-      versionOf(last),
-    ]);
-    Object.assign(last, { swipeIndex: 2, swipeCount: 3 });
-    messages.set(LONG_CHAT_ID, list);
+    seedLongChatFixture(seeding(), activeProfileId);
   }
 
   function stored(
@@ -648,10 +130,6 @@ export function createMockApi(options: MockOptions = {}): MockApi {
       id: nextId("msg"), chatId, seq, role, name: null, content, swipeIndex: 0, swipeCount: 1, reasoning, state, model,
       error: error && withoutNulls(error), createdAt: at, updatedAt: at,
     };
-  }
-
-  function versionOf(message: StoredMessage): Version {
-    return { content: message.content, reasoning: message.reasoning, state: message.state, model: message.model, error: message.error };
   }
 
   /** Every version of a message, the shown one up to date. */
@@ -682,28 +160,6 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     throw ipcError("invalidRequest", "There is no such message.");
   }
 
-  /**
-   * The snippet the core's search gives: the whole words around the first match (white space
-   * made single spaces), every word of the query marked.
-   */
-  function snippetOf(content: string, query: string): SnippetPart[] {
-    let text = content.replace(/\s+/gu, " ");
-    if (text.length > 160) {
-      const lower = text.toLowerCase();
-      const found = searchWords(query).map((w) => lower.indexOf(w.toLowerCase())).filter((at) => at >= 0);
-      const first = found.length ? Math.min(...found) : 0;
-      let start = Math.max(0, first - 60);
-      let end = Math.min(text.length, first + 100);
-      const space = text.indexOf(" ", start);
-      if (start > 0 && space !== -1 && space < first) start = space + 1;
-      const last = text.lastIndexOf(" ", end);
-      if (end < text.length && last > first) end = last;
-      text = `${start > 0 ? "…" : ""}${text.slice(start, end)}${end < text.length ? "…" : ""}`;
-    }
-    return markWords(text, query);
-  }
-
-
   /** Starts streaming into `reply` once the command has answered, like the real channel. */
   function streamLater(
     chatId: string, reply: StoredMessage, model: string, input: string, profile: ProfileSummary,
@@ -713,11 +169,6 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     running.set(generationId, { cancelled: false });
     setTimeout(() => void stream(generationId, chatId, reply.id, model, input, profile, trimmed, onEvent, continuing), 0);
     return generationId;
-  }
-
-  /** The user message a reply answers: the last one before it. */
-  function promptOf(list: readonly StoredMessage[], reply: StoredMessage): string {
-    return [...list].reverse().find((m) => m.seq < reply.seq && m.role === "user")?.content ?? "";
   }
 
   async function stream(
@@ -806,88 +257,18 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     return listed(chat);
   }
 
-  /** A SillyTavern JSONL file: a header line, then one message a line (bad ones skipped). */
   function importTavern(fileName: string, text: string, report: ImportReport): void {
-    const lines = text.replace(/^\uFEFF/, "").split("\n").map((line, i) => [i + 1, line] as const).filter(([, l]) => l.trim() !== "");
-    const [first, ...rest] = lines;
-    if (!first) throw new Error("The file is empty: a SillyTavern chat starts with a header line.");
-    let header: Record<string, unknown>;
-    try {
-      header = JSON.parse(first[1]) as Record<string, unknown>;
-    } catch {
-      throw new Error(`Line ${first[0]} is not a SillyTavern chat header: it is not valid JSON.`);
-    }
-    if (typeof header !== "object" || header === null || Array.isArray(header)) {
-      throw new Error(`Line ${first[0]} is not a SillyTavern chat header: expected a JSON object.`);
-    }
-    const turns: { role: StoredMessage["role"]; content: string; model: string | null }[] = [];
-    for (const [number, line] of rest) {
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch {
-        report.skipped.push({ line: number, reason: "not valid JSON" });
-        continue;
-      }
-      if (typeof value !== "object" || value === null || Array.isArray(value)) {
-        report.skipped.push({ line: number, reason: `not a JSON object (found ${Array.isArray(value) ? "an array" : typeof value})` });
-        continue;
-      }
-      const message = value as { mes?: unknown; is_user?: unknown; is_system?: unknown; extra?: { model?: unknown } };
-      if (typeof message.mes !== "string") {
-        report.skipped.push({ line: number, reason: 'no "mes" field (the message text)' });
-        continue;
-      }
-      const model = typeof message.extra?.model === "string" ? message.extra.model : null;
-      turns.push({ role: message.is_system ? "system" : message.is_user ? "user" : "assistant", content: message.mes, model });
-    }
-    const title = typeof header.switchboard_title === "string" ? header.switchboard_title
-      : typeof header.character_name === "string" ? `${header.character_name} (imported)`
-        : fileName.replace(/\.[^.]*$/, "") || "Imported chat";
+    const { title, turns } = readTavern(fileName, text, report);
     report.chats.push(importedChat(title, turns));
   }
 
-  /** A chat as Switchboard's own file carries it. */
-  type ArchivedChat = { title?: string; messages?: { role?: StoredMessage["role"]; content?: string; model?: string | null }[] };
-
   function importArchived(archive: ArchivedChat, report: ImportReport): void {
-    const turns = (archive.messages ?? []).map((m) => ({ role: m.role ?? "user", content: m.content ?? "", model: m.model ?? null }));
-    report.chats.push(importedChat(archive.title || "Imported chat", turns));
+    report.chats.push(importedChat(archive.title || "Imported chat", archiveTurns(archive)));
   }
 
-  function archiveOf(chat: Chat): ArchivedChat {
-    return {
-      title: chat.title,
-      messages: (messages.get(chat.id) ?? []).map((m) => ({ role: m.role, content: m.content, model: m.model })),
-    };
-  }
-
-  /** Keeps `text` at a new path in the Downloads folder: `stem.ext`, else `stem (2).ext`, … */
-  function writeNew(stem: string, ext: string, text: string): string {
-    const safe = stem.replace(/[\/\\:*?"<>|\u0000-\u001f]+/g, " ").replace(/\s+/g, " ").trim().replace(/^\.+|\.+$/g, "").slice(0, 80) || "chat";
-    for (let n = 1; ; n++) {
-      const path = `${MOCK_DOWNLOADS}/${n === 1 ? safe : `${safe} (${n})`}.${ext}`;
-      if (!files.has(path)) {
-        files.set(path, text);
-        return path;
-      }
-    }
-  }
-
-  function exportText(chat: Chat, format: ExportFormat): string {
-    const list = messages.get(chat.id) ?? [];
-    switch (format) {
-      case "sillytavern":
-        return [
-          JSON.stringify({ user_name: "User", character_name: "Assistant", chat_metadata: {}, switchboard_title: chat.title }),
-          ...list.map((m) => JSON.stringify({ name: m.role === "user" ? "User" : "Assistant", is_user: m.role === "user", is_system: m.role === "system", mes: m.content, extra: m.model ? { model: m.model } : {} })),
-        ].join("\n");
-      case "markdown":
-        return [`# ${chat.title}`, ...list.map((m) => `**${m.role === "user" ? "User" : "Assistant"}:** ${m.content}`)].join("\n\n");
-      case "json":
-        return JSON.stringify({ format: "switchboard-chat", version: 1, chat: archiveOf(chat) }, null, 2);
-    }
-  }
+  const archiveOf = (chat: Chat): ArchivedChat => archiveOfChat(chat, messages.get(chat.id) ?? []);
+  const writeNew = (stem: string, ext: string, text: string): string => writeNewFile(files, stem, ext, text);
+  const exportText = (chat: Chat, format: ExportFormat): string => exportChatText(chat, messages.get(chat.id) ?? [], format);
 
   let toChoose: string[] = [];
   const api: MockApi = {
