@@ -214,12 +214,7 @@ impl Engine {
         profile: &Profile,
         has_key: bool,
     ) -> Result<Vec<(String, SecretString)>> {
-        if profile.headers.is_empty() {
-            let id = profile.id.clone();
-            if !self.blocking(move |store| store.extras_saved(&id)).await? {
-                return Ok(Vec::new());
-            }
-        }
+        // One flag read; the keychain is asked only when the profile has such secrets.
         let extras = self.extras_of(&profile.id).await?;
         let mut headers: Vec<(String, SecretString)> = profile
             .headers

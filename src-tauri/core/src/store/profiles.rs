@@ -186,41 +186,39 @@ impl Store {
     /// Records whether the profile's key is in the keychain, so that listing profiles and
     /// connecting to keyless ones never wait on the keychain. The key itself is never stored here.
     pub fn set_key_saved(&self, id: &ProfileId, saved: bool) -> Result<()> {
-        self.conn().execute(
-            "UPDATE profiles SET key_saved = ?2 WHERE id = ?1",
-            params![id.as_str(), saved],
-        )?;
-        Ok(())
+        self.set_flag(id, "key_saved", saved)
     }
 
     /// Whether a key was saved in the keychain for the profile.
     pub fn key_saved(&self, id: &ProfileId) -> Result<bool> {
-        Ok(self
-            .conn()
-            .query_row(
-                "SELECT key_saved FROM profiles WHERE id = ?1",
-                [id.as_str()],
-                |row| row.get(0),
-            )
-            .optional()?
-            .unwrap_or(false))
+        self.flag(id, "key_saved")
     }
 
     /// Records whether the profile has header values or URL credentials in the keychain.
     pub fn set_extras_saved(&self, id: &ProfileId, saved: bool) -> Result<()> {
+        self.set_flag(id, "extras_saved", saved)
+    }
+
+    /// Whether the profile has header values or URL credentials in the keychain.
+    pub fn extras_saved(&self, id: &ProfileId) -> Result<bool> {
+        self.flag(id, "extras_saved")
+    }
+
+    /// Sets one of the profile's keychain flags (`column` is one of this file's flag columns).
+    fn set_flag(&self, id: &ProfileId, column: &'static str, saved: bool) -> Result<()> {
         self.conn().execute(
-            "UPDATE profiles SET extras_saved = ?2 WHERE id = ?1",
+            &format!("UPDATE profiles SET {column} = ?2 WHERE id = ?1"),
             params![id.as_str(), saved],
         )?;
         Ok(())
     }
 
-    /// Whether the profile has header values or URL credentials in the keychain.
-    pub fn extras_saved(&self, id: &ProfileId) -> Result<bool> {
+    /// One of the profile's keychain flags; false for a profile that does not exist.
+    fn flag(&self, id: &ProfileId, column: &'static str) -> Result<bool> {
         Ok(self
             .conn()
             .query_row(
-                "SELECT extras_saved FROM profiles WHERE id = ?1",
+                &format!("SELECT {column} FROM profiles WHERE id = ?1"),
                 [id.as_str()],
                 |row| row.get(0),
             )
