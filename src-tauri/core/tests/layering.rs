@@ -1,8 +1,16 @@
 //! The dependency rules the module docs state, checked on the source: the source catalogue is
-//! data and reaches into no adapter, HTTP or store code; the store knows no adapter.
+//! data and reaches into no adapter, HTTP or store code; the store knows neither adapters nor
+//! file formats; stream decoding knows no vendor; and the core's top-level modules import each
+//! other without a cycle.
+//!
+//! The import graph is read from the code (comments and string literals left out): every
+//! `crate::x` path (`use crate::x::…`, `use crate::{x, y::…}`, `crate::x::f()` in code) and every
+//! `super::` path that climbs to the crate root counts as an edge from the file's top-level
+//! module to `x`. Test code counts too: a test module may not import what its module may not.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -66,4 +74,472 @@ fn the_store_imports_no_adapter_code() {
         &["crate::provider", "super::provider"],
     );
     assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn the_store_imports_neither_adapters_nor_file_formats() {
+    let graph = import_graph();
+    let store = &graph["store"];
+    for forbidden in ["provider", "transfer", "engine"] {
+        assert!(
+            !store.contains_key(forbidden),
+            "store imports {forbidden}: {:#?}",
+            store[forbidden]
+        );
+    }
+}
+
+#[test]
+fn stream_decoding_imports_no_vendor() {
+    let graph = import_graph();
+    let stream = &graph["stream"];
+    for forbidden in ["provider", "catalogue", "engine", "store", "http"] {
+        assert!(
+            !stream.contains_key(forbidden),
+            "stream imports {forbidden}: {:#?}",
+            stream[forbidden]
+        );
+    }
+    // No family module or source kind by any path either.
+    let found = offending_lines(
+        &src().join("stream"),
+        &[
+            "openai_compat",
+            "anthropic::",
+            "kobold::",
+            "horde::",
+            "novelai::",
+            "ProviderKind",
+        ],
+    );
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn the_top_level_modules_import_each_other_without_a_cycle() {
+    let graph = import_graph();
+    // The graph is really read: the engine drives providers and the store.
+    assert!(graph["engine"].contains_key("provider"), "{graph:#?}");
+    assert!(graph["engine"].contains_key("store"), "{graph:#?}");
+    if let Some(cycle) = find_cycle(&graph) {
+        let mut why = Vec::new();
+        for pair in cycle.windows(2) {
+            why.push(format!(
+                "{} → {}: {:?}",
+                pair[0], pair[1], graph[&pair[0]][&pair[1]]
+            ));
+        }
+        panic!("import cycle {}:\n{}", cycle.join(" → "), why.join("\n"));
+    }
+}
+
+#[test]
+fn the_graph_reader_finds_each_kind_of_path_and_skips_comments_and_strings() {
+    let text = r#"
+        //! Docs naming [`crate::engine`] are not imports.
+        use crate::model::{ChatMessage, Role};
+        use crate::{error::Error, http};
+        use super::catalogue;
+        /* crate::secrets in a block comment */
+        fn f() -> &'static str {
+            let _ = crate::redact::scrub(x);
+            let c = '"';
+            "crate::store in a string"
+        }
+        mod tests {
+            use super::*;
+            use super::super::endpoint::Url;
+        }
+    "#;
+    let modules: BTreeSet<String> = [
+        "model",
+        "error",
+        "http",
+        "catalogue",
+        "redact",
+        "engine",
+        "secrets",
+        "store",
+        "endpoint",
+    ]
+    .iter()
+    .map(|m| m.to_string())
+    .collect();
+    // As src/x/mod.rs (depth 1): `super::catalogue` is the crate's, and so is
+    // `super::super::endpoint` from the inline module.
+    let found = references(text, 1, &modules);
+    let names: BTreeSet<&str> = found.iter().map(|(m, _)| m.as_str()).collect();
+    assert_eq!(
+        names,
+        BTreeSet::from(["catalogue", "endpoint", "error", "http", "model", "redact"])
+    );
+    // As src/x/y.rs (depth 2): `super::catalogue` is a sibling, `super::super::endpoint` too.
+    let found = references(text, 2, &modules);
+    let names: BTreeSet<&str> = found.iter().map(|(m, _)| m.as_str()).collect();
+    assert_eq!(names, BTreeSet::from(["error", "http", "model", "redact"]));
+    // A cycle is found and named; a chain is not a cycle.
+    let mut graph: Graph = BTreeMap::new();
+    for (from, to) in [("a", "b"), ("b", "c"), ("c", "a"), ("c", "d")] {
+        graph
+            .entry(from.into())
+            .or_default()
+            .entry(to.into())
+            .or_default()
+            .push("x".into());
+        graph.entry(to.into()).or_default();
+    }
+    assert_eq!(
+        find_cycle(&graph).unwrap(),
+        vec!["a".to_string(), "b".into(), "c".into(), "a".into()]
+    );
+    graph.get_mut("c").unwrap().remove("a");
+    assert_eq!(find_cycle(&graph), None);
+}
+
+/// Top-level module → module it imports → where (file:line).
+type Graph = BTreeMap<String, BTreeMap<String, Vec<String>>>;
+
+/// The import graph between the crate's top-level modules (self-imports left out).
+fn import_graph() -> Graph {
+    let root = src();
+    let mut modules = BTreeSet::new();
+    for entry in fs::read_dir(&root).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        if path.is_dir() || (path.extension().is_some_and(|e| e == "rs") && name != "lib") {
+            modules.insert(name);
+        }
+    }
+    let mut graph: Graph = modules
+        .iter()
+        .map(|m| (m.clone(), BTreeMap::new()))
+        .collect();
+    for module in &modules {
+        let file = root.join(format!("{module}.rs"));
+        let files = if file.is_file() {
+            vec![file]
+        } else {
+            rust_files(&root.join(module))
+        };
+        let depths = path_module_depths(&root, &files);
+        for file in files {
+            let text = fs::read_to_string(&file).unwrap();
+            let depth = depths
+                .get(&file)
+                .copied()
+                .unwrap_or_else(|| file_depth(&root, &file));
+            for (target, line) in references(&text, depth, &modules) {
+                if &target != module {
+                    graph
+                        .get_mut(module)
+                        .unwrap()
+                        .entry(target)
+                        .or_default()
+                        .push(format!(
+                            "{}:{line}",
+                            file.strip_prefix(&root).unwrap().display()
+                        ));
+                }
+            }
+        }
+    }
+    graph
+}
+
+/// How deep in the module tree a file's module is by where it lies: `src/x.rs` and
+/// `src/x/mod.rs` are 1, `src/x/y.rs` is 2.
+fn file_depth(root: &Path, file: &Path) -> usize {
+    let parts = file.strip_prefix(root).unwrap().components().count();
+    if file.file_name().is_some_and(|n| n == "mod.rs") {
+        parts - 1
+    } else {
+        parts
+    }
+}
+
+/// Files brought in with `#[path = "f.rs"] mod m;`: one level below the file that names them.
+fn path_module_depths(root: &Path, files: &[PathBuf]) -> BTreeMap<PathBuf, usize> {
+    let mut depths = BTreeMap::new();
+    for file in files {
+        let text = fs::read_to_string(file).unwrap();
+        for line in text.lines() {
+            let Some(rest) = line.trim_start().strip_prefix("#[path = \"") else {
+                continue;
+            };
+            let Some((name, _)) = rest.split_once('"') else {
+                continue;
+            };
+            let target = file.parent().unwrap().join(name);
+            depths.insert(target, file_depth(root, file) + 1);
+        }
+    }
+    depths
+}
+
+/// The text with comments and string and character literals blanked out (lines kept).
+fn code_only(text: &str) -> Vec<char> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = chars.clone();
+    let blank = |out: &mut Vec<char>, from: usize, to: usize| {
+        for c in &mut out[from..to.min(chars.len())] {
+            if *c != '\n' {
+                *c = ' ';
+            }
+        }
+    };
+    let mut i = 0;
+    while i < chars.len() {
+        let next = chars.get(i + 1).copied();
+        if chars[i] == '/' && next == Some('/') {
+            let end = chars[i..]
+                .iter()
+                .position(|&c| c == '\n')
+                .map_or(chars.len(), |p| i + p);
+            blank(&mut out, i, end);
+            i = end;
+        } else if chars[i] == '/' && next == Some('*') {
+            let mut depth = 0;
+            let mut j = i;
+            while j < chars.len() {
+                if chars[j] == '/' && chars.get(j + 1) == Some(&'*') {
+                    depth += 1;
+                    j += 2;
+                } else if chars[j] == '*' && chars.get(j + 1) == Some(&'/') {
+                    depth -= 1;
+                    j += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    j += 1;
+                }
+            }
+            blank(&mut out, i, j);
+            i = j;
+        } else if chars[i] == 'r'
+            && (next == Some('"') || next == Some('#'))
+            && (i == 0 || !is_ident(chars[i - 1]))
+        {
+            // A raw string: r"…", r#"…"#.
+            let hashes = chars[i + 1..].iter().take_while(|&&c| c == '#').count();
+            if chars.get(i + 1 + hashes) != Some(&'"') {
+                i += 1;
+                continue;
+            }
+            let close: String = std::iter::once('"')
+                .chain(std::iter::repeat_n('#', hashes))
+                .collect();
+            let body_start = i + 2 + hashes;
+            let rest: String = chars[body_start..].iter().collect();
+            let end = rest.find(&close).map_or(chars.len(), |p| {
+                body_start + rest[..p].chars().count() + close.len()
+            });
+            blank(&mut out, i, end);
+            i = end;
+        } else if chars[i] == '"' {
+            let mut j = i + 1;
+            while j < chars.len() && chars[j] != '"' {
+                j += if chars[j] == '\\' { 2 } else { 1 };
+            }
+            blank(&mut out, i, j + 1);
+            i = j + 1;
+        } else if chars[i] == '\'' {
+            // A character literal ('x', '\n', '\''), or a lifetime ('a), left alone.
+            if next == Some('\\') {
+                let end = chars[i + 2..]
+                    .iter()
+                    .position(|&c| c == '\'')
+                    .map_or(chars.len(), |p| i + 3 + p);
+                blank(&mut out, i, end);
+                i = end;
+            } else if chars.get(i + 2) == Some(&'\'') {
+                blank(&mut out, i, i + 3);
+                i += 3;
+            } else {
+                i += 1;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+fn is_ident(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+#[derive(Debug, PartialEq)]
+enum Token {
+    Ident(String),
+    Path,
+    Punct(char),
+}
+
+/// Identifiers, `::` and other punctuation of the code, each with its line (1-based).
+fn tokens(code: &[char]) -> Vec<(Token, usize)> {
+    let mut out = Vec::new();
+    let mut line = 1;
+    let mut i = 0;
+    while i < code.len() {
+        let c = code[i];
+        if c == '\n' {
+            line += 1;
+            i += 1;
+        } else if c.is_whitespace() {
+            i += 1;
+        } else if is_ident(c) {
+            let start = i;
+            while i < code.len() && is_ident(code[i]) {
+                i += 1;
+            }
+            out.push((Token::Ident(code[start..i].iter().collect()), line));
+        } else if c == ':' && code.get(i + 1) == Some(&':') {
+            out.push((Token::Path, line));
+            i += 2;
+        } else {
+            out.push((Token::Punct(c), line));
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The top-level modules (of `modules`) the code of a file at module depth `depth` refers to,
+/// with the line of each reference.
+fn references(text: &str, depth: usize, modules: &BTreeSet<String>) -> Vec<(String, usize)> {
+    let code = code_only(text);
+    let tokens = tokens(&code);
+    let ident = |i: usize| match tokens.get(i) {
+        Some((Token::Ident(name), _)) => Some(name.as_str()),
+        _ => None,
+    };
+    let is = |i: usize, token: &Token| tokens.get(i).is_some_and(|(t, _)| t == token);
+    let mut found = Vec::new();
+    // Brace depths at which inline `mod name {` blocks opened.
+    let mut inline = Vec::new();
+    let mut braces = 0usize;
+    let mut i = 0;
+    while i < tokens.len() {
+        let line = tokens[i].1;
+        match &tokens[i].0 {
+            Token::Punct('{') => {
+                braces += 1;
+                if i >= 2 && ident(i - 2) == Some("mod") && ident(i - 1).is_some() {
+                    inline.push(braces);
+                }
+                i += 1;
+                continue;
+            }
+            Token::Punct('}') => {
+                if inline.last() == Some(&braces) {
+                    inline.pop();
+                }
+                braces = braces.saturating_sub(1);
+                i += 1;
+                continue;
+            }
+            _ => {}
+        }
+        let after_path = i > 0 && is(i - 1, &Token::Path);
+        // Where the path starts from: the crate root, after `crate::` or enough `super::`s.
+        let mut at_root = None;
+        if ident(i) == Some("crate") && is(i + 1, &Token::Path) && !after_path {
+            at_root = Some(i + 2);
+        } else if ident(i) == Some("super") && !after_path {
+            let mut climbs = 0;
+            let mut j = i;
+            while ident(j) == Some("super") && is(j + 1, &Token::Path) {
+                climbs += 1;
+                j += 2;
+            }
+            if climbs > 0 && climbs == depth + inline.len() {
+                at_root = Some(j);
+            }
+            if climbs > 0 {
+                i = j;
+                if at_root.is_none() {
+                    continue;
+                }
+            }
+        }
+        let Some(start) = at_root else {
+            i += 1;
+            continue;
+        };
+        let mut names = Vec::new();
+        if let Some(name) = ident(start) {
+            names.push(name.to_string());
+        } else if is(start, &Token::Punct('{')) {
+            // `{a, b::c, d::{e, f}}`: the first name of each item at the group's top level.
+            let mut level = 0;
+            let mut first = true;
+            let mut j = start;
+            while j < tokens.len() {
+                match &tokens[j].0 {
+                    Token::Punct('{') => {
+                        level += 1;
+                        if level == 1 {
+                            first = true;
+                        }
+                    }
+                    Token::Punct('}') => {
+                        level -= 1;
+                        if level == 0 {
+                            break;
+                        }
+                    }
+                    Token::Punct(',') if level == 1 => first = true,
+                    Token::Ident(name) if level == 1 && first => {
+                        names.push(name.clone());
+                        first = false;
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+        }
+        for name in names {
+            if modules.contains(&name) {
+                found.push((name, line));
+            }
+        }
+        i = start;
+    }
+    found
+}
+
+/// A cycle in `graph` (its modules in order, the first repeated at the end), if there is one.
+fn find_cycle(graph: &Graph) -> Option<Vec<String>> {
+    fn visit(
+        node: &str,
+        graph: &Graph,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = path.iter().position(|n| n == node) {
+            let mut cycle = path[at..].to_vec();
+            cycle.push(node.to_string());
+            return Some(cycle);
+        }
+        if done.contains(node) {
+            return None;
+        }
+        path.push(node.to_string());
+        for next in graph.get(node).into_iter().flat_map(|edges| edges.keys()) {
+            if let Some(cycle) = visit(next, graph, path, done) {
+                return Some(cycle);
+            }
+        }
+        path.pop();
+        done.insert(node.to_string());
+        None
+    }
+    let mut done = BTreeSet::new();
+    for node in graph.keys() {
+        if let Some(cycle) = visit(node, graph, &mut Vec::new(), &mut done) {
+            return Some(cycle);
+        }
+    }
+    None
 }

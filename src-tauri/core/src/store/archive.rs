@@ -1,14 +1,71 @@
 //! Whole chats as [`ChatArchive`]s, with every version of their messages and the fields kept
 //! from imports: read for export, saved as a new chat on import. Must not change an existing
 //! chat.
+//!
+//! The archive types live here because the store reads and writes them; `transfer` turns them
+//! into files and back (the arrow runs transfer → store, never the other way).
 
 use rusqlite::params;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 use super::chats::not_found;
 use super::{from_json, guard, now_ms, to_json, Chat, Store};
 use crate::error::Result;
-use crate::model::{ChatId, MessageId};
-use crate::transfer::{ArchivedMessage, ChatArchive};
+use crate::model::{ChatId, MessageId, Role};
+
+/// One chat, as files carry it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ChatArchive {
+    /// The chat's title.
+    pub title: String,
+    /// Creation time, ms since the Unix epoch.
+    pub created_at: i64,
+    /// The name the user writes under (SillyTavern's `user_name`).
+    pub user_name: Option<String>,
+    /// The name the model writes under (SillyTavern's `character_name`).
+    pub character_name: Option<String>,
+    /// The model it last used.
+    pub model: Option<String>,
+    /// The messages, oldest first.
+    pub messages: Vec<ArchivedMessage>,
+    /// Fields of the file's header Switchboard does not use, kept for the way back.
+    pub extra: Map<String, Value>,
+}
+
+/// One message with its alternatives.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ArchivedMessage {
+    /// Author.
+    pub role: Role,
+    /// The speaker's name, when the file gives one.
+    pub name: Option<String>,
+    /// The text shown (the chosen swipe). Read as OpenAI-format clients write it too: `null` is
+    /// empty, an array of parts is its text parts joined with a blank line (see
+    /// [`crate::prompt::client`]).
+    #[serde(deserialize_with = "client_content")]
+    pub content: String,
+    /// Every version of the message, the shown one included (empty or one entry when there
+    /// are no alternatives).
+    pub swipes: Vec<String>,
+    /// Which of `swipes` is shown.
+    pub swipe_index: usize,
+    /// When it was sent, ms since the Unix epoch.
+    pub sent_at: i64,
+    /// The model that wrote it (replies).
+    pub model: Option<String>,
+    /// Reasoning text, if any.
+    pub reasoning: Option<String>,
+    /// Fields of the line Switchboard does not use, kept for the way back.
+    pub extra: Map<String, Value>,
+}
+
+fn client_content<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    let value = Value::deserialize(deserializer)?;
+    crate::prompt::client::content_text(&value, &mut |_| {}).map_err(serde::de::Error::custom)
+}
 
 impl Store {
     /// A whole chat with every version of its messages, for export.

@@ -3,9 +3,8 @@
 //! another chat) makes the branch or import fail, and nothing is left behind.
 #![allow(clippy::unwrap_used)]
 
-use super::Store;
+use super::{ArchivedMessage, ChatArchive, Store};
 use crate::model::Role;
-use crate::transfer::{ArchivedMessage, ChatArchive};
 
 fn lose_copies(store: &Store, keep: &str) {
     store

@@ -20,7 +20,8 @@
 //! types shared by several of them and the small helpers they share.
 //!
 //! Calls block: async callers run them on a blocking thread (see `Engine`). Never holds keys,
-//! and knows no adapter (`provider`) type.
+//! and imports neither adapters (`provider`) nor file formats (`transfer`): `transfer` builds on
+//! the [`ChatArchive`] this module reads and writes.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -57,6 +58,7 @@ mod snapshots_tests;
 pub mod snippet;
 pub mod writers;
 
+pub use archive::{ArchivedMessage, ChatArchive};
 pub use chats::PAGE_SIZE;
 pub use profiles::Profile;
 use schema::MIGRATIONS;

@@ -1,8 +1,9 @@
 //! Chats in and out of Switchboard: SillyTavern's JSONL chat files, Markdown, and Switchboard's
 //! own JSON (one chat, or a whole backup of chats and profiles without keys).
 //!
-//! Everything here but [`files`] is pure (text in, text out) over [`ChatArchive`], a neutral
-//! form of one chat with its swipes; the store turns an archive into rows and back.
+//! Everything here but [`files`] is pure (text in, text out) over [`ChatArchive`], the form of
+//! one chat with its swipes that the store reads and writes (it is defined in the store and
+//! re-exported here: this module imports the store, the store never imports this module).
 //!
 //! - [`sillytavern`]: SillyTavern's JSONL chat files, both ways (a file read and written back
 //!   gives the same archive).
@@ -24,63 +25,10 @@ pub mod markdown;
 pub mod settings;
 pub mod sillytavern;
 
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde::Serialize;
+use serde_json::Value;
 
-use crate::model::Role;
-
-/// One chat, as files carry it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct ChatArchive {
-    /// The chat's title.
-    pub title: String,
-    /// Creation time, ms since the Unix epoch.
-    pub created_at: i64,
-    /// The name the user writes under (SillyTavern's `user_name`).
-    pub user_name: Option<String>,
-    /// The name the model writes under (SillyTavern's `character_name`).
-    pub character_name: Option<String>,
-    /// The model it last used.
-    pub model: Option<String>,
-    /// The messages, oldest first.
-    pub messages: Vec<ArchivedMessage>,
-    /// Fields of the file's header Switchboard does not use, kept for the way back.
-    pub extra: Map<String, Value>,
-}
-
-/// One message with its alternatives.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct ArchivedMessage {
-    /// Author.
-    pub role: Role,
-    /// The speaker's name, when the file gives one.
-    pub name: Option<String>,
-    /// The text shown (the chosen swipe). Read as OpenAI-format clients write it too: `null` is
-    /// empty, an array of parts is its text parts joined with a blank line (see
-    /// [`crate::prompt::client`]).
-    #[serde(deserialize_with = "client_content")]
-    pub content: String,
-    /// Every version of the message, the shown one included (empty or one entry when there
-    /// are no alternatives).
-    pub swipes: Vec<String>,
-    /// Which of `swipes` is shown.
-    pub swipe_index: usize,
-    /// When it was sent, ms since the Unix epoch.
-    pub sent_at: i64,
-    /// The model that wrote it (replies).
-    pub model: Option<String>,
-    /// Reasoning text, if any.
-    pub reasoning: Option<String>,
-    /// Fields of the line Switchboard does not use, kept for the way back.
-    pub extra: Map<String, Value>,
-}
-
-fn client_content<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
-    let value = Value::deserialize(deserializer)?;
-    crate::prompt::client::content_text(&value, &mut |_| {}).map_err(serde::de::Error::custom)
-}
+pub use crate::store::{ArchivedMessage, ChatArchive};
 
 /// A line that could not be imported, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
