@@ -1,11 +1,14 @@
 //! `prompt`: post-process a JSON array of messages from standard input and print the result
-//! as JSON.
+//! as JSON, in the shape it was read in (`role`, `content` as text, `name` when there is one).
 //!
 //! Works on its input alone: it must not open the data directory, the keychain or the network.
 
+use std::borrow::Cow;
 use std::io::Read;
 
 use clap::Args;
+use serde::Serialize;
+use switchboard_core::model::{ChatMessage, Role};
 use switchboard_core::prompt::{PostProcessing, PromptNames};
 
 use crate::args::non_empty;
@@ -25,6 +28,25 @@ pub struct PromptArgs {
     /// The user message strict mode inserts.
     #[arg(long, default_value = switchboard_core::prompt::DEFAULT_PLACEHOLDER, value_parser = non_empty())]
     placeholder: String,
+}
+
+/// One message as printed: its text parts as one `content` string.
+#[derive(Serialize)]
+struct Printed<'m> {
+    role: Role,
+    content: Cow<'m, str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'m str>,
+}
+
+impl<'m> From<&'m ChatMessage> for Printed<'m> {
+    fn from(message: &'m ChatMessage) -> Self {
+        Printed {
+            role: message.role,
+            content: message.text(),
+            name: message.name.as_deref(),
+        }
+    }
 }
 
 /// `prompt`: standard input → post-processing → standard output, as JSON.
@@ -52,7 +74,8 @@ pub fn run(args: &PromptArgs) -> CliResult<()> {
         placeholder: args.placeholder.clone(),
     };
     let out = switchboard_core::prompt::post_process(&messages, args.post_processing, &names);
-    let text = serde_json::to_string_pretty(&out)
+    let printed: Vec<Printed> = out.iter().map(Printed::from).collect();
+    let text = serde_json::to_string_pretty(&printed)
         .map_err(|err| Failure::Usage(format!("could not print the messages: {err}.")))?;
     outln!("{text}");
     Ok(())

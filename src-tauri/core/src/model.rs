@@ -1,8 +1,10 @@
-//! Domain types shared by every part of the core: messages, requests, generation settings,
-//! the normalised [`ChatEvent`] stream, and ids.
+//! Domain types shared by every part of the core: messages (a list of [`Part`]s with opaque
+//! [`ProviderData`] a family may need back), requests, generation settings, the normalised
+//! [`ChatEvent`] stream, and ids.
 //!
 //! No IO here. Ids are UUID strings (never integers) so they cross IPC as plain strings.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -105,27 +107,115 @@ impl Role {
     }
 }
 
-/// One message of a conversation as sent to a model.
+/// One piece of a message's content.
+///
+/// Text is the only kind today. Images, files, tool calls and tool results join as further
+/// variants of this enum, so every part of the core keeps speaking of one [`ChatMessage`]; each
+/// family's wire builder then says how it sends (or refuses) each kind.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub enum Part {
+    /// Plain text.
+    Text(String),
+}
+
+/// What one protocol family asked to have sent back with a message, opaque to everything else:
+/// reasoning a server wants returned, thought signatures, the ids of encrypted reasoning.
+///
+/// Only the family named by `family` reads it (see [`ChatMessage::provider_data_for`]); any
+/// other family leaves it out of what it sends, so a conversation can move between sources.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderData {
+    /// The family that wrote it: the name its wire module gives (`anthropic`,
+    /// `openai_compat`).
+    pub family: String,
+    /// The data, as the family kept it.
+    pub value: serde_json::Value,
+}
+
+/// One message of a conversation as sent to a model: who wrote it, its content as a list of
+/// [`Part`]s, and what a family asked to have echoed back.
+///
+/// Built from text with [`ChatMessage::new`]; read as text with [`ChatMessage::text`]. The
+/// store keeps a message's text only (see [`crate::store`]); parts live in requests.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ChatMessage {
     /// Author role.
     pub role: Role,
-    /// Plain text content.
-    pub content: String,
+    /// The content, in order.
+    pub parts: Vec<Part>,
     /// Optional speaker name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// What one family asked to have sent back with this message, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_data: Option<ProviderData>,
 }
 
 impl ChatMessage {
-    /// A message with `role` and `content`.
-    pub fn new(role: Role, content: impl Into<String>) -> Self {
+    /// A message with `role` and one text part.
+    pub fn new(role: Role, text: impl Into<String>) -> Self {
         ChatMessage {
             role,
-            content: content.into(),
+            parts: vec![Part::Text(text.into())],
             name: None,
+            provider_data: None,
         }
+    }
+
+    /// The text parts, joined with nothing between them (parts are consecutive pieces of one
+    /// content); empty when there are none. Borrowed when there is a single text part.
+    pub fn text(&self) -> Cow<'_, str> {
+        match self.parts.as_slice() {
+            [Part::Text(text)] => Cow::Borrowed(text),
+            parts => Cow::Owned(
+                parts
+                    .iter()
+                    .map(|part| match part {
+                        Part::Text(text) => text.as_str(),
+                    })
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Replaces the text with `text`: the text parts become one, where the first of them was
+    /// (at the end when there was none); other parts stay.
+    pub fn set_text(&mut self, text: impl Into<String>) {
+        let at = self
+            .parts
+            .iter()
+            .position(|part| matches!(part, Part::Text(_)))
+            .unwrap_or(self.parts.len());
+        self.parts.retain(|part| !matches!(part, Part::Text(_)));
+        self.parts
+            .insert(at.min(self.parts.len()), Part::Text(text.into()));
+    }
+
+    /// Puts `text` before the content: joined to a leading text part, else as a new first part.
+    pub fn prepend_text(&mut self, text: &str) {
+        match self.parts.first_mut() {
+            Some(Part::Text(first)) => first.insert_str(0, text),
+            None => self.parts.push(Part::Text(text.to_string())),
+        }
+    }
+
+    /// Puts `text` after the content: joined to a trailing text part, else as a new last part.
+    pub fn append_text(&mut self, text: &str) {
+        match self.parts.last_mut() {
+            Some(Part::Text(last)) => last.push_str(text),
+            None => self.parts.push(Part::Text(text.to_string())),
+        }
+    }
+
+    /// The data `family` asked to have sent back with this message, if this message holds it.
+    pub fn provider_data_for(&self, family: &str) -> Option<&serde_json::Value> {
+        self.provider_data
+            .as_ref()
+            .filter(|data| data.family == family)
+            .map(|data| &data.value)
     }
 }
 
@@ -457,6 +547,86 @@ mod tests {
         assert_eq!(merged.max_tokens, Some(100));
         assert_eq!(merged.temperature, Some(0.1));
         assert_eq!(merged.stop, vec!["\n".to_string()]);
+    }
+
+    fn two_parts() -> ChatMessage {
+        ChatMessage {
+            role: Role::Assistant,
+            parts: vec![Part::Text("Hello, ".into()), Part::Text("world".into())],
+            name: None,
+            provider_data: None,
+        }
+    }
+
+    #[test]
+    fn text_joins_the_text_parts_and_borrows_a_single_one() {
+        assert_eq!(two_parts().text(), "Hello, world");
+        let one = ChatMessage::new(Role::User, "hi");
+        assert_eq!(one.parts, vec![Part::Text("hi".into())]);
+        assert!(matches!(one.text(), Cow::Borrowed("hi")));
+        let none = ChatMessage {
+            parts: Vec::new(),
+            ..ChatMessage::new(Role::User, "")
+        };
+        assert_eq!(none.text(), "");
+    }
+
+    #[test]
+    fn text_edits_keep_one_text_part_where_the_text_was() {
+        let mut message = two_parts();
+        message.set_text("Bye");
+        assert_eq!(message.parts, vec![Part::Text("Bye".into())]);
+        message.prepend_text("Bob: ");
+        message.append_text("!");
+        assert_eq!(message.parts, vec![Part::Text("Bob: Bye!".into())]);
+        let mut empty = ChatMessage {
+            parts: Vec::new(),
+            ..ChatMessage::new(Role::User, "")
+        };
+        empty.append_text("a");
+        assert_eq!(empty.parts, vec![Part::Text("a".into())]);
+        empty.parts.clear();
+        empty.prepend_text("b");
+        empty.parts.clear();
+        empty.set_text("c");
+        assert_eq!(empty.text(), "c");
+    }
+
+    #[test]
+    fn provider_data_round_trips_and_is_read_by_its_family_only() {
+        let mut message = two_parts();
+        message.provider_data = Some(ProviderData {
+            family: "anthropic".into(),
+            value: serde_json::json!([{"type": "thinking", "thinking": "hm", "signature": "c2ln"}]),
+        });
+        let json = serde_json::to_value(&message).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "role": "assistant",
+                "parts": [{"text": "Hello, "}, {"text": "world"}],
+                "providerData": {
+                    "family": "anthropic",
+                    "value": [{"type": "thinking", "thinking": "hm", "signature": "c2ln"}]
+                }
+            })
+        );
+        let back: ChatMessage = serde_json::from_value(json).unwrap();
+        assert_eq!(back, message);
+        assert_eq!(
+            back.provider_data_for("anthropic").unwrap()[0]["signature"],
+            "c2ln"
+        );
+        assert_eq!(back.provider_data_for("openai_compat"), None);
+        assert_eq!(
+            ChatMessage::new(Role::User, "x").provider_data_for("anthropic"),
+            None
+        );
+        // A message without data writes no field for it.
+        assert_eq!(
+            serde_json::to_value(ChatMessage::new(Role::User, "x")).unwrap(),
+            serde_json::json!({"role": "user", "parts": [{"text": "x"}]})
+        );
     }
 
     #[test]

@@ -59,7 +59,7 @@ fn got(messages: &[ChatMessage]) -> Vec<(String, String)> {
         .iter()
         .map(|m| {
             assert!(m.name.is_none());
-            (m.role.as_str().to_string(), m.content.clone())
+            (m.role.as_str().to_string(), m.text().into_owned())
         })
         .collect()
 }
@@ -127,6 +127,6 @@ fn tool_turns_are_noted_and_none_mode_keeps_their_text() {
         &PromptNames::default(),
     );
     assert_eq!(none[2].role, Role::Assistant);
-    assert_eq!(none[2].content, "");
+    assert_eq!(none[2].text(), "");
     assert_eq!(none[3].role, Role::Tool);
 }

@@ -159,7 +159,8 @@ fn conversation(
             // in whitespace.
             if let Some(last) = messages.last_mut().filter(|m| m.role == Role::Assistant) {
                 if capabilities.prefill {
-                    last.content = last.content.trim_end().to_string();
+                    let text = last.text().trim_end().to_string();
+                    last.set_text(text);
                 }
             }
         }

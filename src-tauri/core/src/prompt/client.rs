@@ -72,11 +72,9 @@ pub fn read_message(value: &Value, note: &mut dyn FnMut(String)) -> Result<ChatM
     {
         note("its tool calls were left out (only their text is sent)".to_string());
     }
-    Ok(ChatMessage {
-        role,
-        content,
-        name,
-    })
+    let mut message = ChatMessage::new(role, content);
+    message.name = name;
+    Ok(message)
 }
 
 /// The text of a `content` value: a string as it is, `null` as empty, an array of parts joined
@@ -169,7 +167,7 @@ mod tests {
             {"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "image_url", "image_url": {"url": "x"}}, {"type": "text", "text": "b"}]},
         ]))
         .unwrap();
-        let contents: Vec<&str> = read.messages.iter().map(|m| m.content.as_str()).collect();
+        let contents: Vec<String> = read.messages.iter().map(|m| m.text().into()).collect();
         assert_eq!(contents, ["", "", "42", "a\n\nb"]);
         assert_eq!(read.messages[2].role, Role::Tool);
         assert_eq!(read.messages[2].name.as_deref(), Some("f"));

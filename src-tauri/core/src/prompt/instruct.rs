@@ -158,7 +158,7 @@ impl InstructTemplate {
         match messages.split_last() {
             Some((last, rest)) if last.role == Role::Assistant => {
                 let mut open = self.assistant_prefix.clone();
-                open.push_str(&last.content);
+                open.push_str(&last.text());
                 (rest, Some(open))
             }
             _ => (messages, None),
@@ -181,7 +181,7 @@ impl InstructTemplate {
             prompt.push_str(name);
             prompt.push_str(": ");
         }
-        prompt.push_str(&message.content);
+        prompt.push_str(&message.text());
         prompt.push_str(suffix);
     }
 

@@ -1,9 +1,10 @@
 //! SillyTavern's `mergeMessages` (its non-tool modes): names folded into the text, tool results
 //! as user text, runs of one role joined with a blank line, and for the strict modes one system
-//! message at the start (strict also puts a user message first). Pure: messages in, messages out.
+//! message at the start (strict also puts a user message first). Works on a message's text
+//! parts and carries its other parts and provider data along. Pure: messages in, messages out.
 
 use super::PromptNames;
-use crate::model::{ChatMessage, Role};
+use crate::model::{ChatMessage, Part, Role};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Strictness {
@@ -17,51 +18,55 @@ fn prefixed(text: &str, name: &str) -> bool {
 }
 
 fn normalise(message: &ChatMessage, names: &PromptNames) -> ChatMessage {
-    let mut content = message.content.clone();
+    let text = message.text();
     let name = message.name.as_deref().unwrap_or("");
-    match (message.role, name) {
+    let prefix = match (message.role, name) {
         (Role::System, "example_assistant") => {
             let char_name = names.char_name.as_str();
-            let group_prefixed = names.group_names.iter().any(|g| prefixed(&content, g));
-            if !char_name.is_empty() && !prefixed(&content, char_name) && !group_prefixed {
-                content = format!("{char_name}: {content}");
-            }
+            let group_prefixed = names.group_names.iter().any(|g| prefixed(&text, g));
+            (!char_name.is_empty() && !prefixed(&text, char_name) && !group_prefixed)
+                .then_some(char_name)
         }
         (Role::System, "example_user") => {
             let user_name = names.user_name.as_str();
-            if !user_name.is_empty() && !prefixed(&content, user_name) {
-                content = format!("{user_name}: {content}");
-            }
+            (!user_name.is_empty() && !prefixed(&text, user_name)).then_some(user_name)
         }
-        (Role::System, _) | (_, "") => {}
-        (_, name) => {
-            if !prefixed(&content, name) {
-                content = format!("{name}: {content}");
-            }
-        }
-    }
-    let role = match message.role {
-        Role::Tool => Role::User,
-        role => role,
+        (Role::System, _) | (_, "") => None,
+        (_, name) => (!prefixed(&text, name)).then_some(name),
     };
-    ChatMessage {
-        role,
-        content,
-        name: None,
+    let mut out = message.clone();
+    if let Some(prefix) = prefix {
+        out.prepend_text(&format!("{prefix}: "));
     }
+    if out.role == Role::Tool {
+        out.role = Role::User;
+    }
+    out.name = None;
+    out
 }
 
+/// Joins runs of one role. Text is joined with a blank line into one text part; a message's
+/// provider data goes with it, so two messages that both carry some stay apart (neither
+/// family's data can be dropped or combined).
 fn squash(messages: Vec<ChatMessage>) -> Vec<ChatMessage> {
     let mut out: Vec<ChatMessage> = Vec::with_capacity(messages.len());
     for message in messages {
         match out.last_mut() {
             Some(last)
                 if last.role == message.role
-                    && !message.content.is_empty()
-                    && message.role != Role::Tool =>
+                    && !message.text().is_empty()
+                    && message.role != Role::Tool
+                    && (last.provider_data.is_none() || message.provider_data.is_none()) =>
             {
-                last.content.push_str("\n\n");
-                last.content.push_str(&message.content);
+                last.append_text("\n\n");
+                for part in message.parts {
+                    match part {
+                        Part::Text(text) => last.append_text(&text),
+                    }
+                }
+                if last.provider_data.is_none() {
+                    last.provider_data = message.provider_data;
+                }
             }
             _ => out.push(message),
         }

@@ -26,11 +26,9 @@ fn m(spec: &str) -> ChatMessage {
         "t" => Role::Tool,
         other => panic!("bad role {other}"),
     };
-    ChatMessage {
-        role,
-        content: content.to_string(),
-        name,
-    }
+    let mut message = ChatMessage::new(role, content);
+    message.name = name;
+    message
 }
 
 fn ms(specs: &[&str]) -> Vec<ChatMessage> {
@@ -336,7 +334,7 @@ fn render(messages: &[ChatMessage]) -> Vec<String> {
                 Role::Assistant => "a",
                 Role::Tool => "t",
             };
-            format!("{role}:{}", m.content)
+            format!("{role}:{}", m.text())
         })
         .collect()
 }
@@ -381,7 +379,7 @@ fn strict_guarantees_hold_for_every_case() {
         assert_eq!(first_other.map(|m| m.role), Some(Role::User), "{name}");
         for out in [&semi, &strict] {
             for pair in out.windows(2) {
-                let merged_away = pair[0].role == pair[1].role && !pair[1].content.is_empty();
+                let merged_away = pair[0].role == pair[1].role && !pair[1].text().is_empty();
                 assert!(!merged_away, "{name}: same-role neighbours left: {pair:?}");
             }
         }
@@ -413,4 +411,37 @@ fn modes_parse_from_their_names() {
         );
     }
     assert!("semi".parse::<PostProcessing>().is_err());
+}
+
+#[test]
+fn provider_data_goes_with_its_message_through_the_merge() {
+    let data = |family: &str| {
+        Some(crate::model::ProviderData {
+            family: family.into(),
+            value: serde_json::json!([family]),
+        })
+    };
+    // One of a run carries data: the merged message keeps it.
+    let mut input = ms(&["u:Hi", "a:One", "a:Two"]);
+    input[2].provider_data = data("x");
+    let out = post_process(&input, PostProcessing::Merge, &names());
+    assert_eq!(render(&out), ["u:Hi", "a:One\n\nTwo"]);
+    assert_eq!(out[1].provider_data, data("x"));
+    assert_eq!(out[1].parts.len(), 1, "the text is one part");
+
+    // Both carry data: neither can be dropped, so they stay apart.
+    input[1].provider_data = data("y");
+    let out = post_process(&input, PostProcessing::Strict, &names());
+    assert_eq!(render(&out), ["u:Hi", "a:One", "a:Two"]);
+    assert_eq!(
+        (&out[1].provider_data, &out[2].provider_data),
+        (&data("y"), &data("x"))
+    );
+
+    // Names are folded in front of the text with the data kept.
+    let mut named = ms(&["u@Alice:Hi"]);
+    named[0].provider_data = data("x");
+    let out = post_process(&named, PostProcessing::Merge, &names());
+    assert_eq!(render(&out), ["u:Alice: Hi"]);
+    assert_eq!(out[0].provider_data, data("x"));
 }

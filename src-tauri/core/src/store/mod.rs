@@ -19,6 +19,12 @@
 //! [`writers`], [`files`] and [`legacy_secrets`]. This module keeps the [`Store`] type, the row
 //! types shared by several of them and the small helpers they share.
 //!
+//! Messages are kept as text: one string per version (`messages.content`, `swipes.content`).
+//! The core's [`crate::model::ChatMessage`] is a list of parts with optional provider data, but
+//! its parts are text only today and requests are built from the stored text, so the schema
+//! stores neither parts nor provider data yet; kinds of parts that are not text will need
+//! their own columns or table when they arrive.
+//!
 //! Calls block: async callers run them on a blocking thread (see `Engine`). Never holds keys,
 //! and imports neither adapters (`provider`) nor file formats (`transfer`): `transfer` builds on
 //! the [`ChatArchive`] this module reads and writes.

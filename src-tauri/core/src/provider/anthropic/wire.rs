@@ -11,6 +11,9 @@ use crate::provider::relay::StreamFailure;
 use crate::provider::server_error::ServerError;
 use crate::provider::StreamEvent;
 
+/// This family's name for the [`crate::model::ProviderData`] it reads back.
+pub const FAMILY: &str = "anthropic";
+
 /// `max_tokens` is required by the API; this is sent when the profile sets none.
 pub const DEFAULT_MAX_TOKENS: u32 = 4096;
 
@@ -25,7 +28,7 @@ pub fn split_system(messages: &[ChatMessage]) -> (Option<String>, Vec<ChatMessag
     let mut turns = strict.into_iter().peekable();
     let system = turns
         .next_if(|m| m.role == Role::System)
-        .map(|m| m.content)
+        .map(|m| m.text().into_owned())
         .filter(|s| !s.is_empty());
     let mut turns: Vec<ChatMessage> = turns.collect();
     if turns.is_empty() {
@@ -42,7 +45,7 @@ pub fn messages_body(request: &ChatRequest) -> Value {
         .iter()
         .enumerate()
         .map(|(i, m)| {
-            let mut text = m.content.clone();
+            let mut text = m.text().into_owned();
             if i == last && m.role == Role::Assistant {
                 // A prefill must not end with whitespace.
                 text.truncate(text.trim_end().len());
@@ -50,7 +53,19 @@ pub fn messages_body(request: &ChatRequest) -> Value {
             if text.is_empty() && i != last {
                 text = EMPTY_TEXT.to_string();
             }
-            json!({"role": m.role.as_str(), "content": text})
+            let content = match m.provider_data_for(FAMILY) {
+                // Blocks this family asked to have sent back (thinking with its signature) come
+                // first, then the text (left out when empty: the API refuses empty text blocks).
+                Some(Value::Array(kept)) if !kept.is_empty() => {
+                    let mut blocks = kept.clone();
+                    if !text.is_empty() {
+                        blocks.push(json!({"type": "text", "text": text}));
+                    }
+                    Value::Array(blocks)
+                }
+                _ => Value::from(text),
+            };
+            json!({"role": m.role.as_str(), "content": content})
         })
         .collect();
     let params = &request.params;
@@ -265,7 +280,7 @@ impl EventMapper {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::GenParams;
+    use crate::model::{GenParams, Part, ProviderData};
 
     fn msg(role: Role, text: &str) -> ChatMessage {
         ChatMessage::new(role, text)
@@ -301,6 +316,47 @@ mod tests {
             ])
         );
         assert!(body.get("stop_sequences").is_none());
+    }
+
+    #[test]
+    fn text_parts_are_sent_as_one_string_and_only_this_familys_data_is_echoed() {
+        let messages = vec![msg(Role::User, "Hi"), msg(Role::Assistant, "Hello!")];
+        let plain = messages_body(&request(messages.clone()));
+        let mut parted = messages;
+        parted[1].parts = vec![Part::Text("Hel".into()), Part::Text("lo!".into())];
+        parted[1].provider_data = Some(ProviderData {
+            family: "openai_compat".into(),
+            value: json!({"reasoning_details": []}),
+        });
+        assert_eq!(
+            serde_json::to_string(&messages_body(&request(parted.clone()))).unwrap(),
+            serde_json::to_string(&plain).unwrap(),
+            "text parts and another family's data change nothing"
+        );
+
+        let thinking = json!({"type": "thinking", "thinking": "greet", "signature": "c2ln"});
+        parted[1].provider_data = Some(ProviderData {
+            family: FAMILY.into(),
+            value: json!([thinking]),
+        });
+        parted.push(msg(Role::User, "Again"));
+        let body = messages_body(&request(parted.clone()));
+        assert_eq!(
+            body["messages"][1],
+            json!({"role": "assistant", "content": [thinking, {"type": "text", "text": "Hello!"}]})
+        );
+        assert_eq!(
+            body["messages"][0],
+            json!({"role": "user", "content": "Hi"})
+        );
+
+        // Kept blocks go through the strict merge with their message.
+        parted.insert(1, msg(Role::Assistant, "Well."));
+        let merged = messages_body(&request(parted));
+        assert_eq!(
+            merged["messages"][1],
+            json!({"role": "assistant", "content": [thinking, {"type": "text", "text": "Well.\n\nHello!"}]})
+        );
     }
 
     #[test]

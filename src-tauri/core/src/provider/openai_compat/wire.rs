@@ -13,6 +13,9 @@ use crate::provider::kobold::wire::f32_value;
 use crate::provider::server_error::ServerError;
 use crate::provider::StreamEvent;
 
+/// This family's name for the [`crate::model::ProviderData`] it reads back.
+pub const FAMILY: &str = "openai_compat";
+
 /// The path and JSON body of a generation request for `request` in `flavor`'s dialect:
 /// `{base}/chat/completions` with the messages, or — when the request carries a text prompt —
 /// `{base}/completions` with the prompt. Unset sampler fields and fields the flavor does not
@@ -30,9 +33,18 @@ pub fn chat_body(flavor: &Flavor, request: &ChatRequest) -> Value {
         .messages
         .iter()
         .map(|m| {
-            let mut message = json!({"role": m.role.as_str(), "content": m.content});
+            let mut message = json!({"role": m.role.as_str(), "content": m.text()});
             if let Some(name) = &m.name {
                 message["name"] = Value::from(name.as_str());
+            }
+            // Fields this family asked to have sent back (OpenRouter's `reasoning_details`) go
+            // beside the content, never over a field set above.
+            if let (Some(Value::Object(kept)), Value::Object(fields)) =
+                (m.provider_data_for(FAMILY), &mut message)
+            {
+                for (key, value) in kept {
+                    fields.entry(key).or_insert_with(|| value.clone());
+                }
             }
             message
         })
@@ -264,7 +276,7 @@ pub fn parse_completion(body: &[u8]) -> CompletionOutcome {
 mod tests {
     use super::super::flavor;
     use super::*;
-    use crate::model::{ChatMessage, GenParams, Role};
+    use crate::model::{ChatMessage, GenParams, Part, ProviderData, Role};
 
     fn request(params: GenParams, stream: bool) -> ChatRequest {
         ChatRequest {
@@ -341,6 +353,33 @@ mod tests {
             body,
             json!({"model":"m","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hi"}],"stream":false})
         );
+    }
+
+    #[test]
+    fn text_parts_are_sent_as_one_string_and_only_this_familys_data_is_echoed() {
+        let plain = chat_body(&flavor::CUSTOM, &request(GenParams::default(), false));
+        let mut parted = request(GenParams::default(), false);
+        parted.messages[1].parts = vec![Part::Text("h".into()), Part::Text("i".into())];
+        parted.messages[1].provider_data = Some(ProviderData {
+            family: "anthropic".into(),
+            value: json!([{"type": "thinking", "signature": "s"}]),
+        });
+        assert_eq!(
+            serde_json::to_string(&chat_body(&flavor::CUSTOM, &parted)).unwrap(),
+            serde_json::to_string(&plain).unwrap(),
+            "text parts and another family's data change nothing"
+        );
+
+        parted.messages[1].provider_data = Some(ProviderData {
+            family: FAMILY.into(),
+            value: json!({"reasoning_details": [{"type": "reasoning.encrypted", "data": "x"}], "content": "not this"}),
+        });
+        let echoed = chat_body(&flavor::CUSTOM, &parted);
+        assert_eq!(
+            echoed["messages"][1],
+            json!({"role": "user", "content": "hi", "reasoning_details": [{"type": "reasoning.encrypted", "data": "x"}]})
+        );
+        assert_eq!(echoed["messages"][0], plain["messages"][0]);
     }
 
     #[test]
