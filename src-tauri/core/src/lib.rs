@@ -2,7 +2,8 @@
 //!
 //! # Layout
 //! - [`error`]: the one [`Error`] type with an [`ErrorKind`] front ends switch on.
-//! - [`model`]: domain types — messages, requests, sampler settings, the [`ChatEvent`] stream.
+//! - [`model`]: domain types — messages (a list of parts with opaque per-family data), requests,
+//!   sampler settings, the [`ChatEvent`] stream.
 //! - [`endpoint`]: base-URL normalisation.
 //! - [`catalogue`]: the sources as data — ids, labels, default URLs, key needs, capabilities,
 //!   samplers, URL rules. No adapter, HTTP or store code.
@@ -11,14 +12,18 @@
 //! - [`secrets`]: API keys in the operating system's keychain.
 //! - [`redact`]: scrubbing the secrets a request carried out of what servers send back.
 //! - [`store`]: the SQLite database of profiles, chats and messages.
+//! - [`transfer`]: chat files, exports and backups to and from the store's chat archives.
+//! - [`prompt`]: post-processing of messages and instruct templates for text completion.
+//! - [`detect`]: probing the usual local ports for servers.
 //! - [`http`]: the shared HTTP client and transport-error mapping.
 //! - [`engine`]: ties them together; the front ends' one door.
 //! - [`fuzzing`]: properties over arbitrary input, for the fuzz targets and their corpus.
 //!
-//! Dependency direction: engine → provider, store, secrets; provider → catalogue, stream, http;
-//! store → catalogue.
-//! A provider never touches the store or the keychain; decoders know no vendor; nothing here
-//! knows about windows.
+//! Dependency direction: engine → provider, store, secrets, transfer, prompt; provider →
+//! catalogue, stream, http, prompt; transfer → store; store → catalogue, prompt.
+//! A provider never touches the store or the keychain; the store knows neither adapters nor
+//! file formats; decoders know no vendor; nothing here knows about windows. No two top-level
+//! modules import each other, directly or around a loop (`tests/layering.rs` checks).
 
 pub mod catalogue;
 pub mod detect;
