@@ -115,11 +115,37 @@ async function until(browser, what, check, timeout = TIMEOUT) {
   return last;
 }
 
-/** A screenshot after two animation frames (a WebDriver screenshot can lag a frame). */
+/**
+ * A screenshot once the page has settled: fonts loaded, no transition or finite animation
+ * running (a pulsing light never ends), then two animation frames (a WebDriver screenshot can lag a frame).
+ */
 async function screenshot(browser, name) {
+  await until(browser, "the page to settle", async () =>
+    browser.executeAsync((done) =>
+      document.fonts.ready.then(() =>
+        done(
+          document
+            .getAnimations()
+            .every((a) => a.playState !== "running" || a.effect?.getComputedTiming().iterations === Infinity),
+        ),
+      ),
+    ),
+  );
   await browser.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())));
-  await browser.pause(250);
   await browser.saveScreenshot(`${ARTIFACTS}/${name}.png`);
+}
+
+/** Waits until the fake has received no new request for a few polls in a row; the count. */
+async function quietRequests(browser, fake) {
+  let last = -1;
+  let same = 0;
+  await until(browser, "the server to go quiet", async () => {
+    const count = (await fake.requests()).length;
+    same = count === last ? same + 1 : 0;
+    last = count;
+    return same >= 4;
+  });
+  return last;
 }
 
 async function openDrawer(browser) {
@@ -381,6 +407,7 @@ test("a reply with an XSS payload renders inert", async () => {
     assert(report.bold === 1 && report.code === 1, "ordinary markdown did not render");
     const link = await reply.element.$("a*=click me");
     if (await link.isExisting()) await link.click();
+    // Not synchronisation: the window in which a script from the link must not run.
     await browser.pause(200);
     assert((await browser.execute(() => window.__xss ?? null)) === null, "clicking the link ran script");
     await screenshot(browser, "markdown-light");
@@ -398,8 +425,8 @@ test("the page's content policy and permissions refuse what it does not need", a
       const state = await connectionState(browser);
       return state === "connected" || state === "idle" || state === "failed" ? state : null;
     });
-    await browser.pause(300);
-    const before = (await fake.requests()).length;
+    // The window's own requests after connecting (the model list) are over.
+    const before = await quietRequests(browser, fake);
     const report = await browser.executeAsync(async (target, done) => {
       const out = {};
       // Network from the page: only IPC is allowed.
@@ -445,6 +472,7 @@ test("the page's content policy and permissions refuse what it does not need", a
       }
       // The app's own commands still work.
       out.own = Array.isArray(await invoke("list_sources")) ? "works" : "broken";
+      // Not synchronisation: the window in which the frame must not reach the server.
       setTimeout(() => done(out), 300);
     }, fake.url);
     assert(report.fetch.startsWith("refused"), `fetch: ${report.fetch}`);
@@ -1093,6 +1121,7 @@ test("Import chats…: the system's file dialog, a file chosen by its path, the 
     await until(browser, "the dialog to accept the file", async () => {
       if (xWindow("Import chats") === null) return true;
       execFileSync("xdotool", ["key", "Return"]);
+      // A moment for GTK to take the key before the next look (this loop is the polling).
       await browser.pause(200);
       return xWindow("Import chats") === null;
     });
