@@ -7,8 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 
-echo "==> building the app (debug, UI embedded) and the fake servers"
-cargo build --locked -q -p switchboard-fakes
+echo "==> building the app (debug, UI embedded), the CLI and the fake servers"
+cargo build --locked -q -p switchboard-fakes -p switchboard-cli
 ui/node_modules/.bin/tauri build --debug --no-bundle --ci >/dev/null
 
 ARTIFACTS="$ROOT/target/e2e-artifacts"
@@ -78,6 +78,7 @@ wait_for_port "$DARK_PORT"
 echo "==> end-to-end tests (screenshots in target/e2e-artifacts)"
 SWITCHBOARD_APP="$ROOT/target/debug/switchboard" \
 SWITCHBOARD_FAKES="$ROOT/target/debug/switchboard-fakes" \
+SWITCHBOARD_CLI="$ROOT/target/debug/switchboard-cli" \
 E2E_ARTIFACTS="$ARTIFACTS" E2E_DRIVER_PORT="$LIGHT_PORT" E2E_DARK_DRIVER_PORT="$DARK_PORT" \
 E2E_KOBOLD_PORT="$E2E_KOBOLD_PORT" \
   node tests/e2e/run.mjs

@@ -1,5 +1,10 @@
 //! The one tauri-specta builder: every command and event the window may use, and the export
-//! of their TypeScript bindings to `ui/src/bindings.ts` (committed; a test fails when stale).
+//! of their TypeScript bindings to `ui/src/bindings.ts`; beside it, the core's data the dev
+//! mock serves as the app would (the source catalogue, the built-in instruct templates and a
+//! few constants) in `ui/src/generated/catalogue.ts`. Both files are committed; a test fails
+//! when either is stale, and rewrites it.
+//!
+//! Must not: hold data of its own: everything exported comes from the commands and the core.
 
 use specta_typescript::Typescript;
 use tauri_specta::{collect_commands, collect_events};
@@ -12,6 +17,12 @@ use crate::shell::{ConnectionChanged, ProfilesChanged, TrayAction};
 
 /// Where the generated bindings live.
 pub const BINDINGS_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/src/bindings.ts");
+
+/// Where the generated catalogue for the dev mock lives.
+pub const CATALOGUE_PATH: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../ui/src/generated/catalogue.ts"
+);
 
 /// The commands and events of the app, for any runtime (tests use tauri's mock runtime).
 pub fn builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
@@ -78,6 +89,41 @@ pub fn typescript() -> Typescript {
     )
 }
 
+/// The TypeScript module the dev mock reads instead of copies: what `list_sources` and
+/// `list_templates` return, as the window receives it, and the core's constants the mock's
+/// request previews use.
+pub fn catalogue_ts() -> String {
+    let sources = pretty(&crate::commands::profiles::list_sources());
+    let templates = pretty(&crate::commands::profiles::list_templates());
+    format!(
+        "// Generated from the Rust core by src-tauri/src/bindings.rs; do not edit.\n\
+         // Regenerate with `cargo test -p switchboard --lib bindings`.\n\
+         \n\
+         import type {{ BuiltInTemplate, SourceInfo }} from \"../api\";\n\
+         \n\
+         /** Every source, as `listSources` returns it (catalogue.rs). */\n\
+         export const SOURCES: SourceInfo[] = {sources};\n\
+         \n\
+         /** The built-in instruct templates, as `listTemplates` returns them (prompt/instruct.rs). */\n\
+         export const TEMPLATES: BuiltInTemplate[] = {templates};\n\
+         \n\
+         /** How a secret is shown in a request preview. */\n\
+         export const REDACTED = {redacted};\n\
+         /** The context size when neither the profile nor the model gives one. */\n\
+         export const DEFAULT_CONTEXT_SIZE = {context};\n\
+         /** The reply length reserved in the context when the profile sets none. */\n\
+         export const DEFAULT_REPLY_TOKENS = {reply};\n",
+        redacted = pretty(switchboard_core::redact::REDACTED),
+        context = switchboard_core::prompt::instruct::DEFAULT_CONTEXT_SIZE,
+        reply = switchboard_core::prompt::instruct::DEFAULT_REPLY_TOKENS,
+    )
+}
+
+/// Pretty JSON (two-space indent) of a value, for [`catalogue_ts`].
+fn pretty<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|err| format!("null /* {err} */"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,5 +145,26 @@ mod tests {
         }
         assert!(fresh.contains("startGeneration"));
         assert!(fresh.contains("export type IpcError"));
+    }
+
+    /// Writes the dev mock's catalogue and fails when the committed file differs (it is
+    /// rewritten, like the bindings).
+    #[test]
+    fn bindings_catalogue_is_fresh() {
+        let fresh = catalogue_ts();
+        let committed = std::fs::read_to_string(CATALOGUE_PATH).unwrap_or_default();
+        if fresh != committed {
+            if let Some(dir) = std::path::Path::new(CATALOGUE_PATH).parent() {
+                std::fs::create_dir_all(dir).unwrap();
+            }
+            std::fs::write(CATALOGUE_PATH, &fresh).unwrap();
+            panic!(
+                "ui/src/generated/catalogue.ts was stale; it has been regenerated: review and commit it"
+            );
+        }
+        for source in switchboard_core::SOURCES {
+            assert!(fresh.contains(&format!("\"defaultUrl\": \"{}\"", source.default_url)));
+        }
+        assert!(fresh.contains("\"kind\": \"chat-ml\""));
     }
 }

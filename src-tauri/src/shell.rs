@@ -262,14 +262,8 @@ impl Shell {
             model: profile.model.clone(),
             message: format!("Checking {name}…"),
         });
-        match self.check(&profile.id.0, profile.bypass_status_check).await {
-            Ok(result) => {
-                let model = result
-                    .profile
-                    .profile
-                    .model
-                    .clone()
-                    .or_else(|| result.models.first().map(|m| m.id.clone()));
+        match self.check(&profile.id.0).await {
+            Ok((result, model)) => {
                 let message = match &model {
                     Some(model) => format!("Connected to {name} · {model}"),
                     None => format!("Connected to {name}. Choose a model."),
@@ -298,29 +292,16 @@ impl Shell {
         }
     }
 
-    async fn check(&self, profile_id: &str, bypass: bool) -> Result<ConnectResult> {
-        let spec = ConnectionSpec::Profile(profile_id.to_string());
-        let status = self.engine.status(&spec).await?;
+    /// The core's connection check, with the profile as saved after it.
+    async fn check(&self, profile_id: &str) -> Result<(ConnectResult, Option<String>)> {
+        let check = self.engine.check_connection(profile_id).await?;
         let profile = self.summary(profile_id).await?;
-        let models = match (
-            &status.models,
-            profile.profile.source.info().capabilities.model_list,
-        ) {
-            (Some(models), _) => models.clone(),
-            (None, false) => Vec::new(),
-            (None, true) => match self.engine.models(&spec).await {
-                Ok(models) => models,
-                // A bypassed check means "this server may not answer the usual routes":
-                // fall back to a typed model id instead of failing.
-                Err(_) if bypass => Vec::new(),
-                Err(error) => return Err(error),
-            },
-        };
-        Ok(ConnectResult {
+        let result = ConnectResult {
             profile,
-            status,
-            models,
-        })
+            status: check.status,
+            models: check.models,
+        };
+        Ok((result, check.model))
     }
 
     /// The models the profile's endpoint lists.

@@ -3,6 +3,8 @@
 // keychain. Started by scripts/e2e.sh, which provides:
 //   SWITCHBOARD_APP      the app binary (built with `tauri build --debug --no-bundle`)
 //   SWITCHBOARD_FAKES    the switchboard-fakes binary
+//   SWITCHBOARD_CLI      switchboard-cli (default: beside the app), for what the window cannot
+//                        set up itself (a profile's extra headers)
 //   E2E_ARTIFACTS        where screenshots go
 //   E2E_DRIVER_PORT      tauri-driver's port (light theme); E2E_DARK_DRIVER_PORT (dark theme)
 //   E2E_KOBOLD_PORT      where the KoboldCpp fake listens (the only port "Find local servers"
@@ -12,7 +14,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { Key, remote } from "webdriverio";
 import { registerNavigationTests } from "./navigation.mjs";
@@ -34,6 +36,9 @@ const WRONG_KEY = "sk-e2e-WRONG-key-00000";
 const NOVELAI_KEY = "pst-e2e-SECRET-token-777";
 const MANCER_KEY = "mcr-e2e-SECRET-key-555";
 const TIMEOUT = 15_000;
+const CLI = process.env.SWITCHBOARD_CLI ?? join(dirname(APP), "switchboard-cli");
+const SHOW_KEY = "sk-e2e-SHOW-secret-2718";
+const HEADER_SECRET = "hdr-e2e-SECRET-1618";
 
 function required(name) {
   const value = process.env[name];
@@ -115,11 +120,37 @@ async function until(browser, what, check, timeout = TIMEOUT) {
   return last;
 }
 
-/** A screenshot after two animation frames (a WebDriver screenshot can lag a frame). */
+/**
+ * A screenshot once the page has settled: fonts loaded, no transition or finite animation
+ * running (a pulsing light never ends), then two animation frames (a WebDriver screenshot can lag a frame).
+ */
 async function screenshot(browser, name) {
+  await until(browser, "the page to settle", async () =>
+    browser.executeAsync((done) =>
+      document.fonts.ready.then(() =>
+        done(
+          document
+            .getAnimations()
+            .every((a) => a.playState !== "running" || a.effect?.getComputedTiming().iterations === Infinity),
+        ),
+      ),
+    ),
+  );
   await browser.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())));
-  await browser.pause(250);
   await browser.saveScreenshot(`${ARTIFACTS}/${name}.png`);
+}
+
+/** Waits until the fake has received no new request for a few polls in a row; the count. */
+async function quietRequests(browser, fake) {
+  let last = -1;
+  let same = 0;
+  await until(browser, "the server to go quiet", async () => {
+    const count = (await fake.requests()).length;
+    same = count === last ? same + 1 : 0;
+    last = count;
+    return same >= 4;
+  });
+  return last;
 }
 
 async function openDrawer(browser) {
@@ -381,6 +412,7 @@ test("a reply with an XSS payload renders inert", async () => {
     assert(report.bold === 1 && report.code === 1, "ordinary markdown did not render");
     const link = await reply.element.$("a*=click me");
     if (await link.isExisting()) await link.click();
+    // Not synchronisation: the window in which a script from the link must not run.
     await browser.pause(200);
     assert((await browser.execute(() => window.__xss ?? null)) === null, "clicking the link ran script");
     await screenshot(browser, "markdown-light");
@@ -398,8 +430,8 @@ test("the page's content policy and permissions refuse what it does not need", a
       const state = await connectionState(browser);
       return state === "connected" || state === "idle" || state === "failed" ? state : null;
     });
-    await browser.pause(300);
-    const before = (await fake.requests()).length;
+    // The window's own requests after connecting (the model list) are over.
+    const before = await quietRequests(browser, fake);
     const report = await browser.executeAsync(async (target, done) => {
       const out = {};
       // Network from the page: only IPC is allowed.
@@ -445,6 +477,7 @@ test("the page's content policy and permissions refuse what it does not need", a
       }
       // The app's own commands still work.
       out.own = Array.isArray(await invoke("list_sources")) ? "works" : "broken";
+      // Not synchronisation: the window in which the frame must not reach the server.
       setTimeout(() => done(out), 300);
     }, fake.url);
     assert(report.fetch.startsWith("refused"), `fetch: ${report.fetch}`);
@@ -626,6 +659,106 @@ test("Claude: reasoning streams collapsed, Stop keeps the text, the request prev
       return last && last.state === "stopped" ? last : null;
     });
     assert(stopped.text.trim().length > 0, "the partial text is gone");
+  } finally {
+    await closeApp(browser);
+  }
+});
+
+/** Runs switchboard-cli on the app's data (the environment's SWITCHBOARD_DATA_DIR). */
+function cli(args, input = "") {
+  return execFileSync(CLI, args, { input, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
+}
+
+/** `name: value` lines back into pairs (split at the first ": "). */
+function headerPairs(text) {
+  if (text === "(none)") return [];
+  return text.split("\n").map((line) => {
+    const at = line.indexOf(": ");
+    return [line.slice(0, at), line.slice(at + 2)];
+  });
+}
+
+test("Show request shows the very request the server then receives, secrets masked only in the window", async () => {
+  const server = await startFake(["--api-key", SHOW_KEY]);
+  const name = "E2E Show request";
+  // A key and a secret extra header (the window has no field for headers: the CLI adds them).
+  cli([
+    "profile", "add", name, "--source", "custom", "--url", `${server.url}/v1`, "--model", "fake-model-2",
+    "--system", "Answer in one line.", "--temperature", "0.7", "--header", `X-E2E-Secret: ${HEADER_SECRET}`,
+  ]);
+  cli(["key", "set", name], SHOW_KEY);
+  const browser = await openApp();
+  try {
+    await openDrawer(browser);
+    const id = await until(browser, "the profile in the switcher", () =>
+      browser.execute(
+        (name) => Array.from(document.querySelectorAll("#profile-switcher option")).find((o) => o.textContent.trim() === name)?.value ?? null,
+        name,
+      ),
+    );
+    await (await browser.$("#profile-switcher")).selectByAttribute("value", id);
+    await until(browser, "connected", async () => (await connectionState(browser)) === "connected");
+    await browser.keys([Key.Ctrl, "n"]);
+
+    const text = 'Show me — exactly ✓ "quoted" <b>markup</b> & a tab-free line';
+    const composer = await browser.$("#composer");
+    await composer.setValue(text);
+    await (await browser.$("#preview-request")).click();
+    const panel = await browser.$("#request-preview");
+    await panel.waitForDisplayed({ timeout: TIMEOUT });
+    const shown = await browser.execute(() => ({
+      line: document.querySelector("#request-preview-line").textContent,
+      headers: document.querySelector("#request-preview-headers").textContent,
+      body: document.querySelector("#request-preview-body").textContent,
+    }));
+    const html = await pageHtml(browser);
+    for (const secret of [SHOW_KEY, HEADER_SECRET]) assert(!html.includes(secret), `the window shows a secret: ${secret}`);
+    await browser.keys("Escape");
+    await panel.waitForDisplayed({ timeout: TIMEOUT, reverse: true });
+
+    // Send that message as it is.
+    const before = (await server.requests()).length;
+    assert((await composer.getValue()) === text, "the composer lost the text");
+    await composer.click();
+    await browser.keys("Enter");
+    await until(browser, "the reply", async () => {
+      const last = await lastAssistant(browser);
+      return last && last.state === "complete" ? last : null;
+    });
+    const posts = (await server.requests()).slice(before).filter((r) => r.method === "POST");
+    assert(posts.length === 1, `${posts.length} POSTs reached the server`);
+    const got = posts[0];
+
+    // Method and URL.
+    const url = `${server.url}${got.path}${got.query ? `?${got.query}` : ""}`;
+    assert(shown.line === `${got.method} ${url}`, `shown "${shown.line}", received "${got.method} ${url}"`);
+    // Every header shown was received with that value, a secret in place of <redacted>.
+    const pairs = headerPairs(shown.headers);
+    const secretOf = { authorization: SHOW_KEY, "x-e2e-secret": HEADER_SECRET };
+    for (const [header, value] of pairs) {
+      const key = header.toLowerCase();
+      const received = got.headers.filter(([k]) => k === key).map(([, v]) => v);
+      const expected = value.includes("<redacted>") ? value.replace("<redacted>", secretOf[key] ?? "?") : value;
+      assert(received.length === 1 && received[0] === expected, `header ${header}: shown "${value}", received ${JSON.stringify(received)}`);
+    }
+    const shownAs = (header) => pairs.find(([n]) => n.toLowerCase() === header)?.[1];
+    assert(shownAs("authorization") === "Bearer <redacted>", `authorization shown as ${shownAs("authorization")}`);
+    assert(shownAs("x-e2e-secret") === "<redacted>", `x-e2e-secret shown as ${shownAs("x-e2e-secret")}`);
+    // Nothing else was sent but what the HTTP client adds to every request on its own, with
+    // the values it always has (the window shows the request Switchboard builds).
+    const clientOwn = {
+      host: (v) => v === new URL(server.url).host,
+      "content-length": (v) => v === String(Buffer.byteLength(got.body)),
+      "accept-encoding": () => true,
+      connection: () => true,
+      accept: (v) => v === "*/*",
+      "user-agent": (v) => /^Switchboard\/\d/.test(v),
+    };
+    const unshown = got.headers.filter(([k, v]) => !pairs.some(([n]) => n.toLowerCase() === k) && !clientOwn[k]?.(v));
+    assert(unshown.length === 0, `received but not shown: ${JSON.stringify(unshown.map(([k]) => k))}`);
+    // The body: the window pretty-prints the JSON; written compactly it is the bytes received.
+    assert(JSON.stringify(JSON.parse(shown.body)) === got.body, `body shown:\n${shown.body}\nreceived:\n${got.body}`);
+    assert(got.body.includes(JSON.stringify(text)), `the message is not in the body: ${got.body}`);
   } finally {
     await closeApp(browser);
   }
@@ -1025,7 +1158,7 @@ test("the saved chat reopens with its stopped reply, in the dark theme", async (
 });
 
 test("no key in any file the app wrote: database, WebKit storage and caches, config, logs", async () => {
-  const keys = [KEY, CLAUDE_KEY, NOVELAI_KEY, MANCER_KEY, WRONG_KEY];
+  const keys = [KEY, CLAUDE_KEY, NOVELAI_KEY, MANCER_KEY, WRONG_KEY, SHOW_KEY, HEADER_SECRET];
   const needles = keys.flatMap((key) => [Buffer.from(key, "utf8"), Buffer.from(key, "utf16le")]);
   const roots = ["SWITCHBOARD_DATA_DIR", "HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"]
     .map((name) => process.env[name])
@@ -1093,6 +1226,7 @@ test("Import chats…: the system's file dialog, a file chosen by its path, the 
     await until(browser, "the dialog to accept the file", async () => {
       if (xWindow("Import chats") === null) return true;
       execFileSync("xdotool", ["key", "Return"]);
+      // A moment for GTK to take the key before the next look (this loop is the polling).
       await browser.pause(200);
       return xWindow("Import chats") === null;
     });

@@ -1273,7 +1273,7 @@ export type SkippedLine = {
 
 /**  A profile of a backup that was not restored, and why. */
 export type SkippedProfile = {
-	/**  Its name in the backup. */
+	/**  Its name in the backup (`(no name)` when it has none). */
 	name: string,
 	/**  Why it was left out, for people. */
 	reason: string,

@@ -12,9 +12,7 @@ use serde::Serialize;
 use switchboard_core::store::snippet::{self, SnippetPart};
 use switchboard_core::store::StoredMessage;
 use switchboard_core::transfer::files::{import_files, read_import, Found, LINK_SKIPPED};
-use switchboard_core::transfer::{
-    json, markdown, minute_utc, restored_profile, sillytavern, FileContents,
-};
+use switchboard_core::transfer::{json, markdown, minute_utc, sillytavern, FileContents};
 use switchboard_core::{Engine, Error};
 
 use super::{print_json, refused, short_path, CliResult, Failure};
@@ -172,15 +170,7 @@ pub async fn run(engine: &Engine, command: ChatsCommand, json_out: bool) -> CliR
             Ok(0)
         }
         ChatsCommand::Backup { output } => {
-            let mut backup = json::Backup::default();
-            for chat in engine.chats().await? {
-                backup.chats.push(engine.archive(&chat.id).await?);
-            }
-            for summary in engine.profiles().await? {
-                let profile = serde_json::to_value(&summary.profile)
-                    .map_err(|err| Error::internal(format!("Could not write a profile: {err}.")))?;
-                backup.profiles.push(profile);
-            }
+            let backup = engine.backup().await?;
             write_out(output.as_deref(), &json::write_backup(&backup))?;
             if let Some(path) = output {
                 errln!(
@@ -251,8 +241,8 @@ async fn import(engine: &Engine, paths: &[PathBuf]) -> CliResult<u8> {
                 }
             }
             Ok(FileContents::Backup(backup)) => {
-                for chat in backup.chats {
-                    let saved = engine.import_archive(chat).await?;
+                let report = engine.restore_backup(backup).await;
+                for saved in &report.chats {
                     chats += 1;
                     outln!(
                         "Imported \"{}\" ({} messages) from {}.",
@@ -261,24 +251,19 @@ async fn import(engine: &Engine, paths: &[PathBuf]) -> CliResult<u8> {
                         path.display()
                     );
                 }
-                for value in backup.profiles {
-                    let name = value
-                        .get("name")
-                        .and_then(|n| n.as_str())
-                        .unwrap_or("?")
-                        .to_string();
-                    match restored_profile(value) {
-                        Ok(profile) => match engine.add_profile(profile).await {
-                            Ok((profile, _)) => outln!(
-                                "Imported profile \"{}\" ({}); save its key with \"key set {}\" if it needs one.",
-                                profile.name,
-                                profile.source.label(),
-                                profile.name
-                            ),
-                            Err(err) => outln!("  skipped profile \"{name}\": {}", err.message),
-                        },
-                        Err(why) => outln!("  skipped profile \"{name}\": {why}"),
-                    }
+                if let Some(error) = report.stopped {
+                    return Err(error.into());
+                }
+                for profile in &report.profiles {
+                    outln!(
+                        "Imported profile \"{}\" ({}); save its key with \"key set {}\" if it needs one.",
+                        profile.name,
+                        profile.source.label(),
+                        profile.name
+                    );
+                }
+                for skipped in &report.skipped_profiles {
+                    outln!("  skipped profile \"{}\": {}", skipped.name, skipped.reason);
                 }
             }
             // A folder's other JSON files (settings and the like) are not chats.

@@ -6,13 +6,12 @@
 
 use clap::Args;
 use secrecy::SecretString;
-use switchboard_core::engine::{TestReport, MAX_MODEL_CHARS};
+use switchboard_core::engine::{api_key, explicit_model, TestReport};
 use switchboard_core::error::quoted;
 use switchboard_core::provider::StatusReport;
 use switchboard_core::{ConnectionSpec, Engine, Error, ProviderKind};
 
 use crate::args::non_empty;
-use crate::key::key_problem;
 use crate::{print_json, CliResult, Failure};
 
 #[derive(Args)]
@@ -105,14 +104,7 @@ pub async fn test(engine: &Engine, args: TestArgs, json: bool) -> CliResult<u8> 
 
 /// An explicit `--model`: not longer than the core takes (`test` sends it as it is).
 pub fn check_model(model: Option<&str>) -> CliResult {
-    if let Some(model) = model {
-        let count = model.chars().count();
-        if count > MAX_MODEL_CHARS {
-            return Err(Failure::Usage(format!(
-                "The model id is too long ({count} characters; at most {MAX_MODEL_CHARS})."
-            )));
-        }
-    }
+    explicit_model(model).map_err(|err| Failure::Usage(err.message))?;
     Ok(())
 }
 
@@ -178,14 +170,7 @@ fn key_from_env(var: &str) -> CliResult<SecretString> {
         Err(std::env::VarError::NotPresent) => return Err(not_configured("is not set")),
         Err(std::env::VarError::NotUnicode(_)) => return Err(not_configured("is not UTF-8 text")),
     };
-    let key = value.trim();
-    if key.is_empty() {
-        return Err(not_configured("is empty"));
-    }
-    if let Some(why) = key_problem(key) {
-        return Err(not_configured(&why));
-    }
-    Ok(SecretString::from(key.to_string()))
+    api_key(&value).map_err(|problem| not_configured(&problem.describe()))
 }
 
 fn print_status(report: &StatusReport, json: bool) {

@@ -4,12 +4,12 @@
 //! This module must not write a key anywhere but the keychain.
 
 use secrecy::{ExposeSecret, SecretString};
+use switchboard_core::engine::key_problem;
 use switchboard_core::error::quoted;
 use switchboard_core::store::Profile;
 use switchboard_core::transfer::settings::{self as st, DraftKey};
 use switchboard_core::Engine;
 
-use crate::key::key_problem;
 use crate::profile::warn_plain_http;
 use crate::{read_text, refused, CliResult, Failure};
 
@@ -55,7 +55,8 @@ pub(crate) async fn import_sillytavern(
     if with_keys {
         for draft in &drafts {
             if let Some((key, place)) = key_of(draft) {
-                if let Some(why) = key_problem(key.expose_secret()) {
+                if let Some(problem) = key_problem(key.expose_secret()) {
+                    let why = problem.describe();
                     return Err(Failure::Usage(format!(
                         "the key {place} {why}; nothing was imported."
                     )));

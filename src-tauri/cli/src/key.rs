@@ -1,5 +1,5 @@
-//! `key`: save or remove a profile's API key in the system keychain, and the rule for which
-//! keys can be used at all.
+//! `key`: save or remove a profile's API key in the system keychain (which keys can be used
+//! at all is the core's rule, `switchboard_core::engine::api_key`).
 //!
 //! A key is read from standard input (a hidden prompt on a terminal), never from an argument,
 //! and must never be printed, logged or put into an error message.
@@ -8,7 +8,7 @@ use std::io::{IsTerminal, Read};
 
 use clap::Subcommand;
 use secrecy::SecretString;
-use switchboard_core::engine::MAX_KEY_BYTES;
+use switchboard_core::engine::{api_key, KeyProblem};
 use switchboard_core::Engine;
 
 use crate::args::non_empty;
@@ -52,7 +52,9 @@ pub async fn run(engine: &Engine, command: KeyCommand) -> CliResult {
     Ok(())
 }
 
-/// Reads a key from standard input: a hidden prompt on a terminal, else the whole input.
+/// Reads a key from standard input: a hidden prompt on a terminal, else the whole input;
+/// checked by the core's rule for keys (trimmed; not empty, not too long, no control
+/// characters).
 fn read_key(profile: &str) -> CliResult<SecretString> {
     let stdin = std::io::stdin();
     let text = if stdin.is_terminal() {
@@ -67,22 +69,9 @@ fn read_key(profile: &str) -> CliResult<SecretString> {
         })?;
         text
     };
-    let key = text.trim();
-    if key.is_empty() {
-        return Err(Failure::Usage("no key on standard input.".into()));
+    match api_key(&text) {
+        Ok(key) => Ok(key),
+        Err(KeyProblem::Empty) => Err(Failure::Usage("no key on standard input.".into())),
+        Err(problem) => Err(refused(problem.into())),
     }
-    Ok(SecretString::from(key.to_string()))
-}
-
-/// Why an API key cannot be used as it is, if it cannot (the core's rule for saved keys).
-pub fn key_problem(key: &str) -> Option<String> {
-    if key.len() > MAX_KEY_BYTES {
-        return Some(format!(
-            "is too long ({} bytes; at most {MAX_KEY_BYTES})",
-            key.len()
-        ));
-    }
-    key.chars()
-        .any(char::is_control)
-        .then(|| "contains a line break or another control character".to_string())
 }

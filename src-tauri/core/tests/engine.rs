@@ -248,13 +248,14 @@ async fn a_vanished_front_end_interrupts_the_reply() {
     }
     drop(generation.events);
     let mut reply = None;
+    // Polls until the vanished front end's reply leaves the streaming state.
     for _ in 0..100 {
-        tokio::time::sleep(Duration::from_millis(20)).await;
         let messages = engine.messages(&chat_id).await.unwrap();
         if messages[1].state != MessageState::Streaming {
             reply = Some(messages[1].clone());
             break;
         }
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let reply = reply.expect("the reply left the streaming state");
     assert_eq!(reply.state, MessageState::Interrupted);

@@ -215,6 +215,7 @@ fn history_comes_in_pages_oldest_first() {
 fn the_chat_list_pins_renames_and_deletes_with_undo() {
     let (_dir, store) = store();
     let a = store.create_chat("a", None, None).unwrap();
+    // Not synchronisation: "b" must be updated later than "a" for the newest-first order.
     std::thread::sleep(std::time::Duration::from_millis(5));
     let b = store.create_chat("b", None, None).unwrap();
     let titles = |store: &Store| -> Vec<String> {

@@ -276,6 +276,7 @@ async fn a_finished_reply_sends_no_abort() {
     );
     let outcome = collect(provider.as_ref(), request(true)).await;
     assert_reply(&outcome, REPLY_TEXT, StopReason::Stop, "normal");
+    // Not synchronisation: the window in which an abort must not arrive.
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(server.aborts().is_empty());
 }
@@ -626,6 +627,7 @@ async fn stop_cancels_the_horde_request() {
     let provider = horde_provider(&server, Some(KEY), Duration::from_secs(5));
     let outcome = collect(provider.as_ref(), request(false)).await;
     assert_reply(&outcome, REPLY_TEXT, StopReason::Stop, "normal");
+    // Not synchronisation: the window in which a cancel must not arrive.
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert!(server.horde_cancels().is_empty());
 }

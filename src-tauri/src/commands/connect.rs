@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 use specta::Type;
-use switchboard_core::engine::TestReport;
+use switchboard_core::engine::{explicit_model, TestReport};
 use switchboard_core::model::ModelInfo;
 use tauri::State;
 
@@ -48,7 +48,7 @@ pub async fn test_message(
     profile_id: String,
     model: Option<String>,
 ) -> Result<TestReport, IpcError> {
-    let model = model.filter(|m| !m.trim().is_empty());
+    let model = explicit_model(model.as_deref())?;
     shell.test_message(&profile_id, model).await
 }
 

@@ -1,11 +1,10 @@
 //! API keys. A key goes in and is never sent back: the window only learns `hasKey`.
 
-use secrecy::SecretString;
-use switchboard_core::engine::ProfileSummary;
+use switchboard_core::engine::{api_key, ProfileSummary};
 use tauri::State;
 
 use super::IpcError;
-use crate::shell::{invalid, Shell};
+use crate::shell::Shell;
 
 /// Saves the profile's API key in the operating system's keychain.
 #[tauri::command]
@@ -35,13 +34,8 @@ impl Shell {
         profile_id: &str,
         key: String,
     ) -> Result<ProfileSummary, IpcError> {
-        let key = key.trim();
-        if key.is_empty() {
-            return Err(invalid("The API key is empty."));
-        }
-        self.engine()
-            .set_key(profile_id, SecretString::from(key.to_string()))
-            .await?;
+        let key = api_key(&key)?;
+        self.engine().set_key(profile_id, key).await?;
         let summary = self.summary(profile_id).await?;
         self.profiles_changed().await;
         Ok(summary)

@@ -14,13 +14,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use specta::Type;
+use switchboard_core::engine::SkippedProfile;
 use switchboard_core::store::{files, Chat};
 use switchboard_core::transfer::files::read_import;
-use switchboard_core::transfer::{
-    json, markdown, minute_utc, restored_profile, sillytavern, FileContents,
-};
+use switchboard_core::transfer::{json, markdown, minute_utc, sillytavern, FileContents};
 use switchboard_core::{ChatId, Error, ErrorKind, Result};
 use tauri::State;
 
@@ -38,16 +36,6 @@ pub struct SkippedLine {
     /// 1-based line number in the file.
     pub line: u32,
     /// What was wrong, for people.
-    pub reason: String,
-}
-
-/// A profile of a backup that was not restored, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct SkippedProfile {
-    /// Its name in the backup.
-    pub name: String,
-    /// Why it was left out, for people.
     pub reason: String,
 }
 
@@ -198,40 +186,20 @@ impl Shell {
         report
     }
 
-    /// Brings back a backup's chats, then its profiles whose names are free.
+    /// Brings back a backup (the core's [`Engine::restore_backup`]) into `report`.
+    ///
+    /// [`Engine::restore_backup`]: switchboard_core::Engine::restore_backup
     async fn restore(&self, backup: json::Backup, report: &mut ImportReport) -> Result<()> {
-        let engine = self.engine();
-        for archive in backup.chats {
-            report.chats.push(engine.import_archive(archive).await?);
-        }
-        for value in backup.profiles {
-            let name = value
-                .get("name")
-                .and_then(Value::as_str)
-                .unwrap_or("(no name)")
-                .to_string();
-            let skip = |reason: String| SkippedProfile {
-                name: name.clone(),
-                reason,
-            };
-            if engine.profile(&name).await.is_ok() {
-                report
-                    .skipped_profiles
-                    .push(skip("a profile with this name exists".to_string()));
-                continue;
-            }
-            match restored_profile(value) {
-                Ok(profile) => match engine.add_profile(profile).await {
-                    Ok((profile, _)) => report.profiles.push(profile.name),
-                    Err(error) => report.skipped_profiles.push(skip(error.message)),
-                },
-                Err(why) => report.skipped_profiles.push(skip(why)),
-            }
-        }
+        let restored = self.engine().restore_backup(backup).await;
+        report.chats.extend(restored.chats);
+        report
+            .profiles
+            .extend(restored.profiles.into_iter().map(|p| p.name));
+        report.skipped_profiles.extend(restored.skipped_profiles);
         if !report.profiles.is_empty() {
             self.profiles_changed().await;
         }
-        Ok(())
+        restored.stopped.map_or(Ok(()), Err)
     }
 
     /// Writes a chat into the export folder; see [`export_chat`].
@@ -256,16 +224,7 @@ impl Shell {
 
     /// Writes every chat and profile (no keys) into one backup file; see [`backup_all`].
     pub async fn backup_all(&self) -> Result<ExportedFile, IpcError> {
-        let engine = self.engine();
-        let mut backup = json::Backup::default();
-        for chat in engine.chats().await? {
-            backup.chats.push(engine.archive(&chat.id).await?);
-        }
-        for summary in engine.profiles().await? {
-            let profile = serde_json::to_value(&summary.profile)
-                .map_err(|err| Error::internal(format!("Could not write a profile: {err}.")))?;
-            backup.profiles.push(profile);
-        }
+        let backup = self.engine().backup().await?;
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));

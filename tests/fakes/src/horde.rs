@@ -1046,6 +1046,7 @@ fn delayed(mut reply: Reply, delay: Duration) -> Reply {
         }],
         done,
         stop,
+        progress: None,
     };
     reply
 }

@@ -71,7 +71,8 @@
 //! ends; a blocking `slow` or `stall` generation answers at once with what it has, `"length"`.
 //! Each abort is recorded ([`FakeServer::aborts`](crate::FakeServer::aborts), `GET /__fake/aborts`).
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use axum::http::StatusCode;
 use bytes::Bytes;
@@ -132,6 +133,8 @@ pub(crate) struct State {
     /// `(genkey, stop)`; `""` when the request had none. Entries whose receiver is gone ended.
     running: Mutex<Vec<(String, watch::Sender<bool>)>>,
     aborts: Mutex<Vec<KoboldAbort>>,
+    /// How many pieces slow blocking generations have produced so far, all together.
+    blocking_steps: Arc<AtomicUsize>,
 }
 
 impl State {
@@ -168,6 +171,10 @@ impl State {
 
     pub(crate) fn aborts(&self) -> Vec<KoboldAbort> {
         lock(&self.aborts).clone()
+    }
+
+    pub(crate) fn blocking_steps(&self) -> usize {
+        self.blocking_steps.load(Ordering::SeqCst)
     }
 }
 
@@ -837,6 +844,7 @@ fn blocking_reply(
                 steps,
                 done,
                 stop: state.start(genkey),
+                progress: Some(Arc::clone(&state.blocking_steps)),
             })
         }
         End::Eof => ok(ReplyBody::Full(results(server, &whole, None))),
@@ -847,6 +855,7 @@ fn blocking_reply(
             }],
             done: Bytes::new(),
             stop: state.start(genkey),
+            progress: None,
         }),
         End::Abort => ok(ReplyBody::Frames(frames(vec![Piece::Abort], None))),
         End::Cut => {

@@ -428,6 +428,7 @@ fn blocking_reply(opts: &FakeOptions, scenario: Scenario, texts: &[String], end:
                     steps,
                     done: whole,
                     stop,
+                    progress: None,
                 })
             }
             _ => ok(ReplyBody::Full(whole)),

@@ -2,6 +2,8 @@
 //! frames written one HTTP chunk each, or nothing at all (the response never starts).
 
 use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -59,10 +61,12 @@ pub(crate) enum ReplyBody {
     },
     /// A whole body that takes a while: the response starts only after every step has waited
     /// (then with `done`), or as soon as `stop` turns `true` (with that step's `if_stopped`).
+    /// `progress` (when given) counts the steps waited through, for a test to poll.
     Deferred {
         steps: Vec<Step>,
         done: Bytes,
         stop: StopSignal,
+        progress: Option<Arc<AtomicUsize>>,
     },
 }
 
@@ -150,7 +154,8 @@ impl Reply {
                 steps,
                 done,
                 mut stop,
-            } => Body::from(deferred(steps, done, &mut stop).await),
+                progress,
+            } => Body::from(deferred(steps, done, &mut stop, progress.as_deref()).await),
         };
         let mut response = Response::new(body);
         *response.status_mut() = self.status;
@@ -206,7 +211,12 @@ async fn stopped(stop: &mut StopSignal) {
 }
 
 /// Waits through the steps of a deferred body; the body to send.
-async fn deferred(steps: Vec<Step>, done: Bytes, stop: &mut StopSignal) -> Bytes {
+async fn deferred(
+    steps: Vec<Step>,
+    done: Bytes,
+    stop: &mut StopSignal,
+    progress: Option<&AtomicUsize>,
+) -> Bytes {
     for step in steps {
         let wait = async {
             match step.wait {
@@ -217,6 +227,9 @@ async fn deferred(steps: Vec<Step>, done: Bytes, stop: &mut StopSignal) -> Bytes
         tokio::select! {
             _ = wait => {}
             _ = stopped(stop) => return step.if_stopped,
+        }
+        if let Some(progress) = progress {
+            progress.fetch_add(1, Ordering::SeqCst);
         }
     }
     done

@@ -181,6 +181,12 @@ impl FakeServer {
         self.shared.kobold.aborts()
     }
 
+    /// How many pieces the slow blocking generations of [`Family::Kobold`] have produced so
+    /// far, all together: a test polls it to abort a generation that is under way.
+    pub fn kobold_pieces_generated(&self) -> usize {
+        self.shared.kobold.blocking_steps()
+    }
+
     /// The ids of the requests [`Family::Horde`] cancelled (`DELETE …/generate/text/status/{id}`
     /// on a known request) so far, in arrival order (the requests themselves are in
     /// [`FakeServer::requests`] too).

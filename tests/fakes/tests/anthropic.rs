@@ -508,9 +508,15 @@ async fn stall_keeps_the_connection_open_until_the_server_stops() {
 async fn stall_before_headers_never_answers() {
     let server = start_anthropic(Scenario::StallBeforeHeaders).await;
     let pending = tokio::spawn(post_to(&server, "/v1/messages", &body(false)).send());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while server.requests().is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "never recorded");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    assert_eq!(server.requests().len(), 1, "recorded on arrival");
+    // Not synchronisation: the window in which no answer may come.
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(!pending.is_finished(), "no headers yet");
-    assert_eq!(server.requests().len(), 1, "recorded on arrival");
     drop(server);
     let result = tokio::time::timeout(Duration::from_secs(5), pending)
         .await

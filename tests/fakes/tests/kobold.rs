@@ -483,7 +483,15 @@ async fn abort_without_genkey_stops_blocking_and_stalled_generations() {
     .unwrap();
     let url = format!("{}/api/v1/generate", server.base_url());
     let pending = tokio::spawn(client().post(url).json(&gen_body()).send());
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    // Aborted once some text exists (and long before all of it).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while server.kobold_pieces_generated() == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no text was generated"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
     let abort = read(post(&server, "/api/extra/abort", &json!({})).await).await;
     assert_eq!(abort.text(), r#"{"success": "true", "done": "true"}"#);
     let answer = read(pending.await.unwrap().unwrap()).await.json();

@@ -402,9 +402,15 @@ async fn stall_before_headers_never_answers() {
         .post(format!("{}/v1/chat/completions", server.base_url()))
         .json(&chat_body(true));
     let pending = tokio::spawn(request.send());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while server.requests().is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "never recorded");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    assert_eq!(server.requests().len(), 1, "recorded on arrival");
+    // Not synchronisation: the window in which no answer may come.
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(!pending.is_finished(), "no headers yet");
-    assert_eq!(server.requests().len(), 1, "recorded on arrival");
     let models = client()
         .get(format!("{}/v1/models", server.base_url()))
         .send();

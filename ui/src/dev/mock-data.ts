@@ -1,6 +1,6 @@
 /**
- * The dev mock's fixed data: the sources as the core describes them (catalogue.rs), the
- * built-in templates, local servers, model lists, replies, snapshots and other constants.
+ * The dev mock's fixed data: the sources and built-in templates (generated from the core into
+ * ../generated/catalogue.ts), local servers, model lists, replies, snapshots and other constants.
  *
  * Data only: no state and no behaviour. Never part of a production build.
  */
@@ -8,12 +8,12 @@
 import type {
   BuiltInTemplate,
   Found,
-  InstructTemplate,
   ModelInfo,
   ProviderKind,
   SnapshotInfo,
   SourceInfo,
 } from "../api";
+import { DEFAULT_CONTEXT_SIZE, DEFAULT_REPLY_TOKENS, REDACTED, SOURCES, TEMPLATES } from "../generated/catalogue";
 
 /** The id of the 10,000-message chat of the `long` scenario. */
 export const LONG_CHAT_ID = "chat-long";
@@ -39,75 +39,18 @@ export const DAMAGED_DATABASE =
 /** Where the mock's exports "go". */
 export const MOCK_DOWNLOADS = "/home/you/Downloads";
 
-type Capabilities = SourceInfo["capabilities"];
-type Sampler = SourceInfo["samplers"][number];
-
-const chat = (prefill = false, otherApi: Capabilities["otherApi"] = null): Capabilities => ({
-  api: "chatCompletion", otherApi, streaming: true, modelList: true, serverAbort: false, prefill, multiModel: false,
-});
-const text = (streaming: boolean, serverAbort: boolean, otherApi: Capabilities["otherApi"] = null): Capabilities => ({
-  api: "textCompletion", otherApi, streaming, modelList: true, serverAbort, prefill: false, multiModel: false,
-});
-
-// The sampler lists of the Rust core's sources (catalogue.rs).
-const OPENAI_SAMPLERS: Sampler[] = ["maxTokens", "temperature", "topP", "frequencyPenalty", "presencePenalty", "seed", "stop"];
-const LOCAL_SAMPLERS: Sampler[] = ["maxTokens", "temperature", "topP", "topK", "minP", "frequencyPenalty", "presencePenalty", "repetitionPenalty", "seed", "stop"];
-const OOBA_SAMPLERS: Sampler[] = [
-  "maxTokens", "temperature", "topP", "topK", "minP", "frequencyPenalty", "presencePenalty", "repetitionPenalty",
-  "repetitionPenaltyRange", "typicalP", "tfs", "topA", "seed", "stop",
-];
-const CLAUDE_SAMPLERS: Sampler[] = ["maxTokens", "temperature", "topP", "topK", "stop"];
-const KOBOLD_SAMPLERS: Sampler[] = ["maxTokens", "temperature", "topP", "topK", "repetitionPenalty", "repetitionPenaltyRange", "typicalP", "tfs", "topA", "seed", "stop"];
-const KOBOLDCPP_SAMPLERS: Sampler[] = [
-  "maxTokens", "temperature", "topP", "topK", "minP", "repetitionPenalty", "repetitionPenaltyRange", "typicalP", "tfs", "topA", "seed", "stop",
-];
-const HORDE_SAMPLERS: Sampler[] = ["maxTokens", "temperature", "topP", "topK", "minP", "repetitionPenalty", "repetitionPenaltyRange", "typicalP", "tfs", "topA", "stop"];
-const NOVELAI_SAMPLERS = HORDE_SAMPLERS;
-
-/** How the backend shows a key in a request preview. */
-export const REDACTED = "<redacted>";
+/** How the backend shows a key in a request preview (generated from the core). */
+export { REDACTED, DEFAULT_CONTEXT_SIZE, DEFAULT_REPLY_TOKENS };
 /** The Messages API version the backend sends. */
 export const ANTHROPIC_VERSION = "2023-06-01";
 /** `max_tokens` is required by the Messages API; sent when the profile sets none. */
 export const CLAUDE_MAX_TOKENS = 4096;
-/** The context size when neither the profile nor the model says one. */
-export const DEFAULT_CONTEXT_SIZE = 4096;
-/** The reply length reserved in the context when the profile sets none. */
-export const DEFAULT_REPLY_TOKENS = 512;
 /** The Horde's anonymous key. */
 export const HORDE_ANONYMOUS_KEY = "0000000000";
 
-export const MOCK_SOURCES: SourceInfo[] = [
-  { kind: "openai", id: "openai", label: "OpenAI", defaultUrl: "https://api.openai.com/v1", key: "required", keyLabel: "API key", keyNote: "", capabilities: chat(), supported: true, samplers: OPENAI_SAMPLERS },
-  { kind: "claude", id: "claude", label: "Anthropic Claude", defaultUrl: "https://api.anthropic.com/v1", key: "required", keyLabel: "API key", keyNote: "", capabilities: chat(true), supported: true, samplers: CLAUDE_SAMPLERS },
-  { kind: "mistral", id: "mistral", label: "Mistral AI", defaultUrl: "https://api.mistral.ai/v1", key: "required", keyLabel: "API key", keyNote: "", capabilities: chat(), supported: true, samplers: OPENAI_SAMPLERS },
-  { kind: "openrouter", id: "openrouter", label: "OpenRouter", defaultUrl: "https://openrouter.ai/api/v1", key: "required", keyLabel: "API key", keyNote: "", capabilities: chat(), supported: true, samplers: LOCAL_SAMPLERS },
-  { kind: "custom", id: "custom", label: "Custom (OpenAI-compatible)", defaultUrl: "http://127.0.0.1:8080/v1", key: "optional", keyLabel: "API key", keyNote: "", capabilities: chat(false, "textCompletion"), supported: true, samplers: LOCAL_SAMPLERS },
-  { kind: "ooba", id: "ooba", label: "Oobabooga text-generation-webui", defaultUrl: "http://127.0.0.1:5000/v1", key: "optional", keyLabel: "API key", keyNote: "", capabilities: text(true, false, "chatCompletion"), supported: true, samplers: OOBA_SAMPLERS },
-  { kind: "tabby", id: "tabby", label: "TabbyAPI", defaultUrl: "http://127.0.0.1:5000/v1", key: "optional", keyLabel: "API key", keyNote: "", capabilities: chat(false, "textCompletion"), supported: true, samplers: LOCAL_SAMPLERS },
-  { kind: "mancer", id: "mancer", label: "Mancer", defaultUrl: "https://neuro.mancer.tech/oai/v1", key: "required", keyLabel: "API key", keyNote: "", capabilities: text(true, false, "chatCompletion"), supported: true, samplers: OOBA_SAMPLERS },
-  { kind: "kobold", id: "kobold", label: "KoboldAI United", defaultUrl: "http://127.0.0.1:5000/api", key: "optional", keyLabel: "API key", keyNote: "", capabilities: text(false, false), supported: true, samplers: KOBOLD_SAMPLERS },
-  { kind: "koboldcpp", id: "koboldcpp", label: "KoboldCpp", defaultUrl: "http://127.0.0.1:5001", key: "optional", keyLabel: "API key", keyNote: "", capabilities: text(true, true), supported: true, samplers: KOBOLDCPP_SAMPLERS },
-  { kind: "horde", id: "horde", label: "AI Horde", defaultUrl: "https://aihorde.net/api/v2", key: "optional", keyLabel: "API key", keyNote: "Optional: without a key the Horde is used anonymously, at the back of the queue.", capabilities: { ...text(false, true), multiModel: true }, supported: true, samplers: HORDE_SAMPLERS },
-  { kind: "novelai", id: "novelai", label: "NovelAI", defaultUrl: "https://text.novelai.net", key: "required", keyLabel: "Persistent API token", keyNote: "From NovelAI's Account settings: “Get Persistent API Token”.", capabilities: text(true, false), supported: true, samplers: NOVELAI_SAMPLERS },
-];
-
-/** The core's built-in instruct templates (prompt/instruct.rs). */
-const template = (
-  bos: string, system: [string, string], user: [string, string], assistant: [string, string], stop: string[],
-): InstructTemplate => ({
-  bos, systemPrefix: system[0], systemSuffix: system[1], userPrefix: user[0], userSuffix: user[1],
-  assistantPrefix: assistant[0], assistantSuffix: assistant[1], stop,
-});
-
-export const MOCK_TEMPLATES: BuiltInTemplate[] = [
-  { kind: "chat-ml", label: "ChatML", template: template("", ["<|im_start|>system\n", "<|im_end|>\n"], ["<|im_start|>user\n", "<|im_end|>\n"], ["<|im_start|>assistant\n", "<|im_end|>\n"], ["<|im_end|>", "<|im_start|>"]) },
-  { kind: "alpaca", label: "Alpaca", template: template("", ["", "\n\n"], ["### Instruction:\n", "\n\n"], ["### Response:\n", "\n\n"], ["### Instruction:", "### Response:"]) },
-  { kind: "llama3", label: "Llama 3", template: template("<|begin_of_text|>", ["<|start_header_id|>system<|end_header_id|>\n\n", "<|eot_id|>"], ["<|start_header_id|>user<|end_header_id|>\n\n", "<|eot_id|>"], ["<|start_header_id|>assistant<|end_header_id|>\n\n", "<|eot_id|>"], ["<|eot_id|>", "<|start_header_id|>"]) },
-  { kind: "mistral", label: "Mistral", template: template("", ["[INST] ", " [/INST]</s>"], ["[INST] ", " [/INST]"], ["", "</s>"], ["</s>", "[INST]"]) },
-  { kind: "vicuna", label: "Vicuna", template: template("", ["", "\n\n"], ["USER: ", "\n"], ["ASSISTANT: ", "</s>\n"], ["</s>", "\nUSER:"]) },
-  { kind: "none", label: "None (plain “Name: text”)", template: template("", ["", "\n"], ["User: ", "\n"], ["Assistant: ", "\n"], ["\nUser:"]) },
-];
+/** The sources and built-in templates, generated from the Rust core (never copied by hand). */
+export const MOCK_SOURCES: SourceInfo[] = SOURCES;
+export const MOCK_TEMPLATES: BuiltInTemplate[] = TEMPLATES;
 
 /** What `detectServers` finds by default. */
 export const MOCK_LOCAL_SERVERS: Found[] = [

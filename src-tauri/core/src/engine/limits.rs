@@ -56,7 +56,8 @@ pub(super) fn check_bytes(what: &str, text: &str, max: usize) -> Result<()> {
     Ok(())
 }
 
-fn human_size(bytes: usize) -> String {
+/// A size for people: bytes, KB or MB.
+pub(super) fn human_size(bytes: usize) -> String {
     if bytes >= 1024 * 1024 {
         format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
     } else if bytes >= 1024 {

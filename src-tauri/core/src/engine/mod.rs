@@ -10,8 +10,9 @@
 //!
 //! This file is the front door: [`Engine`], [`EngineConfig`], opening, and the small methods
 //! that only hand over to the store. Each other job has its own file: input limits and their
-//! checks (`limits.rs`); profiles and keys (`profiles.rs`); a profile's other secrets and
-//! deleting all data (`profile_secrets.rs`); connections, status, models and the test message
+//! checks (`limits.rs`); the key, model and connection checks both front ends share
+//! (`checks.rs`); profiles and keys (`profiles.rs`); backups and restoring them
+//! (`backup.rs`); a profile's other secrets and deleting all data (`profile_secrets.rs`); connections, status, models and the test message
 //! (`connections.rs`); retrying idempotent calls (`retry.rs`); chats and messages
 //! (`chats.rs`); starting, listing and cancelling generations (`generation.rs`); building the
 //! adapter's request (`request.rs`); the running task that writes the reply (`reply.rs`).
@@ -31,7 +32,9 @@ use crate::model::{ChatEvent, GenerationId};
 use crate::secrets::{SecretStore, Secrets};
 use crate::store::{AppSettings, Store};
 
+mod backup;
 mod chats;
+mod checks;
 mod connections;
 mod generation;
 mod limits;
@@ -41,6 +44,8 @@ mod reply;
 mod request;
 mod retry;
 
+pub use backup::{RestoreReport, SkippedProfile, PROFILE_NAME_TAKEN};
+pub use checks::{api_key, explicit_model, key_problem, ConnectionCheck, KeyProblem};
 pub use connections::{ConnectionSpec, Resolved, TestReport};
 pub use generation::{Action, CancelReason, Generation, GenerationRequest, Generations};
 pub use limits::{

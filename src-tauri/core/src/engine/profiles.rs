@@ -7,10 +7,11 @@
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
+use super::checks::key_problem;
 use super::connections::normalize;
-use super::limits::{check_bytes, check_profile, MAX_KEY_BYTES};
+use super::limits::check_profile;
 use super::Engine;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::store::{Profile, Store};
 
 /// A profile as listed for people: never the key, only whether one is saved.
@@ -147,15 +148,9 @@ impl Engine {
 
     /// Saves the API key of a profile in the keychain.
     pub async fn set_key(&self, name_or_id: &str, key: SecretString) -> Result<Profile> {
-        {
-            let text = key.expose_secret();
-            check_bytes("API key", text, MAX_KEY_BYTES)?;
-            if text.chars().any(char::is_control) {
-                return Err(Error::new(
-                    ErrorKind::InvalidRequest,
-                    "The API key contains a line break or another control character: paste only the key.",
-                ));
-            }
+        // Taken as it is, not trimmed: the front ends trim what people type (`api_key`).
+        if let Some(problem) = key_problem(key.expose_secret()) {
+            return Err(problem.into());
         }
         let profile = self.profile(name_or_id).await?;
         self.check_key_fits(&profile).await?;
