@@ -16,6 +16,7 @@ pub mod openai_compat;
 mod redacting;
 pub mod relay;
 pub mod server_error;
+pub(crate) mod support;
 
 use std::fmt;
 
@@ -25,12 +26,12 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
+pub use self::support::request::{HeaderValue, Request};
 use crate::catalogue::{ApiType, Capabilities, ProviderKind};
-use crate::error::{Error, Result};
-use crate::http::{Http, Target};
+use crate::error::Result;
+use crate::http::Http;
 use crate::model::{ChatRequest, ModelInfo, ProfileId, StopReason, Usage};
 use crate::redact::Redactor;
-use crate::stream::{BodyError, ReadError};
 
 /// Everything a provider needs to talk to one endpoint. Built by the engine from a profile (or
 /// from an ad-hoc connection) and the key from the keychain.
@@ -94,26 +95,6 @@ impl Connection {
     }
 }
 
-impl Connection {
-    /// `builder` with the extra headers, marked sensitive so no log shows their values.
-    pub(crate) fn apply_headers(
-        &self,
-        mut builder: reqwest::RequestBuilder,
-    ) -> reqwest::RequestBuilder {
-        for (name, value) in &self.headers {
-            builder = crate::http::secret_header(builder, name, value.expose_secret());
-        }
-        builder
-    }
-
-    /// The extra headers as a request preview shows them: values redacted.
-    pub(crate) fn masked_headers(&self) -> impl Iterator<Item = (String, String)> + '_ {
-        self.headers
-            .iter()
-            .map(|(name, _)| (name.clone(), REDACTED.to_string()))
-    }
-}
-
 impl fmt::Debug for Connection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Connection")
@@ -172,7 +153,8 @@ pub enum StreamEvent {
     Done(StopReason),
 }
 
-/// A request as it would go on the wire, for "show the request" views. Keys are redacted.
+/// A request as it would go on the wire, for "show the request" views: the
+/// [preview](Request::preview) of a [`Request`], secrets redacted.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WireRequest {
     /// HTTP method.
@@ -211,8 +193,14 @@ pub trait Provider: Send + Sync {
         Box::pin(async { Ok(None) })
     }
 
-    /// The request [`stream`](Self::stream) would send for `request` (keys redacted).
-    fn wire_request(&self, request: &ChatRequest) -> Result<WireRequest>;
+    /// The request [`stream`](Self::stream) sends (first) for `request`, as a value.
+    fn request(&self, request: &ChatRequest) -> Result<Request>;
+
+    /// The request [`stream`](Self::stream) would send for `request`, secrets masked: the
+    /// [preview](Request::preview) of [`request`](Self::request).
+    fn wire_request(&self, request: &ChatRequest) -> Result<WireRequest> {
+        Ok(self.request(request)?.preview())
+    }
 
     /// Streams one reply. Honours `cancel` by ending the stream without `Done`; where the
     /// server has an abort, the stream sends it before it ends, so a cancelled stream should
@@ -222,61 +210,6 @@ pub trait Provider: Send + Sync {
         request: ChatRequest,
         cancel: CancellationToken,
     ) -> BoxStream<'static, Result<StreamEvent>>;
-}
-
-/// The error for a non-success answer: its body is read (briefly) and `classify` turns the
-/// status and the body into the kind of failure and the server's words.
-pub(crate) async fn error_from_response(
-    http: &Http,
-    target: &Target,
-    response: reqwest::Response,
-    classify: impl FnOnce(u16, &str) -> (crate::error::ErrorKind, String),
-) -> Error {
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = crate::http::read_error_body(response, http.idle_timeout()).await;
-    let (kind, message) = classify(status.as_u16(), &body);
-    target.http_error(status, &headers, kind, &message)
-}
-
-/// The start of an answer's body, as the detail of an error about it.
-pub(crate) fn body_start(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).into_owned()
-}
-
-/// The error for a body that could not be read to its end (`mid_reply`: text already arrived
-/// and is kept).
-pub(crate) fn body_error(target: &Target, err: BodyError, mid_reply: bool) -> Error {
-    match err {
-        BodyError::Idle(idle) => target.idle_timeout_error(idle, mid_reply),
-        BodyError::Transport(err) => {
-            let mut error = target.transport_error(&err);
-            if mid_reply {
-                error.message.push_str(" The text received so far is kept.");
-            }
-            error
-        }
-        BodyError::EventTooLarge(limit) => target.protocol_error(format!(
-            "one event of the stream grew past {} MB, so the reply was stopped{}",
-            limit / (1024 * 1024),
-            if mid_reply {
-                "; the text received so far is kept"
-            } else {
-                ""
-            }
-        )),
-    }
-}
-
-/// The error for a whole answer that could not be read.
-pub(crate) fn read_error(target: &Target, err: ReadError, mid_reply: bool) -> Error {
-    match err {
-        ReadError::Body(body) => body_error(target, body, mid_reply),
-        ReadError::TooLarge(limit) => target.protocol_error(format!(
-            "the answer is larger than {} MB",
-            limit / (1024 * 1024)
-        )),
-    }
 }
 
 /// Builds the adapter for `connection`, its errors scrubbed of the connection's secrets (see
@@ -293,7 +226,7 @@ pub fn build(connection: Connection, http: Http) -> Result<Box<dyn Provider>> {
 
 /// The adapter for `connection`. The one place that matches on [`ProviderKind`].
 fn build_adapter(connection: Connection, http: Http) -> Result<Box<dyn Provider>> {
-    use openai_compat::{flavor, OpenAiCompat};
+    use openai_compat::{request as flavor, OpenAiCompat};
     let flavor = match connection.kind {
         ProviderKind::OpenAi => &flavor::OPENAI,
         ProviderKind::Mistral => &flavor::MISTRAL,

@@ -1,16 +1,21 @@
 //! The part of streaming every family shares: reading a Server-Sent-Events body, handing each
 //! event to the family's mapper, flushing what it produced, honouring cancellation, and turning
 //! failures into errors that keep the text received so far.
+//!
+//! It knows no family: each hands it its own [`SseMapper`]. Whole answers and the rest of the
+//! request plumbing are in [`super::support`]; the harness that drives every family's mapper
+//! without the network is in [`crate::fuzzing`].
 
 use futures::stream::BoxStream;
 use tokio_util::sync::CancellationToken;
 
 use super::server_error::ServerError;
-use super::{body_error, StreamEvent};
+use super::support::body_error;
+use super::StreamEvent;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::Target;
 use crate::model::StopReason;
-use crate::stream::{read_all, SseBody, SseEnd, SseEvent, SseItem};
+use crate::stream::{SseBody, SseEnd, SseEvent, SseItem};
 
 /// Why a stream could not be mapped to a reply.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,80 +78,6 @@ pub(crate) fn failure_error(target: &Target, failure: StreamFailure) -> Error {
     }
 }
 
-/// The families whose replies stream as Server-Sent Events, each with its own event mapper.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StreamFamily {
-    /// OpenAI-compatible chunks (every chat and text flavor).
-    OpenAi,
-    /// Anthropic's typed events.
-    Anthropic,
-    /// KoboldCpp's `token` events.
-    Kobold,
-    /// NovelAI's `newToken` events.
-    NovelAi,
-}
-
-impl StreamFamily {
-    /// Every family, in a fixed order.
-    pub const ALL: [StreamFamily; 4] = [
-        StreamFamily::OpenAi,
-        StreamFamily::Anthropic,
-        StreamFamily::Kobold,
-        StreamFamily::NovelAi,
-    ];
-}
-
-/// What a streamed body comes to once mapped: the events, and how the reply ended.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MappedStream {
-    /// Every event the mapper produced, in order (no `Done`: that is `end`).
-    pub events: Vec<StreamEvent>,
-    /// The stop reason, or why the reply failed.
-    pub end: Result<StopReason, StreamFailure>,
-}
-
-/// A whole streamed body, read in `chunks`, through the SSE decoder and the family's mapper:
-/// what the relay does with a live body, without the network (for decoder tests and fuzzing).
-pub fn map_stream(family: StreamFamily, chunks: &[&[u8]]) -> MappedStream {
-    use super::{anthropic, kobold, novelai, openai_compat};
-    match family {
-        StreamFamily::OpenAi => drive(
-            openai_compat::OpenAiEvents(openai_compat::stream::ChunkMapper::new()),
-            chunks,
-        ),
-        StreamFamily::Anthropic => drive(anthropic::wire::EventMapper::new(), chunks),
-        StreamFamily::Kobold => drive(kobold::wire::TokenMapper, chunks),
-        StreamFamily::NovelAi => drive(novelai::wire::TokenMapper, chunks),
-    }
-}
-
-fn drive<M: SseMapper>(mut mapper: M, chunks: &[&[u8]]) -> MappedStream {
-    let mut decoder = crate::stream::SseDecoder::new();
-    let mut events = Vec::new();
-    for chunk in chunks {
-        decoder.push(chunk);
-        while let Some(event) = decoder.next_event() {
-            match mapper.on_event(event, &mut events) {
-                Ok(None) => {}
-                Ok(Some(reason)) => {
-                    return MappedStream {
-                        events,
-                        end: Ok(reason),
-                    }
-                }
-                Err(failure) => {
-                    return MappedStream {
-                        events,
-                        end: Err(failure),
-                    }
-                }
-            }
-        }
-    }
-    let end = mapper.on_end(decoder.finish(), &mut events);
-    MappedStream { events, end }
-}
-
 /// Relays `body` through `mapper` until the reply ends, fails or `cancel` fires (then the
 /// stream just ends).
 pub(crate) fn relay_sse<M: SseMapper>(
@@ -194,30 +125,4 @@ pub(crate) fn relay_sse<M: SseMapper>(
             }
         }
     })
-}
-
-/// Whether the answer is a stream of events (servers may ignore `stream: true`).
-pub(crate) fn is_event_stream(response: &reqwest::Response) -> bool {
-    response
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("text/event-stream"))
-}
-
-/// Reads a whole (non-streamed) answer of at most `limit` bytes; `None` when `cancel` fired.
-pub(crate) async fn read_answer(
-    response: reqwest::Response,
-    target: &Target,
-    cancel: &CancellationToken,
-    idle: std::time::Duration,
-    limit: usize,
-) -> Option<Result<Vec<u8>>> {
-    tokio::select! {
-        biased;
-        _ = cancel.cancelled() => None,
-        read = read_all(response, idle, limit) => {
-            Some(read.map_err(|err| super::read_error(target, err, false)))
-        }
-    }
 }

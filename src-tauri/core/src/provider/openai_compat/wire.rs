@@ -7,7 +7,7 @@
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::flavor::Flavor;
+use super::request::Flavor;
 use crate::model::{ChatRequest, ModelInfo, StopReason, TextPrompt, Usage};
 use crate::provider::kobold::wire::f32_value;
 use crate::provider::server_error::ServerError;
@@ -262,7 +262,7 @@ pub fn parse_completion(body: &[u8]) -> CompletionOutcome {
 
 #[cfg(test)]
 mod tests {
-    use super::super::flavor;
+    use super::super::request as flavor;
     use super::*;
     use crate::model::{ChatMessage, GenParams, Role};
 
