@@ -4,8 +4,9 @@
 //! no family.
 
 use crate::model::StopReason;
+use crate::provider::contract::StreamEvent;
 use crate::provider::relay::{SseMapper, StreamFailure};
-use crate::provider::{anthropic, kobold, novelai, openai_compat, StreamEvent};
+use crate::provider::{anthropic, kobold, novelai, openai_compat};
 
 /// The families whose replies stream as Server-Sent Events, each with its own event mapper.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use futures::stream::BoxStream;
 use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
-use super::{Provider, Request, StatusReport, StreamEvent};
+use super::contract::{Provider, Request, StatusReport, StreamEvent};
 use crate::catalogue::Capabilities;
 use crate::error::Result;
 use crate::model::{ChatRequest, ModelInfo};

@@ -2,20 +2,19 @@
 //! event to the family's mapper, flushing what it produced, honouring cancellation, and turning
 //! failures into errors that keep the text received so far.
 //!
-//! It knows no family: each hands it its own [`SseMapper`]. Whole answers and the rest of the
-//! request plumbing are in [`super::support`]; the harness that drives every family's mapper
+//! It knows no family: each hands it its own `SseMapper`. Whole answers and the rest of the
+//! request plumbing are in [`super::support`], which uses this module (never the reverse); the harness that drives every family's mapper
 //! without the network is in [`crate::fuzzing`].
 
 use futures::stream::BoxStream;
 use tokio_util::sync::CancellationToken;
 
+use super::contract::StreamEvent;
 use super::server_error::ServerError;
-use super::support::body_error;
-use super::StreamEvent;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::Target;
 use crate::model::StopReason;
-use crate::stream::{SseBody, SseEnd, SseEvent, SseItem};
+use crate::stream::{BodyError, SseBody, SseEnd, SseEvent, SseItem};
 
 /// Why a stream could not be mapped to a reply.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +52,30 @@ pub(crate) trait SseMapper: Send + 'static {
             },
             None => Err(StreamFailure::Truncated),
         }
+    }
+}
+
+/// The error for a body that could not be read to its end (`mid_reply`: text already arrived
+/// and is kept).
+pub fn body_error(target: &Target, err: BodyError, mid_reply: bool) -> Error {
+    match err {
+        BodyError::Idle(idle) => target.idle_timeout_error(idle, mid_reply),
+        BodyError::Transport(err) => {
+            let mut error = target.transport_error(&err);
+            if mid_reply {
+                error.message.push_str(" The text received so far is kept.");
+            }
+            error
+        }
+        BodyError::EventTooLarge(limit) => target.protocol_error(format!(
+            "one event of the stream grew past {} MB, so the reply was stopped{}",
+            limit / (1024 * 1024),
+            if mid_reply {
+                "; the text received so far is kept"
+            } else {
+                ""
+            }
+        )),
     }
 }
 

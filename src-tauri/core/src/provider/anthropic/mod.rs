@@ -25,8 +25,8 @@ use crate::catalogue::Capabilities;
 use crate::error::Result;
 use crate::http::Http;
 use crate::model::{ChatRequest, ModelInfo};
+use crate::provider::contract::{Connection, Provider, StatusReport, StreamEvent};
 use crate::provider::support::{Client, Request};
-use crate::provider::{Connection, Provider, StatusReport, StreamEvent};
 
 /// The most pages of the model list read.
 const MAX_PAGES: usize = 50;

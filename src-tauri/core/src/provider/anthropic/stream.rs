@@ -8,10 +8,10 @@ use super::wire::{count, parse_message, stop_reason, usage, MessageOutcome};
 use crate::error::Result;
 use crate::http::Target;
 use crate::model::StopReason;
+use crate::provider::contract::StreamEvent;
 use crate::provider::relay::{failure_error, SseMapper, StreamFailure};
 use crate::provider::server_error::ServerError;
 use crate::provider::support::body_start;
-use crate::provider::StreamEvent;
 use crate::stream::SseEvent;
 
 /// Maps the named events of one stream to [`StreamEvent`]s.

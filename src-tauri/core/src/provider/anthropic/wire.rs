@@ -7,8 +7,8 @@ use serde_json::{json, Map, Value};
 
 use crate::model::{ChatMessage, ChatRequest, ModelInfo, Role, StopReason, Usage};
 use crate::prompt::{self, PostProcessing, PromptNames};
+use crate::provider::contract::StreamEvent;
 use crate::provider::server_error::ServerError;
-use crate::provider::StreamEvent;
 
 /// `max_tokens` is required by the API; this is sent when the profile sets none.
 pub const DEFAULT_MAX_TOKENS: u32 = 4096;

@@ -29,8 +29,8 @@ use crate::catalogue::Capabilities;
 use crate::error::{ErrorKind, Result};
 use crate::http::Http;
 use crate::model::{ChatRequest, ModelInfo};
+use crate::provider::contract::{Connection, Provider, StatusReport, StreamEvent};
 use crate::provider::support::{body_start, Client, Request};
-use crate::provider::{Connection, Provider, StatusReport, StreamEvent};
 
 const CANCEL_TIMEOUT: Duration = Duration::from_secs(5);
 /// Requests live 20 minutes on the Horde; polling stops a little after.

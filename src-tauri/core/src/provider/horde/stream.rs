@@ -7,8 +7,8 @@ use super::wire;
 use crate::error::{ErrorKind, Result};
 use crate::http::Target;
 use crate::model::StopReason;
+use crate::provider::contract::StreamEvent;
 use crate::provider::support::body_start;
-use crate::provider::StreamEvent;
 
 /// What one status answer comes to.
 #[derive(Debug, Clone, PartialEq)]

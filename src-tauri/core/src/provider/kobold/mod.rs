@@ -28,8 +28,8 @@ use crate::catalogue::Capabilities;
 use crate::error::{ErrorKind, Result};
 use crate::http::Http;
 use crate::model::{ChatRequest, ModelInfo};
+use crate::provider::contract::{Connection, Provider, StatusReport, StreamEvent};
 use crate::provider::support::{Client, Request};
-use crate::provider::{Connection, Provider, StatusReport, StreamEvent};
 
 /// How long the abort request may take; Stop does not wait for it.
 const ABORT_TIMEOUT: Duration = Duration::from_secs(5);

@@ -7,10 +7,10 @@ use serde_json::Value;
 use super::wire::finish_reason;
 use crate::http::Target;
 use crate::model::StopReason;
+use crate::provider::contract::StreamEvent;
 use crate::provider::relay::{SseMapper, StreamFailure};
 use crate::provider::server_error::ServerError;
 use crate::provider::support::text_answer;
-use crate::provider::StreamEvent;
 use crate::stream::SseEvent;
 
 /// Maps `…/extra/generate/stream` events: `{"token": …, "finish_reason": …}`; the server closes

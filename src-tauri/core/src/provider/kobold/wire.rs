@@ -3,6 +3,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::model::{ChatRequest, StopReason};
+use crate::provider::support::f32_value;
 
 /// The body of `…/v1/generate` and `…/extra/generate/stream`. Only the fields the request sets
 /// are sent (KoboldCpp also gets `min_p`, `trim_stop` and the `genkey` that names the generation
@@ -42,12 +43,6 @@ pub fn generate_body(request: &ChatRequest, koboldcpp: bool, genkey: Option<&str
         put("genkey", genkey.map(Value::from));
     }
     Value::Object(body)
-}
-
-/// An `f32` as the JSON number a person typed (`0.7`, not `0.699999988079071`).
-pub(crate) fn f32_value(value: f32) -> Value {
-    let shortest: f64 = value.to_string().parse().unwrap_or(f64::from(value));
-    Value::from(shortest)
 }
 
 /// `{"result": "…"}` (model name, API version).

@@ -5,10 +5,10 @@ use serde_json::Value;
 
 use crate::http::Target;
 use crate::model::StopReason;
+use crate::provider::contract::StreamEvent;
 use crate::provider::relay::{SseMapper, StreamFailure};
 use crate::provider::server_error::ServerError;
 use crate::provider::support::text_answer;
-use crate::provider::StreamEvent;
 use crate::stream::SseEvent;
 
 /// Maps `newToken` events: `{"token": …, "ptr": n, "final": bool}`; `final` ends the reply.
@@ -66,8 +66,8 @@ pub(crate) fn whole(bytes: &[u8], target: &Target) -> crate::error::Result<Vec<S
 
 #[cfg(test)]
 mod tests {
+    use super::super::wire::{models, parse_output, parse_subscription};
     use super::*;
-    use crate::provider::novelai::wire::{models, parse_output, parse_subscription};
 
     #[test]
     fn stream_events_and_answers() {

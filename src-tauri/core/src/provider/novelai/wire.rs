@@ -3,7 +3,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::model::{ChatRequest, ModelInfo};
-use crate::provider::kobold::wire::f32_value;
+use crate::provider::support::f32_value;
 
 /// The text models, newest first: `(id, name, context size)`.
 pub const MODELS: &[(&str, &str, u32)] = &[

@@ -38,10 +38,10 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Http, Target};
 use crate::model::StopReason;
 use crate::model::{ChatRequest, ModelInfo};
+use crate::provider::contract::{Connection, Provider, StatusReport, StreamEvent};
 use crate::provider::relay::{SseMapper, StreamFailure};
 use crate::provider::server_error::ServerError;
 use crate::provider::support::{body_start, Client, Request};
-use crate::provider::{Connection, Provider, StatusReport, StreamEvent};
 use crate::stream::{SseEnd, SseEvent};
 
 /// An adapter for one OpenAI-compatible endpoint.

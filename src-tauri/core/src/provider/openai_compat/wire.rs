@@ -9,9 +9,9 @@ use serde_json::{json, Map, Value};
 
 use super::request::Flavor;
 use crate::model::{ChatRequest, ModelInfo, StopReason, TextPrompt, Usage};
-use crate::provider::kobold::wire::f32_value;
+use crate::provider::contract::StreamEvent;
 use crate::provider::server_error::ServerError;
-use crate::provider::StreamEvent;
+use crate::provider::support::f32_value;
 
 /// The path and JSON body of a generation request for `request` in `flavor`'s dialect:
 /// `{base}/chat/completions` with the messages, or — when the request carries a text prompt —

@@ -19,13 +19,13 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio_util::sync::CancellationToken;
 
 pub use self::request::Request;
-use super::relay::{relay_sse, SseMapper};
-use super::{Connection, StreamEvent};
+use super::contract::{Connection, StreamEvent};
+use super::relay::{body_error, relay_sse, SseMapper};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Http, Target};
 use crate::model::StopReason;
 use crate::redact::Redactor;
-use crate::stream::{read_all, BodyError, ReadError, SseBody};
+use crate::stream::{read_all, ReadError, SseBody};
 
 /// A header that carries the key: `{name}: {scheme}{key}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -211,7 +211,7 @@ impl Client {
     /// A generation: `send` (unless `cancel` fires first), then the answer as events, streamed
     /// through `mapper` or read whole by `whole`. The stream ends without `Done` when
     /// cancelled.
-    pub fn generate<M: SseMapper>(
+    pub(crate) fn generate<M: SseMapper>(
         &self,
         send: impl Future<Output = Result<(Response, Target)>> + Send + 'static,
         cancel: CancellationToken,
@@ -291,33 +291,15 @@ pub fn text_answer(
     Ok(events)
 }
 
+/// An `f32` as the JSON number a person typed (`0.7`, not `0.699999988079071`).
+pub fn f32_value(value: f32) -> serde_json::Value {
+    let shortest: f64 = value.to_string().parse().unwrap_or(f64::from(value));
+    serde_json::Value::from(shortest)
+}
+
 /// The start of an answer's body, as the detail of an error about it.
 pub fn body_start(bytes: &[u8]) -> String {
     String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).into_owned()
-}
-
-/// The error for a body that could not be read to its end (`mid_reply`: text already arrived
-/// and is kept).
-pub fn body_error(target: &Target, err: BodyError, mid_reply: bool) -> Error {
-    match err {
-        BodyError::Idle(idle) => target.idle_timeout_error(idle, mid_reply),
-        BodyError::Transport(err) => {
-            let mut error = target.transport_error(&err);
-            if mid_reply {
-                error.message.push_str(" The text received so far is kept.");
-            }
-            error
-        }
-        BodyError::EventTooLarge(limit) => target.protocol_error(format!(
-            "one event of the stream grew past {} MB, so the reply was stopped{}",
-            limit / (1024 * 1024),
-            if mid_reply {
-                "; the text received so far is kept"
-            } else {
-                ""
-            }
-        )),
-    }
 }
 
 /// The error for a whole answer that could not be read.

@@ -13,7 +13,9 @@ use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::{Error, Result};
-use crate::provider::{WireRequest, REDACTED};
+use serde::Serialize;
+
+use crate::redact::REDACTED;
 
 /// A header's value.
 #[derive(Clone)]
@@ -191,6 +193,20 @@ impl fmt::Debug for Request {
             .field("headers", &preview.headers)
             .finish_non_exhaustive()
     }
+}
+
+/// A request as it would go on the wire, for "show the request" views: the
+/// [preview](Request::preview) of a [`Request`], secrets redacted.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WireRequest {
+    /// HTTP method.
+    pub method: String,
+    /// Full URL.
+    pub url: String,
+    /// Headers in the order they are set; key values replaced by [`REDACTED`].
+    pub headers: Vec<(String, String)>,
+    /// The JSON body.
+    pub body: serde_json::Value,
 }
 
 #[cfg(test)]
