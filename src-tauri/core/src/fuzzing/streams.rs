@@ -5,7 +5,7 @@
 
 use crate::model::StopReason;
 use crate::provider::contract::StreamEvent;
-use crate::provider::relay::{SseMapper, StreamFailure};
+use crate::provider::relay::{ByData, SseMapper, StreamFailure};
 use crate::provider::{anthropic, kobold, novelai, openai_compat};
 
 /// The families whose replies stream as Server-Sent Events, each with its own event mapper.
@@ -49,8 +49,8 @@ pub fn map_stream(family: StreamFamily, chunks: &[&[u8]]) -> MappedStream {
             chunks,
         ),
         StreamFamily::Anthropic => drive(anthropic::stream::EventMapper::new(), chunks),
-        StreamFamily::Kobold => drive(kobold::stream::TokenMapper, chunks),
-        StreamFamily::NovelAi => drive(novelai::stream::TokenMapper, chunks),
+        StreamFamily::Kobold => drive(ByData(kobold::stream::TokenMapper), chunks),
+        StreamFamily::NovelAi => drive(ByData(novelai::stream::TokenMapper), chunks),
     }
 }
 

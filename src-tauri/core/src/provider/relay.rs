@@ -55,6 +55,49 @@ pub(crate) trait SseMapper: Send + 'static {
     }
 }
 
+/// A family's mapping of each event's data alone (the event's name does not matter).
+pub(crate) trait DataMapper: Send + 'static {
+    /// One event's data; `Ok(Some(reason))` when it ends the reply.
+    fn on_data(
+        &mut self,
+        data: &str,
+        out: &mut Vec<StreamEvent>,
+    ) -> Result<Option<StopReason>, StreamFailure>;
+}
+
+/// An event's data as JSON; otherwise the failure that quotes its start.
+pub(crate) fn json_data(data: &str) -> Result<serde_json::Value, StreamFailure> {
+    serde_json::from_str(data)
+        .map_err(|_| StreamFailure::Malformed(crate::error::truncate(data, 300)))
+}
+
+/// A [`DataMapper`] as an [`SseMapper`].
+pub(crate) struct ByData<M>(pub M);
+
+impl<M: DataMapper> SseMapper for ByData<M> {
+    fn on_event(
+        &mut self,
+        event: SseEvent,
+        out: &mut Vec<StreamEvent>,
+    ) -> Result<Option<StopReason>, StreamFailure> {
+        self.0.on_data(&event.data, out)
+    }
+}
+
+/// `data` fed to `mapper` one event at a time: what each returned, and every event produced.
+#[cfg(test)]
+pub(crate) fn feed<M: DataMapper>(
+    mapper: &mut M,
+    data: &[&str],
+) -> (
+    Vec<Result<Option<StopReason>, StreamFailure>>,
+    Vec<StreamEvent>,
+) {
+    let mut out = Vec::new();
+    let steps = data.iter().map(|d| mapper.on_data(d, &mut out)).collect();
+    (steps, out)
+}
+
 /// The error for a body that could not be read to its end (`mid_reply`: text already arrived
 /// and is kept).
 pub fn body_error(target: &Target, err: BodyError, mid_reply: bool) -> Error {

@@ -107,9 +107,7 @@ impl Provider for Anthropic {
         let client = Arc::clone(&self.client);
         let send = async move {
             client.require_key()?;
-            let request = request::messages(&client, &request)?;
-            let response = client.send(&request).await?;
-            Ok((response, client.target(request.url())))
+            client.open(&request::messages(&client, &request)?).await
         };
         self.client
             .generate(send, cancel, EventMapper::new(), stream::whole)

@@ -29,6 +29,7 @@ use crate::error::{ErrorKind, Result};
 use crate::http::Http;
 use crate::model::{ChatRequest, ModelInfo};
 use crate::provider::contract::{Connection, Provider, StatusReport, StreamEvent};
+use crate::provider::relay::ByData;
 use crate::provider::support::{Client, Request};
 
 /// How long the abort request may take; Stop does not wait for it.
@@ -191,13 +192,9 @@ impl Provider for Kobold {
         let generation = request::generate(&client, &request, genkey.as_deref());
         let send = {
             let client = Arc::clone(&client);
-            async move {
-                let generation = generation?;
-                let response = client.send(&generation).await?;
-                Ok((response, client.target(generation.url())))
-            }
+            async move { client.open(&generation?).await }
         };
-        let reply = client.generate(send, cancel.clone(), TokenMapper, stream::whole);
+        let reply = client.generate(send, cancel.clone(), ByData(TokenMapper), stream::whole);
         Box::pin(async_stream::stream! {
             for await item in reply {
                 yield item;

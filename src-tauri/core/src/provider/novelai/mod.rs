@@ -27,6 +27,7 @@ use crate::error::Result;
 use crate::http::Http;
 use crate::model::{ChatRequest, ModelInfo};
 use crate::provider::contract::{Connection, Provider, StatusReport, StreamEvent};
+use crate::provider::relay::ByData;
 use crate::provider::support::{Client, Request};
 
 /// The NovelAI adapter.
@@ -108,12 +109,8 @@ impl Provider for NovelAi {
         cancel: CancellationToken,
     ) -> BoxStream<'static, Result<StreamEvent>> {
         let client = Arc::clone(&self.client);
-        let send = async move {
-            let request = request::generate(&client, &request)?;
-            let response = client.send(&request).await?;
-            Ok((response, client.target(request.url())))
-        };
+        let send = async move { client.open(&request::generate(&client, &request)?).await };
         self.client
-            .generate(send, cancel, TokenMapper, stream::whole)
+            .generate(send, cancel, ByData(TokenMapper), stream::whole)
     }
 }

@@ -6,24 +6,21 @@ use serde_json::Value;
 use crate::http::Target;
 use crate::model::StopReason;
 use crate::provider::contract::StreamEvent;
-use crate::provider::relay::{SseMapper, StreamFailure};
+use crate::provider::relay::{json_data, DataMapper, StreamFailure};
 use crate::provider::server_error::ServerError;
 use crate::provider::support::text_answer;
-use crate::stream::SseEvent;
 
 /// Maps `newToken` events: `{"token": …, "ptr": n, "final": bool}`; `final` ends the reply.
 #[derive(Debug, Default)]
 pub struct TokenMapper;
 
-impl TokenMapper {
-    /// One event's data; `Ok(Some(reason))` when it ends the reply.
-    pub fn on_data(
+impl DataMapper for TokenMapper {
+    fn on_data(
         &mut self,
         data: &str,
         out: &mut Vec<StreamEvent>,
     ) -> Result<Option<StopReason>, StreamFailure> {
-        let value: Value = serde_json::from_str(data)
-            .map_err(|_| StreamFailure::Malformed(crate::error::truncate(data, 300)))?;
+        let value = json_data(data)?;
         if value.get("error").is_some()
             || (value.get("message").is_some() && value.get("token").is_none())
         {
@@ -44,16 +41,6 @@ impl TokenMapper {
     }
 }
 
-impl SseMapper for TokenMapper {
-    fn on_event(
-        &mut self,
-        event: SseEvent,
-        out: &mut Vec<StreamEvent>,
-    ) -> Result<Option<StopReason>, StreamFailure> {
-        self.on_data(&event.data, out)
-    }
-}
-
 /// A whole answer of `…/ai/generate`: `{"output": …}`.
 pub(crate) fn whole(bytes: &[u8], target: &Target) -> crate::error::Result<Vec<StreamEvent>> {
     text_answer(
@@ -71,27 +58,17 @@ mod tests {
 
     #[test]
     fn stream_events_and_answers() {
-        let mut mapper = TokenMapper;
-        let mut out = Vec::new();
-        assert_eq!(
-            mapper.on_data(r#"{"token":" a","ptr":1,"final":false}"#, &mut out),
-            Ok(None)
+        let (steps, out) = crate::provider::relay::feed(
+            &mut TokenMapper,
+            &[
+                r#"{"token":" a","ptr":1,"final":false}"#,
+                r#"{"token":" time","ptr":2,"final":true}"#,
+                r#"{"statusCode":500,"message":"boom"}"#,
+            ],
         );
-        assert_eq!(
-            mapper.on_data(r#"{"token":" time","ptr":2,"final":true}"#, &mut out),
-            Ok(Some(StopReason::Stop))
-        );
-        assert_eq!(
-            out,
-            [
-                StreamEvent::Delta(" a".into()),
-                StreamEvent::Delta(" time".into())
-            ]
-        );
-        assert!(matches!(
-            mapper.on_data(r#"{"statusCode":500,"message":"boom"}"#, &mut out),
-            Err(StreamFailure::Server(_))
-        ));
+        assert_eq!(steps[..2], [Ok(None), Ok(Some(StopReason::Stop))]);
+        assert!(matches!(steps[2], Err(StreamFailure::Server(_))));
+        assert_eq!(out, [" a", " time"].map(|t| StreamEvent::Delta(t.into())));
         assert_eq!(
             parse_output(br#"{"output":" a time"}"#).as_deref(),
             Some(" a time")

@@ -171,6 +171,13 @@ impl Client {
         Err(Redactor::new(request.secrets()).scrub_error(error))
     }
 
+    /// Sends a generation's `request`: its answer, and what it is about (for the errors of
+    /// reading it).
+    pub async fn open(&self, request: &Request) -> Result<(Response, Target)> {
+        let response = self.send(request).await?;
+        Ok((response, self.target(request.url())))
+    }
+
     /// The error for a refusal: its body is read (briefly) and the family's quirk reads it.
     async fn refused(&self, target: &Target, response: Response) -> Error {
         let status = response.status();
