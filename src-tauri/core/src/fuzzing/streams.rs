@@ -1,7 +1,7 @@
 //! The harness that drives every streaming family's event mapper without the network: a whole
 //! body, read in given chunks, through the SSE decoder and the family's mapper, as the relay
 //! would. The fuzz checks, the decoder tests and the benchmarks use it; the relay itself knows
-//! no family.
+//! no family. It must not open a connection or change what a mapper does.
 
 use crate::model::StopReason;
 use crate::provider::contract::StreamEvent;

@@ -1,7 +1,7 @@
-//! The Anthropic Messages API on the wire: the request body, model pages, non-streamed
-//! messages, and the mapping of the named stream events to [`StreamEvent`]s.
+//! The Anthropic Messages API on the wire: the request body, model pages and non-streamed
+//! messages (the stream's named events are mapped in `stream.rs`).
 //!
-//! Sans-IO: bytes and JSON in, events out.
+//! Sans-IO: bytes and JSON in, events out; it must not build requests or read the network.
 
 use serde_json::{json, Map, Value};
 

@@ -1,4 +1,5 @@
-//! AI Horde's text API shapes (sans IO).
+//! AI Horde's text API shapes: the submission body, worker limits, models, statuses and error
+//! bodies. Sans IO: it must not build requests or read the network.
 
 use serde::Deserialize;
 use serde_json::{json, Map, Value};

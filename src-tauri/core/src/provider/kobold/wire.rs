@@ -1,4 +1,5 @@
-//! KoboldAI's request and answer shapes (sans IO).
+//! KoboldAI's request body and answer shapes (the stream's events are mapped in `stream.rs`).
+//! Sans IO: it must not build requests or read the network.
 
 use serde_json::{json, Map, Value};
 

@@ -1,4 +1,6 @@
-//! NovelAI's text API shapes (sans IO).
+//! NovelAI's text API shapes: the generation body, models, answers and the subscription (the
+//! stream's events are mapped in `stream.rs`). Sans IO: it must not build requests or read the
+//! network.
 
 use serde_json::{json, Map, Value};
 

@@ -14,8 +14,9 @@
 //!
 //! The folder's files, as in every family: this adapter (status, models, generation, `/v1`
 //! discovery), `request` (requests as values, each source's [`Flavor`] as data), `wire` (body
-//! shapes, answer parsing) and `stream` (the answer as events). Sending, error mapping and
-//! reading are shared ([`crate::provider::support`]); nothing here builds HTTP by hand.
+//! shapes, answer parsing) and `stream` (the chunk mapper; [`OpenAiEvents`], its adapter to the
+//! relay, and the non-streamed answer as events are here). Sending, error mapping and reading
+//! are shared ([`crate::provider::support`]); nothing here builds HTTP by hand.
 
 pub mod request;
 pub mod stream;
