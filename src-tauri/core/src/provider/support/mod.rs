@@ -319,3 +319,118 @@ pub fn read_error(target: &Target, err: ReadError, mid_reply: bool) -> Error {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::ProviderKind;
+    use crate::provider::REDACTED;
+
+    fn refuse(status: u16, body: &str) -> Refusal {
+        Refusal::new(
+            crate::provider::server_error::ServerError::from_body(body).kind_for_status(status),
+            body.to_string(),
+        )
+    }
+
+    const QUIRKS: Quirks = Quirks {
+        default_headers: &[("x-version", "1"), ("x-title", "Switchboard")],
+        key_headers: &[
+            BEARER,
+            KeyHeader {
+                name: "x-api-key",
+                scheme: "",
+            },
+        ],
+        anonymous_key: None,
+        refusal: refuse,
+        max_json: 1024,
+    };
+
+    fn client(key: Option<&str>, headers: &[(&str, &str)], quirks: Quirks) -> Client {
+        let conn = Connection {
+            who: "Profile \"t\"".into(),
+            profile_id: None,
+            kind: ProviderKind::Custom,
+            api: ProviderKind::Custom.info().capabilities.api,
+            base_url: "http://127.0.0.1:1/v1".into(),
+            key: key.map(SecretString::from),
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), SecretString::from(*v)))
+                .collect(),
+        };
+        let http = Http::new(crate::http::HttpConfig::default()).unwrap();
+        Client::new(conn, http, quirks)
+    }
+
+    fn shown(request: &Request) -> Vec<(String, String)> {
+        request.preview().headers
+    }
+
+    #[test]
+    fn defaults_then_the_connections_headers_then_the_key() {
+        let client = client(
+            Some("sk-9"),
+            &[("X-Title", "mine"), ("X-Proxy", "p")],
+            QUIRKS,
+        );
+        let request = client
+            .post("http://127.0.0.1:1/v1/x", serde_json::json!({"a": 1}))
+            .unwrap();
+        let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+            list.iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            shown(&request),
+            pairs(&[
+                ("content-type", "application/json"),
+                ("x-version", "1"),
+                ("X-Title", REDACTED),
+                ("X-Proxy", REDACTED),
+                ("authorization", &format!("Bearer {REDACTED}")),
+                ("x-api-key", REDACTED),
+            ])
+        );
+        assert_eq!(
+            request.secrets().collect::<Vec<_>>(),
+            ["mine", "p", "sk-9", "sk-9"]
+        );
+    }
+
+    #[test]
+    fn a_blank_key_sends_no_key_header_and_an_anonymous_key_is_shown() {
+        let blank = client(Some("  "), &[], QUIRKS);
+        let request = blank.request(Method::GET, "http://127.0.0.1:1/v1/models");
+        assert!(!request.has_header("authorization") && !request.has_header("x-api-key"));
+        assert!(blank.require_key().is_err());
+        let anonymous = Quirks {
+            anonymous_key: Some("0000"),
+            ..QUIRKS
+        };
+        let request = client(None, &[], anonymous).request(Method::GET, "http://h/");
+        assert!(shown(&request).contains(&("x-api-key".into(), "0000".into())));
+        assert!(shown(&request).contains(&("authorization".into(), "Bearer 0000".into())));
+        assert_eq!(request.secrets().count(), 0);
+    }
+
+    #[test]
+    fn a_whole_text_answer_is_its_text_then_done() {
+        let target = Target::new("t", "http://h/", "custom");
+        let events = text_answer(Some(("Hi".into(), StopReason::Length)), b"", &target, "x");
+        assert_eq!(
+            events.unwrap(),
+            [
+                StreamEvent::Delta("Hi".into()),
+                StreamEvent::Done(StopReason::Length)
+            ]
+        );
+        let empty = text_answer(Some((String::new(), StopReason::Stop)), b"", &target, "x");
+        assert_eq!(empty.unwrap(), [StreamEvent::Done(StopReason::Stop)]);
+        let err = text_answer(None, b"<html>", &target, "no text").unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Protocol);
+        assert_eq!(err.detail.as_deref(), Some("<html>"));
+    }
+}
