@@ -47,7 +47,8 @@ pub struct Request {
     method: Method,
     url: String,
     headers: Vec<(String, HeaderValue)>,
-    body: Option<(serde_json::Value, Bytes)>,
+    /// The JSON body as sent (the preview reads it back, so it shows exactly these bytes).
+    body: Option<Bytes>,
 }
 
 impl Request {
@@ -63,6 +64,7 @@ impl Request {
 
     /// The same request with `body` as its JSON body; `content-type` is its first header.
     pub fn json(mut self, body: serde_json::Value) -> Result<Request> {
+        // Encoded once; the value is not kept (a long chat's body is not held twice).
         let bytes = serde_json::to_vec(&body)
             .map_err(|err| Error::internal(format!("Could not encode the request: {err}.")))?;
         self.headers
@@ -74,7 +76,7 @@ impl Request {
                 HeaderValue::Plain("application/json".into()),
             ),
         );
-        self.body = Some((body, Bytes::from(bytes)));
+        self.body = Some(Bytes::from(bytes));
         Ok(self)
     }
 
@@ -127,14 +129,17 @@ impl Request {
         &self.headers
     }
 
-    /// The JSON body, if any.
-    pub fn body(&self) -> Option<&serde_json::Value> {
-        self.body.as_ref().map(|(json, _)| json)
+    /// The JSON body, read back from the bytes sent; `Null` when there is none.
+    pub fn body(&self) -> serde_json::Value {
+        self.body
+            .as_ref()
+            .and_then(|bytes| serde_json::from_slice(bytes).ok())
+            .unwrap_or(serde_json::Value::Null)
     }
 
     /// The body's bytes as sent, if any.
     pub fn body_bytes(&self) -> Option<&[u8]> {
-        self.body.as_ref().map(|(_, bytes)| bytes.as_ref())
+        self.body.as_deref()
     }
 
     /// The secrets this request carries (for scrubbing whatever a server echoes of them).
@@ -155,7 +160,7 @@ impl Request {
                 .iter()
                 .map(|(name, value)| (name.clone(), value.shown()))
                 .collect(),
-            body: self.body().cloned().unwrap_or(serde_json::Value::Null),
+            body: self.body(),
         }
     }
 
@@ -176,7 +181,7 @@ impl Request {
                 ),
             };
         }
-        if let Some((_, bytes)) = &self.body {
+        if let Some(bytes) = &self.body {
             builder = builder.body(bytes.clone());
         }
         builder
@@ -256,7 +261,8 @@ mod tests {
         let request = sample();
         let sent: serde_json::Value =
             serde_json::from_slice(request.body_bytes().unwrap()).unwrap();
-        assert_eq!(&sent, request.body().unwrap());
+        assert_eq!(sent, request.body());
+        assert_eq!(sent, serde_json::json!({ "model": "m", "stream": true }));
         assert_eq!(
             request.secrets().collect::<Vec<_>>(),
             ["proxy-secret", "sk-1"]
