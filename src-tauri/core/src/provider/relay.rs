@@ -37,8 +37,8 @@ pub(crate) trait SseMapper: Send + 'static {
     ) -> Result<Option<StopReason>, StreamFailure>;
 
     /// The end of the body: the stop reason, or why the reply is incomplete. By default a last
-    /// event without its blank line counts when it completes the reply (KoboldCpp's and
-    /// Anthropic's servers close right after it); otherwise the stream was cut short.
+    /// event without its blank line counts when it completes the reply (some servers close right
+    /// after their last event); otherwise the stream was cut short.
     fn on_end(
         &mut self,
         end: SseEnd,

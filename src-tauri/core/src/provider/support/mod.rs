@@ -71,7 +71,7 @@ pub struct Quirks {
     pub default_headers: &'static [(&'static str, &'static str)],
     /// The headers that carry the key, in order.
     pub key_headers: &'static [KeyHeader],
-    /// What the key headers carry, shown as it is, when there is no key (AI Horde's anonymous
+    /// What the key headers carry, shown as it is, when there is no key (a service's anonymous
     /// key); without it, no key header is sent.
     pub anonymous_key: Option<&'static str>,
     /// The kind and message of a refusal, from its status and body.
