@@ -222,6 +222,14 @@ impl Inner {
         })
     }
 
+    /// The generation under the current base, and its path (`/chat/completions` or
+    /// `/completions`).
+    fn generation(&self, request: &ChatRequest) -> Result<(Request, &'static str)> {
+        let (path, body) = wire::generation(self.flavor, request);
+        let generation = request::at(&self.client, Method::POST, &self.base(), path).json(body)?;
+        Ok((generation, path))
+    }
+
     /// Sends the generation with discovery; the answer and what it is about.
     async fn open(&self, request: Request, path: &'static str) -> Result<(Response, Target)> {
         let (response, base) = self.send(&request, path).await?;
@@ -263,8 +271,7 @@ impl Provider for OpenAiCompat {
     }
 
     fn request(&self, request: &ChatRequest) -> Result<Request> {
-        let inner = &self.inner;
-        Ok(request::generation(&inner.client, inner.flavor, &inner.base(), request)?.0)
+        Ok(self.inner.generation(request)?.0)
     }
 
     fn status(&self) -> BoxFuture<'_, Result<StatusReport>> {
@@ -298,8 +305,7 @@ impl Provider for OpenAiCompat {
     ) -> BoxStream<'static, Result<StreamEvent>> {
         let inner = Arc::clone(&self.inner);
         let send = async move {
-            let (generation, path) =
-                request::generation(&inner.client, inner.flavor, &inner.base(), &request)?;
+            let (generation, path) = inner.generation(&request)?;
             inner.open(generation, path).await
         };
         let mapper = OpenAiEvents(ChunkMapper::new());

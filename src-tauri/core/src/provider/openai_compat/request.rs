@@ -11,11 +11,8 @@ use reqwest::Method;
 
 use crate::endpoint;
 use crate::error::Result;
-use crate::model::ChatRequest;
 use crate::provider::server_error::ServerError;
 use crate::provider::support::{Client, KeyHeader, Quirks, Refusal, Request, BEARER};
-
-use super::wire;
 
 /// `x-api-key: <key>` (TabbyAPI, Mancer and Aphrodite read it).
 const X_API_KEY: KeyHeader = KeyHeader {
@@ -182,15 +179,4 @@ pub(crate) fn at(client: &Client, method: Method, base: &str, path: &str) -> Req
 pub(crate) fn token_count(client: &Client, base: &str, text: &str) -> Result<Request> {
     at(client, Method::POST, base, "/internal/token-count")
         .json(serde_json::json!({ "text": text }))
-}
-
-/// The generation under `base`, and its path (`/chat/completions` or `/completions`).
-pub(crate) fn generation(
-    client: &Client,
-    flavor: &Flavor,
-    base: &str,
-    request: &ChatRequest,
-) -> Result<(Request, &'static str)> {
-    let (path, body) = wire::generation(flavor, request);
-    Ok((at(client, Method::POST, base, path).json(body)?, path))
 }
