@@ -164,7 +164,10 @@ pub trait Provider: Send + Sync {
         Box::pin(async { Ok(None) })
     }
 
-    /// The request [`stream`](Self::stream) sends (first) for `request`, as a value.
+    /// The request [`stream`](Self::stream) sends (first) for `request`, as a value, built by
+    /// the same code. What is chosen afresh for each request (a generation key the server can
+    /// abort by) differs between two calls; what the adapter learns on the way (worker limits a
+    /// submission is sized to) is as last read.
     fn request(&self, request: &ChatRequest) -> Result<Request>;
 
     /// The request [`stream`](Self::stream) would send for `request`, secrets masked: the
