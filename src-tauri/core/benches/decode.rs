@@ -10,10 +10,10 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use switchboard_core::fuzzing::{map_stream, StreamFamily};
 use switchboard_core::prompt::instruct::StopTrimmer;
-use switchboard_core::provider::anthropic::wire::EventMapper;
+use switchboard_core::provider::anthropic::stream::EventMapper;
 use switchboard_core::provider::openai_compat::stream::ChunkMapper;
-use switchboard_core::provider::relay::{map_stream, StreamFamily};
 use switchboard_core::stream::SseDecoder;
 
 const CHUNKS: usize = 200_000;

@@ -324,24 +324,8 @@ fn error_chain(err: &reqwest::Error) -> String {
     text
 }
 
-/// Adds a header that carries a key, marked sensitive so that no debug output or log of the
-/// request shows it (`bearer_auth` does the same for `Authorization`).
-pub(crate) fn key_header(
-    builder: reqwest::RequestBuilder,
-    name: &'static str,
-    key: &str,
-) -> reqwest::RequestBuilder {
-    match reqwest::header::HeaderValue::from_str(key) {
-        Ok(mut value) => {
-            value.set_sensitive(true);
-            builder.header(name, value)
-        }
-        // Not a valid header value: the request fails to build, with reqwest's error.
-        Err(_) => builder.header(name, key),
-    }
-}
-
-/// Adds a header whose value is a secret (an extra header the person set), marked sensitive.
+/// Adds a header whose value is a secret (a key, or a header the person set), marked sensitive
+/// so that no debug output or log of the request shows it.
 pub(crate) fn secret_header(
     builder: reqwest::RequestBuilder,
     name: &str,

@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
 use serde_json::Value;
+use switchboard_core::fuzzing::{map_stream, StreamFamily};
 use switchboard_core::provider::openai_compat::stream::ChunkMapper;
 use switchboard_core::provider::openai_compat::wire::{parse_completion, parse_models};
-use switchboard_core::provider::relay::{map_stream, StreamFailure, StreamFamily};
+use switchboard_core::provider::relay::StreamFailure;
 use switchboard_core::provider::server_error::ServerError;
 use switchboard_core::provider::StreamEvent;
 use switchboard_core::stream::{SseDecoder, SseEvent};

@@ -9,7 +9,7 @@ use std::alloc::System;
 use std::sync::Mutex;
 
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
-use switchboard_core::provider::relay::{map_stream, StreamFamily};
+use switchboard_core::fuzzing::{map_stream, StreamFamily};
 use switchboard_core::stream::SseDecoder;
 
 #[global_allocator]

@@ -7,8 +7,26 @@
 //! - [`build`] is the only `match` on the kind.
 //!
 //! A provider never touches the store or the keychain: the engine hands it a [`Connection`].
+//!
+//! The files, each depending only on those below it (no import cycle):
+//! - `mod.rs`: the module list, re-exports and [`build`]; `redacting.rs` wraps every adapter.
+//! - one folder per family ([`openai_compat`], [`anthropic`], [`kobold`], [`horde`],
+//!   [`novelai`]), each with the same files: `mod.rs` (the adapter: status, models,
+//!   generation), `request.rs` (its requests as [`Request`] values, its quirks as data),
+//!   `wire.rs` (body shapes and answer parsing) and `stream.rs` (a generation's answer as
+//!   events). No family imports another.
+//! - [`support`]: what every family shares: sending a [`Request`] (timeouts, size caps,
+//!   refusals and transport errors), reading answers, a generation's answer as events; the
+//!   request value itself ([`support::request`]) with its preview.
+//! - [`relay`]: a Server-Sent-Events body through a family's event mapper.
+//! - [`contract`]: the [`Connection`], the [`Provider`] trait, [`StreamEvent`]s.
+//! - [`server_error`]: the error bodies servers send.
+//!
+//! `relay` and `support` name no family; the harness that drives every family's mapper without
+//! the network is [`crate::fuzzing`]'s.
 
 pub mod anthropic;
+pub mod contract;
 pub mod horde;
 pub mod kobold;
 pub mod novelai;
@@ -16,271 +34,16 @@ pub mod openai_compat;
 mod redacting;
 pub mod relay;
 pub mod server_error;
+pub mod support;
 
-use std::fmt;
-
-use futures::future::BoxFuture;
-use futures::stream::BoxStream;
-use secrecy::{ExposeSecret, SecretString};
-use serde::Serialize;
-use tokio_util::sync::CancellationToken;
-
-use crate::catalogue::{ApiType, Capabilities, ProviderKind};
-use crate::error::{Error, Result};
-use crate::http::{Http, Target};
-use crate::model::{ChatRequest, ModelInfo, ProfileId, StopReason, Usage};
-use crate::redact::Redactor;
-use crate::stream::{BodyError, ReadError};
-
-/// Everything a provider needs to talk to one endpoint. Built by the engine from a profile (or
-/// from an ad-hoc connection) and the key from the keychain.
-#[derive(Clone)]
-pub struct Connection {
-    /// `Profile "name"`, or the source's label for an ad-hoc connection; used in messages.
-    pub who: String,
-    /// The saved profile, if any.
-    pub profile_id: Option<ProfileId>,
-    /// The source.
-    pub kind: ProviderKind,
-    /// Chat or text completion: the source's default, or the other API it serves when the
-    /// profile chose it.
-    pub api: ApiType,
-    /// The normalised base URL.
-    pub base_url: String,
-    /// The API key, if any.
-    pub key: Option<SecretString>,
-    /// Extra request headers set by the person (e.g. OpenRouter attribution, a proxy's key,
-    /// `Authorization: Basic` from URL credentials). Their values are secrets.
-    pub headers: Vec<(String, SecretString)>,
-}
-
-impl Connection {
-    /// Every secret this connection's requests carry: the key, the extra header values and the
-    /// URL's credentials (`user:password` as one, for its Basic-auth form, and the password).
-    pub fn redactor(&self) -> Redactor {
-        let mut secrets: Vec<String> = Vec::new();
-        if let Some(key) = &self.key {
-            secrets.push(key.expose_secret().to_string());
-        }
-        secrets.extend(
-            self.headers
-                .iter()
-                .map(|(_, value)| value.expose_secret().to_string()),
-        );
-        // A Basic-auth header's credentials, decoded, in case a server shows them so.
-        for (_, value) in &self.headers {
-            if let Some(encoded) = value.expose_secret().strip_prefix("Basic ") {
-                if let Ok(decoded) = base64::Engine::decode(
-                    &base64::engine::general_purpose::STANDARD,
-                    encoded.trim(),
-                ) {
-                    secrets.push(String::from_utf8_lossy(&decoded).into_owned());
-                }
-            }
-        }
-        if let Ok(url) = url::Url::parse(&self.base_url) {
-            if let Some(password) = url.password() {
-                let decode = |text: &str| {
-                    percent_encoding::percent_decode_str(text)
-                        .decode_utf8_lossy()
-                        .into_owned()
-                };
-                let password = decode(password);
-                secrets.push(format!("{}:{password}", decode(url.username())));
-                secrets.push(password);
-            }
-        }
-        Redactor::new(secrets.iter().map(String::as_str))
-    }
-}
-
-impl Connection {
-    /// `builder` with the extra headers, marked sensitive so no log shows their values.
-    pub(crate) fn apply_headers(
-        &self,
-        mut builder: reqwest::RequestBuilder,
-    ) -> reqwest::RequestBuilder {
-        for (name, value) in &self.headers {
-            builder = crate::http::secret_header(builder, name, value.expose_secret());
-        }
-        builder
-    }
-
-    /// The extra headers as a request preview shows them: values redacted.
-    pub(crate) fn masked_headers(&self) -> impl Iterator<Item = (String, String)> + '_ {
-        self.headers
-            .iter()
-            .map(|(name, _)| (name.clone(), REDACTED.to_string()))
-    }
-}
-
-impl fmt::Debug for Connection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Connection")
-            .field("who", &self.who)
-            .field("kind", &self.kind)
-            .field("api", &self.api)
-            .field("base_url", &self.base_url)
-            .field("key", &self.key.as_ref().map(|_| REDACTED))
-            .field(
-                "headers",
-                &self
-                    .headers
-                    .iter()
-                    .map(|(name, _)| name)
-                    .collect::<Vec<_>>(),
-            )
-            .finish()
-    }
-}
-
-/// What a status check found.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "camelCase")]
-pub struct StatusReport {
-    /// The base URL that answered; differs from the configured one when discovery added `/v1`.
-    pub base_url: String,
-    /// Whether `base_url` differs from the configured URL.
-    pub url_changed: bool,
-    /// The models, when the check listed them.
-    pub models: Option<Vec<ModelInfo>>,
-    /// One sentence for people.
-    pub message: String,
-}
-
-/// One event of a provider's stream. The stream yields these, then ends after
-/// [`StreamEvent::Done`] or after one `Err`; when cancelled it just ends.
-#[derive(Debug, Clone, PartialEq)]
-pub enum StreamEvent {
-    /// The model the server says it used.
-    Model(String),
-    /// Waiting in a queue.
-    Queued {
-        /// Position in the queue.
-        position: u32,
-        /// Expected wait in seconds.
-        wait_secs: f64,
-    },
-    /// Reply text.
-    Delta(String),
-    /// Reasoning text.
-    Reasoning(String),
-    /// Token counts.
-    Usage(Usage),
-    /// The reply is complete.
-    Done(StopReason),
-}
-
-/// A request as it would go on the wire, for "show the request" views. Keys are redacted.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct WireRequest {
-    /// HTTP method.
-    pub method: String,
-    /// Full URL.
-    pub url: String,
-    /// Headers in the order they are set; key values replaced by [`REDACTED`].
-    pub headers: Vec<(String, String)>,
-    /// The JSON body.
-    pub body: serde_json::Value,
-}
-
-/// What a key looks like in a [`WireRequest`].
-pub use crate::redact::REDACTED;
-
-/// A configured adapter for one endpoint.
-pub trait Provider: Send + Sync {
-    /// What this source can do.
-    fn capabilities(&self) -> Capabilities;
-
-    /// The cheapest check that the endpoint is alive and the key works.
-    fn status(&self) -> BoxFuture<'_, Result<StatusReport>>;
-
-    /// The models the API lists; `Ok(empty)` when it has no list.
-    fn list_models(&self) -> BoxFuture<'_, Result<Vec<ModelInfo>>>;
-
-    /// The context size (prompt + reply, in tokens) the backend reports for `model`, when it
-    /// reports one.
-    fn context_size<'a>(&'a self, _model: &'a str) -> BoxFuture<'a, Result<Option<u32>>> {
-        Box::pin(async { Ok(None) })
-    }
-
-    /// How many tokens `text` is for the backend's model, when the backend can count them
-    /// (KoboldCpp, Oobabooga); `Ok(None)` otherwise.
-    fn count_tokens<'a>(&'a self, _text: &'a str) -> BoxFuture<'a, Result<Option<u32>>> {
-        Box::pin(async { Ok(None) })
-    }
-
-    /// The request [`stream`](Self::stream) would send for `request` (keys redacted).
-    fn wire_request(&self, request: &ChatRequest) -> Result<WireRequest>;
-
-    /// Streams one reply. Honours `cancel` by ending the stream without `Done`; where the
-    /// server has an abort, the stream sends it before it ends, so a cancelled stream should
-    /// be polled to its end (the engine gives it a few seconds).
-    fn stream(
-        &self,
-        request: ChatRequest,
-        cancel: CancellationToken,
-    ) -> BoxStream<'static, Result<StreamEvent>>;
-}
-
-/// The error for a non-success answer: its body is read (briefly) and `classify` turns the
-/// status and the body into the kind of failure and the server's words.
-pub(crate) async fn error_from_response(
-    http: &Http,
-    target: &Target,
-    response: reqwest::Response,
-    classify: impl FnOnce(u16, &str) -> (crate::error::ErrorKind, String),
-) -> Error {
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = crate::http::read_error_body(response, http.idle_timeout()).await;
-    let (kind, message) = classify(status.as_u16(), &body);
-    target.http_error(status, &headers, kind, &message)
-}
-
-/// The start of an answer's body, as the detail of an error about it.
-pub(crate) fn body_start(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).into_owned()
-}
-
-/// The error for a body that could not be read to its end (`mid_reply`: text already arrived
-/// and is kept).
-pub(crate) fn body_error(target: &Target, err: BodyError, mid_reply: bool) -> Error {
-    match err {
-        BodyError::Idle(idle) => target.idle_timeout_error(idle, mid_reply),
-        BodyError::Transport(err) => {
-            let mut error = target.transport_error(&err);
-            if mid_reply {
-                error.message.push_str(" The text received so far is kept.");
-            }
-            error
-        }
-        BodyError::EventTooLarge(limit) => target.protocol_error(format!(
-            "one event of the stream grew past {} MB, so the reply was stopped{}",
-            limit / (1024 * 1024),
-            if mid_reply {
-                "; the text received so far is kept"
-            } else {
-                ""
-            }
-        )),
-    }
-}
-
-/// The error for a whole answer that could not be read.
-pub(crate) fn read_error(target: &Target, err: ReadError, mid_reply: bool) -> Error {
-    match err {
-        ReadError::Body(body) => body_error(target, body, mid_reply),
-        ReadError::TooLarge(limit) => target.protocol_error(format!(
-            "the answer is larger than {} MB",
-            limit / (1024 * 1024)
-        )),
-    }
-}
+pub use self::contract::{Connection, Provider, StatusReport, StreamEvent, WireRequest, REDACTED};
+pub use self::support::request::{HeaderValue, Request};
+use crate::catalogue::ProviderKind;
+use crate::error::Result;
+use crate::http::Http;
 
 /// Builds the adapter for `connection`, its errors scrubbed of the connection's secrets (see
-/// [`Redactor`]): whatever a server echoes of them never leaves the provider.
+/// [`crate::redact::Redactor`]): whatever a server echoes of them never leaves the provider.
 pub fn build(connection: Connection, http: Http) -> Result<Box<dyn Provider>> {
     let redactor = connection.redactor();
     let inner = build_adapter(connection, http)?;
@@ -293,7 +56,7 @@ pub fn build(connection: Connection, http: Http) -> Result<Box<dyn Provider>> {
 
 /// The adapter for `connection`. The one place that matches on [`ProviderKind`].
 fn build_adapter(connection: Connection, http: Http) -> Result<Box<dyn Provider>> {
-    use openai_compat::{flavor, OpenAiCompat};
+    use openai_compat::{request as flavor, OpenAiCompat};
     let flavor = match connection.kind {
         ProviderKind::OpenAi => &flavor::OPENAI,
         ProviderKind::Mistral => &flavor::MISTRAL,
@@ -317,8 +80,11 @@ fn build_adapter(connection: Connection, http: Http) -> Result<Box<dyn Provider>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalogue::ApiType;
     use crate::catalogue::{Sampler, SOURCES};
+    use crate::model::ChatRequest;
     use crate::model::GenParams;
+    use secrecy::SecretString;
 
     use Sampler as S;
 

@@ -10,7 +10,7 @@ use futures::stream::BoxStream;
 use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
-use super::{Provider, StatusReport, StreamEvent, WireRequest};
+use super::contract::{Provider, Request, StatusReport, StreamEvent};
 use crate::catalogue::Capabilities;
 use crate::error::Result;
 use crate::model::{ChatRequest, ModelInfo};
@@ -57,8 +57,8 @@ impl Provider for Redacting {
         Box::pin(async move { self.scrubbed(self.inner.count_tokens(text).await) })
     }
 
-    fn wire_request(&self, request: &ChatRequest) -> Result<WireRequest> {
-        self.scrubbed(self.inner.wire_request(request))
+    fn request(&self, request: &ChatRequest) -> Result<Request> {
+        self.scrubbed(self.inner.request(request))
     }
 
     fn stream(

@@ -1,16 +1,20 @@
 //! The part of streaming every family shares: reading a Server-Sent-Events body, handing each
 //! event to the family's mapper, flushing what it produced, honouring cancellation, and turning
 //! failures into errors that keep the text received so far.
+//!
+//! It knows no family: each hands it its own `SseMapper`. Whole answers and the rest of the
+//! request plumbing are in [`super::support`], which uses this module (never the reverse); the harness that drives every family's mapper
+//! without the network is in [`crate::fuzzing`].
 
 use futures::stream::BoxStream;
 use tokio_util::sync::CancellationToken;
 
+use super::contract::StreamEvent;
 use super::server_error::ServerError;
-use super::{body_error, StreamEvent};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::Target;
 use crate::model::StopReason;
-use crate::stream::{read_all, SseBody, SseEnd, SseEvent, SseItem};
+use crate::stream::{BodyError, SseBody, SseEnd, SseEvent, SseItem};
 
 /// Why a stream could not be mapped to a reply.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,8 +37,8 @@ pub(crate) trait SseMapper: Send + 'static {
     ) -> Result<Option<StopReason>, StreamFailure>;
 
     /// The end of the body: the stop reason, or why the reply is incomplete. By default a last
-    /// event without its blank line counts when it completes the reply (KoboldCpp's and
-    /// Anthropic's servers close right after it); otherwise the stream was cut short.
+    /// event without its blank line counts when it completes the reply (some servers close right
+    /// after their last event); otherwise the stream was cut short.
     fn on_end(
         &mut self,
         end: SseEnd,
@@ -48,6 +52,73 @@ pub(crate) trait SseMapper: Send + 'static {
             },
             None => Err(StreamFailure::Truncated),
         }
+    }
+}
+
+/// A family's mapping of each event's data alone (the event's name does not matter).
+pub(crate) trait DataMapper: Send + 'static {
+    /// One event's data; `Ok(Some(reason))` when it ends the reply.
+    fn on_data(
+        &mut self,
+        data: &str,
+        out: &mut Vec<StreamEvent>,
+    ) -> Result<Option<StopReason>, StreamFailure>;
+}
+
+/// An event's data as JSON; otherwise the failure that quotes its start.
+pub(crate) fn json_data(data: &str) -> Result<serde_json::Value, StreamFailure> {
+    serde_json::from_str(data)
+        .map_err(|_| StreamFailure::Malformed(crate::error::truncate(data, 300)))
+}
+
+/// A [`DataMapper`] as an [`SseMapper`].
+pub(crate) struct ByData<M>(pub M);
+
+impl<M: DataMapper> SseMapper for ByData<M> {
+    fn on_event(
+        &mut self,
+        event: SseEvent,
+        out: &mut Vec<StreamEvent>,
+    ) -> Result<Option<StopReason>, StreamFailure> {
+        self.0.on_data(&event.data, out)
+    }
+}
+
+/// `data` fed to `mapper` one event at a time: what each returned, and every event produced.
+#[cfg(test)]
+pub(crate) fn feed<M: DataMapper>(
+    mapper: &mut M,
+    data: &[&str],
+) -> (
+    Vec<Result<Option<StopReason>, StreamFailure>>,
+    Vec<StreamEvent>,
+) {
+    let mut out = Vec::new();
+    let steps = data.iter().map(|d| mapper.on_data(d, &mut out)).collect();
+    (steps, out)
+}
+
+/// The error for a body that could not be read to its end (`mid_reply`: text already arrived
+/// and is kept).
+pub fn body_error(target: &Target, err: BodyError, mid_reply: bool) -> Error {
+    match err {
+        BodyError::Idle(idle) => target.idle_timeout_error(idle, mid_reply),
+        BodyError::Transport(err) => {
+            let mut error = target.transport_error(&err);
+            if mid_reply {
+                error.message.push_str(" The text received so far is kept.");
+            }
+            error
+        }
+        BodyError::EventTooLarge(limit) => target.protocol_error(format!(
+            "one event of the stream grew past {} MB, so the reply was stopped{}",
+            limit / (1024 * 1024),
+            if mid_reply {
+                "; the text received so far is kept"
+            } else {
+                ""
+            }
+        )),
     }
 }
 
@@ -71,80 +142,6 @@ pub(crate) fn failure_error(target: &Target, failure: StreamFailure) -> Error {
             "the server closed the connection before the reply was complete. The text received so far is kept.",
         ),
     }
-}
-
-/// The families whose replies stream as Server-Sent Events, each with its own event mapper.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StreamFamily {
-    /// OpenAI-compatible chunks (every chat and text flavor).
-    OpenAi,
-    /// Anthropic's typed events.
-    Anthropic,
-    /// KoboldCpp's `token` events.
-    Kobold,
-    /// NovelAI's `newToken` events.
-    NovelAi,
-}
-
-impl StreamFamily {
-    /// Every family, in a fixed order.
-    pub const ALL: [StreamFamily; 4] = [
-        StreamFamily::OpenAi,
-        StreamFamily::Anthropic,
-        StreamFamily::Kobold,
-        StreamFamily::NovelAi,
-    ];
-}
-
-/// What a streamed body comes to once mapped: the events, and how the reply ended.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MappedStream {
-    /// Every event the mapper produced, in order (no `Done`: that is `end`).
-    pub events: Vec<StreamEvent>,
-    /// The stop reason, or why the reply failed.
-    pub end: Result<StopReason, StreamFailure>,
-}
-
-/// A whole streamed body, read in `chunks`, through the SSE decoder and the family's mapper:
-/// what the relay does with a live body, without the network (for decoder tests and fuzzing).
-pub fn map_stream(family: StreamFamily, chunks: &[&[u8]]) -> MappedStream {
-    use super::{anthropic, kobold, novelai, openai_compat};
-    match family {
-        StreamFamily::OpenAi => drive(
-            openai_compat::OpenAiEvents(openai_compat::stream::ChunkMapper::new()),
-            chunks,
-        ),
-        StreamFamily::Anthropic => drive(anthropic::wire::EventMapper::new(), chunks),
-        StreamFamily::Kobold => drive(kobold::wire::TokenMapper, chunks),
-        StreamFamily::NovelAi => drive(novelai::wire::TokenMapper, chunks),
-    }
-}
-
-fn drive<M: SseMapper>(mut mapper: M, chunks: &[&[u8]]) -> MappedStream {
-    let mut decoder = crate::stream::SseDecoder::new();
-    let mut events = Vec::new();
-    for chunk in chunks {
-        decoder.push(chunk);
-        while let Some(event) = decoder.next_event() {
-            match mapper.on_event(event, &mut events) {
-                Ok(None) => {}
-                Ok(Some(reason)) => {
-                    return MappedStream {
-                        events,
-                        end: Ok(reason),
-                    }
-                }
-                Err(failure) => {
-                    return MappedStream {
-                        events,
-                        end: Err(failure),
-                    }
-                }
-            }
-        }
-    }
-    let end = mapper.on_end(decoder.finish(), &mut events);
-    MappedStream { events, end }
 }
 
 /// Relays `body` through `mapper` until the reply ends, fails or `cancel` fires (then the
@@ -194,30 +191,4 @@ pub(crate) fn relay_sse<M: SseMapper>(
             }
         }
     })
-}
-
-/// Whether the answer is a stream of events (servers may ignore `stream: true`).
-pub(crate) fn is_event_stream(response: &reqwest::Response) -> bool {
-    response
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("text/event-stream"))
-}
-
-/// Reads a whole (non-streamed) answer of at most `limit` bytes; `None` when `cancel` fired.
-pub(crate) async fn read_answer(
-    response: reqwest::Response,
-    target: &Target,
-    cancel: &CancellationToken,
-    idle: std::time::Duration,
-    limit: usize,
-) -> Option<Result<Vec<u8>>> {
-    tokio::select! {
-        biased;
-        _ = cancel.cancelled() => None,
-        read = read_all(response, idle, limit) => {
-            Some(read.map_err(|err| super::read_error(target, err, false)))
-        }
-    }
 }

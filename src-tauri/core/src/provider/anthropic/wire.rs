@@ -1,15 +1,14 @@
-//! The Anthropic Messages API on the wire: the request body, model pages, non-streamed
-//! messages, and the mapping of the named stream events to [`StreamEvent`]s.
+//! The Anthropic Messages API on the wire: the request body, model pages and non-streamed
+//! messages (the stream's named events are mapped in `stream.rs`).
 //!
-//! Sans-IO: bytes and JSON in, events out.
+//! Sans-IO: bytes and JSON in, events out; it must not build requests or read the network.
 
 use serde_json::{json, Map, Value};
 
 use crate::model::{ChatMessage, ChatRequest, ModelInfo, Role, StopReason, Usage};
 use crate::prompt::{self, PostProcessing, PromptNames};
-use crate::provider::relay::StreamFailure;
+use crate::provider::contract::StreamEvent;
 use crate::provider::server_error::ServerError;
-use crate::provider::StreamEvent;
 
 /// This family's name for the [`crate::model::ProviderData`] it reads back.
 pub const FAMILY: &str = "anthropic";
@@ -131,7 +130,7 @@ pub fn stop_reason(reason: &str) -> StopReason {
     }
 }
 
-fn usage(input: Option<u32>, output: Option<u32>) -> Usage {
+pub(crate) fn usage(input: Option<u32>, output: Option<u32>) -> Usage {
     Usage {
         prompt_tokens: input,
         completion_tokens: output,
@@ -139,7 +138,7 @@ fn usage(input: Option<u32>, output: Option<u32>) -> Usage {
     }
 }
 
-fn count(value: Option<&Value>) -> Option<u32> {
+pub(crate) fn count(value: Option<&Value>) -> Option<u32> {
     value
         .and_then(Value::as_u64)
         .and_then(|n| u32::try_from(n).ok())
@@ -197,84 +196,6 @@ pub fn parse_message(body: &[u8]) -> MessageOutcome {
         .map_or(StopReason::Other, stop_reason);
     events.push(StreamEvent::Done(reason));
     MessageOutcome::Events(events)
-}
-
-/// Maps the named events of one stream to [`StreamEvent`]s.
-#[derive(Debug, Default)]
-pub struct EventMapper {
-    input_tokens: Option<u32>,
-    stop: Option<StopReason>,
-}
-
-impl EventMapper {
-    /// A mapper at the start of a stream.
-    pub fn new() -> EventMapper {
-        EventMapper::default()
-    }
-
-    /// One event (`name` is the SSE `event:` field; the `type` inside the data wins when both
-    /// are present). Returns the stop reason at `message_stop`.
-    pub fn on_event(
-        &mut self,
-        name: Option<&str>,
-        data: &str,
-        out: &mut Vec<StreamEvent>,
-    ) -> Result<Option<StopReason>, StreamFailure> {
-        if data.trim().is_empty() {
-            return Ok(None);
-        }
-        let value: Value = serde_json::from_str(data)
-            .map_err(|_| StreamFailure::Malformed(crate::error::truncate(data, 512)))?;
-        let kind = value.get("type").and_then(Value::as_str).or(name);
-        match kind {
-            Some("message_start") => {
-                let message = value.get("message");
-                if let Some(model) = message.and_then(|m| m.get("model")).and_then(Value::as_str) {
-                    out.push(StreamEvent::Model(model.to_string()));
-                }
-                self.input_tokens =
-                    count(message.and_then(|m| m.get("usage")?.get("input_tokens")));
-            }
-            Some("content_block_delta") => {
-                let delta = value.get("delta");
-                let text = |field| {
-                    delta
-                        .and_then(|d| d.get(field))
-                        .and_then(Value::as_str)
-                        .filter(|t| !t.is_empty())
-                        .map(str::to_string)
-                };
-                match delta.and_then(|d| d.get("type")).and_then(Value::as_str) {
-                    Some("text_delta") => out.extend(text("text").map(StreamEvent::Delta)),
-                    Some("thinking_delta") => {
-                        out.extend(text("thinking").map(StreamEvent::Reasoning));
-                    }
-                    // Signatures, tool input and citations are not shown.
-                    _ => {}
-                }
-            }
-            Some("message_delta") => {
-                if let Some(reason) = value
-                    .get("delta")
-                    .and_then(|d| d.get("stop_reason"))
-                    .and_then(Value::as_str)
-                {
-                    self.stop = Some(stop_reason(reason));
-                }
-                if let Some(output) = count(value.get("usage").and_then(|u| u.get("output_tokens")))
-                {
-                    let input = count(value.get("usage").and_then(|u| u.get("input_tokens")))
-                        .or(self.input_tokens);
-                    out.push(StreamEvent::Usage(usage(input, Some(output))));
-                }
-            }
-            Some("message_stop") => return Ok(Some(self.stop.unwrap_or(StopReason::Stop))),
-            Some("error") => return Err(StreamFailure::Server(ServerError::from_body(data))),
-            // ping, content_block_start/stop and event types added later.
-            _ => {}
-        }
-        Ok(None)
-    }
 }
 
 #[cfg(test)]
@@ -377,65 +298,6 @@ mod tests {
         assert!(body.get("system").is_none());
         assert_eq!(body["messages"][1]["content"], EMPTY_TEXT);
         assert_eq!(body["messages"][3]["content"], "Prefill");
-    }
-
-    #[test]
-    fn stream_events_map_to_text_reasoning_usage_and_one_stop() {
-        let mut mapper = EventMapper::new();
-        let mut out = Vec::new();
-        let events = [
-            (
-                "message_start",
-                r#"{"type":"message_start","message":{"model":"claude-x","usage":{"input_tokens":12,"output_tokens":1}}}"#,
-            ),
-            (
-                "content_block_start",
-                r#"{"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":""}}"#,
-            ),
-            (
-                "content_block_delta",
-                r#"{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"Hmm"}}"#,
-            ),
-            (
-                "content_block_delta",
-                r#"{"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"abc"}}"#,
-            ),
-            ("ping", r#"{"type": "ping"}"#),
-            (
-                "content_block_delta",
-                r#"{"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"Hi"}}"#,
-            ),
-            (
-                "message_delta",
-                r#"{"type":"message_delta","delta":{"stop_reason":"max_tokens","stop_sequence":null},"usage":{"output_tokens":9}}"#,
-            ),
-        ];
-        for (name, data) in events {
-            assert_eq!(mapper.on_event(Some(name), data, &mut out).unwrap(), None);
-        }
-        let stop = mapper
-            .on_event(Some("message_stop"), r#"{"type":"message_stop"}"#, &mut out)
-            .unwrap();
-        assert_eq!(stop, Some(StopReason::Length));
-        assert_eq!(
-            out,
-            vec![
-                StreamEvent::Model("claude-x".into()),
-                StreamEvent::Reasoning("Hmm".into()),
-                StreamEvent::Delta("Hi".into()),
-                StreamEvent::Usage(usage(Some(12), Some(9))),
-            ]
-        );
-        let error = mapper.on_event(
-            Some("error"),
-            r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#,
-            &mut out,
-        );
-        assert!(matches!(error, Err(StreamFailure::Server(e)) if e.message == "Overloaded"));
-        assert!(matches!(
-            mapper.on_event(None, "{\"type\":\"content_blo", &mut out),
-            Err(StreamFailure::Malformed(_))
-        ));
     }
 
     #[test]

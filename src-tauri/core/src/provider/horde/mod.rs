@@ -4,7 +4,14 @@
 //! A reply is submitted, then polled with back-off: the wait in the queue arrives as
 //! [`StreamEvent::Queued`], the text all at once when a worker is done. Stop cancels the
 //! request on the Horde (`DELETE` of its status).
+//!
+//! The folder's files, as in every family: this adapter (status, models, generation), `request`
+//! (requests as values, quirks as data), `wire` (body shapes, answer parsing) and `stream` (the
+//! answer as events: here, polled statuses). Sending, error mapping and reading are shared
+//! ([`crate::provider::support`]); nothing here builds HTTP by hand.
 
+pub mod request;
+pub mod stream;
 pub mod wire;
 
 use std::sync::{Arc, Mutex};
@@ -13,32 +20,21 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use futures::FutureExt;
-use reqwest::{Method, Response};
-use secrecy::ExposeSecret;
 use tokio_util::sync::CancellationToken;
 
-use self::wire::{Limits, ANONYMOUS_KEY};
+pub use self::request::CLIENT_AGENT;
+use self::stream::{StatusMapper, Step};
+use self::wire::Limits;
 use crate::catalogue::Capabilities;
-use crate::endpoint;
 use crate::error::{ErrorKind, Result};
-use crate::http::{Http, Target};
-use crate::model::{ChatRequest, ModelInfo, StopReason};
-use crate::provider::server_error::ServerError;
-use crate::provider::{
-    error_from_response, read_error, Connection, Provider, StatusReport, StreamEvent, WireRequest,
-    REDACTED,
-};
-use crate::stream::read_all;
+use crate::http::Http;
+use crate::model::{ChatRequest, ModelInfo};
+use crate::provider::contract::{Connection, Provider, StatusReport, StreamEvent};
+use crate::provider::support::{body_start, Client, Request};
 
-const MAX_JSON_BODY: usize = 32 * 1024 * 1024;
 const CANCEL_TIMEOUT: Duration = Duration::from_secs(5);
 /// Requests live 20 minutes on the Horde; polling stops a little after.
 const GIVE_UP_AFTER: Duration = Duration::from_secs(21 * 60);
-
-/// The `Client-Agent` header: `name:version:contact`.
-pub fn client_agent() -> String {
-    format!("Switchboard:{}:desktop-app", env!("CARGO_PKG_VERSION"))
-}
 
 /// The AI Horde adapter.
 pub struct Horde {
@@ -46,8 +42,7 @@ pub struct Horde {
 }
 
 struct Inner {
-    conn: Connection,
-    http: Http,
+    client: Client,
     /// The worker limits for the models last asked about.
     limits: Mutex<Option<(Vec<String>, Option<Limits>)>>,
 }
@@ -57,8 +52,7 @@ impl Horde {
     pub fn new(conn: Connection, http: Http) -> Horde {
         Horde {
             inner: Arc::new(Inner {
-                conn,
-                http,
+                client: Client::new(conn, http, request::QUIRKS),
                 limits: Mutex::new(None),
             }),
         }
@@ -66,101 +60,43 @@ impl Horde {
 }
 
 impl Inner {
-    fn url(&self, path: &str) -> String {
-        endpoint::join(&self.conn.base_url, path)
+    async fn get(&self, path: &str) -> Result<Vec<u8>> {
+        self.client.fetch(&request::get(&self.client, path)).await
     }
 
-    fn target(&self, url: &str) -> Target {
-        Target::new(self.conn.who.clone(), url, self.conn.kind.id())
-    }
-
-    fn key(&self) -> &str {
-        self.conn
-            .key
-            .as_ref()
-            .map(|k| k.expose_secret())
-            .filter(|k| !k.trim().is_empty())
-            .unwrap_or(ANONYMOUS_KEY)
-    }
-
-    fn anonymous(&self) -> bool {
-        self.key() == ANONYMOUS_KEY
-    }
-
-    fn request(&self, method: Method, url: &str) -> reqwest::RequestBuilder {
-        let mut builder = self
-            .http
-            .client()
-            .request(method, url)
-            .header("Client-Agent", client_agent());
-        builder = self.conn.apply_headers(builder);
-        crate::http::key_header(builder, "apikey", self.key())
-    }
-
-    async fn send(
-        &self,
-        method: Method,
-        url: &str,
-        body: Option<&serde_json::Value>,
-    ) -> Result<Response> {
-        let target = self.target(url);
-        let mut request = self.request(method, url);
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        let response = self.http.send(&target, request).await?;
-        if response.status().is_success() {
-            return Ok(response);
-        }
-        let mut return_code = None;
-        let error = error_from_response(&self.http, &target, response, |status, body| {
-            let (message, rc) = wire::parse_error(body);
-            let (kind, hint) = rc
-                .as_deref()
-                .and_then(wire::rc_kind)
-                .unwrap_or_else(|| (ServerError::from_body(body).kind_for_status(status), ""));
-            return_code = rc;
-            (kind, format!("{message}{hint}"))
-        })
-        .await;
-        Err(match return_code {
-            Some(rc) => error.with_detail(format!("rc: {rc}")),
-            None => error,
-        })
-    }
-
-    async fn get_json(&self, path: &str) -> Result<Vec<u8>> {
-        let url = self.url(path);
-        let response = self.send(Method::GET, &url, None).await?;
-        read_all(response, self.http.idle_timeout(), MAX_JSON_BODY)
-            .await
-            .map_err(|err| read_error(&self.target(&url), err, false))
+    /// A protocol error about the answer `body` of `path`.
+    fn unreadable(&self, path: &str, what: &str, body: &[u8]) -> crate::error::Error {
+        self.client
+            .target(&request::url(&self.client, path))
+            .protocol_error(what)
+            .with_detail(body_start(body))
     }
 
     async fn models(&self) -> Result<Vec<ModelInfo>> {
-        let url = self.url("/status/models?type=text");
-        let body = self.get_json("/status/models?type=text").await?;
+        let path = "/status/models?type=text";
+        let body = self.get(path).await?;
         wire::parse_models(&body).ok_or_else(|| {
-            self.target(&url)
-                .protocol_error("it did not return a model list; is this the AI Horde API?")
-                .with_detail(super::body_start(&body))
+            self.unreadable(
+                path,
+                "it did not return a model list; is this the AI Horde API?",
+                &body,
+            )
         })
     }
 
     /// The smallest limits of the workers serving `models` (cached per model set).
     async fn limits(&self, models: &[String]) -> Result<Option<Limits>> {
-        if let Ok(guard) = self.limits.lock() {
-            if let Some((cached_for, limits)) = guard.as_ref() {
-                if cached_for == models {
-                    return Ok(*limits);
-                }
-            }
+        if let Some(limits) = self.cached_limits(Some(models)) {
+            return Ok(limits);
         }
-        let body = self.get_json("/workers?type=text").await?;
+        let path = "/workers?type=text";
+        let body = self.get(path).await?;
         let limits = wire::limits(&body, models).map_err(|_| {
-            self.target(&self.url("/workers?type=text"))
-                .protocol_error("it did not return a worker list; is this the AI Horde API?")
-                .with_detail(super::body_start(&body))
+            self.unreadable(
+                path,
+                "it did not return a worker list; is this the AI Horde API?",
+                &body,
+            )
         })?;
         if let Ok(mut guard) = self.limits.lock() {
             *guard = Some((models.to_vec(), limits));
@@ -168,14 +104,23 @@ impl Inner {
         Ok(limits)
     }
 
+    /// The cached limits: for `models` when given, else whichever were asked for last.
+    fn cached_limits(&self, models: Option<&[String]>) -> Option<Option<Limits>> {
+        let guard = self.limits.lock().ok()?;
+        let (cached_for, limits) = guard.as_ref()?;
+        models
+            .is_none_or(|models| cached_for == models)
+            .then_some(*limits)
+    }
+
     async fn status(&self) -> Result<StatusReport> {
-        self.get_json("/status/heartbeat").await?;
+        self.get("/status/heartbeat").await?;
         let models = self.models().await?;
-        let who = if self.anonymous() {
+        let who = if self.client.key().is_none() {
             "anonymously (requests wait longer in the queue; a registered key gets priority)"
                 .to_string()
         } else {
-            let body = self.get_json("/find_user").await?;
+            let body = self.get("/find_user").await?;
             let user: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
             match (
                 user.get("username").and_then(|u| u.as_str()),
@@ -187,7 +132,7 @@ impl Inner {
             }
         };
         Ok(StatusReport {
-            base_url: self.conn.base_url.clone(),
+            base_url: self.client.conn.base_url.clone(),
             url_changed: false,
             message: format!(
                 "Connected to AI Horde {who}: {} text models online.",
@@ -197,22 +142,28 @@ impl Inner {
         })
     }
 
-    async fn cancel(&self, id: String) {
-        let url = self.url(&format!("/generate/text/status/{id}"));
-        let request = self.request(Method::DELETE, &url);
-        match tokio::time::timeout(CANCEL_TIMEOUT, request.send()).await {
-            Ok(Ok(response)) => {
-                tracing::debug!(status = %response.status(), "AI Horde request cancelled")
-            }
-            Ok(Err(err)) => tracing::warn!("AI Horde cancel failed: {err}"),
-            Err(_) => tracing::warn!("AI Horde cancel timed out"),
-        }
+    async fn cancel(&self, id: &str) {
+        let cancel = request::cancel(&self.client, id);
+        self.client
+            .send_quietly(&cancel, CANCEL_TIMEOUT, "AI Horde cancel")
+            .await;
+    }
+
+    /// Submits `request`; the id of the request on the Horde.
+    async fn submit(&self, request: &ChatRequest, limits: Option<Limits>) -> Result<String> {
+        let submit = request::submit(&self.client, request, limits)?;
+        let bytes = self.client.fetch(&submit).await?;
+        wire::parse_submitted(&bytes).ok_or_else(|| {
+            self.client
+                .target(submit.url())
+                .protocol_error("the Horde did not give the request an id")
+        })
     }
 }
 
 impl Provider for Horde {
     fn capabilities(&self) -> Capabilities {
-        self.inner.conn.kind.info().capabilities
+        self.inner.client.conn.kind.info().capabilities
     }
 
     fn status(&self) -> BoxFuture<'_, Result<StatusReport>> {
@@ -235,30 +186,10 @@ impl Provider for Horde {
         .boxed()
     }
 
-    fn wire_request(&self, request: &ChatRequest) -> Result<WireRequest> {
-        let inner = &self.inner;
-        let mut headers = vec![
-            ("content-type".to_string(), "application/json".to_string()),
-            ("client-agent".to_string(), client_agent()),
-        ];
-        headers.extend(inner.conn.masked_headers());
-        let key = if inner.anonymous() {
-            ANONYMOUS_KEY
-        } else {
-            REDACTED
-        };
-        headers.push(("apikey".into(), key.into()));
-        let limits = inner
-            .limits
-            .lock()
-            .ok()
-            .and_then(|g| g.as_ref().and_then(|(_, l)| *l));
-        Ok(WireRequest {
-            method: "POST".into(),
-            url: inner.url("/generate/text/async"),
-            headers,
-            body: wire::submit_body(request, limits),
-        })
+    /// The submission, sized to the limits last read (the stream reads them first).
+    fn request(&self, request: &ChatRequest) -> Result<Request> {
+        let limits = self.inner.cached_limits(None).flatten();
+        request::submit(&self.inner.client, request, limits)
     }
 
     fn stream(
@@ -282,8 +213,8 @@ impl Provider for Horde {
                 }
             };
             if limits.is_none() && !models.is_empty() {
-                let url = inner.url("/workers?type=text");
-                yield Err(inner.target(&url).error(
+                let url = request::url(&inner.client, "/workers?type=text");
+                yield Err(inner.client.target(&url).error(
                     ErrorKind::ProviderUnavailable,
                     format!(
                         "no worker serves {} right now. Choose other models (the list shows how many workers serve each).",
@@ -292,49 +223,31 @@ impl Provider for Horde {
                 ));
                 return;
             }
-            let body = wire::submit_body(&request, limits);
-            let url = inner.url("/generate/text/async");
-            let target = inner.target(&url);
-            let sent = tokio::select! {
+            let submitted = tokio::select! {
                 biased;
                 _ = cancel.cancelled() => return,
-                sent = inner.send(Method::POST, &url, Some(&body)) => sent,
+                submitted = inner.submit(&request, limits) => submitted,
             };
-            let response = match sent {
-                Ok(response) => response,
+            let id = match submitted {
+                Ok(id) => id,
                 Err(err) => {
                     yield Err(err);
                     return;
                 }
             };
-            let idle = inner.http.idle_timeout();
-            let id = match read_all(response, idle, MAX_JSON_BODY).await {
-                Ok(bytes) => match wire::parse_submitted(&bytes) {
-                    Some(id) => id,
-                    None => {
-                        yield Err(target.protocol_error("the Horde did not give the request an id"));
-                        return;
-                    }
-                },
-                Err(err) => {
-                    yield Err(read_error(&target, err, false));
-                    return;
-                }
-            };
-            let status_path = format!("/generate/text/status/{id}");
-            let status_url = inner.url(&status_path);
-            let status_target = inner.target(&status_url);
-            let first_wait = inner.http.poll_interval();
+            let status_path = request::status_path(&id);
+            let status_target = inner.client.target(&request::url(&inner.client, &status_path));
+            let mut mapper = StatusMapper::new(models);
+            let first_wait = inner.client.http.poll_interval();
             let mut wait = first_wait;
             let started = std::time::Instant::now();
-            let mut last_queue: Option<(u32, u64)> = None;
             // From here on, Stop cancels the request on the Horde (the engine polls a cancelled
             // stream to its end for this).
             loop {
                 tokio::select! {
                     biased;
                     _ = cancel.cancelled() => {
-                        inner.cancel(id).await;
+                        inner.cancel(&id).await;
                         return;
                     }
                     _ = tokio::time::sleep(wait) => {}
@@ -343,61 +256,28 @@ impl Provider for Horde {
                 let polled = tokio::select! {
                     biased;
                     _ = cancel.cancelled() => {
-                        inner.cancel(id).await;
+                        inner.cancel(&id).await;
                         return;
                     }
-                    polled = inner.get_json(&status_path) => polled,
+                    polled = inner.get(&status_path) => polled,
                 };
-                let bytes = match polled {
-                    Ok(bytes) => bytes,
+                let step = polled.and_then(|bytes| mapper.on_status(&bytes, &status_target));
+                match step {
+                    Ok(Step::Wait(events)) => {
+                        for event in events {
+                            yield Ok(event);
+                        }
+                    }
+                    Ok(Step::Done(events)) => {
+                        for event in events {
+                            yield Ok(event);
+                        }
+                        return;
+                    }
                     Err(err) => {
                         yield Err(err);
                         return;
                     }
-                };
-                let Some(status) = wire::parse_status(&bytes) else {
-                    yield Err(status_target
-                        .protocol_error("the request's status was not readable")
-                        .with_detail(super::body_start(&bytes)));
-                    return;
-                };
-                if status.faulted {
-                    yield Err(status_target.error(
-                        ErrorKind::ProviderUnavailable,
-                        "a Horde worker failed on this request and the Horde gave up. Try again.",
-                    ));
-                    return;
-                }
-                if status.is_possible == Some(false) {
-                    yield Err(status_target.error(
-                        ErrorKind::ProviderUnavailable,
-                        format!(
-                            "no Horde worker can serve this request ({}). Choose other models or lower the reply length and context size.",
-                            models.join(", ")
-                        ),
-                    ));
-                    return;
-                }
-                if status.done {
-                    let Some(generation) = status.generations.into_iter().next() else {
-                        yield Err(status_target.protocol_error("the request finished without any text"));
-                        return;
-                    };
-                    if let Some(model) = generation.model.filter(|m| !m.is_empty()) {
-                        yield Ok(StreamEvent::Model(model));
-                    }
-                    if !generation.text.is_empty() {
-                        yield Ok(StreamEvent::Delta(generation.text));
-                    }
-                    yield Ok(StreamEvent::Done(StopReason::Stop));
-                    return;
-                }
-                let position = status.queue_position.unwrap_or(0.0).max(0.0) as u32;
-                let wait_secs = status.wait_time.unwrap_or(0.0).max(0.0);
-                let key = (position, wait_secs.round() as u64);
-                if last_queue != Some(key) {
-                    last_queue = Some(key);
-                    yield Ok(StreamEvent::Queued { position, wait_secs });
                 }
                 if started.elapsed() > GIVE_UP_AFTER {
                     yield Err(status_target.error(

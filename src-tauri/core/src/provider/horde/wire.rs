@@ -1,11 +1,12 @@
-//! AI Horde's text API shapes (sans IO).
+//! AI Horde's text API shapes: the submission body, worker limits, models, statuses and error
+//! bodies. Sans IO: it must not build requests or read the network.
 
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::error::ErrorKind;
 use crate::model::{ChatRequest, ModelInfo};
-use crate::provider::kobold::wire::f32_value;
+use crate::provider::support::f32_value;
 
 /// The key of anonymous use: works for everyone, with the lowest queue priority.
 pub const ANONYMOUS_KEY: &str = "0000000000";

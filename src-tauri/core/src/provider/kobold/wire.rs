@@ -1,11 +1,10 @@
-//! KoboldAI's request and answer shapes (sans IO).
+//! KoboldAI's request body and answer shapes (the stream's events are mapped in `stream.rs`).
+//! Sans IO: it must not build requests or read the network.
 
 use serde_json::{json, Map, Value};
 
 use crate::model::{ChatRequest, StopReason};
-use crate::provider::relay::StreamFailure;
-use crate::provider::server_error::ServerError;
-use crate::provider::StreamEvent;
+use crate::provider::support::f32_value;
 
 /// The body of `…/v1/generate` and `…/extra/generate/stream`. Only the fields the request sets
 /// are sent (KoboldCpp also gets `min_p`, `trim_stop` and the `genkey` that names the generation
@@ -47,12 +46,6 @@ pub fn generate_body(request: &ChatRequest, koboldcpp: bool, genkey: Option<&str
     Value::Object(body)
 }
 
-/// An `f32` as the JSON number a person typed (`0.7`, not `0.699999988079071`).
-pub(crate) fn f32_value(value: f32) -> Value {
-    let shortest: f64 = value.to_string().parse().unwrap_or(f64::from(value));
-    Value::from(shortest)
-}
-
 /// `{"result": "…"}` (model name, API version).
 pub fn parse_result(body: &[u8]) -> Option<String> {
     let value: Value = serde_json::from_slice(body).ok()?;
@@ -81,7 +74,7 @@ fn truthy(value: &Value) -> bool {
 }
 
 /// A finish reason, where one is given (`null` and KoboldCpp 1.76's string `"null"` are none).
-fn finish_reason(value: Option<&Value>) -> Option<StopReason> {
+pub(crate) fn finish_reason(value: Option<&Value>) -> Option<StopReason> {
     match value?.as_str()? {
         "" | "null" => None,
         reason => Some(StopReason::from_finish_reason(reason)),
@@ -96,33 +89,6 @@ pub fn parse_generate(body: &[u8]) -> Option<(String, StopReason)> {
     // United gives no reason: the reply is complete.
     let reason = finish_reason(first.get("finish_reason")).unwrap_or(StopReason::Stop);
     Some((text, reason))
-}
-
-/// Maps `…/extra/generate/stream` events: `{"token": …, "finish_reason": …}`; the server closes
-/// the connection after the event with a reason (there is no `[DONE]` and no error event).
-#[derive(Debug, Default)]
-pub struct TokenMapper;
-
-impl TokenMapper {
-    /// One event's data; `Ok(Some(reason))` when it ends the reply.
-    pub fn on_data(
-        &mut self,
-        data: &str,
-        out: &mut Vec<StreamEvent>,
-    ) -> Result<Option<StopReason>, StreamFailure> {
-        let value: Value = serde_json::from_str(data)
-            .map_err(|_| StreamFailure::Malformed(crate::error::truncate(data, 300)))?;
-        if value.get("detail").is_some() || value.get("error").is_some() {
-            return Err(StreamFailure::Server(ServerError::from_body(data)));
-        }
-        let token = value
-            .get("token")
-            .ok_or_else(|| StreamFailure::Malformed(crate::error::truncate(data, 300)))?;
-        if let Some(text) = token.as_str().filter(|t| !t.is_empty()) {
-            out.push(StreamEvent::Delta(text.to_string()));
-        }
-        Ok(finish_reason(value.get("finish_reason")))
-    }
 }
 
 #[cfg(test)]
@@ -206,34 +172,5 @@ mod tests {
             Some((" Hi".into(), StopReason::Stop))
         );
         assert_eq!(parse_generate(br#"{"results": []}"#), None);
-    }
-
-    #[test]
-    fn stream_events_both_versions() {
-        let mut mapper = TokenMapper;
-        let mut out = Vec::new();
-        assert_eq!(
-            mapper.on_data(r#"{"token": "Hel", "finish_reason": "null"}"#, &mut out),
-            Ok(None)
-        );
-        assert_eq!(
-            mapper.on_data(r#"{"token": "lo", "finish_reason": null}"#, &mut out),
-            Ok(None)
-        );
-        assert_eq!(
-            mapper.on_data(r#"{"token": "", "finish_reason": "stop"}"#, &mut out),
-            Ok(Some(StopReason::Stop))
-        );
-        assert_eq!(
-            out,
-            [
-                StreamEvent::Delta("Hel".into()),
-                StreamEvent::Delta("lo".into())
-            ]
-        );
-        assert!(matches!(
-            mapper.on_data("{\"tok", &mut out),
-            Err(StreamFailure::Malformed(_))
-        ));
     }
 }

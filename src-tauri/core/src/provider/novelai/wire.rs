@@ -1,12 +1,11 @@
-//! NovelAI's text API shapes (sans IO).
+//! NovelAI's text API shapes: the generation body, models, answers and the subscription (the
+//! stream's events are mapped in `stream.rs`). Sans IO: it must not build requests or read the
+//! network.
 
 use serde_json::{json, Map, Value};
 
-use crate::model::{ChatRequest, ModelInfo, StopReason};
-use crate::provider::kobold::wire::f32_value;
-use crate::provider::relay::StreamFailure;
-use crate::provider::server_error::ServerError;
-use crate::provider::StreamEvent;
+use crate::model::{ChatRequest, ModelInfo};
+use crate::provider::support::f32_value;
 
 /// The text models, newest first: `(id, name, context size)`.
 pub const MODELS: &[(&str, &str, u32)] = &[
@@ -110,39 +109,6 @@ pub fn tier_name(tier: u64) -> &'static str {
     }
 }
 
-/// Maps `newToken` events: `{"token": …, "ptr": n, "final": bool}`; `final` ends the reply.
-#[derive(Debug, Default)]
-pub struct TokenMapper;
-
-impl TokenMapper {
-    /// One event's data; `Ok(Some(reason))` when it ends the reply.
-    pub fn on_data(
-        &mut self,
-        data: &str,
-        out: &mut Vec<StreamEvent>,
-    ) -> Result<Option<StopReason>, StreamFailure> {
-        let value: Value = serde_json::from_str(data)
-            .map_err(|_| StreamFailure::Malformed(crate::error::truncate(data, 300)))?;
-        if value.get("error").is_some()
-            || (value.get("message").is_some() && value.get("token").is_none())
-        {
-            return Err(StreamFailure::Server(ServerError::from_body(data)));
-        }
-        let token = value
-            .get("token")
-            .and_then(Value::as_str)
-            .ok_or_else(|| StreamFailure::Malformed(crate::error::truncate(data, 300)))?;
-        if !token.is_empty() {
-            out.push(StreamEvent::Delta(token.to_string()));
-        }
-        Ok(value
-            .get("final")
-            .and_then(Value::as_bool)
-            .unwrap_or(false)
-            .then_some(StopReason::Stop))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,39 +154,5 @@ mod tests {
             erato["input"],
             "<|startoftext|><|reserved_special_token81|>Once upon"
         );
-    }
-
-    #[test]
-    fn stream_events_and_answers() {
-        let mut mapper = TokenMapper;
-        let mut out = Vec::new();
-        assert_eq!(
-            mapper.on_data(r#"{"token":" a","ptr":1,"final":false}"#, &mut out),
-            Ok(None)
-        );
-        assert_eq!(
-            mapper.on_data(r#"{"token":" time","ptr":2,"final":true}"#, &mut out),
-            Ok(Some(StopReason::Stop))
-        );
-        assert_eq!(
-            out,
-            [
-                StreamEvent::Delta(" a".into()),
-                StreamEvent::Delta(" time".into())
-            ]
-        );
-        assert!(matches!(
-            mapper.on_data(r#"{"statusCode":500,"message":"boom"}"#, &mut out),
-            Err(StreamFailure::Server(_))
-        ));
-        assert_eq!(
-            parse_output(br#"{"output":" a time"}"#).as_deref(),
-            Some(" a time")
-        );
-        assert_eq!(
-            parse_subscription(br#"{"tier":3,"perks":{"contextTokens":8192}}"#),
-            Some((3, Some(8192)))
-        );
-        assert_eq!(models().len(), 3);
     }
 }

@@ -11,8 +11,14 @@
 //! - Custom servers: when the URL as given has no such endpoint (404), `{url}/v1` is tried and,
 //!   if it answers, used from then on.
 //! - Stop closes the connection, which is how these servers are told to stop generating.
+//!
+//! The folder's files, as in every family: this adapter (status, models, generation, `/v1`
+//! discovery), `request` (requests as values, each source's [`Flavor`] as data), `wire` (body
+//! shapes, answer parsing) and `stream` (the chunk mapper; [`OpenAiEvents`], its adapter to the
+//! relay, and the non-streamed answer as events are here). Sending, error mapping and reading
+//! are shared ([`crate::provider::support`]); nothing here builds HTTP by hand.
 
-pub mod flavor;
+pub mod request;
 pub mod stream;
 pub mod wire;
 
@@ -22,10 +28,9 @@ use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use futures::FutureExt;
 use reqwest::{Method, Response};
-use secrecy::ExposeSecret;
 use tokio_util::sync::CancellationToken;
 
-use self::flavor::{AuthStyle, Flavor, StatusCheck};
+use self::request::{Flavor, StatusCheck};
 use self::stream::{ChunkMapper, Step};
 use self::wire::CompletionOutcome;
 use crate::catalogue::Capabilities;
@@ -34,17 +39,11 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Http, Target};
 use crate::model::StopReason;
 use crate::model::{ChatRequest, ModelInfo};
-use crate::provider::read_error;
-use crate::provider::relay::StreamFailure;
-use crate::provider::relay::{is_event_stream, read_answer, relay_sse, SseMapper};
+use crate::provider::contract::{Connection, Provider, StatusReport, StreamEvent};
+use crate::provider::relay::{SseMapper, StreamFailure};
 use crate::provider::server_error::ServerError;
-use crate::provider::{
-    error_from_response, Connection, Provider, StatusReport, StreamEvent, WireRequest, REDACTED,
-};
-use crate::stream::{read_all, SseBody, SseEnd, SseEvent};
-
-/// Largest JSON body read (model lists of big routers are a few MB).
-const MAX_JSON_BODY: usize = 32 * 1024 * 1024;
+use crate::provider::support::{body_start, Client, Request};
+use crate::stream::{SseEnd, SseEvent};
 
 /// An adapter for one OpenAI-compatible endpoint.
 pub struct OpenAiCompat {
@@ -52,18 +51,10 @@ pub struct OpenAiCompat {
 }
 
 struct Inner {
-    conn: Connection,
+    client: Client,
     flavor: &'static Flavor,
-    http: Http,
     /// The base URL in use; starts as configured, changes when `/v1` is discovered.
     base: Mutex<String>,
-}
-
-/// A request to send, kept so it can be sent again at a discovered base.
-struct Outgoing<'a> {
-    method: Method,
-    path: &'a str,
-    body: Option<Vec<u8>>,
 }
 
 impl OpenAiCompat {
@@ -72,9 +63,8 @@ impl OpenAiCompat {
         let base = conn.base_url.clone();
         OpenAiCompat {
             inner: Arc::new(Inner {
-                conn,
+                client: Client::new(conn, http, flavor.quirks()),
                 flavor,
-                http,
                 base: Mutex::new(base),
             }),
         }
@@ -96,85 +86,25 @@ impl Inner {
         }
     }
 
-    fn target(&self, url: &str) -> Target {
-        Target::new(self.conn.who.clone(), url, self.conn.kind.id())
-    }
-
-    fn key(&self) -> Option<&str> {
-        self.conn
-            .key
-            .as_ref()
-            .map(|k| k.expose_secret())
-            .filter(|k| !k.is_empty())
-    }
-
-    fn request(&self, method: Method, url: &str) -> reqwest::RequestBuilder {
-        let mut builder = self.http.client().request(method, url);
-        let set_by_profile = |name: &str| {
-            self.conn
-                .headers
-                .iter()
-                .any(|(n, _)| n.eq_ignore_ascii_case(name))
-        };
-        for (name, value) in self.flavor.default_headers {
-            if !set_by_profile(name) {
-                builder = builder.header(*name, *value);
-            }
-        }
-        builder = self.conn.apply_headers(builder);
-        if let Some(key) = self.key() {
-            builder = builder.bearer_auth(key);
-            if self.flavor.auth == AuthStyle::BearerAndApiKeyHeader {
-                builder = crate::http::key_header(builder, "x-api-key", key);
-            }
-        }
-        builder
-    }
-
-    /// Sends `out` at `base`; a non-success status becomes an [`Error`].
-    async fn send_at(&self, base: &str, out: &Outgoing<'_>) -> Result<Response> {
-        let url = endpoint::join(base, out.path);
-        let target = self.target(&url);
-        let mut request = self.request(out.method.clone(), &url);
-        if let Some(body) = &out.body {
-            request = request
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(body.clone());
-        }
-        let response = self.http.send(&target, request).await?;
-        if response.status().is_success() {
-            return Ok(response);
-        }
-        Err(self.error_response(&target, response).await)
-    }
-
-    async fn error_response(&self, target: &Target, response: Response) -> Error {
-        error_from_response(&self.http, target, response, |status, body| {
-            let server = ServerError::from_body(body);
-            (server.kind_for_status(status), server.message)
-        })
-        .await
-    }
-
-    /// Sends `out`; for custom servers a 404 at the URL as given is retried at `{url}/v1`,
-    /// which is then kept for later requests.
-    async fn send(&self, out: Outgoing<'_>) -> Result<(Response, String)> {
+    /// Sends `request` (of `path` under the current base); for custom servers a 404 at the
+    /// URL as given is retried at `{url}/v1`, which is then kept for later requests.
+    async fn send(&self, request: &Request, path: &str) -> Result<(Response, String)> {
         let base = self.base();
-        match self.send_at(&base, &out).await {
+        match self.client.send(request).await {
             Ok(response) => Ok((response, base)),
             Err(first) if self.may_discover(&base, &first) => {
                 let with_v1 = endpoint::join(&base, "/v1");
-                match self.send_at(&with_v1, &out).await {
+                let again = request.at(endpoint::join(&with_v1, path));
+                match self.client.send(&again).await {
                     Ok(response) => {
                         self.set_base(with_v1.clone());
                         Ok((response, with_v1))
                     }
                     Err(second) if second.status == Some(404) => {
                         let mut first = first;
-                        first.message.push_str(&format!(
-                            " {} answered 404 too.",
-                            endpoint::join(&with_v1, out.path)
-                        ));
+                        first
+                            .message
+                            .push_str(&format!(" {} answered 404 too.", again.url()));
                         Err(first)
                     }
                     Err(second) => Err(second),
@@ -184,6 +114,12 @@ impl Inner {
         }
     }
 
+    /// `GET path` under the current base, with discovery.
+    async fn get(&self, path: &str) -> Result<(Response, String)> {
+        let get = request::at(&self.client, Method::GET, &self.base(), path);
+        self.send(&get, path).await
+    }
+
     fn may_discover(&self, base: &str, err: &Error) -> bool {
         self.flavor.discover_v1
             && err.status == Some(404)
@@ -191,28 +127,18 @@ impl Inner {
             && !base.split('?').next().unwrap_or(base).ends_with("/v1")
     }
 
-    async fn json_body(&self, response: Response, url: &str) -> Result<Vec<u8>> {
-        read_all(response, self.http.idle_timeout(), MAX_JSON_BODY)
-            .await
-            .map_err(|err| read_error(&self.target(url), err, false))
-    }
-
     async fn fetch_models(&self) -> Result<(Option<Vec<ModelInfo>>, String)> {
-        let out = Outgoing {
-            method: Method::GET,
-            path: "/models",
-            body: None,
-        };
-        let (response, base) = match self.send(out).await {
+        let (response, base) = match self.get("/models").await {
             Ok(ok) => ok,
             Err(err) if err.status == Some(404) => return Ok((None, self.base())),
             Err(err) => return Err(err),
         };
         let url = endpoint::join(&base, "/models");
-        let body = self.json_body(response, &url).await?;
+        let body = self.client.read_json(response, &url).await?;
         match wire::parse_models(&body) {
             Some(models) => Ok((Some(models), base)),
             None => Err(self
+                .client
                 .target(&url)
                 .protocol_error("it did not return a model list")),
         }
@@ -223,18 +149,8 @@ impl Inner {
         if !self.flavor.textgen_internal {
             return Ok(None);
         }
-        let body = serde_json::to_vec(&serde_json::json!({ "text": text }))
-            .map_err(|err| Error::internal(format!("Could not encode the request: {err}.")))?;
-        let out = Outgoing {
-            method: Method::POST,
-            path: "/internal/token-count",
-            body: Some(body),
-        };
-        let base = self.base();
-        let response = self.send_at(&base, &out).await?;
-        let bytes = self
-            .json_body(response, &endpoint::join(&base, out.path))
-            .await?;
+        let count = request::token_count(&self.client, &self.base(), text)?;
+        let bytes = self.client.fetch(&count).await?;
         let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
         Ok(value
             .get("length")
@@ -244,14 +160,8 @@ impl Inner {
 
     /// text-generation-webui's loaded model and loader, when it says (best effort).
     async fn loaded_model(&self, base: &str) -> Option<String> {
-        let out = Outgoing {
-            method: Method::GET,
-            path: "/internal/model/info",
-            body: None,
-        };
-        let response = self.send_at(base, &out).await.ok()?;
-        let url = endpoint::join(base, out.path);
-        let body = self.json_body(response, &url).await.ok()?;
+        let info = request::at(&self.client, Method::GET, base, "/internal/model/info");
+        let body = self.client.fetch(&info).await.ok()?;
         let info: serde_json::Value = serde_json::from_slice(&body).ok()?;
         let name = info.get("model_name")?.as_str()?.trim();
         if name.is_empty() || name == "None" {
@@ -264,23 +174,10 @@ impl Inner {
     }
 
     async fn status(&self) -> Result<StatusReport> {
-        let configured = self.conn.base_url.clone();
+        let configured = self.client.conn.base_url.clone();
         if self.flavor.status == StatusCheck::KeyInfo {
-            if self.key().is_none() {
-                return Err(Error::not_configured(format!(
-                    "{}: {} needs an API key. Save one for this profile first.",
-                    self.conn.who,
-                    self.conn.kind.label()
-                ))
-                .with_provider(self.conn.kind.id()));
-            }
-            let (_, base) = self
-                .send(Outgoing {
-                    method: Method::GET,
-                    path: "/key",
-                    body: None,
-                })
-                .await?;
+            self.client.require_key()?;
+            let (_, base) = self.get("/key").await?;
             return Ok(StatusReport {
                 url_changed: base != configured,
                 base_url: base,
@@ -289,25 +186,18 @@ impl Inner {
             });
         }
         let base_before = self.base();
-        let (response, base) = self
-            .send(Outgoing {
-                method: Method::GET,
-                path: "/models",
-                body: None,
-            })
-            .await
-            .map_err(|mut err| {
-                if err.status == Some(404) {
-                    err.message.push_str(
-                        " If this server has no model list, turn on \"bypass status check\" and type the model id.",
-                    );
-                }
-                err
-            })?;
+        let (response, base) = self.get("/models").await.map_err(|mut err| {
+            if err.status == Some(404) {
+                err.message.push_str(
+                    " If this server has no model list, turn on \"bypass status check\" and type the model id.",
+                );
+            }
+            err
+        })?;
         let url = endpoint::join(&base, "/models");
-        let body = self.json_body(response, &url).await?;
+        let body = self.client.read_json(response, &url).await?;
         let models = wire::parse_models(&body).ok_or_else(|| {
-            self.target(&url).protocol_error(
+            self.client.target(&url).protocol_error(
                 "it did not return a model list; is this an OpenAI-compatible server?",
             )
         })?;
@@ -331,10 +221,24 @@ impl Inner {
             message,
         })
     }
+
+    /// The generation under the current base, and its path (`/chat/completions` or
+    /// `/completions`).
+    fn generation(&self, request: &ChatRequest) -> Result<(Request, &'static str)> {
+        let (path, body) = wire::generation(self.flavor, request);
+        let generation = request::at(&self.client, Method::POST, &self.base(), path).json(body)?;
+        Ok((generation, path))
+    }
+
+    /// Sends the generation with discovery; the answer and what it is about.
+    async fn open(&self, request: Request, path: &'static str) -> Result<(Response, Target)> {
+        let (response, base) = self.send(&request, path).await?;
+        Ok((response, self.client.target(&endpoint::join(&base, path))))
+    }
 }
 
 /// The family's chunks through the shared relay; an `event: error` carries a server error.
-pub(crate) struct OpenAiEvents(pub(crate) ChunkMapper);
+pub struct OpenAiEvents(pub ChunkMapper);
 
 impl SseMapper for OpenAiEvents {
     fn on_event(
@@ -362,39 +266,12 @@ impl SseMapper for OpenAiEvents {
 
 impl Provider for OpenAiCompat {
     fn capabilities(&self) -> Capabilities {
-        let conn = &self.inner.conn;
+        let conn = &self.inner.client.conn;
         conn.kind.info().capabilities.with_api(Some(conn.api))
     }
 
-    fn wire_request(&self, request: &ChatRequest) -> Result<WireRequest> {
-        let inner = &self.inner;
-        let mut headers = vec![("content-type".to_string(), "application/json".to_string())];
-        let set_by_profile = |name: &str| {
-            inner
-                .conn
-                .headers
-                .iter()
-                .any(|(n, _)| n.eq_ignore_ascii_case(name))
-        };
-        for (name, value) in inner.flavor.default_headers {
-            if !set_by_profile(name) {
-                headers.push((name.to_string(), value.to_string()));
-            }
-        }
-        headers.extend(inner.conn.masked_headers());
-        if inner.key().is_some() {
-            headers.push(("authorization".into(), format!("Bearer {REDACTED}")));
-            if inner.flavor.auth == AuthStyle::BearerAndApiKeyHeader {
-                headers.push(("x-api-key".into(), REDACTED.into()));
-            }
-        }
-        let (path, body) = wire::generation(inner.flavor, request);
-        Ok(WireRequest {
-            method: "POST".into(),
-            url: endpoint::join(&inner.base(), path),
-            headers,
-            body,
-        })
+    fn request(&self, request: &ChatRequest) -> Result<Request> {
+        Ok(self.inner.generation(request)?.0)
     }
 
     fn status(&self) -> BoxFuture<'_, Result<StatusReport>> {
@@ -427,65 +304,30 @@ impl Provider for OpenAiCompat {
         cancel: CancellationToken,
     ) -> BoxStream<'static, Result<StreamEvent>> {
         let inner = Arc::clone(&self.inner);
-        Box::pin(async_stream::stream! {
-            let (path, body) = wire::generation(inner.flavor, &request);
-            let body = match serde_json::to_vec(&body) {
-                Ok(body) => body,
-                Err(err) => {
-                    yield Err(Error::internal(format!("Could not encode the request: {err}.")));
-                    return;
-                }
-            };
-            let out = Outgoing { method: Method::POST, path, body: Some(body) };
-            let sent = tokio::select! {
-                biased;
-                _ = cancel.cancelled() => return,
-                sent = inner.send(out) => sent,
-            };
-            let (response, base) = match sent {
-                Ok(ok) => ok,
-                Err(err) => {
-                    yield Err(err);
-                    return;
-                }
-            };
-            let target = inner.target(&endpoint::join(&base, path));
-            if !is_event_stream(&response) {
-                // Not streamed (asked for, or the server ignored `stream: true`).
-                let idle = inner.http.idle_timeout();
-                let bytes = match read_answer(response, &target, &cancel, idle, MAX_JSON_BODY).await {
-                    None => return,
-                    Some(Ok(bytes)) => bytes,
-                    Some(Err(err)) => {
-                        yield Err(err);
-                        return;
-                    }
-                };
-                match wire::parse_completion(&bytes) {
-                    CompletionOutcome::Events(events) => {
-                        for event in events {
-                            yield Ok(event);
-                        }
-                    }
-                    CompletionOutcome::ServerError(server) => {
-                        let kind = server.kind_in_stream();
-                        yield Err(target
-                            .error(kind, format!("the server reported an error: {}.", server.message))
-                            .with_detail(server.message));
-                    }
-                    CompletionOutcome::Malformed => {
-                        yield Err(target
-                            .protocol_error("the reply was not a chat completion")
-                            .with_detail(super::body_start(&bytes)));
-                    }
-                }
-                return;
-            }
-            let body = SseBody::new(response, inner.http.idle_timeout());
-            let mapper = OpenAiEvents(ChunkMapper::new());
-            for await item in relay_sse(body, target, cancel, mapper) {
-                yield item;
-            }
-        })
+        let send = async move {
+            let (generation, path) = inner.generation(&request)?;
+            inner.open(generation, path).await
+        };
+        let mapper = OpenAiEvents(ChunkMapper::new());
+        self.inner.client.generate(send, cancel, mapper, whole)
+    }
+}
+
+/// A whole (non-streamed) completion as events.
+fn whole(bytes: &[u8], target: &Target) -> Result<Vec<StreamEvent>> {
+    match wire::parse_completion(bytes) {
+        CompletionOutcome::Events(events) => Ok(events),
+        CompletionOutcome::ServerError(server) => {
+            let kind = server.kind_in_stream();
+            Err(target
+                .error(
+                    kind,
+                    format!("the server reported an error: {}.", server.message),
+                )
+                .with_detail(server.message))
+        }
+        CompletionOutcome::Malformed => Err(target
+            .protocol_error("the reply was not a chat completion")
+            .with_detail(body_start(bytes))),
     }
 }

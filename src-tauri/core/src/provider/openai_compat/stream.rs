@@ -14,9 +14,9 @@ use serde_json::Value;
 
 use super::wire::WireUsage;
 use crate::model::StopReason;
+use crate::provider::contract::StreamEvent;
 use crate::provider::relay::StreamFailure;
 use crate::provider::server_error::ServerError;
-use crate::provider::StreamEvent;
 use crate::stream::SseEnd;
 
 /// Whether the stream goes on.

@@ -7,11 +7,11 @@
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::flavor::Flavor;
+use super::request::Flavor;
 use crate::model::{ChatRequest, ModelInfo, StopReason, TextPrompt, Usage};
-use crate::provider::kobold::wire::f32_value;
+use crate::provider::contract::StreamEvent;
 use crate::provider::server_error::ServerError;
-use crate::provider::StreamEvent;
+use crate::provider::support::f32_value;
 
 /// This family's name for the [`crate::model::ProviderData`] it reads back.
 pub const FAMILY: &str = "openai_compat";
@@ -274,7 +274,7 @@ pub fn parse_completion(body: &[u8]) -> CompletionOutcome {
 
 #[cfg(test)]
 mod tests {
-    use super::super::flavor;
+    use super::super::request as flavor;
     use super::*;
     use crate::model::{ChatMessage, GenParams, Part, ProviderData, Role};
 

@@ -9,8 +9,11 @@
 // A broken property is reported the way fuzzers see it: a panic.
 #![allow(clippy::panic)]
 
+mod streams;
+
+pub use self::streams::{map_stream, MappedStream, StreamFamily};
+
 use crate::catalogue::SOURCES;
-use crate::provider::relay::{map_stream, StreamFamily};
 use crate::provider::server_error::ServerError;
 use crate::provider::{anthropic, horde, kobold, novelai, openai_compat};
 use crate::stream::SseDecoder;

@@ -1,18 +1,28 @@
-//! The differences between OpenAI-compatible sources, as data.
+//! The OpenAI-compatible family's requests as values, and the differences between its sources
+//! as data.
 //!
-//! Everything vendor-specific about the OpenAI-compatible family lives in these constants: how
-//! the key is sent, which sampler fields the API accepts and under which names, how the status
-//! check works, and whether a missing `/v1` is discovered. The protocol code reads the flavor
-//! and never asks which vendor it is talking to.
+//! Everything vendor-specific about the OpenAI-compatible family lives in the [`Flavor`]
+//! constants: how the key is sent, which sampler fields the API accepts and under which names,
+//! how the status check works, and whether a missing `/v1` is discovered. The protocol code
+//! reads the flavor and never asks which vendor it is talking to. This module must not send
+//! anything: [`crate::provider::support::Client`] does.
 
-/// How the API key is sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthStyle {
-    /// `Authorization: Bearer <key>`.
-    Bearer,
-    /// Bearer plus `x-api-key: <key>` (TabbyAPI, Mancer and Aphrodite read the latter).
-    BearerAndApiKeyHeader,
-}
+use reqwest::Method;
+
+use crate::endpoint;
+use crate::error::Result;
+use crate::provider::server_error::ServerError;
+use crate::provider::support::{Client, KeyHeader, Quirks, Refusal, Request, BEARER};
+
+/// `x-api-key: <key>` (TabbyAPI, Mancer and Aphrodite read it).
+const X_API_KEY: KeyHeader = KeyHeader {
+    name: "x-api-key",
+    scheme: "",
+};
+/// `Authorization: Bearer <key>`.
+const BEARER_ONLY: &[KeyHeader] = &[BEARER];
+/// Bearer plus `x-api-key`.
+const BEARER_AND_API_KEY: &[KeyHeader] = &[BEARER, X_API_KEY];
 
 /// Which optional sampler fields the API accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,8 +50,8 @@ pub enum StatusCheck {
 /// One OpenAI-compatible dialect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Flavor {
-    /// How the key is sent.
-    pub auth: AuthStyle,
+    /// The headers that carry the key.
+    pub key_headers: &'static [KeyHeader],
     /// Headers sent on every request unless the profile sets its own value.
     pub default_headers: &'static [(&'static str, &'static str)],
     /// Accepted optional sampler fields.
@@ -81,7 +91,7 @@ const OPENAI_PARAMS: ParamSupport = ParamSupport {
 };
 
 const LOCAL: Flavor = Flavor {
-    auth: AuthStyle::Bearer,
+    key_headers: BEARER_ONLY,
     default_headers: &[],
     params: ALL_PARAMS,
     max_tokens_field: "max_tokens",
@@ -129,13 +139,44 @@ pub const OOBA: Flavor = Flavor {
 
 /// TabbyAPI: reads `x-api-key` as well as Bearer.
 pub const TABBY: Flavor = Flavor {
-    auth: AuthStyle::BearerAndApiKeyHeader,
+    key_headers: BEARER_AND_API_KEY,
     ..LOCAL
 };
 
 /// Mancer: `/oai/v1`, key in `X-API-KEY` (and Bearer).
 pub const MANCER: Flavor = Flavor {
-    auth: AuthStyle::BearerAndApiKeyHeader,
+    key_headers: BEARER_AND_API_KEY,
     params: TEXTGEN_PARAMS,
     ..LOCAL
 };
+
+impl Flavor {
+    /// How requests are made and refusals read.
+    pub(crate) fn quirks(&self) -> Quirks {
+        Quirks {
+            default_headers: self.default_headers,
+            key_headers: self.key_headers,
+            anonymous_key: None,
+            refusal,
+            // Model lists of big routers are a few MB.
+            max_json: 32 * 1024 * 1024,
+        }
+    }
+}
+
+fn refusal(status: u16, body: &str) -> Refusal {
+    let server = ServerError::from_body(body);
+    Refusal::new(server.kind_for_status(status), server.message)
+}
+
+/// `method` of `path` under `base` (a base differs from the configured one once `/v1` is
+/// discovered).
+pub(crate) fn at(client: &Client, method: Method, base: &str, path: &str) -> Request {
+    client.request(method, endpoint::join(base, path))
+}
+
+/// text-generation-webui's token count of `text`.
+pub(crate) fn token_count(client: &Client, base: &str, text: &str) -> Result<Request> {
+    at(client, Method::POST, base, "/internal/token-count")
+        .json(serde_json::json!({ "text": text }))
+}
