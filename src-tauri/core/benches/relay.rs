@@ -127,6 +127,7 @@ async fn main() {
             chunks: DELTAS,
             rate: 0,
             stamp: false,
+            prerendered: true,
         }),
         ..FakeOptions::default()
     })
