@@ -176,6 +176,7 @@ impl SseDecoder {
         self.in_event = true;
         match field {
             b"data" => {
+                self.data.reserve(value.len() + 1);
                 self.data.extend_from_slice(value);
                 self.data.push(b'\n');
             }
@@ -193,11 +194,11 @@ impl SseDecoder {
             return None;
         }
         self.data.pop();
-        let data = match std::str::from_utf8(&self.data) {
-            Ok(text) => text.to_owned(),
-            Err(_) => String::from_utf8_lossy(&self.data).into_owned(),
+        // The joined lines become the event's text as they are: no second copy.
+        let data = match String::from_utf8(std::mem::take(&mut self.data)) {
+            Ok(text) => text,
+            Err(err) => String::from_utf8_lossy(err.as_bytes()).into_owned(),
         };
-        self.data.clear();
         Some(SseEvent {
             event: event.map(|e| String::from_utf8_lossy(&e).into_owned()),
             data,
