@@ -10,7 +10,8 @@
 # (`--flood-prerendered`), so a raw read costs only the copy through loopback and hides nothing
 # of the client's cost. Then:
 # - time: alternates a raw curl read and `switchboard-cli chat` (its output to /dev/null, the
-#   reply saved in a scratch data folder under /tmp) and prints each pair and the medians;
+#   reply saved in a fresh data folder under /tmp for each run) and prints each pair and the
+#   medians;
 # - instructions: counts the CLI's instructions under `valgrind --tool=callgrind` for the
 #   DELTAS-delta reply and for a one-delta reply (start-up, the request, the saves of the
 #   user message and the reply), and prints the difference per delta. Counts repeat to within a
@@ -51,13 +52,19 @@ start_fake() {
   echo "$url"
 }
 url="$(start_fake "$deltas")"
-"$cli" profile add bench --source custom --url "$url/v1" --model fake-model-1 >/dev/null
+# Every measured run gets a data folder of its own holding just the profile: each starts from
+# the same state (opening a database checks all of it, a cost that grows with its history).
+fresh() {
+  local dir="$scratch/data-$1"
+  SWITCHBOARD_DATA_DIR="$dir" "$cli" profile add bench --source custom --url "$2/v1" --model fake-model-1 >/dev/null
+  echo "$dir"
+}
 
 now_ns() { date +%s%N; }
 body='{"model":"fake-model-1","messages":[{"role":"user","content":"go"}],"stream":true}'
 # The first request renders the stream; the size is that of every later one.
 size="$(curl -sN -X POST -H 'content-type: application/json' -d "$body" "$url/v1/chat/completions" | wc -c)"
-"$cli" chat bench "warm up" >/dev/null
+SWITCHBOARD_DATA_DIR="$(fresh warm "$url")" "$cli" chat bench "warm up" >/dev/null
 
 printf 'stream: %s deltas, %.1f MB (%.0f bytes a delta), pre-rendered, loopback; %s alternating pairs\n' \
   "$deltas" "$(echo "$size / 1000000" | bc -l)" "$(echo "$size / $deltas" | bc -l)" "$pairs"
@@ -66,10 +73,11 @@ ratios=()
 curls=()
 clis=()
 for i in $(seq "$pairs"); do
+  data="$(fresh "$i" "$url")"
   t0=$(now_ns)
   curl -sN -X POST -H 'content-type: application/json' -d "$body" "$url/v1/chat/completions" >/dev/null
   t1=$(now_ns)
-  "$cli" chat bench "pair $i" >/dev/null
+  SWITCHBOARD_DATA_DIR="$data" "$cli" chat bench "pair $i" >/dev/null
   t2=$(now_ns)
   c=$(( (t1 - t0) / 1000 ))
   s=$(( (t2 - t1) / 1000 ))
@@ -81,7 +89,7 @@ median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1
 printf 'median: curl %.1f ms, cli %.1f ms, ratio %.2f × (budget ≤ 2 ×)\n' \
   "$(echo "$(median "${curls[@]}")/1000" | bc -l)" "$(echo "$(median "${clis[@]}")/1000" | bc -l)" "$(median "${ratios[@]}")"
 # The reply was saved whole.
-saved="$("$cli" chats show "pair $pairs" 2>/dev/null | tail -c 200 || true)"
+saved="$(SWITCHBOARD_DATA_DIR="$data" "$cli" chats show "pair $pairs" 2>/dev/null | tail -c 200 || true)"
 case "$saved" in
   *"t$deltas "*|*"t$deltas"*) echo "the last reply was saved whole (ends with t$deltas)" ;;
   *) echo "warning: could not confirm the saved reply ends with t$deltas" >&2 ;;
@@ -90,15 +98,16 @@ esac
 [ "${CALLGRIND:-1}" = 0 ] && exit 0
 command -v valgrind >/dev/null || { echo "valgrind is needed for the instruction count (CALLGRIND=0 skips it)" >&2; exit 1; }
 one="$(start_fake 1)"
-"$cli" profile add bench-one --source custom --url "$one/v1" --model fake-model-1 >/dev/null
-"$cli" chat bench-one "warm up" >/dev/null
-# Instructions of one CLI run (every thread), as callgrind counts them.
+curl -sN -X POST -H 'content-type: application/json' -d "$body" "$one/v1/chat/completions" >/dev/null
+# Instructions of one CLI run (every thread) replying from the fake at $2, in a fresh data
+# folder, as callgrind counts them.
 instructions() {
-  valgrind --tool=callgrind --callgrind-out-file=/dev/null "$cli" chat "$1" "$2" 2>&1 >/dev/null |
+  SWITCHBOARD_DATA_DIR="$(fresh "$1" "$2")" \
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$cli" chat bench "count" 2>&1 >/dev/null |
     sed -n 's/.*Collected : *\([0-9]*\).*/\1/p' | tail -1
 }
-small="$(instructions bench-one "count one")"
-large="$(instructions bench "count many")"
+small="$(instructions count-one "$one")"
+large="$(instructions count-many "$url")"
 per=$(( (large - small) / (deltas - 1) ))
 printf 'callgrind: %s instructions for %s deltas, %s for 1: %s a delta (budget ≤ 3,000, aim 2,000)\n' \
   "$large" "$deltas" "$small" "$per"

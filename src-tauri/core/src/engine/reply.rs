@@ -11,6 +11,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures::stream::BoxStream;
 use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -72,6 +73,15 @@ impl GenerationTask {
     }
 
     pub(super) async fn run(self, provider: Box<dyn provider::Provider>, request: ChatRequest) {
+        self.write(move |token| provider.stream(request, token))
+            .await;
+    }
+
+    /// Writes the reply from the events of the stream `open` starts (given the cancel token).
+    async fn write(
+        self,
+        open: impl FnOnce(CancellationToken) -> BoxStream<'static, Result<StreamEvent>>,
+    ) {
         let reply = self.reply.clone();
         self.send(ChatEvent::Started {
             generation_id: self.id.clone(),
@@ -92,8 +102,7 @@ impl GenerationTask {
         }
         // The reply starts with the prefill the model continues, as a person reads it.
         let prefill = self.prefill.clone().map(|p| Ok(StreamEvent::Delta(p)));
-        let mut stream =
-            futures::stream::iter(prefill).chain(provider.stream(request, self.token.clone()));
+        let mut stream = futures::stream::iter(prefill).chain(open(self.token.clone()));
         // A continued reply grows from what it had.
         let mut buffer = ReplyBuffer::new(
             reply.content.clone(),
@@ -281,3 +290,7 @@ impl GenerationTask {
 fn now() -> Instant {
     tokio::time::Instant::now().into_std()
 }
+
+#[cfg(test)]
+#[path = "reply_tests.rs"]
+mod tests;
