@@ -482,7 +482,7 @@ impl Provider for OpenAiCompat {
                 return;
             }
             let body = SseBody::new(response, inner.http.idle_timeout());
-            let mapper = OpenAiEvents(ChunkMapper::new());
+            let mapper = OpenAiEvents(ChunkMapper::joining());
             for await item in relay_sse(body, target, cancel, mapper) {
                 yield item;
             }
