@@ -3,7 +3,7 @@
 # print, save — takes at most 2 × a raw `curl` read of the same stream, and costs at most 3,000
 # CPU instructions a delta (the aim: 2,000).
 #
-#   benches/relay.sh [DELTAS] [PAIRS]     (defaults: 200000 and 7; CALLGRIND=0 skips the count)
+#   benches/relay.sh [DELTAS] [PAIRS]     (defaults: 200000 and 15; CALLGRIND=0 skips the count)
 #
 # Builds the CLI and the fake server (release). The fake renders its benchmark stream once
 # (OpenAI-style chunks of about 160 bytes, llama.cpp's shape) and writes it whole to each request
@@ -19,7 +19,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deltas="${1:-200000}"
-pairs="${2:-7}"
+pairs="${2:-15}"
 command -v curl >/dev/null || { echo "curl is needed" >&2; exit 1; }
 
 cargo build --release --locked -q -p switchboard-cli -p switchboard-fakes
