@@ -37,7 +37,8 @@ export HOME="$scratch/home" XDG_DATA_HOME="$scratch/data" XDG_CONFIG_HOME="$scra
 export SWITCHBOARD_DATA_DIR="$scratch/switchboard"
 mkdir -p "$HOME"
 
-# Starts a fake serving an N-delta pre-rendered stream; prints its URL.
+# Starts a fake serving an N-delta pre-rendered stream; sets fake_url to its URL. (Not run in a
+# subshell: the cleanup must learn its process id.)
 start_fake() {
   local n="$1" out="$scratch/fake-$1.out"
   "$fakes" --port 0 --flood-chunks "$n" --flood-prerendered >"$out" 2>&1 &
@@ -46,12 +47,11 @@ start_fake() {
     grep -q "listening on" "$out" && break
     sleep 0.05
   done
-  local url
-  url="$(sed -n 's/^listening on //p' "$out" | head -1)"
-  [ -n "$url" ] || { echo "the fake server did not start" >&2; cat "$out" >&2; exit 1; }
-  echo "$url"
+  fake_url="$(sed -n 's/^listening on //p' "$out" | head -1)"
+  [ -n "$fake_url" ] || { echo "the fake server did not start" >&2; cat "$out" >&2; exit 1; }
 }
-url="$(start_fake "$deltas")"
+start_fake "$deltas"
+url="$fake_url"
 # Every measured run gets a data folder of its own holding just the profile: each starts from
 # the same state (opening a database checks all of it, a cost that grows with its history).
 fresh() {
@@ -97,7 +97,8 @@ esac
 
 [ "${CALLGRIND:-1}" = 0 ] && exit 0
 command -v valgrind >/dev/null || { echo "valgrind is needed for the instruction count (CALLGRIND=0 skips it)" >&2; exit 1; }
-one="$(start_fake 1)"
+start_fake 1
+one="$fake_url"
 curl -sN -X POST -H 'content-type: application/json' -d "$body" "$one/v1/chat/completions" >/dev/null
 # Instructions of one CLI run (every thread) replying from the fake at $2, in a fresh data
 # folder, as callgrind counts them.
