@@ -7,6 +7,8 @@
 
 use std::io::Write;
 
+use tokio::sync::mpsc::error::TryRecvError;
+
 use clap::Args;
 use switchboard_core::model::ChatEvent;
 use switchboard_core::{CancelReason, Engine, Error, GenParams, GenerationRequest};
@@ -119,24 +121,33 @@ pub async fn run(engine: &Engine, args: ChatArgs, json: bool) -> CliResult<u8> {
     let generation = engine.start_generation(request).await?;
 
     let mut events = generation.events;
-    let mut stdout = std::io::stdout().lock();
+    // Text is written in batches: flushed when no further event is waiting, not per delta.
+    let mut stdout = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
     let mut wrote_text = false;
     let mut in_reasoning = false;
     let terminate = shutdown_signal();
     tokio::pin!(terminate);
     let mut interrupted = false;
     loop {
-        let event = tokio::select! {
-            event = events.recv() => event,
-            _ = tokio::signal::ctrl_c(), if !interrupted => {
-                interrupted = true;
-                engine.cancel(&generation.id, CancelReason::User);
-                continue;
-            }
-            _ = &mut terminate, if !interrupted => {
-                interrupted = true;
-                engine.cancel(&generation.id, CancelReason::Shutdown);
-                continue;
+        let event = match events.try_recv() {
+            Ok(event) => Some(event),
+            Err(TryRecvError::Disconnected) => None,
+            Err(TryRecvError::Empty) => {
+                // Nothing more waiting: what was written goes out now.
+                let _ = stdout.flush();
+                tokio::select! {
+                    event = events.recv() => event,
+                    _ = tokio::signal::ctrl_c(), if !interrupted => {
+                        interrupted = true;
+                        engine.cancel(&generation.id, CancelReason::User);
+                        continue;
+                    }
+                    _ = &mut terminate, if !interrupted => {
+                        interrupted = true;
+                        engine.cancel(&generation.id, CancelReason::Shutdown);
+                        continue;
+                    }
+                }
             }
         };
         let Some(event) = event else {
@@ -153,14 +164,15 @@ pub async fn run(engine: &Engine, args: ChatArgs, json: bool) -> CliResult<u8> {
         match event {
             ChatEvent::Delta { text } if !json => {
                 if in_reasoning {
+                    let _ = stdout.flush();
                     errln!();
                     in_reasoning = false;
                 }
                 let _ = stdout.write_all(text.as_bytes());
-                let _ = stdout.flush();
                 wrote_text = true;
             }
             ChatEvent::Reasoning { text } if !json => {
+                let _ = stdout.flush();
                 if !in_reasoning {
                     err!("Thinking: ");
                     in_reasoning = true;
@@ -171,6 +183,7 @@ pub async fn run(engine: &Engine, args: ChatArgs, json: bool) -> CliResult<u8> {
                 dropped,
                 context_size,
             } if !json => {
+                let _ = stdout.flush();
                 errln!(
                     "Note: {dropped} older message{} left out to fit the {context_size}-token context.",
                     if dropped == 1 { " was" } else { "s were" }
@@ -180,6 +193,7 @@ pub async fn run(engine: &Engine, args: ChatArgs, json: bool) -> CliResult<u8> {
                 position,
                 wait_secs,
             } if !json => {
+                let _ = stdout.flush();
                 errln!(
                     "Queued: position {position}, about {} s.",
                     wait_secs.round()
@@ -189,18 +203,21 @@ pub async fn run(engine: &Engine, args: ChatArgs, json: bool) -> CliResult<u8> {
                 if wrote_text && !json {
                     let _ = writeln!(stdout);
                 }
+                let _ = stdout.flush();
                 return Ok(0);
             }
             ChatEvent::Failed { error, .. } => {
                 if wrote_text && !json {
                     let _ = writeln!(stdout);
                 }
+                let _ = stdout.flush();
                 return Err(Failure::Core(error));
             }
             ChatEvent::Cancelled { .. } => {
                 if wrote_text && !json {
                     let _ = writeln!(stdout);
                 }
+                let _ = stdout.flush();
                 errln!("Stopped; the reply received so far is saved.");
                 return Ok(130);
             }

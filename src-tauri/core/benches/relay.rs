@@ -76,13 +76,21 @@ async fn provider_only(base: &str) -> Duration {
     };
     let start = Instant::now();
     let mut stream = provider.stream(request, CancellationToken::new());
+    // The text of every delta, counted by its pieces (`t1 `, `t2 `, …): the relay hands on
+    // the deltas of one read joined.
     let mut deltas = 0;
+    let mut last = String::new();
     while let Some(event) = stream.next().await {
-        if let Ok(StreamEvent::Delta(_)) = event {
-            deltas += 1;
+        if let Ok(StreamEvent::Delta(text)) = event {
+            deltas += text.matches(' ').count();
+            last = text;
         }
     }
     assert_eq!(deltas, DELTAS, "the provider lost deltas");
+    assert!(
+        last.ends_with(&format!("t{DELTAS} ")),
+        "the last delta is not the last"
+    );
     start.elapsed()
 }
 
@@ -127,6 +135,7 @@ async fn main() {
             chunks: DELTAS,
             rate: 0,
             stamp: false,
+            prerendered: true,
         }),
         ..FakeOptions::default()
     })

@@ -593,10 +593,14 @@ fn the_relay_and_the_shared_support_name_no_family() {
 
 #[test]
 fn every_family_folder_has_the_same_files() {
+    // A family's files; a folder beside one of them holds that file's own submodules (the
+    // OpenAI chunk scanner under `stream/`), so it is part of that file, not a file of its own.
     let files = |folder: &Path| {
         let mut names: Vec<String> = fs::read_dir(folder)
             .unwrap()
-            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| !(path.is_dir() && path.with_extension("rs").is_file()))
+            .map(|path| path.file_name().unwrap().to_string_lossy().into_owned())
             .collect();
         names.sort();
         names

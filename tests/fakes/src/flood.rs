@@ -1,6 +1,11 @@
 //! The benchmark stream ([`Flood`]): many small OpenAI-style content deltas, as fast as the
-//! connection takes them or at a set rate, optionally each with the time it was sent.
+//! connection takes them or at a set rate, optionally each with the time it was sent, or
+//! rendered once into one buffer and written whole.
+//!
+//! Must not: render a pre-rendered stream again for each request (its cost would count in a
+//! raw read of it).
 
+use std::sync::Mutex;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -30,12 +35,39 @@ pub fn flood_piece(i: usize, stamp: bool) -> String {
     }
 }
 
+/// The whole stream of `chunks` deltas, rendered once per size and kept.
+pub(crate) fn prerendered(chunks: usize) -> Bytes {
+    static RENDERED: Mutex<Option<(usize, Bytes)>> = Mutex::new(None);
+    let mut rendered = RENDERED.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, bytes)) = rendered.as_ref().filter(|(n, _)| *n == chunks) {
+        return bytes.clone();
+    }
+    let mut body = Vec::with_capacity(chunks * 170 + 512);
+    body.extend_from_slice(FIRST.as_bytes());
+    for i in 1..=chunks {
+        body.extend_from_slice(chunk(&flood_piece(i, false), None).as_bytes());
+    }
+    body.extend_from_slice(chunk("", Some("stop")).as_bytes());
+    body.extend_from_slice(b"data: [DONE]\n\n");
+    let bytes = Bytes::from(body);
+    *rendered = Some((chunks, bytes.clone()));
+    bytes
+}
+
+/// The first chunk: the role, no text.
+const FIRST: &str = "data: {\"id\":\"chatcmpl-flood\",\"object\":\"chat.completion.chunk\",\"created\":0,\"model\":\"fake-model-1\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":null},\"finish_reason\":null}]}\n\n";
+
 /// The streamed answer to a chat request under [`Flood`].
 pub(crate) fn reply(flood: Flood) -> Reply {
+    if flood.prerendered && flood.rate == 0 && !flood.stamp {
+        return Reply::full(
+            axum::http::StatusCode::OK,
+            "text/event-stream",
+            prerendered(flood.chunks),
+        );
+    }
     let mut frames = Vec::with_capacity(flood.chunks + flood.chunks / 8 + 4);
-    frames.push(Frame::Data(Bytes::from(
-        "data: {\"id\":\"chatcmpl-flood\",\"object\":\"chat.completion.chunk\",\"created\":0,\"model\":\"fake-model-1\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":null},\"finish_reason\":null}]}\n\n",
-    )));
+    frames.push(Frame::Data(Bytes::from_static(FIRST.as_bytes())));
     // At a set rate, delta `i` waits until `i / rate` after the start, checked every `batch`
     // deltas (timers are not finer than a millisecond; a steady schedule does not drift).
     let batch = if flood.rate == 0 {

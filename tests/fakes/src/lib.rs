@@ -399,6 +399,8 @@ pub struct FakeOptions {
 /// A benchmark stream: `chunks` content deltas (`"t1 "`, `"t2 "`, …, see [`flood_piece`]) in
 /// llama.cpp's chunk shape, as fast as the connection takes them (`rate` 0) or at `rate` deltas
 /// per second; with `stamp`, each delta carries the time it was sent, `"t7«1764252000123.456» "`.
+/// With `prerendered` (and neither a rate nor stamps) the whole stream is rendered once into
+/// one buffer and written at once, so that reading it costs only the copy through loopback.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Flood {
     /// How many content deltas.
@@ -407,6 +409,8 @@ pub struct Flood {
     pub rate: u32,
     /// Whether each delta carries its send time.
     pub stamp: bool,
+    /// Render the stream once and write it whole (ignored with a `rate` or `stamp`).
+    pub prerendered: bool,
 }
 
 pub use flood::flood_piece;

@@ -69,6 +69,10 @@ struct Args {
     /// Put the time each benchmark delta was sent into it (`t7«<ms since the epoch>» `).
     #[arg(long)]
     flood_stamp: bool,
+    /// Render the benchmark stream once, at start, and write it whole to each request (no
+    /// pacing, no stamps): a raw read of it costs only the copy through loopback.
+    #[arg(long)]
+    flood_prerendered: bool,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -89,6 +93,7 @@ async fn main() -> ExitCode {
             chunks: args.flood_chunks,
             rate: args.flood_rate,
             stamp: args.flood_stamp,
+            prerendered: args.flood_prerendered,
         }),
         ..FakeOptions::default()
     };

@@ -435,6 +435,7 @@ async fn the_flood_streams_its_deltas_stamped_and_paced() {
         chunks: 600,
         rate: 3000,
         stamp: true,
+        prerendered: false,
     };
     let server = FakeServer::start(FakeOptions {
         flood: Some(flood),
@@ -492,4 +493,59 @@ async fn the_flood_streams_its_deltas_stamped_and_paced() {
         took < Duration::from_millis(400),
         "{took:?}: the pace drifts"
     );
+}
+
+/// The pre-rendered benchmark stream: the same deltas in the same chunks, written whole (one
+/// body with its length), the same bytes for every request.
+#[tokio::test]
+async fn the_prerendered_flood_is_the_whole_stream_at_once() {
+    let server = FakeServer::start(FakeOptions {
+        flood: Some(switchboard_fakes::Flood {
+            chunks: 1000,
+            rate: 0,
+            stamp: false,
+            prerendered: true,
+        }),
+        ..FakeOptions::default()
+    })
+    .await
+    .unwrap();
+    let mut bodies = Vec::new();
+    for _ in 0..2 {
+        let response = client()
+            .post(format!("{}/v1/chat/completions", server.base_url()))
+            .body(r#"{"model":"m","messages":[],"stream":true}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.headers()["content-type"].to_str().unwrap(),
+            "text/event-stream"
+        );
+        let length: usize = response.headers()["content-length"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let body = read(response).await.text();
+        assert_eq!(body.len(), length);
+        bodies.push(body);
+    }
+    assert_eq!(bodies[0], bodies[1]);
+    let body = &bodies[0];
+    let mut n = 0;
+    for line in body.lines().filter_map(|l| l.strip_prefix("data: ")) {
+        if line == "[DONE]" {
+            continue;
+        }
+        let chunk: Value = serde_json::from_str(line).unwrap();
+        if let Some(content) = chunk["choices"][0]["delta"]["content"].as_str() {
+            n += 1;
+            assert_eq!(content, format!("t{n} "));
+        }
+    }
+    assert_eq!(n, 1000);
+    assert!(body.ends_with("data: [DONE]\n\n"));
+    // About 150 bytes a chunk.
+    assert!((150_000..180_000).contains(&body.len()), "{}", body.len());
 }

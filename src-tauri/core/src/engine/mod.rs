@@ -15,7 +15,8 @@
 //! (`backup.rs`); a profile's other secrets and deleting all data (`profile_secrets.rs`); connections, status, models and the test message
 //! (`connections.rs`); retrying idempotent calls (`retry.rs`); chats and messages
 //! (`chats.rs`); starting, listing and cancelling generations (`generation.rs`); building the
-//! adapter's request (`request.rs`); the running task that writes the reply (`reply.rs`).
+//! adapter's request (`request.rs`); the running task that writes the reply (`reply.rs`) and the sans-IO reply
+//! buffer it drives: coalescing, caps, stop strings, save cadence (`reply_buffer.rs`).
 //!
 //! Must not: know a window or a terminal; hold a lock across an `await`; send a generation
 //! twice. Every public item of the sub-modules is re-exported here: paths are
@@ -41,6 +42,7 @@ mod limits;
 mod profile_secrets;
 mod profiles;
 mod reply;
+mod reply_buffer;
 mod request;
 mod retry;
 

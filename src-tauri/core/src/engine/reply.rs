@@ -1,37 +1,33 @@
-//! The running task that writes a reply: it streams the provider's events, coalesces deltas
-//! (at most [`COALESCE_WINDOW`] or [`COALESCE_BYTES`] held back), cuts the text at stop strings
-//! (text completion), stops a reply past [`MAX_REPLY_BYTES`], saves the reply as it grows
-//! (every [`SAVE_INTERVAL`]) and ends with exactly one terminal event, sent only after the
-//! final text is saved.
+//! The running task that writes a reply: it streams the provider's events into the reply
+//! buffer (`reply_buffer.rs`, which decides, from the times it is given, what to send and when
+//! to save: deltas coalesced for at most [`COALESCE_WINDOW`] or [`COALESCE_BYTES`], the text cut
+//! at stop strings, a reply past [`MAX_REPLY_BYTES`] stopped, a save every [`SAVE_INTERVAL`]),
+//! sends the events, sleeps until the buffer's deadline, saves, and ends with exactly one
+//! terminal event, sent only after the final text is saved.
 //!
-//! Must not: send anything after the terminal event; send the terminal event before the final
+//! Must not: decide coalescing, caps or save cadence itself (the buffer does); send anything after the terminal event; send the terminal event before the final
 //! save; lose text held back for coalescing or for a possible stop string.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures::stream::BoxStream;
 use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::generation::{CancelReason, Generations};
+use super::reply_buffer::{Flow, ReplyBuffer};
 use super::request::Trimmed;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{ChatEvent, ChatId, ChatRequest, GenerationId, MessageState, StopReason};
-use crate::prompt::instruct::StopTrimmer;
 use crate::provider::{self, StreamEvent};
 use crate::store::{Store, StoredMessage};
 
-/// How long deltas are held back to be sent together.
-pub const COALESCE_WINDOW: Duration = Duration::from_millis(16);
-/// How much text is held back at most before it is sent.
-pub const COALESCE_BYTES: usize = 2048;
+pub use super::reply_buffer::{COALESCE_BYTES, COALESCE_WINDOW, MAX_REPLY_BYTES, SAVE_INTERVAL};
+
 /// How long a stopped reply's provider may take to tell the server to stop.
 pub const ABORT_GRACE: Duration = Duration::from_secs(3);
-/// The longest reply (text and reasoning) kept; a stream that goes on past it is stopped.
-pub const MAX_REPLY_BYTES: usize = 32 * 1024 * 1024;
-/// How often a streaming reply is saved.
-pub const SAVE_INTERVAL: Duration = Duration::from_secs(1);
 
 pub(super) struct GenerationTask {
     /// Text the reply starts with (a Claude prefill), shown and saved as part of the reply.
@@ -49,41 +45,6 @@ pub(super) struct GenerationTask {
     pub(super) generations: Arc<Generations>,
     pub(super) token: CancellationToken,
     pub(super) tx: mpsc::Sender<ChatEvent>,
-}
-
-/// Text held back for coalescing, per kind.
-#[derive(Default)]
-struct Pending {
-    text: String,
-    reasoning: String,
-    since: Option<Instant>,
-}
-
-impl Pending {
-    fn len(&self) -> usize {
-        self.text.len() + self.reasoning.len()
-    }
-
-    fn due(&self) -> Option<Instant> {
-        self.since.map(|since| since + COALESCE_WINDOW)
-    }
-
-    /// The events to send, reasoning first (it precedes the text it explains).
-    fn take(&mut self) -> Vec<ChatEvent> {
-        self.since = None;
-        let mut events = Vec::with_capacity(2);
-        if !self.reasoning.is_empty() {
-            events.push(ChatEvent::Reasoning {
-                text: std::mem::take(&mut self.reasoning),
-            });
-        }
-        if !self.text.is_empty() {
-            events.push(ChatEvent::Delta {
-                text: std::mem::take(&mut self.text),
-            });
-        }
-        events
-    }
 }
 
 /// How the provider stream ended.
@@ -112,6 +73,15 @@ impl GenerationTask {
     }
 
     pub(super) async fn run(self, provider: Box<dyn provider::Provider>, request: ChatRequest) {
+        self.write(move |token| provider.stream(request, token))
+            .await;
+    }
+
+    /// Writes the reply from the events of the stream `open` starts (given the cancel token).
+    async fn write(
+        self,
+        open: impl FnOnce(CancellationToken) -> BoxStream<'static, Result<StreamEvent>>,
+    ) {
         let reply = self.reply.clone();
         self.send(ChatEvent::Started {
             generation_id: self.id.clone(),
@@ -130,28 +100,39 @@ impl GenerationTask {
             })
             .await;
         }
-        let mut trimmer = (!self.stops.is_empty()).then(|| StopTrimmer::new(&self.stops));
-
         // The reply starts with the prefill the model continues, as a person reads it.
         let prefill = self.prefill.clone().map(|p| Ok(StreamEvent::Delta(p)));
-        let mut stream =
-            futures::stream::iter(prefill).chain(provider.stream(request, self.token.clone()));
+        let mut stream = futures::stream::iter(prefill).chain(open(self.token.clone()));
         // A continued reply grows from what it had.
-        let mut text = reply.content.clone();
-        let mut reasoning = reply.reasoning.clone().unwrap_or_default();
+        let mut buffer = ReplyBuffer::new(
+            reply.content.clone(),
+            reply.reasoning.clone().unwrap_or_default(),
+            &self.stops,
+            now(),
+        );
         let mut served_by: Option<String> = None;
-        let mut pending = Pending::default();
-        let mut last_save = Instant::now();
-        let mut saved_len = text.len() + reasoning.len();
+        // One timer and one cancel wait for the whole reply, not one per event.
+        let cancelled = self.token.cancelled();
+        tokio::pin!(cancelled);
+        let timer = tokio::time::sleep(Duration::ZERO);
+        tokio::pin!(timer);
+        let mut armed: Option<Instant> = None;
 
         let ending = loop {
-            let due = pending.due();
+            let due = buffer.deadline();
+            if due != armed {
+                if let Some(due) = due {
+                    timer.as_mut().reset(tokio::time::Instant::from_std(due));
+                }
+                armed = due;
+            }
             let next = tokio::select! {
                 biased;
-                _ = self.token.cancelled() => break Ending::Cancelled,
-                _ = sleep_until(due), if due.is_some() => None,
+                _ = &mut cancelled => break Ending::Cancelled,
+                _ = &mut timer, if due.is_some() => None,
                 next = stream.next() => Some(next),
             };
+            let mut at = now();
             match next {
                 None => {}
                 Some(None) if self.token.is_cancelled() => break Ending::Cancelled,
@@ -164,42 +145,20 @@ impl GenerationTask {
                 Some(Some(Err(error))) => break Ending::Failed(error),
                 Some(Some(Ok(event))) => match event {
                     StreamEvent::Delta(delta) => {
-                        // Text completion: cut at a stop string, holding back what may start one.
-                        let (delta, stopped) = match trimmer.as_mut() {
-                            Some(trimmer) => (trimmer.push(&delta), trimmer.stopped()),
-                            None => (delta, false),
-                        };
-                        if stopped {
-                            text.push_str(&delta);
-                            pending.text.push_str(&delta);
+                        if buffer.push_text(&delta, at) == Flow::Stopped {
                             // The rest of the reply is not wanted.
                             break Ending::Finished(StopReason::Stop);
                         }
-                        text.push_str(&delta);
-                        if !pending.reasoning.is_empty() {
-                            for event in pending.take() {
-                                self.send(event).await;
-                            }
-                        }
-                        pending.text.push_str(&delta);
-                        pending.since.get_or_insert_with(Instant::now);
                     }
-                    StreamEvent::Reasoning(delta) => {
-                        reasoning.push_str(&delta);
-                        if !pending.text.is_empty() {
-                            for event in pending.take() {
-                                self.send(event).await;
-                            }
-                        }
-                        pending.reasoning.push_str(&delta);
-                        pending.since.get_or_insert_with(Instant::now);
-                    }
+                    StreamEvent::Reasoning(delta) => buffer.push_reasoning(&delta, at),
                     StreamEvent::Model(name) => served_by = Some(name),
                     StreamEvent::Usage(usage) => {
-                        for event in pending.take() {
+                        buffer.flush();
+                        for event in buffer.ready() {
                             self.send(event).await;
                         }
                         self.send(ChatEvent::Usage { usage }).await;
+                        at = now();
                     }
                     StreamEvent::Queued {
                         position,
@@ -210,25 +169,19 @@ impl GenerationTask {
                             wait_secs,
                         })
                         .await;
+                        at = now();
                     }
                     StreamEvent::Done(reason) => {
-                        if let Some(trimmer) = trimmer.as_mut() {
-                            let held = trimmer.finish();
-                            text.push_str(&held);
-                            pending.text.push_str(&held);
-                        }
+                        buffer.release_held();
                         break Ending::Finished(reason);
                     }
                 },
             }
-            if pending.len() >= COALESCE_BYTES
-                || pending.due().is_some_and(|due| Instant::now() >= due)
-            {
-                for event in pending.take() {
-                    self.send(event).await;
-                }
+            buffer.poll(at);
+            for event in buffer.ready() {
+                self.send(event).await;
             }
-            if text.len() + reasoning.len() > MAX_REPLY_BYTES {
+            if buffer.over_cap() {
                 break Ending::Failed(Error::new(
                     ErrorKind::Protocol,
                     format!(
@@ -237,24 +190,28 @@ impl GenerationTask {
                     ),
                 ));
             }
-            if last_save.elapsed() >= SAVE_INTERVAL && text.len() + reasoning.len() != saved_len {
-                let (id, t, r) = (reply.id.clone(), text.clone(), non_empty(&reasoning));
-                let len = text.len() + reasoning.len();
+            if let Some(snapshot) = buffer.save_due(now()) {
+                let (id, len) = (reply.id.clone(), snapshot.len());
                 // A save that fails (the database busy past its timeout, a full disk) is tried
                 // again at the next interval; the reply goes on, and its final save decides.
-                match self
-                    .blocking(move |store| store.save_reply_progress(&id, &t, r.as_deref()))
-                    .await
-                {
-                    Ok(()) => saved_len = len,
-                    Err(error) => tracing::warn!(
+                let saved = self
+                    .blocking(move |store| {
+                        store.save_reply_progress(
+                            &id,
+                            &snapshot.text,
+                            snapshot.reasoning.as_deref(),
+                        )
+                    })
+                    .await;
+                if let Err(error) = &saved {
+                    tracing::warn!(
                         "could not save reply {} while it streams; trying again in {} ms: {}",
                         reply.id,
                         SAVE_INTERVAL.as_millis(),
                         error.message
-                    ),
+                    );
                 }
-                last_save = Instant::now();
+                buffer.saved(len, saved.is_ok(), now());
             }
         };
         if matches!(ending, Ending::Cancelled) {
@@ -265,14 +222,9 @@ impl GenerationTask {
             .await;
         }
         drop(stream);
-        if let Some(trimmer) = trimmer
-            .as_mut()
-            .filter(|_| !matches!(ending, Ending::Finished(_)))
-        {
+        if !matches!(ending, Ending::Finished(_)) {
             // Held back in case it began a stop string; the reply did not get that far.
-            let held = trimmer.finish();
-            text.push_str(&held);
-            pending.text.push_str(&held);
+            buffer.release_held();
         }
 
         let (state, error, terminal) = match ending {
@@ -305,14 +257,14 @@ impl GenerationTask {
         };
         // The pending text goes out before the terminal event, and the whole reply is saved
         // before the terminal event is sent.
-        let flush = pending.take();
+        let (text, reasoning, flush) = buffer.finish();
         let id = reply.id.clone();
         let saved = self
             .blocking(move |store| {
                 store.finish_reply(
                     &id,
                     &text,
-                    non_empty(&reasoning).as_deref(),
+                    reasoning.as_deref(),
                     state,
                     served_by.as_deref(),
                     error.as_ref(),
@@ -334,12 +286,11 @@ impl GenerationTask {
     }
 }
 
-async fn sleep_until(due: Option<Instant>) {
-    if let Some(due) = due {
-        tokio::time::sleep_until(tokio::time::Instant::from_std(due)).await;
-    }
+/// The time on the runtime's clock (tokio's, so that tests can pause it).
+fn now() -> Instant {
+    tokio::time::Instant::now().into_std()
 }
 
-fn non_empty(text: &str) -> Option<String> {
-    (!text.is_empty()).then(|| text.to_string())
-}
+#[cfg(test)]
+#[path = "reply_tests.rs"]
+mod tests;

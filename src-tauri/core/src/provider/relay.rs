@@ -164,7 +164,18 @@ pub(crate) fn relay_sse<M: SseMapper>(
                 item = body.next() => item,
             };
             let result = match item {
-                Ok(Some(SseItem::Event(event))) => mapper.on_event(event, &mut out),
+                Ok(Some(SseItem::Event(event))) => {
+                    // Every event the same read brought is mapped before anything is handed
+                    // on, adjacent pieces of text joined: one event per read, not per chunk.
+                    let mut result = mapper.on_event(event, &mut out);
+                    while matches!(result, Ok(None)) {
+                        let Some(event) = body.next_buffered() else { break };
+                        let from = out.len();
+                        result = mapper.on_event(event, &mut out);
+                        join_text(&mut out, from);
+                    }
+                    result
+                }
                 Ok(Some(SseItem::End(end))) => mapper.on_end(end, &mut out).map(Some),
                 Ok(None) => Err(StreamFailure::Truncated),
                 Err(err) => {
@@ -191,4 +202,19 @@ pub(crate) fn relay_sse<M: SseMapper>(
             }
         }
     })
+}
+
+/// Joins the one event mapped last (at `from`) to the one before it when both are text, or
+/// both reasoning.
+fn join_text(out: &mut Vec<StreamEvent>, from: usize) {
+    if from == 0 || out.len() != from + 1 {
+        return;
+    }
+    let (before, last) = out.split_at_mut(from);
+    match (&mut before[from - 1], &last[0]) {
+        (StreamEvent::Delta(text), StreamEvent::Delta(more))
+        | (StreamEvent::Reasoning(text), StreamEvent::Reasoning(more)) => text.push_str(more),
+        _ => return,
+    }
+    out.pop();
 }

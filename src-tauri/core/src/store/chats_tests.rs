@@ -99,3 +99,77 @@ fn replies_are_saved_while_streaming_and_finished_with_their_state() {
     assert_eq!(done.error.as_ref().unwrap().message, "boom");
     assert_eq!(done.model.as_deref(), Some("m"));
 }
+
+/// A reply that stops streaming waits for the next search to be indexed; edited, deleted or
+/// begun again while it waits, the index stays consistent and the search finds what it holds.
+#[test]
+fn a_finished_reply_is_indexed_by_the_next_search() {
+    let (_dir, store) = store();
+    let chat = store.create_chat("t", None, Some("m")).unwrap();
+    let count = |sql: &str| -> i64 { store.conn().query_row(sql, [], |r| r.get(0)).unwrap() };
+    let indexed = |word: &str| {
+        count(&format!(
+            "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH '\"{word}\"'"
+        ))
+    };
+    let waiting = || count("SELECT count(*) FROM search_pending");
+    let fts_ok = || {
+        store
+            .conn()
+            .execute(
+                "INSERT INTO messages_fts(messages_fts) VALUES ('integrity-check')",
+                [],
+            )
+            .unwrap();
+    };
+    let finished = |text: &str| {
+        let reply = store.begin_reply(&chat.id, "m").unwrap();
+        store.save_reply_progress(&reply.id, text, None).unwrap();
+        store
+            .finish_reply(&reply.id, text, None, MessageState::Complete, None, None)
+            .unwrap();
+        reply
+    };
+
+    // Finished: waiting, not yet in the index; the next search indexes it and finds it.
+    finished("aardvark alpha");
+    assert_eq!((waiting(), indexed("aardvark")), (1, 0));
+    assert_eq!(store.search("aardvark", 10).unwrap().len(), 1);
+    assert_eq!((waiting(), indexed("aardvark")), (0, 1));
+    fts_ok();
+
+    // Edited while it waits: the index gets the new text, never the old.
+    let bison = finished("bison beta");
+    store.edit_message(&bison.id, "bison gamma").unwrap();
+    assert_eq!((waiting(), indexed("bison")), (1, 0));
+    assert!(store.search("beta", 10).unwrap().is_empty());
+    assert_eq!(store.search("gamma", 10).unwrap().len(), 1);
+    assert_eq!((waiting(), indexed("beta"), indexed("gamma")), (0, 0, 1));
+    fts_ok();
+
+    // Deleted while it waits: gone from the queue, the index untouched.
+    let cobra = finished("cobra");
+    store.delete_message(&cobra.id).unwrap();
+    assert_eq!((waiting(), indexed("cobra")), (0, 0));
+    assert!(store.search("cobra", 10).unwrap().is_empty());
+    fts_ok();
+
+    // A new version begun while it waits: streaming again, it no longer waits; finished, it
+    // waits again.
+    let dingo = finished("dingo");
+    store.begin_swipe(&dingo.id, "m").unwrap();
+    assert_eq!(waiting(), 0);
+    fts_ok();
+    store
+        .finish_reply(&dingo.id, "emu", None, MessageState::Complete, None, None)
+        .unwrap();
+    assert_eq!(waiting(), 1);
+    assert_eq!(store.search("emu", 10).unwrap().len(), 1);
+    assert_eq!(indexed("aardvark") + indexed("gamma") + indexed("emu"), 3);
+    fts_ok();
+
+    // An edit of an indexed reply replaces its text in the index at once.
+    store.edit_message(&bison.id, "bison delta").unwrap();
+    assert_eq!((waiting(), indexed("gamma"), indexed("delta")), (0, 0, 1));
+    fts_ok();
+}

@@ -140,4 +140,33 @@ pub(super) const MIGRATIONS: &[M<'static>] = &[
          );
          DROP TABLE moved_secrets;",
     ),
+    // 7: a reply that stops streaming waits in `search_pending` and is indexed by the next
+    // search, not in the save that finishes it (indexing a long reply's text cost more than
+    // receiving it). A waiting row is not in the index: neither deleted from it nor added to
+    // it until then; a new version begun on it (streaming again) no longer waits.
+    M::up(
+        "CREATE TABLE search_pending (rowid INTEGER PRIMARY KEY);
+         DROP TRIGGER messages_fts_delete;
+         DROP TRIGGER messages_fts_update;
+         CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+             WHEN old.state != 'streaming' BEGIN
+             INSERT INTO messages_fts(messages_fts, rowid, content)
+                 SELECT 'delete', old.rowid, old.content
+                 WHERE NOT EXISTS (SELECT 1 FROM search_pending WHERE rowid = old.rowid);
+             DELETE FROM search_pending WHERE rowid = old.rowid;
+         END;
+         CREATE TRIGGER messages_fts_update AFTER UPDATE OF content, state ON messages BEGIN
+             INSERT INTO messages_fts(messages_fts, rowid, content)
+                 SELECT 'delete', old.rowid, old.content
+                 WHERE old.state != 'streaming'
+                   AND NOT EXISTS (SELECT 1 FROM search_pending WHERE rowid = old.rowid);
+             INSERT OR IGNORE INTO search_pending(rowid)
+                 SELECT new.rowid WHERE old.state = 'streaming' AND new.state != 'streaming';
+             INSERT INTO messages_fts(rowid, content)
+                 SELECT new.rowid, new.content
+                 WHERE new.state != 'streaming'
+                   AND NOT EXISTS (SELECT 1 FROM search_pending WHERE rowid = new.rowid);
+             DELETE FROM search_pending WHERE rowid = new.rowid AND new.state = 'streaming';
+         END;",
+    ),
 ];

@@ -4,7 +4,9 @@
 //! A query is words: each must occur (a case-insensitive substring, across punctuation), in
 //! any order. Words of 3 characters or more use the trigram full-text index; shorter ones
 //! (`LIKE`, with the case variants of letters beyond ASCII) only filter what the index found,
-//! or scan when the query has no longer word. Must not write anything.
+//! or scan when the query has no longer word. A search first indexes the replies that stopped
+//! streaming since the last one (they wait in `search_pending`, see the schema's migration 7).
+//! Must not write anything else.
 
 use rusqlite::types::Value;
 use rusqlite::{params, OptionalExtension};
@@ -47,6 +49,7 @@ impl Store {
         if terms.is_empty() {
             return Ok(Vec::new());
         }
+        self.index_pending()?;
         let mut hits = self.title_hits(&terms, limit)?;
         let (long, short): (Vec<&String>, Vec<&String>) =
             terms.iter().partition(|t| !snippet::is_short(t));
@@ -110,6 +113,27 @@ impl Store {
         }
         hits.truncate(limit);
         Ok(hits)
+    }
+
+    /// Adds the replies waiting for the search index to it (nothing is written when none
+    /// waits).
+    pub(super) fn index_pending(&self) -> Result<()> {
+        let mut conn = self.conn();
+        let waiting: bool =
+            conn.query_row("SELECT EXISTS (SELECT 1 FROM search_pending)", [], |r| {
+                r.get(0)
+            })?;
+        if waiting {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            tx.execute_batch(
+                "INSERT INTO messages_fts(rowid, content)
+                     SELECT m.rowid, m.content
+                     FROM search_pending p JOIN messages m ON m.rowid = p.rowid;
+                 DELETE FROM search_pending;",
+            )?;
+            tx.commit()?;
+        }
+        Ok(())
     }
 
     /// The chats whose title holds every term, newest first (titles are few and short: they

@@ -55,6 +55,12 @@ impl SseBody {
         }
     }
 
+    /// The next event among the bytes already read, without reading more: lets a caller map
+    /// every event one read brought before it hands anything on.
+    pub fn next_buffered(&mut self) -> Option<SseEvent> {
+        self.decoder.next_event()
+    }
+
     /// The next event, then one [`SseItem::End`], then `None`.
     pub async fn next(&mut self) -> Result<Option<SseItem>, BodyError> {
         loop {

@@ -92,6 +92,9 @@ impl SseDecoder {
             }
             self.bom_checked = true;
         }
+        if let Some(event) = self.single_line_event() {
+            return Some(event);
+        }
         while let Some((start, end)) = self.next_line() {
             if let Some(event) = self.process_line(start, end) {
                 return Some(event);
@@ -127,6 +130,41 @@ impl SseDecoder {
 
     fn reset(&mut self) {
         *self = SseDecoder::default();
+    }
+
+    /// The common event, one `data` line and a blank line ending in LF (`data: …\n\n`), read in
+    /// one step; `None` leaves anything else, or an event not yet complete, to the line-by-line
+    /// path, which reads it the same way.
+    fn single_line_event(&mut self) -> Option<SseEvent> {
+        if self.in_event || self.skip_lf || self.event.is_some() || !self.data.is_empty() {
+            return None;
+        }
+        let rest = &self.buf[self.pos..];
+        let value_start = if rest.starts_with(b"data: ") {
+            6
+        } else if rest.starts_with(b"data:") {
+            5
+        } else {
+            return None;
+        };
+        // The bytes before `scan_from` hold no line end.
+        let from = self.scan_from.max(self.pos);
+        let Some(offset) = memchr::memchr2(b'\n', b'\r', &self.buf[from..]) else {
+            self.scan_from = self.buf.len();
+            return None;
+        };
+        let end = from + offset;
+        if self.buf[end] != b'\n' || self.buf.get(end + 1) != Some(&b'\n') {
+            return None;
+        }
+        let value = &self.buf[self.pos + value_start..end];
+        let data = match std::str::from_utf8(value) {
+            Ok(text) => text.to_owned(),
+            Err(_) => String::from_utf8_lossy(value).into_owned(),
+        };
+        self.pos = end + 2;
+        self.scan_from = self.pos;
+        Some(SseEvent { event: None, data })
     }
 
     /// Finds the next complete line in the buffer and consumes it with its line end.
@@ -176,6 +214,7 @@ impl SseDecoder {
         self.in_event = true;
         match field {
             b"data" => {
+                self.data.reserve(value.len() + 1);
                 self.data.extend_from_slice(value);
                 self.data.push(b'\n');
             }
@@ -193,11 +232,11 @@ impl SseDecoder {
             return None;
         }
         self.data.pop();
-        let data = match std::str::from_utf8(&self.data) {
-            Ok(text) => text.to_owned(),
-            Err(_) => String::from_utf8_lossy(&self.data).into_owned(),
+        // The joined lines become the event's text as they are: no second copy.
+        let data = match String::from_utf8(std::mem::take(&mut self.data)) {
+            Ok(text) => text,
+            Err(err) => String::from_utf8_lossy(err.as_bytes()).into_owned(),
         };
-        self.data.clear();
         Some(SseEvent {
             event: event.map(|e| String::from_utf8_lossy(&e).into_owned()),
             data,
@@ -334,6 +373,27 @@ mod tests {
     fn sse_decoder_invalid_utf8_is_replaced_not_fatal() {
         let (events, _) = decode_chunks(&[b"data: \xFF\xFEok\n\n"]);
         assert_eq!(data_of(&events), ["\u{FFFD}\u{FFFD}ok"]);
+    }
+
+    #[test]
+    fn one_line_events_read_as_the_line_by_line_path_reads_them_however_split() {
+        let stream: &[u8] = b"data: a\n\ndata:b\n\ndata:  c\n\ndata:\n\ndata: d\r\n\r\ndata: e\ndata: f\n\nevent: x\ndata: y\n\n: note\ndata: z\n\ndata: \xC3\xA9\xFF\n\ndata: g\n";
+        let whole = decode_chunks(&[stream]);
+        assert_eq!(
+            data_of(&whole.0),
+            ["a", "b", " c", "", "d", "e\nf", "y", "z", "\u{e9}\u{FFFD}"]
+        );
+        assert_eq!(whole.0[6].event.as_deref(), Some("x"));
+        assert_eq!(
+            whole.1.unterminated.as_ref().map(|e| e.data.as_str()),
+            Some("g")
+        );
+        for cut in 0..stream.len() {
+            for second in cut..stream.len() {
+                let parts = [&stream[..cut], &stream[cut..second], &stream[second..]];
+                assert_eq!(decode_chunks(&parts), whole, "cut at {cut} and {second}");
+            }
+        }
     }
 
     #[test]

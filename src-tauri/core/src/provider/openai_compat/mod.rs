@@ -308,7 +308,7 @@ impl Provider for OpenAiCompat {
             let (generation, path) = inner.generation(&request)?;
             inner.open(generation, path).await
         };
-        let mapper = OpenAiEvents(ChunkMapper::new());
+        let mapper = OpenAiEvents(ChunkMapper::joining());
         self.inner.client.generate(send, cancel, mapper, whole)
     }
 }

@@ -6,6 +6,9 @@
 //! reasoning in `reasoning_content` or `reasoning`, legacy `text` chunks, KoboldCpp's
 //! `"finish_reason": "null"` string, and errors inside a 200 stream. A stream that ends with
 //! neither `[DONE]` nor a finish reason was cut off.
+//!
+//! A chunk is read into typed structs that borrow its text: the common shape by the scanner in
+//! `stream/scan.rs` (one pass, no allocation), anything else by serde.
 
 use std::borrow::Cow;
 
@@ -19,6 +22,8 @@ use crate::provider::relay::StreamFailure;
 use crate::provider::server_error::ServerError;
 use crate::stream::SseEnd;
 
+mod scan;
+
 /// Whether the stream goes on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
@@ -28,12 +33,27 @@ pub enum Step {
     Done(StopReason),
 }
 
+/// A JSON string borrowed from the chunk when it has no escapes (serde borrows a `Cow` only
+/// when it is the field's whole type, not inside an `Option`).
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
 #[derive(Deserialize)]
 struct Chunk<'a> {
     #[serde(borrow, default)]
-    model: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    choices: Option<Vec<Choice<'a>>>,
+    model: Option<Text<'a>>,
+    /// The first choice with index 0 (the others are read, to check them, and dropped).
+    #[serde(borrow, default, deserialize_with = "first_choice")]
+    choices: Option<Choice<'a>>,
     #[serde(default)]
     usage: Option<WireUsage>,
     #[serde(default)]
@@ -49,19 +69,92 @@ struct Choice<'a> {
     #[serde(borrow, default)]
     message: Option<Delta<'a>>,
     #[serde(borrow, default)]
-    text: Option<Cow<'a, str>>,
+    text: Option<Text<'a>>,
     #[serde(borrow, default)]
-    finish_reason: Option<Cow<'a, str>>,
+    finish_reason: Option<Text<'a>>,
 }
 
 #[derive(Deserialize)]
 struct Delta<'a> {
     #[serde(borrow, default)]
-    content: Option<Cow<'a, str>>,
+    content: Option<Text<'a>>,
     #[serde(borrow, default)]
-    reasoning_content: Option<Cow<'a, str>>,
+    reasoning_content: Option<Text<'a>>,
     #[serde(borrow, default)]
-    reasoning: Option<Cow<'a, str>>,
+    reasoning: Option<Text<'a>>,
+}
+
+/// `choices` (an array, or `null`) to its first choice with index 0, without collecting the
+/// array: a chunk costs no allocation for it.
+fn first_choice<'de: 'a, 'a, D>(deserializer: D) -> Result<Option<Choice<'a>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    struct Choices<'a>(std::marker::PhantomData<Choice<'a>>);
+
+    impl<'de: 'a, 'a> serde::de::Visitor<'de> for Choices<'a> {
+        type Value = Option<Choice<'a>>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an array of choices or null")
+        }
+
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: serde::Deserializer<'de>>(
+            self,
+            deserializer: D,
+        ) -> Result<Self::Value, D::Error> {
+            deserializer.deserialize_seq(self)
+        }
+
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut first = None;
+            while let Some(choice) = seq.next_element::<Choice<'a>>()? {
+                if first.is_none() && choice.index.unwrap_or(0) == 0 {
+                    first = Some(choice);
+                }
+            }
+            Ok(first)
+        }
+    }
+
+    deserializer.deserialize_option(Choices(std::marker::PhantomData))
+}
+
+/// The text of a chunk that carries nothing else the mapper acts on (no reasoning, finish
+/// reason, usage or error), when it is borrowed from the chunk.
+fn only_text<'c>(chunk: &'c Chunk<'_>) -> Option<&'c str> {
+    if chunk.usage.is_some() || chunk.error.is_some() {
+        return None;
+    }
+    let choice = chunk.choices.as_ref()?;
+    let delta = choice.delta.as_ref()?;
+    let quiet = |text: &Option<Text<'_>>| text.as_deref().is_none_or(str::is_empty);
+    let finish_quiet = choice
+        .finish_reason
+        .as_deref()
+        .is_none_or(|r| r.is_empty() || r == "null");
+    let quiet = quiet(&delta.reasoning_content)
+        && quiet(&delta.reasoning)
+        && quiet(&choice.text)
+        && finish_quiet;
+    if !quiet {
+        return None;
+    }
+    match delta.content.as_ref()?.0 {
+        Cow::Borrowed(text) => Some(text),
+        Cow::Owned(_) => None,
+    }
 }
 
 /// Maps the chunks of one stream.
@@ -69,12 +162,48 @@ struct Delta<'a> {
 pub struct ChunkMapper {
     model_sent: bool,
     finish: Option<StopReason>,
+    /// The envelope the text chunks of this stream repeat.
+    envelope: scan::Envelope,
+    /// Text goes onto a text event already last in `out` instead of a new event.
+    join_text: bool,
+    /// Parse every chunk in full (tests compare the fast paths with it).
+    #[cfg(test)]
+    full: bool,
 }
 
 impl ChunkMapper {
     /// A mapper at the start of a stream.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A mapper at the start of a stream that adds text to a text event already last in the
+    /// `out` it is given (the relay empties `out` each time it hands events on, so this joins
+    /// the text of one read without an allocation per chunk).
+    pub fn joining() -> Self {
+        ChunkMapper {
+            join_text: true,
+            ..Self::default()
+        }
+    }
+
+    fn push_text(&self, text: &str, out: &mut Vec<StreamEvent>) {
+        if self.join_text {
+            if let Some(StreamEvent::Delta(last)) = out.last_mut() {
+                last.push_str(text);
+                return;
+            }
+        }
+        out.push(StreamEvent::Delta(text.to_owned()));
+    }
+
+    /// A mapper that parses every chunk in full, with serde.
+    #[cfg(test)]
+    fn full() -> Self {
+        ChunkMapper {
+            full: true,
+            ..Self::default()
+        }
     }
 
     /// Maps the `data` of one event, pushing events to `out`.
@@ -90,25 +219,36 @@ impl ChunkMapper {
         if data.is_empty() || data == "null" {
             return Ok(Step::Continue);
         }
-        let chunk: Chunk<'_> = match serde_json::from_str(data) {
-            Ok(chunk) => chunk,
-            Err(_) => return Err(StreamFailure::Malformed(crate::error::truncate(data, 200))),
+        #[cfg(test)]
+        let full = self.full;
+        #[cfg(not(test))]
+        let full = false;
+        // A chunk in the envelope of the last one: only its text is new.
+        if let Some(text) = self.envelope.text(data).filter(|_| !full) {
+            if !text.is_empty() {
+                self.push_text(text, out);
+            }
+            return Ok(Step::Continue);
+        }
+        // The common chunk in one pass; anything else through serde.
+        let chunk: Chunk<'_> = match scan::chunk(data).filter(|_| !full) {
+            Some(chunk) => chunk,
+            None => match serde_json::from_str(data) {
+                Ok(chunk) => chunk,
+                Err(_) => return Err(StreamFailure::Malformed(crate::error::truncate(data, 200))),
+            },
         };
+        self.envelope.learn(data, only_text(&chunk));
         if let Some(error) = chunk.error.as_ref().filter(|e| !e.is_null()) {
             return Err(StreamFailure::Server(ServerError::from_error_value(error)));
         }
         if !self.model_sent {
             if let Some(model) = chunk.model.filter(|m| !m.is_empty()) {
                 self.model_sent = true;
-                out.push(StreamEvent::Model(model.into_owned()));
+                out.push(StreamEvent::Model(model.0.into_owned()));
             }
         }
-        let first = chunk
-            .choices
-            .into_iter()
-            .flatten()
-            .find(|choice| choice.index.unwrap_or(0) == 0);
-        if let Some(choice) = first {
+        if let Some(choice) = chunk.choices {
             let delta = choice.delta.or(choice.message);
             if let Some(delta) = delta {
                 if let Some(reasoning) = delta
@@ -116,18 +256,18 @@ impl ChunkMapper {
                     .or(delta.reasoning)
                     .filter(|r| !r.is_empty())
                 {
-                    out.push(StreamEvent::Reasoning(reasoning.into_owned()));
+                    out.push(StreamEvent::Reasoning(reasoning.0.into_owned()));
                 }
                 if let Some(text) = delta.content.filter(|t| !t.is_empty()) {
-                    out.push(StreamEvent::Delta(text.into_owned()));
+                    self.push_text(&text, out);
                 }
             }
             if let Some(text) = choice.text.filter(|t| !t.is_empty()) {
-                out.push(StreamEvent::Delta(text.into_owned()));
+                self.push_text(&text, out);
             }
             if let Some(reason) = choice
                 .finish_reason
-                .filter(|r| !r.is_empty() && r != "null")
+                .filter(|r| !r.is_empty() && &**r != "null")
             {
                 self.finish = Some(StopReason::from_finish_reason(&reason));
             }
@@ -295,6 +435,147 @@ mod tests {
         let (events, result) = run(&[b"data: {\"object\":\"text_completion\",\"choices\":[{\"index\":0,\"text\":\"on,fod\",\"finish_reason\":\"length\"}]}\n\ndata: [DONE]"]);
         assert_eq!(text_of(&events), "on,fod");
         assert_eq!(result, Ok(StopReason::Length));
+    }
+
+    /// Chunks of many shapes, some damaged, some in the envelope of the one before with text
+    /// that would change how it reads: the fast paths map each exactly as serde does.
+    #[test]
+    fn the_fast_paths_map_every_chunk_as_serde_does() {
+        const SHAPES: &[&str] = &[
+            r#"{"id":"c","object":"chat.completion.chunk","created":0,"model":"m","choices":[{"index":0,"delta":{"content":TEXT},"finish_reason":null}]}"#,
+            r#"{"choices":[{"finish_reason":null,"index":0,"delta":{"content":TEXT}}],"created":1,"id":"x","model":"","object":"chat.completion.chunk"}"#,
+            r#"{"id": "koboldcpp", "model": "k", "choices": [{"index": 0, "finish_reason": "null", "delta": {"role": "assistant", "content": TEXT}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"content":TEXT},"finish_reason":"stop"}]}"#,
+            r#"{"choices":[{"delta":{"reasoning_content":TEXT,"content":null}}]}"#,
+            r#"{"choices":[{"delta":{"content":TEXT,"reasoning":"r"}}]}"#,
+            r#"{"choices":[{"index":0,"text":TEXT,"finish_reason":null}]}"#,
+            r#"{"choices":[{"index":1,"delta":{"content":TEXT}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"content":TEXT}}],"usage":{"total_tokens":3}}"#,
+            r#"{"error":{"message":TEXT}}"#,
+            "{\"choices\":[{\"delta\":{\"content\":TEXT}}],\n\"x\":1}",
+        ];
+        const TEXTS: &[&str] = &[
+            "t1 ",
+            "",
+            "a\"b",
+            "\\",
+            "x\ny",
+            "caf\u{e9}",
+            "\",\"content\":\"z",
+            "\u{1}",
+            "null",
+            "\"}}]}",
+            "\"},\"finish_reason\":\"stop",
+            " ",
+        ];
+        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let (mut fast, mut full) = (ChunkMapper::new(), ChunkMapper::full());
+        let mut shape = 0;
+        for _ in 0..20_000 {
+            // Mostly the same shape again, as a stream does.
+            if next(4) == 0 {
+                shape = next(SHAPES.len());
+            }
+            let text = TEXTS[next(TEXTS.len())];
+            // The text as JSON, or (now and then) as it is, which may break the chunk.
+            let json = if next(5) == 0 {
+                format!("\"{text}\"")
+            } else {
+                serde_json::to_string(text).unwrap()
+            };
+            let data = SHAPES[shape].replace("TEXT", &json);
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            let ra = fast.on_data(&data, &mut a);
+            let rb = full.on_data(&data, &mut b);
+            assert_eq!((ra, a), (rb, b), "{data}");
+            assert_eq!(fast.finish, full.finish);
+            assert_eq!(fast.model_sent, full.model_sent);
+            if next(50) == 0 {
+                (fast, full) = (ChunkMapper::new(), ChunkMapper::full());
+            }
+        }
+    }
+
+    #[test]
+    fn a_chunk_in_the_envelope_of_the_last_reads_only_its_text() {
+        let mut mapper = ChunkMapper::new();
+        let mut out = Vec::new();
+        let chunk = |text: &str| {
+            format!(
+                r#"{{"id":"c","model":"m","choices":[{{"index":0,"delta":{{"content":"{text}"}},"finish_reason":null}}]}}"#
+            )
+        };
+        mapper.on_data(&chunk("one "), &mut out).unwrap();
+        assert!(mapper.envelope.text(&chunk("two")) == Some("two"));
+        // A quote or an escape in the text changes how the rest reads: parsed in full.
+        assert_eq!(mapper.envelope.text(&chunk(r#"a\"b"#)), None);
+        assert_eq!(mapper.envelope.text(&chunk(r#"a","content":"b"#)), None);
+        mapper.on_data(&chunk("two"), &mut out).unwrap();
+        assert_eq!(
+            out,
+            [
+                StreamEvent::Model("m".into()),
+                StreamEvent::Delta("one ".into()),
+                StreamEvent::Delta("two".into())
+            ]
+        );
+        // The finishing chunk is not in the envelope and is not learned.
+        let last =
+            r#"{"id":"c","model":"m","choices":[{"index":0,"delta":{},"finish_reason":"length"}]}"#;
+        mapper.on_data(last, &mut out).unwrap();
+        assert_eq!(mapper.envelope.text(&chunk("three")), None);
+        assert_eq!(
+            mapper.on_data("[DONE]", &mut out),
+            Ok(Step::Done(StopReason::Length))
+        );
+    }
+
+    #[test]
+    fn a_joining_mapper_adds_text_to_the_text_event_last_in_out() {
+        let chunk = |text: &str| {
+            format!(r#"{{"model":"m","choices":[{{"delta":{{"content":"{text}"}}}}]}}"#)
+        };
+        let mut mapper = ChunkMapper::joining();
+        let mut out = Vec::new();
+        for text in ["a", "b", r#"c\n"#] {
+            mapper.on_data(&chunk(text), &mut out).unwrap();
+        }
+        mapper
+            .on_data(r#"{"choices":[{"delta":{"reasoning":"r"}}]}"#, &mut out)
+            .unwrap();
+        mapper.on_data(&chunk("d"), &mut out).unwrap();
+        assert_eq!(
+            out,
+            [
+                StreamEvent::Model("m".into()),
+                StreamEvent::Delta("abc\n".into()),
+                StreamEvent::Reasoning("r".into()),
+                StreamEvent::Delta("d".into())
+            ]
+        );
+        // A new `out` starts a new event.
+        let mut next = Vec::new();
+        mapper.on_data(&chunk("e"), &mut next).unwrap();
+        assert_eq!(next, [StreamEvent::Delta("e".into())]);
+    }
+
+    #[test]
+    fn text_without_escapes_is_borrowed_from_the_chunk() {
+        let chunk: Chunk<'_> = serde_json::from_str(
+            r#"{"model":"m","choices":[{"delta":{"content":"plain","reasoning":"a\nb"}}]}"#,
+        )
+        .unwrap();
+        assert!(matches!(chunk.model.unwrap().0, Cow::Borrowed("m")));
+        let delta = chunk.choices.unwrap().delta.unwrap();
+        assert!(matches!(delta.content.unwrap().0, Cow::Borrowed("plain")));
+        // An escape needs a copy.
+        assert!(matches!(delta.reasoning.unwrap().0, Cow::Owned(ref r) if r == "a\nb"));
     }
 
     #[test]
