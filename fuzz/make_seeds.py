@@ -71,6 +71,18 @@ STOPS = [
 ]
 
 
+OPENAI_CHUNKS = [
+    # The same envelope again and again, then text that changes how it reads.
+    b"\n".join(
+        b'{"id":"c","object":"chat.completion.chunk","created":0,"model":"m","choices":[{"index":0,"delta":{"content":%s},"finish_reason":null}]}'
+        % json.dumps(text).encode()
+        for text in ["Hel", "lo", " wo\"rld", "\\", "", "caf\u00e9", '","content":"z', "end"]
+    ),
+    b'{"choices":[{"delta":{"reasoning_content":"think","content":null}}]}\n{"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}\n[DONE]',
+    b'{"id": "koboldcpp", "model": "k", "choices": [{"index": 0, "finish_reason": "null", "delta": {"role": "assistant", "content": "jz"}}]}\n{"error":{"message":"lost"}}\nnull',
+]
+
+
 def write(target, data):
     folder = HERE / "corpus" / target
     folder.mkdir(parents=True, exist_ok=True)
@@ -92,6 +104,11 @@ def main():
             write("stream_events", bytes([family, 0x40, 0x80, 0xC0]) + body)
     for body in ANSWERS:
         write("answers", body)
+    for body in openai:
+        lines = [line[5:].strip() for line in body.split(b"\n") if line.startswith(b"data:")]
+        write("openai_chunks", b"\n".join(lines))
+    for chunks in OPENAI_CHUNKS:
+        write("openai_chunks", chunks)
     for path in sorted(ST.glob("*.jsonl")):
         write("chat_files", path.read_bytes())
     for name in ["settings.json", "secrets.json"]:

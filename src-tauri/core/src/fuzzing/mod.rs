@@ -31,6 +31,7 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("settings_import", settings_import),
     ("stop_strings", stop_strings),
     ("urls", urls),
+    ("openai_chunks", openai_chunks),
 ];
 
 /// Splits `data` after its first `n` steering bytes; short inputs steer with zeros.
@@ -90,6 +91,25 @@ pub fn stream_events(data: &[u8]) {
     let whole = map_stream(family, &[body]);
     let cut = map_stream(family, &chunks(body, &[a, b, c]));
     assert_eq!(cut, whole, "{family:?} cut at {:?}", [a, b, c]);
+}
+
+/// The fast paths of the OpenAI-compatible chunk reader (the one-pass scanner, and a chunk in
+/// the envelope of the one before it) map every chunk exactly as serde does. Each line of the
+/// input is one chunk's data, given to a mapper with the fast paths and to one without.
+pub fn openai_chunks(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let mut fast = openai_compat::stream::ChunkMapper::new();
+    let mut reference = openai_compat::stream::ChunkMapper::serde_only();
+    for line in text.split('\n') {
+        let (mut by_fast, mut by_serde) = (Vec::new(), Vec::new());
+        let fast_step = fast.on_data(line, &mut by_fast);
+        let serde_step = reference.on_data(line, &mut by_serde);
+        assert_eq!(
+            (fast_step, by_fast),
+            (serde_step, by_serde),
+            "chunk {line:?}"
+        );
+    }
 }
 
 /// Every parser of a whole (non-streamed) answer or error body takes any bytes.

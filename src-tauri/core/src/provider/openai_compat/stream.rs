@@ -166,8 +166,8 @@ pub struct ChunkMapper {
     envelope: scan::Envelope,
     /// Text goes onto a text event already last in `out` instead of a new event.
     join_text: bool,
-    /// Parse every chunk in full (tests compare the fast paths with it).
-    #[cfg(test)]
+    /// Parse every chunk in full, with serde (the fuzz check and tests compare the fast paths
+    /// with it).
     full: bool,
 }
 
@@ -197,9 +197,9 @@ impl ChunkMapper {
         out.push(StreamEvent::Delta(text.to_owned()));
     }
 
-    /// A mapper that parses every chunk in full, with serde.
-    #[cfg(test)]
-    fn full() -> Self {
+    /// A mapper that parses every chunk in full, with serde: the reference the fast paths must
+    /// agree with (see `fuzzing::openai_chunks`).
+    pub fn serde_only() -> Self {
         ChunkMapper {
             full: true,
             ..Self::default()
@@ -219,10 +219,7 @@ impl ChunkMapper {
         if data.is_empty() || data == "null" {
             return Ok(Step::Continue);
         }
-        #[cfg(test)]
         let full = self.full;
-        #[cfg(not(test))]
-        let full = false;
         // A chunk in the envelope of the last one: only its text is new.
         if let Some(text) = self.envelope.text(data).filter(|_| !full) {
             if !text.is_empty() {
@@ -475,7 +472,7 @@ mod tests {
             seed ^= seed << 17;
             (seed % n as u64) as usize
         };
-        let (mut fast, mut full) = (ChunkMapper::new(), ChunkMapper::full());
+        let (mut fast, mut full) = (ChunkMapper::new(), ChunkMapper::serde_only());
         let mut shape = 0;
         for _ in 0..20_000 {
             // Mostly the same shape again, as a stream does.
@@ -497,7 +494,7 @@ mod tests {
             assert_eq!(fast.finish, full.finish);
             assert_eq!(fast.model_sent, full.model_sent);
             if next(50) == 0 {
-                (fast, full) = (ChunkMapper::new(), ChunkMapper::full());
+                (fast, full) = (ChunkMapper::new(), ChunkMapper::serde_only());
             }
         }
     }
