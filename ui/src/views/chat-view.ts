@@ -402,6 +402,14 @@ export function mountChatView(
     follow = false;
     const element = bringIntoView(index);
     if (!element) return;
+    if (laidOut()) {
+      // A third of the way down (what led to it shows above), or higher if it is tall.
+      const box = element.getBoundingClientRect();
+      const viewport = viewportHeight();
+      const wanted = Math.max(0, Math.min(viewport / 3, viewport - box.height));
+      const moved = box.top - scroller.getBoundingClientRect().top - wanted;
+      if (Math.abs(moved) >= 1) scroller.scrollTop += moved;
+    }
     element.classList.add("is-revealed");
     window.setTimeout(() => element.classList.remove("is-revealed"), REVEAL_MS);
   }
