@@ -20,8 +20,10 @@
 //     after the last key before it searches; the figure is shown with and without that pause.
 //     Words: a rare one (in 1 message, #5,000 of 10,000), a recent rare one (in #9,995) and a
 //     common one (in about a third of all messages; the app returns at most 50 hits).
-//   - search hit → message: clicking a hit opens the chat and should bring the message into
-//     view (`[data-message-id=…]` in #messages with class is-revealed), timed the same way.
+//   - search hit → message: clicking a hit opens the chat on the page around the message and
+//     brings it into view: timed the same way, to the first mutation after which the message
+//     (`[data-message-id=…]` in #messages) is marked (class is-revealed) and inside the
+//     scroller's box. Budget: < 300 ms, whatever the message's age.
 
 import { cpSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -140,7 +142,7 @@ function timeOpen(mode, arg, done) {
       const box = target.getBoundingClientRect();
       const view = log.closest(".conversation").getBoundingClientRect();
       r.inView = box.bottom > view.top && box.top < view.bottom;
-      return true;
+      return r.revealed && r.inView;
     }
     return log.querySelector(".message") !== null;
   };
@@ -169,7 +171,9 @@ function timeOpen(mode, arg, done) {
   r.startAt = clock();
   target.click();
   setTimeout(() => {
-    if (!r.error && r.domAt === null) r.error = "nothing was shown within 10 s";
+    if (!r.error && r.domAt === null) {
+      r.error = mode === "hit" ? `not shown within 10 s (${r.revealed ? "" : "not marked, "}${r.inView ? "in view" : "not in view"})` : "nothing was shown within 10 s";
+    }
     finish();
   }, 10_000);
 }
@@ -303,6 +307,8 @@ async function main() {
   const ms = (v) => `${fmt(v)} ms`;
   const shownRare = results.filter((r) => !r.rareHit.error).length;
   const shownRecent = results.filter((r) => !r.recentHit.error).length;
+  const hitMs = (key) => median(results.filter((r) => !r[key].error).map((r) => r[key].paintAt - r[key].startAt));
+  const hitOk = (key, shown) => (shown === RUNS ? hitMs(key) < 300 : "NOT SHOWN");
   printTable(`A ${fmt(MESSAGES)}-message chat (median of ${RUNS} launches)`, [
     { what: "click → first messages painted (open)", value: ms(m("open")), budget: "< 300 ms", ok: m("open") < 300 },
     { what: "  click → messages in the DOM", value: ms(m("open", "domAt")) },
@@ -316,18 +322,20 @@ async function main() {
     { what: `  the same without the ${SEARCH_DELAY_MS} ms typing pause`, value: ms(m("common") - SEARCH_DELAY_MS) },
     {
       what: `open the hit in message #${fmt(RARE_AT)} → that message painted`,
-      value: shownRare ? `${ms(median(results.filter((r) => !r.rareHit.error).map((r) => r.rareHit.paintAt - r.rareHit.startAt)))} (${shownRare}/${RUNS} shown)` : `never shown (${RUNS}/${RUNS})`,
-      ok: shownRare === RUNS ? null : "NOT SHOWN",
+      value: shownRare ? `${ms(hitMs("rareHit"))} (${shownRare}/${RUNS} shown)` : `never shown (${RUNS}/${RUNS})`,
+      budget: "< 300 ms",
+      ok: hitOk("rareHit", shownRare),
     },
     {
       what: `open the hit in message #${fmt(RECENT_AT)} → that message painted`,
-      value: shownRecent ? `${ms(median(results.filter((r) => !r.recentHit.error).map((r) => r.recentHit.paintAt - r.recentHit.startAt)))} (${shownRecent}/${RUNS} shown)` : `never shown (${RUNS}/${RUNS})`,
-      ok: shownRecent === RUNS ? null : "NOT SHOWN",
+      value: shownRecent ? `${ms(hitMs("recentHit"))} (${shownRecent}/${RUNS} shown)` : `never shown (${RUNS}/${RUNS})`,
+      budget: "< 300 ms",
+      ok: hitOk("recentHit", shownRecent),
     },
   ]);
-  if (shownRare < RUNS) {
-    console.log(`note: a hit outside the latest page of ${100} messages was not brought into view: the chat opens on its latest page and`);
-    console.log("      the hit's message is revealed only if it is loaded (Controller.openHit → openChat({ reveal })).");
+  for (const [key, at] of [["rareHit", RARE_AT], ["recentHit", RECENT_AT]]) {
+    const misses = results.filter((r) => r[key].error).map((r) => r[key].error);
+    if (misses.length > 0) console.log(`note: the hit in message #${fmt(at)} was not shown in ${misses.length} of ${RUNS} runs: ${misses.join("; ")}`);
   }
 }
 

@@ -45,6 +45,8 @@ pub fn builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
             chat::list_chats,
             chat::load_chat,
             chat::load_messages,
+            chat::load_chat_around,
+            chat::load_newer_messages,
             chat::start_generation,
             chat::regenerate,
             chat::continue_reply,

@@ -443,4 +443,55 @@ async fn replies_get_new_versions_and_more_text_and_long_chats_load_by_page() {
     }
     assert_eq!(seen, total);
     assert_eq!(before, 0);
+
+    // A search hit deep in the chat: the page around it, then the pages after it up to the end.
+    let all = store.messages(&long.id).unwrap();
+    let hit = &all[PAGE_SIZE + 10];
+    let around = shell
+        .load_chat_around(long.id.0.clone(), hit.id.0.clone())
+        .await
+        .unwrap();
+    assert_eq!(around.chat.id, long.id);
+    assert_eq!(around.messages.len(), PAGE_SIZE);
+    assert!(around.has_older && around.has_newer);
+    assert_eq!(around.messages[PAGE_SIZE / 2].id, hit.id);
+    let mut after = u32::try_from(around.messages.last().unwrap().seq).unwrap();
+    let mut seen = around.messages.len();
+    loop {
+        let page = shell
+            .load_newer_messages(long.id.0.clone(), after)
+            .await
+            .unwrap();
+        if page.is_empty() {
+            break;
+        }
+        assert!(page.windows(2).all(|w| w[0].seq < w[1].seq));
+        assert!(page[0].seq > i64::from(after));
+        seen += page.len();
+        after = u32::try_from(page.last().unwrap().seq).unwrap();
+    }
+    assert_eq!(
+        seen,
+        total - usize::try_from(around.messages[0].seq).unwrap()
+    );
+    assert_eq!(i64::from(after), all.last().unwrap().seq);
+    // At the ends: nothing before the first message, nothing after the last.
+    let start = shell
+        .load_chat_around(long.id.0.clone(), all[0].id.0.clone())
+        .await
+        .unwrap();
+    assert!(!start.has_older && start.has_newer);
+    assert_eq!(start.messages[0].id, all[0].id);
+    let end = shell
+        .load_chat_around(long.id.0.clone(), all[total - 1].id.0.clone())
+        .await
+        .unwrap();
+    assert!(end.has_older && !end.has_newer);
+    // A message of another chat is refused, naming it.
+    let err = shell
+        .load_chat_around(chat_id.0.clone(), hit.id.0.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::InvalidRequest);
+    assert!(err.message.contains(hit.id.as_str()), "{}", err.message);
 }

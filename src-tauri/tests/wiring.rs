@@ -395,6 +395,43 @@ fn history_commands(window: &mut Window, profile_id: &str) {
         "invalidRequest",
     );
 
+    let around = window
+        .invoke(
+            "load_chat_around",
+            json!({"chatId": chat_id, "messageId": user_id}),
+        )
+        .unwrap();
+    assert_eq!(around["messages"].as_array().unwrap().len(), 2, "{around}");
+    assert_eq!(around["messages"][0]["id"], user_id.as_str());
+    assert_eq!(around["hasOlder"], false, "{around}");
+    assert_eq!(around["hasNewer"], false, "{around}");
+    assert_ipc_error(
+        &window
+            .invoke(
+                "load_chat_around",
+                json!({"chatId": chat_id, "messageId": "no-such-message"}),
+            )
+            .unwrap_err(),
+        "invalidRequest",
+    );
+    let newer = window
+        .invoke(
+            "load_newer_messages",
+            json!({"chatId": chat_id, "afterSeq": older[0]["seq"]}),
+        )
+        .unwrap();
+    assert_eq!(newer.as_array().unwrap().len(), 1, "{newer}");
+    assert_eq!(newer[0]["id"], reply_id.as_str());
+    assert_ipc_error(
+        &window
+            .invoke(
+                "load_newer_messages",
+                json!({"chatId": "no-such-chat", "afterSeq": 0}),
+            )
+            .unwrap_err(),
+        "invalidRequest",
+    );
+
     // A new version of the reply: nothing is sent, the first version stays as a swipe.
     let again = window
         .invoke(

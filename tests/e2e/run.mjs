@@ -1301,6 +1301,76 @@ test("Restore from a snapshot…: a deleted chat comes back, what it replaced is
   }
 });
 
+test("a search hit in an old message of a long chat opens where it is: in view and marked", async () => {
+  // 1,500 messages brought in as a SillyTavern file; one word only in message #300.
+  const TOTAL = 1500;
+  const AT = 300;
+  const WORD = "quetzalcoatlus";
+  const folder = mkdtempSync(join(tmpdir(), "switchboard-long-"));
+  const path = join(folder, "long chat.jsonl");
+  const lines = [JSON.stringify({ user_name: "You", character_name: "Bot", switchboard_title: "A long chat for search", chat_metadata: {} })];
+  for (let i = 1; i <= TOTAL; i++) {
+    const text = `Message ${i} of the long chat.${i === AT ? ` A ${WORD} flew over the water.` : ""}`;
+    lines.push(JSON.stringify({ name: i % 2 === 1 ? "You" : "Bot", is_user: i % 2 === 1, mes: text }));
+  }
+  writeFileSync(path, `${lines.join("\n")}\n`);
+  try {
+    cli(["chats", "import", path]);
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+  const browser = await openApp();
+  try {
+    const search = await browser.$('[data-testid="chat-search"]');
+    await search.setValue(WORD);
+    const messageId = await until(browser, "the hit in the old message", () =>
+      browser.execute(() => {
+        const hits = Array.from(document.querySelectorAll('[data-testid="search-hit"]'));
+        return hits.length === 1 ? hits[0].getAttribute("data-message-id") || null : null;
+      }),
+    );
+    // Clicked from the page, which then waits (each frame) for the message to be marked and
+    // inside the scroller's box: the mark lasts two seconds.
+    const seen = await browser.executeAsync((id, done) => {
+      const started = performance.now();
+      document.querySelector(`[data-testid="search-hit"][data-message-id="${id}"]`).click();
+      const look = () => {
+        const target = document.querySelector(`#messages [data-message-id="${id}"]`);
+        const scroller = document.querySelector("#messages")?.closest(".conversation");
+        if (target && scroller && target.classList.contains("is-revealed")) {
+          const box = target.getBoundingClientRect();
+          const view = scroller.getBoundingClientRect();
+          if (box.top >= view.top - 1 && box.bottom <= view.bottom + 1) {
+            const texts = Array.from(document.querySelectorAll("#messages .message-content"), (m) => m.textContent);
+            done({ ms: performance.now() - started, text: target.textContent, texts });
+            return;
+          }
+        }
+        if (performance.now() - started > 10_000) {
+          done({ error: target ? `found but ${target.classList.contains("is-revealed") ? "not in view" : "not marked"}` : "not in the log" });
+          return;
+        }
+        requestAnimationFrame(look);
+      };
+      requestAnimationFrame(look);
+    }, messageId);
+    assert(!seen.error, `the message of the hit: ${seen.error}`);
+    assert(seen.text.includes(`Message ${AT} of the long chat. A ${WORD}`), `the message shown: ${seen.text}`);
+    assert(!seen.texts.some((t) => t.includes(`Message ${TOTAL} `)), "the chat opened on its latest page");
+    await screenshot(browser, "search-hit-old-message");
+    // Scrolling down from there brings in the newer pages, up to the last message.
+    await until(browser, "the last message after scrolling down", () =>
+      browser.execute((total) => {
+        const scroller = document.querySelector("#messages").closest(".conversation");
+        scroller.scrollTop = scroller.scrollHeight;
+        return Array.from(document.querySelectorAll("#messages .message-content")).some((m) => m.textContent.includes(`Message ${total} `));
+      }, TOTAL),
+    );
+  } finally {
+    await closeApp(browser);
+  }
+});
+
 // ----- runner -----
 
 let passed = 0;

@@ -52,6 +52,16 @@ export const commands = {
 	 */
 	loadMessages: (chatId: string, beforeSeq: number) => typedError<StoredMessage_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("load_messages", { chatId, beforeSeq })),
 	/**
+	 *  One chat on the page around `message_id` (about half before it, the rest from it on); an
+	 *  error naming the message when it is not in this chat.
+	 */
+	loadChatAround: (chatId: string, messageId: string) => typedError<ChatAround_Serialize, IpcError_Serialize>(__TAURI_INVOKE("load_chat_around", { chatId, messageId })),
+	/**
+	 *  The page of a chat's messages after `after_seq` (a message's `seq`), oldest first; empty
+	 *  when there are none.
+	 */
+	loadNewerMessages: (chatId: string, afterSeq: number) => typedError<StoredMessage_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("load_newer_messages", { chatId, afterSeq })),
+	/**
 	 *  Saves the user's message and starts the reply; its events arrive on `on_event`, ending with
 	 *  exactly one of `finished`, `failed` or `cancelled`.
 	 */
@@ -256,6 +266,33 @@ export type Capabilities_Serialize = {
 
 /**  A conversation. */
 export type Chat = Chat_Serialize | Chat_Deserialize;
+
+/**  A chat opened on the page around one of its messages (a search hit). */
+export type ChatAround = ChatAround_Serialize | ChatAround_Deserialize;
+
+/**  A chat opened on the page around one of its messages (a search hit). */
+export type ChatAround_Deserialize = {
+	/**  The chat. */
+	chat: Chat_Deserialize,
+	/**  The page holding the message (at most a page), oldest first. */
+	messages: StoredMessage_Deserialize[],
+	/**  Older messages exist: `loadMessages` with the first message's `seq` fetches them. */
+	hasOlder: boolean,
+	/**  Newer messages exist: `loadNewerMessages` with the last message's `seq` fetches them. */
+	hasNewer: boolean,
+};
+
+/**  A chat opened on the page around one of its messages (a search hit). */
+export type ChatAround_Serialize = {
+	/**  The chat. */
+	chat: Chat_Serialize,
+	/**  The page holding the message (at most a page), oldest first. */
+	messages: StoredMessage_Serialize[],
+	/**  Older messages exist: `loadMessages` with the first message's `seq` fetches them. */
+	hasOlder: boolean,
+	/**  Newer messages exist: `loadNewerMessages` with the last message's `seq` fetches them. */
+	hasNewer: boolean,
+};
 
 /**
  *  The one stream a front end sees for a generation.

@@ -1,5 +1,6 @@
-//! The chat store on real SQLite: swipes, edits, deletes, branches, pages of history, the chat
-//! list (pinned, renamed, deleted with undo), full-text search, and chats as archives.
+//! The chat store on real SQLite: swipes, edits, deletes, branches, pages of history (the
+//! latest, before, after and around a message), the chat list (pinned, renamed, deleted with
+//! undo), full-text search, and chats as archives.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use switchboard_core::model::{ChatId, MessageState, Role};
@@ -209,6 +210,118 @@ fn history_comes_in_pages_oldest_first() {
         .messages_page(&chat.id, Some(0), 100)
         .unwrap()
         .is_empty());
+}
+
+/// The contents of a page, for comparing.
+fn texts(page: &[StoredMessage]) -> Vec<String> {
+    page.iter().map(|m| m.content.clone()).collect()
+}
+
+/// `m{from}` to `m{to}`, both included.
+fn numbered(from: usize, to: usize) -> Vec<String> {
+    (from..=to).map(|i| format!("m{i}")).collect()
+}
+
+#[test]
+fn a_page_opens_around_any_message_and_pages_after_it_follow() {
+    let (_dir, store) = store();
+    let chat = store.create_chat("long", None, None).unwrap();
+    let ids: Vec<_> = (0..250)
+        .map(|i| {
+            store
+                .append_message(&chat.id, Role::User, &format!("m{i}"))
+                .unwrap()
+                .id
+        })
+        .collect();
+    // In the middle: half before, the message and the rest after.
+    let around = store.messages_around(&chat.id, &ids[120], 100).unwrap();
+    assert_eq!(texts(&around), numbered(70, 169));
+    // The first message: everything from it on.
+    let first = store.messages_around(&chat.id, &ids[0], 100).unwrap();
+    assert_eq!(texts(&first), numbered(0, 99));
+    // Near the start: what is missing before comes after.
+    let early = store.messages_around(&chat.id, &ids[10], 100).unwrap();
+    assert_eq!(texts(&early), numbered(0, 99));
+    // The last message, and near the end: what is missing after comes before.
+    let last = store.messages_around(&chat.id, &ids[249], 100).unwrap();
+    assert_eq!(texts(&last), numbered(150, 249));
+    let late = store.messages_around(&chat.id, &ids[230], 100).unwrap();
+    assert_eq!(texts(&late), numbered(150, 249));
+    // An odd limit, and a limit of one.
+    let odd = store.messages_around(&chat.id, &ids[120], 5).unwrap();
+    assert_eq!(texts(&odd), numbered(118, 122));
+    let one = store.messages_around(&chat.id, &ids[120], 1).unwrap();
+    assert_eq!(texts(&one), ["m120"]);
+
+    // The pages after, oldest first, up to the end.
+    let mut after = around.last().unwrap().seq;
+    let mut seen = texts(&around);
+    loop {
+        let page = store.messages_after(&chat.id, after, 100).unwrap();
+        if page.is_empty() {
+            break;
+        }
+        assert!(page.windows(2).all(|w| w[0].seq < w[1].seq));
+        assert!(page[0].seq > after);
+        after = page.last().unwrap().seq;
+        seen.extend(texts(&page));
+    }
+    assert_eq!(seen, numbered(70, 249));
+    assert_eq!(
+        texts(&store.messages_after(&chat.id, -1, 3).unwrap()),
+        numbered(0, 2)
+    );
+}
+
+#[test]
+fn a_page_around_a_message_in_a_short_chat_is_the_whole_chat() {
+    let (_dir, store) = store();
+    let chat = store.create_chat("short", None, None).unwrap();
+    let ids: Vec<_> = (0..3)
+        .map(|i| {
+            store
+                .append_message(&chat.id, Role::User, &format!("m{i}"))
+                .unwrap()
+                .id
+        })
+        .collect();
+    for id in &ids {
+        let page = store.messages_around(&chat.id, id, 100).unwrap();
+        assert_eq!(texts(&page), numbered(0, 2));
+    }
+    assert!(store
+        .messages_after(&chat.id, ids.len() as i64, 100)
+        .unwrap()
+        .is_empty());
+    // A deleted message leaves a gap in `seq`; the pages skip it.
+    store.delete_message(&ids[1]).unwrap();
+    let page = store.messages_around(&chat.id, &ids[2], 100).unwrap();
+    assert_eq!(texts(&page), ["m0", "m2"]);
+    assert_eq!(
+        texts(&store.messages_after(&chat.id, 0, 100).unwrap()),
+        ["m2"]
+    );
+}
+
+#[test]
+fn a_page_around_a_message_of_another_chat_is_refused_naming_it() {
+    let (_dir, store) = store();
+    let (chat, _) = chat_with_reply(&store, "Here?", "Yes.");
+    let (_, elsewhere) = chat_with_reply(&store, "There?", "No.");
+    let err = store
+        .messages_around(&chat, &elsewhere.id, 100)
+        .unwrap_err();
+    assert_eq!(err.kind, switchboard_core::error::ErrorKind::InvalidRequest);
+    assert!(
+        err.message.contains(elsewhere.id.as_str()),
+        "{}",
+        err.message
+    );
+    assert!(err.message.contains("in this chat"), "{}", err.message);
+    let missing = switchboard_core::model::MessageId("no-such-message".into());
+    let err = store.messages_around(&chat, &missing, 100).unwrap_err();
+    assert!(err.message.contains("no-such-message"), "{}", err.message);
 }
 
 #[test]

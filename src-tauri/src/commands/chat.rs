@@ -1,5 +1,5 @@
-//! Chats and generations: a chat's latest page of messages and the pages before it, and the
-//! three kinds of generation (a new message, a new version of a reply, more of a cut-off
+//! Chats and generations: a chat's latest page of messages (or the page around one message)
+//! and the pages before and after it, and the three kinds of generation (a new message, a new version of a reply, more of a cut-off
 //! reply). Replies stream over a per-generation channel; the command returns the generation id
 //! at once.
 
@@ -27,6 +27,20 @@ pub struct ChatView {
     pub messages: Vec<StoredMessage>,
     /// Older messages exist: `loadMessages` with the first message's `seq` fetches them.
     pub has_older: bool,
+}
+
+/// A chat opened on the page around one of its messages (a search hit).
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatAround {
+    /// The chat.
+    pub chat: Chat,
+    /// The page holding the message (at most a page), oldest first.
+    pub messages: Vec<StoredMessage>,
+    /// Older messages exist: `loadMessages` with the first message's `seq` fetches them.
+    pub has_older: bool,
+    /// Newer messages exist: `loadNewerMessages` with the last message's `seq` fetches them.
+    pub has_newer: bool,
 }
 
 /// What to send.
@@ -94,6 +108,30 @@ pub async fn load_messages(
     before_seq: u32,
 ) -> Result<Vec<StoredMessage>, IpcError> {
     shell.load_messages(chat_id, before_seq).await
+}
+
+/// One chat on the page around `message_id` (about half before it, the rest from it on); an
+/// error naming the message when it is not in this chat.
+#[tauri::command]
+#[specta::specta]
+pub async fn load_chat_around(
+    shell: State<'_, Shell>,
+    chat_id: String,
+    message_id: String,
+) -> Result<ChatAround, IpcError> {
+    shell.load_chat_around(chat_id, message_id).await
+}
+
+/// The page of a chat's messages after `after_seq` (a message's `seq`), oldest first; empty
+/// when there are none.
+#[tauri::command]
+#[specta::specta]
+pub async fn load_newer_messages(
+    shell: State<'_, Shell>,
+    chat_id: String,
+    after_seq: u32,
+) -> Result<Vec<StoredMessage>, IpcError> {
+    shell.load_newer_messages(chat_id, after_seq).await
 }
 
 /// Saves the user's message and starts the reply; its events arrive on `on_event`, ending with
@@ -198,6 +236,49 @@ impl Shell {
         existing_chat(self, &id).await?;
         self.engine()
             .messages_page(&id, Some(i64::from(before_seq)), PAGE_SIZE)
+            .await
+    }
+
+    /// One chat on the page around `message_id`, with whether messages exist before and after.
+    pub async fn load_chat_around(
+        &self,
+        chat_id: String,
+        message_id: String,
+    ) -> Result<ChatAround, IpcError> {
+        let id = ChatId(chat_id);
+        let engine = self.engine();
+        let chat = existing_chat(self, &id).await?;
+        let messages = engine
+            .messages_around(&id, &MessageId(message_id), PAGE_SIZE)
+            .await?;
+        let (has_older, has_newer) = match (messages.first(), messages.last()) {
+            (Some(first), Some(last)) => (
+                !engine
+                    .messages_page(&id, Some(first.seq), 1)
+                    .await?
+                    .is_empty(),
+                !engine.messages_after(&id, last.seq, 1).await?.is_empty(),
+            ),
+            _ => (false, false),
+        };
+        Ok(ChatAround {
+            chat,
+            messages,
+            has_older,
+            has_newer,
+        })
+    }
+
+    /// The page of a chat's messages after `after_seq`, oldest first.
+    pub async fn load_newer_messages(
+        &self,
+        chat_id: String,
+        after_seq: u32,
+    ) -> Result<Vec<StoredMessage>, IpcError> {
+        let id = ChatId(chat_id);
+        existing_chat(self, &id).await?;
+        self.engine()
+            .messages_after(&id, i64::from(after_seq), PAGE_SIZE)
             .await
     }
 

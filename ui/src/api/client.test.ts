@@ -132,9 +132,11 @@ describe("tauriApi", () => {
     const seen: [string, unknown][] = [];
     mockIPC((cmd, args) => {
       seen.push([cmd, args]);
-      return cmd === "search_chats" || cmd === "load_messages" ? [] : cmd.startsWith("delete") || cmd === "restore_chat" ? true : {};
+      return cmd === "search_chats" || cmd === "load_messages" || cmd === "load_newer_messages" ? [] : cmd.startsWith("delete") || cmd === "restore_chat" ? true : {};
     });
     await tauriApi.loadMessages("c1", 200);
+    await tauriApi.loadChatAround("c1", "m1");
+    await tauriApi.loadNewerMessages("c1", 300);
     await tauriApi.selectSwipe("m1", 2);
     await tauriApi.editMessage("m1", "new text");
     await tauriApi.deleteMessage("m1");
@@ -146,6 +148,8 @@ describe("tauriApi", () => {
     await tauriApi.searchChats("lantern");
     expect(seen).toEqual([
       ["load_messages", { chatId: "c1", beforeSeq: 200 }],
+      ["load_chat_around", { chatId: "c1", messageId: "m1" }],
+      ["load_newer_messages", { chatId: "c1", afterSeq: 300 }],
       ["select_swipe", { messageId: "m1", index: 2 }],
       ["edit_message", { messageId: "m1", content: "new text" }],
       ["delete_message", { messageId: "m1" }],

@@ -15,6 +15,7 @@ import type {
   AppStatus,
   BuiltInTemplate,
   Chat,
+  ChatAround,
   ChatEvent,
   ChatView,
   ConnectionChanged,
@@ -77,6 +78,10 @@ export interface Api {
   loadChat(chatId: string): Promise<ChatView>;
   /** The page of messages before `beforeSeq` (a message's `seq`), oldest first; empty at the start. */
   loadMessages(chatId: string, beforeSeq: number): Promise<StoredMessage[]>;
+  /** A chat on the page around `messageId` (a search hit); an error when it is not in this chat. */
+  loadChatAround(chatId: string, messageId: string): Promise<ChatAround>;
+  /** The page of messages after `afterSeq` (a message's `seq`), oldest first; empty at the end. */
+  loadNewerMessages(chatId: string, afterSeq: number): Promise<StoredMessage[]>;
   /** Returns as soon as the generation is registered; its events go to `onEvent`. */
   startGeneration(request: StartGeneration, onEvent: (event: ChatEvent) => void): Promise<GenerationStarted>;
   /** Writes a new version (swipe) of a reply; the earlier versions stay. Events as for `startGeneration`. */
@@ -195,6 +200,8 @@ export const tauriApi: Api = {
   listChats: () => call(() => commands.listChats()),
   loadChat: (chatId) => call(() => commands.loadChat(chatId)),
   loadMessages: (chatId, beforeSeq) => call(() => commands.loadMessages(chatId, beforeSeq)),
+  loadChatAround: (chatId, messageId) => call(() => commands.loadChatAround(chatId, messageId)),
+  loadNewerMessages: (chatId, afterSeq) => call(() => commands.loadNewerMessages(chatId, afterSeq)),
   startGeneration: (request, onEvent) => call(() => commands.startGeneration(request, channelOf(onEvent))),
   regenerate: (profileId, messageId, onEvent) =>
     call(() => commands.regenerate(profileId, messageId, channelOf(onEvent))),

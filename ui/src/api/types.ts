@@ -61,6 +61,8 @@ export type Chat = Returned<"listChats">[number];
 /** A chat with its latest page of messages, and whether older ones exist. */
 export type ChatView = Returned<"loadChat">;
 export type StoredMessage = ChatView["messages"][number];
+/** A chat opened on the page around one of its messages, and whether older and newer ones exist. */
+export type ChatAround = Returned<"loadChatAround">;
 /** Where a chat search matched; `snippet` is runs of text, those where a word matched flagged. */
 export type SearchHit = Returned<"searchChats">[number];
 /** A run of a search snippet's text, and whether a word of the search matched it. */

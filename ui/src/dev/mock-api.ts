@@ -20,10 +20,10 @@
  * (`LONG_CHAT_ID`), the newest, for paging and windowing.
  *
  * Chats work as the core's do: listed pinned first, then newest; opened on their latest page
- * (`PAGE_SIZE`) with older pages on request; replies regenerated as new versions (swipes) or
- * continued; messages edited and deleted; chats branched, renamed, pinned, deleted (undoable)
- * and searched by every word of the query, the snippet's runs marking each word. Sending in a chat records its
- * profile and model, as the core does.
+ * or the page around a search hit, older and newer pages on request (`mock-pages.ts`); replies
+ * regenerated as new versions (swipes) or continued; messages edited and deleted; chats
+ * branched, renamed, pinned, deleted (undoable) and searched by every word of the query, the
+ * snippet's runs marking each word. Sending in a chat records its profile and model, as the core does.
  *
  * Files work as `mock-files.ts` says. Settings start with auto-connect on (`autoConnect: false`
  * in the options turns it off).
@@ -49,11 +49,12 @@ import type {
   Unsubscribe,
 } from "../api";
 import { AppError } from "../api";
-import { hasEveryWord, markWords, PAGE_SIZE } from "../state/history";
+import { hasEveryWord, markWords } from "../state/history";
 import { DEFAULT_INSTRUCT } from "../state/profile-form";
 import { MOCK_SNAPSHOTS, DAMAGED_DATABASE, DEFAULT_CONTEXT_SIZE, MOCK_SOURCES, MOCK_TEMPLATES, MOCK_LOCAL_SERVERS, MODELS, REPLY } from "./mock-data";
 import { promptOf, seedChatFixture, seedLongChatFixture, type Seeding, type Version, versionOf } from "./mock-seed";
 import { archiveOfChat, archiveTurns, type ArchivedChat, exportChatText, readTavern, snippetOf, writeNewFile } from "./mock-files";
+import { latestPage, pageAfter, pageAround, pageBefore } from "./mock-pages";
 import { checkServerOf, ipcError, withoutNulls, prefillOf, sourceInfo, usesText, textPromptOf, turnsOf, previewOf, normalize } from "./mock-wire";
 
 import type { MockApi, MockOptions } from "./mock-types";
@@ -407,16 +408,19 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     },
     async loadChat(chatId) {
       calls.push(`loadChat:${chatId}`);
-      const chat = liveChat(chatId);
-      const list = messages.get(chatId) ?? [];
-      const page = list.slice(-PAGE_SIZE);
-      return { chat: listed(chat), messages: page.map((m) => ({ ...m })), hasOlder: list.length > page.length };
+      return { chat: listed(liveChat(chatId)), ...latestPage(messages.get(chatId) ?? []) };
     },
     async loadMessages(chatId, beforeSeq) {
       calls.push(`loadMessages:${chatId}:${beforeSeq}`);
-      liveChat(chatId);
-      const before = (messages.get(chatId) ?? []).filter((m) => m.seq < beforeSeq);
-      return before.slice(-PAGE_SIZE).map((m) => ({ ...m }));
+      return pageBefore(messages.get(liveChat(chatId).id) ?? [], beforeSeq);
+    },
+    async loadChatAround(chatId, messageId) {
+      calls.push(`loadChatAround:${chatId}:${messageId}`);
+      return { chat: listed(liveChat(chatId)), ...pageAround(messages.get(chatId) ?? [], messageId) };
+    },
+    async loadNewerMessages(chatId, afterSeq) {
+      calls.push(`loadNewerMessages:${chatId}:${afterSeq}`);
+      return pageAfter(messages.get(liveChat(chatId).id) ?? [], afterSeq);
     },
     async regenerate(profileId, messageId, onEvent) {
       calls.push(`regenerate:${messageId}`);

@@ -167,6 +167,13 @@ export interface AppState {
   readonly hasOlder: boolean;
   /** A page of older messages is on its way. */
   readonly loadingOlder: boolean;
+  /**
+   * Newer messages than the last loaded one exist: the chat was opened on an old page (a search
+   * hit), so the end of the log is not the end of the chat.
+   */
+  readonly hasNewer: boolean;
+  /** A page of newer messages is on its way. */
+  readonly loadingNewer: boolean;
   /** The message being edited in place (its key). */
   readonly editing: string | null;
   /** The user message just edited, after which "Regenerate from here" is offered (its key). */
@@ -230,6 +237,8 @@ export function initialState(): AppState {
     messages: [],
     hasOlder: false,
     loadingOlder: false,
+    hasNewer: false,
+    loadingNewer: false,
     editing: null,
     regenerateOffer: null,
     reveal: null,

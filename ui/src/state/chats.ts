@@ -1,22 +1,39 @@
 /**
  * Chats: the list (rename, pin, delete with undo, search), opening one on its latest page of
- * messages, older pages, and a new empty chat. A chat goes on with the profile it used last.
+ * messages (or, for a search hit, on the page around the message), older and newer pages, and
+ * a new empty chat. A chat goes on with the profile it used last.
+ *
+ * While newer pages are not loaded (`hasNewer`) the end of the log is not the end of the chat:
+ * a reply being written at the end is not shown until the pages up to it are, and sending
+ * first shows the latest page again (`showLatest`), so nothing appears out of order.
  *
  * Must not: generate or edit messages (that is `conversation.ts`), nor show errors itself (it
  * hands them to `window.ts`).
  */
 
-import type { Chat } from "../api";
+import { type Chat, type ChatAround, type StoredMessage, toIpcError } from "../api";
 import type { AppState, UndoDelete } from "./app-state";
 import { Part } from "./context";
-import { moreBefore } from "./history";
+import type { Generation } from "./generation";
+import { moreBefore, PAGE_SIZE } from "./history";
 import { fromStored, type UiMessage } from "./messages";
+
+/**
+ * Whether a stored message is the new reply `generation` (streaming into its chat) writes: its
+ * id, or before the backend said it, the chat's reply still being written.
+ */
+function isNewReply(generation: Generation, message: StoredMessage): boolean {
+  if (generation.action !== "send") return false;
+  return generation.messageId === null ? message.state === "streaming" : message.id === generation.messageId;
+}
 
 /** What a chat switch resets: the messages and everything about them. */
 const NO_CONVERSATION = {
   messages: [] as readonly UiMessage[],
   hasOlder: false,
   loadingOlder: false,
+  hasNewer: false,
+  loadingNewer: false,
   editing: null,
   regenerateOffer: null,
   reveal: null,
@@ -54,6 +71,31 @@ export class Chats extends Part {
 
   /** Shows a stored chat, on its latest page of messages (`reveal`: then brings this one into view). */
   async openChat(chatId: string, options: { reveal?: string | null } = {}): Promise<void> {
+    await this.show(chatId, async () => ({ ...(await this.api.loadChat(chatId)), hasNewer: false }), {
+      reveal: options.reveal ?? null,
+      useProfile: true,
+    });
+  }
+
+  /**
+   * Shows the latest page of the chat on screen again (as a fresh view of it, following the
+   * bottom). Resolves false when it could not be loaded, or another chat was opened meanwhile.
+   */
+  async showLatest(): Promise<boolean> {
+    const chatId = this.state.chatId;
+    if (!chatId) return true;
+    return this.show(chatId, async () => ({ ...(await this.api.loadChat(chatId)), hasNewer: false }), {
+      reveal: null,
+      useProfile: false,
+    });
+  }
+
+  /** Opens a chat on the page `load` fetches; resolves whether it is on screen. */
+  private async show(
+    chatId: string,
+    load: () => Promise<ChatAround>,
+    options: { reveal: string | null; useProfile: boolean },
+  ): Promise<boolean> {
     const session = this.state.chatSession + 1;
     const chat = this.state.chats.find((c) => c.id === chatId);
     this.store.update({
@@ -66,28 +108,33 @@ export class Chats extends Part {
       sidebarOpen: false,
     });
     try {
-      const view = await this.api.loadChat(chatId);
-      if (this.state.chatSession !== session) return; // another chat was opened meanwhile
+      const view = await load();
+      if (this.state.chatSession !== session) return false; // another chat was opened meanwhile
       const generation = this.state.generation;
       const streamingHere = generation && !generation.done && generation.chatId === chatId;
       // A new reply still streaming into this chat is drawn from the generation, not from the
-      // store; a message being rewritten or continued stays in place and is drawn from it.
+      // store (but only once the end of the chat is loaded); a message being rewritten or
+      // continued stays in place and is drawn from it.
+      const shown = streamingHere && !(view.hasNewer && generation.action === "send");
       const messages = view.messages
-        .filter((m) => !(streamingHere && generation.action === "send" && m.id === generation.messageId))
+        .filter((m) => !(streamingHere && isNewReply(generation, m)))
         .map(fromStored);
       this.store.update({
         chatTitle: view.chat.title,
         chatModel: view.chat.model,
         messages,
         hasOlder: view.hasOlder,
+        hasNewer: view.hasNewer,
         loadingChat: false,
-        generationSession: streamingHere ? session : this.state.generationSession,
+        generationSession: shown ? session : this.state.generationSession,
         reveal: options.reveal ? { messageId: options.reveal, seq: ++this.revealSeq } : null,
       });
-      await this.useProfileOf(view.chat);
+      if (options.useProfile) await this.useProfileOf(view.chat);
+      return true;
     } catch (error) {
       if (this.state.chatSession === session) this.store.update({ loadingChat: false });
       this.parts.window.handleError(error);
+      return false;
     }
   }
 
@@ -135,9 +182,59 @@ export class Chats extends Part {
     }
   }
 
-  /** Opens a search hit's chat, bringing the message that matched into view when it is loaded. */
+  /**
+   * Adds the page of messages after the last one shown (while the chat was opened on an older
+   * page). Resolves with how many were added (0 when there are none, one is already on its way,
+   * or another chat was opened meanwhile). Once the end is loaded, a reply still being written
+   * there is drawn from its generation, as when the chat opens on its latest page.
+   */
+  async loadNewer(): Promise<number> {
+    const { chatId, hasNewer, loadingNewer, messages } = this.state;
+    const last = [...messages].reverse().find((m) => m.seq !== null);
+    if (!chatId || !hasNewer || loadingNewer || !last || last.seq === null) return 0;
+    const session = this.state.chatSession;
+    this.store.update({ loadingNewer: true });
+    try {
+      const page = await this.api.loadNewerMessages(chatId, last.seq);
+      if (this.state.chatSession !== session) return 0;
+      const more = page.length >= PAGE_SIZE;
+      const generation = this.state.generation;
+      const streamingHere =
+        !more && generation !== null && !generation.done && generation.chatId === chatId && generation.action === "send";
+      const known = new Set(this.state.messages.map((m) => m.id));
+      const newer = page
+        .filter((m) => !known.has(m.id) && !(streamingHere && isNewReply(generation, m)))
+        .map(fromStored);
+      this.store.update((s) => ({
+        messages: newer.length > 0 ? [...s.messages, ...newer] : s.messages,
+        hasNewer: more,
+        loadingNewer: false,
+        generationSession: streamingHere ? session : s.generationSession,
+      }));
+      return newer.length;
+    } catch (error) {
+      if (this.state.chatSession === session) this.store.update({ loadingNewer: false });
+      this.parts.window.handleError(error);
+      return 0;
+    }
+  }
+
+  /**
+   * Opens a search hit's chat on the page around the message that matched (whatever its age)
+   * and brings that message into view; without a message (a title hit), on its latest page.
+   * A message gone since the search opens the chat on its latest page.
+   */
   async openHit(chatId: string, messageId: string | null): Promise<void> {
-    await this.openChat(chatId, { reveal: messageId });
+    if (messageId === null) return this.openChat(chatId);
+    const load = async (): Promise<ChatAround> => {
+      try {
+        return await this.api.loadChatAround(chatId, messageId);
+      } catch (error) {
+        if (toIpcError(error).kind !== "invalidRequest") throw error;
+        return { ...(await this.api.loadChat(chatId)), hasNewer: false };
+      }
+    };
+    await this.show(chatId, load, { reveal: messageId, useProfile: true });
   }
 
   setChatFilter(filter: string): void {

@@ -17,7 +17,8 @@
  * lands if no other was asked for, nor another profile shown, since it was requested
  * (`modelsSeq`).
  *
- * A chat opens on its latest page of messages; `loadOlder` adds the page before. A generation
+ * A chat opens on its latest page of messages (a search hit: on the page around its message);
+ * `loadOlder` adds the page before, `loadNewer` the page after. A generation
  * either writes a new reply after the conversation (`send`) or works on a message already
  * there (`regenerate`, `continueReply`): then it is shown in that message's place, and replaces
  * it when it ends.
@@ -245,7 +246,15 @@ export class Controller {
     return this.parts.chats.loadOlder();
   }
 
-  /** Opens a search hit's chat, bringing the message that matched into view when it is loaded. */
+  /**
+   * Adds the page of messages after the last one shown (the chat was opened on an older page).
+   * Resolves with how many were added.
+   */
+  loadNewer(): Promise<number> {
+    return this.parts.chats.loadNewer();
+  }
+
+  /** Opens a search hit's chat on the page around the message that matched, and brings it into view. */
   openHit(chatId: string, messageId: string | null): Promise<void> {
     return this.parts.chats.openHit(chatId, messageId);
   }

@@ -1,10 +1,11 @@
-// The controller's long conversations against the in-memory backend: pages of history, new
+// The controller's long conversations against the in-memory backend: pages of history (the
+// latest, before, after and around a search hit, and sending from an older page), new
 // versions of replies and more of them, swipes, edits, deletes, branches, and the chat list's
 // rename, pin, delete with undo and search.
 
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createMockApi, LONG_CHAT_ID, LONG_CHAT_SIZE, type MockApi } from "../dev/mock-api";
-import { currentHits, filteredChats } from "./app-state";
+import { currentHits, filteredChats, visibleGeneration } from "./app-state";
 import { Controller } from "./controller";
 import { PAGE_SIZE } from "./history";
 
@@ -73,6 +74,132 @@ describe("pages of history", () => {
     await openSseChat(controller);
     expect(await loading).toBe(0);
     expect(controller.store.get().messages).toHaveLength(4);
+  });
+});
+
+/** The seq of the user message of turn `n` in the long chat ("Turn n: and then what happened?"). */
+const turnSeq = (n: number) => 2 * (n - 1);
+
+/** Searches the long chat for turn `n`'s message and opens the hit. */
+async function openTurn(controller: Controller, n: number): Promise<string> {
+  await controller.searchChats(`Turn ${n}:`);
+  const hits = controller.store.get().search.hits.filter((h) => h.chatId === LONG_CHAT_ID);
+  expect(hits).toHaveLength(1);
+  const messageId = hits[0]!.messageId!;
+  await controller.openHit(LONG_CHAT_ID, messageId);
+  return messageId;
+}
+
+const seqs = (controller: Controller) => controller.store.get().messages.map((m) => m.seq);
+const run = (from: number, length: number) => Array.from({ length }, (_, i) => from + i);
+
+describe("a search hit in an old message", () => {
+  it("opens the page around it and brings it into view", async () => {
+    const { api, controller } = await started("long");
+    const messageId = await openTurn(controller, 2500);
+    const state = controller.store.get();
+    expect(state.chatId).toBe(LONG_CHAT_ID);
+    expect(state.messages).toHaveLength(PAGE_SIZE);
+    expect(state.messages[PAGE_SIZE / 2]?.id).toBe(messageId);
+    expect(seqs(controller)).toEqual(run(turnSeq(2500) - PAGE_SIZE / 2, PAGE_SIZE));
+    expect(state).toMatchObject({ hasOlder: true, hasNewer: true, loadingChat: false });
+    expect(state.reveal?.messageId).toBe(messageId);
+    expect(api.calls).toContain(`loadChatAround:${LONG_CHAT_ID}:${messageId}`);
+    expect(api.calls.some((c) => c.startsWith("loadChat:"))).toBe(false);
+  });
+
+  it("at the start of the chat has nothing older", async () => {
+    const { api, controller } = await started("long");
+    const [first] = await api.loadMessages(LONG_CHAT_ID, 1);
+    await controller.openHit(LONG_CHAT_ID, first!.id);
+    expect(seqs(controller)).toEqual(run(0, PAGE_SIZE));
+    expect(controller.store.get().reveal?.messageId).toBe(first!.id);
+    expect(controller.store.get()).toMatchObject({ hasOlder: false, hasNewer: true });
+  });
+
+  it("is followed by newer pages, once at a time, up to the end", async () => {
+    const { api, controller } = await started("long");
+    await openTurn(controller, 4900);
+    const first = turnSeq(4900) - PAGE_SIZE / 2;
+    const [added, again] = await Promise.all([controller.loadNewer(), controller.loadNewer()]);
+    expect([added, again]).toEqual([PAGE_SIZE, 0]);
+    expect(controller.store.get().hasNewer).toBe(true);
+    while (controller.store.get().hasNewer) expect(await controller.loadNewer()).toBeGreaterThan(0);
+    expect(seqs(controller)).toEqual(run(first, LONG_CHAT_SIZE - first));
+    expect(controller.store.get().loadingNewer).toBe(false);
+    expect(await controller.loadNewer()).toBe(0);
+    expect(api.calls.filter((c) => c.startsWith("loadNewerMessages"))).toHaveLength(2);
+    // And older pages still come in above.
+    expect(await controller.loadOlder()).toBe(PAGE_SIZE);
+    expect(seqs(controller)[0]).toBe(first - PAGE_SIZE);
+  });
+
+  it("whose message is gone since the search opens the chat on its latest page", async () => {
+    const { api, controller } = await started("long");
+    await controller.searchChats("Turn 2500:");
+    const hit = controller.store.get().search.hits[0]!;
+    await api.deleteMessage(hit.messageId!);
+    await controller.openHit(hit.chatId, hit.messageId);
+    expect(seqs(controller).at(-1)).toBe(LONG_CHAT_SIZE - 1);
+    expect(controller.store.get()).toMatchObject({ hasNewer: false, hasOlder: true, banner: null });
+  });
+
+  it("then sending shows the latest page with the message and its reply after it", async () => {
+    const { api, controller } = await started("long");
+    await openTurn(controller, 2500);
+    expect(await controller.send("What happened at the end?")).toBe(true);
+    expect(api.calls).toContain(`loadChat:${LONG_CHAT_ID}`);
+    await replyEnded(controller);
+    const state = controller.store.get();
+    expect(state.hasNewer).toBe(false);
+    const messages = state.messages;
+    expect(messages.at(-2)).toMatchObject({ role: "user", content: "What happened at the end?" });
+    expect(messages.at(-1)).toMatchObject({ role: "assistant", state: "complete" });
+    const stored = messages.slice(0, -2).map((m) => m.seq);
+    expect(stored).toEqual(run(LONG_CHAT_SIZE - PAGE_SIZE, PAGE_SIZE));
+  });
+
+  it("while a reply streams at the end shows it only once the pages up to it are loaded", async () => {
+    const api = createMockApi({ scenario: "long", tick: 2, latency: 0 });
+    const controller = new Controller(api);
+    await controller.start();
+    await vi.waitFor(() => expect(controller.store.get().chats.length).toBeGreaterThan(0));
+    await controller.openChat(LONG_CHAT_ID);
+    await controller.send("Tell me something slow");
+    await openTurn(controller, 4900);
+    expect(controller.store.get().hasNewer).toBe(true);
+    expect(visibleGeneration(controller.store.get())).toBeNull();
+    while (controller.store.get().hasNewer) await controller.loadNewer();
+    const state = controller.store.get();
+    if (state.generation !== null) {
+      // Still streaming: drawn from the generation after the last stored message.
+      expect(visibleGeneration(state)).not.toBeNull();
+      expect(state.messages.at(-1)).toMatchObject({ role: "user", content: "Tell me something slow" });
+    }
+    await replyEnded(controller);
+    const after = controller.store.get().messages;
+    expect(after.at(-2)).toMatchObject({ role: "user", content: "Tell me something slow" });
+    expect(after.at(-1)).toMatchObject({ role: "assistant", state: "complete" });
+    expect(after.filter((m) => m.content === "Tell me something slow")).toHaveLength(1);
+    const stored = after.map((m) => m.seq).filter((seq) => seq !== null);
+    expect(stored).toEqual([...stored].sort((a, b) => a - b));
+  });
+
+  it("keeps a reply that ends meanwhile out of the older page", async () => {
+    const api = createMockApi({ scenario: "long", tick: 2, latency: 0 });
+    const controller = new Controller(api);
+    await controller.start();
+    await vi.waitFor(() => expect(controller.store.get().chats.length).toBeGreaterThan(0));
+    await controller.openChat(LONG_CHAT_ID);
+    await controller.send("Tell me something slow");
+    await openTurn(controller, 2500);
+    const before = seqs(controller);
+    await replyEnded(controller);
+    expect(seqs(controller)).toEqual(before);
+    while (controller.store.get().hasNewer) await controller.loadNewer();
+    const messages = controller.store.get().messages;
+    expect(messages.at(-1)).toMatchObject({ role: "assistant", seq: LONG_CHAT_SIZE + 1 });
+    expect(messages.at(-2)).toMatchObject({ role: "user", content: "Tell me something slow", seq: LONG_CHAT_SIZE });
   });
 });
 

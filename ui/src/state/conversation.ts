@@ -27,6 +27,8 @@ import { fromGeneration, pendingUserMessage, restored, type UiMessage } from "./
 
 export class Conversation extends Part {
   private seq = 0;
+  /** The latest page is being shown again before a send. */
+  private catchingUp = false;
 
   /**
    * Sends `text` as the next user message and streams the reply.
@@ -40,6 +42,18 @@ export class Conversation extends Part {
     if (!profile) {
       this.parts.window.handleError({ kind: "notConfigured", message: "Connect to a model first." });
       return false;
+    }
+    // An older page on screen (a search hit): the message and its reply go after the latest
+    // page, shown first (a second send meanwhile is refused, as while a reply streams).
+    if (this.catchingUp) return false;
+    if (this.state.hasNewer) {
+      this.catchingUp = true;
+      try {
+        if (!(await this.parts.chats.showLatest())) return false;
+      } finally {
+        this.catchingUp = false;
+      }
+      if (isGenerating(this.state)) return false;
     }
     const n = ++this.seq;
     const userKey = `local-user-${n}`;
@@ -367,7 +381,8 @@ export class Conversation extends Part {
     const message: UiMessage = fromGeneration(generation);
     const place = (messages: readonly UiMessage[]): readonly UiMessage[] => {
       if (!onScreen) return messages;
-      if (generation.action === "send") return [...messages, message];
+      // Only after the end of the chat: while newer pages are not loaded it comes with them.
+      if (generation.action === "send") return this.state.hasNewer ? messages : [...messages, message];
       // A new version or more of a message: it takes the place of the message it was written on.
       return messages.map((m) => (isTargetOf(generation, m) ? { ...message, key: m.key, seq: m.seq } : m));
     };

@@ -10,8 +10,11 @@
  *   version of a reply, or more of one, is painted in that reply's place.
  * - The view follows the bottom while the person is there; once they scroll up it stays put and
  *   shows the pill instead.
- * - Long chats: the chat opens on its latest page; scrolling near the top (or "Load earlier
- *   messages") adds the page before, and the messages on screen stay where they were. Past
+ * - Long chats: the chat opens on its latest page (a search hit: on the page around its
+ *   message, which is brought into view and marked); scrolling near the top (or "Load earlier
+ *   messages") adds the page before, near the bottom (while newer pages exist) the page after,
+ *   and the messages on screen stay where they were. While newer pages exist the bottom of
+ *   the log is not the end of the chat: the view does not follow it. Past
  *   `WINDOW_THRESHOLD` messages only those in or near view are in the document: spacers above
  *   and below stand for the rest, at their measured heights (or an estimate until measured).
  * - Message toolbars: clicks on `[data-action]` buttons and the editor's keys are handled here,
@@ -39,6 +42,8 @@ export const OVERSCAN = 800;
 export const ESTIMATED_HEIGHT = 120;
 /** Within this many pixels of the first loaded message, the page before is fetched. */
 const LOAD_OLDER_DISTANCE = 600;
+/** Within this many pixels of the last loaded message (while newer ones exist), the page after is fetched. */
+const LOAD_NEWER_DISTANCE = 600;
 /** Views kept for messages out of view, so scrolling back does not render them again. */
 const CACHE_LIMIT = 300;
 /** How long a message found by search stays highlighted. */
@@ -154,6 +159,8 @@ export function mountChatView(
   let lastKey: string | null = null;
   /** Where the last scroll event left the view: only scrolling up stops following the bottom. */
   let lastScrollTop = 0;
+  /** Off while a message found by search is being brought into view (its page just landed). */
+  let paging = true;
 
   const paintStreaming = (): void => {
     const state = controller.store.get();
@@ -303,12 +310,22 @@ export function mountChatView(
         if (Math.abs(moved) >= 1) scroller.scrollTop += moved;
       }
     }
-    // Near the top of what is loaded (or a first page too short to scroll): fetch the page before.
-    if (laidOut() && state.hasOlder && !state.loadingOlder && nearTop()) void controller.loadOlder();
+    if (laidOut()) pageIfNeeded(state);
+  }
+
+  /** Near the top or bottom of what is loaded (or a page too short to scroll): fetch the page beyond. */
+  function pageIfNeeded(state: AppState): void {
+    if (!paging) return;
+    if (state.hasOlder && !state.loadingOlder && nearTop()) void controller.loadOlder();
+    if (state.hasNewer && !state.loadingNewer && nearBottom()) void controller.loadNewer();
   }
 
   function nearTop(): boolean {
     return scroller.scrollHeight <= scroller.clientHeight || (!follow && scroller.scrollTop - listTop() < LOAD_OLDER_DISTANCE);
+  }
+
+  function nearBottom(): boolean {
+    return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < LOAD_NEWER_DISTANCE;
   }
 
   /** Drops views of messages gone from the conversation, and of far-away ones past the limit. */
@@ -324,8 +341,11 @@ export function mountChatView(
     }
   }
 
-  /** Rebuilds the conversation from the state and draws it. */
-  function reconcile(state: AppState): void {
+  /**
+   * Rebuilds the conversation from the state and draws it (`pagedNewer`: what was added at the
+   * end is a page of older history, not something new).
+   */
+  function reconcile(state: AppState, pagedNewer = false): void {
     if (state.chatSession !== shownSession) {
       shownSession = state.chatSession;
       follow = true;
@@ -333,6 +353,7 @@ export function mountChatView(
       lastKey = null;
       show(pill, false);
     }
+    if (state.hasNewer) follow = false;
     const anchor = follow ? null : captureAnchor();
     items = conversationItems(state);
     const newLast = items.at(-1)?.key ?? null;
@@ -344,7 +365,7 @@ export function mountChatView(
     renderOlder(state);
     layout(state, anchor);
     // Something new at the end while the person reads further up.
-    if (!follow && grew) show(pill, true);
+    if (!follow && grew && !pagedNewer) show(pill, true);
   }
 
   function renderOlder(state: AppState): void {
@@ -381,6 +402,14 @@ export function mountChatView(
     follow = false;
     const element = bringIntoView(index);
     if (!element) return;
+    if (laidOut()) {
+      // A third of the way down (what led to it shows above), or higher if it is tall.
+      const box = element.getBoundingClientRect();
+      const viewport = viewportHeight();
+      const wanted = Math.max(0, Math.min(viewport / 3, viewport - box.height));
+      const moved = box.top - scroller.getBoundingClientRect().top - wanted;
+      if (Math.abs(moved) >= 1) scroller.scrollTop += moved;
+    }
     element.classList.add("is-revealed");
     window.setTimeout(() => element.classList.remove("is-revealed"), REVEAL_MS);
   }
@@ -396,18 +425,19 @@ export function mountChatView(
   resizes?.observe(scroller.firstElementChild ?? log);
 
   scroller.addEventListener("scroll", () => {
+    const state = controller.store.get();
     const distance = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight;
     // Content that grew between a scroll to the bottom and its event is no reason to stop
-    // following; the person scrolling up is.
-    if (distance <= STICK_DISTANCE) follow = true;
+    // following; the person scrolling up is. The bottom of an older page is not the end.
+    if (distance <= STICK_DISTANCE && !state.hasNewer) follow = true;
     else if (scroller.scrollTop < lastScrollTop - 1) follow = false;
     lastScrollTop = scroller.scrollTop;
     if (follow) show(pill, false);
     if (items.length > WINDOW_THRESHOLD) relayout.schedule();
-    const state = controller.store.get();
     if (state.hasOlder && !state.loadingOlder && scroller.scrollTop - listTop() < LOAD_OLDER_DISTANCE) {
       void controller.loadOlder();
     }
+    if (state.hasNewer && !state.loadingNewer && distance < LOAD_NEWER_DISTANCE) void controller.loadNewer();
   });
 
   pill.addEventListener("click", () => {
@@ -506,10 +536,13 @@ export function mountChatView(
       state.regenerateOffer !== previous.regenerateOffer ||
       isGenerating(state) !== isGenerating(previous) ||
       (generation === null) !== (visibleGeneration(previous) === null);
+    // A message found by search: its page lands with it; no paging until it is in view.
+    const revealing = state.reveal !== null && state.reveal !== previous.reveal;
+    paging = !revealing;
     if (listChanged) {
       // A reply that just ended: paint its final state now, not a frame later.
       scheduler.cancel();
-      reconcile(state);
+      reconcile(state, previous.loadingNewer && !state.loadingNewer);
       if (generation) paintStreaming();
     } else if (generation && generation !== visibleGeneration(previous)) {
       if (generation.done) {
@@ -520,7 +553,11 @@ export function mountChatView(
       }
     }
     if (state.hasOlder !== previous.hasOlder || state.loadingOlder !== previous.loadingOlder) renderOlder(state);
-    if (state.reveal && state.reveal !== previous.reveal) reveal(state.reveal.messageId);
+    if (revealing && state.reveal) {
+      reveal(state.reveal.messageId);
+      paging = true;
+      if (laidOut()) pageIfNeeded(state);
+    }
     if (state.editing !== null && state.editing !== previous.editing) {
       // The message to edit may be out of view (↑ while reading further up): bring it in first.
       const editing = state.editing;

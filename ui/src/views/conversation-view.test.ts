@@ -1,9 +1,10 @@
 // The conversation view of long chats: only a window of messages is in the document, older
-// pages come in from the top, and each message's toolbar (versions, Regenerate, Continue,
-// Edit, Delete, Branch) works by mouse and keyboard.
+// pages come in from the top, a search hit opens on its page (newer pages then come in from
+// the bottom), and each message's toolbar (versions, Regenerate, Continue, Edit, Delete,
+// Branch) works by mouse and keyboard.
 
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createMockApi, LONG_CHAT_ID, type MockApi } from "../dev/mock-api";
+import { createMockApi, LONG_CHAT_ID, LONG_CHAT_SIZE, type MockApi } from "../dev/mock-api";
 import { Controller } from "../state/controller";
 import { PAGE_SIZE } from "../state/history";
 import { manualClock } from "../testing/manual-clock";
@@ -115,6 +116,57 @@ describe("a 10,000-message chat", () => {
     expect(elements.topSpacer.style.height).toBe("");
     expect(visible(elements.older)).toBe(false);
     expect(WINDOW_THRESHOLD).toBeGreaterThan(4);
+  });
+});
+
+describe("a search hit in an old message of a 10,000-message chat", () => {
+  async function openOldHit(controller: Controller): Promise<string> {
+    await controller.searchChats("Turn 2500:");
+    const hit = controller.store.get().search.hits.find((h) => h.chatId === LONG_CHAT_ID)!;
+    await controller.openHit(LONG_CHAT_ID, hit.messageId);
+    return hit.messageId!;
+  }
+
+  it("is rendered, brought into view and marked", async () => {
+    const { api, controller, elements } = await setUp("long");
+    const messageId = await openOldHit(controller);
+    const found = rendered(elements.log).find((m) => m.dataset.messageId === messageId);
+    expect(found?.classList.contains("is-revealed")).toBe(true);
+    expect(found?.querySelector(".message-content")?.textContent).toContain("Turn 2500:");
+    // The rest of the chat is below, not loaded: nothing is shown as new.
+    expect(controller.store.get().hasNewer).toBe(true);
+    expect(visible(elements.pill)).toBe(false);
+    expect(api.calls.filter((c) => c.startsWith("loadNewerMessages"))).toEqual([]);
+  });
+
+  it("is followed by newer pages when scrolled to the bottom, up to the end, without the new-text pill", async () => {
+    const { controller, elements } = await setUp("long");
+    await openOldHit(controller);
+    const { scroller } = elements;
+    // jsdom lays nothing out: the bottom is always in view, so each scroll asks for the page after.
+    for (let i = 0; i < 60 && controller.store.get().hasNewer; i++) {
+      scroller.dispatchEvent(new Event("scroll"));
+      await vi.waitFor(() => expect(controller.store.get().loadingNewer).toBe(false));
+    }
+    const { messages, hasNewer } = controller.store.get();
+    expect(hasNewer).toBe(false);
+    expect(messages.at(-1)?.seq).toBe(LONG_CHAT_SIZE - 1);
+    const seqs = messages.map((m) => m.seq!);
+    expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
+    expect(visible(elements.pill)).toBe(false);
+    expect(rendered(elements.log).length).toBeLessThan(PAGE_SIZE);
+  });
+
+  it("then sending shows the latest page, the new message at the bottom", async () => {
+    const { controller, elements } = await setUp("long");
+    await openOldHit(controller);
+    expect(await controller.send("And in the end?")).toBe(true);
+    await replyEnded(controller);
+    const messages = rendered(elements.log);
+    expect(messages.at(-2)?.querySelector(".message-content")?.textContent).toContain("And in the end?");
+    expect(messages.at(-1)?.dataset.role).toBe("assistant");
+    expect(messages.some((m) => m.textContent?.includes("Turn 2500:"))).toBe(false);
+    expect(messages.at(-3)?.querySelector(".message-content")?.textContent).toContain("Part 5000 of the story.");
   });
 });
 

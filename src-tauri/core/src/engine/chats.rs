@@ -1,5 +1,6 @@
-//! Chats and their messages: listing, reading (whole or a page), finding, versions (swipes),
-//! editing, deleting, branching, renaming, pinning, restoring, searching, export and import.
+//! Chats and their messages: listing, reading (whole or a page: the latest, before, after or
+//! around a message), finding, versions (swipes), editing, deleting, branching, renaming,
+//! pinning, restoring, searching, export and import.
 //!
 //! Must not: talk to a provider or the keychain; write a title, message or query past the
 //! limits in `limits.rs`.
@@ -38,6 +39,32 @@ impl Engine {
     ) -> Result<Vec<StoredMessage>> {
         let id = id.clone();
         self.blocking(move |store| store.messages_page(&id, before, limit))
+            .await
+    }
+
+    /// The page of a chat's history holding `message`, oldest first (see
+    /// [`Store::messages_around`]).
+    pub async fn messages_around(
+        &self,
+        id: &ChatId,
+        message: &MessageId,
+        limit: usize,
+    ) -> Result<Vec<StoredMessage>> {
+        let (id, message) = (id.clone(), message.clone());
+        self.blocking(move |store| store.messages_around(&id, &message, limit))
+            .await
+    }
+
+    /// The page of a chat's history after `after` (a `seq`), oldest first (see
+    /// [`Store::messages_after`]).
+    pub async fn messages_after(
+        &self,
+        id: &ChatId,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<StoredMessage>> {
+        let id = id.clone();
+        self.blocking(move |store| store.messages_after(&id, after, limit))
             .await
     }
 

@@ -1,5 +1,5 @@
 //! Chats and their messages: listing (pinned first, then newest), renaming, pinning, deleting
-//! with undo, pages of history, swipes (the other versions of a message), edits and branches.
+//! with undo, pages of history (the latest, before or after a message, around one), swipes (the other versions of a message), edits and branches.
 //! Whole chats as archives are in `archive`, finding chats in `search`.
 //!
 //! A message row holds the version shown; its other versions live in `swipes` under their
@@ -271,6 +271,60 @@ impl Store {
         let mut page = rows.collect::<rusqlite::Result<Vec<_>>>()?;
         page.reverse();
         Ok(page)
+    }
+
+    /// The page of a chat's history holding `message`, oldest first: about half of `limit`
+    /// before it and the rest from it on (more on one side when the other runs out), so a
+    /// search hit opens where it is. An `InvalidRequest` naming the message when it is not in
+    /// this chat.
+    pub fn messages_around(
+        &self,
+        chat: &ChatId,
+        message: &MessageId,
+        limit: usize,
+    ) -> Result<Vec<StoredMessage>> {
+        let limit = limit.max(1);
+        let seq: Option<i64> = self
+            .conn()
+            .query_row(
+                "SELECT seq FROM messages WHERE id = ?1 AND chat_id = ?2",
+                params![message.as_str(), chat.as_str()],
+                |row| row.get(0),
+            )
+            .optional()?;
+        let Some(seq) = seq else {
+            return Err(not_found(&format!(
+                "message \"{}\" in this chat",
+                crate::error::quoted(message.as_str())
+            )));
+        };
+        let before = self.messages_page(chat, Some(seq), limit)?;
+        let from = self.messages_after(chat, seq - 1, limit)?;
+        let mut take_before = before.len().min(limit / 2);
+        let take_from = from.len().min(limit - take_before);
+        take_before = before.len().min(limit - take_from);
+        let mut page = before;
+        page.drain(..page.len() - take_before);
+        page.extend(from.into_iter().take(take_from));
+        Ok(page)
+    }
+
+    /// One page of a chat's history, oldest first: the `limit` messages after `after` (a
+    /// `seq`); empty at the end.
+    pub fn messages_after(
+        &self,
+        chat: &ChatId,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<StoredMessage>> {
+        let conn = self.conn();
+        let mut statement = conn.prepare(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages
+             WHERE chat_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
+        ))?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = statement.query_map(params![chat.as_str(), after, limit], message_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
     /// One message.
