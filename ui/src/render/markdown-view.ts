@@ -1,6 +1,6 @@
 /** A reply's rendered markdown, kept up to date block by block. */
 
-import { markdownBlocks, renderMarkdown } from "../markdown";
+import { isMarkupFree, markdownBlocks, renderMarkdown } from "../markdown";
 
 /**
  * The longest open block re-rendered as markdown on every frame while a reply streams; past it
@@ -41,13 +41,12 @@ export class MarkdownView {
     const last = next.length - 1;
     const modeOf = (i: number): Mode =>
       streaming && i === last && (next[i] ?? "").length > PLAIN_AFTER ? "plain" : "markdown";
+    // A plain paragraph looks the same in both modes, so a reply's end leaves it as it is.
+    const shownAlike = (i: number): boolean =>
+      this.blocks[i] === next[i] && (this.modes[i] === modeOf(i) || isMarkupFree(next[i] ?? ""));
     let same = 0;
-    while (
-      same < this.blocks.length &&
-      same < next.length &&
-      this.blocks[same] === next[same] &&
-      this.modes[same] === modeOf(same)
-    ) {
+    while (same < this.blocks.length && same < next.length && shownAlike(same)) {
+      if (this.modes[same] !== modeOf(same)) this.modes[same] = modeOf(same);
       same++;
     }
     // The open block, shown as plain text, only grew: append what is new.
@@ -60,7 +59,8 @@ export class MarkdownView {
       this.modes[same] === "plain" &&
       modeOf(same) === "plain" &&
       grown.startsWith(shown) &&
-      plainText instanceof Text
+      plainText instanceof Text &&
+      isMarkupFree(grown) === isMarkupFree(shown)
     ) {
       plainText.appendData(grown.slice(shown.length));
       this.blocks[same] = grown;
@@ -74,7 +74,9 @@ export class MarkdownView {
       const mode = modeOf(i);
       const wrapper = document.createElement("div");
       wrapper.className = "md-block";
-      if (mode === "plain") {
+      if (mode === "plain" && isMarkupFree(block)) {
+        wrapper.append(renderMarkdown(block));
+      } else if (mode === "plain") {
         const paragraph = document.createElement("p");
         paragraph.className = "md-plain";
         paragraph.append(document.createTextNode(block));
