@@ -102,6 +102,20 @@ describe("MarkdownView: a reply rendered as it streams ends as the same DOM as r
     });
   }
 
+  it("a long plain paragraph that gets its last text as the reply ends is appended to, not re-rendered", () => {
+    const root = document.createElement("div");
+    const view = new MarkdownView(root);
+    view.set(flood, true);
+    const paragraph = root.querySelector("p");
+    vi.mocked(renderMarkdown).mockClear();
+    view.set(flood + "t9999 end ", false);
+    expect(renderMarkdown).not.toHaveBeenCalled();
+    expect(root.querySelector("p")).toBe(paragraph);
+    const once = document.createElement("div");
+    new MarkdownView(once).set(flood + "t9999 end ", false);
+    expect(root.innerHTML).toBe(once.innerHTML);
+  });
+
   it("a long plain paragraph is left in place when the reply ends (no re-render)", () => {
     const root = document.createElement("div");
     const view = new MarkdownView(root);

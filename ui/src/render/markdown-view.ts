@@ -49,7 +49,8 @@ export class MarkdownView {
       if (this.modes[same] !== modeOf(same)) this.modes[same] = modeOf(same);
       same++;
     }
-    // The open block, shown as plain text, only grew: append what is new.
+    // The open block, shown as plain text, only grew: append what is new. So too when the reply
+    // ends with more text in a plain paragraph, which both modes show alike.
     const grown = next[same] ?? "";
     const shown = this.blocks[same] ?? "";
     const plainText = this.wrappers[same]?.firstElementChild?.firstChild;
@@ -57,13 +58,15 @@ export class MarkdownView {
       same === last &&
       same === this.blocks.length - 1 &&
       this.modes[same] === "plain" &&
-      modeOf(same) === "plain" &&
       grown.startsWith(shown) &&
       plainText instanceof Text &&
-      isMarkupFree(grown) === isMarkupFree(shown)
+      (modeOf(same) === "plain"
+        ? isMarkupFree(grown) === isMarkupFree(shown)
+        : isMarkupFree(shown) && isMarkupFree(grown))
     ) {
       plainText.appendData(grown.slice(shown.length));
       this.blocks[same] = grown;
+      this.modes[same] = modeOf(same);
       return;
     }
     for (const wrapper of this.wrappers.splice(same)) wrapper.remove();
