@@ -310,6 +310,7 @@ async function main() {
   const ipcToContent = wd.filter((r) => r.content !== null).map((r) => r.content - r.firstIpc);
   const fcpVsX = wd.filter((r) => r.content !== null && r.fcp !== null).map((r) => r.content - r.fcp);
   const estimate = median(content) - median(ipcToContent);
+  const fast = content.filter((c) => c < 400).length;
   const rows = [
     { what: "exec → window mapped, median", value: ms(median(mapped)), budget: "< 500 ms", ok: median(mapped) < 500 },
     { what: "  min … max", value: range(mapped) },
@@ -318,15 +319,25 @@ async function main() {
     {
       what: "exec → first frame with the window's content, median (upper bound of first IPC answered)",
       value: ms(median(content)),
-      budget: "< 700 ms",
-      ok: median(content) < 700 ? true : null,
     },
     { what: "  min … max", value: range(content) },
     {
+      what: "  launches with content in < 400 ms",
+      value: `${fast} of ${content.length}`,
+      budget: `≥ ${Math.ceil(content.length * 0.9)} of ${content.length}`,
+      ok: fast >= Math.ceil(content.length * 0.9),
+    },
+    {
+      what: "  launches with content in < 700 ms (no slow mode)",
+      value: `${content.filter((c) => c < 700).length} of ${content.length}`,
+      budget: "all",
+      ok: content.every((c) => c < 700),
+    },
+    {
       what: "exec → first IPC answered, estimate (the above − median(WebDriver pass: first IPC → content frame))",
       value: ms(estimate),
-      budget: "< 700 ms",
-      ok: estimate < 700,
+      budget: "< 300 ms",
+      ok: estimate < 300,
     },
     { what: "idle CPU of the process tree (last 3 s of the idle wait), median", value: `${fmt(median(direct.map((r) => r.idleCpu)), 1)} % of one core` },
   ];
@@ -344,7 +355,7 @@ async function main() {
     {
       what: `exec → first IPC answered in the page, median${bounded ? ` (${bounded}/${wd.length} upper bounds)` : ""}`,
       value: ms(median(firstIpc)),
-      budget: "(< 700 ms, plain launch)",
+      budget: "(< 300 ms, plain launch)",
     },
     { what: "  min … max", value: range(firstIpc) },
     { what: "page navigation start → first IPC answered, median", value: ms(median(navToIpc)) },

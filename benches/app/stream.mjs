@@ -616,7 +616,7 @@ function report(title, r, { budgeted, rate }) {
     {
       what: "deltas shown per second (first → last shown)",
       value: `${fmt(rendered)} deltas/s over ${fmt(shownSeconds, 2)} s`,
-      ...(budgeted ? { budget: `≥ ${fmt(rate)}/s sustained`, ok: rendered >= rate * 0.98 } : {}),
+      ...(budgeted ? { budget: `≥ ${fmt(rate * 0.99)}/s sustained`, ok: rendered >= rate * 0.99 } : {}),
     },
     { what: "most deltas shown within any 1 s", value: `${fmt(r.bestSecond)}` },
     { what: "send (Enter) → first delta in the DOM", value: ms(r.firstShownAt - r.sentAt) },
@@ -634,7 +634,7 @@ function report(title, r, { budgeted, rate }) {
     {
       what: "latency server → frame rendered, p50 / p99 / max",
       value: `${fmt(r.lat.frame.p50, 1)} / ${fmt(r.lat.frame.p99, 1)} / ${fmt(r.lat.frame.max, 1)} ms`,
-      ...(budgeted ? { budget: "p99 < 16 ms (core → UI)", ok: r.lat.frame.p99 < 16 } : {}),
+      ...(budgeted ? { budget: "p99 < 50 ms", ok: r.lat.frame.p99 < 50 } : {}),
     },
     {
       what: "  the same in the first second shown",

@@ -23,6 +23,7 @@ use switchboard_core::http::HttpConfig;
 use switchboard_core::secrets::KeyringStore;
 use switchboard_core::{default_data_dir, Engine, EngineConfig};
 use tauri::tray::TrayIconBuilder;
+use tauri::webview::PageLoadEvent;
 use tauri::{AppHandle, Manager, RunEvent, WebviewWindowBuilder, WindowEvent};
 use tauri_specta::Event as _;
 
@@ -127,8 +128,14 @@ pub fn context<R: tauri::Runtime>() -> tauri::Context<R> {
 
 /// Opens the main window as `tauri.conf.json` describes it (with `"create": false`, so it is
 /// made only here), guarded by [`navigation::guard`].
+///
+/// The window is created hidden and shown once its page has loaded. Shown at once, GTK asks the
+/// web view to draw before WebKit's web process is ready to paint; WebKitGTK then blocks the
+/// main thread for up to 500 ms waiting for the web process's first backing store, and the page
+/// (whose requests this thread answers) waits with it: about half of all launches lost half a
+/// second that way before the page even started loading.
 fn open_main_window(app: &AppHandle) -> tauri::Result<()> {
-    let config = app
+    let mut config = app
         .config()
         .app
         .windows
@@ -136,8 +143,18 @@ fn open_main_window(app: &AppHandle) -> tauri::Result<()> {
         .find(|window| window.label == MAIN_WINDOW)
         .cloned()
         .ok_or(tauri::Error::WindowNotFound)?;
+    let show = config.visible;
+    config.visible = false;
     let pages = navigation::OwnPages::of_this_build(app.config());
-    navigation::guard(WebviewWindowBuilder::from_config(app, &config)?, app, pages).build()?;
+    let shown = Arc::new(AtomicBool::new(!show));
+    navigation::guard(WebviewWindowBuilder::from_config(app, &config)?, app, pages)
+        .on_page_load(move |window, payload| {
+            if payload.event() == PageLoadEvent::Finished && !shown.swap(true, Ordering::Relaxed) {
+                let _ = window.show();
+                refresh_tray(window.app_handle());
+            }
+        })
+        .build()?;
     Ok(())
 }
 

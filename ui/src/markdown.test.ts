@@ -2,7 +2,7 @@
 // (code blocks, lists, links, tables) must.
 
 import { describe, expect, it } from "vitest";
-import { ALLOWED_ATTR, ALLOWED_TAGS, renderMarkdown, renderMarkdownHtml, sanitizeHtml, markdownBlocks } from "./markdown";
+import { ALLOWED_ATTR, ALLOWED_TAGS, isMarkupFree, renderMarkdown, renderMarkdownHtml, sanitizeHtml, markdownBlocks } from "./markdown";
 
 /** Parses sanitised output and fails on anything that could run or load. */
 function assertInert(html: string): void {
@@ -230,5 +230,29 @@ describe("markdown blocks (a reply rendered block by block)", () => {
       for (const block of blocks) root.append(renderMarkdown(block));
       expect(text(root)).toBe(whole);
     }
+  });
+});
+
+describe("plain paragraphs rendered without marked", () => {
+  const plain = [
+    "t1«1765104000.123» t2«1765104000.456» ",
+    "Hello \"x\" it's {ok} $5 % ^ = + - , ; ? 1. 2. é",
+    "trailing spaces   ",
+    "tab\tinside",
+    "Zürich — naïve façade",
+  ];
+  const marked = [
+    "1. a list", "# heading", "> quote", " indented", "a *b*", "a _b_", "a `b`", "a ~b~", "a [b](c)",
+    "a <b>", "a &amp; b", "a \\ b", "a | b", "a www.example.com b", "see http://x.org", "a@b.org",
+    "two\nlines", "a !b", "a # b", "",
+  ];
+  it.each(plain)("%j is plain and renders exactly as marked does", (text) => {
+    expect(isMarkupFree(text)).toBe(true);
+    const direct = document.createElement("div");
+    direct.append(renderMarkdown(text));
+    expect(direct.innerHTML).toBe(renderMarkdownHtml(text));
+  });
+  it.each(marked)("%j goes through marked", (text) => {
+    expect(isMarkupFree(text)).toBe(false);
   });
 });

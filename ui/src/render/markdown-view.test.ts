@@ -76,3 +76,54 @@ describe("MarkdownView splitting a growing text", () => {
     expect(root.textContent?.replace(/\s+/g, "")).toBe(whole.textContent?.replace(/\s+/g, ""));
   });
 });
+
+describe("MarkdownView: a reply rendered as it streams ends as the same DOM as rendered at once", () => {
+  const flood = Array.from({ length: 3000 }, (_, i) => `t${i + 1}«1765104000${i}.123»`).join(" ") + " ";
+  const texts: Record<string, string> = {
+    "one long paragraph without markup": flood,
+    "prose, then a long paragraph without markup": "Intro *here*.\n\n" + flood,
+    "a long paragraph that gains markup late": flood + " and **bold** at the end",
+    "a long code block": "Code:\n\n```ts\n" + "const x = 1;\n".repeat(1500) + "```\n\nAfter.",
+    "mixed markdown": "# T\n\nOne.\n\n- a\n- b\n\n> quote\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nEnd www.example.com",
+  };
+  for (const [name, full] of Object.entries(texts)) {
+    it(name, () => {
+      const streamed = document.createElement("div");
+      const view = new MarkdownView(streamed);
+      const step = Math.max(7, Math.floor(full.length / 60));
+      for (let n = 1; n < full.length; n += step) view.set(full.slice(0, n), true);
+      view.set(full, true);
+      const beforeEnd = streamed.innerHTML;
+      view.set(full, false);
+      const once = document.createElement("div");
+      new MarkdownView(once).set(full, false);
+      expect(streamed.innerHTML).toBe(once.innerHTML);
+      if (!full.includes("```") && !full.includes("**")) expect(beforeEnd).toBe(once.innerHTML);
+    });
+  }
+
+  it("a long plain paragraph that gets its last text as the reply ends is appended to, not re-rendered", () => {
+    const root = document.createElement("div");
+    const view = new MarkdownView(root);
+    view.set(flood, true);
+    const paragraph = root.querySelector("p");
+    vi.mocked(renderMarkdown).mockClear();
+    view.set(flood + "t9999 end ", false);
+    expect(renderMarkdown).not.toHaveBeenCalled();
+    expect(root.querySelector("p")).toBe(paragraph);
+    const once = document.createElement("div");
+    new MarkdownView(once).set(flood + "t9999 end ", false);
+    expect(root.innerHTML).toBe(once.innerHTML);
+  });
+
+  it("a long plain paragraph is left in place when the reply ends (no re-render)", () => {
+    const root = document.createElement("div");
+    const view = new MarkdownView(root);
+    view.set(flood, true);
+    const paragraph = root.querySelector("p");
+    vi.mocked(renderMarkdown).mockClear();
+    view.set(flood, false);
+    expect(renderMarkdown).not.toHaveBeenCalled();
+    expect(root.querySelector("p")).toBe(paragraph);
+  });
+});

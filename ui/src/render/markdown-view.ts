@@ -1,6 +1,6 @@
 /** A reply's rendered markdown, kept up to date block by block. */
 
-import { markdownBlocks, renderMarkdown } from "../markdown";
+import { isMarkupFree, markdownBlocks, renderMarkdown } from "../markdown";
 
 /**
  * The longest open block re-rendered as markdown on every frame while a reply streams; past it
@@ -41,16 +41,16 @@ export class MarkdownView {
     const last = next.length - 1;
     const modeOf = (i: number): Mode =>
       streaming && i === last && (next[i] ?? "").length > PLAIN_AFTER ? "plain" : "markdown";
+    // A plain paragraph looks the same in both modes, so a reply's end leaves it as it is.
+    const shownAlike = (i: number): boolean =>
+      this.blocks[i] === next[i] && (this.modes[i] === modeOf(i) || isMarkupFree(next[i] ?? ""));
     let same = 0;
-    while (
-      same < this.blocks.length &&
-      same < next.length &&
-      this.blocks[same] === next[same] &&
-      this.modes[same] === modeOf(same)
-    ) {
+    while (same < this.blocks.length && same < next.length && shownAlike(same)) {
+      if (this.modes[same] !== modeOf(same)) this.modes[same] = modeOf(same);
       same++;
     }
-    // The open block, shown as plain text, only grew: append what is new.
+    // The open block, shown as plain text, only grew: append what is new. So too when the reply
+    // ends with more text in a plain paragraph, which both modes show alike.
     const grown = next[same] ?? "";
     const shown = this.blocks[same] ?? "";
     const plainText = this.wrappers[same]?.firstElementChild?.firstChild;
@@ -58,12 +58,15 @@ export class MarkdownView {
       same === last &&
       same === this.blocks.length - 1 &&
       this.modes[same] === "plain" &&
-      modeOf(same) === "plain" &&
       grown.startsWith(shown) &&
-      plainText instanceof Text
+      plainText instanceof Text &&
+      (modeOf(same) === "plain"
+        ? isMarkupFree(grown) === isMarkupFree(shown)
+        : isMarkupFree(shown) && isMarkupFree(grown))
     ) {
       plainText.appendData(grown.slice(shown.length));
       this.blocks[same] = grown;
+      this.modes[same] = modeOf(same);
       return;
     }
     for (const wrapper of this.wrappers.splice(same)) wrapper.remove();
@@ -74,7 +77,9 @@ export class MarkdownView {
       const mode = modeOf(i);
       const wrapper = document.createElement("div");
       wrapper.className = "md-block";
-      if (mode === "plain") {
+      if (mode === "plain" && isMarkupFree(block)) {
+        wrapper.append(renderMarkdown(block));
+      } else if (mode === "plain") {
         const paragraph = document.createElement("p");
         paragraph.className = "md-plain";
         paragraph.append(document.createTextNode(block));
