@@ -10,10 +10,9 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use switchboard_core::engine::{
-    api_key, explicit_model, ConnectionSpec, GenerationRequest, KeyProblem, MAX_KEY_BYTES,
-    MAX_MODEL_CHARS, PROFILE_NAME_TAKEN,
+    api_key, explicit_model, GenerationRequest, KeyProblem, MAX_KEY_BYTES, MAX_MODEL_CHARS,
+    PROFILE_NAME_TAKEN,
 };
-use switchboard_core::model::GenParams;
 use switchboard_core::store::Profile;
 use switchboard_core::transfer::json;
 use switchboard_core::{ErrorKind, ProviderKind};
@@ -23,16 +22,7 @@ use tempfile::TempDir;
 const KEY: &str = "sk-backup-never-holds-this-0451";
 
 fn ask(input: &str) -> GenerationRequest {
-    GenerationRequest {
-        connection: ConnectionSpec::Profile("cloud".into()),
-        chat_id: None,
-        input: input.into(),
-        model: None,
-        system_prompt: None,
-        params: GenParams::default(),
-        stream: true,
-        action: switchboard_core::engine::Action::Send,
-    }
+    common::ask("cloud", None, input)
 }
 
 #[tokio::test]

@@ -3,6 +3,8 @@
 //! model choice. Keys live in the in-memory store here; the real keychain is tested by the CLI.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,7 +13,7 @@ use switchboard_core::engine::{
     CancelReason, ConnectionSpec, Engine, EngineConfig, GenerationRequest,
 };
 use switchboard_core::http::HttpConfig;
-use switchboard_core::model::{ChatEvent, GenParams, MessageState, Role, StopReason};
+use switchboard_core::model::{ChatEvent, MessageState, Role, StopReason};
 use switchboard_core::secrets::MemoryStore;
 use switchboard_core::store::{PostProcessing, Profile};
 use switchboard_core::{ErrorKind, ProviderKind};
@@ -55,16 +57,7 @@ async fn add_local(engine: &Engine, server: &FakeServer) {
 }
 
 fn ask(input: &str) -> GenerationRequest {
-    GenerationRequest {
-        connection: ConnectionSpec::Profile("local".into()),
-        chat_id: None,
-        input: input.into(),
-        model: None,
-        system_prompt: None,
-        params: GenParams::default(),
-        stream: true,
-        action: switchboard_core::engine::Action::Send,
-    }
+    common::ask("local", None, input)
 }
 
 /// Receives every event until the channel closes.

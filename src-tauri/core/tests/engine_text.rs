@@ -10,25 +10,11 @@ use common::{last_post, run};
 use std::time::Duration;
 
 use switchboard_core::catalogue::ApiType;
-use switchboard_core::engine::{ConnectionSpec, GenerationRequest};
-use switchboard_core::model::{ChatEvent, ChatId, ChatMessage, GenParams, Role, StopReason};
+use switchboard_core::model::{ChatEvent, ChatMessage, Role, StopReason};
 use switchboard_core::prompt::instruct::{InstructSettings, TemplateKind};
 use switchboard_core::store::Profile;
 use switchboard_core::ProviderKind;
 use switchboard_fakes::{Dialect, FakeOptions, FakeServer, Family, KoboldServer};
-
-fn ask(profile: &str, chat: Option<ChatId>, input: &str) -> GenerationRequest {
-    GenerationRequest {
-        connection: ConnectionSpec::Profile(profile.into()),
-        chat_id: chat,
-        input: input.into(),
-        model: None,
-        system_prompt: None,
-        params: GenParams::default(),
-        stream: true,
-        action: switchboard_core::engine::Action::Send,
-    }
-}
 
 fn deltas(events: &[ChatEvent]) -> Vec<String> {
     events
@@ -65,7 +51,7 @@ async fn the_template_shapes_the_prompt_and_stop_strings_are_cut_while_streaming
     profile.instruct.template = TemplateKind::ChatMl;
     engine.add_profile(profile).await.unwrap();
 
-    let (chat, first) = run(&engine, ask("ooba", None, "Name a colour.")).await;
+    let (chat, first) = run(&engine, common::ask("ooba", None, "Name a colour.")).await;
     // Never any part of the stop string on screen.
     let shown = deltas(&first);
     assert_eq!(shown.concat(), "Red is a colour.");
@@ -99,7 +85,7 @@ async fn the_template_shapes_the_prompt_and_stop_strings_are_cut_while_streaming
     // The saved reply is the cut one, and the next prompt carries it.
     let messages = engine.messages(&chat).await.unwrap();
     assert_eq!(messages[1].content, "Red is a colour.");
-    run(&engine, ask("ooba", Some(chat), "Another.")).await;
+    run(&engine, common::ask("ooba", Some(chat), "Another.")).await;
     let expected = TemplateKind::ChatMl.template().render(&[
         ChatMessage::new(Role::System, "Be brief."),
         ChatMessage::new(Role::User, "Name a colour."),
@@ -112,7 +98,7 @@ async fn the_template_shapes_the_prompt_and_stop_strings_are_cut_while_streaming
     let mut chat_profile = engine.profile("ooba").await.unwrap();
     chat_profile.api = Some(ApiType::ChatCompletion);
     engine.update_profile(chat_profile).await.unwrap();
-    run(&engine, ask("ooba", None, "Hi")).await;
+    run(&engine, common::ask("ooba", None, "Hi")).await;
     let seen = last_post(&server);
     assert_eq!(seen.path, "/v1/chat/completions");
     assert!(seen.json().unwrap().get("prompt").is_none());
@@ -137,7 +123,7 @@ async fn history_that_does_not_fit_is_left_out_and_the_person_is_told() {
     engine.add_profile(profile).await.unwrap();
 
     // The backend's context size is used when the profile sets none.
-    let (chat, events) = run(&engine, ask("kcpp", None, "first question")).await;
+    let (chat, events) = run(&engine, common::ask("kcpp", None, "first question")).await;
     assert!(!events
         .iter()
         .any(|e| matches!(e, ChatEvent::HistoryTrimmed { .. })));
@@ -165,11 +151,15 @@ async fn history_that_does_not_fit_is_left_out_and_the_person_is_told() {
     for i in 0..3 {
         run(
             &engine,
-            ask("kcpp", Some(chat.clone()), &format!("turn {i} {long}")),
+            common::ask("kcpp", Some(chat.clone()), &format!("turn {i} {long}")),
         )
         .await;
     }
-    let (_, events) = run(&engine, ask("kcpp", Some(chat.clone()), "last question")).await;
+    let (_, events) = run(
+        &engine,
+        common::ask("kcpp", Some(chat.clone()), "last question"),
+    )
+    .await;
     let trimmed = events
         .iter()
         .find_map(|e| match e {
@@ -222,7 +212,7 @@ async fn an_edited_template_is_used_as_saved() {
         profile.instruct
     );
 
-    let (_, events) = run(&engine, ask("united", None, "hello")).await;
+    let (_, events) = run(&engine, common::ask("united", None, "hello")).await;
     assert!(
         matches!(events.last(), Some(ChatEvent::Finished { .. })),
         "{events:?}"
@@ -259,7 +249,7 @@ async fn stop_reaches_the_server_before_the_reply_is_closed() {
         profile.model = Some("fake-model-1".into());
         engine.add_profile(profile).await.unwrap();
         let generation = engine
-            .start_generation(ask("p", None, "tell a story"))
+            .start_generation(common::ask("p", None, "tell a story"))
             .await
             .unwrap();
         let mut rx = generation.events;
@@ -314,11 +304,11 @@ async fn the_backends_token_count_corrects_the_estimate() {
     engine.add_profile(profile).await.unwrap();
     // Short words: the fake counts a token per word, more than the characters suggest.
     let words = "a ".repeat(150);
-    let (chat, _) = run(&engine, ask("kcpp", None, &words)).await;
+    let (chat, _) = run(&engine, common::ask("kcpp", None, &words)).await;
     for _ in 0..2 {
-        run(&engine, ask("kcpp", Some(chat.clone()), &words)).await;
+        run(&engine, common::ask("kcpp", Some(chat.clone()), &words)).await;
     }
-    let (_, events) = run(&engine, ask("kcpp", Some(chat.clone()), "last")).await;
+    let (_, events) = run(&engine, common::ask("kcpp", Some(chat.clone()), "last")).await;
     assert!(events
         .iter()
         .any(|e| matches!(e, ChatEvent::HistoryTrimmed { .. })));

@@ -212,3 +212,22 @@ impl CapturedLogs {
         String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
     }
 }
+
+/// A message sent through the profile named `profile` (in `chat`, or a new chat), streamed,
+/// with no other setting.
+pub fn ask(
+    profile: &str,
+    chat: Option<switchboard_core::model::ChatId>,
+    input: &str,
+) -> switchboard_core::engine::GenerationRequest {
+    switchboard_core::engine::GenerationRequest {
+        connection: switchboard_core::engine::ConnectionSpec::Profile(profile.into()),
+        chat_id: chat,
+        input: input.into(),
+        model: None,
+        system_prompt: None,
+        params: switchboard_core::model::GenParams::default(),
+        stream: true,
+        action: switchboard_core::engine::Action::Send,
+    }
+}
