@@ -22,13 +22,15 @@
 //    load event). It wraps the IPC callbacks still pending in `__TAURI_INTERNALS__.callbacks`
 //    (the answer to the first command, `startup_problem`, which `main()` sends while the module
 //    loads) and watches the DOM:
-//    - first IPC answered: when the first pending IPC callback runs in the page. If the answer
-//      came before the script could run (the window was already built), the figure is an upper
-//      bound (the time the script ran) and is marked "≤".
+//    - first IPC answered: the app's own User Timing mark `switchboard:first-answer` (start.ts);
+//      without it (an older build), when the first pending IPC callback runs in the page, and if
+//      the answer came before the script could run, an upper bound (the time the script ran)
+//      marked "≤".
 //    - interactive: `#composer` in the DOM (the UI builds the window only after that answer).
 //    - ready: `#app[data-ready=true]` (profiles and chats loaded).
-//    - first contentful paint (WebKit's Paint Timing): the page is empty until the window is
-//      built, so this is the first frame with the interactive window on screen.
+//    - first contentful paint (WebKit's Paint Timing): the first frame of index.html's first
+//      view (the window's frame, painted before any script runs), which the built window then
+//      replaces.
 //    A launch by WebKitWebDriver runs with automation on, so these are upper bounds of a plain
 //    launch.
 
@@ -175,6 +177,11 @@ function probe(done) {
     }
   }
   if (result.composerAlready) result.composerAt = null;
+  // The app marks its own steps (start.ts): exact, even when they came before this script ran.
+  const appMark = (name) => {
+    const entry = performance.getEntriesByName(name, "mark")[0];
+    return entry ? performance.timeOrigin + entry.startTime : null;
+  };
   const app = document.getElementById("app");
   const check = () => {
     if (result.composerAt === null && !result.composerAlready && document.querySelector("#composer")) result.composerAt = t();
@@ -191,6 +198,8 @@ function probe(done) {
     const done_ = (result.composerAlready || result.composerAt !== null) && result.readyAt !== null && result.fcpAt !== null;
     if (done_ || Date.now() - started > 20000) {
       observer.disconnect();
+      result.markedAnswerAt = appMark("switchboard:first-answer");
+      result.markedReadyAt = appMark("switchboard:ready");
       const nav = performance.getEntriesByType("navigation")[0];
       if (nav) {
         result.domContentLoadedAt = performance.timeOrigin + nav.domContentLoadedEventStart;
@@ -220,8 +229,8 @@ async function webdriverLaunch(name, port, x) {
       mapped: rel(mapped?.at),
       navigation: rel(r.timeOrigin),
       domContentLoaded: rel(r.domContentLoadedAt),
-      firstIpc: rel(r.firstAnswerAt ?? r.scriptAt),
-      firstIpcUpperBound: r.firstAnswerAt === null,
+      firstIpc: rel(r.markedAnswerAt ?? r.firstAnswerAt ?? r.scriptAt),
+      firstIpcUpperBound: r.markedAnswerAt === null && r.firstAnswerAt === null,
       wrapped: r.wrapped,
       composer: rel(r.composerAt ?? r.scriptAt),
       composerUpperBound: r.composerAt === null,
@@ -317,7 +326,7 @@ async function main() {
     { what: "app start → WebKitNetworkProcess started (10 ms ticks), median", value: ms(median(spawned("WebKitNetworkP"))) },
     { what: "app start → WebKitWebProcess started (10 ms ticks), median", value: ms(median(spawned("WebKitWebProces"))) },
     {
-      what: "exec → first frame with the window's content, median (upper bound of first IPC answered)",
+      what: "exec → first frame with the window's content (index.html's first view), median",
       value: ms(median(content)),
     },
     { what: "  min … max", value: range(content) },

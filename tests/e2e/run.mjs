@@ -1121,6 +1121,8 @@ test("a damaged database: the window says why it cannot start, and the file is l
         assert(message.includes(part), `the message lacks ${part}: ${message}`);
       }
       assert(!(await (await browser.$("#composer")).isExisting()), "the chat opened over a damaged database");
+      // On screen, not only in the document (the window stays hidden until it is ready).
+      assert(await (await browser.$("#startup-problem-message")).isDisplayed(), "the reason is in the page but not shown");
       // No screenshot here: WebKitWebDriver's screenshot of this page never answers.
     } finally {
       await closeApp(browser);
