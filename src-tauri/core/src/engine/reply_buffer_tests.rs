@@ -20,27 +20,28 @@ fn reasoning(text: &str) -> ChatEvent {
 }
 
 #[test]
-fn deltas_go_out_16_ms_after_the_first_one_held_back_and_not_sooner() {
+fn deltas_go_out_a_window_after_the_first_one_held_back_and_not_sooner() {
+    let w = COALESCE_WINDOW;
     let t0 = Instant::now();
     let mut b = buffer(&[], t0);
     assert_eq!(b.deadline(), None);
     assert_eq!(b.push_text("a", t0), Flow::Go);
-    assert_eq!(b.deadline(), Some(t0 + 16 * MS));
-    assert_eq!(b.push_text("b", t0 + 10 * MS), Flow::Go);
+    assert_eq!(b.deadline(), Some(t0 + w));
+    assert_eq!(b.push_text("b", t0 + w / 2), Flow::Go);
     // The window runs from the first piece held back, not the last.
-    assert_eq!(b.deadline(), Some(t0 + 16 * MS));
-    b.poll(t0 + 15 * MS);
+    assert_eq!(b.deadline(), Some(t0 + w));
+    b.poll(t0 + w - MS);
     assert!(ready(&mut b).is_empty());
-    b.poll(t0 + 16 * MS);
+    b.poll(t0 + w);
     assert_eq!(ready(&mut b), [delta("ab")]);
     assert_eq!(b.deadline(), None);
     // The next piece opens a new window at its own time.
-    b.push_text("c", t0 + 40 * MS);
-    assert_eq!(b.deadline(), Some(t0 + 56 * MS));
-    b.push_text("d", t0 + 55 * MS);
+    b.push_text("c", t0 + 3 * w);
+    assert_eq!(b.deadline(), Some(t0 + 4 * w));
+    b.push_text("d", t0 + 4 * w - MS);
     assert!(ready(&mut b).is_empty());
     // A piece that arrives after the window has passed goes out with what was held.
-    b.push_text("e", t0 + 56 * MS);
+    b.push_text("e", t0 + 4 * w);
     assert_eq!(ready(&mut b), [delta("cde")]);
 }
 
@@ -71,7 +72,7 @@ fn reasoning_and_text_go_out_in_the_order_they_came() {
     // Text after reasoning sends the reasoning first, then holds the text.
     b.push_text("answer", t0 + MS);
     assert_eq!(ready(&mut b), [reasoning("think")]);
-    assert_eq!(b.deadline(), Some(t0 + 17 * MS));
+    assert_eq!(b.deadline(), Some(t0 + MS + COALESCE_WINDOW));
     b.push_reasoning("more", t0 + 2 * MS);
     assert_eq!(ready(&mut b), [delta("answer")]);
     b.flush();

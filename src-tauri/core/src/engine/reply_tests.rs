@@ -96,16 +96,18 @@ fn delta(text: &str) -> ChatEvent {
 }
 
 #[tokio::test(start_paused = true)]
-async fn deltas_go_out_16_ms_after_the_first_held_back() {
+async fn deltas_go_out_a_window_after_the_first_held_back() {
+    let w = COALESCE_WINDOW;
     let mut run = start().await;
     let t0 = Instant::now();
     run.push(StreamEvent::Delta("a".into()));
-    tokio::time::sleep(10 * MS).await;
+    tokio::time::sleep(w / 2).await;
     run.push(StreamEvent::Delta("b".into()));
-    tokio::time::sleep(5 * MS).await;
+    // Just before the window closes nothing has gone out yet.
+    tokio::time::sleep(w - w / 2 - MS).await;
     run.quiet().await;
     assert_eq!(run.next().await, delta("ab"));
-    assert_eq!(t0.elapsed(), 16 * MS);
+    assert_eq!(t0.elapsed(), w);
     // Two kilobytes go out at once.
     let t1 = Instant::now();
     run.push(StreamEvent::Delta("x".repeat(COALESCE_BYTES)));
