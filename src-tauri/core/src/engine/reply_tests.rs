@@ -130,9 +130,9 @@ async fn the_reply_is_saved_a_second_after_the_last_save_once_it_grew() {
     tokio::time::sleep_until(t0 + SAVE_INTERVAL).await;
     run.push(StreamEvent::Delta("b".into()));
     assert_eq!(run.next().await, delta("b"));
-    assert_eq!(t0.elapsed(), SAVE_INTERVAL + 16 * MS);
+    assert_eq!(t0.elapsed(), SAVE_INTERVAL + COALESCE_WINDOW);
     run.saved_as("ab").await;
-    assert_eq!(t0.elapsed(), SAVE_INTERVAL + 16 * MS);
+    assert_eq!(t0.elapsed(), SAVE_INTERVAL + COALESCE_WINDOW);
     // Nothing new: nothing saved, however long the wait.
     tokio::time::sleep(5 * SAVE_INTERVAL).await;
     run.quiet().await;
