@@ -333,6 +333,9 @@ impl Shell {
         tauri::async_runtime::spawn(async move {
             let mut window_gone = false;
             while let Some(event) = events.recv().await {
+                if let ChatEvent::Delta { text } = &event {
+                    tracing::trace!(bytes = text.len(), "delta to the window");
+                }
                 if !window_gone && on_event.send(event).is_err() {
                     // Nobody is listening any more: stop, and keep draining so the engine can save.
                     window_gone = true;
