@@ -42,6 +42,7 @@ macro_rules! errln {
     }};
 }
 
+mod advice;
 mod args;
 mod chat;
 mod chats;
@@ -137,7 +138,7 @@ type CliResult<T = ()> = Result<T, Failure>;
 /// exit 6 stays for a provider's refusal.
 fn refused(err: Error) -> Failure {
     if err.kind == ErrorKind::InvalidRequest {
-        Failure::Usage(err.message)
+        Failure::Usage(advice::advised(&err))
     } else {
         Failure::Core(err)
     }
@@ -230,7 +231,7 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
         Err(Failure::Core(err)) => {
-            errln!("error: {}", shorten(&err.message));
+            errln!("error: {}", shorten(&advice::advised(&err)));
             ExitCode::from(exit_code(err.kind))
         }
     }
