@@ -502,11 +502,6 @@ registerNavigationTests(test, {
   openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, fake: () => fake,
 });
 
-registerKeysErrorsTests(test, {
-  openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, openDrawer, setField, startFake,
-  appPath: APP, cliPath: CLI, replyText: REPLY_TEXT,
-});
-
 test("a wrong key shows the auth error at the key field", async () => {
   const browser = await openApp();
   try {
@@ -1378,6 +1373,12 @@ test("a search hit in an old message of a long chat opens where it is: in view a
   } finally {
     await closeApp(browser);
   }
+});
+
+// Last: they add profiles and leave another one selected.
+registerKeysErrorsTests(test, {
+  openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, openDrawer, setField, startFake,
+  appPath: APP, cliPath: CLI, replyText: REPLY_TEXT,
 });
 
 // ----- runner -----

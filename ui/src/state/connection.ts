@@ -7,7 +7,7 @@
  * `Profiles.modelsStillWanted`).
  */
 
-import type { ConnectionChanged, Found, ModelInfo, ProfileSummary } from "../api";
+import type { ConnectionChanged, ErrorKind, Found, ModelInfo, ProfileSummary } from "../api";
 import { toIpcError } from "../api";
 import { selectedProfile } from "./app-state";
 import { Part } from "./context";
@@ -40,6 +40,8 @@ export class Connection extends Part {
     if (this.state.busy.connect) return false;
     this.setBusy("connect", true);
     this.store.update({ keyError: null, keychainProblem: null, testResult: null });
+    // A new attempt supersedes what the last one reported: its own outcome is said instead.
+    this.parts.window.dismissBannerOfKinds(CONNECTION_ERRORS);
     const shown = this.state.selectedProfileId;
     let profile: ProfileSummary | null = null;
     try {
@@ -59,9 +61,7 @@ export class Connection extends Part {
       if (!profile.model && models[0]) profile = await this.chooseModelOf(profile, models[0].id);
       this.setConnection(connectionOf(profile, "connected", profile.model, result.status.message));
       // Connected: whatever the last attempt reported is fixed.
-      this.parts.window.dismissBannerOfKinds([
-        "network", "auth", "notConfigured", "providerUnavailable", "rateLimited", "invalidRequest", "modelNotFound", "protocol", "secretStore",
-      ]);
+      this.parts.window.dismissBannerOfKinds(CONNECTION_ERRORS);
       return true;
     } catch (error) {
       if (this.parts.window.showUrlProblem(error, shown, { focus: true })) return false;
@@ -194,3 +194,8 @@ function connectionOf(
 ): ConnectionChanged {
   return { profileId: profile.id, profileName: profile.name, state, model, message };
 }
+
+/** The kinds of error a connection attempt can report: the next attempt's outcome replaces them. */
+const CONNECTION_ERRORS: readonly ErrorKind[] = [
+  "network", "auth", "notConfigured", "providerUnavailable", "rateLimited", "invalidRequest", "modelNotFound", "protocol", "secretStore",
+];
