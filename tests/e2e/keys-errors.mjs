@@ -1,7 +1,8 @@
 // End-to-end tests of keys without a keychain and of errors a person can act on (registered by
-// run.mjs): with no Secret Service on the app's session bus, a typed key stays in its field, the
-// window says why it cannot be saved and offers it for this session only, the connection works
-// and the key is written nowhere; an error is said once (at its field, or in the banner) and is
+// run.mjs): with no Secret Service on the app's session bus, or one whose keyring is locked and
+// never unlocks (switchboard-fake-keychain), a typed key stays in its field, the window says why
+// it cannot be saved and offers it for this session only, the connection works and the key is
+// written nowhere; an error is said once (at its field, or in the banner) and is
 // gone once what it reported is fixed; a proxy that answers a wrong key with HTTP 400 still gets
 // "check the key".
 
@@ -11,8 +12,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 
-/** The only key the session-only test uses: no other test saves it anywhere. */
-const SESSION_KEY = "sk-e2e-SESSION-only-8128";
+/** The only keys the session-only tests use: no other test saves them anywhere. */
+const SESSION_KEYS = { missing: "sk-e2e-SESSION-only-8128", locked: "sk-e2e-SESSION-locked-5150" };
 /** The key of the LiteLLM-like proxy, and a wrong one. */
 const PROXY_KEY = "sk-e2e-PROXY-key-4096";
 const PROXY_WRONG_KEY = "sk-e2e-PROXY-wrong-0404";
@@ -49,6 +50,18 @@ async function busWithoutKeychain(dir) {
   return { address, stop: () => daemon.kill("SIGTERM") };
 }
 
+/** A Secret Service on `address` whose keyring is locked and never unlocks. */
+async function neverUnlockingKeychain(binary, address) {
+  const child = spawn(binary, [], { env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: address }, stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout }).once("line", (line) =>
+      line.trim() === "ready" ? resolve() : reject(new Error(`switchboard-fake-keychain: ${line}`)),
+    );
+    child.once("exit", (code) => reject(new Error(`switchboard-fake-keychain exited (${code})`)));
+  });
+  return child;
+}
+
 /** Every file under `dir` that holds `secret` (UTF-8 or UTF-16), and how many files were read. */
 function filesHolding(dir, secret) {
   const needles = [Buffer.from(secret, "utf8"), Buffer.from(secret, "utf16le")];
@@ -79,7 +92,7 @@ function filesHolding(dir, secret) {
  * @param test  run.mjs's `test(name, fn)`
  * @param h     run.mjs's helpers: openApp (with an optional application path), closeApp, until,
  *              assert, screenshot, send, lastAssistant, connectionState, openDrawer, setField,
- *              startFake, replyText and cliPath
+ *              startFake, replyText, appPath, cliPath and fakeKeychainPath
  */
 export function registerKeysErrorsTests(test, h) {
   const { openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, openDrawer, setField, startFake } = h;
@@ -103,11 +116,23 @@ export function registerKeysErrorsTests(test, h) {
     await (await browser.$("#connect")).click();
   }
 
-  test("no keychain: the typed key is kept, used for this session only, connects, and is written nowhere", async () => {
+  const cases = [
+    ["missing", "no keychain", /no system keychain \(Secret Service\) is running/],
+    ["locked", "a keychain that never unlocks", /locked and was not unlocked within 10 seconds/],
+  ];
+  for (const [keychain, title, why] of cases) {
+    test(`${title}: the typed key is kept, used for this session only, connects, and is written nowhere`, () =>
+      sessionKeyCase(keychain, why),
+    );
+  }
+
+  async function sessionKeyCase(keychain, expected) {
+    const SESSION_KEY = SESSION_KEYS[keychain];
     const dir = mkdtempSync(join(tmpdir(), "switchboard-nokeychain-"));
     const data = join(dir, "data");
     const server = await startFake(["--api-key", SESSION_KEY]);
     const bus = await busWithoutKeychain(dir);
+    const service = keychain === "locked" ? await neverUnlockingKeychain(h.fakeKeychainPath, bus.address) : null;
     // tauri-driver starts only an application with arguments: the wrapper gives the app the
     // bus without a keychain and a data directory of its own.
     const app = join(dir, "switchboard-without-keychain");
@@ -120,13 +145,14 @@ export function registerKeysErrorsTests(test, h) {
     try {
       browser = await openApp(undefined, "#composer", app);
       await connectNew(browser, "E2E session", `${server.url}/v1`, SESSION_KEY);
-      await until(browser, "the offer to use the key for this session", () => shown(browser, "#session-key"));
+      // A locked keychain is waited for 10 s.
+      await until(browser, "the offer to use the key for this session", () => shown(browser, "#session-key"), 30_000);
       const why = await text(browser, "#key-error");
-      assert(/cannot be saved/.test(why) && /Secret Service/.test(why), `why: ${why}`);
+      assert(/cannot be saved/.test(why) && expected.test(why), `why: ${why}`);
       assert(/GNOME Keyring or KeePassXC/.test(why), `how to get a keychain: ${why}`);
       assert(!(await shown(browser, "#banner")), "the keychain error is in a banner too");
       assert((await (await browser.$("#api-key")).getValue()) === SESSION_KEY, "the typed key was wiped");
-      await screenshot(browser, "no-keychain-light");
+      await screenshot(browser, `keychain-${keychain}-light`);
 
       await (await browser.$("#session-key")).click();
       await until(browser, "connected", async () => (await connectionState(browser)) === "connected");
@@ -145,6 +171,7 @@ export function registerKeysErrorsTests(test, h) {
       assert(!html.includes(SESSION_KEY), "the key is in the page");
     } finally {
       if (browser) await closeApp(browser);
+      service?.kill("SIGTERM");
       bus.stop();
     }
     try {
@@ -172,7 +199,7 @@ export function registerKeysErrorsTests(test, h) {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }
 
   test("errors said once and cleared when fixed: a proxy's 400 for a wrong key asks to check the key", async () => {
     const proxy = await startFake(["--api-key", PROXY_KEY, "--bad-key-400"]);

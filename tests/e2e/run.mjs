@@ -1378,7 +1378,7 @@ test("a search hit in an old message of a long chat opens where it is: in view a
 // Last: they add profiles and leave another one selected.
 registerKeysErrorsTests(test, {
   openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, openDrawer, setField, startFake,
-  appPath: APP, cliPath: CLI, replyText: REPLY_TEXT,
+  appPath: APP, cliPath: CLI, replyText: REPLY_TEXT, fakeKeychainPath: join(dirname(FAKES), "switchboard-fake-keychain"),
 });
 
 // ----- runner -----

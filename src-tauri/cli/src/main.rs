@@ -224,7 +224,11 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(run(cli)) {
+    let outcome = runtime.block_on(run(cli));
+    // A keychain call that timed out may still be waiting (a keyring never unlocked): exit
+    // without waiting for its thread.
+    runtime.shutdown_background();
+    match outcome {
         Ok(code) => ExitCode::from(code),
         Err(Failure::Usage(message)) => {
             errln!("error: {}", shorten(&message));
