@@ -153,7 +153,7 @@ describe("every error the window can show", () => {
     });
     expect(timeout.action).toEqual({ type: "keychain", problem: "timeout" });
     expect(timeout.text).toMatch(/cannot be saved.*locked.*10 seconds/);
-    expect(timeout.text).toMatch(/GNOME Keyring or KeePassXC/);
+    expect(timeout.text).toMatch(/GNOME Keyring.*KeePassXC/);
     expect(timeout.hint).toMatch(/this session only/);
     const missing = describeError({ kind: "secretStore", message: "x", reason: { type: "keychainUnavailable", problem: "missing" } });
     expect(missing.text).toMatch(/no system keychain \(Secret Service\) is running/);

@@ -123,7 +123,7 @@ export function keychainText(problem: KeychainProblem): string {
     case "locked":
       return "This key cannot be saved: the system keychain is locked. Unlock it (GNOME Keyring, KWallet or KeePassXC) and save the key again.";
     case "timeout":
-      return `This key cannot be saved: the system keychain is locked and was not unlocked within 10 seconds. Unlock it and save the key again, or if there is none: ${get.charAt(0).toLowerCase()}${get.slice(1)}`;
+      return "This key cannot be saved: the system keychain is locked and was not unlocked within 10 seconds. Unlock it (GNOME Keyring, KWallet, or KeePassXC with its Secret Service integration turned on) and save the key again.";
     case "refused":
       return `This key cannot be saved: the system keychain refused it. ${get}`;
     default:

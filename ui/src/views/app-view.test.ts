@@ -214,7 +214,7 @@ describe("the window", () => {
     $<HTMLFormElement>("connect-form").requestSubmit();
     await vi.waitFor(() => expect($("session-key-offer").hidden).toBe(false));
     expect($<HTMLInputElement>("api-key").value).toBe("sk-typed");
-    expect($("key-error").textContent).toMatch(/cannot be saved.*not unlocked within 10 seconds.*GNOME Keyring or KeePassXC/);
+    expect($("key-error").textContent).toMatch(/cannot be saved.*not unlocked within 10 seconds.*GNOME Keyring.*KeePassXC/);
     expect($("banner").hidden).toBe(true);
     $("session-key").click();
     await vi.waitFor(() => expect($("status-light").dataset.state).toBe("connected"));
