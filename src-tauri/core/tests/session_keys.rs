@@ -96,6 +96,9 @@ async fn a_locked_keychain_times_out_and_a_session_key_connects_without_being_wr
     let profile = engine.profile("proxy").await.unwrap();
     assert!(engine.has_session_key(&profile.id));
     assert!(!engine.has_key("proxy").await.unwrap());
+    // Clearing a key used for this session only needs no keychain.
+    engine.clear_key("proxy").await.unwrap();
+    assert!(!engine.has_session_key(&profile.id));
     drop(engine);
 
     // Nothing written: no file under the data folder holds the key.

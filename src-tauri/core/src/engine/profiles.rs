@@ -176,10 +176,18 @@ impl Engine {
         self.secrets.session_key(profile).is_some()
     }
 
-    /// Removes the API key of a profile from the keychain.
+    /// Removes the API key of a profile: from the keychain, and the one used for this session.
     pub async fn clear_key(&self, name_or_id: &str) -> Result<Profile> {
         let profile = self.profile(name_or_id).await?;
-        self.secrets.delete(&profile.id).await?;
+        let id = profile.id.clone();
+        let saved = self.blocking(move |store| store.key_saved(&id)).await?;
+        let session_only = !saved && self.has_session_key(&profile.id);
+        match self.secrets.delete(&profile.id).await {
+            Ok(()) => {}
+            // A key used for this session only goes without a keychain.
+            Err(_) if session_only => {}
+            Err(err) => return Err(err),
+        }
         let id = profile.id.clone();
         self.blocking(move |store| store.set_key_saved(&id, false))
             .await?;
