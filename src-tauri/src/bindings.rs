@@ -38,6 +38,7 @@ pub fn builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
             profiles::delete_profile,
             secrets::set_api_key,
             secrets::clear_api_key,
+            secrets::use_session_key,
             connect::connect,
             connect::list_models,
             connect::test_message,

@@ -161,6 +161,7 @@ fn assert_ipc_error(error: &Value, kind: &str) {
         "status",
         "retryAfterMs",
         "detail",
+        "reason",
     ];
     for key in object.keys() {
         assert!(
@@ -331,6 +332,16 @@ fn every_bound_command_is_wired_and_errors_have_the_ipc_shape() {
         .invoke("clear_api_key", json!({"profileId": id}))
         .unwrap();
     assert_eq!(cleared["hasKey"], false);
+    // A key for this session only: not saved (`hasKey` stays false), yet the connection works.
+    let session = window
+        .invoke(
+            "use_session_key",
+            json!({"profileId": id, "key": "sk-wiring-1"}),
+        )
+        .unwrap();
+    assert_eq!(session["hasKey"], false);
+    assert!(!session.to_string().contains("sk-wiring-1"));
+    window.invoke("connect", json!({"profileId": id})).unwrap();
     assert_eq!(
         window
             .invoke("delete_profile", json!({"profileId": id}))

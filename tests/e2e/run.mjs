@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { Key, remote } from "webdriverio";
+import { registerKeysErrorsTests } from "./keys-errors.mjs";
 import { registerNavigationTests } from "./navigation.mjs";
 
 const APP = required("SWITCHBOARD_APP");
@@ -87,13 +88,14 @@ function startFake(args, port = "0") {
 
 // ----- WebDriver helpers -----
 
-async function openApp(port = DRIVER_PORT, ready = "#composer") {
+/** Opens the app (`application`: another binary or a wrapper script that starts it). */
+async function openApp(port = DRIVER_PORT, ready = "#composer", application = APP) {
   const browser = await remote({
     hostname: "127.0.0.1",
     port,
     logLevel: "error",
     connectionRetryCount: 1,
-    capabilities: { "tauri:options": { application: APP }, "wdio:enforceWebDriverClassic": true },
+    capabilities: { "tauri:options": { application }, "wdio:enforceWebDriverClassic": true },
   });
   await browser.$(ready).waitForExist({ timeout: TIMEOUT });
   return browser;
@@ -1371,6 +1373,12 @@ test("a search hit in an old message of a long chat opens where it is: in view a
   } finally {
     await closeApp(browser);
   }
+});
+
+// Last: they add profiles and leave another one selected.
+registerKeysErrorsTests(test, {
+  openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, openDrawer, setField, startFake,
+  appPath: APP, cliPath: CLI, replyText: REPLY_TEXT, fakeKeychainPath: join(dirname(FAKES), "switchboard-fake-keychain"),
 });
 
 // ----- runner -----

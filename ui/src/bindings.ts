@@ -32,6 +32,11 @@ export const commands = {
 	/**  Removes the profile's API key from the keychain. */
 	clearApiKey: (profileId: string) => typedError<ProfileSummary_Serialize, IpcError_Serialize>(__TAURI_INVOKE("clear_api_key", { profileId })),
 	/**
+	 *  Uses the key for the profile until the app quits, without saving it anywhere (for when the
+	 *  keychain cannot be used).
+	 */
+	useSessionKey: (profileId: string, key: string) => typedError<ProfileSummary_Serialize, IpcError_Serialize>(__TAURI_INVOKE("use_session_key", { profileId, key })),
+	/**
 	 *  Checks the profile's endpoint (skipped when it bypasses the check), lists its models and
 	 *  makes it the active connection.
 	 */
@@ -597,6 +602,38 @@ export type ErrorKind =
 /**  A bug: something that should not happen. */
 "internal";
 
+/**
+ *  What exactly is missing or wrong, as facts a front end words its own fix from (the window
+ *  names the field, the CLI names the command). Absent when the kind says enough.
+ */
+export type ErrorReason = 
+/**  The profile needs an API key and has none. */
+{ type: "missingKey"; 
+/**  The profile's name. */
+profile: string } | 
+/**  An ad-hoc connection to a source that needs a key was given none. */
+{ type: "missingAdHocKey" } | 
+/**  No profile has this name or id. */
+{ type: "noProfile"; 
+/**  The name asked for (quoted, cut to 80 characters). */
+name: string } | 
+/**  No model is set, and the server does not name one. */
+{ type: "noModel" } | 
+/**  No chat fits the title or id given (or the start of an id fits several). */
+{ type: "noChat" } | 
+/**  No snapshot has the id given. */
+{ type: "noSnapshot" } | 
+/**  The URL carries a user name and password, and the profile's key goes in the same header. */
+{ type: "urlCredentialsWithKey"; 
+/**  The profile's name. */
+profile: string } | 
+/**  The server could not be reached (refused, unknown host, no route). */
+{ type: "unreachable" } | 
+/**  The operating system's keychain cannot be used. */
+{ type: "keychainUnavailable"; 
+/**  Why. */
+problem: KeychainProblem };
+
 /**  The file formats a chat is exported in. */
 export type ExportFormat = 
 /**  SillyTavern's JSONL chat file (`.jsonl`), which SillyTavern imports. */
@@ -880,6 +917,8 @@ export type IpcError_Deserialize = {
 	retryAfterMs?: number | null,
 	/**  The server's own words, truncated; never headers, keys or request bodies. */
 	detail?: string | null,
+	/**  What is missing or wrong, when the kind alone does not say. */
+	reason?: ErrorReason | null,
 };
 
 /**  A failure with enough context for a person to act on it. */
@@ -896,6 +935,8 @@ export type IpcError_Serialize = {
 	retryAfterMs?: number,
 	/**  The server's own words, truncated; never headers, keys or request bodies. */
 	detail?: string,
+	/**  What is missing or wrong, when the kind alone does not say. */
+	reason?: ErrorReason,
 };
 
 /**  Whether a source needs an API key. */
@@ -904,6 +945,17 @@ export type KeyNeed =
 "required" | 
 /**  Only when the server was started with one. */
 "optional";
+
+/**  Why the keychain cannot be used. */
+export type KeychainProblem = 
+/**  No keychain service is running (no Secret Service on Linux). */
+"missing" | 
+/**  The keychain is locked. */
+"locked" | 
+/**  The keychain did not answer in time (it may be waiting to be unlocked). */
+"timeout" | 
+/**  The keychain refused the request. */
+"refused";
 
 /**  Identifies a message in a chat. */
 export type MessageId = string;

@@ -47,7 +47,7 @@ pub use catalogue::{ProviderKind, SOURCES};
 pub use engine::{
     CancelReason, ConnectionSpec, Engine, EngineConfig, Generation, GenerationRequest,
 };
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, ErrorKind, ErrorReason, KeychainProblem, Result};
 pub use model::{
     ChatEvent, ChatId, GenParams, GenerationId, MessageId, MessageState, ProfileId, Role,
     StopReason,

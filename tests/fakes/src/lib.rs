@@ -394,7 +394,14 @@ pub struct FakeOptions {
     /// Request headers the `echo-*` scenarios quote besides [`ECHO_CREDENTIAL_HEADERS`], by
     /// case-insensitive name; `"*"` quotes every header. Empty by default.
     pub echo_headers: Vec<String>,
+    /// [`Family::OpenAi`]: answer a missing or wrong key as a LiteLLM proxy does, with 400 and
+    /// [`LITELLM_BAD_KEY`] (the key named only in the body) instead of the dialect's 401.
+    pub bad_key_400: bool,
 }
+
+/// The message of a LiteLLM proxy's answer to a wrong key (HTTP 400, `"type":"auth_error"`,
+/// `"code":"400"`), as LiteLLM 1.x words it.
+pub const LITELLM_BAD_KEY: &str = "Authentication Error, Invalid proxy server token passed. Received API Key = sk-...0000, Key Hash (Token) =0f1e. Unable to find token in cache or `LiteLLM_VerificationTokenTable`";
 
 /// A benchmark stream: `chunks` content deltas (`"t1 "`, `"t2 "`, …, see [`flood_piece`]) in
 /// llama.cpp's chunk shape, as fast as the connection takes them (`rate` 0) or at `rate` deltas
@@ -431,6 +438,7 @@ impl Default for FakeOptions {
             listen: false,
             flood: None,
             echo_headers: Vec::new(),
+            bad_key_400: false,
         }
     }
 }

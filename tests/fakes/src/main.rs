@@ -73,6 +73,9 @@ struct Args {
     /// pacing, no stamps): a raw read of it costs only the copy through loopback.
     #[arg(long)]
     flood_prerendered: bool,
+    /// `openai` family: answer a wrong key as a LiteLLM proxy does (400, the key named in the body).
+    #[arg(long)]
+    bad_key_400: bool,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -95,6 +98,7 @@ async fn main() -> ExitCode {
             stamp: args.flood_stamp,
             prerendered: args.flood_prerendered,
         }),
+        bad_key_400: args.bad_key_400,
         ..FakeOptions::default()
     };
     if !args.models.is_empty() {

@@ -67,6 +67,8 @@ export interface Api {
   /** Stores the key in the OS keychain; the key never comes back, only `hasKey`. */
   setApiKey(profileId: string, key: string): Promise<ProfileSummary>;
   clearApiKey(profileId: string): Promise<ProfileSummary>;
+  /** Keeps the key in memory for this session only (when the keychain cannot keep it). */
+  useSessionKey(profileId: string, key: string): Promise<ProfileSummary>;
   /** Status check (unless bypassed) and model list; makes the profile the active one. */
   connect(profileId: string): Promise<ConnectResult>;
   listModels(profileId: string): Promise<ModelInfo[]>;
@@ -192,6 +194,7 @@ export const tauriApi: Api = {
   duplicateProfile: (profileId) => call(() => commands.duplicateProfile(profileId)),
   previewUrl: (source, url) => call(() => commands.previewUrl(source, url)),
   setApiKey: (profileId, key) => call(() => commands.setApiKey(profileId, key)),
+  useSessionKey: (profileId, key) => call(() => commands.useSessionKey(profileId, key)),
   clearApiKey: (profileId) => call(() => commands.clearApiKey(profileId)),
   connect: (profileId) => call(() => commands.connect(profileId)),
   listModels: (profileId) => call(() => commands.listModels(profileId)),

@@ -85,6 +85,10 @@ export type HistoryTrimmed = Omit<Extract<ChatEvent, { type: "historyTrimmed" }>
  */
 export type IpcError = Extract<ChatEvent, { type: "failed" }>["error"];
 export type ErrorKind = IpcError["kind"];
+/** What is missing or wrong, as facts the window words its own fix from. */
+export type ErrorReason = NonNullable<IpcError["reason"]>;
+/** Why the system keychain cannot be used. */
+export type KeychainProblem = Extract<ErrorReason, { type: "keychainUnavailable" }>["problem"];
 
 export type TrayAction = Payload<"trayAction">;
 

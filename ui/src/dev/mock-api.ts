@@ -102,7 +102,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     if (!profile) throw ipcError("notConfigured", "That profile no longer exists.");
     return profile;
   };
-  const checkServer = (profile: ProfileSummary) => checkServerOf(profile, keys.get(profile.id));
+  const checkServer = (profile: ProfileSummary) => checkServerOf(profile, keys.get(profile.id) ?? keys.get(`session:${profile.id}`));
 
   if (options.scenario === "chat" || options.scenario === "relaunch" || options.scenario === "long") seedChat();
   if (options.scenario === "long") seedLongChat();
@@ -347,13 +347,13 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     },
     async setApiKey(profileId, key) {
       calls.push(`setApiKey:${profileId}`);
-      const profile = profileOf(profileId);
-      keys.set(profileId, key);
-      return summary(profile);
+      keys.set(profileOf(profileId).id, key).delete(`session:${profileId}`); // a saved key replaces one for this session
+      return summary(profileOf(profileId));
     },
+    useSessionKey: async (profileId, key) => summary(keys.set(`session:${profileId}`, key) && profileOf(profileId)), // not saved: no `hasKey`
     async clearApiKey(profileId) {
       calls.push(`clearApiKey:${profileId}`);
-      keys.delete(profileId);
+      [profileId, `session:${profileId}`].forEach((k) => keys.delete(k));
       return summary(profileOf(profileId));
     },
     async connect(profileId) {

@@ -13,6 +13,7 @@ import type {
   ConnectionChanged,
   ErrorKind,
   Found,
+  KeychainProblem,
   ModelInfo,
   ProfileSummary,
   RequestPreview,
@@ -144,6 +145,15 @@ export interface AppState {
   /** An auth error, shown under the key field. */
   readonly keyError: string | null;
   /**
+   * Why the keychain could not keep the key, while the key field offers to use the typed key
+   * for this session only; null otherwise.
+   */
+  readonly keychainProblem: KeychainProblem | null;
+  /** Profiles whose key is used for this session only (kept in memory by the backend). */
+  readonly sessionKeys: readonly string[];
+  /** The profile just created from the form whose typed key stays in the field (not yet kept). */
+  readonly keptKeyFor: string | null;
+  /**
    * What normalisation changed in the shown profile's saved URL, shown under the URL field.
    * Cleared when another profile is shown; replaced by each save that changes the URL.
    */
@@ -224,6 +234,9 @@ export function initialState(): AppState {
     testResult: null,
     keySaves: 0,
     keyError: null,
+    keychainProblem: null,
+    sessionKeys: [],
+    keptKeyFor: null,
     urlNotice: null,
     urlError: null,
     localServers: { status: "idle", found: [], auto: false },
@@ -284,7 +297,8 @@ export function connectionText(connection: ConnectionChanged): string {
     case "connected":
       return connection.model ? `Connected · ${connection.model}` : "Connected · no model chosen";
     case "failed":
-      return connection.message || "Connection failed";
+      // Only the state: what went wrong is said once, at its field or in the banner.
+      return "Connection failed";
   }
 }
 

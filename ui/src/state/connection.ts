@@ -7,7 +7,7 @@
  * `Profiles.modelsStillWanted`).
  */
 
-import type { ConnectionChanged, Found, ModelInfo, ProfileSummary } from "../api";
+import type { ConnectionChanged, ErrorKind, Found, ModelInfo, ProfileSummary } from "../api";
 import { toIpcError } from "../api";
 import { selectedProfile } from "./app-state";
 import { Part } from "./context";
@@ -39,7 +39,9 @@ export class Connection extends Part {
   async connect(form: ProfileForm): Promise<boolean> {
     if (this.state.busy.connect) return false;
     this.setBusy("connect", true);
-    this.store.update({ keyError: null, testResult: null });
+    this.store.update({ keyError: null, keychainProblem: null, testResult: null });
+    // A new attempt supersedes what the last one reported: its own outcome is said instead.
+    this.parts.window.dismissBannerOfKinds(CONNECTION_ERRORS);
     const shown = this.state.selectedProfileId;
     let profile: ProfileSummary | null = null;
     try {
@@ -58,7 +60,8 @@ export class Connection extends Part {
       }
       if (!profile.model && models[0]) profile = await this.chooseModelOf(profile, models[0].id);
       this.setConnection(connectionOf(profile, "connected", profile.model, result.status.message));
-      this.parts.window.dismissBannerOfKinds(["network", "auth", "notConfigured", "providerUnavailable", "rateLimited"]);
+      // Connected: whatever the last attempt reported is fixed.
+      this.parts.window.dismissBannerOfKinds(CONNECTION_ERRORS);
       return true;
     } catch (error) {
       if (this.parts.window.showUrlProblem(error, shown, { focus: true })) return false;
@@ -69,6 +72,13 @@ export class Connection extends Part {
     } finally {
       this.setBusy("connect", false);
     }
+  }
+
+  /** Uses the typed key for this session only (the keychain cannot keep it), then connects. */
+  async useSessionKey(key: string): Promise<boolean> {
+    if (!(await this.parts.profiles.useSessionKey(key))) return false;
+    const profile = selectedProfile(this.state);
+    return profile ? this.connect({ draft: draftFromProfile(profile), key: "" }) : false;
   }
 
   private async retryConnect(): Promise<void> {
@@ -184,3 +194,8 @@ function connectionOf(
 ): ConnectionChanged {
   return { profileId: profile.id, profileName: profile.name, state, model, message };
 }
+
+/** The kinds of error a connection attempt can report: the next attempt's outcome replaces them. */
+const CONNECTION_ERRORS: readonly ErrorKind[] = [
+  "network", "auth", "notConfigured", "providerUnavailable", "rateLimited", "invalidRequest", "modelNotFound", "protocol", "secretStore",
+];

@@ -3,7 +3,7 @@
 
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createMockApi, MOCK_LOCAL_SERVERS, type MockApi } from "../dev/mock-api";
-import type { ProviderKind } from "../api";
+import { AppError, type ProviderKind } from "../api";
 import { selectedProfile } from "./app-state";
 import { liveStatus } from "./generation";
 import { draftFromProfile } from "./profile-form";
@@ -462,7 +462,8 @@ describe("connect", () => {
     expect(state.keyError).toMatch(/rejected the API key/);
     expect(state.drawerOpen).toBe(true);
     expect(state.focus?.target).toBe("key");
-    expect(state.banner).toMatchObject({ kind: "auth", tone: "error" });
+    // Said once, at the field: no banner.
+    expect(state.banner).toBeNull();
     expect(state.connection.state).toBe("failed");
   });
 
@@ -484,6 +485,20 @@ describe("connect", () => {
     await controller.connect(form);
     expect(controller.store.get().banner).toBeNull();
     expect(controller.store.get().connection.state).toBe("connected");
+  });
+
+  it("clears a refused request's banner once a connection succeeds (any kind of error)", async () => {
+    const { controller } = await started();
+    await controller.connect(newForm("custom", "http://127.0.0.1:8080"));
+    for (const kind of ["invalidRequest", "modelNotFound", "protocol"] as const) {
+      controller.handleError(new AppError({ kind, message: "The server refused the request (HTTP 400)." }));
+      expect(controller.store.get().banner?.kind).toBe(kind);
+      const profile = selectedProfile(controller.store.get());
+      if (!profile) throw new Error("no profile");
+      await controller.connect({ draft: draftFromProfile(profile), key: "" });
+      expect(controller.store.get().banner).toBeNull();
+      expect(controller.store.get().connection.state).toBe("connected");
+    }
   });
 
   it("shows a text field instead of a list when the server lists no models", async () => {

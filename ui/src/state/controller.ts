@@ -193,6 +193,11 @@ export class Controller {
     return this.parts.connection.connect(form);
   }
 
+  /** Uses the typed key for this session only (the keychain cannot keep it), then connects. */
+  useSessionKey(key: string): Promise<boolean> {
+    return this.parts.connection.useSessionKey(key);
+  }
+
   /** Makes `modelId` the selected profile's model. */
   chooseModel(modelId: string): Promise<ProfileSummary> {
     return this.parts.connection.chooseModel(modelId);

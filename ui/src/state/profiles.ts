@@ -58,6 +58,8 @@ export class Profiles extends Part {
       models: null,
       testResult: null,
       keyError: null,
+      keychainProblem: null,
+      keptKeyFor: null,
       urlNotice: null,
       urlError: null,
       requestPreview: null,
@@ -148,7 +150,7 @@ export class Profiles extends Part {
     try {
       const updated = await this.keychain(() => this.api.setApiKey(profile.id, key));
       this.upsertProfile(updated);
-      this.store.update((s) => ({ keyError: null, keySaves: s.keySaves + 1 }));
+      this.keyKept(profile.id, false);
       return true;
     } catch (error) {
       this.parts.window.handleError(error, { profile });
@@ -162,9 +164,46 @@ export class Profiles extends Part {
     if (!profile) return;
     try {
       this.upsertProfile(await this.keychain(() => this.api.clearApiKey(profile.id)));
+      this.store.update((s) => ({ sessionKeys: s.sessionKeys.filter((id) => id !== profile.id) }));
     } catch (error) {
       this.parts.window.handleError(error, { profile });
     }
+  }
+
+  /**
+   * Uses `key` for the selected profile for this session only (the keychain cannot keep it):
+   * the backend holds it in memory and writes it nowhere.
+   */
+  async useSessionKey(key: string): Promise<boolean> {
+    const profile = selectedProfile(this.state);
+    if (!profile) return false;
+    if (key === "") {
+      this.store.update({ keyError: "Type the key in the API key field first." });
+      this.parts.window.requestFocus("key");
+      return false;
+    }
+    try {
+      this.upsertProfile(await this.serial(() => this.api.useSessionKey(profile.id, key)));
+      this.keyKept(profile.id, true);
+      return true;
+    } catch (error) {
+      this.parts.window.handleError(error, { profile });
+      return false;
+    }
+  }
+
+  /** A key was kept for `profileId` (`session`: in memory only): the field empties, its errors go. */
+  private keyKept(profileId: string, session: boolean): void {
+    this.store.update((s) => {
+      const others = s.sessionKeys.filter((id) => id !== profileId);
+      return {
+        keyError: null,
+        keychainProblem: null,
+        keptKeyFor: null,
+        keySaves: s.keySaves + 1,
+        sessionKeys: session ? [...others, profileId] : others,
+      };
+    });
   }
 
   /** The normalised form of a URL, for the live preview under the URL field. */
@@ -187,7 +226,11 @@ export class Profiles extends Part {
       const saved = await this.saveDraft({ ...form.draft, id: null, name }, null);
       profile = saved.profile;
       this.upsertProfile(profile);
-      this.showProfile(profile.id, { urlNotice: changesNotice(saved.urlChanges) });
+      // The typed key stays in the field until it is kept (the keychain may refuse it).
+      this.showProfile(profile.id, {
+        urlNotice: changesNotice(saved.urlChanges),
+        keptKeyFor: form.key !== "" ? profile.id : null,
+      });
     } else if (draftDiffers(form.draft, existing)) {
       const saved = await this.saveDraft(form.draft, existing);
       profile = saved.profile;
@@ -210,7 +253,7 @@ export class Profiles extends Part {
       const id = profile.id;
       profile = await this.keychain(() => this.api.setApiKey(id, form.key));
       this.upsertProfile(profile);
-      this.store.update((s) => ({ keyError: null, keySaves: s.keySaves + 1 }));
+      this.keyKept(id, false);
     }
     // The URL as saved is a good one.
     if (this.state.selectedProfileId === profile.id) this.clearUrlError();

@@ -150,9 +150,18 @@ export class WindowPart extends Part {
       case "ignore":
         return;
       case "focusKey":
-        this.store.update({ drawerOpen: true, keyError: description.text });
+        // Said once, at the field it is about (no banner, and the status shows only the state).
+        this.store.update({ drawerOpen: true, keyError: joined(description.text, description.hint) });
         this.requestFocus("key");
-        break;
+        return;
+      case "keychain":
+        this.store.update({
+          drawerOpen: true,
+          keyError: description.text,
+          keychainProblem: action.problem,
+        });
+        this.requestFocus("key");
+        return;
       case "openDrawer":
         this.store.update({ drawerOpen: true });
         this.requestFocus("drawer");
@@ -186,4 +195,9 @@ export class WindowPart extends Part {
     };
     this.store.update({ banner });
   }
+}
+
+/** A message and its hint as one text. */
+function joined(text: string, hint: string | null): string {
+  return hint ? `${text} ${hint}` : text;
 }
