@@ -118,7 +118,7 @@ describe("every error the window can show", () => {
     auth: "Profile \"Cloud\" (https://api.openai.com/v1): the server rejected the API key (HTTP 401: Incorrect API key provided).",
     rateLimited: "Profile \"Cloud\" (https://api.openai.com/v1): rate limited or out of quota (HTTP 429: slow down).",
     network: "Profile \"Local\" (http://127.0.0.1:5001/v1): could not connect (connection refused).",
-    providerUnavailable: "Profile \"Local\" (http://127.0.0.1:5001/v1): the server had a problem (HTTP 503: busy). Try again later.",
+    providerUnavailable: "Profile \"Local\" (http://127.0.0.1:5001/v1): the server had a problem (HTTP 503: busy).",
     invalidRequest: "Profile \"Local\" (http://127.0.0.1:5001/v1): the server refused the request (HTTP 400: bad).",
     modelNotFound: "Profile \"Local\" (http://127.0.0.1:5001/v1): the server does not offer this model (HTTP 404: no such model).",
     protocol: "Profile \"Local\" (http://127.0.0.1:5001/v1): the server's answer could not be understood (not JSON).",
@@ -139,8 +139,9 @@ describe("every error the window can show", () => {
         for (const text of [description.text, description.hint ?? ""]) expect(text).not.toMatch(CLI_WORDING);
         const all = shown.flatMap(sentences);
         expect(new Set(all).size, all.join(" | ")).toBe(all.length);
-        // "Is the server running" is asked once at most.
+        // "Is the server running" is asked once at most, and so is "try again".
         expect(shown.join(" ").match(/server running/gi)?.length ?? 0).toBeLessThanOrEqual(1);
+        expect(shown.join(" ").match(/try again/gi)?.length ?? 0).toBeLessThanOrEqual(1);
       });
     }
   }
