@@ -147,17 +147,24 @@ describe("every error the window can show", () => {
   }
 
   it("words a keychain that cannot keep a key: why, how to get one, and the session-only offer", () => {
-    const timeout = describeError({
-      kind: "secretStore",
-      message: "The system keychain did not answer within 10 s.",
-      reason: { type: "keychainUnavailable", problem: "timeout" },
-    });
+    const timeout = describeError(
+      {
+        kind: "secretStore",
+        message: "The system keychain did not answer within 10 s.",
+        reason: { type: "keychainUnavailable", problem: "timeout" },
+      },
+      { keyUse: "save" },
+    );
     expect(timeout.action).toEqual({ type: "keychain", problem: "timeout" });
     expect(timeout.text).toMatch(/cannot be saved.*locked.*10 seconds/);
     expect(timeout.text).toMatch(/GNOME Keyring.*KeePassXC/);
     expect(timeout.hint).toMatch(/this session only/);
-    const missing = describeError({ kind: "secretStore", message: "x", reason: { type: "keychainUnavailable", problem: "missing" } });
-    expect(missing.text).toMatch(/no system keychain \(Secret Service\) is running/);
+    const missing = describeError({ kind: "secretStore", message: "x", reason: { type: "keychainUnavailable", problem: "missing" } }, { keyUse: "save" });
+    expect(missing.text).toMatch(/^This key cannot be saved: no system keychain \(Secret Service\) is running/);
+    // A saved key the keychain cannot give back (locked since): said as such.
+    const read = describeError({ kind: "secretStore", message: "x", reason: { type: "keychainUnavailable", problem: "timeout" } });
+    expect(read.text).toMatch(/^The saved key cannot be read: .*locked.*Unlock it .* and connect again\./);
+    expect(read.hint).toMatch(/this session only/);
   });
 
   it("sends a missing key to the key field and a missing model to the model field", () => {
