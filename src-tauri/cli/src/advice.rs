@@ -43,6 +43,7 @@ fn advice(err: &Error) -> Option<String> {
         ErrorKind::Auth => {
             Some("Check the key saved for this profile (\"key set NAME\" replaces it).".into())
         }
+        ErrorKind::ProviderUnavailable => Some("Try again later.".into()),
         ErrorKind::ModelNotFound => Some("\"models\" lists the ones the server offers.".into()),
         _ => None,
     }

@@ -232,7 +232,7 @@ impl Target {
                 None => format!("rate limited or out of quota (HTTP {code}: {said})."),
             },
             ErrorKind::ProviderUnavailable => {
-                format!("the server had a problem (HTTP {code}: {said}). Try again later.")
+                format!("the server had a problem (HTTP {code}: {said}).")
             }
             ErrorKind::ModelNotFound => format!(
                 "the server does not offer this model (HTTP {code}: {said})."

@@ -67,7 +67,9 @@ export class Connection extends Part {
       if (this.parts.window.showUrlProblem(error, shown, { focus: true })) return false;
       const ipc = toIpcError(error);
       if (profile) this.setConnection(connectionOf(profile, "failed", null, ipc.message));
-      this.parts.window.handleError(ipc, { profile, retry: () => void this.retryConnect() });
+      // Before the profile came back, the failure was in saving it (and its typed key).
+      const keyUse = profile === null ? "save" : "read";
+      this.parts.window.handleError(ipc, { profile, retry: () => void this.retryConnect(), keyUse });
       return false;
     } finally {
       this.setBusy("connect", false);

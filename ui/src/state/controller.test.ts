@@ -487,6 +487,26 @@ describe("connect", () => {
     expect(controller.store.get().connection.state).toBe("connected");
   });
 
+  it("says a saved key cannot be read when the keychain stays locked at connect, and offers a session key", async () => {
+    const { api, controller } = await started();
+    await controller.connect(newForm("custom", "http://127.0.0.1:8080"));
+    api.connect = async () => {
+      throw new AppError({
+        kind: "secretStore",
+        message: "The system keychain did not answer within 10 s.",
+        reason: { type: "keychainUnavailable", problem: "timeout" },
+      });
+    };
+    const profile = selectedProfile(controller.store.get());
+    if (!profile) throw new Error("no profile");
+    expect(await controller.connect({ draft: draftFromProfile(profile), key: "" })).toBe(false);
+    const state = controller.store.get();
+    expect(state.keyError).toMatch(/^The saved key cannot be read: .*not unlocked within 10 seconds/);
+    expect(state.keychainProblem).toBe("timeout");
+    expect(state.banner).toBeNull();
+    expect(state.focus?.target).toBe("key");
+  });
+
   it("clears a refused request's banner once a connection succeeds (any kind of error)", async () => {
     const { controller } = await started();
     await controller.connect(newForm("custom", "http://127.0.0.1:8080"));

@@ -118,7 +118,7 @@ describe("every error the window can show", () => {
     auth: "Profile \"Cloud\" (https://api.openai.com/v1): the server rejected the API key (HTTP 401: Incorrect API key provided).",
     rateLimited: "Profile \"Cloud\" (https://api.openai.com/v1): rate limited or out of quota (HTTP 429: slow down).",
     network: "Profile \"Local\" (http://127.0.0.1:5001/v1): could not connect (connection refused).",
-    providerUnavailable: "Profile \"Local\" (http://127.0.0.1:5001/v1): the server had a problem (HTTP 503: busy). Try again later.",
+    providerUnavailable: "Profile \"Local\" (http://127.0.0.1:5001/v1): the server had a problem (HTTP 503: busy).",
     invalidRequest: "Profile \"Local\" (http://127.0.0.1:5001/v1): the server refused the request (HTTP 400: bad).",
     modelNotFound: "Profile \"Local\" (http://127.0.0.1:5001/v1): the server does not offer this model (HTTP 404: no such model).",
     protocol: "Profile \"Local\" (http://127.0.0.1:5001/v1): the server's answer could not be understood (not JSON).",
@@ -139,24 +139,32 @@ describe("every error the window can show", () => {
         for (const text of [description.text, description.hint ?? ""]) expect(text).not.toMatch(CLI_WORDING);
         const all = shown.flatMap(sentences);
         expect(new Set(all).size, all.join(" | ")).toBe(all.length);
-        // "Is the server running" is asked once at most.
+        // "Is the server running" is asked once at most, and so is "try again".
         expect(shown.join(" ").match(/server running/gi)?.length ?? 0).toBeLessThanOrEqual(1);
+        expect(shown.join(" ").match(/try again/gi)?.length ?? 0).toBeLessThanOrEqual(1);
       });
     }
   }
 
   it("words a keychain that cannot keep a key: why, how to get one, and the session-only offer", () => {
-    const timeout = describeError({
-      kind: "secretStore",
-      message: "The system keychain did not answer within 10 s.",
-      reason: { type: "keychainUnavailable", problem: "timeout" },
-    });
+    const timeout = describeError(
+      {
+        kind: "secretStore",
+        message: "The system keychain did not answer within 10 s.",
+        reason: { type: "keychainUnavailable", problem: "timeout" },
+      },
+      { keyUse: "save" },
+    );
     expect(timeout.action).toEqual({ type: "keychain", problem: "timeout" });
     expect(timeout.text).toMatch(/cannot be saved.*locked.*10 seconds/);
     expect(timeout.text).toMatch(/GNOME Keyring.*KeePassXC/);
     expect(timeout.hint).toMatch(/this session only/);
-    const missing = describeError({ kind: "secretStore", message: "x", reason: { type: "keychainUnavailable", problem: "missing" } });
-    expect(missing.text).toMatch(/no system keychain \(Secret Service\) is running/);
+    const missing = describeError({ kind: "secretStore", message: "x", reason: { type: "keychainUnavailable", problem: "missing" } }, { keyUse: "save" });
+    expect(missing.text).toMatch(/^This key cannot be saved: no system keychain \(Secret Service\) is running/);
+    // A saved key the keychain cannot give back (locked since): said as such.
+    const read = describeError({ kind: "secretStore", message: "x", reason: { type: "keychainUnavailable", problem: "timeout" } });
+    expect(read.text).toMatch(/^The saved key cannot be read: .*locked.*Unlock it .* and connect again\./);
+    expect(read.hint).toMatch(/this session only/);
   });
 
   it("sends a missing key to the key field and a missing model to the model field", () => {

@@ -83,6 +83,8 @@ export interface ErrorContext {
   profileName?: string | null;
   /** The URL the profile talks to. */
   url?: string | null;
+  /** What was being done with the key, for a keychain failure (default: reading it to connect). */
+  keyUse?: KeyUse;
 }
 
 /** A banner's worth of words about one error. */
@@ -102,7 +104,8 @@ export function describeError(error: IpcError, context: ErrorContext = {}): Erro
   const action = errorAction(error.kind, error.retryAfterMs, error.reason);
   if (action.type === "keychain") {
     // The backend's words name the keychain's own fix; the window says it all in its terms.
-    return { kind: error.kind, text: keychainText(action.problem), hint: SESSION_OFFER, detail: null, action };
+    const text = keychainText(action.problem, context.keyUse ?? "read");
+    return { kind: error.kind, text, hint: SESSION_OFFER, detail: null, action };
   }
   const text = oneLine(error.message) || "Something went wrong.";
   const detail = cleanDetail(error.detail);
@@ -113,19 +116,29 @@ export function describeError(error: IpcError, context: ErrorContext = {}): Erro
 export const SESSION_OFFER =
   "You can use the key for this session only: Switchboard keeps it in memory, never writes it anywhere, and forgets it when it quits.";
 
-/** Why a key cannot be saved, and how to get a keychain that can keep it. */
-export function keychainText(problem: KeychainProblem): string {
+/** What was being done with a key when the keychain failed. */
+export type KeyUse = "save" | "read" | "clear";
+
+const KEY_USE: Record<KeyUse, { failed: string; again: string }> = {
+  save: { failed: "This key cannot be saved", again: "save the key again" },
+  read: { failed: "The saved key cannot be read", again: "connect again" },
+  clear: { failed: "The saved key cannot be removed", again: "clear it again" },
+};
+
+/** Why the keychain cannot keep (or give back) a key, and how to get or unlock one. */
+export function keychainText(problem: KeychainProblem, use: KeyUse = "save"): string {
+  const { failed, again } = KEY_USE[use];
   const get =
     "To save keys, install and unlock a keychain, such as GNOME Keyring or KeePassXC with its Secret Service integration turned on.";
   switch (problem) {
     case "missing":
-      return `This key cannot be saved: no system keychain (Secret Service) is running. ${get}`;
+      return `${failed}: no system keychain (Secret Service) is running. ${get}`;
     case "locked":
-      return "This key cannot be saved: the system keychain is locked. Unlock it (GNOME Keyring, KWallet or KeePassXC) and save the key again.";
+      return `${failed}: the system keychain is locked. Unlock it (GNOME Keyring, KWallet or KeePassXC) and ${again}.`;
     case "timeout":
-      return "This key cannot be saved: the system keychain is locked and was not unlocked within 10 seconds. Unlock it (GNOME Keyring, KWallet, or KeePassXC with its Secret Service integration turned on) and save the key again.";
+      return `${failed}: the system keychain is locked and was not unlocked within 10 seconds. Unlock it (GNOME Keyring, KWallet, or KeePassXC with its Secret Service integration turned on) and ${again}.`;
     case "refused":
-      return `This key cannot be saved: the system keychain refused it. ${get}`;
+      return `${failed}: the system keychain refused the request. ${get}`;
     default:
       return assertNever(problem);
   }

@@ -153,7 +153,7 @@ export class Profiles extends Part {
       this.keyKept(profile.id, false);
       return true;
     } catch (error) {
-      this.parts.window.handleError(error, { profile });
+      this.parts.window.handleError(error, { profile, keyUse: "save" });
       return false;
     }
   }
@@ -166,7 +166,7 @@ export class Profiles extends Part {
       this.upsertProfile(await this.keychain(() => this.api.clearApiKey(profile.id)));
       this.store.update((s) => ({ sessionKeys: s.sessionKeys.filter((id) => id !== profile.id) }));
     } catch (error) {
-      this.parts.window.handleError(error, { profile });
+      this.parts.window.handleError(error, { profile, keyUse: "clear" });
     }
   }
 

@@ -12,7 +12,7 @@ import { toIpcError } from "../api";
 import { decideLink } from "../links";
 import { type Banner, type BannerAction, type FocusTarget, selectedProfile } from "./app-state";
 import { Part } from "./context";
-import { assertNever, describeError } from "./errors";
+import { assertNever, describeError, type KeyUse } from "./errors";
 
 /** A URL that cannot be used: said at the URL field, not in the banner, and not saved. */
 export class UrlProblem extends Error {
@@ -137,12 +137,12 @@ export class WindowPart extends Part {
    */
   handleError(
     error: unknown,
-    context: { profile?: ProfileSummary | null; retry?: () => void } = {},
+    context: { profile?: ProfileSummary | null; retry?: () => void; keyUse?: KeyUse } = {},
   ): void {
     if (this.showUrlProblem(error, this.state.selectedProfileId, { focus: false })) return;
     const ipc: IpcError = toIpcError(error);
     const profile = context.profile ?? selectedProfile(this.state);
-    const description = describeError(ipc, { profileName: profile?.name, url: profile?.url });
+    const description = describeError(ipc, { profileName: profile?.name, url: profile?.url, keyUse: context.keyUse });
     const action = description.action;
     let retryAt: number | null = null;
     let button: BannerAction | null = null;
