@@ -69,7 +69,8 @@ async fn start() -> Running {
     let task = GenerationTask {
         prefill: None,
         reply: reply.clone(),
-        trimmed: None,
+        fit: None,
+        previous_version: None,
         stops: Vec::new(),
         id,
         chat_id: chat.id,

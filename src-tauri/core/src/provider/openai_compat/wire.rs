@@ -145,6 +145,28 @@ struct ModelLimits {
     context: Option<u64>,
 }
 
+/// The context size in llama.cpp's `/props`: `default_generation_settings.n_ctx` (older
+/// builds put `n_ctx` at the top level).
+pub fn parse_props_context(body: &[u8]) -> Option<u32> {
+    let value: Value = serde_json::from_slice(body).ok()?;
+    value
+        .pointer("/default_generation_settings/n_ctx")
+        .or_else(|| value.get("n_ctx"))
+        .and_then(Value::as_u64)
+        .and_then(|n| u32::try_from(n).ok())
+        .filter(|&n| n > 0)
+}
+
+/// The token count in llama.cpp's `/tokenize` answer (`{"tokens":[…]}`; vLLM adds `count`).
+pub fn parse_tokenize(body: &[u8]) -> Option<u32> {
+    let value: Value = serde_json::from_slice(body).ok()?;
+    let count = match value.get("count").and_then(Value::as_u64) {
+        Some(count) => count,
+        None => value.get("tokens")?.as_array()?.len() as u64,
+    };
+    u32::try_from(count).ok()
+}
+
 /// Parses a model list (`{"data":[{"id":…}]}`). `None` when the body is not a model list.
 pub fn parse_models(body: &[u8]) -> Option<Vec<ModelInfo>> {
     let list: ModelList = serde_json::from_slice(body).ok()?;
