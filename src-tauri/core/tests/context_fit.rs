@@ -240,3 +240,49 @@ async fn a_connection_dropped_on_a_full_context_is_reported_as_too_long() {
         "This conversation is longer than the model's context (4096 tokens)."
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_source_is_sent_the_reply_length_shown() {
+    use switchboard_fakes::{Family, KoboldServer};
+    for (family, source, field) in [
+        (Family::OpenAi, ProviderKind::Custom, "max_tokens"),
+        (Family::Anthropic, ProviderKind::Claude, "max_tokens"),
+        (Family::Kobold, ProviderKind::KoboldCpp, "max_length"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = common::engine(&dir, Duration::from_secs(5));
+        let server = FakeServer::start(FakeOptions {
+            family,
+            kobold: KoboldServer::KoboldCpp,
+            ..FakeOptions::default()
+        })
+        .await
+        .unwrap();
+        let url = match family {
+            Family::Kobold => server.base_url(),
+            _ => format!("{}/v1", server.base_url()),
+        };
+        let mut profile = Profile::new("p", source, url);
+        profile.model = Some("fake-model-1".into());
+        engine.add_profile(profile).await.unwrap();
+        if source == ProviderKind::Claude {
+            engine
+                .set_key("p", secrecy::SecretString::from("sk-ant-1"))
+                .await
+                .unwrap();
+        }
+        // No reply length on the profile: the default the form shows is sent.
+        let (_, events) = run(&engine, common::ask("p", None, "hi")).await;
+        assert!(
+            matches!(events.last(), Some(ChatEvent::Finished { .. })),
+            "{source}: {events:?}"
+        );
+        assert_eq!(last_post(&server).json().unwrap()[field], 300, "{source}");
+        // The profile's own is sent as it is.
+        let mut profile = engine.profile("p").await.unwrap();
+        profile.params.max_tokens = Some(123);
+        engine.update_profile(profile).await.unwrap();
+        run(&engine, common::ask("p", None, "hi")).await;
+        assert_eq!(last_post(&server).json().unwrap()[field], 123, "{source}");
+    }
+}

@@ -1,5 +1,6 @@
 //! Building the request for the adapter: the conversation (system prompt, history, the new
-//! message, post-processing, prefill), the sampler settings, and the conversation fitted to
+//! message, post-processing, prefill), the sampler settings (always with a reply length: the
+//! profile's, else [`DEFAULT_REPLY_TOKENS`]), and the conversation fitted to
 //! the context (the profile's size, the server's, the catalogue's, or the one assumed for a
 //! local server) with the reply length reserved — for text-completion APIs rendered into one
 //! prompt with the instruct template.
@@ -39,10 +40,14 @@ impl Engine {
         probe: bool,
     ) -> (ChatRequest, Option<ContextFit>) {
         let capabilities = provider.capabilities();
+        let mut params = resolved.params.overlay(&request.params);
+        // Every source is sent the reply length the person sees: the profile's, else the
+        // default the profile form shows.
+        params.max_tokens = Some(reply_tokens(&params));
         let mut chat_request = ChatRequest {
             model,
             messages: conversation(resolved, request, history, capabilities),
-            params: resolved.params.overlay(&request.params),
+            params,
             stream: request.stream && capabilities.streaming,
             prompt: None,
         };
@@ -210,8 +215,8 @@ async fn context_size(
     known.or_else(|| context_sizes::assumed_context_size(kind))
 }
 
-/// The reply length reserved in the context: the request's maximum, else
-/// [`DEFAULT_REPLY_TOKENS`].
+/// The reply length asked for and reserved in the context: the request's maximum, else
+/// [`DEFAULT_REPLY_TOKENS`] (what the profile form shows for a profile that sets none).
 fn reply_tokens(params: &GenParams) -> u32 {
     params.max_tokens.unwrap_or(DEFAULT_REPLY_TOKENS)
 }
