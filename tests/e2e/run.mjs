@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { Key, remote } from "webdriverio";
+import { registerContextTests } from "./context.mjs";
 import { registerNavigationTests } from "./navigation.mjs";
 
 const APP = required("SWITCHBOARD_APP");
@@ -498,6 +499,10 @@ test("the page's content policy and permissions refuse what it does not need", a
 
 registerNavigationTests(test, {
   openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, fake: () => fake,
+});
+
+registerContextTests(test, {
+  openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, openDrawer, setField, startFake, cli, REPLY_TEXT, Key,
 });
 
 test("a wrong key shows the auth error at the key field", async () => {

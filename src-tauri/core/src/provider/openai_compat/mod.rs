@@ -8,7 +8,8 @@
 //! - `GET {base}/models` is the status check and the model list (OpenRouter checks its key
 //!   with `GET {base}/key`); a server without the route has no list, which is not an error.
 //! - Custom servers: the context size is the model list's `context_length`, else llama.cpp's
-//!   `GET {root}/props` (`default_generation_settings.n_ctx`); prompt tokens are counted with
+//!   `GET {root}/props` (`default_generation_settings.n_ctx`), else Ollama's `GET
+//!   {root}/api/ps` (the running model's `context_length`); prompt tokens are counted with
 //!   llama.cpp's `POST {root}/tokenize` (`{root}`: the base without `/v1`). A server without
 //!   these routes is simply not asked again for that request.
 //! - `POST {base}/chat/completions` streams Server-Sent Events ([`stream`]) or answers JSON.
@@ -300,7 +301,7 @@ impl Provider for OpenAiCompat {
 
     fn context_size<'a>(&'a self, model: &'a str) -> BoxFuture<'a, Result<Option<u32>>> {
         // What the model list says (OpenRouter, Mancer, some local servers), else llama.cpp's
-        // `/props`.
+        // `/props`, else Ollama's `/api/ps`.
         async move {
             let listed = match self.inner.fetch_models().await {
                 Ok((models, _)) => models
@@ -317,9 +318,17 @@ impl Provider for OpenAiCompat {
             if listed.is_some() || !self.inner.flavor.llamacpp_routes {
                 return Ok(listed);
             }
-            let props = request::props(&self.inner.client, &self.inner.base());
-            Ok(match self.inner.client.fetch(&props).await {
-                Ok(body) => wire::parse_props_context(&body),
+            let base = self.inner.base();
+            let props = request::props(&self.inner.client, &base);
+            if let Ok(body) = self.inner.client.fetch(&props).await {
+                if let Some(size) = wire::parse_props_context(&body) {
+                    return Ok(Some(size));
+                }
+            }
+            // Ollama: the context the running model was loaded with.
+            let ps = request::ollama_ps(&self.inner.client, &base);
+            Ok(match self.inner.client.fetch(&ps).await {
+                Ok(body) => wire::parse_ollama_ps(&body, model),
                 Err(_) => None,
             })
         }

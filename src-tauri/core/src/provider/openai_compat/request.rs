@@ -69,9 +69,10 @@ pub struct Flavor {
     /// text-generation-webui's internal routes: the status names the loaded model from
     /// `{base}/internal/model/info`, and `{base}/internal/token-count` counts prompt tokens.
     pub textgen_internal: bool,
-    /// llama.cpp's own routes at the server's root (the base without `/v1`): `GET /props`
-    /// tells the context size when the model list does not, `POST /tokenize` counts prompt
-    /// tokens. A server without them answers 404, which only means they are not used.
+    /// Local servers' own routes at the server's root (the base without `/v1`): llama.cpp's
+    /// `GET /props` and Ollama's `GET /api/ps` tell the context size when the model list does
+    /// not, llama.cpp's `POST /tokenize` counts prompt tokens. A server without them answers
+    /// 404, which only means they are not used.
     pub llamacpp_routes: bool,
 }
 
@@ -196,6 +197,11 @@ pub(crate) fn server_root(base: &str) -> &str {
 /// llama.cpp's `GET {root}/props` (its settings, the context size among them).
 pub(crate) fn props(client: &Client, base: &str) -> Request {
     at(client, Method::GET, server_root(base), "/props")
+}
+
+/// Ollama's `GET {root}/api/ps` (the running models, with the context each was loaded with).
+pub(crate) fn ollama_ps(client: &Client, base: &str) -> Request {
+    at(client, Method::GET, server_root(base), "/api/ps")
 }
 
 /// llama.cpp's `POST {root}/tokenize` of `text`.

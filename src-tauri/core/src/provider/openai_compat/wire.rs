@@ -167,6 +167,29 @@ pub fn parse_tokenize(body: &[u8]) -> Option<u32> {
     u32::try_from(count).ok()
 }
 
+/// The context size Ollama's `/api/ps` gives the running `model` (`{"models":[{"name",
+/// "model","context_length",…}]}`; a tagless id is Ollama's `:latest`). `None` when the model
+/// is not running (its size is decided when it loads).
+pub fn parse_ollama_ps(body: &[u8], model: &str) -> Option<u32> {
+    let value: Value = serde_json::from_slice(body).ok()?;
+    let latest = format!("{model}:latest");
+    value
+        .get("models")?
+        .as_array()?
+        .iter()
+        .find(|m| {
+            ["name", "model"].iter().any(|field| {
+                m.get(field)
+                    .and_then(Value::as_str)
+                    .is_some_and(|id| id == model || id == latest)
+            })
+        })?
+        .get("context_length")?
+        .as_u64()
+        .and_then(|n| u32::try_from(n).ok())
+        .filter(|&n| n > 0)
+}
+
 /// Parses a model list (`{"data":[{"id":…}]}`). `None` when the body is not a model list.
 pub fn parse_models(body: &[u8]) -> Option<Vec<ModelInfo>> {
     let list: ModelList = serde_json::from_slice(body).ok()?;
@@ -296,6 +319,27 @@ pub fn parse_completion(body: &[u8]) -> CompletionOutcome {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn local_servers_say_their_context_size_and_count_tokens() {
+        use super::{parse_ollama_ps, parse_props_context, parse_tokenize};
+        let props =
+            br#"{"default_generation_settings":{"n_ctx":2048,"params":{}},"total_slots":1}"#;
+        assert_eq!(parse_props_context(props), Some(2048));
+        assert_eq!(parse_props_context(br#"{"n_ctx":8192}"#), Some(8192));
+        assert_eq!(
+            parse_props_context(br#"{"default_generation_settings":{}}"#),
+            None
+        );
+        assert_eq!(parse_tokenize(br#"{"tokens":[1,2,3]}"#), Some(3));
+        assert_eq!(parse_tokenize(br#"{"count":7,"tokens":[1]}"#), Some(7));
+        assert_eq!(parse_tokenize(b"Not Found"), None);
+        let ps = br#"{"models":[{"name":"gemma3:latest","model":"gemma3:latest","size":1,"context_length":4096},{"name":"qwen3:8b","model":"qwen3:8b","context_length":32768}]}"#;
+        assert_eq!(parse_ollama_ps(ps, "gemma3"), Some(4096));
+        assert_eq!(parse_ollama_ps(ps, "qwen3:8b"), Some(32768));
+        assert_eq!(parse_ollama_ps(ps, "llama3"), None);
+        assert_eq!(parse_ollama_ps(br#"{"models":[]}"#, "gemma3"), None);
+    }
+
     use super::super::request as flavor;
     use super::*;
     use crate::model::{ChatMessage, GenParams, Part, ProviderData, Role};
