@@ -136,25 +136,6 @@ export function registerContextTests(test, h) {
       await browser.keys("Escape");
       await retry("complete");
       const stored = shown(chat.id);
-          const last = stored.messages[stored.messages.length - 1];
-          return last.state === "failed" ? last : null;
-        });
-      }
-      // The server's size again: the retry works, and it is still the one version.
-      await openDrawer(browser);
-      await setField(browser, "#context-size", "");
-      await (await browser.$("#connect")).click();
-      await until(browser, "connected", async () => (await connectionState(browser)) === "connected");
-      await browser.keys("Escape");
-      await browser.execute(() => {
-        const replies = document.querySelectorAll('#messages .message[data-role="assistant"]');
-        replies[replies.length - 1].querySelector('[data-action="regenerate"]').click();
-      });
-      await until(browser, "the retried reply", async () => {
-        const last = await lastAssistant(browser);
-        return last && last.state === "complete" ? last : null;
-      });
-      const stored = shown(chat.id);
       const failed = stored.messages.filter((m) => m.state === "failed" || m.swipeCount > 1);
       assert(failed.length === 0, `failed or extra versions: ${JSON.stringify(failed.map((m) => [m.state, m.swipeCount]))}`);
       const counters = await browser.$$('#messages [data-testid="swipe-counter"]');

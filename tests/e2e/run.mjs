@@ -501,10 +501,6 @@ registerNavigationTests(test, {
   openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, fake: () => fake,
 });
 
-registerContextTests(test, {
-  openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, openDrawer, setField, startFake, cli, REPLY_TEXT, Key,
-});
-
 test("a wrong key shows the auth error at the key field", async () => {
   const browser = await openApp();
   try {
@@ -1376,6 +1372,11 @@ test("a search hit in an old message of a long chat opens where it is: in view a
   } finally {
     await closeApp(browser);
   }
+});
+
+// Last: they select profiles of their own, which the tests above do not expect.
+registerContextTests(test, {
+  openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, openDrawer, setField, startFake, cli, REPLY_TEXT, Key,
 });
 
 // ----- runner -----
