@@ -147,6 +147,20 @@ async fn a_long_chat_is_trimmed_to_a_small_context_with_the_reply_reserved() {
     assert!(paths.contains(&"/tokenize".to_string()), "{paths:?}");
     // The chat keeps every message.
     assert_eq!(engine.store().messages(&chat).unwrap().len(), 42);
+
+    // The next message does not ask the server its size again.
+    let (_, events) = run(
+        &engine,
+        common::ask("llama", Some(chat.clone()), "and another"),
+    )
+    .await;
+    assert!(matches!(events.last(), Some(ChatEvent::Finished { .. })));
+    let props = server
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/props")
+        .count();
+    assert_eq!(props, 1, "the size was asked again");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

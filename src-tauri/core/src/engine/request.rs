@@ -9,6 +9,10 @@
 //! context size and token counts it asks the server for are the one exception, and never for
 //! a dry run).
 
+use std::collections::BTreeMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
 use super::connections::Resolved;
 use super::generation::{Action, GenerationRequest};
 use super::Engine;
@@ -22,6 +26,36 @@ use crate::store::StoredMessage;
 
 /// How often a prompt is fitted again after the backend counted its tokens.
 const MAX_REFITS: usize = 3;
+
+/// How long a context size a server reported is used before it is asked again (a model list
+/// of a big router is megabytes; a local server restarted with another size is seen soon).
+const SIZE_TTL: Duration = Duration::from_secs(60);
+
+/// Context sizes servers reported lately, by base URL and model.
+static REPORTED_SIZES: Mutex<BTreeMap<(String, String), (u32, Instant)>> =
+    Mutex::new(BTreeMap::new());
+
+/// The size `base` reported for `model` less than [`SIZE_TTL`] ago.
+fn reported_size(base: &str, model: &str) -> Option<u32> {
+    let sizes = REPORTED_SIZES
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    sizes
+        .get(&(base.to_string(), model.to_string()))
+        .filter(|(_, at)| at.elapsed() < SIZE_TTL)
+        .map(|&(size, _)| size)
+}
+
+fn remember_size(base: &str, model: &str, size: u32) {
+    let mut sizes = REPORTED_SIZES
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    sizes.retain(|_, (_, at)| at.elapsed() < SIZE_TTL);
+    sizes.insert(
+        (base.to_string(), model.to_string()),
+        (size, Instant::now()),
+    );
+}
 
 /// Building requests.
 impl Engine {
@@ -182,7 +216,8 @@ async fn fit_chat_messages(
 }
 
 /// The context size a request is fitted to: the profile's, else what the server reports
-/// (asked only when `probe`; not of cloud services whose sizes the catalogue knows), else the
+/// (asked only when `probe`, at most once a minute per server and model; not of cloud
+/// services whose sizes the catalogue knows), else the
 /// catalogue's for the model, else what is assumed for the source (none for cloud services).
 async fn context_size(
     resolved: &Resolved,
@@ -201,9 +236,16 @@ async fn context_size(
     let kind = resolved.connection.kind;
     let known = context_sizes::known_context_size(model);
     let ask = probe && !(known.is_some() && context_sizes::assumed_context_size(kind).is_none());
+    let base = &resolved.connection.base_url;
     if ask {
+        if let Some(size) = reported_size(base, model) {
+            return Some(size);
+        }
         match provider.context_size(model).await {
-            Ok(Some(size)) if size > 0 => return Some(size),
+            Ok(Some(size)) if size > 0 => {
+                remember_size(base, model, size);
+                return Some(size);
+            }
             Ok(_) => {}
             Err(err) => tracing::warn!(
                 "{}: could not read the context size ({})",

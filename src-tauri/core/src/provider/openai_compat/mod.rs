@@ -7,7 +7,8 @@
 //!
 //! - `GET {base}/models` is the status check and the model list (OpenRouter checks its key
 //!   with `GET {base}/key`); a server without the route has no list, which is not an error.
-//! - Custom servers: the context size is the model list's `context_length`, else llama.cpp's
+//! - Custom servers: the context size is the model list's `context_length` (vLLM's
+//!   `max_model_len`), else llama.cpp's
 //!   `GET {root}/props` (`default_generation_settings.n_ctx`), else Ollama's `GET
 //!   {root}/api/ps` (the running model's `context_length`); prompt tokens are counted with
 //!   llama.cpp's `POST {root}/tokenize` (`{root}`: the base without `/v1`). A server without

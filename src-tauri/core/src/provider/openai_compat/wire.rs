@@ -134,6 +134,9 @@ struct ModelEntry {
     name: Option<String>,
     #[serde(default)]
     context_length: Option<u64>,
+    /// vLLM: the context the model was served with.
+    #[serde(default)]
+    max_model_len: Option<u64>,
     /// Mancer: `{"limits": {"context": n, "completion": n}}`.
     #[serde(default)]
     limits: Option<ModelLimits>,
@@ -204,6 +207,7 @@ pub fn parse_models(body: &[u8]) -> Option<Vec<ModelInfo>> {
                 name,
                 context_length: entry
                     .context_length
+                    .or(entry.max_model_len)
                     .or_else(|| entry.limits.and_then(|l| l.context))
                     .and_then(|n| u32::try_from(n).ok()),
             })
@@ -338,6 +342,11 @@ mod tests {
         assert_eq!(parse_ollama_ps(ps, "qwen3:8b"), Some(32768));
         assert_eq!(parse_ollama_ps(ps, "llama3"), None);
         assert_eq!(parse_ollama_ps(br#"{"models":[]}"#, "gemma3"), None);
+        let vllm = br#"{"object":"list","data":[{"id":"Qwen/Qwen3-8B","object":"model","owned_by":"vllm","max_model_len":32768}]}"#;
+        assert_eq!(
+            super::parse_models(vllm).unwrap()[0].context_length,
+            Some(32768)
+        );
     }
 
     use super::super::request as flavor;
