@@ -310,8 +310,9 @@ impl GenerationTask {
 
 /// What servers say when a prompt is longer than their context (lower case): llama.cpp's
 /// `exceed_context_size_error` ("request (N tokens) exceeds the available context size (M
-/// tokens)", in newer builds "exceeds context size (M tokens)"), OpenAI's `context_length_exceeded` ("maximum context length is N tokens"),
-/// vLLM's and others' "context length"/"context window", Claude's "prompt is too long".
+/// tokens)", in newer builds "exceeds context size (M tokens)"), OpenAI's
+/// `context_length_exceeded` ("maximum context length is N tokens"), vLLM's and others'
+/// "context length"/"context window", Claude's "prompt is too long".
 const OVERFLOW_MARKERS: [&str; 9] = [
     "exceed_context_size",
     "exceeds the available context",
