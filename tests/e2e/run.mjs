@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { Key, remote } from "webdriverio";
+import { registerContextTests } from "./context.mjs";
 import { registerKeysErrorsTests } from "./keys-errors.mjs";
 import { registerNavigationTests } from "./navigation.mjs";
 
@@ -1375,7 +1376,12 @@ test("a search hit in an old message of a long chat opens where it is: in view a
   }
 });
 
-// Last: they add profiles and leave another one selected.
+// Last: they select profiles of their own, which the tests above do not expect.
+registerContextTests(test, {
+  openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, openDrawer, setField, startFake, cli, REPLY_TEXT, Key,
+});
+
+// Last of all: they add profiles and leave another one selected.
 registerKeysErrorsTests(test, {
   openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, openDrawer, setField, startFake,
   appPath: APP, cliPath: CLI, replyText: REPLY_TEXT, fakeKeychainPath: join(dirname(FAKES), "switchboard-fake-keychain"),

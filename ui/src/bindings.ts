@@ -335,12 +335,26 @@ text: string;
 swipeIndex: number; 
 /**  How many versions (swipes) the message has now. */
 swipeCount: number } | 
-/**  The oldest messages were left out of the prompt to fit the context (text completion). */
+/**  The oldest messages were left out of the prompt to fit the context. */
 { type: "historyTrimmed"; 
 /**  How many messages were left out. */
 dropped: number; 
 /**  The context size in tokens. */
 contextSize: number } | 
+/**
+ *  How full the context is with this request: the prompt and the reply length reserved,
+ *  out of the context size (sent after `Started` when the context size is known).
+ */
+{ type: "contextUsed"; 
+/**
+ *  The prompt's size in tokens (the server's count where it gave one, else an
+ *  estimate).
+ */
+promptTokens: number; 
+/**  The context size in tokens. */
+contextSize: number; 
+/**  The reply length reserved, in tokens. */
+replyTokens: number } | 
 /**  Waiting in a queue (AI Horde). */
 { type: "queued"; 
 /**  Position in the queue. */
@@ -403,12 +417,26 @@ text: string;
 swipeIndex: number; 
 /**  How many versions (swipes) the message has now. */
 swipeCount: number } | 
-/**  The oldest messages were left out of the prompt to fit the context (text completion). */
+/**  The oldest messages were left out of the prompt to fit the context. */
 { type: "historyTrimmed"; 
 /**  How many messages were left out. */
 dropped: number; 
 /**  The context size in tokens. */
 contextSize: number } | 
+/**
+ *  How full the context is with this request: the prompt and the reply length reserved,
+ *  out of the context size (sent after `Started` when the context size is known).
+ */
+{ type: "contextUsed"; 
+/**
+ *  The prompt's size in tokens (the server's count where it gave one, else an
+ *  estimate).
+ */
+promptTokens: number; 
+/**  The context size in tokens. */
+contextSize: number; 
+/**  The reply length reserved, in tokens. */
+replyTokens: number } | 
 /**  Waiting in a queue (AI Horde). */
 { type: "queued"; 
 /**  Position in the queue. */

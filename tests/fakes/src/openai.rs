@@ -141,6 +141,9 @@ fn answer(opts: &FakeOptions, scenario: Scenario, reply: &str, req: &RecordedReq
     if ooba && !ooba::host_allowed(opts, req) {
         return ooba::invalid_host();
     }
+    if let Some(reply) = crate::context::answer(opts, req) {
+        return reply;
+    }
     if !mounted(opts, &req.path) {
         return not_found(dialect, req);
     }

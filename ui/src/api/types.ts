@@ -78,6 +78,8 @@ export type ChatEvent = Parameters<Commands["startGeneration"]>[1] extends Chann
 export type Usage = Extract<ChatEvent, { type: "usage" }>["usage"];
 /** The oldest messages were left out of a text-completion prompt to fit the context. */
 export type HistoryTrimmed = Omit<Extract<ChatEvent, { type: "historyTrimmed" }>, "type">;
+/** How full the context is with a request: the prompt and the reply reserved, of its size. */
+export type ContextUsed = Omit<Extract<ChatEvent, { type: "contextUsed" }>, "type">;
 
 /**
  * The error every fallible command can return, in its widest form (optional fields may be

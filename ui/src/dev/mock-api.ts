@@ -13,8 +13,8 @@
  * each source's API would get (Messages API for Claude, chat completions, or a text-completion
  * prompt built with the profile's instruct template). Text-completion sources behave like theirs:
  * KoboldAI United and the Horde answer all at once, the Horde after a few `queued` events, and
- * `historyTrimmed` says when the oldest messages did not fit the context (or the message says
- * `trim`). `detectServers` finds KoboldCpp and Ollama unless `localServers` says otherwise.
+ * `historyTrimmed` (and `contextUsed`, for the meter) says when the oldest messages did not fit
+ * the context (or the message says `trim`). `detectServers` finds KoboldCpp and Ollama unless `localServers` says otherwise.
  * Scenarios (`?mock=NAME` in dev): "" first launch, `chat` a connected profile with chats,
  * `nolocal` a first launch with no local servers, `long` the chats plus one of 10,000 messages
  * (`LONG_CHAT_ID`), the newest, for paging and windowing.
@@ -184,7 +184,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
       text: reply?.content ?? "", swipeIndex: reply?.swipeIndex ?? 0, swipeCount: reply?.swipeCount ?? 1,
     });
     const lower = input.toLowerCase();
-    if (trimmed) send({ type: "historyTrimmed", ...trimmed });
+    if (trimmed) [{ type: "historyTrimmed", ...trimmed } as const, { type: "contextUsed", promptTokens: trimmed.contextSize - 300, contextSize: trimmed.contextSize, replyTokens: 300 } as const].forEach(send);
     // Like the backend: the reply starts with the prefill the model continues (not when it is
     // continued: its text is there already).
     const prefill = continuing ? null : prefillOf(profile);

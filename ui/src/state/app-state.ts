@@ -10,6 +10,7 @@ import type {
   AppSettings,
   BuiltInTemplate,
   Chat,
+  ContextUsed,
   ConnectionChanged,
   ErrorKind,
   Found,
@@ -201,6 +202,8 @@ export interface AppState {
   readonly generation: Generation | null;
   /** The chat session the generation belongs to. */
   readonly generationSession: number | null;
+  /** How full the context was with the latest request, and in which chat (the meter). */
+  readonly contextUsed: (ContextUsed & { readonly chatId: string | null }) | null;
   readonly banner: Banner | null;
   /** "What will be sent": the request the next message would make, while the panel is open. */
   readonly requestPreview: RequestPreview | null;
@@ -261,6 +264,7 @@ export function initialState(): AppState {
     notice: null,
     generation: null,
     generationSession: null,
+    contextUsed: null,
     banner: null,
     requestPreview: null,
     linkPrompt: null,

@@ -394,7 +394,7 @@ describe("local servers", () => {
     expect(await controller.addFoundServer(MOCK_LOCAL_SERVERS[0]!)).toBe(true);
     expect(save).toHaveBeenCalledWith(expect.objectContaining({
       id: null, name: "KoboldCpp (5001)", source: "koboldcpp", url: "http://127.0.0.1:5001",
-      model: "koboldcpp/Mistral-7B-Instruct-v0.3.Q4_K_M", params: {}, api: null,
+      model: "koboldcpp/Mistral-7B-Instruct-v0.3.Q4_K_M", params: { maxTokens: 300 }, api: null,
     }));
     const state = controller.store.get();
     const profile = selectedProfile(state);

@@ -370,6 +370,9 @@ export class Conversation extends Part {
     if (event.type === "started" && this.state.generationSession === this.state.chatSession && this.state.chatId === null) {
       this.store.update({ chatId: event.chatId });
     }
+    if (event.type === "contextUsed" && after.contextUsed) {
+      this.store.update({ contextUsed: { ...after.contextUsed, chatId: after.chatId } });
+    }
     if (after.done) this.finishGeneration(after.localId);
   }
 
@@ -383,8 +386,13 @@ export class Conversation extends Part {
       if (!onScreen) return messages;
       // Only after the end of the chat: while newer pages are not loaded it comes with them.
       if (generation.action === "send") return this.state.hasNewer ? messages : [...messages, message];
-      // A new version or more of a message: it takes the place of the message it was written on.
-      return messages.map((m) => (isTargetOf(generation, m) ? { ...message, key: m.key, seq: m.seq } : m));
+      // A new version or more of a message: it takes the place of the message it was written on
+      // (a new version that failed without any text is not kept: the message shows as it was).
+      return messages.map((m) => {
+        if (!isTargetOf(generation, m)) return m;
+        if (droppedVersion(generation, m)) return m;
+        return { ...message, key: m.key, seq: m.seq };
+      });
     };
     this.store.update((s) => ({
       messages: place(s.messages),
@@ -401,6 +409,21 @@ export class Conversation extends Part {
     const generation = this.state.generation;
     if (generation && generation.localId === localId) this.store.update({ generation: change(generation) });
   }
+}
+
+/**
+ * Whether `generation` was a new version of `message` that failed before any text and so was
+ * not kept (the core drops it and shows the version shown before; a failed attempt without
+ * text that was the only version is replaced instead, and is shown as it ended).
+ */
+function droppedVersion(generation: Generation, message: UiMessage): boolean {
+  return (
+    generation.action === "regenerate" &&
+    generation.state === "failed" &&
+    generation.content === "" &&
+    generation.reasoning === "" &&
+    generation.swipeCount > message.swipeCount
+  );
 }
 
 /** Whether `generation` writes `message` (a new version of it, or more of it). */

@@ -734,6 +734,15 @@ describe("the instruct template", () => {
     edit(size, "");
     await vi.waitFor(() => expect(saved(controller)?.instruct.contextSize).toBeNull());
   });
+
+  it("shows the context size for chat completion too, without the instruct template", async () => {
+    await mount();
+    choose($<HTMLSelectElement>("source"), "custom");
+    expect($("instruct-section").hidden).toBe(true);
+    expect($("context-size").closest("[hidden]")).toBeNull();
+    choose($<HTMLSelectElement>("source"), "koboldcpp");
+    expect($("instruct-section").hidden).toBe(false);
+  });
 });
 
 describe("sampler fields", () => {

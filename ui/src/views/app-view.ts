@@ -11,6 +11,7 @@ import type { Controller } from "../state/controller";
 import { createBanner, mountBanner } from "./banner";
 import { createChatElements, mountChatView } from "./chat-view";
 import { createComposer, mountComposer } from "./composer";
+import { createContextMeter, mountContextMeter } from "./context-meter";
 import { createConnectPanel, mountConnectPanel } from "./connect-panel";
 import { createDeleteData, mountDeleteData } from "./delete-data";
 import { createRestoreSnapshot, mountRestoreSnapshot } from "./restore-snapshot";
@@ -31,6 +32,7 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
   const sidebar = createSidebar();
   const chat = createChatElements();
   const composer = createComposer();
+  const contextMeter = createContextMeter();
   const banner = createBanner();
   const drawer = createConnectPanel();
   const requestPreview = createRequestPreview();
@@ -66,7 +68,7 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
     banner,
     chat.scroller,
     chat.pill,
-    h("div", { class: "composer-wrap" }, requestPreview.panel, composer.form),
+    h("div", { class: "composer-wrap" }, requestPreview.panel, composer.form, contextMeter.root),
   );
   root.classList.add("app");
   // The notice sits above the Undo toast when both show.
@@ -75,6 +77,7 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
   mountSidebar(sidebar, controller);
   mountChatView(chat, controller);
   mountComposer(composer, controller);
+  mountContextMeter(contextMeter, controller);
   mountBanner(banner, controller);
   mountConnectPanel(drawer, controller);
   const restoreSnapshot = createRestoreSnapshot();

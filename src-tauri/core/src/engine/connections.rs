@@ -214,7 +214,7 @@ impl Engine {
             stream: false,
             prompt: None,
         };
-        self.render_text_prompt(&resolved, provider.as_ref(), &mut request)
+        self.render_text_prompt(&resolved, provider.as_ref(), &mut request, true)
             .await;
         let started = Instant::now();
         let stops = request.params.stop.clone();

@@ -365,7 +365,9 @@ impl Store {
     }
 
     /// Starts a new version (swipe) of a reply: the version shown is kept among the swipes and
-    /// the message becomes an empty `streaming` reply owned by this session, shown last.
+    /// the message becomes an empty `streaming` reply owned by this session, shown last. A
+    /// shown version that failed without any text is no version to keep: the new one takes its
+    /// place.
     pub fn begin_swipe(&self, id: &MessageId, model: &str) -> Result<StoredMessage> {
         {
             let mut conn = self.conn();
@@ -377,13 +379,20 @@ impl Store {
                     "Only a reply can be regenerated.",
                 ));
             }
-            stash_shown(&tx, &message)?;
+            let failed_empty = message.state == MessageState::Failed
+                && message.content.is_empty()
+                && message.reasoning.as_deref().unwrap_or("").is_empty();
+            if !failed_empty {
+                stash_shown(&tx, &message)?;
+            }
             tx.execute(
                 "UPDATE messages SET content = '', reasoning = NULL, state = 'streaming', error = NULL,
-                        model = ?2, writer = ?3, swipe_index = swipe_count,
-                        swipe_count = swipe_count + 1, updated_at = ?4
+                        model = ?2, writer = ?3,
+                        swipe_index = CASE WHEN ?5 THEN swipe_index ELSE swipe_count END,
+                        swipe_count = CASE WHEN ?5 THEN swipe_count ELSE swipe_count + 1 END,
+                        updated_at = ?4
                  WHERE id = ?1",
-                params![id.as_str(), model, self.inner.session, now_ms()],
+                params![id.as_str(), model, self.inner.session, now_ms(), failed_empty],
             )?;
             tx.commit()?;
         }

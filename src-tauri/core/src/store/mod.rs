@@ -15,7 +15,8 @@
 //!
 //! Where each job lives: `schema` (the migrations), `open` (opening, checks, backups, recovery
 //! of dead sessions), `profiles` (saved connections), `settings` (the app's settings), `chats`
-//! and `archive` (chats and messages, copies and imports), `search`, [`snapshots`],
+//! and `archive` (chats and messages, copies and imports), `versions` (a failed attempt's
+//! version dropped), `search`, [`snapshots`],
 //! [`writers`], [`files`] and [`legacy_secrets`]. This module keeps the [`Store`] type, the row
 //! types shared by several of them and the small helpers they share.
 //!
@@ -62,6 +63,7 @@ pub mod snapshots;
 #[cfg(test)]
 mod snapshots_tests;
 pub mod snippet;
+mod versions;
 pub mod writers;
 
 pub use archive::{ArchivedMessage, ChatArchive};
