@@ -1,6 +1,8 @@
 /**
- * The connection: connecting to a profile (saving it first), the model list and the chosen
- * model, the test message, and finding servers on this computer.
+ * The connection: connecting to a profile (a new one checked before it is saved, and saved only
+ * when it connects or the person asks), the model list and the chosen model, the test message,
+ * finding servers on this computer, and moving to another profile when the live one is deleted.
+ * Connecting is choosing to use a profile: it becomes the default for new chats.
  *
  * Must not: save profiles or keys itself (it asks `profiles.ts`), nor show errors itself (it
  * hands them to `window.ts`). A model list lands only if it is still wanted (see
@@ -9,7 +11,7 @@
 
 import type { ConnectionChanged, Found, ModelInfo, ProfileSummary } from "../api";
 import { toIpcError } from "../api";
-import { selectedProfile } from "./app-state";
+import { IDLE_CONNECTION, selectedProfile, sourceOf } from "./app-state";
 import { Part } from "./context";
 import { describeError } from "./errors";
 import { draftForFound, draftFromProfile } from "./profile-form";
@@ -36,13 +38,14 @@ export class Connection extends Part {
    * Connect: saves the profile first (creating it, named after its source, when it is new), then
    * stores a typed key, then checks the server and lists its models.
    */
-  async connect(form: ProfileForm): Promise<boolean> {
+  async connect(form: ProfileForm, options: { use?: boolean } = {}): Promise<boolean> {
     if (this.state.busy.connect) return false;
     this.setBusy("connect", true);
     this.store.update({ keyError: null, testResult: null });
     const shown = this.state.selectedProfileId;
     let profile: ProfileSummary | null = null;
     try {
+      if (!(await this.checkUnsaved(form))) return false;
       profile = await this.parts.profiles.saveForm(form);
       this.setConnection(connectionOf(profile, "checking", profile.model, "Checking…"));
       const id = profile.id;
@@ -58,6 +61,7 @@ export class Connection extends Part {
       }
       if (!profile.model && models[0]) profile = await this.chooseModelOf(profile, models[0].id);
       this.setConnection(connectionOf(profile, "connected", profile.model, result.status.message));
+      if (options.use !== false) void this.parts.app.setDefaultProfile(profile.id);
       this.parts.window.dismissBannerOfKinds(["network", "auth", "notConfigured", "providerUnavailable", "rateLimited"]);
       return true;
     } catch (error) {
@@ -69,6 +73,81 @@ export class Connection extends Part {
     } finally {
       this.setBusy("connect", false);
     }
+  }
+
+  /**
+   * A profile not saved yet is checked before it is saved: when its server does not answer (or
+   * refuses the key), nothing is saved, the live connection stays, and the error offers "Save
+   * anyway". True when it may be saved (it answered, skips the check, or has no URL yet: the
+   * save says what is wrong with that).
+   */
+  private async checkUnsaved(form: ProfileForm): Promise<boolean> {
+    const { draft } = form;
+    if (draft.id !== null || draft.bypassStatusCheck || draft.url.trim() === "") return true;
+    try {
+      await this.api.checkProfileDraft(draft.source, draft.url, form.key === "" ? null : form.key);
+      return true;
+    } catch (error) {
+      const ipc = toIpcError(error);
+      // A URL that cannot be used: the save explains it at the URL field.
+      if (ipc.kind === "invalidRequest") return true;
+      const url = await this.api.previewUrl(draft.source, draft.url).then((n) => n.url, () => draft.url);
+      const name = draft.name.trim() || (sourceOf(this.state, draft.source)?.label ?? "This profile");
+      this.parts.window.handleError(ipc, {
+        profile: { name, url },
+        action: { label: "Save anyway", run: () => void this.saveAnyway(form) },
+      });
+      return false;
+    }
+  }
+
+  /** "Save anyway": saves a profile that did not connect, without connecting. */
+  private async saveAnyway(form: ProfileForm): Promise<void> {
+    try {
+      const profile = await this.parts.profiles.saveForm(form);
+      this.parts.window.showInfo(`Saved “${profile.name}” without connecting.`);
+    } catch (error) {
+      if (this.parts.window.showUrlProblem(error, this.state.selectedProfileId, { focus: true })) return;
+      this.parts.window.handleError(error);
+    }
+  }
+
+  /**
+   * The live profile `deletedId` was deleted: connects to the next profile that answers (the
+   * default for new chats first), or says that none does.
+   */
+  async moveOffDeleted(deletedId: string, name: string): Promise<boolean> {
+    const preferred = this.state.settings?.defaultProfile;
+    const candidates = [...this.state.profiles]
+      .filter((p) => p.id !== deletedId)
+      .sort((a, b) => Number(b.id === preferred) - Number(a.id === preferred));
+    const tried = new Set<string>([deletedId]);
+    for (const profile of candidates) {
+      // The person connected to another profile meanwhile: that one is used.
+      const { connection } = this.state;
+      if (connection.state === "connected" && connection.profileId !== null && !tried.has(connection.profileId)) return true;
+      tried.add(profile.id);
+      try {
+        const result = await this.serial(() => this.api.connect(profile.id));
+        this.parts.profiles.upsertProfile(result.profile);
+        this.setConnection(connectionOf(result.profile, "connected", result.profile.model, result.status.message));
+        void this.parts.app.setDefaultProfile(profile.id);
+        this.parts.window.showInfo(`Deleted “${name}”. Now using “${result.profile.name}”.`);
+        return true;
+      } catch {
+        // Not answering either: try the next one.
+      }
+    }
+    this.setConnection({
+      ...IDLE_CONNECTION,
+      message: candidates.length === 0 ? "Not connected: no profile left." : "Not connected: no other profile answers.",
+    });
+    this.parts.window.showInfo(
+      candidates.length === 0
+        ? `Deleted “${name}”. Add a profile to chat again.`
+        : `Deleted “${name}”. No other profile answers: open the drawer to fix one.`,
+    );
+    return false;
   }
 
   private async retryConnect(): Promise<void> {
@@ -109,6 +188,15 @@ export class Connection extends Part {
       return null;
     } finally {
       this.setBusy("models", false);
+    }
+  }
+
+  /** The model ids `profileId`'s server lists (none when it cannot say; no error is shown). */
+  async modelsOf(profileId: string): Promise<string[]> {
+    try {
+      return (await this.api.listModels(profileId)).map((m) => m.id);
+    } catch {
+      return [];
     }
   }
 

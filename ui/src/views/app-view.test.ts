@@ -192,8 +192,9 @@ describe("the window", () => {
     await mount();
     type($<HTMLInputElement>("api-key"), "bad");
     $<HTMLFormElement>("connect-form").requestSubmit();
-    await vi.waitFor(() => expect($("status-light").dataset.state).toBe("failed"));
-    expect($("key-error").hidden).toBe(false);
+    await vi.waitFor(() => expect($("key-error").hidden).toBe(false));
+    // The new profile was not saved, and no connection was touched.
+    expect($("status-light").dataset.state).toBe("idle");
     expect($("key-error").textContent).toMatch(/rejected the API key/);
     expect($("banner").hidden).toBe(false);
     expect($("banner").dataset.kind).toBe("auth");
