@@ -18,6 +18,7 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { Key, remote } from "webdriverio";
 import { registerNavigationTests } from "./navigation.mjs";
+import { registerChatTargetTests } from "./chat-target.mjs";
 
 const APP = required("SWITCHBOARD_APP");
 const FAKES = required("SWITCHBOARD_FAKES");
@@ -1371,6 +1372,11 @@ test("a search hit in an old message of a long chat opens where it is: in view a
   } finally {
     await closeApp(browser);
   }
+});
+
+// Last: these make other profiles the live one and the default for new chats.
+registerChatTargetTests(test, {
+  openApp, closeApp, until, assert, send, lastAssistant, connectionState, openDrawer, setField, cli, screenshot, key: KEY, fake: () => fake,
 });
 
 // ----- runner -----

@@ -51,7 +51,11 @@ export function mountChatHeader(elements: ChatHeaderElements, controller: Contro
     if (answerer) void controller.setChatTarget(answerer.profile.id, model.value);
   });
   model.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") {
+    if (event.key === "Enter") {
+      // Enter takes the model typed (leaving the field commits it).
+      event.preventDefault();
+      model.blur();
+    } else if (event.key === "Escape") {
       // Back to the model that answers now, and out of the field.
       event.stopPropagation();
       model.value = chatAnswerer(state())?.model ?? "";
