@@ -173,6 +173,19 @@ export class Chats extends Part {
   }
 
   /**
+   * The person chose to use `profileId` (Connect, the left column, the tray): the chat on screen
+   * goes on with it, with its own model (a new chat: with the default, which it now is).
+   */
+  async useForChatOnScreen(profileId: string): Promise<void> {
+    if (this.state.chatId === null) {
+      if (this.state.chatTarget !== null) this.store.update({ chatTarget: null });
+      return;
+    }
+    if (this.state.chatTarget?.profileId === profileId) return;
+    await this.setChatTarget(profileId, null);
+  }
+
+  /**
    * Adds the page of messages before the first one shown. Resolves with how many were added
    * (0 when there are none, one is already on its way, or another chat was opened meanwhile).
    */

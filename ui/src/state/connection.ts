@@ -2,7 +2,8 @@
  * The connection: connecting to a profile (a new one checked before it is saved, and saved only
  * when it connects or the person asks), the model list and the chosen model, the test message,
  * finding servers on this computer, and moving to another profile when the live one is deleted.
- * Connecting is choosing to use a profile: it becomes the default for new chats.
+ * Connecting is choosing to use a profile: it becomes the default for new chats, and the chat on
+ * screen goes on with it.
  *
  * Must not: save profiles or keys itself (it asks `profiles.ts`), nor show errors itself (it
  * hands them to `window.ts`). A model list lands only if it is still wanted (see
@@ -38,7 +39,7 @@ export class Connection extends Part {
    * Connect: saves the profile first (creating it, named after its source, when it is new), then
    * stores a typed key, then checks the server and lists its models.
    */
-  async connect(form: ProfileForm, options: { use?: boolean } = {}): Promise<boolean> {
+  async connect(form: ProfileForm): Promise<boolean> {
     if (this.state.busy.connect) return false;
     this.setBusy("connect", true);
     this.store.update({ keyError: null, testResult: null });
@@ -61,7 +62,9 @@ export class Connection extends Part {
       }
       if (!profile.model && models[0]) profile = await this.chooseModelOf(profile, models[0].id);
       this.setConnection(connectionOf(profile, "connected", profile.model, result.status.message));
-      if (options.use !== false) void this.parts.app.setDefaultProfile(profile.id);
+      // Chosen to use: the default for new chats, and the chat on screen goes on with it.
+      void this.parts.app.setDefaultProfile(profile.id);
+      await this.parts.chats.useForChatOnScreen(profile.id);
       this.parts.window.dismissBannerOfKinds(["network", "auth", "notConfigured", "providerUnavailable", "rateLimited"]);
       return true;
     } catch (error) {

@@ -125,8 +125,9 @@ describe("a chat's profile", () => {
     await controller.send("Hello from Ollama");
     await replyEnded(controller);
     const chatId = controller.store.get().chatId!;
-    await controller.selectProfile("profile-local", { connect: true });
+    // Connecting moves the chat on screen along: leave it first.
     controller.newChat();
+    await controller.selectProfile("profile-local", { connect: true });
     return { api, controller, otherId, chatId };
   }
 

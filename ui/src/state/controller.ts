@@ -24,8 +24,9 @@
  * it when it ends.
  *
  * A chat goes on with the profile and model it used last, or those picked in its header
- * (`setChatTarget`); a new chat, with the default profile (the one last chosen to use). Opening
- * a chat connects nothing and changes neither the default nor the drawer. At start the default
+ * (`setChatTarget`); a new chat, with the default profile (the one last chosen to use, which
+ * connecting also moves the chat on screen to). Opening a chat connects nothing and changes
+ * neither the default nor the drawer. At start the default
  * profile is reconnected only when the settings' `autoConnect` is on. Imports, exports and the backup
  * report in `notice` (the corner toast), failures of the command itself in the banner.
  *

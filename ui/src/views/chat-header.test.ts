@@ -174,6 +174,26 @@ describe("the chat header's picker", () => {
   });
 });
 
+describe("choosing to use a profile", () => {
+  it("moves the chat on screen to it, and makes it the default; other chats keep theirs", async () => {
+    const { api, controller, sent } = await mount();
+    const ollama = await addOllama(api, controller);
+    chatItem("Regex for ISO dates").click();
+    await vi.waitFor(() => expect(controller.store.get().loadingChat).toBe(false));
+    const chatId = controller.store.get().chatId!;
+    await controller.selectProfile(ollama, { connect: true });
+    await vi.waitFor(() => expect($<HTMLSelectElement>("chat-profile").value).toBe(ollama));
+    expect(api.calls).toContain(`setChatTarget:${chatId}:${ollama}:`);
+    expect($<HTMLInputElement>("chat-model").value).toBe("qwen2.5-7b-instruct");
+    expect(await controller.send("Now you, Ollama")).toBe(true);
+    await replyEnded(controller);
+    expect(sent.at(-1)).toMatchObject({ chatId, profileId: ollama, model: "qwen2.5-7b-instruct" });
+    // Another chat keeps its own profile.
+    chatItem("Explain SSE in one paragraph").click();
+    await vi.waitFor(() => expect($<HTMLSelectElement>("chat-profile").value).toBe("profile-local"));
+  });
+});
+
 function draftOf(controller: Controller, id: string) {
   const p = controller.store.get().profiles.find((x) => x.id === id)!;
   return {
