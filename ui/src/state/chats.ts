@@ -186,6 +186,25 @@ export class Chats extends Part {
   }
 
   /**
+   * The model of `profileId` was changed in the drawer (choosing a model there is choosing to
+   * use it): when the chat on screen answers with that profile, it follows the profile's model.
+   */
+  async followProfileModel(profileId: string): Promise<void> {
+    const target = this.state.chatTarget;
+    if (target?.profileId !== profileId || target.model === null) return;
+    const { chatId, chatSession } = this.state;
+    this.store.update({ chatTarget: { profileId, model: null } });
+    if (chatId === null) return;
+    try {
+      const chat = await this.api.setChatTarget(chatId, profileId, null);
+      this.upsertChat(chat);
+      if (this.state.chatSession === chatSession) this.store.update({ chatModel: chat.model });
+    } catch (error) {
+      this.parts.window.handleError(error);
+    }
+  }
+
+  /**
    * Adds the page of messages before the first one shown. Resolves with how many were added
    * (0 when there are none, one is already on its way, or another chat was opened meanwhile).
    */

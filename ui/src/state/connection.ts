@@ -170,6 +170,7 @@ export class Connection extends Part {
     if (profile.model === modelId) return profile;
     const saved = await this.serial(() => this.api.saveProfile({ ...draftFromProfile(profile), model: modelId }));
     this.parts.profiles.upsertProfile(saved.profile);
+    await this.parts.chats.followProfileModel(profile.id);
     if (this.state.connection.profileId === profile.id && this.state.connection.state === "connected") {
       this.setConnection({ ...this.state.connection, model: saved.profile.model });
     }

@@ -200,6 +200,8 @@ export class Profiles extends Part {
       if (urlEdited && this.state.selectedProfileId === profile.id) {
         this.store.update({ urlNotice: changesNotice(saved.urlChanges) });
       }
+      // A model chosen in the drawer is the one the chat on screen goes on with.
+      if (profile.model !== existing.model) await this.parts.chats.followProfileModel(profile.id);
       const { connection } = this.state;
       if (connection.profileId === profile.id && connection.state === "connected" && connection.model !== profile.model) {
         this.parts.connection.setConnection({ ...connection, model: profile.model });

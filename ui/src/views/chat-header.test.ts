@@ -192,6 +192,21 @@ describe("choosing to use a profile", () => {
     chatItem("Explain SSE in one paragraph").click();
     await vi.waitFor(() => expect($<HTMLSelectElement>("chat-profile").value).toBe("profile-local"));
   });
+
+  it("choosing a model in the drawer moves the chat on screen to it", async () => {
+    const { api, controller, sent } = await mount();
+    chatItem("Regex for ISO dates").click();
+    await vi.waitFor(() => expect(controller.store.get().loadingChat).toBe(false));
+    const chatId = controller.store.get().chatId!;
+    typeModel("picked-for-this-chat");
+    await vi.waitFor(() => expect(api.calls).toContain(`setChatTarget:${chatId}:profile-local:picked-for-this-chat`));
+    await controller.chooseModel("qwen2.5-7b-instruct");
+    await vi.waitFor(() => expect($<HTMLInputElement>("chat-model").value).toBe("qwen2.5-7b-instruct"));
+    expect(api.calls).toContain(`setChatTarget:${chatId}:profile-local:`);
+    expect(await controller.send("With the drawer's model")).toBe(true);
+    await replyEnded(controller);
+    expect(sent.at(-1)).toMatchObject({ chatId, profileId: "profile-local", model: "qwen2.5-7b-instruct" });
+  });
 });
 
 function draftOf(controller: Controller, id: string) {
