@@ -360,11 +360,19 @@ async fn replies_get_new_versions_and_more_text_and_long_chats_load_by_page() {
     // A new version: the `started` event says which one, and starts from nothing.
     let (tx, mut rx) = channel();
     let (started, events) = collect(
-        shell.start_action(id.clone(), Action::Regenerate(message_id.clone()), tx),
+        shell.start_action(
+            id.clone(),
+            Some("fake-model-2".into()),
+            Action::Regenerate(message_id.clone()),
+            tx,
+        ),
         &mut rx,
     )
     .await;
     assert_eq!(started.user_message_id, None);
+    // The model asked for (the chat's own), not the profile's, wrote it.
+    let chat = shell.engine().chat(&chat_id).await.unwrap().unwrap();
+    assert_eq!(chat.model.as_deref(), Some("fake-model-2"));
     assert_eq!(started.chat_id, chat_id.0);
     assert!(
         matches!(
@@ -379,7 +387,7 @@ async fn replies_get_new_versions_and_more_text_and_long_chats_load_by_page() {
     // More of it: the `started` event carries the text so far, the deltas follow it.
     let (tx, mut rx) = channel();
     let (_, events) = collect(
-        shell.start_action(id.clone(), Action::Continue(message_id.clone()), tx),
+        shell.start_action(id.clone(), None, Action::Continue(message_id.clone()), tx),
         &mut rx,
     )
     .await;
@@ -397,6 +405,7 @@ async fn replies_get_new_versions_and_more_text_and_long_chats_load_by_page() {
     let missing = shell
         .start_action(
             id.clone(),
+            None,
             Action::Continue(MessageId("no-such-message".into())),
             channel().0,
         )

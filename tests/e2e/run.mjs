@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { Key, remote } from "webdriverio";
+import { registerChatTargetTests } from "./chat-target.mjs";
 import { registerContextTests } from "./context.mjs";
 import { registerKeysErrorsTests } from "./keys-errors.mjs";
 import { registerNavigationTests } from "./navigation.mjs";
@@ -1374,6 +1375,11 @@ test("a search hit in an old message of a long chat opens where it is: in view a
   } finally {
     await closeApp(browser);
   }
+});
+
+// After the tests above (these make other profiles the live one and the default for new chats).
+registerChatTargetTests(test, {
+  openApp, closeApp, until, assert, send, lastAssistant, connectionState, openDrawer, setField, cli, screenshot, key: KEY, fake: () => fake,
 });
 
 // Last: they select profiles of their own, which the tests above do not expect.

@@ -41,6 +41,12 @@ export const commands = {
 	 *  makes it the active connection.
 	 */
 	connect: (profileId: string) => typedError<ConnectResult_Serialize, IpcError_Serialize>(__TAURI_INVOKE("connect", { profileId })),
+	/**
+	 *  Checks a profile not saved yet (its source, URL and typed key) without saving anything or
+	 *  touching the active connection, so a profile that does not connect is saved only when the
+	 *  person asks.
+	 */
+	checkProfileDraft: (source: ProviderKind, url: string, key: string | null) => typedError<StatusReport_Serialize, IpcError_Serialize>(__TAURI_INVOKE("check_profile_draft", { source, url, key })),
 	/**  The models the profile's endpoint lists; empty when it has no list. */
 	listModels: (profileId: string) => typedError<ModelInfo_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("list_models", { profileId })),
 	/**  Sends a short test message and reports the reply. */
@@ -73,14 +79,14 @@ export const commands = {
 	startGeneration: (request: StartGeneration_Deserialize, onEvent: Channel<ChatEvent_Deserialize>) => typedError<GenerationStarted_Serialize, IpcError_Serialize>(__TAURI_INVOKE("start_generation", { request, onEvent })),
 	/**
 	 *  Writes a new version (swipe) of the reply `message_id` from the history before it; the
-	 *  versions before stay. Its events arrive on `on_event` as for `start_generation`.
+	 *  versions before stay. `model` overrides the profile's (the chat's own model). Its events arrive on `on_event` as for `start_generation`.
 	 */
-	regenerate: (profileId: string, messageId: string, onEvent: Channel<ChatEvent_Deserialize>) => typedError<GenerationStarted_Serialize, IpcError_Serialize>(__TAURI_INVOKE("regenerate", { profileId, messageId, onEvent })),
+	regenerate: (profileId: string, messageId: string, model: string | null, onEvent: Channel<ChatEvent_Deserialize>) => typedError<GenerationStarted_Serialize, IpcError_Serialize>(__TAURI_INVOKE("regenerate", { profileId, messageId, model, onEvent })),
 	/**
 	 *  Continues the reply `message_id` where it ends (one that was stopped, interrupted or cut
 	 *  off). The `started` event carries its text so far; the deltas follow it.
 	 */
-	continueReply: (profileId: string, messageId: string, onEvent: Channel<ChatEvent_Deserialize>) => typedError<GenerationStarted_Serialize, IpcError_Serialize>(__TAURI_INVOKE("continue_reply", { profileId, messageId, onEvent })),
+	continueReply: (profileId: string, messageId: string, model: string | null, onEvent: Channel<ChatEvent_Deserialize>) => typedError<GenerationStarted_Serialize, IpcError_Serialize>(__TAURI_INVOKE("continue_reply", { profileId, messageId, model, onEvent })),
 	/**
 	 *  What sending `request` would put on the wire, after post-processing. Sends and saves
 	 *  nothing.
@@ -103,6 +109,11 @@ export const commands = {
 	renameChat: (chatId: string, title: string) => typedError<Chat_Serialize, IpcError_Serialize>(__TAURI_INVOKE("rename_chat", { chatId, title })),
 	/**  Pins a chat to the top of the list, or unpins it; returns it as saved. */
 	pinChat: (chatId: string, pinned: boolean) => typedError<Chat_Serialize, IpcError_Serialize>(__TAURI_INVOKE("pin_chat", { chatId, pinned })),
+	/**
+	 *  Sets the profile and model the chat's next message goes to (`model`: `null` or empty for
+	 *  the profile's own); returns the chat as saved. Its place in the list stays.
+	 */
+	setChatTarget: (chatId: string, profileId: string, model: string | null) => typedError<Chat_Serialize, IpcError_Serialize>(__TAURI_INVOKE("set_chat_target", { chatId, profileId, model })),
 	/**
 	 *  Deletes a chat; `restore_chat` brings it back until the app quits. False when there was
 	 *  no such chat.
@@ -187,12 +198,22 @@ export type AppSettings = AppSettings_Serialize | AppSettings_Deserialize;
 export type AppSettings_Deserialize = {
 	/**  Connect to the profile used last when the app starts. */
 	autoConnect?: boolean,
+	/**
+	 *  The profile new chats start with (the one the person last chose to use); `None` until
+	 *  one was chosen. Opening an old chat never changes it.
+	 */
+	defaultProfile?: string | null,
 };
 
 /**  The app's settings, kept with the data. */
 export type AppSettings_Serialize = {
 	/**  Connect to the profile used last when the app starts. */
 	autoConnect: boolean,
+	/**
+	 *  The profile new chats start with (the one the person last chose to use); `None` until
+	 *  one was chosen. Opening an old chat never changes it.
+	 */
+	defaultProfile?: string,
 };
 
 /**  What the window needs at start-up. */

@@ -39,6 +39,7 @@ import type {
   SearchHit,
   SourceInfo,
   StartGeneration,
+  StatusReport,
   StoredMessage,
   TestReport,
   TrayAction,
@@ -72,6 +73,13 @@ export interface Api {
   /** Status check (unless bypassed) and model list; makes the profile the active one. */
   connect(profileId: string): Promise<ConnectResult>;
   listModels(profileId: string): Promise<ModelInfo[]>;
+  /**
+   * Status check of a profile not saved yet (its source, URL and typed key): saves nothing and
+   * leaves the active connection alone.
+   */
+  checkProfileDraft(source: ProviderKind, url: string, key: string | null): Promise<StatusReport>;
+  /** Sets the profile and model a stored chat's next message goes to (its place in the list stays). */
+  setChatTarget(chatId: string, profileId: string, model: string | null): Promise<Chat>;
   testMessage(profileId: string, model: string | null): Promise<TestReport>;
   appState(): Promise<AppStatus>;
   /** Every chat: pinned ones first, then the most recently changed. */
@@ -86,10 +94,13 @@ export interface Api {
   loadNewerMessages(chatId: string, afterSeq: number): Promise<StoredMessage[]>;
   /** Returns as soon as the generation is registered; its events go to `onEvent`. */
   startGeneration(request: StartGeneration, onEvent: (event: ChatEvent) => void): Promise<GenerationStarted>;
-  /** Writes a new version (swipe) of a reply; the earlier versions stay. Events as for `startGeneration`. */
-  regenerate(profileId: string, messageId: string, onEvent: (event: ChatEvent) => void): Promise<GenerationStarted>;
-  /** Continues a reply where it ends; its `started` event carries the text so far. */
-  continueReply(profileId: string, messageId: string, onEvent: (event: ChatEvent) => void): Promise<GenerationStarted>;
+  /**
+   * Writes a new version (swipe) of a reply; the earlier versions stay. Events as for
+   * `startGeneration`. `model` overrides the profile's (null: the profile's).
+   */
+  regenerate(profileId: string, messageId: string, onEvent: (event: ChatEvent) => void, model?: string | null): Promise<GenerationStarted>;
+  /** Continues a reply where it ends; its `started` event carries the text so far. `model` as for `regenerate`. */
+  continueReply(profileId: string, messageId: string, onEvent: (event: ChatEvent) => void, model?: string | null): Promise<GenerationStarted>;
   /** Shows version `index` (from 0) of a message. */
   selectSwipe(messageId: string, index: number): Promise<StoredMessage>;
   /** Replaces the text of the version shown. */
@@ -198,6 +209,8 @@ export const tauriApi: Api = {
   clearApiKey: (profileId) => call(() => commands.clearApiKey(profileId)),
   connect: (profileId) => call(() => commands.connect(profileId)),
   listModels: (profileId) => call(() => commands.listModels(profileId)),
+  checkProfileDraft: (source, url, key) => call(() => commands.checkProfileDraft(source, url, key)),
+  setChatTarget: (chatId, profileId, model) => call(() => commands.setChatTarget(chatId, profileId, model)),
   testMessage: (profileId, model) => call(() => commands.testMessage(profileId, model)),
   appState: () => plain(() => commands.appState()),
   listChats: () => call(() => commands.listChats()),
@@ -206,10 +219,10 @@ export const tauriApi: Api = {
   loadChatAround: (chatId, messageId) => call(() => commands.loadChatAround(chatId, messageId)),
   loadNewerMessages: (chatId, afterSeq) => call(() => commands.loadNewerMessages(chatId, afterSeq)),
   startGeneration: (request, onEvent) => call(() => commands.startGeneration(request, channelOf(onEvent))),
-  regenerate: (profileId, messageId, onEvent) =>
-    call(() => commands.regenerate(profileId, messageId, channelOf(onEvent))),
-  continueReply: (profileId, messageId, onEvent) =>
-    call(() => commands.continueReply(profileId, messageId, channelOf(onEvent))),
+  regenerate: (profileId, messageId, onEvent, model = null) =>
+    call(() => commands.regenerate(profileId, messageId, model, channelOf(onEvent))),
+  continueReply: (profileId, messageId, onEvent, model = null) =>
+    call(() => commands.continueReply(profileId, messageId, model, channelOf(onEvent))),
   selectSwipe: (messageId, index) => call(() => commands.selectSwipe(messageId, index)),
   editMessage: (messageId, content) => call(() => commands.editMessage(messageId, content)),
   deleteMessage: (messageId) => call(() => commands.deleteMessage(messageId)),

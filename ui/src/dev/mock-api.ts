@@ -56,6 +56,7 @@ import { promptOf, seedChatFixture, seedLongChatFixture, type Seeding, type Vers
 import { archiveOfChat, archiveTurns, type ArchivedChat, exportChatText, readTavern, snippetOf, writeNewFile } from "./mock-files";
 import { latestPage, pageAfter, pageAround, pageBefore } from "./mock-pages";
 import { checkServerOf, ipcError, withoutNulls, prefillOf, sourceInfo, usesText, textPromptOf, turnsOf, previewOf, normalize } from "./mock-wire";
+import { chatTargetCommands } from "./mock-target";
 
 import type { MockApi, MockOptions } from "./mock-types";
 export type { MockApi, MockOptions } from "./mock-types";
@@ -142,9 +143,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
   }
 
   /** A chat as listed: its message count up to date. */
-  function listed(chat: Chat): Chat {
-    return { ...chat, messageCount: messages.get(chat.id)?.length ?? 0 };
-  }
+  const listed = (chat: Chat): Chat => ({ ...chat, messageCount: messages.get(chat.id)?.length ?? 0 });
 
   function liveChat(chatId: string): Chat {
     const chat = chats.get(chatId);
@@ -273,6 +272,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
 
   let toChoose: string[] = [];
   const api: MockApi = {
+    ...chatTargetCommands({ calls, profiles, liveChat, listed }),
     calls,
     files,
     willChoose: (paths) => {
@@ -422,13 +422,13 @@ export function createMockApi(options: MockOptions = {}): MockApi {
       calls.push(`loadNewerMessages:${chatId}:${afterSeq}`);
       return pageAfter(messages.get(liveChat(chatId).id) ?? [], afterSeq);
     },
-    async regenerate(profileId, messageId, onEvent) {
+    async regenerate(profileId, messageId, onEvent, chosen = null) {
       calls.push(`regenerate:${messageId}`);
       const profile = profileOf(profileId);
       const { list, message } = findMessage(messageId);
       if (message.role !== "assistant") throw ipcError("invalidRequest", "Only a reply can be regenerated or continued.");
       if (message.state === "streaming") throw ipcError("invalidRequest", "That reply is still being written.");
-      const model = profile.model ?? (profile.source === "horde" ? "" : null);
+      const model = chosen || (profile.model ?? (profile.source === "horde" ? "" : null));
       if (model === null) throw ipcError("notConfigured", `Profile “${profile.name}” has no model: pick or type one.`);
       const all = versionsOf(message);
       all.push({ content: "", reasoning: null, state: "streaming", model, error: null });
@@ -438,13 +438,13 @@ export function createMockApi(options: MockOptions = {}): MockApi {
       const generationId = streamLater(chat.id, message, model, promptOf(list, message), profile, null, onEvent);
       return { generationId, chatId: chat.id, userMessageId: null };
     },
-    async continueReply(profileId, messageId, onEvent) {
+    async continueReply(profileId, messageId, onEvent, chosen = null) {
       calls.push(`continueReply:${messageId}`);
       const profile = profileOf(profileId);
       const { list, message } = findMessage(messageId);
       if (message.role !== "assistant") throw ipcError("invalidRequest", "Only a reply can be regenerated or continued.");
       if (message.state === "streaming") throw ipcError("invalidRequest", "Only a reply that is not being written can be continued.");
-      const model = profile.model ?? message.model ?? "";
+      const model = chosen || (profile.model ?? message.model ?? "");
       Object.assign(message, { state: "streaming", error: null });
       const chat = liveChat(message.chatId);
       chat.updatedAt = now();

@@ -88,6 +88,12 @@ export interface Notice {
   readonly path: string | null;
 }
 
+/** A chat's own profile and model (`model` null: the profile's). */
+export interface ChatTarget {
+  readonly profileId: string;
+  readonly model: string | null;
+}
+
 /** The settings until the backend says otherwise (the core's defaults). */
 export const DEFAULT_SETTINGS: AppSettings = { autoConnect: true };
 
@@ -127,7 +133,10 @@ export interface AppState {
   readonly profiles: readonly ProfileSummary[];
   /** The app's settings; null until loaded. */
   readonly settings: AppSettings | null;
-  /** The profile in the drawer and used for chatting; null while a new one is being filled in. */
+  /**
+   * The profile in the drawer (what is being edited); null while a new one is being filled in.
+   * Who answers a chat is `chatAnswerer`'s.
+   */
   readonly selectedProfileId: string | null;
   /** The backend's connection state, as last reported (or set locally while connecting). */
   readonly connection: ConnectionChanged;
@@ -171,6 +180,11 @@ export interface AppState {
   readonly chatTitle: string | null;
   /** The model the chat on screen used last, as stored (null for a new chat). */
   readonly chatModel: string | null;
+  /**
+   * Who answers the chat on screen: the profile and model it used last (a stored chat), or those
+   * picked in its header; null for a new chat that goes with the default (`defaultProfile`).
+   */
+  readonly chatTarget: ChatTarget | null;
   readonly loadingChat: boolean;
   /** The conversation's finished messages (the pages loaded so far, oldest first). */
   readonly messages: readonly UiMessage[];
@@ -249,6 +263,7 @@ export function initialState(): AppState {
     chatId: null,
     chatTitle: null,
     chatModel: null,
+    chatTarget: null,
     loadingChat: false,
     messages: [],
     hasOlder: false,
@@ -282,13 +297,37 @@ export function sourceOf(state: AppState, kind: string | null | undefined): Sour
   return state.sources.find((s) => s.kind === kind);
 }
 
-/** The connection as the status light shows it: idle unless it is about the selected profile. */
+/**
+ * The connection as the status lights show it: the live one, whichever profile the drawer shows
+ * (making, editing or duplicating another profile leaves the chat connected).
+ */
 export function shownConnection(state: AppState): ConnectionChanged {
-  const { connection } = state;
-  if (state.selectedProfileId === null || connection.profileId !== state.selectedProfileId) {
-    return state.busy.connect ? connection : { ...IDLE_CONNECTION, profileId: state.selectedProfileId };
+  return state.connection;
+}
+
+/**
+ * The profile new chats start with: the one last chosen to use (Connect, the left column, the
+ * tray; kept in the settings), else the live connection's, else the one in the drawer. Opening
+ * a chat or editing a profile never changes it.
+ */
+export function defaultProfile(state: AppState): ProfileSummary | null {
+  for (const id of [state.settings?.defaultProfile, state.connection.profileId, state.selectedProfileId]) {
+    const profile = id ? state.profiles.find((p) => p.id === id) : undefined;
+    if (profile) return profile;
   }
-  return connection;
+  return null;
+}
+
+/**
+ * Who answers the next message in the chat on screen: its own profile and model when it has
+ * them (and the profile still exists), else the default profile with its model.
+ */
+export function chatAnswerer(state: AppState): { profile: ProfileSummary; model: string | null } | null {
+  const target = state.chatTarget;
+  const own = target ? state.profiles.find((p) => p.id === target.profileId) : undefined;
+  if (target && own) return { profile: own, model: target.model || own.model };
+  const profile = defaultProfile(state);
+  return profile ? { profile, model: profile.model } : null;
 }
 
 /** The status line next to the light. */
@@ -304,6 +343,17 @@ export function connectionText(connection: ConnectionChanged): string {
       // Only the state: what went wrong is said once, at its field or in the banner.
       return "Connection failed";
   }
+}
+
+/**
+ * The status line of `shownConnection`: it names the live profile when the drawer shows another
+ * one, so the line is never taken for the shown profile's.
+ */
+export function shownConnectionText(state: AppState): string {
+  const connection = shownConnection(state);
+  const text = connectionText(connection);
+  const other = connection.profileId !== null && connection.profileId !== state.selectedProfileId;
+  return other && connection.state !== "idle" && connection.profileName ? `${text} (${connection.profileName})` : text;
 }
 
 /** Whether a reply is streaming (in any chat). */

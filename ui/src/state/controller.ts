@@ -23,9 +23,11 @@
  * there (`regenerate`, `continueReply`): then it is shown in that message's place, and replaces
  * it when it ends.
  *
- * A chat goes on with the profile it used last: opening one selects that profile (if it still
- * exists) and connects to it unless it is the active connection. At start the profile used last
- * is reconnected only when the settings' `autoConnect` is on. Imports, exports and the backup
+ * A chat goes on with the profile and model it used last, or those picked in its header
+ * (`setChatTarget`); a new chat, with the default profile (the one last chosen to use, which
+ * connecting also moves the chat on screen to). Opening a chat connects nothing and changes
+ * neither the default nor the drawer. At start the default
+ * profile is reconnected only when the settings' `autoConnect` is on. Imports, exports and the backup
  * report in `notice` (the corner toast), failures of the command itself in the banner.
  *
  * Must not: hold logic of its own; a new action goes into the part of its concern, and gets a
@@ -239,6 +241,16 @@ export class Controller {
   }
 
   /** Shows a stored chat, on its latest page of messages (`reveal`: then brings this one into view). */
+  /** The header's picker: who answers the next message of the chat on screen (`model` null: the profile's). */
+  setChatTarget(profileId: string, model: string | null): Promise<boolean> {
+    return this.parts.chats.setChatTarget(profileId, model);
+  }
+
+  /** The model ids a profile's server lists, for the header's picker (none when it cannot say). */
+  modelsOf(profileId: string): Promise<string[]> {
+    return this.parts.connection.modelsOf(profileId);
+  }
+
   openChat(chatId: string, options: { reveal?: string | null } = {}): Promise<void> {
     return this.parts.chats.openChat(chatId, options);
   }

@@ -244,7 +244,7 @@ describe("a new version of the last reply", () => {
     await controller.send("Another question");
     expect(await controller.regenerate()).toBe(false);
     await replyEnded(controller);
-    controller.store.update({ selectedProfileId: null });
+    controller.store.update({ selectedProfileId: null, profiles: [] });
     expect(await controller.regenerate()).toBe(false);
     expect(controller.store.get().banner?.text).toBeTruthy();
   });

@@ -11,7 +11,7 @@
 
 import type { Chat, ChatEvent, StoredMessage } from "../api";
 import { toIpcError } from "../api";
-import { isGenerating, selectedProfile } from "./app-state";
+import { chatAnswerer, isGenerating, selectedProfile } from "./app-state";
 import { Part } from "./context";
 import {
   acknowledge,
@@ -38,7 +38,10 @@ export class Conversation extends Part {
   async send(text: string): Promise<boolean> {
     const input = text.trim();
     if (input === "" || isGenerating(this.state)) return false;
-    const profile = selectedProfile(this.state);
+    // The chat's own profile and model (the header shows them), not the drawer's.
+    const answerer = chatAnswerer(this.state);
+    const profile = answerer?.profile;
+    const model = answerer?.model ?? null;
     if (!profile) {
       this.parts.window.handleError({ kind: "notConfigured", message: "Connect to a model first." });
       return false;
@@ -58,7 +61,7 @@ export class Conversation extends Part {
     const n = ++this.seq;
     const userKey = `local-user-${n}`;
     const session = this.state.chatSession;
-    const generation = createGeneration(`local-reply-${n}`, profile.model, this.state.chatId, profile.source);
+    const generation = createGeneration(`local-reply-${n}`, model, this.state.chatId, profile.source);
     this.store.update((s) => ({
       messages: [...s.messages, pendingUserMessage(userKey, input)],
       generation,
@@ -68,12 +71,14 @@ export class Conversation extends Part {
     }));
     try {
       const started = await this.api.startGeneration(
-        { profileId: profile.id, chatId: this.state.chatId, input, model: profile.model },
+        { profileId: profile.id, chatId: this.state.chatId, input, model },
         (event) => this.onChatEvent(generation.localId, event),
       );
       this.updateGeneration(generation.localId, (g) => acknowledge(g, started));
       this.store.update((s) => ({
         chatId: s.chatSession === session && s.chatId === null ? started.chatId : s.chatId,
+        // A new chat is stored now, with who answered it: it keeps them from here on.
+        chatTarget: s.chatSession === session ? { profileId: profile.id, model } : s.chatTarget,
         messages: s.messages.map((m) => (m.key === userKey ? { ...m, id: started.userMessageId ?? null } : m)),
       }));
       const current = this.state.generation;
@@ -104,12 +109,12 @@ export class Conversation extends Part {
    */
   async previewRequest(text: string): Promise<boolean> {
     if (this.state.busy.preview) return false;
-    const chosen = selectedProfile(this.state);
+    const chosen = chatAnswerer(this.state);
     if (!chosen) {
       this.parts.window.handleError({ kind: "notConfigured", message: "Connect to a model first." });
       return false;
     }
-    let profile = chosen;
+    let profile = chosen.profile;
     const session = this.state.chatSession;
     const chatId = this.state.chatId;
     const input = text.trim();
@@ -117,9 +122,9 @@ export class Conversation extends Part {
     try {
       const preview = await this.serial(() => {
         // A save queued before this may have changed the profile (its model, say).
-        const current = selectedProfile(this.state) ?? chosen;
-        profile = current;
-        return this.api.previewRequest({ profileId: current.id, chatId, input, model: current.model });
+        const current = chatAnswerer(this.state) ?? chosen;
+        profile = current.profile;
+        return this.api.previewRequest({ profileId: current.profile.id, chatId, input, model: current.model });
       });
       if (this.state.chatSession !== session) return false; // another chat is on screen now
       this.store.update({ requestPreview: preview });
@@ -191,7 +196,9 @@ export class Conversation extends Part {
 
   private async startOn(message: UiMessage, action: GenerationTarget["action"]): Promise<boolean> {
     if (isGenerating(this.state) || message.id === null || message.state === "streaming") return false;
-    const profile = selectedProfile(this.state);
+    const answerer = chatAnswerer(this.state);
+    const profile = answerer?.profile;
+    const model = answerer?.model ?? null;
     if (!profile) {
       this.parts.window.handleError({ kind: "notConfigured", message: "Connect to a model first." });
       return false;
@@ -207,7 +214,7 @@ export class Conversation extends Part {
       swipeCount: message.swipeCount,
     };
     const n = ++this.seq;
-    const generation = createGeneration(`local-${action}-${n}`, profile.model, this.state.chatId, profile.source, target);
+    const generation = createGeneration(`local-${action}-${n}`, model, this.state.chatId, profile.source, target);
     this.store.update({
       generation,
       generationSession: this.state.chatSession,
@@ -217,8 +224,8 @@ export class Conversation extends Part {
     const onEvent = (event: ChatEvent): void => this.onChatEvent(generation.localId, event);
     try {
       const started = await (action === "regenerate"
-        ? this.api.regenerate(profile.id, target.id, onEvent)
-        : this.api.continueReply(profile.id, target.id, onEvent));
+        ? this.api.regenerate(profile.id, target.id, onEvent, model)
+        : this.api.continueReply(profile.id, target.id, onEvent, model));
       this.updateGeneration(generation.localId, (g) => acknowledge(g, started));
       const current = this.state.generation;
       if (current?.localId === generation.localId && current.stopRequested && !current.done) {
@@ -400,7 +407,7 @@ export class Conversation extends Part {
       generationSession: null,
     }));
     if (generation.error && generation.state === "failed") {
-      this.parts.window.handleError(generation.error, { profile: selectedProfile(this.state) });
+      this.parts.window.handleError(generation.error, { profile: chatAnswerer(this.state)?.profile ?? selectedProfile(this.state) });
     }
     void this.parts.chats.refreshChats();
   }

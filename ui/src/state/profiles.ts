@@ -113,8 +113,11 @@ export class Profiles extends Part {
   async deleteSelectedProfile(): Promise<void> {
     const profile = selectedProfile(this.state);
     if (!profile) return;
+    // The live profile: the chat moves to another one that answers.
+    const live = this.state.connection.profileId === profile.id && this.state.connection.state !== "idle";
     try {
       await this.serial(() => this.api.deleteProfile(profile.id));
+      if (live) void this.parts.connection.moveOffDeleted(profile.id, profile.name);
       const profiles = this.state.profiles.filter((p) => p.id !== profile.id);
       this.showProfile(this.state.selectedProfileId === profile.id ? null : this.state.selectedProfileId, { profiles });
       this.parts.window.showInfo(`Deleted “${profile.name}”.`);
@@ -240,6 +243,8 @@ export class Profiles extends Part {
       if (urlEdited && this.state.selectedProfileId === profile.id) {
         this.store.update({ urlNotice: changesNotice(saved.urlChanges) });
       }
+      // A model chosen in the drawer is the one the chat on screen goes on with.
+      if (profile.model !== existing.model) await this.parts.chats.followProfileModel(profile.id);
       const { connection } = this.state;
       if (connection.profileId === profile.id && connection.state === "connected" && connection.model !== profile.model) {
         this.parts.connection.setConnection({ ...connection, model: profile.model });

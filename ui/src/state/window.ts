@@ -137,7 +137,7 @@ export class WindowPart extends Part {
    */
   handleError(
     error: unknown,
-    context: { profile?: ProfileSummary | null; retry?: () => void; keyUse?: KeyUse } = {},
+    context: { profile?: Pick<ProfileSummary, "name" | "url"> | null; retry?: () => void; keyUse?: KeyUse; action?: BannerAction } = {},
   ): void {
     if (this.showUrlProblem(error, this.state.selectedProfileId, { focus: false })) return;
     const ipc: IpcError = toIpcError(error);
@@ -183,6 +183,8 @@ export class WindowPart extends Part {
       default:
         assertNever(action);
     }
+    // A way out the caller offers (such as "Save anyway"), when the kind offers none.
+    if (context.action && button === null) button = context.action;
     const banner: Banner = {
       id: ++this.bannerSeq,
       tone: "error",

@@ -192,12 +192,13 @@ describe("the window", () => {
     await mount();
     type($<HTMLInputElement>("api-key"), "bad");
     $<HTMLFormElement>("connect-form").requestSubmit();
-    await vi.waitFor(() => expect($("status-light").dataset.state).toBe("failed"));
-    expect($("key-error").hidden).toBe(false);
+    await vi.waitFor(() => expect($("key-error").hidden).toBe(false));
+    // The new profile was not saved, and no connection was touched.
+    expect($("status-light").dataset.state).toBe("idle");
     expect($("key-error").textContent).toMatch(/rejected the API key/);
     // One message: at the field, not in a banner too, and the status box says only the state.
     expect($("banner").hidden).toBe(true);
-    expect($("status-text").textContent).toBe("Connection failed");
+    expect($("status-text").textContent).toBe("Not connected");
     await vi.waitFor(() => expect(document.activeElement).toBe($("api-key")));
   });
 

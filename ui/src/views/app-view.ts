@@ -6,9 +6,10 @@
  * means at each width (≤ 900 px: one column at a time, the drawer overlays).
  */
 
-import { connectionText, isGenerating, shownConnection, type AppState } from "../state/app-state";
+import { isGenerating, shownConnection, shownConnectionText, type AppState } from "../state/app-state";
 import type { Controller } from "../state/controller";
 import { createBanner, mountBanner } from "./banner";
+import { createChatHeader, mountChatHeader } from "./chat-header";
 import { createChatElements, mountChatView } from "./chat-view";
 import { createComposer, mountComposer } from "./composer";
 import { createContextMeter, mountContextMeter } from "./context-meter";
@@ -51,7 +52,7 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
     text: "☰",
   });
   const title = h("h1", { id: "chat-title", class: "chat-title", text: "New chat" });
-  const model = h("span", { id: "chat-model", class: "chat-model" });
+  const target = createChatHeader();
   const drawerDot = h("span", { class: "status-dot", dataset: { state: "idle" }, "aria-hidden": "true" });
   const drawerToggle = h("button", {
     id: "drawer-toggle",
@@ -64,7 +65,7 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
   const scrim = h("div", { class: "scrim", "aria-hidden": "true" });
 
   const main = h("main", { class: "chat", id: "chat", "aria-labelledby": "chat-title" },
-    h("header", { class: "chat-header" }, sidebarToggle, h("div", { class: "chat-heading" }, title, model), exportMenu.root, drawerToggle),
+    h("header", { class: "chat-header" }, sidebarToggle, h("div", { class: "chat-heading" }, title, target.root), exportMenu.root, drawerToggle),
     banner,
     chat.scroller,
     chat.pill,
@@ -76,6 +77,7 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
 
   mountSidebar(sidebar, controller);
   mountChatView(chat, controller);
+  mountChatHeader(target, controller);
   mountComposer(composer, controller);
   mountContextMeter(contextMeter, controller);
   mountBanner(banner, controller);
@@ -106,16 +108,10 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
     sidebarToggle.setAttribute("aria-expanded", String(state.sidebarOpen));
     const connection = shownConnection(state);
     setData(drawerDot, "state", connection.state);
-    drawerToggle.title = connectionText(connection);
+    drawerToggle.title = shownConnectionText(state);
     const stored = state.chats.find((c) => c.id === state.chatId)?.title;
     const chatTitle = stored || state.chatTitle || (state.chatId ? "Untitled chat" : "New chat");
     setText(title, chatTitle);
-    // A stored chat shows the model it used last (the one its next message goes to, as opening
-    // it selects its profile); a new chat, the selected profile's.
-    const profile = state.profiles.find((p) => p.id === state.selectedProfileId);
-    const chatModel = state.chatId ? (state.chats.find((c) => c.id === state.chatId)?.model ?? state.chatModel) : null;
-    setText(model, chatModel ?? profile?.model ?? "");
-    model.title = chatModel ? "The model this chat used last" : profile?.model ? `The model of “${profile.name}”` : "";
     const windowTitle = `${chatTitle} — Switchboard`;
     if (document.title !== windowTitle) document.title = windowTitle;
   };

@@ -30,6 +30,7 @@
 
 import type { ProfileDraft, ProfileSummary, ProviderKind, SourceInfo } from "../api";
 import { type AppState, type FocusTarget, selectedProfile, sourceOf } from "../state/app-state";
+import { onCommittedChoice } from "./select-commit";
 import type { Controller, ProfileForm } from "../state/controller";
 import { DEFAULT_INSTRUCT } from "../state/profile-form";
 import { createAppSettings, mountAppSettings } from "./connect-app-settings";
@@ -180,11 +181,16 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     void controller.connect(readForm());
   });
 
-  switcher.addEventListener("change", () => {
-    const id = switcher.value || null;
-    void controller.selectProfile(id, { connect: id !== null });
-    if (id === null) name.focus();
-  });
+  // Arrow keys show each profile passed over; a click, Enter or leaving the list connects.
+  onCommittedChoice(
+    switcher,
+    (value) => {
+      const id = value || null;
+      void controller.selectProfile(id, { connect: id !== null });
+      if (id === null) name.focus();
+    },
+    (value) => void controller.selectProfile(value || null),
+  );
 
   for (const input of [name, url, modelSection.bypass, ...generation.inputs, instruct.contextSize]) {
     input.addEventListener("change", saveEdits);

@@ -16,7 +16,8 @@
  */
 
 import type { Chat, ProfileSummary, SearchHit, SnippetPart } from "../api";
-import { type AppState, connectionText, currentHits, filteredChats, shownConnection } from "../state/app-state";
+import { type AppState, currentHits, filteredChats, shownConnection, shownConnectionText } from "../state/app-state";
+import { onCommittedChoice } from "./select-commit";
 import type { Controller } from "../state/controller";
 import { h, setData, srOnly } from "./dom";
 import { kbd, modKey } from "./keys";
@@ -94,13 +95,14 @@ export function mountSidebar(elements: SidebarElements, controller: Controller):
   let rendering = false;
 
   root.querySelector("#new-chat")?.addEventListener("click", () => controller.newChat());
-  profileSelect.addEventListener("change", () => {
-    if (profileSelect.value === "") {
+  // Arrow keys only move the selection; a click, Enter or leaving the list uses the profile.
+  onCommittedChoice(profileSelect, (value) => {
+    if (value === "") {
       // "New profile…": fill one in, in the drawer.
       void controller.selectProfile(null);
       controller.toggleDrawer(true);
     } else {
-      void controller.selectProfile(profileSelect.value, { connect: true });
+      void controller.selectProfile(value, { connect: true });
     }
   });
 
@@ -224,12 +226,15 @@ export function mountSidebar(elements: SidebarElements, controller: Controller):
         button.setAttribute("aria-disabled", String(working));
       }
     }
-    if (!previous || state.profiles !== previous.profiles || state.selectedProfileId !== previous.selectedProfileId) {
-      renderProfiles(profileSelect, state.profiles, state.selectedProfileId);
+    // The profile in use (the live connection's), not the one the drawer shows.
+    const active = state.connection.profileId ?? state.selectedProfileId;
+    const wasActive = previous ? (previous.connection.profileId ?? previous.selectedProfileId) : null;
+    if (!previous || state.profiles !== previous.profiles || active !== wasActive) {
+      renderProfiles(profileSelect, state.profiles, active);
     }
     const connection = shownConnection(state);
     setData(dot, "state", connection.state);
-    dot.title = connectionText(connection);
+    dot.title = shownConnectionText(state);
     if (
       !previous ||
       state.chats !== previous.chats ||

@@ -85,6 +85,24 @@ impl Store {
         Ok(())
     }
 
+    /// Sets the profile and model a chat's next message goes to, leaving its `updated_at` (and
+    /// so its place in the list) alone. An error when there is no such chat.
+    pub fn set_chat_target(
+        &self,
+        id: &ChatId,
+        profile: Option<&ProfileId>,
+        model: Option<&str>,
+    ) -> Result<()> {
+        let changed = self.conn().execute(
+            "UPDATE chats SET profile_id = ?2, model = ?3 WHERE id = ?1 AND deleted_at IS NULL",
+            params![id.as_str(), profile.map(ProfileId::as_str), model],
+        )?;
+        if changed == 0 {
+            return Err(not_found("such chat"));
+        }
+        Ok(())
+    }
+
     /// Renames a chat.
     pub fn rename_chat(&self, id: &ChatId, title: &str) -> Result<()> {
         let title = title.trim();
