@@ -62,6 +62,9 @@ pub mod snapshots;
 #[cfg(test)]
 mod snapshots_tests;
 pub mod snippet;
+mod trash;
+#[cfg(test)]
+mod trash_tests;
 pub mod writers;
 
 pub use archive::{ArchivedMessage, ChatArchive};
@@ -156,6 +159,8 @@ struct Inner {
     _lock: File,
     /// Why a snapshot taken while opening failed, if one did (see [`snapshots`]).
     snapshot_problem: Option<String>,
+    /// Whether no other process had the data open when this store opened it.
+    opened_alone: bool,
 }
 
 impl Store {
