@@ -9,7 +9,7 @@
 
 import type { ProfileDraft, ProfileSummary, ProviderKind, NormalizedUrl, SavedProfile } from "../api";
 import { toIpcError } from "../api";
-import { type AppState, selectedProfile, sourceOf } from "./app-state";
+import { type AppState, selectedProfile, sourceOf, type UndoDelete } from "./app-state";
 import { Part } from "./context";
 import { draftDiffers, uniqueName } from "./profile-form";
 import { UrlProblem } from "./window";
@@ -115,10 +115,20 @@ export class Profiles extends Part {
       await this.serial(() => this.api.deleteProfile(profile.id));
       const profiles = this.state.profiles.filter((p) => p.id !== profile.id);
       this.showProfile(this.state.selectedProfileId === profile.id ? null : this.state.selectedProfileId, { profiles });
-      this.parts.window.showInfo(`Deleted “${profile.name}”.`);
+      this.parts.undo.offer({ kind: "profile", targetId: profile.id, chatId: null, title: profile.name, wasOpen: true });
     } catch (error) {
       this.parts.window.handleError(error, { profile });
     }
+  }
+
+  /** Brings a deleted profile back (its key too) and shows it if no other is shown; the undo's part. */
+  async restoreDeleted(undo: UndoDelete): Promise<boolean> {
+    const restored = await this.serial(() => this.api.restoreProfile(undo.targetId));
+    await this.refreshProfiles();
+    if (restored && this.state.selectedProfileId === null && this.state.profiles.some((p) => p.id === undo.targetId)) {
+      this.showProfile(undo.targetId);
+    }
+    return restored;
   }
 
   /**

@@ -16,8 +16,9 @@
  * field is emptied and "key saved" appears with a Clear button.
  *
  * Under the form: Duplicate (a copy of the shown profile, key included, which is then shown) and
- * Delete profile (two clicks: the first arms it); then the app-wide "Connect to the last profile
- * on launch" checkbox.
+ * Delete profile (at once, with Undo in the toast; until the pointer leaves the footer the
+ * button stays where it was as "Deleted · Undo", so a second click there undoes rather than
+ * deleting another profile); then the app-wide "Connect to the last profile on launch" checkbox.
  *
  * This file holds the drawer's frame, the profile fields (switcher, name, Save as new,
  * Duplicate, Delete), reading and filling the whole form, and focus; each section is its own
@@ -29,9 +30,10 @@
  */
 
 import type { ProfileDraft, ProfileSummary, ProviderKind, SourceInfo } from "../api";
-import { type AppState, type FocusTarget, selectedProfile, sourceOf } from "../state/app-state";
+import { type AppState, type FocusTarget, selectedProfile, sourceOf, type UndoDelete } from "../state/app-state";
 import type { Controller, ProfileForm } from "../state/controller";
 import { DEFAULT_INSTRUCT } from "../state/profile-form";
+import { heldPlaces } from "../state/undo";
 import { createAppSettings, mountAppSettings } from "./connect-app-settings";
 import { field, finder, setValue } from "./connect-fields";
 import { createGenerationSettings, mountGenerationSettings } from "./connect-generation";
@@ -89,8 +91,6 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
   const saveNew = $<HTMLButtonElement>("save-profile");
   const remove = $<HTMLButtonElement>("delete-profile");
   const duplicate = $<HTMLButtonElement>("duplicate-profile");
-
-  let deleteArmed: number | null = null;
 
   const state = (): AppState => controller.store.get();
   const sourceInfo = (kind: string | null): SourceInfo | undefined => sourceOf(state(), kind);
@@ -193,27 +193,31 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
   saveNew.addEventListener("click", () => void controller.saveAsNew(readForm()));
   drawer.querySelector("#drawer-close")?.addEventListener("click", () => controller.toggleDrawer(false));
 
-  duplicate.addEventListener("click", () => {
-    disarmDelete();
-    void controller.duplicateSelectedProfile();
-  });
+  duplicate.addEventListener("click", () => void controller.duplicateSelectedProfile());
 
+  /** The profile deleted last while its button still holds its place. */
+  const heldDelete = (s: AppState): UndoDelete | null => heldPlaces(s.undoStack, "profile").at(-1) ?? null;
   remove.addEventListener("click", () => {
-    if (deleteArmed === null) {
-      // Two clicks: no modal dialog, and no accidental deletes.
-      remove.textContent = "Click again to delete";
-      remove.dataset.armed = "true";
-      deleteArmed = window.setTimeout(disarmDelete, 4000);
-      return;
-    }
-    disarmDelete();
-    void controller.deleteSelectedProfile();
+    const held = heldDelete(state());
+    if (held) void controller.undoDelete(held.id);
+    else void controller.deleteSelectedProfile();
   });
-  const disarmDelete = (): void => {
-    if (deleteArmed !== null) window.clearTimeout(deleteArmed);
-    deleteArmed = null;
-    remove.textContent = "Delete profile";
-    delete remove.dataset.armed;
+  remove.parentElement?.addEventListener("pointerleave", () => controller.releaseUndoPlaces("profile"));
+  const renderFooter = (s: AppState): void => {
+    const held = heldDelete(s);
+    const profile = selectedProfile(s);
+    remove.textContent = held ? "Deleted · Undo" : "Delete profile";
+    if (held) {
+      remove.dataset.undo = String(held.id);
+      remove.setAttribute("aria-label", `Undo deleting “${held.title}”`);
+    } else {
+      delete remove.dataset.undo;
+      remove.removeAttribute("aria-label");
+    }
+    show(remove, held !== null || profile !== null);
+    // Hidden but in place while the button holds its place, so that nothing moves under the pointer.
+    show(duplicate, profile !== null || held !== null);
+    duplicate.style.visibility = profile === null ? "hidden" : "";
   };
 
   // ------------------------------------------------------------------ store → DOM
@@ -235,11 +239,8 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
       s.templates !== previous.templates;
     if (selectionChanged || profileChanged) {
       fillFromProfile(profile, s);
-      show(remove, profile !== null);
-      show(duplicate, profile !== null);
     }
-    // Another profile shown: an armed Delete was meant for the one before.
-    if (!first && s.selectedProfileId !== previous.selectedProfileId) disarmDelete();
+    if (selectionChanged || profileChanged || s.undoStack !== previous?.undoStack) renderFooter(s);
     appSettings.render(s, previous);
     sourceSection.render(s, previous);
     modelSection.render(s, previous);
