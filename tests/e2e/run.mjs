@@ -18,6 +18,7 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { Key, remote } from "webdriverio";
 import { registerNavigationTests } from "./navigation.mjs";
+import { registerUndoTests } from "./undo.mjs";
 
 const APP = required("SWITCHBOARD_APP");
 const FAKES = required("SWITCHBOARD_FAKES");
@@ -498,6 +499,10 @@ test("the page's content policy and permissions refuse what it does not need", a
 
 registerNavigationTests(test, {
   openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, fake: () => fake,
+});
+
+registerUndoTests(test, {
+  openApp, closeApp, until, assert, screenshot, cli, openDrawer, fake: () => fake, key: KEY,
 });
 
 test("a wrong key shows the auth error at the key field", async () => {

@@ -113,9 +113,10 @@ export class Profiles extends Part {
     if (!profile) return;
     try {
       await this.serial(() => this.api.deleteProfile(profile.id));
+      // Offered first, so that its Delete button holds its place before the form changes.
+      this.parts.undo.offer({ kind: "profile", targetId: profile.id, chatId: null, title: profile.name, wasOpen: true });
       const profiles = this.state.profiles.filter((p) => p.id !== profile.id);
       this.showProfile(this.state.selectedProfileId === profile.id ? null : this.state.selectedProfileId, { profiles });
-      this.parts.undo.offer({ kind: "profile", targetId: profile.id, chatId: null, title: profile.name, wasOpen: true });
     } catch (error) {
       this.parts.window.handleError(error, { profile });
     }

@@ -197,12 +197,57 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
 
   /** The profile deleted last while its button still holds its place. */
   const heldDelete = (s: AppState): UndoDelete | null => heldPlaces(s.undoStack, "profile").at(-1) ?? null;
+  /**
+   * Where Delete was on screen when it was clicked, while it holds its place: the form shown
+   * next may be taller or shorter, so a spacer above the footer (or scrolling the drawer) keeps
+   * the button under the pointer.
+   */
+  let pinnedTop: number | null = null;
+  const footer = remove.parentElement!;
+  const spacer = h("div", { class: "footer-spacer", "aria-hidden": "true", hidden: true });
+  footer.before(spacer);
+  // Room below everything, so that the drawer can scroll the button back up when the form grew.
+  const tail = h("div", { class: "footer-spacer", "aria-hidden": "true", hidden: true });
+  drawer.append(tail);
+  /** The deletion pinned has been offered back (until then, `held` is false for it too). */
+  let pinnedHeld = false;
+  const keepInPlace = (held: boolean): void => {
+    if (!held || pinnedTop === null) {
+      // Let go once its offer has ended (or the pointer left), not while the deletion is on its way.
+      if (pinnedHeld || held) pinnedTop = null;
+      pinnedHeld = false;
+      for (const element of [spacer, tail]) {
+        element.style.height = "";
+        show(element, false);
+      }
+      return;
+    }
+    pinnedHeld = true;
+    show(spacer, true);
+    show(tail, true);
+    const moved = (): number => pinnedTop! - remove.getBoundingClientRect().top;
+    spacer.style.height = `${Math.max(0, spacer.offsetHeight + moved())}px`;
+    const down = -moved();
+    if (down < 1) return;
+    const room = drawer.scrollHeight - drawer.clientHeight - drawer.scrollTop;
+    if (room < down) tail.style.height = `${tail.offsetHeight + down - room}px`;
+    drawer.scrollTop += down;
+  };
+  // The form may still change height after a render (fields laid out later): follow it.
+  if (typeof ResizeObserver === "function") {
+    new ResizeObserver(() => keepInPlace(heldDelete(state()) !== null)).observe(form);
+  }
   remove.addEventListener("click", () => {
     const held = heldDelete(state());
-    if (held) void controller.undoDelete(held.id);
-    else void controller.deleteSelectedProfile();
+    if (held) {
+      void controller.undoDelete(held.id);
+      return;
+    }
+    pinnedTop = remove.getBoundingClientRect().top;
+    pinnedHeld = false;
+    void controller.deleteSelectedProfile();
   });
-  remove.parentElement?.addEventListener("pointerleave", () => controller.releaseUndoPlaces("profile"));
+  footer.addEventListener("pointerleave", () => controller.releaseUndoPlaces("profile"));
   const renderFooter = (s: AppState): void => {
     const held = heldDelete(s);
     const profile = selectedProfile(s);
@@ -245,6 +290,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     sourceSection.render(s, previous);
     modelSection.render(s, previous);
     localServers.render(s, previous);
+    keepInPlace(heldDelete(s) !== null);
     if (!first && s.focus !== previous.focus && s.focus) focus(s.focus.target, s);
   };
 

@@ -32,7 +32,7 @@ export function mountToast(element: HTMLElement, controller: Controller, duratio
       if (hadFocus) controller.requestFocus("composer");
       return;
     }
-    const button = h("button", { type: "button", class: "button toast-action", "data-testid": "undo-delete", text: "Undo" });
+    const button = h("button", { type: "button", class: "button toast-action", "data-testid": "undo-delete", "aria-keyshortcuts": "Control+Z", text: "Undo" });
     button.addEventListener("click", () => void controller.undoDelete());
     const close = h("button", { type: "button", class: "icon-button toast-close", "aria-label": "Dismiss", text: "×" });
     close.addEventListener("click", () => controller.dismissUndo(undo.id));
