@@ -616,6 +616,21 @@ fn history_commands(window: &mut Window, profile_id: &str) {
             .unwrap(),
         false
     );
+    // Undo brings it back once; deleted again, it stays deleted for the rest.
+    for restored in [true, false] {
+        assert_eq!(
+            window
+                .invoke("restore_message", json!({"messageId": reply_id}))
+                .unwrap(),
+            restored
+        );
+    }
+    assert_eq!(
+        window
+            .invoke("delete_message", json!({"messageId": reply_id}))
+            .unwrap(),
+        true
+    );
     assert_eq!(
         window
             .invoke("delete_chat", json!({"chatId": branch_id}))
@@ -684,6 +699,19 @@ fn profile_commands(window: &mut Window, profile_id: &str) {
             .unwrap();
     }
     assert_eq!(window.profile_notices(), before + 4);
+    // Undo brings a deleted profile back (once), and the app hears of it.
+    for restored in [true, false] {
+        assert_eq!(
+            window
+                .invoke("restore_profile", json!({"profileId": copy["id"]}))
+                .unwrap(),
+            restored
+        );
+    }
+    assert_eq!(window.profile_notices(), before + 5);
+    window
+        .invoke("delete_profile", json!({"profileId": copy["id"]}))
+        .unwrap();
 }
 
 /// Auto-connect is on until turned off, and stays as saved.

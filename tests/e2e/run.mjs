@@ -21,6 +21,7 @@ import { registerChatTargetTests } from "./chat-target.mjs";
 import { registerContextTests } from "./context.mjs";
 import { registerKeysErrorsTests } from "./keys-errors.mjs";
 import { registerNavigationTests } from "./navigation.mjs";
+import { registerUndoTests } from "./undo.mjs";
 
 const APP = required("SWITCHBOARD_APP");
 const FAKES = required("SWITCHBOARD_FAKES");
@@ -502,6 +503,10 @@ test("the page's content policy and permissions refuse what it does not need", a
 
 registerNavigationTests(test, {
   openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, fake: () => fake,
+});
+
+registerUndoTests(test, {
+  openApp, closeApp, until, assert, screenshot, cli, openDrawer, fake: () => fake, key: KEY,
 });
 
 test("a wrong key shows the auth error at the key field", async () => {

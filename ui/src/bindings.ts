@@ -25,8 +25,13 @@ export const commands = {
 	 *  the copy.
 	 */
 	duplicateProfile: (profileId: string) => typedError<ProfileSummary_Serialize, IpcError_Serialize>(__TAURI_INVOKE("duplicate_profile", { profileId })),
-	/**  Deletes a profile and its key; its chats stay. */
+	/**
+	 *  Deletes a profile; `restore_profile` brings it back with its key until the data is next
+	 *  opened alone (its keychain entries go then). Its chats stay.
+	 */
 	deleteProfile: (profileId: string) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("delete_profile", { profileId })),
+	/**  Brings back a deleted profile with its key. False when there was none to bring back. */
+	restoreProfile: (profileId: string) => typedError<boolean, IpcError_Serialize>(__TAURI_INVOKE("restore_profile", { profileId })),
 	/**  Saves the profile's API key in the operating system's keychain. */
 	setApiKey: (profileId: string, key: string) => typedError<ProfileSummary_Serialize, IpcError_Serialize>(__TAURI_INVOKE("set_api_key", { profileId, key })),
 	/**  Removes the profile's API key from the keychain. */
@@ -103,8 +108,16 @@ export const commands = {
 	selectSwipe: (messageId: string, index: number) => typedError<StoredMessage_Serialize, IpcError_Serialize>(__TAURI_INVOKE("select_swipe", { messageId, index })),
 	/**  Replaces the text of a message (the version shown); returns the message as saved. */
 	editMessage: (messageId: string, content: string) => typedError<StoredMessage_Serialize, IpcError_Serialize>(__TAURI_INVOKE("edit_message", { messageId, content })),
-	/**  Deletes a message with all its versions. False when there was no such message. */
+	/**
+	 *  Deletes a message with all its versions; `restore_message` brings it back until the data
+	 *  is next opened alone. False when there was no such message.
+	 */
 	deleteMessage: (messageId: string) => typedError<boolean, IpcError_Serialize>(__TAURI_INVOKE("delete_message", { messageId })),
+	/**
+	 *  Brings back a deleted message at its place, with all its versions. False when there was
+	 *  none to bring back.
+	 */
+	restoreMessage: (messageId: string) => typedError<boolean, IpcError_Serialize>(__TAURI_INVOKE("restore_message", { messageId })),
 	/**  Renames a chat; returns it as saved. */
 	renameChat: (chatId: string, title: string) => typedError<Chat_Serialize, IpcError_Serialize>(__TAURI_INVOKE("rename_chat", { chatId, title })),
 	/**  Pins a chat to the top of the list, or unpins it; returns it as saved. */

@@ -61,7 +61,10 @@ export interface Api {
   listProfiles(): Promise<ProfileSummary[]>;
   /** Creates the profile when `draft.id` is null, else updates it. */
   saveProfile(draft: ProfileDraft): Promise<SavedProfile>;
+  /** Deletes a profile, undoably with `restoreProfile` (its key stays until then). */
   deleteProfile(profileId: string): Promise<void>;
+  /** Brings back a deleted profile with its key; false when there was none. */
+  restoreProfile(profileId: string): Promise<boolean>;
   /** Copies a profile, its key too, as “NAME copy” (“NAME copy 2”, …); resolves with the copy. */
   duplicateProfile(profileId: string): Promise<ProfileSummary>;
   previewUrl(source: ProviderKind, url: string): Promise<NormalizedUrl>;
@@ -105,8 +108,10 @@ export interface Api {
   selectSwipe(messageId: string, index: number): Promise<StoredMessage>;
   /** Replaces the text of the version shown. */
   editMessage(messageId: string, content: string): Promise<StoredMessage>;
-  /** Deletes a message with all its versions; false when there was none. */
+  /** Deletes a message with all its versions, undoably with `restoreMessage`; false when there was none. */
   deleteMessage(messageId: string): Promise<boolean>;
+  /** Brings back a deleted message at its place, with all its versions; false when there was none. */
+  restoreMessage(messageId: string): Promise<boolean>;
   /** A new chat with the history up to and including `messageId`. */
   branchChat(chatId: string, messageId: string): Promise<Chat>;
   renameChat(chatId: string, title: string): Promise<Chat>;
@@ -202,6 +207,7 @@ export const tauriApi: Api = {
   deleteProfile: async (profileId) => {
     await call(() => commands.deleteProfile(profileId));
   },
+  restoreProfile: (profileId) => call(() => commands.restoreProfile(profileId)),
   duplicateProfile: (profileId) => call(() => commands.duplicateProfile(profileId)),
   previewUrl: (source, url) => call(() => commands.previewUrl(source, url)),
   setApiKey: (profileId, key) => call(() => commands.setApiKey(profileId, key)),
@@ -226,6 +232,7 @@ export const tauriApi: Api = {
   selectSwipe: (messageId, index) => call(() => commands.selectSwipe(messageId, index)),
   editMessage: (messageId, content) => call(() => commands.editMessage(messageId, content)),
   deleteMessage: (messageId) => call(() => commands.deleteMessage(messageId)),
+  restoreMessage: (messageId) => call(() => commands.restoreMessage(messageId)),
   branchChat: (chatId, messageId) => call(() => commands.branchChat(chatId, messageId)),
   renameChat: (chatId, title) => call(() => commands.renameChat(chatId, title)),
   pinChat: (chatId, pinned) => call(() => commands.pinChat(chatId, pinned)),

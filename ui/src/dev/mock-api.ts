@@ -22,7 +22,7 @@
  * Chats work as the core's do: listed pinned first, then newest; opened on their latest page
  * or the page around a search hit, older and newer pages on request (`mock-pages.ts`); replies
  * regenerated as new versions (swipes) or continued; messages edited and deleted; chats
- * branched, renamed, pinned, deleted (undoable) and searched by every word of the query, the
+ * branched, renamed, pinned, deleted (undoable, as messages and profiles are) and searched by every word of the query, the
  * snippet's runs marking each word. Sending in a chat records its profile and model, as the core does.
  *
  * Files work as `mock-files.ts` says. Settings start with auto-connect on (`autoConnect: false`
@@ -73,6 +73,9 @@ export function createMockApi(options: MockOptions = {}): MockApi {
   /** Every version of each message that has more than one, by message id (the shown one stale). */
   const versions = new Map<string, Version[]>();
   const deleted = new Set<string>();
+  /** Deleted profiles and messages, kept for their undo (with the key, the versions). */
+  const trashedProfiles = new Map<string, { profile: ProfileSummary; key: string | undefined }>();
+  const trashedMessages = new Map<string, { chatId: string; message: StoredMessage; versions: Version[] | undefined }>();
   const running = new Map<string, { cancelled: boolean }>();
   const listeners = {
     connection: new Set<(c: ConnectionChanged) => void>(),
@@ -325,8 +328,19 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     },
     async deleteProfile(profileId) {
       calls.push(`deleteProfile:${profileId}`);
+      const profile = profiles.get(profileId);
+      if (profile) trashedProfiles.set(profileId, { profile, key: keys.get(profileId) });
       profiles.delete(profileId);
       keys.delete(profileId);
+    },
+    async restoreProfile(profileId) {
+      calls.push(`restoreProfile:${profileId}`);
+      const trashed = trashedProfiles.get(profileId);
+      if (!trashed) return false;
+      trashedProfiles.delete(profileId);
+      profiles.set(profileId, trashed.profile);
+      if (trashed.key !== undefined) keys.set(profileId, trashed.key);
+      return true;
     },
     async duplicateProfile(profileId) {
       calls.push(`duplicateProfile:${profileId}`);
@@ -474,11 +488,24 @@ export function createMockApi(options: MockOptions = {}): MockApi {
       for (const [chatId, list] of messages) {
         const index = list.findIndex((m) => m.id === messageId);
         if (index === -1 || deleted.has(chatId)) continue;
-        list.splice(index, 1);
+        const [message] = list.splice(index, 1);
+        trashedMessages.set(messageId, { chatId, message: message!, versions: versions.get(messageId) });
         versions.delete(messageId);
         return true;
       }
       return false;
+    },
+    async restoreMessage(messageId) {
+      calls.push(`restoreMessage:${messageId}`);
+      const trashed = trashedMessages.get(messageId);
+      if (!trashed) return false;
+      trashedMessages.delete(messageId);
+      const list = messages.get(trashed.chatId) ?? [];
+      const at = list.findIndex((m) => m.seq > trashed.message.seq);
+      list.splice(at === -1 ? list.length : at, 0, trashed.message);
+      messages.set(trashed.chatId, list);
+      if (trashed.versions) versions.set(messageId, trashed.versions);
+      return true;
     },
     async branchChat(chatId, messageId) {
       calls.push(`branchChat:${chatId}:${messageId}`);

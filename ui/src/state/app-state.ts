@@ -55,7 +55,7 @@ export interface LinkPrompt {
 
 /**
  * Elements the controller can ask the view to focus ("preview": the "Show request" button;
- * "undo": the toast's Undo after a chat was deleted).
+ * "undo": the toast's Undo after something was deleted).
  */
 export type FocusTarget = "key" | "url" | "model" | "drawer" | "composer" | "search" | "preview" | "undo";
 
@@ -66,14 +66,28 @@ export interface ChatSearch {
   readonly hits: readonly SearchHit[];
 }
 
-/** A chat just deleted, offered back with "Undo" for a few seconds. */
+/** What a deletion took: a chat, a message or a profile. */
+export type UndoKind = "chat" | "message" | "profile";
+
+/** Something just deleted, offered back with "Undo" for a few seconds (see `undo.ts`). */
 export interface UndoDelete {
   /** Changes with every deletion, so an old timer cannot dismiss a newer offer. */
   readonly id: number;
-  readonly chatId: string;
+  readonly kind: UndoKind;
+  /** The id of the chat, message or profile deleted. */
+  readonly targetId: string;
+  /** The chat deleted, or the chat the message was in; `null` for a profile. */
+  readonly chatId: string | null;
+  /** What the toast calls it: the chat's title, the profile's name, the message's first words. */
   readonly title: string;
-  /** It was the chat on screen: Undo opens it again. */
+  /** It was on screen (the open chat, the profile shown): Undo shows it again. */
   readonly wasOpen: boolean;
+  /** Its row keeps its place (a "Deleted · Undo" placeholder) until the pointer leaves the list. */
+  readonly holding: boolean;
+  /** The chat as it was listed (chats), to hold its place in the list. */
+  readonly chat?: Chat;
+  /** The message as it was shown (messages), to hold its place and to put it back. */
+  readonly message?: UiMessage;
 }
 
 /**
@@ -208,8 +222,10 @@ export interface AppState {
   /** The chat being renamed in the list. */
   readonly renaming: string | null;
   readonly search: ChatSearch;
-  /** The chat just deleted, while its "Undo" is offered. */
+  /** The newest deletion still offered back (the toast's); the last of `undoStack`. */
   readonly undo: UndoDelete | null;
+  /** Every deletion still offered back, oldest first: Ctrl+Z undoes the last. */
+  readonly undoStack: readonly UndoDelete[];
   /** What an import, export or backup did, while shown. */
   readonly notice: Notice | null;
   /** The reply being streamed, if any. */
@@ -276,6 +292,7 @@ export function initialState(): AppState {
     renaming: null,
     search: { query: "", status: "idle", hits: [] },
     undo: null,
+    undoStack: [],
     notice: null,
     generation: null,
     generationSession: null,

@@ -48,7 +48,6 @@ const NO_CONVERSATION = {
 } satisfies Partial<AppState>;
 
 export class Chats extends Part {
-  private undoSeq = 0;
   private revealSeq = 0;
   /** Bumped by each search: only the latest one's hits land. */
   private searchSeq = 0;
@@ -340,40 +339,24 @@ export class Chats extends Part {
       return false;
     }
     const wasOpen = this.state.chatId === chatId;
-    const undo: UndoDelete = { id: ++this.undoSeq, chatId, title: chat?.title || "Untitled chat", wasOpen };
     this.store.update((s) => ({
       chats: s.chats.filter((c) => c.id !== chatId),
       search: { ...s.search, hits: s.search.hits.filter((h) => h.chatId !== chatId) },
       renaming: s.renaming === chatId ? null : s.renaming,
-      undo,
     }));
     if (wasOpen) this.newChat();
-    this.parts.window.requestFocus("undo");
+    this.parts.undo.offer({ kind: "chat", targetId: chatId, chatId, title: chat?.title || "Untitled chat", wasOpen, ...(chat ? { chat } : {}) });
     return true;
   }
 
-  /** Brings the chat just deleted back (and opens it again if it was open). */
-  async undoDelete(): Promise<boolean> {
-    const undo = this.state.undo;
-    if (!undo) return false;
-    this.store.update({ undo: null });
-    try {
-      await this.api.restoreChat(undo.chatId);
-      await this.refreshChats();
-      if (undo.wasOpen && this.state.chatId === null && this.state.messages.length === 0) {
-        await this.openChat(undo.chatId);
-      }
-      return true;
-    } catch (error) {
-      this.parts.window.handleError(error);
-      return false;
+  /** Brings a deleted chat back (and opens it again if it was open); the undo's part. */
+  async restoreDeleted(undo: UndoDelete): Promise<boolean> {
+    await this.api.restoreChat(undo.targetId);
+    await this.refreshChats();
+    if (undo.wasOpen && this.state.chatId === null && this.state.messages.length === 0) {
+      await this.openChat(undo.targetId);
     }
-  }
-
-  /** Stops offering "Undo" (`id`: only if that offer is still the one shown). */
-  dismissUndo(id: number | null = null): void {
-    const undo = this.state.undo;
-    if (undo && (id === null || undo.id === id)) this.store.update({ undo: null });
+    return true;
   }
 
   /**

@@ -4,7 +4,8 @@
  * the store and the backend through one `Context`:
  * `app.ts` (start-up, settings, the data as a whole), `profiles.ts`, `connection.ts`,
  * `chats.ts`, `conversation.ts` (generating and working on messages), `files.ts` (import,
- * export, backup) and `window.ts` (drawer, sidebar, links, banner, toast, errors).
+ * export, backup), `window.ts` (drawer, sidebar, links, banner, toast, errors) and `undo.ts`
+ * (deletions offered back).
  *
  * Views call these methods; the parts call the backend through the `Api` interface and record
  * the outcome in the store. Profile writes (save, key, connect) run one after another on a
@@ -49,7 +50,7 @@ import type {
   SnapshotList,
 } from "../api";
 import { AppSettingsPart } from "./app";
-import { type AppState, type FocusTarget, initialState } from "./app-state";
+import { type AppState, type FocusTarget, initialState, type UndoKind } from "./app-state";
 import { Chats } from "./chats";
 import { Connection } from "./connection";
 import { Context, type Parts } from "./context";
@@ -59,6 +60,7 @@ import type { UiMessage } from "./messages";
 import { type ProfileForm, Profiles } from "./profiles";
 import { Store } from "./store";
 import type { FileImport } from "./transfer";
+import { Undo } from "./undo";
 import { WindowPart } from "./window";
 
 export type { ProfileForm } from "./profiles";
@@ -83,6 +85,7 @@ export class Controller {
       conversation: new Conversation(ctx),
       files: new Files(ctx),
       window: new WindowPart(ctx),
+      undo: new Undo(ctx),
     };
     ctx.parts = this.parts;
   }
@@ -304,14 +307,22 @@ export class Controller {
     return this.parts.chats.deleteChat(chatId);
   }
 
-  /** Brings the chat just deleted back (and opens it again if it was open). */
-  undoDelete(): Promise<boolean> {
-    return this.parts.chats.undoDelete();
+  /**
+   * Brings back the deletion `id` (a chat, message or profile), or the newest still offered
+   * (Ctrl+Z, the toast); what was on screen shows again.
+   */
+  undoDelete(id: number | null = null): Promise<boolean> {
+    return this.parts.undo.undo(id);
   }
 
-  /** Stops offering "Undo" (`id`: only if that offer is still the one shown). */
+  /** Stops offering "Undo" for `id` (for every deletion when `null`: the toast was closed). */
   dismissUndo(id: number | null = null): void {
-    return this.parts.chats.dismissUndo(id);
+    return this.parts.undo.dismiss(id);
+  }
+
+  /** The rows of `kind` deleted so far close up: the pointer left their list. */
+  releaseUndoPlaces(kind: UndoKind): void {
+    return this.parts.undo.release(kind);
   }
 
   /**

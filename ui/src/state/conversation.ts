@@ -11,7 +11,7 @@
 
 import type { Chat, ChatEvent, StoredMessage } from "../api";
 import { toIpcError } from "../api";
-import { chatAnswerer, isGenerating, selectedProfile } from "./app-state";
+import { chatAnswerer, isGenerating, selectedProfile, type UndoDelete } from "./app-state";
 import { Part } from "./context";
 import {
   acknowledge,
@@ -24,6 +24,7 @@ import {
 } from "./generation";
 import { lastMessage, lastReply, messageAfter } from "./history";
 import { fromGeneration, pendingUserMessage, restored, type UiMessage } from "./messages";
+import { excerpt } from "./undo";
 
 export class Conversation extends Part {
   private seq = 0;
@@ -328,6 +329,8 @@ export class Conversation extends Part {
     const session = this.state.chatSession;
     try {
       await this.api.deleteMessage(message.id);
+      // Offered first, so that its place is held in the same render that takes it out.
+      this.parts.undo.offer({ kind: "message", targetId: message.id, chatId: this.state.chatId, title: excerpt(message.content), wasOpen: true, message });
       if (this.state.chatSession === session) {
         this.store.update((s) => ({
           messages: s.messages.filter((m) => m.key !== key),
@@ -341,6 +344,22 @@ export class Conversation extends Part {
       this.parts.window.handleError(error);
       return false;
     }
+  }
+
+  /** Brings a deleted message back, in its place if its chat is open; the undo's part. */
+  async restoreDeleted(undo: UndoDelete): Promise<boolean> {
+    const restored = await this.api.restoreMessage(undo.targetId);
+    const message = undo.message;
+    if (restored && message && this.state.chatId === undo.chatId && !this.state.messages.some((m) => m.key === message.key)) {
+      this.store.update((s) => {
+        const at = s.messages.findIndex((m) => m.seq !== null && message.seq !== null && m.seq > message.seq);
+        const messages = [...s.messages];
+        messages.splice(at === -1 ? messages.length : at, 0, message);
+        return { messages, regenerateOffer: null };
+      });
+    }
+    void this.parts.chats.refreshChats();
+    return restored;
   }
 
   /** A new chat with the history up to and including this message; opens it. */

@@ -9,7 +9,7 @@
 
 import type { ProfileDraft, ProfileSummary, ProviderKind, NormalizedUrl, SavedProfile } from "../api";
 import { toIpcError } from "../api";
-import { type AppState, selectedProfile, sourceOf } from "./app-state";
+import { type AppState, selectedProfile, sourceOf, type UndoDelete } from "./app-state";
 import { Part } from "./context";
 import { draftDiffers, uniqueName } from "./profile-form";
 import { UrlProblem } from "./window";
@@ -117,13 +117,24 @@ export class Profiles extends Part {
     const live = this.state.connection.profileId === profile.id && this.state.connection.state !== "idle";
     try {
       await this.serial(() => this.api.deleteProfile(profile.id));
+      // Offered first, so that its Delete button holds its place before the form changes.
+      this.parts.undo.offer({ kind: "profile", targetId: profile.id, chatId: null, title: profile.name, wasOpen: true });
       if (live) void this.parts.connection.moveOffDeleted(profile.id, profile.name);
       const profiles = this.state.profiles.filter((p) => p.id !== profile.id);
       this.showProfile(this.state.selectedProfileId === profile.id ? null : this.state.selectedProfileId, { profiles });
-      this.parts.window.showInfo(`Deleted “${profile.name}”.`);
     } catch (error) {
       this.parts.window.handleError(error, { profile });
     }
+  }
+
+  /** Brings a deleted profile back (its key too) and shows it if no other is shown; the undo's part. */
+  async restoreDeleted(undo: UndoDelete): Promise<boolean> {
+    const restored = await this.serial(() => this.api.restoreProfile(undo.targetId));
+    await this.refreshProfiles();
+    if (restored && this.state.selectedProfileId === null && this.state.profiles.some((p) => p.id === undo.targetId)) {
+      this.showProfile(undo.targetId);
+    }
+    return restored;
   }
 
   /**

@@ -141,7 +141,8 @@ function forConversation(event: KeyboardEvent, composer: HTMLTextAreaElement): b
 /**
  * Ctrl/⌘+K drawer, Ctrl/⌘+N new chat, Ctrl/⌘+F search, Ctrl/⌘+R regenerate the last reply,
  * ←/→ the last reply's versions and ↑ (Ctrl+↑: your last message) edit the last message, both
- * from the empty composer, and Esc stop (or close an overlay or panel).
+ * from the empty composer, Ctrl/⌘+Z undo the newest deletion still offered (not in a text
+ * field, whose own undo it is), and Esc stop (or close an overlay or panel).
  */
 function installShortcuts(controller: Controller, composer: HTMLTextAreaElement, signal: AbortSignal): void {
   document.addEventListener("keydown", (event) => {
@@ -160,6 +161,10 @@ function installShortcuts(controller: Controller, composer: HTMLTextAreaElement,
       event.target === composer && composer.value === ""
     ) {
       if (controller.editLast(event.ctrlKey ? "user" : null)) event.preventDefault();
+    } else if (isModKey(event, "z") && !inTextField(event.target) && state.undoStack.length > 0) {
+      // Undoes the newest deletion still offered; in a text field Ctrl+Z is the field's own.
+      event.preventDefault();
+      void controller.undoDelete();
     } else if (isModKey(event, "k")) {
       event.preventDefault();
       controller.toggleDrawer();
@@ -190,6 +195,17 @@ function installShortcuts(controller: Controller, composer: HTMLTextAreaElement,
       }
     }
   }, { signal });
+}
+
+/** Inputs nobody types in. */
+const NOT_TYPED = new Set(["checkbox", "radio", "button", "submit", "reset", "range", "color", "file"]);
+
+/** Whether a key press goes to something people type in (its own Ctrl+Z undoes typing). */
+function inTextField(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  if (target instanceof HTMLInputElement) return !NOT_TYPED.has(target.type);
+  return target instanceof HTMLTextAreaElement || target.isContentEditable ||
+    target.closest("[contenteditable]:not([contenteditable='false'])") !== null;
 }
 
 /**

@@ -226,29 +226,36 @@ describe("the drawer's profile actions", () => {
     expect(duplicate.hidden).toBe(true);
   });
 
-  it("Delete asks first: one click arms it, the second deletes", async () => {
+  it("Delete deletes at once, offers Undo, and holds its place as “Deleted · Undo” until the pointer leaves", async () => {
     const { api, controller } = await mount();
     controller.toggleDrawer(true);
     const remove = byTestId("delete-profile");
-    remove.click();
-    expect(remove.textContent).toBe("Click again to delete");
-    expect(remove.dataset.armed).toBe("true");
-    expect(api.calls.some((c) => c.startsWith("deleteProfile"))).toBe(false);
     remove.click();
     await vi.waitFor(() => expect(controller.store.get().profiles).toEqual([]));
     expect(api.calls).toContain("deleteProfile:profile-local");
+    expect(controller.store.get().undo).toMatchObject({ kind: "profile", targetId: "profile-local", title: "Local llama.cpp" });
+    // The button stays where it was: a second click there undoes instead of deleting.
+    expect(remove.hidden).toBe(false);
+    expect(remove.textContent).toBe("Deleted · Undo");
+    remove.click();
+    await vi.waitFor(() => expect(controller.store.get().profiles.map((p) => p.id)).toEqual(["profile-local"]));
+    expect(api.calls).toContain("restoreProfile:profile-local");
+    expect(controller.store.get().selectedProfileId).toBe("profile-local");
     expect(remove.textContent).toBe("Delete profile");
   });
 
-  it("an armed Delete is disarmed when another profile is shown", async () => {
+  it("the held Delete lets go when the pointer leaves the footer", async () => {
     const { api, controller } = await mount();
     controller.toggleDrawer(true);
     const remove = byTestId("delete-profile");
     remove.click();
-    await controller.duplicateSelectedProfile();
-    expect(remove.dataset.armed).toBeUndefined();
-    remove.click();
-    expect(api.calls.some((c) => c.startsWith("deleteProfile"))).toBe(false);
+    await vi.waitFor(() => expect(remove.textContent).toBe("Deleted · Undo"));
+    remove.parentElement!.dispatchEvent(new Event("pointerleave"));
+    expect(remove.textContent).toBe("Delete profile");
+    expect(remove.hidden).toBe(true);
+    // Still offered in the toast and by Ctrl+Z.
+    expect(await controller.undoDelete()).toBe(true);
+    expect(api.calls).toContain("restoreProfile:profile-local");
   });
 });
 

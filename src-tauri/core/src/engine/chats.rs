@@ -99,7 +99,8 @@ impl Engine {
             .await
     }
 
-    /// Deletes a message with all its versions.
+    /// Deletes a message with all its versions, undoable with
+    /// [`restore_message`](Self::restore_message) until the data is next opened alone.
     pub async fn delete_message(&self, id: &MessageId) -> Result<bool> {
         let id = id.clone();
         self.blocking(move |store| store.delete_message(&id)).await

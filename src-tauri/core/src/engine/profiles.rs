@@ -34,6 +34,7 @@ impl Engine {
         let credentials = Engine::split_url_credentials(&mut profile);
         let normal = normalize(profile.source, &profile.url)?;
         profile.url = normal.url;
+        self.free_deleted_name(&profile.name).await?;
         let saved = profile.clone();
         self.blocking(move |store| store.insert_profile(&saved))
             .await?;
@@ -90,6 +91,7 @@ impl Engine {
         let credentials = Engine::split_url_credentials(&mut profile);
         profile.url = normalize(profile.source, &profile.url)?.url;
         let previous = self.profile(profile.id.as_str()).await?;
+        self.free_deleted_name(&profile.name).await?;
         self.save_url_credentials(&profile, credentials, Some(&previous.url))
             .await?;
         let saved = profile.clone();
@@ -126,7 +128,8 @@ impl Engine {
             .await
     }
 
-    /// Deletes a profile and every keychain entry it has (key, header values, URL credentials).
+    /// Deletes a profile for good with every keychain entry it has (key, header values, URL
+    /// credentials). Deleting with undo is [`delete_profile`](Self::delete_profile).
     pub async fn remove_profile(&self, name_or_id: &str) -> Result<Profile> {
         let profile = self.profile(name_or_id).await?;
         let id = profile.id.clone();

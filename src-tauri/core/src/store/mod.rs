@@ -64,6 +64,9 @@ pub mod snapshots;
 mod snapshots_tests;
 pub mod snippet;
 mod versions;
+mod trash;
+#[cfg(test)]
+mod trash_tests;
 pub mod writers;
 
 pub use archive::{ArchivedMessage, ChatArchive};
@@ -158,6 +161,8 @@ struct Inner {
     _lock: File,
     /// Why a snapshot taken while opening failed, if one did (see [`snapshots`]).
     snapshot_problem: Option<String>,
+    /// Whether no other process had the data open when this store opened it.
+    opened_alone: bool,
 }
 
 impl Store {
