@@ -63,10 +63,10 @@ pub mod snapshots;
 #[cfg(test)]
 mod snapshots_tests;
 pub mod snippet;
-mod versions;
 mod trash;
 #[cfg(test)]
 mod trash_tests;
+mod versions;
 pub mod writers;
 
 pub use archive::{ArchivedMessage, ChatArchive};
