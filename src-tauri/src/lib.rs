@@ -56,7 +56,7 @@ pub fn run() -> ExitCode {
         data_dir,
         http: HttpConfig::default().with_env_overrides(),
         secret_store: Arc::new(KeyringStore::new()),
-        keychain_timeout: Duration::from_secs(30),
+        keychain_timeout: Duration::from_secs(10),
     }) {
         Ok(engine) => (Some(Arc::new(engine)), None),
         Err(error) => {

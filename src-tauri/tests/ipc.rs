@@ -360,11 +360,19 @@ async fn replies_get_new_versions_and_more_text_and_long_chats_load_by_page() {
     // A new version: the `started` event says which one, and starts from nothing.
     let (tx, mut rx) = channel();
     let (started, events) = collect(
-        shell.start_action(id.clone(), Action::Regenerate(message_id.clone()), tx),
+        shell.start_action(
+            id.clone(),
+            Some("fake-model-2".into()),
+            Action::Regenerate(message_id.clone()),
+            tx,
+        ),
         &mut rx,
     )
     .await;
     assert_eq!(started.user_message_id, None);
+    // The model asked for (the chat's own), not the profile's, wrote it.
+    let chat = shell.engine().chat(&chat_id).await.unwrap().unwrap();
+    assert_eq!(chat.model.as_deref(), Some("fake-model-2"));
     assert_eq!(started.chat_id, chat_id.0);
     assert!(
         matches!(
@@ -379,7 +387,7 @@ async fn replies_get_new_versions_and_more_text_and_long_chats_load_by_page() {
     // More of it: the `started` event carries the text so far, the deltas follow it.
     let (tx, mut rx) = channel();
     let (_, events) = collect(
-        shell.start_action(id.clone(), Action::Continue(message_id.clone()), tx),
+        shell.start_action(id.clone(), None, Action::Continue(message_id.clone()), tx),
         &mut rx,
     )
     .await;
@@ -397,6 +405,7 @@ async fn replies_get_new_versions_and_more_text_and_long_chats_load_by_page() {
     let missing = shell
         .start_action(
             id.clone(),
+            None,
             Action::Continue(MessageId("no-such-message".into())),
             channel().0,
         )
@@ -494,4 +503,46 @@ async fn replies_get_new_versions_and_more_text_and_long_chats_load_by_page() {
         .unwrap_err();
     assert_eq!(err.kind, ErrorKind::InvalidRequest);
     assert!(err.message.contains(hit.id.as_str()), "{}", err.message);
+}
+
+/// A profile deleted in the window keeps its key in the real keychain while Undo can bring it
+/// back; the next start alone purges it and its keychain entry.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deleted_profile_keeps_its_key_until_the_next_start_purges_it() {
+    use secrecy::ExposeSecret;
+    use switchboard_core::secrets::{KeyringStore, SecretStore, Secrets};
+
+    let dir = tempfile::tempdir().unwrap();
+    let wire = Wire::default();
+    let shell = shell(&dir, &wire);
+    let saved = shell
+        .save_profile(draft("Undone", "http://127.0.0.1:9/v1".into()))
+        .await
+        .unwrap();
+    let id = saved.profile.profile.id.clone();
+    shell.set_api_key(id.as_str(), KEY.into()).await.unwrap();
+    let account = Secrets::account(&id);
+    let in_keychain = || {
+        KeyringStore::new()
+            .get(&account)
+            .unwrap()
+            .map(|key| key.expose_secret().to_string())
+    };
+
+    shell.delete_profile(id.as_str()).await.unwrap();
+    assert!(shell.engine().profiles().await.unwrap().is_empty());
+    assert_eq!(in_keychain().as_deref(), Some(KEY));
+    assert!(shell.restore_profile(id.as_str()).await.unwrap());
+    assert!(shell.engine().has_key(id.as_str()).await.unwrap());
+
+    shell.delete_profile(id.as_str()).await.unwrap();
+    // The next start comes at least a millisecond after the deletion.
+    let deleted = switchboard_core::store::now_ms();
+    while switchboard_core::store::now_ms() <= deleted {
+        std::hint::spin_loop();
+    }
+    drop(shell);
+    let shell = self::shell(&dir, &wire);
+    assert_eq!(in_keychain(), None, "the key outlived its purged profile");
+    assert!(!shell.restore_profile(id.as_str()).await.unwrap());
 }

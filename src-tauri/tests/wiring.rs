@@ -19,6 +19,10 @@ use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
 use tauri::{App, WebviewWindow, WebviewWindowBuilder};
 
+/// Held by each test that points `EXPORT_DIR_ENV` at its own folder (the variable is the
+/// process's, and tests run in parallel).
+static EXPORT_DIR_LOCK: Mutex<()> = Mutex::new(());
+
 struct Window {
     _app: App<MockRuntime>,
     webview: WebviewWindow<MockRuntime>,
@@ -161,6 +165,7 @@ fn assert_ipc_error(error: &Value, kind: &str) {
         "status",
         "retryAfterMs",
         "detail",
+        "reason",
     ];
     for key in object.keys() {
         assert!(
@@ -181,6 +186,7 @@ fn every_bound_command_is_wired_and_errors_have_the_ipc_shape() {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     // Exports go here, never into the Downloads folder of whoever runs the tests.
+    let _env = EXPORT_DIR_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let downloads = tempfile::tempdir().unwrap();
     std::env::set_var(EXPORT_DIR_ENV, downloads.path());
     let mut window = Window::open(&dir);
@@ -234,6 +240,30 @@ fn every_bound_command_is_wired_and_errors_have_the_ipc_shape() {
     assert_ipc_error(&refused, "auth");
     assert_eq!(refused["status"], 401);
     assert_eq!(refused["provider"], "custom");
+    // A profile not saved yet is checked without saving it.
+    let unsaved = window
+        .invoke(
+            "check_profile_draft",
+            json!({"source": "custom", "url": server.base_url(), "key": "sk-wrong"}),
+        )
+        .unwrap_err();
+    assert_ipc_error(&unsaved, "auth");
+    let checked = window
+        .invoke(
+            "check_profile_draft",
+            json!({"source": "custom", "url": server.base_url(), "key": "sk-wiring-1"}),
+        )
+        .unwrap();
+    assert_eq!(checked["baseUrl"], server.base_url(), "{checked}");
+    assert_eq!(
+        window
+            .invoke("list_profiles", json!({}))
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 
     let keyed = window
         .invoke(
@@ -331,6 +361,16 @@ fn every_bound_command_is_wired_and_errors_have_the_ipc_shape() {
         .invoke("clear_api_key", json!({"profileId": id}))
         .unwrap();
     assert_eq!(cleared["hasKey"], false);
+    // A key for this session only: not saved (`hasKey` stays false), yet the connection works.
+    let session = window
+        .invoke(
+            "use_session_key",
+            json!({"profileId": id, "key": "sk-wiring-1"}),
+        )
+        .unwrap();
+    assert_eq!(session["hasKey"], false);
+    assert!(!session.to_string().contains("sk-wiring-1"));
+    window.invoke("connect", json!({"profileId": id})).unwrap();
     assert_eq!(
         window
             .invoke("delete_profile", json!({"profileId": id}))
@@ -481,6 +521,34 @@ fn history_commands(window: &mut Window, profile_id: &str) {
         "{view}"
     );
 
+    // The chat header's picker: the next message goes to another model, the chat stays in
+    // its place in the list.
+    let listed = window.invoke("list_chats", json!({})).unwrap();
+    let targeted = window
+        .invoke(
+            "set_chat_target",
+            json!({"chatId": chat_id, "profileId": profile_id, "model": "fake-model-2"}),
+        )
+        .unwrap();
+    assert_eq!(targeted["model"], "fake-model-2", "{targeted}");
+    assert_eq!(targeted["profileId"], profile_id, "{targeted}");
+    let chat = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == chat_id.as_str())
+        .unwrap();
+    assert_eq!(targeted["updatedAt"], chat["updatedAt"], "{targeted}");
+    assert_ipc_error(
+        &window
+            .invoke(
+                "set_chat_target",
+                json!({"chatId": "no-such-chat", "profileId": profile_id, "model": null}),
+            )
+            .unwrap_err(),
+        "invalidRequest",
+    );
+
     let edited = window
         .invoke(
             "edit_message",
@@ -547,6 +615,21 @@ fn history_commands(window: &mut Window, profile_id: &str) {
             .invoke("delete_message", json!({"messageId": reply_id}))
             .unwrap(),
         false
+    );
+    // Undo brings it back once; deleted again, it stays deleted for the rest.
+    for restored in [true, false] {
+        assert_eq!(
+            window
+                .invoke("restore_message", json!({"messageId": reply_id}))
+                .unwrap(),
+            restored
+        );
+    }
+    assert_eq!(
+        window
+            .invoke("delete_message", json!({"messageId": reply_id}))
+            .unwrap(),
+        true
     );
     assert_eq!(
         window
@@ -616,6 +699,19 @@ fn profile_commands(window: &mut Window, profile_id: &str) {
             .unwrap();
     }
     assert_eq!(window.profile_notices(), before + 4);
+    // Undo brings a deleted profile back (once), and the app hears of it.
+    for restored in [true, false] {
+        assert_eq!(
+            window
+                .invoke("restore_profile", json!({"profileId": copy["id"]}))
+                .unwrap(),
+            restored
+        );
+    }
+    assert_eq!(window.profile_notices(), before + 5);
+    window
+        .invoke("delete_profile", json!({"profileId": copy["id"]}))
+        .unwrap();
 }
 
 /// Auto-connect is on until turned off, and stays as saved.
@@ -867,6 +963,7 @@ fn assert_clear_answer(what: &str, command: &str, args: &[String], answer: &Resu
 
 #[test]
 fn bad_arguments_to_every_command_get_a_clear_answer_and_change_nothing() {
+    let _env = EXPORT_DIR_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let downloads = tempfile::tempdir().unwrap();
     std::env::set_var(EXPORT_DIR_ENV, downloads.path());
@@ -1066,5 +1163,108 @@ fn the_window_imports_files_by_path_and_only_those_chosen() {
             .unwrap()
             .len(),
         1
+    );
+}
+
+/// Making, editing, duplicating and deleting other profiles, and checking one not saved yet,
+/// leave the live connection as it is: the window's chat goes on with it.
+#[test]
+fn profile_changes_leave_the_live_connection_alone() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime
+        .block_on(FakeServer::start(FakeOptions::default()))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut window = Window::open(&dir);
+    let draft = |id: Value, name: &str, url: String, system: Value| {
+        json!({"draft": {"id": id, "name": name, "source": "custom", "url": url,
+            "model": "fake-model-1", "systemPrompt": system, "prefill": null, "placeholder": null,
+            "params": {}, "postProcessing": "none", "bypassStatusCheck": false}})
+    };
+    let saved = window
+        .invoke(
+            "save_profile",
+            draft(Value::Null, "Live", server.base_url(), Value::Null),
+        )
+        .unwrap();
+    let live = saved["profile"]["id"].as_str().unwrap().to_string();
+    window
+        .invoke("connect", json!({"profileId": live}))
+        .unwrap();
+    let connected = window.invoke("app_state", json!({})).unwrap()["connection"].clone();
+    assert_eq!(connected["state"], "connected", "{connected}");
+    let connection_notices = |window: &Window| {
+        window
+            .notices
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|n| matches!(n, Notice::Connection(_)))
+            .count()
+    };
+    let heard = connection_notices(&window);
+    let still_live = |window: &mut Window, after: &str| {
+        let now = window.invoke("app_state", json!({})).unwrap()["connection"].clone();
+        assert_eq!(now, connected, "after {after}");
+    };
+
+    // Create another profile (one whose server is down).
+    let other = window
+        .invoke(
+            "save_profile",
+            draft(
+                Value::Null,
+                "Other",
+                "http://127.0.0.1:9/v1".into(),
+                Value::Null,
+            ),
+        )
+        .unwrap();
+    let other = other["profile"]["id"].as_str().unwrap().to_string();
+    still_live(&mut window, "creating a profile");
+    // Edit it, and edit the live one (its system prompt).
+    window
+        .invoke(
+            "save_profile",
+            draft(
+                json!(other),
+                "Other, renamed",
+                "http://127.0.0.1:9/v1".into(),
+                Value::Null,
+            ),
+        )
+        .unwrap();
+    still_live(&mut window, "editing another profile");
+    window
+        .invoke(
+            "save_profile",
+            draft(json!(live), "Live", server.base_url(), json!("Be brief.")),
+        )
+        .unwrap();
+    still_live(&mut window, "editing the live profile's system prompt");
+    // Duplicate the live one.
+    let copy = window
+        .invoke("duplicate_profile", json!({"profileId": live}))
+        .unwrap();
+    still_live(&mut window, "duplicating the live profile");
+    // Check a profile not saved yet, whose server is down.
+    window
+        .invoke(
+            "check_profile_draft",
+            json!({"source": "custom", "url": "http://127.0.0.1:9/v1", "key": null}),
+        )
+        .unwrap_err();
+    still_live(&mut window, "checking a profile not saved yet");
+    // Delete the others.
+    for doomed in [json!(other), copy["id"].clone()] {
+        window
+            .invoke("delete_profile", json!({"profileId": doomed}))
+            .unwrap();
+    }
+    still_live(&mut window, "deleting other profiles");
+    assert_eq!(
+        connection_notices(&window),
+        heard,
+        "the live connection was reported as changed"
     );
 }

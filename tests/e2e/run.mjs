@@ -17,7 +17,11 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { Key, remote } from "webdriverio";
+import { registerChatTargetTests } from "./chat-target.mjs";
+import { registerContextTests } from "./context.mjs";
+import { registerKeysErrorsTests } from "./keys-errors.mjs";
 import { registerNavigationTests } from "./navigation.mjs";
+import { registerUndoTests } from "./undo.mjs";
 
 const APP = required("SWITCHBOARD_APP");
 const FAKES = required("SWITCHBOARD_FAKES");
@@ -87,13 +91,14 @@ function startFake(args, port = "0") {
 
 // ----- WebDriver helpers -----
 
-async function openApp(port = DRIVER_PORT, ready = "#composer") {
+/** Opens the app (`application`: another binary or a wrapper script that starts it). */
+async function openApp(port = DRIVER_PORT, ready = "#composer", application = APP) {
   const browser = await remote({
     hostname: "127.0.0.1",
     port,
     logLevel: "error",
     connectionRetryCount: 1,
-    capabilities: { "tauri:options": { application: APP }, "wdio:enforceWebDriverClassic": true },
+    capabilities: { "tauri:options": { application }, "wdio:enforceWebDriverClassic": true },
   });
   await browser.$(ready).waitForExist({ timeout: TIMEOUT });
   return browser;
@@ -498,6 +503,10 @@ test("the page's content policy and permissions refuse what it does not need", a
 
 registerNavigationTests(test, {
   openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, fake: () => fake,
+});
+
+registerUndoTests(test, {
+  openApp, closeApp, until, assert, screenshot, cli, openDrawer, fake: () => fake, key: KEY,
 });
 
 test("a wrong key shows the auth error at the key field", async () => {
@@ -1371,6 +1380,22 @@ test("a search hit in an old message of a long chat opens where it is: in view a
   } finally {
     await closeApp(browser);
   }
+});
+
+// After the tests above (these make other profiles the live one and the default for new chats).
+registerChatTargetTests(test, {
+  openApp, closeApp, until, assert, send, lastAssistant, connectionState, openDrawer, setField, cli, screenshot, key: KEY, fake: () => fake,
+});
+
+// Last: they select profiles of their own, which the tests above do not expect.
+registerContextTests(test, {
+  openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, openDrawer, setField, startFake, cli, REPLY_TEXT, Key,
+});
+
+// Last of all: they add profiles and leave another one selected.
+registerKeysErrorsTests(test, {
+  openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, openDrawer, setField, startFake,
+  appPath: APP, cliPath: CLI, replyText: REPLY_TEXT, fakeKeychainPath: join(dirname(FAKES), "switchboard-fake-keychain"),
 });
 
 // ----- runner -----

@@ -25,17 +25,33 @@ export const commands = {
 	 *  the copy.
 	 */
 	duplicateProfile: (profileId: string) => typedError<ProfileSummary_Serialize, IpcError_Serialize>(__TAURI_INVOKE("duplicate_profile", { profileId })),
-	/**  Deletes a profile and its key; its chats stay. */
+	/**
+	 *  Deletes a profile; `restore_profile` brings it back with its key until the data is next
+	 *  opened alone (its keychain entries go then). Its chats stay.
+	 */
 	deleteProfile: (profileId: string) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("delete_profile", { profileId })),
+	/**  Brings back a deleted profile with its key. False when there was none to bring back. */
+	restoreProfile: (profileId: string) => typedError<boolean, IpcError_Serialize>(__TAURI_INVOKE("restore_profile", { profileId })),
 	/**  Saves the profile's API key in the operating system's keychain. */
 	setApiKey: (profileId: string, key: string) => typedError<ProfileSummary_Serialize, IpcError_Serialize>(__TAURI_INVOKE("set_api_key", { profileId, key })),
 	/**  Removes the profile's API key from the keychain. */
 	clearApiKey: (profileId: string) => typedError<ProfileSummary_Serialize, IpcError_Serialize>(__TAURI_INVOKE("clear_api_key", { profileId })),
 	/**
+	 *  Uses the key for the profile until the app quits, without saving it anywhere (for when the
+	 *  keychain cannot be used).
+	 */
+	useSessionKey: (profileId: string, key: string) => typedError<ProfileSummary_Serialize, IpcError_Serialize>(__TAURI_INVOKE("use_session_key", { profileId, key })),
+	/**
 	 *  Checks the profile's endpoint (skipped when it bypasses the check), lists its models and
 	 *  makes it the active connection.
 	 */
 	connect: (profileId: string) => typedError<ConnectResult_Serialize, IpcError_Serialize>(__TAURI_INVOKE("connect", { profileId })),
+	/**
+	 *  Checks a profile not saved yet (its source, URL and typed key) without saving anything or
+	 *  touching the active connection, so a profile that does not connect is saved only when the
+	 *  person asks.
+	 */
+	checkProfileDraft: (source: ProviderKind, url: string, key: string | null) => typedError<StatusReport_Serialize, IpcError_Serialize>(__TAURI_INVOKE("check_profile_draft", { source, url, key })),
 	/**  The models the profile's endpoint lists; empty when it has no list. */
 	listModels: (profileId: string) => typedError<ModelInfo_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("list_models", { profileId })),
 	/**  Sends a short test message and reports the reply. */
@@ -68,14 +84,14 @@ export const commands = {
 	startGeneration: (request: StartGeneration_Deserialize, onEvent: Channel<ChatEvent_Deserialize>) => typedError<GenerationStarted_Serialize, IpcError_Serialize>(__TAURI_INVOKE("start_generation", { request, onEvent })),
 	/**
 	 *  Writes a new version (swipe) of the reply `message_id` from the history before it; the
-	 *  versions before stay. Its events arrive on `on_event` as for `start_generation`.
+	 *  versions before stay. `model` overrides the profile's (the chat's own model). Its events arrive on `on_event` as for `start_generation`.
 	 */
-	regenerate: (profileId: string, messageId: string, onEvent: Channel<ChatEvent_Deserialize>) => typedError<GenerationStarted_Serialize, IpcError_Serialize>(__TAURI_INVOKE("regenerate", { profileId, messageId, onEvent })),
+	regenerate: (profileId: string, messageId: string, model: string | null, onEvent: Channel<ChatEvent_Deserialize>) => typedError<GenerationStarted_Serialize, IpcError_Serialize>(__TAURI_INVOKE("regenerate", { profileId, messageId, model, onEvent })),
 	/**
 	 *  Continues the reply `message_id` where it ends (one that was stopped, interrupted or cut
 	 *  off). The `started` event carries its text so far; the deltas follow it.
 	 */
-	continueReply: (profileId: string, messageId: string, onEvent: Channel<ChatEvent_Deserialize>) => typedError<GenerationStarted_Serialize, IpcError_Serialize>(__TAURI_INVOKE("continue_reply", { profileId, messageId, onEvent })),
+	continueReply: (profileId: string, messageId: string, model: string | null, onEvent: Channel<ChatEvent_Deserialize>) => typedError<GenerationStarted_Serialize, IpcError_Serialize>(__TAURI_INVOKE("continue_reply", { profileId, messageId, model, onEvent })),
 	/**
 	 *  What sending `request` would put on the wire, after post-processing. Sends and saves
 	 *  nothing.
@@ -92,12 +108,25 @@ export const commands = {
 	selectSwipe: (messageId: string, index: number) => typedError<StoredMessage_Serialize, IpcError_Serialize>(__TAURI_INVOKE("select_swipe", { messageId, index })),
 	/**  Replaces the text of a message (the version shown); returns the message as saved. */
 	editMessage: (messageId: string, content: string) => typedError<StoredMessage_Serialize, IpcError_Serialize>(__TAURI_INVOKE("edit_message", { messageId, content })),
-	/**  Deletes a message with all its versions. False when there was no such message. */
+	/**
+	 *  Deletes a message with all its versions; `restore_message` brings it back until the data
+	 *  is next opened alone. False when there was no such message.
+	 */
 	deleteMessage: (messageId: string) => typedError<boolean, IpcError_Serialize>(__TAURI_INVOKE("delete_message", { messageId })),
+	/**
+	 *  Brings back a deleted message at its place, with all its versions. False when there was
+	 *  none to bring back.
+	 */
+	restoreMessage: (messageId: string) => typedError<boolean, IpcError_Serialize>(__TAURI_INVOKE("restore_message", { messageId })),
 	/**  Renames a chat; returns it as saved. */
 	renameChat: (chatId: string, title: string) => typedError<Chat_Serialize, IpcError_Serialize>(__TAURI_INVOKE("rename_chat", { chatId, title })),
 	/**  Pins a chat to the top of the list, or unpins it; returns it as saved. */
 	pinChat: (chatId: string, pinned: boolean) => typedError<Chat_Serialize, IpcError_Serialize>(__TAURI_INVOKE("pin_chat", { chatId, pinned })),
+	/**
+	 *  Sets the profile and model the chat's next message goes to (`model`: `null` or empty for
+	 *  the profile's own); returns the chat as saved. Its place in the list stays.
+	 */
+	setChatTarget: (chatId: string, profileId: string, model: string | null) => typedError<Chat_Serialize, IpcError_Serialize>(__TAURI_INVOKE("set_chat_target", { chatId, profileId, model })),
 	/**
 	 *  Deletes a chat; `restore_chat` brings it back until the app quits. False when there was
 	 *  no such chat.
@@ -182,12 +211,22 @@ export type AppSettings = AppSettings_Serialize | AppSettings_Deserialize;
 export type AppSettings_Deserialize = {
 	/**  Connect to the profile used last when the app starts. */
 	autoConnect?: boolean,
+	/**
+	 *  The profile new chats start with (the one the person last chose to use); `None` until
+	 *  one was chosen. Opening an old chat never changes it.
+	 */
+	defaultProfile?: string | null,
 };
 
 /**  The app's settings, kept with the data. */
 export type AppSettings_Serialize = {
 	/**  Connect to the profile used last when the app starts. */
 	autoConnect: boolean,
+	/**
+	 *  The profile new chats start with (the one the person last chose to use); `None` until
+	 *  one was chosen. Opening an old chat never changes it.
+	 */
+	defaultProfile?: string,
 };
 
 /**  What the window needs at start-up. */
@@ -330,12 +369,26 @@ text: string;
 swipeIndex: number; 
 /**  How many versions (swipes) the message has now. */
 swipeCount: number } | 
-/**  The oldest messages were left out of the prompt to fit the context (text completion). */
+/**  The oldest messages were left out of the prompt to fit the context. */
 { type: "historyTrimmed"; 
 /**  How many messages were left out. */
 dropped: number; 
 /**  The context size in tokens. */
 contextSize: number } | 
+/**
+ *  How full the context is with this request: the prompt and the reply length reserved,
+ *  out of the context size (sent after `Started` when the context size is known).
+ */
+{ type: "contextUsed"; 
+/**
+ *  The prompt's size in tokens (the server's count where it gave one, else an
+ *  estimate).
+ */
+promptTokens: number; 
+/**  The context size in tokens. */
+contextSize: number; 
+/**  The reply length reserved, in tokens. */
+replyTokens: number } | 
 /**  Waiting in a queue (AI Horde). */
 { type: "queued"; 
 /**  Position in the queue. */
@@ -398,12 +451,26 @@ text: string;
 swipeIndex: number; 
 /**  How many versions (swipes) the message has now. */
 swipeCount: number } | 
-/**  The oldest messages were left out of the prompt to fit the context (text completion). */
+/**  The oldest messages were left out of the prompt to fit the context. */
 { type: "historyTrimmed"; 
 /**  How many messages were left out. */
 dropped: number; 
 /**  The context size in tokens. */
 contextSize: number } | 
+/**
+ *  How full the context is with this request: the prompt and the reply length reserved,
+ *  out of the context size (sent after `Started` when the context size is known).
+ */
+{ type: "contextUsed"; 
+/**
+ *  The prompt's size in tokens (the server's count where it gave one, else an
+ *  estimate).
+ */
+promptTokens: number; 
+/**  The context size in tokens. */
+contextSize: number; 
+/**  The reply length reserved, in tokens. */
+replyTokens: number } | 
 /**  Waiting in a queue (AI Horde). */
 { type: "queued"; 
 /**  Position in the queue. */
@@ -596,6 +663,38 @@ export type ErrorKind =
 "secretStore" | 
 /**  A bug: something that should not happen. */
 "internal";
+
+/**
+ *  What exactly is missing or wrong, as facts a front end words its own fix from (the window
+ *  names the field, the CLI names the command). Absent when the kind says enough.
+ */
+export type ErrorReason = 
+/**  The profile needs an API key and has none. */
+{ type: "missingKey"; 
+/**  The profile's name. */
+profile: string } | 
+/**  An ad-hoc connection to a source that needs a key was given none. */
+{ type: "missingAdHocKey" } | 
+/**  No profile has this name or id. */
+{ type: "noProfile"; 
+/**  The name asked for (quoted, cut to 80 characters). */
+name: string } | 
+/**  No model is set, and the server does not name one. */
+{ type: "noModel" } | 
+/**  No chat fits the title or id given (or the start of an id fits several). */
+{ type: "noChat" } | 
+/**  No snapshot has the id given. */
+{ type: "noSnapshot" } | 
+/**  The URL carries a user name and password, and the profile's key goes in the same header. */
+{ type: "urlCredentialsWithKey"; 
+/**  The profile's name. */
+profile: string } | 
+/**  The server could not be reached (refused, unknown host, no route). */
+{ type: "unreachable" } | 
+/**  The operating system's keychain cannot be used. */
+{ type: "keychainUnavailable"; 
+/**  Why. */
+problem: KeychainProblem };
 
 /**  The file formats a chat is exported in. */
 export type ExportFormat = 
@@ -880,6 +979,8 @@ export type IpcError_Deserialize = {
 	retryAfterMs?: number | null,
 	/**  The server's own words, truncated; never headers, keys or request bodies. */
 	detail?: string | null,
+	/**  What is missing or wrong, when the kind alone does not say. */
+	reason?: ErrorReason | null,
 };
 
 /**  A failure with enough context for a person to act on it. */
@@ -896,6 +997,8 @@ export type IpcError_Serialize = {
 	retryAfterMs?: number,
 	/**  The server's own words, truncated; never headers, keys or request bodies. */
 	detail?: string,
+	/**  What is missing or wrong, when the kind alone does not say. */
+	reason?: ErrorReason,
 };
 
 /**  Whether a source needs an API key. */
@@ -904,6 +1007,17 @@ export type KeyNeed =
 "required" | 
 /**  Only when the server was started with one. */
 "optional";
+
+/**  Why the keychain cannot be used. */
+export type KeychainProblem = 
+/**  No keychain service is running (no Secret Service on Linux). */
+"missing" | 
+/**  The keychain is locked. */
+"locked" | 
+/**  The keychain did not answer in time (it may be waiting to be unlocked). */
+"timeout" | 
+/**  The keychain refused the request. */
+"refused";
 
 /**  Identifies a message in a chat. */
 export type MessageId = string;

@@ -37,7 +37,7 @@ pub struct ChatArgs {
     /// System prompt (default: the profile's; an empty one sends none).
     #[arg(long)]
     system: Option<String>,
-    /// Longest reply in tokens.
+    /// Longest reply in tokens (default: the profile's, else 300).
     #[arg(long, allow_negative_numbers = true, value_parser = tokens())]
     max_tokens: Option<u32>,
     /// Sampling temperature.

@@ -42,6 +42,7 @@ macro_rules! errln {
     }};
 }
 
+mod advice;
 mod args;
 mod chat;
 mod chats;
@@ -137,7 +138,7 @@ type CliResult<T = ()> = Result<T, Failure>;
 /// exit 6 stays for a provider's refusal.
 fn refused(err: Error) -> Failure {
     if err.kind == ErrorKind::InvalidRequest {
-        Failure::Usage(err.message)
+        Failure::Usage(advice::advised(&err))
     } else {
         Failure::Core(err)
     }
@@ -223,14 +224,18 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(run(cli)) {
+    let outcome = runtime.block_on(run(cli));
+    // A keychain call that timed out may still be waiting (a keyring never unlocked): exit
+    // without waiting for its thread.
+    runtime.shutdown_background();
+    match outcome {
         Ok(code) => ExitCode::from(code),
         Err(Failure::Usage(message)) => {
             errln!("error: {}", shorten(&message));
             ExitCode::from(2)
         }
         Err(Failure::Core(err)) => {
-            errln!("error: {}", shorten(&err.message));
+            errln!("error: {}", shorten(&advice::advised(&err)));
             ExitCode::from(exit_code(err.kind))
         }
     }

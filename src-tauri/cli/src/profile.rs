@@ -91,8 +91,8 @@ pub struct ProfileAddArgs {
     /// Instruct template for text completion: chatml, alpaca, llama3, mistral, vicuna or none.
     #[arg(long, value_name = "TEMPLATE", value_parser = parse_template)]
     template: Option<TemplateKind>,
-    /// Context size in tokens for text completion (default: what the server reports, else
-    /// 4096); the oldest messages that do not fit are left out.
+    /// Context size in tokens (default: what the server reports, else the model's known size,
+    /// else 4096 for a local server); the oldest messages that do not fit are left out.
     #[arg(long, value_name = "TOKENS", allow_negative_numbers = true, value_parser = tokens())]
     context_size: Option<u32>,
     #[command(flatten)]
@@ -102,7 +102,7 @@ pub struct ProfileAddArgs {
 /// Sampler settings saved with a profile; each is sent only to sources that accept it.
 #[derive(Args)]
 struct SamplerArgs {
-    /// Longest reply in tokens.
+    /// Longest reply in tokens (default: 300).
     #[arg(long, allow_negative_numbers = true, value_parser = tokens())]
     max_tokens: Option<u32>,
     /// Sampling temperature.

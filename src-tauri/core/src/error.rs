@@ -80,6 +80,60 @@ impl fmt::Display for ErrorKind {
     }
 }
 
+/// What exactly is missing or wrong, as facts a front end words its own fix from (the window
+/// names the field, the CLI names the command). Absent when the kind says enough.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(tag = "type", rename_all = "camelCase")]
+#[non_exhaustive]
+pub enum ErrorReason {
+    /// The profile needs an API key and has none.
+    MissingKey {
+        /// The profile's name.
+        profile: String,
+    },
+    /// An ad-hoc connection to a source that needs a key was given none.
+    MissingAdHocKey,
+    /// No profile has this name or id.
+    NoProfile {
+        /// The name asked for (quoted, cut to 80 characters).
+        name: String,
+    },
+    /// No model is set, and the server does not name one.
+    NoModel,
+    /// No chat fits the title or id given (or the start of an id fits several).
+    NoChat,
+    /// No snapshot has the id given.
+    NoSnapshot,
+    /// The URL carries a user name and password, and the profile's key goes in the same header.
+    UrlCredentialsWithKey {
+        /// The profile's name.
+        profile: String,
+    },
+    /// The server could not be reached (refused, unknown host, no route).
+    Unreachable,
+    /// The operating system's keychain cannot be used.
+    KeychainUnavailable {
+        /// Why.
+        problem: KeychainProblem,
+    },
+}
+
+/// Why the keychain cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub enum KeychainProblem {
+    /// No keychain service is running (no Secret Service on Linux).
+    Missing,
+    /// The keychain is locked.
+    Locked,
+    /// The keychain did not answer in time (it may be waiting to be unlocked).
+    Timeout,
+    /// The keychain refused the request.
+    Refused,
+}
+
 /// A failure with enough context for a person to act on it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -103,6 +157,9 @@ pub struct Error {
     /// The server's own words, truncated; never headers, keys or request bodies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// What is missing or wrong, when the kind alone does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<ErrorReason>,
 }
 
 /// Result with the core's [`Error`].
@@ -153,6 +210,7 @@ impl Error {
             status: None,
             retry_after_ms: None,
             detail: None,
+            reason: None,
         }
     }
 
@@ -202,6 +260,12 @@ impl Error {
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
         let detail = detail.into();
         self.detail = (!detail.is_empty()).then(|| truncate(&detail, DETAIL_LIMIT));
+        self
+    }
+
+    /// Sets what is missing or wrong.
+    pub fn with_reason(mut self, reason: ErrorReason) -> Self {
+        self.reason = Some(reason);
         self
     }
 

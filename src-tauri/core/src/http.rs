@@ -175,13 +175,15 @@ impl Target {
     pub fn transport_error(&self, err: &reqwest::Error) -> Error {
         let reason = transport_reason(err);
         let tls = reason.starts_with("the secure connection failed");
-        let what = if !tls && (err.is_connect() || reason.starts_with("could not")) {
-            format!("{reason}. Is the server running, and is the URL right?")
+        let unreachable = !tls && (err.is_connect() || reason.starts_with("could not"));
+        let error = self
+            .error(ErrorKind::Network, format!("{reason}."))
+            .with_detail(error_chain(err));
+        if unreachable {
+            error.with_reason(crate::error::ErrorReason::Unreachable)
         } else {
-            format!("{reason}.")
-        };
-        self.error(ErrorKind::Network, what)
-            .with_detail(error_chain(err))
+            error
+        }
     }
 
     /// The server went silent for longer than the idle timeout.
@@ -220,7 +222,7 @@ impl Target {
         };
         let what = match kind {
             ErrorKind::Auth => format!(
-                "the server rejected the API key (HTTP {code}: {said}). Check the key saved for this profile."
+                "the server rejected the API key (HTTP {code}: {said})."
             ),
             ErrorKind::RateLimited => match retry_after(headers) {
                 Some(wait) => format!(
@@ -230,10 +232,10 @@ impl Target {
                 None => format!("rate limited or out of quota (HTTP {code}: {said})."),
             },
             ErrorKind::ProviderUnavailable => {
-                format!("the server had a problem (HTTP {code}: {said}). Try again later.")
+                format!("the server had a problem (HTTP {code}: {said}).")
             }
             ErrorKind::ModelNotFound => format!(
-                "the server does not offer this model (HTTP {code}: {said}). Pick one from the model list."
+                "the server does not offer this model (HTTP {code}: {said})."
             ),
             ErrorKind::InvalidRequest if code == 404 => format!(
                 "nothing answers at this address (HTTP 404: {said}). Check the URL: many servers need /v1 at the end."

@@ -7,6 +7,8 @@
 //! - [`endpoint`]: base-URL normalisation.
 //! - [`catalogue`]: the sources as data — ids, labels, default URLs, key needs, capabilities,
 //!   samplers, URL rules. No adapter, HTTP or store code.
+//! - [`context_sizes`]: the context windows of well-known models and the size assumed for a
+//!   local server that reports none (data only).
 //! - [`stream`]: vendor-neutral decoding of streamed bodies (Server-Sent Events).
 //! - [`provider`]: one folder per protocol family behind the [`provider::Provider`] trait.
 //! - [`secrets`]: API keys in the operating system's keychain.
@@ -26,6 +28,7 @@
 //! modules import each other, directly or around a loop (`tests/layering.rs` checks).
 
 pub mod catalogue;
+pub mod context_sizes;
 pub mod detect;
 pub mod endpoint;
 pub mod engine;
@@ -47,7 +50,7 @@ pub use catalogue::{ProviderKind, SOURCES};
 pub use engine::{
     CancelReason, ConnectionSpec, Engine, EngineConfig, Generation, GenerationRequest,
 };
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, ErrorKind, ErrorReason, KeychainProblem, Result};
 pub use model::{
     ChatEvent, ChatId, GenParams, GenerationId, MessageId, MessageState, ProfileId, Role,
     StopReason,

@@ -467,12 +467,23 @@ pub enum ChatEvent {
         /// How many versions (swipes) the message has now.
         swipe_count: u32,
     },
-    /// The oldest messages were left out of the prompt to fit the context (text completion).
+    /// The oldest messages were left out of the prompt to fit the context.
     HistoryTrimmed {
         /// How many messages were left out.
         dropped: u32,
         /// The context size in tokens.
         context_size: u32,
+    },
+    /// How full the context is with this request: the prompt and the reply length reserved,
+    /// out of the context size (sent after `Started` when the context size is known).
+    ContextUsed {
+        /// The prompt's size in tokens (the server's count where it gave one, else an
+        /// estimate).
+        prompt_tokens: u32,
+        /// The context size in tokens.
+        context_size: u32,
+        /// The reply length reserved, in tokens.
+        reply_tokens: u32,
     },
     /// Waiting in a queue (AI Horde).
     Queued {

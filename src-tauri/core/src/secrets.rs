@@ -6,16 +6,22 @@
 //! fails with [`ErrorKind::SecretStore`] and a message that says how to fix it.
 //!
 //! Keychain calls can block (a locked keyring may wait for a person to unlock it), so
-//! [`Secrets`] runs them on a blocking thread with a timeout. Keys are [`SecretString`]s and go
-//! only to the engine, which hands them to the provider it builds; they are never logged.
+//! [`Secrets`] runs them on a blocking thread with a timeout; after a timeout it calls the
+//! keychain unavailable and fails at once until the call that timed out comes back successful.
+//! Keys are [`SecretString`]s and go only to the engine, which hands them to the provider it
+//! builds; they are never logged.
+//!
+//! Without a keychain a person can still use a key for the session: [`Secrets`] keeps such
+//! keys in memory only (never written, gone when the process ends).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, ErrorReason, KeychainProblem, Result};
 use crate::model::ProfileId;
 
 /// The keychain "service" all of Switchboard's entries are filed under.
@@ -121,17 +127,25 @@ const FIX: &str = "Switchboard keeps API keys only in the system keychain. Insta
 
 fn map_keyring_error(err: keyring::Error) -> Error {
     let text = err.to_string();
-    let message = match &err {
+    let (message, problem) = match &err {
         keyring::Error::PlatformFailure(_) | keyring::Error::NoStorageAccess(_) => {
             if text.to_ascii_lowercase().contains("locked") {
-                "The system keychain is locked. Unlock it (for example by logging in to your desktop session) and try again.".to_string()
+                ("The system keychain is locked. Unlock it (for example by logging in to your desktop session) and try again.".to_string(), KeychainProblem::Locked)
             } else {
-                format!("The system keychain is not available. {FIX}")
+                (
+                    format!("The system keychain is not available. {FIX}"),
+                    KeychainProblem::Missing,
+                )
             }
         }
-        _ => format!("The system keychain refused the request ({text})."),
+        _ => (
+            format!("The system keychain refused the request ({text})."),
+            KeychainProblem::Refused,
+        ),
     };
-    Error::new(ErrorKind::SecretStore, message).with_detail(text)
+    Error::new(ErrorKind::SecretStore, message)
+        .with_detail(text)
+        .with_reason(ErrorReason::KeychainUnavailable { problem })
 }
 
 /// An in-memory store for unit tests and throwaway sessions. Never used by the app or the CLI.
@@ -247,16 +261,47 @@ impl ProfileExtras {
 }
 
 /// Async access to a [`SecretStore`]: calls run on a blocking thread and give up after a timeout.
+/// Also holds the keys used for this session only.
 #[derive(Clone)]
 pub struct Secrets {
     store: Arc<dyn SecretStore>,
     timeout: Duration,
+    /// Set when a call timed out; cleared when a call (that one included) succeeds.
+    unavailable: Arc<AtomicBool>,
+    /// Keys used for this session only, by profile: in memory, never written.
+    session: Arc<Mutex<HashMap<ProfileId, SecretString>>>,
 }
 
 impl Secrets {
     /// Wraps `store`; each call waits at most `timeout`.
     pub fn new(store: Arc<dyn SecretStore>, timeout: Duration) -> Secrets {
-        Secrets { store, timeout }
+        Secrets {
+            store,
+            timeout,
+            unavailable: Arc::new(AtomicBool::new(false)),
+            session: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    fn session(&self) -> std::sync::MutexGuard<'_, HashMap<ProfileId, SecretString>> {
+        self.session
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The key used for `profile` for this session only, if any.
+    pub fn session_key(&self, profile: &ProfileId) -> Option<SecretString> {
+        self.session().get(profile).cloned()
+    }
+
+    /// Uses `key` for `profile` until the process ends, without writing it anywhere.
+    pub fn set_session_key(&self, profile: &ProfileId, key: SecretString) {
+        self.session().insert(profile.clone(), key);
+    }
+
+    /// Forgets the session key of `profile` (when a key is saved or cleared, or the profile goes).
+    pub fn forget_session_key(&self, profile: &ProfileId) {
+        self.session().remove(profile);
     }
 
     /// The keychain account name of a profile's API key.
@@ -297,6 +342,7 @@ impl Secrets {
 
     /// Removes every keychain entry of `profile`.
     pub async fn delete_profile(&self, profile: &ProfileId) -> Result<()> {
+        self.forget_session_key(profile);
         let accounts = Self::accounts_of(profile);
         self.run(move |store| {
             for account in &accounts {
@@ -347,14 +393,17 @@ impl Secrets {
         self.run(move |store| store.get(&account)).await
     }
 
-    /// Saves the API key of `profile`.
+    /// Saves the API key of `profile` (it replaces a key used for this session only).
     pub async fn set(&self, profile: &ProfileId, key: SecretString) -> Result<()> {
         let account = Self::account(profile);
-        self.run(move |store| store.set(&account, &key)).await
+        self.run(move |store| store.set(&account, &key)).await?;
+        self.forget_session_key(profile);
+        Ok(())
     }
 
-    /// Removes the API key of `profile`.
+    /// Removes the API key of `profile`, and its key for this session if it has one.
     pub async fn delete(&self, profile: &ProfileId) -> Result<()> {
+        self.forget_session_key(profile);
         let account = Self::account(profile);
         self.run(move |store| store.delete(&account)).await
     }
@@ -363,22 +412,42 @@ impl Secrets {
         &self,
         call: impl FnOnce(&dyn SecretStore) -> Result<T> + Send + 'static,
     ) -> Result<T> {
+        if self.unavailable.load(Ordering::SeqCst) {
+            return Err(self.timeout_error());
+        }
         let store = Arc::clone(&self.store);
-        let task = tokio::task::spawn_blocking(move || call(store.as_ref()));
+        let unavailable = Arc::clone(&self.unavailable);
+        let task = tokio::task::spawn_blocking(move || {
+            let result = call(store.as_ref());
+            if result.is_ok() {
+                unavailable.store(false, Ordering::SeqCst);
+            }
+            result
+        });
         match tokio::time::timeout(self.timeout, task).await {
             Ok(Ok(result)) => result,
             Ok(Err(join)) => Err(Error::new(
                 ErrorKind::SecretStore,
                 format!("The keychain call failed unexpectedly ({join})."),
             )),
-            Err(_) => Err(Error::new(
-                ErrorKind::SecretStore,
-                format!(
-                    "The system keychain did not answer within {} s. It may be waiting for you to unlock it; unlock it and try again.",
-                    self.timeout.as_secs()
-                ),
-            )),
+            Err(_) => {
+                self.unavailable.store(true, Ordering::SeqCst);
+                Err(self.timeout_error())
+            }
         }
+    }
+
+    fn timeout_error(&self) -> Error {
+        Error::new(
+            ErrorKind::SecretStore,
+            format!(
+                "The system keychain did not answer within {} s. It may be waiting for you to unlock it; unlock it and try again.",
+                self.timeout.as_secs()
+            ),
+        )
+        .with_reason(ErrorReason::KeychainUnavailable {
+            problem: KeychainProblem::Timeout,
+        })
     }
 }
 
@@ -430,6 +499,89 @@ mod tests {
         let err = secrets.get(&ProfileId::new()).await.unwrap_err();
         assert_eq!(err.kind, ErrorKind::SecretStore);
         assert!(err.message.contains("did not answer"), "{}", err.message);
+    }
+
+    /// Blocks every call until released; counts the calls.
+    #[derive(Default)]
+    struct Gate {
+        open: Mutex<bool>,
+        opened: std::sync::Condvar,
+        calls: std::sync::atomic::AtomicUsize,
+    }
+
+    impl Gate {
+        fn release(&self) {
+            *self.open.lock().unwrap() = true;
+            self.opened.notify_all();
+        }
+    }
+
+    impl SecretStore for Gate {
+        fn get(&self, _: &str) -> Result<Option<SecretString>> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            let mut open = self.open.lock().unwrap();
+            while !*open {
+                open = self.opened.wait(open).unwrap();
+            }
+            Ok(None)
+        }
+        fn set(&self, _: &str, _: &SecretString) -> Result<()> {
+            Ok(())
+        }
+        fn delete(&self, _: &str) -> Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn after_a_timeout_the_keychain_fails_at_once_until_a_call_succeeds() {
+        let gate = Arc::new(Gate::default());
+        let secrets = Secrets::new(gate.clone(), Duration::from_millis(100));
+        let profile = ProfileId::new();
+        let first = secrets.get(&profile).await.unwrap_err();
+        assert_eq!(
+            first.reason,
+            Some(ErrorReason::KeychainUnavailable {
+                problem: KeychainProblem::Timeout
+            })
+        );
+        // The next call does not wait for the keychain again (nor ask it).
+        let started = std::time::Instant::now();
+        let second = secrets.get(&profile).await.unwrap_err();
+        assert_eq!(second.reason, first.reason);
+        assert!(started.elapsed() < Duration::from_millis(100));
+        assert_eq!(gate.calls.load(Ordering::SeqCst), 1);
+        // Unlocked: the call that timed out comes back, and the keychain is used again.
+        gate.release();
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            match secrets.get(&profile).await {
+                Ok(found) => break assert!(found.is_none()),
+                Err(_) if std::time::Instant::now() < deadline => tokio::task::yield_now().await,
+                Err(err) => panic!("the keychain stayed unavailable: {}", err.message),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_session_key_is_kept_in_memory_and_forgotten_when_a_key_is_saved_or_cleared() {
+        let store = Arc::new(MemoryStore::new());
+        let secrets = Secrets::new(store.clone(), Duration::from_secs(5));
+        let profile = ProfileId::new();
+        secrets.set_session_key(&profile, SecretString::from("sk-session"));
+        assert_eq!(
+            secrets.session_key(&profile).unwrap().expose_secret(),
+            "sk-session"
+        );
+        assert_eq!(store.accounts().unwrap(), Some(Vec::new()));
+        secrets
+            .set(&profile, SecretString::from("sk-saved"))
+            .await
+            .unwrap();
+        assert!(secrets.session_key(&profile).is_none());
+        secrets.set_session_key(&profile, SecretString::from("sk-session"));
+        secrets.delete(&profile).await.unwrap();
+        assert!(secrets.session_key(&profile).is_none());
     }
 
     #[test]

@@ -314,7 +314,18 @@ async fn configuration_errors_come_before_anything_is_saved() {
     request.connection = ConnectionSpec::Profile("cloud".into());
     let error = engine.start_generation(request).await.err().unwrap();
     assert_eq!(error.kind, ErrorKind::NotConfigured);
-    assert!(error.message.contains("key set cloud"), "{}", error.message);
+    // The core states the fact; each front end words the fix (the CLI names "key set").
+    assert!(
+        error.message.contains("has no API key"),
+        "{}",
+        error.message
+    );
+    assert_eq!(
+        error.reason,
+        Some(switchboard_core::ErrorReason::MissingKey {
+            profile: "cloud".into()
+        })
+    );
     assert!(engine.store().chats().unwrap().is_empty());
 }
 

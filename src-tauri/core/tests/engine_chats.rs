@@ -249,10 +249,56 @@ async fn a_duplicated_profile_keeps_its_settings_and_key() {
     engine
         .save_settings(AppSettings {
             auto_connect: false,
+            default_profile: Some("profile-1".into()),
         })
         .await
         .unwrap();
     drop(engine);
     let again = common::engine(&dir, Duration::from_secs(5));
     assert!(!again.settings().await.unwrap().auto_connect);
+    assert_eq!(
+        again.settings().await.unwrap().default_profile.as_deref(),
+        Some("profile-1")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chat_keeps_the_profile_and_model_set_for_it_without_moving_in_the_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = common::engine(&dir, Duration::from_secs(5));
+    let server = FakeServer::start(FakeOptions::default()).await.unwrap();
+    local(&engine, &server).await;
+    let other = Profile::new(
+        "q",
+        ProviderKind::Custom,
+        format!("{}/v1", server.base_url()),
+    );
+    let other_id = engine.add_profile(other).await.unwrap().0.id;
+    let (chat, _) = run(&engine, request(None, "Name a colour.", Action::Send)).await;
+    let before = engine.chat(&chat).await.unwrap().unwrap();
+    assert_eq!(before.model.as_deref(), Some("fake-model-1"));
+
+    let set = engine
+        .set_chat_target(&chat, "q", Some(" fake-model-2 "))
+        .await
+        .unwrap();
+    assert_eq!(set.profile_id.as_ref(), Some(&other_id));
+    assert_eq!(set.model.as_deref(), Some("fake-model-2"));
+    assert_eq!(
+        set.updated_at, before.updated_at,
+        "the chat moved in the list"
+    );
+    let read = engine.chat(&chat).await.unwrap().unwrap();
+    assert_eq!(read, set);
+
+    // An empty model: the profile's own.
+    let plain = engine.set_chat_target(&chat, "p", Some("")).await.unwrap();
+    assert_eq!(plain.model, None);
+    // No such profile, no such chat: an error, and nothing changes.
+    assert!(engine.set_chat_target(&chat, "nobody", None).await.is_err());
+    assert!(engine
+        .set_chat_target(&ChatId("no-such-chat".into()), "p", None)
+        .await
+        .is_err());
+    assert_eq!(engine.chat(&chat).await.unwrap().unwrap(), plain);
 }

@@ -135,3 +135,74 @@ async fn header_values_are_kept_in_the_keychain_and_checked() {
         "https://openrouter.ai/api/v1"
     );
 }
+
+/// A profile deleted in the window is out of every list and of backups, and comes back with
+/// its key and URL credentials; once the data is opened again alone it is purged with its
+/// keychain entries. A new profile of its name purges it at once.
+#[tokio::test]
+async fn a_deleted_profile_keeps_its_secrets_until_purged() {
+    let dir = TempDir::new().unwrap();
+    let keychain = Arc::new(MemoryStore::new());
+    let engine = engine(&dir, keychain.clone());
+    let (profile, _) = engine
+        .add_profile(Profile::new(
+            "proxy",
+            ProviderKind::Custom,
+            "http://alice:s3cret-pass@127.0.0.1:8080/v1",
+        ))
+        .await
+        .unwrap();
+    let headers = sent_headers(&engine, "proxy").await;
+
+    engine.delete_profile("proxy").await.unwrap();
+    assert!(engine.profiles().await.unwrap().is_empty());
+    assert!(engine.profile("proxy").await.is_err());
+    assert!(engine.backup().await.unwrap().profiles.is_empty());
+    assert_eq!(keychain.accounts().unwrap().unwrap().len(), 1);
+
+    assert!(engine.restore_profile(&profile.id).await.unwrap());
+    assert_eq!(sent_headers(&engine, "proxy").await, headers);
+    assert_eq!(engine.backup().await.unwrap().profiles.len(), 1);
+
+    // Deleted and left: purged, keychain entries too, when the data is next opened alone.
+    engine.delete_profile("proxy").await.unwrap();
+    drop(engine);
+    // Deleted a moment before, not in the very millisecond the data opens again.
+    rusqlite::Connection::open(dir.path().join(switchboard_core::store::DB_FILE))
+        .unwrap()
+        .execute("UPDATE profiles SET deleted_at = deleted_at - 1000", [])
+        .unwrap();
+    let engine = self::engine(&dir, keychain.clone());
+    assert_eq!(keychain.accounts().unwrap(), Some(Vec::new()));
+    assert!(!engine.restore_profile(&profile.id).await.unwrap());
+
+    // A new profile named as a deleted one replaces it (its entries go).
+    let (second, _) = engine
+        .add_profile(Profile::new(
+            "p2",
+            ProviderKind::Custom,
+            "http://127.0.0.1:8080/v1",
+        ))
+        .await
+        .unwrap();
+    engine
+        .set_key("p2", SecretString::from("sk-second"))
+        .await
+        .unwrap();
+    engine.delete_profile("p2").await.unwrap();
+    assert!(engine.restore_profile(&second.id).await.unwrap());
+    assert!(engine.has_key("p2").await.unwrap(), "the key was lost");
+    engine.delete_profile("p2").await.unwrap();
+    let (third, _) = engine
+        .add_profile(Profile::new(
+            "P2",
+            ProviderKind::Custom,
+            "http://127.0.0.1:8080/v1",
+        ))
+        .await
+        .unwrap();
+    assert_ne!(third.id, second.id);
+    assert!(!engine.restore_profile(&second.id).await.unwrap());
+    assert_eq!(keychain.accounts().unwrap(), Some(Vec::new()));
+    assert_eq!(engine.profiles().await.unwrap().len(), 1);
+}

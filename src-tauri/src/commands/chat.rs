@@ -147,18 +147,20 @@ pub async fn start_generation(
 }
 
 /// Writes a new version (swipe) of the reply `message_id` from the history before it; the
-/// versions before stay. Its events arrive on `on_event` as for `start_generation`.
+/// versions before stay. `model` overrides the profile's (the chat's own model). Its events arrive on `on_event` as for `start_generation`.
 #[tauri::command]
 #[specta::specta]
 pub async fn regenerate(
     shell: State<'_, Shell>,
     profile_id: String,
     message_id: String,
+    model: Option<String>,
     on_event: Channel<ChatEvent>,
 ) -> Result<GenerationStarted, IpcError> {
     shell
         .start_action(
             profile_id,
+            model,
             Action::Regenerate(MessageId(message_id)),
             on_event,
         )
@@ -173,11 +175,13 @@ pub async fn continue_reply(
     shell: State<'_, Shell>,
     profile_id: String,
     message_id: String,
+    model: Option<String>,
     on_event: Channel<ChatEvent>,
 ) -> Result<GenerationStarted, IpcError> {
     shell
         .start_action(
             profile_id,
+            model,
             Action::Continue(MessageId(message_id)),
             on_event,
         )
@@ -299,10 +303,11 @@ impl Shell {
     }
 
     /// Starts a new version of a reply, or more of one, with `profile_id`'s connection and
-    /// model, forwarding its events to `on_event`.
+    /// `model` (the profile's when `None` or empty), forwarding its events to `on_event`.
     pub async fn start_action(
         &self,
         profile_id: String,
+        model: Option<String>,
         action: Action,
         on_event: Channel<ChatEvent>,
     ) -> Result<GenerationStarted, IpcError> {
@@ -310,7 +315,7 @@ impl Shell {
             connection: ConnectionSpec::Profile(profile_id),
             chat_id: None,
             input: String::new(),
-            model: None,
+            model: model.filter(|m| !m.trim().is_empty()),
             system_prompt: None,
             params: GenParams::default(),
             stream: true,

@@ -1,4 +1,5 @@
-//! The chat list: rename, pin, delete (undoable while the app runs), branch and search.
+//! The chat list: rename, pin, delete (undoable while the app runs), branch and search; and the
+//! profile and model a chat's next message goes to (the chat header's picker).
 
 use switchboard_core::store::{Chat, SearchHit};
 use switchboard_core::{ChatId, MessageId};
@@ -31,6 +32,22 @@ pub async fn pin_chat(
     pinned: bool,
 ) -> Result<Chat, IpcError> {
     shell.pin_chat(chat_id, pinned).await
+}
+
+/// Sets the profile and model the chat's next message goes to (`model`: `null` or empty for
+/// the profile's own); returns the chat as saved. Its place in the list stays.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_chat_target(
+    shell: State<'_, Shell>,
+    chat_id: String,
+    profile_id: String,
+    model: Option<String>,
+) -> Result<Chat, IpcError> {
+    shell
+        .engine()
+        .set_chat_target(&ChatId(chat_id), &profile_id, model.as_deref())
+        .await
 }
 
 /// Deletes a chat; `restore_chat` brings it back until the app quits. False when there was

@@ -1,9 +1,14 @@
-//! Connecting: status check, model list, test message, and the active connection.
+//! Connecting: status check (of a saved profile, or of one not saved yet), model list, test
+//! message, and the active connection.
 
+use secrecy::SecretString;
 use serde::Serialize;
 use specta::Type;
-use switchboard_core::engine::{explicit_model, TestReport};
+use switchboard_core::catalogue::{KeyNeed, ProviderKind};
+use switchboard_core::engine::{explicit_model, ConnectionSpec, TestReport};
 use switchboard_core::model::ModelInfo;
+use switchboard_core::provider::StatusReport;
+use switchboard_core::Error;
 use tauri::State;
 
 use super::IpcError;
@@ -28,6 +33,46 @@ pub async fn connect(
     profile_id: String,
 ) -> Result<ConnectResult, IpcError> {
     shell.connect(&profile_id).await
+}
+
+/// Checks a profile not saved yet (its source, URL and typed key) without saving anything or
+/// touching the active connection, so a profile that does not connect is saved only when the
+/// person asks.
+#[tauri::command]
+#[specta::specta]
+pub async fn check_profile_draft(
+    shell: State<'_, Shell>,
+    source: ProviderKind,
+    url: String,
+    key: Option<String>,
+) -> Result<StatusReport, IpcError> {
+    shell.check_draft(source, url, key).await
+}
+
+impl Shell {
+    /// The status check of a profile not saved yet; see [`check_profile_draft`].
+    pub async fn check_draft(
+        &self,
+        source: ProviderKind,
+        url: String,
+        key: Option<String>,
+    ) -> Result<StatusReport, IpcError> {
+        let key = key.filter(|k| !k.is_empty());
+        if key.is_none() && source.info().key == KeyNeed::Required {
+            return Err(
+                Error::not_configured(format!("{} needs an API key.", source.label()))
+                    .with_provider(source.id()),
+            );
+        }
+        let url = Some(url).filter(|u| !u.trim().is_empty());
+        let spec = ConnectionSpec::AdHoc {
+            source,
+            url,
+            key: key.map(SecretString::from),
+            model: None,
+        };
+        self.engine().status(&spec).await
+    }
 }
 
 /// The models the profile's endpoint lists; empty when it has no list.

@@ -1,4 +1,4 @@
-//! One message at a time: show another version (swipe), edit, delete.
+//! One message at a time: show another version (swipe), edit, delete, restore.
 
 use switchboard_core::store::StoredMessage;
 use switchboard_core::MessageId;
@@ -35,9 +35,21 @@ pub async fn edit_message(
         .await
 }
 
-/// Deletes a message with all its versions. False when there was no such message.
+/// Deletes a message with all its versions; `restore_message` brings it back until the data
+/// is next opened alone. False when there was no such message.
 #[tauri::command]
 #[specta::specta]
 pub async fn delete_message(shell: State<'_, Shell>, message_id: String) -> Result<bool, IpcError> {
     shell.engine().delete_message(&MessageId(message_id)).await
+}
+
+/// Brings back a deleted message at its place, with all its versions. False when there was
+/// none to bring back.
+#[tauri::command]
+#[specta::specta]
+pub async fn restore_message(
+    shell: State<'_, Shell>,
+    message_id: String,
+) -> Result<bool, IpcError> {
+    shell.engine().restore_message(&MessageId(message_id)).await
 }

@@ -138,11 +138,22 @@ pub async fn duplicate_profile(
     shell.duplicate_profile(&profile_id).await
 }
 
-/// Deletes a profile and its key; its chats stay.
+/// Deletes a profile; `restore_profile` brings it back with its key until the data is next
+/// opened alone (its keychain entries go then). Its chats stay.
 #[tauri::command]
 #[specta::specta]
 pub async fn delete_profile(shell: State<'_, Shell>, profile_id: String) -> Result<(), IpcError> {
     shell.delete_profile(&profile_id).await
+}
+
+/// Brings back a deleted profile with its key. False when there was none to bring back.
+#[tauri::command]
+#[specta::specta]
+pub async fn restore_profile(
+    shell: State<'_, Shell>,
+    profile_id: String,
+) -> Result<bool, IpcError> {
+    shell.restore_profile(&profile_id).await
 }
 
 impl Shell {
@@ -224,10 +235,22 @@ impl Shell {
         Ok(summary)
     }
 
-    /// Deletes a profile and its key; its chats stay.
+    /// Deletes a profile (undoable: its key stays until it is purged); its chats stay.
     pub async fn delete_profile(&self, profile_id: &str) -> Result<(), IpcError> {
-        self.engine().remove_profile(profile_id).await?;
+        self.engine().delete_profile(profile_id).await?;
         self.profiles_changed().await;
         Ok(())
+    }
+
+    /// Brings back a deleted profile; the tray and the window hear that profiles changed.
+    pub async fn restore_profile(&self, profile_id: &str) -> Result<bool, IpcError> {
+        let restored = self
+            .engine()
+            .restore_profile(&switchboard_core::ProfileId(profile_id.to_string()))
+            .await?;
+        if restored {
+            self.profiles_changed().await;
+        }
+        Ok(restored)
     }
 }

@@ -17,6 +17,18 @@ pub async fn set_api_key(
     shell.set_api_key(&profile_id, key).await
 }
 
+/// Uses the key for the profile until the app quits, without saving it anywhere (for when the
+/// keychain cannot be used).
+#[tauri::command]
+#[specta::specta]
+pub async fn use_session_key(
+    shell: State<'_, Shell>,
+    profile_id: String,
+    key: String,
+) -> Result<ProfileSummary, IpcError> {
+    shell.use_session_key(&profile_id, key).await
+}
+
 /// Removes the profile's API key from the keychain.
 #[tauri::command]
 #[specta::specta]
@@ -39,6 +51,17 @@ impl Shell {
         let summary = self.summary(profile_id).await?;
         self.profiles_changed().await;
         Ok(summary)
+    }
+
+    /// Keeps the profile's API key in memory for this session only.
+    pub async fn use_session_key(
+        &self,
+        profile_id: &str,
+        key: String,
+    ) -> Result<ProfileSummary, IpcError> {
+        let key = api_key(&key)?;
+        self.engine().use_session_key(profile_id, key).await?;
+        self.summary(profile_id).await
     }
 
     /// Removes the profile's API key from the keychain.

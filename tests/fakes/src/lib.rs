@@ -23,13 +23,16 @@
 //! last three has a table, and that of `openai.rs` one for [`Dialect::Ooba`] and
 //! [`Dialect::Mancer`]). Within [`Family::OpenAi`], [`Dialect`] picks the server imitated:
 //! OpenAI, llama-cpp-python, KoboldCpp's `/v1`, text-generation-webui (`ooba.rs` holds its
-//! FastAPI validation, `Host` check and `…/internal/*` routes) or Mancer. Shared pieces:
+//! FastAPI validation, `Host` check and `…/internal/*` routes) or Mancer; with
+//! [`FakeOptions::context_limit`] it is also a llama.cpp server with a small context
+//! (`context.rs`: `/props`, `/tokenize`, the over-long prompt refused). Shared pieces:
 //! `json.rs` (ordered JSON in each server's formatting, and a reader that fails like Python's
 //! `json.loads`), `echo.rs` (the `echo-*` scenarios of every family: answers that quote the
 //! request's credentials), `sse.rs` (hostile splitting), `reply.rs` (frames and HTTP plumbing) and
 //! `server.rs` (the server, recording and the `/__fake` control routes).
 
 mod anthropic;
+mod context;
 mod echo;
 mod flood;
 mod horde;
@@ -46,6 +49,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+pub use context::{fake_tokens, prompt_tokens};
 pub use echo::{
     echo_forms, echo_leak, key_forms, ECHO_CREDENTIAL_HEADERS, ECHO_NOTHING, ECHO_PIECE,
     ECHO_PREFIX,
@@ -394,7 +398,22 @@ pub struct FakeOptions {
     /// Request headers the `echo-*` scenarios quote besides [`ECHO_CREDENTIAL_HEADERS`], by
     /// case-insensitive name; `"*"` quotes every header. Empty by default.
     pub echo_headers: Vec<String>,
+    /// [`Family::OpenAi`]: answer a missing or wrong key as a LiteLLM proxy does, with 400 and
+    /// [`LITELLM_BAD_KEY`] (the key named only in the body) instead of the dialect's 401.
+    pub bad_key_400: bool,
+    /// [`Family::OpenAi`]: a llama.cpp server with this context size (`llama-server -c N`):
+    /// `…/props` and `…/tokenize` are served and a prompt of this many tokens or more is
+    /// refused with llama.cpp's 400 `exceed_context_size_error` (`context.rs` has the details).
+    /// `None` (default): no such routes, no limit.
+    pub context_limit: Option<u32>,
+    /// With [`FakeOptions::context_limit`]: a prompt over the limit gets the connection closed
+    /// with no body instead of the 400 (as llama.cpp builds that crash on one do).
+    pub context_overflow_drops: bool,
 }
+
+/// The message of a LiteLLM proxy's answer to a wrong key (HTTP 400, `"type":"auth_error"`,
+/// `"code":"400"`), as LiteLLM 1.x words it.
+pub const LITELLM_BAD_KEY: &str = "Authentication Error, Invalid proxy server token passed. Received API Key = sk-...0000, Key Hash (Token) =0f1e. Unable to find token in cache or `LiteLLM_VerificationTokenTable`";
 
 /// A benchmark stream: `chunks` content deltas (`"t1 "`, `"t2 "`, …, see [`flood_piece`]) in
 /// llama.cpp's chunk shape, as fast as the connection takes them (`rate` 0) or at `rate` deltas
@@ -431,6 +450,9 @@ impl Default for FakeOptions {
             listen: false,
             flood: None,
             echo_headers: Vec::new(),
+            bad_key_400: false,
+            context_limit: None,
+            context_overflow_drops: false,
         }
     }
 }

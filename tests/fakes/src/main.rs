@@ -73,6 +73,16 @@ struct Args {
     /// pacing, no stamps): a raw read of it costs only the copy through loopback.
     #[arg(long)]
     flood_prerendered: bool,
+    /// `openai` family: answer a wrong key as a LiteLLM proxy does (400, the key named in the body).
+    #[arg(long)]
+    bad_key_400: bool,
+    /// `openai` family: a llama.cpp server with this context size (`/props`, `/tokenize`, and
+    /// a 400 `exceed_context_size_error` for a prompt that does not fit).
+    #[arg(long)]
+    context_limit: Option<u32>,
+    /// With `--context-limit`: close the connection on a prompt that does not fit instead.
+    #[arg(long)]
+    context_overflow_drops: bool,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -95,6 +105,9 @@ async fn main() -> ExitCode {
             stamp: args.flood_stamp,
             prerendered: args.flood_prerendered,
         }),
+        bad_key_400: args.bad_key_400,
+        context_limit: args.context_limit,
+        context_overflow_drops: args.context_overflow_drops,
         ..FakeOptions::default()
     };
     if !args.models.is_empty() {

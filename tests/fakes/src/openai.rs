@@ -8,6 +8,9 @@
 //! Everything that differs between servers (key order, spacing, escapes, ids, the role chunk,
 //! `finish_reason` representation, the `[DONE]` line) is decided by the [`Style`].
 //!
+//! With [`FakeOptions::bad_key_400`] a missing or wrong key gets a LiteLLM proxy's answer in any
+//! dialect: 400 `{"error":{"message":LITELLM_BAD_KEY,"type":"auth_error","param":"None","code":"400"}}`.
+//!
 //! # text-generation-webui ([`Dialect::Ooba`])
 //!
 //! Imitates `modules/api/script.py` and `completions.py` (2026-05) on the versions its
@@ -138,6 +141,9 @@ fn answer(opts: &FakeOptions, scenario: Scenario, reply: &str, req: &RecordedReq
     if ooba && !ooba::host_allowed(opts, req) {
         return ooba::invalid_host();
     }
+    if let Some(reply) = crate::context::answer(opts, req) {
+        return reply;
+    }
     if !mounted(opts, &req.path) {
         return not_found(dialect, req);
     }
@@ -160,6 +166,9 @@ fn answer(opts: &FakeOptions, scenario: Scenario, reply: &str, req: &RecordedReq
         None
     };
     if scenario == Scenario::Unauthorized || !route_authorized(opts, route, req) {
+        if opts.bad_key_400 {
+            return litellm_bad_key();
+        }
         return unauthorized(dialect);
     }
     if let (Some(flood), Route::Chat) = (opts.flood, route) {
@@ -334,6 +343,20 @@ fn unauthorized(dialect: Dialect) -> Reply {
         // Unconfirmed: no Mancer 401 body is on record.
         Dialect::Mancer => Reply::json(StatusCode::UNAUTHORIZED, r#"{"error":"Unauthorized"}"#),
     }
+}
+
+/// A LiteLLM proxy's answer to a wrong key: 400, the key named only in the body.
+fn litellm_bad_key() -> Reply {
+    let error = obj([
+        ("message", s(crate::LITELLM_BAD_KEY)),
+        ("type", s("auth_error")),
+        ("param", s("None")),
+        ("code", s("400")),
+    ]);
+    Reply::json(
+        StatusCode::BAD_REQUEST,
+        obj([("error", error)]).render(Fmt::COMPACT),
+    )
 }
 
 /// A body that is not JSON (Ooba's answers come from `ooba::read_body` instead).

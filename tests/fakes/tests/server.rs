@@ -136,6 +136,39 @@ async fn api_key_is_enforced_in_both_header_forms() {
 }
 
 #[tokio::test]
+async fn a_litellm_like_proxy_answers_a_wrong_key_with_400() {
+    let server = FakeServer::start(FakeOptions {
+        api_key: Some("sk-test".into()),
+        bad_key_400: true,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let url = format!("{}/v1/models", server.base_url());
+    let denied = read(
+        client()
+            .get(&url)
+            .bearer_auth("wrong")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(denied.status, 400);
+    let body: Value = serde_json::from_str(&denied.text()).unwrap();
+    assert_eq!(body["error"]["type"], "auth_error");
+    assert_eq!(body["error"]["code"], "400");
+    assert_eq!(body["error"]["message"], switchboard_fakes::LITELLM_BAD_KEY);
+    let allowed = client()
+        .get(&url)
+        .bearer_auth("sk-test")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(allowed.status().as_u16(), 200);
+}
+
+#[tokio::test]
 async fn set_scenario_affects_later_requests() {
     let server = start(Scenario::Normal).await;
     assert_eq!(chat(&server, true).await.status, 200);

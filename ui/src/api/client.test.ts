@@ -120,10 +120,10 @@ describe("tauriApi", () => {
     const events: unknown[] = [];
     const again = await tauriApi.regenerate("p1", "m2", (event) => events.push(event));
     expect(again.userMessageId).toBeNull();
-    await tauriApi.continueReply("p1", "m2", (event) => events.push(event));
+    await tauriApi.continueReply("p1", "m2", (event) => events.push(event), "the-chat's-model");
     expect(seen).toEqual([
-      ["regenerate", { profileId: "p1", messageId: "m2" }],
-      ["continue_reply", { profileId: "p1", messageId: "m2" }],
+      ["regenerate", { profileId: "p1", messageId: "m2", model: null }],
+      ["continue_reply", { profileId: "p1", messageId: "m2", model: "the-chat's-model" }],
     ]);
     expect(events).toHaveLength(2);
   });

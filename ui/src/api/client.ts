@@ -39,6 +39,7 @@ import type {
   SearchHit,
   SourceInfo,
   StartGeneration,
+  StatusReport,
   StoredMessage,
   TestReport,
   TrayAction,
@@ -60,16 +61,28 @@ export interface Api {
   listProfiles(): Promise<ProfileSummary[]>;
   /** Creates the profile when `draft.id` is null, else updates it. */
   saveProfile(draft: ProfileDraft): Promise<SavedProfile>;
+  /** Deletes a profile, undoably with `restoreProfile` (its key stays until then). */
   deleteProfile(profileId: string): Promise<void>;
+  /** Brings back a deleted profile with its key; false when there was none. */
+  restoreProfile(profileId: string): Promise<boolean>;
   /** Copies a profile, its key too, as “NAME copy” (“NAME copy 2”, …); resolves with the copy. */
   duplicateProfile(profileId: string): Promise<ProfileSummary>;
   previewUrl(source: ProviderKind, url: string): Promise<NormalizedUrl>;
   /** Stores the key in the OS keychain; the key never comes back, only `hasKey`. */
   setApiKey(profileId: string, key: string): Promise<ProfileSummary>;
   clearApiKey(profileId: string): Promise<ProfileSummary>;
+  /** Keeps the key in memory for this session only (when the keychain cannot keep it). */
+  useSessionKey(profileId: string, key: string): Promise<ProfileSummary>;
   /** Status check (unless bypassed) and model list; makes the profile the active one. */
   connect(profileId: string): Promise<ConnectResult>;
   listModels(profileId: string): Promise<ModelInfo[]>;
+  /**
+   * Status check of a profile not saved yet (its source, URL and typed key): saves nothing and
+   * leaves the active connection alone.
+   */
+  checkProfileDraft(source: ProviderKind, url: string, key: string | null): Promise<StatusReport>;
+  /** Sets the profile and model a stored chat's next message goes to (its place in the list stays). */
+  setChatTarget(chatId: string, profileId: string, model: string | null): Promise<Chat>;
   testMessage(profileId: string, model: string | null): Promise<TestReport>;
   appState(): Promise<AppStatus>;
   /** Every chat: pinned ones first, then the most recently changed. */
@@ -84,16 +97,21 @@ export interface Api {
   loadNewerMessages(chatId: string, afterSeq: number): Promise<StoredMessage[]>;
   /** Returns as soon as the generation is registered; its events go to `onEvent`. */
   startGeneration(request: StartGeneration, onEvent: (event: ChatEvent) => void): Promise<GenerationStarted>;
-  /** Writes a new version (swipe) of a reply; the earlier versions stay. Events as for `startGeneration`. */
-  regenerate(profileId: string, messageId: string, onEvent: (event: ChatEvent) => void): Promise<GenerationStarted>;
-  /** Continues a reply where it ends; its `started` event carries the text so far. */
-  continueReply(profileId: string, messageId: string, onEvent: (event: ChatEvent) => void): Promise<GenerationStarted>;
+  /**
+   * Writes a new version (swipe) of a reply; the earlier versions stay. Events as for
+   * `startGeneration`. `model` overrides the profile's (null: the profile's).
+   */
+  regenerate(profileId: string, messageId: string, onEvent: (event: ChatEvent) => void, model?: string | null): Promise<GenerationStarted>;
+  /** Continues a reply where it ends; its `started` event carries the text so far. `model` as for `regenerate`. */
+  continueReply(profileId: string, messageId: string, onEvent: (event: ChatEvent) => void, model?: string | null): Promise<GenerationStarted>;
   /** Shows version `index` (from 0) of a message. */
   selectSwipe(messageId: string, index: number): Promise<StoredMessage>;
   /** Replaces the text of the version shown. */
   editMessage(messageId: string, content: string): Promise<StoredMessage>;
-  /** Deletes a message with all its versions; false when there was none. */
+  /** Deletes a message with all its versions, undoably with `restoreMessage`; false when there was none. */
   deleteMessage(messageId: string): Promise<boolean>;
+  /** Brings back a deleted message at its place, with all its versions; false when there was none. */
+  restoreMessage(messageId: string): Promise<boolean>;
   /** A new chat with the history up to and including `messageId`. */
   branchChat(chatId: string, messageId: string): Promise<Chat>;
   renameChat(chatId: string, title: string): Promise<Chat>;
@@ -189,12 +207,16 @@ export const tauriApi: Api = {
   deleteProfile: async (profileId) => {
     await call(() => commands.deleteProfile(profileId));
   },
+  restoreProfile: (profileId) => call(() => commands.restoreProfile(profileId)),
   duplicateProfile: (profileId) => call(() => commands.duplicateProfile(profileId)),
   previewUrl: (source, url) => call(() => commands.previewUrl(source, url)),
   setApiKey: (profileId, key) => call(() => commands.setApiKey(profileId, key)),
+  useSessionKey: (profileId, key) => call(() => commands.useSessionKey(profileId, key)),
   clearApiKey: (profileId) => call(() => commands.clearApiKey(profileId)),
   connect: (profileId) => call(() => commands.connect(profileId)),
   listModels: (profileId) => call(() => commands.listModels(profileId)),
+  checkProfileDraft: (source, url, key) => call(() => commands.checkProfileDraft(source, url, key)),
+  setChatTarget: (chatId, profileId, model) => call(() => commands.setChatTarget(chatId, profileId, model)),
   testMessage: (profileId, model) => call(() => commands.testMessage(profileId, model)),
   appState: () => plain(() => commands.appState()),
   listChats: () => call(() => commands.listChats()),
@@ -203,13 +225,14 @@ export const tauriApi: Api = {
   loadChatAround: (chatId, messageId) => call(() => commands.loadChatAround(chatId, messageId)),
   loadNewerMessages: (chatId, afterSeq) => call(() => commands.loadNewerMessages(chatId, afterSeq)),
   startGeneration: (request, onEvent) => call(() => commands.startGeneration(request, channelOf(onEvent))),
-  regenerate: (profileId, messageId, onEvent) =>
-    call(() => commands.regenerate(profileId, messageId, channelOf(onEvent))),
-  continueReply: (profileId, messageId, onEvent) =>
-    call(() => commands.continueReply(profileId, messageId, channelOf(onEvent))),
+  regenerate: (profileId, messageId, onEvent, model = null) =>
+    call(() => commands.regenerate(profileId, messageId, model, channelOf(onEvent))),
+  continueReply: (profileId, messageId, onEvent, model = null) =>
+    call(() => commands.continueReply(profileId, messageId, model, channelOf(onEvent))),
   selectSwipe: (messageId, index) => call(() => commands.selectSwipe(messageId, index)),
   editMessage: (messageId, content) => call(() => commands.editMessage(messageId, content)),
   deleteMessage: (messageId) => call(() => commands.deleteMessage(messageId)),
+  restoreMessage: (messageId) => call(() => commands.restoreMessage(messageId)),
   branchChat: (chatId, messageId) => call(() => commands.branchChat(chatId, messageId)),
   renameChat: (chatId, title) => call(() => commands.renameChat(chatId, title)),
   pinChat: (chatId, pinned) => call(() => commands.pinChat(chatId, pinned)),

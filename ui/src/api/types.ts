@@ -78,6 +78,8 @@ export type ChatEvent = Parameters<Commands["startGeneration"]>[1] extends Chann
 export type Usage = Extract<ChatEvent, { type: "usage" }>["usage"];
 /** The oldest messages were left out of a text-completion prompt to fit the context. */
 export type HistoryTrimmed = Omit<Extract<ChatEvent, { type: "historyTrimmed" }>, "type">;
+/** How full the context is with a request: the prompt and the reply reserved, of its size. */
+export type ContextUsed = Omit<Extract<ChatEvent, { type: "contextUsed" }>, "type">;
 
 /**
  * The error every fallible command can return, in its widest form (optional fields may be
@@ -85,6 +87,10 @@ export type HistoryTrimmed = Omit<Extract<ChatEvent, { type: "historyTrimmed" }>
  */
 export type IpcError = Extract<ChatEvent, { type: "failed" }>["error"];
 export type ErrorKind = IpcError["kind"];
+/** What is missing or wrong, as facts the window words its own fix from. */
+export type ErrorReason = NonNullable<IpcError["reason"]>;
+/** Why the system keychain cannot be used. */
+export type KeychainProblem = Extract<ErrorReason, { type: "keychainUnavailable" }>["problem"];
 
 export type TrayAction = Payload<"trayAction">;
 

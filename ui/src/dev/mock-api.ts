@@ -13,8 +13,8 @@
  * each source's API would get (Messages API for Claude, chat completions, or a text-completion
  * prompt built with the profile's instruct template). Text-completion sources behave like theirs:
  * KoboldAI United and the Horde answer all at once, the Horde after a few `queued` events, and
- * `historyTrimmed` says when the oldest messages did not fit the context (or the message says
- * `trim`). `detectServers` finds KoboldCpp and Ollama unless `localServers` says otherwise.
+ * `historyTrimmed` (and `contextUsed`, for the meter) says when the oldest messages did not fit
+ * the context (or the message says `trim`). `detectServers` finds KoboldCpp and Ollama unless `localServers` says otherwise.
  * Scenarios (`?mock=NAME` in dev): "" first launch, `chat` a connected profile with chats,
  * `nolocal` a first launch with no local servers, `long` the chats plus one of 10,000 messages
  * (`LONG_CHAT_ID`), the newest, for paging and windowing.
@@ -22,7 +22,7 @@
  * Chats work as the core's do: listed pinned first, then newest; opened on their latest page
  * or the page around a search hit, older and newer pages on request (`mock-pages.ts`); replies
  * regenerated as new versions (swipes) or continued; messages edited and deleted; chats
- * branched, renamed, pinned, deleted (undoable) and searched by every word of the query, the
+ * branched, renamed, pinned, deleted (undoable, as messages and profiles are) and searched by every word of the query, the
  * snippet's runs marking each word. Sending in a chat records its profile and model, as the core does.
  *
  * Files work as `mock-files.ts` says. Settings start with auto-connect on (`autoConnect: false`
@@ -56,6 +56,7 @@ import { promptOf, seedChatFixture, seedLongChatFixture, type Seeding, type Vers
 import { archiveOfChat, archiveTurns, type ArchivedChat, exportChatText, readTavern, snippetOf, writeNewFile } from "./mock-files";
 import { latestPage, pageAfter, pageAround, pageBefore } from "./mock-pages";
 import { checkServerOf, ipcError, withoutNulls, prefillOf, sourceInfo, usesText, textPromptOf, turnsOf, previewOf, normalize } from "./mock-wire";
+import { chatTargetCommands } from "./mock-target";
 
 import type { MockApi, MockOptions } from "./mock-types";
 export type { MockApi, MockOptions } from "./mock-types";
@@ -72,6 +73,9 @@ export function createMockApi(options: MockOptions = {}): MockApi {
   /** Every version of each message that has more than one, by message id (the shown one stale). */
   const versions = new Map<string, Version[]>();
   const deleted = new Set<string>();
+  /** Deleted profiles and messages, kept for their undo (with the key, the versions). */
+  const trashedProfiles = new Map<string, { profile: ProfileSummary; key: string | undefined }>();
+  const trashedMessages = new Map<string, { chatId: string; message: StoredMessage; versions: Version[] | undefined }>();
   const running = new Map<string, { cancelled: boolean }>();
   const listeners = {
     connection: new Set<(c: ConnectionChanged) => void>(),
@@ -102,7 +106,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     if (!profile) throw ipcError("notConfigured", "That profile no longer exists.");
     return profile;
   };
-  const checkServer = (profile: ProfileSummary) => checkServerOf(profile, keys.get(profile.id));
+  const checkServer = (profile: ProfileSummary) => checkServerOf(profile, keys.get(profile.id) ?? keys.get(`session:${profile.id}`));
 
   if (options.scenario === "chat" || options.scenario === "relaunch" || options.scenario === "long") seedChat();
   if (options.scenario === "long") seedLongChat();
@@ -142,9 +146,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
   }
 
   /** A chat as listed: its message count up to date. */
-  function listed(chat: Chat): Chat {
-    return { ...chat, messageCount: messages.get(chat.id)?.length ?? 0 };
-  }
+  const listed = (chat: Chat): Chat => ({ ...chat, messageCount: messages.get(chat.id)?.length ?? 0 });
 
   function liveChat(chatId: string): Chat {
     const chat = chats.get(chatId);
@@ -184,7 +186,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
       text: reply?.content ?? "", swipeIndex: reply?.swipeIndex ?? 0, swipeCount: reply?.swipeCount ?? 1,
     });
     const lower = input.toLowerCase();
-    if (trimmed) send({ type: "historyTrimmed", ...trimmed });
+    if (trimmed) [{ type: "historyTrimmed", ...trimmed } as const, { type: "contextUsed", promptTokens: trimmed.contextSize - 300, contextSize: trimmed.contextSize, replyTokens: 300 } as const].forEach(send);
     // Like the backend: the reply starts with the prefill the model continues (not when it is
     // continued: its text is there already).
     const prefill = continuing ? null : prefillOf(profile);
@@ -273,6 +275,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
 
   let toChoose: string[] = [];
   const api: MockApi = {
+    ...chatTargetCommands({ calls, profiles, liveChat, listed }),
     calls,
     files,
     willChoose: (paths) => {
@@ -325,8 +328,19 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     },
     async deleteProfile(profileId) {
       calls.push(`deleteProfile:${profileId}`);
+      const profile = profiles.get(profileId);
+      if (profile) trashedProfiles.set(profileId, { profile, key: keys.get(profileId) });
       profiles.delete(profileId);
       keys.delete(profileId);
+    },
+    async restoreProfile(profileId) {
+      calls.push(`restoreProfile:${profileId}`);
+      const trashed = trashedProfiles.get(profileId);
+      if (!trashed) return false;
+      trashedProfiles.delete(profileId);
+      profiles.set(profileId, trashed.profile);
+      if (trashed.key !== undefined) keys.set(profileId, trashed.key);
+      return true;
     },
     async duplicateProfile(profileId) {
       calls.push(`duplicateProfile:${profileId}`);
@@ -347,13 +361,13 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     },
     async setApiKey(profileId, key) {
       calls.push(`setApiKey:${profileId}`);
-      const profile = profileOf(profileId);
-      keys.set(profileId, key);
-      return summary(profile);
+      keys.set(profileOf(profileId).id, key).delete(`session:${profileId}`); // a saved key replaces one for this session
+      return summary(profileOf(profileId));
     },
+    useSessionKey: async (profileId, key) => summary(keys.set(`session:${profileId}`, key) && profileOf(profileId)), // not saved: no `hasKey`
     async clearApiKey(profileId) {
       calls.push(`clearApiKey:${profileId}`);
-      keys.delete(profileId);
+      [profileId, `session:${profileId}`].forEach((k) => keys.delete(k));
       return summary(profileOf(profileId));
     },
     async connect(profileId) {
@@ -422,13 +436,13 @@ export function createMockApi(options: MockOptions = {}): MockApi {
       calls.push(`loadNewerMessages:${chatId}:${afterSeq}`);
       return pageAfter(messages.get(liveChat(chatId).id) ?? [], afterSeq);
     },
-    async regenerate(profileId, messageId, onEvent) {
+    async regenerate(profileId, messageId, onEvent, chosen = null) {
       calls.push(`regenerate:${messageId}`);
       const profile = profileOf(profileId);
       const { list, message } = findMessage(messageId);
       if (message.role !== "assistant") throw ipcError("invalidRequest", "Only a reply can be regenerated or continued.");
       if (message.state === "streaming") throw ipcError("invalidRequest", "That reply is still being written.");
-      const model = profile.model ?? (profile.source === "horde" ? "" : null);
+      const model = chosen || (profile.model ?? (profile.source === "horde" ? "" : null));
       if (model === null) throw ipcError("notConfigured", `Profile “${profile.name}” has no model: pick or type one.`);
       const all = versionsOf(message);
       all.push({ content: "", reasoning: null, state: "streaming", model, error: null });
@@ -438,13 +452,13 @@ export function createMockApi(options: MockOptions = {}): MockApi {
       const generationId = streamLater(chat.id, message, model, promptOf(list, message), profile, null, onEvent);
       return { generationId, chatId: chat.id, userMessageId: null };
     },
-    async continueReply(profileId, messageId, onEvent) {
+    async continueReply(profileId, messageId, onEvent, chosen = null) {
       calls.push(`continueReply:${messageId}`);
       const profile = profileOf(profileId);
       const { list, message } = findMessage(messageId);
       if (message.role !== "assistant") throw ipcError("invalidRequest", "Only a reply can be regenerated or continued.");
       if (message.state === "streaming") throw ipcError("invalidRequest", "Only a reply that is not being written can be continued.");
-      const model = profile.model ?? message.model ?? "";
+      const model = chosen || (profile.model ?? message.model ?? "");
       Object.assign(message, { state: "streaming", error: null });
       const chat = liveChat(message.chatId);
       chat.updatedAt = now();
@@ -474,11 +488,24 @@ export function createMockApi(options: MockOptions = {}): MockApi {
       for (const [chatId, list] of messages) {
         const index = list.findIndex((m) => m.id === messageId);
         if (index === -1 || deleted.has(chatId)) continue;
-        list.splice(index, 1);
+        const [message] = list.splice(index, 1);
+        trashedMessages.set(messageId, { chatId, message: message!, versions: versions.get(messageId) });
         versions.delete(messageId);
         return true;
       }
       return false;
+    },
+    async restoreMessage(messageId) {
+      calls.push(`restoreMessage:${messageId}`);
+      const trashed = trashedMessages.get(messageId);
+      if (!trashed) return false;
+      trashedMessages.delete(messageId);
+      const list = messages.get(trashed.chatId) ?? [];
+      const at = list.findIndex((m) => m.seq > trashed.message.seq);
+      list.splice(at === -1 ? list.length : at, 0, trashed.message);
+      messages.set(trashed.chatId, list);
+      if (trashed.versions) versions.set(messageId, trashed.versions);
+      return true;
     },
     async branchChat(chatId, messageId) {
       calls.push(`branchChat:${chatId}:${messageId}`);

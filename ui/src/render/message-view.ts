@@ -14,8 +14,8 @@
  *
  * Actions (a toolbar shown on hover and keyboard focus, every button reachable with Tab): each
  * button has `data-action` (the chat view handles the clicks) and a stable `data-testid`:
- * `regenerate`, `continue-reply`, `edit-message`, `branch-chat`, `delete-message` (two clicks:
- * the first arms it), and on replies with several versions `swipe-prev`, `swipe-counter`
+ * `regenerate`, `continue-reply`, `edit-message`, `branch-chat`, `delete-message` (at once,
+ * with Undo in the toast), and on replies with several versions `swipe-prev`, `swipe-counter`
  * ("2/3") and `swipe-next`. The inline editor has `edit-save` and `edit-cancel`; after an edit of
  * the last user message, `regenerate-from-here`. Buttons that cannot act now are
  * `aria-disabled`, never `disabled`, so the keyboard focus stays on them.
@@ -69,9 +69,6 @@ export interface MessageContext {
 
 export const PLAIN_CONTEXT: MessageContext = { actions: NO_ACTIONS, editing: false, offerRegenerate: false, busy: false };
 
-/** How long the armed "Delete" waits for its second click. */
-const DELETE_ARMED_MS = 4000;
-
 export class MessageView {
   readonly element: HTMLElement;
   private readonly model: HTMLElement;
@@ -101,7 +98,6 @@ export class MessageView {
   private readonly toolbar: HTMLElement;
   private editor: { root: HTMLElement; input: HTMLTextAreaElement } | null = null;
   private offer: HTMLElement | null = null;
-  private deleteTimer: number | null = null;
   private context: MessageContext = PLAIN_CONTEXT;
 
   constructor(message: UiMessage, context: MessageContext = PLAIN_CONTEXT) {
@@ -128,7 +124,6 @@ export class MessageView {
       branch: actionButton("branch", "branch-chat", "Branch", "Start a new chat from here"),
       delete: actionButton("delete", "delete-message", "Delete", `Delete ${own}`),
     };
-    this.actionButtons.delete.addEventListener("blur", () => this.disarmDelete());
     const { regenerate, edit, branch, delete: remove } = this.actionButtons;
     this.toolbar = h("div", { class: "message-actions", role: "group", "aria-label": "Message actions" },
       regenerate, edit, branch, remove, copy);
@@ -182,33 +177,6 @@ export class MessageView {
     this.updateEditor(message, context.editing);
     this.updateOffer(context.offerRegenerate);
     this.raw = message.content;
-  }
-
-  /**
-   * The first click on "Delete" arms it (it asks for a second one); true when it was armed
-   * already, so the message should go.
-   */
-  armDelete(): boolean {
-    const button = this.actionButtons.delete;
-    if (button.dataset.armed === "true") {
-      this.disarmDelete();
-      return true;
-    }
-    button.dataset.armed = "true";
-    button.textContent = "Confirm delete";
-    button.setAttribute("aria-label", "Click again to delete this message");
-    this.deleteTimer = window.setTimeout(() => this.disarmDelete(), DELETE_ARMED_MS);
-    return false;
-  }
-
-  private disarmDelete(): void {
-    if (this.deleteTimer !== null) window.clearTimeout(this.deleteTimer);
-    this.deleteTimer = null;
-    const button = this.actionButtons.delete;
-    if (button.dataset.armed !== "true") return;
-    delete button.dataset.armed;
-    button.textContent = "Delete";
-    button.setAttribute("aria-label", button.title);
   }
 
   private updateActions(message: UiMessage, context: MessageContext): void {

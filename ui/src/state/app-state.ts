@@ -10,9 +10,11 @@ import type {
   AppSettings,
   BuiltInTemplate,
   Chat,
+  ContextUsed,
   ConnectionChanged,
   ErrorKind,
   Found,
+  KeychainProblem,
   ModelInfo,
   ProfileSummary,
   RequestPreview,
@@ -53,7 +55,7 @@ export interface LinkPrompt {
 
 /**
  * Elements the controller can ask the view to focus ("preview": the "Show request" button;
- * "undo": the toast's Undo after a chat was deleted).
+ * "undo": the toast's Undo after something was deleted).
  */
 export type FocusTarget = "key" | "url" | "model" | "drawer" | "composer" | "search" | "preview" | "undo";
 
@@ -64,14 +66,28 @@ export interface ChatSearch {
   readonly hits: readonly SearchHit[];
 }
 
-/** A chat just deleted, offered back with "Undo" for a few seconds. */
+/** What a deletion took: a chat, a message or a profile. */
+export type UndoKind = "chat" | "message" | "profile";
+
+/** Something just deleted, offered back with "Undo" for a few seconds (see `undo.ts`). */
 export interface UndoDelete {
   /** Changes with every deletion, so an old timer cannot dismiss a newer offer. */
   readonly id: number;
-  readonly chatId: string;
+  readonly kind: UndoKind;
+  /** The id of the chat, message or profile deleted. */
+  readonly targetId: string;
+  /** The chat deleted, or the chat the message was in; `null` for a profile. */
+  readonly chatId: string | null;
+  /** What the toast calls it: the chat's title, the profile's name, the message's first words. */
   readonly title: string;
-  /** It was the chat on screen: Undo opens it again. */
+  /** It was on screen (the open chat, the profile shown): Undo shows it again. */
   readonly wasOpen: boolean;
+  /** Its row keeps its place (a "Deleted · Undo" placeholder) until the pointer leaves the list. */
+  readonly holding: boolean;
+  /** The chat as it was listed (chats), to hold its place in the list. */
+  readonly chat?: Chat;
+  /** The message as it was shown (messages), to hold its place and to put it back. */
+  readonly message?: UiMessage;
 }
 
 /**
@@ -84,6 +100,12 @@ export interface Notice {
   readonly tone: "info" | "error";
   readonly text: string;
   readonly path: string | null;
+}
+
+/** A chat's own profile and model (`model` null: the profile's). */
+export interface ChatTarget {
+  readonly profileId: string;
+  readonly model: string | null;
 }
 
 /** The settings until the backend says otherwise (the core's defaults). */
@@ -125,7 +147,10 @@ export interface AppState {
   readonly profiles: readonly ProfileSummary[];
   /** The app's settings; null until loaded. */
   readonly settings: AppSettings | null;
-  /** The profile in the drawer and used for chatting; null while a new one is being filled in. */
+  /**
+   * The profile in the drawer (what is being edited); null while a new one is being filled in.
+   * Who answers a chat is `chatAnswerer`'s.
+   */
   readonly selectedProfileId: string | null;
   /** The backend's connection state, as last reported (or set locally while connecting). */
   readonly connection: ConnectionChanged;
@@ -144,6 +169,15 @@ export interface AppState {
   /** An auth error, shown under the key field. */
   readonly keyError: string | null;
   /**
+   * Why the keychain could not keep the key, while the key field offers to use the typed key
+   * for this session only; null otherwise.
+   */
+  readonly keychainProblem: KeychainProblem | null;
+  /** Profiles whose key is used for this session only (kept in memory by the backend). */
+  readonly sessionKeys: readonly string[];
+  /** The profile just created from the form whose typed key stays in the field (not yet kept). */
+  readonly keptKeyFor: string | null;
+  /**
    * What normalisation changed in the shown profile's saved URL, shown under the URL field.
    * Cleared when another profile is shown; replaced by each save that changes the URL.
    */
@@ -160,6 +194,11 @@ export interface AppState {
   readonly chatTitle: string | null;
   /** The model the chat on screen used last, as stored (null for a new chat). */
   readonly chatModel: string | null;
+  /**
+   * Who answers the chat on screen: the profile and model it used last (a stored chat), or those
+   * picked in its header; null for a new chat that goes with the default (`defaultProfile`).
+   */
+  readonly chatTarget: ChatTarget | null;
   readonly loadingChat: boolean;
   /** The conversation's finished messages (the pages loaded so far, oldest first). */
   readonly messages: readonly UiMessage[];
@@ -183,14 +222,18 @@ export interface AppState {
   /** The chat being renamed in the list. */
   readonly renaming: string | null;
   readonly search: ChatSearch;
-  /** The chat just deleted, while its "Undo" is offered. */
+  /** The newest deletion still offered back (the toast's); the last of `undoStack`. */
   readonly undo: UndoDelete | null;
+  /** Every deletion still offered back, oldest first: Ctrl+Z undoes the last. */
+  readonly undoStack: readonly UndoDelete[];
   /** What an import, export or backup did, while shown. */
   readonly notice: Notice | null;
   /** The reply being streamed, if any. */
   readonly generation: Generation | null;
   /** The chat session the generation belongs to. */
   readonly generationSession: number | null;
+  /** How full the context was with the latest request, and in which chat (the meter). */
+  readonly contextUsed: (ContextUsed & { readonly chatId: string | null }) | null;
   readonly banner: Banner | null;
   /** "What will be sent": the request the next message would make, while the panel is open. */
   readonly requestPreview: RequestPreview | null;
@@ -224,6 +267,9 @@ export function initialState(): AppState {
     testResult: null,
     keySaves: 0,
     keyError: null,
+    keychainProblem: null,
+    sessionKeys: [],
+    keptKeyFor: null,
     urlNotice: null,
     urlError: null,
     localServers: { status: "idle", found: [], auto: false },
@@ -233,6 +279,7 @@ export function initialState(): AppState {
     chatId: null,
     chatTitle: null,
     chatModel: null,
+    chatTarget: null,
     loadingChat: false,
     messages: [],
     hasOlder: false,
@@ -245,9 +292,11 @@ export function initialState(): AppState {
     renaming: null,
     search: { query: "", status: "idle", hits: [] },
     undo: null,
+    undoStack: [],
     notice: null,
     generation: null,
     generationSession: null,
+    contextUsed: null,
     banner: null,
     requestPreview: null,
     linkPrompt: null,
@@ -265,13 +314,37 @@ export function sourceOf(state: AppState, kind: string | null | undefined): Sour
   return state.sources.find((s) => s.kind === kind);
 }
 
-/** The connection as the status light shows it: idle unless it is about the selected profile. */
+/**
+ * The connection as the status lights show it: the live one, whichever profile the drawer shows
+ * (making, editing or duplicating another profile leaves the chat connected).
+ */
 export function shownConnection(state: AppState): ConnectionChanged {
-  const { connection } = state;
-  if (state.selectedProfileId === null || connection.profileId !== state.selectedProfileId) {
-    return state.busy.connect ? connection : { ...IDLE_CONNECTION, profileId: state.selectedProfileId };
+  return state.connection;
+}
+
+/**
+ * The profile new chats start with: the one last chosen to use (Connect, the left column, the
+ * tray; kept in the settings), else the live connection's, else the one in the drawer. Opening
+ * a chat or editing a profile never changes it.
+ */
+export function defaultProfile(state: AppState): ProfileSummary | null {
+  for (const id of [state.settings?.defaultProfile, state.connection.profileId, state.selectedProfileId]) {
+    const profile = id ? state.profiles.find((p) => p.id === id) : undefined;
+    if (profile) return profile;
   }
-  return connection;
+  return null;
+}
+
+/**
+ * Who answers the next message in the chat on screen: its own profile and model when it has
+ * them (and the profile still exists), else the default profile with its model.
+ */
+export function chatAnswerer(state: AppState): { profile: ProfileSummary; model: string | null } | null {
+  const target = state.chatTarget;
+  const own = target ? state.profiles.find((p) => p.id === target.profileId) : undefined;
+  if (target && own) return { profile: own, model: target.model || own.model };
+  const profile = defaultProfile(state);
+  return profile ? { profile, model: profile.model } : null;
 }
 
 /** The status line next to the light. */
@@ -284,8 +357,20 @@ export function connectionText(connection: ConnectionChanged): string {
     case "connected":
       return connection.model ? `Connected · ${connection.model}` : "Connected · no model chosen";
     case "failed":
-      return connection.message || "Connection failed";
+      // Only the state: what went wrong is said once, at its field or in the banner.
+      return "Connection failed";
   }
+}
+
+/**
+ * The status line of `shownConnection`: it names the live profile when the drawer shows another
+ * one, so the line is never taken for the shown profile's.
+ */
+export function shownConnectionText(state: AppState): string {
+  const connection = shownConnection(state);
+  const text = connectionText(connection);
+  const other = connection.profileId !== null && connection.profileId !== state.selectedProfileId;
+  return other && connection.state !== "idle" && connection.profileName ? `${text} (${connection.profileName})` : text;
 }
 
 /** Whether a reply is streaming (in any chat). */

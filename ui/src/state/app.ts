@@ -1,6 +1,7 @@
 /**
  * Start-up, the app-wide events, the settings and the data as a whole: loads what the window
- * shows, subscribes to the backend's events, turns auto-connect on or off, and passes on
+ * shows, subscribes to the backend's events, turns auto-connect on or off, keeps the default
+ * profile for new chats, and passes on
  * "delete all my data", snapshots and quitting.
  *
  * Must not: keep a profile's, chat's or message's state itself; connecting, chats and errors
@@ -41,8 +42,13 @@ export class AppSettingsPart extends Part {
     ]);
     const settings = loadedSettings ?? DEFAULT_SETTINGS;
     const newest = [...profiles].sort((a, b) => b.updatedAt - a.updatedAt)[0];
+    // The live connection, else the profile last chosen to use (editing another one since, or
+    // choosing a model, does not change it), else the newest.
     const selected =
-      profiles.find((p) => p.id === status?.connection.profileId)?.id ?? newest?.id ?? null;
+      profiles.find((p) => p.id === status?.connection.profileId)?.id ??
+      profiles.find((p) => p.id === settings.defaultProfile)?.id ??
+      newest?.id ??
+      null;
     const connection = status?.connection ?? this.state.connection;
     this.store.update({
       ready: true,
@@ -113,6 +119,18 @@ export class AppSettingsPart extends Part {
    */
   async restoreSnapshot(id: string): Promise<RestoreReport> {
     return this.api.restoreSnapshot(id);
+  }
+
+  /**
+   * Makes `profileId` the default for new chats (after the person chose to use it), kept in the
+   * settings so the next launch starts with it too. A failure to save it is not worth a banner.
+   */
+  async setDefaultProfile(profileId: string): Promise<void> {
+    const before: AppSettings = this.state.settings ?? DEFAULT_SETTINGS;
+    if (before.defaultProfile === profileId) return;
+    const next: AppSettings = { ...before, defaultProfile: profileId };
+    this.store.update({ settings: next });
+    await this.api.saveSettings(next).catch(() => undefined);
   }
 
   /** Turns "Connect to the last profile on launch" on or off. */

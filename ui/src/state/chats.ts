@@ -1,7 +1,9 @@
 /**
  * Chats: the list (rename, pin, delete with undo, search), opening one on its latest page of
  * messages (or, for a search hit, on the page around the message), older and newer pages, and
- * a new empty chat. A chat goes on with the profile it used last.
+ * a new empty chat. A chat goes on with the profile and model it used last, or those picked in
+ * its header (`setChatTarget`); opening it connects nothing and leaves the default for new
+ * chats alone.
  *
  * While newer pages are not loaded (`hasNewer`) the end of the log is not the end of the chat:
  * a reply being written at the end is not shown until the pages up to it are, and sending
@@ -12,7 +14,7 @@
  */
 
 import { type Chat, type ChatAround, type StoredMessage, toIpcError } from "../api";
-import type { AppState, UndoDelete } from "./app-state";
+import { type AppState, chatAnswerer, type ChatTarget, type UndoDelete } from "./app-state";
 import { Part } from "./context";
 import type { Generation } from "./generation";
 import { moreBefore, PAGE_SIZE } from "./history";
@@ -25,6 +27,11 @@ import { fromStored, type UiMessage } from "./messages";
 function isNewReply(generation: Generation, message: StoredMessage): boolean {
   if (generation.action !== "send") return false;
   return generation.messageId === null ? message.state === "streaming" : message.id === generation.messageId;
+}
+
+/** A stored chat's own profile and model, when it has a profile. */
+function targetOf(chat: Chat | undefined): ChatTarget | null {
+  return chat?.profileId ? { profileId: chat.profileId, model: chat.model } : null;
 }
 
 /** What a chat switch resets: the messages and everything about them. */
@@ -41,7 +48,6 @@ const NO_CONVERSATION = {
 } satisfies Partial<AppState>;
 
 export class Chats extends Part {
-  private undoSeq = 0;
   private revealSeq = 0;
   /** Bumped by each search: only the latest one's hits land. */
   private searchSeq = 0;
@@ -63,6 +69,7 @@ export class Chats extends Part {
       chatId: null,
       chatTitle: null,
       chatModel: null,
+      chatTarget: null,
       loadingChat: false,
       sidebarOpen: false,
     }));
@@ -73,7 +80,6 @@ export class Chats extends Part {
   async openChat(chatId: string, options: { reveal?: string | null } = {}): Promise<void> {
     await this.show(chatId, async () => ({ ...(await this.api.loadChat(chatId)), hasNewer: false }), {
       reveal: options.reveal ?? null,
-      useProfile: true,
     });
   }
 
@@ -86,7 +92,6 @@ export class Chats extends Part {
     if (!chatId) return true;
     return this.show(chatId, async () => ({ ...(await this.api.loadChat(chatId)), hasNewer: false }), {
       reveal: null,
-      useProfile: false,
     });
   }
 
@@ -94,7 +99,7 @@ export class Chats extends Part {
   private async show(
     chatId: string,
     load: () => Promise<ChatAround>,
-    options: { reveal: string | null; useProfile: boolean },
+    options: { reveal: string | null },
   ): Promise<boolean> {
     const session = this.state.chatSession + 1;
     const chat = this.state.chats.find((c) => c.id === chatId);
@@ -104,6 +109,7 @@ export class Chats extends Part {
       chatId,
       chatTitle: chat?.title ?? null,
       chatModel: chat?.model ?? null,
+      chatTarget: targetOf(chat),
       loadingChat: true,
       sidebarOpen: false,
     });
@@ -122,6 +128,7 @@ export class Chats extends Part {
       this.store.update({
         chatTitle: view.chat.title,
         chatModel: view.chat.model,
+        chatTarget: targetOf(view.chat),
         messages,
         hasOlder: view.hasOlder,
         hasNewer: view.hasNewer,
@@ -129,7 +136,6 @@ export class Chats extends Part {
         generationSession: shown ? session : this.state.generationSession,
         reveal: options.reveal ? { messageId: options.reveal, seq: ++this.revealSeq } : null,
       });
-      if (options.useProfile) await this.useProfileOf(view.chat);
       return true;
     } catch (error) {
       if (this.state.chatSession === session) this.store.update({ loadingChat: false });
@@ -139,19 +145,62 @@ export class Chats extends Part {
   }
 
   /**
-   * A chat goes on with the profile it used last: opening it makes that profile (when it still
-   * exists) the selected one, and connects to it unless it is the active connection already.
+   * The header's picker: the next message of the chat on screen goes to `profileId` and `model`
+   * (null: the profile's). A stored chat keeps them (its place in the list stays); a new one
+   * holds them until its first message stores it. The default for new chats stays as it is.
    */
-  private async useProfileOf(chat: Chat): Promise<void> {
-    const id = chat.profileId;
-    if (!id || !this.state.profiles.some((p) => p.id === id)) return;
-    const { connection } = this.state;
-    const active = connection.profileId === id && connection.state !== "idle";
-    if (active) {
-      if (this.state.selectedProfileId !== id) await this.parts.connection.selectProfile(id);
+  async setChatTarget(profileId: string, model: string | null): Promise<boolean> {
+    const chosen = model?.trim() || null;
+    const current = chatAnswerer(this.state);
+    if (current && current.profile.id === profileId && current.model === (chosen ?? current.profile.model)) return true;
+    if (!this.state.profiles.some((p) => p.id === profileId)) return false;
+    const target: ChatTarget = { profileId, model: chosen };
+    const { chatId, chatSession } = this.state;
+    const before = this.state.chatTarget;
+    this.store.update({ chatTarget: target });
+    if (chatId === null) return true;
+    try {
+      const chat = await this.api.setChatTarget(chatId, profileId, chosen);
+      this.upsertChat(chat);
+      if (this.state.chatSession === chatSession) this.store.update({ chatModel: chat.model });
+      return true;
+    } catch (error) {
+      if (this.state.chatSession === chatSession) this.store.update({ chatTarget: before });
+      this.parts.window.handleError(error);
+      return false;
+    }
+  }
+
+  /**
+   * The person chose to use `profileId` (Connect, the left column, the tray): the chat on screen
+   * goes on with it, with its own model (a new chat: with the default, which it now is).
+   */
+  async useForChatOnScreen(profileId: string): Promise<void> {
+    if (this.state.chatId === null) {
+      if (this.state.chatTarget !== null) this.store.update({ chatTarget: null });
       return;
     }
-    await this.parts.connection.selectProfile(id, { connect: true });
+    if (this.state.chatTarget?.profileId === profileId) return;
+    await this.setChatTarget(profileId, null);
+  }
+
+  /**
+   * The model of `profileId` was changed in the drawer (choosing a model there is choosing to
+   * use it): when the chat on screen answers with that profile, it follows the profile's model.
+   */
+  async followProfileModel(profileId: string): Promise<void> {
+    const target = this.state.chatTarget;
+    if (target?.profileId !== profileId || target.model === null) return;
+    const { chatId, chatSession } = this.state;
+    this.store.update({ chatTarget: { profileId, model: null } });
+    if (chatId === null) return;
+    try {
+      const chat = await this.api.setChatTarget(chatId, profileId, null);
+      this.upsertChat(chat);
+      if (this.state.chatSession === chatSession) this.store.update({ chatModel: chat.model });
+    } catch (error) {
+      this.parts.window.handleError(error);
+    }
   }
 
   /**
@@ -234,7 +283,7 @@ export class Chats extends Part {
         return { ...(await this.api.loadChat(chatId)), hasNewer: false };
       }
     };
-    await this.show(chatId, load, { reveal: messageId, useProfile: true });
+    await this.show(chatId, load, { reveal: messageId });
   }
 
   setChatFilter(filter: string): void {
@@ -290,40 +339,24 @@ export class Chats extends Part {
       return false;
     }
     const wasOpen = this.state.chatId === chatId;
-    const undo: UndoDelete = { id: ++this.undoSeq, chatId, title: chat?.title || "Untitled chat", wasOpen };
     this.store.update((s) => ({
       chats: s.chats.filter((c) => c.id !== chatId),
       search: { ...s.search, hits: s.search.hits.filter((h) => h.chatId !== chatId) },
       renaming: s.renaming === chatId ? null : s.renaming,
-      undo,
     }));
     if (wasOpen) this.newChat();
-    this.parts.window.requestFocus("undo");
+    this.parts.undo.offer({ kind: "chat", targetId: chatId, chatId, title: chat?.title || "Untitled chat", wasOpen, ...(chat ? { chat } : {}) });
     return true;
   }
 
-  /** Brings the chat just deleted back (and opens it again if it was open). */
-  async undoDelete(): Promise<boolean> {
-    const undo = this.state.undo;
-    if (!undo) return false;
-    this.store.update({ undo: null });
-    try {
-      await this.api.restoreChat(undo.chatId);
-      await this.refreshChats();
-      if (undo.wasOpen && this.state.chatId === null && this.state.messages.length === 0) {
-        await this.openChat(undo.chatId);
-      }
-      return true;
-    } catch (error) {
-      this.parts.window.handleError(error);
-      return false;
+  /** Brings a deleted chat back (and opens it again if it was open); the undo's part. */
+  async restoreDeleted(undo: UndoDelete): Promise<boolean> {
+    await this.api.restoreChat(undo.targetId);
+    await this.refreshChats();
+    if (undo.wasOpen && this.state.chatId === null && this.state.messages.length === 0) {
+      await this.openChat(undo.targetId);
     }
-  }
-
-  /** Stops offering "Undo" (`id`: only if that offer is still the one shown). */
-  dismissUndo(id: number | null = null): void {
-    const undo = this.state.undo;
-    if (undo && (id === null || undo.id === id)) this.store.update({ undo: null });
+    return true;
   }
 
   /**

@@ -16,6 +16,7 @@ import type { Conversation } from "./conversation";
 import type { Files } from "./files";
 import type { Profiles } from "./profiles";
 import type { Store } from "./store";
+import type { Undo } from "./undo";
 import type { WindowPart } from "./window";
 
 /** The controller's parts, one per concern. */
@@ -27,6 +28,7 @@ export interface Parts {
   conversation: Conversation;
   files: Files;
   window: WindowPart;
+  undo: Undo;
 }
 
 export class Context {

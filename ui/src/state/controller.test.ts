@@ -3,8 +3,8 @@
 
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createMockApi, MOCK_LOCAL_SERVERS, type MockApi } from "../dev/mock-api";
-import type { ProviderKind } from "../api";
-import { selectedProfile } from "./app-state";
+import { AppError, type ProviderKind } from "../api";
+import { chatAnswerer, selectedProfile } from "./app-state";
 import { liveStatus } from "./generation";
 import { draftFromProfile } from "./profile-form";
 import { Controller, type ProfileForm } from "./controller";
@@ -125,26 +125,31 @@ describe("a chat's profile", () => {
     await controller.send("Hello from Ollama");
     await replyEnded(controller);
     const chatId = controller.store.get().chatId!;
-    await controller.selectProfile("profile-local", { connect: true });
+    // Connecting moves the chat on screen along: leave it first.
     controller.newChat();
+    await controller.selectProfile("profile-local", { connect: true });
     return { api, controller, otherId, chatId };
   }
 
-  it("becomes the selected, connected one when the chat is opened, so the next message goes there", async () => {
+  it("answers when the chat is opened, without connecting or changing the drawer or the default", async () => {
     const { api, controller, otherId, chatId } = await twoProfiles();
     expect(controller.store.get().connection.profileId).toBe("profile-local");
     api.calls.length = 0;
     await controller.openChat(chatId);
     const state = controller.store.get();
-    expect(state.selectedProfileId).toBe(otherId);
-    expect(state.connection).toMatchObject({ profileId: otherId, state: "connected" });
+    expect(state.selectedProfileId).toBe("profile-local");
+    expect(state.connection).toMatchObject({ profileId: "profile-local", state: "connected" });
     expect(state.chatModel).toBe("qwen2.5-7b-instruct");
-    expect(api.calls.filter((c) => c.startsWith("connect"))).toEqual([`connect:${otherId}`]);
+    expect(chatAnswerer(state)).toMatchObject({ profile: { id: otherId }, model: "qwen2.5-7b-instruct" });
+    expect(api.calls.filter((c) => c.startsWith("connect"))).toEqual([]);
     await controller.send("And again");
     await replyEnded(controller);
     expect(api.calls).toContain(`startGeneration:${chatId}`);
     const chat = (await api.listChats()).find((c) => c.id === chatId);
     expect(chat).toMatchObject({ profileId: otherId, model: "qwen2.5-7b-instruct" });
+    // A new chat goes with the default again.
+    controller.newChat();
+    expect(chatAnswerer(controller.store.get())).toMatchObject({ profile: { id: "profile-local" }, model: "llama-3.1-8b-instruct" });
   });
 
   it("is not connected again when it is the active connection", async () => {
@@ -156,13 +161,14 @@ describe("a chat's profile", () => {
     expect(api.calls.filter((c) => c.startsWith("connect"))).toEqual([]);
   });
 
-  it("is shown again without reconnecting when it is connected but another profile is shown", async () => {
+  it("leaves the drawer's new profile alone when a chat is opened", async () => {
     const { api, controller } = await started({ scenario: "chat" });
     await vi.waitFor(() => expect(controller.store.get().chats.length).toBe(5));
     await controller.selectProfile(null);
     api.calls.length = 0;
     await controller.openChat(controller.store.get().chats[0]!.id);
-    expect(controller.store.get().selectedProfileId).toBe("profile-local");
+    expect(controller.store.get().selectedProfileId).toBeNull();
+    expect(chatAnswerer(controller.store.get())?.profile.id).toBe("profile-local");
     expect(api.calls.filter((c) => c.startsWith("connect"))).toEqual([]);
   });
 
@@ -394,7 +400,7 @@ describe("local servers", () => {
     expect(await controller.addFoundServer(MOCK_LOCAL_SERVERS[0]!)).toBe(true);
     expect(save).toHaveBeenCalledWith(expect.objectContaining({
       id: null, name: "KoboldCpp (5001)", source: "koboldcpp", url: "http://127.0.0.1:5001",
-      model: "koboldcpp/Mistral-7B-Instruct-v0.3.Q4_K_M", params: {}, api: null,
+      model: "koboldcpp/Mistral-7B-Instruct-v0.3.Q4_K_M", params: { maxTokens: 300 }, api: null,
     }));
     const state = controller.store.get();
     const profile = selectedProfile(state);
@@ -420,7 +426,9 @@ describe("connect", () => {
     api.calls.length = 0;
     const ok = await controller.connect(newForm("openai", "https://api.openai.com/v1", "sk-test"));
     expect(ok).toBe(true);
-    expect(api.calls.slice(0, 3)).toEqual([
+    // Checked before it is saved: a profile that does not connect is saved only when asked.
+    expect(api.calls.slice(0, 4)).toEqual([
+      "checkProfileDraft:openai:https://api.openai.com/v1",
       expect.stringMatching(/^saveProfile:new:OpenAI$/),
       expect.stringMatching(/^setApiKey:/),
       expect.stringMatching(/^connect:/),
@@ -462,17 +470,37 @@ describe("connect", () => {
     expect(state.keyError).toMatch(/rejected the API key/);
     expect(state.drawerOpen).toBe(true);
     expect(state.focus?.target).toBe("key");
-    expect(state.banner).toMatchObject({ kind: "auth", tone: "error" });
-    expect(state.connection.state).toBe("failed");
+    // Said once, at the field: no banner.
+    expect(state.banner).toBeNull();
+    // A new profile that does not connect is not saved, and the connection is left as it was.
+    expect(state.profiles).toEqual([]);
+    expect(state.connection.state).toBe("idle");
   });
 
-  it("asks whether the server is running when it cannot be reached, and offers a retry", async () => {
-    const { controller } = await started();
+  it("asks whether the server is running when it cannot be reached, and offers to save it anyway", async () => {
+    const { api, controller } = await started();
     await controller.connect(newForm("custom", "http://127.0.0.1:9"));
     const banner = controller.store.get().banner;
     expect(banner?.kind).toBe("network");
     expect(banner?.hint).toBe("Is the server running at http://127.0.0.1:9/v1?");
-    expect(banner?.action?.label).toBe("Retry");
+    expect(banner?.action?.label).toBe("Save anyway");
+    expect(api.calls.filter((c) => c.startsWith("saveProfile"))).toEqual([]);
+    banner?.action?.run();
+    await vi.waitFor(() => expect(controller.store.get().profiles.map((p) => p.url)).toEqual(["http://127.0.0.1:9/v1"]));
+    expect(selectedProfile(controller.store.get())?.url).toBe("http://127.0.0.1:9/v1");
+    expect(api.calls.filter((c) => c.startsWith("connect"))).toEqual([]);
+  });
+
+  it("leaves the live connection alone when a new profile does not connect", async () => {
+    const { api, controller } = await started({ scenario: "chat" });
+    await vi.waitFor(() => expect(controller.store.get().connection.state).toBe("connected"));
+    await controller.selectProfile(null);
+    api.calls.length = 0;
+    expect(await controller.connect(newForm("custom", "http://127.0.0.1:9"))).toBe(false);
+    const state = controller.store.get();
+    expect(state.connection).toMatchObject({ profileId: "profile-local", state: "connected" });
+    expect(state.profiles.map((p) => p.id)).toEqual(["profile-local"]);
+    expect(api.calls.filter((c) => c.startsWith("connect") || c.startsWith("saveProfile"))).toEqual([]);
   });
 
   it("clears an error banner once a connection succeeds", async () => {
@@ -484,6 +512,40 @@ describe("connect", () => {
     await controller.connect(form);
     expect(controller.store.get().banner).toBeNull();
     expect(controller.store.get().connection.state).toBe("connected");
+  });
+
+  it("says a saved key cannot be read when the keychain stays locked at connect, and offers a session key", async () => {
+    const { api, controller } = await started();
+    await controller.connect(newForm("custom", "http://127.0.0.1:8080"));
+    api.connect = async () => {
+      throw new AppError({
+        kind: "secretStore",
+        message: "The system keychain did not answer within 10 s.",
+        reason: { type: "keychainUnavailable", problem: "timeout" },
+      });
+    };
+    const profile = selectedProfile(controller.store.get());
+    if (!profile) throw new Error("no profile");
+    expect(await controller.connect({ draft: draftFromProfile(profile), key: "" })).toBe(false);
+    const state = controller.store.get();
+    expect(state.keyError).toMatch(/^The saved key cannot be read: .*not unlocked within 10 seconds/);
+    expect(state.keychainProblem).toBe("timeout");
+    expect(state.banner).toBeNull();
+    expect(state.focus?.target).toBe("key");
+  });
+
+  it("clears a refused request's banner once a connection succeeds (any kind of error)", async () => {
+    const { controller } = await started();
+    await controller.connect(newForm("custom", "http://127.0.0.1:8080"));
+    for (const kind of ["invalidRequest", "modelNotFound", "protocol"] as const) {
+      controller.handleError(new AppError({ kind, message: "The server refused the request (HTTP 400)." }));
+      expect(controller.store.get().banner?.kind).toBe(kind);
+      const profile = selectedProfile(controller.store.get());
+      if (!profile) throw new Error("no profile");
+      await controller.connect({ draft: draftFromProfile(profile), key: "" });
+      expect(controller.store.get().banner).toBeNull();
+      expect(controller.store.get().connection.state).toBe("connected");
+    }
   });
 
   it("shows a text field instead of a list when the server lists no models", async () => {

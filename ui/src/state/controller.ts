@@ -4,7 +4,8 @@
  * the store and the backend through one `Context`:
  * `app.ts` (start-up, settings, the data as a whole), `profiles.ts`, `connection.ts`,
  * `chats.ts`, `conversation.ts` (generating and working on messages), `files.ts` (import,
- * export, backup) and `window.ts` (drawer, sidebar, links, banner, toast, errors).
+ * export, backup), `window.ts` (drawer, sidebar, links, banner, toast, errors) and `undo.ts`
+ * (deletions offered back).
  *
  * Views call these methods; the parts call the backend through the `Api` interface and record
  * the outcome in the store. Profile writes (save, key, connect) run one after another on a
@@ -23,9 +24,11 @@
  * there (`regenerate`, `continueReply`): then it is shown in that message's place, and replaces
  * it when it ends.
  *
- * A chat goes on with the profile it used last: opening one selects that profile (if it still
- * exists) and connects to it unless it is the active connection. At start the profile used last
- * is reconnected only when the settings' `autoConnect` is on. Imports, exports and the backup
+ * A chat goes on with the profile and model it used last, or those picked in its header
+ * (`setChatTarget`); a new chat, with the default profile (the one last chosen to use, which
+ * connecting also moves the chat on screen to). Opening a chat connects nothing and changes
+ * neither the default nor the drawer. At start the default
+ * profile is reconnected only when the settings' `autoConnect` is on. Imports, exports and the backup
  * report in `notice` (the corner toast), failures of the command itself in the banner.
  *
  * Must not: hold logic of its own; a new action goes into the part of its concern, and gets a
@@ -47,7 +50,7 @@ import type {
   SnapshotList,
 } from "../api";
 import { AppSettingsPart } from "./app";
-import { type AppState, type FocusTarget, initialState } from "./app-state";
+import { type AppState, type FocusTarget, initialState, type UndoKind } from "./app-state";
 import { Chats } from "./chats";
 import { Connection } from "./connection";
 import { Context, type Parts } from "./context";
@@ -57,6 +60,7 @@ import type { UiMessage } from "./messages";
 import { type ProfileForm, Profiles } from "./profiles";
 import { Store } from "./store";
 import type { FileImport } from "./transfer";
+import { Undo } from "./undo";
 import { WindowPart } from "./window";
 
 export type { ProfileForm } from "./profiles";
@@ -81,6 +85,7 @@ export class Controller {
       conversation: new Conversation(ctx),
       files: new Files(ctx),
       window: new WindowPart(ctx),
+      undo: new Undo(ctx),
     };
     ctx.parts = this.parts;
   }
@@ -193,6 +198,11 @@ export class Controller {
     return this.parts.connection.connect(form);
   }
 
+  /** Uses the typed key for this session only (the keychain cannot keep it), then connects. */
+  useSessionKey(key: string): Promise<boolean> {
+    return this.parts.connection.useSessionKey(key);
+  }
+
   /** Makes `modelId` the selected profile's model. */
   chooseModel(modelId: string): Promise<ProfileSummary> {
     return this.parts.connection.chooseModel(modelId);
@@ -234,6 +244,16 @@ export class Controller {
   }
 
   /** Shows a stored chat, on its latest page of messages (`reveal`: then brings this one into view). */
+  /** The header's picker: who answers the next message of the chat on screen (`model` null: the profile's). */
+  setChatTarget(profileId: string, model: string | null): Promise<boolean> {
+    return this.parts.chats.setChatTarget(profileId, model);
+  }
+
+  /** The model ids a profile's server lists, for the header's picker (none when it cannot say). */
+  modelsOf(profileId: string): Promise<string[]> {
+    return this.parts.connection.modelsOf(profileId);
+  }
+
   openChat(chatId: string, options: { reveal?: string | null } = {}): Promise<void> {
     return this.parts.chats.openChat(chatId, options);
   }
@@ -287,14 +307,22 @@ export class Controller {
     return this.parts.chats.deleteChat(chatId);
   }
 
-  /** Brings the chat just deleted back (and opens it again if it was open). */
-  undoDelete(): Promise<boolean> {
-    return this.parts.chats.undoDelete();
+  /**
+   * Brings back the deletion `id` (a chat, message or profile), or the newest still offered
+   * (Ctrl+Z, the toast); what was on screen shows again.
+   */
+  undoDelete(id: number | null = null): Promise<boolean> {
+    return this.parts.undo.undo(id);
   }
 
-  /** Stops offering "Undo" (`id`: only if that offer is still the one shown). */
+  /** Stops offering "Undo" for `id` (for every deletion when `null`: the toast was closed). */
   dismissUndo(id: number | null = null): void {
-    return this.parts.chats.dismissUndo(id);
+    return this.parts.undo.dismiss(id);
+  }
+
+  /** The rows of `kind` deleted so far close up: the pointer left their list. */
+  releaseUndoPlaces(kind: UndoKind): void {
+    return this.parts.undo.release(kind);
   }
 
   /**

@@ -244,9 +244,46 @@ describe("a new version of the last reply", () => {
     await controller.send("Another question");
     expect(await controller.regenerate()).toBe(false);
     await replyEnded(controller);
-    controller.store.update({ selectedProfileId: null });
+    controller.store.update({ selectedProfileId: null, profiles: [] });
     expect(await controller.regenerate()).toBe(false);
     expect(controller.store.get().banner?.text).toBeTruthy();
+  });
+
+  it("leaves the reply as it was when the new version fails before any text", async () => {
+    const { api, controller } = await started();
+    await openSseChat(controller);
+    const before = last(controller);
+    const error = { kind: "invalidRequest" as const, message: "This conversation is longer than the model's context (2048 tokens)." };
+    api.regenerate = async (_profile, messageId, onEvent) => {
+      setTimeout(() => {
+        onEvent({ type: "started", generationId: "g-fail", chatId: before.id!, messageId, model: "m", text: "", swipeIndex: 1, swipeCount: 2 });
+        onEvent({ type: "failed", error, messageId });
+      }, 0);
+      return { generationId: "g-fail", chatId: "c", userMessageId: null };
+    };
+    expect(await controller.regenerate()).toBe(true);
+    await replyEnded(controller);
+    // The core dropped the attempt: the version shown before is shown again, and the error said.
+    expect(last(controller)).toEqual(before);
+    expect(controller.store.get().banner?.text).toContain("longer than the model's context");
+  });
+
+  it("shows a failed attempt that replaced a failed reply without text as that one reply", async () => {
+    const { api, controller } = await started();
+    await openSseChat(controller);
+    const before = last(controller);
+    controller.store.update((s) => ({ messages: s.messages.map((m) => (m.key === before.key ? { ...m, content: "", state: "failed" as const } : m)) }));
+    const error = { kind: "invalidRequest" as const, message: "This conversation is longer than the model's context (2048 tokens)." };
+    api.regenerate = async (_profile, messageId, onEvent) => {
+      setTimeout(() => {
+        onEvent({ type: "started", generationId: "g-fail", chatId: "c", messageId, model: "m", text: "", swipeIndex: 0, swipeCount: 1 });
+        onEvent({ type: "failed", error, messageId });
+      }, 0);
+      return { generationId: "g-fail", chatId: "c", userMessageId: null };
+    };
+    expect(await controller.regenerate()).toBe(true);
+    await replyEnded(controller);
+    expect(last(controller)).toMatchObject({ key: before.key, state: "failed", content: "", swipeIndex: 0, swipeCount: 1, error });
   });
 
   it("gives the message back as it was when the backend refuses", async () => {

@@ -11,7 +11,7 @@
 
 import type { Chat, ChatEvent, StoredMessage } from "../api";
 import { toIpcError } from "../api";
-import { isGenerating, selectedProfile } from "./app-state";
+import { chatAnswerer, isGenerating, selectedProfile, type UndoDelete } from "./app-state";
 import { Part } from "./context";
 import {
   acknowledge,
@@ -24,6 +24,7 @@ import {
 } from "./generation";
 import { lastMessage, lastReply, messageAfter } from "./history";
 import { fromGeneration, pendingUserMessage, restored, type UiMessage } from "./messages";
+import { excerpt } from "./undo";
 
 export class Conversation extends Part {
   private seq = 0;
@@ -38,7 +39,10 @@ export class Conversation extends Part {
   async send(text: string): Promise<boolean> {
     const input = text.trim();
     if (input === "" || isGenerating(this.state)) return false;
-    const profile = selectedProfile(this.state);
+    // The chat's own profile and model (the header shows them), not the drawer's.
+    const answerer = chatAnswerer(this.state);
+    const profile = answerer?.profile;
+    const model = answerer?.model ?? null;
     if (!profile) {
       this.parts.window.handleError({ kind: "notConfigured", message: "Connect to a model first." });
       return false;
@@ -58,7 +62,7 @@ export class Conversation extends Part {
     const n = ++this.seq;
     const userKey = `local-user-${n}`;
     const session = this.state.chatSession;
-    const generation = createGeneration(`local-reply-${n}`, profile.model, this.state.chatId, profile.source);
+    const generation = createGeneration(`local-reply-${n}`, model, this.state.chatId, profile.source);
     this.store.update((s) => ({
       messages: [...s.messages, pendingUserMessage(userKey, input)],
       generation,
@@ -68,12 +72,14 @@ export class Conversation extends Part {
     }));
     try {
       const started = await this.api.startGeneration(
-        { profileId: profile.id, chatId: this.state.chatId, input, model: profile.model },
+        { profileId: profile.id, chatId: this.state.chatId, input, model },
         (event) => this.onChatEvent(generation.localId, event),
       );
       this.updateGeneration(generation.localId, (g) => acknowledge(g, started));
       this.store.update((s) => ({
         chatId: s.chatSession === session && s.chatId === null ? started.chatId : s.chatId,
+        // A new chat is stored now, with who answered it: it keeps them from here on.
+        chatTarget: s.chatSession === session ? { profileId: profile.id, model } : s.chatTarget,
         messages: s.messages.map((m) => (m.key === userKey ? { ...m, id: started.userMessageId ?? null } : m)),
       }));
       const current = this.state.generation;
@@ -104,12 +110,12 @@ export class Conversation extends Part {
    */
   async previewRequest(text: string): Promise<boolean> {
     if (this.state.busy.preview) return false;
-    const chosen = selectedProfile(this.state);
+    const chosen = chatAnswerer(this.state);
     if (!chosen) {
       this.parts.window.handleError({ kind: "notConfigured", message: "Connect to a model first." });
       return false;
     }
-    let profile = chosen;
+    let profile = chosen.profile;
     const session = this.state.chatSession;
     const chatId = this.state.chatId;
     const input = text.trim();
@@ -117,9 +123,9 @@ export class Conversation extends Part {
     try {
       const preview = await this.serial(() => {
         // A save queued before this may have changed the profile (its model, say).
-        const current = selectedProfile(this.state) ?? chosen;
-        profile = current;
-        return this.api.previewRequest({ profileId: current.id, chatId, input, model: current.model });
+        const current = chatAnswerer(this.state) ?? chosen;
+        profile = current.profile;
+        return this.api.previewRequest({ profileId: current.profile.id, chatId, input, model: current.model });
       });
       if (this.state.chatSession !== session) return false; // another chat is on screen now
       this.store.update({ requestPreview: preview });
@@ -191,7 +197,9 @@ export class Conversation extends Part {
 
   private async startOn(message: UiMessage, action: GenerationTarget["action"]): Promise<boolean> {
     if (isGenerating(this.state) || message.id === null || message.state === "streaming") return false;
-    const profile = selectedProfile(this.state);
+    const answerer = chatAnswerer(this.state);
+    const profile = answerer?.profile;
+    const model = answerer?.model ?? null;
     if (!profile) {
       this.parts.window.handleError({ kind: "notConfigured", message: "Connect to a model first." });
       return false;
@@ -207,7 +215,7 @@ export class Conversation extends Part {
       swipeCount: message.swipeCount,
     };
     const n = ++this.seq;
-    const generation = createGeneration(`local-${action}-${n}`, profile.model, this.state.chatId, profile.source, target);
+    const generation = createGeneration(`local-${action}-${n}`, model, this.state.chatId, profile.source, target);
     this.store.update({
       generation,
       generationSession: this.state.chatSession,
@@ -217,8 +225,8 @@ export class Conversation extends Part {
     const onEvent = (event: ChatEvent): void => this.onChatEvent(generation.localId, event);
     try {
       const started = await (action === "regenerate"
-        ? this.api.regenerate(profile.id, target.id, onEvent)
-        : this.api.continueReply(profile.id, target.id, onEvent));
+        ? this.api.regenerate(profile.id, target.id, onEvent, model)
+        : this.api.continueReply(profile.id, target.id, onEvent, model));
       this.updateGeneration(generation.localId, (g) => acknowledge(g, started));
       const current = this.state.generation;
       if (current?.localId === generation.localId && current.stopRequested && !current.done) {
@@ -321,6 +329,8 @@ export class Conversation extends Part {
     const session = this.state.chatSession;
     try {
       await this.api.deleteMessage(message.id);
+      // Offered first, so that its place is held in the same render that takes it out.
+      this.parts.undo.offer({ kind: "message", targetId: message.id, chatId: this.state.chatId, title: excerpt(message.content), wasOpen: true, message });
       if (this.state.chatSession === session) {
         this.store.update((s) => ({
           messages: s.messages.filter((m) => m.key !== key),
@@ -334,6 +344,22 @@ export class Conversation extends Part {
       this.parts.window.handleError(error);
       return false;
     }
+  }
+
+  /** Brings a deleted message back, in its place if its chat is open; the undo's part. */
+  async restoreDeleted(undo: UndoDelete): Promise<boolean> {
+    const restored = await this.api.restoreMessage(undo.targetId);
+    const message = undo.message;
+    if (restored && message && this.state.chatId === undo.chatId && !this.state.messages.some((m) => m.key === message.key)) {
+      this.store.update((s) => {
+        const at = s.messages.findIndex((m) => m.seq !== null && message.seq !== null && m.seq > message.seq);
+        const messages = [...s.messages];
+        messages.splice(at === -1 ? messages.length : at, 0, message);
+        return { messages, regenerateOffer: null };
+      });
+    }
+    void this.parts.chats.refreshChats();
+    return restored;
   }
 
   /** A new chat with the history up to and including this message; opens it. */
@@ -370,6 +396,9 @@ export class Conversation extends Part {
     if (event.type === "started" && this.state.generationSession === this.state.chatSession && this.state.chatId === null) {
       this.store.update({ chatId: event.chatId });
     }
+    if (event.type === "contextUsed" && after.contextUsed) {
+      this.store.update({ contextUsed: { ...after.contextUsed, chatId: after.chatId } });
+    }
     if (after.done) this.finishGeneration(after.localId);
   }
 
@@ -383,8 +412,13 @@ export class Conversation extends Part {
       if (!onScreen) return messages;
       // Only after the end of the chat: while newer pages are not loaded it comes with them.
       if (generation.action === "send") return this.state.hasNewer ? messages : [...messages, message];
-      // A new version or more of a message: it takes the place of the message it was written on.
-      return messages.map((m) => (isTargetOf(generation, m) ? { ...message, key: m.key, seq: m.seq } : m));
+      // A new version or more of a message: it takes the place of the message it was written on
+      // (a new version that failed without any text is not kept: the message shows as it was).
+      return messages.map((m) => {
+        if (!isTargetOf(generation, m)) return m;
+        if (droppedVersion(generation, m)) return m;
+        return { ...message, key: m.key, seq: m.seq };
+      });
     };
     this.store.update((s) => ({
       messages: place(s.messages),
@@ -392,7 +426,7 @@ export class Conversation extends Part {
       generationSession: null,
     }));
     if (generation.error && generation.state === "failed") {
-      this.parts.window.handleError(generation.error, { profile: selectedProfile(this.state) });
+      this.parts.window.handleError(generation.error, { profile: chatAnswerer(this.state)?.profile ?? selectedProfile(this.state) });
     }
     void this.parts.chats.refreshChats();
   }
@@ -401,6 +435,21 @@ export class Conversation extends Part {
     const generation = this.state.generation;
     if (generation && generation.localId === localId) this.store.update({ generation: change(generation) });
   }
+}
+
+/**
+ * Whether `generation` was a new version of `message` that failed before any text and so was
+ * not kept (the core drops it and shows the version shown before; a failed attempt without
+ * text that was the only version is replaced instead, and is shown as it ended).
+ */
+function droppedVersion(generation: Generation, message: UiMessage): boolean {
+  return (
+    generation.action === "regenerate" &&
+    generation.state === "failed" &&
+    generation.content === "" &&
+    generation.reasoning === "" &&
+    generation.swipeCount > message.swipeCount
+  );
 }
 
 /** Whether `generation` writes `message` (a new version of it, or more of it). */

@@ -1,7 +1,7 @@
 // The error-kind → action mapping (design.md §4) and the banner's wording.
 
 import { describe, expect, it } from "vitest";
-import type { ErrorKind, IpcError } from "../api";
+import type { ErrorKind, ErrorReason, IpcError } from "../api";
 import { cleanDetail, describeError, errorAction, retryLabel } from "./errors";
 
 describe("errorAction", () => {
@@ -90,5 +90,89 @@ describe("retryLabel", () => {
     expect(retryLabel(11_001)).toBe("Retry in 12 s");
     expect(retryLabel(0)).toBe("Retry");
     expect(retryLabel(-5)).toBe("Retry");
+  });
+});
+
+describe("every error the window can show", () => {
+  /** CLI commands and options: the window names fields, never these. */
+  const CLI_WORDING = /key set|key clear|profile add|profile list|chats list|snapshots list|"models"|--[a-z]|switchboard-cli|\brun\b/i;
+  const KINDS: ErrorKind[] = [
+    "notConfigured", "auth", "rateLimited", "network", "providerUnavailable", "invalidRequest",
+    "modelNotFound", "protocol", "cancelled", "storage", "secretStore", "internal",
+  ];
+  const REASONS: (ErrorReason | undefined)[] = [
+    undefined,
+    { type: "missingKey", profile: "Cloud" },
+    { type: "missingAdHocKey" },
+    { type: "noProfile", name: "Cloud" },
+    { type: "noModel" },
+    { type: "noChat" },
+    { type: "noSnapshot" },
+    { type: "urlCredentialsWithKey", profile: "Cloud" },
+    { type: "unreachable" },
+    ...(["missing", "locked", "timeout", "refused"] as const).map((problem) => ({ type: "keychainUnavailable" as const, problem })),
+  ];
+  /** The core's own words for each kind, as it now states them (facts only). */
+  const MESSAGES: Record<ErrorKind, string> = {
+    notConfigured: "Profile \"Cloud\" has no API key, and OpenAI needs one.",
+    auth: "Profile \"Cloud\" (https://api.openai.com/v1): the server rejected the API key (HTTP 401: Incorrect API key provided).",
+    rateLimited: "Profile \"Cloud\" (https://api.openai.com/v1): rate limited or out of quota (HTTP 429: slow down).",
+    network: "Profile \"Local\" (http://127.0.0.1:5001/v1): could not connect (connection refused).",
+    providerUnavailable: "Profile \"Local\" (http://127.0.0.1:5001/v1): the server had a problem (HTTP 503: busy).",
+    invalidRequest: "Profile \"Local\" (http://127.0.0.1:5001/v1): the server refused the request (HTTP 400: bad).",
+    modelNotFound: "Profile \"Local\" (http://127.0.0.1:5001/v1): the server does not offer this model (HTTP 404: no such model).",
+    protocol: "Profile \"Local\" (http://127.0.0.1:5001/v1): the server's answer could not be understood (not JSON).",
+    cancelled: "Stopped.",
+    storage: "The local database failed: disk full.",
+    secretStore: "The system keychain did not answer within 10 s. It may be waiting for you to unlock it; unlock it and try again.",
+    internal: "The keychain call failed unexpectedly.",
+  };
+  const sentences = (text: string): string[] =>
+    text.split(/(?<=[.?!])\s+/).map((s) => s.trim().toLowerCase()).filter((s) => s.length > 0);
+
+  for (const kind of KINDS) {
+    for (const reason of REASONS) {
+      it(`${kind} ${reason ? JSON.stringify(reason) : "without a reason"}: no CLI wording, no sentence twice`, () => {
+        const error: IpcError = { kind, message: MESSAGES[kind], reason, detail: "Incorrect API key provided" };
+        const description = describeError(error, { profileName: "Local", url: "http://127.0.0.1:5001/v1" });
+        const shown = [description.text, description.hint, description.detail].filter((t): t is string => t !== null);
+        for (const text of [description.text, description.hint ?? ""]) expect(text).not.toMatch(CLI_WORDING);
+        const all = shown.flatMap(sentences);
+        expect(new Set(all).size, all.join(" | ")).toBe(all.length);
+        // "Is the server running" is asked once at most, and so is "try again".
+        expect(shown.join(" ").match(/server running/gi)?.length ?? 0).toBeLessThanOrEqual(1);
+        expect(shown.join(" ").match(/try again/gi)?.length ?? 0).toBeLessThanOrEqual(1);
+      });
+    }
+  }
+
+  it("words a keychain that cannot keep a key: why, how to get one, and the session-only offer", () => {
+    const timeout = describeError(
+      {
+        kind: "secretStore",
+        message: "The system keychain did not answer within 10 s.",
+        reason: { type: "keychainUnavailable", problem: "timeout" },
+      },
+      { keyUse: "save" },
+    );
+    expect(timeout.action).toEqual({ type: "keychain", problem: "timeout" });
+    expect(timeout.text).toMatch(/cannot be saved.*locked.*10 seconds/);
+    expect(timeout.text).toMatch(/GNOME Keyring.*KeePassXC/);
+    expect(timeout.hint).toMatch(/this session only/);
+    const missing = describeError({ kind: "secretStore", message: "x", reason: { type: "keychainUnavailable", problem: "missing" } }, { keyUse: "save" });
+    expect(missing.text).toMatch(/^This key cannot be saved: no system keychain \(Secret Service\) is running/);
+    // A saved key the keychain cannot give back (locked since): said as such.
+    const read = describeError({ kind: "secretStore", message: "x", reason: { type: "keychainUnavailable", problem: "timeout" } });
+    expect(read.text).toMatch(/^The saved key cannot be read: .*locked.*Unlock it .* and connect again\./);
+    expect(read.hint).toMatch(/this session only/);
+  });
+
+  it("sends a missing key to the key field and a missing model to the model field", () => {
+    const key = describeError({ kind: "notConfigured", message: MESSAGES.notConfigured, reason: { type: "missingKey", profile: "Cloud" } });
+    expect(key.action.type).toBe("focusKey");
+    expect(key.hint).toBe("Type the key in the API key field.");
+    const model = describeError({ kind: "notConfigured", message: "Profile \"Cloud\": no model is set.", reason: { type: "noModel" } });
+    expect(model.action.type).toBe("focusModel");
+    expect(model.hint).toMatch(/Model field/);
   });
 });

@@ -1,17 +1,21 @@
 /**
  * What the window does about each kind of error (design.md §4).
  *
- * Pure: `errorAction` decides from the kind alone and `describeError` words the banner. The
- * switch over `ErrorKind` is exhaustive, so a new kind in the backend fails type-checking here
- * until someone decides what the window should do about it.
+ * Pure: `errorAction` decides from the kind (and the backend's reason, where it gives one) and
+ * `describeError` words the message. The backend states facts only; the fix is worded here, in
+ * the window's terms (the field to fill in), never as a command to run. The switch over
+ * `ErrorKind` is exhaustive, so a new kind in the backend fails type-checking here until someone
+ * decides what the window should do about it.
  */
 
-import type { ErrorKind, IpcError } from "../api";
+import type { ErrorKind, ErrorReason, IpcError, KeychainProblem } from "../api";
 
 /** The one thing the window does for an error, besides showing its message. */
 export type ErrorAction =
-  /** The key was refused: show the message at the key field and focus it. */
+  /** The key was refused or is missing: show the message at the key field and focus it. */
   | { type: "focusKey" }
+  /** The keychain cannot keep the key: say why at the key field, offer it for this session only. */
+  | { type: "keychain"; problem: KeychainProblem }
   /** Something is missing (profile, URL, model, key): open the connection drawer. */
   | { type: "openDrawer" }
   /** The server does not know the model: focus the model picker. */
@@ -33,7 +37,20 @@ export function assertNever(value: never): never {
 }
 
 /** The action for one error kind. */
-export function errorAction(kind: ErrorKind, retryAfterMs?: number | null): ErrorAction {
+export function errorAction(kind: ErrorKind, retryAfterMs?: number | null, reason?: ErrorReason | null): ErrorAction {
+  switch (reason?.type) {
+    case "keychainUnavailable":
+      return { type: "keychain", problem: reason.problem };
+    case "missingKey":
+    case "missingAdHocKey":
+      return { type: "focusKey" };
+    case "noModel":
+      return { type: "focusModel" };
+    case "urlCredentialsWithKey":
+      return { type: "openDrawer" };
+    default:
+      break;
+  }
   switch (kind) {
     case "auth":
       return { type: "focusKey" };
@@ -66,6 +83,8 @@ export interface ErrorContext {
   profileName?: string | null;
   /** The URL the profile talks to. */
   url?: string | null;
+  /** What was being done with the key, for a keychain failure (default: reading it to connect). */
+  keyUse?: KeyUse;
 }
 
 /** A banner's worth of words about one error. */
@@ -82,20 +101,61 @@ export interface ErrorDescription {
 
 /** Words a banner and the message view use for an error. */
 export function describeError(error: IpcError, context: ErrorContext = {}): ErrorDescription {
-  const action = errorAction(error.kind, error.retryAfterMs);
+  const action = errorAction(error.kind, error.retryAfterMs, error.reason);
+  if (action.type === "keychain") {
+    // The backend's words name the keychain's own fix; the window says it all in its terms.
+    const text = keychainText(action.problem, context.keyUse ?? "read");
+    return { kind: error.kind, text, hint: SESSION_OFFER, detail: null, action };
+  }
   const text = oneLine(error.message) || "Something went wrong.";
   const detail = cleanDetail(error.detail);
   return { kind: error.kind, text, hint: hintFor(action, error, context), detail, action };
 }
 
+/** What the key field offers when the keychain cannot keep a key. */
+export const SESSION_OFFER =
+  "You can use the key for this session only: Switchboard keeps it in memory, never writes it anywhere, and forgets it when it quits.";
+
+/** What was being done with a key when the keychain failed. */
+export type KeyUse = "save" | "read" | "clear";
+
+const KEY_USE: Record<KeyUse, { failed: string; again: string }> = {
+  save: { failed: "This key cannot be saved", again: "save the key again" },
+  read: { failed: "The saved key cannot be read", again: "connect again" },
+  clear: { failed: "The saved key cannot be removed", again: "clear it again" },
+};
+
+/** Why the keychain cannot keep (or give back) a key, and how to get or unlock one. */
+export function keychainText(problem: KeychainProblem, use: KeyUse = "save"): string {
+  const { failed, again } = KEY_USE[use];
+  const get =
+    "To save keys, install and unlock a keychain, such as GNOME Keyring or KeePassXC with its Secret Service integration turned on.";
+  switch (problem) {
+    case "missing":
+      return `${failed}: no system keychain (Secret Service) is running. ${get}`;
+    case "locked":
+      return `${failed}: the system keychain is locked. Unlock it (GNOME Keyring, KWallet or KeePassXC) and ${again}.`;
+    case "timeout":
+      return `${failed}: the system keychain is locked and was not unlocked within 10 seconds. Unlock it (GNOME Keyring, KWallet, or KeePassXC with its Secret Service integration turned on) and ${again}.`;
+    case "refused":
+      return `${failed}: the system keychain refused the request. ${get}`;
+    default:
+      return assertNever(problem);
+  }
+}
+
 function hintFor(action: ErrorAction, error: IpcError, context: ErrorContext): string | null {
   switch (action.type) {
     case "focusKey":
-      return "Check the API key.";
+      return error.reason?.type === "missingKey" || error.reason?.type === "missingAdHocKey"
+        ? "Type the key in the API key field."
+        : "Check the key in the API key field.";
+    case "keychain":
+      return SESSION_OFFER;
     case "openDrawer":
-      return "Finish the connection settings.";
+      return openDrawerHint(error.reason);
     case "focusModel":
-      return "Pick another model.";
+      return error.reason?.type === "noModel" ? "Choose a model in the Model field." : "Pick another model.";
     case "retryAfter":
       return action.ms === null ? "Wait a moment, then retry." : null;
     case "checkServer":
@@ -108,6 +168,17 @@ function hintFor(action: ErrorAction, error: IpcError, context: ErrorContext): s
       return null;
     default:
       return assertNever(action);
+  }
+}
+
+function openDrawerHint(reason: ErrorReason | null | undefined): string {
+  switch (reason?.type) {
+    case "noProfile":
+      return "Choose a profile in the connection settings, or add one.";
+    case "urlCredentialsWithKey":
+      return "Remove the user name and password from the URL field, or clear the API key.";
+    default:
+      return "Finish the connection settings.";
   }
 }
 

@@ -9,6 +9,7 @@
  * - a stop keeps the partial text and marks it `stopped`;
  * - a failure keeps the partial text and the error, marked `failed`;
  * - a `historyTrimmed` notice stays with the reply after it ends;
+ * - a `contextUsed` event says how full the context is (the meter by the composer shows it);
  * - the `started` event says what the reply's text is before this generation (empty for a new
  *   reply or a new version, the text so far when a reply is continued) and which version it
  *   is: the deltas that follow add to that text.
@@ -17,6 +18,7 @@
 
 import type {
   ChatEvent,
+  ContextUsed,
   GenerationStarted,
   HistoryTrimmed,
   IpcError,
@@ -56,8 +58,10 @@ export interface Generation {
   readonly reasoning: string;
   /** Set while waiting in a queue; cleared by the first text. */
   readonly queue: QueuePosition | null;
-  /** The oldest messages were left out of the prompt to fit the context (text completion). */
+  /** The oldest messages were left out of the prompt to fit the context. */
   readonly historyTrimmed: HistoryTrimmed | null;
+  /** How full the context is with this request, when its size is known. */
+  readonly contextUsed: ContextUsed | null;
   readonly usage: Usage | null;
   /** `streaming` until the terminal event, then `complete`, `stopped` or `failed`. */
   readonly state: MessageState;
@@ -115,6 +119,7 @@ export function createGeneration(
     reasoning: continuing ? (target.reasoning ?? "") : "",
     queue: null,
     historyTrimmed: null,
+    contextUsed: null,
     usage: null,
     state: "streaming",
     stopReason: null,
@@ -148,6 +153,11 @@ export function applyEvent(generation: Generation, event: ChatEvent): Generation
       };
     case "historyTrimmed":
       return { ...generation, historyTrimmed: { dropped: event.dropped, contextSize: event.contextSize } };
+    case "contextUsed":
+      return {
+        ...generation,
+        contextUsed: { promptTokens: event.promptTokens, contextSize: event.contextSize, replyTokens: event.replyTokens },
+      };
     case "queued":
       return { ...generation, queue: { position: event.position, waitSecs: event.waitSecs } };
     case "delta":
@@ -240,4 +250,16 @@ export function historyTrimmedLabel(trimmed: HistoryTrimmed): string {
   const n = trimmed.dropped;
   const what = n === 1 ? "1 older message was" : `${n} older messages were`;
   return `${what} left out to fit the ${trimmed.contextSize}-token context.`;
+}
+
+/** "Context: 1,748 + 300 reserved for the reply, of 2,048 tokens (100%)". */
+export function contextUsedLabel(used: ContextUsed): string {
+  const n = (x: number): string => x.toLocaleString("en-US");
+  return `Context: ${n(used.promptTokens)} + ${n(used.replyTokens)} reserved for the reply, of ${n(used.contextSize)} tokens (${contextPercent(used)}%)`;
+}
+
+/** How full the context is, prompt and reply together, in whole percent (at most 100). */
+export function contextPercent(used: ContextUsed): number {
+  if (used.contextSize <= 0) return 0;
+  return Math.min(100, Math.round(((used.promptTokens + used.replyTokens) / used.contextSize) * 100));
 }

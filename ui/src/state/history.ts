@@ -9,9 +9,6 @@ import type { UiMessage } from "./messages";
 /** How many messages a page of history holds (the core's `store::PAGE_SIZE`). */
 export const PAGE_SIZE = 100;
 
-/** How long the "Undo" of a deleted chat stays offered. */
-export const UNDO_MS = 8000;
-
 /** Chats as the sidebar lists them: pinned ones first, then the most recently changed. */
 export function sortChats(chats: readonly Chat[]): Chat[] {
   return [...chats].sort((a, b) => Number(b.pinned) - Number(a.pinned) || b.updatedAt - a.updatedAt);

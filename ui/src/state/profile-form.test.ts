@@ -297,7 +297,7 @@ describe("servers found on this computer", () => {
     expect(draftForFound(kobold, ["Local"])).toEqual({
       id: null, name: "KoboldCpp (5001)", source: "koboldcpp", url: "http://127.0.0.1:5001",
       model: "koboldcpp/Mistral-7B-Instruct-v0.3.Q4_K_M", systemPrompt: null, prefill: null, placeholder: null,
-      params: {}, postProcessing: "none", api: null, instruct: DEFAULT_INSTRUCT, bypassStatusCheck: false,
+      params: { maxTokens: 300 }, postProcessing: "none", api: null, instruct: DEFAULT_INSTRUCT, bypassStatusCheck: false,
     });
     expect(draftForFound({ ...kobold, models: [] }, []).model).toBeNull();
     expect(draftForFound(kobold, ["koboldcpp (5001)"]).name).toBe("KoboldCpp (5001) 2");

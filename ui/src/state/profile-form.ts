@@ -180,6 +180,13 @@ export interface ParamSpec {
   readonly integer: boolean;
 }
 
+/**
+ * The reply length of a new profile, and what is sent for a profile that sets none (the core's
+ * `DEFAULT_REPLY_TOKENS`, SillyTavern's default response length): shown, never a server's own
+ * tiny default.
+ */
+export const DEFAULT_REPLY_TOKENS = 300;
+
 export const PARAM_SPECS: Readonly<Record<NumericParam, ParamSpec>> = {
   maxTokens: { label: "Max reply length (tokens)", hint: "The longest reply, in tokens.", min: 1, max: 200000, step: 1, integer: true },
   temperature: { label: "Temperature", hint: "Higher is more varied, lower more predictable.", min: 0, max: 5, step: 0.05, integer: false },
@@ -367,7 +374,7 @@ export function draftForFound(found: Found, takenNames: Iterable<string>): Profi
     systemPrompt: null,
     prefill: null,
     placeholder: null,
-    params: {},
+    params: { maxTokens: DEFAULT_REPLY_TOKENS },
     postProcessing: "none",
     api: null,
     instruct: DEFAULT_INSTRUCT,

@@ -9,7 +9,7 @@
 
 import type { ProfileDraft, ProfileSummary, ProviderKind, NormalizedUrl, SavedProfile } from "../api";
 import { toIpcError } from "../api";
-import { type AppState, selectedProfile, sourceOf } from "./app-state";
+import { type AppState, selectedProfile, sourceOf, type UndoDelete } from "./app-state";
 import { Part } from "./context";
 import { draftDiffers, uniqueName } from "./profile-form";
 import { UrlProblem } from "./window";
@@ -58,6 +58,8 @@ export class Profiles extends Part {
       models: null,
       testResult: null,
       keyError: null,
+      keychainProblem: null,
+      keptKeyFor: null,
       urlNotice: null,
       urlError: null,
       requestPreview: null,
@@ -111,14 +113,28 @@ export class Profiles extends Part {
   async deleteSelectedProfile(): Promise<void> {
     const profile = selectedProfile(this.state);
     if (!profile) return;
+    // The live profile: the chat moves to another one that answers.
+    const live = this.state.connection.profileId === profile.id && this.state.connection.state !== "idle";
     try {
       await this.serial(() => this.api.deleteProfile(profile.id));
+      // Offered first, so that its Delete button holds its place before the form changes.
+      this.parts.undo.offer({ kind: "profile", targetId: profile.id, chatId: null, title: profile.name, wasOpen: true });
+      if (live) void this.parts.connection.moveOffDeleted(profile.id, profile.name);
       const profiles = this.state.profiles.filter((p) => p.id !== profile.id);
       this.showProfile(this.state.selectedProfileId === profile.id ? null : this.state.selectedProfileId, { profiles });
-      this.parts.window.showInfo(`Deleted “${profile.name}”.`);
     } catch (error) {
       this.parts.window.handleError(error, { profile });
     }
+  }
+
+  /** Brings a deleted profile back (its key too) and shows it if no other is shown; the undo's part. */
+  async restoreDeleted(undo: UndoDelete): Promise<boolean> {
+    const restored = await this.serial(() => this.api.restoreProfile(undo.targetId));
+    await this.refreshProfiles();
+    if (restored && this.state.selectedProfileId === null && this.state.profiles.some((p) => p.id === undo.targetId)) {
+      this.showProfile(undo.targetId);
+    }
+    return restored;
   }
 
   /**
@@ -148,10 +164,10 @@ export class Profiles extends Part {
     try {
       const updated = await this.keychain(() => this.api.setApiKey(profile.id, key));
       this.upsertProfile(updated);
-      this.store.update((s) => ({ keyError: null, keySaves: s.keySaves + 1 }));
+      this.keyKept(profile.id, false);
       return true;
     } catch (error) {
-      this.parts.window.handleError(error, { profile });
+      this.parts.window.handleError(error, { profile, keyUse: "save" });
       return false;
     }
   }
@@ -162,9 +178,46 @@ export class Profiles extends Part {
     if (!profile) return;
     try {
       this.upsertProfile(await this.keychain(() => this.api.clearApiKey(profile.id)));
+      this.store.update((s) => ({ sessionKeys: s.sessionKeys.filter((id) => id !== profile.id) }));
+    } catch (error) {
+      this.parts.window.handleError(error, { profile, keyUse: "clear" });
+    }
+  }
+
+  /**
+   * Uses `key` for the selected profile for this session only (the keychain cannot keep it):
+   * the backend holds it in memory and writes it nowhere.
+   */
+  async useSessionKey(key: string): Promise<boolean> {
+    const profile = selectedProfile(this.state);
+    if (!profile) return false;
+    if (key === "") {
+      this.store.update({ keyError: "Type the key in the API key field first." });
+      this.parts.window.requestFocus("key");
+      return false;
+    }
+    try {
+      this.upsertProfile(await this.serial(() => this.api.useSessionKey(profile.id, key)));
+      this.keyKept(profile.id, true);
+      return true;
     } catch (error) {
       this.parts.window.handleError(error, { profile });
+      return false;
     }
+  }
+
+  /** A key was kept for `profileId` (`session`: in memory only): the field empties, its errors go. */
+  private keyKept(profileId: string, session: boolean): void {
+    this.store.update((s) => {
+      const others = s.sessionKeys.filter((id) => id !== profileId);
+      return {
+        keyError: null,
+        keychainProblem: null,
+        keptKeyFor: null,
+        keySaves: s.keySaves + 1,
+        sessionKeys: session ? [...others, profileId] : others,
+      };
+    });
   }
 
   /** The normalised form of a URL, for the live preview under the URL field. */
@@ -187,7 +240,11 @@ export class Profiles extends Part {
       const saved = await this.saveDraft({ ...form.draft, id: null, name }, null);
       profile = saved.profile;
       this.upsertProfile(profile);
-      this.showProfile(profile.id, { urlNotice: changesNotice(saved.urlChanges) });
+      // The typed key stays in the field until it is kept (the keychain may refuse it).
+      this.showProfile(profile.id, {
+        urlNotice: changesNotice(saved.urlChanges),
+        keptKeyFor: form.key !== "" ? profile.id : null,
+      });
     } else if (draftDiffers(form.draft, existing)) {
       const saved = await this.saveDraft(form.draft, existing);
       profile = saved.profile;
@@ -197,6 +254,8 @@ export class Profiles extends Part {
       if (urlEdited && this.state.selectedProfileId === profile.id) {
         this.store.update({ urlNotice: changesNotice(saved.urlChanges) });
       }
+      // A model chosen in the drawer is the one the chat on screen goes on with.
+      if (profile.model !== existing.model) await this.parts.chats.followProfileModel(profile.id);
       const { connection } = this.state;
       if (connection.profileId === profile.id && connection.state === "connected" && connection.model !== profile.model) {
         this.parts.connection.setConnection({ ...connection, model: profile.model });
@@ -210,7 +269,7 @@ export class Profiles extends Part {
       const id = profile.id;
       profile = await this.keychain(() => this.api.setApiKey(id, form.key));
       this.upsertProfile(profile);
-      this.store.update((s) => ({ keyError: null, keySaves: s.keySaves + 1 }));
+      this.keyKept(id, false);
     }
     // The URL as saved is a good one.
     if (this.state.selectedProfileId === profile.id) this.clearUrlError();

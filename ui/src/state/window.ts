@@ -12,7 +12,7 @@ import { toIpcError } from "../api";
 import { decideLink } from "../links";
 import { type Banner, type BannerAction, type FocusTarget, selectedProfile } from "./app-state";
 import { Part } from "./context";
-import { assertNever, describeError } from "./errors";
+import { assertNever, describeError, type KeyUse } from "./errors";
 
 /** A URL that cannot be used: said at the URL field, not in the banner, and not saved. */
 export class UrlProblem extends Error {
@@ -137,12 +137,12 @@ export class WindowPart extends Part {
    */
   handleError(
     error: unknown,
-    context: { profile?: ProfileSummary | null; retry?: () => void } = {},
+    context: { profile?: Pick<ProfileSummary, "name" | "url"> | null; retry?: () => void; keyUse?: KeyUse; action?: BannerAction } = {},
   ): void {
     if (this.showUrlProblem(error, this.state.selectedProfileId, { focus: false })) return;
     const ipc: IpcError = toIpcError(error);
     const profile = context.profile ?? selectedProfile(this.state);
-    const description = describeError(ipc, { profileName: profile?.name, url: profile?.url });
+    const description = describeError(ipc, { profileName: profile?.name, url: profile?.url, keyUse: context.keyUse });
     const action = description.action;
     let retryAt: number | null = null;
     let button: BannerAction | null = null;
@@ -150,9 +150,18 @@ export class WindowPart extends Part {
       case "ignore":
         return;
       case "focusKey":
-        this.store.update({ drawerOpen: true, keyError: description.text });
+        // Said once, at the field it is about (no banner, and the status shows only the state).
+        this.store.update({ drawerOpen: true, keyError: joined(description.text, description.hint) });
         this.requestFocus("key");
-        break;
+        return;
+      case "keychain":
+        this.store.update({
+          drawerOpen: true,
+          keyError: description.text,
+          keychainProblem: action.problem,
+        });
+        this.requestFocus("key");
+        return;
       case "openDrawer":
         this.store.update({ drawerOpen: true });
         this.requestFocus("drawer");
@@ -174,6 +183,8 @@ export class WindowPart extends Part {
       default:
         assertNever(action);
     }
+    // A way out the caller offers (such as "Save anyway"), when the kind offers none.
+    if (context.action && button === null) button = context.action;
     const banner: Banner = {
       id: ++this.bannerSeq,
       tone: "error",
@@ -186,4 +197,9 @@ export class WindowPart extends Part {
     };
     this.store.update({ banner });
   }
+}
+
+/** A message and its hint as one text. */
+function joined(text: string, hint: string | null): string {
+  return hint ? `${text} ${hint}` : text;
 }

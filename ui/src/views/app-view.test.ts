@@ -192,12 +192,37 @@ describe("the window", () => {
     await mount();
     type($<HTMLInputElement>("api-key"), "bad");
     $<HTMLFormElement>("connect-form").requestSubmit();
-    await vi.waitFor(() => expect($("status-light").dataset.state).toBe("failed"));
-    expect($("key-error").hidden).toBe(false);
+    await vi.waitFor(() => expect($("key-error").hidden).toBe(false));
+    // The new profile was not saved, and no connection was touched.
+    expect($("status-light").dataset.state).toBe("idle");
     expect($("key-error").textContent).toMatch(/rejected the API key/);
-    expect($("banner").hidden).toBe(false);
-    expect($("banner").dataset.kind).toBe("auth");
+    // One message: at the field, not in a banner too, and the status box says only the state.
+    expect($("banner").hidden).toBe(true);
+    expect($("status-text").textContent).toBe("Not connected");
     await vi.waitFor(() => expect(document.activeElement).toBe($("api-key")));
+  });
+
+  it("keeps a key the keychain cannot save, offers it for this session only, and connects with it", async () => {
+    const { api } = await mount();
+    api.setApiKey = async () => {
+      throw new AppError({
+        kind: "secretStore",
+        message: "The system keychain did not answer within 10 s.",
+        reason: { type: "keychainUnavailable", problem: "timeout" },
+      });
+    };
+    type($<HTMLInputElement>("api-key"), "sk-typed");
+    $<HTMLFormElement>("connect-form").requestSubmit();
+    await vi.waitFor(() => expect($("session-key-offer").hidden).toBe(false));
+    expect($<HTMLInputElement>("api-key").value).toBe("sk-typed");
+    expect($("key-error").textContent).toMatch(/cannot be saved.*not unlocked within 10 seconds.*GNOME Keyring.*KeePassXC/);
+    expect($("banner").hidden).toBe(true);
+    $("session-key").click();
+    await vi.waitFor(() => expect($("status-light").dataset.state).toBe("connected"));
+    expect($("key-status").textContent).toBe("used for this session only");
+    expect($<HTMLInputElement>("api-key").value).toBe("");
+    expect($("key-error").hidden).toBe(true);
+    expect($("session-key-offer").hidden).toBe(true);
   });
 
   it("runs a test message and shows the reply and the time it took", async () => {
@@ -709,6 +734,15 @@ describe("the instruct template", () => {
     await vi.waitFor(() => expect(saved(controller)?.instruct.contextSize).toBe(8192));
     edit(size, "");
     await vi.waitFor(() => expect(saved(controller)?.instruct.contextSize).toBeNull());
+  });
+
+  it("shows the context size for chat completion too, without the instruct template", async () => {
+    await mount();
+    choose($<HTMLSelectElement>("source"), "custom");
+    expect($("instruct-section").hidden).toBe(true);
+    expect($("context-size").closest("[hidden]")).toBeNull();
+    choose($<HTMLSelectElement>("source"), "koboldcpp");
+    expect($("instruct-section").hidden).toBe(false);
   });
 });
 

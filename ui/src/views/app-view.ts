@@ -6,11 +6,13 @@
  * means at each width (≤ 900 px: one column at a time, the drawer overlays).
  */
 
-import { connectionText, isGenerating, shownConnection, type AppState } from "../state/app-state";
+import { isGenerating, shownConnection, shownConnectionText, type AppState } from "../state/app-state";
 import type { Controller } from "../state/controller";
 import { createBanner, mountBanner } from "./banner";
+import { createChatHeader, mountChatHeader } from "./chat-header";
 import { createChatElements, mountChatView } from "./chat-view";
 import { createComposer, mountComposer } from "./composer";
+import { createContextMeter, mountContextMeter } from "./context-meter";
 import { createConnectPanel, mountConnectPanel } from "./connect-panel";
 import { createDeleteData, mountDeleteData } from "./delete-data";
 import { createRestoreSnapshot, mountRestoreSnapshot } from "./restore-snapshot";
@@ -31,6 +33,7 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
   const sidebar = createSidebar();
   const chat = createChatElements();
   const composer = createComposer();
+  const contextMeter = createContextMeter();
   const banner = createBanner();
   const drawer = createConnectPanel();
   const requestPreview = createRequestPreview();
@@ -49,7 +52,7 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
     text: "☰",
   });
   const title = h("h1", { id: "chat-title", class: "chat-title", text: "New chat" });
-  const model = h("span", { id: "chat-model", class: "chat-model" });
+  const target = createChatHeader();
   const drawerDot = h("span", { class: "status-dot", dataset: { state: "idle" }, "aria-hidden": "true" });
   const drawerToggle = h("button", {
     id: "drawer-toggle",
@@ -62,11 +65,11 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
   const scrim = h("div", { class: "scrim", "aria-hidden": "true" });
 
   const main = h("main", { class: "chat", id: "chat", "aria-labelledby": "chat-title" },
-    h("header", { class: "chat-header" }, sidebarToggle, h("div", { class: "chat-heading" }, title, model), exportMenu.root, drawerToggle),
+    h("header", { class: "chat-header" }, sidebarToggle, h("div", { class: "chat-heading" }, title, target.root), exportMenu.root, drawerToggle),
     banner,
     chat.scroller,
     chat.pill,
-    h("div", { class: "composer-wrap" }, requestPreview.panel, composer.form),
+    h("div", { class: "composer-wrap" }, requestPreview.panel, composer.form, contextMeter.root),
   );
   root.classList.add("app");
   // The notice sits above the Undo toast when both show.
@@ -74,7 +77,9 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
 
   mountSidebar(sidebar, controller);
   mountChatView(chat, controller);
+  mountChatHeader(target, controller);
   mountComposer(composer, controller);
+  mountContextMeter(contextMeter, controller);
   mountBanner(banner, controller);
   mountConnectPanel(drawer, controller);
   const restoreSnapshot = createRestoreSnapshot();
@@ -103,16 +108,10 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
     sidebarToggle.setAttribute("aria-expanded", String(state.sidebarOpen));
     const connection = shownConnection(state);
     setData(drawerDot, "state", connection.state);
-    drawerToggle.title = connectionText(connection);
+    drawerToggle.title = shownConnectionText(state);
     const stored = state.chats.find((c) => c.id === state.chatId)?.title;
     const chatTitle = stored || state.chatTitle || (state.chatId ? "Untitled chat" : "New chat");
     setText(title, chatTitle);
-    // A stored chat shows the model it used last (the one its next message goes to, as opening
-    // it selects its profile); a new chat, the selected profile's.
-    const profile = state.profiles.find((p) => p.id === state.selectedProfileId);
-    const chatModel = state.chatId ? (state.chats.find((c) => c.id === state.chatId)?.model ?? state.chatModel) : null;
-    setText(model, chatModel ?? profile?.model ?? "");
-    model.title = chatModel ? "The model this chat used last" : profile?.model ? `The model of “${profile.name}”` : "";
     const windowTitle = `${chatTitle} — Switchboard`;
     if (document.title !== windowTitle) document.title = windowTitle;
   };
@@ -142,7 +141,8 @@ function forConversation(event: KeyboardEvent, composer: HTMLTextAreaElement): b
 /**
  * Ctrl/⌘+K drawer, Ctrl/⌘+N new chat, Ctrl/⌘+F search, Ctrl/⌘+R regenerate the last reply,
  * ←/→ the last reply's versions and ↑ (Ctrl+↑: your last message) edit the last message, both
- * from the empty composer, and Esc stop (or close an overlay or panel).
+ * from the empty composer, Ctrl/⌘+Z undo the newest deletion still offered (not in a text
+ * field, whose own undo it is), and Esc stop (or close an overlay or panel).
  */
 function installShortcuts(controller: Controller, composer: HTMLTextAreaElement, signal: AbortSignal): void {
   document.addEventListener("keydown", (event) => {
@@ -161,6 +161,10 @@ function installShortcuts(controller: Controller, composer: HTMLTextAreaElement,
       event.target === composer && composer.value === ""
     ) {
       if (controller.editLast(event.ctrlKey ? "user" : null)) event.preventDefault();
+    } else if (isModKey(event, "z") && !inTextField(event.target) && state.undoStack.length > 0) {
+      // Undoes the newest deletion still offered; in a text field Ctrl+Z is the field's own.
+      event.preventDefault();
+      void controller.undoDelete();
     } else if (isModKey(event, "k")) {
       event.preventDefault();
       controller.toggleDrawer();
@@ -191,6 +195,17 @@ function installShortcuts(controller: Controller, composer: HTMLTextAreaElement,
       }
     }
   }, { signal });
+}
+
+/** Inputs nobody types in. */
+const NOT_TYPED = new Set(["checkbox", "radio", "button", "submit", "reset", "range", "color", "file"]);
+
+/** Whether a key press goes to something people type in (its own Ctrl+Z undoes typing). */
+function inTextField(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  if (target instanceof HTMLInputElement) return !NOT_TYPED.has(target.type);
+  return target instanceof HTMLTextAreaElement || target.isContentEditable ||
+    target.closest("[contenteditable]:not([contenteditable='false'])") !== null;
 }
 
 /**

@@ -18,15 +18,18 @@
  *   `WINDOW_THRESHOLD` messages only those in or near view are in the document: spacers above
  *   and below stand for the rest, at their measured heights (or an estimate until measured).
  * - Message toolbars: clicks on `[data-action]` buttons and the editor's keys are handled here,
- *   once for the whole log.
+ *   once for the whole log. Delete goes at once; the message's place is held by a "Deleted ·
+ *   Undo" placeholder of its height (`data-testid="undo-placeholder"`) until the pointer leaves
+ *   the log or the Undo is no longer offered, so nothing moves under the pointer.
  */
 
-import type { AppState } from "../state/app-state";
+import type { AppState, UndoDelete } from "../state/app-state";
 import { isGenerating, visibleGeneration } from "../state/app-state";
 import type { Controller } from "../state/controller";
 import { type Generation, liveStatus } from "../state/generation";
 import { actionsFor, NO_ACTIONS } from "../state/history";
 import { fromGeneration, type UiMessage } from "../state/messages";
+import { heldPlaces } from "../state/undo";
 import { createFrameScheduler, type FrameClock } from "../render/frame";
 import { type MessageContext, MessageView } from "../render/message-view";
 import { copyWithFeedback, h, show } from "./dom";
@@ -101,6 +104,8 @@ interface Item {
   readonly message: UiMessage;
   /** Drawn from the generation (its text changes every frame), not from `message`. */
   readonly live: boolean;
+  /** A deleted message whose place is held ("Deleted · Undo") while the pointer is on the log. */
+  readonly held?: UndoDelete;
 }
 
 /** Where the first visible message was, to keep it there when the list changes. */
@@ -132,6 +137,13 @@ export function conversationItems(state: AppState): Item[] {
   if (generation && generation.action === "send") {
     items.push({ key: generation.localId, message: fromGeneration(generation), live: true });
   }
+  for (const held of heldPlaces(state.undoStack, "message")) {
+    const message = held.message;
+    if (!message || held.chatId !== state.chatId || message.seq === null) continue;
+    if (items.some((item) => item.key === message.key)) continue;
+    const at = items.findIndex((item) => item.message.seq !== null && item.message.seq > message.seq!);
+    items.splice(at === -1 ? items.length : at, 0, { key: message.key, message, live: false, held });
+  }
   return items;
 }
 
@@ -147,6 +159,8 @@ export function mountChatView(
 ): () => void {
   const { scroller, log, pill, empty, older, topSpacer, bottomSpacer } = elements;
   const cache = new Map<string, MessageView>();
+  /** The placeholders of deleted messages holding their place, by key. */
+  const placeholders = new Map<string, HTMLElement>();
   /** Measured heights (with the gap below), by key. */
   const heights = new Map<string, number>();
   let items: Item[] = [];
@@ -202,6 +216,20 @@ export function mountChatView(
       cache.set(item.key, view);
     }
     return view;
+  }
+
+  /** Where a deleted message was: "Deleted · Undo", as tall as the message was. */
+  function placeholderOf(key: string, held: UndoDelete): HTMLElement {
+    let element = placeholders.get(key);
+    if (!element || element.dataset.undoFor !== String(held.id)) {
+      element = h("div", { class: "message-placeholder", dataset: { key, undoFor: String(held.id) }, "data-testid": "undo-placeholder" },
+        h("span", { text: "Deleted · " }),
+        h("button", { type: "button", class: "chat-undo", dataset: { undoId: String(held.id) }, "aria-label": `Undo deleting “${held.title}”`, text: "Undo" }),
+      );
+      placeholders.set(key, element);
+    }
+    setHeight(element, heightOf(key) - (gap ?? 0));
+    return element;
   }
 
   // ---------------------------------------------------------------- geometry
@@ -292,7 +320,10 @@ export function mountChatView(
     relayout.cancel();
     const [start, end] = windowFor(anchor);
     const wanted: HTMLElement[] = [];
-    for (let i = start; i < end; i++) wanted.push(viewOf(items[i]!, i, state).element);
+    for (let i = start; i < end; i++) {
+      const item = items[i]!;
+      wanted.push(item.held ? placeholderOf(item.key, item.held) : viewOf(item, i, state).element);
+    }
     syncChildren(log, wanted);
     range = [start, end];
     measure(start, end);
@@ -332,6 +363,8 @@ export function mountChatView(
   function evict(state: AppState): void {
     const present = new Set(items.map((item) => item.key));
     for (const key of [...cache.keys()]) if (!present.has(key)) cache.delete(key);
+    const holding = new Set(items.flatMap((item) => (item.held ? [item.key] : [])));
+    for (const key of [...placeholders.keys()]) if (!holding.has(key)) placeholders.delete(key);
     for (const key of [...heights.keys()]) if (!present.has(key)) heights.delete(key);
     if (cache.size <= CACHE_LIMIT) return;
     const rendered = new Set(items.slice(range[0], range[1]).map((item) => item.key));
@@ -452,10 +485,15 @@ export function mountChatView(
     void controller.loadOlder();
   });
 
+  log.addEventListener("pointerleave", () => controller.releaseUndoPlaces("message"));
   log.addEventListener("click", (event) => {
     const target = event.target as Element | null;
     const button = target?.closest("button");
     if (!button) return;
+    if (button.dataset.undoId) {
+      void controller.undoDelete(Number(button.dataset.undoId));
+      return;
+    }
     const article = button.closest<HTMLElement>("article.message");
     const key = article?.dataset.key ?? "";
     const view = cache.get(key);
@@ -497,7 +535,7 @@ export function mountChatView(
         controller.cancelEdit();
         break;
       case "delete":
-        if (view?.armDelete()) void controller.deleteMessage(key);
+        void controller.deleteMessage(key);
         break;
       case "branch":
         void controller.branchFrom(key);
@@ -534,6 +572,7 @@ export function mountChatView(
       state.loadingChat !== previous.loadingChat ||
       state.editing !== previous.editing ||
       state.regenerateOffer !== previous.regenerateOffer ||
+      state.undoStack !== previous.undoStack ||
       isGenerating(state) !== isGenerating(previous) ||
       (generation === null) !== (visibleGeneration(previous) === null);
     // A message found by search: its page lands with it; no paging until it is in view.

@@ -2,7 +2,8 @@
  * "Generation settings" in the connection drawer: the sampler fields the source accepts, stop
  * strings, prompt post-processing (with the placeholder user message for strict mode), the
  * system prompt and the assistant prefill (for sources that continue one). Empty fields are
- * not sent.
+ * not sent, but for the reply length: a new profile starts with the default in the field, and
+ * an empty one shows the default that is sent instead.
  *
  * Must not: save anything or call the controller (the drawer saves the whole form), nor decide
  * which source is shown; it is told the source and the API.
@@ -10,6 +11,7 @@
 
 import type { PostProcessing, ProfileDraft, ProfileSummary, SourceInfo } from "../api";
 import {
+  DEFAULT_REPLY_TOKENS,
   formatNumber,
   formatStopStrings,
   NUMERIC_PARAMS,
@@ -35,7 +37,8 @@ export function createGenerationSettings(): HTMLElement {
       h("input", {
         id: paramId(name), type: "number", step: String(spec.step), min: spec.min === undefined ? undefined : String(spec.min),
         max: spec.max === undefined ? undefined : String(spec.max), inputmode: spec.integer ? "numeric" : "decimal",
-        placeholder: "not sent", title: spec.hint,
+        // A profile without a reply length is sent the default, so that is what it shows.
+        placeholder: name === "maxTokens" ? `${DEFAULT_REPLY_TOKENS} (default)` : "not sent", title: spec.hint,
       }),
     );
     wrapper.id = `${paramId(name)}-field`;
@@ -115,6 +118,8 @@ export function mountGenerationSettings($: Find, onPostProcessing: () => void): 
         setValue(placeholder, profile.placeholder ?? "");
       } else {
         for (const input of paramInputs.values()) input.value = "";
+        // A new profile starts with the reply length it will be sent, in view.
+        paramInputs.get("maxTokens")!.value = String(DEFAULT_REPLY_TOKENS);
         stop.value = "";
         postProcessing.value = "none";
         systemPrompt.value = "";

@@ -1,6 +1,7 @@
 /**
- * The instruct settings of the connection drawer, shown for text completion: the instruct
- * template (pick a built-in, edit it, reset it) and the context size.
+ * The instruct settings of the connection drawer: the instruct template (pick a built-in, edit
+ * it, reset it), shown for text completion, and the context size, shown for both APIs (chat
+ * completion is fitted to it too).
  *
  * Must not: save anything or call the controller (it asks the drawer to save the form through
  * `saveEdits`), nor decide when it shows; the drawer says so.
@@ -25,7 +26,7 @@ import { field, type Find, setValue, templateFieldId } from "./connect-fields";
 import { h, show } from "./dom";
 
 export function createInstructSettings(): HTMLElement {
-  return h("div", { id: "instruct-section", class: "instruct-section", hidden: true },
+  return h("div", { class: "instruct-settings" }, h("div", { id: "instruct-section", class: "instruct-section", hidden: true },
     field("instruct-template", "Instruct template",
       h("select", { id: "instruct-template", "aria-describedby": "instruct-template-note" }),
       h("p", { id: "instruct-template-note", class: "field-note", text: "How the chat is written into one prompt for the model; pick the one the model was trained with." }),
@@ -44,9 +45,10 @@ export function createInstructSettings(): HTMLElement {
         h("button", { id: "instruct-reset", type: "button", class: "button", text: "Reset to built-in", hidden: true }),
       ),
     ),
+  ),
     field("context-size", "Context size (tokens)",
       h("input", { id: "context-size", type: "number", min: "256", max: "2000000", step: "1", inputmode: "numeric", placeholder: "the server's (or 4096)", "aria-describedby": "context-size-note" }),
-      h("p", { id: "context-size-note", class: "field-note", text: "Empty: use the server's (or 4096). The oldest messages are left out when the chat is longer." }),
+      h("p", { id: "context-size-note", class: "field-note", text: "Empty: what the server reports, or the model's known size (4096 for a local server that does not say). The oldest messages are left out when the chat is longer." }),
     ),
   );
 }
@@ -60,6 +62,7 @@ export interface InstructSection {
   clear(): void;
   /** The instruct settings as the form has them (the profile's until the templates are known). */
   read(): InstructSettings;
+  /** Shows the template (text completion); the context size shows for both APIs. */
   show(visible: boolean): void;
 }
 

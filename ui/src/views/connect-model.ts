@@ -9,7 +9,7 @@
  */
 
 import type { ModelInfo, ProfileSummary, SourceInfo } from "../api";
-import { type AppState, connectionText, selectedProfile, shownConnection } from "../state/app-state";
+import { type AppState, selectedProfile, shownConnection, shownConnectionText } from "../state/app-state";
 import type { Controller, ProfileForm } from "../state/controller";
 import { choosesManyModels, joinModelList, modelOptionLabel, parseModelList } from "../state/profile-form";
 import { busyButton, type Find, setBusy, setValue } from "./connect-fields";
@@ -170,7 +170,7 @@ export function mountModelSection(
 
   const renderStatus = (s: AppState): void => {
     const connection = shownConnection(s);
-    const text = connectionText(connection);
+    const text = shownConnectionText(s);
     setData(light, "state", connection.state);
     light.setAttribute("aria-label", text);
     light.title = text;

@@ -16,8 +16,9 @@
  * field is emptied and "key saved" appears with a Clear button.
  *
  * Under the form: Duplicate (a copy of the shown profile, key included, which is then shown) and
- * Delete profile (two clicks: the first arms it); then the app-wide "Connect to the last profile
- * on launch" checkbox.
+ * Delete profile (at once, with Undo in the toast; until the pointer leaves the footer the
+ * button stays where it was as "Deleted · Undo", so a second click there undoes rather than
+ * deleting another profile); then the app-wide "Connect to the last profile on launch" checkbox.
  *
  * This file holds the drawer's frame, the profile fields (switcher, name, Save as new,
  * Duplicate, Delete), reading and filling the whole form, and focus; each section is its own
@@ -29,9 +30,11 @@
  */
 
 import type { ProfileDraft, ProfileSummary, ProviderKind, SourceInfo } from "../api";
-import { type AppState, type FocusTarget, selectedProfile, sourceOf } from "../state/app-state";
+import { type AppState, type FocusTarget, selectedProfile, sourceOf, type UndoDelete } from "../state/app-state";
+import { onCommittedChoice } from "./select-commit";
 import type { Controller, ProfileForm } from "../state/controller";
 import { DEFAULT_INSTRUCT } from "../state/profile-form";
+import { heldPlaces } from "../state/undo";
 import { createAppSettings, mountAppSettings } from "./connect-app-settings";
 import { field, finder, setValue } from "./connect-fields";
 import { createGenerationSettings, mountGenerationSettings } from "./connect-generation";
@@ -89,8 +92,6 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
   const saveNew = $<HTMLButtonElement>("save-profile");
   const remove = $<HTMLButtonElement>("delete-profile");
   const duplicate = $<HTMLButtonElement>("duplicate-profile");
-
-  let deleteArmed: number | null = null;
 
   const state = (): AppState => controller.store.get();
   const sourceInfo = (kind: string | null): SourceInfo | undefined => sourceOf(state(), kind);
@@ -180,11 +181,16 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     void controller.connect(readForm());
   });
 
-  switcher.addEventListener("change", () => {
-    const id = switcher.value || null;
-    void controller.selectProfile(id, { connect: id !== null });
-    if (id === null) name.focus();
-  });
+  // Arrow keys show each profile passed over; a click, Enter or leaving the list connects.
+  onCommittedChoice(
+    switcher,
+    (value) => {
+      const id = value || null;
+      void controller.selectProfile(id, { connect: id !== null });
+      if (id === null) name.focus();
+    },
+    (value) => void controller.selectProfile(value || null),
+  );
 
   for (const input of [name, url, modelSection.bypass, ...generation.inputs, instruct.contextSize]) {
     input.addEventListener("change", saveEdits);
@@ -193,27 +199,76 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
   saveNew.addEventListener("click", () => void controller.saveAsNew(readForm()));
   drawer.querySelector("#drawer-close")?.addEventListener("click", () => controller.toggleDrawer(false));
 
-  duplicate.addEventListener("click", () => {
-    disarmDelete();
-    void controller.duplicateSelectedProfile();
-  });
+  duplicate.addEventListener("click", () => void controller.duplicateSelectedProfile());
 
-  remove.addEventListener("click", () => {
-    if (deleteArmed === null) {
-      // Two clicks: no modal dialog, and no accidental deletes.
-      remove.textContent = "Click again to delete";
-      remove.dataset.armed = "true";
-      deleteArmed = window.setTimeout(disarmDelete, 4000);
+  /** The profile deleted last while its button still holds its place. */
+  const heldDelete = (s: AppState): UndoDelete | null => heldPlaces(s.undoStack, "profile").at(-1) ?? null;
+  /**
+   * Where Delete was on screen when it was clicked, while it holds its place: the form shown
+   * next may be taller or shorter, so a spacer above the footer (or scrolling the drawer) keeps
+   * the button under the pointer.
+   */
+  let pinnedTop: number | null = null;
+  const footer = remove.parentElement!;
+  const spacer = h("div", { class: "footer-spacer", "aria-hidden": "true", hidden: true });
+  footer.before(spacer);
+  // Room below everything, so that the drawer can scroll the button back up when the form grew.
+  const tail = h("div", { class: "footer-spacer", "aria-hidden": "true", hidden: true });
+  drawer.append(tail);
+  /** The deletion pinned has been offered back (until then, `held` is false for it too). */
+  let pinnedHeld = false;
+  const keepInPlace = (held: boolean): void => {
+    if (!held || pinnedTop === null) {
+      // Let go once its offer has ended (or the pointer left), not while the deletion is on its way.
+      if (pinnedHeld || held) pinnedTop = null;
+      pinnedHeld = false;
+      for (const element of [spacer, tail]) {
+        element.style.height = "";
+        show(element, false);
+      }
       return;
     }
-    disarmDelete();
+    pinnedHeld = true;
+    show(spacer, true);
+    show(tail, true);
+    const moved = (): number => pinnedTop! - remove.getBoundingClientRect().top;
+    spacer.style.height = `${Math.max(0, spacer.offsetHeight + moved())}px`;
+    const down = -moved();
+    if (down < 1) return;
+    const room = drawer.scrollHeight - drawer.clientHeight - drawer.scrollTop;
+    if (room < down) tail.style.height = `${tail.offsetHeight + down - room}px`;
+    drawer.scrollTop += down;
+  };
+  // The form may still change height after a render (fields laid out later): follow it.
+  if (typeof ResizeObserver === "function") {
+    new ResizeObserver(() => keepInPlace(heldDelete(state()) !== null)).observe(form);
+  }
+  remove.addEventListener("click", () => {
+    const held = heldDelete(state());
+    if (held) {
+      void controller.undoDelete(held.id);
+      return;
+    }
+    pinnedTop = remove.getBoundingClientRect().top;
+    pinnedHeld = false;
     void controller.deleteSelectedProfile();
   });
-  const disarmDelete = (): void => {
-    if (deleteArmed !== null) window.clearTimeout(deleteArmed);
-    deleteArmed = null;
-    remove.textContent = "Delete profile";
-    delete remove.dataset.armed;
+  footer.addEventListener("pointerleave", () => controller.releaseUndoPlaces("profile"));
+  const renderFooter = (s: AppState): void => {
+    const held = heldDelete(s);
+    const profile = selectedProfile(s);
+    remove.textContent = held ? "Deleted · Undo" : "Delete profile";
+    if (held) {
+      remove.dataset.undo = String(held.id);
+      remove.setAttribute("aria-label", `Undo deleting “${held.title}”`);
+    } else {
+      delete remove.dataset.undo;
+      remove.removeAttribute("aria-label");
+    }
+    show(remove, held !== null || profile !== null);
+    // Hidden but in place while the button holds its place, so that nothing moves under the pointer.
+    show(duplicate, profile !== null || held !== null);
+    duplicate.style.visibility = profile === null ? "hidden" : "";
   };
 
   // ------------------------------------------------------------------ store → DOM
@@ -235,15 +290,13 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
       s.templates !== previous.templates;
     if (selectionChanged || profileChanged) {
       fillFromProfile(profile, s);
-      show(remove, profile !== null);
-      show(duplicate, profile !== null);
     }
-    // Another profile shown: an armed Delete was meant for the one before.
-    if (!first && s.selectedProfileId !== previous.selectedProfileId) disarmDelete();
+    if (selectionChanged || profileChanged || s.undoStack !== previous?.undoStack) renderFooter(s);
     appSettings.render(s, previous);
     sourceSection.render(s, previous);
     modelSection.render(s, previous);
     localServers.render(s, previous);
+    keepInPlace(heldDelete(s) !== null);
     if (!first && s.focus !== previous.focus && s.focus) focus(s.focus.target, s);
   };
 

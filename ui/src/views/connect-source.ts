@@ -15,6 +15,7 @@
 import type { ApiType, ProfileSummary, ProviderKind, SourceInfo } from "../api";
 import { type AppState, selectedProfile } from "../state/app-state";
 import type { Controller } from "../state/controller";
+import { SESSION_OFFER } from "../state/errors";
 import { apiChoices, apiForSave, apiLabel, effectiveApi, groupSources, keyFieldText, urlAfterSourceChange } from "../state/profile-form";
 import { field, type Find, setValue } from "./connect-fields";
 import { h, setData, setText, show } from "./dom";
@@ -58,6 +59,10 @@ export function createSourceSection(): HTMLElement[] {
       ),
       h("p", { id: "api-key-note", class: "field-note" }),
       h("p", { id: "key-error", class: "field-error", hidden: true }),
+      h("div", { id: "session-key-offer", class: "field-note", hidden: true },
+        h("p", { id: "session-key-note", text: SESSION_OFFER }),
+        h("button", { id: "session-key", type: "button", class: "button", text: "Use this key for this session only" }),
+      ),
     ),
   ];
 }
@@ -110,6 +115,8 @@ export function mountSourceSection(
   const keyStatus = $("key-status");
   const clearKey = $<HTMLButtonElement>("clear-key");
   const keyError = $("key-error");
+  const sessionOffer = $("session-key-offer");
+  const sessionKey = $<HTMLButtonElement>("session-key");
   const name = $<HTMLInputElement>("profile-name");
 
   /** The URL was typed by the person (so a source change must not replace it). */
@@ -143,12 +150,15 @@ export function mountSourceSection(
   const renderKey = (s: AppState): void => {
     const profile = selectedProfile(s);
     const saved = profile?.hasKey ?? false;
+    const session = !saved && profile !== null && s.sessionKeys.includes(profile.id);
     // The keychain may be locked and wait for the person to unlock it: say so.
-    setText(keyStatus, s.busy.key ? "saving to the keychain…" : saved ? "key saved" : "");
+    setText(keyStatus, s.busy.key ? "saving to the keychain…" : saved ? "key saved" : session ? "used for this session only" : "");
     setData(keyStatus, "busy", String(s.busy.key));
     setData(keyStatus, "saved", String(saved));
-    show(clearKey, saved);
-    key.placeholder = saved ? "saved — type to replace" : "";
+    setData(keyStatus, "session", String(session));
+    show(clearKey, saved || session);
+    key.placeholder = saved ? "saved — type to replace" : session ? "used for this session only — type to replace" : "";
+    show(sessionOffer, s.keychainProblem !== null);
     setText(keyError, s.keyError ?? "");
     show(keyError, s.keyError !== null);
     key.setAttribute("aria-invalid", s.keyError ? "true" : "false");
@@ -236,6 +246,10 @@ export function mountSourceSection(
     if (key.value !== "" && selectedProfile(state())) void controller.saveKey(key.value);
   });
 
+  sessionKey.addEventListener("click", () => {
+    void controller.useSessionKey(key.value);
+  });
+
   clearKey.addEventListener("click", () => {
     void controller.clearKey();
     key.focus();
@@ -305,11 +319,15 @@ export function mountSourceSection(
         s.selectedProfileId !== previous.selectedProfileId ||
         s.sources !== previous.sources ||
         s.templates !== previous.templates;
-      // The key field empties when another profile is shown and once a key was stored.
-      if (selectionChanged || s.keySaves !== previous.keySaves) key.value = "";
+      // The key field empties when another profile is shown and once a key was kept; a profile
+      // just created from the form keeps the key typed for it until then.
+      const keptHere = s.keptKeyFor !== null && s.keptKeyFor === s.selectedProfileId;
+      if (first || (selectionChanged && !keptHere) || s.keySaves !== previous.keySaves) key.value = "";
       if (
         first ||
         s.keyError !== previous.keyError ||
+        s.keychainProblem !== previous.keychainProblem ||
+        s.sessionKeys !== previous.sessionKeys ||
         s.busy.key !== previous.busy.key ||
         profile !== selectedProfile(previous)
       ) {

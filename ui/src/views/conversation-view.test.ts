@@ -287,29 +287,37 @@ describe("message toolbars", () => {
     expect(byTestId(first, "regenerate-from-here")).toBeNull();
   });
 
-  it("deletes a message on the second click only", async () => {
+  it("deletes a message at once, holding its place until the pointer leaves the log", async () => {
     const { api, controller, elements } = await setUp("chat");
     await openSseChat(controller);
     const reply = lastMessage(elements.log);
-    const remove = byTestId(reply, "delete-message")!;
-    remove.click();
-    expect(remove.dataset.armed).toBe("true");
-    expect(remove.textContent).toBe("Confirm delete");
-    expect(api.calls.some((c) => c.startsWith("deleteMessage"))).toBe(false);
-    remove.click();
+    const id = reply.dataset.messageId!;
+    byTestId(reply, "delete-message")!.click();
     await vi.waitFor(() => expect(rendered(elements.log)).toHaveLength(3));
+    expect(api.calls).toContain(`deleteMessage:${id}`);
     expect(reply.isConnected).toBe(false);
+    const placeholder = elements.log.querySelector<HTMLElement>('[data-testid="undo-placeholder"]')!;
+    expect(placeholder.textContent).toBe("Deleted · Undo");
+    expect(elements.log.lastElementChild).toBe(placeholder);
+    elements.log.dispatchEvent(new Event("pointerleave"));
+    expect(placeholder.isConnected).toBe(false);
+    expect(controller.store.get().undo).toMatchObject({ kind: "message", targetId: id });
   });
 
-  it("disarms Delete when the focus leaves it", async () => {
-    const { controller, elements } = await setUp("chat");
+  it("brings a deleted message back in its place from its placeholder", async () => {
+    const { api, controller, elements } = await setUp("chat");
     await openSseChat(controller);
-    const remove = byTestId(lastMessage(elements.log), "delete-message")!;
-    remove.focus();
-    remove.click();
-    remove.blur();
-    expect(remove.dataset.armed).toBeUndefined();
-    expect(remove.textContent).toBe("Delete");
+    const first = elements.log.querySelector<HTMLElement>("article.message")!;
+    const id = first.dataset.messageId!;
+    byTestId(first, "delete-message")!.click();
+    await vi.waitFor(() => expect(rendered(elements.log)).toHaveLength(3));
+    expect(elements.log.firstElementChild?.getAttribute("data-testid")).toBe("undo-placeholder");
+    elements.log.querySelector<HTMLButtonElement>("[data-undo-id]")!.click();
+    await vi.waitFor(() => expect(rendered(elements.log)).toHaveLength(4));
+    expect(api.calls).toContain(`restoreMessage:${id}`);
+    expect((elements.log.firstElementChild as HTMLElement).dataset.messageId).toBe(id);
+    expect(elements.log.querySelector('[data-testid="undo-placeholder"]')).toBeNull();
+    expect(controller.store.get().undo).toBeNull();
   });
 
   it("branches a new chat from a message and shows it", async () => {

@@ -1,7 +1,7 @@
 // The window's file and profile actions in jsdom against the in-memory backend: import chats
 // through the file picker, export the chat on screen from the header's menu, back up
-// everything, duplicate and delete profiles in the drawer, connect on launch, and the header's
-// model for a chat of another profile. Stable test ids for the end-to-end suite.
+// everything, duplicate and delete profiles in the drawer, and connect on launch (the header's
+// picker is `chat-header.test.ts`'s). Stable test ids for the end-to-end suite.
 
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createMockApi, MOCK_DOWNLOADS, type MockApi, type MockOptions } from "../dev/mock-api";
@@ -207,33 +207,6 @@ describe("Back up everything", () => {
   });
 });
 
-describe("the chat header", () => {
-  it("shows the model the chat used, and opening it switches to its profile", async () => {
-    const { api, controller } = await mount();
-    const saved = await api.saveProfile({
-      id: null, name: "Ollama", source: "custom", url: "http://127.0.0.1:11434/v1", model: "qwen2.5-7b-instruct",
-      systemPrompt: null, prefill: null, params: {}, postProcessing: "none", bypassStatusCheck: false,
-    });
-    await controller.refreshProfiles();
-    await controller.selectProfile(saved.profile.id, { connect: true });
-    await controller.send("A question for Ollama");
-    await vi.waitFor(() => expect(controller.store.get().generation).toBeNull());
-    await controller.selectProfile("profile-local", { connect: true });
-    controller.newChat();
-    expect($("chat-model").textContent).toBe("llama-3.1-8b-instruct");
-    chatItem("A question for Ollama").click();
-    await vi.waitFor(() => expect(controller.store.get().connection).toMatchObject({ profileId: saved.profile.id, state: "connected" }));
-    expect($("chat-model").textContent).toBe("qwen2.5-7b-instruct");
-    expect($("chat-model").title).toBe("The model this chat used last");
-    expect($<HTMLSelectElement>("sidebar-profile").value).toBe(saved.profile.id);
-    expect($<HTMLSelectElement>("profile-switcher").value).toBe(saved.profile.id);
-    // Back to a chat of the first profile.
-    chatItem("Explain SSE in one paragraph").click();
-    await vi.waitFor(() => expect(controller.store.get().connection).toMatchObject({ profileId: "profile-local", state: "connected" }));
-    expect($("chat-model").textContent).toBe("llama-3.1-8b-instruct");
-  });
-});
-
 describe("the drawer's profile actions", () => {
   it("Duplicate saves a copy and shows it", async () => {
     const { api, controller } = await mount();
@@ -253,29 +226,36 @@ describe("the drawer's profile actions", () => {
     expect(duplicate.hidden).toBe(true);
   });
 
-  it("Delete asks first: one click arms it, the second deletes", async () => {
+  it("Delete deletes at once, offers Undo, and holds its place as “Deleted · Undo” until the pointer leaves", async () => {
     const { api, controller } = await mount();
     controller.toggleDrawer(true);
     const remove = byTestId("delete-profile");
-    remove.click();
-    expect(remove.textContent).toBe("Click again to delete");
-    expect(remove.dataset.armed).toBe("true");
-    expect(api.calls.some((c) => c.startsWith("deleteProfile"))).toBe(false);
     remove.click();
     await vi.waitFor(() => expect(controller.store.get().profiles).toEqual([]));
     expect(api.calls).toContain("deleteProfile:profile-local");
+    expect(controller.store.get().undo).toMatchObject({ kind: "profile", targetId: "profile-local", title: "Local llama.cpp" });
+    // The button stays where it was: a second click there undoes instead of deleting.
+    expect(remove.hidden).toBe(false);
+    expect(remove.textContent).toBe("Deleted · Undo");
+    remove.click();
+    await vi.waitFor(() => expect(controller.store.get().profiles.map((p) => p.id)).toEqual(["profile-local"]));
+    expect(api.calls).toContain("restoreProfile:profile-local");
+    expect(controller.store.get().selectedProfileId).toBe("profile-local");
     expect(remove.textContent).toBe("Delete profile");
   });
 
-  it("an armed Delete is disarmed when another profile is shown", async () => {
+  it("the held Delete lets go when the pointer leaves the footer", async () => {
     const { api, controller } = await mount();
     controller.toggleDrawer(true);
     const remove = byTestId("delete-profile");
     remove.click();
-    await controller.duplicateSelectedProfile();
-    expect(remove.dataset.armed).toBeUndefined();
-    remove.click();
-    expect(api.calls.some((c) => c.startsWith("deleteProfile"))).toBe(false);
+    await vi.waitFor(() => expect(remove.textContent).toBe("Deleted · Undo"));
+    remove.parentElement!.dispatchEvent(new Event("pointerleave"));
+    expect(remove.textContent).toBe("Delete profile");
+    expect(remove.hidden).toBe(true);
+    // Still offered in the toast and by Ctrl+Z.
+    expect(await controller.undoDelete()).toBe(true);
+    expect(api.calls).toContain("restoreProfile:profile-local");
   });
 });
 
@@ -296,9 +276,11 @@ describe("Connect to the last profile on launch", () => {
     expect(byTestId<HTMLInputElement>("auto-connect").checked).toBe(false);
     expect(controller.store.get().connection.state).toBe("idle");
     expect(api.calls.some((c) => c.startsWith("connect"))).toBe(false);
-    // Opening a chat connects to its profile.
+    // Opening a chat connects nothing either: it shows who will answer, and sending reaches it.
     chatItem("Explain SSE in one paragraph").click();
-    await vi.waitFor(() => expect(controller.store.get().connection.state).toBe("connected"));
-    expect($("status-light").dataset.state).toBe("connected");
+    await vi.waitFor(() => expect($<HTMLSelectElement>("chat-profile").value).toBe("profile-local"));
+    expect(controller.store.get().connection.state).toBe("idle");
+    expect(api.calls.some((c) => c.startsWith("connect"))).toBe(false);
+    expect(await controller.send("Still there?")).toBe(true);
   });
 });

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { createMockApi, LONG_CHAT_ID, type MockApi } from "../dev/mock-api";
 import { Controller } from "../state/controller";
 import { mountApp } from "./app-view";
+import { UNDO_MS } from "../state/undo";
 import { createToast, mountToast } from "./toast";
 
 let unmount: (() => void) | null = null;
@@ -225,6 +226,95 @@ describe("the Undo toast", () => {
     expect(toast.hidden).toBe(false);
     await vi.waitFor(() => expect(toast.hidden).toBe(true));
     expect(controller.store.get().undo).toBeNull();
+  });
+});
+
+describe("one way to delete, with undo", () => {
+  it("holds a deleted chat's row as “Deleted · Undo” until the pointer leaves the list", async () => {
+    const { api, controller } = await mount();
+    const before = titles();
+    const index = before.indexOf("Packing list for a weekend hike");
+    testIds("chat-delete", rowOf("Packing list for a weekend hike"))[0]!.click();
+    await vi.waitFor(() => expect(titles()).not.toContain("Packing list for a weekend hike"));
+    const rows = [...$("chat-list").querySelectorAll<HTMLElement>(".chat-row")];
+    expect(rows).toHaveLength(before.length);
+    expect(rows[index]!.dataset.testid).toBe("undo-placeholder");
+    expect(rows[index]!.textContent).toBe("Deleted · Undo");
+    $("chat-list").dispatchEvent(new Event("pointerleave"));
+    expect($("chat-list").querySelectorAll(".chat-row")).toHaveLength(before.length - 1);
+    expect(testIds("undo-placeholder")).toHaveLength(0);
+    expect(await controller.undoDelete()).toBe(true);
+    await vi.waitFor(() => expect(titles()).toEqual(before));
+    // The placeholder's own Undo brings it back in the same place.
+    testIds("chat-delete", rowOf("Packing list for a weekend hike"))[0]!.click();
+    await vi.waitFor(() => expect(testIds("undo-placeholder")).toHaveLength(1));
+    testIds("undo-placeholder")[0]!.querySelector<HTMLButtonElement>("button")!.click();
+    await vi.waitFor(() => expect(titles()).toEqual(before));
+    expect(api.calls.filter((c) => c.startsWith("restoreChat:"))).toHaveLength(2);
+  });
+
+  it("undoes the newest deletion with Ctrl+Z (a message, then a chat, then a profile), never from a text field", async () => {
+    const { api, controller } = await mount();
+    const chat = controller.store.get().chats.find((c) => c.title === "Regex for ISO dates")!;
+    await controller.deleteChat(chat.id);
+    await controller.openChat(controller.store.get().chats[0]!.id);
+    const message = controller.store.get().messages[0]!;
+    expect(await controller.deleteMessage(message.key)).toBe(true);
+    controller.selectProfile("profile-local");
+    await controller.deleteSelectedProfile();
+    expect(controller.store.get().undoStack.map((u) => u.kind)).toEqual(["chat", "message", "profile"]);
+
+    // In a text field, Ctrl+Z is the field's.
+    const composer = $<HTMLTextAreaElement>("composer");
+    composer.focus();
+    expect(press(composer, "z", { ctrlKey: true }).defaultPrevented).toBe(false);
+    expect(controller.store.get().undoStack).toHaveLength(3);
+
+    composer.blur();
+    expect(press(document.body, "z", { ctrlKey: true }).defaultPrevented).toBe(true);
+    await vi.waitFor(() => expect(controller.store.get().profiles.some((p) => p.id === "profile-local")).toBe(true));
+    press(document.body, "z", { ctrlKey: true });
+    await vi.waitFor(() => expect(controller.store.get().messages[0]?.key).toBe(message.key));
+    press(document.body, "z", { ctrlKey: true });
+    await vi.waitFor(() => expect(titles()).toContain("Regex for ISO dates"));
+    expect(api.calls.filter((c) => c.startsWith("restore"))).toEqual([
+      "restoreProfile:profile-local",
+      `restoreMessage:${message.id}`,
+      `restoreChat:${chat.id}`,
+    ]);
+    expect(controller.store.get().undo).toBeNull();
+    // Nothing left to undo: Ctrl+Z is left alone.
+    expect(press(document.body, "z", { ctrlKey: true }).defaultPrevented).toBe(false);
+  });
+
+  it("offers a deletion for ten seconds, an older one only for what is left of its time", async () => {
+    expect(UNDO_MS).toBe(10_000);
+    const api = createMockApi({ scenario: "chat", tick: 0, latency: 0 });
+    const controller = new Controller(api);
+    await controller.start();
+    await vi.waitFor(() => expect(controller.store.get().chats.length).toBe(5));
+    const toast = createToast();
+    document.body.replaceChildren(toast);
+    const [a, b] = controller.store.get().chats;
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    try {
+      unmount = mountToast(toast, controller, 200);
+      await controller.deleteChat(a!.id);
+      await vi.advanceTimersByTimeAsync(150);
+      await controller.deleteChat(b!.id);
+      expect(toast.textContent).toContain(b!.title);
+      const undone = controller.undoDelete();
+      // The first is shown again with what was left of its time (50 ms), not a fresh 200.
+      expect(toast.textContent).toContain(a!.title);
+      await vi.advanceTimersByTimeAsync(45);
+      expect(toast.hidden).toBe(false);
+      await vi.advanceTimersByTimeAsync(10);
+      expect(toast.hidden).toBe(true);
+      expect(await undone).toBe(true);
+      expect(controller.store.get().undoStack).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

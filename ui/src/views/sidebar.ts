@@ -5,7 +5,9 @@
  * Each chat in the list opens with a click (`[data-chat-id]`, `data-testid="chat-item"`) and
  * has Pin, Rename and Delete buttons (`chat-pin`, `chat-rename`, `chat-delete`), shown on hover
  * and keyboard focus. Double-click or F2 renames in place (Enter saves, Esc cancels); the Delete
- * key deletes (the toast offers Undo). Typing in the search box filters titles at once and,
+ * key deletes (the toast offers Undo). A deleted chat's row stays, as "Deleted · Undo"
+ * (`data-testid="undo-placeholder"`), until the pointer leaves the list or its Undo is no longer
+ * offered, so the row below does not move under the pointer into the next click. Typing in the search box filters titles at once and,
  * a moment later, searches every message for every word typed: hits show the words around the
  * match, each word found in `<mark>`, built as text nodes, never as HTML.
  *
@@ -16,7 +18,9 @@
  */
 
 import type { Chat, ProfileSummary, SearchHit, SnippetPart } from "../api";
-import { type AppState, connectionText, currentHits, filteredChats, shownConnection } from "../state/app-state";
+import { type AppState, currentHits, filteredChats, shownConnection, shownConnectionText, type UndoDelete } from "../state/app-state";
+import { heldPlaces } from "../state/undo";
+import { onCommittedChoice } from "./select-commit";
 import type { Controller } from "../state/controller";
 import { h, setData, srOnly } from "./dom";
 import { kbd, modKey } from "./keys";
@@ -94,13 +98,14 @@ export function mountSidebar(elements: SidebarElements, controller: Controller):
   let rendering = false;
 
   root.querySelector("#new-chat")?.addEventListener("click", () => controller.newChat());
-  profileSelect.addEventListener("change", () => {
-    if (profileSelect.value === "") {
+  // Arrow keys only move the selection; a click, Enter or leaving the list uses the profile.
+  onCommittedChoice(profileSelect, (value) => {
+    if (value === "") {
       // "New profile…": fill one in, in the drawer.
       void controller.selectProfile(null);
       controller.toggleDrawer(true);
     } else {
-      void controller.selectProfile(profileSelect.value, { connect: true });
+      void controller.selectProfile(value, { connect: true });
     }
   });
 
@@ -136,8 +141,14 @@ export function mountSidebar(elements: SidebarElements, controller: Controller):
   const rowOf = (element: Element | null): string | null =>
     element?.closest<HTMLElement>("[data-row]")?.dataset.row ?? null;
 
+  list.addEventListener("pointerleave", () => controller.releaseUndoPlaces("chat"));
   list.addEventListener("click", (event) => {
     const target = event.target as Element | null;
+    const undo = target?.closest<HTMLElement>("[data-undo-id]");
+    if (undo) {
+      void controller.undoDelete(Number(undo.dataset.undoId));
+      return;
+    }
     const action = target?.closest<HTMLElement>("[data-chat-action]");
     if (action) {
       const chatId = rowOf(action);
@@ -224,19 +235,23 @@ export function mountSidebar(elements: SidebarElements, controller: Controller):
         button.setAttribute("aria-disabled", String(working));
       }
     }
-    if (!previous || state.profiles !== previous.profiles || state.selectedProfileId !== previous.selectedProfileId) {
-      renderProfiles(profileSelect, state.profiles, state.selectedProfileId);
+    // The profile in use (the live connection's), not the one the drawer shows.
+    const active = state.connection.profileId ?? state.selectedProfileId;
+    const wasActive = previous ? (previous.connection.profileId ?? previous.selectedProfileId) : null;
+    if (!previous || state.profiles !== previous.profiles || active !== wasActive) {
+      renderProfiles(profileSelect, state.profiles, active);
     }
     const connection = shownConnection(state);
     setData(dot, "state", connection.state);
-    dot.title = connectionText(connection);
+    dot.title = shownConnectionText(state);
     if (
       !previous ||
       state.chats !== previous.chats ||
       state.chatFilter !== previous.chatFilter ||
       state.chatId !== previous.chatId ||
       state.search !== previous.search ||
-      state.renaming !== previous.renaming
+      state.renaming !== previous.renaming ||
+      state.undoStack !== previous.undoStack
     ) {
       const focused = focusKeyOf(document.activeElement, list);
       const typing = rename !== null && !rename.done && document.activeElement === rename.input;
@@ -248,8 +263,11 @@ export function mountSidebar(elements: SidebarElements, controller: Controller):
         if (state.chatFilter.trim() !== "" && hits !== null) {
           renderHits(list, hits);
         } else {
-          const chats = filteredChats(state);
-          renderChats(list, chats, state.chatId, state.chatFilter !== "", (chat) => (chat.id === renaming ? renameInput(chat) : null));
+          // Deleted chats whose rows hold their place come back into the order as placeholders.
+          const held = new Map(heldPlaces(state.undoStack, "chat").flatMap((e) => (e.chat ? [[e.chat.id, e] as const] : [])));
+          const ghosts = [...held.values()].flatMap((e) => (e.chat && !state.chats.some((c) => c.id === e.targetId) ? [e.chat] : []));
+          const chats = filteredChats(ghosts.length ? { ...state, chats: [...state.chats, ...ghosts] } : state);
+          renderChats(list, chats, state.chatId, state.chatFilter !== "", (chat) => (chat.id === renaming ? renameInput(chat) : null), (chat) => held.get(chat.id));
         }
       } finally {
         rendering = false;
@@ -312,6 +330,7 @@ function renderChats(
   current: string | null,
   filtering: boolean,
   renameField: (chat: Chat) => HTMLInputElement | null,
+  heldPlace: (chat: Chat) => UndoDelete | undefined,
 ): void {
   if (chats.length === 0) {
     list.replaceChildren(h("p", { class: "chat-list-empty", text: filtering ? "No chat matches." : "No chats yet." }));
@@ -326,7 +345,10 @@ function renderChats(
     const headingId = `chat-group-${index}`;
     return h("section", { class: "chat-group", "aria-labelledby": headingId },
       h("h2", { class: "chat-group-label", id: headingId, text: label }),
-      h("ul", { class: "chat-group-items" }, ...items.map((chat) => chatRow(chat, chat.id === current, renameField(chat)))),
+      h("ul", { class: "chat-group-items" }, ...items.map((chat) => {
+        const held = heldPlace(chat);
+        return held ? placeholderRow(held) : chatRow(chat, chat.id === current, renameField(chat));
+      })),
     );
   });
   list.replaceChildren(...sections);
@@ -386,6 +408,22 @@ function chatRow(chat: Chat, current: boolean, renaming: HTMLInputElement | null
     ),
   );
   return row;
+}
+
+/** Where a deleted chat was: "Deleted · Undo", as tall as its row was. */
+function placeholderRow(undo: UndoDelete): HTMLElement {
+  return h("li", { class: "chat-row chat-placeholder", dataset: { row: `deleted:${undo.targetId}` }, "data-testid": "undo-placeholder" },
+    h("span", { class: "chat-item chat-deleted" },
+      h("span", { class: "chat-item-title", text: "Deleted · " }),
+      h("button", {
+        type: "button",
+        class: "chat-undo",
+        dataset: { undoId: String(undo.id) },
+        "aria-label": `Undo deleting “${undo.title}”`,
+        text: "Undo",
+      }),
+    ),
+  );
 }
 
 /** Search hits: the chat's title, and the words around the match with every word found marked. */

@@ -1,12 +1,14 @@
 /**
- * `#toast`: "Deleted “Chat”. Undo" for a few seconds after a chat is deleted. A polite live
+ * `#toast`: "Deleted “Chat”. Undo" for `UNDO_MS` after a chat, a message or a profile is
+ * deleted (the newest deletion; each one's time counts from when it was first shown, so an
+ * older one coming back after a newer is undone has only what was left of it). A polite live
  * region, so screen readers hear it; the Undo button (`data-testid="undo-delete"`) takes the
- * focus when the deletion came from the keyboard's place in the list.
+ * focus after a deletion; × stops offering every deletion.
  */
 
 import type { AppState, Notice, UndoDelete } from "../state/app-state";
 import type { Controller } from "../state/controller";
-import { UNDO_MS } from "../state/history";
+import { UNDO_MS } from "../state/undo";
 import { copyWithFeedback, h, show } from "./dom";
 
 export function createToast(): HTMLElement {
@@ -16,6 +18,8 @@ export function createToast(): HTMLElement {
 export function mountToast(element: HTMLElement, controller: Controller, duration = UNDO_MS): () => void {
   let timer: number | null = null;
   let shown: UndoDelete | null = null;
+  /** When each offer was first shown (`performance.now()`), by id. */
+  const firstShown = new Map<number, number>();
 
   const render = (undo: UndoDelete | null): void => {
     if (timer !== null) window.clearTimeout(timer);
@@ -28,18 +32,23 @@ export function mountToast(element: HTMLElement, controller: Controller, duratio
       if (hadFocus) controller.requestFocus("composer");
       return;
     }
-    const button = h("button", { type: "button", class: "button toast-action", "data-testid": "undo-delete", text: "Undo" });
+    const button = h("button", { type: "button", class: "button toast-action", "data-testid": "undo-delete", "aria-keyshortcuts": "Control+Z", text: "Undo" });
     button.addEventListener("click", () => void controller.undoDelete());
     const close = h("button", { type: "button", class: "icon-button toast-close", "aria-label": "Dismiss", text: "×" });
     close.addEventListener("click", () => controller.dismissUndo(undo.id));
     element.replaceChildren(h("p", { class: "toast-text", text: `Deleted “${undo.title}”.` }), button, close);
     show(element, true);
     const id = undo.id;
-    timer = window.setTimeout(() => controller.dismissUndo(id), duration);
+    const since = firstShown.get(id) ?? performance.now();
+    firstShown.set(id, since);
+    timer = window.setTimeout(() => {
+      firstShown.delete(id);
+      controller.dismissUndo(id);
+    }, Math.max(0, duration - (performance.now() - since)));
   };
 
   const unsubscribe = controller.store.subscribe((state: AppState, previous: AppState) => {
-    if (state.undo !== previous.undo) render(state.undo);
+    if (state.undo?.id !== previous.undo?.id) render(state.undo);
     if (state.focus !== previous.focus && state.focus?.target === "undo" && shown) {
       element.querySelector<HTMLElement>('[data-testid="undo-delete"]')?.focus();
     }

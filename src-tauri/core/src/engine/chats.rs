@@ -1,13 +1,16 @@
 //! Chats and their messages: listing, reading (whole or a page: the latest, before, after or
 //! around a message), finding, versions (swipes), editing, deleting, branching, renaming,
-//! pinning, restoring, searching, export and import.
+//! pinning, restoring, searching, export and import, and the profile and model a chat's next
+//! message goes to.
 //!
 //! Must not: talk to a provider or the keychain; write a title, message or query past the
 //! limits in `limits.rs`.
 
-use super::limits::{check_bytes, check_chars, MAX_NAME_CHARS, MAX_QUERY_CHARS, MAX_TEXT_BYTES};
+use super::limits::{
+    check_bytes, check_chars, MAX_MODEL_CHARS, MAX_NAME_CHARS, MAX_QUERY_CHARS, MAX_TEXT_BYTES,
+};
 use super::Engine;
-use crate::error::Result;
+use crate::error::{quoted, Error, Result};
 use crate::model::{ChatId, MessageId};
 use crate::store::{Chat, SearchHit, Store, StoredMessage};
 use crate::transfer::ChatArchive;
@@ -96,7 +99,8 @@ impl Engine {
             .await
     }
 
-    /// Deletes a message with all its versions.
+    /// Deletes a message with all its versions, undoable with
+    /// [`restore_message`](Self::restore_message) until the data is next opened alone.
     pub async fn delete_message(&self, id: &MessageId) -> Result<bool> {
         let id = id.clone();
         self.blocking(move |store| store.delete_message(&id)).await
@@ -121,6 +125,29 @@ impl Engine {
         let (id, title) = (id.clone(), title.to_string());
         self.blocking(move |store| store.rename_chat(&id, &title))
             .await
+    }
+
+    /// Sets the profile and model a chat's next message goes to (its place in the list stays).
+    /// The profile must exist; an empty model means the profile's own.
+    pub async fn set_chat_target(
+        &self,
+        id: &ChatId,
+        profile_id: &str,
+        model: Option<&str>,
+    ) -> Result<Chat> {
+        let profile = self.profile(profile_id).await?;
+        let model = model.map(str::trim).filter(|m| !m.is_empty());
+        if let Some(model) = model {
+            check_chars("model", model, MAX_MODEL_CHARS)?;
+        }
+        let (id, model) = (id.clone(), model.map(str::to_string));
+        self.blocking(move |store| {
+            store.set_chat_target(&id, Some(&profile.id), model.as_deref())?;
+            store.chat(&id)?.ok_or_else(|| {
+                Error::not_configured(format!("There is no chat with id {}.", quoted(id.as_str())))
+            })
+        })
+        .await
     }
 
     /// Pins or unpins a chat.

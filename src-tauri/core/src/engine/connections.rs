@@ -17,7 +17,7 @@ use super::profile_secrets;
 use super::retry::retrying;
 use super::Engine;
 use crate::catalogue::{KeyNeed, ProviderKind};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, ErrorReason, Result};
 use crate::model::{ChatMessage, ChatRequest, GenParams, ModelInfo, Role, StopReason};
 use crate::provider::{self, Connection, StatusReport, StreamEvent};
 use crate::store::Profile;
@@ -79,7 +79,9 @@ impl Engine {
             ConnectionSpec::Profile(name) => {
                 let profile = self.profile(name).await?;
                 let id = profile.id.clone();
-                let key = if self.blocking(move |store| store.key_saved(&id)).await? {
+                let key = if let Some(key) = self.secrets.session_key(&profile.id) {
+                    Some(key)
+                } else if self.blocking(move |store| store.key_saved(&id)).await? {
                     self.secrets.get(&profile.id).await?
                 } else {
                     None
@@ -87,12 +89,14 @@ impl Engine {
                 let headers = self.connection_headers(&profile, key.is_some()).await?;
                 if key.is_none() && profile.source.info().key == KeyNeed::Required {
                     return Err(Error::not_configured(format!(
-                        "Profile \"{}\" has no API key, and {} needs one. Save it with \"key set {}\".",
+                        "Profile \"{}\" has no API key, and {} needs one.",
                         profile.name,
                         profile.source.label(),
-                        profile.name
                     ))
-                    .with_provider(profile.source.id()));
+                    .with_provider(profile.source.id())
+                    .with_reason(ErrorReason::MissingKey {
+                        profile: profile.name.clone(),
+                    }));
                 }
                 Ok(Resolved {
                     connection: Connection {
@@ -129,10 +133,11 @@ impl Engine {
                 )?;
                 if key.is_none() && source.info().key == KeyNeed::Required {
                     return Err(Error::not_configured(format!(
-                        "{} needs an API key. Pass it in an environment variable with --key-env.",
+                        "{} needs an API key.",
                         source.label()
                     ))
-                    .with_provider(source.id()));
+                    .with_provider(source.id())
+                    .with_reason(ErrorReason::MissingAdHocKey));
                 }
                 Ok(Resolved {
                     connection: Connection {
@@ -209,7 +214,7 @@ impl Engine {
             stream: false,
             prompt: None,
         };
-        self.render_text_prompt(&resolved, provider.as_ref(), &mut request)
+        self.render_text_prompt(&resolved, provider.as_ref(), &mut request, true)
             .await;
         let started = Instant::now();
         let stops = request.params.stop.clone();
@@ -271,14 +276,14 @@ impl Engine {
                 return Ok(first.id);
             }
             return Err(Error::not_configured(format!(
-                "{who}: no model is set and the server lists none. Set the model id in the profile."
+                "{who}: no model is set and the server lists none."
             ))
-            .with_provider(source.id()));
+            .with_provider(source.id())
+            .with_reason(ErrorReason::NoModel));
         }
-        Err(Error::not_configured(format!(
-            "{who}: no model is set. List the models with \"models\" and set one in the profile."
-        ))
-        .with_provider(source.id()))
+        Err(Error::not_configured(format!("{who}: no model is set."))
+            .with_provider(source.id())
+            .with_reason(ErrorReason::NoModel))
     }
 
     /// Finds the local servers on `127.0.0.1` at `ports` (default

@@ -145,8 +145,18 @@ impl Engine {
             }
             None => Vec::new(),
         };
+        // A dry run asks a chat server nothing (a text-completion backend's context size and
+        // token counts shape the prompt shown, as they always have).
+        let probe = provider.capabilities().api == crate::catalogue::ApiType::TextCompletion;
         let (chat_request, _) = self
-            .chat_request(&resolved, request, model, &history, provider.as_ref())
+            .chat_request(
+                &resolved,
+                request,
+                model,
+                &history,
+                provider.as_ref(),
+                probe,
+            )
             .await;
         provider.wire_request(&chat_request)
     }
@@ -184,7 +194,7 @@ impl Engine {
         let chat_id = request.chat_id.clone();
         let action = request.action.clone();
         let model_for_chat = model.clone();
-        let (chat, user_message, history, reply) = self
+        let (chat, user_message, history, reply, previous_version) = self
             .blocking(move |store| {
                 let in_chat = |message: &MessageId| -> Result<(Chat, StoredMessage)> {
                     let message = store.message(message)?.ok_or_else(|| {
@@ -226,7 +236,7 @@ impl Engine {
                         let history = store.messages(&chat.id)?;
                         let user = store.append_message(&chat.id, Role::User, &input)?;
                         let reply = store.begin_reply(&chat.id, &model_for_chat)?;
-                        Ok((chat, Some(user.id), history, reply))
+                        Ok((chat, Some(user.id), history, reply, None))
                     }
                     Action::Regenerate(id) => {
                         let (chat, message) = in_chat(&id)?;
@@ -237,7 +247,11 @@ impl Engine {
                             .collect();
                         store.touch_chat(&chat.id, profile_id.as_ref(), &model_for_chat)?;
                         let reply = store.begin_swipe(&id, &model_for_chat)?;
-                        Ok((chat, None, history, reply))
+                        // The version shown before, when a version was added (a failed attempt
+                        // without text is replaced instead).
+                        let previous = (reply.swipe_count > message.swipe_count)
+                            .then_some(message.swipe_index);
+                        Ok((chat, None, history, reply, previous))
                     }
                     Action::Continue(id) => {
                         let (chat, message) = in_chat(&id)?;
@@ -249,19 +263,20 @@ impl Engine {
                             .collect();
                         store.touch_chat(&chat.id, profile_id.as_ref(), &model_for_chat)?;
                         let reply = store.resume_reply(&id)?;
-                        Ok((chat, None, history, reply))
+                        Ok((chat, None, history, reply, None))
                     }
                 }
             })
             .await?;
 
-        let (chat_request, trimmed) = self
+        let (chat_request, fit) = self
             .chat_request(
                 &resolved,
                 &request,
                 model.clone(),
                 &history,
                 provider.as_ref(),
+                true,
             )
             .await;
         let stops = match chat_request.prompt {
@@ -276,7 +291,8 @@ impl Engine {
         let task = GenerationTask {
             prefill: prefill(&resolved, provider.capabilities()).filter(|_| !continuing),
             reply,
-            trimmed,
+            fit,
+            previous_version,
             stops,
             id: id.clone(),
             chat_id: chat.id.clone(),

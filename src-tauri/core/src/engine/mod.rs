@@ -14,7 +14,7 @@
 //! (`checks.rs`); profiles and keys (`profiles.rs`); backups and restoring them
 //! (`backup.rs`); a profile's other secrets and deleting all data (`profile_secrets.rs`); connections, status, models and the test message
 //! (`connections.rs`); retrying idempotent calls (`retry.rs`); chats and messages
-//! (`chats.rs`); starting, listing and cancelling generations (`generation.rs`); building the
+//! (`chats.rs`); deleting profiles and messages with undo, and purging them (`trash.rs`); starting, listing and cancelling generations (`generation.rs`); building the
 //! adapter's request (`request.rs`); the running task that writes the reply (`reply.rs`) and the sans-IO reply
 //! buffer it drives: coalescing, caps, stop strings, save cadence (`reply_buffer.rs`).
 //!
@@ -45,6 +45,7 @@ mod reply;
 mod reply_buffer;
 mod request;
 mod retry;
+mod trash;
 
 pub use backup::{RestoreReport, SkippedProfile, PROFILE_NAME_TAKEN};
 pub use checks::{api_key, explicit_model, key_problem, ConnectionCheck, KeyProblem};
@@ -80,14 +81,17 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Opens the store and sets up HTTP.
+    /// Opens the store (purging the profiles deleted before, with their keychain entries, when
+    /// no other process has the data open) and sets up HTTP.
     pub fn open(config: EngineConfig) -> Result<Engine> {
         let keychain = Arc::clone(&config.secret_store);
         let mover = move |moved: &[crate::store::legacy_secrets::MovedSecrets]| {
             profile_secrets::keychain_mover(keychain.as_ref(), moved)
         };
+        let store = Store::open_with(&config.data_dir, Some(&mover))?;
+        trash::purge_deleted_profiles(&store, &config.secret_store, config.keychain_timeout)?;
         Ok(Engine {
-            store: Store::open_with(&config.data_dir, Some(&mover))?,
+            store,
             secrets: Secrets::new(config.secret_store, config.keychain_timeout),
             http: Http::new(config.http)?,
             generations: Arc::new(Generations::default()),

@@ -61,12 +61,10 @@ fn check_basic_auth(profile: &Profile, has_key: bool) -> Result<()> {
         has_key,
     )
     .map_err(|err| {
-        Error::new(
-            err.kind,
-            format!(
-                "{} Remove them from the URL, or clear the key (\"key clear {}\").",
-                err.message, profile.name
-            ),
+        Error::new(err.kind, err.message).with_reason(
+            crate::error::ErrorReason::UrlCredentialsWithKey {
+                profile: profile.name.clone(),
+            },
         )
     })
 }

@@ -34,6 +34,7 @@ impl Engine {
         let credentials = Engine::split_url_credentials(&mut profile);
         let normal = normalize(profile.source, &profile.url)?;
         profile.url = normal.url;
+        self.free_deleted_name(&profile.name).await?;
         let saved = profile.clone();
         self.blocking(move |store| store.insert_profile(&saved))
             .await?;
@@ -90,6 +91,7 @@ impl Engine {
         let credentials = Engine::split_url_credentials(&mut profile);
         profile.url = normalize(profile.source, &profile.url)?.url;
         let previous = self.profile(profile.id.as_str()).await?;
+        self.free_deleted_name(&profile.name).await?;
         self.save_url_credentials(&profile, credentials, Some(&previous.url))
             .await?;
         let saved = profile.clone();
@@ -104,10 +106,9 @@ impl Engine {
         self.blocking(move |store| store.find_profile(&key))
             .await?
             .ok_or_else(|| {
-                Error::not_configured(format!(
-                    "There is no profile named \"{}\". Create it with \"profile add\" or list them with \"profile list\".",
-                    crate::error::quoted(name_or_id)
-                ))
+                let name = crate::error::quoted(name_or_id);
+                Error::not_configured(format!("There is no profile named \"{name}\"."))
+                    .with_reason(crate::error::ErrorReason::NoProfile { name })
             })
     }
 
@@ -127,7 +128,8 @@ impl Engine {
             .await
     }
 
-    /// Deletes a profile and every keychain entry it has (key, header values, URL credentials).
+    /// Deletes a profile for good with every keychain entry it has (key, header values, URL
+    /// credentials). Deleting with undo is [`delete_profile`](Self::delete_profile).
     pub async fn remove_profile(&self, name_or_id: &str) -> Result<Profile> {
         let profile = self.profile(name_or_id).await?;
         let id = profile.id.clone();
@@ -161,10 +163,34 @@ impl Engine {
         Ok(profile)
     }
 
-    /// Removes the API key of a profile from the keychain.
+    /// Uses `key` for a profile until the app quits, without saving it anywhere (for when the
+    /// keychain cannot be used). A key saved later, or clearing the key, replaces it.
+    pub async fn use_session_key(&self, name_or_id: &str, key: SecretString) -> Result<Profile> {
+        if let Some(problem) = key_problem(key.expose_secret()) {
+            return Err(problem.into());
+        }
+        let profile = self.profile(name_or_id).await?;
+        self.secrets.set_session_key(&profile.id, key);
+        Ok(profile)
+    }
+
+    /// Whether a profile's key is one used for this session only.
+    pub fn has_session_key(&self, profile: &crate::model::ProfileId) -> bool {
+        self.secrets.session_key(profile).is_some()
+    }
+
+    /// Removes the API key of a profile: from the keychain, and the one used for this session.
     pub async fn clear_key(&self, name_or_id: &str) -> Result<Profile> {
         let profile = self.profile(name_or_id).await?;
-        self.secrets.delete(&profile.id).await?;
+        let id = profile.id.clone();
+        let saved = self.blocking(move |store| store.key_saved(&id)).await?;
+        let session_only = !saved && self.has_session_key(&profile.id);
+        match self.secrets.delete(&profile.id).await {
+            Ok(()) => {}
+            // A key used for this session only goes without a keychain.
+            Err(_) if session_only => {}
+            Err(err) => return Err(err),
+        }
         let id = profile.id.clone();
         self.blocking(move |store| store.set_key_saved(&id, false))
             .await?;

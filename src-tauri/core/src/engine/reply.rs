@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::generation::{CancelReason, Generations};
 use super::reply_buffer::{Flow, ReplyBuffer};
-use super::request::Trimmed;
+use super::request::ContextFit;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{ChatEvent, ChatId, ChatRequest, GenerationId, MessageState, StopReason};
 use crate::provider::{self, StreamEvent};
@@ -34,8 +34,12 @@ pub(super) struct GenerationTask {
     pub(super) prefill: Option<String>,
     /// The reply being written (new, a new version, or one being continued), as it stands.
     pub(super) reply: StoredMessage,
-    /// History left out of a text-completion prompt, told to the person.
-    pub(super) trimmed: Option<Trimmed>,
+    /// How the request was fitted to the context (how full, how much history left out), told
+    /// to the person.
+    pub(super) fit: Option<ContextFit>,
+    /// The version shown before this one, when this generation added a version: a failed
+    /// attempt that got no text is dropped and that version shown again.
+    pub(super) previous_version: Option<u32>,
     /// Stop strings cut from the reply as it streams (text completion).
     pub(super) stops: Vec<String>,
     pub(super) id: GenerationId,
@@ -93,10 +97,18 @@ impl GenerationTask {
             swipe_count: reply.swipe_count,
         })
         .await;
-        if let Some(trimmed) = self.trimmed {
-            self.send(ChatEvent::HistoryTrimmed {
-                dropped: trimmed.dropped,
-                context_size: trimmed.context_size,
+        if let Some(fit) = self.fit {
+            if fit.dropped > 0 {
+                self.send(ChatEvent::HistoryTrimmed {
+                    dropped: fit.dropped,
+                    context_size: fit.context_size,
+                })
+                .await;
+            }
+            self.send(ChatEvent::ContextUsed {
+                prompt_tokens: fit.prompt_tokens,
+                context_size: fit.context_size,
+                reply_tokens: fit.reply_tokens,
             })
             .await;
         }
@@ -236,14 +248,17 @@ impl GenerationTask {
                     message_id: reply.id.clone(),
                 },
             ),
-            Ending::Failed(error) => (
-                MessageState::Failed,
-                Some(error.clone()),
-                ChatEvent::Failed {
-                    error,
-                    message_id: Some(reply.id.clone()),
-                },
-            ),
+            Ending::Failed(error) => {
+                let error = context_overflow(error, self.fit, buffer.is_empty());
+                (
+                    MessageState::Failed,
+                    Some(error.clone()),
+                    ChatEvent::Failed {
+                        error,
+                        message_id: Some(reply.id.clone()),
+                    },
+                )
+            }
             Ending::Cancelled => (
                 match self.generations.reason(&self.id) {
                     CancelReason::User => MessageState::Stopped,
@@ -259,16 +274,23 @@ impl GenerationTask {
         // before the terminal event is sent.
         let (text, reasoning, flush) = buffer.finish();
         let id = reply.id.clone();
+        // A failed attempt that got no text is not kept as a version.
+        let drop_version = self.previous_version.filter(|_| {
+            state == MessageState::Failed
+                && text.is_empty()
+                && reasoning.as_deref().unwrap_or("").is_empty()
+        });
         let saved = self
-            .blocking(move |store| {
-                store.finish_reply(
+            .blocking(move |store| match drop_version {
+                Some(previous) => store.drop_written_version(&id, previous),
+                None => store.finish_reply(
                     &id,
                     &text,
                     reasoning.as_deref(),
                     state,
                     served_by.as_deref(),
                     error.as_ref(),
-                )
+                ),
             })
             .await;
         for event in flush {
@@ -284,6 +306,76 @@ impl GenerationTask {
         self.generations.remove(&self.id);
         let _ = self.tx.send(terminal).await;
     }
+}
+
+/// What servers say when a prompt is longer than their context (lower case): llama.cpp's
+/// `exceed_context_size_error` ("request (N tokens) exceeds the available context size (M
+/// tokens)", in newer builds "exceeds context size (M tokens)"), OpenAI's
+/// `context_length_exceeded` ("maximum context length is N tokens"), vLLM's and others'
+/// "context length"/"context window", Claude's "prompt is too long".
+const OVERFLOW_MARKERS: [&str; 9] = [
+    "exceed_context_size",
+    "exceeds the available context",
+    "exceeds context size",
+    "context_length_exceeded",
+    "maximum context length",
+    "context length",
+    "maximum context",
+    "context window",
+    "prompt is too long",
+];
+
+/// A failure that means the prompt did not fit the model's context, reworded to say so: a
+/// refusal (HTTP 400, 413 or 422, or an error in the stream) that says so in the server's words,
+/// or a connection the server closed before any text while the prompt filled the context
+/// (llama.cpp builds that crash on an over-long prompt). Other failures are returned as they
+/// are.
+fn context_overflow(error: Error, fit: Option<ContextFit>, no_text: bool) -> Error {
+    let words = format!(
+        "{} {}",
+        error.message,
+        error.detail.as_deref().unwrap_or_default()
+    )
+    .to_ascii_lowercase();
+    let refused = matches!(error.status, None | Some(400 | 413 | 422))
+        && OVERFLOW_MARKERS.iter().any(|m| words.contains(m));
+    let full = fit.is_some_and(|f| {
+        f.dropped > 0
+            || u64::from(f.prompt_tokens) + u64::from(f.reply_tokens)
+                >= u64::from(f.context_size) * 9 / 10
+    });
+    let dropped = error.kind == ErrorKind::Network && no_text && full;
+    if !(refused || dropped) {
+        return error;
+    }
+    let size = stated_context_size(&words).or(fit.map(|f| f.context_size));
+    let message = match size {
+        Some(size) => {
+            format!("This conversation is longer than the model's context ({size} tokens).")
+        }
+        None => "This conversation is longer than the model's context.".to_string(),
+    };
+    let detail = error.detail.clone().unwrap_or(error.message.clone());
+    let mut reworded = Error::new(ErrorKind::InvalidRequest, message).with_detail(detail);
+    reworded.provider = error.provider;
+    reworded.status = error.status;
+    reworded
+}
+
+/// The context size a server's words state: llama.cpp's "context size (N tokens)" or
+/// `"n_ctx": N`, OpenAI's "maximum context length is N".
+fn stated_context_size(words: &str) -> Option<u32> {
+    ["context size (", "\"n_ctx\":", "maximum context length is "]
+        .iter()
+        .find_map(|marker| {
+            let at = words.find(marker)? + marker.len();
+            let digits: String = words[at..]
+                .trim_start()
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits.parse().ok()
+        })
 }
 
 /// The time on the runtime's clock (tokio's, so that tests can pause it).

@@ -194,6 +194,11 @@ impl ReplyBuffer {
         self.last_save = now;
     }
 
+    /// Whether the reply has no text and no reasoning at all.
+    pub(super) fn is_empty(&self) -> bool {
+        self.text.is_empty() && self.reasoning.is_empty()
+    }
+
     /// The reply's text and reasoning (`None` when empty) as they stand, and the events still
     /// to go out (all that was held back).
     pub(super) fn finish(mut self) -> (String, Option<String>, Vec<ChatEvent>) {

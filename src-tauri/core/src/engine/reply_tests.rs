@@ -69,7 +69,8 @@ async fn start() -> Running {
     let task = GenerationTask {
         prefill: None,
         reply: reply.clone(),
-        trimmed: None,
+        fit: None,
+        previous_version: None,
         stops: Vec::new(),
         id,
         chat_id: chat.id,
@@ -143,4 +144,55 @@ async fn the_reply_is_saved_a_second_after_the_last_save_once_it_grew() {
     run.push(StreamEvent::Done(StopReason::Stop));
     assert!(matches!(run.next().await, ChatEvent::Finished { .. }));
     assert_eq!(run.saved(), "abc");
+}
+
+#[test]
+fn refusals_of_an_over_long_prompt_say_so_and_others_are_left_alone() {
+    let fit = ContextFit {
+        dropped: 0,
+        context_size: 4096,
+        prompt_tokens: 1000,
+        reply_tokens: 300,
+    };
+    let refused = |status, detail: &str| {
+        Error::new(ErrorKind::InvalidRequest, "the server refused it.")
+            .with_status(status)
+            .with_detail(detail)
+    };
+    // The server's own number wins over the size the prompt was fitted to.
+    for (detail, size) in [
+        ("request (4476 tokens) exceeds the available context size (2048 tokens), try increasing it", 2048),
+        ("request (4476 tokens) exceeds context size (3072 tokens)", 3072),
+        ("This model's maximum context length is 8192 tokens. However, you requested 9000 tokens.", 8192),
+        ("prompt is too long: 215000 tokens > 200000 maximum", 4096),
+    ] {
+        let error = context_overflow(refused(400, detail), Some(fit), true);
+        assert_eq!(
+            error.message,
+            format!("This conversation is longer than the model's context ({size} tokens)."),
+            "{detail}"
+        );
+        assert_eq!((error.status, error.detail.as_deref()), (Some(400), Some(detail)));
+    }
+    // Not about the context, or not a refusal: as it was.
+    let other = refused(400, "temperature must be at most 2");
+    assert_eq!(context_overflow(other.clone(), Some(fit), true), other);
+    let busy = refused(503, "context length exceeded while busy");
+    assert_eq!(context_overflow(busy.clone(), Some(fit), true), busy);
+    // A dropped connection means it only when the prompt filled the context and no text came.
+    let dropped = Error::new(ErrorKind::Network, "The server closed the connection.");
+    assert_eq!(context_overflow(dropped.clone(), Some(fit), true), dropped);
+    let full = ContextFit {
+        prompt_tokens: 3900,
+        ..fit
+    };
+    assert_eq!(
+        context_overflow(dropped.clone(), Some(full), true).message,
+        "This conversation is longer than the model's context (4096 tokens)."
+    );
+    assert_eq!(
+        context_overflow(dropped.clone(), Some(full), false),
+        dropped
+    );
+    assert_eq!(context_overflow(dropped.clone(), None, true), dropped);
 }

@@ -1,28 +1,69 @@
 //! Building the request for the adapter: the conversation (system prompt, history, the new
-//! message, post-processing, prefill), the sampler settings, and for text-completion APIs the
-//! prompt rendered with the instruct template and fitted to the context.
+//! message, post-processing, prefill), the sampler settings (always with a reply length: the
+//! profile's, else [`DEFAULT_REPLY_TOKENS`]), and the conversation fitted to
+//! the context (the profile's size, the server's, the catalogue's, or the one assumed for a
+//! local server) with the reply length reserved — for text-completion APIs rendered into one
+//! prompt with the instruct template.
 //!
-//! Must not: save anything or send anything; it only builds what the adapter sends (the token
-//! counts it asks a text-completion backend for are the one exception).
+//! Must not: save anything or send anything; it only builds what the adapter sends (the
+//! context size and token counts it asks the server for are the one exception, and never for
+//! a dry run).
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use super::connections::Resolved;
 use super::generation::{Action, GenerationRequest};
 use super::Engine;
 use crate::catalogue::{ApiType, Capabilities};
-use crate::model::{ChatMessage, ChatRequest, Role, TextPrompt};
+use crate::context_sizes;
+use crate::model::{ChatMessage, ChatRequest, GenParams, Role, TextPrompt};
 use crate::prompt::instruct::{DEFAULT_CONTEXT_SIZE, DEFAULT_REPLY_TOKENS};
-use crate::prompt::{self, PromptNames};
+use crate::prompt::{self, fit, PromptNames};
 use crate::provider;
 use crate::store::StoredMessage;
 
-/// How often a text-completion prompt is fitted again after the backend counted its tokens.
+/// How often a prompt is fitted again after the backend counted its tokens.
 const MAX_REFITS: usize = 3;
+
+/// How long a context size a server reported is used before it is asked again (a model list
+/// of a big router is megabytes; a local server restarted with another size is seen soon).
+const SIZE_TTL: Duration = Duration::from_secs(60);
+
+/// Context sizes servers reported lately, by base URL and model.
+static REPORTED_SIZES: Mutex<BTreeMap<(String, String), (u32, Instant)>> =
+    Mutex::new(BTreeMap::new());
+
+/// The size `base` reported for `model` less than [`SIZE_TTL`] ago.
+fn reported_size(base: &str, model: &str) -> Option<u32> {
+    let sizes = REPORTED_SIZES
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    sizes
+        .get(&(base.to_string(), model.to_string()))
+        .filter(|(_, at)| at.elapsed() < SIZE_TTL)
+        .map(|&(size, _)| size)
+}
+
+fn remember_size(base: &str, model: &str, size: u32) {
+    let mut sizes = REPORTED_SIZES
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    sizes.retain(|_, (_, at)| at.elapsed() < SIZE_TTL);
+    sizes.insert(
+        (base.to_string(), model.to_string()),
+        (size, Instant::now()),
+    );
+}
 
 /// Building requests.
 impl Engine {
     /// The request for the adapter: the conversation, the sampler settings (profile overlaid
-    /// by the request), streaming when the source can; for text completion also the prompt,
-    /// fitted to the context (with how much history was left out).
+    /// by the request), streaming when the source can; the conversation fitted to the context
+    /// (for text completion rendered into the prompt), with how much history was left out.
+    /// `probe`: the server may be asked its context size and token counts (not for a dry run,
+    /// which sends nothing).
     pub(super) async fn chat_request(
         &self,
         resolved: &Resolved,
@@ -30,31 +71,44 @@ impl Engine {
         model: String,
         history: &[StoredMessage],
         provider: &dyn provider::Provider,
-    ) -> (ChatRequest, Option<Trimmed>) {
+        probe: bool,
+    ) -> (ChatRequest, Option<ContextFit>) {
         let capabilities = provider.capabilities();
+        let mut params = resolved.params.overlay(&request.params);
+        // Every source is sent the reply length the person sees: the profile's, else the
+        // default the profile form shows.
+        params.max_tokens = Some(reply_tokens(&params));
         let mut chat_request = ChatRequest {
             model,
             messages: conversation(resolved, request, history, capabilities),
-            params: resolved.params.overlay(&request.params),
+            params,
             stream: request.stream && capabilities.streaming,
             prompt: None,
         };
-        let trimmed = self
-            .render_text_prompt(resolved, provider, &mut chat_request)
-            .await;
-        (chat_request, trimmed)
+        let fit = match capabilities.api {
+            ApiType::TextCompletion => {
+                self.render_text_prompt(resolved, provider, &mut chat_request, probe)
+                    .await
+            }
+            ApiType::ChatCompletion => {
+                fit_chat_messages(resolved, provider, &mut chat_request, probe).await
+            }
+        };
+        (chat_request, fit)
     }
 
     /// For a text-completion API: renders the messages with the profile's instruct template
     /// into `request.prompt`, dropping the oldest messages that do not fit the context (the
-    /// profile's size, else the backend's, else [`DEFAULT_CONTEXT_SIZE`]) with room for the
-    /// reply, and adds the template's stop strings. `Some` when history was left out.
+    /// profile's size, else the backend's, else a known one, else [`DEFAULT_CONTEXT_SIZE`])
+    /// with room for the reply, and adds the template's stop strings. `None` (and nothing
+    /// done) for a chat-completion API.
     pub(super) async fn render_text_prompt(
         &self,
         resolved: &Resolved,
         provider: &dyn provider::Provider,
         request: &mut ChatRequest,
-    ) -> Option<Trimmed> {
+        probe: bool,
+    ) -> Option<ContextFit> {
         if provider.capabilities().api != ApiType::TextCompletion {
             return None;
         }
@@ -63,46 +117,33 @@ impl Engine {
             .as_ref()
             .map(|p| p.instruct.clone())
             .unwrap_or_default();
-        let context_size = match settings.context_size.filter(|&c| c > 0) {
-            Some(size) => size,
-            None => match provider.context_size(&request.model).await {
-                Ok(Some(size)) if size > 0 => size,
-                Ok(_) => DEFAULT_CONTEXT_SIZE,
-                Err(err) => {
-                    tracing::warn!(
-                        "{}: could not read the context size ({}); assuming {DEFAULT_CONTEXT_SIZE}",
-                        resolved.connection.who,
-                        err.log_summary()
-                    );
-                    DEFAULT_CONTEXT_SIZE
-                }
-            },
-        };
-        let reply = request.params.max_tokens.unwrap_or(DEFAULT_REPLY_TOKENS);
-        let budget = context_size.saturating_sub(reply).max(context_size / 4);
+        let context_size = context_size(resolved, provider, &request.model, probe)
+            .await
+            .unwrap_or(DEFAULT_CONTEXT_SIZE);
+        let reply = reply_tokens(&request.params);
+        let budget = budget(context_size, reply);
         let template = settings.template();
         let mut fitted = template.fit(&request.messages, budget);
         // The fit used an estimate; where the backend counts tokens, a prompt it finds too
         // long is fitted again to a budget scaled by how far the estimate was off.
         let mut estimate_budget = budget;
+        let mut counted = None;
         for _ in 0..MAX_REFITS {
+            if !probe {
+                break;
+            }
             let Ok(Some(actual)) = provider.count_tokens(&fitted.prompt).await else {
                 break;
             };
-            let droppable = request.messages.len().saturating_sub(
-                1 + usize::from(
-                    request
-                        .messages
-                        .first()
-                        .is_some_and(|m| m.role == Role::System),
-                ),
-            );
+            counted = Some(actual);
+            let droppable = droppable(&request.messages);
             if actual <= budget || fitted.dropped >= droppable || fitted.estimated_tokens == 0 {
                 break;
             }
             let ratio = f64::from(actual) / f64::from(fitted.estimated_tokens);
             estimate_budget = (f64::from(estimate_budget) / ratio).floor() as u32;
             fitted = template.fit(&request.messages, estimate_budget);
+            counted = None;
         }
         for stop in fitted.stop {
             if !request.params.stop.contains(&stop) {
@@ -113,18 +154,139 @@ impl Engine {
             text: fitted.prompt,
             context_size,
         });
-        (fitted.dropped > 0).then(|| Trimmed {
+        Some(ContextFit {
             dropped: u32::try_from(fitted.dropped).unwrap_or(u32::MAX),
             context_size,
+            prompt_tokens: counted.unwrap_or(fitted.estimated_tokens),
+            reply_tokens: reply,
         })
     }
 }
 
-/// History left out of a text-completion prompt.
+/// For a chat-completion API whose context size is known (or assumed, for a local server):
+/// drops the oldest messages that do not fit with room for the reply ([`fit::fit_chat`]),
+/// refitting where the server counts tokens. `None` when the size is unknown (a cloud model
+/// the catalogue does not know): the whole history is sent.
+async fn fit_chat_messages(
+    resolved: &Resolved,
+    provider: &dyn provider::Provider,
+    request: &mut ChatRequest,
+    probe: bool,
+) -> Option<ContextFit> {
+    let context_size = context_size(resolved, provider, &request.model, probe).await?;
+    let reply = reply_tokens(&request.params);
+    let budget = budget(context_size, reply);
+    let mut fitted = fit::fit_chat(&request.messages, budget);
+    let mut estimate_budget = budget;
+    let mut counted = None;
+    for _ in 0..MAX_REFITS {
+        // A prompt well within the budget by the (pessimistic) estimate is not counted.
+        if !probe || fitted.estimated_tokens < budget / 4 * 3 {
+            break;
+        }
+        let Ok(Some(actual)) = provider
+            .count_tokens(&fit::counting_text(&fitted.messages))
+            .await
+        else {
+            break;
+        };
+        let actual = actual.saturating_add(
+            fit::REPLY_PRIMER
+                + fit::MESSAGE_OVERHEAD * u32::try_from(fitted.messages.len()).unwrap_or(u32::MAX),
+        );
+        counted = Some(actual);
+        if actual <= budget
+            || fitted.dropped >= droppable(&request.messages)
+            || fitted.estimated_tokens == 0
+        {
+            break;
+        }
+        let ratio = f64::from(actual) / f64::from(fitted.estimated_tokens);
+        estimate_budget = (f64::from(estimate_budget) / ratio).floor() as u32;
+        fitted = fit::fit_chat(&request.messages, estimate_budget);
+        counted = None;
+    }
+    request.messages = fitted.messages;
+    Some(ContextFit {
+        dropped: u32::try_from(fitted.dropped).unwrap_or(u32::MAX),
+        context_size,
+        prompt_tokens: counted.unwrap_or(fitted.estimated_tokens),
+        reply_tokens: reply,
+    })
+}
+
+/// The context size a request is fitted to: the profile's, else what the server reports
+/// (asked only when `probe`, at most once a minute per server and model; not of cloud
+/// services whose sizes the catalogue knows), else the
+/// catalogue's for the model, else what is assumed for the source (none for cloud services).
+async fn context_size(
+    resolved: &Resolved,
+    provider: &dyn provider::Provider,
+    model: &str,
+    probe: bool,
+) -> Option<u32> {
+    let profile = resolved
+        .profile
+        .as_ref()
+        .and_then(|p| p.instruct.context_size)
+        .filter(|&c| c > 0);
+    if profile.is_some() {
+        return profile;
+    }
+    let kind = resolved.connection.kind;
+    let known = context_sizes::known_context_size(model);
+    let ask = probe && !(known.is_some() && context_sizes::assumed_context_size(kind).is_none());
+    let base = &resolved.connection.base_url;
+    if ask {
+        if let Some(size) = reported_size(base, model) {
+            return Some(size);
+        }
+        match provider.context_size(model).await {
+            Ok(Some(size)) if size > 0 => {
+                remember_size(base, model, size);
+                return Some(size);
+            }
+            Ok(_) => {}
+            Err(err) => tracing::warn!(
+                "{}: could not read the context size ({})",
+                resolved.connection.who,
+                err.log_summary()
+            ),
+        }
+    }
+    known.or_else(|| context_sizes::assumed_context_size(kind))
+}
+
+/// The reply length asked for and reserved in the context: the request's maximum, else
+/// [`DEFAULT_REPLY_TOKENS`] (what the profile form shows for a profile that sets none).
+fn reply_tokens(params: &GenParams) -> u32 {
+    params.max_tokens.unwrap_or(DEFAULT_REPLY_TOKENS)
+}
+
+/// The prompt's budget: the context less the reply, but at least a quarter of the context.
+fn budget(context_size: u32, reply: u32) -> u32 {
+    context_size.saturating_sub(reply).max(context_size / 4)
+}
+
+/// How many messages fitting may drop: all but a leading system prompt and the last message.
+fn droppable(messages: &[ChatMessage]) -> usize {
+    messages
+        .len()
+        .saturating_sub(1 + usize::from(messages.first().is_some_and(|m| m.role == Role::System)))
+}
+
+/// How a request was fitted to the context, told to the person: how full it is and how much
+/// history was left out.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Trimmed {
+pub(super) struct ContextFit {
+    /// How many of the oldest messages were left out.
     pub(super) dropped: u32,
+    /// The context size in tokens.
     pub(super) context_size: u32,
+    /// The prompt's size in tokens (the server's count where it gave one, else an estimate).
+    pub(super) prompt_tokens: u32,
+    /// The reply length reserved.
+    pub(super) reply_tokens: u32,
 }
 
 /// The messages of a request: the system prompt, the chat so far (replies that never got any

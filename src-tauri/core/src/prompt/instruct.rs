@@ -265,7 +265,8 @@ pub fn estimate_tokens(text: &str) -> u32 {
 /// The context size assumed when neither the profile nor the backend gives one.
 pub const DEFAULT_CONTEXT_SIZE: u32 = 4096;
 
-/// The reply length reserved in the context when the profile sets no maximum.
+/// The reply length when the profile sets none: asked of every source, shown in the profile
+/// form and reserved in the context (SillyTavern's default response length).
 pub const DEFAULT_REPLY_TOKENS: u32 = 300;
 
 /// A profile's prompt format for text completion.

@@ -16,11 +16,14 @@
 //! - [`client`]: reads messages as OpenAI-format clients write them (`content` null, missing or
 //!   an array of parts, `tool` messages, `tool_calls`) into [`ChatMessage`]s, the way
 //!   SillyTavern's converter reads them.
+//! - [`fit`]: a chat-completion conversation fitted to a context size (the oldest messages left
+//!   out).
 //! - `merge`: the merge modes themselves.
 //!
 //! This module works on text only: it must not do I/O or know about providers.
 
 pub mod client;
+pub mod fit;
 pub mod instruct;
 mod merge;
 

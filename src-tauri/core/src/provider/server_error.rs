@@ -130,6 +130,24 @@ impl ServerError {
         if code == "insufficient_quota" {
             return ErrorKind::RateLimited;
         }
+        // Some proxies (LiteLLM) answer a wrong key with 400 and say so only in the body.
+        let about_key = matches!(
+            code,
+            "invalid_api_key" | "auth_error" | "authentication_error" | "invalid_key"
+        ) || [
+            "api key",
+            "api_key",
+            "apikey",
+            "authentication error",
+            "invalid key",
+            "incorrect key",
+            "unauthorized",
+        ]
+        .iter()
+        .any(|phrase| message.contains(phrase));
+        if status == 400 && about_key {
+            return ErrorKind::Auth;
+        }
         ErrorKind::from_status(status)
     }
 
@@ -298,5 +316,22 @@ mod tests {
             &json!({"message":"The server had an error","type":"server_error"}),
         );
         assert_eq!(openai.kind_in_stream(), ErrorKind::ProviderUnavailable);
+    }
+
+    #[test]
+    fn a_400_that_says_the_key_is_wrong_is_an_auth_error() {
+        let litellm = ServerError::from_body(
+            r#"{"error":{"message":"Authentication Error, Invalid proxy server token passed. Received API Key = sk-...wxyz","type":"auth_error","param":"None","code":"400"}}"#,
+        );
+        assert_eq!(litellm.kind_for_status(400), ErrorKind::Auth);
+        let coded = ServerError::from_body(
+            r#"{"error":{"message":"Incorrect value","type":"invalid_request_error","code":"invalid_api_key"}}"#,
+        );
+        assert_eq!(coded.kind_for_status(400), ErrorKind::Auth);
+        let other = ServerError::from_body(
+            r#"{"error":{"message":"Expected last role User","type":"invalid_request_error"}}"#,
+        );
+        assert_eq!(other.kind_for_status(400), ErrorKind::InvalidRequest);
+        assert_eq!(litellm.kind_for_status(500), ErrorKind::ProviderUnavailable);
     }
 }

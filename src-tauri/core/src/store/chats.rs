@@ -1,5 +1,5 @@
 //! Chats and their messages: listing (pinned first, then newest), renaming, pinning, deleting
-//! with undo, pages of history (the latest, before or after a message, around one), swipes (the other versions of a message), edits and branches.
+//! with undo (chats and messages), pages of history (the latest, before or after a message, around one), swipes (the other versions of a message), edits and branches.
 //! Whole chats as archives are in `archive`, finding chats in `search`.
 //!
 //! A message row holds the version shown; its other versions live in `swipes` under their
@@ -85,6 +85,24 @@ impl Store {
         Ok(())
     }
 
+    /// Sets the profile and model a chat's next message goes to, leaving its `updated_at` (and
+    /// so its place in the list) alone. An error when there is no such chat.
+    pub fn set_chat_target(
+        &self,
+        id: &ChatId,
+        profile: Option<&ProfileId>,
+        model: Option<&str>,
+    ) -> Result<()> {
+        let changed = self.conn().execute(
+            "UPDATE chats SET profile_id = ?2, model = ?3 WHERE id = ?1 AND deleted_at IS NULL",
+            params![id.as_str(), profile.map(ProfileId::as_str), model],
+        )?;
+        if changed == 0 {
+            return Err(not_found("such chat"));
+        }
+        Ok(())
+    }
+
     /// Renames a chat.
     pub fn rename_chat(&self, id: &ChatId, title: &str) -> Result<()> {
         let title = title.trim();
@@ -133,12 +151,20 @@ impl Store {
         )? > 0)
     }
 
-    /// Removes for good the chats deleted before `before` (ms since the Unix epoch).
+    /// Removes for good the chats and messages deleted before `before` (ms since the Unix
+    /// epoch). Deleted profiles are the engine's to purge, since their keychain entries go too
+    /// (see [`purgeable_profiles`](Self::purgeable_profiles)).
     pub fn purge_deleted(&self, before: i64) -> Result<usize> {
-        Ok(self.conn().execute(
+        let conn = self.conn();
+        let chats = conn.execute(
             "DELETE FROM chats WHERE deleted_at IS NOT NULL AND deleted_at < ?1",
             [before],
-        )?)
+        )?;
+        let messages = conn.execute(
+            "DELETE FROM deleted_messages WHERE deleted_at < ?1",
+            [before],
+        )?;
+        Ok(chats + messages)
     }
 
     /// Appends a finished message (e.g. the user's) to a chat.
@@ -365,7 +391,9 @@ impl Store {
     }
 
     /// Starts a new version (swipe) of a reply: the version shown is kept among the swipes and
-    /// the message becomes an empty `streaming` reply owned by this session, shown last.
+    /// the message becomes an empty `streaming` reply owned by this session, shown last. A
+    /// shown version that failed without any text is no version to keep: the new one takes its
+    /// place.
     pub fn begin_swipe(&self, id: &MessageId, model: &str) -> Result<StoredMessage> {
         {
             let mut conn = self.conn();
@@ -377,13 +405,20 @@ impl Store {
                     "Only a reply can be regenerated.",
                 ));
             }
-            stash_shown(&tx, &message)?;
+            let failed_empty = message.state == MessageState::Failed
+                && message.content.is_empty()
+                && message.reasoning.as_deref().unwrap_or("").is_empty();
+            if !failed_empty {
+                stash_shown(&tx, &message)?;
+            }
             tx.execute(
                 "UPDATE messages SET content = '', reasoning = NULL, state = 'streaming', error = NULL,
-                        model = ?2, writer = ?3, swipe_index = swipe_count,
-                        swipe_count = swipe_count + 1, updated_at = ?4
+                        model = ?2, writer = ?3,
+                        swipe_index = CASE WHEN ?5 THEN swipe_index ELSE swipe_count END,
+                        swipe_count = CASE WHEN ?5 THEN swipe_count ELSE swipe_count + 1 END,
+                        updated_at = ?4
                  WHERE id = ?1",
-                params![id.as_str(), model, self.inner.session, now_ms()],
+                params![id.as_str(), model, self.inner.session, now_ms(), failed_empty],
             )?;
             tx.commit()?;
         }
@@ -481,20 +516,6 @@ impl Store {
         self.message(id)?.ok_or_else(|| not_found("such message"))
     }
 
-    /// Deletes a message with all its versions. `false` when there was none.
-    pub fn delete_message(&self, id: &MessageId) -> Result<bool> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        match locked_message(&tx, id) {
-            Ok(_) => {}
-            Err(err) if err.message.starts_with("There is no") => return Ok(false),
-            Err(err) => return Err(err),
-        }
-        tx.execute("DELETE FROM messages WHERE id = ?1", [id.as_str()])?;
-        tx.commit()?;
-        Ok(true)
-    }
-
     /// A new chat with the history of `chat` up to and including `through`, every version
     /// of each message kept.
     pub fn branch_chat(&self, chat: &ChatId, through: &MessageId, title: &str) -> Result<Chat> {
@@ -557,17 +578,21 @@ impl Store {
     }
 }
 
-/// The next `seq` of a chat.
+/// The next `seq` of a chat, past its deleted messages too (so that one restored finds its
+/// place free).
 fn next_seq(tx: &Transaction<'_>, chat: &ChatId) -> Result<i64> {
     Ok(tx.query_row(
-        "SELECT COALESCE(MAX(seq) + 1, 0) FROM messages WHERE chat_id = ?1",
+        "SELECT COALESCE(MAX(seq) + 1, 0) FROM (
+             SELECT seq FROM messages WHERE chat_id = ?1
+             UNION ALL SELECT seq FROM deleted_messages WHERE chat_id = ?1
+         )",
         [chat.as_str()],
         |row| row.get(0),
     )?)
 }
 
 /// A message that is not being written (changing one that streams would lose text).
-fn locked_message(tx: &Transaction<'_>, id: &MessageId) -> Result<StoredMessage> {
+pub(super) fn locked_message(tx: &Transaction<'_>, id: &MessageId) -> Result<StoredMessage> {
     let message = tx
         .query_row(
             &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?1"),

@@ -15,7 +15,8 @@
 //!
 //! Where each job lives: `schema` (the migrations), `open` (opening, checks, backups, recovery
 //! of dead sessions), `profiles` (saved connections), `settings` (the app's settings), `chats`
-//! and `archive` (chats and messages, copies and imports), `search`, [`snapshots`],
+//! and `archive` (chats and messages, copies and imports), `versions` (a failed attempt's
+//! version dropped), `search`, [`snapshots`],
 //! [`writers`], [`files`] and [`legacy_secrets`]. This module keeps the [`Store`] type, the row
 //! types shared by several of them and the small helpers they share.
 //!
@@ -62,6 +63,10 @@ pub mod snapshots;
 #[cfg(test)]
 mod snapshots_tests;
 pub mod snippet;
+mod trash;
+#[cfg(test)]
+mod trash_tests;
+mod versions;
 pub mod writers;
 
 pub use archive::{ArchivedMessage, ChatArchive};
@@ -156,6 +161,8 @@ struct Inner {
     _lock: File,
     /// Why a snapshot taken while opening failed, if one did (see [`snapshots`]).
     snapshot_problem: Option<String>,
+    /// Whether no other process had the data open when this store opened it.
+    opened_alone: bool,
 }
 
 impl Store {

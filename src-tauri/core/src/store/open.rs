@@ -180,8 +180,10 @@ impl Store {
             tracing::warn!("{problem}");
         }
 
+        let opened_alone = !writers::others_open(dir, &session);
         let store = Store {
             inner: Arc::new(Inner {
+                opened_alone,
                 conn: Mutex::new(conn),
                 dir: dir.to_path_buf(),
                 session,
@@ -192,9 +194,11 @@ impl Store {
             }),
         };
         store.recover(dir)?;
-        // Deleting a chat can be undone while the app runs; earlier deletions are final, once no
-        // other process (the window) has the data open and may still offer to undo them.
-        if !writers::others_open(dir, store.session()) {
+        // Deleting a chat or a message can be undone while the app runs; earlier deletions are
+        // final, once no other process (the window) has the data open and may still offer to
+        // undo them. Deleted profiles are purged by the engine, which removes their keychain
+        // entries too.
+        if opened_alone {
             store.purge_deleted(now_ms())?;
         }
         Ok(store)

@@ -1,4 +1,5 @@
-//! Profile rows: saving, changing, finding, listing and deleting saved connections, and the
+//! Profile rows: saving, changing, finding, listing and deleting saved connections (those
+//! deleted with undo, in `trash.rs`, are left out of every read here), and the
 //! flags that say whether a profile's key or extras are in the keychain.
 //!
 //! Must not hold a key: a profile row keeps only whether its key and its header values or URL
@@ -84,7 +85,7 @@ impl Store {
         let conn = self.conn();
         let taken: bool = conn
             .query_row(
-                "SELECT 1 FROM profiles WHERE name = ?1",
+                "SELECT 1 FROM profiles WHERE name = ?1 AND deleted_at IS NULL",
                 [&profile.name],
                 |_| Ok(true),
             )
@@ -129,7 +130,7 @@ impl Store {
             "UPDATE profiles SET name = ?2, source = ?3, url = ?4, model = ?5, params = ?6, system_prompt = ?7,
                     post_processing = ?8, bypass_status_check = ?9, headers = ?10, updated_at = ?11,
                     prefill = ?12, placeholder = ?13, api = ?14, instruct = ?15
-             WHERE id = ?1",
+             WHERE id = ?1 AND deleted_at IS NULL",
             params![
                 profile.id.as_str(),
                 profile.name,
@@ -174,7 +175,7 @@ impl Store {
         let found = conn
             .query_row(
                 &format!(
-                    "{PROFILE_SELECT} WHERE id = ?1 OR name = ?1 ORDER BY id = ?1 DESC LIMIT 1"
+                    "{PROFILE_SELECT} AND (id = ?1 OR name = ?1) ORDER BY id = ?1 DESC LIMIT 1"
                 ),
                 [name_or_id],
                 profile_from_row,
@@ -242,7 +243,8 @@ impl Store {
             .collect()
     }
 
-    /// Deletes a profile; its chats stay, detached. Returns whether it existed.
+    /// Deletes a profile for good (deleted or not); its chats stay, detached. Returns whether
+    /// it existed. Deleting with undo is [`trash_profile`](Self::trash_profile).
     pub fn delete_profile(&self, id: &ProfileId) -> Result<bool> {
         Ok(self
             .conn()
@@ -257,7 +259,7 @@ const PROFILE_COLUMNS: usize = 16;
 const PROFILE_SELECT: &str =
     "SELECT id, name, source, url, model, params, system_prompt, post_processing,
     bypass_status_check, headers, created_at, updated_at, prefill, placeholder, api, instruct
-    FROM profiles";
+    FROM profiles WHERE deleted_at IS NULL";
 
 fn api_str(api: Option<ApiType>) -> Option<&'static str> {
     api.map(|api| match api {

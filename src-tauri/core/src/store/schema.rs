@@ -169,4 +169,42 @@ pub(super) const MIGRATIONS: &[M<'static>] = &[
              DELETE FROM search_pending WHERE rowid = new.rowid AND new.state = 'streaming';
          END;",
     ),
+    // 8: deleting a profile or a message can be undone, as deleting a chat can. A deleted
+    // profile keeps its row (and its keychain entries) with `deleted_at` set until it is purged.
+    // A deleted message moves, with its other versions, to `deleted_messages` and
+    // `deleted_swipes`: every read of `messages` stays as it is, and the search index loses it
+    // (and gets it back) through the triggers on `messages`.
+    M::up(
+        "ALTER TABLE profiles ADD COLUMN deleted_at INTEGER;
+         CREATE TABLE deleted_messages (
+             id TEXT PRIMARY KEY,
+             chat_id TEXT NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
+             seq INTEGER NOT NULL,
+             role TEXT NOT NULL,
+             name TEXT,
+             content TEXT NOT NULL,
+             swipe_index INTEGER NOT NULL,
+             swipe_count INTEGER NOT NULL,
+             reasoning TEXT,
+             state TEXT NOT NULL,
+             model TEXT,
+             error TEXT,
+             extra TEXT,
+             created_at INTEGER NOT NULL,
+             updated_at INTEGER NOT NULL,
+             deleted_at INTEGER NOT NULL
+         );
+         CREATE INDEX deleted_messages_chat ON deleted_messages(chat_id, seq);
+         CREATE TABLE deleted_swipes (
+             message_id TEXT NOT NULL REFERENCES deleted_messages(id) ON DELETE CASCADE,
+             idx INTEGER NOT NULL,
+             content TEXT NOT NULL,
+             reasoning TEXT,
+             state TEXT NOT NULL,
+             model TEXT,
+             error TEXT,
+             created_at INTEGER NOT NULL,
+             PRIMARY KEY (message_id, idx)
+         );",
+    ),
 ];

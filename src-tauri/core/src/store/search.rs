@@ -208,15 +208,21 @@ impl Store {
                 ErrorKind::InvalidRequest,
                 format!(
                     "There is no chat \"{}\": give its title, its id, or at least \
-                     {MIN_ID_PREFIX} characters from the start of its id (\"chats list\" shows them).",
+                     {MIN_ID_PREFIX} characters from the start of its id.",
                     quoted(key)
                 ),
-            )),
+            )
+            .with_reason(crate::error::ErrorReason::NoChat)),
             1 => Ok(matches.remove(0)),
-            count => Err(Error::new(
-                ErrorKind::InvalidRequest,
-                ambiguous(key, &matches, count),
-            )),
+            count => {
+                let error = Error::new(ErrorKind::InvalidRequest, ambiguous(key, &matches, count));
+                // Some were left out of the list: where to see them all is the front end's to say.
+                Err(if count > LISTED_CHATS {
+                    error.with_reason(crate::error::ErrorReason::NoChat)
+                } else {
+                    error
+                })
+            }
         }
     }
 }
@@ -260,10 +266,7 @@ fn ambiguous(key: &str, matches: &[Chat], count: usize) -> String {
         ));
     }
     if count > LISTED_CHATS {
-        text.push_str(&format!(
-            "\n  … and {} more (\"chats list\" shows them all).",
-            count - LISTED_CHATS
-        ));
+        text.push_str(&format!("\n  … and {} more.", count - LISTED_CHATS));
     }
     text
 }

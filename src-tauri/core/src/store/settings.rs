@@ -15,11 +15,18 @@ use crate::error::Result;
 pub struct AppSettings {
     /// Connect to the profile used last when the app starts.
     pub auto_connect: bool,
+    /// The profile new chats start with (the one the person last chose to use); `None` until
+    /// one was chosen. Opening an old chat never changes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_profile: Option<String>,
 }
 
 impl Default for AppSettings {
     fn default() -> Self {
-        AppSettings { auto_connect: true }
+        AppSettings {
+            auto_connect: true,
+            default_profile: None,
+        }
     }
 }
 

@@ -264,10 +264,11 @@ pub(crate) fn find(dir: &Path, id: &str) -> Result<SnapshotInfo> {
         return Err(Error::new(
             crate::error::ErrorKind::InvalidRequest,
             format!(
-                "There is no snapshot \"{shown}{more}\" in {} (list them with `snapshots list`).",
+                "There is no snapshot \"{shown}{more}\" in {}.",
                 folder.display()
             ),
-        ));
+        )
+        .with_reason(crate::error::ErrorReason::NoSnapshot));
     }
     Ok(describe(&folder, id))
 }

@@ -13,8 +13,9 @@ use crate::provider::server_error::ServerError;
 /// This family's name for the [`crate::model::ProviderData`] it reads back.
 pub const FAMILY: &str = "anthropic";
 
-/// `max_tokens` is required by the API; this is sent when the profile sets none.
-pub const DEFAULT_MAX_TOKENS: u32 = 4096;
+/// `max_tokens` is required by the API; this is sent when a request sets none (the engine
+/// always sets one: the profile's, else the same default every source gets).
+pub const DEFAULT_MAX_TOKENS: u32 = crate::prompt::instruct::DEFAULT_REPLY_TOKENS;
 
 /// The API rejects empty text in all but the final message; SillyTavern sends a zero-width space.
 const EMPTY_TEXT: &str = "\u{200b}";

@@ -7,6 +7,12 @@
 //!
 //! - `GET {base}/models` is the status check and the model list (OpenRouter checks its key
 //!   with `GET {base}/key`); a server without the route has no list, which is not an error.
+//! - Custom servers: the context size is the model list's `context_length` (vLLM's
+//!   `max_model_len`), else llama.cpp's
+//!   `GET {root}/props` (`default_generation_settings.n_ctx`), else Ollama's `GET
+//!   {root}/api/ps` (the running model's `context_length`); prompt tokens are counted with
+//!   llama.cpp's `POST {root}/tokenize` (`{root}`: the base without `/v1`). A server without
+//!   these routes is simply not asked again for that request.
 //! - `POST {base}/chat/completions` streams Server-Sent Events ([`stream`]) or answers JSON.
 //! - Custom servers: when the URL as given has no such endpoint (404), `{url}/v1` is tried and,
 //!   if it answers, used from then on.
@@ -144,8 +150,16 @@ impl Inner {
         }
     }
 
-    /// text-generation-webui's count of `text`'s tokens.
+    /// text-generation-webui's or llama.cpp's count of `text`'s tokens.
     async fn count_tokens(&self, text: &str) -> Result<Option<u32>> {
+        if self.flavor.llamacpp_routes {
+            let tokenize = request::tokenize(&self.client, &self.base(), text)?;
+            return Ok(match self.client.fetch(&tokenize).await {
+                Ok(body) => wire::parse_tokenize(&body),
+                // A server without the route (vLLM's differs, LM Studio has none).
+                Err(_) => None,
+            });
+        }
         if !self.flavor.textgen_internal {
             return Ok(None);
         }
@@ -287,13 +301,37 @@ impl Provider for OpenAiCompat {
     }
 
     fn context_size<'a>(&'a self, model: &'a str) -> BoxFuture<'a, Result<Option<u32>>> {
-        // What the model list says (OpenRouter, Mancer, some local servers).
+        // What the model list says (OpenRouter, Mancer, some local servers), else llama.cpp's
+        // `/props`, else Ollama's `/api/ps`.
         async move {
-            let models = self.inner.fetch_models().await?.0.unwrap_or_default();
-            Ok(models
-                .into_iter()
-                .find(|m| m.id == model)
-                .and_then(|m| m.context_length))
+            let listed = match self.inner.fetch_models().await {
+                Ok((models, _)) => models
+                    .unwrap_or_default()
+                    .into_iter()
+                    .find(|m| m.id == model)
+                    .and_then(|m| m.context_length),
+                Err(err) if self.inner.flavor.llamacpp_routes => {
+                    tracing::debug!("no model list for the context size: {}", err.log_summary());
+                    None
+                }
+                Err(err) => return Err(err),
+            };
+            if listed.is_some() || !self.inner.flavor.llamacpp_routes {
+                return Ok(listed);
+            }
+            let base = self.inner.base();
+            let props = request::props(&self.inner.client, &base);
+            if let Ok(body) = self.inner.client.fetch(&props).await {
+                if let Some(size) = wire::parse_props_context(&body) {
+                    return Ok(Some(size));
+                }
+            }
+            // Ollama: the context the running model was loaded with.
+            let ps = request::ollama_ps(&self.inner.client, &base);
+            Ok(match self.inner.client.fetch(&ps).await {
+                Ok(body) => wire::parse_ollama_ps(&body, model),
+                Err(_) => None,
+            })
         }
         .boxed()
     }

@@ -69,6 +69,11 @@ pub struct Flavor {
     /// text-generation-webui's internal routes: the status names the loaded model from
     /// `{base}/internal/model/info`, and `{base}/internal/token-count` counts prompt tokens.
     pub textgen_internal: bool,
+    /// Local servers' own routes at the server's root (the base without `/v1`): llama.cpp's
+    /// `GET /props` and Ollama's `GET /api/ps` tell the context size when the model list does
+    /// not, llama.cpp's `POST /tokenize` counts prompt tokens. A server without them answers
+    /// 404, which only means they are not used.
+    pub llamacpp_routes: bool,
 }
 
 const ALL_PARAMS: ParamSupport = ParamSupport {
@@ -100,6 +105,7 @@ const LOCAL: Flavor = Flavor {
     status: StatusCheck::Models,
     discover_v1: false,
     textgen_internal: false,
+    llamacpp_routes: false,
 };
 
 /// OpenAI's API.
@@ -127,6 +133,7 @@ pub const OPENROUTER: Flavor = Flavor {
 /// Any OpenAI-compatible server: URL as given, `/v1` discovered.
 pub const CUSTOM: Flavor = Flavor {
     discover_v1: true,
+    llamacpp_routes: true,
     ..LOCAL
 };
 
@@ -179,4 +186,26 @@ pub(crate) fn at(client: &Client, method: Method, base: &str, path: &str) -> Req
 pub(crate) fn token_count(client: &Client, base: &str, text: &str) -> Result<Request> {
     at(client, Method::POST, base, "/internal/token-count")
         .json(serde_json::json!({ "text": text }))
+}
+
+/// The server's root for its own routes: `base` without a trailing `/v1`.
+pub(crate) fn server_root(base: &str) -> &str {
+    let base = base.trim_end_matches('/');
+    base.strip_suffix("/v1").unwrap_or(base)
+}
+
+/// llama.cpp's `GET {root}/props` (its settings, the context size among them).
+pub(crate) fn props(client: &Client, base: &str) -> Request {
+    at(client, Method::GET, server_root(base), "/props")
+}
+
+/// Ollama's `GET {root}/api/ps` (the running models, with the context each was loaded with).
+pub(crate) fn ollama_ps(client: &Client, base: &str) -> Request {
+    at(client, Method::GET, server_root(base), "/api/ps")
+}
+
+/// llama.cpp's `POST {root}/tokenize` of `text`.
+pub(crate) fn tokenize(client: &Client, base: &str, text: &str) -> Result<Request> {
+    at(client, Method::POST, server_root(base), "/tokenize")
+        .json(serde_json::json!({ "content": text }))
 }

@@ -134,6 +134,9 @@ struct ModelEntry {
     name: Option<String>,
     #[serde(default)]
     context_length: Option<u64>,
+    /// vLLM: the context the model was served with.
+    #[serde(default)]
+    max_model_len: Option<u64>,
     /// Mancer: `{"limits": {"context": n, "completion": n}}`.
     #[serde(default)]
     limits: Option<ModelLimits>,
@@ -143,6 +146,51 @@ struct ModelEntry {
 struct ModelLimits {
     #[serde(default)]
     context: Option<u64>,
+}
+
+/// The context size in llama.cpp's `/props`: `default_generation_settings.n_ctx` (older
+/// builds put `n_ctx` at the top level).
+pub fn parse_props_context(body: &[u8]) -> Option<u32> {
+    let value: Value = serde_json::from_slice(body).ok()?;
+    value
+        .pointer("/default_generation_settings/n_ctx")
+        .or_else(|| value.get("n_ctx"))
+        .and_then(Value::as_u64)
+        .and_then(|n| u32::try_from(n).ok())
+        .filter(|&n| n > 0)
+}
+
+/// The token count in llama.cpp's `/tokenize` answer (`{"tokens":[…]}`; vLLM adds `count`).
+pub fn parse_tokenize(body: &[u8]) -> Option<u32> {
+    let value: Value = serde_json::from_slice(body).ok()?;
+    let count = match value.get("count").and_then(Value::as_u64) {
+        Some(count) => count,
+        None => value.get("tokens")?.as_array()?.len() as u64,
+    };
+    u32::try_from(count).ok()
+}
+
+/// The context size Ollama's `/api/ps` gives the running `model` (`{"models":[{"name",
+/// "model","context_length",…}]}`; a tagless id is Ollama's `:latest`). `None` when the model
+/// is not running (its size is decided when it loads).
+pub fn parse_ollama_ps(body: &[u8], model: &str) -> Option<u32> {
+    let value: Value = serde_json::from_slice(body).ok()?;
+    let latest = format!("{model}:latest");
+    value
+        .get("models")?
+        .as_array()?
+        .iter()
+        .find(|m| {
+            ["name", "model"].iter().any(|field| {
+                m.get(field)
+                    .and_then(Value::as_str)
+                    .is_some_and(|id| id == model || id == latest)
+            })
+        })?
+        .get("context_length")?
+        .as_u64()
+        .and_then(|n| u32::try_from(n).ok())
+        .filter(|&n| n > 0)
 }
 
 /// Parses a model list (`{"data":[{"id":…}]}`). `None` when the body is not a model list.
@@ -159,6 +207,7 @@ pub fn parse_models(body: &[u8]) -> Option<Vec<ModelInfo>> {
                 name,
                 context_length: entry
                     .context_length
+                    .or(entry.max_model_len)
                     .or_else(|| entry.limits.and_then(|l| l.context))
                     .and_then(|n| u32::try_from(n).ok()),
             })
@@ -274,6 +323,32 @@ pub fn parse_completion(body: &[u8]) -> CompletionOutcome {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn local_servers_say_their_context_size_and_count_tokens() {
+        use super::{parse_ollama_ps, parse_props_context, parse_tokenize};
+        let props =
+            br#"{"default_generation_settings":{"n_ctx":2048,"params":{}},"total_slots":1}"#;
+        assert_eq!(parse_props_context(props), Some(2048));
+        assert_eq!(parse_props_context(br#"{"n_ctx":8192}"#), Some(8192));
+        assert_eq!(
+            parse_props_context(br#"{"default_generation_settings":{}}"#),
+            None
+        );
+        assert_eq!(parse_tokenize(br#"{"tokens":[1,2,3]}"#), Some(3));
+        assert_eq!(parse_tokenize(br#"{"count":7,"tokens":[1]}"#), Some(7));
+        assert_eq!(parse_tokenize(b"Not Found"), None);
+        let ps = br#"{"models":[{"name":"gemma3:latest","model":"gemma3:latest","size":1,"context_length":4096},{"name":"qwen3:8b","model":"qwen3:8b","context_length":32768}]}"#;
+        assert_eq!(parse_ollama_ps(ps, "gemma3"), Some(4096));
+        assert_eq!(parse_ollama_ps(ps, "qwen3:8b"), Some(32768));
+        assert_eq!(parse_ollama_ps(ps, "llama3"), None);
+        assert_eq!(parse_ollama_ps(br#"{"models":[]}"#, "gemma3"), None);
+        let vllm = br#"{"object":"list","data":[{"id":"Qwen/Qwen3-8B","object":"model","owned_by":"vllm","max_model_len":32768}]}"#;
+        assert_eq!(
+            super::parse_models(vllm).unwrap()[0].context_length,
+            Some(32768)
+        );
+    }
+
     use super::super::request as flavor;
     use super::*;
     use crate::model::{ChatMessage, GenParams, Part, ProviderData, Role};
