@@ -443,36 +443,21 @@ impl Store {
             }
             if index != message.swipe_index {
                 stash_shown(&tx, &message)?;
-                let (content, reasoning, state, model, error): (
-                    String,
-                    Option<String>,
-                    String,
-                    Option<String>,
-                    Option<String>,
-                ) = tx.query_row(
-                    "SELECT content, reasoning, state, model, error FROM swipes
-                     WHERE message_id = ?1 AND idx = ?2",
-                    params![id.as_str(), index],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-                )?;
+                let stashed = take_stashed(&tx, id, index)?;
                 tx.execute(
                     "UPDATE messages SET content = ?2, reasoning = ?3, state = ?4, model = ?5,
                             error = ?6, swipe_index = ?7, updated_at = ?8
                      WHERE id = ?1",
                     params![
                         id.as_str(),
-                        content,
-                        reasoning,
-                        state,
-                        model,
-                        error,
+                        stashed.content,
+                        stashed.reasoning,
+                        stashed.state,
+                        stashed.model,
+                        stashed.error,
                         index,
                         now_ms()
                     ],
-                )?;
-                tx.execute(
-                    "DELETE FROM swipes WHERE message_id = ?1 AND idx = ?2",
-                    params![id.as_str(), index],
                 )?;
             }
             tx.commit()?;
@@ -628,6 +613,38 @@ fn stash_shown(tx: &Transaction<'_>, message: &StoredMessage) -> Result<()> {
         ],
     )?;
     Ok(())
+}
+
+/// A version kept among the swipes, as stored.
+pub(super) struct Stashed {
+    pub(super) content: String,
+    pub(super) reasoning: Option<String>,
+    pub(super) state: String,
+    pub(super) model: Option<String>,
+    pub(super) error: Option<String>,
+}
+
+/// Takes version `index` of message `id` out of the swipes, to be shown.
+pub(super) fn take_stashed(tx: &Transaction<'_>, id: &MessageId, index: u32) -> Result<Stashed> {
+    let stashed = tx.query_row(
+        "SELECT content, reasoning, state, model, error FROM swipes
+         WHERE message_id = ?1 AND idx = ?2",
+        params![id.as_str(), index],
+        |r| {
+            Ok(Stashed {
+                content: r.get(0)?,
+                reasoning: r.get(1)?,
+                state: r.get(2)?,
+                model: r.get(3)?,
+                error: r.get(4)?,
+            })
+        },
+    )?;
+    tx.execute(
+        "DELETE FROM swipes WHERE message_id = ?1 AND idx = ?2",
+        params![id.as_str(), index],
+    )?;
+    Ok(stashed)
 }
 
 pub(super) fn chat_from_row(row: &Row<'_>) -> rusqlite::Result<Chat> {

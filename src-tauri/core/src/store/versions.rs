@@ -6,6 +6,7 @@
 
 use rusqlite::params;
 
+use super::chats::take_stashed;
 use super::{now_ms, Store};
 use crate::error::{Error, Result};
 use crate::model::MessageId;
@@ -29,36 +30,21 @@ impl Store {
                 previous + 1
             )));
         }
-        let (content, reasoning, state, model, error): (
-            String,
-            Option<String>,
-            String,
-            Option<String>,
-            Option<String>,
-        ) = tx.query_row(
-            "SELECT content, reasoning, state, model, error FROM swipes
-             WHERE message_id = ?1 AND idx = ?2",
-            params![id.as_str(), previous],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-        )?;
+        let stashed = take_stashed(&tx, id, previous)?;
         tx.execute(
             "UPDATE messages SET content = ?2, reasoning = ?3, state = ?4, model = ?5, error = ?6,
                     swipe_index = ?7, swipe_count = swipe_count - 1, writer = NULL, updated_at = ?8
              WHERE id = ?1",
             params![
                 id.as_str(),
-                content,
-                reasoning,
-                state,
-                model,
-                error,
+                stashed.content,
+                stashed.reasoning,
+                stashed.state,
+                stashed.model,
+                stashed.error,
                 previous,
                 now_ms()
             ],
-        )?;
-        tx.execute(
-            "DELETE FROM swipes WHERE message_id = ?1 AND idx = ?2",
-            params![id.as_str(), previous],
         )?;
         tx.commit()?;
         Ok(())
