@@ -157,6 +157,7 @@ impl GenerationTask {
                 Some(Some(Err(error))) => break Ending::Failed(error),
                 Some(Some(Ok(event))) => match event {
                     StreamEvent::Delta(delta) => {
+                        tracing::trace!(bytes = delta.len(), "text from the stream");
                         if buffer.push_text(&delta, at) == Flow::Stopped {
                             // The rest of the reply is not wanted.
                             break Ending::Finished(StopReason::Stop);
@@ -191,6 +192,7 @@ impl GenerationTask {
             }
             buffer.poll(at);
             for event in buffer.ready() {
+                tracing::trace!("coalesced text out");
                 self.send(event).await;
             }
             if buffer.over_cap() {
