@@ -106,6 +106,13 @@ export function registerKeysErrorsTests(test, h) {
     browser.execute((selector) => document.querySelector(selector)?.textContent ?? "", selector);
 
   /** A new profile of the OpenAI-compatible kind at `url`, with `key` typed, and Connect. */
+  /** Clicks Connect once the last attempt has finished (it stays disabled a moment after "connected"). */
+  async function clickConnect(browser) {
+    const button = await browser.$("#connect");
+    await until(browser, "Connect enabled", async () => (await button.getAttribute("aria-busy")) !== "true" && (await button.isEnabled()));
+    await button.click();
+  }
+
   async function connectNew(browser, name, url, key) {
     await openDrawer(browser);
     await (await browser.$("#profile-switcher")).selectByAttribute("value", "");
@@ -113,7 +120,7 @@ export function registerKeysErrorsTests(test, h) {
     await setField(browser, "#url", url);
     await setField(browser, "#profile-name", name);
     await setField(browser, "#api-key", key);
-    await (await browser.$("#connect")).click();
+    await clickConnect(browser);
   }
 
   const cases = [
@@ -222,19 +229,19 @@ export function registerKeysErrorsTests(test, h) {
 
       // Fixed: the right key connects and no error is left.
       await setField(browser, "#api-key", PROXY_KEY);
-      await (await browser.$("#connect")).click();
+      await clickConnect(browser);
       await until(browser, "connected", async () => (await connectionState(browser)) === "connected");
       await until(browser, "the key error gone", async () => !(await shown(browser, "#key-error")));
       assert(!(await shown(browser, "#banner")), "a banner is left beside Connected");
 
       // A server that cannot be reached: the banner asks once whether it runs; fixed, it goes.
       await setField(browser, "#url", "http://127.0.0.1:9/v1");
-      await (await browser.$("#connect")).click();
+      await clickConnect(browser);
       await until(browser, "the banner", () => shown(browser, "#banner"));
       const banner = await text(browser, "#banner");
       assert((banner.match(/server running/gi) ?? []).length === 1, `banner: ${banner}`);
       await setField(browser, "#url", `${proxy.url}/v1`);
-      await (await browser.$("#connect")).click();
+      await clickConnect(browser);
       await until(browser, "connected", async () => (await connectionState(browser)) === "connected");
       await until(browser, "the banner gone", async () => !(await shown(browser, "#banner")));
     } finally {
