@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use secrecy::SecretString;
@@ -19,31 +19,60 @@ use tempfile::TempDir;
 
 const KEY: &str = "sk-session-SECRET-2468";
 
-/// A keychain that never answers: every call blocks far past the engine's timeout.
-struct Locked;
+/// A keychain that never answers while the test runs: every call blocks until
+/// [`Locked::release`].
+#[derive(Default)]
+struct Locked {
+    open: Mutex<bool>,
+    opened: Condvar,
+}
+
+impl Locked {
+    fn wait(&self) -> Result<()> {
+        let mut open = self.open.lock().unwrap();
+        while !*open {
+            open = self.opened.wait(open).unwrap();
+        }
+        Err(Error::internal("the keychain was closed"))
+    }
+
+    fn release(&self) {
+        *self.open.lock().unwrap() = true;
+        self.opened.notify_all();
+    }
+}
+
+/// Releases the keychain when dropped, also when an assertion fails first (the runtime waits
+/// for blocked calls before it shuts down).
+struct ReleaseOnDrop(Arc<Locked>);
+
+impl Drop for ReleaseOnDrop {
+    fn drop(&mut self) {
+        self.0.release();
+    }
+}
 
 impl SecretStore for Locked {
     fn get(&self, _: &str) -> Result<Option<SecretString>> {
-        std::thread::sleep(Duration::from_secs(3));
-        Err(Error::internal("unreachable"))
+        self.wait().map(|()| None)
     }
     fn set(&self, _: &str, _: &SecretString) -> Result<()> {
-        std::thread::sleep(Duration::from_secs(3));
-        Err(Error::internal("unreachable"))
+        self.wait()
     }
     fn delete(&self, _: &str) -> Result<()> {
-        std::thread::sleep(Duration::from_secs(3));
-        Err(Error::internal("unreachable"))
+        self.wait()
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_locked_keychain_times_out_and_a_session_key_connects_without_being_written() {
     let dir = TempDir::new().unwrap();
+    let keychain = Arc::new(Locked::default());
+    let _release = ReleaseOnDrop(keychain.clone());
     let engine = Engine::open(EngineConfig {
         data_dir: dir.path().to_path_buf(),
         http: HttpConfig::default(),
-        secret_store: Arc::new(Locked),
+        secret_store: keychain.clone(),
         keychain_timeout: Duration::from_millis(200),
     })
     .unwrap();
