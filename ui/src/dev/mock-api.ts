@@ -50,12 +50,12 @@ import type {
 } from "../api";
 import { AppError } from "../api";
 import { hasEveryWord, markWords } from "../state/history";
-import { DEFAULT_INSTRUCT } from "../state/profile-form";
 import { MOCK_SNAPSHOTS, DAMAGED_DATABASE, DEFAULT_CONTEXT_SIZE, MOCK_SOURCES, MOCK_TEMPLATES, MOCK_LOCAL_SERVERS, MODELS, REPLY } from "./mock-data";
 import { promptOf, seedChatFixture, seedLongChatFixture, type Seeding, type Version, versionOf } from "./mock-seed";
 import { archiveOfChat, archiveTurns, type ArchivedChat, exportChatText, readTavern, snippetOf, writeNewFile } from "./mock-files";
 import { latestPage, pageAfter, pageAround, pageBefore } from "./mock-pages";
-import { checkServerOf, ipcError, withoutNulls, prefillOf, sourceInfo, usesText, textPromptOf, turnsOf, previewOf, normalize } from "./mock-wire";
+import { checkServerOf, ipcError, withoutNulls, prefillOf, sourceInfo, usesText, textPromptOf, turnsOf, previewOf } from "./mock-wire";
+import { profileCommands } from "./mock-profiles";
 import { chatTargetCommands } from "./mock-target";
 
 import type { MockApi, MockOptions } from "./mock-types";
@@ -73,8 +73,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
   /** Every version of each message that has more than one, by message id (the shown one stale). */
   const versions = new Map<string, Version[]>();
   const deleted = new Set<string>();
-  /** Deleted profiles and messages, kept for their undo (with the key, the versions). */
-  const trashedProfiles = new Map<string, { profile: ProfileSummary; key: string | undefined }>();
+  /** Deleted messages, kept for their undo (with their versions). */
   const trashedMessages = new Map<string, { chatId: string; message: StoredMessage; versions: Version[] | undefined }>();
   const running = new Map<string, { cancelled: boolean }>();
   const listeners = {
@@ -299,77 +298,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
       await wait(latency * 3);
       return (options.localServers ?? (options.scenario === "nolocal" ? [] : MOCK_LOCAL_SERVERS)).map((f) => ({ ...f }));
     },
-    async listProfiles() {
-      calls.push("listProfiles");
-      return [...profiles.values()].map(summary);
-    },
-    async saveProfile(draft) {
-      calls.push(`saveProfile:${draft.id ?? "new"}:${draft.name}`);
-      const clash = [...profiles.values()].find((p) => p.name.toLowerCase() === draft.name.toLowerCase() && p.id !== draft.id);
-      if (clash) throw ipcError("invalidRequest", `A profile named “${draft.name}” already exists.`);
-      if (!draft.name.trim()) throw ipcError("invalidRequest", "A profile needs a name.");
-      const normalized = normalize(draft.source, draft.url);
-      const id = draft.id ?? nextId("profile");
-      const before = profiles.get(id);
-      const profile: ProfileSummary = {
-        id, name: draft.name, source: draft.source, url: normalized.url, model: draft.model || null,
-        params: withoutNulls(draft.params), systemPrompt: draft.systemPrompt || null, prefill: draft.prefill || null, placeholder: draft.placeholder || null,
-        postProcessing: draft.postProcessing, api: draft.api ?? null,
-        instruct: {
-          template: draft.instruct?.template ?? DEFAULT_INSTRUCT.template,
-          custom: draft.instruct?.custom ?? null,
-          contextSize: draft.instruct?.contextSize ?? null,
-        },
-        bypassStatusCheck: draft.bypassStatusCheck,
-        headers: before?.headers ?? [], createdAt: before?.createdAt ?? now(), updatedAt: now(), hasKey: keys.has(id),
-      };
-      profiles.set(id, profile);
-      return { profile: summary(profile), urlChanges: normalized.changes };
-    },
-    async deleteProfile(profileId) {
-      calls.push(`deleteProfile:${profileId}`);
-      const profile = profiles.get(profileId);
-      if (profile) trashedProfiles.set(profileId, { profile, key: keys.get(profileId) });
-      profiles.delete(profileId);
-      keys.delete(profileId);
-    },
-    async restoreProfile(profileId) {
-      calls.push(`restoreProfile:${profileId}`);
-      const trashed = trashedProfiles.get(profileId);
-      if (!trashed) return false;
-      trashedProfiles.delete(profileId);
-      profiles.set(profileId, trashed.profile);
-      if (trashed.key !== undefined) keys.set(profileId, trashed.key);
-      return true;
-    },
-    async duplicateProfile(profileId) {
-      calls.push(`duplicateProfile:${profileId}`);
-      const original = profileOf(profileId);
-      const taken = new Set([...profiles.values()].map((p) => p.name.toLowerCase()));
-      const base = `${original.name} copy`;
-      let name = base;
-      for (let n = 2; taken.has(name.toLowerCase()); n++) name = `${base} ${n}`;
-      const id = nextId("profile");
-      profiles.set(id, { ...original, id, name, createdAt: now(), updatedAt: now() });
-      const key = keys.get(profileId);
-      if (key !== undefined) keys.set(id, key);
-      return summary(profileOf(id));
-    },
-    async previewUrl(source, url) {
-      calls.push("previewUrl");
-      return normalize(source, url);
-    },
-    async setApiKey(profileId, key) {
-      calls.push(`setApiKey:${profileId}`);
-      keys.set(profileOf(profileId).id, key).delete(`session:${profileId}`); // a saved key replaces one for this session
-      return summary(profileOf(profileId));
-    },
-    useSessionKey: async (profileId, key) => summary(keys.set(`session:${profileId}`, key) && profileOf(profileId)), // not saved: no `hasKey`
-    async clearApiKey(profileId) {
-      calls.push(`clearApiKey:${profileId}`);
-      [profileId, `session:${profileId}`].forEach((k) => keys.delete(k));
-      return summary(profileOf(profileId));
-    },
+    ...profileCommands({ calls, profiles, keys, nextId, now, summary, profileOf }),
     async connect(profileId) {
       calls.push(`connect:${profileId}`);
       const profile = profileOf(profileId);
