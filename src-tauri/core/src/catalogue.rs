@@ -305,7 +305,16 @@ pub struct SourceInfo {
     /// How its base URL is normalised.
     #[serde(skip)]
     pub url_rules: UrlRules,
+    /// The context size assumed when neither the profile, the server nor the model's known
+    /// size gives one: [`SELF_HOSTED_CONTEXT_SIZE`] for local and self-hosted servers, `None`
+    /// for cloud services (far larger than any safe guess: their history is sent whole).
+    #[serde(skip)]
+    pub assumed_context: Option<u32>,
 }
+
+/// The context size assumed for a local or self-hosted server that does not report one: small
+/// enough for any model such a server runs (llama.cpp's own default is 4,096).
+pub const SELF_HOSTED_CONTEXT_SIZE: u32 = 4096;
 
 const CHAT_SUFFIXES: &[&str] = &["/chat/completions", "/completions", "/models"];
 
@@ -355,6 +364,7 @@ pub const SOURCES: &[SourceInfo] = &[
         supported: true,
         samplers: OPENAI_SAMPLERS,
         url_rules: rules("/v1"),
+        assumed_context: None,
     },
     SourceInfo {
         kind: ProviderKind::Claude,
@@ -375,6 +385,7 @@ pub const SOURCES: &[SourceInfo] = &[
             version_path: "/v1",
             strip_suffixes: &["/messages", "/models"],
         },
+        assumed_context: None,
     },
     SourceInfo {
         kind: ProviderKind::Mistral,
@@ -389,6 +400,7 @@ pub const SOURCES: &[SourceInfo] = &[
         supported: true,
         samplers: OPENAI_SAMPLERS,
         url_rules: rules("/v1"),
+        assumed_context: None,
     },
     SourceInfo {
         kind: ProviderKind::OpenRouter,
@@ -403,6 +415,7 @@ pub const SOURCES: &[SourceInfo] = &[
         supported: true,
         samplers: LOCAL_SAMPLERS,
         url_rules: rules("/api/v1"),
+        assumed_context: None,
     },
     SourceInfo {
         kind: ProviderKind::Custom,
@@ -420,6 +433,7 @@ pub const SOURCES: &[SourceInfo] = &[
         supported: true,
         samplers: LOCAL_SAMPLERS,
         url_rules: rules(""),
+        assumed_context: Some(SELF_HOSTED_CONTEXT_SIZE),
     },
     SourceInfo {
         kind: ProviderKind::Ooba,
@@ -437,6 +451,7 @@ pub const SOURCES: &[SourceInfo] = &[
         supported: true,
         samplers: OOBA_SAMPLERS,
         url_rules: rules("/v1"),
+        assumed_context: Some(SELF_HOSTED_CONTEXT_SIZE),
     },
     SourceInfo {
         kind: ProviderKind::Tabby,
@@ -454,6 +469,7 @@ pub const SOURCES: &[SourceInfo] = &[
         supported: true,
         samplers: LOCAL_SAMPLERS,
         url_rules: rules("/v1"),
+        assumed_context: Some(SELF_HOSTED_CONTEXT_SIZE),
     },
     SourceInfo {
         kind: ProviderKind::Mancer,
@@ -471,6 +487,7 @@ pub const SOURCES: &[SourceInfo] = &[
         supported: true,
         samplers: OOBA_SAMPLERS,
         url_rules: rules("/oai/v1"),
+        assumed_context: None,
     },
     SourceInfo {
         kind: ProviderKind::Kobold,
@@ -488,6 +505,7 @@ pub const SOURCES: &[SourceInfo] = &[
             version_path: "/api",
             strip_suffixes: &["/v1/generate", "/v1", "/latest"],
         },
+        assumed_context: Some(SELF_HOSTED_CONTEXT_SIZE),
     },
     SourceInfo {
         kind: ProviderKind::KoboldCpp,
@@ -510,6 +528,7 @@ pub const SOURCES: &[SourceInfo] = &[
                 "/api",
             ],
         },
+        assumed_context: Some(SELF_HOSTED_CONTEXT_SIZE),
     },
     SourceInfo {
         kind: ProviderKind::Horde,
@@ -531,6 +550,7 @@ pub const SOURCES: &[SourceInfo] = &[
             version_path: "/api/v2",
             strip_suffixes: &["/generate/text/async"],
         },
+        assumed_context: None,
     },
     SourceInfo {
         kind: ProviderKind::NovelAi,
@@ -548,6 +568,7 @@ pub const SOURCES: &[SourceInfo] = &[
             version_path: "",
             strip_suffixes: &["/ai/generate-stream", "/ai/generate"],
         },
+        assumed_context: None,
     },
 ];
 
@@ -636,6 +657,11 @@ mod tests {
             "Persistent API token"
         );
         assert!(ProviderKind::Horde.info().key_note.contains("anonymously"));
+        // A size is assumed for self-hosted servers only; a cloud service gets its history whole.
+        assert_eq!(ProviderKind::Custom.info().assumed_context, Some(4096));
+        assert_eq!(ProviderKind::KoboldCpp.info().assumed_context, Some(4096));
+        assert_eq!(ProviderKind::OpenAi.info().assumed_context, None);
+        assert_eq!(ProviderKind::Horde.info().assumed_context, None);
     }
 
     #[test]

@@ -235,7 +235,7 @@ async fn context_size(
     }
     let kind = resolved.connection.kind;
     let known = context_sizes::known_context_size(model);
-    let ask = probe && !(known.is_some() && context_sizes::assumed_context_size(kind).is_none());
+    let ask = probe && !(known.is_some() && kind.info().assumed_context.is_none());
     let base = &resolved.connection.base_url;
     if ask {
         if let Some(size) = reported_size(base, model) {
@@ -254,7 +254,7 @@ async fn context_size(
             ),
         }
     }
-    known.or_else(|| context_sizes::assumed_context_size(kind))
+    known.or_else(|| kind.info().assumed_context)
 }
 
 /// The reply length asked for and reserved in the context: the request's maximum, else
