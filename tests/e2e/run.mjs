@@ -121,8 +121,34 @@ async function until(browser, what, check, timeout = TIMEOUT) {
       return Boolean(last);
     },
     { timeout, interval: 50, timeoutMsg: `timed out waiting for ${what}` },
-  );
+  ).catch(async (error) => {
+    throw new Error(`${error.message}\n  the window then: ${await windowSnapshot(browser)}`);
+  });
   return last;
+}
+
+/** What the window showed when a wait timed out: the connection, the messages it gave, the form. */
+async function windowSnapshot(browser) {
+  try {
+    return await browser.execute(() => {
+      const text = (id) => {
+        const element = document.getElementById(id);
+        if (!element) return "absent";
+        if (element.hidden || element.offsetParent === null) return "hidden";
+        return JSON.stringify((element.textContent ?? "").trim().slice(0, 300));
+      };
+      const value = (id) => JSON.stringify(document.getElementById(id)?.value ?? null);
+      const light = document.getElementById("status-light")?.getAttribute("data-state") ?? "absent";
+      const busy = [...document.querySelectorAll('[aria-busy="true"]')].map((e) => e.id || e.className).join(",");
+      return [
+        `state=${light}`, `status=${text("status-text")}`, `banner=${text("banner")}`, `url=${value("url")}`,
+        `url-note=${text("url-preview")}`, `key-error=${text("key-error")}`, `busy=[${busy}]`,
+        `focus=#${document.activeElement?.id ?? ""}`,
+      ].join(" ");
+    });
+  } catch (error) {
+    return `(not readable: ${error.message})`;
+  }
 }
 
 /**
