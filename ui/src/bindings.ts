@@ -668,7 +668,13 @@ export type ErrorKind =
  *  What exactly is missing or wrong, as facts a front end words its own fix from (the window
  *  names the field, the CLI names the command). Absent when the kind says enough.
  */
-export type ErrorReason = 
+export type ErrorReason = ErrorReason_Serialize | ErrorReason_Deserialize;
+
+/**
+ *  What exactly is missing or wrong, as facts a front end words its own fix from (the window
+ *  names the field, the CLI names the command). Absent when the kind says enough.
+ */
+export type ErrorReason_Deserialize = 
 /**  The profile needs an API key and has none. */
 { type: "missingKey"; 
 /**  The profile's name. */
@@ -691,6 +697,58 @@ name: string } |
 profile: string } | 
 /**  The server could not be reached (refused, unknown host, no route). */
 { type: "unreachable" } | 
+/**
+ *  The prompt is longer than the model's context: the server said so in its own words, or
+ *  closed the connection before any text while the prompt filled the context.
+ */
+{ type: "contextExceeded"; 
+/**
+ *  The context's size in tokens: as the server stated it, else as the prompt was
+ *  fitted to; absent when neither is known.
+ */
+contextSize?: number | null } | 
+/**  The operating system's keychain cannot be used. */
+{ type: "keychainUnavailable"; 
+/**  Why. */
+problem: KeychainProblem };
+
+/**
+ *  What exactly is missing or wrong, as facts a front end words its own fix from (the window
+ *  names the field, the CLI names the command). Absent when the kind says enough.
+ */
+export type ErrorReason_Serialize = 
+/**  The profile needs an API key and has none. */
+{ type: "missingKey"; 
+/**  The profile's name. */
+profile: string } | 
+/**  An ad-hoc connection to a source that needs a key was given none. */
+{ type: "missingAdHocKey" } | 
+/**  No profile has this name or id. */
+{ type: "noProfile"; 
+/**  The name asked for (quoted, cut to 80 characters). */
+name: string } | 
+/**  No model is set, and the server does not name one. */
+{ type: "noModel" } | 
+/**  No chat fits the title or id given (or the start of an id fits several). */
+{ type: "noChat" } | 
+/**  No snapshot has the id given. */
+{ type: "noSnapshot" } | 
+/**  The URL carries a user name and password, and the profile's key goes in the same header. */
+{ type: "urlCredentialsWithKey"; 
+/**  The profile's name. */
+profile: string } | 
+/**  The server could not be reached (refused, unknown host, no route). */
+{ type: "unreachable" } | 
+/**
+ *  The prompt is longer than the model's context: the server said so in its own words, or
+ *  closed the connection before any text while the prompt filled the context.
+ */
+{ type: "contextExceeded"; 
+/**
+ *  The context's size in tokens: as the server stated it, else as the prompt was
+ *  fitted to; absent when neither is known.
+ */
+contextSize?: number } | 
 /**  The operating system's keychain cannot be used. */
 { type: "keychainUnavailable"; 
 /**  Why. */
@@ -980,7 +1038,7 @@ export type IpcError_Deserialize = {
 	/**  The server's own words, truncated; never headers, keys or request bodies. */
 	detail?: string | null,
 	/**  What is missing or wrong, when the kind alone does not say. */
-	reason?: ErrorReason | null,
+	reason?: ErrorReason_Deserialize | null,
 };
 
 /**  A failure with enough context for a person to act on it. */
@@ -998,7 +1056,7 @@ export type IpcError_Serialize = {
 	/**  The server's own words, truncated; never headers, keys or request bodies. */
 	detail?: string,
 	/**  What is missing or wrong, when the kind alone does not say. */
-	reason?: ErrorReason,
+	reason?: ErrorReason_Serialize,
 };
 
 /**  Whether a source needs an API key. */

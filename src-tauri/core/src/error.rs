@@ -112,6 +112,18 @@ pub enum ErrorReason {
     },
     /// The server could not be reached (refused, unknown host, no route).
     Unreachable,
+    /// The prompt is longer than the model's context: the server said so in its own words, or
+    /// closed the connection before any text while the prompt filled the context.
+    ContextExceeded {
+        /// The context's size in tokens: as the server stated it, else as the prompt was
+        /// fitted to; absent when neither is known.
+        #[serde(
+            rename = "contextSize",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        context_size: Option<u32>,
+    },
     /// The operating system's keychain cannot be used.
     KeychainUnavailable {
         /// Why.

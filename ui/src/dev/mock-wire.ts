@@ -21,8 +21,13 @@ import { builtInTemplate, DEFAULT_INSTRUCT, effectiveApi, parseModelList } from 
 import { REDACTED, ANTHROPIC_VERSION, CLAUDE_MAX_TOKENS, DEFAULT_CONTEXT_SIZE, DEFAULT_REPLY_TOKENS, HORDE_ANONYMOUS_KEY, MOCK_SOURCES, MOCK_TEMPLATES, MODELS } from "./mock-data";
 
 /** Drops null fields: the backend omits unset optional fields rather than sending null. */
-export function withoutNulls<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], null> } {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null)) as { [K in keyof T]: Exclude<T[K], null> };
+type WithoutNulls<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]: WithoutNulls<Exclude<T[K], null>> } : T;
+
+export function withoutNulls<T extends object>(value: T): WithoutNulls<T> {
+  const kept = Object.entries(value)
+    .filter(([, v]) => v !== null)
+    .map(([k, v]) => [k, typeof v === "object" && !Array.isArray(v) ? withoutNulls(v as object) : v]);
+  return Object.fromEntries(kept) as WithoutNulls<T>;
 }
 
 /** The prefill a reply starts with: only for sources that continue one, without trailing space. */

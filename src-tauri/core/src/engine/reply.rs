@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 use super::generation::{CancelReason, Generations};
 use super::reply_buffer::{Flow, ReplyBuffer};
 use super::request::ContextFit;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, ErrorReason, Result};
 use crate::model::{ChatEvent, ChatId, ChatRequest, GenerationId, MessageState, StopReason};
 use crate::provider::{self, StreamEvent};
 use crate::store::{Store, StoredMessage};
@@ -310,47 +310,26 @@ impl GenerationTask {
     }
 }
 
-/// What servers say when a prompt is longer than their context (lower case): llama.cpp's
-/// `exceed_context_size_error` ("request (N tokens) exceeds the available context size (M
-/// tokens)", in newer builds "exceeds context size (M tokens)"), OpenAI's
-/// `context_length_exceeded` ("maximum context length is N tokens"), vLLM's and others'
-/// "context length"/"context window", Claude's "prompt is too long".
-const OVERFLOW_MARKERS: [&str; 9] = [
-    "exceed_context_size",
-    "exceeds the available context",
-    "exceeds context size",
-    "context_length_exceeded",
-    "maximum context length",
-    "context length",
-    "maximum context",
-    "context window",
-    "prompt is too long",
-];
-
 /// A failure that means the prompt did not fit the model's context, reworded to say so: a
-/// refusal (HTTP 400, 413 or 422, or an error in the stream) that says so in the server's words,
-/// or a connection the server closed before any text while the prompt filled the context
-/// (llama.cpp builds that crash on an over-long prompt). Other failures are returned as they
-/// are.
+/// refusal the provider layer marked [`ErrorReason::ContextExceeded`] (the server said so in its
+/// own words), or a connection the server closed before any text while the prompt filled the
+/// context (llama.cpp builds that crash on an over-long prompt). Other failures are returned as
+/// they are. The size named is the server's, else the one the prompt was fitted to.
 fn context_overflow(error: Error, fit: Option<ContextFit>, no_text: bool) -> Error {
-    let words = format!(
-        "{} {}",
-        error.message,
-        error.detail.as_deref().unwrap_or_default()
-    )
-    .to_ascii_lowercase();
-    let refused = matches!(error.status, None | Some(400 | 413 | 422))
-        && OVERFLOW_MARKERS.iter().any(|m| words.contains(m));
+    let stated = match &error.reason {
+        Some(ErrorReason::ContextExceeded { context_size }) => Some(*context_size),
+        _ => None,
+    };
     let full = fit.is_some_and(|f| {
         f.dropped > 0
             || u64::from(f.prompt_tokens) + u64::from(f.reply_tokens)
                 >= u64::from(f.context_size) * 9 / 10
     });
     let dropped = error.kind == ErrorKind::Network && no_text && full;
-    if !(refused || dropped) {
+    if stated.is_none() && !dropped {
         return error;
     }
-    let size = stated_context_size(&words).or(fit.map(|f| f.context_size));
+    let size = stated.flatten().or(fit.map(|f| f.context_size));
     let message = match size {
         Some(size) => {
             format!("This conversation is longer than the model's context ({size} tokens).")
@@ -358,26 +337,12 @@ fn context_overflow(error: Error, fit: Option<ContextFit>, no_text: bool) -> Err
         None => "This conversation is longer than the model's context.".to_string(),
     };
     let detail = error.detail.clone().unwrap_or(error.message.clone());
-    let mut reworded = Error::new(ErrorKind::InvalidRequest, message).with_detail(detail);
+    let mut reworded = Error::new(ErrorKind::InvalidRequest, message)
+        .with_detail(detail)
+        .with_reason(ErrorReason::ContextExceeded { context_size: size });
     reworded.provider = error.provider;
     reworded.status = error.status;
     reworded
-}
-
-/// The context size a server's words state: llama.cpp's "context size (N tokens)" or
-/// `"n_ctx": N`, OpenAI's "maximum context length is N".
-fn stated_context_size(words: &str) -> Option<u32> {
-    ["context size (", "\"n_ctx\":", "maximum context length is "]
-        .iter()
-        .find_map(|marker| {
-            let at = words.find(marker)? + marker.len();
-            let digits: String = words[at..]
-                .trim_start()
-                .chars()
-                .take_while(char::is_ascii_digit)
-                .collect();
-            digits.parse().ok()
-        })
 }
 
 /// The time on the runtime's clock (tokio's, so that tests can pause it).

@@ -147,38 +147,44 @@ async fn the_reply_is_saved_a_second_after_the_last_save_once_it_grew() {
 }
 
 #[test]
-fn refusals_of_an_over_long_prompt_say_so_and_others_are_left_alone() {
+fn refusals_marked_as_over_long_say_so_and_others_are_left_alone() {
     let fit = ContextFit {
         dropped: 0,
         context_size: 4096,
         prompt_tokens: 1000,
         reply_tokens: 300,
     };
-    let refused = |status, detail: &str| {
+    let refused = |context_size| {
         Error::new(ErrorKind::InvalidRequest, "the server refused it.")
-            .with_status(status)
-            .with_detail(detail)
+            .with_status(400)
+            .with_detail("the server's words")
+            .with_reason(ErrorReason::ContextExceeded { context_size })
     };
     // The server's own number wins over the size the prompt was fitted to.
-    for (detail, size) in [
-        ("request (4476 tokens) exceeds the available context size (2048 tokens), try increasing it", 2048),
-        ("request (4476 tokens) exceeds context size (3072 tokens)", 3072),
-        ("This model's maximum context length is 8192 tokens. However, you requested 9000 tokens.", 8192),
-        ("prompt is too long: 215000 tokens > 200000 maximum", 4096),
-    ] {
-        let error = context_overflow(refused(400, detail), Some(fit), true);
+    for (stated, size) in [(Some(2048), 2048), (None, 4096)] {
+        let error = context_overflow(refused(stated), Some(fit), true);
         assert_eq!(
             error.message,
-            format!("This conversation is longer than the model's context ({size} tokens)."),
-            "{detail}"
+            format!("This conversation is longer than the model's context ({size} tokens).")
         );
-        assert_eq!((error.status, error.detail.as_deref()), (Some(400), Some(detail)));
+        assert_eq!(
+            (error.status, error.detail.as_deref(), error.reason),
+            (
+                Some(400),
+                Some("the server's words"),
+                Some(ErrorReason::ContextExceeded {
+                    context_size: Some(size)
+                })
+            )
+        );
     }
-    // Not about the context, or not a refusal: as it was.
-    let other = refused(400, "temperature must be at most 2");
+    assert_eq!(
+        context_overflow(refused(None), None, true).message,
+        "This conversation is longer than the model's context."
+    );
+    // Not marked: as it was, whatever its words.
+    let other = Error::new(ErrorKind::InvalidRequest, "context length exceeded").with_status(400);
     assert_eq!(context_overflow(other.clone(), Some(fit), true), other);
-    let busy = refused(503, "context length exceeded while busy");
-    assert_eq!(context_overflow(busy.clone(), Some(fit), true), busy);
     // A dropped connection means it only when the prompt filled the context and no text came.
     let dropped = Error::new(ErrorKind::Network, "The server closed the connection.");
     assert_eq!(context_overflow(dropped.clone(), Some(fit), true), dropped);

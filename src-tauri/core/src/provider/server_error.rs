@@ -1,9 +1,13 @@
 //! What an HTTP error body said, whatever its shape — the error bodies every family's servers
-//! answer with — and the kind of failure it means.
+//! answer with — and the kind of failure it means, including a prompt longer than the model's
+//! context ([`mark_context_exceeded`]).
+//!
+//! Must not: word a fix (front ends do, from the kind and reason), nor know which source it
+//! reads: every vendor's wording it recognises is listed here as data.
 
 use serde_json::Value;
 
-use crate::error::ErrorKind;
+use crate::error::{Error, ErrorKind, ErrorReason};
 
 /// What an error body said, whatever its shape.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -165,6 +169,59 @@ impl ServerError {
             _ => ErrorKind::ProviderUnavailable,
         }
     }
+}
+
+/// What servers say when a prompt is longer than their context (lower case): llama.cpp's
+/// `exceed_context_size_error` ("request (N tokens) exceeds the available context size (M
+/// tokens)", in newer builds "exceeds context size (M tokens)"), OpenAI's
+/// `context_length_exceeded` ("maximum context length is N tokens"), vLLM's and others'
+/// "context length"/"context window", Claude's "prompt is too long".
+const CONTEXT_EXCEEDED_WORDS: [&str; 9] = [
+    "exceed_context_size",
+    "exceeds the available context",
+    "exceeds context size",
+    "context_length_exceeded",
+    "maximum context length",
+    "context length",
+    "maximum context",
+    "context window",
+    "prompt is too long",
+];
+
+/// `error` marked [`ErrorReason::ContextExceeded`] when it is a refusal (HTTP 400, 413 or 422,
+/// or an error inside a stream) whose words (message or detail) say the prompt did not fit the
+/// model's context, with the context size the words state. Any other error is returned as it is.
+pub fn mark_context_exceeded(error: Error) -> Error {
+    if error.reason.is_some() || !matches!(error.status, None | Some(400 | 413 | 422)) {
+        return error;
+    }
+    let words = format!(
+        "{} {}",
+        error.message,
+        error.detail.as_deref().unwrap_or_default()
+    )
+    .to_ascii_lowercase();
+    if !CONTEXT_EXCEEDED_WORDS.iter().any(|w| words.contains(w)) {
+        return error;
+    }
+    let context_size = stated_context_size(&words);
+    error.with_reason(ErrorReason::ContextExceeded { context_size })
+}
+
+/// The context size a server's words state: llama.cpp's "context size (N tokens)" or
+/// `"n_ctx": N`, OpenAI's "maximum context length is N".
+fn stated_context_size(words: &str) -> Option<u32> {
+    ["context size (", "\"n_ctx\":", "maximum context length is "]
+        .iter()
+        .find_map(|marker| {
+            let at = words.find(marker)? + marker.len();
+            let digits: String = words[at..]
+                .trim_start()
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits.parse().ok()
+        })
 }
 
 fn value_to_code(value: &Value) -> Option<String> {
@@ -333,5 +390,42 @@ mod tests {
         );
         assert_eq!(other.kind_for_status(400), ErrorKind::InvalidRequest);
         assert_eq!(litellm.kind_for_status(500), ErrorKind::ProviderUnavailable);
+    }
+
+    #[test]
+    fn refusals_in_each_vendors_words_for_an_over_long_prompt_are_marked_with_the_size_stated() {
+        let refused = |status: Option<u16>, message: &str| {
+            let error = Error::new(ErrorKind::InvalidRequest, "the server refused it.")
+                .with_detail(message);
+            match status {
+                Some(status) => error.with_status(status),
+                None => error,
+            }
+        };
+        let marked = |size| Some(ErrorReason::ContextExceeded { context_size: size });
+        for (status, words, reason) in [
+            // llama.cpp, older and newer builds, and its n_ctx field.
+            (Some(400), "request (4476 tokens) exceeds the available context size (2048 tokens), try increasing it", marked(Some(2048))),
+            (Some(400), "request (4476 tokens) exceeds context size (3072 tokens)", marked(Some(3072))),
+            (Some(400), r#"{"type":"exceed_context_size_error","n_ctx": 1024}"#, marked(Some(1024))),
+            // OpenAI, vLLM, Claude.
+            (Some(400), "This model's maximum context length is 8192 tokens. However, you requested 9000 tokens.", marked(Some(8192))),
+            (Some(422), "input exceeds the model's context window", marked(None)),
+            (Some(413), "prompt is too long: 215000 tokens > 200000 maximum", marked(None)),
+            // An error inside a stream has no status.
+            (None, "context_length_exceeded", marked(None)),
+            // Not about the context, or not a refusal.
+            (Some(400), "temperature must be at most 2", None),
+            (Some(503), "context length exceeded while busy", None),
+        ] {
+            assert_eq!(mark_context_exceeded(refused(status, words)).reason, reason, "{words}");
+        }
+        // A reason already given is kept.
+        let unreachable =
+            refused(Some(400), "context window").with_reason(ErrorReason::Unreachable);
+        assert_eq!(
+            mark_context_exceeded(unreachable).reason,
+            Some(ErrorReason::Unreachable)
+        );
     }
 }

@@ -21,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 pub use self::request::Request;
 use super::contract::{Connection, StreamEvent};
 use super::relay::{body_error, relay_sse, SseMapper};
+use super::server_error::mark_context_exceeded;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Http, Target};
 use crate::model::StopReason;
@@ -217,7 +218,8 @@ impl Client {
 
     /// A generation: `send` (unless `cancel` fires first), then the answer as events, streamed
     /// through `mapper` or read whole by `whole`. The stream ends without `Done` when
-    /// cancelled.
+    /// cancelled. A failure that says the prompt is longer than the model's context is marked
+    /// so ([`mark_context_exceeded`]), whichever way it came.
     pub(crate) fn generate<M: SseMapper>(
         &self,
         send: impl Future<Output = Result<(Response, Target)>> + Send + 'static,
@@ -236,14 +238,14 @@ impl Client {
             let (response, target) = match sent {
                 Ok(sent) => sent,
                 Err(err) => {
-                    yield Err(err);
+                    yield Err(mark_context_exceeded(err));
                     return;
                 }
             };
             if is_event_stream(&response) {
                 let body = SseBody::new(response, idle);
                 for await item in relay_sse(body, target, cancel, mapper) {
-                    yield item;
+                    yield item.map_err(mark_context_exceeded);
                 }
                 return;
             }
@@ -262,7 +264,7 @@ impl Client {
                         yield Ok(event);
                     }
                 }
-                Err(err) => yield Err(err),
+                Err(err) => yield Err(mark_context_exceeded(err)),
             }
         })
     }
