@@ -21,6 +21,7 @@ import { registerChatTargetTests } from "./chat-target.mjs";
 import { registerContextTests } from "./context.mjs";
 import { registerKeysErrorsTests } from "./keys-errors.mjs";
 import { registerNavigationTests } from "./navigation.mjs";
+import { registerRenderTests } from "./render.mjs";
 import { registerUndoTests } from "./undo.mjs";
 
 const APP = required("SWITCHBOARD_APP");
@@ -533,6 +534,10 @@ registerNavigationTests(test, {
 
 registerUndoTests(test, {
   openApp, closeApp, until, assert, screenshot, cli, openDrawer, fake: () => fake, key: KEY,
+});
+
+registerRenderTests(test, {
+  openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, fake: () => fake,
 });
 
 test("a wrong key shows the auth error at the key field", async () => {

@@ -127,3 +127,79 @@ describe("MarkdownView: a reply rendered as it streams ends as the same DOM as r
     expect(root.querySelector("p")).toBe(paragraph);
   });
 });
+
+describe("MarkdownView with math and code: only the open block re-renders", () => {
+  it("keeps finished blocks' nodes (KaTeX, highlighted code) the same objects as more text arrives", () => {
+    const root = document.createElement("div");
+    const view = new MarkdownView(root);
+    let text = "Energy: $E = mc^2$.\n\n```rust\nfn main() {}\n```\n\n$$\n\\frac{a}{b}\n$$\n\nMore";
+    view.set(text, true);
+    const inline = root.querySelector(".katex");
+    const keyword = root.querySelector("pre code .hljs-keyword");
+    const display = root.querySelector(".katex-display");
+    const wrappers = Array.from(root.querySelectorAll(".md-block"));
+    expect(inline).not.toBeNull();
+    expect(keyword?.textContent).toBe("fn");
+    expect(display).not.toBeNull();
+    expect(wrappers).toHaveLength(4);
+    vi.mocked(renderMarkdown).mockClear();
+    for (const more of [" text with $x$", " and more", "\n\nA new block"]) {
+      text += more;
+      view.set(text, true);
+    }
+    expect(root.querySelector(".katex")).toBe(inline);
+    expect(root.querySelector("pre code .hljs-keyword")).toBe(keyword);
+    expect(root.querySelector(".katex-display")).toBe(display);
+    expect(Array.from(root.querySelectorAll(".md-block")).slice(0, 3)).toEqual(wrappers.slice(0, 3));
+    // Only the open blocks were rendered: the one that grew, then the new one.
+    expect(vi.mocked(renderMarkdown).mock.calls.map(([block]) => block.split("\n")[0])).toEqual([
+      "More text with $x$", "More text with $x$ and more", "More text with $x$ and more", "A new block",
+    ]);
+  });
+
+  it("shows an unfinished display formula as plain text until it is closed", () => {
+    const root = document.createElement("div");
+    const view = new MarkdownView(root);
+    const intro = "Intro with $x$.\n\n";
+    view.set(`${intro}$$\n\\sum_{k=1}^{n}`, true);
+    expect(root.querySelector(".md-plain")?.textContent).toBe("$$\n\\sum_{k=1}^{n}");
+    expect(root.querySelectorAll(".katex")).toHaveLength(1);
+    expect(root.querySelector(".math-error")).toBeNull();
+    view.set(`${intro}$$\n\\sum_{k=1}^{n} k`, true);
+    expect(root.querySelector(".md-plain")?.textContent).toBe("$$\n\\sum_{k=1}^{n} k");
+    view.set(`${intro}$$\n\\sum_{k=1}^{n} k\n$$`, true);
+    expect(root.querySelector(".md-plain")).toBeNull();
+    expect(root.querySelector(".katex-display .katex")?.getAttribute("aria-label")).toBe("\\sum_{k=1}^{n} k");
+  });
+
+  it("shows an unfinished \\[ formula and code fence as plain text while streaming, as markdown once the reply ends", () => {
+    for (const [open, close] of [["\\[\n\\sqrt{2}", "\\[\n\\sqrt{2}"], ["```js\nconst a = 1;", "```js\nconst a = 1;"]]) {
+      const root = document.createElement("div");
+      const view = new MarkdownView(root);
+      view.set(`Intro.\n\n${open}`, true);
+      expect(root.querySelector(".md-plain")?.textContent).toBe(close);
+      expect(root.querySelector(".katex, pre")).toBeNull();
+      view.set(`Intro.\n\n${open}`, false);
+      expect(root.querySelector(".md-plain")).toBeNull();
+    }
+  });
+
+  it("an open code fence grows by appending text, not by rendering again", () => {
+    const root = document.createElement("div");
+    const view = new MarkdownView(root);
+    let text = "Code:\n\n```python\ndef f():";
+    view.set(text, true);
+    const plain = root.querySelector(".md-plain");
+    vi.mocked(renderMarkdown).mockClear();
+    for (const more of ["\n    return 1", "\n\n    # after a blank line", "\n"]) {
+      text += more;
+      view.set(text, true);
+    }
+    expect(renderMarkdown).not.toHaveBeenCalled();
+    expect(root.querySelector(".md-plain")).toBe(plain);
+    text += "```";
+    view.set(text, true);
+    expect(root.querySelector(".md-plain")).toBeNull();
+    expect(root.querySelector("pre code.language-python .hljs-keyword")?.textContent).toBe("def");
+  });
+});

@@ -1,6 +1,11 @@
-/** A reply's rendered markdown, kept up to date block by block. */
+/**
+ * A reply's rendered markdown, kept up to date block by block.
+ *
+ * Must not: render a block again that did not change (a streaming reply's finished blocks
+ * keep their nodes), or typeset an unfinished construct while it streams.
+ */
 
-import { isMarkupFree, markdownBlocks, renderMarkdown } from "../markdown";
+import { isMarkupFree, markdownBlocks, renderMarkdown, unfinished } from "../markdown";
 
 /**
  * The longest open block re-rendered as markdown on every frame while a reply streams; past it
@@ -35,12 +40,17 @@ export class MarkdownView {
     return [...settled, ...markdownBlocks(text.slice(offset))];
   }
 
-  /** Shows `text`; `streaming`: it may still grow at its end. */
+  /**
+   * Shows `text`; `streaming`: it may still grow at its end. While it streams, its last block
+   * shows as plain text when it is long (`PLAIN_AFTER`) or holds an unfinished code fence or
+   * display math (`unfinished`): typeset once it is closed, or when the reply ends.
+   */
   set(text: string, streaming = false): void {
     const next = this.blocksOf(text);
     const last = next.length - 1;
-    const modeOf = (i: number): Mode =>
-      streaming && i === last && (next[i] ?? "").length > PLAIN_AFTER ? "plain" : "markdown";
+    const open = next[last] ?? "";
+    const lastMode: Mode = streaming && (open.length > PLAIN_AFTER || unfinished(open)) ? "plain" : "markdown";
+    const modeOf = (i: number): Mode => (i === last ? lastMode : "markdown");
     // A plain paragraph looks the same in both modes, so a reply's end leaves it as it is.
     const shownAlike = (i: number): boolean =>
       this.blocks[i] === next[i] && (this.modes[i] === modeOf(i) || isMarkupFree(next[i] ?? ""));
