@@ -25,17 +25,32 @@ const REPLY = [
 /**
  * @param test  run.mjs's `test(name, fn)`
  * @param h     run.mjs's helpers: openApp, closeApp, until, assert, screenshot, send,
- *              lastAssistant, connectionState, and fake() (the OpenAI-compatible fake)
+ *              lastAssistant, connectionState, openDrawer, startFake, cli
  */
 export function registerRenderTests(test, h) {
-  const { openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState } = h;
+  const { openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, openDrawer, startFake, cli } = h;
+
+  /** Picks the saved profile `name` in the drawer's switcher and waits until it is connected. */
+  async function useProfile(browser, name) {
+    await openDrawer(browser);
+    const id = await until(browser, "the profile in the switcher", () =>
+      browser.execute(
+        (name) => Array.from(document.querySelectorAll("#profile-switcher option")).find((o) => o.textContent.trim() === name)?.value ?? null,
+        name,
+      ),
+    );
+    await (await browser.$("#profile-switcher")).selectByAttribute("value", id);
+    await until(browser, "connected", async () => (await connectionState(browser)) === "connected");
+    await browser.keys("Escape");
+  }
 
   test("a reply's math is typeset by KaTeX and its code coloured by highlight.js, with bundled fonts under the CSP", async () => {
-    const fake = h.fake();
-    await fake.scenario("normal", REPLY);
+    const server = await startFake(["--reply", REPLY]);
+    const name = "E2E Render";
+    cli(["profile", "add", name, "--source", "custom", "--url", `${server.url}/v1`, "--model", "fake-model-1"]);
     const browser = await openApp();
     try {
-      await until(browser, "connected", async () => (await connectionState(browser)) === "connected");
+      await useProfile(browser, name);
       await send(browser, "math and code please");
       await until(browser, "the reply", async () => {
         const last = await lastAssistant(browser);
@@ -91,7 +106,6 @@ export function registerRenderTests(test, h) {
       assert(seen.stray === 0, `${seen.stray} style attributes outside KaTeX's output or left in transit`);
       await screenshot(browser, "render-math-code");
     } finally {
-      await fake.scenario("normal");
       await closeApp(browser);
     }
   });

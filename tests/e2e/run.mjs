@@ -536,10 +536,6 @@ registerUndoTests(test, {
   openApp, closeApp, until, assert, screenshot, cli, openDrawer, fake: () => fake, key: KEY,
 });
 
-registerRenderTests(test, {
-  openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, fake: () => fake,
-});
-
 test("a wrong key shows the auth error at the key field", async () => {
   const browser = await openApp();
   try {
@@ -1427,6 +1423,11 @@ registerContextTests(test, {
 registerKeysErrorsTests(test, {
   openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, openDrawer, setField, startFake,
   appPath: APP, cliPath: CLI, replyText: REPLY_TEXT, fakeKeychainPath: join(dirname(FAKES), "switchboard-fake-keychain"),
+});
+
+// After those: it connects a profile of its own.
+registerRenderTests(test, {
+  openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, openDrawer, startFake, cli,
 });
 
 // ----- runner -----

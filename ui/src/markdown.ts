@@ -9,7 +9,7 @@
  * 2. DOMPurify keeps only the tags and attributes in `ALLOWED_TAGS`/`ALLOWED_ATTR`. Links keep
  *    their `href` only for `http:`, `https:` and `mailto:` and get `rel="noopener noreferrer"`;
  *    `class` survives only as `language-*` and `hljs`/`hljs-*` on code, KaTeX's own class
- *    names inside a `.katex` element, and `math-error`. Inside `.katex` alone: KaTeX's `style`
+ *    names inside a `.katex` element, and `math-error`/`math-pending`. Inside `.katex` alone: KaTeX's `style`
  *    declarations (lengths, colours, a few keywords: `render/math.ts` `katexStyle`), its
  *    `svg`/`path`/`line` with their geometry, and the formula's `role`/`aria-label` (its
  *    drawing `aria-hidden`). No other
@@ -26,6 +26,7 @@ import DOMPurify from "dompurify";
 import { Marked, type Tokens } from "marked";
 import { escapeHtml } from "./render/escape";
 import { highlightCode } from "./render/highlight";
+import { preloadLibrariesSoon } from "./render/libraries";
 import { katexStyle, KATEX_CLASSES, mathExtension } from "./render/math";
 
 export { escapeHtml };
@@ -99,6 +100,8 @@ const marked = new Marked({
   },
 });
 marked.use(mathExtension);
+// KaTeX and highlight.js are loaded apart from the window's first script (render/libraries.ts).
+preloadLibrariesSoon();
 
 const purifier = DOMPurify(window);
 
@@ -110,7 +113,7 @@ function classAllowed(node: Element, name: string): boolean {
   const tag = node.nodeName.toLowerCase();
   if (LANGUAGE_CLASS.test(name)) return tag === "code";
   if (HLJS_CLASS.test(name) && (tag === "code" || (tag === "span" && node.closest("code") !== null))) return true;
-  if (name === "math-error") return tag === "span";
+  if (name === "math-error" || name === "math-pending") return tag === "span";
   return KATEX_CLASSES.has(name) && inKatex(node);
 }
 

@@ -2,9 +2,13 @@
 // blocks, and code that stays text whatever it holds.
 
 import hljs from "highlight.js/lib/core";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { renderMarkdown } from "../markdown";
 import { AUTO_DETECT_MAX, highlightCode } from "./highlight";
+import { loadLibraries } from "./libraries";
+
+// KaTeX and highlight.js load apart from the first script; these tests start with them loaded.
+beforeAll(() => loadLibraries());
 
 /** The `<code>` element of the first code block in `markdown`, rendered. */
 function codeOf(markdown: string): HTMLElement {

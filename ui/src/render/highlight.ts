@@ -9,46 +9,14 @@
  * word of 200 characters or more (base64, hex dumps: the grammars are quadratic in a word's
  * length) stay plain. highlight.js escapes
  * the code and adds only `<span class="hljs-…">`; the result still goes through the sanitiser.
- * Results are cached: a streaming reply renders its open block again on every frame.
+ * Results are cached: a streaming reply renders its open block again on every frame. Until
+ * highlight.js is loaded (`render/libraries.ts`), code shows without colour (not cached).
  *
  * Must not: touch the DOM, or be trusted to sanitise (`markdown.ts` sanitises its output).
  */
 
-import hljs from "highlight.js/lib/core";
-import bash from "highlight.js/lib/languages/bash";
-import c from "highlight.js/lib/languages/c";
-import cpp from "highlight.js/lib/languages/cpp";
-import csharp from "highlight.js/lib/languages/csharp";
-import css from "highlight.js/lib/languages/css";
-import diff from "highlight.js/lib/languages/diff";
-import dockerfile from "highlight.js/lib/languages/dockerfile";
-import go from "highlight.js/lib/languages/go";
-import ini from "highlight.js/lib/languages/ini";
-import java from "highlight.js/lib/languages/java";
-import javascript from "highlight.js/lib/languages/javascript";
-import json from "highlight.js/lib/languages/json";
-import kotlin from "highlight.js/lib/languages/kotlin";
-import lua from "highlight.js/lib/languages/lua";
-import makefile from "highlight.js/lib/languages/makefile";
-import markdown from "highlight.js/lib/languages/markdown";
-import php from "highlight.js/lib/languages/php";
-import plaintext from "highlight.js/lib/languages/plaintext";
-import python from "highlight.js/lib/languages/python";
-import ruby from "highlight.js/lib/languages/ruby";
-import rust from "highlight.js/lib/languages/rust";
-import shell from "highlight.js/lib/languages/shell";
-import sql from "highlight.js/lib/languages/sql";
-import swift from "highlight.js/lib/languages/swift";
-import typescript from "highlight.js/lib/languages/typescript";
-import xml from "highlight.js/lib/languages/xml";
-import yaml from "highlight.js/lib/languages/yaml";
 import { escapeHtml } from "./escape";
-
-const LANGUAGES = {
-  bash, c, cpp, csharp, css, diff, dockerfile, go, ini, java, javascript, json, kotlin, lua,
-  makefile, markdown, php, plaintext, python, ruby, rust, shell, sql, swift, typescript, xml, yaml,
-};
-for (const [name, language] of Object.entries(LANGUAGES)) hljs.registerLanguage(name, language);
+import { libraries } from "./libraries";
 
 /** The longest block without a language that is auto-detected (20 KB). */
 export const AUTO_DETECT_MAX = 20 * 1024;
@@ -65,6 +33,8 @@ export interface Highlighted {
   language: string | null;
 }
 
+type Hljs = NonNullable<ReturnType<typeof libraries>>["hljs"];
+
 const CACHE_SIZE = 64;
 const cache = new Map<string, Highlighted>();
 
@@ -77,7 +47,9 @@ export function highlightCode(code: string, language: string | null): Highlighte
     cache.set(key, hit);
     return hit;
   }
-  const result = colour(code, language);
+  const hljs = libraries()?.hljs;
+  if (hljs === undefined) return { html: escapeHtml(code), language: null };
+  const result = colour(hljs, code, language);
   cache.set(key, result);
   if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);
   return result;
@@ -88,7 +60,7 @@ const LONG_WORD = /[\w$]{200}/;
 /** How much of an unlabelled block the language is detected from. */
 const DETECT_SAMPLE = 2048;
 
-function colour(code: string, language: string | null): Highlighted {
+function colour(hljs: Hljs, code: string, language: string | null): Highlighted {
   const plain = { html: escapeHtml(code), language: null };
   if (code.length > HIGHLIGHT_MAX || LONG_WORD.test(code)) return plain;
   if (language !== null) {

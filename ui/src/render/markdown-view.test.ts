@@ -1,7 +1,7 @@
 // A reply's markdown kept up to date block by block: growing text re-renders only its last
 // block, and a long open block streams as plain text until it closes or the reply ends.
 
-import { describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 
 vi.mock("../markdown", async (importOriginal) => {
   const original = await importOriginal<typeof import("../markdown")>();
@@ -10,6 +10,10 @@ vi.mock("../markdown", async (importOriginal) => {
 
 import { renderMarkdown } from "../markdown";
 import { MarkdownView, PLAIN_AFTER } from "./markdown-view";
+import { loadLibraries } from "./libraries";
+
+// KaTeX and highlight.js load apart from the first script; these tests start with them loaded.
+beforeAll(() => loadLibraries());
 
 describe("MarkdownView", () => {
   it("renders only the blocks that changed", () => {

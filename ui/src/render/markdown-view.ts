@@ -2,10 +2,13 @@
  * A reply's rendered markdown, kept up to date block by block.
  *
  * Must not: render a block again that did not change (a streaming reply's finished blocks
- * keep their nodes), or typeset an unfinished construct while it streams.
+ * keep their nodes; the one exception: a block rendered before KaTeX and highlight.js were
+ * loaded is rendered once more when they are), or typeset an unfinished construct while it
+ * streams.
  */
 
 import { isMarkupFree, markdownBlocks, renderMarkdown, unfinished } from "../markdown";
+import { loadLibraries, provisionalRenders } from "./libraries";
 
 /**
  * The longest open block re-rendered as markdown on every frame while a reply streams; past it
@@ -24,6 +27,8 @@ export class MarkdownView {
   private blocks: string[] = [];
   private modes: Mode[] = [];
   private readonly wrappers: HTMLElement[] = [];
+  /** Wrappers of blocks rendered without KaTeX or highlight.js, to render again once loaded. */
+  private readonly provisional = new Set<HTMLElement>();
 
   constructor(private readonly root: HTMLElement) {}
 
@@ -85,22 +90,46 @@ export class MarkdownView {
     for (let i = same; i < next.length; i++) {
       const block = next[i] ?? "";
       const mode = modeOf(i);
-      const wrapper = document.createElement("div");
-      wrapper.className = "md-block";
-      if (mode === "plain" && isMarkupFree(block)) {
-        wrapper.append(renderMarkdown(block));
-      } else if (mode === "plain") {
-        const paragraph = document.createElement("p");
-        paragraph.className = "md-plain";
-        paragraph.append(document.createTextNode(block));
-        wrapper.append(paragraph);
-      } else {
-        wrapper.append(renderMarkdown(block));
-      }
+      const wrapper = this.renderBlock(block, mode);
       this.root.append(wrapper);
       this.wrappers.push(wrapper);
       this.blocks.push(block);
       this.modes.push(mode);
     }
+  }
+
+  /** One block's wrapper, its content rendered as `mode` says. */
+  private renderBlock(block: string, mode: Mode): HTMLElement {
+    const wrapper = document.createElement("div");
+    wrapper.className = "md-block";
+    if (mode === "plain" && isMarkupFree(block)) {
+      wrapper.append(renderMarkdown(block));
+    } else if (mode === "plain") {
+      const paragraph = document.createElement("p");
+      paragraph.className = "md-plain";
+      paragraph.append(document.createTextNode(block));
+      wrapper.append(paragraph);
+    } else {
+      const before = provisionalRenders();
+      wrapper.append(renderMarkdown(block));
+      if (provisionalRenders() !== before) this.renderWhenLoaded(wrapper);
+    }
+    return wrapper;
+  }
+
+  /** Renders `wrapper`'s block again once the libraries are loaded, if it is still shown. */
+  private renderWhenLoaded(wrapper: HTMLElement): void {
+    this.provisional.add(wrapper);
+    if (this.provisional.size > 1) return;
+    void loadLibraries().then(() => {
+      for (const waiting of this.provisional) {
+        const i = this.wrappers.indexOf(waiting);
+        if (i < 0 || this.modes[i] !== "markdown") continue;
+        const fresh = this.renderBlock(this.blocks[i] ?? "", "markdown");
+        waiting.replaceWith(fresh);
+        this.wrappers[i] = fresh;
+      }
+      this.provisional.clear();
+    });
   }
 }

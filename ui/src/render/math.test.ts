@@ -1,9 +1,13 @@
 // TeX math in replies: each delimiter typeset by KaTeX, dollars in prose left alone, bad TeX
 // shown as its source, and KaTeX's output sanitised like everything else.
 
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { ALLOWED_ATTR, ALLOWED_TAGS, renderMarkdown, sanitizeHtml, renderMarkdownHtml } from "../markdown";
 import { katexStyle, mathAt, renderTex } from "./math";
+import { loadLibraries } from "./libraries";
+
+// KaTeX and highlight.js load apart from the first script; these tests start with them loaded.
+beforeAll(() => loadLibraries());
 
 /** The rendered fragment of `markdown` in a div, with its formulas. */
 function rendered(markdown: string) {

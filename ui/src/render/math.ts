@@ -10,16 +10,17 @@
  * `trust` off (no links, classes, styles or images from the TeX) and `strict` warnings
  * silenced. TeX that does not parse shows as its source in a `.math-error` span, the error in
  * its title. Results are kept in a small cache: a streaming reply re-renders its open block on
- * every frame with the same formulas in it.
+ * every frame with the same formulas in it. Until KaTeX is loaded (`render/libraries.ts`), math
+ * shows as its source in a `.math-pending` span.
  *
  * Must not: touch the DOM, or decide what survives sanitising (`markdown.ts` does, with
  * `KATEX_CLASSES` and `isKatexStyle` below).
  */
 
-import katex from "katex";
 import type { MarkedExtension, Tokens } from "marked";
 import { KATEX_CLASSES } from "../generated/katex-classes";
 import { escapeHtml } from "./escape";
+import { libraries } from "./libraries";
 
 export { KATEX_CLASSES };
 
@@ -167,6 +168,7 @@ export const mathExtension: MarkedExtension = {
 /** A math token as HTML: KaTeX's, or its source marked as an error when the TeX does not parse. */
 function renderMath(token: MathToken): string {
   const typeset = renderTex(token.tex, token.display);
+  if (typeset === null) return `<span class="math-pending">${escapeHtml(token.raw.trim())}</span>`;
   if ("html" in typeset) return typeset.html;
   return `<span class="math-error" title="${escapeHtml(typeset.error)}">${escapeHtml(token.raw.trim())}</span>`;
 }
@@ -176,9 +178,10 @@ const cache = new Map<string, { html: string } | { error: string }>();
 
 /**
  * TeX to KaTeX's HTML (`span.katex`, in `span.katex-display` when displayed), labelled with
- * its source for screen readers; or KaTeX's message when it does not parse.
+ * its source for screen readers; or KaTeX's message when it does not parse; null while KaTeX
+ * is not loaded yet.
  */
-export function renderTex(tex: string, display: boolean): { html: string } | { error: string } {
+export function renderTex(tex: string, display: boolean): { html: string } | { error: string } | null {
   const key = `${display ? "D" : "I"}${tex}`;
   const hit = cache.get(key);
   if (hit !== undefined) {
@@ -186,6 +189,8 @@ export function renderTex(tex: string, display: boolean): { html: string } | { e
     cache.set(key, hit);
     return hit;
   }
+  const katex = libraries()?.katex;
+  if (katex === undefined) return null;
   let result: { html: string } | { error: string };
   try {
     const html = katex.renderToString(tex, { displayMode: display, output: "html", throwOnError: true, trust: false, strict: "ignore" });
