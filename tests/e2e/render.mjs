@@ -79,7 +79,7 @@ export function registerRenderTests(test, h) {
               number: reply.querySelector("pre code .hljs-number")?.textContent ?? null,
               keywordColour: getComputedStyle(reply.querySelector("pre code .hljs-keyword") ?? reply).color,
               plainColour: getComputedStyle(reply.querySelector("pre code") ?? reply).color,
-              error: reply.querySelector(".math-error")?.textContent ?? null,
+              badTex: reply.querySelector(".math-error")?.textContent ?? null,
               errorColour: reply.querySelector(".math-error") ? getComputedStyle(reply.querySelector(".math-error")).color : null,
               prose: reply.querySelector("p")?.textContent ?? "",
               stray: reply.querySelectorAll("[style]:not(.katex *):not(.katex)").length + reply.querySelectorAll("[data-katex-style]").length,
@@ -101,7 +101,7 @@ export function registerRenderTests(test, h) {
       assert(seen.comment === "// the answer", `comment: ${seen.comment}`);
       assert(seen.number === "42", `number: ${seen.number}`);
       assert(seen.keywordColour !== seen.plainColour, `keywords are not coloured: ${seen.keywordColour}`);
-      assert(seen.error === "$\\frac{1}{$", `bad TeX: ${seen.error}`);
+      assert(seen.badTex === "$\\frac{1}{$", `bad TeX: ${seen.badTex}`);
       assert(seen.errorColour !== null && seen.errorColour !== seen.plainColour, `bad TeX not marked: ${seen.errorColour}`);
       assert(seen.stray === 0, `${seen.stray} style attributes outside KaTeX's output or left in transit`);
       await screenshot(browser, "render-math-code");

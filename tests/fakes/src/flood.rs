@@ -39,7 +39,8 @@ pub fn flood_piece(i: usize, stamp: bool) -> String {
 /// With [`Flood::markdown`], the markdown that goes before delta `i`'s text. In every 100
 /// deltas: a paragraph with inline math (deltas 1–30), a fenced Rust block of one line per
 /// delta (31–60), a paragraph with inline math again (61–90) and a displayed formula before
-/// delta 91. The math holds no `t` and comes whole in one delta, so every `t<i>` stays outside it.
+/// delta 91. Each formula comes whole in one delta, before that delta's `t<i>`: no `t<i>` is
+/// ever inside math.
 pub fn flood_markup(i: usize) -> &'static str {
     match i % 100 {
         1 if i > 1 => "\n\nInline math $x_{k}^{2} + \\sqrt{y}$ and ",

@@ -617,13 +617,20 @@ async fn the_markdown_flood_holds_code_and_math_around_its_deltas() {
         let chunk: Value = serde_json::from_str(line).unwrap();
         if let Some(content) = chunk["choices"][0]["delta"]["content"].as_str() {
             n += 1;
-            assert!(content.ends_with(&format!("t{n} ")), "delta {n}: {content:?}");
+            assert!(
+                content.ends_with(&format!("t{n} ")),
+                "delta {n}: {content:?}"
+            );
             text.push_str(content);
         }
     }
     assert_eq!(n, 250);
     assert_eq!(text.matches("```rust\n").count(), 3, "{text}");
-    assert_eq!(text.matches("\n```\n").count(), 2, "the third block is still open");
+    assert_eq!(
+        text.matches("\n```\n").count(),
+        2,
+        "the third block is still open"
+    );
     assert_eq!(text.matches("$$\n").count(), 4, "two displayed formulas");
     assert_eq!(text.matches("$x_{k}^{2} + \\sqrt{y}$").count(), 3);
     for (i, formula) in text.split("$$").enumerate().filter(|(i, _)| i % 2 == 1) {
