@@ -12,8 +12,12 @@ import { renderMarkdown } from "../markdown";
 import { MarkdownView, PLAIN_AFTER } from "./markdown-view";
 import { loadLibraries } from "./libraries";
 
-// KaTeX and highlight.js load apart from the first script; these tests start with them loaded.
-beforeAll(() => loadLibraries());
+// KaTeX and highlight.js load apart from the first script; these tests start with them loaded,
+// and render every block at once (deferring to later frames has a test of its own).
+beforeAll(() => {
+  MarkdownView.renderBudgetMs = Infinity;
+  return loadLibraries();
+});
 
 describe("MarkdownView", () => {
   it("renders only the blocks that changed", () => {
@@ -103,7 +107,8 @@ describe("MarkdownView: a reply rendered as it streams ends as the same DOM as r
       new MarkdownView(once).set(full, false);
       expect(streamed.innerHTML).toBe(once.innerHTML);
       if (!full.includes("```") && !full.includes("**")) expect(beforeEnd).toBe(once.innerHTML);
-    });
+      // jsdom sanitises a 1,500-line coloured block slowly (WebKit does it in milliseconds).
+    }, 30_000);
   }
 
   it("a long plain paragraph that gets its last text as the reply ends is appended to, not re-rendered", () => {
@@ -205,5 +210,49 @@ describe("MarkdownView with math and code: only the open block re-renders", () =
     view.set(text, true);
     expect(root.querySelector(".md-plain")).toBeNull();
     expect(root.querySelector("pre code.language-python .hljs-keyword")?.textContent).toBe("def");
+  });
+});
+
+describe("MarkdownView: a burst of finished blocks is rendered over several frames", () => {
+  const frame = () => new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
+
+  it("shows the blocks past the budget as plain text, then renders them in order, the open block at once", async () => {
+    const root = document.createElement("div");
+    const view = new MarkdownView(root);
+    view.set("First *one*.\n\nSecond", true);
+    const first = root.querySelector(".md-block");
+    MarkdownView.renderBudgetMs = -1;
+    try {
+      const text = "First *one*.\n\nSecond.\n\n$$\nx^2\n$$\n\n```rust\nfn a() {}\n```\n\nThird **bold**.\n\nOpen $y$";
+      view.set(text, true);
+      const blocks = () => Array.from(root.querySelectorAll(".md-block"));
+      expect(blocks()).toHaveLength(6);
+      expect(blocks()[0]).toBe(first);
+      expect(blocks().slice(1, 5).map((b) => b.querySelector(".md-plain")?.textContent)).toEqual([
+        "Second.\n", "$$\nx^2\n$$\n", "```rust\nfn a() {}\n```\n", "Third **bold**.\n",
+      ]);
+      expect(blocks()[5]?.querySelector(".katex")?.getAttribute("aria-label")).toBe("y");
+      // More text while they wait: they stay deferred, not all rendered at once.
+      view.set(`${text} more`, true);
+      expect(root.querySelectorAll(".md-plain")).toHaveLength(4);
+      await frame();
+      expect(blocks()[1]?.querySelector(".md-plain")).toBeNull();
+      expect(root.querySelectorAll(".md-plain")).toHaveLength(3);
+      await frame();
+      expect(blocks()[2]?.querySelector(".katex-display")).not.toBeNull();
+      expect(root.querySelectorAll(".md-plain")).toHaveLength(2);
+      await frame();
+      await frame();
+      expect(root.querySelector(".md-plain")).toBeNull();
+      expect(blocks()[3]?.querySelector("pre code .hljs-keyword")?.textContent).toBe("fn");
+      expect(blocks()[4]?.querySelector("strong")?.textContent).toBe("bold");
+      expect(blocks()[0]).toBe(first);
+      view.set(`${text} more`, false);
+      const once = document.createElement("div");
+      new MarkdownView(once).set(`${text} more`, false);
+      expect(root.innerHTML).toBe(once.innerHTML);
+    } finally {
+      MarkdownView.renderBudgetMs = Infinity;
+    }
   });
 });

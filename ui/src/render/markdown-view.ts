@@ -17,7 +17,11 @@ import { loadLibraries, provisionalRenders } from "./libraries";
  */
 export const PLAIN_AFTER = 12 * 1024;
 
-type Mode = "markdown" | "plain";
+/**
+ * How a block is shown: rendered markdown, plain text (the open block while it is long or
+ * unfinished), or plain text for now, rendered in a later frame (`deferred`).
+ */
+type Mode = "markdown" | "plain" | "deferred";
 
 /**
  * Keeps `root` showing rendered markdown, one wrapper (`.md-block`, laid out as if absent) per
@@ -29,6 +33,14 @@ export class MarkdownView {
   private readonly wrappers: HTMLElement[] = [];
   /** Wrappers of blocks rendered without KaTeX or highlight.js, to render again once loaded. */
   private readonly provisional = new Set<HTMLElement>();
+  private deferredScheduled = false;
+
+  /**
+   * How long (ms) one update of a streaming reply may spend rendering finished blocks; the
+   * blocks left then show as plain text and are rendered in the next frames, a budget's worth
+   * each (a burst of text can finish hundreds of blocks at once). The open block always renders.
+   */
+  static renderBudgetMs = 8;
 
   constructor(private readonly root: HTMLElement) {}
 
@@ -57,11 +69,13 @@ export class MarkdownView {
     const lastMode: Mode = streaming && (open.length > PLAIN_AFTER || unfinished(open)) ? "plain" : "markdown";
     const modeOf = (i: number): Mode => (i === last ? lastMode : "markdown");
     // A plain paragraph looks the same in both modes, so a reply's end leaves it as it is.
+    // A deferred block is left to the frames that render it.
     const shownAlike = (i: number): boolean =>
-      this.blocks[i] === next[i] && (this.modes[i] === modeOf(i) || isMarkupFree(next[i] ?? ""));
+      this.blocks[i] === next[i] &&
+      (this.modes[i] === modeOf(i) || (this.modes[i] === "deferred" && modeOf(i) === "markdown") || isMarkupFree(next[i] ?? ""));
     let same = 0;
     while (same < this.blocks.length && same < next.length && shownAlike(same)) {
-      if (this.modes[same] !== modeOf(same)) this.modes[same] = modeOf(same);
+      if (this.modes[same] !== modeOf(same) && this.modes[same] !== "deferred") this.modes[same] = modeOf(same);
       same++;
     }
     // The open block, shown as plain text, only grew: append what is new. So too when the reply
@@ -87,15 +101,42 @@ export class MarkdownView {
     for (const wrapper of this.wrappers.splice(same)) wrapper.remove();
     this.blocks = this.blocks.slice(0, same);
     this.modes = this.modes.slice(0, same);
+    const started = performance.now();
     for (let i = same; i < next.length; i++) {
       const block = next[i] ?? "";
-      const mode = modeOf(i);
+      let mode = modeOf(i);
+      const late = performance.now() - started > MarkdownView.renderBudgetMs;
+      if (streaming && late && mode === "markdown" && i < last && !isMarkupFree(block)) mode = "deferred";
       const wrapper = this.renderBlock(block, mode);
       this.root.append(wrapper);
       this.wrappers.push(wrapper);
       this.blocks.push(block);
       this.modes.push(mode);
     }
+    if (this.modes.includes("deferred")) this.renderDeferredSoon();
+  }
+
+  /** Renders the deferred blocks in the next frames, in order, a budget's worth (at least one) each. */
+  private renderDeferredSoon(): void {
+    if (this.deferredScheduled) return;
+    this.deferredScheduled = true;
+    requestAnimationFrame(() => {
+      this.deferredScheduled = false;
+      const started = performance.now();
+      let rendered = 0;
+      for (let i = 0; i < this.modes.length; i++) {
+        if (this.modes[i] !== "deferred") continue;
+        if (rendered > 0 && performance.now() - started > MarkdownView.renderBudgetMs) {
+          this.renderDeferredSoon();
+          return;
+        }
+        const fresh = this.renderBlock(this.blocks[i] ?? "", "markdown");
+        this.wrappers[i]?.replaceWith(fresh);
+        this.wrappers[i] = fresh;
+        this.modes[i] = "markdown";
+        rendered++;
+      }
+    });
   }
 
   /** One block's wrapper, its content rendered as `mode` says. */
@@ -104,7 +145,7 @@ export class MarkdownView {
     wrapper.className = "md-block";
     if (mode === "plain" && isMarkupFree(block)) {
       wrapper.append(renderMarkdown(block));
-    } else if (mode === "plain") {
+    } else if (mode !== "markdown") {
       const paragraph = document.createElement("p");
       paragraph.className = "md-plain";
       paragraph.append(document.createTextNode(block));
