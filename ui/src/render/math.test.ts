@@ -171,6 +171,30 @@ describe("KaTeX's output through the sanitiser", () => {
     }
   });
 
+  it("loses nothing KaTeX draws with: every element, SVG attribute and style of a broad corpus survives", () => {
+    const corpus = [
+      "\\sqrt[3]{x^2+1}", "\\begin{array}{c|c} a & b \\\\ \\hline c & d\\end{array}", "\\overbrace{a+b}^{n}", "\\xrightarrow{abc}",
+      "\\cancel{x} \\bcancel{y} \\xcancel{z}", "\\boxed{E=mc^2}", "\\colorbox{yellow}{A} \\fcolorbox{red}{blue}{B}", "\\color{#f00}{x}",
+      "\\rule{1em}{2pt}", "\\left( \\frac{a}{b} \\right]", "\\widehat{abc}", "\\begin{aligned} a &= b \\\\ c &= d \\end{aligned}",
+      "\\tag{1} x", "\\pmb{x}", "\\phase{x}", "\\sout{abc}", "\\angl{n}", "\\begin{array}{c:c} a \\\\ \\hdashline c\\end{array}",
+    ];
+    for (const tex of corpus) {
+      const typeset = renderTex(tex, true);
+      expect(typeset !== null && "html" in typeset, tex).toBe(true);
+      const raw = document.createElement("div");
+      raw.innerHTML = typeset !== null && "html" in typeset ? typeset.html : "";
+      const { root } = rendered(`$$${tex}$$`);
+      const kept = root.querySelector(".katex-display");
+      expect(kept?.querySelectorAll("*").length, tex).toBe(raw.querySelectorAll(".katex-display *").length);
+      const styled = Array.from(raw.querySelectorAll<HTMLElement>("[style]"));
+      expect(styled.every((e) => katexStyle(e.getAttribute("style") ?? "") !== null), tex).toBe(true);
+      expect(kept?.querySelectorAll("[style]").length, tex).toBe(styled.length);
+      for (const attribute of ["width", "height", "viewBox", "preserveAspectRatio", "d", "x1", "y2", "stroke-width"]) {
+        expect(kept?.querySelectorAll(`[${attribute}]`).length, `${attribute} in ${tex}`).toBe(raw.querySelectorAll(`[${attribute}]`).length);
+      }
+    }
+  });
+
   it("accepts only KaTeX's kind of style declarations", () => {
     expect(katexStyle("height:0.6833em;vertical-align:-0.05em;")).toEqual([
       ["height", "0.6833em"],
