@@ -20,6 +20,9 @@
  * backend to open them in the system browser.
  *
  * One `Marked` instance and one DOMPurify instance are configured once at load.
+ *
+ * Must not: put HTML into a fragment that did not pass DOMPurify last (decorations after it are
+ * built with DOM calls), or load anything from the network.
  */
 
 import DOMPurify from "dompurify";
