@@ -1,7 +1,12 @@
 // Streaming: a flood of small deltas from the fake server, through the app, to the screen.
 //
-//   node benches/app/stream.mjs [--chunks 10000] [--rate 2000] [--fast-chunks 20000] [--runs 1]
+//   node benches/app/stream.mjs [--chunks 10000] [--rate 2000] [--fast-chunks 20000] [--runs 1] [--markdown]
 //   node benches/app/stream.mjs --profile    (one instrumented sustained run: where the time goes)
+//
+// --markdown: the reply also holds fenced code blocks and TeX math between the deltas (the
+// fake's --flood-markdown: in every 100 deltas a paragraph with inline math, a 30-line Rust
+// block, another paragraph with inline math and a displayed formula), so highlight.js and KaTeX
+// run while it streams.
 //
 // Two scenarios, each in a freshly launched app (release build unless SWITCHBOARD_APP says
 // otherwise) with a new "Custom" profile pointing at its own switchboard-fakes:
@@ -47,6 +52,12 @@ const FAST_CHUNKS = option("--fast-chunks", 20_000);
 const RUNS = option("--runs", 1);
 const STREAM_TIMEOUT_MS = option("--timeout", 600) * 1000;
 const PROFILE = args.includes("--profile");
+const MARKDOWN = args.includes("--markdown");
+/** The fake's options for a flood of `chunks` deltas at `rate` per second (0: at once). */
+const floodArgs = (chunks, rate) => [
+  "--flood-chunks", String(chunks), "--flood-rate", String(rate), "--flood-stamp", ...(MARKDOWN ? ["--flood-markdown"] : []),
+];
+const CONTENT = MARKDOWN ? ", with code blocks and math" : "";
 
 /** Put in the page before sending; keeps its findings in window.__bench. */
 function install(expected) {
@@ -140,7 +151,7 @@ function install(expected) {
   const log = document.querySelector("#messages");
   const stamp = /t(\d+)«(\d+(?:\.\d+)?)»/g;
   let target = null;
-  let scanned = 0;
+  let newestSeen = 0;
   const observer = new MutationObserver(() => {
     const now = clock();
     if (B.sentAt === null || B.doneAt !== null) return;
@@ -150,11 +161,13 @@ function install(expected) {
     B.updates++;
     if (reply !== target) {
       target = reply;
-      scanned = 0;
+      newestSeen = 0;
     }
     const text = reply.querySelector(".message-content")?.textContent ?? "";
     const fresh = [];
-    stamp.lastIndex = Math.max(0, scanned - 64);
+    // New text comes after the newest stamp shown (what is before it may have been typeset again
+    // and changed length: code blocks, math).
+    stamp.lastIndex = newestSeen > 0 ? Math.max(0, text.lastIndexOf(`t${newestSeen}«`)) : 0;
     for (let m; (m = stamp.exec(text)); ) {
       const i = Number(m[1]);
       if (i >= 1 && i <= expected && !B.seen[i]) {
@@ -164,9 +177,9 @@ function install(expected) {
         fresh.push(sent);
         if (i === 1) B.firstStamp = sent;
         if (i === expected) B.lastStamp = sent;
+        if (i > newestSeen) newestSeen = i;
       }
     }
-    scanned = text.length;
     if (fresh.length > 0) {
       B.updatesWithNew++;
       if (B.firstShownAt === null) B.firstShownAt = now;
@@ -693,11 +706,11 @@ async function main() {
   requireFile(APP, "Build it: ui/node_modules/.bin/tauri build --no-bundle (or set SWITCHBOARD_APP).");
   await startXvfb();
   console.log(`Switchboard streaming benchmark, ${new Date().toISOString()}`);
-  describeSetup([`runs:    ${RUNS} per scenario; fake server: --flood-stamp, 10,000 deltas at 2,000/s and ${fmt(FAST_CHUNKS)} as fast as loopback allows`]);
+  describeSetup([`runs:    ${RUNS} per scenario; fake server: --flood-stamp${MARKDOWN ? " --flood-markdown" : ""}, ${fmt(CHUNKS)} deltas at ${fmt(RATE)}/s and ${fmt(FAST_CHUNKS)} as fast as loopback allows`]);
   const port = await startDriver();
   if (PROFILE) {
-    const profiled = await scenario("profiled", port, ["--flood-chunks", String(CHUNKS), "--flood-rate", String(RATE), "--flood-stamp"], CHUNKS, { profile: true });
-    report(`Profiled (instrumented, figures include its overhead): ${fmt(CHUNKS)} deltas at ${fmt(RATE)}/s`, profiled, { budgeted: false });
+    const profiled = await scenario("profiled", port, floodArgs(CHUNKS, RATE), CHUNKS, { profile: true });
+    report(`Profiled (instrumented, figures include its overhead): ${fmt(CHUNKS)} deltas at ${fmt(RATE)}/s${CONTENT}`, profiled, { budgeted: false });
     reportProfile("Where the page's time goes (profiled run)", profiled.profile);
     printTable(
       "One full render of the reply, by length (the app's markdown module in the same page; median of 3)",
@@ -723,10 +736,10 @@ async function main() {
     return;
   }
   for (let i = 1; i <= RUNS; i++) {
-    const sustained = await scenario(`sustained-${i}`, port, ["--flood-chunks", String(CHUNKS), "--flood-rate", String(RATE), "--flood-stamp"], CHUNKS);
-    report(`Sustained: ${fmt(CHUNKS)} deltas at ${fmt(RATE)}/s (run ${i}/${RUNS})`, sustained, { budgeted: true, rate: RATE });
-    const fast = await scenario(`fast-${i}`, port, ["--flood-chunks", String(FAST_CHUNKS), "--flood-rate", "0", "--flood-stamp"], FAST_CHUNKS);
-    report(`As fast as loopback allows: ${fmt(FAST_CHUNKS)} deltas (run ${i}/${RUNS})`, fast, { budgeted: false });
+    const sustained = await scenario(`sustained-${i}`, port, floodArgs(CHUNKS, RATE), CHUNKS);
+    report(`Sustained: ${fmt(CHUNKS)} deltas at ${fmt(RATE)}/s${CONTENT} (run ${i}/${RUNS})`, sustained, { budgeted: true, rate: RATE });
+    const fast = await scenario(`fast-${i}`, port, floodArgs(FAST_CHUNKS, 0), FAST_CHUNKS);
+    report(`As fast as loopback allows: ${fmt(FAST_CHUNKS)} deltas${CONTENT} (run ${i}/${RUNS})`, fast, { budgeted: false });
   }
   console.log("\nLatency is server → screen (fake's send time to the page), an upper bound of the core → UI budget.");
 }

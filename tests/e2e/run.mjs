@@ -21,6 +21,7 @@ import { registerChatTargetTests } from "./chat-target.mjs";
 import { registerContextTests } from "./context.mjs";
 import { registerKeysErrorsTests } from "./keys-errors.mjs";
 import { registerNavigationTests } from "./navigation.mjs";
+import { registerRenderTests } from "./render.mjs";
 import { registerUndoTests } from "./undo.mjs";
 
 const APP = required("SWITCHBOARD_APP");
@@ -1422,6 +1423,11 @@ registerContextTests(test, {
 registerKeysErrorsTests(test, {
   openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, openDrawer, setField, startFake,
   appPath: APP, cliPath: CLI, replyText: REPLY_TEXT, fakeKeychainPath: join(dirname(FAKES), "switchboard-fake-keychain"),
+});
+
+// After those: it connects a profile of its own.
+registerRenderTests(test, {
+  openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, openDrawer, startFake, cli,
 });
 
 // ----- runner -----

@@ -6,6 +6,7 @@
  * fake is excluded from production builds.
  */
 
+import "katex/dist/katex.min.css";
 import "./styles/base.css";
 import "./styles/layout.css";
 import "./styles/chat.css";

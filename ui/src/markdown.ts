@@ -1,45 +1,74 @@
 /**
- * Markdown for model output: marked, then DOMPurify with a strict allow-list.
+ * Markdown for model output: marked (with TeX math by KaTeX and code colour by highlight.js),
+ * then DOMPurify with a strict allow-list, always last.
  *
  * Model output is untrusted (design.md §5). Two layers keep it inert:
  * 1. marked never passes raw HTML through: HTML in the markdown is shown as text, and images
- *    become plain links (nothing loads from the network).
+ *    become plain links (nothing loads from the network). Math (`render/math.ts`) and code
+ *    (`render/highlight.ts`) are rendered to HTML here, from escaped text.
  * 2. DOMPurify keeps only the tags and attributes in `ALLOWED_TAGS`/`ALLOWED_ATTR`. Links keep
  *    their `href` only for `http:`, `https:` and `mailto:` and get `rel="noopener noreferrer"`;
- *    `class` survives only as `language-*` on code. No `style`, no event handlers, no forms,
- *    no embedded content.
+ *    `class` survives only as `language-*` and `hljs`/`hljs-*` on code, KaTeX's own class
+ *    names inside a `.katex` element, and `math-error`/`math-pending`. Inside `.katex` alone: KaTeX's `style`
+ *    declarations (lengths, colours, a few keywords: `render/math.ts` `katexStyle`), its
+ *    `svg`/`path`/`line` with their geometry, and the formula's `role`/`aria-label` (its
+ *    drawing `aria-hidden`). No other
+ *    `style`, no event handlers, no forms, no embedded content.
+ * KaTeX's styles leave the sanitiser as `data-katex-style` and are applied through the CSSOM
+ * (`el.style`) when the fragment is built: the window's CSP refuses inline style attributes.
  * Links are never followed by the webview: the chat view intercepts clicks and asks the
  * backend to open them in the system browser.
  *
  * One `Marked` instance and one DOMPurify instance are configured once at load.
+ *
+ * Must not: put HTML into a fragment that did not pass DOMPurify last (decorations after it are
+ * built with DOM calls), or load anything from the network.
  */
 
 import DOMPurify from "dompurify";
 import { Marked, type Tokens } from "marked";
+import { escapeHtml } from "./render/escape";
 import { highlightCode } from "./render/highlight";
+import { preloadLibrariesSoon } from "./render/libraries";
+import { katexStyle, KATEX_CLASSES, mathExtension } from "./render/math";
 
-/** Tags a rendered reply may contain. */
+export { escapeHtml };
+
+/** Tags a rendered reply may contain (`svg`, `path` and `line` only inside KaTeX's output). */
 export const ALLOWED_TAGS: readonly string[] = [
   "p", "br", "strong", "em", "del", "code", "pre", "blockquote",
   "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6", "a", "hr", "span",
-  "table", "thead", "tbody", "tr", "th", "td",
+  "table", "thead", "tbody", "tr", "th", "td", "svg", "path", "line",
 ];
 
-/** Attributes a rendered reply may contain. */
+/** Attributes a rendered reply may contain (and, inside KaTeX's output, `KATEX_ATTRIBUTES`). */
 export const ALLOWED_ATTR: readonly string[] = ["href", "title", "class", "align", "start"];
 
-const SAFE_URL = /^(?:https?:|mailto:)/i;
-const SAFE_CLASS = /^language-[\w+#.-]{1,40}$/;
+/** What KaTeX's output keeps besides `ALLOWED_ATTR`, each checked by `KATEX_VALUE`. */
+const KATEX_ATTRIBUTES = new Map<string, RegExp>([
+  ["style", /^/],
+  ["role", /^math$/],
+  ["aria-label", /^[^]*$/],
+  ["aria-hidden", /^true$/],
+  ["width", /^[\d.]+(?:em|%)?$/],
+  ["height", /^[\d.]+(?:em|%)?$/],
+  ["viewbox", /^[\d.\s-]+$/],
+  ["preserveaspectratio", /^[a-z]+(?: [a-z]+)?$/i],
+  ["d", /^[\d.,\s\-a-z]+$/i],
+  ["x1", /^[\d.]+%?$/],
+  ["x2", /^[\d.]+%?$/],
+  ["y1", /^[\d.]+%?$/],
+  ["y2", /^[\d.]+%?$/],
+  ["stroke-width", /^[\d.]+(?:em|px)?$/],
+]);
+/** The attribute KaTeX's styles travel in from the sanitiser to the fragment. */
+const KATEX_STYLE_ATTRIBUTE = "data-katex-style";
 
-/** Escapes text for an HTML text node or attribute. */
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
-}
+const SAFE_URL = /^(?:https?:|mailto:)/i;
+const LANGUAGE_CLASS = /^language-[\w+#.-]{1,40}$/;
+/** highlight.js's scopes (`hljs-keyword`) and their sub-scopes (`function_`). */
+const HLJS_CLASS = /^(?:hljs|hljs-[a-z][\w-]{0,40}|[a-z]{1,20}_{1,2})$/;
+const SVG_TAGS = new Set(["svg", "path", "line"]);
 
 const marked = new Marked({
   async: false,
@@ -60,20 +89,66 @@ const marked = new Marked({
     checkbox(token: Tokens.Checkbox): string {
       return token.checked ? "☑ " : "☐ ";
     },
+    // Code coloured by highlight.js, the language from the fence or detected.
+    code(token: Tokens.Code): string {
+      const fence = /^\S*/.exec(token.lang ?? "")?.[0] || null;
+      const { html, language } = highlightCode(token.text.replace(/\n$/, ""), fence);
+      const classes: string[] = [];
+      const named = fence ?? language;
+      if (named !== null) classes.push(`language-${named}`);
+      if (language !== null) classes.push("hljs");
+      const attribute = classes.length > 0 ? ` class="${escapeHtml(classes.join(" "))}"` : "";
+      return `<pre><code${attribute}>${html}\n</code></pre>\n`;
+    },
   },
 });
+marked.use(mathExtension);
+// KaTeX and highlight.js are loaded apart from the window's first script (render/libraries.ts).
+preloadLibrariesSoon();
 
 const purifier = DOMPurify(window);
 
-purifier.addHook("uponSanitizeAttribute", (_node, data) => {
-  if (data.attrName === "class") {
-    const kept = data.attrValue.split(/\s+/).filter((c) => SAFE_CLASS.test(c));
-    data.attrValue = kept.join(" ");
-    data.keepAttr = kept.length > 0;
+/** Whether `node` is KaTeX's output (`.katex`, or its display wrapper) or inside it. */
+const inKatex = (node: Element): boolean => node.closest(".katex, .katex-display") !== null;
+
+/** Whether the class name `name` may stay on `node`. */
+function classAllowed(node: Element, name: string): boolean {
+  const tag = node.nodeName.toLowerCase();
+  if (LANGUAGE_CLASS.test(name)) return tag === "code";
+  if (HLJS_CLASS.test(name) && (tag === "code" || (tag === "span" && node.closest("code") !== null))) return true;
+  if (name === "math-error" || name === "math-pending") return tag === "span";
+  return KATEX_CLASSES.has(name) && inKatex(node);
+}
+
+purifier.addHook("uponSanitizeElement", (node, data) => {
+  // KaTeX draws some shapes (roots, arrows, braces) as SVG; no SVG anywhere else.
+  if (SVG_TAGS.has(data.tagName) && !(node instanceof Element && node.parentElement !== null && inKatex(node.parentElement))) {
+    node.parentNode?.removeChild(node);
   }
 });
 
+purifier.addHook("uponSanitizeAttribute", (node, data) => {
+  if (data.attrName === "class") {
+    const kept = data.attrValue.split(/\s+/).filter((c) => classAllowed(node, c));
+    data.attrValue = kept.join(" ");
+    data.keepAttr = kept.length > 0;
+    return;
+  }
+  const pattern = KATEX_ATTRIBUTES.get(data.attrName);
+  if (pattern === undefined) return;
+  const valid =
+    inKatex(node) && (data.attrName === "style" ? katexStyle(data.attrValue) !== null : pattern.test(data.attrValue));
+  if (valid) data.forceKeepAttr = true;
+  else data.keepAttr = false;
+});
+
 purifier.addHook("afterSanitizeAttributes", (node) => {
+  const style = node.getAttribute("style");
+  if (style !== null) {
+    // Kept only inside KaTeX's output: carried out under a name the CSP does not act on.
+    node.removeAttribute("style");
+    node.setAttribute(KATEX_STYLE_ATTRIBUTE, style);
+  }
   if (node.nodeName !== "A") return;
   const href = node.getAttribute("href");
   // DOMPurify already checked the scheme; check again on the parsed value, whitespace and
@@ -110,16 +185,11 @@ export function renderMarkdownHtml(markdown: string): string {
 }
 
 /**
- * Markdown to a fragment ready to insert: code blocks coloured and wrapped with a language label
- * and a copy button (all built with DOM calls after sanitising, so the allow-list needs no
- * `button` and colouring cannot add markup).
- */
-/**
  * One line that starts with a letter and holds no character markdown gives a meaning to (no
  * emphasis, code, link, HTML, entity, escape, table, heading or list marker, no autolink):
  * marked renders it as `<p>` + the text + `</p>\n`, whatever its length.
  */
-const MARKUP_FREE = /^\p{L}[^\n\r\0\\`*_~[\]()<>!&|#@:]*$/u;
+const MARKUP_FREE = /^\p{L}[^\n\r\0\\`*_~[\]()<>!&|#@:$]*$/u;
 
 /** Whether `markdown` is a plain paragraph, rendered exactly as marked would without it. */
 export function isMarkupFree(markdown: string): boolean {
@@ -127,7 +197,9 @@ export function isMarkupFree(markdown: string): boolean {
 }
 
 /**
- * Renders a sanitised fragment. A plain paragraph (`isMarkupFree`) is built directly, the same
+ * Renders a sanitised fragment: code blocks wrapped with a language label and a copy button
+ * (built with DOM calls after sanitising, so the allow-list needs no `button`), KaTeX's styles
+ * applied through the CSSOM. A plain paragraph (`isMarkupFree`) is built directly, the same
  * nodes marked and DOMPurify would give: marked's lexer costs this webview time in proportion to
  * the square of a block's length (a long reply without a blank line took 0.4 s at its end).
  */
@@ -142,6 +214,13 @@ export function renderMarkdown(markdown: string): DocumentFragment {
   const template = document.createElement("template");
   template.innerHTML = renderMarkdownHtml(markdown);
   const fragment = template.content;
+  for (const element of Array.from(fragment.querySelectorAll(`[${KATEX_STYLE_ATTRIBUTE}]`))) {
+    const declarations = katexStyle(element.getAttribute(KATEX_STYLE_ATTRIBUTE) ?? "") ?? [];
+    element.removeAttribute(KATEX_STYLE_ATTRIBUTE);
+    if (element instanceof HTMLElement || element instanceof SVGElement) {
+      for (const [property, value] of declarations) element.style.setProperty(property, value);
+    }
+  }
   for (const pre of Array.from(fragment.querySelectorAll("pre"))) decorateCodeBlock(pre);
   return fragment;
 }
@@ -149,7 +228,6 @@ export function renderMarkdown(markdown: string): DocumentFragment {
 function decorateCodeBlock(pre: HTMLPreElement): void {
   const code = pre.querySelector("code");
   const language = code ? languageOf(code) : null;
-  if (code) highlightCode(code, language);
   const wrapper = document.createElement("div");
   wrapper.className = "code-block";
   const bar = document.createElement("div");
@@ -212,4 +290,41 @@ export function markdownBlocks(text: string): string[] {
   }
   blocks.push(lines.slice(start).join("\n"));
   return blocks;
+}
+
+/**
+ * Whether `block` ends inside a construct a streaming reply has not finished: a code fence, or
+ * display math (`$$`, `\[`) not closed yet. Inline code is skipped; inline math needs nothing:
+ * an unclosed `$` or `\(` is text anyway.
+ */
+export function unfinished(block: string): boolean {
+  let fence: { char: string; length: number } | null = null;
+  let prose = "";
+  for (const line of block.split("\n")) {
+    const marker = FENCE_OPEN.exec(line)?.[1];
+    if (marker !== undefined) {
+      const char = marker.charAt(0);
+      if (fence === null) fence = { char, length: marker.length };
+      else if (char === fence.char && marker.length >= fence.length && line.trim() === marker) fence = null;
+      continue;
+    }
+    if (fence === null) prose += `${line}\n`;
+  }
+  if (fence !== null) return true;
+  let display: "$$" | "\\[" | null = null;
+  const text = prose.replace(/(`+)[^`]*?\1/g, "");
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "\\") {
+      const next = text[i + 1];
+      if (display === null && next === "[") display = "\\[";
+      else if (display === "\\[" && next === "]") display = null;
+      i++;
+    } else if (c === "$" && text[i + 1] === "$") {
+      if (display === null) display = "$$";
+      else if (display === "$$") display = null;
+      i++;
+    }
+  }
+  return display !== null;
 }

@@ -136,6 +136,7 @@ async fn main() {
             rate: 0,
             stamp: false,
             prerendered: true,
+            markdown: false,
         }),
         ..FakeOptions::default()
     })

@@ -1,6 +1,7 @@
 //! The benchmark stream ([`Flood`]): many small OpenAI-style content deltas, as fast as the
 //! connection takes them or at a set rate, optionally each with the time it was sent, or
-//! rendered once into one buffer and written whole.
+//! rendered once into one buffer and written whole; optionally with markdown between them
+//! (code blocks and TeX math, [`flood_markup`]).
 //!
 //! Must not: render a pre-rendered stream again for each request (its cost would count in a
 //! raw read of it).
@@ -35,22 +36,53 @@ pub fn flood_piece(i: usize, stamp: bool) -> String {
     }
 }
 
+/// With [`Flood::markdown`], the markdown that goes before delta `i`'s text. In every 100
+/// deltas: a paragraph with inline math (deltas 1–30), a fenced Rust block of one line per
+/// delta (31–60), a paragraph with inline math again (61–90) and a displayed formula before
+/// delta 91. Each formula comes whole in one delta, before that delta's `t<i>`: no `t<i>` is
+/// ever inside math.
+pub fn flood_markup(i: usize) -> &'static str {
+    match i % 100 {
+        1 if i > 1 => "\n\nInline math $x_{k}^{2} + \\sqrt{y}$ and ",
+        1 => "Inline math $x_{k}^{2} + \\sqrt{y}$ and ",
+        31 => "\n\n```rust\nlet v = ",
+        32..=60 => "\nlet v = ",
+        61 => "\n```\n\nAfter the code, $\\alpha \\le \\beta$ then ",
+        91 => "\n\n$$\n\\sum_{k=1}^{n} k^{2} = \\frac{n(n+1)(2n+1)}{6}\n$$\n\n",
+        _ => "",
+    }
+}
+
+/// Delta `i`'s whole text under `flood`: its markup, if any, then [`flood_piece`].
+fn delta_text(i: usize, flood: &Flood) -> String {
+    let piece = flood_piece(i, flood.stamp);
+    if flood.markdown {
+        format!("{}{piece}", flood_markup(i))
+    } else {
+        piece
+    }
+}
+
 /// The whole stream of `chunks` deltas, rendered once per size and kept.
-pub(crate) fn prerendered(chunks: usize) -> Bytes {
-    static RENDERED: Mutex<Option<(usize, Bytes)>> = Mutex::new(None);
+pub(crate) fn prerendered(flood: &Flood) -> Bytes {
+    static RENDERED: Mutex<Option<(usize, bool, Bytes)>> = Mutex::new(None);
+    let chunks = flood.chunks;
     let mut rendered = RENDERED.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some((_, bytes)) = rendered.as_ref().filter(|(n, _)| *n == chunks) {
+    if let Some((_, _, bytes)) = rendered
+        .as_ref()
+        .filter(|(n, markdown, _)| *n == chunks && *markdown == flood.markdown)
+    {
         return bytes.clone();
     }
     let mut body = Vec::with_capacity(chunks * 170 + 512);
     body.extend_from_slice(FIRST.as_bytes());
     for i in 1..=chunks {
-        body.extend_from_slice(chunk(&flood_piece(i, false), None).as_bytes());
+        body.extend_from_slice(chunk(&delta_text(i, flood), None).as_bytes());
     }
     body.extend_from_slice(chunk("", Some("stop")).as_bytes());
     body.extend_from_slice(b"data: [DONE]\n\n");
     let bytes = Bytes::from(body);
-    *rendered = Some((chunks, bytes.clone()));
+    *rendered = Some((chunks, flood.markdown, bytes.clone()));
     bytes
 }
 
@@ -63,7 +95,7 @@ pub(crate) fn reply(flood: Flood) -> Reply {
         return Reply::full(
             axum::http::StatusCode::OK,
             "text/event-stream",
-            prerendered(flood.chunks),
+            prerendered(&flood),
         );
     }
     let mut frames = Vec::with_capacity(flood.chunks + flood.chunks / 8 + 4);
@@ -76,7 +108,7 @@ pub(crate) fn reply(flood: Flood) -> Reply {
         (flood.rate as usize / 500).max(1)
     };
     for i in 1..=flood.chunks {
-        let bytes = Bytes::from(chunk(&flood_piece(i, flood.stamp), None));
+        let bytes = Bytes::from(chunk(&delta_text(i, &flood), None));
         frames.push(if flood.stamp {
             Frame::Stamped(bytes)
         } else {

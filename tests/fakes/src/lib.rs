@@ -420,6 +420,7 @@ pub const LITELLM_BAD_KEY: &str = "Authentication Error, Invalid proxy server to
 /// per second; with `stamp`, each delta carries the time it was sent, `"t7«1764252000123.456» "`.
 /// With `prerendered` (and neither a rate nor stamps) the whole stream is rendered once into
 /// one buffer and written at once, so that reading it costs only the copy through loopback.
+/// With `markdown`, some deltas start with markdown: code blocks and TeX math.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Flood {
     /// How many content deltas.
@@ -430,9 +431,11 @@ pub struct Flood {
     pub stamp: bool,
     /// Render the stream once and write it whole (ignored with a `rate` or `stamp`).
     pub prerendered: bool,
+    /// Markdown between the deltas: code blocks and TeX math ([`flood_markup`]).
+    pub markdown: bool,
 }
 
-pub use flood::flood_piece;
+pub use flood::{flood_markup, flood_piece};
 
 impl Default for FakeOptions {
     fn default() -> FakeOptions {

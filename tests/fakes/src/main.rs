@@ -73,6 +73,10 @@ struct Args {
     /// pacing, no stamps): a raw read of it costs only the copy through loopback.
     #[arg(long)]
     flood_prerendered: bool,
+    /// Put markdown between the benchmark deltas: fenced code blocks, inline and displayed TeX
+    /// math (every `t<i>` stays outside the math).
+    #[arg(long)]
+    flood_markdown: bool,
     /// `openai` family: answer a wrong key as a LiteLLM proxy does (400, the key named in the body).
     #[arg(long)]
     bad_key_400: bool,
@@ -104,6 +108,7 @@ async fn main() -> ExitCode {
             rate: args.flood_rate,
             stamp: args.flood_stamp,
             prerendered: args.flood_prerendered,
+            markdown: args.flood_markdown,
         }),
         bad_key_400: args.bad_key_400,
         context_limit: args.context_limit,

@@ -469,6 +469,7 @@ async fn the_flood_streams_its_deltas_stamped_and_paced() {
         rate: 3000,
         stamp: true,
         prerendered: false,
+        markdown: false,
     };
     let server = FakeServer::start(FakeOptions {
         flood: Some(flood),
@@ -538,6 +539,7 @@ async fn the_prerendered_flood_is_the_whole_stream_at_once() {
             rate: 0,
             stamp: false,
             prerendered: true,
+            markdown: false,
         }),
         ..FakeOptions::default()
     })
@@ -581,4 +583,57 @@ async fn the_prerendered_flood_is_the_whole_stream_at_once() {
     assert!(body.ends_with("data: [DONE]\n\n"));
     // About 150 bytes a chunk.
     assert!((150_000..180_000).contains(&body.len()), "{}", body.len());
+}
+
+/// The benchmark stream with markdown: the same deltas in order, with fenced code blocks and
+/// inline and displayed math between them, and no `t<i>` inside the math.
+#[tokio::test]
+async fn the_markdown_flood_holds_code_and_math_around_its_deltas() {
+    let server = FakeServer::start(FakeOptions {
+        flood: Some(switchboard_fakes::Flood {
+            chunks: 250,
+            rate: 0,
+            stamp: false,
+            prerendered: false,
+            markdown: true,
+        }),
+        ..FakeOptions::default()
+    })
+    .await
+    .unwrap();
+    let response = client()
+        .post(format!("{}/v1/chat/completions", server.base_url()))
+        .body(r#"{"model":"m","messages":[],"stream":true}"#)
+        .send()
+        .await
+        .unwrap();
+    let body = read(response).await.text();
+    let mut text = String::new();
+    let mut n = 0;
+    for line in body.lines().filter_map(|l| l.strip_prefix("data: ")) {
+        if line == "[DONE]" {
+            continue;
+        }
+        let chunk: Value = serde_json::from_str(line).unwrap();
+        if let Some(content) = chunk["choices"][0]["delta"]["content"].as_str() {
+            n += 1;
+            assert!(
+                content.ends_with(&format!("t{n} ")),
+                "delta {n}: {content:?}"
+            );
+            text.push_str(content);
+        }
+    }
+    assert_eq!(n, 250);
+    assert_eq!(text.matches("```rust\n").count(), 3, "{text}");
+    assert_eq!(
+        text.matches("\n```\n").count(),
+        2,
+        "the third block is still open"
+    );
+    assert_eq!(text.matches("$$\n").count(), 4, "two displayed formulas");
+    assert_eq!(text.matches("$x_{k}^{2} + \\sqrt{y}$").count(), 3);
+    for (i, formula) in text.split("$$").enumerate().filter(|(i, _)| i % 2 == 1) {
+        assert!(!formula.contains('t'), "formula {i}: {formula:?}");
+    }
 }

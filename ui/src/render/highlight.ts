@@ -1,103 +1,79 @@
 /**
- * A small syntax colourer for code blocks in replies: comments, strings, numbers and keywords.
+ * Syntax colour for code blocks in replies, by highlight.js: its core and a set of common
+ * languages (not the whole library, to keep the bundle small).
  *
- * It works on the text of an already sanitised `<code>` element and rebuilds it from text
- * nodes and `<span class="tok-…">` elements created with DOM calls, so it can never introduce
- * markup. It is deliberately generic (one keyword list for the common languages) and skips
- * very long blocks: colour is a nicety, the text is what matters.
+ * The language comes from the fence (`` ```rust ``, by name or alias). A block without one is
+ * auto-detected among the registered languages, but only up to `AUTO_DETECT_MAX` characters,
+ * and from its first 2 KB: detection runs every language's grammar over the text. A language
+ * highlight.js does not know, `text`/`plaintext`, a block over `HIGHLIGHT_MAX` and one with a
+ * word of 200 characters or more (base64, hex dumps: the grammars are quadratic in a word's
+ * length) stay plain. highlight.js escapes
+ * the code and adds only `<span class="hljs-…">`; the result still goes through the sanitiser.
+ * Results are cached: a streaming reply renders its open block again on every frame. Until
+ * highlight.js is loaded (`render/libraries.ts`), code shows without colour (not cached).
+ *
+ * Must not: touch the DOM, or be trusted to sanitise (`markdown.ts` sanitises its output).
  */
 
-/** Blocks longer than this stay plain (keeps streaming frames cheap). */
-const MAX_LENGTH = 20_000;
+import { escapeHtml } from "./escape";
+import { libraries } from "./libraries";
 
-const HASH_COMMENT_LANGUAGES = new Set([
-  "python", "py", "sh", "bash", "shell", "zsh", "console", "ruby", "rb", "yaml", "yml", "toml",
-  "perl", "r", "make", "makefile", "dockerfile", "ini", "conf", "nix", "elixir", "powershell", "ps1",
-]);
-const SLASH_COMMENT_LANGUAGES = new Set([
-  "js", "javascript", "ts", "typescript", "jsx", "tsx", "c", "h", "cpp", "c++", "cc", "hpp", "cs", "csharp",
-  "java", "kotlin", "kt", "swift", "go", "rust", "rs", "scala", "dart", "php", "json5", "jsonc", "zig", "css", "scss", "less",
-]);
-const PLAIN_LANGUAGES = new Set(["text", "txt", "plain", "plaintext", "markdown", "md", "diff", "csv", "log"]);
+/** The longest block without a language that is auto-detected (20 KB). */
+export const AUTO_DETECT_MAX = 20 * 1024;
+/** The longest block highlighted at all, language given or not. */
+export const HIGHLIGHT_MAX = 256 * 1024;
 
-const KEYWORDS = new Set(
-  (
-    "as async await break case catch class const continue def default del do elif else enum export extends " +
-    "false final finally fn for from func function if impl import in interface is lambda let loop match mod " +
-    "module mut new nil None not null or package pass private protected pub public raise return self Self " +
-    "static struct super switch this throw trait true True False try type typeof use var void where while with " +
-    "yield echo fi then done esac local readonly int float double char bool boolean string str long short " +
-    "unsigned signed byte u8 u16 u32 u64 i8 i16 i32 i64 f32 f64 usize isize and select FROM SELECT WHERE INSERT " +
-    "UPDATE DELETE JOIN ON GROUP ORDER BY LIMIT CREATE TABLE"
-  ).split(" "),
-);
+/** Languages whose blocks are left plain even though highlight.js knows them. */
+const PLAIN = new Set(["plaintext", "text", "txt", "plain"]);
 
-type TokenKind = "comment" | "string" | "number" | "keyword";
-
-/** Splits code into plain runs and coloured tokens. Pure; exported for tests. */
-export function tokenize(text: string, language: string | null): { kind: TokenKind | null; text: string }[] {
-  const lang = language?.toLowerCase() ?? "";
-  if (!lang || PLAIN_LANGUAGES.has(lang) || text.length > MAX_LENGTH) return [{ kind: null, text }];
-  const hash = HASH_COMMENT_LANGUAGES.has(lang);
-  const slash = SLASH_COMMENT_LANGUAGES.has(lang) || !hash;
-  const sql = lang === "sql";
-  const comment = [
-    slash ? String.raw`\/\/[^\n]*|\/\*[\s\S]*?(?:\*\/|$)` : null,
-    hash ? String.raw`#[^\n]*` : null,
-    sql || lang === "lua" || lang === "haskell" ? String.raw`--[^\n]*` : null,
-  ].filter(Boolean).join("|");
-  const pattern = new RegExp(
-    [
-      `(${comment})`,
-      String.raw`("(?:\\[\s\S]|[^"\\\n])*"|'(?:\\[\s\S]|[^'\\\n])*'|` + "`(?:\\\\[\\s\\S]|[^`\\\\])*`)",
-      String.raw`(\b(?:0x[\da-fA-F_]+|\d[\d_]*(?:\.\d+)?(?:[eE][+-]?\d+)?)\b)`,
-      String.raw`([A-Za-z_][\w]*)`,
-    ].join("|"),
-    "g",
-  );
-  const tokens: { kind: TokenKind | null; text: string }[] = [];
-  let plain = "";
-  let last = 0;
-  for (const match of text.matchAll(pattern)) {
-    const index = match.index ?? 0;
-    plain += text.slice(last, index);
-    last = index + match[0].length;
-    const kind: TokenKind | null = match[1]
-      ? "comment"
-      : match[2]
-        ? "string"
-        : match[3]
-          ? "number"
-          : match[4] && KEYWORDS.has(match[4])
-            ? "keyword"
-            : null;
-    if (kind === null) {
-      plain += match[0];
-      continue;
-    }
-    if (plain) tokens.push({ kind: null, text: plain });
-    plain = "";
-    tokens.push({ kind, text: match[0] });
-  }
-  plain += text.slice(last);
-  if (plain) tokens.push({ kind: null, text: plain });
-  return tokens;
+/** A code block's HTML: escaped text, coloured with `hljs-*` spans where a language applies. */
+export interface Highlighted {
+  html: string;
+  /** The language the colours are for (the fence's, or the one detected), if any. */
+  language: string | null;
 }
 
-/** Colours a `<code>` element in place, from its text only. */
-export function highlightCode(code: HTMLElement, language: string | null): void {
-  const tokens = tokenize(code.textContent ?? "", language);
-  if (tokens.length <= 1 && tokens[0]?.kind == null) return;
-  const fragment = document.createDocumentFragment();
-  for (const token of tokens) {
-    if (token.kind === null) {
-      fragment.append(token.text);
-    } else {
-      const span = document.createElement("span");
-      span.className = `tok-${token.kind}`;
-      span.textContent = token.text;
-      fragment.append(span);
-    }
+type Hljs = NonNullable<ReturnType<typeof libraries>>["hljs"];
+
+const CACHE_SIZE = 64;
+const cache = new Map<string, Highlighted>();
+
+/** `code` as HTML, coloured for `language` (the fence's), or for the detected one when none. */
+export function highlightCode(code: string, language: string | null): Highlighted {
+  const key = `${language ?? ""}\u0000${code}`;
+  const hit = cache.get(key);
+  if (hit !== undefined) {
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit;
   }
-  code.replaceChildren(fragment);
+  const hljs = libraries()?.hljs;
+  if (hljs === undefined) return { html: escapeHtml(code), language: null };
+  const result = colour(hljs, code, language);
+  cache.set(key, result);
+  if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+  return result;
+}
+
+/** A word this long makes highlight.js's grammars slow (quadratic in its length): left plain. */
+const LONG_WORD = /[\w$]{200}/;
+/** How much of an unlabelled block the language is detected from. */
+const DETECT_SAMPLE = 2048;
+
+function colour(hljs: Hljs, code: string, language: string | null): Highlighted {
+  const plain = { html: escapeHtml(code), language: null };
+  if (code.length > HIGHLIGHT_MAX || LONG_WORD.test(code)) return plain;
+  if (language !== null) {
+    const known = hljs.getLanguage(language);
+    if (known === undefined || PLAIN.has(language.toLowerCase())) return plain;
+    return { html: hljs.highlight(code, { language, ignoreIllegals: true }).value, language };
+  }
+  if (code.length > AUTO_DETECT_MAX || code.trim() === "") return plain;
+  // Detection runs every grammar: on the block's start only (whole lines), then one highlight.
+  const cut = code.length > DETECT_SAMPLE ? code.lastIndexOf("\n", DETECT_SAMPLE) : -1;
+  const sample = code.length > DETECT_SAMPLE ? code.slice(0, cut > 0 ? cut : DETECT_SAMPLE) : code;
+  const detected = hljs.highlightAuto(sample);
+  if (!detected.language || detected.relevance < 3) return plain;
+  if (sample === code) return { html: detected.value, language: detected.language };
+  return { html: hljs.highlight(code, { language: detected.language, ignoreIllegals: true }).value, language: detected.language };
 }

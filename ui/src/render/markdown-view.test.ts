@@ -1,7 +1,7 @@
 // A reply's markdown kept up to date block by block: growing text re-renders only its last
 // block, and a long open block streams as plain text until it closes or the reply ends.
 
-import { describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 
 vi.mock("../markdown", async (importOriginal) => {
   const original = await importOriginal<typeof import("../markdown")>();
@@ -10,6 +10,14 @@ vi.mock("../markdown", async (importOriginal) => {
 
 import { renderMarkdown } from "../markdown";
 import { MarkdownView, PLAIN_AFTER } from "./markdown-view";
+import { loadLibraries } from "./libraries";
+
+// KaTeX and highlight.js load apart from the first script; these tests start with them loaded,
+// and render every block at once (deferring to later frames has a test of its own).
+beforeAll(() => {
+  MarkdownView.renderBudgetMs = Infinity;
+  return loadLibraries();
+});
 
 describe("MarkdownView", () => {
   it("renders only the blocks that changed", () => {
@@ -99,7 +107,8 @@ describe("MarkdownView: a reply rendered as it streams ends as the same DOM as r
       new MarkdownView(once).set(full, false);
       expect(streamed.innerHTML).toBe(once.innerHTML);
       if (!full.includes("```") && !full.includes("**")) expect(beforeEnd).toBe(once.innerHTML);
-    });
+      // jsdom sanitises a 1,500-line coloured block slowly (WebKit does it in milliseconds).
+    }, 30_000);
   }
 
   it("a long plain paragraph that gets its last text as the reply ends is appended to, not re-rendered", () => {
@@ -125,5 +134,125 @@ describe("MarkdownView: a reply rendered as it streams ends as the same DOM as r
     view.set(flood, false);
     expect(renderMarkdown).not.toHaveBeenCalled();
     expect(root.querySelector("p")).toBe(paragraph);
+  });
+});
+
+describe("MarkdownView with math and code: only the open block re-renders", () => {
+  it("keeps finished blocks' nodes (KaTeX, highlighted code) the same objects as more text arrives", () => {
+    const root = document.createElement("div");
+    const view = new MarkdownView(root);
+    let text = "Energy: $E = mc^2$.\n\n```rust\nfn main() {}\n```\n\n$$\n\\frac{a}{b}\n$$\n\nMore";
+    view.set(text, true);
+    const inline = root.querySelector(".katex");
+    const keyword = root.querySelector("pre code .hljs-keyword");
+    const display = root.querySelector(".katex-display");
+    const wrappers = Array.from(root.querySelectorAll(".md-block"));
+    expect(inline).not.toBeNull();
+    expect(keyword?.textContent).toBe("fn");
+    expect(display).not.toBeNull();
+    expect(wrappers).toHaveLength(4);
+    vi.mocked(renderMarkdown).mockClear();
+    for (const more of [" text with $x$", " and more", "\n\nA new block"]) {
+      text += more;
+      view.set(text, true);
+    }
+    expect(root.querySelector(".katex")).toBe(inline);
+    expect(root.querySelector("pre code .hljs-keyword")).toBe(keyword);
+    expect(root.querySelector(".katex-display")).toBe(display);
+    expect(Array.from(root.querySelectorAll(".md-block")).slice(0, 3)).toEqual(wrappers.slice(0, 3));
+    // Only the open blocks were rendered: the one that grew, then the new one.
+    expect(vi.mocked(renderMarkdown).mock.calls.map(([block]) => block.split("\n")[0])).toEqual([
+      "More text with $x$", "More text with $x$ and more", "More text with $x$ and more", "A new block",
+    ]);
+  });
+
+  it("shows an unfinished display formula as plain text until it is closed", () => {
+    const root = document.createElement("div");
+    const view = new MarkdownView(root);
+    const intro = "Intro with $x$.\n\n";
+    view.set(`${intro}$$\n\\sum_{k=1}^{n}`, true);
+    expect(root.querySelector(".md-plain")?.textContent).toBe("$$\n\\sum_{k=1}^{n}");
+    expect(root.querySelectorAll(".katex")).toHaveLength(1);
+    expect(root.querySelector(".math-error")).toBeNull();
+    view.set(`${intro}$$\n\\sum_{k=1}^{n} k`, true);
+    expect(root.querySelector(".md-plain")?.textContent).toBe("$$\n\\sum_{k=1}^{n} k");
+    view.set(`${intro}$$\n\\sum_{k=1}^{n} k\n$$`, true);
+    expect(root.querySelector(".md-plain")).toBeNull();
+    expect(root.querySelector(".katex-display .katex")?.getAttribute("aria-label")).toBe("\\sum_{k=1}^{n} k");
+  });
+
+  it("shows an unfinished \\[ formula and code fence as plain text while streaming, as markdown once the reply ends", () => {
+    for (const [open, close] of [["\\[\n\\sqrt{2}", "\\[\n\\sqrt{2}"], ["```js\nconst a = 1;", "```js\nconst a = 1;"]]) {
+      const root = document.createElement("div");
+      const view = new MarkdownView(root);
+      view.set(`Intro.\n\n${open}`, true);
+      expect(root.querySelector(".md-plain")?.textContent).toBe(close);
+      expect(root.querySelector(".katex, pre")).toBeNull();
+      view.set(`Intro.\n\n${open}`, false);
+      expect(root.querySelector(".md-plain")).toBeNull();
+    }
+  });
+
+  it("an open code fence grows by appending text, not by rendering again", () => {
+    const root = document.createElement("div");
+    const view = new MarkdownView(root);
+    let text = "Code:\n\n```python\ndef f():";
+    view.set(text, true);
+    const plain = root.querySelector(".md-plain");
+    vi.mocked(renderMarkdown).mockClear();
+    for (const more of ["\n    return 1", "\n\n    # after a blank line", "\n"]) {
+      text += more;
+      view.set(text, true);
+    }
+    expect(renderMarkdown).not.toHaveBeenCalled();
+    expect(root.querySelector(".md-plain")).toBe(plain);
+    text += "```";
+    view.set(text, true);
+    expect(root.querySelector(".md-plain")).toBeNull();
+    expect(root.querySelector("pre code.language-python .hljs-keyword")?.textContent).toBe("def");
+  });
+});
+
+describe("MarkdownView: a burst of finished blocks is rendered over several frames", () => {
+  const frame = () => new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
+
+  it("shows the blocks past the budget as plain text, then renders them in order, the open block at once", async () => {
+    const root = document.createElement("div");
+    const view = new MarkdownView(root);
+    view.set("First *one*.\n\nSecond", true);
+    const first = root.querySelector(".md-block");
+    MarkdownView.renderBudgetMs = -1;
+    try {
+      const text = "First *one*.\n\nSecond.\n\n$$\nx^2\n$$\n\n```rust\nfn a() {}\n```\n\nThird **bold**.\n\nOpen $y$";
+      view.set(text, true);
+      const blocks = () => Array.from(root.querySelectorAll(".md-block"));
+      expect(blocks()).toHaveLength(6);
+      expect(blocks()[0]).toBe(first);
+      expect(blocks().slice(1, 5).map((b) => b.querySelector(".md-plain")?.textContent)).toEqual([
+        "Second.\n", "$$\nx^2\n$$\n", "```rust\nfn a() {}\n```\n", "Third **bold**.\n",
+      ]);
+      expect(blocks()[5]?.querySelector(".katex")?.getAttribute("aria-label")).toBe("y");
+      // More text while they wait: they stay deferred, not all rendered at once.
+      view.set(`${text} more`, true);
+      expect(root.querySelectorAll(".md-plain")).toHaveLength(4);
+      await frame();
+      expect(blocks()[1]?.querySelector(".md-plain")).toBeNull();
+      expect(root.querySelectorAll(".md-plain")).toHaveLength(3);
+      await frame();
+      expect(blocks()[2]?.querySelector(".katex-display")).not.toBeNull();
+      expect(root.querySelectorAll(".md-plain")).toHaveLength(2);
+      await frame();
+      await frame();
+      expect(root.querySelector(".md-plain")).toBeNull();
+      expect(blocks()[3]?.querySelector("pre code .hljs-keyword")?.textContent).toBe("fn");
+      expect(blocks()[4]?.querySelector("strong")?.textContent).toBe("bold");
+      expect(blocks()[0]).toBe(first);
+      view.set(`${text} more`, false);
+      const once = document.createElement("div");
+      new MarkdownView(once).set(`${text} more`, false);
+      expect(root.innerHTML).toBe(once.innerHTML);
+    } finally {
+      MarkdownView.renderBudgetMs = Infinity;
+    }
   });
 });
