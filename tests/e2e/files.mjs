@@ -196,17 +196,18 @@ export function registerFilesTests(test, h) {
       };
 
       const asked = await importBackup();
-      assert(asked === `${before.length} chats are already here`, `asked: ${asked}`);
+      const n = before.length;
+      assert(asked === `${n} ${n === 1 ? "chat is" : "chats are"} already here`, `asked: ${asked}`);
       await screenshot(browser, "existing-chats");
       await press(browser, "existing-chats-skip");
-      await noticeMatching(browser, new RegExp(`skipped ${before.length} chats already here`));
+      await noticeMatching(browser, new RegExp(`^Skipped ${before.length} chats? already here`));
       const skipped = chats();
       assert(skipped.length === before.length, `${skipped.length} chats after skipping, ${before.length} before`);
       assert(skipped.some((c) => c.title === `Files e2e: kept ${stamp}`), "the chat here was changed");
 
       await importBackup();
       await press(browser, "existing-chats-replace");
-      await noticeMatching(browser, new RegExp(`^Replaced ${before.length} chats with the backup's copy`));
+      await noticeMatching(browser, new RegExp(`^Replaced ${before.length} chats? with the backup's copy`));
       const replaced = chats();
       assert(replaced.length === before.length, `${replaced.length} chats after replacing, ${before.length} before`);
       assert(replaced.some((c) => c.title === `Files e2e: the backup's copy ${stamp}`), "the backup's copy is not here");

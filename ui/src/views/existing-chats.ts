@@ -61,10 +61,12 @@ export function mountExistingChats(elements: ExistingChatsElements, controller: 
       returnFocus = null;
       return;
     }
-    setText(title, `${alreadyHere(asked.count)}`);
+    setText(title, alreadyHere(asked.count));
     setText(
       note,
-      `${asked.fileName} holds ${asked.count === 1 ? "a chat" : "chats"} you have here. Skip them to keep yours as they are, or replace them with the backup's copies (yours are then gone, with every message). Its other chats and profiles come in either way.`,
+      asked.count === 1
+        ? `${asked.fileName} holds a chat you have here. Skip it to keep yours as it is, or replace it with the backup's copy (yours is then gone, with every message). The backup's other chats and profiles come in either way.`
+        : `${asked.fileName} holds ${asked.count} chats you have here. Skip them to keep yours as they are, or replace them with the backup's copies (yours are then gone, with every message). The backup's other chats and profiles come in either way.`,
     );
     if (!root.contains(document.activeElement)) {
       returnFocus = document.activeElement instanceof HTMLElement ? document.activeElement : null;
