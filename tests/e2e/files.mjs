@@ -5,10 +5,12 @@
 // one copy of each, Replace puts the backup's copies in their place.
 //
 // The dialogs are real GTK windows under Xvfb, driven with xdotool: found by their title, given
-// the keyboard focus (there is no window manager), then keys as real (XTEST) input.
+// the keyboard focus (there is no window manager), then keys as real (XTEST) input. Each test
+// has a data folder of its own (the app started through a wrapper, the CLI given the same
+// folder), so its counts are its own and the chats it replaces are no other test's.
 
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 
@@ -23,10 +25,23 @@ function xWindow(title) {
 
 /**
  * @param test  run.mjs's `test(name, fn)`
- * @param h     run.mjs's helpers: openApp, closeApp, until, assert, screenshot, cli, press
+ * @param h     run.mjs's helpers: openApp (with an optional application path), closeApp, until,
+ *              assert, screenshot, press; appPath and cliPath (the binaries)
  */
 export function registerFilesTests(test, h) {
-  const { openApp, closeApp, until, assert, screenshot, cli, press } = h;
+  const { openApp, closeApp, until, assert, screenshot, press } = h;
+
+  /** A data folder of its own: the app (a wrapper tauri-driver can start) and the CLI over it. */
+  const ownData = () => {
+    const dir = mkdtempSync(join(tmpdir(), "switchboard-files-data-"));
+    const data = join(dir, "data");
+    const app = join(dir, "switchboard-own-data");
+    writeFileSync(app, `#!/bin/sh\nexport SWITCHBOARD_DATA_DIR='${data}'\nexec '${h.appPath}' "$@"\n`);
+    chmodSync(app, 0o755);
+    const cli = (args) =>
+      execFileSync(h.cliPath, args, { encoding: "utf8", stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, SWITCHBOARD_DATA_DIR: data } });
+    return { app, cli, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  };
 
   /** Waits for the GTK dialog titled `title` and gives it the keyboard. */
   const focusDialog = async (browser, title) => {
@@ -60,8 +75,8 @@ export function registerFilesTests(test, h) {
       return pattern.test(text) ? text : null;
     });
 
-  /** A chat brought in as a SillyTavern file; its id. */
-  const importChat = (title, texts) => {
+  /** A chat brought in as a SillyTavern file with `cli`; its id. */
+  const importChat = (cli, title, texts) => {
     const folder = mkdtempSync(join(tmpdir(), "switchboard-files-"));
     const path = join(folder, "chat.jsonl");
     const lines = [JSON.stringify({ user_name: "You", character_name: "Bot", switchboard_title: title, chat_metadata: {} })];
@@ -100,11 +115,12 @@ export function registerFilesTests(test, h) {
     const stamp = Date.now();
     const title = `Files e2e: export/this? ${stamp}`;
     const suggested = `Files e2e export this ${stamp}`;
-    const id = importChat(title, [`question ${stamp}`, `answer about lanterns ${stamp}`]);
+    const own = ownData();
+    const id = importChat(own.cli, title, [`question ${stamp}`, `answer about lanterns ${stamp}`]);
     const elsewhere = mkdtempSync(join(tmpdir(), "switchboard-saved-"));
     const opened = process.env.E2E_OPENED_LOG;
     assert(opened, "E2E_OPENED_LOG is not set: run through scripts/e2e.sh");
-    const browser = await openApp();
+    const browser = await openApp(undefined, "#composer", own.app);
     let accepted = null;
     try {
       await openChat(browser, id);
@@ -116,9 +132,9 @@ export function registerFilesTests(test, h) {
       const said = await noticeMatching(browser, /^Exported /);
       accepted = said.slice(said.lastIndexOf(" to ") + 4);
       assert(basename(accepted) === `${suggested}.json`, `saved as ${accepted}`);
-      const own = JSON.parse(readFileSync(accepted, "utf8"));
-      assert(own.format === "switchboard-chat" && own.chat.id === id, `the file: ${JSON.stringify(own).slice(0, 200)}`);
-      assert(own.chat.messages.map((m) => m.content).join("|") === `question ${stamp}|answer about lanterns ${stamp}`, "the chat's messages");
+      const saved = JSON.parse(readFileSync(accepted, "utf8"));
+      assert(saved.format === "switchboard-chat" && saved.chat.id === id, `the file: ${JSON.stringify(saved).slice(0, 200)}`);
+      assert(saved.chat.messages.map((m) => m.content).join("|") === `question ${stamp}|answer about lanterns ${stamp}`, "the chat's messages");
 
       // A path typed into the dialog: the file goes there, with the chat in SillyTavern's format.
       const typed = join(elsewhere, "picked by hand.jsonl");
@@ -159,17 +175,21 @@ export function registerFilesTests(test, h) {
       await closeApp(browser);
       rmSync(elsewhere, { recursive: true, force: true });
       if (accepted) rmSync(accepted, { force: true });
+      own.remove();
     }
   });
 
   test("a backup imported where it was made: “N chats are already here” — Skip makes no duplicate, Replace replaces", async () => {
     const stamp = Date.now();
-    importChat(`Files e2e: kept ${stamp}`, [`kept question ${stamp}`, "kept answer"]);
-    const chats = () => JSON.parse(cli(["chats", "list", "--json"]));
+    const own = ownData();
+    importChat(own.cli, `Files e2e: kept ${stamp}`, [`kept question ${stamp}`, "kept answer"]);
+    importChat(own.cli, `Files e2e: another ${stamp}`, ["another question", "another answer"]);
+    const chats = () => JSON.parse(own.cli(["chats", "list", "--json"]));
     const before = chats();
+    assert(before.length === 2, `${before.length} chats to start with`);
     const folder = mkdtempSync(join(tmpdir(), "switchboard-backup-"));
     const path = join(folder, "everything.json");
-    const browser = await openApp();
+    const browser = await openApp(undefined, "#composer", own.app);
     try {
       await press(browser, "backup-all");
       await saveAt(browser, "Back up everything", path);
@@ -222,6 +242,7 @@ export function registerFilesTests(test, h) {
     } finally {
       await closeApp(browser);
       rmSync(folder, { recursive: true, force: true });
+      own.remove();
     }
   });
 }

@@ -536,7 +536,7 @@ registerUndoTests(test, {
   openApp, closeApp, until, assert, screenshot, cli, openDrawer, fake: () => fake, key: KEY,
 });
 
-registerFilesTests(test, { openApp, closeApp, until, assert, screenshot, cli, press });
+registerFilesTests(test, { openApp, closeApp, until, assert, screenshot, press, appPath: APP, cliPath: CLI });
 
 test("a wrong key shows the auth error at the key field", async () => {
   const browser = await openApp();
