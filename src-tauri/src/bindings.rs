@@ -79,6 +79,7 @@ pub fn builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
             transfer::import_chat_file,
             transfer::export_chat,
             transfer::backup_all,
+            transfer::show_in_folder,
         ])
         .events(collect_events![
             ConnectionChanged,

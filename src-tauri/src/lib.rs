@@ -3,7 +3,9 @@
 //! - [`commands`]: the typed commands the window calls (one core call each).
 //! - [`shell`]: state shared by commands and tray: the engine and the active connection.
 //! - [`tray`]: the system-tray menu (quick connect, show/hide, new chat, quit).
-//! - [`picker`]: the system's file dialog for "Import chats…".
+//! - [`picker`]: the system's file dialogs: "Import chats…" and where to save an export or a
+//!   backup.
+//! - [`reveal`]: "Show in folder" for a file saved from the window.
 //! - [`navigation`]: keeps the window on the app's own pages (no navigation away, no new window).
 //! - [`bindings`]: the tauri-specta builder and the export of `ui/src/bindings.ts`.
 
@@ -11,6 +13,7 @@ pub mod bindings;
 pub mod commands;
 pub mod navigation;
 pub mod picker;
+pub mod reveal;
 pub mod shell;
 pub mod tray;
 
@@ -160,17 +163,22 @@ fn open_main_window(app: &AppHandle) -> tauri::Result<()> {
 
 fn setup(app: &AppHandle, engine: Arc<Engine>) -> tauri::Result<()> {
     let handle = app.clone();
-    // Exports go to Downloads (the home folder when there is none).
+    // The save dialog opens in Downloads (the home folder when there is none).
     let downloads = app
         .path()
         .download_dir()
         .or_else(|_| app.path().home_dir())
         .ok();
     let picking = app.clone();
+    let saving = app.clone();
     app.manage(
         Shell::new(engine, move |notice| on_notice(&handle, notice))
             .with_downloads(downloads)
-            .with_picker(Arc::new(move || picker::choose_chat_files(&picking))),
+            .with_picker(Arc::new(move || picker::choose_chat_files(&picking)))
+            .with_saving(
+                Arc::new(move |request| picker::choose_save_path(&saving, request)),
+                Arc::new(|path: &std::path::Path| reveal::show_in_folder(path)),
+            ),
     );
     app.manage(CloseToTray(AtomicBool::new(tray::host_available())));
 

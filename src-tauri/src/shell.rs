@@ -3,7 +3,8 @@
 //!
 //! Everything here is runtime-agnostic (no `AppHandle`), so tests drive it with plain closures.
 
-use std::path::PathBuf;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -13,6 +14,8 @@ use switchboard_core::engine::{ProfileSummary, TestReport};
 use switchboard_core::model::ModelInfo;
 use switchboard_core::provider::StatusReport;
 use switchboard_core::{CancelReason, ConnectionSpec, Engine, Error, ErrorKind, Result};
+
+use crate::picker::SaveRequest;
 
 /// How far a connection got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
@@ -103,13 +106,20 @@ pub struct ConnectResult {
 
 type NoticeHook = Box<dyn Fn(Notice) + Send + Sync>;
 
-/// Names a folder exports are written to instead of the Downloads folder. Meant for tests (and
-/// scripted runs), so nothing lands in the person's own Downloads.
+/// Names the folder the save dialog opens in instead of the Downloads folder. Meant for tests
+/// (and scripted runs), so nothing lands in the person's own Downloads.
 pub const EXPORT_DIR_ENV: &str = "SWITCHBOARD_EXPORT_DIR";
 
 /// Asks the person for chat files to import (the system's file dialog); the paths chosen,
 /// none when they cancel.
 pub type FilePicker = Arc<dyn Fn() -> Result<Vec<PathBuf>> + Send + Sync>;
+
+/// Asks the person where to save a file (the system's save dialog); the path chosen, `None`
+/// when they cancel.
+pub type SavePicker = Arc<dyn Fn(SaveRequest) -> Result<Option<PathBuf>> + Send + Sync>;
+
+/// Shows a saved file in its folder (the file manager, else the folder opened).
+pub type Revealer = Arc<dyn Fn(&Path) -> Result<()> + Send + Sync>;
 
 /// The state every command shares.
 pub struct Shell {
@@ -119,7 +129,11 @@ pub struct Shell {
     downloads: Option<PathBuf>,
     picker: Option<FilePicker>,
     /// The files the person chose in the file dialog: the only ones the window may import.
-    picked: Mutex<std::collections::HashSet<PathBuf>>,
+    picked: Mutex<HashSet<PathBuf>>,
+    saver: Option<SavePicker>,
+    revealer: Option<Revealer>,
+    /// The files saved from the window: the only ones it may show in their folder.
+    saved: Mutex<HashSet<PathBuf>>,
 }
 
 impl Shell {
@@ -132,7 +146,67 @@ impl Shell {
             downloads: None,
             picker: None,
             picked: Mutex::default(),
+            saver: None,
+            revealer: None,
+            saved: Mutex::default(),
         }
+    }
+
+    /// The same shell, asking where to save with `saver` and showing saved files with
+    /// `revealer`.
+    pub fn with_saving(mut self, saver: SavePicker, revealer: Revealer) -> Shell {
+        self.saver = Some(saver);
+        self.revealer = Some(revealer);
+        self
+    }
+
+    /// Asks the person where to save (the save dialog); `None` when they cancel.
+    pub async fn choose_save_path(&self, request: SaveRequest) -> Result<Option<PathBuf>> {
+        let saver = self.saver.clone().ok_or_else(|| {
+            Error::new(
+                ErrorKind::NotConfigured,
+                "There is no file dialog to choose where to save.",
+            )
+        })?;
+        tokio::task::spawn_blocking(move || saver(request))
+            .await
+            .map_err(|err| Error::internal(format!("The file dialog failed: {err}.")))?
+    }
+
+    /// Notes a file saved from the window, which "Show in folder" may then show.
+    pub fn remember_saved(&self, path: &Path) {
+        self.saved
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(path.to_path_buf());
+    }
+
+    /// Shows a file saved from the window in its folder; any other path is refused.
+    pub async fn show_in_folder(&self, path: &Path) -> Result<()> {
+        let known = self
+            .saved
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains(path);
+        if !known {
+            return Err(Error::new(
+                ErrorKind::InvalidRequest,
+                format!(
+                    "{} was not saved from this window; only files saved here can be shown.",
+                    switchboard_core::error::quoted(&path.display().to_string())
+                ),
+            ));
+        }
+        let revealer = self.revealer.clone().ok_or_else(|| {
+            Error::new(
+                ErrorKind::NotConfigured,
+                "There is no file manager to show the file in.",
+            )
+        })?;
+        let path = path.to_path_buf();
+        tokio::task::spawn_blocking(move || revealer(&path))
+            .await
+            .map_err(|err| Error::internal(format!("Showing the file failed: {err}.")))?
     }
 
     /// The same shell, asking for files to import with `picker`.
@@ -167,15 +241,15 @@ impl Shell {
             .contains(path)
     }
 
-    /// The same shell, saving exports into `dir` (the user's Downloads folder, else the home
-    /// folder; `None` when there is neither).
+    /// The same shell, opening the save dialog in `dir` (the user's Downloads folder, else the
+    /// home folder; `None` when there is neither).
     pub fn with_downloads(mut self, dir: Option<PathBuf>) -> Shell {
         self.downloads = dir;
         self
     }
 
-    /// Where exports go: `SWITCHBOARD_EXPORT_DIR` when set (for tests), else the folder given
-    /// to [`with_downloads`](Self::with_downloads).
+    /// Where the save dialog opens: `SWITCHBOARD_EXPORT_DIR` when set (for tests), else the
+    /// folder given to [`with_downloads`](Self::with_downloads).
     pub fn export_dir(&self) -> Result<PathBuf> {
         if let Some(dir) = std::env::var_os(EXPORT_DIR_ENV).filter(|dir| !dir.is_empty()) {
             return Ok(PathBuf::from(dir));

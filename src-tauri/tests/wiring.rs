@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use switchboard_fakes::{FakeOptions, FakeServer};
 use switchboard_lib::bindings::{self, BINDINGS_PATH};
 use switchboard_lib::commands::settings::StartupProblem;
+use switchboard_lib::picker::SaveRequest;
 use switchboard_lib::shell::{Notice, Shell, EXPORT_DIR_ENV};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
@@ -33,6 +34,13 @@ struct Window {
     to_pick: Arc<Mutex<Vec<PathBuf>>>,
     /// Where files to import are written.
     files: tempfile::TempDir,
+    /// What the stand-in for the save dialog answers next, in turn (`None`: cancelled; when
+    /// none is left, cancelled too).
+    to_save: Arc<Mutex<Vec<Option<PathBuf>>>>,
+    /// What the save dialog was asked to show, in turn.
+    save_asked: Arc<Mutex<Vec<SaveRequest>>>,
+    /// The files "Show in folder" showed, in turn.
+    revealed: Arc<Mutex<Vec<PathBuf>>>,
 }
 
 impl Window {
@@ -45,10 +53,29 @@ impl Window {
         // put in `to_pick`.
         let to_pick = Arc::new(Mutex::new(Vec::new()));
         let picks = to_pick.clone();
+        let to_save: Arc<Mutex<Vec<Option<PathBuf>>>> = Arc::default();
+        let save_asked: Arc<Mutex<Vec<SaveRequest>>> = Arc::default();
+        let revealed: Arc<Mutex<Vec<PathBuf>>> = Arc::default();
+        let (answers, asked, shown) = (to_save.clone(), save_asked.clone(), revealed.clone());
         let shell = Shell::new(engine, move |notice| heard.lock().unwrap().push(notice))
             .with_picker(Arc::new(move || {
                 Ok(std::mem::take(&mut *picks.lock().unwrap()))
-            }));
+            }))
+            .with_saving(
+                Arc::new(move |request| {
+                    asked.lock().unwrap().push(request);
+                    let mut answers = answers.lock().unwrap();
+                    Ok(if answers.is_empty() {
+                        None
+                    } else {
+                        answers.remove(0)
+                    })
+                }),
+                Arc::new(move |path: &Path| {
+                    shown.lock().unwrap().push(path.to_path_buf());
+                    Ok(())
+                }),
+            );
         let app = mock_builder()
             .invoke_handler(specta.invoke_handler())
             .manage(shell)
@@ -69,7 +96,35 @@ impl Window {
             notices,
             to_pick,
             files: tempfile::tempdir().unwrap(),
+            to_save,
+            save_asked,
+            revealed,
         }
+    }
+
+    /// Imports `text` as [`import_text`](Self::import_text) does, saying what to do with a
+    /// backup's chats that are already here (`"skip"`, `"replace"`).
+    fn import_text_choosing(&mut self, name: &str, text: &str, existing: &str) -> Value {
+        let folder = tempfile::tempdir_in(self.files.path()).unwrap().keep();
+        let path = folder.join(name);
+        std::fs::write(&path, text).unwrap();
+        *self.to_pick.lock().unwrap() = vec![path.clone()];
+        self.invoke("choose_import_files", json!({})).unwrap();
+        self.invoke(
+            "import_chat_file",
+            json!({"path": path, "existing": existing}),
+        )
+        .unwrap()
+    }
+
+    /// Answers the save dialog's next question with `path` (`None`: cancel).
+    fn will_save(&self, path: Option<PathBuf>) {
+        self.to_save.lock().unwrap().push(path);
+    }
+
+    /// The save dialog's last question.
+    fn last_save_request(&self) -> SaveRequest {
+        self.save_asked.lock().unwrap().last().unwrap().clone()
     }
 
     /// Imports `text` as the window does: saved as a file named `name`, chosen in the file
@@ -377,8 +432,9 @@ fn every_bound_command_is_wired_and_errors_have_the_ipc_shape() {
             .unwrap(),
         Value::Null
     );
-    // The backup brings the deleted profile back, without its key.
-    let restored = window.import_text("backup.json", &backup).unwrap();
+    // The backup brings the deleted profile back, without its key (its chats, already here,
+    // are skipped).
+    let restored = window.import_text_choosing("backup.json", &backup, "skip");
     assert_eq!(restored["profiles"], json!(["Wired"]), "{restored}");
     assert_eq!(restored["skippedProfiles"], json!([]), "{restored}");
     let profiles = window.invoke("list_profiles", json!({})).unwrap();
@@ -788,33 +844,41 @@ fn transfer_commands(window: &mut Window, downloads: &Path) -> String {
     let chat_id = chat["id"].as_str().unwrap().to_string();
     let title = chat["title"].as_str().unwrap().to_string();
 
-    let export = |window: &mut Window, format: &str| {
+    // Each export asks where to save, suggesting the title with the format's extension in the
+    // export folder; the file goes where the dialog says.
+    let export = |window: &mut Window, format: &str, to: Option<PathBuf>| {
+        window.will_save(to);
         window
             .invoke("export_chat", json!({"chatId": chat_id, "format": format}))
-            .unwrap()["path"]
-            .clone()
+            .unwrap()
     };
-    let tavern = export(window, "sillytavern");
-    assert_eq!(
-        Path::new(tavern.as_str().unwrap()),
-        downloads.join(format!("{title}.jsonl"))
-    );
+    let chosen = downloads.join("chosen by the person.jsonl");
+    let tavern = export(window, "sillytavern", Some(chosen.clone()))["path"].clone();
+    let asked = window.last_save_request();
+    assert_eq!(asked.name, format!("{title}.jsonl"));
+    assert_eq!(asked.folder.as_deref(), Some(downloads));
+    assert_eq!(asked.title, "Export chat");
+    assert_eq!(asked.filter.name, "SillyTavern chat (.jsonl)");
+    assert_eq!(Path::new(tavern.as_str().unwrap()), chosen);
     let tavern_text = file_text(&tavern);
     assert!(tavern_text.contains("hello again, wiring"), "{tavern_text}");
     assert!(tavern_text.lines().count() >= 2, "{tavern_text}");
-    let again = export(window, "sillytavern");
-    assert_eq!(
-        Path::new(again.as_str().unwrap()),
-        downloads.join(format!("{title} (2).jsonl"))
-    );
-    assert_eq!(file_text(&tavern), tavern_text, "the first file was kept");
-    let markdown = export(window, "markdown");
-    assert!(markdown.as_str().unwrap().ends_with(".md"));
+    // Cancelled: `null`, nothing written, no error.
+    let before = std::fs::read_dir(downloads).unwrap().count();
+    assert_eq!(export(window, "markdown", None), Value::Null);
+    assert_eq!(window.last_save_request().name, format!("{title}.md"));
+    assert_eq!(std::fs::read_dir(downloads).unwrap().count(), before);
+    // The same file chosen again (the dialog asked before replacing it): replaced whole.
+    let again = export(window, "json", Some(chosen.clone()))["path"].clone();
+    assert_eq!(again, tavern);
+    assert!(file_text(&again).contains("\"switchboard-chat\""));
+    let markdown = export(window, "markdown", Some(downloads.join("notes.md")))["path"].clone();
     assert!(file_text(&markdown).contains("hello again, wiring"));
-    let own = export(window, "json");
-    assert!(own.as_str().unwrap().ends_with(".json"));
+    let own = export(window, "json", Some(downloads.join("own.json")))["path"].clone();
+    assert_eq!(window.last_save_request().name, format!("{title}.json"));
     let own_text = file_text(&own);
     assert!(own_text.contains("\"switchboard-chat\""), "{own_text}");
+    window.will_save(Some(downloads.join("never.md")));
     assert_ipc_error(
         &window
             .invoke(
@@ -824,6 +888,24 @@ fn transfer_commands(window: &mut Window, downloads: &Path) -> String {
             .unwrap_err(),
         "invalidRequest",
     );
+    window.to_save.lock().unwrap().clear();
+    assert!(!downloads.join("never.md").exists());
+
+    // "Show in folder": a file saved here is shown; any other path is refused.
+    window
+        .invoke("show_in_folder", json!({"path": own}))
+        .unwrap();
+    assert_eq!(
+        *window.revealed.lock().unwrap(),
+        [PathBuf::from(own.as_str().unwrap())]
+    );
+    assert_ipc_error(
+        &window
+            .invoke("show_in_folder", json!({"path": "/etc/passwd"}))
+            .unwrap_err(),
+        "invalidRequest",
+    );
+    assert_eq!(window.revealed.lock().unwrap().len(), 1);
 
     // A SillyTavern file with two bad lines: the chat comes in, the lines are named.
     let lines = tavern_text.lines().count();
@@ -869,30 +951,54 @@ fn transfer_commands(window: &mut Window, downloads: &Path) -> String {
         .as_array()
         .unwrap()
         .len();
-    let backup = window.invoke("backup_all", json!({})).unwrap()["path"].clone();
-    let name = Path::new(backup.as_str().unwrap())
-        .file_name()
-        .unwrap()
-        .to_string_lossy()
-        .to_string();
+    assert_eq!(window.invoke("backup_all", json!({})).unwrap(), Value::Null);
+    let day_file = window.last_save_request();
     assert!(
-        name.starts_with("switchboard-backup-") && name.ends_with(".json"),
-        "{name}"
+        day_file.name.starts_with("switchboard-backup-") && day_file.name.ends_with(".json"),
+        "{}",
+        day_file.name
     );
+    assert_eq!(day_file.title, "Back up everything");
+    window.will_save(Some(downloads.join(&day_file.name)));
+    let backup = window.invoke("backup_all", json!({})).unwrap()["path"].clone();
     assert_eq!(
-        Path::new(backup.as_str().unwrap()).parent(),
-        Some(downloads)
+        Path::new(backup.as_str().unwrap()),
+        downloads.join(&day_file.name)
     );
     let backup_text = file_text(&backup);
     assert!(backup_text.contains("\"switchboard-backup\""));
     assert!(!backup_text.contains("sk-wiring-1"));
-    let report = window.import_text(&name, &backup_text).unwrap();
+    // Into the install that made it: its chats are here already, so nothing is imported until
+    // the window says whether to skip or replace them.
+    let report = window.import_text(&day_file.name, &backup_text).unwrap();
     assert_eq!(report["error"], Value::Null, "{report}");
-    assert_eq!(report["chats"].as_array().unwrap().len(), count, "{report}");
-    assert_eq!(report["profiles"], json!([]), "{report}");
-    assert_eq!(report["skippedProfiles"][0]["name"], "Wired", "{report}");
+    assert_eq!(report["alreadyHere"], count, "{report}");
+    assert_eq!(report["chats"], json!([]), "{report}");
+    assert_eq!(report["skippedProfiles"], json!([]), "{report}");
+    let skipped = window.import_text_choosing(&day_file.name, &backup_text, "skip");
+    assert_eq!(skipped["error"], Value::Null, "{skipped}");
+    assert_eq!(skipped["chats"], json!([]), "{skipped}");
+    assert_eq!(
+        skipped["skippedChats"].as_array().unwrap().len(),
+        count,
+        "{skipped}"
+    );
+    assert_eq!(skipped["profiles"], json!([]), "{skipped}");
+    assert_eq!(skipped["skippedProfiles"][0]["name"], "Wired", "{skipped}");
+    let replaced = window.import_text_choosing(&day_file.name, &backup_text, "replace");
+    assert_eq!(replaced["error"], Value::Null, "{replaced}");
+    assert_eq!(
+        replaced["chats"].as_array().unwrap().len(),
+        count,
+        "{replaced}"
+    );
+    assert_eq!(
+        replaced["replaced"].as_array().unwrap().len(),
+        count,
+        "{replaced}"
+    );
     let after = window.invoke("list_chats", json!({})).unwrap();
-    assert_eq!(after.as_array().unwrap().len(), count * 2, "{after}");
+    assert_eq!(after.as_array().unwrap().len(), count, "{after}");
     backup_text
 }
 

@@ -19,6 +19,7 @@ import { createInterface } from "node:readline";
 import { Key, remote } from "webdriverio";
 import { registerChatTargetTests } from "./chat-target.mjs";
 import { registerContextTests } from "./context.mjs";
+import { registerFilesTests } from "./files.mjs";
 import { registerKeysErrorsTests } from "./keys-errors.mjs";
 import { registerNavigationTests } from "./navigation.mjs";
 import { registerRenderTests } from "./render.mjs";
@@ -535,6 +536,8 @@ registerNavigationTests(test, {
 registerUndoTests(test, {
   openApp, closeApp, until, assert, screenshot, cli, openDrawer, fake: () => fake, key: KEY,
 });
+
+registerFilesTests(test, { openApp, closeApp, until, assert, screenshot, press, appPath: APP, cliPath: CLI });
 
 test("a wrong key shows the auth error at the key field", async () => {
   const browser = await openApp();

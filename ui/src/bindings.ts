@@ -172,20 +172,28 @@ export const commands = {
 	/**
 	 *  Imports one file chosen with [`choose_import_files`]: a SillyTavern chat (`.jsonl`), a
 	 *  Switchboard chat export or a backup (`.json`; its profiles come back without keys, except
-	 *  names already taken). A file that cannot be read (too large, not a chat file, …) is
-	 *  reported in `error`, not as a failed command; a path that was not chosen is refused.
+	 *  names already taken). A backup whose chats are partly here already is imported only with
+	 *  `existing` (skip or replace them); without it the report says how many are here
+	 *  (`alreadyHere`) and nothing is imported. A file that cannot be read (too large, not a chat
+	 *  file, …) is reported in `error`, not as a failed command; a path that was not chosen is
+	 *  refused.
 	 */
-	importChatFile: (path: string) => typedError<ImportReport_Serialize, IpcError_Serialize>(__TAURI_INVOKE("import_chat_file", { path })),
+	importChatFile: (path: string, existing: ExistingChats | null) => typedError<ImportReport_Serialize, IpcError_Serialize>(__TAURI_INVOKE("import_chat_file", { path, existing })),
 	/**
-	 *  Writes a chat as a file in the Downloads folder (the home folder when there is none), under
-	 *  a new name made from its title; returns where it went.
+	 *  Asks where to save a chat (the save dialog, suggesting its title as the file name, in the
+	 *  Downloads folder) and writes it there; `null` when the person cancels (nothing written).
 	 */
-	exportChat: (chatId: string, format: ExportFormat) => typedError<ExportedFile, IpcError_Serialize>(__TAURI_INVOKE("export_chat", { chatId, format })),
+	exportChat: (chatId: string, format: ExportFormat) => typedError<ExportedFile | null, IpcError_Serialize>(__TAURI_INVOKE("export_chat", { chatId, format })),
 	/**
-	 *  Writes every chat and every profile (never a key) into one backup file in the Downloads
-	 *  folder; importing it brings them back.
+	 *  Asks where to save a backup of every chat and every profile (never a key), then writes it;
+	 *  `null` when the person cancels. Importing it brings them back.
 	 */
-	backupAll: () => typedError<ExportedFile, IpcError_Serialize>(__TAURI_INVOKE("backup_all")),
+	backupAll: () => typedError<ExportedFile | null, IpcError_Serialize>(__TAURI_INVOKE("backup_all")),
+	/**
+	 *  Shows a file saved from the window in its folder (the file manager with the file selected,
+	 *  else the folder opened). Any other path is refused.
+	 */
+	showInFolder: (path: string) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("show_in_folder", { path })),
 };
 
 /** Events */
@@ -754,6 +762,13 @@ contextSize?: number } |
 /**  Why. */
 problem: KeychainProblem };
 
+/**  What to do with a chat of a backup that is already here (the same id). */
+export type ExistingChats = 
+/**  Leave the chat here as it is; the backup's copy is not restored. */
+"skip" | 
+/**  Put the backup's copy in its place: the copy here, with every message, goes. */
+"replace";
+
 /**  The file formats a chat is exported in. */
 export type ExportFormat = 
 /**  SillyTavern's JSONL chat file (`.jsonl`), which SillyTavern imports. */
@@ -953,6 +968,15 @@ export type ImportReport_Deserialize = {
 	profiles: string[],
 	/**  The profiles of a backup that were left out (a profile of that name exists, …). */
 	skippedProfiles: SkippedProfile[],
+	/**
+	 *  How many of a backup's chats are already here (the same id) when no choice was given:
+	 *  then nothing was imported; ask "skip or replace", and import the file again with it.
+	 */
+	alreadyHere: number,
+	/**  Titles of the chats here that the backup's copies replaced. */
+	replaced: string[],
+	/**  Titles of the chats here that the backup also holds, left as they were (skipped). */
+	skippedChats: string[],
 	/**  Why the file (or the rest of it) could not be imported; `null` when all went well. */
 	error?: string | null,
 };
@@ -967,6 +991,15 @@ export type ImportReport_Serialize = {
 	profiles: string[],
 	/**  The profiles of a backup that were left out (a profile of that name exists, …). */
 	skippedProfiles: SkippedProfile[],
+	/**
+	 *  How many of a backup's chats are already here (the same id) when no choice was given:
+	 *  then nothing was imported; ask "skip or replace", and import the file again with it.
+	 */
+	alreadyHere: number,
+	/**  Titles of the chats here that the backup's copies replaced. */
+	replaced: string[],
+	/**  Titles of the chats here that the backup also holds, left as they were (skipped). */
+	skippedChats: string[],
 	/**  Why the file (or the rest of it) could not be imported; `null` when all went well. */
 	error: string | null,
 };

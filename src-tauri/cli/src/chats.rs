@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Subcommand, ValueEnum};
 use serde::Serialize;
+use switchboard_core::engine::ExistingChats;
 use switchboard_core::store::snippet::{self, SnippetPart};
 use switchboard_core::store::StoredMessage;
 use switchboard_core::transfer::files::{import_files, read_import, Found, LINK_SKIPPED};
@@ -33,10 +34,16 @@ pub enum ChatsCommand {
     },
     /// Import SillyTavern chat files (.jsonl), Switchboard chat exports and backups (.json);
     /// a folder is searched for them. Reports what was imported and which lines were skipped.
+    /// A backup's chats are recognised by id: one already here is skipped (or replaced, with
+    /// --existing replace), never added twice.
     Import {
         /// Files or folders.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// What to do with a backup's chats that are already here: skip them (keep the copy
+        /// here) or replace them (the copy here, with every message, goes).
+        #[arg(long, value_enum, default_value_t = Existing::Skip)]
+        existing: Existing,
     },
     /// Export a chat to standard output (or --output FILE).
     Export {
@@ -76,6 +83,24 @@ pub enum Format {
     Markdown,
     /// Switchboard's own JSON.
     Json,
+}
+
+/// `--existing`: a backup's chats that are already here.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Existing {
+    /// Keep the chat here; the backup's copy is not restored.
+    Skip,
+    /// Put the backup's copy in its place.
+    Replace,
+}
+
+impl From<Existing> for ExistingChats {
+    fn from(existing: Existing) -> Self {
+        match existing {
+            Existing::Skip => ExistingChats::Skip,
+            Existing::Replace => ExistingChats::Replace,
+        }
+    }
 }
 
 /// A message with every version, for `chats show --json`.
@@ -153,7 +178,7 @@ pub async fn run(engine: &Engine, command: ChatsCommand, json_out: bool) -> CliR
             }
             Ok(0)
         }
-        ChatsCommand::Import { paths } => import(engine, &paths).await,
+        ChatsCommand::Import { paths, existing } => import(engine, &paths, existing.into()).await,
         ChatsCommand::Export {
             chat,
             format,
@@ -210,7 +235,7 @@ pub async fn run(engine: &Engine, command: ChatsCommand, json_out: bool) -> CliR
     }
 }
 
-async fn import(engine: &Engine, paths: &[PathBuf]) -> CliResult<u8> {
+async fn import(engine: &Engine, paths: &[PathBuf], existing: ExistingChats) -> CliResult<u8> {
     let mut failed = 0;
     let mut chats = 0;
     for file in import_files(paths) {
@@ -241,14 +266,27 @@ async fn import(engine: &Engine, paths: &[PathBuf]) -> CliResult<u8> {
                 }
             }
             Ok(FileContents::Backup(backup)) => {
-                let report = engine.restore_backup(backup).await;
+                let report = engine.restore_backup(backup, existing).await;
                 for saved in &report.chats {
                     chats += 1;
+                    let verb = if report.replaced.iter().any(|old| old.id == saved.id) {
+                        "Replaced"
+                    } else {
+                        "Imported"
+                    };
                     outln!(
-                        "Imported \"{}\" ({} messages) from {}.",
+                        "{verb} \"{}\" ({} messages) from {}.",
                         saved.title,
                         saved.message_count,
                         path.display()
+                    );
+                }
+                for here in &report.skipped_chats {
+                    chats += 1;
+                    outln!(
+                        "Skipped \"{}\" ({}): already here; add --existing replace to replace it with the backup's copy.",
+                        here.title,
+                        here.id
                     );
                 }
                 if let Some(error) = report.stopped {

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use switchboard_core::engine::{
-    api_key, explicit_model, GenerationRequest, KeyProblem, MAX_KEY_BYTES, MAX_MODEL_CHARS,
-    PROFILE_NAME_TAKEN,
+    api_key, explicit_model, ExistingChats, GenerationRequest, KeyProblem, MAX_KEY_BYTES,
+    MAX_MODEL_CHARS, PROFILE_NAME_TAKEN,
 };
 use switchboard_core::store::Profile;
 use switchboard_core::transfer::json;
@@ -59,7 +59,7 @@ async fn a_backup_restores_chats_and_profiles_without_keys_and_skips_taken_names
     let fresh_dir = TempDir::new().unwrap();
     let fresh = common::engine(&fresh_dir, Duration::from_secs(5));
     let file = json::read_backup(&text).unwrap();
-    let report = fresh.restore_backup(file).await;
+    let report = fresh.restore_backup(file, ExistingChats::Skip).await;
     assert!(report.stopped.is_none(), "{:?}", report.stopped);
     assert_eq!(report.chats.len(), 1);
     assert_eq!(report.chats[0].message_count, 2);
@@ -70,13 +70,14 @@ async fn a_backup_restores_chats_and_profiles_without_keys_and_skips_taken_names
     assert!(!restored.has_key, "a restored profile has no key");
     assert_eq!(restored.profile.model.as_deref(), Some("fake-model-2"));
 
-    // Again: the chats come back as new chats, the profile whose name is taken is left out,
-    // and so is an entry that is not a profile.
+    // Again: the chat is recognised by its id and left as it is (never a second copy), the
+    // profile whose name is taken is left out, and so is an entry that is not a profile.
     let mut again = json::read_backup(&text).unwrap();
     again.profiles.push(serde_json::json!({ "name": "broken" }));
     again.profiles.push(serde_json::json!(7));
-    let report = fresh.restore_backup(again).await;
-    assert_eq!(report.chats.len(), 1);
+    let report = fresh.restore_backup(again, ExistingChats::Skip).await;
+    assert!(report.chats.is_empty());
+    assert_eq!(report.skipped_chats.len(), 1);
     assert!(report.profiles.is_empty());
     let skipped: Vec<(&str, &str)> = report
         .skipped_profiles
@@ -91,7 +92,7 @@ async fn a_backup_restores_chats_and_profiles_without_keys_and_skips_taken_names
     );
     assert_eq!(skipped[2].0, "(no name)");
     assert_eq!(skipped.len(), 3);
-    assert_eq!(fresh.chats().await.unwrap().len(), 2);
+    assert_eq!(fresh.chats().await.unwrap().len(), 1);
     assert_eq!(fresh.profiles().await.unwrap().len(), 1);
 }
 

@@ -625,6 +625,7 @@ fn search_finds_titles_and_text_in_any_script_but_not_deleted_chats() {
 fn a_chat_survives_archive_and_import_with_its_swipes_and_names() {
     let (_dir, store) = store();
     let archive = ChatArchive {
+        id: None,
         title: "Imported".into(),
         created_at: 1_700_000_000_000,
         user_name: Some("Alice".into()),
@@ -661,7 +662,16 @@ fn a_chat_survives_archive_and_import_with_its_swipes_and_names() {
         store.swipes(&messages[1].id).unwrap(),
         ["Hey.", "Hello!", "Yo."]
     );
-    assert_eq!(store.archive(&chat.id).unwrap(), archive);
+    // Read back, it carries the id it was saved under (a new one: the import is a new chat).
+    let read = store.archive(&chat.id).unwrap();
+    assert_eq!(read.id.as_ref(), Some(&chat.id));
+    assert_eq!(
+        read,
+        ChatArchive {
+            id: Some(chat.id.clone()),
+            ..archive
+        }
+    );
 }
 
 /// Run as a child process by `a_writer_killed_mid_write_loses_nothing_committed`: writes

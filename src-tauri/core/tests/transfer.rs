@@ -584,6 +584,7 @@ fn read_chat() -> impl Strategy<Value = ChatArchive> {
                 extra.insert("chat_metadata".into(), metadata);
                 let model = messages.iter().rev().find_map(|m| m.model.clone());
                 ChatArchive {
+                    id: None,
                     title,
                     created_at,
                     user_name: Some(user),
@@ -652,6 +653,7 @@ fn any_chat() -> impl Strategy<Value = ChatArchive> {
     )
         .prop_map(
             |(title, created_at, user_name, character_name, model, messages, extra)| ChatArchive {
+                id: None,
                 title,
                 created_at,
                 user_name,

@@ -1,21 +1,26 @@
 //! Chats in and out of the window: import SillyTavern chat files and Switchboard's own chat
-//! files and backups, and export one chat (SillyTavern JSONL, Markdown or Switchboard JSON) or
-//! everything to the Downloads folder.
+//! files and backups, export one chat (SillyTavern JSONL, Markdown or Switchboard JSON) or back
+//! up everything, each saved where the person says in the system's save dialog, and show a
+//! saved file in its folder.
 //!
 //! The window never sends a file's text: it asks for files with [`choose_import_files`] (the
 //! system's file dialog) and passes each chosen path to [`import_chat_file`], which reads it
 //! with the core, size limit included. A path the person did not choose is refused, so the
-//! page cannot make the app read other files. Files are told apart as
-//! `switchboard-cli chats import` does, with the same core readers; a backup also brings back
-//! its profiles (never with keys), except those whose name is taken.
-//! An export never overwrites a file: `Title.jsonl` is followed by `Title (2).jsonl`, and so on.
+//! page cannot make the app read other files; likewise an export is written only where the
+//! save dialog says, and only a file saved from the window can be shown in its folder.
+//! Files are told apart as `switchboard-cli chats import` does, with the same core readers; a
+//! backup also brings back its profiles (never with keys), except those whose name is taken.
+//! A backup's chats that are already here (the same id) are not imported until the window says
+//! whether to skip or replace them ([`ImportReport::already_here`]).
+//! A save replaces the file chosen only after the dialog asked the person, and then whole
+//! (written beside it, then renamed over it): never half a file.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use specta::Type;
-use switchboard_core::engine::SkippedProfile;
+use switchboard_core::engine::{ExistingChats, SkippedProfile};
 use switchboard_core::store::{files, Chat};
 use switchboard_core::transfer::files::read_import;
 use switchboard_core::transfer::{json, markdown, minute_utc, sillytavern, FileContents};
@@ -24,6 +29,7 @@ use tauri::State;
 
 use super::chat::existing_chat;
 use super::IpcError;
+use crate::picker::{FileFilter, SaveRequest};
 use crate::shell::Shell;
 
 /// The longest file name (before the extension) an export gets, in characters.
@@ -51,6 +57,13 @@ pub struct ImportReport {
     pub profiles: Vec<String>,
     /// The profiles of a backup that were left out (a profile of that name exists, …).
     pub skipped_profiles: Vec<SkippedProfile>,
+    /// How many of a backup's chats are already here (the same id) when no choice was given:
+    /// then nothing was imported; ask "skip or replace", and import the file again with it.
+    pub already_here: u32,
+    /// Titles of the chats here that the backup's copies replaced.
+    pub replaced: Vec<String>,
+    /// Titles of the chats here that the backup also holds, left as they were (skipped).
+    pub skipped_chats: Vec<String>,
     /// Why the file (or the rest of it) could not be imported; `null` when all went well.
     pub error: Option<String>,
 }
@@ -74,6 +87,16 @@ impl ExportFormat {
             ExportFormat::Markdown => "md",
             ExportFormat::Json => "json",
         }
+    }
+
+    /// What the save dialog's file-type list says for it.
+    fn filter(self) -> FileFilter {
+        let label = match self {
+            ExportFormat::Sillytavern => "SillyTavern chat",
+            ExportFormat::Markdown => "Markdown",
+            ExportFormat::Json => "Switchboard chat",
+        };
+        FileFilter::extension(label, self.extension())
     }
 
     fn write(self, archive: &switchboard_core::transfer::ChatArchive) -> String {
@@ -104,13 +127,17 @@ pub async fn choose_import_files(shell: State<'_, Shell>) -> Result<Vec<String>,
 
 /// Imports one file chosen with [`choose_import_files`]: a SillyTavern chat (`.jsonl`), a
 /// Switchboard chat export or a backup (`.json`; its profiles come back without keys, except
-/// names already taken). A file that cannot be read (too large, not a chat file, …) is
-/// reported in `error`, not as a failed command; a path that was not chosen is refused.
+/// names already taken). A backup whose chats are partly here already is imported only with
+/// `existing` (skip or replace them); without it the report says how many are here
+/// (`alreadyHere`) and nothing is imported. A file that cannot be read (too large, not a chat
+/// file, …) is reported in `error`, not as a failed command; a path that was not chosen is
+/// refused.
 #[tauri::command]
 #[specta::specta]
 pub async fn import_chat_file(
     shell: State<'_, Shell>,
     path: String,
+    existing: Option<ExistingChats>,
 ) -> Result<ImportReport, IpcError> {
     let path = PathBuf::from(path);
     if !shell.was_picked(&path) {
@@ -122,32 +149,44 @@ pub async fn import_chat_file(
             ),
         ));
     }
-    Ok(shell.import_chat_file(&path).await)
+    Ok(shell.import_chat_file(&path, existing).await)
 }
 
-/// Writes a chat as a file in the Downloads folder (the home folder when there is none), under
-/// a new name made from its title; returns where it went.
+/// Asks where to save a chat (the save dialog, suggesting its title as the file name, in the
+/// Downloads folder) and writes it there; `null` when the person cancels (nothing written).
 #[tauri::command]
 #[specta::specta]
 pub async fn export_chat(
     shell: State<'_, Shell>,
     chat_id: String,
     format: ExportFormat,
-) -> Result<ExportedFile, IpcError> {
+) -> Result<Option<ExportedFile>, IpcError> {
     shell.export_chat(chat_id, format).await
 }
 
-/// Writes every chat and every profile (never a key) into one backup file in the Downloads
-/// folder; importing it brings them back.
+/// Asks where to save a backup of every chat and every profile (never a key), then writes it;
+/// `null` when the person cancels. Importing it brings them back.
 #[tauri::command]
 #[specta::specta]
-pub async fn backup_all(shell: State<'_, Shell>) -> Result<ExportedFile, IpcError> {
+pub async fn backup_all(shell: State<'_, Shell>) -> Result<Option<ExportedFile>, IpcError> {
     shell.backup_all().await
+}
+
+/// Shows a file saved from the window in its folder (the file manager with the file selected,
+/// else the folder opened). Any other path is refused.
+#[tauri::command]
+#[specta::specta]
+pub async fn show_in_folder(shell: State<'_, Shell>, path: String) -> Result<(), IpcError> {
+    shell.show_in_folder(Path::new(&path)).await
 }
 
 impl Shell {
     /// Imports one file, read from the disk; see [`import_chat_file`].
-    pub async fn import_chat_file(&self, path: &Path) -> ImportReport {
+    pub async fn import_chat_file(
+        &self,
+        path: &Path,
+        existing: Option<ExistingChats>,
+    ) -> ImportReport {
         let mut report = ImportReport::default();
         let file_name = path
             .file_name()
@@ -176,7 +215,7 @@ impl Shell {
                     .await
                     .map(|chat| report.chats.push(chat))
             }
-            Ok(FileContents::Backup(backup)) => self.restore(backup, &mut report).await,
+            Ok(FileContents::Backup(backup)) => self.restore(backup, existing, &mut report).await,
             Err(error) => Err(error),
         };
         if let Err(error) = outcome {
@@ -189,9 +228,31 @@ impl Shell {
     /// Brings back a backup (the core's [`Engine::restore_backup`]) into `report`.
     ///
     /// [`Engine::restore_backup`]: switchboard_core::Engine::restore_backup
-    async fn restore(&self, backup: json::Backup, report: &mut ImportReport) -> Result<()> {
-        let restored = self.engine().restore_backup(backup).await;
+    async fn restore(
+        &self,
+        backup: json::Backup,
+        existing: Option<ExistingChats>,
+        report: &mut ImportReport,
+    ) -> Result<()> {
+        let existing = match existing {
+            Some(existing) => existing,
+            None => {
+                let here = self.engine().chats_already_here(&backup).await?;
+                if !here.is_empty() {
+                    report.already_here = u32::try_from(here.len()).unwrap_or(u32::MAX);
+                    return Ok(());
+                }
+                ExistingChats::Skip
+            }
+        };
+        let restored = self.engine().restore_backup(backup, existing).await;
         report.chats.extend(restored.chats);
+        report
+            .replaced
+            .extend(restored.replaced.into_iter().map(|c| c.title));
+        report
+            .skipped_chats
+            .extend(restored.skipped_chats.into_iter().map(|c| c.title));
         report
             .profiles
             .extend(restored.profiles.into_iter().map(|p| p.name));
@@ -202,40 +263,54 @@ impl Shell {
         restored.stopped.map_or(Ok(()), Err)
     }
 
-    /// Writes a chat into the export folder; see [`export_chat`].
+    /// Asks where, then writes a chat there; see [`export_chat`].
     pub async fn export_chat(
         &self,
         chat_id: String,
         format: ExportFormat,
-    ) -> Result<ExportedFile, IpcError> {
+    ) -> Result<Option<ExportedFile>, IpcError> {
         let id = ChatId(chat_id);
         let chat = existing_chat(self, &id).await?;
+        let request = SaveRequest {
+            title: "Export chat".into(),
+            folder: self.export_dir().ok(),
+            name: format!("{}.{}", file_stem(&chat.title), format.extension()),
+            filter: format.filter(),
+        };
+        let Some(path) = self.choose_save_path(request).await? else {
+            return Ok(None);
+        };
         let archive = self.engine().archive(&id).await?;
-        let path = write_new(
-            &self.export_dir()?,
-            &file_stem(&chat.title),
-            format.extension(),
-            &format.write(&archive),
-        )?;
-        Ok(ExportedFile {
-            path: path.display().to_string(),
-        })
+        self.save(path, format.write(&archive)).await.map(Some)
     }
 
-    /// Writes every chat and profile (no keys) into one backup file; see [`backup_all`].
-    pub async fn backup_all(&self) -> Result<ExportedFile, IpcError> {
-        let backup = self.engine().backup().await?;
+    /// Asks where, then writes every chat and profile (no keys) there; see [`backup_all`].
+    pub async fn backup_all(&self) -> Result<Option<ExportedFile>, IpcError> {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
         let stamp = minute_utc(now);
         let day = stamp.split(' ').next().unwrap_or("backup");
-        let path = write_new(
-            &self.export_dir()?,
-            &format!("switchboard-backup-{day}"),
-            "json",
-            &json::write_backup(&backup),
-        )?;
+        let request = SaveRequest {
+            title: "Back up everything".into(),
+            folder: self.export_dir().ok(),
+            name: format!("switchboard-backup-{day}.json"),
+            filter: FileFilter::extension("Switchboard backup", "json"),
+        };
+        let Some(path) = self.choose_save_path(request).await? else {
+            return Ok(None);
+        };
+        let backup = self.engine().backup().await?;
+        self.save(path, json::write_backup(&backup)).await.map(Some)
+    }
+
+    /// Writes `text` to `path` (see [`write_whole`]) and notes it for "Show in folder".
+    async fn save(&self, path: PathBuf, text: String) -> Result<ExportedFile> {
+        let written = path.clone();
+        tokio::task::spawn_blocking(move || write_whole(&written, &text))
+            .await
+            .map_err(|err| Error::internal(format!("Writing the file stopped: {err}.")))??;
+        self.remember_saved(&path);
         Ok(ExportedFile {
             path: path.display().to_string(),
         })
@@ -289,52 +364,41 @@ pub fn file_stem(title: &str) -> String {
     }
 }
 
-/// Writes `text` to a new file `stem.ext` in `dir` (created when missing), or `stem (2).ext`,
-/// `stem (3).ext`, … when the name is taken: an existing file is never overwritten. The file is
-/// readable by its owner only (`0600`), whatever the umask.
-pub fn write_new(dir: &Path, stem: &str, ext: &str, text: &str) -> Result<PathBuf> {
-    std::fs::create_dir_all(dir).map_err(|err| {
-        Error::storage(format!(
-            "Could not create the folder {}: {err}.",
-            dir.display()
-        ))
-    })?;
-    for n in 1..=10_000u32 {
-        let name = if n == 1 {
-            format!("{stem}.{ext}")
-        } else {
-            format!("{stem} ({n}).{ext}")
-        };
-        let path = dir.join(name);
-        match files::create_new_private(&path) {
-            Ok(mut file) => {
-                return match file
-                    .write_all(text.as_bytes())
-                    .and_then(|()| file.sync_all())
-                {
-                    Ok(()) => Ok(path),
-                    Err(err) => {
-                        drop(file);
-                        let _ = std::fs::remove_file(&path);
-                        Err(Error::storage(format!(
-                            "Could not write {}: {err}.",
-                            path.display()
-                        )))
-                    }
-                };
-            }
+/// Writes `text` to `path` whole, readable by its owner only (`0600`) whatever the umask: into
+/// a new file beside it first, then renamed over it, so a failed write leaves the file that was
+/// there (if any) as it was and no half-written file behind.
+pub fn write_whole(path: &Path, text: &str) -> Result<()> {
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| Error::storage(format!("{} names no file.", path.display())))?;
+    let failed = |what: &str, err: std::io::Error| {
+        Error::storage(format!("Could not {what} {}: {err}.", path.display()))
+    };
+    for n in 0..100u32 {
+        let partial = folder.join(format!(".{name}.{}-{n}.partial", std::process::id()));
+        let mut file = match files::create_new_private(&partial) {
+            Ok(file) => file,
             Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(err) => {
-                return Err(Error::storage(format!(
-                    "Could not create {}: {err}.",
-                    path.display()
-                )))
-            }
-        }
+            Err(err) => return Err(failed("write", err)),
+        };
+        let written = file
+            .write_all(text.as_bytes())
+            .and_then(|()| file.sync_all())
+            .and_then(|()| std::fs::rename(&partial, path));
+        drop(file);
+        return written.map_err(|err| {
+            let _ = std::fs::remove_file(&partial);
+            failed("write", err)
+        });
     }
     Err(Error::storage(format!(
-        "{} holds too many files named \"{stem}\"; choose another folder.",
-        dir.display()
+        "Could not write {}: its folder is full of unfinished saves.",
+        path.display()
     )))
 }
 
@@ -361,19 +425,25 @@ mod tests {
     }
 
     #[test]
-    fn a_file_is_never_overwritten() {
+    fn a_save_is_private_whole_and_replaces_the_file_chosen() {
+        use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        let folder = dir.path().join("not yet there");
-        let first = write_new(&folder, "Chat", "md", "one").unwrap();
-        let second = write_new(&folder, "Chat", "md", "two").unwrap();
-        let third = write_new(&folder, "Chat", "md", "three").unwrap();
-        assert_eq!(first, folder.join("Chat.md"));
-        assert_eq!(second, folder.join("Chat (2).md"));
-        assert_eq!(third, folder.join("Chat (3).md"));
-        assert_eq!(std::fs::read_to_string(first).unwrap(), "one");
-        assert_eq!(std::fs::read_to_string(second).unwrap(), "two");
-        let other = write_new(&folder, "Chat", "jsonl", "four").unwrap();
-        assert_eq!(other, folder.join("Chat.jsonl"));
+        let path = dir.path().join("A chat.jsonl");
+        std::fs::write(&path, "the older file, readable by all").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        write_whole(&path, "new text").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new text");
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["A chat.jsonl"], "nothing else is left behind");
+        // A folder that is not there: an error naming the file, nothing written.
+        let nowhere = dir.path().join("missing").join("x.json");
+        let err = write_whole(&nowhere, "x").unwrap_err();
+        assert!(err.message.contains("x.json"), "{}", err.message);
     }
 
     #[test]

@@ -169,8 +169,11 @@ describe("tauriApi", () => {
       if (cmd === "get_settings") return { autoConnect: false };
       if (cmd === "save_settings") return null;
       if (cmd === "choose_import_files") return ["/home/you/x.jsonl"];
-      if (cmd === "import_chat_file") return { chats: [], skipped: [{ line: 4, reason: "not a JSON object" }], profiles: [], skippedProfiles: [], error: null };
-      if (cmd === "export_chat" || cmd === "backup_all") return { path: "/home/you/Downloads/x.md" };
+      if (cmd === "import_chat_file") {
+        return { chats: [], skipped: [{ line: 4, reason: "not a JSON object" }], profiles: [], skippedProfiles: [], error: null, alreadyHere: 0, replaced: [], skippedChats: [] };
+      }
+      if (cmd === "export_chat") return { path: "/home/you/Downloads/x.md" };
+      if (cmd === "backup_all" || cmd === "show_in_folder") return null;
       return { id: "p2", name: "Local copy", hasKey: true };
     });
     expect((await tauriApi.duplicateProfile("p1")).name).toBe("Local copy");
@@ -178,16 +181,20 @@ describe("tauriApi", () => {
     expect(await tauriApi.saveSettings({ autoConnect: true })).toBeUndefined();
     expect(await tauriApi.chooseImportFiles()).toEqual(["/home/you/x.jsonl"]);
     expect((await tauriApi.importChatFile("/home/you/x.jsonl")).skipped[0]?.line).toBe(4);
-    expect((await tauriApi.exportChat("c1", "markdown")).path).toBe("/home/you/Downloads/x.md");
-    await tauriApi.backupAll();
+    expect((await tauriApi.importChatFile("/home/you/b.json", "replace")).alreadyHere).toBe(0);
+    expect((await tauriApi.exportChat("c1", "markdown"))?.path).toBe("/home/you/Downloads/x.md");
+    expect(await tauriApi.backupAll()).toBeNull();
+    expect(await tauriApi.showInFolder("/home/you/Downloads/x.md")).toBeUndefined();
     expect(seen).toEqual([
       ["duplicate_profile", { profileId: "p1" }],
       ["get_settings", {}],
       ["save_settings", { settings: { autoConnect: true } }],
       ["choose_import_files", {}],
-      ["import_chat_file", { path: "/home/you/x.jsonl" }],
+      ["import_chat_file", { path: "/home/you/x.jsonl", existing: null }],
+      ["import_chat_file", { path: "/home/you/b.json", existing: "replace" }],
       ["export_chat", { chatId: "c1", format: "markdown" }],
       ["backup_all", {}],
+      ["show_in_folder", { path: "/home/you/Downloads/x.md" }],
     ]);
   });
 

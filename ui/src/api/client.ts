@@ -20,6 +20,7 @@ import type {
   ChatView,
   ConnectionChanged,
   ConnectResult,
+  ExistingChats,
   ExportedFile,
   ExportFormat,
   Found,
@@ -146,13 +147,20 @@ export interface Api {
   /**
    * Imports one file chosen with `chooseImportFiles`, by its path: the app reads it (SillyTavern
    * JSONL, a Switchboard chat export or backup; a size limit applies). A file that cannot be read
-   * resolves with its `error` set; only IPC or the shell itself rejects.
+   * resolves with its `error` set; only IPC or the shell itself rejects. A backup whose chats are
+   * partly here already is imported only with `existing` (skip or replace them); without it the
+   * report's `alreadyHere` says how many and nothing is imported.
    */
-  importChatFile(path: string): Promise<ImportReport>;
-  /** Writes a chat into the Downloads folder under a new name; resolves with where it went. */
-  exportChat(chatId: string, format: ExportFormat): Promise<ExportedFile>;
-  /** Writes every chat and profile (no keys) into one backup file in the Downloads folder. */
-  backupAll(): Promise<ExportedFile>;
+  importChatFile(path: string, existing?: ExistingChats | null): Promise<ImportReport>;
+  /**
+   * Asks where to save a chat (the system's save dialog, suggesting its title) and writes it
+   * there; resolves with where it went, or null when the person cancelled (nothing written).
+   */
+  exportChat(chatId: string, format: ExportFormat): Promise<ExportedFile | null>;
+  /** Asks where, then saves every chat and profile (no keys) in one backup file; null when cancelled. */
+  backupAll(): Promise<ExportedFile | null>;
+  /** Shows a file saved from the window in its folder (the file manager, else the folder opened). */
+  showInFolder(path: string): Promise<void>;
   /** True when a running generation was told to stop. */
   cancelGeneration(generationId: string): Promise<boolean>;
   /** Opens an http(s) or mailto link in the system browser (the backend refuses other kinds). */
@@ -253,9 +261,12 @@ export const tauriApi: Api = {
     await call(() => commands.saveSettings(settings));
   },
   chooseImportFiles: () => call(() => commands.chooseImportFiles()),
-  importChatFile: (path) => call(() => commands.importChatFile(path)),
+  importChatFile: (path, existing = null) => call(() => commands.importChatFile(path, existing)),
   exportChat: (chatId, format) => call(() => commands.exportChat(chatId, format)),
   backupAll: () => call(() => commands.backupAll()),
+  showInFolder: async (path) => {
+    await call(() => commands.showInFolder(path));
+  },
   cancelGeneration: (generationId) => plain(() => commands.cancelGeneration(generationId)),
   openExternal: async (url) => {
     await call(() => commands.openExternal(url));

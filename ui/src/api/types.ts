@@ -113,5 +113,7 @@ export type SkippedLine = ImportReport["skipped"][number];
 export type SkippedProfile = ImportReport["skippedProfiles"][number];
 /** `"sillytavern"` (.jsonl), `"markdown"` (.md) or `"json"` (Switchboard's own). */
 export type ExportFormat = Parameters<Commands["exportChat"]>[1];
-/** A file written into the Downloads folder. */
-export type ExportedFile = Returned<"exportChat">;
+/** A file saved where the person chose in the save dialog. */
+export type ExportedFile = NonNullable<Returned<"exportChat">>;
+/** What to do with a backup's chats that are already here: `"skip"` or `"replace"`. */
+export type ExistingChats = NonNullable<Parameters<Commands["importChatFile"]>[1]>;

@@ -36,9 +36,7 @@ import type {
   Chat,
   ChatEvent,
   ConnectionChanged,
-  ExportFormat,
   HistoryTrimmed,
-  ImportReport,
   IpcError,
   NavigationRefused,
   ProfileSummary,
@@ -52,11 +50,12 @@ import { AppError } from "../api";
 import { hasEveryWord, markWords } from "../state/history";
 import { MOCK_SNAPSHOTS, DAMAGED_DATABASE, DEFAULT_CONTEXT_SIZE, MOCK_SOURCES, MOCK_TEMPLATES, MOCK_LOCAL_SERVERS, MODELS, REPLY } from "./mock-data";
 import { promptOf, seedChatFixture, seedLongChatFixture, type Seeding, type Version, versionOf } from "./mock-seed";
-import { archiveOfChat, archiveTurns, type ArchivedChat, exportChatText, readTavern, snippetOf, writeNewFile } from "./mock-files";
+import { snippetOf } from "./mock-files";
 import { latestPage, pageAfter, pageAround, pageBefore } from "./mock-pages";
 import { checkServerOf, ipcError, withoutNulls, prefillOf, sourceInfo, usesText, textPromptOf, turnsOf, previewOf } from "./mock-wire";
 import { profileCommands } from "./mock-profiles";
 import { chatTargetCommands } from "./mock-target";
+import { transferCommands } from "./mock-transfer";
 
 import type { MockApi, MockOptions } from "./mock-types";
 export type { MockApi, MockOptions } from "./mock-types";
@@ -248,9 +247,8 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     }
   }
 
-  /** A new chat from imported messages. */
-  function importedChat(title: string, turns: readonly { role: StoredMessage["role"]; content: string; model?: string | null }[]): Chat {
-    const id = nextId("chat");
+  /** A new chat from imported messages (under `id`, a backup's, when given). */
+  function importedChat(title: string, turns: readonly { role: StoredMessage["role"]; content: string; model?: string | null }[], id = nextId("chat")): Chat {
     const at = now();
     const model = [...turns].reverse().find((t) => t.model)?.model ?? null;
     const chat: Chat = { id, title, profileId: null, model, pinned: false, messageCount: 0, createdAt: at, updatedAt: at };
@@ -259,27 +257,11 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     return listed(chat);
   }
 
-  function importTavern(fileName: string, text: string, report: ImportReport): void {
-    const { title, turns } = readTavern(fileName, text, report);
-    report.chats.push(importedChat(title, turns));
-  }
-
-  function importArchived(archive: ArchivedChat, report: ImportReport): void {
-    report.chats.push(importedChat(archive.title || "Imported chat", archiveTurns(archive)));
-  }
-
-  const archiveOf = (chat: Chat): ArchivedChat => archiveOfChat(chat, messages.get(chat.id) ?? []);
-  const writeNew = (stem: string, ext: string, text: string): string => writeNewFile(files, stem, ext, text);
-  const exportText = (chat: Chat, format: ExportFormat): string => exportChatText(chat, messages.get(chat.id) ?? [], format);
-
-  let toChoose: string[] = [];
   const api: MockApi = {
     ...chatTargetCommands({ calls, profiles, liveChat, listed }),
+    ...transferCommands({ calls, files, profiles, chats, messages, deleted, liveChat, importedChat, nextId, now }),
     calls,
     files,
-    willChoose: (paths) => {
-      toChoose = [...paths];
-    },
     emitTrayAction: (action) => listeners.tray.forEach((l) => l(action)),
     emitProfilesChanged: () => listeners.profiles.forEach((l) => l()),
     emitNavigationRefused: (refused) => listeners.navigation.forEach((l) => l(refused)),
@@ -578,64 +560,6 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     async saveSettings(next) {
       calls.push(`saveSettings:${JSON.stringify(next)}`);
       settings = { ...settings, ...next };
-    },
-    async chooseImportFiles() {
-      calls.push("chooseImportFiles");
-      const chosen = toChoose;
-      toChoose = [];
-      return chosen;
-    },
-    async importChatFile(path) {
-      const fileName = path.split("/").pop() ?? path;
-      calls.push(`importChatFile:${fileName}`);
-      const report: ImportReport = { chats: [], skipped: [], profiles: [], skippedProfiles: [], error: null };
-      const text = files.get(path);
-      if (text === undefined) {
-        report.error = "cannot read it: No such file or directory (os error 2)";
-        return report;
-      }
-      try {
-        const head = text.slice(0, 400);
-        if (head.includes("switchboard-backup")) {
-          const backup = JSON.parse(text) as { chats?: ArchivedChat[]; profiles?: Partial<ProfileSummary>[] };
-          for (const archive of backup.chats ?? []) importArchived(archive, report);
-          for (const profile of backup.profiles ?? []) {
-            const name = profile.name ?? "(no name)";
-            if ([...profiles.values()].some((p) => p.name.toLowerCase() === name.toLowerCase())) {
-              report.skippedProfiles.push({ name, reason: "a profile with this name exists" });
-              continue;
-            }
-            const id = nextId("profile");
-            profiles.set(id, { ...(profile as ProfileSummary), id, name, hasKey: false, createdAt: now(), updatedAt: now() });
-            report.profiles.push(name);
-          }
-        } else if (head.includes("switchboard-chat")) {
-          importArchived((JSON.parse(text) as { chat: ArchivedChat }).chat, report);
-        } else {
-          importTavern(fileName, text, report);
-        }
-      } catch (error) {
-        report.error = error instanceof SyntaxError ? `This file is not valid JSON: ${error.message}.` : (error as Error).message;
-      }
-      return report;
-    },
-    async exportChat(chatId, format) {
-      calls.push(`exportChat:${chatId}:${format}`);
-      const chat = liveChat(chatId);
-      const ext = format === "sillytavern" ? "jsonl" : format === "markdown" ? "md" : "json";
-      return { path: writeNew(chat.title, ext, exportText(chat, format)) };
-    },
-    async backupAll() {
-      calls.push("backupAll");
-      const live = [...chats.values()].filter((c) => !deleted.has(c.id));
-      const body = {
-        format: "switchboard-backup",
-        version: 1,
-        chats: live.map(archiveOf),
-        profiles: [...profiles.values()].map(({ hasKey: _, ...profile }) => profile),
-      };
-      const day = new Date(now()).toISOString().slice(0, 10);
-      return { path: writeNew(`switchboard-backup-${day}`, "json", JSON.stringify(body, null, 2)) };
     },
     async cancelGeneration(generationId) {
       calls.push(`cancelGeneration:${generationId}`);

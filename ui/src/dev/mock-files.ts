@@ -5,8 +5,10 @@
  * In the mock, `chooseImportFiles` answers the paths given to `willChoose` (none: the dialog
  * was cancelled); `importChatFile` reads them from `files` as SillyTavern JSONL (bad lines
  * skipped and named), Switchboard chat exports and backups (profiles restored without keys,
- * names already taken left out); `exportChat` and `backupAll` "write" into `~/Downloads`
- * (kept in `files`, never overwriting: `Title (2).md`).
+ * names already taken left out; a backup's chats already here, by id, skipped or replaced as
+ * asked); `exportChat` and `backupAll` "write" where `willSave` says (null: the dialog was
+ * cancelled), else, as if the suggested name were accepted, into `~/Downloads` (kept in
+ * `files`, never overwriting: `Title (2).md`).
  *
  * Pure functions of their arguments: the mock's state is passed in, never reached for.
  * Never part of a production build.
@@ -82,7 +84,7 @@ export function readTavern(fileName: string, text: string, report: ImportReport)
 }
 
 /** A chat as Switchboard's own file carries it. */
-export type ArchivedChat = { title?: string; messages?: { role?: StoredMessage["role"]; content?: string; model?: string | null }[] };
+export type ArchivedChat = { id?: string; title?: string; messages?: { role?: StoredMessage["role"]; content?: string; model?: string | null }[] };
 
 /** The turns of a chat in Switchboard's own file. */
 export function archiveTurns(archive: ArchivedChat): Turn[] {
@@ -92,6 +94,7 @@ export function archiveTurns(archive: ArchivedChat): Turn[] {
 /** A chat and its messages as Switchboard's own file carries them. */
 export function archiveOfChat(chat: Chat, list: readonly StoredMessage[]): ArchivedChat {
   return {
+    id: chat.id,
     title: chat.title,
     messages: list.map((m) => ({ role: m.role, content: m.content, model: m.model })),
   };

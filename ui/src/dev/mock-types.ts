@@ -30,6 +30,8 @@ export interface MockApi extends Api {
   readonly files: Map<string, string>;
   /** What the next `chooseImportFiles` answers, as if the person chose these files. */
   willChoose(paths: string[]): void;
+  /** Where the next save dialog saves (null: cancelled); unset, the suggested name in Downloads. */
+  willSave(path: string | null): void;
   emitTrayAction(action: TrayAction): void;
   emitProfilesChanged(): void;
   emitNavigationRefused(refused: NavigationRefused): void;

@@ -92,7 +92,7 @@ export interface UndoDelete {
 
 /**
  * A short notice in the corner ("Imported 2 chats…", "Exported … to …"). `path`: a file it is
- * about, offered for copying.
+ * about, offered for copying and to show in its folder.
  */
 export interface Notice {
   /** Changes with every notice, so an old timer cannot dismiss a newer one. */
@@ -228,6 +228,8 @@ export interface AppState {
   readonly undoStack: readonly UndoDelete[];
   /** What an import, export or backup did, while shown. */
   readonly notice: Notice | null;
+  /** "N chats are already here: Skip them / Replace them / Cancel", while asked (a backup's import). */
+  readonly existingChats: { readonly fileName: string; readonly count: number } | null;
   /** The reply being streamed, if any. */
   readonly generation: Generation | null;
   /** The chat session the generation belongs to. */
@@ -294,6 +296,7 @@ export function initialState(): AppState {
     undo: null,
     undoStack: [],
     notice: null,
+    existingChats: null,
     generation: null,
     generationSession: null,
     contextUsed: null,

@@ -254,7 +254,7 @@ describe("chat files", () => {
     expect(notice?.text).toContain("skipped lines 4 and 6 of b.jsonl");
   });
 
-  it("restores a backup's chats and the profiles whose names are free", async () => {
+  it("restores a backup's profiles whose names are free; its chats already here are skipped or replaced as asked", async () => {
     const { api, controller } = await started({ scenario: "chat" });
     await vi.waitFor(() => expect(controller.store.get().chats.length).toBe(5));
     await controller.duplicateSelectedProfile();
@@ -263,13 +263,75 @@ describe("chat files", () => {
     expect(controller.store.get().notice?.text).toBe(`Backed up 5 chats and 2 profiles (no keys) to ${backup?.path}`);
     await controller.selectProfile(controller.store.get().profiles[1]!.id);
     await controller.deleteSelectedProfile();
-    await controller.importFiles([file(api, "backup.json", api.files.get(backup!.path)!)]);
-    const state = controller.store.get();
-    expect(state.chats.length).toBe(10);
+    const text = api.files.get(backup!.path)!;
+    const renamed = controller.store.get().chats[0]!;
+    await controller.renameChat(renamed.id, "Renamed since the backup");
+
+    // Asked first: nothing is imported until the answer.
+    const skipping = controller.importFiles([file(api, "backup.json", text)]);
+    await vi.waitFor(() => expect(controller.store.get().existingChats).toEqual({ fileName: "backup.json", count: 5 }));
+    expect(api.calls.filter((c) => c.startsWith("importChatFile"))).toEqual(["importChatFile:backup.json"]);
+    controller.answerExistingChats("skip");
+    await skipping;
+    let state = controller.store.get();
+    expect(state.existingChats).toBeNull();
+    expect(state.chats.length).toBe(5);
+    expect(state.chats.some((c) => c.title === "Renamed since the backup")).toBe(true);
     expect(state.profiles.map((p) => p.name)).toEqual(["Local llama.cpp", "Local llama.cpp copy"]);
     expect(state.notice?.text).toBe(
-      "Imported 5 chats and 1 profile (without keys: add them in the drawer); left out the profile “Local llama.cpp” of backup.json: a profile with this name exists.",
+      "Imported 1 profile (without keys: add them in the drawer); skipped 5 chats already here; left out the profile “Local llama.cpp” of backup.json: a profile with this name exists.",
     );
+
+    // Cancel: that file is left out, nothing changes, nothing is said.
+    controller.dismissNotice();
+    const cancelling = controller.importFiles([file(api, "backup.json", text)]);
+    await vi.waitFor(() => expect(controller.store.get().existingChats).not.toBeNull());
+    controller.answerExistingChats(null);
+    await cancelling;
+    expect(controller.store.get().chats.length).toBe(5);
+    expect(controller.store.get().notice).toBeNull();
+
+    // Replace: the backup's copies take their places; still five chats.
+    const replacing = controller.importFiles([file(api, "backup.json", text)]);
+    await vi.waitFor(() => expect(controller.store.get().existingChats).not.toBeNull());
+    controller.answerExistingChats("replace");
+    await replacing;
+    state = controller.store.get();
+    expect(state.chats.length).toBe(5);
+    expect(state.chats.some((c) => c.title === "Renamed since the backup")).toBe(false);
+    expect(state.chats.some((c) => c.id === renamed.id && c.title === renamed.title)).toBe(true);
+    expect(state.notice?.text).toMatch(/^Replaced 5 chats with the backup's copy; left out the profile/);
+    expect(api.calls.filter((c) => c.startsWith("importChatFile"))).toEqual([
+      "importChatFile:backup.json", "importChatFile:backup.json:skip", // skipped
+      "importChatFile:backup.json", // cancelled
+      "importChatFile:backup.json", "importChatFile:backup.json:replace", // replaced
+    ]);
+  });
+
+  it("saves nothing and says nothing when the save dialog is cancelled; shows a saved file in its folder", async () => {
+    const { api, controller } = await started({ scenario: "chat" });
+    await vi.waitFor(() => expect(controller.store.get().chats.length).toBe(5));
+    const chat = controller.store.get().chats[0]!;
+    const before = api.files.size;
+    api.willSave(null);
+    expect(await controller.exportChat(chat.id, "json")).toBeNull();
+    api.willSave(null);
+    expect(await controller.backupAll()).toBeNull();
+    expect(api.files.size).toBe(before);
+    const state = controller.store.get();
+    expect(state.notice).toBeNull();
+    expect(state.banner).toBeNull();
+    expect(state.busy.export).toBe(false);
+
+    api.willSave("/home/you/chosen/where.json");
+    const saved = await controller.exportChat(chat.id, "json");
+    expect(saved?.path).toBe("/home/you/chosen/where.json");
+    expect(api.files.get("/home/you/chosen/where.json")).toContain('"switchboard-chat"');
+    await controller.showInFolder(saved!.path);
+    expect(api.calls).toContain("showInFolder:/home/you/chosen/where.json");
+    expect(controller.store.get().notice?.tone).toBe("info");
+    await controller.showInFolder("/etc/passwd");
+    expect(controller.store.get().notice).toMatchObject({ tone: "error" });
   });
 
   it("exports a chat into Downloads under a new name each time, saying where", async () => {

@@ -38,6 +38,7 @@
 import type {
   Api,
   Chat,
+  ExistingChats,
   ExportedFile,
   ExportFormat,
   Found,
@@ -446,14 +447,24 @@ export class Controller {
     return this.parts.files.importFiles(paths);
   }
 
-  /** Writes a chat into the Downloads folder as `format`; the toast says where. */
+  /** Saves a chat as `format` where the person says (the save dialog); null when cancelled. */
   exportChat(chatId: string, format: ExportFormat): Promise<ExportedFile | null> {
     return this.parts.files.exportChat(chatId, format);
   }
 
-  /** "Back up everything": every chat and profile (never a key) in one file in Downloads. */
+  /** "Back up everything": every chat and profile (never a key) in one file, saved where the person says. */
   backupAll(): Promise<ExportedFile | null> {
     return this.parts.files.backupAll();
+  }
+
+  /** "Show in folder" for a file saved from the window. */
+  showInFolder(path: string): Promise<void> {
+    return this.parts.files.showInFolder(path);
+  }
+
+  /** The answer to "N chats are already here": skip, replace, or null (cancel the import of that file). */
+  answerExistingChats(choice: ExistingChats | null): void {
+    this.parts.files.answerExistingChats(choice);
   }
 
   // ---------------------------------------------------------------- window chrome and errors (window.ts)

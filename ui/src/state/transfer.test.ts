@@ -6,7 +6,7 @@ import type { ImportReport } from "../api";
 import { count, type FileImport, importSummary, lineList } from "./transfer";
 
 function report(patch: Partial<ImportReport> = {}): ImportReport {
-  return { chats: [], skipped: [], profiles: [], skippedProfiles: [], error: null, ...patch };
+  return { chats: [], skipped: [], profiles: [], skippedProfiles: [], error: null, alreadyHere: 0, replaced: [], skippedChats: [], ...patch };
 }
 
 const chat = (id: string) => ({ id, title: id, profileId: null, model: null, pinned: false, messageCount: 2, createdAt: 0, updatedAt: 0 });
@@ -75,5 +75,15 @@ describe("the import summary", () => {
 
   it("says so when a file held no chat", () => {
     expect(importSummary([file("empty.jsonl", {})])).toEqual({ ok: false, text: "Imported 0 chats." });
+  });
+
+  it("counts a backup's chats replaced and skipped apart from new ones, and names a file left out", () => {
+    const summary = importSummary([
+      file("backup.json", { chats: [chat("1"), chat("2"), chat("3")], replaced: ["1", "2"], skippedChats: ["4"] }),
+      file("other.json", null, null),
+    ]);
+    expect(summary.text).toBe("Imported 1 chat; replaced 2 chats with the backup's copy; skipped 1 chat already here; left other.json out.");
+    expect(summary.ok).toBe(true);
+    expect(importSummary([file("backup.json", { skippedChats: ["4", "5"] })])).toEqual({ ok: true, text: "Skipped 2 chats already here." });
   });
 });

@@ -8,7 +8,10 @@ import type { ExportFormat, ImportReport } from "../api";
 /** One file given to "Import chats…", and what became of it. */
 export interface FileImport {
   readonly fileName: string;
-  /** What the backend did with it; null when the file could not even be handed over. */
+  /**
+   * What the backend did with it; null when the file could not even be handed over, or when
+   * the person cancelled at "N chats are already here" (then `failure` is null too).
+   */
   readonly report: ImportReport | null;
   /** Why the file could not be handed over (unreadable, IPC failed); null otherwise. */
   readonly failure: string | null;
@@ -49,15 +52,25 @@ function clause(text: string): string {
 export function importSummary(files: readonly FileImport[]): { text: string; ok: boolean } {
   let chats = 0;
   let profiles = 0;
+  let replaced = 0;
+  let kept = 0;
   const details: string[] = [];
   let failed = false;
+  let cancelled = 0;
   for (const { fileName, report, failure } of files) {
+    if (!report && failure === null) {
+      cancelled += 1;
+      details.push(`left ${fileName} out`);
+      continue;
+    }
     if (!report) {
       failed = true;
       details.push(`could not import ${fileName}: ${clause(failure ?? "it could not be read")}`);
       continue;
     }
-    chats += report.chats.length;
+    chats += report.chats.length - report.replaced.length;
+    replaced += report.replaced.length;
+    kept += report.skippedChats.length;
     profiles += report.profiles.length;
     if (report.skipped.length > 0) {
       const reasons = report.skipped
@@ -77,11 +90,17 @@ export function importSummary(files: readonly FileImport[]): { text: string; ok:
     }
   }
   const parts: string[] = [];
-  if (chats > 0 || profiles > 0 || !failed) {
-    const restored = profiles > 0 ? ` and ${count(profiles, "profile")} (without keys: add them in the drawer)` : "";
-    parts.push(`Imported ${count(chats, "chat")}${restored}`);
+  const handled = chats + profiles + replaced + kept;
+  if (chats + profiles > 0 || (!failed && replaced + kept === 0 && cancelled < files.length)) {
+    const what = [
+      chats > 0 || profiles === 0 ? count(chats, "chat") : null,
+      profiles > 0 ? `${count(profiles, "profile")} (without keys: add them in the drawer)` : null,
+    ];
+    parts.push(`Imported ${what.filter((w) => w !== null).join(" and ")}`);
   }
+  if (replaced > 0) parts.push(`replaced ${count(replaced, "chat")} with the backup's copy`);
+  if (kept > 0) parts.push(`skipped ${count(kept, "chat")} already here`);
   parts.push(...details);
   const text = parts.join("; ");
-  return { text: `${text.charAt(0).toUpperCase()}${text.slice(1)}.`, ok: !failed && chats + profiles > 0 };
+  return { text: `${text.charAt(0).toUpperCase()}${text.slice(1)}.`, ok: !failed && handled > 0 };
 }

@@ -22,6 +22,7 @@ import { isModKey, kbd, modKey } from "./keys";
 import { createLinkPrompt, mountLinkPrompt } from "./link-prompt";
 import { createRequestPreview, mountRequestPreview } from "./request-preview";
 import { createSidebar, mountSidebar } from "./sidebar";
+import { createExistingChats, mountExistingChats } from "./existing-chats";
 import { createNotice, createToast, mountNotice, mountToast } from "./toast";
 
 /**
@@ -41,6 +42,7 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
   const notice = createNotice();
   const exportMenu = createExportMenu();
   const linkPrompt = createLinkPrompt();
+  const existingChats = createExistingChats();
 
   const sidebarToggle = h("button", {
     id: "sidebar-toggle",
@@ -73,7 +75,7 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
   );
   root.classList.add("app");
   // The notice sits above the Undo toast when both show.
-  root.replaceChildren(sidebar.root, main, drawer, scrim, h("div", { class: "toasts" }, notice, toast), linkPrompt.root);
+  root.replaceChildren(sidebar.root, main, drawer, scrim, h("div", { class: "toasts" }, notice, toast), linkPrompt.root, existingChats.root);
 
   mountSidebar(sidebar, controller);
   mountChatView(chat, controller);
@@ -89,6 +91,7 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
   mountDeleteData(deleteData, controller);
   mountRequestPreview(requestPreview, controller);
   mountLinkPrompt(linkPrompt, controller);
+  mountExistingChats(existingChats, controller);
   const unmountToast = mountToast(toast, controller);
   const unmountNotice = mountNotice(notice, controller);
   mountExportMenu(exportMenu, controller, lifetime.signal);

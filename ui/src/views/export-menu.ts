@@ -1,7 +1,8 @@
 /**
  * "Export" in the chat header: a menu button (`export-chat`) for the chat on screen, with one
  * item a format (`export-format-sillytavern`, `export-format-markdown`, `export-format-json`).
- * The file goes into the Downloads folder; the toast says where.
+ * The system's save dialog asks where (the chat's title as the name, in Downloads); the toast
+ * says where it went, with "Show in folder". Cancelled, nothing is written or said.
  *
  * Keyboard: Enter, Space or ↓ on the button opens the menu on its first item (↑: the last);
  * ↑/↓, Home and End move between items; Esc closes it and gives focus back to the button, Tab
@@ -30,7 +31,7 @@ export function createExportMenu(): ExportMenuElements {
     "aria-expanded": "false",
     "aria-controls": "export-menu",
     "aria-busy": "false",
-    title: "Save this chat as a file in Downloads",
+    title: "Save this chat as a file…",
     hidden: true,
   }, h("span", { class: "spinner", "aria-hidden": "true" }), h("span", { class: "button-label", text: "Export" }));
   const menu = h("div", { id: "export-menu", class: "menu", role: "menu", "aria-label": "Export this chat as", hidden: true },

@@ -123,7 +123,7 @@ describe("Import chats…", () => {
     const { api, controller } = await mount();
     let finish: (() => void) | undefined;
     vi.spyOn(api, "importChatFile").mockImplementation(
-      () => new Promise((resolve) => (finish = () => resolve({ chats: [], skipped: [], profiles: [], skippedProfiles: [], error: null }))),
+      () => new Promise((resolve) => (finish = () => resolve({ chats: [], skipped: [], profiles: [], skippedProfiles: [], error: null, alreadyHere: 0, replaced: [], skippedChats: [] }))),
     );
     pick(api, [["x.jsonl", TAVERN]]);
     const button = byTestId("import-chats");
@@ -189,9 +189,60 @@ describe("Export", () => {
     expect($("export-menu").hidden).toBe(true);
     expect(document.activeElement).toBe(byTestId("export-chat"));
     expect(byTestId("copy-path").textContent).toBe("Copy path");
+    byTestId("show-in-folder").click();
+    await vi.waitFor(() => expect(api.calls).toContain(`showInFolder:${path}`));
     byTestId("export-chat").click();
     byTestId("export-format-markdown").click();
     await vi.waitFor(() => expect(byTestId("notice").textContent).toContain("Explain SSE in one paragraph (2).md"));
+  });
+
+  it("writes nothing and says nothing when the save dialog is cancelled", async () => {
+    const { api, controller } = await mount();
+    await controller.openChat(controller.store.get().chats[0]!.id);
+    api.willSave(null);
+    byTestId("export-chat").click();
+    byTestId("export-format-json").click();
+    await vi.waitFor(() => expect(api.calls.some((c) => c.startsWith("exportChat:"))).toBe(true));
+    await vi.waitFor(() => expect(byTestId("export-chat").getAttribute("aria-busy")).toBe("false"));
+    expect(api.files.size).toBe(0);
+    expect(byTestId("notice").hidden).toBe(true);
+    expect($("banner").hidden).toBe(true);
+  });
+});
+
+describe("a backup imported where its chats already are", () => {
+  it("asks “N chats are already here” with Skip focused; Esc cancels, Replace replaces", async () => {
+    const { api, controller } = await mount();
+    byTestId("backup-all").click();
+    await vi.waitFor(() => expect(byTestId("notice").hidden).toBe(false));
+    const [path] = [...api.files.keys()];
+    const text = api.files.get(path!)!;
+    const importButton = byTestId("import-chats");
+    importButton.focus();
+
+    pick(api, [["backup.json", text]]);
+    const dialog = byTestId<HTMLElement>("existing-chats");
+    await vi.waitFor(() => expect(dialog.hidden).toBe(false));
+    expect($("existing-chats-title").textContent).toBe("5 chats are already here");
+    expect($("existing-chats-note").textContent).toContain("backup.json");
+    expect(dialog.querySelector('[role="alertdialog"]')?.getAttribute("aria-modal")).toBe("true");
+    expect(document.activeElement).toBe(byTestId("existing-chats-skip"));
+    press(document.activeElement!, "Escape");
+    await vi.waitFor(() => expect(dialog.hidden).toBe(true));
+    expect(document.activeElement).toBe(importButton);
+    await vi.waitFor(() => expect(controller.store.get().busy.import).toBe(false));
+    expect(api.calls.filter((c) => c.startsWith("importChatFile"))).toEqual(["importChatFile:backup.json"]);
+    expect(controller.store.get().chats.length).toBe(5);
+
+    pick(api, [["backup.json", text]]);
+    await vi.waitFor(() => expect(dialog.hidden).toBe(false));
+    byTestId("existing-chats-replace").click();
+    await vi.waitFor(() => expect(byTestId("notice").textContent).toContain("Replaced 5 chats with the backup's copy"));
+    expect(dialog.hidden).toBe(true);
+    expect(controller.store.get().chats.length).toBe(5);
+    expect(api.calls.filter((c) => c.startsWith("importChatFile"))).toEqual([
+      "importChatFile:backup.json", "importChatFile:backup.json", "importChatFile:backup.json:replace",
+    ]);
   });
 });
 

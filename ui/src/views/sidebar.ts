@@ -13,8 +13,9 @@
  *
  * At the bottom: "Import chats…" (`import-chats`) opens the system's file dialog (through the
  * app, which gets the paths chosen and reads the files itself) for SillyTavern `.jsonl` files
- * and Switchboard's `.json` exports and backups; "Back up everything" (`backup-all`) writes every
- * chat and profile (no keys) into one file in Downloads. The toast says what either did.
+ * and Switchboard's `.json` exports and backups; "Back up everything" (`backup-all`) saves every
+ * chat and profile (no keys) in one file, where the system's save dialog says. The toast says
+ * what either did.
  */
 
 import type { Chat, ProfileSummary, SearchHit, SnippetPart } from "../api";
@@ -72,7 +73,7 @@ export function createSidebar(): SidebarElements {
     class: "button sidebar-file-button",
     "data-testid": "backup-all",
     "aria-busy": "false",
-    title: "Every chat and profile (never a key) in one file in Downloads",
+    title: "Every chat and profile (never a key) in one file, saved where you choose",
   }, h("span", { class: "spinner", "aria-hidden": "true" }), h("span", { class: "button-label", text: "Back up everything" }));
   const root = h("aside", { id: "sidebar", class: "sidebar", "aria-label": "Chats and profiles" },
     h("div", { class: "sidebar-profile" },

@@ -65,7 +65,8 @@ export const NOTICE_MS = 10_000;
 
 /**
  * `#notice`: what an import, export or backup did ("Imported 2 chats; skipped lines 4 and 7 of
- * x.jsonl: …", "Exported “Chat” to ~/Downloads/Chat.md"), with "Copy path" for a file written.
+ * x.jsonl: …", "Exported “Chat” to ~/Downloads/Chat.md"), with "Show in folder" and "Copy path"
+ * for a file written.
  * A polite live region; notices go by themselves after a while unless focus is in them, errors
  * stay until dismissed.
  */
@@ -90,11 +91,15 @@ export function mountNotice(element: HTMLElement, controller: Controller, durati
     const copy = notice.path
       ? h("button", { type: "button", class: "button toast-action", "data-testid": "copy-path", text: "Copy path" })
       : null;
+    const reveal = notice.path
+      ? h("button", { type: "button", class: "button toast-action", "data-testid": "show-in-folder", text: "Show in folder" })
+      : null;
     const path = notice.path;
     if (copy && path) copy.addEventListener("click", () => void copyWithFeedback(copy, path));
+    if (reveal && path) reveal.addEventListener("click", () => void controller.showInFolder(path));
     const close = h("button", { type: "button", class: "icon-button toast-close", "aria-label": "Dismiss", "data-testid": "notice-close", text: "×" });
     close.addEventListener("click", () => controller.dismissNotice(notice.id));
-    element.replaceChildren(h("p", { class: "toast-text notice-text", text: notice.text }), copy ?? "", close);
+    element.replaceChildren(h("p", { class: "toast-text notice-text", text: notice.text }), reveal ?? "", copy ?? "", close);
     show(element, true);
     if (notice.tone === "info") {
       const id = notice.id;

@@ -47,7 +47,7 @@ mod request;
 mod retry;
 mod trash;
 
-pub use backup::{RestoreReport, SkippedProfile, PROFILE_NAME_TAKEN};
+pub use backup::{ExistingChats, RestoreReport, SkippedProfile, PROFILE_NAME_TAKEN};
 pub use checks::{api_key, explicit_model, key_problem, ConnectionCheck, KeyProblem};
 pub use connections::{ConnectionSpec, Resolved, TestReport};
 pub use generation::{Action, CancelReason, Generation, GenerationRequest, Generations};

@@ -1,23 +1,28 @@
 //! Whole chats as [`ChatArchive`]s, with every version of their messages and the fields kept
-//! from imports: read for export, saved as a new chat on import. Must not change an existing
-//! chat.
+//! from imports: read for export, saved as a new chat on import, or under the chat's own id
+//! when a backup is restored ([`Store::restore_archive`]). Must not change an existing chat,
+//! except the one a restore was told to replace (and then only inside one transaction).
 //!
 //! The archive types live here because the store reads and writes them; `transfer` turns them
 //! into files and back (the arrow runs transfer → store, never the other way).
 
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::chats::not_found;
 use super::{from_json, guard, now_ms, to_json, Chat, Store};
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
 use crate::model::{ChatId, MessageId, Role};
 
 /// One chat, as files carry it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ChatArchive {
+    /// The chat's id where it was written (Switchboard's exports and backups carry it; a
+    /// restored backup recognises its chats by it). `None` for other files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<ChatId>,
     /// The chat's title.
     pub title: String,
     /// Creation time, ms since the Unix epoch.
@@ -77,6 +82,7 @@ impl Store {
             |r| r.get(0),
         )?;
         let mut archive = ChatArchive {
+            id: Some(chat.id.clone()),
             title: chat.title.clone(),
             created_at: chat.created_at,
             model: chat.model.clone(),
@@ -127,10 +133,40 @@ impl Store {
         Ok(archive)
     }
 
-    /// Saves an imported chat (with every version of its messages) as a new chat.
+    /// Saves an imported chat (with every version of its messages) as a new chat, under a new
+    /// id (the archive's own is not used).
     pub fn import_archive(&self, archive: &ChatArchive) -> Result<Chat> {
+        self.insert_archive(archive, &ChatId::new(), false)
+    }
+
+    /// Which of `ids` are chats here (deleted ones do not count).
+    pub fn chats_here(&self, ids: &[ChatId]) -> Result<Vec<Chat>> {
+        let mut here = Vec::new();
+        for id in ids {
+            if let Some(chat) = self.chat(id)? {
+                here.push(chat);
+            }
+        }
+        Ok(here)
+    }
+
+    /// Saves a chat of a backup under `id`, its id in the backup. When a chat with that id is
+    /// here: `replace` removes it (its messages, versions and pins; refused while a reply is
+    /// being written in it) in the same transaction that writes the backup's copy, else the
+    /// chat is refused as already here. A deleted chat with that id (waiting in the trash) is
+    /// removed for good: the backup's copy takes its place.
+    pub fn restore_archive(
+        &self,
+        archive: &ChatArchive,
+        id: &ChatId,
+        replace: bool,
+    ) -> Result<Chat> {
+        self.insert_archive(archive, id, replace)
+    }
+
+    fn insert_archive(&self, archive: &ChatArchive, id: &ChatId, replace: bool) -> Result<Chat> {
         let now = now_ms();
-        let id = ChatId::new();
+        let id = id.clone();
         let title = if archive.title.trim().is_empty() {
             "Imported chat".to_string()
         } else {
@@ -158,6 +194,7 @@ impl Store {
         {
             let mut conn = self.conn();
             let tx = conn.transaction()?;
+            make_room(&tx, &id, replace)?;
             tx.execute(
                 "INSERT INTO chats (id, title, model, extra, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -229,4 +266,41 @@ impl Store {
         }
         self.chat(&id)?.ok_or_else(|| not_found("such chat"))
     }
+}
+
+/// Frees `id` for a chat about to be written: a deleted chat of that id goes for good; a chat
+/// here goes when `replace` (not while a reply is written in it), else it is refused.
+fn make_room(tx: &Transaction<'_>, id: &ChatId, replace: bool) -> Result<()> {
+    let deleted: Option<Option<i64>> = tx
+        .query_row(
+            "SELECT deleted_at FROM chats WHERE id = ?1",
+            [id.as_str()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match deleted {
+        None => return Ok(()),
+        Some(Some(_)) => {}
+        Some(None) if !replace => {
+            return Err(Error::new(
+                ErrorKind::InvalidRequest,
+                "This chat is already here; it was left as it is.",
+            ))
+        }
+        Some(None) => {
+            let writing: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM messages WHERE chat_id = ?1 AND state = 'streaming')",
+                [id.as_str()],
+                |r| r.get(0),
+            )?;
+            if writing {
+                return Err(Error::new(
+                    ErrorKind::InvalidRequest,
+                    "A reply is being written in this chat: stop it, then replace the chat.",
+                ));
+            }
+        }
+    }
+    tx.execute("DELETE FROM chats WHERE id = ?1", [id.as_str()])?;
+    Ok(())
 }

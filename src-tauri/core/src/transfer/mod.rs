@@ -63,16 +63,39 @@ pub enum FileContents {
 const HEAD_CHARS: usize = 400;
 
 /// Reads a file to import: a Switchboard backup, a Switchboard chat export, or a SillyTavern
-/// chat file (told apart by the `format` near the start).
+/// chat file (told apart by the `format` near the start, or, in a file written by another tool
+/// that moved it further down, by the `format` of the one JSON object the whole file is).
 pub fn read_file(text: &str) -> Result<FileContents, crate::error::Error> {
     let head: String = text.chars().take(HEAD_CHARS).collect();
-    if head.contains(json::BACKUP_FORMAT) {
-        return json::read_backup(text).map(FileContents::Backup);
+    let format = if head.contains(json::BACKUP_FORMAT) {
+        Some(json::BACKUP_FORMAT.to_string())
+    } else if head.contains(json::CHAT_FORMAT) {
+        Some(json::CHAT_FORMAT.to_string())
+    } else {
+        whole_object_format(text)
+    };
+    match format.as_deref() {
+        Some(json::BACKUP_FORMAT) => json::read_backup(text).map(FileContents::Backup),
+        Some(json::CHAT_FORMAT) => {
+            json::read_chat(text).map(|chat| FileContents::Chat(chat, Vec::new()))
+        }
+        _ => sillytavern::parse(text)
+            .map(|imported| FileContents::Chat(imported.chat, imported.skipped)),
     }
-    if head.contains(json::CHAT_FORMAT) {
-        return json::read_chat(text).map(|chat| FileContents::Chat(chat, Vec::new()));
+}
+
+/// The `format` of a file that is one JSON object (a JSONL file of several lines is not: its
+/// parse stops at the second line).
+fn whole_object_format(text: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Envelope {
+        format: Option<String>,
     }
-    sillytavern::parse(text).map(|imported| FileContents::Chat(imported.chat, imported.skipped))
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if !text.trim_start().starts_with('{') {
+        return None;
+    }
+    serde_json::from_str::<Envelope>(text).ok()?.format
 }
 
 /// A profile from a backup, under a new id and dates, without extra headers (a backup never
@@ -95,6 +118,28 @@ pub fn restored_profile(mut value: Value) -> Result<crate::store::Profile, Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A backup whose `format` is not near the start (another tool sorted its keys, and the
+    /// chats come first) is still read as a backup, and a chat export likewise.
+    #[test]
+    fn a_backup_with_its_format_far_down_is_still_a_backup() {
+        let chat = ChatArchive {
+            title: "t".repeat(500),
+            ..ChatArchive::default()
+        };
+        let backup = json::Backup {
+            chats: vec![chat.clone()],
+            profiles: Vec::new(),
+        };
+        let sorted: Value = serde_json::from_str(&json::write_backup(&backup)).unwrap();
+        let text = sorted.to_string();
+        assert!(!text[..HEAD_CHARS].contains(json::BACKUP_FORMAT), "{text}");
+        assert_eq!(read_file(&text).unwrap(), FileContents::Backup(backup));
+        let sorted: Value = serde_json::from_str(&json::write_chat(&chat)).unwrap();
+        assert!(
+            matches!(read_file(&sorted.to_string()).unwrap(), FileContents::Chat(read, _) if read == chat)
+        );
+    }
 
     /// Backups written before header values moved to the keychain list headers as pairs; such
     /// a profile is restored, without them.

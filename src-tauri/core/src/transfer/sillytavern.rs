@@ -159,6 +159,7 @@ pub fn parse(text: &str) -> Result<Imported, Error> {
     let model = messages.iter().rev().find_map(|m| m.model.clone());
     Ok(Imported {
         chat: ChatArchive {
+            id: None,
             title,
             created_at,
             user_name: Some(user),
