@@ -19,6 +19,7 @@ import { createInterface } from "node:readline";
 import { Key, remote } from "webdriverio";
 import { registerChatTargetTests } from "./chat-target.mjs";
 import { registerContextTests } from "./context.mjs";
+import { registerHabitsTests } from "./habits.mjs";
 import { registerKeysErrorsTests } from "./keys-errors.mjs";
 import { registerNavigationTests } from "./navigation.mjs";
 import { registerUndoTests } from "./undo.mjs";
@@ -1084,7 +1085,7 @@ test("chats that last: two chats, swipes, an edit, a branch, all there after a r
     // Branch from the reply: a new chat with the history so far.
     await press(browser, "branch-chat", '#messages .message[data-role="assistant"]');
     await until(browser, "the branch opened", () =>
-      browser.execute(() => document.querySelector("#chat-title, .chat-title, h1")?.textContent?.includes("(branch)") ?? false),
+      browser.execute(() => document.querySelector("#chat-title, .chat-title, h1")?.textContent?.includes("— branch at message") ?? false),
     );
 
     // Chat two.
@@ -1105,12 +1106,12 @@ test("chats that last: two chats, swipes, an edit, a branch, all there after a r
         return items.length >= 3 ? items : null;
       }),
     );
-    for (const want of ["first chat question", "(branch)", "second chat question"]) {
+    for (const want of ["first chat question", "— branch at message", "second chat question"]) {
       assert(titles.some((t) => t.includes(want)), `missing ${want} in ${JSON.stringify(titles)}`);
     }
     await browser.execute(() =>
       Array.from(document.querySelectorAll('[data-testid="chat-item"]'))
-        .find((i) => i.textContent.includes("first chat question") && !i.textContent.includes("(branch)"))
+        .find((i) => i.textContent.includes("first chat question") && !i.textContent.includes("— branch at message"))
         .click(),
     );
     await until(browser, "the first chat reopened", () =>
@@ -1422,6 +1423,11 @@ registerContextTests(test, {
 registerKeysErrorsTests(test, {
   openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, openDrawer, setField, startFake,
   appPath: APP, cliPath: CLI, replyText: REPLY_TEXT, fakeKeychainPath: join(dirname(FAKES), "switchboard-fake-keychain"),
+});
+
+// After everything: its announcer test adds (and removes) a profile of its own and connects to it.
+registerHabitsTests(test, {
+  openApp, closeApp, until, assert, screenshot, cli, send, lastAssistant, connectionState, openDrawer, fake: () => fake, key: KEY,
 });
 
 // ----- runner -----
