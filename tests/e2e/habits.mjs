@@ -108,10 +108,15 @@ export function registerHabitsTests(test, h) {
       await (await browser.$('[data-testid="menu-rename"]')).click();
       const input = await browser.$('[data-testid="chat-rename-input"]');
       await input.waitForDisplayed({ timeout: 15_000 });
-      await input.clearValue();
-      await input.setValue("Habits menus renamed");
+      // The field opens focused with its text selected: typing replaces it (WebDriver's clear
+      // would blur the field, which saves it).
+      await until(browser, "the title field focused", () =>
+        browser.execute(() => document.activeElement?.getAttribute("data-testid") === "chat-rename-input"),
+      );
+      // Lower case: WebKitWebDriver may drop the Shift of typed capitals.
+      await browser.keys("renamed from its menu");
       await browser.keys("Enter");
-      await until(browser, "the new title", async () => (await titles(browser)).includes("Habits menus renamed"));
+      await until(browser, "the new title", async () => (await titles(browser)).includes("renamed from its menu"));
 
       // A message: Copy, Edit, Branch from here, (Regenerate,) Delete; Copy puts its text on the clipboard.
       await rightClick(browser, "#messages article.message:nth-child(1)");
@@ -263,9 +268,13 @@ export function registerHabitsTests(test, h) {
       await menuShown(browser, "the third message");
       await (await browser.$('[data-testid="menu-branch"]')).click();
       const title = "Habits branch parent — branch at message 3";
-      await until(browser, "the branch open", () =>
-        browser.execute((title) => document.getElementById("chat-title")?.textContent === title, title),
+      const opened = await until(browser, "the branch open", () =>
+        browser.execute(() => {
+          const text = document.getElementById("chat-title")?.textContent ?? "";
+          return text.startsWith("Habits branch parent — ") ? text : null;
+        }),
       );
+      assert(opened === title, `the branch's title: ${opened}`);
       const origin = await until(browser, "the link to the parent", () =>
         browser.execute(() => {
           const link = document.querySelector('[data-testid="branch-parent"]');

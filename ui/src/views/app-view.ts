@@ -68,7 +68,8 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
   const scrim = h("div", { class: "scrim", "aria-hidden": "true" });
 
   const main = h("main", { class: "chat", id: "chat", "aria-labelledby": "chat-title" },
-    h("header", { class: "chat-header" }, sidebarToggle, h("div", { class: "chat-heading" }, title, target.root, branchLinks), exportMenu.root, drawerToggle),
+    h("header", { class: "chat-header" }, sidebarToggle, h("div", { class: "chat-heading" }, title, target.root), exportMenu.root, drawerToggle),
+    branchLinks,
     banner,
     chat.scroller,
     chat.pill,

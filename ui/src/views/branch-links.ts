@@ -1,5 +1,5 @@
 /**
- * Under the chat's title: where a branch comes from ("Branch of “Trip plans” at message 6",
+ * A line under the chat's header: where a branch comes from ("Branch of “Trip plans” at message 6",
  * the parent a link that opens it: `data-testid="branch-parent"`) and the branches made from
  * the chat on screen (`data-testid="branch-link"`, oldest first). Both are read from the chat
  * list's `branchOf` (the store keeps the parent and the message a branch forks at); a parent
