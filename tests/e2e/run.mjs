@@ -20,6 +20,7 @@ import { Key, remote } from "webdriverio";
 import { registerChatTargetTests } from "./chat-target.mjs";
 import { registerContextTests } from "./context.mjs";
 import { registerFilesTests } from "./files.mjs";
+import { registerHabitsTests } from "./habits.mjs";
 import { registerKeysErrorsTests } from "./keys-errors.mjs";
 import { registerNavigationTests } from "./navigation.mjs";
 import { registerRenderTests } from "./render.mjs";
@@ -1088,7 +1089,7 @@ test("chats that last: two chats, swipes, an edit, a branch, all there after a r
     // Branch from the reply: a new chat with the history so far.
     await press(browser, "branch-chat", '#messages .message[data-role="assistant"]');
     await until(browser, "the branch opened", () =>
-      browser.execute(() => document.querySelector("#chat-title, .chat-title, h1")?.textContent?.includes("(branch)") ?? false),
+      browser.execute(() => document.querySelector("#chat-title, .chat-title, h1")?.textContent?.includes("— branch at message") ?? false),
     );
 
     // Chat two.
@@ -1109,12 +1110,12 @@ test("chats that last: two chats, swipes, an edit, a branch, all there after a r
         return items.length >= 3 ? items : null;
       }),
     );
-    for (const want of ["first chat question", "(branch)", "second chat question"]) {
+    for (const want of ["first chat question", "— branch at message", "second chat question"]) {
       assert(titles.some((t) => t.includes(want)), `missing ${want} in ${JSON.stringify(titles)}`);
     }
     await browser.execute(() =>
       Array.from(document.querySelectorAll('[data-testid="chat-item"]'))
-        .find((i) => i.textContent.includes("first chat question") && !i.textContent.includes("(branch)"))
+        .find((i) => i.textContent.includes("first chat question") && !i.textContent.includes("— branch at message"))
         .click(),
     );
     await until(browser, "the first chat reopened", () =>
@@ -1431,6 +1432,11 @@ registerKeysErrorsTests(test, {
 // After those: it connects a profile of its own.
 registerRenderTests(test, {
   openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, openDrawer, startFake, cli,
+});
+
+// After everything: its announcer test adds (and removes) a profile of its own and connects to it.
+registerHabitsTests(test, {
+  openApp, closeApp, until, assert, screenshot, cli, send, lastAssistant, connectionState, openDrawer, fake: () => fake, key: KEY,
 });
 
 // ----- runner -----

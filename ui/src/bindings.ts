@@ -256,6 +256,16 @@ export type AppState_Serialize = {
 	dataDir: string,
 };
 
+/**  Where a branch forks: the chat it was made from and the message it ends at there. */
+export type BranchPoint = {
+	/**  The chat it was branched from (it may since have been deleted). */
+	parentId: ChatId,
+	/**  The message of the parent it forks at (its last message). */
+	messageId: MessageId,
+	/**  That message's number in the parent, counting from 1. */
+	messageNumber: number,
+};
+
 /**  A built-in instruct template, for the template picker and as the start of an edited one. */
 export type BuiltInTemplate = {
 	/**  Its id. */
@@ -558,6 +568,11 @@ export type Chat_Deserialize = {
 	createdAt: number,
 	/**  Last change, ms since the Unix epoch. */
 	updatedAt: number,
+	/**
+	 *  Where it forks from the chat it was branched from; `None` for other chats (and for
+	 *  branches made before this was kept).
+	 */
+	branchOf?: BranchPoint | null,
 };
 
 /**  A conversation. */
@@ -578,6 +593,11 @@ export type Chat_Serialize = {
 	createdAt: number,
 	/**  Last change, ms since the Unix epoch. */
 	updatedAt: number,
+	/**
+	 *  Where it forks from the chat it was branched from; `None` for other chats (and for
+	 *  branches made before this was kept).
+	 */
+	branchOf: BranchPoint | null,
 };
 
 /**  Result of connecting to a profile. */

@@ -157,8 +157,10 @@ fn a_branch_copies_the_history_up_to_a_message_with_its_swipes() {
         .unwrap();
     store.append_message(&chat, Role::User, "Q2").unwrap();
 
-    let branch = store.branch_chat(&chat, &reply.id, "Q1 (branch)").unwrap();
+    let branch = store.branch_chat(&chat, &reply.id, None).unwrap();
     assert_ne!(branch.id, chat);
+    assert_eq!(branch.title, "Q1 — branch at message 2");
+    assert_eq!(branch.branch_of.as_ref().map(|b| &b.parent_id), Some(&chat));
     assert_eq!(branch.message_count, 2);
     let copied = store.messages(&branch.id).unwrap();
     assert_eq!(

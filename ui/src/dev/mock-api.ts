@@ -251,7 +251,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
   function importedChat(title: string, turns: readonly { role: StoredMessage["role"]; content: string; model?: string | null }[], id = nextId("chat")): Chat {
     const at = now();
     const model = [...turns].reverse().find((t) => t.model)?.model ?? null;
-    const chat: Chat = { id, title, profileId: null, model, pinned: false, messageCount: 0, createdAt: at, updatedAt: at };
+    const chat: Chat = { id, title, profileId: null, model, pinned: false, messageCount: 0, createdAt: at, updatedAt: at, branchOf: null };
     chats.set(id, chat);
     messages.set(id, turns.map((t, seq) => stored(id, seq, t.role, t.content, "complete", t.role === "assistant" ? (t.model ?? null) : null, at)));
     return listed(chat);
@@ -425,7 +425,11 @@ export function createMockApi(options: MockOptions = {}): MockApi {
       const through = list.find((m) => m.id === messageId);
       if (!through) throw ipcError("invalidRequest", "There is no such message in this chat.");
       const id = nextId("chat");
-      const branch: Chat = { ...source, id, title: `${source.title} (branch)`, pinned: false, createdAt: now(), updatedAt: now() };
+      const number = list.filter((m) => m.seq <= through.seq).length;
+      const branch: Chat = {
+        ...source, id, title: `${source.title.trim() || "Untitled chat"} — branch at message ${number}`, pinned: false, createdAt: now(), updatedAt: now(),
+        branchOf: { parentId: chatId, messageId, messageNumber: number },
+      };
       chats.set(id, branch);
       messages.set(id, list.filter((m) => m.seq <= through.seq).map((m) => {
         const copy: StoredMessage = { ...m, id: nextId("msg"), chatId: id, state: m.state === "streaming" ? "interrupted" : m.state };
@@ -486,7 +490,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
       if (!chatId) {
         chatId = nextId("chat");
         const title = request.input.length > 48 ? `${request.input.slice(0, 47)}…` : request.input;
-        chats.set(chatId, { id: chatId, title, profileId: profile.id, model, pinned: false, messageCount: 0, createdAt: now(), updatedAt: now() });
+        chats.set(chatId, { id: chatId, title, profileId: profile.id, model, pinned: false, messageCount: 0, createdAt: now(), updatedAt: now(), branchOf: null });
         messages.set(chatId, []);
       } else {
         // Like the core: a chat remembers the profile and model it used last.

@@ -47,7 +47,7 @@ export function seedChatFixture(s: Seeding): { activeProfileId: string; connecti
     const chatId = s.nextId("chat");
     s.chats.set(chatId, {
       id: chatId, title, profileId: id, model: "llama-3.1-8b-instruct", pinned: false, messageCount: 0,
-      createdAt: s.now() - age, updatedAt: s.now() - age,
+      createdAt: s.now() - age, updatedAt: s.now() - age, branchOf: null,
     });
     s.messages.set(chatId, []);
   }
@@ -69,7 +69,7 @@ export function seedLongChatFixture(s: Seeding, activeProfileId: string | null):
   const at = s.now() - LONG_CHAT_SIZE * 1000;
   s.chats.set(LONG_CHAT_ID, {
     id: LONG_CHAT_ID, title: "A very long story", profileId: activeProfileId, model: "llama-3.1-8b-instruct",
-    pinned: false, messageCount: 0, createdAt: at, updatedAt: s.now(),
+    pinned: false, messageCount: 0, createdAt: at, updatedAt: s.now(), branchOf: null,
   });
   const list: StoredMessage[] = [];
   for (let seq = 0; seq < LONG_CHAT_SIZE; seq++) {

@@ -12,7 +12,8 @@
  * `[data-testid="queue-status"]`; the "older messages were left out" notice in
  * `[data-testid="history-trimmed"]`.
  *
- * Actions (a toolbar shown on hover and keyboard focus, every button reachable with Tab): each
+ * Actions (a toolbar shown on hover and keyboard focus; the chat view takes its buttons out of
+ * the Tab order, since the message is the Tab stop and its menu offers the same actions): each
  * button has `data-action` (the chat view handles the clicks) and a stable `data-testid`:
  * `regenerate`, `continue-reply`, `edit-message`, `branch-chat`, `delete-message` (at once,
  * with Undo in the toast), and on replies with several versions `swipe-prev`, `swipe-counter`

@@ -384,7 +384,7 @@ describe("deleting and branching messages", () => {
     const state = controller.store.get();
     expect(branch?.id).not.toBe(source);
     expect(state.chatId).toBe(branch?.id);
-    expect(state.chatTitle).toBe("Explain SSE in one paragraph (branch)");
+    expect(state.chatTitle).toMatch(/^Explain SSE in one paragraph — branch at message \d+$/);
     expect(state.messages.map((m) => m.role)).toEqual(["user", "assistant"]);
     expect(state.chats.some((c) => c.id === branch?.id)).toBe(true);
   });

@@ -21,7 +21,7 @@ import {
 import { fromStored, pendingUserMessage, type UiMessage } from "./messages";
 
 function chat(id: string, updatedAt: number, pinned = false): Chat {
-  return { id, title: id, profileId: null, model: null, pinned, messageCount: 0, createdAt: 0, updatedAt };
+  return { id, title: id, profileId: null, model: null, pinned, messageCount: 0, createdAt: 0, updatedAt, branchOf: null };
 }
 
 function stored(seq: number, role: StoredMessage["role"], patch: Partial<StoredMessage> = {}): StoredMessage {

@@ -9,7 +9,7 @@ function report(patch: Partial<ImportReport> = {}): ImportReport {
   return { chats: [], skipped: [], profiles: [], skippedProfiles: [], error: null, alreadyHere: 0, replaced: [], skippedChats: [], ...patch };
 }
 
-const chat = (id: string) => ({ id, title: id, profileId: null, model: null, pinned: false, messageCount: 2, createdAt: 0, updatedAt: 0 });
+const chat = (id: string) => ({ id, title: id, profileId: null, model: null, pinned: false, messageCount: 2, createdAt: 0, updatedAt: 0, branchOf: null });
 
 function file(fileName: string, patch: Partial<ImportReport> | null, failure: string | null = null): FileImport {
   return { fileName, report: patch === null ? null : report(patch), failure };

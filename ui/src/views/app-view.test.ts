@@ -66,7 +66,9 @@ describe("the window", () => {
     for (const id of REQUIRED_IDS) expect(document.querySelectorAll(`#${id}`).length, id).toBe(1);
     const log = $("messages");
     expect(log.getAttribute("role")).toBe("log");
-    expect(log.getAttribute("aria-live")).toBe("polite");
+    // Not live itself: replies are read out a paragraph at a time by #reply-announcer.
+    expect(log.getAttribute("aria-live")).toBe("off");
+    expect($("reply-announcer").getAttribute("aria-live")).toBe("polite");
   });
 
   it("labels every form control", async () => {

@@ -8,7 +8,9 @@
 
 import { isGenerating, shownConnection, shownConnectionText, type AppState } from "../state/app-state";
 import type { Controller } from "../state/controller";
+import { installMenus } from "./app-menus";
 import { createBanner, mountBanner } from "./banner";
+import { createBranchLinks, mountBranchLinks } from "./branch-links";
 import { createChatHeader, mountChatHeader } from "./chat-header";
 import { createChatElements, mountChatView } from "./chat-view";
 import { createComposer, mountComposer } from "./composer";
@@ -55,6 +57,7 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
   });
   const title = h("h1", { id: "chat-title", class: "chat-title", text: "New chat" });
   const target = createChatHeader();
+  const branchLinks = createBranchLinks();
   const drawerDot = h("span", { class: "status-dot", dataset: { state: "idle" }, "aria-hidden": "true" });
   const drawerToggle = h("button", {
     id: "drawer-toggle",
@@ -68,6 +71,7 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
 
   const main = h("main", { class: "chat", id: "chat", "aria-labelledby": "chat-title" },
     h("header", { class: "chat-header" }, sidebarToggle, h("div", { class: "chat-heading" }, title, target.root), exportMenu.root, drawerToggle),
+    branchLinks,
     banner,
     chat.scroller,
     chat.pill,
@@ -80,6 +84,7 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
   mountSidebar(sidebar, controller);
   mountChatView(chat, controller);
   mountChatHeader(target, controller);
+  mountBranchLinks(branchLinks, controller);
   mountComposer(composer, controller);
   mountContextMeter(contextMeter, controller);
   mountBanner(banner, controller);
@@ -122,6 +127,7 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
   render(controller.store.get());
 
   installShortcuts(controller, composer.textarea, lifetime.signal);
+  installMenus(root, controller, lifetime.signal);
   installLinkGuard(root, controller, lifetime.signal);
   return () => {
     unsubscribe();

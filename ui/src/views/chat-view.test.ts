@@ -61,7 +61,8 @@ describe("chat view", () => {
     expect(elements.empty.hidden).toBe(false);
     expect(elements.empty.textContent).toContain("new chat");
     expect(elements.log.getAttribute("role")).toBe("log");
-    expect(elements.log.getAttribute("aria-live")).toBe("polite");
+    expect(elements.log.getAttribute("aria-live")).toBe("off");
+    expect(elements.announcer.getAttribute("aria-live")).toBe("polite");
   });
 
   it("coalesces the deltas of one frame into a single render", async () => {

@@ -17,6 +17,11 @@
  *   the log is not the end of the chat: the view does not follow it. Past
  *   `WINDOW_THRESHOLD` messages only those in or near view are in the document: spacers above
  *   and below stand for the rest, at their measured heights (or an estimate until measured).
+ * - Keyboard: the log is one Tab stop (a message; the last one focused, else the last); ↑/↓,
+ *   Home and End move between messages (bringing them in); a message's toolbar is out of the
+ *   Tab order, its menu (`app-menus.ts`) offers the same actions.
+ * - Screen readers: the log itself is not live; `#reply-announcer` reads a streamed reply out
+ *   once per finished paragraph (`render/announcer.ts`).
  * - Message toolbars: clicks on `[data-action]` buttons and the editor's keys are handled here,
  *   once for the whole log. Delete goes at once; the message's place is held by a "Deleted ·
  *   Undo" placeholder of its height (`data-testid="undo-placeholder"`) until the pointer leaves
@@ -33,6 +38,8 @@ import { heldPlaces } from "../state/undo";
 import { createFrameScheduler, type FrameClock } from "../render/frame";
 import { type MessageContext, MessageView } from "../render/message-view";
 import { copyWithFeedback, h, show } from "./dom";
+import { createLiveRegion, ParagraphAnnouncer } from "../render/announcer";
+import { rovingTarget, setRovingStop, untabbable } from "./roving";
 import { shortcutHint } from "./keys";
 
 /** Within this many pixels of the bottom counts as "at the bottom". */
@@ -66,6 +73,9 @@ export interface ChatViewElements {
   /** Stand-ins for the messages above and below the rendered ones. */
   topSpacer: HTMLElement;
   bottomSpacer: HTMLElement;
+  /** The polite live region streamed replies are read out through, a paragraph at a time. */
+  announcer: HTMLElement;
+  say: (text: string) => void;
 }
 
 /** Builds the conversation's elements. */
@@ -74,10 +84,11 @@ export function createChatElements(): ChatViewElements {
     id: "messages",
     class: "messages",
     role: "log",
-    "aria-live": "polite",
+    // Replies are read out by the announcer, a paragraph at a time, not here at every delta.
+    "aria-live": "off",
     "aria-label": "Conversation",
-    "aria-relevant": "additions text",
   });
+  const live = createLiveRegion();
   const empty = h("div", { class: "empty-hint", id: "empty-hint" },
     h("h2", { class: "empty-title", text: "Start a conversation" }),
     h("p", { text: "Type a message below. A few keys that help:" }),
@@ -93,9 +104,9 @@ export function createChatElements(): ChatViewElements {
   const topSpacer = h("div", { class: "list-spacer", "aria-hidden": "true", "data-testid": "spacer-top" });
   const bottomSpacer = h("div", { class: "list-spacer", "aria-hidden": "true", "data-testid": "spacer-bottom" });
   const scroller = h("div", { class: "conversation", tabindex: "-1" },
-    h("div", { class: "conversation-inner" }, empty, older, topSpacer, log, bottomSpacer));
+    h("div", { class: "conversation-inner" }, empty, older, topSpacer, log, bottomSpacer, live.element));
   const pill = h("button", { id: "new-text-pill", class: "new-text-pill", type: "button", hidden: true, text: "↓ new text" });
-  return { scroller, log, pill, empty, older, topSpacer, bottomSpacer };
+  return { scroller, log, pill, empty, older, topSpacer, bottomSpacer, announcer: live.element, say: live.say };
 }
 
 /** One entry of the conversation: a stored message, or the reply being written. */
@@ -158,6 +169,9 @@ export function mountChatView(
   clock?: FrameClock,
 ): () => void {
   const { scroller, log, pill, empty, older, topSpacer, bottomSpacer } = elements;
+  const announcer = new ParagraphAnnouncer(elements.say);
+  /** The message that is the log's one Tab stop (the last one focused; else the last message). */
+  let activeKey: string | null = null;
   const cache = new Map<string, MessageView>();
   /** The placeholders of deleted messages holding their place, by key. */
   const placeholders = new Map<string, HTMLElement>();
@@ -213,6 +227,9 @@ export function mountChatView(
     else {
       view = new MessageView(message, context);
       if (live) view.update(message, live, context);
+      // The row is the Tab stop; its actions are reached from its menu (or the pointer).
+      const footer = view.element.querySelector(".message-footer");
+      if (footer) untabbable(footer);
       cache.set(item.key, view);
     }
     return view;
@@ -325,6 +342,8 @@ export function mountChatView(
       wanted.push(item.held ? placeholderOf(item.key, item.held) : viewOf(item, i, state).element);
     }
     syncChildren(log, wanted);
+    const articles = wanted.filter((e) => e.matches("article.message"));
+    setRovingStop(articles, (activeKey !== null ? cache.get(activeKey)?.element : null) ?? articles.at(-1) ?? null);
     range = [start, end];
     measure(start, end);
     const at = offsets();
@@ -546,6 +565,27 @@ export function mountChatView(
     }
   });
 
+  log.addEventListener("focusin", (event) => {
+    const article = (event.target as Element | null)?.closest<HTMLElement>("article.message");
+    if (article?.dataset.key) activeKey = article.dataset.key;
+  });
+  // ↑/↓, Home, End on a message: the focus moves to the message before or after (brought in).
+  log.addEventListener("keydown", (event) => {
+    const article = event.target as HTMLElement | null;
+    if (!article?.matches?.("article.message") || event.ctrlKey || event.metaKey || event.altKey || event.shiftKey) return;
+    const from = items.findIndex((item) => item.key === article.dataset.key);
+    let to = rovingTarget(items.length, from, event.key);
+    if (to === null) return;
+    event.preventDefault();
+    const step = to < from || event.key === "End" ? -1 : 1;
+    while (items[to]?.held && to + step >= 0 && to + step < items.length) to += step;
+    const element = bringIntoView(to);
+    if (!element?.matches("article.message")) return;
+    activeKey = element.dataset.key ?? null;
+    setRovingStop([...log.querySelectorAll<HTMLElement>("article.message")], element);
+    element.focus();
+  });
+
   // The inline editor: Enter (or Ctrl+Enter) saves, Shift+Enter adds a line, Esc cancels.
   log.addEventListener("keydown", (event) => {
     const input = event.target as HTMLElement | null;
@@ -565,6 +605,12 @@ export function mountChatView(
 
   const unsubscribe = controller.store.subscribe((state, previous) => {
     const generation = visibleGeneration(state);
+    if (generation && generation !== visibleGeneration(previous)) {
+      const continued = generation.action === "continue"
+        ? state.messages.find((m) => m.key === generation.targetKey)?.content ?? ""
+        : "";
+      announcer.update(generation.localId, generation.content, generation.done, continued);
+    }
     const listChanged =
       state.messages !== previous.messages ||
       state.chatSession !== previous.chatSession ||

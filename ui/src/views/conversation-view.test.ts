@@ -324,7 +324,7 @@ describe("message toolbars", () => {
     const { controller, elements } = await setUp("chat");
     await openSseChat(controller);
     byTestId(rendered(elements.log)[1]!, "branch-chat")!.click();
-    await vi.waitFor(() => expect(controller.store.get().chatTitle).toBe("Explain SSE in one paragraph (branch)"));
+    await vi.waitFor(() => expect(controller.store.get().chatTitle).toMatch(/^Explain SSE in one paragraph — branch at message \d+$/));
     expect(rendered(elements.log).map((m) => m.dataset.role)).toEqual(["user", "assistant"]);
   });
 

@@ -4,8 +4,10 @@
  *
  * Each chat in the list opens with a click (`[data-chat-id]`, `data-testid="chat-item"`) and
  * has Pin, Rename and Delete buttons (`chat-pin`, `chat-rename`, `chat-delete`), shown on hover
- * and keyboard focus. Double-click or F2 renames in place (Enter saves, Esc cancels); the Delete
- * key deletes (the toast offers Undo). A deleted chat's row stays, as "Deleted · Undo"
+ * and keyboard focus but out of the Tab order: the list is one Tab stop (the open chat), ↑/↓,
+ * Home and End move through it and open the chat reached, and the row's menu (right-click,
+ * Menu key, Shift+F10; `app-menus.ts`) offers its actions. Double-click or F2 renames in place
+ * (Enter saves, Esc cancels); the Delete key deletes (the toast offers Undo). A deleted chat's row stays, as "Deleted · Undo"
  * (`data-testid="undo-placeholder"`), until the pointer leaves the list or its Undo is no longer
  * offered, so the row below does not move under the pointer into the next click. Typing in the search box filters titles at once and,
  * a moment later, searches every message for every word typed: hits show the words around the
@@ -25,6 +27,7 @@ import { onCommittedChoice } from "./select-commit";
 import type { Controller } from "../state/controller";
 import { h, setData, srOnly } from "./dom";
 import { kbd, modKey } from "./keys";
+import { rovingTarget, setRovingStop } from "./roving";
 
 /** How long typing pauses before the messages are searched. */
 export const SEARCH_DELAY_MS = 180;
@@ -180,8 +183,21 @@ export function mountSidebar(elements: SidebarElements, controller: Controller):
     if (item?.dataset.chatId) controller.startRename(item.dataset.chatId);
   });
   list.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.shiftKey) return;
+    // ↑/↓, Home, End: the focus moves along the list, and (chats, not search hits) the chat opens.
+    const from = (event.target as Element | null)?.closest<HTMLElement>(".chat-item");
+    const rows = rowsOf(list);
+    const to = from ? rovingTarget(rows.length, rows.indexOf(from), event.key) : null;
+    if (from && to !== null) {
+      event.preventDefault();
+      const row = rows[to]!;
+      setRovingStop(rows, row);
+      row.focus();
+      if (row !== from && row.dataset.chatId && !row.classList.contains("chat-hit")) void controller.openChat(row.dataset.chatId);
+      return;
+    }
     const item = (event.target as Element | null)?.closest<HTMLElement>(".chat-item:not(.chat-hit)");
-    if (!item?.dataset.chatId || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (!item?.dataset.chatId) return;
     if (event.key === "F2") {
       event.preventDefault();
       controller.startRename(item.dataset.chatId);
@@ -279,6 +295,9 @@ export function mountSidebar(elements: SidebarElements, controller: Controller):
       } else if (focused) {
         restoreFocus(list, focused);
       }
+      const rows = rowsOf(list);
+      const focusedRow = rows.find((r) => r === document.activeElement);
+      setRovingStop(rows, focusedRow ?? rows.find((r) => r.getAttribute("aria-current") === "page") ?? null);
     }
     if (previous && state.focus !== previous.focus && state.focus?.target === "search") {
       search.focus();
@@ -287,6 +306,11 @@ export function mountSidebar(elements: SidebarElements, controller: Controller):
   };
   controller.store.subscribe(render);
   render(controller.store.get(), null);
+}
+
+/** The list's rows that take the focus: chats (or search hits) that open. */
+function rowsOf(list: HTMLElement): HTMLElement[] {
+  return [...list.querySelectorAll<HTMLElement>(".chat-item[data-chat-id]")];
 }
 
 function renderProfiles(select: HTMLSelectElement, profiles: readonly ProfileSummary[], selected: string | null): void {
@@ -380,6 +404,7 @@ function chatRow(chat: Chat, current: boolean, renaming: HTMLInputElement | null
         type: "button",
         class: "chat-action",
         dataset: { chatAction: "pin" },
+        tabindex: "-1",
         "data-testid": "chat-pin",
         "aria-pressed": String(chat.pinned),
         "aria-label": chat.pinned ? `Unpin “${title}”` : `Pin “${title}”`,
@@ -390,6 +415,7 @@ function chatRow(chat: Chat, current: boolean, renaming: HTMLInputElement | null
         type: "button",
         class: "chat-action",
         dataset: { chatAction: "rename" },
+        tabindex: "-1",
         "data-testid": "chat-rename",
         "aria-label": `Rename “${title}”`,
         "aria-keyshortcuts": "F2",
@@ -400,6 +426,7 @@ function chatRow(chat: Chat, current: boolean, renaming: HTMLInputElement | null
         type: "button",
         class: "chat-action",
         dataset: { chatAction: "delete" },
+        tabindex: "-1",
         "data-testid": "chat-delete",
         "aria-label": `Delete “${title}”`,
         "aria-keyshortcuts": "Delete",

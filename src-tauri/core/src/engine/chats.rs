@@ -106,17 +106,12 @@ impl Engine {
         self.blocking(move |store| store.delete_message(&id)).await
     }
 
-    /// A new chat with the history of `chat` up to and including `through`.
+    /// A new chat with the history of `chat` up to and including `through`, titled by where
+    /// it forks ("<title> — branch at message 6") and remembering its parent.
     pub async fn branch_chat(&self, chat: &ChatId, through: &MessageId) -> Result<Chat> {
         let (chat, through) = (chat.clone(), through.clone());
-        self.blocking(move |store| {
-            let title = store
-                .chat(&chat)?
-                .map(|c| format!("{} (branch)", c.title))
-                .unwrap_or_else(|| "Branch".to_string());
-            store.branch_chat(&chat, &through, &title)
-        })
-        .await
+        self.blocking(move |store| store.branch_chat(&chat, &through, None))
+            .await
     }
 
     /// Renames a chat.

@@ -1,5 +1,6 @@
 //! Chats and their messages: listing (pinned first, then newest), renaming, pinning, deleting
-//! with undo (chats and messages), pages of history (the latest, before or after a message, around one), swipes (the other versions of a message), edits and branches.
+//! with undo (chats and messages), pages of history (the latest, before or after a message, around one), swipes (the other versions of a message) and edits.
+//! Branches are in `branches`.
 //! Whole chats as archives are in `archive`, finding chats in `search`.
 //!
 //! A message row holds the version shown; its other versions live in `swipes` under their
@@ -8,7 +9,8 @@
 
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 
-use super::{guard, now_ms, to_json, Chat, Store, StoredMessage};
+use super::branches::branch_point;
+use super::{now_ms, to_json, Chat, Store, StoredMessage};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{ChatId, MessageId, MessageState, ProfileId, Role};
 
@@ -16,7 +18,8 @@ use crate::model::{ChatId, MessageId, MessageState, ProfileId, Role};
 pub const PAGE_SIZE: usize = 100;
 
 pub(super) const CHAT_COLUMNS: &str = "c.id, c.title, c.profile_id, c.model, c.pinned,
-    (SELECT COUNT(*) FROM messages m WHERE m.chat_id = c.id), c.created_at, c.updated_at";
+    (SELECT COUNT(*) FROM messages m WHERE m.chat_id = c.id), c.created_at, c.updated_at,
+    c.parent_id, c.fork_message_id, c.fork_number";
 
 const MESSAGE_COLUMNS: &str = "id, chat_id, seq, role, name, content, swipe_index, swipe_count,
     reasoning, state, model, error, created_at, updated_at";
@@ -43,6 +46,7 @@ impl Store {
             message_count: 0,
             created_at: now,
             updated_at: now,
+            branch_of: None,
         };
         self.conn().execute(
             "INSERT INTO chats (id, title, profile_id, model, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
@@ -500,67 +504,6 @@ impl Store {
         }
         self.message(id)?.ok_or_else(|| not_found("such message"))
     }
-
-    /// A new chat with the history of `chat` up to and including `through`, every version
-    /// of each message kept.
-    pub fn branch_chat(&self, chat: &ChatId, through: &MessageId, title: &str) -> Result<Chat> {
-        let source = self.chat(chat)?.ok_or_else(|| not_found("such chat"))?;
-        let last = self
-            .message(through)?
-            .filter(|m| m.chat_id == *chat)
-            .ok_or_else(|| not_found("such message in this chat"))?;
-        let branch =
-            self.create_chat(title, source.profile_id.as_ref(), source.model.as_deref())?;
-        let copied = self.copy_messages(chat, last.seq, &branch);
-        if let Err(err) = copied {
-            let _ = self
-                .conn()
-                .execute("DELETE FROM chats WHERE id = ?1", [branch.id.as_str()]);
-            return Err(err);
-        }
-        self.chat(&branch.id)?.ok_or_else(|| not_found("such chat"))
-    }
-
-    /// Copies the messages of `chat` up to `last_seq` into `branch`, every version kept; all
-    /// of them or none.
-    fn copy_messages(&self, chat: &ChatId, last_seq: i64, branch: &Chat) -> Result<()> {
-        {
-            let mut conn = self.conn();
-            let tx = conn.transaction()?;
-            let expected: i64 = tx.query_row(
-                "SELECT COUNT(*) FROM main.messages WHERE chat_id = ?1 AND seq <= ?2",
-                params![chat.as_str(), last_seq],
-                |row| row.get(0),
-            )?;
-            let mut statement = tx
-                .prepare("SELECT id FROM messages WHERE chat_id = ?1 AND seq <= ?2 ORDER BY seq")?;
-            let ids = statement
-                .query_map(params![chat.as_str(), last_seq], |r| r.get::<_, String>(0))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            drop(statement);
-            for old in ids {
-                let new = MessageId::new();
-                tx.execute(
-                    "INSERT INTO messages (id, chat_id, seq, role, name, content, swipe_index, swipe_count,
-                                           reasoning, state, model, error, writer, extra, created_at, updated_at)
-                     SELECT ?1, ?2, seq, role, name, content, swipe_index, swipe_count, reasoning,
-                            CASE state WHEN 'streaming' THEN 'interrupted' ELSE state END,
-                            model, error, NULL, extra, created_at, updated_at
-                     FROM messages WHERE id = ?3",
-                    params![new.as_str(), branch.id.as_str(), old],
-                )?;
-                tx.execute(
-                    "INSERT INTO swipes (message_id, idx, content, reasoning, state, model, error, created_at)
-                     SELECT ?1, idx, content, reasoning, state, model, error, created_at
-                     FROM swipes WHERE message_id = ?2",
-                    params![new.as_str(), old],
-                )?;
-            }
-            guard::all_written(&tx, &branch.id, &branch.title, expected)?;
-            tx.commit()?;
-        }
-        Ok(())
-    }
 }
 
 /// The next `seq` of a chat, past its deleted messages too (so that one restored finds its
@@ -657,6 +600,7 @@ pub(super) fn chat_from_row(row: &Row<'_>) -> rusqlite::Result<Chat> {
         message_count: row.get(5)?,
         created_at: row.get(6)?,
         updated_at: row.get(7)?,
+        branch_of: branch_point(row.get(8)?, row.get(9)?, row.get(10)?),
     })
 }
 

@@ -23,11 +23,13 @@ fn a_branch_whose_copy_comes_back_empty_is_refused_and_leaves_nothing() {
     let chat = store.create_chat("source", None, None).unwrap();
     store.append_message(&chat.id, Role::User, "one").unwrap();
     let last = store.append_message(&chat.id, Role::User, "two").unwrap();
-    let ok = store.branch_chat(&chat.id, &last.id, "fine").unwrap();
+    let ok = store.branch_chat(&chat.id, &last.id, Some("fine")).unwrap();
     assert_eq!(ok.message_count, 2);
 
     lose_copies(&store, chat.id.as_str());
-    let err = store.branch_chat(&chat.id, &last.id, "lost").unwrap_err();
+    let err = store
+        .branch_chat(&chat.id, &last.id, Some("lost"))
+        .unwrap_err();
     assert!(err.message.contains("\"lost\""), "{}", err.message);
     assert!(err.message.contains("nothing was saved"), "{}", err.message);
     let titles: Vec<String> = store

@@ -15,7 +15,7 @@
 //!
 //! Where each job lives: `schema` (the migrations), `open` (opening, checks, backups, recovery
 //! of dead sessions), `profiles` (saved connections), `settings` (the app's settings), `chats`
-//! and `archive` (chats and messages, copies and imports), `versions` (a failed attempt's
+//! and `archive` (chats and messages, copies and imports), `branches` (branch chats and where they fork), `versions` (a failed attempt's
 //! version dropped), `search`, [`snapshots`],
 //! [`writers`], [`files`] and [`legacy_secrets`]. This module keeps the [`Store`] type, the row
 //! types shared by several of them and the small helpers they share.
@@ -42,6 +42,9 @@ use crate::error::{Error, Result};
 use crate::model::{ChatId, MessageId, MessageState, ProfileId, Role};
 
 mod archive;
+mod branches;
+#[cfg(test)]
+mod branches_tests;
 mod chats;
 #[cfg(test)]
 mod chats_tests;
@@ -70,6 +73,7 @@ mod versions;
 pub mod writers;
 
 pub use archive::{ArchivedMessage, ChatArchive};
+pub use branches::branch_title;
 pub use chats::PAGE_SIZE;
 pub use profiles::Profile;
 use schema::MIGRATIONS;
@@ -106,6 +110,23 @@ pub struct Chat {
     /// Last change, ms since the Unix epoch.
     #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
     pub updated_at: i64,
+    /// Where it forks from the chat it was branched from; `None` for other chats (and for
+    /// branches made before this was kept).
+    pub branch_of: Option<BranchPoint>,
+}
+
+/// Where a branch forks: the chat it was made from and the message it ends at there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct BranchPoint {
+    /// The chat it was branched from (it may since have been deleted).
+    pub parent_id: ChatId,
+    /// The message of the parent it forks at (its last message).
+    pub message_id: MessageId,
+    /// That message's number in the parent, counting from 1.
+    #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
+    pub message_number: i64,
 }
 
 /// A message as stored.

@@ -207,4 +207,12 @@ pub(super) const MIGRATIONS: &[M<'static>] = &[
              PRIMARY KEY (message_id, idx)
          );",
     ),
+    // 9: a branch remembers where it forks: the chat it was made from, the message it forks
+    // at and that message's number (1 = the first). Branches made before keep none of them.
+    M::up(
+        "ALTER TABLE chats ADD COLUMN parent_id TEXT;
+         ALTER TABLE chats ADD COLUMN fork_message_id TEXT;
+         ALTER TABLE chats ADD COLUMN fork_number INTEGER;
+         CREATE INDEX chats_parent ON chats(parent_id) WHERE parent_id IS NOT NULL;",
+    ),
 ];
