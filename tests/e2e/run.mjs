@@ -19,6 +19,7 @@ import { createInterface } from "node:readline";
 import { Key, remote } from "webdriverio";
 import { registerChatTargetTests } from "./chat-target.mjs";
 import { registerContextTests } from "./context.mjs";
+import { registerDrawerTests } from "./drawer.mjs";
 import { registerKeysErrorsTests } from "./keys-errors.mjs";
 import { registerNavigationTests } from "./navigation.mjs";
 import { registerUndoTests } from "./undo.mjs";
@@ -193,6 +194,12 @@ async function openDrawer(browser) {
 }
 
 async function setField(browser, selector, value) {
+  // A field under a collapsed section (the drawer's "Advanced") is opened to, as a person would.
+  await browser.execute((selector) => {
+    for (let details = document.querySelector(selector)?.closest("details:not([open])"); details; details = details.parentElement?.closest("details:not([open])")) {
+      details.open = true;
+    }
+  }, selector);
   const field = await browser.$(selector);
   await field.waitForDisplayed({ timeout: TIMEOUT });
   await field.clearValue();
@@ -1422,6 +1429,11 @@ registerContextTests(test, {
 registerKeysErrorsTests(test, {
   openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, openDrawer, setField, startFake,
   appPath: APP, cliPath: CLI, replyText: REPLY_TEXT, fakeKeychainPath: join(dirname(FAKES), "switchboard-fake-keychain"),
+});
+
+// After everything: they add profiles of their own, and leave the theme as the system's.
+registerDrawerTests(test, {
+  openApp, closeApp, until, assert, screenshot, cli, openDrawer, setField, connectionState, fake: () => fake, key: KEY,
 });
 
 // ----- runner -----
