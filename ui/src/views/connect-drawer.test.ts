@@ -121,6 +121,17 @@ describe("a slider and its number", () => {
     expect(number.value).toBe("0.4");
   });
 
+  it("rests where the value sent instead is, when there is one", () => {
+    const number = document.createElement("input");
+    const slider = document.createElement("input");
+    slider.type = "range";
+    slider.min = "16";
+    slider.max = "4096";
+    pairSlider(number, slider, 1, 300);
+    expect(slider.value).toBe("300");
+    expect(slider.dataset.unset).toBe("true");
+  });
+
   it("writes numbers without float noise", () => {
     expect(formatStep(0.1 + 0.2, 0.01)).toBe("0.3");
     expect(formatStep(1.15000000001, 0.05)).toBe("1.15");

@@ -141,7 +141,10 @@ export function mountGenerationSettings(
   const paramFields = new Map(NUMERIC_PARAMS.map((n) => [n, $(`${paramId(n)}-field`)] as const));
   const sliders = new Map<NumericParam, SliderPair>();
   for (const [param, input] of paramInputs) {
-    if (SLIDER_RANGES[param]) sliders.set(param, pairSlider(input, $<HTMLInputElement>(sliderId(paramId(param))), PARAM_SPECS[param].step));
+    if (!SLIDER_RANGES[param]) continue;
+    // An empty reply length sends the default: the slider rests there.
+    const resting = param === "maxTokens" ? DEFAULT_REPLY_TOKENS : undefined;
+    sliders.set(param, pairSlider(input, $<HTMLInputElement>(sliderId(paramId(param))), PARAM_SPECS[param].step, resting));
   }
   const presetButtons = GENERATION_PRESETS.map((preset) => [preset, $<HTMLButtonElement>(`preset-${preset.id}`)] as const);
   const presetRow = $("generation-presets");

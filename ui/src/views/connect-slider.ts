@@ -2,8 +2,9 @@
  * A generation setting's slider paired with its number field: moving the slider writes the
  * number, typing the number moves the slider, and either way the number field stays the one
  * the form reads and saves (the slider's release is passed on as the number field's `change`).
- * An empty number field (the setting is not sent) leaves the slider marked unset, at the
- * middle of its range; a number beyond the slider's ends pins it at that end.
+ * An empty number field (the setting is not sent) leaves the slider marked unset, resting at
+ * the middle of its range (or at the value sent instead); a number beyond the slider's ends
+ * pins it at that end.
  *
  * Must not: know about profiles or sources, nor save anything itself.
  */
@@ -56,8 +57,11 @@ export interface SliderPair {
   sync(): void;
 }
 
-/** Keeps `slider` and `number` in step; see the module's doc. */
-export function pairSlider(number: HTMLInputElement, slider: HTMLInputElement, step: number): SliderPair {
+/**
+ * Keeps `slider` and `number` in step; see the module's doc. `resting`: where the slider rests
+ * while the number is empty (what is sent then, when something is), else the middle.
+ */
+export function pairSlider(number: HTMLInputElement, slider: HTMLInputElement, step: number, resting?: number): SliderPair {
   const sync = (): void => {
     const text = number.value.trim();
     const value = text === "" ? NaN : Number(text);
@@ -65,7 +69,7 @@ export function pairSlider(number: HTMLInputElement, slider: HTMLInputElement, s
     slider.dataset.unset = String(unset);
     const min = Number(slider.min);
     const max = Number(slider.max);
-    const shown = unset ? (min + max) / 2 : Math.min(max, Math.max(min, value));
+    const shown = Math.min(max, Math.max(min, unset ? (resting ?? (min + max) / 2) : value));
     slider.value = formatStep(shown, step);
   };
   slider.addEventListener("input", () => {
