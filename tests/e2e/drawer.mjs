@@ -278,6 +278,7 @@ export function registerDrawerTests(test, h) {
       assert(start.mark !== null, "the theme was not marked by the start-up script");
       // Marked before anything was painted: no light flash first.
       for (const paint of start.paint) assert(start.mark <= paint.at, `painted before the theme: ${JSON.stringify(start)}`);
+      console.log(`  the theme marked at ${start.mark.toFixed(1)} ms; paints: ${JSON.stringify(start.paint)}`);
       await resize(browser, 1280, 800);
       await openDrawer(browser);
       await (await browser.$("#drawer-title")).scrollIntoView();
