@@ -8,6 +8,7 @@
 //! - [`reveal`]: "Show in folder" for a file saved from the window.
 //! - [`navigation`]: keeps the window on the app's own pages (no navigation away, no new window).
 //! - [`bindings`]: the tauri-specta builder and the export of `ui/src/bindings.ts`.
+//! - [`theme`]: the saved theme, marked on the page before its first paint.
 
 pub mod bindings;
 pub mod commands;
@@ -15,6 +16,7 @@ pub mod navigation;
 pub mod picker;
 pub mod reveal;
 pub mod shell;
+pub mod theme;
 pub mod tray;
 
 use std::process::ExitCode;
@@ -24,6 +26,7 @@ use std::time::Duration;
 
 use switchboard_core::http::HttpConfig;
 use switchboard_core::secrets::KeyringStore;
+use switchboard_core::store::Theme;
 use switchboard_core::{default_data_dir, Engine, EngineConfig};
 use tauri::tray::TrayIconBuilder;
 use tauri::webview::PageLoadEvent;
@@ -68,6 +71,13 @@ pub fn run() -> ExitCode {
         }
     };
 
+    // The window's first paint already has the saved colours (read before the window opens).
+    let theme = engine
+        .as_ref()
+        .and_then(|engine| tauri::async_runtime::block_on(engine.settings()).ok())
+        .map(|settings| settings.theme)
+        .unwrap_or_default();
+
     let started = problem.is_none();
     let specta = bindings::builder::<tauri::Wry>();
     let invoke_handler = specta.invoke_handler();
@@ -81,7 +91,7 @@ pub fn run() -> ExitCode {
         .manage(StartupProblem(problem))
         .setup(move |app| {
             specta.mount_events(app);
-            open_main_window(app.handle())?;
+            open_main_window(app.handle(), theme)?;
             if let Some(engine) = engine {
                 setup(app.handle(), engine)?;
             }
@@ -130,14 +140,15 @@ pub fn context<R: tauri::Runtime>() -> tauri::Context<R> {
 }
 
 /// Opens the main window as `tauri.conf.json` describes it (with `"create": false`, so it is
-/// made only here), guarded by [`navigation::guard`].
+/// made only here), guarded by [`navigation::guard`], with [`theme::startup_script`] run before
+/// the page's own scripts.
 ///
 /// The window is created hidden and shown once its page has loaded. Shown at once, GTK asks the
 /// web view to draw before WebKit's web process is ready to paint; WebKitGTK then blocks the
 /// main thread for up to 500 ms waiting for the web process's first backing store, and the page
 /// (whose requests this thread answers) waits with it: about half of all launches lost half a
 /// second that way before the page even started loading.
-fn open_main_window(app: &AppHandle) -> tauri::Result<()> {
+fn open_main_window(app: &AppHandle, theme: Theme) -> tauri::Result<()> {
     let mut config = app
         .config()
         .app
@@ -151,6 +162,7 @@ fn open_main_window(app: &AppHandle) -> tauri::Result<()> {
     let pages = navigation::OwnPages::of_this_build(app.config());
     let shown = Arc::new(AtomicBool::new(!show));
     navigation::guard(WebviewWindowBuilder::from_config(app, &config)?, app, pages)
+        .initialization_script(theme::startup_script(theme))
         .on_page_load(move |window, payload| {
             if payload.event() == PageLoadEvent::Finished && !shown.swap(true, Ordering::Relaxed) {
                 let _ = window.show();

@@ -770,7 +770,8 @@ fn profile_commands(window: &mut Window, profile_id: &str) {
         .unwrap();
 }
 
-/// Auto-connect is on until turned off, and stays as saved.
+/// Auto-connect is on until turned off, and the theme follows the system until chosen; both
+/// stay as saved.
 fn settings_commands(window: &mut Window) {
     assert_eq!(
         window.invoke("startup_problem", json!({})).unwrap(),
@@ -778,8 +779,28 @@ fn settings_commands(window: &mut Window) {
     );
     assert_eq!(
         window.invoke("get_settings", json!({})).unwrap(),
-        json!({"autoConnect": true})
+        json!({"autoConnect": true, "theme": "system"})
     );
+    assert_eq!(
+        window
+            .invoke(
+                "save_settings",
+                json!({"settings": {"autoConnect": false, "theme": "dark"}})
+            )
+            .unwrap(),
+        Value::Null
+    );
+    assert_eq!(
+        window.invoke("get_settings", json!({})).unwrap(),
+        json!({"autoConnect": false, "theme": "dark"})
+    );
+    // A theme the app does not know is refused, and the saved one stays.
+    assert!(window
+        .invoke(
+            "save_settings",
+            json!({"settings": {"autoConnect": false, "theme": "sepia"}})
+        )
+        .is_err());
     assert_eq!(
         window
             .invoke("save_settings", json!({"settings": {"autoConnect": false}}))
@@ -788,7 +809,7 @@ fn settings_commands(window: &mut Window) {
     );
     assert_eq!(
         window.invoke("get_settings", json!({})).unwrap(),
-        json!({"autoConnect": false})
+        json!({"autoConnect": false, "theme": "system"})
     );
     // "Delete all my data" deletes nothing without its confirmation (tests/delete_all_data.rs
     // has the real deletion, alone in its binary: it empties the keychain of Switchboard's).
@@ -800,7 +821,7 @@ fn settings_commands(window: &mut Window) {
     );
     assert_eq!(
         window.invoke("get_settings", json!({})).unwrap(),
-        json!({"autoConnect": false})
+        json!({"autoConnect": false, "theme": "system"})
     );
     // Snapshots: a fresh database has none yet (tests/snapshots.rs restores one).
     assert_eq!(

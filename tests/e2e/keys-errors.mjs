@@ -213,7 +213,11 @@ export function registerKeysErrorsTests(test, h) {
     const browser = await openApp();
     try {
       // A LiteLLM-like proxy answers the wrong key with 400: the window still says "check the key", at the field only.
-      const before = await connectionState(browser);
+      // (Once the launch's own reconnection has settled: it is not this test's to watch.)
+      const before = await until(browser, "the launch's connection settled", async () => {
+        const state = await connectionState(browser);
+        return state === "checking" ? null : state;
+      });
       await connectNew(browser, "E2E proxy", `${proxy.url}/v1`, PROXY_WRONG_KEY);
       await until(browser, "the key error", () => shown(browser, "#key-error"));
       // A new profile that did not connect is not saved, and the live connection is left as it was.
@@ -235,6 +239,9 @@ export function registerKeysErrorsTests(test, h) {
       assert(!(await shown(browser, "#banner")), "a banner is left beside Connected");
 
       // A server that cannot be reached: the banner asks once whether it runs; fixed, it goes.
+      // (Once the saved profile, key and all, is what the form shows: refilled later, the URL
+      // field would get the old address back in front of the one typed.)
+      await until(browser, "the new profile's key saved", async () => (await (await browser.$("#key-status")).getAttribute("data-saved")) === "true");
       await setField(browser, "#url", "http://127.0.0.1:9/v1");
       await clickConnect(browser);
       await until(browser, "the banner", () => shown(browser, "#banner"));

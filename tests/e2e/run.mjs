@@ -19,6 +19,7 @@ import { createInterface } from "node:readline";
 import { Key, remote } from "webdriverio";
 import { registerChatTargetTests } from "./chat-target.mjs";
 import { registerContextTests } from "./context.mjs";
+import { registerDrawerTests } from "./drawer.mjs";
 import { registerFilesTests } from "./files.mjs";
 import { registerHabitsTests } from "./habits.mjs";
 import { registerKeysErrorsTests } from "./keys-errors.mjs";
@@ -196,6 +197,12 @@ async function openDrawer(browser) {
 }
 
 async function setField(browser, selector, value) {
+  // A field under a collapsed section (the drawer's "Advanced") is opened to, as a person would.
+  await browser.execute((selector) => {
+    for (let details = document.querySelector(selector)?.closest("details:not([open])"); details; details = details.parentElement?.closest("details:not([open])")) {
+      details.open = true;
+    }
+  }, selector);
   const field = await browser.$(selector);
   await field.waitForDisplayed({ timeout: TIMEOUT });
   await field.clearValue();
@@ -1437,6 +1444,11 @@ registerRenderTests(test, {
 // After everything: its announcer test adds (and removes) a profile of its own and connects to it.
 registerHabitsTests(test, {
   openApp, closeApp, until, assert, screenshot, cli, send, lastAssistant, connectionState, openDrawer, fake: () => fake, key: KEY,
+});
+
+// After everything: they add profiles of their own, and leave the theme as the system's.
+registerDrawerTests(test, {
+  openApp, closeApp, until, assert, screenshot, cli, openDrawer, setField, connectionState, fake: () => fake, key: KEY,
 });
 
 // ----- runner -----

@@ -224,6 +224,8 @@ export type AppSettings_Deserialize = {
 	 *  one was chosen. Opening an old chat never changes it.
 	 */
 	defaultProfile?: string | null,
+	/**  The window's colours: the system's, or always light or dark. */
+	theme?: Theme,
 };
 
 /**  The app's settings, kept with the data. */
@@ -235,6 +237,8 @@ export type AppSettings_Serialize = {
 	 *  one was chosen. Opening an old chat never changes it.
 	 */
 	defaultProfile?: string,
+	/**  The window's colours: the system's, or always light or dark. */
+	theme: Theme,
 };
 
 /**  What the window needs at start-up. */
@@ -1834,6 +1838,11 @@ export type TestReport = {
 	/**  Round trip in milliseconds. */
 	elapsedMs: number,
 };
+
+/**  The window's colours. */
+export type Theme = 
+/**  Light or dark as the system prefers. */
+"system" | "light" | "dark";
 
 /**  A tray menu action the window carries out. */
 export type TrayAction = 

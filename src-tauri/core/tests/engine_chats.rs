@@ -214,7 +214,7 @@ async fn text_completion_continues_inside_the_open_reply() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_duplicated_profile_keeps_its_settings_and_key() {
     use secrecy::{ExposeSecret, SecretString};
-    use switchboard_core::store::AppSettings;
+    use switchboard_core::store::{AppSettings, Theme};
     let dir = tempfile::tempdir().unwrap();
     let engine = common::engine(&dir, Duration::from_secs(5));
     let mut profile = Profile::new("work", ProviderKind::OpenAi, "https://api.openai.com/v1");
@@ -250,6 +250,7 @@ async fn a_duplicated_profile_keeps_its_settings_and_key() {
         .save_settings(AppSettings {
             auto_connect: false,
             default_profile: Some("profile-1".into()),
+            theme: Theme::Dark,
         })
         .await
         .unwrap();
@@ -260,6 +261,7 @@ async fn a_duplicated_profile_keeps_its_settings_and_key() {
         again.settings().await.unwrap().default_profile.as_deref(),
         Some("profile-1")
     );
+    assert_eq!(again.settings().await.unwrap().theme, Theme::Dark);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,5 +1,5 @@
-//! The app's settings (kept with the data): whether the window reconnects on launch; and why
-//! the app could not start, when it could not; deleting all data.
+//! The app's settings (kept with the data): whether the window reconnects on launch, and its
+//! theme; why the app could not start, when it could not; deleting all data.
 
 use switchboard_core::engine::ResetReport;
 use switchboard_core::store::AppSettings;

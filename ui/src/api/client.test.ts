@@ -178,7 +178,7 @@ describe("tauriApi", () => {
     });
     expect((await tauriApi.duplicateProfile("p1")).name).toBe("Local copy");
     expect(await tauriApi.getSettings()).toEqual({ autoConnect: false });
-    expect(await tauriApi.saveSettings({ autoConnect: true })).toBeUndefined();
+    expect(await tauriApi.saveSettings({ autoConnect: true, theme: "dark" })).toBeUndefined();
     expect(await tauriApi.chooseImportFiles()).toEqual(["/home/you/x.jsonl"]);
     expect((await tauriApi.importChatFile("/home/you/x.jsonl")).skipped[0]?.line).toBe(4);
     expect((await tauriApi.importChatFile("/home/you/b.json", "replace")).alreadyHere).toBe(0);
@@ -188,7 +188,7 @@ describe("tauriApi", () => {
     expect(seen).toEqual([
       ["duplicate_profile", { profileId: "p1" }],
       ["get_settings", {}],
-      ["save_settings", { settings: { autoConnect: true } }],
+      ["save_settings", { settings: { autoConnect: true, theme: "dark" } }],
       ["choose_import_files", {}],
       ["import_chat_file", { path: "/home/you/x.jsonl", existing: null }],
       ["import_chat_file", { path: "/home/you/b.json", existing: "replace" }],

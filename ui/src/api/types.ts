@@ -97,8 +97,10 @@ export type TrayAction = Payload<"trayAction">;
 /** The backend kept the window from leaving the app's own pages (a navigation or new window). */
 export type NavigationRefused = Payload<"navigationRefused">;
 
-/** The app's settings (`autoConnect`: reconnect to the last profile on launch). */
+/** The app's settings (`autoConnect`: reconnect to the last profile on launch; `theme`). */
 export type AppSettings = Returned<"getSettings">;
+/** The window's colours: the system's, or always light or dark. */
+export type Theme = NonNullable<AppSettings["theme"]>;
 /** What "Delete all my data" removed: file names and keychain account names. */
 export type ResetReport = Returned<"deleteAllData">;
 /** The database's snapshots (newest first) with the chats and messages there are now. */

@@ -82,7 +82,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     navigation: new Set<(r: NavigationRefused) => void>(),
   };
   const files = new Map<string, string>();
-  let settings: AppSettings = { autoConnect: options.autoConnect ?? true };
+  let settings: AppSettings = { autoConnect: options.autoConnect ?? true, theme: options.theme ?? "system" };
   let activeProfileId: string | null = null;
   let connection: ConnectionChanged = { profileId: null, profileName: null, state: "idle", model: null, message: "Not connected" };
   let ids = 0;

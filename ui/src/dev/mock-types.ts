@@ -4,7 +4,7 @@
  * Types only. Never part of a production build.
  */
 
-import type { Api, Found, NavigationRefused, TrayAction } from "../api";
+import type { Api, Found, NavigationRefused, Theme, TrayAction } from "../api";
 
 export interface MockOptions {
   scenario?: string;
@@ -16,6 +16,8 @@ export interface MockOptions {
   localServers?: Found[];
   /** The saved "connect on launch" setting (default on, as in the core). */
   autoConnect?: boolean;
+  /** The saved theme (default "system", as in the core). */
+  theme?: Theme;
   /** Why the app "could not start" (the `damaged` scenario sets one). */
   startupProblem?: string;
   /** Why the snapshot of the day could not be taken, if it could not. */

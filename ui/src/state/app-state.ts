@@ -109,7 +109,7 @@ export interface ChatTarget {
 }
 
 /** The settings until the backend says otherwise (the core's defaults). */
-export const DEFAULT_SETTINGS: AppSettings = { autoConnect: true };
+export const DEFAULT_SETTINGS: AppSettings = { autoConnect: true, theme: "system" };
 
 /** The outcome of "Test message". */
 export type TestResult = { ok: true; report: TestReport } | { ok: false; text: string };

@@ -1,14 +1,14 @@
 /**
  * Start-up, the app-wide events, the settings and the data as a whole: loads what the window
- * shows, subscribes to the backend's events, turns auto-connect on or off, keeps the default
- * profile for new chats, and passes on
+ * shows, subscribes to the backend's events, turns auto-connect on or off, keeps the theme and
+ * the default profile for new chats, and passes on
  * "delete all my data", snapshots and quitting.
  *
  * Must not: keep a profile's, chat's or message's state itself; connecting, chats and errors
  * are the other parts' (it calls them).
  */
 
-import type { AppSettings, ResetReport, RestoreReport, SnapshotList, TrayAction } from "../api";
+import type { AppSettings, ResetReport, RestoreReport, SnapshotList, Theme, TrayAction } from "../api";
 import { DEFAULT_SETTINGS } from "./app-state";
 import { Part } from "./context";
 import { assertNever } from "./errors";
@@ -135,9 +135,20 @@ export class AppSettingsPart extends Part {
 
   /** Turns "Connect to the last profile on launch" on or off. */
   async setAutoConnect(on: boolean): Promise<boolean> {
+    return this.changeSettings({ autoConnect: on });
+  }
+
+  /** Chooses the window's theme (shown at once; kept for the next start). */
+  async setTheme(theme: Theme): Promise<boolean> {
+    return this.changeSettings({ theme });
+  }
+
+  /** Saves `change` to the settings; shown at once, taken back (with the error said) when it fails. */
+  private async changeSettings(change: Partial<AppSettings>): Promise<boolean> {
     const before: AppSettings = this.state.settings ?? DEFAULT_SETTINGS;
-    if (before.autoConnect === on && this.state.settings !== null) return true;
-    const next: AppSettings = { ...before, autoConnect: on };
+    const next: AppSettings = { ...before, ...change };
+    const same = (Object.keys(change) as (keyof AppSettings)[]).every((key) => before[key] === next[key]);
+    if (same && this.state.settings !== null) return true;
     this.store.update({ settings: next });
     try {
       await this.api.saveSettings(next);

@@ -76,7 +76,7 @@ describe("start-up", () => {
 describe("connect on launch", () => {
   it("is on by default: the profile used last is connected at start", async () => {
     const { api, controller } = await started({ scenario: "relaunch" });
-    expect(controller.store.get().settings).toEqual({ autoConnect: true });
+    expect(controller.store.get().settings).toEqual({ autoConnect: true, theme: "system" });
     await vi.waitFor(() => expect(controller.store.get().connection.state).toBe("connected"));
     expect(api.calls).toContain("connect:profile-local");
   });
@@ -84,7 +84,7 @@ describe("connect on launch", () => {
   it("when off, selects the profile used last but connects to nothing", async () => {
     const { api, controller } = await started({ scenario: "relaunch", autoConnect: false });
     const state = controller.store.get();
-    expect(state.settings).toEqual({ autoConnect: false });
+    expect(state.settings).toEqual({ autoConnect: false, theme: "system" });
     expect(state.selectedProfileId).toBe("profile-local");
     expect(state.drawerOpen).toBe(false);
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -95,9 +95,9 @@ describe("connect on launch", () => {
   it("is saved when changed, and the next start follows it", async () => {
     const { api, controller } = await started({ scenario: "relaunch" });
     expect(await controller.setAutoConnect(false)).toBe(true);
-    expect(controller.store.get().settings).toEqual({ autoConnect: false });
-    expect(api.calls).toContain('saveSettings:{"autoConnect":false}');
-    expect(await api.getSettings()).toEqual({ autoConnect: false });
+    expect(controller.store.get().settings).toEqual({ autoConnect: false, theme: "system" });
+    expect(api.calls).toContain('saveSettings:{"autoConnect":false,"theme":"system"}');
+    expect(await api.getSettings()).toEqual({ autoConnect: false, theme: "system" });
     // Another window over the same backend, as after a restart.
     const next = new Controller(api, { now: () => NOW });
     await next.start();
@@ -108,7 +108,7 @@ describe("connect on launch", () => {
     const { api, controller } = await started({ scenario: "chat" });
     vi.spyOn(api, "saveSettings").mockRejectedValue({ kind: "storage", message: "The local database failed: disk full." });
     expect(await controller.setAutoConnect(false)).toBe(false);
-    expect(controller.store.get().settings).toEqual({ autoConnect: true });
+    expect(controller.store.get().settings).toEqual({ autoConnect: true, theme: "system" });
     expect(controller.store.get().banner?.text).toContain("disk full");
   });
 });

@@ -49,6 +49,7 @@ import type {
   ResetReport,
   RestoreReport,
   SnapshotList,
+  Theme,
 } from "../api";
 import { AppSettingsPart } from "./app";
 import { type AppState, type FocusTarget, initialState, type UndoKind } from "./app-state";
@@ -132,6 +133,11 @@ export class Controller {
   /** Turns "Connect to the last profile on launch" on or off. */
   setAutoConnect(on: boolean): Promise<boolean> {
     return this.parts.app.setAutoConnect(on);
+  }
+
+  /** Chooses the window's theme: System, Light or Dark. */
+  setTheme(theme: Theme): Promise<boolean> {
+    return this.parts.app.setTheme(theme);
   }
 
   // ---------------------------------------------------------------- profiles (profiles.ts)

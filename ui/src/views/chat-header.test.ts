@@ -160,7 +160,7 @@ describe("the chat header's picker", () => {
     const ollama = await addOllama(api, controller);
     await controller.selectProfile(ollama, { connect: true });
     await vi.waitFor(() => expect(controller.store.get().settings?.defaultProfile).toBe(ollama));
-    expect(api.calls).toContain(`saveSettings:${JSON.stringify({ autoConnect: true, defaultProfile: ollama })}`);
+    expect(api.calls).toContain(`saveSettings:${JSON.stringify({ autoConnect: true, theme: "system", defaultProfile: ollama })}`);
     controller.newChat();
     expect($<HTMLSelectElement>("chat-profile").value).toBe(ollama);
     // Editing the first profile since (it becomes the newest) does not make it the default.

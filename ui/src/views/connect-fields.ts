@@ -1,7 +1,7 @@
 /**
- * The small pieces the connection drawer's sections share: labelled fields, busy buttons, the
- * element ids derived from field names, finding an element of the drawer, and setting a field
- * without disturbing the person typing in it.
+ * The small pieces the connection drawer's sections share: a section under its heading,
+ * labelled fields, busy buttons, the element ids derived from field names, finding an element
+ * of the drawer, and setting a field without disturbing the person typing in it.
  *
  * Must not: know about profiles, sources or the controller; each section owns its own fields.
  */
@@ -22,6 +22,14 @@ export function paramId(name: NumericParam): string {
 /** An instruct template part's element id: `userPrefix` → `instruct-user-prefix`. */
 export function templateFieldId(key: string): string {
   return `instruct-${kebab(key)}`;
+}
+
+/** A drawer section: a heading and its fields. */
+export function drawerSection(id: string, title: string | Node, ...children: Node[]): HTMLElement {
+  return h("section", { id, class: "drawer-section", "aria-labelledby": `${id}-title` },
+    h("h3", { id: `${id}-title`, class: "drawer-section-title" }, title),
+    ...children,
+  );
 }
 
 /** A labelled field wrapper. */

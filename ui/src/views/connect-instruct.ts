@@ -1,7 +1,7 @@
 /**
- * The instruct settings of the connection drawer: the instruct template (pick a built-in, edit
- * it, reset it), shown for text completion, and the context size, shown for both APIs (chat
- * completion is fitted to it too).
+ * The instruct settings of the connection drawer, under "Advanced": the instruct template (pick
+ * a built-in, edit it, reset it), shown for text completion, and the context size, shown for
+ * both APIs (chat completion is fitted to it too).
  *
  * Must not: save anything or call the controller (it asks the drawer to save the form through
  * `saveEdits`), nor decide when it shows; the drawer says so.
@@ -26,6 +26,9 @@ import { field, type Find, setValue, templateFieldId } from "./connect-fields";
 import { h, show } from "./dom";
 
 export function createInstructSettings(): HTMLElement {
+  const contextSize = h("input", { id: "context-size", type: "number", min: "256", max: "2000000", step: "1", inputmode: "numeric", placeholder: "the server's (or 4096)", "aria-describedby": "context-size-note" });
+  // Under "Advanced", outside the form's element but part of it: Enter in it connects.
+  contextSize.setAttribute("form", "connect-form");
   return h("div", { class: "instruct-settings" }, h("div", { id: "instruct-section", class: "instruct-section", hidden: true },
     field("instruct-template", "Instruct template",
       h("select", { id: "instruct-template", "aria-describedby": "instruct-template-note" }),
@@ -47,7 +50,7 @@ export function createInstructSettings(): HTMLElement {
     ),
   ),
     field("context-size", "Context size (tokens)",
-      h("input", { id: "context-size", type: "number", min: "256", max: "2000000", step: "1", inputmode: "numeric", placeholder: "the server's (or 4096)", "aria-describedby": "context-size-note" }),
+      contextSize,
       h("p", { id: "context-size-note", class: "field-note", text: "Empty: what the server reports, or the model's known size (4096 for a local server that does not say). The oldest messages are left out when the chat is longer." }),
     ),
   );

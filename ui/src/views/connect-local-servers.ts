@@ -25,7 +25,7 @@ export function createLocalServers(): HTMLElement {
   findServers.setAttribute("data-testid", "find-servers");
   return h("section", { id: "local-servers", class: "local-servers", "aria-labelledby": "local-servers-title" },
     h("div", { class: "local-servers-head" },
-      h("h3", { id: "local-servers-title", class: "section-title", text: "On this computer" }),
+      h("h4", { id: "local-servers-title", class: "section-title", text: "On this computer" }),
       findServers,
     ),
     h("p", { id: "find-servers-status", class: "field-note", role: "status", "data-testid": "find-servers-status" }),

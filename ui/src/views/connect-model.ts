@@ -1,6 +1,7 @@
 /**
- * Connecting and the model, in the connection drawer: Connect (with "Bypass status check"), the
- * status light, the model picker (a list when the server lists models, a text field when not,
+ * Connecting and the model, in the connection drawer: Connect and the status light (the foot of
+ * the "Connection" section), "Bypass status check" (under "Advanced"), and the "Model"
+ * section: the model picker (a list when the server lists models, a text field when not,
  * checkboxes for sources that take several models at once) with its refresh button, and "Test
  * message" with its result.
  *
@@ -15,20 +16,31 @@ import { choosesManyModels, joinModelList, modelOptionLabel, parseModelList } fr
 import { busyButton, type Find, setBusy, setValue } from "./connect-fields";
 import { h, setData, setText, show } from "./dom";
 
-/** Connect, the status light, the model picker and Test message, in the drawer's order. */
-export function createModelSection(): HTMLElement[] {
+/** Connect and the status light, at the foot of the "Connection" section. */
+export function createConnectRow(): HTMLElement[] {
   return [
-    h("div", { class: "connect-row" },
-      busyButton("connect", "Connect", "submit", "primary"),
-      h("label", { class: "check", for: "bypass" },
-        h("input", { id: "bypass", type: "checkbox" }),
-        " Bypass status check",
-      ),
-    ),
+    h("div", { class: "connect-row" }, busyButton("connect", "Connect", "submit", "primary")),
     h("div", { class: "status-row", "aria-live": "polite" },
       h("span", { id: "status-light", class: "status-light", role: "img", "aria-label": "Not connected", dataset: { state: "idle" } }),
       h("span", { id: "status-text", class: "status-text", text: "Not connected" }),
     ),
+  ];
+}
+
+/** "Bypass status check", under "Advanced". */
+export function createBypassField(): HTMLElement {
+  return h("div", { class: "field" },
+    h("label", { class: "check", for: "bypass" },
+      h("input", { id: "bypass", type: "checkbox", "aria-describedby": "bypass-note" }),
+      " Bypass status check",
+    ),
+    h("p", { id: "bypass-note", class: "field-note", text: "Connect without asking the server whether it is up (for servers that do not answer the check)." }),
+  );
+}
+
+/** The model picker and Test message: the "Model" section's fields. */
+export function createModelFields(): HTMLElement[] {
+  return [
     h("div", { class: "field" },
       h("label", { id: "model-label", for: "model-input", class: "field-label", text: "Model" }),
       h("div", { class: "field-row" },

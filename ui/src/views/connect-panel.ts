@@ -1,30 +1,35 @@
 /**
- * The connection drawer, in SillyTavern's shape: profile, source, URL (with a live
- * normalisation preview), API key, Connect with a status light, model picker, Test message, and
- * the generation settings (with an assistant prefill for sources that continue one).
+ * The connection drawer, in sections, each under its heading: "Connection" (servers found on
+ * this computer, the profile, source, URL with its live normalisation preview, API key, Connect
+ * and the status light), "Model" (picker and Test message), "System prompt", "Generation"
+ * (presets and the sampler fields, each slider beside its number), then the profile's
+ * Duplicate and Delete, and "Advanced", collapsed: what is rarely touched (instruct template,
+ * context size, prompt post-processing, bypass status check) and the app's settings (theme,
+ * connecting on launch, snapshots, deleting all data).
  *
  * What the form shows follows the source: an API choice for sources that serve both chat and
- * text completion; for text completion, the instruct template (pick, edit, reset) and the context
- * size, instead of chat post-processing; only the sampler fields the source accepts; several
- * models at once for AI Horde. Above the form, "Find local servers" lists the servers answering on
- * this computer (searched once by itself on first launch), each with an Add button.
+ * text completion; for text completion, the instruct template instead of chat
+ * post-processing; only the sampler fields the source accepts; several models at once for AI
+ * Horde. "Find local servers" lists the servers answering on this computer (searched once by
+ * itself on first launch), each with an Add button.
  *
  * The form's fields are the source of truth while someone edits them; the drawer fills them from
  * the selected profile when the selection or the saved profile changes, skipping the field that
- * has focus. Leaving a field (or changing a select) saves an existing profile; a new profile is
- * saved by Connect or "Save as new profile". The API key is never shown: after it is saved the
- * field is emptied and "key saved" appears with a Clear button.
+ * has focus. Leaving a field (or changing a select, or choosing a preset) saves an existing
+ * profile; a new profile is saved by Connect or "Save as new profile". The API key is never
+ * shown: after it is saved the field is emptied and "key saved" appears with a Clear button.
  *
- * Under the form: Duplicate (a copy of the shown profile, key included, which is then shown) and
- * Delete profile (at once, with Undo in the toast; until the pointer leaves the footer the
+ * Duplicate makes a copy of the shown profile, key included, which is then shown; Delete
+ * profile deletes at once, with Undo in the toast; until the pointer leaves the footer the
  * button stays where it was as "Deleted · Undo", so a second click there undoes rather than
- * deleting another profile); then the app-wide "Connect to the last profile on launch" checkbox.
+ * deleting another profile.
  *
- * This file holds the drawer's frame, the profile fields (switcher, name, Save as new,
- * Duplicate, Delete), reading and filling the whole form, and focus; each section is its own
- * module: `connect-local-servers.ts`, `connect-source.ts` (source, API, URL, key),
- * `connect-model.ts` (Connect, status, model, Test), `connect-instruct.ts`,
- * `connect-generation.ts` and `connect-app-settings.ts`.
+ * This file holds the drawer's frame and section order, the profile fields (switcher, name,
+ * Save as new, Duplicate, Delete), reading and filling the whole form, and focus; each section's
+ * fields are their own module: `connect-local-servers.ts`, `connect-source.ts` (source, API,
+ * URL, key), `connect-model.ts` (Connect, status, model, Test, Bypass), `connect-generation.ts`
+ * (system prompt, presets, sliders, post-processing), `connect-instruct.ts` and
+ * `connect-app-settings.ts` (theme, auto-connect).
  *
  * Must not: call the backend (only the controller), nor hold a section's own fields or state.
  */
@@ -36,11 +41,16 @@ import type { Controller, ProfileForm } from "../state/controller";
 import { DEFAULT_INSTRUCT } from "../state/profile-form";
 import { heldPlaces } from "../state/undo";
 import { createAppSettings, mountAppSettings } from "./connect-app-settings";
-import { field, finder, setValue } from "./connect-fields";
-import { createGenerationSettings, mountGenerationSettings } from "./connect-generation";
+import { drawerSection, field, finder, setValue } from "./connect-fields";
+import {
+  createGenerationSettings,
+  createPostProcessingFields,
+  createSystemPromptSection,
+  mountGenerationSettings,
+} from "./connect-generation";
 import { createInstructSettings, mountInstructSettings } from "./connect-instruct";
 import { createLocalServers, mountLocalServers } from "./connect-local-servers";
-import { createModelSection, mountModelSection } from "./connect-model";
+import { createBypassField, createConnectRow, createModelFields, mountModelSection } from "./connect-model";
 import { createSourceSection, mountSourceSection } from "./connect-source";
 import { h, show } from "./dom";
 import { kbd, modKey } from "./keys";
@@ -51,24 +61,27 @@ export { UNENCRYPTED_WARNING } from "./connect-source";
 export function createConnectPanel(): HTMLElement {
   return h("aside", { id: "drawer", class: "drawer", "aria-labelledby": "drawer-title", hidden: true },
     h("div", { class: "drawer-header" },
-      h("h2", { id: "drawer-title", text: "Connection" }),
+      h("h2", { id: "drawer-title", text: "Connection settings" }),
       kbd(modKey(), "K"),
       h("button", { id: "drawer-close", type: "button", class: "icon-button", "aria-label": "Close connection panel", text: "×" }),
     ),
     h("p", { id: "drawer-intro", class: "drawer-intro", hidden: true,
       text: "Connect to a model: add a server found on this computer, or pick a source, fill in what it needs, then Connect." }),
-    createLocalServers(),
     h("form", { id: "connect-form", class: "drawer-form", novalidate: true, autocomplete: "off" },
-      field("profile-switcher", "Profile", h("select", { id: "profile-switcher" })),
-      field("profile-name", "Profile name",
-        h("div", { class: "field-row" },
-          h("input", { id: "profile-name", type: "text", spellcheck: false, autocomplete: "off" }),
-          h("button", { id: "save-profile", type: "button", class: "button", text: "Save as new profile" }),
+      drawerSection("connection-section", "Connection",
+        createLocalServers(),
+        field("profile-switcher", "Profile", h("select", { id: "profile-switcher" })),
+        field("profile-name", "Profile name",
+          h("div", { class: "field-row" },
+            h("input", { id: "profile-name", type: "text", spellcheck: false, autocomplete: "off" }),
+            h("button", { id: "save-profile", type: "button", class: "button", text: "Save as new profile" }),
+          ),
         ),
+        ...createSourceSection(),
+        ...createConnectRow(),
       ),
-      ...createSourceSection(),
-      ...createModelSection(),
-      createInstructSettings(),
+      drawerSection("model-section", "Model", ...createModelFields()),
+      createSystemPromptSection(),
       createGenerationSettings(),
       h("div", { class: "drawer-footer" },
         h("button", {
@@ -78,7 +91,16 @@ export function createConnectPanel(): HTMLElement {
         h("button", { id: "delete-profile", type: "button", class: "button danger-quiet", "data-testid": "delete-profile", text: "Delete profile" }),
       ),
     ),
-    createAppSettings(),
+    h("details", { id: "drawer-advanced", class: "drawer-advanced" },
+      h("summary", { id: "drawer-advanced-title", class: "drawer-section-title", text: "Advanced" }),
+      h("div", { id: "profile-advanced", class: "advanced-group", role: "group", "aria-labelledby": "profile-advanced-title" },
+        h("h4", { id: "profile-advanced-title", class: "section-title", text: "This profile" }),
+        createInstructSettings(),
+        ...createPostProcessingFields(),
+        createBypassField(),
+      ),
+      createAppSettings(),
+    ),
   );
 }
 
@@ -114,7 +136,11 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     saveEdits,
   });
   const instruct = mountInstructSettings($, state, saveEdits);
-  const generation = mountGenerationSettings($, () => renderSourceDetails());
+  const generation = mountGenerationSettings($, {
+    onPostProcessing: () => renderSourceDetails(),
+    saveEdits,
+    sourceInfo: () => sourceInfo(sourceSection.source.value),
+  });
   const appSettings = mountAppSettings($, controller);
   const { source, url, key } = sourceSection;
 

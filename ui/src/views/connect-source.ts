@@ -4,7 +4,8 @@
  * unencrypted, and the API key (never shown: after it is saved the field empties and "key
  * saved" appears with a Clear button).
  *
- * The note under the URL says, in this order: why the URL cannot be used (the controller's
+ * The note under the URL (in a box of fixed height, scrolled when the note and the warning
+ * need more, so that typing never moves what is below) says, in this order: why the URL cannot be used (the controller's
  * `urlError`, or the live preview's refusal; the field is then marked invalid), what normalising
  * the URL being typed would change, or what normalising the shown profile's saved URL changed.
  *
@@ -48,8 +49,12 @@ export function createSourceSection(): HTMLElement[] {
     ),
     field("url", "URL",
       h("input", { id: "url", type: "text", inputmode: "url", spellcheck: false, autocomplete: "off", "aria-describedby": "url-preview" }),
-      h("p", { id: "url-preview", class: "field-note", "aria-live": "polite" }),
-      h("p", { id: "url-warning", class: "field-warning", role: "note", hidden: true, text: UNENCRYPTED_WARNING }),
+      // A box of fixed height: what appears in it while the URL is typed never moves the
+      // fields below (a click on Connect right after typing lands on Connect).
+      h("div", { id: "url-notes", class: "url-notes" },
+        h("p", { id: "url-preview", class: "field-note", "aria-live": "polite" }),
+        h("p", { id: "url-warning", class: "field-warning", role: "note", hidden: true, text: UNENCRYPTED_WARNING }),
+      ),
     ),
     field("api-key", h("span", { id: "api-key-label" }, h("span", { id: "api-key-text", text: "API key" }), " ", h("span", { id: "api-key-need", class: "label-note", text: "(optional)" })),
       h("div", { class: "field-row" },

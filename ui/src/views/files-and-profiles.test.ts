@@ -317,8 +317,8 @@ describe("Connect to the last profile on launch", () => {
     expect(box.checked).toBe(true);
     expect(box.disabled).toBe(false);
     box.click();
-    await vi.waitFor(() => expect(api.calls).toContain('saveSettings:{"autoConnect":false}'));
-    expect(controller.store.get().settings).toEqual({ autoConnect: false });
+    await vi.waitFor(() => expect(api.calls).toContain('saveSettings:{"autoConnect":false,"theme":"system"}'));
+    expect(controller.store.get().settings).toEqual({ autoConnect: false, theme: "system" });
     expect(box.checked).toBe(false);
   });
 

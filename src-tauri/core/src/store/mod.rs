@@ -78,7 +78,7 @@ pub use chats::PAGE_SIZE;
 pub use profiles::Profile;
 use schema::MIGRATIONS;
 pub use search::{SearchHit, MIN_ID_PREFIX};
-pub use settings::AppSettings;
+pub use settings::{AppSettings, Theme};
 
 pub use crate::prompt::instruct::InstructSettings;
 pub use crate::prompt::PostProcessing;

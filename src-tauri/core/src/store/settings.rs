@@ -19,6 +19,20 @@ pub struct AppSettings {
     /// one was chosen. Opening an old chat never changes it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_profile: Option<String>,
+    /// The window's colours: the system's, or always light or dark.
+    pub theme: Theme,
+}
+
+/// The window's colours.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    /// Light or dark as the system prefers.
+    #[default]
+    System,
+    Light,
+    Dark,
 }
 
 impl Default for AppSettings {
@@ -26,6 +40,7 @@ impl Default for AppSettings {
         AppSettings {
             auto_connect: true,
             default_profile: None,
+            theme: Theme::System,
         }
     }
 }
