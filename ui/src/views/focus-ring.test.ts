@@ -15,14 +15,27 @@ function variables(text: string): Map<string, string> {
   return found;
 }
 
-/** The light theme's variables, then the dark theme's on top (the `prefers-color-scheme` block). */
+/** `value` in one theme: `light-dark(light, dark)` picks its side, anything else is the same in both. */
+function inTheme(value: string, theme: "light" | "dark"): string {
+  const pair = /^light-dark\((.*)\)$/.exec(value);
+  if (!pair) return value;
+  // The comma between the two colours, not one inside rgba(…).
+  let depth = 0;
+  for (let i = 0; i < pair[1]!.length; i++) {
+    const c = pair[1]![i];
+    if (c === "(") depth++;
+    else if (c === ")") depth--;
+    else if (c === "," && depth === 0) return (theme === "light" ? pair[1]!.slice(0, i) : pair[1]!.slice(i + 1)).trim();
+  }
+  throw new Error(`cannot read ${value}`);
+}
+
+/** Each theme's variables: `:root` in base.css and layout.css, each `light-dark()` pair resolved. */
 function themes(): { light: Map<string, string>; dark: Map<string, string> } {
-  const base = css("base.css");
-  const darkStart = base.indexOf("@media (prefers-color-scheme: dark)");
-  expect(darkStart).toBeGreaterThan(0);
-  const light = new Map([...variables(base.slice(0, darkStart)), ...variables(css("layout.css"))]);
-  const dark = new Map([...light, ...variables(base.slice(darkStart))]);
-  return { light, dark };
+  const all = new Map([...variables(css("base.css")), ...variables(css("layout.css"))]);
+  expect([...all.values()].some((v) => v.startsWith("light-dark("))).toBe(true);
+  const resolve = (theme: "light" | "dark") => new Map([...all].map(([name, value]) => [name, inTheme(value, theme)]));
+  return { light: resolve("light"), dark: resolve("dark") };
 }
 
 type Rgba = [number, number, number, number];
