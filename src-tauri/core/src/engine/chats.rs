@@ -107,7 +107,7 @@ impl Engine {
     }
 
     /// A new chat with the history of `chat` up to and including `through`, titled by where
-    /// it forks ("<title> — branch at message 6") and remembering its parent.
+    /// it forks ("`<title> — branch at message 6`") and remembering its parent.
     pub async fn branch_chat(&self, chat: &ChatId, through: &MessageId) -> Result<Chat> {
         let (chat, through) = (chat.clone(), through.clone());
         self.blocking(move |store| store.branch_chat(&chat, &through, None))
