@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, Parser, Subcommand};
 use switchboard_core::error::quoted;
 use switchboard_core::http::HttpConfig;
 use switchboard_core::secrets::KeyringStore;
@@ -46,15 +46,19 @@ mod advice;
 mod args;
 mod chat;
 mod chats;
+mod completion;
 mod connect;
+mod conversation;
 mod detect;
 mod import_st;
 mod key;
+mod manual;
 mod profile;
 mod prompt;
 mod providers;
 mod reset;
 mod snapshots;
+mod streamed;
 
 #[derive(Parser)]
 #[command(
@@ -100,7 +104,9 @@ enum Command {
     Models(connect::TargetArgs),
     /// Send a short test message.
     Test(connect::TestArgs),
-    /// Send a message and print the reply as it streams (Ctrl-C stops it and keeps what arrived).
+    /// Send a message and print the reply as it streams (Ctrl-C stops it and keeps what
+    /// arrived); without a message, hold a conversation in the terminal. Text piped in is the
+    /// message, or comes before the MESSAGE given.
     Chat(chat::ChatArgs),
     /// Post-process a JSON array of messages read from standard input and print the result.
     Prompt(prompt::PromptArgs),
@@ -117,6 +123,20 @@ enum Command {
     /// Delete all of Switchboard's data: the database, its backups and every keychain entry
     /// Switchboard made. Needs --yes.
     Reset(reset::ResetArgs),
+    /// Print a shell's completion script: profile names and chats complete from the data
+    /// directory. Load it with e.g. `source <(switchboard-cli completions bash)`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: completion::Shell,
+    },
+    /// Print the manual page (roff), e.g. `switchboard-cli man | man -l -`.
+    Man,
+}
+
+/// The command line's definition: what parses it, completes it and writes its manual.
+fn command() -> clap::Command {
+    Cli::command()
 }
 
 /// A failure on the way out: a usage mistake (exit 2) or a core error.
@@ -207,6 +227,7 @@ fn parse() -> Result<Cli, ExitCode> {
 }
 
 fn main() -> ExitCode {
+    completion::answer_if_asked();
     let cli = match parse() {
         Ok(cli) => cli,
         Err(code) => return code,
@@ -249,6 +270,8 @@ async fn run(cli: Cli) -> CliResult<u8> {
             return Ok(0);
         }
         Command::Prompt(args) => return prompt::run(args).map(|()| 0),
+        Command::Completions { shell } => return completion::print_script(*shell),
+        Command::Man => return manual::print(),
         _ => {}
     }
     let data_dir = match cli
@@ -277,7 +300,11 @@ async fn run(cli: Cli) -> CliResult<u8> {
     }
     let json = cli.json;
     match cli.command {
-        Command::Providers | Command::Prompt(_) | Command::Reset(_) => Ok(0),
+        Command::Providers
+        | Command::Prompt(_)
+        | Command::Reset(_)
+        | Command::Completions { .. }
+        | Command::Man => Ok(0),
         Command::Profile(command) => profile::run(&engine, command, json).await.map(|()| 0),
         Command::Chats(command) => chats::run(&engine, command, json).await,
         Command::Snapshots(command) => snapshots::run(&engine, command, json).await,

@@ -15,10 +15,12 @@ pub struct Run {
     pub stderr: String,
 }
 
-/// The binary with `data` as its data directory and a short poll interval.
+/// The binary with `data` as its data directory, a short poll interval and nothing on standard
+/// input (`chat` reads a standard input that is not a terminal; the test's own may never close).
 pub fn cli(data: &Path) -> Command {
     let mut command = Command::cargo_bin("switchboard-cli").unwrap();
     command
+        .stdin(Stdio::null())
         .env("SWITCHBOARD_DATA_DIR", data)
         .env("SWITCHBOARD_POLL_INTERVAL_MS", "20")
         .env_remove("SWITCHBOARD_IDLE_TIMEOUT");
