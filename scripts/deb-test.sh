@@ -2,7 +2,8 @@
 # Tests the installable package for real: builds the .deb when it is missing or older than the
 # sources (or takes the path of one), reports its size against the 10 MB budget, checks its
 # control fields and contents, installs it with dpkg, checks the installed files (binary,
-# desktop entry, icons, shared libraries; switchboard-cli with its shell completions, which
+# desktop entry, icons, shared libraries; switchboard-cli, the script that runs the app's binary
+# as the command line, with no display, keeping its exit codes; its shell completions, which
 # complete a profile's name in a real bash, and its manual page), launches the INSTALLED app on its own Xvfb display in
 # its own D-Bus session with a throwaway home, waits for its window to be mapped, stops it and
 # removes the package. Needs root (or sudo) for dpkg. Everything it starts, it stops.
@@ -64,9 +65,8 @@ else
     build_log="$ROOT/target/deb-build-$PROFILE.log"
     mkdir -p "$ROOT/target"
     build_start=$SECONDS
-    # The command line's binary, completions and manual page, where the bundle takes them from.
-    bash scripts/cli-files.sh "$PROFILE" >"$build_log" 2>&1 || { tail -n 40 "$build_log" >&2; fail "scripts/cli-files.sh $PROFILE failed"; }
-    if ! ui/node_modules/.bin/tauri build "${build_flags[@]}" --bundles deb --ci >>"$build_log" 2>&1; then
+    # (Its beforeBundleCommand, scripts/cli-files.sh, stages the command line's files.)
+    if ! ui/node_modules/.bin/tauri build "${build_flags[@]}" --bundles deb --ci >"$build_log" 2>&1; then
       tail -n 40 "$build_log" >&2
       fail "tauri build --bundles deb failed (whole log: $build_log)"
     fi
@@ -230,7 +230,29 @@ ok "hicolor icons: $sizes(each the pixel size its folder wants)"
 
 CLI=/usr/bin/switchboard-cli
 [ -x "$CLI" ] || fail "$CLI is missing or not executable"
-"$CLI" --version >/dev/null || fail "$CLI --version failed"
+# The command line is the app's binary (one copy of the core): the installed file is a script
+# that runs `switchboard --cli`.
+[ "$(stat -c %s "$CLI")" -lt 200 ] && grep -qx 'exec /usr/bin/switchboard --cli "\$@"' "$CLI" ||
+  fail "$CLI is not the script that runs $BIN --cli: $(head -c 200 "$CLI" | cat -v)"
+# It runs with no display, no Wayland and no D-Bus session, where the app cannot start: it
+# touches none of GTK, the window, the tray or the single-instance handover.
+headless=(env -u DISPLAY -u WAYLAND_DISPLAY -u DBUS_SESSION_BUS_ADDRESS -u COMPLETE SWITCHBOARD_DATA_DIR="$SCRATCH/cli-headless")
+[ "$("${headless[@]}" "$CLI" --version)" = "switchboard-cli $version" ] || fail "$CLI --version does not say switchboard-cli $version"
+"${headless[@]}" "$CLI" profile add headless --source custom --url http://127.0.0.1:9 >/dev/null ||
+  fail "$CLI profile add failed with no display"
+[ "$("${headless[@]}" "$CLI" profile list --json | python3 -c 'import json,sys; print(",".join(p["name"] for p in json.load(sys.stdin)))')" = headless ] ||
+  fail "$CLI profile list --json does not list the profile just added"
+set +e
+usage="$("${headless[@]}" "$CLI" profile frobnicate 2>&1 >/dev/null)"
+usage_code=$?
+missing="$("${headless[@]}" "$CLI" profile show nobody 2>&1 >/dev/null)"
+missing_code=$?
+set -e
+[ "$usage_code" = 2 ] && grep -q '^Usage: switchboard-cli profile ' <<<"$usage" ||
+  fail "a usage mistake exits $usage_code (not 2) or does not name switchboard-cli: $usage"
+[ "$missing_code" = 3 ] && grep -q '^error: There is no profile named "nobody"' <<<"$missing" ||
+  fail "a missing profile exits $missing_code (not 3) or says: $missing"
+ok "$CLI runs $BIN --cli with no display: --version, profile add/list, exit 2 on a usage mistake (as switchboard-cli), 3 on a missing profile"
 bash -n /usr/share/bash-completion/completions/switchboard-cli || fail "bash -n rejects the installed bash completion"
 if command -v zsh >/dev/null 2>&1; then
   zsh -n /usr/share/zsh/vendor-completions/_switchboard-cli || fail "zsh -n rejects the installed zsh completion"

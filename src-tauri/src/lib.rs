@@ -6,9 +6,11 @@
 //! - [`picker`]: the system's file dialog for "Import chats…".
 //! - [`navigation`]: keeps the window on the app's own pages (no navigation away, no new window).
 //! - [`bindings`]: the tauri-specta builder and the export of `ui/src/bindings.ts`.
+//! - [`multicall`]: whether the binary runs as the app or as `switchboard-cli`.
 
 pub mod bindings;
 pub mod commands;
+pub mod multicall;
 pub mod navigation;
 pub mod picker;
 pub mod shell;

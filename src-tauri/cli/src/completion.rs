@@ -33,11 +33,16 @@ pub enum Shell {
 /// Answers a completion request and exits when the shell asked for one (`COMPLETE` is set);
 /// otherwise returns at once. Runs before anything is printed.
 pub fn answer_if_asked() {
-    clap_complete::CompleteEnv::with_factory(crate::command)
+    let current_dir = std::env::current_dir().ok();
+    let answered = clap_complete::CompleteEnv::with_factory(crate::command)
         .var(COMPLETE_VAR)
         .bin(BIN)
         .completer(BIN)
-        .complete();
+        .try_complete(crate::args(), current_dir.as_deref())
+        .unwrap_or_else(|err| err.exit());
+    if answered {
+        std::process::exit(0);
+    }
 }
 
 /// Prints the script that makes `shell` complete `switchboard-cli` by asking it.
@@ -94,7 +99,7 @@ pub fn chats() -> ArgValueCandidates {
 fn read_store(
     read: impl FnOnce(&Store) -> switchboard_core::Result<Vec<CompletionCandidate>>,
 ) -> Vec<CompletionCandidate> {
-    let Some(dir) = data_dir(std::env::args_os()) else {
+    let Some(dir) = data_dir(crate::args().into_iter()) else {
         return Vec::new();
     };
     // Opening a directory that holds no database would create one.

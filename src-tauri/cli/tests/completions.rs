@@ -44,7 +44,8 @@ fn script(shell: &str) -> String {
 
 /// The directory holding the binary, for PATH: the scripts call `switchboard-cli` by name.
 fn bin_dir() -> std::path::PathBuf {
-    let bin = assert_cmd::cargo::cargo_bin("switchboard-cli");
+    let bin = common::cli_bin();
+    assert_eq!(bin.file_name().unwrap(), "switchboard-cli");
     bin.parent().unwrap().to_path_buf()
 }
 
