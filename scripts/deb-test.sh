@@ -70,7 +70,8 @@ else
       tail -n 40 "$build_log" >&2
       fail "tauri build --bundles deb failed (whole log: $build_log)"
     fi
-    ok "built in $((SECONDS - build_start)) s (log: $build_log)"
+    [ -f "$DEB" ] && bash scripts/repack-deb.sh "$DEB" >>"$build_log"
+    ok "built in $((SECONDS - build_start)) s, recompressed with xz (log: $build_log)"
   fi
   [ -f "$DEB" ] || fail "the build did not produce $DEB; what it made: $(ls "target/$PROFILE/bundle/deb/" 2>/dev/null)"
 fi
