@@ -2,7 +2,9 @@
 # Tests the installable package for real: builds the .deb when it is missing or older than the
 # sources (or takes the path of one), reports its size against the 10 MB budget, checks its
 # control fields and contents, installs it with dpkg, checks the installed files (binary,
-# desktop entry, icons, shared libraries), launches the INSTALLED app on its own Xvfb display in
+# desktop entry, icons, shared libraries; switchboard-cli, the script that runs the app's binary
+# as the command line, with no display, keeping its exit codes; its shell completions, which
+# complete a profile's name in a real bash, and its manual page), launches the INSTALLED app on its own Xvfb display in
 # its own D-Bus session with a throwaway home, waits for its window to be mapped, stops it and
 # removes the package. Needs root (or sudo) for dpkg. Everything it starts, it stops.
 #
@@ -54,7 +56,7 @@ else
   else
     newer="$(find Cargo.toml Cargo.lock src-tauri ui/index.html ui/package.json ui/package-lock.json \
       ui/tsconfig.json ui/vite.config.ts ui/src \
-      \( -path src-tauri/cli -o -path src-tauri/gen -o -path '*/tests' -o -path '*/benches' \) -prune \
+      \( -path src-tauri/gen -o -path '*/tests' -o -path '*/benches' \) -prune \
       -o -type f -newer "$DEB" -print -quit)"
     [ -z "$newer" ] || reason="$newer is newer"
   fi
@@ -63,11 +65,13 @@ else
     build_log="$ROOT/target/deb-build-$PROFILE.log"
     mkdir -p "$ROOT/target"
     build_start=$SECONDS
+    # (Its beforeBundleCommand, scripts/cli-files.sh, stages the command line's files.)
     if ! ui/node_modules/.bin/tauri build "${build_flags[@]}" --bundles deb --ci >"$build_log" 2>&1; then
       tail -n 40 "$build_log" >&2
       fail "tauri build --bundles deb failed (whole log: $build_log)"
     fi
-    ok "built in $((SECONDS - build_start)) s (log: $build_log)"
+    [ -f "$DEB" ] && bash scripts/repack-deb.sh "$DEB" >>"$build_log"
+    ok "built in $((SECONDS - build_start)) s, recompressed with xz (log: $build_log)"
   fi
   [ -f "$DEB" ] || fail "the build did not produce $DEB; what it made: $(ls "target/$PROFILE/bundle/deb/" 2>/dev/null)"
 fi
@@ -112,6 +116,17 @@ grep -qx /usr/bin/switchboard <<<"$contents" || fail "the package has no /usr/bi
 grep -Eq '^/usr/share/applications/[^/]+\.desktop$' <<<"$contents" || fail "the package has no desktop entry"
 grep -Eq '^/usr/share/icons/hicolor/[^/]+/apps/[^/]+\.png$' <<<"$contents" || fail "the package has no hicolor icons"
 ok "binary, desktop entry and hicolor icons are in the package"
+CLI_FILES=(
+  /usr/bin/switchboard-cli
+  /usr/share/bash-completion/completions/switchboard-cli
+  /usr/share/zsh/vendor-completions/_switchboard-cli
+  /usr/share/fish/vendor_completions.d/switchboard-cli.fish
+  /usr/share/man/man1/switchboard-cli.1.gz
+)
+for file in "${CLI_FILES[@]}"; do
+  grep -qx "$file" <<<"$contents" || fail "the package has no $file"
+done
+ok "switchboard-cli, its bash, zsh and fish completions and its manual page are in the package"
 
 # ---- install ------------------------------------------------------------------------------------
 if dpkg-query -W -f='${Status}' "$PKG" 2>/dev/null | grep -q "ok installed"; then
@@ -213,6 +228,59 @@ while read -r png; do
   [ "$width" = "$want" ] && [ "$height" = "$want" ] || fail "$png is ${width}x$height px; its folder wants ${want}x$want"
 done <<<"$icons"
 ok "hicolor icons: $sizes(each the pixel size its folder wants)"
+
+CLI=/usr/bin/switchboard-cli
+[ -x "$CLI" ] || fail "$CLI is missing or not executable"
+# The command line is the app's binary (one copy of the core): the installed file is a script
+# that runs `switchboard --cli`.
+[ "$(stat -c %s "$CLI")" -lt 200 ] && grep -qx 'exec /usr/bin/switchboard --cli "\$@"' "$CLI" ||
+  fail "$CLI is not the script that runs $BIN --cli: $(head -c 200 "$CLI" | cat -v)"
+# It runs with no display, no Wayland and no D-Bus session, where the app cannot start: it
+# touches none of GTK, the window, the tray or the single-instance handover.
+headless=(env -u DISPLAY -u WAYLAND_DISPLAY -u DBUS_SESSION_BUS_ADDRESS -u COMPLETE SWITCHBOARD_DATA_DIR="$SCRATCH/cli-headless")
+[ "$("${headless[@]}" "$CLI" --version)" = "switchboard-cli $version" ] || fail "$CLI --version does not say switchboard-cli $version"
+"${headless[@]}" "$CLI" profile add headless --source custom --url http://127.0.0.1:9 >/dev/null ||
+  fail "$CLI profile add failed with no display"
+[ "$("${headless[@]}" "$CLI" profile list --json | python3 -c 'import json,sys; print(",".join(p["name"] for p in json.load(sys.stdin)))')" = headless ] ||
+  fail "$CLI profile list --json does not list the profile just added"
+set +e
+usage="$("${headless[@]}" "$CLI" profile frobnicate 2>&1 >/dev/null)"
+usage_code=$?
+missing="$("${headless[@]}" "$CLI" profile show nobody 2>&1 >/dev/null)"
+missing_code=$?
+set -e
+[ "$usage_code" = 2 ] && grep -q '^Usage: switchboard-cli profile ' <<<"$usage" ||
+  fail "a usage mistake exits $usage_code (not 2) or does not name switchboard-cli: $usage"
+[ "$missing_code" = 3 ] && grep -q '^error: There is no profile named "nobody"' <<<"$missing" ||
+  fail "a missing profile exits $missing_code (not 3) or says: $missing"
+ok "$CLI runs $BIN --cli with no display: --version, profile add/list, exit 2 on a usage mistake (as switchboard-cli), 3 on a missing profile"
+bash -n /usr/share/bash-completion/completions/switchboard-cli || fail "bash -n rejects the installed bash completion"
+if command -v zsh >/dev/null 2>&1; then
+  zsh -n /usr/share/zsh/vendor-completions/_switchboard-cli || fail "zsh -n rejects the installed zsh completion"
+fi
+# The installed completion, sourced in a real bash, completes a profile's name from a data
+# directory (no keychain is needed to read it).
+cli_data="$SCRATCH/cli-data"
+SWITCHBOARD_DATA_DIR="$cli_data" "$CLI" profile add deb-test-profile --source custom --url http://127.0.0.1:9 >/dev/null ||
+  fail "$CLI profile add failed"
+offered="$(SWITCHBOARD_DATA_DIR="$cli_data" PATH=/usr/bin:/bin bash --norc --noprofile -c '
+  source /usr/share/bash-completion/completions/switchboard-cli
+  completer="$(complete -p switchboard-cli | sed -E "s/.* -F ([^ ]+) .*/\1/")"
+  COMP_WORDS=(switchboard-cli status deb-)
+  COMP_CWORD=2
+  COMP_LINE="switchboard-cli status deb-"
+  COMP_POINT=${#COMP_LINE}
+  "$completer" switchboard-cli deb- status
+  printf "%s\n" "${COMPREPLY[@]}"')"
+[ "$offered" = deb-test-profile ] || fail "the installed bash completion offered '$offered' for 'switchboard-cli status deb-', not deb-test-profile"
+ok "$CLI runs; its installed bash completion completes a profile name (deb-test-profile)"
+manual="$(zcat /usr/share/man/man1/switchboard-cli.1.gz)"
+grep -q '^\.SH COMMANDS' <<<"$manual" || fail "the installed manual page has no COMMANDS section"
+if command -v man >/dev/null 2>&1; then
+  man -l /usr/share/man/man1/switchboard-cli.1.gz 2>/dev/null | grep -q "switchboard-cli chat" ||
+    fail "man -l does not render the installed page with the chat command"
+  ok "man -l renders /usr/share/man/man1/switchboard-cli.1.gz"
+fi
 
 # ---- launch the installed app -------------------------------------------------------------------
 step "launching $BIN on its own Xvfb display, in its own D-Bus session, with a throwaway home"
@@ -324,6 +392,7 @@ as_root dpkg -r "$PKG" >"$SCRATCH/dpkg-r.log" 2>&1 || { cat "$SCRATCH/dpkg-r.log
 installed=0
 dpkg-query -W -f='${Status}' "$PKG" 2>/dev/null | grep -q "ok installed" && fail "$PKG is still installed after dpkg -r"
 [ ! -e "$BIN" ] || fail "$BIN is still there after dpkg -r"
+[ ! -e "$CLI" ] || fail "$CLI is still there after dpkg -r"
 [ ! -e "$desktop" ] || fail "$desktop is still there after dpkg -r"
 ok "removed: $BIN and $desktop are gone"
 

@@ -8,10 +8,12 @@
 //! - [`reveal`]: "Show in folder" for a file saved from the window.
 //! - [`navigation`]: keeps the window on the app's own pages (no navigation away, no new window).
 //! - [`bindings`]: the tauri-specta builder and the export of `ui/src/bindings.ts`.
+//! - [`multicall`]: whether the binary runs as the app or as `switchboard-cli`.
 //! - [`theme`]: the saved theme, marked on the page before its first paint.
 
 pub mod bindings;
 pub mod commands;
+pub mod multicall;
 pub mod navigation;
 pub mod picker;
 pub mod reveal;

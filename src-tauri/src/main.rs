@@ -2,5 +2,9 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() -> std::process::ExitCode {
-    switchboard_lib::run()
+    // The command line first, before the app touches GTK, the tray or the single instance.
+    match switchboard_lib::multicall::cli_args(std::env::args_os().collect()) {
+        Some(args) => switchboard_cli::run(args),
+        None => switchboard_lib::run(),
+    }
 }

@@ -1,27 +1,35 @@
 //! `chat`: send one message (through a profile or an ad-hoc connection) and print the reply as
-//! it streams; Ctrl-C, SIGTERM or SIGHUP stop it and keep what arrived. `--dry-run` prints
-//! the request instead of sending it.
+//! it streams, or, given no message in a terminal, hold a conversation there
+//! ([`crate::conversation`]). Text piped in is the message, or comes before the MESSAGE given
+//! (a blank line between); `-` reads the whole message from standard input. `--dry-run`
+//! prints the request instead of sending it.
 //!
 //! Reply text goes to standard output, reasoning and notes to standard error; it must not
 //! print a key (a dry run shows the core's redacted headers) nor save anything itself.
 
-use std::io::Write;
-
-use tokio::sync::mpsc::error::TryRecvError;
+use std::io::{IsTerminal as _, Read as _};
 
 use clap::Args;
-use switchboard_core::model::ChatEvent;
-use switchboard_core::{CancelReason, Engine, Error, GenParams, GenerationRequest};
+use switchboard_core::engine::MAX_TEXT_BYTES;
+use switchboard_core::GenerationRequest;
+use switchboard_core::{ChatId, ConnectionSpec, Engine, Error, GenParams};
 
 use crate::args::{non_empty, parse_sampler, tokens};
+use crate::completion;
 use crate::connect::{check_model, spec};
+use crate::streamed::{self, Ending, Interrupts};
 use crate::{refused, CliResult, Failure};
 
 #[derive(Args)]
 pub struct ChatArgs {
-    /// `NAME MESSAGE`, or just `MESSAGE` with --source.
-    #[arg(required = true, num_args = 1..=2, value_name = "NAME MESSAGE")]
-    words: Vec<String>,
+    /// The profile to chat through (with --source: the MESSAGE).
+    #[arg(value_name = "NAME", add = completion::profile_names())]
+    name: Option<String>,
+    /// The message; `-` reads it from standard input. Without one, text piped in is the
+    /// message, and in a terminal a conversation starts (/help lists its commands). Text piped
+    /// in with a MESSAGE comes first, then a blank line, then the MESSAGE.
+    #[arg(value_name = "MESSAGE")]
+    message: Option<String>,
     /// Ad-hoc connection instead of a profile: the source id.
     #[arg(long, value_parser = non_empty())]
     source: Option<String>,
@@ -47,7 +55,7 @@ pub struct ChatArgs {
     #[arg(long)]
     no_stream: bool,
     /// Continue this chat (its id, the start of its id, or its title) instead of starting a new one.
-    #[arg(long, value_name = "ID", value_parser = non_empty())]
+    #[arg(long, value_name = "ID", value_parser = non_empty(), add = completion::chats())]
     chat: Option<String>,
     /// Print the request as it would go on the wire (`{"url", "headers", "body"}`, keys
     /// redacted) instead of sending it. Nothing is saved.
@@ -55,46 +63,83 @@ pub struct ChatArgs {
     dry_run: bool,
 }
 
-/// Sends the message and streams the reply; the exit code is 0, or 130 when stopped.
-pub async fn run(engine: &Engine, args: ChatArgs, json: bool) -> CliResult<u8> {
-    let (name, message) = match (args.words.as_slice(), &args.source) {
-        ([message], Some(_)) => (None, message.clone()),
-        ([name, message], None) => (Some(name.clone()), message.clone()),
-        ([_], None) => {
-            return Err(Failure::Usage(
-                "give a profile NAME and a MESSAGE, or --source with a MESSAGE.".into(),
-            ))
+/// The most text `chat` reads from standard input: the most a message may hold.
+pub const MAX_PIPED_BYTES: usize = MAX_TEXT_BYTES;
+
+/// What to send: one message, or a conversation typed in the terminal.
+enum Input {
+    Message(String),
+    Conversation,
+}
+
+/// What every message of a chat is sent with: where, which model and system prompt, which
+/// settings, and the chat (none until the first reply starts one).
+pub struct Target {
+    pub connection: ConnectionSpec,
+    pub model: Option<String>,
+    pub system_prompt: Option<String>,
+    pub params: GenParams,
+    pub stream: bool,
+    pub chat_id: Option<ChatId>,
+}
+
+impl Target {
+    /// The request that sends `input`, or makes another version of or continues a reply.
+    pub fn request(
+        &self,
+        input: String,
+        action: switchboard_core::engine::Action,
+    ) -> GenerationRequest {
+        GenerationRequest {
+            connection: self.connection.clone(),
+            chat_id: self.chat_id.clone(),
+            input,
+            model: self.model.clone(),
+            system_prompt: self.system_prompt.clone(),
+            params: self.params.clone(),
+            stream: self.stream,
+            action,
         }
-        (_, Some(_)) => {
+    }
+}
+
+/// Sends the message and streams the reply (exit code 0, or 130 when stopped), or holds the
+/// conversation.
+pub async fn run(engine: &Engine, args: ChatArgs, json: bool) -> CliResult<u8> {
+    let (name, message) = match (&args.source, args.name, args.message) {
+        (Some(_), Some(_), Some(_)) => {
             return Err(Failure::Usage(
                 "with --source give only the MESSAGE, not a profile name.".into(),
             ))
         }
-        _ => return Err(Failure::Usage("give a profile NAME and a MESSAGE.".into())),
+        // With --source the one word given is the message.
+        (Some(_), message, None) => (None, message),
+        (_, name, message) => (name, message),
     };
+    if name.is_none() && args.source.is_none() {
+        return Err(Failure::Usage(
+            "give a profile NAME (and a MESSAGE), or --source for an ad-hoc connection.".into(),
+        ));
+    }
     if name.as_deref().is_some_and(|n| n.trim().is_empty()) {
         return Err(Failure::Usage("the profile name is empty.".into()));
     }
-    if message.trim().is_empty() {
-        return Err(Failure::Usage("the message is empty.".into()));
-    }
+    let input = input(message)?;
     check_model(args.model.as_deref())?;
     // The chat to continue must exist (given by id or title), dry run or not.
     let chat_id = match &args.chat {
         Some(chat) => Some(engine.find_chat(chat).await.map_err(refused)?.id),
         None => None,
     };
-    let spec = spec(
+    let connection = spec(
         &name,
         &args.source,
         &args.url,
         &args.key_env,
         args.model.clone(),
     )?;
-    let request = GenerationRequest {
-        connection: spec,
-        chat_id,
-        input: message,
+    let target = Target {
+        connection,
         model: args.model,
         system_prompt: args.system,
         params: GenParams {
@@ -103,8 +148,19 @@ pub async fn run(engine: &Engine, args: ChatArgs, json: bool) -> CliResult<u8> {
             ..GenParams::default()
         },
         stream: !args.no_stream,
-        action: switchboard_core::engine::Action::Send,
+        chat_id,
     };
+    let message = match input {
+        Input::Message(message) => message,
+        Input::Conversation if json || args.dry_run => {
+            return Err(Failure::Usage(format!(
+                "{} needs a MESSAGE: a conversation in the terminal prints plain text.",
+                if json { "--json" } else { "--dry-run" }
+            )))
+        }
+        Input::Conversation => return crate::conversation::run(engine, target).await,
+    };
+    let request = target.request(message, switchboard_core::engine::Action::Send);
     if args.dry_run {
         let wire = engine.dry_run(&request).await?;
         let headers: serde_json::Map<String, serde_json::Value> = wire
@@ -119,131 +175,90 @@ pub async fn run(engine: &Engine, args: ChatArgs, json: bool) -> CliResult<u8> {
         return Ok(0);
     }
     let generation = engine.start_generation(request).await?;
-
-    let mut events = generation.events;
-    // Text is written in batches: flushed when no further event is waiting, not per delta.
-    let mut stdout = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
-    let mut wrote_text = false;
-    let mut in_reasoning = false;
-    let terminate = shutdown_signal();
-    tokio::pin!(terminate);
-    let mut interrupted = false;
-    loop {
-        let event = match events.try_recv() {
-            Ok(event) => Some(event),
-            Err(TryRecvError::Disconnected) => None,
-            Err(TryRecvError::Empty) => {
-                // Nothing more waiting: what was written goes out now.
-                let _ = stdout.flush();
-                tokio::select! {
-                    event = events.recv() => event,
-                    _ = tokio::signal::ctrl_c(), if !interrupted => {
-                        interrupted = true;
-                        engine.cancel(&generation.id, CancelReason::User);
-                        continue;
-                    }
-                    _ = &mut terminate, if !interrupted => {
-                        interrupted = true;
-                        engine.cancel(&generation.id, CancelReason::Shutdown);
-                        continue;
-                    }
-                }
-            }
-        };
-        let Some(event) = event else {
-            return Err(Failure::Core(Error::internal(
-                "The reply stream ended unexpectedly.",
-            )));
-        };
-        if json {
-            if let Ok(line) = serde_json::to_string(&event) {
-                let _ = writeln!(stdout, "{line}");
-                let _ = stdout.flush();
-            }
-        }
-        match event {
-            ChatEvent::Delta { text } if !json => {
-                if in_reasoning {
-                    let _ = stdout.flush();
-                    errln!();
-                    in_reasoning = false;
-                }
-                let _ = stdout.write_all(text.as_bytes());
-                wrote_text = true;
-            }
-            ChatEvent::Reasoning { text } if !json => {
-                let _ = stdout.flush();
-                if !in_reasoning {
-                    err!("Thinking: ");
-                    in_reasoning = true;
-                }
-                err!("{text}");
-            }
-            ChatEvent::HistoryTrimmed {
-                dropped,
-                context_size,
-            } if !json => {
-                let _ = stdout.flush();
-                errln!(
-                    "Note: {dropped} older message{} left out to fit the {context_size}-token context.",
-                    if dropped == 1 { " was" } else { "s were" }
-                );
-            }
-            ChatEvent::Queued {
-                position,
-                wait_secs,
-            } if !json => {
-                let _ = stdout.flush();
-                errln!(
-                    "Queued: position {position}, about {} s.",
-                    wait_secs.round()
-                );
-            }
-            ChatEvent::Finished { .. } => {
-                if wrote_text && !json {
-                    let _ = writeln!(stdout);
-                }
-                let _ = stdout.flush();
-                return Ok(0);
-            }
-            ChatEvent::Failed { error, .. } => {
-                if wrote_text && !json {
-                    let _ = writeln!(stdout);
-                }
-                let _ = stdout.flush();
-                return Err(Failure::Core(error));
-            }
-            ChatEvent::Cancelled { .. } => {
-                if wrote_text && !json {
-                    let _ = writeln!(stdout);
-                }
-                let _ = stdout.flush();
-                errln!("Stopped; the reply received so far is saved.");
-                return Ok(130);
-            }
-            _ => {}
+    let mut interrupts = Interrupts::listen().map_err(|err| {
+        Failure::Core(Error::internal(format!(
+            "Could not listen for Ctrl-C: {err}."
+        )))
+    })?;
+    match streamed::print(engine, generation, json, &mut interrupts).await {
+        Ending::Finished => Ok(0),
+        Ending::Failed(error) => Err(Failure::Core(error)),
+        Ending::Stopped(_) => {
+            errln!("Stopped; the reply received so far is saved.");
+            Ok(130)
         }
     }
 }
 
-/// Resolves on SIGTERM or SIGHUP (Unix); never elsewhere.
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::hangup()),
-        ) {
-            (Ok(mut term), Ok(mut hup)) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = hup.recv() => {}
-                }
-            }
-            _ => std::future::pending().await,
+/// The message from the argument and standard input: `-` is standard input alone; a MESSAGE
+/// comes after any text piped in; with neither, the text piped in, or a conversation when
+/// standard input is a terminal.
+fn input(message: Option<String>) -> CliResult<Input> {
+    let piped = || -> CliResult<Option<String>> {
+        if std::io::stdin().is_terminal() {
+            Ok(None)
+        } else {
+            read_piped().map(Some)
         }
+    };
+    match message.as_deref() {
+        Some("-") => match piped()? {
+            Some(text) if !text.trim().is_empty() => Ok(Input::Message(text)),
+            _ => Err(Failure::Usage(
+                "standard input is empty: with \"-\" the message is read from it; pipe the text in (… | switchboard-cli chat NAME -).".into(),
+            )),
+        },
+        Some(message) if message.trim().is_empty() => {
+            Err(Failure::Usage("the message is empty.".into()))
+        }
+        Some(message) => Ok(Input::Message(match piped()? {
+            Some(text) => with_piped(&text, message),
+            None => message.to_string(),
+        })),
+        None => match piped()? {
+            None => Ok(Input::Conversation),
+            Some(text) if !text.trim().is_empty() => Ok(Input::Message(text)),
+            Some(_) => Err(Failure::Usage(
+                "no message: give a MESSAGE, pipe one in, or run this in a terminal for a conversation.".into(),
+            )),
+        },
     }
-    #[cfg(not(unix))]
-    std::future::pending::<()>().await;
+}
+
+/// `message` after the text piped in, as Simon Willison's `llm` orders them (the piped text,
+/// then the prompt), with a blank line between; text that is only blank is left out.
+fn with_piped(piped: &str, message: &str) -> String {
+    if piped.trim().is_empty() {
+        return message.to_string();
+    }
+    format!("{}\n\n{message}", piped.trim_end_matches(['\n', '\r']))
+}
+
+/// Standard input, whole, refused when it is over [`MAX_PIPED_BYTES`] or not UTF-8 text.
+fn read_piped() -> CliResult<String> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(MAX_PIPED_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|err| Failure::Usage(format!("could not read standard input: {err}.")))?;
+    if bytes.len() > MAX_PIPED_BYTES {
+        return Err(Failure::Usage(format!(
+            "standard input is over {} MiB, the most a message may hold: send a shorter text.",
+            MAX_PIPED_BYTES / (1024 * 1024)
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| Failure::Usage("standard input is not UTF-8 text.".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_piped;
+
+    #[test]
+    fn piped_text_comes_first_then_a_blank_line_then_the_message() {
+        assert_eq!(with_piped("a\n  b\n\n", "sum up"), "a\n  b\n\nsum up");
+        assert_eq!(with_piped("a", "sum up"), "a\n\nsum up");
+        assert_eq!(with_piped(" \n", "sum up"), "sum up");
+    }
 }

@@ -29,7 +29,7 @@ pub enum ChatsCommand {
     /// one (at least 4 characters, matching one chat only) or a title.
     Show {
         /// The chat's id, the start of its id, or its title.
-        #[arg(value_parser = crate::args::non_empty())]
+        #[arg(value_parser = crate::args::non_empty(), add = crate::completion::chats())]
         chat: String,
     },
     /// Import SillyTavern chat files (.jsonl), Switchboard chat exports and backups (.json);
@@ -48,7 +48,7 @@ pub enum ChatsCommand {
     /// Export a chat to standard output (or --output FILE).
     Export {
         /// The chat's id, the start of its id, or its title.
-        #[arg(value_parser = crate::args::non_empty())]
+        #[arg(value_parser = crate::args::non_empty(), add = crate::completion::chats())]
         chat: String,
         /// sillytavern (JSONL SillyTavern imports), markdown, or json (Switchboard's own).
         #[arg(long, value_enum, default_value_t = Format::Sillytavern)]

@@ -30,7 +30,11 @@ struct AdHoc {
 #[derive(Args)]
 pub struct TargetArgs {
     /// Profile name (or use --source for an ad-hoc connection).
-    #[arg(required_unless_present = "source", value_parser = non_empty())]
+    #[arg(
+        required_unless_present = "source",
+        value_parser = non_empty(),
+        add = crate::completion::profile_names()
+    )]
     name: Option<String>,
     #[command(flatten)]
     adhoc: AdHoc,

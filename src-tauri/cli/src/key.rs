@@ -20,13 +20,13 @@ pub enum KeyCommand {
     /// Save a profile's API key, read from standard input (never from an argument).
     Set {
         /// Profile name.
-        #[arg(value_parser = non_empty())]
+        #[arg(value_parser = non_empty(), add = crate::completion::profile_names())]
         name: String,
     },
     /// Remove a profile's API key.
     Clear {
         /// Profile name.
-        #[arg(value_parser = non_empty())]
+        #[arg(value_parser = non_empty(), add = crate::completion::profile_names())]
         name: String,
     },
 }

@@ -29,13 +29,13 @@ pub enum ProfileCommand {
     /// Show one profile (never its key).
     Show {
         /// Profile name.
-        #[arg(value_parser = non_empty())]
+        #[arg(value_parser = non_empty(), add = crate::completion::profile_names())]
         name: String,
     },
     /// Delete a profile and its keychain entries (key, header values, URL credentials).
     Rm {
         /// Profile name.
-        #[arg(value_parser = non_empty())]
+        #[arg(value_parser = non_empty(), add = crate::completion::profile_names())]
         name: String,
     },
     /// Make profiles from SillyTavern's connection settings (its settings.json): sources,

@@ -1071,11 +1071,16 @@ fn chat() {
     };
     let base = chat(vec![]);
     let mut cases = vec![
-        case(args!["chat"], 2, &["<NAME MESSAGE>"]),
+        case(
+            args!["chat"],
+            2,
+            &["give a profile NAME (and a MESSAGE), or --source for an ad-hoc connection."],
+        ),
+        // A NAME alone with nothing piped in (and no terminal for a conversation).
         case(
             args!["chat", "hello"],
             2,
-            &["give a profile NAME and a MESSAGE, or --source with a MESSAGE."],
+            &["no message: give a MESSAGE, pipe one in, or run this in a terminal for a conversation."],
         ),
         case(
             args!["chat", "", "hello"],
@@ -1091,7 +1096,7 @@ fn chat() {
         case(
             args!["chat", PROFILE, "hello", "again"],
             2,
-            &["unexpected value 'again'"],
+            &["unexpected argument 'again'"],
         ),
         case(
             args!["chat", "nobody", "hello"],

@@ -3,10 +3,8 @@
 // Each test file uses its own part of these.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-
-use assert_cmd::cargo::CommandCargoExt;
 
 /// How a run ended.
 pub struct Run {
@@ -15,10 +13,25 @@ pub struct Run {
     pub stderr: String,
 }
 
-/// The binary with `data` as its data directory and a short poll interval.
+/// Names the command line under test instead of the standalone binary this package builds: the
+/// .deb's `/usr/bin/switchboard-cli`, or a link named `switchboard-cli` to the app's binary, so
+/// that these tests also hold for the command line the package ships (scripts/deb-test.sh).
+pub const CLI_BIN_ENV: &str = "SWITCHBOARD_CLI_BIN";
+
+/// The command line under test: [`CLI_BIN_ENV`] when set, else this package's binary.
+pub fn cli_bin() -> PathBuf {
+    match std::env::var_os(CLI_BIN_ENV) {
+        Some(bin) if !bin.is_empty() => PathBuf::from(bin),
+        _ => assert_cmd::cargo::cargo_bin("switchboard-cli"),
+    }
+}
+
+/// The binary with `data` as its data directory, a short poll interval and nothing on standard
+/// input (`chat` reads a standard input that is not a terminal; the test's own may never close).
 pub fn cli(data: &Path) -> Command {
-    let mut command = Command::cargo_bin("switchboard-cli").unwrap();
+    let mut command = Command::new(cli_bin());
     command
+        .stdin(Stdio::null())
         .env("SWITCHBOARD_DATA_DIR", data)
         .env("SWITCHBOARD_POLL_INTERVAL_MS", "20")
         .env_remove("SWITCHBOARD_IDLE_TIMEOUT");
