@@ -11,7 +11,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Tests: a private D-Bus session and GNOME Keyring (the real Secret Service), secret-tool,
 # Xvfb, WebKitWebDriver and emoji/CJK fonts for the end-to-end tests in a real window;
 # xdotool, xprop (x11-utils), xwd (x11-apps) and desktop-file-validate for the
-# installed-package test (xdotool also answers the file dialog in the end-to-end tests); git for
+# installed-package test (xdotool also answers the file dialog in the end-to-end tests); zsh and
+# fish (their completion scripts are parsed by each shell), groff and man-db (the manual page is
+# rendered) for the command line's tests; git for
 # the dependency check (cargo deny fetches its advisory database with it, and its test serves
 # one with `git daemon`).
 SYSTEM_PACKAGES=(
@@ -19,7 +21,7 @@ SYSTEM_PACKAGES=(
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev
   dbus dbus-bin dbus-x11 gnome-keyring libsecret-tools
   xvfb xauth webkit2gtk-driver fonts-noto-color-emoji fonts-wqy-microhei
-  xdotool x11-utils x11-apps desktop-file-utils
+  xdotool x11-utils x11-apps desktop-file-utils zsh fish groff-base man-db
   python3 curl ca-certificates git
 )
 
