@@ -133,6 +133,11 @@ impl FakeServer {
                         }
                     };
                     let _ = ready_tx.send(Ok(()));
+                    // Each write goes out at once (no Nagle), as the servers the fakes stand for
+                    // do: a streamed piece is not held back until the last one is acknowledged.
+                    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+                        let _ = tcp.set_nodelay(true);
+                    });
                     // The stop sender is either used or dropped; both end the server.
                     tokio::select! {
                         _ = std::future::IntoFuture::into_future(axum::serve(listener, app)) => {}
