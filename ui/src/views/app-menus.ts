@@ -18,6 +18,7 @@ import type { UiMessage } from "../state/messages";
 import { conversationItems } from "./chat-view";
 import { type ContextMenu, createContextMenu } from "./context-menu";
 import { copyText, isNarrow } from "./dom";
+import { runMessageAction } from "./message-actions";
 
 type TextField = HTMLInputElement | HTMLTextAreaElement;
 
@@ -99,33 +100,8 @@ export function installMenus(root: HTMLElement, controller: Controller, signal: 
   };
 
   const runMessageItem = (message: UiMessage, id: string): void => {
-    const key = message.key;
-    switch (id) {
-      case "copy":
-        void copyText(message.content);
-        break;
-      case "edit":
-        controller.startEdit(key);
-        break;
-      case "branch":
-        void controller.branchFrom(key);
-        break;
-      case "regenerate":
-        void controller.regenerate(key);
-        break;
-      case "continue":
-        void controller.continueReply(key);
-        break;
-      case "swipe-prev":
-        void controller.selectSwipe(key, message.swipeIndex - 1);
-        break;
-      case "swipe-next":
-        void controller.selectSwipe(key, message.swipeIndex + 1);
-        break;
-      case "delete":
-        void controller.deleteMessage(key);
-        break;
-    }
+    if (id === "copy") void copyText(message.content);
+    else runMessageAction(controller, message, id);
   };
 
   const openFieldMenu = (field: TextField, at: { x: number; y: number }): void => {

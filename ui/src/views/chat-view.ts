@@ -38,6 +38,7 @@ import { heldPlaces } from "../state/undo";
 import { createFrameScheduler, type FrameClock } from "../render/frame";
 import { type MessageContext, MessageView } from "../render/message-view";
 import { copyWithFeedback, h, show } from "./dom";
+import { runMessageAction } from "./message-actions";
 import { createLiveRegion, ParagraphAnnouncer } from "../render/announcer";
 import { rovingTarget, setRovingStop, untabbable } from "./roving";
 import { shortcutHint } from "./keys";
@@ -527,41 +528,19 @@ export function mountChatView(
     }
     const action = button.dataset.action;
     if (!action || !key || button.getAttribute("aria-disabled") === "true") return;
-    const message = controller.store.get().messages.find((m) => m.key === key);
     switch (action) {
-      case "regenerate":
-        void controller.regenerate(key);
-        break;
-      case "continue":
-        void controller.continueReply(key);
-        break;
-      case "swipe-prev":
-        if (message) void controller.selectSwipe(key, message.swipeIndex - 1);
-        break;
-      case "swipe-next":
-        if (!message) break;
-        if (message.swipeIndex >= message.swipeCount - 1) void controller.regenerate(key);
-        else void controller.selectSwipe(key, message.swipeIndex + 1);
-        break;
-      case "edit":
-        controller.startEdit(key);
-        view?.focusEditor();
-        break;
       case "edit-save":
         if (view?.draft !== null && view?.draft !== undefined) void controller.saveEdit(key, view.draft);
-        break;
+        return;
       case "edit-cancel":
         controller.cancelEdit();
-        break;
-      case "delete":
-        void controller.deleteMessage(key);
-        break;
-      case "branch":
-        void controller.branchFrom(key);
-        break;
-      case "regenerate-from-here":
-        void controller.regenerateFrom(key);
-        break;
+        return;
+    }
+    // Versions need the message's place among them; the other actions only its key.
+    const message = controller.store.get().messages.find((m) => m.key === key);
+    if (!message && action.startsWith("swipe-")) return;
+    if (runMessageAction(controller, message ?? { key, swipeIndex: 0, swipeCount: 1 }, action) && action === "edit") {
+      view?.focusEditor();
     }
   });
 
