@@ -60,6 +60,7 @@ fn draft(name: &str, url: String) -> ProfileDraft {
         api: None,
         instruct: Default::default(),
         bypass_status_check: false,
+        options: None,
     }
 }
 

@@ -260,6 +260,13 @@ export type AppState_Serialize = {
 	dataDir: string,
 };
 
+/**  Azure OpenAI's two routes to a deployment. */
+export type AzureRoute = 
+/**  `{resource}/openai/v1/chat/completions`, the deployment named as the model in the body. */
+"v1" | 
+/**  `{resource}/openai/deployments/{deployment}/chat/completions?api-version=…`. */
+"deployments";
+
 /**  Where a branch forks: the chat it was made from and the message it ends at there. */
 export type BranchPoint = {
 	/**  The chat it was branched from (it may since have been deleted). */
@@ -656,6 +663,25 @@ export type ConnectionChanged_Serialize = {
 	model: string | null,
 	/**  One sentence for people. */
 	message: string,
+};
+
+/**  How a profile's requests reach its server. */
+export type ConnectionOptions = ConnectionOptions_Serialize | ConnectionOptions_Deserialize;
+
+/**  How a profile's requests reach its server. */
+export type ConnectionOptions_Deserialize = {
+	/**  Proxy and certificates. */
+	network?: NetworkOptions_Deserialize,
+	/**  Choices of the profile's source. */
+	source?: SourceOptions_Deserialize,
+};
+
+/**  How a profile's requests reach its server. */
+export type ConnectionOptions_Serialize = {
+	/**  Proxy and certificates. */
+	network: NetworkOptions_Serialize,
+	/**  Choices of the profile's source. */
+	source: SourceOptions_Serialize,
 };
 
 /**  How far a connection got. */
@@ -1181,6 +1207,25 @@ export type NavigationRefused = {
 	newWindow: boolean,
 };
 
+/**  The network path of a profile's requests. */
+export type NetworkOptions = NetworkOptions_Serialize | NetworkOptions_Deserialize;
+
+/**  The network path of a profile's requests. */
+export type NetworkOptions_Deserialize = {
+	/**  The proxy. */
+	proxy?: ProxyChoice,
+	/**  PEM files of CA certificates trusted besides the system's. */
+	caCertificates?: string[],
+};
+
+/**  The network path of a profile's requests. */
+export type NetworkOptions_Serialize = {
+	/**  The proxy. */
+	proxy: ProxyChoice,
+	/**  PEM files of CA certificates trusted besides the system's. */
+	caCertificates: string[],
+};
+
 /**  A normalised base URL and the changes made to reach it. */
 export type NormalizedUrl = {
 	/**  The base URL, without a trailing slash. */
@@ -1239,6 +1284,11 @@ export type ProfileDraft_Deserialize = {
 	instruct?: InstructSettings_Deserialize,
 	/**  Skip the status check when connecting. */
 	bypassStatusCheck: boolean,
+	/**
+	 *  Proxy, certificates and the source's choices; `null` keeps the profile's (a new
+	 *  profile's defaults).
+	 */
+	options?: ConnectionOptions_Deserialize | null,
 };
 
 /**  A profile as the connection panel edits it. `id: null` creates a new profile. */
@@ -1272,6 +1322,11 @@ export type ProfileDraft_Serialize = {
 	instruct: InstructSettings_Serialize,
 	/**  Skip the status check when connecting. */
 	bypassStatusCheck: boolean,
+	/**
+	 *  Proxy, certificates and the source's choices; `null` keeps the profile's (a new
+	 *  profile's defaults).
+	 */
+	options: ConnectionOptions_Serialize | null,
 };
 
 /**  Identifies a saved connection profile. */
@@ -1322,6 +1377,8 @@ export type Profile_Deserialize = {
 	bypassStatusCheck: boolean,
 	/**  The names of extra request headers; their values are secrets, kept in the keychain. */
 	headers: string[],
+	/**  How the server is reached beyond URL and key: proxy, certificates, the source's choices. */
+	options?: ConnectionOptions_Deserialize,
 	/**  Creation time, ms since the Unix epoch. */
 	createdAt: number,
 	/**  Last change, ms since the Unix epoch. */
@@ -1358,6 +1415,8 @@ export type Profile_Serialize = {
 	bypassStatusCheck: boolean,
 	/**  The names of extra request headers; their values are secrets, kept in the keychain. */
 	headers: string[],
+	/**  How the server is reached beyond URL and key: proxy, certificates, the source's choices. */
+	options: ConnectionOptions_Serialize,
 	/**  Creation time, ms since the Unix epoch. */
 	createdAt: number,
 	/**  Last change, ms since the Unix epoch. */
@@ -1392,7 +1451,68 @@ export type ProviderKind =
 /**  AI Horde. */
 "horde" | 
 /**  NovelAI. */
-"novelai";
+"novelai" | 
+/**  DeepSeek's API (OpenAI-compatible). */
+"deepseek" | 
+/**  xAI's API (OpenAI-compatible). */
+"xai" | 
+/**  Groq (OpenAI-compatible). */
+"groq" | 
+/**  Perplexity (OpenAI-compatible). */
+"perplexity" | 
+/**  Fireworks AI (OpenAI-compatible). */
+"fireworks" | 
+/**  Moonshot AI (OpenAI-compatible). */
+"moonshot" | 
+/**  Z.ai (OpenAI-compatible; common and coding endpoints). */
+"zai" | 
+/**  MiniMax (OpenAI-compatible). */
+"minimax" | 
+/**  SiliconFlow (OpenAI-compatible). */
+"siliconflow" | 
+/**  AI21 Labs (OpenAI-compatible). */
+"ai21" | 
+/**  NanoGPT (OpenAI-compatible). */
+"nanogpt" | 
+/**  Electron Hub (OpenAI-compatible). */
+"electronhub" | 
+/**  Chutes (OpenAI-compatible). */
+"chutes" | 
+/**  AI/ML API (OpenAI-compatible). */
+"aimlapi" | 
+/**  Pollinations (OpenAI-compatible; key optional). */
+"pollinations" | 
+/**  Cloudflare Workers AI (OpenAI-compatible; the account id is part of the URL). */
+"workers_ai" | 
+/**  Azure OpenAI (a resource's deployments). */
+"azure_openai" | 
+/**  llama.cpp's own server, through its native API. */
+"llamacpp" | 
+/**  Ollama, through its native API. */
+"ollama" | 
+/**  vLLM. */
+"vllm" | 
+/**  Aphrodite Engine. */
+"aphrodite" | 
+/**  Together AI. */
+"togetherai" | 
+/**  Infermatic AI. */
+"infermaticai" | 
+/**  DreamGen. */
+"dreamgen" | 
+/**  Featherless AI. */
+"featherless" | 
+/**  Hugging Face Inference Endpoints (text-generation-inference). */
+"huggingface";
+
+/**  The proxy a profile's requests go through. */
+export type ProxyChoice = 
+/**  The environment's (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`), if any. */
+{ mode: "environment" } | 
+/**  None, whatever the environment says. */
+{ mode: "direct" } | 
+/**  This proxy (`http://`, `https://` or `socks5://` URL, without credentials). */
+{ mode: "url"; url: string };
 
 /**  The request the next message would send, as it goes on the wire (keys redacted). */
 export type RequestPreview = {
@@ -1627,6 +1747,15 @@ export type SnippetPart = {
 	matched: boolean,
 };
 
+/**  Where a source is listed: the window and `providers` group the sources so. */
+export type SourceGroup = 
+/**  Cloud services that take a chat (a list of messages). */
+"cloudChat" | 
+/**  Servers a person runs, on this machine or their own. */
+"localServer" | 
+/**  Cloud services that take one prompt (text completion). */
+"textService";
+
 /**  The description of one source, as data. */
 export type SourceInfo = SourceInfo_Serialize | SourceInfo_Deserialize;
 
@@ -1638,6 +1767,8 @@ export type SourceInfo_Deserialize = {
 	id: string,
 	/**  Name shown to people. */
 	label: string,
+	/**  Where it is listed. */
+	group: SourceGroup,
 	/**  The URL filled in by default. */
 	defaultUrl: string,
 	/**  Whether a key is needed. */
@@ -1662,6 +1793,8 @@ export type SourceInfo_Serialize = {
 	id: string,
 	/**  Name shown to people. */
 	label: string,
+	/**  Where it is listed. */
+	group: SourceGroup,
 	/**  The URL filled in by default. */
 	defaultUrl: string,
 	/**  Whether a key is needed. */
@@ -1676,6 +1809,31 @@ export type SourceInfo_Serialize = {
 	supported: boolean,
 	/**  The sampler settings it accepts; others are never sent. */
 	samplers: Sampler[],
+};
+
+/**  Choices a source offers. */
+export type SourceOptions = SourceOptions_Serialize | SourceOptions_Deserialize;
+
+/**  Choices a source offers. */
+export type SourceOptions_Deserialize = {
+	/**  Azure OpenAI: the route. */
+	azureRoute?: AzureRoute,
+	/**
+	 *  Azure OpenAI's `api-version` for the deployments route (`None`: the version this
+	 *  release was written against).
+	 */
+	azureApiVersion?: string | null,
+};
+
+/**  Choices a source offers. */
+export type SourceOptions_Serialize = {
+	/**  Azure OpenAI: the route. */
+	azureRoute: AzureRoute,
+	/**
+	 *  Azure OpenAI's `api-version` for the deployments route (`None`: the version this
+	 *  release was written against).
+	 */
+	azureApiVersion: string | null,
 };
 
 /**  What to send. */

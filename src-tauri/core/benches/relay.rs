@@ -64,6 +64,7 @@ async fn provider_only(base: &str) -> Duration {
             base_url: base.to_string(),
             key: None::<SecretString>,
             headers: Vec::new(),
+            options: Default::default(),
         },
         Http::new(HttpConfig::default()).expect("client"),
     )

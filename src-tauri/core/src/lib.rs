@@ -5,6 +5,8 @@
 //! - [`model`]: domain types — messages (a list of parts with opaque per-family data), requests,
 //!   sampler settings, the [`ChatEvent`] stream.
 //! - [`endpoint`]: base-URL normalisation.
+//! - [`options`]: how a profile's server is reached beyond URL and key (proxy, certificates,
+//!   a source's choices); data only.
 //! - [`catalogue`]: the sources as data — ids, labels, default URLs, key needs, capabilities,
 //!   samplers, URL rules. No adapter, HTTP or store code.
 //! - [`context_sizes`]: the context windows of well-known models and the size assumed for a
@@ -36,6 +38,7 @@ pub mod error;
 pub mod fuzzing;
 pub mod http;
 pub mod model;
+pub mod options;
 pub mod prompt;
 pub mod provider;
 pub mod redact;

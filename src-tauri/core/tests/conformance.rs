@@ -754,6 +754,7 @@ async fn claude_models_are_read_page_by_page_and_status_checks_the_key() {
             base_url: base.clone(),
             key: Some(SecretString::from("sk-wrong")),
             headers: Vec::new(),
+            options: Default::default(),
         },
         http(Duration::from_secs(5)),
     )
@@ -769,6 +770,7 @@ async fn claude_models_are_read_page_by_page_and_status_checks_the_key() {
             base_url: base,
             key: None,
             headers: Vec::new(),
+            options: Default::default(),
         },
         http(Duration::from_secs(5)),
     )

@@ -157,6 +157,7 @@ async fn every_family_previews_exactly_the_request_it_sends_with_secrets_masked(
             base_url: case.kind.normalize_url(&base).unwrap().url,
             key: Some(SecretString::from(KEY)),
             headers,
+            options: Default::default(),
         };
         let adapter = provider::build(connection, http.clone()).unwrap();
         let request = adapter

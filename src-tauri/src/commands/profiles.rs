@@ -6,6 +6,7 @@ use switchboard_core::catalogue::{ApiType, ProviderKind, SourceInfo, SOURCES};
 use switchboard_core::detect::Found;
 use switchboard_core::endpoint::NormalizedUrl;
 use switchboard_core::engine::ProfileSummary;
+use switchboard_core::options::ConnectionOptions;
 use switchboard_core::prompt::instruct::{InstructSettings, InstructTemplate, TemplateKind};
 use switchboard_core::store::{PostProcessing, Profile};
 use switchboard_core::GenParams;
@@ -47,6 +48,10 @@ pub struct ProfileDraft {
     pub instruct: InstructSettings,
     /// Skip the status check when connecting.
     pub bypass_status_check: bool,
+    /// Proxy, certificates and the source's choices; `null` keeps the profile's (a new
+    /// profile's defaults).
+    #[serde(default)]
+    pub options: Option<ConnectionOptions>,
 }
 
 /// A built-in instruct template, for the template picker and as the start of an edited one.
@@ -184,6 +189,7 @@ impl Shell {
                 profile.api = draft.api;
                 profile.instruct = draft.instruct;
                 profile.bypass_status_check = draft.bypass_status_check;
+                profile.options = draft.options.unwrap_or_default();
                 engine.add_profile(profile).await?
             }
             Some(id) => {
@@ -205,6 +211,9 @@ impl Shell {
                 profile.api = draft.api;
                 profile.instruct = draft.instruct;
                 profile.bypass_status_check = draft.bypass_status_check;
+                if let Some(options) = draft.options {
+                    profile.options = options;
+                }
                 (engine.update_profile(profile).await?, changes)
             }
         };

@@ -37,6 +37,7 @@ export type PostProcessing = ProfileSummary["postProcessing"];
 export type SavedProfile = Returned<"saveProfile">;
 /** How a profile's chat becomes one prompt (text completion): template and context size. */
 export type InstructSettings = ProfileSummary["instruct"];
+export type ConnectionOptions = ProfileSummary["options"];
 
 /** A built-in instruct template, for the template picker. */
 export type BuiltInTemplate = Returned<"listTemplates">[number];

@@ -7,8 +7,8 @@
  * Never part of a production build.
  */
 
-import type { Api, ProfileSummary } from "../api";
-import { DEFAULT_INSTRUCT } from "../state/profile-form";
+import type { Api, ProfileDraft, ProfileSummary } from "../api";
+import { DEFAULT_CONNECTION_OPTIONS, DEFAULT_INSTRUCT } from "../state/profile-form";
 import { ipcError, normalize, withoutNulls } from "./mock-wire";
 
 /** What the commands read and write of the mock's state. */
@@ -54,6 +54,7 @@ export function profileCommands({ calls, profiles, keys, nextId, now, summary, p
           contextSize: draft.instruct?.contextSize ?? null,
         },
         bypassStatusCheck: draft.bypassStatusCheck,
+        options: draft.options ? withDefaults(draft.options) : (before?.options ?? DEFAULT_CONNECTION_OPTIONS),
         headers: before?.headers ?? [], createdAt: before?.createdAt ?? now(), updatedAt: now(), hasKey: keys.has(id),
       };
       profiles.set(id, profile);
@@ -103,5 +104,14 @@ export function profileCommands({ calls, profiles, keys, nextId, now, summary, p
       [profileId, `session:${profileId}`].forEach((k) => keys.delete(k));
       return summary(profileOf(profileId));
     },
+  };
+}
+
+/** Connection options as the core reads them: every field a draft leaves out at its default. */
+function withDefaults(options: ProfileDraft["options"] & object): ProfileSummary["options"] {
+  const base = DEFAULT_CONNECTION_OPTIONS;
+  return {
+    network: { ...base.network, ...options.network },
+    source: { ...base.source, ...options.source },
   };
 }

@@ -6,7 +6,7 @@
  */
 
 import type { Chat, ConnectionChanged, IpcError, ProfileSummary, StoredMessage } from "../api";
-import { DEFAULT_INSTRUCT } from "../state/profile-form";
+import { DEFAULT_CONNECTION_OPTIONS, DEFAULT_INSTRUCT } from "../state/profile-form";
 import { LONG_CHAT_ID, LONG_CHAT_SIZE, REPLY } from "./mock-data";
 
 /** One version (swipe) of a message, as kept apart from the one shown. */
@@ -33,7 +33,7 @@ export function seedChatFixture(s: Seeding): { activeProfileId: string; connecti
   s.profiles.set(id, {
     id, name: "Local llama.cpp", source: "custom", url: "http://127.0.0.1:8080/v1", model: "llama-3.1-8b-instruct",
     params: { temperature: 0.7, maxTokens: 512, stop: [] }, systemPrompt: null, prefill: null, placeholder: null, postProcessing: "none",
-    api: null, instruct: DEFAULT_INSTRUCT, bypassStatusCheck: false, headers: [], createdAt: s.now() - 86_400_000 * 3, updatedAt: s.now() - 3_600_000, hasKey: false,
+    api: null, instruct: DEFAULT_INSTRUCT, bypassStatusCheck: false, options: DEFAULT_CONNECTION_OPTIONS, headers: [], createdAt: s.now() - 86_400_000 * 3, updatedAt: s.now() - 3_600_000, hasKey: false,
   });
   const connection: ConnectionChanged = { profileId: id, profileName: "Local llama.cpp", state: "connected", model: "llama-3.1-8b-instruct", message: "llama.cpp server is up" };
   const titles: [string, number][] = [

@@ -233,7 +233,7 @@ export function previewOf(
   return { method: "POST", url: `${profile.url}/chat/completions`, headers, body: JSON.stringify(body, null, 2) };
 }
 /** The path each source's base URL ends with (the core's `version_path`, with /v1 for servers). */
-const VERSION_PATH: Record<ProviderKind, string> = {
+const VERSION_PATH: Partial<Record<ProviderKind, string>> = {
   openai: "/v1", claude: "/v1", mistral: "/v1", openrouter: "/api/v1", custom: "/v1", ooba: "/v1", tabby: "/v1",
   mancer: "/oai/v1", kobold: "/api", koboldcpp: "", horde: "/api/v2", novelai: "",
 };
@@ -269,7 +269,7 @@ export function normalize(source: ProviderKind, raw: string): NormalizedUrl {
       changes.push(`removed ${suffix}`);
     }
   }
-  const version = VERSION_PATH[source];
+  const version = VERSION_PATH[source] ?? "";
   const hasVersion = version.endsWith("/v1") ? /\/v\d+$/.test(url) || url.includes("/api") : url.endsWith(version);
   if (version !== "" && !hasVersion) {
     url = `${url}${version}`;

@@ -9,6 +9,7 @@ export const SOURCES: SourceInfo[] = [
     "kind": "openai",
     "id": "openai",
     "label": "OpenAI",
+    "group": "cloudChat",
     "defaultUrl": "https://api.openai.com/v1",
     "key": "required",
     "keyLabel": "API key",
@@ -37,6 +38,7 @@ export const SOURCES: SourceInfo[] = [
     "kind": "claude",
     "id": "claude",
     "label": "Anthropic Claude",
+    "group": "cloudChat",
     "defaultUrl": "https://api.anthropic.com/v1",
     "key": "required",
     "keyLabel": "API key",
@@ -63,6 +65,7 @@ export const SOURCES: SourceInfo[] = [
     "kind": "mistral",
     "id": "mistral",
     "label": "Mistral AI",
+    "group": "cloudChat",
     "defaultUrl": "https://api.mistral.ai/v1",
     "key": "required",
     "keyLabel": "API key",
@@ -91,6 +94,7 @@ export const SOURCES: SourceInfo[] = [
     "kind": "openrouter",
     "id": "openrouter",
     "label": "OpenRouter",
+    "group": "cloudChat",
     "defaultUrl": "https://openrouter.ai/api/v1",
     "key": "required",
     "keyLabel": "API key",
@@ -122,6 +126,7 @@ export const SOURCES: SourceInfo[] = [
     "kind": "custom",
     "id": "custom",
     "label": "Custom (OpenAI-compatible)",
+    "group": "localServer",
     "defaultUrl": "http://127.0.0.1:8080/v1",
     "key": "optional",
     "keyLabel": "API key",
@@ -153,6 +158,7 @@ export const SOURCES: SourceInfo[] = [
     "kind": "ooba",
     "id": "ooba",
     "label": "Oobabooga text-generation-webui",
+    "group": "localServer",
     "defaultUrl": "http://127.0.0.1:5000/v1",
     "key": "optional",
     "keyLabel": "API key",
@@ -188,6 +194,7 @@ export const SOURCES: SourceInfo[] = [
     "kind": "tabby",
     "id": "tabby",
     "label": "TabbyAPI",
+    "group": "localServer",
     "defaultUrl": "http://127.0.0.1:5000/v1",
     "key": "optional",
     "keyLabel": "API key",
@@ -219,6 +226,7 @@ export const SOURCES: SourceInfo[] = [
     "kind": "mancer",
     "id": "mancer",
     "label": "Mancer",
+    "group": "textService",
     "defaultUrl": "https://neuro.mancer.tech/oai/v1",
     "key": "required",
     "keyLabel": "API key",
@@ -254,6 +262,7 @@ export const SOURCES: SourceInfo[] = [
     "kind": "kobold",
     "id": "kobold",
     "label": "KoboldAI United",
+    "group": "localServer",
     "defaultUrl": "http://127.0.0.1:5000/api",
     "key": "optional",
     "keyLabel": "API key",
@@ -286,6 +295,7 @@ export const SOURCES: SourceInfo[] = [
     "kind": "koboldcpp",
     "id": "koboldcpp",
     "label": "KoboldCpp",
+    "group": "localServer",
     "defaultUrl": "http://127.0.0.1:5001",
     "key": "optional",
     "keyLabel": "API key",
@@ -319,6 +329,7 @@ export const SOURCES: SourceInfo[] = [
     "kind": "horde",
     "id": "horde",
     "label": "AI Horde",
+    "group": "textService",
     "defaultUrl": "https://aihorde.net/api/v2",
     "key": "optional",
     "keyLabel": "API key",
@@ -351,6 +362,7 @@ export const SOURCES: SourceInfo[] = [
     "kind": "novelai",
     "id": "novelai",
     "label": "NovelAI",
+    "group": "textService",
     "defaultUrl": "https://text.novelai.net",
     "key": "required",
     "keyLabel": "Persistent API token",
@@ -376,6 +388,760 @@ export const SOURCES: SourceInfo[] = [
       "typicalP",
       "tfs",
       "topA",
+      "stop"
+    ]
+  },
+  {
+    "kind": "deepseek",
+    "id": "deepseek",
+    "label": "DeepSeek",
+    "group": "cloudChat",
+    "defaultUrl": "https://api.deepseek.com",
+    "key": "required",
+    "keyLabel": "API key",
+    "keyNote": "",
+    "capabilities": {
+      "api": "chatCompletion",
+      "otherApi": null,
+      "streaming": true,
+      "modelList": true,
+      "serverAbort": false,
+      "prefill": false,
+      "multiModel": false
+    },
+    "supported": false,
+    "samplers": [
+      "maxTokens",
+      "temperature",
+      "topP",
+      "frequencyPenalty",
+      "presencePenalty",
+      "seed",
+      "stop"
+    ]
+  },
+  {
+    "kind": "xai",
+    "id": "xai",
+    "label": "xAI (Grok)",
+    "group": "cloudChat",
+    "defaultUrl": "https://api.x.ai/v1",
+    "key": "required",
+    "keyLabel": "API key",
+    "keyNote": "",
+    "capabilities": {
+      "api": "chatCompletion",
+      "otherApi": null,
+      "streaming": true,
+      "modelList": true,
+      "serverAbort": false,
+      "prefill": false,
+      "multiModel": false
+    },
+    "supported": false,
+    "samplers": [
+      "maxTokens",
+      "temperature",
+      "topP",
+      "frequencyPenalty",
+      "presencePenalty",
+      "seed",
+      "stop"
+    ]
+  },
+  {
+    "kind": "groq",
+    "id": "groq",
+    "label": "Groq",
+    "group": "cloudChat",
+    "defaultUrl": "https://api.groq.com/openai/v1",
+    "key": "required",
+    "keyLabel": "API key",
+    "keyNote": "",
+    "capabilities": {
+      "api": "chatCompletion",
+      "otherApi": null,
+      "streaming": true,
+      "modelList": true,
+      "serverAbort": false,
+      "prefill": false,
+      "multiModel": false
+    },
+    "supported": false,
+    "samplers": [
+      "maxTokens",
+      "temperature",
+      "topP",
+      "frequencyPenalty",
+      "presencePenalty",
+      "seed",
+      "stop"
+    ]
+  },
+  {
+    "kind": "perplexity",
+    "id": "perplexity",
+    "label": "Perplexity",
+    "group": "cloudChat",
+    "defaultUrl": "https://api.perplexity.ai",
+    "key": "required",
+    "keyLabel": "API key",
+    "keyNote": "",
+    "capabilities": {
+      "api": "chatCompletion",
+      "otherApi": null,
+      "streaming": true,
+      "modelList": true,
+      "serverAbort": false,
+      "prefill": false,
+      "multiModel": false
+    },
+    "supported": false,
+    "samplers": [
+      "maxTokens",
+      "temperature",
+      "topP",
+      "frequencyPenalty",
+      "presencePenalty",
+      "seed",
+      "stop"
+    ]
+  },
+  {
+    "kind": "fireworks",
+    "id": "fireworks",
+    "label": "Fireworks AI",
+    "group": "cloudChat",
+    "defaultUrl": "https://api.fireworks.ai/inference/v1",
+    "key": "required",
+    "keyLabel": "API key",
+    "keyNote": "",
+    "capabilities": {
+      "api": "chatCompletion",
+      "otherApi": null,
+      "streaming": true,
+      "modelList": true,
+      "serverAbort": false,
+      "prefill": false,
+      "multiModel": false
+    },
+    "supported": false,
+    "samplers": [
+      "maxTokens",
+      "temperature",
+      "topP",
+      "frequencyPenalty",
+      "presencePenalty",
+      "seed",
+      "stop"
+    ]
+  },
+  {
+    "kind": "moonshot",
+    "id": "moonshot",
+    "label": "Moonshot AI (Kimi)",
+    "group": "cloudChat",
+    "defaultUrl": "https://api.moonshot.ai/v1",
+    "key": "required",
+    "keyLabel": "API key",
+    "keyNote": "",
+    "capabilities": {
+      "api": "chatCompletion",
+      "otherApi": null,
+      "streaming": true,
+      "modelList": true,
+      "serverAbort": false,
+      "prefill": false,
+      "multiModel": false
+    },
+    "supported": false,
+    "samplers": [
+      "maxTokens",
+      "temperature",
+      "topP",
+      "frequencyPenalty",
+      "presencePenalty",
+      "seed",
+      "stop"
+    ]
+  },
+  {
+    "kind": "zai",
+    "id": "zai",
+    "label": "Z.ai (GLM)",
+    "group": "cloudChat",
+    "defaultUrl": "https://api.z.ai/api/paas/v4",
+    "key": "required",
+    "keyLabel": "API key",
+    "keyNote": "",
+    "capabilities": {
+      "api": "chatCompletion",
+      "otherApi": null,
+      "streaming": true,
+      "modelList": true,
+      "serverAbort": false,
+      "prefill": false,
+      "multiModel": false
+    },
+    "supported": false,
+    "samplers": [
+      "maxTokens",
+      "temperature",
+      "topP",
+      "frequencyPenalty",
+      "presencePenalty",
+      "seed",
+      "stop"
+    ]
+  },
+  {
+    "kind": "minimax",
+    "id": "minimax",
+    "label": "MiniMax",
+    "group": "cloudChat",
+    "defaultUrl": "https://api.minimax.io/v1",
+    "key": "required",
+    "keyLabel": "API key",
+    "keyNote": "",
+    "capabilities": {
+      "api": "chatCompletion",
+      "otherApi": null,
+      "streaming": true,
+      "modelList": true,
+      "serverAbort": false,
+      "prefill": false,
+      "multiModel": false
+    },
+    "supported": false,
+    "samplers": [
+      "maxTokens",
+      "temperature",
+      "topP",
+      "frequencyPenalty",
+      "presencePenalty",
+      "seed",
+      "stop"
+    ]
+  },
+  {
+    "kind": "siliconflow",
+    "id": "siliconflow",
+    "label": "SiliconFlow",
+    "group": "cloudChat",
+    "defaultUrl": "https://api.siliconflow.com/v1",
+    "key": "required",
+    "keyLabel": "API key",
+    "keyNote": "",
+    "capabilities": {
+      "api": "chatCompletion",
+      "otherApi": null,
+      "streaming": true,
+      "modelList": true,
+      "serverAbort": false,
+      "prefill": false,
+      "multiModel": false
+    },
+    "supported": false,
+    "samplers": [
+      "maxTokens",
+      "temperature",
+      "topP",
+      "frequencyPenalty",
+      "presencePenalty",
+      "seed",
+      "stop"
+    ]
+  },
+  {
+    "kind": "ai21",
+    "id": "ai21",
+    "label": "AI21 Labs",
+    "group": "cloudChat",
+    "defaultUrl": "https://api.ai21.com/studio/v1",
+    "key": "required",
+    "keyLabel": "API key",
+    "keyNote": "",
+    "capabilities": {
+      "api": "chatCompletion",
+      "otherApi": null,
+      "streaming": true,
+      "modelList": true,
+      "serverAbort": false,
+      "prefill": false,
+      "multiModel": false
+    },
+    "supported": false,
+    "samplers": [
+      "maxTokens",
+      "temperature",
+      "topP",
+      "frequencyPenalty",
+      "presencePenalty",
+      "seed",
+      "stop"
+    ]
+  },
+  {
+    "kind": "nanogpt",
+    "id": "nanogpt",
+    "label": "NanoGPT",
+    "group": "cloudChat",
+    "defaultUrl": "https://nano-gpt.com/api/v1",
+    "key": "required",
+    "keyLabel": "API key",
+    "keyNote": "",
+    "capabilities": {
+      "api": "chatCompletion",
+      "otherApi": null,
+      "streaming": true,
+      "modelList": true,
+      "serverAbort": false,
+      "prefill": false,
+      "multiModel": false
+    },
+    "supported": false,
+    "samplers": [
+      "maxTokens",
+      "temperature",
+      "topP",
+      "frequencyPenalty",
+      "presencePenalty",
+      "seed",
+      "stop"
+    ]
+  },
+  {
+    "kind": "electronhub",
+    "id": "electronhub",
+    "label": "Electron Hub",
+    "group": "cloudChat",
+    "defaultUrl": "https://api.electronhub.ai/v1",
+    "key": "required",
+    "keyLabel": "API key",
+    "keyNote": "",
+    "capabilities": {
+      "api": "chatCompletion",
+      "otherApi": null,
+      "streaming": true,
+      "modelList": true,
+      "serverAbort": false,
+      "prefill": false,
+      "multiModel": false
+    },
+    "supported": false,
+    "samplers": [
+      "maxTokens",
+      "temperature",
+      "topP",
+      "frequencyPenalty",
+      "presencePenalty",
+      "seed",
+      "stop"
+    ]
+  },
+  {
+    "kind": "chutes",
+    "id": "chutes",
+    "label": "Chutes",
+    "group": "cloudChat",
+    "defaultUrl": "https://llm.chutes.ai/v1",
+    "key": "required",
+    "keyLabel": "API key",
+    "keyNote": "",
+    "capabilities": {
+      "api": "chatCompletion",
+      "otherApi": null,
+      "streaming": true,
+      "modelList": true,
+      "serverAbort": false,
+      "prefill": false,
+      "multiModel": false
+    },
+    "supported": false,
+    "samplers": [
+      "maxTokens",
+      "temperature",
+      "topP",
+      "frequencyPenalty",
+      "presencePenalty",
+      "seed",
+      "stop"
+    ]
+  },
+  {
+    "kind": "aimlapi",
+    "id": "aimlapi",
+    "label": "AI/ML API",
+    "group": "cloudChat",
+    "defaultUrl": "https://api.aimlapi.com/v1",
+    "key": "required",
+    "keyLabel": "API key",
+    "keyNote": "",
+    "capabilities": {
+      "api": "chatCompletion",
+      "otherApi": null,
+      "streaming": true,
+      "modelList": true,
+      "serverAbort": false,
+      "prefill": false,
+      "multiModel": false
+    },
+    "supported": false,
+    "samplers": [
+      "maxTokens",
+      "temperature",
+      "topP",
+      "frequencyPenalty",
+      "presencePenalty",
+      "seed",
+      "stop"
+    ]
+  },
+  {
+    "kind": "pollinations",
+    "id": "pollinations",
+    "label": "Pollinations",
+    "group": "cloudChat",
+    "defaultUrl": "https://text.pollinations.ai/openai",
+    "key": "required",
+    "keyLabel": "API key",
+    "keyNote": "",
+    "capabilities": {
+      "api": "chatCompletion",
+      "otherApi": null,
+      "streaming": true,
+      "modelList": true,
+      "serverAbort": false,
+      "prefill": false,
+      "multiModel": false
+    },
+    "supported": false,
+    "samplers": [
+      "maxTokens",
+      "temperature",
+      "topP",
+      "frequencyPenalty",
+      "presencePenalty",
+      "seed",
+      "stop"
+    ]
+  },
+  {
+    "kind": "workers_ai",
+    "id": "workers_ai",
+    "label": "Cloudflare Workers AI",
+    "group": "cloudChat",
+    "defaultUrl": "https://api.cloudflare.com/client/v4",
+    "key": "required",
+    "keyLabel": "API key",
+    "keyNote": "",
+    "capabilities": {
+      "api": "chatCompletion",
+      "otherApi": null,
+      "streaming": true,
+      "modelList": true,
+      "serverAbort": false,
+      "prefill": false,
+      "multiModel": false
+    },
+    "supported": false,
+    "samplers": [
+      "maxTokens",
+      "temperature",
+      "topP",
+      "frequencyPenalty",
+      "presencePenalty",
+      "seed",
+      "stop"
+    ]
+  },
+  {
+    "kind": "azure_openai",
+    "id": "azure_openai",
+    "label": "Azure OpenAI",
+    "group": "cloudChat",
+    "defaultUrl": "https://example.openai.azure.com",
+    "key": "required",
+    "keyLabel": "API key",
+    "keyNote": "",
+    "capabilities": {
+      "api": "chatCompletion",
+      "otherApi": null,
+      "streaming": true,
+      "modelList": true,
+      "serverAbort": false,
+      "prefill": false,
+      "multiModel": false
+    },
+    "supported": false,
+    "samplers": [
+      "maxTokens",
+      "temperature",
+      "topP",
+      "frequencyPenalty",
+      "presencePenalty",
+      "seed",
+      "stop"
+    ]
+  },
+  {
+    "kind": "llamacpp",
+    "id": "llamacpp",
+    "label": "llama.cpp server",
+    "group": "localServer",
+    "defaultUrl": "http://127.0.0.1:8080",
+    "key": "required",
+    "keyLabel": "API key",
+    "keyNote": "",
+    "capabilities": {
+      "api": "chatCompletion",
+      "otherApi": null,
+      "streaming": true,
+      "modelList": true,
+      "serverAbort": false,
+      "prefill": false,
+      "multiModel": false
+    },
+    "supported": false,
+    "samplers": [
+      "maxTokens",
+      "temperature",
+      "topP",
+      "frequencyPenalty",
+      "presencePenalty",
+      "seed",
+      "stop"
+    ]
+  },
+  {
+    "kind": "ollama",
+    "id": "ollama",
+    "label": "Ollama",
+    "group": "localServer",
+    "defaultUrl": "http://127.0.0.1:11434",
+    "key": "required",
+    "keyLabel": "API key",
+    "keyNote": "",
+    "capabilities": {
+      "api": "chatCompletion",
+      "otherApi": null,
+      "streaming": true,
+      "modelList": true,
+      "serverAbort": false,
+      "prefill": false,
+      "multiModel": false
+    },
+    "supported": false,
+    "samplers": [
+      "maxTokens",
+      "temperature",
+      "topP",
+      "frequencyPenalty",
+      "presencePenalty",
+      "seed",
+      "stop"
+    ]
+  },
+  {
+    "kind": "vllm",
+    "id": "vllm",
+    "label": "vLLM",
+    "group": "localServer",
+    "defaultUrl": "http://127.0.0.1:8000",
+    "key": "required",
+    "keyLabel": "API key",
+    "keyNote": "",
+    "capabilities": {
+      "api": "chatCompletion",
+      "otherApi": null,
+      "streaming": true,
+      "modelList": true,
+      "serverAbort": false,
+      "prefill": false,
+      "multiModel": false
+    },
+    "supported": false,
+    "samplers": [
+      "maxTokens",
+      "temperature",
+      "topP",
+      "frequencyPenalty",
+      "presencePenalty",
+      "seed",
+      "stop"
+    ]
+  },
+  {
+    "kind": "aphrodite",
+    "id": "aphrodite",
+    "label": "Aphrodite Engine",
+    "group": "localServer",
+    "defaultUrl": "http://127.0.0.1:2242",
+    "key": "required",
+    "keyLabel": "API key",
+    "keyNote": "",
+    "capabilities": {
+      "api": "chatCompletion",
+      "otherApi": null,
+      "streaming": true,
+      "modelList": true,
+      "serverAbort": false,
+      "prefill": false,
+      "multiModel": false
+    },
+    "supported": false,
+    "samplers": [
+      "maxTokens",
+      "temperature",
+      "topP",
+      "frequencyPenalty",
+      "presencePenalty",
+      "seed",
+      "stop"
+    ]
+  },
+  {
+    "kind": "togetherai",
+    "id": "togetherai",
+    "label": "Together AI",
+    "group": "textService",
+    "defaultUrl": "https://api.together.xyz/v1",
+    "key": "required",
+    "keyLabel": "API key",
+    "keyNote": "",
+    "capabilities": {
+      "api": "chatCompletion",
+      "otherApi": null,
+      "streaming": true,
+      "modelList": true,
+      "serverAbort": false,
+      "prefill": false,
+      "multiModel": false
+    },
+    "supported": false,
+    "samplers": [
+      "maxTokens",
+      "temperature",
+      "topP",
+      "frequencyPenalty",
+      "presencePenalty",
+      "seed",
+      "stop"
+    ]
+  },
+  {
+    "kind": "infermaticai",
+    "id": "infermaticai",
+    "label": "Infermatic AI",
+    "group": "textService",
+    "defaultUrl": "https://api.totalgpt.ai/v1",
+    "key": "required",
+    "keyLabel": "API key",
+    "keyNote": "",
+    "capabilities": {
+      "api": "chatCompletion",
+      "otherApi": null,
+      "streaming": true,
+      "modelList": true,
+      "serverAbort": false,
+      "prefill": false,
+      "multiModel": false
+    },
+    "supported": false,
+    "samplers": [
+      "maxTokens",
+      "temperature",
+      "topP",
+      "frequencyPenalty",
+      "presencePenalty",
+      "seed",
+      "stop"
+    ]
+  },
+  {
+    "kind": "dreamgen",
+    "id": "dreamgen",
+    "label": "DreamGen",
+    "group": "textService",
+    "defaultUrl": "https://dreamgen.com/api/openai/v1",
+    "key": "required",
+    "keyLabel": "API key",
+    "keyNote": "",
+    "capabilities": {
+      "api": "chatCompletion",
+      "otherApi": null,
+      "streaming": true,
+      "modelList": true,
+      "serverAbort": false,
+      "prefill": false,
+      "multiModel": false
+    },
+    "supported": false,
+    "samplers": [
+      "maxTokens",
+      "temperature",
+      "topP",
+      "frequencyPenalty",
+      "presencePenalty",
+      "seed",
+      "stop"
+    ]
+  },
+  {
+    "kind": "featherless",
+    "id": "featherless",
+    "label": "Featherless AI",
+    "group": "textService",
+    "defaultUrl": "https://api.featherless.ai/v1",
+    "key": "required",
+    "keyLabel": "API key",
+    "keyNote": "",
+    "capabilities": {
+      "api": "chatCompletion",
+      "otherApi": null,
+      "streaming": true,
+      "modelList": true,
+      "serverAbort": false,
+      "prefill": false,
+      "multiModel": false
+    },
+    "supported": false,
+    "samplers": [
+      "maxTokens",
+      "temperature",
+      "topP",
+      "frequencyPenalty",
+      "presencePenalty",
+      "seed",
+      "stop"
+    ]
+  },
+  {
+    "kind": "huggingface",
+    "id": "huggingface",
+    "label": "Hugging Face Inference Endpoints",
+    "group": "textService",
+    "defaultUrl": "https://example.endpoints.huggingface.cloud",
+    "key": "required",
+    "keyLabel": "API key",
+    "keyNote": "",
+    "capabilities": {
+      "api": "chatCompletion",
+      "otherApi": null,
+      "streaming": true,
+      "modelList": true,
+      "serverAbort": false,
+      "prefill": false,
+      "multiModel": false
+    },
+    "supported": false,
+    "samplers": [
+      "maxTokens",
+      "temperature",
+      "topP",
+      "frequencyPenalty",
+      "presencePenalty",
+      "seed",
       "stop"
     ]
   }

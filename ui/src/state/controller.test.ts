@@ -2,7 +2,7 @@
 // replies (finish, stop, failure) and tray actions.
 
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createMockApi, MOCK_LOCAL_SERVERS, type MockApi } from "../dev/mock-api";
+import { createMockApi, MOCK_LOCAL_SERVERS, MOCK_SOURCES, type MockApi } from "../dev/mock-api";
 import { AppError, type ProviderKind } from "../api";
 import { chatAnswerer, selectedProfile } from "./app-state";
 import { liveStatus } from "./generation";
@@ -51,7 +51,7 @@ describe("start-up", () => {
     const state = controller.store.get();
     expect(state.ready).toBe(true);
     expect(state.drawerOpen).toBe(true);
-    expect(state.sources.length).toBe(12);
+    expect(state.sources.length).toBe(MOCK_SOURCES.length);
     expect(state.profiles).toEqual([]);
     expect(state.selectedProfileId).toBeNull();
   });

@@ -9,6 +9,7 @@ import {
   ALL_SAMPLERS,
   choosesManyModels,
   CUSTOM_TEMPLATE,
+  DEFAULT_CONNECTION_OPTIONS,
   DEFAULT_INSTRUCT,
   draftDiffers,
   draftForFound,
@@ -37,20 +38,27 @@ import {
 const source = (kind: string) => MOCK_SOURCES.find((s) => s.kind === kind)!;
 
 describe("groupSources", () => {
-  it("puts chat completion first and supported sources before coming-soon ones", () => {
+  it("lists the catalogue's groups in order, supported sources before coming-soon ones", () => {
     const groups = groupSources(MOCK_SOURCES);
-    expect(groups.map((g) => g.label)).toEqual(["Chat completion", "Text completion"]);
-    const chat = groups[0]!.sources;
-    expect(chat.every((s) => s.capabilities.api === "chatCompletion")).toBe(true);
-    expect(chat.map((s) => s.kind).slice(0, 2)).toEqual(["openai", "claude"]);
-    expect(groups[1]!.sources.map((s) => s.kind)).toEqual(["ooba", "mancer", "kobold", "koboldcpp", "horde", "novelai"]);
+    expect(groups.map((g) => g.label)).toEqual(["Cloud chat APIs", "Local servers", "Text-completion services"]);
+    const cloud = groups[0]!.sources;
+    expect(cloud.every((s) => s.group === "cloudChat")).toBe(true);
+    expect(cloud.map((s) => s.kind).slice(0, 2)).toEqual(["openai", "claude"]);
+    expect(groups[1]!.sources.every((s) => s.group === "localServer")).toBe(true);
+    expect(groups[1]!.sources.map((s) => s.kind)).toContain("koboldcpp");
+    expect(groups[2]!.sources.map((s) => s.kind)).toContain("horde");
+    for (const group of groups) {
+      const firstPlanned = group.sources.findIndex((s) => !s.supported);
+      if (firstPlanned >= 0) expect(group.sources.slice(firstPlanned).every((s) => !s.supported)).toBe(true);
+    }
 
     const comingSoon = MOCK_SOURCES.map((s) => (s.kind === "mistral" ? { ...s, supported: false } : s));
-    expect(groupSources(comingSoon)[0]!.sources.at(-1)?.kind).toBe("mistral");
+    const listed = groupSources(comingSoon)[0]!.sources;
+    expect(listed.indexOf(listed.find((s) => s.kind === "mistral")!)).toBeGreaterThan(listed.findIndex((s) => s.kind === "openrouter"));
   });
 
   it("leaves out empty groups", () => {
-    expect(groupSources([source("openai")]).map((g) => g.label)).toEqual(["Chat completion"]);
+    expect(groupSources([source("openai")]).map((g) => g.label)).toEqual(["Cloud chat APIs"]);
   });
 });
 
@@ -96,7 +104,7 @@ describe("draftDiffers", () => {
   const profile: ProfileSummary = {
     id: "p1", name: "Local", source: "custom", url: "http://127.0.0.1:8080/v1", model: null,
     params: { temperature: 0.7, stop: [] }, systemPrompt: null, prefill: null, placeholder: null, postProcessing: "none",
-    api: null, instruct: DEFAULT_INSTRUCT, bypassStatusCheck: false, headers: [], createdAt: 0, updatedAt: 0, hasKey: false,
+    api: null, instruct: DEFAULT_INSTRUCT, bypassStatusCheck: false, options: DEFAULT_CONNECTION_OPTIONS, headers: [], createdAt: 0, updatedAt: 0, hasKey: false,
   };
 
   it("is false for the profile's own draft and true after an edit", () => {
@@ -117,7 +125,7 @@ describe("draftFromProfile", () => {
     const claude: ProfileSummary = {
       id: "p2", name: "Claude", source: "claude", url: "https://api.anthropic.com/v1", model: "claude-sonnet-4-5",
       params: { stop: [] }, systemPrompt: "Be brief.", prefill: "Certainly! Here is", placeholder: null, postProcessing: "none",
-      api: null, instruct: DEFAULT_INSTRUCT, bypassStatusCheck: false, headers: [], createdAt: 0, updatedAt: 0, hasKey: true,
+      api: null, instruct: DEFAULT_INSTRUCT, bypassStatusCheck: false, options: DEFAULT_CONNECTION_OPTIONS, headers: [], createdAt: 0, updatedAt: 0, hasKey: true,
     };
     const draft = draftFromProfile(claude);
     expect(draft.prefill).toBe("Certainly! Here is");
@@ -144,7 +152,7 @@ const alpaca = MOCK_TEMPLATES.find((t) => t.kind === "alpaca")!.template;
 const local: ProfileSummary = {
   id: "p3", name: "Local", source: "custom", url: "http://127.0.0.1:8080/v1", model: null,
   params: { stop: [] }, systemPrompt: null, prefill: null, placeholder: null, postProcessing: "none",
-  api: null, instruct: DEFAULT_INSTRUCT, bypassStatusCheck: false, headers: [], createdAt: 0, updatedAt: 0, hasKey: false,
+  api: null, instruct: DEFAULT_INSTRUCT, bypassStatusCheck: false, options: DEFAULT_CONNECTION_OPTIONS, headers: [], createdAt: 0, updatedAt: 0, hasKey: false,
 };
 
 describe("the API and instruct settings in the draft", () => {

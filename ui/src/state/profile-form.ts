@@ -7,6 +7,7 @@
 
 import type {
   ApiType,
+  ConnectionOptions,
   BuiltInTemplate,
   Found,
   GenParams,
@@ -28,13 +29,9 @@ export interface SourceGroup {
 
 /** "Chat completion" sources first, then "Text completion"; supported before "coming soon". */
 export function groupSources(sources: readonly SourceInfo[]): SourceGroup[] {
-  const groups: SourceGroup[] = [
-    { label: "Chat completion", sources: [] },
-    { label: "Text completion", sources: [] },
-  ];
+  const groups: SourceGroup[] = SOURCE_GROUPS.map(([, label]) => ({ label, sources: [] }));
   for (const source of sources) {
-    const group = source.capabilities.api === "chatCompletion" ? groups[0] : groups[1];
-    group?.sources.push(source);
+    groups[SOURCE_GROUPS.findIndex(([group]) => group === source.group)]?.sources.push(source);
   }
   for (const group of groups) {
     // Stable sort: keeps the backend's order within supported and unsupported.
@@ -42,6 +39,13 @@ export function groupSources(sources: readonly SourceInfo[]): SourceGroup[] {
   }
   return groups.filter((group) => group.sources.length > 0);
 }
+
+/** The catalogue's groups in the order they are listed, with their headings. */
+const SOURCE_GROUPS: [SourceInfo["group"], string][] = [
+  ["cloudChat", "Cloud chat APIs"],
+  ["localServer", "Local servers"],
+  ["textService", "Text-completion services"],
+];
 
 /** `base`, or `base 2`, `base 3`… whichever is not taken (names compare case-insensitively). */
 export function uniqueName(base: string, taken: Iterable<string>): string {
@@ -103,6 +107,11 @@ export function formatStopStrings(stop: readonly string[] | undefined): string {
 
 /** What a profile's instruct settings are when it never chose any (the backend's default). */
 export const DEFAULT_INSTRUCT: InstructSettings = { template: "chat-ml", custom: null, contextSize: null };
+/** A new profile's connection options: the environment's proxy, the system's certificates. */
+export const DEFAULT_CONNECTION_OPTIONS: ConnectionOptions = {
+  network: { proxy: { mode: "environment" }, caCertificates: [] },
+  source: { azureRoute: "v1", azureApiVersion: null },
+};
 
 /** The draft that saving `profile` unchanged would send. */
 export function draftFromProfile(profile: ProfileSummary): ProfileDraft {

@@ -16,6 +16,7 @@ pub use super::support::request::{Request, WireRequest};
 use crate::catalogue::{ApiType, Capabilities, ProviderKind};
 use crate::error::Result;
 use crate::model::{ChatRequest, ModelInfo, ProfileId, StopReason, Usage};
+use crate::options::ConnectionOptions;
 use crate::redact::Redactor;
 
 /// Everything a provider needs to talk to one endpoint. Built by the engine from a profile (or
@@ -38,6 +39,8 @@ pub struct Connection {
     /// Extra request headers set by the person (e.g. OpenRouter attribution, a proxy's key,
     /// `Authorization: Basic` from URL credentials). Their values are secrets.
     pub headers: Vec<(String, SecretString)>,
+    /// Proxy, certificates and the source's choices.
+    pub options: ConnectionOptions,
 }
 
 impl Connection {

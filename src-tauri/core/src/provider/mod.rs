@@ -39,7 +39,7 @@ pub mod support;
 pub use self::contract::{Connection, Provider, StatusReport, StreamEvent, WireRequest, REDACTED};
 pub use self::support::request::{HeaderValue, Request};
 use crate::catalogue::ProviderKind;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::http::Http;
 
 /// Builds the adapter for `connection`, its errors scrubbed of the connection's secrets (see
@@ -73,6 +73,12 @@ fn build_adapter(connection: Connection, http: Http) -> Result<Box<dyn Provider>
         }
         ProviderKind::Horde => return Ok(Box::new(horde::Horde::new(connection, http))),
         ProviderKind::NovelAi => return Ok(Box::new(novelai::NovelAi::new(connection, http))),
+        planned => {
+            return Err(Error::not_configured(format!(
+                "{} is not supported by this version yet.",
+                planned.label()
+            )))
+        }
     };
     Ok(Box::new(OpenAiCompat::new(connection, flavor, http)))
 }
@@ -141,6 +147,7 @@ mod tests {
                 base_url: source.default_url.into(),
                 key: Some(SecretString::from("k")),
                 headers: Vec::new(),
+                options: Default::default(),
             };
             let provider = build(connection, http.clone()).unwrap();
             let request = ChatRequest {

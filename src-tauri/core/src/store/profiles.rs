@@ -13,6 +13,7 @@ use super::{from_json, now_ms, to_json, InstructSettings, PostProcessing, Store}
 use crate::catalogue::{ApiType, ProviderKind};
 use crate::error::{Error, Result};
 use crate::model::{GenParams, ProfileId};
+use crate::options::ConnectionOptions;
 
 /// A saved connection. The key is not here: it lives in the keychain under the profile's id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,6 +48,9 @@ pub struct Profile {
     pub bypass_status_check: bool,
     /// The names of extra request headers; their values are secrets, kept in the keychain.
     pub headers: Vec<String>,
+    /// How the server is reached beyond URL and key: proxy, certificates, the source's choices.
+    #[serde(default)]
+    pub options: ConnectionOptions,
     /// Creation time, ms since the Unix epoch.
     #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
     pub created_at: i64,
@@ -74,6 +78,7 @@ impl Profile {
             instruct: InstructSettings::default(),
             bypass_status_check: false,
             headers: Vec::new(),
+            options: ConnectionOptions::default(),
             created_at: now,
             updated_at: now,
         }
@@ -100,8 +105,8 @@ impl Store {
         conn.execute(
             "INSERT INTO profiles (id, name, source, url, model, params, system_prompt, post_processing,
                                    bypass_status_check, headers, created_at, updated_at, prefill,
-                                   placeholder, api, instruct)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                                   placeholder, api, instruct, options)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             params![
                 profile.id.as_str(),
                 profile.name,
@@ -119,6 +124,7 @@ impl Store {
                 profile.placeholder,
                 api_str(profile.api),
                 to_json(&profile.instruct)?,
+                to_json(&profile.options)?,
             ],
         )?;
         Ok(())
@@ -129,7 +135,7 @@ impl Store {
         let changed = self.conn().execute(
             "UPDATE profiles SET name = ?2, source = ?3, url = ?4, model = ?5, params = ?6, system_prompt = ?7,
                     post_processing = ?8, bypass_status_check = ?9, headers = ?10, updated_at = ?11,
-                    prefill = ?12, placeholder = ?13, api = ?14, instruct = ?15
+                    prefill = ?12, placeholder = ?13, api = ?14, instruct = ?15, options = ?16
              WHERE id = ?1 AND deleted_at IS NULL",
             params![
                 profile.id.as_str(),
@@ -147,6 +153,7 @@ impl Store {
                 profile.placeholder,
                 api_str(profile.api),
                 to_json(&profile.instruct)?,
+                to_json(&profile.options)?,
             ],
         )?;
         if changed == 0 {
@@ -254,12 +261,12 @@ impl Store {
 }
 
 /// How many columns [`PROFILE_SELECT`] reads.
-const PROFILE_COLUMNS: usize = 16;
+const PROFILE_COLUMNS: usize = 17;
 
 const PROFILE_SELECT: &str =
     "SELECT id, name, source, url, model, params, system_prompt, post_processing,
-    bypass_status_check, headers, created_at, updated_at, prefill, placeholder, api, instruct
-    FROM profiles WHERE deleted_at IS NULL";
+    bypass_status_check, headers, created_at, updated_at, prefill, placeholder, api, instruct,
+    options FROM profiles WHERE deleted_at IS NULL";
 
 fn api_str(api: Option<ApiType>) -> Option<&'static str> {
     api.map(|api| match api {
@@ -283,6 +290,7 @@ fn profile_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Profile>> {
     let post: String = row.get(7)?;
     let api: Option<String> = row.get(14)?;
     let instruct: String = row.get(15)?;
+    let options: String = row.get(16)?;
     let profile = (|| {
         Ok(Profile {
             id: ProfileId(row.get(0)?),
@@ -301,6 +309,7 @@ fn profile_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Profile>> {
             placeholder: row.get(13)?,
             api: parse_api(api),
             instruct: from_json(&instruct)?,
+            options: from_json(&options)?,
         })
     })();
     Ok(profile)

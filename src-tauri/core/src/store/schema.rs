@@ -215,4 +215,7 @@ pub(super) const MIGRATIONS: &[M<'static>] = &[
          ALTER TABLE chats ADD COLUMN fork_number INTEGER;
          CREATE INDEX chats_parent ON chats(parent_id) WHERE parent_id IS NOT NULL;",
     ),
+    // 10: how a profile's server is reached beyond URL and key (proxy, certificates, a
+    // source's choices), as JSON: `{}` reads as every default.
+    M::up("ALTER TABLE profiles ADD COLUMN options TEXT NOT NULL DEFAULT '{}';"),
 ];

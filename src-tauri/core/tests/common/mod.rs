@@ -42,6 +42,7 @@ pub fn provider(
             base_url: base,
             key: key.map(SecretString::from),
             headers: Vec::new(),
+            options: Default::default(),
         },
         http(idle),
     )

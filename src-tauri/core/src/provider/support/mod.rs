@@ -361,6 +361,7 @@ mod tests {
                 .iter()
                 .map(|(n, v)| (n.to_string(), SecretString::from(*v)))
                 .collect(),
+            options: Default::default(),
         };
         let http = Http::new(crate::http::HttpConfig::default()).unwrap();
         Client::new(conn, http, quirks)

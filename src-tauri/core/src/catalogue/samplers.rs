@@ -1,0 +1,166 @@
+//! The sampler settings a source may accept ([`Sampler`]) and the lists the catalogue's sources
+//! share.
+//!
+//! Data only: must not depend on any adapter, on HTTP or on the store.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::GenParams;
+
+/// A sampler setting a source may accept; the window shows the fields of the profile's source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub enum Sampler {
+    /// `GenParams::max_tokens`.
+    MaxTokens,
+    /// `GenParams::temperature`.
+    Temperature,
+    /// `GenParams::top_p`.
+    TopP,
+    /// `GenParams::top_k`.
+    TopK,
+    /// `GenParams::min_p`.
+    MinP,
+    /// `GenParams::frequency_penalty`.
+    FrequencyPenalty,
+    /// `GenParams::presence_penalty`.
+    PresencePenalty,
+    /// `GenParams::repetition_penalty`.
+    RepetitionPenalty,
+    /// `GenParams::repetition_penalty_range`.
+    RepetitionPenaltyRange,
+    /// `GenParams::typical_p`.
+    TypicalP,
+    /// `GenParams::tfs`.
+    Tfs,
+    /// `GenParams::top_a`.
+    TopA,
+    /// `GenParams::seed`.
+    Seed,
+    /// `GenParams::stop`.
+    Stop,
+}
+
+impl Sampler {
+    /// Whether `params` sets this field.
+    pub fn is_set(self, params: &GenParams) -> bool {
+        match self {
+            Sampler::MaxTokens => params.max_tokens.is_some(),
+            Sampler::Temperature => params.temperature.is_some(),
+            Sampler::TopP => params.top_p.is_some(),
+            Sampler::TopK => params.top_k.is_some(),
+            Sampler::MinP => params.min_p.is_some(),
+            Sampler::FrequencyPenalty => params.frequency_penalty.is_some(),
+            Sampler::PresencePenalty => params.presence_penalty.is_some(),
+            Sampler::RepetitionPenalty => params.repetition_penalty.is_some(),
+            Sampler::RepetitionPenaltyRange => params.repetition_penalty_range.is_some(),
+            Sampler::TypicalP => params.typical_p.is_some(),
+            Sampler::Tfs => params.tfs.is_some(),
+            Sampler::TopA => params.top_a.is_some(),
+            Sampler::Seed => params.seed.is_some(),
+            Sampler::Stop => !params.stop.is_empty(),
+        }
+    }
+}
+
+use Sampler as S;
+
+/// OpenAI and Mistral.
+pub(super) const OPENAI_SAMPLERS: &[Sampler] = &[
+    S::MaxTokens,
+    S::Temperature,
+    S::TopP,
+    S::FrequencyPenalty,
+    S::PresencePenalty,
+    S::Seed,
+    S::Stop,
+];
+/// OpenRouter and OpenAI-compatible local servers.
+pub(super) const LOCAL_SAMPLERS: &[Sampler] = &[
+    S::MaxTokens,
+    S::Temperature,
+    S::TopP,
+    S::TopK,
+    S::MinP,
+    S::FrequencyPenalty,
+    S::PresencePenalty,
+    S::RepetitionPenalty,
+    S::Seed,
+    S::Stop,
+];
+/// Oobabooga and Mancer (text-generation-webui's extra samplers).
+pub(super) const OOBA_SAMPLERS: &[Sampler] = &[
+    S::MaxTokens,
+    S::Temperature,
+    S::TopP,
+    S::TopK,
+    S::MinP,
+    S::FrequencyPenalty,
+    S::PresencePenalty,
+    S::RepetitionPenalty,
+    S::RepetitionPenaltyRange,
+    S::TypicalP,
+    S::Tfs,
+    S::TopA,
+    S::Seed,
+    S::Stop,
+];
+pub(super) const CLAUDE_SAMPLERS: &[Sampler] =
+    &[S::MaxTokens, S::Temperature, S::TopP, S::TopK, S::Stop];
+/// KoboldAI's generate body (KoboldCpp adds `min_p`).
+pub(super) const KOBOLD_SAMPLERS: &[Sampler] = &[
+    S::MaxTokens,
+    S::Temperature,
+    S::TopP,
+    S::TopK,
+    S::RepetitionPenalty,
+    S::RepetitionPenaltyRange,
+    S::TypicalP,
+    S::Tfs,
+    S::TopA,
+    S::Seed,
+    S::Stop,
+];
+pub(super) const KOBOLDCPP_SAMPLERS: &[Sampler] = &[
+    S::MaxTokens,
+    S::Temperature,
+    S::TopP,
+    S::TopK,
+    S::MinP,
+    S::RepetitionPenalty,
+    S::RepetitionPenaltyRange,
+    S::TypicalP,
+    S::Tfs,
+    S::TopA,
+    S::Seed,
+    S::Stop,
+];
+/// AI Horde's `params` (no seed: workers choose).
+pub(super) const HORDE_SAMPLERS: &[Sampler] = &[
+    S::MaxTokens,
+    S::Temperature,
+    S::TopP,
+    S::TopK,
+    S::MinP,
+    S::RepetitionPenalty,
+    S::RepetitionPenaltyRange,
+    S::TypicalP,
+    S::Tfs,
+    S::TopA,
+    S::Stop,
+];
+/// NovelAI's `parameters`; stop strings are cut on this side (the API wants token ids).
+pub(super) const NOVELAI_SAMPLERS: &[Sampler] = &[
+    S::MaxTokens,
+    S::Temperature,
+    S::TopP,
+    S::TopK,
+    S::MinP,
+    S::RepetitionPenalty,
+    S::RepetitionPenaltyRange,
+    S::TypicalP,
+    S::Tfs,
+    S::TopA,
+    S::Stop,
+];

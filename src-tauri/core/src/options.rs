@@ -1,0 +1,90 @@
+//! What a profile sets about how its server is reached, beyond the URL, the key and the extra
+//! headers: the network path ([`NetworkOptions`]: a proxy, extra CA certificates) and choices a
+//! source offers ([`SourceOptions`], such as Azure OpenAI's route). Stored with the profile (as
+//! JSON, so a field added later reads as its default) and carried by the connection.
+//!
+//! Data only: must not do I/O, hold a secret (a proxy's credentials live in the keychain like a
+//! URL's) or name an adapter.
+
+use serde::{Deserialize, Serialize};
+
+/// How a profile's requests reach its server.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase", default)]
+pub struct ConnectionOptions {
+    /// Proxy and certificates.
+    pub network: NetworkOptions,
+    /// Choices of the profile's source.
+    pub source: SourceOptions,
+}
+
+/// The proxy a profile's requests go through.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase", tag = "mode", content = "url")]
+pub enum ProxyChoice {
+    /// The environment's (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`), if any.
+    #[default]
+    Environment,
+    /// None, whatever the environment says.
+    Direct,
+    /// This proxy (`http://`, `https://` or `socks5://` URL, without credentials).
+    Url(String),
+}
+
+/// The network path of a profile's requests.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase", default)]
+pub struct NetworkOptions {
+    /// The proxy.
+    pub proxy: ProxyChoice,
+    /// PEM files of CA certificates trusted besides the system's.
+    pub ca_certificates: Vec<String>,
+}
+
+/// Azure OpenAI's two routes to a deployment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub enum AzureRoute {
+    /// `{resource}/openai/v1/chat/completions`, the deployment named as the model in the body.
+    #[default]
+    V1,
+    /// `{resource}/openai/deployments/{deployment}/chat/completions?api-version=…`.
+    Deployments,
+}
+
+/// Choices a source offers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase", default)]
+pub struct SourceOptions {
+    /// Azure OpenAI: the route.
+    pub azure_route: AzureRoute,
+    /// Azure OpenAI's `api-version` for the deployments route (`None`: the version this
+    /// release was written against).
+    pub azure_api_version: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_fields_read_as_their_defaults() {
+        let options: ConnectionOptions = serde_json::from_str("{}").unwrap();
+        assert_eq!(options, ConnectionOptions::default());
+        let options: ConnectionOptions = serde_json::from_str(
+            r#"{"network":{"proxy":{"mode":"url","url":"http://127.0.0.1:3128"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            options.network.proxy,
+            ProxyChoice::Url("http://127.0.0.1:3128".into())
+        );
+        assert!(options.network.ca_certificates.is_empty());
+        assert_eq!(options.source.azure_route, AzureRoute::V1);
+    }
+}
