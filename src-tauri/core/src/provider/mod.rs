@@ -136,7 +136,7 @@ mod tests {
             stop: vec!["\nUser:".into()],
         };
         let http = Http::new(crate::http::HttpConfig::default()).unwrap();
-        for source in SOURCES {
+        for source in SOURCES.iter().filter(|source| source.supported) {
             let capabilities = source.capabilities;
             let text = capabilities.api == ApiType::TextCompletion;
             let connection = Connection {

@@ -79,7 +79,7 @@ impl Store {
         let conn = self.conn();
         let mut statement = conn.prepare(&format!(
             "SELECT {} FROM chats c WHERE c.parent_id = ?1 AND c.deleted_at IS NULL
-             ORDER BY c.created_at, c.id",
+             ORDER BY c.created_at, c.rowid",
             super::chats::CHAT_COLUMNS
         ))?;
         let rows = statement.query_map([chat.as_str()], super::chats::chat_from_row)?;
