@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { Key, remote } from "webdriverio";
+import { registerAzureTests } from "./azure.mjs";
 import { registerChatTargetTests } from "./chat-target.mjs";
 import { registerContextTests } from "./context.mjs";
 import { registerDrawerTests } from "./drawer.mjs";
@@ -1444,6 +1445,11 @@ registerRenderTests(test, {
 // After everything: its announcer test adds (and removes) a profile of its own and connects to it.
 registerHabitsTests(test, {
   openApp, closeApp, until, assert, screenshot, cli, send, lastAssistant, connectionState, openDrawer, fake: () => fake, key: KEY,
+});
+
+// After everything: it adds a profile of its own and leaves it the live one.
+registerAzureTests(test, {
+  openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, openDrawer, setField, startFake, REPLY_TEXT,
 });
 
 // After everything: they add profiles of their own, and leave the theme as the system's.

@@ -12,6 +12,7 @@ use switchboard_core::catalogue::{ApiType, KeyNeed};
 use switchboard_core::endpoint::is_unencrypted_remote;
 use switchboard_core::engine::ProfileSummary;
 use switchboard_core::error::quoted;
+use switchboard_core::options::AzureRoute;
 use switchboard_core::prompt::instruct::TemplateKind;
 use switchboard_core::prompt::PostProcessing;
 use switchboard_core::store::Profile;
@@ -95,8 +96,23 @@ pub struct ProfileAddArgs {
     /// else 4096 for a local server); the oldest messages that do not fit are left out.
     #[arg(long, value_name = "TOKENS", allow_negative_numbers = true, value_parser = tokens())]
     context_size: Option<u32>,
+    /// Azure OpenAI: the route to the deployment, `v1` (`/openai/v1/chat/completions`, the
+    /// deployment named as the model) or `deployments` (`/openai/deployments/{deployment}/…`).
+    #[arg(long, value_name = "v1|deployments", value_parser = parse_azure_route)]
+    azure_route: Option<AzureRoute>,
+    /// Azure OpenAI, deployments route: the `api-version` (default: 2024-10-21).
+    #[arg(long, value_name = "VERSION", value_parser = non_empty())]
+    azure_api_version: Option<String>,
     #[command(flatten)]
     samplers: SamplerArgs,
+}
+
+fn parse_azure_route(text: &str) -> std::result::Result<AzureRoute, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "v1" => Ok(AzureRoute::V1),
+        "deployments" | "deployment" | "classic" => Ok(AzureRoute::Deployments),
+        other => Err(format!("\"{other}\" is not v1 or deployments")),
+    }
 }
 
 /// Sampler settings saved with a profile; each is sent only to sources that accept it.
@@ -270,6 +286,17 @@ pub async fn run(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
                 profile.instruct.template = template;
             }
             profile.instruct.context_size = args.context_size;
+            if args.azure_route.is_some() || args.azure_api_version.is_some() {
+                if source != ProviderKind::AzureOpenAi {
+                    return Err(Failure::Usage(format!(
+                        "--azure-route and --azure-api-version are for azure_openai, not {}.",
+                        source.id()
+                    )));
+                }
+                let options = &mut profile.options.source;
+                options.azure_route = args.azure_route.unwrap_or_default();
+                options.azure_api_version = args.azure_api_version;
+            }
             let (mut profile, changes) = engine.add_profile(profile).await.map_err(refused)?;
             if !args.headers.is_empty() {
                 let headers = args
@@ -395,6 +422,17 @@ pub async fn run(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
                 }
                 if let Some(placeholder) = &profile.placeholder {
                     outln!("placeholder:         {placeholder}");
+                }
+                if profile.source == ProviderKind::AzureOpenAi {
+                    let options = &profile.options.source;
+                    let route = match options.azure_route {
+                        AzureRoute::V1 => "v1".to_string(),
+                        AzureRoute::Deployments => format!(
+                            "deployments (api-version {})",
+                            options.azure_api_version.as_deref().unwrap_or(switchboard_core::provider::openai_compat::azure::DEFAULT_API_VERSION)
+                        ),
+                    };
+                    outln!("azure route:         {route}");
                 }
                 for header in &profile.headers {
                     outln!("header:              {header}: <redacted> (in the keychain)");

@@ -11,7 +11,8 @@ use switchboard_core::catalogue::ProviderKind;
 use switchboard_core::http::{Http, HttpConfig};
 use switchboard_core::model::{ChatMessage, ChatRequest, GenParams, Role, TextPrompt};
 use switchboard_core::provider::{self, Connection, REDACTED};
-use switchboard_fakes::{FakeOptions, FakeServer, Family, KoboldServer};
+use switchboard_core::options::{AzureRoute, ConnectionOptions, SourceOptions};
+use switchboard_fakes::{Dialect, FakeOptions, FakeServer, Family, KoboldServer};
 
 const KEY: &str = "sk-preview-key-5150";
 const PROXY_TOKEN: &str = "proxy-token-8a8a";
@@ -35,6 +36,10 @@ struct Case {
     model: &'static str,
     /// Whether the key is not in `Authorization`, so URL credentials can go there.
     basic: bool,
+    /// The server imitated within the OpenAI-compatible family.
+    dialect: Dialect,
+    /// The profile's connection options (Azure's route).
+    options: ConnectionOptions,
 }
 
 fn cases() -> Vec<Case> {
@@ -45,8 +50,31 @@ fn cases() -> Vec<Case> {
         path,
         model,
         basic,
+        dialect: Dialect::OpenAi,
+        options: ConnectionOptions::default(),
+    };
+    let azure = |route| Case {
+        dialect: Dialect::Azure,
+        options: ConnectionOptions {
+            source: SourceOptions {
+                azure_route: route,
+                azure_api_version: None,
+            },
+            ..ConnectionOptions::default()
+        },
+        ..case(Family::OpenAi, ProviderKind::AzureOpenAi, "", "fake-model-1", true)
     };
     vec![
+        azure(AzureRoute::V1),
+        azure(AzureRoute::Deployments),
+        // Z.ai: a default header of its own.
+        case(
+            Family::OpenAi,
+            ProviderKind::ZAi,
+            "/api/paas/v4",
+            "fake-model-1",
+            false,
+        ),
         case(
             Family::OpenAi,
             ProviderKind::Custom,
@@ -139,6 +167,7 @@ async fn every_family_previews_exactly_the_request_it_sends_with_secrets_masked(
         let server = FakeServer::start(FakeOptions {
             family: case.family,
             kobold: case.kobold,
+            dialect: case.dialect,
             api_key: Some(KEY.into()),
             ..FakeOptions::default()
         })
@@ -157,7 +186,7 @@ async fn every_family_previews_exactly_the_request_it_sends_with_secrets_masked(
             base_url: case.kind.normalize_url(&base).unwrap().url,
             key: Some(SecretString::from(KEY)),
             headers,
-            options: Default::default(),
+            options: case.options.clone(),
         };
         let adapter = provider::build(connection, http.clone()).unwrap();
         let request = adapter

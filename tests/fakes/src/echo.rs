@@ -223,9 +223,9 @@ fn shape(opts: &FakeOptions, req: &RecordedRequest) -> Shape {
 /// Python's `json.dumps` for the Python servers, compact JSON for the rest.
 fn fmt(shape: Shape) -> Fmt {
     match shape {
-        Shape::OpenAi(Dialect::OpenAi | Dialect::Mancer) | Shape::Anthropic | Shape::NovelAi => {
-            Fmt::COMPACT
-        }
+        Shape::OpenAi(Dialect::OpenAi | Dialect::Mancer | Dialect::Azure)
+        | Shape::Anthropic
+        | Shape::NovelAi => Fmt::COMPACT,
         Shape::Kobold(KoboldServer::United) => Fmt::COMPACT,
         _ => Fmt::PYTHON,
     }
@@ -280,6 +280,9 @@ fn unauthorized(opts: &FakeOptions, req: &RecordedRequest, quote: &str) -> Reply
     let body = match shape {
         Shape::OpenAi(Dialect::OpenAi) => {
             openai_error(quote, "invalid_request_error", s("invalid_api_key"))
+        }
+        Shape::OpenAi(Dialect::Azure) => {
+            obj([("error", obj([("code", s("401")), ("message", s(quote))]))])
         }
         Shape::OpenAi(Dialect::LlamaCpp | Dialect::Ooba) => obj([("detail", s(quote))]),
         Shape::OpenAi(Dialect::KoboldCpp) | Shape::Kobold(KoboldServer::KoboldCpp) => obj([(

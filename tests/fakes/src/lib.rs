@@ -32,6 +32,7 @@
 //! `server.rs` (the server, recording and the `/__fake` control routes).
 
 mod anthropic;
+mod clouds;
 mod context;
 mod echo;
 mod flood;
@@ -49,6 +50,9 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+pub use clouds::{
+    AZURE_ACCESS_DENIED, AZURE_FILTERED_WORD, AZURE_NO_DEPLOYMENT, STREAM_OPTIONS_REFUSED,
+};
 pub use context::{fake_tokens, prompt_tokens};
 pub use echo::{
     echo_forms, echo_leak, key_forms, ECHO_CREDENTIAL_HEADERS, ECHO_NOTHING, ECHO_PIECE,
@@ -140,6 +144,15 @@ pub enum Dialect {
     /// MANCER_COMPLETION_LIMIT}, "pricing": {"prompt", "completion"}}`.
     #[value(name = "mancer")]
     Mancer,
+    /// Azure OpenAI: the key only in `api-key`; the v1 routes (`/openai/v1/models`,
+    /// `/openai/v1/chat/completions`, the deployment as `model`) and the deployments route
+    /// (`/openai/deployments/{d}/chat/completions?api-version=…`), the deployments being
+    /// [`FakeOptions::models`]; Azure's error bodies (`{"error":{"code","message"}}`, the
+    /// content filter's 400 for a prompt with [`AZURE_FILTERED_WORD`]); OpenAI's bytes
+    /// otherwise, streams opening with a `prompt_filter_results` chunk (`clouds.rs` has the
+    /// table).
+    #[value(name = "azure")]
+    Azure,
 }
 
 /// How the fake answers. Named in kebab case (`mid-stream-error`, …) on the command line, in
@@ -409,6 +422,9 @@ pub struct FakeOptions {
     /// With [`FakeOptions::context_limit`]: a prompt over the limit gets the connection closed
     /// with no body instead of the 400 (as llama.cpp builds that crash on one do).
     pub context_overflow_drops: bool,
+    /// [`Family::OpenAi`]: refuse any generation whose body has `stream_options` with 400
+    /// [`STREAM_OPTIONS_REFUSED`], as strict OpenAI-compatible servers do.
+    pub rejects_stream_options: bool,
 }
 
 /// The message of a LiteLLM proxy's answer to a wrong key (HTTP 400, `"type":"auth_error"`,
@@ -456,6 +472,7 @@ impl Default for FakeOptions {
             bad_key_400: false,
             context_limit: None,
             context_overflow_drops: false,
+            rejects_stream_options: false,
         }
     }
 }
@@ -564,7 +581,10 @@ mod tests {
             .iter()
             .filter_map(|d| d.to_possible_value().map(|v| v.get_name().to_owned()))
             .collect();
-        assert_eq!(names, ["openai", "llamacpp", "koboldcpp", "ooba", "mancer"]);
+        assert_eq!(
+            names,
+            ["openai", "llamacpp", "koboldcpp", "ooba", "mancer", "azure"]
+        );
     }
 
     #[test]

@@ -25,7 +25,7 @@ struct Args {
     #[arg(long, value_enum, default_value_t = Scenario::Normal)]
     scenario: Scenario,
     /// Which real server to imitate (OpenAI-compatible family only): `openai`, `llamacpp`,
-    /// `koboldcpp`, `ooba` (text-generation-webui) or `mancer`.
+    /// `koboldcpp`, `ooba` (text-generation-webui), `mancer` or `azure` (Azure OpenAI).
     #[arg(long, value_enum, default_value_t = Dialect::OpenAi)]
     dialect: Dialect,
     /// Require this key (`Authorization: Bearer KEY` or `x-api-key: KEY`; `--dialect ooba`:
@@ -87,6 +87,9 @@ struct Args {
     /// With `--context-limit`: close the connection on a prompt that does not fit instead.
     #[arg(long)]
     context_overflow_drops: bool,
+    /// `openai` family: refuse generations whose body has `stream_options` (400).
+    #[arg(long)]
+    rejects_stream_options: bool,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -113,6 +116,7 @@ async fn main() -> ExitCode {
         bad_key_400: args.bad_key_400,
         context_limit: args.context_limit,
         context_overflow_drops: args.context_overflow_drops,
+        rejects_stream_options: args.rejects_stream_options,
         ..FakeOptions::default()
     };
     if !args.models.is_empty() {

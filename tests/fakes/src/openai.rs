@@ -144,6 +144,12 @@ fn answer(opts: &FakeOptions, scenario: Scenario, reply: &str, req: &RecordedReq
     if let Some(reply) = crate::context::answer(opts, req) {
         return reply;
     }
+    if let Some(reply) = crate::clouds::azure(opts, req)
+        .or_else(|| crate::clouds::cloudflare_models(opts, req))
+        .or_else(|| crate::clouds::stream_options_refused(opts, req))
+    {
+        return reply;
+    }
     if !mounted(opts, &req.path) {
         return not_found(dialect, req);
     }
@@ -275,6 +281,7 @@ fn model_id(path: &str) -> Option<&str> {
 fn route_authorized(opts: &FakeOptions, route: Route, req: &RecordedRequest) -> bool {
     match opts.dialect {
         Dialect::Ooba => ooba::authorized(opts, req),
+        Dialect::Azure => crate::clouds::azure_authorized(opts, req),
         Dialect::Mancer
             if route == Route::Models
                 && req.header("authorization").is_none()
@@ -308,6 +315,7 @@ fn not_found(dialect: Dialect, req: &RecordedRequest) -> Reply {
         Dialect::LlamaCpp | Dialect::Ooba => ooba::not_found(),
         Dialect::KoboldCpp => Reply::full(StatusCode::NOT_FOUND, "text/html", KOBOLD_NOT_FOUND),
         Dialect::Mancer => not_found(Dialect::OpenAi, req),
+        Dialect::Azure => crate::clouds::resource_not_found(),
     }
 }
 
@@ -318,7 +326,9 @@ fn wrong_method(dialect: Dialect, route: Route, req: &RecordedRequest) -> Reply 
             r#"{"detail":"Method Not Allowed"}"#,
         )
         .with_header("allow", route.method()),
-        Dialect::OpenAi | Dialect::KoboldCpp | Dialect::Mancer => not_found(dialect, req),
+        Dialect::OpenAi | Dialect::KoboldCpp | Dialect::Mancer | Dialect::Azure => {
+            not_found(dialect, req)
+        }
     }
 }
 
@@ -342,6 +352,7 @@ fn unauthorized(dialect: Dialect) -> Reply {
         Dialect::Ooba => ooba::unauthorized(),
         // Unconfirmed: no Mancer 401 body is on record.
         Dialect::Mancer => Reply::json(StatusCode::UNAUTHORIZED, r#"{"error":"Unauthorized"}"#),
+        Dialect::Azure => crate::clouds::azure_unauthorized(),
     }
 }
 
@@ -362,7 +373,7 @@ fn litellm_bad_key() -> Reply {
 /// A body that is not JSON (Ooba's answers come from `ooba::read_body` instead).
 fn bad_json(dialect: Dialect) -> Reply {
     match dialect {
-        Dialect::OpenAi | Dialect::Mancer => openai_error(
+        Dialect::OpenAi | Dialect::Mancer | Dialect::Azure => openai_error(
             StatusCode::BAD_REQUEST,
             OPENAI_BAD_JSON,
             "invalid_request_error",
@@ -415,7 +426,7 @@ fn models(opts: &FakeOptions, scenario: Scenario) -> Reply {
             let id = ("id", s(model.as_str()));
             let object = ("object", s("model"));
             match dialect {
-                Dialect::OpenAi => obj([
+                Dialect::OpenAi | Dialect::Azure => obj([
                     id,
                     object,
                     ("created", J::Int(CREATED)),
@@ -494,7 +505,7 @@ impl Style {
                 Style::OpenRouter
             }
             (Scenario::DoneNoBlankLine, _) | (_, Dialect::KoboldCpp) => Style::KoboldCpp,
-            (_, Dialect::OpenAi | Dialect::Mancer) => Style::OpenAi,
+            (_, Dialect::OpenAi | Dialect::Mancer | Dialect::Azure) => Style::OpenAi,
             (_, Dialect::LlamaCpp) => Style::LlamaCpp,
             (_, Dialect::Ooba) => Style::Ooba,
         }
@@ -804,7 +815,12 @@ fn generate(
     if !stream {
         return gen.whole(&evs);
     }
-    let frames = stream_frames(scenario, gen.render(&evs), opts.slow_delay);
+    let mut pieces = gen.render(&evs);
+    if opts.dialect == Dialect::Azure {
+        let first = crate::clouds::azure_prompt_filter_chunk();
+        pieces.insert(0, Piece::Bytes(first.into_bytes()));
+    }
+    let frames = stream_frames(scenario, pieces, opts.slow_delay);
     let answer = Reply::stream(style.sse_content_type(), frames);
     if style == Style::Ooba {
         // sse-starlette's own headers.

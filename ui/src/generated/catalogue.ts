@@ -399,7 +399,7 @@ export const SOURCES: SourceInfo[] = [
     "defaultUrl": "https://api.deepseek.com",
     "key": "required",
     "keyLabel": "API key",
-    "keyNote": "",
+    "keyNote": "From platform.deepseek.com, API keys.",
     "capabilities": {
       "api": "chatCompletion",
       "otherApi": null,
@@ -409,14 +409,13 @@ export const SOURCES: SourceInfo[] = [
       "prefill": false,
       "multiModel": false
     },
-    "supported": false,
+    "supported": true,
     "samplers": [
       "maxTokens",
       "temperature",
       "topP",
       "frequencyPenalty",
       "presencePenalty",
-      "seed",
       "stop"
     ]
   },
@@ -428,7 +427,7 @@ export const SOURCES: SourceInfo[] = [
     "defaultUrl": "https://api.x.ai/v1",
     "key": "required",
     "keyLabel": "API key",
-    "keyNote": "",
+    "keyNote": "From console.x.ai, API Keys.",
     "capabilities": {
       "api": "chatCompletion",
       "otherApi": null,
@@ -438,7 +437,7 @@ export const SOURCES: SourceInfo[] = [
       "prefill": false,
       "multiModel": false
     },
-    "supported": false,
+    "supported": true,
     "samplers": [
       "maxTokens",
       "temperature",
@@ -457,7 +456,7 @@ export const SOURCES: SourceInfo[] = [
     "defaultUrl": "https://api.groq.com/openai/v1",
     "key": "required",
     "keyLabel": "API key",
-    "keyNote": "",
+    "keyNote": "From console.groq.com/keys.",
     "capabilities": {
       "api": "chatCompletion",
       "otherApi": null,
@@ -467,13 +466,11 @@ export const SOURCES: SourceInfo[] = [
       "prefill": false,
       "multiModel": false
     },
-    "supported": false,
+    "supported": true,
     "samplers": [
       "maxTokens",
       "temperature",
       "topP",
-      "frequencyPenalty",
-      "presencePenalty",
       "seed",
       "stop"
     ]
@@ -486,25 +483,24 @@ export const SOURCES: SourceInfo[] = [
     "defaultUrl": "https://api.perplexity.ai",
     "key": "required",
     "keyLabel": "API key",
-    "keyNote": "",
+    "keyNote": "From perplexity.ai, Settings, API. Perplexity lists no models: type one (sonar, sonar-pro, …).",
     "capabilities": {
       "api": "chatCompletion",
       "otherApi": null,
       "streaming": true,
-      "modelList": true,
+      "modelList": false,
       "serverAbort": false,
       "prefill": false,
       "multiModel": false
     },
-    "supported": false,
+    "supported": true,
     "samplers": [
       "maxTokens",
       "temperature",
       "topP",
+      "topK",
       "frequencyPenalty",
-      "presencePenalty",
-      "seed",
-      "stop"
+      "presencePenalty"
     ]
   },
   {
@@ -515,7 +511,7 @@ export const SOURCES: SourceInfo[] = [
     "defaultUrl": "https://api.fireworks.ai/inference/v1",
     "key": "required",
     "keyLabel": "API key",
-    "keyNote": "",
+    "keyNote": "From fireworks.ai, Settings, API Keys.",
     "capabilities": {
       "api": "chatCompletion",
       "otherApi": null,
@@ -525,14 +521,16 @@ export const SOURCES: SourceInfo[] = [
       "prefill": false,
       "multiModel": false
     },
-    "supported": false,
+    "supported": true,
     "samplers": [
       "maxTokens",
       "temperature",
       "topP",
+      "topK",
+      "minP",
       "frequencyPenalty",
       "presencePenalty",
-      "seed",
+      "repetitionPenalty",
       "stop"
     ]
   },
@@ -544,7 +542,7 @@ export const SOURCES: SourceInfo[] = [
     "defaultUrl": "https://api.moonshot.ai/v1",
     "key": "required",
     "keyLabel": "API key",
-    "keyNote": "",
+    "keyNote": "From platform.moonshot.ai, API Keys (keys of platform.moonshot.cn work only with https://api.moonshot.cn/v1).",
     "capabilities": {
       "api": "chatCompletion",
       "otherApi": null,
@@ -554,14 +552,13 @@ export const SOURCES: SourceInfo[] = [
       "prefill": false,
       "multiModel": false
     },
-    "supported": false,
+    "supported": true,
     "samplers": [
       "maxTokens",
       "temperature",
       "topP",
       "frequencyPenalty",
       "presencePenalty",
-      "seed",
       "stop"
     ]
   },
@@ -573,24 +570,21 @@ export const SOURCES: SourceInfo[] = [
     "defaultUrl": "https://api.z.ai/api/paas/v4",
     "key": "required",
     "keyLabel": "API key",
-    "keyNote": "",
+    "keyNote": "From z.ai, API Keys. With the GLM Coding Plan, use https://api.z.ai/api/coding/paas/v4 as the URL. Z.ai lists no models here: type one (glm-4.6, …).",
     "capabilities": {
       "api": "chatCompletion",
       "otherApi": null,
       "streaming": true,
-      "modelList": true,
+      "modelList": false,
       "serverAbort": false,
       "prefill": false,
       "multiModel": false
     },
-    "supported": false,
+    "supported": true,
     "samplers": [
       "maxTokens",
       "temperature",
       "topP",
-      "frequencyPenalty",
-      "presencePenalty",
-      "seed",
       "stop"
     ]
   },
@@ -602,7 +596,7 @@ export const SOURCES: SourceInfo[] = [
     "defaultUrl": "https://api.minimax.io/v1",
     "key": "required",
     "keyLabel": "API key",
-    "keyNote": "",
+    "keyNote": "From platform.minimax.io, API Keys (keys of the Chinese platform work only with https://api.minimaxi.com/v1).",
     "capabilities": {
       "api": "chatCompletion",
       "otherApi": null,
@@ -612,15 +606,11 @@ export const SOURCES: SourceInfo[] = [
       "prefill": false,
       "multiModel": false
     },
-    "supported": false,
+    "supported": true,
     "samplers": [
       "maxTokens",
       "temperature",
-      "topP",
-      "frequencyPenalty",
-      "presencePenalty",
-      "seed",
-      "stop"
+      "topP"
     ]
   },
   {
@@ -631,7 +621,7 @@ export const SOURCES: SourceInfo[] = [
     "defaultUrl": "https://api.siliconflow.com/v1",
     "key": "required",
     "keyLabel": "API key",
-    "keyNote": "",
+    "keyNote": "From cloud.siliconflow.com, API Keys (keys of siliconflow.cn work only with https://api.siliconflow.cn/v1).",
     "capabilities": {
       "api": "chatCompletion",
       "otherApi": null,
@@ -641,14 +631,14 @@ export const SOURCES: SourceInfo[] = [
       "prefill": false,
       "multiModel": false
     },
-    "supported": false,
+    "supported": true,
     "samplers": [
       "maxTokens",
       "temperature",
       "topP",
+      "topK",
+      "minP",
       "frequencyPenalty",
-      "presencePenalty",
-      "seed",
       "stop"
     ]
   },
@@ -660,24 +650,21 @@ export const SOURCES: SourceInfo[] = [
     "defaultUrl": "https://api.ai21.com/studio/v1",
     "key": "required",
     "keyLabel": "API key",
-    "keyNote": "",
+    "keyNote": "From studio.ai21.com, Settings, API Key. AI21 lists no models here: type one (jamba-mini, jamba-large).",
     "capabilities": {
       "api": "chatCompletion",
       "otherApi": null,
       "streaming": true,
-      "modelList": true,
+      "modelList": false,
       "serverAbort": false,
       "prefill": false,
       "multiModel": false
     },
-    "supported": false,
+    "supported": true,
     "samplers": [
       "maxTokens",
       "temperature",
       "topP",
-      "frequencyPenalty",
-      "presencePenalty",
-      "seed",
       "stop"
     ]
   },
@@ -689,7 +676,7 @@ export const SOURCES: SourceInfo[] = [
     "defaultUrl": "https://nano-gpt.com/api/v1",
     "key": "required",
     "keyLabel": "API key",
-    "keyNote": "",
+    "keyNote": "From nano-gpt.com/api.",
     "capabilities": {
       "api": "chatCompletion",
       "otherApi": null,
@@ -699,13 +686,16 @@ export const SOURCES: SourceInfo[] = [
       "prefill": false,
       "multiModel": false
     },
-    "supported": false,
+    "supported": true,
     "samplers": [
       "maxTokens",
       "temperature",
       "topP",
+      "topK",
+      "minP",
       "frequencyPenalty",
       "presencePenalty",
+      "repetitionPenalty",
       "seed",
       "stop"
     ]
@@ -718,7 +708,7 @@ export const SOURCES: SourceInfo[] = [
     "defaultUrl": "https://api.electronhub.ai/v1",
     "key": "required",
     "keyLabel": "API key",
-    "keyNote": "",
+    "keyNote": "From playground.electronhub.ai, Console, API keys.",
     "capabilities": {
       "api": "chatCompletion",
       "otherApi": null,
@@ -728,7 +718,7 @@ export const SOURCES: SourceInfo[] = [
       "prefill": false,
       "multiModel": false
     },
-    "supported": false,
+    "supported": true,
     "samplers": [
       "maxTokens",
       "temperature",
@@ -747,7 +737,7 @@ export const SOURCES: SourceInfo[] = [
     "defaultUrl": "https://llm.chutes.ai/v1",
     "key": "required",
     "keyLabel": "API key",
-    "keyNote": "",
+    "keyNote": "From chutes.ai, API Keys.",
     "capabilities": {
       "api": "chatCompletion",
       "otherApi": null,
@@ -757,13 +747,16 @@ export const SOURCES: SourceInfo[] = [
       "prefill": false,
       "multiModel": false
     },
-    "supported": false,
+    "supported": true,
     "samplers": [
       "maxTokens",
       "temperature",
       "topP",
+      "topK",
+      "minP",
       "frequencyPenalty",
       "presencePenalty",
+      "repetitionPenalty",
       "seed",
       "stop"
     ]
@@ -776,7 +769,7 @@ export const SOURCES: SourceInfo[] = [
     "defaultUrl": "https://api.aimlapi.com/v1",
     "key": "required",
     "keyLabel": "API key",
-    "keyNote": "",
+    "keyNote": "From aimlapi.com, Key Management.",
     "capabilities": {
       "api": "chatCompletion",
       "otherApi": null,
@@ -786,7 +779,7 @@ export const SOURCES: SourceInfo[] = [
       "prefill": false,
       "multiModel": false
     },
-    "supported": false,
+    "supported": true,
     "samplers": [
       "maxTokens",
       "temperature",
@@ -803,9 +796,9 @@ export const SOURCES: SourceInfo[] = [
     "label": "Pollinations",
     "group": "cloudChat",
     "defaultUrl": "https://text.pollinations.ai/openai",
-    "key": "required",
+    "key": "optional",
     "keyLabel": "API key",
-    "keyNote": "",
+    "keyNote": "Optional: without a key Pollinations answers anonymously, with lower limits. A token from auth.pollinations.ai raises them.",
     "capabilities": {
       "api": "chatCompletion",
       "otherApi": null,
@@ -815,7 +808,7 @@ export const SOURCES: SourceInfo[] = [
       "prefill": false,
       "multiModel": false
     },
-    "supported": false,
+    "supported": true,
     "samplers": [
       "maxTokens",
       "temperature",
@@ -831,10 +824,10 @@ export const SOURCES: SourceInfo[] = [
     "id": "workers_ai",
     "label": "Cloudflare Workers AI",
     "group": "cloudChat",
-    "defaultUrl": "https://api.cloudflare.com/client/v4",
+    "defaultUrl": "https://api.cloudflare.com/client/v4/accounts/ACCOUNT_ID/ai/v1",
     "key": "required",
-    "keyLabel": "API key",
-    "keyNote": "",
+    "keyLabel": "API token",
+    "keyNote": "A Cloudflare API token with Workers AI permission (dashboard, My Profile, API Tokens). Your account id is part of the URL: replace ACCOUNT_ID with the id shown on the dashboard's Workers AI page.",
     "capabilities": {
       "api": "chatCompletion",
       "otherApi": null,
@@ -844,7 +837,7 @@ export const SOURCES: SourceInfo[] = [
       "prefill": false,
       "multiModel": false
     },
-    "supported": false,
+    "supported": true,
     "samplers": [
       "maxTokens",
       "temperature",
@@ -860,10 +853,10 @@ export const SOURCES: SourceInfo[] = [
     "id": "azure_openai",
     "label": "Azure OpenAI",
     "group": "cloudChat",
-    "defaultUrl": "https://example.openai.azure.com",
+    "defaultUrl": "https://your-resource.openai.azure.com",
     "key": "required",
     "keyLabel": "API key",
-    "keyNote": "",
+    "keyNote": "KEY 1 or KEY 2 from your resource's Keys and Endpoint page in the Azure portal; sent in the api-key header. The URL is the resource's endpoint; the model is your deployment's name.",
     "capabilities": {
       "api": "chatCompletion",
       "otherApi": null,
@@ -873,7 +866,7 @@ export const SOURCES: SourceInfo[] = [
       "prefill": false,
       "multiModel": false
     },
-    "supported": false,
+    "supported": true,
     "samplers": [
       "maxTokens",
       "temperature",

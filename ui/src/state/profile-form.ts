@@ -147,7 +147,8 @@ export function draftDiffers(draft: ProfileDraft, profile: ProfileSummary): bool
     draft.bypassStatusCheck !== current.bypassStatusCheck ||
     (draft.api ?? null) !== (current.api ?? null) ||
     !instructEqual(draft.instruct, current.instruct) ||
-    !paramsEqual(draft.params, current.params)
+    !paramsEqual(draft.params, current.params) ||
+    (draft.options != null && JSON.stringify(draft.options) !== JSON.stringify(profile.options))
   );
 }
 

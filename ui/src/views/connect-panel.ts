@@ -29,7 +29,8 @@
  * fields are their own module: `connect-local-servers.ts`, `connect-source.ts` (source, API,
  * URL, key), `connect-model.ts` (Connect, status, model, Test, Bypass), `connect-generation.ts`
  * (system prompt, presets, sliders, post-processing), `connect-instruct.ts` and
- * `connect-app-settings.ts` (theme, auto-connect).
+ * `connect-app-settings.ts` (theme, auto-connect), `connect-azure.ts` (Azure OpenAI's route and
+ * API version, shown for Azure only).
  *
  * Must not: call the backend (only the controller), nor hold a section's own fields or state.
  */
@@ -38,9 +39,10 @@ import type { ProfileDraft, ProfileSummary, ProviderKind, SourceInfo } from "../
 import { type AppState, type FocusTarget, selectedProfile, sourceOf, type UndoDelete } from "../state/app-state";
 import { onCommittedChoice } from "./select-commit";
 import type { Controller, ProfileForm } from "../state/controller";
-import { DEFAULT_INSTRUCT } from "../state/profile-form";
+import { DEFAULT_CONNECTION_OPTIONS, DEFAULT_INSTRUCT } from "../state/profile-form";
 import { heldPlaces } from "../state/undo";
 import { createAppSettings, mountAppSettings } from "./connect-app-settings";
+import { createAzureFields, mountAzureFields } from "./connect-azure";
 import { drawerSection, field, finder, setValue } from "./connect-fields";
 import {
   createGenerationSettings,
@@ -78,6 +80,7 @@ export function createConnectPanel(): HTMLElement {
           ),
         ),
         ...createSourceSection(),
+        createAzureFields(),
         ...createConnectRow(),
       ),
       drawerSection("model-section", "Model", ...createModelFields()),
@@ -142,6 +145,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     sourceInfo: () => sourceInfo(sourceSection.source.value),
   });
   const appSettings = mountAppSettings($, controller);
+  const azure = mountAzureFields($, saveEdits);
   const { source, url, key } = sourceSection;
 
   /** The form as a profile draft plus the typed key. */
@@ -159,6 +163,9 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
       instruct: instruct.read(),
       bypassStatusCheck: modelSection.bypass.checked,
     };
+    if (source.value === "azure_openai") {
+      draft.options = { ...(profile?.options ?? DEFAULT_CONNECTION_OPTIONS), source: azure.read() };
+    }
     return { draft, key: key.value };
   };
 
@@ -178,6 +185,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
       name.value = "";
     }
     sourceSection.fill(profile, s);
+    azure.fill(profile);
     modelSection.fill(profile);
     generation.fill(profile);
     if (profile) {
@@ -196,6 +204,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     const api = sourceSection.formApi();
     const chat = api === "chatCompletion";
     sourceSection.showDetails(info, api);
+    azure.showFor(source.value);
     instruct.show(!chat);
     generation.showFor(info, chat);
   };

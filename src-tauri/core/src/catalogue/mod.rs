@@ -20,7 +20,7 @@ mod samplers;
 mod sources;
 
 pub use samplers::Sampler;
-pub use sources::SOURCES;
+pub use sources::{AZURE_URL, SOURCES, WORKERS_AI_URL};
 
 /// A source a person can connect to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -164,3 +164,58 @@ pub(super) const NOVELAI_SAMPLERS: &[Sampler] = &[
     S::TopA,
     S::Stop,
 ];
+
+// The OpenAI-compatible clouds: what each vendor's chat completions reference lists
+// (docs/providers.md, "OpenAI-compatible clouds", names the page of each).
+
+/// DeepSeek: no seed.
+pub(super) const DEEPSEEK_SAMPLERS: &[Sampler] = &[
+    S::MaxTokens,
+    S::Temperature,
+    S::TopP,
+    S::FrequencyPenalty,
+    S::PresencePenalty,
+    S::Stop,
+];
+/// Groq: the penalties are documented as not supported by any model.
+pub(super) const GROQ_SAMPLERS: &[Sampler] =
+    &[S::MaxTokens, S::Temperature, S::TopP, S::Seed, S::Stop];
+/// Perplexity: `top_k` and the penalties; no seed, no stop strings.
+pub(super) const PERPLEXITY_SAMPLERS: &[Sampler] = &[
+    S::MaxTokens,
+    S::Temperature,
+    S::TopP,
+    S::TopK,
+    S::FrequencyPenalty,
+    S::PresencePenalty,
+];
+/// Fireworks AI: `top_k`, `min_p` and `repetition_penalty` besides OpenAI's; no seed.
+pub(super) const FIREWORKS_SAMPLERS: &[Sampler] = &[
+    S::MaxTokens,
+    S::Temperature,
+    S::TopP,
+    S::TopK,
+    S::MinP,
+    S::FrequencyPenalty,
+    S::PresencePenalty,
+    S::RepetitionPenalty,
+    S::Stop,
+];
+/// Moonshot AI: OpenAI's without the seed.
+pub(super) const MOONSHOT_SAMPLERS: &[Sampler] = DEEPSEEK_SAMPLERS;
+/// Z.ai: no penalties, no seed.
+pub(super) const ZAI_SAMPLERS: &[Sampler] = &[S::MaxTokens, S::Temperature, S::TopP, S::Stop];
+/// MiniMax: temperature, `top_p` and the reply length only.
+pub(super) const MINIMAX_SAMPLERS: &[Sampler] = &[S::MaxTokens, S::Temperature, S::TopP];
+/// SiliconFlow: `top_k`, `min_p`, `frequency_penalty`.
+pub(super) const SILICONFLOW_SAMPLERS: &[Sampler] = &[
+    S::MaxTokens,
+    S::Temperature,
+    S::TopP,
+    S::TopK,
+    S::MinP,
+    S::FrequencyPenalty,
+    S::Stop,
+];
+/// AI21's Jamba chat: no penalties, no seed.
+pub(super) const AI21_SAMPLERS: &[Sampler] = ZAI_SAMPLERS;

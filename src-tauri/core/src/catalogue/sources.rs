@@ -66,6 +66,34 @@ const fn planned(
     }
 }
 
+/// The URL Cloudflare Workers AI starts from: the person puts their account id in place of
+/// `ACCOUNT_ID`.
+pub const WORKERS_AI_URL: &str = "https://api.cloudflare.com/client/v4/accounts/ACCOUNT_ID/ai/v1";
+
+/// The URL Azure OpenAI starts from: the person puts their resource's name in place of
+/// `your-resource`.
+pub const AZURE_URL: &str = "https://your-resource.openai.azure.com";
+
+/// A cloud service that speaks OpenAI's chat completions and has no model list.
+const CLOUD_WITHOUT_LIST: Capabilities = Capabilities {
+    model_list: false,
+    ..chat(true, false)
+};
+
+/// A cloud service that speaks OpenAI's chat completions: bearer key, streaming, a model
+/// list, OpenAI's samplers, its URL kept as given.
+const fn cloud(
+    kind: ProviderKind,
+    id: &'static str,
+    label: &'static str,
+    default_url: &'static str,
+) -> SourceInfo {
+    SourceInfo {
+        supported: true,
+        ..planned(kind, id, label, SourceGroup::CloudChat, default_url)
+    }
+}
+
 /// Every source, grouped as listed: cloud chat APIs, local servers, text-completion services
 /// (the first twelve, made before the groups, come first).
 pub const SOURCES: &[SourceInfo] = &[
@@ -300,126 +328,108 @@ pub const SOURCES: &[SourceInfo] = &[
         },
         assumed_context: None,
     },
-    // Cloud chat APIs speaking OpenAI's chat completions.
-    planned(
-        ProviderKind::DeepSeek,
-        "deepseek",
-        "DeepSeek",
-        SourceGroup::CloudChat,
-        "https://api.deepseek.com",
-    ),
-    planned(
-        ProviderKind::XAi,
-        "xai",
-        "xAI (Grok)",
-        SourceGroup::CloudChat,
-        "https://api.x.ai/v1",
-    ),
-    planned(
-        ProviderKind::Groq,
-        "groq",
-        "Groq",
-        SourceGroup::CloudChat,
-        "https://api.groq.com/openai/v1",
-    ),
-    planned(
-        ProviderKind::Perplexity,
-        "perplexity",
-        "Perplexity",
-        SourceGroup::CloudChat,
-        "https://api.perplexity.ai",
-    ),
-    planned(
-        ProviderKind::Fireworks,
-        "fireworks",
-        "Fireworks AI",
-        SourceGroup::CloudChat,
-        "https://api.fireworks.ai/inference/v1",
-    ),
-    planned(
-        ProviderKind::Moonshot,
-        "moonshot",
-        "Moonshot AI (Kimi)",
-        SourceGroup::CloudChat,
-        "https://api.moonshot.ai/v1",
-    ),
-    planned(
-        ProviderKind::ZAi,
-        "zai",
-        "Z.ai (GLM)",
-        SourceGroup::CloudChat,
-        "https://api.z.ai/api/paas/v4",
-    ),
-    planned(
-        ProviderKind::MiniMax,
-        "minimax",
-        "MiniMax",
-        SourceGroup::CloudChat,
-        "https://api.minimax.io/v1",
-    ),
-    planned(
-        ProviderKind::SiliconFlow,
-        "siliconflow",
-        "SiliconFlow",
-        SourceGroup::CloudChat,
-        "https://api.siliconflow.com/v1",
-    ),
-    planned(
-        ProviderKind::Ai21,
-        "ai21",
-        "AI21 Labs",
-        SourceGroup::CloudChat,
-        "https://api.ai21.com/studio/v1",
-    ),
-    planned(
-        ProviderKind::NanoGpt,
-        "nanogpt",
-        "NanoGPT",
-        SourceGroup::CloudChat,
-        "https://nano-gpt.com/api/v1",
-    ),
-    planned(
-        ProviderKind::ElectronHub,
-        "electronhub",
-        "Electron Hub",
-        SourceGroup::CloudChat,
-        "https://api.electronhub.ai/v1",
-    ),
-    planned(
-        ProviderKind::Chutes,
-        "chutes",
-        "Chutes",
-        SourceGroup::CloudChat,
-        "https://llm.chutes.ai/v1",
-    ),
-    planned(
-        ProviderKind::AimlApi,
-        "aimlapi",
-        "AI/ML API",
-        SourceGroup::CloudChat,
-        "https://api.aimlapi.com/v1",
-    ),
-    planned(
-        ProviderKind::Pollinations,
-        "pollinations",
-        "Pollinations",
-        SourceGroup::CloudChat,
-        "https://text.pollinations.ai/openai",
-    ),
-    planned(
-        ProviderKind::WorkersAi,
-        "workers_ai",
-        "Cloudflare Workers AI",
-        SourceGroup::CloudChat,
-        "https://api.cloudflare.com/client/v4",
-    ),
-    planned(
-        ProviderKind::AzureOpenAi,
-        "azure_openai",
-        "Azure OpenAI",
-        SourceGroup::CloudChat,
-        "https://example.openai.azure.com",
-    ),
+    // Cloud chat APIs speaking OpenAI's chat completions (facts and their sources:
+    // docs/providers.md, "OpenAI-compatible clouds").
+    SourceInfo {
+        key_note: "From platform.deepseek.com, API keys.",
+        samplers: DEEPSEEK_SAMPLERS,
+        ..cloud(ProviderKind::DeepSeek, "deepseek", "DeepSeek", "https://api.deepseek.com")
+    },
+    SourceInfo {
+        key_note: "From console.x.ai, API Keys.",
+        url_rules: rules("/v1"),
+        ..cloud(ProviderKind::XAi, "xai", "xAI (Grok)", "https://api.x.ai/v1")
+    },
+    SourceInfo {
+        key_note: "From console.groq.com/keys.",
+        samplers: GROQ_SAMPLERS,
+        url_rules: rules("/openai/v1"),
+        ..cloud(ProviderKind::Groq, "groq", "Groq", "https://api.groq.com/openai/v1")
+    },
+    SourceInfo {
+        key_note: "From perplexity.ai, Settings, API. Perplexity lists no models: type one (sonar, sonar-pro, …).",
+        samplers: PERPLEXITY_SAMPLERS,
+        capabilities: CLOUD_WITHOUT_LIST,
+        ..cloud(ProviderKind::Perplexity, "perplexity", "Perplexity", "https://api.perplexity.ai")
+    },
+    SourceInfo {
+        key_note: "From fireworks.ai, Settings, API Keys.",
+        samplers: FIREWORKS_SAMPLERS,
+        url_rules: rules("/inference/v1"),
+        ..cloud(ProviderKind::Fireworks, "fireworks", "Fireworks AI", "https://api.fireworks.ai/inference/v1")
+    },
+    SourceInfo {
+        key_note: "From platform.moonshot.ai, API Keys (keys of platform.moonshot.cn work only with https://api.moonshot.cn/v1).",
+        samplers: MOONSHOT_SAMPLERS,
+        url_rules: rules("/v1"),
+        ..cloud(ProviderKind::Moonshot, "moonshot", "Moonshot AI (Kimi)", "https://api.moonshot.ai/v1")
+    },
+    SourceInfo {
+        key_note: "From z.ai, API Keys. With the GLM Coding Plan, use https://api.z.ai/api/coding/paas/v4 as the URL. Z.ai lists no models here: type one (glm-4.6, …).",
+        samplers: ZAI_SAMPLERS,
+        capabilities: CLOUD_WITHOUT_LIST,
+        ..cloud(ProviderKind::ZAi, "zai", "Z.ai (GLM)", "https://api.z.ai/api/paas/v4")
+    },
+    SourceInfo {
+        key_note: "From platform.minimax.io, API Keys (keys of the Chinese platform work only with https://api.minimaxi.com/v1).",
+        samplers: MINIMAX_SAMPLERS,
+        url_rules: rules("/v1"),
+        ..cloud(ProviderKind::MiniMax, "minimax", "MiniMax", "https://api.minimax.io/v1")
+    },
+    SourceInfo {
+        key_note: "From cloud.siliconflow.com, API Keys (keys of siliconflow.cn work only with https://api.siliconflow.cn/v1).",
+        samplers: SILICONFLOW_SAMPLERS,
+        url_rules: rules("/v1"),
+        ..cloud(ProviderKind::SiliconFlow, "siliconflow", "SiliconFlow", "https://api.siliconflow.com/v1")
+    },
+    SourceInfo {
+        key_note: "From studio.ai21.com, Settings, API Key. AI21 lists no models here: type one (jamba-mini, jamba-large).",
+        samplers: AI21_SAMPLERS,
+        capabilities: CLOUD_WITHOUT_LIST,
+        url_rules: rules("/studio/v1"),
+        ..cloud(ProviderKind::Ai21, "ai21", "AI21 Labs", "https://api.ai21.com/studio/v1")
+    },
+    SourceInfo {
+        key_note: "From nano-gpt.com/api.",
+        samplers: LOCAL_SAMPLERS,
+        url_rules: rules("/api/v1"),
+        ..cloud(ProviderKind::NanoGpt, "nanogpt", "NanoGPT", "https://nano-gpt.com/api/v1")
+    },
+    SourceInfo {
+        key_note: "From playground.electronhub.ai, Console, API keys.",
+        url_rules: rules("/v1"),
+        ..cloud(ProviderKind::ElectronHub, "electronhub", "Electron Hub", "https://api.electronhub.ai/v1")
+    },
+    SourceInfo {
+        key_note: "From chutes.ai, API Keys.",
+        samplers: LOCAL_SAMPLERS,
+        url_rules: rules("/v1"),
+        ..cloud(ProviderKind::Chutes, "chutes", "Chutes", "https://llm.chutes.ai/v1")
+    },
+    SourceInfo {
+        key_note: "From aimlapi.com, Key Management.",
+        url_rules: rules("/v1"),
+        ..cloud(ProviderKind::AimlApi, "aimlapi", "AI/ML API", "https://api.aimlapi.com/v1")
+    },
+    SourceInfo {
+        key: KeyNeed::Optional,
+        key_note: "Optional: without a key Pollinations answers anonymously, with lower limits. A token from auth.pollinations.ai raises them.",
+        ..cloud(ProviderKind::Pollinations, "pollinations", "Pollinations", "https://text.pollinations.ai/openai")
+    },
+    SourceInfo {
+        key_label: "API token",
+        key_note: "A Cloudflare API token with Workers AI permission (dashboard, My Profile, API Tokens). Your account id is part of the URL: replace ACCOUNT_ID with the id shown on the dashboard's Workers AI page.",
+        ..cloud(ProviderKind::WorkersAi, "workers_ai", "Cloudflare Workers AI", WORKERS_AI_URL)
+    },
+    SourceInfo {
+        key_note: "KEY 1 or KEY 2 from your resource's Keys and Endpoint page in the Azure portal; sent in the api-key header. The URL is the resource's endpoint; the model is your deployment's name.",
+        key_header: "api-key",
+        url_rules: UrlRules {
+            version_path: "",
+            strip_suffixes: &["/chat/completions", "/models", "/openai/v1", "/openai"],
+        },
+        ..cloud(ProviderKind::AzureOpenAi, "azure_openai", "Azure OpenAI", AZURE_URL)
+    },
     // Local servers through their own APIs.
     planned(
         ProviderKind::LlamaCpp,

@@ -24,6 +24,8 @@
 //! relay, and the non-streamed answer as events are here). Sending, error mapping and reading
 //! are shared ([`crate::provider::support`]); nothing here builds HTTP by hand.
 
+pub mod azure;
+mod clouds;
 pub mod request;
 pub mod stream;
 pub mod wire;
@@ -36,7 +38,7 @@ use futures::FutureExt;
 use reqwest::{Method, Response};
 use tokio_util::sync::CancellationToken;
 
-use self::request::{Flavor, StatusCheck};
+use self::request::{Flavor, ModelsRoute, Routes, StatusCheck};
 use self::stream::{ChunkMapper, Step};
 use self::wire::CompletionOutcome;
 use crate::catalogue::Capabilities;
@@ -45,6 +47,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Http, Target};
 use crate::model::StopReason;
 use crate::model::{ChatRequest, ModelInfo};
+use crate::options::AzureRoute;
 use crate::provider::contract::{Connection, Provider, StatusReport, StreamEvent};
 use crate::provider::relay::{SseMapper, StreamFailure};
 use crate::provider::server_error::ServerError;
@@ -64,16 +67,29 @@ struct Inner {
 }
 
 impl OpenAiCompat {
-    /// An adapter for `conn` speaking `flavor`'s dialect.
-    pub fn new(conn: Connection, flavor: &'static Flavor, http: Http) -> OpenAiCompat {
-        let base = conn.base_url.clone();
-        OpenAiCompat {
+    /// An adapter for `conn` speaking `flavor`'s dialect; refused when the URL still holds the
+    /// flavor's placeholder (Cloudflare's account id).
+    pub fn new(conn: Connection, flavor: &'static Flavor, http: Http) -> Result<OpenAiCompat> {
+        if let Some((placeholder, what)) = flavor.url_placeholder {
+            if conn.base_url.contains(placeholder) {
+                return Err(Error::not_configured(format!(
+                    "{}: the URL {} is a template: {what}.",
+                    conn.who, conn.base_url
+                ))
+                .with_provider(conn.kind.id()));
+            }
+        }
+        let base = match flavor.routes {
+            Routes::Base => conn.base_url.clone(),
+            Routes::Azure => azure::base(&conn.base_url, &conn.options.source),
+        };
+        Ok(OpenAiCompat {
             inner: Arc::new(Inner {
                 client: Client::new(conn, http, flavor.quirks()),
                 flavor,
                 base: Mutex::new(base),
             }),
-        }
+        })
     }
 }
 
@@ -133,13 +149,47 @@ impl Inner {
             && !base.split('?').next().unwrap_or(base).ends_with("/v1")
     }
 
+    /// Where the model list is, under `base`; `None` when the source has none.
+    fn models_url(&self, base: &str) -> Option<String> {
+        if self.deployments_route() {
+            return None;
+        }
+        match self.flavor.models {
+            ModelsRoute::Base => Some(endpoint::join(base, "/models")),
+            ModelsRoute::Beside(path) => {
+                let base = base.trim_end_matches('/');
+                let parent = base.rsplit_once('/').map_or(base, |(parent, _)| parent);
+                Some(format!("{parent}{path}"))
+            }
+            ModelsRoute::None => None,
+        }
+    }
+
+    /// Azure OpenAI's deployments route (no model list: deployments are listed only by
+    /// Azure's management API).
+    fn deployments_route(&self) -> bool {
+        self.flavor.routes == Routes::Azure
+            && self.client.conn.options.source.azure_route == AzureRoute::Deployments
+    }
+
     async fn fetch_models(&self) -> Result<(Option<Vec<ModelInfo>>, String)> {
-        let (response, base) = match self.get("/models").await {
+        let fetched = match self.models_url(&self.base()) {
+            Some(_) if self.flavor.models == ModelsRoute::Base => self.get("/models").await,
+            Some(url) => {
+                let list = self.client.request(Method::GET, url);
+                self.client
+                    .send(&list)
+                    .await
+                    .map(|response| (response, self.base()))
+            }
+            None => return Ok((None, self.base())),
+        };
+        let (response, base) = match fetched {
             Ok(ok) => ok,
             Err(err) if err.status == Some(404) => return Ok((None, self.base())),
             Err(err) => return Err(err),
         };
-        let url = endpoint::join(&base, "/models");
+        let url = self.models_url(&base).unwrap_or_default();
         let body = self.client.read_json(response, &url).await?;
         match wire::parse_models(&body) {
             Some(models) => Ok((Some(models), base)),
@@ -200,6 +250,41 @@ impl Inner {
             });
         }
         let base_before = self.base();
+        if self.deployments_route() {
+            let check = azure::key_check(&base_before, &self.client.conn.options.source);
+            self.client.send(&self.client.request(Method::GET, check)).await?;
+            return Ok(StatusReport {
+                url_changed: false,
+                base_url: configured,
+                models: None,
+                message: "Connected: the key works. Type your deployment's name as the model (Azure lists deployments only in its portal and management API).".to_string(),
+            });
+        }
+        if self.flavor.models == ModelsRoute::None {
+            return Ok(StatusReport {
+                url_changed: false,
+                base_url: configured,
+                models: None,
+                message: format!(
+                    "Ready. {} lists no models: type a model id; the first message checks the key.",
+                    self.client.conn.kind.label()
+                ),
+            });
+        }
+        if let (ModelsRoute::Beside(_), Some(url)) = (self.flavor.models, self.models_url(&base_before)) {
+            let list = self.client.request(Method::GET, url.clone());
+            let response = self.client.send(&list).await?;
+            let body = self.client.read_json(response, &url).await?;
+            let models = wire::parse_models(&body).ok_or_else(|| {
+                self.client.target(&url).protocol_error("it did not return a model list")
+            })?;
+            return Ok(StatusReport {
+                url_changed: false,
+                base_url: configured,
+                message: format!("Connected: {} models.", models.len()),
+                models: Some(models),
+            });
+        }
         let (response, base) = self.get("/models").await.map_err(|mut err| {
             if err.status == Some(404) {
                 err.message.push_str(
@@ -240,14 +325,26 @@ impl Inner {
     /// `/completions`).
     fn generation(&self, request: &ChatRequest) -> Result<(Request, &'static str)> {
         let (path, body) = wire::generation(self.flavor, request);
-        let generation = request::at(&self.client, Method::POST, &self.base(), path).json(body)?;
+        let base = self.base();
+        if self.flavor.routes == Routes::Azure {
+            let options = &self.client.conn.options.source;
+            let (url, body) = azure::generation(&base, options, &request.model, body);
+            return Ok((self.client.request(Method::POST, url).json(body)?, path));
+        }
+        let generation = request::at(&self.client, Method::POST, &base, path).json(body)?;
         Ok((generation, path))
     }
 
     /// Sends the generation with discovery; the answer and what it is about.
     async fn open(&self, request: Request, path: &'static str) -> Result<(Response, Target)> {
+        let before = self.base();
         let (response, base) = self.send(&request, path).await?;
-        Ok((response, self.client.target(&endpoint::join(&base, path))))
+        let url = if base == before {
+            request.url().to_string()
+        } else {
+            endpoint::join(&base, path)
+        };
+        Ok((response, self.client.target(&url)))
     }
 }
 

@@ -14,13 +14,15 @@ use crate::error::Result;
 use crate::provider::server_error::ServerError;
 use crate::provider::support::{Client, KeyHeader, Quirks, Refusal, Request, BEARER};
 
+pub use super::clouds::*;
+
 /// `x-api-key: <key>` (TabbyAPI, Mancer and Aphrodite read it).
 const X_API_KEY: KeyHeader = KeyHeader {
     name: "x-api-key",
     scheme: "",
 };
 /// `Authorization: Bearer <key>`.
-const BEARER_ONLY: &[KeyHeader] = &[BEARER];
+pub(super) const BEARER_ONLY: &[KeyHeader] = &[BEARER];
 /// Bearer plus `x-api-key`.
 const BEARER_AND_API_KEY: &[KeyHeader] = &[BEARER, X_API_KEY];
 
@@ -36,6 +38,36 @@ pub struct ParamSupport {
     /// text-generation-webui's extras: `repetition_penalty_range`, `typical_p`, `tfs`,
     /// `top_a`, and `truncation_length` for text completion.
     pub textgen: bool,
+    /// `frequency_penalty`.
+    pub frequency_penalty: bool,
+    /// `presence_penalty`.
+    pub presence_penalty: bool,
+    /// The seed (under [`Flavor::seed_field`]).
+    pub seed: bool,
+    /// `stop`.
+    pub stop: bool,
+}
+
+/// Where the model list is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelsRoute {
+    /// `GET {base}/models`.
+    Base,
+    /// `GET {parent}{path}`, `{parent}` being the base without its last segment (Pollinations'
+    /// `/models` beside `/openai`, Cloudflare's `/models/search` beside `/v1`).
+    Beside(&'static str),
+    /// The service lists no models: the status check asks nothing and the model id is typed.
+    None,
+}
+
+/// How a generation's URL is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Routes {
+    /// `{base}/chat/completions` (or `/completions`), the model in the body.
+    Base,
+    /// Azure OpenAI: the connection's base is the resource and its options choose the route
+    /// (`super::azure`).
+    Azure,
 }
 
 /// Which request checks the status.
@@ -48,7 +80,7 @@ pub enum StatusCheck {
 }
 
 /// One OpenAI-compatible dialect.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct Flavor {
     /// The headers that carry the key.
     pub key_headers: &'static [KeyHeader],
@@ -74,13 +106,26 @@ pub struct Flavor {
     /// not, llama.cpp's `POST /tokenize` counts prompt tokens. A server without them answers
     /// 404, which only means they are not used.
     pub llamacpp_routes: bool,
+    /// Where the model list is.
+    pub models: ModelsRoute,
+    /// How a generation's URL is made.
+    pub routes: Routes,
+    /// Text of the default URL the person must replace (Cloudflare's `ACCOUNT_ID`), and what
+    /// goes there: a URL still holding it is refused before anything is sent.
+    pub url_placeholder: Option<(&'static str, &'static str)>,
+    /// What a refusal's body means, when the vendor's differs from the family's.
+    pub refusal: fn(u16, &str) -> Refusal,
 }
 
-const ALL_PARAMS: ParamSupport = ParamSupport {
+pub(super) const ALL_PARAMS: ParamSupport = ParamSupport {
     top_k: true,
     min_p: true,
     repetition_penalty: true,
     textgen: false,
+    frequency_penalty: true,
+    presence_penalty: true,
+    seed: true,
+    stop: true,
 };
 
 const TEXTGEN_PARAMS: ParamSupport = ParamSupport {
@@ -88,14 +133,14 @@ const TEXTGEN_PARAMS: ParamSupport = ParamSupport {
     ..ALL_PARAMS
 };
 
-const OPENAI_PARAMS: ParamSupport = ParamSupport {
+pub(super) const OPENAI_PARAMS: ParamSupport = ParamSupport {
     top_k: false,
     min_p: false,
     repetition_penalty: false,
-    textgen: false,
+    ..ALL_PARAMS
 };
 
-const LOCAL: Flavor = Flavor {
+pub(super) const LOCAL: Flavor = Flavor {
     key_headers: BEARER_ONLY,
     default_headers: &[],
     params: ALL_PARAMS,
@@ -106,6 +151,10 @@ const LOCAL: Flavor = Flavor {
     discover_v1: false,
     textgen_internal: false,
     llamacpp_routes: false,
+    models: ModelsRoute::Base,
+    routes: Routes::Base,
+    url_placeholder: None,
+    refusal,
 };
 
 /// OpenAI's API.
@@ -164,14 +213,14 @@ impl Flavor {
             default_headers: self.default_headers,
             key_headers: self.key_headers,
             anonymous_key: None,
-            refusal,
+            refusal: self.refusal,
             // Model lists of big routers are a few MB.
             max_json: 32 * 1024 * 1024,
         }
     }
 }
 
-fn refusal(status: u16, body: &str) -> Refusal {
+pub(super) fn refusal(status: u16, body: &str) -> Refusal {
     let server = ServerError::from_body(body);
     Refusal::new(server.kind_for_status(status), server.message)
 }

@@ -79,9 +79,23 @@ fn put_samplers(body: &mut Map<String, Value>, flavor: &Flavor, request: &ChatRe
     put(flavor.max_tokens_field, p.max_tokens.map(Value::from));
     put("temperature", p.temperature.map(f32_value));
     put("top_p", p.top_p.map(f32_value));
-    put("frequency_penalty", p.frequency_penalty.map(f32_value));
-    put("presence_penalty", p.presence_penalty.map(f32_value));
-    put(flavor.seed_field, p.seed.map(Value::from));
+    let accepts = flavor.params;
+    put(
+        "frequency_penalty",
+        p.frequency_penalty
+            .filter(|_| accepts.frequency_penalty)
+            .map(f32_value),
+    );
+    put(
+        "presence_penalty",
+        p.presence_penalty
+            .filter(|_| accepts.presence_penalty)
+            .map(f32_value),
+    );
+    put(
+        flavor.seed_field,
+        p.seed.filter(|_| accepts.seed).map(Value::from),
+    );
     put(
         "top_k",
         p.top_k.filter(|_| flavor.params.top_k).map(Value::from),
@@ -108,7 +122,7 @@ fn put_samplers(body: &mut Map<String, Value>, flavor: &Flavor, request: &ChatRe
     put("top_a", p.top_a.filter(|_| textgen).map(f32_value));
     put(
         "stop",
-        (!p.stop.is_empty()).then(|| Value::from(p.stop.clone())),
+        (accepts.stop && !p.stop.is_empty()).then(|| Value::from(p.stop.clone())),
     );
     put("stream", Some(Value::from(request.stream)));
     put(
@@ -118,12 +132,23 @@ fn put_samplers(body: &mut Map<String, Value>, flavor: &Flavor, request: &ChatRe
 }
 
 #[derive(Deserialize)]
+#[serde(untagged)]
+enum ModelListShape {
+    Object(ModelList),
+    /// Pollinations' `/models`: a bare array of `{"name", …}`.
+    Array(Vec<ModelEntry>),
+}
+
+#[derive(Deserialize)]
 struct ModelList {
     #[serde(default)]
     data: Option<Vec<ModelEntry>>,
     /// Ollama's native `/api/tags` shape, which some proxies forward.
     #[serde(default)]
     models: Option<Vec<ModelEntry>>,
+    /// Cloudflare's `/ai/models/search`: `{"result":[{"id":<uuid>,"name":<model id>}],…}`.
+    #[serde(default)]
+    result: Option<Vec<ModelEntry>>,
 }
 
 #[derive(Deserialize)]
@@ -195,12 +220,22 @@ pub fn parse_ollama_ps(body: &[u8], model: &str) -> Option<u32> {
 
 /// Parses a model list (`{"data":[{"id":…}]}`). `None` when the body is not a model list.
 pub fn parse_models(body: &[u8]) -> Option<Vec<ModelInfo>> {
-    let list: ModelList = serde_json::from_slice(body).ok()?;
-    let entries = list.data.or(list.models)?;
+    let (entries, named) = match serde_json::from_slice(body).ok()? {
+        ModelListShape::Object(list) => match list.result {
+            Some(result) if list.data.is_none() && list.models.is_none() => (result, true),
+            _ => (list.data.or(list.models)?, false),
+        },
+        ModelListShape::Array(entries) => (entries, true),
+    };
     let mut models: Vec<ModelInfo> = entries
         .into_iter()
         .filter_map(|entry| {
-            let id = entry.id.or_else(|| entry.name.clone())?;
+            // Where the id is an internal one (Cloudflare's uuid), the name is the model's id.
+            let id = if named {
+                entry.name.clone().or(entry.id)?
+            } else {
+                entry.id.or_else(|| entry.name.clone())?
+            };
             let name = entry.name.filter(|name| *name != id);
             Some(ModelInfo {
                 id,
@@ -508,6 +543,17 @@ mod tests {
             parse_models(br#"{"models":[{"name":"llama3:8b"}]}"#).unwrap()[0].id,
             "llama3:8b"
         );
+        // Cloudflare's model search names the model in `name` (its `id` is a uuid), and
+        // Pollinations lists a bare array.
+        let cloudflare = br#"{"result":[{"id":"4f3c2b1a-0000-4000-8000-000000000001","name":"@cf/meta/llama-3.1-8b-instruct","task":{"name":"Text Generation"}}],"success":true,"errors":[],"messages":[]}"#;
+        let ids: Vec<String> = parse_models(cloudflare)
+            .unwrap()
+            .into_iter()
+            .map(|m| m.id)
+            .collect();
+        assert_eq!(ids, ["@cf/meta/llama-3.1-8b-instruct"]);
+        let pollinations = br#"[{"name":"openai","description":"OpenAI GPT-4.1 Nano"},{"name":"mistral"}]"#;
+        assert_eq!(parse_models(pollinations).unwrap()[1].id, "openai");
         assert_eq!(parse_models(b"<html>"), None);
         assert_eq!(parse_models(br#"{"detail":"x"}"#), None);
     }
