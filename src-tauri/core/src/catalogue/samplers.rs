@@ -164,3 +164,36 @@ pub(super) const NOVELAI_SAMPLERS: &[Sampler] = &[
     S::TopA,
     S::Stop,
 ];
+/// llama.cpp's own `/completion` (`n_predict`, `repeat_penalty`, `repeat_last_n`, …; it has
+/// no tail-free sampling since 2024 and no top-a).
+pub(super) const LLAMACPP_SAMPLERS: &[Sampler] = &[
+    S::MaxTokens,
+    S::Temperature,
+    S::TopP,
+    S::TopK,
+    S::MinP,
+    S::FrequencyPenalty,
+    S::PresencePenalty,
+    S::RepetitionPenalty,
+    S::RepetitionPenaltyRange,
+    S::TypicalP,
+    S::Seed,
+    S::Stop,
+];
+/// Aphrodite Engine: vLLM's samplers plus `typical_p`, `tfs` and `top_a` (SillyTavern's
+/// `aphroditeParams`).
+pub(super) const APHRODITE_SAMPLERS: &[Sampler] = &[
+    S::MaxTokens,
+    S::Temperature,
+    S::TopP,
+    S::TopK,
+    S::MinP,
+    S::FrequencyPenalty,
+    S::PresencePenalty,
+    S::RepetitionPenalty,
+    S::TypicalP,
+    S::Tfs,
+    S::TopA,
+    S::Seed,
+    S::Stop,
+];
