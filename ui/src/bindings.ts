@@ -418,6 +418,13 @@ promptTokens: number;
 contextSize: number; 
 /**  The reply length reserved, in tokens. */
 replyTokens: number } | 
+/**
+ *  The server cut the start of the prompt to fit its context (the prompt sent was longer
+ *  than it could read): the reply was written without the oldest part.
+ */
+{ type: "promptCut"; 
+/**  The prompt tokens the server read. */
+keptTokens: number } | 
 /**  Waiting in a queue (AI Horde). */
 { type: "queued"; 
 /**  Position in the queue. */
@@ -500,6 +507,13 @@ promptTokens: number;
 contextSize: number; 
 /**  The reply length reserved, in tokens. */
 replyTokens: number } | 
+/**
+ *  The server cut the start of the prompt to fit its context (the prompt sent was longer
+ *  than it could read): the reply was written without the oldest part.
+ */
+{ type: "promptCut"; 
+/**  The prompt tokens the server read. */
+keptTokens: number } | 
 /**  Waiting in a queue (AI Horde). */
 { type: "queued"; 
 /**  Position in the queue. */

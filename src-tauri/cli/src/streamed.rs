@@ -161,6 +161,13 @@ pub async fn print(
                 );
                 None
             }
+            ChatEvent::PromptCut { kept_tokens } if !json => {
+                let _ = stdout.flush();
+                errln!(
+                    "Note: the prompt was longer than the server's context; it cut the start and read the last {kept_tokens} tokens."
+                );
+                None
+            }
             ChatEvent::Queued {
                 position,
                 wait_secs,

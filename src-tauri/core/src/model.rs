@@ -485,6 +485,12 @@ pub enum ChatEvent {
         /// The reply length reserved, in tokens.
         reply_tokens: u32,
     },
+    /// The server cut the start of the prompt to fit its context (the prompt sent was longer
+    /// than it could read): the reply was written without the oldest part.
+    PromptCut {
+        /// The prompt tokens the server read.
+        kept_tokens: u32,
+    },
     /// Waiting in a queue (AI Horde).
     Queued {
         /// Position in the queue.

@@ -217,6 +217,8 @@ fn shape(opts: &FakeOptions, req: &RecordedRequest) -> Shape {
         Family::Kobold => Shape::Kobold(opts.kobold),
         Family::Horde => Shape::Horde,
         Family::NovelAi => Shape::NovelAi,
+        // llama.cpp's errors are `{"error":{"code","message","type"}}`, read as OpenAI's.
+        Family::LlamaCpp => Shape::OpenAi(Dialect::OpenAi),
     }
 }
 

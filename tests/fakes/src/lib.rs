@@ -39,6 +39,7 @@ mod flood;
 mod horde;
 mod json;
 mod kobold;
+mod llamacpp;
 mod novelai;
 mod ooba;
 mod openai;
@@ -63,6 +64,7 @@ pub use horde::{
     HORDE_QUEUE_POLLS, HORDE_SLOW_POLLS, HORDE_USERNAME, HORDE_USER_KUDOS, HORDE_WORKERS,
 };
 pub use kobold::KoboldAbort;
+pub use llamacpp::{kept_tokens as llamacpp_kept_tokens, LLAMACPP_STREAM_ERROR};
 pub use novelai::{NOVELAI_MAX_LENGTH, NOVELAI_MODELS};
 pub use server::{FakeServer, RecordedRequest};
 
@@ -92,6 +94,11 @@ pub enum Family {
     /// `…/ai/generate` and the SSE `…/ai/generate-stream` (text.novelai.net); bearer auth.
     #[value(name = "novelai", alias = "novel-ai")]
     NovelAi,
+    /// llama.cpp's own server, natively (`llamacpp.rs`): `/health`, `/props`, `/v1/models`,
+    /// `/tokenize`, SSE `/completion` (no `[DONE]`, a last event with `"stop": true`), its
+    /// OpenAI-compatible `/v1/…` routes, errors as `{"error":{"code","message","type"}}`.
+    #[value(name = "llamacpp", alias = "llama-server")]
+    LlamaCpp,
 }
 
 /// Which server [`Family::Kobold`] imitates.
@@ -398,7 +405,7 @@ pub struct FakeOptions {
     pub kobold: KoboldServer,
     /// The context size [`Family::Kobold`] reports (`…/config/max_context_length`,
     /// `…/extra/true_max_context_length`) and clamps `max_context_length` to (default
-    /// [`DEFAULT_CONTEXT_LENGTH`]).
+    /// [`DEFAULT_CONTEXT_LENGTH`]); [`Family::LlamaCpp`]'s `n_ctx`, past which it cuts a prompt.
     pub context_length: u32,
     /// [`Dialect::Ooba`] started with `--listen`: accept any `Host` header. Without it (the
     /// default) a `Host` other than `localhost` or `127.0.0.1` (any port) gets 400

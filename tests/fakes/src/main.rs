@@ -34,7 +34,8 @@ struct Args {
     #[arg(long, env = "SWITCHBOARD_FAKES_API_KEY")]
     api_key: Option<String>,
     /// Protocol family: `openai` (OpenAI-compatible), `anthropic` (Messages API), `kobold`
-    /// (KoboldAI native API), `horde` (AI Horde text API) or `novelai` (NovelAI text API).
+    /// (KoboldAI native API), `horde` (AI Horde text API), `novelai` (NovelAI text API) or
+    /// `llamacpp` (llama.cpp's own server, natively).
     #[arg(long, value_enum, default_value_t = Family::OpenAi)]
     family: Family,
     /// Models listed by `…/models` (repeat or comma-separate; default: fake-model-1, fake-model-2).
@@ -52,7 +53,7 @@ struct Args {
     /// Which Kobold server to imitate (`kobold` family only): `koboldcpp` (1.76) or `united`.
     #[arg(long, value_enum, default_value_t = KoboldServer::KoboldCpp)]
     kobold_server: KoboldServer,
-    /// The context size the `kobold` family reports.
+    /// The context size the `kobold` and `llamacpp` families report.
     #[arg(long, default_value_t = DEFAULT_CONTEXT_LENGTH)]
     context_length: u32,
     /// `--dialect ooba` only: accept any `Host` header, like text-generation-webui started with

@@ -59,6 +59,12 @@ pub(crate) enum ReplyBody {
         stop: StopSignal,
         tail: Bytes,
     },
+    /// Frames as [`ReplyBody::Frames`]; when the client closes the connection before the last
+    /// one, `closed_early` is counted up.
+    Watched {
+        frames: Vec<Frame>,
+        closed_early: Arc<AtomicUsize>,
+    },
     /// A whole body that takes a while: the response starts only after every step has waited
     /// (then with `done`), or as soon as `stop` turns `true` (with that step's `if_stopped`).
     /// `progress` (when given) counts the steps waited through, for a test to poll.
@@ -147,6 +153,10 @@ impl Reply {
             ReplyBody::Full(bytes) => Body::from(bytes),
             ReplyBody::Frames(frames) => Body::from_stream(frame_stream(frames)),
             ReplyBody::NoResponse => return std::future::pending().await,
+            ReplyBody::Watched {
+                frames,
+                closed_early,
+            } => Body::from_stream(watched(frame_stream(frames), closed_early)),
             ReplyBody::Stoppable { frames, stop, tail } => {
                 Body::from_stream(stoppable_stream(frames, stop, tail))
             }
@@ -201,6 +211,42 @@ fn frame_stream(frames: Vec<Frame>) -> impl futures::Stream<Item = Result<Bytes,
             }
         }
     })
+}
+
+/// Counts a body dropped before its end (`None` once it ended).
+struct EndWatch(Option<Arc<AtomicUsize>>);
+
+impl Drop for EndWatch {
+    fn drop(&mut self) {
+        if let Some(closed_early) = &self.0 {
+            closed_early.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+/// `inner`, counting into `closed_early` when it is dropped before its end (the client went).
+fn watched(
+    inner: impl futures::Stream<Item = Result<Bytes, io::Error>> + Send + 'static,
+    closed_early: Arc<AtomicUsize>,
+) -> impl futures::Stream<Item = Result<Bytes, io::Error>> {
+    let watch = EndWatch(Some(closed_early));
+    futures::stream::unfold(
+        (Box::pin(inner), watch),
+        |(mut inner, mut watch)| async move {
+            match futures::StreamExt::next(&mut inner).await {
+                Some(Err(error)) => {
+                    // The fake itself aborts: not the client's doing.
+                    watch.0.take();
+                    Some((Err(error), (inner, watch)))
+                }
+                Some(item) => Some((item, (inner, watch))),
+                None => {
+                    watch.0.take();
+                    None
+                }
+            }
+        },
+    )
 }
 
 /// Waits until the signal says stop; never returns if it cannot any more.

@@ -7,6 +7,7 @@
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener as StdTcpListener};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread;
 
@@ -20,7 +21,9 @@ use tokio::sync::oneshot;
 
 use crate::kobold::{self, KoboldAbort};
 use crate::reply::Reply;
-use crate::{anthropic, echo, horde, novelai, openai, FakeOptions, Family, Scenario, REPLY_TEXT};
+use crate::{
+    anthropic, echo, horde, llamacpp, novelai, openai, FakeOptions, Family, Scenario, REPLY_TEXT,
+};
 
 /// The largest request body the fake reads (bigger bodies are recorded empty).
 const BODY_LIMIT: usize = 64 * 1024 * 1024;
@@ -71,6 +74,8 @@ struct Shared {
     kobold: kobold::State,
     /// The submitted requests and the cancels of [`Family::Horde`].
     horde: horde::State,
+    /// The streams the client closed before their end ([`Family::LlamaCpp`]).
+    closed_early: Arc<AtomicUsize>,
 }
 
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -104,6 +109,7 @@ impl FakeServer {
             requests: Mutex::new(Vec::new()),
             kobold: kobold::State::default(),
             horde: horde::State::default(),
+            closed_early: Arc::default(),
         });
         let (stop, stop_rx) = oneshot::channel::<()>();
         let (ready_tx, ready_rx) = oneshot::channel::<io::Result<()>>();
@@ -192,6 +198,12 @@ impl FakeServer {
         self.shared.kobold.blocking_steps()
     }
 
+    /// How many streams of [`Family::LlamaCpp`] the client closed before their end (Stop): a
+    /// test polls it to see that the server was told.
+    pub fn streams_closed_early(&self) -> usize {
+        self.shared.closed_early.load(Ordering::SeqCst)
+    }
+
     /// The ids of the requests [`Family::Horde`] cancelled (`DELETE …/generate/text/status/{id}`
     /// on a known request) so far, in arrival order (the requests themselves are in
     /// [`FakeServer::requests`] too).
@@ -271,6 +283,13 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             }
             Family::Horde => horde::respond(&shared.opts, scenario, &text, &request, &shared.horde),
             Family::NovelAi => novelai::respond(&shared.opts, scenario, &text, &request),
+            Family::LlamaCpp => llamacpp::respond(
+                &shared.opts,
+                scenario,
+                &text,
+                &request,
+                &shared.closed_early,
+            ),
         }
     };
     reply.into_response().await
@@ -311,7 +330,8 @@ pub(crate) fn authorized(opts: &FakeOptions, req: &RecordedRequest) -> bool {
 /// `GET /__fake/requests`, `DELETE /__fake/requests`, `POST /__fake/scenario {"scenario": …}`
 /// (with an optional `"reply"`: the text the normal scenarios send instead of [`REPLY_TEXT`]),
 /// `GET /__fake/aborts` (the [`KoboldAbort`]s of [`Family::Kobold`]), `GET /__fake/cancels` (the
-/// ids [`Family::Horde`] cancelled).
+/// ids [`Family::Horde`] cancelled), `GET /__fake/closed-early` (how many streams the client
+/// closed before their end).
 fn control(shared: &Shared, request: &RecordedRequest) -> Reply {
     let text = |status, message: &str| {
         Reply::full(status, "text/plain; charset=utf-8", message.to_owned())
@@ -325,6 +345,10 @@ fn control(shared: &Shared, request: &RecordedRequest) -> Reply {
             Ok(body) => Reply::json(StatusCode::OK, body),
             Err(e) => text(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
         },
+        ("GET", "/__fake/closed-early") => Reply::json(
+            StatusCode::OK,
+            shared.closed_early.load(Ordering::SeqCst).to_string(),
+        ),
         ("GET", "/__fake/cancels") => match serde_json::to_vec(&shared.horde.cancels()) {
             Ok(body) => Reply::json(StatusCode::OK, body),
             Err(e) => text(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),

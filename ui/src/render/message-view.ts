@@ -25,7 +25,7 @@
 import type { Role } from "../api";
 import { MarkdownView } from "./markdown-view";
 import { describeError } from "../state/errors";
-import { historyTrimmedLabel } from "../state/generation";
+import { replyNotice } from "../state/generation";
 import { type MessageActions, NO_ACTIONS, swipeLabel, wasCutOff } from "../state/history";
 import { stateLabel, type UiMessage } from "../state/messages";
 import { append, h, setData, setText, show } from "../views/dom";
@@ -169,7 +169,7 @@ export class MessageView {
     show(this.badge, label !== null);
 
     this.updateStatus(live?.status ?? null);
-    this.updateNotice(message.historyTrimmed ? historyTrimmedLabel(message.historyTrimmed) : null);
+    this.updateNotice(replyNotice(message));
 
     this.updateReasoning(message.reasoning ?? "", streaming && message.content === "");
     this.updateContent(message);

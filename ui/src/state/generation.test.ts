@@ -9,6 +9,7 @@ import {
   failToStart,
   type Generation,
   historyTrimmedLabel,
+  replyNotice,
   liveStatus,
   queueLabel,
   requestStop,
@@ -82,6 +83,26 @@ describe("applyEvent", () => {
   it("says how many older messages were left out, and of what context", () => {
     expect(historyTrimmedLabel({ dropped: 7, contextSize: 4096 })).toBe("7 older messages were left out to fit the 4096-token context.");
     expect(historyTrimmedLabel({ dropped: 1, contextSize: 8192 })).toBe("1 older message was left out to fit the 8192-token context.");
+  });
+
+  it("keeps the server's cut of the prompt with the reply and says it", () => {
+    const g = run([
+      started,
+      delta("Hi"),
+      { type: "promptCut", keptTokens: 1176 },
+      { type: "finished", stopReason: "length", messageId: "m2" },
+    ]);
+    expect(g.promptCut).toBe(1176);
+    expect(fromGeneration(g).promptCut).toBe(1176);
+    expect(run([started]).promptCut).toBeNull();
+    expect(replyNotice(fromGeneration(g))).toBe(
+      "The prompt was longer than the server's context: it read only the last 1,176 tokens.",
+    );
+    const both = run([started, { type: "historyTrimmed", dropped: 2, contextSize: 2048 }, { type: "promptCut", keptTokens: 900 }]);
+    expect(replyNotice(fromGeneration(both))).toBe(
+      "2 older messages were left out to fit the 2048-token context. The prompt was longer than the server's context: it read only the last 900 tokens.",
+    );
+    expect(replyNotice(fromGeneration(run([started])))).toBeNull();
   });
 
   it("records usage", () => {

@@ -8,7 +8,8 @@
  *   ignored, so a late delta cannot change a finished reply;
  * - a stop keeps the partial text and marks it `stopped`;
  * - a failure keeps the partial text and the error, marked `failed`;
- * - a `historyTrimmed` notice stays with the reply after it ends;
+ * - a `historyTrimmed` notice stays with the reply after it ends, and so does `promptCut` (the
+ *   server cut the start of a prompt longer than its context);
  * - a `contextUsed` event says how full the context is (the meter by the composer shows it);
  * - the `started` event says what the reply's text is before this generation (empty for a new
  *   reply or a new version, the text so far when a reply is continued) and which version it
@@ -60,6 +61,8 @@ export interface Generation {
   readonly queue: QueuePosition | null;
   /** The oldest messages were left out of the prompt to fit the context. */
   readonly historyTrimmed: HistoryTrimmed | null;
+  /** The server cut the prompt and read only this many of its tokens. */
+  readonly promptCut: number | null;
   /** How full the context is with this request, when its size is known. */
   readonly contextUsed: ContextUsed | null;
   readonly usage: Usage | null;
@@ -119,6 +122,7 @@ export function createGeneration(
     reasoning: continuing ? (target.reasoning ?? "") : "",
     queue: null,
     historyTrimmed: null,
+    promptCut: null,
     contextUsed: null,
     usage: null,
     state: "streaming",
@@ -153,6 +157,8 @@ export function applyEvent(generation: Generation, event: ChatEvent): Generation
       };
     case "historyTrimmed":
       return { ...generation, historyTrimmed: { dropped: event.dropped, contextSize: event.contextSize } };
+    case "promptCut":
+      return { ...generation, promptCut: event.keptTokens };
     case "contextUsed":
       return {
         ...generation,
@@ -250,6 +256,20 @@ export function historyTrimmedLabel(trimmed: HistoryTrimmed): string {
   const n = trimmed.dropped;
   const what = n === 1 ? "1 older message was" : `${n} older messages were`;
   return `${what} left out to fit the ${trimmed.contextSize}-token context.`;
+}
+
+/** "The prompt was longer than the server's context: it read only the last 1,176 tokens." */
+export function promptCutLabel(keptTokens: number): string {
+  return `The prompt was longer than the server's context: it read only the last ${keptTokens.toLocaleString("en-US")} tokens.`;
+}
+
+/** The notices under a reply (history left out, the prompt cut by the server), or null. */
+export function replyNotice(message: { historyTrimmed: HistoryTrimmed | null; promptCut?: number | null }): string | null {
+  const notes = [
+    message.historyTrimmed ? historyTrimmedLabel(message.historyTrimmed) : null,
+    message.promptCut != null ? promptCutLabel(message.promptCut) : null,
+  ].filter((note): note is string => note !== null);
+  return notes.length > 0 ? notes.join(" ") : null;
 }
 
 /** "Context: 1,748 + 300 reserved for the reply, of 2,048 tokens (100%)". */

@@ -27,6 +27,8 @@ export interface UiMessage {
   readonly usage: Usage | null;
   /** Older messages left out of this reply's prompt (known only for replies of this session). */
   readonly historyTrimmed: HistoryTrimmed | null;
+  /** The server cut this reply's prompt and read only this many tokens (this session only). */
+  readonly promptCut?: number | null;
   /** Which version (swipe) is shown, from 0. */
   readonly swipeIndex: number;
   /** How many versions it has; 1 when it was never regenerated. */
@@ -100,6 +102,7 @@ export function fromGeneration(generation: Generation): UiMessage {
     stopReason: generation.stopReason,
     usage: generation.usage,
     historyTrimmed: generation.historyTrimmed,
+    promptCut: generation.promptCut,
     swipeIndex: generation.swipeIndex,
     swipeCount: generation.swipeCount,
   };

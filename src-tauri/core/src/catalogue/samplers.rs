@@ -219,3 +219,36 @@ pub(super) const SILICONFLOW_SAMPLERS: &[Sampler] = &[
 ];
 /// AI21's Jamba chat: no penalties, no seed.
 pub(super) const AI21_SAMPLERS: &[Sampler] = ZAI_SAMPLERS;
+/// llama.cpp's own `/completion` (`n_predict`, `repeat_penalty`, `repeat_last_n`, …; it has
+/// no tail-free sampling since 2024 and no top-a).
+pub(super) const LLAMACPP_SAMPLERS: &[Sampler] = &[
+    S::MaxTokens,
+    S::Temperature,
+    S::TopP,
+    S::TopK,
+    S::MinP,
+    S::FrequencyPenalty,
+    S::PresencePenalty,
+    S::RepetitionPenalty,
+    S::RepetitionPenaltyRange,
+    S::TypicalP,
+    S::Seed,
+    S::Stop,
+];
+/// Aphrodite Engine: vLLM's samplers plus `typical_p`, `tfs` and `top_a` (SillyTavern's
+/// `aphroditeParams`).
+pub(super) const APHRODITE_SAMPLERS: &[Sampler] = &[
+    S::MaxTokens,
+    S::Temperature,
+    S::TopP,
+    S::TopK,
+    S::MinP,
+    S::FrequencyPenalty,
+    S::PresencePenalty,
+    S::RepetitionPenalty,
+    S::TypicalP,
+    S::Tfs,
+    S::TopA,
+    S::Seed,
+    S::Stop,
+];

@@ -431,13 +431,35 @@ pub const SOURCES: &[SourceInfo] = &[
         ..cloud(ProviderKind::AzureOpenAi, "azure_openai", "Azure OpenAI", AZURE_URL)
     },
     // Local servers through their own APIs.
-    planned(
-        ProviderKind::LlamaCpp,
-        "llamacpp",
-        "llama.cpp server",
-        SourceGroup::LocalServer,
-        "http://127.0.0.1:8080",
-    ),
+    SourceInfo {
+        key: KeyNeed::Optional,
+        capabilities: Capabilities {
+            other_api: Some(ApiType::ChatCompletion),
+            ..text(true, true, false)
+        },
+        supported: true,
+        samplers: LLAMACPP_SAMPLERS,
+        url_rules: UrlRules {
+            version_path: "",
+            strip_suffixes: &[
+                "/chat/completions",
+                "/completions",
+                "/completion",
+                "/models",
+                "/health",
+                "/props",
+                "/v1",
+            ],
+        },
+        assumed_context: Some(SELF_HOSTED_CONTEXT_SIZE),
+        ..planned(
+            ProviderKind::LlamaCpp,
+            "llamacpp",
+            "llama.cpp server",
+            SourceGroup::LocalServer,
+            "http://127.0.0.1:8080",
+        )
+    },
     planned(
         ProviderKind::Ollama,
         "ollama",
@@ -445,20 +467,42 @@ pub const SOURCES: &[SourceInfo] = &[
         SourceGroup::LocalServer,
         "http://127.0.0.1:11434",
     ),
-    planned(
-        ProviderKind::Vllm,
-        "vllm",
-        "vLLM",
-        SourceGroup::LocalServer,
-        "http://127.0.0.1:8000",
-    ),
-    planned(
-        ProviderKind::Aphrodite,
-        "aphrodite",
-        "Aphrodite Engine",
-        SourceGroup::LocalServer,
-        "http://127.0.0.1:2242",
-    ),
+    SourceInfo {
+        key: KeyNeed::Optional,
+        capabilities: Capabilities {
+            other_api: Some(ApiType::ChatCompletion),
+            ..text(true, true, false)
+        },
+        supported: true,
+        samplers: LOCAL_SAMPLERS,
+        url_rules: rules("/v1"),
+        assumed_context: Some(SELF_HOSTED_CONTEXT_SIZE),
+        ..planned(
+            ProviderKind::Vllm,
+            "vllm",
+            "vLLM",
+            SourceGroup::LocalServer,
+            "http://127.0.0.1:8000/v1",
+        )
+    },
+    SourceInfo {
+        key: KeyNeed::Optional,
+        capabilities: Capabilities {
+            other_api: Some(ApiType::ChatCompletion),
+            ..text(true, true, false)
+        },
+        supported: true,
+        samplers: APHRODITE_SAMPLERS,
+        url_rules: rules("/v1"),
+        assumed_context: Some(SELF_HOSTED_CONTEXT_SIZE),
+        ..planned(
+            ProviderKind::Aphrodite,
+            "aphrodite",
+            "Aphrodite Engine",
+            SourceGroup::LocalServer,
+            "http://127.0.0.1:2242/v1",
+        )
+    },
     // Text-completion services.
     planned(
         ProviderKind::TogetherAi,

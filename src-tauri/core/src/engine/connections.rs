@@ -248,7 +248,10 @@ impl Engine {
                             .unwrap_or(u32::MAX),
                     })
                 }
-                StreamEvent::Reasoning(_) | StreamEvent::Usage(_) | StreamEvent::Queued { .. } => {}
+                StreamEvent::Reasoning(_)
+                | StreamEvent::Usage(_)
+                | StreamEvent::Queued { .. }
+                | StreamEvent::PromptCut { .. } => {}
             }
         }
         Err(Error::new(

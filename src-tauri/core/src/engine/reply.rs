@@ -173,6 +173,10 @@ impl GenerationTask {
                         self.send(ChatEvent::Usage { usage }).await;
                         at = now();
                     }
+                    StreamEvent::PromptCut { kept_tokens } => {
+                        self.send(ChatEvent::PromptCut { kept_tokens }).await;
+                        at = now();
+                    }
                     StreamEvent::Queued {
                         position,
                         wait_secs,

@@ -137,6 +137,12 @@ pub enum StreamEvent {
     Reasoning(String),
     /// Token counts.
     Usage(Usage),
+    /// The server cut the start of a prompt longer than its context and read only the last
+    /// `kept_tokens` of it.
+    PromptCut {
+        /// The prompt tokens the server read.
+        kept_tokens: u32,
+    },
     /// The reply is complete.
     Done(StopReason),
 }

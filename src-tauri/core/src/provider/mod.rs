@@ -11,7 +11,7 @@
 //! The files, each depending only on those below it (no import cycle):
 //! - `mod.rs`: the module list, re-exports and [`build`]; `redacting.rs` wraps every adapter.
 //! - one folder per family ([`openai_compat`], [`anthropic`], [`kobold`], [`horde`],
-//!   [`novelai`]), each with the same files: `mod.rs` (the adapter: status, models,
+//!   [`novelai`], [`llamacpp`]), each with the same files: `mod.rs` (the adapter: status, models,
 //!   generation), `request.rs` (its requests as [`Request`] values, its quirks as data),
 //!   `wire.rs` (body shapes and answer parsing) and `stream.rs` (a generation's answer as
 //!   events). No family imports another.
@@ -20,7 +20,8 @@
 //!   request value itself ([`support::request`]) with its preview.
 //! - [`relay`]: a Server-Sent-Events body through a family's event mapper.
 //! - [`contract`]: the [`Connection`], the [`Provider`] trait, [`StreamEvent`]s.
-//! - [`server_error`]: the error bodies servers send.
+//! - [`server_error`]: the error bodies servers send; [`server_routes`]: llama.cpp's `/props`
+//!   and `/tokenize`, which two families read.
 //!
 //! `relay` and `support` name no family; the harness that drives every family's mapper without
 //! the network is [`crate::fuzzing`]'s.
@@ -29,11 +30,13 @@ pub mod anthropic;
 pub mod contract;
 pub mod horde;
 pub mod kobold;
+pub mod llamacpp;
 pub mod novelai;
 pub mod openai_compat;
 mod redacting;
 pub mod relay;
 pub mod server_error;
+pub mod server_routes;
 pub mod support;
 
 pub use self::contract::{Connection, Provider, StatusReport, StreamEvent, WireRequest, REDACTED};
@@ -82,6 +85,21 @@ fn build_adapter(connection: Connection, http: Http) -> Result<Box<dyn Provider>
         ProviderKind::Pollinations => &flavor::POLLINATIONS,
         ProviderKind::WorkersAi => &flavor::WORKERS_AI,
         ProviderKind::AzureOpenAi => &flavor::AZURE,
+        ProviderKind::Vllm => &flavor::VLLM,
+        ProviderKind::Aphrodite => &flavor::APHRODITE,
+        // llama.cpp's chat is its OpenAI-compatible route under `/v1`; text its own API.
+        ProviderKind::LlamaCpp if connection.api == crate::catalogue::ApiType::ChatCompletion => {
+            let mut connection = connection;
+            connection.base_url = crate::endpoint::join(&connection.base_url, "/v1");
+            return Ok(Box::new(OpenAiCompat::new(
+                connection,
+                &flavor::LLAMACPP,
+                http,
+            )));
+        }
+        ProviderKind::LlamaCpp => {
+            return Ok(Box::new(llamacpp::LlamaCpp::new(connection, http)));
+        }
         ProviderKind::Claude => {
             return Ok(Box::new(anthropic::Anthropic::new(connection, http)));
         }
@@ -113,15 +131,17 @@ mod tests {
 
     fn sampler_of(key: &str) -> Option<Sampler> {
         Some(match key {
-            "max_tokens" | "max_completion_tokens" | "max_length" => S::MaxTokens,
+            "max_tokens" | "max_completion_tokens" | "max_length" | "n_predict" => S::MaxTokens,
             "temperature" => S::Temperature,
             "top_p" => S::TopP,
             "top_k" => S::TopK,
             "min_p" => S::MinP,
             "frequency_penalty" => S::FrequencyPenalty,
             "presence_penalty" => S::PresencePenalty,
-            "repetition_penalty" | "rep_pen" => S::RepetitionPenalty,
-            "repetition_penalty_range" | "rep_pen_range" => S::RepetitionPenaltyRange,
+            "repetition_penalty" | "rep_pen" | "repeat_penalty" => S::RepetitionPenalty,
+            "repetition_penalty_range" | "rep_pen_range" | "repeat_last_n" => {
+                S::RepetitionPenaltyRange
+            }
             "typical_p" | "typical" => S::TypicalP,
             "tfs" | "tail_free_sampling" => S::Tfs,
             "top_a" => S::TopA,

@@ -60,6 +60,8 @@ pub struct Outcome {
     pub done: Option<StopReason>,
     pub error: Option<Error>,
     pub events_after_end: usize,
+    /// The prompt tokens the server read when it cut the prompt.
+    pub prompt_cut: Option<u32>,
 }
 
 /// Runs one request's stream to its end.
@@ -76,6 +78,7 @@ pub async fn collect(provider: &dyn Provider, request: ChatRequest) -> Outcome {
             Ok(StreamEvent::Usage(usage)) => outcome.usage = Some(usage),
             Ok(StreamEvent::Model(model)) => outcome.model = Some(model),
             Ok(StreamEvent::Queued { position, .. }) => outcome.queued.push(position),
+            Ok(StreamEvent::PromptCut { kept_tokens }) => outcome.prompt_cut = Some(kept_tokens),
             Ok(StreamEvent::Done(reason)) => outcome.done = Some(reason),
             Err(error) => outcome.error = Some(error),
         }

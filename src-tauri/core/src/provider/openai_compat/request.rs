@@ -68,6 +68,8 @@ pub enum Routes {
     /// Azure OpenAI: the connection's base is the resource and its options choose the route
     /// (`super::azure`).
     Azure,
+    /// `typical_p`, `tfs` and `top_a` without the rest of `textgen` (Aphrodite).
+    pub typical_tfs_top_a: bool,
 }
 
 /// Which request checks the status.
@@ -126,6 +128,7 @@ pub(super) const ALL_PARAMS: ParamSupport = ParamSupport {
     presence_penalty: true,
     seed: true,
     stop: true,
+    typical_tfs_top_a: false,
 };
 
 const TEXTGEN_PARAMS: ParamSupport = ParamSupport {
@@ -206,6 +209,29 @@ pub const MANCER: Flavor = Flavor {
     ..LOCAL
 };
 
+/// vLLM's OpenAI-compatible server: Bearer key, its extra samplers (`top_k`, `min_p`,
+/// `repetition_penalty`), the context as `max_model_len` in the model list.
+pub const VLLM: Flavor = LOCAL;
+
+/// Aphrodite Engine: the key as `X-API-KEY` and Bearer, vLLM's samplers plus `typical_p`, `tfs`
+/// and `top_a`.
+pub const APHRODITE: Flavor = Flavor {
+    key_headers: BEARER_AND_API_KEY,
+    params: ParamSupport {
+        typical_tfs_top_a: true,
+        ..ALL_PARAMS
+    },
+    ..LOCAL
+};
+
+/// llama.cpp's own server through its OpenAI-compatible chat route (`{root}/v1`): `/props`
+/// and `/tokenize` at its root; it ignores `stream_options`.
+pub const LLAMACPP: Flavor = Flavor {
+    stream_usage: false,
+    llamacpp_routes: true,
+    ..LOCAL
+};
+
 impl Flavor {
     /// How requests are made and refusals read.
     pub(crate) fn quirks(&self) -> Quirks {
@@ -237,24 +263,9 @@ pub(crate) fn token_count(client: &Client, base: &str, text: &str) -> Result<Req
         .json(serde_json::json!({ "text": text }))
 }
 
-/// The server's root for its own routes: `base` without a trailing `/v1`.
-pub(crate) fn server_root(base: &str) -> &str {
-    let base = base.trim_end_matches('/');
-    base.strip_suffix("/v1").unwrap_or(base)
-}
-
-/// llama.cpp's `GET {root}/props` (its settings, the context size among them).
-pub(crate) fn props(client: &Client, base: &str) -> Request {
-    at(client, Method::GET, server_root(base), "/props")
-}
+pub(crate) use crate::provider::server_routes::{props, server_root, tokenize};
 
 /// Ollama's `GET {root}/api/ps` (the running models, with the context each was loaded with).
 pub(crate) fn ollama_ps(client: &Client, base: &str) -> Request {
     at(client, Method::GET, server_root(base), "/api/ps")
-}
-
-/// llama.cpp's `POST {root}/tokenize` of `text`.
-pub(crate) fn tokenize(client: &Client, base: &str, text: &str) -> Result<Request> {
-    at(client, Method::POST, server_root(base), "/tokenize")
-        .json(serde_json::json!({ "content": text }))
 }

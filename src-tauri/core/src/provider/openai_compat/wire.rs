@@ -117,9 +117,10 @@ fn put_samplers(body: &mut Map<String, Value>, flavor: &Flavor, request: &ChatRe
             .filter(|_| textgen)
             .map(Value::from),
     );
-    put("typical_p", p.typical_p.filter(|_| textgen).map(f32_value));
-    put("tfs", p.tfs.filter(|_| textgen).map(f32_value));
-    put("top_a", p.top_a.filter(|_| textgen).map(f32_value));
+    let tail = textgen || flavor.params.typical_tfs_top_a;
+    put("typical_p", p.typical_p.filter(|_| tail).map(f32_value));
+    put("tfs", p.tfs.filter(|_| tail).map(f32_value));
+    put("top_a", p.top_a.filter(|_| tail).map(f32_value));
     put(
         "stop",
         (accepts.stop && !p.stop.is_empty()).then(|| Value::from(p.stop.clone())),
@@ -173,27 +174,7 @@ struct ModelLimits {
     context: Option<u64>,
 }
 
-/// The context size in llama.cpp's `/props`: `default_generation_settings.n_ctx` (older
-/// builds put `n_ctx` at the top level).
-pub fn parse_props_context(body: &[u8]) -> Option<u32> {
-    let value: Value = serde_json::from_slice(body).ok()?;
-    value
-        .pointer("/default_generation_settings/n_ctx")
-        .or_else(|| value.get("n_ctx"))
-        .and_then(Value::as_u64)
-        .and_then(|n| u32::try_from(n).ok())
-        .filter(|&n| n > 0)
-}
-
-/// The token count in llama.cpp's `/tokenize` answer (`{"tokens":[…]}`; vLLM adds `count`).
-pub fn parse_tokenize(body: &[u8]) -> Option<u32> {
-    let value: Value = serde_json::from_slice(body).ok()?;
-    let count = match value.get("count").and_then(Value::as_u64) {
-        Some(count) => count,
-        None => value.get("tokens")?.as_array()?.len() as u64,
-    };
-    u32::try_from(count).ok()
-}
+pub use crate::provider::server_routes::{parse_props_context, parse_tokenize};
 
 /// The context size Ollama's `/api/ps` gives the running `model` (`{"models":[{"name",
 /// "model","context_length",…}]}`; a tagless id is Ollama's `:latest`). `None` when the model
