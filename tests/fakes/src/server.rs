@@ -20,7 +20,9 @@ use tokio::sync::oneshot;
 
 use crate::kobold::{self, KoboldAbort};
 use crate::reply::Reply;
-use crate::{anthropic, echo, horde, novelai, openai, FakeOptions, Family, Scenario, REPLY_TEXT};
+use crate::{
+    anthropic, echo, horde, novelai, ollama, openai, FakeOptions, Family, Scenario, REPLY_TEXT,
+};
 
 /// The largest request body the fake reads (bigger bodies are recorded empty).
 const BODY_LIMIT: usize = 64 * 1024 * 1024;
@@ -71,6 +73,8 @@ struct Shared {
     kobold: kobold::State,
     /// The submitted requests and the cancels of [`Family::Horde`].
     horde: horde::State,
+    /// The streams [`Family::Ollama`] is sending.
+    ollama: ollama::State,
 }
 
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -104,6 +108,7 @@ impl FakeServer {
             requests: Mutex::new(Vec::new()),
             kobold: kobold::State::default(),
             horde: horde::State::default(),
+            ollama: ollama::State::default(),
         });
         let (stop, stop_rx) = oneshot::channel::<()>();
         let (ready_tx, ready_rx) = oneshot::channel::<io::Result<()>>();
@@ -199,6 +204,12 @@ impl FakeServer {
         self.shared.horde.cancels()
     }
 
+    /// How many streamed answers [`Family::Ollama`] is still sending: a stream stops counting
+    /// when it ends or when the client closes its connection (Ollama's Stop).
+    pub fn ollama_open_streams(&self) -> usize {
+        self.shared.ollama.open_streams()
+    }
+
     /// Switches the scenario for the requests that arrive from now on.
     pub fn set_scenario(&self, scenario: Scenario) {
         *lock(&self.shared.scenario) = scenario;
@@ -271,6 +282,9 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             }
             Family::Horde => horde::respond(&shared.opts, scenario, &text, &request, &shared.horde),
             Family::NovelAi => novelai::respond(&shared.opts, scenario, &text, &request),
+            Family::Ollama => {
+                ollama::respond(&shared.opts, scenario, &text, &request, &shared.ollama)
+            }
         }
     };
     reply.into_response().await
@@ -311,7 +325,8 @@ pub(crate) fn authorized(opts: &FakeOptions, req: &RecordedRequest) -> bool {
 /// `GET /__fake/requests`, `DELETE /__fake/requests`, `POST /__fake/scenario {"scenario": …}`
 /// (with an optional `"reply"`: the text the normal scenarios send instead of [`REPLY_TEXT`]),
 /// `GET /__fake/aborts` (the [`KoboldAbort`]s of [`Family::Kobold`]), `GET /__fake/cancels` (the
-/// ids [`Family::Horde`] cancelled).
+/// ids [`Family::Horde`] cancelled), `GET /__fake/ollama-streams` (`{"open": n}`, the streams
+/// [`Family::Ollama`] is still sending).
 fn control(shared: &Shared, request: &RecordedRequest) -> Reply {
     let text = |status, message: &str| {
         Reply::full(status, "text/plain; charset=utf-8", message.to_owned())
@@ -329,6 +344,10 @@ fn control(shared: &Shared, request: &RecordedRequest) -> Reply {
             Ok(body) => Reply::json(StatusCode::OK, body),
             Err(e) => text(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
         },
+        ("GET", "/__fake/ollama-streams") => Reply::json(
+            StatusCode::OK,
+            serde_json::json!({ "open": shared.ollama.open_streams() }).to_string(),
+        ),
         ("DELETE", "/__fake/requests") => {
             lock(&shared.requests).clear();
             Reply::empty(StatusCode::NO_CONTENT)

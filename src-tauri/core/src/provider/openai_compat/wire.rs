@@ -363,6 +363,7 @@ mod tests {
             params,
             stream,
             prompt: None,
+            ..ChatRequest::default()
         }
     }
 
