@@ -20,6 +20,14 @@ pub struct DetectArgs {
         value_parser = clap::value_parser!(u16).range(1..)
     )]
     ports: Vec<u16>,
+    /// Also probe this loopback port, now and from now on (remembered in the settings; the
+    /// window's auto-detect probes it too). Repeat for more.
+    #[arg(
+        long = "port",
+        value_name = "PORT",
+        value_parser = clap::value_parser!(u16).range(1..)
+    )]
+    add_ports: Vec<u16>,
     /// Save a profile for each server found (with its first model).
     #[arg(long)]
     save: bool,
@@ -29,7 +37,8 @@ pub struct DetectArgs {
 const MAX_PORTS: usize = 256;
 
 /// `detect`: one `source<TAB>url<TAB>version<TAB>models` line per server (`-` for unknown or
-/// none); with `--save`, one "Saved profile" line per profile saved instead.
+/// none; a fifth field `needs a key` for a server that refused to answer without one); with
+/// `--save`, one "Saved profile" line per profile saved instead.
 pub async fn run(engine: &Engine, mut args: DetectArgs, json: bool) -> CliResult {
     let mut seen = std::collections::HashSet::new();
     args.ports.retain(|port| seen.insert(*port));
@@ -39,10 +48,15 @@ pub async fn run(engine: &Engine, mut args: DetectArgs, json: bool) -> CliResult
             args.ports.len()
         )));
     }
+    for port in &args.add_ports {
+        engine.add_detect_port(*port).await?;
+    }
     let ports = (!args.ports.is_empty()).then_some(args.ports);
-    let probed = ports
+    let mut probed = ports
         .clone()
         .unwrap_or_else(|| switchboard_core::detect::LOCAL_PORTS.to_vec());
+    probed.extend(engine.settings().await?.detect_ports);
+    probed.dedup();
     let found = engine.detect(ports).await;
     if found.is_empty() {
         if json {
@@ -69,6 +83,13 @@ pub async fn run(engine: &Engine, mut args: DetectArgs, json: bool) -> CliResult
                     profile.url,
                     server.summary
                 );
+                if server.needs_key {
+                    errln!(
+                        "Note: {} needs a key. Save it with \"key set {}\".",
+                        server.server,
+                        profile.name
+                    );
+                }
                 if !server.source.info().supported {
                     errln!(
                         "Note: {} is not supported by this version yet.",
@@ -83,7 +104,7 @@ pub async fn run(engine: &Engine, mut args: DetectArgs, json: bool) -> CliResult
     } else if !args.save {
         for server in &found {
             outln!(
-                "{}\t{}\t{}\t{}",
+                "{}\t{}\t{}\t{}{}",
                 server.source.id(),
                 server.url,
                 server.version.as_deref().unwrap_or("-"),
@@ -91,6 +112,11 @@ pub async fn run(engine: &Engine, mut args: DetectArgs, json: bool) -> CliResult
                     "-".to_string()
                 } else {
                     server.models.join(",")
+                },
+                if server.needs_key {
+                    "\tneeds a key"
+                } else {
+                    ""
                 }
             );
         }

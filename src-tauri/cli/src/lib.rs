@@ -118,7 +118,8 @@ enum Command {
     /// Post-process a JSON array of messages read from standard input and print the result.
     Prompt(prompt::PromptArgs),
     /// Find the LLM servers running on this machine (KoboldCpp, Oobabooga, llama.cpp, Ollama,
-    /// LM Studio, TabbyAPI, vLLM): one line each with source, URL, version and models.
+    /// LM Studio, TabbyAPI, vLLM, Aphrodite): one line each with source, URL, version and
+    /// models, and "needs a key" for a server that refused to answer without one.
     Detect(detect::DetectArgs),
     /// The saved chats: list, show, search, import (SillyTavern, Switchboard) and export.
     #[command(subcommand)]

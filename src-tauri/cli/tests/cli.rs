@@ -714,6 +714,7 @@ fn detect_prints_one_line_per_server_in_port_order() {
                 "models": ["fake-model-1", "fake-model-2"],
                 "summary": "OpenAI-compatible server with models fake-model-1, fake-model-2",
                 "profileName": format!("OpenAI-compatible server ({o})"),
+                "needsKey": false,
             },
             {
                 "source": "koboldcpp",
@@ -723,6 +724,7 @@ fn detect_prints_one_line_per_server_in_port_order() {
                 "models": ["koboldcpp/fake-model-1"],
                 "summary": "KoboldCpp 1.76 with model koboldcpp/fake-model-1",
                 "profileName": format!("KoboldCpp ({k})"),
+                "needsKey": false,
             },
         ])
     );

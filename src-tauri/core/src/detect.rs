@@ -7,19 +7,23 @@
 //! most specific first, since one port hosts one server but several servers answer the same
 //! generic routes (KoboldCpp also serves `/v1/models`, `/props` and `/api/tags`):
 //!
-//! | Server | Fingerprint | Models from |
-//! | --- | --- | --- |
-//! | KoboldCpp | `/api/extra/version` → `{"result":"KoboldCpp","version":…}` | `/api/v1/model` |
-//! | KoboldAI United | `/api/v1/info/version` → `{"result":"1.2.6"}`, no `/api/extra/version` | `/api/v1/model` (`"ReadOnly"`: none loaded) |
-//! | Oobabooga | `/v1/internal/model/info` → `{"model_name",…}` | the same |
-//! | TabbyAPI | `/v1/model` (or `/v1/models` entries) `owned_by: "tabbyAPI"` | `/v1/model` |
-//! | llama.cpp | `/props` with `default_generation_settings`, `build_info` or `total_slots` | `/v1/models` |
-//! | Ollama | `/api/version` → `{"version":…}` | `/api/tags` |
-//! | LM Studio | `/api/v0/models` → `{"object":"list","data":[…]}` | the same (LLMs only) |
-//! | vLLM | `/v1/models` entries `owned_by: "vllm"` (version from `/version`) | `/v1/models` |
-//! | anything else | `/v1/models` is an OpenAI model list | `/v1/models` |
+//! | Server | Fingerprint | Models from | Source proposed |
+//! | --- | --- | --- | --- |
+//! | KoboldCpp | `/api/extra/version` → `{"result":"KoboldCpp","version":…}` | `/api/v1/model` | `koboldcpp` |
+//! | KoboldAI United | `/api/v1/info/version` → `{"result":"1.2.6"}`, no `/api/extra/version` | `/api/v1/model` (`"ReadOnly"`: none loaded) | `kobold` |
+//! | Oobabooga | `/v1/internal/model/info` → `{"model_name",…}` | the same | `ooba` |
+//! | TabbyAPI | `/v1/model` (or `/v1/models` entries) `owned_by: "tabbyAPI"` | `/v1/model` | `tabby` |
+//! | llama.cpp | `/props` with `default_generation_settings`, `build_info` or `total_slots` | `/v1/models` | `llamacpp` |
+//! | Ollama | `/api/version` → `{"version":…}` | `/api/tags` | `ollama` |
+//! | LM Studio | `/api/v0/models` → `{"object":"list","data":[…]}` | the same (LLMs only) | `custom` |
+//! | vLLM | `/v1/models` entries `owned_by: "vllm"` (version from `/version`) | `/v1/models` | `vllm` |
+//! | Aphrodite | `/v1/models` entries `owned_by: "pygmalionai"` | `/v1/models` | `aphrodite` |
+//! | anything else | `/v1/models` is an OpenAI model list | `/v1/models` | `custom` |
 //!
-//! A port that does not answer, or answers something none of these recognise, is skipped.
+//! A server started with a key answers some routes 401 or 403: when nothing else identifies it,
+//! it is still listed, named as far as its open routes tell (vLLM keeps `/version` open) and
+//! marked [`Found::needs_key`], so that a profile for it is offered with a key field. A port that
+//! does not answer, or answers something none of these recognise, is skipped.
 
 use std::time::Duration;
 
@@ -31,8 +35,9 @@ use crate::catalogue::ProviderKind;
 use crate::http::Http;
 
 /// The loopback ports local servers use by default: KoboldCpp 5001; Oobabooga, TabbyAPI and
-/// KoboldAI United 5000; llama.cpp 8080; Ollama 11434; LM Studio 1234; vLLM 8000.
-pub const LOCAL_PORTS: &[u16] = &[5001, 5000, 8080, 11434, 1234, 8000];
+/// KoboldAI United 5000; llama.cpp 8080; Ollama 11434; LM Studio 1234; vLLM 8000; Aphrodite
+/// 2242. The person may add more (kept in the settings' `detect_ports`).
+pub const LOCAL_PORTS: &[u16] = &[5001, 5000, 8080, 11434, 1234, 8000, 2242];
 
 /// The longest wait for any one answer while probing a port.
 pub const PROBE_TIMEOUT: Duration = Duration::from_millis(1500);
@@ -66,6 +71,8 @@ pub struct Found {
     /// A name for the profile, e.g. "KoboldCpp (5001)"; [`crate::Engine::detect`] makes it
     /// differ from every saved profile's name.
     pub profile_name: String,
+    /// The server refused to answer without a key (401 or 403): a profile for it needs one.
+    pub needs_key: bool,
 }
 
 /// Probes `ports` on `host` (all at once) and returns the servers that answered, in the order
@@ -112,6 +119,8 @@ struct Answers {
     lms_models: Option<Value>,
     /// `GET /version` (vLLM).
     version: Option<Value>,
+    /// Some route answered 401 or 403: the server wants a key.
+    refused: bool,
 }
 
 /// The routes probed, in the order of [`Answers`]' fields.
@@ -132,8 +141,9 @@ const ROUTES: [&str; 11] = [
 async fn probe(http: &Http, host: &str, port: u16) -> Option<Found> {
     let base = format!("http://{host}:{port}");
     let replies = join_all(ROUTES.iter().map(|route| get_json(http, &base, route))).await;
+    let refused = replies.iter().any(|reply| matches!(reply, Err(Refused)));
     let mut replies = replies.into_iter();
-    let mut next = || replies.next().flatten();
+    let mut next = || replies.next().and_then(Result::ok).flatten();
     let answers = Answers {
         kcpp_version: next(),
         kai_version: next(),
@@ -146,6 +156,7 @@ async fn probe(http: &Http, host: &str, port: u16) -> Option<Found> {
         ollama_tags: next(),
         lms_models: next(),
         version: next(),
+        refused,
     };
     let identified = identify(&answers)?;
     let url = format!("{base}{}", identified.path);
@@ -162,11 +173,17 @@ async fn probe(http: &Http, host: &str, port: u16) -> Option<Found> {
         version: identified.version,
         models: identified.models,
         summary,
+        needs_key: identified.needs_key,
     })
 }
 
-/// `GET base + route` without any key: the JSON of a 2xx answer within [`PROBE_TIMEOUT`].
-async fn get_json(http: &Http, base: &str, route: &str) -> Option<Value> {
+/// A route answered 401 or 403.
+#[derive(Debug)]
+struct Refused;
+
+/// `GET base + route` without any key: the JSON of a 2xx answer within [`PROBE_TIMEOUT`]
+/// (`Ok(None)` for no answer or any other), or [`Refused`].
+async fn get_json(http: &Http, base: &str, route: &str) -> Result<Option<Value>, Refused> {
     let url = format!("{base}{route}");
     let fetch = async {
         let mut response = http
@@ -176,6 +193,10 @@ async fn get_json(http: &Http, base: &str, route: &str) -> Option<Value> {
             .send()
             .await
             .ok()?;
+        let status = response.status().as_u16();
+        if status == 401 || status == 403 {
+            return Some(Err(Refused));
+        }
         if !response.status().is_success() {
             return None;
         }
@@ -186,12 +207,13 @@ async fn get_json(http: &Http, base: &str, route: &str) -> Option<Value> {
                 return None;
             }
         }
-        serde_json::from_slice::<Value>(&body).ok()
+        serde_json::from_slice::<Value>(&body).ok().map(Ok)
     };
-    tokio::time::timeout(PROBE_TIMEOUT, fetch)
-        .await
-        .ok()
-        .flatten()
+    match tokio::time::timeout(PROBE_TIMEOUT, fetch).await {
+        Ok(Some(Err(refused))) => Err(refused),
+        Ok(Some(Ok(value))) => Ok(Some(value)),
+        _ => Ok(None),
+    }
 }
 
 /// A recognised server.
@@ -205,13 +227,51 @@ struct Identified {
     models: Vec<String>,
     /// How an empty model list reads: "no model loaded" or "no models".
     nothing: &'static str,
+    /// It refused some routes without a key.
+    needs_key: bool,
 }
 
 const NO_MODEL_LOADED: &str = "no model loaded";
 const NO_MODELS: &str = "no models";
 
-/// Matches the answers against the fingerprints, most specific first.
+/// Matches the answers against the fingerprints, most specific first; a server that refused
+/// some routes is marked as needing a key, and one that refused what would have named it is
+/// named as far as its open routes tell.
 fn identify(a: &Answers) -> Option<Identified> {
+    match identify_open(a) {
+        Some(found) => Some(Identified {
+            needs_key: a.refused,
+            ..found
+        }),
+        None if a.refused => Some(keyed(a)),
+        None => None,
+    }
+}
+
+/// A server that refused to be read without a key: vLLM and Aphrodite keep `/version` open.
+fn keyed(a: &Answers) -> Identified {
+    let version = a
+        .version
+        .as_ref()
+        .and_then(|v| str_field(v, "version"))
+        .map(str::to_string);
+    let (source, path, server) = match version {
+        Some(_) => (ProviderKind::Vllm, "", "vLLM"),
+        None => (ProviderKind::Custom, "/v1", "OpenAI-compatible server"),
+    };
+    Identified {
+        source,
+        path,
+        server,
+        version,
+        models: Vec::new(),
+        nothing: NO_MODELS,
+        needs_key: true,
+    }
+}
+
+/// Matches the answers of the routes that answered against the fingerprints.
+fn identify_open(a: &Answers) -> Option<Identified> {
     let kcpp = a
         .kcpp_version
         .as_ref()
@@ -228,6 +288,7 @@ fn identify(a: &Answers) -> Option<Identified> {
             version: str_field(version, "version").map(str::to_string),
             models,
             nothing: NO_MODEL_LOADED,
+            needs_key: false,
         });
     }
     if let Some(version) = a
@@ -243,6 +304,7 @@ fn identify(a: &Answers) -> Option<Identified> {
             version: Some(version.to_string()),
             models: kobold_model(a.kai_model.as_ref()),
             nothing: NO_MODEL_LOADED,
+            needs_key: false,
         });
     }
     if let Some(info) = a.ooba_info.as_ref().filter(|v| {
@@ -260,6 +322,7 @@ fn identify(a: &Answers) -> Option<Identified> {
             version: None,
             models,
             nothing: NO_MODEL_LOADED,
+            needs_key: false,
         });
     }
     let tabby_card = a
@@ -280,6 +343,7 @@ fn identify(a: &Answers) -> Option<Identified> {
             version: None,
             models,
             nothing: NO_MODEL_LOADED,
+            needs_key: false,
         });
     }
     if let Some(props) = a.props.as_ref().filter(|p| {
@@ -296,12 +360,13 @@ fn identify(a: &Answers) -> Option<Identified> {
             })
             .unwrap_or_default();
         return Some(Identified {
-            source: ProviderKind::Custom,
-            path: "/v1",
+            source: ProviderKind::LlamaCpp,
+            path: "",
             server: "llama.cpp",
             version: str_field(props, "build_info").map(str::to_string),
             models,
             nothing: NO_MODEL_LOADED,
+            needs_key: false,
         });
     }
     if let Some(version) = a
@@ -323,12 +388,13 @@ fn identify(a: &Answers) -> Option<Identified> {
             .or_else(|| list_ids(a.models.as_ref()))
             .unwrap_or_default();
         return Some(Identified {
-            source: ProviderKind::Custom,
-            path: "/v1",
+            source: ProviderKind::Ollama,
+            path: "",
             server: "Ollama",
             version: Some(version.to_string()),
             models,
             nothing: NO_MODELS,
+            needs_key: false,
         });
     }
     if let Some(entries) = a
@@ -354,15 +420,33 @@ fn identify(a: &Answers) -> Option<Identified> {
                 .map(str::to_string)
                 .collect(),
             nothing: NO_MODELS,
+            needs_key: false,
         });
     }
     let ids = list_ids(a.models.as_ref())?;
     let vllm = list_entries(a.models.as_ref())
         .is_some_and(|entries| entries.iter().any(|e| owned_by(e, "vllm")));
+    let aphrodite = list_entries(a.models.as_ref())
+        .is_some_and(|entries| entries.iter().any(|e| owned_by(e, "pygmalionai")));
+    if aphrodite {
+        return Some(Identified {
+            source: ProviderKind::Aphrodite,
+            path: "",
+            server: "Aphrodite",
+            version: a
+                .version
+                .as_ref()
+                .and_then(|v| str_field(v, "version"))
+                .map(str::to_string),
+            models: ids,
+            nothing: NO_MODELS,
+            needs_key: false,
+        });
+    }
     if vllm {
         return Some(Identified {
-            source: ProviderKind::Custom,
-            path: "/v1",
+            source: ProviderKind::Vllm,
+            path: "",
             server: "vLLM",
             version: a
                 .version
@@ -371,6 +455,7 @@ fn identify(a: &Answers) -> Option<Identified> {
                 .map(str::to_string),
             models: ids,
             nothing: NO_MODELS,
+            needs_key: false,
         });
     }
     Some(Identified {
@@ -380,6 +465,7 @@ fn identify(a: &Answers) -> Option<Identified> {
         version: None,
         models: ids,
         nothing: NO_MODELS,
+        needs_key: false,
     })
 }
 
@@ -390,7 +476,14 @@ fn summary(found: &Identified) -> String {
         None => found.server.to_string(),
     };
     let models = &found.models;
-    match models.len() {
+    let key = if found.needs_key {
+        " (needs a key)"
+    } else {
+        ""
+    };
+    let listed = match models.len() {
+        // What a server that wants a key serves is not known.
+        0 if found.needs_key => name,
         0 => format!("{name} with {}", found.nothing),
         1 => format!("{name} with model {}", models[0]),
         n if n <= SUMMARY_MODELS => format!("{name} with models {}", models.join(", ")),
@@ -399,7 +492,8 @@ fn summary(found: &Identified) -> String {
             models[..SUMMARY_MODELS].join(", "),
             n - SUMMARY_MODELS
         ),
-    }
+    };
+    format!("{listed}{key}")
 }
 
 /// A string field of a JSON object.
@@ -510,6 +604,7 @@ mod tests {
             version: Some("0.5.7".into()),
             models: Vec::new(),
             nothing: NO_MODELS,
+            needs_key: false,
         };
         assert_eq!(summary(&found), "Ollama 0.5.7 with no models");
         found.models = vec!["a".into(), "b".into()];

@@ -310,6 +310,9 @@ pub struct ChatRequest {
     pub stream: bool,
     /// For text-completion APIs: the conversation as one prompt string.
     pub prompt: Option<TextPrompt>,
+    /// For chat APIs: the context size (prompt + reply, in tokens) the messages were fitted
+    /// to, when one is known (a server that must be told it, as Ollama's `num_ctx`, is sent it).
+    pub context_size: Option<u32>,
 }
 
 /// The conversation rendered for a text-completion API.

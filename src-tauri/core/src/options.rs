@@ -66,6 +66,9 @@ pub struct SourceOptions {
     /// Azure OpenAI's `api-version` for the deployments route (`None`: the version this
     /// release was written against).
     pub azure_api_version: Option<String>,
+    /// Ollama's `keep_alive`: how long the model stays loaded after a request (`"5m"`, `"1h"`,
+    /// seconds, `-1` for ever); `None` sends none (the server's default, 5 minutes).
+    pub ollama_keep_alive: Option<String>,
 }
 
 #[cfg(test)]

@@ -64,6 +64,7 @@ fn request(stream: bool) -> ChatRequest {
         },
         stream,
         prompt: None,
+        context_size: None,
     }
 }
 
@@ -549,6 +550,7 @@ fn claude_request(stream: bool) -> ChatRequest {
         },
         stream,
         prompt: None,
+        context_size: None,
     }
 }
 

@@ -364,8 +364,9 @@ async fn llama_cpp_is_found_by_its_props() {
     )
     .await;
     let found = detect_one(server.port).await.expect("llama.cpp found");
-    assert_eq!(found.source, ProviderKind::Custom);
-    assert_eq!(found.url, format!("http://127.0.0.1:{}/v1", server.port));
+    assert_eq!(found.source, ProviderKind::LlamaCpp);
+    assert_eq!(found.url, format!("http://127.0.0.1:{}", server.port));
+    assert!(!found.needs_key);
     assert_eq!(found.server, "llama.cpp");
     assert_eq!(found.version.as_deref(), Some("b4600-5f0db95"));
     assert_eq!(found.models, vec!["qwen2.5-7b-instruct-q4_k_m.gguf"]);
@@ -395,8 +396,8 @@ async fn ollama_is_found_with_its_version_and_pulled_models() {
     )
     .await;
     let found = detect_one(server.port).await.expect("Ollama found");
-    assert_eq!(found.source, ProviderKind::Custom);
-    assert_eq!(found.url, format!("http://127.0.0.1:{}/v1", server.port));
+    assert_eq!(found.source, ProviderKind::Ollama);
+    assert_eq!(found.url, format!("http://127.0.0.1:{}", server.port));
     assert_eq!(found.server, "Ollama");
     assert_eq!(found.version.as_deref(), Some("0.5.7"));
     assert_eq!(found.models, vec!["llama3:8b", "qwen2.5:7b"]);
@@ -455,8 +456,8 @@ async fn vllm_is_found_with_its_version() {
     )
     .await;
     let found = detect_one(server.port).await.expect("vLLM found");
-    assert_eq!(found.source, ProviderKind::Custom);
-    assert_eq!(found.url, format!("http://127.0.0.1:{}/v1", server.port));
+    assert_eq!(found.source, ProviderKind::Vllm);
+    assert_eq!(found.url, format!("http://127.0.0.1:{}", server.port));
     assert_eq!(found.server, "vLLM");
     assert_eq!(found.version.as_deref(), Some("0.6.3"));
     assert_eq!(found.models, vec!["meta-llama/Llama-3.1-8B-Instruct"]);
@@ -464,6 +465,81 @@ async fn vllm_is_found_with_its_version() {
         found.summary,
         "vLLM 0.6.3 with model meta-llama/Llama-3.1-8B-Instruct"
     );
+}
+
+#[tokio::test]
+async fn aphrodite_is_found_by_its_model_cards() {
+    let server = Canned::start(
+        vec![
+            ("/version", json(r#"{"version":"0.6.5"}"#)),
+            (
+                "/v1/models",
+                json(r#"{"object":"list","data":[{"id":"Sao10K/L3-8B-Stheno-v3.2","object":"model","created":1736000000,"owned_by":"pygmalionai","root":"Sao10K/L3-8B-Stheno-v3.2","parent":null,"max_model_len":8192,"permission":[]}]}"#),
+            ),
+        ],
+        answer("404 Not Found", "application/json", FASTAPI_404),
+    )
+    .await;
+    let found = detect_one(server.port).await.expect("Aphrodite found");
+    assert_eq!(found.source, ProviderKind::Aphrodite);
+    assert_eq!(found.url, format!("http://127.0.0.1:{}", server.port));
+    assert_eq!(found.server, "Aphrodite");
+    assert_eq!(
+        found.summary,
+        "Aphrodite 0.6.5 with model Sao10K/L3-8B-Stheno-v3.2"
+    );
+}
+
+// ----- servers that want a key -----
+
+/// vLLM started with `--api-key` checks it on `/v1` only: `/version` still names it.
+#[tokio::test]
+async fn a_keyed_vllm_is_named_and_needs_a_key() {
+    let unauthorized = answer(
+        "401 Unauthorized",
+        "application/json",
+        r#"{"error":"Unauthorized"}"#,
+    );
+    let server = Canned::start(
+        vec![
+            ("/version", json(r#"{"version":"0.6.3"}"#)),
+            ("/v1/models", unauthorized.clone()),
+            ("/v1/model", unauthorized.clone()),
+            ("/v1/internal/model/info", unauthorized),
+        ],
+        answer("404 Not Found", "application/json", FASTAPI_404),
+    )
+    .await;
+    let found = detect_one(server.port)
+        .await
+        .expect("the keyed vLLM is listed");
+    assert_eq!(found.source, ProviderKind::Vllm);
+    assert!(found.needs_key);
+    assert!(found.models.is_empty());
+    assert_eq!(found.summary, "vLLM 0.6.3 (needs a key)");
+    assert_no_key(&server.heads());
+}
+
+/// A server that refuses everything without a key is still listed, as an OpenAI-compatible
+/// server that needs one; a server that refuses nothing is not marked.
+#[tokio::test]
+async fn a_server_refusing_every_route_needs_a_key() {
+    let server = Canned::start(
+        vec![],
+        answer(
+            "403 Forbidden",
+            "application/json",
+            r#"{"error":"forbidden"}"#,
+        ),
+    )
+    .await;
+    let found = detect_one(server.port)
+        .await
+        .expect("the keyed server is listed");
+    assert_eq!(found.source, ProviderKind::Custom);
+    assert_eq!(found.url, format!("http://127.0.0.1:{}/v1", server.port));
+    assert!(found.needs_key);
+    assert_eq!(found.summary, "OpenAI-compatible server (needs a key)");
 }
 
 // ----- what is skipped -----
@@ -569,7 +645,7 @@ async fn ports_are_probed_together_and_reported_in_their_order() {
     assert_eq!(
         servers,
         vec![
-            ("Ollama", format!("http://127.0.0.1:{}/v1", ollama.port)),
+            ("Ollama", format!("http://127.0.0.1:{}", ollama.port)),
             (
                 "OpenAI-compatible server",
                 format!("http://127.0.0.1:{}/v1", openai.addr().port())
@@ -584,7 +660,7 @@ async fn ports_are_probed_together_and_reported_in_their_order() {
 
 #[test]
 fn the_usual_ports_are_probed_by_default() {
-    assert_eq!(LOCAL_PORTS, &[5001, 5000, 8080, 11434, 1234, 8000]);
+    assert_eq!(LOCAL_PORTS, &[5001, 5000, 8080, 11434, 1234, 8000, 2242]);
 }
 
 // ----- the engine -----

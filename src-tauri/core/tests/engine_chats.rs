@@ -251,6 +251,7 @@ async fn a_duplicated_profile_keeps_its_settings_and_key() {
             auto_connect: false,
             default_profile: Some("profile-1".into()),
             theme: Theme::Dark,
+            detect_ports: vec![8123],
         })
         .await
         .unwrap();
@@ -262,6 +263,7 @@ async fn a_duplicated_profile_keeps_its_settings_and_key() {
         Some("profile-1")
     );
     assert_eq!(again.settings().await.unwrap().theme, Theme::Dark);
+    assert_eq!(again.settings().await.unwrap().detect_ports, [8123]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -152,6 +152,7 @@ fn chat_request(kind: ProviderKind, model: &str) -> ChatRequest {
             text: "User: hello\nAssistant:".into(),
             context_size: 4096,
         }),
+        context_size: None,
     }
 }
 

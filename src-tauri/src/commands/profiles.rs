@@ -101,11 +101,15 @@ pub fn list_templates() -> Vec<BuiltInTemplate> {
         .collect()
 }
 
-/// Local LLM servers answering on this machine's usual ports, each with a ready profile name.
+/// Local LLM servers answering on this machine's usual ports and those the person added, each
+/// with a ready profile name; `add_port` is probed too, and remembered for later searches.
 #[tauri::command]
 #[specta::specta]
-pub async fn detect_servers(shell: State<'_, Shell>) -> Result<Vec<Found>, IpcError> {
-    Ok(shell.detect_servers().await)
+pub async fn detect_servers(
+    shell: State<'_, Shell>,
+    add_port: Option<u16>,
+) -> Result<Vec<Found>, IpcError> {
+    shell.detect_servers(add_port).await
 }
 
 /// The saved profiles, by name, each with whether its key is saved (never the key).
@@ -226,14 +230,18 @@ impl Shell {
     }
 
     /// Probes the usual local ports (or those in `SWITCHBOARD_DETECT_PORTS`, comma-separated,
-    /// for tests and unusual setups).
-    pub async fn detect_servers(&self) -> Vec<Found> {
+    /// for tests and unusual setups) and the ports the person added (`add_port` first
+    /// remembered).
+    pub async fn detect_servers(&self, add_port: Option<u16>) -> Result<Vec<Found>, IpcError> {
+        if let Some(port) = add_port {
+            self.engine().add_detect_port(port).await?;
+        }
         let ports = std::env::var("SWITCHBOARD_DETECT_PORTS").ok().map(|list| {
             list.split(',')
                 .filter_map(|p| p.trim().parse::<u16>().ok())
                 .collect::<Vec<_>>()
         });
-        self.engine().detect(ports).await
+        Ok(self.engine().detect(ports).await)
     }
 
     /// Copies a profile with its key; the tray and the window hear that profiles changed.

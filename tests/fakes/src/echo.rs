@@ -201,6 +201,7 @@ enum Shape {
     Kobold(KoboldServer),
     Horde,
     NovelAi,
+    Ollama,
 }
 
 fn shape(opts: &FakeOptions, req: &RecordedRequest) -> Shape {
@@ -219,6 +220,7 @@ fn shape(opts: &FakeOptions, req: &RecordedRequest) -> Shape {
         Family::NovelAi => Shape::NovelAi,
         // llama.cpp's errors are `{"error":{"code","message","type"}}`, read as OpenAI's.
         Family::LlamaCpp => Shape::OpenAi(Dialect::OpenAi),
+        Family::Ollama => Shape::Ollama,
     }
 }
 
@@ -227,7 +229,8 @@ fn fmt(shape: Shape) -> Fmt {
     match shape {
         Shape::OpenAi(Dialect::OpenAi | Dialect::Mancer | Dialect::Azure)
         | Shape::Anthropic
-        | Shape::NovelAi => Fmt::COMPACT,
+        | Shape::NovelAi
+        | Shape::Ollama => Fmt::COMPACT,
         Shape::Kobold(KoboldServer::United) => Fmt::COMPACT,
         _ => Fmt::PYTHON,
     }
@@ -238,7 +241,9 @@ fn json(shape: Shape, status: StatusCode, body: &J) -> Reply {
     match shape {
         // Flask-RESTX ends its bodies with a newline.
         Shape::Horde => Reply::json(status, format!("{text}\n")),
-        Shape::NovelAi => Reply::full(status, "application/json; charset=utf-8", text),
+        Shape::NovelAi | Shape::Ollama => {
+            Reply::full(status, "application/json; charset=utf-8", text)
+        }
         _ => Reply::json(status, text),
     }
 }
@@ -300,6 +305,7 @@ fn unauthorized(opts: &FakeOptions, req: &RecordedRequest, quote: &str) -> Reply
         Shape::Kobold(KoboldServer::United) => detail(KoboldServer::United, quote, 401, ""),
         Shape::Horde => obj([("message", s(quote)), ("rc", s("InvalidAPIKey"))]),
         Shape::NovelAi => obj([("statusCode", J::Int(401)), ("message", s(quote))]),
+        Shape::Ollama => obj([("error", s(quote))]),
     };
     json(shape, StatusCode::UNAUTHORIZED, &body)
 }
@@ -472,6 +478,41 @@ fn mid_stream(
             let error = obj([("statusCode", J::Int(500)), ("message", s(quote))]);
             events.push(data(error));
             Some(sse(shape, events))
+        }
+        Shape::Ollama if post && (path == "/api/chat" || path == "/api/generate") => {
+            let chat = path == "/api/chat";
+            let error = obj([("error", s(quote))]);
+            if req.json().and_then(|b| b.get("stream")?.as_bool()) == Some(false) {
+                return Some(json(shape, StatusCode::INTERNAL_SERVER_ERROR, &error));
+            }
+            let mut lines: Vec<String> = partial
+                .iter()
+                .map(|text| {
+                    let body = if chat {
+                        obj([
+                            ("model", s("fake-model-1")),
+                            (
+                                "message",
+                                obj([("role", s("assistant")), ("content", s(text.as_str()))]),
+                            ),
+                            ("done", J::Bool(false)),
+                        ])
+                    } else {
+                        obj([
+                            ("model", s("fake-model-1")),
+                            ("response", s(text.as_str())),
+                            ("done", J::Bool(false)),
+                        ])
+                    };
+                    format!("{}\n", body.render(fmt))
+                })
+                .collect();
+            lines.push(format!("{}\n", error.render(fmt)));
+            let pieces = lines
+                .into_iter()
+                .map(|l| Piece::Bytes(l.into_bytes()))
+                .collect();
+            Some(Reply::stream("application/x-ndjson", frames(pieces, None)))
         }
         Shape::NovelAi if post && path.ends_with("/ai/generate") => {
             let body = obj([("statusCode", J::Int(500)), ("message", s(quote))]);

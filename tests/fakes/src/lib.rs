@@ -18,7 +18,7 @@
 //!
 //! Protocol families live in sibling modules (`openai.rs` for [`Family::OpenAi`], `anthropic.rs`
 //! for [`Family::Anthropic`], `kobold.rs` for [`Family::Kobold`], `horde.rs` for
-//! [`Family::Horde`], `novelai.rs` for [`Family::NovelAi`]); each turns a recorded request into a
+//! [`Family::Horde`], `novelai.rs` for [`Family::NovelAi`], `ollama.rs` for [`Family::Ollama`]); each turns a recorded request into a
 //! reply, and each gives every [`Scenario`] its own equivalent (the module documentation of the
 //! last three has a table, and that of `openai.rs` one for [`Dialect::Ooba`] and
 //! [`Dialect::Mancer`]). Within [`Family::OpenAi`], [`Dialect`] picks the server imitated:
@@ -41,6 +41,7 @@ mod json;
 mod kobold;
 mod llamacpp;
 mod novelai;
+mod ollama;
 mod ooba;
 mod openai;
 mod reply;
@@ -66,6 +67,7 @@ pub use horde::{
 pub use kobold::KoboldAbort;
 pub use llamacpp::{kept_tokens as llamacpp_kept_tokens, LLAMACPP_STREAM_ERROR};
 pub use novelai::{NOVELAI_MAX_LENGTH, NOVELAI_MODELS};
+pub use ollama::{OLLAMA_STREAM_ERROR, OLLAMA_VERSION};
 pub use server::{FakeServer, RecordedRequest};
 
 /// A protocol family: which wire format the fake speaks.
@@ -99,6 +101,10 @@ pub enum Family {
     /// OpenAI-compatible `/v1/…` routes, errors as `{"error":{"code","message","type"}}`.
     #[value(name = "llamacpp", alias = "llama-server")]
     LlamaCpp,
+    /// Ollama's native API: `/api/version`, `/api/tags`, and `/api/chat` and `/api/generate`
+    /// streaming newline-delimited JSON (`ollama.rs` has the routes and scenarios).
+    #[value(name = "ollama")]
+    Ollama,
 }
 
 /// Which server [`Family::Kobold`] imitates.

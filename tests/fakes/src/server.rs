@@ -22,7 +22,7 @@ use tokio::sync::oneshot;
 use crate::kobold::{self, KoboldAbort};
 use crate::reply::Reply;
 use crate::{
-    anthropic, echo, horde, llamacpp, novelai, openai, FakeOptions, Family, Scenario, REPLY_TEXT,
+    anthropic, echo, horde, llamacpp, novelai, ollama, openai, FakeOptions, Family, Scenario, REPLY_TEXT,
 };
 
 /// The largest request body the fake reads (bigger bodies are recorded empty).
@@ -76,6 +76,8 @@ struct Shared {
     horde: horde::State,
     /// The streams the client closed before their end ([`Family::LlamaCpp`]).
     closed_early: Arc<AtomicUsize>,
+    /// The streams [`Family::Ollama`] is sending.
+    ollama: ollama::State,
 }
 
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -110,6 +112,7 @@ impl FakeServer {
             kobold: kobold::State::default(),
             horde: horde::State::default(),
             closed_early: Arc::default(),
+            ollama: ollama::State::default(),
         });
         let (stop, stop_rx) = oneshot::channel::<()>();
         let (ready_tx, ready_rx) = oneshot::channel::<io::Result<()>>();
@@ -211,6 +214,12 @@ impl FakeServer {
         self.shared.horde.cancels()
     }
 
+    /// How many streamed answers [`Family::Ollama`] is still sending: a stream stops counting
+    /// when it ends or when the client closes its connection (Ollama's Stop).
+    pub fn ollama_open_streams(&self) -> usize {
+        self.shared.ollama.open_streams()
+    }
+
     /// Switches the scenario for the requests that arrive from now on.
     pub fn set_scenario(&self, scenario: Scenario) {
         *lock(&self.shared.scenario) = scenario;
@@ -290,6 +299,9 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
                 &request,
                 &shared.closed_early,
             ),
+            Family::Ollama => {
+                ollama::respond(&shared.opts, scenario, &text, &request, &shared.ollama)
+            }
         }
     };
     reply.into_response().await
@@ -331,7 +343,8 @@ pub(crate) fn authorized(opts: &FakeOptions, req: &RecordedRequest) -> bool {
 /// (with an optional `"reply"`: the text the normal scenarios send instead of [`REPLY_TEXT`]),
 /// `GET /__fake/aborts` (the [`KoboldAbort`]s of [`Family::Kobold`]), `GET /__fake/cancels` (the
 /// ids [`Family::Horde`] cancelled), `GET /__fake/closed-early` (how many streams the client
-/// closed before their end).
+/// closed before their end), `GET /__fake/ollama-streams` (`{"open": n}`, the streams
+/// [`Family::Ollama`] is still sending).
 fn control(shared: &Shared, request: &RecordedRequest) -> Reply {
     let text = |status, message: &str| {
         Reply::full(status, "text/plain; charset=utf-8", message.to_owned())
@@ -353,6 +366,10 @@ fn control(shared: &Shared, request: &RecordedRequest) -> Reply {
             Ok(body) => Reply::json(StatusCode::OK, body),
             Err(e) => text(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
         },
+        ("GET", "/__fake/ollama-streams") => Reply::json(
+            StatusCode::OK,
+            serde_json::json!({ "open": shared.ollama.open_streams() }).to_string(),
+        ),
         ("DELETE", "/__fake/requests") => {
             lock(&shared.requests).clear();
             Reply::empty(StatusCode::NO_CONTENT)

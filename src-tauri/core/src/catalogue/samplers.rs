@@ -76,6 +76,21 @@ pub(super) const OPENAI_SAMPLERS: &[Sampler] = &[
     S::Seed,
     S::Stop,
 ];
+/// Ollama's native API (its `options`: `num_predict`, `repeat_penalty`, `repeat_last_n`, …).
+pub(super) const OLLAMA_SAMPLERS: &[Sampler] = &[
+    S::MaxTokens,
+    S::Temperature,
+    S::TopP,
+    S::TopK,
+    S::MinP,
+    S::TypicalP,
+    S::RepetitionPenalty,
+    S::RepetitionPenaltyRange,
+    S::PresencePenalty,
+    S::FrequencyPenalty,
+    S::Seed,
+    S::Stop,
+];
 /// OpenRouter and OpenAI-compatible local servers.
 pub(super) const LOCAL_SAMPLERS: &[Sampler] = &[
     S::MaxTokens,

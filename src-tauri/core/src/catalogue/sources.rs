@@ -460,13 +460,27 @@ pub const SOURCES: &[SourceInfo] = &[
             "http://127.0.0.1:8080",
         )
     },
-    planned(
-        ProviderKind::Ollama,
-        "ollama",
-        "Ollama",
-        SourceGroup::LocalServer,
-        "http://127.0.0.1:11434",
-    ),
+    SourceInfo {
+        key: KeyNeed::Optional,
+        capabilities: Capabilities {
+            other_api: Some(ApiType::TextCompletion),
+            ..chat(true, false)
+        },
+        supported: true,
+        samplers: OLLAMA_SAMPLERS,
+        url_rules: UrlRules {
+            version_path: "",
+            strip_suffixes: &["/api/chat", "/api/generate", "/api/tags", "/api", "/v1"],
+        },
+        assumed_context: Some(SELF_HOSTED_CONTEXT_SIZE),
+        ..planned(
+            ProviderKind::Ollama,
+            "ollama",
+            "Ollama",
+            SourceGroup::LocalServer,
+            "http://127.0.0.1:11434",
+        )
+    },
     SourceInfo {
         key: KeyNeed::Optional,
         capabilities: Capabilities {

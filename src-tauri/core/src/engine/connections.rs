@@ -215,6 +215,7 @@ impl Engine {
             },
             stream: false,
             prompt: None,
+            context_size: None,
         };
         self.render_text_prompt(&resolved, provider.as_ref(), &mut request, true)
             .await;
@@ -292,11 +293,15 @@ impl Engine {
     }
 
     /// Finds the local servers on `127.0.0.1` at `ports` (default
-    /// [`LOCAL_PORTS`](crate::detect::LOCAL_PORTS)); see [`crate::detect::detect`]. Each
+    /// [`LOCAL_PORTS`](crate::detect::LOCAL_PORTS)), then at the ports the person added
+    /// ([`Engine::add_detect_port`]); see [`crate::detect::detect`]. Each
     /// suggested profile name differs (case-insensitively) from every saved profile's name and
     /// from the others, with " 2", " 3", … appended where needed. Never fails.
     pub async fn detect(&self, ports: Option<Vec<u16>>) -> Vec<crate::detect::Found> {
-        let ports = ports.unwrap_or_else(|| crate::detect::LOCAL_PORTS.to_vec());
+        let mut ports = ports.unwrap_or_else(|| crate::detect::LOCAL_PORTS.to_vec());
+        if let Ok(settings) = self.settings().await {
+            ports.extend(settings.detect_ports);
+        }
         let mut found = crate::detect::detect(&self.http, "127.0.0.1", &ports).await;
         let mut taken: Vec<String> = match self.profiles().await {
             Ok(profiles) => profiles
@@ -317,6 +322,24 @@ impl Engine {
             server.profile_name = name;
         }
         found
+    }
+}
+
+impl Engine {
+    /// Remembers `port` as one auto-detect probes from now on (in the settings); a port already
+    /// remembered or among the usual ones is not added twice.
+    pub async fn add_detect_port(&self, port: u16) -> Result<()> {
+        if port == 0 {
+            return Err(Error::not_configured(
+                "Port 0 is not a port a server listens on.",
+            ));
+        }
+        let mut settings = self.settings().await?;
+        if crate::detect::LOCAL_PORTS.contains(&port) || settings.detect_ports.contains(&port) {
+            return Ok(());
+        }
+        settings.detect_ports.push(port);
+        self.save_settings(settings).await
     }
 }
 

@@ -84,6 +84,7 @@ impl Engine {
             params,
             stream: request.stream && capabilities.streaming,
             prompt: None,
+            context_size: None,
         };
         let fit = match capabilities.api {
             ApiType::TextCompletion => {
@@ -207,6 +208,7 @@ async fn fit_chat_messages(
         counted = None;
     }
     request.messages = fitted.messages;
+    request.context_size = Some(context_size);
     Some(ContextFit {
         dropped: u32::try_from(fitted.dropped).unwrap_or(u32::MAX),
         context_size,

@@ -11,7 +11,7 @@
 //! The files, each depending only on those below it (no import cycle):
 //! - `mod.rs`: the module list, re-exports and [`build`]; `redacting.rs` wraps every adapter.
 //! - one folder per family ([`openai_compat`], [`anthropic`], [`kobold`], [`horde`],
-//!   [`novelai`], [`llamacpp`]), each with the same files: `mod.rs` (the adapter: status, models,
+//!   [`novelai`], [`llamacpp`], [`ollama`]), each with the same files: `mod.rs` (the adapter: status, models,
 //!   generation), `request.rs` (its requests as [`Request`] values, its quirks as data),
 //!   `wire.rs` (body shapes and answer parsing) and `stream.rs` (a generation's answer as
 //!   events). No family imports another.
@@ -32,6 +32,7 @@ pub mod horde;
 pub mod kobold;
 pub mod llamacpp;
 pub mod novelai;
+pub mod ollama;
 pub mod openai_compat;
 mod redacting;
 pub mod relay;
@@ -108,6 +109,7 @@ fn build_adapter(connection: Connection, http: Http) -> Result<Box<dyn Provider>
         }
         ProviderKind::Horde => return Ok(Box::new(horde::Horde::new(connection, http))),
         ProviderKind::NovelAi => return Ok(Box::new(novelai::NovelAi::new(connection, http))),
+        ProviderKind::Ollama => return Ok(Box::new(ollama::Ollama::new(connection, http))),
         planned => {
             return Err(Error::not_configured(format!(
                 "{} is not supported by this version yet.",
@@ -131,7 +133,7 @@ mod tests {
 
     fn sampler_of(key: &str) -> Option<Sampler> {
         Some(match key {
-            "max_tokens" | "max_completion_tokens" | "max_length" | "n_predict" => S::MaxTokens,
+            "max_tokens" | "max_completion_tokens" | "max_length" | "n_predict" | "num_predict" => S::MaxTokens,
             "temperature" => S::Temperature,
             "top_p" => S::TopP,
             "top_k" => S::TopK,
@@ -201,13 +203,19 @@ mod tests {
                     text: "hi".into(),
                     context_size: 4096,
                 }),
+                context_size: None,
             };
             let body = provider.wire_request(&request).unwrap().body;
-            let mut sent: Vec<Sampler> = [&body, &body["params"], &body["parameters"]]
-                .into_iter()
-                .filter_map(|v| v.as_object())
-                .flat_map(|o| o.keys().filter_map(|k| sampler_of(k)))
-                .collect();
+            let mut sent: Vec<Sampler> = [
+                &body,
+                &body["params"],
+                &body["parameters"],
+                &body["options"],
+            ]
+            .into_iter()
+            .filter_map(|v| v.as_object())
+            .flat_map(|o| o.keys().filter_map(|k| sampler_of(k)))
+            .collect();
             sent.sort_by_key(|s| *s as u8);
             let mut offered: Vec<Sampler> = source.samplers.to_vec();
             if source.kind == ProviderKind::NovelAi {

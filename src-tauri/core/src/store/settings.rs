@@ -21,6 +21,9 @@ pub struct AppSettings {
     pub default_profile: Option<String>,
     /// The window's colours: the system's, or always light or dark.
     pub theme: Theme,
+    /// Loopback ports auto-detect probes besides the usual ones (added by the person).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub detect_ports: Vec<u16>,
 }
 
 /// The window's colours.
@@ -41,6 +44,7 @@ impl Default for AppSettings {
             auto_connect: true,
             default_profile: None,
             theme: Theme::System,
+            detect_ports: Vec::new(),
         }
     }
 }

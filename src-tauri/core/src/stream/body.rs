@@ -1,4 +1,5 @@
-//! Reads a streamed response body through the [`SseDecoder`] with an idle timeout.
+//! Reads a streamed response body through the [`SseDecoder`] (or, for a newline-delimited JSON
+//! body, the [`NdjsonDecoder`], each line handed on as one event's data) with an idle timeout.
 //!
 //! The idle timeout applies to each read, not to the whole body: a reply may stream for minutes
 //! as long as bytes keep coming.
@@ -7,6 +8,7 @@ use std::time::Duration;
 
 use reqwest::Response;
 
+use super::ndjson::NdjsonDecoder;
 use super::sse::{SseDecoder, SseEnd, SseEvent};
 
 /// What the body yields.
@@ -32,11 +34,61 @@ pub enum BodyError {
 /// The largest single event a stream may send.
 pub const MAX_EVENT_BYTES: usize = 16 * 1024 * 1024;
 
-/// An SSE response body being read.
+/// How a streamed body is cut into events.
+#[derive(Debug)]
+enum Framing {
+    /// Server-Sent Events.
+    Sse(SseDecoder),
+    /// Newline-delimited JSON: each line is one event's data.
+    Lines(NdjsonDecoder),
+}
+
+impl Framing {
+    fn push(&mut self, bytes: &[u8]) {
+        match self {
+            Framing::Sse(decoder) => decoder.push(bytes),
+            Framing::Lines(decoder) => decoder.push(bytes),
+        }
+    }
+
+    fn pending_len(&self) -> usize {
+        match self {
+            Framing::Sse(decoder) => decoder.pending_len(),
+            Framing::Lines(decoder) => decoder.pending_len(),
+        }
+    }
+
+    fn next_event(&mut self) -> Option<SseEvent> {
+        match self {
+            Framing::Sse(decoder) => decoder.next_event(),
+            Framing::Lines(decoder) => decoder.next_line().map(line_event),
+        }
+    }
+
+    fn finish(&mut self) -> SseEnd {
+        match self {
+            Framing::Sse(decoder) => decoder.finish(),
+            Framing::Lines(decoder) => {
+                let unterminated = decoder.finish().map(line_event);
+                SseEnd {
+                    clean: unterminated.is_none(),
+                    unterminated,
+                }
+            }
+        }
+    }
+}
+
+/// One line of a newline-delimited body as an event carrying it as its data.
+fn line_event(data: String) -> SseEvent {
+    SseEvent { event: None, data }
+}
+
+/// A streamed response body being read: Server-Sent Events, or newline-delimited JSON.
 #[derive(Debug)]
 pub struct SseBody {
     response: Response,
-    decoder: SseDecoder,
+    decoder: Framing,
     idle: Duration,
     /// The idle timer, moved forward before each read (one timer for the whole body).
     timer: std::pin::Pin<Box<tokio::time::Sleep>>,
@@ -44,11 +96,21 @@ pub struct SseBody {
 }
 
 impl SseBody {
-    /// Wraps `response`; `idle` is the longest silence allowed between reads.
+    /// Wraps an SSE `response`; `idle` is the longest silence allowed between reads.
     pub fn new(response: Response, idle: Duration) -> SseBody {
+        SseBody::framed(response, idle, Framing::Sse(SseDecoder::new()))
+    }
+
+    /// Wraps a newline-delimited JSON `response`: each non-blank line is one event's data (a
+    /// last line without its line end is the end's unterminated event).
+    pub fn ndjson(response: Response, idle: Duration) -> SseBody {
+        SseBody::framed(response, idle, Framing::Lines(NdjsonDecoder::new()))
+    }
+
+    fn framed(response: Response, idle: Duration, decoder: Framing) -> SseBody {
         SseBody {
             response,
-            decoder: SseDecoder::new(),
+            decoder,
             idle,
             timer: Box::pin(tokio::time::sleep(idle)),
             ended: false,

@@ -215,6 +215,7 @@ mod tests {
             params: GenParams::default(),
             stream: true,
             prompt: None,
+            ..ChatRequest::default()
         }
     }
 

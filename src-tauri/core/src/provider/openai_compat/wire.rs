@@ -379,6 +379,7 @@ mod tests {
             params,
             stream,
             prompt: None,
+            ..ChatRequest::default()
         }
     }
 

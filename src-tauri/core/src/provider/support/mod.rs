@@ -2,8 +2,8 @@
 //! with a connection's headers and key, sends them through [`Http`] (connect and idle timeouts,
 //! redirect rules), maps refusals and transport failures to errors with the family's
 //! [`Quirks::refusal`], reads JSON answers up to a size cap, and turns a generation's answer
-//! into events: a Server-Sent-Events body through the [`relay`](super::relay), a whole JSON
-//! answer through the family's parser.
+//! into events: a Server-Sent-Events or newline-delimited JSON body (each line one event's data)
+//! through the [`relay`](super::relay), a whole JSON answer through the family's parser.
 //!
 //! A family gives this module data ([`Quirks`]) and functions (its parsers and mappers); this
 //! module names no family and knows no wire shape.
@@ -242,8 +242,11 @@ impl Client {
                     return;
                 }
             };
-            if is_event_stream(&response) {
-                let body = SseBody::new(response, idle);
+            if let Some(framing) = streamed_framing(&response) {
+                let body = match framing {
+                    Framing::Events => SseBody::new(response, idle),
+                    Framing::JsonLines => SseBody::ndjson(response, idle),
+                };
                 for await item in relay_sse(body, target, cancel, mapper) {
                     yield item.map_err(mark_context_exceeded);
                 }
@@ -270,13 +273,30 @@ impl Client {
     }
 }
 
-/// Whether the answer is a stream of events (servers may ignore `stream: true`).
-fn is_event_stream(response: &Response) -> bool {
-    response
+/// How a streamed answer is cut into events.
+enum Framing {
+    /// `text/event-stream`: Server-Sent Events.
+    Events,
+    /// `application/x-ndjson`: one JSON object per line.
+    JsonLines,
+}
+
+/// How the answer streams, by its content type; `None` when it is whole (servers may ignore
+/// `stream: true`).
+fn streamed_framing(response: &Response) -> Option<Framing> {
+    let content_type = response
         .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("text/event-stream"))
+        .get(reqwest::header::CONTENT_TYPE)?
+        .to_str()
+        .ok()?
+        .to_ascii_lowercase();
+    if content_type.starts_with("text/event-stream") {
+        Some(Framing::Events)
+    } else if content_type.starts_with("application/x-ndjson") {
+        Some(Framing::JsonLines)
+    } else {
+        None
+    }
 }
 
 /// The events of a whole answer's text: the text (unless empty), then `Done(reason)`; `None`
