@@ -101,7 +101,7 @@ export const SOURCES: SourceInfo[] = [
     "keyNote": "",
     "capabilities": {
       "api": "chatCompletion",
-      "otherApi": null,
+      "otherApi": "textCompletion",
       "streaming": true,
       "modelList": true,
       "serverAbort": false,
@@ -118,6 +118,7 @@ export const SOURCES: SourceInfo[] = [
       "frequencyPenalty",
       "presencePenalty",
       "repetitionPenalty",
+      "topA",
       "seed",
       "stop"
     ]
@@ -1010,7 +1011,7 @@ export const SOURCES: SourceInfo[] = [
     "keyLabel": "API key",
     "keyNote": "",
     "capabilities": {
-      "api": "chatCompletion",
+      "api": "textCompletion",
       "otherApi": null,
       "streaming": true,
       "modelList": true,
@@ -1018,14 +1019,16 @@ export const SOURCES: SourceInfo[] = [
       "prefill": false,
       "multiModel": false
     },
-    "supported": false,
+    "supported": true,
     "samplers": [
       "maxTokens",
       "temperature",
       "topP",
+      "topK",
+      "minP",
       "frequencyPenalty",
       "presencePenalty",
-      "seed",
+      "repetitionPenalty",
       "stop"
     ]
   },
@@ -1039,7 +1042,7 @@ export const SOURCES: SourceInfo[] = [
     "keyLabel": "API key",
     "keyNote": "",
     "capabilities": {
-      "api": "chatCompletion",
+      "api": "textCompletion",
       "otherApi": null,
       "streaming": true,
       "modelList": true,
@@ -1047,13 +1050,16 @@ export const SOURCES: SourceInfo[] = [
       "prefill": false,
       "multiModel": false
     },
-    "supported": false,
+    "supported": true,
     "samplers": [
       "maxTokens",
       "temperature",
       "topP",
+      "topK",
+      "minP",
       "frequencyPenalty",
       "presencePenalty",
+      "repetitionPenalty",
       "seed",
       "stop"
     ]
@@ -1068,7 +1074,7 @@ export const SOURCES: SourceInfo[] = [
     "keyLabel": "API key",
     "keyNote": "",
     "capabilities": {
-      "api": "chatCompletion",
+      "api": "textCompletion",
       "otherApi": null,
       "streaming": true,
       "modelList": true,
@@ -1076,14 +1082,16 @@ export const SOURCES: SourceInfo[] = [
       "prefill": false,
       "multiModel": false
     },
-    "supported": false,
+    "supported": true,
     "samplers": [
       "maxTokens",
       "temperature",
       "topP",
+      "topK",
+      "minP",
       "frequencyPenalty",
       "presencePenalty",
-      "seed",
+      "repetitionPenalty",
       "stop"
     ]
   },
@@ -1097,7 +1105,7 @@ export const SOURCES: SourceInfo[] = [
     "keyLabel": "API key",
     "keyNote": "",
     "capabilities": {
-      "api": "chatCompletion",
+      "api": "textCompletion",
       "otherApi": null,
       "streaming": true,
       "modelList": true,
@@ -1105,13 +1113,16 @@ export const SOURCES: SourceInfo[] = [
       "prefill": false,
       "multiModel": false
     },
-    "supported": false,
+    "supported": true,
     "samplers": [
       "maxTokens",
       "temperature",
       "topP",
+      "topK",
+      "minP",
       "frequencyPenalty",
       "presencePenalty",
+      "repetitionPenalty",
       "seed",
       "stop"
     ]
@@ -1121,12 +1132,12 @@ export const SOURCES: SourceInfo[] = [
     "id": "huggingface",
     "label": "Hugging Face Inference Endpoints",
     "group": "textService",
-    "defaultUrl": "https://example.endpoints.huggingface.cloud",
-    "key": "required",
-    "keyLabel": "API key",
-    "keyNote": "",
+    "defaultUrl": "https://example.endpoints.huggingface.cloud/v1",
+    "key": "optional",
+    "keyLabel": "Access token",
+    "keyNote": "A Hugging Face access token; not needed for a public endpoint.",
     "capabilities": {
-      "api": "chatCompletion",
+      "api": "textCompletion",
       "otherApi": null,
       "streaming": true,
       "modelList": true,
@@ -1134,13 +1145,13 @@ export const SOURCES: SourceInfo[] = [
       "prefill": false,
       "multiModel": false
     },
-    "supported": false,
+    "supported": true,
     "samplers": [
       "maxTokens",
       "temperature",
       "topP",
       "frequencyPenalty",
-      "presencePenalty",
+      "repetitionPenalty",
       "seed",
       "stop"
     ]

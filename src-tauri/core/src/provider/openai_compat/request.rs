@@ -33,8 +33,14 @@ pub struct ParamSupport {
     pub min_p: bool,
     /// `repetition_penalty`.
     pub repetition_penalty: bool,
-    /// text-generation-webui's extras: `repetition_penalty_range`, `typical_p`, `tfs`,
-    /// `top_a`, and `truncation_length` for text completion.
+    /// `presence_penalty`.
+    pub presence_penalty: bool,
+    /// The seed (under [`Flavor::seed_field`]).
+    pub seed: bool,
+    /// `top_a`.
+    pub top_a: bool,
+    /// text-generation-webui's extras: `repetition_penalty_range`, `typical_p`, `tfs`, and
+    /// `truncation_length` for text completion.
     pub textgen: bool,
 }
 
@@ -60,6 +66,10 @@ pub struct Flavor {
     pub max_tokens_field: &'static str,
     /// Name of the seed field (`random_seed` for Mistral, else `seed`).
     pub seed_field: &'static str,
+    /// The most stop strings the API takes; the first ones are sent (`None`: all).
+    pub stop_limit: Option<usize>,
+    /// `top_p` must stay below 1: 1 or more is sent as [`TOP_P_BELOW_ONE`].
+    pub top_p_below_one: bool,
     /// Ask for a usage chunk with `stream_options.include_usage`.
     pub stream_usage: bool,
     /// How the status check is done.
@@ -76,14 +86,21 @@ pub struct Flavor {
     pub llamacpp_routes: bool,
 }
 
+/// The `top_p` sent for 1 or more where it must stay below 1 (SillyTavern's value).
+pub const TOP_P_BELOW_ONE: f32 = 0.999;
+
 const ALL_PARAMS: ParamSupport = ParamSupport {
     top_k: true,
     min_p: true,
     repetition_penalty: true,
+    presence_penalty: true,
+    seed: true,
+    top_a: false,
     textgen: false,
 };
 
 const TEXTGEN_PARAMS: ParamSupport = ParamSupport {
+    top_a: true,
     textgen: true,
     ..ALL_PARAMS
 };
@@ -92,7 +109,7 @@ const OPENAI_PARAMS: ParamSupport = ParamSupport {
     top_k: false,
     min_p: false,
     repetition_penalty: false,
-    textgen: false,
+    ..ALL_PARAMS
 };
 
 const LOCAL: Flavor = Flavor {
@@ -101,6 +118,8 @@ const LOCAL: Flavor = Flavor {
     params: ALL_PARAMS,
     max_tokens_field: "max_tokens",
     seed_field: "seed",
+    stop_limit: None,
+    top_p_below_one: false,
     stream_usage: true,
     status: StatusCheck::Models,
     discover_v1: false,
@@ -123,9 +142,13 @@ pub const MISTRAL: Flavor = Flavor {
     ..LOCAL
 };
 
-/// OpenRouter: attribution header, key check for status, every sampler field.
+/// OpenRouter: attribution header, key check for status, every sampler field and `top_a`.
 pub const OPENROUTER: Flavor = Flavor {
     default_headers: &[("X-Title", "Switchboard")],
+    params: ParamSupport {
+        top_a: true,
+        ..ALL_PARAMS
+    },
     status: StatusCheck::KeyInfo,
     ..LOCAL
 };
@@ -154,6 +177,40 @@ pub const TABBY: Flavor = Flavor {
 pub const MANCER: Flavor = Flavor {
     key_headers: BEARER_AND_API_KEY,
     params: TEXTGEN_PARAMS,
+    ..LOCAL
+};
+
+/// Together AI's completions (no seed among the fields SillyTavern sends it).
+pub const TOGETHER: Flavor = Flavor {
+    params: ParamSupport {
+        seed: false,
+        ..ALL_PARAMS
+    },
+    ..LOCAL
+};
+
+/// Infermatic AI (a vLLM server): every field of the local servers.
+pub const INFERMATIC: Flavor = LOCAL;
+
+/// DreamGen's OpenAI-compatible API: its sampling parameters have no seed.
+pub const DREAMGEN: Flavor = TOGETHER;
+
+/// Featherless AI (vLLM's fields).
+pub const FEATHERLESS: Flavor = LOCAL;
+
+/// Hugging Face's text-generation-inference: its OpenAI-compatible completion takes no
+/// `top_k`, `min_p` or `presence_penalty`, at most 4 stop strings (the launcher's default
+/// `--max-stop-sequences`) and a `top_p` strictly below 1; no `stream_options`.
+pub const HUGGINGFACE: Flavor = Flavor {
+    params: ParamSupport {
+        top_k: false,
+        min_p: false,
+        presence_penalty: false,
+        ..ALL_PARAMS
+    },
+    stop_limit: Some(4),
+    top_p_below_one: true,
+    stream_usage: false,
     ..LOCAL
 };
 
