@@ -1,6 +1,7 @@
 //! The text-completion services (Together AI, Infermatic AI, DreamGen, Featherless AI, Hugging
-//! Face Inference Endpoints, and OpenRouter with `--api text`) from the command line: the real
-//! binary, the OpenAI fake on loopback, a real SQLite database and the system keychain.
+//! Face Inference Endpoints, and OpenRouter with `--api text`) and the `single` post-processing
+//! mode from the command line: the real binary, the OpenAI fake on loopback, a real SQLite
+//! database and the system keychain.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -364,4 +365,55 @@ fn providers_lists_the_text_services() {
         };
         assert_eq!(api, "textCompletion", "{}", service.source);
     }
+}
+
+/// A profile with `--post-processing single` sends a chat-completion server the whole
+/// conversation (system prompt, earlier turns, the new message) as one user message.
+#[test]
+fn single_post_processing_sends_one_user_message() {
+    let fake = Fake::start(FakeOptions::default());
+    let data = TempDir::new().unwrap();
+    let data = data.path();
+    ok(
+        data,
+        &[
+            "profile",
+            "add",
+            "one",
+            "--source",
+            "custom",
+            "--url",
+            &fake.url(),
+            "--model",
+            "fake-model-1",
+            "--system",
+            "Be brief.",
+            "--post-processing",
+            "single",
+        ],
+    );
+    let shown = ok(data, &["profile", "show", "one"]);
+    assert!(shown.contains("post-processing:     single"), "{shown}");
+    ok(data, &["chat", "one", "hello"]);
+    let chat_id: String = rusqlite::Connection::open(data.join("switchboard.db"))
+        .unwrap()
+        .query_row("SELECT id FROM chats", [], |r| r.get(0))
+        .unwrap();
+    let reply = ok(data, &["chat", "one", "--chat", &chat_id, "and then?"]);
+    assert_eq!(reply, format!("{REPLY_TEXT}\n"));
+    let sent = fake
+        .server()
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.path.ends_with("/chat/completions"))
+        .unwrap();
+    let body = sent.json().unwrap();
+    assert_eq!(
+        body["messages"],
+        serde_json::json!([{
+            "role": "user",
+            "content": format!("Be brief.\n\nhello\n\n{REPLY_TEXT}\n\nand then?"),
+        }])
+    );
 }
