@@ -1259,7 +1259,9 @@ export type PostProcessing =
 /**  Merged, and only one system message (at the start). */
 "semi-strict" | 
 /**  Merged, one optional system message, and the first other message from the user. */
-"strict";
+"strict" | 
+/**  The whole conversation as one user message, each turn prefixed with its speaker's name. */
+"single";
 
 /**  A saved connection. The key is not here: it lives in the keychain under the profile's id. */
 export type Profile = Profile_Serialize | Profile_Deserialize;

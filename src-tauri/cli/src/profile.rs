@@ -71,7 +71,7 @@ pub struct ProfileAddArgs {
     /// Skip the status check when connecting (servers without a model list).
     #[arg(long)]
     bypass_status_check: bool,
-    /// Prompt post-processing for strict endpoints: none, merge, semi-strict or strict.
+    /// Prompt post-processing for strict endpoints: none, merge, semi-strict, strict or single.
     #[arg(long, value_name = "MODE", default_value = "none")]
     post_processing: PostProcessing,
     /// System prompt sent first in every chat.

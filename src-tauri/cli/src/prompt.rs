@@ -16,7 +16,7 @@ use crate::{CliResult, Failure};
 
 #[derive(Args)]
 pub struct PromptArgs {
-    /// none, merge, semi-strict or strict.
+    /// none, merge, semi-strict, strict or single.
     #[arg(long, value_name = "MODE")]
     post_processing: PostProcessing,
     /// The character's name, put before example replies.

@@ -696,7 +696,7 @@ fn profile_add() {
             2,
             &[
                 "for '--post-processing",
-                "none, merge, semi-strict or strict",
+                "none, merge, semi-strict, strict or single",
             ],
         ),
         case(

@@ -86,6 +86,7 @@ fn real_client_messages_post_process_as_sillytavern_does() {
             PostProcessing::Merge,
             PostProcessing::SemiStrict,
             PostProcessing::Strict,
+            PostProcessing::Single,
         ] {
             assert_eq!(
                 got(&post_process(&read.messages, mode, &names)),

@@ -227,7 +227,7 @@ fn shape(opts: &FakeOptions, req: &RecordedRequest) -> Shape {
 /// Python's `json.dumps` for the Python servers, compact JSON for the rest.
 fn fmt(shape: Shape) -> Fmt {
     match shape {
-        Shape::OpenAi(Dialect::OpenAi | Dialect::Mancer | Dialect::Azure)
+        Shape::OpenAi(Dialect::OpenAi | Dialect::Mancer | Dialect::Azure | Dialect::Together)
         | Shape::Anthropic
         | Shape::NovelAi
         | Shape::Ollama => Fmt::COMPACT,
@@ -285,7 +285,7 @@ fn detail(server: KoboldServer, quote: &str, status: u16, kind: &str) -> J {
 fn unauthorized(opts: &FakeOptions, req: &RecordedRequest, quote: &str) -> Reply {
     let shape = shape(opts, req);
     let body = match shape {
-        Shape::OpenAi(Dialect::OpenAi) => {
+        Shape::OpenAi(Dialect::OpenAi | Dialect::Together) => {
             openai_error(quote, "invalid_request_error", s("invalid_api_key"))
         }
         Shape::OpenAi(Dialect::Azure) => {

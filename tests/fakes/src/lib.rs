@@ -166,6 +166,10 @@ pub enum Dialect {
     /// table).
     #[value(name = "azure")]
     Azure,
+    /// Together AI: the OpenAI dialect's bytes, but `…/models` is a bare array of entries with
+    /// `display_name`, `context_length` ([`TOGETHER_CONTEXT_LENGTH`]) and `pricing`.
+    #[value(name = "together", alias = "togetherai")]
+    Together,
 }
 
 /// How the fake answers. Named in kebab case (`mid-stream-error`, …) on the command line, in
@@ -513,6 +517,16 @@ pub const MANCER_PROMPT_PRICE: f64 = 0.5;
 /// `pricing.completion` (credits per generated token) of every model [`Dialect::Mancer`] lists.
 pub const MANCER_COMPLETION_PRICE: f64 = 0.75;
 
+/// `context_length` of every model [`Dialect::Together`] lists.
+pub const TOGETHER_CONTEXT_LENGTH: u32 = 32768;
+
+/// `pricing.input` (dollars per million prompt tokens) of every model [`Dialect::Together`] lists.
+pub const TOGETHER_INPUT_PRICE: f64 = 0.2;
+
+/// `pricing.output` (dollars per million generated tokens) of every model [`Dialect::Together`]
+/// lists.
+pub const TOGETHER_OUTPUT_PRICE: f64 = 0.6;
+
 /// The default of [`FakeOptions::context_length`].
 pub const DEFAULT_CONTEXT_LENGTH: u32 = 4096;
 
@@ -587,6 +601,8 @@ mod tests {
             ("oobabooga", Dialect::Ooba),
             ("text-generation-webui", Dialect::Ooba),
             ("mancer", Dialect::Mancer),
+            ("together", Dialect::Together),
+            ("togetherai", Dialect::Together),
         ] {
             assert_eq!(<Dialect as ValueEnum>::from_str(name, false), Ok(dialect));
         }
@@ -596,7 +612,15 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            ["openai", "llamacpp", "koboldcpp", "ooba", "mancer", "azure"]
+            [
+                "openai",
+                "llamacpp",
+                "koboldcpp",
+                "ooba",
+                "mancer",
+                "azure",
+                "together"
+            ]
         );
     }
 

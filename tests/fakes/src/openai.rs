@@ -1,6 +1,6 @@
 //! The OpenAI-compatible family: `…/models`, `…/chat/completions`, `…/completions` and
 //! OpenRouter's `…/key`, in the dialects of OpenAI, llama-cpp-python, KoboldCpp 1.76,
-//! text-generation-webui ("Ooba") and Mancer.
+//! text-generation-webui ("Ooba"), Mancer and Together AI.
 //!
 //! Routing matches on how the path ends (any prefix works, like KoboldCpp). A generation is
 //! planned as a list of [`Ev`]ents per scenario, then rendered either as an SSE stream (one
@@ -67,6 +67,14 @@
 //! {"context":8192,"completion":512},"pricing":{"prompt":0.5,"completion":0.75}}` (the fields
 //! SillyTavern reads; values are [`MANCER_CONTEXT_LIMIT`] and the other `MANCER_*` constants).
 //!
+//! # Together AI ([`Dialect::Together`])
+//!
+//! OpenAI's bytes for everything (the 401 body too: no Together body is on record), except that
+//! `…/models` is a bare JSON array, as Together's `GET /v1/models` answers (SillyTavern's
+//! `text-completions.js` rewraps such an array), each entry `{"id","object":"model","created",
+//! "type":"language","running":false,"display_name","organization","link","license",
+//! "context_length","pricing":{"hourly","input","output","base","finetune"}}`.
+//!
 //! # Scenarios in the two dialects
 //!
 //! Mancer does exactly what the OpenAI dialect does in every scenario (its own 401 body and
@@ -99,7 +107,8 @@ use crate::sse::stream_frames;
 use crate::{
     pieces, slow_pieces, Dialect, FakeOptions, Scenario, MANCER_COMPLETION_LIMIT,
     MANCER_COMPLETION_PRICE, MANCER_CONTEXT_LIMIT, MANCER_PROMPT_PRICE, MIDSTREAM_ERROR_MESSAGE,
-    OOBA_PING_COMMENTS, PARTIAL_TEXT, REASONING_TEXT,
+    OOBA_PING_COMMENTS, PARTIAL_TEXT, REASONING_TEXT, TOGETHER_CONTEXT_LENGTH,
+    TOGETHER_INPUT_PRICE, TOGETHER_OUTPUT_PRICE,
 };
 
 /// The `created` timestamp of every object.
@@ -306,7 +315,7 @@ fn openai_error(status: StatusCode, message: &str, kind: &str, code: J) -> Reply
 
 fn not_found(dialect: Dialect, req: &RecordedRequest) -> Reply {
     match dialect {
-        Dialect::OpenAi => openai_error(
+        Dialect::OpenAi | Dialect::Together => openai_error(
             StatusCode::NOT_FOUND,
             &format!("Invalid URL ({} {})", req.method, req.path),
             "invalid_request_error",
@@ -326,7 +335,7 @@ fn wrong_method(dialect: Dialect, route: Route, req: &RecordedRequest) -> Reply 
             r#"{"detail":"Method Not Allowed"}"#,
         )
         .with_header("allow", route.method()),
-        Dialect::OpenAi | Dialect::KoboldCpp | Dialect::Mancer | Dialect::Azure => {
+        Dialect::OpenAi | Dialect::KoboldCpp | Dialect::Mancer | Dialect::Azure | Dialect::Together => {
             not_found(dialect, req)
         }
     }
@@ -334,7 +343,8 @@ fn wrong_method(dialect: Dialect, route: Route, req: &RecordedRequest) -> Reply 
 
 fn unauthorized(dialect: Dialect) -> Reply {
     match dialect {
-        Dialect::OpenAi => openai_error(
+        // Together AI: OpenAI's shape (unconfirmed: no Together 401 body is on record).
+        Dialect::OpenAi | Dialect::Together => openai_error(
             StatusCode::UNAUTHORIZED,
             "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.",
             "invalid_request_error",
@@ -373,7 +383,7 @@ fn litellm_bad_key() -> Reply {
 /// A body that is not JSON (Ooba's answers come from `ooba::read_body` instead).
 fn bad_json(dialect: Dialect) -> Reply {
     match dialect {
-        Dialect::OpenAi | Dialect::Mancer | Dialect::Azure => openai_error(
+        Dialect::OpenAi | Dialect::Mancer | Dialect::Azure | Dialect::Together => openai_error(
             StatusCode::BAD_REQUEST,
             OPENAI_BAD_JSON,
             "invalid_request_error",
@@ -393,6 +403,35 @@ fn bad_json(dialect: Dialect) -> Reply {
         }
         Dialect::Ooba => ooba::internal_error(),
     }
+}
+
+/// One entry of Together AI's `/v1/models` (a bare array): its fields as its API reference lists
+/// them, the context length and prices per million tokens being [`TOGETHER_CONTEXT_LENGTH`] and
+/// the other `TOGETHER_*` constants.
+fn together_model(model: &str) -> J {
+    let organization = model.split('/').next().unwrap_or(model);
+    obj([
+        ("id", s(model)),
+        ("object", s("model")),
+        ("created", J::Int(CREATED)),
+        ("type", s("language")),
+        ("running", J::Bool(false)),
+        ("display_name", s(mancer_name(model))),
+        ("organization", s(organization)),
+        ("link", s(format!("https://huggingface.co/{model}"))),
+        ("license", s("apache-2.0")),
+        ("context_length", J::Int(i64::from(TOGETHER_CONTEXT_LENGTH))),
+        (
+            "pricing",
+            obj([
+                ("hourly", J::Int(0)),
+                ("input", J::Float(TOGETHER_INPUT_PRICE)),
+                ("output", J::Float(TOGETHER_OUTPUT_PRICE)),
+                ("base", J::Int(0)),
+                ("finetune", J::Int(0)),
+            ]),
+        ),
+    ])
 }
 
 /// Mancer's display name for a model id: its `-`/`_`-separated words capitalised.
@@ -432,6 +471,7 @@ fn models(opts: &FakeOptions, scenario: Scenario) -> Reply {
                     ("created", J::Int(CREATED)),
                     ("owned_by", s("fake")),
                 ]),
+                Dialect::Together => together_model(model),
                 Dialect::LlamaCpp => obj([
                     id,
                     object,
@@ -470,6 +510,9 @@ fn models(opts: &FakeOptions, scenario: Scenario) -> Reply {
             }
         })
         .collect();
+    if dialect == Dialect::Together {
+        return Reply::json(StatusCode::OK, J::Arr(data).render(Fmt::COMPACT));
+    }
     let list = obj([("object", s("list")), ("data", J::Arr(data))]);
     let fmt = if dialect == Dialect::Mancer {
         Fmt::COMPACT
@@ -505,7 +548,7 @@ impl Style {
                 Style::OpenRouter
             }
             (Scenario::DoneNoBlankLine, _) | (_, Dialect::KoboldCpp) => Style::KoboldCpp,
-            (_, Dialect::OpenAi | Dialect::Mancer | Dialect::Azure) => Style::OpenAi,
+            (_, Dialect::OpenAi | Dialect::Mancer | Dialect::Azure | Dialect::Together) => Style::OpenAi,
             (_, Dialect::LlamaCpp) => Style::LlamaCpp,
             (_, Dialect::Ooba) => Style::Ooba,
         }

@@ -101,7 +101,7 @@ export const SOURCES: SourceInfo[] = [
     "keyNote": "",
     "capabilities": {
       "api": "chatCompletion",
-      "otherApi": null,
+      "otherApi": "textCompletion",
       "streaming": true,
       "modelList": true,
       "serverAbort": false,
@@ -118,6 +118,7 @@ export const SOURCES: SourceInfo[] = [
       "frequencyPenalty",
       "presencePenalty",
       "repetitionPenalty",
+      "topA",
       "seed",
       "stop"
     ]
@@ -1017,7 +1018,7 @@ export const SOURCES: SourceInfo[] = [
     "keyLabel": "API key",
     "keyNote": "",
     "capabilities": {
-      "api": "chatCompletion",
+      "api": "textCompletion",
       "otherApi": null,
       "streaming": true,
       "modelList": true,
@@ -1025,14 +1026,16 @@ export const SOURCES: SourceInfo[] = [
       "prefill": false,
       "multiModel": false
     },
-    "supported": false,
+    "supported": true,
     "samplers": [
       "maxTokens",
       "temperature",
       "topP",
+      "topK",
+      "minP",
       "frequencyPenalty",
       "presencePenalty",
-      "seed",
+      "repetitionPenalty",
       "stop"
     ]
   },
@@ -1046,7 +1049,7 @@ export const SOURCES: SourceInfo[] = [
     "keyLabel": "API key",
     "keyNote": "",
     "capabilities": {
-      "api": "chatCompletion",
+      "api": "textCompletion",
       "otherApi": null,
       "streaming": true,
       "modelList": true,
@@ -1054,13 +1057,16 @@ export const SOURCES: SourceInfo[] = [
       "prefill": false,
       "multiModel": false
     },
-    "supported": false,
+    "supported": true,
     "samplers": [
       "maxTokens",
       "temperature",
       "topP",
+      "topK",
+      "minP",
       "frequencyPenalty",
       "presencePenalty",
+      "repetitionPenalty",
       "seed",
       "stop"
     ]
@@ -1075,7 +1081,7 @@ export const SOURCES: SourceInfo[] = [
     "keyLabel": "API key",
     "keyNote": "",
     "capabilities": {
-      "api": "chatCompletion",
+      "api": "textCompletion",
       "otherApi": null,
       "streaming": true,
       "modelList": true,
@@ -1083,14 +1089,16 @@ export const SOURCES: SourceInfo[] = [
       "prefill": false,
       "multiModel": false
     },
-    "supported": false,
+    "supported": true,
     "samplers": [
       "maxTokens",
       "temperature",
       "topP",
+      "topK",
+      "minP",
       "frequencyPenalty",
       "presencePenalty",
-      "seed",
+      "repetitionPenalty",
       "stop"
     ]
   },
@@ -1104,7 +1112,7 @@ export const SOURCES: SourceInfo[] = [
     "keyLabel": "API key",
     "keyNote": "",
     "capabilities": {
-      "api": "chatCompletion",
+      "api": "textCompletion",
       "otherApi": null,
       "streaming": true,
       "modelList": true,
@@ -1112,13 +1120,16 @@ export const SOURCES: SourceInfo[] = [
       "prefill": false,
       "multiModel": false
     },
-    "supported": false,
+    "supported": true,
     "samplers": [
       "maxTokens",
       "temperature",
       "topP",
+      "topK",
+      "minP",
       "frequencyPenalty",
       "presencePenalty",
+      "repetitionPenalty",
       "seed",
       "stop"
     ]
@@ -1128,12 +1139,12 @@ export const SOURCES: SourceInfo[] = [
     "id": "huggingface",
     "label": "Hugging Face Inference Endpoints",
     "group": "textService",
-    "defaultUrl": "https://example.endpoints.huggingface.cloud",
-    "key": "required",
-    "keyLabel": "API key",
-    "keyNote": "",
+    "defaultUrl": "https://example.endpoints.huggingface.cloud/v1",
+    "key": "optional",
+    "keyLabel": "Access token",
+    "keyNote": "A Hugging Face access token; not needed for a public endpoint.",
     "capabilities": {
-      "api": "chatCompletion",
+      "api": "textCompletion",
       "otherApi": null,
       "streaming": true,
       "modelList": true,
@@ -1141,13 +1152,13 @@ export const SOURCES: SourceInfo[] = [
       "prefill": false,
       "multiModel": false
     },
-    "supported": false,
+    "supported": true,
     "samplers": [
       "maxTokens",
       "temperature",
       "topP",
       "frequencyPenalty",
-      "presencePenalty",
+      "repetitionPenalty",
       "seed",
       "stop"
     ]

@@ -416,6 +416,22 @@ describe("the strict-mode placeholder", () => {
   });
 });
 
+describe("single post-processing", () => {
+  it("is offered and saved with the profile", async () => {
+    const { controller } = await mount();
+    choose($<HTMLSelectElement>("source"), "custom");
+    const select = $<HTMLSelectElement>("post-processing");
+    const single = [...select.options].find((o) => o.value === "single");
+    expect(single?.textContent).toBe("Single (the whole conversation as one user message)");
+    choose(select, "single");
+    expect($("placeholder-field").hidden).toBe(true);
+    $<HTMLFormElement>("connect-form").requestSubmit();
+    await vi.waitFor(() => expect($("status-light").dataset.state).toBe("connected"));
+    const id = controller.store.get().selectedProfileId!;
+    expect(controller.store.get().profiles.find((p) => p.id === id)?.postProcessing).toBe("single");
+  });
+});
+
 describe("the assistant prefill", () => {
   it("shows only for sources whose replies can start with a prefill", async () => {
     await mount();

@@ -33,6 +33,7 @@ const POST_PROCESSING: { value: PostProcessing; label: string }[] = [
   { value: "merge", label: "Merge consecutive roles" },
   { value: "semi-strict", label: "Semi-strict (one system message, alternating roles)" },
   { value: "strict", label: "Strict (user first, alternating roles)" },
+  { value: "single", label: "Single (the whole conversation as one user message)" },
 ];
 
 /** "System prompt", its own section right after the model. */

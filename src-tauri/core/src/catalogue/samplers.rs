@@ -91,7 +91,7 @@ pub(super) const OLLAMA_SAMPLERS: &[Sampler] = &[
     S::Seed,
     S::Stop,
 ];
-/// OpenRouter and OpenAI-compatible local servers.
+/// OpenAI-compatible local servers, Infermatic AI and Featherless AI (vLLM's sampler fields).
 pub(super) const LOCAL_SAMPLERS: &[Sampler] = &[
     S::MaxTokens,
     S::Temperature,
@@ -100,6 +100,42 @@ pub(super) const LOCAL_SAMPLERS: &[Sampler] = &[
     S::MinP,
     S::FrequencyPenalty,
     S::PresencePenalty,
+    S::RepetitionPenalty,
+    S::Seed,
+    S::Stop,
+];
+/// OpenRouter: the local servers' fields and `top_a`.
+pub(super) const OPENROUTER_SAMPLERS: &[Sampler] = &[
+    S::MaxTokens,
+    S::Temperature,
+    S::TopP,
+    S::TopK,
+    S::MinP,
+    S::FrequencyPenalty,
+    S::PresencePenalty,
+    S::RepetitionPenalty,
+    S::TopA,
+    S::Seed,
+    S::Stop,
+];
+/// Together AI's and DreamGen's completions: the local servers' fields without a seed.
+pub(super) const TOGETHER_SAMPLERS: &[Sampler] = &[
+    S::MaxTokens,
+    S::Temperature,
+    S::TopP,
+    S::TopK,
+    S::MinP,
+    S::FrequencyPenalty,
+    S::PresencePenalty,
+    S::RepetitionPenalty,
+    S::Stop,
+];
+/// text-generation-inference's OpenAI-compatible completions (Hugging Face Inference Endpoints).
+pub(super) const TGI_SAMPLERS: &[Sampler] = &[
+    S::MaxTokens,
+    S::Temperature,
+    S::TopP,
+    S::FrequencyPenalty,
     S::RepetitionPenalty,
     S::Seed,
     S::Stop,

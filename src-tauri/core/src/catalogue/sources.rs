@@ -94,6 +94,33 @@ const fn cloud(
     }
 }
 
+/// A text-completion service speaking OpenAI's `/completions` (streamed, models listed), with a
+/// bearer key; its samplers are filled in per service.
+const fn text_service(
+    kind: ProviderKind,
+    id: &'static str,
+    label: &'static str,
+    default_url: &'static str,
+    version_path: &'static str,
+) -> SourceInfo {
+    SourceInfo {
+        kind,
+        id,
+        label,
+        group: SourceGroup::TextService,
+        default_url,
+        key: KeyNeed::Required,
+        key_label: "API key",
+        key_note: "",
+        key_header: "authorization",
+        capabilities: text(true, true, false),
+        supported: true,
+        samplers: LOCAL_SAMPLERS,
+        url_rules: rules(version_path),
+        assumed_context: None,
+    }
+}
+
 /// Every source, grouped as listed: cloud chat APIs, local servers, text-completion services
 /// (the first twelve, made before the groups, come first).
 pub const SOURCES: &[SourceInfo] = &[
@@ -161,9 +188,12 @@ pub const SOURCES: &[SourceInfo] = &[
         key_label: "API key",
         key_note: "",
         key_header: "authorization",
-        capabilities: chat(true, false),
+        capabilities: Capabilities {
+            other_api: Some(ApiType::TextCompletion),
+            ..chat(true, false)
+        },
         supported: true,
-        samplers: LOCAL_SAMPLERS,
+        samplers: OPENROUTER_SAMPLERS,
         url_rules: rules("/api/v1"),
         assumed_context: None,
     },
@@ -517,40 +547,58 @@ pub const SOURCES: &[SourceInfo] = &[
             "http://127.0.0.1:2242/v1",
         )
     },
-    // Text-completion services.
-    planned(
-        ProviderKind::TogetherAi,
-        "togetherai",
-        "Together AI",
-        SourceGroup::TextService,
-        "https://api.together.xyz/v1",
-    ),
-    planned(
-        ProviderKind::InfermaticAi,
-        "infermaticai",
-        "Infermatic AI",
-        SourceGroup::TextService,
-        "https://api.totalgpt.ai/v1",
-    ),
-    planned(
-        ProviderKind::DreamGen,
-        "dreamgen",
-        "DreamGen",
-        SourceGroup::TextService,
-        "https://dreamgen.com/api/openai/v1",
-    ),
-    planned(
-        ProviderKind::Featherless,
-        "featherless",
-        "Featherless AI",
-        SourceGroup::TextService,
-        "https://api.featherless.ai/v1",
-    ),
-    planned(
-        ProviderKind::HuggingFace,
-        "huggingface",
-        "Hugging Face Inference Endpoints",
-        SourceGroup::TextService,
-        "https://example.endpoints.huggingface.cloud",
-    ),
+    // Text-completion services: OpenAI's `/completions` (docs/providers.md has the facts).
+    SourceInfo {
+        samplers: TOGETHER_SAMPLERS,
+        ..text_service(
+            ProviderKind::TogetherAi,
+            "togetherai",
+            "Together AI",
+            "https://api.together.xyz/v1",
+            "/v1",
+        )
+    },
+    SourceInfo {
+        samplers: LOCAL_SAMPLERS,
+        ..text_service(
+            ProviderKind::InfermaticAi,
+            "infermaticai",
+            "Infermatic AI",
+            "https://api.totalgpt.ai/v1",
+            "/v1",
+        )
+    },
+    SourceInfo {
+        samplers: TOGETHER_SAMPLERS,
+        ..text_service(
+            ProviderKind::DreamGen,
+            "dreamgen",
+            "DreamGen",
+            "https://dreamgen.com/api/openai/v1",
+            "/api/openai/v1",
+        )
+    },
+    SourceInfo {
+        samplers: LOCAL_SAMPLERS,
+        ..text_service(
+            ProviderKind::Featherless,
+            "featherless",
+            "Featherless AI",
+            "https://api.featherless.ai/v1",
+            "/v1",
+        )
+    },
+    SourceInfo {
+        key: KeyNeed::Optional,
+        key_label: "Access token",
+        key_note: "A Hugging Face access token; not needed for a public endpoint.",
+        samplers: TGI_SAMPLERS,
+        ..text_service(
+            ProviderKind::HuggingFace,
+            "huggingface",
+            "Hugging Face Inference Endpoints",
+            "https://example.endpoints.huggingface.cloud/v1",
+            "/v1",
+        )
+    },
 ];

@@ -1,6 +1,7 @@
 //! SillyTavern's `mergeMessages` (its non-tool modes): names folded into the text, tool results
 //! as user text, runs of one role joined with a blank line, and for the strict modes one system
-//! message at the start (strict also puts a user message first). Works on a message's text
+//! message at the start (strict also puts a user message first); single makes every message a
+//! user message prefixed with its speaker's name, so all of it joins into one. Works on a message's text
 //! parts and carries its other parts and provider data along. Pure: messages in, messages out.
 
 use super::PromptNames;
@@ -11,20 +12,38 @@ pub(super) enum Strictness {
     None,
     Semi,
     Full,
+    /// Semi-strict, with every message made a user message first.
+    Single,
 }
 
 fn prefixed(text: &str, name: &str) -> bool {
     text.starts_with(&format!("{name}: "))
 }
 
-fn normalise(message: &ChatMessage, names: &PromptNames) -> ChatMessage {
+/// Whether `text` starts with `"{name}: "` for one of the group's members.
+fn group_prefixed(text: &str, names: &PromptNames) -> bool {
+    names.group_names.iter().any(|g| prefixed(text, g))
+}
+
+/// Single mode's speaker prefix for `message` (already normalised, so a tool result is a user
+/// message): the character's name on its replies, the user's on theirs, none on system text.
+fn single_prefix<'a>(message: &ChatMessage, names: &'a PromptNames) -> Option<&'a str> {
+    let text = message.text();
+    let name = match message.role {
+        Role::Assistant if !group_prefixed(&text, names) => names.char_name.as_str(),
+        Role::User => names.user_name.as_str(),
+        _ => return None,
+    };
+    (!name.is_empty() && !prefixed(&text, name)).then_some(name)
+}
+
+fn normalise(message: &ChatMessage, names: &PromptNames, single: bool) -> ChatMessage {
     let text = message.text();
     let name = message.name.as_deref().unwrap_or("");
     let prefix = match (message.role, name) {
         (Role::System, "example_assistant") => {
             let char_name = names.char_name.as_str();
-            let group_prefixed = names.group_names.iter().any(|g| prefixed(&text, g));
-            (!char_name.is_empty() && !prefixed(&text, char_name) && !group_prefixed)
+            (!char_name.is_empty() && !prefixed(&text, char_name) && !group_prefixed(&text, names))
                 .then_some(char_name)
         }
         (Role::System, "example_user") => {
@@ -39,6 +58,12 @@ fn normalise(message: &ChatMessage, names: &PromptNames) -> ChatMessage {
         out.prepend_text(&format!("{prefix}: "));
     }
     if out.role == Role::Tool {
+        out.role = Role::User;
+    }
+    if single {
+        if let Some(prefix) = single_prefix(&out, names) {
+            out.prepend_text(&format!("{prefix}: "));
+        }
         out.role = Role::User;
     }
     out.name = None;
@@ -83,7 +108,13 @@ pub(super) fn merge(
     names: &PromptNames,
     strictness: Strictness,
 ) -> Vec<ChatMessage> {
-    let mut out = squash(messages.iter().map(|m| normalise(m, names)).collect());
+    let single = strictness == Strictness::Single;
+    let mut out = squash(
+        messages
+            .iter()
+            .map(|m| normalise(m, names, single))
+            .collect(),
+    );
     if out.is_empty() {
         out.push(placeholder(names));
     }

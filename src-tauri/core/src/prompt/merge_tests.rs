@@ -1,4 +1,5 @@
-//! The merge modes against SillyTavern's behaviour, case by case.
+//! The merge modes against SillyTavern's behaviour, case by case (each expectation is what
+//! SillyTavern 1.18's `mergeMessages` in `src/prompt-converters.js` gives for the input).
 
 use super::*;
 use crate::model::Role;
@@ -337,6 +338,95 @@ fn render(messages: &[ChatMessage]) -> Vec<String> {
             format!("{role}:{}", m.text())
         })
         .collect()
+}
+
+/// Single mode for every case above: (case, expected), from SillyTavern 1.18's
+/// `mergeMessages(…, { strict: true, placeholders: false, single: true })` run on the case's
+/// input with the same names.
+fn single_cases() -> Vec<(&'static str, Vec<&'static str>)> {
+    vec![
+        ("A: card, examples, greeting, author's note", vec!["u:Main prompt\n\nChar card\n\nAlice: Hi\n\nBob: Hello!\n\nBob: *waves* Greetings.\n\nAlice: Hey\n\n[Author's note]\n\nAlice: What now?"]),
+        ("B: chat starts with the assistant", vec!["u:Bob: Greeting\n\nAlice: Hi"]),
+        ("C: only a system message", vec!["u:S"]),
+        ("D: empty content is not merged", vec!["u:Alice: one\n\nAlice: \n\nAlice: two"]),
+        ("E: tool results become user text", vec!["u:S\n\nAlice: call tool\n\nBob: \n\nAlice: 42\n\nAlice: 43"]),
+        ("empty conversation", vec!["u:[Start a new chat]"]),
+        ("one user message", vec!["u:Alice: Hi"]),
+        ("already alternating", vec!["u:S\n\nAlice: a\n\nBob: b\n\nAlice: c"]),
+        ("two users in a row", vec!["u:Alice: a\n\nAlice: b"]),
+        ("three assistants in a row", vec!["u:Alice: q\n\nBob: 1\n\nBob: 2\n\nBob: 3"]),
+        ("two system messages at the start", vec!["u:one\n\ntwo\n\nAlice: hi"]),
+        ("system in the middle between users", vec!["u:Alice: a\n\nnote\n\nAlice: b"]),
+        ("system between assistant and user", vec!["u:Alice: a\n\nBob: b\n\nnote\n\nAlice: c"]),
+        ("system at the end", vec!["u:Alice: a\n\nBob: b\n\njailbreak"]),
+        ("system then assistant greeting", vec!["u:S\n\nBob: Hello"]),
+        ("system, assistant, user", vec!["u:S\n\nBob: Hello\n\nAlice: Hi"]),
+        ("user first, system after", vec!["u:Alice: hi\n\nS"]),
+        ("assistant first then system", vec!["u:Bob: hello\n\nS\n\nAlice: x"]),
+        ("named user", vec!["u:Alice: hi"]),
+        ("named user already prefixed", vec!["u:Alice: hi"]),
+        ("named assistant", vec!["u:Alice: q\n\nBob: answer"]),
+        ("group chat speakers merge with names", vec!["u:Alice: q\n\nBob: one\n\nCarol: two"]),
+        ("system names other than examples are dropped", vec!["u:It rains.\n\nAlice: hi"]),
+        ("example assistant already group-prefixed", vec!["u:Carol: yo\n\nAlice: hi"]),
+        ("example user already prefixed", vec!["u:Alice: hey\n\nAlice: hi"]),
+        ("empty first message of a run", vec!["u:Alice: \n\nAlice: a"]),
+        ("empty assistant between users", vec!["u:Alice: a\n\nBob: \n\nAlice: b"]),
+        ("tool result right after a user", vec!["u:Alice: a\n\nAlice: result"]),
+        ("leading tool result counts as user", vec!["u:Alice: 42\n\nBob: ok"]),
+        ("system, tool, assistant", vec!["u:S\n\nAlice: 42\n\nBob: ok"]),
+        ("several systems scattered", vec!["u:a\n\nAlice: x\n\nb\n\nc\n\nBob: y\n\nd"]),
+        ("only assistants", vec!["u:Bob: one\n\nBob: two"]),
+        ("system and an empty user", vec!["u:S\n\nAlice: "]),
+        ("unicode and newlines survive", vec!["u:Alice: héllo\n👋\n\nAlice: 日本"]),
+        // Beyond the shared cases: what single mode alone decides.
+        ("single: an empty system message at the end stays apart", vec!["u:Alice: a", "u:"]),
+        ("single: an empty system message in the middle", vec!["u:Alice: a\n\n\n\nAlice: b"]),
+        ("single: a user speaking under another name", vec!["u:Alice: Carol: hi\n\nBob: yo"]),
+        ("single: a reply already prefixed with the character", vec!["u:Alice: q\n\nBob: said"]),
+    ]
+}
+
+/// The inputs of the cases only [`single_cases`] has.
+fn single_only_input(name: &str) -> Option<Vec<ChatMessage>> {
+    Some(ms(match name {
+        "single: an empty system message at the end stays apart" => &["u:a", "s:"],
+        "single: an empty system message in the middle" => &["u:a", "s:", "u:b"],
+        "single: a user speaking under another name" => &["u@Carol:hi", "a:yo"],
+        "single: a reply already prefixed with the character" => &["u:q", "a:Bob: said"],
+        _ => return None,
+    }))
+}
+
+#[test]
+fn single_mode_follows_sillytavern_on_every_case() {
+    let shared = cases();
+    let expected = single_cases();
+    assert_eq!(
+        expected.len(),
+        shared.len() + 4,
+        "a case lacks its single expectation"
+    );
+    for (name, want) in expected {
+        let input = match shared.iter().find(|case| case.0 == name) {
+            Some(case) => ms(&case.1),
+            None => single_only_input(name).unwrap_or_else(|| panic!("no input for {name}")),
+        };
+        let got = render(&post_process(&input, PostProcessing::Single, &names()));
+        assert_eq!(got, want, "{name}");
+    }
+}
+
+#[test]
+fn single_mode_without_names_adds_no_prefixes() {
+    let names = PromptNames::default();
+    let single = |specs: &[&str]| render(&post_process(&ms(specs), PostProcessing::Single, &names));
+    // SillyTavern's output with empty character and user names.
+    assert_eq!(single(&["u:a", "s:"]), ["u:a", "u:"]);
+    assert_eq!(single(&["u:a", "s:", "u:b"]), ["u:a\n\n\n\nb"]);
+    assert_eq!(single(&["u@Carol:hi", "a:yo"]), ["u:Carol: hi\n\nyo"]);
+    assert_eq!(single(&["u:q", "a:Bob: said"]), ["u:q\n\nBob: said"]);
+    assert_eq!(single(&[]), [format!("u:{PH}")]);
 }
 
 #[test]

@@ -10,6 +10,10 @@
 //! 3. Semi-strict and strict: every system message after the first position becomes a user
 //!    message; strict also makes sure the first non-system message is from the user by
 //!    inserting a placeholder. Then the merge runs again to join the new neighbours.
+//! 4. Single (SillyTavern 1.18's `single`): in step 1 every message also becomes a user message,
+//!    the character's replies prefixed `"{char}: "` and the user's `"{user}: "` (unless already
+//!    so prefixed; system text unprefixed), so the merge joins the whole conversation into one
+//!    user message (an empty system message still starts a new one, as in SillyTavern).
 //!
 //! [`PostProcessing::None`] leaves the messages exactly as they are.
 //!
@@ -50,24 +54,28 @@ pub enum PostProcessing {
     SemiStrict,
     /// Merged, one optional system message, and the first other message from the user.
     Strict,
+    /// The whole conversation as one user message, each turn prefixed with its speaker's name.
+    Single,
 }
 
 impl PostProcessing {
     /// Every mode.
-    pub const ALL: [PostProcessing; 4] = [
+    pub const ALL: [PostProcessing; 5] = [
         PostProcessing::None,
         PostProcessing::Merge,
         PostProcessing::SemiStrict,
         PostProcessing::Strict,
+        PostProcessing::Single,
     ];
 
-    /// Stable name (`none`, `merge`, `semi-strict`, `strict`).
+    /// Stable name (`none`, `merge`, `semi-strict`, `strict`, `single`).
     pub fn as_str(self) -> &'static str {
         match self {
             PostProcessing::None => "none",
             PostProcessing::Merge => "merge",
             PostProcessing::SemiStrict => "semi-strict",
             PostProcessing::Strict => "strict",
+            PostProcessing::Single => "single",
         }
     }
 
@@ -82,7 +90,7 @@ impl FromStr for PostProcessing {
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         PostProcessing::parse(text).ok_or_else(|| {
-            format!("unknown post-processing mode \"{text}\" (expected none, merge, semi-strict or strict)")
+            format!("unknown post-processing mode \"{text}\" (expected none, merge, semi-strict, strict or single)")
         })
     }
 }
@@ -122,6 +130,7 @@ pub fn post_process(
         PostProcessing::Merge => merge::merge(messages, names, merge::Strictness::None),
         PostProcessing::SemiStrict => merge::merge(messages, names, merge::Strictness::Semi),
         PostProcessing::Strict => merge::merge(messages, names, merge::Strictness::Full),
+        PostProcessing::Single => merge::merge(messages, names, merge::Strictness::Single),
     }
 }
 

@@ -101,6 +101,11 @@ fn build_adapter(connection: Connection, http: Http) -> Result<Box<dyn Provider>
         ProviderKind::LlamaCpp => {
             return Ok(Box::new(llamacpp::LlamaCpp::new(connection, http)));
         }
+        ProviderKind::TogetherAi => &flavor::TOGETHER,
+        ProviderKind::InfermaticAi => &flavor::INFERMATIC,
+        ProviderKind::DreamGen => &flavor::DREAMGEN,
+        ProviderKind::Featherless => &flavor::FEATHERLESS,
+        ProviderKind::HuggingFace => &flavor::HUGGINGFACE,
         ProviderKind::Claude => {
             return Ok(Box::new(anthropic::Anthropic::new(connection, http)));
         }
@@ -124,7 +129,7 @@ fn build_adapter(connection: Connection, http: Http) -> Result<Box<dyn Provider>
 mod tests {
     use super::*;
     use crate::catalogue::ApiType;
-    use crate::catalogue::{Sampler, SOURCES};
+    use crate::catalogue::{Sampler, SourceInfo, SOURCES};
     use crate::model::ChatRequest;
     use crate::model::GenParams;
     use secrecy::SecretString;
@@ -153,9 +158,9 @@ mod tests {
         })
     }
 
-    /// What the window offers per source is exactly what each adapter sends: with every
-    /// sampler set, the body carries the source's samplers and no other (NovelAI's stop strings
-    /// are cut on this side: its API wants token ids).
+    /// What the window offers per source is exactly what each adapter sends, in each API it
+    /// serves: with every sampler set, the body carries the source's samplers and no other
+    /// (NovelAI's stop strings are cut on this side: its API wants token ids).
     #[test]
     fn every_source_sends_exactly_its_samplers() {
         let params = GenParams {
@@ -175,15 +180,20 @@ mod tests {
             stop: vec!["\nUser:".into()],
         };
         let http = Http::new(crate::http::HttpConfig::default()).unwrap();
-        // (A source not supported yet has no adapter to ask.)
-        for source in SOURCES.iter().filter(|source| source.supported) {
+        let apis = |source: &'static SourceInfo| {
             let capabilities = source.capabilities;
-            let text = capabilities.api == ApiType::TextCompletion;
+            [Some(capabilities.api), capabilities.other_api]
+                .into_iter()
+                .flatten()
+                .map(move |api| (source, api))
+        };
+        for (source, api) in SOURCES.iter().filter(|s| s.supported).flat_map(apis) {
+            let text = api == ApiType::TextCompletion;
             let connection = Connection {
                 who: "test".into(),
                 profile_id: None,
                 kind: source.kind,
-                api: capabilities.api,
+                api,
                 // Cloudflare's default URL is a template the person completes.
                 base_url: source.default_url.replace("ACCOUNT_ID", "0123abcd"),
                 key: Some(SecretString::from("k")),
@@ -222,7 +232,49 @@ mod tests {
                 offered.retain(|s| *s != S::Stop);
             }
             offered.sort_by_key(|s| *s as u8);
-            assert_eq!(sent, offered, "{}", source.id);
+            assert_eq!(sent, offered, "{} {api:?}", source.id);
         }
+    }
+
+    /// text-generation-inference refuses more than 4 stop strings and a `top_p` of 1 or more:
+    /// the first 4 are sent, and 0.999 for a `top_p` at or above 1 (as SillyTavern does).
+    #[test]
+    fn hugging_face_gets_four_stop_strings_and_top_p_below_one() {
+        let http = Http::new(crate::http::HttpConfig::default()).unwrap();
+        let connection = Connection {
+            who: "test".into(),
+            profile_id: None,
+            kind: ProviderKind::HuggingFace,
+            api: ApiType::TextCompletion,
+            base_url: ProviderKind::HuggingFace.info().default_url.into(),
+            key: None,
+            headers: Vec::new(),
+            options: Default::default(),
+        };
+        let provider = build(connection, http).unwrap();
+        let request = |top_p: f32| ChatRequest {
+            model: "tgi".into(),
+            messages: Vec::new(),
+            params: GenParams {
+                top_p: Some(top_p),
+                stop: ["a", "b", "c", "d", "e"].map(String::from).to_vec(),
+                ..GenParams::default()
+            },
+            stream: true,
+            prompt: Some(crate::model::TextPrompt {
+                text: "hi".into(),
+                context_size: 4096,
+            }),
+        };
+        let wire = provider.wire_request(&request(1.0)).unwrap();
+        assert_eq!(
+            wire.url,
+            "https://example.endpoints.huggingface.cloud/v1/completions"
+        );
+        assert_eq!(wire.body["stop"], serde_json::json!(["a", "b", "c", "d"]));
+        assert_eq!(wire.body["top_p"], serde_json::json!(0.999));
+        assert!(wire.body.get("stream_options").is_none(), "{}", wire.body);
+        let wire = provider.wire_request(&request(0.5)).unwrap();
+        assert_eq!(wire.body["top_p"], serde_json::json!(0.5));
     }
 }

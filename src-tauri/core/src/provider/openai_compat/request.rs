@@ -35,15 +35,17 @@ pub struct ParamSupport {
     pub min_p: bool,
     /// `repetition_penalty`.
     pub repetition_penalty: bool,
-    /// text-generation-webui's extras: `repetition_penalty_range`, `typical_p`, `tfs`,
-    /// `top_a`, and `truncation_length` for text completion.
-    pub textgen: bool,
-    /// `frequency_penalty`.
-    pub frequency_penalty: bool,
     /// `presence_penalty`.
     pub presence_penalty: bool,
     /// The seed (under [`Flavor::seed_field`]).
     pub seed: bool,
+    /// `top_a`.
+    pub top_a: bool,
+    /// text-generation-webui's extras: `repetition_penalty_range`, `typical_p`, `tfs`, and
+    /// `truncation_length` for text completion.
+    pub textgen: bool,
+    /// `frequency_penalty`.
+    pub frequency_penalty: bool,
     /// `stop`.
     pub stop: bool,
 }
@@ -94,6 +96,10 @@ pub struct Flavor {
     pub max_tokens_field: &'static str,
     /// Name of the seed field (`random_seed` for Mistral, else `seed`).
     pub seed_field: &'static str,
+    /// The most stop strings the API takes; the first ones are sent (`None`: all).
+    pub stop_limit: Option<usize>,
+    /// `top_p` must stay below 1: 1 or more is sent as [`TOP_P_BELOW_ONE`].
+    pub top_p_below_one: bool,
     /// Ask for a usage chunk with `stream_options.include_usage`.
     pub stream_usage: bool,
     /// How the status check is done.
@@ -119,19 +125,24 @@ pub struct Flavor {
     pub refusal: fn(u16, &str) -> Refusal,
 }
 
+/// The `top_p` sent for 1 or more where it must stay below 1 (SillyTavern's value).
+pub const TOP_P_BELOW_ONE: f32 = 0.999;
+
 pub(super) const ALL_PARAMS: ParamSupport = ParamSupport {
     top_k: true,
     min_p: true,
     repetition_penalty: true,
-    textgen: false,
-    frequency_penalty: true,
     presence_penalty: true,
     seed: true,
+    top_a: false,
+    textgen: false,
+    frequency_penalty: true,
     stop: true,
     typical_tfs_top_a: false,
 };
 
 const TEXTGEN_PARAMS: ParamSupport = ParamSupport {
+    top_a: true,
     textgen: true,
     ..ALL_PARAMS
 };
@@ -149,6 +160,8 @@ pub(super) const LOCAL: Flavor = Flavor {
     params: ALL_PARAMS,
     max_tokens_field: "max_tokens",
     seed_field: "seed",
+    stop_limit: None,
+    top_p_below_one: false,
     stream_usage: true,
     status: StatusCheck::Models,
     discover_v1: false,
@@ -175,9 +188,13 @@ pub const MISTRAL: Flavor = Flavor {
     ..LOCAL
 };
 
-/// OpenRouter: attribution header, key check for status, every sampler field.
+/// OpenRouter: attribution header, key check for status, every sampler field and `top_a`.
 pub const OPENROUTER: Flavor = Flavor {
     default_headers: &[("X-Title", "Switchboard")],
+    params: ParamSupport {
+        top_a: true,
+        ..ALL_PARAMS
+    },
     status: StatusCheck::KeyInfo,
     ..LOCAL
 };
@@ -229,6 +246,40 @@ pub const APHRODITE: Flavor = Flavor {
 pub const LLAMACPP: Flavor = Flavor {
     stream_usage: false,
     llamacpp_routes: true,
+    ..LOCAL
+};
+
+/// Together AI's completions (no seed among the fields SillyTavern sends it).
+pub const TOGETHER: Flavor = Flavor {
+    params: ParamSupport {
+        seed: false,
+        ..ALL_PARAMS
+    },
+    ..LOCAL
+};
+
+/// Infermatic AI (a vLLM server): every field of the local servers.
+pub const INFERMATIC: Flavor = LOCAL;
+
+/// DreamGen's OpenAI-compatible API: its sampling parameters have no seed.
+pub const DREAMGEN: Flavor = TOGETHER;
+
+/// Featherless AI (vLLM's fields).
+pub const FEATHERLESS: Flavor = LOCAL;
+
+/// Hugging Face's text-generation-inference: its OpenAI-compatible completion takes no
+/// `top_k`, `min_p` or `presence_penalty`, at most 4 stop strings (the launcher's default
+/// `--max-stop-sequences`) and a `top_p` strictly below 1; no `stream_options`.
+pub const HUGGINGFACE: Flavor = Flavor {
+    params: ParamSupport {
+        top_k: false,
+        min_p: false,
+        presence_penalty: false,
+        ..ALL_PARAMS
+    },
+    stop_limit: Some(4),
+    top_p_below_one: true,
+    stream_usage: false,
     ..LOCAL
 };
 

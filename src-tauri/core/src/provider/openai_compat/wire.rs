@@ -76,25 +76,32 @@ fn put_samplers(body: &mut Map<String, Value>, flavor: &Flavor, request: &ChatRe
             body.insert(key.to_string(), value);
         }
     };
+    let params = flavor.params;
     put(flavor.max_tokens_field, p.max_tokens.map(Value::from));
     put("temperature", p.temperature.map(f32_value));
-    put("top_p", p.top_p.map(f32_value));
-    let accepts = flavor.params;
+    let top_p = p.top_p.map(|top_p| {
+        if flavor.top_p_below_one && top_p >= 1.0 {
+            super::request::TOP_P_BELOW_ONE
+        } else {
+            top_p
+        }
+    });
+    put("top_p", top_p.map(f32_value));
     put(
         "frequency_penalty",
         p.frequency_penalty
-            .filter(|_| accepts.frequency_penalty)
+            .filter(|_| params.frequency_penalty)
             .map(f32_value),
     );
     put(
         "presence_penalty",
         p.presence_penalty
-            .filter(|_| accepts.presence_penalty)
+            .filter(|_| params.presence_penalty)
             .map(f32_value),
     );
     put(
         flavor.seed_field,
-        p.seed.filter(|_| accepts.seed).map(Value::from),
+        p.seed.filter(|_| params.seed).map(Value::from),
     );
     put(
         "top_k",
@@ -117,13 +124,17 @@ fn put_samplers(body: &mut Map<String, Value>, flavor: &Flavor, request: &ChatRe
             .filter(|_| textgen)
             .map(Value::from),
     );
-    let tail = textgen || flavor.params.typical_tfs_top_a;
+    let tail = textgen || params.typical_tfs_top_a;
     put("typical_p", p.typical_p.filter(|_| tail).map(f32_value));
     put("tfs", p.tfs.filter(|_| tail).map(f32_value));
-    put("top_a", p.top_a.filter(|_| tail).map(f32_value));
+    put(
+        "top_a",
+        p.top_a.filter(|_| params.top_a || tail).map(f32_value),
+    );
+    let stop = &p.stop[..flavor.stop_limit.unwrap_or(usize::MAX).min(p.stop.len())];
     put(
         "stop",
-        (accepts.stop && !p.stop.is_empty()).then(|| Value::from(p.stop.clone())),
+        (params.stop && !stop.is_empty()).then(|| Value::from(stop.to_vec())),
     );
     put("stream", Some(Value::from(request.stream)));
     put(
@@ -132,12 +143,15 @@ fn put_samplers(body: &mut Map<String, Value>, flavor: &Flavor, request: &ChatRe
     );
 }
 
+/// A model list as servers send it: OpenAI's `{"data":[…]}` (Ollama's `{"models":[…]}`,
+/// Cloudflare's `{"result":[…]}`), or a bare array (Together AI's `/v1/models`, Pollinations'
+/// `/models` of `{"name", …}`).
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum ModelListShape {
-    Object(ModelList),
-    /// Pollinations' `/models`: a bare array of `{"name", …}`.
+    // First: serde would also read an array as a `ModelList` (its fields in order).
     Array(Vec<ModelEntry>),
+    Object(ModelList),
 }
 
 #[derive(Deserialize)]
@@ -156,7 +170,8 @@ struct ModelList {
 struct ModelEntry {
     #[serde(default)]
     id: Option<String>,
-    #[serde(default)]
+    /// Together AI calls it `display_name`.
+    #[serde(default, alias = "display_name")]
     name: Option<String>,
     #[serde(default)]
     context_length: Option<u64>,
@@ -199,14 +214,15 @@ pub fn parse_ollama_ps(body: &[u8], model: &str) -> Option<u32> {
         .filter(|&n| n > 0)
 }
 
-/// Parses a model list (`{"data":[{"id":…}]}`). `None` when the body is not a model list.
+/// Parses a model list (`{"data":[{"id":…}]}`, or a bare array of such entries). `None` when
+/// the body is not a model list.
 pub fn parse_models(body: &[u8]) -> Option<Vec<ModelInfo>> {
     let (entries, named) = match serde_json::from_slice(body).ok()? {
         ModelListShape::Object(list) => match list.result {
             Some(result) if list.data.is_none() && list.models.is_none() => (result, true),
             _ => (list.data.or(list.models)?, false),
         },
-        ModelListShape::Array(entries) => (entries, true),
+        ModelListShape::Array(entries) => (entries, false),
     };
     let mut models: Vec<ModelInfo> = entries
         .into_iter()
@@ -536,6 +552,16 @@ mod tests {
         assert_eq!(ids, ["@cf/meta/llama-3.1-8b-instruct"]);
         let pollinations = br#"[{"name":"openai","description":"OpenAI GPT-4.1 Nano"},{"name":"mistral"}]"#;
         assert_eq!(parse_models(pollinations).unwrap()[1].id, "openai");
+        // Together AI's `/v1/models`: a bare array of entries in the shape of its API reference.
+        let together = parse_models(
+            br#"[{"id":"Austism/chronos-hermes-13b","object":"model","created":1692896905,"type":"chat","display_name":"Chronos Hermes (13B)","organization":"Austism","link":"https://huggingface.co/Austism/chronos-hermes-13b","license":"other","context_length":2048,"pricing":{"hourly":0,"input":0.3,"output":0.3,"base":0,"finetune":0}}]"#,
+        )
+        .unwrap();
+        assert_eq!(together[0].id, "Austism/chronos-hermes-13b");
+        assert_eq!(together[0].name.as_deref(), Some("Chronos Hermes (13B)"));
+        assert_eq!(together[0].context_length, Some(2048));
+        assert_eq!(parse_models(b"[]"), Some(vec![]));
+        assert_eq!(parse_models(b"[1]"), None);
         assert_eq!(parse_models(b"<html>"), None);
         assert_eq!(parse_models(br#"{"detail":"x"}"#), None);
     }

@@ -38,8 +38,8 @@
 //! - `model`: the model chosen for that source, when set (`None` for OpenRouter's
 //!   "OR_Website", which means "as set on the website").
 //! - `post_processing`: only for SillyTavern's custom chat-completion endpoint, from
-//!   `custom_prompt_post_processing` (`""` → none, `merge`, `semi` → semi-strict, `strict`; the
-//!   `_tools` variants map to the same mode).
+//!   `custom_prompt_post_processing` (`""` → none, `merge`, `semi` → semi-strict, `strict`,
+//!   `single`; the `_tools` variants map to the same mode).
 //! - `key`: where the key comes from ([`DraftKey`]): `secrets.json`'s entry for the source, or for
 //!   a reverse proxy its password (or none).
 
@@ -342,6 +342,7 @@ fn post_processing(value: Option<&Value>) -> Option<PostProcessing> {
         "merge" => Some(PostProcessing::Merge),
         "semi" => Some(PostProcessing::SemiStrict),
         "strict" => Some(PostProcessing::Strict),
+        "single" => Some(PostProcessing::Single),
         _ => None,
     }
 }
@@ -403,7 +404,8 @@ mod tests {
         assert_eq!(mode("merge"), Some(PostProcessing::Merge));
         assert_eq!(mode("semi"), Some(PostProcessing::SemiStrict));
         assert_eq!(mode("strict_tools"), Some(PostProcessing::Strict));
-        assert_eq!(mode("single"), None);
+        assert_eq!(mode("single"), Some(PostProcessing::Single));
+        assert_eq!(mode("bogus"), None);
         assert_eq!(post_processing(None), None);
     }
 
