@@ -25,6 +25,7 @@ import { registerFilesTests } from "./files.mjs";
 import { registerHabitsTests } from "./habits.mjs";
 import { registerKeysErrorsTests } from "./keys-errors.mjs";
 import { registerNavigationTests } from "./navigation.mjs";
+import { registerNetworkTests } from "./network.mjs";
 import { registerRenderTests } from "./render.mjs";
 import { registerUndoTests } from "./undo.mjs";
 
@@ -1455,6 +1456,11 @@ registerAzureTests(test, {
 // After everything: they add profiles of their own, and leave the theme as the system's.
 registerDrawerTests(test, {
   openApp, closeApp, until, assert, screenshot, cli, openDrawer, setField, connectionState, fake: () => fake, key: KEY,
+});
+
+// After everything: it adds a profile of its own (removed at the end) and connects to it.
+registerNetworkTests(test, {
+  openApp, closeApp, until, assert, cli, openDrawer, setField, connectionState, startFake, fake: () => fake, key: KEY,
 });
 
 // ----- runner -----

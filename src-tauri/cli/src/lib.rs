@@ -60,6 +60,7 @@ mod import_st;
 mod key;
 mod manual;
 mod profile;
+mod profile_network;
 mod prompt;
 mod providers;
 mod reset;

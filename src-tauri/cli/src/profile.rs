@@ -19,6 +19,7 @@ use switchboard_core::store::Profile;
 use switchboard_core::{Engine, Error, GenParams, ProviderKind};
 
 use crate::args::{non_empty, parse_fraction, parse_sampler, tokens};
+use crate::profile_network::{self, NetworkArgs};
 use crate::{import_st, print_json, refused, yes_no, CliResult, Failure};
 
 #[derive(Subcommand)]
@@ -32,6 +33,14 @@ pub enum ProfileCommand {
         /// Profile name.
         #[arg(value_parser = non_empty(), add = crate::completion::profile_names())]
         name: String,
+    },
+    /// Change how a saved profile reaches its server: its proxy and CA certificates.
+    Set {
+        /// Profile name.
+        #[arg(value_parser = non_empty(), add = crate::completion::profile_names())]
+        name: String,
+        #[command(flatten)]
+        network: NetworkArgs,
     },
     /// Delete a profile and its keychain entries (key, header values, URL credentials).
     Rm {
@@ -105,6 +114,8 @@ pub struct ProfileAddArgs {
     azure_api_version: Option<String>,
     #[command(flatten)]
     samplers: SamplerArgs,
+    #[command(flatten)]
+    network: NetworkArgs,
 }
 
 fn parse_azure_route(text: &str) -> std::result::Result<AzureRoute, String> {
@@ -297,6 +308,7 @@ pub async fn run(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
                 options.azure_route = args.azure_route.unwrap_or_default();
                 options.azure_api_version = args.azure_api_version;
             }
+            args.network.apply(&mut profile.options.network);
             let (mut profile, changes) = engine.add_profile(profile).await.map_err(refused)?;
             if !args.headers.is_empty() {
                 let headers = args
@@ -437,7 +449,24 @@ pub async fn run(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
                 for header in &profile.headers {
                     outln!("header:              {header}: <redacted> (in the keychain)");
                 }
+                profile_network::show(&profile.options.network);
                 warn_plain_http(&profile, has_key);
+            }
+        }
+        ProfileCommand::Set { name, network } => {
+            if !network.given() {
+                return Err(Failure::Usage(
+                    "Nothing to change: give --proxy, --ca-cert or --no-ca-certs.".to_string(),
+                ));
+            }
+            let mut profile = engine.profile(&name).await?;
+            network.apply(&mut profile.options.network);
+            let profile = engine.update_profile(profile).await.map_err(refused)?;
+            if json {
+                print_json(&profile);
+            } else {
+                outln!("Saved profile \"{}\".", profile.name);
+                profile_network::show(&profile.options.network);
             }
         }
         ProfileCommand::Rm { name } => {

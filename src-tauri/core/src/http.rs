@@ -4,14 +4,19 @@
 //! The client has a connect timeout but no total timeout (replies stream for minutes); reading
 //! a body uses an idle timeout instead, applied per read by [`crate::stream::body`]. Redirects
 //! are followed only to the same scheme, host and port, so a key is never sent to another host.
+//! A profile with its own network path (a proxy, CA certificates) gets a client of its own with
+//! the same settings, from [`Http::for_network`] (built by [`crate::network`]).
 
 use std::error::Error as StdError;
 use std::time::Duration;
 
 use reqwest::header::HeaderMap;
 use reqwest::{Response, StatusCode};
+use secrecy::SecretString;
 
 use crate::error::{truncate, Error, ErrorKind};
+use crate::network::{environment_proxy_for, proxy_label, Clients};
+use crate::options::{NetworkOptions, ProxyChoice};
 
 /// Settings of the shared client.
 #[derive(Debug, Clone)]
@@ -59,6 +64,10 @@ pub struct Http {
     client: reqwest::Client,
     idle_timeout: Duration,
     poll_interval: Duration,
+    config: HttpConfig,
+    /// The proxy this client goes through, for messages (the URL saved without credentials).
+    proxy: ProxyChoice,
+    clients: Clients,
 }
 
 /// A duration for people: `180 s`, or `0.7 s` below ten seconds.
@@ -77,6 +86,21 @@ const MAX_REDIRECTS: usize = 5;
 impl Http {
     /// Builds the client.
     pub fn new(config: HttpConfig) -> Result<Http, Error> {
+        let client = Http::builder(&config)
+            .build()
+            .map_err(|err| Error::internal(format!("Could not set up HTTP: {err}.")))?;
+        Ok(Http {
+            client,
+            idle_timeout: config.idle_timeout,
+            poll_interval: config.poll_interval,
+            config,
+            proxy: ProxyChoice::Environment,
+            clients: Clients::default(),
+        })
+    }
+
+    /// A client builder with the shared settings: connect timeout, user agent, redirects.
+    fn builder(config: &HttpConfig) -> reqwest::ClientBuilder {
         let policy = reqwest::redirect::Policy::custom(|attempt| {
             let same_origin = attempt
                 .previous()
@@ -90,17 +114,44 @@ impl Http {
                 attempt.stop()
             }
         });
-        let client = reqwest::Client::builder()
+        reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
-            .user_agent(config.user_agent)
+            .user_agent(config.user_agent.clone())
             .redirect(policy)
-            .build()
-            .map_err(|err| Error::internal(format!("Could not set up HTTP: {err}.")))?;
+    }
+
+    /// The client for a profile's network path: this one when it has none of its own, else one
+    /// with its proxy (and the proxy's `credentials`) and CA certificates, read now. Fails
+    /// naming a CA file that is missing or not PEM.
+    pub fn for_network(
+        &self,
+        network: &NetworkOptions,
+        credentials: Option<&SecretString>,
+    ) -> Result<Http, Error> {
+        if *network == NetworkOptions::default() && credentials.is_none() {
+            return Ok(self.clone());
+        }
+        let client = self
+            .clients
+            .client(network, credentials, || Http::builder(&self.config))?;
         Ok(Http {
             client,
-            idle_timeout: config.idle_timeout,
-            poll_interval: config.poll_interval,
+            proxy: network.proxy.clone(),
+            ..self.clone()
         })
+    }
+
+    /// The proxy a request to `url` goes through, as shown to people.
+    fn proxy_for(&self, url: &str) -> Option<String> {
+        match &self.proxy {
+            ProxyChoice::Environment => environment_proxy_for(url),
+            choice => proxy_label(choice),
+        }
+    }
+
+    /// Maps a transport failure of a request to `target`, naming the proxy it went through.
+    pub fn transport_error(&self, target: &Target, err: &reqwest::Error) -> Error {
+        target.transport_error_via(err, self.proxy_for(&target.url).as_deref())
     }
 
     /// The underlying client.
@@ -126,7 +177,7 @@ impl Http {
     ) -> Result<Response, Error> {
         match tokio::time::timeout(self.idle_timeout, request.send()).await {
             Ok(Ok(response)) => Ok(response),
-            Ok(Err(err)) => Err(target.transport_error(&err)),
+            Ok(Err(err)) => Err(self.transport_error(target, &err)),
             Err(_) => Err(target.idle_timeout_error(self.idle_timeout, false)),
         }
     }
@@ -173,11 +224,20 @@ impl Target {
 
     /// Maps a transport failure (DNS, refused, TLS, timeout, connection lost).
     pub fn transport_error(&self, err: &reqwest::Error) -> Error {
+        self.transport_error_via(err, None)
+    }
+
+    /// Maps a transport failure of a request that went through `proxy` (shown without
+    /// credentials), naming it.
+    pub fn transport_error_via(&self, err: &reqwest::Error, proxy: Option<&str>) -> Error {
         let reason = transport_reason(err);
         let tls = reason.starts_with("the secure connection failed");
         let unreachable = !tls && (err.is_connect() || reason.starts_with("could not"));
+        let through = proxy.map_or(String::new(), |proxy| {
+            format!(" (through the proxy {proxy})")
+        });
         let error = self
-            .error(ErrorKind::Network, format!("{reason}."))
+            .error(ErrorKind::Network, format!("{reason}{through}."))
             .with_detail(error_chain(err));
         if unreachable {
             error.with_reason(crate::error::ErrorReason::Unreachable)
@@ -221,6 +281,9 @@ impl Target {
             truncate(server_said, 300)
         };
         let what = match kind {
+            _ if code == 407 => format!(
+                "the proxy wants credentials (HTTP 407: {said}). Put them in the proxy's URL: http://user:password@host:port."
+            ),
             ErrorKind::Auth => format!(
                 "the server rejected the API key (HTTP {code}: {said})."
             ),
@@ -361,7 +424,13 @@ fn transport_reason(err: &reqwest::Error) -> String {
         }
         kind
     };
-    if chain.contains("dns error") || chain.contains("failed to lookup address") {
+    if chain.contains("proxy authorization required") {
+        "the proxy wants credentials (HTTP 407 Proxy Authentication Required). Put them in the \
+         proxy's URL: http://user:password@host:port"
+            .to_string()
+    } else if chain.contains("unsuccessful tunnel") {
+        "the proxy would not open a connection to the server".to_string()
+    } else if chain.contains("dns error") || chain.contains("failed to lookup address") {
         "could not resolve the host name".to_string()
     } else if io_kind == Some(std::io::ErrorKind::ConnectionRefused)
         || chain.contains("connection refused")
@@ -373,8 +442,9 @@ fn transport_reason(err: &reqwest::Error) -> String {
             .to_string()
     } else if chain.contains("certificate") {
         format!(
-            "the secure connection failed ({}): the server's certificate is not one this \
-             computer trusts for this host",
+            "the secure connection failed ({}): the server's certificate was not trusted (it \
+             is not one this computer trusts for this host). If the server uses a private \
+             certificate authority, add its CA certificate (a PEM file) to the profile",
             innermost(err)
         )
     } else if chain.contains("tls") || chain.contains("handshake") {

@@ -38,6 +38,7 @@ pub mod error;
 pub mod fuzzing;
 pub mod http;
 pub mod model;
+pub mod network;
 pub mod options;
 pub mod prompt;
 pub mod provider;

@@ -194,7 +194,8 @@ impl SecretStore for MemoryStore {
 }
 
 /// A profile's secrets besides its API key: the values of its extra request headers and the
-/// credentials of its URL (`user:password`, sent as `Authorization: Basic`). Kept in the keychain
+/// credentials of its URL (`user:password`, sent as `Authorization: Basic`) and of its proxy
+/// (`user:password`, sent as `Proxy-Authorization: Basic`). Kept in the keychain
 /// as one JSON entry; the store keeps only the header names.
 #[derive(Clone, Default)]
 pub struct ProfileExtras {
@@ -202,6 +203,8 @@ pub struct ProfileExtras {
     pub headers: Vec<(String, SecretString)>,
     /// `user:password` from the profile's URL.
     pub url_credentials: Option<SecretString>,
+    /// `user:password` from the profile's proxy URL.
+    pub proxy_credentials: Option<SecretString>,
 }
 
 impl std::fmt::Debug for ProfileExtras {
@@ -210,6 +213,7 @@ impl std::fmt::Debug for ProfileExtras {
         f.debug_struct("ProfileExtras")
             .field("headers", &names)
             .field("url_credentials", &self.url_credentials.is_some())
+            .field("proxy_credentials", &self.proxy_credentials.is_some())
             .finish()
     }
 }
@@ -217,7 +221,9 @@ impl std::fmt::Debug for ProfileExtras {
 impl ProfileExtras {
     /// Whether there is nothing to keep.
     pub fn is_empty(&self) -> bool {
-        self.headers.is_empty() && self.url_credentials.is_none()
+        self.headers.is_empty()
+            && self.url_credentials.is_none()
+            && self.proxy_credentials.is_none()
     }
 
     /// The keychain entry's text.
@@ -230,6 +236,7 @@ impl ProfileExtras {
         let value = serde_json::json!({
             "headers": headers,
             "urlCredentials": self.url_credentials.as_ref().map(|c| c.expose_secret()),
+            "proxyCredentials": self.proxy_credentials.as_ref().map(|c| c.expose_secret()),
         });
         SecretString::from(value.to_string())
     }
@@ -242,6 +249,8 @@ impl ProfileExtras {
             headers: Vec<(String, String)>,
             #[serde(default)]
             url_credentials: Option<String>,
+            #[serde(default)]
+            proxy_credentials: Option<String>,
         }
         let saved: Saved = serde_json::from_str(text).map_err(|_| {
             Error::new(
@@ -256,6 +265,7 @@ impl ProfileExtras {
                 .map(|(name, value)| (name, SecretString::from(value)))
                 .collect(),
             url_credentials: saved.url_credentials.map(SecretString::from),
+            proxy_credentials: saved.proxy_credentials.map(SecretString::from),
         })
     }
 }

@@ -30,6 +30,10 @@
 //! `json.loads`), `echo.rs` (the `echo-*` scenarios of every family: answers that quote the
 //! request's credentials), `sse.rs` (hostile splitting), `reply.rs` (frames and HTTP plumbing) and
 //! `server.rs` (the server, recording and the `/__fake` control routes).
+//!
+//! Beside the fakes: [`FakeProxy`] (`proxy.rs`), a forward HTTP proxy that records what it
+//! relays and may demand credentials, and [`TlsFront`] (`tls.rs`), an `https://` front with a
+//! self-signed certificate for any fake.
 
 mod anthropic;
 mod clouds;
@@ -44,9 +48,11 @@ mod novelai;
 mod ollama;
 mod ooba;
 mod openai;
+mod proxy;
 mod reply;
 mod server;
 mod sse;
+mod tls;
 
 use std::fmt;
 use std::str::FromStr;
@@ -68,7 +74,9 @@ pub use kobold::KoboldAbort;
 pub use llamacpp::{kept_tokens as llamacpp_kept_tokens, LLAMACPP_STREAM_ERROR};
 pub use novelai::{NOVELAI_MAX_LENGTH, NOVELAI_MODELS};
 pub use ollama::{OLLAMA_STREAM_ERROR, OLLAMA_VERSION};
+pub use proxy::{FakeProxy, ProxiedRequest};
 pub use server::{FakeServer, RecordedRequest};
+pub use tls::TlsFront;
 
 /// A protocol family: which wire format the fake speaks.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, clap::ValueEnum)]

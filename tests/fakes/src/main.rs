@@ -4,6 +4,9 @@
 //! connections. Drive it with `POST /__fake/scenario {"scenario": "<name>"}` and inspect what it
 //! received with `GET /__fake/requests` (Kobold aborts: `GET /__fake/aborts`; Horde cancels:
 //! `GET /__fake/cancels`).
+//!
+//! With `--forward-proxy` it is instead a forward HTTP proxy ([`FakeProxy`]) on that port; what
+//! it relayed is at `GET /__proxy/requests`.
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -11,7 +14,8 @@ use std::time::Duration;
 
 use clap::Parser;
 use switchboard_fakes::{
-    Dialect, FakeOptions, FakeServer, Family, KoboldServer, Scenario, DEFAULT_CONTEXT_LENGTH,
+    Dialect, FakeOptions, FakeProxy, FakeServer, Family, KoboldServer, Scenario,
+    DEFAULT_CONTEXT_LENGTH,
 };
 
 /// Fake LLM provider server for Switchboard's tests.
@@ -91,11 +95,21 @@ struct Args {
     /// `openai` family: refuse generations whose body has `stream_options` (400).
     #[arg(long)]
     rejects_stream_options: bool,
+    /// Serve a forward HTTP proxy (`CONNECT` and absolute-form requests) instead of a fake.
+    #[arg(long)]
+    forward_proxy: bool,
+    /// With `--forward-proxy`: demand these credentials (`user:password`) in
+    /// `Proxy-Authorization`, answering 407 without them.
+    #[arg(long, requires = "forward_proxy")]
+    proxy_credentials: Option<String>,
 }
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    if args.forward_proxy {
+        return serve_proxy(args.port, args.proxy_credentials.as_deref()).await;
+    }
     let mut opts = FakeOptions {
         family: args.family,
         scenario: args.scenario,
@@ -139,6 +153,23 @@ async fn main() -> ExitCode {
     drop(stdout);
     wait_for_signal().await;
     server.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+/// Serves a forward proxy until a signal.
+async fn serve_proxy(port: u16, credentials: Option<&str>) -> ExitCode {
+    let proxy = match FakeProxy::start(port, credentials).await {
+        Ok(proxy) => proxy,
+        Err(e) => {
+            eprintln!("switchboard-fakes: cannot listen on 127.0.0.1:{port}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "listening on {}", proxy.url());
+    let _ = stdout.flush();
+    drop(stdout);
+    wait_for_signal().await;
     ExitCode::SUCCESS
 }
 

@@ -38,6 +38,9 @@ export type SavedProfile = Returned<"saveProfile">;
 /** How a profile's chat becomes one prompt (text completion): template and context size. */
 export type InstructSettings = ProfileSummary["instruct"];
 export type ConnectionOptions = ProfileSummary["options"];
+/** A profile's proxy and CA certificate files. */
+export type NetworkOptions = ConnectionOptions["network"];
+export type ProxyChoice = NetworkOptions["proxy"];
 
 /** A built-in instruct template, for the template picker. */
 export type BuiltInTemplate = Returned<"listTemplates">[number];

@@ -148,7 +148,18 @@ export function draftDiffers(draft: ProfileDraft, profile: ProfileSummary): bool
     (draft.api ?? null) !== (current.api ?? null) ||
     !instructEqual(draft.instruct, current.instruct) ||
     !paramsEqual(draft.params, current.params) ||
-    (draft.options != null && JSON.stringify(draft.options) !== JSON.stringify(profile.options))
+    (draft.options != null && !optionsEqual(draft.options, profile.options))
+  );
+}
+
+/** Whether two profiles' connection options (proxy, CA files, the source's choices) are the same. */
+function optionsEqual(a: NonNullable<ProfileDraft["options"]>, b: ConnectionOptions): boolean {
+  const proxyUrl = (o: NonNullable<ProfileDraft["options"]>): string | null => (o.network?.proxy?.mode === "url" ? o.network.proxy.url : null);
+  return (
+    (a.network?.proxy?.mode ?? "environment") === (b.network?.proxy?.mode ?? "environment") &&
+    proxyUrl(a) === proxyUrl(b) &&
+    JSON.stringify(a.network?.caCertificates ?? []) === JSON.stringify(b.network?.caCertificates ?? []) &&
+    JSON.stringify(a.source ?? null) === JSON.stringify(b.source ?? null)
   );
 }
 

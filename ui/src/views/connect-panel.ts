@@ -4,7 +4,8 @@
  * and the status light), "Model" (picker and Test message), "System prompt", "Generation"
  * (presets and the sampler fields, each slider beside its number), then the profile's
  * Duplicate and Delete, and "Advanced", collapsed: what is rarely touched (instruct template,
- * context size, prompt post-processing, bypass status check) and the app's settings (theme,
+ * context size, prompt post-processing, bypass status check, proxy and CA certificates) and the
+ * app's settings (theme,
  * connecting on launch, snapshots, deleting all data).
  *
  * What the form shows follows the source: an API choice for sources that serve both chat and
@@ -28,18 +29,18 @@
  * Save as new, Duplicate, Delete), reading and filling the whole form, and focus; each section's
  * fields are their own module: `connect-local-servers.ts`, `connect-source.ts` (source, API,
  * URL, key), `connect-model.ts` (Connect, status, model, Test, Bypass), `connect-generation.ts`
- * (system prompt, presets, sliders, post-processing), `connect-instruct.ts` and
- * `connect-app-settings.ts` (theme, auto-connect), `connect-azure.ts` (Azure OpenAI's route and
- * API version, shown for Azure only).
+ * (system prompt, presets, sliders, post-processing), `connect-instruct.ts`,
+ * `connect-network.ts` (proxy, CA certificates), `connect-azure.ts` (Azure OpenAI's route and
+ * API version, shown for Azure only) and `connect-app-settings.ts` (theme, auto-connect).
  *
  * Must not: call the backend (only the controller), nor hold a section's own fields or state.
  */
 
-import type { ProfileDraft, ProfileSummary, ProviderKind, SourceInfo } from "../api";
+import type { ConnectionOptions, ProfileDraft, ProfileSummary, ProviderKind, SourceInfo } from "../api";
 import { type AppState, type FocusTarget, selectedProfile, sourceOf, type UndoDelete } from "../state/app-state";
 import { onCommittedChoice } from "./select-commit";
 import type { Controller, ProfileForm } from "../state/controller";
-import { DEFAULT_CONNECTION_OPTIONS, DEFAULT_INSTRUCT } from "../state/profile-form";
+import { DEFAULT_INSTRUCT } from "../state/profile-form";
 import { heldPlaces } from "../state/undo";
 import { createAppSettings, mountAppSettings } from "./connect-app-settings";
 import { createAzureFields, mountAzureFields } from "./connect-azure";
@@ -52,6 +53,7 @@ import {
 } from "./connect-generation";
 import { createInstructSettings, mountInstructSettings } from "./connect-instruct";
 import { createLocalServers, mountLocalServers } from "./connect-local-servers";
+import { createNetworkSettings, mountNetworkSettings } from "./connect-network";
 import { createBypassField, createConnectRow, createModelFields, mountModelSection } from "./connect-model";
 import { createSourceSection, mountSourceSection } from "./connect-source";
 import { h, show } from "./dom";
@@ -59,6 +61,9 @@ import { kbd, modKey } from "./keys";
 
 export { NO_LOCAL_SERVERS, SEARCHING_LOCAL_SERVERS } from "./connect-local-servers";
 export { UNENCRYPTED_WARNING } from "./connect-source";
+
+/** A new profile's source choices (Azure's route): the backend's defaults. */
+const DEFAULT_SOURCE_OPTIONS: ConnectionOptions["source"] = { azureRoute: "v1", azureApiVersion: null };
 
 export function createConnectPanel(): HTMLElement {
   return h("aside", { id: "drawer", class: "drawer", "aria-labelledby": "drawer-title", hidden: true },
@@ -101,6 +106,7 @@ export function createConnectPanel(): HTMLElement {
         createInstructSettings(),
         ...createPostProcessingFields(),
         createBypassField(),
+        createNetworkSettings(),
       ),
       createAppSettings(),
     ),
@@ -144,6 +150,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     saveEdits,
     sourceInfo: () => sourceInfo(sourceSection.source.value),
   });
+  const network = mountNetworkSettings($, saveEdits);
   const appSettings = mountAppSettings($, controller);
   const azure = mountAzureFields($, saveEdits);
   const { source, url, key } = sourceSection;
@@ -162,10 +169,11 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
       api: sourceSection.apiToSave(info),
       instruct: instruct.read(),
       bypassStatusCheck: modelSection.bypass.checked,
+      options: {
+        network: network.read(),
+        source: source.value === "azure_openai" ? azure.read() : (profile?.options.source ?? DEFAULT_SOURCE_OPTIONS),
+      },
     };
-    if (source.value === "azure_openai") {
-      draft.options = { ...(profile?.options ?? DEFAULT_CONNECTION_OPTIONS), source: azure.read() };
-    }
     return { draft, key: key.value };
   };
 
@@ -188,6 +196,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     azure.fill(profile);
     modelSection.fill(profile);
     generation.fill(profile);
+    network.fill(profile);
     if (profile) {
       instruct.fill(profile.instruct);
     } else {
@@ -227,7 +236,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     (value) => void controller.selectProfile(value || null),
   );
 
-  for (const input of [name, url, modelSection.bypass, ...generation.inputs, instruct.contextSize]) {
+  for (const input of [name, url, modelSection.bypass, ...generation.inputs, instruct.contextSize, ...network.inputs]) {
     input.addEventListener("change", saveEdits);
   }
 

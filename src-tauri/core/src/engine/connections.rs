@@ -55,6 +55,26 @@ pub struct Resolved {
     pub system_prompt: Option<String>,
     /// What URL normalisation changed (ad-hoc connections).
     pub url_changes: Vec<String>,
+    /// `user:password` for the profile's proxy, from the keychain.
+    pub proxy_credentials: Option<SecretString>,
+}
+
+impl Resolved {
+    /// The client for this connection's network path (its proxy and CA certificates).
+    pub fn http(&self, shared: &crate::http::Http) -> Result<crate::http::Http> {
+        shared
+            .for_network(
+                &self.connection.options.network,
+                self.proxy_credentials.as_ref(),
+            )
+            .map_err(|err| {
+                Error::new(
+                    err.kind,
+                    format!("{}: {}", self.connection.who, err.message),
+                )
+                .with_provider(self.connection.kind.id())
+            })
+    }
 }
 
 /// The outcome of a "test message".
@@ -86,7 +106,8 @@ impl Engine {
                 } else {
                     None
                 };
-                let headers = self.connection_headers(&profile, key.is_some()).await?;
+                let (headers, proxy_credentials) =
+                    self.connection_headers(&profile, key.is_some()).await?;
                 if key.is_none() && profile.source.info().key == KeyNeed::Required {
                     return Err(Error::not_configured(format!(
                         "Profile \"{}\" has no API key, and {} needs one.",
@@ -114,6 +135,7 @@ impl Engine {
                     system_prompt: profile.system_prompt.clone(),
                     profile: Some(profile),
                     url_changes: Vec::new(),
+                    proxy_credentials,
                 })
             }
             ConnectionSpec::AdHoc {
@@ -156,6 +178,7 @@ impl Engine {
                     params: GenParams::default(),
                     system_prompt: None,
                     url_changes: normal.changes,
+                    proxy_credentials: None,
                 })
             }
         }
@@ -177,7 +200,7 @@ impl Engine {
                 message: "Status check bypassed for this profile.".to_string(),
             });
         }
-        let provider = provider::build(resolved.connection.clone(), self.http.clone())?;
+        let provider = provider::build(resolved.connection.clone(), resolved.http(&self.http)?)?;
         let report = retrying(|| provider.status()).await?;
         if report.url_changed {
             if let Some(mut profile) = resolved.profile {
@@ -192,7 +215,8 @@ impl Engine {
     /// The models the endpoint lists (empty when it has no list).
     pub async fn models(&self, spec: &ConnectionSpec) -> Result<Vec<ModelInfo>> {
         let resolved = self.resolve(spec).await?;
-        let provider = provider::build(resolved.connection, self.http.clone())?;
+        let http = resolved.http(&self.http)?;
+        let provider = provider::build(resolved.connection, http)?;
         retrying(|| provider.list_models()).await
     }
 
@@ -205,7 +229,7 @@ impl Engine {
         check_chars("model id", model.as_deref().unwrap_or(""), MAX_MODEL_CHARS)?;
         let resolved = self.resolve(spec).await?;
         let model = self.choose_model(&resolved, model).await?;
-        let provider = provider::build(resolved.connection.clone(), self.http.clone())?;
+        let provider = provider::build(resolved.connection.clone(), resolved.http(&self.http)?)?;
         let mut request = ChatRequest {
             model: model.clone(),
             messages: vec![ChatMessage::new(Role::User, "Hi")],
@@ -277,7 +301,8 @@ impl Engine {
         let who = &resolved.connection.who;
         let source = resolved.connection.kind;
         if source.info().key == KeyNeed::Optional {
-            let provider = provider::build(resolved.connection.clone(), self.http.clone())?;
+            let provider =
+                provider::build(resolved.connection.clone(), resolved.http(&self.http)?)?;
             if let Some(first) = provider.list_models().await?.into_iter().next() {
                 return Ok(first.id);
             }

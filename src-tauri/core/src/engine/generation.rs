@@ -180,7 +180,7 @@ impl Engine {
         check_params(&request.params)?;
         let resolved = self.resolve(&request.connection).await?;
         let model = self.choose_model(&resolved, request.model.clone()).await?;
-        let provider = provider::build(resolved.connection.clone(), self.http.clone())?;
+        let provider = provider::build(resolved.connection.clone(), resolved.http(&self.http)?)?;
         Ok((resolved, model, provider))
     }
 

@@ -1,5 +1,5 @@
-//! A profile's secrets besides its API key — the values of its extra headers and the
-//! credentials of its URL — and removing every secret with what owns it.
+//! A profile's secrets besides its API key — the values of its extra headers, the
+//! credentials of its URL and of its proxy — and removing every secret with what owns it.
 //!
 //! Header names stay in the store; values and `user:password` live in the keychain as one
 //! [`ProfileExtras`] entry, flagged in the store (`extras_saved`) so that profiles without any
@@ -20,6 +20,7 @@ use crate::catalogue::ProviderKind;
 use crate::endpoint::split_credentials;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::ProfileId;
+use crate::options::ProxyChoice;
 use crate::secrets::{ProfileExtras, SecretStore, Secrets};
 use crate::store::legacy_secrets::MovedSecrets;
 use crate::store::{Profile, DB_FILE};
@@ -111,6 +112,41 @@ impl Engine {
         let (url, credentials) = split_credentials(&profile.url);
         profile.url = url;
         credentials.map(SecretString::from)
+    }
+
+    /// Takes `user:password@` out of the profile's proxy URL (the profile keeps the URL without
+    /// it), after checking the URL.
+    pub(super) fn split_proxy_credentials(profile: &mut Profile) -> Result<Option<SecretString>> {
+        let ProxyChoice::Url(url) = &profile.options.network.proxy else {
+            return Ok(None);
+        };
+        let (url, credentials) = split_credentials(url.trim());
+        crate::network::check_proxy_url(&url)?;
+        profile.options.network.proxy = ProxyChoice::Url(url);
+        Ok(credentials.map(SecretString::from))
+    }
+
+    /// Saves a proxy's credentials taken from its URL (replacing earlier ones); `None` keeps the
+    /// earlier ones while the profile still uses a proxy at the same address.
+    pub(super) async fn save_proxy_credentials(
+        &self,
+        profile: &Profile,
+        credentials: Option<SecretString>,
+        previous: Option<&ProxyChoice>,
+    ) -> Result<()> {
+        let same_proxy = match (previous, &profile.options.network.proxy) {
+            (Some(ProxyChoice::Url(old)), ProxyChoice::Url(new)) => origin(old) == origin(new),
+            _ => false,
+        };
+        if credentials.is_none() && (previous.is_none() || same_proxy) {
+            return Ok(());
+        }
+        let mut extras = self.extras_of(&profile.id).await?;
+        if credentials.is_none() && extras.proxy_credentials.is_none() {
+            return Ok(());
+        }
+        extras.proxy_credentials = credentials;
+        self.save_extras(&profile.id, extras).await
     }
 
     async fn extras_of(&self, id: &ProfileId) -> Result<ProfileExtras> {
@@ -206,12 +242,12 @@ impl Engine {
     }
 
     /// The extra headers a profile's requests carry, values from the keychain, and
-    /// `Authorization: Basic` for its URL credentials.
+    /// `Authorization: Basic` for its URL credentials; and its proxy's credentials.
     pub(super) async fn connection_headers(
         &self,
         profile: &Profile,
         has_key: bool,
-    ) -> Result<Vec<(String, SecretString)>> {
+    ) -> Result<(Vec<(String, SecretString)>, Option<SecretString>)> {
         // One flag read; the keychain is asked only when the profile has such secrets.
         let extras = self.extras_of(&profile.id).await?;
         let mut headers: Vec<(String, SecretString)> = profile
@@ -229,7 +265,11 @@ impl Engine {
             check_basic_auth(profile, has_key)?;
             headers.push(basic(credentials));
         }
-        Ok(headers)
+        let proxy_credentials = match profile.options.network.proxy {
+            ProxyChoice::Url(_) => extras.proxy_credentials,
+            _ => None,
+        };
+        Ok((headers, proxy_credentials))
     }
 
     /// "Delete all my data" while the engine runs: see [`delete_all_data`]. The engine must not

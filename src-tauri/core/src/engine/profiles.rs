@@ -1,4 +1,5 @@
-//! Profiles and their API keys: adding (URL normalised, credentials moved to the keychain),
+//! Profiles and their API keys: adding (URL normalised, credentials of the URL and the proxy
+//! moved to the keychain),
 //! duplicating, updating, finding, listing, removing, and saving or clearing the key.
 //!
 //! Must not: return or log a key; save a profile that fails the checks in `limits.rs`;
@@ -32,13 +33,21 @@ impl Engine {
         check_profile(&profile)?;
         profile.name = profile.name.trim().to_string();
         let credentials = Engine::split_url_credentials(&mut profile);
+        let proxy_credentials = Engine::split_proxy_credentials(&mut profile)?;
         let normal = normalize(profile.source, &profile.url)?;
         profile.url = normal.url;
         self.free_deleted_name(&profile.name).await?;
         let saved = profile.clone();
         self.blocking(move |store| store.insert_profile(&saved))
             .await?;
-        if let Err(err) = self.save_url_credentials(&profile, credentials, None).await {
+        let saved_secrets = match self.save_url_credentials(&profile, credentials, None).await {
+            Ok(()) => {
+                self.save_proxy_credentials(&profile, proxy_credentials, None)
+                    .await
+            }
+            Err(err) => Err(err),
+        };
+        if let Err(err) = saved_secrets {
             let id = profile.id.clone();
             let _ = self.blocking(move |store| store.delete_profile(&id)).await;
             return Err(err);
@@ -89,11 +98,18 @@ impl Engine {
         check_profile(&profile)?;
         profile.name = profile.name.trim().to_string();
         let credentials = Engine::split_url_credentials(&mut profile);
+        let proxy_credentials = Engine::split_proxy_credentials(&mut profile)?;
         profile.url = normalize(profile.source, &profile.url)?.url;
         let previous = self.profile(profile.id.as_str()).await?;
         self.free_deleted_name(&profile.name).await?;
         self.save_url_credentials(&profile, credentials, Some(&previous.url))
             .await?;
+        self.save_proxy_credentials(
+            &profile,
+            proxy_credentials,
+            Some(&previous.options.network.proxy),
+        )
+        .await?;
         let saved = profile.clone();
         self.blocking(move |store| store.update_profile(&saved))
             .await?;

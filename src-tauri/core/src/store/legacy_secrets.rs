@@ -71,6 +71,7 @@ pub(super) fn find(conn: &Connection) -> Result<Vec<MovedSecrets>> {
                     .map(|(name, value)| (name, SecretString::from(value)))
                     .collect(),
                 url_credentials: credentials.map(SecretString::from),
+                proxy_credentials: None,
             },
         });
     }
