@@ -24,6 +24,7 @@ import { registerFilesTests } from "./files.mjs";
 import { registerHabitsTests } from "./habits.mjs";
 import { registerKeysErrorsTests } from "./keys-errors.mjs";
 import { registerNavigationTests } from "./navigation.mjs";
+import { registerPickerTests } from "./picker.mjs";
 import { registerRenderTests } from "./render.mjs";
 import { registerUndoTests } from "./undo.mjs";
 
@@ -1449,6 +1450,11 @@ registerHabitsTests(test, {
 // After everything: they add profiles of their own, and leave the theme as the system's.
 registerDrawerTests(test, {
   openApp, closeApp, until, assert, screenshot, cli, openDrawer, setField, connectionState, fake: () => fake, key: KEY,
+});
+
+// After everything: they add a profile of their own and leave it the live one.
+registerPickerTests(test, {
+  openApp, closeApp, until, assert, screenshot, cli, openDrawer, connectionState, startFake, send, lastAssistant,
 });
 
 // ----- runner -----

@@ -38,6 +38,7 @@ mod flood;
 mod horde;
 mod json;
 mod kobold;
+mod model_catalogue;
 mod novelai;
 mod ooba;
 mod openai;
@@ -409,6 +410,9 @@ pub struct FakeOptions {
     /// With [`FakeOptions::context_limit`]: a prompt over the limit gets the connection closed
     /// with no body instead of the 400 (as llama.cpp builds that crash on one do).
     pub context_overflow_drops: bool,
+    /// `openai` family, OpenAI dialect: `…/models` lists this many models in OpenRouter's shape,
+    /// with context lengths and prices (`model_catalogue.rs`); 0 (default): [`FakeOptions::models`].
+    pub model_catalogue: usize,
 }
 
 /// The message of a LiteLLM proxy's answer to a wrong key (HTTP 400, `"type":"auth_error"`,
@@ -436,6 +440,7 @@ pub struct Flood {
 }
 
 pub use flood::{flood_markup, flood_piece};
+pub use model_catalogue::{catalogue_context, catalogue_id, catalogue_name, catalogue_price};
 
 impl Default for FakeOptions {
     fn default() -> FakeOptions {
@@ -456,6 +461,7 @@ impl Default for FakeOptions {
             bad_key_400: false,
             context_limit: None,
             context_overflow_drops: false,
+            model_catalogue: 0,
         }
     }
 }

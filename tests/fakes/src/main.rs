@@ -87,6 +87,10 @@ struct Args {
     /// With `--context-limit`: close the connection on a prompt that does not fit instead.
     #[arg(long)]
     context_overflow_drops: bool,
+    /// `openai` family: list this many models in OpenRouter's shape, with context lengths and
+    /// prices (0: the `--model` list).
+    #[arg(long, default_value_t = 0)]
+    model_catalogue: usize,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -113,6 +117,7 @@ async fn main() -> ExitCode {
         bad_key_400: args.bad_key_400,
         context_limit: args.context_limit,
         context_overflow_drops: args.context_overflow_drops,
+        model_catalogue: args.model_catalogue,
         ..FakeOptions::default()
     };
     if !args.models.is_empty() {
