@@ -26,6 +26,7 @@ import { registerHabitsTests } from "./habits.mjs";
 import { registerKeysErrorsTests } from "./keys-errors.mjs";
 import { registerNavigationTests } from "./navigation.mjs";
 import { registerNetworkTests } from "./network.mjs";
+import { registerPickerTests } from "./picker.mjs";
 import { registerRenderTests } from "./render.mjs";
 import { registerUndoTests } from "./undo.mjs";
 
@@ -1461,6 +1462,11 @@ registerDrawerTests(test, {
 // After everything: it adds a profile of its own (removed at the end) and connects to it.
 registerNetworkTests(test, {
   openApp, closeApp, until, assert, cli, openDrawer, setField, connectionState, startFake, fake: () => fake, key: KEY,
+});
+
+// After everything: they add a profile of their own and leave it the live one.
+registerPickerTests(test, {
+  openApp, closeApp, until, assert, screenshot, cli, openDrawer, connectionState, startFake, send, lastAssistant,
 });
 
 // ----- runner -----

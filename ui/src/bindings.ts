@@ -1201,6 +1201,8 @@ export type ModelInfo_Deserialize = {
 	name?: string | null,
 	/**  Context window in tokens, when the API says. */
 	contextLength?: number | null,
+	/**  What the model costs, when the API says. */
+	price?: ModelPrice | null,
 };
 
 /**  A model the server offers. */
@@ -1211,6 +1213,16 @@ export type ModelInfo_Serialize = {
 	name?: string,
 	/**  Context window in tokens, when the API says. */
 	contextLength?: number,
+	/**  What the model costs, when the API says. */
+	price?: ModelPrice,
+};
+
+/**  A model's price in US dollars per million tokens. */
+export type ModelPrice = {
+	/**  Per million tokens of prompt (input). */
+	input: number | null,
+	/**  Per million tokens of reply (output). */
+	output: number | null,
 };
 
 /**  The window was kept from leaving the app's own pages. */

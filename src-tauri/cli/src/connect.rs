@@ -8,6 +8,7 @@ use clap::Args;
 use secrecy::SecretString;
 use switchboard_core::engine::{api_key, explicit_model, TestReport};
 use switchboard_core::error::quoted;
+use switchboard_core::model::{ModelInfo, ModelPrice};
 use switchboard_core::provider::StatusReport;
 use switchboard_core::{ConnectionSpec, Engine, Error, ProviderKind};
 
@@ -78,16 +79,70 @@ pub async fn models(engine: &Engine, target: TargetArgs, json: bool) -> CliResul
     } else if models.is_empty() {
         errln!("The server lists no models; type the model id into the profile (--model).");
     } else {
-        for model in &models {
-            match (&model.name, model.context_length) {
-                (Some(name), Some(ctx)) => outln!("{}\t{name}\t{ctx} tokens", model.id),
-                (Some(name), None) => outln!("{}\t{name}", model.id),
-                (None, Some(ctx)) => outln!("{}\t{ctx} tokens", model.id),
-                (None, None) => outln!("{}", model.id),
-            }
+        for line in model_lines(&models) {
+            outln!("{line}");
         }
     }
     Ok(0)
+}
+
+/// One line a model, its fields separated by tabs: the id, then the name, the context and the
+/// price, each column only when the server gave it for some model (empty where it did not for
+/// this one), so the columns line up for `cut` and `column -t -s $'\t'`.
+fn model_lines(models: &[ModelInfo]) -> Vec<String> {
+    let names = models.iter().any(|m| m.name.is_some());
+    let contexts = models.iter().any(|m| m.context_length.is_some());
+    let prices = models.iter().any(|m| m.price.is_some());
+    models
+        .iter()
+        .map(|model| {
+            let mut fields = vec![model.id.clone()];
+            if names {
+                fields.push(model.name.clone().unwrap_or_default());
+            }
+            if contexts {
+                fields.push(
+                    model
+                        .context_length
+                        .map(|n| format!("{n} tokens"))
+                        .unwrap_or_default(),
+                );
+            }
+            if prices {
+                fields.push(model.price.map(price_text).unwrap_or_default());
+            }
+            let line = fields.join("\t");
+            line.trim_end_matches('\t').to_string()
+        })
+        .collect()
+}
+
+/// `$2.50 in, $10.00 out per 1M tokens` (`free` when both are 0).
+fn price_text(price: ModelPrice) -> String {
+    if price.input == 0.0 && price.output == 0.0 {
+        return "free".into();
+    }
+    format!(
+        "${} in, ${} out per 1M tokens",
+        dollars(price.input),
+        dollars(price.output)
+    )
+}
+
+/// Dollars as people write them: cents for a dollar or more (`2.50`, `10.00`), up to four
+/// decimals below (`0.15`, `0.0375`).
+fn dollars(usd: f64) -> String {
+    if usd >= 1.0 {
+        return format!("{usd:.2}");
+    }
+    let text = format!("{usd:.4}");
+    let trimmed = text.trim_end_matches('0');
+    let decimals = trimmed.split('.').nth(1).map_or(0, str::len);
+    if decimals < 2 {
+        format!("{usd:.2}")
+    } else {
+        trimmed.to_string()
+    }
 }
 
 /// `test`: sends a short test message.

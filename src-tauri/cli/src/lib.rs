@@ -98,8 +98,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// List the sources with their default URLs and capabilities.
-    Providers,
+    /// List the sources, grouped, with their default URLs and capabilities (SEARCH: only those
+    /// whose id or name contains it).
+    Providers(providers::ProvidersArgs),
     /// Manage saved connection profiles.
     #[command(subcommand)]
     Profile(profile::ProfileCommand),
@@ -290,8 +291,8 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString>>) -> ExitCode {
 async fn dispatch(cli: Cli) -> CliResult<u8> {
     // These need no data directory or keychain.
     match &cli.command {
-        Command::Providers => {
-            providers::run(cli.json);
+        Command::Providers(args) => {
+            providers::run(args, cli.json);
             return Ok(0);
         }
         Command::Prompt(args) => return prompt::run(args).map(|()| 0),
@@ -325,7 +326,7 @@ async fn dispatch(cli: Cli) -> CliResult<u8> {
     }
     let json = cli.json;
     match cli.command {
-        Command::Providers
+        Command::Providers(_)
         | Command::Prompt(_)
         | Command::Reset(_)
         | Command::Completions { .. }

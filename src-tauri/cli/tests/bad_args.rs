@@ -422,7 +422,7 @@ fn global_options() {
             &["unrecognized subcommand", "(120000 characters)"],
         ),
         case(
-            args!["providers", "extra"],
+            args!["providers", "groq", "extra"],
             2,
             &["unexpected argument 'extra'"],
         ),

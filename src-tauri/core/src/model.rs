@@ -382,7 +382,7 @@ pub struct Usage {
 }
 
 /// A model the server offers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct ModelInfo {
@@ -394,6 +394,20 @@ pub struct ModelInfo {
     /// Context window in tokens, when the API says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context_length: Option<u32>,
+    /// What the model costs, when the API says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price: Option<ModelPrice>,
+}
+
+/// A model's price in US dollars per million tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct ModelPrice {
+    /// Per million tokens of prompt (input).
+    pub input: f64,
+    /// Per million tokens of reply (output).
+    pub output: f64,
 }
 
 /// The state of a stored message.

@@ -44,6 +44,7 @@ mod horde;
 mod json;
 mod kobold;
 mod llamacpp;
+mod model_catalogue;
 mod novelai;
 mod ollama;
 mod ooba;
@@ -450,6 +451,9 @@ pub struct FakeOptions {
     /// [`Family::OpenAi`]: refuse any generation whose body has `stream_options` with 400
     /// [`STREAM_OPTIONS_REFUSED`], as strict OpenAI-compatible servers do.
     pub rejects_stream_options: bool,
+    /// `openai` family, OpenAI dialect: `…/models` lists this many models in OpenRouter's shape,
+    /// with context lengths and prices (`model_catalogue.rs`); 0 (default): [`FakeOptions::models`].
+    pub model_catalogue: usize,
 }
 
 /// The message of a LiteLLM proxy's answer to a wrong key (HTTP 400, `"type":"auth_error"`,
@@ -477,6 +481,7 @@ pub struct Flood {
 }
 
 pub use flood::{flood_markup, flood_piece};
+pub use model_catalogue::{catalogue_context, catalogue_id, catalogue_name, catalogue_price};
 
 impl Default for FakeOptions {
     fn default() -> FakeOptions {
@@ -498,6 +503,7 @@ impl Default for FakeOptions {
             context_limit: None,
             context_overflow_drops: false,
             rejects_stream_options: false,
+            model_catalogue: 0,
         }
     }
 }

@@ -102,6 +102,10 @@ struct Args {
     /// `Proxy-Authorization`, answering 407 without them.
     #[arg(long, requires = "forward_proxy")]
     proxy_credentials: Option<String>,
+    /// `openai` family: list this many models in OpenRouter's shape, with context lengths and
+    /// prices (0: the `--model` list).
+    #[arg(long, default_value_t = 0)]
+    model_catalogue: usize,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -132,6 +136,7 @@ async fn main() -> ExitCode {
         context_limit: args.context_limit,
         context_overflow_drops: args.context_overflow_drops,
         rejects_stream_options: args.rejects_stream_options,
+        model_catalogue: args.model_catalogue,
         ..FakeOptions::default()
     };
     if !args.models.is_empty() {

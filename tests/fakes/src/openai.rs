@@ -454,6 +454,9 @@ fn models(opts: &FakeOptions, scenario: Scenario) -> Reply {
     if dialect == Dialect::Ooba {
         return ooba::models(opts, scenario);
     }
+    if dialect == Dialect::OpenAi && opts.model_catalogue > 0 && scenario != Scenario::EmptyModels {
+        return crate::model_catalogue::models(opts.model_catalogue);
+    }
     let listed = if scenario == Scenario::EmptyModels {
         &[][..]
     } else {

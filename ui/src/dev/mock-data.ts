@@ -72,7 +72,12 @@ export const MODELS: Partial<Record<ProviderKind, ModelInfo[]>> = {
     { id: "claude-haiku-4-5", name: "Claude Haiku 4.5", contextLength: 200000 },
   ],
   mistral: [{ id: "mistral-small-latest" }, { id: "mistral-large-latest" }],
-  openrouter: [{ id: "openrouter/auto", name: "Auto router" }, { id: "meta-llama/llama-3.1-70b-instruct", contextLength: 131072 }],
+  openrouter: [
+    { id: "openrouter/auto", name: "Auto router", contextLength: 2000000 },
+    { id: "meta-llama/llama-3.1-70b-instruct", name: "Meta: Llama 3.1 70B Instruct", contextLength: 131072, price: { input: 0.4, output: 0.4 } },
+    { id: "openai/gpt-4o-mini", name: "OpenAI: GPT-4o-mini", contextLength: 128000, price: { input: 0.15, output: 0.6 } },
+    { id: "mistralai/mistral-nemo:free", name: "Mistral: Mistral Nemo (free)", contextLength: 131072, price: { input: 0, output: 0 } },
+  ],
   custom: [{ id: "llama-3.1-8b-instruct", contextLength: 8192 }, { id: "qwen2.5-7b-instruct", contextLength: 32768 }],
   ooba: [{ id: "Mistral-7B-Instruct-v0.3" }],
   mancer: [{ id: "mytholite" }, { id: "goliath-120b" }],

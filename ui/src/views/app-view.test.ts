@@ -89,11 +89,11 @@ describe("the window", () => {
     expect(root.dataset.drawer).toBe("open");
     expect($("drawer").hidden).toBe(false);
     const groups = [...$<HTMLSelectElement>("source").querySelectorAll("optgroup")].map((g) => g.label);
-    expect(groups).toEqual(["Chat completion", "Text completion"]);
+    expect(groups).toEqual(["Cloud chat APIs", "Local servers", "Text-completion services"]);
     const kobold = $("source").querySelector<HTMLOptionElement>('option[value="kobold"]');
     expect(kobold?.disabled).toBe(false);
     expect(kobold?.textContent).toBe("KoboldAI United");
-    expect(kobold?.parentElement?.getAttribute("label")).toBe("Text completion");
+    expect(kobold?.parentElement?.getAttribute("label")).toBe("Local servers");
     const claude = $("source").querySelector<HTMLOptionElement>('option[value="claude"]');
     expect(claude?.disabled).toBe(false);
     expect(claude?.textContent).toBe("Anthropic Claude");

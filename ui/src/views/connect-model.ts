@@ -3,7 +3,9 @@
  * the "Connection" section), "Bypass status check" (under "Advanced"), and the "Model"
  * section: the model picker (a list when the server lists models, a text field when not,
  * checkboxes for sources that take several models at once) with its refresh button, and "Test
- * message" with its result.
+ * message" with its result. Over a list, "Find a model" (`filter-list.ts`) filters it as it is
+ * typed, the models of this profile's chats first, each with the context and price the server
+ * told; picking one (or "Use … as the model id" for an id the list lacks) chooses it in the list.
  *
  * Must not: save the profile itself (Connect and Test go through the controller with the whole
  * form, which the drawer reads), nor fill the source, URL or key fields.
@@ -12,9 +14,11 @@
 import type { ModelInfo, ProfileSummary, SourceInfo } from "../api";
 import { type AppState, selectedProfile, shownConnection, shownConnectionText } from "../state/app-state";
 import type { Controller, ProfileForm } from "../state/controller";
+import { modelDetail, pickerModels, recentModels, typedIdOffered } from "../state/model-picker";
 import { choosesManyModels, joinModelList, modelOptionLabel, parseModelList } from "../state/profile-form";
 import { busyButton, type Find, setBusy, setValue } from "./connect-fields";
 import { h, setData, setText, show } from "./dom";
+import { createFilterField, type FilterRowGroup, mountFilterField } from "./filter-list";
 
 /** Connect and the status light, at the foot of the "Connection" section. */
 export function createConnectRow(): HTMLElement[] {
@@ -43,6 +47,9 @@ export function createModelFields(): HTMLElement[] {
   return [
     h("div", { class: "field" },
       h("label", { id: "model-label", for: "model-input", class: "field-label", text: "Model" }),
+      h("div", { id: "model-search-row", class: "field-row", hidden: true },
+        createFilterField("model-search", { label: "Find a model", placeholder: "Find a model, or type its id", listLabel: "Models" }),
+      ),
       h("div", { class: "field-row" },
         h("select", { id: "model-select", hidden: true, "aria-labelledby": "model-label" }),
         h("input", { id: "model-input", type: "text", spellcheck: false, autocomplete: "off", placeholder: "model id, as the server names it", "aria-labelledby": "model-label" }),
@@ -92,6 +99,35 @@ export function mountModelSection(
   const refreshModels = $<HTMLButtonElement>("refresh-models");
   const test = $<HTMLButtonElement>("test-message");
   const testResult = $("test-result");
+  const searchRow = $("model-search-row");
+  /** The state last drawn, for the search's rows. */
+  let latest: AppState | null = null;
+
+  /** Chooses `id` in the list (adding it when the list lacks it) and saves. */
+  const chooseModel = (id: string): void => {
+    if (![...modelSelect.options].some((o) => o.value === id)) {
+      modelSelect.prepend(h("option", { value: id, text: `${id} (not in the list)` }));
+    }
+    setValue(modelSelect, id);
+    hooks.saveEdits();
+  };
+
+  const searchRows = (query: string): FilterRowGroup[] => {
+    const s = latest;
+    const models: readonly ModelInfo[] = s?.models ?? [];
+    const recent = s ? recentModels(s.chats, s.selectedProfileId) : [];
+    const found = pickerModels(models, query, recent);
+    const row = (m: ModelInfo) => ({ value: m.id, label: m.name || m.id, detail: modelDetail(m) });
+    const groups: FilterRowGroup[] = [];
+    if (found.recent.length > 0) groups.push({ label: "Used lately", rows: found.recent.map(row) });
+    groups.push({ label: found.recent.length > 0 ? "All models" : null, rows: found.others.map(row) });
+    if (typedIdOffered(models, query)) {
+      const id = query.trim();
+      groups.push({ label: null, always: true, rows: [{ value: id, label: `Use “${id}” as the model id`, detail: "not in the server's list" }] });
+    }
+    return groups;
+  };
+  const search = mountFilterField($<HTMLInputElement>("model-search"), { rows: searchRows, onPick: chooseModel });
 
   refreshModels.setAttribute("aria-label", "Refresh the model list");
 
@@ -137,6 +173,9 @@ export function mountModelSection(
     const useSelect = models.length > 0 && !many;
     show(modelMulti, many);
     show(modelSelect, useSelect);
+    show(searchRow, useSelect);
+    if (!useSelect) search.close();
+    else if (modelsChanged) search.refresh();
     // A hidden list keeps no options: they would be another profile's (or an old) list.
     if (!useSelect && modelSelect.options.length > 0) modelSelect.replaceChildren();
     if (!many && modelMulti.childElementCount > 0) modelMulti.replaceChildren();
@@ -248,6 +287,7 @@ export function mountModelSection(
       else (modelSelect.hidden ? modelInput : modelSelect).focus();
     },
     render(s, previous) {
+      latest = s;
       const first = previous === null;
       const profile = selectedProfile(s);
       if (first || s.models !== previous.models || profile !== selectedProfile(previous)) {

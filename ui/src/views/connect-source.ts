@@ -1,5 +1,7 @@
 /**
- * Where the connection drawer's profile connects: the source (and, for sources that serve both,
+ * Where the connection drawer's profile connects: the source (the grouped list, with "Search
+ * sources" over it: typing filters the sources by id and name, grouped, the ones not supported
+ * yet shown disabled; picking one chooses it in the list) (and, for sources that serve both,
  * the API), the URL with its live normalisation preview and the warning for a key sent
  * unencrypted, and the API key (never shown: after it is saved the field empties and "key
  * saved" appears with a Clear button).
@@ -18,8 +20,10 @@ import { type AppState, selectedProfile } from "../state/app-state";
 import type { Controller } from "../state/controller";
 import { SESSION_OFFER } from "../state/errors";
 import { apiChoices, apiForSave, apiLabel, effectiveApi, groupSources, keyFieldText, urlAfterSourceChange } from "../state/profile-form";
+import { searchSources } from "../state/model-picker";
 import { field, type Find, setValue } from "./connect-fields";
 import { h, setData, setText, show } from "./dom";
+import { createFilterField, mountFilterField } from "./filter-list";
 
 const PREVIEW_DELAY_MS = 250;
 
@@ -31,6 +35,7 @@ export const UNENCRYPTED_WARNING =
 export function createSourceSection(): HTMLElement[] {
   return [
     field("source", "Source",
+      createFilterField("source-search", { label: "Search sources", placeholder: "Search sources", listLabel: "Sources" }),
       h("select", { id: "source" }),
       h("p", { id: "source-note", class: "field-note" }),
     ),
@@ -123,6 +128,19 @@ export function mountSourceSection(
   const sessionOffer = $("session-key-offer");
   const sessionKey = $<HTMLButtonElement>("session-key");
   const name = $<HTMLInputElement>("profile-name");
+
+  mountFilterField($<HTMLInputElement>("source-search"), {
+    rows: (query) =>
+      searchSources(state().sources, query).map((group) => ({
+        label: group.label,
+        rows: group.sources.map((s) => ({ value: s.kind, label: s.supported ? s.label : `${s.label} (coming soon)`, disabled: !s.supported })),
+      })),
+    onPick: (kind) => {
+      if (source.value === kind) return;
+      source.value = kind;
+      source.dispatchEvent(new Event("change"));
+    },
+  });
 
   /** The URL was typed by the person (so a source change must not replace it). */
   let urlTyped = false;

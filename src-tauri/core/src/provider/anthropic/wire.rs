@@ -109,6 +109,7 @@ pub fn parse_models_page(body: &[u8]) -> Option<(Vec<ModelInfo>, Option<String>)
                     .and_then(Value::as_str)
                     .map(str::to_string),
                 context_length: None,
+                price: None,
             })
         })
         .collect();

@@ -100,6 +100,7 @@ pub fn parse_models(body: &[u8]) -> Option<Vec<ModelInfo>> {
                     name: Some(format!("{} ({workers}{eta})", m.name)),
                     id: m.name,
                     context_length: None,
+                    price: None,
                 }
             })
             .collect(),

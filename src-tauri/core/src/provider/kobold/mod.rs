@@ -85,6 +85,7 @@ impl Kobold {
             id,
             name: None,
             context_length,
+            price: None,
         }])
     }
 

@@ -25,6 +25,7 @@ pub fn models() -> Vec<ModelInfo> {
             id: (*id).to_string(),
             name: Some((*name).to_string()),
             context_length: Some(*context),
+            price: None,
         })
         .collect()
 }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::request::Flavor;
-use crate::model::{ChatRequest, ModelInfo, StopReason, TextPrompt, Usage};
+use crate::model::{ChatRequest, ModelInfo, ModelPrice, StopReason, TextPrompt, Usage};
 use crate::provider::contract::StreamEvent;
 use crate::provider::server_error::ServerError;
 use crate::provider::support::f32_value;
@@ -181,6 +181,10 @@ struct ModelEntry {
     /// Mancer: `{"limits": {"context": n, "completion": n}}`.
     #[serde(default)]
     limits: Option<ModelLimits>,
+    /// OpenRouter's `{"prompt": "<USD per token>", "completion": …}` (strings), Together's
+    /// `{"input": <USD per million>, "output": …}` (numbers); see [`price_per_million`].
+    #[serde(default)]
+    pricing: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -242,12 +246,42 @@ pub fn parse_models(body: &[u8]) -> Option<Vec<ModelInfo>> {
                     .or(entry.max_model_len)
                     .or_else(|| entry.limits.and_then(|l| l.context))
                     .and_then(|n| u32::try_from(n).ok()),
+                price: entry.pricing.as_ref().and_then(price_per_million),
             })
         })
         .collect();
     models.sort_by(|a, b| a.id.cmp(&b.id));
     models.dedup_by(|a, b| a.id == b.id);
     Some(models)
+}
+
+/// A model's price in US dollars per million tokens, from a model list's `pricing`:
+/// OpenRouter's `prompt`/`completion` are strings of dollars per token; Together's
+/// `input`/`output` are numbers of dollars per million tokens. Anything else is no price:
+/// Mancer's numeric `prompt`/`completion` are credits, not dollars, and OpenRouter's `"-1"`
+/// marks a router whose price depends on the model it picks.
+fn price_per_million(pricing: &Value) -> Option<ModelPrice> {
+    let per_token = |field: &str| {
+        pricing
+            .get(field)?
+            .as_str()?
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .map(|usd| usd * 1_000_000.0)
+    };
+    let per_million = |field: &str| pricing.get(field)?.as_f64();
+    let (input, output) = match (per_token("prompt"), per_token("completion")) {
+        (Some(input), Some(output)) => (input, output),
+        _ => (per_million("input")?, per_million("output")?),
+    };
+    // Rounded to a millionth of a dollar: the per-token strings are decimal, the product is not.
+    let round = |usd: f64| (usd * 1_000_000.0).round() / 1_000_000.0;
+    let valid = |usd: f64| usd.is_finite() && usd >= 0.0;
+    (valid(input) && valid(output)).then(|| ModelPrice {
+        input: round(input),
+        output: round(output),
+    })
 }
 
 #[derive(Deserialize)]
@@ -564,6 +598,54 @@ mod tests {
         assert_eq!(parse_models(b"[1]"), None);
         assert_eq!(parse_models(b"<html>"), None);
         assert_eq!(parse_models(br#"{"detail":"x"}"#), None);
+        assert_eq!(parse_models(b"[]"), Some(vec![]));
+    }
+
+    #[test]
+    fn model_lists_carry_context_and_price_where_they_tell() {
+        // OpenRouter: strings of dollars per token.
+        let open_router = parse_models(
+            br#"{"data":[{"id":"openai/gpt-4o","name":"OpenAI: GPT-4o","context_length":128000,
+            "pricing":{"prompt":"0.0000025","completion":"0.00001","request":"0"}},
+            {"id":"openrouter/auto","name":"Auto Router","context_length":2000000,
+            "pricing":{"prompt":"-1","completion":"-1"}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(open_router[0].id, "openai/gpt-4o");
+        assert_eq!(open_router[0].context_length, Some(128_000));
+        assert_eq!(
+            open_router[0].price,
+            Some(ModelPrice {
+                input: 2.5,
+                output: 10.0
+            })
+        );
+        assert_eq!(open_router[1].price, None, "a router has no one price");
+        // Together: a bare array, numbers of dollars per million tokens.
+        let together = parse_models(
+            br#"[{"id":"meta-llama/Llama-3.3-70B-Instruct-Turbo","object":"model","type":"chat",
+            "display_name":"Meta Llama 3.3 70B Instruct Turbo","context_length":131072,
+            "pricing":{"hourly":0,"input":0.88,"output":0.88,"base":0,"finetune":0}}]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            together[0].name.as_deref(),
+            Some("Meta Llama 3.3 70B Instruct Turbo")
+        );
+        assert_eq!(together[0].context_length, Some(131_072));
+        assert_eq!(
+            together[0].price,
+            Some(ModelPrice {
+                input: 0.88,
+                output: 0.88
+            })
+        );
+        // Mancer's numbers are credits, not dollars; a plain list has no price.
+        let mancer = parse_models(
+            br#"{"data":[{"id":"m","pricing":{"prompt":0.5,"completion":0.75}},{"id":"n"}]}"#,
+        )
+        .unwrap();
+        assert!(mancer.iter().all(|m| m.price.is_none()));
     }
 
     #[test]
