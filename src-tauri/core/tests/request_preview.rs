@@ -59,6 +59,7 @@ fn cases() -> Vec<Case> {
             source: SourceOptions {
                 azure_route: route,
                 azure_api_version: None,
+                ..SourceOptions::default()
             },
             ..ConnectionOptions::default()
         },

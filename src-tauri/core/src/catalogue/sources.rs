@@ -39,8 +39,9 @@ const fn rules(version_path: &'static str) -> UrlRules {
     }
 }
 
-/// A source not yet supported by this version: listed, with its default URL, but refused when
-/// connected (each is filled in as its adapter lands).
+/// The entry a source's own starts from: a bearer-key chat API with OpenAI's samplers, listed
+/// but not supported until the entry says `supported: true` (a source planned and not built
+/// yet is listed, and refused when connected).
 const fn planned(
     kind: ProviderKind,
     id: &'static str,

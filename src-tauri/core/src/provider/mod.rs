@@ -43,7 +43,7 @@ pub mod support;
 pub use self::contract::{Connection, Provider, StatusReport, StreamEvent, WireRequest, REDACTED};
 pub use self::support::request::{HeaderValue, Request};
 use crate::catalogue::ProviderKind;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::http::Http;
 
 /// Builds the adapter for `connection`, its errors scrubbed of the connection's secrets (see
@@ -96,7 +96,7 @@ fn build_adapter(connection: Connection, http: Http) -> Result<Box<dyn Provider>
                 connection,
                 &flavor::LLAMACPP,
                 http,
-            )));
+            )?));
         }
         ProviderKind::LlamaCpp => {
             return Ok(Box::new(llamacpp::LlamaCpp::new(connection, http)));
@@ -115,12 +115,6 @@ fn build_adapter(connection: Connection, http: Http) -> Result<Box<dyn Provider>
         ProviderKind::Horde => return Ok(Box::new(horde::Horde::new(connection, http))),
         ProviderKind::NovelAi => return Ok(Box::new(novelai::NovelAi::new(connection, http))),
         ProviderKind::Ollama => return Ok(Box::new(ollama::Ollama::new(connection, http))),
-        planned => {
-            return Err(Error::not_configured(format!(
-                "{} is not supported by this version yet.",
-                planned.label()
-            )))
-        }
     };
     Ok(Box::new(OpenAiCompat::new(connection, flavor, http)?))
 }
@@ -265,6 +259,7 @@ mod tests {
                 text: "hi".into(),
                 context_size: 4096,
             }),
+            context_size: None,
         };
         let wire = provider.wire_request(&request(1.0)).unwrap();
         assert_eq!(

@@ -57,6 +57,7 @@ pub fn parse_models(body: &[u8]) -> Option<Vec<ModelInfo>> {
                 id: entry.get("id")?.as_str()?.to_string(),
                 name: None,
                 context_length: None,
+                price: None,
             })
         })
         .collect();
@@ -170,6 +171,7 @@ mod tests {
                 text: "Once".into(),
                 context_size: 2048,
             }),
+            context_size: None,
         };
         assert_eq!(
             completion_body(&request),

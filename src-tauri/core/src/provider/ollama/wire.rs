@@ -176,6 +176,7 @@ pub fn parse_tags(body: &[u8]) -> Option<Vec<ModelInfo>> {
                     id,
                     name: None,
                     context_length: None,
+                    price: None,
                 })
             })
             .collect(),

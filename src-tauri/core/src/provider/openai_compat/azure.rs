@@ -94,6 +94,7 @@ mod tests {
         let classic = SourceOptions {
             azure_route: AzureRoute::Deployments,
             azure_api_version: None,
+            ..SourceOptions::default()
         };
         let (url, body) = generation(
             &base(resource, &classic),

@@ -48,6 +48,8 @@ pub struct ParamSupport {
     pub frequency_penalty: bool,
     /// `stop`.
     pub stop: bool,
+    /// `typical_p`, `tfs` and `top_a` without the rest of `textgen` (Aphrodite).
+    pub typical_tfs_top_a: bool,
 }
 
 /// Where the model list is.
@@ -70,8 +72,6 @@ pub enum Routes {
     /// Azure OpenAI: the connection's base is the resource and its options choose the route
     /// (`super::azure`).
     Azure,
-    /// `typical_p`, `tfs` and `top_a` without the rest of `textgen` (Aphrodite).
-    pub typical_tfs_top_a: bool,
 }
 
 /// Which request checks the status.
