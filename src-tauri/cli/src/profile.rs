@@ -429,7 +429,7 @@ pub async fn run(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
                         AzureRoute::V1 => "v1".to_string(),
                         AzureRoute::Deployments => format!(
                             "deployments (api-version {})",
-                            options.azure_api_version.as_deref().unwrap_or(switchboard_core::provider::openai_compat::azure::DEFAULT_API_VERSION)
+                            options.azure_api_version.as_deref().unwrap_or(switchboard_core::provider::openai_compat::request::azure::DEFAULT_API_VERSION)
                         ),
                     };
                     outln!("azure route:         {route}");
