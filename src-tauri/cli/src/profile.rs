@@ -97,7 +97,7 @@ pub struct ProfileAddArgs {
     #[arg(long, value_name = "TOKENS", allow_negative_numbers = true, value_parser = tokens())]
     context_size: Option<u32>,
     /// Azure OpenAI: the route to the deployment, `v1` (`/openai/v1/chat/completions`, the
-    /// deployment named as the model) or `deployments` (`/openai/deployments/{deployment}/…`).
+    /// deployment named as the model) or `deployments` (`/openai/deployments/{deployment}/chat/completions`).
     #[arg(long, value_name = "v1|deployments", value_parser = parse_azure_route)]
     azure_route: Option<AzureRoute>,
     /// Azure OpenAI, deployments route: the `api-version` (default: 2024-10-21).
