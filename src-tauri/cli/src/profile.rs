@@ -106,7 +106,7 @@ pub struct ProfileAddArgs {
     #[arg(long, value_name = "TOKENS", allow_negative_numbers = true, value_parser = tokens())]
     context_size: Option<u32>,
     /// Azure OpenAI: the route to the deployment, `v1` (`/openai/v1/chat/completions`, the
-    /// deployment named as the model) or `deployments` (`/openai/deployments/{deployment}/…`).
+    /// deployment named as the model) or `deployments` (`/openai/deployments/{deployment}/chat/completions`).
     #[arg(long, value_name = "v1|deployments", value_parser = parse_azure_route)]
     azure_route: Option<AzureRoute>,
     /// Azure OpenAI, deployments route: the `api-version` (default: 2024-10-21).
@@ -441,7 +441,7 @@ pub async fn run(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
                         AzureRoute::V1 => "v1".to_string(),
                         AzureRoute::Deployments => format!(
                             "deployments (api-version {})",
-                            options.azure_api_version.as_deref().unwrap_or(switchboard_core::provider::openai_compat::azure::DEFAULT_API_VERSION)
+                            options.azure_api_version.as_deref().unwrap_or(switchboard_core::provider::openai_compat::request::azure::DEFAULT_API_VERSION)
                         ),
                     };
                     outln!("azure route:         {route}");

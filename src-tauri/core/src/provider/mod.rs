@@ -60,6 +60,7 @@ pub fn build(connection: Connection, http: Http) -> Result<Box<dyn Provider>> {
 
 /// The adapter for `connection`. The one place that matches on [`ProviderKind`].
 fn build_adapter(connection: Connection, http: Http) -> Result<Box<dyn Provider>> {
+    use openai_compat::request::clouds;
     use openai_compat::{request as flavor, OpenAiCompat};
     let flavor = match connection.kind {
         ProviderKind::OpenAi => &flavor::OPENAI,
@@ -69,23 +70,23 @@ fn build_adapter(connection: Connection, http: Http) -> Result<Box<dyn Provider>
         ProviderKind::Ooba => &flavor::OOBA,
         ProviderKind::Tabby => &flavor::TABBY,
         ProviderKind::Mancer => &flavor::MANCER,
-        ProviderKind::DeepSeek => &flavor::DEEPSEEK,
-        ProviderKind::XAi => &flavor::XAI,
-        ProviderKind::Groq => &flavor::GROQ,
-        ProviderKind::Perplexity => &flavor::PERPLEXITY,
-        ProviderKind::Fireworks => &flavor::FIREWORKS,
-        ProviderKind::Moonshot => &flavor::MOONSHOT,
-        ProviderKind::ZAi => &flavor::ZAI,
-        ProviderKind::MiniMax => &flavor::MINIMAX,
-        ProviderKind::SiliconFlow => &flavor::SILICONFLOW,
-        ProviderKind::Ai21 => &flavor::AI21,
-        ProviderKind::NanoGpt => &flavor::NANOGPT,
-        ProviderKind::ElectronHub => &flavor::ELECTRONHUB,
-        ProviderKind::Chutes => &flavor::CHUTES,
-        ProviderKind::AimlApi => &flavor::AIMLAPI,
-        ProviderKind::Pollinations => &flavor::POLLINATIONS,
-        ProviderKind::WorkersAi => &flavor::WORKERS_AI,
-        ProviderKind::AzureOpenAi => &flavor::AZURE,
+        ProviderKind::DeepSeek => &clouds::DEEPSEEK,
+        ProviderKind::XAi => &clouds::XAI,
+        ProviderKind::Groq => &clouds::GROQ,
+        ProviderKind::Perplexity => &clouds::PERPLEXITY,
+        ProviderKind::Fireworks => &clouds::FIREWORKS,
+        ProviderKind::Moonshot => &clouds::MOONSHOT,
+        ProviderKind::ZAi => &clouds::ZAI,
+        ProviderKind::MiniMax => &clouds::MINIMAX,
+        ProviderKind::SiliconFlow => &clouds::SILICONFLOW,
+        ProviderKind::Ai21 => &clouds::AI21,
+        ProviderKind::NanoGpt => &clouds::NANOGPT,
+        ProviderKind::ElectronHub => &clouds::ELECTRONHUB,
+        ProviderKind::Chutes => &clouds::CHUTES,
+        ProviderKind::AimlApi => &clouds::AIMLAPI,
+        ProviderKind::Pollinations => &clouds::POLLINATIONS,
+        ProviderKind::WorkersAi => &clouds::WORKERS_AI,
+        ProviderKind::AzureOpenAi => &clouds::AZURE,
         ProviderKind::Vllm => &flavor::VLLM,
         ProviderKind::Aphrodite => &flavor::APHRODITE,
         // llama.cpp's chat is its OpenAI-compatible route under `/v1`; text its own API.

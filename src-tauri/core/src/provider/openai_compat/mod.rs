@@ -24,8 +24,6 @@
 //! relay, and the non-streamed answer as events are here). Sending, error mapping and reading
 //! are shared ([`crate::provider::support`]); nothing here builds HTTP by hand.
 
-pub mod azure;
-mod clouds;
 pub mod request;
 pub mod stream;
 pub mod wire;
@@ -81,7 +79,7 @@ impl OpenAiCompat {
         }
         let base = match flavor.routes {
             Routes::Base => conn.base_url.clone(),
-            Routes::Azure => azure::base(&conn.base_url, &conn.options.source),
+            Routes::Azure => request::azure::base(&conn.base_url, &conn.options.source),
         };
         Ok(OpenAiCompat {
             inner: Arc::new(Inner {
@@ -251,7 +249,7 @@ impl Inner {
         }
         let base_before = self.base();
         if self.deployments_route() {
-            let check = azure::key_check(&base_before, &self.client.conn.options.source);
+            let check = request::azure::key_check(&base_before, &self.client.conn.options.source);
             self.client.send(&self.client.request(Method::GET, check)).await?;
             return Ok(StatusReport {
                 url_changed: false,
@@ -328,7 +326,7 @@ impl Inner {
         let base = self.base();
         if self.flavor.routes == Routes::Azure {
             let options = &self.client.conn.options.source;
-            let (url, body) = azure::generation(&base, options, &request.model, body);
+            let (url, body) = request::azure::generation(&base, options, &request.model, body);
             return Ok((self.client.request(Method::POST, url).json(body)?, path));
         }
         let generation = request::at(&self.client, Method::POST, &base, path).json(body)?;

@@ -14,7 +14,8 @@ use crate::error::Result;
 use crate::provider::server_error::ServerError;
 use crate::provider::support::{Client, KeyHeader, Quirks, Refusal, Request, BEARER};
 
-pub use super::clouds::*;
+pub mod azure;
+pub mod clouds;
 
 /// `x-api-key: <key>` (TabbyAPI, Mancer and Aphrodite read it).
 const X_API_KEY: KeyHeader = KeyHeader {
@@ -70,7 +71,7 @@ pub enum Routes {
     /// `{base}/chat/completions` (or `/completions`), the model in the body.
     Base,
     /// Azure OpenAI: the connection's base is the resource and its options choose the route
-    /// (`super::azure`).
+    /// (`azure`).
     Azure,
 }
 
