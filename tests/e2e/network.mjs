@@ -43,6 +43,7 @@ export function registerNetworkTests(test, h) {
 
       await (await browser.$("label[for='proxy-mode-url']")).click();
       await (await browser.$("#proxy-url")).waitForDisplayed({ timeout: 15_000 });
+      await (await browser.$("#proxy-url")).scrollIntoView({ block: "center" });
       await setField(browser, "#proxy-url", proxy.url);
       await browser.keys("Tab"); // leaving the field saves it
       await until(browser, "the proxy saved with the profile", () => {

@@ -1539,7 +1539,7 @@ export type ProxyChoice =
 { mode: "environment" } | 
 /**  None, whatever the environment says. */
 { mode: "direct" } | 
-/**  This proxy (`http://`, `https://` or `socks5://` URL, without credentials). */
+/**  This proxy (an `http://` or `https://` URL, saved without credentials: those are kept in the keychain). */
 { mode: "url"; url: string };
 
 /**  The request the next message would send, as it goes on the wire (keys redacted). */

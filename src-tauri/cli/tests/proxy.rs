@@ -182,6 +182,17 @@ fn direct_bypasses_the_environment_proxy_and_env_uses_it() {
         "{:?}",
         net.relayed()
     );
+    // The environment's proxy unreachable: the error names it.
+    let dead = format!("http://127.0.0.1:{}", common::dead_port());
+    let failed = run_env(data, &[("HTTP_PROXY", dead.as_str())], &["chat", "p", "hi"]);
+    assert_ne!(failed.code, 0);
+    assert!(
+        failed
+            .stderr
+            .contains(&format!("through the proxy {dead}/")),
+        "{}",
+        failed.stderr
+    );
 }
 
 /// What the Secret Service holds under an account of Switchboard's (asked directly).

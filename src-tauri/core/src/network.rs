@@ -243,6 +243,40 @@ mod tests {
     }
 
     #[test]
+    fn one_client_is_built_per_distinct_setting() {
+        let clients = Clients::default();
+        let built = || clients.built.lock().unwrap().len();
+        let proxied = NetworkOptions {
+            proxy: ProxyChoice::Url("http://127.0.0.1:3128".into()),
+            ca_certificates: Vec::new(),
+        };
+        let alice = SecretString::from("alice:pw");
+        clients
+            .client(&proxied, None, reqwest::Client::builder)
+            .unwrap();
+        clients
+            .client(&proxied, None, reqwest::Client::builder)
+            .unwrap();
+        assert_eq!(built(), 1);
+        clients
+            .client(&proxied, Some(&alice), reqwest::Client::builder)
+            .unwrap();
+        clients
+            .client(&proxied, Some(&alice), reqwest::Client::builder)
+            .unwrap();
+        assert_eq!(built(), 2);
+        let direct = NetworkOptions {
+            proxy: ProxyChoice::Direct,
+            ..proxied.clone()
+        };
+        clients
+            .client(&direct, None, reqwest::Client::builder)
+            .unwrap();
+        assert_eq!(built(), 3);
+        assert!(!format!("{clients:?}").contains("pw"));
+    }
+
+    #[test]
     fn a_missing_or_non_pem_ca_file_is_named() {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("absent.pem").display().to_string();

@@ -29,7 +29,7 @@ pub enum ProxyChoice {
     Environment,
     /// None, whatever the environment says.
     Direct,
-    /// This proxy (`http://`, `https://` or `socks5://` URL, without credentials).
+    /// This proxy (an `http://` or `https://` URL, saved without credentials: those are kept in the keychain).
     Url(String),
 }
 
