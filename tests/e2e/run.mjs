@@ -24,6 +24,7 @@ import { registerDrawerTests } from "./drawer.mjs";
 import { registerFilesTests } from "./files.mjs";
 import { registerHabitsTests } from "./habits.mjs";
 import { registerKeysErrorsTests } from "./keys-errors.mjs";
+import { registerLocalServerTests } from "./local-servers.mjs";
 import { registerNavigationTests } from "./navigation.mjs";
 import { registerNetworkTests } from "./network.mjs";
 import { registerPickerTests } from "./picker.mjs";
@@ -1431,6 +1432,11 @@ registerChatTargetTests(test, {
 // Last: they select profiles of their own, which the tests above do not expect.
 registerContextTests(test, {
   openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, openDrawer, setField, startFake, cli, REPLY_TEXT, Key,
+});
+
+// Last: it adds a profile of its own from the drawer and leaves it selected.
+registerLocalServerTests(test, {
+  openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, openDrawer, setField, startFake, REPLY_TEXT,
 });
 
 // Last of all: they add profiles and leave another one selected.

@@ -85,6 +85,29 @@ fn llamacpp_connects_lists_streams_and_dry_runs_its_native_route() {
         .rfind(|r| r.method == "POST" && r.path == "/completion")
         .expect("the completion");
     assert_eq!(sent.json().unwrap()["cache_prompt"], true);
+
+    // Chat completion: the server's OpenAI-compatible route.
+    add(
+        data,
+        "llama-chat",
+        "llamacpp",
+        Some(&fake.url()),
+        &["--model", MODEL, "--api", "chat"],
+    );
+    let shown: Value =
+        serde_json::from_str(&ok(data, &["chat", "llama-chat", "--dry-run", "hi"])).unwrap();
+    assert_eq!(shown["url"], format!("{}/v1/chat/completions", fake.url()));
+    assert_eq!(
+        ok(data, &["chat", "llama-chat", "hi"]),
+        format!("{REPLY_TEXT}\n")
+    );
+    let sent = fake
+        .server()
+        .requests()
+        .into_iter()
+        .rfind(|r| r.method == "POST")
+        .unwrap();
+    assert_eq!(sent.path, "/v1/chat/completions");
 }
 
 #[test]

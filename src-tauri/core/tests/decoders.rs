@@ -153,6 +153,9 @@ fn recorded_openai_streams_map_to_the_same_reply_at_every_split() {
         if name.starts_with("koboldcpp-kobold-api") {
             continue; // KoboldAI's own stream format belongs to the Kobold family.
         }
+        if name.starts_with("llama-server-native/completion") {
+            continue; // llama.cpp's own stream belongs to the llama.cpp family.
+        }
         let (expected_text, expected_finish) = oracle(&body);
         let whole = map_openai(&[&body]);
         assert_eq!(whole.0, expected_text, "{name}");
@@ -197,6 +200,43 @@ fn recorded_kobold_streams_map_to_the_same_reply_at_every_split() {
         checked += 1;
     }
     assert!(checked >= 1, "no KoboldCpp token streams recorded");
+}
+
+/// llama.cpp's own `/completion` stream through the llama.cpp family's mapper: the recorded
+/// reply with its counts, the same at every split; a stop string ends it as recorded.
+#[test]
+fn recorded_llamacpp_native_streams_map_to_the_same_reply_at_every_split() {
+    let mut checked = 0;
+    for (name, body, _) in sse_fixtures() {
+        if !name.starts_with("llama-server-native/completion") {
+            continue;
+        }
+        let whole = map_stream(StreamFamily::LlamaCpp, &[&body]);
+        assert!(whole.end.is_ok(), "{name}: {:?}", whole.end);
+        let text: String = whole
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                StreamEvent::Delta(t) => Some(t.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert!(text.starts_with("for.."), "{name}: {text:?}");
+        assert!(
+            whole
+                .events
+                .iter()
+                .any(|e| matches!(e, StreamEvent::Usage(u) if u.prompt_tokens == Some(13))),
+            "{name}: {:?}",
+            whole.events
+        );
+        for cut in 0..=body.len() {
+            let split = map_stream(StreamFamily::LlamaCpp, &[&body[..cut], &body[cut..]]);
+            assert_eq!(split, whole, "{name}: split at {cut}");
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 2, "the recorded native streams");
 }
 
 #[test]

@@ -18,7 +18,9 @@
 //!
 //! Protocol families live in sibling modules (`openai.rs` for [`Family::OpenAi`], `anthropic.rs`
 //! for [`Family::Anthropic`], `kobold.rs` for [`Family::Kobold`], `horde.rs` for
-//! [`Family::Horde`], `novelai.rs` for [`Family::NovelAi`], `ollama.rs` for [`Family::Ollama`]); each turns a recorded request into a
+//! [`Family::Horde`], `novelai.rs` for [`Family::NovelAi`], `ollama.rs` for [`Family::Ollama`],
+//! `llamacpp.rs` for [`Family::LlamaCpp`], built on the recorded bytes of llama.cpp's own
+//! server); each turns a recorded request into a
 //! reply, and each gives every [`Scenario`] its own equivalent (the module documentation of the
 //! last three has a table, and that of `openai.rs` one for [`Dialect::Ooba`] and
 //! [`Dialect::Mancer`]). Within [`Family::OpenAi`], [`Dialect`] picks the server imitated:
@@ -186,8 +188,8 @@ pub enum Dialect {
 ///
 /// The first sentence of each variant describes the OpenAI-compatible family; "Anthropic:" says
 /// what the same scenario does in [`Family::Anthropic`]; the module documentation of `kobold.rs`,
-/// `horde.rs` and `novelai.rs` has a table of what each one does in [`Family::Kobold`],
-/// [`Family::Horde`] and [`Family::NovelAi`]. [`Dialect::Mancer`] behaves as the OpenAI
+/// `horde.rs`, `novelai.rs` and `llamacpp.rs` has a table of what each one does in
+/// [`Family::Kobold`], [`Family::Horde`], [`Family::NovelAi`] and [`Family::LlamaCpp`]. [`Dialect::Mancer`] behaves as the OpenAI
 /// dialect in every scenario; [`Dialect::Ooba`] reuses the family's events in its own bytes,
 /// with its own error bodies, sse-starlette pings for `keep-alive` and an aborted connection for
 /// `mid-stream-error` (the table is in the module documentation of `openai.rs`).

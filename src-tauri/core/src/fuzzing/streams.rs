@@ -6,7 +6,7 @@
 use crate::model::StopReason;
 use crate::provider::contract::StreamEvent;
 use crate::provider::relay::{ByData, SseMapper, StreamFailure};
-use crate::provider::{anthropic, kobold, novelai, openai_compat};
+use crate::provider::{anthropic, kobold, llamacpp, novelai, openai_compat};
 
 /// The families whose replies stream as Server-Sent Events, each with its own event mapper.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,15 +19,18 @@ pub enum StreamFamily {
     Kobold,
     /// NovelAI's `newToken` events.
     NovelAi,
+    /// llama.cpp's own `/completion` events.
+    LlamaCpp,
 }
 
 impl StreamFamily {
     /// Every family, in a fixed order.
-    pub const ALL: [StreamFamily; 4] = [
+    pub const ALL: [StreamFamily; 5] = [
         StreamFamily::OpenAi,
         StreamFamily::Anthropic,
         StreamFamily::Kobold,
         StreamFamily::NovelAi,
+        StreamFamily::LlamaCpp,
     ];
 }
 
@@ -51,6 +54,7 @@ pub fn map_stream(family: StreamFamily, chunks: &[&[u8]]) -> MappedStream {
         StreamFamily::Anthropic => drive(anthropic::stream::EventMapper::new(), chunks),
         StreamFamily::Kobold => drive(ByData(kobold::stream::TokenMapper), chunks),
         StreamFamily::NovelAi => drive(ByData(novelai::stream::TokenMapper), chunks),
+        StreamFamily::LlamaCpp => drive(ByData(llamacpp::stream::CompletionMapper), chunks),
     }
 }
 
