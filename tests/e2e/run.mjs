@@ -1448,7 +1448,7 @@ registerHabitsTests(test, {
 
 // After everything: they add profiles of their own, and leave the theme as the system's.
 registerDrawerTests(test, {
-  openApp, closeApp, until, assert, screenshot, cli, openDrawer, setField, connectionState, fake: () => fake, key: KEY,
+  openApp, closeApp, until, assert, screenshot, cli, openDrawer, setField, connectionState, send, lastAssistant, fake: () => fake, key: KEY,
 });
 
 // ----- runner -----
