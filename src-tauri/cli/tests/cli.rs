@@ -43,7 +43,7 @@ fn providers_lists_every_source() {
     }
     let json: serde_json::Value =
         serde_json::from_str(&ok(data.path(), &["providers", "--json"])).unwrap();
-    assert_eq!(json.as_array().unwrap().len(), 12);
+    assert_eq!(json.as_array().unwrap().len(), 38);
     assert_eq!(json[0]["defaultUrl"], "https://api.openai.com/v1");
 }
 
