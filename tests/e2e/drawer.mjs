@@ -2,7 +2,9 @@
 // sections in order, "Advanced" collapsed until opened, a slider and its number in step and
 // saved, a preset setting the sampler values, the URL's note appearing while typing without
 // moving Connect (a click there right after typing lands on it), a readable chat beside the
-// drawer, and the theme switch: applied at once, kept for the next start before the first paint.
+// drawer, the theme switch: applied at once, kept for the next start before the first paint, and
+// the "single" post-processing chosen under Advanced: saved, and the conversation sent as one
+// user message.
 
 import { execFileSync } from "node:child_process";
 
@@ -23,10 +25,11 @@ function savedTheme() {
 /**
  * @param test  run.mjs's `test(name, fn)`
  * @param h     run.mjs's helpers: openApp, closeApp, until, assert, screenshot, cli, openDrawer,
- *              setField, connectionState, fake() (the OpenAI-compatible fake) and key (its key)
+ *              setField, connectionState, send, lastAssistant, fake() (the OpenAI-compatible
+ *              fake) and key (its key)
  */
 export function registerDrawerTests(test, h) {
-  const { openApp, closeApp, until, assert, screenshot, cli, openDrawer, setField, connectionState, fake, key } = h;
+  const { openApp, closeApp, until, assert, screenshot, cli, openDrawer, setField, connectionState, send, lastAssistant, fake, key } = h;
   const PROFILE = "E2E drawer";
 
   /** The profile of the fake the tests edit, saved from the command line once. */
@@ -296,6 +299,41 @@ export function registerDrawerTests(test, h) {
       } finally {
         await closeApp(browser);
       }
+    }
+  });
+
+  test("single post-processing, chosen under Advanced, is saved and sends the conversation as one user message", async () => {
+    addProfile();
+    const browser = await openApp();
+    try {
+      await chooseProfile(browser, PROFILE);
+      const title = await browser.$("#drawer-advanced-title");
+      await title.scrollIntoView({ block: "center" });
+      if (!(await browser.execute(() => document.getElementById("drawer-advanced").open))) await title.click();
+      const select = await browser.$("#post-processing");
+      await select.waitForDisplayed({ timeout: 15_000 });
+      await select.scrollIntoView({ block: "center" });
+      await select.selectByAttribute("value", "single");
+      await browser.keys("Tab"); // leaving the field saves it
+      await until(browser, "single saved", () => JSON.parse(cli(["--json", "profile", "show", PROFILE])).postProcessing === "single");
+
+      const before = (await fake().requests()).length;
+      await send(browser, "one message please");
+      await until(browser, "the reply", async () => {
+        const last = await lastAssistant(browser);
+        return last && last.state === "complete";
+      });
+      const chats = (await fake().requests()).slice(before).filter((r) => r.path.endsWith("/chat/completions"));
+      const messages = JSON.parse(chats[chats.length - 1].body).messages;
+      assert(messages.length === 1 && messages[0].role === "user", `sent: ${JSON.stringify(messages)}`);
+      assert(messages[0].content.endsWith("one message please"), `sent: ${JSON.stringify(messages)}`);
+
+      // Back to none, for whatever runs after.
+      await select.selectByAttribute("value", "none");
+      await browser.keys("Tab");
+      await until(browser, "none saved", () => JSON.parse(cli(["--json", "profile", "show", PROFILE])).postProcessing === "none");
+    } finally {
+      await closeApp(browser);
     }
   });
 }

@@ -1462,7 +1462,7 @@ registerAzureTests(test, {
 
 // After everything: they add profiles of their own, and leave the theme as the system's.
 registerDrawerTests(test, {
-  openApp, closeApp, until, assert, screenshot, cli, openDrawer, setField, connectionState, fake: () => fake, key: KEY,
+  openApp, closeApp, until, assert, screenshot, cli, openDrawer, setField, connectionState, send, lastAssistant, fake: () => fake, key: KEY,
 });
 
 // After everything: it adds a profile of its own (removed at the end) and connects to it.

@@ -536,6 +536,9 @@ pub const MANCER_COMPLETION_PRICE: f64 = 0.75;
 /// `context_length` of every model [`Dialect::Together`] lists.
 pub const TOGETHER_CONTEXT_LENGTH: u32 = 32768;
 
+/// The image model [`Dialect::Together`] lists after the text models (`"type":"image"`).
+pub const TOGETHER_IMAGE_MODEL: &str = "fake-org/fake-image-1";
+
 /// `pricing.input` (dollars per million prompt tokens) of every model [`Dialect::Together`] lists.
 pub const TOGETHER_INPUT_PRICE: f64 = 0.2;
 

@@ -73,7 +73,8 @@
 //! `…/models` is a bare JSON array, as Together's `GET /v1/models` answers (SillyTavern's
 //! `text-completions.js` rewraps such an array), each entry `{"id","object":"model","created",
 //! "type":"language","running":false,"display_name","organization","link","license",
-//! "context_length","pricing":{"hourly","input","output","base","finetune"}}`.
+//! "context_length","pricing":{"hourly","input","output","base","finetune"}}`; after the
+//! models of [`FakeOptions::models`] comes [`TOGETHER_IMAGE_MODEL`] with `"type":"image"`.
 //!
 //! # Scenarios in the two dialects
 //!
@@ -108,7 +109,7 @@ use crate::{
     pieces, slow_pieces, Dialect, FakeOptions, Scenario, MANCER_COMPLETION_LIMIT,
     MANCER_COMPLETION_PRICE, MANCER_CONTEXT_LIMIT, MANCER_PROMPT_PRICE, MIDSTREAM_ERROR_MESSAGE,
     OOBA_PING_COMMENTS, PARTIAL_TEXT, REASONING_TEXT, TOGETHER_CONTEXT_LENGTH,
-    TOGETHER_INPUT_PRICE, TOGETHER_OUTPUT_PRICE,
+    TOGETHER_IMAGE_MODEL, TOGETHER_INPUT_PRICE, TOGETHER_OUTPUT_PRICE,
 };
 
 /// The `created` timestamp of every object.
@@ -408,13 +409,13 @@ fn bad_json(dialect: Dialect) -> Reply {
 /// One entry of Together AI's `/v1/models` (a bare array): its fields as its API reference lists
 /// them, the context length and prices per million tokens being [`TOGETHER_CONTEXT_LENGTH`] and
 /// the other `TOGETHER_*` constants.
-fn together_model(model: &str) -> J {
+fn together_model(model: &str, kind: &str) -> J {
     let organization = model.split('/').next().unwrap_or(model);
     obj([
         ("id", s(model)),
         ("object", s("model")),
         ("created", J::Int(CREATED)),
-        ("type", s("language")),
+        ("type", s(kind)),
         ("running", J::Bool(false)),
         ("display_name", s(mancer_name(model))),
         ("organization", s(organization)),
@@ -462,7 +463,7 @@ fn models(opts: &FakeOptions, scenario: Scenario) -> Reply {
     } else {
         &opts.models[..]
     };
-    let data = listed
+    let data: Vec<J> = listed
         .iter()
         .map(|model| {
             let id = ("id", s(model.as_str()));
@@ -474,7 +475,7 @@ fn models(opts: &FakeOptions, scenario: Scenario) -> Reply {
                     ("created", J::Int(CREATED)),
                     ("owned_by", s("fake")),
                 ]),
-                Dialect::Together => together_model(model),
+                Dialect::Together => together_model(model, "language"),
                 Dialect::LlamaCpp => obj([
                     id,
                     object,
@@ -514,6 +515,9 @@ fn models(opts: &FakeOptions, scenario: Scenario) -> Reply {
         })
         .collect();
     if dialect == Dialect::Together {
+        // Together lists its image (and embedding, …) models too.
+        let mut data = data;
+        data.push(together_model(TOGETHER_IMAGE_MODEL, "image"));
         return Reply::json(StatusCode::OK, J::Arr(data).render(Fmt::COMPACT));
     }
     let list = obj([("object", s("list")), ("data", J::Arr(data))]);

@@ -170,9 +170,15 @@ struct ModelList {
 struct ModelEntry {
     #[serde(default)]
     id: Option<String>,
-    /// Together AI calls it `display_name`.
-    #[serde(default, alias = "display_name")]
+    #[serde(default)]
     name: Option<String>,
+    /// Together AI's name for it.
+    #[serde(default)]
+    display_name: Option<String>,
+    /// Together AI: `chat`, `language`, `code`, or a kind that generates no text (`image`,
+    /// `embedding`, …), left out of the list.
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
     #[serde(default)]
     context_length: Option<u64>,
     /// vLLM: the context the model was served with.
@@ -218,8 +224,19 @@ pub fn parse_ollama_ps(body: &[u8], model: &str) -> Option<u32> {
         .filter(|&n| n > 0)
 }
 
-/// Parses a model list (`{"data":[{"id":…}]}`, or a bare array of such entries). `None` when
-/// the body is not a model list.
+/// Model kinds (Together AI's `type`) that generate no text.
+const NOT_TEXT_KINDS: &[&str] = &[
+    "image",
+    "embedding",
+    "rerank",
+    "moderation",
+    "audio",
+    "transcribe",
+    "video",
+];
+
+/// Parses a model list (`{"data":[{"id":…}]}`, or a bare array of such entries), without the
+/// models that generate no text. `None` when the body is not a model list.
 pub fn parse_models(body: &[u8]) -> Option<Vec<ModelInfo>> {
     let (entries, named) = match serde_json::from_slice(body).ok()? {
         ModelListShape::Object(list) => match list.result {
@@ -230,6 +247,12 @@ pub fn parse_models(body: &[u8]) -> Option<Vec<ModelInfo>> {
     };
     let mut models: Vec<ModelInfo> = entries
         .into_iter()
+        .filter(|entry| {
+            !entry
+                .kind
+                .as_deref()
+                .is_some_and(|kind| NOT_TEXT_KINDS.contains(&kind))
+        })
         .filter_map(|entry| {
             // Where the id is an internal one (Cloudflare's uuid), the name is the model's id.
             let id = if named {
@@ -237,7 +260,10 @@ pub fn parse_models(body: &[u8]) -> Option<Vec<ModelInfo>> {
             } else {
                 entry.id.or_else(|| entry.name.clone())?
             };
-            let name = entry.name.filter(|name| *name != id);
+            let name = entry
+                .name
+                .or(entry.display_name)
+                .filter(|name| *name != id);
             Some(ModelInfo {
                 id,
                 name,
@@ -594,6 +620,14 @@ mod tests {
         assert_eq!(together[0].id, "Austism/chronos-hermes-13b");
         assert_eq!(together[0].name.as_deref(), Some("Chronos Hermes (13B)"));
         assert_eq!(together[0].context_length, Some(2048));
+        let kinds = parse_models(
+            br#"[{"id":"t","type":"language"},{"id":"c","type":"chat"},{"id":"i","type":"image"},{"id":"e","type":"embedding"}]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            kinds.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
+            ["c", "t"]
+        );
         assert_eq!(parse_models(b"[]"), Some(vec![]));
         assert_eq!(parse_models(b"[1]"), None);
         assert_eq!(parse_models(b"<html>"), None);
