@@ -12,7 +12,8 @@ import type { ConnectionOptions, ProfileSummary } from "../api";
 import { field, type Find, setValue } from "./connect-fields";
 import { h, show } from "./dom";
 
-type SourceOptions = ConnectionOptions["source"];
+/** The source options these fields set. */
+type SourceOptions = Pick<ConnectionOptions["source"], "azureRoute" | "azureApiVersion">;
 
 /** The `api-version` the core sends on the deployments route when none is set. */
 export const AZURE_DEFAULT_API_VERSION = "2024-10-21";

@@ -40,7 +40,7 @@ import type { ConnectionOptions, ProfileDraft, ProfileSummary, ProviderKind, Sou
 import { type AppState, type FocusTarget, selectedProfile, sourceOf, type UndoDelete } from "../state/app-state";
 import { onCommittedChoice } from "./select-commit";
 import type { Controller, ProfileForm } from "../state/controller";
-import { DEFAULT_INSTRUCT } from "../state/profile-form";
+import { DEFAULT_CONNECTION_OPTIONS, DEFAULT_INSTRUCT } from "../state/profile-form";
 import { heldPlaces } from "../state/undo";
 import { createAppSettings, mountAppSettings } from "./connect-app-settings";
 import { createAzureFields, mountAzureFields } from "./connect-azure";
@@ -63,7 +63,7 @@ export { NO_LOCAL_SERVERS, SEARCHING_LOCAL_SERVERS } from "./connect-local-serve
 export { UNENCRYPTED_WARNING } from "./connect-source";
 
 /** A new profile's source choices (Azure's route): the backend's defaults. */
-const DEFAULT_SOURCE_OPTIONS: ConnectionOptions["source"] = { azureRoute: "v1", azureApiVersion: null };
+const DEFAULT_SOURCE_OPTIONS: ConnectionOptions["source"] = DEFAULT_CONNECTION_OPTIONS.source;
 
 export function createConnectPanel(): HTMLElement {
   return h("aside", { id: "drawer", class: "drawer", "aria-labelledby": "drawer-title", hidden: true },
@@ -171,7 +171,10 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
       bypassStatusCheck: modelSection.bypass.checked,
       options: {
         network: network.read(),
-        source: source.value === "azure_openai" ? azure.read() : (profile?.options.source ?? DEFAULT_SOURCE_OPTIONS),
+        source: {
+          ...(profile?.options.source ?? DEFAULT_SOURCE_OPTIONS),
+          ...(source.value === "azure_openai" ? azure.read() : {}),
+        },
       },
     };
     return { draft, key: key.value };
