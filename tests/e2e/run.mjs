@@ -24,6 +24,7 @@ import { registerFilesTests } from "./files.mjs";
 import { registerHabitsTests } from "./habits.mjs";
 import { registerKeysErrorsTests } from "./keys-errors.mjs";
 import { registerNavigationTests } from "./navigation.mjs";
+import { registerOllamaTests } from "./ollama.mjs";
 import { registerRenderTests } from "./render.mjs";
 import { registerUndoTests } from "./undo.mjs";
 
@@ -1449,6 +1450,12 @@ registerHabitsTests(test, {
 // After everything: they add profiles of their own, and leave the theme as the system's.
 registerDrawerTests(test, {
   openApp, closeApp, until, assert, screenshot, cli, openDrawer, setField, connectionState, fake: () => fake, key: KEY,
+});
+
+// Last: it remembers a port for auto-detect in the settings and adds (then removes) a profile.
+registerOllamaTests(test, {
+  openApp, closeApp, until, assert, screenshot, cli, send, lastAssistant, connectionState, openDrawer, setField, startFake,
+  replyText: REPLY_TEXT,
 });
 
 // ----- runner -----

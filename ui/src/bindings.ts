@@ -12,8 +12,11 @@ export const commands = {
 	listSources: () => __TAURI_INVOKE<SourceInfo_Serialize[]>("list_sources"),
 	/**  The built-in instruct templates, in the order the picker shows them. */
 	listTemplates: () => __TAURI_INVOKE<BuiltInTemplate[]>("list_templates"),
-	/**  Local LLM servers answering on this machine's usual ports, each with a ready profile name. */
-	detectServers: () => typedError<Found_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("detect_servers")),
+	/**
+	 *  Local LLM servers answering on this machine's usual ports and those the person added, each
+	 *  with a ready profile name; `add_port` is probed too, and remembered for later searches.
+	 */
+	detectServers: (addPort: number | null) => typedError<Found_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("detect_servers", { addPort })),
 	/**  The saved profiles, by name, each with whether its key is saved (never the key). */
 	listProfiles: () => typedError<ProfileSummary_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("list_profiles")),
 	/**  How a URL will be saved for a source: the normalised URL and what changed. */
@@ -226,6 +229,8 @@ export type AppSettings_Deserialize = {
 	defaultProfile?: string | null,
 	/**  The window's colours: the system's, or always light or dark. */
 	theme?: Theme,
+	/**  Loopback ports auto-detect probes besides the usual ones (added by the person). */
+	detectPorts?: number[],
 };
 
 /**  The app's settings, kept with the data. */
@@ -239,6 +244,8 @@ export type AppSettings_Serialize = {
 	defaultProfile?: string,
 	/**  The window's colours: the system's, or always light or dark. */
 	theme: Theme,
+	/**  Loopback ports auto-detect probes besides the usual ones (added by the person). */
+	detectPorts?: number[],
 };
 
 /**  What the window needs at start-up. */
@@ -865,6 +872,8 @@ export type Found_Deserialize = {
 	 *  differ from every saved profile's name.
 	 */
 	profileName: string,
+	/**  The server refused to answer without a key (401 or 403): a profile for it needs one. */
+	needsKey: boolean,
 };
 
 /**  A server that answered, with a profile ready for it. */
@@ -895,6 +904,8 @@ export type Found_Serialize = {
 	 *  differ from every saved profile's name.
 	 */
 	profileName: string,
+	/**  The server refused to answer without a key (401 or 403): a profile for it needs one. */
+	needsKey: boolean,
 };
 
 /**
@@ -1823,6 +1834,11 @@ export type SourceOptions_Deserialize = {
 	 *  release was written against).
 	 */
 	azureApiVersion?: string | null,
+	/**
+	 *  Ollama's `keep_alive`: how long the model stays loaded after a request (`"5m"`, `"1h"`,
+	 *  seconds, `-1` for ever); `None` sends none (the server's default, 5 minutes).
+	 */
+	ollamaKeepAlive?: string | null,
 };
 
 /**  Choices a source offers. */
@@ -1834,6 +1850,11 @@ export type SourceOptions_Serialize = {
 	 *  release was written against).
 	 */
 	azureApiVersion: string | null,
+	/**
+	 *  Ollama's `keep_alive`: how long the model stays loaded after a request (`"5m"`, `"1h"`,
+	 *  seconds, `-1` for ever); `None` sends none (the server's default, 5 minutes).
+	 */
+	ollamaKeepAlive: string | null,
 };
 
 /**  What to send. */

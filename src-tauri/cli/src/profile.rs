@@ -95,6 +95,10 @@ pub struct ProfileAddArgs {
     /// else 4096 for a local server); the oldest messages that do not fit are left out.
     #[arg(long, value_name = "TOKENS", allow_negative_numbers = true, value_parser = tokens())]
     context_size: Option<u32>,
+    /// Ollama: how long the model stays loaded after a request (`10m`, `1h`, seconds, `-1` for
+    /// ever); default: the server's (5 minutes).
+    #[arg(long, value_name = "DURATION", value_parser = non_empty())]
+    keep_alive: Option<String>,
     #[command(flatten)]
     samplers: SamplerArgs,
 }
@@ -270,6 +274,12 @@ pub async fn run(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
                 profile.instruct.template = template;
             }
             profile.instruct.context_size = args.context_size;
+            if args.keep_alive.is_some() && source != ProviderKind::Ollama {
+                return Err(Failure::Usage(
+                    "--keep-alive is for Ollama profiles only.".to_string(),
+                ));
+            }
+            profile.options.source.ollama_keep_alive = args.keep_alive;
             let (mut profile, changes) = engine.add_profile(profile).await.map_err(refused)?;
             if !args.headers.is_empty() {
                 let headers = args
