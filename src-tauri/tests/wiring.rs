@@ -247,7 +247,10 @@ fn every_bound_command_is_wired_and_errors_have_the_ipc_shape() {
     let mut window = Window::open(&dir);
 
     let sources = window.invoke("list_sources", json!({})).unwrap();
-    assert_eq!(sources.as_array().unwrap().len(), 12);
+    assert_eq!(
+        sources.as_array().unwrap().len(),
+        switchboard_core::catalogue::SOURCES.len()
+    );
     let templates = window.invoke("list_templates", json!({})).unwrap();
     assert_eq!(templates[0]["kind"], "chat-ml");
     assert_eq!(templates[0]["template"]["stop"][0], "<|im_end|>");
