@@ -28,6 +28,7 @@ import { registerLocalServerTests } from "./local-servers.mjs";
 import { registerNavigationTests } from "./navigation.mjs";
 import { registerNetworkTests } from "./network.mjs";
 import { registerPickerTests } from "./picker.mjs";
+import { registerOllamaTests } from "./ollama.mjs";
 import { registerRenderTests } from "./render.mjs";
 import { registerUndoTests } from "./undo.mjs";
 
@@ -1473,6 +1474,12 @@ registerNetworkTests(test, {
 // After everything: they add a profile of their own and leave it the live one.
 registerPickerTests(test, {
   openApp, closeApp, until, assert, screenshot, cli, openDrawer, connectionState, startFake, send, lastAssistant,
+});
+
+// Last: it remembers a port for auto-detect in the settings and adds (then removes) a profile.
+registerOllamaTests(test, {
+  openApp, closeApp, until, assert, screenshot, cli, send, lastAssistant, connectionState, openDrawer, setField, startFake,
+  replyText: REPLY_TEXT,
 });
 
 // ----- runner -----

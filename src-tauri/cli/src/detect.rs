@@ -55,7 +55,7 @@ pub async fn run(engine: &Engine, mut args: DetectArgs, json: bool) -> CliResult
     let mut probed = ports
         .clone()
         .unwrap_or_else(|| switchboard_core::detect::LOCAL_PORTS.to_vec());
-    probed.extend(engine.settings().await?.detect_ports);
+    probed.extend(engine.detect_ports().await?);
     probed.dedup();
     let found = engine.detect(ports).await;
     if found.is_empty() {

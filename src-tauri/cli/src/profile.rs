@@ -112,6 +112,10 @@ pub struct ProfileAddArgs {
     /// Azure OpenAI, deployments route: the `api-version` (default: 2024-10-21).
     #[arg(long, value_name = "VERSION", value_parser = non_empty())]
     azure_api_version: Option<String>,
+    /// Ollama: how long the model stays loaded after a request (`10m`, `1h`, seconds, `-1` for
+    /// ever); default: the server's (5 minutes).
+    #[arg(long, value_name = "DURATION", value_parser = non_empty())]
+    keep_alive: Option<String>,
     #[command(flatten)]
     samplers: SamplerArgs,
     #[command(flatten)]
@@ -309,6 +313,12 @@ pub async fn run(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
                 options.azure_api_version = args.azure_api_version;
             }
             args.network.apply(&mut profile.options.network);
+            if args.keep_alive.is_some() && source != ProviderKind::Ollama {
+                return Err(Failure::Usage(
+                    "--keep-alive is for Ollama profiles only.".to_string(),
+                ));
+            }
+            profile.options.source.ollama_keep_alive = args.keep_alive;
             let (mut profile, changes) = engine.add_profile(profile).await.map_err(refused)?;
             if !args.headers.is_empty() {
                 let headers = args

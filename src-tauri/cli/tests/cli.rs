@@ -35,6 +35,7 @@ fn providers_lists_every_source() {
         "koboldcpp",
         "horde",
         "novelai",
+        "ollama",
     ] {
         assert!(
             out.lines().any(|l| l.starts_with(&format!("{id} "))),
@@ -48,6 +49,14 @@ fn providers_lists_every_source() {
         switchboard_core::catalogue::SOURCES.len()
     );
     assert_eq!(json[0]["defaultUrl"], "https://api.openai.com/v1");
+    let ollama = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "ollama")
+        .unwrap();
+    assert_eq!(ollama["supported"], true);
+    assert_eq!(ollama["defaultUrl"], "http://127.0.0.1:11434");
 }
 
 #[test]

@@ -51,6 +51,8 @@ fn a_profile_connects_lists_models_streams_and_dry_runs() {
             "llama3.2:latest",
             "--context-size",
             "8192",
+            "--keep-alive",
+            "10m",
         ],
     );
     ok(
@@ -91,10 +93,12 @@ fn a_profile_connects_lists_models_streams_and_dry_runs() {
     assert_eq!(chat["url"], format!("{url}/api/chat"));
     assert_eq!(chat["body"]["options"]["num_ctx"], 8192, "{chat}");
     assert_eq!(chat["body"]["messages"][0]["content"], "hi");
+    assert_eq!(chat["body"]["keep_alive"], "10m", "{chat}");
     let text: serde_json::Value =
         serde_json::from_str(&ok(data, &["chat", "raw", "--dry-run", "hi"])).unwrap();
     assert_eq!(text["url"], format!("{url}/api/generate"));
     assert_eq!(text["body"]["raw"], true, "{text}");
+    assert!(text["body"].get("keep_alive").is_none(), "{text}");
     assert!(text["body"]["prompt"]
         .as_str()
         .unwrap()

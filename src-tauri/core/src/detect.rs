@@ -36,7 +36,7 @@ use crate::http::Http;
 
 /// The loopback ports local servers use by default: KoboldCpp 5001; Oobabooga, TabbyAPI and
 /// KoboldAI United 5000; llama.cpp 8080; Ollama 11434; LM Studio 1234; vLLM 8000; Aphrodite
-/// 2242. The person may add more (kept in the settings' `detect_ports`).
+/// 2242. The person may add more ([`crate::Engine::add_detect_port`], kept in the store).
 pub const LOCAL_PORTS: &[u16] = &[5001, 5000, 8080, 11434, 1234, 8000, 2242];
 
 /// The longest wait for any one answer while probing a port.

@@ -185,6 +185,13 @@ fn cases() -> Vec<Case> {
             "",
             "kayra-v1",
         ),
+        case(
+            "ollama",
+            Family::Ollama,
+            ProviderKind::Ollama,
+            "",
+            "fake-model-1",
+        ),
     ]
 }
 

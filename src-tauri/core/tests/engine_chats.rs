@@ -251,7 +251,6 @@ async fn a_duplicated_profile_keeps_its_settings_and_key() {
             auto_connect: false,
             default_profile: Some("profile-1".into()),
             theme: Theme::Dark,
-            detect_ports: vec![8123],
         })
         .await
         .unwrap();
@@ -263,7 +262,25 @@ async fn a_duplicated_profile_keeps_its_settings_and_key() {
         Some("profile-1")
     );
     assert_eq!(again.settings().await.unwrap().theme, Theme::Dark);
-    assert_eq!(again.settings().await.unwrap().detect_ports, [8123]);
+}
+
+/// A port added for auto-detect is remembered, once, and saving the window's settings (which
+/// do not carry it) keeps it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn added_detect_ports_are_remembered_apart_from_the_windows_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = common::engine(&dir, Duration::from_secs(5));
+    engine.add_detect_port(8123).await.unwrap();
+    engine.add_detect_port(8123).await.unwrap();
+    engine.add_detect_port(11434).await.unwrap(); // one of the usual ports
+    assert!(engine.add_detect_port(0).await.is_err());
+    engine
+        .save_settings(switchboard_core::store::AppSettings::default())
+        .await
+        .unwrap();
+    drop(engine);
+    let again = common::engine(&dir, Duration::from_secs(5));
+    assert_eq!(again.detect_ports().await.unwrap(), [8123]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -57,8 +57,11 @@ export interface Api {
   listSources(): Promise<SourceInfo[]>;
   /** The built-in instruct templates, in picker order. */
   listTemplates(): Promise<BuiltInTemplate[]>;
-  /** Local servers answering on the usual ports (takes up to about 1.5 s). */
-  detectServers(): Promise<Found[]>;
+  /**
+   * Local servers answering on the usual ports and those added before (takes up to about
+   * 1.5 s); `addPort` is probed too and remembered.
+   */
+  detectServers(addPort?: number | null): Promise<Found[]>;
   listProfiles(): Promise<ProfileSummary[]>;
   /** Creates the profile when `draft.id` is null, else updates it. */
   saveProfile(draft: ProfileDraft): Promise<SavedProfile>;
@@ -209,7 +212,7 @@ function channelOf(onEvent: (event: ChatEvent) => void): Channel<ChatEvent> {
 export const tauriApi: Api = {
   listSources: () => plain(() => commands.listSources()),
   listTemplates: () => plain(() => commands.listTemplates()),
-  detectServers: () => call(() => commands.detectServers()),
+  detectServers: (addPort) => call(() => commands.detectServers(addPort ?? null)),
   listProfiles: () => call(() => commands.listProfiles()),
   saveProfile: (draft) => call(() => commands.saveProfile(draft)),
   deleteProfile: async (profileId) => {

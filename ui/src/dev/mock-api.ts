@@ -274,8 +274,8 @@ export function createMockApi(options: MockOptions = {}): MockApi {
       calls.push("listTemplates");
       return MOCK_TEMPLATES;
     },
-    async detectServers() {
-      calls.push("detectServers");
+    async detectServers(addPort) {
+      calls.push(addPort ? `detectServers:${addPort}` : "detectServers");
       // The real probe waits up to 1.5 s for the ports that do not answer.
       await wait(latency * 3);
       return (options.localServers ?? (options.scenario === "nolocal" ? [] : MOCK_LOCAL_SERVERS)).map((f) => ({ ...f }));

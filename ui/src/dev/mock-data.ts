@@ -57,11 +57,12 @@ export const MOCK_LOCAL_SERVERS: Found[] = [
   {
     source: "koboldcpp", url: "http://127.0.0.1:5001", server: "KoboldCpp", version: "1.102",
     models: ["koboldcpp/Mistral-7B-Instruct-v0.3.Q4_K_M"],
-    summary: "KoboldCpp 1.102 with model koboldcpp/Mistral-7B-Instruct-v0.3.Q4_K_M", profileName: "KoboldCpp (5001)",
+    summary: "KoboldCpp 1.102 with model koboldcpp/Mistral-7B-Instruct-v0.3.Q4_K_M", profileName: "KoboldCpp (5001)", needsKey: false,
   },
   {
-    source: "custom", url: "http://127.0.0.1:11434/v1", server: "Ollama", version: "0.5.7",
+    source: "ollama", url: "http://127.0.0.1:11434", server: "Ollama", version: "0.5.7",
     models: ["llama3.2:3b", "qwen2.5:7b"], summary: "Ollama 0.5.7 with models llama3.2:3b, qwen2.5:7b", profileName: "Ollama (11434)",
+    needsKey: false,
   },
 ];
 

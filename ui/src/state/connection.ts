@@ -240,14 +240,15 @@ export class Connection extends Part {
 
   /**
    * "Find local servers": probes this computer's usual ports (about 1.5 s) and lists what
-   * answered. `auto` marks the search the first launch runs by itself.
+   * answered. `auto` marks the search the first launch runs by itself; `addPort` is probed too,
+   * and remembered for later searches.
    */
-  async findLocalServers(options: { auto?: boolean } = {}): Promise<readonly Found[]> {
+  async findLocalServers(options: { auto?: boolean; addPort?: number | null } = {}): Promise<readonly Found[]> {
     if (this.state.localServers.status === "searching") return this.state.localServers.found;
     const auto = options.auto ?? false;
     this.store.update({ localServers: { status: "searching", found: [], auto } });
     try {
-      const found = await this.api.detectServers();
+      const found = await this.api.detectServers(options.addPort ?? null);
       this.store.update({ localServers: { status: "done", found, auto } });
       return found;
     } catch (error) {
@@ -258,7 +259,10 @@ export class Connection extends Part {
     }
   }
 
-  /** Saves a profile for a found server, selects it and connects. */
+  /**
+   * Saves a profile for a found server and selects it; connects unless the server needs a key
+   * (then the profile is left open in the drawer for its key).
+   */
   async addFoundServer(found: Found): Promise<boolean> {
     const draft = draftForFound(found, this.state.profiles.map((p) => p.name));
     let profile: ProfileSummary;
@@ -270,7 +274,8 @@ export class Connection extends Part {
       return false;
     }
     this.parts.profiles.upsertProfile(profile);
-    await this.selectProfile(profile.id, { connect: true });
+    await this.selectProfile(profile.id, { connect: !found.needsKey });
+    if (found.needsKey) return false;
     const { connection } = this.state;
     return connection.profileId === profile.id && connection.state === "connected";
   }

@@ -227,13 +227,14 @@ export class Controller {
 
   /**
    * "Find local servers": probes this computer's usual ports (about 1.5 s) and lists what
-   * answered. `auto` marks the search the first launch runs by itself.
+   * answered. `auto` marks the search the first launch runs by itself; `addPort` is probed too,
+   * and from then on.
    */
-  findLocalServers(options: { auto?: boolean } = {}): Promise<readonly Found[]> {
+  findLocalServers(options: { auto?: boolean; addPort?: number | null } = {}): Promise<readonly Found[]> {
     return this.parts.connection.findLocalServers(options);
   }
 
-  /** Saves a profile for a found server, selects it and connects. */
+  /** Saves a profile for a found server, selects it and connects (asks for the key first when it needs one). */
   addFoundServer(found: Found): Promise<boolean> {
     return this.parts.connection.addFoundServer(found);
   }

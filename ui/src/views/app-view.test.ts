@@ -617,9 +617,40 @@ describe("find local servers", () => {
     $("source").focus();
     document.querySelectorAll<HTMLButtonElement>('[data-testid="found-server-add"]')[1]!.click();
     await connected();
-    expect($<HTMLSelectElement>("source").value).toBe("custom");
-    expect($<HTMLInputElement>("url").value).toBe("http://127.0.0.1:11434/v1");
-    expect(saved(controller)).toMatchObject({ name: "Ollama (11434)", source: "custom", model: "llama3.2:3b" });
+    expect($<HTMLSelectElement>("source").value).toBe("ollama");
+    expect($<HTMLInputElement>("url").value).toBe("http://127.0.0.1:11434");
+    expect(saved(controller)).toMatchObject({ name: "Ollama (11434)", source: "ollama", model: "llama3.2:3b" });
+  });
+
+  it("probes the port typed beside the button (the backend remembers it)", async () => {
+    const { api } = await mount("chat");
+    const probe = vi.spyOn(api, "detectServers");
+    $<HTMLInputElement>("detect-port").value = "11435";
+    $("find-servers").click();
+    await vi.waitFor(() => expect(probe).toHaveBeenCalledWith(11435));
+    await vi.waitFor(() => expect($("find-servers").getAttribute("aria-busy")).toBe("false"));
+    $<HTMLInputElement>("detect-port").value = "http";
+    $<HTMLInputElement>("detect-port").dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+    await vi.waitFor(() => expect(probe).toHaveBeenCalledTimes(2));
+    expect(probe).toHaveBeenLastCalledWith(null);
+  });
+
+  it("adds a server that needs a key without connecting, its profile open for the key", async () => {
+    const { api, controller } = await mount("chat");
+    const keyed = {
+      ...MOCK_LOCAL_SERVERS[1]!, source: "vllm" as const, url: "http://127.0.0.1:8000", server: "vLLM", version: "0.6.3",
+      models: [], summary: "vLLM 0.6.3 (needs a key)", profileName: "vLLM (8000)", needsKey: true,
+    };
+    vi.spyOn(api, "detectServers").mockResolvedValue([keyed]);
+    $("find-servers").click();
+    await vi.waitFor(() => expect(document.querySelectorAll('[data-testid="found-server"]').length).toBe(1));
+    const add = document.querySelector<HTMLButtonElement>('[data-testid="found-server-add"]')!;
+    expect(add.getAttribute("aria-label")).toBe("Add vLLM (8000), then enter its key");
+    expect(document.querySelector('[data-testid="found-server"]')?.textContent).toContain("vLLM 0.6.3 (needs a key)");
+    add.click();
+    await vi.waitFor(() => expect(saved(controller)).toMatchObject({ name: "vLLM (8000)", source: "vllm" }));
+    expect($<HTMLInputElement>("profile-name").value).toBe("vLLM (8000)");
+    expect(api.calls.some((c) => c.startsWith("connect:"))).toBe(false);
   });
 
   it("shows that it is looking, then what it found, when asked", async () => {
@@ -641,7 +672,7 @@ describe("find local servers", () => {
     await mount("nolocal");
     await vi.waitFor(() => expect($("find-servers-status").textContent).toBe(NO_LOCAL_SERVERS));
     expect(NO_LOCAL_SERVERS).toBe(
-      "No local servers found on the usual ports (KoboldCpp 5001, Oobabooga/TabbyAPI 5000, llama.cpp 8080, Ollama 11434, LM Studio 1234, vLLM 8000).",
+      "No local servers found on the usual ports (KoboldCpp 5001, Oobabooga/TabbyAPI 5000, llama.cpp 8080, Ollama 11434, LM Studio 1234, vLLM 8000, Aphrodite 2242) or those you added.",
     );
     expect(visible("found-servers")).toBe(false);
     expect(document.querySelectorAll('[data-testid="found-server"]').length).toBe(0);

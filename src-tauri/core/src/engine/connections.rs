@@ -20,7 +20,7 @@ use crate::catalogue::{KeyNeed, ProviderKind};
 use crate::error::{Error, ErrorKind, ErrorReason, Result};
 use crate::model::{ChatMessage, ChatRequest, GenParams, ModelInfo, Role, StopReason};
 use crate::provider::{self, Connection, StatusReport, StreamEvent};
-use crate::store::Profile;
+use crate::store::{Profile, Store};
 
 /// Which endpoint an operation is about: a saved profile, or an ad-hoc connection.
 #[derive(Clone)]
@@ -324,8 +324,8 @@ impl Engine {
     /// from the others, with " 2", " 3", … appended where needed. Never fails.
     pub async fn detect(&self, ports: Option<Vec<u16>>) -> Vec<crate::detect::Found> {
         let mut ports = ports.unwrap_or_else(|| crate::detect::LOCAL_PORTS.to_vec());
-        if let Ok(settings) = self.settings().await {
-            ports.extend(settings.detect_ports);
+        if let Ok(added) = self.detect_ports().await {
+            ports.extend(added);
         }
         let mut found = crate::detect::detect(&self.http, "127.0.0.1", &ports).await;
         let mut taken: Vec<String> = match self.profiles().await {
@@ -359,12 +359,18 @@ impl Engine {
                 "Port 0 is not a port a server listens on.",
             ));
         }
-        let mut settings = self.settings().await?;
-        if crate::detect::LOCAL_PORTS.contains(&port) || settings.detect_ports.contains(&port) {
+        let mut ports = self.detect_ports().await?;
+        if crate::detect::LOCAL_PORTS.contains(&port) || ports.contains(&port) {
             return Ok(());
         }
-        settings.detect_ports.push(port);
-        self.save_settings(settings).await
+        ports.push(port);
+        self.blocking(move |store| store.save_detect_ports(&ports))
+            .await
+    }
+
+    /// The ports the person added for auto-detect ([`Engine::add_detect_port`]).
+    pub async fn detect_ports(&self) -> Result<Vec<u16>> {
+        self.blocking(Store::detect_ports).await
     }
 }
 

@@ -21,9 +21,6 @@ pub struct AppSettings {
     pub default_profile: Option<String>,
     /// The window's colours: the system's, or always light or dark.
     pub theme: Theme,
-    /// Loopback ports auto-detect probes besides the usual ones (added by the person).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub detect_ports: Vec<u16>,
 }
 
 /// The window's colours.
@@ -44,7 +41,6 @@ impl Default for AppSettings {
             auto_connect: true,
             default_profile: None,
             theme: Theme::System,
-            detect_ports: Vec::new(),
         }
     }
 }
@@ -62,6 +58,33 @@ impl Store {
             Some(text) => from_json(&text),
             None => Ok(AppSettings::default()),
         }
+    }
+
+    /// The loopback ports auto-detect probes besides the usual ones (added by the person; kept
+    /// in a row of their own, so that saving the window's settings never drops them).
+    pub fn detect_ports(&self) -> Result<Vec<u16>> {
+        let value: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT value FROM settings WHERE key = 'detect_ports'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match value {
+            Some(text) => from_json(&text),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Saves the ports auto-detect probes besides the usual ones.
+    pub fn save_detect_ports(&self, ports: &[u16]) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO settings (key, value) VALUES ('detect_ports', ?1)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [to_json(&ports)?],
+        )?;
+        Ok(())
     }
 
     /// Saves the app's settings.
