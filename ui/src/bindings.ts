@@ -229,8 +229,6 @@ export type AppSettings_Deserialize = {
 	defaultProfile?: string | null,
 	/**  The window's colours: the system's, or always light or dark. */
 	theme?: Theme,
-	/**  Loopback ports auto-detect probes besides the usual ones (added by the person). */
-	detectPorts?: number[],
 };
 
 /**  The app's settings, kept with the data. */
@@ -244,8 +242,6 @@ export type AppSettings_Serialize = {
 	defaultProfile?: string,
 	/**  The window's colours: the system's, or always light or dark. */
 	theme: Theme,
-	/**  Loopback ports auto-detect probes besides the usual ones (added by the person). */
-	detectPorts?: number[],
 };
 
 /**  What the window needs at start-up. */

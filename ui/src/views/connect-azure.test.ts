@@ -58,6 +58,7 @@ describe("Azure OpenAI's fields", () => {
       expect(controller.store.get().profiles.find((p) => p.id === id)?.options.source).toEqual({
         azureRoute: "deployments",
         azureApiVersion: "2025-04-01-preview",
+        ollamaKeepAlive: null,
       }),
     );
 
