@@ -227,6 +227,56 @@ async fn no_command_result_or_event_carries_the_key() {
     }
 }
 
+/// A new profile is checked as it will be used: through the proxy its draft names (the proxy's
+/// `user:password@` sent as its credentials), and a proxy that wants credentials it was not
+/// given is reported as such.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_profile_is_checked_through_its_drafts_proxy() {
+    use switchboard_core::options::{ConnectionOptions, ProxyChoice};
+    use switchboard_fakes::FakeProxy;
+
+    let server = FakeServer::start(FakeOptions::default()).await.unwrap();
+    let proxy = FakeProxy::start(0, Some("ann:s3cret")).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let wire = Wire::default();
+    let shell = shell(&dir, &wire);
+    let through = |url: String| {
+        let mut options = ConnectionOptions::default();
+        options.network.proxy = ProxyChoice::Url(url);
+        options
+    };
+    let with_credentials = proxy.url().replace("http://", "http://ann:s3cret@");
+
+    let report = shell
+        .check_draft(
+            ProviderKind::Custom,
+            server.base_url(),
+            None,
+            through(with_credentials),
+        )
+        .await
+        .unwrap();
+    assert!(report.models.is_some_and(|m| !m.is_empty()));
+    let relayed = proxy.requests();
+    assert!(
+        !relayed.is_empty(),
+        "the check did not go through the proxy"
+    );
+    assert!(relayed.iter().all(|r| r.authorized), "{:?}", relayed.len());
+
+    let refused = shell
+        .check_draft(
+            ProviderKind::Custom,
+            server.base_url(),
+            None,
+            through(proxy.url()),
+        )
+        .await
+        .unwrap_err();
+    assert!(refused.message.contains("proxy"), "{}", refused.message);
+    assert!(!refused.message.contains("s3cret"), "{}", refused.message);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn profiles_are_validated_and_renames_reach_the_connection() {
     let server = FakeServer::start(FakeOptions::default()).await.unwrap();

@@ -54,7 +54,7 @@ export const commands = {
 	 *  touching the active connection, so a profile that does not connect is saved only when the
 	 *  person asks.
 	 */
-	checkProfileDraft: (source: ProviderKind, url: string, key: string | null) => typedError<StatusReport_Serialize, IpcError_Serialize>(__TAURI_INVOKE("check_profile_draft", { source, url, key })),
+	checkProfileDraft: (source: ProviderKind, url: string, key: string | null, options: ConnectionOptions_Deserialize | null) => typedError<StatusReport_Serialize, IpcError_Serialize>(__TAURI_INVOKE("check_profile_draft", { source, url, key, options })),
 	/**  The models the profile's endpoint lists; empty when it has no list. */
 	listModels: (profileId: string) => typedError<ModelInfo_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("list_models", { profileId })),
 	/**  Sends a short test message and reports the reply. */

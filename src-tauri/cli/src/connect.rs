@@ -202,6 +202,7 @@ pub fn spec(
                 url: url.clone(),
                 key,
                 model,
+                options: Default::default(),
             })
         }
         (None, None) => Err(Failure::Usage(

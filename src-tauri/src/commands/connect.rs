@@ -7,6 +7,7 @@ use specta::Type;
 use switchboard_core::catalogue::{KeyNeed, ProviderKind};
 use switchboard_core::engine::{explicit_model, ConnectionSpec, TestReport};
 use switchboard_core::model::ModelInfo;
+use switchboard_core::options::ConnectionOptions;
 use switchboard_core::provider::StatusReport;
 use switchboard_core::Error;
 use tauri::State;
@@ -45,8 +46,11 @@ pub async fn check_profile_draft(
     source: ProviderKind,
     url: String,
     key: Option<String>,
+    options: Option<ConnectionOptions>,
 ) -> Result<StatusReport, IpcError> {
-    shell.check_draft(source, url, key).await
+    shell
+        .check_draft(source, url, key, options.unwrap_or_default())
+        .await
 }
 
 impl Shell {
@@ -56,6 +60,7 @@ impl Shell {
         source: ProviderKind,
         url: String,
         key: Option<String>,
+        options: ConnectionOptions,
     ) -> Result<StatusReport, IpcError> {
         let key = key.filter(|k| !k.is_empty());
         if key.is_none() && source.info().key == KeyNeed::Required {
@@ -70,6 +75,7 @@ impl Shell {
             url,
             key: key.map(SecretString::from),
             model: None,
+            options,
         };
         self.engine().status(&spec).await
     }

@@ -84,7 +84,7 @@ export interface Api {
    * Status check of a profile not saved yet (its source, URL and typed key): saves nothing and
    * leaves the active connection alone.
    */
-  checkProfileDraft(source: ProviderKind, url: string, key: string | null): Promise<StatusReport>;
+  checkProfileDraft(source: ProviderKind, url: string, key: string | null, options: ProfileDraft["options"]): Promise<StatusReport>;
   /** Sets the profile and model a stored chat's next message goes to (its place in the list stays). */
   setChatTarget(chatId: string, profileId: string, model: string | null): Promise<Chat>;
   testMessage(profileId: string, model: string | null): Promise<TestReport>;
@@ -226,7 +226,7 @@ export const tauriApi: Api = {
   clearApiKey: (profileId) => call(() => commands.clearApiKey(profileId)),
   connect: (profileId) => call(() => commands.connect(profileId)),
   listModels: (profileId) => call(() => commands.listModels(profileId)),
-  checkProfileDraft: (source, url, key) => call(() => commands.checkProfileDraft(source, url, key)),
+  checkProfileDraft: (source, url, key, options) => call(() => commands.checkProfileDraft(source, url, key, options ?? null)),
   setChatTarget: (chatId, profileId, model) => call(() => commands.setChatTarget(chatId, profileId, model)),
   testMessage: (profileId, model) => call(() => commands.testMessage(profileId, model)),
   appState: () => plain(() => commands.appState()),

@@ -100,7 +100,8 @@ export class Connection extends Part {
     const { draft } = form;
     if (draft.id !== null || draft.bypassStatusCheck || draft.url.trim() === "") return true;
     try {
-      await this.api.checkProfileDraft(draft.source, draft.url, form.key === "" ? null : form.key);
+      // Checked as it will be used: through its proxy, with its CA files and route.
+      await this.api.checkProfileDraft(draft.source, draft.url, form.key === "" ? null : form.key, draft.options);
       return true;
     } catch (error) {
       const ipc = toIpcError(error);

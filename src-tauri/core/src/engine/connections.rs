@@ -19,6 +19,7 @@ use super::Engine;
 use crate::catalogue::{KeyNeed, ProviderKind};
 use crate::error::{Error, ErrorKind, ErrorReason, Result};
 use crate::model::{ChatMessage, ChatRequest, GenParams, ModelInfo, Role, StopReason};
+use crate::options::{ConnectionOptions, ProxyChoice};
 use crate::provider::{self, Connection, StatusReport, StreamEvent};
 use crate::store::{Profile, Store};
 
@@ -37,6 +38,9 @@ pub enum ConnectionSpec {
         key: Option<SecretString>,
         /// The model, if any.
         model: Option<String>,
+        /// Proxy, certificates and the source's choices (a proxy URL's `user:password@` is
+        /// taken out and sent as the proxy's credentials, never kept).
+        options: ConnectionOptions,
     },
 }
 
@@ -143,7 +147,18 @@ impl Engine {
                 url,
                 key,
                 model,
+                options,
             } => {
+                let mut options = options.clone();
+                let proxy_credentials = match &options.network.proxy {
+                    ProxyChoice::Url(proxy) => {
+                        let (proxy, credentials) = crate::endpoint::split_credentials(proxy.trim());
+                        crate::network::check_proxy_url(&proxy)?;
+                        options.network.proxy = ProxyChoice::Url(proxy);
+                        credentials.map(SecretString::from)
+                    }
+                    _ => None,
+                };
                 let (url, credentials) = crate::endpoint::split_credentials(
                     url.as_deref().unwrap_or(source.info().default_url),
                 );
@@ -171,14 +186,14 @@ impl Engine {
                         base_url: normal.url,
                         key: key.clone(),
                         headers,
-                        options: Default::default(),
+                        options,
                     },
                     profile: None,
                     model: model.clone(),
                     params: GenParams::default(),
                     system_prompt: None,
                     url_changes: normal.changes,
-                    proxy_credentials: None,
+                    proxy_credentials,
                 })
             }
         }
