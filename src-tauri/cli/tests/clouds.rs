@@ -163,7 +163,10 @@ fn each_clouds_dry_run_goes_to_its_documented_host_and_path() {
         set_key(data, &name, "k-secret-42");
         let shown = dry_run(data, &name);
         assert_eq!(shown["url"], *chat_url, "{id}");
-        assert_eq!(shown["headers"]["authorization"], "Bearer <redacted>", "{id}");
+        assert_eq!(
+            shown["headers"]["authorization"], "Bearer <redacted>",
+            "{id}"
+        );
         assert_eq!(shown["body"]["model"], "m-1", "{id}");
         assert_eq!(shown["body"]["stream"], true, "{id}");
         assert_eq!(

@@ -10,8 +10,8 @@ use secrecy::SecretString;
 use switchboard_core::catalogue::ProviderKind;
 use switchboard_core::http::{Http, HttpConfig};
 use switchboard_core::model::{ChatMessage, ChatRequest, GenParams, Role, TextPrompt};
-use switchboard_core::provider::{self, Connection, REDACTED};
 use switchboard_core::options::{AzureRoute, ConnectionOptions, SourceOptions};
+use switchboard_core::provider::{self, Connection, REDACTED};
 use switchboard_fakes::{Dialect, FakeOptions, FakeServer, Family, KoboldServer};
 
 const KEY: &str = "sk-preview-key-5150";
@@ -63,7 +63,13 @@ fn cases() -> Vec<Case> {
             },
             ..ConnectionOptions::default()
         },
-        ..case(Family::OpenAi, ProviderKind::AzureOpenAi, "", "fake-model-1", true)
+        ..case(
+            Family::OpenAi,
+            ProviderKind::AzureOpenAi,
+            "",
+            "fake-model-1",
+            true,
+        )
     };
     vec![
         azure(AzureRoute::V1),

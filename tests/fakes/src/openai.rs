@@ -336,9 +336,11 @@ fn wrong_method(dialect: Dialect, route: Route, req: &RecordedRequest) -> Reply 
             r#"{"detail":"Method Not Allowed"}"#,
         )
         .with_header("allow", route.method()),
-        Dialect::OpenAi | Dialect::KoboldCpp | Dialect::Mancer | Dialect::Azure | Dialect::Together => {
-            not_found(dialect, req)
-        }
+        Dialect::OpenAi
+        | Dialect::KoboldCpp
+        | Dialect::Mancer
+        | Dialect::Azure
+        | Dialect::Together => not_found(dialect, req),
     }
 }
 
@@ -555,7 +557,9 @@ impl Style {
                 Style::OpenRouter
             }
             (Scenario::DoneNoBlankLine, _) | (_, Dialect::KoboldCpp) => Style::KoboldCpp,
-            (_, Dialect::OpenAi | Dialect::Mancer | Dialect::Azure | Dialect::Together) => Style::OpenAi,
+            (_, Dialect::OpenAi | Dialect::Mancer | Dialect::Azure | Dialect::Together) => {
+                Style::OpenAi
+            }
             (_, Dialect::LlamaCpp) => Style::LlamaCpp,
             (_, Dialect::Ooba) => Style::Ooba,
         }

@@ -22,7 +22,8 @@ use tokio::sync::oneshot;
 use crate::kobold::{self, KoboldAbort};
 use crate::reply::Reply;
 use crate::{
-    anthropic, echo, horde, llamacpp, novelai, ollama, openai, FakeOptions, Family, Scenario, REPLY_TEXT,
+    anthropic, echo, horde, llamacpp, novelai, ollama, openai, FakeOptions, Family, Scenario,
+    REPLY_TEXT,
 };
 
 /// The largest request body the fake reads (bigger bodies are recorded empty).

@@ -133,7 +133,9 @@ mod tests {
 
     fn sampler_of(key: &str) -> Option<Sampler> {
         Some(match key {
-            "max_tokens" | "max_completion_tokens" | "max_length" | "n_predict" | "num_predict" => S::MaxTokens,
+            "max_tokens" | "max_completion_tokens" | "max_length" | "n_predict" | "num_predict" => {
+                S::MaxTokens
+            }
             "temperature" => S::Temperature,
             "top_p" => S::TopP,
             "top_k" => S::TopK,

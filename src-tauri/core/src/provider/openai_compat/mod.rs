@@ -250,7 +250,9 @@ impl Inner {
         let base_before = self.base();
         if self.deployments_route() {
             let check = request::azure::key_check(&base_before, &self.client.conn.options.source);
-            self.client.send(&self.client.request(Method::GET, check)).await?;
+            self.client
+                .send(&self.client.request(Method::GET, check))
+                .await?;
             return Ok(StatusReport {
                 url_changed: false,
                 base_url: configured,
@@ -269,12 +271,16 @@ impl Inner {
                 ),
             });
         }
-        if let (ModelsRoute::Beside(_), Some(url)) = (self.flavor.models, self.models_url(&base_before)) {
+        if let (ModelsRoute::Beside(_), Some(url)) =
+            (self.flavor.models, self.models_url(&base_before))
+        {
             let list = self.client.request(Method::GET, url.clone());
             let response = self.client.send(&list).await?;
             let body = self.client.read_json(response, &url).await?;
             let models = wire::parse_models(&body).ok_or_else(|| {
-                self.client.target(&url).protocol_error("it did not return a model list")
+                self.client
+                    .target(&url)
+                    .protocol_error("it did not return a model list")
             })?;
             return Ok(StatusReport {
                 url_changed: false,

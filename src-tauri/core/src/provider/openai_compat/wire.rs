@@ -260,10 +260,7 @@ pub fn parse_models(body: &[u8]) -> Option<Vec<ModelInfo>> {
             } else {
                 entry.id.or_else(|| entry.name.clone())?
             };
-            let name = entry
-                .name
-                .or(entry.display_name)
-                .filter(|name| *name != id);
+            let name = entry.name.or(entry.display_name).filter(|name| *name != id);
             Some(ModelInfo {
                 id,
                 name,
@@ -610,7 +607,8 @@ mod tests {
             .map(|m| m.id)
             .collect();
         assert_eq!(ids, ["@cf/meta/llama-3.1-8b-instruct"]);
-        let pollinations = br#"[{"name":"openai","description":"OpenAI GPT-4.1 Nano"},{"name":"mistral"}]"#;
+        let pollinations =
+            br#"[{"name":"openai","description":"OpenAI GPT-4.1 Nano"},{"name":"mistral"}]"#;
         assert_eq!(parse_models(pollinations).unwrap()[1].id, "openai");
         // Together AI's `/v1/models`: a bare array of entries in the shape of its API reference.
         let together = parse_models(

@@ -86,9 +86,15 @@ mod tests {
     fn the_two_routes() {
         let resource = "https://res.openai.azure.com";
         let v1 = SourceOptions::default();
-        assert_eq!(base(resource, &v1), "https://res.openai.azure.com/openai/v1");
+        assert_eq!(
+            base(resource, &v1),
+            "https://res.openai.azure.com/openai/v1"
+        );
         let (url, body) = generation(&base(resource, &v1), &v1, "gpt", json!({"model": "gpt"}));
-        assert_eq!(url, "https://res.openai.azure.com/openai/v1/chat/completions");
+        assert_eq!(
+            url,
+            "https://res.openai.azure.com/openai/v1/chat/completions"
+        );
         assert_eq!(body["model"], "gpt");
 
         let classic = SourceOptions {

@@ -5,9 +5,7 @@
 //!
 //! Data only: must not send anything, nor ask which vendor it is talking to at run time.
 
-use super::{
-    refusal, Flavor, ModelsRoute, ParamSupport, Routes, ALL_PARAMS, LOCAL, OPENAI_PARAMS,
-};
+use super::{refusal, Flavor, ModelsRoute, ParamSupport, Routes, ALL_PARAMS, LOCAL, OPENAI_PARAMS};
 use crate::error::ErrorKind;
 use crate::provider::server_error::ServerError;
 use crate::provider::support::{KeyHeader, Refusal};
