@@ -457,7 +457,8 @@ async fn vllm_is_found_with_its_version() {
     .await;
     let found = detect_one(server.port).await.expect("vLLM found");
     assert_eq!(found.source, ProviderKind::Vllm);
-    assert_eq!(found.url, format!("http://127.0.0.1:{}", server.port));
+    // vLLM's base URL is its `/v1` (the source's URL rule).
+    assert_eq!(found.url, format!("http://127.0.0.1:{}/v1", server.port));
     assert_eq!(found.server, "vLLM");
     assert_eq!(found.version.as_deref(), Some("0.6.3"));
     assert_eq!(found.models, vec!["meta-llama/Llama-3.1-8B-Instruct"]);
@@ -482,7 +483,7 @@ async fn aphrodite_is_found_by_its_model_cards() {
     .await;
     let found = detect_one(server.port).await.expect("Aphrodite found");
     assert_eq!(found.source, ProviderKind::Aphrodite);
-    assert_eq!(found.url, format!("http://127.0.0.1:{}", server.port));
+    assert_eq!(found.url, format!("http://127.0.0.1:{}/v1", server.port));
     assert_eq!(found.server, "Aphrodite");
     assert_eq!(
         found.summary,

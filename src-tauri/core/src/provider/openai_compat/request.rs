@@ -51,6 +51,9 @@ pub struct ParamSupport {
     pub stop: bool,
     /// `typical_p`, `tfs` and `top_a` without the rest of `textgen` (Aphrodite).
     pub typical_tfs_top_a: bool,
+    /// llama.cpp's server: `repeat_penalty` and `repeat_last_n` for the repetition penalty and
+    /// its range, and `typical_p` (its own names, read on its OpenAI-compatible routes too).
+    pub llamacpp_names: bool,
 }
 
 /// Where the model list is.
@@ -140,6 +143,7 @@ pub(super) const ALL_PARAMS: ParamSupport = ParamSupport {
     frequency_penalty: true,
     stop: true,
     typical_tfs_top_a: false,
+    llamacpp_names: false,
 };
 
 const TEXTGEN_PARAMS: ParamSupport = ParamSupport {
@@ -245,6 +249,10 @@ pub const APHRODITE: Flavor = Flavor {
 /// llama.cpp's own server through its OpenAI-compatible chat route (`{root}/v1`): `/props`
 /// and `/tokenize` at its root; it ignores `stream_options`.
 pub const LLAMACPP: Flavor = Flavor {
+    params: ParamSupport {
+        llamacpp_names: true,
+        ..ALL_PARAMS
+    },
     stream_usage: false,
     llamacpp_routes: true,
     ..LOCAL

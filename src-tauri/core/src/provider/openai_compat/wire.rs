@@ -111,21 +111,32 @@ fn put_samplers(body: &mut Map<String, Value>, flavor: &Flavor, request: &ChatRe
         "min_p",
         p.min_p.filter(|_| flavor.params.min_p).map(f32_value),
     );
+    // llama.cpp's server reads its own names on its OpenAI-compatible routes too.
+    let (penalty, range) = if params.llamacpp_names {
+        ("repeat_penalty", "repeat_last_n")
+    } else {
+        ("repetition_penalty", "repetition_penalty_range")
+    };
     put(
-        "repetition_penalty",
+        penalty,
         p.repetition_penalty
             .filter(|_| flavor.params.repetition_penalty)
             .map(f32_value),
     );
     let textgen = flavor.params.textgen;
     put(
-        "repetition_penalty_range",
+        range,
         p.repetition_penalty_range
-            .filter(|_| textgen)
+            .filter(|_| textgen || params.llamacpp_names)
             .map(Value::from),
     );
     let tail = textgen || params.typical_tfs_top_a;
-    put("typical_p", p.typical_p.filter(|_| tail).map(f32_value));
+    put(
+        "typical_p",
+        p.typical_p
+            .filter(|_| tail || params.llamacpp_names)
+            .map(f32_value),
+    );
     put("tfs", p.tfs.filter(|_| tail).map(f32_value));
     put(
         "top_a",
