@@ -340,6 +340,61 @@ fn stop_mid_stream(data: &Path, name: &str) {
     assert_eq!(state, "stopped", "{name}");
 }
 
+/// Every cloud, with a profile pointed at the OpenAI fake: the status check passes, the model
+/// list is read where the vendor has one, a reply streams, and Stop keeps the text so far.
+/// (Workers AI and Azure OpenAI, whose URLs and routes differ, have tests of their own.)
+#[test]
+fn every_cloud_connects_lists_its_models_streams_and_stops() {
+    let fake = Fake::start(FakeOptions {
+        api_key: Some("k-cloud".into()),
+        slow_delay: Duration::from_millis(60),
+        ..FakeOptions::default()
+    });
+    let mut ids: Vec<&str> = CLOUDS.iter().map(|(id, ..)| *id).collect();
+    ids.dedup();
+    ids.retain(|id| *id != "workers_ai");
+    for id in ids {
+        let data = TempDir::new().unwrap();
+        let data = data.path();
+        ok(
+            data,
+            &[
+                "profile",
+                "add",
+                "c",
+                "--source",
+                id,
+                "--url",
+                &fake.url(),
+                "--model",
+                "fake-model-1",
+            ],
+        );
+        set_key(data, "c", "k-cloud");
+        fake.server().set_scenario(Scenario::Normal);
+        let status = run(data, &["status", "c"]);
+        assert_eq!(status.code, 0, "{id}: {}", status.stderr);
+        let listed = run(data, &["models", "c"]);
+        let info = switchboard_core::catalogue::SOURCES
+            .iter()
+            .find(|s| s.id == id)
+            .unwrap();
+        if info.capabilities.model_list {
+            assert_eq!(listed.code, 0, "{id}: {}", listed.stderr);
+            assert!(
+                listed.stdout.contains("fake-model-1"),
+                "{id}: {}",
+                listed.stdout
+            );
+        }
+        let reply = run(data, &["chat", "c", "hello"]);
+        assert_eq!(reply.code, 0, "{id}: {}", reply.stderr);
+        assert!(reply.stdout.contains(REPLY_TEXT), "{id}: {}", reply.stdout);
+        fake.server().set_scenario(Scenario::Slow);
+        stop_mid_stream(data, "c");
+    }
+}
+
 #[test]
 fn deepseek_connects_lists_streams_reasoning_and_stops() {
     let fake = Fake::start(FakeOptions {

@@ -155,8 +155,14 @@ impl Inner {
         match self.flavor.models {
             ModelsRoute::Base => Some(endpoint::join(base, "/models")),
             ModelsRoute::Beside(path) => {
+                // The base without its last path segment; a base that has none (a server's
+                // root) is its own parent.
                 let base = base.trim_end_matches('/');
-                let parent = base.rsplit_once('/').map_or(base, |(parent, _)| parent);
+                let path_start = base.find("://").map_or(0, |scheme| scheme + 3);
+                let parent = match base[path_start..].rfind('/') {
+                    Some(at) => &base[..path_start + at],
+                    None => base,
+                };
                 Some(format!("{parent}{path}"))
             }
             ModelsRoute::None => None,
