@@ -6,7 +6,7 @@
 //! `top_provider`, `per_request_limits` and `supported_parameters`. The shape is OpenRouter's
 //! documented list (<https://openrouter.ai/docs/api-reference/list-available-models>).
 //!
-//! Entry `i` (from 0) is [`catalogue_id`]`(i)`, named "<Vendor>: Model <i>", with the context
+//! Entry `i` (from 0) is [`catalogue_id`]`(i)`, named `"VENDOR: Model i"`, with the context
 //! [`catalogue_context`]`(i)` and the price per million tokens [`catalogue_price`]`(i)`.
 
 use axum::http::StatusCode;
