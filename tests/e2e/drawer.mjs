@@ -180,6 +180,8 @@ export function registerDrawerTests(test, h) {
       await setField(browser, "#api-key", key);
       await setField(browser, "#url", "");
       await until(browser, "the URL note empty", async () => (await (await browser.$("#url-preview")).getText()) === "");
+      // The drawer scrolls: Connect in view first (with the URL field above it), as a person would have it.
+      await browser.execute(() => document.querySelector("#connect").scrollIntoView({ block: "center" }));
       const connect = await rectOf(browser, "#connect");
 
       // A plain http:// server elsewhere, with a key typed: the warning appears.
