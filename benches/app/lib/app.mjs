@@ -44,6 +44,8 @@ export async function closeApp(session, launch) {
 }
 
 async function setField(session, selector, value) {
+  // The drawer scrolls (it is taller than the window): the field in view first.
+  await session.execute((s) => document.querySelector(s)?.scrollIntoView({ block: "center" }), selector);
   const element = await session.find(selector);
   await session.clear(element);
   if (value !== "") await session.sendKeys(element, value);
