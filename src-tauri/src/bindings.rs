@@ -101,8 +101,8 @@ pub fn typescript() -> Typescript {
 /// `list_templates` return, as the window receives it, and the core's constants the mock's
 /// request previews use.
 pub fn catalogue_ts() -> String {
-    let sources = pretty(&crate::commands::profiles::list_sources());
-    let templates = pretty(&crate::commands::profiles::list_templates());
+    let sources = one_per_line(&crate::commands::profiles::list_sources());
+    let templates = one_per_line(&crate::commands::profiles::list_templates());
     format!(
         "// Generated from the Rust core by src-tauri/src/bindings.rs; do not edit.\n\
          // Regenerate with `cargo test -p switchboard --lib bindings`.\n\
@@ -125,6 +125,20 @@ pub fn catalogue_ts() -> String {
         context = switchboard_core::prompt::instruct::DEFAULT_CONTEXT_SIZE,
         reply = switchboard_core::prompt::instruct::DEFAULT_REPLY_TOKENS,
     )
+}
+
+/// A list as a JSON array with each entry on a line of its own (a source's or a template's
+/// change is one line of the generated file's diff, and 38 sources stay 38 lines).
+fn one_per_line<T: serde::Serialize>(items: &[T]) -> String {
+    let lines: Vec<String> = items
+        .iter()
+        .map(|item| {
+            let json =
+                serde_json::to_string(item).unwrap_or_else(|err| format!("null /* {err} */"));
+            format!("  {json},")
+        })
+        .collect();
+    format!("[\n{}\n]", lines.join("\n"))
 }
 
 /// Pretty JSON (two-space indent) of a value, for [`catalogue_ts`].
@@ -171,8 +185,8 @@ mod tests {
             );
         }
         for source in switchboard_core::SOURCES {
-            assert!(fresh.contains(&format!("\"defaultUrl\": \"{}\"", source.default_url)));
+            assert!(fresh.contains(&format!("\"defaultUrl\":\"{}\"", source.default_url)));
         }
-        assert!(fresh.contains("\"kind\": \"chat-ml\""));
+        assert!(fresh.contains("\"kind\":\"chat-ml\""));
     }
 }
