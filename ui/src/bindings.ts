@@ -1269,6 +1269,15 @@ export type NormalizedUrl = {
 	unencrypted: boolean,
 };
 
+/**  Which of OpenAI's APIs a profile's chats go through. */
+export type OpenAiApi = 
+/**  Chat Completions, except for the models that serve only the Responses API. */
+"auto" | 
+/**  `/chat/completions` always. */
+"chatCompletions" | 
+/**  `/responses` always. */
+"responses";
+
 /**  How messages are rearranged before they are sent to a chat-completion API. */
 export type PostProcessing = 
 /**  Sent as they are. */
@@ -1538,7 +1547,13 @@ export type ProviderKind =
 /**  Featherless AI. */
 "featherless" | 
 /**  Hugging Face Inference Endpoints (text-generation-inference). */
-"huggingface";
+"huggingface" | 
+/**  Google AI Studio's Gemini API, natively. */
+"gemini" | 
+/**  Gemini on Google Cloud's Vertex AI (express mode with an API key, or a service account). */
+"vertexai" | 
+/**  Cohere's v2 chat API, natively. */
+"cohere";
 
 /**  The proxy a profile's requests go through. */
 export type ProxyChoice = 
@@ -1863,6 +1878,20 @@ export type SourceOptions_Deserialize = {
 	 *  seconds, `-1` for ever); `None` sends none (the server's default, 5 minutes).
 	 */
 	ollamaKeepAlive?: string | null,
+	/**  Vertex AI: an API key (express mode) or a service account. */
+	vertexAuth?: VertexAuth,
+	/**
+	 *  Vertex AI with a service account: the Google Cloud project (`None`: the service
+	 *  account's own `project_id`).
+	 */
+	vertexProject?: string | null,
+	/**  Vertex AI with a service account: the region (`None`: `global`). */
+	vertexRegion?: string | null,
+	/**
+	 *  OpenAI: Chat Completions or the Responses API (`Auto`: the Responses API for the models
+	 *  that serve only it).
+	 */
+	openaiApi?: OpenAiApi,
 };
 
 /**  Choices a source offers. */
@@ -1879,6 +1908,20 @@ export type SourceOptions_Serialize = {
 	 *  seconds, `-1` for ever); `None` sends none (the server's default, 5 minutes).
 	 */
 	ollamaKeepAlive: string | null,
+	/**  Vertex AI: an API key (express mode) or a service account. */
+	vertexAuth: VertexAuth,
+	/**
+	 *  Vertex AI with a service account: the Google Cloud project (`None`: the service
+	 *  account's own `project_id`).
+	 */
+	vertexProject: string | null,
+	/**  Vertex AI with a service account: the region (`None`: `global`). */
+	vertexRegion: string | null,
+	/**
+	 *  OpenAI: Chat Completions or the Responses API (`Auto`: the Responses API for the models
+	 *  that serve only it).
+	 */
+	openaiApi: OpenAiApi,
 };
 
 /**  What to send. */
@@ -2078,6 +2121,16 @@ export type Usage_Serialize = {
 	/**  Both. */
 	totalTokens?: number,
 };
+
+/**  How a Vertex AI profile signs in. */
+export type VertexAuth = 
+/**  Express mode: an API key. */
+"express" | 
+/**
+ *  A service account's JSON key (kept in the keychain as the profile's key), exchanged for
+ *  an access token.
+ */
+"serviceAccount";
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

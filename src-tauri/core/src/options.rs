@@ -69,6 +69,43 @@ pub struct SourceOptions {
     /// Ollama's `keep_alive`: how long the model stays loaded after a request (`"5m"`, `"1h"`,
     /// seconds, `-1` for ever); `None` sends none (the server's default, 5 minutes).
     pub ollama_keep_alive: Option<String>,
+    /// Vertex AI: an API key (express mode) or a service account.
+    pub vertex_auth: VertexAuth,
+    /// Vertex AI with a service account: the Google Cloud project (`None`: the service
+    /// account's own `project_id`).
+    pub vertex_project: Option<String>,
+    /// Vertex AI with a service account: the region (`None`: `global`).
+    pub vertex_region: Option<String>,
+    /// OpenAI: Chat Completions or the Responses API (`Auto`: the Responses API for the models
+    /// that serve only it).
+    pub openai_api: OpenAiApi,
+}
+
+/// How a Vertex AI profile signs in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub enum VertexAuth {
+    /// Express mode: an API key.
+    #[default]
+    Express,
+    /// A service account's JSON key (kept in the keychain as the profile's key), exchanged for
+    /// an access token.
+    ServiceAccount,
+}
+
+/// Which of OpenAI's APIs a profile's chats go through.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub enum OpenAiApi {
+    /// Chat Completions, except for the models that serve only the Responses API.
+    #[default]
+    Auto,
+    /// `/chat/completions` always.
+    ChatCompletions,
+    /// `/responses` always.
+    Responses,
 }
 
 #[cfg(test)]

@@ -110,7 +110,15 @@ export const DEFAULT_INSTRUCT: InstructSettings = { template: "chat-ml", custom:
 /** A new profile's connection options: the environment's proxy, the system's certificates. */
 export const DEFAULT_CONNECTION_OPTIONS: ConnectionOptions = {
   network: { proxy: { mode: "environment" }, caCertificates: [] },
-  source: { azureRoute: "v1", azureApiVersion: null, ollamaKeepAlive: null },
+  source: {
+    azureRoute: "v1",
+    azureApiVersion: null,
+    ollamaKeepAlive: null,
+    vertexAuth: "express",
+    vertexProject: null,
+    vertexRegion: null,
+    openaiApi: "auto",
+  },
 };
 
 /** The draft that saving `profile` unchanged would send. */

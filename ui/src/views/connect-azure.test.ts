@@ -55,7 +55,7 @@ describe("Azure OpenAI's fields", () => {
     version.value = "2025-04-01-preview";
     version.dispatchEvent(new Event("change", { bubbles: true }));
     await vi.waitFor(() =>
-      expect(controller.store.get().profiles.find((p) => p.id === id)?.options.source).toEqual({
+      expect(controller.store.get().profiles.find((p) => p.id === id)?.options.source).toMatchObject({
         azureRoute: "deployments",
         azureApiVersion: "2025-04-01-preview",
         ollamaKeepAlive: null,

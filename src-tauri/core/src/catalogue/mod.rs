@@ -140,6 +140,15 @@ pub enum ProviderKind {
     /// Hugging Face Inference Endpoints (text-generation-inference).
     #[serde(rename = "huggingface")]
     HuggingFace,
+    /// Google AI Studio's Gemini API, natively.
+    #[serde(rename = "gemini")]
+    Gemini,
+    /// Gemini on Google Cloud's Vertex AI (express mode with an API key, or a service account).
+    #[serde(rename = "vertexai")]
+    VertexAi,
+    /// Cohere's v2 chat API, natively.
+    #[serde(rename = "cohere")]
+    Cohere,
 }
 
 /// Where a source is listed: the window and `providers` group the sources so.
@@ -334,7 +343,7 @@ mod tests {
             assert_eq!(source.id.parse::<ProviderKind>().unwrap(), source.kind);
             assert_eq!(source.kind.info().id, source.id);
         }
-        assert_eq!(SOURCES.len(), 38);
+        assert_eq!(SOURCES.len(), 41);
     }
 
     #[test]

@@ -461,6 +461,17 @@ pub const SOURCES: &[SourceInfo] = &[
         },
         ..cloud(ProviderKind::AzureOpenAi, "azure_openai", "Azure OpenAI", AZURE_URL)
     },
+    // Cloud chat APIs with protocols of their own (one family folder each).
+    SourceInfo {
+        key_header: "x-goog-api-key",
+        ..planned(ProviderKind::Gemini, "gemini", "Google AI Studio (Gemini)", SourceGroup::CloudChat, "https://generativelanguage.googleapis.com/v1beta")
+    },
+    SourceInfo {
+        ..planned(ProviderKind::VertexAi, "vertexai", "Google Vertex AI", SourceGroup::CloudChat, "https://aiplatform.googleapis.com/v1")
+    },
+    SourceInfo {
+        ..planned(ProviderKind::Cohere, "cohere", "Cohere", SourceGroup::CloudChat, "https://api.cohere.com/v2")
+    },
     // Local servers through their own APIs.
     SourceInfo {
         key: KeyNeed::Optional,

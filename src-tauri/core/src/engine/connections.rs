@@ -291,7 +291,8 @@ impl Engine {
                 StreamEvent::Reasoning(_)
                 | StreamEvent::Usage(_)
                 | StreamEvent::Queued { .. }
-                | StreamEvent::PromptCut { .. } => {}
+                | StreamEvent::PromptCut { .. }
+                | StreamEvent::ProviderData(_) => {}
             }
         }
         Err(Error::new(

@@ -173,6 +173,8 @@ impl GenerationTask {
                         self.send(ChatEvent::Usage { usage }).await;
                         at = now();
                     }
+                    // Kept with the reply once the store holds provider data.
+                    StreamEvent::ProviderData(_) => {}
                     StreamEvent::PromptCut { kept_tokens } => {
                         self.send(ChatEvent::PromptCut { kept_tokens }).await;
                         at = now();

@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 pub use super::support::request::{Request, WireRequest};
 use crate::catalogue::{ApiType, Capabilities, ProviderKind};
 use crate::error::Result;
-use crate::model::{ChatRequest, ModelInfo, ProfileId, StopReason, Usage};
+use crate::model::{ChatRequest, ModelInfo, ProfileId, ProviderData, StopReason, Usage};
 use crate::options::ConnectionOptions;
 use crate::redact::Redactor;
 
@@ -143,6 +143,9 @@ pub enum StreamEvent {
         /// The prompt tokens the server read.
         kept_tokens: u32,
     },
+    /// What the family wants kept with the reply and sent back with it in later requests
+    /// (thought signatures, encrypted reasoning); the last one of a reply is kept.
+    ProviderData(ProviderData),
     /// The reply is complete.
     Done(StopReason),
 }

@@ -116,6 +116,12 @@ fn build_adapter(connection: Connection, http: Http) -> Result<Box<dyn Provider>
         ProviderKind::Horde => return Ok(Box::new(horde::Horde::new(connection, http))),
         ProviderKind::NovelAi => return Ok(Box::new(novelai::NovelAi::new(connection, http))),
         ProviderKind::Ollama => return Ok(Box::new(ollama::Ollama::new(connection, http))),
+        ProviderKind::Gemini | ProviderKind::VertexAi | ProviderKind::Cohere => {
+            return Err(crate::error::Error::new(
+                crate::error::ErrorKind::NotConfigured,
+                format!("{} is not supported yet.", connection.kind.info().label),
+            ))
+        }
     };
     Ok(Box::new(OpenAiCompat::new(connection, flavor, http)?))
 }

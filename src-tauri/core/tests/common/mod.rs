@@ -62,6 +62,8 @@ pub struct Outcome {
     pub events_after_end: usize,
     /// The prompt tokens the server read when it cut the prompt.
     pub prompt_cut: Option<u32>,
+    /// The last provider data the reply carried.
+    pub provider_data: Option<switchboard_core::model::ProviderData>,
 }
 
 /// Runs one request's stream to its end.
@@ -79,6 +81,7 @@ pub async fn collect(provider: &dyn Provider, request: ChatRequest) -> Outcome {
             Ok(StreamEvent::Model(model)) => outcome.model = Some(model),
             Ok(StreamEvent::Queued { position, .. }) => outcome.queued.push(position),
             Ok(StreamEvent::PromptCut { kept_tokens }) => outcome.prompt_cut = Some(kept_tokens),
+            Ok(StreamEvent::ProviderData(data)) => outcome.provider_data = Some(data),
             Ok(StreamEvent::Done(reason)) => outcome.done = Some(reason),
             Err(error) => outcome.error = Some(error),
         }
