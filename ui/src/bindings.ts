@@ -1833,6 +1833,11 @@ export type SourceInfo_Deserialize = {
 	supported: boolean,
 	/**  The sampler settings it accepts; others are never sent. */
 	samplers: Sampler[],
+	/**
+	 *  The choices of [`crate::options::SourceOptions`] this source offers; the front ends
+	 *  show and accept only these.
+	 */
+	settings: SourceSetting[],
 };
 
 /**  The description of one source, as data. */
@@ -1859,6 +1864,11 @@ export type SourceInfo_Serialize = {
 	supported: boolean,
 	/**  The sampler settings it accepts; others are never sent. */
 	samplers: Sampler[],
+	/**
+	 *  The choices of [`crate::options::SourceOptions`] this source offers; the front ends
+	 *  show and accept only these.
+	 */
+	settings: SourceSetting[],
 };
 
 /**  Choices a source offers. */
@@ -1923,6 +1933,20 @@ export type SourceOptions_Serialize = {
 	 */
 	openaiApi: OpenAiApi,
 };
+
+/**
+ *  A choice a source offers beyond URL, key and model (stored in
+ *  [`crate::options::SourceOptions`]).
+ */
+export type SourceSetting = 
+/**  Azure OpenAI's route (`azure_route`, `azure_api_version`). */
+"azureRoute" | 
+/**  Ollama's `keep_alive`. */
+"ollamaKeepAlive" | 
+/**  Vertex AI's sign-in, project and region. */
+"vertexAuth" | 
+/**  OpenAI's Chat Completions or Responses API. */
+"openAiApi";
 
 /**  What to send. */
 export type StartGeneration = StartGeneration_Serialize | StartGeneration_Deserialize;

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use secrecy::SecretString;
-use switchboard_core::catalogue::{ApiType, KeyNeed};
+use switchboard_core::catalogue::{sources_offering, ApiType, KeyNeed, SourceSetting};
 use switchboard_core::endpoint::is_unencrypted_remote;
 use switchboard_core::engine::ProfileSummary;
 use switchboard_core::error::quoted;
@@ -302,9 +302,10 @@ pub async fn run(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
             }
             profile.instruct.context_size = args.context_size;
             if args.azure_route.is_some() || args.azure_api_version.is_some() {
-                if source != ProviderKind::AzureOpenAi {
+                if !source.info().offers(SourceSetting::AzureRoute) {
                     return Err(Failure::Usage(format!(
-                        "--azure-route and --azure-api-version are for azure_openai, not {}.",
+                        "--azure-route and --azure-api-version are for {}, not {}.",
+                        sources_offering(SourceSetting::AzureRoute),
                         source.id()
                     )));
                 }
@@ -313,10 +314,12 @@ pub async fn run(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
                 options.azure_api_version = args.azure_api_version;
             }
             args.network.apply(&mut profile.options.network);
-            if args.keep_alive.is_some() && source != ProviderKind::Ollama {
-                return Err(Failure::Usage(
-                    "--keep-alive is for Ollama profiles only.".to_string(),
-                ));
+            if args.keep_alive.is_some() && !source.info().offers(SourceSetting::OllamaKeepAlive) {
+                return Err(Failure::Usage(format!(
+                    "--keep-alive is for {} profiles only, not {}.",
+                    sources_offering(SourceSetting::OllamaKeepAlive),
+                    source.id()
+                )));
             }
             profile.options.source.ollama_keep_alive = args.keep_alive;
             let (mut profile, changes) = engine.add_profile(profile).await.map_err(refused)?;
@@ -445,7 +448,7 @@ pub async fn run(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
                 if let Some(placeholder) = &profile.placeholder {
                     outln!("placeholder:         {placeholder}");
                 }
-                if profile.source == ProviderKind::AzureOpenAi {
+                if profile.source.info().offers(SourceSetting::AzureRoute) {
                     let options = &profile.options.source;
                     let route = match options.azure_route {
                         AzureRoute::V1 => "v1".to_string(),

@@ -8,7 +8,7 @@
  * source's fields.
  */
 
-import type { ConnectionOptions, ProfileSummary } from "../api";
+import type { ConnectionOptions, ProfileSummary, SourceInfo } from "../api";
 import { field, type Find, setValue } from "./connect-fields";
 import { h, show } from "./dom";
 
@@ -41,7 +41,7 @@ export interface AzureFields {
   read(): SourceOptions;
   fill(profile: ProfileSummary | null): void;
   /** Shows the fields when the form's source is Azure OpenAI. */
-  showFor(source: string): void;
+  showFor(info: SourceInfo | undefined): void;
 }
 
 export function mountAzureFields($: Find, saveEdits: () => void): AzureFields {
@@ -76,8 +76,8 @@ export function mountAzureFields($: Find, saveEdits: () => void): AzureFields {
       setValue(version, options?.azureApiVersion ?? "");
       renderRoute();
     },
-    showFor(source) {
-      show(fields, source === "azure_openai");
+    showFor(info) {
+      show(fields, info?.settings.includes("azureRoute") ?? false);
     },
   };
 }

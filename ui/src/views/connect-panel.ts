@@ -173,7 +173,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
         network: network.read(),
         source: {
           ...(profile?.options.source ?? DEFAULT_SOURCE_OPTIONS),
-          ...(source.value === "azure_openai" ? azure.read() : {}),
+          ...(info?.settings.includes("azureRoute") ? azure.read() : {}),
         },
       },
     };
@@ -216,7 +216,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     const api = sourceSection.formApi();
     const chat = api === "chatCompletion";
     sourceSection.showDetails(info, api);
-    azure.showFor(source.value);
+    azure.showFor(info);
     instruct.show(!chat);
     generation.showFor(info, chat);
   };

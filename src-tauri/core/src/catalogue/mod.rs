@@ -271,6 +271,42 @@ pub struct SourceInfo {
     /// for cloud services (far larger than any safe guess: their history is sent whole).
     #[serde(skip)]
     pub assumed_context: Option<u32>,
+    /// The choices of [`crate::options::SourceOptions`] this source offers; the front ends
+    /// show and accept only these.
+    pub settings: &'static [SourceSetting],
+}
+
+/// A choice a source offers beyond URL, key and model (stored in
+/// [`crate::options::SourceOptions`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub enum SourceSetting {
+    /// Azure OpenAI's route (`azure_route`, `azure_api_version`).
+    AzureRoute,
+    /// Ollama's `keep_alive`.
+    OllamaKeepAlive,
+    /// Vertex AI's sign-in, project and region.
+    VertexAuth,
+    /// OpenAI's Chat Completions or Responses API.
+    OpenAiApi,
+}
+
+impl SourceInfo {
+    /// Whether this source offers `setting`.
+    pub fn offers(&self, setting: SourceSetting) -> bool {
+        self.settings.contains(&setting)
+    }
+}
+
+/// The ids of the sources that offer `setting`, comma-separated (for messages).
+pub fn sources_offering(setting: SourceSetting) -> String {
+    SOURCES
+        .iter()
+        .filter(|source| source.offers(setting))
+        .map(|source| source.id)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The context size assumed for a local or self-hosted server that does not report one: small

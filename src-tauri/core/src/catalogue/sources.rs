@@ -64,6 +64,7 @@ const fn planned(
         samplers: OPENAI_SAMPLERS,
         url_rules: rules(""),
         assumed_context: None,
+        settings: &[],
     }
 }
 
@@ -119,6 +120,7 @@ const fn text_service(
         samplers: LOCAL_SAMPLERS,
         url_rules: rules(version_path),
         assumed_context: None,
+        settings: &[],
     }
 }
 
@@ -140,6 +142,7 @@ pub const SOURCES: &[SourceInfo] = &[
         samplers: OPENAI_SAMPLERS,
         url_rules: rules("/v1"),
         assumed_context: None,
+        settings: &[SourceSetting::OpenAiApi],
     },
     SourceInfo {
         kind: ProviderKind::Claude,
@@ -162,6 +165,7 @@ pub const SOURCES: &[SourceInfo] = &[
             strip_suffixes: &["/messages", "/models"],
         },
         assumed_context: None,
+        settings: &[],
     },
     SourceInfo {
         kind: ProviderKind::Mistral,
@@ -178,6 +182,7 @@ pub const SOURCES: &[SourceInfo] = &[
         samplers: OPENAI_SAMPLERS,
         url_rules: rules("/v1"),
         assumed_context: None,
+        settings: &[],
     },
     SourceInfo {
         kind: ProviderKind::OpenRouter,
@@ -197,6 +202,7 @@ pub const SOURCES: &[SourceInfo] = &[
         samplers: OPENROUTER_SAMPLERS,
         url_rules: rules("/api/v1"),
         assumed_context: None,
+        settings: &[],
     },
     SourceInfo {
         kind: ProviderKind::Custom,
@@ -216,6 +222,7 @@ pub const SOURCES: &[SourceInfo] = &[
         samplers: LOCAL_SAMPLERS,
         url_rules: rules(""),
         assumed_context: Some(SELF_HOSTED_CONTEXT_SIZE),
+        settings: &[],
     },
     SourceInfo {
         kind: ProviderKind::Ooba,
@@ -235,6 +242,7 @@ pub const SOURCES: &[SourceInfo] = &[
         samplers: OOBA_SAMPLERS,
         url_rules: rules("/v1"),
         assumed_context: Some(SELF_HOSTED_CONTEXT_SIZE),
+        settings: &[],
     },
     SourceInfo {
         kind: ProviderKind::Tabby,
@@ -254,6 +262,7 @@ pub const SOURCES: &[SourceInfo] = &[
         samplers: LOCAL_SAMPLERS,
         url_rules: rules("/v1"),
         assumed_context: Some(SELF_HOSTED_CONTEXT_SIZE),
+        settings: &[],
     },
     SourceInfo {
         kind: ProviderKind::Mancer,
@@ -273,6 +282,7 @@ pub const SOURCES: &[SourceInfo] = &[
         samplers: OOBA_SAMPLERS,
         url_rules: rules("/oai/v1"),
         assumed_context: None,
+        settings: &[],
     },
     SourceInfo {
         kind: ProviderKind::Kobold,
@@ -292,6 +302,7 @@ pub const SOURCES: &[SourceInfo] = &[
             strip_suffixes: &["/v1/generate", "/v1", "/latest"],
         },
         assumed_context: Some(SELF_HOSTED_CONTEXT_SIZE),
+        settings: &[],
     },
     SourceInfo {
         kind: ProviderKind::KoboldCpp,
@@ -316,6 +327,7 @@ pub const SOURCES: &[SourceInfo] = &[
             ],
         },
         assumed_context: Some(SELF_HOSTED_CONTEXT_SIZE),
+        settings: &[],
     },
     SourceInfo {
         kind: ProviderKind::Horde,
@@ -339,6 +351,7 @@ pub const SOURCES: &[SourceInfo] = &[
             strip_suffixes: &["/generate/text/async"],
         },
         assumed_context: None,
+        settings: &[],
     },
     SourceInfo {
         kind: ProviderKind::NovelAi,
@@ -358,6 +371,7 @@ pub const SOURCES: &[SourceInfo] = &[
             strip_suffixes: &["/ai/generate-stream", "/ai/generate"],
         },
         assumed_context: None,
+        settings: &[],
     },
     // Cloud chat APIs speaking OpenAI's chat completions (facts and their sources:
     // docs/providers.md, "OpenAI-compatible clouds").
@@ -459,6 +473,7 @@ pub const SOURCES: &[SourceInfo] = &[
             version_path: "",
             strip_suffixes: &["/chat/completions", "/models", "/openai/v1", "/openai"],
         },
+        settings: &[SourceSetting::AzureRoute],
         ..cloud(ProviderKind::AzureOpenAi, "azure_openai", "Azure OpenAI", AZURE_URL)
     },
     // Cloud chat APIs with protocols of their own (one family folder each).
@@ -467,6 +482,7 @@ pub const SOURCES: &[SourceInfo] = &[
         ..planned(ProviderKind::Gemini, "gemini", "Google AI Studio (Gemini)", SourceGroup::CloudChat, "https://generativelanguage.googleapis.com/v1beta")
     },
     SourceInfo {
+        settings: &[SourceSetting::VertexAuth],
         ..planned(ProviderKind::VertexAi, "vertexai", "Google Vertex AI", SourceGroup::CloudChat, "https://aiplatform.googleapis.com/v1")
     },
     SourceInfo {
@@ -515,6 +531,7 @@ pub const SOURCES: &[SourceInfo] = &[
             strip_suffixes: &["/api/chat", "/api/generate", "/api/tags", "/api", "/v1"],
         },
         assumed_context: Some(SELF_HOSTED_CONTEXT_SIZE),
+        settings: &[SourceSetting::OllamaKeepAlive],
         ..planned(
             ProviderKind::Ollama,
             "ollama",
