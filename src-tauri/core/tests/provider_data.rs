@@ -1,7 +1,8 @@
 //! What a family asks to have sent back is kept with the reply and sent back: Claude's thinking
 //! block, signed, comes back before the reply's text in the next request (the fake refuses a
 //! follow-up without it, as the API does); a new version (regenerate) has its own; editing the
-//! text drops it; a backup and Switchboard's export keep it, SillyTavern's export leaves it out.
+//! text drops it; "show the request" shows it as the wire has it; a backup and Switchboard's
+//! export keep it, SillyTavern's export leaves it out.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -68,6 +69,13 @@ async fn the_signed_thinking_of_a_reply_goes_back_with_it_and_only_while_its_tex
         messages[1].provider_data.as_ref().unwrap().value,
         json!([signed_block()])
     );
+
+    // "Show the request" shows it as the wire has it.
+    let shown = engine
+        .dry_run(&common::ask("claude", Some(chat.clone()), "Again"))
+        .await
+        .unwrap();
+    assert_eq!(shown.body["messages"][1]["content"][0], signed_block());
 
     // The second turn: the fake refuses it unless the first reply comes back signed.
     let (_, events) =
