@@ -192,6 +192,13 @@ fn cases() -> Vec<Case> {
             "",
             "fake-model-1",
         ),
+        case(
+            "cohere",
+            Family::Cohere,
+            ProviderKind::Cohere,
+            "/v2",
+            "fake-model-1",
+        ),
     ]
 }
 

@@ -141,6 +141,14 @@ fn cases() -> Vec<Case> {
             "kayra-v1",
             false,
         ),
+        // Cohere: a bearer key, `p`/`k`, the model list under `/v1` beside `/v2`.
+        case(
+            Family::Cohere,
+            ProviderKind::Cohere,
+            "/v2",
+            "fake-model-1",
+            false,
+        ),
     ]
 }
 

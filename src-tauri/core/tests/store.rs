@@ -650,6 +650,7 @@ fn a_chat_survives_archive_and_import_with_its_swipes_and_names() {
                 sent_at: 1_700_000_000_200,
                 model: Some("m".into()),
                 reasoning: Some("greet".into()),
+                provider_data: None,
                 extra: serde_json::from_str(r#"{"force_avatar":"bob.png"}"#).unwrap(),
             },
         ],

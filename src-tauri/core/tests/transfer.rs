@@ -553,6 +553,7 @@ fn read_message() -> impl Strategy<Value = ArchivedMessage> {
                     sent_at,
                     model: non_empty(model),
                     reasoning: non_empty(reasoning),
+                    provider_data: None,
                     extra,
                 }
             },
@@ -638,6 +639,7 @@ fn any_chat() -> impl Strategy<Value = ChatArchive> {
                     sent_at,
                     model,
                     reasoning,
+                    provider_data: None,
                     extra: extra.into_iter().collect(),
                 }
             },

@@ -35,6 +35,10 @@
 //! | `echo-mid-stream` | `message_start`, partial text, `event: error` `api_error` quoting the credentials | 500 `api_error` quoting them |
 //! | `echo-page` | 200 HTML sign-in page quoting the credentials (every route) | same |
 //!
+//! With [`FakeOptions::signed_thinking`], `reasoning` and `reasoning-open-router` refuse (400
+//! `invalid_request_error`, in the API's words) a request with an `assistant` turn that does not
+//! start with the thinking block given, signed [`THINKING_SIGNATURE`].
+//!
 //! A request with `stop_sequences` ends with `stop_reason: "stop_sequence"` and the first of them
 //! as `stop_sequence` (except in `done-no-blank-line`, which runs out of tokens).
 
@@ -334,6 +338,15 @@ fn messages(opts: &FakeOptions, scenario: Scenario, reply: &str, req: &RecordedR
         Ok(params) => params,
         Err(message) => return invalid_request(&message),
     };
+    let thinking = matches!(
+        scenario,
+        Scenario::Reasoning | Scenario::ReasoningOpenRouter
+    );
+    if thinking && opts.signed_thinking {
+        if let Err(message) = check_signatures(&body) {
+            return invalid_request(&message);
+        }
+    }
     match scenario {
         Scenario::ModelNotFound => {
             let message = format!("model: {}", params.model);
@@ -445,6 +458,37 @@ fn check_messages(messages: &[Value]) -> Result<(), String> {
         let prefill = last_text(message).filter(|_| i == last && role == "assistant");
         if prefill.is_some_and(|text| text.ends_with(char::is_whitespace)) {
             return Err(TRAILING_WHITESPACE.to_owned());
+        }
+    }
+    Ok(())
+}
+
+/// With [`FakeOptions::signed_thinking`]: every `assistant` turn must start with the thinking
+/// block this fake gave, its signature intact, as the API demands of the turns it signed.
+fn check_signatures(body: &Value) -> Result<(), String> {
+    let messages = body.get("messages").and_then(Value::as_array);
+    for (i, message) in messages.into_iter().flatten().enumerate() {
+        if message.get("role").and_then(Value::as_str) != Some("assistant") {
+            continue;
+        }
+        let first = match message.get("content") {
+            Some(Value::Array(blocks)) => blocks.first(),
+            _ => None,
+        };
+        let kind = first
+            .and_then(|b| b.get("type"))
+            .and_then(Value::as_str)
+            .unwrap_or("text");
+        if kind != "thinking" {
+            return Err(format!("messages.{i}.content.0.type: Expected `thinking` or `redacted_thinking`, but found `{kind}`. When `thinking` is enabled, a final `assistant` message must start with a thinking block. We recommend you include thinking blocks from previous turns."));
+        }
+        let signature = first
+            .and_then(|b| b.get("signature"))
+            .and_then(Value::as_str);
+        if signature != Some(THINKING_SIGNATURE) {
+            return Err(format!(
+                "messages.{i}.content.0: Invalid `signature` in `thinking` block"
+            ));
         }
     }
     Ok(())

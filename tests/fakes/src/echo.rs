@@ -202,6 +202,7 @@ enum Shape {
     Horde,
     NovelAi,
     Ollama,
+    Cohere,
 }
 
 fn shape(opts: &FakeOptions, req: &RecordedRequest) -> Shape {
@@ -221,6 +222,7 @@ fn shape(opts: &FakeOptions, req: &RecordedRequest) -> Shape {
         // llama.cpp's errors are `{"error":{"code","message","type"}}`, read as OpenAI's.
         Family::LlamaCpp => Shape::OpenAi(Dialect::OpenAi),
         Family::Ollama => Shape::Ollama,
+        Family::Cohere => Shape::Cohere,
     }
 }
 
@@ -230,7 +232,8 @@ fn fmt(shape: Shape) -> Fmt {
         Shape::OpenAi(Dialect::OpenAi | Dialect::Mancer | Dialect::Azure | Dialect::Together)
         | Shape::Anthropic
         | Shape::NovelAi
-        | Shape::Ollama => Fmt::COMPACT,
+        | Shape::Ollama
+        | Shape::Cohere => Fmt::COMPACT,
         Shape::Kobold(KoboldServer::United) => Fmt::COMPACT,
         _ => Fmt::PYTHON,
     }
@@ -306,6 +309,7 @@ fn unauthorized(opts: &FakeOptions, req: &RecordedRequest, quote: &str) -> Reply
         Shape::Horde => obj([("message", s(quote)), ("rc", s("InvalidAPIKey"))]),
         Shape::NovelAi => obj([("statusCode", J::Int(401)), ("message", s(quote))]),
         Shape::Ollama => obj([("error", s(quote))]),
+        Shape::Cohere => obj([("id", s("echo-1")), ("message", s(quote))]),
     };
     json(shape, StatusCode::UNAUTHORIZED, &body)
 }
@@ -331,7 +335,7 @@ fn sse(shape: Shape, pieces: Vec<String>) -> Reply {
         .map(|p| Piece::Bytes(p.into_bytes()))
         .collect();
     let content_type = match shape {
-        Shape::OpenAi(Dialect::KoboldCpp) | Shape::Kobold(_) | Shape::NovelAi => {
+        Shape::OpenAi(Dialect::KoboldCpp) | Shape::Kobold(_) | Shape::NovelAi | Shape::Cohere => {
             "text/event-stream"
         }
         _ => "text/event-stream; charset=utf-8",
@@ -513,6 +517,43 @@ fn mid_stream(
                 .map(|l| Piece::Bytes(l.into_bytes()))
                 .collect();
             Some(Reply::stream("application/x-ndjson", frames(pieces, None)))
+        }
+        Shape::Cohere if post && path.ends_with("/v2/chat") => {
+            if !streamed(req) {
+                let body = obj([("id", s("echo-1")), ("message", s(quote))]);
+                return Some(json(shape, StatusCode::INTERNAL_SERVER_ERROR, &body));
+            }
+            let event = |body: J| {
+                let kind = match &body {
+                    J::Obj(fields) => match fields.first() {
+                        Some((_, J::Str(kind))) => kind.clone(),
+                        _ => String::new(),
+                    },
+                    _ => String::new(),
+                };
+                format!("event: {kind}\n{}", data(body))
+            };
+            let content = |text: &str| obj([("content", obj([("text", s(text))]))]);
+            let mut events = vec![event(obj([
+                ("type", s("message-start")),
+                ("id", s("echo-1")),
+                ("delta", obj([("message", obj([("role", s("assistant"))]))])),
+            ]))];
+            events.extend(partial.iter().map(|text| {
+                event(obj([
+                    ("type", s("content-delta")),
+                    ("index", J::Int(0)),
+                    ("delta", obj([("message", content(text))])),
+                ]))
+            }));
+            events.push(event(obj([
+                ("type", s("message-end")),
+                (
+                    "delta",
+                    obj([("error", s(quote)), ("finish_reason", s("ERROR"))]),
+                ),
+            ])));
+            Some(sse(shape, events))
         }
         Shape::NovelAi if post && path.ends_with("/ai/generate") => {
             let body = obj([("statusCode", J::Int(500)), ("message", s(quote))]);

@@ -20,7 +20,7 @@
 //! for [`Family::Anthropic`], `kobold.rs` for [`Family::Kobold`], `horde.rs` for
 //! [`Family::Horde`], `novelai.rs` for [`Family::NovelAi`], `ollama.rs` for [`Family::Ollama`],
 //! `llamacpp.rs` for [`Family::LlamaCpp`], built on the recorded bytes of llama.cpp's own
-//! server); each turns a recorded request into a
+//! server, `cohere.rs` for [`Family::Cohere`]); each turns a recorded request into a
 //! reply, and each gives every [`Scenario`] its own equivalent (the module documentation of the
 //! last three has a table, and that of `openai.rs` one for [`Dialect::Ooba`] and
 //! [`Dialect::Mancer`]). Within [`Family::OpenAi`], [`Dialect`] picks the server imitated:
@@ -39,6 +39,7 @@
 
 mod anthropic;
 mod clouds;
+mod cohere;
 mod context;
 mod echo;
 mod flood;
@@ -64,6 +65,7 @@ use std::time::Duration;
 pub use clouds::{
     AZURE_ACCESS_DENIED, AZURE_FILTERED_WORD, AZURE_NO_DEPLOYMENT, STREAM_OPTIONS_REFUSED,
 };
+pub use cohere::{COHERE_CONTEXT_LENGTH, COHERE_RATE_LIMIT, COHERE_STREAM_ERROR};
 pub use context::{fake_tokens, prompt_tokens};
 pub use echo::{
     echo_forms, echo_leak, key_forms, ECHO_CREDENTIAL_HEADERS, ECHO_NOTHING, ECHO_PIECE,
@@ -116,6 +118,10 @@ pub enum Family {
     /// streaming newline-delimited JSON (`ollama.rs` has the routes and scenarios).
     #[value(name = "ollama")]
     Ollama,
+    /// Cohere's v2 chat API: `…/v2/chat` (typed SSE events when streaming) and the paged
+    /// `…/v1/models` (`cohere.rs` has the routes and scenarios).
+    #[value(name = "cohere")]
+    Cohere,
 }
 
 /// Which server [`Family::Kobold`] imitates.
@@ -456,6 +462,10 @@ pub struct FakeOptions {
     /// `openai` family, OpenAI dialect: `…/models` lists this many models in OpenRouter's shape,
     /// with context lengths and prices (`model_catalogue.rs`); 0 (default): [`FakeOptions::models`].
     pub model_catalogue: usize,
+    /// [`Family::Anthropic`] in [`Scenario::Reasoning`]: refuse a follow-up whose `assistant`
+    /// turn lacks the thinking block with the signature this fake gave ([`THINKING_SIGNATURE`]),
+    /// as the API refuses turns it signed and got back without their thinking. Off by default.
+    pub signed_thinking: bool,
 }
 
 /// The message of a LiteLLM proxy's answer to a wrong key (HTTP 400, `"type":"auth_error"`,
@@ -506,6 +516,7 @@ impl Default for FakeOptions {
             context_overflow_drops: false,
             rejects_stream_options: false,
             model_catalogue: 0,
+            signed_thinking: false,
         }
     }
 }

@@ -106,6 +106,10 @@ struct Args {
     /// prices (0: the `--model` list).
     #[arg(long, default_value_t = 0)]
     model_catalogue: usize,
+    /// `anthropic` family, `reasoning` scenario: refuse a follow-up whose assistant turn lacks
+    /// the signed thinking block given.
+    #[arg(long)]
+    signed_thinking: bool,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -137,6 +141,7 @@ async fn main() -> ExitCode {
         context_overflow_drops: args.context_overflow_drops,
         rejects_stream_options: args.rejects_stream_options,
         model_catalogue: args.model_catalogue,
+        signed_thinking: args.signed_thinking,
         ..FakeOptions::default()
     };
     if !args.models.is_empty() {

@@ -76,6 +76,18 @@ pub(super) const OPENAI_SAMPLERS: &[Sampler] = &[
     S::Seed,
     S::Stop,
 ];
+/// Cohere's v2 chat (`max_tokens`, `temperature`, `p`, `k`, the two penalties, `seed`,
+/// `stop_sequences`).
+pub(super) const COHERE_SAMPLERS: &[Sampler] = &[
+    S::MaxTokens,
+    S::Temperature,
+    S::TopP,
+    S::TopK,
+    S::FrequencyPenalty,
+    S::PresencePenalty,
+    S::Seed,
+    S::Stop,
+];
 /// Ollama's native API (its `options`: `num_predict`, `repeat_penalty`, `repeat_last_n`, …).
 pub(super) const OLLAMA_SAMPLERS: &[Sampler] = &[
     S::MaxTokens,

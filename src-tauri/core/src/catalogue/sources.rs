@@ -486,6 +486,13 @@ pub const SOURCES: &[SourceInfo] = &[
         ..planned(ProviderKind::VertexAi, "vertexai", "Google Vertex AI", SourceGroup::CloudChat, "https://aiplatform.googleapis.com/v1")
     },
     SourceInfo {
+        key_note: "From dashboard.cohere.com, API Keys.",
+        supported: true,
+        samplers: COHERE_SAMPLERS,
+        url_rules: UrlRules {
+            version_path: "/v2",
+            strip_suffixes: &["/chat", "/v1/models", "/models"],
+        },
         ..planned(ProviderKind::Cohere, "cohere", "Cohere", SourceGroup::CloudChat, "https://api.cohere.com/v2")
     },
     // Local servers through their own APIs.

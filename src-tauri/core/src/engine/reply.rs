@@ -20,7 +20,9 @@ use super::generation::{CancelReason, Generations};
 use super::reply_buffer::{Flow, ReplyBuffer};
 use super::request::ContextFit;
 use crate::error::{Error, ErrorKind, ErrorReason, Result};
-use crate::model::{ChatEvent, ChatId, ChatRequest, GenerationId, MessageState, StopReason};
+use crate::model::{
+    ChatEvent, ChatId, ChatRequest, GenerationId, MessageState, ProviderData, StopReason,
+};
 use crate::provider::{self, StreamEvent};
 use crate::store::{Store, StoredMessage};
 
@@ -123,6 +125,8 @@ impl GenerationTask {
             now(),
         );
         let mut served_by: Option<String> = None;
+        // The last of what the family asked to have sent back, saved with this version.
+        let mut provider_data: Option<ProviderData> = None;
         // One timer and one cancel wait for the whole reply, not one per event.
         let cancelled = self.token.cancelled();
         tokio::pin!(cancelled);
@@ -173,8 +177,7 @@ impl GenerationTask {
                         self.send(ChatEvent::Usage { usage }).await;
                         at = now();
                     }
-                    // Kept with the reply once the store holds provider data.
-                    StreamEvent::ProviderData(_) => {}
+                    StreamEvent::ProviderData(data) => provider_data = Some(data),
                     StreamEvent::PromptCut { kept_tokens } => {
                         self.send(ChatEvent::PromptCut { kept_tokens }).await;
                         at = now();
@@ -291,14 +294,16 @@ impl GenerationTask {
         let saved = self
             .blocking(move |store| match drop_version {
                 Some(previous) => store.drop_written_version(&id, previous),
-                None => store.finish_reply(
-                    &id,
-                    &text,
-                    reasoning.as_deref(),
-                    state,
-                    served_by.as_deref(),
-                    error.as_ref(),
-                ),
+                None => store
+                    .finish_reply(
+                        &id,
+                        &text,
+                        reasoning.as_deref(),
+                        state,
+                        served_by.as_deref(),
+                        error.as_ref(),
+                    )
+                    .and_then(|()| store.save_provider_data(&id, provider_data.as_ref())),
             })
             .await;
         for event in flush {

@@ -313,7 +313,11 @@ fn conversation(
         history
             .iter()
             .filter(|m| !(m.role == Role::Assistant && m.content.is_empty()))
-            .map(|m| ChatMessage::new(m.role, m.content.clone())),
+            .map(|m| ChatMessage {
+                // What the family asked to have sent back with this version goes with it.
+                provider_data: m.provider_data.clone(),
+                ..ChatMessage::new(m.role, m.content.clone())
+            }),
     );
     match request.action {
         Action::Send => messages.push(ChatMessage::new(Role::User, request.input.clone())),

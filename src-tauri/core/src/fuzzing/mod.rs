@@ -15,7 +15,7 @@ pub use self::streams::{map_stream, MappedStream, StreamFamily};
 
 use crate::catalogue::SOURCES;
 use crate::provider::server_error::ServerError;
-use crate::provider::{anthropic, horde, kobold, novelai, openai_compat};
+use crate::provider::{anthropic, cohere, horde, kobold, novelai, openai_compat};
 use crate::stream::SseDecoder;
 use crate::transfer::{self, FileContents};
 
@@ -124,6 +124,8 @@ pub fn answers(data: &[u8]) {
     let _ = openai_compat::wire::parse_completion(data);
     let _ = anthropic::wire::parse_models_page(data);
     let _ = anthropic::wire::parse_message(data);
+    let _ = cohere::wire::parse_models_page(data);
+    let _ = cohere::wire::parse_chat(data);
     let _ = kobold::wire::parse_result(data);
     let _ = kobold::wire::parse_value(data);
     let _ = kobold::wire::parse_extra_version(data);

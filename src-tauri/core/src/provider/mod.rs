@@ -11,7 +11,7 @@
 //! The files, each depending only on those below it (no import cycle):
 //! - `mod.rs`: the module list, re-exports and [`build`]; `redacting.rs` wraps every adapter.
 //! - one folder per family ([`openai_compat`], [`anthropic`], [`kobold`], [`horde`],
-//!   [`novelai`], [`llamacpp`], [`ollama`]), each with the same files: `mod.rs` (the adapter: status, models,
+//!   [`novelai`], [`llamacpp`], [`ollama`], [`cohere`]), each with the same files: `mod.rs` (the adapter: status, models,
 //!   generation), `request.rs` (its requests as [`Request`] values, its quirks as data),
 //!   `wire.rs` (body shapes and answer parsing) and `stream.rs` (a generation's answer as
 //!   events). No family imports another.
@@ -27,6 +27,7 @@
 //! the network is [`crate::fuzzing`]'s.
 
 pub mod anthropic;
+pub mod cohere;
 pub mod contract;
 pub mod horde;
 pub mod kobold;
@@ -116,7 +117,8 @@ fn build_adapter(connection: Connection, http: Http) -> Result<Box<dyn Provider>
         ProviderKind::Horde => return Ok(Box::new(horde::Horde::new(connection, http))),
         ProviderKind::NovelAi => return Ok(Box::new(novelai::NovelAi::new(connection, http))),
         ProviderKind::Ollama => return Ok(Box::new(ollama::Ollama::new(connection, http))),
-        ProviderKind::Gemini | ProviderKind::VertexAi | ProviderKind::Cohere => {
+        ProviderKind::Cohere => return Ok(Box::new(cohere::Cohere::new(connection, http))),
+        ProviderKind::Gemini | ProviderKind::VertexAi => {
             return Err(crate::error::Error::new(
                 crate::error::ErrorKind::NotConfigured,
                 format!("{} is not supported yet.", connection.kind.info().label),
@@ -143,8 +145,8 @@ mod tests {
                 S::MaxTokens
             }
             "temperature" => S::Temperature,
-            "top_p" => S::TopP,
-            "top_k" => S::TopK,
+            "top_p" | "p" => S::TopP,
+            "top_k" | "k" => S::TopK,
             "min_p" => S::MinP,
             "frequency_penalty" => S::FrequencyPenalty,
             "presence_penalty" => S::PresencePenalty,

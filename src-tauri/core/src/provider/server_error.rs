@@ -175,8 +175,9 @@ impl ServerError {
 /// `exceed_context_size_error` ("request (N tokens) exceeds the available context size (M
 /// tokens)", in newer builds "exceeds context size (M tokens)"), OpenAI's
 /// `context_length_exceeded` ("maximum context length is N tokens"), vLLM's and others'
-/// "context length"/"context window", Claude's "prompt is too long".
-const CONTEXT_EXCEEDED_WORDS: [&str; 9] = [
+/// "context length"/"context window", Claude's "prompt is too long", Cohere's "too many tokens:
+/// … size limit exceeded".
+const CONTEXT_EXCEEDED_WORDS: [&str; 11] = [
     "exceed_context_size",
     "exceeds the available context",
     "exceeds context size",
@@ -186,6 +187,8 @@ const CONTEXT_EXCEEDED_WORDS: [&str; 9] = [
     "maximum context",
     "context window",
     "prompt is too long",
+    "too many tokens: size limit exceeded",
+    "number of tokens in the prompt cannot exceed",
 ];
 
 /// `error` marked [`ErrorReason::ContextExceeded`] when it is a refusal (HTTP 400, 413 or 422,
@@ -412,6 +415,9 @@ mod tests {
             (Some(400), "This model's maximum context length is 8192 tokens. However, you requested 9000 tokens.", marked(Some(8192))),
             (Some(422), "input exceeds the model's context window", marked(None)),
             (Some(413), "prompt is too long: 215000 tokens > 200000 maximum", marked(None)),
+            // Cohere.
+            (Some(400), "too many tokens: size limit exceeded by 11326 tokens. Try using shorter or fewer inputs", marked(None)),
+            (Some(400), "too many tokens: max tokens must be less than or equal to 4096, the maximum output for this model - received 8192.", None),
             // An error inside a stream has no status.
             (None, "context_length_exceeded", marked(None)),
             // Not about the context, or not a refusal.

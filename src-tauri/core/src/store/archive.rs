@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use super::chats::not_found;
 use super::{from_json, guard, now_ms, to_json, Chat, Store};
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{ChatId, MessageId, Role};
+use crate::model::{ChatId, MessageId, ProviderData, Role};
 
 /// One chat, as files carry it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -63,6 +63,11 @@ pub struct ArchivedMessage {
     pub model: Option<String>,
     /// Reasoning text, if any.
     pub reasoning: Option<String>,
+    /// What the source's family asked to have sent back with the version shown (thought
+    /// signatures, encrypted reasoning): Switchboard's own exports and backups carry it, so a
+    /// restored chat goes on as it was; SillyTavern's files leave it out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider_data: Option<ProviderData>,
     /// Fields of the line Switchboard does not use, kept for the way back.
     pub extra: Map<String, Value>,
 }
@@ -124,6 +129,7 @@ impl Store {
                 sent_at: message.created_at,
                 model: message.model.clone(),
                 reasoning: message.reasoning.clone(),
+                provider_data: message.provider_data.clone(),
                 extra: extra
                     .map(|e| from_json(&e))
                     .transpose()?
@@ -227,8 +233,9 @@ impl Store {
                 };
                 tx.execute(
                     "INSERT INTO messages (id, chat_id, seq, role, name, content, swipe_index, swipe_count,
-                                           reasoning, state, model, extra, created_at, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'complete', ?10, ?11, ?12, ?12)",
+                                           reasoning, state, model, extra, created_at, updated_at,
+                                           provider_data)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'complete', ?10, ?11, ?12, ?12, ?13)",
                     params![
                         message_id.as_str(),
                         id.as_str(),
@@ -241,7 +248,8 @@ impl Store {
                         message.reasoning,
                         message.model,
                         extra,
-                        sent
+                        sent,
+                        message.provider_data.as_ref().map(to_json).transpose()?
                     ],
                 )?;
                 for (index, text) in versions.iter().enumerate() {

@@ -12,7 +12,7 @@ use rusqlite::{params, OptionalExtension, Row, Transaction};
 use super::branches::branch_point;
 use super::{now_ms, to_json, Chat, Store, StoredMessage};
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{ChatId, MessageId, MessageState, ProfileId, Role};
+use crate::model::{ChatId, MessageId, MessageState, ProfileId, ProviderData, Role};
 
 /// How many messages a page of history holds by default.
 pub const PAGE_SIZE: usize = 100;
@@ -22,7 +22,7 @@ pub(super) const CHAT_COLUMNS: &str = "c.id, c.title, c.profile_id, c.model, c.p
     c.parent_id, c.fork_message_id, c.fork_number";
 
 const MESSAGE_COLUMNS: &str = "id, chat_id, seq, role, name, content, swipe_index, swipe_count,
-    reasoning, state, model, error, created_at, updated_at";
+    reasoning, state, model, error, created_at, updated_at, provider_data";
 
 pub(super) fn not_found(what: &str) -> Error {
     Error::new(ErrorKind::InvalidRequest, format!("There is no {what}."))
@@ -233,6 +233,7 @@ impl Store {
             error: None,
             created_at: now,
             updated_at: now,
+            provider_data: None,
         })
     }
 
@@ -266,6 +267,17 @@ impl Store {
                     error = ?6, writer = NULL, updated_at = ?7
              WHERE id = ?1",
             params![id.as_str(), content, reasoning, state.as_str(), model, error, now_ms()],
+        )?;
+        Ok(())
+    }
+
+    /// Keeps what the family asked to have sent back with the version of reply `id` being
+    /// written (`None`: nothing), replacing what it held.
+    pub fn save_provider_data(&self, id: &MessageId, data: Option<&ProviderData>) -> Result<()> {
+        let data = data.map(to_json).transpose()?;
+        self.conn().execute(
+            "UPDATE messages SET provider_data = ?2 WHERE id = ?1",
+            params![id.as_str(), data],
         )?;
         Ok(())
     }
@@ -417,7 +429,7 @@ impl Store {
             }
             tx.execute(
                 "UPDATE messages SET content = '', reasoning = NULL, state = 'streaming', error = NULL,
-                        model = ?2, writer = ?3,
+                        provider_data = NULL, model = ?2, writer = ?3,
                         swipe_index = CASE WHEN ?5 THEN swipe_index ELSE swipe_count END,
                         swipe_count = CASE WHEN ?5 THEN swipe_count ELSE swipe_count + 1 END,
                         updated_at = ?4
@@ -450,7 +462,7 @@ impl Store {
                 let stashed = take_stashed(&tx, id, index)?;
                 tx.execute(
                     "UPDATE messages SET content = ?2, reasoning = ?3, state = ?4, model = ?5,
-                            error = ?6, swipe_index = ?7, updated_at = ?8
+                            error = ?6, swipe_index = ?7, updated_at = ?8, provider_data = ?9
                      WHERE id = ?1",
                     params![
                         id.as_str(),
@@ -460,7 +472,8 @@ impl Store {
                         stashed.model,
                         stashed.error,
                         index,
-                        now_ms()
+                        now_ms(),
+                        stashed.provider_data
                     ],
                 )?;
             }
@@ -486,14 +499,16 @@ impl Store {
         self.message(id)?.ok_or_else(|| not_found("such message"))
     }
 
-    /// Changes the text of a message (the version shown).
+    /// Changes the text of a message (the version shown). What its family asked to have sent
+    /// back goes with the old text (a thought signature no longer matches the new one).
     pub fn edit_message(&self, id: &MessageId, content: &str) -> Result<StoredMessage> {
         {
             let mut conn = self.conn();
             let tx = conn.transaction()?;
             let message = locked_message(&tx, id)?;
             tx.execute(
-                "UPDATE messages SET content = ?2, updated_at = ?3 WHERE id = ?1",
+                "UPDATE messages SET content = ?2, provider_data = NULL, updated_at = ?3
+                 WHERE id = ?1",
                 params![id.as_str(), content, now_ms()],
             )?;
             tx.execute(
@@ -542,8 +557,9 @@ pub(super) fn locked_message(tx: &Transaction<'_>, id: &MessageId) -> Result<Sto
 fn stash_shown(tx: &Transaction<'_>, message: &StoredMessage) -> Result<()> {
     let error = message.error.as_ref().map(to_json).transpose()?;
     tx.execute(
-        "INSERT OR REPLACE INTO swipes (message_id, idx, content, reasoning, state, model, error, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT OR REPLACE INTO swipes (message_id, idx, content, reasoning, state, model, error, created_at,
+                                        provider_data)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             message.id.as_str(),
             message.swipe_index,
@@ -552,7 +568,8 @@ fn stash_shown(tx: &Transaction<'_>, message: &StoredMessage) -> Result<()> {
             message.state.as_str(),
             message.model,
             error,
-            message.updated_at
+            message.updated_at,
+            message.provider_data.as_ref().map(to_json).transpose()?
         ],
     )?;
     Ok(())
@@ -565,12 +582,14 @@ pub(super) struct Stashed {
     pub(super) state: String,
     pub(super) model: Option<String>,
     pub(super) error: Option<String>,
+    /// As stored: JSON, or NULL.
+    pub(super) provider_data: Option<String>,
 }
 
 /// Takes version `index` of message `id` out of the swipes, to be shown.
 pub(super) fn take_stashed(tx: &Transaction<'_>, id: &MessageId, index: u32) -> Result<Stashed> {
     let stashed = tx.query_row(
-        "SELECT content, reasoning, state, model, error FROM swipes
+        "SELECT content, reasoning, state, model, error, provider_data FROM swipes
          WHERE message_id = ?1 AND idx = ?2",
         params![id.as_str(), index],
         |r| {
@@ -580,6 +599,7 @@ pub(super) fn take_stashed(tx: &Transaction<'_>, id: &MessageId, index: u32) -> 
                 state: r.get(2)?,
                 model: r.get(3)?,
                 error: r.get(4)?,
+                provider_data: r.get(5)?,
             })
         },
     )?;
@@ -623,5 +643,9 @@ fn message_from_row(row: &Row<'_>) -> rusqlite::Result<StoredMessage> {
         error: error.and_then(|e| serde_json::from_str(&e).ok()),
         created_at: row.get(12)?,
         updated_at: row.get(13)?,
+        // Data that no longer reads (written by a later version) is left out, not an error.
+        provider_data: row
+            .get::<_, Option<String>>(14)?
+            .and_then(|data| serde_json::from_str(&data).ok()),
     })
 }

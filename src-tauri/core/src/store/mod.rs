@@ -59,6 +59,8 @@ mod open_tests;
 mod profiles;
 #[cfg(test)]
 mod profiles_tests;
+#[cfg(test)]
+mod provider_data_tests;
 mod schema;
 mod search;
 mod settings;
@@ -165,6 +167,11 @@ pub struct StoredMessage {
     /// Last change, ms since the Unix epoch.
     #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
     pub updated_at: i64,
+    /// What the source's family asked to have sent back with this version (thought signatures,
+    /// encrypted reasoning): read back into the requests that follow, never sent to a front
+    /// end (not serialised).
+    #[serde(skip)]
+    pub provider_data: Option<crate::model::ProviderData>,
 }
 
 /// The database. Cheap to clone; all clones share one connection and one session.

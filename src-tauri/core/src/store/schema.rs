@@ -218,4 +218,13 @@ pub(super) const MIGRATIONS: &[M<'static>] = &[
     // 10: how a profile's server is reached beyond URL and key (proxy, certificates, a
     // source's choices), as JSON: `{}` reads as every default.
     M::up("ALTER TABLE profiles ADD COLUMN options TEXT NOT NULL DEFAULT '{}';"),
+    // 11: what a source's family asked to have sent back with a reply (thought signatures,
+    // encrypted reasoning), as JSON (`{"family", "value"}`), per version: the version shown
+    // (`messages`), the others (`swipes`) and those waiting in the trash. NULL: none.
+    M::up(
+        "ALTER TABLE messages ADD COLUMN provider_data TEXT;
+         ALTER TABLE swipes ADD COLUMN provider_data TEXT;
+         ALTER TABLE deleted_messages ADD COLUMN provider_data TEXT;
+         ALTER TABLE deleted_swipes ADD COLUMN provider_data TEXT;",
+    ),
 ];

@@ -29,15 +29,16 @@ impl Store {
         tx.execute(
             "INSERT INTO deleted_messages (id, chat_id, seq, role, name, content, swipe_index,
                     swipe_count, reasoning, state, model, error, extra, created_at, updated_at,
-                    deleted_at)
+                    deleted_at, provider_data)
              SELECT id, chat_id, seq, role, name, content, swipe_index, swipe_count, reasoning,
-                    state, model, error, extra, created_at, updated_at, ?2
+                    state, model, error, extra, created_at, updated_at, ?2, provider_data
              FROM messages WHERE id = ?1",
             params![id.as_str(), now_ms()],
         )?;
         tx.execute(
-            "INSERT INTO deleted_swipes (message_id, idx, content, reasoning, state, model, error, created_at)
-             SELECT message_id, idx, content, reasoning, state, model, error, created_at
+            "INSERT INTO deleted_swipes (message_id, idx, content, reasoning, state, model, error, created_at,
+                    provider_data)
+             SELECT message_id, idx, content, reasoning, state, model, error, created_at, provider_data
              FROM swipes WHERE message_id = ?1",
             [id.as_str()],
         )?;
@@ -53,9 +54,10 @@ impl Store {
         let tx = conn.transaction()?;
         let restored = tx.execute(
             "INSERT INTO messages (id, chat_id, seq, role, name, content, swipe_index, swipe_count,
-                    reasoning, state, model, error, writer, extra, created_at, updated_at)
+                    reasoning, state, model, error, writer, extra, created_at, updated_at,
+                    provider_data)
              SELECT id, chat_id, seq, role, name, content, swipe_index, swipe_count, reasoning,
-                    state, model, error, NULL, extra, created_at, updated_at
+                    state, model, error, NULL, extra, created_at, updated_at, provider_data
              FROM deleted_messages WHERE id = ?1",
             [id.as_str()],
         )?;
@@ -63,8 +65,9 @@ impl Store {
             return Ok(false);
         }
         tx.execute(
-            "INSERT INTO swipes (message_id, idx, content, reasoning, state, model, error, created_at)
-             SELECT message_id, idx, content, reasoning, state, model, error, created_at
+            "INSERT INTO swipes (message_id, idx, content, reasoning, state, model, error, created_at,
+                    provider_data)
+             SELECT message_id, idx, content, reasoning, state, model, error, created_at, provider_data
              FROM deleted_swipes WHERE message_id = ?1",
             [id.as_str()],
         )?;

@@ -33,7 +33,8 @@ impl Store {
         let stashed = take_stashed(&tx, id, previous)?;
         tx.execute(
             "UPDATE messages SET content = ?2, reasoning = ?3, state = ?4, model = ?5, error = ?6,
-                    swipe_index = ?7, swipe_count = swipe_count - 1, writer = NULL, updated_at = ?8
+                    swipe_index = ?7, swipe_count = swipe_count - 1, writer = NULL, updated_at = ?8,
+                    provider_data = ?9
              WHERE id = ?1",
             params![
                 id.as_str(),
@@ -43,7 +44,8 @@ impl Store {
                 stashed.model,
                 stashed.error,
                 previous,
-                now_ms()
+                now_ms(),
+                stashed.provider_data
             ],
         )?;
         tx.commit()?;

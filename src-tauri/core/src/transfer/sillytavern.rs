@@ -377,6 +377,7 @@ fn read_message(text: &str) -> Result<Line, String> {
             sent_at: 0,
             model,
             reasoning,
+            provider_data: None,
             extra: fields,
         },
     })

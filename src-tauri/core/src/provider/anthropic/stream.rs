@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::wire::{count, parse_message, stop_reason, usage, MessageOutcome};
+use super::wire::{count, kept_blocks, parse_message, stop_reason, usage, MessageOutcome};
 use crate::error::Result;
 use crate::http::Target;
 use crate::model::StopReason;
@@ -19,6 +19,9 @@ use crate::stream::SseEvent;
 pub struct EventMapper {
     input_tokens: Option<u32>,
     stop: Option<StopReason>,
+    /// The `thinking` (with its signature) and `redacted_thinking` blocks so far, by index:
+    /// the API wants them back with this reply in the next request.
+    kept: Vec<(u64, Value)>,
 }
 
 impl EventMapper {
@@ -50,8 +53,17 @@ impl EventMapper {
                 self.input_tokens =
                     count(message.and_then(|m| m.get("usage")?.get("input_tokens")));
             }
+            Some("content_block_start") => {
+                let block = value.get("content_block");
+                let kind = block.and_then(|b| b.get("type")).and_then(Value::as_str);
+                if let (Some("thinking" | "redacted_thinking"), Some(block)) = (kind, block) {
+                    let index = value.get("index").and_then(Value::as_u64).unwrap_or(0);
+                    self.kept.push((index, block.clone()));
+                }
+            }
             Some("content_block_delta") => {
                 let delta = value.get("delta");
+                self.keep(&value);
                 let text = |field| {
                     delta
                         .and_then(|d| d.get(field))
@@ -83,12 +95,45 @@ impl EventMapper {
                     out.push(StreamEvent::Usage(usage(input, Some(output))));
                 }
             }
-            Some("message_stop") => return Ok(Some(self.stop.unwrap_or(StopReason::Stop))),
+            Some("message_stop") => {
+                let blocks: Vec<Value> = self.kept.drain(..).map(|(_, block)| block).collect();
+                out.extend(kept_blocks(blocks).map(StreamEvent::ProviderData));
+                return Ok(Some(self.stop.unwrap_or(StopReason::Stop)));
+            }
             Some("error") => return Err(StreamFailure::Server(ServerError::from_body(data))),
             // ping, content_block_start/stop and event types added later.
             _ => {}
         }
         Ok(None)
+    }
+}
+
+impl EventMapper {
+    /// A `thinking_delta` or `signature_delta` added to the kept block at its index.
+    fn keep(&mut self, event: &Value) {
+        let index = event.get("index").and_then(Value::as_u64).unwrap_or(0);
+        let Some(delta) = event.get("delta") else {
+            return;
+        };
+        let field = match delta.get("type").and_then(Value::as_str) {
+            Some("thinking_delta") => "thinking",
+            Some("signature_delta") => "signature",
+            _ => return,
+        };
+        let Some(piece) = delta.get(field).and_then(Value::as_str) else {
+            return;
+        };
+        if let Some(Value::Object(block)) = self
+            .kept
+            .iter_mut()
+            .find(|(i, _)| *i == index)
+            .map(|(_, block)| block)
+        {
+            let text = block.entry(field).or_insert_with(|| Value::from(""));
+            if let Value::String(text) = text {
+                text.push_str(piece);
+            }
+        }
     }
 }
 
@@ -164,6 +209,12 @@ mod tests {
                 StreamEvent::Reasoning("Hmm".into()),
                 StreamEvent::Delta("Hi".into()),
                 StreamEvent::Usage(usage(Some(12), Some(9))),
+                StreamEvent::ProviderData(crate::model::ProviderData {
+                    family: "anthropic".into(),
+                    value: serde_json::json!([
+                        {"type": "thinking", "thinking": "Hmm", "signature": "abc"}
+                    ]),
+                }),
             ]
         );
         let error = mapper.on_event(

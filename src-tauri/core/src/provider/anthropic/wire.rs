@@ -5,7 +5,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::model::{ChatMessage, ChatRequest, ModelInfo, Role, StopReason, Usage};
+use crate::model::{ChatMessage, ChatRequest, ModelInfo, ProviderData, Role, StopReason, Usage};
 use crate::prompt::{self, PostProcessing, PromptNames};
 use crate::provider::contract::StreamEvent;
 use crate::provider::server_error::ServerError;
@@ -146,6 +146,27 @@ pub(crate) fn count(value: Option<&Value>) -> Option<u32> {
         .and_then(|n| u32::try_from(n).ok())
 }
 
+/// The blocks the API wants back with a reply (`thinking` with its `signature`,
+/// `redacted_thinking`) as this family's provider data; `None` when there are none. A thinking
+/// block without a signature is not one the API would take back, so it is left out.
+pub fn kept_blocks(blocks: Vec<Value>) -> Option<ProviderData> {
+    let kept: Vec<Value> = blocks
+        .into_iter()
+        .filter(|block| match block.get("type").and_then(Value::as_str) {
+            Some("thinking") => block
+                .get("signature")
+                .and_then(Value::as_str)
+                .is_some_and(|s| !s.is_empty()),
+            Some("redacted_thinking") => true,
+            _ => false,
+        })
+        .collect();
+    (!kept.is_empty()).then(|| ProviderData {
+        family: FAMILY.to_string(),
+        value: Value::Array(kept),
+    })
+}
+
 /// What a non-streamed answer held.
 pub enum MessageOutcome {
     /// The reply as events, ending with `Done`.
@@ -192,6 +213,7 @@ pub fn parse_message(body: &[u8]) -> MessageOutcome {
             count(u.get("output_tokens")),
         )));
     }
+    events.extend(kept_blocks(content.clone()).map(StreamEvent::ProviderData));
     let reason = value
         .get("stop_reason")
         .and_then(Value::as_str)
@@ -321,6 +343,10 @@ mod tests {
                 StreamEvent::Delta("A".into()),
                 StreamEvent::Delta("B".into()),
                 StreamEvent::Usage(usage(Some(3), Some(4))),
+                StreamEvent::ProviderData(ProviderData {
+                    family: FAMILY.into(),
+                    value: json!([{"type": "thinking", "thinking": "T", "signature": "s"}]),
+                }),
                 StreamEvent::Done(StopReason::Stop),
             ]
         );
