@@ -40,6 +40,7 @@ pub fn builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
             secrets::set_api_key,
             secrets::clear_api_key,
             secrets::use_session_key,
+            secrets::choose_service_account_key,
             connect::connect,
             connect::check_profile_draft,
             connect::list_models,

@@ -1,5 +1,5 @@
 //! The system's file dialogs: "Import chats…" (open, several files, with filters for what the
-//! import reads) and "where to save" for an export or a backup (save, with the suggested name,
+//! import reads), a Vertex AI service account's key file (open, one JSON file) and "where to save" for an export or a backup (save, with the suggested name,
 //! the folder to start in, the format's filter and a confirmation before replacing a file).
 //!
 //! Both are GTK's native file chooser (the desktop portal's dialog where GTK is told to use one),
@@ -77,6 +77,20 @@ pub fn choose_chat_files(app: &AppHandle) -> Result<Vec<PathBuf>> {
     platform::run(app, Dialog::Open)
 }
 
+/// Shows "Choose the service account's key file" (one JSON file) and waits for the person; the
+/// path chosen, `None` when they cancel.
+pub fn choose_key_file(app: &AppHandle) -> Result<Option<PathBuf>> {
+    Ok(platform::run(app, Dialog::KeyFile)?.into_iter().next())
+}
+
+/// The file types the key-file dialog offers: Google's JSON key files, and any file.
+pub fn key_file_filters() -> Vec<FileFilter> {
+    vec![
+        FileFilter::extension("Service account keys", "json"),
+        FileFilter::all_files(),
+    ]
+}
+
 /// Shows the save dialog and waits for the person; the path chosen, `None` when they cancel.
 pub fn choose_save_path(app: &AppHandle, request: SaveRequest) -> Result<Option<PathBuf>> {
     Ok(platform::run(app, Dialog::Save(request))?
@@ -86,6 +100,7 @@ pub fn choose_save_path(app: &AppHandle, request: SaveRequest) -> Result<Option<
 
 enum Dialog {
     Open,
+    KeyFile,
     Save(SaveRequest),
 }
 
@@ -94,7 +109,7 @@ mod platform {
     use gtk::prelude::*;
     use tauri::Manager;
 
-    use super::{import_filters, Dialog, FileFilter};
+    use super::{import_filters, key_file_filters, Dialog, FileFilter};
     use super::{AppHandle, Error, PathBuf, Result};
 
     fn gtk_filter(filter: &FileFilter) -> gtk::FileFilter {
@@ -109,6 +124,11 @@ mod platform {
     fn build(parent: Option<&gtk::ApplicationWindow>, dialog: &Dialog) -> gtk::FileChooserNative {
         let (title, action, accept) = match dialog {
             Dialog::Open => ("Import chats", gtk::FileChooserAction::Open, "_Import"),
+            Dialog::KeyFile => (
+                "Choose the service account's key file",
+                gtk::FileChooserAction::Open,
+                "_Choose",
+            ),
             Dialog::Save(request) => (
                 request.title.as_str(),
                 gtk::FileChooserAction::Save,
@@ -121,6 +141,11 @@ mod platform {
             Dialog::Open => {
                 chooser.set_select_multiple(true);
                 for filter in import_filters() {
+                    chooser.add_filter(gtk_filter(&filter));
+                }
+            }
+            Dialog::KeyFile => {
+                for filter in key_file_filters() {
                     chooser.add_filter(gtk_filter(&filter));
                 }
             }
@@ -203,5 +228,13 @@ mod tests {
         assert_eq!(filters[3].patterns, ["*"]);
         assert!(filters[0].patterns.contains(&"*.jsonl".to_string()));
         assert!(filters[0].patterns.contains(&"*.json".to_string()));
+    }
+
+    #[test]
+    fn the_key_file_dialog_offers_json_files_and_every_file() {
+        let filters = key_file_filters();
+        assert_eq!(filters[0].name, "Service account keys (.json)");
+        assert_eq!(filters[0].patterns, vec!["*.json", "*.JSON"]);
+        assert_eq!(filters.last(), Some(&FileFilter::all_files()));
     }
 }

@@ -114,6 +114,10 @@ pub const EXPORT_DIR_ENV: &str = "SWITCHBOARD_EXPORT_DIR";
 /// none when they cancel.
 pub type FilePicker = Arc<dyn Fn() -> Result<Vec<PathBuf>> + Send + Sync>;
 
+/// Asks the person for a service account's key file (the system's file dialog); the path
+/// chosen, `None` when they cancel.
+pub type KeyFilePicker = Arc<dyn Fn() -> Result<Option<PathBuf>> + Send + Sync>;
+
 /// Asks the person where to save a file (the system's save dialog); the path chosen, `None`
 /// when they cancel.
 pub type SavePicker = Arc<dyn Fn(SaveRequest) -> Result<Option<PathBuf>> + Send + Sync>;
@@ -131,6 +135,7 @@ pub struct Shell {
     /// The files the person chose in the file dialog: the only ones the window may import.
     picked: Mutex<HashSet<PathBuf>>,
     saver: Option<SavePicker>,
+    key_file_picker: Option<KeyFilePicker>,
     revealer: Option<Revealer>,
     /// The files saved from the window: the only ones it may show in their folder.
     saved: Mutex<HashSet<PathBuf>>,
@@ -147,6 +152,7 @@ impl Shell {
             picker: None,
             picked: Mutex::default(),
             saver: None,
+            key_file_picker: None,
             revealer: None,
             saved: Mutex::default(),
         }
@@ -231,6 +237,25 @@ impl Shell {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .extend(chosen.iter().cloned());
         Ok(chosen)
+    }
+
+    /// The same shell, asking for a service account's key file with `picker`.
+    pub fn with_key_file_picker(mut self, picker: KeyFilePicker) -> Shell {
+        self.key_file_picker = Some(picker);
+        self
+    }
+
+    /// Asks the person for a service account's key file; `None` when they cancel.
+    pub async fn choose_key_file(&self) -> Result<Option<PathBuf>> {
+        let picker = self.key_file_picker.clone().ok_or_else(|| {
+            Error::new(
+                ErrorKind::NotConfigured,
+                "There is no file dialog to choose a key file with.",
+            )
+        })?;
+        tokio::task::spawn_blocking(move || picker())
+            .await
+            .map_err(|err| Error::internal(format!("The file dialog failed: {err}.")))?
     }
 
     /// Whether the person chose `path` in the file dialog.

@@ -18,6 +18,7 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { Key, remote } from "webdriverio";
 import { registerAzureTests } from "./azure.mjs";
+import { registerVertexTests } from "./vertex.mjs";
 import { registerChatTargetTests } from "./chat-target.mjs";
 import { registerContextTests } from "./context.mjs";
 import { registerDrawerTests } from "./drawer.mjs";
@@ -1460,6 +1461,9 @@ registerHabitsTests(test, {
 registerAzureTests(test, {
   openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, openDrawer, setField, startFake, REPLY_TEXT,
 });
+
+// After everything: it adds a profile of its own (removed at the end).
+registerVertexTests(test, { openApp, closeApp, until, assert, screenshot, cli, openDrawer, setField });
 
 // After everything: they add profiles of their own, and leave the theme as the system's.
 registerDrawerTests(test, {

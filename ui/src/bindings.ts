@@ -45,6 +45,12 @@ export const commands = {
 	 */
 	useSessionKey: (profileId: string, key: string) => typedError<ProfileSummary_Serialize, IpcError_Serialize>(__TAURI_INVOKE("use_session_key", { profileId, key })),
 	/**
+	 *  Asks for a Vertex AI profile's service-account key file in the system's file dialog, reads
+	 *  it and saves it in the keychain as the profile's key (the profile then signs in with it).
+	 *  `None` when the person cancels; the file's text never reaches the window.
+	 */
+	chooseServiceAccountKey: (profileId: string) => typedError<ServiceAccountSaved | null, IpcError_Serialize>(__TAURI_INVOKE("choose_service_account_key", { profileId })),
+	/**
 	 *  Checks the profile's endpoint (skipped when it bypasses the check), lists its models and
 	 *  makes it the active connection.
 	 */
@@ -1697,6 +1703,16 @@ export type SearchHit_Serialize = {
 	 *  whole words around the terms in the message.
 	 */
 	snippet: SnippetPart[],
+};
+
+/**  What a saved service-account key is, for the front ends to confirm (never the key). */
+export type ServiceAccountSaved = {
+	/**  The profile's name. */
+	profile: string,
+	/**  The service account's address. */
+	clientEmail: string,
+	/**  The project the key file names. */
+	projectId: string,
 };
 
 /**  A line of an imported file that was left out, and why. */

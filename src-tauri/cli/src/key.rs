@@ -17,11 +17,16 @@ use crate::{refused, CliResult, Failure};
 
 #[derive(Subcommand)]
 pub enum KeyCommand {
-    /// Save a profile's API key, read from standard input (never from an argument).
+    /// Save a profile's API key, read from standard input (never from an argument); or a
+    /// Vertex AI profile's service-account key file.
     Set {
         /// Profile name.
         #[arg(value_parser = non_empty(), add = crate::completion::profile_names())]
         name: String,
+        /// Vertex AI: a service account's JSON key file, checked and kept in the keychain (the
+        /// profile then signs in with it).
+        #[arg(long, value_name = "FILE")]
+        service_account: Option<std::path::PathBuf>,
     },
     /// Remove a profile's API key.
     Clear {
@@ -34,7 +39,14 @@ pub enum KeyCommand {
 /// Runs one `key` subcommand; its messages go to standard error.
 pub async fn run(engine: &Engine, command: KeyCommand) -> CliResult {
     match command {
-        KeyCommand::Set { name } => {
+        KeyCommand::Set {
+            name,
+            service_account: Some(path),
+        } => crate::profile_vertex::save_service_account(engine, &name, &path).await?,
+        KeyCommand::Set {
+            name,
+            service_account: None,
+        } => {
             let profile = engine.profile(&name).await?;
             let key = read_key(&profile.name)?;
             engine.set_key(&name, key).await.map_err(refused)?;

@@ -61,6 +61,7 @@ mod key;
 mod manual;
 mod profile;
 mod profile_network;
+mod profile_vertex;
 mod prompt;
 mod providers;
 mod reset;

@@ -20,6 +20,7 @@ use switchboard_core::{Engine, Error, GenParams, ProviderKind};
 
 use crate::args::{non_empty, parse_fraction, parse_sampler, tokens};
 use crate::profile_network::{self, NetworkArgs};
+use crate::profile_vertex::{self, VertexArgs};
 use crate::{import_st, print_json, refused, yes_no, CliResult, Failure};
 
 #[derive(Subcommand)]
@@ -34,13 +35,16 @@ pub enum ProfileCommand {
         #[arg(value_parser = non_empty(), add = crate::completion::profile_names())]
         name: String,
     },
-    /// Change how a saved profile reaches its server: its proxy and CA certificates.
+    /// Change how a saved profile reaches its server: its proxy and CA certificates, and a
+    /// Vertex AI profile's project and region.
     Set {
         /// Profile name.
         #[arg(value_parser = non_empty(), add = crate::completion::profile_names())]
         name: String,
         #[command(flatten)]
         network: NetworkArgs,
+        #[command(flatten)]
+        vertex: VertexArgs,
     },
     /// Delete a profile and its keychain entries (key, header values, URL credentials).
     Rm {
@@ -116,6 +120,12 @@ pub struct ProfileAddArgs {
     /// ever); default: the server's (5 minutes).
     #[arg(long, value_name = "DURATION", value_parser = non_empty())]
     keep_alive: Option<String>,
+    /// Vertex AI: sign in with this service account's JSON key file (checked, then kept in
+    /// the system keychain as the profile's key).
+    #[arg(long, value_name = "FILE")]
+    service_account: Option<PathBuf>,
+    #[command(flatten)]
+    vertex: VertexArgs,
     #[command(flatten)]
     samplers: SamplerArgs,
     #[command(flatten)]
@@ -322,7 +332,29 @@ pub async fn run(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
                 )));
             }
             profile.options.source.ollama_keep_alive = args.keep_alive;
+            args.vertex.apply(source, &mut profile.options.source)?;
+            let key_file = match &args.service_account {
+                Some(_) if !source.info().offers(SourceSetting::VertexAuth) => {
+                    return Err(Failure::Usage(format!(
+                        "--service-account is for {}, not {}.",
+                        sources_offering(SourceSetting::VertexAuth),
+                        source.id()
+                    )))
+                }
+                Some(path) => Some(path.clone()),
+                None => None,
+            };
             let (mut profile, changes) = engine.add_profile(profile).await.map_err(refused)?;
+            if let Some(path) = &key_file {
+                if let Err(failure) =
+                    profile_vertex::save_service_account(engine, profile.id.as_str(), path).await
+                {
+                    // Nothing half-saved: the profile goes with the key it could not keep.
+                    let _ = engine.remove_profile(profile.id.as_str()).await;
+                    return Err(failure);
+                }
+                profile = engine.profile(profile.id.as_str()).await?;
+            }
             if !args.headers.is_empty() {
                 let headers = args
                     .headers
@@ -356,7 +388,7 @@ pub async fn run(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
                         source.label()
                     );
                 }
-                if source.info().key == KeyNeed::Required {
+                if source.info().key == KeyNeed::Required && key_file.is_none() {
                     outln!(
                         "Save its API key with: switchboard-cli key set {}",
                         profile.name
@@ -459,6 +491,9 @@ pub async fn run(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
                     };
                     outln!("azure route:         {route}");
                 }
+                if profile.source.info().offers(SourceSetting::VertexAuth) {
+                    profile_vertex::show(&profile.options.source);
+                }
                 for header in &profile.headers {
                     outln!("header:              {header}: <redacted> (in the keychain)");
                 }
@@ -466,19 +501,27 @@ pub async fn run(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
                 warn_plain_http(&profile, has_key);
             }
         }
-        ProfileCommand::Set { name, network } => {
-            if !network.given() {
+        ProfileCommand::Set {
+            name,
+            network,
+            vertex,
+        } => {
+            if !network.given() && !vertex.given() {
                 return Err(Failure::Usage(
-                    "Nothing to change: give --proxy, --ca-cert or --no-ca-certs.".to_string(),
+                    "Nothing to change: give --proxy, --ca-cert, --no-ca-certs, --project or --region.".to_string(),
                 ));
             }
             let mut profile = engine.profile(&name).await?;
+            vertex.apply(profile.source, &mut profile.options.source)?;
             network.apply(&mut profile.options.network);
             let profile = engine.update_profile(profile).await.map_err(refused)?;
             if json {
                 print_json(&profile);
             } else {
                 outln!("Saved profile \"{}\".", profile.name);
+                if profile.source.info().offers(SourceSetting::VertexAuth) {
+                    profile_vertex::show(&profile.options.source);
+                }
                 profile_network::show(&profile.options.network);
             }
         }

@@ -20,6 +20,8 @@
 //! - [`prompt`]: post-processing of messages and instruct templates for text completion.
 //! - [`detect`]: probing the usual local ports for servers.
 //! - [`http`]: the shared HTTP client and transport-error mapping.
+//! - [`google_auth`]: a Google Cloud service account's key exchanged for access tokens (Vertex
+//!   AI's full mode), cached and renewed before they expire.
 //! - [`engine`]: ties them together; the front ends' one door.
 //! - [`fuzzing`]: properties over arbitrary input, for the fuzz targets and their corpus.
 //!
@@ -36,6 +38,7 @@ pub mod endpoint;
 pub mod engine;
 pub mod error;
 pub mod fuzzing;
+pub mod google_auth;
 pub mod http;
 pub mod model;
 pub mod network;

@@ -21,7 +21,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use base64::Engine as _;
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
@@ -42,11 +42,58 @@ const MIN_CUT_TAIL: usize = 4;
 pub struct Redactor {
     /// Every form of every secret, longest first, without duplicates.
     forms: Arc<Vec<String>>,
+    /// Secrets learnt after the redactor was made (an access token fetched for a request).
+    later: Option<LiveSecrets>,
 }
 
 impl fmt::Debug for Redactor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Redactor({} forms)", self.forms.len())
+    }
+}
+
+/// Secrets that appear while a connection is in use (an OAuth access token obtained for a
+/// request, replaced before it expires), shared by every clone: a [`Redactor`] made
+/// [`with_later`](Redactor::with_later) these scrubs each one added, also after it was made.
+#[derive(Clone, Default)]
+pub struct LiveSecrets {
+    redactor: Arc<RwLock<(Vec<String>, Redactor)>>,
+}
+
+impl fmt::Debug for LiveSecrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "LiveSecrets({} secrets)", self.count())
+    }
+}
+
+impl LiveSecrets {
+    /// Adds a secret (one already held is not added twice).
+    pub fn add(&self, secret: &str) {
+        let mut guard = match self.redactor.write() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let (secrets, redactor) = &mut *guard;
+        if secrets.iter().any(|held| held == secret) {
+            return;
+        }
+        secrets.push(secret.to_string());
+        *redactor = Redactor::new(secrets.iter().map(String::as_str));
+    }
+
+    /// How many secrets are held.
+    pub fn count(&self) -> usize {
+        match self.redactor.read() {
+            Ok(guard) => guard.0.len(),
+            Err(poisoned) => poisoned.into_inner().0.len(),
+        }
+    }
+
+    fn redactor(&self) -> Redactor {
+        match self.redactor.read() {
+            Ok(guard) => guard.1.clone(),
+            Err(poisoned) => poisoned.into_inner().1.clone(),
+        }
     }
 }
 
@@ -62,12 +109,19 @@ impl Redactor {
         forms.dedup();
         Redactor {
             forms: Arc::new(forms),
+            later: None,
         }
+    }
+
+    /// This redactor, also scrubbing every secret `later` holds now or is given from now on.
+    pub fn with_later(mut self, later: LiveSecrets) -> Redactor {
+        self.later = Some(later);
+        self
     }
 
     /// Whether there is nothing to scrub.
     pub fn is_empty(&self) -> bool {
-        self.forms.is_empty()
+        self.forms.is_empty() && self.later.as_ref().is_none_or(|later| later.count() == 0)
     }
 
     /// The forms `secret` is looked for in: as is, JSON-escaped, percent-encoded, base64.
@@ -102,6 +156,17 @@ impl Redactor {
 
     /// `text` with every form of every secret replaced by [`REDACTED`].
     pub fn scrub<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        let fixed = self.scrub_fixed(text);
+        if let Some(later) = &self.later {
+            if let Cow::Owned(scrubbed) = later.redactor().scrub_fixed(&fixed) {
+                return Cow::Owned(scrubbed);
+            }
+        }
+        fixed
+    }
+
+    /// `text` with every form of the secrets given to [`Redactor::new`] replaced.
+    fn scrub_fixed<'t>(&self, text: &'t str) -> Cow<'t, str> {
         if self.forms.is_empty() || text.is_empty() {
             return Cow::Borrowed(text);
         }
@@ -119,7 +184,7 @@ impl Redactor {
 
     /// `error` with its message and detail scrubbed.
     pub fn scrub_error(&self, mut error: Error) -> Error {
-        if self.forms.is_empty() {
+        if self.is_empty() {
             return error;
         }
         if let Cow::Owned(message) = self.scrub(&error.message) {
@@ -331,5 +396,29 @@ mod tests {
             Some(format!("{{\"error\":\"key {REDACTED}\"}}").as_str())
         );
         assert_eq!(scrubbed.kind, ErrorKind::Auth);
+    }
+
+    #[test]
+    fn secrets_learnt_later_are_scrubbed_by_every_redactor_made_with_them() {
+        let later = LiveSecrets::default();
+        let redactor = Redactor::new(["sk-fixed-0123456789"]).with_later(later.clone());
+        let copy = redactor.clone();
+        assert_eq!(
+            redactor.scrub("token ya29.first-token-abc"),
+            "token ya29.first-token-abc"
+        );
+        later.add("ya29.first-token-abc");
+        later.add("ya29.first-token-abc");
+        assert_eq!(later.count(), 1);
+        assert_eq!(
+            copy.scrub("token ya29.first-token-abc and sk-fixed-0123456789"),
+            format!("token {REDACTED} and {REDACTED}")
+        );
+        assert_eq!(format!("{later:?}"), "LiveSecrets(1 secrets)");
+        let only_later = Redactor::default().with_later(later);
+        assert!(!only_later.is_empty());
+        let error =
+            only_later.scrub_error(Error::new(ErrorKind::Auth, "Bearer ya29.first-token-abc"));
+        assert_eq!(error.message, format!("Bearer {REDACTED}"));
     }
 }

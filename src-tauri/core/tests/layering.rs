@@ -92,6 +92,21 @@ fn the_store_imports_neither_adapters_nor_file_formats() {
 }
 
 #[test]
+fn google_sign_in_imports_no_family_store_or_keychain() {
+    let graph = import_graph();
+    let auth = &graph["google_auth"];
+    // Really read: it sends through the shared client.
+    assert!(auth.contains_key("http"), "{auth:#?}");
+    for forbidden in ["provider", "store", "secrets", "engine", "catalogue"] {
+        assert!(
+            !auth.contains_key(forbidden),
+            "google_auth imports {forbidden}: {:#?}",
+            auth[forbidden]
+        );
+    }
+}
+
+#[test]
 fn stream_decoding_imports_no_vendor() {
     let graph = import_graph();
     let stream = &graph["stream"];

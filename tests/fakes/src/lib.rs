@@ -35,7 +35,8 @@
 //!
 //! Beside the fakes: [`FakeProxy`] (`proxy.rs`), a forward HTTP proxy that records what it
 //! relays and may demand credentials, and [`TlsFront`] (`tls.rs`), an `https://` front with a
-//! self-signed certificate for any fake.
+//! self-signed certificate for any fake; and [`FakeTokenEndpoint`] (`google_oauth.rs`), Google's
+//! OAuth token endpoint for a service account's signed JWT (verified with the account's public key).
 
 mod anthropic;
 mod clouds;
@@ -43,6 +44,7 @@ mod cohere;
 mod context;
 mod echo;
 mod flood;
+mod google_oauth;
 mod horde;
 mod json;
 mod kobold;
@@ -70,6 +72,10 @@ pub use context::{fake_tokens, prompt_tokens};
 pub use echo::{
     echo_forms, echo_leak, key_forms, ECHO_CREDENTIAL_HEADERS, ECHO_NOTHING, ECHO_PIECE,
     ECHO_PREFIX,
+};
+pub use google_oauth::{
+    FakeTokenEndpoint, TokenEndpointOptions, TokenScenario, BAD_TIMEFRAME, INVALID_SIGNATURE,
+    TOKEN_PATH,
 };
 pub use horde::{
     HordeWorker, HORDE_ANONYMOUS_KEY, HORDE_FIRST_MODEL_LIMITS, HORDE_OTHER_MODELS_LIMITS,

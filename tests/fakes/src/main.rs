@@ -6,7 +6,8 @@
 //! `GET /__fake/cancels`).
 //!
 //! With `--forward-proxy` it is instead a forward HTTP proxy ([`FakeProxy`]) on that port; what
-//! it relayed is at `GET /__proxy/requests`.
+//! it relayed is at `GET /__proxy/requests`. With `--google-oauth KEY_FILE` it is Google's OAuth
+//! token endpoint ([`FakeTokenEndpoint`]) trusting that service account, at `POST /token`.
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -14,8 +15,8 @@ use std::time::Duration;
 
 use clap::Parser;
 use switchboard_fakes::{
-    Dialect, FakeOptions, FakeProxy, FakeServer, Family, KoboldServer, Scenario,
-    DEFAULT_CONTEXT_LENGTH,
+    Dialect, FakeOptions, FakeProxy, FakeServer, FakeTokenEndpoint, Family, KoboldServer, Scenario,
+    TokenEndpointOptions, TokenScenario, DEFAULT_CONTEXT_LENGTH,
 };
 
 /// Fake LLM provider server for Switchboard's tests.
@@ -102,6 +103,13 @@ struct Args {
     /// `Proxy-Authorization`, answering 407 without them.
     #[arg(long, requires = "forward_proxy")]
     proxy_credentials: Option<String>,
+    /// Serve Google's OAuth token endpoint instead of a fake, trusting the service account of
+    /// this key file (JWTs verified with its public key).
+    #[arg(long, value_name = "KEY_FILE")]
+    google_oauth: Option<std::path::PathBuf>,
+    /// With `--google-oauth`: the `expires_in` of the tokens granted, in seconds.
+    #[arg(long, default_value_t = 3600, requires = "google_oauth")]
+    token_expires_in: u64,
     /// `openai` family: list this many models in OpenRouter's shape, with context lengths and
     /// prices (0: the `--model` list).
     #[arg(long, default_value_t = 0)]
@@ -117,6 +125,9 @@ async fn main() -> ExitCode {
     let args = Args::parse();
     if args.forward_proxy {
         return serve_proxy(args.port, args.proxy_credentials.as_deref()).await;
+    }
+    if let Some(key_file) = &args.google_oauth {
+        return serve_token_endpoint(args.port, key_file, args.token_expires_in).await;
     }
     let mut opts = FakeOptions {
         family: args.family,
@@ -177,6 +188,37 @@ async fn serve_proxy(port: u16, credentials: Option<&str>) -> ExitCode {
     };
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "listening on {}", proxy.url());
+    let _ = stdout.flush();
+    drop(stdout);
+    wait_for_signal().await;
+    ExitCode::SUCCESS
+}
+
+/// Serves Google's token endpoint for the service account of `key_file` until a signal.
+async fn serve_token_endpoint(port: u16, key_file: &std::path::Path, expires_in: u64) -> ExitCode {
+    let options = match std::fs::read_to_string(key_file) {
+        Ok(service_account_json) => TokenEndpointOptions {
+            service_account_json,
+            expires_in,
+            scenario: TokenScenario::Normal,
+            delay: Duration::ZERO,
+        },
+        Err(e) => {
+            eprintln!("switchboard-fakes: cannot read {}: {e}", key_file.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let endpoint = match FakeTokenEndpoint::start(port, options).await {
+        Ok(endpoint) => endpoint,
+        Err(e) => {
+            eprintln!(
+                "switchboard-fakes: cannot serve the token endpoint on 127.0.0.1:{port}: {e}"
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "listening on http://127.0.0.1:{}", endpoint.port());
     let _ = stdout.flush();
     drop(stdout);
     wait_for_signal().await;

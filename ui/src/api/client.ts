@@ -37,6 +37,7 @@ import type {
   RestoreReport,
   SnapshotList,
   SavedProfile,
+  ServiceAccountSaved,
   SearchHit,
   SourceInfo,
   StartGeneration,
@@ -77,6 +78,12 @@ export interface Api {
   clearApiKey(profileId: string): Promise<ProfileSummary>;
   /** Keeps the key in memory for this session only (when the keychain cannot keep it). */
   useSessionKey(profileId: string, key: string): Promise<ProfileSummary>;
+  /**
+   * Vertex AI: the app asks for a service account's key file in the system's file dialog, reads
+   * it and keeps it in the keychain as the profile's key (its text never comes here); resolves
+   * with the account and project, or null when the dialog was cancelled.
+   */
+  chooseServiceAccountKey(profileId: string): Promise<ServiceAccountSaved | null>;
   /** Status check (unless bypassed) and model list; makes the profile the active one. */
   connect(profileId: string): Promise<ConnectResult>;
   listModels(profileId: string): Promise<ModelInfo[]>;
@@ -224,6 +231,7 @@ export const tauriApi: Api = {
   setApiKey: (profileId, key) => call(() => commands.setApiKey(profileId, key)),
   useSessionKey: (profileId, key) => call(() => commands.useSessionKey(profileId, key)),
   clearApiKey: (profileId) => call(() => commands.clearApiKey(profileId)),
+  chooseServiceAccountKey: (profileId) => call(() => commands.chooseServiceAccountKey(profileId)),
   connect: (profileId) => call(() => commands.connect(profileId)),
   listModels: (profileId) => call(() => commands.listModels(profileId)),
   checkProfileDraft: (source, url, key, options) => call(() => commands.checkProfileDraft(source, url, key, options ?? null)),

@@ -38,6 +38,8 @@ export type SavedProfile = Returned<"saveProfile">;
 /** How a profile's chat becomes one prompt (text completion): template and context size. */
 export type InstructSettings = ProfileSummary["instruct"];
 export type ConnectionOptions = ProfileSummary["options"];
+/** A Vertex AI service account's key file, saved: its account and project (never the key). */
+export type ServiceAccountSaved = NonNullable<Returned<"chooseServiceAccountKey">>;
 /** A profile's proxy and CA certificate files. */
 export type NetworkOptions = ConnectionOptions["network"];
 export type ProxyChoice = NetworkOptions["proxy"];

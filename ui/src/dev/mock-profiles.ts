@@ -25,8 +25,11 @@ export interface ProfileDeps {
 type ProfileCommands = Pick<
   Api,
   | "listProfiles" | "saveProfile" | "deleteProfile" | "restoreProfile" | "duplicateProfile" | "previewUrl"
-  | "setApiKey" | "useSessionKey" | "clearApiKey"
+  | "setApiKey" | "useSessionKey" | "clearApiKey" | "chooseServiceAccountKey"
 >;
+
+/** The service account the mock's "file dialog" picks. */
+export const MOCK_SERVICE_ACCOUNT = { clientEmail: "mock-chat@mock-project-123.iam.gserviceaccount.com", projectId: "mock-project-123" };
 
 export function profileCommands({ calls, profiles, keys, nextId, now, summary, profileOf }: ProfileDeps): ProfileCommands {
   /** Deleted profiles, kept for their undo (with the key). */
@@ -99,6 +102,14 @@ export function profileCommands({ calls, profiles, keys, nextId, now, summary, p
       return summary(profileOf(profileId));
     },
     useSessionKey: async (profileId, key) => summary(keys.set(`session:${profileId}`, key) && profileOf(profileId)), // not saved: no `hasKey`
+    async chooseServiceAccountKey(profileId) {
+      calls.push(`chooseServiceAccountKey:${profileId}`);
+      const profile = profileOf(profileId);
+      if (profile.source !== "vertexai") throw ipcError("invalidRequest", `Profile “${profile.name}” is not a Google Vertex AI profile.`);
+      keys.set(profileId, "service-account-key-file");
+      profiles.set(profileId, { ...profile, options: { ...profile.options, source: { ...profile.options.source, vertexAuth: "serviceAccount" } } });
+      return { profile: profile.name, ...MOCK_SERVICE_ACCOUNT };
+    },
     async clearApiKey(profileId) {
       calls.push(`clearApiKey:${profileId}`);
       [profileId, `session:${profileId}`].forEach((k) => keys.delete(k));

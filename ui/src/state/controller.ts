@@ -48,6 +48,7 @@ import type {
   ProviderKind,
   ResetReport,
   RestoreReport,
+  ServiceAccountSaved,
   SnapshotList,
   Theme,
 } from "../api";
@@ -183,6 +184,11 @@ export class Controller {
   /** Removes the selected profile's key from the keychain. */
   clearKey(): Promise<void> {
     return this.parts.profiles.clearKey();
+  }
+
+  /** Vertex AI: the selected profile's service-account key file, chosen in the system's dialog. */
+  chooseServiceAccountKey(): Promise<ServiceAccountSaved | null> {
+    return this.parts.profiles.chooseServiceAccountKey();
   }
 
   /** The normalised form of a URL, for the live preview under the URL field. */

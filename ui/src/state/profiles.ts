@@ -7,7 +7,7 @@
  * the only way to change the selection.
  */
 
-import type { ProfileDraft, ProfileSummary, ProviderKind, NormalizedUrl, SavedProfile } from "../api";
+import type { ProfileDraft, ProfileSummary, ProviderKind, NormalizedUrl, SavedProfile, ServiceAccountSaved } from "../api";
 import { toIpcError } from "../api";
 import { type AppState, selectedProfile, sourceOf, type UndoDelete } from "./app-state";
 import { Part } from "./context";
@@ -169,6 +169,24 @@ export class Profiles extends Part {
     } catch (error) {
       this.parts.window.handleError(error, { profile, keyUse: "save" });
       return false;
+    }
+  }
+
+  /**
+   * Vertex AI: has the app ask for the selected profile's service-account key file and keep it
+   * in the keychain (the file never comes to the window); the account and project, or null when
+   * the dialog was cancelled or the file refused (the error is shown).
+   */
+  async chooseServiceAccountKey(): Promise<ServiceAccountSaved | null> {
+    const profile = selectedProfile(this.state);
+    if (!profile) return null;
+    try {
+      const saved = await this.keychain(() => this.api.chooseServiceAccountKey(profile.id));
+      if (saved) await this.refreshProfiles();
+      return saved;
+    } catch (error) {
+      this.parts.window.handleError(error, { profile, keyUse: "save" });
+      return null;
     }
   }
 

@@ -140,6 +140,7 @@ pub(super) fn check_profile(profile: &Profile) -> Result<()> {
         ));
     }
     check_chars("profile name", &profile.name, MAX_NAME_CHARS)?;
+    super::service_account::check_vertex_options(profile)?;
     check_chars(
         "model id",
         profile.model.as_deref().unwrap_or(""),

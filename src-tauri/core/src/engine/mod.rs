@@ -45,6 +45,7 @@ mod reply;
 mod reply_buffer;
 mod request;
 mod retry;
+mod service_account;
 mod trash;
 
 pub use backup::{ExistingChats, RestoreReport, SkippedProfile, PROFILE_NAME_TAKEN};
@@ -59,6 +60,7 @@ pub use profile_secrets::{delete_all_data, remove_data_files, ResetReport, MAX_H
 pub use profiles::ProfileSummary;
 pub use reply::{ABORT_GRACE, COALESCE_BYTES, COALESCE_WINDOW, MAX_REPLY_BYTES, SAVE_INTERVAL};
 pub use retry::{MAX_ATTEMPTS, MAX_RETRY_WAIT, RETRY_DELAYS};
+pub use service_account::ServiceAccountSaved;
 
 /// Everything the engine needs to start.
 pub struct EngineConfig {

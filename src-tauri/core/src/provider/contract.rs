@@ -79,7 +79,16 @@ impl Connection {
                 secrets.push(password);
             }
         }
-        Redactor::new(secrets.iter().map(String::as_str))
+        let redactor = Redactor::new(secrets.iter().map(String::as_str));
+        // A service account's key: also every access token issued for it, now and later.
+        match self.key.as_ref().and_then(|key| {
+            (self.kind == ProviderKind::VertexAi)
+                .then(|| crate::google_auth::later_secrets(key.expose_secret()))
+                .flatten()
+        }) {
+            Some(later) => redactor.with_later(later),
+            None => redactor,
+        }
     }
 }
 
