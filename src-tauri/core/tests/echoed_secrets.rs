@@ -192,6 +192,13 @@ fn cases() -> Vec<Case> {
             "",
             "fake-model-1",
         ),
+        case(
+            "gemini",
+            Family::Gemini,
+            ProviderKind::Gemini,
+            "/v1beta",
+            "fake-model-1",
+        ),
     ]
 }
 

@@ -40,7 +40,13 @@ use crate::server::{mounted, unmounted, RecordedRequest};
 use crate::{pieces, Dialect, FakeOptions, Family, KoboldServer, Scenario, PARTIAL_TEXT};
 
 /// The headers every echo quotes when the request carries them: each family's credential.
-pub const ECHO_CREDENTIAL_HEADERS: [&str; 4] = ["authorization", "x-api-key", "apikey", "api-key"];
+pub const ECHO_CREDENTIAL_HEADERS: [&str; 5] = [
+    "authorization",
+    "x-api-key",
+    "apikey",
+    "api-key",
+    "x-goog-api-key",
+];
 
 /// The start of every quote.
 pub const ECHO_PREFIX: &str = "Rejected request headers: ";
@@ -202,6 +208,7 @@ enum Shape {
     Horde,
     NovelAi,
     Ollama,
+    Google,
 }
 
 fn shape(opts: &FakeOptions, req: &RecordedRequest) -> Shape {
@@ -221,6 +228,7 @@ fn shape(opts: &FakeOptions, req: &RecordedRequest) -> Shape {
         // llama.cpp's errors are `{"error":{"code","message","type"}}`, read as OpenAI's.
         Family::LlamaCpp => Shape::OpenAi(Dialect::OpenAi),
         Family::Ollama => Shape::Ollama,
+        Family::Gemini => Shape::Google,
     }
 }
 
@@ -284,6 +292,14 @@ fn detail(server: KoboldServer, quote: &str, status: u16, kind: &str) -> J {
 
 fn unauthorized(opts: &FakeOptions, req: &RecordedRequest, quote: &str) -> Reply {
     let shape = shape(opts, req);
+    if shape == Shape::Google {
+        let body = crate::gemini::echo_error(400, "INVALID_ARGUMENT", quote);
+        return Reply::full(
+            StatusCode::BAD_REQUEST,
+            "application/json; charset=UTF-8",
+            body,
+        );
+    }
     let body = match shape {
         Shape::OpenAi(Dialect::OpenAi | Dialect::Together) => {
             openai_error(quote, "invalid_request_error", s("invalid_api_key"))
@@ -306,6 +322,8 @@ fn unauthorized(opts: &FakeOptions, req: &RecordedRequest, quote: &str) -> Reply
         Shape::Horde => obj([("message", s(quote)), ("rc", s("InvalidAPIKey"))]),
         Shape::NovelAi => obj([("statusCode", J::Int(401)), ("message", s(quote))]),
         Shape::Ollama => obj([("error", s(quote))]),
+        // Answered above, in Google's own layout.
+        Shape::Google => obj([("error", obj([("message", s(quote))]))]),
     };
     json(shape, StatusCode::UNAUTHORIZED, &body)
 }
@@ -513,6 +531,18 @@ fn mid_stream(
                 .map(|l| Piece::Bytes(l.into_bytes()))
                 .collect();
             Some(Reply::stream("application/x-ndjson", frames(pieces, None)))
+        }
+        Shape::Google if post && path.contains(":streamGenerateContent") => {
+            let frames = frames(vec![Piece::Bytes(crate::gemini::echo_stream(quote))], None);
+            Some(Reply::stream("text/event-stream", frames))
+        }
+        Shape::Google if post && path.ends_with(":generateContent") => {
+            let body = crate::gemini::echo_error(500, "INTERNAL", quote);
+            Some(Reply::full(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "application/json; charset=UTF-8",
+                body,
+            ))
         }
         Shape::NovelAi if post && path.ends_with("/ai/generate") => {
             let body = obj([("statusCode", J::Int(500)), ("message", s(quote))]);

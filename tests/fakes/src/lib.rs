@@ -20,7 +20,7 @@
 //! for [`Family::Anthropic`], `kobold.rs` for [`Family::Kobold`], `horde.rs` for
 //! [`Family::Horde`], `novelai.rs` for [`Family::NovelAi`], `ollama.rs` for [`Family::Ollama`],
 //! `llamacpp.rs` for [`Family::LlamaCpp`], built on the recorded bytes of llama.cpp's own
-//! server); each turns a recorded request into a
+//! server, `gemini.rs` for [`Family::Gemini`]); each turns a recorded request into a
 //! reply, and each gives every [`Scenario`] its own equivalent (the module documentation of the
 //! last three has a table, and that of `openai.rs` one for [`Dialect::Ooba`] and
 //! [`Dialect::Mancer`]). Within [`Family::OpenAi`], [`Dialect`] picks the server imitated:
@@ -42,6 +42,7 @@ mod clouds;
 mod context;
 mod echo;
 mod flood;
+mod gemini;
 mod horde;
 mod json;
 mod kobold;
@@ -68,6 +69,10 @@ pub use context::{fake_tokens, prompt_tokens};
 pub use echo::{
     echo_forms, echo_leak, key_forms, ECHO_CREDENTIAL_HEADERS, ECHO_NOTHING, ECHO_PIECE,
     ECHO_PREFIX,
+};
+pub use gemini::{
+    GEMINI_BAD_KEY, GEMINI_BLOCKED_WORD, GEMINI_EMBEDDING_MODEL, GEMINI_INPUT_LIMIT,
+    GEMINI_INTERNAL_ERROR, GEMINI_PAGE_SIZE, GEMINI_SAFETY_WORD, GEMINI_THOUGHT_SIGNATURE,
 };
 pub use horde::{
     HordeWorker, HORDE_ANONYMOUS_KEY, HORDE_FIRST_MODEL_LIMITS, HORDE_OTHER_MODELS_LIMITS,
@@ -116,6 +121,12 @@ pub enum Family {
     /// streaming newline-delimited JSON (`ollama.rs` has the routes and scenarios).
     #[value(name = "ollama")]
     Ollama,
+    /// Google's Gemini API: AI Studio's paged `…/models` and `…/models/{m}:generateContent`,
+    /// `:streamGenerateContent?alt=sse` (no `[DONE]`), `:countTokens`, the same methods under
+    /// Vertex AI's `…/publishers/google/models/{m}`; `x-goog-api-key` auth, Google's error
+    /// bodies (`gemini.rs` has the routes and scenarios).
+    #[value(name = "gemini", alias = "google")]
+    Gemini,
 }
 
 /// Which server [`Family::Kobold`] imitates.

@@ -22,8 +22,8 @@ use tokio::sync::oneshot;
 use crate::kobold::{self, KoboldAbort};
 use crate::reply::Reply;
 use crate::{
-    anthropic, echo, horde, llamacpp, novelai, ollama, openai, FakeOptions, Family, Scenario,
-    REPLY_TEXT,
+    anthropic, echo, gemini, horde, llamacpp, novelai, ollama, openai, FakeOptions, Family,
+    Scenario, REPLY_TEXT,
 };
 
 /// The largest request body the fake reads (bigger bodies are recorded empty).
@@ -303,6 +303,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             Family::Ollama => {
                 ollama::respond(&shared.opts, scenario, &text, &request, &shared.ollama)
             }
+            Family::Gemini => gemini::respond(&shared.opts, scenario, &text, &request),
         }
     };
     reply.into_response().await
