@@ -919,6 +919,18 @@ export type Found_Serialize = {
 };
 
 /**
+ *  How much a Gemini model thinks: sent as `thinkingLevel` or `thinkingBudget`, whichever the
+ *  model takes.
+ */
+export type GeminiThinking = 
+/**  The model's own default; its thoughts shown as reasoning. */
+"auto" | 
+/**  As little as the model allows (none where it can stop thinking). */
+"low" | 
+/**  As much as the model allows. */
+"high";
+
+/**
  *  Sampler and length settings. `None` fields are never sent; each provider sends only the
  *  fields its API accepts.
  */
@@ -1892,6 +1904,8 @@ export type SourceOptions_Deserialize = {
 	 *  that serve only it).
 	 */
 	openaiApi?: OpenAiApi,
+	/**  Gemini (AI Studio and Vertex AI): how much the model thinks. */
+	geminiThinking?: GeminiThinking,
 };
 
 /**  Choices a source offers. */
@@ -1922,6 +1936,8 @@ export type SourceOptions_Serialize = {
 	 *  that serve only it).
 	 */
 	openaiApi: OpenAiApi,
+	/**  Gemini (AI Studio and Vertex AI): how much the model thinks. */
+	geminiThinking: GeminiThinking,
 };
 
 /**  What to send. */
