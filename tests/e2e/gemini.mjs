@@ -2,7 +2,8 @@
 // profile made in the drawer with Gemini picked in the source list, its key pasted and its URL
 // pointed at the Gemini fake, connected, a model picked from the paged list, and a reply streamed
 // through `models/{model}:streamGenerateContent?alt=sse` with the key in `x-goog-api-key`, the
-// model's thoughts shown as reasoning.
+// model's thoughts shown as reasoning, and the thinking chosen in the drawer sent as the model
+// takes it (`thinkingBudget` for Gemini 2.5).
 
 /**
  * @param test  run.mjs's `test(name, fn)`
@@ -30,6 +31,10 @@ export function registerGeminiTests(test, h) {
       await setField(browser, "#url", `${gemini.url}/v1beta`);
       await setField(browser, "#profile-name", "E2E Gemini");
       await setField(browser, "#api-key", GEMINI_KEY);
+      // The thinking choice shows for Gemini; "High" goes out as the model takes it.
+      const thinking = await browser.$("#gemini-thinking");
+      await thinking.waitForDisplayed({ timeout: 15_000 });
+      await thinking.selectByAttribute("value", "high");
       const connect = await browser.$("#connect");
       await connect.scrollIntoView();
       await connect.click();
@@ -68,6 +73,10 @@ export function registerGeminiTests(test, h) {
       assert(sent.headers.some(([k, v]) => k === "x-goog-api-key" && v === GEMINI_KEY), "key not in x-goog-api-key");
       assert(!sent.headers.some(([k]) => k === "authorization"), "an Authorization header was sent");
       const body = JSON.parse(sent.body);
+      assert(
+        body.generationConfig.thinkingConfig.thinkingBudget === 24576 && body.generationConfig.thinkingConfig.includeThoughts === true,
+        `thinkingConfig: ${JSON.stringify(body.generationConfig)}`,
+      );
       const last = body.contents[body.contents.length - 1];
       assert(last.role === "user" && last.parts[0].text === "think first, Gemini", `contents: ${sent.body}`);
     } finally {
