@@ -23,6 +23,7 @@ import { registerChatTargetTests } from "./chat-target.mjs";
 import { registerContextTests } from "./context.mjs";
 import { registerDrawerTests } from "./drawer.mjs";
 import { registerFilesTests } from "./files.mjs";
+import { registerGeminiTests } from "./gemini.mjs";
 import { registerHabitsTests } from "./habits.mjs";
 import { registerKeysErrorsTests } from "./keys-errors.mjs";
 import { registerLocalServerTests } from "./local-servers.mjs";
@@ -1478,6 +1479,12 @@ registerNetworkTests(test, {
 // After everything: they add a profile of their own and leave it the live one.
 registerPickerTests(test, {
   openApp, closeApp, until, assert, screenshot, cli, openDrawer, connectionState, startFake, send, lastAssistant,
+});
+
+// After everything: it adds a profile of its own (removed at the end) and connects to it.
+registerGeminiTests(test, {
+  openApp, closeApp, until, assert, screenshot, cli, send, lastAssistant, connectionState, openDrawer, setField, startFake,
+  REPLY_TEXT, REASONING_TEXT,
 });
 
 // Last: it remembers a port for auto-detect in the settings and adds (then removes) a profile.

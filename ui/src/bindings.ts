@@ -925,6 +925,18 @@ export type Found_Serialize = {
 };
 
 /**
+ *  How much a Gemini model thinks: sent as `thinkingLevel` or `thinkingBudget`, whichever the
+ *  model takes.
+ */
+export type GeminiThinking = 
+/**  The model's own default; its thoughts shown as reasoning. */
+"auto" | 
+/**  As little as the model allows (none where it can stop thinking). */
+"low" | 
+/**  As much as the model allows. */
+"high";
+
+/**
  *  Sampler and length settings. `None` fields are never sent; each provider sends only the
  *  fields its API accepts.
  */
@@ -1918,6 +1930,8 @@ export type SourceOptions_Deserialize = {
 	 *  that serve only it).
 	 */
 	openaiApi?: OpenAiApi,
+	/**  Gemini (AI Studio and Vertex AI): how much the model thinks. */
+	geminiThinking?: GeminiThinking,
 };
 
 /**  Choices a source offers. */
@@ -1948,6 +1962,8 @@ export type SourceOptions_Serialize = {
 	 *  that serve only it).
 	 */
 	openaiApi: OpenAiApi,
+	/**  Gemini (AI Studio and Vertex AI): how much the model thinks. */
+	geminiThinking: GeminiThinking,
 };
 
 /**
@@ -1962,7 +1978,9 @@ export type SourceSetting =
 /**  Vertex AI's sign-in, project and region. */
 "vertexAuth" | 
 /**  OpenAI's Chat Completions or Responses API. */
-"openAiApi";
+"openAiApi" | 
+/**  Gemini's thinking (`gemini_thinking`). */
+"geminiThinking";
 
 /**  What to send. */
 export type StartGeneration = StartGeneration_Serialize | StartGeneration_Deserialize;

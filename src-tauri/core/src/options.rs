@@ -79,6 +79,23 @@ pub struct SourceOptions {
     /// OpenAI: Chat Completions or the Responses API (`Auto`: the Responses API for the models
     /// that serve only it).
     pub openai_api: OpenAiApi,
+    /// Gemini (AI Studio and Vertex AI): how much the model thinks.
+    pub gemini_thinking: GeminiThinking,
+}
+
+/// How much a Gemini model thinks: sent as `thinkingLevel` or `thinkingBudget`, whichever the
+/// model takes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub enum GeminiThinking {
+    /// The model's own default; its thoughts shown as reasoning.
+    #[default]
+    Auto,
+    /// As little as the model allows (none where it can stop thinking).
+    Low,
+    /// As much as the model allows.
+    High,
 }
 
 /// How a Vertex AI profile signs in.

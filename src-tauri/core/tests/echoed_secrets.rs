@@ -199,6 +199,13 @@ fn cases() -> Vec<Case> {
             "/v2",
             "fake-model-1",
         ),
+        case(
+            "gemini",
+            Family::Gemini,
+            ProviderKind::Gemini,
+            "/v1beta",
+            "fake-model-1",
+        ),
     ]
 }
 

@@ -35,6 +35,7 @@ async fn endpoint(expires_in: u64, scenario: TokenScenario, delay_ms: u64) -> Fa
             expires_in,
             scenario,
             delay: Duration::from_millis(delay_ms),
+            issued_token: None,
         },
     )
     .await

@@ -103,6 +103,21 @@ fn cases() -> Vec<Case> {
             "fake-model-1",
             false,
         ),
+        // Google: the key in `x-goog-api-key`, never in the URL.
+        case(
+            Family::Gemini,
+            ProviderKind::Gemini,
+            "/v1beta",
+            "fake-model-1",
+            true,
+        ),
+        case(
+            Family::Gemini,
+            ProviderKind::VertexAi,
+            "/v1",
+            "fake-model-1",
+            true,
+        ),
         case(
             Family::Anthropic,
             ProviderKind::Claude,

@@ -40,7 +40,13 @@ use crate::server::{mounted, unmounted, RecordedRequest};
 use crate::{pieces, Dialect, FakeOptions, Family, KoboldServer, Scenario, PARTIAL_TEXT};
 
 /// The headers every echo quotes when the request carries them: each family's credential.
-pub const ECHO_CREDENTIAL_HEADERS: [&str; 4] = ["authorization", "x-api-key", "apikey", "api-key"];
+pub const ECHO_CREDENTIAL_HEADERS: [&str; 5] = [
+    "authorization",
+    "x-api-key",
+    "apikey",
+    "api-key",
+    "x-goog-api-key",
+];
 
 /// The start of every quote.
 pub const ECHO_PREFIX: &str = "Rejected request headers: ";
@@ -203,6 +209,7 @@ enum Shape {
     NovelAi,
     Ollama,
     Cohere,
+    Google,
 }
 
 fn shape(opts: &FakeOptions, req: &RecordedRequest) -> Shape {
@@ -223,6 +230,7 @@ fn shape(opts: &FakeOptions, req: &RecordedRequest) -> Shape {
         Family::LlamaCpp => Shape::OpenAi(Dialect::OpenAi),
         Family::Ollama => Shape::Ollama,
         Family::Cohere => Shape::Cohere,
+        Family::Gemini => Shape::Google,
     }
 }
 
@@ -287,6 +295,14 @@ fn detail(server: KoboldServer, quote: &str, status: u16, kind: &str) -> J {
 
 fn unauthorized(opts: &FakeOptions, req: &RecordedRequest, quote: &str) -> Reply {
     let shape = shape(opts, req);
+    if shape == Shape::Google {
+        let body = crate::gemini::echo_error(400, "INVALID_ARGUMENT", quote);
+        return Reply::full(
+            StatusCode::BAD_REQUEST,
+            "application/json; charset=UTF-8",
+            body,
+        );
+    }
     let body = match shape {
         Shape::OpenAi(Dialect::OpenAi | Dialect::Together) => {
             openai_error(quote, "invalid_request_error", s("invalid_api_key"))
@@ -310,6 +326,8 @@ fn unauthorized(opts: &FakeOptions, req: &RecordedRequest, quote: &str) -> Reply
         Shape::NovelAi => obj([("statusCode", J::Int(401)), ("message", s(quote))]),
         Shape::Ollama => obj([("error", s(quote))]),
         Shape::Cohere => obj([("id", s("echo-1")), ("message", s(quote))]),
+        // Answered above, in Google's own layout.
+        Shape::Google => obj([("error", obj([("message", s(quote))]))]),
     };
     json(shape, StatusCode::UNAUTHORIZED, &body)
 }
@@ -554,6 +572,18 @@ fn mid_stream(
                 ),
             ])));
             Some(sse(shape, events))
+        }
+        Shape::Google if post && path.contains(":streamGenerateContent") => {
+            let frames = frames(vec![Piece::Bytes(crate::gemini::echo_stream(quote))], None);
+            Some(Reply::stream("text/event-stream", frames))
+        }
+        Shape::Google if post && path.ends_with(":generateContent") => {
+            let body = crate::gemini::echo_error(500, "INTERNAL", quote);
+            Some(Reply::full(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "application/json; charset=UTF-8",
+                body,
+            ))
         }
         Shape::NovelAi if post && path.ends_with("/ai/generate") => {
             let body = obj([("statusCode", J::Int(500)), ("message", s(quote))]);

@@ -76,6 +76,9 @@ pub struct TokenEndpointOptions {
     pub scenario: TokenScenario,
     /// How long each answer takes (a slow endpoint, so concurrent callers overlap).
     pub delay: Duration,
+    /// The access token granted every time, when set (so a fake API server started with it as
+    /// its key accepts it); else each grant is a new token.
+    pub issued_token: Option<String>,
 }
 
 struct Trusted {
@@ -90,6 +93,7 @@ struct Endpoint {
     expires_in: AtomicU64,
     scenario: Mutex<TokenScenario>,
     delay: Duration,
+    issued_token: Option<String>,
     granted: AtomicUsize,
     tokens: Mutex<Vec<String>>,
     refusals: Mutex<Vec<String>>,
@@ -138,6 +142,7 @@ impl FakeTokenEndpoint {
             expires_in: AtomicU64::new(options.expires_in),
             scenario: Mutex::new(options.scenario),
             delay: options.delay,
+            issued_token: options.issued_token,
             granted: AtomicUsize::new(0),
             tokens: Mutex::new(Vec::new()),
             refusals: Mutex::new(Vec::new()),
@@ -360,7 +365,10 @@ async fn token(State(endpoint): State<Arc<Endpoint>>, body: String) -> Response 
         );
     }
     let number = endpoint.granted.fetch_add(1, Ordering::SeqCst) + 1;
-    let token = format!("ya29.c.fake-access-token-{number:04}-{}", now % 100_000);
+    let token = endpoint
+        .issued_token
+        .clone()
+        .unwrap_or_else(|| format!("ya29.c.fake-access-token-{number:04}-{}", now % 100_000));
     if let Ok(mut tokens) = endpoint.tokens.lock() {
         tokens.push(token.clone());
     }

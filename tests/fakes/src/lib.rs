@@ -20,7 +20,7 @@
 //! for [`Family::Anthropic`], `kobold.rs` for [`Family::Kobold`], `horde.rs` for
 //! [`Family::Horde`], `novelai.rs` for [`Family::NovelAi`], `ollama.rs` for [`Family::Ollama`],
 //! `llamacpp.rs` for [`Family::LlamaCpp`], built on the recorded bytes of llama.cpp's own
-//! server, `cohere.rs` for [`Family::Cohere`]); each turns a recorded request into a
+//! server, `cohere.rs` for [`Family::Cohere`], `gemini.rs` for [`Family::Gemini`]); each turns a recorded request into a
 //! reply, and each gives every [`Scenario`] its own equivalent (the module documentation of the
 //! last three has a table, and that of `openai.rs` one for [`Dialect::Ooba`] and
 //! [`Dialect::Mancer`]). Within [`Family::OpenAi`], [`Dialect`] picks the server imitated:
@@ -44,6 +44,7 @@ mod cohere;
 mod context;
 mod echo;
 mod flood;
+mod gemini;
 mod google_oauth;
 mod horde;
 mod json;
@@ -72,6 +73,10 @@ pub use context::{fake_tokens, prompt_tokens};
 pub use echo::{
     echo_forms, echo_leak, key_forms, ECHO_CREDENTIAL_HEADERS, ECHO_NOTHING, ECHO_PIECE,
     ECHO_PREFIX,
+};
+pub use gemini::{
+    GEMINI_BAD_KEY, GEMINI_BLOCKED_WORD, GEMINI_EMBEDDING_MODEL, GEMINI_INPUT_LIMIT,
+    GEMINI_INTERNAL_ERROR, GEMINI_PAGE_SIZE, GEMINI_SAFETY_WORD, GEMINI_THOUGHT_SIGNATURE,
 };
 pub use google_oauth::{
     FakeTokenEndpoint, TokenEndpointOptions, TokenScenario, BAD_TIMEFRAME, INVALID_SIGNATURE,
@@ -128,6 +133,12 @@ pub enum Family {
     /// `…/v1/models` (`cohere.rs` has the routes and scenarios).
     #[value(name = "cohere")]
     Cohere,
+    /// Google's Gemini API: AI Studio's paged `…/models` and `…/models/{m}:generateContent`,
+    /// `:streamGenerateContent?alt=sse` (no `[DONE]`), `:countTokens`, the same methods under
+    /// Vertex AI's `…/publishers/google/models/{m}`; `x-goog-api-key` auth, Google's error
+    /// bodies (`gemini.rs` has the routes and scenarios).
+    #[value(name = "gemini", alias = "google")]
+    Gemini,
 }
 
 /// Which server [`Family::Kobold`] imitates.

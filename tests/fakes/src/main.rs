@@ -40,7 +40,8 @@ struct Args {
     api_key: Option<String>,
     /// Protocol family: `openai` (OpenAI-compatible), `anthropic` (Messages API), `kobold`
     /// (KoboldAI native API), `horde` (AI Horde text API), `novelai` (NovelAI text API) or
-    /// `llamacpp` (llama.cpp's own server, natively).
+    /// `llamacpp` (llama.cpp's own server, natively), `ollama` or `gemini` (Google's Gemini API,
+    /// AI Studio's and Vertex AI's routes).
     #[arg(long, value_enum, default_value_t = Family::OpenAi)]
     family: Family,
     /// Models listed by `…/models` (repeat or comma-separate; default: fake-model-1, fake-model-2).
@@ -202,6 +203,7 @@ async fn serve_token_endpoint(port: u16, key_file: &std::path::Path, expires_in:
             expires_in,
             scenario: TokenScenario::Normal,
             delay: Duration::ZERO,
+            issued_token: None,
         },
         Err(e) => {
             eprintln!("switchboard-fakes: cannot read {}: {e}", key_file.display());

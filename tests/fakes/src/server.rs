@@ -22,7 +22,7 @@ use tokio::sync::oneshot;
 use crate::kobold::{self, KoboldAbort};
 use crate::reply::Reply;
 use crate::{
-    anthropic, cohere, echo, horde, llamacpp, novelai, ollama, openai, FakeOptions, Family,
+    anthropic, cohere, echo, gemini, horde, llamacpp, novelai, ollama, openai, FakeOptions, Family,
     Scenario, REPLY_TEXT,
 };
 
@@ -304,6 +304,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
                 ollama::respond(&shared.opts, scenario, &text, &request, &shared.ollama)
             }
             Family::Cohere => cohere::respond(&shared.opts, scenario, &text, &request),
+            Family::Gemini => gemini::respond(&shared.opts, scenario, &text, &request),
         }
     };
     reply.into_response().await

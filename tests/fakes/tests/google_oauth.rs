@@ -41,6 +41,7 @@ async fn malformed_requests_are_refused_as_google_refuses_them() {
             expires_in: 3600,
             scenario: TokenScenario::Normal,
             delay: Duration::ZERO,
+            issued_token: None,
         },
     )
     .await

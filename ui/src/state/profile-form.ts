@@ -118,6 +118,7 @@ export const DEFAULT_CONNECTION_OPTIONS: ConnectionOptions = {
     vertexProject: null,
     vertexRegion: null,
     openaiApi: "auto",
+    geminiThinking: "auto",
   },
 };
 

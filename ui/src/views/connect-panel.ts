@@ -32,7 +32,8 @@
  * (system prompt, presets, sliders, post-processing), `connect-instruct.ts`,
  * `connect-network.ts` (proxy, CA certificates), `connect-azure.ts` (Azure OpenAI's route and
  * API version, shown for Azure only), `connect-vertex.ts` (Vertex AI's sign-in: express mode or
- * a service account's key file, project and region) and `connect-app-settings.ts` (theme, auto-connect).
+ * a service account's key file, project and region), `connect-gemini.ts` (Gemini's thinking, for the sources that offer it)
+ * and `connect-app-settings.ts` (theme, auto-connect).
  *
  * Must not: call the backend (only the controller), nor hold a section's own fields or state.
  */
@@ -46,6 +47,7 @@ import { heldPlaces } from "../state/undo";
 import { createAppSettings, mountAppSettings } from "./connect-app-settings";
 import { createAzureFields, mountAzureFields } from "./connect-azure";
 import { createVertexFields, mountVertexFields } from "./connect-vertex";
+import { createGeminiFields, mountGeminiFields } from "./connect-gemini";
 import { drawerSection, field, finder, setValue } from "./connect-fields";
 import {
   createGenerationSettings,
@@ -89,6 +91,7 @@ export function createConnectPanel(): HTMLElement {
         ...createSourceSection(),
         createAzureFields(),
         createVertexFields(),
+        createGeminiFields(),
         ...createConnectRow(),
       ),
       drawerSection("model-section", "Model", ...createModelFields()),
@@ -161,6 +164,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     chooseKeyFile: () => controller.chooseServiceAccountKey(),
     saveEdits,
   });
+  const gemini = mountGeminiFields($, saveEdits);
   const { source, url, key } = sourceSection;
 
   /** The form as a profile draft plus the typed key. */
@@ -183,6 +187,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
           ...(profile?.options.source ?? DEFAULT_SOURCE_OPTIONS),
           ...(info?.settings.includes("azureRoute") ? azure.read() : {}),
           ...(info?.settings.includes("vertexAuth") ? vertex.read() : {}),
+          ...(info?.settings.includes("geminiThinking") ? gemini.read() : {}),
         },
       },
     };
@@ -207,6 +212,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     sourceSection.fill(profile, s);
     azure.fill(profile);
     vertex.fill(profile);
+    gemini.fill(profile);
     modelSection.fill(profile);
     generation.fill(profile);
     network.fill(profile);
@@ -228,6 +234,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     sourceSection.showDetails(info, api);
     azure.showFor(info);
     vertex.showFor(info);
+    gemini.showFor(info);
     instruct.show(!chat);
     generation.showFor(info, chat);
   };

@@ -290,6 +290,8 @@ pub enum SourceSetting {
     VertexAuth,
     /// OpenAI's Chat Completions or Responses API.
     OpenAiApi,
+    /// Gemini's thinking (`gemini_thinking`).
+    GeminiThinking,
 }
 
 impl SourceInfo {

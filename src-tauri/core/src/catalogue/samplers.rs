@@ -171,6 +171,9 @@ pub(super) const OOBA_SAMPLERS: &[Sampler] = &[
 ];
 pub(super) const CLAUDE_SAMPLERS: &[Sampler] =
     &[S::MaxTokens, S::Temperature, S::TopP, S::TopK, S::Stop];
+/// Google's `generationConfig` (Gemini on AI Studio and Vertex AI).
+pub(super) const GOOGLE_SAMPLERS: &[Sampler] =
+    &[S::MaxTokens, S::Temperature, S::TopP, S::TopK, S::Stop];
 /// KoboldAI's generate body (KoboldCpp adds `min_p`).
 pub(super) const KOBOLD_SAMPLERS: &[Sampler] = &[
     S::MaxTokens,

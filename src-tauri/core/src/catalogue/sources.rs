@@ -478,11 +478,27 @@ pub const SOURCES: &[SourceInfo] = &[
     },
     // Cloud chat APIs with protocols of their own (one family folder each).
     SourceInfo {
+        settings: &[SourceSetting::GeminiThinking],
+        key_note: "From Google AI Studio (aistudio.google.com, \"Get API key\"); sent in the x-goog-api-key header.",
         key_header: "x-goog-api-key",
+        supported: true,
+        samplers: GOOGLE_SAMPLERS,
+        url_rules: UrlRules {
+            version_path: "/v1beta",
+            strip_suffixes: &["/models"],
+        },
         ..planned(ProviderKind::Gemini, "gemini", "Google AI Studio (Gemini)", SourceGroup::CloudChat, "https://generativelanguage.googleapis.com/v1beta")
     },
     SourceInfo {
-        settings: &[SourceSetting::VertexAuth],
+        settings: &[SourceSetting::VertexAuth, SourceSetting::GeminiThinking],
+        key_note: "An express mode API key from the Vertex AI console; sent in the x-goog-api-key header.",
+        key_header: "x-goog-api-key",
+        supported: true,
+        samplers: GOOGLE_SAMPLERS,
+        url_rules: UrlRules {
+            version_path: "/v1",
+            strip_suffixes: &["/publishers/google/models", "/models"],
+        },
         ..planned(ProviderKind::VertexAi, "vertexai", "Google Vertex AI", SourceGroup::CloudChat, "https://aiplatform.googleapis.com/v1")
     },
     SourceInfo {

@@ -6,7 +6,7 @@
 use crate::model::StopReason;
 use crate::provider::contract::StreamEvent;
 use crate::provider::relay::{ByData, SseMapper, StreamFailure};
-use crate::provider::{anthropic, cohere, kobold, llamacpp, novelai, openai_compat};
+use crate::provider::{anthropic, cohere, gemini, kobold, llamacpp, novelai, openai_compat};
 
 /// The families whose replies stream as Server-Sent Events, each with its own event mapper.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,17 +23,20 @@ pub enum StreamFamily {
     LlamaCpp,
     /// Cohere's typed v2 chat events.
     Cohere,
+    /// Gemini's `GenerateContentResponse` chunks (no `[DONE]`).
+    Gemini,
 }
 
 impl StreamFamily {
     /// Every family, in a fixed order.
-    pub const ALL: [StreamFamily; 6] = [
+    pub const ALL: [StreamFamily; 7] = [
         StreamFamily::OpenAi,
         StreamFamily::Anthropic,
         StreamFamily::Kobold,
         StreamFamily::NovelAi,
         StreamFamily::LlamaCpp,
         StreamFamily::Cohere,
+        StreamFamily::Gemini,
     ];
 }
 
@@ -59,6 +62,7 @@ pub fn map_stream(family: StreamFamily, chunks: &[&[u8]]) -> MappedStream {
         StreamFamily::NovelAi => drive(ByData(novelai::stream::TokenMapper), chunks),
         StreamFamily::LlamaCpp => drive(ByData(llamacpp::stream::CompletionMapper), chunks),
         StreamFamily::Cohere => drive(cohere::stream::EventMapper::new(), chunks),
+        StreamFamily::Gemini => drive(ByData(gemini::stream::ChunkMapper::new()), chunks),
     }
 }
 

@@ -11,7 +11,7 @@
 //! The files, each depending only on those below it (no import cycle):
 //! - `mod.rs`: the module list, re-exports and [`build`]; `redacting.rs` wraps every adapter.
 //! - one folder per family ([`openai_compat`], [`anthropic`], [`kobold`], [`horde`],
-//!   [`novelai`], [`llamacpp`], [`ollama`], [`cohere`]), each with the same files: `mod.rs` (the adapter: status, models,
+//!   [`novelai`], [`llamacpp`], [`ollama`], [`cohere`], [`gemini`]), each with the same files: `mod.rs` (the adapter: status, models,
 //!   generation), `request.rs` (its requests as [`Request`] values, its quirks as data),
 //!   `wire.rs` (body shapes and answer parsing) and `stream.rs` (a generation's answer as
 //!   events). No family imports another.
@@ -29,6 +29,7 @@
 pub mod anthropic;
 pub mod cohere;
 pub mod contract;
+pub mod gemini;
 pub mod horde;
 pub mod kobold;
 pub mod llamacpp;
@@ -119,10 +120,7 @@ fn build_adapter(connection: Connection, http: Http) -> Result<Box<dyn Provider>
         ProviderKind::Ollama => return Ok(Box::new(ollama::Ollama::new(connection, http))),
         ProviderKind::Cohere => return Ok(Box::new(cohere::Cohere::new(connection, http))),
         ProviderKind::Gemini | ProviderKind::VertexAi => {
-            return Err(crate::error::Error::new(
-                crate::error::ErrorKind::NotConfigured,
-                format!("{} is not supported yet.", connection.kind.info().label),
-            ))
+            return Ok(Box::new(gemini::Gemini::new(connection, http)));
         }
     };
     Ok(Box::new(OpenAiCompat::new(connection, flavor, http)?))
@@ -141,12 +139,15 @@ mod tests {
 
     fn sampler_of(key: &str) -> Option<Sampler> {
         Some(match key {
-            "max_tokens" | "max_completion_tokens" | "max_length" | "n_predict" | "num_predict" => {
-                S::MaxTokens
-            }
+            "max_tokens"
+            | "max_completion_tokens"
+            | "max_length"
+            | "n_predict"
+            | "num_predict"
+            | "maxOutputTokens" => S::MaxTokens,
             "temperature" => S::Temperature,
-            "top_p" | "p" => S::TopP,
-            "top_k" | "k" => S::TopK,
+            "top_p" | "p" | "topP" => S::TopP,
+            "top_k" | "k" | "topK" => S::TopK,
             "min_p" => S::MinP,
             "frequency_penalty" => S::FrequencyPenalty,
             "presence_penalty" => S::PresencePenalty,
@@ -158,7 +159,7 @@ mod tests {
             "tfs" | "tail_free_sampling" => S::Tfs,
             "top_a" => S::TopA,
             "seed" | "random_seed" | "sampler_seed" => S::Seed,
-            "stop" | "stop_sequence" | "stop_sequences" => S::Stop,
+            "stop" | "stop_sequence" | "stop_sequences" | "stopSequences" => S::Stop,
             _ => return None,
         })
     }
@@ -226,6 +227,7 @@ mod tests {
                 &body["params"],
                 &body["parameters"],
                 &body["options"],
+                &body["generationConfig"],
             ]
             .into_iter()
             .filter_map(|v| v.as_object())

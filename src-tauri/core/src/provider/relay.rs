@@ -25,6 +25,14 @@ pub enum StreamFailure {
     Malformed(String),
     /// The stream ended before the reply was complete.
     Truncated,
+    /// The server declined the request in words of its own that say why (a prompt its
+    /// filters blocked): an error of `kind` with `message`.
+    Declined {
+        /// The kind of failure.
+        kind: ErrorKind,
+        /// What the person reads.
+        message: String,
+    },
 }
 
 /// A family's mapping of SSE events to [`StreamEvent`]s (sans IO).
@@ -141,6 +149,7 @@ pub(crate) fn failure_error(target: &Target, failure: StreamFailure) -> Error {
             ErrorKind::Network,
             "the server closed the connection before the reply was complete. The text received so far is kept.",
         ),
+        StreamFailure::Declined { kind, message } => target.error(kind, message),
     }
 }
 
