@@ -12,7 +12,7 @@ use switchboard_core::catalogue::{ApiType, KeyNeed};
 use switchboard_core::endpoint::is_unencrypted_remote;
 use switchboard_core::engine::ProfileSummary;
 use switchboard_core::error::quoted;
-use switchboard_core::options::AzureRoute;
+use switchboard_core::options::{AzureRoute, OpenAiApi};
 use switchboard_core::prompt::instruct::TemplateKind;
 use switchboard_core::prompt::PostProcessing;
 use switchboard_core::store::Profile;
@@ -34,13 +34,18 @@ pub enum ProfileCommand {
         #[arg(value_parser = non_empty(), add = crate::completion::profile_names())]
         name: String,
     },
-    /// Change how a saved profile reaches its server: its proxy and CA certificates.
+    /// Change how a saved profile reaches its server: its proxy and CA certificates, and for
+    /// OpenAI which of its APIs the chats go through.
     Set {
         /// Profile name.
         #[arg(value_parser = non_empty(), add = crate::completion::profile_names())]
         name: String,
         #[command(flatten)]
         network: NetworkArgs,
+        /// OpenAI: Chat Completions (`chat`), the Responses API (`responses`), or `auto`: the
+        /// Responses API for the models that serve only it (codex, `-pro`).
+        #[arg(long, value_name = "auto|chat|responses", value_parser = parse_openai_api)]
+        openai_api: Option<OpenAiApi>,
     },
     /// Delete a profile and its keychain entries (key, header values, URL credentials).
     Rm {
@@ -116,6 +121,10 @@ pub struct ProfileAddArgs {
     /// ever); default: the server's (5 minutes).
     #[arg(long, value_name = "DURATION", value_parser = non_empty())]
     keep_alive: Option<String>,
+    /// OpenAI: Chat Completions (`chat`), the Responses API (`responses`), or `auto` (the
+    /// default): the Responses API for the models that serve only it (codex, `-pro`).
+    #[arg(long, value_name = "auto|chat|responses", value_parser = parse_openai_api)]
+    openai_api: Option<OpenAiApi>,
     #[command(flatten)]
     samplers: SamplerArgs,
     #[command(flatten)]
@@ -128,6 +137,35 @@ fn parse_azure_route(text: &str) -> std::result::Result<AzureRoute, String> {
         "deployments" | "deployment" | "classic" => Ok(AzureRoute::Deployments),
         other => Err(format!("\"{other}\" is not v1 or deployments")),
     }
+}
+
+fn parse_openai_api(text: &str) -> std::result::Result<OpenAiApi, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "auto" => Ok(OpenAiApi::Auto),
+        "chat" | "chat-completions" | "chat_completions" => Ok(OpenAiApi::ChatCompletions),
+        "responses" => Ok(OpenAiApi::Responses),
+        other => Err(format!("\"{other}\" is not auto, chat or responses")),
+    }
+}
+
+/// How `profile show` names an OpenAI profile's API choice.
+fn openai_api_name(api: OpenAiApi) -> &'static str {
+    match api {
+        OpenAiApi::Auto => "auto (the Responses API for the models that serve only it)",
+        OpenAiApi::ChatCompletions => "chat (Chat Completions)",
+        OpenAiApi::Responses => "responses (the Responses API)",
+    }
+}
+
+/// `--openai-api` is refused for sources other than OpenAI.
+fn openai_api_for(source: ProviderKind, api: Option<OpenAiApi>) -> CliResult {
+    if api.is_some() && source != ProviderKind::OpenAi {
+        return Err(Failure::Usage(format!(
+            "--openai-api is for openai profiles, not {}.",
+            source.id()
+        )));
+    }
+    Ok(())
 }
 
 /// Sampler settings saved with a profile; each is sent only to sources that accept it.
@@ -319,6 +357,8 @@ pub async fn run(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
                 ));
             }
             profile.options.source.ollama_keep_alive = args.keep_alive;
+            openai_api_for(source, args.openai_api)?;
+            profile.options.source.openai_api = args.openai_api.unwrap_or_default();
             let (mut profile, changes) = engine.add_profile(profile).await.map_err(refused)?;
             if !args.headers.is_empty() {
                 let headers = args
@@ -456,6 +496,10 @@ pub async fn run(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
                     };
                     outln!("azure route:         {route}");
                 }
+                if profile.source == ProviderKind::OpenAi {
+                    let api = openai_api_name(profile.options.source.openai_api);
+                    outln!("openai api:          {api}");
+                }
                 for header in &profile.headers {
                     outln!("header:              {header}: <redacted> (in the keychain)");
                 }
@@ -463,14 +507,23 @@ pub async fn run(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
                 warn_plain_http(&profile, has_key);
             }
         }
-        ProfileCommand::Set { name, network } => {
-            if !network.given() {
+        ProfileCommand::Set {
+            name,
+            network,
+            openai_api,
+        } => {
+            if !network.given() && openai_api.is_none() {
                 return Err(Failure::Usage(
-                    "Nothing to change: give --proxy, --ca-cert or --no-ca-certs.".to_string(),
+                    "Nothing to change: give --proxy, --ca-cert, --no-ca-certs or --openai-api."
+                        .to_string(),
                 ));
             }
             let mut profile = engine.profile(&name).await?;
+            openai_api_for(profile.source, openai_api)?;
             network.apply(&mut profile.options.network);
+            if let Some(api) = openai_api {
+                profile.options.source.openai_api = api;
+            }
             let profile = engine.update_profile(profile).await.map_err(refused)?;
             if json {
                 print_json(&profile);

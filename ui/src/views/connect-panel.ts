@@ -31,7 +31,8 @@
  * URL, key), `connect-model.ts` (Connect, status, model, Test, Bypass), `connect-generation.ts`
  * (system prompt, presets, sliders, post-processing), `connect-instruct.ts`,
  * `connect-network.ts` (proxy, CA certificates), `connect-azure.ts` (Azure OpenAI's route and
- * API version, shown for Azure only) and `connect-app-settings.ts` (theme, auto-connect).
+ * API version, shown for Azure only), `connect-openai-api.ts` (OpenAI's Chat Completions or
+ * Responses API, shown for OpenAI only) and `connect-app-settings.ts` (theme, auto-connect).
  *
  * Must not: call the backend (only the controller), nor hold a section's own fields or state.
  */
@@ -44,6 +45,7 @@ import { DEFAULT_CONNECTION_OPTIONS, DEFAULT_INSTRUCT } from "../state/profile-f
 import { heldPlaces } from "../state/undo";
 import { createAppSettings, mountAppSettings } from "./connect-app-settings";
 import { createAzureFields, mountAzureFields } from "./connect-azure";
+import { createOpenAiApiField, mountOpenAiApiField } from "./connect-openai-api";
 import { drawerSection, field, finder, setValue } from "./connect-fields";
 import {
   createGenerationSettings,
@@ -86,6 +88,7 @@ export function createConnectPanel(): HTMLElement {
         ),
         ...createSourceSection(),
         createAzureFields(),
+        createOpenAiApiField(),
         ...createConnectRow(),
       ),
       drawerSection("model-section", "Model", ...createModelFields()),
@@ -153,6 +156,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
   const network = mountNetworkSettings($, saveEdits);
   const appSettings = mountAppSettings($, controller);
   const azure = mountAzureFields($, saveEdits);
+  const openaiApi = mountOpenAiApiField($, saveEdits);
   const { source, url, key } = sourceSection;
 
   /** The form as a profile draft plus the typed key. */
@@ -174,6 +178,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
         source: {
           ...(profile?.options.source ?? DEFAULT_SOURCE_OPTIONS),
           ...(source.value === "azure_openai" ? azure.read() : {}),
+          ...(source.value === "openai" ? openaiApi.read() : {}),
         },
       },
     };
@@ -197,6 +202,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     }
     sourceSection.fill(profile, s);
     azure.fill(profile);
+    openaiApi.fill(profile);
     modelSection.fill(profile);
     generation.fill(profile);
     network.fill(profile);
@@ -217,6 +223,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     const chat = api === "chatCompletion";
     sourceSection.showDetails(info, api);
     azure.showFor(source.value);
+    openaiApi.showFor(source.value);
     instruct.show(!chat);
     generation.showFor(info, chat);
   };

@@ -6,7 +6,7 @@
 use crate::model::StopReason;
 use crate::provider::contract::StreamEvent;
 use crate::provider::relay::{ByData, SseMapper, StreamFailure};
-use crate::provider::{anthropic, kobold, llamacpp, novelai, openai_compat};
+use crate::provider::{anthropic, kobold, llamacpp, novelai, openai_compat, openai_responses};
 
 /// The families whose replies stream as Server-Sent Events, each with its own event mapper.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,16 +21,19 @@ pub enum StreamFamily {
     NovelAi,
     /// llama.cpp's own `/completion` events.
     LlamaCpp,
+    /// OpenAI's Responses API events.
+    OpenAiResponses,
 }
 
 impl StreamFamily {
     /// Every family, in a fixed order.
-    pub const ALL: [StreamFamily; 5] = [
+    pub const ALL: [StreamFamily; 6] = [
         StreamFamily::OpenAi,
         StreamFamily::Anthropic,
         StreamFamily::Kobold,
         StreamFamily::NovelAi,
         StreamFamily::LlamaCpp,
+        StreamFamily::OpenAiResponses,
     ];
 }
 
@@ -55,6 +58,9 @@ pub fn map_stream(family: StreamFamily, chunks: &[&[u8]]) -> MappedStream {
         StreamFamily::Kobold => drive(ByData(kobold::stream::TokenMapper), chunks),
         StreamFamily::NovelAi => drive(ByData(novelai::stream::TokenMapper), chunks),
         StreamFamily::LlamaCpp => drive(ByData(llamacpp::stream::CompletionMapper), chunks),
+        StreamFamily::OpenAiResponses => {
+            drive(openai_responses::stream::EventMapper::new(), chunks)
+        }
     }
 }
 
