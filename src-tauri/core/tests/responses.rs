@@ -160,7 +160,7 @@ async fn streams_and_whole_answers_carry_text_usage_and_the_model() {
             let label = format!("{scenario} stream={stream}");
             let outcome = collect(adapter.as_ref(), request(CODEX, stream)).await;
             assert_reply(&outcome, REPLY_TEXT, StopReason::Stop, &label);
-            assert_eq!(outcome.usage, Some(usage.clone()), "{label}");
+            assert_eq!(outcome.usage, Some(usage), "{label}");
             assert_eq!(outcome.model.as_deref(), Some(CODEX), "{label}");
             assert_eq!(last_post(&server).json().unwrap()["stream"], stream);
         }
