@@ -18,6 +18,7 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { Key, remote } from "webdriverio";
 import { registerAzureTests } from "./azure.mjs";
+import { registerOpenAiApiTests } from "./openai-api.mjs";
 import { registerChatTargetTests } from "./chat-target.mjs";
 import { registerContextTests } from "./context.mjs";
 import { registerDrawerTests } from "./drawer.mjs";
@@ -1459,6 +1460,11 @@ registerHabitsTests(test, {
 // After everything: it adds a profile of its own and leaves it the live one.
 registerAzureTests(test, {
   openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, openDrawer, setField, startFake, REPLY_TEXT,
+});
+
+// After everything: it adds a profile of its own and leaves it the live one.
+registerOpenAiApiTests(test, {
+  openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, openDrawer, setField, startFake, cli, REPLY_TEXT,
 });
 
 // After everything: they add profiles of their own, and leave the theme as the system's.

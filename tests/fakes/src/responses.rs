@@ -30,7 +30,8 @@
 //! | `rate-limited` / `…-no-retry-after` | 429 `rate_limit_exceeded` with / without `retry-after: 7` | same |
 //! | `overloaded` | 503 `server_error` | same |
 //! | `server-error-html` | 500 nginx HTML page | same |
-//! | `echo-*` | as in the OpenAI dialect's other routes (`echo.rs`) | same |
+//! | `echo-unauthorized`, `echo-page` | as in the OpenAI dialect's other routes (`echo.rs`) | same |
+//! | `echo-mid-stream` | partial text, then an `error` event quoting the credentials | 500 quoting them |
 
 use axum::http::StatusCode;
 use serde_json::Value;
@@ -186,6 +187,29 @@ fn responses(opts: &FakeOptions, scenario: Scenario, reply: &str, req: &Recorded
     )
 }
 
+/// `echo-mid-stream` on `…/responses`: partial text, then an `error` event whose message is
+/// `quote` (the request's credentials in every form); not streamed, a 500 saying it.
+pub(crate) fn echo_mid_stream(req: &RecordedRequest, quote: &str) -> Reply {
+    let body = req.json().unwrap_or_default();
+    let gen = Gen {
+        model: body
+            .get("model")
+            .and_then(Value::as_str)
+            .unwrap_or("fake-model-1")
+            .to_owned(),
+        instructions: None,
+    };
+    let evs: Vec<Ev> = [Ev::Created, Ev::MessageStart]
+        .into_iter()
+        .chain(texts(PARTIAL_TEXT, 2))
+        .chain([Ev::ErrorSaying(quote.to_owned())])
+        .collect();
+    if body.get("stream") != Some(&Value::Bool(true)) {
+        return gen.whole(&evs);
+    }
+    Reply::stream(SSE, frames(gen.render(&evs), None))
+}
+
 /// One step of a planned generation.
 #[derive(Clone, Debug, PartialEq)]
 enum Ev {
@@ -201,6 +225,8 @@ enum Ev {
     IncompleteNoBlankLine,
     /// An `error` event.
     Error,
+    /// An `error` event with these words (the `echo-mid-stream` quote).
+    ErrorSaying(String),
     /// `response.failed`.
     Failed,
     Cut,
@@ -536,15 +562,21 @@ impl Gen {
                     let response = self.response("failed", Vec::new(), Some(ev), reasoned);
                     event("response.failed", vec![("response", response)], &mut seq)
                 }
-                Ev::Error => event(
-                    "error",
-                    vec![
-                        ("code", s("server_error")),
-                        ("message", s(MIDSTREAM_ERROR_MESSAGE)),
-                        ("param", J::Null),
-                    ],
-                    &mut seq,
-                ),
+                Ev::Error | Ev::ErrorSaying(_) => {
+                    let message = match ev {
+                        Ev::ErrorSaying(words) => words.as_str(),
+                        _ => MIDSTREAM_ERROR_MESSAGE,
+                    };
+                    event(
+                        "error",
+                        vec![
+                            ("code", s("server_error")),
+                            ("message", s(message)),
+                            ("param", J::Null),
+                        ],
+                        &mut seq,
+                    )
+                }
                 Ev::Cut => {
                     let mut fields = part();
                     fields.push(("delta", s(" and the rest")));
@@ -574,6 +606,14 @@ impl Gen {
                 return openai_error(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     MIDSTREAM_ERROR_MESSAGE,
+                    "server_error",
+                    J::Null,
+                )
+            }
+            Some(Ev::ErrorSaying(words)) => {
+                return openai_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    words,
                     "server_error",
                     J::Null,
                 )
