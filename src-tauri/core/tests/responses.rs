@@ -127,7 +127,7 @@ async fn the_profiles_choice_forces_either_api() {
     assert_error(
         &refused,
         "oa",
-        ErrorKind::InvalidRequest,
+        ErrorKind::ModelNotFound,
         RESPONSES_ONLY_REFUSAL,
         "forced chat",
     );
