@@ -19,6 +19,7 @@ import { createInterface } from "node:readline";
 import { Key, remote } from "webdriverio";
 import { registerAzureTests } from "./azure.mjs";
 import { registerVertexTests } from "./vertex.mjs";
+import { registerOpenAiApiTests } from "./openai-api.mjs";
 import { registerChatTargetTests } from "./chat-target.mjs";
 import { registerContextTests } from "./context.mjs";
 import { registerDrawerTests } from "./drawer.mjs";
@@ -1465,6 +1466,11 @@ registerAzureTests(test, {
 
 // After everything: it adds a profile of its own (removed at the end).
 registerVertexTests(test, { openApp, closeApp, until, assert, screenshot, cli, openDrawer, setField });
+
+// After everything: it adds a profile of its own and leaves it the live one.
+registerOpenAiApiTests(test, {
+  openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, openDrawer, setField, startFake, cli, REPLY_TEXT,
+});
 
 // After everything: they add profiles of their own, and leave the theme as the system's.
 registerDrawerTests(test, {

@@ -57,7 +57,7 @@ pub struct ChatArgs {
     /// Continue this chat (its id, the start of its id, or its title) instead of starting a new one.
     #[arg(long, value_name = "ID", value_parser = non_empty(), add = completion::chats())]
     chat: Option<String>,
-    /// Print the request as it would go on the wire (`{"url", "headers", "body"}`, keys
+    /// Print the request as it would go on the wire (`{"method", "url", "headers", "body"}`, keys
     /// redacted) instead of sending it. Nothing is saved.
     #[arg(long)]
     dry_run: bool,
@@ -168,7 +168,7 @@ pub async fn run(engine: &Engine, args: ChatArgs, json: bool) -> CliResult<u8> {
             .into_iter()
             .map(|(name, value)| (name, serde_json::Value::String(value)))
             .collect();
-        let shown = serde_json::json!({"url": wire.url, "headers": headers, "body": wire.body});
+        let shown = serde_json::json!({"method": wire.method, "url": wire.url, "headers": headers, "body": wire.body});
         let text = serde_json::to_string_pretty(&shown)
             .map_err(|err| Failure::Usage(format!("could not print the request: {err}.")))?;
         outln!("{text}");

@@ -12,7 +12,7 @@ use switchboard_core::catalogue::{sources_offering, ApiType, KeyNeed, SourceSett
 use switchboard_core::endpoint::is_unencrypted_remote;
 use switchboard_core::engine::ProfileSummary;
 use switchboard_core::error::quoted;
-use switchboard_core::options::AzureRoute;
+use switchboard_core::options::{AzureRoute, OpenAiApi};
 use switchboard_core::prompt::instruct::TemplateKind;
 use switchboard_core::prompt::PostProcessing;
 use switchboard_core::store::Profile;
@@ -35,8 +35,8 @@ pub enum ProfileCommand {
         #[arg(value_parser = non_empty(), add = crate::completion::profile_names())]
         name: String,
     },
-    /// Change how a saved profile reaches its server: its proxy and CA certificates, and a
-    /// Vertex AI profile's project and region.
+    /// Change how a saved profile reaches its server: its proxy and CA certificates, a Vertex AI
+    /// profile's project and region, and for OpenAI which of its APIs the chats go through.
     Set {
         /// Profile name.
         #[arg(value_parser = non_empty(), add = crate::completion::profile_names())]
@@ -45,6 +45,10 @@ pub enum ProfileCommand {
         network: NetworkArgs,
         #[command(flatten)]
         vertex: VertexArgs,
+        /// OpenAI: Chat Completions (`chat`), the Responses API (`responses`), or `auto`: the
+        /// Responses API for the models that serve only it (codex, `-pro`).
+        #[arg(long, value_name = "auto|chat|responses", value_parser = parse_openai_api)]
+        openai_api: Option<OpenAiApi>,
     },
     /// Delete a profile and its keychain entries (key, header values, URL credentials).
     Rm {
@@ -126,6 +130,10 @@ pub struct ProfileAddArgs {
     service_account: Option<PathBuf>,
     #[command(flatten)]
     vertex: VertexArgs,
+    /// OpenAI: Chat Completions (`chat`), the Responses API (`responses`), or `auto` (the
+    /// default): the Responses API for the models that serve only it (codex, `-pro`).
+    #[arg(long, value_name = "auto|chat|responses", value_parser = parse_openai_api)]
+    openai_api: Option<OpenAiApi>,
     #[command(flatten)]
     samplers: SamplerArgs,
     #[command(flatten)]
@@ -138,6 +146,36 @@ fn parse_azure_route(text: &str) -> std::result::Result<AzureRoute, String> {
         "deployments" | "deployment" | "classic" => Ok(AzureRoute::Deployments),
         other => Err(format!("\"{other}\" is not v1 or deployments")),
     }
+}
+
+fn parse_openai_api(text: &str) -> std::result::Result<OpenAiApi, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "auto" => Ok(OpenAiApi::Auto),
+        "chat" | "chat-completions" | "chat_completions" => Ok(OpenAiApi::ChatCompletions),
+        "responses" => Ok(OpenAiApi::Responses),
+        other => Err(format!("\"{other}\" is not auto, chat or responses")),
+    }
+}
+
+/// How `profile show` names an OpenAI profile's API choice.
+fn openai_api_name(api: OpenAiApi) -> &'static str {
+    match api {
+        OpenAiApi::Auto => "auto (the Responses API for the models that serve only it)",
+        OpenAiApi::ChatCompletions => "chat (Chat Completions)",
+        OpenAiApi::Responses => "responses (the Responses API)",
+    }
+}
+
+/// `--openai-api` is refused for sources that do not offer the choice.
+fn openai_api_for(source: ProviderKind, api: Option<OpenAiApi>) -> CliResult {
+    if api.is_some() && !source.info().offers(SourceSetting::OpenAiApi) {
+        return Err(Failure::Usage(format!(
+            "--openai-api is for {} profiles, not {}.",
+            sources_offering(SourceSetting::OpenAiApi),
+            source.id()
+        )));
+    }
+    Ok(())
 }
 
 /// Sampler settings saved with a profile; each is sent only to sources that accept it.
@@ -344,6 +382,8 @@ pub async fn run(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
                 Some(path) => Some(path.clone()),
                 None => None,
             };
+            openai_api_for(source, args.openai_api)?;
+            profile.options.source.openai_api = args.openai_api.unwrap_or_default();
             let (mut profile, changes) = engine.add_profile(profile).await.map_err(refused)?;
             if let Some(path) = &key_file {
                 if let Err(failure) =
@@ -494,6 +534,10 @@ pub async fn run(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
                 if profile.source.info().offers(SourceSetting::VertexAuth) {
                     profile_vertex::show(&profile.options.source);
                 }
+                if profile.source.info().offers(SourceSetting::OpenAiApi) {
+                    let api = openai_api_name(profile.options.source.openai_api);
+                    outln!("openai api:          {api}");
+                }
                 for header in &profile.headers {
                     outln!("header:              {header}: <redacted> (in the keychain)");
                 }
@@ -505,15 +549,21 @@ pub async fn run(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
             name,
             network,
             vertex,
+            openai_api,
         } => {
-            if !network.given() && !vertex.given() {
+            if !network.given() && !vertex.given() && openai_api.is_none() {
                 return Err(Failure::Usage(
-                    "Nothing to change: give --proxy, --ca-cert, --no-ca-certs, --project or --region.".to_string(),
+                    "Nothing to change: give --proxy, --ca-cert, --no-ca-certs, --project, --region or --openai-api."
+                        .to_string(),
                 ));
             }
             let mut profile = engine.profile(&name).await?;
             vertex.apply(profile.source, &mut profile.options.source)?;
+            openai_api_for(profile.source, openai_api)?;
             network.apply(&mut profile.options.network);
+            if let Some(api) = openai_api {
+                profile.options.source.openai_api = api;
+            }
             let profile = engine.update_profile(profile).await.map_err(refused)?;
             if json {
                 print_json(&profile);

@@ -600,7 +600,7 @@ fn lines_naming_a_family(path: &Path) -> Vec<String> {
 
 #[test]
 fn the_relay_and_the_shared_support_name_no_family() {
-    assert_eq!(family_names().len(), 8, "{:?}", family_names());
+    assert_eq!(family_names().len(), 10, "{:?}", family_names());
     let mut found = lines_naming_a_family(&src().join("provider/relay.rs"));
     found.extend(lines_naming_a_family(&src().join("provider/support")));
     assert!(found.is_empty(), "{found:#?}");

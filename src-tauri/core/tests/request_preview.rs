@@ -118,6 +118,21 @@ fn cases() -> Vec<Case> {
             "fake-model-1",
             true,
         ),
+        // OpenAI: Chat Completions for most models, the Responses API for a codex model.
+        case(
+            Family::OpenAi,
+            ProviderKind::OpenAi,
+            "/v1",
+            "fake-model-1",
+            false,
+        ),
+        case(
+            Family::OpenAi,
+            ProviderKind::OpenAi,
+            "/v1",
+            "gpt-5-codex",
+            false,
+        ),
         case(
             Family::Anthropic,
             ProviderKind::Claude,

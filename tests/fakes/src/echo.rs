@@ -375,6 +375,9 @@ fn mid_stream(
     let fmt = fmt(shape);
     let data = |body: J| format!("data: {}\n\n", body.render(fmt));
     match shape {
+        Shape::OpenAi(Dialect::OpenAi) if post && path.ends_with("/responses") => {
+            Some(crate::responses::echo_mid_stream(req, quote))
+        }
         Shape::OpenAi(_) if post && path.ends_with("/completions") => {
             let chat = path.ends_with("/chat/completions");
             let error = openai_error(quote, "server_error", J::Null);

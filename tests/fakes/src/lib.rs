@@ -57,6 +57,7 @@ mod ooba;
 mod openai;
 mod proxy;
 mod reply;
+mod responses;
 mod server;
 mod sse;
 mod tls;
@@ -91,13 +92,15 @@ pub use llamacpp::{kept_tokens as llamacpp_kept_tokens, LLAMACPP_STREAM_ERROR};
 pub use novelai::{NOVELAI_MAX_LENGTH, NOVELAI_MODELS};
 pub use ollama::{OLLAMA_STREAM_ERROR, OLLAMA_VERSION};
 pub use proxy::{FakeProxy, ProxiedRequest};
+pub use responses::{RESPONSES_ENCRYPTED_REASONING, RESPONSES_ONLY_REFUSAL};
 pub use server::{FakeServer, RecordedRequest};
 pub use tls::TlsFront;
 
 /// A protocol family: which wire format the fake speaks.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum Family {
-    /// The OpenAI-compatible API: `…/models`, `…/chat/completions`, `…/completions`, `…/key`.
+    /// The OpenAI-compatible API: `…/models`, `…/chat/completions`, `…/completions`, `…/key`;
+    /// the OpenAI dialect also serves OpenAI's Responses API, `…/responses` (`responses.rs`).
     #[default]
     #[value(name = "openai", alias = "open-ai")]
     OpenAi,

@@ -1,6 +1,6 @@
 //! The OpenAI-compatible family: `…/models`, `…/chat/completions`, `…/completions` and
-//! OpenRouter's `…/key`, in the dialects of OpenAI, llama-cpp-python, KoboldCpp 1.76,
-//! text-generation-webui ("Ooba"), Mancer and Together AI.
+//! OpenRouter's `…/key` (OpenAI's `…/responses` is `responses.rs`), in the dialects of OpenAI,
+//! llama-cpp-python, KoboldCpp 1.76, text-generation-webui ("Ooba"), Mancer and Together AI.
 //!
 //! Routing matches on how the path ends (any prefix works, like KoboldCpp). A generation is
 //! planned as a list of [`Ev`]ents per scenario, then rendered either as an SSE stream (one
@@ -125,8 +125,9 @@ const CUT_AT: usize = 34;
 /// KoboldCpp's 404 body (`text/html`), on every route it does not know.
 pub(crate) const KOBOLD_NOT_FOUND: &str =
     "Error: HTTP Server is running, but this endpoint does not exist. Please check the URL.";
-const OPENAI_OVERLOADED: &str = "The engine is currently overloaded, please try again later";
-const RATE_LIMITED: &str = "Rate limit reached for requests. Please try again in 7s.";
+pub(crate) const OPENAI_OVERLOADED: &str =
+    "The engine is currently overloaded, please try again later";
+pub(crate) const RATE_LIMITED: &str = "Rate limit reached for requests. Please try again in 7s.";
 const OPENAI_BAD_JSON: &str = "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)";
 
 /// Answers one request of the OpenAI-compatible family.
@@ -152,6 +153,9 @@ fn answer(opts: &FakeOptions, scenario: Scenario, reply: &str, req: &RecordedReq
         return ooba::invalid_host();
     }
     if let Some(reply) = crate::context::answer(opts, req) {
+        return reply;
+    }
+    if let Some(reply) = crate::responses::answer(opts, scenario, reply, req) {
         return reply;
     }
     if let Some(reply) = crate::clouds::azure(opts, req)
@@ -344,7 +348,7 @@ fn wrong_method(dialect: Dialect, route: Route, req: &RecordedRequest) -> Reply 
     }
 }
 
-fn unauthorized(dialect: Dialect) -> Reply {
+pub(crate) fn unauthorized(dialect: Dialect) -> Reply {
     match dialect {
         // Together AI: OpenAI's shape (unconfirmed: no Together 401 body is on record).
         Dialect::OpenAi | Dialect::Together => openai_error(

@@ -32,7 +32,8 @@
  * (system prompt, presets, sliders, post-processing), `connect-instruct.ts`,
  * `connect-network.ts` (proxy, CA certificates), `connect-azure.ts` (Azure OpenAI's route and
  * API version, shown for Azure only), `connect-vertex.ts` (Vertex AI's sign-in: express mode or
- * a service account's key file, project and region), `connect-gemini.ts` (Gemini's thinking, for the sources that offer it)
+ * a service account's key file, project and region), `connect-gemini.ts` (Gemini's thinking, for the sources that offer it),
+ * `connect-openai-api.ts` (OpenAI's Chat Completions or Responses API)
  * and `connect-app-settings.ts` (theme, auto-connect).
  *
  * Must not: call the backend (only the controller), nor hold a section's own fields or state.
@@ -48,6 +49,7 @@ import { createAppSettings, mountAppSettings } from "./connect-app-settings";
 import { createAzureFields, mountAzureFields } from "./connect-azure";
 import { createVertexFields, mountVertexFields } from "./connect-vertex";
 import { createGeminiFields, mountGeminiFields } from "./connect-gemini";
+import { createOpenAiApiField, mountOpenAiApiField } from "./connect-openai-api";
 import { drawerSection, field, finder, setValue } from "./connect-fields";
 import {
   createGenerationSettings,
@@ -92,6 +94,7 @@ export function createConnectPanel(): HTMLElement {
         createAzureFields(),
         createVertexFields(),
         createGeminiFields(),
+        createOpenAiApiField(),
         ...createConnectRow(),
       ),
       drawerSection("model-section", "Model", ...createModelFields()),
@@ -165,6 +168,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     saveEdits,
   });
   const gemini = mountGeminiFields($, saveEdits);
+  const openaiApi = mountOpenAiApiField($, saveEdits);
   const { source, url, key } = sourceSection;
 
   /** The form as a profile draft plus the typed key. */
@@ -188,6 +192,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
           ...(info?.settings.includes("azureRoute") ? azure.read() : {}),
           ...(info?.settings.includes("vertexAuth") ? vertex.read() : {}),
           ...(info?.settings.includes("geminiThinking") ? gemini.read() : {}),
+          ...(info?.settings.includes("openAiApi") ? openaiApi.read() : {}),
         },
       },
     };
@@ -213,6 +218,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     azure.fill(profile);
     vertex.fill(profile);
     gemini.fill(profile);
+    openaiApi.fill(profile);
     modelSection.fill(profile);
     generation.fill(profile);
     network.fill(profile);
@@ -235,6 +241,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     azure.showFor(info);
     vertex.showFor(info);
     gemini.showFor(info);
+    openaiApi.showFor(info);
     instruct.show(!chat);
     generation.showFor(info, chat);
   };

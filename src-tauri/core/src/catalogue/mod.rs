@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::endpoint::{self, NormalizedUrl, UrlRules};
 use crate::error::{Error, Result};
 
+pub mod openai_models;
 mod samplers;
 mod sources;
 

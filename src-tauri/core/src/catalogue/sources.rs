@@ -140,7 +140,11 @@ pub const SOURCES: &[SourceInfo] = &[
         capabilities: chat(true, false),
         supported: true,
         samplers: OPENAI_SAMPLERS,
-        url_rules: rules("/v1"),
+        // A pasted Responses API URL (`…/v1/responses`) is the same base.
+        url_rules: UrlRules {
+            version_path: "/v1",
+            strip_suffixes: &["/chat/completions", "/completions", "/responses", "/models"],
+        },
         assumed_context: None,
         settings: &[SourceSetting::OpenAiApi],
     },

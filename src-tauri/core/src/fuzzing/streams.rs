@@ -6,7 +6,9 @@
 use crate::model::StopReason;
 use crate::provider::contract::StreamEvent;
 use crate::provider::relay::{ByData, SseMapper, StreamFailure};
-use crate::provider::{anthropic, cohere, gemini, kobold, llamacpp, novelai, openai_compat};
+use crate::provider::{
+    anthropic, cohere, gemini, kobold, llamacpp, novelai, openai_compat, openai_responses,
+};
 
 /// The families whose replies stream as Server-Sent Events, each with its own event mapper.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,11 +27,13 @@ pub enum StreamFamily {
     Cohere,
     /// Gemini's `GenerateContentResponse` chunks (no `[DONE]`).
     Gemini,
+    /// OpenAI's Responses API events.
+    OpenAiResponses,
 }
 
 impl StreamFamily {
     /// Every family, in a fixed order.
-    pub const ALL: [StreamFamily; 7] = [
+    pub const ALL: [StreamFamily; 8] = [
         StreamFamily::OpenAi,
         StreamFamily::Anthropic,
         StreamFamily::Kobold,
@@ -37,6 +41,7 @@ impl StreamFamily {
         StreamFamily::LlamaCpp,
         StreamFamily::Cohere,
         StreamFamily::Gemini,
+        StreamFamily::OpenAiResponses,
     ];
 }
 
@@ -63,6 +68,9 @@ pub fn map_stream(family: StreamFamily, chunks: &[&[u8]]) -> MappedStream {
         StreamFamily::LlamaCpp => drive(ByData(llamacpp::stream::CompletionMapper), chunks),
         StreamFamily::Cohere => drive(cohere::stream::EventMapper::new(), chunks),
         StreamFamily::Gemini => drive(ByData(gemini::stream::ChunkMapper::new()), chunks),
+        StreamFamily::OpenAiResponses => {
+            drive(openai_responses::stream::EventMapper::new(), chunks)
+        }
     }
 }
 

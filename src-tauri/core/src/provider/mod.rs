@@ -11,7 +11,8 @@
 //! The files, each depending only on those below it (no import cycle):
 //! - `mod.rs`: the module list, re-exports and [`build`]; `redacting.rs` wraps every adapter.
 //! - one folder per family ([`openai_compat`], [`anthropic`], [`kobold`], [`horde`],
-//!   [`novelai`], [`llamacpp`], [`ollama`], [`cohere`], [`gemini`]), each with the same files: `mod.rs` (the adapter: status, models,
+//!   [`novelai`], [`llamacpp`], [`ollama`], [`cohere`], [`gemini`],
+//!   [`openai_responses`]), each with the same files: `mod.rs` (the adapter: status, models,
 //!   generation), `request.rs` (its requests as [`Request`] values, its quirks as data),
 //!   `wire.rs` (body shapes and answer parsing) and `stream.rs` (a generation's answer as
 //!   events). No family imports another.
@@ -36,6 +37,7 @@ pub mod llamacpp;
 pub mod novelai;
 pub mod ollama;
 pub mod openai_compat;
+pub mod openai_responses;
 mod redacting;
 pub mod relay;
 pub mod server_error;
@@ -65,7 +67,16 @@ fn build_adapter(connection: Connection, http: Http) -> Result<Box<dyn Provider>
     use openai_compat::request::clouds;
     use openai_compat::{request as flavor, OpenAiCompat};
     let flavor = match connection.kind {
-        ProviderKind::OpenAi => &flavor::OPENAI,
+        // Chat Completions or the Responses API, chosen per request by the model and the
+        // profile's choice.
+        ProviderKind::OpenAi => {
+            let chat = OpenAiCompat::new(connection.clone(), &flavor::OPENAI, http.clone())?;
+            return Ok(Box::new(openai_responses::ChatOrResponses::new(
+                Box::new(chat),
+                connection,
+                http,
+            )));
+        }
         ProviderKind::Mistral => &flavor::MISTRAL,
         ProviderKind::OpenRouter => &flavor::OPENROUTER,
         ProviderKind::Custom => &flavor::CUSTOM,

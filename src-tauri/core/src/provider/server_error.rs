@@ -128,7 +128,12 @@ impl ServerError {
             ]
             .iter()
             .any(|phrase| message.contains(phrase));
-        if code == "model_not_found" || (matches!(status, 400 | 404) && about_model) {
+        // OpenAI's Chat Completions refusing a model that serves only the Responses API: this
+        // route does not offer the model (not a wrong URL).
+        let responses_only = message.contains(RESPONSES_ONLY_WORDS);
+        if code == "model_not_found"
+            || (matches!(status, 400 | 404) && (about_model || responses_only))
+        {
             return ErrorKind::ModelNotFound;
         }
         if code == "insufficient_quota" {
@@ -170,6 +175,10 @@ impl ServerError {
         }
     }
 }
+
+/// What OpenAI's Chat Completions says of a model that serves only the Responses API
+/// ("This model is only supported in v1/responses and not in v1/chat/completions."), lower case.
+const RESPONSES_ONLY_WORDS: &str = "only supported in v1/responses";
 
 /// What servers say when a prompt is longer than their context (lower case): llama.cpp's
 /// `exceed_context_size_error` ("request (N tokens) exceeds the available context size (M
@@ -376,6 +385,17 @@ mod tests {
             &json!({"message":"The server had an error","type":"server_error"}),
         );
         assert_eq!(openai.kind_in_stream(), ErrorKind::ProviderUnavailable);
+    }
+
+    #[test]
+    fn a_model_that_serves_only_the_responses_api_is_not_offered_on_chat_completions() {
+        let refused = ServerError::from_body(
+            r#"{"error":{"message":"This model is only supported in v1/responses and not in v1/chat/completions.","type":"invalid_request_error","param":"model","code":null}}"#,
+        );
+        assert_eq!(refused.kind_for_status(404), ErrorKind::ModelNotFound);
+        let elsewhere =
+            ServerError::from_body(r#"{"error":{"message":"Invalid URL (POST /v1/x)"}}"#);
+        assert_eq!(elsewhere.kind_for_status(404), ErrorKind::InvalidRequest);
     }
 
     #[test]
