@@ -20,6 +20,7 @@ import { Key, remote } from "webdriverio";
 import { registerAzureTests } from "./azure.mjs";
 import { registerChatTargetTests } from "./chat-target.mjs";
 import { registerContextTests } from "./context.mjs";
+import { registerDoctorTests } from "./doctor.mjs";
 import { registerDrawerTests } from "./drawer.mjs";
 import { registerFilesTests } from "./files.mjs";
 import { registerHabitsTests } from "./habits.mjs";
@@ -1474,6 +1475,11 @@ registerNetworkTests(test, {
 // After everything: they add a profile of their own and leave it the live one.
 registerPickerTests(test, {
   openApp, closeApp, until, assert, screenshot, cli, openDrawer, connectionState, startFake, send, lastAssistant,
+});
+
+// After everything: each adds a profile of its own (removed at the end) and connects to it.
+registerDoctorTests(test, {
+  openApp, closeApp, until, assert, screenshot, cli, openDrawer, connectionState, startFake, send, lastAssistant, REPLY_TEXT,
 });
 
 // Last: it remembers a port for auto-detect in the settings and adds (then removes) a profile.

@@ -34,13 +34,20 @@ pub enum ProfileCommand {
         #[arg(value_parser = non_empty(), add = crate::completion::profile_names())]
         name: String,
     },
-    /// Change how a saved profile reaches its server: its proxy and CA certificates.
+    /// Change how a saved profile reaches its server: its proxy and CA certificates, and
+    /// whether replies are streamed.
     Set {
         /// Profile name.
         #[arg(value_parser = non_empty(), add = crate::completion::profile_names())]
         name: String,
         #[command(flatten)]
         network: NetworkArgs,
+        /// Ask for whole replies, not streamed ones (for a server that cannot stream).
+        #[arg(long, conflicts_with = "stream")]
+        no_stream: bool,
+        /// Ask for streamed replies again (the default).
+        #[arg(long)]
+        stream: bool,
     },
     /// Delete a profile and its keychain entries (key, header values, URL credentials).
     Rm {
@@ -416,6 +423,10 @@ pub async fn run(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
                     "bypass status check: {}",
                     yes_no(profile.bypass_status_check)
                 );
+                outln!(
+                    "stream replies:      {}",
+                    yes_no(profile.options.stream_replies)
+                );
                 let capabilities = profile.source.info().capabilities.with_api(profile.api);
                 outln!("api:                 {}", api_name(capabilities.api));
                 if capabilities.api == ApiType::TextCompletion {
@@ -463,20 +474,32 @@ pub async fn run(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
                 warn_plain_http(&profile, has_key);
             }
         }
-        ProfileCommand::Set { name, network } => {
-            if !network.given() {
+        ProfileCommand::Set {
+            name,
+            network,
+            no_stream,
+            stream,
+        } => {
+            if !network.given() && !no_stream && !stream {
                 return Err(Failure::Usage(
-                    "Nothing to change: give --proxy, --ca-cert or --no-ca-certs.".to_string(),
+                    "Nothing to change: give --proxy, --ca-cert, --no-ca-certs, --stream or --no-stream.".to_string(),
                 ));
             }
             let mut profile = engine.profile(&name).await?;
             network.apply(&mut profile.options.network);
+            if no_stream || stream {
+                profile.options.stream_replies = stream;
+            }
             let profile = engine.update_profile(profile).await.map_err(refused)?;
             if json {
                 print_json(&profile);
             } else {
                 outln!("Saved profile \"{}\".", profile.name);
                 profile_network::show(&profile.options.network);
+                outln!(
+                    "stream replies:      {}",
+                    yes_no(profile.options.stream_replies)
+                );
             }
         }
         ProfileCommand::Rm { name } => {

@@ -4,7 +4,8 @@
  * and the status light), "Model" (picker and Test message), "System prompt", "Generation"
  * (presets and the sampler fields, each slider beside its number), then the profile's
  * Duplicate and Delete, and "Advanced", collapsed: what is rarely touched (instruct template,
- * context size, prompt post-processing, bypass status check, proxy and CA certificates) and the
+ * context size, prompt post-processing, bypass status check, stream replies, proxy and CA
+ * certificates) and the
  * app's settings (theme,
  * connecting on launch, snapshots, deleting all data).
  *
@@ -30,7 +31,8 @@
  * fields are their own module: `connect-local-servers.ts`, `connect-source.ts` (source, API,
  * URL, key), `connect-model.ts` (Connect, status, model, Test, Bypass), `connect-generation.ts`
  * (system prompt, presets, sliders, post-processing), `connect-instruct.ts`,
- * `connect-network.ts` (proxy, CA certificates), `connect-azure.ts` (Azure OpenAI's route and
+ * `connect-network.ts` (proxy, CA certificates), `connect-doctor.ts` ("Check connection" and
+ * "Stream replies"), `connect-azure.ts` (Azure OpenAI's route and
  * API version, shown for Azure only) and `connect-app-settings.ts` (theme, auto-connect).
  *
  * Must not: call the backend (only the controller), nor hold a section's own fields or state.
@@ -44,6 +46,7 @@ import { DEFAULT_CONNECTION_OPTIONS, DEFAULT_INSTRUCT } from "../state/profile-f
 import { heldPlaces } from "../state/undo";
 import { createAppSettings, mountAppSettings } from "./connect-app-settings";
 import { createAzureFields, mountAzureFields } from "./connect-azure";
+import { createDoctorSection, createStreamField, mountDoctor } from "./connect-doctor";
 import { drawerSection, field, finder, setValue } from "./connect-fields";
 import {
   createGenerationSettings,
@@ -87,6 +90,7 @@ export function createConnectPanel(): HTMLElement {
         ...createSourceSection(),
         createAzureFields(),
         ...createConnectRow(),
+        createDoctorSection(),
       ),
       drawerSection("model-section", "Model", ...createModelFields()),
       createSystemPromptSection(),
@@ -106,6 +110,7 @@ export function createConnectPanel(): HTMLElement {
         createInstructSettings(),
         ...createPostProcessingFields(),
         createBypassField(),
+        createStreamField(),
         createNetworkSettings(),
       ),
       createAppSettings(),
@@ -153,6 +158,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
   const network = mountNetworkSettings($, saveEdits);
   const appSettings = mountAppSettings($, controller);
   const azure = mountAzureFields($, saveEdits);
+  const doctor = mountDoctor($, controller, saveEdits);
   const { source, url, key } = sourceSection;
 
   /** The form as a profile draft plus the typed key. */
@@ -175,6 +181,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
           ...(profile?.options.source ?? DEFAULT_SOURCE_OPTIONS),
           ...(source.value === "azure_openai" ? azure.read() : {}),
         },
+        streamReplies: doctor.streamReplies(),
       },
     };
     return { draft, key: key.value };
@@ -197,6 +204,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     }
     sourceSection.fill(profile, s);
     azure.fill(profile);
+    doctor.fill(profile);
     modelSection.fill(profile);
     generation.fill(profile);
     network.fill(profile);
@@ -343,6 +351,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     sourceSection.render(s, previous);
     modelSection.render(s, previous);
     localServers.render(s, previous);
+    doctor.render(s, previous);
     keepInPlace(heldDelete(s) !== null);
     if (!first && s.focus !== previous.focus && s.focus) focus(s.focus.target, s);
   };
