@@ -149,13 +149,8 @@ struct Recorder<'a> {
 
 impl Recorder<'_> {
     fn push(&mut self, mut step: DoctorStep) {
-        let scrub = |text: String| {
-            self.redactors
-                .iter()
-                .fold(text, |text, redactor| redactor.scrub(&text).into_owned())
-        };
-        step.detail = scrub(step.detail);
-        step.fix = step.fix.map(scrub);
+        step.detail = scrubbed(&self.redactors, step.detail);
+        step.fix = step.fix.map(|fix| scrubbed(&self.redactors, fix));
         (self.on_step)(&step);
         self.steps.push(step);
     }
@@ -190,6 +185,13 @@ impl Recorder<'_> {
             ));
         }
     }
+}
+
+/// `text` with every secret of every redactor scrubbed.
+fn scrubbed(redactors: &[Redactor], text: String) -> String {
+    redactors
+        .iter()
+        .fold(text, |text, redactor| redactor.scrub(&text).into_owned())
 }
 
 const STEPS: [DoctorStepName; 5] = [
