@@ -15,6 +15,8 @@ export function registerDoctorTests(test, h) {
 
   /** Shows the profile named `name` in the drawer (and so connects to it). */
   async function showProfile(browser, name) {
+    // The first load decides whether the drawer starts open: toggle it only after that.
+    await until(browser, "the window's first load", () => browser.execute(() => document.querySelector('[data-ready="true"]') !== null));
     await openDrawer(browser);
     const id = JSON.parse(cli(["--json", "profile", "show", name])).id;
     await until(browser, "the profile in the switcher", () =>
