@@ -10,7 +10,7 @@ use std::path::Path;
 
 use common::{dead_port, ok, run, run_with_stdin, Fake, Run};
 use serde_json::Value;
-use switchboard_fakes::{FakeOptions, Scenario, STREAMING_REFUSED};
+use switchboard_fakes::{FakeOptions, FakeProxy, Scenario, STREAMING_REFUSED};
 use tempfile::TempDir;
 
 fn add_profile(data: &Path, name: &str, source: &str, url: &str, extra: &[&str]) {
@@ -346,4 +346,66 @@ fn no_secret_reaches_any_output() {
             result.stdout
         );
     }
+}
+
+#[test]
+fn a_proxy_is_named_a_bypassed_check_still_runs_and_a_missing_ca_file_fails_the_reach() {
+    let fake = Fake::start(FakeOptions::default());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let proxy = runtime.block_on(FakeProxy::start(0, None)).unwrap();
+    let dir = TempDir::new().unwrap();
+    let data = dir.path();
+    let url = format!("{}/v1", fake.url());
+    let proxy_url = proxy.url();
+    add_profile(
+        data,
+        "via",
+        "custom",
+        &url,
+        &["--proxy", &proxy_url, "--bypass-status-check"],
+    );
+    let result = doctor(data, &["via"]);
+    assert_eq!(result.code, 0, "{}\n{}", result.stdout, result.stderr);
+    let reach = line(&result, "Reach the host");
+    assert!(reach.contains("Requests go through the proxy"), "{reach}");
+    assert!(reach.contains(proxy_url.trim_end_matches('/')), "{reach}");
+    let models = line(&result, "List the models");
+    assert!(
+        models.contains("This profile skips the status check when connecting; the doctor ran it."),
+        "{models}"
+    );
+    assert!(
+        proxy
+            .requests()
+            .iter()
+            .any(|r| r.target.ends_with("/v1/models")),
+        "the status check did not go through the proxy"
+    );
+
+    let ca = data.join("extra-ca.pem");
+    std::fs::write(&ca, "placeholder").unwrap();
+    let ca_path = ca.display().to_string();
+    add_profile(data, "ca", "custom", &url, &["--ca-cert", &ca_path]);
+    std::fs::remove_file(&ca).unwrap();
+    let result = doctor(data, &["ca"]);
+    assert_ne!(result.code, 0, "{}", result.stdout);
+    let reach = line(&result, "Reach the host");
+    assert!(
+        reach.starts_with("[FAILED]") && reach.contains("extra-ca.pem"),
+        "{reach}"
+    );
+    assert!(
+        result
+            .stdout
+            .contains("Fix: Check the profile's extra CA certificate files"),
+        "{}",
+        result.stdout
+    );
+    assert!(line(&result, "List the models").starts_with("[skipped]"));
+    let _guard = runtime.enter();
+    drop(proxy);
 }
