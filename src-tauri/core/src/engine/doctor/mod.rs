@@ -17,16 +17,16 @@
 //! Must not: name a vendor (it works on any source through [`crate::provider::Provider`] and
 //! the catalogue); word a fix as a front end's control (`diagnosis.rs` states the fix, a front
 //! end adds its command or button from the [`DoctorAction`]); let a secret into the report
-//! (every text passes the connection's [`Redactor`](crate::redact::Redactor)); save anything
+//! (every text passes the connection's [`Redactor`]); save anything
 //! but the URL discovery found.
 
 mod diagnosis;
 mod reach;
+mod report;
 
 use std::time::Instant;
 
 use futures::StreamExt;
-use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use super::connections::{normalize, ConnectionSpec, Resolved};
@@ -40,185 +40,8 @@ use crate::redact::Redactor;
 
 pub use diagnosis::{cannot_stream, closest_models, diagnose, Diagnosis, DoctorAction, Facts};
 pub use reach::{host_and_port, reach, Reach, REACH_WAIT};
-
-/// The doctor's steps, in the order they run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "camelCase")]
-pub enum DoctorStepName {
-    /// The URL normalised.
-    Url,
-    /// The host resolved and reached.
-    Reach,
-    /// The status check and the model list.
-    Models,
-    /// A one-token request, not streamed.
-    Reply,
-    /// The same request, streamed.
-    Stream,
-}
-
-impl DoctorStepName {
-    /// What the step does, for people.
-    pub fn title(self) -> &'static str {
-        match self {
-            DoctorStepName::Url => "Normalise the URL",
-            DoctorStepName::Reach => "Reach the host",
-            DoctorStepName::Models => "List the models",
-            DoctorStepName::Reply => "Ask for a one-token reply",
-            DoctorStepName::Stream => "Ask for a streamed reply",
-        }
-    }
-
-    /// The stable name (`url`, `reach`, …), as serialised.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DoctorStepName::Url => "url",
-            DoctorStepName::Reach => "reach",
-            DoctorStepName::Models => "models",
-            DoctorStepName::Reply => "reply",
-            DoctorStepName::Stream => "stream",
-        }
-    }
-}
-
-/// How a step ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "camelCase")]
-pub enum StepOutcome {
-    /// It worked.
-    Ok,
-    /// It failed; the step's `fix` says what to change.
-    Failed,
-    /// It did not run; the `detail` says why.
-    Skipped,
-}
-
-/// One step of the doctor's report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "camelCase")]
-pub struct DoctorStep {
-    /// Which step.
-    pub name: DoctorStepName,
-    /// What it does, for people.
-    pub title: String,
-    /// How it ended.
-    pub outcome: StepOutcome,
-    /// How long it took, in milliseconds.
-    pub elapsed_ms: u32,
-    /// What it found (or why it was skipped).
-    pub detail: String,
-    /// The fix in plain words, when it failed.
-    pub fix: Option<String>,
-    /// What a front end may offer to do about the failure.
-    pub action: Option<DoctorAction>,
-    /// The kind of the failure, when an error caused it.
-    pub error_kind: Option<ErrorKind>,
-}
-
-/// Everything the doctor found.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "camelCase")]
-pub struct DoctorReport {
-    /// `Profile "name"`, or the source's label for an ad-hoc connection.
-    pub who: String,
-    /// The source's id.
-    pub source: String,
-    /// The base URL checked (after normalisation and discovery).
-    pub url: String,
-    /// The steps, in order.
-    pub steps: Vec<DoctorStep>,
-}
-
-impl DoctorReport {
-    /// The first step that failed, if any.
-    pub fn first_failure(&self) -> Option<&DoctorStep> {
-        self.steps.iter().find(|s| s.outcome == StepOutcome::Failed)
-    }
-}
-
-/// Collects the steps, scrubbing each and handing it on as it finishes.
-struct Recorder<'a> {
-    redactors: Vec<Redactor>,
-    steps: Vec<DoctorStep>,
-    on_step: &'a mut (dyn FnMut(&DoctorStep) + Send),
-}
-
-impl Recorder<'_> {
-    fn push(&mut self, mut step: DoctorStep) {
-        step.detail = scrubbed(&self.redactors, step.detail);
-        step.fix = step.fix.map(|fix| scrubbed(&self.redactors, fix));
-        (self.on_step)(&step);
-        self.steps.push(step);
-    }
-
-    fn ok(&mut self, name: DoctorStepName, started: Instant, detail: String) {
-        self.push(step(name, StepOutcome::Ok, started, detail));
-    }
-
-    fn failed(
-        &mut self,
-        name: DoctorStepName,
-        started: Instant,
-        detail: String,
-        diagnosis: Diagnosis,
-        kind: Option<ErrorKind>,
-    ) {
-        let mut failed = step(name, StepOutcome::Failed, started, detail);
-        failed.fix = diagnosis.fix;
-        failed.action = diagnosis.action;
-        failed.error_kind = kind;
-        self.push(failed);
-    }
-
-    /// Every step from `from` on, skipped because of `why`.
-    fn skip_from(&mut self, from: DoctorStepName, why: &str) {
-        for name in STEPS.iter().skip_while(|n| **n != from) {
-            self.push(step(
-                *name,
-                StepOutcome::Skipped,
-                Instant::now(),
-                why.to_string(),
-            ));
-        }
-    }
-}
-
-/// `text` with every secret of every redactor scrubbed.
-fn scrubbed(redactors: &[Redactor], text: String) -> String {
-    redactors
-        .iter()
-        .fold(text, |text, redactor| redactor.scrub(&text).into_owned())
-}
-
-const STEPS: [DoctorStepName; 5] = [
-    DoctorStepName::Url,
-    DoctorStepName::Reach,
-    DoctorStepName::Models,
-    DoctorStepName::Reply,
-    DoctorStepName::Stream,
-];
-
-fn step(
-    name: DoctorStepName,
-    outcome: StepOutcome,
-    started: Instant,
-    detail: String,
-) -> DoctorStep {
-    DoctorStep {
-        name,
-        title: name.title().to_string(),
-        outcome,
-        elapsed_ms: u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX),
-        detail,
-        fix: None,
-        action: None,
-        error_kind: None,
-    }
-}
+use report::{step, Recorder};
+pub use report::{DoctorReport, DoctorStep, DoctorStepName, StepOutcome};
 
 /// The one-message request the last two steps send.
 fn probe_request(model: String, stream: bool) -> ChatRequest {
