@@ -63,9 +63,9 @@ export const commands = {
 	appState: () => __TAURI_INVOKE<AppState_Serialize>("app_state"),
 	/**
 	 *  Runs the connection doctor on a saved profile (the status check included, even when the
-	 *  profile bypasses it); `on_step` gets each step as it finishes.
+	 *  profile bypasses it); `on_event` gets each step as it finishes.
 	 */
-	checkConnection: (profileId: string, onStep: Channel<DoctorStep_Deserialize>) => typedError<DoctorReport_Serialize, IpcError_Serialize>(__TAURI_INVOKE("check_connection", { profileId, onStep })),
+	checkConnection: (profileId: string, onEvent: Channel<DoctorStep_Deserialize>) => typedError<DoctorReport_Serialize, IpcError_Serialize>(__TAURI_INVOKE("check_connection", { profileId, onEvent })),
 	/**  Every chat, most recent first. */
 	listChats: () => typedError<Chat_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("list_chats")),
 	/**  One chat with its latest page of messages. */
