@@ -10,7 +10,7 @@ use specta_typescript::Typescript;
 use tauri_specta::{collect_commands, collect_events};
 
 use crate::commands::{
-    chat, chats, connect, messages, profiles, secrets, settings, snapshots, transfer,
+    chat, chats, connect, doctor, messages, profiles, secrets, settings, snapshots, transfer,
 };
 use crate::navigation::NavigationRefused;
 use crate::shell::{ConnectionChanged, ProfilesChanged, TrayAction};
@@ -46,6 +46,7 @@ pub fn builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
             connect::list_models,
             connect::test_message,
             connect::app_state,
+            doctor::check_connection,
             chat::list_chats,
             chat::load_chat,
             chat::load_messages,

@@ -345,6 +345,20 @@ fn every_bound_command_is_wired_and_errors_have_the_ipc_shape() {
         )
         .unwrap();
     assert_eq!(test["stopReason"], "stop");
+    let doctor = window
+        .invoke(
+            "check_connection",
+            json!({"profileId": id, "onEvent": "__CHANNEL__:15"}),
+        )
+        .unwrap();
+    let outcomes: Vec<&Value> = doctor["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|step| &step["outcome"])
+        .collect();
+    assert_eq!(outcomes, [&json!("ok"); 5], "{doctor}");
+    assert!(!doctor.to_string().contains("sk-wiring-1"));
     let next = json!({"profileId": id, "chatId": null, "input": "hi", "model": "fake-model-2"});
     let preview = window
         .invoke("preview_request", json!({"request": next}))

@@ -22,6 +22,7 @@ import { registerVertexTests } from "./vertex.mjs";
 import { registerOpenAiApiTests } from "./openai-api.mjs";
 import { registerChatTargetTests } from "./chat-target.mjs";
 import { registerContextTests } from "./context.mjs";
+import { registerDoctorTests } from "./doctor.mjs";
 import { registerDrawerTests } from "./drawer.mjs";
 import { registerFilesTests } from "./files.mjs";
 import { registerGeminiTests } from "./gemini.mjs";
@@ -1491,6 +1492,11 @@ registerPickerTests(test, {
 registerGeminiTests(test, {
   openApp, closeApp, until, assert, screenshot, cli, send, lastAssistant, connectionState, openDrawer, setField, startFake,
   REPLY_TEXT, REASONING_TEXT,
+});
+
+// After everything: each adds a profile of its own (removed at the end) and connects to it.
+registerDoctorTests(test, {
+  openApp, closeApp, until, assert, screenshot, cli, openDrawer, connectionState, startFake, send, lastAssistant, REPLY_TEXT,
 });
 
 // Last: it remembers a port for auto-detect in the settings and adds (then removes) a profile.

@@ -67,6 +67,11 @@ export const commands = {
 	testMessage: (profileId: string, model: string | null) => typedError<TestReport, IpcError_Serialize>(__TAURI_INVOKE("test_message", { profileId, model })),
 	/**  The active connection and where data lives. */
 	appState: () => __TAURI_INVOKE<AppState_Serialize>("app_state"),
+	/**
+	 *  Runs the connection doctor on a saved profile (the status check included, even when the
+	 *  profile bypasses it); `on_event` gets each step as it finishes.
+	 */
+	checkConnection: (profileId: string, onEvent: Channel<DoctorStep_Deserialize>) => typedError<DoctorReport_Serialize, IpcError_Serialize>(__TAURI_INVOKE("check_connection", { profileId, onEvent })),
 	/**  Every chat, most recent first. */
 	listChats: () => typedError<Chat_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("list_chats")),
 	/**  One chat with its latest page of messages. */
@@ -697,6 +702,11 @@ export type ConnectionOptions_Deserialize = {
 	network?: NetworkOptions_Deserialize,
 	/**  Choices of the profile's source. */
 	source?: SourceOptions_Deserialize,
+	/**
+	 *  Ask for replies as a stream (where the source streams); off for a server that answers a
+	 *  streamed request wrongly, so that replies come whole. On unless turned off.
+	 */
+	streamReplies?: boolean,
 };
 
 /**  How a profile's requests reach its server. */
@@ -705,6 +715,11 @@ export type ConnectionOptions_Serialize = {
 	network: NetworkOptions_Serialize,
 	/**  Choices of the profile's source. */
 	source: SourceOptions_Serialize,
+	/**
+	 *  Ask for replies as a stream (where the source streams); off for a server that answers a
+	 *  streamed request wrongly, so that replies come whole. On unless turned off.
+	 */
+	streamReplies: boolean,
 };
 
 /**  How far a connection got. */
@@ -717,6 +732,103 @@ export type ConnectionState =
 "connected" | 
 /**  The last check failed; `message` says why. */
 "failed";
+
+/**  What a front end can offer to do about a failed step. */
+export type DoctorAction = 
+/**
+ *  Turn streaming off for the profile: the server answers whole replies but not streamed
+ *  ones.
+ */
+{ type: "turnStreamingOff" } | 
+/**  Save the profile's key again (it was refused, or there is none). */
+{ type: "saveKey" } | 
+/**  Choose another model; `closest` are the listed ids nearest the one asked for. */
+{ type: "chooseModel"; 
+/**  The listed model ids nearest the one asked for, nearest first (at most three). */
+closest: string[] };
+
+/**  Everything the doctor found. */
+export type DoctorReport = DoctorReport_Serialize | DoctorReport_Deserialize;
+
+/**  Everything the doctor found. */
+export type DoctorReport_Deserialize = {
+	/**  `Profile "name"`, or the source's label for an ad-hoc connection. */
+	who: string,
+	/**  The source's id. */
+	source: string,
+	/**  The base URL checked (after normalisation and discovery). */
+	url: string,
+	/**  The steps, in order. */
+	steps: DoctorStep_Deserialize[],
+};
+
+/**  Everything the doctor found. */
+export type DoctorReport_Serialize = {
+	/**  `Profile "name"`, or the source's label for an ad-hoc connection. */
+	who: string,
+	/**  The source's id. */
+	source: string,
+	/**  The base URL checked (after normalisation and discovery). */
+	url: string,
+	/**  The steps, in order. */
+	steps: DoctorStep_Serialize[],
+};
+
+/**  One step of the doctor's report. */
+export type DoctorStep = DoctorStep_Serialize | DoctorStep_Deserialize;
+
+/**  The doctor's steps, in the order they run. */
+export type DoctorStepName = 
+/**  The URL normalised. */
+"url" | 
+/**  The host resolved and reached. */
+"reach" | 
+/**  The status check and the model list. */
+"models" | 
+/**  A one-token request, not streamed. */
+"reply" | 
+/**  The same request, streamed. */
+"stream";
+
+/**  One step of the doctor's report. */
+export type DoctorStep_Deserialize = {
+	/**  Which step. */
+	name: DoctorStepName,
+	/**  What it does, for people. */
+	title: string,
+	/**  How it ended. */
+	outcome: StepOutcome,
+	/**  How long it took, in milliseconds. */
+	elapsedMs: number,
+	/**  What it found (or why it was skipped). */
+	detail: string,
+	/**  The fix in plain words, when it failed. */
+	fix?: string | null,
+	/**  What a front end may offer to do about the failure. */
+	action?: DoctorAction | null,
+	/**  The kind of the failure, when an error caused it. */
+	errorKind?: ErrorKind | null,
+};
+
+/**  One step of the doctor's report. */
+export type DoctorStep_Serialize = {
+	/**  Which step. */
+	name: DoctorStepName,
+	/**  What it does, for people. */
+	title: string,
+	/**  How it ended. */
+	outcome: StepOutcome,
+	/**  How long it took, in milliseconds. */
+	elapsedMs: number,
+	/**  What it found (or why it was skipped). */
+	detail: string,
+	/**  The fix in plain words, when it failed. */
+	fix: string | null,
+	/**  What a front end may offer to do about the failure. */
+	action: DoctorAction | null,
+	/**  The kind of the failure, when an error caused it. */
+	errorKind: ErrorKind | null,
+};
 
 /**  What kind of failure this is; decides what a front end offers (design.md §4). */
 export type ErrorKind = 
@@ -2035,6 +2147,15 @@ export type StatusReport_Serialize = {
 	/**  One sentence for people. */
 	message: string,
 };
+
+/**  How a step ended. */
+export type StepOutcome = 
+/**  It worked. */
+"ok" | 
+/**  It failed; the step's `fix` says what to change. */
+"failed" | 
+/**  It did not run; the `detail` says why. */
+"skipped";
 
 /**  Why a reply ended. */
 export type StopReason = 

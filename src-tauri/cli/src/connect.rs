@@ -50,6 +50,31 @@ pub struct TestArgs {
     model: Option<String>,
 }
 
+impl TestArgs {
+    /// The profile's name, when one was given (not an ad-hoc connection).
+    pub fn profile_name(&self) -> Option<&str> {
+        self.target.name.as_deref()
+    }
+
+    /// The `--model` given, checked.
+    pub fn model(&self) -> CliResult<Option<String>> {
+        check_model(self.model.as_deref())?;
+        Ok(self.model.clone())
+    }
+
+    /// The connection named by the profile or the ad-hoc flags.
+    pub fn spec(&self) -> CliResult<ConnectionSpec> {
+        let t = &self.target;
+        spec(
+            &t.name,
+            &t.adhoc.source,
+            &t.adhoc.url,
+            &t.adhoc.key_env,
+            self.model.clone(),
+        )
+    }
+}
+
 /// `status`: checks that the endpoint answers and the key works.
 pub async fn status(engine: &Engine, target: TargetArgs, json: bool) -> CliResult<u8> {
     let spec = spec(

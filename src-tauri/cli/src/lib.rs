@@ -56,6 +56,7 @@ mod completion;
 mod connect;
 mod conversation;
 mod detect;
+mod doctor;
 mod import_st;
 mod key;
 mod manual;
@@ -114,6 +115,10 @@ enum Command {
     Models(connect::TargetArgs),
     /// Send a short test message.
     Test(connect::TestArgs),
+    /// Find why a connection fails: normalise the URL, reach the host, list the models, ask for
+    /// a one-token reply whole and streamed; each step printed with its time and, when it
+    /// fails, the fix. Exits non-zero when a step failed.
+    Doctor(connect::TestArgs),
     /// Send a message and print the reply as it streams (Ctrl-C stops it and keeps what
     /// arrived); without a message, hold a conversation in the terminal. Text piped in is the
     /// message, or comes before the MESSAGE given.
@@ -339,6 +344,7 @@ async fn dispatch(cli: Cli) -> CliResult<u8> {
         Command::Status(target) => connect::status(&engine, target, json).await,
         Command::Models(target) => connect::models(&engine, target, json).await,
         Command::Test(args) => connect::test(&engine, args, json).await,
+        Command::Doctor(args) => doctor::run(&engine, args, json).await,
         Command::Chat(args) => chat::run(&engine, args, json).await,
         Command::Detect(args) => detect::run(&engine, args, json).await.map(|()| 0),
     }

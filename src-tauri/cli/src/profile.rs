@@ -35,8 +35,9 @@ pub enum ProfileCommand {
         #[arg(value_parser = non_empty(), add = crate::completion::profile_names())]
         name: String,
     },
-    /// Change how a saved profile reaches its server: its proxy and CA certificates, a Vertex AI
-    /// profile's project and region, and for OpenAI which of its APIs the chats go through.
+    /// Change a saved profile: how it reaches its server (proxy, CA certificates), whether
+    /// replies are streamed, a Vertex AI profile's project and region, and for OpenAI which of its
+    /// APIs the chats go through.
     Set {
         /// Profile name.
         #[arg(value_parser = non_empty(), add = crate::completion::profile_names())]
@@ -49,6 +50,12 @@ pub enum ProfileCommand {
         /// Responses API for the models that serve only it (codex, `-pro`).
         #[arg(long, value_name = "auto|chat|responses", value_parser = parse_openai_api)]
         openai_api: Option<OpenAiApi>,
+        /// Ask for whole replies, not streamed ones (for a server that cannot stream).
+        #[arg(long, conflicts_with = "stream")]
+        no_stream: bool,
+        /// Ask for streamed replies again (the default).
+        #[arg(long)]
+        stream: bool,
     },
     /// Delete a profile and its keychain entries (key, header values, URL credentials).
     Rm {
@@ -491,6 +498,10 @@ pub async fn run(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
                     "bypass status check: {}",
                     yes_no(profile.bypass_status_check)
                 );
+                outln!(
+                    "stream replies:      {}",
+                    yes_no(profile.options.stream_replies)
+                );
                 let capabilities = profile.source.info().capabilities.with_api(profile.api);
                 outln!("api:                 {}", api_name(capabilities.api));
                 if capabilities.api == ApiType::TextCompletion {
@@ -550,10 +561,13 @@ pub async fn run(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
             network,
             vertex,
             openai_api,
+            no_stream,
+            stream,
         } => {
-            if !network.given() && !vertex.given() && openai_api.is_none() {
+            if !network.given() && !vertex.given() && openai_api.is_none() && !no_stream && !stream
+            {
                 return Err(Failure::Usage(
-                    "Nothing to change: give --proxy, --ca-cert, --no-ca-certs, --project, --region or --openai-api."
+                    "Nothing to change: give --proxy, --ca-cert, --no-ca-certs, --project, --region, --openai-api, --stream or --no-stream."
                         .to_string(),
                 ));
             }
@@ -564,6 +578,9 @@ pub async fn run(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
             if let Some(api) = openai_api {
                 profile.options.source.openai_api = api;
             }
+            if no_stream || stream {
+                profile.options.stream_replies = stream;
+            }
             let profile = engine.update_profile(profile).await.map_err(refused)?;
             if json {
                 print_json(&profile);
@@ -573,6 +590,10 @@ pub async fn run(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
                     profile_vertex::show(&profile.options.source);
                 }
                 profile_network::show(&profile.options.network);
+                outln!(
+                    "stream replies:      {}",
+                    yes_no(profile.options.stream_replies)
+                );
             }
         }
         ProfileCommand::Rm { name } => {

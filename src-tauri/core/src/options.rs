@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 /// How a profile's requests reach its server.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase", default)]
 pub struct ConnectionOptions {
@@ -17,6 +17,19 @@ pub struct ConnectionOptions {
     pub network: NetworkOptions,
     /// Choices of the profile's source.
     pub source: SourceOptions,
+    /// Ask for replies as a stream (where the source streams); off for a server that answers a
+    /// streamed request wrongly, so that replies come whole. On unless turned off.
+    pub stream_replies: bool,
+}
+
+impl Default for ConnectionOptions {
+    fn default() -> Self {
+        ConnectionOptions {
+            network: NetworkOptions::default(),
+            source: SourceOptions::default(),
+            stream_replies: true,
+        }
+    }
 }
 
 /// The proxy a profile's requests go through.
@@ -143,5 +156,8 @@ mod tests {
         );
         assert!(options.network.ca_certificates.is_empty());
         assert_eq!(options.source.azure_route, AzureRoute::V1);
+        assert!(options.stream_replies, "streaming is on unless turned off");
+        let off: ConnectionOptions = serde_json::from_str(r#"{"streamReplies":false}"#).unwrap();
+        assert!(!off.stream_replies);
     }
 }

@@ -75,7 +75,7 @@ impl Shell {
             url,
             key: key.map(SecretString::from),
             model: None,
-            options,
+            options: Box::new(options),
         };
         self.engine().status(&spec).await
     }

@@ -5,6 +5,7 @@
 pub mod chat;
 pub mod chats;
 pub mod connect;
+pub mod doctor;
 pub mod messages;
 pub mod profiles;
 pub mod secrets;

@@ -91,6 +91,7 @@ pub use kobold::KoboldAbort;
 pub use llamacpp::{kept_tokens as llamacpp_kept_tokens, LLAMACPP_STREAM_ERROR};
 pub use novelai::{NOVELAI_MAX_LENGTH, NOVELAI_MODELS};
 pub use ollama::{OLLAMA_STREAM_ERROR, OLLAMA_VERSION};
+pub use openai::STREAMING_REFUSED;
 pub use proxy::{FakeProxy, ProxiedRequest};
 pub use responses::{RESPONSES_ENCRYPTED_REASONING, RESPONSES_ONLY_REFUSAL};
 pub use server::{FakeServer, RecordedRequest};
@@ -479,6 +480,9 @@ pub struct FakeOptions {
     /// [`Family::OpenAi`]: refuse any generation whose body has `stream_options` with 400
     /// [`STREAM_OPTIONS_REFUSED`], as strict OpenAI-compatible servers do.
     pub rejects_stream_options: bool,
+    /// [`Family::OpenAi`]: refuse any generation asking for `"stream": true` with 400
+    /// [`STREAMING_REFUSED`] (a server that answers only whole replies).
+    pub refuses_streaming: bool,
     /// `openai` family, OpenAI dialect: `…/models` lists this many models in OpenRouter's shape,
     /// with context lengths and prices (`model_catalogue.rs`); 0 (default): [`FakeOptions::models`].
     pub model_catalogue: usize,
@@ -535,6 +539,7 @@ impl Default for FakeOptions {
             context_limit: None,
             context_overflow_drops: false,
             rejects_stream_options: false,
+            refuses_streaming: false,
             model_catalogue: 0,
             signed_thinking: false,
         }

@@ -97,6 +97,9 @@ struct Args {
     /// `openai` family: refuse generations whose body has `stream_options` (400).
     #[arg(long)]
     rejects_stream_options: bool,
+    /// `openai` family: refuse generations asking for `"stream": true` (400).
+    #[arg(long)]
+    refuses_streaming: bool,
     /// Serve a forward HTTP proxy (`CONNECT` and absolute-form requests) instead of a fake.
     #[arg(long)]
     forward_proxy: bool,
@@ -152,6 +155,7 @@ async fn main() -> ExitCode {
         context_limit: args.context_limit,
         context_overflow_drops: args.context_overflow_drops,
         rejects_stream_options: args.rejects_stream_options,
+        refuses_streaming: args.refuses_streaming,
         model_catalogue: args.model_catalogue,
         signed_thinking: args.signed_thinking,
         ..FakeOptions::default()

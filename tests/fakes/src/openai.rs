@@ -8,6 +8,10 @@
 //! Everything that differs between servers (key order, spacing, escapes, ids, the role chunk,
 //! `finish_reason` representation, the `[DONE]` line) is decided by the [`Style`].
 //!
+//! With [`FakeOptions::refuses_streaming`] a generation asking for `"stream": true` gets 400
+//! `{"error":{"message":STREAMING_REFUSED,"type":"invalid_request_error","param":null,"code":null}}`
+//! (a server that answers only whole replies); the same request without it is answered.
+//!
 //! With [`FakeOptions::bad_key_400`] a missing or wrong key gets a LiteLLM proxy's answer in any
 //! dialect: 400 `{"error":{"message":LITELLM_BAD_KEY,"type":"auth_error","param":"None","code":"400"}}`.
 //!
@@ -308,6 +312,9 @@ fn route_authorized(opts: &FakeOptions, route: Route, req: &RecordedRequest) -> 
 }
 
 /// `{"error":{"message","type","param","code"}}`, OpenAI's error shape.
+/// The message of [`FakeOptions::refuses_streaming`]'s refusal.
+pub const STREAMING_REFUSED: &str = "Streaming is not supported by this server.";
+
 fn openai_error(status: StatusCode, message: &str, kind: &str, code: J) -> Reply {
     let error = obj([
         ("message", s(message)),
@@ -782,6 +789,14 @@ fn generate(
             body.pointer("/stream_options/include_usage") == Some(&Value::Bool(true)),
         )
     };
+    if stream && opts.refuses_streaming {
+        return openai_error(
+            StatusCode::BAD_REQUEST,
+            STREAMING_REFUSED,
+            "invalid_request_error",
+            J::Null,
+        );
+    }
     let requested = body
         .get("model")
         .and_then(Value::as_str)

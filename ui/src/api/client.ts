@@ -20,6 +20,8 @@ import type {
   ChatView,
   ConnectionChanged,
   ConnectResult,
+  DoctorReport,
+  DoctorStep,
   ExistingChats,
   ExportedFile,
   ExportFormat,
@@ -95,6 +97,8 @@ export interface Api {
   /** Sets the profile and model a stored chat's next message goes to (its place in the list stays). */
   setChatTarget(chatId: string, profileId: string, model: string | null): Promise<Chat>;
   testMessage(profileId: string, model: string | null): Promise<TestReport>;
+  /** The connection doctor on a saved profile; each step goes to `onStep` as it finishes. */
+  checkConnection(profileId: string, onStep: (step: DoctorStep) => void): Promise<DoctorReport>;
   appState(): Promise<AppStatus>;
   /** Every chat: pinned ones first, then the most recently changed. */
   listChats(): Promise<Chat[]>;
@@ -237,6 +241,12 @@ export const tauriApi: Api = {
   checkProfileDraft: (source, url, key, options) => call(() => commands.checkProfileDraft(source, url, key, options ?? null)),
   setChatTarget: (chatId, profileId, model) => call(() => commands.setChatTarget(chatId, profileId, model)),
   testMessage: (profileId, model) => call(() => commands.testMessage(profileId, model)),
+  checkConnection: (profileId, onStep) => {
+    const channel = new Channel<DoctorStep>();
+    channel.onmessage = onStep;
+    // The generated signature names the step's deserialised shape; the core sends the serialised one.
+    return call(() => commands.checkConnection(profileId, channel as unknown as Parameters<typeof commands.checkConnection>[1]));
+  },
   appState: () => plain(() => commands.appState()),
   listChats: () => call(() => commands.listChats()),
   loadChat: (chatId) => call(() => commands.loadChat(chatId)),

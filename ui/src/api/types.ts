@@ -57,6 +57,10 @@ export type ConnectResult = Returned<"connect">;
 export type StatusReport = ConnectResult["status"];
 export type ModelInfo = Returned<"listModels">[number];
 export type TestReport = Returned<"testMessage">;
+/** The connection doctor's report, its steps and the fixes a front end may carry out. */
+export type DoctorReport = Returned<"checkConnection">;
+export type DoctorStep = DoctorReport["steps"][number];
+export type DoctorAction = NonNullable<DoctorStep["action"]>;
 export type StopReason = TestReport["stopReason"];
 
 export type AppStatus = Returned<"appState">;

@@ -50,6 +50,7 @@ import { AppError } from "../api";
 import { hasEveryWord, markWords } from "../state/history";
 import { MOCK_SNAPSHOTS, DAMAGED_DATABASE, DEFAULT_CONTEXT_SIZE, MOCK_SOURCES, MOCK_TEMPLATES, MOCK_LOCAL_SERVERS, MODELS, REPLY } from "./mock-data";
 import { promptOf, seedChatFixture, seedLongChatFixture, type Seeding, type Version, versionOf } from "./mock-seed";
+import { doctorReport } from "./mock-doctor";
 import { snippetOf } from "./mock-files";
 import { latestPage, pageAfter, pageAround, pageBefore } from "./mock-pages";
 import { checkServerOf, ipcError, withoutNulls, prefillOf, sourceInfo, usesText, textPromptOf, turnsOf, previewOf } from "./mock-wire";
@@ -319,6 +320,12 @@ export function createMockApi(options: MockOptions = {}): MockApi {
       const chosen = model ?? profile.model ?? MODELS[profile.source]?.[0]?.id;
       if (!chosen) throw ipcError("notConfigured", `Profile “${profile.name}” has no model: pick or type one.`);
       return { model: chosen, reply: "Hello! I can hear you.", stopReason: "stop", elapsedMs: 840 };
+    },
+    async checkConnection(profileId, onStep) {
+      calls.push(`checkConnection:${profileId}`);
+      const profile = profileOf(profileId);
+      await wait(latency);
+      return doctorReport(summary(profile), () => checkServer(profile), onStep);
     },
     async appState() {
       calls.push("appState");

@@ -124,5 +124,6 @@ function withDefaults(options: ProfileDraft["options"] & object): ProfileSummary
   return {
     network: { ...base.network, ...options.network },
     source: { ...base.source, ...options.source },
+    streamReplies: options.streamReplies ?? true,
   };
 }

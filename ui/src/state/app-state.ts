@@ -6,6 +6,7 @@
  * delta never touches the rest of the conversation.
  */
 
+import type { DoctorRun } from "./doctor";
 import type {
   AppSettings,
   BuiltInTemplate,
@@ -164,6 +165,8 @@ export interface AppState {
   readonly sidebarOpen: boolean;
   readonly busy: Busy;
   readonly testResult: TestResult | null;
+  /** The connection doctor's last run (`state/doctor.ts`), or null. */
+  readonly doctor: DoctorRun | null;
   /** Counts stored keys, so the drawer knows when to empty the key field. */
   readonly keySaves: number;
   /** An auth error, shown under the key field. */
@@ -267,6 +270,7 @@ export function initialState(): AppState {
     sidebarOpen: false,
     busy: { connect: false, test: false, models: false, preview: false, key: false, import: false, export: false },
     testResult: null,
+    doctor: null,
     keySaves: 0,
     keyError: null,
     keychainProblem: null,

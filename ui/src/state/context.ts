@@ -13,6 +13,7 @@ import type { AppState } from "./app-state";
 import type { Chats } from "./chats";
 import type { Connection } from "./connection";
 import type { Conversation } from "./conversation";
+import type { Doctor } from "./doctor";
 import type { Files } from "./files";
 import type { Profiles } from "./profiles";
 import type { Store } from "./store";
@@ -26,6 +27,7 @@ export interface Parts {
   connection: Connection;
   chats: Chats;
   conversation: Conversation;
+  doctor: Doctor;
   files: Files;
   window: WindowPart;
   undo: Undo;

@@ -3,7 +3,8 @@
  * and tests call. Each method hands the work to the part that owns its concern, all sharing
  * the store and the backend through one `Context`:
  * `app.ts` (start-up, settings, the data as a whole), `profiles.ts`, `connection.ts`,
- * `chats.ts`, `conversation.ts` (generating and working on messages), `files.ts` (import,
+ * `chats.ts`, `conversation.ts` (generating and working on messages), `doctor.ts` (the
+ * connection doctor and its streaming fix), `files.ts` (import,
  * export, backup), `window.ts` (drawer, sidebar, links, banner, toast, errors) and `undo.ts`
  * (deletions offered back).
  *
@@ -58,6 +59,7 @@ import { Chats } from "./chats";
 import { Connection } from "./connection";
 import { Context, type Parts } from "./context";
 import { Conversation } from "./conversation";
+import { Doctor } from "./doctor";
 import { Files } from "./files";
 import type { UiMessage } from "./messages";
 import { type ProfileForm, Profiles } from "./profiles";
@@ -86,6 +88,7 @@ export class Controller {
       connection: new Connection(ctx),
       chats: new Chats(ctx),
       conversation: new Conversation(ctx),
+      doctor: new Doctor(ctx),
       files: new Files(ctx),
       window: new WindowPart(ctx),
       undo: new Undo(ctx),
@@ -229,6 +232,16 @@ export class Controller {
   /** Sends a short test message with the form's profile and model. */
   testMessage(form: ProfileForm): Promise<void> {
     return this.parts.connection.testMessage(form);
+  }
+
+  /** "Check connection": the connection doctor on the selected profile (`doctor.ts`). */
+  checkConnection(): Promise<void> {
+    return this.parts.doctor.check();
+  }
+
+  /** The doctor's offered fix: streaming off for the profile it checked. */
+  turnStreamingOff(): Promise<void> {
+    return this.parts.doctor.turnStreamingOff();
   }
 
   /**

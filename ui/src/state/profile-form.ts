@@ -120,6 +120,7 @@ export const DEFAULT_CONNECTION_OPTIONS: ConnectionOptions = {
     openaiApi: "auto",
     geminiThinking: "auto",
   },
+  streamReplies: true,
 };
 
 /** The draft that saving `profile` unchanged would send. */
@@ -168,7 +169,8 @@ function optionsEqual(a: NonNullable<ProfileDraft["options"]>, b: ConnectionOpti
     (a.network?.proxy?.mode ?? "environment") === (b.network?.proxy?.mode ?? "environment") &&
     proxyUrl(a) === proxyUrl(b) &&
     JSON.stringify(a.network?.caCertificates ?? []) === JSON.stringify(b.network?.caCertificates ?? []) &&
-    JSON.stringify(a.source ?? null) === JSON.stringify(b.source ?? null)
+    JSON.stringify(a.source ?? null) === JSON.stringify(b.source ?? null) &&
+    (a.streamReplies ?? true) === (b.streamReplies ?? true)
   );
 }
 

@@ -4,7 +4,8 @@
  * and the status light), "Model" (picker and Test message), "System prompt", "Generation"
  * (presets and the sampler fields, each slider beside its number), then the profile's
  * Duplicate and Delete, and "Advanced", collapsed: what is rarely touched (instruct template,
- * context size, prompt post-processing, bypass status check, proxy and CA certificates) and the
+ * context size, prompt post-processing, bypass status check, stream replies, proxy and CA
+ * certificates) and the
  * app's settings (theme,
  * connecting on launch, snapshots, deleting all data).
  *
@@ -30,7 +31,8 @@
  * fields are their own module: `connect-local-servers.ts`, `connect-source.ts` (source, API,
  * URL, key), `connect-model.ts` (Connect, status, model, Test, Bypass), `connect-generation.ts`
  * (system prompt, presets, sliders, post-processing), `connect-instruct.ts`,
- * `connect-network.ts` (proxy, CA certificates), `connect-azure.ts` (Azure OpenAI's route and
+ * `connect-network.ts` (proxy, CA certificates), `connect-doctor.ts` ("Check connection" and
+ * "Stream replies"), `connect-azure.ts` (Azure OpenAI's route and
  * API version, shown for Azure only), `connect-vertex.ts` (Vertex AI's sign-in: express mode or
  * a service account's key file, project and region), `connect-gemini.ts` (Gemini's thinking, for the sources that offer it),
  * `connect-openai-api.ts` (OpenAI's Chat Completions or Responses API)
@@ -50,6 +52,7 @@ import { createAzureFields, mountAzureFields } from "./connect-azure";
 import { createVertexFields, mountVertexFields } from "./connect-vertex";
 import { createGeminiFields, mountGeminiFields } from "./connect-gemini";
 import { createOpenAiApiField, mountOpenAiApiField } from "./connect-openai-api";
+import { createDoctorSection, createStreamField, mountDoctor } from "./connect-doctor";
 import { drawerSection, field, finder, setValue } from "./connect-fields";
 import {
   createGenerationSettings,
@@ -96,6 +99,7 @@ export function createConnectPanel(): HTMLElement {
         createGeminiFields(),
         createOpenAiApiField(),
         ...createConnectRow(),
+        createDoctorSection(),
       ),
       drawerSection("model-section", "Model", ...createModelFields()),
       createSystemPromptSection(),
@@ -115,6 +119,7 @@ export function createConnectPanel(): HTMLElement {
         createInstructSettings(),
         ...createPostProcessingFields(),
         createBypassField(),
+        createStreamField(),
         createNetworkSettings(),
       ),
       createAppSettings(),
@@ -169,6 +174,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
   });
   const gemini = mountGeminiFields($, saveEdits);
   const openaiApi = mountOpenAiApiField($, saveEdits);
+  const doctor = mountDoctor($, controller, saveEdits);
   const { source, url, key } = sourceSection;
 
   /** The form as a profile draft plus the typed key. */
@@ -194,6 +200,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
           ...(info?.settings.includes("geminiThinking") ? gemini.read() : {}),
           ...(info?.settings.includes("openAiApi") ? openaiApi.read() : {}),
         },
+        streamReplies: doctor.streamReplies(),
       },
     };
     return { draft, key: key.value };
@@ -219,6 +226,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     vertex.fill(profile);
     gemini.fill(profile);
     openaiApi.fill(profile);
+    doctor.fill(profile);
     modelSection.fill(profile);
     generation.fill(profile);
     network.fill(profile);
@@ -368,6 +376,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     sourceSection.render(s, previous);
     modelSection.render(s, previous);
     localServers.render(s, previous);
+    doctor.render(s, previous);
     keepInPlace(heldDelete(s) !== null);
     if (!first && s.focus !== previous.focus && s.focus) focus(s.focus.target, s);
   };

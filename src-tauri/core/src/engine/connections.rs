@@ -39,8 +39,9 @@ pub enum ConnectionSpec {
         /// The model, if any.
         model: Option<String>,
         /// Proxy, certificates and the source's choices (a proxy URL's `user:password@` is
-        /// taken out and sent as the proxy's credentials, never kept).
-        options: ConnectionOptions,
+        /// taken out and sent as the proxy's credentials, never kept); boxed, as it is the
+        /// largest part of the spec.
+        options: Box<ConnectionOptions>,
     },
 }
 
@@ -149,7 +150,7 @@ impl Engine {
                 model,
                 options,
             } => {
-                let mut options = options.clone();
+                let mut options = ConnectionOptions::clone(options);
                 let proxy_credentials = match &options.network.proxy {
                     ProxyChoice::Url(proxy) => {
                         let (proxy, credentials) = crate::endpoint::split_credentials(proxy.trim());

@@ -11,7 +11,8 @@
 //! This file is the front door: [`Engine`], [`EngineConfig`], opening, and the small methods
 //! that only hand over to the store. Each other job has its own file: input limits and their
 //! checks (`limits.rs`); the key, model and connection checks both front ends share
-//! (`checks.rs`); profiles and keys (`profiles.rs`); backups and restoring them
+//! (`checks.rs`); the connection doctor, each step a person would check with its fix
+//! (`doctor/`); profiles and keys (`profiles.rs`); backups and restoring them
 //! (`backup.rs`); a profile's other secrets and deleting all data (`profile_secrets.rs`); connections, status, models and the test message
 //! (`connections.rs`); retrying idempotent calls (`retry.rs`); chats and messages
 //! (`chats.rs`); deleting profiles and messages with undo, and purging them (`trash.rs`); starting, listing and cancelling generations (`generation.rs`); building the
@@ -37,6 +38,7 @@ mod backup;
 mod chats;
 mod checks;
 mod connections;
+pub mod doctor;
 mod generation;
 mod limits;
 mod profile_secrets;
@@ -51,6 +53,7 @@ mod trash;
 pub use backup::{ExistingChats, RestoreReport, SkippedProfile, PROFILE_NAME_TAKEN};
 pub use checks::{api_key, explicit_model, key_problem, ConnectionCheck, KeyProblem};
 pub use connections::{ConnectionSpec, Resolved, TestReport};
+pub use doctor::{DoctorAction, DoctorReport, DoctorStep, DoctorStepName, StepOutcome};
 pub use generation::{Action, CancelReason, Generation, GenerationRequest, Generations};
 pub use limits::{
     MAX_KEY_BYTES, MAX_MODEL_CHARS, MAX_NAME_CHARS, MAX_QUERY_CHARS, MAX_STOP_CHARS,

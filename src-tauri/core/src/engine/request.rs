@@ -60,8 +60,9 @@ fn remember_size(base: &str, model: &str, size: u32) {
 /// Building requests.
 impl Engine {
     /// The request for the adapter: the conversation, the sampler settings (profile overlaid
-    /// by the request), streaming when the source can; the conversation fitted to the context
-    /// (for text completion rendered into the prompt), with how much history was left out.
+    /// by the request), streaming when the source can and the profile has not turned it off;
+    /// the conversation fitted to the context (for text completion rendered into the prompt),
+    /// with how much history was left out.
     /// `probe`: the server may be asked its context size and token counts (not for a dry run,
     /// which sends nothing).
     pub(super) async fn chat_request(
@@ -82,7 +83,9 @@ impl Engine {
             model,
             messages: conversation(resolved, request, history, capabilities),
             params,
-            stream: request.stream && capabilities.streaming,
+            stream: request.stream
+                && capabilities.streaming
+                && resolved.connection.options.stream_replies,
             prompt: None,
             context_size: None,
         };
