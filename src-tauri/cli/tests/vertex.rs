@@ -1,7 +1,8 @@
 //! Vertex AI's service account from the command line: `key set --service-account FILE` and
 //! `profile add … --service-account FILE --project P --region R` keep a good key file in the real
 //! Secret Service (never printed, never in a file of the data folder), refuse a wrong one saying
-//! why, and `profile show` and `profile set` show and change the project and region.
+//! why, `profile show` and `profile set` show and change the project and region, and such a
+//! profile chats with the access token its key is exchanged for.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -295,4 +296,90 @@ fn wrong_vertex_settings_are_refused_and_leave_no_profile() {
     let listed = ok(data, &["profile", "list"]);
     assert!(!listed.contains("vx"), "{listed}");
     assert!(!listed.contains("oa"), "{listed}");
+}
+
+/// A chat through a service account from the command line: the key file's JWT is exchanged at
+/// the token endpoint (which verifies its signature), the chat goes to the project's region
+/// with `Authorization: Bearer` and never the key, and the dry run shows neither token nor key.
+#[test]
+fn a_service_account_profile_chats_with_an_access_token() {
+    use switchboard_fakes::{
+        FakeOptions, FakeTokenEndpoint, Family, TokenEndpointOptions, TokenScenario, REPLY_TEXT,
+    };
+    let token = "ya29.c.cli-vertex-token";
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let key_text = std::fs::read_to_string(fixture("test-only-service-account.json")).unwrap();
+    let endpoint = runtime
+        .block_on(FakeTokenEndpoint::start(
+            0,
+            TokenEndpointOptions {
+                service_account_json: key_text.clone(),
+                expires_in: 3600,
+                scenario: TokenScenario::Normal,
+                delay: std::time::Duration::ZERO,
+                issued_token: Some(token.to_string()),
+            },
+        ))
+        .unwrap();
+    let fake = common::Fake::start(FakeOptions {
+        family: Family::Gemini,
+        api_key: Some(token.into()),
+        models: vec!["gemini-2.5-flash".into()],
+        ..FakeOptions::default()
+    });
+    let data_dir = TempDir::new().unwrap();
+    let data = data_dir.path();
+    let key_dir = TempDir::new().unwrap();
+    let key_file = key_dir.path().join("service-account.json");
+    std::fs::write(&key_file, endpoint.key_file_for(&key_text)).unwrap();
+    let url = format!("{}/v1", fake.url());
+    let added = run(
+        data,
+        &[
+            "profile",
+            "add",
+            "vsa",
+            "--source",
+            "vertexai",
+            "--url",
+            &url,
+            "--model",
+            "gemini-2.5-flash",
+            "--service-account",
+            &key_file.display().to_string(),
+            "--project",
+            "my-project",
+            "--region",
+            "us-central1",
+        ],
+    );
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    assert_eq!(ok(data, &["chat", "vsa", "hi"]), format!("{REPLY_TEXT}\n"));
+    let sent = fake.server().requests();
+    let last = sent.iter().rev().find(|r| r.method == "POST").unwrap();
+    assert_eq!(
+        last.header("authorization"),
+        Some(&*format!("Bearer {token}"))
+    );
+    assert_eq!(last.header("x-goog-api-key"), None);
+    assert_eq!(
+        last.path,
+        "/v1/projects/my-project/locations/us-central1/publishers/google/models/gemini-2.5-flash:streamGenerateContent"
+    );
+    assert_eq!(
+        endpoint.exchanges(),
+        1,
+        "refused: {:?}",
+        endpoint.refusals()
+    );
+
+    let shown = ok(data, &["chat", "vsa", "--dry-run", "hi"]);
+    assert!(shown.contains("Bearer <redacted>"), "{shown}");
+    assert!(!shown.contains(token), "{shown}");
+    assert_no_key_in(&shown);
+    assert_key_in_no_file(data);
 }
