@@ -29,9 +29,6 @@ use crate::model::{ChatRequest, ModelInfo};
 use crate::provider::contract::{Connection, Provider, StatusReport, StreamEvent};
 use crate::provider::support::{Client, Request};
 
-/// The most pages of the model list read.
-const MAX_PAGES: usize = 50;
-
 /// The Cohere adapter.
 pub struct Cohere {
     client: Arc<Client>,
@@ -48,38 +45,17 @@ impl Cohere {
     /// Every chat model, following `next_page_token` page by page.
     async fn models(&self) -> Result<Vec<ModelInfo>> {
         self.client.require_key()?;
-        let mut models = Vec::new();
-        let mut token: Option<String> = None;
-        for _ in 0..MAX_PAGES {
-            let page = request::models_page(&self.client, token.as_deref());
-            let body = self.client.fetch(&page).await?;
-            let (page_models, next) = wire::parse_models_page(&body).ok_or_else(|| {
-                self.client
-                    .target(page.url())
-                    .protocol_error("it did not return a model list; is this the Cohere API?")
-            })?;
-            models.extend(page_models);
-            match next {
-                Some(next) if token.as_ref() != Some(&next) => token = Some(next),
-                _ => break,
-            }
-        }
-        Ok(models)
+        self.client
+            .read_pages(
+                |cursor| request::models_page(&self.client, cursor),
+                wire::parse_models_page,
+                "is this the Cohere API?",
+            )
+            .await
     }
 
     async fn status(&self) -> Result<StatusReport> {
-        let models = self.models().await?;
-        let message = match models.len() {
-            0 => "Connected: the API key works.".to_string(),
-            1 => "Connected: 1 model.".to_string(),
-            n => format!("Connected: {n} models."),
-        };
-        Ok(StatusReport {
-            base_url: self.client.conn.base_url.clone(),
-            url_changed: false,
-            models: Some(models),
-            message,
-        })
+        Ok(self.client.listed(self.models().await?))
     }
 }
 

@@ -33,9 +33,6 @@ use crate::provider::contract::{Connection, Provider, StatusReport, StreamEvent}
 use crate::provider::relay::ByData;
 use crate::provider::support::{Client, Request};
 
-/// The most pages of the model list read.
-const MAX_PAGES: usize = 50;
-
 /// The context window of the Gemini models Vertex AI lists (Google's model pages: 1,048,576
 /// input tokens).
 const VERTEX_CONTEXT: u32 = 1_048_576;
@@ -149,23 +146,13 @@ impl Gemini {
         if self.route != Route::AiStudio {
             return Ok(vertex_models());
         }
-        let mut models = Vec::new();
-        let mut token: Option<String> = None;
-        for _ in 0..MAX_PAGES {
-            let page = request::models_page(&self.client, &auth, token.as_deref());
-            let body = self.client.fetch(&page).await?;
-            let (page_models, next) = wire::parse_models_page(&body).ok_or_else(|| {
-                self.client
-                    .target(page.url())
-                    .protocol_error("it did not return a model list; is this the Gemini API?")
-            })?;
-            models.extend(page_models);
-            match next {
-                Some(next) if token.as_ref() != Some(&next) => token = Some(next),
-                _ => break,
-            }
-        }
-        Ok(models)
+        self.client
+            .read_pages(
+                |cursor| request::models_page(&self.client, &auth, cursor),
+                wire::parse_models_page,
+                "is this the Gemini API?",
+            )
+            .await
     }
 
     async fn status(&self) -> Result<StatusReport> {
@@ -176,18 +163,7 @@ impl Gemini {
                 request::count_tokens(&self.client, &self.route, &auth, VERTEX_MODELS[0].0)?;
             self.client.fetch(&check).await?;
         }
-        let models = self.models().await?;
-        let message = match models.len() {
-            0 => "Connected: the API key works.".to_string(),
-            1 => "Connected: 1 model.".to_string(),
-            n => format!("Connected: {n} models."),
-        };
-        Ok(StatusReport {
-            base_url: self.client.conn.base_url.clone(),
-            url_changed: false,
-            models: Some(models),
-            message,
-        })
+        Ok(self.client.listed(self.models().await?))
     }
 
     async fn context_size(&self, model: &str) -> Result<Option<u32>> {

@@ -19,7 +19,10 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio_util::sync::CancellationToken;
 
 pub use self::request::Request;
-use super::contract::{Connection, StreamEvent};
+
+/// The most pages of a paged list read ([`Client::read_pages`]).
+pub const MAX_PAGES: usize = 50;
+use super::contract::{Connection, StatusReport, StreamEvent};
 use super::relay::{body_error, relay_sse, SseMapper};
 use super::server_error::mark_context_exceeded;
 use crate::error::{Error, ErrorKind, Result};
@@ -203,6 +206,49 @@ impl Client {
     pub async fn fetch(&self, request: &Request) -> Result<Vec<u8>> {
         let response = self.send(request).await?;
         self.read_json(response, request.url()).await
+    }
+
+    /// Every item of a paged list, at most [`MAX_PAGES`] pages: `page(cursor)` is the request
+    /// for the page after `cursor` (`None`: the first), `parse` reads a page's items and the
+    /// next cursor; a page that is not a list is a protocol error saying `not_a_list` (such as
+    /// a question naming the API expected). A missing or repeated cursor ends the list.
+    pub async fn read_pages<T>(
+        &self,
+        page: impl Fn(Option<&str>) -> Request,
+        parse: impl Fn(&[u8]) -> Option<(Vec<T>, Option<String>)>,
+        not_a_list: &str,
+    ) -> Result<Vec<T>> {
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let request = page(cursor.as_deref());
+            let body = self.fetch(&request).await?;
+            let (page_items, next) = parse(&body).ok_or_else(|| {
+                self.target(request.url())
+                    .protocol_error(format!("it did not return a model list; {not_a_list}"))
+            })?;
+            items.extend(page_items);
+            match next {
+                Some(next) if cursor.as_ref() != Some(&next) => cursor = Some(next),
+                _ => break,
+            }
+        }
+        Ok(items)
+    }
+
+    /// The status of a connection whose key listed `models` at the connection's URL.
+    pub fn listed(&self, models: Vec<crate::model::ModelInfo>) -> StatusReport {
+        let message = match models.len() {
+            0 => "Connected: the API key works.".to_string(),
+            1 => "Connected: 1 model.".to_string(),
+            n => format!("Connected: {n} models."),
+        };
+        StatusReport {
+            base_url: self.conn.base_url.clone(),
+            url_changed: false,
+            models: Some(models),
+            message,
+        }
     }
 
     /// Sends `request` without waiting more than `timeout` nor reporting failure (a server's
