@@ -1,6 +1,6 @@
 //! A fake of Google's OAuth 2.0 token endpoint (`POST https://oauth2.googleapis.com/token`) for
 //! a service account's signed JWT, as "Using OAuth 2.0 for Server to Server Applications"
-//! (https://developers.google.com/identity/protocols/oauth2/service-account) describes it.
+//! (<https://developers.google.com/identity/protocols/oauth2/service-account>) describes it.
 //!
 //! It trusts one service account (a key file's text, such as
 //! `tests/fixtures/google-service-account/test-only-service-account.json`) and checks each

@@ -1,6 +1,6 @@
 //! The signed JWT a service account presents to Google's token endpoint (RFC 7523's
 //! `jwt-bearer` grant, as "Using OAuth 2.0 for Server to Server Applications",
-//! https://developers.google.com/identity/protocols/oauth2/service-account, describes it):
+//! <https://developers.google.com/identity/protocols/oauth2/service-account>, describes it):
 //! header `{"alg":"RS256","typ":"JWT","kid":<private_key_id>}`, claims `iss` (the account's
 //! address), `scope`, `aud` (the token endpoint), `iat` and `exp` (an hour later), each part
 //! base64url without padding, signed with RSASSA-PKCS1-v1_5 over SHA-256.

@@ -199,7 +199,7 @@ impl ServiceAccountTokens {
 
 /// Checks a Google Cloud project id as a profile saves it: 6 to 30 lowercase letters, digits
 /// and hyphens, starting with a letter and not ending with a hyphen
-/// (https://cloud.google.com/resource-manager/docs/creating-managing-projects).
+/// (<https://cloud.google.com/resource-manager/docs/creating-managing-projects>).
 pub fn check_project(project: &str) -> Result<()> {
     let ok = (6..=30).contains(&project.len())
         && project.starts_with(|c: char| c.is_ascii_lowercase())
@@ -245,7 +245,7 @@ pub fn check_region(region: &str) -> Result<()> {
 /// The base of Vertex AI's REST API for a project and region, under which a model is
 /// `…/publishers/google/models/{model}:streamGenerateContent?alt=sse`: `global` is served at
 /// `https://aiplatform.googleapis.com`, a region `r` at `https://r-aiplatform.googleapis.com`
-/// (https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/inference).
+/// (<https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/inference>).
 pub fn vertex_base_url(project: &str, region: &str) -> String {
     let host = if region == DEFAULT_REGION {
         "aiplatform.googleapis.com".to_string()
