@@ -12,7 +12,8 @@ use std::path::Path;
 use common::{ok, run, run_with_stdin, Fake};
 use serde_json::Value;
 use switchboard_fakes::{
-    FakeOptions, Family, Scenario, GEMINI_BLOCKED_WORD, REASONING_TEXT, REPLY_TEXT,
+    FakeOptions, Family, Scenario, GEMINI_BLOCKED_WORD, GEMINI_THOUGHT_SIGNATURE, REASONING_TEXT,
+    REPLY_TEXT,
 };
 use tempfile::TempDir;
 
@@ -153,6 +154,39 @@ fn a_profile_connects_lists_models_chats_and_explains_a_block() {
     assert!(
         said.contains(REASONING_TEXT) && said.contains(REPLY_TEXT),
         "{said}"
+    );
+
+    // The thought signature the reply carried is kept with it and sent back on the next turn,
+    // on the model's part it came with.
+    let chats: Value = serde_json::from_str(&ok(data, &["chats", "list", "--json"])).unwrap();
+    let thought_chat = chats
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| {
+            c["title"]
+                .as_str()
+                .is_some_and(|t| t.contains("think first"))
+        })
+        .unwrap_or_else(|| panic!("the chat of \"think first\" in {chats}"));
+    let id = thought_chat["id"].as_str().unwrap();
+    ok(data, &["chat", "g", "--chat", id, "and then?"]);
+    let sent = fake.server().requests();
+    let last = sent.iter().rev().find(|r| r.method == "POST").unwrap();
+    let body: Value = serde_json::from_slice(&last.body).unwrap();
+    let model_turn = body["contents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["role"] == "model")
+        .unwrap_or_else(|| panic!("no model turn in {body}"));
+    assert!(
+        model_turn["parts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["thoughtSignature"] == GEMINI_THOUGHT_SIGNATURE),
+        "{model_turn}"
     );
 
     fake.server().set_scenario(Scenario::Normal);
