@@ -41,6 +41,8 @@ struct Window {
     save_asked: Arc<Mutex<Vec<SaveRequest>>>,
     /// The files "Show in folder" showed, in turn.
     revealed: Arc<Mutex<Vec<PathBuf>>>,
+    /// What the stand-in for the key file dialog answers next (`None`: cancelled).
+    key_to_pick: Arc<Mutex<Option<PathBuf>>>,
 }
 
 impl Window {
@@ -57,10 +59,13 @@ impl Window {
         let save_asked: Arc<Mutex<Vec<SaveRequest>>> = Arc::default();
         let revealed: Arc<Mutex<Vec<PathBuf>>> = Arc::default();
         let (answers, asked, shown) = (to_save.clone(), save_asked.clone(), revealed.clone());
+        let key_to_pick: Arc<Mutex<Option<PathBuf>>> = Arc::default();
+        let key_picks = key_to_pick.clone();
         let shell = Shell::new(engine, move |notice| heard.lock().unwrap().push(notice))
             .with_picker(Arc::new(move || {
                 Ok(std::mem::take(&mut *picks.lock().unwrap()))
             }))
+            .with_key_file_picker(Arc::new(move || Ok(key_picks.lock().unwrap().take())))
             .with_saving(
                 Arc::new(move |request| {
                     asked.lock().unwrap().push(request);
@@ -99,6 +104,7 @@ impl Window {
             to_save,
             save_asked,
             revealed,
+            key_to_pick,
         }
     }
 
@@ -459,6 +465,7 @@ fn every_bound_command_is_wired_and_errors_have_the_ipc_shape() {
     assert_eq!(profiles[0]["hasKey"], false, "{profiles}");
     assert_ne!(profiles[0]["id"], id.as_str(), "{profiles}");
     settings_commands(&mut window);
+    service_account_commands(&mut window);
 
     let bound = bound_commands();
     assert!(bound.len() >= 28, "{bound:?}");
@@ -789,6 +796,51 @@ fn profile_commands(window: &mut Window, profile_id: &str) {
 
 /// Auto-connect is on until turned off, and the theme follows the system until chosen; both
 /// stay as saved.
+/// A Vertex AI profile's service account: the key file chosen in the dialog is read by the
+/// shell and kept as the profile's key; the window gets the account and project back, never the
+/// file's text; a cancelled dialog changes nothing.
+fn service_account_commands(window: &mut Window) {
+    let draft = json!({"id": null, "name": "Vertex", "source": "vertexai",
+        "url": "https://aiplatform.googleapis.com/v1", "model": null, "systemPrompt": null,
+        "prefill": null, "placeholder": null, "params": {}, "postProcessing": "none",
+        "bypassStatusCheck": true});
+    let saved = window
+        .invoke("save_profile", json!({"draft": draft}))
+        .unwrap();
+    let id = saved["profile"]["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        window
+            .invoke("choose_service_account_key", json!({"profileId": id}))
+            .unwrap(),
+        Value::Null
+    );
+    let key_file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/google-service-account/test-only-service-account.json");
+    *window.key_to_pick.lock().unwrap() = Some(key_file.clone());
+    let chosen = window
+        .invoke("choose_service_account_key", json!({"profileId": id}))
+        .unwrap();
+    assert_eq!(
+        chosen["clientEmail"], "switchboard-test@switchboard-test-project.iam.gserviceaccount.com",
+        "{chosen}"
+    );
+    assert_eq!(chosen["projectId"], "switchboard-test-project", "{chosen}");
+    assert!(!chosen.to_string().contains("PRIVATE KEY"), "{chosen}");
+    let profiles = window.invoke("list_profiles", json!({})).unwrap();
+    let vertex = profiles
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == id.as_str())
+        .unwrap();
+    assert_eq!(vertex["hasKey"], true, "{vertex}");
+    assert_eq!(
+        vertex["options"]["source"]["vertexAuth"], "serviceAccount",
+        "{vertex}"
+    );
+    assert!(!profiles.to_string().contains("PRIVATE KEY"));
+}
+
 fn settings_commands(window: &mut Window) {
     assert_eq!(
         window.invoke("startup_problem", json!({})).unwrap(),
