@@ -152,10 +152,11 @@ async fn every_failure_is_reported_and_the_text_so_far_kept() {
     let server = fake(Scenario::Normal, 4096, None).await;
     let provider = native(&server, None);
     let cases = [
+        // llama.cpp's `error:` line: the server's own words.
         (
             Scenario::MidStreamError,
-            ErrorKind::Network,
-            "closed the connection",
+            ErrorKind::ProviderUnavailable,
+            "the slot failed while decoding",
         ),
         (
             Scenario::Truncated,

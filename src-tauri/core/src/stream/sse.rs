@@ -45,6 +45,10 @@ pub struct SseDecoder {
     bom_checked: bool,
     data: Vec<u8>,
     event: Option<Vec<u8>>,
+    /// The last field of the current event that is not one of the standard's (`data`,
+    /// `event`, `id`, `retry`), with its value: handed on as the event's name and data when
+    /// the event has no data (a server that reports an error as an `error:` line).
+    other: Option<(Vec<u8>, Vec<u8>)>,
     /// A field line of the current event has been seen (even one that added no data).
     in_event: bool,
 }
@@ -219,8 +223,9 @@ impl SseDecoder {
                 self.data.push(b'\n');
             }
             b"event" => self.event = Some(value.to_vec()),
-            // `id`, `retry` and unknown fields: nothing here reconnects, so they are not kept.
-            _ => {}
+            // Nothing here reconnects, so `id` and `retry` are not kept.
+            b"id" | b"retry" => {}
+            _ => self.other = Some((field.to_vec(), value.to_vec())),
         }
         None
     }
@@ -228,8 +233,13 @@ impl SseDecoder {
     fn dispatch(&mut self) -> Option<SseEvent> {
         self.in_event = false;
         let event = self.event.take();
+        let other = self.other.take();
         if self.data.is_empty() {
-            return None;
+            // An event of one field of its own and no data: that field is its name and data.
+            return other.map(|(field, value)| SseEvent {
+                event: Some(String::from_utf8_lossy(&field).into_owned()),
+                data: String::from_utf8_lossy(&value).into_owned(),
+            });
         }
         self.data.pop();
         // The joined lines become the event's text as they are: no second copy.

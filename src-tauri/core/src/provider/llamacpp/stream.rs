@@ -4,7 +4,9 @@
 //! Each event is `data: {"content": …, "stop": false, …}`; the last has `"stop": true` with
 //! `stop_type`, the token counts and `truncated`. There is no `[DONE]`: the server ends the body
 //! after the last event, so a body that ends before it was cut short. An error during a stream
-//! is sent as an `error:` line, which is not an SSE field: the stream then simply ends early.
+//! is sent as an `error: {"code":…,"message":…,"type":…}` line, a field of llama.cpp's own,
+//! which the decoder hands on as an event whose data is that object: the server's message
+//! becomes the error, after the text so far.
 
 use super::wire::{self, Whole};
 use crate::error::Result;
@@ -28,6 +30,10 @@ impl DataMapper for CompletionMapper {
         let value = json_data(data)?;
         if let Some(error) = value.get("error").filter(|e| !e.is_null()) {
             return Err(StreamFailure::Server(ServerError::from_error_value(error)));
+        }
+        // The object of an `error:` line: an error's fields, no content.
+        if value.get("content").is_none() && value.get("message").is_some() {
+            return Err(StreamFailure::Server(ServerError::from_error_value(&value)));
         }
         let content = value
             .get("content")
