@@ -275,6 +275,20 @@ mod tests {
         events.iter().map(|e| e.data.as_str()).collect()
     }
 
+    /// A server's own field alone (llama.cpp's `error: {…}` line) is an event of that name;
+    /// beside data, or `id` and `retry` alone, it adds nothing.
+    #[test]
+    fn an_event_of_one_field_of_its_own_is_handed_on_under_its_name() {
+        let (events, end) = decode_chunks(&[
+            b"data: a\n\nerror: {\"message\":\"boom\"}\n\n",
+            b"data: b\nerror: x\n\nid: 7\nretry: 10\n\n",
+        ]);
+        assert_eq!(data_of(&events), ["a", "{\"message\":\"boom\"}", "b"]);
+        assert_eq!(events[1].event.as_deref(), Some("error"));
+        assert_eq!(events[2].event, None);
+        assert!(end.clean);
+    }
+
     #[test]
     fn a_long_line_in_many_reads_is_held_until_it_ends() {
         let mut decoder = SseDecoder::new();
