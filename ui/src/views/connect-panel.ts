@@ -35,7 +35,8 @@
  * "Stream replies"), `connect-azure.ts` (Azure OpenAI's route and
  * API version, shown for Azure only), `connect-vertex.ts` (Vertex AI's sign-in: express mode or
  * a service account's key file, project and region), `connect-gemini.ts` (Gemini's thinking, for the sources that offer it),
- * `connect-openai-api.ts` (OpenAI's Chat Completions or Responses API)
+ * `connect-openai-api.ts` (OpenAI's Chat Completions or Responses API), `connect-keep-alive.ts`
+ * (how long Ollama keeps the model loaded)
  * and `connect-app-settings.ts` (theme, auto-connect).
  *
  * Must not: call the backend (only the controller), nor hold a section's own fields or state.
@@ -51,6 +52,7 @@ import { createAppSettings, mountAppSettings } from "./connect-app-settings";
 import { createAzureFields, mountAzureFields } from "./connect-azure";
 import { createVertexFields, mountVertexFields } from "./connect-vertex";
 import { createGeminiFields, mountGeminiFields } from "./connect-gemini";
+import { createKeepAliveField, mountKeepAliveField } from "./connect-keep-alive";
 import { createOpenAiApiField, mountOpenAiApiField } from "./connect-openai-api";
 import { createDoctorSection, createStreamField, mountDoctor } from "./connect-doctor";
 import { drawerSection, field, finder, setValue } from "./connect-fields";
@@ -98,6 +100,7 @@ export function createConnectPanel(): HTMLElement {
         createVertexFields(),
         createGeminiFields(),
         createOpenAiApiField(),
+        createKeepAliveField(),
         ...createConnectRow(),
         createDoctorSection(),
       ),
@@ -174,6 +177,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
   });
   const gemini = mountGeminiFields($, saveEdits);
   const openaiApi = mountOpenAiApiField($, saveEdits);
+  const keepAlive = mountKeepAliveField($, saveEdits);
   const doctor = mountDoctor($, controller, saveEdits);
   const { source, url, key } = sourceSection;
 
@@ -199,6 +203,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
           ...(info?.settings.includes("vertexAuth") ? vertex.read() : {}),
           ...(info?.settings.includes("geminiThinking") ? gemini.read() : {}),
           ...(info?.settings.includes("openAiApi") ? openaiApi.read() : {}),
+          ...(info?.settings.includes("ollamaKeepAlive") ? keepAlive.read() : {}),
         },
         streamReplies: doctor.streamReplies(),
       },
@@ -226,6 +231,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     vertex.fill(profile);
     gemini.fill(profile);
     openaiApi.fill(profile);
+    keepAlive.fill(profile);
     doctor.fill(profile);
     modelSection.fill(profile);
     generation.fill(profile);
@@ -250,6 +256,7 @@ export function mountConnectPanel(drawer: HTMLElement, controller: Controller): 
     vertex.showFor(info);
     gemini.showFor(info);
     openaiApi.showFor(info);
+    keepAlive.showFor(info);
     instruct.show(!chat);
     generation.showFor(info, chat);
   };
