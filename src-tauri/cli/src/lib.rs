@@ -61,6 +61,7 @@ mod import_st;
 mod key;
 mod manual;
 mod profile;
+mod profile_choices;
 mod profile_network;
 mod profile_vertex;
 mod prompt;

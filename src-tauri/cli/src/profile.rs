@@ -12,13 +12,14 @@ use switchboard_core::catalogue::{sources_offering, ApiType, KeyNeed, SourceSett
 use switchboard_core::endpoint::is_unencrypted_remote;
 use switchboard_core::engine::ProfileSummary;
 use switchboard_core::error::quoted;
-use switchboard_core::options::{AzureRoute, OpenAiApi};
+use switchboard_core::options::AzureRoute;
 use switchboard_core::prompt::instruct::TemplateKind;
 use switchboard_core::prompt::PostProcessing;
 use switchboard_core::store::Profile;
 use switchboard_core::{Engine, Error, GenParams, ProviderKind};
 
 use crate::args::{non_empty, parse_fraction, parse_sampler, tokens};
+use crate::profile_choices::{self, SourceChoiceArgs};
 use crate::profile_network::{self, NetworkArgs};
 use crate::profile_vertex::{self, VertexArgs};
 use crate::{import_st, print_json, refused, yes_no, CliResult, Failure};
@@ -36,8 +37,8 @@ pub enum ProfileCommand {
         name: String,
     },
     /// Change a saved profile: how it reaches its server (proxy, CA certificates), whether
-    /// replies are streamed, a Vertex AI profile's project and region, and for OpenAI which of its
-    /// APIs the chats go through.
+    /// replies are streamed, and its source's own choices (Vertex AI's project and region,
+    /// Azure OpenAI's route, Ollama's keep-alive, OpenAI's API).
     Set {
         /// Profile name.
         #[arg(value_parser = non_empty(), add = crate::completion::profile_names())]
@@ -46,10 +47,8 @@ pub enum ProfileCommand {
         network: NetworkArgs,
         #[command(flatten)]
         vertex: VertexArgs,
-        /// OpenAI: Chat Completions (`chat`), the Responses API (`responses`), or `auto`: the
-        /// Responses API for the models that serve only it (codex, `-pro`).
-        #[arg(long, value_name = "auto|chat|responses", value_parser = parse_openai_api)]
-        openai_api: Option<OpenAiApi>,
+        #[command(flatten)]
+        choices: SourceChoiceArgs,
         /// Ask for whole replies, not streamed ones (for a server that cannot stream).
         #[arg(long, conflicts_with = "stream")]
         no_stream: bool,
@@ -120,69 +119,18 @@ pub struct ProfileAddArgs {
     /// else 4096 for a local server); the oldest messages that do not fit are left out.
     #[arg(long, value_name = "TOKENS", allow_negative_numbers = true, value_parser = tokens())]
     context_size: Option<u32>,
-    /// Azure OpenAI: the route to the deployment, `v1` (`/openai/v1/chat/completions`, the
-    /// deployment named as the model) or `deployments` (`/openai/deployments/{deployment}/chat/completions`).
-    #[arg(long, value_name = "v1|deployments", value_parser = parse_azure_route)]
-    azure_route: Option<AzureRoute>,
-    /// Azure OpenAI, deployments route: the `api-version` (default: 2024-10-21).
-    #[arg(long, value_name = "VERSION", value_parser = non_empty())]
-    azure_api_version: Option<String>,
-    /// Ollama: how long the model stays loaded after a request (`10m`, `1h`, seconds, `-1` for
-    /// ever); default: the server's (5 minutes).
-    #[arg(long, value_name = "DURATION", value_parser = non_empty())]
-    keep_alive: Option<String>,
+    #[command(flatten)]
+    choices: SourceChoiceArgs,
     /// Vertex AI: sign in with this service account's JSON key file (checked, then kept in
     /// the system keychain as the profile's key).
     #[arg(long, value_name = "FILE")]
     service_account: Option<PathBuf>,
     #[command(flatten)]
     vertex: VertexArgs,
-    /// OpenAI: Chat Completions (`chat`), the Responses API (`responses`), or `auto` (the
-    /// default): the Responses API for the models that serve only it (codex, `-pro`).
-    #[arg(long, value_name = "auto|chat|responses", value_parser = parse_openai_api)]
-    openai_api: Option<OpenAiApi>,
     #[command(flatten)]
     samplers: SamplerArgs,
     #[command(flatten)]
     network: NetworkArgs,
-}
-
-fn parse_azure_route(text: &str) -> std::result::Result<AzureRoute, String> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "v1" => Ok(AzureRoute::V1),
-        "deployments" | "deployment" | "classic" => Ok(AzureRoute::Deployments),
-        other => Err(format!("\"{other}\" is not v1 or deployments")),
-    }
-}
-
-fn parse_openai_api(text: &str) -> std::result::Result<OpenAiApi, String> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "auto" => Ok(OpenAiApi::Auto),
-        "chat" | "chat-completions" | "chat_completions" => Ok(OpenAiApi::ChatCompletions),
-        "responses" => Ok(OpenAiApi::Responses),
-        other => Err(format!("\"{other}\" is not auto, chat or responses")),
-    }
-}
-
-/// How `profile show` names an OpenAI profile's API choice.
-fn openai_api_name(api: OpenAiApi) -> &'static str {
-    match api {
-        OpenAiApi::Auto => "auto (the Responses API for the models that serve only it)",
-        OpenAiApi::ChatCompletions => "chat (Chat Completions)",
-        OpenAiApi::Responses => "responses (the Responses API)",
-    }
-}
-
-/// `--openai-api` is refused for sources that do not offer the choice.
-fn openai_api_for(source: ProviderKind, api: Option<OpenAiApi>) -> CliResult {
-    if api.is_some() && !source.info().offers(SourceSetting::OpenAiApi) {
-        return Err(Failure::Usage(format!(
-            "--openai-api is for {} profiles, not {}.",
-            sources_offering(SourceSetting::OpenAiApi),
-            source.id()
-        )));
-    }
-    Ok(())
 }
 
 /// Sampler settings saved with a profile; each is sent only to sources that accept it.
@@ -356,27 +304,8 @@ pub async fn run(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
                 profile.instruct.template = template;
             }
             profile.instruct.context_size = args.context_size;
-            if args.azure_route.is_some() || args.azure_api_version.is_some() {
-                if !source.info().offers(SourceSetting::AzureRoute) {
-                    return Err(Failure::Usage(format!(
-                        "--azure-route and --azure-api-version are for {}, not {}.",
-                        sources_offering(SourceSetting::AzureRoute),
-                        source.id()
-                    )));
-                }
-                let options = &mut profile.options.source;
-                options.azure_route = args.azure_route.unwrap_or_default();
-                options.azure_api_version = args.azure_api_version;
-            }
+            args.choices.apply(source, &mut profile.options.source)?;
             args.network.apply(&mut profile.options.network);
-            if args.keep_alive.is_some() && !source.info().offers(SourceSetting::OllamaKeepAlive) {
-                return Err(Failure::Usage(format!(
-                    "--keep-alive is for {} profiles only, not {}.",
-                    sources_offering(SourceSetting::OllamaKeepAlive),
-                    source.id()
-                )));
-            }
-            profile.options.source.ollama_keep_alive = args.keep_alive;
             args.vertex.apply(source, &mut profile.options.source)?;
             let key_file = match &args.service_account {
                 Some(_) if !source.info().offers(SourceSetting::VertexAuth) => {
@@ -389,8 +318,6 @@ pub async fn run(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
                 Some(path) => Some(path.clone()),
                 None => None,
             };
-            openai_api_for(source, args.openai_api)?;
-            profile.options.source.openai_api = args.openai_api.unwrap_or_default();
             let (mut profile, changes) = engine.add_profile(profile).await.map_err(refused)?;
             if let Some(path) = &key_file {
                 if let Err(failure) =
@@ -546,7 +473,7 @@ pub async fn run(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
                     profile_vertex::show(&profile.options.source);
                 }
                 if profile.source.info().offers(SourceSetting::OpenAiApi) {
-                    let api = openai_api_name(profile.options.source.openai_api);
+                    let api = profile_choices::openai_api_name(profile.options.source.openai_api);
                     outln!("openai api:          {api}");
                 }
                 for header in &profile.headers {
@@ -560,24 +487,20 @@ pub async fn run(engine: &Engine, command: ProfileCommand, json: bool) -> CliRes
             name,
             network,
             vertex,
-            openai_api,
+            choices,
             no_stream,
             stream,
         } => {
-            if !network.given() && !vertex.given() && openai_api.is_none() && !no_stream && !stream
-            {
+            if !network.given() && !vertex.given() && !choices.given() && !no_stream && !stream {
                 return Err(Failure::Usage(
-                    "Nothing to change: give --proxy, --ca-cert, --no-ca-certs, --project, --region, --openai-api, --stream or --no-stream."
+                    "Nothing to change: give --proxy, --ca-cert, --no-ca-certs, --stream, --no-stream, or a source's choice (--project, --region, --azure-route, --azure-api-version, --keep-alive, --openai-api)."
                         .to_string(),
                 ));
             }
             let mut profile = engine.profile(&name).await?;
             vertex.apply(profile.source, &mut profile.options.source)?;
-            openai_api_for(profile.source, openai_api)?;
+            choices.apply(profile.source, &mut profile.options.source)?;
             network.apply(&mut profile.options.network);
-            if let Some(api) = openai_api {
-                profile.options.source.openai_api = api;
-            }
             if no_stream || stream {
                 profile.options.stream_replies = stream;
             }

@@ -205,6 +205,68 @@ fn workers_ai_refuses_its_url_until_the_account_id_is_in_it() {
     );
 }
 
+/// `profile set` changes a source's own choices on a saved profile (only those given) and
+/// refuses one the source does not offer, changing nothing.
+#[test]
+fn profile_set_changes_the_route_of_a_saved_azure_profile() {
+    let data = TempDir::new().unwrap();
+    let data = data.path();
+    let resource = "https://my-res.openai.azure.com";
+    ok(
+        data,
+        &[
+            "profile",
+            "add",
+            "az",
+            "--source",
+            "azure_openai",
+            "--url",
+            resource,
+            "--model",
+            "gpt-4o-prod",
+        ],
+    );
+    set_key(data, "az", "k-secret-42");
+    ok(
+        data,
+        &[
+            "profile",
+            "set",
+            "az",
+            "--azure-route",
+            "deployments",
+            "--azure-api-version",
+            "2025-04-01-preview",
+        ],
+    );
+    let pinned = dry_run(data, "az");
+    assert_eq!(
+        pinned["url"],
+        format!("{resource}/openai/deployments/gpt-4o-prod/chat/completions?api-version=2025-04-01-preview")
+    );
+    // Only the flag given changes: the version stays.
+    ok(data, &["profile", "set", "az", "--azure-route", "v1"]);
+    ok(
+        data,
+        &["profile", "set", "az", "--azure-route", "deployments"],
+    );
+    let shown = ok(data, &["profile", "show", "az"]);
+    assert!(
+        shown.contains("deployments (api-version 2025-04-01-preview)"),
+        "{shown}"
+    );
+    let refused = run(data, &["profile", "set", "az", "--keep-alive", "10m"]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains("--keep-alive is for ollama profiles, not azure_openai."),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(ok(data, &["profile", "show", "az"]), shown);
+}
+
 #[test]
 fn azure_dry_runs_show_both_routes() {
     let data = TempDir::new().unwrap();
