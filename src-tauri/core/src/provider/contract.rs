@@ -82,7 +82,9 @@ impl Connection {
         let redactor = Redactor::new(secrets.iter().map(String::as_str));
         // A service account's key: also every access token issued for it, now and later.
         match self.key.as_ref().and_then(|key| {
-            (self.kind == ProviderKind::VertexAi)
+            self.kind
+                .info()
+                .offers(crate::catalogue::SourceSetting::VertexAuth)
                 .then(|| crate::google_auth::later_secrets(key.expose_secret()))
                 .flatten()
         }) {

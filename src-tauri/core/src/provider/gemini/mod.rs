@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 
 use self::request::{Auth, Route};
 use self::stream::ChunkMapper;
-use crate::catalogue::{Capabilities, ProviderKind};
+use crate::catalogue::{Capabilities, SourceSetting};
 use crate::error::{Error, Result};
 use crate::google_auth::ServiceAccountTokens;
 use crate::http::Http;
@@ -71,9 +71,11 @@ impl Gemini {
     /// An adapter for `conn` (a `gemini` or a `vertexai` source).
     pub fn new(conn: Connection, http: Http) -> Gemini {
         let source = &conn.options.source;
-        let (route, sign_in) = match (conn.kind, source.vertex_auth) {
-            (ProviderKind::VertexAi, VertexAuth::Express) => (Route::VertexExpress, SignIn::Key),
-            (ProviderKind::VertexAi, VertexAuth::ServiceAccount) => {
+        // Vertex AI is the source whose catalogue entry offers its sign-in choice.
+        let vertex = conn.kind.info().offers(SourceSetting::VertexAuth);
+        let (route, sign_in) = match (vertex, source.vertex_auth) {
+            (true, VertexAuth::Express) => (Route::VertexExpress, SignIn::Key),
+            (true, VertexAuth::ServiceAccount) => {
                 let tokens = match conn.key.as_ref() {
                     Some(key) => ServiceAccountTokens::from_key_text(
                         &conn.who,
