@@ -274,6 +274,70 @@ export type AppState_Serialize = {
 	dataDir: string,
 };
 
+/**
+ *  Identifies an attachment (an image or a file kept with a message, or waiting in the
+ *  composer to be sent with one).
+ */
+export type AttachmentId = string;
+
+/**
+ *  An attachment as front ends see it: what it is, never its bytes (a window reads an image's
+ *  bytes on its own, to draw it).
+ */
+export type AttachmentInfo = AttachmentInfo_Serialize | AttachmentInfo_Deserialize;
+
+/**
+ *  An attachment as front ends see it: what it is, never its bytes (a window reads an image's
+ *  bytes on its own, to draw it).
+ */
+export type AttachmentInfo_Deserialize = {
+	/**  Stable id. */
+	id: AttachmentId,
+	/**  Image or file. */
+	kind: AttachmentKind,
+	/**  The file name it was attached as. */
+	name: string,
+	/**  The media type of what is kept: `image/png`, `text/markdown`, `application/pdf`, …. */
+	mediaType: string,
+	/**  The size of what is kept, in bytes (an image as encoded; a file's text). */
+	size: number,
+	/**  An image's width in pixels. */
+	width?: number | null,
+	/**  An image's height in pixels. */
+	height?: number | null,
+};
+
+/**
+ *  An attachment as front ends see it: what it is, never its bytes (a window reads an image's
+ *  bytes on its own, to draw it).
+ */
+export type AttachmentInfo_Serialize = {
+	/**  Stable id. */
+	id: AttachmentId,
+	/**  Image or file. */
+	kind: AttachmentKind,
+	/**  The file name it was attached as. */
+	name: string,
+	/**  The media type of what is kept: `image/png`, `text/markdown`, `application/pdf`, …. */
+	mediaType: string,
+	/**  The size of what is kept, in bytes (an image as encoded; a file's text). */
+	size: number,
+	/**  An image's width in pixels. */
+	width: number | null,
+	/**  An image's height in pixels. */
+	height: number | null,
+};
+
+/**
+ *  What an attachment is: an image (sent as one, to sources that read images) or a file
+ *  (sent as text with its name).
+ */
+export type AttachmentKind = 
+/**  A PNG, JPEG, WebP or GIF image (a GIF's first frame). */
+"image" | 
+/**  A text file (plain text, Markdown, code, CSV, JSON) or a PDF's text. */
+"file";
+
 /**  Azure OpenAI's two routes to a deployment. */
 export type AzureRoute = 
 /**  `{resource}/openai/v1/chat/completions`, the deployment named as the model in the body. */
@@ -323,6 +387,11 @@ export type Capabilities_Deserialize = {
 	 *  Horde: any worker serving one of them may answer).
 	 */
 	multiModel: boolean,
+	/**
+	 *  The images its chat API reads and their limits; `None`: it reads none (an image is
+	 *  refused before anything is sent).
+	 */
+	images?: ImageLimits | null,
 };
 
 /**  What a source can do. */
@@ -344,6 +413,11 @@ export type Capabilities_Serialize = {
 	 *  Horde: any worker serving one of them may answer).
 	 */
 	multiModel: boolean,
+	/**
+	 *  The images its chat API reads and their limits; `None`: it reads none (an image is
+	 *  refused before anything is sent).
+	 */
+	images: ImageLimits | null,
 };
 
 /**  A conversation. */
@@ -1154,6 +1228,17 @@ export type GenerationStarted_Serialize = {
 	 *  of one).
 	 */
 	userMessageId: string | null,
+};
+
+/**
+ *  The largest image a source reads: an image beyond either limit is scaled down (and
+ *  re-encoded) before it is sent.
+ */
+export type ImageLimits = {
+	/**  The longest edge, in pixels. */
+	maxEdge: number,
+	/**  The encoded size, in bytes. */
+	maxBytes: number,
 };
 
 /**  What importing one file did. */
@@ -2011,6 +2096,34 @@ export type SourceInfo_Serialize = {
 	settings: SourceSetting[],
 };
 
+/**
+ *  A source a reply cites (a web page a search-backed model read), shown numbered under the
+ *  reply in the order the source gave.
+ */
+export type SourceLink = SourceLink_Serialize | SourceLink_Deserialize;
+
+/**
+ *  A source a reply cites (a web page a search-backed model read), shown numbered under the
+ *  reply in the order the source gave.
+ */
+export type SourceLink_Deserialize = {
+	/**  Where it is. */
+	url: string,
+	/**  Its title, when the source gave one. */
+	title?: string | null,
+};
+
+/**
+ *  A source a reply cites (a web page a search-backed model read), shown numbered under the
+ *  reply in the order the source gave.
+ */
+export type SourceLink_Serialize = {
+	/**  Where it is. */
+	url: string,
+	/**  Its title, when the source gave one. */
+	title?: string,
+};
+
 /**  Choices a source offers. */
 export type SourceOptions = SourceOptions_Serialize | SourceOptions_Deserialize;
 
@@ -2203,6 +2316,10 @@ export type StoredMessage_Deserialize = {
 	createdAt: number,
 	/**  Last change, ms since the Unix epoch. */
 	updatedAt: number,
+	/**  The images and files attached to it, in order (their bytes are read apart). */
+	attachments: AttachmentInfo_Deserialize[],
+	/**  The pages this version cites, in the order the source gave. */
+	sources: SourceLink_Deserialize[],
 };
 
 /**  A message as stored. */
@@ -2235,6 +2352,10 @@ export type StoredMessage_Serialize = {
 	createdAt: number,
 	/**  Last change, ms since the Unix epoch. */
 	updatedAt: number,
+	/**  The images and files attached to it, in order (their bytes are read apart). */
+	attachments: AttachmentInfo_Serialize[],
+	/**  The pages this version cites, in the order the source gave. */
+	sources: SourceLink_Serialize[],
 };
 
 /**  A built-in instruct template. */

@@ -99,6 +99,7 @@ impl Target {
             params: self.params.clone(),
             stream: self.stream,
             action,
+            attachments: Vec::new(),
         }
     }
 }

@@ -107,6 +107,7 @@ async fn whole_path(engine: &Engine) -> Duration {
             params: GenParams::default(),
             stream: true,
             action: Action::Send,
+            attachments: Vec::new(),
         })
         .await
         .expect("a generation");

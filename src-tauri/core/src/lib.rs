@@ -31,6 +31,7 @@
 //! file formats; decoders know no vendor; nothing here knows about windows. No two top-level
 //! modules import each other, directly or around a loop (`tests/layering.rs` checks).
 
+pub mod attach;
 pub mod catalogue;
 pub mod context_sizes;
 pub mod detect;
@@ -43,6 +44,7 @@ pub mod http;
 pub mod model;
 pub mod network;
 pub mod options;
+pub mod parts;
 pub mod prompt;
 pub mod provider;
 pub mod redact;

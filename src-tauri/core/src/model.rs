@@ -10,6 +10,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+pub use crate::parts::{ImagePart, Part};
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
@@ -67,6 +68,11 @@ id_type!(
     /// Identifies one running generation (one streamed reply).
     GenerationId
 );
+id_type!(
+    /// Identifies an attachment (an image or a file kept with a message, or waiting in the
+    /// composer to be sent with one).
+    AttachmentId
+);
 
 /// Who wrote a message.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -107,16 +113,107 @@ impl Role {
     }
 }
 
-/// One piece of a message's content.
-///
-/// Text is the only kind today. Images, files, tool calls and tool results join as further
-/// variants of this enum, so every part of the core keeps speaking of one [`ChatMessage`]; each
-/// family's wire builder then says how it sends (or refuses) each kind.
+/// What an attachment is: an image (sent as one, to sources that read images) or a file
+/// (sent as text with its name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "lowercase")]
+pub enum AttachmentKind {
+    /// A PNG, JPEG, WebP or GIF image (a GIF's first frame).
+    Image,
+    /// A text file (plain text, Markdown, code, CSV, JSON) or a PDF's text.
+    File,
+}
+
+impl AttachmentKind {
+    /// The stored name (`image`, `file`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttachmentKind::Image => "image",
+            AttachmentKind::File => "file",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(text: &str) -> Option<AttachmentKind> {
+        match text {
+            "image" => Some(AttachmentKind::Image),
+            "file" => Some(AttachmentKind::File),
+            _ => None,
+        }
+    }
+}
+
+/// An attachment as front ends see it: what it is, never its bytes (a window reads an image's
+/// bytes on its own, to draw it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
-pub enum Part {
-    /// Plain text.
-    Text(String),
+pub struct AttachmentInfo {
+    /// Stable id.
+    pub id: AttachmentId,
+    /// Image or file.
+    pub kind: AttachmentKind,
+    /// The file name it was attached as.
+    pub name: String,
+    /// The media type of what is kept: `image/png`, `text/markdown`, `application/pdf`, ….
+    pub media_type: String,
+    /// The size of what is kept, in bytes (an image as encoded; a file's text).
+    pub size: u32,
+    /// An image's width in pixels.
+    pub width: Option<u32>,
+    /// An image's height in pixels.
+    pub height: Option<u32>,
+}
+
+/// An attachment ready to be kept: checked and prepared by [`crate::attach::prepare`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewAttachment {
+    /// Image or file.
+    pub kind: AttachmentKind,
+    /// The file name.
+    pub name: String,
+    /// The media type of `data`.
+    pub media_type: String,
+    /// An image's encoded bytes; a file's text as UTF-8.
+    pub data: Vec<u8>,
+    /// An image's width in pixels.
+    pub width: Option<u32>,
+    /// An image's height in pixels.
+    pub height: Option<u32>,
+}
+
+impl fmt::Debug for NewAttachment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewAttachment")
+            .field("kind", &self.kind)
+            .field("name", &self.name)
+            .field("media_type", &self.media_type)
+            .field("bytes", &self.data.len())
+            .finish()
+    }
+}
+
+/// A kept attachment with its bytes, as a request is built from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// What it is.
+    pub info: AttachmentInfo,
+    /// An image's encoded bytes; a file's text as UTF-8.
+    pub data: bytes::Bytes,
+}
+
+/// A source a reply cites (a web page a search-backed model read), shown numbered under the
+/// reply in the order the source gave.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct SourceLink {
+    /// Where it is.
+    pub url: String,
+    /// Its title, when the source gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
 }
 
 /// What one protocol family asked to have sent back with a message, opaque to everything else:
@@ -138,7 +235,8 @@ pub struct ProviderData {
 /// [`Part`]s, and what a family asked to have echoed back.
 ///
 /// Built from text with [`ChatMessage::new`]; read as text with [`ChatMessage::text`]. The
-/// store keeps a message's text only (see [`crate::store`]); parts live in requests.
+/// store keeps a message's text and its attachments apart (see [`crate::store`]); the engine
+/// turns them into parts when it builds a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChatMessage {
@@ -173,12 +271,26 @@ impl ChatMessage {
             parts => Cow::Owned(
                 parts
                     .iter()
-                    .map(|part| match part {
-                        Part::Text(text) => text.as_str(),
+                    .filter_map(|part| match part {
+                        Part::Text(text) => Some(text.as_str()),
+                        Part::Image(_) => None,
                     })
                     .collect(),
             ),
         }
+    }
+
+    /// The images, in order.
+    pub fn images(&self) -> impl Iterator<Item = &ImagePart> {
+        self.parts.iter().filter_map(|part| match part {
+            Part::Image(image) => Some(image),
+            Part::Text(_) => None,
+        })
+    }
+
+    /// Whether it holds an image.
+    pub fn has_images(&self) -> bool {
+        self.images().next().is_some()
     }
 
     /// Replaces the text with `text`: the text parts become one, where the first of them was
@@ -198,7 +310,7 @@ impl ChatMessage {
     pub fn prepend_text(&mut self, text: &str) {
         match self.parts.first_mut() {
             Some(Part::Text(first)) => first.insert_str(0, text),
-            None => self.parts.push(Part::Text(text.to_string())),
+            _ => self.parts.insert(0, Part::Text(text.to_string())),
         }
     }
 
@@ -206,7 +318,7 @@ impl ChatMessage {
     pub fn append_text(&mut self, text: &str) {
         match self.parts.last_mut() {
             Some(Part::Text(last)) => last.push_str(text),
-            None => self.parts.push(Part::Text(text.to_string())),
+            _ => self.parts.push(Part::Text(text.to_string())),
         }
     }
 

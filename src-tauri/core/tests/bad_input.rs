@@ -159,6 +159,7 @@ async fn oversized_and_malformed_input_is_refused_with_the_limit() {
         params: GenParams::default(),
         stream: true,
         action: Action::Send,
+        attachments: Vec::new(),
     };
     refused(
         engine.start_generation(request.clone()).await.map(|g| g.id),

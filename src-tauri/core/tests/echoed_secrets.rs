@@ -329,6 +329,7 @@ async fn generate(
             params: GenParams::default(),
             stream,
             action: Action::Send,
+            attachments: Vec::new(),
         },
     )
     .await

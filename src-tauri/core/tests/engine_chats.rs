@@ -25,6 +25,7 @@ fn request(chat: Option<ChatId>, input: &str, action: Action) -> GenerationReque
         params: GenParams::default(),
         stream: true,
         action,
+        attachments: Vec::new(),
     }
 }
 

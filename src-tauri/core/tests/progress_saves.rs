@@ -56,6 +56,7 @@ async fn a_failed_progress_save_is_logged_and_retried_and_the_reply_still_comple
             params: GenParams::default(),
             stream: true,
             action: Action::Send,
+            attachments: Vec::new(),
         },
     )
     .await;

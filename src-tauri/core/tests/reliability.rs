@@ -116,6 +116,7 @@ async fn a_reply_is_never_requested_twice() {
                 params: GenParams::default(),
                 stream: true,
                 action: Action::Send,
+                attachments: Vec::new(),
             },
         )
         .await;
@@ -245,6 +246,7 @@ async fn reply_from(port: u16) -> (Vec<ChatEvent>, switchboard_core::store::Stor
             params: GenParams::default(),
             stream: true,
             action: Action::Send,
+            attachments: Vec::new(),
         },
     )
     .await;
@@ -338,6 +340,7 @@ async fn twenty_streams_at_once_cross_no_wires() {
                 params: GenParams::default(),
                 stream: true,
                 action: Action::Send,
+                attachments: Vec::new(),
             })
             .await
             .unwrap();

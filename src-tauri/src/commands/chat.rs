@@ -198,6 +198,7 @@ fn generation_request(request: StartGeneration) -> GenerationRequest {
         params: GenParams::default(),
         stream: true,
         action: Action::Send,
+        attachments: Vec::new(),
     }
 }
 
@@ -320,6 +321,7 @@ impl Shell {
             params: GenParams::default(),
             stream: true,
             action,
+            attachments: Vec::new(),
         };
         let generation = self.engine().start_generation(request).await?;
         Ok(self.forward(generation, on_event))

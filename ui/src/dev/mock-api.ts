@@ -132,7 +132,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
   ): StoredMessage {
     return {
       id: nextId("msg"), chatId, seq, role, name: null, content, swipeIndex: 0, swipeCount: 1, reasoning, state, model,
-      error: error && withoutNulls(error), createdAt: at, updatedAt: at,
+      error: error && withoutNulls(error), createdAt: at, updatedAt: at, attachments: [], sources: [],
     };
   }
 

@@ -27,7 +27,8 @@ function chat(id: string, updatedAt: number, pinned = false): Chat {
 function stored(seq: number, role: StoredMessage["role"], patch: Partial<StoredMessage> = {}): StoredMessage {
   return {
     id: `m${seq}`, chatId: "c1", seq, role, name: null, content: `text ${seq}`, swipeIndex: 0, swipeCount: 1,
-    reasoning: null, state: "complete", model: null, error: null, createdAt: 0, updatedAt: 0, ...patch,
+    reasoning: null, state: "complete", model: null, error: null, createdAt: 0, updatedAt: 0, attachments: [], sources: [],
+    ...patch,
   };
 }
 

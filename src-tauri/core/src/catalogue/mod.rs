@@ -218,9 +218,30 @@ pub struct Capabilities {
     /// Several models can be asked at once, the model field holding them comma-separated (AI
     /// Horde: any worker serving one of them may answer).
     pub multi_model: bool,
+    /// The images its chat API reads and their limits; `None`: it reads none (an image is
+    /// refused before anything is sent).
+    pub images: Option<ImageLimits>,
+}
+
+/// The largest image a source reads: an image beyond either limit is scaled down (and
+/// re-encoded) before it is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct ImageLimits {
+    /// The longest edge, in pixels.
+    pub max_edge: u32,
+    /// The encoded size, in bytes.
+    pub max_bytes: u32,
 }
 
 impl Capabilities {
+    /// The images a request to this API may carry: the source's limits when its chat API is the
+    /// one used, else `None` (a text-completion prompt carries no images).
+    pub fn image_limits(self) -> Option<ImageLimits> {
+        self.images.filter(|_| self.api == ApiType::ChatCompletion)
+    }
+
     /// These capabilities with `api` chosen, when the source serves it.
     pub fn with_api(self, api: Option<ApiType>) -> Capabilities {
         match api {

@@ -17,8 +17,25 @@ const fn chat(streaming: bool, server_abort: bool) -> Capabilities {
         server_abort,
         prefill: false,
         multi_model: false,
+        images: None,
     }
 }
+
+/// A chat API that reads images (the model permitting), at the limits most vendors document:
+/// 2,048 pixels on the longest edge, 5 MB encoded.
+const fn vision(streaming: bool, server_abort: bool) -> Capabilities {
+    Capabilities {
+        images: Some(VISION),
+        ..chat(streaming, server_abort)
+    }
+}
+
+/// The limits of [`vision`]: OpenAI scales an image to fit 2,048 × 2,048, Anthropic refuses
+/// one over 5 MB.
+pub const VISION: ImageLimits = ImageLimits {
+    max_edge: 2048,
+    max_bytes: 5 * 1024 * 1024,
+};
 
 const fn text(streaming: bool, model_list: bool, server_abort: bool) -> Capabilities {
     Capabilities {
@@ -29,6 +46,7 @@ const fn text(streaming: bool, model_list: bool, server_abort: bool) -> Capabili
         server_abort,
         prefill: false,
         multi_model: false,
+        images: None,
     }
 }
 
@@ -137,7 +155,7 @@ pub const SOURCES: &[SourceInfo] = &[
         key_label: "API key",
         key_note: "",
         key_header: "authorization",
-        capabilities: chat(true, false),
+        capabilities: vision(true, false),
         supported: true,
         samplers: OPENAI_SAMPLERS,
         // A pasted Responses API URL (`…/v1/responses`) is the same base.
@@ -160,7 +178,7 @@ pub const SOURCES: &[SourceInfo] = &[
         key_header: "x-api-key",
         capabilities: Capabilities {
             prefill: true,
-            ..chat(true, false)
+            ..vision(true, false)
         },
         supported: true,
         samplers: CLAUDE_SAMPLERS,
@@ -181,7 +199,7 @@ pub const SOURCES: &[SourceInfo] = &[
         key_label: "API key",
         key_note: "",
         key_header: "authorization",
-        capabilities: chat(true, false),
+        capabilities: vision(true, false),
         supported: true,
         samplers: OPENAI_SAMPLERS,
         url_rules: rules("/v1"),
@@ -200,7 +218,7 @@ pub const SOURCES: &[SourceInfo] = &[
         key_header: "authorization",
         capabilities: Capabilities {
             other_api: Some(ApiType::TextCompletion),
-            ..chat(true, false)
+            ..vision(true, false)
         },
         supported: true,
         samplers: OPENROUTER_SAMPLERS,
@@ -220,7 +238,7 @@ pub const SOURCES: &[SourceInfo] = &[
         key_header: "authorization",
         capabilities: Capabilities {
             other_api: Some(ApiType::TextCompletion),
-            ..chat(true, false)
+            ..vision(true, false)
         },
         supported: true,
         samplers: LOCAL_SAMPLERS,
@@ -385,6 +403,7 @@ pub const SOURCES: &[SourceInfo] = &[
         ..cloud(ProviderKind::DeepSeek, "deepseek", "DeepSeek", "https://api.deepseek.com")
     },
     SourceInfo {
+        capabilities: vision(true, false),
         key_note: "From console.x.ai, API Keys.",
         url_rules: rules("/v1"),
         ..cloud(ProviderKind::XAi, "xai", "xAI (Grok)", "https://api.x.ai/v1")
@@ -478,11 +497,13 @@ pub const SOURCES: &[SourceInfo] = &[
             strip_suffixes: &["/chat/completions", "/models", "/openai/v1", "/openai"],
         },
         settings: &[SourceSetting::AzureRoute],
+        capabilities: vision(true, false),
         ..cloud(ProviderKind::AzureOpenAi, "azure_openai", "Azure OpenAI", AZURE_URL)
     },
     // Cloud chat APIs with protocols of their own (one family folder each).
     SourceInfo {
         settings: &[SourceSetting::GeminiThinking],
+        capabilities: vision(true, false),
         key_note: "From Google AI Studio (aistudio.google.com, \"Get API key\"); sent in the x-goog-api-key header.",
         key_header: "x-goog-api-key",
         supported: true,
@@ -495,6 +516,7 @@ pub const SOURCES: &[SourceInfo] = &[
     },
     SourceInfo {
         settings: &[SourceSetting::VertexAuth, SourceSetting::GeminiThinking],
+        capabilities: vision(true, false),
         key_note: "An express mode API key from the Vertex AI console; sent in the x-goog-api-key header.",
         key_header: "x-goog-api-key",
         supported: true,
@@ -520,6 +542,7 @@ pub const SOURCES: &[SourceInfo] = &[
         key: KeyNeed::Optional,
         capabilities: Capabilities {
             other_api: Some(ApiType::ChatCompletion),
+            images: Some(VISION),
             ..text(true, true, false)
         },
         supported: true,
@@ -549,7 +572,7 @@ pub const SOURCES: &[SourceInfo] = &[
         key: KeyNeed::Optional,
         capabilities: Capabilities {
             other_api: Some(ApiType::TextCompletion),
-            ..chat(true, false)
+            ..vision(true, false)
         },
         supported: true,
         samplers: OLLAMA_SAMPLERS,

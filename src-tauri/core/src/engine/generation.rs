@@ -17,7 +17,10 @@ use super::reply::GenerationTask;
 use super::request::prefill;
 use super::Engine;
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{ChatEvent, ChatId, GenParams, GenerationId, MessageId, Role};
+use crate::model::{
+    Attachment, AttachmentId, AttachmentKind, ChatEvent, ChatId, GenParams, GenerationId,
+    MessageId, Role,
+};
 use crate::provider::{self, WireRequest};
 use crate::store::{Chat, StoredMessage};
 
@@ -53,6 +56,9 @@ pub struct GenerationRequest {
     pub stream: bool,
     /// A new message, a new version of a reply, or more of a reply.
     pub action: Action,
+    /// Attachments waiting to be sent ([`Engine::add_attachment`]), sent with the new message
+    /// in this order ([`Action::Send`] only).
+    pub attachments: Vec<AttachmentId>,
 }
 
 /// A started generation.
@@ -132,7 +138,7 @@ impl Generations {
 impl Engine {
     /// would go on the wire (keys redacted). Nothing is saved and nothing is sent.
     pub async fn dry_run(&self, request: &GenerationRequest) -> Result<WireRequest> {
-        let (resolved, model, provider) = self.prepare(request).await?;
+        let (resolved, model, provider, drafts) = self.prepare(request).await?;
         let history = match request.chat_id.clone() {
             Some(id) => {
                 if self.chat(&id).await?.is_none() {
@@ -145,6 +151,7 @@ impl Engine {
             }
             None => Vec::new(),
         };
+        let attachments = self.history_attachments(&history, drafts).await?;
         // A dry run asks a chat server nothing (a text-completion backend's context size and
         // token counts shape the prompt shown, as they always have).
         let probe = provider.capabilities().api == crate::catalogue::ApiType::TextCompletion;
@@ -154,6 +161,7 @@ impl Engine {
                 request,
                 model,
                 &history,
+                &attachments,
                 provider.as_ref(),
                 probe,
             )
@@ -161,11 +169,18 @@ impl Engine {
         provider.wire_request(&chat_request)
     }
 
-    /// The connection, model and adapter a generation request will use.
+    /// The connection, model and adapter a generation request will use, and the attachments it
+    /// sends (refused here, before anything is saved or sent, when they include an image and
+    /// the source reads none).
     async fn prepare(
         &self,
         request: &GenerationRequest,
-    ) -> Result<(Resolved, String, Box<dyn provider::Provider>)> {
+    ) -> Result<(
+        Resolved,
+        String,
+        Box<dyn provider::Provider>,
+        Vec<Attachment>,
+    )> {
         check_bytes("message", &request.input, MAX_TEXT_BYTES)?;
         check_bytes(
             "system prompt",
@@ -181,13 +196,35 @@ impl Engine {
         let resolved = self.resolve(&request.connection).await?;
         let model = self.choose_model(&resolved, request.model.clone()).await?;
         let provider = provider::build(resolved.connection.clone(), resolved.http(&self.http)?)?;
-        Ok((resolved, model, provider))
+        let drafts = match request.action {
+            Action::Send if !request.attachments.is_empty() => {
+                let ids = request.attachments.clone();
+                self.blocking(move |store| store.drafts(&ids)).await?
+            }
+            _ => Vec::new(),
+        };
+        if provider.capabilities().image_limits().is_none() {
+            if let Some(image) = drafts.iter().find(|a| a.info.kind == AttachmentKind::Image) {
+                return Err(Error::new(
+                    ErrorKind::InvalidRequest,
+                    format!(
+                        "{} ({}) does not read images, so \"{}\" was not sent: remove the image, \
+                         or choose a source that reads images.",
+                        resolved.connection.who,
+                        resolved.connection.kind.info().label,
+                        crate::error::quoted(&image.info.name)
+                    ),
+                ));
+            }
+        }
+        Ok((resolved, model, provider, drafts))
     }
 
     /// Starts a generation: resolves the connection, saves the user message, spawns the task
     /// and returns at once.
     pub async fn start_generation(&self, request: GenerationRequest) -> Result<Generation> {
-        let (resolved, model, provider) = self.prepare(&request).await?;
+        let (resolved, model, provider, drafts) = self.prepare(&request).await?;
+        let attachment_ids = request.attachments.clone();
         let profile_id = resolved.connection.profile_id.clone();
 
         let input = request.input.clone();
@@ -235,6 +272,7 @@ impl Engine {
                         store.touch_chat(&chat.id, profile_id.as_ref(), &model_for_chat)?;
                         let history = store.messages(&chat.id)?;
                         let user = store.append_message(&chat.id, Role::User, &input)?;
+                        store.bind_attachments(&user.id, &attachment_ids)?;
                         let reply = store.begin_reply(&chat.id, &model_for_chat)?;
                         Ok((chat, Some(user.id), history, reply, None))
                     }
@@ -269,12 +307,14 @@ impl Engine {
             })
             .await?;
 
+        let attachments = self.history_attachments(&history, drafts).await?;
         let (chat_request, fit) = self
             .chat_request(
                 &resolved,
                 &request,
                 model.clone(),
                 &history,
+                &attachments,
                 provider.as_ref(),
                 true,
             )
@@ -315,6 +355,40 @@ impl Engine {
     pub fn cancel(&self, id: &GenerationId, reason: CancelReason) -> bool {
         self.generations.cancel(id, reason)
     }
+
+    /// The attachments a request carries, by message: those of the history's messages, and
+    /// `drafts` under [`new_message`] (the message being sent, not in the history).
+    async fn history_attachments(
+        &self,
+        history: &[StoredMessage],
+        drafts: Vec<Attachment>,
+    ) -> Result<Attachments> {
+        let with: Vec<MessageId> = history
+            .iter()
+            .filter(|m| !m.attachments.is_empty())
+            .map(|m| m.id.clone())
+            .collect();
+        let mut found = if with.is_empty() {
+            Attachments::new()
+        } else {
+            self.blocking(move |store| store.attachments_of(&with))
+                .await?
+        };
+        if !drafts.is_empty() {
+            found.insert(new_message(), drafts);
+        }
+        Ok(found)
+    }
+}
+
+/// Attachments with their bytes, by the message they go with; the message being sent under
+/// [`new_message`].
+pub(super) type Attachments = HashMap<MessageId, Vec<Attachment>>;
+
+/// The key of the message being sent in [`Attachments`] (it is not in the history it is
+/// built from, and a dry run saves it nowhere).
+pub(super) fn new_message() -> MessageId {
+    MessageId(String::new())
 }
 
 /// A chat title from the first message: its first line, at most 60 characters.

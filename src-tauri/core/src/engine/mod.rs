@@ -34,6 +34,7 @@ use crate::model::{ChatEvent, GenerationId};
 use crate::secrets::{SecretStore, Secrets};
 use crate::store::{AppSettings, Store};
 
+mod attachments;
 mod backup;
 mod chats;
 mod checks;

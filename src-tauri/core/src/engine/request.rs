@@ -14,11 +14,14 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::connections::Resolved;
-use super::generation::{Action, GenerationRequest};
+use super::generation::{new_message, Action, Attachments, GenerationRequest};
 use super::Engine;
 use crate::catalogue::{ApiType, Capabilities};
 use crate::context_sizes;
-use crate::model::{ChatMessage, ChatRequest, GenParams, Role, TextPrompt};
+use crate::model::{
+    Attachment, AttachmentKind, ChatMessage, ChatRequest, GenParams, MessageId, Part, Role,
+    TextPrompt,
+};
 use crate::prompt::instruct::{DEFAULT_CONTEXT_SIZE, DEFAULT_REPLY_TOKENS};
 use crate::prompt::{self, fit, PromptNames};
 use crate::provider;
@@ -71,6 +74,7 @@ impl Engine {
         request: &GenerationRequest,
         model: String,
         history: &[StoredMessage],
+        attachments: &Attachments,
         provider: &dyn provider::Provider,
         probe: bool,
     ) -> (ChatRequest, Option<ContextFit>) {
@@ -81,7 +85,7 @@ impl Engine {
         params.max_tokens = Some(reply_tokens(&params));
         let mut chat_request = ChatRequest {
             model,
-            messages: conversation(resolved, request, history, capabilities),
+            messages: conversation(resolved, request, history, attachments, capabilities),
             params,
             stream: request.stream
                 && capabilities.streaming
@@ -301,8 +305,13 @@ fn conversation(
     resolved: &Resolved,
     request: &GenerationRequest,
     history: &[StoredMessage],
+    attachments: &Attachments,
     capabilities: Capabilities,
 ) -> Vec<ChatMessage> {
+    let with_attachments = |id: &MessageId, message: ChatMessage| match attachments.get(id) {
+        Some(found) => attach(message, found, capabilities),
+        None => message,
+    };
     let mut messages = Vec::with_capacity(history.len() + 2);
     if let Some(system) = request
         .system_prompt
@@ -316,14 +325,20 @@ fn conversation(
         history
             .iter()
             .filter(|m| !(m.role == Role::Assistant && m.content.is_empty()))
-            .map(|m| ChatMessage {
-                // What the family asked to have sent back with this version goes with it.
-                provider_data: m.provider_data.clone(),
-                ..ChatMessage::new(m.role, m.content.clone())
+            .map(|m| {
+                let message = ChatMessage {
+                    // What the family asked to have sent back with this version goes with it.
+                    provider_data: m.provider_data.clone(),
+                    ..ChatMessage::new(m.role, m.content.clone())
+                };
+                with_attachments(&m.id, message)
             }),
     );
     match request.action {
-        Action::Send => messages.push(ChatMessage::new(Role::User, request.input.clone())),
+        Action::Send => messages.push(with_attachments(
+            &new_message(),
+            ChatMessage::new(Role::User, request.input.clone()),
+        )),
         Action::Regenerate(_) => {}
         Action::Continue(_) => {
             // The reply so far is last; an API that continues a prefill refuses one that ends
@@ -359,6 +374,53 @@ fn conversation(
         }
     }
     messages
+}
+
+/// `message` with its attachments: each file's text (with its name) before the message's
+/// text, each image as an image part before them, fitted to the source's limits. A source that
+/// reads no images gets a line naming each image instead (only earlier messages can hold one:
+/// a new message with an image is refused before this).
+fn attach(
+    mut message: ChatMessage,
+    attachments: &[Attachment],
+    capabilities: Capabilities,
+) -> ChatMessage {
+    let mut images = Vec::new();
+    let mut texts = Vec::new();
+    for attachment in attachments {
+        let name = &attachment.info.name;
+        match attachment.info.kind {
+            AttachmentKind::File => {
+                let text = String::from_utf8_lossy(&attachment.data);
+                texts.push(crate::attach::file_as_text(name, &text));
+            }
+            AttachmentKind::Image => match capabilities.image_limits() {
+                Some(limits) => match crate::attach::fit_image(attachment, limits) {
+                    Ok(image) => images.push(Part::Image(image)),
+                    Err(err) => {
+                        tracing::warn!("an attached image was left out: {}", err.log_summary());
+                        texts.push(format!(
+                            "[image \"{name}\" could not be sent: {}]",
+                            err.message
+                        ));
+                    }
+                },
+                None => texts.push(format!("[image \"{name}\"]")),
+            },
+        }
+    }
+    if !texts.is_empty() {
+        let text = message.text();
+        if !text.is_empty() {
+            texts.push(text.into_owned());
+        }
+        message.set_text(texts.join("\n\n"));
+    }
+    if !images.is_empty() {
+        images.append(&mut message.parts);
+        message.parts = images;
+    }
+    message
 }
 
 /// The profile's prefill, where the source continues one.

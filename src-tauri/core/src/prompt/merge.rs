@@ -87,6 +87,7 @@ fn squash(messages: Vec<ChatMessage>) -> Vec<ChatMessage> {
                 for part in message.parts {
                     match part {
                         Part::Text(text) => last.append_text(&text),
+                        image @ Part::Image(_) => last.parts.push(image),
                     }
                 }
                 if last.provider_data.is_none() {

@@ -9,6 +9,7 @@
 
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 
+use super::attachments::with_attachments;
 use super::branches::branch_point;
 use super::{now_ms, to_json, Chat, Store, StoredMessage};
 use crate::error::{Error, ErrorKind, Result};
@@ -22,7 +23,7 @@ pub(super) const CHAT_COLUMNS: &str = "c.id, c.title, c.profile_id, c.model, c.p
     c.parent_id, c.fork_message_id, c.fork_number";
 
 const MESSAGE_COLUMNS: &str = "id, chat_id, seq, role, name, content, swipe_index, swipe_count,
-    reasoning, state, model, error, created_at, updated_at, provider_data";
+    reasoning, state, model, error, created_at, updated_at, provider_data, sources";
 
 pub(super) fn not_found(what: &str) -> Error {
     Error::new(ErrorKind::InvalidRequest, format!("There is no {what}."))
@@ -234,6 +235,8 @@ impl Store {
             created_at: now,
             updated_at: now,
             provider_data: None,
+            attachments: Vec::new(),
+            sources: Vec::new(),
         })
     }
 
@@ -289,7 +292,7 @@ impl Store {
             "SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = ?1 ORDER BY seq"
         ))?;
         let rows = statement.query_map([chat.as_str()], message_from_row)?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        with_attachments(&conn, rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
     /// One page of a chat's history, oldest first: the `limit` messages before `before` (a
@@ -312,7 +315,7 @@ impl Store {
         )?;
         let mut page = rows.collect::<rusqlite::Result<Vec<_>>>()?;
         page.reverse();
-        Ok(page)
+        with_attachments(&conn, page)
     }
 
     /// The page of a chat's history holding `message`, oldest first: about half of `limit`
@@ -366,19 +369,20 @@ impl Store {
         ))?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = statement.query_map(params![chat.as_str(), after, limit], message_from_row)?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        with_attachments(&conn, rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
     /// One message.
     pub fn message(&self, id: &MessageId) -> Result<Option<StoredMessage>> {
-        Ok(self
-            .conn()
+        let conn = self.conn();
+        let message = conn
             .query_row(
                 &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?1"),
                 [id.as_str()],
                 message_from_row,
             )
-            .optional()?)
+            .optional()?;
+        Ok(with_attachments(&conn, message.into_iter().collect())?.pop())
     }
 
     /// Every version of a message, in order (the shown one at its index).
@@ -544,6 +548,9 @@ pub(super) fn locked_message(tx: &Transaction<'_>, id: &MessageId) -> Result<Sto
         )
         .optional()?
         .ok_or_else(|| not_found("such message"))?;
+    let message = with_attachments(tx, vec![message])?
+        .pop()
+        .ok_or_else(|| not_found("such message"))?;
     if message.state == MessageState::Streaming {
         return Err(Error::new(
             ErrorKind::InvalidRequest,
@@ -647,5 +654,11 @@ fn message_from_row(row: &Row<'_>) -> rusqlite::Result<StoredMessage> {
         provider_data: row
             .get::<_, Option<String>>(14)?
             .and_then(|data| serde_json::from_str(&data).ok()),
+        // Filled in by `attachments::with_attachments` after the rows are read.
+        attachments: Vec::new(),
+        sources: row
+            .get::<_, Option<String>>(15)?
+            .and_then(|data| serde_json::from_str(&data).ok())
+            .unwrap_or_default(),
     })
 }

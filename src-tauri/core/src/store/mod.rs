@@ -42,6 +42,7 @@ use crate::error::{Error, Result};
 use crate::model::{ChatId, MessageId, MessageState, ProfileId, Role};
 
 mod archive;
+mod attachments;
 mod branches;
 #[cfg(test)]
 mod branches_tests;
@@ -75,6 +76,7 @@ mod versions;
 pub mod writers;
 
 pub use archive::{ArchivedMessage, ChatArchive};
+pub use attachments::DRAFT_TTL_MS;
 pub use branches::branch_title;
 pub use chats::PAGE_SIZE;
 pub use profiles::Profile;
@@ -172,6 +174,10 @@ pub struct StoredMessage {
     /// end (not serialised).
     #[serde(skip)]
     pub provider_data: Option<crate::model::ProviderData>,
+    /// The images and files attached to it, in order (their bytes are read apart).
+    pub attachments: Vec<crate::model::AttachmentInfo>,
+    /// The pages this version cites, in the order the source gave.
+    pub sources: Vec<crate::model::SourceLink>,
 }
 
 /// The database. Cheap to clone; all clones share one connection and one session.

@@ -227,4 +227,39 @@ pub(super) const MIGRATIONS: &[M<'static>] = &[
          ALTER TABLE deleted_messages ADD COLUMN provider_data TEXT;
          ALTER TABLE deleted_swipes ADD COLUMN provider_data TEXT;",
     ),
+    // 12: what a message carries besides its text. `attachments` holds the images and files
+    // attached to messages (`message_id`) and those waiting in a composer to be sent
+    // (`message_id` NULL): an image's bytes, a file's text. No foreign key, so a message moved
+    // to the trash keeps its attachments; they go when the message is gone from both tables.
+    // `sources`: the pages a reply cites, as JSON (`[{"url", "title"}]`), per version. Every
+    // existing message keeps its text as it was.
+    M::up(
+        "CREATE TABLE attachments (
+             id TEXT PRIMARY KEY,
+             message_id TEXT,
+             ordinal INTEGER NOT NULL DEFAULT 0,
+             kind TEXT NOT NULL,
+             name TEXT NOT NULL,
+             media_type TEXT NOT NULL,
+             data BLOB NOT NULL,
+             width INTEGER,
+             height INTEGER,
+             created_at INTEGER NOT NULL
+         );
+         CREATE INDEX attachments_message ON attachments(message_id, ordinal);
+         CREATE TRIGGER attachments_leave_with_message AFTER DELETE ON messages
+         WHEN NOT EXISTS (SELECT 1 FROM deleted_messages WHERE id = old.id)
+         BEGIN
+             DELETE FROM attachments WHERE message_id = old.id;
+         END;
+         CREATE TRIGGER attachments_leave_with_deleted_message AFTER DELETE ON deleted_messages
+         WHEN NOT EXISTS (SELECT 1 FROM messages WHERE id = old.id)
+         BEGIN
+             DELETE FROM attachments WHERE message_id = old.id;
+         END;
+         ALTER TABLE messages ADD COLUMN sources TEXT;
+         ALTER TABLE swipes ADD COLUMN sources TEXT;
+         ALTER TABLE deleted_messages ADD COLUMN sources TEXT;
+         ALTER TABLE deleted_swipes ADD COLUMN sources TEXT;",
+    ),
 ];

@@ -236,5 +236,6 @@ pub fn ask(
         params: switchboard_core::model::GenParams::default(),
         stream: true,
         action: switchboard_core::engine::Action::Send,
+        attachments: Vec::new(),
     }
 }
