@@ -14,8 +14,9 @@ use tokio_util::sync::CancellationToken;
 use super::connections::{ConnectionSpec, Resolved};
 use super::limits::{check_bytes, check_chars, check_params, MAX_MODEL_CHARS, MAX_TEXT_BYTES};
 use super::reply::GenerationTask;
-use super::request::prefill;
+use super::request::{prefill, ready, Attachments, History};
 use super::Engine;
+use crate::catalogue::ImageLimits;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{
     Attachment, AttachmentId, AttachmentKind, ChatEvent, ChatId, GenParams, GenerationId,
@@ -151,20 +152,17 @@ impl Engine {
             }
             None => Vec::new(),
         };
-        let attachments = self.history_attachments(&history, drafts).await?;
+        let limits = provider.capabilities().image_limits();
+        let attachments = self.history_attachments(&history, drafts, limits).await?;
+        let history = History {
+            messages: &history,
+            attachments: &attachments,
+        };
         // A dry run asks a chat server nothing (a text-completion backend's context size and
         // token counts shape the prompt shown, as they always have).
         let probe = provider.capabilities().api == crate::catalogue::ApiType::TextCompletion;
         let (chat_request, _) = self
-            .chat_request(
-                &resolved,
-                request,
-                model,
-                &history,
-                &attachments,
-                provider.as_ref(),
-                probe,
-            )
+            .chat_request(&resolved, request, model, history, provider.as_ref(), probe)
             .await;
         provider.wire_request(&chat_request)
     }
@@ -307,14 +305,18 @@ impl Engine {
             })
             .await?;
 
-        let attachments = self.history_attachments(&history, drafts).await?;
+        let limits = provider.capabilities().image_limits();
+        let attachments = self.history_attachments(&history, drafts, limits).await?;
+        let history = History {
+            messages: &history,
+            attachments: &attachments,
+        };
         let (chat_request, fit) = self
             .chat_request(
                 &resolved,
                 &request,
                 model.clone(),
-                &history,
-                &attachments,
+                history,
                 provider.as_ref(),
                 true,
             )
@@ -356,34 +358,40 @@ impl Engine {
         self.generations.cancel(id, reason)
     }
 
-    /// The attachments a request carries, by message: those of the history's messages, and
-    /// `drafts` under [`new_message`] (the message being sent, not in the history).
+    /// The attachments a request carries, by message, ready to be sent (images fitted to
+    /// `limits`, off the async threads): those of the history's messages, and `drafts` under
+    /// [`new_message`] (the message being sent, not in the history).
     async fn history_attachments(
         &self,
         history: &[StoredMessage],
         drafts: Vec<Attachment>,
+        limits: Option<ImageLimits>,
     ) -> Result<Attachments> {
         let with: Vec<MessageId> = history
             .iter()
             .filter(|m| !m.attachments.is_empty())
             .map(|m| m.id.clone())
             .collect();
-        let mut found = if with.is_empty() {
-            Attachments::new()
-        } else {
-            self.blocking(move |store| store.attachments_of(&with))
-                .await?
-        };
-        if !drafts.is_empty() {
-            found.insert(new_message(), drafts);
+        if with.is_empty() && drafts.is_empty() {
+            return Ok(Attachments::new());
         }
-        Ok(found)
+        self.blocking(move |store| {
+            let mut found = if with.is_empty() {
+                HashMap::new()
+            } else {
+                store.attachments_of(&with)?
+            };
+            if !drafts.is_empty() {
+                found.insert(new_message(), drafts);
+            }
+            Ok(found
+                .into_iter()
+                .map(|(id, all)| (id, all.iter().map(|a| ready(a, limits)).collect()))
+                .collect())
+        })
+        .await
     }
 }
-
-/// Attachments with their bytes, by the message they go with; the message being sent under
-/// [`new_message`].
-pub(super) type Attachments = HashMap<MessageId, Vec<Attachment>>;
 
 /// The key of the message being sent in [`Attachments`] (it is not in the history it is
 /// built from, and a dry run saves it nowhere).

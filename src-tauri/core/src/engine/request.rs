@@ -9,18 +9,18 @@
 //! context size and token counts it asks the server for are the one exception, and never for
 //! a dry run).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::connections::Resolved;
-use super::generation::{new_message, Action, Attachments, GenerationRequest};
+use super::generation::{new_message, Action, GenerationRequest};
 use super::Engine;
-use crate::catalogue::{ApiType, Capabilities};
+use crate::catalogue::{ApiType, Capabilities, ImageLimits};
 use crate::context_sizes;
 use crate::model::{
-    Attachment, AttachmentKind, ChatMessage, ChatRequest, GenParams, MessageId, Part, Role,
-    TextPrompt,
+    Attachment, AttachmentKind, ChatMessage, ChatRequest, GenParams, ImagePart, MessageId, Part,
+    Role, TextPrompt,
 };
 use crate::prompt::instruct::{DEFAULT_CONTEXT_SIZE, DEFAULT_REPLY_TOKENS};
 use crate::prompt::{self, fit, PromptNames};
@@ -73,8 +73,7 @@ impl Engine {
         resolved: &Resolved,
         request: &GenerationRequest,
         model: String,
-        history: &[StoredMessage],
-        attachments: &Attachments,
+        history: History<'_>,
         provider: &dyn provider::Provider,
         probe: bool,
     ) -> (ChatRequest, Option<ContextFit>) {
@@ -85,7 +84,7 @@ impl Engine {
         params.max_tokens = Some(reply_tokens(&params));
         let mut chat_request = ChatRequest {
             model,
-            messages: conversation(resolved, request, history, attachments, capabilities),
+            messages: conversation(resolved, request, history, capabilities),
             params,
             stream: request.stream
                 && capabilities.streaming
@@ -304,14 +303,15 @@ pub(super) struct ContextFit {
 fn conversation(
     resolved: &Resolved,
     request: &GenerationRequest,
-    history: &[StoredMessage],
-    attachments: &Attachments,
+    history: History<'_>,
     capabilities: Capabilities,
 ) -> Vec<ChatMessage> {
-    let with_attachments = |id: &MessageId, message: ChatMessage| match attachments.get(id) {
-        Some(found) => attach(message, found, capabilities),
+    let with_attachments = |id: &MessageId, message: ChatMessage| match history.attachments.get(id)
+    {
+        Some(found) => attach(message, found),
         None => message,
     };
+    let history = history.messages;
     let mut messages = Vec::with_capacity(history.len() + 2);
     if let Some(system) = request
         .system_prompt
@@ -376,37 +376,65 @@ fn conversation(
     messages
 }
 
-/// `message` with its attachments: each file's text (with its name) before the message's
-/// text, each image as an image part before them, fitted to the source's limits. A source that
-/// reads no images gets a line naming each image instead (only earlier messages can hold one:
-/// a new message with an image is refused before this).
-fn attach(
-    mut message: ChatMessage,
-    attachments: &[Attachment],
-    capabilities: Capabilities,
-) -> ChatMessage {
+/// The conversation a request is built from: the chat's messages and their attachments,
+/// ready to be sent.
+#[derive(Clone, Copy)]
+pub(super) struct History<'a> {
+    /// The messages before the one being sent (or the reply being written), oldest first.
+    pub(super) messages: &'a [StoredMessage],
+    /// Their attachments (and the new message's, under [`new_message`]).
+    pub(super) attachments: &'a Attachments,
+}
+
+/// Attachments ready to be sent, by the message they go with; the message being sent under
+/// [`new_message`].
+pub(super) type Attachments = HashMap<MessageId, Vec<Ready>>;
+
+/// An attachment as a request carries it.
+#[derive(Debug, Clone)]
+pub(super) enum Ready {
+    /// An image fitted to the source's limits.
+    Image(ImagePart),
+    /// Text that goes before the message's own: a file's text with its name, or a line that
+    /// stands for an image the source cannot be sent.
+    Text(String),
+}
+
+/// `attachment` ready to be sent to a source that reads images up to `limits` (`None`: none).
+/// A source that reads no images gets a line naming each image instead (only earlier messages
+/// can hold one: a new message with an image is refused before this); an image that cannot be
+/// fitted is named with the reason, and logged.
+pub(super) fn ready(attachment: &Attachment, limits: Option<ImageLimits>) -> Ready {
+    let name = &attachment.info.name;
+    match (attachment.info.kind, limits) {
+        (AttachmentKind::File, _) => Ready::Text(crate::attach::file_as_text(
+            name,
+            &String::from_utf8_lossy(&attachment.data),
+        )),
+        (AttachmentKind::Image, None) => Ready::Text(format!("[image \"{name}\"]")),
+        (AttachmentKind::Image, Some(limits)) => match crate::attach::fit_image(attachment, limits)
+        {
+            Ok(image) => Ready::Image(image),
+            Err(err) => {
+                tracing::warn!("an attached image was left out: {}", err.log_summary());
+                Ready::Text(format!(
+                    "[image \"{name}\" could not be sent: {}]",
+                    err.message
+                ))
+            }
+        },
+    }
+}
+
+/// `message` with its attachments: images first, as image parts, then each text (a file's,
+/// with its name) before the message's own text.
+fn attach(mut message: ChatMessage, attachments: &[Ready]) -> ChatMessage {
     let mut images = Vec::new();
     let mut texts = Vec::new();
     for attachment in attachments {
-        let name = &attachment.info.name;
-        match attachment.info.kind {
-            AttachmentKind::File => {
-                let text = String::from_utf8_lossy(&attachment.data);
-                texts.push(crate::attach::file_as_text(name, &text));
-            }
-            AttachmentKind::Image => match capabilities.image_limits() {
-                Some(limits) => match crate::attach::fit_image(attachment, limits) {
-                    Ok(image) => images.push(Part::Image(image)),
-                    Err(err) => {
-                        tracing::warn!("an attached image was left out: {}", err.log_summary());
-                        texts.push(format!(
-                            "[image \"{name}\" could not be sent: {}]",
-                            err.message
-                        ));
-                    }
-                },
-                None => texts.push(format!("[image \"{name}\"]")),
-            },
+        match attachment {
+            Ready::Image(image) => images.push(Part::Image(image.clone())),
+            Ready::Text(text) => texts.push(text.clone()),
         }
     }
     if !texts.is_empty() {
