@@ -297,7 +297,12 @@ export type AttachmentInfo_Deserialize = {
 	kind: AttachmentKind,
 	/**  The file name it was attached as. */
 	name: string,
-	/**  The media type of what is kept: `image/png`, `text/markdown`, `application/pdf`, …. */
+	/**
+	 *  An image's media type as kept (`image/png`, `image/jpeg`, `image/webp`; a GIF is kept
+	 *  as its first frame in PNG); a file's is the original's (`text/markdown`, `text/csv`,
+	 *  `application/json`, `application/pdf`, `text/x-rust`, else `text/plain`), though what is
+	 *  kept of a file is its text.
+	 */
 	mediaType: string,
 	/**  The size of what is kept, in bytes (an image as encoded; a file's text). */
 	size: number,
@@ -318,7 +323,12 @@ export type AttachmentInfo_Serialize = {
 	kind: AttachmentKind,
 	/**  The file name it was attached as. */
 	name: string,
-	/**  The media type of what is kept: `image/png`, `text/markdown`, `application/pdf`, …. */
+	/**
+	 *  An image's media type as kept (`image/png`, `image/jpeg`, `image/webp`; a GIF is kept
+	 *  as its first frame in PNG); a file's is the original's (`text/markdown`, `text/csv`,
+	 *  `application/json`, `application/pdf`, `text/x-rust`, else `text/plain`), though what is
+	 *  kept of a file is its text.
+	 */
 	mediaType: string,
 	/**  The size of what is kept, in bytes (an image as encoded; a file's text). */
 	size: number,

@@ -1,23 +1,26 @@
 //! `chat`: send one message (through a profile or an ad-hoc connection) and print the reply as
 //! it streams, or, given no message in a terminal, hold a conversation there
 //! ([`crate::conversation`]). Text piped in is the message, or comes before the MESSAGE given
-//! (a blank line between); `-` reads the whole message from standard input. `--dry-run`
-//! prints the request instead of sending it.
+//! (a blank line between); `-` reads the whole message from standard input. `--attach FILE`
+//! sends files with it ([`crate::attach`]). `--dry-run` prints the request instead of sending
+//! it.
 //!
 //! Reply text goes to standard output, reasoning and notes to standard error; it must not
 //! print a key (a dry run shows the core's redacted headers) nor save anything itself.
 
 use std::io::{IsTerminal as _, Read as _};
+use std::path::PathBuf;
 
 use clap::Args;
 use switchboard_core::engine::MAX_TEXT_BYTES;
+use switchboard_core::model::AttachmentInfo;
 use switchboard_core::GenerationRequest;
 use switchboard_core::{ChatId, ConnectionSpec, Engine, Error, GenParams};
 
 use crate::args::{non_empty, parse_sampler, tokens};
-use crate::completion;
 use crate::connect::{check_model, spec};
 use crate::streamed::{self, Ending, Interrupts};
+use crate::{attach, completion};
 use crate::{refused, CliResult, Failure};
 
 #[derive(Args)]
@@ -61,6 +64,11 @@ pub struct ChatArgs {
     /// redacted) instead of sending it. Nothing is saved.
     #[arg(long)]
     dry_run: bool,
+    /// Send FILE with the message (repeatable): an image (PNG, JPEG, WebP, GIF), a text file
+    /// (plain text, Markdown, code, CSV, JSON) or a PDF's text. Each is checked before anything
+    /// is sent; in a conversation, they go with the first message.
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    attach: Vec<PathBuf>,
 }
 
 /// The most text `chat` reads from standard input: the most a message may hold.
@@ -81,15 +89,22 @@ pub struct Target {
     pub params: GenParams,
     pub stream: bool,
     pub chat_id: Option<ChatId>,
+    /// Files attached (kept as drafts) to be sent with the next message.
+    pub attachments: Vec<AttachmentInfo>,
 }
 
 impl Target {
-    /// The request that sends `input`, or makes another version of or continues a reply.
+    /// The request that sends `input` (with the files attached), or makes another version of
+    /// or continues a reply.
     pub fn request(
         &self,
         input: String,
         action: switchboard_core::engine::Action,
     ) -> GenerationRequest {
+        let attachments = match action {
+            switchboard_core::engine::Action::Send => attach::ids(&self.attachments),
+            _ => Vec::new(),
+        };
         GenerationRequest {
             connection: self.connection.clone(),
             chat_id: self.chat_id.clone(),
@@ -99,7 +114,7 @@ impl Target {
             params: self.params.clone(),
             stream: self.stream,
             action,
-            attachments: Vec::new(),
+            attachments,
         }
     }
 }
@@ -139,7 +154,7 @@ pub async fn run(engine: &Engine, args: ChatArgs, json: bool) -> CliResult<u8> {
         &args.key_env,
         args.model.clone(),
     )?;
-    let target = Target {
+    let mut target = Target {
         connection,
         model: args.model,
         system_prompt: args.system,
@@ -150,6 +165,7 @@ pub async fn run(engine: &Engine, args: ChatArgs, json: bool) -> CliResult<u8> {
         },
         stream: !args.no_stream,
         chat_id,
+        attachments: Vec::new(),
     };
     let message = match input {
         Input::Message(message) => message,
@@ -159,11 +175,18 @@ pub async fn run(engine: &Engine, args: ChatArgs, json: bool) -> CliResult<u8> {
                 if json { "--json" } else { "--dry-run" }
             )))
         }
-        Input::Conversation => return crate::conversation::run(engine, target).await,
+        Input::Conversation => {
+            target.attachments = attach::files(engine, &args.attach).await?;
+            return crate::conversation::run(engine, target).await;
+        }
     };
+    target.attachments = attach::files(engine, &args.attach).await?;
     let request = target.request(message, switchboard_core::engine::Action::Send);
     if args.dry_run {
-        let wire = engine.dry_run(&request).await?;
+        // Nothing is saved: the files attached for it go again.
+        let wire = engine.dry_run(&request).await;
+        attach::discard(engine, &target.attachments).await;
+        let wire = wire?;
         let headers: serde_json::Map<String, serde_json::Value> = wire
             .headers
             .into_iter()
@@ -175,7 +198,13 @@ pub async fn run(engine: &Engine, args: ChatArgs, json: bool) -> CliResult<u8> {
         outln!("{text}");
         return Ok(0);
     }
-    let generation = engine.start_generation(request).await?;
+    let generation = match engine.start_generation(request).await {
+        Ok(generation) => generation,
+        Err(err) => {
+            attach::discard(engine, &target.attachments).await;
+            return Err(Failure::Core(err));
+        }
+    };
     let mut interrupts = Interrupts::listen().map_err(|err| {
         Failure::Core(Error::internal(format!(
             "Could not listen for Ctrl-C: {err}."

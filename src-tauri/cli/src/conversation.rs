@@ -1,7 +1,7 @@
 //! The conversation in a terminal (`chat NAME` with no message, standard input a terminal): a
 //! prompt read with a line editor (rustyline; its history is kept in memory only), each line
 //! sent as a message and the reply streamed, and the commands `/regenerate`, `/model ID`,
-//! `/system TEXT` and `/help`. Ctrl-C stops a reply as the window's Stop does; at the prompt
+//! `/system TEXT`, `/attach FILE` (sent with the next message) and `/help`. Ctrl-C stops a reply as the window's Stop does; at the prompt
 //! it clears the line, and on an empty line it leaves, as Ctrl-D does. Every message and
 //! reply is saved by the core as in any other chat.
 //!
@@ -17,6 +17,7 @@ use switchboard_core::engine::Action;
 use switchboard_core::{CancelReason, ConnectionSpec, Engine, Error, GenerationRequest, Role};
 
 use crate::advice::advised;
+use crate::attach;
 use crate::chat::Target;
 use crate::connect::check_model;
 use crate::streamed::{self, Ending, Interrupts};
@@ -30,6 +31,8 @@ Type a message and press Enter to send it.
   /regenerate    a new version of the last reply (the earlier versions are kept)
   /model ID      send to model ID from now on (/model alone: the profile's model)
   /system TEXT   use TEXT as the system prompt from now on (/system alone: the profile's)
+  /attach FILE   send FILE (an image, a text file or a PDF) with the next message
+                 (/attach alone: what is attached)
   /help          this list
   //text         sends \"/text\" as a message
 Ctrl-C stops a reply (what arrived is kept); Ctrl-C on an empty line, or Ctrl-D, leaves.";
@@ -43,6 +46,7 @@ enum Typed {
     Regenerate,
     Model(Option<String>),
     System(Option<String>),
+    Attach(Option<String>),
     Help,
     Unknown(String),
     Nothing,
@@ -67,6 +71,7 @@ fn understand(line: &str) -> Typed {
         "regenerate" if value.is_none() => Typed::Regenerate,
         "model" => Typed::Model(value),
         "system" => Typed::System(value),
+        "attach" => Typed::Attach(value),
         "help" | "?" => Typed::Help,
         _ => Typed::Unknown(name.to_string()),
     }
@@ -139,6 +144,26 @@ pub async fn run(engine: &Engine, mut target: Target) -> CliResult<u8> {
                 target.system_prompt = system;
                 continue;
             }
+            Typed::Attach(None) => {
+                match target.attachments.as_slice() {
+                    [] => errln!("Nothing is attached; /attach FILE attaches one."),
+                    attached => {
+                        for info in attached {
+                            errln!("Attached: {}", attach::describe(info));
+                        }
+                    }
+                }
+                continue;
+            }
+            Typed::Attach(Some(path)) => {
+                match attach::files(engine, &[path.into()]).await {
+                    Ok(mut attached) => target.attachments.append(&mut attached),
+                    Err(Failure::Usage(message) | Failure::Core(Error { message, .. })) => {
+                        errln!("error: {message}");
+                    }
+                }
+                continue;
+            }
             Typed::Send(text) => target.request(text, Action::Send),
             Typed::Regenerate => match last_reply(engine, &target).await {
                 Ok(reply) => target.request(String::new(), Action::Regenerate(reply)),
@@ -161,17 +186,29 @@ pub async fn run(engine: &Engine, mut target: Target) -> CliResult<u8> {
 }
 
 /// Sends `request` and prints the reply; a failure is printed and the conversation goes on.
-/// Returns how the reply was stopped, if it was.
+/// The files attached go with a message sent, or are dropped when it is refused. Returns how
+/// the reply was stopped, if it was.
 async fn reply(
     engine: &Engine,
     target: &mut Target,
     request: GenerationRequest,
     interrupts: &mut Interrupts,
 ) -> Option<CancelReason> {
-    let generation = match engine.start_generation(request).await {
+    let sending_files = !request.attachments.is_empty();
+    let started = engine.start_generation(request).await;
+    if sending_files {
+        let attached = std::mem::take(&mut target.attachments);
+        if started.is_err() {
+            attach::discard(engine, &attached).await;
+        }
+    }
+    let generation = match started {
         Ok(generation) => generation,
         Err(err) => {
             errln!("error: {}", advised(&err));
+            if sending_files {
+                errln!("The files attached were not sent and are dropped; /attach them again.");
+            }
             return None;
         }
     };
@@ -283,6 +320,11 @@ mod tests {
             Typed::System(Some("Be brief.  Always.".into()))
         );
         assert_eq!(understand("/help"), Typed::Help);
+        assert_eq!(
+            understand("/attach  my shot.png "),
+            Typed::Attach(Some("my shot.png".into()))
+        );
+        assert_eq!(understand("/attach"), Typed::Attach(None));
         assert_eq!(understand("/quit"), Typed::Unknown("quit".into()));
     }
 }

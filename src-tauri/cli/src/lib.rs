@@ -50,6 +50,7 @@ macro_rules! errln {
 
 mod advice;
 mod args;
+mod attach;
 mod chat;
 mod chats;
 mod completion;

@@ -1,8 +1,9 @@
 //! The conversation in a terminal, driven through a real pseudo-terminal (rexpect) against a
 //! fake server on loopback: a message and its streamed reply, `/system` and `/model` changing
-//! what the server receives, `/regenerate` making a second version, Ctrl-C stopping a slow
-//! reply with its text kept, Ctrl-C on an empty line and Ctrl-D leaving; then the chat is in the
-//! store with every message.
+//! what the server receives, `/attach` (and `--attach`) files going with the next message,
+//! `/regenerate` making a second version, Ctrl-C stopping a slow reply with its text kept,
+//! Ctrl-C on an empty line and Ctrl-D leaving; then the chat is in the store with every
+//! message.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -256,4 +257,77 @@ fn ctrl_c_clears_a_typed_line_and_on_an_empty_one_leaves() {
     let shown = ok(data, &["chats", "show", &first]);
     assert!(!shown.contains("never sent"), "{shown}");
     assert_eq!(shown.matches("\n[user]\n").count(), 2, "{shown}");
+}
+
+#[test]
+fn files_attached_go_with_the_next_message_and_a_refused_one_is_said() {
+    let fake = fake();
+    let data = TempDir::new().unwrap();
+    let data = data.path();
+    add_profile(data, &fake);
+    let files = TempDir::new().unwrap();
+    let notes = files.path().join("notes.md");
+    std::fs::write(&notes, "# Plan\n").unwrap();
+    let more = files.path().join("more.txt");
+    std::fs::write(&more, "more text").unwrap();
+    let blob = files.path().join("blob.bin");
+    std::fs::write(&blob, b"\x00\x01\x02\x03").unwrap();
+
+    // --attach: with the first message.
+    let mut session = terminal(data, &["--attach", notes.to_str().unwrap()]);
+    session.send_line("/attach").unwrap();
+    session
+        .exp_string("Attached: notes.md (text/markdown, 7 bytes)")
+        .unwrap();
+    prompt(&mut session);
+    session.send_line("hello").unwrap();
+    session.exp_string(REPLY).unwrap();
+    prompt(&mut session);
+    assert_eq!(
+        sent_messages(&last_sent(&fake)),
+        pairs(&[(
+            "user",
+            "--- notes.md ---\n# Plan\n\n--- end of notes.md ---\n\nhello"
+        )])
+    );
+
+    // Sent: nothing is attached any more; a refused file is said and the conversation goes on.
+    session.send_line("/attach").unwrap();
+    session
+        .exp_string("Nothing is attached; /attach FILE attaches one.")
+        .unwrap();
+    prompt(&mut session);
+    session
+        .send_line(&format!("/attach {}", blob.display()))
+        .unwrap();
+    session
+        .exp_string("error: \"blob.bin\" cannot be attached: it is not a text file")
+        .unwrap();
+    prompt(&mut session);
+    session
+        .send_line(&format!("/attach {}", more.display()))
+        .unwrap();
+    session
+        .exp_string("Attached: more.txt (text/plain, 9 bytes)")
+        .unwrap();
+    prompt(&mut session);
+    session.send_line("second").unwrap();
+    session.exp_string(REPLY).unwrap();
+    prompt(&mut session);
+    let sent = sent_messages(&last_sent(&fake));
+    assert_eq!(
+        sent.last().unwrap().1,
+        "--- more.txt ---\nmore text\n--- end of more.txt ---\n\nsecond"
+    );
+    session.send_control('d').unwrap();
+    session.exp_eof().unwrap();
+    let bound: i64 = rusqlite::Connection::open(data.join("switchboard.db"))
+        .unwrap()
+        .query_row(
+            "SELECT COUNT(*) FROM attachments WHERE message_id IS NOT NULL",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(bound, 2);
 }

@@ -156,7 +156,10 @@ pub struct AttachmentInfo {
     pub kind: AttachmentKind,
     /// The file name it was attached as.
     pub name: String,
-    /// The media type of what is kept: `image/png`, `text/markdown`, `application/pdf`, ….
+    /// An image's media type as kept (`image/png`, `image/jpeg`, `image/webp`; a GIF is kept
+    /// as its first frame in PNG); a file's is the original's (`text/markdown`, `text/csv`,
+    /// `application/json`, `application/pdf`, `text/x-rust`, else `text/plain`), though what is
+    /// kept of a file is its text.
     pub media_type: String,
     /// The size of what is kept, in bytes (an image as encoded; a file's text).
     pub size: u32,
@@ -173,9 +176,10 @@ pub struct NewAttachment {
     pub kind: AttachmentKind,
     /// The file name.
     pub name: String,
-    /// The media type of `data`.
+    /// An image's media type (that of `data`); a file's original's (`application/pdf` for a
+    /// PDF, whose `data` is its text), as [`AttachmentInfo::media_type`] says.
     pub media_type: String,
-    /// An image's encoded bytes; a file's text as UTF-8.
+    /// An image's encoded bytes; a file's text as UTF-8 (a PDF's text taken out).
     pub data: Vec<u8>,
     /// An image's width in pixels.
     pub width: Option<u32>,
