@@ -43,6 +43,8 @@ use crate::model::{ChatId, MessageId, MessageState, ProfileId, Role};
 
 mod archive;
 mod attachments;
+#[cfg(test)]
+mod attachments_tests;
 mod branches;
 #[cfg(test)]
 mod branches_tests;
