@@ -274,6 +274,8 @@ fn a_database_of_schema_11_reads_every_message_as_before() {
             )
             .unwrap();
         }
+        // The message in the trash was deleted "later" than the purge when the data is opened
+        // reaches, so that it can be brought back below.
         conn.execute_batch(
             "INSERT INTO swipes (message_id, idx, content, state, created_at)
                  VALUES ('m1', 1, 'the other version ✓', 'complete', 1);

@@ -77,7 +77,7 @@ mod trash_tests;
 mod versions;
 pub mod writers;
 
-pub use archive::{ArchivedMessage, ChatArchive};
+pub use archive::{ArchivedAttachment, ArchivedMessage, ChatArchive};
 pub use attachments::DRAFT_TTL_MS;
 pub use branches::branch_title;
 pub use chats::PAGE_SIZE;
