@@ -746,6 +746,20 @@ fn markdown_export() {
     // A single swipe is no alternative.
     assert!(md.contains("**Seraphina** (2024-05-12 13:05):\n\n*You wake"));
     assert!(md.ends_with("*She winks.*\n"));
+    assert!(!md.contains("Attached"));
+    // Attachments are named, never embedded.
+    let md = markdown::write(&parse_fixture("media.jsonl"));
+    assert!(
+        md.contains(
+            "What is in this picture?\n\n*Attached: squares.png (image, 3×2), notes.txt*\n\n"
+        ),
+        "{md}"
+    );
+    assert!(
+        md.contains("*Attached: A quick sketch (image, 1×1)*"),
+        "{md}"
+    );
+    assert!(!md.contains("iVBORw0KGgo"));
 }
 
 #[test]
