@@ -23,7 +23,7 @@
 //! - Images and files in `extra` (`media`, `files`, and the older `image` and `file`) that the
 //!   file carries itself (`data:` URLs, a file's `text`) become the message's attachments; those
 //!   on SillyTavern's server stay in `extra` as they were, counted by [`on_server`] (see
-//!   [`media`]).
+//!   `sillytavern/media.rs`).
 //! - Dates: epoch milliseconds (number or digits), ISO 8601, the humanized
 //!   `2024-5-12 @13h 5m 41s 283ms` / `2024-05-12@13h05m41s` and the message form
 //!   `May 12, 2024 1:05pm`. SillyTavern writes the last two in local time without saying which:
@@ -251,7 +251,7 @@ fn write_message(message: &ArchivedMessage, user: &str, character: &str) -> Stri
 }
 
 /// The line's `extra` object: the kept one with `model` and `reasoning` set and the
-/// attachments in SillyTavern's form (see [`media`]).
+/// attachments in SillyTavern's form (see `media.rs`).
 fn line_extra(message: &ArchivedMessage) -> Value {
     let known =
         message.model.is_some() || message.reasoning.is_some() || !message.attachments.is_empty();
