@@ -1568,3 +1568,39 @@ fn switchboard_json_without_attachments_is_written_as_before() {
         backup
     );
 }
+
+/// A file whose own texts look like the marks Switchboard leaves in place of what it took out
+/// is still read and written back exactly.
+#[test]
+fn texts_that_look_like_marks_survive_the_way_back() {
+    let png = format!("data:image/png;base64,{SQUARES_PNG}");
+    let text = format!(
+        "{{}}\n{}",
+        json!({"mes": "x", "is_user": true, "extra": {
+            "media": [
+                {"url": "switchboard-attachment:1", "type": "image"},
+                {"url": png, "type": "image", "title": "a.png"},
+                {"url": "switchboard-attachment:!0"},
+                {"url": png, "type": "image", "title": "b.png"},
+            ],
+            "files": [{"name": "odd.txt", "text": "switchboard-attachment:0"}],
+        }})
+    );
+    let chat = sillytavern::parse(&text).unwrap().chat;
+    let names: Vec<&str> = chat.messages[0]
+        .attachments
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect();
+    assert_eq!(names, ["a.png", "b.png", "odd.txt"]);
+    assert_eq!(
+        chat.messages[0].attachments[2].data,
+        b"switchboard-attachment:0"
+    );
+    let written = sillytavern::write(&chat);
+    assert_eq!(
+        attachment_fields(&lines(&written)[1]),
+        attachment_fields(&lines(&text)[1])
+    );
+    assert_eq!(sillytavern::parse(&written).unwrap().chat, chat);
+}

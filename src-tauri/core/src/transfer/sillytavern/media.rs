@@ -20,7 +20,9 @@
 //! string) is replaced by a mark naming the attachment (`switchboard-attachment:N`), so the
 //! entry's other fields, its place among the others and `media_index` all stay for the way
 //! back. Every other entry (a server path, a video, an image that does not decode) is kept
-//! untouched; [`on_server`] counts those a person would miss.
+//! untouched; [`on_server`] counts those a person would miss. A text of the file's own that
+//! starts like a mark gets a `!` after `switchboard-attachment:`, taken out again on writing,
+//! so it is never read as one.
 //!
 //! Writing ([`put`]): each mark gets its attachment back in the same form (a `data:` URL or the
 //! text); attachments no entry names (attached in Switchboard) are added at the end of `media`
@@ -38,12 +40,24 @@ use crate::model::AttachmentKind;
 /// The mark an imported entry keeps where its bytes were: this, then the attachment's index.
 const MARK: &str = "switchboard-attachment:";
 
+/// Put after [`MARK`] in a text of the file's own that starts like a mark (and taken out again
+/// when it is written), so that it is never read as one.
+const ESCAPE: char = '!';
+
 /// The media type written for a file's text.
 const TEXT_TYPE: &str = "text/plain";
 
 /// Takes the images and files a line's `extra` carries in itself out of it, as attachments,
 /// leaving a mark in each entry taken (see the module documentation).
 pub(super) fn take(extra: &mut Map<String, Value>) -> Vec<ArchivedAttachment> {
+    // A text the file itself has where a mark would go is told apart from the marks.
+    for (slot, _) in slots(extra) {
+        if let Value::String(text) = slot {
+            if text.starts_with(MARK) {
+                text.insert(MARK.len(), ESCAPE);
+            }
+        }
+    }
     let mut taken = Vec::new();
     if let Some(Value::Array(media)) = extra.get_mut("media") {
         for entry in media.iter_mut() {
@@ -82,52 +96,19 @@ pub(super) fn put(
     attachments: &[ArchivedAttachment],
     sent_at: i64,
 ) {
-    if attachments.is_empty() {
-        return;
-    }
     let mut named = vec![false; attachments.len()];
-    let mut restore = |value: &mut Value, as_text: bool| {
-        let Some(index) = value.as_str().and_then(marked) else {
-            return;
-        };
-        let Some(attachment) = attachments.get(index) else {
-            return;
-        };
-        named[index] = true;
-        *value = Value::String(if as_text {
-            String::from_utf8_lossy(&attachment.data).into_owned()
-        } else {
-            data_url(attachment)
-        });
-    };
-    if let Some(Value::Array(media)) = extra.get_mut("media") {
-        for entry in media.iter_mut().filter_map(Value::as_object_mut) {
-            if let Some(url) = entry.get_mut("url") {
-                restore(url, false);
-            }
-        }
-    }
-    if let Some(image) = extra.get_mut("image") {
-        restore(image, false);
-    }
-    let mut file_entries: Vec<&mut Map<String, Value>> = Vec::new();
-    if let Some(Value::Array(files)) = extra.get_mut("files") {
-        file_entries.extend(files.iter_mut().filter_map(Value::as_object_mut));
-    }
-    for entry in file_entries {
-        if let Some(text) = entry.get_mut("text") {
-            restore(text, true);
-        }
-        if let Some(url) = entry.get_mut("url") {
-            restore(url, false);
-        }
-    }
-    if let Some(Value::Object(entry)) = extra.get_mut("file") {
-        if let Some(text) = entry.get_mut("text") {
-            restore(text, true);
-        }
-        if let Some(url) = entry.get_mut("url") {
-            restore(url, false);
+    for (slot, as_text) in slots(extra) {
+        let Value::String(text) = slot else { continue };
+        let attachment = marked(text).and_then(|index| Some((index, attachments.get(index)?)));
+        if let Some((index, attachment)) = attachment {
+            named[index] = true;
+            *text = if as_text {
+                String::from_utf8_lossy(&attachment.data).into_owned()
+            } else {
+                data_url(attachment)
+            };
+        } else if text.starts_with(MARK) && text[MARK.len()..].starts_with(ESCAPE) {
+            text.remove(MARK.len());
         }
     }
     for (attachment, _) in attachments.iter().zip(named).filter(|(_, named)| !named) {
@@ -234,7 +215,11 @@ fn take_file(entry: &mut Map<String, Value>, taken: &mut Vec<ArchivedAttachment>
     let mark = format!("{MARK}{}", taken.len());
     let text = match entry.get("text") {
         Some(Value::String(text)) => {
-            let text = text.clone();
+            let mut text = text.clone();
+            // Escaped by `take` like every text where a mark may stand: this one is content.
+            if text.starts_with(MARK) && text[MARK.len()..].starts_with(ESCAPE) {
+                text.remove(MARK.len());
+            }
             entry.insert("text".to_string(), Value::String(mark));
             text
         }
@@ -257,6 +242,42 @@ fn take_file(entry: &mut Map<String, Value>, taken: &mut Vec<ArchivedAttachment>
         height: None,
         data: text.into_bytes(),
     });
+}
+
+/// Where a mark may stand in a line's `extra`, each with whether it stands for a text (a file's
+/// `text`) rather than a URL: every `media` entry's `url`, `image`, and the `text` and `url` of
+/// every `files` entry and of `file`.
+fn slots(extra: &mut Map<String, Value>) -> Vec<(&mut Value, bool)> {
+    fn file_slots<'a>(entry: &'a mut Map<String, Value>, slots: &mut Vec<(&'a mut Value, bool)>) {
+        for (key, value) in entry.iter_mut() {
+            match key.as_str() {
+                "text" => slots.push((value, true)),
+                "url" => slots.push((value, false)),
+                _ => {}
+            }
+        }
+    }
+    let mut slots = Vec::new();
+    for (key, value) in extra.iter_mut() {
+        match (key.as_str(), value) {
+            ("media", Value::Array(items)) => {
+                for entry in items.iter_mut().filter_map(Value::as_object_mut) {
+                    if let Some(url) = entry.get_mut("url") {
+                        slots.push((url, false));
+                    }
+                }
+            }
+            ("image", image) => slots.push((image, false)),
+            ("files", Value::Array(items)) => {
+                for entry in items.iter_mut().filter_map(Value::as_object_mut) {
+                    file_slots(entry, &mut slots);
+                }
+            }
+            ("file", Value::Object(entry)) => file_slots(entry, &mut slots),
+            _ => {}
+        }
+    }
+    slots
 }
 
 /// The attachment index a mark names.
