@@ -198,8 +198,19 @@ pub async fn run(engine: &Engine, command: ChatsCommand, json_out: bool) -> CliR
             let backup = engine.backup().await?;
             write_out(output.as_deref(), &json::write_backup(&backup))?;
             if let Some(path) = output {
+                let attachments: usize = backup
+                    .chats
+                    .iter()
+                    .flat_map(|chat| &chat.messages)
+                    .map(|message| message.attachments.len())
+                    .sum();
+                let with = if attachments > 0 {
+                    format!(" (with {attachments} attached images and files)")
+                } else {
+                    String::new()
+                };
                 errln!(
-                    "Saved {} chats and {} profiles (no keys) to {}.",
+                    "Saved {} chats{with} and {} profiles (no keys) to {}.",
                     backup.chats.len(),
                     backup.profiles.len(),
                     path.display()
@@ -253,6 +264,7 @@ async fn import(engine: &Engine, paths: &[PathBuf], existing: ExistingChats) -> 
         };
         match read_import(&path).map_err(|err| err.message) {
             Ok(FileContents::Chat(chat, skipped)) => {
+                let away = sillytavern::on_server(&chat);
                 let saved = engine.import_archive(chat).await?;
                 chats += 1;
                 outln!(
@@ -263,6 +275,17 @@ async fn import(engine: &Engine, paths: &[PathBuf], existing: ExistingChats) -> 
                 );
                 for line in &skipped {
                     outln!("  skipped line {}: {}", line.line, line.reason);
+                }
+                if away > 0 {
+                    let what = if away == 1 {
+                        "1 image or file of this chat is".to_string()
+                    } else {
+                        format!("{away} images or files of this chat are")
+                    };
+                    outln!(
+                        "  {what} kept on the SillyTavern server, not in the file: not imported \
+                         (the links stay in the chat for the way back)."
+                    );
                 }
             }
             Ok(FileContents::Backup(backup)) => {

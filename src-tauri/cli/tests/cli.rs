@@ -1198,7 +1198,8 @@ fn chats_import_list_show_search_and_export_round_trip() {
 
     let listed: serde_json::Value =
         serde_json::from_str(&ok(data, &["chats", "list", "--json"])).unwrap();
-    assert_eq!(listed.as_array().unwrap().len(), 7);
+    // The one imported first, then the eight chat files of the folder.
+    assert_eq!(listed.as_array().unwrap().len(), 9);
     let group = listed
         .as_array()
         .unwrap()
@@ -1351,6 +1352,76 @@ fn chats_import_reports_files_it_cannot_read() {
         unknown.stderr.contains("no chat \"no such chat\""),
         "{}",
         unknown.stderr
+    );
+}
+
+/// A SillyTavern chat with images and a file: imported with them (the image kept on
+/// SillyTavern's server is named), shown without their bytes, exported with the same `data:`
+/// URLs, and carried by Switchboard's JSON and a backup, whose note counts them.
+#[test]
+fn a_sillytavern_chat_with_images_imports_exports_and_backs_up_with_them() {
+    let data = TempDir::new().unwrap();
+    let data = data.path();
+    let file = fixtures().join("media.jsonl");
+    let out = ok(data, &["chats", "import", file.to_str().unwrap()]);
+    assert!(out.contains("(3 messages)"), "{out}");
+    assert!(
+        out.contains("1 image or file of this chat is kept on the SillyTavern server"),
+        "{out}"
+    );
+    let title = "Seraphina — 2025-06-01";
+    let shown: serde_json::Value =
+        serde_json::from_str(&ok(data, &["chats", "show", title, "--json"])).unwrap();
+    let attached = &shown["messages"][0]["attachments"];
+    assert_eq!(attached[0]["name"], "squares.png");
+    assert_eq!(attached[0]["mediaType"], "image/png");
+    assert_eq!(
+        (attached[0]["width"].clone(), attached[0]["height"].clone()),
+        (3.into(), 2.into())
+    );
+    assert_eq!(attached[1]["name"], "notes.txt");
+    assert!(
+        !shown.to_string().contains("iVBORw0KGgo"),
+        "bytes shown: {shown}"
+    );
+
+    let original: Vec<serde_json::Value> = std::fs::read_to_string(&file)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let exported = ok(data, &["chats", "export", title, "--format", "sillytavern"]);
+    let exported: Vec<serde_json::Value> = exported
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for (got, want) in exported.iter().zip(&original).skip(1) {
+        assert_eq!(got["extra"]["media"], want["extra"]["media"]);
+        assert_eq!(got["extra"]["files"], want["extra"]["files"]);
+    }
+
+    let json = ok(data, &["chats", "export", title, "--format", "json"]);
+    assert!(json.contains("\"data\": \"iVBORw0KGgo"), "{json}");
+    let backup = data.join("backup.json");
+    let made = run(
+        data,
+        &["chats", "backup", "--output", backup.to_str().unwrap()],
+    );
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    assert!(
+        made.stderr
+            .contains("1 chats (with 3 attached images and files)"),
+        "{}",
+        made.stderr
+    );
+    let fresh = TempDir::new().unwrap();
+    ok(fresh.path(), &["chats", "import", backup.to_str().unwrap()]);
+    let restored: serde_json::Value =
+        serde_json::from_str(&ok(fresh.path(), &["chats", "show", title, "--json"])).unwrap();
+    assert_eq!(restored["messages"][0]["attachments"][0]["size"], 78);
+    assert_eq!(
+        restored["messages"][1]["attachments"][0]["mediaType"],
+        "image/gif"
     );
 }
 

@@ -1,7 +1,7 @@
 //! A backup restored into the install that made it: its chats are recognised by id and
 //! skipped or replaced, never added a second time; a chat deleted since comes back; a chat
 //! without a usable id comes in as a new one; replacing refuses a chat a reply is being written
-//! in and touches no other chat. Real SQLite.
+//! in and touches no other chat; attachments travel with their chats. Real SQLite.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -9,7 +9,8 @@ mod common;
 use std::time::Duration;
 
 use switchboard_core::engine::ExistingChats;
-use switchboard_core::transfer::{json, ArchivedMessage, ChatArchive};
+use switchboard_core::model::AttachmentKind;
+use switchboard_core::transfer::{json, ArchivedAttachment, ArchivedMessage, ChatArchive};
 use switchboard_core::{ChatId, Engine, Role};
 use tempfile::TempDir;
 
@@ -194,4 +195,90 @@ async fn replacing_refuses_a_chat_a_reply_is_being_written_in() {
     assert!(error.message.contains("being written"), "{}", error.message);
     assert!(report.replaced.is_empty());
     assert_eq!(engine.messages(&busy.id).await.unwrap().len(), 2);
+}
+
+/// A backup carries the chats' images and files with their bytes: restored into a fresh
+/// install they are there; replacing a chat here swaps its attachments for the backup's (none
+/// left behind), and skipping leaves them as they are.
+#[tokio::test]
+async fn a_backup_carries_attachments_and_replacing_swaps_them() {
+    let png = b"\x89PNG\r\n\x1a\n kept as it is".to_vec();
+    let mut with_files = chat("Pictures", &["see this", "seen"]);
+    with_files.messages[0].attachments = vec![
+        ArchivedAttachment {
+            kind: AttachmentKind::Image,
+            name: "photo.png".into(),
+            media_type: "image/png".into(),
+            width: Some(640),
+            height: Some(480),
+            data: png.clone(),
+        },
+        ArchivedAttachment {
+            kind: AttachmentKind::File,
+            name: "notes.md".into(),
+            media_type: "text/markdown".into(),
+            width: None,
+            height: None,
+            data: b"# notes".to_vec(),
+        },
+    ];
+    let dir = TempDir::new().unwrap();
+    let engine = common::engine(&dir, Duration::from_secs(5));
+    let saved = engine.import_archive(with_files).await.unwrap();
+    let backup = backup_file(&engine).await;
+    assert_eq!(backup.chats[0].messages[0].attachments.len(), 2);
+
+    let before: Vec<_> = engine.messages(&saved.id).await.unwrap()[0]
+        .attachments
+        .iter()
+        .map(|a| a.id.clone())
+        .collect();
+    // Replaced: the backup's copies, and not a second set.
+    let report = engine
+        .restore_backup(backup.clone(), ExistingChats::Replace)
+        .await;
+    assert!(report.stopped.is_none(), "{:?}", report.stopped);
+    for id in &before {
+        assert!(
+            engine.attachment(id.clone()).await.is_err(),
+            "{id} left behind"
+        );
+    }
+    let first = engine.messages(&saved.id).await.unwrap().remove(0);
+    let infos: Vec<(&str, &str, Option<u32>)> = first
+        .attachments
+        .iter()
+        .map(|a| (a.name.as_str(), a.media_type.as_str(), a.width))
+        .collect();
+    assert_eq!(
+        infos,
+        [
+            ("photo.png", "image/png", Some(640)),
+            ("notes.md", "text/markdown", None)
+        ]
+    );
+    let kept = engine
+        .attachment(first.attachments[0].id.clone())
+        .await
+        .unwrap();
+    assert_eq!(kept.data.to_vec(), png);
+    // Skipped: as they are.
+    engine
+        .restore_backup(backup.clone(), ExistingChats::Skip)
+        .await;
+    let again = engine.messages(&saved.id).await.unwrap().remove(0);
+    assert_eq!(again.attachments, first.attachments);
+
+    // A fresh install gets them too.
+    let fresh = TempDir::new().unwrap();
+    let other = common::engine(&fresh, Duration::from_secs(5));
+    let report = other.restore_backup(backup, ExistingChats::Skip).await;
+    assert!(report.stopped.is_none(), "{:?}", report.stopped);
+    let first = other.messages(&saved.id).await.unwrap().remove(0);
+    assert_eq!(first.attachments.len(), 2);
+    let text = other
+        .attachment(first.attachments[1].id.clone())
+        .await
+        .unwrap();
+    assert_eq!(&text.data[..], b"# notes");
 }

@@ -9,13 +9,16 @@ use std::path::Path;
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 use switchboard_core::catalogue::ProviderKind;
+use switchboard_core::model::AttachmentKind;
 use switchboard_core::model::Role;
 use switchboard_core::prompt::PostProcessing;
 use switchboard_core::transfer::json::{self, Backup};
 use switchboard_core::transfer::settings::{
     profiles_from_sillytavern_settings, sillytavern_secret_names, DraftKey, ProfileDraftLite,
 };
-use switchboard_core::transfer::{markdown, sillytavern, ArchivedMessage, ChatArchive, Skipped};
+use switchboard_core::transfer::{
+    markdown, sillytavern, ArchivedAttachment, ArchivedMessage, ChatArchive, Skipped,
+};
 use switchboard_core::ErrorKind;
 
 /// Latest date a file can carry: 9999-12-31T23:59:59.999Z.
@@ -38,8 +41,10 @@ fn parse_fixture(name: &str) -> ChatArchive {
     imported.chat
 }
 
-const CHAT_FIXTURES: [&str; 6] = [
+const CHAT_FIXTURES: [&str; 8] = [
     "seraphina_swipes.jsonl",
+    "media.jsonl",
+    "media_older.jsonl",
     "no_swipes.jsonl",
     "group_chat.jsonl",
     "extra_fields.jsonl",
@@ -554,6 +559,7 @@ fn read_message() -> impl Strategy<Value = ArchivedMessage> {
                     model: non_empty(model),
                     reasoning: non_empty(reasoning),
                     provider_data: None,
+                    attachments: Vec::new(),
                     extra,
                 }
             },
@@ -640,6 +646,7 @@ fn any_chat() -> impl Strategy<Value = ChatArchive> {
                     model,
                     reasoning,
                     provider_data: None,
+                    attachments: Vec::new(),
                     extra: extra.into_iter().collect(),
                 }
             },
@@ -739,6 +746,20 @@ fn markdown_export() {
     // A single swipe is no alternative.
     assert!(md.contains("**Seraphina** (2024-05-12 13:05):\n\n*You wake"));
     assert!(md.ends_with("*She winks.*\n"));
+    assert!(!md.contains("Attached"));
+    // Attachments are named, never embedded.
+    let md = markdown::write(&parse_fixture("media.jsonl"));
+    assert!(
+        md.contains(
+            "What is in this picture?\n\n*Attached: squares.png (image, 3×2), notes.txt*\n\n"
+        ),
+        "{md}"
+    );
+    assert!(
+        md.contains("*Attached: A quick sketch (image, 1×1)*"),
+        "{md}"
+    );
+    assert!(!md.contains("iVBORw0KGgo"));
 }
 
 #[test]
@@ -1240,4 +1261,346 @@ fn secret_names_without_values() {
     let listed = names.join(" ");
     assert!(!listed.contains("not-a-real-key") && !listed.contains("not-real"));
     assert!(sillytavern_secret_names("[1, 2]").is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Attachments: SillyTavern's `extra.media` / `extra.files` (and the older `extra.image` /
+// `extra.file`), Switchboard's JSON with the bytes in base64
+
+/// The 3×2 PNG in `media.jsonl` and `media_older.jsonl`.
+const SQUARES_PNG: &str =
+    "iVBORw0KGgoAAAANSUhEUgAAAAMAAAACCAIAAAASFvFNAAAAFUlEQVR4nGP4z8DAAMH//4PohoYGAEfPB3vT+rJCAAAAAElFTkSuQmCC";
+/// The 1×1 GIF in `media.jsonl`.
+const DOT_GIF: &str = "R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==";
+
+fn decoded(base64_text: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(base64_text)
+        .unwrap()
+}
+
+fn image_attachment(
+    name: &str,
+    media_type: &str,
+    base64_text: &str,
+    size: (u32, u32),
+) -> ArchivedAttachment {
+    ArchivedAttachment {
+        kind: AttachmentKind::Image,
+        name: name.into(),
+        media_type: media_type.into(),
+        width: Some(size.0),
+        height: Some(size.1),
+        data: decoded(base64_text),
+    }
+}
+
+fn file_attachment(name: &str, text: &str) -> ArchivedAttachment {
+    ArchivedAttachment {
+        kind: AttachmentKind::File,
+        name: name.into(),
+        media_type: "text/plain".into(),
+        width: None,
+        height: None,
+        data: text.as_bytes().to_vec(),
+    }
+}
+
+/// The line's `extra` without what Switchboard reads into fields of its own.
+fn attachment_fields(line: &Map<String, Value>) -> Value {
+    let mut extra = line.get("extra").cloned().unwrap_or(json!({}));
+    if let Value::Object(fields) = &mut extra {
+        fields.retain(|key, _| {
+            [
+                "media",
+                "media_index",
+                "media_display",
+                "inline_image",
+                "files",
+                "file",
+                "image",
+                "title",
+            ]
+            .contains(&key.as_str())
+        });
+    }
+    extra
+}
+
+#[test]
+fn sillytavern_media_images_and_files_are_imported_with_their_bytes() {
+    let imported = sillytavern::parse(&fixture("media.jsonl")).unwrap();
+    assert!(imported.skipped.is_empty(), "{:?}", imported.skipped);
+    let chat = imported.chat;
+    assert_eq!(
+        chat.messages[0].attachments,
+        vec![
+            image_attachment("squares.png", "image/png", SQUARES_PNG, (3, 2)),
+            file_attachment("notes.txt", "Remember: bring a hat.\n"),
+        ]
+    );
+    assert_eq!(
+        chat.messages[1].attachments,
+        vec![image_attachment(
+            "A quick sketch",
+            "image/gif",
+            DOT_GIF,
+            (1, 1)
+        )]
+    );
+    assert!(chat.messages[2].attachments.is_empty());
+    assert_eq!(chat.messages[1].model.as_deref(), Some("gpt-4o"));
+    // The image on SillyTavern's server is not in the file: counted, its link kept.
+    assert_eq!(sillytavern::on_server(&chat), 1);
+    let kept = &chat.messages[0].extra["extra"]["media"][1];
+    assert_eq!(kept["url"], "/user/images/Seraphina/1748772000000_2107.png");
+}
+
+#[test]
+fn sillytavern_media_survive_import_and_export_through_the_store() {
+    let original = lines(&fixture("media.jsonl"));
+    let chat = parse_fixture("media.jsonl");
+    let dir = tempfile::tempdir().unwrap();
+    let store = switchboard_core::store::Store::open(dir.path()).unwrap();
+    let saved = store.import_archive(&chat).unwrap();
+    let messages = store.messages(&saved.id).unwrap();
+    let shown: Vec<(AttachmentKind, &str, u32)> = messages[0]
+        .attachments
+        .iter()
+        .map(|a| (a.kind, a.name.as_str(), a.size))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            (AttachmentKind::Image, "squares.png", 78),
+            (AttachmentKind::File, "notes.txt", 23)
+        ]
+    );
+    assert_eq!(messages[0].attachments[0].width, Some(3));
+    let archive = store.archive(&saved.id).unwrap();
+    for (got, want) in archive.messages.iter().zip(&chat.messages) {
+        assert_eq!(got.attachments, want.attachments);
+        assert_eq!(got.extra, want.extra);
+    }
+    let written = lines(&sillytavern::write(&archive));
+    assert_eq!(written.len(), original.len());
+    for (got, want) in written.iter().zip(&original).skip(1) {
+        // The same entries, the same bytes (the data URLs are the file's own), the same order.
+        assert_eq!(attachment_fields(got), attachment_fields(want));
+    }
+    assert_eq!(written[2]["extra"]["model"], "gpt-4o");
+    assert_eq!(written[2]["extra"]["api"], "openai");
+    // And it settles: read again, the same chat.
+    let again = sillytavern::parse(&sillytavern::write(&archive))
+        .unwrap()
+        .chat;
+    for (got, want) in again.messages.iter().zip(&chat.messages) {
+        assert_eq!(got.attachments, want.attachments);
+    }
+}
+
+#[test]
+fn an_older_sillytavern_image_and_file_import() {
+    let original = lines(&fixture("media_older.jsonl"));
+    let chat = parse_fixture("media_older.jsonl");
+    assert_eq!(
+        chat.messages[0].attachments,
+        vec![image_attachment(
+            "squares.png",
+            "image/png",
+            SQUARES_PNG,
+            (3, 2)
+        )]
+    );
+    assert_eq!(
+        chat.messages[1].attachments,
+        vec![file_attachment("old_notes.txt", "hello there")]
+    );
+    assert!(chat.messages[2].attachments.is_empty());
+    assert_eq!(sillytavern::on_server(&chat), 1);
+    // Written back in the form it came in.
+    let written = lines(&sillytavern::write(&chat));
+    for (got, want) in written.iter().zip(&original).skip(1) {
+        assert_eq!(attachment_fields(got), attachment_fields(want));
+    }
+}
+
+#[test]
+fn attachments_made_in_switchboard_are_written_as_sillytavern_media_and_files() {
+    let png = image_attachment("photo.png", "image/png", SQUARES_PNG, (3, 2));
+    let notes = file_attachment("notes.md", "# Notes\n\n- one\n");
+    let chat = ChatArchive {
+        title: "Pictures".into(),
+        created_at: 1_748_772_000_000,
+        messages: vec![ArchivedMessage {
+            role: Role::User,
+            content: "See attached.".into(),
+            sent_at: 1_748_772_000_500,
+            attachments: vec![notes.clone(), png.clone()],
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let written = sillytavern::write(&chat);
+    let line = &lines(&written)[1];
+    assert_eq!(
+        line["extra"]["media"],
+        json!([{
+            "url": format!("data:image/png;base64,{SQUARES_PNG}"),
+            "type": "image",
+            "title": "photo.png",
+            "source": "upload"
+        }])
+    );
+    let file = &line["extra"]["files"][0];
+    assert_eq!(file["name"], "notes.md");
+    assert_eq!(file["text"], "# Notes\n\n- one\n");
+    assert_eq!(file["size"], 15);
+    assert_eq!(file["created"], 1_748_772_000_500_i64);
+    assert!(file["url"]
+        .as_str()
+        .unwrap()
+        .starts_with("data:text/plain;base64,"));
+    let back = sillytavern::parse(&written).unwrap().chat;
+    // SillyTavern lists images before files.
+    assert_eq!(back.messages[0].attachments, vec![png, notes]);
+    assert_eq!(sillytavern::on_server(&back), 0);
+    assert_eq!(
+        sillytavern::parse(&sillytavern::write(&back)).unwrap().chat,
+        back
+    );
+}
+
+#[test]
+fn an_image_that_does_not_decode_is_kept_as_it_was() {
+    let text = format!(
+        "{{}}\n{}",
+        json!({"mes": "x", "is_user": true, "extra": {"media": [
+            {"url": "data:image/png;base64,bm90IGFuIGltYWdl", "type": "image"},
+            {"url": "data:image/png;base64,!!!", "type": "image"},
+            {"url": format!("data:image/png;base64,{SQUARES_PNG}"), "type": "audio"},
+        ]}})
+    );
+    let chat = sillytavern::parse(&text).unwrap().chat;
+    assert!(chat.messages[0].attachments.is_empty());
+    assert_eq!(sillytavern::on_server(&chat), 0);
+    let written = lines(&sillytavern::write(&chat));
+    assert_eq!(
+        attachment_fields(&written[1]),
+        attachment_fields(&lines(&text)[1])
+    );
+}
+
+#[test]
+fn switchboard_json_carries_attachments_in_base64_and_back() {
+    let mut chat = parse_fixture("media.jsonl");
+    chat.id = Some(switchboard_core::model::ChatId("c-1".into()));
+    let text = json::write_chat(&chat);
+    assert!(
+        text.contains(&format!("\"data\": \"{SQUARES_PNG}\"")),
+        "{text}"
+    );
+    assert!(text.contains("\"mediaType\": \"image/png\""));
+    assert_eq!(json::read_chat(&text).unwrap(), chat);
+    let backup = Backup {
+        chats: vec![chat.clone(), parse_fixture("no_swipes.jsonl")],
+        profiles: Vec::new(),
+    };
+    assert_eq!(
+        json::read_backup(&json::write_backup(&backup)).unwrap(),
+        backup
+    );
+    // A damaged attachment names what is wrong.
+    let broken = text.replace(SQUARES_PNG, "not base64!");
+    let err = json::read_chat(&broken).unwrap_err();
+    assert!(err.message.contains("attachment"), "{}", err.message);
+}
+
+/// The chats the files of `tests/fixtures/switchboard/` were written from (by the code before
+/// attachments, which must write them byte for byte the same).
+fn unchanged_archives() -> (ChatArchive, Backup) {
+    let mut chat = sillytavern::parse(&fixture("seraphina_swipes.jsonl"))
+        .unwrap()
+        .chat;
+    chat.id = Some(switchboard_core::model::ChatId("0b6c2a51-chat".into()));
+    chat.messages[2].provider_data = Some(switchboard_core::model::ProviderData {
+        family: "anthropic".into(),
+        value: json!([{"type": "thinking", "thinking": "hm", "signature": "sig"}]),
+    });
+    let backup = Backup {
+        chats: vec![
+            chat.clone(),
+            sillytavern::parse(&fixture("group_chat.jsonl"))
+                .unwrap()
+                .chat,
+        ],
+        profiles: vec![
+            json!({"name": "cloud", "source": "openai", "url": "https://api.openai.com/v1"}),
+        ],
+    };
+    (chat, backup)
+}
+
+/// A chat without attachments is written exactly as before attachments existed: the files in
+/// `tests/fixtures/switchboard/` were written by that code from these chats.
+#[test]
+fn switchboard_json_without_attachments_is_written_as_before() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/switchboard");
+    let before = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
+    let (chat, backup) = unchanged_archives();
+    assert_eq!(
+        json::write_chat(&chat),
+        before("chat_before_attachments.json")
+    );
+    assert_eq!(
+        json::write_backup(&backup),
+        before("backup_before_attachments.json")
+    );
+    assert!(!before("backup_before_attachments.json").contains("attachments"));
+    // And they read back as they were.
+    assert_eq!(
+        json::read_chat(&before("chat_before_attachments.json")).unwrap(),
+        chat
+    );
+    assert_eq!(
+        json::read_backup(&before("backup_before_attachments.json")).unwrap(),
+        backup
+    );
+}
+
+/// A file whose own texts look like the marks Switchboard leaves in place of what it took out
+/// is still read and written back exactly.
+#[test]
+fn texts_that_look_like_marks_survive_the_way_back() {
+    let png = format!("data:image/png;base64,{SQUARES_PNG}");
+    let text = format!(
+        "{{}}\n{}",
+        json!({"mes": "x", "is_user": true, "extra": {
+            "media": [
+                {"url": "switchboard-attachment:1", "type": "image"},
+                {"url": png, "type": "image", "title": "a.png"},
+                {"url": "switchboard-attachment:!0"},
+                {"url": png, "type": "image", "title": "b.png"},
+            ],
+            "files": [{"name": "odd.txt", "text": "switchboard-attachment:0"}],
+        }})
+    );
+    let chat = sillytavern::parse(&text).unwrap().chat;
+    let names: Vec<&str> = chat.messages[0]
+        .attachments
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect();
+    assert_eq!(names, ["a.png", "b.png", "odd.txt"]);
+    assert_eq!(
+        chat.messages[0].attachments[2].data,
+        b"switchboard-attachment:0"
+    );
+    let written = sillytavern::write(&chat);
+    assert_eq!(
+        attachment_fields(&lines(&written)[1]),
+        attachment_fields(&lines(&text)[1])
+    );
+    assert_eq!(sillytavern::parse(&written).unwrap().chat, chat);
 }

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use super::chats::not_found;
 use super::{from_json, guard, now_ms, to_json, Chat, Store};
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{ChatId, MessageId, ProviderData, Role};
+use crate::model::{AttachmentId, AttachmentKind, ChatId, MessageId, ProviderData, Role};
 
 /// One chat, as files carry it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -68,8 +68,63 @@ pub struct ArchivedMessage {
     /// restored chat goes on as it was; SillyTavern's files leave it out.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provider_data: Option<ProviderData>,
+    /// The images and files attached to it, in order: Switchboard's own exports and backups
+    /// carry them with their bytes (left out when there are none, so a chat without any is
+    /// written as before); SillyTavern's files carry images as `data:` URLs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<ArchivedAttachment>,
     /// Fields of the line Switchboard does not use, kept for the way back.
     pub extra: Map<String, Value>,
+}
+
+/// An image or a file attached to a message, with its bytes, as files carry it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArchivedAttachment {
+    /// Image or file.
+    pub kind: AttachmentKind,
+    /// The file name it was attached as.
+    pub name: String,
+    /// The media type of `data` (`image/png`, `text/plain`, …).
+    pub media_type: String,
+    /// An image's width in pixels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    /// An image's height in pixels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    /// An image's encoded bytes, a file's text as UTF-8 (standard base64 in JSON).
+    #[serde(with = "base64_data")]
+    pub data: Vec<u8>,
+}
+
+impl std::fmt::Debug for ArchivedAttachment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ArchivedAttachment")
+            .field("kind", &self.kind)
+            .field("name", &self.name)
+            .field("media_type", &self.media_type)
+            .field("width", &self.width)
+            .field("height", &self.height)
+            .field("bytes", &self.data.len())
+            .finish()
+    }
+}
+
+mod base64_data {
+    use base64::Engine as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(data: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(data))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(d)?;
+        base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .map_err(|err| serde::de::Error::custom(format!("an attachment's data: {err}")))
+    }
 }
 
 fn client_content<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
@@ -109,7 +164,10 @@ impl Store {
                 .cloned()
                 .unwrap_or_default();
         }
-        for message in self.messages(id)? {
+        let messages = self.messages(id)?;
+        let ids: Vec<MessageId> = messages.iter().map(|m| m.id.clone()).collect();
+        let mut attachments = self.attachments_of(&ids)?;
+        for message in messages {
             let extra: Option<String> = self.conn().query_row(
                 "SELECT extra FROM messages WHERE id = ?1",
                 [message.id.as_str()],
@@ -130,6 +188,19 @@ impl Store {
                 model: message.model.clone(),
                 reasoning: message.reasoning.clone(),
                 provider_data: message.provider_data.clone(),
+                attachments: attachments
+                    .remove(&message.id)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|kept| ArchivedAttachment {
+                        kind: kept.info.kind,
+                        name: kept.info.name,
+                        media_type: kept.info.media_type,
+                        width: kept.info.width,
+                        height: kept.info.height,
+                        data: kept.data.to_vec(),
+                    })
+                    .collect(),
                 extra: extra
                     .map(|e| from_json(&e))
                     .transpose()?
@@ -252,6 +323,25 @@ impl Store {
                         message.provider_data.as_ref().map(to_json).transpose()?
                     ],
                 )?;
+                for (ordinal, attachment) in message.attachments.iter().enumerate() {
+                    tx.execute(
+                        "INSERT INTO attachments (id, message_id, ordinal, kind, name, media_type,
+                                                  data, width, height, created_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                        params![
+                            AttachmentId::new().as_str(),
+                            message_id.as_str(),
+                            i64::try_from(ordinal).unwrap_or(i64::MAX),
+                            attachment.kind.as_str(),
+                            attachment.name,
+                            attachment.media_type,
+                            attachment.data,
+                            attachment.width,
+                            attachment.height,
+                            sent
+                        ],
+                    )?;
+                }
                 for (index, text) in versions.iter().enumerate() {
                     if index == shown {
                         continue;

@@ -153,6 +153,25 @@ impl Store {
     }
 }
 
+/// Copies the attachments of message `from` to message `to` (a branch's copy of it), each
+/// under a new id, in the same order.
+pub(super) fn copy_attachments(conn: &Connection, from: &str, to: &MessageId) -> Result<()> {
+    let ids = conn
+        .prepare_cached("SELECT id FROM attachments WHERE message_id = ?1 ORDER BY ordinal")?
+        .query_map([from], |row| row.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for old in ids {
+        conn.execute(
+            "INSERT INTO attachments (id, message_id, ordinal, kind, name, media_type, data, width,
+                                      height, created_at)
+             SELECT ?1, ?2, ordinal, kind, name, media_type, data, width, height, created_at
+             FROM attachments WHERE id = ?3",
+            params![AttachmentId::new().as_str(), to.as_str(), old],
+        )?;
+    }
+    Ok(())
+}
+
 /// Fills in the attachments (what they are, not their bytes) of messages just read.
 pub(super) fn with_attachments(
     conn: &Connection,

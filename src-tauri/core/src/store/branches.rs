@@ -3,10 +3,14 @@
 //! forks at and that message's number) so the front ends can link the two both ways; branches
 //! made before the parent was stored keep no such point and simply show no link.
 //!
+//! The branch gets its own copy of the attachments of the messages it copies (so either chat
+//! can be deleted and purged without the other losing them).
+//!
 //! Must not: change the parent chat, or leave a branch short of its messages (see `guard`).
 
 use rusqlite::params;
 
+use super::attachments::copy_attachments;
 use super::chats::not_found;
 use super::{guard, BranchPoint, Chat, Store};
 use crate::error::Result;
@@ -38,7 +42,7 @@ pub(super) fn branch_point(
 
 impl Store {
     /// A new chat with the history of `chat` up to and including `through`, every version
-    /// of each message kept, remembering where it forks. `title`: the branch's title, or
+    /// of each message and its attachments kept, remembering where it forks. `title`: the branch's title, or
     /// `None` for [`branch_title`] (the parent's title and the message's number).
     pub fn branch_chat(
         &self,
@@ -122,6 +126,7 @@ impl Store {
                  FROM swipes WHERE message_id = ?2",
                 params![new.as_str(), old],
             )?;
+            copy_attachments(&tx, &old, &new)?;
         }
         tx.execute(
             "UPDATE chats SET parent_id = ?2, fork_message_id = ?3, fork_number = ?4 WHERE id = ?1",

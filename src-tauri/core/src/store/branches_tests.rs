@@ -1,12 +1,13 @@
 //! Branches remember where they fork, are titled by it and are listed under their parent;
-//! branches made before the parent was kept (an older database) still open, with no link.
+//! branches made before the parent was kept (an older database) still open, with no link; a
+//! branch has its own copy of the attachments of the messages it copies.
 #![allow(clippy::unwrap_used)]
 
 use rusqlite::Connection;
 use rusqlite_migration::Migrations;
 
 use super::{branch_title, Store, DB_FILE, MIGRATIONS};
-use crate::model::Role;
+use crate::model::{AttachmentKind, NewAttachment, Role};
 
 #[test]
 fn a_branch_is_titled_by_where_it_forks_and_keeps_its_parent() {
@@ -90,4 +91,72 @@ fn branches_made_before_the_parent_was_kept_still_open() {
     let message = store.messages(&old.id).unwrap().remove(0);
     let branch = store.branch_chat(&old.id, &message.id, None).unwrap();
     assert_eq!(branch.branch_of.unwrap().parent_id, old.id);
+}
+
+#[test]
+fn a_branch_copies_the_attachments_of_the_messages_it_copies() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let chat = store.create_chat("Photos", None, None).unwrap();
+    let mut ids = Vec::new();
+    for (text, files) in [
+        ("one", &["a.png", "b.txt"][..]),
+        ("two", &[]),
+        ("three", &["c.png"]),
+    ] {
+        let message = store.append_message(&chat.id, Role::User, text).unwrap();
+        let drafts: Vec<_> = files
+            .iter()
+            .map(|name| {
+                let (kind, media_type) = if name.ends_with(".png") {
+                    (AttachmentKind::Image, "image/png")
+                } else {
+                    (AttachmentKind::File, "text/plain")
+                };
+                let new = NewAttachment {
+                    kind,
+                    name: (*name).into(),
+                    media_type: media_type.into(),
+                    data: format!("bytes of {name}").into_bytes(),
+                    width: None,
+                    height: None,
+                };
+                store.add_attachment(&new).unwrap().id
+            })
+            .collect();
+        store.bind_attachments(&message.id, &drafts).unwrap();
+        ids.push(message.id);
+    }
+    let branch = store.branch_chat(&chat.id, &ids[1], None).unwrap();
+    let copied = store.messages(&branch.id).unwrap();
+    assert_eq!(copied.len(), 2);
+    let names: Vec<&str> = copied[0]
+        .attachments
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect();
+    assert_eq!(names, ["a.png", "b.txt"]);
+    assert!(copied[1].attachments.is_empty());
+    let original = store.message(&ids[0]).unwrap().unwrap();
+    // Copies, under their own ids, with the same bytes.
+    for (copy, first) in copied[0].attachments.iter().zip(&original.attachments) {
+        assert_ne!(copy.id, first.id);
+        assert_eq!(
+            store.attachment(&copy.id).unwrap().unwrap().data,
+            store.attachment(&first.id).unwrap().unwrap().data
+        );
+    }
+    // The parent purged, the branch keeps its own.
+    store.delete_chat(&chat.id).unwrap();
+    store.purge_deleted(super::now_ms() + 1).unwrap();
+    let kept = store.message(&copied[0].id).unwrap().unwrap();
+    assert_eq!(kept.attachments.len(), 2);
+    assert_eq!(
+        &store
+            .attachment(&kept.attachments[1].id)
+            .unwrap()
+            .unwrap()
+            .data[..],
+        b"bytes of b.txt"
+    );
 }

@@ -43,6 +43,8 @@ use crate::model::{ChatId, MessageId, MessageState, ProfileId, Role};
 
 mod archive;
 mod attachments;
+#[cfg(test)]
+mod attachments_tests;
 mod branches;
 #[cfg(test)]
 mod branches_tests;
@@ -75,7 +77,7 @@ mod trash_tests;
 mod versions;
 pub mod writers;
 
-pub use archive::{ArchivedMessage, ChatArchive};
+pub use archive::{ArchivedAttachment, ArchivedMessage, ChatArchive};
 pub use attachments::DRAFT_TTL_MS;
 pub use branches::branch_title;
 pub use chats::PAGE_SIZE;

@@ -198,8 +198,10 @@ impl Store {
         // final, once no other process (the window) has the data open and may still offer to
         // undo them. Deleted profiles are purged by the engine, which removes their keychain
         // entries too.
+        // Attachments left in a composer for a week and never sent go then too.
         if opened_alone {
             store.purge_deleted(now_ms())?;
+            store.discard_stale_drafts()?;
         }
         Ok(store)
     }

@@ -30,9 +30,11 @@
 //!   `(2 of 3)` says which one it is.
 //! - Reasoning goes in a collapsed `<details>` block before the text, which GitHub, Obsidian and
 //!   most viewers render as a "Reasoning" toggle and plain viewers show as text.
+//! - Attachments are named after the text (`*Attached: photo.png (image, 640×480), notes.md*`);
+//!   their bytes are not in the export (Switchboard's JSON and SillyTavern's file carry them).
 
 use super::{dates, ArchivedMessage, ChatArchive};
-use crate::model::Role;
+use crate::model::{AttachmentKind, Role};
 
 /// Writes `chat` as Markdown.
 pub fn write(chat: &ChatArchive) -> String {
@@ -85,6 +87,20 @@ fn write_message(out: &mut String, chat: &ChatArchive, message: &ArchivedMessage
     if !content.is_empty() {
         out.push_str(content);
         out.push_str("\n\n");
+    }
+    if !message.attachments.is_empty() {
+        let named: Vec<String> = message
+            .attachments
+            .iter()
+            .map(|a| match (a.kind, a.width, a.height) {
+                (AttachmentKind::Image, Some(w), Some(h)) => {
+                    format!("{} (image, {w}×{h})", escape(&one_line(&a.name)))
+                }
+                (AttachmentKind::Image, _, _) => format!("{} (image)", escape(&one_line(&a.name))),
+                (AttachmentKind::File, _, _) => escape(&one_line(&a.name)),
+            })
+            .collect();
+        out.push_str(&format!("*Attached: {}*\n\n", named.join(", ")));
     }
 }
 

@@ -28,7 +28,7 @@ pub mod sillytavern;
 use serde::Serialize;
 use serde_json::Value;
 
-pub use crate::store::{ArchivedMessage, ChatArchive};
+pub use crate::store::{ArchivedAttachment, ArchivedMessage, ChatArchive};
 
 /// A line that could not be imported, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -20,6 +20,10 @@
 //!   `model` and `reasoning`; the rest of the line's `extra` object is kept under
 //!   `ArchivedMessage::extra["extra"]` when not empty, and every other field of the line
 //!   (`swipe_info`, `force_avatar`, `gen_started`, …) is kept in `ArchivedMessage::extra`.
+//! - Images and files in `extra` (`media`, `files`, and the older `image` and `file`) that the
+//!   file carries itself (`data:` URLs, a file's `text`) become the message's attachments; those
+//!   on SillyTavern's server stay in `extra` as they were, counted by [`on_server`] (see
+//!   `sillytavern/media.rs`).
 //! - Dates: epoch milliseconds (number or digits), ISO 8601, the humanized
 //!   `2024-5-12 @13h 5m 41s 283ms` / `2024-05-12@13h05m41s` and the message form
 //!   `May 12, 2024 1:05pm`. SillyTavern writes the last two in local time without saying which:
@@ -41,16 +45,20 @@
 //! SillyTavern ignores) so it survives the way back. Each message line carries `name`,
 //! `is_user`, `is_system`, `send_date` (ISO 8601, which SillyTavern reads, to keep milliseconds),
 //! `mes`, `swipes` and `swipe_id` when there are swipes, `extra` (with `model` and `reasoning`
-//! when known), then the kept fields. [`Role::Tool`] is written as a system message.
+//! when known, and the attachments as `data:` URLs in `media` and `files`), then the kept
+//! fields. [`Role::Tool`] is written as a system message.
 //!
 //! `parse(&write(&chat))` gives back `chat` for every chat [`parse`] returns.
 
 use serde_json::{Map, Value};
 
 use super::dates;
+
+mod media;
 use super::{ArchivedMessage, ChatArchive, Imported, Skipped};
 use crate::error::{Error, ErrorKind};
 use crate::model::Role;
+pub use media::on_server;
 
 /// Header field where Switchboard keeps a title of its own.
 pub const TITLE_FIELD: &str = "switchboard_title";
@@ -242,9 +250,11 @@ fn write_message(message: &ArchivedMessage, user: &str, character: &str) -> Stri
     line.finish()
 }
 
-/// The line's `extra` object: the kept one with `model` and `reasoning` set.
+/// The line's `extra` object: the kept one with `model` and `reasoning` set and the
+/// attachments in SillyTavern's form (see `media.rs`).
 fn line_extra(message: &ArchivedMessage) -> Value {
-    let known = message.model.is_some() || message.reasoning.is_some();
+    let known =
+        message.model.is_some() || message.reasoning.is_some() || !message.attachments.is_empty();
     let mut extra = match message.extra.get("extra") {
         Some(Value::Object(kept)) => kept.clone(),
         Some(other) if !known => return other.clone(),
@@ -256,6 +266,7 @@ fn line_extra(message: &ArchivedMessage) -> Value {
     if let Some(reasoning) = &message.reasoning {
         extra.insert("reasoning".to_string(), Value::String(reasoning.clone()));
     }
+    media::put(&mut extra, &message.attachments, message.sent_at);
     Value::Object(extra)
 }
 
@@ -347,10 +358,12 @@ fn read_message(text: &str) -> Result<Line, String> {
 
     let mut model = None;
     let mut reasoning = None;
+    let mut attachments = Vec::new();
     match fields.remove("extra") {
         Some(Value::Object(mut extra)) => {
             model = take_text(&mut extra, "model");
             reasoning = take_text(&mut extra, "reasoning");
+            attachments = media::take(&mut extra);
             if !extra.is_empty() {
                 fields.insert("extra".to_string(), Value::Object(extra));
             }
@@ -378,6 +391,7 @@ fn read_message(text: &str) -> Result<Line, String> {
             model,
             reasoning,
             provider_data: None,
+            attachments,
             extra: fields,
         },
     })
