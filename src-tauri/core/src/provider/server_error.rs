@@ -236,6 +236,64 @@ fn stated_context_size(words: &str) -> Option<u32> {
         })
 }
 
+/// What servers say when the model asked reads no images (lower case): OpenAI's "Invalid
+/// content type. image_url is only supported by certain models.", Anthropic's "'<model>' does
+/// not support image input.", Gemini's "Image input modality is not enabled for
+/// models/<model>", Ollama's "this model is missing data required for image input", llama.cpp's
+/// "image input is not supported - hint: if this is unexpected, you may need to provide the
+/// mmproj", OpenRouter's "No endpoints found that support image input", and the "does not
+/// support images" of other OpenAI-compatible servers.
+const IMAGES_REFUSED_WORDS: [&str; 7] = [
+    "image_url is only supported by certain models",
+    "does not support image",
+    "image input modality is not enabled",
+    "missing data required for image input",
+    "image input is not supported",
+    "no endpoints found that support image input",
+    "does not support vision",
+];
+
+/// Whether `error` is a server's refusal to read images: a refusal (any status, or an error
+/// inside a stream) whose words (message or detail) say the model reads none.
+pub fn refuses_images(error: &Error) -> bool {
+    if matches!(error.kind, ErrorKind::Network | ErrorKind::Cancelled) {
+        return false;
+    }
+    let words = format!(
+        "{} {}",
+        error.message,
+        error.detail.as_deref().unwrap_or_default()
+    )
+    .to_ascii_lowercase();
+    IMAGES_REFUSED_WORDS.iter().any(|w| words.contains(w))
+}
+
+/// `error`, when it is a server's refusal of the images a request carried
+/// ([`refuses_images`]), reworded to say that `model` reads no images, as `who` (the profile)
+/// sent them, with the server's words; an invalid request (the request, not the server, is at
+/// fault), its status and source kept. Any other error is returned as it is.
+pub fn images_refused(error: Error, who: &str, model: &str) -> Error {
+    if !refuses_images(&error) {
+        return error;
+    }
+    let said = error
+        .detail
+        .clone()
+        .unwrap_or_else(|| error.message.clone());
+    let mut reworded = Error::new(
+        ErrorKind::InvalidRequest,
+        format!(
+            "The model \"{}\" does not read images: {who} sent it an image and the server refused it (the server said: {}).",
+            crate::error::quoted(model),
+            crate::error::truncate(said.trim_end_matches('.'), 300)
+        ),
+    )
+    .with_detail(said);
+    reworded.provider = error.provider;
+    reworded.status = error.status;
+    reworded
+}
+
 fn value_to_code(value: &Value) -> Option<String> {
     match value {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
