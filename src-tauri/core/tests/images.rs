@@ -48,6 +48,9 @@ fn description(bytes: &[u8]) -> String {
     format!("Received image/png, {} bytes, 64x48 pixels.", bytes.len())
 }
 
+/// An image as a recorded body carries it: its media type and decoded bytes.
+type Received = (String, Vec<u8>);
+
 /// One family as a profile reaches it, and where its wire format puts a user's images.
 #[derive(Clone, Copy)]
 struct Case {
@@ -61,7 +64,7 @@ struct Case {
     api: Option<ApiType>,
     responses: bool,
     /// The images of the last user message of a recorded body: (media type, decoded bytes).
-    images: fn(&Value) -> Vec<(String, Vec<u8>)>,
+    images: fn(&Value) -> Vec<Received>,
 }
 
 fn b64(text: &str) -> Vec<u8> {
@@ -90,7 +93,7 @@ fn parts<'a>(message: &'a Value, key: &str) -> &'a [Value] {
     message[key].as_array().map(Vec::as_slice).unwrap_or(&[])
 }
 
-fn openai_images(body: &Value) -> Vec<(String, Vec<u8>)> {
+fn openai_images(body: &Value) -> Vec<Received> {
     let message = last_user(body, "messages");
     let content = parts(message, "content");
     assert_eq!(
@@ -105,7 +108,7 @@ fn openai_images(body: &Value) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-fn responses_images(body: &Value) -> Vec<(String, Vec<u8>)> {
+fn responses_images(body: &Value) -> Vec<Received> {
     let message = last_user(body, "input");
     let content = parts(message, "content");
     assert_eq!(
@@ -120,7 +123,7 @@ fn responses_images(body: &Value) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-fn anthropic_images(body: &Value) -> Vec<(String, Vec<u8>)> {
+fn anthropic_images(body: &Value) -> Vec<Received> {
     let message = last_user(body, "messages");
     let content = parts(message, "content");
     assert_eq!(
@@ -141,7 +144,7 @@ fn anthropic_images(body: &Value) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-fn gemini_images(body: &Value) -> Vec<(String, Vec<u8>)> {
+fn gemini_images(body: &Value) -> Vec<Received> {
     let message = last_user(body, "contents");
     let parts = parts(message, "parts");
     assert_eq!(parts.last().unwrap()["text"], QUESTION, "{body}");
@@ -157,7 +160,7 @@ fn gemini_images(body: &Value) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-fn ollama_images(body: &Value) -> Vec<(String, Vec<u8>)> {
+fn ollama_images(body: &Value) -> Vec<Received> {
     let message = last_user(body, "messages");
     assert_eq!(message["content"], QUESTION, "{body}");
     // Ollama states no media type: the bytes say it.
