@@ -457,6 +457,45 @@ mod tests {
     }
 
     #[test]
+    fn a_refusal_of_images_in_each_vendors_words_names_the_model_and_keeps_the_words() {
+        let refused = |status: u16, words: &str| {
+            Error::new(
+                ErrorKind::from_status(status),
+                format!("Profile \"p\" (http://h/v1): the server refused the request (HTTP {status}: {words})."),
+            )
+            .with_status(status)
+            .with_detail(words)
+            .with_provider("custom")
+        };
+        for (status, words) in [
+            (400, "Invalid content type. image_url is only supported by certain models."),
+            (400, "'claude-3-5-haiku-20241022' does not support image input."),
+            (400, "Image input modality is not enabled for models/gemma-3-1b-it"),
+            (500, "this model is missing data required for image input"),
+            (400, "image input is not supported - hint: if this is unexpected, you may need to provide the mmproj"),
+            (404, "No endpoints found that support image input"),
+        ] {
+            let error = images_refused(refused(status, words), "Profile \"p\"", "m-1");
+            assert_eq!(error.kind, ErrorKind::InvalidRequest, "{words}");
+            assert_eq!(error.status, Some(status), "{words}");
+            assert_eq!(error.provider.as_deref(), Some("custom"), "{words}");
+            assert_eq!(error.detail.as_deref(), Some(words));
+            assert_eq!(
+                error.message,
+                format!(
+                    "The model \"m-1\" does not read images: Profile \"p\" sent it an image and the server refused it (the server said: {}).",
+                    words.trim_end_matches('.')
+                )
+            );
+        }
+        // Other refusals, and failures that are no refusal, are left as they are.
+        let other = refused(400, "temperature must be at most 2");
+        assert_eq!(images_refused(other.clone(), "Profile \"p\"", "m-1"), other);
+        let lost = Error::new(ErrorKind::Network, "does not support image input");
+        assert_eq!(images_refused(lost.clone(), "Profile \"p\"", "m-1"), lost);
+    }
+
+    #[test]
     fn a_400_that_says_the_key_is_wrong_is_an_auth_error() {
         let litellm = ServerError::from_body(
             r#"{"error":{"message":"Authentication Error, Invalid proxy server token passed. Received API Key = sk-...wxyz","type":"auth_error","param":"None","code":"400"}}"#,
