@@ -114,11 +114,20 @@ fn read(stated: &Stated) -> Result<ReceivedImage, String> {
 /// The images of the last user message of a generation request, as the family sends them;
 /// `None` when the request is no generation of a family that reads images.
 fn stated_images(family: Family, req: &RecordedRequest) -> Option<Vec<Stated>> {
-    if req.method != "POST" {
+    let path = req.path.trim_end_matches('/');
+    let generation = match family {
+        Family::OpenAi => path.ends_with("/chat/completions") || path.ends_with("/responses"),
+        Family::LlamaCpp => path.ends_with("/chat/completions"),
+        Family::Cohere => path.ends_with("/v2/chat"),
+        Family::Anthropic => path.ends_with("/messages"),
+        Family::Gemini => path.contains("enerateContent"),
+        Family::Ollama => path.ends_with("/api/chat"),
+        Family::Kobold | Family::Horde | Family::NovelAi => false,
+    };
+    if req.method != "POST" || !generation {
         return None;
     }
     let body = req.json()?;
-    let path = req.path.trim_end_matches('/');
     let last_user = |list: &str| -> Option<Value> {
         body.get(list)?
             .as_array()?
