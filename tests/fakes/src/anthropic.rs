@@ -179,7 +179,7 @@ fn error_detail(kind: &str, message: &str) -> J {
 }
 
 /// An error response: `{"type":"error","error":{"type","message"},"request_id"}`.
-fn error(status: StatusCode, kind: &str, message: &str) -> Reply {
+pub(crate) fn error(status: StatusCode, kind: &str, message: &str) -> Reply {
     let body = obj([
         ("type", s("error")),
         ("error", error_detail(kind, message)),

@@ -67,7 +67,7 @@ fn json(status: StatusCode, body: &J) -> Reply {
 }
 
 /// Cohere's error body.
-fn error(status: StatusCode, message: &str) -> Reply {
+pub(crate) fn error(status: StatusCode, message: &str) -> Reply {
     json(status, &obj([("id", s(ID)), ("message", s(message))]))
 }
 
@@ -186,8 +186,14 @@ fn refused(opts: &FakeOptions, body: &Value) -> Option<Reply> {
         if role == "system" && i > 0 {
             return bad("system turn must be the first in the list");
         }
-        let content = message.get("content").and_then(Value::as_str).unwrap_or("");
-        if content.trim().is_empty() {
+        // A string, or (with images) an array of `text` and `image_url` parts.
+        let empty = match message.get("content") {
+            Some(Value::Array(parts)) => parts.is_empty(),
+            content => content
+                .and_then(Value::as_str)
+                .is_none_or(|text| text.trim().is_empty()),
+        };
+        if empty {
             return bad("message must not be empty in a turn");
         }
     }

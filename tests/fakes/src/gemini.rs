@@ -151,7 +151,7 @@ fn error_body(code: u16, status: &str, message: &str, details: Vec<J>) -> J {
     obj([("error", J::Obj(error))])
 }
 
-fn error(code: StatusCode, status: &str, message: &str, details: Vec<J>) -> Reply {
+pub(crate) fn error(code: StatusCode, status: &str, message: &str, details: Vec<J>) -> Reply {
     let body = error_body(code.as_u16(), status, message, details);
     Reply::full(code, JSON, pretty_json(&body))
 }

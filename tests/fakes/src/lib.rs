@@ -29,7 +29,8 @@
 //! [`FakeOptions::context_limit`] it is also a llama.cpp server with a small context
 //! (`context.rs`: `/props`, `/tokenize`, the over-long prompt refused). Shared pieces:
 //! `json.rs` (ordered JSON in each server's formatting, and a reader that fails like Python's
-//! `json.loads`), `echo.rs` (the `echo-*` scenarios of every family: answers that quote the
+//! `json.loads`), `images.rs` (the images a generation carries, in each family's shape, decoded,
+//! checked against their stated media type and described in the reply), `echo.rs` (the `echo-*` scenarios of every family: answers that quote the
 //! request's credentials), `sse.rs` (hostile splitting), `reply.rs` (frames and HTTP plumbing) and
 //! `server.rs` (the server, recording and the `/__fake` control routes).
 //!
@@ -47,6 +48,7 @@ mod flood;
 mod gemini;
 mod google_oauth;
 mod horde;
+mod images;
 mod json;
 mod kobold;
 mod llamacpp;
@@ -86,6 +88,10 @@ pub use google_oauth::{
 pub use horde::{
     HordeWorker, HORDE_ANONYMOUS_KEY, HORDE_FIRST_MODEL_LIMITS, HORDE_OTHER_MODELS_LIMITS,
     HORDE_QUEUE_POLLS, HORDE_SLOW_POLLS, HORDE_USERNAME, HORDE_USER_KUDOS, HORDE_WORKERS,
+};
+pub use images::{
+    describe_images, ReceivedImage, LLAMACPP_IMAGES_REFUSED, OLLAMA_IMAGES_REFUSED,
+    OPENAI_IMAGES_REFUSED,
 };
 pub use kobold::KoboldAbort;
 pub use llamacpp::{kept_tokens as llamacpp_kept_tokens, LLAMACPP_STREAM_ERROR};
@@ -490,6 +496,10 @@ pub struct FakeOptions {
     /// turn lacks the thinking block with the signature this fake gave ([`THINKING_SIGNATURE`]),
     /// as the API refuses turns it signed and got back without their thinking. Off by default.
     pub signed_thinking: bool,
+    /// Every family that reads images: refuse a generation whose last user message carries an
+    /// image as real servers refuse one sent to a model that reads none, in each family's words
+    /// (`images.rs` has the table). Off by default: images are checked and described.
+    pub refuses_images: bool,
 }
 
 /// The message of a LiteLLM proxy's answer to a wrong key (HTTP 400, `"type":"auth_error"`,
@@ -542,6 +552,7 @@ impl Default for FakeOptions {
             refuses_streaming: false,
             model_catalogue: 0,
             signed_thinking: false,
+            refuses_images: false,
         }
     }
 }

@@ -149,7 +149,7 @@ fn ok(body: String) -> Reply {
 }
 
 /// llama.cpp's `{"error":{"code","message","type"}}`.
-fn error(status: StatusCode, message: &str, kind: &str) -> Reply {
+pub(crate) fn error(status: StatusCode, message: &str, kind: &str) -> Reply {
     let body = format!(
         "{{\"error\":{{\"code\":{},\"message\":{},\"type\":\"{kind}\"}}}}",
         status.as_u16(),

@@ -122,6 +122,10 @@ struct Args {
     /// the signed thinking block given.
     #[arg(long)]
     signed_thinking: bool,
+    /// Every family that reads images: refuse a request carrying an image as a server whose
+    /// model reads none does (in the family's words).
+    #[arg(long)]
+    refuses_images: bool,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -158,6 +162,7 @@ async fn main() -> ExitCode {
         refuses_streaming: args.refuses_streaming,
         model_catalogue: args.model_catalogue,
         signed_thinking: args.signed_thinking,
+        refuses_images: args.refuses_images,
         ..FakeOptions::default()
     };
     if !args.models.is_empty() {

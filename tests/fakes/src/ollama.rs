@@ -103,7 +103,7 @@ fn go_json(value: &J) -> String {
         .replace('&', "\\u0026")
 }
 
-fn error(status: StatusCode, message: &str) -> Reply {
+pub(crate) fn error(status: StatusCode, message: &str) -> Reply {
     Reply::full(status, JSON, go_json(&obj([("error", s(message))])))
 }
 

@@ -315,7 +315,7 @@ fn route_authorized(opts: &FakeOptions, route: Route, req: &RecordedRequest) -> 
 /// The message of [`FakeOptions::refuses_streaming`]'s refusal.
 pub const STREAMING_REFUSED: &str = "Streaming is not supported by this server.";
 
-fn openai_error(status: StatusCode, message: &str, kind: &str, code: J) -> Reply {
+pub(crate) fn openai_error(status: StatusCode, message: &str, kind: &str, code: J) -> Reply {
     let error = obj([
         ("message", s(message)),
         ("type", s(kind)),

@@ -275,7 +275,13 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
                 .count()
         };
         let scenario = *lock(&shared.scenario);
-        let text = lock(&shared.reply).clone();
+        let mut text = lock(&shared.reply).clone();
+        // A request's images are checked first: the reply describes them, unless they are refused.
+        match crate::images::check(&shared.opts, &request) {
+            crate::images::Check::NoImages => {}
+            crate::images::Check::Described(described) => text = described,
+            crate::images::Check::Refused(refused) => return refused.into_response().await,
+        }
         if let Some(echo) = echo::respond(&shared.opts, scenario, &request, seen) {
             return echo.into_response().await;
         }

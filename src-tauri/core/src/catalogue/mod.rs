@@ -16,10 +16,12 @@ use serde::{Deserialize, Serialize};
 use crate::endpoint::{self, NormalizedUrl, UrlRules};
 use crate::error::{Error, Result};
 
+mod image_limits;
 pub mod openai_models;
 mod samplers;
 mod sources;
 
+pub use image_limits::VISION;
 pub use samplers::Sampler;
 pub use sources::{AZURE_URL, SOURCES, WORKERS_AI_URL};
 

@@ -2,6 +2,7 @@
 //!
 //! Data only: must not depend on any adapter, on HTTP or on the store.
 
+use super::image_limits::*;
 use super::samplers::*;
 use super::*;
 use crate::endpoint::UrlRules;
@@ -29,13 +30,6 @@ const fn vision(streaming: bool, server_abort: bool) -> Capabilities {
         ..chat(streaming, server_abort)
     }
 }
-
-/// The limits of [`vision`]: OpenAI scales an image to fit 2,048 × 2,048, Anthropic refuses
-/// one over 5 MB.
-pub const VISION: ImageLimits = ImageLimits {
-    max_edge: 2048,
-    max_bytes: 5 * 1024 * 1024,
-};
 
 const fn text(streaming: bool, model_list: bool, server_abort: bool) -> Capabilities {
     Capabilities {
@@ -155,7 +149,10 @@ pub const SOURCES: &[SourceInfo] = &[
         key_label: "API key",
         key_note: "",
         key_header: "authorization",
-        capabilities: vision(true, false),
+        capabilities: Capabilities {
+            images: Some(OPENAI_VISION),
+            ..chat(true, false)
+        },
         supported: true,
         samplers: OPENAI_SAMPLERS,
         // A pasted Responses API URL (`…/v1/responses`) is the same base.
@@ -178,7 +175,8 @@ pub const SOURCES: &[SourceInfo] = &[
         key_header: "x-api-key",
         capabilities: Capabilities {
             prefill: true,
-            ..vision(true, false)
+            images: Some(CLAUDE_VISION),
+            ..chat(true, false)
         },
         supported: true,
         samplers: CLAUDE_SAMPLERS,
@@ -516,7 +514,10 @@ pub const SOURCES: &[SourceInfo] = &[
     },
     SourceInfo {
         settings: &[SourceSetting::VertexAuth, SourceSetting::GeminiThinking],
-        capabilities: vision(true, false),
+        capabilities: Capabilities {
+            images: Some(VERTEX_VISION),
+            ..chat(true, false)
+        },
         key_note: "An express mode API key from the Vertex AI console; sent in the x-goog-api-key header.",
         key_header: "x-goog-api-key",
         supported: true,
@@ -529,6 +530,8 @@ pub const SOURCES: &[SourceInfo] = &[
     },
     SourceInfo {
         key_note: "From dashboard.cohere.com, API Keys.",
+        // Command A Vision reads images (Cohere's "Image Inputs" guide); other models refuse.
+        capabilities: vision(true, false),
         supported: true,
         samplers: COHERE_SAMPLERS,
         url_rules: UrlRules {

@@ -70,7 +70,8 @@ fn normalise(message: &ChatMessage, names: &PromptNames, single: bool) -> ChatMe
     out
 }
 
-/// Joins runs of one role. Text is joined with a blank line into one text part; a message's
+/// Joins runs of one role. Text is joined with a blank line into one text part, images kept in
+/// their place (a message of images alone joins too); a message's
 /// provider data goes with it, so two messages that both carry some stay apart (neither
 /// family's data can be dropped or combined).
 fn squash(messages: Vec<ChatMessage>) -> Vec<ChatMessage> {
@@ -79,11 +80,14 @@ fn squash(messages: Vec<ChatMessage>) -> Vec<ChatMessage> {
         match out.last_mut() {
             Some(last)
                 if last.role == message.role
-                    && !message.text().is_empty()
+                    && (!message.text().is_empty() || message.has_images())
                     && message.role != Role::Tool
                     && (last.provider_data.is_none() || message.provider_data.is_none()) =>
             {
-                last.append_text("\n\n");
+                // A message of images alone joins without a blank line.
+                if !message.text().is_empty() {
+                    last.append_text("\n\n");
+                }
                 for part in message.parts {
                     match part {
                         Part::Text(text) => last.append_text(&text),

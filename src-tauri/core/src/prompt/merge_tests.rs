@@ -535,3 +535,29 @@ fn provider_data_goes_with_its_message_through_the_merge() {
     assert_eq!(render(&out), ["u:Alice: Hi"]);
     assert_eq!(out[0].provider_data, data("x"));
 }
+
+#[test]
+fn merged_runs_keep_every_image_and_a_message_of_images_alone_joins() {
+    let image = |name: &str| {
+        crate::model::Part::Image(crate::model::ImagePart {
+            media_type: "image/png".into(),
+            data: bytes::Bytes::from_static(b"\x89PNG"),
+            name: name.into(),
+        })
+    };
+    let mut first = ChatMessage::new(Role::User, "Look:");
+    first.parts.insert(0, image("a.png"));
+    let only_image = ChatMessage {
+        parts: vec![image("b.png")],
+        ..ChatMessage::new(Role::User, "")
+    };
+    let messages = vec![first, only_image, m("a:I see.")];
+    for mode in [PostProcessing::Merge, PostProcessing::Strict] {
+        let out = post_process(&messages, mode, &names());
+        let users: Vec<&ChatMessage> = out.iter().filter(|m| m.role == Role::User).collect();
+        assert_eq!(users.len(), 1, "{mode:?}: {out:?}");
+        assert_eq!(users[0].text(), "Look:", "{mode:?}");
+        let names: Vec<&str> = users[0].images().map(|i| i.name.as_str()).collect();
+        assert_eq!(names, ["a.png", "b.png"], "{mode:?}");
+    }
+}

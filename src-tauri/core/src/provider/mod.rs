@@ -51,15 +51,13 @@ use crate::error::Result;
 use crate::http::Http;
 
 /// Builds the adapter for `connection`, its errors scrubbed of the connection's secrets (see
-/// [`crate::redact::Redactor`]): whatever a server echoes of them never leaves the provider.
+/// [`crate::redact::Redactor`]): whatever a server echoes of them never leaves the provider; a
+/// server's refusal of an image sent to a model that reads none says so.
 pub fn build(connection: Connection, http: Http) -> Result<Box<dyn Provider>> {
     let redactor = connection.redactor();
+    let who = connection.who.clone();
     let inner = build_adapter(connection, http)?;
-    Ok(if redactor.is_empty() {
-        inner
-    } else {
-        Box::new(redacting::Redacting::new(inner, redactor))
-    })
+    Ok(Box::new(redacting::Redacting::new(inner, redactor, who)))
 }
 
 /// The adapter for `connection`. The one place that matches on [`ProviderKind`].

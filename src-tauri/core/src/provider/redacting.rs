@@ -1,9 +1,11 @@
-//! A provider whose every error is scrubbed of the connection's secrets before it leaves.
+//! A provider whose every error is scrubbed of the connection's secrets before it leaves, and
+//! whose refusal of an image says so.
 //!
 //! [`super::build`] wraps each adapter in [`Redacting`], so no family has to remember it:
 //! status checks, model lists, context sizes, token counts and every error event of a stream
-//! pass through the connection's [`Redactor`]. It must not change anything but error text and
-//! the status sentence.
+//! pass through the connection's [`Redactor`]; a generation that carried images has a server's
+//! refusal to read them reworded to name the model ([`server_error::images_refused`], the
+//! vendors' words as data). It must not change anything but error text and the status sentence.
 
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
@@ -11,20 +13,26 @@ use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
 use super::contract::{Provider, Request, StatusReport, StreamEvent};
+use super::server_error;
 use crate::catalogue::Capabilities;
 use crate::error::Result;
-use crate::model::{ChatRequest, ModelInfo};
+use crate::model::{ChatMessage, ChatRequest, ModelInfo};
 use crate::redact::Redactor;
 
-/// An adapter and the secrets its requests carry.
+/// An adapter, the secrets its requests carry and who it speaks for (`Profile "name"`).
 pub(super) struct Redacting {
     inner: Box<dyn Provider>,
     redactor: Redactor,
+    who: String,
 }
 
 impl Redacting {
-    pub(super) fn new(inner: Box<dyn Provider>, redactor: Redactor) -> Redacting {
-        Redacting { inner, redactor }
+    pub(super) fn new(inner: Box<dyn Provider>, redactor: Redactor, who: String) -> Redacting {
+        Redacting {
+            inner,
+            redactor,
+            who,
+        }
     }
 
     fn scrubbed<T>(&self, result: Result<T>) -> Result<T> {
@@ -67,9 +75,22 @@ impl Provider for Redacting {
         cancel: CancellationToken,
     ) -> BoxStream<'static, Result<StreamEvent>> {
         let redactor = self.redactor.clone();
+        let images = request
+            .messages
+            .iter()
+            .any(ChatMessage::has_images)
+            .then(|| (self.who.clone(), request.model.clone()));
         self.inner
             .stream(request, cancel)
-            .map(move |item| item.map_err(|err| redactor.scrub_error(err)))
+            .map(move |item| {
+                item.map_err(|err| {
+                    let err = redactor.scrub_error(err);
+                    match &images {
+                        Some((who, model)) => server_error::images_refused(err, who, model),
+                        None => err,
+                    }
+                })
+            })
             .boxed()
     }
 }

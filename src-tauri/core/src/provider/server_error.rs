@@ -236,6 +236,64 @@ fn stated_context_size(words: &str) -> Option<u32> {
         })
 }
 
+/// What servers say when the model asked reads no images (lower case): OpenAI's "Invalid
+/// content type. image_url is only supported by certain models.", Anthropic's "'<model>' does
+/// not support image input.", Gemini's "Image input modality is not enabled for
+/// models/<model>", Ollama's "this model is missing data required for image input", llama.cpp's
+/// "image input is not supported - hint: if this is unexpected, you may need to provide the
+/// mmproj", OpenRouter's "No endpoints found that support image input", and the "does not
+/// support images" of other OpenAI-compatible servers.
+const IMAGES_REFUSED_WORDS: [&str; 7] = [
+    "image_url is only supported by certain models",
+    "does not support image",
+    "image input modality is not enabled",
+    "missing data required for image input",
+    "image input is not supported",
+    "no endpoints found that support image input",
+    "does not support vision",
+];
+
+/// Whether `error` is a server's refusal to read images: a refusal (any status, or an error
+/// inside a stream) whose words (message or detail) say the model reads none.
+pub fn refuses_images(error: &Error) -> bool {
+    if matches!(error.kind, ErrorKind::Network | ErrorKind::Cancelled) {
+        return false;
+    }
+    let words = format!(
+        "{} {}",
+        error.message,
+        error.detail.as_deref().unwrap_or_default()
+    )
+    .to_ascii_lowercase();
+    IMAGES_REFUSED_WORDS.iter().any(|w| words.contains(w))
+}
+
+/// `error`, when it is a server's refusal of the images a request carried
+/// ([`refuses_images`]), reworded to say that `model` reads no images, as `who` (the profile)
+/// sent them, with the server's words; an invalid request (the request, not the server, is at
+/// fault), its status and source kept. Any other error is returned as it is.
+pub fn images_refused(error: Error, who: &str, model: &str) -> Error {
+    if !refuses_images(&error) {
+        return error;
+    }
+    let said = error
+        .detail
+        .clone()
+        .unwrap_or_else(|| error.message.clone());
+    let mut reworded = Error::new(
+        ErrorKind::InvalidRequest,
+        format!(
+            "The model \"{}\" does not read images: {who} sent it an image and the server refused it (the server said: {}).",
+            crate::error::quoted(model),
+            crate::error::truncate(said.trim_end_matches('.'), 300)
+        ),
+    )
+    .with_detail(said);
+    reworded.provider = error.provider;
+    reworded.status = error.status;
+    reworded
+}
+
 fn value_to_code(value: &Value) -> Option<String> {
     match value {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
@@ -396,6 +454,45 @@ mod tests {
         let elsewhere =
             ServerError::from_body(r#"{"error":{"message":"Invalid URL (POST /v1/x)"}}"#);
         assert_eq!(elsewhere.kind_for_status(404), ErrorKind::InvalidRequest);
+    }
+
+    #[test]
+    fn a_refusal_of_images_in_each_vendors_words_names_the_model_and_keeps_the_words() {
+        let refused = |status: u16, words: &str| {
+            Error::new(
+                ErrorKind::from_status(status),
+                format!("Profile \"p\" (http://h/v1): the server refused the request (HTTP {status}: {words})."),
+            )
+            .with_status(status)
+            .with_detail(words)
+            .with_provider("custom")
+        };
+        for (status, words) in [
+            (400, "Invalid content type. image_url is only supported by certain models."),
+            (400, "'claude-3-5-haiku-20241022' does not support image input."),
+            (400, "Image input modality is not enabled for models/gemma-3-1b-it"),
+            (500, "this model is missing data required for image input"),
+            (400, "image input is not supported - hint: if this is unexpected, you may need to provide the mmproj"),
+            (404, "No endpoints found that support image input"),
+        ] {
+            let error = images_refused(refused(status, words), "Profile \"p\"", "m-1");
+            assert_eq!(error.kind, ErrorKind::InvalidRequest, "{words}");
+            assert_eq!(error.status, Some(status), "{words}");
+            assert_eq!(error.provider.as_deref(), Some("custom"), "{words}");
+            assert_eq!(error.detail.as_deref(), Some(words));
+            assert_eq!(
+                error.message,
+                format!(
+                    "The model \"m-1\" does not read images: Profile \"p\" sent it an image and the server refused it (the server said: {}).",
+                    words.trim_end_matches('.')
+                )
+            );
+        }
+        // Other refusals, and failures that are no refusal, are left as they are.
+        let other = refused(400, "temperature must be at most 2");
+        assert_eq!(images_refused(other.clone(), "Profile \"p\"", "m-1"), other);
+        let lost = Error::new(ErrorKind::Network, "does not support image input");
+        assert_eq!(images_refused(lost.clone(), "Profile \"p\"", "m-1"), lost);
     }
 
     #[test]

@@ -5,7 +5,9 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::model::{ChatMessage, ChatRequest, ModelInfo, ProviderData, Role, StopReason, Usage};
+use crate::model::{
+    ChatMessage, ChatRequest, ImagePart, ModelInfo, ProviderData, Role, StopReason, Usage,
+};
 use crate::prompt::{self, PostProcessing, PromptNames};
 use crate::provider::contract::StreamEvent;
 use crate::provider::server_error::ServerError;
@@ -50,20 +52,26 @@ pub fn messages_body(request: &ChatRequest) -> Value {
                 // A prefill must not end with whitespace.
                 text.truncate(text.trim_end().len());
             }
-            if text.is_empty() && i != last {
+            if text.is_empty() && i != last && !m.has_images() {
                 text = EMPTY_TEXT.to_string();
             }
-            let content = match m.provider_data_for(FAMILY) {
+            let kept = match m.provider_data_for(FAMILY) {
+                Some(Value::Array(kept)) => kept.as_slice(),
+                _ => &[],
+            };
+            let content = if kept.is_empty() && !m.has_images() {
+                Value::from(text)
+            } else {
                 // Blocks this family asked to have sent back (thinking with its signature) come
-                // first, then the text (left out when empty: the API refuses empty text blocks).
-                Some(Value::Array(kept)) if !kept.is_empty() => {
-                    let mut blocks = kept.clone();
-                    if !text.is_empty() {
-                        blocks.push(json!({"type": "text", "text": text}));
-                    }
-                    Value::Array(blocks)
+                // first, then the images (before the text, as Anthropic's vision guide
+                // advises), then the text (left out when empty: the API refuses empty text
+                // blocks).
+                let mut blocks = kept.to_vec();
+                blocks.extend(m.images().map(image_block));
+                if !text.is_empty() {
+                    blocks.push(json!({"type": "text", "text": text}));
                 }
-                _ => Value::from(text),
+                Value::Array(blocks)
             };
             json!({"role": m.role.as_str(), "content": content})
         })
@@ -93,6 +101,15 @@ pub fn messages_body(request: &ChatRequest) -> Value {
     }
     body.insert("stream".into(), json!(request.stream));
     Value::Object(body)
+}
+
+/// An image as a content block: `{"type":"image","source":{"type":"base64","media_type",
+/// "data"}}`.
+fn image_block(image: &ImagePart) -> Value {
+    json!({
+        "type": "image",
+        "source": {"type": "base64", "media_type": image.media_type, "data": image.base64()},
+    })
 }
 
 /// One page of `GET /v1/models`: the models and the id to continue after, when there is more.

@@ -20,7 +20,7 @@ const MAX_STOP_SEQUENCES: usize = 5;
 pub fn turns(messages: &[ChatMessage]) -> Vec<ChatMessage> {
     let spoken: Vec<ChatMessage> = messages
         .iter()
-        .filter(|m| !m.text().trim().is_empty())
+        .filter(|m| !m.text().trim().is_empty() || m.has_images())
         .cloned()
         .collect();
     let mut turns =
@@ -31,12 +31,32 @@ pub fn turns(messages: &[ChatMessage]) -> Vec<ChatMessage> {
     turns
 }
 
+/// A message's `content`: its text as a string; with images, an array of the text (when
+/// there is any) then each image as an `image_url` part holding a `data:` URL (Cohere's "Image
+/// Inputs" guide, the Command A Vision models).
+fn content(message: &ChatMessage) -> Value {
+    if !message.has_images() {
+        return Value::from(message.text());
+    }
+    let text = message.text();
+    let mut parts = Vec::new();
+    if !text.is_empty() {
+        parts.push(json!({"type": "text", "text": text}));
+    }
+    parts.extend(
+        message
+            .images()
+            .map(|image| json!({"type": "image_url", "image_url": {"url": image.data_url()}})),
+    );
+    Value::Array(parts)
+}
+
 /// The JSON body of `POST /v2/chat`. Samplers are clamped to the ranges the API accepts:
 /// `temperature` 0–1, `p` 0.01–0.99, `k` 0–500, the penalties 0–1, at most five stop sequences.
 pub fn chat_body(request: &ChatRequest) -> Value {
     let messages: Vec<Value> = turns(&request.messages)
         .iter()
-        .map(|m| json!({"role": m.role.as_str(), "content": m.text()}))
+        .map(|m| json!({"role": m.role.as_str(), "content": content(m)}))
         .collect();
     let params = &request.params;
     let mut body = Map::new();

@@ -7,7 +7,9 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::model::{ChatMessage, ChatRequest, ModelInfo, ProviderData, Role, StopReason, Usage};
+use crate::model::{
+    ChatMessage, ChatRequest, ImagePart, ModelInfo, ProviderData, Role, StopReason, Usage,
+};
 use crate::options::GeminiThinking;
 use crate::prompt::DEFAULT_PLACEHOLDER;
 use crate::provider::contract::StreamEvent;
@@ -98,10 +100,12 @@ pub fn thinking_config(model: &str, choice: GeminiThinking) -> Option<Value> {
     Some(Value::Object(config))
 }
 
-/// One turn of `contents`: its role, its text, and the signatures to put back on its parts.
+/// One turn of `contents`: its role, its text, its images, and the signatures to put back on
+/// its parts.
 struct Turn {
     role: &'static str,
     text: String,
+    images: Vec<ImagePart>,
     signatures: Vec<Value>,
 }
 
@@ -134,15 +138,18 @@ fn turns(messages: &[ChatMessage]) -> (Option<String>, Vec<Turn>) {
             Some(Value::Array(kept)) if role == "model" => kept.clone(),
             _ => Vec::new(),
         };
+        let images: Vec<ImagePart> = message.images().cloned().collect();
         match turns.last_mut() {
             Some(last) if last.role == role => {
                 last.text.push_str("\n\n");
                 last.text.push_str(&text);
+                last.images.extend(images);
                 last.signatures.extend(signatures);
             }
             _ => turns.push(Turn {
                 role,
                 text,
+                images,
                 signatures,
             }),
         }
@@ -153,6 +160,7 @@ fn turns(messages: &[ChatMessage]) -> (Option<String>, Vec<Turn>) {
             Turn {
                 role: "user",
                 text: DEFAULT_PLACEHOLDER.to_string(),
+                images: Vec::new(),
                 signatures: Vec::new(),
             },
         );
@@ -161,8 +169,10 @@ fn turns(messages: &[ChatMessage]) -> (Option<String>, Vec<Turn>) {
     (system, turns)
 }
 
-/// A turn's parts: kept thought parts first, then the text with the first signature that came on
-/// text, any later such signature on an empty text part after it (as the reply carried them).
+/// A turn's parts: kept thought parts first, then each image as `inlineData` (`mimeType`, base64
+/// `data`; before the text, as Google's guide to image prompts advises), then the text with the
+/// first signature that came on text, any later such signature on an empty text part after it
+/// (as the reply carried them). A turn with images and no text has no empty text part.
 fn parts(turn: &Turn) -> Vec<Value> {
     let mut thoughts = Vec::new();
     let mut on_text = Vec::new();
@@ -177,13 +187,19 @@ fn parts(turn: &Turn) -> Vec<Value> {
         }
     }
     let mut parts = thoughts;
+    parts.extend(turn.images.iter().map(
+        |image| json!({"inlineData": {"mimeType": image.media_type, "data": image.base64()}}),
+    ));
     let mut text = Map::new();
     text.insert("text".into(), json!(turn.text));
     let mut rest = on_text.into_iter();
     if let Some(first) = rest.next() {
         text.insert("thoughtSignature".into(), first);
     }
-    parts.push(Value::Object(text));
+    let only_images = !turn.images.is_empty() && turn.text.is_empty() && text.len() == 1;
+    if !only_images {
+        parts.push(Value::Object(text));
+    }
     parts.extend(rest.map(|signature| json!({"text": "", "thoughtSignature": signature})));
     parts
 }
@@ -420,6 +436,31 @@ pub fn signatures_data(signatures: &[Value]) -> StreamEvent {
 mod tests {
     use super::*;
     use crate::model::GenParams;
+
+    #[test]
+    fn images_go_as_inline_data_before_the_text_and_a_turn_of_images_alone_has_no_text_part() {
+        let image = ImagePart {
+            media_type: "image/png".into(),
+            data: bytes::Bytes::from_static(b"\x89PNG"),
+            name: "a.png".into(),
+        };
+        let mut asked = ChatMessage::new(Role::User, "What is it?");
+        asked
+            .parts
+            .insert(0, crate::model::Part::Image(image.clone()));
+        let alone = ChatMessage {
+            parts: vec![crate::model::Part::Image(image)],
+            ..ChatMessage::new(Role::User, "")
+        };
+        let inline = json!({"inlineData": {"mimeType": "image/png", "data": "iVBORw=="}});
+        for (message, parts) in [
+            (asked, json!([inline, {"text": "What is it?"}])),
+            (alone, json!([inline])),
+        ] {
+            let body = generate_body(&request("m", vec![message]), GeminiThinking::Auto);
+            assert_eq!(body["contents"][0]["parts"], parts);
+        }
+    }
 
     fn request(model: &str, messages: Vec<ChatMessage>) -> ChatRequest {
         ChatRequest {

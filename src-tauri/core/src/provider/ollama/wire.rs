@@ -1,7 +1,8 @@
 //! Ollama's request bodies and answer shapes (the stream's objects are mapped in `stream.rs`).
 //! Sans IO: it must not build requests or read the network.
 //!
-//! `POST /api/chat` takes `{model, messages: [{role, content}], stream, options, keep_alive}`;
+//! `POST /api/chat` takes `{model, messages: [{role, content, images?}], stream, options,
+//! keep_alive}` (`images`: base64 strings);
 //! `POST /api/generate` takes `{model, prompt, raw: true, stream, options, keep_alive}` (raw: the
 //! prompt is already templated, Ollama applies no template). Sampler settings go inside
 //! `options` under Ollama's own names (`num_predict`, `repeat_penalty`, `repeat_last_n`, …),
@@ -56,7 +57,15 @@ pub fn chat_body(request: &ChatRequest, keep_alive: Option<&str>) -> Value {
     let messages: Vec<Value> = request
         .messages
         .iter()
-        .map(|m| json!({"role": m.role.as_str(), "content": m.text()}))
+        .map(|m| {
+            let mut message = json!({"role": m.role.as_str(), "content": m.text()});
+            // Images as a list of plain base64 strings beside the text (no `data:` prefix).
+            if m.has_images() {
+                let images: Vec<String> = m.images().map(|image| image.base64()).collect();
+                message["images"] = json!(images);
+            }
+            message
+        })
         .collect();
     let mut body = json!({
         "model": request.model,

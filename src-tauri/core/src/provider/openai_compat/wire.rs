@@ -8,7 +8,9 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::request::Flavor;
-use crate::model::{ChatRequest, ModelInfo, ModelPrice, StopReason, TextPrompt, Usage};
+use crate::model::{
+    ChatMessage, ChatRequest, ModelInfo, ModelPrice, StopReason, TextPrompt, Usage,
+};
 use crate::provider::contract::StreamEvent;
 use crate::provider::server_error::ServerError;
 use crate::provider::support::f32_value;
@@ -33,7 +35,7 @@ pub fn chat_body(flavor: &Flavor, request: &ChatRequest) -> Value {
         .messages
         .iter()
         .map(|m| {
-            let mut message = json!({"role": m.role.as_str(), "content": m.text()});
+            let mut message = json!({"role": m.role.as_str(), "content": content(m)});
             if let Some(name) = &m.name {
                 message["name"] = Value::from(name.as_str());
             }
@@ -54,6 +56,26 @@ pub fn chat_body(flavor: &Flavor, request: &ChatRequest) -> Value {
     body.insert("messages".into(), Value::from(messages));
     put_samplers(&mut body, flavor, request);
     Value::Object(body)
+}
+
+/// A message's `content`: its text as a string, byte for byte as before images existed; with
+/// images, an array of the text (when there is any) then each image as an `image_url` part
+/// holding a `data:` URL, the shape OpenAI's vision guide documents and SillyTavern sends.
+pub fn content(message: &ChatMessage) -> Value {
+    if !message.has_images() {
+        return Value::from(message.text());
+    }
+    let text = message.text();
+    let mut parts = Vec::new();
+    if !text.is_empty() {
+        parts.push(json!({"type": "text", "text": text}));
+    }
+    parts.extend(
+        message
+            .images()
+            .map(|image| json!({"type": "image_url", "image_url": {"url": image.data_url()}})),
+    );
+    Value::Array(parts)
 }
 
 /// The JSON body of `POST {base}/completions` (text completion); text-generation-webui's

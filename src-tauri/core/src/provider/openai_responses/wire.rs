@@ -50,7 +50,7 @@ pub fn input_items(messages: &[ChatMessage]) -> (Option<String>, Vec<Value>) {
             }
         }
         let text = named_text(message);
-        if text.is_empty() {
+        if text.is_empty() && !message.has_images() {
             continue;
         }
         let part = if message.role == Role::Assistant {
@@ -58,9 +58,20 @@ pub fn input_items(messages: &[ChatMessage]) -> (Option<String>, Vec<Value>) {
         } else {
             "input_text"
         };
+        let mut content = Vec::new();
+        if !text.is_empty() {
+            content.push(json!({"type": part, "text": text}));
+        }
+        // An image as `input_image` with its `data:` URL as `image_url` (a string here, not
+        // Chat Completions' object).
+        content.extend(
+            message
+                .images()
+                .map(|image| json!({"type": "input_image", "image_url": image.data_url()})),
+        );
         items.push(json!({
             "role": message.role.as_str(),
-            "content": [{"type": part, "text": text}],
+            "content": content,
         }));
     }
     if items.is_empty() {

@@ -8,6 +8,7 @@
 //! A family gives this module data ([`Quirks`]) and functions (its parsers and mappers); this
 //! module names no family and knows no wire shape.
 
+pub mod preview;
 pub mod request;
 
 use std::future::Future;

@@ -150,8 +150,11 @@ impl Request {
         })
     }
 
-    /// The request as "show the request" views and `--dry-run` print it: secrets masked.
+    /// The request as "show the request" views and `--dry-run` print it: secrets masked, each
+    /// image a short note instead of its base64 ([`super::preview::hide_images`]).
     pub fn preview(&self) -> WireRequest {
+        let mut body = self.body();
+        super::preview::hide_images(&mut body);
         WireRequest {
             method: self.method.as_str().to_string(),
             url: self.url.clone(),
@@ -160,7 +163,7 @@ impl Request {
                 .iter()
                 .map(|(name, value)| (name.clone(), value.shown()))
                 .collect(),
-            body: self.body(),
+            body,
         }
     }
 
