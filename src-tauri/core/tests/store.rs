@@ -651,6 +651,7 @@ fn a_chat_survives_archive_and_import_with_its_swipes_and_names() {
                 model: Some("m".into()),
                 reasoning: Some("greet".into()),
                 provider_data: None,
+                sources: Vec::new(),
                 extra: serde_json::from_str(r#"{"force_avatar":"bob.png"}"#).unwrap(),
             },
         ],

@@ -554,6 +554,7 @@ fn read_message() -> impl Strategy<Value = ArchivedMessage> {
                     model: non_empty(model),
                     reasoning: non_empty(reasoning),
                     provider_data: None,
+                    sources: Vec::new(),
                     extra,
                 }
             },
@@ -640,6 +641,7 @@ fn any_chat() -> impl Strategy<Value = ChatArchive> {
                     model,
                     reasoning,
                     provider_data: None,
+                    sources: Vec::new(),
                     extra: extra.into_iter().collect(),
                 }
             },

@@ -39,6 +39,7 @@
 //! OAuth token endpoint for a service account's signed JWT (verified with the account's public key).
 
 mod anthropic;
+mod citations;
 mod clouds;
 mod cohere;
 mod context;
@@ -66,6 +67,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+pub use citations::{cited_sources, Citations, CITED_PAGES, GROUNDING_PAGES};
 pub use clouds::{
     AZURE_ACCESS_DENIED, AZURE_FILTERED_WORD, AZURE_NO_DEPLOYMENT, STREAM_OPTIONS_REFUSED,
 };
@@ -490,6 +492,10 @@ pub struct FakeOptions {
     /// turn lacks the thinking block with the signature this fake gave ([`THINKING_SIGNATURE`]),
     /// as the API refuses turns it signed and got back without their thinking. Off by default.
     pub signed_thinking: bool,
+    /// Answers cite pages, as a search-backed model's do (`citations.rs` has the shapes):
+    /// [`Citations::Perplexity`] or [`Citations::OpenRouter`] in the OpenAI-compatible
+    /// family's chat answers, any value in [`Family::Gemini`]'s. `None` (default): no citations.
+    pub citations: Option<Citations>,
 }
 
 /// The message of a LiteLLM proxy's answer to a wrong key (HTTP 400, `"type":"auth_error"`,
@@ -542,6 +548,7 @@ impl Default for FakeOptions {
             refuses_streaming: false,
             model_catalogue: 0,
             signed_thinking: false,
+            citations: None,
         }
     }
 }

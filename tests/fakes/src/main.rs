@@ -122,6 +122,10 @@ struct Args {
     /// the signed thinking block given.
     #[arg(long)]
     signed_thinking: bool,
+    /// Answers cite pages in this vendor's shape: `perplexity` or `openrouter` (`openai`
+    /// family), `gemini` (`gemini` family).
+    #[arg(long, value_enum)]
+    citations: Option<switchboard_fakes::Citations>,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -158,6 +162,7 @@ async fn main() -> ExitCode {
         refuses_streaming: args.refuses_streaming,
         model_catalogue: args.model_catalogue,
         signed_thinking: args.signed_thinking,
+        citations: args.citations,
         ..FakeOptions::default()
     };
     if !args.models.is_empty() {

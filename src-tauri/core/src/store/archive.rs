@@ -10,10 +10,10 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::chats::not_found;
+use super::chats::{not_found, sources_json};
 use super::{from_json, guard, now_ms, to_json, Chat, Store};
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{ChatId, MessageId, ProviderData, Role};
+use crate::model::{ChatId, MessageId, ProviderData, Role, SourceLink};
 
 /// One chat, as files carry it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -68,6 +68,10 @@ pub struct ArchivedMessage {
     /// restored chat goes on as it was; SillyTavern's files leave it out.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provider_data: Option<ProviderData>,
+    /// The pages the version shown cites, in order (Switchboard's exports and backups; left out
+    /// when there are none, so a chat without any is written as before).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<SourceLink>,
     /// Fields of the line Switchboard does not use, kept for the way back.
     pub extra: Map<String, Value>,
 }
@@ -130,6 +134,7 @@ impl Store {
                 model: message.model.clone(),
                 reasoning: message.reasoning.clone(),
                 provider_data: message.provider_data.clone(),
+                sources: message.sources.clone(),
                 extra: extra
                     .map(|e| from_json(&e))
                     .transpose()?
@@ -234,8 +239,9 @@ impl Store {
                 tx.execute(
                     "INSERT INTO messages (id, chat_id, seq, role, name, content, swipe_index, swipe_count,
                                            reasoning, state, model, extra, created_at, updated_at,
-                                           provider_data)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'complete', ?10, ?11, ?12, ?12, ?13)",
+                                           provider_data, sources)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'complete', ?10, ?11, ?12, ?12, ?13,
+                             ?14)",
                     params![
                         message_id.as_str(),
                         id.as_str(),
@@ -249,7 +255,8 @@ impl Store {
                         message.model,
                         extra,
                         sent,
-                        message.provider_data.as_ref().map(to_json).transpose()?
+                        message.provider_data.as_ref().map(to_json).transpose()?,
+                        sources_json(&message.sources)?
                     ],
                 )?;
                 for (index, text) in versions.iter().enumerate() {

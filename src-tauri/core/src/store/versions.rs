@@ -34,7 +34,7 @@ impl Store {
         tx.execute(
             "UPDATE messages SET content = ?2, reasoning = ?3, state = ?4, model = ?5, error = ?6,
                     swipe_index = ?7, swipe_count = swipe_count - 1, writer = NULL, updated_at = ?8,
-                    provider_data = ?9
+                    provider_data = ?9, sources = ?10
              WHERE id = ?1",
             params![
                 id.as_str(),
@@ -45,7 +45,8 @@ impl Store {
                 stashed.error,
                 previous,
                 now_ms(),
-                stashed.provider_data
+                stashed.provider_data,
+                stashed.sources
             ],
         )?;
         tx.commit()?;

@@ -378,6 +378,7 @@ fn read_message(text: &str) -> Result<Line, String> {
             model,
             reasoning,
             provider_data: None,
+            sources: Vec::new(),
             extra: fields,
         },
     })
