@@ -184,7 +184,11 @@ async fn each_version_keeps_its_own_sources_and_they_go_where_the_message_goes()
     );
     let all = engine.messages(&chat).await.unwrap();
     let second = all[1].clone();
-    assert_eq!((second.swipe_index, second.swipe_count), (1, 2), "{all:?} {events:?}");
+    assert_eq!(
+        (second.swipe_index, second.swipe_count),
+        (1, 2),
+        "{all:?} {events:?}"
+    );
     assert!(second.sources.is_empty());
     let first = engine.select_swipe(&reply, 0).await.unwrap();
     assert_eq!(shown(&first.sources), expected);
