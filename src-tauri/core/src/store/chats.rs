@@ -285,17 +285,6 @@ impl Store {
         Ok(())
     }
 
-    /// Keeps the pages the version of reply `id` being written cites (none: nothing kept),
-    /// replacing what it held.
-    pub fn save_sources(&self, id: &MessageId, sources: &[SourceLink]) -> Result<()> {
-        let sources = sources_json(sources)?;
-        self.conn().execute(
-            "UPDATE messages SET sources = ?2 WHERE id = ?1",
-            params![id.as_str(), sources],
-        )?;
-        Ok(())
-    }
-
     /// The messages of a chat, oldest first.
     pub fn messages(&self, chat: &ChatId) -> Result<Vec<StoredMessage>> {
         let conn = self.conn();
