@@ -21,6 +21,7 @@ import { registerAzureTests } from "./azure.mjs";
 import { registerVertexTests } from "./vertex.mjs";
 import { registerOpenAiApiTests } from "./openai-api.mjs";
 import { registerChatTargetTests } from "./chat-target.mjs";
+import { registerCitationsTests } from "./citations.mjs";
 import { registerContextTests } from "./context.mjs";
 import { registerDoctorTests } from "./doctor.mjs";
 import { registerDrawerTests } from "./drawer.mjs";
@@ -1492,6 +1493,11 @@ registerPickerTests(test, {
 registerGeminiTests(test, {
   openApp, closeApp, until, assert, screenshot, cli, send, lastAssistant, connectionState, openDrawer, setField, startFake,
   REPLY_TEXT, REASONING_TEXT,
+});
+
+// After everything: it adds a profile of its own (removed at the end) and connects to it.
+registerCitationsTests(test, {
+  openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, openDrawer, setField, startFake, cli, REPLY_TEXT,
 });
 
 // After everything: each adds a profile of its own (removed at the end) and connects to it.

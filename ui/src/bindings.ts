@@ -463,7 +463,7 @@ export type ChatAround_Serialize = {
 /**
  *  The one stream a front end sees for a generation.
  * 
- *  `Started` comes first; then any of `Queued`, `Delta`, `Reasoning`, `Usage`; then **exactly
+ *  `Started` comes first; then any of `Queued`, `Delta`, `Reasoning`, `Usage`, `Sources`; then **exactly
  *  one** terminal event: `Finished`, `Failed` or `Cancelled`. The text received before the
  *  terminal event is already saved when it is sent.
  */
@@ -472,7 +472,7 @@ export type ChatEvent = ChatEvent_Serialize | ChatEvent_Deserialize;
 /**
  *  The one stream a front end sees for a generation.
  * 
- *  `Started` comes first; then any of `Queued`, `Delta`, `Reasoning`, `Usage`; then **exactly
+ *  `Started` comes first; then any of `Queued`, `Delta`, `Reasoning`, `Usage`, `Sources`; then **exactly
  *  one** terminal event: `Finished`, `Failed` or `Cancelled`. The text received before the
  *  terminal event is already saved when it is sent.
  */
@@ -541,6 +541,13 @@ text: string } |
 { type: "usage"; 
 /**  The counts. */
 usage: Usage_Deserialize } | 
+/**
+ *  The pages the reply cites, all of them so far, in the order the source gave (sent before
+ *  the terminal event, once they are saved with the reply).
+ */
+{ type: "sources"; 
+/**  The sources, numbered from 1 in this order. */
+sources: SourceLink_Deserialize[] } | 
 /**  The reply is complete. */
 { type: "finished"; 
 /**  Why it ended. */
@@ -561,7 +568,7 @@ messageId: MessageId };
 /**
  *  The one stream a front end sees for a generation.
  * 
- *  `Started` comes first; then any of `Queued`, `Delta`, `Reasoning`, `Usage`; then **exactly
+ *  `Started` comes first; then any of `Queued`, `Delta`, `Reasoning`, `Usage`, `Sources`; then **exactly
  *  one** terminal event: `Finished`, `Failed` or `Cancelled`. The text received before the
  *  terminal event is already saved when it is sent.
  */
@@ -630,6 +637,13 @@ text: string } |
 { type: "usage"; 
 /**  The counts. */
 usage: Usage_Serialize } | 
+/**
+ *  The pages the reply cites, all of them so far, in the order the source gave (sent before
+ *  the terminal event, once they are saved with the reply).
+ */
+{ type: "sources"; 
+/**  The sources, numbered from 1 in this order. */
+sources: SourceLink_Serialize[] } | 
 /**  The reply is complete. */
 { type: "finished"; 
 /**  Why it ended. */

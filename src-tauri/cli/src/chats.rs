@@ -170,6 +170,10 @@ pub async fn run(engine: &Engine, command: ChatsCommand, json_out: bool) -> CliR
                     other => format!(" · {other}"),
                 };
                 outln!("\n[{who}{version}{state}]\n{}", message.content);
+                if !message.sources.is_empty() {
+                    let list = crate::streamed::sources_list(&message.sources);
+                    outln!("{}", list.trim_end());
+                }
                 for (index, text) in swipes.iter().enumerate() {
                     if index != message.swipe_index as usize {
                         outln!("  (version {}) {}", index + 1, one_line(text));

@@ -1,5 +1,6 @@
 //! A reply printed as it streams, for `chat` and the conversation in a terminal: text to
-//! standard output, reasoning and notes to standard error, and the signals that stop it —
+//! standard output (and after it the pages it cites, numbered), reasoning and notes to standard
+//! error, and the signals that stop it —
 //! Ctrl-C (SIGINT) stops the reply as the window's Stop does (the server told to stop where
 //! it can, the text so far kept, the reply `stopped`), SIGTERM and SIGHUP stop it as the
 //! process going away (`interrupted`).
@@ -11,7 +12,7 @@ use std::io::Write;
 
 use tokio::sync::mpsc::error::TryRecvError;
 
-use switchboard_core::model::ChatEvent;
+use switchboard_core::model::{ChatEvent, SourceLink};
 use switchboard_core::{CancelReason, Engine, Error, Generation};
 
 /// The signals that stop a reply, listened for from [`Interrupts::listen`] on: once listening,
@@ -104,6 +105,7 @@ pub async fn print(
     let mut wrote_text = false;
     let mut in_reasoning = false;
     let mut stopped = None;
+    let mut sources = Vec::new();
     loop {
         let event = match events.try_recv() {
             Ok(event) => Some(event),
@@ -179,6 +181,10 @@ pub async fn print(
                 );
                 None
             }
+            ChatEvent::Sources { sources: cited } => {
+                sources = cited;
+                None
+            }
             ChatEvent::Finished { .. } => Some(Ending::Finished),
             ChatEvent::Failed { error, .. } => Some(Ending::Failed(error)),
             ChatEvent::Cancelled { .. } => {
@@ -190,8 +196,48 @@ pub async fn print(
             if wrote_text && !json {
                 let _ = writeln!(stdout);
             }
+            if !json && !sources.is_empty() {
+                let _ = write!(stdout, "{}", sources_list(&sources));
+            }
             let _ = stdout.flush();
             return ending;
         }
+    }
+}
+
+/// The pages a reply cites, as printed under it: "Sources:" and one line each, numbered from 1,
+/// "  [1] Title — https://…" (the address alone when there is no title).
+pub fn sources_list(sources: &[SourceLink]) -> String {
+    let mut list = String::from("Sources:\n");
+    for (index, source) in sources.iter().enumerate() {
+        let number = index + 1;
+        match source.title.as_deref() {
+            Some(title) => list.push_str(&format!("  [{number}] {title} — {}\n", source.url)),
+            None => list.push_str(&format!("  [{number}] {}\n", source.url)),
+        }
+    }
+    list
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_are_numbered_with_their_titles() {
+        let sources = [
+            SourceLink {
+                url: "https://a.example/".into(),
+                title: Some("A page".into()),
+            },
+            SourceLink {
+                url: "https://b.example/x".into(),
+                title: None,
+            },
+        ];
+        assert_eq!(
+            sources_list(&sources),
+            "Sources:\n  [1] A page — https://a.example/\n  [2] https://b.example/x\n"
+        );
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! # Layout
 //! - [`error`]: the one [`Error`] type with an [`ErrorKind`] front ends switch on.
+//! - [`citations`]: the pages a reply cites, each address once, in the order given.
 //! - [`model`]: domain types — messages (a list of parts with opaque per-family data), requests,
 //!   sampler settings, the [`ChatEvent`] stream.
 //! - [`endpoint`]: base-URL normalisation.
@@ -33,6 +34,7 @@
 
 pub mod attach;
 pub mod catalogue;
+pub mod citations;
 pub mod context_sizes;
 pub mod detect;
 pub mod endpoint;

@@ -571,7 +571,7 @@ impl MessageState {
 
 /// The one stream a front end sees for a generation.
 ///
-/// `Started` comes first; then any of `Queued`, `Delta`, `Reasoning`, `Usage`; then **exactly
+/// `Started` comes first; then any of `Queued`, `Delta`, `Reasoning`, `Usage`, `Sources`; then **exactly
 /// one** terminal event: `Finished`, `Failed` or `Cancelled`. The text received before the
 /// terminal event is already saved when it is sent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -645,6 +645,12 @@ pub enum ChatEvent {
     Usage {
         /// The counts.
         usage: Usage,
+    },
+    /// The pages the reply cites, all of them so far, in the order the source gave (sent before
+    /// the terminal event, once they are saved with the reply).
+    Sources {
+        /// The sources, numbered from 1 in this order.
+        sources: Vec<SourceLink>,
     },
     /// The reply is complete.
     Finished {

@@ -652,6 +652,7 @@ fn a_chat_survives_archive_and_import_with_its_swipes_and_names() {
                 reasoning: Some("greet".into()),
                 provider_data: None,
                 attachments: Vec::new(),
+                sources: Vec::new(),
                 extra: serde_json::from_str(r#"{"force_avatar":"bob.png"}"#).unwrap(),
             },
         ],

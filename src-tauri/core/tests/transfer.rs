@@ -560,6 +560,7 @@ fn read_message() -> impl Strategy<Value = ArchivedMessage> {
                     reasoning: non_empty(reasoning),
                     provider_data: None,
                     attachments: Vec::new(),
+                    sources: Vec::new(),
                     extra,
                 }
             },
@@ -647,6 +648,7 @@ fn any_chat() -> impl Strategy<Value = ChatArchive> {
                     reasoning,
                     provider_data: None,
                     attachments: Vec::new(),
+                    sources: Vec::new(),
                     extra: extra.into_iter().collect(),
                 }
             },

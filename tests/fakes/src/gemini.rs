@@ -564,7 +564,12 @@ fn generation(
         .as_deref()
         .is_some_and(|q| q.split('&').any(|p| p == "alt=sse"));
     let prompt = last_user_text(&body);
-    let objects = plan(scenario, reply, model, &prompt);
+    let mut objects = plan(scenario, reply, model, &prompt);
+    if opts.citations.is_some() {
+        for object in &mut objects {
+            crate::citations::ground(object, reply.chars().count());
+        }
+    }
     if !streamed {
         return whole(scenario, model, &objects);
     }
@@ -746,7 +751,14 @@ fn whole(scenario: Scenario, model: &str, objects: &[J]) -> Reply {
         thought: false,
         signature,
     });
-    let body = answer(model, &parts, finish.as_deref(), 9, thoughts);
+    let grounded = values
+        .iter()
+        .any(|v| v["candidates"][0].get("groundingMetadata").is_some());
+    let reply_len = parts.last().map_or(0, |p| p.text.chars().count());
+    let mut body = answer(model, &parts, finish.as_deref(), 9, thoughts);
+    if grounded {
+        crate::citations::ground(&mut body, reply_len);
+    }
     let text = pretty_json(&body);
     if scenario == Scenario::Truncated {
         let mut half = text.into_bytes();

@@ -40,6 +40,7 @@
 //! OAuth token endpoint for a service account's signed JWT (verified with the account's public key).
 
 mod anthropic;
+mod citations;
 mod clouds;
 mod cohere;
 mod context;
@@ -68,6 +69,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+pub use citations::{cited_sources, Citations, CITED_PAGES, GROUNDING_PAGES};
 pub use clouds::{
     AZURE_ACCESS_DENIED, AZURE_FILTERED_WORD, AZURE_NO_DEPLOYMENT, STREAM_OPTIONS_REFUSED,
 };
@@ -500,6 +502,10 @@ pub struct FakeOptions {
     /// image as real servers refuse one sent to a model that reads none, in each family's words
     /// (`images.rs` has the table). Off by default: images are checked and described.
     pub refuses_images: bool,
+    /// Answers cite pages, as a search-backed model's do (`citations.rs` has the shapes):
+    /// [`Citations::Perplexity`] or [`Citations::OpenRouter`] in the OpenAI-compatible
+    /// family's chat answers, any value in [`Family::Gemini`]'s. `None` (default): no citations.
+    pub citations: Option<Citations>,
 }
 
 /// The message of a LiteLLM proxy's answer to a wrong key (HTTP 400, `"type":"auth_error"`,
@@ -553,6 +559,7 @@ impl Default for FakeOptions {
             model_catalogue: 0,
             signed_thinking: false,
             refuses_images: false,
+            citations: None,
         }
     }
 }

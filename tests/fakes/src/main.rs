@@ -126,6 +126,10 @@ struct Args {
     /// model reads none does (in the family's words).
     #[arg(long)]
     refuses_images: bool,
+    /// Answers cite pages in this vendor's shape: `perplexity` or `openrouter` (`openai`
+    /// family), `gemini` (`gemini` family).
+    #[arg(long, value_enum)]
+    citations: Option<switchboard_fakes::Citations>,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -163,6 +167,7 @@ async fn main() -> ExitCode {
         model_catalogue: args.model_catalogue,
         signed_thinking: args.signed_thinking,
         refuses_images: args.refuses_images,
+        citations: args.citations,
         ..FakeOptions::default()
     };
     if !args.models.is_empty() {

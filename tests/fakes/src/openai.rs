@@ -104,6 +104,7 @@
 use axum::http::StatusCode;
 use serde_json::Value;
 
+use crate::citations::Citations;
 use crate::json::{obj, s, Fmt, J};
 use crate::ooba::{self, Body, Schema};
 use crate::reply::{frames, Frame, Piece, Reply, NGINX_500};
@@ -645,6 +646,9 @@ enum Ev {
     ErrorOpenAi,
     /// OpenRouter's chunk with a top-level `error` and `finish_reason: "error"`.
     ErrorOpenRouter,
+    /// OpenRouter's `url_citation` annotations on a delta, for a reply of this many
+    /// characters (`citations.rs`).
+    Annotations(usize),
     /// `: <text>` and a blank line.
     Comment(&'static str),
     /// sse-starlette 1.6.5's ping: `: <OOBA_PING_COMMENTS[i]>\r\n\r\n`.
@@ -873,8 +877,14 @@ fn generate(
         kind,
         model,
         usage_null: usage_requested && matches!(style, Style::OpenAi | Style::Ooba),
+        citations: opts.citations.filter(|_| kind == Kind::Chat),
     };
     let mut evs = plan(scenario, reply, style);
+    if gen.citations == Some(Citations::OpenRouter) {
+        if let Some(finish) = evs.iter().position(|e| matches!(e, Ev::Finish(_))) {
+            evs.insert(finish, Ev::Annotations(reply.chars().count()));
+        }
+    }
     if usage_requested && !evs.iter().any(|e| matches!(e, Ev::Usage { .. })) {
         if let Some(done) = evs.iter().position(|e| *e == Ev::Done) {
             evs.insert(
@@ -912,6 +922,8 @@ struct Gen {
     model: String,
     /// OpenAI with `include_usage`: every chunk but the usage chunk carries `"usage": null`.
     usage_null: bool,
+    /// The cited pages chat answers carry (`citations.rs`).
+    citations: Option<Citations>,
 }
 
 /// What a chat delta says.
@@ -971,6 +983,9 @@ impl Gen {
             Some(usage) => fields.push(("usage", usage)),
             None if self.usage_null => fields.push(("usage", J::Null)),
             None => {}
+        }
+        if self.citations == Some(Citations::Perplexity) {
+            fields.extend(crate::citations::perplexity_fields());
         }
         J::Obj(fields)
     }
@@ -1142,6 +1157,18 @@ impl Gen {
                     None,
                 ))
             }
+            Ev::Annotations(_) if !chat => return,
+            Ev::Annotations(reply_len) => {
+                let delta = obj([
+                    ("role", s("assistant")),
+                    ("content", s("")),
+                    (
+                        "annotations",
+                        crate::citations::openrouter_annotations(*reply_len),
+                    ),
+                ]);
+                self.choice_event(delta, None)
+            }
             Ev::Comment(comment) => format!(": {comment}\n\n"),
             Ev::Ping(i) => format!(
                 ": {}\r\n\r\n",
@@ -1222,6 +1249,7 @@ impl Gen {
 
     /// A `chat.completion` or `text_completion` object.
     fn completion(&self, content: &str, reasoning: &str, finish: Option<&str>) -> J {
+        let reply_len = content.chars().count();
         let finish = finish.map_or(J::Null, s);
         let index = ("index", J::Int(0));
         let choice = match self.kind {
@@ -1238,6 +1266,10 @@ impl Gen {
                         "reasoning_content"
                     };
                     message.push((key, s(reasoning)));
+                }
+                if self.citations == Some(Citations::OpenRouter) {
+                    let annotations = crate::citations::openrouter_annotations(reply_len);
+                    message.push(("annotations", annotations));
                 }
                 match self.style {
                     Style::OpenAi => message.push(("refusal", J::Null)),
@@ -1302,6 +1334,9 @@ impl Gen {
             fields.extend([usage, choices]);
         } else {
             fields.extend([choices, usage]);
+        }
+        if self.citations == Some(Citations::Perplexity) {
+            fields.extend(crate::citations::perplexity_fields());
         }
         J::Obj(fields)
     }

@@ -86,6 +86,8 @@ export type RequestPreview = Returned<"previewRequest">;
 export type GenerationStarted = Returned<"startGeneration">;
 export type ChatEvent = Parameters<Commands["startGeneration"]>[1] extends Channel<infer E> ? E : never;
 export type Usage = Extract<ChatEvent, { type: "usage" }>["usage"];
+/** A page a reply cites, shown numbered under it. */
+export type SourceLink = Extract<ChatEvent, { type: "sources" }>["sources"][number];
 /** The oldest messages were left out of a text-completion prompt to fit the context. */
 export type HistoryTrimmed = Omit<Extract<ChatEvent, { type: "historyTrimmed" }>, "type">;
 /** How full the context is with a request: the prompt and the reply reserved, of its size. */

@@ -27,6 +27,12 @@ export interface Seeding {
   versionOf: (message: StoredMessage) => Version;
 }
 
+/** The pages the seeded SSE reply cites (shown under it as "Sources"). */
+export const SSE_SOURCES = [
+  { url: "https://html.spec.whatwg.org/multipage/server-sent-events.html", title: "HTML Standard: Server-sent events" },
+  { url: "https://developer.mozilla.org/en-US/docs/Web/API/EventSource" },
+];
+
 /** The `chat` scenario: a connected local profile and five chats, the newest with a conversation. */
 export function seedChatFixture(s: Seeding): { activeProfileId: string; connection: ConnectionChanged } {
   const id = "profile-local";
@@ -56,7 +62,10 @@ export function seedChatFixture(s: Seeding): { activeProfileId: string; connecti
     const at = first.createdAt;
     s.messages.set(first.id, [
       s.stored(first.id, 0, "user", "Explain SSE in one paragraph, with a tiny example.", "complete", null, at),
-      s.stored(first.id, 1, "assistant", REPLY, "complete", "llama-3.1-8b-instruct", at + 4000, "The user wants a short explanation plus a code sample; keep it tight."),
+      {
+        ...s.stored(first.id, 1, "assistant", REPLY, "complete", "llama-3.1-8b-instruct", at + 4000, "The user wants a short explanation plus a code sample; keep it tight."),
+        sources: SSE_SOURCES,
+      },
       s.stored(first.id, 2, "user", "And how do I stop a stream?", "complete", null, at + 9000),
       s.stored(first.id, 3, "assistant", "Call `source.close()` on the client. On the server side, stop writing and end the", "stopped", "llama-3.1-8b-instruct", at + 12000),
     ]);

@@ -10,7 +10,8 @@
  * `data-state` and `data-message-id`; the text in `.message-content`; reasoning in a collapsed
  * `details.reasoning`; a `.copy-message` button; errors in `.message-error`; the queue line in
  * `[data-testid="queue-status"]`; the "older messages were left out" notice in
- * `[data-testid="history-trimmed"]`.
+ * `[data-testid="history-trimmed"]`; the pages a reply cites in `[data-testid="message-sources"]`
+ * (`sources-view.ts`), under the text.
  *
  * Actions (a toolbar shown on hover and keyboard focus; the chat view takes its buttons out of
  * the Tab order, since the message is the Tab stop and its menu offers the same actions): each
@@ -24,6 +25,7 @@
 
 import type { Role } from "../api";
 import { MarkdownView } from "./markdown-view";
+import { renderSources, sourcesKey } from "./sources-view";
 import { describeError } from "../state/errors";
 import { replyNotice } from "../state/generation";
 import { type MessageActions, NO_ACTIONS, swipeLabel, wasCutOff } from "../state/history";
@@ -88,6 +90,9 @@ export class MessageView {
   private markdown: MarkdownView | null = null;
   private renderedReasoning: string | null = null;
   private errorKey: string | null = null;
+  /** The "Sources" list under the text, present only while there are sources. */
+  private sources: HTMLElement | null = null;
+  private renderedSources = "[]";
   /** The raw text, for the copy button. */
   private raw = "";
   private readonly swipes: HTMLElement;
@@ -174,6 +179,7 @@ export class MessageView {
     this.updateReasoning(message.reasoning ?? "", streaming && message.content === "");
     this.updateContent(message);
     this.updateError(message);
+    this.updateSources(message);
     this.updateActions(message, context);
     this.updateEditor(message, context.editing);
     this.updateOffer(context.offerRegenerate);
@@ -336,6 +342,17 @@ export class MessageView {
       this.renderedReasoning = text;
       this.reasoningText.textContent = text;
     }
+  }
+
+  private updateSources(message: UiMessage): void {
+    const key = sourcesKey(message.sources ?? []);
+    if (key === this.renderedSources) return;
+    this.renderedSources = key;
+    const next = renderSources(message.sources ?? []);
+    if (this.sources && next) this.sources.replaceWith(next);
+    else if (this.sources) this.sources.remove();
+    else if (next) this.element.insertBefore(next, this.error.nextSibling);
+    this.sources = next;
   }
 
   private updateError(message: UiMessage): void {

@@ -213,6 +213,7 @@ export class Conversation extends Part {
       reasoning: message.reasoning,
       swipeIndex: message.swipeIndex,
       swipeCount: message.swipeCount,
+      sources: message.sources,
     };
     const n = ++this.seq;
     const generation = createGeneration(`local-${action}-${n}`, model, this.state.chatId, profile.source, target);

@@ -11,6 +11,8 @@
  * - a `historyTrimmed` notice stays with the reply after it ends, and so does `promptCut` (the
  *   server cut the start of a prompt longer than its context);
  * - a `contextUsed` event says how full the context is (the meter by the composer shows it);
+ * - a `sources` event gives the pages the reply cites, all of them so far (they replace what was
+ *   known: a continued reply starts from the ones it had);
  * - the `started` event says what the reply's text is before this generation (empty for a new
  *   reply or a new version, the text so far when a reply is continued) and which version it
  *   is: the deltas that follow add to that text.
@@ -25,6 +27,7 @@ import type {
   IpcError,
   MessageState,
   ProviderKind,
+  SourceLink,
   StopReason,
   Usage,
 } from "../api";
@@ -66,6 +69,8 @@ export interface Generation {
   /** How full the context is with this request, when its size is known. */
   readonly contextUsed: ContextUsed | null;
   readonly usage: Usage | null;
+  /** The pages the reply cites, numbered from 1 in this order. */
+  readonly sources: readonly SourceLink[];
   /** `streaming` until the terminal event, then `complete`, `stopped` or `failed`. */
   readonly state: MessageState;
   readonly stopReason: StopReason | null;
@@ -97,6 +102,8 @@ export interface GenerationTarget {
   readonly reasoning: string | null;
   readonly swipeIndex: number;
   readonly swipeCount: number;
+  /** The pages the message cites (a continued reply keeps them). */
+  readonly sources?: readonly SourceLink[];
 }
 
 /** A new generation waiting for its first event. */
@@ -125,6 +132,7 @@ export function createGeneration(
     promptCut: null,
     contextUsed: null,
     usage: null,
+    sources: continuing ? (target.sources ?? []) : [],
     state: "streaming",
     stopReason: null,
     error: null,
@@ -184,6 +192,8 @@ export function applyEvent(generation: Generation, event: ChatEvent): Generation
       };
     case "usage":
       return { ...generation, usage: event.usage };
+    case "sources":
+      return { ...generation, sources: event.sources };
     case "finished":
       return finish(generation, {
         state: "complete",

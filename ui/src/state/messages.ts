@@ -5,7 +5,7 @@
  * rendered elements can be cached by it instead of by position.
  */
 
-import type { HistoryTrimmed, IpcError, MessageState, Role, StopReason, StoredMessage, Usage } from "../api";
+import type { HistoryTrimmed, IpcError, MessageState, Role, SourceLink, StopReason, StoredMessage, Usage } from "../api";
 import type { Generation } from "./generation";
 
 /** One message in the conversation view. */
@@ -33,6 +33,8 @@ export interface UiMessage {
   readonly swipeIndex: number;
   /** How many versions it has; 1 when it was never regenerated. */
   readonly swipeCount: number;
+  /** The pages the version shown cites, numbered from 1 in this order (none when absent). */
+  readonly sources?: readonly SourceLink[];
 }
 
 /** A message loaded from the store. */
@@ -53,6 +55,7 @@ export function fromStored(message: StoredMessage): UiMessage {
     historyTrimmed: null,
     swipeIndex: message.swipeIndex,
     swipeCount: Math.max(1, message.swipeCount),
+    sources: message.sources ?? [],
   };
 }
 
@@ -105,6 +108,7 @@ export function fromGeneration(generation: Generation): UiMessage {
     promptCut: generation.promptCut,
     swipeIndex: generation.swipeIndex,
     swipeCount: generation.swipeCount,
+    sources: generation.sources,
   };
 }
 

@@ -355,6 +355,32 @@ describe("the window", () => {
     expect($("link-prompt").hidden).toBe(true);
   });
 
+  it("lists a reply's sources under it, numbered, and opens them as links from replies open", async () => {
+    const { api, controller } = await mount("chat");
+    await vi.waitFor(() => expect(controller.store.get().chats.length).toBe(5));
+    await controller.openChat(controller.store.get().chats[0]!.id);
+    const sources = await vi.waitFor(() => {
+      const found = $("messages").querySelector<HTMLElement>("[data-testid='message-sources']");
+      expect(found).not.toBeNull();
+      return found!;
+    });
+    expect(sources.closest("article.message")?.getAttribute("data-role")).toBe("assistant");
+    expect([...sources.querySelectorAll("li")].map((li) => li.textContent)).toEqual([
+      "HTML Standard: Server-sent events (html.spec.whatwg.org)",
+      "https://developer.mozilla.org/en-US/docs/Web/API/EventSource (developer.mozilla.org)",
+    ]);
+    const [titled, bare] = [...sources.querySelectorAll<HTMLAnchorElement>("a.source-link")];
+    // A title is not the address: the host is shown first, then it opens in the browser.
+    titled!.dispatchEvent(new MouseEvent("click", { bubbles: true, cancelable: true }));
+    await vi.waitFor(() => expect($("link-prompt").hidden).toBe(false));
+    expect($("link-prompt-destination").textContent).toBe("html.spec.whatwg.org");
+    $("link-prompt-open").click();
+    await vi.waitFor(() => expect(api.calls).toContain(`openExternal:${titled!.href}`));
+    // An entry named by its address opens at once.
+    bare!.dispatchEvent(new MouseEvent("click", { bubbles: true, cancelable: true }));
+    await vi.waitFor(() => expect(api.calls).toContain(`openExternal:${bare!.href}`));
+  });
+
   it("never opens other kinds of link, and says so", async () => {
     const { api } = await mount("chat");
     for (const href of ["javascript:alert(1)", "file:///etc/passwd", "data:text/html,hi", "tauri://localhost/"]) {

@@ -293,7 +293,8 @@ impl Engine {
                 | StreamEvent::Usage(_)
                 | StreamEvent::Queued { .. }
                 | StreamEvent::PromptCut { .. }
-                | StreamEvent::ProviderData(_) => {}
+                | StreamEvent::ProviderData(_)
+                | StreamEvent::Sources(_) => {}
             }
         }
         Err(Error::new(

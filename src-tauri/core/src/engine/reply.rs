@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 use super::generation::{CancelReason, Generations};
 use super::reply_buffer::{Flow, ReplyBuffer};
 use super::request::ContextFit;
+use crate::citations::Citations;
 use crate::error::{Error, ErrorKind, ErrorReason, Result};
 use crate::model::{
     ChatEvent, ChatId, ChatRequest, GenerationId, MessageState, ProviderData, StopReason,
@@ -127,6 +128,8 @@ impl GenerationTask {
         let mut served_by: Option<String> = None;
         // The last of what the family asked to have sent back, saved with this version.
         let mut provider_data: Option<ProviderData> = None;
+        // The pages this version cites: a continued reply keeps those it had.
+        let mut sources = Citations::from_links(reply.sources.clone());
         // One timer and one cancel wait for the whole reply, not one per event.
         let cancelled = self.token.cancelled();
         tokio::pin!(cancelled);
@@ -178,6 +181,9 @@ impl GenerationTask {
                         at = now();
                     }
                     StreamEvent::ProviderData(data) => provider_data = Some(data),
+                    StreamEvent::Sources(links) => {
+                        sources.extend(links);
+                    }
                     StreamEvent::PromptCut { kept_tokens } => {
                         self.send(ChatEvent::PromptCut { kept_tokens }).await;
                         at = now();
@@ -291,6 +297,7 @@ impl GenerationTask {
                 && text.is_empty()
                 && reasoning.as_deref().unwrap_or("").is_empty()
         });
+        let kept_sources = sources.clone();
         let saved = self
             .blocking(move |store| match drop_version {
                 Some(previous) => store.drop_written_version(&id, previous),
@@ -303,11 +310,18 @@ impl GenerationTask {
                         served_by.as_deref(),
                         error.as_ref(),
                     )
-                    .and_then(|()| store.save_provider_data(&id, provider_data.as_ref())),
+                    .and_then(|()| store.save_provider_data(&id, provider_data.as_ref()))
+                    .and_then(|()| store.save_sources(&id, kept_sources.links())),
             })
             .await;
         for event in flush {
             self.send(event).await;
+        }
+        if saved.is_ok() && drop_version.is_none() && !sources.is_empty() {
+            self.send(ChatEvent::Sources {
+                sources: sources.into_links(),
+            })
+            .await;
         }
         let terminal = match saved {
             Ok(()) => terminal,

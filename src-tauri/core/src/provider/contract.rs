@@ -15,7 +15,9 @@ use tokio_util::sync::CancellationToken;
 pub use super::support::request::{Request, WireRequest};
 use crate::catalogue::{ApiType, Capabilities, ProviderKind};
 use crate::error::Result;
-use crate::model::{ChatRequest, ModelInfo, ProfileId, ProviderData, StopReason, Usage};
+use crate::model::{
+    ChatRequest, ModelInfo, ProfileId, ProviderData, SourceLink, StopReason, Usage,
+};
 use crate::options::ConnectionOptions;
 use crate::redact::Redactor;
 
@@ -157,6 +159,10 @@ pub enum StreamEvent {
     /// What the family wants kept with the reply and sent back with it in later requests
     /// (thought signatures, encrypted reasoning); the last one of a reply is kept.
     ProviderData(ProviderData),
+    /// Pages the reply cites (a search-backed model's sources), in the order the server gave
+    /// them; each event adds to those before it (an address already given is not repeated, a
+    /// title given later fills one that was missing).
+    Sources(Vec<SourceLink>),
     /// The reply is complete.
     Done(StopReason),
 }

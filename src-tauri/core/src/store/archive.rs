@@ -10,10 +10,12 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::chats::not_found;
+use super::chats::{not_found, sources_json};
 use super::{from_json, guard, now_ms, to_json, Chat, Store};
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{AttachmentId, AttachmentKind, ChatId, MessageId, ProviderData, Role};
+use crate::model::{
+    AttachmentId, AttachmentKind, ChatId, MessageId, ProviderData, Role, SourceLink,
+};
 
 /// One chat, as files carry it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -73,6 +75,10 @@ pub struct ArchivedMessage {
     /// written as before); SillyTavern's files carry images as `data:` URLs.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<ArchivedAttachment>,
+    /// The pages the version shown cites, in order (Switchboard's exports and backups; left out
+    /// when there are none, so a chat without any is written as before).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<SourceLink>,
     /// Fields of the line Switchboard does not use, kept for the way back.
     pub extra: Map<String, Value>,
 }
@@ -201,6 +207,7 @@ impl Store {
                         data: kept.data.to_vec(),
                     })
                     .collect(),
+                sources: message.sources.clone(),
                 extra: extra
                     .map(|e| from_json(&e))
                     .transpose()?
@@ -305,8 +312,9 @@ impl Store {
                 tx.execute(
                     "INSERT INTO messages (id, chat_id, seq, role, name, content, swipe_index, swipe_count,
                                            reasoning, state, model, extra, created_at, updated_at,
-                                           provider_data)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'complete', ?10, ?11, ?12, ?12, ?13)",
+                                           provider_data, sources)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'complete', ?10, ?11, ?12, ?12, ?13,
+                             ?14)",
                     params![
                         message_id.as_str(),
                         id.as_str(),
@@ -320,7 +328,8 @@ impl Store {
                         message.model,
                         extra,
                         sent,
-                        message.provider_data.as_ref().map(to_json).transpose()?
+                        message.provider_data.as_ref().map(to_json).transpose()?,
+                        sources_json(&message.sources)?
                     ],
                 )?;
                 for (ordinal, attachment) in message.attachments.iter().enumerate() {

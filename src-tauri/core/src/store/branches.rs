@@ -112,17 +112,18 @@ impl Store {
             tx.execute(
                 "INSERT INTO messages (id, chat_id, seq, role, name, content, swipe_index, swipe_count,
                                        reasoning, state, model, error, writer, extra, created_at, updated_at,
-                                       provider_data)
+                                       provider_data, sources)
                  SELECT ?1, ?2, seq, role, name, content, swipe_index, swipe_count, reasoning,
                         CASE state WHEN 'streaming' THEN 'interrupted' ELSE state END,
-                        model, error, NULL, extra, created_at, updated_at, provider_data
+                        model, error, NULL, extra, created_at, updated_at, provider_data, sources
                  FROM messages WHERE id = ?3",
                 params![new.as_str(), branch.id.as_str(), old],
             )?;
             tx.execute(
                 "INSERT INTO swipes (message_id, idx, content, reasoning, state, model, error, created_at,
-                                     provider_data)
-                 SELECT ?1, idx, content, reasoning, state, model, error, created_at, provider_data
+                                     provider_data, sources)
+                 SELECT ?1, idx, content, reasoning, state, model, error, created_at, provider_data,
+                        sources
                  FROM swipes WHERE message_id = ?2",
                 params![new.as_str(), old],
             )?;

@@ -13,7 +13,7 @@ use super::attachments::with_attachments;
 use super::branches::branch_point;
 use super::{now_ms, to_json, Chat, Store, StoredMessage};
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{ChatId, MessageId, MessageState, ProfileId, ProviderData, Role};
+use crate::model::{ChatId, MessageId, MessageState, ProfileId, ProviderData, Role, SourceLink};
 
 /// How many messages a page of history holds by default.
 pub const PAGE_SIZE: usize = 100;
@@ -433,7 +433,7 @@ impl Store {
             }
             tx.execute(
                 "UPDATE messages SET content = '', reasoning = NULL, state = 'streaming', error = NULL,
-                        provider_data = NULL, model = ?2, writer = ?3,
+                        provider_data = NULL, sources = NULL, model = ?2, writer = ?3,
                         swipe_index = CASE WHEN ?5 THEN swipe_index ELSE swipe_count END,
                         swipe_count = CASE WHEN ?5 THEN swipe_count ELSE swipe_count + 1 END,
                         updated_at = ?4
@@ -466,7 +466,8 @@ impl Store {
                 let stashed = take_stashed(&tx, id, index)?;
                 tx.execute(
                     "UPDATE messages SET content = ?2, reasoning = ?3, state = ?4, model = ?5,
-                            error = ?6, swipe_index = ?7, updated_at = ?8, provider_data = ?9
+                            error = ?6, swipe_index = ?7, updated_at = ?8, provider_data = ?9,
+                            sources = ?10
                      WHERE id = ?1",
                     params![
                         id.as_str(),
@@ -477,7 +478,8 @@ impl Store {
                         stashed.error,
                         index,
                         now_ms(),
-                        stashed.provider_data
+                        stashed.provider_data,
+                        stashed.sources
                     ],
                 )?;
             }
@@ -565,8 +567,8 @@ fn stash_shown(tx: &Transaction<'_>, message: &StoredMessage) -> Result<()> {
     let error = message.error.as_ref().map(to_json).transpose()?;
     tx.execute(
         "INSERT OR REPLACE INTO swipes (message_id, idx, content, reasoning, state, model, error, created_at,
-                                        provider_data)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                        provider_data, sources)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             message.id.as_str(),
             message.swipe_index,
@@ -576,10 +578,19 @@ fn stash_shown(tx: &Transaction<'_>, message: &StoredMessage) -> Result<()> {
             message.model,
             error,
             message.updated_at,
-            message.provider_data.as_ref().map(to_json).transpose()?
+            message.provider_data.as_ref().map(to_json).transpose()?,
+            sources_json(&message.sources)?
         ],
     )?;
     Ok(())
+}
+
+/// Sources as stored: JSON, or NULL for none.
+pub(super) fn sources_json(sources: &[SourceLink]) -> Result<Option<String>> {
+    if sources.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(to_json(&sources)?))
 }
 
 /// A version kept among the swipes, as stored.
@@ -591,12 +602,14 @@ pub(super) struct Stashed {
     pub(super) error: Option<String>,
     /// As stored: JSON, or NULL.
     pub(super) provider_data: Option<String>,
+    /// As stored: JSON, or NULL.
+    pub(super) sources: Option<String>,
 }
 
 /// Takes version `index` of message `id` out of the swipes, to be shown.
 pub(super) fn take_stashed(tx: &Transaction<'_>, id: &MessageId, index: u32) -> Result<Stashed> {
     let stashed = tx.query_row(
-        "SELECT content, reasoning, state, model, error, provider_data FROM swipes
+        "SELECT content, reasoning, state, model, error, provider_data, sources FROM swipes
          WHERE message_id = ?1 AND idx = ?2",
         params![id.as_str(), index],
         |r| {
@@ -607,6 +620,7 @@ pub(super) fn take_stashed(tx: &Transaction<'_>, id: &MessageId, index: u32) -> 
                 model: r.get(3)?,
                 error: r.get(4)?,
                 provider_data: r.get(5)?,
+                sources: r.get(6)?,
             })
         },
     )?;

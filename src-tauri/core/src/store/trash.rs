@@ -29,16 +29,17 @@ impl Store {
         tx.execute(
             "INSERT INTO deleted_messages (id, chat_id, seq, role, name, content, swipe_index,
                     swipe_count, reasoning, state, model, error, extra, created_at, updated_at,
-                    deleted_at, provider_data)
+                    deleted_at, provider_data, sources)
              SELECT id, chat_id, seq, role, name, content, swipe_index, swipe_count, reasoning,
-                    state, model, error, extra, created_at, updated_at, ?2, provider_data
+                    state, model, error, extra, created_at, updated_at, ?2, provider_data, sources
              FROM messages WHERE id = ?1",
             params![id.as_str(), now_ms()],
         )?;
         tx.execute(
             "INSERT INTO deleted_swipes (message_id, idx, content, reasoning, state, model, error, created_at,
-                    provider_data)
-             SELECT message_id, idx, content, reasoning, state, model, error, created_at, provider_data
+                    provider_data, sources)
+             SELECT message_id, idx, content, reasoning, state, model, error, created_at, provider_data,
+                    sources
              FROM swipes WHERE message_id = ?1",
             [id.as_str()],
         )?;
@@ -55,9 +56,9 @@ impl Store {
         let restored = tx.execute(
             "INSERT INTO messages (id, chat_id, seq, role, name, content, swipe_index, swipe_count,
                     reasoning, state, model, error, writer, extra, created_at, updated_at,
-                    provider_data)
+                    provider_data, sources)
              SELECT id, chat_id, seq, role, name, content, swipe_index, swipe_count, reasoning,
-                    state, model, error, NULL, extra, created_at, updated_at, provider_data
+                    state, model, error, NULL, extra, created_at, updated_at, provider_data, sources
              FROM deleted_messages WHERE id = ?1",
             [id.as_str()],
         )?;
@@ -66,8 +67,9 @@ impl Store {
         }
         tx.execute(
             "INSERT INTO swipes (message_id, idx, content, reasoning, state, model, error, created_at,
-                    provider_data)
-             SELECT message_id, idx, content, reasoning, state, model, error, created_at, provider_data
+                    provider_data, sources)
+             SELECT message_id, idx, content, reasoning, state, model, error, created_at, provider_data,
+                    sources
              FROM deleted_swipes WHERE message_id = ?1",
             [id.as_str()],
         )?;

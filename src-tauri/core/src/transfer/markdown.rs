@@ -32,6 +32,8 @@
 //!   most viewers render as a "Reasoning" toggle and plain viewers show as text.
 //! - Attachments are named after the text (`*Attached: photo.png (image, 640×480), notes.md*`);
 //!   their bytes are not in the export (Switchboard's JSON and SillyTavern's file carry them).
+//! - The pages a reply cites follow its text: `Sources:` and a numbered list of links
+//!   (`1. [Title](<https://…>)`, the address as the title when there is none).
 
 use super::{dates, ArchivedMessage, ChatArchive};
 use crate::model::{AttachmentKind, Role};
@@ -102,6 +104,29 @@ fn write_message(out: &mut String, chat: &ChatArchive, message: &ArchivedMessage
             .collect();
         out.push_str(&format!("*Attached: {}*\n\n", named.join(", ")));
     }
+    if !message.sources.is_empty() {
+        out.push_str("Sources:\n\n");
+        for (index, source) in message.sources.iter().enumerate() {
+            let title = source
+                .title
+                .as_deref()
+                .map(one_line)
+                .filter(|t| !t.is_empty())
+                .unwrap_or_else(|| source.url.clone());
+            let url: String = source
+                .url
+                .chars()
+                .map(|c| match c {
+                    ' ' => "%20".to_string(),
+                    '<' => "%3C".to_string(),
+                    '>' => "%3E".to_string(),
+                    c => c.to_string(),
+                })
+                .collect();
+            out.push_str(&format!("{}. [{}](<{url}>)\n", index + 1, escape(&title)));
+        }
+        out.push('\n');
+    }
 }
 
 /// Who wrote `message`, for people.
@@ -150,6 +175,34 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_replys_sources_follow_it_as_a_numbered_list() {
+        use crate::model::SourceLink;
+        let chat = ChatArchive {
+            title: "Cited".into(),
+            messages: vec![ArchivedMessage {
+                role: Role::Assistant,
+                content: "Yes [1].".into(),
+                sources: vec![
+                    SourceLink {
+                        url: "https://a.example/x y".into(),
+                        title: Some("A *page*".into()),
+                    },
+                    SourceLink {
+                        url: "https://b.example/".into(),
+                        title: None,
+                    },
+                ],
+                ..ArchivedMessage::default()
+            }],
+            ..ChatArchive::default()
+        };
+        assert_eq!(
+            write(&chat),
+            "# Cited\n\n**Assistant**:\n\nYes [1].\n\nSources:\n\n1. [A \\*page\\*](<https://a.example/x%20y>)\n2. [https://b.example/](<https://b.example/>)\n"
+        );
+    }
 
     #[test]
     fn escapes_names() {

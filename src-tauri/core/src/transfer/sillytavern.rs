@@ -392,6 +392,7 @@ fn read_message(text: &str) -> Result<Line, String> {
             reasoning,
             provider_data: None,
             attachments,
+            sources: Vec::new(),
             extra: fields,
         },
     })

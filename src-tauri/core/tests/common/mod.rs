@@ -64,6 +64,8 @@ pub struct Outcome {
     pub prompt_cut: Option<u32>,
     /// The last provider data the reply carried.
     pub provider_data: Option<switchboard_core::model::ProviderData>,
+    /// The pages the reply cites, as the last `Sources` event gave them.
+    pub sources: Vec<switchboard_core::model::SourceLink>,
 }
 
 /// Runs one request's stream to its end.
@@ -82,6 +84,7 @@ pub async fn collect(provider: &dyn Provider, request: ChatRequest) -> Outcome {
             Ok(StreamEvent::Queued { position, .. }) => outcome.queued.push(position),
             Ok(StreamEvent::PromptCut { kept_tokens }) => outcome.prompt_cut = Some(kept_tokens),
             Ok(StreamEvent::ProviderData(data)) => outcome.provider_data = Some(data),
+            Ok(StreamEvent::Sources(links)) => outcome.sources = links,
             Ok(StreamEvent::Done(reason)) => outcome.done = Some(reason),
             Err(error) => outcome.error = Some(error),
         }

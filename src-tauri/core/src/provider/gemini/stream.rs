@@ -1,12 +1,14 @@
 //! Gemini's answer as events: each SSE event's data is one `GenerateContentResponse` chunk
 //! (there is no `[DONE]`: the chunk with `finishReason` is the last, and a body that ends
 //! without one was cut), and a whole answer is the same object once. Thoughts are reasoning,
-//! the thought signatures become [`StreamEvent::ProviderData`] at the end, a blocked prompt is
-//! an error that says why. Sans IO: it must not read the network or build requests.
+//! the thought signatures become [`StreamEvent::ProviderData`] at the end, the pages a grounded
+//! reply cites (`groundingMetadata.groundingChunks[].web`) [`StreamEvent::Sources`], a blocked
+//! prompt is an error that says why. Sans IO: it must not read the network or build requests.
 
 use serde_json::Value;
 
 use super::wire::{block_explained, parse_chunk, signatures_data, stop_reason};
+use crate::citations::Citations;
 use crate::error::{ErrorKind, Result};
 use crate::http::Target;
 use crate::model::{StopReason, Usage};
@@ -20,6 +22,8 @@ pub struct ChunkMapper {
     model_seen: bool,
     signatures: Vec<Value>,
     usage: Option<Usage>,
+    /// The pages cited so far (grounding).
+    cited: Citations,
 }
 
 impl ChunkMapper {
@@ -59,6 +63,9 @@ impl ChunkMapper {
             } else {
                 StreamEvent::Delta(text)
             });
+        }
+        if self.cited.extend(chunk.cited.into_links()) {
+            out.push(StreamEvent::Sources(self.cited.links().to_vec()));
         }
         self.signatures.extend(chunk.signatures);
         if chunk.usage.is_some() {
@@ -140,6 +147,42 @@ mod tests {
                     total_tokens: Some(15)
                 }),
                 signatures_data(&[json!({"thoughtSignature": "c2lnbmF0dXJl"})]),
+            ]
+        );
+    }
+
+    #[test]
+    fn grounding_chunks_become_sources_each_address_once() {
+        let mut mapper = ChunkMapper::new();
+        let chunks = [
+            r#"{"candidates": [{"content": {"parts": [{"text": "Spain won Euro 2024."}],"role": "model"},"index": 0}],"modelVersion": "gemini-2.5-flash"}"#,
+            r#"{"candidates": [{"content": {"parts": [{"text": ""}],"role": "model"},"finishReason": "STOP","index": 0,"groundingMetadata": {"webSearchQueries": ["who won euro 2024"],"searchEntryPoint": {"renderedContent": "<div></div>"},"groundingChunks": [{"web": {"uri": "https://vertexaisearch.cloud.google.com/grounding-api-redirect/1","title": "aljazeera.com"}},{"web": {"uri": "https://vertexaisearch.cloud.google.com/grounding-api-redirect/2","title": "uefa.com"}},{"web": {"uri": "https://vertexaisearch.cloud.google.com/grounding-api-redirect/1","title": "aljazeera.com"}},{"retrievedContext": {"uri": "gs://x"}}],"groundingSupports": []}}],"modelVersion": "gemini-2.5-flash"}"#,
+        ];
+        let (steps, out) = feed(&mut mapper, &chunks);
+        assert_eq!(steps, vec![Ok(None), Ok(Some(StopReason::Stop))]);
+        let sources: Vec<_> = out
+            .iter()
+            .filter_map(|e| match e {
+                StreamEvent::Sources(links) => Some(links.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(sources.len(), 1, "{out:?}");
+        let shown: Vec<(&str, Option<&str>)> = sources[0]
+            .iter()
+            .map(|l| (l.url.as_str(), l.title.as_deref()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                (
+                    "https://vertexaisearch.cloud.google.com/grounding-api-redirect/1",
+                    Some("aljazeera.com")
+                ),
+                (
+                    "https://vertexaisearch.cloud.google.com/grounding-api-redirect/2",
+                    Some("uefa.com")
+                )
             ]
         );
     }

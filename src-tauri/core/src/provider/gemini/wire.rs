@@ -7,6 +7,7 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::citations::Citations;
 use crate::model::{
     ChatMessage, ChatRequest, ImagePart, ModelInfo, ProviderData, Role, StopReason, Usage,
 };
@@ -340,6 +341,9 @@ pub struct Chunk {
     pub usage: Option<Usage>,
     /// `promptFeedback.blockReason`, when no candidate came.
     pub blocked: Option<String>,
+    /// The pages of `candidates[0].groundingMetadata.groundingChunks[].web` (`uri`, `title`),
+    /// in order: what a reply grounded in Google Search cites.
+    pub cited: Citations,
 }
 
 /// Reads one answer object; `Err` is an error object inside it, `None` not an answer.
@@ -383,6 +387,17 @@ pub fn parse_chunk(value: &Value) -> Option<Result<Chunk, ServerError>> {
                 }
                 kept.insert("thoughtSignature".into(), signature.clone());
                 chunk.signatures.push(Value::Object(kept));
+            }
+        }
+        let grounding = candidate
+            .get("groundingMetadata")
+            .and_then(|g| g.get("groundingChunks"))
+            .and_then(Value::as_array);
+        for web in grounding.into_iter().flatten().filter_map(|c| c.get("web")) {
+            if let Some(uri) = web.get("uri").and_then(Value::as_str) {
+                chunk
+                    .cited
+                    .add(uri, web.get("title").and_then(Value::as_str));
             }
         }
         chunk.finish = candidate

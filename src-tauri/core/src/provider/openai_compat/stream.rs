@@ -5,7 +5,9 @@
 //! line after it), usage-only chunks with `choices: []`, `null` or no `choices`, `data: null`,
 //! reasoning in `reasoning_content` or `reasoning`, legacy `text` chunks, KoboldCpp's
 //! `"finish_reason": "null"` string, and errors inside a 200 stream. A stream that ends with
-//! neither `[DONE]` nor a finish reason was cut off.
+//! neither `[DONE]` nor a finish reason was cut off. Cited pages (Perplexity's `citations` and
+//! `search_results`, `url_citation` annotations on deltas) become [`StreamEvent::Sources`]
+//! whenever a chunk adds one.
 //!
 //! A chunk is read into typed structs that borrow its text: the common shape by the scanner in
 //! `stream/scan.rs` (one pass, no allocation), anything else by serde.
@@ -15,7 +17,9 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::wire::citations::Cited;
 use super::wire::WireUsage;
+use crate::citations::Citations;
 use crate::model::StopReason;
 use crate::provider::contract::StreamEvent;
 use crate::provider::relay::StreamFailure;
@@ -58,6 +62,12 @@ struct Chunk<'a> {
     usage: Option<WireUsage>,
     #[serde(default)]
     error: Option<Value>,
+    /// Perplexity's cited addresses (in every chunk).
+    #[serde(default)]
+    citations: Option<Value>,
+    /// Perplexity's search results (in every chunk).
+    #[serde(default)]
+    search_results: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -82,6 +92,9 @@ struct Delta<'a> {
     reasoning_content: Option<Text<'a>>,
     #[serde(borrow, default)]
     reasoning: Option<Text<'a>>,
+    /// `url_citation` annotations (OpenRouter's web search).
+    #[serde(default)]
+    annotations: Option<Value>,
 }
 
 /// `choices` (an array, or `null`) to its first choice with index 0, without collecting the
@@ -134,11 +147,18 @@ where
 /// The text of a chunk that carries nothing else the mapper acts on (no reasoning, finish
 /// reason, usage or error), when it is borrowed from the chunk.
 fn only_text<'c>(chunk: &'c Chunk<'_>) -> Option<&'c str> {
-    if chunk.usage.is_some() || chunk.error.is_some() {
+    if chunk.usage.is_some()
+        || chunk.error.is_some()
+        || chunk.citations.is_some()
+        || chunk.search_results.is_some()
+    {
         return None;
     }
     let choice = chunk.choices.as_ref()?;
     let delta = choice.delta.as_ref()?;
+    if delta.annotations.is_some() {
+        return None;
+    }
     let quiet = |text: &Option<Text<'_>>| text.as_deref().is_none_or(str::is_empty);
     let finish_quiet = choice
         .finish_reason
@@ -169,6 +189,8 @@ pub struct ChunkMapper {
     /// Parse every chunk in full, with serde (the fuzz check and tests compare the fast paths
     /// with it).
     full: bool,
+    /// The pages cited so far.
+    cited: Citations,
 }
 
 impl ChunkMapper {
@@ -245,9 +267,11 @@ impl ChunkMapper {
                 out.push(StreamEvent::Model(model.0.into_owned()));
             }
         }
+        let mut annotations = None;
         if let Some(choice) = chunk.choices {
             let delta = choice.delta.or(choice.message);
-            if let Some(delta) = delta {
+            if let Some(mut delta) = delta {
+                annotations = delta.annotations.take();
                 if let Some(reasoning) = delta
                     .reasoning_content
                     .or(delta.reasoning)
@@ -268,6 +292,14 @@ impl ChunkMapper {
             {
                 self.finish = Some(StopReason::from_finish_reason(&reason));
             }
+        }
+        let pages = Cited {
+            citations: chunk.citations.as_ref(),
+            search_results: chunk.search_results.as_ref(),
+            annotations: annotations.as_ref(),
+        };
+        if pages.gather(&mut self.cited) {
+            out.push(StreamEvent::Sources(self.cited.links().to_vec()));
         }
         if let Some(usage) = chunk.usage {
             out.push(StreamEvent::Usage(usage.to_usage()));
@@ -573,6 +605,73 @@ mod tests {
         assert!(matches!(delta.content.unwrap().0, Cow::Borrowed("plain")));
         // An escape needs a copy.
         assert!(matches!(delta.reasoning.unwrap().0, Cow::Owned(ref r) if r == "a\nb"));
+    }
+
+    fn sources_of(events: &[StreamEvent]) -> Vec<(String, Option<String>)> {
+        events
+            .iter()
+            .rev()
+            .find_map(|e| match e {
+                StreamEvent::Sources(links) => Some(
+                    links
+                        .iter()
+                        .map(|l| (l.url.clone(), l.title.clone()))
+                        .collect(),
+                ),
+                _ => None,
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn perplexity_citations_in_every_chunk_are_told_once_with_titles() {
+        let head = r#""citations":["https://a.example/","https://b.example/"],"search_results":[{"title":"A","url":"https://a.example/","date":"2025-03-01"},{"title":"B","url":"https://b.example/","date":null}]"#;
+        let stream = format!(
+            concat!(
+                "data: {{\"id\":\"p\",\"model\":\"sonar\",{head},\"object\":\"chat.completion\",\"choices\":[{{\"index\":0,\"finish_reason\":null,\"message\":{{\"role\":\"assistant\",\"content\":\"Hi\"}},\"delta\":{{\"role\":\"assistant\",\"content\":\"Hi\"}}}}]}}\n\n",
+                "data: {{\"id\":\"p\",\"model\":\"sonar\",{head},\"object\":\"chat.completion\",\"choices\":[{{\"index\":0,\"finish_reason\":\"stop\",\"message\":{{\"role\":\"assistant\",\"content\":\"Hi [1]\"}},\"delta\":{{\"role\":\"assistant\",\"content\":\" [1]\"}}}}]}}\n\n",
+                "data: [DONE]\n\n"
+            ),
+            head = head
+        );
+        let (events, result) = run(&[stream.as_bytes()]);
+        assert_eq!(result, Ok(StopReason::Stop));
+        assert_eq!(text_of(&events), "Hi [1]");
+        let told = events
+            .iter()
+            .filter(|e| matches!(e, StreamEvent::Sources(_)))
+            .count();
+        assert_eq!(told, 1, "{events:?}");
+        assert_eq!(
+            sources_of(&events),
+            [
+                ("https://a.example/".into(), Some("A".into())),
+                ("https://b.example/".into(), Some("B".into()))
+            ]
+        );
+    }
+
+    #[test]
+    fn openrouter_annotations_on_deltas_add_up_in_order() {
+        let stream = concat!(
+            "data: {\"id\":\"gen-1\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"See\"}}]}\n\n",
+            "data: {\"id\":\"gen-1\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\",\"annotations\":[{\"type\":\"url_citation\",\"url_citation\":{\"url\":\"https://x.example/\",\"title\":\"X\",\"content\":\"x\",\"start_index\":0,\"end_index\":3}}]}}]}\n\n",
+            "data: {\"id\":\"gen-1\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\",\"annotations\":[{\"type\":\"url_citation\",\"url_citation\":{\"url\":\"https://y.example/\",\"title\":\"Y\"}},{\"type\":\"url_citation\",\"url_citation\":{\"url\":\"https://x.example/\",\"title\":\"X\"}}]},\"finish_reason\":\"stop\"}]}\n\n",
+            "data: [DONE]\n\n",
+        );
+        let (events, result) = run(&[stream.as_bytes()]);
+        assert_eq!(result, Ok(StopReason::Stop));
+        assert_eq!(text_of(&events), "See");
+        assert_eq!(
+            sources_of(&events),
+            [
+                ("https://x.example/".into(), Some("X".into())),
+                ("https://y.example/".into(), Some("Y".into()))
+            ]
+        );
+        // The scanner leaves such chunks to serde.
+        assert!(scan::chunk(r#"{"choices":[{"delta":{"annotations":[]}}]}"#).is_none());
+        assert!(scan::chunk(r#"{"citations":[],"choices":[]}"#).is_none());
     }
 
     #[test]

@@ -15,6 +15,8 @@ use crate::provider::contract::StreamEvent;
 use crate::provider::server_error::ServerError;
 use crate::provider::support::f32_value;
 
+pub mod citations;
+
 /// This family's name for the [`crate::model::ProviderData`] it reads back.
 pub const FAMILY: &str = "openai_compat";
 
@@ -371,6 +373,12 @@ struct Completion {
     usage: Option<WireUsage>,
     #[serde(default)]
     error: Option<Value>,
+    /// Perplexity's cited addresses.
+    #[serde(default)]
+    citations: Option<Value>,
+    /// Perplexity's search results.
+    #[serde(default)]
+    search_results: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -391,6 +399,9 @@ struct CompletionMessage {
     reasoning_content: Option<String>,
     #[serde(default)]
     reasoning: Option<String>,
+    /// `url_citation` annotations (OpenRouter's web search).
+    #[serde(default)]
+    annotations: Option<Value>,
 }
 
 /// What a non-streamed completion body turned into.
@@ -419,18 +430,28 @@ pub fn parse_completion(body: &[u8]) -> CompletionOutcome {
     if let Some(model) = completion.model {
         events.push(StreamEvent::Model(model));
     }
-    let (content, reasoning) = match choice.message {
+    let (content, reasoning, annotations) = match choice.message {
         Some(message) => (
             message.content,
             message.reasoning_content.or(message.reasoning),
+            message.annotations,
         ),
-        None => (None, None),
+        None => (None, None, None),
     };
     if let Some(reasoning) = reasoning.filter(|r| !r.is_empty()) {
         events.push(StreamEvent::Reasoning(reasoning));
     }
     if let Some(text) = content.or(choice.text).filter(|t| !t.is_empty()) {
         events.push(StreamEvent::Delta(text));
+    }
+    let mut cited = crate::citations::Citations::new();
+    let pages = citations::Cited {
+        citations: completion.citations.as_ref(),
+        search_results: completion.search_results.as_ref(),
+        annotations: annotations.as_ref(),
+    };
+    if pages.gather(&mut cited) {
+        events.push(StreamEvent::Sources(cited.into_links()));
     }
     if let Some(usage) = completion.usage {
         events.push(StreamEvent::Usage(usage.to_usage()));
@@ -711,6 +732,41 @@ mod tests {
         )
         .unwrap();
         assert!(mancer.iter().all(|m| m.price.is_none()));
+    }
+
+    #[test]
+    fn a_whole_completion_tells_its_cited_pages_before_done() {
+        let perplexity = br#"{"id":"p","model":"sonar","created":1,"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3},"citations":["https://a.example/","https://b.example/"],"search_results":[{"title":"A","url":"https://a.example/","date":"2023-12-25"}],"object":"chat.completion","choices":[{"index":0,"finish_reason":"stop","message":{"content":"Yes [1][2].","role":"assistant"}}]}"#;
+        let CompletionOutcome::Events(events) = parse_completion(perplexity) else {
+            panic!("not a completion")
+        };
+        let sources = events.iter().find_map(|e| match e {
+            StreamEvent::Sources(links) => Some(links.clone()),
+            _ => None,
+        });
+        let sources = sources.expect("the sources");
+        assert_eq!(sources.len(), 2);
+        assert_eq!(
+            (sources[0].url.as_str(), sources[0].title.as_deref()),
+            ("https://a.example/", Some("A"))
+        );
+        assert_eq!(
+            (sources[1].url.as_str(), sources[1].title.as_deref()),
+            ("https://b.example/", None)
+        );
+        assert_eq!(events.last(), Some(&StreamEvent::Done(StopReason::Stop)));
+        let openrouter = br#"{"choices":[{"message":{"role":"assistant","content":"x","annotations":[{"type":"url_citation","url_citation":{"url":"https://www.example.com/web-search-result","title":"Title of the web search result","content":"Content of the web search result","start_index":100,"end_index":200}}]},"finish_reason":"stop"}]}"#;
+        let CompletionOutcome::Events(events) = parse_completion(openrouter) else {
+            panic!("not a completion")
+        };
+        assert!(events.iter().any(|e| matches!(e, StreamEvent::Sources(l)
+            if l.len() == 1 && l[0].title.as_deref() == Some("Title of the web search result"))));
+        // Citations of an unexpected shape are no reason to refuse the answer.
+        let odd = br#"{"citations":{"1":"x"},"choices":[{"message":{"content":"x","annotations":"none"},"finish_reason":"stop"}]}"#;
+        let CompletionOutcome::Events(events) = parse_completion(odd) else {
+            panic!("not a completion")
+        };
+        assert!(!events.iter().any(|e| matches!(e, StreamEvent::Sources(_))));
     }
 
     #[test]

@@ -4,9 +4,10 @@
 //!
 //! It reads only a plain subset of JSON: an object with no escape and no control character
 //! (no white space but spaces) anywhere, whose `choices` hold at most one choice, with no
-//! `usage` or `error`. Anything else — an escape, a duplicate field, a value of an unexpected
-//! type, deep nesting, a number it does not read — makes it decline (`None`), and the caller
-//! parses the chunk with serde, which then decides.
+//! `usage`, `error` or cited pages (`citations`, `search_results`, `annotations`). Anything
+//! else — an escape, a duplicate field, a value of an unexpected type, deep nesting, a number
+//! it does not read — makes it decline (`None`), and the caller parses the chunk with serde,
+//! which then decides.
 //! It validates everything it accepts: what it accepts serde accepts too, with the same result.
 //!
 //! Must not: accept a chunk serde would refuse or read differently; allocate.
@@ -227,6 +228,8 @@ impl<'a> Scan<'a> {
             choices: None,
             usage: None,
             error: None,
+            citations: None,
+            search_results: None,
         };
         let (mut model, mut choices) = (false, false);
         self.object(|scan, name| match name {
@@ -241,7 +244,7 @@ impl<'a> Scan<'a> {
                 Some(())
             }
             // Rare and richer: serde reads them.
-            "usage" | "error" => None,
+            "usage" | "error" | "citations" | "search_results" => None,
             _ => scan.skip(1),
         })?;
         Some(chunk)
@@ -309,6 +312,7 @@ impl<'a> Scan<'a> {
             content: None,
             reasoning_content: None,
             reasoning: None,
+            annotations: None,
         };
         let mut seen = [false; 3];
         self.object(|scan, name| {
@@ -325,6 +329,8 @@ impl<'a> Scan<'a> {
                     once(&mut seen[2])?;
                     delta.reasoning = scan.text()?;
                 }
+                // Cited pages: serde reads them.
+                "annotations" => return None,
                 _ => scan.skip(3)?,
             }
             Some(())
