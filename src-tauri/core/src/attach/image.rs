@@ -66,30 +66,30 @@ fn media_type(format: ImageFormat) -> &'static str {
 }
 
 /// Checks an image (its size in pixels, then that it decodes) and makes it ready to keep: as
-/// attached, or a GIF's first frame as PNG, or scaled down to [`MAX_STORED_EDGE`].
+/// attached (a GIF too, animation and all: it is sent as its first frame, see [`fit`]), or
+/// scaled down to [`MAX_STORED_EDGE`].
 pub(super) fn prepare(name: &str, bytes: &[u8], format: ImageFormat) -> Result<NewAttachment> {
     let (width, height) = dimensions(name, bytes, format)?;
     let image = decode(name, bytes, format)?;
     // The size kept is as shown (a JPEG's orientation applied).
-    let (media_type, data, (width, height)) =
-        if format != ImageFormat::Gif && width.max(height) <= MAX_STORED_EDGE {
-            let shown = (image.width(), image.height());
-            (media_type(format), bytes.to_vec(), shown)
-        } else {
-            let image = shrink(image, MAX_STORED_EDGE);
-            let shown = (image.width(), image.height());
-            let (media_type, data) = encode(&image, format == ImageFormat::Jpeg, MAX_FILE_BYTES)
-                .ok_or_else(|| {
-                    refused(
-                        name,
-                        format!(
-                            "scaled to {MAX_STORED_EDGE} pixels it is still over {}",
-                            human_size(MAX_FILE_BYTES)
-                        ),
-                    )
-                })?;
-            (media_type, data, shown)
-        };
+    let (media_type, data, (width, height)) = if width.max(height) <= MAX_STORED_EDGE {
+        let shown = (image.width(), image.height());
+        (media_type(format), bytes.to_vec(), shown)
+    } else {
+        let image = shrink(image, MAX_STORED_EDGE);
+        let shown = (image.width(), image.height());
+        let (media_type, data) = encode(&image, format == ImageFormat::Jpeg, MAX_FILE_BYTES)
+            .ok_or_else(|| {
+                refused(
+                    name,
+                    format!(
+                        "scaled to {MAX_STORED_EDGE} pixels it is still over {}",
+                        human_size(MAX_FILE_BYTES)
+                    ),
+                )
+            })?;
+        (media_type, data, shown)
+    };
     Ok(NewAttachment {
         kind: AttachmentKind::Image,
         name: name.to_string(),
@@ -119,7 +119,11 @@ pub(super) fn fit(attachment: &Attachment, limits: ImageLimits) -> Result<ImageP
         _ => dimensions(name, bytes, format)?,
     };
     let max_bytes = usize::try_from(limits.max_bytes).unwrap_or(usize::MAX);
-    if width.max(height) <= limits.max_edge && bytes.len() <= max_bytes {
+    // A GIF is sent as its first frame, in PNG (not every source reads GIFs, none animates one).
+    if format != ImageFormat::Gif
+        && width.max(height) <= limits.max_edge
+        && bytes.len() <= max_bytes
+    {
         return Ok(ImagePart {
             media_type: media_type(format).to_string(),
             data: bytes.clone(),
@@ -330,7 +334,7 @@ mod tests {
     }
 
     #[test]
-    fn an_animated_gif_becomes_its_first_frame_as_png() {
+    fn an_animated_gif_is_kept_as_attached_and_sent_as_its_first_frame_in_png() {
         let mut gif = Vec::new();
         {
             let mut encoder = GifEncoder::new(&mut gif);
@@ -341,10 +345,13 @@ mod tests {
                 .unwrap();
         }
         let new = super::super::prepare("wave.gif", &gif).unwrap();
-        assert_eq!(new.media_type, "image/png");
-        assert!(new.data.starts_with(b"\x89PNG"));
+        assert_eq!(new.media_type, "image/gif");
+        assert_eq!(new.data, gif, "kept byte for byte");
         assert_eq!((new.width, new.height), (Some(8), Some(6)));
-        let frame = decoded(&new.data).to_rgba8();
+        let sent = fit(&kept(&gif, "wave.gif"), crate::catalogue::VISION).unwrap();
+        assert_eq!(sent.media_type, "image/png");
+        assert!(sent.data.starts_with(b"\x89PNG"));
+        let frame = decoded(&sent.data).to_rgba8();
         assert_eq!(frame.get_pixel(3, 3).0, [255, 0, 0, 255]);
     }
 

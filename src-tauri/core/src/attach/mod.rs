@@ -5,7 +5,7 @@
 //!
 //! Every refusal names the file and the limit it broke. What is kept: an image as attached
 //! when it is a PNG, JPEG or WebP whose longest edge is at most [`MAX_STORED_EDGE`] (so a PNG
-//! arrives byte for byte); a GIF as its first frame in PNG; a larger image scaled down to that
+//! arrives byte for byte; a GIF too, sent as its first frame in PNG); a larger image scaled down to that
 //! edge (a JPEG stays a JPEG, others become PNG). A file is kept as its text (a PDF's text
 //! taken out), under its own media type.
 //!
