@@ -3,9 +3,9 @@
 //! to a source's limits when a request is built ([`fit_image`]), and a file's text as the model
 //! reads it ([`file_as_text`]).
 //!
-//! Every refusal names the file and the limit it broke. What is kept: an image as attached
-//! when it is a PNG, JPEG or WebP whose longest edge is at most [`MAX_STORED_EDGE`] (so a PNG
-//! arrives byte for byte; a GIF too, sent as its first frame in PNG); a larger image scaled down to that
+//! Every refusal names the file and the limit it broke. What is kept: an image (PNG, JPEG,
+//! WebP, GIF) as attached when its longest edge is at most [`MAX_STORED_EDGE`] (so a PNG
+//! arrives byte for byte; a GIF is sent as its first frame in PNG); a larger one scaled down to that
 //! edge (a JPEG stays a JPEG, others become PNG). A file is kept as its text (a PDF's text
 //! taken out), under its own media type.
 //!
