@@ -197,9 +197,11 @@ async fn fit_chat_messages(
         else {
             break;
         };
+        let images: u32 = fitted.messages.iter().map(fit::images_tokens).sum();
         let actual = actual.saturating_add(
             fit::REPLY_PRIMER
-                + fit::MESSAGE_OVERHEAD * u32::try_from(fitted.messages.len()).unwrap_or(u32::MAX),
+                + fit::MESSAGE_OVERHEAD * u32::try_from(fitted.messages.len()).unwrap_or(u32::MAX)
+                + images,
         );
         counted = Some(actual);
         if actual <= budget

@@ -4,7 +4,8 @@
 //! before it), and the history never starts with a reply the question of which was dropped.
 //!
 //! Sizes are estimates ([`estimate_tokens`] of each message's text plus
-//! [`MESSAGE_OVERHEAD`] for the role markers a chat template wraps it in); the engine refits
+//! [`MESSAGE_OVERHEAD`] for the role markers a chat template wraps it in, and [`IMAGE_TOKENS`]
+//! for each image); the engine refits
 //! with a budget scaled by how far the estimate was off where the server counts tokens, as it
 //! does for text completion ([`counting_text`] is what it asks the server to count).
 //!
@@ -20,6 +21,11 @@ pub const MESSAGE_OVERHEAD: u32 = 4;
 /// Tokens the template adds once, where the reply starts.
 pub const REPLY_PRIMER: u32 = 3;
 
+/// Tokens an image is taken to cost: the most Anthropic's vision guide gives for an image at
+/// its size limit (about 1,600 for 1,568 × 1,568 pixels, width × height / 750), above OpenAI's
+/// (at most 1,105 for an image at 2,048 × 768, high detail).
+pub const IMAGE_TOKENS: u32 = 1_600;
+
 /// A conversation fitted to a budget.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FittedChat {
@@ -34,7 +40,15 @@ pub struct FittedChat {
 /// The estimated size of one message in tokens.
 pub fn message_tokens(message: &ChatMessage) -> u32 {
     let name = message.name.as_deref().map_or(0, estimate_tokens);
-    estimate_tokens(&message.text()) + name + MESSAGE_OVERHEAD
+    estimate_tokens(&message.text()) + name + MESSAGE_OVERHEAD + images_tokens(message)
+}
+
+/// What a message's images are taken to cost ([`IMAGE_TOKENS`] each): not in
+/// [`counting_text`], so added to a server's count too.
+pub fn images_tokens(message: &ChatMessage) -> u32 {
+    u32::try_from(message.images().count())
+        .unwrap_or(u32::MAX)
+        .saturating_mul(IMAGE_TOKENS)
 }
 
 /// The estimated size of a whole conversation in tokens.
@@ -120,6 +134,24 @@ mod tests {
             ));
         }
         messages
+    }
+
+    #[test]
+    fn an_image_counts_as_its_estimate() {
+        let text = ChatMessage::new(Role::User, "look at this");
+        let mut with_image = text.clone();
+        with_image.parts.insert(
+            0,
+            crate::model::Part::Image(crate::model::ImagePart {
+                media_type: "image/png".into(),
+                data: bytes::Bytes::from_static(b"png"),
+                name: "shot.png".into(),
+            }),
+        );
+        assert_eq!(
+            message_tokens(&with_image),
+            message_tokens(&text) + IMAGE_TOKENS
+        );
     }
 
     #[test]
