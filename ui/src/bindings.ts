@@ -1289,6 +1289,11 @@ export type ImportReport_Deserialize = {
 	skippedChats: string[],
 	/**  Why the file (or the rest of it) could not be imported; `null` when all went well. */
 	error?: string | null,
+	/**
+	 *  How many images and files of a SillyTavern chat live on the SillyTavern server (linked,
+	 *  not in the file), so were not imported.
+	 */
+	onServer: number,
 };
 
 /**  What importing one file did. */
@@ -1312,6 +1317,11 @@ export type ImportReport_Serialize = {
 	skippedChats: string[],
 	/**  Why the file (or the rest of it) could not be imported; `null` when all went well. */
 	error: string | null,
+	/**
+	 *  How many images and files of a SillyTavern chat live on the SillyTavern server (linked,
+	 *  not in the file), so were not imported.
+	 */
+	onServer: number,
 };
 
 /**  A profile's prompt format for text completion. */

@@ -66,6 +66,9 @@ pub struct ImportReport {
     pub skipped_chats: Vec<String>,
     /// Why the file (or the rest of it) could not be imported; `null` when all went well.
     pub error: Option<String>,
+    /// How many images and files of a SillyTavern chat live on the SillyTavern server (linked,
+    /// not in the file), so were not imported.
+    pub on_server: u32,
 }
 
 /// The file formats a chat is exported in.
@@ -210,6 +213,8 @@ impl Shell {
                 if archive.title.trim().is_empty() {
                     archive.title = title_from_file_name(&file_name);
                 }
+                report.on_server =
+                    u32::try_from(sillytavern::on_server(&archive)).unwrap_or(u32::MAX);
                 self.engine()
                     .import_archive(archive)
                     .await

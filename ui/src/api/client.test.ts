@@ -170,7 +170,7 @@ describe("tauriApi", () => {
       if (cmd === "save_settings") return null;
       if (cmd === "choose_import_files") return ["/home/you/x.jsonl"];
       if (cmd === "import_chat_file") {
-        return { chats: [], skipped: [{ line: 4, reason: "not a JSON object" }], profiles: [], skippedProfiles: [], error: null, alreadyHere: 0, replaced: [], skippedChats: [] };
+        return { chats: [], skipped: [{ line: 4, reason: "not a JSON object" }], profiles: [], skippedProfiles: [], error: null, alreadyHere: 0, replaced: [], skippedChats: [], onServer: 0 };
       }
       if (cmd === "export_chat") return { path: "/home/you/Downloads/x.md" };
       if (cmd === "backup_all" || cmd === "show_in_folder") return null;

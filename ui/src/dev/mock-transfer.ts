@@ -87,7 +87,7 @@ export function transferCommands(deps: TransferDeps): TransferCommands {
       const fileName = path.split("/").pop() ?? path;
       deps.calls.push(`importChatFile:${fileName}${existing ? `:${existing}` : ""}`);
       const report: ImportReport = {
-        chats: [], skipped: [], profiles: [], skippedProfiles: [], error: null, alreadyHere: 0, replaced: [], skippedChats: [],
+        chats: [], skipped: [], profiles: [], skippedProfiles: [], error: null, alreadyHere: 0, replaced: [], skippedChats: [], onServer: 0,
       };
       const text = deps.files.get(path);
       if (text === undefined) {

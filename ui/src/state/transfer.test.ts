@@ -6,7 +6,7 @@ import type { ImportReport } from "../api";
 import { count, type FileImport, importSummary, lineList } from "./transfer";
 
 function report(patch: Partial<ImportReport> = {}): ImportReport {
-  return { chats: [], skipped: [], profiles: [], skippedProfiles: [], error: null, alreadyHere: 0, replaced: [], skippedChats: [], ...patch };
+  return { chats: [], skipped: [], profiles: [], skippedProfiles: [], error: null, alreadyHere: 0, replaced: [], skippedChats: [], onServer: 0, ...patch };
 }
 
 const chat = (id: string) => ({ id, title: id, profileId: null, model: null, pinned: false, messageCount: 2, createdAt: 0, updatedAt: 0, branchOf: null });
@@ -22,6 +22,14 @@ describe("the import summary", () => {
     expect(lineList([4])).toBe("line 4");
     expect(lineList([4, 7])).toBe("lines 4 and 7");
     expect(lineList([4, 7, 9])).toBe("lines 4, 7 and 9");
+  });
+
+  it("says how many of a SillyTavern chat's images stayed on its server", () => {
+    expect(importSummary([file("seraphina.jsonl", { chats: [chat("s")], onServer: 2 })])).toEqual({
+      ok: true,
+      text: "Imported 1 chat; 2 images or files of seraphina.jsonl live on the SillyTavern server, not in the file, so were not imported.",
+    });
+    expect(importSummary([file("a.jsonl", { chats: [chat("a")], onServer: 1 })]).text).toContain("1 image or file of a.jsonl live");
   });
 
   it("names the lines left out of each file, with their reasons", () => {

@@ -83,6 +83,10 @@ export function importSummary(files: readonly FileImport[]): { text: string; ok:
     for (const skipped of report.skippedProfiles) {
       details.push(`left out the profile “${skipped.name}” of ${fileName}: ${clause(skipped.reason)}`);
     }
+    if (report.onServer > 0) {
+      const what = report.onServer === 1 ? "1 image or file" : `${report.onServer} images or files`;
+      details.push(`${what} of ${fileName} live on the SillyTavern server, not in the file, so were not imported`);
+    }
     if (report.error) {
       failed = true;
       const what = report.chats.length > 0 ? `stopped importing ${fileName}` : `could not import ${fileName}`;

@@ -123,7 +123,7 @@ describe("Import chats…", () => {
     const { api, controller } = await mount();
     let finish: (() => void) | undefined;
     vi.spyOn(api, "importChatFile").mockImplementation(
-      () => new Promise((resolve) => (finish = () => resolve({ chats: [], skipped: [], profiles: [], skippedProfiles: [], error: null, alreadyHere: 0, replaced: [], skippedChats: [] }))),
+      () => new Promise((resolve) => (finish = () => resolve({ chats: [], skipped: [], profiles: [], skippedProfiles: [], error: null, alreadyHere: 0, replaced: [], skippedChats: [], onServer: 0 }))),
     );
     pick(api, [["x.jsonl", TAVERN]]);
     const button = byTestId("import-chats");
