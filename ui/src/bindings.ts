@@ -208,6 +208,10 @@ export const commands = {
 	 *  else the folder opened). Any other path is refused.
 	 */
 	showInFolder: (path: string) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("show_in_folder", { path })),
+	addAttachment: (name: string, dataBase64: string) => typedError<AttachmentInfo_Serialize, IpcError_Serialize>(__TAURI_INVOKE("add_attachment", { name, dataBase64 })),
+	chooseAttachments: () => typedError<ChosenAttachments, IpcError_Serialize>(__TAURI_INVOKE("choose_attachments")),
+	discardAttachment: (id: string) => typedError<boolean, IpcError_Serialize>(__TAURI_INVOKE("discard_attachment", { id })),
+	attachmentImage: (id: string) => typedError<string, IpcError_Serialize>(__TAURI_INVOKE("attachment_image", { id })),
 };
 
 /** Events */
@@ -1036,6 +1040,16 @@ export type ExportFormat =
 "markdown" | 
 /**  Switchboard's own chat file (`.json`), which Switchboard imports. */
 "json";
+
+export type ChosenAttachments = {
+	attached: AttachmentInfo_Serialize[],
+	refused: RefusedFile[],
+};
+
+export type RefusedFile = {
+	name: string,
+	message: string,
+};
 
 /**  A file written for the person. */
 export type ExportedFile = {
@@ -2219,7 +2233,8 @@ export type StartGeneration_Deserialize = {
 	/**  The user's message. */
 	input: string,
 	/**  Overrides the profile's model. */
-	model?: string | null,
+	model?: string | null,	/**  Drafts sent with the message, in order. */
+	attachments: AttachmentId[],
 };
 
 /**  What to send. */
@@ -2231,7 +2246,8 @@ export type StartGeneration_Serialize = {
 	/**  The user's message. */
 	input: string,
 	/**  Overrides the profile's model. */
-	model: string | null,
+	model: string | null,	/**  Drafts sent with the message, in order. */
+	attachments: AttachmentId[],
 };
 
 /**  What a status check found. */

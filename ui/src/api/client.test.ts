@@ -58,11 +58,11 @@ describe("tauriApi", () => {
     });
     const events: unknown[] = [];
     const started = await tauriApi.startGeneration(
-      { profileId: "p1", chatId: null, input: "Hello", model: null },
+      { profileId: "p1", chatId: null, input: "Hello", model: null, attachments: ["a1"] },
       (event) => events.push(event),
     );
     expect(started).toEqual({ generationId: "g1", chatId: "c1", userMessageId: "m1" });
-    expect(request).toEqual({ profileId: "p1", chatId: null, input: "Hello", model: null });
+    expect(request).toEqual({ profileId: "p1", chatId: null, input: "Hello", model: null, attachments: ["a1"] });
     expect(events).toEqual([{ type: "delta", text: "Hi" }]);
   });
 
@@ -73,7 +73,7 @@ describe("tauriApi", () => {
       seen.push([cmd, args]);
       return preview;
     });
-    const request = { profileId: "p1", chatId: "c1", input: "Hello", model: null };
+    const request = { profileId: "p1", chatId: "c1", input: "Hello", model: null, attachments: [] };
     await expect(tauriApi.previewRequest(request)).resolves.toEqual(preview);
     expect(seen).toEqual([["preview_request", { request }]]);
   });

@@ -5,7 +5,7 @@
  * rendered elements can be cached by it instead of by position.
  */
 
-import type { HistoryTrimmed, IpcError, MessageState, Role, StopReason, StoredMessage, Usage } from "../api";
+import type { AttachmentInfo, HistoryTrimmed, IpcError, MessageState, Role, StopReason, StoredMessage, Usage } from "../api";
 import type { Generation } from "./generation";
 
 /** One message in the conversation view. */
@@ -33,6 +33,8 @@ export interface UiMessage {
   readonly swipeIndex: number;
   /** How many versions it has; 1 when it was never regenerated. */
   readonly swipeCount: number;
+  /** The images and files sent with it (none when left out). */
+  readonly attachments?: readonly AttachmentInfo[];
 }
 
 /** A message loaded from the store. */
@@ -53,6 +55,7 @@ export function fromStored(message: StoredMessage): UiMessage {
     historyTrimmed: null,
     swipeIndex: message.swipeIndex,
     swipeCount: Math.max(1, message.swipeCount),
+    attachments: message.attachments ?? [],
   };
 }
 
@@ -62,7 +65,7 @@ export function restored(message: StoredMessage, key: string): UiMessage {
 }
 
 /** The user's own message, shown before the backend has stored it. */
-export function pendingUserMessage(localKey: string, content: string): UiMessage {
+export function pendingUserMessage(localKey: string, content: string, attachments: readonly AttachmentInfo[] = []): UiMessage {
   return {
     key: localKey,
     id: null,
@@ -79,6 +82,7 @@ export function pendingUserMessage(localKey: string, content: string): UiMessage
     historyTrimmed: null,
     swipeIndex: 0,
     swipeCount: 1,
+    attachments,
   };
 }
 

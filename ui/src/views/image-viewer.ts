@@ -1,0 +1,81 @@
+/**
+ * `#image-viewer`: an attached picture full size over the window (a modal dialog named after
+ * the file), fitted to the window. Esc, Close or a click beside the picture closes it; focus
+ * then returns to the thumbnail that opened it. The picture is the controller's kept `data:`
+ * URL.
+ *
+ * Must not: fetch anything itself or show the image's bytes as text.
+ */
+
+import type { AppState } from "../state/app-state";
+import type { Controller } from "../state/controller";
+import { h, setText, show } from "./dom";
+
+export interface ImageViewerElements {
+  root: HTMLElement;
+  title: HTMLElement;
+  image: HTMLImageElement;
+  close: HTMLButtonElement;
+}
+
+export function createImageViewer(): ImageViewerElements {
+  const title = h("h2", { id: "image-viewer-title", class: "image-viewer-title" });
+  const image = h("img", { id: "image-viewer-image", class: "image-viewer-image", alt: "" });
+  const close = h("button", { id: "image-viewer-close", type: "button", class: "button", text: "Close", "aria-keyshortcuts": "Escape" });
+  const root = h("div", { id: "image-viewer", class: "image-viewer-backdrop", hidden: true },
+    h("section", { class: "image-viewer", role: "dialog", "aria-modal": "true", "aria-labelledby": "image-viewer-title" },
+      h("div", { class: "image-viewer-header" }, title, close),
+      image,
+    ),
+  );
+  return { root, title, image, close };
+}
+
+export function mountImageViewer(elements: ImageViewerElements, controller: Controller): void {
+  const { root, title, image, close } = elements;
+  let returnFocus: HTMLElement | null = null;
+  let shownId: string | null = null;
+
+  const render = (state: AppState, previous: AppState | null): void => {
+    const viewer = state.imageViewer;
+    if (previous && viewer === previous.imageViewer) return;
+    show(root, viewer !== null);
+    if (!viewer) {
+      shownId = null;
+      image.removeAttribute("src");
+      if (returnFocus?.isConnected) returnFocus.focus();
+      returnFocus = null;
+      return;
+    }
+    shownId = viewer.id;
+    setText(title, viewer.name);
+    image.alt = viewer.name;
+    image.removeAttribute("src");
+    void controller.attachmentImage(viewer.id).then((url) => {
+      if (shownId === viewer.id) image.src = url;
+    }, () => undefined);
+    if (!root.contains(document.activeElement)) {
+      returnFocus = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+      close.focus();
+    }
+  };
+
+  close.addEventListener("click", () => controller.closeImage());
+  root.addEventListener("click", (event) => {
+    if (event.target === root) controller.closeImage();
+  });
+  root.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && !event.defaultPrevented) {
+      // Handled here so the window's Esc (stop a reply, close the drawer) does not also run.
+      event.preventDefault();
+      controller.closeImage();
+    } else if (event.key === "Tab") {
+      // The one control: focus stays in the dialog.
+      event.preventDefault();
+      close.focus();
+    }
+  });
+
+  controller.store.subscribe(render);
+  render(controller.store.get(), null);
+}
