@@ -10,7 +10,8 @@ use specta_typescript::Typescript;
 use tauri_specta::{collect_commands, collect_events};
 
 use crate::commands::{
-    attachments, chat, chats, connect, doctor, messages, profiles, secrets, settings, snapshots, transfer,
+    attachments, chat, chats, connect, doctor, messages, profiles, secrets, settings, snapshots,
+    transfer,
 };
 use crate::navigation::NavigationRefused;
 use crate::shell::{ConnectionChanged, ProfilesChanged, TrayAction};

@@ -298,7 +298,9 @@ mod tests {
                 "All files"
             ]
         );
-        for pattern in ["*.png", "*.JPG", "*.webp", "*.gif", "*.md", "*.csv", "*.pdf"] {
+        for pattern in [
+            "*.png", "*.JPG", "*.webp", "*.gif", "*.md", "*.csv", "*.pdf",
+        ] {
             assert!(
                 filters[0].patterns.iter().any(|p| p == pattern),
                 "{pattern}"

@@ -401,7 +401,8 @@ fn every_bound_command_is_wired_and_errors_have_the_ipc_shape() {
             .unwrap_err(),
         "invalidRequest",
     );
-    let empty = json!({"profileId": id, "chatId": null, "input": "  ", "model": null, "attachments": []});
+    let empty =
+        json!({"profileId": id, "chatId": null, "input": "  ", "model": null, "attachments": []});
     assert_ipc_error(
         &window
             .invoke(
@@ -501,7 +502,10 @@ fn attachment_commands(window: &mut Window, profile_id: &str) {
         .unwrap();
     assert_eq!(image["kind"], "image", "{image}");
     assert_eq!(image["mediaType"], "image/png", "{image}");
-    assert_eq!((image["width"].clone(), image["height"].clone()), (json!(1), json!(1)));
+    assert_eq!(
+        (image["width"].clone(), image["height"].clone()),
+        (json!(1), json!(1))
+    );
     let image_id = image["id"].as_str().unwrap().to_string();
     let drawn = window
         .invoke("attachment_image", json!({"id": image_id}))
@@ -514,7 +518,10 @@ fn attachment_commands(window: &mut Window, profile_id: &str) {
         )
         .unwrap_err();
     assert_ipc_error(&torn, "invalidRequest");
-    assert!(torn["message"].as_str().unwrap().contains("torn.png"), "{torn}");
+    assert!(
+        torn["message"].as_str().unwrap().contains("torn.png"),
+        "{torn}"
+    );
 
     let folder = tempfile::tempdir_in(window.files.path()).unwrap().keep();
     let notes = folder.join("notes.md");
@@ -528,7 +535,10 @@ fn attachment_commands(window: &mut Window, profile_id: &str) {
     assert_eq!(chosen["attached"][0]["kind"], "file", "{chosen}");
     assert_eq!(chosen["refused"][0]["name"], "blob.bin", "{chosen}");
     assert!(
-        chosen["refused"][0]["message"].as_str().unwrap().contains("blob.bin"),
+        chosen["refused"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("blob.bin"),
         "{chosen}"
     );
     let notes_id = chosen["attached"][0]["id"].as_str().unwrap().to_string();
@@ -606,8 +616,7 @@ fn attachment_commands(window: &mut Window, profile_id: &str) {
 /// A conversation as the window works on it: pages, new versions of a reply and more of one,
 /// swipes, edits, branches, the chat list's rename, pin, delete and restore, and search.
 fn history_commands(window: &mut Window, profile_id: &str) {
-    let first =
-        json!({"profileId": profile_id, "chatId": null, "input": "hello wiring", "model": null, "attachments": []});
+    let first = json!({"profileId": profile_id, "chatId": null, "input": "hello wiring", "model": null, "attachments": []});
     let started = window
         .invoke(
             "start_generation",

@@ -206,4 +206,26 @@ describe("tauriApi", () => {
     expect(error).toBeInstanceOf(AppError);
     expect((error as AppError).kind).toBe("invalidRequest");
   });
+  it("attaches, chooses, discards and reads images through their commands", async () => {
+    const seen: [string, unknown][] = [];
+    const info = { id: "a1", kind: "image", name: "dot.png", mediaType: "image/png", size: 70, width: 1, height: 1 };
+    mockIPC((cmd, args) => {
+      seen.push([cmd, args]);
+      if (cmd === "add_attachment") return info;
+      if (cmd === "choose_attachments") return { attached: [info], refused: [{ name: "x.bin", message: "no" }] };
+      if (cmd === "discard_attachment") return true;
+      if (cmd === "attachment_image") return "data:image/png;base64,AAAA";
+      return null;
+    });
+    expect(await tauriApi.addAttachment("dot.png", "AAAA")).toEqual(info);
+    expect((await tauriApi.chooseAttachments()).refused[0]?.name).toBe("x.bin");
+    expect(await tauriApi.discardAttachment("a1")).toBe(true);
+    expect(await tauriApi.attachmentImage("a1")).toBe("data:image/png;base64,AAAA");
+    expect(seen).toEqual([
+      ["add_attachment", { name: "dot.png", dataBase64: "AAAA" }],
+      ["choose_attachments", {}],
+      ["discard_attachment", { id: "a1" }],
+      ["attachment_image", { id: "a1" }],
+    ]);
+  });
 });
