@@ -76,7 +76,6 @@ function whenShown(element: Element, load: () => void): void {
 
 /** An image's thumbnail: a button (it opens full size) whose picture is fetched when shown. */
 export function thumbnail(info: AttachmentInfo, controller: Controller): HTMLButtonElement {
-  const img = h("img", { class: "attachment-image", alt: info.name, draggable: false });
   const button = h("button", {
     type: "button",
     class: "attachment-thumb",
@@ -84,12 +83,13 @@ export function thumbnail(info: AttachmentInfo, controller: Controller): HTMLBut
     "aria-label": `Open ${info.name} full size (${describeAttachment(info)})`,
     "data-testid": "attachment-thumb",
     "data-attachment-id": info.id,
-  }, img);
+  });
   button.addEventListener("click", () => controller.openImage(info.id, info.name));
   whenShown(button, () => {
     controller.attachmentImage(info.id).then(
       (url) => {
-        img.src = url;
+        // The picture is made once its URL is here: never an <img> without a source.
+        button.replaceChildren(h("img", { class: "attachment-image", alt: info.name, draggable: false, src: url }));
         button.dataset.loaded = "true";
       },
       () => button.classList.add("is-broken"),

@@ -14,25 +14,26 @@ import { h, setText, show } from "./dom";
 export interface ImageViewerElements {
   root: HTMLElement;
   title: HTMLElement;
-  image: HTMLImageElement;
+  /** Where the picture goes once its URL is here (`#image-viewer-image`). */
+  frame: HTMLElement;
   close: HTMLButtonElement;
 }
 
 export function createImageViewer(): ImageViewerElements {
   const title = h("h2", { id: "image-viewer-title", class: "image-viewer-title" });
-  const image = h("img", { id: "image-viewer-image", class: "image-viewer-image", alt: "" });
+  const frame = h("div", { class: "image-viewer-frame" });
   const close = h("button", { id: "image-viewer-close", type: "button", class: "button", text: "Close", "aria-keyshortcuts": "Escape" });
   const root = h("div", { id: "image-viewer", class: "image-viewer-backdrop", hidden: true },
     h("section", { class: "image-viewer", role: "dialog", "aria-modal": "true", "aria-labelledby": "image-viewer-title" },
       h("div", { class: "image-viewer-header" }, title, close),
-      image,
+      frame,
     ),
   );
-  return { root, title, image, close };
+  return { root, title, frame, close };
 }
 
 export function mountImageViewer(elements: ImageViewerElements, controller: Controller): void {
-  const { root, title, image, close } = elements;
+  const { root, title, frame, close } = elements;
   let returnFocus: HTMLElement | null = null;
   let shownId: string | null = null;
 
@@ -42,17 +43,17 @@ export function mountImageViewer(elements: ImageViewerElements, controller: Cont
     show(root, viewer !== null);
     if (!viewer) {
       shownId = null;
-      image.removeAttribute("src");
+      frame.replaceChildren();
       if (returnFocus?.isConnected) returnFocus.focus();
       returnFocus = null;
       return;
     }
     shownId = viewer.id;
     setText(title, viewer.name);
-    image.alt = viewer.name;
-    image.removeAttribute("src");
+    frame.replaceChildren();
     void controller.attachmentImage(viewer.id).then((url) => {
-      if (shownId === viewer.id) image.src = url;
+      if (shownId !== viewer.id) return;
+      frame.replaceChildren(h("img", { id: "image-viewer-image", class: "image-viewer-image", alt: viewer.name, src: url }));
     }, () => undefined);
     if (!root.contains(document.activeElement)) {
       returnFocus = document.activeElement instanceof HTMLElement ? document.activeElement : null;
