@@ -166,7 +166,7 @@ export function registerAttachmentTests(test, h) {
         browser.execute(() => {
           const viewer = document.getElementById("image-viewer");
           const image = document.getElementById("image-viewer-image");
-          return !viewer.hidden && image.complete && image.naturalWidth === 1;
+          return !viewer.hidden && image !== null && image.complete && image.naturalWidth === 1;
         }),
       );
       await browser.keys("Escape");
