@@ -130,11 +130,20 @@ export function registerAttachmentTests(test, h) {
       // The paperclip opens GTK's "Attach files"; a path typed in its location field is attached.
       await browser.$("#attach").click();
       const dialog = await until(browser, "the “Attach files” dialog", async () => xWindow("Attach files"));
-      execFileSync("xdotool", ["windowfocus", "--sync", dialog]);
-      execFileSync("xdotool", ["key", "ctrl+l"]);
-      execFileSync("xdotool", ["type", "--delay", "5", notes]);
+      // The path typed into the location field (typed again now and then: GTK's completion
+      // sometimes takes keys meant for it), then Return until the dialog has gone.
+      const typePath = () => {
+        execFileSync("xdotool", ["windowfocus", "--sync", dialog]);
+        execFileSync("xdotool", ["key", "ctrl+l"]);
+        execFileSync("xdotool", ["key", "ctrl+a"]);
+        execFileSync("xdotool", ["type", "--delay", "20", notes]);
+      };
+      typePath();
+      let tries = 0;
       await until(browser, "the dialog to accept", async () => {
         if (xWindow("Attach files") === null) return true;
+        tries += 1;
+        if (tries % 6 === 0) typePath();
         execFileSync("xdotool", ["key", "Return"]);
         await browser.pause(200); // a moment for GTK to take the key; this loop is the polling
         return xWindow("Attach files") === null;
