@@ -10,7 +10,8 @@ use specta_typescript::Typescript;
 use tauri_specta::{collect_commands, collect_events};
 
 use crate::commands::{
-    chat, chats, connect, doctor, messages, profiles, secrets, settings, snapshots, transfer,
+    attachments, chat, chats, connect, doctor, messages, profiles, secrets, settings, snapshots,
+    transfer,
 };
 use crate::navigation::NavigationRefused;
 use crate::shell::{ConnectionChanged, ProfilesChanged, TrayAction};
@@ -82,6 +83,10 @@ pub fn builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
             transfer::export_chat,
             transfer::backup_all,
             transfer::show_in_folder,
+            attachments::add_attachment,
+            attachments::choose_attachments,
+            attachments::discard_attachment,
+            attachments::attachment_image,
         ])
         .events(collect_events![
             ConnectionChanged,

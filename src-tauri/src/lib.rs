@@ -185,12 +185,16 @@ fn setup(app: &AppHandle, engine: Arc<Engine>) -> tauri::Result<()> {
         .ok();
     let picking = app.clone();
     let picking_key = app.clone();
+    let picking_attachments = app.clone();
     let saving = app.clone();
     app.manage(
         Shell::new(engine, move |notice| on_notice(&handle, notice))
             .with_downloads(downloads)
             .with_picker(Arc::new(move || picker::choose_chat_files(&picking)))
             .with_key_file_picker(Arc::new(move || picker::choose_key_file(&picking_key)))
+            .with_attachment_picker(Arc::new(move || {
+                picker::choose_attachment_files(&picking_attachments)
+            }))
             .with_saving(
                 Arc::new(move |request| picker::choose_save_path(&saving, request)),
                 Arc::new(|path: &std::path::Path| reveal::show_in_folder(path)),

@@ -1,5 +1,6 @@
 //! The system's file dialogs: "Import chats…" (open, several files, with filters for what the
-//! import reads), a Vertex AI service account's key file (open, one JSON file) and "where to save" for an export or a backup (save, with the suggested name,
+//! import reads), files to attach to a message (open, several files: images, text and code,
+//! PDF), a Vertex AI service account's key file (open, one JSON file) and "where to save" for an export or a backup (save, with the suggested name,
 //! the folder to start in, the format's filter and a confirmation before replacing a file).
 //!
 //! Both are GTK's native file chooser (the desktop portal's dialog where GTK is told to use one),
@@ -59,6 +60,51 @@ pub fn import_filters() -> Vec<FileFilter> {
     ]
 }
 
+/// The images that can be attached.
+const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "webp", "gif"];
+
+/// The text and code files that can be attached (any UTF-8 text can; these are listed).
+const TEXT_EXTENSIONS: &[&str] = &[
+    "txt", "md", "markdown", "csv", "tsv", "json", "jsonl", "xml", "yaml", "yml", "toml", "ini",
+    "log", "html", "css", "js", "mjs", "ts", "tsx", "jsx", "py", "rs", "go", "java", "kt", "c",
+    "h", "cpp", "hpp", "cs", "rb", "php", "sh", "sql", "swift", "lua", "r",
+];
+
+/// Both cases of each extension, as patterns.
+fn patterns(extensions: &[&str]) -> Vec<String> {
+    extensions
+        .iter()
+        .flat_map(|ext| [format!("*.{ext}"), format!("*.{}", ext.to_uppercase())])
+        .collect()
+}
+
+/// The file types "Attach files" offers, the first chosen at first: everything that can be
+/// attached, then images, text and code, PDF, and any file.
+pub fn attach_filters() -> Vec<FileFilter> {
+    let of = |name: &str, extensions: &[&str]| FileFilter {
+        name: name.to_string(),
+        patterns: patterns(extensions),
+    };
+    let everything: Vec<&str> = IMAGE_EXTENSIONS
+        .iter()
+        .chain(TEXT_EXTENSIONS)
+        .chain(&["pdf"])
+        .copied()
+        .collect();
+    vec![
+        of("Images, text, code and PDF", &everything),
+        of("Images (PNG, JPEG, WebP, GIF)", IMAGE_EXTENSIONS),
+        of("Text and code", TEXT_EXTENSIONS),
+        FileFilter::extension("PDF", "pdf"),
+        FileFilter::all_files(),
+    ]
+}
+
+/// Shows "Attach files" and waits for the person; the paths chosen, none when they cancel.
+pub fn choose_attachment_files(app: &AppHandle) -> Result<Vec<PathBuf>> {
+    platform::run(app, Dialog::Attach)
+}
+
 /// What the save dialog shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SaveRequest {
@@ -100,6 +146,7 @@ pub fn choose_save_path(app: &AppHandle, request: SaveRequest) -> Result<Option<
 
 enum Dialog {
     Open,
+    Attach,
     KeyFile,
     Save(SaveRequest),
 }
@@ -109,7 +156,7 @@ mod platform {
     use gtk::prelude::*;
     use tauri::Manager;
 
-    use super::{import_filters, key_file_filters, Dialog, FileFilter};
+    use super::{attach_filters, import_filters, key_file_filters, Dialog, FileFilter};
     use super::{AppHandle, Error, PathBuf, Result};
 
     fn gtk_filter(filter: &FileFilter) -> gtk::FileFilter {
@@ -124,6 +171,7 @@ mod platform {
     fn build(parent: Option<&gtk::ApplicationWindow>, dialog: &Dialog) -> gtk::FileChooserNative {
         let (title, action, accept) = match dialog {
             Dialog::Open => ("Import chats", gtk::FileChooserAction::Open, "_Import"),
+            Dialog::Attach => ("Attach files", gtk::FileChooserAction::Open, "_Attach"),
             Dialog::KeyFile => (
                 "Choose the service account's key file",
                 gtk::FileChooserAction::Open,
@@ -141,6 +189,12 @@ mod platform {
             Dialog::Open => {
                 chooser.set_select_multiple(true);
                 for filter in import_filters() {
+                    chooser.add_filter(gtk_filter(&filter));
+                }
+            }
+            Dialog::Attach => {
+                chooser.set_select_multiple(true);
+                for filter in attach_filters() {
                     chooser.add_filter(gtk_filter(&filter));
                 }
             }
@@ -228,6 +282,34 @@ mod tests {
         assert_eq!(filters[3].patterns, ["*"]);
         assert!(filters[0].patterns.contains(&"*.jsonl".to_string()));
         assert!(filters[0].patterns.contains(&"*.json".to_string()));
+    }
+
+    #[test]
+    fn attaching_offers_images_text_and_pdf_and_every_file() {
+        let filters = attach_filters();
+        let names: Vec<&str> = filters.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "Images, text, code and PDF",
+                "Images (PNG, JPEG, WebP, GIF)",
+                "Text and code",
+                "PDF (.pdf)",
+                "All files"
+            ]
+        );
+        for pattern in [
+            "*.png", "*.JPG", "*.webp", "*.gif", "*.md", "*.csv", "*.pdf",
+        ] {
+            assert!(
+                filters[0].patterns.iter().any(|p| p == pattern),
+                "{pattern}"
+            );
+        }
+        assert!(filters[1].patterns.contains(&"*.jpeg".to_string()));
+        assert!(!filters[1].patterns.contains(&"*.md".to_string()));
+        assert!(filters[2].patterns.contains(&"*.rs".to_string()));
+        assert_eq!(filters[3].patterns, ["*.pdf", "*.PDF"]);
     }
 
     #[test]

@@ -136,6 +136,8 @@ pub struct Shell {
     picked: Mutex<HashSet<PathBuf>>,
     saver: Option<SavePicker>,
     key_file_picker: Option<KeyFilePicker>,
+    /// Asks for files to attach (several); what it returns is attached at once.
+    attachment_picker: Option<FilePicker>,
     revealer: Option<Revealer>,
     /// The files saved from the window: the only ones it may show in their folder.
     saved: Mutex<HashSet<PathBuf>>,
@@ -153,6 +155,7 @@ impl Shell {
             picked: Mutex::default(),
             saver: None,
             key_file_picker: None,
+            attachment_picker: None,
             revealer: None,
             saved: Mutex::default(),
         }
@@ -251,6 +254,25 @@ impl Shell {
             Error::new(
                 ErrorKind::NotConfigured,
                 "There is no file dialog to choose a key file with.",
+            )
+        })?;
+        tokio::task::spawn_blocking(move || picker())
+            .await
+            .map_err(|err| Error::internal(format!("The file dialog failed: {err}.")))?
+    }
+
+    /// The same shell, asking for files to attach with `picker`.
+    pub fn with_attachment_picker(mut self, picker: FilePicker) -> Shell {
+        self.attachment_picker = Some(picker);
+        self
+    }
+
+    /// Asks the person for files to attach; the paths chosen, none when they cancel.
+    pub async fn choose_attachment_files(&self) -> Result<Vec<PathBuf>> {
+        let picker = self.attachment_picker.clone().ok_or_else(|| {
+            Error::new(
+                ErrorKind::NotConfigured,
+                "There is no file dialog to choose files to attach with.",
             )
         })?;
         tokio::task::spawn_blocking(move || picker())

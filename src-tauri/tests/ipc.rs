@@ -90,6 +90,7 @@ async fn generate(
                 chat_id,
                 input: "hello".into(),
                 model: model.map(str::to_string),
+                attachments: Vec::new(),
             },
             channel,
         )
@@ -154,6 +155,7 @@ async fn no_command_result_or_event_carries_the_key() {
             chat_id: None,
             input: "hello".into(),
             model: None,
+            attachments: Vec::new(),
         })
         .await
         .unwrap();

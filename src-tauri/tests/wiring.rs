@@ -43,6 +43,8 @@ struct Window {
     revealed: Arc<Mutex<Vec<PathBuf>>>,
     /// What the stand-in for the key file dialog answers next (`None`: cancelled).
     key_to_pick: Arc<Mutex<Option<PathBuf>>>,
+    /// What the stand-in for the "Attach files" dialog answers next.
+    attach_to_pick: Arc<Mutex<Vec<PathBuf>>>,
 }
 
 impl Window {
@@ -61,11 +63,16 @@ impl Window {
         let (answers, asked, shown) = (to_save.clone(), save_asked.clone(), revealed.clone());
         let key_to_pick: Arc<Mutex<Option<PathBuf>>> = Arc::default();
         let key_picks = key_to_pick.clone();
+        let attach_to_pick: Arc<Mutex<Vec<PathBuf>>> = Arc::default();
+        let attach_picks = attach_to_pick.clone();
         let shell = Shell::new(engine, move |notice| heard.lock().unwrap().push(notice))
             .with_picker(Arc::new(move || {
                 Ok(std::mem::take(&mut *picks.lock().unwrap()))
             }))
             .with_key_file_picker(Arc::new(move || Ok(key_picks.lock().unwrap().take())))
+            .with_attachment_picker(Arc::new(move || {
+                Ok(std::mem::take(&mut *attach_picks.lock().unwrap()))
+            }))
             .with_saving(
                 Arc::new(move |request| {
                     asked.lock().unwrap().push(request);
@@ -105,6 +112,7 @@ impl Window {
             save_asked,
             revealed,
             key_to_pick,
+            attach_to_pick,
         }
     }
 
@@ -365,7 +373,7 @@ fn every_bound_command_is_wired_and_errors_have_the_ipc_shape() {
         .collect();
     assert_eq!(outcomes, [&json!("ok"); 5], "{doctor}");
     assert!(!doctor.to_string().contains("sk-wiring-1"));
-    let next = json!({"profileId": id, "chatId": null, "input": "hi", "model": "fake-model-2"});
+    let next = json!({"profileId": id, "chatId": null, "input": "hi", "model": "fake-model-2", "attachments": []});
     let preview = window
         .invoke("preview_request", json!({"request": next}))
         .unwrap();
@@ -393,7 +401,8 @@ fn every_bound_command_is_wired_and_errors_have_the_ipc_shape() {
             .unwrap_err(),
         "invalidRequest",
     );
-    let empty = json!({"profileId": id, "chatId": null, "input": "  ", "model": null});
+    let empty =
+        json!({"profileId": id, "chatId": null, "input": "  ", "model": null, "attachments": []});
     assert_ipc_error(
         &window
             .invoke(
@@ -404,6 +413,7 @@ fn every_bound_command_is_wired_and_errors_have_the_ipc_shape() {
         "invalidRequest",
     );
     history_commands(&mut window, &id);
+    attachment_commands(&mut window, &id);
     // Exports are private under the usual umask (checked as each is read).
     rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o022));
     let backup = transfer_commands(&mut window, downloads.path());
@@ -476,11 +486,137 @@ fn every_bound_command_is_wired_and_errors_have_the_ipc_shape() {
     );
 }
 
+/// A 1×1 PNG.
+const PNG_BASE64: &str =
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+
+/// Attaching as the composer does: a pasted image (base64), files from the dialog (one refused
+/// by name, the other still attached), a draft removed, an image read back to draw, and the
+/// drafts sent with a message, which then carries them.
+fn attachment_commands(window: &mut Window, profile_id: &str) {
+    let image = window
+        .invoke(
+            "add_attachment",
+            json!({"name": "pasted.png", "dataBase64": PNG_BASE64}),
+        )
+        .unwrap();
+    assert_eq!(image["kind"], "image", "{image}");
+    assert_eq!(image["mediaType"], "image/png", "{image}");
+    assert_eq!(
+        (image["width"].clone(), image["height"].clone()),
+        (json!(1), json!(1))
+    );
+    let image_id = image["id"].as_str().unwrap().to_string();
+    let drawn = window
+        .invoke("attachment_image", json!({"id": image_id}))
+        .unwrap();
+    assert_eq!(drawn, format!("data:image/png;base64,{PNG_BASE64}"));
+    let torn = window
+        .invoke(
+            "add_attachment",
+            json!({"name": "torn.png", "dataBase64": "not base64!"}),
+        )
+        .unwrap_err();
+    assert_ipc_error(&torn, "invalidRequest");
+    assert!(
+        torn["message"].as_str().unwrap().contains("torn.png"),
+        "{torn}"
+    );
+
+    let folder = tempfile::tempdir_in(window.files.path()).unwrap().keep();
+    let notes = folder.join("notes.md");
+    std::fs::write(&notes, "# Notes\nkept as text").unwrap();
+    let binary = folder.join("blob.bin");
+    std::fs::write(&binary, [0xff, 0xfe, 0x00, 0x81]).unwrap();
+    *window.attach_to_pick.lock().unwrap() = vec![binary, notes];
+    let chosen = window.invoke("choose_attachments", json!({})).unwrap();
+    assert_eq!(chosen["attached"].as_array().unwrap().len(), 1, "{chosen}");
+    assert_eq!(chosen["attached"][0]["name"], "notes.md", "{chosen}");
+    assert_eq!(chosen["attached"][0]["kind"], "file", "{chosen}");
+    assert_eq!(chosen["refused"][0]["name"], "blob.bin", "{chosen}");
+    assert!(
+        chosen["refused"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("blob.bin"),
+        "{chosen}"
+    );
+    let notes_id = chosen["attached"][0]["id"].as_str().unwrap().to_string();
+    assert_ipc_error(
+        &window
+            .invoke("attachment_image", json!({"id": notes_id}))
+            .unwrap_err(),
+        "invalidRequest",
+    );
+    // Cancelled: nothing attached, nothing refused.
+    let cancelled = window.invoke("choose_attachments", json!({})).unwrap();
+    assert_eq!(cancelled, json!({"attached": [], "refused": []}));
+
+    let spare = window
+        .invoke(
+            "add_attachment",
+            json!({"name": "spare.png", "dataBase64": PNG_BASE64}),
+        )
+        .unwrap();
+    let spare_id = spare["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        window
+            .invoke("discard_attachment", json!({"id": spare_id}))
+            .unwrap(),
+        true
+    );
+    assert_eq!(
+        window
+            .invoke("discard_attachment", json!({"id": spare_id}))
+            .unwrap(),
+        false
+    );
+
+    let request = json!({"profileId": profile_id, "chatId": null, "input": "",
+        "model": null, "attachments": [image_id, notes_id]});
+    let started = window
+        .invoke(
+            "start_generation",
+            json!({"request": request, "onEvent": "__CHANNEL__:19"}),
+        )
+        .unwrap();
+    let chat_id = started["chatId"].as_str().unwrap().to_string();
+    let view = settled(window, &chat_id);
+    let sent = &view["messages"][0];
+    let names: Vec<&str> = sent["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["pasted.png", "notes.md"], "{view}");
+    assert_eq!(view["messages"][1]["state"], "complete", "{view}");
+    // Sent, it stays with its message and still draws.
+    assert_eq!(
+        window
+            .invoke("discard_attachment", json!({"id": image_id}))
+            .unwrap(),
+        false
+    );
+    assert!(window
+        .invoke("attachment_image", json!({"id": image_id}))
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .starts_with("data:image/png;base64,"));
+    // Out of the way of the checks that count chats.
+    assert_eq!(
+        window
+            .invoke("delete_chat", json!({"chatId": chat_id}))
+            .unwrap(),
+        true
+    );
+}
+
 /// A conversation as the window works on it: pages, new versions of a reply and more of one,
 /// swipes, edits, branches, the chat list's rename, pin, delete and restore, and search.
 fn history_commands(window: &mut Window, profile_id: &str) {
-    let first =
-        json!({"profileId": profile_id, "chatId": null, "input": "hello wiring", "model": null});
+    let first = json!({"profileId": profile_id, "chatId": null, "input": "hello wiring", "model": null, "attachments": []});
     let started = window
         .invoke(
             "start_generation",
@@ -1270,7 +1406,7 @@ fn bad_arguments_to_every_command_get_a_clear_answer_and_change_nothing() {
         ),
         (
             "preview_request",
-            json!({"request": {"profileId": profile_id, "chatId": null, "input": "i".repeat(5 * 1024 * 1024), "model": null}}),
+            json!({"request": {"profileId": profile_id, "chatId": null, "input": "i".repeat(5 * 1024 * 1024), "model": null, "attachments": []}}),
             "message is too long",
         ),
         (

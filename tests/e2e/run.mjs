@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { Key, remote } from "webdriverio";
+import { registerAttachmentTests } from "./attachments.mjs";
 import { registerAzureTests } from "./azure.mjs";
 import { registerVertexTests } from "./vertex.mjs";
 import { registerOpenAiApiTests } from "./openai-api.mjs";
@@ -1498,6 +1499,11 @@ registerGeminiTests(test, {
 // After everything: it adds a profile of its own (removed at the end) and connects to it.
 registerCitationsTests(test, {
   openApp, closeApp, until, assert, screenshot, send, lastAssistant, connectionState, openDrawer, setField, startFake, cli, REPLY_TEXT,
+});
+
+// After everything: each adds a profile of its own (removed at the end) and connects to it.
+registerAttachmentTests(test, {
+  openApp, closeApp, until, assert, screenshot, cli, openDrawer, connectionState, startFake, lastAssistant,
 });
 
 // After everything: each adds a profile of its own (removed at the end) and connects to it.

@@ -208,6 +208,28 @@ export const commands = {
 	 *  else the folder opened). Any other path is refused.
 	 */
 	showInFolder: (path: string) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("show_in_folder", { path })),
+	/**
+	 *  Checks and keeps a file the page was given (pasted or dropped), its bytes as base64, to be
+	 *  sent with the next message. Refused with the core's reason (too large, not an image or
+	 *  text, an image that does not read).
+	 */
+	addAttachment: (name: string, dataBase64: string) => typedError<AttachmentInfo_Serialize, IpcError_Serialize>(__TAURI_INVOKE("add_attachment", { name, dataBase64 })),
+	/**
+	 *  Opens the system's file dialog (several files: images, text and code, PDF, any file) and
+	 *  attaches each file chosen; a refused file is reported by name and the others still attach.
+	 *  Nothing when the person cancels.
+	 */
+	chooseAttachments: () => typedError<ChosenAttachments_Serialize, IpcError_Serialize>(__TAURI_INVOKE("choose_attachments")),
+	/**
+	 *  Drops an attachment that was not sent (removed from the composer); `false` when there was
+	 *  no such draft (one sent with a message stays with it).
+	 */
+	discardAttachment: (id: string) => typedError<boolean, IpcError_Serialize>(__TAURI_INVOKE("discard_attachment", { id })),
+	/**
+	 *  An attached image as a `data:` URL, to draw its thumbnail and its full-size view; a file
+	 *  that is not an image is refused.
+	 */
+	attachmentImage: (id: string) => typedError<string, IpcError_Serialize>(__TAURI_INVOKE("attachment_image", { id })),
 };
 
 /** Events */
@@ -735,6 +757,25 @@ export type Chat_Serialize = {
 	 *  branches made before this was kept).
 	 */
 	branchOf: BranchPoint | null,
+};
+
+/**  What attaching the files chosen in the dialog did. */
+export type ChosenAttachments = ChosenAttachments_Serialize | ChosenAttachments_Deserialize;
+
+/**  What attaching the files chosen in the dialog did. */
+export type ChosenAttachments_Deserialize = {
+	/**  The files attached, in the order chosen. */
+	attached: AttachmentInfo_Deserialize[],
+	/**  The files refused; the others were still attached. */
+	refused: RefusedFile[],
+};
+
+/**  What attaching the files chosen in the dialog did. */
+export type ChosenAttachments_Serialize = {
+	/**  The files attached, in the order chosen. */
+	attached: AttachmentInfo_Serialize[],
+	/**  The files refused; the others were still attached. */
+	refused: RefusedFile[],
 };
 
 /**  Result of connecting to a profile. */
@@ -1813,6 +1854,14 @@ export type ProxyChoice =
 /**  This proxy (an `http://` or `https://` URL, saved without credentials: those are kept in the keychain). */
 { mode: "url"; url: string };
 
+/**  A chosen file that could not be attached, and why. */
+export type RefusedFile = {
+	/**  The file's name. */
+	name: string,
+	/**  Why, for people (the core's message, naming the file and the limit). */
+	message: string,
+};
+
 /**  The request the next message would send, as it goes on the wire (keys redacted). */
 export type RequestPreview = {
 	/**  HTTP method. */
@@ -2254,6 +2303,8 @@ export type StartGeneration_Deserialize = {
 	input: string,
 	/**  Overrides the profile's model. */
 	model?: string | null,
+	/**  Drafts (`addAttachment`, `chooseAttachments`) sent with the message, in order. */
+	attachments: AttachmentId[],
 };
 
 /**  What to send. */
@@ -2266,6 +2317,8 @@ export type StartGeneration_Serialize = {
 	input: string,
 	/**  Overrides the profile's model. */
 	model: string | null,
+	/**  Drafts (`addAttachment`, `chooseAttachments`) sent with the message, in order. */
+	attachments: AttachmentId[],
 };
 
 /**  What a status check found. */

@@ -10,6 +10,7 @@ import "katex/dist/katex.min.css";
 import "./styles/base.css";
 import "./styles/layout.css";
 import "./styles/chat.css";
+import "./styles/attachments.css";
 import "./styles/markdown.css";
 import "./styles/drawer.css";
 import { tauriApi, type Api } from "./api";

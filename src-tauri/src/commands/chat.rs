@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use switchboard_core::engine::Action;
+use switchboard_core::model::AttachmentId;
 use switchboard_core::store::{Chat, StoredMessage, PAGE_SIZE};
 use switchboard_core::{
     CancelReason, ChatEvent, ChatId, ConnectionSpec, GenParams, Generation, GenerationId,
@@ -55,6 +56,8 @@ pub struct StartGeneration {
     pub input: String,
     /// Overrides the profile's model.
     pub model: Option<String>,
+    /// Drafts (`addAttachment`, `chooseAttachments`) sent with the message, in order.
+    pub attachments: Vec<AttachmentId>,
 }
 
 /// The request the next message would send, as it goes on the wire (keys redacted).
@@ -198,7 +201,7 @@ fn generation_request(request: StartGeneration) -> GenerationRequest {
         params: GenParams::default(),
         stream: true,
         action: Action::Send,
-        attachments: Vec::new(),
+        attachments: request.attachments,
     }
 }
 
@@ -293,8 +296,8 @@ impl Shell {
         request: StartGeneration,
         on_event: Channel<ChatEvent>,
     ) -> Result<GenerationStarted, IpcError> {
-        if request.input.trim().is_empty() {
-            return Err(invalid("Type a message first."));
+        if request.input.trim().is_empty() && request.attachments.is_empty() {
+            return Err(invalid("Type a message or attach a file first."));
         }
         let generation = self
             .engine()

@@ -2,6 +2,7 @@
 //! core (or [`crate::shell::Shell`]) call; errors cross IPC as the core's error, named
 //! `IpcError` in TypeScript.
 
+pub mod attachments;
 pub mod chat;
 pub mod chats;
 pub mod connect;

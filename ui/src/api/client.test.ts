@@ -58,11 +58,11 @@ describe("tauriApi", () => {
     });
     const events: unknown[] = [];
     const started = await tauriApi.startGeneration(
-      { profileId: "p1", chatId: null, input: "Hello", model: null },
+      { profileId: "p1", chatId: null, input: "Hello", model: null, attachments: ["a1"] },
       (event) => events.push(event),
     );
     expect(started).toEqual({ generationId: "g1", chatId: "c1", userMessageId: "m1" });
-    expect(request).toEqual({ profileId: "p1", chatId: null, input: "Hello", model: null });
+    expect(request).toEqual({ profileId: "p1", chatId: null, input: "Hello", model: null, attachments: ["a1"] });
     expect(events).toEqual([{ type: "delta", text: "Hi" }]);
   });
 
@@ -73,7 +73,7 @@ describe("tauriApi", () => {
       seen.push([cmd, args]);
       return preview;
     });
-    const request = { profileId: "p1", chatId: "c1", input: "Hello", model: null };
+    const request = { profileId: "p1", chatId: "c1", input: "Hello", model: null, attachments: [] };
     await expect(tauriApi.previewRequest(request)).resolves.toEqual(preview);
     expect(seen).toEqual([["preview_request", { request }]]);
   });
@@ -205,5 +205,27 @@ describe("tauriApi", () => {
     const error = await tauriApi.selectSwipe("m1", 4).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
     expect((error as AppError).kind).toBe("invalidRequest");
+  });
+  it("attaches, chooses, discards and reads images through their commands", async () => {
+    const seen: [string, unknown][] = [];
+    const info = { id: "a1", kind: "image", name: "dot.png", mediaType: "image/png", size: 70, width: 1, height: 1 };
+    mockIPC((cmd, args) => {
+      seen.push([cmd, args]);
+      if (cmd === "add_attachment") return info;
+      if (cmd === "choose_attachments") return { attached: [info], refused: [{ name: "x.bin", message: "no" }] };
+      if (cmd === "discard_attachment") return true;
+      if (cmd === "attachment_image") return "data:image/png;base64,AAAA";
+      return null;
+    });
+    expect(await tauriApi.addAttachment("dot.png", "AAAA")).toEqual(info);
+    expect((await tauriApi.chooseAttachments()).refused[0]?.name).toBe("x.bin");
+    expect(await tauriApi.discardAttachment("a1")).toBe(true);
+    expect(await tauriApi.attachmentImage("a1")).toBe("data:image/png;base64,AAAA");
+    expect(seen).toEqual([
+      ["add_attachment", { name: "dot.png", dataBase64: "AAAA" }],
+      ["choose_attachments", {}],
+      ["discard_attachment", { id: "a1" }],
+      ["attachment_image", { id: "a1" }],
+    ]);
   });
 });

@@ -12,6 +12,8 @@ import { commands, events } from "../bindings";
 import { AppError, toAppError, toIpcError } from "./error";
 import type {
   AppSettings,
+  AttachmentInfo,
+  ChosenAttachments,
   AppStatus,
   BuiltInTemplate,
   Chat,
@@ -175,6 +177,17 @@ export interface Api {
   backupAll(): Promise<ExportedFile | null>;
   /** Shows a file saved from the window in its folder (the file manager, else the folder opened). */
   showInFolder(path: string): Promise<void>;
+  /**
+   * Attaches a pasted or dropped file (its bytes as base64) to the message being written: the
+   * backend checks and keeps it as a draft; rejects with the reason (too large, not readable, …).
+   */
+  addAttachment(name: string, dataBase64: string): Promise<AttachmentInfo>;
+  /** The system's file dialog for files to attach; each chosen file attached or refused by name. */
+  chooseAttachments(): Promise<ChosenAttachments>;
+  /** Drops a draft attachment (removed before sending); false when there was none. */
+  discardAttachment(id: string): Promise<boolean>;
+  /** An attached image as a `data:` URL, to draw it. */
+  attachmentImage(id: string): Promise<string>;
   /** True when a running generation was told to stop. */
   cancelGeneration(generationId: string): Promise<boolean>;
   /** Opens an http(s) or mailto link in the system browser (the backend refuses other kinds). */
@@ -288,6 +301,10 @@ export const tauriApi: Api = {
   showInFolder: async (path) => {
     await call(() => commands.showInFolder(path));
   },
+  addAttachment: (name, dataBase64) => call(() => commands.addAttachment(name, dataBase64)),
+  chooseAttachments: () => call(() => commands.chooseAttachments()),
+  discardAttachment: (id) => call(() => commands.discardAttachment(id)),
+  attachmentImage: (id) => call(() => commands.attachmentImage(id)),
   cancelGeneration: (generationId) => plain(() => commands.cancelGeneration(generationId)),
   openExternal: async (url) => {
     await call(() => commands.openExternal(url));

@@ -81,6 +81,10 @@ export type MessageState = StoredMessage["state"];
 export type Role = StoredMessage["role"];
 
 export type StartGeneration = Parameters<Commands["startGeneration"]>[0];
+/** An attachment as the window sees it: what it is, its size and an image's pixels (never its bytes). */
+export type AttachmentInfo = Returned<"addAttachment">;
+/** What attaching the files chosen in the dialog did: those attached, those refused and why. */
+export type ChosenAttachments = Returned<"chooseAttachments">;
 /** The request a message would send, as it goes on the wire (keys redacted). */
 export type RequestPreview = Returned<"previewRequest">;
 export type GenerationStarted = Returned<"startGeneration">;

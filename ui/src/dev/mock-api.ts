@@ -25,7 +25,7 @@
  * branched, renamed, pinned, deleted (undoable, as messages and profiles are) and searched by every word of the query, the
  * snippet's runs marking each word. Sending in a chat records its profile and model, as the core does.
  *
- * Files work as `mock-files.ts` says. Settings start with auto-connect on (`autoConnect: false`
+ * Attachments work as `mock-attachments.ts` says. Files work as `mock-files.ts` says. Settings start with auto-connect on (`autoConnect: false`
  * in the options turns it off).
  *
  * Never part of a production build: `main.ts` imports it only under `import.meta.env.DEV`.
@@ -57,6 +57,7 @@ import { checkServerOf, ipcError, withoutNulls, prefillOf, sourceInfo, usesText,
 import { profileCommands } from "./mock-profiles";
 import { chatTargetCommands } from "./mock-target";
 import { transferCommands } from "./mock-transfer";
+import { mockAttachments } from "./mock-attachments";
 
 import type { MockApi, MockOptions } from "./mock-types";
 export type { MockApi, MockOptions } from "./mock-types";
@@ -258,7 +259,10 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     return listed(chat);
   }
 
+  const attachments = mockAttachments({ calls, nextId });
   const api: MockApi = {
+    ...attachments.commands,
+    willAttach: attachments.willAttach,
     ...chatTargetCommands({ calls, profiles, liveChat, listed }),
     ...transferCommands({ calls, files, profiles, chats, messages, deleted, liveChat, importedChat, nextId, now }),
     calls,
@@ -493,6 +497,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
       // The Horde takes any worker's model when none is chosen.
       const model = request.model ?? profile.model ?? (profile.source === "horde" ? "" : null);
       if (model === null) throw ipcError("notConfigured", `Profile “${profile.name}” has no model: pick or type one.`);
+      const attached = attachments.send(profile, request.attachments ?? []);
       let chatId = request.chatId;
       if (!chatId) {
         chatId = nextId("chat");
@@ -513,7 +518,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
         }
       }
       const seq = (list.at(-1)?.seq ?? -1) + 1;
-      const user = stored(chatId, seq, "user", request.input, "complete", null, now());
+      const user = { ...stored(chatId, seq, "user", request.input, "complete", null, now()), attachments: attached };
       const reply = stored(chatId, seq + 1, "assistant", "", "streaming", model, now());
       list.push(user, reply);
       messages.set(chatId, list);

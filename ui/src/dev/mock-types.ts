@@ -5,6 +5,7 @@
  */
 
 import type { Api, Found, NavigationRefused, Theme, TrayAction } from "../api";
+import type { MockFile } from "./mock-attachments";
 
 export interface MockOptions {
   scenario?: string;
@@ -32,6 +33,8 @@ export interface MockApi extends Api {
   readonly files: Map<string, string>;
   /** What the next `chooseImportFiles` answers, as if the person chose these files. */
   willChoose(paths: string[]): void;
+  /** What the next `chooseAttachments` attaches, as if the person chose these files. */
+  willAttach(files: MockFile[]): void;
   /** Where the next save dialog saves (null: cancelled); unset, the suggested name in Downloads. */
   willSave(path: string | null): void;
   emitTrayAction(action: TrayAction): void;

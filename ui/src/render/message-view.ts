@@ -23,7 +23,7 @@
  * `aria-disabled`, never `disabled`, so the keyboard focus stays on them.
  */
 
-import type { Role } from "../api";
+import type { AttachmentInfo, Role } from "../api";
 import { MarkdownView } from "./markdown-view";
 import { renderSources, sourcesKey } from "./sources-view";
 import { describeError } from "../state/errors";
@@ -72,6 +72,9 @@ export interface MessageContext {
 
 export const PLAIN_CONTEXT: MessageContext = { actions: NO_ACTIONS, editing: false, offerRegenerate: false, busy: false };
 
+/** Draws a message's attachments (thumbnails and file chips), or null when it has none. */
+export type AttachmentsRenderer = (attachments: readonly AttachmentInfo[]) => HTMLElement | null;
+
 export class MessageView {
   readonly element: HTMLElement;
   private readonly model: HTMLElement;
@@ -105,8 +108,11 @@ export class MessageView {
   private editor: { root: HTMLElement; input: HTMLTextAreaElement } | null = null;
   private offer: HTMLElement | null = null;
   private context: MessageContext = PLAIN_CONTEXT;
+  /** The attachments drawn (their ids), and their strip. */
+  private attachmentIds = "";
+  private attachments: HTMLElement | null = null;
 
-  constructor(message: UiMessage, context: MessageContext = PLAIN_CONTEXT) {
+  constructor(message: UiMessage, context: MessageContext = PLAIN_CONTEXT, private readonly drawAttachments: AttachmentsRenderer | null = null) {
     const own = message.role === "user" ? "your message" : "reply";
     this.model = h("span", { class: "message-model" });
     this.badge = h("span", { class: "message-badge" });
@@ -176,6 +182,7 @@ export class MessageView {
     this.updateStatus(live?.status ?? null);
     this.updateNotice(replyNotice(message));
 
+    this.updateAttachments(message.attachments ?? []);
     this.updateReasoning(message.reasoning ?? "", streaming && message.content === "");
     this.updateContent(message);
     this.updateError(message);
@@ -323,6 +330,19 @@ export class MessageView {
     } else {
       this.content.textContent = text;
     }
+  }
+
+  /** The images and files sent with the message, above its text (drawn again only when they change). */
+  private updateAttachments(attachments: readonly AttachmentInfo[]): void {
+    const ids = attachments.map((a) => a.id).join(",");
+    if (ids === this.attachmentIds || !this.drawAttachments) return;
+    this.attachmentIds = ids;
+    const strip = this.drawAttachments(attachments);
+    if (strip) {
+      if (this.attachments) this.attachments.replaceWith(strip);
+      else this.element.insertBefore(strip, this.element.querySelector(".message-meta")?.nextSibling ?? this.content);
+    } else this.attachments?.remove();
+    this.attachments = strip;
   }
 
   private updateReasoning(text: string, thinking: boolean): void {

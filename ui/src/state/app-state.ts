@@ -6,9 +6,11 @@
  * delta never touches the rest of the conversation.
  */
 
+import type { DraftAttachment, ImageViewer } from "./attachments";
 import type { DoctorRun } from "./doctor";
 import type {
   AppSettings,
+  AttachmentInfo,
   BuiltInTemplate,
   Chat,
   ContextUsed,
@@ -242,6 +244,12 @@ export interface AppState {
   readonly banner: Banner | null;
   /** "What will be sent": the request the next message would make, while the panel is open. */
   readonly requestPreview: RequestPreview | null;
+  /** The attachments that request carries (shown as thumbnails with their size). */
+  readonly previewAttachments: readonly AttachmentInfo[];
+  /** The files attached to the message being written (`attachments.ts`). */
+  readonly drafts: readonly DraftAttachment[];
+  /** The image shown full size, or null. */
+  readonly imageViewer: ImageViewer | null;
   /** A link from a reply whose text is not its address, waiting for "Open" or "Cancel". */
   readonly linkPrompt: LinkPrompt | null;
   /** The latest focus request; `seq` makes repeated requests for one target distinct. */
@@ -306,6 +314,9 @@ export function initialState(): AppState {
     contextUsed: null,
     banner: null,
     requestPreview: null,
+    previewAttachments: [],
+    drafts: [],
+    imageViewer: null,
     linkPrompt: null,
     focus: null,
   };

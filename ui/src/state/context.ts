@@ -10,6 +10,7 @@
 import type { Api } from "../api";
 import type { AppSettingsPart } from "./app";
 import type { AppState } from "./app-state";
+import type { Attachments } from "./attachments";
 import type { Chats } from "./chats";
 import type { Connection } from "./connection";
 import type { Conversation } from "./conversation";
@@ -27,6 +28,7 @@ export interface Parts {
   connection: Connection;
   chats: Chats;
   conversation: Conversation;
+  attachments: Attachments;
   doctor: Doctor;
   files: Files;
   window: WindowPart;

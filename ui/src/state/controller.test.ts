@@ -754,6 +754,7 @@ describe("what will be sent", () => {
       chatId: chat.id,
       input: "And how do I resume it?",
       model: "llama-3.1-8b-instruct",
+      attachments: [],
     });
     const state = controller.store.get();
     expect(state.requestPreview).toMatchObject({ method: "POST", url: "http://127.0.0.1:8080/v1/chat/completions" });

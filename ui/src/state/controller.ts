@@ -55,6 +55,7 @@ import type {
 } from "../api";
 import { AppSettingsPart } from "./app";
 import { type AppState, type FocusTarget, initialState, type UndoKind } from "./app-state";
+import { Attachments } from "./attachments";
 import { Chats } from "./chats";
 import { Connection } from "./connection";
 import { Context, type Parts } from "./context";
@@ -88,6 +89,7 @@ export class Controller {
       connection: new Connection(ctx),
       chats: new Chats(ctx),
       conversation: new Conversation(ctx),
+      attachments: new Attachments(ctx),
       doctor: new Doctor(ctx),
       files: new Files(ctx),
       window: new WindowPart(ctx),
@@ -378,6 +380,38 @@ export class Controller {
    */
   previewRequest(text: string): Promise<boolean> {
     return this.parts.conversation.previewRequest(text);
+  }
+
+  // ---------------------------------------------------------------- attachments (attachments.ts)
+
+  /** Attaches a pasted or dropped file (`read`: its bytes as base64); false when refused. */
+  attachFile(name: string, read: () => Promise<string>): Promise<boolean> {
+    return this.parts.attachments.addFile(name, read);
+  }
+
+  /** "Attach files…": the system's file dialog; each file chosen attached or refused by name. */
+  chooseAttachments(): Promise<void> {
+    return this.parts.attachments.choose();
+  }
+
+  /** Takes a file out of the composer (its draft is discarded). */
+  removeAttachment(key: string): Promise<void> {
+    return this.parts.attachments.remove(key);
+  }
+
+  /** An attached image's `data:` URL, fetched once. */
+  attachmentImage(id: string): Promise<string> {
+    return this.parts.attachments.image(id);
+  }
+
+  /** Shows an attached image full size. */
+  openImage(id: string, name: string): void {
+    this.parts.attachments.openImage(id, name);
+  }
+
+  /** Closes the full-size image. */
+  closeImage(): void {
+    this.parts.attachments.closeImage();
   }
 
   /** Closes "What will be sent" and gives focus back to the button that opened it. */

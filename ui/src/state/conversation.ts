@@ -12,6 +12,7 @@
 import type { Chat, ChatEvent, StoredMessage } from "../api";
 import { toIpcError } from "../api";
 import { chatAnswerer, isGenerating, selectedProfile, type UndoDelete } from "./app-state";
+import { preparing, readyAttachments } from "./attachments";
 import { Part } from "./context";
 import {
   acknowledge,
@@ -32,13 +33,16 @@ export class Conversation extends Part {
   private catchingUp = false;
 
   /**
-   * Sends `text` as the next user message and streams the reply.
-   * Resolves false when nothing was sent (no profile, a reply already streaming, or the
-   * backend refused to start), so the composer can give the text back.
+   * Sends `text` as the next user message, with the composer's ready attachments, and streams
+   * the reply. Resolves false when nothing was sent (no profile, a reply already streaming, a
+   * file still being prepared, or the backend refused to start), so the composer can give the
+   * text back; the attachments leave the composer only once the backend took the message.
    */
   async send(text: string): Promise<boolean> {
     const input = text.trim();
-    if (input === "" || isGenerating(this.state)) return false;
+    const drafts = this.state.drafts.filter((d) => d.status === "ready" && d.info);
+    const attached = readyAttachments(drafts);
+    if ((input === "" && attached.length === 0) || isGenerating(this.state) || preparing(this.state.drafts)) return false;
     // The chat's own profile and model (the header shows them), not the drawer's.
     const answerer = chatAnswerer(this.state);
     const profile = answerer?.profile;
@@ -64,7 +68,7 @@ export class Conversation extends Part {
     const session = this.state.chatSession;
     const generation = createGeneration(`local-reply-${n}`, model, this.state.chatId, profile.source);
     this.store.update((s) => ({
-      messages: [...s.messages, pendingUserMessage(userKey, input)],
+      messages: [...s.messages, pendingUserMessage(userKey, input, attached)],
       generation,
       generationSession: session,
       editing: null,
@@ -72,9 +76,10 @@ export class Conversation extends Part {
     }));
     try {
       const started = await this.api.startGeneration(
-        { profileId: profile.id, chatId: this.state.chatId, input, model },
+        { profileId: profile.id, chatId: this.state.chatId, input, model, attachments: attached.map((a) => a.id) },
         (event) => this.onChatEvent(generation.localId, event),
       );
+      this.parts.attachments.sent(drafts.map((d) => d.key));
       this.updateGeneration(generation.localId, (g) => acknowledge(g, started));
       this.store.update((s) => ({
         chatId: s.chatSession === session && s.chatId === null ? started.chatId : s.chatId,
@@ -119,16 +124,19 @@ export class Conversation extends Part {
     const session = this.state.chatSession;
     const chatId = this.state.chatId;
     const input = text.trim();
+    const attached = readyAttachments(this.state.drafts);
     this.setBusy("preview", true);
     try {
       const preview = await this.serial(() => {
         // A save queued before this may have changed the profile (its model, say).
         const current = chatAnswerer(this.state) ?? chosen;
         profile = current.profile;
-        return this.api.previewRequest({ profileId: current.profile.id, chatId, input, model: current.model });
+        return this.api.previewRequest({
+          profileId: current.profile.id, chatId, input, model: current.model, attachments: attached.map((a) => a.id),
+        });
       });
       if (this.state.chatSession !== session) return false; // another chat is on screen now
-      this.store.update({ requestPreview: preview });
+      this.store.update({ requestPreview: preview, previewAttachments: attached });
       return true;
     } catch (error) {
       this.parts.window.handleError(error, { profile });

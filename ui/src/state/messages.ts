@@ -5,7 +5,7 @@
  * rendered elements can be cached by it instead of by position.
  */
 
-import type { HistoryTrimmed, IpcError, MessageState, Role, SourceLink, StopReason, StoredMessage, Usage } from "../api";
+import type { AttachmentInfo, HistoryTrimmed, IpcError, MessageState, Role, SourceLink, StopReason, StoredMessage, Usage } from "../api";
 import type { Generation } from "./generation";
 
 /** One message in the conversation view. */
@@ -35,6 +35,8 @@ export interface UiMessage {
   readonly swipeCount: number;
   /** The pages the version shown cites, numbered from 1 in this order (none when absent). */
   readonly sources?: readonly SourceLink[];
+  /** The images and files sent with it (none when left out). */
+  readonly attachments?: readonly AttachmentInfo[];
 }
 
 /** A message loaded from the store. */
@@ -56,6 +58,7 @@ export function fromStored(message: StoredMessage): UiMessage {
     swipeIndex: message.swipeIndex,
     swipeCount: Math.max(1, message.swipeCount),
     sources: message.sources ?? [],
+    attachments: message.attachments ?? [],
   };
 }
 
@@ -65,7 +68,7 @@ export function restored(message: StoredMessage, key: string): UiMessage {
 }
 
 /** The user's own message, shown before the backend has stored it. */
-export function pendingUserMessage(localKey: string, content: string): UiMessage {
+export function pendingUserMessage(localKey: string, content: string, attachments: readonly AttachmentInfo[] = []): UiMessage {
   return {
     key: localKey,
     id: null,
@@ -82,6 +85,7 @@ export function pendingUserMessage(localKey: string, content: string): UiMessage
     historyTrimmed: null,
     swipeIndex: 0,
     swipeCount: 1,
+    attachments,
   };
 }
 

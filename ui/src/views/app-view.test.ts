@@ -519,7 +519,7 @@ describe("what will be sent", () => {
     $("preview-request").click();
     await vi.waitFor(() => expect($("request-preview").hidden).toBe(false));
     expect(preview).toHaveBeenCalledExactlyOnceWith({
-      profileId: "profile-local", chatId: chat.id, input: "And now?", model: "llama-3.1-8b-instruct",
+      profileId: "profile-local", chatId: chat.id, input: "And now?", model: "llama-3.1-8b-instruct", attachments: [],
     });
     expect(composer.value).toBe("And now?");
     expect($("request-preview-line").textContent).toBe("POST http://127.0.0.1:8080/v1/chat/completions");

@@ -22,6 +22,7 @@ import { h, isNarrow, setData, setText } from "./dom";
 import { createExportMenu, mountExportMenu } from "./export-menu";
 import { isModKey, kbd, modKey } from "./keys";
 import { createLinkPrompt, mountLinkPrompt } from "./link-prompt";
+import { createImageViewer, mountImageViewer } from "./image-viewer";
 import { createRequestPreview, mountRequestPreview } from "./request-preview";
 import { createSidebar, mountSidebar } from "./sidebar";
 import { createExistingChats, mountExistingChats } from "./existing-chats";
@@ -44,6 +45,7 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
   const notice = createNotice();
   const exportMenu = createExportMenu();
   const linkPrompt = createLinkPrompt();
+  const imageViewer = createImageViewer();
   const existingChats = createExistingChats();
 
   const sidebarToggle = h("button", {
@@ -79,13 +81,13 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
   );
   root.classList.add("app");
   // The notice sits above the Undo toast when both show.
-  root.replaceChildren(sidebar.root, main, drawer, scrim, h("div", { class: "toasts" }, notice, toast), linkPrompt.root, existingChats.root);
+  root.replaceChildren(sidebar.root, main, drawer, scrim, h("div", { class: "toasts" }, notice, toast), linkPrompt.root, existingChats.root, imageViewer.root);
 
   mountSidebar(sidebar, controller);
   mountChatView(chat, controller);
   mountChatHeader(target, controller);
   mountBranchLinks(branchLinks, controller);
-  mountComposer(composer, controller);
+  mountComposer(composer, controller, main);
   mountContextMeter(contextMeter, controller);
   mountBanner(banner, controller);
   mountConnectPanel(drawer, controller);
@@ -96,6 +98,7 @@ export function mountApp(root: HTMLElement, controller: Controller): () => void 
   mountDeleteData(deleteData, controller);
   mountRequestPreview(requestPreview, controller);
   mountLinkPrompt(linkPrompt, controller);
+  mountImageViewer(imageViewer, controller);
   mountExistingChats(existingChats, controller);
   const unmountToast = mountToast(toast, controller);
   const unmountNotice = mountNotice(notice, controller);
@@ -177,6 +180,9 @@ function installShortcuts(controller: Controller, composer: HTMLTextAreaElement,
     } else if (isModKey(event, "k")) {
       event.preventDefault();
       controller.toggleDrawer();
+    } else if (isModKey(event, "u")) {
+      event.preventDefault();
+      void controller.chooseAttachments();
     } else if (isModKey(event, "n")) {
       event.preventDefault();
       controller.newChat();

@@ -39,6 +39,7 @@ import { createFrameScheduler, type FrameClock } from "../render/frame";
 import { type MessageContext, MessageView } from "../render/message-view";
 import { copyWithFeedback, h, show } from "./dom";
 import { runMessageAction } from "./message-actions";
+import { messageAttachments } from "./attachments";
 import { createLiveRegion, ParagraphAnnouncer } from "../render/announcer";
 import { rovingTarget, setRovingStop, untabbable } from "./roving";
 import { shortcutHint } from "./keys";
@@ -226,7 +227,7 @@ export function mountChatView(
     let view = cache.get(item.key);
     if (view) view.update(message, live, context);
     else {
-      view = new MessageView(message, context);
+      view = new MessageView(message, context, (infos) => messageAttachments(infos, controller));
       if (live) view.update(message, live, context);
       // The row is the Tab stop; its actions are reached from its menu (or the pointer).
       const footer = view.element.querySelector(".message-footer");

@@ -41,6 +41,7 @@ export function shortcutHint(): HTMLElement {
     [kbd("Shift", "Enter"), "new line"],
     [kbd("Esc"), "stop a reply"],
     [kbd(mod, "K"), "connection settings"],
+    [kbd(mod, "U"), "attach files"],
     [kbd(mod, "N"), "new chat"],
     [kbd(mod, "F"), "search chats"],
     [kbd("↑"), "edit the last message"],
