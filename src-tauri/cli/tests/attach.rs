@@ -9,7 +9,7 @@ use std::path::Path;
 
 use base64::Engine as _;
 use common::{ok, run, Fake};
-use switchboard_fakes::{FakeOptions, RecordedRequest, REPLY_TEXT};
+use switchboard_fakes::{one_page_pdf as pdf, FakeOptions, RecordedRequest};
 use tempfile::TempDir;
 
 fn db(data: &Path) -> rusqlite::Connection {
@@ -37,43 +37,6 @@ fn png() -> Vec<u8> {
         )
         .unwrap();
     bytes
-}
-
-/// A one-page PDF showing `lines` in Helvetica, with a correct cross-reference table.
-fn pdf(lines: &[&str]) -> Vec<u8> {
-    let mut content = String::from("BT /F1 12 Tf 72 720 Td 14 TL\n");
-    for line in lines {
-        content.push_str(&format!("({line}) Tj T*\n"));
-    }
-    content.push_str("ET\n");
-    let objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R \
-         /Resources << /Font << /F1 5 0 R >> >> >>"
-            .to_string(),
-        format!(
-            "<< /Length {} >>\nstream\n{content}endstream",
-            content.len()
-        ),
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
-            .to_string(),
-    ];
-    let mut pdf = b"%PDF-1.4\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, object) in objects.iter().enumerate() {
-        offsets.push(pdf.len());
-        pdf.extend_from_slice(format!("{} 0 obj\n{object}\nendobj\n", i + 1).as_bytes());
-    }
-    let xref = pdf.len();
-    pdf.extend_from_slice(b"xref\n0 6\n0000000000 65535 f \n");
-    for offset in offsets {
-        pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
-    }
-    pdf.extend_from_slice(
-        format!("trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
-    );
-    pdf
 }
 
 /// A profile "local" on the OpenAI-format fake (the `custom` source reads images).
@@ -157,7 +120,11 @@ fn an_attached_png_is_named_kept_with_the_message_and_arrives_intact() {
             "{}",
             sent.stderr
         );
-        assert_eq!(sent.stdout, format!("{REPLY_TEXT}\n"));
+        // The fake says what it received: the PNG, whole.
+        assert_eq!(
+            sent.stdout,
+            format!("Received image/png, {} bytes, 64x48 pixels.\n", bytes.len())
+        );
         let body = chat_request(&fake).json().unwrap();
         assert_eq!(body["stream"], streamed);
         assert_eq!(last_message_text(&body), "what is this?");

@@ -44,6 +44,7 @@ mod citations;
 mod clouds;
 mod cohere;
 mod context;
+mod documents;
 mod echo;
 mod flood;
 mod gemini;
@@ -75,6 +76,7 @@ pub use clouds::{
 };
 pub use cohere::{COHERE_CONTEXT_LENGTH, COHERE_RATE_LIMIT, COHERE_STREAM_ERROR};
 pub use context::{fake_tokens, prompt_tokens};
+pub use documents::one_page_pdf;
 pub use echo::{
     echo_forms, echo_leak, key_forms, ECHO_CREDENTIAL_HEADERS, ECHO_NOTHING, ECHO_PIECE,
     ECHO_PREFIX,

@@ -10,12 +10,11 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::attachments::{insert_attachment, Fields};
 use super::chats::{not_found, sources_json};
 use super::{from_json, guard, now_ms, to_json, Chat, Store};
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{
-    AttachmentId, AttachmentKind, ChatId, MessageId, ProviderData, Role, SourceLink,
-};
+use crate::model::{AttachmentKind, ChatId, MessageId, ProviderData, Role, SourceLink};
 
 /// One chat, as files carry it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -333,23 +332,16 @@ impl Store {
                     ],
                 )?;
                 for (ordinal, attachment) in message.attachments.iter().enumerate() {
-                    tx.execute(
-                        "INSERT INTO attachments (id, message_id, ordinal, kind, name, media_type,
-                                                  data, width, height, created_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                        params![
-                            AttachmentId::new().as_str(),
-                            message_id.as_str(),
-                            i64::try_from(ordinal).unwrap_or(i64::MAX),
-                            attachment.kind.as_str(),
-                            attachment.name,
-                            attachment.media_type,
-                            attachment.data,
-                            attachment.width,
-                            attachment.height,
-                            sent
-                        ],
-                    )?;
+                    let fields = Fields {
+                        kind: attachment.kind,
+                        name: &attachment.name,
+                        media_type: &attachment.media_type,
+                        data: &attachment.data,
+                        width: attachment.width,
+                        height: attachment.height,
+                    };
+                    let ordinal = i64::try_from(ordinal).unwrap_or(i64::MAX);
+                    insert_attachment(&tx, Some(&message_id), ordinal, fields, sent)?;
                 }
                 for (index, text) in versions.iter().enumerate() {
                     if index == shown {

@@ -24,22 +24,15 @@ pub const DRAFT_TTL_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 impl Store {
     /// Keeps `attachment` as a draft, to be sent with a message ([`Store::bind_attachments`]).
     pub fn add_attachment(&self, attachment: &NewAttachment) -> Result<AttachmentInfo> {
-        let id = AttachmentId::new();
-        self.conn().execute(
-            "INSERT INTO attachments (id, message_id, ordinal, kind, name, media_type, data, width,
-                                      height, created_at)
-             VALUES (?1, NULL, 0, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                id.as_str(),
-                attachment.kind.as_str(),
-                attachment.name,
-                attachment.media_type,
-                attachment.data,
-                attachment.width,
-                attachment.height,
-                now_ms()
-            ],
-        )?;
+        let fields = Fields {
+            kind: attachment.kind,
+            name: &attachment.name,
+            media_type: &attachment.media_type,
+            data: &attachment.data,
+            width: attachment.width,
+            height: attachment.height,
+        };
+        let id = insert_attachment(&self.conn(), None, 0, fields, now_ms())?;
         Ok(AttachmentInfo {
             id,
             kind: attachment.kind,
@@ -170,6 +163,47 @@ pub(super) fn copy_attachments(conn: &Connection, from: &str, to: &MessageId) ->
         )?;
     }
     Ok(())
+}
+
+/// What an attachment row holds besides where it goes.
+#[derive(Clone, Copy)]
+pub(super) struct Fields<'a> {
+    pub(super) kind: AttachmentKind,
+    pub(super) name: &'a str,
+    pub(super) media_type: &'a str,
+    pub(super) data: &'a [u8],
+    pub(super) width: Option<u32>,
+    pub(super) height: Option<u32>,
+}
+
+/// Keeps an attachment with `message` at `ordinal` (a draft when `message` is `None`), as of
+/// `at`; its new id.
+pub(super) fn insert_attachment(
+    conn: &Connection,
+    message: Option<&MessageId>,
+    ordinal: i64,
+    fields: Fields<'_>,
+    at: i64,
+) -> Result<AttachmentId> {
+    let id = AttachmentId::new();
+    conn.execute(
+        "INSERT INTO attachments (id, message_id, ordinal, kind, name, media_type, data, width,
+                                  height, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            id.as_str(),
+            message.map(MessageId::as_str),
+            ordinal,
+            fields.kind.as_str(),
+            fields.name,
+            fields.media_type,
+            fields.data,
+            fields.width,
+            fields.height,
+            at
+        ],
+    )?;
+    Ok(id)
 }
 
 /// Fills in the attachments (what they are, not their bytes) of messages just read.
