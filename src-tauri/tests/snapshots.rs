@@ -133,8 +133,7 @@ fn a_restore_is_refused_while_a_reply_is_being_written() {
         .block_on(webview.state::<Shell>().engine().add_profile(draft.clone()))
         .unwrap()
         .0;
-    let request =
-        json!({"profileId": saved.id.as_str(), "chatId": null, "input": "hello", "model": null});
+    let request = json!({"profileId": saved.id.as_str(), "chatId": null, "input": "hello", "model": null, "attachments": []});
     let started = invoke(
         &webview,
         "start_generation",

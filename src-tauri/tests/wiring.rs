@@ -527,7 +527,7 @@ fn attachment_commands(window: &mut Window, profile_id: &str) {
     let notes = folder.join("notes.md");
     std::fs::write(&notes, "# Notes\nkept as text").unwrap();
     let binary = folder.join("blob.bin");
-    std::fs::write(&binary, [0xff, 0xfe, 0x00, 0x81]).unwrap();
+    std::fs::write(&binary, [0x00, 0x01, 0x02, 0x81, 0xc3, 0x00]).unwrap();
     *window.attach_to_pick.lock().unwrap() = vec![binary, notes];
     let chosen = window.invoke("choose_attachments", json!({})).unwrap();
     assert_eq!(chosen["attached"].as_array().unwrap().len(), 1, "{chosen}");
