@@ -1,5 +1,5 @@
 //! Attachments: a file a person attached, checked and prepared to be kept with a message
-//! ([`prepare`]: an image by [`image`], any other file as text by [`file`]), an image fitted
+//! ([`prepare`]: an image by `image.rs`, any other file as text by `file.rs`), an image fitted
 //! to a source's limits when a request is built ([`fit_image`]), and a file's text as the model
 //! reads it ([`file_as_text`]).
 //!
