@@ -44,11 +44,18 @@ export function registerFilesTests(test, h) {
   };
 
   /** Waits for the GTK dialog titled `title` and gives it the keyboard. */
-  const focusDialog = async (browser, title) => {
-    const dialog = await until(browser, `the “${title}” dialog`, async () => xWindow(title));
-    execFileSync("xdotool", ["windowfocus", "--sync", dialog]);
-    return dialog;
-  };
+  const focusDialog = (browser, title) =>
+    until(browser, `the “${title}” dialog to take the keyboard`, async () => {
+      const dialog = xWindow(title);
+      if (dialog === null) return null;
+      try {
+        execFileSync("xdotool", ["windowfocus", "--sync", dialog], { stdio: "pipe" });
+        return dialog;
+      } catch {
+        // Found but not viewable yet (X's BadMatch): look again.
+        return null;
+      }
+    });
 
   /** Presses Return until the dialog has gone (GTK ignores an Enter that comes while it still completes a typed path). */
   const accept = (browser, title) =>
